@@ -1,0 +1,63 @@
+# Folio — the two commands: `make run` (set up, build, open the app) and
+# `make test` (set up, run every test). See README.md.
+
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+export GOTOOLCHAIN ?= auto
+export OMP_THREAD_LIMIT := 1
+
+BIN      := bin/folio
+PKGS     := ./...
+PUREPKGS := ./app/... ./crypto/... ./storage/... ./profile/...
+FUZZTIME ?= 10s
+SOAK     ?= 2000
+
+.PHONY: run build deps test test-race fuzz bench soak fmt vet lint screenshots package clean
+
+run: build
+	./$(BIN) $(if $(FOLIO_DATA),--data "$(FOLIO_DATA)")
+
+deps:
+	@scripts/deps.sh $(DEPS_FOR)
+
+build: DEPS_FOR = run
+build: deps
+	go build -o $(BIN) .
+
+# Every test; the pure-Go packages also under the race detector.
+test: DEPS_FOR = test
+test: deps
+	go vet $(PKGS)
+	go test -count=1 -timeout 15m $(PKGS)
+	go test -count=1 -race -timeout 15m $(PUREPKGS)
+
+# Short runs of every fuzz target.
+fuzz:
+	scripts/fuzz.sh $(FUZZTIME)
+
+# Benchmarks, with the figures BENCHMARKS.md quotes.
+bench: deps
+	scripts/bench.sh
+
+# The crash test, many more kills than `make test` does.
+soak:
+	FOLIO_CRASH_KILLS=$(SOAK) go test -count=1 -run TestCrash -timeout 60m ./profile/
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	go vet $(PKGS)
+
+lint:
+	go run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+
+# Real-window screenshots under Xvfb into docs/screenshots/.
+screenshots: DEPS_FOR = test
+screenshots: deps build
+	scripts/screenshots.sh
+
+package: deps
+	go tool fyne package -os linux --release
+
+clean:
+	rm -rf bin

@@ -1,0 +1,18 @@
+// Package app holds Folio's domain types (patients, users, roles, audit
+// events) and the services that act on them. It is the only layer that
+// decides who may do what: every read or write of PHI goes through a
+// Session, which checks the user's role and appends an audit event in the
+// same transaction as the change it describes.
+//
+// Invariants kept here:
+//   - app never sees a plaintext key on disk and never writes plaintext: it
+//     hands records to a RecordStore that seals them, and turns every search
+//     term into a blind-index token before it leaves the package.
+//   - a record is never overwritten: amendments, merges and un-merges are new
+//     versions that name their parent.
+//   - every PHI access, login (failed too), user change, break-glass and
+//     verification appends an audit event sealed to the vault's audit key.
+//
+// app imports neither Fyne nor bbolt nor Tink: the parts below it are the
+// small interfaces in ports.go and keys.go, wired together by main.go.
+package app

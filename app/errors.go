@@ -1,0 +1,21 @@
+package app
+
+import "errors"
+
+// Sentinel errors callers branch on with errors.Is. Messages are sentences a
+// clerk can read; wrap them with what failed.
+var (
+	ErrNotFound        = errors.New("not found")
+	ErrConflict        = errors.New("the record was changed by someone else; reload and try again")
+	ErrLocked          = errors.New("the vault is locked; log in first")
+	ErrWrongPassword   = errors.New("wrong user name or password")
+	ErrUnknownUser     = errors.New("wrong user name or password")
+	ErrUserDisabled    = errors.New("this user account is disabled; ask an administrator")
+	ErrTooManyAttempts = errors.New("too many failed logins")
+	ErrForbidden       = errors.New("your role does not allow this")
+	ErrNotInitialized  = errors.New("no vault here yet; run 'folio init' or start the app to create one")
+	ErrAlreadyExists   = errors.New("already exists")
+	ErrInvalid         = errors.New("invalid input")
+	ErrTampered        = errors.New("data failed its integrity check (tampered or corrupted)")
+	ErrNewerSchema     = errors.New("this vault was written by a newer version of Folio; update Folio to open it")
+)

@@ -1,0 +1,41 @@
+package app
+
+// Keyring is an unlocked vault key bundle (crypto implements it). It is
+// dropped from memory when the session locks.
+type Keyring interface {
+	// RecordAEAD seals record versions (envelope encryption).
+	RecordAEAD() AEAD
+	// Token returns the blind-index token of a normalised term.
+	Token(term []byte) []byte
+	// Sign and Verify sign audit checkpoints.
+	Sign(msg []byte) ([]byte, error)
+	Verify(msg, sig []byte) error
+	// OpenAudit opens an audit event sealed to AuditPublicKey.
+	OpenAudit(sealed, contextInfo []byte) ([]byte, error)
+	// AuditPublicKey is the public key events are sealed to; stored in clear.
+	AuditPublicKey() ([]byte, error)
+	// Bundle serialises the keysets, encrypted under the vault master key.
+	Bundle() ([]byte, error)
+	// PasswordSlot wraps the master key under a user's password.
+	PasswordSlot(user string, password []byte) ([]byte, error)
+	// RecoverySlot wraps the master key under the printed recovery key.
+	RecoverySlot(recoveryKey string) ([]byte, error)
+	// Close drops the key material.
+	Close()
+}
+
+// KeyFactory creates and opens keyrings (crypto implements it).
+type KeyFactory interface {
+	NewKeyring() (Keyring, error)
+	// OpenPasswordSlot fails with ErrWrongPassword when the password is wrong.
+	OpenPasswordSlot(bundle, slot []byte, user string, password []byte) (Keyring, error)
+	OpenRecoverySlot(bundle, slot []byte, recoveryKey string) (Keyring, error)
+	NewRecoveryKey() (string, error)
+	// NewAuditSealer seals audit events to a public key, with no secret.
+	NewAuditSealer(publicKey []byte) (AuditSealer, error)
+}
+
+// AuditSealer seals an audit event so only an unlocked vault can read it.
+type AuditSealer interface {
+	Seal(event, contextInfo []byte) ([]byte, error)
+}

@@ -1,0 +1,176 @@
+package app
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"iter"
+)
+
+// This file declares what the services need from the parts below them. The
+// implementations live in storage (bbolt) and crypto (Tink); main.go wires them.
+
+// AEAD is Tink's two-method authenticated-encryption shape. The record store
+// takes one to seal every version it writes (encryption is a decorator over
+// storage); associated data binds a ciphertext to its place.
+type AEAD interface {
+	Encrypt(plaintext, associatedData []byte) ([]byte, error)
+	Decrypt(ciphertext, associatedData []byte) ([]byte, error)
+}
+
+// Kind names a type of record ("patient", "user"). Kinds are ASCII words
+// without a NUL byte.
+type Kind string
+
+// Record kinds kept by the services.
+const (
+	KindPatient Kind = "patient"
+	KindUser    Kind = "user"
+)
+
+// DeviceID names one workstation profile. It is random, chosen when the vault
+// is created, and never changes.
+type DeviceID uint64
+
+// String returns the device id as 16 hex digits.
+func (d DeviceID) String() string { return fmt.Sprintf("%016x", uint64(d)) }
+
+// Version identifies one immutable version of a record: a hybrid logical
+// clock reading (unix milliseconds << 16 | logical counter) and the device
+// that wrote it. Versions of one record are totally ordered by (HLC, Device).
+// The zero Version means "none" (the parent of a first version).
+type Version struct {
+	HLC    uint64
+	Device DeviceID
+}
+
+// IsZero reports whether v is the zero ("no version") value.
+func (v Version) IsZero() bool { return v.HLC == 0 && v.Device == 0 }
+
+// Less orders versions by clock, then device.
+func (v Version) Less(w Version) bool {
+	if v.HLC != w.HLC {
+		return v.HLC < w.HLC
+	}
+	return v.Device < w.Device
+}
+
+// String renders a version as "hlc.device" in hex, the form the CLI shows.
+func (v Version) String() string { return fmt.Sprintf("%x.%s", v.HLC, v.Device) }
+
+// StoredRecord is one decrypted version of a record as the store returns it.
+type StoredRecord struct {
+	Kind    Kind
+	ID      string
+	Version Version
+	Parent  Version // zero for the first version
+	Data    []byte  // plaintext payload, owned by the caller
+}
+
+// RecordWrite asks for one new version of a record.
+type RecordWrite struct {
+	Kind Kind
+	ID   string
+	// Parent is the version the writer read and changed; it must be the
+	// record's current head (zero when creating). A mismatch fails the whole
+	// commit with ErrConflict.
+	Parent Version
+	Data   []byte
+	// Tokens is the record's complete blind-index token set for this version:
+	// it replaces the tokens of the previous version. Nil removes the record
+	// from the index.
+	Tokens [][]byte
+}
+
+// Commit is one atomic change: new record versions and the audit events that
+// describe them. Either all of it is durable or none of it.
+type Commit struct {
+	Writes []RecordWrite
+	Audit  [][]byte // sealed audit events, appended to the chain in order
+	// Meta puts and deletes cleartext meta values (counters, key slots) in
+	// the same transaction, so a counter and the record that used it, or a
+	// new key slot and its audit event, are durable together.
+	Meta       map[string][]byte
+	DeleteMeta []string
+}
+
+// RecordStore keeps versioned encrypted records and their blind index. The
+// storage package implements it over bbolt; every Data is sealed with the
+// AEAD the store was opened with, associated data binding kind, id and
+// version.
+type RecordStore interface {
+	// Commit writes c atomically and durably and returns the version given
+	// to each write, in order. Errors: ErrConflict when a Parent is stale.
+	Commit(ctx context.Context, c Commit) ([]Version, error)
+	// Head returns the current version of a record, or ErrNotFound.
+	Head(ctx context.Context, kind Kind, id string) (StoredRecord, error)
+	// History returns every version of a record, oldest first, or ErrNotFound.
+	History(ctx context.Context, kind Kind, id string) ([]StoredRecord, error)
+	// Heads yields the current version of every record of a kind, in id order.
+	Heads(ctx context.Context, kind Kind) iter.Seq2[StoredRecord, error]
+	// Lookup returns the ids of the records whose current token set holds
+	// token, in id order.
+	Lookup(ctx context.Context, token []byte) ([]string, error)
+	// Tokens returns the token set stored with a record's current version.
+	Tokens(ctx context.Context, kind Kind, id string) ([][]byte, error)
+}
+
+// MetaStore keeps small cleartext values that are never PHI: the schema,
+// key slots, the sealed key bundle, public keys, failed-login counters.
+type MetaStore interface {
+	// GetMeta returns the value stored under key, or ErrNotFound.
+	GetMeta(ctx context.Context, key string) ([]byte, error)
+	// MetaPrefix returns every key/value whose key starts with prefix.
+	MetaPrefix(ctx context.Context, prefix string) (map[string][]byte, error)
+	// UpdateMeta applies puts then deletes in one durable transaction.
+	UpdateMeta(ctx context.Context, puts map[string][]byte, deletes []string) error
+}
+
+// AuditEntry is one stored link of the audit chain.
+type AuditEntry struct {
+	Seq    uint64 // 1, 2, 3 … without gaps
+	Sealed []byte // the sealed event as appended
+	Hash   []byte // SHA-256 over (previous Hash ‖ Seq ‖ Sealed)
+}
+
+// AuditCheckpoint is a signed statement of the chain's head.
+type AuditCheckpoint struct {
+	Seq       uint64
+	Hash      []byte
+	Signature []byte
+}
+
+// AuditChain is the append-only, hash-chained audit log. Appending needs no
+// keys (events are sealed to a public key first) so failed logins are
+// recorded while the vault is locked.
+type AuditChain interface {
+	// AppendAudit appends sealed events durably, in order.
+	AppendAudit(ctx context.Context, sealed [][]byte) error
+	// AuditEntries yields the chain from seq 1 on, in order.
+	AuditEntries(ctx context.Context) iter.Seq2[AuditEntry, error]
+	// AuditHead returns the last entry (Seq 0 when the chain is empty).
+	AuditHead(ctx context.Context) (AuditEntry, error)
+	// PutCheckpoint stores a signed checkpoint.
+	PutCheckpoint(ctx context.Context, c AuditCheckpoint) error
+	// Checkpoints returns every stored checkpoint, oldest first.
+	Checkpoints(ctx context.Context) ([]AuditCheckpoint, error)
+}
+
+// CheckpointMessage is the exact byte string an audit checkpoint signs.
+func CheckpointMessage(seq uint64, hash []byte) []byte {
+	msg := append([]byte("folio audit checkpoint v1\x00"), binary.BigEndian.AppendUint64(nil, seq)...)
+	return append(msg, hash...)
+}
+
+// IntegrityReport is what a full check of the store found.
+type IntegrityReport struct {
+	Records, Versions, IndexEntries, AuditEntries, Checkpoints int
+	Problems                                                   []string
+}
+
+// IntegrityChecker checks the store below the services: file consistency,
+// that every version decrypts where it stands, heads, parent chains, index
+// consistency, and the audit hash chain with its signed checkpoints.
+type IntegrityChecker interface {
+	CheckIntegrity(ctx context.Context, aead AEAD, verifySig func(msg, sig []byte) error) (IntegrityReport, error)
+}

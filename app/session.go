@@ -1,0 +1,181 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// checkpointEvery is how many audit events may follow the last signed
+// checkpoint before the session signs a new one (it also signs at logout).
+const checkpointEvery = 64
+
+// Session is one logged-in user's unlocked view of the vault. Every method
+// checks the user's role and audits what it does. Lock drops the keys.
+type Session struct {
+	v       *Vault
+	sealer  AuditSealer
+	records RecordStore
+
+	// mu protects the following.
+	mu     sync.Mutex
+	user   User
+	keys   Keyring
+	locked bool
+	glass  map[string]string  // patient id → break-glass reason, for this session
+	cache  map[string]Patient // patient id → decrypted head, for ranking
+	events int                // audit events since the last checkpoint
+}
+
+// User returns the logged-in user.
+func (s *Session) User() User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.user
+}
+
+// Vault returns the vault this session unlocked.
+func (s *Session) Vault() *Vault { return s.v }
+
+// Locked reports whether the session has been locked.
+func (s *Session) Locked() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.locked
+}
+
+// Lock signs a final audit checkpoint, records the logout and drops the keys
+// and every decrypted value from memory. The session cannot be used again.
+func (s *Session) Lock(ctx context.Context) {
+	s.mu.Lock()
+	if s.locked {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	_ = s.audit(ctx, AuditEvent{Action: ActLogout, Outcome: OutcomeOK})
+	_ = s.Checkpoint(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.locked = true
+	s.keys.Close()
+	s.keys = nil
+	clear(s.cache)
+	clear(s.glass)
+}
+
+// keyring returns the keys, or ErrLocked.
+func (s *Session) keyring() (Keyring, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locked {
+		return nil, ErrLocked
+	}
+	return s.keys, nil
+}
+
+// stamp fills the who/when/where of an event.
+func (s *Session) stamp(e AuditEvent) AuditEvent {
+	e.Time = s.v.now()
+	s.mu.Lock()
+	e.User, e.Role = s.user.Name, s.user.Role
+	s.mu.Unlock()
+	e.Device = s.v.cfg.Device.String()
+	if e.Outcome == "" {
+		e.Outcome = OutcomeOK
+	}
+	return e
+}
+
+// commit writes records, their audit event and meta changes atomically.
+func (s *Session) commit(ctx context.Context, writes []RecordWrite, e AuditEvent, puts map[string][]byte, deletes []string) error {
+	if _, err := s.keyring(); err != nil {
+		return err
+	}
+	sealed, err := sealEvent(s.sealer, s.stamp(e))
+	if err != nil {
+		return err
+	}
+	if _, err := s.records.Commit(ctx, Commit{Writes: writes, Audit: [][]byte{sealed}, Meta: puts, DeleteMeta: deletes}); err != nil {
+		return err
+	}
+	return s.afterAudit(ctx, 1)
+}
+
+// commitVersions is commit that returns the new versions.
+func (s *Session) commitVersions(ctx context.Context, writes []RecordWrite, e AuditEvent, puts map[string][]byte) ([]Version, error) {
+	if _, err := s.keyring(); err != nil {
+		return nil, err
+	}
+	sealed, err := sealEvent(s.sealer, s.stamp(e))
+	if err != nil {
+		return nil, err
+	}
+	vs, err := s.records.Commit(ctx, Commit{Writes: writes, Audit: [][]byte{sealed}, Meta: puts})
+	if err != nil {
+		return nil, err
+	}
+	return vs, s.afterAudit(ctx, 1)
+}
+
+// audit appends one event on its own (reads, searches, denials).
+func (s *Session) audit(ctx context.Context, e AuditEvent) error {
+	sealed, err := sealEvent(s.sealer, s.stamp(e))
+	if err != nil {
+		return err
+	}
+	if err := s.v.cfg.Audit.AppendAudit(ctx, [][]byte{sealed}); err != nil {
+		return fmt.Errorf("write audit trail: %w", err)
+	}
+	return s.afterAudit(ctx, 1)
+}
+
+func (s *Session) afterAudit(ctx context.Context, n int) error {
+	s.mu.Lock()
+	s.events += n
+	due := s.events >= checkpointEvery
+	s.mu.Unlock()
+	if due {
+		return s.Checkpoint(ctx)
+	}
+	return nil
+}
+
+// Checkpoint signs the audit chain's current head, so that removing or
+// editing any event before it is detected by verify.
+func (s *Session) Checkpoint(ctx context.Context) error {
+	keys, err := s.keyring()
+	if err != nil {
+		return err
+	}
+	head, err := s.v.cfg.Audit.AuditHead(ctx)
+	if err != nil {
+		return fmt.Errorf("read audit head: %w", err)
+	}
+	if head.Seq == 0 {
+		return nil
+	}
+	sig, err := keys.Sign(CheckpointMessage(head.Seq, head.Hash))
+	if err != nil {
+		return fmt.Errorf("sign audit checkpoint: %w", err)
+	}
+	if err := s.v.cfg.Audit.PutCheckpoint(ctx, AuditCheckpoint{Seq: head.Seq, Hash: head.Hash, Signature: sig}); err != nil {
+		return fmt.Errorf("store audit checkpoint: %w", err)
+	}
+	s.mu.Lock()
+	s.events = 0
+	s.mu.Unlock()
+	return nil
+}
+
+// require checks a permission; a denial is itself audited.
+func (s *Session) require(ctx context.Context, p Permission, act Action, patientMRN string) error {
+	if _, err := s.keyring(); err != nil {
+		return err
+	}
+	if s.User().Role.Can(p) {
+		return nil
+	}
+	_ = s.audit(ctx, AuditEvent{Action: act, Patient: patientMRN, Outcome: OutcomeDenied, Detail: "missing permission " + string(p)})
+	return fmt.Errorf("%s: %w (%s)", act, ErrForbidden, s.User().Role.Label())
+}

@@ -1,0 +1,232 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// User is a person who logs in to Folio. The user name is the record id.
+type User struct {
+	Name     string    `json:"name"`
+	FullName string    `json:"full_name,omitempty"`
+	Role     Role      `json:"role"`
+	Disabled bool      `json:"disabled,omitempty"`
+	Created  time.Time `json:"created"`
+	Version  Version   `json:"-"`
+}
+
+// NormalizeUserName lowercases a user name and checks it: 1 to 32 letters,
+// digits, '.', '_' or '-'.
+func NormalizeUserName(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" || len(s) > 32 {
+		return "", fmt.Errorf("%w: user name %q: use 1 to 32 letters, digits, '.', '_' or '-'", ErrInvalid, s)
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return "", fmt.Errorf("%w: user name %q: use 1 to 32 letters, digits, '.', '_' or '-'", ErrInvalid, s)
+		}
+	}
+	return s, nil
+}
+
+// Password rules follow NIST SP 800-63B: a minimum length, long
+// passphrases welcome, no composition rules, and a refusal of passwords
+// that are known to be common or that repeat the user name.
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 1024
+)
+
+var commonPasswords = []string{
+	"password", "password1", "12345678", "123456789", "1234567890", "qwertyuiop", "iloveyou",
+	"11111111", "00000000", "abcd1234", "qwerty123", "sunshine", "princess", "football",
+	"baseball", "welcome1", "letmein1", "passw0rd", "trustno1", "admin123", "changeme",
+	"folio123", "hospital", "clinic123", "doctor123", "87654321", "abcdefgh", "asdfghjk",
+}
+
+// CheckPassword says why a new password is refused, or nil.
+func CheckPassword(pw []byte, user string) error {
+	n := utf8.RuneCount(pw)
+	if n < MinPasswordLen {
+		return fmt.Errorf("%w: the password needs at least %d characters (a passphrase of a few words is best)", ErrInvalid, MinPasswordLen)
+	}
+	if len(pw) > MaxPasswordLen {
+		return fmt.Errorf("%w: the password is longer than %d bytes", ErrInvalid, MaxPasswordLen)
+	}
+	lower := strings.ToLower(string(pw))
+	if slices.Contains(commonPasswords, lower) {
+		return fmt.Errorf("%w: that password is one of the most common ones; choose another", ErrInvalid)
+	}
+	if user != "" && strings.Contains(lower, user) && len(user) >= 3 {
+		return fmt.Errorf("%w: the password must not contain the user name", ErrInvalid)
+	}
+	return nil
+}
+
+// AddUser creates a user with a role and first password.
+func (s *Session) AddUser(ctx context.Context, u User, password []byte) error {
+	if err := s.require(ctx, PermUserManage, ActUserAdd, ""); err != nil {
+		return err
+	}
+	name, err := NormalizeUserName(u.Name)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(Roles, u.Role) {
+		return fmt.Errorf("%w: role %q", ErrInvalid, u.Role)
+	}
+	if err := CheckPassword(password, name); err != nil {
+		return err
+	}
+	if _, err := s.records.Head(ctx, KindUser, name); err == nil {
+		return fmt.Errorf("add user %s: %w", name, ErrAlreadyExists)
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	keys, err := s.keyring()
+	if err != nil {
+		return err
+	}
+	slot, err := keys.PasswordSlot(name, password)
+	if err != nil {
+		return fmt.Errorf("add user %s: %w", name, err)
+	}
+	u.Name, u.Created, u.Disabled = name, s.v.now(), false
+	data, _ := json.Marshal(u)
+	err = s.commit(ctx, []RecordWrite{{Kind: KindUser, ID: name, Data: data}},
+		AuditEvent{Action: ActUserAdd, Object: "user/" + name, Detail: "role " + string(u.Role)},
+		map[string][]byte{slotKey(name, s.v.now().UnixNano()): slot}, nil)
+	if errors.Is(err, ErrConflict) {
+		return fmt.Errorf("add user %s: %w", name, ErrAlreadyExists)
+	}
+	return err
+}
+
+// Users lists every user, by name.
+func (s *Session) Users(ctx context.Context) ([]User, error) {
+	if err := s.require(ctx, PermUserManage, ActUserAdd, ""); err != nil {
+		return nil, err
+	}
+	var out []User
+	for rec, err := range s.records.Heads(ctx, KindUser) {
+		if err != nil {
+			return nil, err
+		}
+		var u User
+		if err := json.Unmarshal(rec.Data, &u); err != nil {
+			return nil, fmt.Errorf("user %s: %w", rec.ID, ErrTampered)
+		}
+		u.Version = rec.Version
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// ChangePassword sets a new password for the logged-in user, or, for an
+// administrator, for anyone. The new key slot is written before the old
+// one is removed, in one transaction.
+func (s *Session) ChangePassword(ctx context.Context, user string, newPassword []byte) error {
+	name, err := NormalizeUserName(user)
+	if err != nil {
+		return err
+	}
+	if name != s.User().Name {
+		if err := s.require(ctx, PermUserManage, ActUserPassword, ""); err != nil {
+			return err
+		}
+	}
+	if err := CheckPassword(newPassword, name); err != nil {
+		return err
+	}
+	return s.setPassword(ctx, name, newPassword, ActUserPassword, "")
+}
+
+func (s *Session) setPassword(ctx context.Context, name string, pw []byte, act Action, detail string) error {
+	keys, err := s.keyring()
+	if err != nil {
+		return err
+	}
+	if _, err := s.records.Head(ctx, KindUser, name); err != nil {
+		return fmt.Errorf("set password of %s: %w", name, err)
+	}
+	slot, err := keys.PasswordSlot(name, pw)
+	if err != nil {
+		return fmt.Errorf("set password of %s: %w", name, err)
+	}
+	s.v.mu.Lock()
+	defer s.v.mu.Unlock()
+	old, err := s.v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/")
+	if err != nil {
+		return err
+	}
+	deletes := []string{loginPrefix + name}
+	for k := range old {
+		deletes = append(deletes, k)
+	}
+	return s.commit(ctx, nil, AuditEvent{Action: act, Object: "user/" + name, Detail: detail},
+		map[string][]byte{slotKey(name, s.v.now().UnixNano()): slot}, deletes)
+}
+
+// SetUserDisabled disables or re-enables a user. A disabled user's key
+// slots are removed, so the password no longer unlocks anything; enabling
+// needs a new password.
+func (s *Session) SetUserDisabled(ctx context.Context, user string, disabled bool, newPassword []byte) error {
+	act := ActUserDisable
+	if !disabled {
+		act = ActUserEnable
+	}
+	if err := s.require(ctx, PermUserManage, act, ""); err != nil {
+		return err
+	}
+	name, err := NormalizeUserName(user)
+	if err != nil {
+		return err
+	}
+	if disabled && name == s.User().Name {
+		return fmt.Errorf("%w: you cannot disable your own account", ErrInvalid)
+	}
+	rec, err := s.records.Head(ctx, KindUser, name)
+	if err != nil {
+		return fmt.Errorf("user %s: %w", name, err)
+	}
+	var u User
+	if err := json.Unmarshal(rec.Data, &u); err != nil {
+		return fmt.Errorf("user %s: %w", name, ErrTampered)
+	}
+	u.Disabled = disabled
+	data, _ := json.Marshal(u)
+	puts := map[string][]byte{}
+	var deletes []string
+	s.v.mu.Lock()
+	defer s.v.mu.Unlock()
+	old, err := s.v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/")
+	if err != nil {
+		return err
+	}
+	for k := range old {
+		deletes = append(deletes, k)
+	}
+	if !disabled {
+		if err := CheckPassword(newPassword, name); err != nil {
+			return err
+		}
+		keys, err := s.keyring()
+		if err != nil {
+			return err
+		}
+		slot, err := keys.PasswordSlot(name, newPassword)
+		if err != nil {
+			return err
+		}
+		puts[slotKey(name, s.v.now().UnixNano())] = slot
+	}
+	return s.commit(ctx, []RecordWrite{{Kind: KindUser, ID: name, Parent: rec.Version, Data: data}},
+		AuditEvent{Action: act, Object: "user/" + name}, puts, deletes)
+}

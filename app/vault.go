@@ -1,0 +1,405 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Meta keys (cleartext, never PHI).
+const (
+	metaInitialized = "vault/initialized"
+	metaBundle      = "vault/bundle"
+	metaAuditKey    = "vault/audit-public-key"
+	metaSitePrefix  = "vault/site-prefix"
+	metaIdleLock    = "settings/idle-lock"
+	metaMRNNext     = "mrn/next"
+	slotPrefix      = "slot/user/"
+	slotRecovery    = "slot/recovery"
+	loginPrefix     = "login/failures/"
+)
+
+// Config wires the parts a Vault needs. main.go fills it with the bbolt
+// store and the Tink key factory.
+type Config struct {
+	Meta  MetaStore
+	Audit AuditChain
+	// Records returns the record store sealed with aead.
+	Records func(aead AEAD) RecordStore
+	// Integrity checks the store below the services (verify).
+	Integrity IntegrityChecker
+	Keys      KeyFactory
+	Device    DeviceID
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Vault is one workstation profile's encrypted record store, locked until
+// a user logs in. It is safe for concurrent use.
+type Vault struct {
+	cfg Config
+	// mu serialises the read-modify-commit of counters (MRN, login
+	// failures) and slot changes.
+	mu sync.Mutex
+}
+
+// NewVault returns the vault over cfg's stores.
+func NewVault(cfg Config) *Vault {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Vault{cfg: cfg}
+}
+
+func (v *Vault) now() time.Time { return v.cfg.Now().UTC() }
+
+// Initialized reports whether the vault has been created.
+func (v *Vault) Initialized(ctx context.Context) (bool, error) {
+	_, err := v.cfg.Meta.GetMeta(ctx, metaInitialized)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// CreateParams are what the first-run setup asks for.
+type CreateParams struct {
+	Admin      string // the first administrator's user name
+	Password   []byte
+	SitePrefix string // MRN prefix; empty = derived from the device id
+}
+
+// Create makes a new vault with its first administrator and returns the
+// recovery key, to be shown once and printed. It fails with
+// ErrAlreadyExists on a vault that exists.
+func (v *Vault) Create(ctx context.Context, p CreateParams) (recoveryKey string, err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if ok, err := v.Initialized(ctx); err != nil {
+		return "", err
+	} else if ok {
+		return "", fmt.Errorf("create vault: %w: a vault is already set up here", ErrAlreadyExists)
+	}
+	name, err := NormalizeUserName(p.Admin)
+	if err != nil {
+		return "", err
+	}
+	if err := CheckPassword(p.Password, name); err != nil {
+		return "", err
+	}
+	site := strings.ToUpper(strings.TrimSpace(p.SitePrefix))
+	if site == "" {
+		site = "F" + strings.ToUpper(v.cfg.Device.String()[:3])
+	}
+	if !ValidSitePrefix(site) {
+		return "", fmt.Errorf("%w: MRN site prefix %q: use 2 to 6 letters or digits", ErrInvalid, p.SitePrefix)
+	}
+	keys, err := v.cfg.Keys.NewKeyring()
+	if err != nil {
+		return "", fmt.Errorf("create vault keys: %w", err)
+	}
+	defer keys.Close()
+	bundle, err := keys.Bundle()
+	if err != nil {
+		return "", fmt.Errorf("create vault keys: %w", err)
+	}
+	pub, err := keys.AuditPublicKey()
+	if err != nil {
+		return "", fmt.Errorf("create vault keys: %w", err)
+	}
+	sealer, err := v.cfg.Keys.NewAuditSealer(pub)
+	if err != nil {
+		return "", fmt.Errorf("create vault keys: %w", err)
+	}
+	recoveryKey, err = v.cfg.Keys.NewRecoveryKey()
+	if err != nil {
+		return "", fmt.Errorf("create recovery key: %w", err)
+	}
+	recSlot, err := keys.RecoverySlot(recoveryKey)
+	if err != nil {
+		return "", fmt.Errorf("create recovery slot: %w", err)
+	}
+	userSlot, err := keys.PasswordSlot(name, p.Password)
+	if err != nil {
+		return "", fmt.Errorf("create password slot: %w", err)
+	}
+	now := v.now()
+	admin := User{Name: name, Role: RoleAdmin, Created: now}
+	data, err := json.Marshal(admin)
+	if err != nil {
+		return "", err
+	}
+	var sealed [][]byte
+	for _, e := range []AuditEvent{
+		{Action: ActVaultCreate, Detail: "site prefix " + site},
+		{Action: ActUserAdd, Object: "user/" + name, Detail: "role " + string(RoleAdmin)},
+	} {
+		e.Time, e.User, e.Role, e.Device, e.Outcome = now, name, RoleAdmin, v.cfg.Device.String(), OutcomeOK
+		s, err := sealEvent(sealer, e)
+		if err != nil {
+			return "", err
+		}
+		sealed = append(sealed, s)
+	}
+	_, err = v.cfg.Records(keys.RecordAEAD()).Commit(ctx, Commit{
+		Writes: []RecordWrite{{Kind: KindUser, ID: name, Data: data}},
+		Audit:  sealed,
+		Meta: map[string][]byte{
+			metaBundle:                    bundle,
+			metaAuditKey:                  pub,
+			metaSitePrefix:                []byte(site),
+			slotRecovery:                  recSlot,
+			slotKey(name, now.UnixNano()): userSlot,
+			metaMRNNext:                   []byte("1"),
+			metaInitialized:               []byte(now.Format(time.RFC3339)),
+		},
+	})
+	if err != nil {
+		return "", fmt.Errorf("create vault: %w", err)
+	}
+	return recoveryKey, nil
+}
+
+func slotKey(user string, id int64) string { return fmt.Sprintf("%s%s/%d", slotPrefix, user, id) }
+
+// auditLocked appends an event while no one is logged in (failed logins).
+func (v *Vault) auditLocked(ctx context.Context, e AuditEvent) error {
+	pub, err := v.cfg.Meta.GetMeta(ctx, metaAuditKey)
+	if err != nil {
+		return fmt.Errorf("read audit key: %w", err)
+	}
+	sealer, err := v.cfg.Keys.NewAuditSealer(pub)
+	if err != nil {
+		return err
+	}
+	e.Time, e.Device = v.now(), v.cfg.Device.String()
+	sealed, err := sealEvent(sealer, e)
+	if err != nil {
+		return err
+	}
+	return v.cfg.Audit.AppendAudit(ctx, [][]byte{sealed})
+}
+
+// loginFailures is the persistent failed-login counter of one user name.
+type loginFailures struct {
+	Count int       `json:"n"`
+	Last  time.Time `json:"last"`
+}
+
+// LoginDelay is how long a user must wait after n consecutive failures:
+// nothing for the first three, then 2, 4, 8 … seconds, capped at 15 minutes.
+func LoginDelay(n int) time.Duration {
+	if n < 3 {
+		return 0
+	}
+	d := time.Duration(math.Pow(2, float64(min(n-2, 20)))) * time.Second
+	return min(d, 15*time.Minute)
+}
+
+// WaitError says how long to wait before the next login attempt.
+type WaitError struct{ Wait time.Duration }
+
+func (e *WaitError) Error() string {
+	return fmt.Sprintf("%s: wait %s before trying again", ErrTooManyAttempts, e.Wait.Round(time.Second))
+}
+
+func (e *WaitError) Unwrap() error { return ErrTooManyAttempts }
+
+// Login unlocks the vault for a user. Failed attempts are counted on disk
+// before the password is tried, so neither a restart nor killing the
+// process resets the growing delay.
+func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Session, error) {
+	name, err := NormalizeUserName(user)
+	if err != nil {
+		return nil, fmt.Errorf("log in: %w", ErrUnknownUser)
+	}
+	if ok, err := v.Initialized(ctx); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, ErrNotInitialized
+	}
+	if err := v.countAttempt(ctx, name); err != nil {
+		return nil, err
+	}
+	keys, slotName, err := v.openSlot(ctx, name, password)
+	if err != nil {
+		outcome := "wrong password"
+		if errors.Is(err, ErrUnknownUser) {
+			outcome = "unknown user"
+		}
+		if aerr := v.auditLocked(ctx, AuditEvent{User: name, Action: ActLogin, Outcome: OutcomeFailed, Detail: outcome}); aerr != nil {
+			return nil, errors.Join(err, aerr)
+		}
+		return nil, err
+	}
+	s, err := v.startSession(ctx, keys, name)
+	if err != nil {
+		keys.Close()
+		if errors.Is(err, ErrUserDisabled) {
+			_ = v.auditLocked(ctx, AuditEvent{User: name, Action: ActLogin, Outcome: OutcomeDenied, Detail: "account disabled"})
+		}
+		return nil, err
+	}
+	// Success: clear the counter, drop slots a crash left behind, record it.
+	deletes := []string{loginPrefix + name}
+	if slots, err := v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/"); err == nil {
+		for k := range slots {
+			if k != slotName {
+				deletes = append(deletes, k)
+			}
+		}
+	}
+	if err := s.commit(ctx, nil, AuditEvent{Action: ActLogin, Outcome: OutcomeOK}, nil, deletes); err != nil {
+		s.Lock(ctx)
+		return nil, err
+	}
+	return s, nil
+}
+
+func (v *Vault) countAttempt(ctx context.Context, name string) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var f loginFailures
+	if raw, err := v.cfg.Meta.GetMeta(ctx, loginPrefix+name); err == nil {
+		_ = json.Unmarshal(raw, &f) // a damaged counter starts again from zero
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if wait := LoginDelay(f.Count) - v.now().Sub(f.Last); wait > 0 {
+		return &WaitError{Wait: wait}
+	}
+	f.Count++
+	f.Last = v.now()
+	raw, _ := json.Marshal(f)
+	if err := v.cfg.Meta.UpdateMeta(ctx, map[string][]byte{loginPrefix + name: raw}, nil); err != nil {
+		return fmt.Errorf("record login attempt: %w", err)
+	}
+	return nil
+}
+
+// FailedLogins returns the persistent failure count of a user name.
+func (v *Vault) FailedLogins(ctx context.Context, user string) (int, error) {
+	name, err := NormalizeUserName(user)
+	if err != nil {
+		return 0, err
+	}
+	raw, err := v.cfg.Meta.GetMeta(ctx, loginPrefix+name)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	var f loginFailures
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return 0, nil
+	}
+	return f.Count, nil
+}
+
+func (v *Vault) openSlot(ctx context.Context, name string, password []byte) (Keyring, string, error) {
+	bundle, err := v.cfg.Meta.GetMeta(ctx, metaBundle)
+	if err != nil {
+		return nil, "", fmt.Errorf("read key bundle: %w", err)
+	}
+	slots, err := v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/")
+	if err != nil {
+		return nil, "", fmt.Errorf("read key slots: %w", err)
+	}
+	if len(slots) == 0 {
+		return nil, "", fmt.Errorf("log in as %s: %w", name, ErrUnknownUser)
+	}
+	var firstErr error
+	for k, slot := range slots {
+		keys, err := v.cfg.Keys.OpenPasswordSlot(bundle, slot, name, password)
+		if err == nil {
+			return keys, k, nil
+		}
+		if firstErr == nil || !errors.Is(err, ErrWrongPassword) {
+			firstErr = err
+		}
+	}
+	return nil, "", fmt.Errorf("log in as %s: %w", name, firstErr)
+}
+
+func (v *Vault) startSession(ctx context.Context, keys Keyring, name string) (*Session, error) {
+	records := v.cfg.Records(keys.RecordAEAD())
+	rec, err := records.Head(ctx, KindUser, name)
+	if err != nil {
+		return nil, fmt.Errorf("load user %s: %w", name, err)
+	}
+	var u User
+	if err := json.Unmarshal(rec.Data, &u); err != nil {
+		return nil, fmt.Errorf("load user %s: %w: %v", name, ErrTampered, err)
+	}
+	u.Version = rec.Version
+	if u.Disabled {
+		return nil, fmt.Errorf("log in as %s: %w", name, ErrUserDisabled)
+	}
+	pub, err := v.cfg.Meta.GetMeta(ctx, metaAuditKey)
+	if err != nil {
+		return nil, fmt.Errorf("read audit key: %w", err)
+	}
+	sealer, err := v.cfg.Keys.NewAuditSealer(pub)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{v: v, user: u, keys: keys, records: records, sealer: sealer,
+		glass: map[string]string{}, cache: map[string]Patient{}}, nil
+}
+
+// Recover sets a new password for a user with the printed recovery key, for
+// when the last administrator has forgotten theirs. It is audited.
+func (v *Vault) Recover(ctx context.Context, recoveryKey, user string, newPassword []byte) error {
+	name, err := NormalizeUserName(user)
+	if err != nil {
+		return err
+	}
+	if err := CheckPassword(newPassword, name); err != nil {
+		return err
+	}
+	bundle, err := v.cfg.Meta.GetMeta(ctx, metaBundle)
+	if err != nil {
+		return fmt.Errorf("read key bundle: %w", err)
+	}
+	slot, err := v.cfg.Meta.GetMeta(ctx, slotRecovery)
+	if err != nil {
+		return fmt.Errorf("read recovery slot: %w", err)
+	}
+	keys, err := v.cfg.Keys.OpenRecoverySlot(bundle, slot, recoveryKey)
+	if err != nil {
+		_ = v.auditLocked(ctx, AuditEvent{User: name, Action: ActRecovery, Outcome: OutcomeFailed, Detail: "wrong recovery key"})
+		return fmt.Errorf("recovery: %w", err)
+	}
+	s, err := v.startSession(ctx, keys, name)
+	if err != nil {
+		keys.Close()
+		return err
+	}
+	defer s.Lock(ctx)
+	return s.setPassword(ctx, name, newPassword, ActRecovery, "password reset with the recovery key")
+}
+
+// SitePrefix returns the MRN site prefix of this vault.
+func (v *Vault) SitePrefix(ctx context.Context) (string, error) {
+	b, err := v.cfg.Meta.GetMeta(ctx, metaSitePrefix)
+	return string(b), err
+}
+
+// IdleLock returns how long the app may stay idle before it locks itself
+// (default 10 minutes).
+func (v *Vault) IdleLock(ctx context.Context) time.Duration {
+	b, err := v.cfg.Meta.GetMeta(ctx, metaIdleLock)
+	if err != nil {
+		return 10 * time.Minute
+	}
+	d, err := time.ParseDuration(string(b))
+	if err != nil || d < time.Minute {
+		return 10 * time.Minute
+	}
+	return d
+}

@@ -1,0 +1,338 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"folio/app"
+)
+
+// patientFlags are the demographic flags of add and amend.
+type patientFlags struct {
+	family, given, sex, dob, phone, village, address, nationalID, notes string
+	kinName, kinRel, kinPhone                                           string
+	otherNames                                                          []string
+	estimated, restricted                                               bool
+}
+
+func (f *patientFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.family, "family", "", "family name")
+	fs.StringVar(&f.given, "given", "", "given name(s)")
+	fs.StringVar(&f.sex, "sex", "", "female, male, other or unknown")
+	fs.StringVar(&f.dob, "dob", "", "date of birth: YYYY-MM-DD, YYYY-MM or YYYY")
+	fs.BoolVar(&f.estimated, "estimated", false, "the date of birth is an estimate")
+	fs.StringVar(&f.phone, "phone", "", "phone number")
+	fs.StringVar(&f.village, "village", "", "village or locality")
+	fs.StringVar(&f.address, "address", "", "address")
+	fs.StringVar(&f.nationalID, "national-id", "", "national ID number")
+	fs.StringVar(&f.notes, "notes", "", "notes")
+	fs.StringArrayVar(&f.otherNames, "other-name", nil, "another name or alias (repeatable)")
+	fs.StringVar(&f.kinName, "kin-name", "", "next of kin: name")
+	fs.StringVar(&f.kinRel, "kin-relationship", "", "next of kin: relationship")
+	fs.StringVar(&f.kinPhone, "kin-phone", "", "next of kin: phone")
+	fs.BoolVar(&f.restricted, "restricted", false, "restricted chart (opening it needs a reason)")
+}
+
+// apply copies the flags that were set onto p.
+func (f *patientFlags) apply(fs *pflag.FlagSet, p *app.Patient) error {
+	set := func(name string) bool { return fs.Changed(name) }
+	if set("family") {
+		p.Family = f.family
+	}
+	if set("given") {
+		p.Given = f.given
+	}
+	if set("sex") {
+		sex, err := app.ParseSex(f.sex)
+		if err != nil {
+			return usageError{err}
+		}
+		p.Sex = sex
+	}
+	if set("dob") {
+		d, err := app.ParseBirthDate(f.dob)
+		if err != nil {
+			return usageError{err}
+		}
+		p.BirthDate = d
+	}
+	if set("estimated") {
+		p.BirthDate.Estimated = f.estimated
+	}
+	for name, dst := range map[string]*string{"phone": &p.Phone, "village": &p.Village, "address": &p.Address,
+		"national-id": &p.NationalID, "notes": &p.Notes, "kin-name": &p.NextOfKin.Name,
+		"kin-relationship": &p.NextOfKin.Relationship, "kin-phone": &p.NextOfKin.Phone} {
+		if set(name) {
+			*dst = fs.Lookup(name).Value.String()
+		}
+	}
+	if set("other-name") {
+		p.OtherNames = f.otherNames
+	}
+	if set("restricted") {
+		p.Restricted = f.restricted
+	}
+	return nil
+}
+
+func (e *env) patientCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "patient", Short: "register, find, show, amend and merge patients"}
+	cmd.AddCommand(e.patientAdd(), e.patientFind(), e.patientShow(), e.patientAmend(), e.patientHistory(),
+		e.patientMerge(), e.patientUnmerge())
+	return cmd
+}
+
+func (e *env) patientAdd() *cobra.Command {
+	var f patientFlags
+	var force, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "add --family F --given G --sex S --dob YYYY-MM-DD|YYYY [...]",
+		Short: "register a patient; prints the new MRN",
+		Long: `Registers a patient and prints the new MRN on stdout. Possible duplicates
+(same national ID or phone, or a name that sounds alike born within a year)
+are listed on stderr and nothing is registered (exit 3) unless --force.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var p app.Patient
+			if err := f.apply(cmd.Flags(), &p); err != nil {
+				return err
+			}
+			if err := p.Validate(time.Now()); err != nil {
+				return usageError{err}
+			}
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if !force {
+				dups, err := s.FindDuplicates(cmd.Context(), p)
+				if err != nil {
+					return err
+				}
+				if len(dups) > 0 {
+					fmt.Fprintln(cmd.ErrOrStderr(), "Possible duplicates of this patient:")
+					_ = writeMatches(cmd.ErrOrStderr(), dups, time.Now())
+					return &exitError{ExitDuplicates, errors.New("possible duplicates found; open the existing record, or run again with --force to register a new patient")}
+				}
+			}
+			ps, err := s.RegisterPatient(cmd.Context(), p)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), toJSON(ps[0]))
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), ps[0].MRN)
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().BoolVar(&force, "force", false, "register even if possible duplicates exist")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new patient as JSON")
+	return cmd
+}
+
+func (e *env) patientFind() *cobra.Command {
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "find QUERY",
+		Short: "find patients by name (typos tolerated), MRN, date of birth or phone",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			q := args[0]
+			for _, a := range args[1:] {
+				q += " " + a
+			}
+			ms, err := s.SearchPatients(cmd.Context(), q, limit)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				out := make([]patientJSON, 0, len(ms))
+				for _, m := range ms {
+					j := toJSON(m.Patient)
+					j.Score, j.Reasons = m.Score, m.Reasons
+					out = append(out, j)
+				}
+				return writeJSON(cmd.OutOrStdout(), out)
+			}
+			if len(ms) == 0 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "no patient found")
+				return nil
+			}
+			return writeMatches(cmd.OutOrStdout(), ms, time.Now())
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	cmd.Flags().IntVar(&limit, "limit", 20, "at most this many results")
+	return cmd
+}
+
+func (e *env) patientShow() *cobra.Command {
+	var asJSON bool
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "show MRN",
+		Short: "show a patient (a restricted chart needs --reason, recorded as break-glass)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if reason != "" {
+				if _, err := s.BreakGlass(cmd.Context(), args[0], reason); err != nil {
+					return err
+				}
+			}
+			p, err := s.Patient(cmd.Context(), args[0])
+			if errors.Is(err, app.ErrNeedsBreakGlass) {
+				return fmt.Errorf("%w; run again with --reason \"...\"", err)
+			}
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), toJSON(p))
+			}
+			return writePatient(cmd.OutOrStdout(), p, time.Now())
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&reason, "reason", "", "break-glass reason for a restricted chart")
+	return cmd
+}
+
+func (e *env) patientAmend() *cobra.Command {
+	var f patientFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "amend MRN [--family F] [--phone P] ...",
+		Short: "amend a patient: the flags given replace those fields, as a new version",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			p, err := s.Patient(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if err := f.apply(cmd.Flags(), &p); err != nil {
+				return err
+			}
+			p, err = s.AmendPatient(cmd.Context(), p)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), toJSON(p))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s amended (version %s)\n", p.MRN, p.Version)
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new version as JSON")
+	return cmd
+}
+
+func (e *env) patientHistory() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "history MRN",
+		Short: "every version of a patient (and of records merged into it), oldest first",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			vs, err := s.PatientHistory(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				out := make([]patientJSON, len(vs))
+				for i, v := range vs {
+					out[i] = toJSON(v.Patient)
+				}
+				return writeJSON(cmd.OutOrStdout(), out)
+			}
+			for _, v := range vs {
+				merged := ""
+				if v.MergedInto != "" {
+					merged = " (merged away)"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s  %s  by %-10s %s  %s, %s  %s%s\n", v.Changed.Format(time.RFC3339),
+					v.Version, v.ChangedBy, v.MRN, v.Family, v.Given, v.BirthDate, merged)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func (e *env) patientMerge() *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "merge SURVIVOR-MRN DUPLICATE-MRN",
+		Short: "merge a duplicate record into the survivor (undo with unmerge)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			p, err := s.MergePatients(cmd.Context(), args[0], args[1], reason)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s merged into %s\n", args[1], p.MRN)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "duplicate registration", "why")
+	return cmd
+}
+
+func (e *env) patientUnmerge() *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "unmerge DUPLICATE-MRN",
+		Short: "undo a merge: the duplicate becomes a patient of its own again",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			p, err := s.UnmergePatient(cmd.Context(), args[0], reason)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s unmerged\n", p.MRN)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "merged in error", "why")
+	return cmd
+}

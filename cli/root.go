@@ -1,0 +1,213 @@
+// Package cli is Folio's command line: the same services as the window,
+// headless, for administrators, scripts, tests and benchmarks. Every
+// command honours --data/FOLIO_DATA, --user/FOLIO_USER and FOLIO_PASSWORD
+// (else it prompts on the terminal), prints results on stdout, and on
+// failure prints one line on stderr that says what to do and exits non-zero.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"folio/app"
+	"folio/profile"
+)
+
+// Params are what the commands need from the process around them.
+type Params struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Prompt reads a secret from the terminal without echo; nil means no
+	// terminal (scripts must then set the environment variable).
+	Prompt func(label string) ([]byte, error)
+	// RunGUI opens the desktop window on a profile directory (the root
+	// command with no sub-command).
+	RunGUI func(ctx context.Context, dataDir string) error
+	// FastKDF lowers the password-hashing cost (tests and benchmarks only).
+	FastKDF bool
+}
+
+// Exit codes.
+const (
+	ExitOK         = 0
+	ExitFailure    = 1
+	ExitUsage      = 2
+	ExitDuplicates = 3 // patient add found possible duplicates
+	ExitProblems   = 4 // verify found problems
+)
+
+// exitError carries a specific exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// env holds the global flags and the parameters, shared by every command.
+type env struct {
+	Params
+	dataDir string
+	user    string
+}
+
+// Run executes the command line args (without the program name) and
+// returns the process exit code.
+func Run(ctx context.Context, args []string, p Params) int {
+	e := &env{Params: p}
+	root := e.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(p.Stdin)
+	root.SetOut(p.Stdout)
+	root.SetErr(p.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(p.Stderr, "folio: %s\n", errorText(err))
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if isUsage(err) {
+		return ExitUsage
+	}
+	return ExitFailure
+}
+
+// errorText is the one-line message for a clerk or administrator.
+func errorText(err error) string {
+	var wait *app.WaitError
+	switch {
+	case errors.As(err, &wait):
+		return wait.Error()
+	case errors.Is(err, app.ErrWrongPassword), errors.Is(err, app.ErrUnknownUser):
+		return "wrong user name or password (set FOLIO_USER and FOLIO_PASSWORD, or answer the prompt)"
+	}
+	return err.Error()
+}
+
+type usageError struct{ error }
+
+func isUsage(err error) bool {
+	var u usageError
+	return errors.As(err, &u)
+}
+
+func (e *env) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "folio",
+		Short: "Folio: the clinic's health-record room, offline first and encrypted",
+		Long: `Folio keeps a clinic's patient records encrypted on this workstation.
+Run without a command to open the window; the commands below run the same
+services headless. Environment: FOLIO_DATA (data folder), FOLIO_USER,
+FOLIO_PASSWORD (for scripts; otherwise you are asked).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if e.RunGUI == nil {
+				return usageError{errors.New("no window in this build; see 'folio --help'")}
+			}
+			dir, err := e.dir()
+			if err != nil {
+				return err
+			}
+			return e.RunGUI(cmd.Context(), dir)
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentFlags().StringVar(&e.dataDir, "data", "", "data folder (default: $FOLIO_DATA or the user data folder)")
+	root.PersistentFlags().StringVar(&e.user, "user", "", "user name (default: $FOLIO_USER)")
+	root.AddCommand(e.initCommand(), e.userCommand(), e.patientCommand(), e.auditCommand(),
+		e.verifyCommand(), e.demoCommand())
+	return root
+}
+
+// dir is the profile directory from --data, FOLIO_DATA or the default.
+func (e *env) dir() (string, error) {
+	if e.dataDir != "" {
+		return e.dataDir, nil
+	}
+	if d := e.Getenv("FOLIO_DATA"); d != "" {
+		return d, nil
+	}
+	return profile.DefaultDir()
+}
+
+// open opens the profile; the caller closes it.
+func (e *env) open() (*profile.Profile, error) {
+	dir, err := e.dir()
+	if err != nil {
+		return nil, err
+	}
+	return profile.Open(dir, profile.Options{FastKDF: e.FastKDF})
+}
+
+// userName is --user, FOLIO_USER, or the OS user name.
+func (e *env) userName() string {
+	if e.user != "" {
+		return e.user
+	}
+	if u := e.Getenv("FOLIO_USER"); u != "" {
+		return u
+	}
+	return os.Getenv("USER")
+}
+
+// secret reads a secret from an environment variable or the terminal.
+func (e *env) secret(envVar, label string) ([]byte, error) {
+	if v := e.Getenv(envVar); v != "" {
+		return []byte(v), nil
+	}
+	if e.Prompt == nil {
+		return nil, fmt.Errorf("%s is needed: set %s or run in a terminal", label, envVar)
+	}
+	return e.Prompt(label + ": ")
+}
+
+// newSecret reads a new password twice on a terminal (once from the env).
+func (e *env) newSecret(envVar, label string) ([]byte, error) {
+	if v := e.Getenv(envVar); v != "" {
+		return []byte(v), nil
+	}
+	first, err := e.secret(envVar, label)
+	if err != nil {
+		return nil, err
+	}
+	again, err := e.Prompt("again: ")
+	if err != nil {
+		return nil, err
+	}
+	if string(first) != string(again) {
+		return nil, errors.New("the two passwords differ; try again")
+	}
+	return first, nil
+}
+
+// session opens the profile and logs in; the returned func locks and
+// closes both.
+func (e *env) session(ctx context.Context) (*app.Session, *profile.Profile, func(), error) {
+	prof, err := e.open()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pw, err := e.secret("FOLIO_PASSWORD", "password for "+e.userName())
+	if err != nil {
+		prof.Close()
+		return nil, nil, nil, err
+	}
+	s, err := prof.Vault.Login(ctx, e.userName(), pw)
+	if err != nil {
+		prof.Close()
+		return nil, nil, nil, err
+	}
+	return s, prof, func() { s.Lock(ctx); prof.Close() }, nil
+}

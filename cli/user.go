@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"folio/app"
+)
+
+func (e *env) userCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "add, list, disable users; change or recover passwords"}
+	var role, fullName string
+	add := &cobra.Command{
+		Use:   "add NAME --role admin|records|scanning|clinician",
+		Short: "add a user (their first password from FOLIO_NEW_PASSWORD or asked twice)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := app.ParseRole(role)
+			if err != nil {
+				return usageError{err}
+			}
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			pw, err := e.newSecret("FOLIO_NEW_PASSWORD", "password for new user "+args[0])
+			if err != nil {
+				return err
+			}
+			if err := s.AddUser(cmd.Context(), app.User{Name: args[0], FullName: fullName, Role: r}, pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "user %s added (%s)\n", args[0], r.Label())
+			return nil
+		},
+	}
+	add.Flags().StringVar(&role, "role", "", "admin, records, scanning or clinician")
+	add.Flags().StringVar(&fullName, "full-name", "", "the person's full name")
+	_ = add.MarkFlagRequired("role")
+
+	passwd := &cobra.Command{
+		Use:   "passwd [NAME]",
+		Short: "change your password, or (administrator) anyone's; new one from FOLIO_NEW_PASSWORD or asked",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			name := s.User().Name
+			if len(args) == 1 {
+				name = args[0]
+			}
+			pw, err := e.newSecret("FOLIO_NEW_PASSWORD", "new password for "+name)
+			if err != nil {
+				return err
+			}
+			if err := s.ChangePassword(cmd.Context(), name, pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed\n", name)
+			return nil
+		},
+	}
+
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "list users",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			users, err := s.Users(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), users)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tROLE\tSTATUS\tFULL NAME")
+			for _, u := range users {
+				status := "active"
+				if u.Disabled {
+					status = "disabled"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, status, u.FullName)
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+
+	disable := &cobra.Command{
+		Use:   "disable NAME",
+		Short: "disable a user: their password no longer unlocks the vault",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := s.SetUserDisabled(cmd.Context(), args[0], true, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "user %s disabled\n", args[0])
+			return nil
+		},
+	}
+	enable := &cobra.Command{
+		Use:   "enable NAME",
+		Short: "enable a disabled user with a new password (FOLIO_NEW_PASSWORD or asked)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			pw, err := e.newSecret("FOLIO_NEW_PASSWORD", "new password for "+args[0])
+			if err != nil {
+				return err
+			}
+			if err := s.SetUserDisabled(cmd.Context(), args[0], false, pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "user %s enabled\n", args[0])
+			return nil
+		},
+	}
+	recoverCmd := &cobra.Command{
+		Use:   "recover NAME",
+		Short: "set a new password with the recovery key (FOLIO_RECOVERY_KEY or asked)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			prof, err := e.open()
+			if err != nil {
+				return err
+			}
+			defer prof.Close()
+			key, err := e.secret("FOLIO_RECOVERY_KEY", "recovery key")
+			if err != nil {
+				return err
+			}
+			pw, err := e.newSecret("FOLIO_NEW_PASSWORD", "new password for "+args[0])
+			if err != nil {
+				return err
+			}
+			if err := prof.Vault.Recover(cmd.Context(), string(key), args[0], pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %s reset with the recovery key\n", args[0])
+			return nil
+		},
+	}
+	cmd.AddCommand(add, passwd, list, disable, enable, recoverCmd)
+	return cmd
+}

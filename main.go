@@ -1,0 +1,65 @@
+// Command folio is the Folio desktop application and its command line.
+// Without a command it opens the window on the data folder; with one
+// ("folio patient find …") it runs the same services headless. This is the
+// one place where the concrete parts meet: profile wires storage and crypto
+// into app, and ui draws app for a person.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	fyneapp "fyne.io/fyne/v2/app"
+	"golang.org/x/term"
+
+	"folio/cli"
+	"folio/profile"
+	"folio/ui"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Run(ctx, os.Args[1:], cli.Params{
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Getenv: os.Getenv,
+		Prompt: promptTerminal,
+		RunGUI: runGUI,
+	})
+	stop()
+	os.Exit(code)
+}
+
+// promptTerminal reads a secret from the controlling terminal without echo.
+func promptTerminal(label string) ([]byte, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("no terminal to ask for the %s; set the environment variable instead", label)
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, label)
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	return b, err
+}
+
+// runGUI opens the window on the profile in dir and returns when it closes.
+func runGUI(ctx context.Context, dir string) error {
+	prof, err := profile.Open(dir, profile.Options{})
+	if err != nil {
+		return err
+	}
+	defer prof.Close()
+	a := fyneapp.NewWithID("org.folio.desktop")
+	w := ui.New(a, prof.Vault, ui.Options{})
+	go func() {
+		<-ctx.Done()
+		a.Quit()
+	}()
+	w.ShowAndRun()
+	return nil
+}
