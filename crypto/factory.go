@@ -1,0 +1,90 @@
+package crypto
+
+import (
+	"sync"
+	"time"
+
+	"folio/app"
+)
+
+// unlockTarget is how long one password derivation should take when the
+// Factory calibrates.
+const unlockTarget = 700 * time.Millisecond
+
+// Factory implements app.KeyFactory with this package's functions. Use it
+// by pointer; the zero value is ready.
+type Factory struct {
+	// KDF are the Argon2id parameters for new password slots. The zero
+	// value means Calibrate(700ms), measured once on first use.
+	KDF KDFParams
+
+	once       sync.Once
+	calibrated KDFParams // set by once
+}
+
+var (
+	_ app.KeyFactory  = (*Factory)(nil)
+	_ app.Keyring     = vaultKeyring{}
+	_ app.AuditSealer = (*AuditSealer)(nil)
+)
+
+// params returns the parameters for new password slots.
+func (f *Factory) params() KDFParams {
+	if f.KDF != (KDFParams{}) {
+		return f.KDF
+	}
+	f.once.Do(func() { f.calibrated = Calibrate(unlockTarget) })
+	return f.calibrated
+}
+
+// NewKeyring creates the keys of a new vault (see NewKeyring).
+func (f *Factory) NewKeyring() (app.Keyring, error) {
+	k, err := NewKeyring()
+	if err != nil {
+		return nil, err
+	}
+	return vaultKeyring{k, f}, nil
+}
+
+// OpenPasswordSlot unlocks a vault (see OpenPasswordSlot).
+func (f *Factory) OpenPasswordSlot(bundle, slot []byte, user string, password []byte) (app.Keyring, error) {
+	k, err := OpenPasswordSlot(bundle, slot, user, password)
+	if err != nil {
+		return nil, err
+	}
+	return vaultKeyring{k, f}, nil
+}
+
+// OpenRecoverySlot unlocks a vault with the recovery key (see OpenRecoverySlot).
+func (f *Factory) OpenRecoverySlot(bundle, slot []byte, recoveryKey string) (app.Keyring, error) {
+	k, err := OpenRecoverySlot(bundle, slot, recoveryKey)
+	if err != nil {
+		return nil, err
+	}
+	return vaultKeyring{k, f}, nil
+}
+
+// NewRecoveryKey returns a new recovery key (see NewRecoveryKey).
+func (f *Factory) NewRecoveryKey() (string, error) { return NewRecoveryKey() }
+
+// NewAuditSealer reads an audit public key (see NewAuditSealer).
+func (f *Factory) NewAuditSealer(publicKey []byte) (app.AuditSealer, error) {
+	s, err := NewAuditSealer(publicKey)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// vaultKeyring is a Keyring as app sees it: password slots take the
+// Factory's parameters.
+type vaultKeyring struct {
+	*Keyring
+	f *Factory
+}
+
+// PasswordSlot wraps the master key under a password with the Factory's
+// Argon2id parameters.
+func (v vaultKeyring) PasswordSlot(user string, password []byte) ([]byte, error) {
+	return v.Keyring.PasswordSlot(user, password, v.f.params())
+}

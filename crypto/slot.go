@@ -1,0 +1,234 @@
+package crypto
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+
+	"folio/app"
+)
+
+// Key slot layout (version 1), 95 bytes:
+//
+//	header  magic "FOLIOSLT" | version 1 | kind | Argon2id time (uint32 BE) |
+//	        memory KiB (uint32 BE) | threads (uint8) | salt (16 bytes)
+//	body    AES-256-GCM nonce (12) | encrypted master key (32) | tag (16)
+//
+// The slot key is Argon2id(secret, salt, params) and the associated data is
+// the header followed by the binding (the user name for a password slot,
+// "recovery" for the recovery slot), so neither the parameters nor the
+// owner of a slot can be changed without the slot failing to open.
+const (
+	slotMagic      = "FOLIOSLT"
+	slotVersion    = 1
+	saltSize       = 16
+	slotHeaderSize = len(slotMagic) + 1 + 1 + 4 + 4 + 1 + saltSize
+	slotSize       = slotHeaderSize + gcmNonceSize + slotKeySize + gcmTagSize
+)
+
+// Slot kinds.
+const (
+	kindPassword byte = 1
+	kindRecovery byte = 2
+)
+
+// recoveryBinding is the associated data that binds a recovery slot.
+const recoveryBinding = "recovery"
+
+func kindName(kind byte) string {
+	switch kind {
+	case kindPassword:
+		return "password"
+	case kindRecovery:
+		return "recovery"
+	}
+	return fmt.Sprintf("unknown (%d)", kind)
+}
+
+// slotHeader is a parsed, bounds-checked slot header.
+type slotHeader struct {
+	kind   byte
+	params KDFParams
+	salt   []byte
+	raw    []byte // the header bytes, part of the associated data
+}
+
+// parseSlotHeader reads and checks a slot header; it never runs Argon2id.
+func parseSlotHeader(slot []byte) (slotHeader, error) {
+	if len(slot) < slotHeaderSize {
+		return slotHeader{}, malformed("key slot is %d bytes, shorter than its %d-byte header", len(slot), slotHeaderSize)
+	}
+	if string(slot[:len(slotMagic)]) != slotMagic {
+		return slotHeader{}, malformed("key slot does not start with %q", slotMagic)
+	}
+	rest := slot[len(slotMagic):slotHeaderSize]
+	switch v := rest[0]; {
+	case v == 0:
+		return slotHeader{}, malformed("key slot has format version 0")
+	case v > slotVersion:
+		return slotHeader{}, fmt.Errorf("key slot has format version %d: %w", v, app.ErrNewerSchema)
+	}
+	h := slotHeader{kind: rest[1], raw: slot[:slotHeaderSize]}
+	if h.kind != kindPassword && h.kind != kindRecovery {
+		return slotHeader{}, malformed("key slot has unknown kind %d", h.kind)
+	}
+	h.params = KDFParams{
+		Time:      binary.BigEndian.Uint32(rest[2:6]),
+		MemoryKiB: binary.BigEndian.Uint32(rest[6:10]),
+		Threads:   rest[10],
+	}
+	if err := h.params.check(); err != nil {
+		return slotHeader{}, err
+	}
+	h.salt = rest[11:]
+	return h, nil
+}
+
+// SlotParams returns the password-hashing parameters in a slot's header,
+// without opening it. Errors wrap ErrMalformed or ErrSlotParams.
+func SlotParams(slot []byte) (KDFParams, error) {
+	h, err := parseSlotHeader(slot)
+	if err != nil {
+		return KDFParams{}, fmt.Errorf("read key slot: %w", err)
+	}
+	return h.params, nil
+}
+
+// sealSlot wraps master under Argon2id(secret) in a new slot of kind.
+func sealSlot(master []byte, kind byte, p KDFParams, secret, binding []byte) ([]byte, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	header := make([]byte, 0, slotHeaderSize)
+	header = append(header, slotMagic...)
+	header = append(header, slotVersion, kind)
+	header = binary.BigEndian.AppendUint32(header, p.Time)
+	header = binary.BigEndian.AppendUint32(header, p.MemoryKiB)
+	header = append(header, p.Threads)
+	salt := make([]byte, saltSize)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, fmt.Errorf("make slot salt: %w", err)
+	}
+	header = append(header, salt...)
+
+	key := p.derive(secret, salt)
+	defer clear(key)
+	a, err := newGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	body, err := a.Encrypt(master, slices.Concat(header, binding))
+	if err != nil {
+		return nil, fmt.Errorf("encrypt key slot: %w", err)
+	}
+	return append(header, body...), nil
+}
+
+// openSlot returns the master key in a slot of kind. Everything that can be
+// checked without the secret is checked before Argon2id runs.
+func openSlot(slot []byte, kind byte, secret, binding []byte) ([]byte, error) {
+	h, err := parseSlotHeader(slot)
+	if err != nil {
+		return nil, err
+	}
+	if len(slot) != slotSize {
+		return nil, malformed("key slot is %d bytes, want %d", len(slot), slotSize)
+	}
+	if h.kind != kind {
+		return nil, malformed("this is a %s slot, not a %s slot", kindName(h.kind), kindName(kind))
+	}
+	key := h.params.derive(secret, h.salt)
+	defer clear(key)
+	a, err := newGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	master, err := a.Decrypt(slot[slotHeaderSize:], slices.Concat(h.raw, binding))
+	if err != nil {
+		return nil, app.ErrWrongPassword
+	}
+	return master, nil
+}
+
+// PasswordSlot wraps the vault master key under a user's password with
+// Argon2id parameters p (use Calibrate; bounds are enforced, ErrSlotParams).
+// The slot opens only with the same user name and password.
+func (k *Keyring) PasswordSlot(user string, password []byte, p KDFParams) ([]byte, error) {
+	master, err := k.masterCopy()
+	if err != nil {
+		return nil, err
+	}
+	defer clear(master)
+	slot, err := sealSlot(master, kindPassword, p, password, []byte(user))
+	if err != nil {
+		return nil, fmt.Errorf("write password slot for %s: %w", user, err)
+	}
+	return slot, nil
+}
+
+// RecoverySlot wraps the vault master key under a recovery key (from
+// NewRecoveryKey). The key carries 160 random bits, so the slot uses
+// FastKDF parameters.
+func (k *Keyring) RecoverySlot(recoveryKey string) ([]byte, error) {
+	secret, err := ParseRecoveryKey(recoveryKey)
+	if err != nil {
+		return nil, fmt.Errorf("write recovery slot: %w", err)
+	}
+	defer clear(secret)
+	master, err := k.masterCopy()
+	if err != nil {
+		return nil, err
+	}
+	defer clear(master)
+	slot, err := sealSlot(master, kindRecovery, FastKDF(), secret, []byte(recoveryBinding))
+	if err != nil {
+		return nil, fmt.Errorf("write recovery slot: %w", err)
+	}
+	return slot, nil
+}
+
+// OpenPasswordSlot unlocks a vault: it opens a password slot and then the
+// key bundle with the master key found in it.
+//
+// Errors: a wrong user name or password wraps app.ErrWrongPassword; slot
+// parameters out of bounds wrap ErrSlotParams (checked before hashing);
+// a truncated or garbled slot or bundle wraps ErrMalformed; a bundle that
+// fails authentication wraps app.ErrTampered. A slot of another vault,
+// opened with its own password against this vault's bundle, gives
+// app.ErrTampered (the slot opens, the bundle's MAC does not verify).
+func OpenPasswordSlot(bundle, slot []byte, user string, password []byte) (*Keyring, error) {
+	b, err := parseBundle(bundle)
+	if err != nil {
+		return nil, fmt.Errorf("open key bundle: %w", err)
+	}
+	master, err := openSlot(slot, kindPassword, password, []byte(user))
+	if err != nil {
+		return nil, fmt.Errorf("open key slot: %w", err)
+	}
+	return b.open(master)
+}
+
+// OpenRecoverySlot unlocks a vault with the printed recovery key. Errors
+// are those of OpenPasswordSlot; a mistyped key (bad length or check
+// group) wraps ErrMalformed before any hashing runs.
+func OpenRecoverySlot(bundle, slot []byte, recoveryKey string) (*Keyring, error) {
+	secret, err := ParseRecoveryKey(recoveryKey)
+	if err != nil {
+		return nil, fmt.Errorf("open recovery slot: %w", err)
+	}
+	defer clear(secret)
+	b, err := parseBundle(bundle)
+	if err != nil {
+		return nil, fmt.Errorf("open key bundle: %w", err)
+	}
+	master, err := openSlot(slot, kindRecovery, secret, []byte(recoveryBinding))
+	if errors.Is(err, app.ErrWrongPassword) {
+		return nil, fmt.Errorf("open recovery slot: this recovery key does not match the vault: %w", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open recovery slot: %w", err)
+	}
+	return b.open(master)
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Takes screenshots of the real window under Xvfb (software GL) into
+# docs/screenshots/window-*.png: login, then search results after logging
+# in, on a throwaway vault filled with synthetic patients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shots=docs/screenshots
+mkdir -p "$shots"
+data=$(mktemp -d)
+export FOLIO_DATA="$data" FOLIO_USER=admin FOLIO_PASSWORD="correct horse battery staple"
+./bin/folio init --site KAB >/dev/null
+./bin/folio demo --patients 300 >/dev/null
+
+display=:97
+Xvfb "$display" -screen 0 1280x800x24 >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill $app $xvfb 2>/dev/null || true; rm -rf "$data"' EXIT
+export DISPLAY=$display LIBGL_ALWAYS_SOFTWARE=1
+sleep 1
+./bin/folio &
+app=$!
+
+win=""
+for _ in $(seq 1 60); do
+  win=$(xdotool search --name '^Folio' 2>/dev/null | head -n1 || true)
+  [ -n "$win" ] && break
+  sleep 0.5
+done
+[ -n "$win" ] || { echo "the Folio window did not appear" >&2; exit 1; }
+sleep 2
+import -window "$win" "$shots/window-login.png"
+
+# Log in: the user name field has focus first.
+xdotool type --delay 20 "admin"
+xdotool key Tab
+xdotool type --delay 20 "$FOLIO_PASSWORD"
+xdotool key Return
+sleep 4
+xdotool type --delay 60 "okel"
+sleep 3
+import -window "$win" "$shots/window-search.png"
+echo "screenshots in $shots"
