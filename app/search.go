@@ -37,13 +37,16 @@ func parseQuery(q string, now time.Time) query {
 	var out query
 	q = strings.TrimSpace(q)
 	// A whole query of digits and separators is a phone number.
-	if d := phoneDigits(q); len(d) >= 6 && strings.Trim(q, "0123456789+-() ") == "" {
+	if d := phoneDigits(q); len(d) >= 6 && strings.Trim(q, "0123456789+-() ") == "" && !isoDate.MatchString(q) {
 		out.exact = append(out.exact, "tel:"+phoneKey(q))
 		out.why = append(out.why, "phone")
 		return out
 	}
 	for _, f := range strings.Fields(q) {
 		switch {
+		case isoDate.MatchString(f):
+			out.exact = append(out.exact, "dob:"+f)
+			out.why = append(out.why, "date of birth")
 		case looksLikeMRN(f):
 			if mrn, err := ParseMRN(f); err == nil {
 				out.exact = append(out.exact, "mrn:"+mrn)
@@ -51,9 +54,6 @@ func parseQuery(q string, now time.Time) query {
 				out.exact = append(out.exact, "mrn:"+strings.ToUpper(f))
 			}
 			out.why = append(out.why, "MRN")
-		case isoDate.MatchString(f):
-			out.exact = append(out.exact, "dob:"+f)
-			out.why = append(out.why, "date of birth")
 		case dmyDate.MatchString(f):
 			m := dmyDate.FindStringSubmatch(f)
 			d, _ := strconv.Atoi(m[1])
