@@ -1,0 +1,323 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"folio/app"
+)
+
+type signer struct {
+	pub  ed25519.PublicKey
+	priv ed25519.PrivateKey
+}
+
+func newSigner(t testing.TB) signer {
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signer{pub, priv}
+}
+
+func (s signer) verify(msg, sig []byte) error {
+	if !ed25519.Verify(s.pub, msg, sig) {
+		return errors.New("bad signature")
+	}
+	return nil
+}
+
+// checkpoint signs the chain's current head, as the app does.
+func (s signer) checkpoint(t testing.TB, db *DB) app.AuditCheckpoint {
+	t.Helper()
+	ctx := context.Background()
+	head, err := db.AuditHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := app.AuditCheckpoint{Seq: head.Seq, Hash: head.Hash, Signature: ed25519.Sign(s.priv, app.CheckpointMessage(head.Seq, head.Hash))}
+	if err := db.PutCheckpoint(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
+	return cp
+}
+
+func events(from, n int) [][]byte {
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = []byte(fmt.Sprintf("sealed event %d", from+i))
+	}
+	return out
+}
+
+func TestAuditChain(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{})
+	if head, err := f.db.AuditHead(ctx); err != nil || head.Seq != 0 || head.Hash != nil {
+		t.Fatalf("empty head %+v %v", head, err)
+	}
+	for range f.db.AuditEntries(ctx) {
+		t.Fatal("entries in an empty chain")
+	}
+	if err := f.db.AppendAudit(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	n := 2*auditPage + 3 // several pages
+	if err := f.db.AppendAudit(ctx, events(1, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.rec.Commit(ctx, app.Commit{Writes: []app.RecordWrite{write(kindP, "p", app.Version{}, "x")}, Audit: events(11, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.AppendAudit(ctx, events(13, n-12)); err != nil {
+		t.Fatal(err)
+	}
+	prev := make([]byte, 32)
+	seq := uint64(0)
+	for e, err := range f.db.AuditEntries(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq++
+		h := sha256.New()
+		h.Write(prev)
+		h.Write(seqKey(seq))
+		h.Write(e.Sealed)
+		if e.Seq != seq || string(e.Sealed) != fmt.Sprintf("sealed event %d", seq) || !bytes.Equal(e.Hash, h.Sum(nil)) {
+			t.Fatalf("entry %d = {%d %q %x}", seq, e.Seq, e.Sealed, e.Hash)
+		}
+		prev = e.Hash
+	}
+	if seq != uint64(n) {
+		t.Fatalf("%d entries, want %d", seq, n)
+	}
+	head, err := f.db.AuditHead(ctx)
+	if err != nil || head.Seq != uint64(n) || !bytes.Equal(head.Hash, prev) {
+		t.Fatalf("head %+v %v", head, err)
+	}
+	// The loop body may append: no transaction is held across a yield.
+	i := 0
+	for _, err := range f.db.AuditEntries(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i++; i == 3 {
+			if err := f.db.AppendAudit(ctx, [][]byte{[]byte("appended while reading")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if i != n+1 {
+		t.Fatalf("read %d entries, want %d", i, n+1)
+	}
+}
+
+func TestCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{})
+	s := newSigner(t)
+	if err := f.db.AppendAudit(ctx, events(1, 5)); err != nil {
+		t.Fatal(err)
+	}
+	cp5 := s.checkpoint(t, f.db)
+	if err := f.db.AppendAudit(ctx, events(6, 2)); err != nil {
+		t.Fatal(err)
+	}
+	cp7 := s.checkpoint(t, f.db)
+	head5 := cp5.Hash
+	for _, tc := range []struct {
+		name string
+		cp   app.AuditCheckpoint
+	}{
+		{"seq 0", app.AuditCheckpoint{Seq: 0, Hash: head5, Signature: []byte("s")}},
+		{"beyond the chain", app.AuditCheckpoint{Seq: 8, Hash: head5, Signature: []byte("s")}},
+		{"wrong hash", app.AuditCheckpoint{Seq: 6, Hash: head5, Signature: []byte("s")}},
+		{"short hash", app.AuditCheckpoint{Seq: 5, Hash: head5[:31], Signature: []byte("s")}},
+		{"no signature", app.AuditCheckpoint{Seq: 5, Hash: head5}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := f.db.PutCheckpoint(ctx, tc.cp); !errors.Is(err, app.ErrInvalid) {
+				t.Fatalf("got %v, want ErrInvalid", err)
+			}
+		})
+	}
+	// Signing the same head again keeps the first checkpoint.
+	if err := f.db.PutCheckpoint(ctx, app.AuditCheckpoint{Seq: 7, Hash: cp7.Hash, Signature: []byte("another")}); err != nil {
+		t.Fatal(err)
+	}
+	cps, err := f.db.Checkpoints(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cps) != 2 || cps[0].Seq != 5 || cps[1].Seq != 7 || !bytes.Equal(cps[1].Signature, cp7.Signature) || !bytes.Equal(cps[0].Hash, cp5.Hash) {
+		t.Fatalf("checkpoints %+v", cps)
+	}
+	rep, err := VerifyChain(ctx, f.db, s.verify)
+	if err != nil || len(rep.Problems) > 0 || rep.Entries != 7 || rep.Checkpoints != 2 || rep.HeadSeq != 7 {
+		t.Fatalf("VerifyChain = %+v, %v", rep, err)
+	}
+	if _, err := VerifyChain(ctx, f.db, nil); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("nil verifier: %v", err)
+	}
+}
+
+// Every way of editing the stored chain is reported by VerifyChain.
+func TestVerifyChainFindsTampering(t *testing.T) {
+	ctx := context.Background()
+	s := newSigner(t)
+	other := newSigner(t)
+	get := func(tx *bolt.Tx, seq uint64) []byte { return bytes.Clone(tx.Bucket(bucketAudit).Get(seqKey(seq))) }
+	put := func(tx *bolt.Tx, seq uint64, v []byte) error { return tx.Bucket(bucketAudit).Put(seqKey(seq), v) }
+	// rehash rewrites the chain's hashes from seq on so every link holds:
+	// only a signed checkpoint can tell.
+	rehash := func(tx *bolt.Tx, from uint64) error {
+		var prev []byte
+		if from > 1 {
+			prev, _, _ = decodeAuditValue(get(tx, from-1))
+		}
+		c := tx.Bucket(bucketAudit).Cursor()
+		for k, v := c.Seek(seqKey(from)); k != nil; k, v = c.Next() {
+			seq, _ := decodeSeq(k)
+			_, sealed, _ := decodeAuditValue(v)
+			h := chainHash(prev, seq, sealed)
+			if err := put(tx, seq, encodeAuditValue(h, sealed)); err != nil {
+				return err
+			}
+			prev = h
+		}
+		return nil
+	}
+	for _, tc := range []struct {
+		name   string
+		tamper func(tx *bolt.Tx) error
+		want   []string
+	}{
+		{"event edited", func(tx *bolt.Tx) error {
+			v := get(tx, 4)
+			v[len(v)-1] ^= 1
+			return put(tx, 4, v)
+		}, []string{"audit entry 4: its hash does not match", "audit checkpoint 10: the chain up to entry 10 no longer matches"}},
+		{"event edited, chain rehashed", func(tx *bolt.Tx) error {
+			v := get(tx, 4)
+			v[len(v)-1] ^= 1
+			if err := put(tx, 4, v); err != nil {
+				return err
+			}
+			return rehash(tx, 4)
+		}, []string{"audit checkpoint 10: the chain up to entry 10 no longer matches"}},
+		{"entry deleted", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketAudit).Delete(seqKey(6))
+		}, []string{"audit entry 6 is missing", "audit checkpoint 10"}},
+		{"entries deleted and renumbered", func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketAudit)
+			for seq := uint64(3); seq < 12; seq++ {
+				_, sealed, _ := decodeAuditValue(get(tx, seq+1))
+				if err := put(tx, seq, encodeAuditValue(make([]byte, 32), sealed)); err != nil {
+					return err
+				}
+			}
+			if err := b.Delete(seqKey(12)); err != nil {
+				return err
+			}
+			return rehash(tx, 3)
+		}, []string{"audit checkpoint 10: the chain up to entry 10 no longer matches"}},
+		{"entries reordered", func(tx *bolt.Tx) error {
+			a, b := get(tx, 3), get(tx, 4)
+			if err := put(tx, 3, b); err != nil {
+				return err
+			}
+			return put(tx, 4, a)
+		}, []string{"audit entry 3: its hash does not match", "audit entry 4: its hash does not match"}},
+		{"entry inserted", func(tx *bolt.Tx) error {
+			for seq := uint64(12); seq >= 5; seq-- {
+				if err := put(tx, seq+1, get(tx, seq)); err != nil {
+					return err
+				}
+			}
+			if err := put(tx, 5, encodeAuditValue(make([]byte, 32), []byte("forged event"))); err != nil {
+				return err
+			}
+			return rehash(tx, 5)
+		}, []string{"audit checkpoint 10: the chain up to entry 10 no longer matches"}},
+		{"tail removed past a checkpoint", func(tx *bolt.Tx) error {
+			for seq := uint64(9); seq <= 12; seq++ {
+				if err := tx.Bucket(bucketAudit).Delete(seqKey(seq)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, []string{"audit checkpoint 10: beyond the end of the chain (last entry 8)"}},
+		{"first entry deleted", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketAudit).Delete(seqKey(1))
+		}, []string{"audit entry 1 is missing", "audit checkpoint 10"}},
+		{"checkpoint signature forged", func(tx *bolt.Tx) error {
+			h, _, _ := decodeAuditValue(get(tx, 10))
+			sig := ed25519.Sign(other.priv, app.CheckpointMessage(10, h))
+			return tx.Bucket(bucketCheckpoints).Put(seqKey(10), encodeCheckpoint(h, sig))
+		}, []string{"audit checkpoint 10: the signature does not verify"}},
+		{"checkpoint moved to another seq", func(tx *bolt.Tx) error {
+			cp := bytes.Clone(tx.Bucket(bucketCheckpoints).Get(seqKey(10)))
+			return tx.Bucket(bucketCheckpoints).Put(seqKey(11), cp)
+		}, []string{"audit checkpoint 11: the signature does not verify"}},
+		{"entry damaged", func(tx *bolt.Tx) error {
+			return put(tx, 7, []byte("short"))
+		}, []string{"audit entry 7", "audit checkpoint 10"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, Options{})
+			if err := f.db.AppendAudit(ctx, events(1, 10)); err != nil {
+				t.Fatal(err)
+			}
+			s.checkpoint(t, f.db)
+			if err := f.db.AppendAudit(ctx, events(11, 2)); err != nil {
+				t.Fatal(err)
+			}
+			if rep, err := VerifyChain(ctx, f.db, s.verify); err != nil || len(rep.Problems) > 0 {
+				t.Fatalf("before: %+v %v", rep, err)
+			}
+			f.raw(t, tc.tamper)
+			rep, err := VerifyChain(ctx, f.db, s.verify)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(rep.Problems, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Fatalf("problems %q do not mention %q", rep.Problems, w)
+				}
+			}
+			ir, err := f.db.CheckIntegrity(ctx, f.aead, s.verify)
+			if err != nil || len(ir.Problems) == 0 || ir.Checkpoints == 0 {
+				t.Fatalf("CheckIntegrity: %+v %v", ir, err)
+			}
+		})
+	}
+}
+
+func TestCheckIntegrityClean(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{})
+	s := newSigner(t)
+	v := f.commit(t, write(kindP, "p", app.Version{}, "x", "t1"), write(kindU, "u", app.Version{}, "y"))
+	if _, err := f.rec.Commit(ctx, app.Commit{Writes: []app.RecordWrite{write(kindP, "p", v[0], "x2", "t2")}, Audit: events(1, 3)}); err != nil {
+		t.Fatal(err)
+	}
+	s.checkpoint(t, f.db)
+	ir, err := f.db.CheckIntegrity(ctx, f.aead, s.verify)
+	if err != nil || len(ir.Problems) > 0 {
+		t.Fatalf("%+v %v", ir, err)
+	}
+	want := app.IntegrityReport{Records: 2, Versions: 3, IndexEntries: 1, AuditEntries: 3, Checkpoints: 1}
+	ir.Problems = nil
+	if fmt.Sprint(ir) != fmt.Sprint(want) {
+		t.Fatalf("report %+v, want %+v", ir, want)
+	}
+}

@@ -1,0 +1,476 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+	"folio/assets"
+)
+
+// Options tune the window. The zero value is what a clinic runs.
+type Options struct {
+	// Title is the window title; empty means "Folio".
+	Title string
+	// IdleLock, when positive, overrides how long the window may stay
+	// unused before it locks itself (otherwise the vault's setting,
+	// 10 minutes unless an administrator changed it).
+	IdleLock time.Duration
+	// Now is the clock of the idle lock and of ages; nil means time.Now.
+	Now func() time.Time
+}
+
+// defaultSearchDelay is how long the search waits after the last key before
+// it asks the vault: long enough not to search for every letter of a name,
+// short enough to feel immediate.
+const defaultSearchDelay = 250 * time.Millisecond
+
+// App is Folio's window over one vault. It shows the first-run setup or the
+// login, then the patient screens of the logged-in user until the session
+// locks (Lock button, Ctrl+L, idle time, or closing the window).
+type App struct {
+	fyne  fyne.App
+	vault *app.Vault
+	opts  Options
+	now   func() time.Time
+	win   fyne.Window
+	tasks tasks
+	act   activity
+
+	// searchDelay is the search's debounce; tests set it.
+	searchDelay time.Duration
+
+	// The fields below belong to the Fyne goroutine.
+	head    *header
+	body    *fyne.Container
+	cur     screen
+	sess    *session
+	dialogs map[dialog.Dialog]bool // open dialogs, hidden at lock
+	site    string                 // MRN site prefix, for the header
+	lastErr string                 // the text of the last error dialog (tests read it)
+}
+
+// screen is one view of the window.
+type screen interface {
+	// view is the screen's content.
+	view() fyne.CanvasObject
+	// focusFirst is the widget that gets the keyboard when the screen
+	// shows, or nil.
+	focusFirst() fyne.Focusable
+	// forget clears every widget and value that may hold patient data.
+	forget()
+}
+
+// escaper is a screen that does something on Escape (go back, cancel).
+type escaper interface{ escape() bool }
+
+// shortcutter is a screen with shortcuts of its own (Ctrl+S to save …).
+type shortcutter interface {
+	shortcut(fyne.KeyName) bool
+}
+
+// session is what exists only while a user is logged in. Its context ends
+// at lock, which drops the results of work still in flight.
+type session struct {
+	a      *App
+	s      *app.Session
+	user   app.User
+	ctx    context.Context
+	cancel context.CancelFunc
+	idle   time.Duration
+	search *searchScreen
+	glass  *breakGlassDialog // the last break-glass question asked
+}
+
+// run does work for this session off the Fyne goroutine; its result is
+// applied only if the session is still open by then.
+func (s *session) run(work func(ctx context.Context) (apply func())) {
+	ctx := s.ctx
+	s.a.tasks.run(func() func() {
+		if ctx.Err() != nil {
+			return nil
+		}
+		apply := work(ctx)
+		if apply == nil {
+			return nil
+		}
+		return func() {
+			if ctx.Err() == nil {
+				apply()
+			}
+		}
+	})
+}
+
+// New returns the window over v, showing the first-run setup when the vault
+// is not created yet and the login otherwise. It sets Folio's theme on a.
+func New(a fyne.App, v *app.Vault, opts Options) *App {
+	if opts.Title == "" {
+		opts.Title = "Folio"
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	u := &App{fyne: a, vault: v, opts: opts, now: now, searchDelay: defaultSearchDelay,
+		dialogs: map[dialog.Dialog]bool{}}
+	u.act.now = now
+	u.act.touch()
+	a.Settings().SetTheme(newTheme())
+	u.win = a.NewWindow(opts.Title)
+	icon := fyne.NewStaticResource("folio.png", assets.IconPNG)
+	a.SetIcon(icon)
+	u.win.SetIcon(icon)
+	u.head = newHeader(u)
+	u.body = container.NewStack()
+	u.win.SetContent(container.NewStack(newCatcher(u.touch),
+		container.NewBorder(u.head.view, nil, nil, nil, u.body)))
+	u.win.Resize(fyne.NewSize(1100, 720))
+	u.win.CenterOnScreen()
+	u.hookCanvas()
+
+	ctx := context.Background()
+	u.site, _ = v.SitePrefix(ctx)
+	u.head.setSite(u.site)
+	switch ok, err := v.Initialized(ctx); {
+	case err != nil:
+		u.show(newFailureScreen(u, err))
+	case !ok:
+		u.show(newSetupScreen(u))
+	default:
+		u.show(newLoginScreen(u, "", ""))
+	}
+	return u
+}
+
+// Window returns the window.
+func (u *App) Window() fyne.Window { return u.win }
+
+// ShowAndRun shows the window and runs the app until the window closes,
+// then locks the session so the logout is recorded and the keys dropped.
+func (u *App) ShowAndRun() {
+	u.win.ShowAndRun()
+	if s := u.sess; s != nil {
+		u.sess = nil
+		s.cancel()
+		s.s.Lock(context.Background())
+	}
+}
+
+// hookCanvas makes keys typed with no field focused, and the window-wide
+// shortcuts, reach us.
+func (u *App) hookCanvas() {
+	c := u.win.Canvas()
+	c.SetOnTypedRune(func(rune) { u.touch() })
+	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
+		u.touch()
+		if k.Name == fyne.KeyEscape {
+			u.escape()
+		}
+	})
+	if dc, ok := c.(desktop.Canvas); ok {
+		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
+	}
+	for _, k := range []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU} {
+		sc := &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
+		c.AddShortcut(sc, func(s fyne.Shortcut) {
+			if cs, ok := s.(*desktop.CustomShortcut); ok {
+				u.shortcut(cs)
+			}
+		})
+	}
+}
+
+// touch records activity for the idle lock.
+func (u *App) touch() { u.act.touch() }
+
+// shortcut runs a window-wide shortcut: Ctrl+L locks, Ctrl+F goes to the
+// search, Ctrl+N registers a patient, Ctrl+U opens the users (admins);
+// the others belong to the screen on show.
+func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
+	u.touch()
+	if cs.Modifier != fyne.KeyModifierShortcutDefault || u.sess == nil {
+		return false
+	}
+	switch cs.KeyName {
+	case fyne.KeyL:
+		u.lock("")
+		return true
+	case fyne.KeyF:
+		u.showSearch()
+		return true
+	case fyne.KeyN:
+		u.showRegister()
+		return true
+	case fyne.KeyU:
+		if u.sess.user.Role.Can(app.PermUserManage) {
+			u.showUsers()
+			return true
+		}
+	}
+	if sc, ok := u.cur.(shortcutter); ok {
+		return sc.shortcut(cs.KeyName)
+	}
+	return false
+}
+
+// escape hands Escape to the screen on show.
+func (u *App) escape() bool {
+	if len(u.dialogs) > 0 {
+		return false
+	}
+	if e, ok := u.cur.(escaper); ok {
+		return e.escape()
+	}
+	return false
+}
+
+// show replaces the screen. The screen left behind forgets its patient
+// data unless it is the session's search, which is kept so "Back to
+// search" finds the same results.
+func (u *App) show(s screen) {
+	if u.cur != nil && u.cur != s && (u.sess == nil || u.cur != screen(u.sess.search)) {
+		u.cur.forget()
+	}
+	u.cur = s
+	u.body.Objects = []fyne.CanvasObject{s.view()}
+	u.body.Refresh()
+	if f := s.focusFirst(); f != nil {
+		u.win.Canvas().Focus(f)
+	} else {
+		u.win.Canvas().Unfocus()
+	}
+}
+
+// showDialog shows d and remembers it until it closes, so a lock can hide it.
+func (u *App) showDialog(d dialog.Dialog) {
+	u.dialogs[d] = true
+	d.SetOnClosed(func() { delete(u.dialogs, d) })
+	d.Show()
+}
+
+// showError shows a failure that has no better place than a dialog.
+func (u *App) showError(title string, err error) {
+	u.lastErr = message(err)
+	d := dialog.NewCustom(title, "Close", wrapped(u.lastErr), u.win)
+	d.Resize(fyne.NewSize(460, 0))
+	u.showDialog(d)
+}
+
+// idleLimit is how long the window may stay unused.
+func (u *App) idleLimit(ctx context.Context) time.Duration {
+	if u.opts.IdleLock > 0 {
+		return u.opts.IdleLock
+	}
+	return u.vault.IdleLock(ctx)
+}
+
+// startSession opens the patient screens for a user who just logged in.
+func (u *App) startSession(s *app.Session, idle time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sess := &session{a: u, s: s, user: s.User(), ctx: ctx, cancel: cancel, idle: idle}
+	u.sess = sess
+	sess.search = newSearchScreen(sess)
+	u.head.setUser(sess.user)
+	u.touch()
+	go watchIdle(ctx, idleTick(idle), u.checkIdle)
+	u.show(sess.search)
+}
+
+// checkIdle locks the window when it has gone unused for the idle limit.
+// A ticker calls it; tests call it with an injected clock.
+func (u *App) checkIdle() {
+	if u.sess == nil {
+		return
+	}
+	if idle := u.act.idleFor(); idle >= u.sess.idle {
+		u.lock("Locked after " + durationText(u.sess.idle) + " without use. Log in to continue.")
+	}
+}
+
+// lock ends the session: the screens forget every patient value, open
+// dialogs close, the login shows, and the session drops its keys (the
+// logout is audited) off the Fyne goroutine.
+func (u *App) lock(reason string) {
+	sess := u.sess
+	if sess == nil {
+		return
+	}
+	u.sess = nil
+	sess.cancel()
+	for d := range u.dialogs {
+		d.Hide()
+	}
+	clear(u.dialogs)
+	if u.cur != nil && u.cur != screen(sess.search) {
+		u.cur.forget()
+	}
+	// sess.search.forget()
+	u.cur = nil
+	u.head.setUser(app.User{})
+	u.show(newLoginScreen(u, sess.user.Name, reason))
+	u.tasks.run(func() func() {
+		sess.s.Lock(context.Background())
+		return nil
+	})
+}
+
+// Navigation between the session's screens.
+
+func (u *App) showSearch() {
+	if u.sess == nil {
+		return
+	}
+	u.show(u.sess.search)
+	u.sess.search.refocus()
+}
+
+func (u *App) showRegister() {
+	if u.sess == nil {
+		return
+	}
+	if !u.sess.user.Role.Can(app.PermPatientWrite) {
+		u.showError("Register a patient", app.ErrForbidden)
+		return
+	}
+	u.show(newPatientForm(u.sess, app.Patient{}, false))
+}
+
+func (u *App) showUsers() {
+	if u.sess == nil {
+		return
+	}
+	u.show(newUsersScreen(u.sess))
+}
+
+// openPatient opens a patient by MRN or id: it reads the chart (audited),
+// asks for a break-glass reason when the chart is restricted, and shows it.
+func (u *App) openPatient(ref string) {
+	sess := u.sess
+	if sess == nil {
+		return
+	}
+	sess.run(func(ctx context.Context) func() {
+		p, err := sess.s.Patient(ctx, ref)
+		return func() {
+			switch {
+			case errors.Is(err, app.ErrNeedsBreakGlass):
+				u.askBreakGlass(ref)
+			case err != nil:
+				u.showError("Open patient", err)
+			default:
+				u.showPatient(p, nil)
+			}
+		}
+	})
+}
+
+func (u *App) showPatient(p app.Patient, note fyne.CanvasObject) {
+	if u.sess == nil {
+		return
+	}
+	u.show(newPatientScreen(u.sess, p, note))
+}
+
+func durationText(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return plural(int(d/time.Hour), "hour", "hours")
+	case d >= time.Minute:
+		return plural(int(d.Round(time.Minute)/time.Minute), "minute", "minutes")
+	}
+	return plural(int(d.Round(time.Second)/time.Second), "second", "seconds")
+}
+
+// header is the bar at the top: Folio and the workstation's site on the
+// left; the user, their role and the Lock button on the right.
+type header struct {
+	view  *fyne.Container
+	site  *widget.Label
+	who   *widget.RichText
+	users *widget.Button
+	lock  *widget.Button
+}
+
+func newHeader(u *App) *header {
+	h := &header{}
+	title := canvas.NewText("Folio", theme.Color(theme.ColorNamePrimary))
+	title.TextStyle = fyne.TextStyle{Bold: true}
+	title.TextSize = 20
+	h.site = widget.NewLabel("")
+	h.who = widget.NewRichText()
+	h.users = button(u, "Users", theme.AccountIcon(), widget.LowImportance, u.showUsers)
+	h.lock = button(u, "Lock", theme.LoginIcon(), widget.MediumImportance, func() { u.lock("") })
+	h.users.Hide()
+	h.lock.Hide()
+	bg := canvas.NewRectangle(theme.Color(colorNameSurface))
+	line := canvas.NewRectangle(theme.Color(theme.ColorNameSeparator))
+	line.SetMinSize(fyne.NewSize(0, 1))
+	bar := container.New(layout.NewCustomPaddedLayout(4, 4, 16, 12),
+		container.NewBorder(nil, nil,
+			container.NewHBox(container.NewCenter(title), h.site),
+			container.NewHBox(h.who, h.users, h.lock)))
+	h.view = container.NewBorder(nil, line, nil, nil, container.NewStack(bg, bar))
+	return h
+}
+
+func (h *header) setSite(site string) {
+	if site == "" {
+		h.site.SetText("")
+		h.view.Refresh()
+		return
+	}
+	h.site.SetText("·  workstation " + site)
+	h.view.Refresh()
+}
+
+func (h *header) setUser(user app.User) {
+	if user.Name == "" {
+		h.who.Segments = nil
+		h.who.Refresh()
+		h.users.Hide()
+		h.lock.Hide()
+		h.view.Refresh()
+		return
+	}
+	name := user.Name
+	if user.FullName != "" {
+		name = user.FullName + " (" + user.Name + ")"
+	}
+	h.who.Segments = []widget.RichTextSegment{
+		&widget.TextSegment{Text: name, Style: styleBold},
+		&widget.TextSegment{Text: "  " + user.Role.Label(), Style: styleMuted},
+	}
+	h.who.Refresh()
+	if user.Role.Can(app.PermUserManage) {
+		h.users.Show()
+	} else {
+		h.users.Hide()
+	}
+	h.lock.Show()
+	h.view.Refresh() // lay the bar out again for the new widths
+}
+
+// failureScreen says the vault could not be read at all.
+type failureScreen struct{ box fyne.CanvasObject }
+
+func newFailureScreen(u *App, err error) *failureScreen {
+	return &failureScreen{box: centerCard(u, 560, panel(container.NewVBox(
+		heading("Folio cannot open the records on this computer"),
+		wrapped(message(err)),
+	)))}
+}
+
+func (f *failureScreen) view() fyne.CanvasObject    { return f.box }
+func (f *failureScreen) focusFirst() fyne.Focusable { return nil }
+func (f *failureScreen) forget()                    {}

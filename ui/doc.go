@@ -1,0 +1,27 @@
+// Package ui is Folio's desktop window (Fyne): the first-run setup with
+// its recovery key, the login, patient search as you type, registration
+// with a duplicate check, the patient view with amendments and history,
+// and the administrator's users.
+//
+// Invariants kept here:
+//   - ui calls only app (app.Vault and app.Session methods), never storage
+//     or crypto; every authorisation and audit decision is app's.
+//   - The Fyne goroutine never waits on the vault: logins (Argon2id),
+//     searches and saves run on goroutines (tasks) and their results are
+//     applied with fyne.Do. A result that arrives after the session locked
+//     is dropped (the session's context has ended).
+//   - Patient data lives only in the screens of one session. Locking (the
+//     Lock button, Ctrl+L, the idle limit, closing the window) cancels the
+//     session's work, closes its dialogs, clears every widget that showed
+//     patient data, and drops the keys (Session.Lock, audited).
+//   - Every key, tap, mouse move over the window and scroll counts as
+//     activity for the idle lock; the check takes the injected clock, so
+//     tests move time instead of sleeping.
+//
+// One file per screen: setup.go (first run and recovery key), login.go
+// (login and recovery with the printed key), search.go, patientform.go
+// (registration and amendment, duplicates dialog), patient.go (the patient
+// and break-glass), history.go, users.go. app.go holds the window, the
+// session and navigation; widgets.go the small widgets that report
+// activity; theme.go the look.
+package ui

@@ -1,0 +1,262 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"folio/app"
+)
+
+// How patients read on screen: the family name in capitals first, so two
+// patients who share a given name are told apart at a glance, and the
+// date of birth with the age beside it.
+
+// familyText is the family name as rows and titles show it: in capitals.
+func familyText(p app.Patient) string { return strings.ToUpper(p.Family) }
+
+// givenText is the given names, with a leading comma when a family name
+// comes before them.
+func givenText(p app.Patient) string {
+	switch {
+	case p.Given == "":
+		return ""
+	case p.Family == "":
+		return p.Given
+	}
+	return ", " + p.Given
+}
+
+// displayName is "OKELLO, Mary Akello".
+func displayName(p app.Patient) string { return familyText(p) + givenText(p) }
+
+// sexLabel is the administrative sex for people.
+func sexLabel(s app.Sex) string {
+	switch s {
+	case app.SexFemale:
+		return "Female"
+	case app.SexMale:
+		return "Male"
+	case app.SexOther:
+		return "Other"
+	}
+	return "Sex unknown"
+}
+
+// sexOptions are the choices of the sex drop-down, in the order a clerk
+// meets them.
+var sexOptions = []string{"Female", "Male", "Other", "Unknown"}
+
+func sexFromLabel(s string) app.Sex {
+	switch s {
+	case "Female":
+		return app.SexFemale
+	case "Male":
+		return app.SexMale
+	case "Other":
+		return app.SexOther
+	}
+	return app.SexUnknown
+}
+
+func sexOption(s app.Sex) string {
+	switch s {
+	case app.SexFemale:
+		return "Female"
+	case app.SexMale:
+		return "Male"
+	case app.SexOther:
+		return "Other"
+	}
+	return "Unknown"
+}
+
+// ageText is a short age: "41 y", and "7 mo" or "12 d" for a baby whose
+// date of birth is known.
+func ageText(b app.BirthDate, now time.Time) string {
+	if b.IsZero() {
+		return ""
+	}
+	years := b.Age(now)
+	if years >= 2 || b.Month == 0 {
+		if years < 0 {
+			return ""
+		}
+		return fmt.Sprintf("%d y", years)
+	}
+	day := max(b.Day, 1)
+	born := time.Date(b.Year, time.Month(b.Month), day, 0, 0, 0, 0, time.UTC)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	months := (today.Year()-born.Year())*12 + int(today.Month()) - int(born.Month())
+	if today.Day() < born.Day() {
+		months--
+	}
+	if months >= 1 {
+		return fmt.Sprintf("%d mo", months)
+	}
+	if b.Day == 0 {
+		return "under 1 mo"
+	}
+	return fmt.Sprintf("%d d", int(today.Sub(born).Hours()/24))
+}
+
+// birthText is "1984-03-12 (41 y)", or "about 1970 (about 55 y)" for an
+// estimated date.
+func birthText(b app.BirthDate, now time.Time) string {
+	if b.IsZero() {
+		return "date of birth unknown"
+	}
+	d := strings.TrimSuffix(b.String(), "~")
+	age := ageText(b, now)
+	if b.Estimated {
+		return fmt.Sprintf("about %s (about %s)", d, age)
+	}
+	return fmt.Sprintf("%s (%s)", d, age)
+}
+
+// kinText is "Peter Okello (brother), 0772 123 456".
+func kinText(k app.NextOfKin) string {
+	s := k.Name
+	if k.Relationship != "" {
+		if s != "" {
+			s += " "
+		}
+		s += "(" + k.Relationship + ")"
+	}
+	if k.Phone != "" {
+		if s != "" {
+			s += ", "
+		}
+		s += k.Phone
+	}
+	return s
+}
+
+// summary is the one-line detail of a patient under their name: sex, date
+// of birth and age, village, phone.
+func summary(p app.Patient, now time.Time) string {
+	parts := []string{sexLabel(p.Sex), birthText(p.BirthDate, now)}
+	if p.Village != "" {
+		parts = append(parts, p.Village)
+	}
+	if p.Phone != "" {
+		parts = append(parts, p.Phone)
+	}
+	return strings.Join(parts, "  ·  ")
+}
+
+// whenText is a version's time in the workstation's zone.
+func whenText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+// change is one field that differs between two versions of a patient.
+type change struct {
+	Field, Old, New string
+}
+
+// diffPatients lists the fields that differ from a to b, in the order the
+// form shows them.
+func diffPatients(a, b app.Patient) []change {
+	var out []change
+	add := func(field, old, new string) {
+		if old != new {
+			out = append(out, change{Field: field, Old: old, New: new})
+		}
+	}
+	yes := func(v bool) string {
+		if v {
+			return "yes"
+		}
+		return "no"
+	}
+	add("Family name", a.Family, b.Family)
+	add("Given names", a.Given, b.Given)
+	add("Other names", strings.Join(a.OtherNames, ", "), strings.Join(b.OtherNames, ", "))
+	if a.Sex != b.Sex {
+		add("Sex", sexLabel(a.Sex), sexLabel(b.Sex))
+	}
+	add("Date of birth", a.BirthDate.String(), b.BirthDate.String())
+	add("Phone", a.Phone, b.Phone)
+	add("National ID", a.NationalID, b.NationalID)
+	add("Village", a.Village, b.Village)
+	add("Address", a.Address, b.Address)
+	add("Next of kin", kinText(a.NextOfKin), kinText(b.NextOfKin))
+	add("Notes", a.Notes, b.Notes)
+	add("Restricted chart", yes(a.Restricted), yes(b.Restricted))
+	add("Merged into", a.MergedInto, b.MergedInto)
+	add("Records merged in", fmt.Sprint(len(a.Merged)), fmt.Sprint(len(b.Merged)))
+	return out
+}
+
+// message turns an error from app into a sentence for the person at the
+// window. app's errors are already sentences; this drops the technical
+// prefixes the services wrap them with and gives the common ones the
+// words a clerk expects.
+func message(err error) string {
+	var wait *app.WaitError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &wait):
+		secs := int((wait.Wait + time.Second - 1) / time.Second)
+		return fmt.Sprintf("Too many failed logins. Wait %d s before trying again.", secs)
+	case errors.Is(err, app.ErrWrongPassword), errors.Is(err, app.ErrUnknownUser):
+		return "Wrong user name or password."
+	case errors.Is(err, app.ErrUserDisabled):
+		return "This user account is disabled; ask an administrator."
+	case errors.Is(err, app.ErrTampered):
+		return "The vault on this computer is damaged: " + app.ErrTampered.Error() +
+			". Stop using it for records and call your administrator to restore a backup."
+	case errors.Is(err, app.ErrNewerSchema):
+		return sentence(app.ErrNewerSchema.Error())
+	case errors.Is(err, app.ErrNeedsBreakGlass):
+		return sentence(app.ErrNeedsBreakGlass.Error())
+	case errors.Is(err, app.ErrForbidden):
+		if strings.Contains(err.Error(), "restricted") {
+			return "This chart is restricted, and your role does not allow you to open it."
+		}
+		return "Your role does not allow this."
+	case errors.Is(err, app.ErrConflict):
+		return "Someone else changed this record; it has been reloaded."
+	case errors.Is(err, app.ErrLocked):
+		return "The window was locked; log in again."
+	case errors.Is(err, app.ErrNotInitialized):
+		return "There is no vault on this computer yet."
+	case errors.Is(err, app.ErrInvalid):
+		s := err.Error()
+		if _, after, ok := strings.Cut(s, app.ErrInvalid.Error()+": "); ok {
+			s = after
+		}
+		return sentence(s)
+	}
+	return sentence(err.Error())
+}
+
+// sentence capitalises s and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
+		s += "."
+	}
+	return s
+}
+
+// plural is "1 patient", "3 patients".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,133 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"folio/app"
+)
+
+func TestAgeText(t *testing.T) {
+	now := time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		b    app.BirthDate
+		want string
+	}{
+		{"adult before birthday", app.BirthDate{Year: 1984, Month: 12, Day: 1}, "40 y"},
+		{"adult after birthday", app.BirthDate{Year: 1984, Month: 3, Day: 12}, "41 y"},
+		{"year only", app.BirthDate{Year: 1956, Estimated: true}, "69 y"},
+		{"baby in months", app.BirthDate{Year: 2025, Month: 4, Day: 2}, "7 mo"},
+		{"one year old in months", app.BirthDate{Year: 2024, Month: 6, Day: 30}, "16 mo"},
+		{"newborn in days", app.BirthDate{Year: 2025, Month: 11, Day: 8}, "12 d"},
+		{"month known only", app.BirthDate{Year: 2025, Month: 11}, "under 1 mo"},
+		{"unknown", app.BirthDate{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ageText(tc.b, now); got != tc.want {
+				t.Fatalf("ageText(%s) = %q, want %q", tc.b, got, tc.want)
+			}
+		})
+	}
+	if got := birthText(app.BirthDate{Year: 1970, Estimated: true}, now); got != "about 1970 (about 55 y)" {
+		t.Fatalf("estimated birth text %q", got)
+	}
+}
+
+func TestDisplayName(t *testing.T) {
+	for _, tc := range []struct {
+		p    app.Patient
+		want string
+	}{
+		{app.Patient{Family: "García Hernández", Given: "María José"}, "GARCÍA HERNÁNDEZ, María José"},
+		{app.Patient{Family: "Okello"}, "OKELLO"},
+		{app.Patient{Given: "Baby"}, "Baby"},
+	} {
+		if got := displayName(tc.p); got != tc.want {
+			t.Errorf("displayName = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestDiffPatients(t *testing.T) {
+	a := mary()
+	b := a
+	b.Phone = "0788 000 111"
+	b.NextOfKin.Relationship = "husband"
+	b.Restricted = true
+	got := diffPatients(a, b)
+	want := []change{
+		{"Phone", "0772 123 456", "0788 000 111"},
+		{"Next of kin", "Peter Okello (brother), 0701 555 010", "Peter Okello (husband), 0701 555 010"},
+		{"Restricted chart", "no", "yes"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("diff\n got %v\nwant %v", got, want)
+	}
+	if d := diffPatients(a, a); len(d) != 0 {
+		t.Fatalf("no change gave %v", d)
+	}
+}
+
+func TestHistoryEntriesPairsVersionsOfOneRecord(t *testing.T) {
+	p1 := app.Patient{ID: "a", Family: "Okello", Phone: "1"}
+	d1 := app.Patient{ID: "b", Family: "Okelo"}
+	p2 := p1
+	p2.Phone = "2"
+	hist := []app.PatientVersion{{Patient: p1}, {Patient: d1}, {Patient: p2}}
+	es := historyEntries(hist)
+	if len(es) != 3 || es[0].v.Phone != "2" || es[2].v.Phone != "1" {
+		t.Fatalf("not newest first: %+v", es)
+	}
+	if !es[1].first || !es[2].first || es[0].first {
+		t.Fatal("first versions are not marked")
+	}
+	if len(es[0].changes) != 1 || es[0].changes[0].Field != "Phone" {
+		t.Fatalf("the amendment is compared with the wrong version: %+v", es[0].changes)
+	}
+}
+
+func TestMessage(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&app.WaitError{Wait: 7500 * time.Millisecond}, "Too many failed logins. Wait 8 s before trying again."},
+		{fmt.Errorf("log in as x: %w", app.ErrWrongPassword), "Wrong user name or password."},
+		{fmt.Errorf("log in as x: %w", app.ErrUserDisabled), "This user account is disabled; ask an administrator."},
+		{fmt.Errorf("%w: a date of birth (at least the year) is required", app.ErrInvalid), "A date of birth (at least the year) is required."},
+		{fmt.Errorf("patient.read: %w (Scanning clerk)", app.ErrForbidden), "Your role does not allow this."},
+		{fmt.Errorf("amend: %w", app.ErrConflict), "Someone else changed this record; it has been reloaded."},
+		{errors.New("disk full"), "Disk full."},
+	} {
+		if got := message(tc.err); got != tc.want {
+			t.Errorf("message(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+	if got := message(fmt.Errorf("load user: %w", app.ErrTampered)); !strings.Contains(got, "damaged") {
+		t.Errorf("tampered: %q", got)
+	}
+}
+
+func TestKeyLines(t *testing.T) {
+	got := keyLines("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH-IIII")
+	want := "AAAA-BBBB-CCCC\nDDDD-EEEE-FFFF\nGGGG-HHHH-IIII"
+	if got != want {
+		t.Fatalf("keyLines:\n%s", got)
+	}
+}
+
+func TestIdleTick(t *testing.T) {
+	for limit, want := range map[time.Duration]time.Duration{
+		10 * time.Minute: 15 * time.Second,
+		time.Minute:      3 * time.Second,
+		5 * time.Second:  time.Second,
+	} {
+		if got := idleTick(limit); got != want {
+			t.Errorf("idleTick(%s) = %s, want %s", limit, got, want)
+		}
+	}
+}

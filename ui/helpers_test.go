@@ -1,0 +1,138 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+
+	"folio/app"
+	"folio/profile"
+)
+
+// The tests drive real widgets over a real vault (bbolt in t.TempDir(),
+// real keys with the cheapest password hashing). Work the window does on
+// goroutines is awaited with tasks.wait, never with sleeps.
+
+const (
+	adminPW = "correct horse battery"
+	clinPW  = "stethoscope morning round"
+)
+
+// clock is a settable clock for the idle lock and ages.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock {
+	return &clock{t: time.Date(2025, 11, 20, 9, 30, 0, 0, time.UTC)}
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// openVault opens an empty profile in a temp folder.
+func openVault(t *testing.T, now func() time.Time) *app.Vault {
+	t.Helper()
+	prof, err := profile.Open(t.TempDir(), profile.Options{FastKDF: true, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prof.Close() })
+	return prof.Vault
+}
+
+// createdVault opens a profile with a vault and its administrator.
+func createdVault(t *testing.T, now func() time.Time) (*app.Vault, string) {
+	t.Helper()
+	v := openVault(t, now)
+	key, err := v.Create(context.Background(), app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "KAB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, key
+}
+
+// newWindow opens the UI on v with a test app. The search never fires by
+// itself (tests call searchNow) unless a test sets searchDelay.
+func newWindow(t *testing.T, v *app.Vault, opts Options) *App {
+	t.Helper()
+	u := New(test.NewTempApp(t), v, opts)
+	u.searchDelay = time.Hour
+	t.Cleanup(func() {
+		u.tasks.wait()
+		if u.sess != nil {
+			u.lock("")
+		}
+		u.tasks.wait()
+		u.win.Close()
+	})
+	return u
+}
+
+// current returns the screen on show as a T, or fails.
+func current[T screen](t *testing.T, u *App) T {
+	t.Helper()
+	s, ok := u.cur.(T)
+	if !ok {
+		var zero T
+		t.Fatalf("the window shows %T, want %T", u.cur, zero)
+	}
+	return s
+}
+
+// logIn logs in through the login screen.
+func logIn(t *testing.T, u *App, user, pw string) {
+	t.Helper()
+	l := current[*loginScreen](t, u)
+	l.user.SetText("")
+	test.Type(l.user, user)
+	test.Type(l.pass, pw)
+	l.pass.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	u.tasks.wait()
+	if u.sess == nil {
+		t.Fatalf("login as %s failed: %q", user, l.msg.Text)
+	}
+}
+
+// register registers patients through the session, as a setup step.
+func register(t *testing.T, u *App, ps ...app.Patient) []app.Patient {
+	t.Helper()
+	reg, err := u.sess.s.RegisterPatient(context.Background(), ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+func ctrl(k fyne.KeyName) *desktop.CustomShortcut {
+	return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
+}
+
+func mary() app.Patient {
+	return app.Patient{Family: "Okello", Given: "Mary Akello", Sex: app.SexFemale,
+		BirthDate: app.BirthDate{Year: 1984, Month: 3, Day: 12}, Phone: "0772 123 456", Village: "Kisoro",
+		NextOfKin: app.NextOfKin{Name: "Peter Okello", Relationship: "brother", Phone: "0701 555 010"}}
+}
+
+func userNamed(name string, role ...app.Role) app.User {
+	u := app.User{Name: name, Role: app.RoleClinician}
+	if len(role) > 0 {
+		u.Role = role[0]
+	}
+	return u
+}

@@ -1,0 +1,351 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+	"folio/assets"
+)
+
+// loginScreen asks for a user name and password and unlocks the vault. Its
+// second face resets a forgotten password with the recovery key.
+type loginScreen struct {
+	a *App
+
+	user, pass *entry
+	submitBtn  *widget.Button
+	forgot     *widget.Hyperlink
+	busy       *widget.Activity
+	msg        messageLabel
+	loginBox   *fyne.Container
+
+	rec     *recoverForm
+	content *fyne.Container // the login or the recovery form
+	box     fyne.CanvasObject
+}
+
+// newLoginScreen returns the login with the user name filled in (after a
+// lock or the setup) and a note above the form (why the window locked).
+func newLoginScreen(u *App, user, note string) *loginScreen {
+	l := &loginScreen{a: u}
+	l.user = newEntry(u, "user name")
+	l.user.SetText(user)
+	l.pass = newPasswordEntry(u, "password")
+	l.user.OnSubmitted = func(string) {
+		if strings.TrimSpace(l.user.Text) != "" {
+			u.win.Canvas().Focus(l.pass)
+		}
+	}
+	l.pass.OnSubmitted = func(string) { l.submit() }
+	l.busy = widget.NewActivity()
+	l.busy.Hide()
+	l.msg = newMessageLabel()
+	if note != "" {
+		l.msg.info(note)
+	}
+	l.submitBtn = button(u, "Log in", theme.LoginIcon(), widget.HighImportance, l.submit)
+	l.forgot = link(u, "Forgot password? Use the recovery key", l.showRecover)
+
+	logo := canvas.NewImageFromResource(fyne.NewStaticResource("folio.png", assets.IconPNG))
+	logo.FillMode = canvas.ImageFillContain
+	logo.SetMinSize(fyne.NewSize(56, 56))
+	title := container.NewBorder(nil, nil, container.NewCenter(logo), nil, container.NewVBox(
+		heading("Log in to Folio"),
+		muted("Patient records of this workstation"+siteSuffix(u.site)),
+	))
+	l.loginBox = container.NewVBox(
+		title,
+		widget.NewSeparator(),
+		formGrid(
+			fieldLabel("User name"), l.user,
+			fieldLabel("Password"), l.pass,
+		),
+		l.msg,
+		container.NewHBox(l.forgot, layout.NewSpacer(), container.NewCenter(l.busy), l.submitBtn),
+	)
+	l.content = container.NewStack(l.loginBox)
+	l.box = centerCard(u, 540, panel(l.content))
+	return l
+}
+
+func siteSuffix(site string) string {
+	if site == "" {
+		return ""
+	}
+	return " (" + site + ")"
+}
+
+func (l *loginScreen) view() fyne.CanvasObject { return l.box }
+
+func (l *loginScreen) focusFirst() fyne.Focusable {
+	if l.rec != nil {
+		return l.rec.key
+	}
+	if l.user.Text != "" {
+		return l.pass
+	}
+	return l.user
+}
+
+func (l *loginScreen) forget() {
+	l.pass.SetText("")
+	if l.rec != nil {
+		l.rec.forget()
+	}
+}
+
+func (l *loginScreen) escape() bool {
+	if l.rec != nil {
+		l.showLogin("", "")
+		return true
+	}
+	return false
+}
+
+// submit logs in off the Fyne goroutine: unlocking derives a key from the
+// password (Argon2id, most of a second on purpose).
+func (l *loginScreen) submit() {
+	if l.submitBtn.Disabled() {
+		return
+	}
+	user := strings.TrimSpace(l.user.Text)
+	switch {
+	case user == "":
+		l.msg.error("Type your user name.")
+		l.a.win.Canvas().Focus(l.user)
+		return
+	case l.pass.Text == "":
+		l.msg.error("Type your password.")
+		l.a.win.Canvas().Focus(l.pass)
+		return
+	}
+	pw := []byte(l.pass.Text)
+	l.setBusy(true)
+	l.a.tasks.run(func() func() {
+		ctx := context.Background()
+		s, err := l.a.vault.Login(ctx, user, pw)
+		clear(pw)
+		var idle time.Duration
+		if err == nil {
+			idle = l.a.idleLimit(ctx)
+		}
+		return func() {
+			l.setBusy(false)
+			if err != nil {
+				l.fail(err)
+				return
+			}
+			if l.a.cur != screen(l) || l.a.sess != nil {
+				// The window moved on while the keys were derived.
+				s.Lock(context.Background())
+				return
+			}
+			l.forget()
+			l.a.startSession(s, idle)
+		}
+	})
+}
+
+func (l *loginScreen) fail(err error) {
+	l.msg.error(message(err))
+	l.pass.SetText("")
+	focus := fyne.Focusable(l.pass)
+	if errors.Is(err, app.ErrInvalid) {
+		focus = l.user
+	}
+	l.a.win.Canvas().Focus(focus)
+}
+
+func (l *loginScreen) setBusy(busy bool) {
+	if busy {
+		l.msg.clear()
+		l.user.Disable()
+		l.pass.Disable()
+		l.submitBtn.Disable()
+		l.busy.Show()
+		l.busy.Start()
+		return
+	}
+	l.user.Enable()
+	l.pass.Enable()
+	l.submitBtn.Enable()
+	l.busy.Stop()
+	l.busy.Hide()
+}
+
+func (l *loginScreen) showRecover() {
+	l.rec = newRecoverForm(l)
+	l.content.Objects = []fyne.CanvasObject{l.rec.box}
+	l.content.Refresh()
+	l.a.win.Canvas().Focus(l.rec.key)
+}
+
+// showLogin returns from the recovery form to the login, with the user
+// name filled in and a note.
+func (l *loginScreen) showLogin(user, note string) {
+	if l.rec != nil {
+		l.rec.forget()
+		l.rec = nil
+	}
+	if user != "" {
+		l.user.SetText(user)
+	}
+	l.msg.clear()
+	if note != "" {
+		l.msg.info(note)
+	}
+	l.content.Objects = []fyne.CanvasObject{l.loginBox}
+	l.content.Refresh()
+	l.a.win.Canvas().Focus(l.focusFirst())
+}
+
+// recoverForm sets a new password for a user with the printed recovery key.
+type recoverForm struct {
+	l               *loginScreen
+	key, user       *entry
+	pass, again     *entry
+	submitBtn, back *widget.Button
+	busy            *widget.Activity
+	msg             messageLabel
+	box             *fyne.Container
+}
+
+func newRecoverForm(l *loginScreen) *recoverForm {
+	u := l.a
+	r := &recoverForm{l: l}
+	r.key = newEntry(u, "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
+	r.key.TextStyle = fyne.TextStyle{Monospace: true}
+	r.user = newEntry(u, "user name")
+	r.user.SetText(l.user.Text)
+	r.pass = newPasswordEntry(u, "")
+	r.again = newPasswordEntry(u, "")
+	r.key.OnSubmitted = func(string) { u.win.Canvas().Focus(r.user) }
+	r.user.OnSubmitted = func(string) { u.win.Canvas().Focus(r.pass) }
+	r.pass.OnSubmitted = func(string) { u.win.Canvas().Focus(r.again) }
+	r.again.OnSubmitted = func(string) { r.submit() }
+	r.busy = widget.NewActivity()
+	r.busy.Hide()
+	r.msg = newMessageLabel()
+	r.submitBtn = button(u, "Set the new password", theme.ConfirmIcon(), widget.HighImportance, r.submit)
+	r.back = button(u, "Back to log in", theme.NavigateBackIcon(), widget.LowImportance, func() { l.showLogin("", "") })
+	r.box = container.NewVBox(
+		heading("Reset a password with the recovery key"),
+		wrapped("Type the recovery key from the paper kept when Folio was set up (dashes and case do not matter), "+
+			"the user whose password was forgotten, and a new password for them."),
+		widget.NewSeparator(),
+		formGrid(
+			fieldLabel("Recovery key"), r.key,
+			fieldLabel("User name"), r.user,
+			fieldLabel("New password"), r.pass,
+			widget.NewLabel(""), muted(passwordRule),
+			fieldLabel("New password again"), r.again,
+		),
+		r.msg,
+		container.NewHBox(r.back, layout.NewSpacer(), container.NewCenter(r.busy), r.submitBtn),
+	)
+	return r
+}
+
+func (r *recoverForm) forget() {
+	r.key.SetText("")
+	r.pass.SetText("")
+	r.again.SetText("")
+}
+
+func (r *recoverForm) submit() {
+	if r.submitBtn.Disabled() {
+		return
+	}
+	canvas := r.l.a.win.Canvas()
+	key := strings.TrimSpace(r.key.Text)
+	if key == "" {
+		r.msg.error("Type the recovery key.")
+		canvas.Focus(r.key)
+		return
+	}
+	name, err := app.NormalizeUserName(r.user.Text)
+	if err != nil {
+		r.msg.error(message(err))
+		canvas.Focus(r.user)
+		return
+	}
+	if err := app.CheckPassword([]byte(r.pass.Text), name); err != nil {
+		r.msg.error(message(err))
+		canvas.Focus(r.pass)
+		return
+	}
+	if r.pass.Text != r.again.Text {
+		r.msg.error("The two passwords are not the same. Type them again.")
+		r.again.SetText("")
+		canvas.Focus(r.again)
+		return
+	}
+	pw := bytes.Clone([]byte(r.pass.Text))
+	r.setBusy(true)
+	r.l.a.tasks.run(func() func() {
+		err := r.l.a.vault.Recover(context.Background(), key, name, pw)
+		clear(pw)
+		return func() {
+			r.setBusy(false)
+			if err != nil {
+				r.msg.error(recoverMessage(err, name))
+				return
+			}
+			r.l.showLogin(name, "The password of "+name+" was changed. Log in with the new password.")
+		}
+	})
+}
+
+// recoverMessage words a failed recovery: a wrong key is not a "wrong user
+// name or password".
+func recoverMessage(err error, user string) string {
+	switch {
+	case errors.Is(err, app.ErrWrongPassword):
+		return "This recovery key does not open this vault. Check it character by character against the paper."
+	case errors.Is(err, app.ErrNotFound):
+		return "There is no user named " + user + " on this computer."
+	case strings.Contains(err.Error(), "recovery key"):
+		// A mistyped key (wrong length, a character keys never use, a
+		// check group that does not match) is reported before any key
+		// derivation; its text says what is wrong.
+		s := err.Error()
+		if i := strings.LastIndex(s, "recovery key"); i >= 0 {
+			s = s[i:]
+		}
+		return sentence(s)
+	}
+	return message(err)
+}
+
+func (r *recoverForm) setBusy(busy bool) {
+	for _, e := range []*entry{r.key, r.user, r.pass, r.again} {
+		if busy {
+			e.Disable()
+		} else {
+			e.Enable()
+		}
+	}
+	if busy {
+		r.msg.clear()
+		r.submitBtn.Disable()
+		r.back.Disable()
+		r.busy.Show()
+		r.busy.Start()
+		return
+	}
+	r.submitBtn.Enable()
+	r.back.Enable()
+	r.busy.Stop()
+	r.busy.Hide()
+}

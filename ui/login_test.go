@@ -1,0 +1,193 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+func TestFirstRunSetupShowsRecoveryKeyThenLogsIn(t *testing.T) {
+	v := openVault(t, nil)
+	u := newWindow(t, v, Options{})
+	s := current[*setupScreen](t, u)
+
+	test.Type(s.user, "admin")
+	test.Type(s.pass, adminPW)
+	test.Type(s.again, adminPW+"x")
+	test.Type(s.site, "kab")
+	test.Tap(s.create)
+	u.tasks.wait()
+	if !strings.Contains(s.msg.Text, "not the same") {
+		t.Fatalf("mismatched passwords: message %q", s.msg.Text)
+	}
+	if ok, _ := v.Initialized(context.Background()); ok {
+		t.Fatal("the vault was created although the passwords differ")
+	}
+
+	s.again.SetText("")
+	test.Type(s.again, adminPW)
+	s.site.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter in the last field creates
+	u.tasks.wait()
+
+	r := current[*recoveryKeyScreen](t, u)
+	key := strings.ReplaceAll(r.key.String(), "\n", "-")
+	if len(key) != 44 || strings.Count(key, "-") != 8 {
+		t.Fatalf("recovery key shown as %q", r.key.String())
+	}
+	if !r.proceed.Disabled() {
+		t.Fatal("Continue is enabled before the key is confirmed as written down")
+	}
+	test.Tap(r.proceed)
+	current[*recoveryKeyScreen](t, u)
+	test.Tap(r.done)
+	if r.proceed.Disabled() {
+		t.Fatal("Continue stays disabled after the checkbox is ticked")
+	}
+	test.Tap(r.proceed)
+	if r.key.String() != "" {
+		t.Fatal("the recovery key is still held by the screen after it was left")
+	}
+
+	l := current[*loginScreen](t, u)
+	if l.user.Text != "admin" || u.win.Canvas().Focused() != l.pass {
+		t.Fatalf("login after setup: user %q, focus on %T", l.user.Text, u.win.Canvas().Focused())
+	}
+	if u.head.site.Text == "" || !strings.Contains(u.head.site.Text, "KAB") {
+		t.Fatalf("header site %q", u.head.site.Text)
+	}
+	test.Type(l.pass, adminPW)
+	l.pass.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	u.tasks.wait()
+	current[*searchScreen](t, u)
+	if !u.head.lock.Visible() || !strings.Contains(u.head.who.String(), "admin") {
+		t.Fatalf("header after login: %q, lock visible %v", u.head.who.String(), u.head.lock.Visible())
+	}
+
+	// The key on screen is the vault's recovery key.
+	if err := v.Recover(context.Background(), key, "admin", []byte("a brand new passphrase")); err != nil {
+		t.Fatalf("recover with the key shown: %v", err)
+	}
+}
+
+func TestSetupRefusesShortPassword(t *testing.T) {
+	v := openVault(t, nil)
+	u := newWindow(t, v, Options{})
+	s := current[*setupScreen](t, u)
+	test.Type(s.user, "admin")
+	test.Type(s.pass, "short")
+	test.Type(s.again, "short")
+	test.Tap(s.create)
+	u.tasks.wait()
+	if !strings.Contains(s.msg.Text, "at least 8 characters") {
+		t.Fatalf("message %q", s.msg.Text)
+	}
+	current[*setupScreen](t, u)
+}
+
+func TestLoginErrors(t *testing.T) {
+	c := newClock()
+	v, _ := createdVault(t, c.Now)
+	u := newWindow(t, v, Options{Now: c.Now})
+	l := current[*loginScreen](t, u)
+
+	test.Tap(l.submitBtn)
+	if l.msg.Text != "Type your user name." {
+		t.Fatalf("empty form: %q", l.msg.Text)
+	}
+
+	test.Type(l.user, "admin")
+	test.Type(l.pass, "not the password")
+	test.Tap(l.submitBtn)
+	u.tasks.wait()
+	if l.msg.Text != "Wrong user name or password." || l.pass.Text != "" || u.sess != nil {
+		t.Fatalf("wrong password: message %q, password field %q", l.msg.Text, l.pass.Text)
+	}
+	if u.win.Canvas().Focused() != l.pass {
+		t.Fatal("the cursor is not back in the password field")
+	}
+
+	// Two more failures; the vault's clock stands still, so the fourth
+	// attempt must wait.
+	for range 2 {
+		test.Type(l.pass, "still wrong!")
+		test.Tap(l.submitBtn)
+		u.tasks.wait()
+	}
+	test.Type(l.pass, adminPW)
+	test.Tap(l.submitBtn)
+	u.tasks.wait()
+	if l.msg.Text != "Too many failed logins. Wait 2 s before trying again." {
+		t.Fatalf("throttled: %q", l.msg.Text)
+	}
+	if u.sess != nil {
+		t.Fatal("logged in while throttled")
+	}
+}
+
+func TestLoginDisabledUser(t *testing.T) {
+	v, _ := createdVault(t, nil)
+	u := newWindow(t, v, Options{})
+	logIn(t, u, "admin", adminPW)
+	ctx := context.Background()
+	if err := u.sess.s.AddUser(ctx, userNamed("nurse"), []byte(clinPW)); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.sess.s.SetUserDisabled(ctx, "nurse", true, nil); err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(u.head.lock)
+	u.tasks.wait()
+	l := current[*loginScreen](t, u)
+	l.user.SetText("nurse")
+	test.Type(l.pass, clinPW)
+	test.Tap(l.submitBtn)
+	u.tasks.wait()
+	// A disabled user's key slots are gone: the password opens nothing.
+	if u.sess != nil || !strings.Contains(l.msg.Text, "Wrong user name or password") {
+		t.Fatalf("disabled user: %q", l.msg.Text)
+	}
+}
+
+func TestRecoverPasswordFromLogin(t *testing.T) {
+	v, key := createdVault(t, nil)
+	u := newWindow(t, v, Options{})
+	l := current[*loginScreen](t, u)
+	test.TapAt(l.forgot, fyne.NewPos(l.forgot.MinSize().Width/2, l.forgot.MinSize().Height/2))
+	r := l.rec
+	if r == nil || u.win.Canvas().Focused() != r.key {
+		t.Fatal("the recovery form did not open with the cursor in the key field")
+	}
+
+	// A key with a typo is caught by its check group.
+	bad := []byte(key)
+	if bad[0] == 'A' {
+		bad[0] = 'B'
+	} else {
+		bad[0] = 'A'
+	}
+	test.Type(r.key, string(bad))
+	test.Type(r.user, "admin")
+	test.Type(r.pass, "a brand new passphrase")
+	test.Type(r.again, "a brand new passphrase")
+	test.Tap(r.submitBtn)
+	u.tasks.wait()
+	if !strings.Contains(r.msg.Text, "ecovery key") {
+		t.Fatalf("mistyped key: %q", r.msg.Text)
+	}
+
+	r.key.SetText(strings.ToLower(key))
+	test.Tap(r.submitBtn)
+	u.tasks.wait()
+	if l.rec != nil || !strings.Contains(l.msg.Text, "password of admin was changed") {
+		t.Fatalf("after recovery: form open %v, message %q", l.rec != nil, l.msg.Text)
+	}
+	test.Type(l.pass, "a brand new passphrase")
+	test.Tap(l.submitBtn)
+	u.tasks.wait()
+	if u.sess == nil {
+		t.Fatalf("login with the new password: %q", l.msg.Text)
+	}
+}

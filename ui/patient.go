@@ -1,0 +1,227 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+)
+
+// patientScreen shows one patient's demographics, readable at a glance:
+// the name large, the MRN, sex, date of birth and age, then contact and
+// next of kin. Edit amends, History lists the versions.
+type patientScreen struct {
+	sess *session
+	p    app.Patient
+
+	name    *widget.RichText
+	mrn     *widget.RichText
+	facts   *widget.RichText
+	values  []*widget.Label // every PHI value shown, cleared by forget
+	backBtn *widget.Button
+	editBtn *widget.Button
+	histBtn *widget.Button
+	box     fyne.CanvasObject
+}
+
+func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *patientScreen {
+	u := sess.a
+	v := &patientScreen{sess: sess, p: p}
+	now := u.now()
+	v.name = widget.NewRichText(
+		&widget.TextSegment{Text: familyText(p), Style: styleTitle},
+		&widget.TextSegment{Text: givenText(p), Style: widget.RichTextStyle{SizeName: sizeNameTitle, Inline: true}},
+	)
+	v.name.Wrapping = fyne.TextWrapWord
+	v.mrn = widget.NewRichText(
+		&widget.TextSegment{Text: "MRN  ", Style: styleMuted},
+		&widget.TextSegment{Text: p.MRN, Style: styleMRN},
+	)
+	v.facts = widget.NewRichText(
+		&widget.TextSegment{Text: sexLabel(p.Sex), Style: styleBold},
+		&widget.TextSegment{Text: "   ·   born ", Style: styleMuted},
+		&widget.TextSegment{Text: birthText(p.BirthDate, now), Style: styleBold},
+	)
+
+	v.backBtn = button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
+	v.editBtn = button(u, "Edit  (Ctrl+E)", theme.DocumentCreateIcon(), widget.MediumImportance, v.edit)
+	v.histBtn = button(u, "History  (Ctrl+H)", theme.HistoryIcon(), widget.MediumImportance, v.history)
+	if !sess.user.Role.Can(app.PermPatientWrite) || p.MergedInto != "" {
+		v.editBtn.Hide()
+	}
+
+	var banners []fyne.CanvasObject
+	if note != nil {
+		banners = append(banners, note)
+	}
+	if p.Restricted {
+		banners = append(banners, banner(bannerCaution, theme.WarningIcon(), wrapped(
+			"Restricted chart. Every opening is recorded in the audit trail with the reason given.")))
+	}
+	if p.MergedInto != "" {
+		banners = append(banners, banner(bannerInfo, theme.InfoIcon(), wrapped(
+			"This record was merged into another patient's record as a duplicate.")))
+	}
+	if n := len(p.Merged); n > 0 {
+		banners = append(banners, banner(bannerInfo, theme.InfoIcon(), wrapped(fmt.Sprintf(
+			"%s merged into this one as duplicates; their history is shown with this patient's.",
+			plural(n, "other record was", "other records were")))))
+	}
+
+	row := func(label, value string) []fyne.CanvasObject {
+		l := valueLabel()
+		if value == "" {
+			l.SetText("—")
+			l.Importance = widget.LowImportance
+		} else {
+			l.SetText(value)
+		}
+		v.values = append(v.values, l)
+		return []fyne.CanvasObject{fieldLabel(label), l}
+	}
+	var contact, other []fyne.CanvasObject
+	contact = append(contact, row("Phone", p.Phone)...)
+	contact = append(contact, row("Village", p.Village)...)
+	contact = append(contact, row("Address", p.Address)...)
+	contact = append(contact, row("National ID", p.NationalID)...)
+	other = append(other, row("Next of kin", kinText(p.NextOfKin))...)
+	other = append(other, row("Other names", strings.Join(p.OtherNames, ", "))...)
+	other = append(other, row("Notes", p.Notes)...)
+	changed := whenText(p.Changed)
+	if p.ChangedBy != "" {
+		changed += " by " + p.ChangedBy
+	}
+	other = append(other, row("Last changed", changed)...)
+
+	head := container.NewBorder(nil, nil, nil, container.NewVBox(v.mrn),
+		container.New(layout.NewCustomPaddedVBoxLayout(0), v.name, v.facts))
+	details := container.NewGridWithColumns(2,
+		container.NewVBox(sectionTitle("Contact"), formGrid(contact...)),
+		container.NewVBox(sectionTitle("Next of kin and notes"), formGrid(other...)),
+	)
+	card := panel(container.NewVBox(head, widget.NewSeparator(), details))
+	actions := container.NewHBox(v.backBtn, layout.NewSpacer(), v.histBtn, v.editBtn)
+	content := container.NewVBox(append(append([]fyne.CanvasObject{actions}, banners...), card)...)
+	v.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(1040, content)))
+	return v
+}
+
+func (v *patientScreen) view() fyne.CanvasObject    { return v.box }
+func (v *patientScreen) focusFirst() fyne.Focusable { return nil }
+
+func (v *patientScreen) forget() {
+	v.p = app.Patient{}
+	for _, rt := range []*widget.RichText{v.name, v.mrn, v.facts} {
+		rt.Segments = nil
+		rt.Refresh()
+	}
+	for _, l := range v.values {
+		l.SetText("")
+	}
+}
+
+func (v *patientScreen) escape() bool {
+	v.sess.a.showSearch()
+	return true
+}
+
+func (v *patientScreen) shortcut(k fyne.KeyName) bool {
+	switch k {
+	case fyne.KeyE:
+		if v.editBtn.Visible() {
+			v.edit()
+		}
+		return true
+	case fyne.KeyH:
+		v.history()
+		return true
+	}
+	return false
+}
+
+func (v *patientScreen) edit() {
+	v.sess.a.show(newPatientForm(v.sess, v.p, true))
+}
+
+// history reads the versions (audited) and shows them.
+func (v *patientScreen) history() {
+	p, sess := v.p, v.sess
+	sess.run(func(ctx context.Context) func() {
+		hist, err := sess.s.PatientHistory(ctx, p.ID)
+		return func() {
+			if err != nil {
+				sess.a.showError("History", err)
+				return
+			}
+			sess.a.show(newHistoryScreen(sess, p, hist))
+		}
+	})
+}
+
+// breakGlassDialog asks why a restricted chart must be opened.
+type breakGlassDialog struct {
+	d      *dialog.CustomDialog
+	reason *entry
+	open   *widget.Button
+	msg    messageLabel
+}
+
+// askBreakGlass asks for a reason and opens the restricted chart with it.
+func (u *App) askBreakGlass(ref string) {
+	sess := u.sess
+	if sess == nil {
+		return
+	}
+	bg := &breakGlassDialog{}
+	bg.reason = newEntry(u, "for example: emergency admission, patient unconscious")
+	bg.msg = newMessageLabel()
+	var cancel *widget.Button
+	bg.open = button(u, "Open the chart", theme.VisibilityIcon(), widget.WarningImportance, func() {
+		reason := strings.TrimSpace(bg.reason.Text)
+		if len(reason) < 5 {
+			bg.msg.error("Give a reason of a few words.")
+			u.win.Canvas().Focus(bg.reason)
+			return
+		}
+		bg.open.Disable()
+		sess.run(func(ctx context.Context) func() {
+			_, err := sess.s.BreakGlass(ctx, ref, reason)
+			var p app.Patient
+			if err == nil {
+				p, err = sess.s.Patient(ctx, ref)
+			}
+			return func() {
+				bg.open.Enable()
+				if err != nil {
+					bg.msg.error(message(err))
+					return
+				}
+				bg.d.Hide()
+				u.showPatient(p, banner(bannerCaution, theme.WarningIcon(), wrapped(
+					"You opened this restricted chart with break-glass. Your reason was recorded: “"+reason+"”")))
+			}
+		})
+	})
+	bg.reason.OnSubmitted = func(string) { bg.open.OnTapped() }
+	cancel = button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { bg.d.Hide() })
+	content := container.NewVBox(
+		wrapped("This chart is restricted. To open it, say why you need it now. "+
+			"Your name, the time and your reason are recorded and reviewed."),
+		formGrid(fieldLabel("Reason"), bg.reason),
+		bg.msg,
+	)
+	bg.d = dialog.NewCustomWithoutButtons("Restricted chart", content, u.win)
+	bg.d.SetButtons([]fyne.CanvasObject{cancel, bg.open})
+	bg.d.Resize(fyne.NewSize(560, 0))
+	sess.glass = bg
+	u.showDialog(bg.d)
+	u.win.Canvas().Focus(bg.reason)
+}

@@ -1,0 +1,315 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/data/binding"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+)
+
+// searchLimit is how many results a search shows; more means the query
+// should be narrower.
+const searchLimit = 50
+
+// searchScreen finds patients as the clerk types. The results and the
+// status line are bindings (the view-model); the list and labels draw them.
+type searchScreen struct {
+	sess *session
+
+	query   *entry
+	results binding.UntypedList // of app.Match
+	status  binding.String
+	list    *widget.List
+	empty   *fyne.Container // "no patient found — register?"
+	emptyQ  *widget.Label
+	newBtn  *widget.Button
+	box     fyne.CanvasObject
+
+	// Fyne goroutine only.
+	selected  int    // the row the arrow keys chose, or -1
+	gen       int    // generation of the latest query; older results are dropped
+	stop      func() // cancels the pending debounced search
+	lastQuery string // the query the results answer
+}
+
+const searchHint = "Type a name, an MRN, a date of birth or a phone number. ↑ ↓ choose a patient, Enter opens."
+
+func newSearchScreen(sess *session) *searchScreen {
+	u := sess.a
+	s := &searchScreen{sess: sess, selected: -1}
+	s.results = binding.NewUntypedList()
+	s.status = binding.NewString()
+	_ = s.status.Set(searchHint)
+
+	s.query = newEntry(u, "Name, MRN, date of birth (YYYY-MM-DD) or phone")
+	s.query.OnChanged = s.changed
+	s.query.OnSubmitted = func(string) { s.openSelected() }
+	s.query.onKey = s.key
+
+	s.list = widget.NewList(s.results.Length, newResultRow, s.updateRow)
+	s.list.OnSelected = func(id widget.ListItemID) {
+		u.touch()
+		s.selected = id
+	}
+	s.results.AddListener(binding.NewDataListener(s.list.Refresh))
+
+	canWrite := sess.user.Role.Can(app.PermPatientWrite)
+	s.newBtn = button(u, "Register new patient  (Ctrl+N)", theme.ContentAddIcon(), widget.HighImportance, u.showRegister)
+	if !canWrite {
+		s.newBtn.Hide()
+	}
+	s.emptyQ = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	emptyBody := []fyne.CanvasObject{widget.NewIcon(theme.SearchIcon()), s.emptyQ,
+		widget.NewLabelWithStyle("Check the spelling, or search by MRN, date of birth or phone.", fyne.TextAlignCenter, fyne.TextStyle{})}
+	if canWrite {
+		emptyBody = append(emptyBody, container.NewCenter(button(u, "Register a new patient", theme.ContentAddIcon(),
+			widget.MediumImportance, u.showRegister)))
+	}
+	s.empty = container.NewCenter(container.NewVBox(emptyBody...))
+	s.empty.Hide()
+
+	statusLabel := widget.NewLabelWithData(s.status)
+	statusLabel.Truncation = fyne.TextTruncateEllipsis
+	searchIcon := widget.NewIcon(theme.SearchIcon())
+	bar := container.NewBorder(nil, nil, searchIcon, s.newBtn, s.query)
+	top := container.NewVBox(bar, statusLabel)
+	s.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16),
+		container.NewBorder(top, nil, nil, nil,
+			panel(container.NewStack(s.list, s.empty))))
+	return s
+}
+
+func (s *searchScreen) view() fyne.CanvasObject    { return s.box }
+func (s *searchScreen) focusFirst() fyne.Focusable { return s.query }
+
+// refocus puts the cursor back in the search field with the query
+// selected, so typing starts a new search.
+func (s *searchScreen) refocus() {
+	s.sess.a.win.Canvas().Focus(s.query)
+}
+
+// forget empties the query and the results.
+func (s *searchScreen) forget() {
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
+	}
+	s.gen++
+	s.query.OnChanged = nil
+	s.query.SetText("")
+	s.query.OnChanged = s.changed
+	s.apply("", nil, nil)
+}
+
+// changed runs at every key: it schedules the search once typing pauses.
+func (s *searchScreen) changed(q string) {
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
+	}
+	s.gen++
+	gen := s.gen
+	if strings.TrimSpace(q) == "" {
+		s.apply("", nil, nil)
+		return
+	}
+	ctx := s.sess.ctx
+	s.stop = s.sess.a.tasks.after(s.sess.a.searchDelay, func() func() {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return s.lookup(ctx, gen, q)
+	})
+}
+
+// searchNow searches for q at once and shows the results; the debounce
+// calls the same lookup. Tests call it instead of waiting.
+func (s *searchScreen) searchNow(q string) {
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
+	}
+	s.gen++
+	s.lookup(s.sess.ctx, s.gen, q)()
+}
+
+// lookup asks the vault (off the Fyne goroutine) and returns how to show
+// the answer; an answer to an older query than the latest is dropped.
+func (s *searchScreen) lookup(ctx context.Context, gen int, q string) func() {
+	ms, err := s.sess.s.SearchPatients(ctx, q, searchLimit)
+	return func() {
+		if gen != s.gen || ctx.Err() != nil {
+			return
+		}
+		s.apply(q, ms, err)
+	}
+}
+
+// apply shows a search's answer.
+func (s *searchScreen) apply(q string, ms []app.Match, err error) {
+	s.lastQuery = q
+	items := make([]any, len(ms))
+	for i, m := range ms {
+		items[i] = m
+	}
+	_ = s.results.Set(items)
+	s.selected = -1
+	s.list.UnselectAll()
+	s.list.ScrollToTop()
+	s.empty.Hide()
+	switch {
+	case err != nil:
+		_ = s.status.Set(message(err))
+	case strings.TrimSpace(q) == "":
+		_ = s.status.Set(searchHint)
+	case len(ms) == 0:
+		_ = s.status.Set("No patient found.")
+		s.emptyQ.SetText(fmt.Sprintf("No patient found for “%s”", strings.TrimSpace(q)))
+		s.empty.Show()
+	case len(ms) >= searchLimit:
+		_ = s.status.Set(fmt.Sprintf("Showing the first %d patients found; type more to narrow the search.", len(ms)))
+	default:
+		_ = s.status.Set(plural(len(ms), "patient", "patients") + " found.  ↑ ↓ choose, Enter opens.")
+	}
+}
+
+// match returns result i.
+func (s *searchScreen) match(i int) (app.Match, bool) {
+	v, err := s.results.GetValue(i)
+	if err != nil {
+		return app.Match{}, false
+	}
+	m, ok := v.(app.Match)
+	return m, ok
+}
+
+// key moves the selection with the arrow keys while the cursor stays in
+// the search field.
+func (s *searchScreen) key(k *fyne.KeyEvent) bool {
+	n := s.results.Length()
+	switch k.Name {
+	case fyne.KeyDown:
+		if n > 0 {
+			s.choose(min(s.selected+1, n-1))
+		}
+		return true
+	case fyne.KeyUp:
+		if n > 0 {
+			s.choose(max(s.selected-1, 0))
+		}
+		return true
+	case fyne.KeyPageDown:
+		if n > 0 {
+			s.choose(min(s.selected+10, n-1))
+		}
+		return true
+	case fyne.KeyPageUp:
+		if n > 0 {
+			s.choose(max(s.selected-10, 0))
+		}
+		return true
+	}
+	return false
+}
+
+func (s *searchScreen) choose(i int) {
+	s.selected = i
+	s.list.Select(i)
+	s.list.ScrollTo(i)
+}
+
+// openSelected opens the chosen patient, or the first when none is chosen.
+func (s *searchScreen) openSelected() {
+	if s.results.Length() == 0 {
+		return
+	}
+	s.openAt(max(s.selected, 0))
+}
+
+func (s *searchScreen) openAt(i int) {
+	m, ok := s.match(i)
+	if !ok {
+		return
+	}
+	s.selected = i
+	s.sess.a.openPatient(m.Patient.ID)
+}
+
+func (s *searchScreen) escape() bool {
+	if s.query.Text == "" {
+		return false
+	}
+	s.query.SetText("")
+	return true
+}
+
+// resultRow is one patient in the results: the name with the family name
+// in capitals and the MRN on the first line; sex, date of birth and age,
+// village and phone on the second. Tapping it opens the patient.
+type resultRow struct {
+	widget.BaseWidget
+	name    *widget.RichText
+	mrn     *widget.RichText
+	details *widget.RichText
+	flag    *widget.Label
+	onTap   func()
+}
+
+func newResultRow() fyne.CanvasObject {
+	r := &resultRow{
+		name:    widget.NewRichText(),
+		mrn:     widget.NewRichText(),
+		details: widget.NewRichText(),
+		flag:    widget.NewLabel(""),
+	}
+	r.flag.Importance = widget.WarningImportance
+	r.details.Truncation = fyne.TextTruncateEllipsis
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *resultRow) CreateRenderer() fyne.WidgetRenderer {
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(r.flag, r.mrn), r.name)
+	return widget.NewSimpleRenderer(container.New(layout.NewCustomPaddedVBoxLayout(-10), top, r.details))
+}
+
+func (r *resultRow) Tapped(*fyne.PointEvent) {
+	if r.onTap != nil {
+		r.onTap()
+	}
+}
+
+func (s *searchScreen) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	r := o.(*resultRow)
+	m, ok := s.match(id)
+	if !ok {
+		return
+	}
+	p := m.Patient
+	r.name.Segments = []widget.RichTextSegment{
+		&widget.TextSegment{Text: familyText(p), Style: styleBold},
+		&widget.TextSegment{Text: givenText(p), Style: styleRegular},
+	}
+	r.mrn.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: p.MRN,
+		Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, Inline: true}}}
+	r.details.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: summary(p, s.sess.a.now()), Style: styleMuted}}
+	if p.Restricted {
+		r.flag.SetText("restricted")
+	} else {
+		r.flag.SetText("")
+	}
+	r.Refresh() // lays the row out again: the MRN's width changed
+	r.onTap = func() {
+		s.sess.a.touch()
+		s.openAt(id)
+	}
+}

@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+)
+
+// Theme sizes of our own, for the few texts that must read at a glance.
+const (
+	sizeNameTitle fyne.ThemeSizeName = "folio.title" // a patient's name, a screen's title
+	sizeNameMRN   fyne.ThemeSizeName = "folio.mrn"   // an MRN shown prominently
+	sizeNameKey   fyne.ThemeSizeName = "folio.key"   // the recovery key, shown once
+)
+
+// Colours of our own.
+const (
+	colorNameSurface fyne.ThemeColorName = "folio.surface" // cards and the header bar
+	colorNameMuted   fyne.ThemeColorName = "folio.muted"   // secondary text in rows
+	colorNameBanner  fyne.ThemeColorName = "folio.banner"  // background of an information banner
+	colorNameCaution fyne.ThemeColorName = "folio.caution" // background of a warning banner
+	colorNameGood    fyne.ThemeColorName = "folio.good"    // background of a success banner
+)
+
+// folioTheme is a calm light theme: a pale grey page, white cards, one
+// blue-teal accent. It always uses the light variant: a chart room is lit
+// and screens are shared, so the look does not follow the desktop's mode.
+type folioTheme struct{ base fyne.Theme }
+
+func newTheme() fyne.Theme { return folioTheme{base: theme.DefaultTheme()} }
+
+func rgb(r, g, b uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: 0xff} }
+
+func (t folioTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	switch n {
+	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
+		return rgb(0x1b, 0x6a, 0x8c)
+	case theme.ColorNameFocus:
+		return color.NRGBA{R: 0x1b, G: 0x6a, B: 0x8c, A: 0x60}
+	case theme.ColorNameSelection:
+		return color.NRGBA{R: 0x1b, G: 0x6a, B: 0x8c, A: 0x38}
+	case theme.ColorNameHover:
+		return color.NRGBA{R: 0x1b, G: 0x6a, B: 0x8c, A: 0x14}
+	case theme.ColorNameBackground:
+		return rgb(0xf2, 0xf4, 0xf6)
+	case theme.ColorNameInputBackground, colorNameSurface, theme.ColorNameMenuBackground, theme.ColorNameOverlayBackground:
+		return rgb(0xff, 0xff, 0xff)
+	case theme.ColorNameHeaderBackground:
+		return rgb(0xe6, 0xea, 0xee)
+	case theme.ColorNameInputBorder:
+		return rgb(0xb8, 0xc2, 0xcc)
+	case theme.ColorNameButton:
+		return rgb(0xe3, 0xe8, 0xed)
+	case theme.ColorNameForeground:
+		return rgb(0x1c, 0x26, 0x30)
+	case colorNameMuted, theme.ColorNamePlaceHolder:
+		return rgb(0x5b, 0x67, 0x73)
+	case theme.ColorNameSeparator:
+		return rgb(0xd9, 0xdf, 0xe5)
+	case theme.ColorNameError:
+		return rgb(0xb4, 0x23, 0x18)
+	case theme.ColorNameSuccess:
+		return rgb(0x1e, 0x7b, 0x45)
+	case theme.ColorNameWarning:
+		return rgb(0xa1, 0x5c, 0x00)
+	case colorNameBanner:
+		return rgb(0xe3, 0xf0, 0xf6)
+	case colorNameCaution:
+		return rgb(0xfd, 0xf0, 0xd5)
+	case colorNameGood:
+		return rgb(0xe1, 0xf3, 0xe7)
+	}
+	return t.base.Color(n, theme.VariantLight)
+}
+
+func (t folioTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case sizeNameTitle:
+		return 24
+	case sizeNameMRN:
+		return 18
+	case sizeNameKey:
+		return 26
+	case theme.SizeNameText:
+		return 14
+	case theme.SizeNameHeadingText:
+		return 22
+	case theme.SizeNameSubHeadingText:
+		return 17
+	case theme.SizeNameInputRadius, theme.SizeNameSelectionRadius:
+		return 4
+	}
+	return t.base.Size(n)
+}
+
+func (t folioTheme) Font(s fyne.TextStyle) fyne.Resource { return t.base.Font(s) }
+
+func (t folioTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return t.base.Icon(n) }
