@@ -49,7 +49,7 @@ vet:
 	go vet $(PKGS)
 
 lint:
-	go run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 # Real-window screenshots under Xvfb into docs/screenshots/.
 screenshots: DEPS_FOR = test

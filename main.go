@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"folio/cli"
+	_ "folio/locale" // before Fyne reads $LANG
 	"folio/profile"
 	"folio/ui"
 )

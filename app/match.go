@@ -176,18 +176,31 @@ func wordSimilarity(typed, name string) float64 {
 }
 
 // nameScore scores a patient's names against the typed words: the mean,
-// over typed words, of the best match among the patient's name words.
-func nameScore(typed, names []string) float64 {
+// over typed words, of the best match among the patient's name words. how
+// says what kind of match the weakest word was, for the result's reason.
+func nameScore(typed, names []string) (score float64, how string) {
 	if len(typed) == 0 {
-		return 0
+		return 0, ""
 	}
-	total := 0.0
+	total, worst := 0.0, 3
 	for _, t := range typed {
-		best := 0.0
+		best, kind := 0.0, 0
 		for _, n := range names {
-			best = max(best, wordSimilarity(t, n))
+			s := wordSimilarity(t, n)
+			if s > best {
+				best = s
+				switch {
+				case t == n:
+					kind = 3
+				case strings.HasPrefix(n, t):
+					kind = 2
+				default:
+					kind = 1
+				}
+			}
 		}
 		total += best
+		worst = min(worst, kind)
 	}
-	return total / float64(len(typed))
+	return total / float64(len(typed)), [...]string{"", "name spelled differently", "name (partly typed)", "name"}[worst]
 }

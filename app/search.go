@@ -170,11 +170,12 @@ func (s *Session) rank(ctx context.Context, pq query, ids []string) ([]Match, er
 		}
 		m := Match{Patient: p, Score: 1, Reasons: slices.Clone(pq.why)}
 		if len(pq.words) > 0 {
-			m.Score = nameScore(pq.words, patientNameWords(p))
+			var how string
+			m.Score, how = nameScore(pq.words, patientNameWords(p))
 			if m.Score < 0.75 {
 				continue
 			}
-			m.Reasons = append(m.Reasons, nameReason(m.Score))
+			m.Reasons = append(m.Reasons, how)
 		}
 		out = append(out, m)
 	}
@@ -188,16 +189,6 @@ func (s *Session) rank(ctx context.Context, pq query, ids []string) ([]Match, er
 		return strings.Compare(a.Patient.Family+" "+a.Patient.Given, b.Patient.Family+" "+b.Patient.Given)
 	})
 	return slices.CompactFunc(out, func(a, b Match) bool { return a.Patient.ID == b.Patient.ID }), nil
-}
-
-func nameReason(score float64) string {
-	switch {
-	case score >= 0.999:
-		return "name"
-	case score >= 0.9:
-		return "name (partly typed)"
-	}
-	return "name sounds alike"
 }
 
 // FindDuplicates lists registered patients that may be the same person as
@@ -290,14 +281,14 @@ func duplicateScore(p, c Patient) (Match, bool) {
 		score += 0.3
 		m.Reasons = append(m.Reasons, "same phone")
 	}
-	family := nameScore(nameWords(p.Family), patientNameWords(c))
-	given := nameScore(nameWords(p.Given), patientNameWords(c))
+	family, how := nameScore(nameWords(p.Family), patientNameWords(c))
+	given, _ := nameScore(nameWords(p.Given), patientNameWords(c))
 	if len(nameWords(p.Given)) == 0 {
 		given = family
 	}
 	if names := (family + given) / 2; names >= 0.85 {
 		score += 0.4 * names
-		m.Reasons = append(m.Reasons, nameReason(names))
+		m.Reasons = append(m.Reasons, how)
 	}
 	switch b, d := p.BirthDate, c.BirthDate; {
 	case b.Day > 0 && b.Day == d.Day && b.Month == d.Month && b.Year == d.Year:
