@@ -43,7 +43,7 @@ func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
 	for rec, err := range s.records.Heads(ctx, KindPatient) {
 		if err != nil {
 			problem("patient records: %v", err)
-			break
+			continue
 		}
 		r.Patients++
 		p, err := decodePatient(rec)
@@ -67,14 +67,14 @@ func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
 	for _, err := range s.records.Heads(ctx, KindUser) {
 		if err != nil {
 			problem("user records: %v", err)
-			break
+			continue
 		}
 		r.Users++
 	}
 	for entry, err := range s.v.cfg.Audit.AuditEntries(ctx) {
 		if err != nil {
 			problem("audit trail: %v", err)
-			break
+			continue
 		}
 		if _, err := openEvent(keys, entry); err != nil {
 			problem("%v", err)

@@ -42,7 +42,9 @@ type Options struct {
 	// Now is the clock of the hybrid logical clock; nil means time.Now.
 	Now func() time.Time
 	// ReadOnly opens the file without write access (verify, audit review).
-	// It fails with app.ErrNotInitialized when the file does not exist.
+	// It fails with app.ErrNotInitialized when the file does not exist, and
+	// with ErrInUse while a writer has it open (bbolt's shared lock waits
+	// for the writer's exclusive one); read-only opens share the file.
 	ReadOnly bool
 	// Timeout bounds the wait for the file lock; 0 means 1 s. When it
 	// expires Open fails with ErrInUse.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -517,4 +518,78 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("%d records after disk full, %d were committed", rep.Records, len(saved))
 	}
 	t.Logf("%d records saved before: %v", len(saved), writeErr)
+}
+
+// Check finds damage inside the bucket trees, including the kinds that
+// would make bbolt's own checker fault or loop, and never crashes.
+func TestCheckFindsPageDamage(t *testing.T) {
+	ctx := context.Background()
+	orig, _ := vaultBytes(t)
+	const ps = 4096
+	// Find the versions bucket's root (a branch page) and its first leaf.
+	var root, leaf uint64
+	func() {
+		p := filepath.Join(t.TempDir(), "probe.db")
+		if err := os.WriteFile(p, orig, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b, err := bolt.Open(p, 0o600, &bolt.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		_ = b.View(func(tx *bolt.Tx) error {
+			root = uint64(tx.Bucket(bucketVersions).Root())
+			return nil
+		})
+	}()
+	le := binary.NativeEndian
+	page := func(b []byte, id uint64) []byte { return b[id*ps : (id+1)*ps] }
+	if got := le.Uint16(page(orig, root)[8:]); got != branchFlag {
+		t.Fatalf("versions root page %d has type %#x, want a branch", root, got)
+	}
+	for leaf = root; le.Uint16(page(orig, leaf)[8:]) == branchFlag; {
+		leaf = le.Uint64(page(orig, leaf)[pageHeaderLen+8:]) // first child
+	}
+	for _, tc := range []struct {
+		name   string
+		damage func(b []byte)
+		want   string
+	}{
+		{"branch points to itself", func(b []byte) { le.PutUint64(page(b, root)[pageHeaderLen+8:], root) }, "reached twice"},
+		{"branch points past the file", func(b []byte) { le.PutUint64(page(b, root)[pageHeaderLen+8:], 1<<40) }, "outside the file"},
+		{"branch key outside its page", func(b []byte) { le.PutUint32(page(b, root)[pageHeaderLen+4:], 1<<30) }, "outside its page"},
+		{"leaf key size huge", func(b []byte) { le.PutUint32(page(b, leaf)[pageHeaderLen+8:], 0x810010) }, "outside its page"},
+		{"leaf value size huge", func(b []byte) { le.PutUint32(page(b, leaf)[pageHeaderLen+12:], 1<<31) }, "outside its page"},
+		{"leaf marked as a nested bucket", func(b []byte) { le.PutUint32(page(b, leaf)[pageHeaderLen:], 1) }, "nested bucket"},
+		{"leaf page type", func(b []byte) { le.PutUint16(page(b, leaf)[8:], 0x40) }, "unknown page type"},
+		{"leaf page id", func(b []byte) { le.PutUint64(page(b, leaf)[0:], leaf+1) }, "holds page"},
+		{"leaf element count", func(b []byte) { le.PutUint16(page(b, leaf)[10:], 0xFFF0) }, "claiming"},
+		{"leaf keys out of order", func(b []byte) {
+			p := page(b, leaf)
+			off := pageHeaderLen + 16 // second element
+			kpos := off + int(le.Uint32(p[off+4:]))
+			copy(p[kpos:], "\x00\x00")
+		}, "out of order"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := bytes.Clone(orig)
+			tc.damage(b)
+			path := filepath.Join(t.TempDir(), "folio.db")
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, ro := range []bool{true, false} {
+				db, err := Open(path, Options{ReadOnly: ro})
+				if err != nil {
+					t.Fatalf("open: %v", err) // the damage is below what Open reads
+				}
+				err = db.Check(ctx)
+				db.Close()
+				if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("read-only %v: Check = %v, want ErrCorrupt mentioning %q", ro, err, tc.want)
+				}
+			}
+		})
+	}
 }

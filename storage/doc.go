@@ -24,13 +24,22 @@
 //     during creation leaves no vault rather than an empty file; an empty or
 //     truncated file at the vault's path is therefore damage (ErrCorrupt).
 //   - Damage is an error, never a crash. Open rejects files that are not a
-//     bbolt file, are truncated, or whose header pages are damaged. Every
-//     transaction runs with runtime/debug.SetPanicOnFault and a recover, so
-//     a damaged page that makes bbolt panic or fault surfaces as ErrCorrupt;
-//     after that the DB refuses writes. Values are decoded by functions that
-//     reject malformed bytes (fuzzed). One damaged meta page is still
-//     accepted when its marker is intact and only its checksum fails (a torn
-//     write; bbolt falls back to the other meta page by design).
+//     bbolt file, are empty or truncated, whose header or freelist pages are
+//     damaged, or that lack a schema-1 bucket or meta key (ErrCorrupt; a
+//     missing bucket is never recreated, which would hide lost records).
+//     Every transaction runs with runtime/debug.SetPanicOnFault and a
+//     recover, so a damaged page that makes bbolt panic or fault surfaces as
+//     ErrCorrupt; after that the DB refuses writes. Values are decoded by
+//     functions that reject malformed bytes and bound what they copy
+//     (fuzzed). One damaged meta page is still accepted when its marker is
+//     intact and only its checksum fails (a torn write; bbolt falls back to
+//     the other meta page by design). DB.Check walks every page itself,
+//     reading the file with bounds checks, before it lets bbolt's checker
+//     (which runs in a goroutine of its own, where a fault cannot be caught)
+//     near the pages. Known limit: damage that turns a branch page's child
+//     pointer into a pointer to one of its own ancestors makes bbolt recurse
+//     without end on an ordinary read (a fatal stack overflow); Check reports
+//     such a loop, but Open does not walk the whole file to find one.
 //
 // # bbolt rules
 //

@@ -83,10 +83,13 @@ func (r *Records) Commit(ctx context.Context, c app.Commit) ([]app.Version, erro
 			if err != nil {
 				return err
 			}
-			if head != w.Parent {
-				if head.IsZero() {
-					return fmt.Errorf("record %s/%s: %w (it does not exist; the write expected version %s)", w.Kind, w.ID, app.ErrConflict, w.Parent)
-				}
+			switch {
+			case head == w.Parent:
+			case head.IsZero():
+				return fmt.Errorf("record %s/%s: %w (it does not exist; the write was based on version %s)", w.Kind, w.ID, app.ErrConflict, w.Parent)
+			case w.Parent.IsZero():
+				return fmt.Errorf("record %s/%s: %w (it exists already, at version %s)", w.Kind, w.ID, app.ErrConflict, head)
+			default:
 				return fmt.Errorf("record %s/%s: %w (current version %s, the write was based on %s)", w.Kind, w.ID, app.ErrConflict, head, w.Parent)
 			}
 		}

@@ -306,6 +306,9 @@ func (u *App) lock(reason string) {
 	if sess == nil {
 		return
 	}
+	if reason == "" {
+		reason = "Locked. Log in to continue."
+	}
 	u.sess = nil
 	sess.cancel()
 	for d := range u.dialogs {
@@ -315,7 +318,7 @@ func (u *App) lock(reason string) {
 	if u.cur != nil && u.cur != screen(sess.search) {
 		u.cur.forget()
 	}
-	// sess.search.forget()
+	sess.search.forget()
 	u.cur = nil
 	u.head.setUser(app.User{})
 	u.show(newLoginScreen(u, sess.user.Name, reason))
@@ -410,7 +413,7 @@ func newHeader(u *App) *header {
 	h.site = widget.NewLabel("")
 	h.who = widget.NewRichText()
 	h.users = button(u, "Users", theme.AccountIcon(), widget.LowImportance, u.showUsers)
-	h.lock = button(u, "Lock", theme.LoginIcon(), widget.MediumImportance, func() { u.lock("") })
+	h.lock = button(u, "Lock", lockIcon, widget.MediumImportance, func() { u.lock("") })
 	h.users.Hide()
 	h.lock.Hide()
 	bg := canvas.NewRectangle(theme.Color(colorNameSurface))

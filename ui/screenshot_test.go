@@ -72,6 +72,9 @@ func TestScreenshots(t *testing.T) {
 	if err := u.sess.s.AddUser(ctx, app.User{Name: "j.okello", FullName: "Joseph Okello", Role: app.RoleRecords}, []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
+	if err := u.sess.s.AddUser(ctx, app.User{Name: "dr.amani", FullName: "Amani Wekesa", Role: app.RoleClinician}, []byte(clinPW)); err != nil {
+		t.Fatal(err)
+	}
 	logInAgain(t, u, "j.okello", clinPW)
 
 	sr := current[*searchScreen](t, u)
@@ -114,6 +117,24 @@ func TestScreenshots(t *testing.T) {
 	u.tasks.wait()
 	current[*historyScreen](t, u)
 	shoot("history")
+
+	logInAgain(t, u, "admin", adminPW)
+	u.shortcut(ctrl(fyne.KeyU))
+	u.tasks.wait()
+	current[*usersScreen](t, u)
+	shoot("users")
+
+	logInAgain(t, u, "dr.amani", clinPW)
+	sr = current[*searchScreen](t, u)
+	test.Type(sr.query, "kowalski")
+	sr.searchNow(sr.query.Text)
+	sr.openSelected()
+	u.tasks.wait()
+	if u.sess.glass == nil {
+		t.Fatal("no break-glass question")
+	}
+	test.Type(u.sess.glass.reason, "Emergency: brought in unconscious")
+	shoot("break-glass")
 	t.Logf("screenshots in %s", dir)
 }
 

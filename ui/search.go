@@ -94,6 +94,7 @@ func (s *searchScreen) focusFirst() fyne.Focusable { return s.query }
 // selected, so typing starts a new search.
 func (s *searchScreen) refocus() {
 	s.sess.a.win.Canvas().Focus(s.query)
+	s.query.Entry.TypedShortcut(&fyne.ShortcutSelectAll{})
 }
 
 // forget empties the query and the results.

@@ -97,3 +97,10 @@ func (t folioTheme) Size(n fyne.ThemeSizeName) float32 {
 func (t folioTheme) Font(s fyne.TextStyle) fyne.Resource { return t.base.Font(s) }
 
 func (t folioTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return t.base.Icon(n) }
+
+// lockIcon is a padlock for the Lock button (Fyne's icon set has none).
+var lockIcon = theme.NewThemedResource(fyne.NewStaticResource("lock.svg", []byte(
+	`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">`+
+		`<path fill="#000000" d="M12 2a5 5 0 0 0-5 5v3h2V7a3 3 0 0 1 6 0v3h2V7a5 5 0 0 0-5-5z"/>`+
+		`<path fill="#000000" fill-rule="evenodd" d="M6.5 10h11A1.5 1.5 0 0 1 19 11.5v8a1.5 1.5 0 0 1-1.5 1.5h-11A1.5 1.5 0 0 1 5 19.5v-8A1.5 1.5 0 0 1 6.5 10zM12 13.5a1.5 1.5 0 0 0-.75 2.8V18h1.5v-1.7A1.5 1.5 0 0 0 12 13.5z"/>`+
+		`</svg>`)))
