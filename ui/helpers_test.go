@@ -16,7 +16,9 @@ import (
 
 // The tests drive real widgets over a real vault (bbolt in t.TempDir(),
 // real keys with the cheapest password hashing). Work the window does on
-// goroutines is awaited with tasks.wait, never with sleeps.
+// goroutines is awaited with tasks.wait, never with sleeps; its results
+// are applied on the test goroutine, as a real window applies them on the
+// Fyne goroutine.
 
 const (
 	adminPW = "correct horse battery"
@@ -73,6 +75,7 @@ func newWindow(t *testing.T, v *app.Vault, opts Options) *App {
 	t.Helper()
 	u := New(test.NewTempApp(t), v, opts)
 	u.searchDelay = time.Hour
+	u.tasks.hold = true
 	t.Cleanup(func() {
 		u.tasks.wait()
 		if u.sess != nil {

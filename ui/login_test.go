@@ -178,6 +178,15 @@ func TestRecoverPasswordFromLogin(t *testing.T) {
 		t.Fatalf("mistyped key: %q", r.msg.Text)
 	}
 
+	// A well-formed key of another vault does not open this one.
+	_, otherKey := createdVault(t, nil)
+	r.key.SetText(otherKey)
+	test.Tap(r.submitBtn)
+	u.tasks.wait()
+	if !strings.Contains(r.msg.Text, "does not open this vault") {
+		t.Fatalf("another vault's key: %q", r.msg.Text)
+	}
+
 	r.key.SetText(strings.ToLower(key))
 	test.Tap(r.submitBtn)
 	u.tasks.wait()

@@ -10,11 +10,21 @@ import (
 
 // tasks runs work that may take longer than a frame (a login's key
 // derivation, a search, a save) off the Fyne goroutine and applies its
-// result on it with fyne.Do. It counts the work in flight so that a test can
-// wait for it instead of sleeping; under the test driver fyne.Do runs
-// inline, so once wait returns every result has been applied.
+// result on it with fyne.Do. It counts the work in flight so that a test
+// can wait for it instead of sleeping.
 type tasks struct {
 	wg sync.WaitGroup
+
+	// hold, set by tests, keeps results until wait applies them on the
+	// test's goroutine. The test driver's fyne.Do runs a function at once
+	// on the calling goroutine, which would apply results on the worker
+	// while the test goroutine is still inside the widget event that
+	// started the work; holding them keeps the one-UI-goroutine rule.
+	hold bool
+
+	// mu protects the following.
+	mu      sync.Mutex
+	pending []func()
 }
 
 // run starts work on a goroutine; the func it returns, if any, is applied
@@ -23,9 +33,7 @@ func (t *tasks) run(work func() (apply func())) {
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
-		if apply := work(); apply != nil {
-			fyne.Do(apply)
-		}
+		t.apply(work())
 	}()
 }
 
@@ -35,9 +43,7 @@ func (t *tasks) after(d time.Duration, work func() (apply func())) (stop func())
 	t.wg.Add(1)
 	timer := time.AfterFunc(d, func() {
 		defer t.wg.Done()
-		if apply := work(); apply != nil {
-			fyne.Do(apply)
-		}
+		t.apply(work())
 	})
 	return func() {
 		if timer.Stop() {
@@ -46,9 +52,36 @@ func (t *tasks) after(d time.Duration, work func() (apply func())) (stop func())
 	}
 }
 
-// wait blocks until no work is in flight. Tests only: it must never run on
+func (t *tasks) apply(f func()) {
+	switch {
+	case f == nil:
+	case t.hold:
+		t.mu.Lock()
+		t.pending = append(t.pending, f)
+		t.mu.Unlock()
+	default:
+		fyne.Do(f)
+	}
+}
+
+// wait blocks until no work is in flight and every held result has been
+// applied (results may start more work). Tests only: it must never run on
 // the Fyne goroutine of a real window.
-func (t *tasks) wait() { t.wg.Wait() }
+func (t *tasks) wait() {
+	for {
+		t.wg.Wait()
+		t.mu.Lock()
+		pending := t.pending
+		t.pending = nil
+		t.mu.Unlock()
+		if len(pending) == 0 {
+			return
+		}
+		for _, f := range pending {
+			f()
+		}
+	}
+}
 
 // doIfAlive runs f on the Fyne goroutine unless ctx has ended by then.
 func doIfAlive(ctx context.Context, f func()) {

@@ -194,7 +194,6 @@ var (
 	styleRegular = widget.RichTextStyle{Inline: true}
 	styleTitle   = widget.RichTextStyle{TextStyle: fyne.TextStyle{Bold: true}, SizeName: sizeNameTitle, Inline: true}
 	styleMRN     = widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true, Bold: true}, SizeName: sizeNameMRN, Inline: true}
-	styleHeading = widget.RichTextStyle{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
 )
 
 // heading is a screen or section title.
