@@ -156,20 +156,40 @@ func patientNameWords(p Patient) []string {
 	return words
 }
 
+// nameKey is a normalised name word with its Double Metaphone codes,
+// computed once per word so ranking compares strings only.
+type nameKey struct{ word, dm1, dm2 string }
+
+func newNameKey(w string) nameKey {
+	a, b := matchr.DoubleMetaphone(w)
+	return nameKey{word: w, dm1: a, dm2: b}
+}
+
+func nameKeys(words []string) []nameKey {
+	keys := make([]nameKey, len(words))
+	for i, w := range words {
+		keys[i] = newNameKey(w)
+	}
+	return keys
+}
+
+// soundsAlike reports whether two words share a Double Metaphone code.
+func (k nameKey) soundsAlike(o nameKey) bool {
+	return k.dm1 != "" && (k.dm1 == o.dm1 || k.dm1 == o.dm2 || (k.dm2 != "" && (k.dm2 == o.dm1 || k.dm2 == o.dm2)))
+}
+
 // wordSimilarity scores how well a typed word matches a name word, 0..1:
 // exact 1, a prefix of it high (the clerk is still typing), else
 // Jaro-Winkler, raised a little when the two sound alike.
-func wordSimilarity(typed, name string) float64 {
-	if typed == name {
+func wordSimilarity(typed, name nameKey) float64 {
+	if typed.word == name.word {
 		return 1
 	}
-	if strings.HasPrefix(name, typed) {
-		return 0.9 + 0.05*float64(len(typed))/float64(len(name))
+	if strings.HasPrefix(name.word, typed.word) {
+		return 0.9 + 0.05*float64(len(typed.word))/float64(len(name.word))
 	}
-	s := matchr.JaroWinkler(typed, name, false)
-	ta, tb := matchr.DoubleMetaphone(typed)
-	na, nb := matchr.DoubleMetaphone(name)
-	if ta != "" && (ta == na || ta == nb || (tb != "" && (tb == na || tb == nb))) {
+	s := matchr.JaroWinkler(typed.word, name.word, false)
+	if typed.soundsAlike(name) {
 		s = max(s, 0.85)
 	}
 	return s
@@ -178,7 +198,7 @@ func wordSimilarity(typed, name string) float64 {
 // nameScore scores a patient's names against the typed words: the mean,
 // over typed words, of the best match among the patient's name words. how
 // says what kind of match the weakest word was, for the result's reason.
-func nameScore(typed, names []string) (score float64, how string) {
+func nameScore(typed, names []nameKey) (score float64, how string) {
 	if len(typed) == 0 {
 		return 0, ""
 	}
@@ -190,9 +210,9 @@ func nameScore(typed, names []string) (score float64, how string) {
 			if s > best {
 				best = s
 				switch {
-				case t == n:
+				case t.word == n.word:
 					kind = 3
-				case strings.HasPrefix(n, t):
+				case strings.HasPrefix(n.word, t.word):
 					kind = 2
 				default:
 					kind = 1

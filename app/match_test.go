@@ -28,7 +28,7 @@ func TestWordSimilarityRanksVariants(t *testing.T) {
 		{"okelo", "okello", "otieno"},
 		{"smtih", "smith", "simon"},
 	} {
-		s, o := wordSimilarity(tc.typed, tc.name), wordSimilarity(tc.typed, tc.other)
+		s, o := wordSimilarity(newNameKey(tc.typed), newNameKey(tc.name)), wordSimilarity(newNameKey(tc.typed), newNameKey(tc.other))
 		if s < 0.75 || s <= o {
 			t.Errorf("%s~%s = %.2f, vs %s = %.2f", tc.typed, tc.name, s, tc.other, o)
 		}

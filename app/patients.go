@@ -39,25 +39,37 @@ func (s *Session) tokens(terms []string) ([][]byte, error) {
 	return out, nil
 }
 
+// cachedPatient is a decrypted head kept for the session, with its name
+// words ready for ranking.
+type cachedPatient struct {
+	p     Patient
+	names []nameKey
+}
+
 // head reads a patient's current version, from the session cache when the
 // session wrote or read it last.
 func (s *Session) head(ctx context.Context, id string) (Patient, error) {
+	c, err := s.cached(ctx, id)
+	return c.p, err
+}
+
+func (s *Session) cached(ctx context.Context, id string) (cachedPatient, error) {
 	s.mu.Lock()
-	p, ok := s.cache[id]
+	c, ok := s.cache[id]
 	s.mu.Unlock()
 	if ok {
-		return p, nil
+		return c, nil
 	}
 	rec, err := s.records.Head(ctx, KindPatient, id)
 	if err != nil {
-		return Patient{}, err
+		return cachedPatient{}, err
 	}
-	p, err = decodePatient(rec)
+	p, err := decodePatient(rec)
 	if err != nil {
-		return Patient{}, err
+		return cachedPatient{}, err
 	}
 	s.remember(p)
-	return p, nil
+	return cachedPatient{p: p, names: nameKeys(patientNameWords(p))}, nil
 }
 
 func (s *Session) remember(ps ...Patient) {
@@ -67,7 +79,7 @@ func (s *Session) remember(ps ...Patient) {
 		return
 	}
 	for _, p := range ps {
-		s.cache[p.ID] = p
+		s.cache[p.ID] = cachedPatient{p: p, names: nameKeys(patientNameWords(p))}
 	}
 }
 

@@ -157,21 +157,24 @@ func intersect(sets [][]string) []string {
 // rank decrypts candidates and orders them by name similarity.
 func (s *Session) rank(ctx context.Context, pq query, ids []string) ([]Match, error) {
 	var out []Match
+	typed := nameKeys(pq.words)
 	for _, id := range ids {
-		p, err := s.head(ctx, id)
+		c, err := s.cached(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if p.MergedInto != "" {
+		if c.p.MergedInto != "" {
 			// Only an MRN search reaches a merged record: show the survivor.
-			if p, err = s.resolve(ctx, p.ID, true); err != nil {
+			p, err := s.resolve(ctx, c.p.ID, true)
+			if err != nil {
 				return nil, err
 			}
+			c = cachedPatient{p: p, names: nameKeys(patientNameWords(p))}
 		}
-		m := Match{Patient: p, Score: 1, Reasons: slices.Clone(pq.why)}
+		m := Match{Patient: c.p, Score: 1, Reasons: slices.Clone(pq.why)}
 		if len(pq.words) > 0 {
 			var how string
-			m.Score, how = nameScore(pq.words, patientNameWords(p))
+			m.Score, how = nameScore(typed, c.names)
 			if m.Score < 0.75 {
 				continue
 			}
@@ -281,8 +284,9 @@ func duplicateScore(p, c Patient) (Match, bool) {
 		score += 0.3
 		m.Reasons = append(m.Reasons, "same phone")
 	}
-	family, how := nameScore(nameWords(p.Family), patientNameWords(c))
-	given, _ := nameScore(nameWords(p.Given), patientNameWords(c))
+	names := nameKeys(patientNameWords(c))
+	family, how := nameScore(nameKeys(nameWords(p.Family)), names)
+	given, _ := nameScore(nameKeys(nameWords(p.Given)), names)
 	if len(nameWords(p.Given)) == 0 {
 		given = family
 	}

@@ -23,7 +23,7 @@ type Session struct {
 	keys   Keyring
 	locked bool
 	glass  map[string]string  // patient id → break-glass reason, for this session
-	cache  map[string]Patient // patient id → decrypted head, for ranking
+	cache  map[string]cachedPatient // patient id → decrypted head, for ranking
 	events int                // audit events since the last checkpoint
 }
 
