@@ -46,14 +46,23 @@ type cachedPatient struct {
 	names []nameKey
 }
 
+func newCached(p Patient) *cachedPatient {
+	return &cachedPatient{p: p, names: nameKeys(patientNameWords(p))}
+}
+
 // head reads a patient's current version, from the session cache when the
 // session wrote or read it last.
 func (s *Session) head(ctx context.Context, id string) (Patient, error) {
 	c, err := s.cached(ctx, id)
-	return c.p, err
+	if err != nil {
+		return Patient{}, err
+	}
+	return c.p, nil
 }
 
-func (s *Session) cached(ctx context.Context, id string) (cachedPatient, error) {
+// cached returns the session's cache entry of a patient, reading and
+// decrypting the head on a miss. Entries are never changed, only replaced.
+func (s *Session) cached(ctx context.Context, id string) (*cachedPatient, error) {
 	s.mu.Lock()
 	c, ok := s.cache[id]
 	s.mu.Unlock()
@@ -62,14 +71,19 @@ func (s *Session) cached(ctx context.Context, id string) (cachedPatient, error) 
 	}
 	rec, err := s.records.Head(ctx, KindPatient, id)
 	if err != nil {
-		return cachedPatient{}, err
+		return nil, err
 	}
 	p, err := decodePatient(rec)
 	if err != nil {
-		return cachedPatient{}, err
+		return nil, err
 	}
-	s.remember(p)
-	return cachedPatient{p: p, names: nameKeys(patientNameWords(p))}, nil
+	c = newCached(p)
+	s.mu.Lock()
+	if !s.locked {
+		s.cache[id] = c
+	}
+	s.mu.Unlock()
+	return c, nil
 }
 
 func (s *Session) remember(ps ...Patient) {
@@ -79,7 +93,7 @@ func (s *Session) remember(ps ...Patient) {
 		return
 	}
 	for _, p := range ps {
-		s.cache[p.ID] = cachedPatient{p: p, names: nameKeys(patientNameWords(p))}
+		s.cache[p.ID] = newCached(p)
 	}
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
@@ -88,12 +89,9 @@ func (s *Session) SearchPatients(ctx context.Context, q string, limit int) ([]Ma
 	if err != nil {
 		return nil, err
 	}
-	matches, err := s.rank(ctx, pq, ids)
+	matches, err := s.rank(ctx, pq, ids, limit)
 	if err != nil {
 		return nil, err
-	}
-	if limit > 0 && len(matches) > limit {
-		matches = matches[:limit]
 	}
 	return matches, s.audit(ctx, AuditEvent{Action: ActPatientSearch, Detail: fmt.Sprintf("%q: %d results", q, len(matches))})
 }
@@ -154,10 +152,17 @@ func intersect(sets [][]string) []string {
 	return out
 }
 
-// rank decrypts candidates and orders them by name similarity.
-func (s *Session) rank(ctx context.Context, pq query, ids []string) ([]Match, error) {
-	var out []Match
+// rank decrypts candidates, scores them by name similarity and returns the
+// best limit (all when limit <= 0), best first.
+func (s *Session) rank(ctx context.Context, pq query, ids []string, limit int) ([]Match, error) {
+	type scored struct {
+		c     *cachedPatient
+		score float64
+		how   string
+	}
 	typed := nameKeys(pq.words)
+	seen := make(map[string]bool, len(ids))
+	var hits []scored
 	for _, id := range ids {
 		c, err := s.cached(ctx, id)
 		if err != nil {
@@ -169,29 +174,38 @@ func (s *Session) rank(ctx context.Context, pq query, ids []string) ([]Match, er
 			if err != nil {
 				return nil, err
 			}
-			c = cachedPatient{p: p, names: nameKeys(patientNameWords(p))}
+			c = newCached(p)
 		}
-		m := Match{Patient: c.p, Score: 1, Reasons: slices.Clone(pq.why)}
-		if len(pq.words) > 0 {
-			var how string
-			m.Score, how = nameScore(typed, c.names)
-			if m.Score < 0.75 {
+		if seen[c.p.ID] {
+			continue
+		}
+		seen[c.p.ID] = true
+		h := scored{c: c, score: 1}
+		if len(typed) > 0 {
+			if h.score, h.how = nameScore(typed, c.names); h.score < 0.75 {
 				continue
 			}
-			m.Reasons = append(m.Reasons, how)
 		}
-		out = append(out, m)
+		hits = append(hits, h)
 	}
-	slices.SortStableFunc(out, func(a, b Match) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
+	slices.SortFunc(hits, func(a, b scored) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
 		}
-		return strings.Compare(a.Patient.Family+" "+a.Patient.Given, b.Patient.Family+" "+b.Patient.Given)
+		return cmp.Or(strings.Compare(a.c.p.Family, b.c.p.Family), strings.Compare(a.c.p.Given, b.c.p.Given),
+			strings.Compare(a.c.p.ID, b.c.p.ID))
 	})
-	return slices.CompactFunc(out, func(a, b Match) bool { return a.Patient.ID == b.Patient.ID }), nil
+	if limit > 0 && len(hits) > limit {
+		hits = hits[:limit]
+	}
+	out := make([]Match, len(hits))
+	for i, h := range hits {
+		out[i] = Match{Patient: h.c.p, Score: h.score, Reasons: slices.Clone(pq.why)}
+		if h.how != "" {
+			out[i].Reasons = append(out[i].Reasons, h.how)
+		}
+	}
+	return out, nil
 }
 
 // FindDuplicates lists registered patients that may be the same person as

@@ -22,9 +22,9 @@ type Session struct {
 	user   User
 	keys   Keyring
 	locked bool
-	glass  map[string]string  // patient id → break-glass reason, for this session
-	cache  map[string]cachedPatient // patient id → decrypted head, for ranking
-	events int                // audit events since the last checkpoint
+	glass  map[string]string         // patient id → break-glass reason, for this session
+	cache  map[string]*cachedPatient // patient id → decrypted head, for ranking
+	events int                       // audit events since the last checkpoint
 }
 
 // User returns the logged-in user.

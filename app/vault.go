@@ -349,7 +349,7 @@ func (v *Vault) startSession(ctx context.Context, keys Keyring, name string) (*S
 		return nil, err
 	}
 	return &Session{v: v, user: u, keys: keys, records: records, sealer: sealer,
-		glass: map[string]string{}, cache: map[string]cachedPatient{}}, nil
+		glass: map[string]string{}, cache: map[string]*cachedPatient{}}, nil
 }
 
 // Recover sets a new password for a user with the printed recovery key, for
