@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"golang.org/x/term"
 
@@ -59,7 +60,7 @@ func runGUI(ctx context.Context, dir string) error {
 	w := ui.New(a, prof.Vault, ui.Options{})
 	go func() {
 		<-ctx.Done()
-		a.Quit()
+		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
 	return nil

@@ -18,6 +18,8 @@ const (
 	ActLogout         Action = "logout"
 	ActRecovery       Action = "key.recovery"
 	ActUserAdd        Action = "user.add"
+	ActUserList       Action = "user.list"
+	ActSettings       Action = "settings.change"
 	ActUserPassword   Action = "user.password"
 	ActUserDisable    Action = "user.disable"
 	ActUserEnable     Action = "user.enable"

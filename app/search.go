@@ -306,7 +306,11 @@ func duplicateScore(p, c Patient) (Match, bool) {
 	}
 	if names := (family + given) / 2; names >= 0.85 {
 		score += 0.4 * names
-		m.Reasons = append(m.Reasons, how)
+		if how == "name" && names >= 0.999 {
+			m.Reasons = append(m.Reasons, "same name")
+		} else {
+			m.Reasons = append(m.Reasons, "similar name")
+		}
 	}
 	switch b, d := p.BirthDate, c.BirthDate; {
 	case b.Day > 0 && b.Day == d.Day && b.Month == d.Month && b.Year == d.Year:

@@ -111,7 +111,7 @@ func (s *Session) AddUser(ctx context.Context, u User, password []byte) error {
 
 // Users lists every user, by name.
 func (s *Session) Users(ctx context.Context) ([]User, error) {
-	if err := s.require(ctx, PermUserManage, ActUserAdd, ""); err != nil {
+	if err := s.require(ctx, PermUserManage, ActUserList, ""); err != nil {
 		return nil, err
 	}
 	var out []User

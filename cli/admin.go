@@ -131,3 +131,30 @@ func (e *env) demoCommand() *cobra.Command {
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed (same seed, same patients)")
 	return cmd
 }
+
+func (e *env) settingsCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "settings", Short: "workstation settings (administrators)"}
+	idle := &cobra.Command{
+		Use:   "idle-lock DURATION",
+		Short: "lock the window after this long without use (e.g. 5m, 1h; default 10m)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := time.ParseDuration(args[0])
+			if err != nil {
+				return usageError{fmt.Errorf("idle lock %q: give a duration like 5m or 1h", args[0])}
+			}
+			s, prof, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := s.SetIdleLock(cmd.Context(), d); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "the window now locks after %s without use\n", prof.Vault.IdleLock(cmd.Context()))
+			return nil
+		},
+	}
+	cmd.AddCommand(idle)
+	return cmd
+}

@@ -127,7 +127,7 @@ FOLIO_PASSWORD (for scripts; otherwise you are asked).`,
 	root.PersistentFlags().StringVar(&e.dataDir, "data", "", "data folder (default: $FOLIO_DATA or the user data folder)")
 	root.PersistentFlags().StringVar(&e.user, "user", "", "user name (default: $FOLIO_USER)")
 	root.AddCommand(e.initCommand(), e.userCommand(), e.patientCommand(), e.auditCommand(),
-		e.verifyCommand(), e.demoCommand())
+		e.verifyCommand(), e.demoCommand(), e.settingsCommand())
 	return root
 }
 
