@@ -42,12 +42,13 @@ func (s *Session) tokens(terms []string) ([][]byte, error) {
 // cachedPatient is a decrypted head kept for the session, with its name
 // words ready for ranking.
 type cachedPatient struct {
-	p     Patient
-	names []nameKey
+	p      Patient
+	names  []nameKey // family name words first
+	family int       // how many of names are the family name
 }
 
 func newCached(p Patient) *cachedPatient {
-	return &cachedPatient{p: p, names: nameKeys(patientNameWords(p))}
+	return &cachedPatient{p: p, names: nameKeys(patientNameWords(p)), family: len(nameWords(p.Family))}
 }
 
 // head reads a patient's current version, from the session cache when the

@@ -185,6 +185,11 @@ func (s *Session) rank(ctx context.Context, pq query, ids []string, limit int) (
 			if h.score, h.how = nameScore(typed, c.names); h.score < 0.75 {
 				continue
 			}
+			// Clerks type the family name first: a family-name match of the
+			// first word ranks above the same match on a given name.
+			if fam, _ := nameScore(typed[:1], c.names[:c.family]); fam >= 0.9 {
+				h.score += 0.01 * fam
+			}
 		}
 		hits = append(hits, h)
 	}
@@ -200,7 +205,7 @@ func (s *Session) rank(ctx context.Context, pq query, ids []string, limit int) (
 	}
 	out := make([]Match, len(hits))
 	for i, h := range hits {
-		out[i] = Match{Patient: h.c.p, Score: h.score, Reasons: slices.Clone(pq.why)}
+		out[i] = Match{Patient: h.c.p, Score: min(h.score, 1), Reasons: slices.Clone(pq.why)}
 		if h.how != "" {
 			out[i].Reasons = append(out[i].Reasons, h.how)
 		}
