@@ -22,3 +22,9 @@ plain=$(awk '/^BenchmarkPlainBolt1000/ {for (i=1;i<=NF;i++) if ($(i+1)=="writes/
 if [ -n "$enc" ] && [ -n "$plain" ]; then
   awk -v e="$enc" -v p="$plain" 'BEGIN { printf "== encrypted/plain batched write throughput: %.0f / %.0f writes/s = %.2fx (goal >= 0.5x)\n", e, p, e/p }'
 fi
+# Ratio of encrypted reads (Head: read + decrypt) to plain bbolt reads.
+head=$(awk '/^BenchmarkHead/ {print $3}' "$out" | head -n1)
+get=$(awk '/^BenchmarkPlainBoltGet/ {print $3}' "$out" | head -n1)
+if [ -n "$head" ] && [ -n "$get" ]; then
+  awk -v h="$head" -v g="$get" 'BEGIN { printf "== encrypted/plain read throughput: %.0f / %.0f reads/s = %.2fx\n", 1e9/h, 1e9/g, g/h }'
+fi
