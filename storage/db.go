@@ -20,6 +20,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"folio/app"
 )
@@ -253,9 +254,9 @@ func openBolt(path string, readOnly bool, timeout time.Duration) (b *bolt.DB, er
 		return b, nil
 	}
 	switch {
-	case errors.Is(err, bolt.ErrTimeout):
+	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("open vault %s: %w", path, ErrInUse)
-	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrVersionMismatch), errors.Is(err, bolt.ErrChecksum):
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
 		return nil, corrupt(path, err.Error())
 	case !readOnly && isWriteProblem(err):
 		return nil, writeErr(path, err)
@@ -523,9 +524,9 @@ func (db *DB) catch(errp *error) {
 // a put is refused; errors of this package pass through.
 func (db *DB) txErr(err error) error {
 	switch {
-	case errors.Is(err, bolt.ErrDatabaseNotOpen):
+	case errors.Is(err, berrors.ErrDatabaseNotOpen):
 		return fmt.Errorf("vault %s: %w (the vault is closed)", db.path, err)
-	case errors.Is(err, bolt.ErrDatabaseReadOnly), errors.Is(err, bolt.ErrTxNotWritable):
+	case errors.Is(err, berrors.ErrDatabaseReadOnly), errors.Is(err, berrors.ErrTxNotWritable):
 		return fmt.Errorf("vault %s: %w", db.path, ErrReadOnly)
 	case errors.Is(err, errDecode):
 		return fmt.Errorf("vault %s: %w: %v", db.path, ErrCorrupt, err)

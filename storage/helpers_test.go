@@ -172,16 +172,6 @@ func umountLater(t *testing.T, dir string) {
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
 }
 
-func mustNotPanic(t *testing.T, name string, fn func()) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Fatalf("%s panicked: %v", name, r)
-		}
-	}()
-	fn()
-}
-
 func ids(n int) []string {
 	out := make([]string, n)
 	for i := range out {
