@@ -83,11 +83,20 @@ func openEvent(k Keyring, entry AuditEntry) (AuditEvent, error) {
 	if err != nil {
 		return AuditEvent{}, fmt.Errorf("audit event %d: %w", entry.Seq, err)
 	}
+	return decodeEvent(data, entry.Seq)
+}
+
+// decodeEvent parses an opened event. An event that opened but does not
+// parse was written by something other than Folio: tampering.
+func decodeEvent(data []byte, seq uint64) (AuditEvent, error) {
 	var e AuditEvent
 	if err := json.Unmarshal(data, &e); err != nil {
-		return AuditEvent{}, fmt.Errorf("audit event %d: %w: %v", entry.Seq, ErrTampered, err)
+		return AuditEvent{}, fmt.Errorf("audit event %d: %w: %v", seq, ErrTampered, err)
 	}
-	e.Seq = entry.Seq
+	if e.Action == "" || e.Time.IsZero() {
+		return AuditEvent{}, fmt.Errorf("audit event %d: %w: no action or time", seq, ErrTampered)
+	}
+	e.Seq = seq
 	return e, nil
 }
 

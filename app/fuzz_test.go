@@ -55,3 +55,15 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeAuditEvent(f *testing.F) {
+	f.Add([]byte(`{"time":"2026-11-23T09:00:00Z","user":"admin","device":"00","action":"login","outcome":"ok"}`))
+	f.Add([]byte(`{"time":1}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := decodeEvent(data, 7)
+		if err == nil && (e.Seq != 7 || e.Action == "") {
+			t.Fatalf("accepted %q as %+v", data, e)
+		}
+	})
+}

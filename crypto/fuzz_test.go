@@ -188,3 +188,53 @@ func FuzzNewAuditSealer(f *testing.F) {
 		_, _ = s.Seal([]byte("event"), []byte("ctx"))
 	})
 }
+
+// FuzzRecordOpen feeds arbitrary bytes to the record envelope's Decrypt:
+// it must fail cleanly, never panic, and never accept a forgery.
+func FuzzRecordOpen(f *testing.F) {
+	k, err := NewKeyring()
+	if err != nil {
+		f.Fatal(err)
+	}
+	a := k.RecordAEAD()
+	good, err := a.Encrypt([]byte("a patient record"), []byte("ad"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)-1])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, ct []byte) {
+		pt, err := a.Decrypt(ct, []byte("ad"))
+		if err == nil && !bytes.Equal(ct, good) {
+			t.Fatalf("a forged envelope opened: %q", pt)
+		}
+	})
+}
+
+// FuzzOpenAudit feeds arbitrary bytes to the audit event opener.
+func FuzzOpenAudit(f *testing.F) {
+	k, err := NewKeyring()
+	if err != nil {
+		f.Fatal(err)
+	}
+	pub, err := k.AuditPublicKey()
+	if err != nil {
+		f.Fatal(err)
+	}
+	s, err := NewAuditSealer(pub)
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, err := s.Seal([]byte("event"), []byte("ctx"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:10])
+	f.Fuzz(func(t *testing.T, sealed []byte) {
+		if pt, err := k.OpenAudit(sealed, []byte("ctx")); err == nil && !bytes.Equal(sealed, good) && !bytes.Equal(pt, []byte("event")) {
+			t.Fatalf("forged audit event opened: %q", pt)
+		}
+	})
+}
