@@ -67,3 +67,19 @@ func FuzzDecodeAuditEvent(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseSheet(f *testing.F) {
+	for _, s := range []string{"FOLIO1 C KAB-000001-X lab-result 2026-11-23 3", "FOLIO1 S", "PATCHT", "FOLIO1 C x y z w", "FOLIO1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		kind, c, err := ParseSheet(Barcode{Format: "QR_CODE", Value: s})
+		if err != nil || kind != SheetCover {
+			return
+		}
+		again, c2, err := ParseSheet(Barcode{Format: "QR_CODE", Value: c.Payload()})
+		if err != nil || again != SheetCover || c2 != c {
+			t.Fatalf("%q → %+v → %q → %+v, %v", s, c, c.Payload(), c2, err)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"iter"
 )
 
@@ -173,4 +174,30 @@ type IntegrityReport struct {
 // consistency, and the audit hash chain with its signed checkpoints.
 type IntegrityChecker interface {
 	CheckIntegrity(ctx context.Context, aead AEAD, verifySig func(msg, sig []byte) error) (IntegrityReport, error)
+}
+
+// StreamingAEAD is Tink's streaming shape (AES256-GCM-HKDF in 1 MiB
+// segments), for scanned originals and page images. A stream is verified
+// segment by segment; truncation shows only at the end, so a reader must
+// not use the plaintext before it has read to EOF without error.
+type StreamingAEAD interface {
+	NewEncryptingWriter(w io.Writer, associatedData []byte) (io.WriteCloser, error)
+	NewDecryptingReader(r io.Reader, associatedData []byte) (io.Reader, error)
+}
+
+// BlobStore keeps large encrypted files (scanned originals, page images,
+// page text) beside the vault, each under an id the caller derives from its
+// content. The storage package implements it over a directory.
+type BlobStore interface {
+	// PutBlob seals data and stores it under id durably (temp file, fsync,
+	// rename, fsync of the directory). Storing an id that exists keeps the
+	// existing blob and succeeds: puts are idempotent.
+	PutBlob(ctx context.Context, id string, data []byte) error
+	// GetBlob returns the whole verified plaintext, ErrNotFound, or an
+	// error wrapping ErrTampered.
+	GetBlob(ctx context.Context, id string) ([]byte, error)
+	// HasBlob reports whether id is stored.
+	HasBlob(ctx context.Context, id string) (bool, error)
+	// DeleteBlob removes a blob (end of retention); a missing id is no error.
+	DeleteBlob(ctx context.Context, id string) error
 }

@@ -1,0 +1,140 @@
+package app
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file holds the scanning domain types the pipeline and the services
+// share: what a worker found on each page of a file, and the payload of the
+// cover and separator sheets Folio prints.
+
+// Barcode is one code found on a page.
+type Barcode struct {
+	Format string `json:"format"` // "QR_CODE", "CODE_128", "CODE_39", "DATA_MATRIX"
+	Value  string `json:"value"`
+}
+
+// PageAnalysis is what the scan worker found on one page.
+type PageAnalysis struct {
+	Index  int `json:"index"` // 0-based page number in the file
+	Width  int `json:"width"` // of the viewing image, pixels
+	Height int `json:"height"`
+	// Text is the page's text: the PDF text layer where there is one, else
+	// Tesseract's OCR of the upright page.
+	Text       string  `json:"text"`
+	TextSource string  `json:"text_source"` // "layer", "ocr" or "" (no text)
+	Confidence float64 `json:"confidence"`  // OCR mean word confidence 0..100; 100 for a text layer
+	// Rotation is how far the page was turned (0, 90, 180, 270, clockwise)
+	// to make it upright, as detected.
+	Rotation int       `json:"rotation"`
+	Barcodes []Barcode `json:"barcodes,omitempty"`
+	// Blank is set for a page with no content (the back of a simplex sheet
+	// in a duplex scan): dropped from the document, kept in the original.
+	Blank bool `json:"blank"`
+	// Thumbnail (about 200 px wide) and View (about 150 dpi) are JPEG images
+	// of the upright page.
+	Thumbnail []byte `json:"-"`
+	View      []byte `json:"-"`
+}
+
+// FileAnalysis is what the scan worker found in one file.
+type FileAnalysis struct {
+	Format string         `json:"format"` // "pdf", "tiff", "jpeg", "png"
+	Pages  []PageAnalysis `json:"pages"`
+}
+
+// Sheet payloads. A Folio cover sheet's QR code carries
+//
+//	FOLIO1 C <MRN> <document type> <date of service YYYY-MM-DD or -> <expected pages or 0>
+//
+// separated by single spaces, and a separator sheet's carries "FOLIO1 S".
+// Scanners' PATCH-T sheets (Code 39 "PATCHT") also separate documents.
+const sheetMagic = "FOLIO1"
+
+// SheetKind says what a recognised sheet is.
+type SheetKind int
+
+// The sheets a batch can hold.
+const (
+	SheetNone      SheetKind = iota
+	SheetCover               // starts a document and says whose and what it is
+	SheetSeparator           // starts a new document
+)
+
+// CoverSheet is the content of a cover sheet's code.
+type CoverSheet struct {
+	MRN   string
+	Type  string    // a document type slug
+	Date  time.Time // date of service; zero when not given
+	Pages int       // pages expected after the sheet; 0 when not given
+}
+
+// Payload encodes a cover sheet for its QR code.
+func (c CoverSheet) Payload() string {
+	date := "-"
+	if !c.Date.IsZero() {
+		date = c.Date.Format(time.DateOnly)
+	}
+	return fmt.Sprintf("%s C %s %s %s %d", sheetMagic, c.MRN, c.Type, date, c.Pages)
+}
+
+// SeparatorPayload is the code of a plain separator sheet.
+const SeparatorPayload = sheetMagic + " S"
+
+// ParseSheet recognises a Folio cover or separator sheet, or a PATCH-T
+// sheet, from one barcode. Any other code gives SheetNone and no error; a
+// Folio code that is damaged or malformed gives an error that says why.
+func ParseSheet(b Barcode) (SheetKind, CoverSheet, error) {
+	v := strings.TrimSpace(b.Value)
+	if strings.EqualFold(v, "PATCHT") && (b.Format == "CODE_39" || b.Format == "CODE_128" || b.Format == "") {
+		return SheetSeparator, CoverSheet{}, nil
+	}
+	f := strings.Fields(v)
+	if len(f) == 0 || f[0] != sheetMagic {
+		return SheetNone, CoverSheet{}, nil
+	}
+	if len(f) == 2 && f[1] == "S" {
+		return SheetSeparator, CoverSheet{}, nil
+	}
+	if len(f) != 6 || f[1] != "C" {
+		return SheetNone, CoverSheet{}, fmt.Errorf("%w: unreadable Folio sheet code %q", ErrInvalid, v)
+	}
+	mrn, err := ParseMRN(f[2])
+	if err != nil {
+		return SheetNone, CoverSheet{}, fmt.Errorf("cover sheet: %w", err)
+	}
+	c := CoverSheet{MRN: mrn, Type: f[3]}
+	if !validSlug(c.Type) {
+		return SheetNone, CoverSheet{}, fmt.Errorf("%w: cover sheet document type %q", ErrInvalid, c.Type)
+	}
+	if f[4] != "-" {
+		if c.Date, err = time.Parse(time.DateOnly, f[4]); err != nil {
+			return SheetNone, CoverSheet{}, fmt.Errorf("%w: cover sheet date %q", ErrInvalid, f[4])
+		}
+	}
+	if c.Pages, err = strconv.Atoi(f[5]); err != nil || c.Pages < 0 || c.Pages > 10000 {
+		return SheetNone, CoverSheet{}, fmt.Errorf("%w: cover sheet page count %q", ErrInvalid, f[5])
+	}
+	return SheetCover, c, nil
+}
+
+// validSlug accepts a document type slug: 1 to 40 of a-z, 0-9 and '-'.
+func validSlug(s string) bool {
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// DocumentTypes are the default document type slugs, in the order a
+// clerk's picker shows them.
+var DocumentTypes = []string{"referral", "lab-result", "imaging-report", "discharge-summary", "consent",
+	"prescription", "clinical-note", "correspondence", "administrative", "other"}
