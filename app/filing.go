@@ -1,0 +1,204 @@
+package app
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Filing turns the pages of a scanned batch into documents. It is pure: it
+// reads a FileAnalysis and decides, and the import service stores what it
+// decided. Rules, in order:
+//
+//   - a Folio cover sheet starts a document and says whose it is, its type,
+//     its date of service and how many pages follow; the sheet itself is not
+//     part of the document;
+//   - a separator sheet (Folio's, or a PATCH-T sheet) starts a new document
+//     and is not part of it;
+//   - blank pages are dropped from documents (they stay in the original);
+//   - a batch without sheets is one document.
+
+// DocumentDraft is one document found in a batch, before it is stored.
+type DocumentDraft struct {
+	Pages []int // page indexes in the batch file, in order
+	// Cover is the cover sheet that started the document, if any.
+	Cover *CoverSheet
+	// Problems a person should look at (an unreadable sheet, a page count
+	// that differs from the cover sheet's).
+	Problems []string
+}
+
+// SplitBatch splits an analysed batch into document drafts.
+func SplitBatch(fa FileAnalysis) []DocumentDraft {
+	var docs []DocumentDraft
+	var cur *DocumentDraft
+	start := func(cover *CoverSheet) {
+		docs = append(docs, DocumentDraft{Cover: cover})
+		cur = &docs[len(docs)-1]
+	}
+	for _, p := range fa.Pages {
+		kind, cover, problem := pageSheet(p)
+		switch kind {
+		case SheetCover:
+			c := cover
+			start(&c)
+			continue
+		case SheetSeparator:
+			start(nil)
+			continue
+		}
+		if p.Blank {
+			continue
+		}
+		if cur == nil {
+			start(nil)
+		}
+		if problem != "" {
+			cur.Problems = append(cur.Problems, problem)
+		}
+		cur.Pages = append(cur.Pages, p.Index)
+	}
+	out := docs[:0]
+	for _, d := range docs {
+		if len(d.Pages) == 0 {
+			continue // a sheet followed by nothing, or only blank pages
+		}
+		if d.Cover != nil && d.Cover.Pages > 0 && d.Cover.Pages != len(d.Pages) {
+			d.Problems = append(d.Problems, "the cover sheet announces "+strconv.Itoa(d.Cover.Pages)+" pages but "+strconv.Itoa(len(d.Pages))+" were scanned")
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// pageSheet says whether a page is a sheet; a damaged Folio code is
+// reported as a problem of an ordinary page.
+func pageSheet(p PageAnalysis) (SheetKind, CoverSheet, string) {
+	var problem string
+	for _, b := range p.Barcodes {
+		kind, c, err := ParseSheet(b)
+		if err != nil {
+			problem = "page " + strconv.Itoa(p.Index+1) + ": " + err.Error()
+			continue
+		}
+		if kind != SheetNone {
+			return kind, c, ""
+		}
+	}
+	return SheetNone, CoverSheet{}, problem
+}
+
+// Proposal is a guess the pipeline makes for a person to confirm, with its
+// reason and confidence (0..1).
+type Proposal struct {
+	Value      string  `json:"value"`
+	Reason     string  `json:"reason"`
+	Confidence float64 `json:"confidence"`
+}
+
+// typeRules are the keywords that suggest each document type, strongest
+// first. A document's text is matched case-insensitively.
+var typeRules = []struct {
+	slug     string
+	keywords []string
+}{
+	{"discharge-summary", []string{"discharge summary", "date of discharge", "discharged on", "discharge diagnosis"}},
+	{"lab-result", []string{"laboratory", "lab result", "specimen", "reference range", "haemoglobin", "hemoglobin", "test result", "culture"}},
+	{"imaging-report", []string{"radiology", "x-ray", "xray", "ultrasound", "ct scan", "mri", "impression:", "imaging"}},
+	{"referral", []string{"referral", "referred to", "refer this patient", "kindly see", "dear doctor"}},
+	{"consent", []string{"consent", "i hereby", "i agree to", "signature of patient", "witness"}},
+	{"prescription", []string{"prescription", "rx", "tablets", "mg twice", "dispense", "dosage"}},
+	{"clinical-note", []string{"history of presenting", "examination", "assessment", "plan:", "complaint", "diagnosis"}},
+	{"correspondence", []string{"dear ", "yours sincerely", "yours faithfully", "re:"}},
+	{"administrative", []string{"invoice", "receipt", "registration form", "insurance", "payment"}},
+}
+
+// ProposeType guesses a document type from its text.
+func ProposeType(text string) Proposal {
+	low := strings.ToLower(text)
+	best, bestHits, bestWord := "other", 0, ""
+	for _, r := range typeRules {
+		hits, first := 0, ""
+		for _, k := range r.keywords {
+			if strings.Contains(low, k) {
+				hits++
+				if first == "" {
+					first = k
+				}
+			}
+		}
+		if hits > bestHits {
+			best, bestHits, bestWord = r.slug, hits, first
+		}
+	}
+	if bestHits == 0 {
+		return Proposal{Value: "other", Reason: "no keyword of a known type", Confidence: 0.1}
+	}
+	return Proposal{Value: best, Reason: "the text mentions \"" + strings.TrimSpace(bestWord) + "\"", Confidence: min(0.4+0.2*float64(bestHits), 0.9)}
+}
+
+var (
+	dateISO  = regexp.MustCompile(`\b(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b`)
+	dateDMY  = regexp.MustCompile(`\b(0?[1-9]|[12]\d|3[01])[/.-](0?[1-9]|1[0-2])[/.-]((19|20)\d\d)\b`)
+	dateText = regexp.MustCompile(`(?i)\b(0?[1-9]|[12]\d|3[01])(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+((19|20)\d\d)\b`)
+)
+
+// FindDates returns the dates written in a text (ISO, day/month/year, or
+// "12 March 2024"), in order of appearance, without duplicates, none after
+// now.
+func FindDates(text string, now time.Time) []time.Time {
+	type hit struct {
+		at int
+		t  time.Time
+	}
+	var hits []hit
+	add := func(at int, t time.Time, err error) {
+		if err == nil && !t.After(now) && t.Year() > 1900 {
+			hits = append(hits, hit{at, t})
+		}
+	}
+	for _, m := range dateISO.FindAllStringIndex(text, -1) {
+		t, err := time.Parse(time.DateOnly, text[m[0]:m[1]])
+		add(m[0], t, err)
+	}
+	for _, m := range dateDMY.FindAllStringSubmatchIndex(text, -1) {
+		d, mo, y := text[m[2]:m[3]], text[m[4]:m[5]], text[m[6]:m[7]]
+		t, err := time.Parse("2/1/2006", d+"/"+mo+"/"+y)
+		add(m[0], t, err)
+	}
+	for _, m := range dateText.FindAllStringSubmatchIndex(text, -1) {
+		d, mon, y := text[m[2]:m[3]], text[m[6]:m[7]], text[m[8]:m[9]]
+		t, err := time.Parse("2 Jan 2006", d+" "+strings.ToUpper(mon[:1])+strings.ToLower(mon[1:3])+" "+y)
+		add(m[0], t, err)
+	}
+	slices.SortStableFunc(hits, func(a, b hit) int { return a.at - b.at })
+	var out []time.Time
+	for _, h := range hits {
+		if !slices.ContainsFunc(out, func(t time.Time) bool { return t.Equal(h.t) }) {
+			out = append(out, h.t)
+		}
+	}
+	return out
+}
+
+var mrnInText = regexp.MustCompile(`\b[A-Z0-9]{2,6}-\d{6}-[0-9A-Z]\b`)
+
+// FindMRNs returns the valid MRNs (check character right) written in a
+// text or barcodes, in order, without duplicates.
+func FindMRNs(text string, codes []Barcode) []string {
+	var out []string
+	add := func(s string) {
+		if mrn, err := ParseMRN(s); err == nil && !slices.Contains(out, mrn) {
+			out = append(out, mrn)
+		}
+	}
+	for _, b := range codes {
+		add(b.Value)
+	}
+	for _, m := range mrnInText.FindAllString(strings.ToUpper(text), -1) {
+		add(m)
+	}
+	return out
+}

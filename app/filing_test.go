@@ -1,0 +1,83 @@
+package app
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func page(i int, codes ...Barcode) PageAnalysis { return PageAnalysis{Index: i, Barcodes: codes, Text: "text"} }
+
+func TestSplitBatch(t *testing.T) {
+	cover := CoverSheet{MRN: FormatMRN("KAB", 1), Type: "lab-result", Pages: 2}
+	qr := func(s string) Barcode { return Barcode{Format: "QR_CODE", Value: s} }
+	fa := FileAnalysis{Pages: []PageAnalysis{
+		page(0, qr(cover.Payload())),
+		page(1), page(2),
+		{Index: 3, Blank: true},
+		page(4, Barcode{Format: "CODE_39", Value: "PATCHT"}),
+		page(5), page(6, qr("FOLIO1 C KAB-000001-Y referral - 0")), // damaged code: a page with a problem
+		page(7, qr(SeparatorPayload)),
+		page(8, qr(CoverSheet{MRN: FormatMRN("KAB", 2), Type: "consent", Pages: 3}.Payload())),
+		page(9),
+	}}
+	docs := SplitBatch(fa)
+	if len(docs) != 3 {
+		t.Fatalf("%d documents: %+v", len(docs), docs)
+	}
+	if docs[0].Cover == nil || docs[0].Cover.MRN != cover.MRN || !slices.Equal(docs[0].Pages, []int{1, 2}) || len(docs[0].Problems) != 0 {
+		t.Errorf("doc 1: %+v", docs[0])
+	}
+	if docs[1].Cover != nil || !slices.Equal(docs[1].Pages, []int{5, 6}) || len(docs[1].Problems) != 1 {
+		t.Errorf("doc 2: %+v", docs[1])
+	}
+	if docs[2].Cover == nil || !slices.Equal(docs[2].Pages, []int{9}) || !strings.Contains(strings.Join(docs[2].Problems, ""), "announces 3 pages but 1") {
+		t.Errorf("doc 3: %+v", docs[2])
+	}
+	if got := SplitBatch(FileAnalysis{Pages: []PageAnalysis{page(0), page(1)}}); len(got) != 1 || len(got[0].Pages) != 2 {
+		t.Errorf("no sheets: %+v", got)
+	}
+	if got := SplitBatch(FileAnalysis{Pages: []PageAnalysis{{Index: 0, Blank: true}}}); len(got) != 0 {
+		t.Errorf("only blank: %+v", got)
+	}
+}
+
+func TestProposeType(t *testing.T) {
+	for text, want := range map[string]string{
+		"DISCHARGE SUMMARY\nDate of discharge: 2024-03-01":                   "discharge-summary",
+		"Laboratory report. Specimen: blood. Haemoglobin 11.2 g/dL":           "lab-result",
+		"Dear Doctor, kindly see this patient. Referral for further care":     "referral",
+		"Chest X-ray. Impression: no active disease":                          "imaging-report",
+		"I hereby give my consent to the procedure. Signature of patient ___": "consent",
+		"The quick brown fox":                                                 "other",
+	} {
+		if got := ProposeType(text); got.Value != want || got.Reason == "" {
+			t.Errorf("%q: %+v, want %s", text, got, want)
+		}
+	}
+}
+
+func TestFindDates(t *testing.T) {
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	got := FindDates("Seen 12/03/2024, reviewed 2024-03-19 and on 2nd April 2024; next visit 01/01/2030; 12.03.2024 again", now)
+	want := []string{"2024-03-12", "2024-03-19", "2024-04-02"}
+	var s []string
+	for _, d := range got {
+		s = append(s, d.Format(time.DateOnly))
+	}
+	if !slices.Equal(s, want) {
+		t.Fatalf("dates %v, want %v", s, want)
+	}
+}
+
+func TestFindMRNs(t *testing.T) {
+	good, bad := FormatMRN("KAB", 12), "KAB-000012-0"
+	if good == bad {
+		bad = "KAB-000012-1"
+	}
+	got := FindMRNs("Patient MRN: "+strings.ToLower(good)+" (old "+bad+")", []Barcode{{Format: "CODE_128", Value: good}})
+	if !slices.Equal(got, []string{good}) {
+		t.Fatalf("%v", got)
+	}
+}
