@@ -33,6 +33,12 @@ const (
 	ActBreakGlass     Action = "break-glass"
 	ActAuditRead      Action = "audit.read"
 	ActDemo           Action = "demo.generate"
+	ActDocImport      Action = "document.import"
+	ActDocFile        Action = "document.file"
+	ActDocVerify      Action = "document.verify"
+	ActDocRead        Action = "document.read"
+	ActDocSearch      Action = "document.search"
+	ActDocExport      Action = "document.export"
 )
 
 // Outcome says how an audited attempt ended.

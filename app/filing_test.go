@@ -7,7 +7,9 @@ import (
 	"time"
 )
 
-func page(i int, codes ...Barcode) PageAnalysis { return PageAnalysis{Index: i, Barcodes: codes, Text: "text"} }
+func page(i int, codes ...Barcode) PageAnalysis {
+	return PageAnalysis{Index: i, Barcodes: codes, Text: "text"}
+}
 
 func TestSplitBatch(t *testing.T) {
 	cover := CoverSheet{MRN: FormatMRN("KAB", 1), Type: "lab-result", Pages: 2}
@@ -45,12 +47,12 @@ func TestSplitBatch(t *testing.T) {
 
 func TestProposeType(t *testing.T) {
 	for text, want := range map[string]string{
-		"DISCHARGE SUMMARY\nDate of discharge: 2024-03-01":                   "discharge-summary",
+		"DISCHARGE SUMMARY\nDate of discharge: 2024-03-01":                    "discharge-summary",
 		"Laboratory report. Specimen: blood. Haemoglobin 11.2 g/dL":           "lab-result",
 		"Dear Doctor, kindly see this patient. Referral for further care":     "referral",
 		"Chest X-ray. Impression: no active disease":                          "imaging-report",
 		"I hereby give my consent to the procedure. Signature of patient ___": "consent",
-		"The quick brown fox":                                                 "other",
+		"The quick brown fox": "other",
 	} {
 		if got := ProposeType(text); got.Value != want || got.Reason == "" {
 			t.Errorf("%q: %+v, want %s", text, got, want)

@@ -5,6 +5,8 @@ package app
 type Keyring interface {
 	// RecordAEAD seals record versions (envelope encryption).
 	RecordAEAD() AEAD
+	// BlobAEAD seals blobs: scanned originals, page images and text.
+	BlobAEAD() (StreamingAEAD, error)
 	// Token returns the blind-index token of a normalised term.
 	Token(term []byte) []byte
 	// Sign and Verify sign audit checkpoints.

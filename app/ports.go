@@ -201,3 +201,10 @@ type BlobStore interface {
 	// DeleteBlob removes a blob (end of retention); a missing id is no error.
 	DeleteBlob(ctx context.Context, id string) error
 }
+
+// Analyzer reads a scanned file: pages, text, barcodes, blank pages (the
+// scan package's worker pool implements it). It must not crash the caller
+// on any input: a file it cannot read gives an error that says why.
+type Analyzer interface {
+	Analyze(ctx context.Context, name string, data []byte) (FileAnalysis, error)
+}

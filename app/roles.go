@@ -64,15 +64,19 @@ const (
 	PermUserManage     Permission = "user.manage"     // add, disable users; reset passwords
 	PermAuditRead      Permission = "audit.read"      // review the audit trail
 	PermVerify         Permission = "vault.verify"    // run the integrity check
+	PermDocImport      Permission = "document.import" // bring scanned files in
+	PermDocIndex       Permission = "document.index"  // file queued documents: patient, type, date
+	PermDocVerify      Permission = "document.verify" // quality-check filed documents
+	PermDocRead        Permission = "document.read"   // open documents and their pages
 )
 
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermPatientMerge,
-		PermUserManage, PermAuditRead, PermVerify},
+		PermUserManage, PermAuditRead, PermVerify, PermDocImport, PermDocRead},
 	RoleRecords: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermPatientMerge,
-		PermRestrictedRead, PermAuditRead, PermVerify},
-	RoleScanning:  {PermPatientSearch, PermPatientRead},
-	RoleClinician: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermBreakGlass},
+		PermRestrictedRead, PermAuditRead, PermVerify, PermDocImport, PermDocIndex, PermDocVerify, PermDocRead},
+	RoleScanning:  {PermPatientSearch, PermPatientRead, PermDocImport, PermDocIndex, PermDocRead},
+	RoleClinician: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermBreakGlass, PermDocRead},
 }
 
 // Can reports whether the role has the permission.

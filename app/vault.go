@@ -34,7 +34,13 @@ type Config struct {
 	// Integrity checks the store below the services (verify).
 	Integrity IntegrityChecker
 	Keys      KeyFactory
-	Device    DeviceID
+	// Blobs returns the blob store sealed with aead (scanned originals,
+	// page images and text); nil where scanning is not wired.
+	Blobs func(aead StreamingAEAD) BlobStore
+	// Analyzer reads scanned files (the scan worker pool); nil where
+	// scanning is not wired.
+	Analyzer Analyzer
+	Device   DeviceID
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

@@ -88,3 +88,12 @@ type vaultKeyring struct {
 func (v vaultKeyring) PasswordSlot(user string, password []byte) ([]byte, error) {
 	return v.Keyring.PasswordSlot(user, password, v.f.params())
 }
+
+// BlobAEAD returns the streaming AEAD for blobs in app's shape.
+func (v vaultKeyring) BlobAEAD() (app.StreamingAEAD, error) {
+	s, err := v.Keyring.BlobAEAD()
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}

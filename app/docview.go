@@ -1,0 +1,343 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// document reads a document's head.
+func (s *Session) document(ctx context.Context, id string) (Document, error) {
+	rec, err := s.records.Head(ctx, KindDocument, id)
+	if err != nil {
+		return Document{}, fmt.Errorf("document %s: %w", id, err)
+	}
+	return decodeDocument(rec)
+}
+
+// documentsByTerm loads the documents the index holds for a term.
+func (s *Session) documentsByTerm(ctx context.Context, term string) ([]Document, error) {
+	ids, err := s.lookup(ctx, term)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Document, 0, len(ids))
+	for _, id := range ids {
+		d, err := s.document(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b Document) int {
+		if c := b.Date.Compare(a.Date); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// PatientDocuments lists a patient's filed documents, newest date of
+// service first. Audited as a chart read.
+func (s *Session) PatientDocuments(ctx context.Context, ref string) ([]Document, error) {
+	if err := s.require(ctx, PermDocRead, ActDocRead, ""); err != nil {
+		return nil, err
+	}
+	p, err := s.resolve(ctx, ref, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.canOpen(ctx, p, ActDocRead); err != nil {
+		return nil, err
+	}
+	var out []Document
+	for _, id := range append([]string{p.ID}, p.Merged...) {
+		docs, err := s.documentsByTerm(ctx, "doc:pat:"+id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, docs...)
+	}
+	return out, s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: p.MRN, Detail: fmt.Sprintf("document list: %d", len(out))})
+}
+
+// Queue lists the documents waiting for a person (oldest scan first);
+// orphans (naming a patient the index does not know) are among them.
+func (s *Session) Queue(ctx context.Context) ([]Document, error) {
+	if err := s.require(ctx, PermDocIndex, ActDocRead, ""); err != nil {
+		return nil, err
+	}
+	docs, err := s.documentsByTerm(ctx, "doc:status:"+string(DocQueued))
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(docs, func(a, b Document) int { return a.Provenance.Scanned.Compare(b.Provenance.Scanned) })
+	return docs, s.audit(ctx, AuditEvent{Action: ActDocRead, Detail: fmt.Sprintf("indexing queue: %d", len(docs))})
+}
+
+// Document opens one document's record. Audited.
+func (s *Session) Document(ctx context.Context, id string) (Document, error) {
+	if err := s.require(ctx, PermDocRead, ActDocRead, ""); err != nil {
+		return Document{}, err
+	}
+	d, err := s.document(ctx, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if d.PatientID != "" {
+		p, err := s.head(ctx, d.PatientID)
+		if err != nil {
+			return Document{}, err
+		}
+		if err := s.canOpen(ctx, p, ActDocRead); err != nil {
+			return Document{}, err
+		}
+	}
+	return d, s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: d.MRN, Object: "document/" + d.ID})
+}
+
+// PageContent is a page's viewing image and text.
+type PageContent struct {
+	View, Thumb []byte
+	Text        string
+}
+
+// DocumentPage returns a page's image and text, decrypted. Audited.
+func (s *Session) DocumentPage(ctx context.Context, id string, page int) (PageContent, error) {
+	d, err := s.Document(ctx, id)
+	if err != nil {
+		return PageContent{}, err
+	}
+	if page < 0 || page >= len(d.Pages) {
+		return PageContent{}, fmt.Errorf("%w: document %s has %d pages", ErrInvalid, id, len(d.Pages))
+	}
+	blobs, _, err := s.blobs()
+	if err != nil {
+		return PageContent{}, err
+	}
+	var pc PageContent
+	p := d.Pages[page]
+	for _, b := range []struct {
+		id  string
+		dst *[]byte
+	}{{p.View, &pc.View}, {p.Thumb, &pc.Thumb}} {
+		if b.id == "" {
+			continue
+		}
+		if *b.dst, err = blobs.GetBlob(ctx, b.id); err != nil {
+			return PageContent{}, fmt.Errorf("page %d of document %s: %w", page+1, id, err)
+		}
+	}
+	if p.Text != "" {
+		t, err := blobs.GetBlob(ctx, p.Text)
+		if err != nil {
+			return PageContent{}, fmt.Errorf("text of page %d of document %s: %w", page+1, id, err)
+		}
+		pc.Text = string(t)
+	}
+	return pc, nil
+}
+
+// FileParams are what an indexing clerk confirms for a queued document.
+type FileParams struct {
+	Patient string    // MRN or id
+	Type    string    // document type slug
+	Date    time.Time // date of service; zero keeps the proposal
+}
+
+// FileDocument files a queued (or corrects a filed) document: patient,
+// type, date. The correction is a new version; audited.
+func (s *Session) FileDocument(ctx context.Context, id string, fp FileParams) (Document, error) {
+	if err := s.require(ctx, PermDocIndex, ActDocFile, ""); err != nil {
+		return Document{}, err
+	}
+	d, err := s.document(ctx, id)
+	if err != nil {
+		return Document{}, err
+	}
+	p, err := s.resolve(ctx, fp.Patient, true)
+	if err != nil {
+		return Document{}, err
+	}
+	if !validSlug(fp.Type) {
+		return Document{}, fmt.Errorf("%w: document type %q: use one of %s", ErrInvalid, fp.Type, strings.Join(DocumentTypes, ", "))
+	}
+	parent := d.Version
+	d.PatientID, d.MRN, d.Type, d.Orphan = p.ID, p.MRN, fp.Type, false
+	if !fp.Date.IsZero() {
+		d.Date = fp.Date
+	}
+	d.Status, d.VerifiedBy = DocIndexed, ""
+	d.Changed, d.ChangedBy = s.v.now(), s.User().Name
+	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: p.MRN, Object: "document/" + d.ID,
+		Detail: fmt.Sprintf("%s, %s", d.Type, d.Date.Format(time.DateOnly))})
+}
+
+// VerifyDocument records the quality check of a filed document by a
+// second person (not the one who filed it).
+func (s *Session) VerifyDocument(ctx context.Context, id string) (Document, error) {
+	if err := s.require(ctx, PermDocVerify, ActDocVerify, ""); err != nil {
+		return Document{}, err
+	}
+	d, err := s.document(ctx, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if d.Status != DocIndexed {
+		return Document{}, fmt.Errorf("%w: document %s is %s; only filed documents are verified", ErrInvalid, id, d.Status)
+	}
+	if d.ChangedBy == s.User().Name {
+		return Document{}, fmt.Errorf("%w: a second person must verify what %s filed", ErrInvalid, d.ChangedBy)
+	}
+	parent := d.Version
+	d.Status, d.VerifiedBy = DocVerified, s.User().Name
+	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID})
+}
+
+// writeDocument commits a new version of a document, re-deriving its
+// search tokens from its stored page text.
+func (s *Session) writeDocument(ctx context.Context, d Document, parent Version, e AuditEvent) (Document, error) {
+	blobs, _, err := s.blobs()
+	if err != nil {
+		return Document{}, err
+	}
+	texts := make([]string, len(d.Pages))
+	for i, p := range d.Pages {
+		if p.Text == "" {
+			continue
+		}
+		t, err := blobs.GetBlob(ctx, p.Text)
+		if err != nil {
+			return Document{}, fmt.Errorf("text of page %d: %w", i+1, err)
+		}
+		texts[i] = string(t)
+	}
+	w, err := s.documentWrite(d, parent, texts)
+	if err != nil {
+		return Document{}, err
+	}
+	vs, err := s.commitVersions(ctx, []RecordWrite{w}, e, nil)
+	if err != nil {
+		return Document{}, err
+	}
+	d.Version = vs[0]
+	return d, nil
+}
+
+// TextHit is one full-text search result.
+type TextHit struct {
+	Document Document
+	Page     int    // 0-based page of the document
+	Snippet  string // the words around the first match
+}
+
+// SearchDocuments finds documents whose text holds every word of q, in one
+// patient's chart (patientRef) or across the vault. Restricted charts are
+// left out unless the user may open them. Audited.
+func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) ([]TextHit, error) {
+	if err := s.require(ctx, PermDocRead, ActDocSearch, ""); err != nil {
+		return nil, err
+	}
+	words := textWords(q)
+	if len(words) == 0 {
+		return nil, nil
+	}
+	var sets [][]string
+	for _, w := range words {
+		ids, err := s.lookup(ctx, "dw:"+w)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, ids)
+	}
+	mrn := ""
+	if patientRef != "" {
+		p, err := s.resolve(ctx, patientRef, true)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.canOpen(ctx, p, ActDocSearch); err != nil {
+			return nil, err
+		}
+		ids, err := s.lookup(ctx, "doc:pat:"+p.ID)
+		if err != nil {
+			return nil, err
+		}
+		sets, mrn = append(sets, ids), p.MRN
+	}
+	blobs, _, err := s.blobs()
+	if err != nil {
+		return nil, err
+	}
+	var hits []TextHit
+	for _, id := range intersect(sets) {
+		d, err := s.document(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if d.PatientID != "" {
+			p, err := s.head(ctx, d.PatientID)
+			if err != nil {
+				return nil, err
+			}
+			if p.Restricted && !s.User().Role.Can(PermRestrictedRead) && !s.glassFor(p.ID) {
+				continue
+			}
+		}
+		for i, pg := range d.Pages {
+			if pg.Text == "" {
+				continue
+			}
+			t, err := blobs.GetBlob(ctx, pg.Text)
+			if err != nil {
+				return nil, err
+			}
+			if snip, ok := snippet(string(t), words); ok {
+				hits = append(hits, TextHit{Document: d, Page: i, Snippet: snip})
+				break
+			}
+		}
+	}
+	return hits, s.audit(ctx, AuditEvent{Action: ActDocSearch, Patient: mrn, Detail: fmt.Sprintf("%q: %d documents", q, len(hits))})
+}
+
+func (s *Session) glassFor(patientID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.glass[patientID]
+	return ok
+}
+
+// snippet returns about 80 characters of text around the first word of
+// words, when the text holds them all.
+func snippet(text string, words []string) (string, bool) {
+	have := textWords(text)
+	for _, w := range words {
+		if !slices.Contains(have, w) {
+			return "", false
+		}
+	}
+	low := strings.ToLower(text)
+	at := strings.Index(low, words[0])
+	if at < 0 {
+		at = 0
+	}
+	start, end := max(0, at-40), min(len(text), at+40)
+	for start > 0 && text[start]&0xC0 == 0x80 {
+		start--
+	}
+	for end < len(text) && text[end]&0xC0 == 0x80 {
+		end++
+	}
+	s := strings.Join(strings.Fields(text[start:end]), " ")
+	if start > 0 {
+		s = "…" + s
+	}
+	if end < len(text) {
+		s += "…"
+	}
+	return s, true
+}

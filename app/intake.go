@@ -1,0 +1,357 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ErrScanningOff means this build or profile has no scan pipeline wired.
+var ErrScanningOff = errors.New("scanning is not available on this workstation")
+
+// ImportResult is what became of one imported file.
+type ImportResult struct {
+	Batch     Batch
+	Documents []Document
+	// Duplicate is set when the same file was imported before: nothing new
+	// was stored and Batch is the earlier import.
+	Duplicate bool
+}
+
+// blobs returns the session's sealed blob store.
+func (s *Session) blobs() (BlobStore, Keyring, error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.v.cfg.Blobs == nil || s.v.cfg.Analyzer == nil {
+		return nil, nil, ErrScanningOff
+	}
+	aead, err := keys.BlobAEAD()
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.v.cfg.Blobs(aead), keys, nil
+}
+
+// ImportFile brings one scanned file in. The original is stored encrypted
+// and recorded before anything else happens, so nothing after that can
+// lose a page; then the file is analysed, split at cover and separator
+// sheets, and each document is filed (a cover sheet naming a known patient)
+// or queued for a person. A file the pipeline cannot read is kept, with
+// the reason, as a failed batch: that is a result, not an error.
+func (s *Session) ImportFile(ctx context.Context, name, source string, data []byte) (ImportResult, error) {
+	if err := s.require(ctx, PermDocImport, ActDocImport, ""); err != nil {
+		return ImportResult{}, err
+	}
+	blobs, keys, err := s.blobs()
+	if err != nil {
+		return ImportResult{}, err
+	}
+	orig := blobID(keys, "orig", data)
+	if prev, ok, err := s.batchByOriginal(ctx, orig); err != nil {
+		return ImportResult{}, err
+	} else if ok {
+		docs, err := s.documentsOf(ctx, prev)
+		return ImportResult{Batch: prev, Documents: docs, Duplicate: true}, err
+	}
+	if err := blobs.PutBlob(ctx, orig, data); err != nil {
+		return ImportResult{}, fmt.Errorf("store %s: %w", name, err)
+	}
+	now := s.v.now()
+	b := Batch{ID: newID(), Name: name, Source: source, Original: orig, Size: int64(len(data)),
+		Status: BatchStored, Imported: now, Operator: s.User().Name, Device: s.v.cfg.Device.String()}
+	vs, err := s.commitVersions(ctx, []RecordWrite{s.batchWrite(b, Version{})},
+		AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID, Detail: fmt.Sprintf("%s (%d bytes) stored", name, len(data))}, nil)
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("record %s: %w", name, err)
+	}
+	b.Version = vs[0]
+	return s.analyse(ctx, blobs, keys, b, data)
+}
+
+// ResumeImports finishes the batches whose original was stored but whose
+// analysis did not complete (the app was closed or crashed), oldest first.
+func (s *Session) ResumeImports(ctx context.Context) ([]ImportResult, error) {
+	if err := s.require(ctx, PermDocImport, ActDocImport, ""); err != nil {
+		return nil, err
+	}
+	blobs, keys, err := s.blobs()
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.lookup(ctx, "batch:status:"+string(BatchStored))
+	if err != nil {
+		return nil, err
+	}
+	var out []ImportResult
+	for _, id := range ids {
+		rec, err := s.records.Head(ctx, KindBatch, id)
+		if err != nil {
+			return out, err
+		}
+		b, err := decodeBatch(rec)
+		if err != nil {
+			return out, err
+		}
+		data, err := blobs.GetBlob(ctx, b.Original)
+		if err != nil {
+			return out, fmt.Errorf("resume %s: %w", b.Name, err)
+		}
+		r, err := s.analyse(ctx, blobs, keys, b, data)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *Session) batchByOriginal(ctx context.Context, orig string) (Batch, bool, error) {
+	ids, err := s.lookup(ctx, "batch:orig:"+orig)
+	if err != nil || len(ids) == 0 {
+		return Batch{}, false, err
+	}
+	rec, err := s.records.Head(ctx, KindBatch, ids[0])
+	if err != nil {
+		return Batch{}, false, err
+	}
+	b, err := decodeBatch(rec)
+	return b, err == nil, err
+}
+
+func (s *Session) batchWrite(b Batch, parent Version) RecordWrite {
+	data, _ := json.Marshal(b)
+	toks, _ := s.tokens([]string{"batch:orig:" + b.Original, "batch:status:" + string(b.Status)})
+	return RecordWrite{Kind: KindBatch, ID: b.ID, Parent: parent, Data: data, Tokens: toks}
+}
+
+// analyse runs the pipeline on a stored batch and commits its documents
+// together with the batch's new status.
+func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b Batch, data []byte) (ImportResult, error) {
+	fa, aerr := s.v.cfg.Analyzer.Analyze(ctx, b.Name, data)
+	if aerr != nil {
+		if ctx.Err() != nil {
+			return ImportResult{}, ctx.Err() // stopping: the batch stays "stored" and resumes later
+		}
+		parent := b.Version
+		b.Status, b.Error = BatchFailed, aerr.Error()
+		vs, err := s.commitVersions(ctx, []RecordWrite{s.batchWrite(b, parent)},
+			AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID, Outcome: OutcomeFailed, Detail: b.Name + ": " + b.Error}, nil)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		b.Version = vs[0]
+		return ImportResult{Batch: b}, nil
+	}
+	pages := make(map[int]DocPage, len(fa.Pages))
+	texts := make(map[int]string, len(fa.Pages))
+	for _, p := range fa.Pages {
+		dp := DocPage{Batch: b.ID, Index: p.Index, TextSource: p.TextSource, Confidence: p.Confidence,
+			Rotation: p.Rotation, Width: p.Width, Height: p.Height}
+		for _, blob := range []struct {
+			kind string
+			data []byte
+			dst  *string
+		}{{"view", p.View, &dp.View}, {"thumb", p.Thumbnail, &dp.Thumb}, {"text", []byte(p.Text), &dp.Text}} {
+			if len(blob.data) == 0 {
+				continue
+			}
+			*blob.dst = blobID(keys, blob.kind, blob.data)
+			if err := blobs.PutBlob(ctx, *blob.dst, blob.data); err != nil {
+				return ImportResult{}, fmt.Errorf("store page %d of %s: %w", p.Index+1, b.Name, err)
+			}
+		}
+		pages[p.Index], texts[p.Index] = dp, p.Text
+	}
+	now := s.v.now()
+	prov := Provenance{Operator: b.Operator, Source: b.Source, Device: b.Device, Scanned: b.Imported}
+	var docs []Document
+	var writes []RecordWrite
+	filed := 0
+	for _, draft := range SplitBatch(fa) {
+		d := Document{ID: newID(), Status: DocQueued, Problems: draft.Problems, Provenance: prov,
+			Changed: now, ChangedBy: s.User().Name}
+		var text strings.Builder
+		var codes []Barcode
+		for _, i := range draft.Pages {
+			d.Pages = append(d.Pages, pages[i])
+			text.WriteString(texts[i])
+			text.WriteString("\n")
+			codes = append(codes, fa.Pages[i].Barcodes...)
+		}
+		if err := s.propose(ctx, &d, draft.Cover, text.String(), codes, now); err != nil {
+			return ImportResult{}, err
+		}
+		if d.Status == DocIndexed {
+			filed++
+		}
+		w, err := s.documentWrite(d, Version{}, pageTexts(d, texts))
+		if err != nil {
+			return ImportResult{}, err
+		}
+		docs, writes = append(docs, d), append(writes, w)
+		b.Documents = append(b.Documents, d.ID)
+	}
+	parent := b.Version
+	b.Status, b.Format, b.Pages = BatchAnalysed, fa.Format, len(fa.Pages)
+	writes = append(writes, s.batchWrite(b, parent))
+	vs, err := s.commitVersions(ctx, writes, AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID,
+		Detail: fmt.Sprintf("%s: %d pages, %d documents, %d filed, %d queued", b.Name, len(fa.Pages), len(docs), filed, len(docs)-filed)}, nil)
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("file the documents of %s: %w", b.Name, err)
+	}
+	for i := range docs {
+		docs[i].Version = vs[i]
+	}
+	b.Version = vs[len(vs)-1]
+	return ImportResult{Batch: b, Documents: docs}, nil
+}
+
+func pageTexts(d Document, texts map[int]string) []string {
+	out := make([]string, len(d.Pages))
+	for i, p := range d.Pages {
+		out[i] = texts[p.Index]
+	}
+	return out
+}
+
+// propose fills a new document's patient, type and date from its cover
+// sheet or, failing that, from its text, and files it when a cover sheet
+// names a known patient and nothing needs a person's eye.
+func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, text string, codes []Barcode, now time.Time) error {
+	if cover != nil {
+		d.Expected = cover.Pages
+		d.ProposedType = Proposal{Value: cover.Type, Reason: "cover sheet", Confidence: 1}
+		if !cover.Date.IsZero() {
+			d.ProposedDate = Proposal{Value: cover.Date.Format(time.DateOnly), Reason: "cover sheet", Confidence: 1}
+		}
+		p, err := s.resolve(ctx, cover.MRN, true)
+		switch {
+		case err == nil:
+			d.ProposedPatient = Proposal{Value: p.MRN, Reason: "cover sheet", Confidence: 1}
+			d.PatientID, d.MRN = p.ID, p.MRN
+		case errors.Is(err, ErrNotFound):
+			d.Orphan, d.MRN = true, cover.MRN
+			d.ProposedPatient = Proposal{Value: cover.MRN, Reason: "cover sheet names " + cover.MRN + ", which is not in the patient index", Confidence: 0}
+		default:
+			return err
+		}
+	} else {
+		for _, mrn := range FindMRNs(text, codes) {
+			p, err := s.resolve(ctx, mrn, true)
+			if errors.Is(err, ErrNotFound) {
+				d.Orphan = true
+				d.ProposedPatient = Proposal{Value: mrn, Reason: "the page shows " + mrn + ", which is not in the patient index"}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			d.Orphan = false
+			d.ProposedPatient = Proposal{Value: p.MRN, Reason: "the page shows MRN " + mrn, Confidence: 0.8}
+			break
+		}
+	}
+	if d.ProposedType.Value == "" {
+		d.ProposedType = ProposeType(text)
+	}
+	if d.ProposedDate.Value == "" {
+		if dates := FindDates(text, now); len(dates) > 0 {
+			d.ProposedDate = Proposal{Value: dates[0].Format(time.DateOnly), Reason: "first date in the text", Confidence: 0.5}
+		}
+	}
+	d.Type = d.ProposedType.Value
+	if d.ProposedDate.Value != "" {
+		d.Date, _ = time.Parse(time.DateOnly, d.ProposedDate.Value)
+	}
+	if cover != nil && d.PatientID != "" && len(d.Problems) == 0 {
+		d.Status = DocIndexed
+	}
+	return nil
+}
+
+// documentWrite encodes a document version with its index tokens: its
+// patient, status, batch, and a blind token per distinct word of its text
+// for full-text search.
+func (s *Session) documentWrite(d Document, parent Version, texts []string) (RecordWrite, error) {
+	data, err := json.Marshal(d)
+	if err != nil {
+		return RecordWrite{}, err
+	}
+	terms := []string{"doc:status:" + string(d.Status)}
+	if d.PatientID != "" {
+		terms = append(terms, "doc:pat:"+d.PatientID)
+	}
+	if d.Orphan {
+		terms = append(terms, "doc:orphan")
+	}
+	seen := map[string]bool{}
+	for _, p := range d.Pages {
+		if !seen["doc:batch:"+p.Batch] {
+			seen["doc:batch:"+p.Batch] = true
+			terms = append(terms, "doc:batch:"+p.Batch)
+		}
+	}
+	for _, t := range texts {
+		for _, w := range textWords(t) {
+			if !seen[w] {
+				seen[w] = true
+				terms = append(terms, "dw:"+w)
+			}
+		}
+	}
+	toks, err := s.tokens(terms)
+	if err != nil {
+		return RecordWrite{}, err
+	}
+	return RecordWrite{Kind: KindDocument, ID: d.ID, Parent: parent, Data: data, Tokens: toks}, nil
+}
+
+// textWords splits page text into normalised search words (letters and
+// digits, accents folded, 2 to 40 characters), without duplicates.
+func textWords(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	}) {
+		for _, w := range nameWordsOrDigits(f) {
+			if len(w) >= 2 && len(w) <= 40 && !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// nameWordsOrDigits folds accents of a word; digits stay.
+func nameWordsOrDigits(f string) []string {
+	if strings.IndexFunc(f, func(r rune) bool { return r > 127 }) < 0 {
+		return []string{f}
+	}
+	return nameWords(f)
+}
+
+// documentsOf loads a batch's documents.
+func (s *Session) documentsOf(ctx context.Context, b Batch) ([]Document, error) {
+	var out []Document
+	for _, id := range b.Documents {
+		rec, err := s.records.Head(ctx, KindDocument, id)
+		if err != nil {
+			return nil, err
+		}
+		d, err := decodeDocument(rec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b Document) int { return a.Pages[0].Index - b.Pages[0].Index })
+	return out, nil
+}
