@@ -341,3 +341,23 @@ func snippet(text string, words []string) (string, bool) {
 	}
 	return s, true
 }
+
+// ExportDocument decrypts every page of a document for export (a PDF the
+// caller writes to dest). The export is audited with its destination.
+func (s *Session) ExportDocument(ctx context.Context, id, dest string) (Document, []PageContent, error) {
+	if err := s.require(ctx, PermDocRead, ActDocExport, ""); err != nil {
+		return Document{}, nil, err
+	}
+	d, err := s.Document(ctx, id)
+	if err != nil {
+		return Document{}, nil, err
+	}
+	pages := make([]PageContent, len(d.Pages))
+	for i := range d.Pages {
+		if pages[i], err = s.DocumentPage(ctx, id, i); err != nil {
+			return Document{}, nil, err
+		}
+	}
+	return d, pages, s.audit(ctx, AuditEvent{Action: ActDocExport, Patient: d.MRN, Object: "document/" + d.ID,
+		Detail: fmt.Sprintf("%d pages to %s", len(pages), dest)})
+}

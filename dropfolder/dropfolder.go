@@ -1,0 +1,181 @@
+// Package dropfolder watches the folder a scanner writes its files into and
+// hands each finished file to the import once. A scanner writes a file over
+// seconds, so a file is taken only when its size and modification time have
+// not changed for the settle time. After a successful import the file is
+// removed from the folder (the vault now holds it encrypted, and a plain
+// copy of a chart should not linger on disk) unless Keep is set; a failed
+// import leaves it in place and is retried on the next pass. The folder is
+// polled rather than watched with inotify: polling also works on network
+// shares and USB drives, and the scanner's pace makes it cheap.
+package dropfolder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a Watcher.
+type Options struct {
+	Dir      string
+	Interval time.Duration // between passes; default 2 s
+	Settle   time.Duration // unchanged this long = complete; default 2 s
+	// Keep leaves imported files in the folder (they are remembered and not
+	// imported again).
+	Keep bool
+	// Import stores one file; name is its base name. An error leaves the
+	// file for the next pass.
+	Import func(ctx context.Context, name string, data []byte) error
+	// OnError is told about files that could not be taken (optional).
+	OnError func(path string, err error)
+	Now     func() time.Time
+}
+
+// Watcher is a drop-folder intake.
+type Watcher struct {
+	opts Options
+	// mu protects the following.
+	mu   sync.Mutex
+	seen map[string]fileState // path → last observed state
+	done map[string]fileState // imported and kept (Keep), by path
+}
+
+type fileState struct {
+	size  int64
+	mtime time.Time
+	since time.Time // when this state was first observed
+}
+
+// New returns a watcher of opts.Dir.
+func New(opts Options) (*Watcher, error) {
+	if opts.Dir == "" || opts.Import == nil {
+		return nil, errors.New("drop folder: a folder and an import function are needed")
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = 2 * time.Second
+	}
+	if opts.Settle <= 0 {
+		opts.Settle = 2 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	st, err := os.Stat(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("drop folder %s: %w", opts.Dir, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("drop folder %s is not a folder", opts.Dir)
+	}
+	return &Watcher{opts: opts, seen: map[string]fileState{}, done: map[string]fileState{}}, nil
+}
+
+// Serve polls the folder until ctx ends.
+func (w *Watcher) Serve(ctx context.Context) error {
+	t := time.NewTicker(w.opts.Interval)
+	defer t.Stop()
+	for {
+		if _, err := w.Scan(ctx); err != nil && ctx.Err() == nil && w.opts.OnError != nil {
+			w.opts.OnError(w.opts.Dir, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Scan makes one pass: it imports every file that has settled and returns
+// how many it imported. Files still being written wait for a later pass.
+func (w *Watcher) Scan(ctx context.Context) (int, error) {
+	entries, err := os.ReadDir(w.opts.Dir)
+	if err != nil {
+		return 0, fmt.Errorf("read drop folder %s: %w", w.opts.Dir, err)
+	}
+	now := w.opts.Now()
+	var ready []string
+	present := map[string]bool{}
+	w.mu.Lock()
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".part") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		path := filepath.Join(w.opts.Dir, name)
+		present[path] = true
+		cur := fileState{size: info.Size(), mtime: info.ModTime(), since: now}
+		if d, ok := w.done[path]; ok && d.size == cur.size && d.mtime.Equal(cur.mtime) {
+			continue // imported and kept
+		}
+		prev, ok := w.seen[path]
+		if !ok || prev.size != cur.size || !prev.mtime.Equal(cur.mtime) {
+			w.seen[path] = cur
+			continue
+		}
+		if now.Sub(prev.since) >= w.opts.Settle && cur.size > 0 {
+			ready = append(ready, path)
+		}
+	}
+	for p := range w.seen {
+		if !present[p] {
+			delete(w.seen, p)
+		}
+	}
+	w.mu.Unlock()
+
+	slices.Sort(ready)
+	n := 0
+	for _, path := range ready {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		if err := w.take(ctx, path); err != nil {
+			if w.opts.OnError != nil {
+				w.opts.OnError(path, err)
+			}
+			continue
+		}
+		n++
+	}
+	return n, nil
+}
+
+// take imports one settled file and removes (or remembers) it.
+func (w *Watcher) take(ctx context.Context, path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(data)) != info.Size() {
+		return fmt.Errorf("%s changed while being read; it will be taken on a later pass", path)
+	}
+	if err := w.opts.Import(ctx, filepath.Base(path), data); err != nil {
+		return fmt.Errorf("import %s: %w", path, err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.seen, path)
+	if w.opts.Keep {
+		w.done[path] = fileState{size: info.Size(), mtime: info.ModTime()}
+		return nil
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("imported %s, but could not remove it from the drop folder: %w", path, err)
+	}
+	return nil
+}
