@@ -17,6 +17,16 @@ type Barcode struct {
 	Value  string `json:"value"`
 }
 
+// Word is one recognised word and its box on a page's viewing image, in
+// pixels from the top left.
+type Word struct {
+	Text string `json:"t"`
+	X    int    `json:"x"`
+	Y    int    `json:"y"`
+	W    int    `json:"w"`
+	H    int    `json:"h"`
+}
+
 // PageAnalysis is what the scan worker found on one page.
 type PageAnalysis struct {
 	Index  int `json:"index"` // 0-based page number in the file
@@ -31,6 +41,9 @@ type PageAnalysis struct {
 	// to make it upright, as detected.
 	Rotation int       `json:"rotation"`
 	Barcodes []Barcode `json:"barcodes,omitempty"`
+	// Words are the OCR'd words with their boxes on the viewing image, for
+	// the invisible text layer of an exported PDF; empty for a text layer.
+	Words []Word `json:"words,omitempty"`
 	// Blank is set for a page with no content (the back of a simplex sheet
 	// in a duplex scan): dropped from the document, kept in the original.
 	Blank bool `json:"blank"`

@@ -4,11 +4,12 @@
 set -euo pipefail
 
 build=(gcc g++ libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev
-       libxinerama-dev libxi-dev libxxf86vm-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng)
+       libxinerama-dev libxi-dev libxxf86vm-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd)
 extra=()
 case "${1:-}" in
   test) extra=(xvfb xauth imagemagick xdotool libgl1-mesa-dri) ;;
   run) extra=(libgl1-mesa-dri) ;;
+  bench) extra=(tesseract-ocr ocrmypdf) ;;
 esac
 
 missing=()

@@ -122,4 +122,22 @@
 // events onto the chain, applies the meta puts and deletes, and stores the
 // HLC. A commit may hold at most one write per record (a second one is
 // app.ErrInvalid): give the record's final state instead.
+//
+// # Blobs
+//
+// Large files (scanned originals, page images, page text) live beside the
+// vault file in a blob folder (<data>/blobs), one file per blob:
+//
+//	blobs/<first 2 hex digits of id>/<id>.blob
+//
+// An id is 16 to 128 lowercase hex digits the caller derives from the
+// content with a keyed PRF, so the same file stored twice is one blob and
+// ids reveal nothing. A blob file is the Tink streaming AEAD of the content
+// (AES256-GCM-HKDF, 1 MiB segments) with associated data
+// "folio blob v1" ‖ 0 ‖ id, so a file copied to another id fails to open.
+// A put writes a temporary file (.tmp-*) in the subfolder, fsyncs it,
+// renames it into place and fsyncs the subfolder (and the blob folder when
+// the subfolder is new); a put of an id that exists writes nothing. Temporary
+// files older than an hour are removed at open. GetBlob authenticates the
+// whole stream before returning any plaintext.
 package storage
