@@ -10,6 +10,7 @@
 package dropfolder
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,7 +25,7 @@ import (
 // Options configure a Watcher.
 type Options struct {
 	Dir      string
-	Interval time.Duration // between passes; default 2 s
+	Interval time.Duration // between passes; default 1 s
 	Settle   time.Duration // unchanged this long = complete; default 2 s
 	// Keep leaves imported files in the folder (they are remembered and not
 	// imported again).
@@ -58,7 +59,7 @@ func New(opts Options) (*Watcher, error) {
 		return nil, errors.New("drop folder: a folder and an import function are needed")
 	}
 	if opts.Interval <= 0 {
-		opts.Interval = 2 * time.Second
+		opts.Interval = time.Second
 	}
 	if opts.Settle <= 0 {
 		opts.Settle = 2 * time.Second
@@ -123,7 +124,9 @@ func (w *Watcher) Scan(ctx context.Context) (int, error) {
 			w.seen[path] = cur
 			continue
 		}
-		if now.Sub(prev.since) >= w.opts.Settle && cur.size > 0 {
+		// Unchanged since the last pass: a file whose end shows it is
+		// whole goes now; any other waits out the settle time.
+		if cur.size > 0 && (now.Sub(prev.since) >= w.opts.Settle || looksComplete(path)) {
 			ready = append(ready, path)
 		}
 	}
@@ -178,4 +181,39 @@ func (w *Watcher) take(ctx context.Context, path string) error {
 		return fmt.Errorf("imported %s, but could not remove it from the drop folder: %w", path, err)
 	}
 	return nil
+}
+
+// looksComplete reports whether a file ends the way a finished PDF, JPEG
+// or PNG ends (%%EOF, the end-of-image marker, the IEND chunk). A scanner
+// still writing has not written that end yet; other formats (TIFF) wait
+// for the settle time.
+func looksComplete(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil || info.Size() < 8 {
+		return false
+	}
+	head := make([]byte, 8)
+	if _, err := f.ReadAt(head, 0); err != nil {
+		return false
+	}
+	n := min(info.Size(), 1024)
+	tail := make([]byte, n)
+	if _, err := f.ReadAt(tail, info.Size()-n); err != nil {
+		return false
+	}
+	trimmed := bytes.TrimRight(tail, "\r\n \t\x00")
+	switch {
+	case bytes.HasPrefix(head, []byte("%PDF-")):
+		return bytes.HasSuffix(trimmed, []byte("%%EOF"))
+	case bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}):
+		return bytes.HasSuffix(tail, []byte{0xFF, 0xD9})
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		return bytes.HasSuffix(tail, []byte("IEND\xaeB`\x82"))
+	}
+	return false
 }

@@ -86,3 +86,39 @@ func TestBadFolder(t *testing.T) {
 		t.Fatal("a missing folder was accepted")
 	}
 }
+
+// A file whose end shows it is whole (a PDF's %%EOF) is taken on the
+// second pass without waiting out the settle time; a PDF still missing its
+// end waits.
+func TestCompleteFilesNeedNoSettle(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	var got []string
+	w, err := New(Options{Dir: dir, Settle: time.Hour, Now: c.Now,
+		Import: func(_ context.Context, name string, _ []byte) error { got = append(got, name); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"whole.pdf":   "%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n",
+		"half.pdf":    "%PDF-1.7\n1 0 obj\n<<>>\nendobj\n",
+		"photo.jpg":   "\xff\xd8\xff\xe0 pretend image data \xff\xd9",
+		"cut.jpg":     "\xff\xd8\xff\xe0 pretend image da",
+		"scan.tiff":   "II*\x00 a tiff has no end marker",
+		"notes.txt":   "anything else waits too",
+		"picture.png": "\x89PNG\r\n\x1a\n....IEND\xaeB`\x82",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Scan(ctx)
+	c.Add(time.Second)
+	w.Scan(ctx)
+	slices.Sort(got)
+	if want := []string{"photo.jpg", "picture.png", "whole.pdf"}; !slices.Equal(got, want) {
+		t.Fatalf("taken early: %v, want %v", got, want)
+	}
+}
