@@ -39,6 +39,7 @@ const (
 	ActDocRead        Action = "document.read"
 	ActDocSearch      Action = "document.search"
 	ActDocExport      Action = "document.export"
+	ActDocEdit        Action = "document.edit" // pages reordered, turned, split, merged or collated
 )
 
 // Outcome says how an audited attempt ended.

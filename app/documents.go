@@ -53,6 +53,9 @@ const (
 	DocQueued   DocStatus = "queued"
 	DocIndexed  DocStatus = "indexed"
 	DocVerified DocStatus = "verified"
+	// DocMerged is a document whose pages were moved into another
+	// (MergedInto); it is kept, empty, so its history stays readable.
+	DocMerged DocStatus = "merged"
 )
 
 // DocPage is one page of a document: where it came from and its derived,
@@ -63,11 +66,15 @@ type DocPage struct {
 	View       string  `json:"view"`  // blob ids
 	Thumb      string  `json:"thumb"`
 	Text       string  `json:"text,omitempty"`
+	Words      string  `json:"words,omitempty"` // blob of the OCR word boxes (JSON)
 	TextSource string  `json:"text_source,omitempty"`
 	Confidence float64 `json:"confidence,omitempty"`
-	Rotation   int     `json:"rotation,omitempty"`
-	Width      int     `json:"width"`
-	Height     int     `json:"height"`
+	Rotation   int     `json:"rotation,omitempty"` // detected and applied by the scan worker
+	// Turn is a further clockwise turn (0, 90, 180, 270) a person asked
+	// for; viewers and exports apply it.
+	Turn   int `json:"turn,omitempty"`
+	Width  int `json:"width"`
+	Height int `json:"height"`
 }
 
 // Provenance records how a scanned document was made, as IHE XDS-SD keeps
@@ -101,7 +108,11 @@ type Document struct {
 	Changed         time.Time  `json:"changed"`
 	ChangedBy       string     `json:"changed_by"`
 	VerifiedBy      string     `json:"verified_by,omitempty"`
-	Version         Version    `json:"-"`
+	// QA marks a filed document chosen for the second-person check (by
+	// sampling, or because something about it needs a look).
+	QA         bool    `json:"qa,omitempty"`
+	MergedInto string  `json:"merged_into,omitempty"`
+	Version    Version `json:"-"`
 }
 
 // blobID derives a blob's id from its content with the vault's PRF, so the

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -99,10 +100,14 @@ func (s *Session) Document(ctx context.Context, id string) (Document, error) {
 	return d, s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: d.MRN, Object: "document/" + d.ID})
 }
 
-// PageContent is a page's viewing image and text.
+// PageContent is a page's viewing image, text and word boxes, decrypted.
 type PageContent struct {
 	View, Thumb []byte
 	Text        string
+	Words       []Word
+	// Turn is the clockwise turn a person asked for, for the viewer to
+	// apply to View and Thumb.
+	Turn int
 }
 
 // DocumentPage returns a page's image and text, decrypted. Audited.
@@ -111,32 +116,37 @@ func (s *Session) DocumentPage(ctx context.Context, id string, page int) (PageCo
 	if err != nil {
 		return PageContent{}, err
 	}
+	return s.pageContent(ctx, d, page)
+}
+
+// pageContent decrypts one page of a document the caller has opened.
+func (s *Session) pageContent(ctx context.Context, d Document, page int) (PageContent, error) {
 	if page < 0 || page >= len(d.Pages) {
-		return PageContent{}, fmt.Errorf("%w: document %s has %d pages", ErrInvalid, id, len(d.Pages))
+		return PageContent{}, fmt.Errorf("%w: document %s has %d pages", ErrInvalid, d.ID, len(d.Pages))
 	}
 	blobs, _, err := s.blobs()
 	if err != nil {
 		return PageContent{}, err
 	}
-	var pc PageContent
 	p := d.Pages[page]
+	pc := PageContent{Turn: p.Turn}
+	var text, words []byte
 	for _, b := range []struct {
 		id  string
 		dst *[]byte
-	}{{p.View, &pc.View}, {p.Thumb, &pc.Thumb}} {
+	}{{p.View, &pc.View}, {p.Thumb, &pc.Thumb}, {p.Text, &text}, {p.Words, &words}} {
 		if b.id == "" {
 			continue
 		}
 		if *b.dst, err = blobs.GetBlob(ctx, b.id); err != nil {
-			return PageContent{}, fmt.Errorf("page %d of document %s: %w", page+1, id, err)
+			return PageContent{}, fmt.Errorf("page %d of document %s: %w", page+1, d.ID, err)
 		}
 	}
-	if p.Text != "" {
-		t, err := blobs.GetBlob(ctx, p.Text)
-		if err != nil {
-			return PageContent{}, fmt.Errorf("text of page %d of document %s: %w", page+1, id, err)
+	pc.Text = string(text)
+	if len(words) > 0 {
+		if err := json.Unmarshal(words, &pc.Words); err != nil {
+			return PageContent{}, fmt.Errorf("word boxes of page %d of document %s: %w: %v", page+1, d.ID, ErrTampered, err)
 		}
-		pc.Text = string(t)
 	}
 	return pc, nil
 }
@@ -172,6 +182,9 @@ func (s *Session) FileDocument(ctx context.Context, id string, fp FileParams) (D
 	}
 	d.Status, d.VerifiedBy = DocIndexed, ""
 	d.Changed, d.ChangedBy = s.v.now(), s.User().Name
+	if err := s.chooseForQA(ctx, &d); err != nil {
+		return Document{}, err
+	}
 	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: p.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("%s, %s", d.Type, d.Date.Format(time.DateOnly))})
 }
@@ -193,16 +206,25 @@ func (s *Session) VerifyDocument(ctx context.Context, id string) (Document, erro
 		return Document{}, fmt.Errorf("%w: a second person must verify what %s filed", ErrInvalid, d.ChangedBy)
 	}
 	parent := d.Version
-	d.Status, d.VerifiedBy = DocVerified, s.User().Name
+	d.Status, d.VerifiedBy, d.QA = DocVerified, s.User().Name, false
 	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID})
 }
 
 // writeDocument commits a new version of a document, re-deriving its
 // search tokens from its stored page text.
 func (s *Session) writeDocument(ctx context.Context, d Document, parent Version, e AuditEvent) (Document, error) {
-	blobs, _, err := s.blobs()
+	out, err := s.writeDocuments(ctx, []Document{d}, []Version{parent}, e)
 	if err != nil {
 		return Document{}, err
+	}
+	return out[0], nil
+}
+
+// storedTexts decrypts the text of each of a document's pages.
+func (s *Session) storedTexts(ctx context.Context, d Document) ([]string, error) {
+	blobs, _, err := s.blobs()
+	if err != nil {
+		return nil, err
 	}
 	texts := make([]string, len(d.Pages))
 	for i, p := range d.Pages {
@@ -211,20 +233,11 @@ func (s *Session) writeDocument(ctx context.Context, d Document, parent Version,
 		}
 		t, err := blobs.GetBlob(ctx, p.Text)
 		if err != nil {
-			return Document{}, fmt.Errorf("text of page %d: %w", i+1, err)
+			return nil, fmt.Errorf("text of page %d of document %s: %w", i+1, d.ID, err)
 		}
 		texts[i] = string(t)
 	}
-	w, err := s.documentWrite(d, parent, texts)
-	if err != nil {
-		return Document{}, err
-	}
-	vs, err := s.commitVersions(ctx, []RecordWrite{w}, e, nil)
-	if err != nil {
-		return Document{}, err
-	}
-	d.Version = vs[0]
-	return d, nil
+	return texts, nil
 }
 
 // TextHit is one full-text search result.
@@ -354,7 +367,7 @@ func (s *Session) ExportDocument(ctx context.Context, id, dest string) (Document
 	}
 	pages := make([]PageContent, len(d.Pages))
 	for i := range d.Pages {
-		if pages[i], err = s.DocumentPage(ctx, id, i); err != nil {
+		if pages[i], err = s.pageContent(ctx, d, i); err != nil {
 			return Document{}, nil, err
 		}
 	}

@@ -155,7 +155,7 @@ func FindDates(text string, now time.Time) []time.Time {
 	}
 	var hits []hit
 	add := func(at int, t time.Time, err error) {
-		if err == nil && !t.After(now) && t.Year() > 1900 {
+		if err == nil && !t.After(now) && t.Year() > 1900 && !birthLabel.MatchString(text[max(0, at-32):at]) {
 			hits = append(hits, hit{at, t})
 		}
 	}
@@ -182,6 +182,10 @@ func FindDates(text string, now time.Time) []time.Time {
 	}
 	return out
 }
+
+// birthLabel ends the text just before a date of birth (or of printing),
+// which is not a date of service.
+var birthLabel = regexp.MustCompile(`(?i)(birth|born|\bdob|d\.o\.b\.?|printed\b[^\n]*)[\s:.,-]*$`)
 
 var mrnInText = regexp.MustCompile(`\b[A-Z0-9]{2,6}-\d{6}-[0-9A-Z]\b`)
 

@@ -73,6 +73,16 @@ func TestFindDates(t *testing.T) {
 	}
 }
 
+// Dates of birth and of printing are not dates of service.
+func TestFindDatesSkipsBirthDates(t *testing.T) {
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	got := FindDates("Name: BANDA, Amina\nDate of birth: 1984-03-12\nDOB 12/03/1984\nborn 3 March 1984\n"+
+		"Printed by grace at 2026-11-20 10:15\nSpecimen collected 2026-10-14", now)
+	if len(got) != 1 || got[0].Format(time.DateOnly) != "2026-10-14" {
+		t.Fatalf("dates %v, want only 2026-10-14", got)
+	}
+}
+
 func TestFindMRNs(t *testing.T) {
 	good, bad := FormatMRN("KAB", 12), "KAB-000012-0"
 	if good == bad {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,26 +53,40 @@ func (s *Session) ImportFile(ctx context.Context, name, source string, data []by
 	if err != nil {
 		return ImportResult{}, err
 	}
+	b, dup, err := s.storeOriginal(ctx, blobs, keys, name, source, data)
+	if err != nil || dup {
+		if err != nil {
+			return ImportResult{}, err
+		}
+		docs, err := s.documentsOf(ctx, b)
+		return ImportResult{Batch: b, Documents: docs, Duplicate: true}, err
+	}
+	return s.analyse(ctx, blobs, keys, b, data)
+}
+
+// storeOriginal stores a file's original and its batch record, or finds
+// the batch of an earlier import of the same content (dup). Imports run
+// side by side, so the check and the store are one step under the
+// vault's intake lock.
+func (s *Session) storeOriginal(ctx context.Context, blobs BlobStore, keys Keyring, name, source string, data []byte) (b Batch, dup bool, err error) {
 	orig := blobID(keys, "orig", data)
-	if prev, ok, err := s.batchByOriginal(ctx, orig); err != nil {
-		return ImportResult{}, err
-	} else if ok {
-		docs, err := s.documentsOf(ctx, prev)
-		return ImportResult{Batch: prev, Documents: docs, Duplicate: true}, err
+	s.v.intake.Lock()
+	defer s.v.intake.Unlock()
+	if prev, ok, err := s.batchByOriginal(ctx, orig); err != nil || ok {
+		return prev, ok, err
 	}
 	if err := blobs.PutBlob(ctx, orig, data); err != nil {
-		return ImportResult{}, fmt.Errorf("store %s: %w", name, err)
+		return Batch{}, false, fmt.Errorf("store %s: %w", name, err)
 	}
-	now := s.v.now()
-	b := Batch{ID: newID(), Name: name, Source: source, Original: orig, Size: int64(len(data)),
-		Status: BatchStored, Imported: now, Operator: s.User().Name, Device: s.v.cfg.Device.String()}
+	b = Batch{ID: newID(), Name: name, Source: source, Original: orig, Size: int64(len(data)),
+		Status: BatchStored, Imported: s.v.now(), Operator: s.User().Name, Device: s.v.cfg.Device.String()}
 	vs, err := s.commitVersions(ctx, []RecordWrite{s.batchWrite(b, Version{})},
 		AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID, Detail: fmt.Sprintf("%s (%d bytes) stored", name, len(data))}, nil)
 	if err != nil {
-		return ImportResult{}, fmt.Errorf("record %s: %w", name, err)
+		return Batch{}, false, fmt.Errorf("record %s: %w", name, err)
 	}
 	b.Version = vs[0]
-	return s.analyse(ctx, blobs, keys, b, data)
+	return b, false, nil
 }
 
 // ResumeImports finishes the batches whose original was stored but whose
@@ -134,6 +149,10 @@ func (s *Session) batchWrite(b Batch, parent Version) RecordWrite {
 // together with the batch's new status.
 func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b Batch, data []byte) (ImportResult, error) {
 	fa, aerr := s.v.cfg.Analyzer.Analyze(ctx, b.Name, data)
+	warning := cutShort(data)
+	if aerr == nil && warning != "" && !hasContent(fa) {
+		aerr = errors.New(warning)
+	}
 	if aerr != nil {
 		if ctx.Err() != nil {
 			return ImportResult{}, ctx.Err() // stopping: the batch stays "stored" and resumes later
@@ -157,7 +176,8 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 			kind string
 			data []byte
 			dst  *string
-		}{{"view", p.View, &dp.View}, {"thumb", p.Thumbnail, &dp.Thumb}, {"text", []byte(p.Text), &dp.Text}} {
+		}{{"view", p.View, &dp.View}, {"thumb", p.Thumbnail, &dp.Thumb}, {"text", []byte(p.Text), &dp.Text},
+			{"words", wordsJSON(p.Words), &dp.Words}} {
 			if len(blob.data) == 0 {
 				continue
 			}
@@ -176,6 +196,9 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 	for _, draft := range SplitBatch(fa) {
 		d := Document{ID: newID(), Status: DocQueued, Problems: draft.Problems, Provenance: prov,
 			Changed: now, ChangedBy: s.User().Name}
+		if warning != "" {
+			d.Problems = append(d.Problems, warning)
+		}
 		var text strings.Builder
 		var codes []Barcode
 		for _, i := range draft.Pages {
@@ -210,6 +233,38 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 	}
 	b.Version = vs[len(vs)-1]
 	return ImportResult{Batch: b, Documents: docs}, nil
+}
+
+// cutShort warns about a PDF whose end is missing (a copy or transfer cut
+// short): MuPDF repairs what it can, so pages may be missing or blank.
+func cutShort(data []byte) string {
+	if !bytes.HasPrefix(data, []byte("%PDF-")) {
+		return ""
+	}
+	tail := data[max(0, len(data)-1024):]
+	if bytes.Contains(tail, []byte("%%EOF")) {
+		return ""
+	}
+	return "the PDF looks cut short (its end is missing): pages may be missing or incomplete; scan or copy it again"
+}
+
+// hasContent reports whether any page of a file is not blank.
+func hasContent(fa FileAnalysis) bool {
+	for _, p := range fa.Pages {
+		if !p.Blank {
+			return true
+		}
+	}
+	return false
+}
+
+// wordsJSON encodes a page's word boxes for their blob; none is nil.
+func wordsJSON(words []Word) []byte {
+	if len(words) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(words)
+	return b
 }
 
 func pageTexts(d Document, texts map[int]string) []string {
@@ -269,8 +324,11 @@ func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, t
 	if d.ProposedDate.Value != "" {
 		d.Date, _ = time.Parse(time.DateOnly, d.ProposedDate.Value)
 	}
-	if cover != nil && d.PatientID != "" && len(d.Problems) == 0 {
+	if cover != nil && d.PatientID != "" {
 		d.Status = DocIndexed
+		if err := s.chooseForQA(ctx, d); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -284,11 +342,14 @@ func (s *Session) documentWrite(d Document, parent Version, texts []string) (Rec
 		return RecordWrite{}, err
 	}
 	terms := []string{"doc:status:" + string(d.Status)}
-	if d.PatientID != "" {
+	if d.PatientID != "" && d.Status != DocMerged {
 		terms = append(terms, "doc:pat:"+d.PatientID)
 	}
 	if d.Orphan {
 		terms = append(terms, "doc:orphan")
+	}
+	if d.QA && d.Status == DocIndexed {
+		terms = append(terms, "doc:qa")
 	}
 	seen := map[string]bool{}
 	for _, p := range d.Pages {

@@ -52,6 +52,9 @@ type Vault struct {
 	// mu serialises the read-modify-commit of counters (MRN, login
 	// failures) and slot changes.
 	mu sync.Mutex
+	// intake serialises the duplicate check and the store of an imported
+	// file's original, so the same file imported twice at once is one batch.
+	intake sync.Mutex
 }
 
 // NewVault returns the vault over cfg's stores.

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -133,7 +136,7 @@ func (e *env) demoCommand() *cobra.Command {
 }
 
 func (e *env) settingsCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "settings", Short: "workstation settings (administrators)"}
+	cmd := &cobra.Command{Use: "settings", Short: "workstation settings (administrators; QA sampling: records managers)"}
 	idle := &cobra.Command{
 		Use:   "idle-lock DURATION",
 		Short: "lock the window after this long without use (e.g. 5m, 1h; default 10m)",
@@ -155,6 +158,59 @@ func (e *env) settingsCommand() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(idle)
+	var keep bool
+	drop := &cobra.Command{
+		Use:   "drop-folder DIR [--keep]",
+		Short: "the folder the scanner writes into, watched by the app and `folio watch` (\"\" for none)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := args[0]
+			if dir != "" {
+				abs, err := filepath.Abs(dir)
+				if err != nil {
+					return usageError{err}
+				}
+				dir = abs
+			}
+			s, prof, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := s.SetIntakeSettings(cmd.Context(), app.IntakeSettings{DropFolder: dir, Keep: keep}); err != nil {
+				return err
+			}
+			is := prof.Vault.IntakeSettings(cmd.Context())
+			what := "removed once stored encrypted"
+			if is.Keep {
+				what = "left in the folder"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "drop folder: %q; imported files are %s\n", is.DropFolder, what)
+			return nil
+		},
+	}
+	drop.Flags().BoolVar(&keep, "keep", false, "leave imported files in the folder")
+	qa := &cobra.Command{
+		Use:   "qa-sample PERCENT",
+		Short: "the share of filed documents a second person checks (default 10; problems are always checked)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := strconv.Atoi(strings.TrimSuffix(args[0], "%"))
+			if err != nil {
+				return usageError{fmt.Errorf("QA sample %q: give a whole percentage, 0 to 100", args[0])}
+			}
+			s, prof, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := s.SetQASampling(cmd.Context(), n); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d%% of filed documents now go to QA\n", prof.Vault.QASampling(cmd.Context()))
+			return nil
+		},
+	}
+	cmd.AddCommand(idle, drop, qa)
 	return cmd
 }

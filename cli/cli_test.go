@@ -1,37 +1,112 @@
 package cli_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"image/jpeg"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
+	fitz "github.com/gen2brain/go-fitz"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"folio/cli"
+	"folio/printout"
 )
 
 // The scripts in testdata/script run the real command line, as a separate
 // process per command, against a real vault in the script's work folder.
+// Scan workers are the same program ("folio scan-worker"), found on the
+// PATH testscript sets up.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"folio": func() {
 			os.Exit(cli.Run(context.Background(), os.Args[1:], cli.Params{
 				Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-				Getenv:  os.Getenv,
-				FastKDF: true, // password hashing at its cheapest: tests only
+				Getenv:        os.Getenv,
+				FastKDF:       true, // password hashing at its cheapest: tests only
+				WorkerCommand: []string{"folio", "scan-worker"},
 			}))
 		},
 	})
 }
 
 func TestScripts(t *testing.T) {
+	corpus, err := filepath.Abs("../../shared/corpus")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("FOLIO_DATA", e.WorkDir+"/vault")
 			e.Setenv("FOLIO_USER", "admin")
 			e.Setenv("FOLIO_PASSWORD", "correct horse battery staple")
+			e.Setenv("CORPUS", corpus)
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"scanbatch": scanBatchCmd,
+			"jsonenv":   jsonEnvCmd,
+		},
 	})
+}
+
+// scanBatchCmd is "scanbatch OUT.pdf IN...": it prints every page of the
+// inputs (PDFs or images) at 150 dpi and stacks them into one image-only
+// PDF, as a scanner fed the printed pages would write it.
+func scanBatchCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: scanbatch OUT.pdf IN...")
+	}
+	var pages []printout.Page
+	for _, in := range args[1:] {
+		doc, err := fitz.New(ts.MkAbs(in))
+		ts.Check(err)
+		for i := range doc.NumPage() {
+			img, err := doc.ImageDPI(i, 150)
+			ts.Check(err)
+			var buf bytes.Buffer
+			ts.Check(jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}))
+			pages = append(pages, printout.Page{JPEG: buf.Bytes(), WidthPx: img.Bounds().Dx(), HeightPx: img.Bounds().Dy(), DPI: 150})
+		}
+		doc.Close()
+	}
+	var out bytes.Buffer
+	ts.Check(printout.SearchablePDF(&out, "scanner output", pages))
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), out.Bytes(), 0o600))
+}
+
+// jsonEnvCmd is "jsonenv VAR FILE PATH": it sets VAR to the value at PATH
+// (dot-separated keys and array indexes, e.g. 0.document) in a JSON file
+// such as a command's saved stdout.
+func jsonEnvCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: jsonenv VAR FILE PATH")
+	}
+	var v any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[1])), &v))
+	for _, key := range strings.Split(args[2], ".") {
+		switch x := v.(type) {
+		case []any:
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(x) {
+				ts.Fatalf("jsonenv: no index %s in an array of %d", key, len(x))
+			}
+			v = x[i]
+		case map[string]any:
+			var ok bool
+			if v, ok = x[key]; !ok {
+				ts.Fatalf("jsonenv: no key %q", key)
+			}
+		default:
+			ts.Fatalf("jsonenv: %q reaches a %T", key, v)
+		}
+	}
+	ts.Setenv(args[0], fmt.Sprint(v))
 }

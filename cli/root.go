@@ -31,6 +31,9 @@ type Params struct {
 	RunGUI func(ctx context.Context, dataDir string) error
 	// FastKDF lowers the password-hashing cost (tests and benchmarks only).
 	FastKDF bool
+	// WorkerCommand starts a scan worker ("folio scan-worker"); nil means
+	// this executable.
+	WorkerCommand []string
 }
 
 // Exit codes.
@@ -127,7 +130,9 @@ FOLIO_PASSWORD (for scripts; otherwise you are asked).`,
 	root.PersistentFlags().StringVar(&e.dataDir, "data", "", "data folder (default: $FOLIO_DATA or the user data folder)")
 	root.PersistentFlags().StringVar(&e.user, "user", "", "user name (default: $FOLIO_USER)")
 	root.AddCommand(e.initCommand(), e.userCommand(), e.patientCommand(), e.auditCommand(),
-		e.verifyCommand(), e.demoCommand(), e.settingsCommand())
+		e.verifyCommand(), e.demoCommand(), e.settingsCommand(),
+		e.importCommand(), e.watchCommand(), e.coversheetCommand(), e.separatorCommand(), e.docCommand(),
+		e.searchCommand(), e.queueCommand(), e.scanWorkerCommand())
 	return root
 }
 
@@ -148,7 +153,7 @@ func (e *env) open() (*profile.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return profile.Open(dir, profile.Options{FastKDF: e.FastKDF})
+	return profile.Open(dir, profile.Options{FastKDF: e.FastKDF, WorkerCommand: e.WorkerCommand})
 }
 
 // userName is --user, FOLIO_USER, or the OS user name.

@@ -1,7 +1,7 @@
 // Package profile opens a workstation profile: the data folder that holds
-// one vault file (bbolt) and, later, its encrypted blob directory. It is
-// where the concrete store and key factory are wired into an app.Vault, for
-// main.go, the command line and tests alike.
+// one vault file (bbolt) and its encrypted blob folder. It is where the
+// concrete store, blob folder, key factory and scan worker pool are wired
+// into an app.Vault, for main.go, the command line and tests alike.
 package profile
 
 import (
@@ -13,11 +13,15 @@ import (
 
 	"folio/app"
 	"folio/crypto"
+	"folio/scan"
 	"folio/storage"
 )
 
-// VaultFile is the vault's file name inside the data folder.
-const VaultFile = "folio.db"
+// Names inside the data folder.
+const (
+	VaultFile = "folio.db" // the vault
+	BlobDir   = "blobs"    // scanned originals, page images and text
+)
 
 // Options tune how a profile opens.
 type Options struct {
@@ -28,6 +32,11 @@ type Options struct {
 	ReadOnly bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// WorkerCommand starts a scan worker; nil means this executable with
+	// the argument "scan-worker".
+	WorkerCommand []string
+	// Workers is how many scan workers run at once; 0 means one per core.
+	Workers int
 }
 
 // Profile is an open data folder.
@@ -35,6 +44,8 @@ type Profile struct {
 	Dir   string
 	Vault *app.Vault
 	DB    *storage.DB
+	Blobs *storage.Blobs
+	Scan  *scan.Pool
 }
 
 // DefaultDir is the data folder when none is given: $FOLIO_DATA, else
@@ -65,8 +76,9 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// Open opens the profile in dir, creating the folder and an empty vault
-// file when missing.
+// Open opens the profile in dir, creating the folder, an empty vault file
+// and the blob folder when missing. Scan workers start only when the first
+// file is analysed.
 func Open(dir string, opts Options) (*Profile, error) {
 	if dir == "" {
 		return nil, errors.New("no data folder given")
@@ -75,11 +87,25 @@ func Open(dir string, opts Options) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
+	openBlobs := storage.OpenBlobs
+	if opts.ReadOnly {
+		openBlobs = storage.OpenBlobsReadOnly
+	}
+	blobs, err := openBlobs(filepath.Join(dir, BlobDir))
+	if err != nil && !(opts.ReadOnly && errors.Is(err, app.ErrNotFound)) {
+		db.Close()
+		return nil, err
+	}
+	pool, err := newPool(opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	keys := &crypto.Factory{}
 	if opts.FastKDF {
 		keys.KDF = crypto.FastKDF()
 	}
-	v := app.NewVault(app.Config{
+	cfg := app.Config{
 		Meta:      db,
 		Audit:     db,
 		Records:   func(aead app.AEAD) app.RecordStore { return db.Records(aead) },
@@ -87,9 +113,28 @@ func Open(dir string, opts Options) (*Profile, error) {
 		Keys:      keys,
 		Device:    db.DeviceID(),
 		Now:       opts.Now,
-	})
-	return &Profile{Dir: dir, Vault: v, DB: db}, nil
+		Analyzer:  pool,
+	}
+	if blobs != nil {
+		cfg.Blobs = func(aead app.StreamingAEAD) app.BlobStore { return blobs.Sealed(aead) }
+	}
+	return &Profile{Dir: dir, Vault: app.NewVault(cfg), DB: db, Blobs: blobs, Scan: pool}, nil
 }
 
-// Close closes the vault file.
-func (p *Profile) Close() error { return p.DB.Close() }
+// newPool makes the scan worker pool (no process starts yet).
+func newPool(opts Options) (*scan.Pool, error) {
+	cmd := opts.WorkerCommand
+	if len(cmd) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find this program to start scan workers: %w", err)
+		}
+		cmd = []string{exe, "scan-worker"}
+	}
+	return scan.NewPool(scan.Options{Workers: opts.Workers, Command: cmd})
+}
+
+// Close stops the scan workers and closes the vault file.
+func (p *Profile) Close() error {
+	return errors.Join(p.Scan.Close(), p.DB.Close())
+}

@@ -7,7 +7,7 @@ build=(gcc g++ libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrand
        libxinerama-dev libxi-dev libxxf86vm-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd)
 extra=()
 case "${1:-}" in
-  test) extra=(xvfb xauth imagemagick xdotool libgl1-mesa-dri) ;;
+  test) extra=(xvfb xauth imagemagick xdotool libgl1-mesa-dri tesseract-ocr) ;;
   run) extra=(libgl1-mesa-dri) ;;
   bench) extra=(tesseract-ocr ocrmypdf) ;;
 esac

@@ -1,0 +1,328 @@
+package app
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// This file holds the indexing clerk's corrections to a document's pages
+// (order, turn, split, merge, duplex collation) and the QA sampling of
+// filed documents. Every correction is a new version and is audited.
+
+const metaQASample = "settings/qa-sample"
+
+// defaultQASample is the share of filed documents, in percent, chosen for
+// the second-person check when no setting says otherwise.
+const defaultQASample = 10
+
+// SetQASampling sets the share (0 to 100 percent) of filed documents a
+// second person checks. Documents with a problem are always checked.
+// Records managers; audited.
+func (s *Session) SetQASampling(ctx context.Context, percent int) error {
+	if err := s.require(ctx, PermDocVerify, ActSettings, ""); err != nil {
+		return err
+	}
+	if percent < 0 || percent > 100 {
+		return fmt.Errorf("%w: QA sampling %d%%: choose between 0 and 100", ErrInvalid, percent)
+	}
+	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("QA sampling %d%%", percent)},
+		map[string][]byte{metaQASample: []byte(strconv.Itoa(percent))}, nil)
+}
+
+// QASampling returns the share of filed documents, in percent, chosen for
+// the second-person check (default 10).
+func (v *Vault) QASampling(ctx context.Context) int {
+	b, err := v.cfg.Meta.GetMeta(ctx, metaQASample)
+	if err != nil {
+		return defaultQASample
+	}
+	n, err := strconv.Atoi(string(b))
+	if err != nil || n < 0 || n > 100 {
+		return defaultQASample
+	}
+	return n
+}
+
+// chooseForQA marks a document that is being filed for the QA check: always
+// when something about it needs a look, else by sampling. The draw is a
+// keyed hash of the document id, so it is the same on every workstation
+// and cannot be predicted by the person filing.
+func (s *Session) chooseForQA(ctx context.Context, d *Document) error {
+	if len(d.Problems) > 0 {
+		d.QA = true
+		return nil
+	}
+	keys, err := s.keyring()
+	if err != nil {
+		return err
+	}
+	draw := binary.BigEndian.Uint32(keys.Token([]byte("qa:" + d.ID))[:4])
+	d.QA = int(draw%100) < s.v.QASampling(ctx)
+	return nil
+}
+
+// QAQueue lists the filed documents chosen for the second-person check,
+// oldest scan first.
+func (s *Session) QAQueue(ctx context.Context) ([]Document, error) {
+	if err := s.require(ctx, PermDocVerify, ActDocRead, ""); err != nil {
+		return nil, err
+	}
+	docs, err := s.documentsByTerm(ctx, "doc:qa")
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(docs, func(a, b Document) int { return a.Provenance.Scanned.Compare(b.Provenance.Scanned) })
+	return docs, s.audit(ctx, AuditEvent{Action: ActDocRead, Detail: fmt.Sprintf("QA queue: %d", len(docs))})
+}
+
+// editable reads a document an indexing clerk may change.
+func (s *Session) editable(ctx context.Context, id string) (Document, error) {
+	if err := s.require(ctx, PermDocIndex, ActDocEdit, ""); err != nil {
+		return Document{}, err
+	}
+	d, err := s.document(ctx, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if d.Status == DocMerged {
+		return Document{}, fmt.Errorf("%w: document %s was merged into %s; change that one", ErrInvalid, id, d.MergedInto)
+	}
+	return d, nil
+}
+
+// edited stamps a changed document: a verified document goes back to
+// filed (and to QA), since what was checked has changed.
+func (s *Session) edited(d *Document) {
+	d.Changed, d.ChangedBy = s.v.now(), s.User().Name
+	if d.Status == DocVerified {
+		d.Status, d.VerifiedBy, d.QA = DocIndexed, "", true
+	}
+}
+
+// ReorderPages puts a document's pages in a new order: order lists every
+// current page (0-based) once, in the order wanted.
+func (s *Session) ReorderPages(ctx context.Context, id string, order []int) (Document, error) {
+	d, err := s.editable(ctx, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if len(order) != len(d.Pages) {
+		return Document{}, fmt.Errorf("%w: the new order names %d pages; document %s has %d", ErrInvalid, len(order), id, len(d.Pages))
+	}
+	seen := make([]bool, len(d.Pages))
+	pages := make([]DocPage, 0, len(d.Pages))
+	for _, i := range order {
+		if i < 0 || i >= len(d.Pages) || seen[i] {
+			return Document{}, fmt.Errorf("%w: page %d is out of range or named twice", ErrInvalid, i+1)
+		}
+		seen[i] = true
+		pages = append(pages, d.Pages[i])
+	}
+	parent := d.Version
+	d.Pages = pages
+	s.edited(&d)
+	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+		Detail: "pages reordered: " + pageList(order)})
+}
+
+// TurnPage turns one page a further quarter-turns×90° clockwise (negative
+// turns anticlockwise).
+func (s *Session) TurnPage(ctx context.Context, id string, page, quarterTurns int) (Document, error) {
+	d, err := s.editable(ctx, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if page < 0 || page >= len(d.Pages) {
+		return Document{}, fmt.Errorf("%w: document %s has %d pages", ErrInvalid, id, len(d.Pages))
+	}
+	parent := d.Version
+	d.Pages[page].Turn = ((d.Pages[page].Turn+quarterTurns*90)%360 + 360) % 360
+	s.edited(&d)
+	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+		Detail: fmt.Sprintf("page %d turned to %d°", page+1, d.Pages[page].Turn)})
+}
+
+// SplitDocument moves the pages from at (0-based) onwards into a new
+// document, which waits in the indexing queue with the same proposals.
+// It returns the shortened document and the new one.
+func (s *Session) SplitDocument(ctx context.Context, id string, at int) (Document, Document, error) {
+	d, err := s.editable(ctx, id)
+	if err != nil {
+		return Document{}, Document{}, err
+	}
+	if at < 1 || at >= len(d.Pages) {
+		return Document{}, Document{}, fmt.Errorf("%w: split document %s of %d pages before page %d: choose a page from 2 to %d",
+			ErrInvalid, id, len(d.Pages), at+1, len(d.Pages))
+	}
+	parent := d.Version
+	rest := d
+	rest.ID, rest.Version, rest.Status, rest.QA, rest.VerifiedBy = newID(), Version{}, DocQueued, false, ""
+	rest.Pages = slices.Clone(d.Pages[at:])
+	rest.Problems, rest.Expected = nil, 0
+	d.Pages = slices.Clone(d.Pages[:at])
+	s.edited(&d)
+	rest.Changed, rest.ChangedBy = d.Changed, d.ChangedBy
+	docs, err := s.writeDocuments(ctx, []Document{d, rest}, []Version{parent, {}}, AuditEvent{Action: ActDocEdit,
+		Patient: d.MRN, Object: "document/" + d.ID, Detail: fmt.Sprintf("split before page %d into document/%s", at+1, rest.ID)})
+	if err != nil {
+		return Document{}, Document{}, err
+	}
+	return docs[0], docs[1], nil
+}
+
+// MergeDocuments appends the pages of the others, in order, to the first
+// document. The others are kept, empty, marked merged into the first.
+func (s *Session) MergeDocuments(ctx context.Context, ids []string) (Document, error) {
+	if len(ids) < 2 {
+		return Document{}, fmt.Errorf("%w: merging needs at least two documents", ErrInvalid)
+	}
+	docs, parents, err := s.editables(ctx, ids)
+	if err != nil {
+		return Document{}, err
+	}
+	into := &docs[0]
+	for i := range docs[1:] {
+		from := &docs[1+i]
+		into.Pages = append(into.Pages, from.Pages...)
+		s.mergedInto(from, into.ID)
+	}
+	s.edited(into)
+	out, err := s.writeDocuments(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: into.MRN, Object: "document/" + into.ID,
+		Detail: "merged " + strings.Join(ids[1:], ", ")})
+	if err != nil {
+		return Document{}, err
+	}
+	return out[0], nil
+}
+
+// CollateDuplex merges two single-sided passes of the same sheets into one
+// document in reading order: the fronts, then the backs scanned after
+// turning the stack over (so in reverse). Sheet n's front is page n of the
+// fronts' file and its back is page (sheets-1-n) of the backs' file; blank
+// backs, already dropped, stay out. The backs document is kept, empty,
+// marked merged into the fronts one.
+func (s *Session) CollateDuplex(ctx context.Context, frontsID, backsID string) (Document, error) {
+	docs, parents, err := s.editables(ctx, []string{frontsID, backsID})
+	if err != nil {
+		return Document{}, err
+	}
+	fronts, backs := &docs[0], &docs[1]
+	fb, err := s.singleBatch(ctx, *fronts)
+	if err != nil {
+		return Document{}, err
+	}
+	bb, err := s.singleBatch(ctx, *backs)
+	if err != nil {
+		return Document{}, err
+	}
+	if fb.ID == bb.ID {
+		return Document{}, fmt.Errorf("%w: both documents come from the same file %s; collate the fronts pass with the backs pass", ErrInvalid, fb.Name)
+	}
+	if fb.Pages != bb.Pages {
+		return Document{}, fmt.Errorf("%w: the fronts pass (%s) has %d pages and the backs pass (%s) has %d: scan the same sheets both times",
+			ErrInvalid, fb.Name, fb.Pages, bb.Name, bb.Pages)
+	}
+	front := map[int]DocPage{}
+	for _, p := range fronts.Pages {
+		front[p.Index] = p
+	}
+	back := map[int]DocPage{}
+	for _, p := range backs.Pages {
+		back[p.Index] = p
+	}
+	var pages []DocPage
+	for sheet := range fb.Pages {
+		if p, ok := front[sheet]; ok {
+			pages = append(pages, p)
+		}
+		if p, ok := back[bb.Pages-1-sheet]; ok {
+			pages = append(pages, p)
+		}
+	}
+	fronts.Pages = pages
+	s.mergedInto(backs, fronts.ID)
+	s.edited(fronts)
+	out, err := s.writeDocuments(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: fronts.MRN, Object: "document/" + fronts.ID,
+		Detail: fmt.Sprintf("duplex collated with document/%s: %d pages", backs.ID, len(pages))})
+	if err != nil {
+		return Document{}, err
+	}
+	return out[0], nil
+}
+
+// editables reads several distinct documents for one change.
+func (s *Session) editables(ctx context.Context, ids []string) ([]Document, []Version, error) {
+	docs := make([]Document, len(ids))
+	parents := make([]Version, len(ids))
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			return nil, nil, fmt.Errorf("%w: document %s is named twice", ErrInvalid, id)
+		}
+		d, err := s.editable(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		docs[i], parents[i] = d, d.Version
+	}
+	return docs, parents, nil
+}
+
+// mergedInto empties a document whose pages moved to another.
+func (s *Session) mergedInto(d *Document, into string) {
+	d.Pages, d.Status, d.MergedInto, d.QA = nil, DocMerged, into, false
+	d.Changed, d.ChangedBy = s.v.now(), s.User().Name
+}
+
+// singleBatch returns the batch all of a document's pages come from.
+func (s *Session) singleBatch(ctx context.Context, d Document) (Batch, error) {
+	if len(d.Pages) == 0 {
+		return Batch{}, fmt.Errorf("%w: document %s has no pages", ErrInvalid, d.ID)
+	}
+	id := d.Pages[0].Batch
+	for _, p := range d.Pages {
+		if p.Batch != id {
+			return Batch{}, fmt.Errorf("%w: document %s holds pages of several files; collate whole passes", ErrInvalid, d.ID)
+		}
+	}
+	rec, err := s.records.Head(ctx, KindBatch, id)
+	if err != nil {
+		return Batch{}, fmt.Errorf("batch %s: %w", id, err)
+	}
+	return decodeBatch(rec)
+}
+
+// writeDocuments commits new versions of several documents in one
+// transaction, each with its search tokens.
+func (s *Session) writeDocuments(ctx context.Context, docs []Document, parents []Version, e AuditEvent) ([]Document, error) {
+	writes := make([]RecordWrite, len(docs))
+	for i, d := range docs {
+		texts, err := s.storedTexts(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		if writes[i], err = s.documentWrite(d, parents[i], texts); err != nil {
+			return nil, err
+		}
+	}
+	vs, err := s.commitVersions(ctx, writes, e, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(docs)
+	for i := range out {
+		out[i].Version = vs[i]
+	}
+	return out, nil
+}
+
+func pageList(order []int) string {
+	parts := make([]string, len(order))
+	for i, n := range order {
+		parts[i] = strconv.Itoa(n + 1)
+	}
+	return strings.Join(parts, ",")
+}

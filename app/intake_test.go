@@ -1,0 +1,341 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"image"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/image/draw"
+
+	"folio/app"
+	"folio/printout"
+	"folio/profile"
+	"folio/scan"
+)
+
+// TestMain lets this test binary be its own scan worker: profile.Open
+// starts workers as "<this executable> scan-worker".
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "scan-worker" {
+		if err := scan.ServeWorker(context.Background(), os.Stdin, os.Stdout); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// scanningDesk is a vault with two registered patients, a records clerk
+// who imports and files, and a second clerk for QA.
+type scanningDesk struct {
+	prof          *profile.Profile
+	clerk, second *app.Session
+	amina, joseph app.Patient
+}
+
+var clerkPW = map[string]string{"grace": "records clerk passphrase", "peter": "the second clerk's words"}
+
+func newScanningDesk(t *testing.T) *scanningDesk {
+	t.Helper()
+	ctx := context.Background()
+	prof, _ := newVault(t, nil)
+	admin := login(t, prof.Vault, "admin", adminPW)
+	for _, u := range []string{"grace", "peter"} {
+		if err := admin.AddUser(ctx, app.User{Name: u, Role: app.RoleRecords}, []byte(clerkPW[u])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := &scanningDesk{prof: prof,
+		clerk:  login(t, prof.Vault, "grace", clerkPW["grace"]),
+		second: login(t, prof.Vault, "peter", clerkPW["peter"])}
+	ps := register(t, d.clerk,
+		app.Patient{Family: "Banda", Given: "Amina", Sex: app.SexFemale, BirthDate: bd(1984, 3, 12)},
+		app.Patient{Family: "Phiri", Given: "Joseph", Sex: app.SexMale, BirthDate: bd(1971, 11, 2)})
+	d.amina, d.joseph = ps[0], ps[1]
+	return d
+}
+
+func (d *scanningDesk) cover(t *testing.T, p app.Patient, typ string, date time.Time, pages int) printout.CoverInfo {
+	return printout.CoverInfo{Sheet: app.CoverSheet{MRN: p.MRN, Type: typ, Date: date, Pages: pages},
+		PatientName: strings.ToUpper(p.Family) + ", " + p.Given, BirthDate: p.BirthDate.String(),
+		TypeLabel: typ, Clinic: "Kabwe Rural Health Centre", PrintedBy: "grace", PrintedAt: time.Now()}
+}
+
+func importFile(t *testing.T, s *app.Session, name string, data []byte) app.ImportResult {
+	t.Helper()
+	r, err := s.ImportFile(context.Background(), name, "import", data)
+	if err != nil {
+		t.Fatalf("import %s: %v", name, err)
+	}
+	return r
+}
+
+// The "done": a batch with cover sheets, printed by Folio and
+// scanned back crooked and noisy, splits and files itself into the right
+// charts, with the right type, date and pages, and is searchable.
+func TestCoverSheetBatchFilesItself(t *testing.T) {
+	ctx := context.Background()
+	d := newScanningDesk(t)
+	labDate := time.Date(2026, 10, 14, 0, 0, 0, 0, time.UTC)
+	pages := renderPages(t, corpusFile(t, "scans/paperless__multi-page-images.pdf"), 150)
+	simple := renderPages(t, corpusFile(t, "scans/paperless__simple.png"), 150)[0]
+	batch := scanBatch(t, 150,
+		coverPage(t, d.cover(t, d.amina, "lab-result", labDate, 2), 150, 1.5),
+		pages[0], pages[1],
+		coverPage(t, d.cover(t, d.joseph, "referral", time.Time{}, 0), 150, -2),
+		simple)
+
+	r := importFile(t, d.clerk, "batch-0001.pdf", batch)
+	if r.Batch.Status != app.BatchAnalysed || r.Batch.Pages != 5 {
+		t.Fatalf("batch %s, %d pages (%s)", r.Batch.Status, r.Batch.Pages, r.Batch.Error)
+	}
+	if len(r.Documents) != 2 {
+		t.Fatalf("%d documents, want 2", len(r.Documents))
+	}
+	lab, ref := r.Documents[0], r.Documents[1]
+	if lab.Status != app.DocIndexed || lab.MRN != d.amina.MRN || lab.Type != "lab-result" || !lab.Date.Equal(labDate) || len(lab.Pages) != 2 {
+		t.Fatalf("lab document: %s %s %s %s %d pages %v", lab.Status, lab.MRN, lab.Type, lab.Date, len(lab.Pages), lab.Problems)
+	}
+	if ref.Status != app.DocIndexed || ref.MRN != d.joseph.MRN || ref.Type != "referral" || len(ref.Pages) != 1 {
+		t.Fatalf("referral: %s %s %s %d pages", ref.Status, ref.MRN, ref.Type, len(ref.Pages))
+	}
+	if lab.Provenance.Operator != "grace" || lab.Provenance.Scanned.IsZero() {
+		t.Fatalf("provenance %+v", lab.Provenance)
+	}
+
+	chart, err := d.clerk.PatientDocuments(ctx, d.amina.MRN)
+	if err != nil || len(chart) != 1 || chart[0].ID != lab.ID {
+		t.Fatalf("Amina's chart: %v, %v", chart, err)
+	}
+	pc, err := d.clerk.DocumentPage(ctx, lab.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.ToLower(pc.Text), "page 2") || len(pc.View) == 0 || len(pc.Thumb) == 0 {
+		t.Fatalf("page 2 of the lab document: text %q, %d bytes view", pc.Text, len(pc.View))
+	}
+
+	hits, err := d.clerk.SearchDocuments(ctx, "multi page document", "")
+	if err != nil || len(hits) != 1 || hits[0].Document.ID != lab.ID {
+		t.Fatalf("vault search: %v, %v", hits, err)
+	}
+	if !strings.Contains(strings.ToLower(hits[0].Snippet), "multi page") {
+		t.Fatalf("snippet %q", hits[0].Snippet)
+	}
+	if hits, err := d.clerk.SearchDocuments(ctx, "test document", d.joseph.MRN); err != nil || len(hits) != 1 || hits[0].Document.ID != ref.ID {
+		t.Fatalf("search in Joseph's chart: %v, %v", hits, err)
+	}
+	if hits, err := d.clerk.SearchDocuments(ctx, "test document", d.amina.MRN); err != nil || len(hits) != 0 {
+		t.Fatalf("search in Amina's chart found Joseph's page: %v, %v", hits, err)
+	}
+}
+
+// A cover sheet that announces more pages than follow still files the
+// document, flagged for QA; a second person verifies it, not the first.
+func TestPageCountMismatchGoesToQA(t *testing.T) {
+	ctx := context.Background()
+	d := newScanningDesk(t)
+	simple := renderPages(t, corpusFile(t, "scans/paperless__simple.png"), 150)[0]
+	batch := scanBatch(t, 150, coverPage(t, d.cover(t, d.amina, "consent", time.Time{}, 3), 150, 0), simple)
+	r := importFile(t, d.clerk, "consent.pdf", batch)
+	doc := r.Documents[0]
+	if doc.Status != app.DocIndexed || !doc.QA || len(doc.Problems) == 0 || !strings.Contains(doc.Problems[0], "announces 3 pages") {
+		t.Fatalf("document %s, QA %v, problems %v", doc.Status, doc.QA, doc.Problems)
+	}
+	qa, err := d.second.QAQueue(ctx)
+	if err != nil || len(qa) != 1 || qa[0].ID != doc.ID {
+		t.Fatalf("QA queue: %v, %v", qa, err)
+	}
+	if _, err := d.clerk.VerifyDocument(ctx, doc.ID); !errors.Is(err, app.ErrInvalid) {
+		// grace imported it, so grace's session "filed" it.
+		t.Fatalf("the filer verified their own document: %v", err)
+	}
+	v, err := d.second.VerifyDocument(ctx, doc.ID)
+	if err != nil || v.Status != app.DocVerified || v.VerifiedBy != "peter" {
+		t.Fatalf("verify: %+v, %v", v, err)
+	}
+	if qa, _ := d.second.QAQueue(ctx); len(qa) != 0 {
+		t.Fatalf("QA queue after verifying: %d", len(qa))
+	}
+}
+
+// Without a cover sheet, a page goes to the indexing queue with proposals;
+// the clerk files it, and the correction is a new, audited version.
+func TestUncoveredPageIsQueuedThenFiled(t *testing.T) {
+	ctx := context.Background()
+	d := newScanningDesk(t)
+	r := importFile(t, d.clerk, "simple.png", corpusFile(t, "scans/paperless__simple.png"))
+	if len(r.Documents) != 1 || r.Documents[0].Status != app.DocQueued {
+		t.Fatalf("documents: %+v", r.Documents)
+	}
+	q, err := d.clerk.Queue(ctx)
+	if err != nil || len(q) != 1 {
+		t.Fatalf("queue: %v, %v", q, err)
+	}
+	doc, err := d.clerk.FileDocument(ctx, q[0].ID, app.FileParams{Patient: d.joseph.MRN, Type: "correspondence",
+		Date: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil || doc.Status != app.DocIndexed || doc.MRN != d.joseph.MRN {
+		t.Fatalf("file: %+v, %v", doc, err)
+	}
+	if q, _ := d.clerk.Queue(ctx); len(q) != 0 {
+		t.Fatalf("queue after filing: %d", len(q))
+	}
+	if _, err := d.clerk.FileDocument(ctx, doc.ID, app.FileParams{Patient: d.joseph.MRN, Type: "Not A Type"}); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("bad type: %v", err)
+	}
+	chart, _ := d.clerk.PatientDocuments(ctx, d.joseph.MRN)
+	if len(chart) != 1 {
+		t.Fatalf("Joseph's chart holds %d documents", len(chart))
+	}
+}
+
+// A cover sheet for an MRN the index does not know puts the document on
+// the orphan list, queued, never lost.
+func TestUnknownPatientIsOrphan(t *testing.T) {
+	d := newScanningDesk(t)
+	ghost := app.Patient{MRN: app.FormatMRN("KAB", 999), Family: "Nobody", Given: "Known"}
+	simple := renderPages(t, corpusFile(t, "scans/paperless__simple.png"), 150)[0]
+	r := importFile(t, d.clerk, "orphan.pdf", scanBatch(t, 150, coverPage(t, d.cover(t, ghost, "referral", time.Time{}, 0), 150, 0), simple))
+	doc := r.Documents[0]
+	if !doc.Orphan || doc.Status != app.DocQueued || doc.MRN != ghost.MRN || doc.PatientID != "" {
+		t.Fatalf("orphan: %+v", doc)
+	}
+}
+
+// The same file imported twice is recognised: nothing new is stored.
+func TestDuplicateImport(t *testing.T) {
+	d := newScanningDesk(t)
+	data := corpusFile(t, "scans/paperless__simple.jpg")
+	first := importFile(t, d.clerk, "a.jpg", data)
+	n1, _, _ := d.prof.Blobs.Stats(context.Background())
+	again := importFile(t, d.clerk, "copy-of-a.jpg", data)
+	n2, _, _ := d.prof.Blobs.Stats(context.Background())
+	if !again.Duplicate || again.Batch.ID != first.Batch.ID || n1 != n2 {
+		t.Fatalf("second import: duplicate %v, batch %s (first %s), blobs %d → %d", again.Duplicate, again.Batch.ID, first.Batch.ID, n1, n2)
+	}
+}
+
+// Bad files are kept as failed batches with a reason a clerk can read; the
+// next file imports normally.
+func TestBadFilesFailCleanly(t *testing.T) {
+	d := newScanningDesk(t)
+	linn := corpusFile(t, "scans/ocrmypdf__linn.pdf")
+	cases := []struct {
+		name, want string
+		data       []byte
+	}{
+		{"empty.pdf", "empty", nil},
+		{"notes.pdf", "not a PDF", []byte("Patient notes typed in a text editor, saved with the wrong name.\n")},
+		{"truncated.pdf", "cut short", linn[:len(linn)/3]},
+		{"encrypted.pdf", "password", corpusFile(t, "robustness/paperless__password-is-test.pdf")},
+		{"invalid.pdf", "", corpusFile(t, "robustness/ocrmypdf__invalid.pdf")},
+	}
+	for _, c := range cases {
+		r := importFile(t, d.clerk, c.name, c.data)
+		if r.Batch.Status != app.BatchFailed || r.Batch.Error == "" || r.Batch.Original == "" {
+			t.Errorf("%s: batch %s %q", c.name, r.Batch.Status, r.Batch.Error)
+			continue
+		}
+		if !strings.Contains(strings.ToLower(r.Batch.Error), strings.ToLower(c.want)) {
+			t.Errorf("%s: reason %q does not say %q", c.name, r.Batch.Error, c.want)
+		}
+	}
+	r := importFile(t, d.clerk, "simple.png", corpusFile(t, "scans/paperless__simple.png"))
+	if r.Batch.Status != app.BatchAnalysed || len(r.Documents) != 1 {
+		t.Fatalf("a good file after the bad ones: %s %q", r.Batch.Status, r.Batch.Error)
+	}
+}
+
+// Page corrections: reorder, turn, split, merge; each a version.
+func TestPageCorrections(t *testing.T) {
+	ctx := context.Background()
+	d := newScanningDesk(t)
+	r := importFile(t, d.clerk, "three.tiff", corpusFile(t, "scans/paperless__multi-page-images.tiff"))
+	doc := r.Documents[0]
+	if len(doc.Pages) != 3 {
+		t.Fatalf("%d pages", len(doc.Pages))
+	}
+	idx := func(d app.Document) []int {
+		var out []int
+		for _, p := range d.Pages {
+			out = append(out, p.Index)
+		}
+		return out
+	}
+	doc, err := d.clerk.ReorderPages(ctx, doc.ID, []int{2, 0, 1})
+	if err != nil || !slices.Equal(idx(doc), []int{2, 0, 1}) {
+		t.Fatalf("reorder: %v, %v", idx(doc), err)
+	}
+	if _, err := d.clerk.ReorderPages(ctx, doc.ID, []int{0, 0, 1}); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("a page named twice: %v", err)
+	}
+	if doc, err = d.clerk.TurnPage(ctx, doc.ID, 0, -1); err != nil || doc.Pages[0].Turn != 270 {
+		t.Fatalf("turn: %v", err)
+	}
+	first, rest, err := d.clerk.SplitDocument(ctx, doc.ID, 1)
+	if err != nil || len(first.Pages) != 1 || len(rest.Pages) != 2 || rest.Status != app.DocQueued {
+		t.Fatalf("split: %d + %d pages, %v", len(first.Pages), len(rest.Pages), err)
+	}
+	merged, err := d.clerk.MergeDocuments(ctx, []string{first.ID, rest.ID})
+	if err != nil || !slices.Equal(idx(merged), []int{2, 0, 1}) {
+		t.Fatalf("merge: %v, %v", idx(merged), err)
+	}
+	gone, err := d.clerk.Document(ctx, rest.ID)
+	if err != nil || gone.Status != app.DocMerged || gone.MergedInto != first.ID {
+		t.Fatalf("merged-away document: %s into %s, %v", gone.Status, gone.MergedInto, err)
+	}
+	if _, err := d.clerk.TurnPage(ctx, rest.ID, 0, 1); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("editing a merged-away document: %v", err)
+	}
+	// Search still finds page text after the changes.
+	if hits, err := d.clerk.SearchDocuments(ctx, "page 3", ""); err != nil || len(hits) != 1 || hits[0].Document.ID != first.ID {
+		t.Fatalf("search after merge: %v, %v", hits, err)
+	}
+}
+
+// Two single-sided passes, fronts then the stack turned over, collate into
+// one document in reading order; the blank back of the last sheet stays out.
+func TestDuplexCollation(t *testing.T) {
+	ctx := context.Background()
+	d := newScanningDesk(t)
+	fronts := renderPages(t, corpusFile(t, "scans/paperless__multi-page-images.pdf"), 150)
+	white := image.NewGray(fronts[0].Bounds())
+	draw.Draw(white, white.Bounds(), image.White, image.Point{}, draw.Src)
+	simple := renderPages(t, corpusFile(t, "scans/paperless__simple.png"), 150)[0]
+	photo := renderPages(t, corpusFile(t, "ocr-gt/tesseract-test__phototest.tif"), 200)[0]
+	f := importFile(t, d.clerk, "fronts.pdf", scanBatch(t, 150, fronts...))
+	b := importFile(t, d.clerk, "backs.pdf", scanBatch(t, 150, white, simple, photo))
+	if len(b.Documents) != 1 || len(b.Documents[0].Pages) != 2 {
+		t.Fatalf("backs pass: %d documents; the blank page should be dropped", len(b.Documents))
+	}
+	doc, err := d.clerk.CollateDuplex(ctx, f.Documents[0].ID, b.Documents[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for i := range doc.Pages {
+		pc, err := d.clerk.DocumentPage(ctx, doc.ID, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, strings.ToLower(pc.Text))
+	}
+	want := []string{"page 1", "12 point", "page 2", "test document", "page 3"}
+	if len(texts) != len(want) {
+		t.Fatalf("collated %d pages, want %d", len(texts), len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(texts[i], w) {
+			t.Errorf("page %d: %q does not contain %q", i+1, texts[i], w)
+		}
+	}
+	if _, err := d.clerk.CollateDuplex(ctx, doc.ID, doc.ID); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("collating a document with itself: %v", err)
+	}
+}

@@ -1,0 +1,57 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+)
+
+// Settings of the drop-folder intake, kept in the vault so the app and
+// `folio watch` agree.
+const (
+	metaDropFolder = "settings/drop-folder"
+	metaKeepScans  = "settings/keep-scans"
+)
+
+// IntakeSettings say where the scanner drops its files and what happens to
+// a file once its original is stored encrypted.
+type IntakeSettings struct {
+	DropFolder string // absolute path; empty means no drop folder is watched
+	// Keep leaves imported files in the drop folder (default: they are
+	// removed once stored, so no plaintext scan stays on disk).
+	Keep bool
+}
+
+// SetIntakeSettings changes the drop folder and the keep setting.
+// Administrators and records managers; audited.
+func (s *Session) SetIntakeSettings(ctx context.Context, is IntakeSettings) error {
+	perm := PermUserManage
+	if s.User().Role.Can(PermDocVerify) {
+		perm = PermDocVerify
+	}
+	if err := s.require(ctx, perm, ActSettings, ""); err != nil {
+		return err
+	}
+	if is.DropFolder != "" && !filepath.IsAbs(is.DropFolder) {
+		return fmt.Errorf("%w: drop folder %q: give the full path", ErrInvalid, is.DropFolder)
+	}
+	keep := "false"
+	if is.Keep {
+		keep = "true"
+	}
+	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("drop folder %q, keep files %s", is.DropFolder, keep)},
+		map[string][]byte{metaDropFolder: []byte(is.DropFolder), metaKeepScans: []byte(keep)}, nil)
+}
+
+// IntakeSettings returns the drop-folder settings (none set: no folder,
+// files removed after import).
+func (v *Vault) IntakeSettings(ctx context.Context) IntakeSettings {
+	var is IntakeSettings
+	if b, err := v.cfg.Meta.GetMeta(ctx, metaDropFolder); err == nil {
+		is.DropFolder = string(b)
+	}
+	if b, err := v.cfg.Meta.GetMeta(ctx, metaKeepScans); err == nil {
+		is.Keep = string(b) == "true"
+	}
+	return is
+}

@@ -1,0 +1,223 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"folio/app"
+	"folio/dropfolder"
+	"folio/profile"
+)
+
+// The scanning benchmarks measure the whole pipeline (store the original
+// encrypted, render, OCR or text layer, barcodes, page images, split,
+// file, index) with both cores, and run the reference tool on the same
+// pages in the same run.
+
+// imageOnlyPDFs are the corpus's image-only scans (16 pages, OCR needed).
+var imageOnlyPDFs = []string{
+	"scans/ocrmypdf__c02-22.pdf", "scans/ocrmypdf__cardinal.pdf", "scans/ocrmypdf__ccitt.pdf",
+	"scans/ocrmypdf__linn.pdf", "scans/ocrmypdf__skew.pdf", "scans/paperless__multi-page-images.pdf",
+	"scans/paperless__rotated.pdf", "scans/paperless__tagged-but-no-text.pdf",
+}
+
+// textPDFs are the corpus's PDFs with a text layer (35 pages).
+var textPDFs = []string{
+	"barcodes/paperless__split-by-asn-1.pdf", "barcodes/paperless__several-patcht-codes.pdf",
+	"barcodes/paperless__split-by-tag-basic.pdf", "barcodes/paperless__split-by-tag-mixed-asn.pdf",
+	"barcodes/paperless__patch-code-t-double.pdf",
+}
+
+// importSideBySide imports files two at a time, as `folio import` does on
+// two cores, and returns the pages read.
+func importSideBySide(b *testing.B, s *app.Session, files [][]byte, names []string) int {
+	var mu sync.Mutex
+	pages := 0
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r, err := s.ImportFile(context.Background(), names[i], "benchmark", files[i])
+			if err != nil || r.Batch.Status != app.BatchAnalysed {
+				b.Errorf("%s: %v %s", names[i], err, r.Batch.Error)
+				return
+			}
+			mu.Lock()
+			pages += r.Batch.Pages
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return pages
+}
+
+func benchPipeline(b *testing.B, names []string, reference bool) {
+	files := make([][]byte, len(names))
+	for i, n := range names {
+		files[i] = corpusFile(b, n)
+	}
+	var elapsed time.Duration
+	pages := 0
+	for range b.N {
+		b.StopTimer()
+		d := newBenchDesk(b)
+		b.StartTimer()
+		start := time.Now()
+		pages += importSideBySide(b, d.clerk, files, names)
+		elapsed += time.Since(start)
+		b.StopTimer()
+		d.close()
+		b.StartTimer()
+	}
+	folio := float64(pages) / elapsed.Minutes()
+	b.ReportMetric(folio, "pages/min")
+	if !reference {
+		return
+	}
+	ref, err := ocrmypdfPagesPerMinute(b, names, pages/b.N)
+	if err != nil {
+		b.Logf("reference not run: %v", err)
+		return
+	}
+	b.ReportMetric(ref, "ocrmypdf-pages/min")
+	b.ReportMetric(folio/ref, "x-ocrmypdf")
+}
+
+// ocrmypdfPagesPerMinute runs `ocrmypdf --jobs 2` on each file, as a clerk
+// would run it on each scan, with orientation correction as Folio does.
+func ocrmypdfPagesPerMinute(b *testing.B, names []string, pages int) (float64, error) {
+	if _, err := exec.LookPath("ocrmypdf"); err != nil {
+		return 0, fmt.Errorf("ocrmypdf is not installed (make bench installs it)")
+	}
+	out := b.TempDir()
+	start := time.Now()
+	for i, n := range names {
+		cmd := exec.Command("ocrmypdf", "--jobs", "2", "--rotate-pages", "--output-type", "pdf", "--quiet",
+			filepath.Join(corpus, n), filepath.Join(out, fmt.Sprintf("%d.pdf", i)))
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("ocrmypdf %s: %v: %s", n, err, msg)
+		}
+	}
+	return float64(pages) / time.Since(start).Minutes(), nil
+}
+
+// BenchmarkPipelineOCR: image-only pages, against ocrmypdf --jobs 2.
+func BenchmarkPipelineOCR(b *testing.B) { benchPipeline(b, imageOnlyPDFs, true) }
+
+// BenchmarkPipelineTextPDF: pages with a text layer (no OCR).
+func BenchmarkPipelineTextPDF(b *testing.B) { benchPipeline(b, textPDFs, false) }
+
+// BenchmarkDropToViewable: from a file landing in the drop folder (written
+// whole, as a scanner's rename does) to its first page being viewable.
+func BenchmarkDropToViewable(b *testing.B) {
+	data := corpusFile(b, "scans/paperless__multi-page-images.pdf")
+	var total time.Duration
+	for i := range b.N {
+		b.StopTimer()
+		d := newBenchDesk(b)
+		dir := b.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		viewable := make(chan string, 1)
+		w, err := dropfolder.New(dropfolder.Options{Dir: dir, Import: func(ctx context.Context, name string, data []byte) error {
+			r, err := d.clerk.ImportFile(ctx, name, "drop folder", data)
+			if err == nil && len(r.Documents) > 0 {
+				viewable <- r.Documents[0].ID
+			}
+			return err
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		go w.Serve(ctx)
+		time.Sleep(100 * time.Millisecond)
+		b.StartTimer()
+		start := time.Now()
+		tmp := filepath.Join(dir, ".incoming")
+		if err := os.WriteFile(tmp, append(data, byte(i)), 0o600); err != nil { // distinct content each round
+			b.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "scan.pdf")); err != nil {
+			b.Fatal(err)
+		}
+		id := <-viewable
+		if _, err := d.clerk.DocumentPage(context.Background(), id, 0); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+		b.StopTimer()
+		cancel()
+		d.close()
+	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "s-to-first-page")
+}
+
+// BenchmarkPeakMemory200Pages imports one 200-page scanned batch and
+// reports the peak resident memory of this process (the app) and of the
+// largest scan worker.
+func BenchmarkPeakMemory200Pages(b *testing.B) {
+	src := renderPages(b, corpusFile(b, "scans/paperless__multi-page-images.pdf"), 150)
+	src = append(src, renderPages(b, corpusFile(b, "scans/paperless__simple.png"), 150)...)
+	pages := make([]image.Image, 200)
+	for i := range pages {
+		pages[i] = scanned(src[i%len(src)], float64(i%7)-3, uint64(i)) // every page distinct
+	}
+	batch := scanBatch(b, 150, pages...)
+	pages, src = nil, nil
+	for range b.N {
+		d := newBenchDesk(b)
+		r, err := d.clerk.ImportFile(context.Background(), "200-pages.pdf", "benchmark", batch)
+		if err != nil || r.Batch.Pages != 200 {
+			b.Fatalf("%v %s: %d pages", err, r.Batch.Error, r.Batch.Pages)
+		}
+		d.close()
+	}
+	var self, children syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	b.ReportMetric(float64(self.Maxrss)/1024, "app-peak-MB")
+	b.ReportMetric(float64(children.Maxrss)/1024, "worker-peak-MB")
+	b.ReportMetric(float64(len(batch))/1e6, "batch-MB")
+}
+
+// benchDesk is a vault with a records clerk, for benchmarks.
+type benchDesk struct {
+	close func()
+	clerk *app.Session
+}
+
+func newBenchDesk(b *testing.B) benchDesk {
+	b.Helper()
+	ctx := context.Background()
+	dir := b.TempDir()
+	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "KAB"}); err != nil {
+		b.Fatal(err)
+	}
+	admin, err := prof.Vault.Login(ctx, "admin", []byte(adminPW))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := admin.AddUser(ctx, app.User{Name: "grace", Role: app.RoleRecords}, []byte("records clerk passphrase")); err != nil {
+		b.Fatal(err)
+	}
+	clerk, err := prof.Vault.Login(ctx, "grace", []byte("records clerk passphrase"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchDesk{clerk: clerk, close: func() { clerk.Lock(ctx); admin.Lock(ctx); prof.Close() }}
+}

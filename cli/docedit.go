@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"folio/app"
+)
+
+// This file holds the indexing clerk's page corrections and the QA list:
+// `folio doc pages|turn|split|merge|collate` and `folio queue qa`.
+
+// withSession runs fn in a logged-in session and prints the document it
+// returns as one line.
+func (e *env) withSession(fn func(ctx context.Context, s *app.Session) (app.Document, string, error)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		s, _, done, err := e.session(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer done()
+		d, what, err := fn(cmd.Context(), s)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "document %s: %s; now %d pages, %s\n", d.ID, what, len(d.Pages), d.Status)
+		return nil
+	}
+}
+
+// pageNumbers parses "3,1,2" (1-based) into 0-based page indexes.
+func pageNumbers(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, usageError{fmt.Errorf("page list %q: give page numbers from 1, separated by commas", s)}
+		}
+		out = append(out, n-1)
+	}
+	return out, nil
+}
+
+func (e *env) docEditCommands() []*cobra.Command {
+	var order string
+	pages := &cobra.Command{
+		Use:   "pages ID --order 3,1,2",
+		Short: "put a document's pages in a new order (every page once)",
+		Args:  cobra.ExactArgs(1),
+	}
+	pages.Flags().StringVar(&order, "order", "", "the current page numbers in the order wanted")
+	_ = pages.MarkFlagRequired("order")
+	pages.RunE = func(cmd *cobra.Command, args []string) error {
+		idx, err := pageNumbers(order)
+		if err != nil {
+			return err
+		}
+		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
+			d, err := s.ReorderPages(ctx, args[0], idx)
+			return d, "pages reordered", err
+		})(cmd, args)
+	}
+
+	var page, quarters int
+	turn := &cobra.Command{
+		Use:   "turn ID --page N [--quarters 1]",
+		Short: "turn a page a quarter clockwise (--quarters -1: anticlockwise, 2: upside down)",
+		Args:  cobra.ExactArgs(1),
+	}
+	turn.Flags().IntVar(&page, "page", 0, "the page number")
+	turn.Flags().IntVar(&quarters, "quarters", 1, "quarter turns clockwise")
+	_ = turn.MarkFlagRequired("page")
+	turn.RunE = func(cmd *cobra.Command, args []string) error {
+		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
+			d, err := s.TurnPage(ctx, args[0], page-1, quarters)
+			return d, fmt.Sprintf("page %d turned", page), err
+		})(cmd, args)
+	}
+
+	var before int
+	split := &cobra.Command{
+		Use:   "split ID --before N",
+		Short: "move pages N onwards into a new document, queued for filing",
+		Args:  cobra.ExactArgs(1),
+	}
+	split.Flags().IntVar(&before, "before", 0, "the first page of the new document")
+	_ = split.MarkFlagRequired("before")
+	split.RunE = func(cmd *cobra.Command, args []string) error {
+		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
+			d, rest, err := s.SplitDocument(ctx, args[0], before-1)
+			return d, "split; the rest is document " + rest.ID, err
+		})(cmd, args)
+	}
+
+	merge := &cobra.Command{
+		Use:   "merge ID ID...",
+		Short: "append the pages of the other documents, in order, to the first",
+		Args:  cobra.MinimumNArgs(2),
+	}
+	merge.RunE = func(cmd *cobra.Command, args []string) error {
+		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
+			d, err := s.MergeDocuments(ctx, args)
+			return d, fmt.Sprintf("%d documents merged into it", len(args)-1), err
+		})(cmd, args)
+	}
+
+	collate := &cobra.Command{
+		Use:   "collate FRONTS-ID BACKS-ID",
+		Short: "merge two single-sided passes (fronts, then the stack turned over) into one document in page order",
+		Args:  cobra.ExactArgs(2),
+	}
+	collate.RunE = func(cmd *cobra.Command, args []string) error {
+		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
+			d, err := s.CollateDuplex(ctx, args[0], args[1])
+			return d, "duplex collated", err
+		})(cmd, args)
+	}
+	return []*cobra.Command{pages, turn, split, merge, collate}
+}
+
+func (e *env) qaListCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "qa",
+		Short: "filed documents chosen for the second-person check, oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			docs, err := s.QAQueue(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return e.printDocs(cmd, docs, asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}

@@ -1,0 +1,647 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"folio/app"
+	"folio/dropfolder"
+	"folio/printout"
+	"folio/scan"
+)
+
+// docJSON is the stable JSON shape of a document on the command line.
+type docJSON struct {
+	ID       string        `json:"id"`
+	MRN      string        `json:"mrn"`
+	Type     string        `json:"type"`
+	Date     string        `json:"date"`
+	Pages    int           `json:"pages"`
+	Status   app.DocStatus `json:"status"`
+	Orphan   bool          `json:"orphan,omitempty"`
+	Problems []string      `json:"problems,omitempty"`
+	Reason   string        `json:"reason,omitempty"` // why the patient was proposed
+}
+
+func docToJSON(d app.Document) docJSON {
+	date := ""
+	if !d.Date.IsZero() {
+		date = d.Date.Format(time.DateOnly)
+	}
+	mrn := d.MRN
+	if mrn == "" {
+		mrn = d.ProposedPatient.Value
+	}
+	return docJSON{ID: d.ID, MRN: mrn, Type: d.Type, Date: date, Pages: len(d.Pages), Status: d.Status,
+		Orphan: d.Orphan, Problems: d.Problems, Reason: d.ProposedPatient.Reason}
+}
+
+func writeDocs(w io.Writer, docs []app.Document) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tMRN\tTYPE\tDATE\tPAGES\tSTATUS\tNOTES")
+	for _, d := range docs {
+		j := docToJSON(d)
+		notes := strings.Join(j.Problems, "; ")
+		if j.Orphan {
+			notes = strings.TrimPrefix(notes+"; orphan: "+j.Reason, "; ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.MRN, j.Type, j.Date, j.Pages, j.Status, notes)
+	}
+	return tw.Flush()
+}
+
+// importLine is one line of `folio import` output per resulting document
+// (or per file that could not be read).
+type importLine struct {
+	File   string        `json:"file"`
+	Status string        `json:"status"` // filed, queued, failed, duplicate
+	Reason string        `json:"reason,omitempty"`
+	MRN    string        `json:"mrn,omitempty"`
+	Type   string        `json:"type,omitempty"`
+	Pages  int           `json:"pages,omitempty"`
+	ID     string        `json:"document,omitempty"`
+	Doc    app.DocStatus `json:"-"`
+}
+
+func importLines(file string, r app.ImportResult) []importLine {
+	if r.Batch.Status == app.BatchFailed {
+		return []importLine{{File: file, Status: "failed", Reason: "stored, could not be read: " + r.Batch.Error}}
+	}
+	var out []importLine
+	for _, d := range r.Documents {
+		l := importLine{File: file, Status: "queued", MRN: docToJSON(d).MRN, Type: d.Type, Pages: len(d.Pages), ID: d.ID}
+		switch {
+		case r.Duplicate:
+			l.Status, l.Reason = "duplicate", "imported before, as batch "+r.Batch.ID
+		case d.Status != app.DocQueued:
+			l.Status, l.Reason = "filed", d.ProposedPatient.Reason
+		case d.Orphan:
+			l.Reason = "orphan: " + d.ProposedPatient.Reason
+		default:
+			l.Reason = strings.Join(append(d.Problems, "needs a person to confirm the patient"), "; ")
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		out = append(out, importLine{File: file, Status: "filed", Reason: "no pages with content (all blank or sheets)"})
+	}
+	return out
+}
+
+// expandFiles lists the files named, walking directories (hidden files and
+// folders skipped), sorted.
+func expandFiles(args []string) ([]string, error) {
+	var files []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a, err)
+		}
+		if !st.IsDir() {
+			files = append(files, a)
+			continue
+		}
+		err = filepath.WalkDir(a, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if p != a && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.IsDir() {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+func (e *env) importCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "import FILE|DIR...",
+		Short: "import scanned files: store, read, split and file them; one line per resulting document",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			files, err := expandFiles(args)
+			if err != nil {
+				return usageError{err}
+			}
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			out := cmd.OutOrStdout()
+			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+			failed := 0
+			var all []importLine
+			for i, r := range importAll(cmd.Context(), s, files) {
+				if r.err != nil {
+					return fmt.Errorf("import %s: %w", files[i], r.err)
+				}
+				for _, l := range r.lines {
+					if l.Status == "failed" {
+						failed++
+					}
+					all = append(all, l)
+					if !asJSON {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d pages\t%s\n", l.Status, l.File, l.MRN, l.Type, l.Pages, l.Reason)
+						tw.Flush()
+					}
+				}
+			}
+			if asJSON {
+				if all == nil {
+					all = []importLine{}
+				}
+				return writeJSON(out, all)
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d of %d files could not be read (they are stored; see the reasons above)", failed, len(files))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+// fileImport is what became of one file of `folio import`.
+type fileImport struct {
+	lines []importLine
+	err   error // the vault could not take the file (not: the file is bad)
+}
+
+// importAll imports files side by side, one per CPU, so single-page files
+// keep every scan worker busy, and yields the results in the files' order
+// as they become ready. Stopping the loop early cancels the rest.
+func importAll(ctx context.Context, s *app.Session, files []string) iter.Seq2[int, fileImport] {
+	return func(yield func(int, fileImport) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		results := make([]chan fileImport, len(files))
+		sem := make(chan struct{}, runtime.NumCPU())
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		for i, f := range files {
+			results[i] = make(chan fileImport, 1)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					results[i] <- fileImport{err: ctx.Err()}
+					return
+				}
+				defer func() { <-sem }()
+				data, err := os.ReadFile(f)
+				if err != nil {
+					results[i] <- fileImport{lines: []importLine{{File: f, Status: "failed", Reason: err.Error()}}}
+					return
+				}
+				r, err := s.ImportFile(ctx, filepath.Base(f), "import", data)
+				results[i] <- fileImport{lines: importLines(f, r), err: err}
+			}()
+		}
+		for i := range files {
+			if !yield(i, <-results[i]) {
+				return
+			}
+		}
+	}
+}
+
+func (e *env) coversheetCommand() *cobra.Command {
+	var patient, docType, date, out string
+	var pages int
+	cmd := &cobra.Command{
+		Use:   "coversheet --patient MRN --type TYPE [--date YYYY-MM-DD] [--pages N] --out FILE.pdf",
+		Short: "print a cover sheet: a batch scanned behind it files itself",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !slices.Contains(app.DocumentTypes, docType) {
+				return usageError{fmt.Errorf("document type %q: use one of %s", docType, strings.Join(app.DocumentTypes, ", "))}
+			}
+			sheet := app.CoverSheet{Type: docType, Pages: pages}
+			if date != "" {
+				t, err := time.Parse(time.DateOnly, date)
+				if err != nil {
+					return usageError{fmt.Errorf("date %q: use YYYY-MM-DD", date)}
+				}
+				sheet.Date = t
+			}
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			p, err := s.Patient(cmd.Context(), patient)
+			if err != nil {
+				return err
+			}
+			sheet.MRN = p.MRN
+			var buf bytes.Buffer
+			info := printout.CoverInfo{Sheet: sheet, PatientName: strings.ToUpper(p.Family) + ", " + p.Given,
+				BirthDate: p.BirthDate.String(), TypeLabel: typeLabel(docType), PrintedBy: s.User().Name, PrintedAt: time.Now()}
+			if err := printout.CoverSheetPDF(&buf, info); err != nil {
+				return err
+			}
+			return writeOut(out, buf.Bytes(), cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVar(&patient, "patient", "", "the patient's MRN")
+	cmd.Flags().StringVar(&docType, "type", "", "document type: "+strings.Join(app.DocumentTypes, ", "))
+	cmd.Flags().StringVar(&date, "date", "", "date of service, YYYY-MM-DD")
+	cmd.Flags().IntVar(&pages, "pages", 0, "pages that follow the sheet (checked when scanned)")
+	cmd.Flags().StringVar(&out, "out", "", "the PDF file to write")
+	_ = cmd.MarkFlagRequired("patient")
+	_ = cmd.MarkFlagRequired("type")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// typeLabel turns a slug into words: "lab-result" → "Lab result".
+func typeLabel(slug string) string {
+	s := strings.ReplaceAll(slug, "-", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// writeOut writes a file atomically (temp, fsync, rename).
+func writeOut(path string, data []byte, stdout io.Writer) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".folio-*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", path)
+	return nil
+}
+
+func (e *env) separatorCommand() *cobra.Command {
+	var out string
+	var n int
+	cmd := &cobra.Command{
+		Use:   "separator --out FILE.pdf [--count N]",
+		Short: "print separator sheets: each starts a new document in a scanned batch",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if n < 1 || n > 500 {
+				return usageError{errors.New("--count must be between 1 and 500")}
+			}
+			var buf bytes.Buffer
+			if err := printout.SeparatorSheetPDF(&buf, n); err != nil {
+				return err
+			}
+			return writeOut(out, buf.Bytes(), cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "the PDF file to write")
+	cmd.Flags().IntVar(&n, "count", 1, "how many sheets")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func (e *env) docCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "doc", Short: "list, show and export scanned documents"}
+	var patient string
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list --patient MRN",
+		Short: "a patient's documents, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			docs, err := s.PatientDocuments(cmd.Context(), patient)
+			if err != nil {
+				return err
+			}
+			return e.printDocs(cmd, docs, asJSON)
+		},
+	}
+	list.Flags().StringVar(&patient, "patient", "", "the patient's MRN")
+	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	_ = list.MarkFlagRequired("patient")
+
+	var showJSON bool
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "one document: patient, type, date, pages, provenance, and its text",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			d, err := s.Document(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if showJSON {
+				return writeJSON(cmd.OutOrStdout(), d)
+			}
+			out := cmd.OutOrStdout()
+			if err := writeDocs(out, []app.Document{d}); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "\nscanned %s by %s (%s)\n", d.Provenance.Scanned.Format(time.RFC3339), d.Provenance.Operator, d.Provenance.Source)
+			for i := range d.Pages {
+				pc, err := s.DocumentPage(cmd.Context(), d.ID, i)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "\n--- page %d (%s) ---\n%s\n", i+1, d.Pages[i].TextSource, strings.TrimSpace(pc.Text))
+			}
+			return nil
+		},
+	}
+	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
+
+	var out string
+	export := &cobra.Command{
+		Use:   "export ID --out FILE.pdf",
+		Short: "decrypt a document into a searchable PDF (audited)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			d, pages, err := s.ExportDocument(cmd.Context(), args[0], out)
+			if err != nil {
+				return err
+			}
+			pp := make([]printout.Page, len(pages))
+			for i, p := range pages {
+				pp[i] = printout.Page{JPEG: p.View, WidthPx: d.Pages[i].Width, HeightPx: d.Pages[i].Height, DPI: 150, Words: p.Words, Text: p.Text}
+			}
+			var buf bytes.Buffer
+			if err := printout.SearchablePDF(&buf, d.Type+" "+d.MRN, pp); err != nil {
+				return err
+			}
+			return writeOut(out, buf.Bytes(), cmd.OutOrStdout())
+		},
+	}
+	export.Flags().StringVar(&out, "out", "", "the PDF file to write")
+	_ = export.MarkFlagRequired("out")
+	cmd.AddCommand(list, show, export)
+	cmd.AddCommand(e.docEditCommands()...)
+	return cmd
+}
+
+func (e *env) printDocs(cmd *cobra.Command, docs []app.Document, asJSON bool) error {
+	if asJSON {
+		out := make([]docJSON, 0, len(docs))
+		for _, d := range docs {
+			out = append(out, docToJSON(d))
+		}
+		return writeJSON(cmd.OutOrStdout(), out)
+	}
+	if len(docs) == 0 {
+		fmt.Fprintln(cmd.ErrOrStderr(), "no documents")
+		return nil
+	}
+	return writeDocs(cmd.OutOrStdout(), docs)
+}
+
+func (e *env) searchCommand() *cobra.Command {
+	var patient string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "search TEXT [--patient MRN]",
+		Short: "full-text search of scanned documents (every word must appear)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			hits, err := s.SearchDocuments(cmd.Context(), strings.Join(args, " "), patient)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				type hitJSON struct {
+					Document string `json:"document"`
+					MRN      string `json:"mrn"`
+					Page     int    `json:"page"`
+					Snippet  string `json:"snippet"`
+				}
+				out := make([]hitJSON, 0, len(hits))
+				for _, h := range hits {
+					out = append(out, hitJSON{h.Document.ID, h.Document.MRN, h.Page + 1, h.Snippet})
+				}
+				return writeJSON(cmd.OutOrStdout(), out)
+			}
+			if len(hits) == 0 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "no document found")
+				return nil
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "DOCUMENT\tMRN\tTYPE\tPAGE\tSNIPPET")
+			for _, h := range hits {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", h.Document.ID, h.Document.MRN, h.Document.Type, h.Page+1, h.Snippet)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&patient, "patient", "", "only this patient's chart")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func (e *env) queueCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "queue", Short: "the indexing queue: documents waiting for a person, and QA"}
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "documents waiting to be filed (orphans included), oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			docs, err := s.Queue(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return e.printDocs(cmd, docs, asJSON)
+		},
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+
+	var fp struct{ patient, docType, date string }
+	file := &cobra.Command{
+		Use:   "file ID --patient MRN --type TYPE [--date YYYY-MM-DD]",
+		Short: "file a queued document in a patient's chart (or correct a filed one)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p := app.FileParams{Patient: fp.patient, Type: fp.docType}
+			if fp.date != "" {
+				t, err := time.Parse(time.DateOnly, fp.date)
+				if err != nil {
+					return usageError{fmt.Errorf("date %q: use YYYY-MM-DD", fp.date)}
+				}
+				p.Date = t
+			}
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			d, err := s.FileDocument(cmd.Context(), args[0], p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "document %s filed for %s as %s\n", d.ID, d.MRN, d.Type)
+			return nil
+		},
+	}
+	file.Flags().StringVar(&fp.patient, "patient", "", "the patient's MRN")
+	file.Flags().StringVar(&fp.docType, "type", "", "document type")
+	file.Flags().StringVar(&fp.date, "date", "", "date of service, YYYY-MM-DD")
+	_ = file.MarkFlagRequired("patient")
+	_ = file.MarkFlagRequired("type")
+
+	verify := &cobra.Command{
+		Use:   "verify ID",
+		Short: "quality check: confirm a filed document (by a second person)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			d, err := s.VerifyDocument(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "document %s verified by %s\n", d.ID, d.VerifiedBy)
+			return nil
+		},
+	}
+	cmd.AddCommand(list, file, verify, e.qaListCommand())
+	return cmd
+}
+
+func (e *env) scanWorkerCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    "scan-worker",
+		Short:  "internal: the scan worker subprocess (reads files on stdin, answers on stdout)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return scan.ServeWorker(cmd.Context(), e.Stdin, e.Stdout)
+		},
+	}
+}
+
+func (e *env) watchCommand() *cobra.Command {
+	var keep bool
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:   "watch [DIR]",
+		Short: "run the drop-folder intake headless: import every file the scanner writes (default: the drop folder setting)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, prof, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			settings := prof.Vault.IntakeSettings(cmd.Context())
+			dir := settings.DropFolder
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			if dir == "" {
+				return usageError{errors.New("no drop folder: name one, or set it with `folio settings drop-folder DIR`")}
+			}
+			if !cmd.Flags().Changed("keep") {
+				keep = settings.Keep
+			}
+			out := cmd.OutOrStdout()
+			print := func(file string, r app.ImportResult, note string) {
+				for _, l := range importLines(file, r) {
+					fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%d pages\t%s%s\n", l.Status, l.File, l.MRN, l.Type, l.Pages, note, l.Reason)
+				}
+			}
+			rs, err := s.ResumeImports(cmd.Context())
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				print(r.Batch.Name, r, "resumed; ")
+			}
+			w, err := dropfolder.New(dropfolder.Options{Dir: dir, Interval: interval, Keep: keep,
+				Import: func(ctx context.Context, name string, data []byte) error {
+					r, err := s.ImportFile(ctx, name, "drop folder "+dir, data)
+					if err != nil {
+						return err
+					}
+					print(name, r, "")
+					return nil
+				},
+				OnError: func(path string, err error) { fmt.Fprintf(cmd.ErrOrStderr(), "folio: %s: %v\n", path, err) },
+			})
+			if err != nil {
+				return usageError{err}
+			}
+			fmt.Fprintf(out, "watching %s (Ctrl+C stops)\n", dir)
+			return w.Serve(cmd.Context())
+		},
+	}
+	cmd.Flags().BoolVar(&keep, "keep", false, "leave imported files in the folder (default: the drop folder setting, else remove them once stored encrypted)")
+	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often to look")
+	return cmd
+}

@@ -1,0 +1,238 @@
+package scan
+
+import (
+	"slices"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/datamatrix"
+	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
+	"github.com/makiuchi-d/gozxing/oned"
+
+	"folio/app"
+)
+
+// The barcode formats Folio reads, as gozxing (and app.Barcode) name them:
+// QR_CODE (cover and separator sheets, many tag sheets), CODE_128 and
+// CODE_39 (ASN labels, PATCH-T sheets) and DATA_MATRIX.
+//
+// gozxing has no multi-format reader, so each format's reader runs in turn.
+// The 1-D readers scan rows from the middle out; with TRY_HARDER they scan
+// every 1/256 of the page and also the page turned 90°, and each row is
+// tried both ways, so codes upside down or sideways are found.
+
+// lumSource is a gozxing.LuminanceSource over a grayImage that supports
+// rotation (for TRY_HARDER's sideways pass) without copying rows into ints.
+type lumSource struct {
+	gozxing.LuminanceSourceBase
+	g *grayImage
+}
+
+func newLumSource(g *grayImage) *lumSource {
+	return &lumSource{gozxing.LuminanceSourceBase{Width: g.w, Height: g.h}, g}
+}
+
+func (s *lumSource) GetRow(y int, row []byte) ([]byte, error) {
+	if len(row) < s.g.w {
+		row = make([]byte, s.g.w)
+	}
+	copy(row, s.g.pix[y*s.g.w:(y+1)*s.g.w])
+	return row, nil
+}
+
+func (s *lumSource) GetMatrix() []byte { return s.g.pix }
+
+func (s *lumSource) Invert() gozxing.LuminanceSource { return gozxing.LuminanceSourceInvert(s) }
+
+func (s *lumSource) IsRotateSupported() bool { return true }
+
+func (s *lumSource) RotateCounterClockwise() (gozxing.LuminanceSource, error) {
+	return newLumSource(s.g.rotate(270)), nil
+}
+
+func (s *lumSource) String() string { return gozxing.LuminanceSourceString(s) }
+
+// barcodeSet collects codes without duplicates, in the order found.
+type barcodeSet struct {
+	list []app.Barcode
+	seen map[app.Barcode]bool
+}
+
+func (s *barcodeSet) add(r *gozxing.Result) {
+	if r == nil || r.GetText() == "" {
+		return
+	}
+	b := app.Barcode{Format: r.GetBarcodeFormat().String(), Value: r.GetText()}
+	if s.seen == nil {
+		s.seen = map[app.Barcode]bool{}
+	}
+	if !s.seen[b] {
+		s.seen[b] = true
+		s.list = append(s.list, b)
+	}
+}
+
+var tryHarder = map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
+
+// decodeAll runs every reader over bmp and adds what they find to set.
+// gozxing reports "not found" and decoding failures as errors; they all
+// mean "nothing here", so they are dropped.
+func decodeAll(bmp *gozxing.BinaryBitmap, set *barcodeSet) {
+	if rs, err := multiqr.NewQRCodeMultiReader().DecodeMultiple(bmp, tryHarder); err == nil {
+		for _, r := range rs {
+			set.add(r)
+		}
+	}
+	if r, err := datamatrix.NewDataMatrixReader().Decode(bmp, tryHarder); err == nil {
+		set.add(r)
+	}
+	if r, err := oned.NewCode128Reader().Decode(bmp, tryHarder); err == nil {
+		set.add(r)
+	}
+	if r, err := oned.NewCode39Reader().Decode(bmp, tryHarder); err == nil {
+		set.add(r)
+	}
+}
+
+// findBarcodes looks for codes on the viewing image with gozxing's local
+// (hybrid) binarizer.
+func findBarcodes(g *grayImage) []app.Barcode {
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(newLumSource(g)))
+	if err != nil {
+		return nil
+	}
+	var set barcodeSet
+	decodeAll(bmp, &set)
+	return set.list
+}
+
+// findBarcodesBinarized is the second try, for small or faint codes: the
+// full-resolution render thresholded at its Otsu level, so that thin bars
+// blurred together at the viewing resolution come apart.
+func findBarcodesBinarized(g *grayImage) []app.Barcode {
+	bin := binarize(g, otsu(g))
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewGlobalHistgramBinarizer(newLumSource(bin)))
+	if err != nil {
+		return nil
+	}
+	var set barcodeSet
+	decodeAll(bmp, &set)
+	if hasQR(set.list) {
+		return set.list
+	}
+	// Scanner speckle breaks gozxing's QR finder; a 3×3 majority filter
+	// removes specks and keeps the large modules of a cover sheet's code
+	// (thin 1-D bars could suffer, so only the QR reader runs on it).
+	clean, err := gozxing.NewBinaryBitmap(gozxing.NewGlobalHistgramBinarizer(newLumSource(despeckle(bin))))
+	if err != nil {
+		return set.list
+	}
+	if rs, err := multiqr.NewQRCodeMultiReader().DecodeMultiple(clean, tryHarder); err == nil {
+		for _, r := range rs {
+			set.add(r)
+		}
+	}
+	return set.list
+}
+
+// hasQR reports whether codes hold a QR code.
+func hasQR(codes []app.Barcode) bool {
+	for _, c := range codes {
+		if c.Format == "QR_CODE" {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeBarcodes adds to a the codes of b it lacks, in order.
+func mergeBarcodes(a, b []app.Barcode) []app.Barcode {
+	for _, c := range b {
+		if !slices.Contains(a, c) {
+			a = append(a, c)
+		}
+	}
+	return a
+}
+
+// despeckle is a 3×3 majority filter over a black-and-white image: a pixel
+// becomes black when at least 5 of the 9 pixels around it (itself
+// included) are. Running sums make it linear in the pixel count.
+func despeckle(bin *grayImage) *grayImage {
+	w, h := bin.w, bin.h
+	// rows[i] = black pixels among (x-1, x, x+1) in row y.
+	rows := make([]uint8, w*h)
+	for y := range h {
+		line := bin.pix[y*w : (y+1)*w]
+		for x := range w {
+			n := uint8(0)
+			for dx := -1; dx <= 1; dx++ {
+				if xx := x + dx; xx >= 0 && xx < w && line[xx] == 0 {
+					n++
+				}
+			}
+			rows[y*w+x] = n
+		}
+	}
+	out := newGray(w, h)
+	for y := range h {
+		for x := range w {
+			n := rows[y*w+x]
+			if y > 0 {
+				n += rows[(y-1)*w+x]
+			}
+			if y < h-1 {
+				n += rows[(y+1)*w+x]
+			}
+			if n < 5 {
+				out.pix[y*w+x] = 255
+			}
+		}
+	}
+	return out
+}
+
+// otsu returns the gray level that best separates g's pixels into ink and
+// paper (Otsu's method: the level maximising the between-class variance).
+func otsu(g *grayImage) byte {
+	var hist [256]int
+	for _, p := range g.pix {
+		hist[p]++
+	}
+	total := len(g.pix)
+	var sumAll float64
+	for i, n := range hist {
+		sumAll += float64(i * n)
+	}
+	var sumB float64
+	wB := 0
+	best, level := -1.0, 128
+	for t := 0; t < 256; t++ {
+		wB += hist[t]
+		if wB == 0 {
+			continue
+		}
+		wF := total - wB
+		if wF == 0 {
+			break
+		}
+		sumB += float64(t * hist[t])
+		mB := sumB / float64(wB)
+		mF := (sumAll - sumB) / float64(wF)
+		v := float64(wB) * float64(wF) * (mB - mF) * (mB - mF)
+		if v > best {
+			best, level = v, t
+		}
+	}
+	return byte(level)
+}
+
+// binarize maps pixels at or below level to black and the rest to white.
+func binarize(g *grayImage, level byte) *grayImage {
+	out := newGray(g.w, g.h)
+	for i, p := range g.pix {
+		if p > level {
+			out.pix[i] = 255
+		}
+	}
+	return out
+}

@@ -1,0 +1,68 @@
+// Package scan reads scanned and born-digital files page by page: it renders
+// each page with MuPDF (go-fitz), takes the PDF text layer where there is
+// one, otherwise finds the page's orientation with Tesseract's OSD and OCRs
+// the upright page with Tesseract (gosseract), looks for barcodes with
+// gozxing, flags blank pages, and makes the viewing and thumbnail JPEGs. The
+// result is an app.PageAnalysis per page.
+//
+// The in-process reader is Engine (one per worker process) and the
+// Document it opens. The rest of Folio never calls it directly: it runs in
+// the scan worker subprocess, so that a crash or abort inside MuPDF or
+// Tesseract ends the worker, not the application.
+//
+// # What Page does, in order
+//
+//  1. Text layer: MuPDF's text of the page; with at least minLayerChars
+//     letters and digits it is the page's text (TextSource "layer",
+//     Confidence 100) and the page is not OCR'd, even if it also holds
+//     images of text.
+//  2. One render at OCRDPI (for an image file, at its own pixels), turned
+//     gray; the view image is that render box-filtered down to ViewDPI,
+//     kept in colour only when the page has colour.
+//  3. Barcodes (barcode.go): on the view image; if none, again on the full
+//     render binarised at its Otsu level.
+//  4. Blank detection (blank.go) on the gray view, for pages with neither a
+//     text layer nor a barcode. A blank page is not OCR'd.
+//  5. Orientation with Tesseract OSD on the gray view, through Tesseract's
+//     C API (ocr_osd.go: gosseract v2.4.1 has no OSD call); the render and
+//     view are turned upright, and the full render OCR'd with gosseract
+//     (ocr.go). Word boxes are scaled into the upright view's pixels.
+//  6. The view is encoded as a JPEG of quality 80 and the thumbnail,
+//     ThumbWidth wide, of quality 75; gray pages as one-channel JPEGs.
+//
+// A page with a text layer is not turned: Rotation is 0 and its view is
+// drawn as the PDF has it.
+//
+// # Invariants
+//
+//   - An Engine and its Documents are not safe for concurrent use: MuPDF
+//     contexts and Tesseract handles are single-threaded. Use one Engine per
+//     process and one goroutine per Engine.
+//   - Tesseract runs single-threaded only if OMP_THREAD_LIMIT=1 is in the
+//     process environment before the process starts (libgomp reads it once);
+//     the worker's parent sets it.
+//   - Open sniffs the format from the bytes, never from the name, and takes
+//     only PDF, TIFF, JPEG and PNG. Every error caused by the input wraps
+//     app.ErrInvalid and says, in a sentence a clerk understands, what is
+//     wrong with the file.
+//   - No page is rendered larger than EngineOptions.MaxPixels: a page that
+//     would be is rendered at a lower resolution, and a page too large even
+//     for the viewing resolution is refused before MuPDF allocates anything.
+//   - Every image in a PageAnalysis is upright: View, Thumbnail and the Words
+//     boxes (in View pixels) are all turned by PageAnalysis.Rotation.
+//
+// # Caveats
+//
+// go-fitz calls a few MuPDF functions outside fz_try (pixmap and device
+// creation); an exception there makes MuPDF print "aborting process from
+// uncaught error!" and exit the process. The size checks above keep the
+// known cases (huge pages) away from it, but a file can still end the
+// process, which is why the engine lives in a subprocess.
+//
+// Memory: go-fitz copies each render twice on its way to Go, so a page
+// briefly needs about 12 bytes per rendered pixel (720 MB at the default
+// MaxPixels). gosseract does not free the word strings Tesseract returns
+// (a few kilobytes per OCR'd page), so a worker should be restarted now
+// and then, say every few thousand pages. MuPDF prints warnings about
+// damaged files on stderr.
+package scan

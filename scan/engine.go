@@ -1,0 +1,414 @@
+package scan
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // DecodeConfig of JPEG pages
+	_ "image/png"  // DecodeConfig of PNG pages
+	"math"
+	"strings"
+	"time"
+	"unicode"
+
+	fitz "github.com/gen2brain/go-fitz"
+
+	"folio/app"
+)
+
+// EngineOptions bound and shape what the engine produces. Zero fields take
+// their defaults.
+type EngineOptions struct {
+	ViewDPI    int // viewing image resolution, default 150
+	OCRDPI     int // resolution for OCR and the barcode retry, default 300
+	ThumbWidth int // thumbnail width in pixels, default 200
+	MaxPages   int // pages per file, default 2000; a file with more is refused
+	// MaxPixels bounds the largest render, in pixels, default 60e6. A page
+	// whose render at OCRDPI would be larger is rendered (and OCR'd) at the
+	// highest resolution that fits instead; a page that would exceed it even
+	// at ViewDPI is refused with "page N is too large (W × H pt)".
+	MaxPixels int64
+	Languages []string // Tesseract languages, default ["eng"]
+}
+
+func (o EngineOptions) withDefaults() EngineOptions {
+	if o.ViewDPI <= 0 {
+		o.ViewDPI = 150
+	}
+	if o.OCRDPI <= 0 {
+		o.OCRDPI = 300
+	}
+	if o.OCRDPI < o.ViewDPI {
+		o.OCRDPI = o.ViewDPI
+	}
+	if o.ThumbWidth <= 0 {
+		o.ThumbWidth = 200
+	}
+	if o.MaxPages <= 0 {
+		o.MaxPages = 2000
+	}
+	if o.MaxPixels <= 0 {
+		o.MaxPixels = 60e6
+	}
+	if len(o.Languages) == 0 {
+		o.Languages = []string{"eng"}
+	}
+	return o
+}
+
+// Engine analyses pages. Make one per worker process; it is not safe for
+// concurrent use, and neither are the Documents it opens.
+type Engine struct {
+	opt EngineOptions
+	ocr *ocrEngine
+	osd *osdEngine
+	// stats accumulates per-stage timings, for benchmarks and tests.
+	stats stageTimes
+}
+
+// stageTimes sums the time spent in each stage of Page.
+type stageTimes struct {
+	pages                                      int
+	text, render, gray, view, blank            time.Duration
+	barcode, barcodeRetry, osd, ocr, jpeg, all time.Duration
+}
+
+// NewEngine starts Tesseract (OCR and OSD) with the options' languages.
+func NewEngine(opt EngineOptions) (*Engine, error) {
+	opt = opt.withDefaults()
+	o, err := newOCREngine(opt.Languages)
+	if err != nil {
+		return nil, err
+	}
+	s, err := newOSDEngine()
+	if err != nil {
+		o.close()
+		return nil, err
+	}
+	return &Engine{opt: opt, ocr: o, osd: s}, nil
+}
+
+// Close releases Tesseract. Documents must be closed first.
+func (e *Engine) Close() error {
+	if e.ocr != nil {
+		e.ocr.close()
+		e.ocr = nil
+	}
+	if e.osd != nil {
+		e.osd.close()
+		e.osd = nil
+	}
+	return nil
+}
+
+// Document is one open file. Close it when done.
+type Document struct {
+	e      *Engine
+	fz     *fitz.Document
+	format string
+	pages  int
+	// native holds the pixel size of each page's image in a JPEG, PNG or
+	// TIFF file (zero where unknown).
+	native []image.Point
+}
+
+// Format reports the file's format: "pdf", "tiff", "jpeg" or "png".
+func (d *Document) Format() string { return d.format }
+
+// Pages reports the number of pages.
+func (d *Document) Pages() int { return d.pages }
+
+// Close releases MuPDF's hold on the document.
+func (d *Document) Close() error {
+	if d.fz == nil {
+		return nil
+	}
+	err := d.fz.Close()
+	d.fz = nil
+	return err
+}
+
+// sniff names the format of data from its first bytes, and the offset of
+// the PDF header (a PDF may have junk before "%PDF-").
+func sniff(data []byte) (format string, offset int) {
+	switch {
+	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
+		return "tiff", 0
+	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
+		return "jpeg", 0
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return "png", 0
+	}
+	head := data[:min(len(data), 1024)]
+	if i := bytes.Index(head, []byte("%PDF-")); i >= 0 {
+		return "pdf", i
+	}
+	return "", 0
+}
+
+// Open reads a file held in memory. name is used only in messages. data
+// must not be modified until the Document is closed.
+func (e *Engine) Open(name string, data []byte) (*Document, error) {
+	if len(data) == 0 {
+		return nil, fmt.Errorf("%w: %q: the file is empty", app.ErrInvalid, name)
+	}
+	format, off := sniff(data)
+	if format == "" {
+		return nil, fmt.Errorf("%w: %q is not a PDF, TIFF, JPEG or PNG file", app.ErrInvalid, name)
+	}
+	data = data[off:]
+	d := &Document{e: e, format: format}
+	if format == "jpeg" || format == "png" {
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %q: the file is damaged or incomplete (%v)", app.ErrInvalid, name, err)
+		}
+		d.native = []image.Point{{cfg.Width, cfg.Height}}
+		if int64(cfg.Width)*int64(cfg.Height) > e.opt.MaxPixels {
+			return nil, fmt.Errorf("%w: %q: the image is too large (%d × %d pixels)", app.ErrInvalid, name, cfg.Width, cfg.Height)
+		}
+	}
+	fz, err := fitz.NewFromMemory(data)
+	if err != nil {
+		if fz != nil {
+			fz.Close()
+		}
+		if errors.Is(err, fitz.ErrNeedsPassword) {
+			return nil, fmt.Errorf("%w: %q: the PDF is password-protected; save an unprotected copy and import that", app.ErrInvalid, name)
+		}
+		return nil, fmt.Errorf("%w: %q: the file is damaged or incomplete (MuPDF: %s)", app.ErrInvalid, name, strings.TrimPrefix(err.Error(), "fitz: "))
+	}
+	d.fz = fz
+	d.pages = fz.NumPage()
+	if format == "tiff" {
+		d.native = tiffSizes(data, d.pages)
+	}
+	switch {
+	case d.pages <= 0:
+		d.Close()
+		return nil, fmt.Errorf("%w: %q: the file is damaged or has no pages", app.ErrInvalid, name)
+	case d.pages > e.opt.MaxPages:
+		n := d.pages
+		d.Close()
+		return nil, fmt.Errorf("%w: %q has %d pages; Folio takes at most %d in one file: split it and import the parts", app.ErrInvalid, name, n, e.opt.MaxPages)
+	}
+	return d, nil
+}
+
+// minLayerChars is how many letters and digits a page's text layer needs to
+// count as the page's text. Fewer (a stray page number, a few glyphs left by
+// a scanner's software) and the page is OCR'd instead.
+const minLayerChars = 20
+
+// layerText returns the page's text layer if it has real content.
+func layerText(s string) (string, bool) {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	if n < minLayerChars {
+		return "", false
+	}
+	return strings.TrimSpace(s), true
+}
+
+// resolution chooses the render and view resolutions for page i of size
+// wpt × hpt points. A PDF page is rendered at OCRDPI; an image (JPEG, PNG,
+// a TIFF page) at its own pixels, neither resampled nor upscaled (MuPDF's
+// idea of an image's DPI is often a default), with the view scaled as if
+// the image were a page of plausible size. Both are lowered to keep the
+// render within MaxPixels. viewDPI is the view's resolution as a page.
+func (d *Document) resolution(i int, wpt, hpt float64) (renderDPI, viewScale, viewDPI float64, err error) {
+	o := d.e.opt
+	if !(wpt > 0 && hpt > 0) || math.IsInf(wpt, 0) || math.IsInf(hpt, 0) {
+		return 0, 0, 0, fmt.Errorf("%w: page %d has no size", app.ErrInvalid, i+1)
+	}
+	pixelsAt := func(dpi float64) float64 { return wpt * dpi / 72 * hpt * dpi / 72 }
+	if pixelsAt(float64(o.ViewDPI)) > float64(o.MaxPixels) {
+		return 0, 0, 0, fmt.Errorf("%w: page %d is too large (%.0f × %.0f pt)", app.ErrInvalid, i+1, wpt, hpt)
+	}
+	renderDPI = float64(o.OCRDPI)
+	effDPI := renderDPI // the resolution the render has, as a page
+	if i < len(d.native) && d.native[i].X > 0 {
+		nw := float64(d.native[i].X)
+		renderDPI = nw * 72 / wpt
+		effDPI = renderDPI
+		// An image wider than 17 inches at its stated resolution has no
+		// real resolution; treat it as a letter-width page.
+		if nw/effDPI > 17 || effDPI < 50 {
+			effDPI = max(nw/8.5, 50)
+		}
+	}
+	if p := pixelsAt(renderDPI); p > float64(o.MaxPixels) {
+		f := math.Sqrt(float64(o.MaxPixels) / p)
+		renderDPI *= f
+		effDPI *= f
+	}
+	viewScale = min(1, float64(o.ViewDPI)/effDPI)
+	return renderDPI, viewScale, effDPI * viewScale, nil
+}
+
+// Page analyses page i (0-based): text, orientation, barcodes, blankness and
+// images. See the package documentation for what it does in which order.
+func (d *Document) Page(i int) (app.PageAnalysis, error) {
+	pa := app.PageAnalysis{Index: i}
+	if d.fz == nil {
+		return pa, errors.New("scan: page of a closed document")
+	}
+	if i < 0 || i >= d.pages {
+		return pa, fmt.Errorf("%w: page %d of a %d-page file", app.ErrInvalid, i+1, d.pages)
+	}
+	e := d.e
+	st := &e.stats
+	t0 := time.Now()
+	defer func() { st.pages++; st.all += time.Since(t0) }()
+
+	b, err := d.fz.Bound(i)
+	if err != nil {
+		return pa, fmt.Errorf("%w: page %d is damaged (MuPDF: %s)", app.ErrInvalid, i+1, strings.TrimPrefix(err.Error(), "fitz: "))
+	}
+	renderDPI, viewScale, viewDPI, err := d.resolution(i, float64(b.Dx()), float64(b.Dy()))
+	if err != nil {
+		return pa, err
+	}
+
+	t := time.Now()
+	layer := false
+	if d.format == "pdf" {
+		if s, err := d.fz.Text(i); err == nil {
+			pa.Text, layer = layerText(s)
+		}
+	}
+	st.text += time.Since(t)
+
+	t = time.Now()
+	rgba, err := d.fz.ImageDPI(i, renderDPI)
+	st.render += time.Since(t)
+	if err != nil {
+		return pa, fmt.Errorf("%w: page %d could not be drawn; the file is damaged (MuPDF: %s)", app.ErrInvalid, i+1, strings.TrimPrefix(err.Error(), "fitz: "))
+	}
+	if rgba.Bounds().Empty() {
+		return pa, fmt.Errorf("%w: page %d has no size", app.ErrInvalid, i+1)
+	}
+
+	t = time.Now()
+	full, colour := grayOf(rgba)
+	st.gray += time.Since(t)
+
+	t = time.Now()
+	vw, vh := scaledSize(full.w, full.h, viewScale)
+	var view image.Image
+	var viewGray *grayImage
+	if colour {
+		v := downscaleRGBA(rgba, vw, vh)
+		view = v
+		viewGray, _ = grayOf(v)
+	} else {
+		viewGray = downscaleGray(full, vw, vh)
+		view = viewGray.image()
+	}
+	st.view += time.Since(t)
+
+	t = time.Now()
+	pa.Barcodes = findBarcodes(viewGray)
+	st.barcode += time.Since(t)
+	if !hasQR(pa.Barcodes) {
+		// Cover and separator sheets carry QR codes: a page without one
+		// is looked at again, harder, before concluding it has none.
+		t = time.Now()
+		pa.Barcodes = mergeBarcodes(pa.Barcodes, findBarcodesBinarized(full))
+		st.barcodeRetry += time.Since(t)
+	}
+
+	if layer {
+		pa.TextSource, pa.Confidence = "layer", 100
+	} else {
+		t = time.Now()
+		pa.Blank = len(pa.Barcodes) == 0 && isBlank(viewGray, viewDPI)
+		st.blank += time.Since(t)
+	}
+
+	if !layer && !pa.Blank {
+		if err := e.ocrPage(&pa, full, viewGray, &view, renderDPI, viewDPI); err != nil {
+			return pa, fmt.Errorf("page %d: OCR: %w", i+1, err)
+		}
+	}
+
+	t = time.Now()
+	vb := view.Bounds()
+	pa.Width, pa.Height = vb.Dx(), vb.Dy()
+	if pa.View, err = encodeJPEG(view, 80); err != nil {
+		return pa, fmt.Errorf("page %d: view image: %w", i+1, err)
+	}
+	tw := min(e.opt.ThumbWidth, pa.Width)
+	th := max(1, int(math.Round(float64(pa.Height)*float64(tw)/float64(pa.Width))))
+	var thumb image.Image
+	if colour {
+		thumb = downscaleRGBA(toRGBA(view), tw, th)
+	} else {
+		g := view.(*image.Gray)
+		thumb = downscaleGray(&grayImage{w: g.Rect.Dx(), h: g.Rect.Dy(), pix: g.Pix}, tw, th).image()
+	}
+	if pa.Thumbnail, err = encodeJPEG(thumb, 75); err != nil {
+		return pa, fmt.Errorf("page %d: thumbnail: %w", i+1, err)
+	}
+	st.jpeg += time.Since(t)
+	return pa, nil
+}
+
+// Orientation. OSD runs on the gray viewing image (150 dpi): as reliable as
+// the 300 dpi render on the corpus, and a third cheaper. When the OCR of the
+// page so turned is poor (mean confidence under retryOCRConfidence), OSD is
+// asked again at full resolution and, if it then names another turn with
+// confidence, the page is OCR'd that way too and the better reading kept.
+const retryOCRConfidence = 60
+
+// ocrPage finds the page's orientation, turns full and the view upright,
+// and OCRs it into pa.
+func (e *Engine) ocrPage(pa *app.PageAnalysis, full, viewGray *grayImage, view *image.Image, renderDPI, viewDPI float64) error {
+	st := &e.stats
+	t := time.Now()
+	rot := e.osd.detect(viewGray, viewDPI)
+	st.osd += time.Since(t)
+
+	t = time.Now()
+	res, err := e.ocr.recognize(full.rotate(rot), renderDPI)
+	st.ocr += time.Since(t)
+	if err != nil {
+		return err
+	}
+	if res.confidence < retryOCRConfidence && len(res.words) >= 10 {
+		t = time.Now()
+		rot2 := e.osd.detect(full, renderDPI)
+		st.osd += time.Since(t)
+		if rot2 != rot {
+			t = time.Now()
+			res2, err := e.ocr.recognize(full.rotate(rot2), renderDPI)
+			st.ocr += time.Since(t)
+			if err == nil && res2.confidence > res.confidence {
+				res, rot = res2, rot2
+			}
+		}
+	}
+
+	if rot != 0 {
+		*view = rotateImage(*view, rot)
+	}
+	pa.Rotation = rot
+	pa.Text, pa.Confidence = res.text, res.confidence
+	if pa.Text != "" {
+		pa.TextSource = "ocr"
+	}
+	// Word boxes are in pixels of the upright full image; the upright
+	// view is the same page scaled.
+	vb := (*view).Bounds()
+	fw, fh := full.w, full.h
+	if rot == 90 || rot == 270 {
+		fw, fh = fh, fw
+	}
+	pa.Words = scaleWords(res.words, float64(vb.Dx())/float64(fw), float64(vb.Dy())/float64(fh), vb.Dx(), vb.Dy())
+	return nil
+}
