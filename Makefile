@@ -28,7 +28,7 @@ test: DEPS_FOR = test
 test: deps
 	go vet $(PKGS)
 	go test -count=1 -timeout 15m $(PKGS)
-	go test -count=1 -race -timeout 15m $(PUREPKGS)
+	FOLIO_WORKER_MEM_MB=0 go test -count=1 -race -timeout 15m $(PUREPKGS)
 
 # Short runs of every fuzz target.
 fuzz:

@@ -21,13 +21,7 @@ import (
 // TestMain lets this test binary be its own scan worker: profile.Open
 // starts workers as "<this executable> scan-worker".
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "scan-worker" {
-		if err := scan.ServeWorker(context.Background(), os.Stdin, os.Stdout); err != nil {
-			os.Stderr.WriteString(err.Error() + "\n")
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	scan.ServeIfWorker(os.Args)
 	os.Exit(m.Run())
 }
 

@@ -151,3 +151,13 @@ func validSlug(s string) bool {
 // clerk's picker shows them.
 var DocumentTypes = []string{"referral", "lab-result", "imaging-report", "discharge-summary", "consent",
 	"prescription", "clinical-note", "correspondence", "administrative", "other"}
+
+// DocTypeLabel turns a document type slug into words for people:
+// "lab-result" → "Lab result".
+func DocTypeLabel(slug string) string {
+	s := strings.ReplaceAll(slug, "-", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -266,7 +266,7 @@ func (e *env) coversheetCommand() *cobra.Command {
 			sheet.MRN = p.MRN
 			var buf bytes.Buffer
 			info := printout.CoverInfo{Sheet: sheet, PatientName: strings.ToUpper(p.Family) + ", " + p.Given,
-				BirthDate: p.BirthDate.String(), TypeLabel: typeLabel(docType), PrintedBy: s.User().Name, PrintedAt: time.Now()}
+				BirthDate: p.BirthDate.String(), TypeLabel: app.DocTypeLabel(docType), PrintedBy: s.User().Name, PrintedAt: time.Now()}
 			if err := printout.CoverSheetPDF(&buf, info); err != nil {
 				return err
 			}
@@ -282,15 +282,6 @@ func (e *env) coversheetCommand() *cobra.Command {
 	_ = cmd.MarkFlagRequired("type")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
-}
-
-// typeLabel turns a slug into words: "lab-result" → "Lab result".
-func typeLabel(slug string) string {
-	s := strings.ReplaceAll(slug, "-", " ")
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // writeOut writes a file atomically (temp, fsync, rename).
@@ -419,7 +410,7 @@ func (e *env) docCommand() *cobra.Command {
 			}
 			pp := make([]printout.Page, len(pages))
 			for i, p := range pages {
-				pp[i] = printout.Page{JPEG: p.View, WidthPx: d.Pages[i].Width, HeightPx: d.Pages[i].Height, DPI: 150, Words: p.Words, Text: p.Text}
+				pp[i] = printout.Page{JPEG: p.View, WidthPx: d.Pages[i].Width, HeightPx: d.Pages[i].Height, DPI: 150, Words: p.Words, Text: p.Text, Turn: p.Turn}
 			}
 			var buf bytes.Buffer
 			if err := printout.SearchablePDF(&buf, d.Type+" "+d.MRN, pp); err != nil {

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"slices"
 	"strings"
 
 	"folio/app"
@@ -20,6 +21,9 @@ type Page struct {
 	DPI               int    // of the JPEG; page size in points = px*72/DPI
 	Words             []app.Word
 	Text              string // the page text, used when Words is empty
+	// Turn is a clockwise turn (0, 90, 180, 270) to apply to the image and
+	// its words, as a person asked for it; a turned page is re-encoded.
+	Turn int
 }
 
 // Limits on what SearchablePDF accepts.
@@ -51,7 +55,11 @@ func SearchablePDF(w io.Writer, title string, pages []Page) error {
 		return fmt.Errorf("%w: a PDF needs at least one page", app.ErrInvalid)
 	}
 	sizes := make([]fpdf.SizeType, len(pages))
+	pages = slices.Clone(pages)
 	for i := range pages {
+		if err := turnPage(&pages[i]); err != nil {
+			return fmt.Errorf("page %d: %w", i+1, err)
+		}
 		sz, err := checkPage(&pages[i])
 		if err != nil {
 			return fmt.Errorf("page %d: %w", i+1, err)

@@ -258,3 +258,18 @@ func setSoftLimit(resource int, v uint64) {
 		fmt.Fprintf(os.Stderr, "scan worker: resource limit %d: %v\n", resource, err)
 	}
 }
+
+// ServeIfWorker makes a program its own scan worker: when args (os.Args)
+// are "PROGRAM scan-worker", it serves on stdin and stdout and exits; else
+// it returns at once. Test binaries whose profiles start workers as
+// "<this executable> scan-worker" call it first thing in TestMain.
+func ServeIfWorker(args []string) {
+	if len(args) < 2 || args[1] != "scan-worker" {
+		return
+	}
+	if err := ServeWorker(context.Background(), os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}

@@ -90,6 +90,10 @@ type session struct {
 	idle   time.Duration
 	search *searchScreen
 	glass  *breakGlassDialog // the last break-glass question asked
+	// intake lists this session's import results, newest first, and
+	// intakeNote says what the drop folder is doing (Fyne goroutine).
+	intake     []string
+	intakeNote string
 }
 
 // run does work for this session off the Fyne goroutine; its result is
@@ -284,6 +288,7 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	u.head.setUser(sess.user)
 	u.touch()
 	go watchIdle(ctx, idleTick(idle), u.checkIdle)
+	sess.startDropFolder()
 	u.show(sess.search)
 }
 
@@ -349,6 +354,13 @@ func (u *App) showRegister() {
 	u.show(newPatientForm(u.sess, app.Patient{}, false))
 }
 
+func (u *App) showScanning() {
+	if u.sess == nil {
+		return
+	}
+	u.show(newScanScreen(u.sess))
+}
+
 func (u *App) showUsers() {
 	if u.sess == nil {
 		return
@@ -402,6 +414,7 @@ type header struct {
 	site  *widget.Label
 	who   *widget.RichText
 	users *widget.Button
+	scan  *widget.Button
 	lock  *widget.Button
 }
 
@@ -413,6 +426,8 @@ func newHeader(u *App) *header {
 	h.site = widget.NewLabel("")
 	h.who = widget.NewRichText()
 	h.users = button(u, "Users", theme.AccountIcon(), widget.LowImportance, u.showUsers)
+	h.scan = button(u, "Scanning", theme.DocumentIcon(), widget.LowImportance, u.showScanning)
+	h.scan.Hide()
 	h.lock = button(u, "Lock", lockIcon, widget.MediumImportance, func() { u.lock("") })
 	h.users.Hide()
 	h.lock.Hide()
@@ -422,7 +437,7 @@ func newHeader(u *App) *header {
 	bar := container.New(layout.NewCustomPaddedLayout(4, 4, 16, 12),
 		container.NewBorder(nil, nil,
 			container.NewHBox(container.NewCenter(title), h.site),
-			container.NewHBox(h.who, h.users, h.lock)))
+			container.NewHBox(h.who, h.scan, h.users, h.lock)))
 	h.view = container.NewBorder(nil, line, nil, nil, container.NewStack(bg, bar))
 	return h
 }
@@ -442,9 +457,15 @@ func (h *header) setUser(user app.User) {
 		h.who.Segments = nil
 		h.who.Refresh()
 		h.users.Hide()
+		h.scan.Hide()
 		h.lock.Hide()
 		h.view.Refresh()
 		return
+	}
+	if canScan(user.Role) {
+		h.scan.Show()
+	} else {
+		h.scan.Hide()
 	}
 	name := user.Name
 	if user.FullName != "" {

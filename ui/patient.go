@@ -22,14 +22,15 @@ type patientScreen struct {
 	sess *session
 	p    app.Patient
 
-	name    *widget.RichText
-	mrn     *widget.RichText
-	facts   *widget.RichText
-	values  []*widget.Label // every PHI value shown, cleared by forget
-	backBtn *widget.Button
-	editBtn *widget.Button
-	histBtn *widget.Button
-	box     fyne.CanvasObject
+	name     *widget.RichText
+	mrn      *widget.RichText
+	facts    *widget.RichText
+	values   []*widget.Label // every PHI value shown, cleared by forget
+	backBtn  *widget.Button
+	editBtn  *widget.Button
+	histBtn  *widget.Button
+	coverBtn *widget.Button
+	box      fyne.CanvasObject
 }
 
 func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *patientScreen {
@@ -56,6 +57,10 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	v.histBtn = button(u, "History  (Ctrl+H)", theme.HistoryIcon(), widget.MediumImportance, v.history)
 	if !sess.user.Role.Can(app.PermPatientWrite) || p.MergedInto != "" {
 		v.editBtn.Hide()
+	}
+	v.coverBtn = button(u, "Cover sheet…", theme.DocumentPrintIcon(), widget.MediumImportance, v.askCoverSheet)
+	if !sess.user.Role.Can(app.PermDocImport) || p.MergedInto != "" {
+		v.coverBtn.Hide()
 	}
 
 	var banners []fyne.CanvasObject
@@ -108,7 +113,7 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 		container.NewVBox(sectionTitle("Next of kin and notes"), formGrid(other...)),
 	)
 	card := panel(container.NewVBox(head, widget.NewSeparator(), details))
-	actions := container.NewHBox(v.backBtn, layout.NewSpacer(), v.histBtn, v.editBtn)
+	actions := container.NewHBox(v.backBtn, layout.NewSpacer(), v.coverBtn, v.histBtn, v.editBtn)
 	content := container.NewVBox(append(append([]fyne.CanvasObject{actions}, banners...), card)...)
 	v.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(1040, content)))
 	return v

@@ -1,0 +1,77 @@
+package printout
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/jpeg"
+
+	"folio/app"
+)
+
+// turnPage applies p.Turn to its image and word boxes (and clears it). The
+// image is decoded, turned and encoded again at high quality.
+func turnPage(p *Page) error {
+	turn := ((p.Turn % 360) + 360) % 360
+	p.Turn = 0
+	if turn == 0 {
+		return nil
+	}
+	if turn%90 != 0 {
+		return fmt.Errorf("%w: a page turns by quarter turns, not %d°", app.ErrInvalid, turn)
+	}
+	src, err := jpeg.Decode(bytes.NewReader(p.JPEG))
+	if err != nil {
+		return fmt.Errorf("%w: the page image is not a JPEG: %v", app.ErrInvalid, err)
+	}
+	b := src.Bounds()
+	w, h := b.Dx(), b.Dy()
+	var dst *image.RGBA
+	if turn == 180 {
+		dst = image.NewRGBA(image.Rect(0, 0, w, h))
+	} else {
+		dst = image.NewRGBA(image.Rect(0, 0, h, w))
+	}
+	for y := range h {
+		for x := range w {
+			c := src.At(b.Min.X+x, b.Min.Y+y)
+			switch turn {
+			case 90:
+				dst.Set(h-1-y, x, c)
+			case 180:
+				dst.Set(w-1-x, h-1-y, c)
+			case 270:
+				dst.Set(y, w-1-x, c)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 90}); err != nil {
+		return err
+	}
+	// Word boxes scale with the stated size, which may differ from the
+	// JPEG's own (WidthPx/HeightPx 0 means the JPEG's).
+	sw, sh := p.WidthPx, p.HeightPx
+	if sw == 0 || sh == 0 {
+		sw, sh = w, h
+	}
+	words := make([]app.Word, len(p.Words))
+	for i, wd := range p.Words {
+		switch turn {
+		case 90:
+			wd.X, wd.Y, wd.W, wd.H = sh-wd.Y-wd.H, wd.X, wd.H, wd.W
+		case 180:
+			wd.X, wd.Y = sw-wd.X-wd.W, sh-wd.Y-wd.H
+		case 270:
+			wd.X, wd.Y, wd.W, wd.H = wd.Y, sw-wd.X-wd.W, wd.H, wd.W
+		}
+		words[i] = wd
+	}
+	p.JPEG, p.Words = buf.Bytes(), words
+	if turn != 180 {
+		p.WidthPx, p.HeightPx = sh, sw
+	} else {
+		p.WidthPx, p.HeightPx = sw, sh
+	}
+	return nil
+}
