@@ -28,3 +28,15 @@ get=$(awk '/^BenchmarkPlainBoltGet/ {print $3}' "$out" | head -n1)
 if [ -n "$head" ] && [ -n "$get" ]; then
   awk -v h="$head" -v g="$get" 'BEGIN { printf "== encrypted/plain read throughput: %.0f / %.0f reads/s = %.2fx\n", 1e9/h, 1e9/g, g/h }'
 fi
+
+echo "== scanning: the whole pipeline on both cores (store, read, OCR, barcodes, page images, split, file, index)"
+echo "   image-only pages against ocrmypdf --jobs 2 on the same files, in this run; text-layer PDFs"
+go test -run='^$' -bench='Pipeline' -benchtime=1x -timeout 30m ./app 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok)'
+echo "== scanning: a file written into the drop folder until its first page is viewable"
+go test -run='^$' -bench='DropToViewable' -benchtime=3x -timeout 10m ./app 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok)'
+echo "== scanning: peak resident memory of the app and of a worker on a 200-page batch"
+go test -run='^$' -bench='PeakMemory200' -benchtime=1x -timeout 30m ./app 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok)'
+echo "== scan worker: cost of one page by stage (ms), in-process"
+go test -run='^$' -bench='BenchmarkPage' -benchtime=3x ./scan 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok)'
+echo "== OCR word recall on the corpus pages with ground truth, against plain tesseract"
+go test -count=1 -run='TestOCRAccuracyAgainstTesseract' -v ./scan 2>&1 | grep -E 'words read|mean word recall'
