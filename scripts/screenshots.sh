@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Takes screenshots of the real window under Xvfb (software GL) into
 # docs/screenshots/window-*.png: login, then search results after logging
-# in, on a throwaway vault filled with synthetic patients.
+# in, then a records clerk's scanning station after a scanned batch came in,
+# on a throwaway vault filled with synthetic patients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shots=docs/screenshots
@@ -10,6 +11,12 @@ data=$(mktemp -d)
 export FOLIO_DATA="$data" FOLIO_USER=admin FOLIO_PASSWORD="correct horse battery staple"
 ./bin/folio init --site KAB >/dev/null
 ./bin/folio demo --patients 300 >/dev/null
+# A records clerk, a drop folder, and a page already waiting in the queue.
+FOLIO_NEW_PASSWORD="records clerk passphrase" ./bin/folio user add grace --role records >/dev/null
+corpus=../shared/corpus
+mkdir -p "$data/inbox"
+./bin/folio settings drop-folder "$data/inbox" >/dev/null
+FOLIO_USER=grace FOLIO_PASSWORD="records clerk passphrase" ./bin/folio import $corpus/scans/paperless__simple.png >/dev/null
 
 display=:97
 Xvfb "$display" -screen 0 1280x800x24 >/dev/null 2>&1 &
@@ -39,4 +46,19 @@ sleep 4
 xdotool type --delay 60 "okel"
 sleep 3
 import -window "$win" "$shots/window-search.png"
+
+# The scanning station, as the records clerk.
+xdotool key ctrl+l
+sleep 2
+xdotool key shift+Tab ctrl+a   # the password has focus; back to the user name
+xdotool type --delay 20 "grace"
+xdotool key Tab
+xdotool type --delay 20 "records clerk passphrase"
+xdotool key Return
+sleep 4
+xdotool key ctrl+i
+sleep 2
+cp $corpus/scans/paperless__multi-page-images.pdf "$data/inbox/scan-0001.pdf"
+sleep 12
+import -window "$win" "$shots/window-scanning.png"
 echo "screenshots in $shots"

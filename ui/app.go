@@ -185,7 +185,7 @@ func (u *App) hookCanvas() {
 	if dc, ok := c.(desktop.Canvas); ok {
 		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
 	}
-	for _, k := range []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU} {
+	for _, k := range []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU, fyne.KeyI} {
 		sc := &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
 		c.AddShortcut(sc, func(s fyne.Shortcut) {
 			if cs, ok := s.(*desktop.CustomShortcut); ok {
@@ -219,6 +219,11 @@ func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 	case fyne.KeyU:
 		if u.sess.user.Role.Can(app.PermUserManage) {
 			u.showUsers()
+			return true
+		}
+	case fyne.KeyI:
+		if canScan(u.sess.user.Role) {
+			u.showScanning()
 			return true
 		}
 	}
@@ -426,7 +431,7 @@ func newHeader(u *App) *header {
 	h.site = widget.NewLabel("")
 	h.who = widget.NewRichText()
 	h.users = button(u, "Users", theme.AccountIcon(), widget.LowImportance, u.showUsers)
-	h.scan = button(u, "Scanning", theme.DocumentIcon(), widget.LowImportance, u.showScanning)
+	h.scan = button(u, "Scanning  (Ctrl+I)", theme.DocumentIcon(), widget.LowImportance, u.showScanning)
 	h.scan.Hide()
 	h.lock = button(u, "Lock", lockIcon, widget.MediumImportance, func() { u.lock("") })
 	h.users.Hide()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	fitz "github.com/gen2brain/go-fitz"
 
@@ -42,6 +43,9 @@ func TestScanningStation(t *testing.T) {
 	if !u.head.scan.Visible() {
 		t.Fatal("a records clerk sees no Scanning button")
 	}
+	u.shortcut(ctrl(fyne.KeyI))
+	current[*scanScreen](t, u)
+	u.showSearch()
 	test.Tap(u.head.scan)
 	st := current[*scanScreen](t, u)
 	u.tasks.wait()
