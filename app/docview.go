@@ -68,15 +68,28 @@ func (s *Session) PatientDocuments(ctx context.Context, ref string) ([]Document,
 // Queue lists the documents waiting for a person (oldest scan first);
 // orphans (naming a patient the index does not know) are among them.
 func (s *Session) Queue(ctx context.Context) ([]Document, error) {
-	if err := s.require(ctx, PermDocIndex, ActDocRead, ""); err != nil {
+	return s.documentList(ctx, PermDocIndex, "doc:status:"+string(DocQueued), "indexing queue")
+}
+
+// Orphans lists the waiting documents whose cover sheet, barcode or text
+// names a patient the index does not know, for the records clerk to
+// resolve (register the patient, or correct the MRN), oldest scan first.
+func (s *Session) Orphans(ctx context.Context) ([]Document, error) {
+	return s.documentList(ctx, PermDocIndex, "doc:orphan", "orphan list")
+}
+
+// documentList lists the documents an index term holds, oldest scan
+// first, for a user with perm; the listing is audited under its name.
+func (s *Session) documentList(ctx context.Context, perm Permission, term, name string) ([]Document, error) {
+	if err := s.require(ctx, perm, ActDocRead, ""); err != nil {
 		return nil, err
 	}
-	docs, err := s.documentsByTerm(ctx, "doc:status:"+string(DocQueued))
+	docs, err := s.documentsByTerm(ctx, term)
 	if err != nil {
 		return nil, err
 	}
 	slices.SortStableFunc(docs, func(a, b Document) int { return a.Provenance.Scanned.Compare(b.Provenance.Scanned) })
-	return docs, s.audit(ctx, AuditEvent{Action: ActDocRead, Detail: fmt.Sprintf("indexing queue: %d", len(docs))})
+	return docs, s.audit(ctx, AuditEvent{Action: ActDocRead, Detail: fmt.Sprintf("%s: %d", name, len(docs))})
 }
 
 // Document opens one document's record. Audited.

@@ -148,14 +148,18 @@ var (
 // FindDates returns the dates written in a text (ISO, day/month/year, or
 // "12 March 2024"), in order of appearance, without duplicates, none after
 // now.
-func FindDates(text string, now time.Time) []time.Time {
+func FindDates(text string, now time.Time) []time.Time { return findDates(text, now, true) }
+
+// findDates finds the dates written in a text, in order; skipBirth leaves
+// out those labelled as a date of birth or of printing.
+func findDates(text string, now time.Time, skipBirth bool) []time.Time {
 	type hit struct {
 		at int
 		t  time.Time
 	}
 	var hits []hit
 	add := func(at int, t time.Time, err error) {
-		if err == nil && !t.After(now) && t.Year() > 1900 && !birthLabel.MatchString(text[max(0, at-32):at]) {
+		if err == nil && !t.After(now) && t.Year() > 1900 && !(skipBirth && birthLabel.MatchString(text[max(0, at-32):at])) {
 			hits = append(hits, hit{at, t})
 		}
 	}

@@ -68,15 +68,7 @@ func (s *Session) chooseForQA(ctx context.Context, d *Document) error {
 // QAQueue lists the filed documents chosen for the second-person check,
 // oldest scan first.
 func (s *Session) QAQueue(ctx context.Context) ([]Document, error) {
-	if err := s.require(ctx, PermDocVerify, ActDocRead, ""); err != nil {
-		return nil, err
-	}
-	docs, err := s.documentsByTerm(ctx, "doc:qa")
-	if err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(docs, func(a, b Document) int { return a.Provenance.Scanned.Compare(b.Provenance.Scanned) })
-	return docs, s.audit(ctx, AuditEvent{Action: ActDocRead, Detail: fmt.Sprintf("QA queue: %d", len(docs))})
+	return s.documentList(ctx, PermDocVerify, "doc:qa", "QA queue")
 }
 
 // editable reads a document an indexing clerk may change.

@@ -235,6 +235,59 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 	return ImportResult{Batch: b, Documents: docs}, nil
 }
 
+// proposeByNameAndBirth looks for a registered patient whose date of birth
+// is written in the text and whose family name and a given name are there
+// too. Exactly one such patient is proposed; several, or none, propose
+// nobody (a person decides).
+func (s *Session) proposeByNameAndBirth(ctx context.Context, text string, now time.Time) (Proposal, error) {
+	words := map[string]bool{}
+	for _, w := range nameWords(text) {
+		words[w] = true
+	}
+	found := map[string]Patient{}
+	for _, dob := range findDates(text, now, false) {
+		ids, err := s.lookup(ctx, "dob:"+dob.Format(time.DateOnly))
+		if err != nil {
+			return Proposal{}, err
+		}
+		for _, id := range ids {
+			p, err := s.head(ctx, id)
+			if err != nil {
+				return Proposal{}, err
+			}
+			if p.MergedInto == "" && allIn(nameWords(p.Family), words) && anyIn(nameWords(p.Given+" "+strings.Join(p.OtherNames, " ")), words) {
+				found[p.ID] = p
+			}
+		}
+	}
+	if len(found) != 1 {
+		return Proposal{}, nil
+	}
+	for _, p := range found {
+		return Proposal{Value: p.MRN, Confidence: 0.6, Reason: fmt.Sprintf("the page names %s %s, born %s",
+			strings.ToUpper(p.Family), p.Given, p.BirthDate)}, nil
+	}
+	return Proposal{}, nil
+}
+
+func allIn(ws []string, set map[string]bool) bool {
+	for _, w := range ws {
+		if !set[w] {
+			return false
+		}
+	}
+	return len(ws) > 0
+}
+
+func anyIn(ws []string, set map[string]bool) bool {
+	for _, w := range ws {
+		if set[w] {
+			return true
+		}
+	}
+	return false
+}
+
 // cutShort warns about a PDF whose end is missing (a copy or transfer cut
 // short): MuPDF repairs what it can, so pages may be missing or blank.
 func cutShort(data []byte) string {
@@ -310,6 +363,13 @@ func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, t
 			d.Orphan = false
 			d.ProposedPatient = Proposal{Value: p.MRN, Reason: "the page shows MRN " + mrn, Confidence: 0.8}
 			break
+		}
+		if d.ProposedPatient.Value == "" {
+			prop, err := s.proposeByNameAndBirth(ctx, text, now)
+			if err != nil {
+				return err
+			}
+			d.ProposedPatient = prop
 		}
 	}
 	if d.ProposedType.Value == "" {

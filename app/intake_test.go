@@ -1,9 +1,11 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"image"
+	"image/jpeg"
 	"os"
 	"slices"
 	"strings"
@@ -200,6 +202,18 @@ func TestUnknownPatientIsOrphan(t *testing.T) {
 	if !doc.Orphan || doc.Status != app.DocQueued || doc.MRN != ghost.MRN || doc.PatientID != "" {
 		t.Fatalf("orphan: %+v", doc)
 	}
+	ctx := context.Background()
+	orphans, err := d.clerk.Orphans(ctx)
+	if err != nil || len(orphans) != 1 || orphans[0].ID != doc.ID {
+		t.Fatalf("orphan list: %v, %v", orphans, err)
+	}
+	// The clerk files it under the right patient; it leaves the list.
+	if _, err := d.clerk.FileDocument(ctx, doc.ID, app.FileParams{Patient: d.joseph.MRN, Type: "referral"}); err != nil {
+		t.Fatal(err)
+	}
+	if orphans, _ := d.clerk.Orphans(ctx); len(orphans) != 0 {
+		t.Fatalf("orphan list after filing: %d", len(orphans))
+	}
 }
 
 // The same file imported twice is recognised: nothing new is stored.
@@ -331,5 +345,39 @@ func TestDuplexCollation(t *testing.T) {
 	}
 	if _, err := d.clerk.CollateDuplex(ctx, doc.ID, doc.ID); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("collating a document with itself: %v", err)
+	}
+}
+
+// A page without a cover sheet or MRN that names a registered patient and
+// their date of birth proposes that patient (queued, for a person to
+// confirm), with the type from its words and the date of service — not
+// the date of birth.
+func TestProposalFromNameAndBirthDate(t *testing.T) {
+	d := newScanningDesk(t)
+	white := image.NewGray(image.Rect(0, 0, 1240, 1754))
+	draw.Draw(white, white.Bounds(), image.White, image.Point{}, draw.Src)
+	var j bytes.Buffer
+	if err := jpeg.Encode(&j, white, nil); err != nil {
+		t.Fatal(err)
+	}
+	var pdf bytes.Buffer
+	err := printout.SearchablePDF(&pdf, "letter", []printout.Page{{JPEG: j.Bytes(), DPI: 150,
+		Text: "REFERRAL LETTER\nPatient: Banda, Amina\nDate of birth: 12/03/1984\nSeen on 2 October 2026; please review."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := importFile(t, d.clerk, "letter.pdf", pdf.Bytes()).Documents[0]
+	if doc.Status != app.DocQueued || doc.ProposedPatient.Value != d.amina.MRN || !strings.Contains(doc.ProposedPatient.Reason, "born 1984-03-12") {
+		t.Fatalf("proposal: %s %+v", doc.Status, doc.ProposedPatient)
+	}
+	if doc.Type != "referral" || doc.Date.Format(time.DateOnly) != "2026-10-02" {
+		t.Fatalf("type %s, date %s", doc.Type, doc.Date)
+	}
+	// The same name with another date of birth proposes nobody.
+	pdf.Reset()
+	_ = printout.SearchablePDF(&pdf, "letter", []printout.Page{{JPEG: j.Bytes(), DPI: 150,
+		Text: "Patient: Banda, Amina\nDate of birth: 1990-01-01\nLab result attached."}})
+	if doc := importFile(t, d.clerk, "other.pdf", pdf.Bytes()).Documents[0]; doc.ProposedPatient.Value != "" {
+		t.Fatalf("a different date of birth proposed %+v", doc.ProposedPatient)
 	}
 }

@@ -122,11 +122,12 @@ func (e *env) docEditCommands() []*cobra.Command {
 	return []*cobra.Command{pages, turn, split, merge, collate}
 }
 
-func (e *env) qaListCommand() *cobra.Command {
+// docListCommand is a `folio queue` listing: the QA list, the orphans.
+func (e *env) docListCommand(use, short string, list func(*app.Session, context.Context) ([]app.Document, error)) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "qa",
-		Short: "filed documents chosen for the second-person check, oldest first",
+		Use:   use,
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, _, done, err := e.session(cmd.Context())
@@ -134,7 +135,7 @@ func (e *env) qaListCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			docs, err := s.QAQueue(cmd.Context())
+			docs, err := list(s, cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -490,25 +490,7 @@ func (e *env) searchCommand() *cobra.Command {
 
 func (e *env) queueCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "queue", Short: "the indexing queue: documents waiting for a person, and QA"}
-	var asJSON bool
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "documents waiting to be filed (orphans included), oldest first",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			docs, err := s.Queue(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return e.printDocs(cmd, docs, asJSON)
-		},
-	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	list := e.docListCommand("list", "documents waiting to be filed (orphans included), oldest first", (*app.Session).Queue)
 
 	var fp struct{ patient, docType, date string }
 	file := &cobra.Command{
@@ -561,7 +543,9 @@ func (e *env) queueCommand() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(list, file, verify, e.qaListCommand())
+	cmd.AddCommand(list, file, verify,
+		e.docListCommand("qa", "filed documents chosen for the second-person check, oldest first", (*app.Session).QAQueue),
+		e.docListCommand("orphans", "waiting documents that name a patient the index does not know", (*app.Session).Orphans))
 	return cmd
 }
 

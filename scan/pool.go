@@ -37,6 +37,10 @@ type Options struct {
 	ViewDPI, OCRDPI, ThumbWidth, MaxPages int
 	MaxPixels                             int64
 	Languages                             []string
+	// RecycleAfter is how many pages a worker reads before it is replaced
+	// by a fresh process, between files: Tesseract's client keeps a few KB
+	// per page it reads. 0 means 2,000.
+	RecycleAfter int
 }
 
 // Errors a file can fail with besides the reader's own. They are wrapped in
@@ -89,9 +93,10 @@ var _ app.Analyzer = (*Pool)(nil)
 
 // slot is one worker: a process that may come and go.
 type slot struct {
-	busy bool   // a request goroutine owns proc (Pool.mu)
-	proc *proc  // nil before the first start and after a death (written under Pool.mu)
-	file uint64 // the job whose file proc has open, 0 for none (owner only)
+	busy  bool   // a request goroutine owns proc (Pool.mu)
+	proc  *proc  // nil before the first start and after a death (written under Pool.mu)
+	file  uint64 // the job whose file proc has open, 0 for none (owner only)
+	pages int    // pages proc has read (owner only)
 }
 
 // job is one Analyze call.
@@ -136,6 +141,9 @@ func NewPool(opt Options) (*Pool, error) {
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = defaultTimeout
+	}
+	if opt.RecycleAfter <= 0 {
+		opt.RecycleAfter = 2000
 	}
 	opt.Command = append([]string(nil), opt.Command...)
 	p := &Pool{opt: opt}
@@ -279,6 +287,9 @@ func (p *Pool) run(s *slot, j *job, page int) {
 	defer p.wg.Done()
 	r := p.request(s, j, page)
 
+	if r.err == nil && page >= 0 {
+		s.pages++
+	}
 	p.mu.Lock()
 	j.active--
 	if r.err == nil && page < 0 {
@@ -301,6 +312,16 @@ func (p *Pool) run(s *slot, j *job, page int) {
 			p.discard(s)
 		}
 		s.file = 0
+		if s.pages >= p.opt.RecycleAfter {
+			// Between files: replace the worker with a fresh process.
+			p.mu.Lock()
+			if s.proc == pr {
+				s.proc = nil
+			}
+			p.mu.Unlock()
+			pr.stop()
+			s.pages = 0
+		}
 	}
 
 	p.mu.Lock()
@@ -327,6 +348,7 @@ func (p *Pool) request(s *slot, j *job, page int) result {
 			s.proc, s.file = pr, 0
 		}
 		p.mu.Unlock()
+		s.pages = 0
 		if closed {
 			pr.discard()
 			return result{page: page, err: ErrClosed}

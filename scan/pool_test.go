@@ -148,6 +148,24 @@ func TestPoolMultiPage(t *testing.T) {
 	}
 }
 
+// A worker that has read RecycleAfter pages is replaced by a fresh process
+// between files (Tesseract's client grows a little with every page).
+func TestPoolRecyclesWorkers(t *testing.T) {
+	p := newTestPool(t, Options{Workers: 1, RecycleAfter: 2})
+	var rec pidRecorder
+	p.testPageSent = rec.record
+	data := readScan(t, "paperless__single-page-mixed.pdf") // 2 pages with a text layer
+	for range 2 {
+		fa, err := p.Analyze(context.Background(), "mixed.pdf", data)
+		if err != nil || len(fa.Pages) != 2 {
+			t.Fatalf("%d pages, %v", len(fa.Pages), err)
+		}
+	}
+	if len(rec.pids) != 2 {
+		t.Fatalf("pages went to workers %v, want a fresh worker for the second file", rec.pids)
+	}
+}
+
 func TestPoolConcurrent(t *testing.T) {
 	p := newTestPool(t, Options{})
 	files := []struct {

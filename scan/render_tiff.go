@@ -9,8 +9,11 @@ import (
 // chain of IFDs, the pages MuPDF shows. It stops at anything malformed
 // (leaving the rest zero: "unknown"); MuPDF judges the file itself.
 func tiffSizes(data []byte, n int) []image.Point {
+	if n <= 0 {
+		return nil
+	}
 	sizes := make([]image.Point, n)
-	if len(data) < 8 || n <= 0 {
+	if len(data) < 8 {
 		return sizes
 	}
 	var bo binary.ByteOrder = binary.LittleEndian
