@@ -381,3 +381,31 @@ func TestProposalFromNameAndBirthDate(t *testing.T) {
 		t.Fatalf("a different date of birth proposed %+v", doc.ProposedPatient)
 	}
 }
+
+// An import stopped in the middle of reading (the app closed, the machine
+// went down) keeps its original, stored; the next start finishes it once,
+// and only once.
+func TestInterruptedImportResumesOnce(t *testing.T) {
+	d := newScanningDesk(t)
+	data := corpusFile(t, "scans/paperless__multi-page-images.pdf")
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(800*time.Millisecond, cancel) // stored by then; three pages of OCR take seconds
+	if _, err := d.clerk.ImportFile(ctx, "interrupted.pdf", "import", data); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted import: %v", err)
+	}
+	again := importFile(t, d.clerk, "interrupted.pdf", data)
+	if !again.Duplicate || again.Batch.Status != app.BatchStored {
+		t.Fatalf("the stored original was not recognised: %+v", again.Batch)
+	}
+	rs, err := d.clerk.ResumeImports(context.Background())
+	if err != nil || len(rs) != 1 || rs[0].Batch.Status != app.BatchAnalysed || rs[0].Batch.Pages != 3 || len(rs[0].Documents) != 1 {
+		t.Fatalf("resume: %+v, %v", rs, err)
+	}
+	if rs, err := d.clerk.ResumeImports(context.Background()); err != nil || len(rs) != 0 {
+		t.Fatalf("a second resume redid %d batches, %v", len(rs), err)
+	}
+	q, _ := d.clerk.Queue(context.Background())
+	if len(q) != 1 || len(q[0].Pages) != 3 {
+		t.Fatalf("queue after resume: %d documents", len(q))
+	}
+}
