@@ -132,6 +132,36 @@ func (s *Session) DocumentPage(ctx context.Context, id string, page int) (PageCo
 	return s.pageContent(ctx, d, page)
 }
 
+// PageThumbnail returns the thumbnail of one page of a patient's document,
+// for the chart's document grid. Opening the chart's document list is the
+// audited read; thumbnails shown with it are not audited one by one.
+func (s *Session) PageThumbnail(ctx context.Context, id string, page int) ([]byte, error) {
+	if err := s.require(ctx, PermDocRead, ActDocRead, ""); err != nil {
+		return nil, err
+	}
+	d, err := s.document(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.PatientID != "" {
+		p, err := s.head(ctx, d.PatientID)
+		if err != nil {
+			return nil, err
+		}
+		if p.Restricted && !s.User().Role.Can(PermRestrictedRead) && !s.glassFor(p.ID) {
+			return nil, fmt.Errorf("document %s: %w", id, ErrForbidden)
+		}
+	}
+	if page < 0 || page >= len(d.Pages) || d.Pages[page].Thumb == "" {
+		return nil, fmt.Errorf("%w: document %s has no page %d thumbnail", ErrNotFound, id, page+1)
+	}
+	blobs, _, err := s.blobs()
+	if err != nil {
+		return nil, err
+	}
+	return blobs.GetBlob(ctx, d.Pages[page].Thumb)
+}
+
 // pageContent decrypts one page of a document the caller has opened.
 func (s *Session) pageContent(ctx context.Context, d Document, page int) (PageContent, error) {
 	if page < 0 || page >= len(d.Pages) {
