@@ -71,6 +71,31 @@ func (s *Session) QAQueue(ctx context.Context) ([]Document, error) {
 	return s.documentList(ctx, PermDocVerify, "doc:qa", "QA queue")
 }
 
+// SendBack returns a filed document from QA to the indexing queue with the
+// checker's reason (shown to the indexer as a problem). Audited.
+func (s *Session) SendBack(ctx context.Context, id, reason string) (Document, error) {
+	if err := s.require(ctx, PermDocVerify, ActDocVerify, ""); err != nil {
+		return Document{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return Document{}, fmt.Errorf("%w: say what is wrong, for the indexer", ErrInvalid)
+	}
+	d, err := s.document(ctx, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if d.Status != DocIndexed && d.Status != DocVerified {
+		return Document{}, fmt.Errorf("%w: document %s is %s; only filed documents are sent back", ErrInvalid, id, d.Status)
+	}
+	parent := d.Version
+	d.Status, d.QA, d.VerifiedBy = DocQueued, false, ""
+	d.Problems = append(d.Problems, "sent back by "+s.User().Name+": "+reason)
+	d.Changed, d.ChangedBy = s.v.now(), s.User().Name
+	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID,
+		Detail: "sent back: " + reason})
+}
+
 // editable reads a document an indexing clerk may change.
 func (s *Session) editable(ctx context.Context, id string) (Document, error) {
 	if err := s.require(ctx, PermDocIndex, ActDocEdit, ""); err != nil {

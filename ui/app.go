@@ -52,6 +52,7 @@ type App struct {
 
 	// The fields below belong to the Fyne goroutine.
 	head    *header
+	side    *sidebar
 	body    *fyne.Container
 	cur     screen
 	sess    *session
@@ -136,9 +137,10 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	a.SetIcon(icon)
 	u.win.SetIcon(icon)
 	u.head = newHeader(u)
+	u.side = newSidebar(u)
 	u.body = container.NewStack()
 	u.win.SetContent(container.NewStack(newCatcher(u.touch),
-		container.NewBorder(u.head.view, nil, nil, nil, u.body)))
+		container.NewBorder(u.head.view, nil, u.side.view, nil, u.body)))
 	u.win.Resize(fyne.NewSize(1100, 720))
 	u.win.CenterOnScreen()
 	u.hookCanvas()
@@ -185,7 +187,7 @@ func (u *App) hookCanvas() {
 	if dc, ok := c.(desktop.Canvas); ok {
 		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
 	}
-	for _, k := range []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU, fyne.KeyI} {
+	for _, k := range []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU, fyne.KeyI, fyne.KeyJ, fyne.KeyK, fyne.KeyG, fyne.KeyR, fyne.KeyT, fyne.KeyM, fyne.KeyReturn, fyne.KeyPageDown, fyne.KeyPageUp} {
 		sc := &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
 		c.AddShortcut(sc, func(s fyne.Shortcut) {
 			if cs, ok := s.(*desktop.CustomShortcut); ok {
@@ -226,6 +228,16 @@ func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 			u.showScanning()
 			return true
 		}
+	case fyne.KeyJ:
+		if allowed(u.sess.user.Role, placeQueue) {
+			u.showQueue()
+			return true
+		}
+	case fyne.KeyK:
+		if allowed(u.sess.user.Role, placeQA) {
+			u.showQA()
+			return true
+		}
 	}
 	if sc, ok := u.cur.(shortcutter); ok {
 		return sc.shortcut(cs.KeyName)
@@ -252,6 +264,7 @@ func (u *App) show(s screen) {
 		u.cur.forget()
 	}
 	u.cur = s
+	u.side.setCurrent(s)
 	u.body.Objects = []fyne.CanvasObject{s.view()}
 	u.body.Refresh()
 	if f := s.focusFirst(); f != nil {
@@ -291,6 +304,7 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	u.sess = sess
 	sess.search = newSearchScreen(sess)
 	u.head.setUser(sess.user)
+	u.side.setUser(sess.user)
 	u.touch()
 	go watchIdle(ctx, idleTick(idle), u.checkIdle)
 	sess.startDropFolder()
@@ -331,6 +345,7 @@ func (u *App) lock(reason string) {
 	sess.search.forget()
 	u.cur = nil
 	u.head.setUser(app.User{})
+	u.side.setUser(app.User{})
 	u.show(newLoginScreen(u, sess.user.Name, reason))
 	u.tasks.run(func() func() {
 		sess.s.Lock(context.Background())
@@ -415,12 +430,11 @@ func durationText(d time.Duration) string {
 // header is the bar at the top: Folio and the workstation's site on the
 // left; the user, their role and the Lock button on the right.
 type header struct {
-	view  *fyne.Container
-	site  *widget.Label
-	who   *widget.RichText
-	users *widget.Button
-	scan  *widget.Button
-	lock  *widget.Button
+	view *fyne.Container
+	site *widget.Label
+	who  *widget.RichText
+	pass *widget.Button
+	lock *widget.Button
 }
 
 func newHeader(u *App) *header {
@@ -430,11 +444,9 @@ func newHeader(u *App) *header {
 	title.TextSize = 20
 	h.site = widget.NewLabel("")
 	h.who = widget.NewRichText()
-	h.users = button(u, "Users", theme.AccountIcon(), widget.LowImportance, u.showUsers)
-	h.scan = button(u, "Scanning  (Ctrl+I)", theme.DocumentIcon(), widget.LowImportance, u.showScanning)
-	h.scan.Hide()
+	h.pass = button(u, "Password…", theme.SettingsIcon(), widget.LowImportance, u.askOwnPassword)
+	h.pass.Hide()
 	h.lock = button(u, "Lock", lockIcon, widget.MediumImportance, func() { u.lock("") })
-	h.users.Hide()
 	h.lock.Hide()
 	bg := canvas.NewRectangle(theme.Color(colorNameSurface))
 	line := canvas.NewRectangle(theme.Color(theme.ColorNameSeparator))
@@ -442,7 +454,7 @@ func newHeader(u *App) *header {
 	bar := container.New(layout.NewCustomPaddedLayout(4, 4, 16, 12),
 		container.NewBorder(nil, nil,
 			container.NewHBox(container.NewCenter(title), h.site),
-			container.NewHBox(h.who, h.scan, h.users, h.lock)))
+			container.NewHBox(h.who, h.pass, h.lock)))
 	h.view = container.NewBorder(nil, line, nil, nil, container.NewStack(bg, bar))
 	return h
 }
@@ -461,17 +473,12 @@ func (h *header) setUser(user app.User) {
 	if user.Name == "" {
 		h.who.Segments = nil
 		h.who.Refresh()
-		h.users.Hide()
-		h.scan.Hide()
+		h.pass.Hide()
 		h.lock.Hide()
 		h.view.Refresh()
 		return
 	}
-	if canScan(user.Role) {
-		h.scan.Show()
-	} else {
-		h.scan.Hide()
-	}
+	h.pass.Show()
 	name := user.Name
 	if user.FullName != "" {
 		name = user.FullName + " (" + user.Name + ")"
@@ -481,11 +488,6 @@ func (h *header) setUser(user app.User) {
 		&widget.TextSegment{Text: "  " + user.Role.Label(), Style: styleMuted},
 	}
 	h.who.Refresh()
-	if user.Role.Can(app.PermUserManage) {
-		h.users.Show()
-	} else {
-		h.users.Hide()
-	}
 	h.lock.Show()
 	h.view.Refresh() // lay the bar out again for the new widths
 }

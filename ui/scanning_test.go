@@ -40,13 +40,13 @@ func TestScanningStation(t *testing.T) {
 	u := newWindow(t, v, Options{})
 	logIn(t, u, "grace", clerkPW)
 	p := register(t, u, mary())[0]
-	if !u.head.scan.Visible() {
+	if !u.side.items[placeScanning].Visible() {
 		t.Fatal("a records clerk sees no Scanning button")
 	}
 	u.shortcut(ctrl(fyne.KeyI))
 	current[*scanScreen](t, u)
 	u.showSearch()
-	test.Tap(u.head.scan)
+	test.Tap(u.side.items[placeScanning])
 	st := current[*scanScreen](t, u)
 	u.tasks.wait()
 

@@ -12,10 +12,10 @@ import (
 
 func TestUsersScreenAddsUser(t *testing.T) {
 	u, _ := loggedIn(t, nil)
-	if !u.head.users.Visible() {
+	if !u.side.items[placeAdmin].Visible() {
 		t.Fatal("no Users button for an administrator")
 	}
-	test.Tap(u.head.users)
+	test.Tap(u.side.items[placeAdmin])
 	u.tasks.wait()
 	s := current[*usersScreen](t, u)
 	if len(s.users) != 1 || s.users[0].Name != "admin" {
@@ -34,7 +34,7 @@ func TestUsersScreenAddsUser(t *testing.T) {
 
 	// The new clinician has no Users button and Ctrl+U does nothing.
 	logInAgain(t, u, "dr.amani", clinPW)
-	if u.head.users.Visible() {
+	if u.side.items[placeAdmin].Visible() {
 		t.Fatal("a clinician sees the Users button")
 	}
 	u.shortcut(ctrl(fyne.KeyU))

@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+)
+
+// This file is the frame around the screens: the navigation sidebar with
+// the places a role works in, and the sync indicator.
+
+// place is one destination of the sidebar.
+type place int
+
+const (
+	placePatients place = iota
+	placeScanning
+	placeQueue
+	placeQA
+	placeAdmin
+	placeCount
+)
+
+// sidebar lists the places of the signed-in user's role; the current one
+// is highlighted. Hidden while nobody is signed in.
+type sidebar struct {
+	view  *fyne.Container
+	items [placeCount]*widget.Button
+	sync  *widget.Label
+}
+
+func newSidebar(u *App) *sidebar {
+	sb := &sidebar{}
+	sb.items[placePatients] = button(u, "Patients   Ctrl+F", theme.SearchIcon(), widget.LowImportance, u.showSearch)
+	sb.items[placeScanning] = button(u, "Scanning   Ctrl+I", theme.DocumentIcon(), widget.LowImportance, u.showScanning)
+	sb.items[placeQueue] = button(u, "Indexing queue   Ctrl+J", theme.ListIcon(), widget.LowImportance, u.showQueue)
+	sb.items[placeQA] = button(u, "QA   Ctrl+K", theme.ConfirmIcon(), widget.LowImportance, u.showQA)
+	sb.items[placeAdmin] = button(u, "Users   Ctrl+U", theme.AccountIcon(), widget.LowImportance, u.showUsers)
+	for _, b := range sb.items {
+		b.Alignment = widget.ButtonAlignLeading
+	}
+	// Folio has no archive connection yet (the sync engine is another
+	// issue): say so plainly rather than show a state it does not have.
+	sb.sync = widget.NewLabel("Offline: not connected to an archive")
+	sb.sync.Wrapping = fyne.TextWrapWord
+	sb.sync.Importance = widget.LowImportance
+	width := canvas.NewRectangle(color.Transparent)
+	width.SetMinSize(fyne.NewSize(230, 0))
+	bg := canvas.NewRectangle(theme.Color(colorNameSurface))
+	line := canvas.NewRectangle(theme.Color(theme.ColorNameSeparator))
+	line.SetMinSize(fyne.NewSize(1, 0))
+	list := container.NewVBox()
+	for _, b := range sb.items {
+		list.Add(b)
+	}
+	body := container.New(layout.NewCustomPaddedLayout(12, 12, 8, 8),
+		container.NewBorder(list, container.NewVBox(widget.NewSeparator(), sb.sync), nil, nil))
+	sb.view = container.NewBorder(nil, nil, nil, line, container.NewStack(width, bg, body))
+	sb.view.Hide()
+	return sb
+}
+
+// allowed reports whether role r works in place p.
+func allowed(r app.Role, p place) bool {
+	switch p {
+	case placeScanning:
+		return canScan(r)
+	case placeQueue:
+		return r.Can(app.PermDocIndex)
+	case placeQA:
+		return r.Can(app.PermDocVerify)
+	case placeAdmin:
+		return r.Can(app.PermUserManage)
+	}
+	return true
+}
+
+// setUser shows the places of user's role, or hides the bar (signed out).
+func (sb *sidebar) setUser(user app.User) {
+	if user.Name == "" {
+		sb.view.Hide()
+		return
+	}
+	for p, b := range sb.items {
+		if allowed(user.Role, place(p)) {
+			b.Show()
+		} else {
+			b.Hide()
+		}
+	}
+	sb.view.Show()
+}
+
+// setCurrent highlights the place a screen belongs to.
+func (sb *sidebar) setCurrent(s screen) {
+	cur := placeOf(s)
+	for p, b := range sb.items {
+		imp := widget.LowImportance
+		if place(p) == cur {
+			imp = widget.HighImportance
+		}
+		if b.Importance != imp {
+			b.Importance = imp
+			b.Refresh()
+		}
+	}
+}
+
+// placeOf is the sidebar place a screen belongs to.
+func placeOf(s screen) place {
+	switch s.(type) {
+	case *scanScreen:
+		return placeScanning
+	case *queueScreen:
+		return placeQueue
+	case *qaScreen:
+		return placeQA
+	case *usersScreen:
+		return placeAdmin
+	}
+	return placePatients
+}

@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+)
+
+// qaScreen is the second person's check: the sample of filed documents,
+// one at a time, with the indexer's choices beside the pages; verify it or
+// send it back to the queue with a reason.
+type qaScreen struct {
+	sess *session
+	docCursor
+	pages   *pagePane
+	count   *widget.Label
+	choices *widget.Label
+	reason  *entry
+	verify  *widget.Button
+	msg     messageLabel
+	box     fyne.CanvasObject
+}
+
+func (u *App) showQA() {
+	if u.sess == nil || !allowed(u.sess.user.Role, placeQA) {
+		return
+	}
+	u.show(newQAScreen(u.sess))
+}
+
+func newQAScreen(sess *session) *qaScreen {
+	u := sess.a
+	q := &qaScreen{sess: sess, pages: newPagePane(sess), msg: newMessageLabel()}
+	q.count = heading("Loading the QA sample…")
+	q.choices = wrapped("")
+	q.reason = newEntry(u, "what is wrong, for the indexer")
+	q.reason.OnSubmitted = func(string) { q.sendBack() }
+	q.verify = button(u, "Verified  (Ctrl+Enter)", theme.ConfirmIcon(), widget.HighImportance, q.confirm)
+	back := button(u, "Send back", theme.ContentUndoIcon(), widget.MediumImportance, q.sendBack)
+	next := button(u, "Next  (Ctrl+G)", theme.NavigateNextIcon(), widget.LowImportance, func() { q.move(1) })
+	form := panel(container.NewVBox(q.count, q.choices, widget.NewSeparator(),
+		container.NewHBox(layout.NewSpacer(), next, q.verify),
+		widget.NewSeparator(), fieldLabel("Send back to the queue because"), q.reason,
+		container.NewHBox(layout.NewSpacer(), back), q.msg))
+	q.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16),
+		container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(440, 560), form), panel(q.pages.view())))
+	q.reload("")
+	return q
+}
+
+func (q *qaScreen) view() fyne.CanvasObject    { return q.box }
+func (q *qaScreen) focusFirst() fyne.Focusable { return nil }
+func (q *qaScreen) forget() {
+	q.docs = nil
+	q.pages.clear()
+	q.choices.SetText("")
+	q.reason.SetText("")
+}
+func (q *qaScreen) escape() bool { q.sess.a.showSearch(); return true }
+
+func (q *qaScreen) shortcut(k fyne.KeyName) bool {
+	switch k {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		q.confirm()
+	case fyne.KeyG:
+		q.move(1)
+	case fyne.KeyPageDown:
+		q.pages.step(1)
+	case fyne.KeyPageUp:
+		q.pages.step(-1)
+	default:
+		return false
+	}
+	return true
+}
+
+func (q *qaScreen) reload(note string) {
+	q.load(q.sess, (*app.Session).QAQueue, "", note, q.msg, q.showCurrent)
+}
+
+func (q *qaScreen) showCurrent() {
+	d, ok := q.current()
+	if !ok {
+		q.count.SetText("Nothing is waiting for a check.")
+		q.choices.SetText("")
+		q.pages.clear()
+		q.verify.Disable()
+		return
+	}
+	q.verify.Enable()
+	q.count.SetText(fmt.Sprintf("Check %d of %d", q.cur+1, len(q.docs)))
+	date := "not stated"
+	if !d.Date.IsZero() {
+		date = d.Date.Format("2 Jan 2006")
+	}
+	lines := []string{
+		"Patient: " + d.MRN,
+		"Type: " + app.DocTypeLabel(d.Type),
+		"Date of service: " + date,
+		fmt.Sprintf("Pages: %d", len(d.Pages)),
+		"Filed by " + d.ChangedBy + " (" + d.ProposedPatient.Reason + ")",
+	}
+	lines = append(lines, d.Problems...)
+	q.choices.SetText(strings.Join(lines, "\n"))
+	q.msg.clear()
+	q.pages.show(d, 0)
+}
+
+func (q *qaScreen) move(delta int) {
+	if q.step(delta) {
+		q.showCurrent()
+	}
+}
+
+func (q *qaScreen) confirm() {
+	d, ok := q.current()
+	if !ok {
+		return
+	}
+	q.act(func(ctx context.Context) (string, error) {
+		_, err := q.sess.s.VerifyDocument(ctx, d.ID)
+		return "Verified.", err
+	})
+}
+
+func (q *qaScreen) sendBack() {
+	d, ok := q.current()
+	if !ok {
+		return
+	}
+	reason := q.reason.Text
+	q.act(func(ctx context.Context) (string, error) {
+		_, err := q.sess.s.SendBack(ctx, d.ID, reason)
+		return "Sent back to the indexing queue.", err
+	})
+}
+
+func (q *qaScreen) act(do func(ctx context.Context) (string, error)) {
+	sess := q.sess
+	sess.run(func(ctx context.Context) func() {
+		done, err := do(ctx)
+		return func() {
+			if err != nil {
+				q.msg.error(message(err))
+				return
+			}
+			q.reason.SetText("")
+			q.reload(done)
+		}
+	})
+}
+
+// askOwnPassword lets the signed-in user choose a new password.
+func (u *App) askOwnPassword() {
+	sess := u.sess
+	if sess == nil {
+		return
+	}
+	pass := newPasswordEntry(u, "")
+	again := newPasswordEntry(u, "")
+	msg := newMessageLabel()
+	form := container.NewVBox(formGrid(fieldLabel("New password"), pass, fieldLabel("Again"), again),
+		muted(passwordRule), msg.Label)
+	var dlg *dialog.CustomDialog
+	save := button(u, "Change password", theme.ConfirmIcon(), widget.HighImportance, func() {
+		if pass.Text != again.Text {
+			msg.error("The two passwords differ.")
+			return
+		}
+		pw := []byte(pass.Text)
+		sess.run(func(ctx context.Context) func() {
+			err := sess.s.ChangePassword(ctx, sess.user.Name, pw)
+			return func() {
+				if err != nil {
+					msg.error(message(err))
+					return
+				}
+				dlg.Hide()
+			}
+		})
+	})
+	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { dlg.Hide() })
+	dlg = dialog.NewCustomWithoutButtons("Your password", container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), cancel, save), nil, nil, form), u.win)
+	dlg.Resize(fyne.NewSize(480, 260))
+	u.showDialog(dlg)
+	u.win.Canvas().Focus(pass)
+}

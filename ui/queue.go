@@ -1,0 +1,347 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+)
+
+// This file is the indexing queue: one waiting document at a time, its
+// pages beside the proposal and its reasons, filed or corrected from the
+// keyboard. pagePane, the page image with its navigation, is shared with
+// the QA screen.
+
+// pagePane shows one page of a document at a time.
+type pagePane struct {
+	sess  *session
+	image *canvas.Image
+	label *widget.Label
+	doc   app.Document
+	page  int
+}
+
+func newPagePane(sess *session) *pagePane {
+	img := canvas.NewImageFromResource(nil)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(420, 560))
+	return &pagePane{sess: sess, image: img, label: widget.NewLabel("")}
+}
+
+func (pp *pagePane) view() fyne.CanvasObject {
+	return container.NewBorder(nil, container.NewCenter(pp.label), nil, nil, pp.image)
+}
+
+// show loads page i of d (decrypted off the Fyne goroutine; audited).
+func (pp *pagePane) show(d app.Document, i int) {
+	if len(d.Pages) == 0 {
+		pp.doc, pp.page = d, 0
+		pp.clear()
+		pp.label.SetText("No pages")
+		return
+	}
+	i = max(0, min(i, len(d.Pages)-1))
+	pp.doc, pp.page = d, i
+	pp.label.SetText(fmt.Sprintf("Page %d of %d   (Page Up / Page Down)", i+1, len(d.Pages)))
+	sess := pp.sess
+	sess.run(func(ctx context.Context) func() {
+		pc, err := sess.s.DocumentPage(ctx, d.ID, i)
+		return func() {
+			if pp.doc.ID != d.ID || pp.page != i {
+				return // the clerk moved on
+			}
+			if err != nil {
+				pp.clear()
+				pp.label.SetText(message(err))
+				return
+			}
+			pp.image.Resource = fyne.NewStaticResource(fmt.Sprintf("page-%d.jpg", i+1), pc.View)
+			pp.image.Refresh()
+		}
+	})
+}
+
+func (pp *pagePane) step(delta int) { pp.show(pp.doc, pp.page+delta) }
+
+func (pp *pagePane) clear() {
+	pp.image.Resource = nil
+	pp.image.Refresh()
+	pp.label.SetText("")
+}
+
+// docCursor walks a list of documents one at a time, round the list.
+type docCursor struct {
+	docs []app.Document
+	cur  int
+}
+
+// reset takes a new list and stands on keep (an id), or on the first.
+func (c *docCursor) reset(docs []app.Document, keep string) {
+	c.docs, c.cur = docs, 0
+	for i, d := range docs {
+		if d.ID == keep {
+			c.cur = i
+		}
+	}
+}
+
+func (c *docCursor) current() (app.Document, bool) {
+	if c.cur < 0 || c.cur >= len(c.docs) {
+		return app.Document{}, false
+	}
+	return c.docs[c.cur], true
+}
+
+// step moves delta documents on, round the list; false when it is empty.
+func (c *docCursor) step(delta int) bool {
+	if len(c.docs) == 0 {
+		return false
+	}
+	c.cur = ((c.cur+delta)%len(c.docs) + len(c.docs)) % len(c.docs)
+	return true
+}
+
+// load reads a document list off the Fyne goroutine, then, on it, stands
+// on keep, calls show, and puts note (what was just done) or the error in
+// msg.
+func (c *docCursor) load(sess *session, list func(*app.Session, context.Context) ([]app.Document, error),
+	keep, note string, msg messageLabel, show func()) {
+	sess.run(func(ctx context.Context) func() {
+		docs, err := list(sess.s, ctx)
+		return func() {
+			if err != nil {
+				msg.error(message(err))
+				return
+			}
+			c.reset(docs, keep)
+			show()
+			if note != "" {
+				msg.info(note)
+			}
+		}
+	})
+}
+
+// queueScreen files waiting documents one by one.
+type queueScreen struct {
+	sess *session
+	docCursor
+	pages *pagePane
+	count *widget.Label
+	why   *widget.Label
+	msg   messageLabel
+
+	patient *entry
+	kind    *choice
+	date    *entry
+	accept  *widget.Button
+	box     fyne.CanvasObject
+}
+
+func (u *App) showQueue() {
+	if u.sess == nil || !allowed(u.sess.user.Role, placeQueue) {
+		return
+	}
+	u.show(newQueueScreen(u.sess))
+}
+
+func newQueueScreen(sess *session) *queueScreen {
+	u := sess.a
+	q := &queueScreen{sess: sess, pages: newPagePane(sess), msg: newMessageLabel()}
+	q.count = heading("Loading the queue…")
+	q.why = wrapped("")
+	q.patient = newEntry(u, "MRN, e.g. KAB-000123-7")
+	q.kind = newChoice(u, typeLabels(), nil)
+	q.date = newEntry(u, "YYYY-MM-DD")
+	q.date.OnSubmitted = func(string) { q.file() }
+	q.patient.OnSubmitted = func(string) { q.file() }
+	q.accept = button(u, "File  (Ctrl+Enter)", theme.ConfirmIcon(), widget.HighImportance, q.file)
+	skip := button(u, "Next  (Ctrl+G)", theme.NavigateNextIcon(), widget.MediumImportance, func() { q.move(1) })
+	rotate := button(u, "Rotate page  (Ctrl+R)", theme.ViewRefreshIcon(), widget.LowImportance, q.rotate)
+	split := button(u, "Split here  (Ctrl+T)", theme.ContentCutIcon(), widget.LowImportance, q.split)
+	merge := button(u, "Merge with previous  (Ctrl+M)", theme.ContentAddIcon(), widget.LowImportance, q.mergePrevious)
+	form := panel(container.NewVBox(
+		q.count,
+		q.why,
+		widget.NewSeparator(),
+		formGrid(fieldLabel("Patient"), q.patient, fieldLabel("Type"), q.kind, fieldLabel("Date of service"), q.date),
+		container.NewHBox(layout.NewSpacer(), skip, q.accept),
+		widget.NewSeparator(),
+		container.NewGridWithColumns(1, rotate, split, merge),
+		q.msg,
+	))
+	q.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16),
+		container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(440, 560), form), panel(q.pages.view())))
+	q.reload("", "")
+	return q
+}
+
+func (q *queueScreen) view() fyne.CanvasObject    { return q.box }
+func (q *queueScreen) focusFirst() fyne.Focusable { return q.patient }
+func (q *queueScreen) forget() {
+	q.docs = nil
+	q.pages.clear()
+	q.patient.SetText("")
+	q.date.SetText("")
+	q.why.SetText("")
+}
+func (q *queueScreen) escape() bool { q.sess.a.showSearch(); return true }
+
+func (q *queueScreen) shortcut(k fyne.KeyName) bool {
+	switch k {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		q.file()
+	case fyne.KeyG:
+		q.move(1)
+	case fyne.KeyR:
+		q.rotate()
+	case fyne.KeyT:
+		q.split()
+	case fyne.KeyM:
+		q.mergePrevious()
+	case fyne.KeyPageDown:
+		q.pages.step(1)
+	case fyne.KeyPageUp:
+		q.pages.step(-1)
+	default:
+		return false
+	}
+	return true
+}
+
+// reload reads the queue and shows the document keep (or the first), with
+// note (what was just done) under the form.
+func (q *queueScreen) reload(keep, note string) {
+	q.load(q.sess, (*app.Session).Queue, keep, note, q.msg, q.showCurrent)
+}
+
+func (q *queueScreen) showCurrent() {
+	d, ok := q.current()
+	if !ok {
+		q.count.SetText("Nothing is waiting to be filed.")
+		q.why.SetText("")
+		q.pages.clear()
+		q.accept.Disable()
+		return
+	}
+	q.accept.Enable()
+	q.count.SetText(fmt.Sprintf("Document %d of %d waiting: %s", q.cur+1, len(q.docs), plural(len(d.Pages), "page", "pages")))
+	var why []string
+	for _, p := range []struct {
+		what string
+		p    app.Proposal
+	}{{"Patient", d.ProposedPatient}, {"Type", d.ProposedType}, {"Date", d.ProposedDate}} {
+		if p.p.Value != "" || p.p.Reason != "" {
+			why = append(why, fmt.Sprintf("%s: %s (%s)", p.what, p.p.Value, p.p.Reason))
+		}
+	}
+	why = append(why, d.Problems...)
+	if len(why) == 0 {
+		why = append(why, "Folio found nothing to propose on these pages.")
+	}
+	q.why.SetText(strings.Join(why, "\n"))
+	q.patient.SetText(d.ProposedPatient.Value)
+	q.kind.SetSelected(app.DocTypeLabel(d.Type))
+	q.date.SetText(d.ProposedDate.Value)
+	q.msg.clear()
+	q.pages.show(d, 0)
+	q.sess.a.win.Canvas().Focus(q.patient)
+}
+
+// move goes to another waiting document, round the queue.
+func (q *queueScreen) move(delta int) {
+	if q.step(delta) {
+		q.showCurrent()
+	}
+}
+
+// file files the current document as the form says.
+func (q *queueScreen) file() {
+	d, ok := q.current()
+	if !ok {
+		return
+	}
+	fp := app.FileParams{Patient: strings.TrimSpace(q.patient.Text), Type: typeSlug(q.kind.Selected)}
+	if fp.Patient == "" {
+		q.msg.error("Type the patient's MRN.")
+		return
+	}
+	if s := strings.TrimSpace(q.date.Text); s != "" {
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			q.msg.error("The date of service must be written YYYY-MM-DD.")
+			return
+		}
+		fp.Date = t
+	}
+	q.change(func(ctx context.Context) (string, string, error) {
+		f, err := q.sess.s.FileDocument(ctx, d.ID, fp)
+		return "", fmt.Sprintf("Filed in %s's chart as %s.", f.MRN, strings.ToLower(app.DocTypeLabel(f.Type))), err
+	})
+}
+
+func (q *queueScreen) rotate() {
+	d, ok := q.current()
+	if !ok || len(d.Pages) == 0 {
+		return
+	}
+	page := q.pages.page
+	q.change(func(ctx context.Context) (string, string, error) {
+		_, err := q.sess.s.TurnPage(ctx, d.ID, page, 1)
+		return d.ID, fmt.Sprintf("Page %d turned a quarter clockwise.", page+1), err
+	})
+}
+
+func (q *queueScreen) split() {
+	d, ok := q.current()
+	if !ok {
+		return
+	}
+	at := q.pages.page
+	if at == 0 {
+		q.msg.error("Go to the page that starts the new document (Page Down), then split.")
+		return
+	}
+	q.change(func(ctx context.Context) (string, string, error) {
+		_, _, err := q.sess.s.SplitDocument(ctx, d.ID, at)
+		return d.ID, fmt.Sprintf("Split: pages %d onwards are a new document in the queue.", at+1), err
+	})
+}
+
+func (q *queueScreen) mergePrevious() {
+	d, ok := q.current()
+	if !ok || q.cur == 0 {
+		q.msg.error("There is no previous document to merge with.")
+		return
+	}
+	prev := q.docs[q.cur-1]
+	q.change(func(ctx context.Context) (string, string, error) {
+		_, err := q.sess.s.MergeDocuments(ctx, []string{prev.ID, d.ID})
+		return prev.ID, "Merged into the previous document.", err
+	})
+}
+
+// change runs a correction off the Fyne goroutine, then reloads the queue
+// at the document it names and says what happened.
+func (q *queueScreen) change(do func(ctx context.Context) (keep, done string, err error)) {
+	sess := q.sess
+	sess.run(func(ctx context.Context) func() {
+		keep, done, err := do(ctx)
+		return func() {
+			if err != nil {
+				q.msg.error(message(err))
+				return
+			}
+			q.reload(keep, done)
+		}
+	})
+}

@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"folio/app"
+)
+
+func importCorpus(t *testing.T, u *App, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join("..", "..", "shared", "corpus", "scans", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := u.sess.s.ImportFile(context.Background(), n, "test", data); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A records clerk indexes the queue with the keyboard: split a batch that
+// holds two documents, file both, then a second clerk checks them in QA.
+func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
+	ctx := context.Background()
+	v, _ := createdVault(t, nil)
+	admin, err := v.Login(ctx, "admin", []byte(adminPW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"grace", "peter"} {
+		if err := admin.AddUser(ctx, userNamed(name, app.RoleRecords), []byte(clerkPW)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u := newWindow(t, v, Options{})
+	logIn(t, u, "grace", clerkPW)
+	if err := u.sess.s.SetQASampling(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	p := register(t, u, mary())[0]
+	importCorpus(t, u, "paperless__multi-page-images.pdf")
+
+	u.shortcut(ctrl(fyne.KeyJ))
+	q := current[*queueScreen](t, u)
+	u.tasks.wait()
+	if len(q.docs) != 1 || !strings.Contains(q.count.Text, "Document 1 of 1 waiting: 3 pages") {
+		t.Fatalf("queue: %q", q.count.Text)
+	}
+	// Page Down twice, split: page 3 becomes a document of its own.
+	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.tasks.wait()
+	if q.pages.page != 2 || q.pages.image.Resource == nil {
+		t.Fatalf("on page %d, image %v", q.pages.page+1, q.pages.image.Resource)
+	}
+	u.shortcut(ctrl(fyne.KeyT))
+	u.tasks.wait()
+	u.tasks.wait()
+	if len(q.docs) != 2 || !strings.Contains(q.msg.Text, "pages 3 onwards") {
+		t.Fatalf("after split: %d documents, %q", len(q.docs), q.msg.Text)
+	}
+	// File both from the keyboard: type the MRN, Ctrl+Enter.
+	for range 2 {
+		q.patient.SetText("")
+		test.Type(q.patient, p.MRN)
+		u.shortcut(ctrl(fyne.KeyReturn))
+		u.tasks.wait()
+		u.tasks.wait()
+		if !strings.Contains(q.msg.Text, "Filed in "+p.MRN) {
+			t.Fatalf("filing: %q", q.msg.Text)
+		}
+	}
+	if len(q.docs) != 0 || !q.accept.Disabled() {
+		t.Fatalf("%d still waiting", len(q.docs))
+	}
+
+	// QA by the second clerk: the sample is everything (100%).
+	u.lock("")
+	logIn(t, u, "peter", clerkPW)
+	u.shortcut(ctrl(fyne.KeyK))
+	qa := current[*qaScreen](t, u)
+	u.tasks.wait()
+	if len(qa.docs) != 2 || !strings.Contains(qa.choices.Text, p.MRN) || !strings.Contains(qa.choices.Text, "Filed by grace") {
+		t.Fatalf("QA: %d documents, %q", len(qa.docs), qa.choices.Text)
+	}
+	u.shortcut(ctrl(fyne.KeyReturn))
+	u.tasks.wait()
+	u.tasks.wait()
+	if len(qa.docs) != 1 || !strings.Contains(qa.msg.Text, "Verified") {
+		t.Fatalf("after verifying: %d left, %q", len(qa.docs), qa.msg.Text)
+	}
+	test.Type(qa.reason, "page 3 belongs to another patient")
+	qa.sendBack()
+	u.tasks.wait()
+	u.tasks.wait()
+	if len(qa.docs) != 0 {
+		t.Fatalf("after sending back: %d left", len(qa.docs))
+	}
+	back, err := u.sess.s.Queue(ctx)
+	if err != nil || len(back) != 1 || !strings.Contains(strings.Join(back[0].Problems, ";"), "sent back by peter: page 3 belongs") {
+		t.Fatalf("queue after send-back: %v, %v", back, err)
+	}
+	if !u.side.items[placeQA].Visible() || u.side.items[placeAdmin].Visible() {
+		t.Fatal("a records clerk's sidebar: QA hidden or Users shown")
+	}
+}
