@@ -3,10 +3,10 @@ package printout
 import (
 	"bytes"
 	"fmt"
-	"image"
 	"image/jpeg"
 
 	"folio/app"
+	"folio/pageturn"
 )
 
 // turnPage applies p.Turn to its image and word boxes (and clears it). The
@@ -26,25 +26,7 @@ func turnPage(p *Page) error {
 	}
 	b := src.Bounds()
 	w, h := b.Dx(), b.Dy()
-	var dst *image.RGBA
-	if turn == 180 {
-		dst = image.NewRGBA(image.Rect(0, 0, w, h))
-	} else {
-		dst = image.NewRGBA(image.Rect(0, 0, h, w))
-	}
-	for y := range h {
-		for x := range w {
-			c := src.At(b.Min.X+x, b.Min.Y+y)
-			switch turn {
-			case 90:
-				dst.Set(h-1-y, x, c)
-			case 180:
-				dst.Set(w-1-x, h-1-y, c)
-			case 270:
-				dst.Set(y, w-1-x, c)
-			}
-		}
-	}
+	dst := pageturn.Turn(src, turn)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 90}); err != nil {
 		return err

@@ -6,6 +6,8 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"math"
+
+	"folio/pageturn"
 )
 
 // grayImage is an 8-bit gray image with no padding between rows: the form
@@ -186,82 +188,15 @@ func halveRGBA(m *image.RGBA) *image.RGBA {
 
 // rotate returns g turned clockwise by deg (0, 90, 180 or 270).
 func (g *grayImage) rotate(deg int) *grayImage {
-	switch deg {
-	case 90:
-		out := newGray(g.h, g.w)
-		// Source (x, y) goes to (h-1-y, x).
-		for y := 0; y < g.h; y++ {
-			row := g.pix[y*g.w : (y+1)*g.w]
-			dx := g.h - 1 - y
-			for x, p := range row {
-				out.pix[x*out.w+dx] = p
-			}
-		}
-		return out
-	case 180:
-		out := newGray(g.w, g.h)
-		n := len(g.pix)
-		for i, p := range g.pix {
-			out.pix[n-1-i] = p
-		}
-		return out
-	case 270:
-		out := newGray(g.h, g.w)
-		// Source (x, y) goes to (y, w-1-x).
-		for y := 0; y < g.h; y++ {
-			row := g.pix[y*g.w : (y+1)*g.w]
-			for x, p := range row {
-				out.pix[(g.w-1-x)*out.w+y] = p
-			}
-		}
-		return out
-	}
-	return g
+	t := pageturn.Turn(g.image(), deg).(*image.Gray)
+	return &grayImage{w: t.Rect.Dx(), h: t.Rect.Dy(), pix: t.Pix}
 }
 
 // rotateRGBA returns m turned clockwise by deg (0, 90, 180 or 270).
-func rotateRGBA(m *image.RGBA, deg int) *image.RGBA {
-	b := m.Bounds()
-	w, h := b.Dx(), b.Dy()
-	var out *image.RGBA
-	switch deg {
-	case 90, 270:
-		out = image.NewRGBA(image.Rect(0, 0, h, w))
-	case 180:
-		out = image.NewRGBA(image.Rect(0, 0, w, h))
-	default:
-		return m
-	}
-	for y := 0; y < h; y++ {
-		row := m.Pix[y*m.Stride : y*m.Stride+4*w]
-		for x := 0; x < w; x++ {
-			var dx, dy int
-			switch deg {
-			case 90:
-				dx, dy = h-1-y, x
-			case 180:
-				dx, dy = w-1-x, h-1-y
-			case 270:
-				dx, dy = y, w-1-x
-			}
-			copy(out.Pix[dy*out.Stride+4*dx:dy*out.Stride+4*dx+4], row[4*x:4*x+4])
-		}
-	}
-	return out
-}
+func rotateRGBA(m *image.RGBA, deg int) *image.RGBA { return pageturn.RGBA(m, deg) }
 
-// rotateImage turns a view image (*image.Gray sharing a grayImage, or
-// *image.RGBA) clockwise by deg.
-func rotateImage(m image.Image, deg int) image.Image {
-	switch m := m.(type) {
-	case *image.Gray:
-		g := &grayImage{w: m.Rect.Dx(), h: m.Rect.Dy(), pix: m.Pix}
-		return g.rotate(deg).image()
-	case *image.RGBA:
-		return rotateRGBA(m, deg)
-	}
-	return rotateRGBA(toRGBA(m), deg)
-}
+// rotateImage turns a view image clockwise by deg.
+func rotateImage(m image.Image, deg int) image.Image { return pageturn.Turn(m, deg) }
 
 // toRGBA returns m as an *image.RGBA, converting only if it is not one.
 func toRGBA(m image.Image) *image.RGBA {

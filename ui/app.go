@@ -187,7 +187,7 @@ func (u *App) hookCanvas() {
 	if dc, ok := c.(desktop.Canvas); ok {
 		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
 	}
-	for _, k := range []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU, fyne.KeyI, fyne.KeyJ, fyne.KeyK, fyne.KeyG, fyne.KeyR, fyne.KeyT, fyne.KeyM, fyne.KeyReturn, fyne.KeyPageDown, fyne.KeyPageUp} {
+	for _, k := range []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU, fyne.KeyI, fyne.KeyJ, fyne.KeyK, fyne.KeyG, fyne.KeyR, fyne.KeyT, fyne.KeyM, fyne.KeyReturn, fyne.KeyPageDown, fyne.KeyPageUp, fyne.Key1, fyne.Key2, fyne.Key3} {
 		sc := &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
 		c.AddShortcut(sc, func(s fyne.Shortcut) {
 			if cs, ok := s.(*desktop.CustomShortcut); ok {
@@ -305,6 +305,7 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	sess.search = newSearchScreen(sess)
 	u.head.setUser(sess.user)
 	u.side.setUser(sess.user)
+	u.win.Content().Refresh() // lay the frame out again with the sidebar
 	u.touch()
 	go watchIdle(ctx, idleTick(idle), u.checkIdle)
 	sess.startDropFolder()
@@ -346,6 +347,7 @@ func (u *App) lock(reason string) {
 	u.cur = nil
 	u.head.setUser(app.User{})
 	u.side.setUser(app.User{})
+	u.win.Content().Refresh()
 	u.show(newLoginScreen(u, sess.user.Name, reason))
 	u.tasks.run(func() func() {
 		sess.s.Lock(context.Background())

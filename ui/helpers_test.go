@@ -2,6 +2,9 @@ package ui
 
 import (
 	"context"
+	"image/png"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -138,4 +141,20 @@ func userNamed(name string, role ...app.Role) app.User {
 		u.Role = role[0]
 	}
 	return u
+}
+
+// shooter returns a function that saves the window as dir/NAME.png, for
+// the docs' screenshots.
+func shooter(t *testing.T, u *App, dir string) func(name string) {
+	return func(name string) {
+		t.Helper()
+		f, err := os.Create(filepath.Join(dir, name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, u.win.Canvas().Capture()); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -15,9 +15,11 @@ import (
 	"folio/app"
 )
 
-// patientScreen shows one patient's demographics, readable at a glance:
-// the name large, the MRN, sex, date of birth and age, then contact and
-// next of kin. Edit amends, History lists the versions.
+// patientScreen is a patient's chart: the header (name large, MRN, sex,
+// date of birth and age, village) above tabs: the timeline of the
+// patient's documents, a grid of their thumbnails, the demographics (Edit
+// amends, History lists the versions) and, for roles that review the
+// audit trail, who opened the chart. The chart's parts are in chart.go.
 type patientScreen struct {
 	sess *session
 	p    app.Patient
@@ -31,6 +33,8 @@ type patientScreen struct {
 	histBtn  *widget.Button
 	coverBtn *widget.Button
 	box      fyne.CanvasObject
+
+	chart
 }
 
 func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *patientScreen {
@@ -46,11 +50,18 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 		&widget.TextSegment{Text: "MRN  ", Style: styleMuted},
 		&widget.TextSegment{Text: p.MRN, Style: styleMRN},
 	)
-	v.facts = widget.NewRichText(
+	facts := []widget.RichTextSegment{
 		&widget.TextSegment{Text: sexLabel(p.Sex), Style: styleBold},
 		&widget.TextSegment{Text: "   ·   born ", Style: styleMuted},
 		&widget.TextSegment{Text: birthText(p.BirthDate, now), Style: styleBold},
-	)
+	}
+	if p.Village != "" {
+		facts = append(facts,
+			&widget.TextSegment{Text: "   ·   ", Style: styleMuted},
+			&widget.TextSegment{Text: p.Village, Style: styleBold})
+	}
+	v.facts = widget.NewRichText(facts...)
+	v.facts.Wrapping = fyne.TextWrapWord
 
 	v.backBtn = button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
 	v.editBtn = button(u, "Edit  (Ctrl+E)", theme.DocumentCreateIcon(), widget.MediumImportance, v.edit)
@@ -81,6 +92,21 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 			plural(n, "other record was", "other records were")))))
 	}
 
+	head := container.NewBorder(nil, nil, nil, container.NewVBox(v.mrn),
+		container.New(layout.NewCustomPaddedVBoxLayout(0), v.name, v.facts))
+	actions := container.NewHBox(v.backBtn, layout.NewSpacer())
+	top := container.NewVBox(append(append([]fyne.CanvasObject{actions}, banners...), panel(head))...)
+	v.buildTabs(v.demographics())
+	content := container.NewBorder(top, nil, nil, nil, v.tabs)
+	v.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(1040, content))
+	v.loadDocuments()
+	return v
+}
+
+// demographics is the Demographics tab: contact, next of kin and notes,
+// with Edit, History and the cover sheet.
+func (v *patientScreen) demographics() fyne.CanvasObject {
+	p, u := v.p, v.sess.a
 	row := func(label, value string) []fyne.CanvasObject {
 		l := valueLabel()
 		if value == "" {
@@ -106,17 +132,13 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	}
 	other = append(other, row("Last changed", changed)...)
 
-	head := container.NewBorder(nil, nil, nil, container.NewVBox(v.mrn),
-		container.New(layout.NewCustomPaddedVBoxLayout(0), v.name, v.facts))
 	details := container.NewGridWithColumns(2,
 		container.NewVBox(sectionTitle("Contact"), formGrid(contact...)),
 		container.NewVBox(sectionTitle("Next of kin and notes"), formGrid(other...)),
 	)
-	card := panel(container.NewVBox(head, widget.NewSeparator(), details))
-	actions := container.NewHBox(v.backBtn, layout.NewSpacer(), v.coverBtn, v.histBtn, v.editBtn)
-	content := container.NewVBox(append(append([]fyne.CanvasObject{actions}, banners...), card)...)
-	v.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(1040, content)))
-	return v
+	actions := container.NewHBox(layout.NewSpacer(), v.coverBtn, v.histBtn, v.editBtn)
+	return newScroller(u, container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(
+		panel(container.NewVBox(details, widget.NewSeparator(), actions)))))
 }
 
 func (v *patientScreen) view() fyne.CanvasObject    { return v.box }
@@ -131,6 +153,7 @@ func (v *patientScreen) forget() {
 	for _, l := range v.values {
 		l.SetText("")
 	}
+	v.forgetChart()
 }
 
 func (v *patientScreen) escape() bool {

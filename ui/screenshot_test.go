@@ -2,9 +2,7 @@ package ui
 
 import (
 	"context"
-	"image/png"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -34,17 +32,7 @@ func TestScreenshots(t *testing.T) {
 	v := openVault(t, c.Now)
 	u := newWindow(t, v, Options{Now: c.Now})
 	u.win.Resize(fyne.NewSize(1100, 720))
-	shoot := func(name string) {
-		t.Helper()
-		f, err := os.Create(filepath.Join(dir, name+".png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, u.win.Canvas().Capture()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shoot := shooter(t, u, dir)
 
 	s := current[*setupScreen](t, u)
 	test.Type(s.user, "admin")

@@ -1,0 +1,39 @@
+package pageturn
+
+import (
+	"image"
+	"image/color"
+	"testing"
+)
+
+// A 3×2 image with a marked top-left pixel: after each turn the mark sits
+// in the corner it must, and the size swaps for quarter turns.
+func TestTurn(t *testing.T) {
+	cases := []struct {
+		deg        int
+		w, h       int
+		markX, mkY int
+	}{{90, 2, 3, 1, 0}, {180, 3, 2, 2, 1}, {270, 2, 3, 0, 2}, {-90, 2, 3, 0, 2}, {450, 2, 3, 1, 0}, {0, 3, 2, 0, 0}}
+	for _, c := range cases {
+		gray := image.NewGray(image.Rect(0, 0, 3, 2))
+		rgba := image.NewRGBA(image.Rect(0, 0, 3, 2))
+		pal := image.NewPaletted(image.Rect(0, 0, 3, 2), color.Palette{color.Black, color.White})
+		gray.SetGray(0, 0, color.Gray{Y: 255})
+		rgba.Set(0, 0, color.White)
+		pal.Set(0, 0, color.White)
+		for _, src := range []image.Image{gray, rgba, pal} {
+			out := Turn(src, c.deg)
+			if b := out.Bounds(); b.Dx() != c.w || b.Dy() != c.h {
+				t.Fatalf("%T turned %d: %v, want %d×%d", src, c.deg, b, c.w, c.h)
+			}
+			for y := range c.h {
+				for x := range c.w {
+					r, _, _, _ := out.At(x, y).RGBA()
+					if want := x == c.markX && y == c.mkY; (r > 0x8000) != want {
+						t.Fatalf("%T turned %d: pixel (%d,%d) lit %v", src, c.deg, x, y, !want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,524 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+)
+
+// This file is the patient chart's tabs: the timeline of the patient's
+// documents, the thumbnail grid, and the access log. The header and the
+// Demographics tab are in patient.go.
+
+// allTypes is the type filter's choice that shows every document.
+const allTypes = "All types"
+
+// chart is the state of the chart's tabs (Fyne goroutine only).
+type chart struct {
+	tabs       *container.AppTabs
+	timeTab    *container.TabItem
+	gridTab    *container.TabItem
+	demoTab    *container.TabItem
+	accessTab  *container.TabItem
+	kindFilter *choice
+
+	// gen counts forget calls: results loaded for an earlier generation
+	// are dropped.
+	gen int
+
+	docs       []app.Document // newest date of service first; nil until loaded
+	docsErr    string
+	timeline   *fyne.Container
+	timeRows   []*tapRow      // the timeline's rows, in order
+	timeDocs   []app.Document // the document of each row
+	grid       *fyne.Container
+	gridNote   *widget.Label
+	thumbs     map[string]*canvas.Image // first-page thumbnail by document id
+	thumbsOnce bool
+
+	access     []app.AuditEvent // newest first
+	accessRows *fyne.Container
+	accessNote *widget.Label
+	accessOnce bool
+}
+
+// buildTabs makes the chart's tabs around the demographics.
+func (v *patientScreen) buildTabs(demo fyne.CanvasObject) {
+	u, role := v.sess.a, v.sess.user.Role
+	v.thumbs = map[string]*canvas.Image{}
+	v.kindFilter = newChoice(u, append([]string{allTypes}, typeLabels()...), func(string) { v.drawTimeline() })
+	v.kindFilter.Selected = allTypes
+	v.timeline = container.NewVBox(wrapped("Loading the documents…"))
+	timeTop := container.NewBorder(nil, nil, nil, container.NewHBox(fieldLabel("Show"), v.kindFilter))
+	v.timeTab = container.NewTabItem("Timeline", container.NewBorder(
+		container.New(layout.NewCustomPaddedLayout(8, 4, 0, 0), timeTop), nil, nil, nil,
+		newScroller(u, v.timeline)))
+
+	v.gridNote = wrapped("Loading the documents…")
+	v.grid = container.NewGridWrap(fyne.NewSize(176, 262))
+	v.gridTab = container.NewTabItem("Documents", newScroller(u,
+		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(v.gridNote, v.grid))))
+
+	v.demoTab = container.NewTabItem("Demographics", demo)
+
+	v.accessNote = wrapped("Loading who opened this chart…")
+	v.accessRows = container.NewVBox()
+	v.accessTab = container.NewTabItem("Access log", newScroller(u,
+		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(v.accessNote, v.accessRows))))
+
+	var items []*container.TabItem
+	if role.Can(app.PermDocRead) {
+		items = append(items, v.timeTab, v.gridTab)
+	}
+	items = append(items, v.demoTab)
+	if role.Can(app.PermAuditRead) {
+		items = append(items, v.accessTab)
+	}
+	v.tabs = container.NewAppTabs(items...)
+	v.tabs.OnSelected = func(t *container.TabItem) {
+		u.touch()
+		switch t {
+		case v.gridTab:
+			v.loadThumbs()
+		case v.accessTab:
+			v.loadAccess()
+		}
+	}
+}
+
+// hasTab reports whether the chart shows t to this user.
+func (v *patientScreen) hasTab(t *container.TabItem) bool {
+	return slices.Contains(v.tabs.Items, t)
+}
+
+// forgetChart drops every document, thumbnail and audit entry shown.
+func (v *patientScreen) forgetChart() {
+	v.gen++
+	v.docs, v.timeDocs, v.timeRows, v.access = nil, nil, nil, nil
+	if v.timeline != nil {
+		v.timeline.RemoveAll()
+		v.grid.RemoveAll()
+		v.accessRows.RemoveAll()
+	}
+	for id, img := range v.thumbs {
+		img.Image = nil
+		delete(v.thumbs, id)
+	}
+}
+
+// loadDocuments reads the patient's documents (one audited read) off the
+// Fyne goroutine and draws the timeline and the grid.
+func (v *patientScreen) loadDocuments() {
+	if !v.hasTab(v.timeTab) {
+		return
+	}
+	sess, ref, gen := v.sess, v.p.ID, v.gen
+	sess.run(func(ctx context.Context) func() {
+		docs, err := sess.s.PatientDocuments(ctx, ref)
+		slices.SortStableFunc(docs, func(a, b app.Document) int { return b.Date.Compare(a.Date) })
+		return func() {
+			if v.gen != gen {
+				return
+			}
+			if err != nil {
+				v.docsErr = "The documents could not be read: " + message(err)
+			}
+			v.docs = docs
+			if v.docs == nil {
+				v.docs = []app.Document{}
+			}
+			v.drawTimeline()
+			v.drawGrid()
+			if v.tabs.Selected() == v.gridTab {
+				v.loadThumbs()
+			}
+		}
+	})
+}
+
+// docDateText is a date of service as a heading: "Tuesday 14 October 2026".
+func docDateText(t time.Time) string {
+	if t.IsZero() {
+		return "Date of service not known"
+	}
+	return t.Format("Monday 2 January 2006")
+}
+
+// docStatusText says where a document stands, in a clerk's words.
+func docStatusText(d app.Document) string {
+	switch d.Status {
+	case app.DocQueued:
+		return "Waiting to be filed"
+	case app.DocIndexed:
+		if d.QA {
+			return "Filed, to be checked"
+		}
+		return "Filed"
+	case app.DocVerified:
+		return "Filed and checked"
+	case app.DocMerged:
+		return "Merged into another document"
+	}
+	return string(d.Status)
+}
+
+// scannedText is "scanned by grace, 2026-09-01 10:12".
+func scannedText(d app.Document) string {
+	s := "scanned"
+	if d.Provenance.Operator != "" {
+		s += " by " + d.Provenance.Operator
+	}
+	if w := whenText(d.Provenance.Scanned); w != "" {
+		s += ", " + w
+	}
+	return s
+}
+
+// drawTimeline lists the documents of the chosen type, a date heading
+// above the documents of each date of service.
+func (v *patientScreen) drawTimeline() {
+	if v.timeline == nil || v.docs == nil {
+		return
+	}
+	u := v.sess.a
+	v.timeline.RemoveAll()
+	v.timeRows, v.timeDocs = nil, nil
+	if v.docsErr != "" {
+		v.timeline.Add(wrapped(v.docsErr))
+		return
+	}
+	kind := ""
+	if sel := v.kindFilter.Selected; sel != "" && sel != allTypes {
+		kind = typeSlug(sel)
+	}
+	day := ""
+	for _, d := range v.docs {
+		if kind != "" && d.Type != kind {
+			continue
+		}
+		if h := docDateText(d.Date); h != day || len(v.timeRows) == 0 {
+			day = h
+			v.timeline.Add(sectionTitle(h))
+		}
+		title := widget.NewRichText(
+			&widget.TextSegment{Text: app.DocTypeLabel(d.Type), Style: styleBold},
+			&widget.TextSegment{Text: "   " + plural(len(d.Pages), "page", "pages"), Style: styleRegular},
+		)
+		status := widget.NewLabel(docStatusText(d))
+		body := container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), status,
+			container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(scannedText(d))))
+		id := d.ID
+		row := newTapRow(u, body, func() { u.showDocument(id) })
+		v.timeRows = append(v.timeRows, row)
+		v.timeDocs = append(v.timeDocs, d)
+		v.timeline.Add(row)
+	}
+	if len(v.timeRows) == 0 {
+		msg := "No documents scanned for this patient yet."
+		if kind != "" && len(v.docs) > 0 {
+			msg = fmt.Sprintf("No %s for this patient. Choose “%s” to see the other documents.",
+				strings.ToLower(app.DocTypeLabel(kind)), allTypes)
+		}
+		v.timeline.Add(wrapped(msg))
+	}
+}
+
+// drawGrid lays a card out for each document; thumbnails come later.
+func (v *patientScreen) drawGrid() {
+	u := v.sess.a
+	v.grid.RemoveAll()
+	switch {
+	case v.docsErr != "":
+		v.gridNote.SetText(v.docsErr)
+		v.gridNote.Show()
+		return
+	case len(v.docs) == 0:
+		v.gridNote.SetText("No documents scanned for this patient yet.")
+		v.gridNote.Show()
+		return
+	}
+	v.gridNote.Hide()
+	for _, d := range v.docs {
+		img, ok := v.thumbs[d.ID]
+		if !ok {
+			img = canvas.NewImageFromImage(nil)
+			img.FillMode = canvas.ImageFillContain
+			img.SetMinSize(fyne.NewSize(150, 190))
+			v.thumbs[d.ID] = img
+		}
+		date := "date not known"
+		if !d.Date.IsZero() {
+			date = d.Date.Format(time.DateOnly)
+		}
+		card := container.NewBorder(nil,
+			container.NewVBox(
+				widget.NewLabelWithStyle(app.DocTypeLabel(d.Type), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+				widget.NewLabelWithStyle(date+"  ·  "+plural(len(d.Pages), "page", "pages"), fyne.TextAlignCenter, fyne.TextStyle{})),
+			nil, nil, img)
+		id := d.ID
+		v.grid.Add(newTapRow(u, card, func() { u.showDocument(id) }))
+	}
+}
+
+// loadThumbs reads and decodes every document's first-page thumbnail off
+// the Fyne goroutine, once.
+func (v *patientScreen) loadThumbs() {
+	if v.thumbsOnce || v.docs == nil || len(v.docs) == 0 {
+		return
+	}
+	v.thumbsOnce = true
+	sess, gen := v.sess, v.gen
+	docs := slices.Clone(v.docs)
+	sess.run(func(ctx context.Context) func() {
+		imgs := map[string]image.Image{}
+		for _, d := range docs {
+			if len(d.Pages) == 0 {
+				continue
+			}
+			data, err := sess.s.PageThumbnail(ctx, d.ID, 0)
+			if err != nil {
+				continue // the card stays without a picture
+			}
+			if img, _, err := decodeTurned(data, d.Pages[0].Turn); err == nil {
+				imgs[d.ID] = img
+			}
+		}
+		return func() {
+			if v.gen != gen {
+				return
+			}
+			for id, img := range imgs {
+				if c, ok := v.thumbs[id]; ok {
+					c.Image = img
+					c.Refresh()
+				}
+			}
+		}
+	})
+}
+
+// loadAccess reads who opened this chart (the read is itself audited),
+// newest first, once.
+func (v *patientScreen) loadAccess() {
+	if v.accessOnce || !v.hasTab(v.accessTab) {
+		return
+	}
+	v.accessOnce = true
+	sess, mrn, gen := v.sess, v.p.MRN, v.gen
+	sess.run(func(ctx context.Context) func() {
+		events, err := sess.s.AuditEvents(ctx, app.AuditFilter{PatientMRN: mrn, Limit: 500})
+		slices.Reverse(events)
+		return func() {
+			if v.gen != gen {
+				return
+			}
+			if err != nil {
+				v.accessNote.SetText("The access log could not be read: " + message(err))
+				return
+			}
+			v.access = events
+			v.drawAccess()
+		}
+	})
+}
+
+func (v *patientScreen) drawAccess() {
+	v.accessRows.RemoveAll()
+	if len(v.access) == 0 {
+		v.accessNote.SetText("Nobody has opened this chart yet.")
+		return
+	}
+	v.accessNote.SetText(plural(len(v.access), "entry", "entries") +
+		", newest first. Every opening of the chart and its documents is recorded.")
+	var cells []fyne.CanvasObject
+	for _, e := range v.access {
+		who := widget.NewRichText(&widget.TextSegment{Text: e.User, Style: styleBold})
+		what := widget.NewRichText(&widget.TextSegment{Text: actionText(e), Style: styleRegular})
+		if e.Detail != "" {
+			what.Segments = append(what.Segments, &widget.TextSegment{Text: "   " + e.Detail, Style: styleMuted})
+		}
+		what.Wrapping = fyne.TextWrapWord
+		cells = append(cells, widget.NewLabel(whenText(e.Time)), who, what)
+	}
+	v.accessRows.Add(container.New(&accessLayout{}, cells...))
+}
+
+// accessLayout lays the access log out in three columns: when, who (both
+// as wide as their widest cell) and what, which takes the rest and wraps.
+type accessLayout struct{}
+
+func (accessLayout) widths(objs []fyne.CanvasObject) (float32, float32) {
+	var w0, w1 float32
+	for i := 0; i+2 < len(objs); i += 3 {
+		w0 = max(w0, objs[i].MinSize().Width)
+		w1 = max(w1, objs[i+1].MinSize().Width)
+	}
+	return w0, w1
+}
+
+func (l accessLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w0, w1 := l.widths(objs)
+	var h, w2 float32
+	for i := 0; i+2 < len(objs); i += 3 {
+		w2 = max(w2, objs[i+2].MinSize().Width)
+		h += max(objs[i].MinSize().Height, objs[i+2].MinSize().Height)
+	}
+	return fyne.NewSize(w0+w1+w2, h)
+}
+
+func (l accessLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w0, w1 := l.widths(objs)
+	w2 := max(size.Width-w0-w1, 100)
+	var y float32
+	for i := 0; i+2 < len(objs); i += 3 {
+		objs[i+2].Resize(fyne.NewSize(w2, objs[i+2].MinSize().Height))
+		h := max(objs[i].MinSize().Height, objs[i+1].MinSize().Height, objs[i+2].MinSize().Height)
+		objs[i].Move(fyne.NewPos(0, y))
+		objs[i].Resize(fyne.NewSize(w0, h))
+		objs[i+1].Move(fyne.NewPos(w0, y))
+		objs[i+1].Resize(fyne.NewSize(w1, h))
+		objs[i+2].Move(fyne.NewPos(w0+w1, y))
+		objs[i+2].Resize(fyne.NewSize(w2, h))
+		y += h
+	}
+}
+
+// actionText says what an audit event records, in words.
+func actionText(e app.AuditEvent) string {
+	var s string
+	switch e.Action {
+	case app.ActPatientRead:
+		s = "opened the chart"
+	case app.ActPatientSearch:
+		s = "found the patient in a search"
+	case app.ActPatientCreate:
+		s = "registered the patient"
+	case app.ActPatientAmend:
+		s = "changed the demographics"
+	case app.ActPatientHistory:
+		s = "read the chart's history"
+	case app.ActPatientMerge:
+		s = "merged duplicate records"
+	case app.ActPatientUnmerge:
+		s = "undid a merge"
+	case app.ActBreakGlass:
+		s = "opened the restricted chart with break-glass"
+	case app.ActDocImport:
+		s = "imported a scan"
+	case app.ActDocFile:
+		s = "filed a document"
+	case app.ActDocVerify:
+		s = "checked a document"
+	case app.ActDocRead:
+		s = "listed the documents"
+		if e.Object != "" {
+			s = "read a document"
+		}
+	case app.ActDocSearch:
+		s = "searched the documents"
+	case app.ActDocExport:
+		s = "exported a document"
+	case app.ActDocEdit:
+		s = "corrected a document"
+	case app.ActAuditRead:
+		s = "read the access log"
+	default:
+		s = string(e.Action)
+	}
+	switch e.Outcome {
+	case app.OutcomeDenied:
+		s += " (refused)"
+	case app.OutcomeFailed:
+		s += " (failed)"
+	}
+	return s
+}
+
+// tapRow is a row (or card) that opens what it shows: a tap, or Enter or
+// Space once Tab has brought the keyboard to it.
+type tapRow struct {
+	widget.BaseWidget
+	hooks   inputHooks
+	content fyne.CanvasObject
+	onTap   func()
+	bg      *canvas.Rectangle
+	focused bool
+	hovered bool
+}
+
+func newTapRow(h inputHooks, content fyne.CanvasObject, onTap func()) *tapRow {
+	r := &tapRow{hooks: h, content: content, onTap: onTap}
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *tapRow) CreateRenderer() fyne.WidgetRenderer {
+	r.bg = canvas.NewRectangle(theme.Color(theme.ColorNameBackground))
+	r.bg.CornerRadius = 4
+	r.paint()
+	return widget.NewSimpleRenderer(container.NewStack(r.bg,
+		container.New(layout.NewCustomPaddedLayout(2, 2, 6, 6), r.content)))
+}
+
+func (r *tapRow) paint() {
+	if r.bg == nil {
+		return
+	}
+	switch {
+	case r.focused:
+		r.bg.FillColor = theme.Color(theme.ColorNameFocus)
+	case r.hovered:
+		r.bg.FillColor = theme.Color(theme.ColorNameHover)
+	default:
+		r.bg.FillColor = theme.Color(theme.ColorNameBackground)
+	}
+	r.bg.Refresh()
+}
+
+func (r *tapRow) Tapped(*fyne.PointEvent) {
+	r.hooks.touch()
+	r.onTap()
+}
+
+func (r *tapRow) FocusGained() { r.focused = true; r.paint() }
+func (r *tapRow) FocusLost()   { r.focused = false; r.paint() }
+func (r *tapRow) TypedRune(rune) {
+	r.hooks.touch()
+}
+
+func (r *tapRow) TypedKey(k *fyne.KeyEvent) {
+	r.hooks.touch()
+	switch k.Name {
+	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeySpace:
+		r.onTap()
+	case fyne.KeyEscape:
+		r.hooks.escape()
+	}
+}
+
+func (r *tapRow) TypedShortcut(s fyne.Shortcut) {
+	r.hooks.touch()
+	if cs, ok := s.(*desktop.CustomShortcut); ok {
+		r.hooks.shortcut(cs)
+	}
+}
+
+func (r *tapRow) MouseIn(*desktop.MouseEvent)    { r.hovered = true; r.paint() }
+func (r *tapRow) MouseMoved(*desktop.MouseEvent) {}
+func (r *tapRow) MouseOut()                      { r.hovered = false; r.paint() }
+
+// Cursor shows a hand over a row that opens something.
+func (r *tapRow) Cursor() desktop.Cursor { return desktop.PointerCursor }

@@ -1,0 +1,204 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+)
+
+// fileScan imports a corpus scan as the session's user and files its
+// document in a patient's chart, as the indexing queue would.
+func fileScan(t *testing.T, u *App, name, mrn, kind, date string) app.Document {
+	t.Helper()
+	ctx := context.Background()
+	data, err := os.ReadFile(filepath.Join("..", "..", "shared", "corpus", "scans", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := u.sess.s.ImportFile(ctx, name, "test", data)
+	if err != nil || len(res.Documents) != 1 {
+		t.Fatalf("import %s: %d documents, %v", name, len(res.Documents), err)
+	}
+	day, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := u.sess.s.FileDocument(ctx, res.Documents[0].ID, app.FileParams{Patient: mrn, Type: kind, Date: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// chartWithDocuments logs a records clerk (grace) in, with Mary registered
+// and two scans filed in her chart: a lab result of 3 pages (2026-09-01)
+// and a referral of 1 page (2026-10-14). A clinician, dr.amani, exists.
+func chartWithDocuments(t *testing.T) (u *App, p app.Patient, lab, referral app.Document) {
+	t.Helper()
+	ctx := context.Background()
+	v, _ := createdVault(t, nil)
+	admin, err := v.Login(ctx, "admin", []byte(adminPW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.AddUser(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.AddUser(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
+		t.Fatal(err)
+	}
+	admin.Lock(ctx)
+	u = newWindow(t, v, Options{})
+	logIn(t, u, "grace", clerkPW)
+	p = register(t, u, mary())[0]
+	lab = fileScan(t, u, "paperless__multi-page-images.pdf", p.MRN, "lab-result", "2026-09-01")
+	referral = fileScan(t, u, "paperless__simple.png", p.MRN, "referral", "2026-10-14")
+	return u, p, lab, referral
+}
+
+func docIDs(docs []app.Document) []string {
+	var out []string
+	for _, d := range docs {
+		out = append(out, d.ID)
+	}
+	return out
+}
+
+// The chart's timeline lists the documents newest first and filters them
+// by type; the grid shows their thumbnails; Enter on a row opens the
+// viewer; the access log shows a records clerk the document reads and is
+// not offered to a clinician.
+func TestPatientChartTabs(t *testing.T) {
+	u, p, lab, referral := chartWithDocuments(t)
+	u.openPatient(p.MRN)
+	u.tasks.wait()
+	v := current[*patientScreen](t, u)
+	if !strings.Contains(v.facts.String(), "Kisoro") {
+		t.Fatalf("the header does not give the village: %q", v.facts.String())
+	}
+	if v.tabs.Selected() != v.timeTab {
+		t.Fatalf("the chart opens on %q", v.tabs.Selected().Text)
+	}
+	if got := strings.Join(docIDs(v.timeDocs), ","); got != referral.ID+","+lab.ID {
+		t.Fatalf("timeline order %s, want the referral (newest) then the lab result", got)
+	}
+
+	v.kindFilter.SetSelected("Lab result")
+	if len(v.timeDocs) != 1 || v.timeDocs[0].ID != lab.ID {
+		t.Fatalf("filtered on lab results: %v", docIDs(v.timeDocs))
+	}
+	v.kindFilter.SetSelected("Consent")
+	if len(v.timeDocs) != 0 || !strings.Contains(timelineText(v), "No consent for this patient") {
+		t.Fatalf("no consent: %v, %q", docIDs(v.timeDocs), timelineText(v))
+	}
+	v.kindFilter.SetSelected(allTypes)
+	if len(v.timeDocs) != 2 || !strings.Contains(timelineText(v), "Wednesday 14 October 2026") {
+		t.Fatalf("all types again: %v, %q", docIDs(v.timeDocs), timelineText(v))
+	}
+
+	// The grid loads the thumbnails when its tab is first shown.
+	v.tabs.Select(v.gridTab)
+	u.tasks.wait()
+	for _, d := range []app.Document{lab, referral} {
+		if img := v.thumbs[d.ID]; img == nil || img.Image == nil {
+			t.Fatalf("no thumbnail for %s", d.Type)
+		}
+	}
+	if len(v.grid.Objects) != 2 {
+		t.Fatalf("%d cards", len(v.grid.Objects))
+	}
+
+	// Enter on the lab result's row opens it.
+	v.tabs.Select(v.timeTab)
+	v.timeRows[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	u.tasks.wait()
+	dv := current[*docViewer](t, u)
+	if dv.doc.ID != lab.ID {
+		t.Fatalf("opened %s", dv.doc.ID)
+	}
+	if v.thumbs[lab.ID] != nil || len(v.timeDocs) != 0 {
+		t.Fatal("the chart left behind still holds its documents")
+	}
+	u.escape()
+	u.tasks.wait()
+	v = current[*patientScreen](t, u)
+	if v.p.ID != p.ID {
+		t.Fatalf("back from the viewer to %s", v.p.MRN)
+	}
+
+	// The access log: the clerk sees who read the documents.
+	if !v.hasTab(v.accessTab) {
+		t.Fatal("a records clerk has no access log")
+	}
+	v.tabs.Select(v.accessTab)
+	u.tasks.wait()
+	var read, listed bool
+	for _, e := range v.access {
+		read = read || (e.Action == app.ActDocRead && e.Object == "document/"+lab.ID && e.User == "grace")
+		listed = listed || (e.Action == app.ActDocRead && e.Object == "" && e.User == "grace")
+	}
+	if !read || !listed {
+		t.Fatalf("the access log lacks the document reads: %+v", v.access)
+	}
+	for i := 1; i < len(v.access); i++ {
+		if v.access[i].Time.After(v.access[i-1].Time) {
+			t.Fatal("the access log is not newest first")
+		}
+	}
+	if !strings.Contains(accessText(v), "read a document") || !strings.Contains(accessText(v), "opened the chart") {
+		t.Fatalf("access log text %q", accessText(v))
+	}
+
+	// A clinician sees the documents but not the access log.
+	logInAgain(t, u, "dr.amani", clinPW)
+	u.openPatient(p.MRN)
+	u.tasks.wait()
+	v = current[*patientScreen](t, u)
+	if v.hasTab(v.accessTab) || len(v.timeDocs) != 2 {
+		t.Fatalf("clinician: access log shown %v, %d documents", v.hasTab(v.accessTab), len(v.timeDocs))
+	}
+}
+
+// A patient without documents is told so in words.
+func TestPatientChartEmpty(t *testing.T) {
+	u, reg := loggedIn(t, nil, mary())
+	u.openPatient(reg[0].MRN)
+	u.tasks.wait()
+	v := current[*patientScreen](t, u)
+	if !strings.Contains(timelineText(v), "No documents scanned for this patient yet.") {
+		t.Fatalf("empty timeline: %q", timelineText(v))
+	}
+	if !v.gridNote.Visible() || !strings.Contains(v.gridNote.Text, "No documents") {
+		t.Fatalf("empty grid: %q", v.gridNote.Text)
+	}
+}
+
+func timelineText(v *patientScreen) string { return objectsText(v.timeline.Objects) }
+
+func accessText(v *patientScreen) string { return objectsText(v.accessRows.Objects) }
+
+// objectsText joins the text of the labels and rich texts under objs.
+func objectsText(objs []fyne.CanvasObject) string {
+	var b strings.Builder
+	for _, o := range objs {
+		switch w := o.(type) {
+		case *widget.Label:
+			b.WriteString(w.Text + "\n")
+		case *widget.RichText:
+			b.WriteString(w.String() + "\n")
+		case *fyne.Container:
+			b.WriteString(objectsText(w.Objects))
+		case *tapRow:
+			b.WriteString(objectsText([]fyne.CanvasObject{w.content}))
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,911 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // page images are JPEG
+	_ "image/png"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+	"folio/pageturn"
+	"folio/printout"
+)
+
+// This file is the document viewer: one page at a time, zoomed to the
+// width, the page or 100 %, with the page's text beside it, a strip of the
+// pages to jump to, search within the document, and for indexing clerks
+// Rotate and Re-file. Every page read is audited by the services.
+
+// zoomMode is how the page image is sized.
+type zoomMode int
+
+const (
+	zoomFitWidth zoomMode = iota
+	zoomFitPage
+	zoomScale // v.scaleAt, 1 = 100 %
+)
+
+// docViewer shows one document.
+type docViewer struct {
+	sess *session
+	id   string
+	back string // the chart to go back to (MRN or id), or ""
+
+	// Fyne goroutine only.
+	gen      int                     // counts forget calls; older results are dropped
+	doc      app.Document            // the document's head, once loaded
+	page     int                     // the page shown, 0-based
+	pages    map[int]app.PageContent // pages read so far (PHI)
+	img      image.Image             // the page shown, turned upright
+	words    []image.Rectangle       // word boxes of the search hits, in img pixels
+	zoom     zoomMode                // how the page is sized
+	scaleAt  float32                 // the scale of zoomScale
+	query    []string                // the words searched for, lower case
+	hit      int                     // the page of the last hit, or -1
+	thumbImg map[int]*canvas.Image   // the strip's thumbnails by page
+	thumbRow map[int]*tapRow         // the strip's cards by page
+	canIndex bool                    // Rotate and Re-file allowed
+
+	title     *widget.RichText
+	image     *canvas.Image
+	stage     *fyne.Container // the image and the hit marks
+	scroll    *container.Scroll
+	pageView  *pageView
+	pageLabel *widget.Label
+	prevBtn   *widget.Button
+	nextBtn   *widget.Button
+	zoomBtns  [3]*widget.Button // fit width, fit page, 100 %
+	strip     *fyne.Container
+	text      *widget.RichText
+	source    *widget.Label
+	search    *entry
+	found     *widget.Label
+	rotateBtn *widget.Button
+	exportBtn *widget.Button
+	refileBtn *widget.Button
+	msg       messageLabel
+	head      *fyne.Container // the title row
+	bar       *fyne.Container // zoom, pages and search
+	box       fyne.CanvasObject
+}
+
+// showDocument opens the document viewer on document id. Back (Escape)
+// returns to the chart on show now, or to the document's patient.
+func (u *App) showDocument(id string) {
+	if u.sess == nil {
+		return
+	}
+	back := ""
+	switch s := u.cur.(type) {
+	case *patientScreen:
+		back = s.p.MRN
+		if back == "" {
+			back = s.p.ID
+		}
+	case *docViewer:
+		back = s.back
+	}
+	v := newDocViewer(u.sess, id, back)
+	u.show(v)
+	v.load()
+}
+
+func newDocViewer(sess *session, id, back string) *docViewer {
+	u := sess.a
+	v := &docViewer{sess: sess, id: id, back: back, hit: -1, scaleAt: 1,
+		pages: map[int]app.PageContent{}, thumbImg: map[int]*canvas.Image{}, thumbRow: map[int]*tapRow{}}
+	v.canIndex = sess.user.Role.Can(app.PermDocIndex)
+
+	v.title = widget.NewRichText(&widget.TextSegment{Text: "Opening the document…", Style: styleBold})
+	v.title.Truncation = fyne.TextTruncateEllipsis
+	v.image = canvas.NewImageFromImage(nil)
+	v.image.FillMode = canvas.ImageFillStretch
+	v.image.ScaleMode = canvas.ImageScaleSmooth
+	v.stage = container.New(&stageLayout{v: v}, v.image)
+	v.scroll = container.NewScroll(v.stage)
+	v.scroll.OnScrolled = func(fyne.Position) { u.touch() }
+	v.pageView = newPageView(v, v.scroll)
+
+	backBtn := button(u, "Back to the chart  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, func() { v.escape() })
+	v.rotateBtn = button(u, "Rotate  (Ctrl+R)", theme.ViewRefreshIcon(), widget.MediumImportance, v.rotate)
+	v.refileBtn = button(u, "Re-file…", theme.DocumentCreateIcon(), widget.MediumImportance, v.askRefile)
+	if !v.canIndex {
+		v.rotateBtn.Hide()
+		v.refileBtn.Hide()
+	}
+	v.exportBtn = button(u, "Export…  (Ctrl+S)", theme.DocumentSaveIcon(), widget.MediumImportance, v.askExport)
+
+	v.zoomBtns[0] = button(u, "Fit width  Ctrl+1", nil, widget.LowImportance, func() { v.setZoom(zoomFitWidth, 0) })
+	v.zoomBtns[1] = button(u, "Fit page  Ctrl+2", nil, widget.LowImportance, func() { v.setZoom(zoomFitPage, 0) })
+	v.zoomBtns[2] = button(u, "100 %  Ctrl+3", nil, widget.LowImportance, func() { v.setZoom(zoomScale, 1) })
+	v.prevBtn = button(u, "", theme.NavigateBackIcon(), widget.LowImportance, func() { v.step(-1) })
+	v.nextBtn = button(u, "", theme.NavigateNextIcon(), widget.LowImportance, func() { v.step(1) })
+	v.pageLabel = widget.NewLabel("")
+
+	v.search = newEntry(u, "Find in this document")
+	v.search.OnSubmitted = func(string) { v.findNext() }
+	v.search.OnChanged = func(s string) {
+		if strings.TrimSpace(s) == "" {
+			v.clearSearch()
+		}
+	}
+	v.found = widget.NewLabel("")
+	findBtn := button(u, "Find next", theme.SearchIcon(), widget.LowImportance, v.findNext)
+
+	v.strip = container.NewHBox()
+	v.text = widget.NewRichText()
+	v.text.Wrapping = fyne.TextWrapWord
+	v.source = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	v.msg = newMessageLabel()
+
+	v.head = container.NewBorder(nil, nil, backBtn, container.NewHBox(v.refileBtn, v.rotateBtn, v.exportBtn), v.title)
+	v.bar = container.NewBorder(nil, nil,
+		container.NewHBox(v.zoomBtns[0], v.zoomBtns[1], v.zoomBtns[2], widget.NewSeparator(), v.prevBtn, v.pageLabel, v.nextBtn),
+		container.NewHBox(v.found, findBtn),
+		v.search)
+	top := container.NewVBox(v.head, v.bar, v.msg)
+	// A horizontal scroll is only as tall as a scroll bar unless told.
+	stripHeight := canvas.NewRectangle(color.Transparent)
+	stripHeight.SetMinSize(fyne.NewSize(0, 132))
+	stripScroll := container.NewStack(stripHeight, container.NewHScroll(v.strip))
+	left := container.NewBorder(nil, stripScroll, nil, nil, v.pageView)
+	right := container.NewBorder(container.NewVBox(sectionTitle("Text of the page"), v.source), nil, nil, nil,
+		newScroller(u, v.text))
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.64
+	v.box = container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), container.NewBorder(top, nil, nil, nil, split))
+	return v
+}
+
+func (v *docViewer) view() fyne.CanvasObject    { return v.box }
+func (v *docViewer) focusFirst() fyne.Focusable { return v.pageView }
+
+// forget drops every image, text and title the viewer shows (PHI).
+func (v *docViewer) forget() {
+	v.gen++
+	v.doc = app.Document{}
+	v.pages = map[int]app.PageContent{}
+	v.img, v.words, v.query = nil, nil, nil
+	v.image.Image = nil
+	v.image.Refresh()
+	v.stage.Objects = []fyne.CanvasObject{v.image}
+	v.stage.Refresh()
+	for _, rt := range []*widget.RichText{v.title, v.text} {
+		rt.Segments = nil
+		rt.Refresh()
+	}
+	for _, img := range v.thumbImg {
+		img.Image = nil
+	}
+	clear(v.thumbImg)
+	clear(v.thumbRow)
+	v.strip.RemoveAll()
+	v.source.SetText("")
+	v.pageLabel.SetText("")
+	v.found.SetText("")
+	v.search.OnChanged = nil
+	v.search.SetText("")
+	v.msg.clear()
+}
+
+// escape goes back to the chart the document was opened from.
+func (v *docViewer) escape() bool {
+	u := v.sess.a
+	ref := v.back
+	if ref == "" {
+		ref = v.doc.MRN
+	}
+	if ref == "" {
+		u.showSearch()
+		return true
+	}
+	u.openPatient(ref)
+	return true
+}
+
+func (v *docViewer) shortcut(k fyne.KeyName) bool {
+	switch k {
+	case fyne.Key1:
+		v.setZoom(zoomFitWidth, 0)
+	case fyne.Key2:
+		v.setZoom(zoomFitPage, 0)
+	case fyne.Key3:
+		v.setZoom(zoomScale, 1)
+	case fyne.KeyPageDown:
+		v.step(1)
+	case fyne.KeyPageUp:
+		v.step(-1)
+	case fyne.KeyR:
+		v.rotate()
+	case fyne.KeyS:
+		v.askExport()
+	case fyne.KeyG:
+		v.findNext()
+	default:
+		return false
+	}
+	return true
+}
+
+// load reads the document (audited), its thumbnails and its first page.
+func (v *docViewer) load() {
+	sess, id, gen := v.sess, v.id, v.gen
+	sess.run(func(ctx context.Context) func() {
+		d, err := sess.s.Document(ctx, id)
+		thumbs := map[int]image.Image{}
+		if err == nil {
+			thumbs = loadThumbs(ctx, sess.s, d)
+		}
+		return func() {
+			if v.gen != gen {
+				return
+			}
+			if err != nil {
+				v.title.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: "The document could not be opened.", Style: styleBold}}
+				v.title.Refresh()
+				v.msg.error(message(err))
+				return
+			}
+			v.setDoc(d)
+			v.drawStrip(thumbs)
+			v.showPage(0)
+		}
+	})
+}
+
+// loadThumbs reads and decodes the thumbnails of d's pages (not audited
+// one by one: opening the document is the audited read).
+func loadThumbs(ctx context.Context, s *app.Session, d app.Document) map[int]image.Image {
+	out := map[int]image.Image{}
+	for i, p := range d.Pages {
+		data, err := s.PageThumbnail(ctx, d.ID, i)
+		if err != nil {
+			continue
+		}
+		if img, _, err := decodeTurned(data, p.Turn); err == nil {
+			out[i] = img
+		}
+	}
+	return out
+}
+
+// setDoc takes a new version of the document and says what it is.
+func (v *docViewer) setDoc(d app.Document) {
+	v.doc = d
+	date := "date of service not known"
+	if !d.Date.IsZero() {
+		date = d.Date.Format(time.DateOnly)
+	}
+	mrn := d.MRN
+	if mrn == "" {
+		mrn = "no patient yet"
+	}
+	v.title.Segments = []widget.RichTextSegment{
+		&widget.TextSegment{Text: app.DocTypeLabel(d.Type), Style: styleTitle},
+		&widget.TextSegment{Text: "   " + date + "  ·  " + mrn + "  ·  " + plural(len(d.Pages), "page", "pages") +
+			"  ·  " + docStatusText(d), Style: styleMuted},
+	}
+	v.title.Refresh()
+	if c, ok := v.box.(*fyne.Container); ok {
+		c.Refresh() // the title row may have grown
+	}
+	if len(d.Pages) == 0 {
+		v.rotateBtn.Disable()
+		v.exportBtn.Disable()
+	}
+}
+
+// drawStrip lays out a card per page; tapping one shows that page.
+func (v *docViewer) drawStrip(thumbs map[int]image.Image) {
+	u := v.sess.a
+	v.strip.RemoveAll()
+	clear(v.thumbImg)
+	clear(v.thumbRow)
+	for i := range v.doc.Pages {
+		img := canvas.NewImageFromImage(thumbs[i])
+		img.FillMode = canvas.ImageFillContain
+		img.SetMinSize(fyne.NewSize(64, 84))
+		i := i
+		card := newTapRow(u, container.NewBorder(nil,
+			widget.NewLabelWithStyle(fmt.Sprint(i+1), fyne.TextAlignCenter, fyne.TextStyle{}), nil, nil, img),
+			func() { v.showPage(i) })
+		v.thumbImg[i], v.thumbRow[i] = img, card
+		v.strip.Add(card)
+	}
+}
+
+// showPage shows page i: read (audited) and decoded off the Fyne goroutine
+// unless already read.
+func (v *docViewer) showPage(i int) {
+	n := len(v.doc.Pages)
+	if n == 0 {
+		v.pageLabel.SetText("No pages")
+		return
+	}
+	i = max(0, min(i, n-1))
+	v.page = i
+	v.pageLabel.SetText(fmt.Sprintf("Page %d of %d", i+1, n))
+	if i == 0 {
+		v.prevBtn.Disable()
+	} else {
+		v.prevBtn.Enable()
+	}
+	if i == n-1 {
+		v.nextBtn.Disable()
+	} else {
+		v.nextBtn.Enable()
+	}
+	for p, card := range v.thumbRow {
+		card.focused = p == i
+		card.paint()
+	}
+	v.source.SetText(sourceText(v.doc.Pages[i]))
+	v.bar.Refresh()
+	sess, id, gen := v.sess, v.doc.ID, v.gen
+	pc, cached := v.pages[i]
+	sess.run(func(ctx context.Context) func() {
+		var err error
+		if !cached {
+			pc, err = sess.s.DocumentPage(ctx, id, i)
+		}
+		var img image.Image
+		var size image.Point
+		if err == nil {
+			img, size, err = decodeTurned(pc.View, pc.Turn)
+		}
+		return func() {
+			if v.gen != gen || v.page != i || v.doc.ID != id {
+				return // the reader moved on
+			}
+			if err != nil {
+				v.msg.error(message(err))
+				return
+			}
+			v.pages[i] = pc
+			v.setImage(img, size, pc)
+		}
+	})
+}
+
+// sourceText is where a page's text comes from: "OCR, 91 % confidence".
+func sourceText(p app.DocPage) string {
+	switch p.TextSource {
+	case "ocr":
+		return fmt.Sprintf("OCR, %.0f %% confidence", p.Confidence)
+	case "layer":
+		return "text layer"
+	case "":
+		return "no text found on this page"
+	}
+	return p.TextSource
+}
+
+// setImage shows a decoded page with its text and the hits of the search.
+func (v *docViewer) setImage(img image.Image, orig image.Point, pc app.PageContent) {
+	v.img = img
+	v.image.Image = img
+	v.image.Refresh()
+	v.words = nil
+	if len(v.query) > 0 {
+		for _, w := range pc.Words {
+			if wordHit(w.Text, v.query) {
+				v.words = append(v.words, turnBox(image.Rect(w.X, w.Y, w.X+w.W, w.Y+w.H), orig, pc.Turn))
+			}
+		}
+	}
+	objs := []fyne.CanvasObject{v.image}
+	for range v.words {
+		r := canvas.NewRectangle(color.NRGBA{R: 255, G: 196, B: 0, A: 96})
+		r.StrokeColor = color.NRGBA{R: 230, G: 140, B: 0, A: 200}
+		r.StrokeWidth = 1
+		objs = append(objs, r)
+	}
+	v.stage.Objects = objs
+	v.drawText(pc.Text)
+	v.relayout()
+}
+
+// drawText shows a page's text with the search hits highlighted.
+func (v *docViewer) drawText(s string) {
+	if strings.TrimSpace(s) == "" {
+		v.text.Segments = []widget.RichTextSegment{&widget.TextSegment{
+			Text: "No text was read on this page.", Style: styleMuted}}
+		v.text.Refresh()
+		return
+	}
+	var segs []widget.RichTextSegment
+	hl := widget.RichTextStyle{ColorName: theme.ColorNamePrimary, TextStyle: fyne.TextStyle{Bold: true}, Inline: true}
+	at := 0
+	if re := queryRegexp(v.query); re != nil {
+		for _, m := range re.FindAllStringIndex(s, -1) {
+			if m[0] > at {
+				segs = append(segs, &widget.TextSegment{Text: s[at:m[0]], Style: styleRegular})
+			}
+			segs = append(segs, &widget.TextSegment{Text: s[m[0]:m[1]], Style: hl})
+			at = m[1]
+		}
+	}
+	if at < len(s) {
+		segs = append(segs, &widget.TextSegment{Text: s[at:], Style: styleRegular})
+	}
+	v.text.Segments = segs
+	v.text.Refresh()
+}
+
+// scale is the size of an image pixel on screen for the zoom chosen.
+func (v *docViewer) scale() float32 {
+	if v.img == nil {
+		return 1
+	}
+	b := v.img.Bounds()
+	iw, ih := float32(b.Dx()), float32(b.Dy())
+	vp := v.scroll.Size()
+	if iw <= 0 || ih <= 0 {
+		return 1
+	}
+	switch v.zoom {
+	case zoomFitWidth:
+		if vp.Width > 0 {
+			return vp.Width / iw
+		}
+	case zoomFitPage:
+		if vp.Width > 0 && vp.Height > 0 {
+			return min(vp.Width/iw, vp.Height/ih)
+		}
+	case zoomScale:
+		return v.scaleAt
+	}
+	return 1
+}
+
+// setZoom changes how the page is sized; s is the scale of zoomScale.
+func (v *docViewer) setZoom(m zoomMode, s float32) {
+	v.sess.a.touch()
+	v.zoom = m
+	if m == zoomScale {
+		v.scaleAt = min(max(s, 0.1), 8)
+	}
+	for i, b := range v.zoomBtns {
+		imp := widget.LowImportance
+		if zoomMode(i) == m && (m != zoomScale || v.scaleAt == 1) {
+			imp = widget.HighImportance
+		}
+		b.Importance = imp
+		b.Refresh()
+	}
+	v.relayout()
+}
+
+// zoomBy zooms in (f > 1) or out from the current size.
+func (v *docViewer) zoomBy(f float32) { v.setZoom(zoomScale, v.scale()*f) }
+
+func (v *docViewer) relayout() {
+	v.stage.Refresh()
+	v.scroll.Refresh()
+}
+
+// step goes delta pages on.
+func (v *docViewer) step(delta int) {
+	if len(v.doc.Pages) == 0 {
+		return
+	}
+	if next := max(0, min(v.page+delta, len(v.doc.Pages)-1)); next != v.page {
+		v.showPage(next)
+		v.scroll.ScrollToTop()
+	}
+}
+
+// stageLayout sizes the page image to the zoom and lays the search hits
+// over their words.
+type stageLayout struct{ v *docViewer }
+
+func (l *stageLayout) imageSize() fyne.Size {
+	if l.v.img == nil {
+		return fyne.NewSize(0, 0)
+	}
+	s := l.v.scale()
+	b := l.v.img.Bounds()
+	return fyne.NewSize(float32(b.Dx())*s, float32(b.Dy())*s)
+}
+
+func (l *stageLayout) MinSize([]fyne.CanvasObject) fyne.Size { return l.imageSize() }
+
+func (l *stageLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	is := l.imageSize()
+	off := fyne.NewPos(max(0, (size.Width-is.Width)/2), 0)
+	if len(objs) == 0 {
+		return
+	}
+	objs[0].Move(off)
+	objs[0].Resize(is)
+	s := l.v.scale()
+	for i, o := range objs[1:] {
+		if i >= len(l.v.words) {
+			break
+		}
+		r := l.v.words[i]
+		o.Move(off.AddXY(float32(r.Min.X)*s-2, float32(r.Min.Y)*s-2))
+		o.Resize(fyne.NewSize(float32(r.Dx())*s+4, float32(r.Dy())*s+4))
+	}
+}
+
+// pageView holds the page's scroll and takes the keyboard: Page Up and
+// Page Down (or ← →) turn pages, + and - zoom.
+type pageView struct {
+	widget.BaseWidget
+	v       *docViewer
+	content fyne.CanvasObject
+}
+
+func newPageView(v *docViewer, content fyne.CanvasObject) *pageView {
+	p := &pageView{v: v, content: content}
+	p.ExtendBaseWidget(p)
+	return p
+}
+
+func (p *pageView) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.content) }
+
+func (p *pageView) Tapped(*fyne.PointEvent) {
+	p.v.sess.a.touch()
+	p.v.sess.a.win.Canvas().Focus(p)
+}
+
+func (p *pageView) FocusGained() {}
+func (p *pageView) FocusLost()   {}
+
+func (p *pageView) TypedRune(r rune) {
+	p.v.sess.a.touch()
+	switch r {
+	case '+', '=':
+		p.v.zoomBy(1.25)
+	case '-':
+		p.v.zoomBy(0.8)
+	}
+}
+
+func (p *pageView) TypedKey(k *fyne.KeyEvent) {
+	u := p.v.sess.a
+	u.touch()
+	switch k.Name {
+	case fyne.KeyPageDown, fyne.KeyRight:
+		p.v.step(1)
+	case fyne.KeyPageUp, fyne.KeyLeft:
+		p.v.step(-1)
+	case fyne.KeyHome:
+		p.v.step(-len(p.v.doc.Pages))
+	case fyne.KeyEnd:
+		p.v.step(len(p.v.doc.Pages))
+	case fyne.KeyEscape:
+		u.escape()
+	}
+}
+
+func (p *pageView) TypedShortcut(s fyne.Shortcut) {
+	if cs, ok := s.(*desktop.CustomShortcut); ok {
+		p.v.sess.a.shortcut(cs)
+	}
+}
+
+// Search within the document.
+
+// searchWords splits a query into lower-case words.
+func searchWords(q string) []string {
+	return strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// pageHolds reports whether text holds every word, in any case.
+func pageHolds(text string, words []string) bool {
+	low := strings.ToLower(text)
+	for _, w := range words {
+		if !strings.Contains(low, w) {
+			return false
+		}
+	}
+	return len(words) > 0
+}
+
+// wordHit reports whether an OCR word is one of the words searched for.
+func wordHit(word string, query []string) bool {
+	w := strings.ToLower(word)
+	for _, q := range query {
+		if strings.Contains(w, q) {
+			return true
+		}
+	}
+	return false
+}
+
+// queryRegexp finds the query's words in any case, or is nil.
+func queryRegexp(words []string) *regexp.Regexp {
+	if len(words) == 0 {
+		return nil
+	}
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = regexp.QuoteMeta(w)
+	}
+	return regexp.MustCompile("(?i)" + strings.Join(quoted, "|"))
+}
+
+// findNext goes to the next page (round the document, from this page for a
+// new query) whose text holds every word of the search field, and marks
+// the words there. Pages not read yet are read off the Fyne goroutine.
+func (v *docViewer) findNext() {
+	v.sess.a.touch()
+	q := strings.TrimSpace(v.search.Text)
+	words := searchWords(q)
+	n := len(v.doc.Pages)
+	if len(words) == 0 || n == 0 {
+		if len(words) == 0 {
+			v.sess.a.win.Canvas().Focus(v.search)
+		}
+		return
+	}
+	start := v.page
+	if v.hit >= 0 && slices.Equal(words, v.query) {
+		start = v.hit + 1
+	}
+	texts := map[int]string{}
+	for i, pc := range v.pages {
+		texts[i] = pc.Text
+	}
+	sess, id, gen := v.sess, v.doc.ID, v.gen
+	sess.run(func(ctx context.Context) func() {
+		read := map[int]app.PageContent{}
+		found := -1
+		var err error
+		for k := range n {
+			i := (start + k) % n
+			text, ok := texts[i]
+			if !ok {
+				var pc app.PageContent
+				if pc, err = sess.s.DocumentPage(ctx, id, i); err != nil {
+					break
+				}
+				read[i], text = pc, pc.Text
+			}
+			if pageHolds(text, words) {
+				found = i
+				break
+			}
+		}
+		return func() {
+			if v.gen != gen || v.doc.ID != id {
+				return
+			}
+			for i, pc := range read {
+				v.pages[i] = pc
+			}
+			if err != nil {
+				v.msg.error(message(err))
+				return
+			}
+			if found < 0 {
+				v.query, v.hit = nil, -1
+				v.found.SetText("Not in this document")
+				v.bar.Refresh()
+				v.showPage(v.page)
+				return
+			}
+			v.query, v.hit = words, found
+			v.found.SetText(fmt.Sprintf("Found on page %d", found+1))
+			v.bar.Refresh()
+			v.showPage(found)
+		}
+	})
+}
+
+// clearSearch removes the marks when the search field is emptied.
+func (v *docViewer) clearSearch() {
+	if v.query == nil {
+		return
+	}
+	v.query, v.hit = nil, -1
+	v.found.SetText("")
+	if pc, ok := v.pages[v.page]; ok && v.img != nil {
+		b := v.img.Bounds()
+		orig := b.Size()
+		if pc.Turn == 90 || pc.Turn == 270 {
+			orig = image.Pt(b.Dy(), b.Dx())
+		}
+		v.setImage(v.img, orig, pc)
+	}
+}
+
+// Changes: rotate and re-file (indexing clerks), export (anyone who reads).
+
+// rotate turns the page shown a quarter clockwise: a new version.
+func (v *docViewer) rotate() {
+	if !v.canIndex || len(v.doc.Pages) == 0 {
+		return
+	}
+	sess, id, page, gen := v.sess, v.doc.ID, v.page, v.gen
+	sess.run(func(ctx context.Context) func() {
+		d, err := sess.s.TurnPage(ctx, id, page, 1)
+		var thumb image.Image
+		if err == nil {
+			if data, terr := sess.s.PageThumbnail(ctx, id, page); terr == nil {
+				thumb, _, _ = decodeTurned(data, d.Pages[page].Turn)
+			}
+		}
+		return func() {
+			if v.gen != gen {
+				return
+			}
+			if err != nil {
+				v.msg.error(message(err))
+				return
+			}
+			v.setDoc(d)
+			delete(v.pages, page)
+			if img, ok := v.thumbImg[page]; ok && thumb != nil {
+				img.Image = thumb
+				img.Refresh()
+			}
+			v.msg.info(fmt.Sprintf("Page %d turned a quarter clockwise; saved as a new version.", page+1))
+			v.showPage(page)
+		}
+	})
+}
+
+// askRefile asks for the patient, type and date to file the document
+// under.
+func (v *docViewer) askRefile() {
+	if !v.canIndex || v.doc.ID == "" {
+		return
+	}
+	u := v.sess.a
+	patient := newEntry(u, "MRN, e.g. KAB-000123-7")
+	patient.SetText(v.doc.MRN)
+	kind := newChoice(u, typeLabels(), nil)
+	kind.SetSelected(app.DocTypeLabel(v.doc.Type))
+	date := newEntry(u, "YYYY-MM-DD")
+	if !v.doc.Date.IsZero() {
+		date.SetText(v.doc.Date.Format(time.DateOnly))
+	}
+	form := formGrid(fieldLabel("Patient"), patient, fieldLabel("Type"), kind, fieldLabel("Date of service"), date)
+	dlg := dialog.NewCustomConfirm("Re-file the document", "Re-file", "Cancel", form, func(ok bool) {
+		if ok {
+			v.refile(patient.Text, kind.Selected, date.Text)
+		}
+	}, u.win)
+	dlg.Resize(fyne.NewSize(520, 260))
+	u.showDialog(dlg)
+}
+
+// refile files the document under patient, type label and date (may be
+// empty: kept), and says what was done.
+func (v *docViewer) refile(patient, label, date string) {
+	if !v.canIndex || v.doc.ID == "" {
+		return
+	}
+	fp := app.FileParams{Patient: strings.TrimSpace(patient), Type: typeSlug(label)}
+	if fp.Patient == "" {
+		v.msg.error("Type the patient's MRN.")
+		return
+	}
+	if date = strings.TrimSpace(date); date != "" {
+		t, err := time.Parse(time.DateOnly, date)
+		if err != nil {
+			v.msg.error("The date of service must be written YYYY-MM-DD.")
+			return
+		}
+		fp.Date = t
+	}
+	sess, id, gen := v.sess, v.doc.ID, v.gen
+	sess.run(func(ctx context.Context) func() {
+		d, err := sess.s.FileDocument(ctx, id, fp)
+		return func() {
+			if v.gen != gen {
+				return
+			}
+			if err != nil {
+				v.msg.error(message(err))
+				return
+			}
+			v.setDoc(d)
+			v.msg.info(fmt.Sprintf("Re-filed in %s's chart as %s of %s.", d.MRN,
+				strings.ToLower(app.DocTypeLabel(d.Type)), d.Date.Format(time.DateOnly)))
+		}
+	})
+}
+
+// askExport asks where to save the document as a searchable PDF.
+func (v *docViewer) askExport() {
+	if v.doc.ID == "" || len(v.doc.Pages) == 0 {
+		return
+	}
+	u := v.sess.a
+	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		v.export(w.URI().String(), w)
+	}, u.win)
+	name := v.doc.Type
+	if v.doc.MRN != "" {
+		name = v.doc.MRN + "-" + name
+	}
+	if !v.doc.Date.IsZero() {
+		name += "-" + v.doc.Date.Format(time.DateOnly)
+	}
+	save.SetFileName(name + ".pdf")
+	u.showDialog(save)
+}
+
+// export writes the document as a searchable PDF to w (dest names it in
+// the audit trail), off the Fyne goroutine, and closes w.
+func (v *docViewer) export(dest string, w io.WriteCloser) {
+	sess, id := v.sess, v.doc.ID
+	sess.run(func(ctx context.Context) func() {
+		d, pages, err := sess.s.ExportDocument(ctx, id, dest)
+		if err == nil {
+			pp := make([]printout.Page, len(pages))
+			for i, p := range pages {
+				pp[i] = printout.Page{JPEG: p.View, WidthPx: d.Pages[i].Width, HeightPx: d.Pages[i].Height, DPI: 150,
+					Words: p.Words, Text: p.Text, Turn: p.Turn}
+			}
+			var buf bytes.Buffer
+			if err = printout.SearchablePDF(&buf, app.DocTypeLabel(d.Type)+" "+d.MRN, pp); err == nil {
+				_, err = w.Write(buf.Bytes())
+			}
+		}
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		return func() {
+			if err != nil {
+				v.msg.error("The document was not exported: " + message(err))
+				return
+			}
+			v.msg.info(plural(len(pages), "page", "pages") + " exported as a searchable PDF.")
+		}
+	})
+}
+
+// Images.
+
+// decodeTurned decodes a page image and turns it upright by turn degrees
+// clockwise; it also returns the size before the turn (word boxes are in
+// those pixels).
+func decodeTurned(data []byte, turn int) (image.Image, image.Point, error) {
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, image.Point{}, fmt.Errorf("the page image cannot be read: %w", err)
+	}
+	return pageturn.Turn(img, turn), img.Bounds().Size(), nil
+}
+
+// turnBox maps a box in an image of size orig to the image turned by turn
+// degrees clockwise.
+func turnBox(r image.Rectangle, orig image.Point, turn int) image.Rectangle {
+	x, y, w, h := r.Min.X, r.Min.Y, r.Dx(), r.Dy()
+	W, H := orig.X, orig.Y
+	switch ((turn % 360) + 360) % 360 {
+	case 90:
+		return image.Rect(H-y-h, x, H-y, x+w)
+	case 180:
+		return image.Rect(W-x-w, H-y-h, W-x, H-y)
+	case 270:
+		return image.Rect(y, W-x-w, y+h, W-x)
+	}
+	return r
+}
