@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -95,6 +96,23 @@ type session struct {
 	// intakeNote says what the drop folder is doing (Fyne goroutine).
 	intake     []string
 	intakeNote string
+	// recent are the patients opened in this session, newest first, for
+	// the empty search screen (Fyne goroutine).
+	recent []app.Patient
+}
+
+// maxRecent is how many recently opened patients the search screen offers.
+const maxRecent = 8
+
+// opened records a patient as recently opened.
+func (s *session) opened(p app.Patient) {
+	out := []app.Patient{p}
+	for _, r := range s.recent {
+		if r.ID != p.ID && len(out) < maxRecent {
+			out = append(out, r)
+		}
+	}
+	s.recent = out
 }
 
 // run does work for this session off the Fyne goroutine; its result is
@@ -362,6 +380,9 @@ func (u *App) showSearch() {
 		return
 	}
 	u.show(u.sess.search)
+	if strings.TrimSpace(u.sess.search.query.Text) == "" {
+		u.sess.search.apply("", nil, nil) // the recent patients
+	}
 	u.sess.search.refocus()
 }
 
@@ -416,6 +437,7 @@ func (u *App) showPatient(p app.Patient, note fyne.CanvasObject) {
 	if u.sess == nil {
 		return
 	}
+	u.sess.opened(p)
 	u.show(newPatientScreen(u.sess, p, note))
 }
 

@@ -427,3 +427,36 @@ func auditAs(t *testing.T, v *app.Vault, user string, act app.Action) ([]app.Aud
 	defer s.Lock(ctx)
 	return s.AuditEvents(ctx, app.AuditFilter{Action: act})
 }
+
+// With nothing typed, the search screen offers the patients opened in this
+// session, newest first; they are gone after the window locks.
+func TestRecentPatients(t *testing.T) {
+	u, reg := loggedIn(t, nil, mary(),
+		app.Patient{Family: "Okello", Given: "John", Sex: app.SexMale, BirthDate: app.BirthDate{Year: 1950}})
+	s := current[*searchScreen](t, u)
+	if s.results.Length() != 0 {
+		t.Fatalf("%d recent patients before any was opened", s.results.Length())
+	}
+	for _, p := range []app.Patient{reg[0], reg[1], reg[0]} {
+		u.openPatient(p.MRN)
+		u.tasks.wait()
+		current[*patientScreen](t, u)
+	}
+	u.showSearch()
+	if status, _ := s.status.Get(); s.results.Length() != 2 || !strings.Contains(status, "Opened recently") {
+		t.Fatalf("recent: %d, %q", s.results.Length(), status)
+	}
+	if m, _ := s.match(0); m.Patient.ID != reg[0].ID {
+		t.Fatalf("first recent is %s, want %s", m.Patient.FullName(), reg[0].FullName())
+	}
+	s.query.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	s.query.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	u.tasks.wait()
+	if v := current[*patientScreen](t, u); v.p.ID != reg[0].ID {
+		t.Fatalf("Enter on a recent patient opened %s", v.p.FullName())
+	}
+	u.lock("")
+	if s.results.Length() != 0 {
+		t.Fatal("recent patients survived the lock")
+	}
+}

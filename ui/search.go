@@ -104,6 +104,7 @@ func (s *searchScreen) forget() {
 		s.stop = nil
 	}
 	s.gen++
+	s.sess.recent = nil
 	s.query.OnChanged = nil
 	s.query.SetText("")
 	s.query.OnChanged = s.changed
@@ -154,9 +155,17 @@ func (s *searchScreen) lookup(ctx context.Context, gen int, q string) func() {
 	}
 }
 
-// apply shows a search's answer.
+// apply shows a search's answer; for an empty query, the patients opened
+// recently in this session.
 func (s *searchScreen) apply(q string, ms []app.Match, err error) {
 	s.lastQuery = q
+	recent := strings.TrimSpace(q) == "" && err == nil && len(s.sess.recent) > 0 && s.sess.ctx.Err() == nil
+	if recent {
+		ms = make([]app.Match, len(s.sess.recent))
+		for i, p := range s.sess.recent {
+			ms[i] = app.Match{Patient: p}
+		}
+	}
 	items := make([]any, len(ms))
 	for i, m := range ms {
 		items[i] = m
@@ -169,6 +178,8 @@ func (s *searchScreen) apply(q string, ms []app.Match, err error) {
 	switch {
 	case err != nil:
 		_ = s.status.Set(message(err))
+	case recent:
+		_ = s.status.Set("Opened recently in this session.  ↑ ↓ choose, Enter opens; type to search.")
 	case strings.TrimSpace(q) == "":
 		_ = s.status.Set(searchHint)
 	case len(ms) == 0:
