@@ -9,6 +9,7 @@ shots=docs/screenshots
 mkdir -p "$shots"
 data=$(mktemp -d)
 export FOLIO_DATA="$data" FOLIO_USER=admin FOLIO_PASSWORD="correct horse battery staple"
+export FYNE_THEME=${FYNE_THEME:-light}   # the docs show the light variant unless asked
 ./bin/folio init --site KAB >/dev/null
 ./bin/folio demo --patients 300 >/dev/null
 # A records clerk, a drop folder, and a page already waiting in the queue.

@@ -33,7 +33,7 @@ const (
 type sidebar struct {
 	view  *fyne.Container
 	items [placeCount]*widget.Button
-	sync  *widget.Label
+	sync  *widget.RichText
 }
 
 func newSidebar(u *App) *sidebar {
@@ -48,9 +48,8 @@ func newSidebar(u *App) *sidebar {
 	}
 	// Folio has no archive connection yet (the sync engine is another
 	// issue): say so plainly rather than show a state it does not have.
-	sb.sync = widget.NewLabel("Offline: not connected to an archive")
+	sb.sync = muted("Offline: not connected to an archive")
 	sb.sync.Wrapping = fyne.TextWrapWord
-	sb.sync.Importance = widget.LowImportance
 	width := canvas.NewRectangle(color.Transparent)
 	width.SetMinSize(fyne.NewSize(230, 0))
 	bg := canvas.NewRectangle(theme.Color(colorNameSurface))

@@ -23,16 +23,20 @@ const (
 	colorNameGood    fyne.ThemeColorName = "folio.good"    // background of a success banner
 )
 
-// folioTheme is a calm light theme: a pale grey page, white cards, one
-// blue-teal accent. It always uses the light variant: a chart room is lit
-// and screens are shared, so the look does not follow the desktop's mode.
+// folioTheme is a calm theme: a pale grey page, white cards, one blue-teal
+// accent; in the desktop's dark mode, the same layout in dark slate. The
+// variant is the system's (FYNE_THEME=light or dark forces one); widgets
+// take their colours when a screen is built.
 type folioTheme struct{ base fyne.Theme }
 
 func newTheme() fyne.Theme { return folioTheme{base: theme.DefaultTheme()} }
 
 func rgb(r, g, b uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: 0xff} }
 
-func (t folioTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+func (t folioTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if v == theme.VariantDark {
+		return t.dark(n)
+	}
 	switch n {
 	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
 		return rgb(0x1b, 0x6a, 0x8c)
@@ -72,6 +76,51 @@ func (t folioTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Colo
 		return rgb(0xe1, 0xf3, 0xe7)
 	}
 	return t.base.Color(n, theme.VariantLight)
+}
+
+// dark is the dark variant's palette: the same roles, light text on slate.
+func (t folioTheme) dark(n fyne.ThemeColorName) color.Color {
+	switch n {
+	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
+		return rgb(0x5f, 0xb3, 0xd6)
+	case theme.ColorNameForegroundOnPrimary:
+		return rgb(0x0e, 0x1a, 0x22)
+	case theme.ColorNameFocus:
+		return color.NRGBA{R: 0x5f, G: 0xb3, B: 0xd6, A: 0x70}
+	case theme.ColorNameSelection:
+		return color.NRGBA{R: 0x5f, G: 0xb3, B: 0xd6, A: 0x40}
+	case theme.ColorNameHover:
+		return color.NRGBA{R: 0x5f, G: 0xb3, B: 0xd6, A: 0x1c}
+	case theme.ColorNameBackground:
+		return rgb(0x16, 0x1b, 0x20)
+	case theme.ColorNameInputBackground, colorNameSurface, theme.ColorNameMenuBackground, theme.ColorNameOverlayBackground:
+		return rgb(0x20, 0x27, 0x2e)
+	case theme.ColorNameHeaderBackground:
+		return rgb(0x26, 0x2e, 0x36)
+	case theme.ColorNameInputBorder:
+		return rgb(0x4a, 0x56, 0x62)
+	case theme.ColorNameButton:
+		return rgb(0x2c, 0x35, 0x3e)
+	case theme.ColorNameForeground:
+		return rgb(0xe6, 0xea, 0xee)
+	case colorNameMuted, theme.ColorNamePlaceHolder:
+		return rgb(0x9a, 0xa6, 0xb2)
+	case theme.ColorNameSeparator:
+		return rgb(0x33, 0x3c, 0x45)
+	case theme.ColorNameError:
+		return rgb(0xf2, 0x8b, 0x82)
+	case theme.ColorNameSuccess:
+		return rgb(0x6f, 0xcf, 0x97)
+	case theme.ColorNameWarning:
+		return rgb(0xf0, 0xb4, 0x5a)
+	case colorNameBanner:
+		return rgb(0x1d, 0x33, 0x40)
+	case colorNameCaution:
+		return rgb(0x3d, 0x30, 0x14)
+	case colorNameGood:
+		return rgb(0x17, 0x33, 0x24)
+	}
+	return t.base.Color(n, theme.VariantDark)
 }
 
 func (t folioTheme) Size(n fyne.ThemeSizeName) float32 {
