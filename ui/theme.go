@@ -34,93 +34,69 @@ func newTheme() fyne.Theme { return folioTheme{base: theme.DefaultTheme()} }
 func rgb(r, g, b uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: 0xff} }
 
 func (t folioTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	pal := lightPalette
 	if v == theme.VariantDark {
-		return t.dark(n)
+		pal = darkPalette
 	}
-	switch n {
-	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
-		return rgb(0x1b, 0x6a, 0x8c)
-	case theme.ColorNameFocus:
-		return color.NRGBA{R: 0x1b, G: 0x6a, B: 0x8c, A: 0x60}
-	case theme.ColorNameSelection:
-		return color.NRGBA{R: 0x1b, G: 0x6a, B: 0x8c, A: 0x38}
-	case theme.ColorNameHover:
-		return color.NRGBA{R: 0x1b, G: 0x6a, B: 0x8c, A: 0x14}
-	case theme.ColorNameBackground:
-		return rgb(0xf2, 0xf4, 0xf6)
-	case theme.ColorNameInputBackground, colorNameSurface, theme.ColorNameMenuBackground, theme.ColorNameOverlayBackground:
-		return rgb(0xff, 0xff, 0xff)
-	case theme.ColorNameHeaderBackground:
-		return rgb(0xe6, 0xea, 0xee)
-	case theme.ColorNameInputBorder:
-		return rgb(0xb8, 0xc2, 0xcc)
-	case theme.ColorNameButton:
-		return rgb(0xe3, 0xe8, 0xed)
-	case theme.ColorNameForeground:
-		return rgb(0x1c, 0x26, 0x30)
-	case colorNameMuted, theme.ColorNamePlaceHolder:
-		return rgb(0x5b, 0x67, 0x73)
-	case theme.ColorNameSeparator:
-		return rgb(0xd9, 0xdf, 0xe5)
-	case theme.ColorNameError:
-		return rgb(0xb4, 0x23, 0x18)
-	case theme.ColorNameSuccess:
-		return rgb(0x1e, 0x7b, 0x45)
-	case theme.ColorNameWarning:
-		return rgb(0xa1, 0x5c, 0x00)
-	case colorNameBanner:
-		return rgb(0xe3, 0xf0, 0xf6)
-	case colorNameCaution:
-		return rgb(0xfd, 0xf0, 0xd5)
-	case colorNameGood:
-		return rgb(0xe1, 0xf3, 0xe7)
+	if c, ok := pal[n]; ok {
+		return c
 	}
-	return t.base.Color(n, theme.VariantLight)
+	return t.base.Color(n, v)
 }
 
-// dark is the dark variant's palette: the same roles, light text on slate.
-func (t folioTheme) dark(n fyne.ThemeColorName) color.Color {
-	switch n {
-	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
-		return rgb(0x5f, 0xb3, 0xd6)
-	case theme.ColorNameForegroundOnPrimary:
-		return rgb(0x0e, 0x1a, 0x22)
-	case theme.ColorNameFocus:
-		return color.NRGBA{R: 0x5f, G: 0xb3, B: 0xd6, A: 0x70}
-	case theme.ColorNameSelection:
-		return color.NRGBA{R: 0x5f, G: 0xb3, B: 0xd6, A: 0x40}
-	case theme.ColorNameHover:
-		return color.NRGBA{R: 0x5f, G: 0xb3, B: 0xd6, A: 0x1c}
-	case theme.ColorNameBackground:
-		return rgb(0x16, 0x1b, 0x20)
-	case theme.ColorNameInputBackground, colorNameSurface, theme.ColorNameMenuBackground, theme.ColorNameOverlayBackground:
-		return rgb(0x20, 0x27, 0x2e)
-	case theme.ColorNameHeaderBackground:
-		return rgb(0x26, 0x2e, 0x36)
-	case theme.ColorNameInputBorder:
-		return rgb(0x4a, 0x56, 0x62)
-	case theme.ColorNameButton:
-		return rgb(0x2c, 0x35, 0x3e)
-	case theme.ColorNameForeground:
-		return rgb(0xe6, 0xea, 0xee)
-	case colorNameMuted, theme.ColorNamePlaceHolder:
-		return rgb(0x9a, 0xa6, 0xb2)
-	case theme.ColorNameSeparator:
-		return rgb(0x33, 0x3c, 0x45)
-	case theme.ColorNameError:
-		return rgb(0xf2, 0x8b, 0x82)
-	case theme.ColorNameSuccess:
-		return rgb(0x6f, 0xcf, 0x97)
-	case theme.ColorNameWarning:
-		return rgb(0xf0, 0xb4, 0x5a)
-	case colorNameBanner:
-		return rgb(0x1d, 0x33, 0x40)
-	case colorNameCaution:
-		return rgb(0x3d, 0x30, 0x14)
-	case colorNameGood:
-		return rgb(0x17, 0x33, 0x24)
-	}
-	return t.base.Color(n, theme.VariantDark)
+// lightPalette: a pale grey page, white cards, one blue-teal accent.
+var lightPalette = map[fyne.ThemeColorName]color.Color{
+	theme.ColorNamePrimary:           rgb(0x1b, 0x6a, 0x8c),
+	theme.ColorNameHyperlink:         rgb(0x1b, 0x6a, 0x8c),
+	theme.ColorNameFocus:             color.NRGBA{R: 0x1b, G: 0x6a, B: 0x8c, A: 0x60},
+	theme.ColorNameSelection:         color.NRGBA{R: 0x1b, G: 0x6a, B: 0x8c, A: 0x38},
+	theme.ColorNameHover:             color.NRGBA{R: 0x1b, G: 0x6a, B: 0x8c, A: 0x14},
+	theme.ColorNameBackground:        rgb(0xf2, 0xf4, 0xf6),
+	theme.ColorNameInputBackground:   rgb(0xff, 0xff, 0xff),
+	colorNameSurface:                 rgb(0xff, 0xff, 0xff),
+	theme.ColorNameMenuBackground:    rgb(0xff, 0xff, 0xff),
+	theme.ColorNameOverlayBackground: rgb(0xff, 0xff, 0xff),
+	theme.ColorNameHeaderBackground:  rgb(0xe6, 0xea, 0xee),
+	theme.ColorNameInputBorder:       rgb(0xb8, 0xc2, 0xcc),
+	theme.ColorNameButton:            rgb(0xe3, 0xe8, 0xed),
+	theme.ColorNameForeground:        rgb(0x1c, 0x26, 0x30),
+	colorNameMuted:                   rgb(0x5b, 0x67, 0x73),
+	theme.ColorNamePlaceHolder:       rgb(0x5b, 0x67, 0x73),
+	theme.ColorNameSeparator:         rgb(0xd9, 0xdf, 0xe5),
+	theme.ColorNameError:             rgb(0xb4, 0x23, 0x18),
+	theme.ColorNameSuccess:           rgb(0x1e, 0x7b, 0x45),
+	theme.ColorNameWarning:           rgb(0xa1, 0x5c, 0x00),
+	colorNameBanner:                  rgb(0xe3, 0xf0, 0xf6),
+	colorNameCaution:                 rgb(0xfd, 0xf0, 0xd5),
+	colorNameGood:                    rgb(0xe1, 0xf3, 0xe7),
+}
+
+// darkPalette: the same roles, light text on slate.
+var darkPalette = map[fyne.ThemeColorName]color.Color{
+	theme.ColorNamePrimary:             rgb(0x5f, 0xb3, 0xd6),
+	theme.ColorNameHyperlink:           rgb(0x5f, 0xb3, 0xd6),
+	theme.ColorNameForegroundOnPrimary: rgb(0x0e, 0x1a, 0x22),
+	theme.ColorNameFocus:               color.NRGBA{R: 0x5f, G: 0xb3, B: 0xd6, A: 0x70},
+	theme.ColorNameSelection:           color.NRGBA{R: 0x5f, G: 0xb3, B: 0xd6, A: 0x40},
+	theme.ColorNameHover:               color.NRGBA{R: 0x5f, G: 0xb3, B: 0xd6, A: 0x1c},
+	theme.ColorNameBackground:          rgb(0x16, 0x1b, 0x20),
+	theme.ColorNameInputBackground:     rgb(0x20, 0x27, 0x2e),
+	colorNameSurface:                   rgb(0x20, 0x27, 0x2e),
+	theme.ColorNameMenuBackground:      rgb(0x20, 0x27, 0x2e),
+	theme.ColorNameOverlayBackground:   rgb(0x20, 0x27, 0x2e),
+	theme.ColorNameHeaderBackground:    rgb(0x26, 0x2e, 0x36),
+	theme.ColorNameInputBorder:         rgb(0x4a, 0x56, 0x62),
+	theme.ColorNameButton:              rgb(0x2c, 0x35, 0x3e),
+	theme.ColorNameForeground:          rgb(0xe6, 0xea, 0xee),
+	colorNameMuted:                     rgb(0x9a, 0xa6, 0xb2),
+	theme.ColorNamePlaceHolder:         rgb(0x9a, 0xa6, 0xb2),
+	theme.ColorNameSeparator:           rgb(0x33, 0x3c, 0x45),
+	theme.ColorNameError:               rgb(0xf2, 0x8b, 0x82),
+	theme.ColorNameSuccess:             rgb(0x6f, 0xcf, 0x97),
+	theme.ColorNameWarning:             rgb(0xf0, 0xb4, 0x5a),
+	colorNameBanner:                    rgb(0x1d, 0x33, 0x40),
+	colorNameCaution:                   rgb(0x3d, 0x30, 0x14),
+	colorNameGood:                      rgb(0x17, 0x33, 0x24),
 }
 
 func (t folioTheme) Size(n fyne.ThemeSizeName) float32 {
