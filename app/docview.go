@@ -143,14 +143,11 @@ func (s *Session) PageThumbnail(ctx context.Context, id string, page int) ([]byt
 	if err != nil {
 		return nil, err
 	}
-	if d.PatientID != "" {
-		p, err := s.head(ctx, d.PatientID)
-		if err != nil {
-			return nil, err
+	if ok, err := s.mayRead(ctx, d); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("document %s: %w", id, ErrForbidden)
 		}
-		if p.Restricted && !s.User().Role.Can(PermRestrictedRead) && !s.glassFor(p.ID) {
-			return nil, fmt.Errorf("document %s: %w", id, ErrForbidden)
-		}
+		return nil, err
 	}
 	if page < 0 || page >= len(d.Pages) || d.Pages[page].Thumb == "" {
 		return nil, fmt.Errorf("%w: document %s has no page %d thumbnail", ErrNotFound, id, page+1)
@@ -334,14 +331,10 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) ([]
 		if err != nil {
 			return nil, err
 		}
-		if d.PatientID != "" {
-			p, err := s.head(ctx, d.PatientID)
-			if err != nil {
-				return nil, err
-			}
-			if p.Restricted && !s.User().Role.Can(PermRestrictedRead) && !s.glassFor(p.ID) {
-				continue
-			}
+		if ok, err := s.mayRead(ctx, d); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
 		}
 		for i, pg := range d.Pages {
 			if pg.Text == "" {
@@ -358,6 +351,20 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) ([]
 		}
 	}
 	return hits, s.audit(ctx, AuditEvent{Action: ActDocSearch, Patient: mrn, Detail: fmt.Sprintf("%q: %d documents", q, len(hits))})
+}
+
+// mayRead reports whether the user may see a document without asking
+// again: it is not in a restricted chart, or the role reads restricted
+// charts, or this session broke the glass for the patient.
+func (s *Session) mayRead(ctx context.Context, d Document) (bool, error) {
+	if d.PatientID == "" {
+		return true, nil
+	}
+	p, err := s.head(ctx, d.PatientID)
+	if err != nil {
+		return false, err
+	}
+	return !p.Restricted || s.User().Role.Can(PermRestrictedRead) || s.glassFor(p.ID), nil
 }
 
 func (s *Session) glassFor(patientID string) bool {

@@ -10,6 +10,17 @@
 // the scan worker subprocess, so that a crash or abort inside MuPDF or
 // Tesseract ends the worker, not the application.
 //
+// # Workers
+//
+// ServeWorker (worker.go) is the subprocess, `folio scan-worker`: it
+// answers framed requests on stdin and stdout (protocol.go: a type byte, a
+// length checked before anything is allocated, a payload). Pool (pool.go)
+// is app.Analyzer for the rest of Folio: it starts workers lazily with
+// OMP_THREAD_LIMIT=1, spreads the pages of a file over them, kills and
+// restarts a worker that crashes or exceeds the per-page time limit (that
+// file fails, naming the page; the others go on), and replaces a worker
+// with a fresh process between files after RecycleAfter pages.
+//
 // # What Page does, in order
 //
 //  1. Text layer: MuPDF's text of the page; with at least minLayerChars
@@ -19,8 +30,10 @@
 //  2. One render at OCRDPI (for an image file, at its own pixels), turned
 //     gray; the view image is that render box-filtered down to ViewDPI,
 //     kept in colour only when the page has colour.
-//  3. Barcodes (barcode.go): on the view image; if none, again on the full
-//     render binarised at its Otsu level.
+//  3. Barcodes (barcode.go): on the view image; when that finds no QR code
+//     (cover and separator sheets carry one), again on the full render
+//     binarised at its Otsu level, and for QR codes once more after a 3×3
+//     majority filter that removes scanner speckle.
 //  4. Blank detection (blank.go) on the gray view, for pages with neither a
 //     text layer nor a barcode. A blank page is not OCR'd.
 //  5. Orientation with Tesseract OSD on the gray view, through Tesseract's
@@ -62,7 +75,7 @@
 // Memory: go-fitz copies each render twice on its way to Go, so a page
 // briefly needs about 12 bytes per rendered pixel (720 MB at the default
 // MaxPixels). gosseract does not free the word strings Tesseract returns
-// (a few kilobytes per OCR'd page), so a worker should be restarted now
-// and then, say every few thousand pages. MuPDF prints warnings about
+// (a few kilobytes per OCR'd page), which is why Pool recycles workers.
+// MuPDF prints warnings about
 // damaged files on stderr.
 package scan
