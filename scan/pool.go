@@ -105,7 +105,7 @@ type job struct {
 	name    string
 	data    []byte
 	ctx     context.Context // cancelled when Analyze returns or the pool closes
-	results chan result     // room for every request in flight: never blocks
+	results chan result     // read by Analyze until it returns
 
 	// Pool.mu protects the following.
 	opening bool // the open request has been given out
@@ -118,7 +118,7 @@ type job struct {
 
 // runnable reports whether j has a request to give out (Pool.mu held).
 func (j *job) runnable() bool {
-	return !j.stopped && (!j.opening || j.opened && j.next < j.pages)
+	return !j.stopped && j.ctx.Err() == nil && (!j.opening || j.opened && j.next < j.pages)
 }
 
 // result is a request's outcome: page -1 is the open.
@@ -325,10 +325,15 @@ func (p *Pool) run(s *slot, j *job, page int) {
 	}
 
 	p.mu.Lock()
-	j.results <- r
 	s.busy = false
 	p.schedule()
 	p.mu.Unlock()
+	// Hand the result over outside the lock: Analyze may have returned
+	// (its context is then done) and no longer read.
+	select {
+	case j.results <- r:
+	case <-j.ctx.Done():
+	}
 }
 
 // request starts s's worker if needed, opens j's file on it if needed, and
