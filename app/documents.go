@@ -110,9 +110,12 @@ type Document struct {
 	VerifiedBy      string     `json:"verified_by,omitempty"`
 	// QA marks a filed document chosen for the second-person check (by
 	// sampling, or because something about it needs a look).
-	QA         bool    `json:"qa,omitempty"`
-	MergedInto string  `json:"merged_into,omitempty"`
-	Version    Version `json:"-"`
+	QA         bool   `json:"qa,omitempty"`
+	MergedInto string `json:"merged_into,omitempty"`
+	// Removed are pages a person took out (a blank back the detector
+	// missed, a stray sheet); they stay in the batch's original too.
+	Removed []DocPage `json:"removed,omitempty"`
+	Version Version   `json:"-"`
 }
 
 // blobID derives a blob's id from its content with the vault's PRF, so the

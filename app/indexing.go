@@ -163,6 +163,29 @@ func (s *Session) TurnPage(ctx context.Context, id string, page, quarterTurns in
 		Detail: fmt.Sprintf("page %d turned to %d°", page+1, d.Pages[page].Turn)})
 }
 
+// RemovePage takes one page (0-based) out of a document: a blank back
+// the detector missed, a stray sheet. The page is kept in the document's
+// Removed list and in the batch's original, so nothing is lost; a
+// document's only page cannot be removed.
+func (s *Session) RemovePage(ctx context.Context, id string, page int) (Document, error) {
+	d, err := s.editable(ctx, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if page < 0 || page >= len(d.Pages) {
+		return Document{}, fmt.Errorf("%w: document %s has %d pages", ErrInvalid, id, len(d.Pages))
+	}
+	if len(d.Pages) == 1 {
+		return Document{}, fmt.Errorf("%w: page 1 is the only page of document %s; a document keeps at least one page", ErrInvalid, id)
+	}
+	parent := d.Version
+	d.Removed = append(d.Removed, d.Pages[page])
+	d.Pages = slices.Delete(slices.Clone(d.Pages), page, page+1)
+	s.edited(&d)
+	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+		Detail: fmt.Sprintf("page %d removed (kept with the batch's original)", page+1)})
+}
+
 // SplitDocument moves the pages from at (0-based) onwards into a new
 // document, which waits in the indexing queue with the same proposals.
 // It returns the shortened document and the new one.

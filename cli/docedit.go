@@ -12,7 +12,7 @@ import (
 )
 
 // This file holds the indexing clerk's page corrections and the QA list:
-// `folio doc pages|turn|split|merge|collate` and `folio queue qa`.
+// `folio doc pages|turn|remove-page|split|merge|collate` and `folio queue qa`.
 
 // withSession runs fn in a logged-in session and prints the document it
 // returns as one line.
@@ -81,6 +81,21 @@ func (e *env) docEditCommands() []*cobra.Command {
 		})(cmd, args)
 	}
 
+	var removePage int
+	remove := &cobra.Command{
+		Use:   "remove-page ID --page N",
+		Short: "take a page out of a document (a missed blank back, a stray sheet); it stays with the batch's original",
+		Args:  cobra.ExactArgs(1),
+	}
+	remove.Flags().IntVar(&removePage, "page", 0, "the page number")
+	_ = remove.MarkFlagRequired("page")
+	remove.RunE = func(cmd *cobra.Command, args []string) error {
+		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
+			d, err := s.RemovePage(ctx, args[0], removePage-1)
+			return d, fmt.Sprintf("page %d removed", removePage), err
+		})(cmd, args)
+	}
+
 	var before int
 	split := &cobra.Command{
 		Use:   "split ID --before N",
@@ -119,7 +134,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 			return d, "duplex collated", err
 		})(cmd, args)
 	}
-	return []*cobra.Command{pages, turn, split, merge, collate}
+	return []*cobra.Command{pages, turn, remove, split, merge, collate}
 }
 
 // docListCommand is a `folio queue` listing: the QA list, the orphans.

@@ -1,0 +1,60 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"folio/app"
+)
+
+// A page taken out of a document leaves it, stays listed as removed, and
+// its text is no longer found in the document; the only page cannot go.
+func TestRemovePage(t *testing.T) {
+	ctx := context.Background()
+	d := newScanningDesk(t)
+	r := importFile(t, d.clerk, "three.tiff", corpusFile(t, "scans/paperless__multi-page-images.tiff"))
+	doc := r.Documents[0]
+	if len(doc.Pages) != 3 {
+		t.Fatalf("%d pages", len(doc.Pages))
+	}
+	pageText := func(i int) string {
+		pc, err := d.clerk.DocumentPage(ctx, doc.ID, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pc.Text
+	}
+	if !strings.Contains(pageText(1), "Page 2") {
+		t.Fatalf("page 2 reads %q", pageText(1))
+	}
+	out, err := d.clerk.RemovePage(ctx, doc.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []int
+	for _, p := range out.Pages {
+		kept = append(kept, p.Index)
+	}
+	if !slices.Equal(kept, []int{0, 2}) || len(out.Removed) != 1 || out.Removed[0].Index != 1 {
+		t.Fatalf("pages %v, removed %v", kept, out.Removed)
+	}
+	again, err := d.clerk.Document(ctx, doc.ID)
+	if err != nil || len(again.Pages) != 2 || again.Version.HLC <= doc.Version.HLC {
+		t.Fatalf("stored: %d pages, version %v after %v, %v", len(again.Pages), again.Version, doc.Version, err)
+	}
+	if got := pageText(1); !strings.Contains(got, "Page 3") {
+		t.Fatalf("after the removal page 2 reads %q; want the third sheet", got)
+	}
+	if _, err := d.clerk.RemovePage(ctx, doc.ID, 5); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("a page out of range: %v", err)
+	}
+	if _, err := d.clerk.RemovePage(ctx, doc.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.clerk.RemovePage(ctx, doc.ID, 0); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("the last page: %v", err)
+	}
+}
