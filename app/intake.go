@@ -46,6 +46,28 @@ func (s *Session) blobs() (BlobStore, Keyring, error) {
 // or queued for a person. A file the pipeline cannot read is kept, with
 // the reason, as a failed batch: that is a result, not an error.
 func (s *Session) ImportFile(ctx context.Context, name, source string, data []byte) (ImportResult, error) {
+	return s.ImportFileProgress(ctx, name, source, data, nil)
+}
+
+// ImportFileProgress is ImportFile reporting its progress to progress (may
+// be nil). progress is called from the importing goroutine or the
+// analyzer's goroutines, never twice at once for one import, in order; the
+// last call is one of the final stages (filed, needs indexing, failed,
+// duplicate) unless ctx ended.
+//
+// The reports: StageStored once the original is durable; then, page by
+// page, StageRendering and StageOCR with the page and the count of pages
+// done (pages read side by side interleave; an analyzer without progress
+// reports none); StageFiling when every page is read; and last the
+// outcome, reported once the batch's new state is committed. StageFailed
+// comes with the batch's recorded reason when the file could not be read,
+// and with the error's words when ImportFileProgress returns an error
+// (then nothing, or only the original, was stored). StageDuplicate alone
+// is reported for a file imported before, with that import's page count.
+// progress must return quickly: a page's reader may wait for it.
+func (s *Session) ImportFileProgress(ctx context.Context, name, source string, data []byte, progress func(ImportProgress)) (_ ImportResult, err error) {
+	rep := newImportReport(progress)
+	defer rep.failOn(ctx, &err)
 	if err := s.require(ctx, PermDocImport, ActDocImport, ""); err != nil {
 		return ImportResult{}, err
 	}
@@ -54,14 +76,20 @@ func (s *Session) ImportFile(ctx context.Context, name, source string, data []by
 		return ImportResult{}, err
 	}
 	b, dup, err := s.storeOriginal(ctx, blobs, keys, name, source, data)
-	if err != nil || dup {
-		if err != nil {
-			return ImportResult{}, err
-		}
-		docs, err := s.documentsOf(ctx, b)
-		return ImportResult{Batch: b, Documents: docs, Duplicate: true}, err
+	if err != nil {
+		return ImportResult{}, err
 	}
-	return s.analyse(ctx, blobs, keys, b, data)
+	if dup {
+		docs, err := s.documentsOf(ctx, b)
+		if err != nil {
+			return ImportResult{Batch: b, Duplicate: true}, err
+		}
+		rep.read(b.Pages)
+		rep.finish(StageDuplicate, "")
+		return ImportResult{Batch: b, Documents: docs, Duplicate: true}, nil
+	}
+	rep.stage(StageStored)
+	return s.analyse(ctx, blobs, keys, b, data, rep)
 }
 
 // storeOriginal stores a file's original and its batch record, or finds
@@ -92,6 +120,17 @@ func (s *Session) storeOriginal(ctx context.Context, blobs BlobStore, keys Keyri
 // ResumeImports finishes the batches whose original was stored but whose
 // analysis did not complete (the app was closed or crashed), oldest first.
 func (s *Session) ResumeImports(ctx context.Context) ([]ImportResult, error) {
+	return s.ResumeImportsProgress(ctx, nil)
+}
+
+// ResumeImportsProgress is ResumeImports reporting each batch's progress
+// to progress (may be nil) as ImportFileProgress does, with the batch as
+// it was found (status stored; its ID tells two files of one name apart).
+// Each batch's reports start with StageStored and, unless ctx ended, end
+// with one final stage; a batch that fails with an error is reported
+// failed, and ResumeImportsProgress stops there and returns the error.
+// Batches are resumed one after the other, so calls never overlap.
+func (s *Session) ResumeImportsProgress(ctx context.Context, progress func(b Batch, p ImportProgress)) ([]ImportResult, error) {
 	if err := s.require(ctx, PermDocImport, ActDocImport, ""); err != nil {
 		return nil, err
 	}
@@ -113,17 +152,28 @@ func (s *Session) ResumeImports(ctx context.Context) ([]ImportResult, error) {
 		if err != nil {
 			return out, err
 		}
-		data, err := blobs.GetBlob(ctx, b.Original)
-		if err != nil {
-			return out, fmt.Errorf("resume %s: %w", b.Name, err)
-		}
-		r, err := s.analyse(ctx, blobs, keys, b, data)
+		r, err := s.resume(ctx, blobs, keys, b, progress)
 		if err != nil {
 			return out, err
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// resume finishes one stored batch, reporting to progress.
+func (s *Session) resume(ctx context.Context, blobs BlobStore, keys Keyring, b Batch, progress func(Batch, ImportProgress)) (_ ImportResult, err error) {
+	var rep *importReport
+	if progress != nil {
+		rep = newImportReport(func(p ImportProgress) { progress(b, p) })
+	}
+	defer rep.failOn(ctx, &err)
+	rep.stage(StageStored)
+	data, err := blobs.GetBlob(ctx, b.Original)
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("resume %s: %w", b.Name, err)
+	}
+	return s.analyse(ctx, blobs, keys, b, data, rep)
 }
 
 func (s *Session) batchByOriginal(ctx context.Context, orig string) (Batch, bool, error) {
@@ -146,9 +196,16 @@ func (s *Session) batchWrite(b Batch, parent Version) RecordWrite {
 }
 
 // analyse runs the pipeline on a stored batch and commits its documents
-// together with the batch's new status.
-func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b Batch, data []byte) (ImportResult, error) {
-	fa, aerr := s.v.cfg.Analyzer.Analyze(ctx, b.Name, data)
+// together with the batch's new status, reporting to rep (may be nil) from
+// the first page to the final stage.
+func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b Batch, data []byte, rep *importReport) (ImportResult, error) {
+	var fa FileAnalysis
+	var aerr error
+	if pa, ok := s.v.cfg.Analyzer.(ProgressAnalyzer); ok && rep != nil {
+		fa, aerr = pa.AnalyzeProgress(ctx, b.Name, data, rep.page)
+	} else {
+		fa, aerr = s.v.cfg.Analyzer.Analyze(ctx, b.Name, data)
+	}
 	warning := cutShort(data)
 	if aerr == nil && warning != "" && !hasContent(fa) {
 		aerr = errors.New(warning)
@@ -165,8 +222,11 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 			return ImportResult{}, err
 		}
 		b.Version = vs[0]
+		rep.finish(StageFailed, b.Error)
 		return ImportResult{Batch: b}, nil
 	}
+	rep.read(len(fa.Pages))
+	rep.stage(StageFiling)
 	pages := make(map[int]DocPage, len(fa.Pages))
 	texts := make(map[int]string, len(fa.Pages))
 	for _, p := range fa.Pages {
@@ -232,6 +292,11 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 		docs[i].Version = vs[i]
 	}
 	b.Version = vs[len(vs)-1]
+	if filed == len(docs) {
+		rep.finish(StageFiled, "")
+	} else {
+		rep.finish(StageNeedsIndexing, "")
+	}
 	return ImportResult{Batch: b, Documents: docs}, nil
 }
 

@@ -208,3 +208,28 @@ type BlobStore interface {
 type Analyzer interface {
 	Analyze(ctx context.Context, name string, data []byte) (FileAnalysis, error)
 }
+
+// ProgressAnalyzer is an Analyzer that says how far it has got with a file
+// (the scan package's worker pool implements it). ImportFileProgress uses
+// it when the configured Analyzer has it, and plain Analyze otherwise.
+type ProgressAnalyzer interface {
+	// AnalyzeProgress is Analyze calling event as each page is drawn
+	// (StageRendering), read (StageOCR) and done (StagePageDone), in that
+	// order for each page; pages read side by side interleave. event is
+	// called from one goroutine at a time, in order, never after
+	// AnalyzeProgress returns, and must return quickly: a page's reader
+	// may wait for it. A page that fails may stop before its done event.
+	AnalyzeProgress(ctx context.Context, name string, data []byte, event func(PageEvent)) (FileAnalysis, error)
+}
+
+// PageEvent is one page of a file reaching a stage of its analysis.
+type PageEvent struct {
+	Page  int         // 1-based
+	Pages int         // the file's page count
+	Stage ImportStage // StageRendering, StageOCR or StagePageDone
+}
+
+// StagePageDone is the stage of a PageEvent whose page has been read. It
+// is an analyzer's report only: ImportProgress never has it (it counts the
+// page in PagesDone instead).
+const StagePageDone ImportStage = "page done"

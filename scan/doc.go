@@ -19,17 +19,23 @@
 // OMP_THREAD_LIMIT=1, spreads the pages of a file over them, kills and
 // restarts a worker that crashes or exceeds the per-page time limit (that
 // file fails, naming the page; the others go on), and replaces a worker
-// with a fresh process between files after RecycleAfter pages.
+// with a fresh process between files after RecycleAfter pages. While a
+// worker reads a page it reports each stage it starts (stage frames, before
+// the page's reply); Pool.AnalyzeProgress passes them on, with each page's
+// completion, on the calling goroutine, and Pool.Analyze drops them.
 //
 // # What Page does, in order
 //
-//  1. Text layer: MuPDF's text of the page; with at least minLayerChars
+//  1. One render at OCRDPI (for an image file, at its own pixels). This is
+//     the page's rendering stage (app.StageRendering); everything after it
+//     is its reading stage (app.StageOCR), whichever way the text is read.
+//     PageProgress reports each stage as it starts.
+//  2. Text layer: MuPDF's text of the page; with at least minLayerChars
 //     letters and digits it is the page's text (TextSource "layer",
 //     Confidence 100) and the page is not OCR'd, even if it also holds
-//     images of text.
-//  2. One render at OCRDPI (for an image file, at its own pixels), turned
-//     gray; the view image is that render box-filtered down to ViewDPI,
-//     kept in colour only when the page has colour.
+//     images of text. The render is turned gray; the view image is that
+//     render box-filtered down to ViewDPI, kept in colour only when the
+//     page has colour.
 //  3. Barcodes (barcode.go): on the view image; when that finds no QR code
 //     (cover and separator sheets carry one), again on the full render
 //     binarised at its Otsu level, and for QR codes once more after a 3×3

@@ -253,7 +253,17 @@ func (d *Document) resolution(i int, wpt, hpt float64) (renderDPI, viewScale, vi
 
 // Page analyses page i (0-based): text, orientation, barcodes, blankness and
 // images. See the package documentation for what it does in which order.
-func (d *Document) Page(i int) (app.PageAnalysis, error) {
+func (d *Document) Page(i int) (app.PageAnalysis, error) { return d.PageProgress(i, nil) }
+
+// PageProgress is Page calling stage (may be nil) as the page enters each
+// of its two stages: app.StageRendering before MuPDF loads and draws it, and
+// app.StageOCR once it is drawn, before it is read (text layer or OCR,
+// barcodes, blank check, images). stage is called on Page's goroutine; a
+// page that fails early may not reach the second stage.
+func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAnalysis, error) {
+	if stage == nil {
+		stage = func(app.ImportStage) {}
+	}
 	pa := app.PageAnalysis{Index: i}
 	if d.fz == nil {
 		return pa, errors.New("scan: page of a closed document")
@@ -266,6 +276,7 @@ func (d *Document) Page(i int) (app.PageAnalysis, error) {
 	t0 := time.Now()
 	defer func() { st.pages++; st.all += time.Since(t0) }()
 
+	stage(app.StageRendering)
 	b, err := d.fz.Bound(i)
 	if err != nil {
 		return pa, fmt.Errorf("%w: page %d is damaged (MuPDF: %s)", app.ErrInvalid, i+1, strings.TrimPrefix(err.Error(), "fitz: "))
@@ -276,15 +287,6 @@ func (d *Document) Page(i int) (app.PageAnalysis, error) {
 	}
 
 	t := time.Now()
-	layer := false
-	if d.format == "pdf" {
-		if s, err := d.fz.Text(i); err == nil {
-			pa.Text, layer = layerText(s)
-		}
-	}
-	st.text += time.Since(t)
-
-	t = time.Now()
 	rgba, err := d.fz.ImageDPI(i, renderDPI)
 	st.render += time.Since(t)
 	if err != nil {
@@ -293,6 +295,16 @@ func (d *Document) Page(i int) (app.PageAnalysis, error) {
 	if rgba.Bounds().Empty() {
 		return pa, fmt.Errorf("%w: page %d has no size", app.ErrInvalid, i+1)
 	}
+
+	stage(app.StageOCR)
+	t = time.Now()
+	layer := false
+	if d.format == "pdf" {
+		if s, err := d.fz.Text(i); err == nil {
+			pa.Text, layer = layerText(s)
+		}
+	}
+	st.text += time.Since(t)
 
 	t = time.Now()
 	full, colour := grayOf(rgba)

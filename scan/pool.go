@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -89,7 +90,10 @@ type Pool struct {
 	lastID uint64 // the last file id given out
 }
 
-var _ app.Analyzer = (*Pool)(nil)
+var (
+	_ app.Analyzer         = (*Pool)(nil)
+	_ app.ProgressAnalyzer = (*Pool)(nil)
+)
 
 // slot is one worker: a process that may come and go.
 type slot struct {
@@ -106,6 +110,7 @@ type job struct {
 	data    []byte
 	ctx     context.Context // cancelled when Analyze returns or the pool closes
 	results chan result     // read by Analyze until it returns
+	stages  bool            // pass the workers' stage reports on as results
 
 	// Pool.mu protects the following.
 	opening bool // the open request has been given out
@@ -121,13 +126,15 @@ func (j *job) runnable() bool {
 	return !j.stopped && j.ctx.Err() == nil && (!j.opening || j.opened && j.next < j.pages)
 }
 
-// result is a request's outcome: page -1 is the open.
+// result is a request's outcome (page -1 is the open), or a page's stage
+// on the way to it (stage set).
 type result struct {
 	page   int
 	format string
-	pages  int
+	pages  int // the file's page count
 	pa     app.PageAnalysis
 	err    error
+	stage  app.ImportStage
 }
 
 // NewPool checks the options and returns a pool; it starts no process
@@ -161,6 +168,21 @@ func NewPool(opt Options) (*Pool, error) {
 // that names the page and the file. When ctx ends, the workers busy with
 // this file are killed (and later restarted) and ctx's error is returned.
 func (p *Pool) Analyze(ctx context.Context, name string, data []byte) (app.FileAnalysis, error) {
+	return p.analyze(ctx, name, data, nil)
+}
+
+// AnalyzeProgress is Analyze calling event as each page starts rendering,
+// starts being read, and is done (app.ProgressAnalyzer). The workers' stage
+// reports and the pages' results reach this goroutine through one channel,
+// so event is called only here, one call at a time, and never after
+// AnalyzeProgress returns; each page's events come in order, before its
+// done. A slow event holds up the page's worker, within Options.Timeout.
+func (p *Pool) AnalyzeProgress(ctx context.Context, name string, data []byte, event func(app.PageEvent)) (app.FileAnalysis, error) {
+	return p.analyze(ctx, name, data, event)
+}
+
+// analyze is Analyze with an optional event callback.
+func (p *Pool) analyze(ctx context.Context, name string, data []byte, event func(app.PageEvent)) (app.FileAnalysis, error) {
 	if len(data) > MaxFileSize {
 		return app.FileAnalysis{}, fmt.Errorf("%w: %s is %d MiB; Folio reads files of up to %d MiB", app.ErrInvalid, name, len(data)>>20, MaxFileSize>>20)
 	}
@@ -173,7 +195,7 @@ func (p *Pool) Analyze(ctx context.Context, name string, data []byte) (app.FileA
 	jctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(p.ctx, cancel)()
-	j := &job{name: name, data: data, ctx: jctx, results: make(chan result, len(p.slots))}
+	j := &job{name: name, data: data, ctx: jctx, results: make(chan result, len(p.slots)), stages: event != nil}
 
 	p.mu.Lock()
 	if p.closed {
@@ -197,21 +219,36 @@ func (p *Pool) Analyze(ctx context.Context, name string, data []byte) (app.FileA
 		p.mu.Unlock()
 	}()
 
+	// Page requests start as soon as the open is done, so their stages
+	// (and, in principle, results) can overtake the open's result: the
+	// page count comes with each of them.
 	var fa app.FileAnalysis
-	got := 0
+	opened, got := false, 0
 	for {
 		select {
 		case r := <-j.results:
-			switch {
-			case r.err != nil:
+			if r.err != nil {
 				return app.FileAnalysis{}, r.err
+			}
+			if fa.Pages == nil {
+				fa.Pages = make([]app.PageAnalysis, r.pages)
+			}
+			switch {
+			case r.stage != "":
+				if event != nil {
+					event(app.PageEvent{Page: r.page + 1, Pages: r.pages, Stage: r.stage})
+				}
+				continue
 			case r.page < 0:
-				fa.Format, fa.Pages = r.format, make([]app.PageAnalysis, r.pages)
+				fa.Format, opened = r.format, true
 			default:
 				fa.Pages[r.page] = r.pa
 				got++
+				if event != nil {
+					event(app.PageEvent{Page: r.page + 1, Pages: r.pages, Stage: app.StagePageDone})
+				}
 			}
-			if got == len(fa.Pages) {
+			if opened && got == len(fa.Pages) {
 				return fa, nil
 			}
 		case <-jctx.Done():
@@ -295,6 +332,7 @@ func (p *Pool) run(s *slot, j *job, page int) {
 	if r.err == nil && page < 0 {
 		j.opened, j.pages = true, r.pages
 	}
+	r.pages = j.pages
 	done := j.stopped || r.err != nil || j.opened && j.next >= j.pages
 	closed := p.closed
 	pr := s.proc
@@ -423,7 +461,7 @@ func (p *Pool) exchange(s *slot, j *job, page int, req message) (message, error)
 	}
 	var reply message
 	if err == nil {
-		reply, err = readMessage(pr.r)
+		reply, err = p.reply(pr.r, j, req)
 	}
 	timedOut := !timer.Stop()
 	canceled := !stopCtx()
@@ -446,6 +484,49 @@ func (p *Pool) exchange(s *slot, j *job, page int, req message) (message, error)
 		return nil, p.failure(ErrCrashed, j, page, "sent a garbled answer", err.Error())
 	default:
 		return nil, p.failure(ErrCrashed, j, page, "crashed", joinDetail(status, said))
+	}
+}
+
+// reply reads the worker's reply to req. Before a page's reply the worker
+// may report the stages the page enters, once each and in order; reply
+// checks them (anything else is an ErrProtocol error, a garbled answer)
+// and, when j wants them, hands them to j's Analyze. It gives up handing
+// them over when j's context ends; the caller then kills the worker.
+func (p *Pool) reply(r io.Reader, j *job, req message) (message, error) {
+	var last uint64
+	for {
+		m, err := readMessage(r)
+		if err != nil {
+			return nil, err
+		}
+		st, ok := m.(stageMsg)
+		if !ok {
+			return m, nil
+		}
+		pm, isPage := req.(pageMsg)
+		switch {
+		case !isPage:
+			return nil, fmt.Errorf("%w: a page stage in answer to frame type %#x", ErrProtocol, req.frameType())
+		case st.File != pm.File || st.Index != pm.Index:
+			return nil, fmt.Errorf("%w: a stage of file %d page %d while reading file %d page %d", ErrProtocol, st.File, st.Index+1, pm.File, pm.Index+1)
+		case st.Stage <= last:
+			return nil, fmt.Errorf("%w: page stage %d after stage %d", ErrProtocol, st.Stage, last)
+		}
+		last = st.Stage
+		if !j.stages {
+			continue
+		}
+		stage := app.StageRendering
+		if st.Stage == stageRead {
+			stage = app.StageOCR
+		}
+		p.mu.Lock()
+		pages := j.pages
+		p.mu.Unlock()
+		select {
+		case j.results <- result{page: int(pm.Index), pages: pages, stage: stage}:
+		case <-j.ctx.Done():
+		}
 	}
 }
 

@@ -388,7 +388,7 @@ func TestWorkerRefusesWrongVersion(t *testing.T) {
 	writeMessage(&in, helloMsg{Version: protocolVersion + 1})
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = &in, &stdout, &stderr
 	err := cmd.Run()
-	if err == nil || !strings.Contains(stderr.String(), "the pool speaks version 2") {
+	if err == nil || !strings.Contains(stderr.String(), fmt.Sprintf("the pool speaks version %d", protocolVersion+1)) {
 		t.Fatalf("exit %v, stderr %q", err, stderr.String())
 	}
 	if m, err := readMessage(&stdout); err != nil || m != (readyMsg{Version: protocolVersion, PID: uint64(cmd.Process.Pid)}) {

@@ -31,14 +31,23 @@ import (
 // time and reads its one reply before the next:
 //
 //	open(file, name, options, data) → opened(file, format, pages) | error
-//	page(file, index)               → page(file, index, JSON, thumbnail, view) | error
+//	page(file, index)               → [stage(file, index, render)] [stage(file, index, read)]
+//	                                  page(file, index, JSON, thumbnail, view) | error
 //	close(file)                     → no reply
+//
+// While it reads a page the worker says where it has got to: a stage frame
+// as it starts drawing the page and another as it starts reading it, in
+// that order, before the reply. Stage frames are progress reports only; a
+// reply may come without them (a page that fails early), but a stage frame
+// about another page, out of order, twice, or in answer to anything but a
+// page request is a protocol error.
 //
 // The worker holds one file open at a time; file is an id the pool chooses.
 
 // protocolVersion is the version both sides send in their greeting; they
-// must match, since pool and worker come from the same executable.
-const protocolVersion = 1
+// must match, since pool and worker come from the same executable. Version
+// 2 added the stage frame.
+const protocolVersion = 2
 
 // ErrProtocol is the error for a frame or payload that is not well formed.
 var ErrProtocol = errors.New("scan worker protocol error")
@@ -53,6 +62,13 @@ const (
 	frameOpened byte = 0x21 // worker → pool: file, format, pages
 	frameResult byte = 0x22 // worker → pool: file, index, page JSON, thumbnail, view
 	frameError  byte = 0x23 // worker → pool: file, code, message
+	frameStage  byte = 0x24 // worker → pool: file, index, stage
+)
+
+// Stages of a page a stage frame reports, in the order they come.
+const (
+	stageRender = 1 // drawing the page (MuPDF)
+	stageRead   = 2 // reading it: text layer or OCR, barcodes, images
 )
 
 // Size limits per frame type, in payload bytes.
@@ -72,7 +88,7 @@ func maxFrame(typ byte) int {
 		return maxOpenFrame
 	case frameResult:
 		return maxPageFrame
-	case frameHello, framePage, frameClose, frameReady, frameOpened, frameError:
+	case frameHello, framePage, frameClose, frameReady, frameOpened, frameError, frameStage:
 		return maxSmallFrame
 	}
 	return -1
@@ -131,6 +147,10 @@ type (
 		File, Code uint64
 		Message    string
 	}
+	stageMsg struct {
+		File, Index uint64
+		Stage       uint64 // stageRender or stageRead
+	}
 )
 
 type message interface{ frameType() byte }
@@ -143,6 +163,7 @@ func (closeMsg) frameType() byte  { return frameClose }
 func (openedMsg) frameType() byte { return frameOpened }
 func (resultMsg) frameType() byte { return frameResult }
 func (errorMsg) frameType() byte  { return frameError }
+func (stageMsg) frameType() byte  { return frameStage }
 
 // encode returns m's payload.
 func encode(m message) ([]byte, error) {
@@ -194,6 +215,13 @@ func encode(m message) ([]byte, error) {
 		num(m.File)
 		num(m.Code)
 		str(m.Message)
+	case stageMsg:
+		if m.Stage != stageRender && m.Stage != stageRead {
+			return nil, fmt.Errorf("encode stage of page %d: unknown stage %d", m.Index+1, m.Stage)
+		}
+		num(m.File)
+		num(m.Index)
+		num(m.Stage)
 	default:
 		return nil, fmt.Errorf("encode %T: not a message", m)
 	}
@@ -373,6 +401,12 @@ func decode(typ byte, payload []byte) (message, error) {
 		m = r
 	case frameError:
 		m = errorMsg{File: d.num(), Code: d.num(), Message: d.str()}
+	case frameStage:
+		st := stageMsg{File: d.num(), Index: d.num(), Stage: d.num()}
+		if d.err == nil && st.Stage != stageRender && st.Stage != stageRead {
+			d.fail("unknown page stage %d", st.Stage)
+		}
+		m = st
 	default:
 		return nil, fmt.Errorf("%w: unknown frame type %#x", ErrProtocol, typ)
 	}

@@ -33,6 +33,8 @@ func sampleMessages() []message {
 			Words:    []app.Word{{Text: "This", X: 1, Y: 2, W: 3, H: 4}},
 			Blank:    true, Thumbnail: []byte{0xFF, 0xD8, 0xFF, 0}, View: []byte{0xFF, 0xD8, 0xFF, 1, 2}}},
 		errorMsg{File: 7, Code: codeInvalid, Message: "invalid input: \"x\" is not a PDF, TIFF, JPEG or PNG file"},
+		stageMsg{File: 7, Index: 0, Stage: stageRender},
+		stageMsg{File: 1 << 40, Index: 1999, Stage: stageRead},
 	}
 }
 
@@ -90,7 +92,7 @@ func TestMessageRoundTripRandom(t *testing.T) {
 	n := func() int { return r.IntN(1 << 20) }
 	for i := range 2000 {
 		var m message
-		switch i % 8 {
+		switch i % 9 {
 		case 0:
 			m = helloMsg{Version: r.Uint64()}
 		case 1:
@@ -121,6 +123,8 @@ func TestMessageRoundTripRandom(t *testing.T) {
 			m = resultMsg{File: r.Uint64(), Index: r.Uint64(), Page: p}
 		case 7:
 			m = errorMsg{File: r.Uint64(), Code: r.Uint64(), Message: text()}
+		case 8:
+			m = stageMsg{File: r.Uint64(), Index: r.Uint64(), Stage: uint64(stageRender + r.IntN(2))}
 		}
 		got, err := readMessage(bytes.NewReader(frame(t, m)))
 		if err != nil {
@@ -155,6 +159,11 @@ func TestReadFrameMalformed(t *testing.T) {
 		{"bad page JSON", append(header(frameResult, 6), 1, 0, 1, '{', 0, 0)},
 		{"int out of range", append(header(frameOpen, 8), 1, 0, 0x80, 0x80, 0x80, 0x80, 0x10, 0)},
 		{"languages over frame", append(header(frameOpen, 9), 1, 0, 0, 0, 0, 0, 0, 100, 0)},
+		{"stage frame over its limit", header(frameStage, maxSmallFrame+1)},
+		{"unknown stage", append(header(frameStage, 3), 1, 0, 3)},
+		{"no stage", append(header(frameStage, 3), 1, 0, 0)},
+		{"stage missing", append(header(frameStage, 2), 1, 0)},
+		{"stage stray byte", append(header(frameStage, 4), 1, 0, 1, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,6 +195,12 @@ func TestEncodeOverLimit(t *testing.T) {
 	err := writeMessage(io.Discard, errorMsg{Message: strings.Repeat("x", maxSmallFrame)})
 	if !errors.Is(err, ErrProtocol) {
 		t.Fatalf("got %v, want ErrProtocol", err)
+	}
+}
+
+func TestEncodeUnknownStage(t *testing.T) {
+	if err := writeMessage(io.Discard, stageMsg{File: 1, Stage: 9}); err == nil {
+		t.Fatal("a stage frame of an unknown stage was written")
 	}
 }
 

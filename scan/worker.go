@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"syscall"
+
+	"folio/app"
 )
 
 // DefaultWorkerMemMB is a worker's address-space limit in MiB unless the
@@ -55,7 +57,7 @@ func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		}
 	}()
 
-	w := &workerState{}
+	w := &workerState{send: fw.send}
 	defer w.close()
 	greeted := false
 	for {
@@ -93,6 +95,9 @@ func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 // workerState is what a worker holds between requests. Only the serving
 // goroutine touches it.
 type workerState struct {
+	// send writes a frame to the pool ahead of the reply (stage frames);
+	// nil sends nothing.
+	send   func(message) error
 	engine *Engine
 	opts   EngineOptions // the engine's options
 	doc    *Document     // nil when no file is open
@@ -153,7 +158,7 @@ func (w *workerState) serve(m message) message {
 		if m.Index >= uint64(w.doc.Pages()) {
 			return fail(fmt.Errorf("%w: %s has %d pages", ErrProtocol, w.name, w.doc.Pages()))
 		}
-		p, err := w.doc.Page(int(m.Index))
+		p, err := w.doc.PageProgress(int(m.Index), func(st app.ImportStage) { w.stage(m, st) })
 		if err != nil {
 			return fail(err)
 		}
@@ -166,6 +171,22 @@ func (w *workerState) serve(m message) message {
 		return nil
 	default:
 		return fail(fmt.Errorf("%w: unexpected frame type %#x", ErrProtocol, m.frameType()))
+	}
+}
+
+// stage tells the pool that the page of request m has entered stage st. A
+// failed write is not reported here: the pipe is broken, so the reply's
+// write fails too and ends the worker.
+func (w *workerState) stage(m pageMsg, st app.ImportStage) {
+	var code uint64
+	switch st {
+	case app.StageRendering:
+		code = stageRender
+	case app.StageOCR:
+		code = stageRead
+	}
+	if w.send != nil && code != 0 {
+		w.send(stageMsg{File: m.File, Index: m.Index, Stage: code})
 	}
 }
 
