@@ -212,5 +212,6 @@ func (e *env) settingsCommand() *cobra.Command {
 		},
 	}
 	cmd.AddCommand(idle, drop, qa)
+	cmd.AddCommand(e.adminSettingsCommands()...)
 	return cmd
 }

@@ -5,10 +5,12 @@
 package profile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"folio/app"
@@ -35,7 +37,9 @@ type Options struct {
 	// WorkerCommand starts a scan worker; nil means this executable with
 	// the argument "scan-worker".
 	WorkerCommand []string
-	// Workers is how many scan workers run at once; 0 means one per core.
+	// Workers is how many scan workers run at once; 0 means the vault's
+	// setting (app.Session.SetScanWorkers), which is one per core unless
+	// an administrator chose otherwise.
 	Workers int
 }
 
@@ -46,6 +50,8 @@ type Profile struct {
 	DB    *storage.DB
 	Blobs *storage.Blobs
 	Scan  *scan.Pool
+	// Workers is how many scan workers the pool runs at most.
+	Workers int
 }
 
 // DefaultDir is the data folder when none is given: $FOLIO_DATA, else
@@ -78,7 +84,8 @@ func fileExists(p string) bool {
 
 // Open opens the profile in dir, creating the folder, an empty vault file
 // and the blob folder when missing. Scan workers start only when the first
-// file is analysed.
+// file is analysed; how many may run is fixed here (Options.Workers, else
+// the vault's setting), so a changed setting takes effect at the next Open.
 func Open(dir string, opts Options) (*Profile, error) {
 	if dir == "" {
 		return nil, errors.New("no data folder given")
@@ -95,6 +102,14 @@ func Open(dir string, opts Options) (*Profile, error) {
 	if err != nil && !(opts.ReadOnly && errors.Is(err, app.ErrNotFound)) {
 		db.Close()
 		return nil, err
+	}
+	// The pool is made now, before anyone logs in, so the worker setting
+	// is read from the meta store (it is not PHI) unless the caller chose.
+	if opts.Workers <= 0 {
+		opts.Workers = app.ScanWorkersSetting(context.Background(), db)
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.NumCPU()
 	}
 	pool, err := newPool(opts)
 	if err != nil {
@@ -118,7 +133,7 @@ func Open(dir string, opts Options) (*Profile, error) {
 	if blobs != nil {
 		cfg.Blobs = func(aead app.StreamingAEAD) app.BlobStore { return blobs.Sealed(aead) }
 	}
-	return &Profile{Dir: dir, Vault: app.NewVault(cfg), DB: db, Blobs: blobs, Scan: pool}, nil
+	return &Profile{Dir: dir, Vault: app.NewVault(cfg), DB: db, Blobs: blobs, Scan: pool, Workers: opts.Workers}, nil
 }
 
 // newPool makes the scan worker pool (no process starts yet).

@@ -99,6 +99,8 @@ type session struct {
 	// recent are the patients opened in this session, newest first, for
 	// the empty search screen (Fyne goroutine).
 	recent []app.Patient
+	// filed counts the documents this session filed from the queue.
+	filed int
 }
 
 // maxRecent is how many recently opened patients the search screen offers.
@@ -205,7 +207,7 @@ func (u *App) hookCanvas() {
 	if dc, ok := c.(desktop.Canvas); ok {
 		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
 	}
-	for _, k := range []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU, fyne.KeyI, fyne.KeyJ, fyne.KeyK, fyne.KeyG, fyne.KeyR, fyne.KeyT, fyne.KeyM, fyne.KeyReturn, fyne.KeyPageDown, fyne.KeyPageUp, fyne.Key1, fyne.Key2, fyne.Key3} {
+	for _, k := range []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU, fyne.KeyI, fyne.KeyJ, fyne.KeyK, fyne.KeyG, fyne.KeyR, fyne.KeyT, fyne.KeyM, fyne.KeyB, fyne.KeyP, fyne.KeyY, fyne.KeyD, fyne.KeyReturn, fyne.KeyPageDown, fyne.KeyPageUp, fyne.Key1, fyne.Key2, fyne.Key3} {
 		sc := &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
 		c.AddShortcut(sc, func(s fyne.Shortcut) {
 			if cs, ok := s.(*desktop.CustomShortcut); ok {
@@ -219,7 +221,7 @@ func (u *App) hookCanvas() {
 func (u *App) touch() { u.act.touch() }
 
 // shortcut runs a window-wide shortcut: Ctrl+L locks, Ctrl+F goes to the
-// search, Ctrl+N registers a patient, Ctrl+U opens the users (admins);
+// search, Ctrl+N registers a patient, Ctrl+U opens Administration (admins);
 // the others belong to the screen on show.
 func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 	u.touch()
@@ -404,11 +406,20 @@ func (u *App) showScanning() {
 	u.show(newScanScreen(u.sess))
 }
 
+// showUsers opens Administration at its Users section, showSettings at
+// its Settings section (administrators only).
 func (u *App) showUsers() {
-	if u.sess == nil {
+	if u.sess == nil || !u.sess.user.Role.Can(app.PermUserManage) {
 		return
 	}
 	u.show(newUsersScreen(u.sess))
+}
+
+func (u *App) showSettings() {
+	if u.sess == nil || !u.sess.user.Role.Can(app.PermUserManage) {
+		return
+	}
+	u.show(newSettingsScreen(u.sess))
 }
 
 // openPatient opens a patient by MRN or id: it reads the chart (audited),

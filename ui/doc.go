@@ -1,7 +1,8 @@
 // Package ui is Folio's desktop window (Fyne): the first-run setup with
 // its recovery key, the login, patient search as you type, registration
-// with a duplicate check, the patient view with amendments and history,
-// and the administrator's users.
+// with a duplicate check, the patient chart and the document viewer, the
+// scanning station, the indexing queue and QA, and Administration (users
+// and settings).
 //
 // Invariants kept here:
 //   - ui calls only app (app.Vault and app.Session methods), never storage
@@ -20,8 +21,11 @@
 //
 // One file per screen: setup.go (first run and recovery key), login.go
 // (login and recovery with the printed key), search.go, patientform.go
-// (registration and amendment, duplicates dialog), patient.go (the patient
-// and break-glass), history.go, users.go. app.go holds the window, the
-// session and navigation; widgets.go the small widgets that report
-// activity; theme.go the look.
+// (registration and amendment, duplicates dialog), patient.go and chart.go
+// (the chart, break-glass), history.go, docviewer.go, scanning.go (the
+// station), queue.go, qa.go, users.go and settings.go (Administration).
+// app.go holds the window, the session and navigation; frame.go the
+// sidebar; picker.go the find-a-patient field of the queue and the
+// station; widgets.go the small widgets that report activity; theme.go the
+// look.
 package ui

@@ -42,7 +42,7 @@ func newSidebar(u *App) *sidebar {
 	sb.items[placeScanning] = button(u, "Scanning   Ctrl+I", theme.DocumentIcon(), widget.LowImportance, u.showScanning)
 	sb.items[placeQueue] = button(u, "Indexing queue   Ctrl+J", theme.ListIcon(), widget.LowImportance, u.showQueue)
 	sb.items[placeQA] = button(u, "QA   Ctrl+K", theme.ConfirmIcon(), widget.LowImportance, u.showQA)
-	sb.items[placeAdmin] = button(u, "Users   Ctrl+U", theme.AccountIcon(), widget.LowImportance, u.showUsers)
+	sb.items[placeAdmin] = button(u, "Administration   Ctrl+U", theme.AccountIcon(), widget.LowImportance, u.showUsers)
 	for _, b := range sb.items {
 		b.Alignment = widget.ButtonAlignLeading
 	}
@@ -121,7 +121,7 @@ func placeOf(s screen) place {
 		return placeQueue
 	case *qaScreen:
 		return placeQA
-	case *usersScreen:
+	case *usersScreen, *settingsScreen:
 		return placeAdmin
 	}
 	return placePatients

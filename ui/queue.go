@@ -137,10 +137,11 @@ type queueScreen struct {
 	docCursor
 	pages *pagePane
 	count *widget.Label
+	left  *widget.Label // what is left, what was done
 	why   *widget.Label
 	msg   messageLabel
 
-	patient *entry
+	patient *patientPicker
 	kind    *choice
 	date    *entry
 	accept  *widget.Button
@@ -158,39 +159,45 @@ func newQueueScreen(sess *session) *queueScreen {
 	u := sess.a
 	q := &queueScreen{sess: sess, pages: newPagePane(sess), msg: newMessageLabel()}
 	q.count = heading("Loading the queue…")
+	q.left = widget.NewLabel("")
 	q.why = wrapped("")
-	q.patient = newEntry(u, "MRN, e.g. KAB-000123-7")
+	q.patient = newPatientPicker(sess, "Name, MRN or date of birth")
+	q.patient.onSubmit = q.file
 	q.kind = newChoice(u, typeLabels(), nil)
 	q.date = newEntry(u, "YYYY-MM-DD")
 	q.date.OnSubmitted = func(string) { q.file() }
-	q.patient.OnSubmitted = func(string) { q.file() }
 	q.accept = button(u, "File  (Ctrl+Enter)", theme.ConfirmIcon(), widget.HighImportance, q.file)
 	skip := button(u, "Next  (Ctrl+G)", theme.NavigateNextIcon(), widget.MediumImportance, func() { q.move(1) })
 	rotate := button(u, "Rotate page  (Ctrl+R)", theme.ViewRefreshIcon(), widget.LowImportance, q.rotate)
+	remove := button(u, "Remove page  (Ctrl+B)", theme.DeleteIcon(), widget.LowImportance, q.removePage)
 	split := button(u, "Split here  (Ctrl+T)", theme.ContentCutIcon(), widget.LowImportance, q.split)
 	merge := button(u, "Merge with previous  (Ctrl+M)", theme.ContentAddIcon(), widget.LowImportance, q.mergePrevious)
 	form := panel(container.NewVBox(
 		q.count,
+		q.left,
 		q.why,
 		widget.NewSeparator(),
-		formGrid(fieldLabel("Patient"), q.patient, fieldLabel("Type"), q.kind, fieldLabel("Date of service"), q.date),
+		formGrid(fieldLabel("Patient  (Ctrl+P)"), q.patient.view(), fieldLabel("Type  (Ctrl+Y)"), q.kind,
+			fieldLabel("Date of service  (Ctrl+D)"), q.date),
 		container.NewHBox(layout.NewSpacer(), skip, q.accept),
 		widget.NewSeparator(),
-		container.NewGridWithColumns(1, rotate, split, merge),
+		container.NewGridWithColumns(2, rotate, remove, split, merge),
+		muted("Page Up / Page Down: pages.  Esc: back to search."),
 		q.msg,
 	))
+	side := container.NewGridWrap(fyne.NewSize(470, 0), newScroller(u, form))
 	q.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16),
-		container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(440, 560), form), panel(q.pages.view())))
+		container.NewBorder(nil, nil, nil, side, panel(q.pages.view())))
 	q.reload("", "")
 	return q
 }
 
 func (q *queueScreen) view() fyne.CanvasObject    { return q.box }
-func (q *queueScreen) focusFirst() fyne.Focusable { return q.patient }
+func (q *queueScreen) focusFirst() fyne.Focusable { return q.patient.field }
 func (q *queueScreen) forget() {
 	q.docs = nil
 	q.pages.clear()
-	q.patient.SetText("")
+	q.patient.clear()
 	q.date.SetText("")
 	q.why.SetText("")
 }
@@ -208,6 +215,14 @@ func (q *queueScreen) shortcut(k fyne.KeyName) bool {
 		q.split()
 	case fyne.KeyM:
 		q.mergePrevious()
+	case fyne.KeyB:
+		q.removePage()
+	case fyne.KeyP:
+		q.focus(q.patient.field)
+	case fyne.KeyY:
+		q.focus(q.kind)
+	case fyne.KeyD:
+		q.focus(q.date)
 	case fyne.KeyPageDown:
 		q.pages.step(1)
 	case fyne.KeyPageUp:
@@ -226,6 +241,7 @@ func (q *queueScreen) reload(keep, note string) {
 
 func (q *queueScreen) showCurrent() {
 	d, ok := q.current()
+	q.left.SetText(q.counters())
 	if !ok {
 		q.count.SetText("Nothing is waiting to be filed.")
 		q.why.SetText("")
@@ -235,6 +251,7 @@ func (q *queueScreen) showCurrent() {
 	}
 	q.accept.Enable()
 	q.count.SetText(fmt.Sprintf("Document %d of %d waiting: %s", q.cur+1, len(q.docs), plural(len(d.Pages), "page", "pages")))
+	q.left.SetText(q.counters())
 	var why []string
 	for _, p := range []struct {
 		what string
@@ -249,12 +266,31 @@ func (q *queueScreen) showCurrent() {
 		why = append(why, "Folio found nothing to propose on these pages.")
 	}
 	q.why.SetText(strings.Join(why, "\n"))
-	q.patient.SetText(d.ProposedPatient.Value)
+	q.patient.set(d.ProposedPatient.Value)
 	q.kind.SetSelected(app.DocTypeLabel(d.Type))
 	q.date.SetText(d.ProposedDate.Value)
 	q.msg.clear()
 	q.pages.show(d, 0)
-	q.sess.a.win.Canvas().Focus(q.patient)
+	q.focus(q.patient.field)
+}
+
+// focus puts the keyboard in one of the form's fields; a text field's
+// text is selected so typing replaces it.
+func (q *queueScreen) focus(f fyne.Focusable) {
+	q.sess.a.win.Canvas().Focus(f)
+	if e, ok := f.(*entry); ok {
+		e.Entry.TypedShortcut(&fyne.ShortcutSelectAll{})
+	}
+}
+
+// counters says what is left in the queue and what this session filed.
+func (q *queueScreen) counters() string {
+	pages := 0
+	for _, d := range q.docs {
+		pages += len(d.Pages)
+	}
+	return fmt.Sprintf("Left: %s, %s.  Filed in this session: %d.", plural(len(q.docs), "document", "documents"),
+		plural(pages, "page", "pages"), q.sess.filed)
 }
 
 // move goes to another waiting document, round the queue.
@@ -270,9 +306,9 @@ func (q *queueScreen) file() {
 	if !ok {
 		return
 	}
-	fp := app.FileParams{Patient: strings.TrimSpace(q.patient.Text), Type: typeSlug(q.kind.Selected)}
+	fp := app.FileParams{Patient: q.patient.value(), Type: typeSlug(q.kind.Selected)}
 	if fp.Patient == "" {
-		q.msg.error("Type the patient's MRN.")
+		q.msg.error("Choose the patient: type a name or MRN (Ctrl+P), ↑ ↓ and Enter.")
 		return
 	}
 	if s := strings.TrimSpace(q.date.Text); s != "" {
@@ -283,9 +319,35 @@ func (q *queueScreen) file() {
 		}
 		fp.Date = t
 	}
+	sess := q.sess
+	sess.run(func(ctx context.Context) func() {
+		f, err := sess.s.FileDocument(ctx, d.ID, fp)
+		return func() {
+			if err != nil {
+				q.msg.error(message(err))
+				return
+			}
+			sess.filed++
+			q.reload("", fmt.Sprintf("Filed in %s's chart as %s.", f.MRN, strings.ToLower(app.DocTypeLabel(f.Type))))
+		}
+	})
+}
+
+// removePage takes the page on show out of the document (a blank back the
+// detector missed, a stray sheet); it stays with the batch's original.
+func (q *queueScreen) removePage() {
+	d, ok := q.current()
+	if !ok || len(d.Pages) == 0 {
+		return
+	}
+	page := q.pages.page
+	if len(d.Pages) == 1 {
+		q.msg.error("This is the document's only page. A stray sheet on its own can be filed as \"other\" or merged.")
+		return
+	}
 	q.change(func(ctx context.Context) (string, string, error) {
-		f, err := q.sess.s.FileDocument(ctx, d.ID, fp)
-		return "", fmt.Sprintf("Filed in %s's chart as %s.", f.MRN, strings.ToLower(app.DocTypeLabel(f.Type))), err
+		_, err := q.sess.s.RemovePage(ctx, d.ID, page)
+		return d.ID, fmt.Sprintf("Page %d removed; it stays with the scanned original.", page+1), err
 	})
 }
 

@@ -67,16 +67,51 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	if len(q.docs) != 2 || !strings.Contains(q.msg.Text, "pages 3 onwards") {
 		t.Fatalf("after split: %d documents, %q", len(q.docs), q.msg.Text)
 	}
-	// File both from the keyboard: type the MRN, Ctrl+Enter.
-	for range 2 {
-		q.patient.SetText("")
-		test.Type(q.patient, p.MRN)
-		u.shortcut(ctrl(fyne.KeyReturn))
-		u.tasks.wait()
-		u.tasks.wait()
-		if !strings.Contains(q.msg.Text, "Filed in "+p.MRN) {
-			t.Fatalf("filing: %q", q.msg.Text)
-		}
+	// Page 2 of the first document is a stray sheet: Ctrl+B takes it out.
+	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.tasks.wait()
+	u.shortcut(ctrl(fyne.KeyB))
+	u.tasks.wait()
+	u.tasks.wait()
+	if d, _ := q.current(); len(d.Pages) != 1 || !strings.Contains(q.msg.Text, "Page 2 removed") {
+		t.Fatalf("after removing page 2: %d pages, %q", len(d.Pages), q.msg.Text)
+	}
+	u.shortcut(ctrl(fyne.KeyB))
+	u.tasks.wait()
+	if d, _ := q.current(); len(d.Pages) != 1 || !strings.Contains(q.msg.Text, "only page") {
+		t.Fatalf("removing the only page: %d pages, %q", len(d.Pages), q.msg.Text)
+	}
+	// The first by name: Ctrl+P, type, ↓ ↑ Enter takes the highlighted
+	// patient, whose identity shows under the field; Ctrl+Enter files.
+	u.shortcut(ctrl(fyne.KeyP))
+	if u.win.Canvas().Focused() != q.patient.field {
+		t.Fatal("Ctrl+P does not put the keyboard in the patient field")
+	}
+	test.Type(q.patient.field, "okello mary")
+	q.patient.search(q.patient.field.Text, false) // the debounce, at once
+	u.tasks.wait()
+	if len(q.patient.matches) != 1 || len(q.patient.rows.Objects) < 1 {
+		t.Fatalf("picker: %d matches", len(q.patient.matches))
+	}
+	q.patient.field.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	q.patient.field.TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	q.patient.field.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if q.patient.value() != p.MRN || !strings.Contains(q.patient.chosen.String(), "OKELLO") || len(q.patient.matches) != 0 {
+		t.Fatalf("chosen %q, shown %q", q.patient.value(), q.patient.chosen.String())
+	}
+	u.shortcut(ctrl(fyne.KeyReturn))
+	u.tasks.wait()
+	u.tasks.wait()
+	if !strings.Contains(q.msg.Text, "Filed in "+p.MRN) {
+		t.Fatalf("filing: %q", q.msg.Text)
+	}
+	// The second by MRN, Enter in the field files it.
+	test.Type(q.patient.field, p.MRN)
+	q.patient.field.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	u.tasks.wait()
+	u.tasks.wait()
+	if !strings.Contains(q.msg.Text, "Filed in "+p.MRN) || !strings.Contains(q.left.Text, "Filed in this session: 2") {
+		t.Fatalf("filing by MRN: %q, %q", q.msg.Text, q.left.Text)
 	}
 	if len(q.docs) != 0 || !q.accept.Disabled() {
 		t.Fatalf("%d still waiting", len(q.docs))

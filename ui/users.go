@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -13,13 +14,23 @@ import (
 	"folio/app"
 )
 
-// usersScreen is the administrator's list of users: add a user with a role,
-// disable or re-enable one. (The command line does the same.)
+// usersScreen is the Users section of Administration: the list of users
+// with their role and whether they may log in; add a user with a role,
+// reset a user's password, disable or re-enable one. (The command line
+// does the same.)
 type usersScreen struct {
-	sess  *session
-	users []app.User
-	rows  *fyne.Container
-	msg   messageLabel
+	sess    *session
+	users   []app.User
+	rows    *fyne.Container
+	summary *widget.Label
+	msg     messageLabel
+
+	// The row widgets of the users on show, by user name (tests tap them).
+	status               map[string]*widget.Label
+	resetBtn, disableBtn map[string]*widget.Button
+	enableBtn            map[string]*widget.Button
+	// pw is the password dialog last opened (reset or enable).
+	pw *passwordDialog
 
 	name, fullName *entry
 	role           *choice
@@ -32,6 +43,8 @@ func newUsersScreen(sess *session) *usersScreen {
 	u := sess.a
 	s := &usersScreen{sess: sess}
 	s.rows = container.NewVBox(widget.NewLabel("Loading…"))
+	s.summary = widget.NewLabel("")
+	s.summary.Importance = widget.LowImportance
 	s.msg = newMessageLabel()
 	s.name = newEntry(u, "for example j.okello")
 	s.fullName = newEntry(u, "for example Joseph Okello")
@@ -44,9 +57,13 @@ func newUsersScreen(sess *session) *usersScreen {
 	s.again = newPasswordEntry(u, "")
 	s.again.OnSubmitted = func(string) { s.add() }
 	s.addBtn = button(u, "Add user", theme.ContentAddIcon(), widget.HighImportance, s.add)
-	back := button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
 
-	list := panel(container.NewVBox(heading("Users of this vault"), widget.NewSeparator(), s.rows))
+	list := panel(container.NewVBox(
+		container.NewBorder(nil, nil, heading("Users of this vault"), s.summary),
+		muted("A disabled user cannot log in: their password no longer unlocks anything. "+
+			"Enable them again with a new password. Reset a password when a user has forgotten theirs; "+
+			"they can change it themselves after logging in (Password… at the top of the window)."),
+		widget.NewSeparator(), s.rows))
 	add := panel(container.NewVBox(
 		heading("Add a user"),
 		formGrid(
@@ -59,7 +76,7 @@ func newUsersScreen(sess *session) *usersScreen {
 		),
 		container.NewHBox(layout.NewSpacer(), s.addBtn),
 	))
-	content := container.NewVBox(container.NewHBox(back), s.msg, list, add)
+	content := container.NewVBox(adminBar(u, adminUsers), s.msg, list, add)
 	s.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(900, content)))
 	s.reload()
 	return s
@@ -70,12 +87,17 @@ func (s *usersScreen) focusFirst() fyne.Focusable { return s.name }
 func (s *usersScreen) forget() {
 	s.pass.SetText("")
 	s.again.SetText("")
+	if s.pw != nil {
+		s.pw.forget()
+	}
 }
 
 func (s *usersScreen) escape() bool {
 	s.sess.a.showSearch()
 	return true
 }
+
+func (s *usersScreen) shortcut(k fyne.KeyName) bool { return adminShortcut(s.sess.a, k) }
 
 // reload reads the users off the Fyne goroutine.
 func (s *usersScreen) reload() {
@@ -93,29 +115,57 @@ func (s *usersScreen) reload() {
 	})
 }
 
+// draw lists the users: name, full name, role, whether they may log in,
+// and what an administrator can do about them.
 func (s *usersScreen) draw() {
 	u := s.sess.a
 	s.rows.RemoveAll()
+	s.status = map[string]*widget.Label{}
+	s.resetBtn = map[string]*widget.Button{}
+	s.disableBtn = map[string]*widget.Button{}
+	s.enableBtn = map[string]*widget.Button{}
+	disabled := 0
 	for _, usr := range s.users {
-		usr := usr
-		name := widget.NewRichText(
-			&widget.TextSegment{Text: usr.Name, Style: styleBold},
-			&widget.TextSegment{Text: "   " + usr.FullName, Style: styleRegular},
-		)
-		status := widget.NewLabel(usr.Role.Label())
-		var act fyne.CanvasObject = layout.NewSpacer()
-		switch {
-		case usr.Name == s.sess.user.Name:
-			status.SetText(usr.Role.Label() + "  ·  you")
-		case usr.Disabled:
-			status.SetText(usr.Role.Label() + "  ·  disabled")
-			status.Importance = widget.LowImportance
-			act = button(u, "Enable…", theme.ConfirmIcon(), widget.MediumImportance, func() { s.enable(usr.Name) })
-		default:
-			act = button(u, "Disable", theme.CancelIcon(), widget.MediumImportance, func() { s.disable(usr.Name) })
+		nameStyle, fullStyle := styleBold, styleRegular
+		if usr.Disabled {
+			nameStyle = widget.RichTextStyle{TextStyle: fyne.TextStyle{Bold: true}, ColorName: colorNameMuted, Inline: true}
+			fullStyle = styleMuted
 		}
-		s.rows.Add(container.NewBorder(nil, nil, nil, container.NewHBox(status, act), name))
+		name := widget.NewRichText(
+			&widget.TextSegment{Text: usr.Name, Style: nameStyle},
+			&widget.TextSegment{Text: "   " + usr.FullName, Style: fullStyle},
+		)
+		role := widget.NewLabel(usr.Role.Label())
+		status := widget.NewLabel("Active")
+		status.Importance = widget.SuccessImportance
+		var acts []fyne.CanvasObject
+		switch {
+		case usr.Disabled:
+			disabled++
+			role.Importance = widget.LowImportance
+			status.SetText("Disabled: cannot log in")
+			status.Importance = widget.WarningImportance
+			status.TextStyle = fyne.TextStyle{Bold: true}
+			b := button(u, "Enable…", theme.ConfirmIcon(), widget.MediumImportance, func() { s.enable(usr.Name) })
+			s.enableBtn[usr.Name] = b
+			acts = append(acts, b)
+		case usr.Name == s.sess.user.Name:
+			status.SetText("Active  ·  you")
+		default:
+			reset := button(u, "Reset password…", theme.ViewRefreshIcon(), widget.MediumImportance, func() { s.reset(usr.Name) })
+			off := button(u, "Disable", theme.CancelIcon(), widget.MediumImportance, func() { s.disable(usr.Name) })
+			s.resetBtn[usr.Name], s.disableBtn[usr.Name] = reset, off
+			acts = append(acts, reset, off)
+		}
+		s.status[usr.Name] = status
+		right := container.NewHBox(append([]fyne.CanvasObject{role, status}, acts...)...)
+		s.rows.Add(container.NewBorder(nil, nil, nil, right, name))
 	}
+	text := plural(len(s.users), "user", "users")
+	if disabled > 0 {
+		text += fmt.Sprintf("  ·  %d disabled", disabled)
+	}
+	s.summary.SetText(text)
 }
 
 func (s *usersScreen) add() {
@@ -187,24 +237,91 @@ func (s *usersScreen) disable(name string) {
 	u.showDialog(d)
 }
 
+// reset sets a new password for another user: the administrator types it
+// twice and gives it to the person, who may change it after logging in.
+func (s *usersScreen) reset(name string) {
+	sess := s.sess
+	s.askPassword("Reset the password of "+name,
+		"Choose a new password for "+name+" and give it to them in person. Their old password stops working at once.",
+		"Set password", name,
+		func(ctx context.Context, pw []byte) error { return sess.s.ChangePassword(ctx, name, pw) },
+		"New password set for "+name+". They can change it after logging in (Password… at the top of the window).")
+}
+
+// enable lets a disabled user log in again, with a new password.
 func (s *usersScreen) enable(name string) {
+	sess := s.sess
+	s.askPassword("Enable "+name,
+		name+" can log in again with this new password. Give it to them in person.",
+		"Enable", name,
+		func(ctx context.Context, pw []byte) error { return sess.s.SetUserDisabled(ctx, name, false, pw) },
+		"User "+name+" enabled with the new password.")
+}
+
+// passwordDialog asks an administrator for a user's new password, twice.
+type passwordDialog struct {
+	dlg         *dialog.CustomDialog
+	user        string
+	pass, again *entry
+	msg         messageLabel
+	ok          *widget.Button
+}
+
+func (p *passwordDialog) forget() {
+	p.pass.SetText("")
+	p.again.SetText("")
+}
+
+// askPassword opens the dialog for a new password of user; apply runs
+// with it off the Fyne goroutine, and done is the note shown on success.
+func (s *usersScreen) askPassword(title, intro, okLabel, user string, apply func(context.Context, []byte) error, done string) {
 	u, sess := s.sess.a, s.sess
-	pass := newPasswordEntry(u, "")
-	d := dialog.NewForm("Enable "+name, "Enable", "Cancel",
-		[]*widget.FormItem{{Text: "New password", Widget: pass, HintText: "At least 8 characters."}},
-		func(ok bool) {
-			if !ok {
-				return
+	p := &passwordDialog{user: user, pass: newPasswordEntry(u, ""), again: newPasswordEntry(u, ""), msg: newMessageLabel()}
+	s.pw = p
+	submit := func() {
+		pw := []byte(p.pass.Text)
+		if err := app.CheckPassword(pw, user); err != nil {
+			p.msg.error(message(err))
+			u.win.Canvas().Focus(p.pass)
+			return
+		}
+		if p.pass.Text != p.again.Text {
+			p.msg.error("The two passwords are not the same. Type them again.")
+			p.again.SetText("")
+			u.win.Canvas().Focus(p.again)
+			return
+		}
+		p.ok.Disable()
+		sess.run(func(ctx context.Context) func() {
+			err := apply(ctx, pw)
+			clear(pw)
+			return func() {
+				p.ok.Enable()
+				if err != nil {
+					p.msg.error(message(err))
+					return
+				}
+				p.forget()
+				p.dlg.Hide()
+				s.done(nil, done)
 			}
-			pw := []byte(pass.Text)
-			sess.run(func(ctx context.Context) func() {
-				err := sess.s.SetUserDisabled(ctx, name, false, pw)
-				clear(pw)
-				return func() { s.done(err, "User "+name+" enabled with the new password.") }
-			})
-		}, u.win)
-	d.Resize(fyne.NewSize(460, 0))
-	u.showDialog(d)
+		})
+	}
+	p.pass.OnSubmitted = func(string) { u.win.Canvas().Focus(p.again) }
+	p.again.OnSubmitted = func(string) { submit() }
+	p.ok = button(u, okLabel, theme.ConfirmIcon(), widget.HighImportance, submit)
+	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() {
+		p.forget()
+		p.dlg.Hide()
+	})
+	form := container.NewVBox(wrapped(intro),
+		formGrid(fieldLabel("New password"), p.pass, fieldLabel("Again"), p.again),
+		muted(passwordRule), p.msg.Label)
+	p.dlg = dialog.NewCustomWithoutButtons(title,
+		container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), cancel, p.ok), nil, nil, form), u.win)
+	p.dlg.Resize(fyne.NewSize(520, 0))
+	u.showDialog(p.dlg)
+	u.win.Canvas().Focus(p.pass)
 }
 
 func (s *usersScreen) done(err error, ok string) {

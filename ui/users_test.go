@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
 )
@@ -13,7 +16,7 @@ import (
 func TestUsersScreenAddsUser(t *testing.T) {
 	u, _ := loggedIn(t, nil)
 	if !u.side.items[placeAdmin].Visible() {
-		t.Fatal("no Users button for an administrator")
+		t.Fatal("no Administration button for an administrator")
 	}
 	test.Tap(u.side.items[placeAdmin])
 	u.tasks.wait()
@@ -32,10 +35,10 @@ func TestUsersScreenAddsUser(t *testing.T) {
 		t.Fatalf("after adding: %q, %d users", s.msg.Text, len(s.users))
 	}
 
-	// The new clinician has no Users button and Ctrl+U does nothing.
+	// The new clinician has no Administration button and Ctrl+U does nothing.
 	logInAgain(t, u, "dr.amani", clinPW)
 	if u.side.items[placeAdmin].Visible() {
-		t.Fatal("a clinician sees the Users button")
+		t.Fatal("a clinician sees the Administration button")
 	}
 	u.shortcut(ctrl(fyne.KeyU))
 	current[*searchScreen](t, u)
@@ -51,4 +54,99 @@ func TestSearchDropsStaleResults(t *testing.T) {
 	if s.results.Length() != 0 {
 		t.Fatal("results of an older query were shown")
 	}
+}
+
+// openUsers opens Administration's Users section with Ctrl+U.
+func openUsers(t *testing.T, u *App) *usersScreen {
+	t.Helper()
+	u.shortcut(ctrl(fyne.KeyU))
+	u.tasks.wait()
+	return current[*usersScreen](t, u)
+}
+
+func TestUsersResetPassword(t *testing.T) {
+	ctx := context.Background()
+	u, _ := loggedIn(t, nil)
+	if err := u.sess.s.AddUser(ctx, userNamed("amina"), []byte(clinPW)); err != nil {
+		t.Fatal(err)
+	}
+	s := openUsers(t, u)
+	if _, ok := s.resetBtn["admin"]; ok {
+		t.Fatal("the administrator is offered a reset of their own password here")
+	}
+	test.Tap(s.resetBtn["amina"])
+	p := s.pw
+	if p == nil || p.user != "amina" || u.win.Canvas().Focused() != p.pass {
+		t.Fatal("no password dialog for amina, or the first field has no focus")
+	}
+
+	const newPW = "ward round at dawn"
+	for _, c := range []struct{ pass, again, want string }{
+		{"short", "short", "at least 8 characters"},
+		{"password1", "password1", "most common"},
+		{"amina's passphrase", "amina's passphrase", "user name"},
+		{newPW, newPW + "!", "not the same"},
+	} {
+		p.pass.SetText(c.pass)
+		p.again.SetText(c.again)
+		p.again.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		u.tasks.wait()
+		if !strings.Contains(p.msg.Text, c.want) {
+			t.Fatalf("%q/%q: message %q, want %q", c.pass, c.again, p.msg.Text, c.want)
+		}
+	}
+	if _, err := u.vault.Login(ctx, "amina", []byte(clinPW)); err != nil {
+		t.Fatalf("a refused reset changed the password: %v", err)
+	}
+
+	p.pass.SetText("")
+	p.again.SetText("")
+	test.Type(p.pass, newPW)
+	test.Type(p.again, newPW)
+	test.Tap(p.ok)
+	u.tasks.wait()
+	if !strings.Contains(s.msg.Text, "New password set for amina") || len(u.dialogs) != 0 || p.pass.Text != "" {
+		t.Fatalf("after the reset: %q, %d dialogs open", s.msg.Text, len(u.dialogs))
+	}
+	if _, err := u.vault.Login(ctx, "amina", []byte(clinPW)); !errors.Is(err, app.ErrWrongPassword) {
+		t.Fatalf("the old password still works: %v", err)
+	}
+	logInAgain(t, u, "amina", newPW)
+}
+
+func TestUsersShowDisabledAndEnable(t *testing.T) {
+	ctx := context.Background()
+	u, _ := loggedIn(t, nil)
+	for _, usr := range []app.User{userNamed("amina"), userNamed("sam", app.RoleScanning)} {
+		if err := u.sess.s.AddUser(ctx, usr, []byte(clinPW)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := openUsers(t, u)
+	if s.summary.Text != "3 users" || s.status["sam"].Text != "Active" {
+		t.Fatalf("summary %q, sam %q", s.summary.Text, s.status["sam"].Text)
+	}
+	if err := u.sess.s.SetUserDisabled(ctx, "sam", true, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.reload()
+	u.tasks.wait()
+	st := s.status["sam"]
+	if !strings.Contains(st.Text, "Disabled") || st.Importance != widget.WarningImportance || s.summary.Text != "3 users  ·  1 disabled" {
+		t.Fatalf("disabled sam shows %q (importance %v), summary %q", st.Text, st.Importance, s.summary.Text)
+	}
+	if s.resetBtn["sam"] != nil || s.disableBtn["sam"] != nil || s.enableBtn["sam"] == nil {
+		t.Fatal("a disabled user should offer Enable… only")
+	}
+
+	test.Tap(s.enableBtn["sam"])
+	const newPW = "back at the scanner"
+	test.Type(s.pw.pass, newPW)
+	test.Type(s.pw.again, newPW)
+	test.Tap(s.pw.ok)
+	u.tasks.wait()
+	if !strings.Contains(s.msg.Text, "sam enabled") || s.status["sam"].Text != "Active" {
+		t.Fatalf("after enabling: %q, sam %q", s.msg.Text, s.status["sam"].Text)
+	}
+	logInAgain(t, u, "sam", newPW)
 }
