@@ -92,9 +92,9 @@ type session struct {
 	idle   time.Duration
 	search *searchScreen
 	glass  *breakGlassDialog // the last break-glass question asked
-	// intake lists this session's import results, newest first, and
+	// intake lists the files imported in this session, newest first, and
 	// intakeNote says what the drop folder is doing (Fyne goroutine).
-	intake     []string
+	intake     []*intakeItem
 	intakeNote string
 	// recent are the patients opened in this session, newest first, for
 	// the empty search screen (Fyne goroutine).
@@ -193,6 +193,10 @@ func (u *App) ShowAndRun() {
 	}
 }
 
+// windowKeys are the keys that, with Ctrl, are shortcuts somewhere in the
+// window (the menu bar offers the same ones).
+var windowKeys = []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU, fyne.KeyI, fyne.KeyJ, fyne.KeyK, fyne.KeyG, fyne.KeyR, fyne.KeyT, fyne.KeyM, fyne.KeyB, fyne.KeyP, fyne.KeyY, fyne.KeyD, fyne.KeyO, fyne.KeyReturn, fyne.KeyPageDown, fyne.KeyPageUp, fyne.Key1, fyne.Key2, fyne.Key3}
+
 // hookCanvas makes keys typed with no field focused, and the window-wide
 // shortcuts, reach us.
 func (u *App) hookCanvas() {
@@ -207,7 +211,7 @@ func (u *App) hookCanvas() {
 	if dc, ok := c.(desktop.Canvas); ok {
 		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
 	}
-	for _, k := range []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU, fyne.KeyI, fyne.KeyJ, fyne.KeyK, fyne.KeyG, fyne.KeyR, fyne.KeyT, fyne.KeyM, fyne.KeyB, fyne.KeyP, fyne.KeyY, fyne.KeyD, fyne.KeyReturn, fyne.KeyPageDown, fyne.KeyPageUp, fyne.Key1, fyne.Key2, fyne.Key3} {
+	for _, k := range windowKeys {
 		sc := &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
 		c.AddShortcut(sc, func(s fyne.Shortcut) {
 			if cs, ok := s.(*desktop.CustomShortcut); ok {
@@ -325,6 +329,7 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	sess.search = newSearchScreen(sess)
 	u.head.setUser(sess.user)
 	u.side.setUser(sess.user)
+	u.win.SetMainMenu(u.mainMenu(sess.user))
 	u.win.Content().Refresh() // lay the frame out again with the sidebar
 	u.touch()
 	go watchIdle(ctx, idleTick(idle), u.checkIdle)
@@ -367,6 +372,7 @@ func (u *App) lock(reason string) {
 	u.cur = nil
 	u.head.setUser(app.User{})
 	u.side.setUser(app.User{})
+	u.win.SetMainMenu(nil)
 	u.win.Content().Refresh()
 	u.show(newLoginScreen(u, sess.user.Name, reason))
 	u.tasks.run(func() func() {

@@ -53,6 +53,52 @@ func intakeLine(name string, r app.ImportResult, err error) string {
 		plural(filed, "document", "documents"), queued)
 }
 
+// intakeItem is one file coming in during the session, as the station
+// shows it: where its import has got to and, when done, what it became.
+// Its fields belong to the Fyne goroutine.
+type intakeItem struct {
+	name    string
+	when    time.Time
+	p       app.ImportProgress
+	done    bool
+	outcome string // the final line (intakeLine), once done
+}
+
+// maxIntake is how many files the station lists.
+const maxIntake = 200
+
+// importFile imports one file off the Fyne goroutine, showing its progress
+// on the station as it goes. Call it from a worker goroutine.
+func (s *session) importFile(ctx context.Context, name, source string, data []byte) (app.ImportResult, error) {
+	it := &intakeItem{name: name, when: time.Now(), p: app.ImportProgress{Stage: app.StageStored}}
+	s.onUI(func() { s.addIntake(it) })
+	r, err := s.s.ImportFileProgress(ctx, name, source, data, func(p app.ImportProgress) {
+		s.onUI(func() { it.p = p; s.intakeChanged(it) })
+	})
+	line := intakeLine(name, r, err)
+	s.onUI(func() {
+		it.done, it.outcome = true, line
+		if err != nil && it.p.Stage != app.StageFailed {
+			it.p = app.ImportProgress{Stage: app.StageFailed, Reason: message(err)}
+		}
+		s.intakeChanged(it)
+		if st, ok := s.a.cur.(*scanScreen); ok && st.sess == s {
+			st.reloadQueue()
+		}
+	})
+	return r, err
+}
+
+// onUI runs f on the Fyne goroutine while the session lasts.
+func (s *session) onUI(f func()) {
+	ctx := s.ctx
+	s.a.tasks.apply(func() {
+		if ctx.Err() == nil {
+			f()
+		}
+	})
+}
+
 // startDropFolder runs the drop-folder intake for the session's life when
 // the vault names a folder and the user may import: it resumes imports a
 // crash interrupted, then takes every file the scanner writes.
@@ -64,14 +110,17 @@ func (s *session) startDropFolder() {
 	if settings.DropFolder == "" {
 		return
 	}
-	logLine := func(line string) { fyne.Do(func() { s.addIntake(line) }) }
+	source := "drop folder " + settings.DropFolder
 	w, err := dropfolder.New(dropfolder.Options{Dir: settings.DropFolder, Keep: settings.Keep,
 		Import: func(ctx context.Context, name string, data []byte) error {
-			r, err := s.s.ImportFile(ctx, name, "drop folder "+settings.DropFolder, data)
-			logLine(intakeLine(name, r, err))
+			_, err := s.importFile(ctx, name, source, data)
 			return err
 		},
-		OnError: func(path string, err error) { logLine(filepath.Base(path) + ": " + err.Error()) },
+		OnError: func(path string, err error) {
+			it := &intakeItem{name: filepath.Base(path), when: time.Now(), done: true, outcome: filepath.Base(path) + ": " + err.Error(),
+				p: app.ImportProgress{Stage: app.StageFailed, Reason: err.Error()}}
+			s.onUI(func() { s.addIntake(it) })
+		},
 	})
 	if err != nil {
 		s.intakeNote = "The drop folder cannot be watched: " + err.Error()
@@ -84,26 +133,139 @@ func (s *session) startDropFolder() {
 		s.intakeNote += " (files are removed once stored encrypted)."
 	}
 	go func() {
-		if rs, err := s.s.ResumeImports(s.ctx); err == nil {
-			for _, r := range rs {
-				logLine(intakeLine(r.Batch.Name, r, nil) + " (resumed)")
+		items := map[string]*intakeItem{}
+		_, _ = s.s.ResumeImportsProgress(s.ctx, func(b app.Batch, p app.ImportProgress) {
+			it := items[b.ID]
+			if it == nil {
+				it = &intakeItem{name: b.Name + " (resumed)", when: time.Now(), p: p}
+				items[b.ID] = it
+				s.onUI(func() { s.addIntake(it) })
 			}
-		}
+			final := p.Stage == app.StageFiled || p.Stage == app.StageNeedsIndexing || p.Stage == app.StageFailed
+			s.onUI(func() {
+				it.p, it.done = p, final
+				s.intakeChanged(it)
+			})
+		})
 		_ = w.Serve(s.ctx)
 	}()
 }
 
-// addIntake records one intake result (newest first) and shows it on the
+// addIntake lists a file coming in (newest first) and shows it on the
 // station if it is open. Fyne goroutine.
-func (s *session) addIntake(line string) {
-	s.intake = append([]string{time.Now().Format("15:04") + "  " + line}, s.intake...)
-	if len(s.intake) > 200 {
-		s.intake = s.intake[:200]
+func (s *session) addIntake(it *intakeItem) {
+	s.intake = append([]*intakeItem{it}, s.intake...)
+	if len(s.intake) > maxIntake {
+		s.intake = s.intake[:maxIntake]
 	}
 	if st, ok := s.a.cur.(*scanScreen); ok && st.sess == s {
 		st.drawIntake()
-		st.reloadQueue()
 	}
+}
+
+// intakeChanged shows a file's new state on the station if it is open.
+func (s *session) intakeChanged(it *intakeItem) {
+	if st, ok := s.a.cur.(*scanScreen); ok && st.sess == s {
+		st.updateRow(it)
+	}
+}
+
+// stageText says in a clerk's words where a file's import has got to.
+func stageText(it *intakeItem) string {
+	p := it.p
+	of := ""
+	if p.Pages > 0 {
+		of = fmt.Sprintf(" %d of %d", max(p.Page, 1), p.Pages)
+	}
+	switch p.Stage {
+	case app.StageStored:
+		return "Stored encrypted; waiting for a reader"
+	case app.StageRendering:
+		return "Rendering page" + of
+	case app.StageOCR:
+		return "Reading the text of page" + of
+	case app.StageFiling:
+		return "Splitting and filing"
+	case app.StageFailed:
+		reason := strings.TrimPrefix(p.Reason, "invalid input: ")
+		if reason == "" {
+			reason = it.outcome
+		}
+		return "Failed: " + reason
+	case app.StageDuplicate:
+		return "Imported before; nothing new stored"
+	}
+	if it.outcome != "" {
+		return strings.TrimPrefix(it.outcome, it.name+": ")
+	}
+	if p.Stage == app.StageFiled {
+		return "Filed"
+	}
+	return "Waiting in the indexing queue"
+}
+
+// intakeRow is the station's line for one file: an icon for its state,
+// the file and what is happening, and a progress bar of the pages read.
+type intakeRow struct {
+	view  *fyne.Container
+	icon  *widget.Icon
+	state *widget.Label
+	bar   *widget.ProgressBar
+	index *widget.Button
+}
+
+func newIntakeRow(st *scanScreen, it *intakeItem) *intakeRow {
+	u := st.sess.a
+	r := &intakeRow{icon: widget.NewIcon(nil), state: widget.NewLabel(""), bar: widget.NewProgressBar()}
+	r.state.Wrapping = fyne.TextWrapWord
+	r.bar.TextFormatter = func() string {
+		if it.p.Pages == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%d / %d pages", it.p.PagesDone, it.p.Pages)
+	}
+	r.index = button(u, "Index  (Ctrl+J)", theme.ListIcon(), widget.MediumImportance, u.showQueue)
+	if !allowed(st.sess.user.Role, placeQueue) {
+		r.index.Hide()
+	}
+	name := text(it.when.Format("15:04")+"  "+it.name, styleBold)
+	right := container.NewGridWrap(fyne.NewSize(220, 36), container.NewStack(r.bar, r.index))
+	r.view = container.NewBorder(nil, nil, r.icon, right, container.NewVBox(name, r.state))
+	r.update(it)
+	return r
+}
+
+// update shows it's state.
+func (r *intakeRow) update(it *intakeItem) {
+	r.state.SetText(stageText(it))
+	r.state.Importance = widget.MediumImportance
+	r.index.Hide()
+	r.bar.Show()
+	switch it.p.Stage {
+	case app.StageFailed:
+		r.icon.SetResource(theme.ErrorIcon())
+		r.state.Importance = widget.DangerImportance
+		r.bar.Hide()
+	case app.StageNeedsIndexing:
+		r.icon.SetResource(theme.WarningIcon())
+		r.state.Importance = widget.WarningImportance
+		r.bar.Hide()
+		if it.done {
+			r.index.Show()
+		}
+	case app.StageFiled, app.StageDuplicate:
+		r.icon.SetResource(theme.ConfirmIcon())
+		r.state.Importance = widget.SuccessImportance
+		r.bar.SetValue(1)
+	default:
+		r.icon.SetResource(theme.MediaPlayIcon())
+		if it.p.Pages > 0 {
+			r.bar.SetValue(float64(it.p.PagesDone) / float64(it.p.Pages))
+		} else {
+			r.bar.SetValue(0)
+		}
+	}
+	r.state.Refresh()
 }
 
 // scanScreen is the scanning station.
@@ -111,53 +273,113 @@ type scanScreen struct {
 	sess   *session
 	note   *widget.Label
 	intake *fyne.Container
+	rows   map[*intakeItem]*intakeRow
 	queue  *fyne.Container
 	msg    messageLabel
 	docs   []app.Document
 	box    fyne.CanvasObject
+
+	// The cover-sheet form.
+	coverFor   *patientPicker
+	coverType  *choice
+	coverDate  *entry
+	coverPages *entry
+	coverMsg   messageLabel
 }
 
 func newScanScreen(sess *session) *scanScreen {
 	u := sess.a
-	st := &scanScreen{sess: sess, msg: newMessageLabel()}
+	st := &scanScreen{sess: sess, msg: newMessageLabel(), rows: map[*intakeItem]*intakeRow{}}
 	st.note = wrapped(sess.intakeNote)
 	if sess.intakeNote == "" {
-		st.note.SetText("No drop folder is set; an administrator sets one with `folio settings drop-folder DIR`. Files can be imported here.")
+		st.note.SetText("No drop folder is set. An administrator sets one in Administration → Settings; until then, import files here.")
 	}
 	st.intake = container.NewVBox()
 	st.queue = container.NewVBox(widget.NewLabel("Loading…"))
 	back := button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
-	importBtn := button(u, "Import files…", theme.FolderOpenIcon(), widget.HighImportance, st.chooseFile)
+	importBtn := button(u, "Import files…  (Ctrl+O)", theme.FolderOpenIcon(), widget.HighImportance, st.chooseFile)
 	if !sess.user.Role.Can(app.PermDocImport) {
 		importBtn.Hide()
 	}
-	intake := panel(container.NewVBox(heading("Intake"), st.note, widget.NewSeparator(), st.intake))
+	intake := panel(container.NewVBox(heading("Files coming in"), st.note, widget.NewSeparator(), st.intake))
 	queue := panel(container.NewVBox(heading("Waiting to be filed"), widget.NewSeparator(), st.queue))
-	content := container.NewVBox(container.NewHBox(back, layout.NewSpacer(), importBtn), st.msg, intake, queue)
+	content := container.NewVBox(container.NewHBox(back, layout.NewSpacer(), importBtn), st.msg, intake, st.coverPanel(), queue)
 	st.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(1040, content)))
 	st.drawIntake()
 	st.reloadQueue()
 	return st
 }
 
+// coverPanel is the form that prints a cover sheet for a patient: find the
+// patient, choose the type, save the PDF to print.
+func (st *scanScreen) coverPanel() fyne.CanvasObject {
+	u := st.sess.a
+	st.coverFor = newPatientPicker(st.sess, "Name, MRN or date of birth")
+	st.coverFor.onSubmit = func() { u.win.Canvas().Focus(st.coverType) }
+	st.coverType = newChoice(u, typeLabels(), nil)
+	st.coverType.SetSelected(app.DocTypeLabel(app.DocumentTypes[0]))
+	st.coverDate = newEntry(u, "YYYY-MM-DD (optional)")
+	st.coverPages = newEntry(u, "optional")
+	st.coverPages.OnSubmitted = func(string) { st.printCover() }
+	st.coverMsg = newMessageLabel()
+	save := button(u, "Save cover sheet PDF…  (Ctrl+S)", theme.DocumentPrintIcon(), widget.MediumImportance, st.printCover)
+	return panel(container.NewVBox(
+		heading("Print a cover sheet  (Ctrl+P)"),
+		muted("Put it on top of a patient's pages: the scan then files itself to that patient and type."),
+		formGrid(fieldLabel("Patient"), st.coverFor.view(), fieldLabel("Document type"), st.coverType,
+			fieldLabel("Date of service"), st.coverDate, fieldLabel("Pages"), st.coverPages),
+		container.NewHBox(layout.NewSpacer(), save),
+		st.coverMsg,
+	))
+}
+
 func (st *scanScreen) view() fyne.CanvasObject    { return st.box }
 func (st *scanScreen) focusFirst() fyne.Focusable { return nil }
 func (st *scanScreen) forget() {
 	st.docs = nil
+	st.rows = map[*intakeItem]*intakeRow{}
 	st.intake.RemoveAll()
 	st.queue.RemoveAll()
+	st.coverFor.clear()
 }
 func (st *scanScreen) escape() bool { st.sess.a.showSearch(); return true }
 
+func (st *scanScreen) shortcut(k fyne.KeyName) bool {
+	switch k {
+	case fyne.KeyO:
+		if st.sess.user.Role.Can(app.PermDocImport) {
+			st.chooseFile()
+			return true
+		}
+	case fyne.KeyP:
+		st.sess.a.win.Canvas().Focus(st.coverFor.field)
+		return true
+	case fyne.KeyS:
+		st.printCover()
+		return true
+	}
+	return false
+}
+
 func (st *scanScreen) drawIntake() {
 	st.intake.RemoveAll()
+	st.rows = map[*intakeItem]*intakeRow{}
 	if len(st.sess.intake) == 0 {
 		st.intake.Add(muted("Nothing imported yet in this session."))
 	}
-	for _, line := range st.sess.intake {
-		st.intake.Add(wrapped(line))
+	for _, it := range st.sess.intake {
+		r := newIntakeRow(st, it)
+		st.rows[it] = r
+		st.intake.Add(r.view)
 	}
 	st.intake.Refresh()
+}
+
+// updateRow shows a file's new state.
+func (st *scanScreen) updateRow(it *intakeItem) {
+	if r := st.rows[it]; r != nil {
+		r.update(it)
+	}
 }
 
 // chooseFile asks for a scanned file and imports it.
@@ -174,23 +396,34 @@ func (st *scanScreen) chooseFile() {
 	st.sess.a.showDialog(d)
 }
 
-// importPaths imports files off the Fyne goroutine, one line each.
+// importPaths imports files off the Fyne goroutine, each with its row.
 func (st *scanScreen) importPaths(paths []string) {
 	sess := st.sess
-	st.msg.info("Importing " + plural(len(paths), "file", "files") + "…")
 	for _, p := range paths {
 		sess.run(func(ctx context.Context) func() {
 			data, err := os.ReadFile(p)
-			var r app.ImportResult
-			if err == nil {
-				r, err = sess.s.ImportFile(ctx, filepath.Base(p), "app", data)
+			if err != nil {
+				return func() { st.msg.error(filepath.Base(p) + " was not imported: " + message(err)) }
 			}
-			return func() {
-				st.msg.clear()
-				sess.addIntake(intakeLine(filepath.Base(p), r, err))
-			}
+			_, _ = sess.importFile(ctx, filepath.Base(p), "app", data)
+			return nil
 		})
 	}
+}
+
+// printCover makes the cover sheet the form describes and asks where to
+// save the PDF.
+func (st *scanScreen) printCover() {
+	p := st.coverFor.patient
+	if p.MRN == "" {
+		st.coverMsg.error("Find the patient first: type a name or MRN, ↑ ↓ and Enter.")
+		st.sess.a.win.Canvas().Focus(st.coverFor.field)
+		return
+	}
+	st.coverMsg.clear()
+	saveCoverSheet(st.sess, p, st.coverType.Selected, st.coverDate.Text, st.coverPages.Text, func() {
+		st.coverMsg.info("Cover sheet for " + p.MRN + " saved. Print it and put it on top of the pages.")
+	})
 }
 
 // reloadQueue reads the indexing queue off the Fyne goroutine.
@@ -302,28 +535,41 @@ func (v *patientScreen) askCoverSheet() {
 	form := formGrid(fieldLabel("Document type"), kind, fieldLabel("Date of service"), date, fieldLabel("Pages"), pages)
 	p := v.p
 	dlg := dialog.NewCustomConfirm("Print a cover sheet for "+p.MRN, "Save PDF…", "Cancel", form, func(ok bool) {
-		if !ok {
-			return
+		if ok {
+			saveCoverSheet(v.sess, p, kind.Selected, date.Text, pages.Text, nil)
 		}
-		pdf, err := coverSheetPDF(v.sess, p, kind.Selected, date.Text, pages.Text)
-		if err != nil {
-			u.showError("The cover sheet was not made", err)
-			return
-		}
-		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-			if err != nil || w == nil {
-				return
-			}
-			defer w.Close()
-			if _, err := w.Write(pdf); err != nil {
-				u.showError("The cover sheet was not saved", err)
-			}
-		}, u.win)
-		save.SetFileName("cover-" + p.MRN + ".pdf")
-		u.showDialog(save)
 	}, u.win)
 	dlg.Resize(fyne.NewSize(520, 260))
 	u.showDialog(dlg)
+}
+
+// saveCoverSheet makes a cover sheet for p and asks where to save the PDF;
+// saved, when set, runs once it is written.
+func saveCoverSheet(sess *session, p app.Patient, label, date, pages string, saved func()) {
+	u := sess.a
+	pdf, err := coverSheetPDF(sess, p, label, date, pages)
+	if err != nil {
+		u.showError("The cover sheet was not made", err)
+		return
+	}
+	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		_, err = w.Write(pdf)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			u.showError("The cover sheet was not saved", err)
+			return
+		}
+		if saved != nil {
+			saved()
+		}
+	}, u.win)
+	save.SetFileName("cover-" + p.MRN + ".pdf")
+	u.showDialog(save)
 }
 
 // coverSheetPDF makes a cover sheet for a patient from the form's values.

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	fitz "github.com/gen2brain/go-fitz"
 
 	"folio/app"
@@ -52,8 +53,14 @@ func TestScanningStation(t *testing.T) {
 
 	st.importPaths([]string{filepath.Join("..", "..", "shared", "corpus", "scans", "paperless__simple.png")})
 	u.tasks.wait()
-	if len(u.sess.intake) != 1 || !strings.Contains(u.sess.intake[0], "paperless__simple.png: 1 page, 0 documents filed, 1 waiting") {
-		t.Fatalf("intake lines: %q", u.sess.intake)
+	if len(u.sess.intake) != 1 {
+		t.Fatalf("%d files listed", len(u.sess.intake))
+	}
+	it := u.sess.intake[0]
+	row := st.rows[it]
+	if !it.done || it.p.Stage != app.StageNeedsIndexing || it.p.PagesDone != 1 || row == nil ||
+		!strings.Contains(row.state.Text, "1 page, 0 documents filed, 1 waiting") || !row.index.Visible() {
+		t.Fatalf("the file's row: %+v, %q", it, row.state.Text)
 	}
 	u.tasks.wait()
 	if len(st.docs) != 1 {
@@ -68,6 +75,24 @@ func TestScanningStation(t *testing.T) {
 	st.file("no-such-document", p.MRN, "Clinical note", "01/09/2026")
 	if !strings.Contains(st.msg.Text, "YYYY-MM-DD") {
 		t.Fatalf("a bad date: %q", st.msg.Text)
+	}
+
+	// The cover-sheet form: the patient is found by name first.
+	st.printCover()
+	if !strings.Contains(st.coverMsg.Text, "Find the patient first") || len(u.dialogs) != 0 {
+		t.Fatalf("a cover sheet for nobody: %q", st.coverMsg.Text)
+	}
+	u.shortcut(ctrl(fyne.KeyP))
+	test.Type(st.coverFor.field, "okello")
+	st.coverFor.search(st.coverFor.field.Text, false)
+	u.tasks.wait()
+	st.coverFor.field.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if st.coverFor.patient.MRN != p.MRN {
+		t.Fatalf("cover sheet patient %q", st.coverFor.patient.MRN)
+	}
+	u.shortcut(ctrl(fyne.KeyS))
+	if len(u.dialogs) != 1 || st.coverMsg.Text != "" {
+		t.Fatalf("no save dialog for the cover sheet: %d dialogs, %q", len(u.dialogs), st.coverMsg.Text)
 	}
 
 	pdf, err := coverSheetPDF(u.sess, p, "Lab result", "2026-10-14", "2")
@@ -85,5 +110,35 @@ func TestScanningStation(t *testing.T) {
 	}
 	if _, err := coverSheetPDF(u.sess, p, "Lab result", "14/10/2026", ""); err == nil {
 		t.Fatal("a cover sheet with a badly written date was made")
+	}
+}
+
+// Each state of a file's import reads plainly on its row, with the pages
+// read on the bar.
+func TestIntakeRowStates(t *testing.T) {
+	v, _ := createdVault(t, nil)
+	u := newWindow(t, v, Options{})
+	logIn(t, u, "admin", adminPW)
+	st := newScanScreen(u.sess)
+	for _, c := range []struct {
+		p    app.ImportProgress
+		want string
+		bar  float64
+		imp  widget.Importance
+	}{
+		{app.ImportProgress{Stage: app.StageStored}, "Stored encrypted", 0, widget.MediumImportance},
+		{app.ImportProgress{Stage: app.StageRendering, Page: 1, Pages: 5}, "Rendering page 1 of 5", 0, widget.MediumImportance},
+		{app.ImportProgress{Stage: app.StageOCR, Page: 3, PagesDone: 2, Pages: 5}, "Reading the text of page 3 of 5", 0.4, widget.MediumImportance},
+		{app.ImportProgress{Stage: app.StageFiling, PagesDone: 5, Pages: 5}, "Splitting and filing", 1, widget.MediumImportance},
+		{app.ImportProgress{Stage: app.StageFiled, PagesDone: 5, Pages: 5}, "Filed", 1, widget.SuccessImportance},
+		{app.ImportProgress{Stage: app.StageNeedsIndexing, PagesDone: 5, Pages: 5}, "Waiting in the indexing queue", 0, widget.WarningImportance},
+		{app.ImportProgress{Stage: app.StageFailed, Reason: "invalid input: scan.pdf is not a PDF, TIFF, JPEG or PNG file"}, "Failed: scan.pdf is not a PDF", 0, widget.DangerImportance},
+		{app.ImportProgress{Stage: app.StageDuplicate}, "Imported before", 1, widget.SuccessImportance},
+	} {
+		it := &intakeItem{name: "scan.pdf", p: c.p}
+		r := newIntakeRow(st, it)
+		if !strings.HasPrefix(r.state.Text, c.want) || r.state.Importance != c.imp || (r.bar.Visible() && r.bar.Value != c.bar) {
+			t.Errorf("%s: %q (importance %v), bar %v shown %v", c.p.Stage, r.state.Text, r.state.Importance, r.bar.Value, r.bar.Visible())
+		}
 	}
 }

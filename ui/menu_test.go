@@ -1,0 +1,74 @@
+package ui
+
+import (
+	"slices"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"folio/app"
+)
+
+// The menu bar appears at sign-in and goes at lock; it offers the role's
+// places only, each item runs what its shortcut runs, and every shortcut
+// it shows is one the window answers.
+func TestMenuBar(t *testing.T) {
+	v, _ := createdVault(t, nil)
+	u := newWindow(t, v, Options{})
+	if u.win.MainMenu() != nil {
+		t.Fatal("a menu bar before anyone signed in")
+	}
+	logIn(t, u, "admin", adminPW)
+	menu := u.win.MainMenu()
+	if menu == nil {
+		t.Fatal("no menu bar after sign-in")
+	}
+	items := map[string]*fyne.MenuItem{}
+	for _, m := range menu.Items {
+		for _, it := range m.Items {
+			items[m.Label+"/"+it.Label] = it
+			if sc, ok := it.Shortcut.(*desktop.CustomShortcut); ok && !slices.Contains(windowKeys, sc.KeyName) {
+				t.Errorf("%s/%s shows Ctrl+%s, which the window does not answer", m.Label, it.Label, sc.KeyName)
+			}
+		}
+	}
+	for _, want := range []string{"Go/Find a patient", "Go/Scanning station", "Go/Administration", "Document/Rotate page", "Help/Keyboard shortcuts", "Folio/Lock"} {
+		if items[want] == nil {
+			t.Errorf("the administrator's menu has no %s", want)
+		}
+	}
+	items["Go/Administration"].Action()
+	current[*usersScreen](t, u)
+	items["Go/Find a patient"].Action()
+	current[*searchScreen](t, u)
+	items["Help/Keyboard shortcuts"].Action()
+	if len(u.dialogs) != 1 {
+		t.Fatalf("%d dialogs after Help/Keyboard shortcuts", len(u.dialogs))
+	}
+	items["Folio/Lock"].Action()
+	if u.sess != nil || u.win.MainMenu() != nil {
+		t.Fatal("the lock left the session or the menu bar")
+	}
+
+	// A clinician's menu has no station, queue, QA or administration.
+	u2 := newWindow(t, v, Options{})
+	s, err := v.Login(t.Context(), "admin", []byte(adminPW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddUser(t.Context(), userNamed("dr.amina", app.RoleClinician), []byte(clinPW)); err != nil {
+		t.Fatal(err)
+	}
+	logIn(t, u2, "dr.amina", clinPW)
+	for _, m := range u2.win.MainMenu().Items {
+		if m.Label == "Indexing" {
+			t.Error("a clinician's menu has Indexing")
+		}
+		for _, it := range m.Items {
+			if m.Label == "Go" && it.Label != "Find a patient" && it.Label != "Register a patient" {
+				t.Errorf("a clinician's Go menu offers %s", it.Label)
+			}
+		}
+	}
+}
