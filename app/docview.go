@@ -136,17 +136,8 @@ func (s *Session) DocumentPage(ctx context.Context, id string, page int) (PageCo
 // for the chart's document grid. Opening the chart's document list is the
 // audited read; thumbnails shown with it are not audited one by one.
 func (s *Session) PageThumbnail(ctx context.Context, id string, page int) ([]byte, error) {
-	if err := s.require(ctx, PermDocRead, ActDocRead, ""); err != nil {
-		return nil, err
-	}
-	d, err := s.document(ctx, id)
+	d, err := s.thumbnailsOf(ctx, id)
 	if err != nil {
-		return nil, err
-	}
-	if ok, err := s.mayRead(ctx, d); err != nil || !ok {
-		if err == nil {
-			err = fmt.Errorf("document %s: %w", id, ErrForbidden)
-		}
 		return nil, err
 	}
 	if page < 0 || page >= len(d.Pages) || d.Pages[page].Thumb == "" {
@@ -157,6 +148,49 @@ func (s *Session) PageThumbnail(ctx context.Context, id string, page int) ([]byt
 		return nil, err
 	}
 	return blobs.GetBlob(ctx, d.Pages[page].Thumb)
+}
+
+// thumbnailsOf reads a document whose thumbnails the user may see.
+func (s *Session) thumbnailsOf(ctx context.Context, id string) (Document, error) {
+	if err := s.require(ctx, PermDocRead, ActDocRead, ""); err != nil {
+		return Document{}, err
+	}
+	d, err := s.document(ctx, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if ok, err := s.mayRead(ctx, d); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("document %s: %w", id, ErrForbidden)
+		}
+		return Document{}, err
+	}
+	return d, nil
+}
+
+// DocumentThumbnails returns the thumbnails of every page of a document
+// (nil for a page without one), for the viewer's page strip: one read of
+// the document and one access check for all of them. Like PageThumbnail,
+// not audited page by page; opening the document is the audited read.
+func (s *Session) DocumentThumbnails(ctx context.Context, id string) ([][]byte, error) {
+	d, err := s.thumbnailsOf(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	blobs, _, err := s.blobs()
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(d.Pages))
+	for i, p := range d.Pages {
+		if p.Thumb == "" {
+			continue
+		}
+		if out[i], err = blobs.GetBlob(ctx, p.Thumb); err != nil {
+			return nil, fmt.Errorf("thumbnail of page %d of document %s: %w", i+1, id, err)
+		}
+	}
+	return out, nil
 }
 
 // pageContent decrypts one page of a document the caller has opened.

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -56,5 +57,27 @@ func TestRemovePage(t *testing.T) {
 	}
 	if _, err := d.clerk.RemovePage(ctx, doc.ID, 0); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("the last page: %v", err)
+	}
+}
+
+// The viewer's strip reads every thumbnail of a document at once; each is
+// the page's own (the same bytes PageThumbnail gives).
+func TestDocumentThumbnails(t *testing.T) {
+	ctx := context.Background()
+	d := newScanningDesk(t)
+	r := importFile(t, d.clerk, "three.tiff", corpusFile(t, "scans/paperless__multi-page-images.tiff"))
+	doc := r.Documents[0]
+	all, err := d.clerk.DocumentThumbnails(ctx, doc.ID)
+	if err != nil || len(all) != len(doc.Pages) {
+		t.Fatalf("%d thumbnails for %d pages, %v", len(all), len(doc.Pages), err)
+	}
+	for i := range doc.Pages {
+		one, err := d.clerk.PageThumbnail(ctx, doc.ID, i)
+		if err != nil || !bytes.Equal(one, all[i]) || len(one) == 0 {
+			t.Fatalf("page %d: %d bytes vs %d, %v", i+1, len(all[i]), len(one), err)
+		}
+	}
+	if _, err := d.clerk.DocumentThumbnails(ctx, "no-such-document"); !errors.Is(err, app.ErrNotFound) {
+		t.Fatalf("an unknown document: %v", err)
 	}
 }

@@ -10,8 +10,10 @@ import (
 	_ "image/png"
 	"io"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -250,10 +252,6 @@ func (v *docViewer) load() {
 	sess, id, gen := v.sess, v.id, v.gen
 	sess.run(func(ctx context.Context) func() {
 		d, err := sess.s.Document(ctx, id)
-		thumbs := map[int]image.Image{}
-		if err == nil {
-			thumbs = loadThumbs(ctx, sess.s, d)
-		}
 		return func() {
 			if v.gen != gen {
 				return
@@ -265,25 +263,59 @@ func (v *docViewer) load() {
 				return
 			}
 			v.setDoc(d)
-			v.drawStrip(thumbs)
+			v.drawStrip()
 			v.showPage(0)
+			v.loadThumbs(d)
 		}
 	})
 }
 
-// loadThumbs reads and decodes the thumbnails of d's pages (not audited
-// one by one: opening the document is the audited read).
-func loadThumbs(ctx context.Context, s *app.Session, d app.Document) map[int]image.Image {
-	out := map[int]image.Image{}
-	for i, p := range d.Pages {
-		data, err := s.PageThumbnail(ctx, d.ID, i)
-		if err != nil {
-			continue
+// loadThumbs fills the page strip with d's thumbnails, read and decoded
+// off the Fyne goroutine (the first page shows meanwhile).
+func (v *docViewer) loadThumbs(d app.Document) {
+	sess, gen := v.sess, v.gen
+	sess.run(func(ctx context.Context) func() {
+		thumbs := decodeThumbs(ctx, sess.s, d)
+		return func() {
+			if v.gen != gen || v.doc.ID != d.ID || len(v.doc.Pages) != len(d.Pages) {
+				return
+			}
+			for i, img := range thumbs {
+				if c := v.thumbImg[i]; c != nil && img != nil {
+					c.Image = img
+					c.Refresh()
+				}
+			}
 		}
-		if img, _, err := decodeTurned(data, p.Turn); err == nil {
-			out[i] = img
+	})
+}
+
+// decodeThumbs reads d's thumbnails (not audited one by one: opening the
+// document is the audited read) and decodes them on every core.
+func decodeThumbs(ctx context.Context, s *app.Session, d app.Document) []image.Image {
+	out := make([]image.Image, len(d.Pages))
+	data, err := s.DocumentThumbnails(ctx, d.ID)
+	if err != nil || len(data) != len(d.Pages) {
+		return out
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.NumCPU() {
+		wg.Go(func() {
+			for i := range next {
+				if img, _, err := decodeTurned(data[i], d.Pages[i].Turn); err == nil {
+					out[i] = img
+				}
+			}
+		})
+	}
+	for i := range data {
+		if data[i] != nil {
+			next <- i
 		}
 	}
+	close(next)
+	wg.Wait()
 	return out
 }
 
@@ -314,13 +346,13 @@ func (v *docViewer) setDoc(d app.Document) {
 }
 
 // drawStrip lays out a card per page; tapping one shows that page.
-func (v *docViewer) drawStrip(thumbs map[int]image.Image) {
+func (v *docViewer) drawStrip() {
 	u := v.sess.a
 	v.strip.RemoveAll()
 	clear(v.thumbImg)
 	clear(v.thumbRow)
 	for i := range v.doc.Pages {
-		img := canvas.NewImageFromImage(thumbs[i])
+		img := canvas.NewImageFromImage(nil) // filled by loadThumbs
 		img.FillMode = canvas.ImageFillContain
 		img.SetMinSize(fyne.NewSize(64, 84))
 		i := i

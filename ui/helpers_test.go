@@ -74,7 +74,7 @@ func createdVault(t *testing.T, now func() time.Time) (*app.Vault, string) {
 
 // newWindow opens the UI on v with a test app. The search never fires by
 // itself (tests call searchNow) unless a test sets searchDelay.
-func newWindow(t *testing.T, v *app.Vault, opts Options) *App {
+func newWindow(t testing.TB, v *app.Vault, opts Options) *App {
 	t.Helper()
 	u := New(test.NewTempApp(t), v, opts)
 	u.searchDelay = time.Hour
@@ -91,7 +91,7 @@ func newWindow(t *testing.T, v *app.Vault, opts Options) *App {
 }
 
 // current returns the screen on show as a T, or fails.
-func current[T screen](t *testing.T, u *App) T {
+func current[T screen](t testing.TB, u *App) T {
 	t.Helper()
 	s, ok := u.cur.(T)
 	if !ok {
@@ -102,7 +102,7 @@ func current[T screen](t *testing.T, u *App) T {
 }
 
 // logIn logs in through the login screen.
-func logIn(t *testing.T, u *App, user, pw string) {
+func logIn(t testing.TB, u *App, user, pw string) {
 	t.Helper()
 	l := current[*loginScreen](t, u)
 	l.user.SetText("")

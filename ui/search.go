@@ -59,7 +59,6 @@ func newSearchScreen(sess *session) *searchScreen {
 		u.touch()
 		s.selected = id
 	}
-	s.results.AddListener(binding.NewDataListener(s.list.Refresh))
 
 	canWrite := sess.user.Role.Can(app.PermPatientWrite)
 	s.newBtn = button(u, "Register new patient  (Ctrl+N)", theme.ContentAddIcon(), widget.HighImportance, u.showRegister)
@@ -171,6 +170,9 @@ func (s *searchScreen) apply(q string, ms []app.Match, err error) {
 		items[i] = m
 	}
 	_ = s.results.Set(items)
+	// The binding tells the list only when the number of items changes;
+	// a new answer of the same length must still redraw every row.
+	s.list.Refresh()
 	s.selected = -1
 	s.list.UnselectAll()
 	s.list.ScrollToTop()
