@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
@@ -48,6 +49,8 @@ func newPatientPicker(sess *session, placeholder string) *patientPicker {
 	pk.chosen = widget.NewRichText()
 	pk.chosen.Wrapping = fyne.TextWrapWord
 	pk.box = container.NewVBox(pk.field, pk.chosen, pk.rows)
+	pk.chosen.Hide()
+	pk.rows.Hide()
 	return pk
 }
 
@@ -148,16 +151,22 @@ func (pk *patientPicker) drawRows() {
 	now := pk.sess.a.now()
 	for i, m := range pk.matches {
 		p := m.Patient
-		imp := widget.LowImportance
-		if i == pk.sel {
-			imp = widget.HighImportance
-		}
-		b := button(pk.sess.a, displayName(p)+"   "+p.MRN+"   "+summary(p, now), nil, imp, func() { pk.choose(p) })
-		b.Alignment = widget.ButtonAlignLeading
-		pk.rows.Add(b)
+		name := widget.NewRichText(
+			&widget.TextSegment{Text: familyText(p), Style: styleBold},
+			&widget.TextSegment{Text: givenText(p) + "   ", Style: styleRegular},
+			&widget.TextSegment{Text: p.MRN, Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, Inline: true}})
+		name.Truncation = fyne.TextTruncateEllipsis
+		details := muted(summary(p, now))
+		details.Truncation = fyne.TextTruncateEllipsis
+		row := newTapRow(pk.sess.a, container.New(layout.NewCustomPaddedVBoxLayout(-10), name, details), func() { pk.choose(p) })
+		row.focused = i == pk.sel
+		pk.rows.Add(row)
 	}
 	if len(pk.matches) > 0 {
 		pk.rows.Add(muted("↑ ↓ choose, Enter takes the highlighted patient"))
+		pk.rows.Show()
+	} else {
+		pk.rows.Hide()
 	}
 	pk.rows.Refresh()
 }
@@ -186,6 +195,11 @@ func (pk *patientPicker) drawChosen(note string) {
 		pk.chosen.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: note, Style: styleMuted}}
 	default:
 		pk.chosen.Segments = nil
+	}
+	if len(pk.chosen.Segments) == 0 {
+		pk.chosen.Hide() // no empty line under the field
+	} else {
+		pk.chosen.Show()
 	}
 	pk.chosen.Refresh()
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ type pagePane struct {
 func newPagePane(sess *session) *pagePane {
 	img := canvas.NewImageFromResource(nil)
 	img.FillMode = canvas.ImageFillContain
-	img.SetMinSize(fyne.NewSize(420, 560))
+	img.SetMinSize(fyne.NewSize(280, 400))
 	return &pagePane{sess: sess, image: img, label: widget.NewLabel("")}
 }
 
@@ -181,11 +182,13 @@ func newQueueScreen(sess *session) *queueScreen {
 			fieldLabel("Date of service  (Ctrl+D)"), q.date),
 		container.NewHBox(layout.NewSpacer(), skip, q.accept),
 		widget.NewSeparator(),
-		container.NewGridWithColumns(2, rotate, remove, split, merge),
+		container.NewGridWithColumns(1, rotate, remove, split, merge),
 		muted("Page Up / Page Down: pages.  Esc: back to search."),
 		q.msg,
 	))
-	side := container.NewGridWrap(fyne.NewSize(470, 0), newScroller(u, form))
+	width := canvas.NewRectangle(color.Transparent)
+	width.SetMinSize(fyne.NewSize(420, 0))
+	side := container.NewStack(width, newScroller(u, form))
 	q.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16),
 		container.NewBorder(nil, nil, nil, side, panel(q.pages.view())))
 	q.reload("", "")
