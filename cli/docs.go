@@ -168,7 +168,7 @@ func (e *env) importCommand() *cobra.Command {
 					}
 					all = append(all, l)
 					if !asJSON {
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d pages\t%s\n", l.Status, l.File, l.MRN, l.Type, l.Pages, l.Reason)
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Status, l.File, l.MRN, l.Type, pages(l.Pages), l.Reason)
 						tw.Flush()
 					}
 				}
@@ -588,7 +588,7 @@ func (e *env) watchCommand() *cobra.Command {
 			out := cmd.OutOrStdout()
 			print := func(file string, r app.ImportResult, note string) {
 				for _, l := range importLines(file, r) {
-					fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%d pages\t%s%s\n", l.Status, l.File, l.MRN, l.Type, l.Pages, note, l.Reason)
+					fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s%s\n", l.Status, l.File, l.MRN, l.Type, pages(l.Pages), note, l.Reason)
 				}
 			}
 			rs, err := s.ResumeImports(cmd.Context())

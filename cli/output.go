@@ -88,3 +88,11 @@ func writePatient(w io.Writer, p app.Patient, now time.Time) error {
 	row("Version", fmt.Sprintf("%s by %s at %s", p.Version, p.ChangedBy, p.Changed.Format(time.RFC3339)))
 	return tw.Flush()
 }
+
+// pages says "1 page" or "n pages".
+func pages(n int) string {
+	if n == 1 {
+		return "1 page"
+	}
+	return fmt.Sprintf("%d pages", n)
+}

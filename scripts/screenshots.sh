@@ -1,65 +1,378 @@
 #!/usr/bin/env bash
-# Takes screenshots of the real window under Xvfb (software GL) into
-# docs/screenshots/window-*.png: login, then search results after logging
-# in, then a records clerk's scanning station after a scanned batch came in,
-# on a throwaway vault filled with synthetic patients.
+# The end-to-end run of the real window: builds a throwaway demo vault with
+# the command line (300 synthetic patients, a user of each role, a drop
+# folder, the corpus scans imported, some filed by Folio cover sheets, some
+# filed from the queue, QA sampling at 100 %), then starts bin/folio under
+# Xvfb (1280x800, software GL, light theme) and drives it from the keyboard
+# with xdotool through every screen, saving docs/screenshots/window-*.png.
+#
+#   make screenshots             (installs the test packages, builds, runs this)
+#   scripts/screenshots.sh       (bin/folio already built)
+#   KEEP=1 scripts/screenshots.sh   keeps the demo vault (/tmp/folio-demo/data)
+#
+# Every step waits by polling the window (it has settled when two captures
+# in a row are the same; the scanning station is read back with tesseract),
+# so a slow machine takes longer instead of taking wrong pictures. A wait
+# that runs out is reported and the run goes on. The mouse is never clicked:
+# it rests on the title bar so no hover highlight shows.
+# Needs: Xvfb, xdotool, ImageMagick (import, convert), qpdf, tesseract
+# (scripts/deps.sh test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shots=docs/screenshots
+root=$PWD
+start=$SECONDS
+shots=$root/docs/screenshots
+corpus=${CORPUS:-$root/../shared/corpus}/scans
+for tool in Xvfb xdotool import convert qpdf tesseract; do
+  command -v "$tool" >/dev/null || { echo "screenshots: $tool is missing: run scripts/deps.sh test" >&2; exit 1; }
+done
+[ -x bin/folio ] || { echo "screenshots: build bin/folio first (make build)" >&2; exit 1; }
+[ -d "$corpus" ] || { echo "screenshots: the corpus is not at $corpus (set CORPUS=…/corpus)" >&2; exit 1; }
 mkdir -p "$shots"
-data=$(mktemp -d)
-export FOLIO_DATA="$data" FOLIO_USER=admin FOLIO_PASSWORD="correct horse battery staple"
-export FYNE_THEME=${FYNE_THEME:-light}   # the docs show the light variant unless asked
-./bin/folio init --site KAB >/dev/null
-./bin/folio demo --patients 300 >/dev/null
-# A records clerk, a drop folder, and a page already waiting in the queue.
-FOLIO_NEW_PASSWORD="records clerk passphrase" ./bin/folio user add grace --role records >/dev/null
-corpus=../shared/corpus
-mkdir -p "$data/inbox"
-./bin/folio settings drop-folder "$data/inbox" >/dev/null
-FOLIO_USER=grace FOLIO_PASSWORD="records clerk passphrase" ./bin/folio import $corpus/scans/paperless__simple.png >/dev/null
 
-display=:97
-Xvfb "$display" -screen 0 1280x800x24 >/dev/null 2>&1 &
+# A fixed folder, so the pictures show a sensible drop-folder path and do
+# not change from run to run; one run at a time.
+work=${FOLIO_DEMO_DIR:-/tmp/folio-demo}
+if [ -f "$work/run.pid" ] && kill -0 "$(cat "$work/run.pid")" 2>/dev/null; then
+  echo "screenshots: another run is using $work (pid $(cat "$work/run.pid"))" >&2
+  exit 1
+fi
+rm -rf "$work"
+mkdir -p "$work"
+echo $$ >"$work/run.pid"
+data=$work/data
+drop=$work/scanner
+app="" xvfb=""
+cleanup() {
+  set +e
+  [ -n "$app" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
+  [ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null
+  if [ -n "${KEEP:-}" ]; then echo "demo vault kept in $data (FOLIO_DATA=$data)"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+step() { printf '%4ds  %s\n' $((SECONDS - start)) "$*"; }
+
+# --- The demo vault, with the command line. ---------------------------------
+
+admin_pw="correct horse battery staple"
+grace_pw="records clerk passphrase"    # records clerk: indexes and files
+peter_pw="second clerk passphrase"     # records clerk: the QA check (a second person)
+export FOLIO_DATA=$data OMP_THREAD_LIMIT=1
+folio() { ./bin/folio "$@"; }
+as() { local u=$1 p=$2; shift 2; FOLIO_USER=$u FOLIO_PASSWORD=$p ./bin/folio "$@"; }
+# first_doc FILE: the first document id in `folio import --json` output.
+first_doc() { grep -m1 -o '"document": *"[^"]*"' "$1" | sed 's/.*"\([^"]*\)"$/\1/'; }
+
+# The first-run setup is the window over a folder with no vault yet.
+mkdir -p "$data" "$drop"
+
+step "demo vault: users, 300 patients, settings"
+FOLIO_USER=admin FOLIO_PASSWORD=$admin_pw folio init --site KAB >/dev/null
+as admin "$admin_pw" demo --patients 300 >/dev/null
+FOLIO_NEW_PASSWORD=$grace_pw as admin "$admin_pw" user add grace --role records --full-name "Grace Atim" >/dev/null
+FOLIO_NEW_PASSWORD=$peter_pw as admin "$admin_pw" user add peter --role records --full-name "Peter Mugisha" >/dev/null
+FOLIO_NEW_PASSWORD="scanning clerk passphrase" as admin "$admin_pw" user add sam --role scanning --full-name "Sam Kato" >/dev/null
+FOLIO_NEW_PASSWORD="clinician passphrase" as admin "$admin_pw" user add dr.nankya --role clinician --full-name "Dr Ruth Nankya" >/dev/null
+as admin "$admin_pw" settings drop-folder "$drop" >/dev/null
+as grace "$grace_pw" settings qa-sample 100 >/dev/null   # so QA has work
+
+# The demo patients are the same for every run (seed 1): OKELLO Kamau,
+# born 1982-12-24, is the patient whose chart the pictures show.
+kamau=KAB-000141-R
+wanjiru=KAB-000298-6
+other=KAB-000029-F
+as grace "$grace_pw" patient show "$kamau" >"$work/kamau.txt"
+grep -q 'OKELLO' "$work/kamau.txt" ||
+  { echo "screenshots: $kamau is not OKELLO Kamau any more: update the script to the demo generator" >&2; exit 1; }
+
+step "importing the corpus scans (OCR: about half a minute on 2 cores)"
+# A laboratory report that names the patient by MRN: it waits in the queue
+# with Folio's proposal (patient, type, date) for the indexing screenshot.
+convert -size 1275x1650 xc:white -fill black -font DejaVu-Sans \
+  -pointsize 44 -annotate +110+170 'Kabale District Hospital' \
+  -pointsize 34 -annotate +110+235 'LABORATORY REPORT' \
+  -pointsize 26 -annotate +110+340 'Patient: OKELLO Kamau' \
+  -annotate +110+385 "MRN: $kamau" \
+  -annotate +110+430 'Specimen collected: 14 March 2026' \
+  -font DejaVu-Sans-Mono \
+  -annotate +110+540 'Test            Result      Reference range' \
+  -annotate +110+590 'Haemoglobin     11.2 g/dL   13.0 - 17.0' \
+  -annotate +110+635 'White cells     7.4         4.0 - 11.0' \
+  -annotate +110+680 'Platelets       212         150 - 400' \
+  -annotate +110+725 'Malaria RDT     negative' \
+  -font DejaVu-Sans \
+  -annotate +110+860 'Comment: mild anaemia. Repeat in 4 weeks.' \
+  -annotate +110+960 'Laboratory technologist: S. Namara' \
+  -units PixelsPerInch -density 150 "$work/lab-report.png"
+as grace "$grace_pw" import "$work/lab-report.png" >/dev/null
+
+# Batches with a Folio cover sheet on top file themselves: the scanner's
+# output is the printed sheet followed by the pages.
+batch() { # OUT MRN TYPE DATE SCAN
+  as grace "$grace_pw" coversheet --patient "$2" --type "$3" --date "$4" --out "$work/cover.pdf" >/dev/null
+  qpdf --empty --pages "$work/cover.pdf" "$5" -- "$1"
+}
+# The newest, a 4-page discharge summary scanned every which way (turned
+# upright), is the document the viewer shows.
+batch "$work/discharge.pdf" "$kamau" discharge-summary 2026-03-02 "$corpus/paperless__rotated.pdf"
+batch "$work/referral.pdf" "$kamau" referral 2026-01-20 "$corpus/paperless__single-page-mixed.pdf" # 2 pages, text layer
+batch "$work/clinic-note.pdf" "$kamau" clinical-note 2025-11-05 "$corpus/ocrmypdf__linn.pdf"       # a real 300 dpi scan
+as grace "$grace_pw" import "$work/discharge.pdf" "$work/referral.pdf" "$work/clinic-note.pdf" >/dev/null
+
+# Without a sheet, the rest waits in the queue; some are filed from it.
+file_scan() { # SCAN MRN TYPE DATE: import, then file from the queue
+  as grace "$grace_pw" import --json "$1" >"$work/out.json"
+  as grace "$grace_pw" queue file "$(first_doc "$work/out.json")" --patient "$2" --type "$3" --date "$4" >/dev/null
+}
+file_scan "$corpus/paperless__multi-page-images.pdf" "$kamau" lab-result 2025-08-11 # 3 pages, image-only
+file_scan "$corpus/ocrmypdf__c02-22.pdf" "$kamau" correspondence 2024-06-30    # a book page with a picture
+file_scan "$corpus/paperless__simple.jpg" "$other" prescription 2026-02-10
+as grace "$grace_pw" import "$corpus/ocrmypdf__typewriter.png" "$corpus/paperless__tagged-but-no-text.pdf" >/dev/null
+
+# What lands in the drop folder while the station is on show: a cover
+# sheet and a 4-page scan turned every which way.
+batch "$work/scan-0001.pdf" "$wanjiru" referral 2026-04-09 "$corpus/ocrmypdf__cardinal.pdf"
+
+# --- The window, under Xvfb. -----------------------------------------------
+
+display=""
+for n in $(seq 90 120); do
+  [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] || { display=:$n; break; }
+done
+[ -n "$display" ] || { echo "screenshots: no free X display between :90 and :120" >&2; exit 1; }
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
-trap 'kill $app $xvfb 2>/dev/null || true; rm -rf "$data"' EXIT
 export DISPLAY=$display LIBGL_ALWAYS_SOFTWARE=1
-sleep 1
-./bin/folio &
-app=$!
+export FYNE_THEME=${FYNE_THEME:-light}
+# Fyne's own settings in a folder of this run: no animations, so the text
+# cursor does not blink and two captures of a still window are the same.
+export XDG_CONFIG_HOME=$work/config
+mkdir -p "$XDG_CONFIG_HOME/fyne"
+echo '{"no_animations": true}' >"$XDG_CONFIG_HOME/fyne/settings.json"
+for _ in $(seq 1 50); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.2; done
 
 win=""
-for _ in $(seq 1 60); do
-  win=$(xdotool search --name '^Folio' 2>/dev/null | head -n1 || true)
-  [ -n "$win" ] && break
-  sleep 0.5
-done
-[ -n "$win" ] || { echo "the Folio window did not appear" >&2; exit 1; }
-sleep 2
-import -window "$win" "$shots/window-login.png"
+# launch [DATA]: starts the window (on another data folder if given) and
+# waits for it; it fills the screen.
+launch() {
+  FOLIO_DATA=${1:-$data} FOLIO_USER="" FOLIO_PASSWORD="" ./bin/folio >"$work/app.log" 2>&1 &
+  app=$!
+  win=""
+  for _ in $(seq 1 120); do
+    win=$(xdotool search --name '^Folio' 2>/dev/null | head -n1 || true)
+    [ -n "$win" ] && break
+    kill -0 "$app" 2>/dev/null || { cat "$work/app.log" >&2; echo "screenshots: the window did not start" >&2; exit 1; }
+    sleep 0.25
+  done
+  [ -n "$win" ] || { echo "screenshots: the Folio window did not appear" >&2; exit 1; }
+  # Fill the screen; the window may still place itself (centre, its own
+  # size) after it appears, so do it until it stays.
+  local geo="" ok=0
+  for _ in $(seq 1 40); do
+    geo=$(xdotool getwindowgeometry "$win" 2>/dev/null | tr -d '\n')
+    case $geo in
+      *"Position: 0,0"*"Geometry: 1280x800"*) ok=$((ok + 1)); [ $ok -ge 3 ] && break ;;
+      *) ok=0; xdotool windowmove "$win" 0 0 windowsize "$win" 1280 800 ;;
+    esac
+    sleep 0.25
+  done
+  case $geo in *"Geometry: 1280x800"*) ;; *) echo "        (the window would not fill the screen: $geo)" ;; esac
+  # The keys go to the focused window; the pointer rests on the menu bar,
+  # where it highlights nothing.
+  xdotool windowfocus "$win" mousemove --window "$win" 640 12
+  settle 20
+}
+quit() { kill "$app"; wait "$app" 2>/dev/null || true; app=""; }
 
-# Log in: the user name field has focus first.
-xdotool type --delay 20 "admin"
-xdotool key Tab
-xdotool type --delay 20 "$FOLIO_PASSWORD"
-xdotool key Return
-sleep 4
-xdotool type --delay 60 "okel"
-sleep 3
-import -window "$win" "$shots/window-search.png"
+# frame: a hash of what the window shows now.
+frame() { import -window "$win" -depth 8 rgb:- 2>/dev/null | md5sum | cut -c1-32; }
+# settle [MAX]: waits until the window stops changing (two captures 0.3 s
+# apart are the same), at most MAX seconds.
+settle() {
+  local max=${1:-10} prev="" cur end
+  end=$((SECONDS + max))
+  sleep 0.3
+  while [ $SECONDS -lt "$end" ]; do
+    cur=$(frame)
+    [ "$cur" = "$prev" ] && return 0
+    prev=$cur
+    sleep 0.3
+  done
+  echo "        (the window was still changing after ${max}s)"
+}
+# screen_text: what the window says, read with tesseract (about a second).
+screen_text() {
+  import -window "$win" -depth 8 png:- 2>/dev/null | convert png:- -colorspace Gray png:- |
+    tesseract stdin stdout 2>/dev/null || true
+}
+# wait_text REGEX [MAX] [STILL]: waits until the window shows text matching
+# REGEX (case ignored), at most MAX seconds, or, given STILL, until the
+# window has not changed for STILL seconds (a screen reworded since this
+# script was written costs a little time, not minutes). When it gives up it
+# says what it read.
+wait_text() {
+  local end=$((SECONDS + ${2:-30})) still=${3:-0} seen="" h last="" since=$SECONDS why
+  why="after ${2:-30}s"
+  while [ $SECONDS -lt "$end" ]; do
+    seen=$(screen_text)
+    grep -Eqi "$1" <<<"$seen" && return 0
+    if [ "$still" -gt 0 ]; then
+      h=$(frame)
+      if [ "$h" != "$last" ]; then
+        last=$h since=$SECONDS
+      elif [ $((SECONDS - since)) -ge "$still" ]; then
+        why="; the window has not changed for ${still}s"
+        break
+      fi
+    fi
+    sleep 0.3
+  done
+  echo "        (no \"$1\" on the screen $why; it read:)"
+  grep -v '^\s*$' <<<"$seen" | head -n 12 | sed 's/^/        | /'
+  return 1
+}
+shot() { import -window "$win" "$shots/window-$1.png"; step "window-$1.png"; }
+key() { xdotool key --delay 60 "$@"; }
+typed() { xdotool type --delay 40 "$1"; }
+# login USER PASSWORD: logs in. A fresh login has the user name focused;
+# after a lock the password is (Shift+Tab goes back to the user name).
+# Enter in the user name moves to the password.
+login() {
+  [ "${fresh:-}" = 1 ] || key shift+Tab
+  key ctrl+a
+  typed "$1"
+  key Return
+  typed "$2"
+  key Return
+  settle 15
+}
 
-# The scanning station, as the records clerk.
-xdotool key ctrl+l
-sleep 2
-xdotool key shift+Tab ctrl+a   # the password has focus; back to the user name
-xdotool type --delay 20 "grace"
-xdotool key Tab
-xdotool type --delay 20 "records clerk passphrase"
-xdotool key Return
-sleep 4
-xdotool key ctrl+i
-sleep 2
-cp $corpus/scans/paperless__multi-page-images.pdf "$data/inbox/scan-0001.pdf"
-sleep 12
-import -window "$win" "$shots/window-scanning.png"
-echo "screenshots in $shots"
+step "first run: the setup screen and the recovery key"
+launch "$work/empty"
+shot setup
+typed admin; key Return      # Enter goes on to the next field
+typed "$admin_pw"; key Return
+typed "$admin_pw"; key Return
+typed KAB; key Return        # creates the vault (Argon2id: about a second)
+settle 20
+shot recovery-key
+key space Tab space          # "I have written it down", Continue to log in
+wait_text 'log in to folio' 20 >/dev/null || echo "        (the recovery key screen did not lead to the login)"
+quit
+
+step "the demo vault"
+launch
+shot login
+
+# The records clerk: patients, the chart, the viewer, registration,
+# scanning, the queue.
+fresh=1 login grace "$grace_pw"
+typed "okello"
+settle
+shot search
+key ctrl+a
+typed "okello kam"      # narrows to OKELLO Kamau; Enter opens the first
+settle
+key Return
+settle 15
+shot chart-timeline
+key ctrl+Next           # Ctrl+Page Down: the next tab
+settle 15
+shot chart-documents
+key ctrl+Next
+settle
+shot chart-demographics
+key ctrl+Next
+settle
+shot chart-access-log
+key ctrl+Next           # round to the Timeline, the newest document focused
+settle
+key Return              # opens it: the 4-page discharge summary
+settle 15
+shot document-viewer
+key Next                # Page Down: page 2
+settle
+key plus plus           # zoom in
+settle
+shot document-zoom
+key ctrl+1              # fit width again
+key ctrl+g              # with the search empty, Ctrl+G goes to the search field
+typed "weird"           # on page 3 only
+key Return
+settle 15
+shot document-search
+key Escape              # back to the chart
+settle
+key Escape              # back to the search
+
+key ctrl+n              # register OKELLO Kamau again: Folio says he may be there
+settle
+typed "Okello"
+key Tab
+typed "Kamau"
+key Tab Tab Right Right # other names; sex: Female → Male
+key Tab
+typed "1982-12-24"
+key Tab Tab
+typed "0778 426 962"
+settle
+shot register
+key ctrl+s
+settle 15
+shot register-duplicates
+key space               # Cancel (focused)
+settle
+key Escape              # leave the form
+
+key ctrl+i
+settle 15
+cp "$work/scan-0001.pdf" "$drop/.scan-0001.pdf.part"
+mv "$drop/.scan-0001.pdf.part" "$drop/scan-0001.pdf"   # whole at once (dot files are not taken)
+wait_text 'rendering|reading the text|page [0-9]+ of' 40 && shot scanning-progress
+# Done: "5 pages, 1 document filed, 0 waiting in the queue" (or a failure).
+wait_text 'documents? filed|[0-9]+ waiting in the|needs indexing|failed|could not be read' 120 10 || true
+settle 10
+shot scanning
+
+key ctrl+j              # the lab report, with Folio's proposal
+settle 15
+shot queue
+key ctrl+Return         # file it as proposed
+settle
+
+# The second records clerk checks what the first filed.
+key ctrl+l
+settle
+login peter "$peter_pw"
+key ctrl+k
+settle 15
+shot qa
+
+# The administrator.
+key ctrl+l
+settle
+login admin "$admin_pw"
+key ctrl+u
+settle 15
+shot admin-users
+key ctrl+2
+settle 15
+shot admin-settings
+key ctrl+l
+settle
+shot lock
+quit
+
+step "the document viewer in the dark variant"
+FYNE_THEME=dark launch
+fresh=1 login grace "$grace_pw"
+typed "$kamau"
+settle
+key Return
+settle 15
+key Return
+settle 15
+shot document-viewer-dark
+quit
+
+echo "$(ls "$shots"/window-*.png | wc -l) screenshots in docs/screenshots/ in $((SECONDS - start)) s"

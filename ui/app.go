@@ -161,6 +161,7 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	u.body = container.NewStack()
 	u.win.SetContent(container.NewStack(newCatcher(u.touch),
 		container.NewBorder(u.head.view, nil, u.side.view, nil, u.body)))
+	u.win.SetMainMenu(u.signedOutMenu())
 	u.win.Resize(fyne.NewSize(1100, 720))
 	u.win.CenterOnScreen()
 	u.hookCanvas()
@@ -372,7 +373,7 @@ func (u *App) lock(reason string) {
 	u.cur = nil
 	u.head.setUser(app.User{})
 	u.side.setUser(app.User{})
-	u.win.SetMainMenu(nil)
+	u.win.SetMainMenu(u.signedOutMenu())
 	u.win.Content().Refresh()
 	u.show(newLoginScreen(u, sess.user.Name, reason))
 	u.tasks.run(func() func() {

@@ -42,9 +42,12 @@ type chart struct {
 	docs       []app.Document // newest date of service first; nil until loaded
 	docsErr    string
 	timeline   *fyne.Container
+	timeScroll *container.Scroll
 	timeRows   []*tapRow      // the timeline's rows, in order
 	timeDocs   []app.Document // the document of each row
 	grid       *fyne.Container
+	gridScroll *container.Scroll
+	gridCards  []*tapRow // the grid's cards, in order
 	gridNote   *widget.Label
 	thumbs     map[string]*canvas.Image // first-page thumbnail by document id
 	thumbsOnce bool
@@ -62,15 +65,20 @@ func (v *patientScreen) buildTabs(demo fyne.CanvasObject) {
 	v.kindFilter = newChoice(u, append([]string{allTypes}, typeLabels()...), func(string) { v.drawTimeline() })
 	v.kindFilter.Selected = allTypes
 	v.timeline = container.NewVBox(wrapped("Loading the documents…"))
-	timeTop := container.NewBorder(nil, nil, nil, container.NewHBox(fieldLabel("Show"), v.kindFilter))
+	v.timeScroll = newScroller(u, v.timeline)
+	hint := muted(chartKeys)
+	hint.Truncation = fyne.TextTruncateEllipsis
+	timeTop := container.NewBorder(nil, nil, nil, container.NewHBox(fieldLabel("Show"), v.kindFilter),
+		container.NewVBox(layout.NewSpacer(), hint, layout.NewSpacer()))
 	v.timeTab = container.NewTabItem("Timeline", container.NewBorder(
 		container.New(layout.NewCustomPaddedLayout(8, 4, 0, 0), timeTop), nil, nil, nil,
-		newScroller(u, v.timeline)))
+		v.timeScroll))
 
 	v.gridNote = wrapped("Loading the documents…")
 	v.grid = container.NewGridWrap(fyne.NewSize(176, 262))
-	v.gridTab = container.NewTabItem("Documents", newScroller(u,
-		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(v.gridNote, v.grid))))
+	v.gridScroll = newScroller(u,
+		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(v.gridNote, v.grid)))
+	v.gridTab = container.NewTabItem("Documents", v.gridScroll)
 
 	v.demoTab = container.NewTabItem("Demographics", demo)
 
@@ -96,7 +104,65 @@ func (v *patientScreen) buildTabs(demo fyne.CanvasObject) {
 		case v.accessTab:
 			v.loadAccess()
 		}
+		v.focusTab()
 	}
+}
+
+// chartKeys says how to work the chart from the keyboard.
+const chartKeys = "↑ ↓ choose a document, Enter opens it.  Ctrl+Page Down / Up: next / previous tab."
+
+// nextTab shows the tab delta places on, round the tabs (Ctrl+Page Down,
+// Ctrl+Page Up): the tab bar itself takes no keyboard focus.
+func (v *patientScreen) nextTab(delta int) {
+	n := len(v.tabs.Items)
+	if n == 0 {
+		return
+	}
+	v.tabs.SelectIndex(((v.tabs.SelectedIndex()+delta)%n + n) % n)
+}
+
+// focusTab gives the keyboard to the first document of the tab on show
+// (Timeline or Documents), or takes it from a row of a tab now hidden, so
+// that Enter never opens a document nobody sees.
+func (v *patientScreen) focusTab() {
+	c := v.sess.a.win.Canvas()
+	var rows []*tapRow
+	var s *container.Scroll
+	switch v.tabs.Selected() {
+	case v.timeTab:
+		rows, s = v.timeRows, v.timeScroll
+	case v.gridTab:
+		rows, s = v.gridCards, v.gridScroll
+	}
+	if len(rows) == 0 {
+		c.Unfocus()
+		return
+	}
+	v.focusRow(rows, 0, s)
+}
+
+// focusRow gives the keyboard to rows[i], scrolled into view.
+func (v *patientScreen) focusRow(rows []*tapRow, i int, s *container.Scroll) {
+	if i < 0 || i >= len(rows) {
+		return
+	}
+	v.sess.a.win.Canvas().Focus(rows[i])
+	if i == 0 {
+		s.ScrollToTop() // with the date heading above the first row
+		return
+	}
+	d := v.sess.a.fyne.Driver()
+	top := d.AbsolutePositionForObject(rows[i]).Y - d.AbsolutePositionForObject(s.Content).Y
+	bottom := top + rows[i].Size().Height
+	switch {
+	case top < s.Offset.Y:
+		s.Offset.Y = top
+	case bottom > s.Offset.Y+s.Size().Height:
+		s.Offset.Y = bottom - s.Size().Height
+	default:
+		return
+	}
+	s.Refresh()
 }
 
 // hasTab reports whether the chart shows t to this user.
@@ -107,7 +173,7 @@ func (v *patientScreen) hasTab(t *container.TabItem) bool {
 // forgetChart drops every document, thumbnail and audit entry shown.
 func (v *patientScreen) forgetChart() {
 	v.gen++
-	v.docs, v.timeDocs, v.timeRows, v.access = nil, nil, nil, nil
+	v.docs, v.timeDocs, v.timeRows, v.gridCards, v.access = nil, nil, nil, nil, nil
 	if v.timeline != nil {
 		v.timeline.RemoveAll()
 		v.grid.RemoveAll()
@@ -144,6 +210,9 @@ func (v *patientScreen) loadDocuments() {
 			v.drawGrid()
 			if v.tabs.Selected() == v.gridTab {
 				v.loadThumbs()
+			}
+			if sess.a.cur == screen(v) && sess.a.win.Canvas().Focused() == nil {
+				v.focusTab() // the keyboard starts on the newest document
 			}
 		}
 	})
@@ -220,8 +289,9 @@ func (v *patientScreen) drawTimeline() {
 		status := widget.NewLabel(docStatusText(d))
 		body := container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), status,
 			container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(scannedText(d))))
-		id := d.ID
+		id, i := d.ID, len(v.timeRows)
 		row := newTapRow(u, body, func() { u.showDocument(id) })
+		row.move = func(delta int) { v.focusRow(v.timeRows, i+delta, v.timeScroll) }
 		v.timeRows = append(v.timeRows, row)
 		v.timeDocs = append(v.timeDocs, d)
 		v.timeline.Add(row)
@@ -240,6 +310,7 @@ func (v *patientScreen) drawTimeline() {
 func (v *patientScreen) drawGrid() {
 	u := v.sess.a
 	v.grid.RemoveAll()
+	v.gridCards = nil
 	switch {
 	case v.docsErr != "":
 		v.gridNote.SetText(v.docsErr)
@@ -268,8 +339,11 @@ func (v *patientScreen) drawGrid() {
 				widget.NewLabelWithStyle(app.DocTypeLabel(d.Type), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 				widget.NewLabelWithStyle(date+"  ·  "+plural(len(d.Pages), "page", "pages"), fyne.TextAlignCenter, fyne.TextStyle{})),
 			nil, nil, img)
-		id := d.ID
-		v.grid.Add(newTapRow(u, card, func() { u.showDocument(id) }))
+		id, i := d.ID, len(v.gridCards)
+		c := newTapRow(u, card, func() { u.showDocument(id) })
+		c.move = func(delta int) { v.focusRow(v.gridCards, i+delta, v.gridScroll) }
+		v.gridCards = append(v.gridCards, c)
+		v.grid.Add(c)
 	}
 }
 
@@ -347,8 +421,8 @@ func (v *patientScreen) drawAccess() {
 	for _, e := range v.access {
 		who := widget.NewRichText(&widget.TextSegment{Text: e.User, Style: styleBold})
 		what := widget.NewRichText(&widget.TextSegment{Text: actionText(e), Style: styleRegular})
-		if e.Detail != "" {
-			what.Segments = append(what.Segments, &widget.TextSegment{Text: "   " + e.Detail, Style: styleMuted})
+		if d := detailText(e); d != "" {
+			what.Segments = append(what.Segments, &widget.TextSegment{Text: "   " + d, Style: styleMuted})
 		}
 		what.Wrapping = fyne.TextWrapWord
 		cells = append(cells, widget.NewLabel(whenText(e.Time)), who, what)
@@ -394,6 +468,28 @@ func (l accessLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		objs[i+2].Resize(fyne.NewSize(w2, h))
 		y += h
 	}
+}
+
+// detailText is an audit event's detail in a clerk's words where its form
+// is known: "document list: 5" is "5 documents"; a filing's
+// "lab-result, 2026-03-02" is "Lab result, 2026-03-02".
+func detailText(e app.AuditEvent) string {
+	switch {
+	case e.Action == app.ActDocRead && strings.HasPrefix(e.Detail, "document list: "):
+		var n int
+		if _, err := fmt.Sscanf(e.Detail, "document list: %d", &n); err == nil {
+			return plural(n, "document", "documents")
+		}
+	case e.Action == app.ActDocFile:
+		kind, rest, _ := strings.Cut(e.Detail, ", ")
+		if slices.Contains(app.DocumentTypes, kind) {
+			if rest == "" {
+				return app.DocTypeLabel(kind)
+			}
+			return app.DocTypeLabel(kind) + ", " + rest
+		}
+	}
+	return e.Detail
 }
 
 // actionText says what an audit event records, in words.
@@ -448,12 +544,14 @@ func actionText(e app.AuditEvent) string {
 }
 
 // tapRow is a row (or card) that opens what it shows: a tap, or Enter or
-// Space once Tab has brought the keyboard to it.
+// Space once the keyboard is on it. The arrow keys call move, when set,
+// with -1 or +1 (the rows of a list pass the keyboard on).
 type tapRow struct {
 	widget.BaseWidget
 	hooks   inputHooks
 	content fyne.CanvasObject
 	onTap   func()
+	move    func(delta int)
 	bg      *canvas.Rectangle
 	focused bool
 	hovered bool
@@ -506,6 +604,14 @@ func (r *tapRow) TypedKey(k *fyne.KeyEvent) {
 		r.onTap()
 	case fyne.KeyEscape:
 		r.hooks.escape()
+	case fyne.KeyDown, fyne.KeyRight:
+		if r.move != nil {
+			r.move(1)
+		}
+	case fyne.KeyUp, fyne.KeyLeft:
+		if r.move != nil {
+			r.move(-1)
+		}
 	}
 }
 

@@ -167,6 +167,78 @@ func TestPatientChartTabs(t *testing.T) {
 	}
 }
 
+// The chart works from the keyboard: it opens with the newest document
+// focused, ↓ and ↑ move along the rows, Ctrl+Page Down and Ctrl+Page Up go
+// round the tabs (the tab bar takes no focus), and no row of a hidden tab
+// keeps the keyboard.
+func TestPatientChartKeyboard(t *testing.T) {
+	u, p, lab, referral := chartWithDocuments(t)
+	u.openPatient(p.MRN)
+	u.tasks.wait()
+	v := current[*patientScreen](t, u)
+	c := u.win.Canvas()
+	if c.Focused() != v.timeRows[0] || v.timeDocs[0].ID != referral.ID {
+		t.Fatalf("the chart opens with %v focused, want the newest document's row", c.Focused())
+	}
+	v.timeRows[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	if c.Focused() != v.timeRows[1] {
+		t.Fatal("↓ does not move to the next document")
+	}
+	v.timeRows[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown}) // the last row stays
+	v.timeRows[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	if c.Focused() != v.timeRows[0] {
+		t.Fatal("↑ does not move back")
+	}
+
+	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.tasks.wait()
+	if v.tabs.Selected() != v.gridTab || c.Focused() != v.gridCards[0] {
+		t.Fatalf("Ctrl+Page Down: tab %q, focus %v", v.tabs.Selected().Text, c.Focused())
+	}
+	u.shortcut(ctrl(fyne.KeyPageDown))
+	if v.tabs.Selected() != v.demoTab || c.Focused() != nil {
+		t.Fatalf("Ctrl+Page Down again: tab %q, focus %v", v.tabs.Selected().Text, c.Focused())
+	}
+	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.shortcut(ctrl(fyne.KeyPageDown)) // round from the access log to the timeline
+	if v.tabs.Selected() != v.timeTab {
+		t.Fatalf("Ctrl+Page Down round the tabs: %q", v.tabs.Selected().Text)
+	}
+	u.shortcut(ctrl(fyne.KeyPageUp))
+	if v.tabs.Selected() != v.accessTab {
+		t.Fatalf("Ctrl+Page Up from the timeline: %q", v.tabs.Selected().Text)
+	}
+	u.shortcut(ctrl(fyne.KeyPageDown))
+	v.timeRows[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	u.tasks.wait()
+	if dv := current[*docViewer](t, u); dv.doc.ID != lab.ID {
+		t.Fatalf("Enter on the second row opened %s", dv.doc.ID)
+	}
+}
+
+// The access log words the details it knows and passes others on.
+func TestAccessDetailText(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		e    app.AuditEvent
+		want string
+	}{
+		{"document list", app.AuditEvent{Action: app.ActDocRead, Detail: "document list: 5"}, "5 documents"},
+		{"one document", app.AuditEvent{Action: app.ActDocRead, Detail: "document list: 1"}, "1 document"},
+		{"filing", app.AuditEvent{Action: app.ActDocFile, Detail: "imaging-report, 2025-08-11"}, "Imaging report, 2025-08-11"},
+		{"filing without a date", app.AuditEvent{Action: app.ActDocFile, Detail: "lab-result"}, "Lab result"},
+		{"unknown type", app.AuditEvent{Action: app.ActDocFile, Detail: "x-ray, 2025-08-11"}, "x-ray, 2025-08-11"},
+		{"break-glass reason", app.AuditEvent{Action: app.ActBreakGlass, Detail: "emergency"}, "emergency"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := detailText(c.e); got != c.want {
+				t.Fatalf("detailText = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
 // A patient without documents is told so in words.
 func TestPatientChartEmpty(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())

@@ -84,7 +84,7 @@ type docViewer struct {
 	exportBtn *widget.Button
 	refileBtn *widget.Button
 	msg       messageLabel
-	head      *fyne.Container // the title row
+	head      *fyne.Container // back and the document's actions
 	bar       *fyne.Container // zoom, pages and search
 	box       fyne.CanvasObject
 }
@@ -158,12 +158,13 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	v.source = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	v.msg = newMessageLabel()
 
-	v.head = container.NewBorder(nil, nil, backBtn, container.NewHBox(v.refileBtn, v.rotateBtn, v.exportBtn), v.title)
+	// The title has a row of its own: beside the buttons it was cut short.
+	v.head = container.NewBorder(nil, nil, backBtn, container.NewHBox(v.refileBtn, v.rotateBtn, v.exportBtn))
 	v.bar = container.NewBorder(nil, nil,
 		container.NewHBox(v.zoomBtns[0], v.zoomBtns[1], v.zoomBtns[2], widget.NewSeparator(), v.prevBtn, v.pageLabel, v.nextBtn),
 		container.NewHBox(v.found, findBtn),
 		v.search)
-	top := container.NewVBox(v.head, v.bar, v.msg)
+	top := container.NewVBox(v.head, v.title, v.bar, v.msg)
 	// A horizontal scroll is only as tall as a scroll bar unless told.
 	stripHeight := canvas.NewRectangle(color.Transparent)
 	stripHeight.SetMinSize(fyne.NewSize(0, 132))
@@ -174,6 +175,7 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.64
 	v.box = container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), container.NewBorder(top, nil, nil, nil, split))
+	v.paintZoom()
 	return v
 }
 
@@ -468,6 +470,12 @@ func (v *docViewer) drawText(s string) {
 	at := 0
 	if re := queryRegexp(v.query); re != nil {
 		for _, m := range re.FindAllStringIndex(s, -1) {
+			// A hit takes the space before it: Fyne wraps an inline
+			// segment with no space in it letter by letter when it
+			// starts near the end of a row.
+			if m[0] > at && s[m[0]-1] == ' ' {
+				m[0]--
+			}
 			if m[0] > at {
 				segs = append(segs, &widget.TextSegment{Text: s[at:m[0]], Style: styleRegular})
 			}
@@ -515,6 +523,13 @@ func (v *docViewer) setZoom(m zoomMode, s float32) {
 	if m == zoomScale {
 		v.scaleAt = min(max(s, 0.1), 8)
 	}
+	v.paintZoom()
+	v.relayout()
+}
+
+// paintZoom highlights the zoom button of the zoom chosen.
+func (v *docViewer) paintZoom() {
+	m := v.zoom
 	for i, b := range v.zoomBtns {
 		imp := widget.LowImportance
 		if zoomMode(i) == m && (m != zoomScale || v.scaleAt == 1) {
@@ -523,7 +538,6 @@ func (v *docViewer) setZoom(m zoomMode, s float32) {
 		b.Importance = imp
 		b.Refresh()
 	}
-	v.relayout()
 }
 
 // zoomBy zooms in (f > 1) or out from the current size.

@@ -238,10 +238,11 @@ func (v *docViewer) lockAndCheck(t *testing.T, u *App) {
 	}
 }
 
-// highlighted reports whether rt shows s as a hit.
+// highlighted reports whether rt shows s as a hit (a hit's segment may
+// start with the space before the word, which lets Fyne wrap it as a word).
 func highlighted(rt *widget.RichText, s string) bool {
 	for _, seg := range rt.Segments {
-		if ts, ok := seg.(*widget.TextSegment); ok && ts.Style.TextStyle.Bold && strings.EqualFold(ts.Text, s) {
+		if ts, ok := seg.(*widget.TextSegment); ok && ts.Style.TextStyle.Bold && strings.EqualFold(strings.TrimPrefix(ts.Text, " "), s) {
 			return true
 		}
 	}

@@ -30,6 +30,19 @@ func ctrlShortcut(key fyne.KeyName) *desktop.CustomShortcut {
 	return &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
 }
 
+// signedOutMenu is the menu bar while nobody is signed in: the same bar,
+// so the window does not change height, with only what needs no session.
+func (u *App) signedOutMenu() *fyne.MainMenu {
+	return fyne.NewMainMenu(fyne.NewMenu("Folio"), u.helpMenu())
+}
+
+func (u *App) helpMenu() *fyne.Menu {
+	return fyne.NewMenu("Help",
+		fyne.NewMenuItem("Keyboard shortcuts", u.showShortcuts),
+		fyne.NewMenuItem("About Folio", u.showAbout),
+	)
+}
+
 // mainMenu is the menu bar for user.
 func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 	r := user.Role
@@ -84,10 +97,7 @@ func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 			u.keyItem("Remove page", fyne.KeyB),
 		))
 	}
-	menus = append(menus, fyne.NewMenu("Help",
-		fyne.NewMenuItem("Keyboard shortcuts", u.showShortcuts),
-		fyne.NewMenuItem("About Folio", u.showAbout),
-	))
+	menus = append(menus, u.helpMenu())
 	return fyne.NewMainMenu(menus...)
 }
 
@@ -95,11 +105,11 @@ func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 var shortcutHelp = []struct{ where, keys string }{
 	{"Everywhere", "Ctrl+F find a patient · Ctrl+N register · Ctrl+I scanning · Ctrl+J indexing queue · Ctrl+K QA · Ctrl+U administration · Ctrl+L lock · Esc back"},
 	{"Patient search", "type a name, MRN, date of birth or phone · ↑ ↓ choose · Enter opens"},
-	{"Patient chart", "Ctrl+E edit demographics · Ctrl+H history · Tab between the tabs"},
+	{"Patient chart", "Ctrl+Page Down / Ctrl+Page Up next or previous tab · ↑ ↓ choose a document, Enter opens it · Ctrl+E edit demographics · Ctrl+H history"},
 	{"Document viewer", "Ctrl+Page Down / Ctrl+Page Up pages · Ctrl+1 fit width · Ctrl+2 fit page · Ctrl+3 actual size · Ctrl+R rotate · Ctrl+G next search hit · Ctrl+S export or print as PDF"},
 	{"Scanning station", "Ctrl+O import files · Ctrl+P cover sheet patient · Ctrl+S save the cover sheet"},
 	{"Indexing queue", "Ctrl+P patient (↑ ↓ Enter) · Ctrl+Y type · Ctrl+D date · Ctrl+Enter file · Ctrl+G next · Ctrl+R rotate · Ctrl+B remove page · Ctrl+T split here · Ctrl+M merge with previous · Ctrl+Page Down / Up pages"},
-	{"QA", "Ctrl+Enter verify · Ctrl+G next · Ctrl+Page Down / Up pages"},
+	{"QA", "Ctrl+Enter verify · type a reason, Enter sends back · Ctrl+G next · Ctrl+Page Down / Up pages"},
 }
 
 // showShortcuts shows every shortcut in one dialog.

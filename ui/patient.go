@@ -171,6 +171,12 @@ func (v *patientScreen) shortcut(k fyne.KeyName) bool {
 	case fyne.KeyH:
 		v.history()
 		return true
+	case fyne.KeyPageDown:
+		v.nextTab(1)
+		return true
+	case fyne.KeyPageUp:
+		v.nextTab(-1)
+		return true
 	}
 	return false
 }

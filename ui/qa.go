@@ -3,9 +3,11 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -45,20 +47,27 @@ func newQAScreen(sess *session) *qaScreen {
 	q.reason = newEntry(u, "what is wrong, for the indexer")
 	q.reason.OnSubmitted = func(string) { q.sendBack() }
 	q.verify = button(u, "Verified  (Ctrl+Enter)", theme.ConfirmIcon(), widget.HighImportance, q.confirm)
-	back := button(u, "Send back", theme.ContentUndoIcon(), widget.MediumImportance, q.sendBack)
+	back := button(u, "Send back  (Enter)", theme.ContentUndoIcon(), widget.MediumImportance, q.sendBack)
 	next := button(u, "Next  (Ctrl+G)", theme.NavigateNextIcon(), widget.LowImportance, func() { q.move(1) })
 	form := panel(container.NewVBox(q.count, q.choices, widget.NewSeparator(),
 		container.NewHBox(layout.NewSpacer(), next, q.verify),
-		widget.NewSeparator(), fieldLabel("Send back to the queue because"), q.reason,
+		widget.NewSeparator(), widget.NewLabel("Send back to the queue because"), q.reason,
 		container.NewHBox(layout.NewSpacer(), back), q.msg))
+	// The form is as tall as the page beside it, and scrolls if it must.
+	width := canvas.NewRectangle(color.Transparent)
+	width.SetMinSize(fyne.NewSize(440, 0))
+	side := container.NewStack(width, newScroller(u, form))
 	q.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16),
-		container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(440, 560), form), panel(q.pages.view())))
+		container.NewBorder(nil, nil, nil, side, panel(q.pages.view())))
 	q.reload("")
 	return q
 }
 
-func (q *qaScreen) view() fyne.CanvasObject    { return q.box }
-func (q *qaScreen) focusFirst() fyne.Focusable { return nil }
+func (q *qaScreen) view() fyne.CanvasObject { return q.box }
+
+// focusFirst is the reason field: Ctrl+Enter verifies from there, and a
+// reason typed and Enter sends the document back.
+func (q *qaScreen) focusFirst() fyne.Focusable { return q.reason }
 func (q *qaScreen) forget() {
 	q.docs = nil
 	q.pages.clear()

@@ -261,7 +261,11 @@ func (q *queueScreen) showCurrent() {
 		p    app.Proposal
 	}{{"Patient", d.ProposedPatient}, {"Type", d.ProposedType}, {"Date", d.ProposedDate}} {
 		if p.p.Value != "" || p.p.Reason != "" {
-			why = append(why, fmt.Sprintf("%s: %s (%s)", p.what, p.p.Value, p.p.Reason))
+			value := p.p.Value
+			if p.what == "Type" {
+				value = app.DocTypeLabel(value)
+			}
+			why = append(why, fmt.Sprintf("%s: %s (%s)", p.what, value, p.p.Reason))
 		}
 	}
 	why = append(why, d.Problems...)

@@ -26,9 +26,11 @@ func importCorpus(t *testing.T, u *App, names ...string) {
 	}
 }
 
-// A records clerk indexes the queue with the keyboard: split a batch that
-// holds two documents, file both, then a second clerk checks them in QA.
-func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
+// recordsRoom is a window where grace, a records clerk, is signed in;
+// peter, a second records clerk, can sign in for QA, which samples every
+// filed document.
+func recordsRoom(t *testing.T) *App {
+	t.Helper()
 	ctx := context.Background()
 	v, _ := createdVault(t, nil)
 	admin, err := v.Login(ctx, "admin", []byte(adminPW))
@@ -45,6 +47,14 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	if err := u.sess.s.SetQASampling(ctx, 100); err != nil {
 		t.Fatal(err)
 	}
+	return u
+}
+
+// A records clerk indexes the queue with the keyboard: split a batch that
+// holds two documents, file both, then a second clerk checks them in QA.
+func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
+	ctx := context.Background()
+	u := recordsRoom(t)
 	p := register(t, u, mary())[0]
 	importCorpus(t, u, "paperless__multi-page-images.pdf")
 
