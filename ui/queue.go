@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image"
 	"image/color"
 	"strings"
 	"time"
@@ -22,24 +23,32 @@ import (
 // keyboard. pagePane, the page image with its navigation, is shared with
 // the QA screen.
 
-// pagePane shows one page of a document at a time.
+// pagePane shows one page of a document at a time, turned as the clerk
+// asked, with a strip of the document's page thumbnails under it.
 type pagePane struct {
-	sess  *session
-	image *canvas.Image
-	label *widget.Label
-	doc   app.Document
-	page  int
+	sess   *session
+	image  *canvas.Image
+	label  *widget.Label
+	strip  *fyne.Container
+	scroll *container.Scroll
+	cards  []*tapRow
+	doc    app.Document
+	page   int
+
+	stripDoc app.Document // the document (and version) the strip shows
 }
 
 func newPagePane(sess *session) *pagePane {
-	img := canvas.NewImageFromResource(nil)
+	img := canvas.NewImageFromImage(nil)
 	img.FillMode = canvas.ImageFillContain
 	img.SetMinSize(fyne.NewSize(280, 400))
-	return &pagePane{sess: sess, image: img, label: widget.NewLabel("")}
+	pp := &pagePane{sess: sess, image: img, label: widget.NewLabel(""), strip: container.NewHBox()}
+	pp.scroll = container.NewHScroll(pp.strip)
+	return pp
 }
 
 func (pp *pagePane) view() fyne.CanvasObject {
-	return container.NewBorder(nil, container.NewCenter(pp.label), nil, nil, pp.image)
+	return container.NewBorder(nil, container.NewVBox(container.NewCenter(pp.label), pp.scroll), nil, nil, pp.image)
 }
 
 // show loads page i of d (decrypted off the Fyne goroutine; audited).
@@ -53,20 +62,72 @@ func (pp *pagePane) show(d app.Document, i int) {
 	i = max(0, min(i, len(d.Pages)-1))
 	pp.doc, pp.page = d, i
 	pp.label.SetText(fmt.Sprintf("Page %d of %d   (Page Up / Page Down)", i+1, len(d.Pages)))
+	pp.drawStrip(d)
+	for p, c := range pp.cards {
+		c.focused = p == i
+		c.paint()
+	}
+	if i < len(pp.cards) {
+		pp.scroll.ScrollToOffset(fyne.NewPos(max(0, float32(i-2))*pp.cards[0].MinSize().Width, 0))
+	}
 	sess := pp.sess
 	sess.run(func(ctx context.Context) func() {
 		pc, err := sess.s.DocumentPage(ctx, d.ID, i)
+		var img image.Image
+		if err == nil {
+			img, _, err = decodeTurned(pc.View, pc.Turn)
+		}
 		return func() {
 			if pp.doc.ID != d.ID || pp.page != i {
 				return // the clerk moved on
 			}
 			if err != nil {
-				pp.clear()
+				pp.image.Image = nil
+				pp.image.Refresh()
 				pp.label.SetText(message(err))
 				return
 			}
-			pp.image.Resource = fyne.NewStaticResource(fmt.Sprintf("page-%d.jpg", i+1), pc.View)
+			pp.image.Image = img
 			pp.image.Refresh()
+		}
+	})
+}
+
+// drawStrip lays out a card per page of d, unless the strip shows this
+// version of d already, and fills them with the thumbnails (turned).
+func (pp *pagePane) drawStrip(d app.Document) {
+	if pp.stripDoc.ID == d.ID && pp.stripDoc.Version == d.Version && len(pp.cards) == len(d.Pages) {
+		return
+	}
+	pp.stripDoc = d
+	pp.strip.RemoveAll()
+	pp.cards = pp.cards[:0]
+	imgs := make([]*canvas.Image, len(d.Pages))
+	for i := range d.Pages {
+		img := canvas.NewImageFromImage(nil)
+		img.FillMode = canvas.ImageFillContain
+		img.SetMinSize(fyne.NewSize(48, 64))
+		card := newTapRow(pp.sess.a, container.NewBorder(nil,
+			widget.NewLabelWithStyle(fmt.Sprint(i+1), fyne.TextAlignCenter, fyne.TextStyle{}), nil, nil, img),
+			func() { pp.show(pp.doc, i) })
+		imgs[i] = img
+		pp.cards = append(pp.cards, card)
+		pp.strip.Add(card)
+	}
+	pp.strip.Refresh()
+	sess := pp.sess
+	sess.run(func(ctx context.Context) func() {
+		thumbs := decodeThumbs(ctx, sess.s, d)
+		return func() {
+			if pp.stripDoc.ID != d.ID || pp.stripDoc.Version != d.Version {
+				return
+			}
+			for i, t := range thumbs {
+				if t != nil {
+					imgs[i].Image = t
+					imgs[i].Refresh()
+				}
+			}
 		}
 	})
 }
@@ -74,9 +135,11 @@ func (pp *pagePane) show(d app.Document, i int) {
 func (pp *pagePane) step(delta int) { pp.show(pp.doc, pp.page+delta) }
 
 func (pp *pagePane) clear() {
-	pp.image.Resource = nil
+	pp.image.Image = nil
 	pp.image.Refresh()
 	pp.label.SetText("")
+	pp.strip.RemoveAll()
+	pp.cards, pp.stripDoc = nil, app.Document{}
 }
 
 // docCursor walks a list of documents one at a time, round the list.
@@ -277,7 +340,11 @@ func (q *queueScreen) showCurrent() {
 	q.kind.SetSelected(app.DocTypeLabel(d.Type))
 	q.date.SetText(d.ProposedDate.Value)
 	q.msg.clear()
-	q.pages.show(d, 0)
+	page := 0
+	if q.pages.doc.ID == d.ID {
+		page = q.pages.page // a change to this document: stay on the page
+	}
+	q.pages.show(d, page)
 	q.focus(q.patient.field)
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
 	"folio/app"
@@ -68,8 +69,34 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	u.shortcut(ctrl(fyne.KeyPageDown))
 	u.shortcut(ctrl(fyne.KeyPageDown))
 	u.tasks.wait()
-	if q.pages.page != 2 || q.pages.image.Resource == nil {
-		t.Fatalf("on page %d, image %v", q.pages.page+1, q.pages.image.Resource)
+	if q.pages.page != 2 || q.pages.image.Image == nil {
+		t.Fatalf("on page %d, image %v", q.pages.page+1, q.pages.image.Image)
+	}
+	// The strip: a thumbnail card per page, the page on show marked.
+	if len(q.pages.cards) != 3 || !q.pages.cards[2].focused || q.pages.cards[0].focused {
+		t.Fatalf("strip: %d cards", len(q.pages.cards))
+	}
+	for i, c := range q.pages.cards {
+		var imgs []*canvas.Image
+		for _, o := range test.LaidOutObjects(c) {
+			if img, ok := o.(*canvas.Image); ok && img.Image != nil {
+				imgs = append(imgs, img)
+			}
+		}
+		if len(imgs) != 1 {
+			t.Fatalf("card %d shows %d thumbnails", i+1, len(imgs))
+		}
+	}
+	// Ctrl+R turns the page on show: its image turns with it.
+	before := q.pages.image.Image.Bounds().Size()
+	u.shortcut(ctrl(fyne.KeyR))
+	u.tasks.wait()
+	u.tasks.wait()
+	if q.pages.page != 2 {
+		t.Fatalf("after the turn the queue shows page %d", q.pages.page+1)
+	}
+	if after := q.pages.image.Image.Bounds().Size(); after.X != before.Y || after.Y != before.X {
+		t.Fatalf("page 3 after a quarter turn: %v, before %v", after, before)
 	}
 	u.shortcut(ctrl(fyne.KeyT))
 	u.tasks.wait()
