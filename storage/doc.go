@@ -86,9 +86,11 @@
 //
 // The meta keys under "storage/" belong to this package (MetaStore callers
 // may read but not write them): "storage/schema" (uint64, = 1),
-// "storage/device" (uint64, random, non-zero, chosen at creation) and
-// "storage/hlc" (uint64, the last HLC given out). A file with a larger
-// schema fails to open with app.ErrNewerSchema.
+// "storage/device" (uint64, random, non-zero, chosen at creation),
+// "storage/hlc" (uint64, the last HLC given out or seen in an import) and
+// "storage/conflict/" kind ‖ 0 ‖ id (the branch tips of a record two
+// devices changed apart, as versions of 16 bytes each; replica.go). A file
+// with a larger schema fails to open with app.ErrNewerSchema.
 //
 // A record's versions sort oldest first under their common prefix
 // kind ‖ 0 ‖ id ‖ 0 (the trailing NUL keeps id "ab" from matching "abc").

@@ -100,6 +100,7 @@ func (r *Records) verifyStructure(ctx context.Context, tx *bolt.Tx, rep *VerifyR
 	}
 	vers, heads := buckets[string(bucketVersions)], buckets[string(bucketHeads)]
 	toks, index := buckets[string(bucketTokens)], buckets[string(bucketIndex)]
+	meta := tx.Bucket(bucketMeta)
 	n := 0
 	tick := func() error {
 		if n++; n%1024 == 0 {
@@ -117,7 +118,8 @@ func (r *Records) verifyStructure(ctx context.Context, tx *bolt.Tx, rep *VerifyR
 	)
 	flush := func() {
 		if len(group) > 0 {
-			checkChain(p, heads, kind, id, group)
+			forked := meta != nil && meta.Get([]byte(metaConflict+string(recordKey(kind, id)))) != nil
+			checkChain(p, heads, kind, id, group, forked)
 		}
 		group = group[:0]
 	}
@@ -229,8 +231,9 @@ func (r *Records) verifyStructure(ctx context.Context, tx *bolt.Tx, rep *VerifyR
 
 // checkChain checks one record's versions (sorted oldest first): the head
 // exists and every version lies on the parent chain from the head back to a
-// first version.
-func checkChain(p *problems, heads *bolt.Bucket, kind app.Kind, id string, group []chainNode) {
+// first version, unless the record is forked (two devices changed it; sync
+// keeps both branches), where a version off that chain is a branch.
+func checkChain(p *problems, heads *bolt.Bucket, kind app.Kind, id string, group []chainNode, forked bool) {
 	head, err := headOf(heads, kind, id)
 	switch {
 	case err != nil:
@@ -265,7 +268,7 @@ func checkChain(p *problems, heads *bolt.Bucket, kind app.Kind, id string, group
 		cur = nd.parent
 	}
 	for _, nd := range group {
-		if !onChain[nd.v] {
+		if !onChain[nd.v] && !forked {
 			p.add("record %s/%s version %s: not on the parent chain of the current version %s", kind, id, nd.v, head)
 		}
 	}

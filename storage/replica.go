@@ -1,0 +1,292 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"folio/app"
+)
+
+// This file is the store's side of sync: versions leave as they were
+// sealed (the archive and the other devices of the organisation hold the
+// same ciphertext; the associated data binds kind, id, version and parent,
+// so a version cannot be moved or altered on the way), and versions written
+// elsewhere come in the same way.
+//
+// Every replica picks the same current version of a record: the greatest
+// of all its versions by (HLC, device). A child is always greater than its
+// parent (a device's clock passes every version it has seen), so that
+// version is one the record's last writers made, whatever order the
+// versions arrived in. A version whose parent is not the head it meets
+// forks the record: both branches are kept and the record is listed as in
+// conflict until a person resolves it (ResolveConflict).
+
+// SealedVersion is one record version as it travels between replicas.
+type SealedVersion struct {
+	Kind       app.Kind
+	ID         string
+	Version    app.Version
+	Parent     app.Version
+	Ciphertext []byte
+}
+
+// RecordRef names a record.
+type RecordRef struct {
+	Kind app.Kind
+	ID   string
+}
+
+// ImportReport says what an import changed.
+type ImportReport struct {
+	Stored  int         // versions new to this replica
+	Known   int         // versions it had already (a replayed pull)
+	Changed []RecordRef // records whose current version changed (their index now follows it)
+	Forked  []RecordRef // records that now have more than one branch
+}
+
+// TokensFunc derives a record version's blind-index tokens from its
+// plaintext (the app knows how, per kind); nil tokens take the record out
+// of the index.
+type TokensFunc func(app.StoredRecord) ([][]byte, error)
+
+// metaConflict prefixes the conflict markers: kind NUL id → the versions
+// that are branch tips, as the import saw them.
+const metaConflict = metaReserved + "conflict/"
+
+// Sealed returns one version of a record as it is stored, for sending.
+func (db *DB) Sealed(ctx context.Context, kind app.Kind, id string, v app.Version) (SealedVersion, error) {
+	if err := checkRecord(kind, id); err != nil {
+		return SealedVersion{}, err
+	}
+	var s sealed
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketVersions).Get(versionKey(kind, id, v)) == nil {
+			return fmt.Errorf("version %s of %s/%s: %w", v, kind, id, app.ErrNotFound)
+		}
+		s = db.readVersion(tx.Bucket(bucketVersions), kind, id, v)
+		return s.err
+	})
+	if err != nil {
+		return SealedVersion{}, err
+	}
+	return SealedVersion{Kind: kind, ID: id, Version: v, Parent: s.parent, Ciphertext: s.ct}, nil
+}
+
+// ImportVersions stores versions written on other devices, as sealed
+// there. Each must open with aead under its own kind, id, version and
+// parent, or the whole import is refused (ErrTampered) and nothing is
+// stored. A version already here is skipped if it is the same ciphertext;
+// a different one under the same version is ErrTampered. Imported versions
+// do not enter this device's oplog, and the clock moves past them so local
+// writes order after what was seen. A record whose current version changes
+// gets that version's index tokens from tokens, in the same transaction.
+func (db *DB) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVersion, tokens TokensFunc) (ImportReport, error) {
+	plain := make([][]byte, len(vs))
+	for i, v := range vs {
+		if err := checkRecord(v.Kind, v.ID); err != nil {
+			return ImportReport{}, fmt.Errorf("import: %w", err)
+		}
+		if v.Version.IsZero() || len(v.Ciphertext) > maxCiphertext {
+			return ImportReport{}, fmt.Errorf("import: %w: version %s of %s/%s (%d bytes)", app.ErrInvalid, v.Version, v.Kind, v.ID, len(v.Ciphertext))
+		}
+		pt, err := aead.Decrypt(v.Ciphertext, associatedData(v.Kind, v.ID, v.Version, v.Parent))
+		if err != nil {
+			return ImportReport{}, fmt.Errorf("import version %s of %s/%s: %w: it does not open with this vault's key as that version (%v)",
+				v.Version, v.Kind, v.ID, app.ErrTampered, err)
+		}
+		plain[i] = pt
+	}
+	// The index follows each changed record's new head: its tokens are
+	// derived before the transaction, from the greatest new version.
+	newest := map[RecordRef]int{}
+	for i, v := range vs {
+		ref := RecordRef{v.Kind, v.ID}
+		if j, ok := newest[ref]; !ok || vs[j].Version.Less(v.Version) {
+			newest[ref] = i
+		}
+	}
+	toks := map[RecordRef][][]byte{}
+	for ref, i := range newest {
+		v := vs[i]
+		var set [][]byte
+		if tokens != nil {
+			t, err := tokens(app.StoredRecord{Kind: v.Kind, ID: v.ID, Version: v.Version, Parent: v.Parent, Data: plain[i]})
+			if err != nil {
+				return ImportReport{}, fmt.Errorf("import: index tokens of %s/%s: %w", v.Kind, v.ID, err)
+			}
+			if set, err = canonicalTokens(t); err != nil {
+				return ImportReport{}, fmt.Errorf("import: index tokens of %s/%s: %w", v.Kind, v.ID, err)
+			}
+		}
+		toks[ref] = set
+	}
+	var rep ImportReport
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		rep = ImportReport{}
+		vers, heads, meta := tx.Bucket(bucketVersions), tx.Bucket(bucketHeads), tx.Bucket(bucketMeta)
+		tokBucket, index := tx.Bucket(bucketTokens), tx.Bucket(bucketIndex)
+		last, err := decodeUint64(meta.Get([]byte(metaHLC)))
+		if err != nil {
+			return err
+		}
+		changed, forked := map[RecordRef]bool{}, map[RecordRef]bool{}
+		for _, v := range vs {
+			vk := versionKey(v.Kind, v.ID, v.Version)
+			if old := vers.Get(vk); old != nil {
+				parent, ct, err := decodeVersionValue(old)
+				if err != nil || parent != v.Parent || !bytes.Equal(ct, v.Ciphertext) {
+					return fmt.Errorf("version %s of %s/%s: %w: this replica holds a different version under the same name", v.Version, v.Kind, v.ID, app.ErrTampered)
+				}
+				rep.Known++
+				continue
+			}
+			if err := vers.Put(vk, encodeVersionValue(v.Parent, v.Ciphertext)); err != nil {
+				return err
+			}
+			rep.Stored++
+			last = max(last, v.Version.HLC)
+			head, err := headOf(heads, v.Kind, v.ID)
+			if err != nil {
+				return err
+			}
+			ref := RecordRef{v.Kind, v.ID}
+			if !head.IsZero() && head != v.Parent {
+				forked[ref] = true
+				if err := markConflict(meta, ref, head, v.Version); err != nil {
+					return err
+				}
+			}
+			if head.Less(v.Version) {
+				if err := heads.Put(recordKey(v.Kind, v.ID), encodeVersion(v.Version)); err != nil {
+					return err
+				}
+				changed[ref] = true
+			}
+		}
+		for ref := range changed {
+			// The head is the greatest version stored; when it is one of
+			// this import's, its tokens were derived above.
+			head, err := headOf(heads, ref.Kind, ref.ID)
+			if err != nil {
+				return err
+			}
+			if i := newest[ref]; vs[i].Version == head {
+				if err := replaceTokens(tokBucket, index, ref.Kind, ref.ID, head, toks[ref]); err != nil {
+					return err
+				}
+			}
+		}
+		if err := meta.Put([]byte(metaHLC), encodeUint64(last)); err != nil {
+			return err
+		}
+		rep.Changed, rep.Forked = sortedRefs(changed), sortedRefs(forked)
+		return nil
+	})
+	if err != nil {
+		return ImportReport{}, fmt.Errorf("import versions: %w", err)
+	}
+	return rep, nil
+}
+
+// markConflict adds branch tips to a record's conflict marker.
+func markConflict(meta *bolt.Bucket, ref RecordRef, tips ...app.Version) error {
+	key := []byte(metaConflict + string(recordKey(ref.Kind, ref.ID)))
+	var have []app.Version
+	if raw := meta.Get(key); raw != nil {
+		var err error
+		if have, err = decodeVersions(raw); err != nil {
+			return fmt.Errorf("conflict marker of %s/%s: %w", ref.Kind, ref.ID, err)
+		}
+	}
+	for _, t := range tips {
+		if !slices.Contains(have, t) {
+			have = append(have, t)
+		}
+	}
+	slices.SortFunc(have, func(a, b app.Version) int {
+		switch {
+		case a.Less(b):
+			return -1
+		case b.Less(a):
+			return 1
+		}
+		return 0
+	})
+	var out []byte
+	for _, v := range have {
+		out = appendVersion(out, v)
+	}
+	return meta.Put(key, out)
+}
+
+func decodeVersions(raw []byte) ([]app.Version, error) {
+	if len(raw)%versionLen != 0 {
+		return nil, decodeErr("version list", raw)
+	}
+	var out []app.Version
+	for i := 0; i < len(raw); i += versionLen {
+		v, err := decodeVersion(raw[i : i+versionLen])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Conflict is a record with more than one branch and the tips seen.
+type Conflict struct {
+	RecordRef
+	Tips []app.Version
+}
+
+// Conflicts lists the records in conflict, in kind and id order.
+func (db *DB) Conflicts(ctx context.Context) ([]Conflict, error) {
+	var out []Conflict
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketMeta).Cursor()
+		for k, v := c.Seek([]byte(metaConflict)); k != nil && strings.HasPrefix(string(k), metaConflict); k, v = c.Next() {
+			kind, id, ok := strings.Cut(strings.TrimPrefix(string(k), metaConflict), "\x00")
+			if !ok {
+				return corrupt(db.path, fmt.Sprintf("conflict marker %q", k))
+			}
+			tips, err := decodeVersions(v)
+			if err != nil {
+				return corrupt(db.path, fmt.Sprintf("conflict marker of %s/%s: %v", kind, id, err))
+			}
+			out = append(out, Conflict{RecordRef{app.Kind(kind), id}, tips})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ResolveConflict clears a record's conflict marker, once a person has
+// written the version that settles it.
+func (db *DB) ResolveConflict(ctx context.Context, kind app.Kind, id string) error {
+	if err := checkRecord(kind, id); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Delete([]byte(metaConflict + string(recordKey(kind, id))))
+	})
+}
+
+func sortedRefs(m map[RecordRef]bool) []RecordRef {
+	out := make([]RecordRef, 0, len(m))
+	for r := range m {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b RecordRef) int {
+		if c := strings.Compare(string(a.Kind), string(b.Kind)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
+}

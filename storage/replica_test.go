@@ -1,0 +1,171 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"folio/app"
+)
+
+// replicaPair is two devices' vaults sharing the organisation's keys.
+func replicaPair(t *testing.T) (a, b *fixture) {
+	t.Helper()
+	a, b = newFixture(t, Options{}), newFixture(t, Options{})
+	b.aead, b.rec = a.aead, b.db.Records(a.aead)
+	return a, b
+}
+
+// sent is what a device pushes: the sealed versions of its oplog.
+func sent(t *testing.T, f *fixture) []SealedVersion {
+	t.Helper()
+	ctx := context.Background()
+	ops, err := f.db.Pending(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []SealedVersion
+	for _, op := range ops {
+		sv, err := f.db.Sealed(ctx, op.Kind, op.ID, op.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, sv)
+	}
+	return out
+}
+
+// dataTokens indexes a version under its whole payload, as a stand-in for
+// the app's per-kind token derivation.
+func dataTokens(r app.StoredRecord) ([][]byte, error) { return [][]byte{r.Data}, nil }
+
+func headData(t *testing.T, f *fixture, id string) (app.StoredRecord, string) {
+	t.Helper()
+	r, err := f.rec.Head(context.Background(), kindP, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, string(r.Data)
+}
+
+// Versions cross to another replica as sealed; a replay stores nothing;
+// the index follows; the clock passes what was seen; the oplog holds only
+// local writes.
+func TestImportVersions(t *testing.T) {
+	ctx := context.Background()
+	a, b := replicaPair(t)
+	v := a.commit(t, write(kindP, "p", app.Version{}, "first"))
+	a.commit(t, write(kindP, "p", v[0], "second"))
+	out := sent(t, a)
+	rep, err := b.db.ImportVersions(ctx, b.aead, out, dataTokens)
+	if err != nil || rep.Stored != 2 || rep.Known != 0 || len(rep.Changed) != 1 || len(rep.Forked) != 0 {
+		t.Fatalf("import: %+v, %v", rep, err)
+	}
+	if _, d := headData(t, b, "p"); d != "second" {
+		t.Fatalf("head on b: %q", d)
+	}
+	if ids, err := b.rec.Lookup(ctx, tok("second")); err != nil || !slices.Equal(ids, []string{"p"}) {
+		t.Fatalf("index on b: %v, %v", ids, err)
+	}
+	if ops, _ := b.db.Pending(ctx, 0, 0); len(ops) != 0 {
+		t.Fatalf("imported versions entered b's oplog: %v", ops)
+	}
+	if rep, err := b.db.ImportVersions(ctx, b.aead, out, dataTokens); err != nil || rep.Stored != 0 || rep.Known != 2 || len(rep.Changed) != 0 {
+		t.Fatalf("replay: %+v, %v", rep, err)
+	}
+	// b writes on top with its own, slower clock: its version still orders
+	// after a's.
+	b.db.now = func() time.Time { return time.Unix(0, 0) }
+	head, _ := headData(t, b, "p")
+	nv := b.commit(t, write(kindP, "p", head.Version, "third", "third"))
+	if !head.Version.Less(nv[0]) {
+		t.Fatalf("b's version %s does not order after %s", nv[0], head.Version)
+	}
+	if ir, err := b.db.CheckIntegrity(ctx, b.aead, newSigner(t).verify); err != nil || len(ir.Problems) > 0 {
+		t.Fatalf("integrity on b: %+v, %v", ir, err)
+	}
+}
+
+// Two devices amend the same record offline: after they exchange, both
+// keep both versions, pick the same current one, and list the conflict
+// until it is resolved.
+func TestImportForkedRecord(t *testing.T) {
+	ctx := context.Background()
+	a, b := replicaPair(t)
+	v := a.commit(t, write(kindP, "p", app.Version{}, "base"))
+	if _, err := b.db.ImportVersions(ctx, b.aead, sent(t, a), dataTokens); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.Ack(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	a.commit(t, write(kindP, "p", v[0], "from a", "from a"))
+	b.commit(t, write(kindP, "p", v[0], "from b", "from b"))
+	fromA, fromB := sent(t, a), sent(t, b)
+	ra, err := a.db.ImportVersions(ctx, a.aead, fromB, dataTokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := b.db.ImportVersions(ctx, b.aead, fromA, dataTokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ra.Forked) != 1 || len(rb.Forked) != 1 {
+		t.Fatalf("forks: a %+v, b %+v", ra, rb)
+	}
+	ha, da := headData(t, a, "p")
+	hb, db := headData(t, b, "p")
+	if ha.Version != hb.Version || da != db {
+		t.Fatalf("the replicas chose different versions: a %s %q, b %s %q", ha.Version, da, hb.Version, db)
+	}
+	for _, f := range []*fixture{a, b} {
+		hist, err := f.rec.History(ctx, kindP, "p")
+		if err != nil || len(hist) != 3 {
+			t.Fatalf("history: %d versions, %v", len(hist), err)
+		}
+		cs, err := f.db.Conflicts(ctx)
+		if err != nil || len(cs) != 1 || cs[0].ID != "p" || len(cs[0].Tips) != 2 {
+			t.Fatalf("conflicts: %+v, %v", cs, err)
+		}
+		if ids, _ := f.rec.Lookup(ctx, []byte(da)); !slices.Equal(ids, []string{"p"}) {
+			t.Fatalf("index does not follow the chosen version %q: %v", da, ids)
+		}
+		if ir, err := f.db.CheckIntegrity(ctx, f.aead, newSigner(t).verify); err != nil || len(ir.Problems) > 0 {
+			t.Fatalf("integrity with a fork: %+v, %v", ir, err)
+		}
+		if err := f.db.ResolveConflict(ctx, kindP, "p"); err != nil {
+			t.Fatal(err)
+		}
+		if cs, _ := f.db.Conflicts(ctx); len(cs) != 0 {
+			t.Fatalf("after resolving: %+v", cs)
+		}
+	}
+}
+
+// A ciphertext changed on the way, or one sealed with another vault's
+// key, is refused and nothing of the import is stored.
+func TestImportRefusesTampered(t *testing.T) {
+	ctx := context.Background()
+	a, b := replicaPair(t)
+	a.commit(t, write(kindP, "p", app.Version{}, "one"), write(kindP, "q", app.Version{}, "two"))
+	out := sent(t, a)
+	bad := slices.Clone(out)
+	bad[1].Ciphertext = slices.Clone(bad[1].Ciphertext)
+	bad[1].Ciphertext[len(bad[1].Ciphertext)/2] ^= 1
+	moved := slices.Clone(out)
+	moved[0].ID = "elsewhere"
+	stranger := newFixture(t, Options{})
+	for name, vs := range map[string][]SealedVersion{"a flipped bit": bad, "a version moved to another record": moved} {
+		if _, err := b.db.ImportVersions(ctx, b.aead, vs, dataTokens); !errors.Is(err, app.ErrTampered) {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if _, err := stranger.db.ImportVersions(ctx, stranger.aead, out, dataTokens); !errors.Is(err, app.ErrTampered) {
+		t.Fatalf("another vault's versions: %v", err)
+	}
+	if _, err := b.rec.Head(ctx, kindP, "p"); !errors.Is(err, app.ErrNotFound) {
+		t.Fatalf("a refused import stored something: %v", err)
+	}
+}
