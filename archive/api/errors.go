@@ -1,0 +1,85 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Sentinel errors both sides branch on (errors.Is). The server maps them
+// to wire codes with CodeOf; the client maps a received ErrorBody back to
+// them with (*Error).Unwrap.
+var (
+	ErrInvalid         = errors.New("invalid request")
+	ErrTooLarge        = errors.New("too large")
+	ErrConflict        = errors.New("conflicts with what the archive holds")
+	ErrHashMismatch    = errors.New("hash mismatch")
+	ErrNotFound        = errors.New("not found")
+	ErrUnauthenticated = errors.New("device not authenticated")
+	ErrForbidden       = errors.New("not allowed for this device")
+	ErrInternal        = errors.New("archive error")
+)
+
+// Wire codes of an ErrorBody.
+const (
+	CodeInvalid         = "invalid"
+	CodeTooLarge        = "too_large"
+	CodeConflict        = "conflict"
+	CodeHashMismatch    = "hash_mismatch"
+	CodeNotFound        = "not_found"
+	CodeUnauthenticated = "unauthenticated"
+	CodeForbidden       = "forbidden"
+	CodeInternal        = "internal"
+)
+
+var codes = []struct {
+	err    error
+	code   string
+	status int
+}{
+	{ErrInvalid, CodeInvalid, http.StatusBadRequest},
+	{ErrTooLarge, CodeTooLarge, http.StatusRequestEntityTooLarge},
+	{ErrConflict, CodeConflict, http.StatusConflict},
+	{ErrHashMismatch, CodeHashMismatch, http.StatusUnprocessableEntity},
+	{ErrNotFound, CodeNotFound, http.StatusNotFound},
+	{ErrUnauthenticated, CodeUnauthenticated, http.StatusUnauthorized},
+	{ErrForbidden, CodeForbidden, http.StatusForbidden},
+	{ErrInternal, CodeInternal, http.StatusInternalServerError},
+}
+
+// CodeOf maps an error to its wire code and HTTP status; an error that
+// wraps none of the sentinels is internal (500).
+func CodeOf(err error) (code string, status int) {
+	for _, c := range codes {
+		if errors.Is(err, c.err) {
+			return c.code, c.status
+		}
+	}
+	return CodeInternal, http.StatusInternalServerError
+}
+
+// ErrorBody is the JSON body of every error answer.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"` // a sentence saying what failed and what to do
+}
+
+// Error is an error answer received from the archive.
+type Error struct {
+	Status int // HTTP status
+	ErrorBody
+}
+
+func (e *Error) Error() string {
+	return "archive: " + e.Message
+}
+
+// Unwrap returns the sentinel for the answer's code (ErrInternal for a
+// code this version does not know).
+func (e *Error) Unwrap() error {
+	for _, c := range codes {
+		if c.code == e.Code {
+			return c.err
+		}
+	}
+	return ErrInternal
+}

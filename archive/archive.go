@@ -1,0 +1,89 @@
+// Package archive is the organisation's central archive server: it keeps
+// every record version and blob the workstations push, in one global
+// order, and hands them to every other workstation on pull.
+//
+// The package holds the Store interface (what an archive backend must do),
+// and Server, the http.Handler that exposes a Store through the wire API of
+// package api. Backends live in sibling packages (boltstore, the embedded
+// default); storetest is the conformance suite every backend passes.
+//
+// Invariants:
+//   - The archive stores ciphertext as the devices sealed it, with only the
+//     metadata sync needs (kind, id, version, parent, device, sizes). It
+//     never holds a vault key and never decrypts: a stolen archive disk
+//     reveals no PHI.
+//   - Nothing is lost or resolved here: every version of a record is kept,
+//     conflicting siblings included; choosing the current version is the
+//     workstations' job, deterministically, on every replica.
+//   - A push is atomic, durable before it is acknowledged, and idempotent
+//     per (device, batch): a replayed batch gets its first answer and
+//     stores nothing new.
+//   - Global sequence numbers are 1, 2, 3 … without gaps, in commit order,
+//     so a pull cursor never skips a change.
+//   - A blob becomes visible only after every chunk's hash and the whole
+//     blob's hash (its id) have been verified; a verified chunk is durable
+//     and is never asked for again.
+//   - The server takes the calling device's identity only from
+//     DeviceFromRequest (the verified TLS client certificate); a request
+//     naming another device is refused.
+package archive
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"folio/archive/api"
+)
+
+// Store is what an archive backend must do. Implementations are safe for
+// concurrent use. Errors wrap the api sentinels (api.ErrInvalid,
+// api.ErrConflict, api.ErrHashMismatch, api.ErrNotFound, api.ErrForbidden…)
+// so the server can map them to wire codes.
+type Store interface {
+	// Push stores a device's batch atomically and durably, giving each new
+	// version the next global sequence number, and records at as the
+	// device's last contact. A version the archive already holds with the
+	// same bytes is answered Duplicate with its earlier seq; with other
+	// bytes the whole batch fails with api.ErrConflict. A replayed
+	// (Device, Batch) with the same content returns the first answer
+	// (Replayed set) and stores nothing; with other content it fails with
+	// api.ErrConflict. Every version must have been written by req.Device
+	// (api.ErrForbidden otherwise). The audit entries must continue the
+	// device's chain (api.ErrInvalid for a gap, api.ErrHashMismatch for a
+	// broken link, api.ErrConflict for an entry that differs from the one
+	// held: the device's trail was altered).
+	Push(ctx context.Context, req api.PushRequest, at time.Time) (api.PushResponse, error)
+	// Pull returns up to limit changes with Seq > after, in order (limit is
+	// clamped to 1..api.MaxPullLimit; a page stops before its ciphertext
+	// would pass api.MaxPullPageBytes, holding at least one change), and records after as the device's
+	// cursor (it holds everything up to it) and at as its last contact. A
+	// cursor past the head is api.ErrConflict (a different archive).
+	Pull(ctx context.Context, device api.DeviceID, after uint64, limit int, at time.Time) (api.PullResponse, error)
+	// Versions returns every version of one record the archive holds, in
+	// global order, or api.ErrNotFound.
+	Versions(ctx context.Context, kind, id string) ([]api.Change, error)
+
+	// BlobStatus says which chunks of a blob are stored, or api.ErrNotFound
+	// when none is. An upload whose chunks are all stored but that was cut
+	// before it was assembled is completed here.
+	BlobStatus(ctx context.Context, id string) (api.BlobStatus, error)
+	// PutChunk stores chunk n of blob id (size bytes in all) after checking
+	// that data hashes to sum and has the chunk's length (api.ErrHashMismatch,
+	// api.ErrInvalid: nothing stored). The first chunk fixes the blob's size;
+	// a later size differing is api.ErrConflict. A chunk already stored, or
+	// any chunk of a complete blob, is accepted without storing anything.
+	// When the last missing chunk arrives the blob is assembled, its hash
+	// checked against id (api.ErrHashMismatch: the upload is discarded) and
+	// only then made visible.
+	PutChunk(ctx context.Context, id string, size int64, n int, sum [32]byte, data []byte) (api.BlobStatus, error)
+	// OpenBlob opens a complete blob for reading, or api.ErrNotFound.
+	OpenBlob(ctx context.Context, id string) (io.ReadSeekCloser, int64, error)
+
+	// Device returns what the archive knows of a device, or api.ErrNotFound.
+	Device(ctx context.Context, id api.DeviceID) (api.DeviceInfo, error)
+	// Metrics counts devices, changes and stored bytes.
+	Metrics(ctx context.Context) (api.Metrics, error)
+	// Close releases the store; everything acknowledged stays durable.
+	Close() error
+}

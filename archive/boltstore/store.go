@@ -1,0 +1,798 @@
+// Package boltstore is the archive's embedded store: one bbolt file for the
+// record versions, the global order, the batch answers, the device registry
+// and the audit chains, and a directory of content-addressed blob files
+// beside it. It needs no set-up and suits one machine.
+//
+// Layout under the data directory:
+//
+//	archive.db               bbolt (never NoSync)
+//	blobs/ab/abcdef…         complete, verified blobs, named by SHA-256
+//	uploads/abcdef…/N        verified chunks of blobs being uploaded
+//
+// Invariants (besides archive.Store's):
+//   - Every file is written temp → fsync → rename → fsync of its directory;
+//     a chunk file exists only once its bytes are durable and verified, so
+//     the files of uploads/ are the upload's progress.
+//   - A blob is visible (in the blobs bucket) only after its file is in
+//     place and its whole hash checked.
+//   - bbolt rules as in storage/doc.go: values are copied out of a
+//     transaction; no transaction is held across file I/O of blobs.
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"folio/archive"
+	"folio/archive/api"
+)
+
+var (
+	bucketChanges  = []byte("changes")  // seq → change
+	bucketVersions = []byte("versions") // kind 0 id 0 hlc dev → seq
+	bucketBatches  = []byte("batches")  // device batch → digest ‖ answer JSON
+	bucketDevices  = []byte("devices")  // device → deviceRecord JSON
+	bucketAudit    = []byte("audit")    // device seq → hash ‖ sealed
+	bucketBlobs    = []byte("blobs")    // id → size
+	bucketUploads  = []byte("uploads")  // id → size
+	bucketStats    = []byte("stats")    // name → uint64
+
+	statRecordBytes = []byte("record_bytes")
+	statBlobBytes   = []byte("blob_bytes")
+)
+
+// Store is the embedded archive store.
+type Store struct {
+	dir string
+	db  *bolt.DB
+	// finishMu serialises assembling blobs (two uploads of one blob may
+	// finish at once).
+	finishMu sync.Mutex
+}
+
+var _ archive.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store in dir.
+func Open(dir string) (*Store, error) {
+	for _, d := range []string{dir, filepath.Join(dir, "blobs"), filepath.Join(dir, "uploads")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("open archive store: %w", err)
+		}
+	}
+	path := filepath.Join(dir, "archive.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open archive store %s (is another archive running on it?): %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open archive store %s: %w", path, err)
+	}
+	s := &Store{dir: dir, db: db}
+	if err := s.sweep(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open archive store %s: clean up after a crash: %w", dir, err)
+	}
+	return s, nil
+}
+
+// sweep removes what a crash can leave behind: temp files of cut writes,
+// and the chunks of uploads that completed (or were discarded) before
+// their directory was removed. Verified chunks of live uploads stay.
+func (s *Store) sweep() error {
+	live := map[string]bool{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketUploads).ForEach(func(k, _ []byte) error {
+			live[string(k)] = true
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	uploads := filepath.Join(s.dir, "uploads")
+	ents, err := os.ReadDir(uploads)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if !live[e.Name()] {
+			if err := os.RemoveAll(filepath.Join(uploads, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return filepath.WalkDir(s.dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasPrefix(d.Name(), ".tmp-") {
+			return os.Remove(path)
+		}
+		return nil
+	})
+}
+
+// Close closes the bbolt file.
+func (s *Store) Close() error { return s.db.Close() }
+
+func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+func devKey(d api.DeviceID, n uint64) []byte { return append(u64(uint64(d)), u64(n)...) }
+
+func versionKey(kind, id string, v api.Version) []byte {
+	k := make([]byte, 0, len(kind)+len(id)+18)
+	k = append(k, kind...)
+	k = append(k, 0)
+	k = append(k, id...)
+	k = append(k, 0)
+	k = append(k, u64(v.HLC)...)
+	return append(k, u64(uint64(v.Device))...)
+}
+
+// encodeChange: pusher, hlc, device, parent hlc, parent device (8 each),
+// kind length (2), kind, id length (2), id, ciphertext.
+func encodeChange(pusher api.DeviceID, v api.RecordVersion) []byte {
+	b := make([]byte, 0, 44+len(v.Kind)+len(v.ID)+len(v.Ciphertext))
+	for _, n := range []uint64{uint64(pusher), v.Version.HLC, uint64(v.Version.Device), v.Parent.HLC, uint64(v.Parent.Device)} {
+		b = binary.BigEndian.AppendUint64(b, n)
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(len(v.Kind)))
+	b = append(b, v.Kind...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(v.ID)))
+	b = append(b, v.ID...)
+	return append(b, v.Ciphertext...)
+}
+
+// decodeChange copies everything out of b.
+func decodeChange(seq uint64, b []byte) (api.Change, error) {
+	bad := fmt.Errorf("%w: change %d is damaged in the archive store", api.ErrInternal, seq)
+	if len(b) < 42 {
+		return api.Change{}, bad
+	}
+	n := func(i int) uint64 { return binary.BigEndian.Uint64(b[8*i:]) }
+	c := api.Change{Seq: seq, Pusher: api.DeviceID(n(0))}
+	c.Version = api.Version{HLC: n(1), Device: api.DeviceID(n(2))}
+	c.Parent = api.Version{HLC: n(3), Device: api.DeviceID(n(4))}
+	rest := b[40:]
+	kl := int(binary.BigEndian.Uint16(rest))
+	if len(rest) < 2+kl+2 {
+		return api.Change{}, bad
+	}
+	c.Kind = string(rest[2 : 2+kl])
+	rest = rest[2+kl:]
+	il := int(binary.BigEndian.Uint16(rest))
+	if len(rest) < 2+il {
+		return api.Change{}, bad
+	}
+	c.ID = string(rest[2 : 2+il])
+	c.Ciphertext = bytes.Clone(rest[2+il:])
+	return c, nil
+}
+
+type deviceRecord struct {
+	FirstSeen    time.Time `json:"first_seen"`
+	LastSeen     time.Time `json:"last_seen"`
+	LastBatch    uint64    `json:"last_batch"`
+	Versions     uint64    `json:"versions"`
+	AuditThrough uint64    `json:"audit_through"`
+	Cursor       uint64    `json:"cursor"`
+}
+
+func getDevice(tx *bolt.Tx, d api.DeviceID) (deviceRecord, bool, error) {
+	var r deviceRecord
+	v := tx.Bucket(bucketDevices).Get(u64(uint64(d)))
+	if v == nil {
+		return r, false, nil
+	}
+	if err := json.Unmarshal(v, &r); err != nil {
+		return r, false, fmt.Errorf("%w: device %s's record is damaged: %v", api.ErrInternal, d, err)
+	}
+	return r, true, nil
+}
+
+func putDevice(tx *bolt.Tx, d api.DeviceID, r deviceRecord) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketDevices).Put(u64(uint64(d)), b)
+}
+
+func seen(r *deviceRecord, at time.Time) {
+	at = at.UTC().Round(0)
+	if r.FirstSeen.IsZero() {
+		r.FirstSeen = at
+	}
+	if at.After(r.LastSeen) {
+		r.LastSeen = at
+	}
+}
+
+func addStat(tx *bolt.Tx, name []byte, n int64) error {
+	b := tx.Bucket(bucketStats)
+	var cur uint64
+	if v := b.Get(name); len(v) == 8 {
+		cur = binary.BigEndian.Uint64(v)
+	}
+	return b.Put(name, u64(uint64(int64(cur)+n)))
+}
+
+func getStat(tx *bolt.Tx, name []byte) int64 {
+	if v := tx.Bucket(bucketStats).Get(name); len(v) == 8 {
+		return int64(binary.BigEndian.Uint64(v))
+	}
+	return 0
+}
+
+// Push implements archive.Store.
+func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (api.PushResponse, error) {
+	if err := req.Validate(); err != nil {
+		return api.PushResponse{}, err
+	}
+	for i, v := range req.Versions {
+		if v.Version.Device != req.Device {
+			return api.PushResponse{}, fmt.Errorf("%w: version %d of batch %d (%s %s) was written by device %s, not by the pushing device %s", api.ErrForbidden, i, req.Batch, v.Kind, v.ID, v.Version.Device, req.Device)
+		}
+	}
+	canon, err := json.Marshal(req)
+	if err != nil {
+		return api.PushResponse{}, fmt.Errorf("push batch %d: %w", req.Batch, err)
+	}
+	digest := sha256.Sum256(canon)
+	if err := ctx.Err(); err != nil {
+		return api.PushResponse{}, err
+	}
+	var resp api.PushResponse
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		resp = api.PushResponse{}
+		bk := devKey(req.Device, req.Batch)
+		if prev := tx.Bucket(bucketBatches).Get(bk); prev != nil {
+			if len(prev) < sha256.Size || !bytes.Equal(prev[:sha256.Size], digest[:]) {
+				return fmt.Errorf("%w: batch %d of device %s was already pushed with different content: number new batches after %d", api.ErrConflict, req.Batch, req.Device, req.Batch)
+			}
+			if err := json.Unmarshal(prev[sha256.Size:], &resp); err != nil {
+				return fmt.Errorf("%w: stored answer to batch %d is damaged: %v", api.ErrInternal, req.Batch, err)
+			}
+			resp.Replayed = true
+			return nil
+		}
+		dev, _, err := getDevice(tx, req.Device)
+		if err != nil {
+			return err
+		}
+		changes, versions := tx.Bucket(bucketChanges), tx.Bucket(bucketVersions)
+		changes.FillPercent = 1 // append-only
+		resp.Batch = req.Batch
+		resp.Results = make([]api.PushResult, len(req.Versions))
+		var added int64
+		for i, v := range req.Versions {
+			vk := versionKey(v.Kind, v.ID, v.Version)
+			if old := versions.Get(vk); old != nil {
+				seq := binary.BigEndian.Uint64(old)
+				had, err := decodeChange(seq, changes.Get(old))
+				if err != nil {
+					return err
+				}
+				if had.Parent != v.Parent || !bytes.Equal(had.Ciphertext, v.Ciphertext) {
+					return fmt.Errorf("%w: %s %s version %s is already stored with different content (global seq %d): a version is immutable", api.ErrConflict, v.Kind, v.ID, v.Version, seq)
+				}
+				resp.Results[i] = api.PushResult{Seq: seq, Duplicate: true}
+				continue
+			}
+			seq, err := changes.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := changes.Put(u64(seq), encodeChange(req.Device, v)); err != nil {
+				return err
+			}
+			if err := versions.Put(vk, u64(seq)); err != nil {
+				return err
+			}
+			resp.Results[i] = api.PushResult{Seq: seq}
+			dev.Versions++
+			added += int64(len(v.Ciphertext))
+		}
+		if err := appendAudit(tx, req.Device, &dev, req.Audit); err != nil {
+			return err
+		}
+		resp.AuditThrough = dev.AuditThrough
+		dev.LastBatch = max(dev.LastBatch, req.Batch)
+		seen(&dev, at)
+		if err := putDevice(tx, req.Device, dev); err != nil {
+			return err
+		}
+		if err := addStat(tx, statRecordBytes, added); err != nil {
+			return err
+		}
+		ans, err := json.Marshal(resp)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketBatches).Put(bk, append(digest[:], ans...))
+	})
+	if err != nil {
+		return api.PushResponse{}, fmt.Errorf("push batch %d of device %s: %w", req.Batch, req.Device, err)
+	}
+	return resp, nil
+}
+
+// appendAudit continues device d's audit chain with entries.
+func appendAudit(tx *bolt.Tx, d api.DeviceID, dev *deviceRecord, entries []api.AuditEntry) error {
+	b := tx.Bucket(bucketAudit)
+	b.FillPercent = 1
+	hashAt := func(seq uint64) []byte {
+		if seq == 0 {
+			return nil
+		}
+		if v := b.Get(devKey(d, seq)); len(v) >= sha256.Size {
+			return bytes.Clone(v[:sha256.Size])
+		}
+		return nil
+	}
+	for _, e := range entries {
+		switch {
+		case e.Seq <= dev.AuditThrough:
+			if !bytes.Equal(hashAt(e.Seq), e.Hash) {
+				return fmt.Errorf("%w: audit entry %d of device %s differs from the one the archive holds: the device's audit trail was altered", api.ErrConflict, e.Seq, d)
+			}
+		case e.Seq == dev.AuditThrough+1:
+			if want := api.AuditChainHash(hashAt(e.Seq-1), e.Seq, e.Sealed); !bytes.Equal(want, e.Hash) {
+				return fmt.Errorf("%w: audit entry %d of device %s does not link to entry %d", api.ErrHashMismatch, e.Seq, d, e.Seq-1)
+			}
+			if err := b.Put(devKey(d, e.Seq), append(bytes.Clone(e.Hash), e.Sealed...)); err != nil {
+				return err
+			}
+			dev.AuditThrough = e.Seq
+		default:
+			return fmt.Errorf("%w: audit entry %d of device %s leaves a gap: the archive holds its trail through %d, send from %d on", api.ErrInvalid, e.Seq, d, dev.AuditThrough, dev.AuditThrough+1)
+		}
+	}
+	return nil
+}
+
+// Pull implements archive.Store.
+func (s *Store) Pull(ctx context.Context, device api.DeviceID, after uint64, limit int, at time.Time) (api.PullResponse, error) {
+	if device == 0 {
+		return api.PullResponse{}, fmt.Errorf("%w: pull names no device", api.ErrInvalid)
+	}
+	limit = min(max(limit, 1), api.MaxPullLimit)
+	if err := ctx.Err(); err != nil {
+		return api.PullResponse{}, err
+	}
+	resp := api.PullResponse{Next: after, Changes: []api.Change{}}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketChanges)
+		resp.Head = b.Sequence()
+		if after > resp.Head {
+			return fmt.Errorf("%w: cursor %d is past the archive's last change %d: this workstation synced with a different archive", api.ErrConflict, after, resp.Head)
+		}
+		c := b.Cursor()
+		pageBytes := 0
+		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
+			if len(resp.Changes) == limit {
+				resp.More = true
+				break
+			}
+			ch, err := decodeChange(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
+			}
+			if len(resp.Changes) > 0 && pageBytes+len(ch.Ciphertext) > api.MaxPullPageBytes {
+				resp.More = true
+				break
+			}
+			resp.Changes = append(resp.Changes, ch)
+			resp.Next = ch.Seq
+			pageBytes += len(ch.Ciphertext)
+		}
+		return nil
+	})
+	if err != nil {
+		return api.PullResponse{}, fmt.Errorf("pull after %d for device %s: %w", after, device, err)
+	}
+	// Batch: the update is idempotent (max of cursor and time).
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		dev, _, err := getDevice(tx, device)
+		if err != nil {
+			return err
+		}
+		dev.Cursor = max(dev.Cursor, after)
+		seen(&dev, at)
+		return putDevice(tx, device, dev)
+	})
+	if err != nil {
+		return api.PullResponse{}, fmt.Errorf("record pull cursor of device %s: %w", device, err)
+	}
+	return resp, nil
+}
+
+// Versions implements archive.Store.
+func (s *Store) Versions(ctx context.Context, kind, id string) ([]api.Change, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	prefix := append(append(append([]byte(kind), 0), id...), 0)
+	var out []api.Change
+	err := s.db.View(func(tx *bolt.Tx) error {
+		changes := tx.Bucket(bucketChanges)
+		c := tx.Bucket(bucketVersions).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+16; k, v = c.Next() {
+			seq := binary.BigEndian.Uint64(v)
+			ch, err := decodeChange(seq, changes.Get(v))
+			if err != nil {
+				return err
+			}
+			out = append(out, ch)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("versions of %s %s: %w", kind, id, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: the archive holds no version of %s %s", api.ErrNotFound, kind, id)
+	}
+	slices.SortFunc(out, func(a, b api.Change) int { return cmpU64(a.Seq, b.Seq) })
+	return out, nil
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Device implements archive.Store.
+func (s *Store) Device(ctx context.Context, id api.DeviceID) (api.DeviceInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return api.DeviceInfo{}, err
+	}
+	var info api.DeviceInfo
+	err := s.db.View(func(tx *bolt.Tx) error {
+		r, ok, err := getDevice(tx, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: the archive has not heard from device %s yet", api.ErrNotFound, id)
+		}
+		info = deviceInfo(id, r, tx.Bucket(bucketChanges).Sequence())
+		return nil
+	})
+	if err != nil {
+		return api.DeviceInfo{}, fmt.Errorf("device %s: %w", id, err)
+	}
+	return info, nil
+}
+
+func deviceInfo(id api.DeviceID, r deviceRecord, head uint64) api.DeviceInfo {
+	return api.DeviceInfo{
+		ID: id, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, LastBatch: r.LastBatch,
+		Versions: r.Versions, AuditThrough: r.AuditThrough, Cursor: r.Cursor,
+		Backlog: head - min(r.Cursor, head),
+	}
+}
+
+// Metrics implements archive.Store.
+func (s *Store) Metrics(ctx context.Context) (api.Metrics, error) {
+	if err := ctx.Err(); err != nil {
+		return api.Metrics{}, err
+	}
+	m := api.Metrics{Devices: []api.DeviceInfo{}}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		m.Head = tx.Bucket(bucketChanges).Sequence()
+		m.RecordBytes = getStat(tx, statRecordBytes)
+		m.BlobBytes = getStat(tx, statBlobBytes)
+		m.Blobs = int64(tx.Bucket(bucketBlobs).Stats().KeyN)
+		m.Uploads = tx.Bucket(bucketUploads).Stats().KeyN
+		return tx.Bucket(bucketDevices).ForEach(func(k, _ []byte) error {
+			id := api.DeviceID(binary.BigEndian.Uint64(k))
+			r, _, err := getDevice(tx, id)
+			if err != nil {
+				return err
+			}
+			if len(m.Devices) < api.MaxDevices {
+				m.Devices = append(m.Devices, deviceInfo(id, r, m.Head))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return api.Metrics{}, fmt.Errorf("archive metrics: %w", err)
+	}
+	return m, nil
+}
+
+// ---- blobs ----
+
+func (s *Store) blobPath(id string) string  { return filepath.Join(s.dir, "blobs", id[:2], id) }
+func (s *Store) uploadDir(id string) string { return filepath.Join(s.dir, "uploads", id) }
+func chunkName(n int) string                { return strconv.Itoa(n) }
+func (s *Store) chunkPath(id string, n int) string {
+	return filepath.Join(s.uploadDir(id), chunkName(n))
+}
+
+// blobState reads what the bbolt file knows of a blob: its size if complete,
+// or its upload's size.
+func (s *Store) blobState(id string) (complete bool, size int64, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketBlobs).Get([]byte(id)); len(v) == 8 {
+			complete, size = true, int64(binary.BigEndian.Uint64(v))
+			return nil
+		}
+		if v := tx.Bucket(bucketUploads).Get([]byte(id)); len(v) == 8 {
+			size = int64(binary.BigEndian.Uint64(v))
+		}
+		return nil
+	})
+	return complete, size, err
+}
+
+func completeStatus(id string, size int64) api.BlobStatus {
+	return api.BlobStatus{ID: id, Size: size, ChunkSize: api.ChunkSize, Chunks: api.ChunkCount(size), Complete: true}
+}
+
+// have lists the verified chunks of an upload (the chunk files present).
+func (s *Store) have(id string, size int64) ([]int, error) {
+	ents, err := os.ReadDir(s.uploadDir(id))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil || chunkName(n) != e.Name() || n < 0 || n >= api.ChunkCount(size) {
+			continue // temp files of a cut write
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// BlobStatus implements archive.Store.
+func (s *Store) BlobStatus(ctx context.Context, id string) (api.BlobStatus, error) {
+	if _, err := api.ParseBlobID(id); err != nil {
+		return api.BlobStatus{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return api.BlobStatus{}, err
+	}
+	complete, size, err := s.blobState(id)
+	if err != nil {
+		return api.BlobStatus{}, fmt.Errorf("blob %s: %w", id, err)
+	}
+	if complete {
+		return completeStatus(id, size), nil
+	}
+	if size == 0 {
+		return api.BlobStatus{}, fmt.Errorf("%w: the archive holds no part of blob %s", api.ErrNotFound, id)
+	}
+	return s.uploadStatus(id, size)
+}
+
+// uploadStatus lists an upload's chunks, assembling the blob once all are in.
+func (s *Store) uploadStatus(id string, size int64) (api.BlobStatus, error) {
+	// Another request may have just completed the blob.
+	if complete, _, err := s.blobState(id); err != nil || complete {
+		return completeStatus(id, size), err
+	}
+	have, err := s.have(id, size)
+	if err != nil {
+		return api.BlobStatus{}, fmt.Errorf("blob %s: %w", id, err)
+	}
+	if len(have) == api.ChunkCount(size) {
+		if err := s.finish(id, size); err != nil {
+			return api.BlobStatus{}, err
+		}
+		return completeStatus(id, size), nil
+	}
+	return api.BlobStatus{ID: id, Size: size, ChunkSize: api.ChunkSize, Chunks: api.ChunkCount(size), Have: have}, nil
+}
+
+// PutChunk implements archive.Store.
+func (s *Store) PutChunk(ctx context.Context, id string, size int64, n int, sum [32]byte, data []byte) (api.BlobStatus, error) {
+	if _, err := api.ParseBlobID(id); err != nil {
+		return api.BlobStatus{}, err
+	}
+	if size < 1 || size > api.MaxBlobSize {
+		return api.BlobStatus{}, fmt.Errorf("%w: blob size %d is not from 1 to %d", api.ErrInvalid, size, int64(api.MaxBlobSize))
+	}
+	if n < 0 || n >= api.ChunkCount(size) {
+		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d is past the end of a %d-byte blob", api.ErrInvalid, n, size)
+	}
+	if want := api.ChunkLen(size, n); len(data) != want {
+		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d of blob %s is %d bytes, want %d: the transfer was cut, send it again", api.ErrInvalid, n, id, len(data), want)
+	}
+	if got := sha256.Sum256(data); got != sum {
+		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d of blob %s does not match its SHA-256 (damaged in transit): send it again", api.ErrHashMismatch, n, id)
+	}
+	if err := ctx.Err(); err != nil {
+		return api.BlobStatus{}, err
+	}
+	var complete bool
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketBlobs).Get([]byte(id)); len(v) == 8 {
+			complete = true
+			if got := int64(binary.BigEndian.Uint64(v)); got != size {
+				return fmt.Errorf("%w: blob %s is stored with %d bytes, not %d", api.ErrConflict, id, got, size)
+			}
+			return nil
+		}
+		up := tx.Bucket(bucketUploads)
+		if v := up.Get([]byte(id)); len(v) == 8 {
+			if got := int64(binary.BigEndian.Uint64(v)); got != size {
+				return fmt.Errorf("%w: blob %s is being uploaded with %d bytes, not %d", api.ErrConflict, id, got, size)
+			}
+			return nil
+		}
+		return up.Put([]byte(id), u64(uint64(size)))
+	})
+	if err != nil {
+		return api.BlobStatus{}, fmt.Errorf("blob %s chunk %d: %w", id, n, err)
+	}
+	if complete {
+		return completeStatus(id, size), nil
+	}
+	path := s.chunkPath(id, n)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(s.uploadDir(id), 0o700); err != nil {
+			return api.BlobStatus{}, fmt.Errorf("blob %s chunk %d: %w", id, n, err)
+		}
+		if err := writeFile(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+			return api.BlobStatus{}, fmt.Errorf("store blob %s chunk %d: %w", id, n, err)
+		}
+	} else if err != nil {
+		return api.BlobStatus{}, fmt.Errorf("blob %s chunk %d: %w", id, n, err)
+	}
+	return s.uploadStatus(id, size)
+}
+
+// finish assembles a fully uploaded blob, checks its hash and makes it
+// visible; a blob whose chunks do not hash to its id is discarded.
+func (s *Store) finish(id string, size int64) error {
+	s.finishMu.Lock()
+	defer s.finishMu.Unlock()
+	if complete, _, err := s.blobState(id); err != nil || complete {
+		return err
+	}
+	path := s.blobPath(id)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("assemble blob %s: %w", id, err)
+	}
+	h := sha256.New()
+	err := writeFile(path, func(w io.Writer) error {
+		w = io.MultiWriter(w, h)
+		for n := range api.ChunkCount(size) {
+			f, err := os.Open(s.chunkPath(id, n))
+			if err != nil {
+				return err
+			}
+			got, err := io.Copy(w, f)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			if int(got) != api.ChunkLen(size, n) {
+				return fmt.Errorf("%w: stored chunk %d is %d bytes", api.ErrInternal, n, got)
+			}
+		}
+		if hex.EncodeToString(h.Sum(nil)) != id {
+			return fmt.Errorf("%w: the chunks of blob %s do not hash to its id: upload it again", api.ErrHashMismatch, id)
+		}
+		return nil
+	})
+	if errors.Is(err, api.ErrHashMismatch) {
+		// Every chunk matched what the device said, the whole does not:
+		// drop the upload so a fresh one starts clean.
+		_ = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketUploads).Delete([]byte(id)) })
+		_ = os.RemoveAll(s.uploadDir(id))
+	}
+	if err != nil {
+		return fmt.Errorf("assemble blob %s: %w", id, err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketBlobs).Put([]byte(id), u64(uint64(size))); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketUploads).Delete([]byte(id)); err != nil {
+			return err
+		}
+		return addStat(tx, statBlobBytes, size)
+	})
+	if err != nil {
+		return fmt.Errorf("record blob %s: %w", id, err)
+	}
+	// The chunks are garbage now; a crash before this only leaves them.
+	_ = os.RemoveAll(s.uploadDir(id))
+	return nil
+}
+
+// OpenBlob implements archive.Store.
+func (s *Store) OpenBlob(ctx context.Context, id string) (io.ReadSeekCloser, int64, error) {
+	if _, err := api.ParseBlobID(id); err != nil {
+		return nil, 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	complete, size, err := s.blobState(id)
+	if err != nil {
+		return nil, 0, fmt.Errorf("blob %s: %w", id, err)
+	}
+	if !complete {
+		return nil, 0, fmt.Errorf("%w: blob %s is not (completely) stored", api.ErrNotFound, id)
+	}
+	f, err := os.Open(s.blobPath(id))
+	if err != nil {
+		return nil, 0, fmt.Errorf("open blob %s: %w", id, err)
+	}
+	return f, size, nil
+}
+
+// writeFile writes path durably: a temp file in its directory, fsync,
+// rename, fsync of the directory. On error nothing is left at path.
+func writeFile(path string, fill func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = fill(f); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,290 @@
+package archive
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"folio/archive/api"
+)
+
+// DefaultPullLimit is the page size of a pull that names none.
+const DefaultPullLimit = 500
+
+// ServerParams configures a Server.
+type ServerParams struct {
+	Store Store
+	// DeviceFromRequest returns the calling device from the request's
+	// verified TLS client certificate (the pki package provides it). An
+	// error wrapping api.ErrForbidden (a revoked device) answers 403; any
+	// other error answers 401.
+	DeviceFromRequest func(*http.Request) (api.DeviceID, error)
+	// Now is the clock for last-seen times (time.Now when nil).
+	Now func() time.Time
+	// Log receives internal errors (slog.Default when nil). It never sees
+	// ciphertext or request bodies.
+	Log *slog.Logger
+}
+
+// Server is the archive's http.Handler: the wire API of package api over a
+// Store. It holds no state of its own.
+type Server struct {
+	store    Store
+	deviceOf func(*http.Request) (api.DeviceID, error)
+	now      func() time.Time
+	log      *slog.Logger
+	mux      *http.ServeMux
+}
+
+// NewServer returns the handler for p.
+func NewServer(p ServerParams) (*Server, error) {
+	if p.Store == nil || p.DeviceFromRequest == nil {
+		return nil, errors.New("archive server: a store and DeviceFromRequest are required")
+	}
+	s := &Server{store: p.Store, deviceOf: p.DeviceFromRequest, now: p.Now, log: p.Log}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	m := http.NewServeMux()
+	m.HandleFunc("GET "+api.PathHealth, s.health)
+	m.HandleFunc("POST "+api.PathPush, s.authed(s.push))
+	m.HandleFunc("GET "+api.PathChanges, s.authed(s.changes))
+	m.HandleFunc("GET "+api.PathBlobs+"{id}", s.authed(s.blobStatus))
+	m.HandleFunc("PUT "+api.PathBlobs+"{id}/chunks/{n}", s.authed(s.putChunk))
+	m.HandleFunc("GET "+api.PathBlobs+"{id}/data", s.authed(s.blobData))
+	m.HandleFunc("GET "+api.PathDevice, s.authed(s.device))
+	m.HandleFunc("GET "+api.PathMetrics, s.authed(s.metrics))
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, fmt.Errorf("%w: no endpoint %s %s (see archive/api)", api.ErrNotFound, r.Method, r.URL.Path))
+	})
+	s.mux = m
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+type deviceHandler func(w http.ResponseWriter, r *http.Request, dev api.DeviceID)
+
+func (s *Server) authed(h deviceHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		dev, err := s.deviceOf(r)
+		if err == nil && dev == 0 {
+			err = errors.New("no device id in the certificate")
+		}
+		if err != nil {
+			if !errors.Is(err, api.ErrForbidden) {
+				err = fmt.Errorf("%w: %v: enroll this workstation with the archive (folio sync enroll)", api.ErrUnauthenticated, err)
+			}
+			s.fail(w, r, err)
+			return
+		}
+		h(w, r, dev)
+	}
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code, status := api.CodeOf(err)
+	msg := err.Error()
+	if status >= 500 {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			status = http.StatusServiceUnavailable
+		}
+		s.log.Error("archive request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = "the archive could not complete the request; try again later (details are in the archive's log)"
+	}
+	if r.Method == http.MethodHead {
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, status, api.ErrorBody{Code: code, Message: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"code":"internal","message":"encode answer"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", api.ContentTypeJSON)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// body limits r's body to max bytes, refusing at once a declared length
+// over it.
+func body(w http.ResponseWriter, r *http.Request, max int64, what string) (io.Reader, error) {
+	if r.ContentLength > max {
+		return nil, fmt.Errorf("%w: %s of %d bytes is over the limit of %d", api.ErrTooLarge, what, r.ContentLength, max)
+	}
+	return http.MaxBytesReader(w, r.Body, max+1), nil
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, api.Health{Status: "ok", Time: s.now().UTC()})
+}
+
+func (s *Server) push(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
+	rd, err := body(w, r, api.MaxPushBody, "push request")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req, err := api.DecodePushRequest(rd)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = fmt.Errorf("%w: push request is over %d bytes", api.ErrTooLarge, int64(api.MaxPushBody))
+		} else if !errors.Is(err, api.ErrInvalid) && !errors.Is(err, api.ErrTooLarge) {
+			err = fmt.Errorf("%w: %v", api.ErrInvalid, err) // a cut or unreadable body
+		}
+		s.fail(w, r, err)
+		return
+	}
+	if req.Device != dev {
+		s.fail(w, r, fmt.Errorf("%w: the push names device %s but the certificate is device %s's", api.ErrForbidden, req.Device, dev))
+		return
+	}
+	resp, err := s.store.Push(r.Context(), req, s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) changes(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
+	q := r.URL.Query()
+	var after uint64
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("%w: cursor %.30q is not a number", api.ErrInvalid, v))
+			return
+		}
+		after = n
+	}
+	limit := DefaultPullLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > api.MaxPullLimit {
+			s.fail(w, r, fmt.Errorf("%w: limit %.30q is not a number from 1 to %d", api.ErrInvalid, v, api.MaxPullLimit))
+			return
+		}
+		limit = n
+	}
+	resp, err := s.store.Pull(r.Context(), dev, after, limit, s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) blobStatus(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
+	id, err := api.ParseBlobID(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.store.BlobStatus(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
+	id, err := api.ParseBlobID(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	size, err := api.ParseBlobSize(r.Header.Get(api.HeaderBlobSize))
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("header %s: %w", api.HeaderBlobSize, err))
+		return
+	}
+	n, err := api.ParseChunkIndex(r.PathValue("n"), size)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sum, err := api.ParseSHA256(r.Header.Get(api.HeaderChunkSHA256))
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("header %s: %w", api.HeaderChunkSHA256, err))
+		return
+	}
+	want := api.ChunkLen(size, n)
+	if r.ContentLength >= 0 && r.ContentLength != int64(want) {
+		s.fail(w, r, fmt.Errorf("%w: chunk %d of a %d-byte blob is %d bytes, not %d", api.ErrInvalid, n, size, want, r.ContentLength))
+		return
+	}
+	// want ≤ api.ChunkSize: checked before allocating.
+	buf := make([]byte, want+1)
+	got, err := io.ReadFull(http.MaxBytesReader(w, r.Body, int64(want)+1), buf)
+	switch {
+	case got > want:
+		s.fail(w, r, fmt.Errorf("%w: chunk %d is over its %d bytes", api.ErrTooLarge, n, want))
+		return
+	case got < want:
+		s.fail(w, r, fmt.Errorf("%w: chunk %d arrived with %d of its %d bytes (%v): send it again", api.ErrInvalid, n, got, want, err))
+		return
+	}
+	st, err := s.store.PutChunk(r.Context(), id, size, n, sum, buf[:want])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) blobData(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
+	id, err := api.ParseBlobID(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, _, err := s.store.OpenBlob(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("ETag", `"`+id+`"`)
+	w.Header().Set("Cache-Control", "private, immutable")
+	http.ServeContent(w, r, "", time.Time{}, f)
+}
+
+func (s *Server) device(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
+	info, err := s.store.Device(r.Context(), dev)
+	if errors.Is(err, api.ErrNotFound) {
+		info, err = api.DeviceInfo{ID: dev}, nil // enrolled, never pushed or pulled
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
+	m, err := s.store.Metrics(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
