@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"runtime"
 	"strconv"
@@ -61,70 +62,39 @@ func (e *env) adminSettingsCommands() []*cobra.Command {
 			return nil
 		},
 	}
-	site := &cobra.Command{
-		Use:   "site-prefix PREFIX",
-		Short: "the MRN site prefix of new MRNs (2 to 6 letters or digits); existing MRNs keep theirs",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
+	site := e.settingCommand("site-prefix PREFIX", "the MRN site prefix of new MRNs (2 to 6 letters or digits); existing MRNs keep theirs",
+		nil,
+		func(ctx context.Context, s *app.Session, arg string) error { return s.SetSitePrefix(ctx, arg) },
+		func(ctx context.Context, v *app.Vault) (string, error) {
+			p, err := v.SitePrefix(ctx)
+			return "new MRNs start with " + p + "-; existing MRNs keep theirs", err
+		})
+	workers := e.settingCommand("workers N",
+		fmt.Sprintf("how many scan workers run at once: 1 to %d, or 0 for one per core (from the next start)", app.MaxScanWorkers),
+		func(arg string) error {
+			if _, err := strconv.Atoi(arg); err != nil {
+				return usageError{fmt.Errorf("scan workers %q: give a whole number, 0 to %d", arg, app.MaxScanWorkers)}
 			}
-			defer done()
-			if err := s.SetSitePrefix(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			p, err := prof.Vault.SitePrefix(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "new MRNs start with %s-; existing MRNs keep theirs\n", p)
 			return nil
 		},
-	}
-	workers := &cobra.Command{
-		Use:   "workers N",
-		Short: fmt.Sprintf("how many scan workers run at once: 1 to %d, or 0 for one per core (from the next start)", app.MaxScanWorkers),
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := strconv.Atoi(args[0])
-			if err != nil {
-				return usageError{fmt.Errorf("scan workers %q: give a whole number, 0 to %d", args[0], app.MaxScanWorkers)}
-			}
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := s.SetScanWorkers(cmd.Context(), n); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "scan workers: %s, from the next start of Folio\n", workersText(prof.Vault.ScanWorkers(cmd.Context())))
-			return nil
+		func(ctx context.Context, s *app.Session, arg string) error {
+			n, _ := strconv.Atoi(arg) // checked above
+			return s.SetScanWorkers(ctx, n)
 		},
-	}
-	archive := &cobra.Command{
-		Use:   "archive ADDRESS",
-		Short: "the archive server this workstation syncs with: host:port or https://… (\"\" for none)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := s.SetArchiveAddress(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			a := prof.Vault.ArchiveAddress(cmd.Context())
+		func(ctx context.Context, v *app.Vault) (string, error) {
+			return "scan workers: " + workersText(v.ScanWorkers(ctx)) + ", from the next start of Folio", nil
+		})
+	archive := e.settingCommand("archive ADDRESS", "the archive server this workstation syncs with: host:port or https://… (\"\" for none)",
+		nil,
+		func(ctx context.Context, s *app.Session, arg string) error { return s.SetArchiveAddress(ctx, arg) },
+		func(ctx context.Context, v *app.Vault) (string, error) {
+			a := v.ArchiveAddress(ctx)
 			if a == "" {
 				a = "none"
 			}
 			// No sync engine is built yet: say what the address is for.
-			fmt.Fprintf(cmd.OutOrStdout(), "archive address: %s (sync is not built yet; the address is kept for it)\n", a)
-			return nil
-		},
-	}
+			return "archive address: " + a + " (sync is not built yet; the address is kept for it)", nil
+		})
 	var pdf string
 	var asJSON bool
 	newKey := &cobra.Command{
@@ -176,6 +146,39 @@ only; audited.`,
 	newKey.Flags().StringVar(&pdf, "pdf", "", "also write the key as a printable PDF sheet")
 	newKey.Flags().BoolVar(&asJSON, "json", false, `print {"recovery_key": …} instead`)
 	return []*cobra.Command{show, site, workers, archive, newKey}
+}
+
+// settingCommand is `folio settings NAME VALUE`: check the value (check
+// may be nil), set it in an administrator's session, and print what the
+// vault now says.
+func (e *env) settingCommand(use, short string, check func(string) error,
+	set func(context.Context, *app.Session, string) error, now func(context.Context, *app.Vault) (string, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if check != nil {
+				if err := check(args[0]); err != nil {
+					return err
+				}
+			}
+			s, prof, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := set(cmd.Context(), s, args[0]); err != nil {
+				return err
+			}
+			said, err := now(cmd.Context(), prof.Vault)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), said)
+			return nil
+		},
+	}
 }
 
 func workersText(n int) string {
