@@ -354,16 +354,21 @@ func (v *docViewer) drawStrip() {
 	clear(v.thumbImg)
 	clear(v.thumbRow)
 	for i := range v.doc.Pages {
-		img := canvas.NewImageFromImage(nil) // filled by loadThumbs
-		img.FillMode = canvas.ImageFillContain
-		img.SetMinSize(fyne.NewSize(64, 84))
-		i := i
-		card := newTapRow(u, container.NewBorder(nil,
-			widget.NewLabelWithStyle(fmt.Sprint(i+1), fyne.TextAlignCenter, fyne.TextStyle{}), nil, nil, img),
-			func() { v.showPage(i) })
+		card, img := newPageCard(u, i, fyne.NewSize(64, 84), func() { v.showPage(i) }) // img filled by loadThumbs
 		v.thumbImg[i], v.thumbRow[i] = img, card
 		v.strip.Add(card)
 	}
+}
+
+// newPageCard is a page's card in a strip: its thumbnail (empty until
+// set) of the given size over its number; tapping it runs tapped.
+func newPageCard(h inputHooks, i int, size fyne.Size, tapped func()) (*tapRow, *canvas.Image) {
+	img := canvas.NewImageFromImage(nil)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(size)
+	card := newTapRow(h, container.NewBorder(nil,
+		widget.NewLabelWithStyle(fmt.Sprint(i+1), fyne.TextAlignCenter, fyne.TextStyle{}), nil, nil, img), tapped)
+	return card, img
 }
 
 // showPage shows page i: read (audited) and decoded off the Fyne goroutine

@@ -104,12 +104,7 @@ func (pp *pagePane) drawStrip(d app.Document) {
 	pp.cards = pp.cards[:0]
 	imgs := make([]*canvas.Image, len(d.Pages))
 	for i := range d.Pages {
-		img := canvas.NewImageFromImage(nil)
-		img.FillMode = canvas.ImageFillContain
-		img.SetMinSize(fyne.NewSize(48, 64))
-		card := newTapRow(pp.sess.a, container.NewBorder(nil,
-			widget.NewLabelWithStyle(fmt.Sprint(i+1), fyne.TextAlignCenter, fyne.TextStyle{}), nil, nil, img),
-			func() { pp.show(pp.doc, i) })
+		card, img := newPageCard(pp.sess.a, i, fyne.NewSize(48, 64), func() { pp.show(pp.doc, i) })
 		imgs[i] = img
 		pp.cards = append(pp.cards, card)
 		pp.strip.Add(card)
