@@ -235,7 +235,7 @@ func SeparatorSheetPDF(w io.Writer, n int) error {
 		drawQR(pdf, qr, (a4W-size)/2, y, module)
 		y += size + qrQuietModules*module
 
-		y = centred(pdf, y, 8, "B", 20, "FOLIO SEPARATOR SHEET")
+		centred(pdf, y, 8, "B", 20, "FOLIO SEPARATOR SHEET")
 
 		// PATCH-T as Code 39, low on the page, well clear of the QR code.
 		barW := float64(len(patch)) * barModule

@@ -80,15 +80,6 @@ func children(t testing.TB) []int {
 	return kids
 }
 
-// pageTexts returns each page's first line of text.
-func pageTexts(fa app.FileAnalysis) []string {
-	var s []string
-	for _, p := range fa.Pages {
-		s = append(s, strings.TrimSpace(strings.SplitN(p.Text, "\n", 2)[0]))
-	}
-	return s
-}
-
 func wantPages(t *testing.T, fa app.FileAnalysis, format string, n int) {
 	t.Helper()
 	if fa.Format != format || len(fa.Pages) != n {
