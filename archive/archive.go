@@ -82,6 +82,26 @@ type Store interface {
 
 	// Device returns what the archive knows of a device, or api.ErrNotFound.
 	Device(ctx context.Context, id api.DeviceID) (api.DeviceInfo, error)
+	// Bind ties a certificate to the device id it claims, on first use. A
+	// binding already held is accepted again. A certificate bound to
+	// another device, or a device bound to another certificate of another
+	// name, is api.ErrForbidden; a renewed certificate of the same name
+	// takes its device over.
+	Bind(ctx context.Context, b api.Binding) error
+
+	// PutKeyRequest stores a device's request for the vault keys. The same
+	// public key again returns the request as held; another key replaces a
+	// pending request, and is api.ErrConflict once it was granted.
+	PutKeyRequest(ctx context.Context, req api.KeyRequest) (api.KeyRequest, error)
+	// KeyRequest returns one device's request, or api.ErrNotFound.
+	KeyRequest(ctx context.Context, device api.DeviceID) (api.KeyRequest, error)
+	// KeyRequests returns every request, by device id.
+	KeyRequests(ctx context.Context) ([]api.KeyRequest, error)
+	// GrantKey stores the wrapped keys for a pending request: api.ErrNotFound
+	// without one; granting it again with the same bytes is accepted, with
+	// other bytes api.ErrConflict.
+	GrantKey(ctx context.Context, device api.DeviceID, grant []byte, by api.DeviceID, at time.Time) (api.KeyRequest, error)
+
 	// Metrics counts devices, changes and stored bytes.
 	Metrics(ctx context.Context) (api.Metrics, error)
 	// Close releases the store; everything acknowledged stays durable.

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,9 @@ type ServerParams struct {
 	DeviceFromRequest func(*http.Request) (api.DeviceID, error)
 	// Now is the clock for last-seen times (time.Now when nil).
 	Now func() time.Time
+	// Countersigner, when set, signs each push's audit head
+	// (api.Countersignature): the archive's certificate key.
+	Countersigner crypto.Signer
 	// Log receives internal errors (slog.Default when nil). It never sees
 	// ciphertext or request bodies.
 	Log *slog.Logger
@@ -38,6 +42,7 @@ type Server struct {
 	store    Store
 	deviceOf func(*http.Request) (api.DeviceID, error)
 	now      func() time.Time
+	signer   crypto.Signer
 	log      *slog.Logger
 	mux      *http.ServeMux
 }
@@ -47,7 +52,7 @@ func NewServer(p ServerParams) (*Server, error) {
 	if p.Store == nil || p.DeviceFromRequest == nil {
 		return nil, errors.New("archive server: a store and DeviceFromRequest are required")
 	}
-	s := &Server{store: p.Store, deviceOf: p.DeviceFromRequest, now: p.Now, log: p.Log}
+	s := &Server{store: p.Store, deviceOf: p.DeviceFromRequest, now: p.Now, signer: p.Countersigner, log: p.Log}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -63,6 +68,10 @@ func NewServer(p ServerParams) (*Server, error) {
 	m.HandleFunc("GET "+api.PathBlobs+"{id}/data", s.authed(s.blobData))
 	m.HandleFunc("GET "+api.PathDevice, s.authed(s.device))
 	m.HandleFunc("GET "+api.PathMetrics, s.authed(s.metrics))
+	m.HandleFunc("POST "+api.PathKeyRequest, s.authed(s.putKeyRequest))
+	m.HandleFunc("GET "+api.PathKeyRequest, s.authed(s.keyRequest))
+	m.HandleFunc("GET "+api.PathKeyRequests, s.authed(s.keyRequests))
+	m.HandleFunc("POST "+api.PathKeyGrant, s.authed(s.grantKey))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("%w: no endpoint %s %s (see archive/api)", api.ErrNotFound, r.Method, r.URL.Path))
 	})
@@ -82,7 +91,7 @@ func (s *Server) authed(h deviceHandler) http.HandlerFunc {
 			err = errors.New("no device id in the certificate")
 		}
 		if err != nil {
-			if !errors.Is(err, api.ErrForbidden) {
+			if !errors.Is(err, api.ErrForbidden) && !errors.Is(err, api.ErrInternal) {
 				err = fmt.Errorf("%w: %v: enroll this workstation with the archive (folio sync enroll)", api.ErrUnauthenticated, err)
 			}
 			s.fail(w, r, err)
@@ -159,6 +168,14 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, dev api.DeviceID) 
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if n := len(req.Audit); n > 0 && s.signer != nil && req.Audit[n-1].Seq == resp.AuditThrough {
+		cs, err := countersign(s.signer, dev, req.Audit[n-1], s.now())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		resp.Countersign = &cs
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

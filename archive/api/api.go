@@ -211,6 +211,9 @@ type PushResponse struct {
 	// Replayed is true when this batch had been pushed before: the answer
 	// is the first one and nothing was stored.
 	Replayed bool `json:"replayed,omitempty"`
+	// Countersign is the archive's signature over the device's audit chain
+	// through AuditThrough (nil when it holds none of it yet).
+	Countersign *Countersignature `json:"countersign,omitempty"`
 }
 
 // Change is one version in the archive's global order.
@@ -265,7 +268,10 @@ func (s BlobStatus) Missing() []int {
 
 // DeviceInfo is what the archive knows of one device.
 type DeviceInfo struct {
-	ID        DeviceID  `json:"id"`
+	ID DeviceID `json:"id"`
+	// Name is the workstation's name from its certificate (empty for a
+	// device that never called with one).
+	Name      string    `json:"name,omitempty"`
 	FirstSeen time.Time `json:"first_seen"`
 	LastSeen  time.Time `json:"last_seen"`
 	// LastBatch is the highest batch number the archive has stored for

@@ -52,6 +52,9 @@ var (
 	bucketBlobs    = []byte("blobs")    // id → size
 	bucketUploads  = []byte("uploads")  // id → size
 	bucketStats    = []byte("stats")    // name → uint64
+	bucketBindings = []byte("bindings") // certificate serial → Binding JSON
+	bucketDevCerts = []byte("devcerts") // device → certificate serial
+	bucketKeyReqs  = []byte("keyreqs")  // device → KeyRequest JSON
 
 	statRecordBytes = []byte("record_bytes")
 	statBlobBytes   = []byte("blob_bytes")
@@ -81,7 +84,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open archive store %s (is another archive running on it?): %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats} {
+		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats, bucketBindings, bucketDevCerts, bucketKeyReqs} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -195,6 +198,7 @@ func decodeChange(seq uint64, b []byte) (api.Change, error) {
 }
 
 type deviceRecord struct {
+	Name         string    `json:"name,omitempty"`
 	FirstSeen    time.Time `json:"first_seen"`
 	LastSeen     time.Time `json:"last_seen"`
 	LastBatch    uint64    `json:"last_batch"`
@@ -497,7 +501,7 @@ func (s *Store) Device(ctx context.Context, id api.DeviceID) (api.DeviceInfo, er
 
 func deviceInfo(id api.DeviceID, r deviceRecord, head uint64) api.DeviceInfo {
 	return api.DeviceInfo{
-		ID: id, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, LastBatch: r.LastBatch,
+		ID: id, Name: r.Name, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, LastBatch: r.LastBatch,
 		Versions: r.Versions, AuditThrough: r.AuditThrough, Cursor: r.Cursor,
 		Backlog: head - min(r.Cursor, head),
 	}

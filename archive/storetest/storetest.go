@@ -42,6 +42,8 @@ func Run(t *testing.T, open Opener) {
 		{"BlobWholeHashMismatch", testBlobWholeHash},
 		{"Restart", testRestart},
 		{"DevicesAndMetrics", testDevicesAndMetrics},
+		{"Bindings", testBindings},
+		{"KeyRequests", testKeyRequests},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

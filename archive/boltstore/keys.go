@@ -1,0 +1,193 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"folio/archive/api"
+)
+
+// Bind implements archive.Store.
+func (s *Store) Bind(ctx context.Context, b api.Binding) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if b.Device == 0 || b.Serial == "" || b.Name == "" {
+		return fmt.Errorf("%w: a binding needs a device, a certificate serial and a name", api.ErrInvalid)
+	}
+	b.Bound = b.Bound.UTC().Round(0)
+	return s.db.Update(func(tx *bolt.Tx) error {
+		certs, devs := tx.Bucket(bucketBindings), tx.Bucket(bucketDevCerts)
+		if v := certs.Get([]byte(b.Serial)); v != nil {
+			var held api.Binding
+			if err := json.Unmarshal(v, &held); err != nil {
+				return fmt.Errorf("%w: binding of certificate %s is damaged: %v", api.ErrInternal, b.Serial, err)
+			}
+			if held.Device != b.Device {
+				return fmt.Errorf("%w: certificate %s (%s) belongs to device %s, not to the vault of device %s: use the enrollment file made for this workstation", api.ErrForbidden, b.Serial, held.Name, held.Device, b.Device)
+			}
+			return nil
+		}
+		if prev := devs.Get(u64(uint64(b.Device))); prev != nil {
+			var held api.Binding
+			if err := json.Unmarshal(certs.Get(prev), &held); err != nil {
+				return fmt.Errorf("%w: binding of device %s is damaged: %v", api.ErrInternal, b.Device, err)
+			}
+			if held.Name != b.Name {
+				return fmt.Errorf("%w: device %s is enrolled as %q; a certificate for %q cannot take it over", api.ErrForbidden, b.Device, held.Name, b.Name)
+			}
+		}
+		v, err := json.Marshal(b)
+		if err != nil {
+			return err
+		}
+		if err := certs.Put([]byte(b.Serial), v); err != nil {
+			return err
+		}
+		if err := devs.Put(u64(uint64(b.Device)), []byte(b.Serial)); err != nil {
+			return err
+		}
+		r, _, err := getDevice(tx, b.Device)
+		if err != nil {
+			return err
+		}
+		r.Name = b.Name
+		seen(&r, b.Bound)
+		return putDevice(tx, b.Device, r)
+	})
+}
+
+func getKeyRequest(tx *bolt.Tx, d api.DeviceID) (api.KeyRequest, bool, error) {
+	v := tx.Bucket(bucketKeyReqs).Get(u64(uint64(d)))
+	if v == nil {
+		return api.KeyRequest{}, false, nil
+	}
+	var k api.KeyRequest
+	if err := json.Unmarshal(v, &k); err != nil {
+		return k, false, fmt.Errorf("%w: key request of device %s is damaged: %v", api.ErrInternal, d, err)
+	}
+	return k, true, nil
+}
+
+func putKeyRequest(tx *bolt.Tx, k api.KeyRequest) error {
+	v, err := json.Marshal(k)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketKeyReqs).Put(u64(uint64(k.Device)), v)
+}
+
+// PutKeyRequest implements archive.Store.
+func (s *Store) PutKeyRequest(ctx context.Context, req api.KeyRequest) (api.KeyRequest, error) {
+	if err := ctx.Err(); err != nil {
+		return api.KeyRequest{}, err
+	}
+	req.Grant, req.GrantedBy, req.Granted = nil, 0, time.Time{}
+	req.Requested = req.Requested.UTC().Round(0)
+	if err := req.Validate(); err != nil {
+		return api.KeyRequest{}, err
+	}
+	out := req
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		held, ok, err := getKeyRequest(tx, req.Device)
+		if err != nil {
+			return err
+		}
+		if ok && bytes.Equal(held.PublicKey, req.PublicKey) {
+			out = held
+			return nil
+		}
+		if ok && !held.Pending() {
+			return fmt.Errorf("%w: device %s was already given the vault keys; it cannot ask again with another key", api.ErrConflict, req.Device)
+		}
+		return putKeyRequest(tx, req)
+	})
+	if err != nil {
+		return api.KeyRequest{}, fmt.Errorf("key request of device %s: %w", req.Device, err)
+	}
+	return out, nil
+}
+
+// KeyRequest implements archive.Store.
+func (s *Store) KeyRequest(ctx context.Context, device api.DeviceID) (api.KeyRequest, error) {
+	if err := ctx.Err(); err != nil {
+		return api.KeyRequest{}, err
+	}
+	var out api.KeyRequest
+	err := s.db.View(func(tx *bolt.Tx) error {
+		k, ok, err := getKeyRequest(tx, device)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, device)
+		}
+		out = k
+		return nil
+	})
+	return out, err
+}
+
+// KeyRequests implements archive.Store.
+func (s *Store) KeyRequests(ctx context.Context) ([]api.KeyRequest, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := []api.KeyRequest{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketKeyReqs).ForEach(func(k, _ []byte) error {
+			r, _, err := getKeyRequest(tx, api.DeviceID(binary.BigEndian.Uint64(k)))
+			if err != nil {
+				return err
+			}
+			if len(out) < api.MaxKeyRequest {
+				out = append(out, r)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("key requests: %w", err)
+	}
+	return out, nil
+}
+
+// GrantKey implements archive.Store.
+func (s *Store) GrantKey(ctx context.Context, device api.DeviceID, grant []byte, by api.DeviceID, at time.Time) (api.KeyRequest, error) {
+	if err := ctx.Err(); err != nil {
+		return api.KeyRequest{}, err
+	}
+	if len(grant) == 0 || len(grant) > api.MaxGrant {
+		return api.KeyRequest{}, fmt.Errorf("%w: a key grant is 1 to %d bytes", api.ErrInvalid, api.MaxGrant)
+	}
+	var out api.KeyRequest
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		k, ok, err := getKeyRequest(tx, device)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, device)
+		}
+		if !k.Pending() {
+			if bytes.Equal(k.Grant, grant) {
+				out = k
+				return nil
+			}
+			return fmt.Errorf("%w: device %s was already given the vault keys", api.ErrConflict, device)
+		}
+		k.Grant, k.GrantedBy, k.Granted = bytes.Clone(grant), by, at.UTC().Round(0)
+		out = k
+		return putKeyRequest(tx, k)
+	})
+	if err != nil {
+		return api.KeyRequest{}, fmt.Errorf("grant keys to device %s: %w", device, err)
+	}
+	return out, nil
+}

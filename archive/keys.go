@@ -1,0 +1,126 @@
+package archive
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"folio/archive/api"
+)
+
+// countersign signs a device's audit head with the archive's key: SHA-256
+// of api.CountersignMessage for ECDSA and RSA keys, the message itself for
+// Ed25519.
+func countersign(signer crypto.Signer, dev api.DeviceID, head api.AuditEntry, at time.Time) (api.Countersignature, error) {
+	at = at.UTC().Round(0)
+	msg := api.CountersignMessage(dev, head.Seq, head.Hash, at)
+	var sig []byte
+	var err error
+	if _, ok := signer.Public().(ed25519.PublicKey); ok {
+		sig, err = signer.Sign(rand.Reader, msg, crypto.Hash(0))
+	} else {
+		sum := sha256.Sum256(msg)
+		sig, err = signer.Sign(rand.Reader, sum[:], crypto.SHA256)
+	}
+	if err != nil {
+		return api.Countersignature{}, fmt.Errorf("%w: countersign the audit trail of device %s: %v", api.ErrInternal, dev, err)
+	}
+	return api.Countersignature{Device: dev, Seq: head.Seq, Hash: head.Hash, Time: at, Signature: sig}, nil
+}
+
+// VerifyCountersignature checks cs against the archive's certificate (which
+// the caller has verified against the organisation's CA).
+func VerifyCountersignature(archiveCert *x509.Certificate, cs api.Countersignature) error {
+	msg := api.CountersignMessage(cs.Device, cs.Seq, cs.Hash, cs.Time)
+	switch pub := archiveCert.PublicKey.(type) {
+	case ed25519.PublicKey:
+		if !ed25519.Verify(pub, msg, cs.Signature) {
+			return errors.New("the archive's countersignature does not verify")
+		}
+		return nil
+	case *ecdsa.PublicKey:
+		sum := sha256.Sum256(msg)
+		if !ecdsa.VerifyASN1(pub, sum[:], cs.Signature) {
+			return errors.New("the archive's countersignature does not verify")
+		}
+		return nil
+	default:
+		return archiveCert.CheckSignature(x509.SHA256WithRSA, msg, cs.Signature)
+	}
+}
+
+func (s *Server) putKeyRequest(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
+	rd, err := body(w, r, api.MaxMetaBody, "key request")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := api.DecodeKeyRequestBody(rd)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	info, err := s.store.Device(r.Context(), dev)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := info.Name
+	if name == "" {
+		name = dev.String()
+	}
+	k, err := s.store.PutKeyRequest(r.Context(), api.KeyRequest{Device: dev, Name: name, PublicKey: b.PublicKey, Requested: s.now()})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, k)
+}
+
+func (s *Server) keyRequest(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
+	k, err := s.store.KeyRequest(r.Context(), dev)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, k)
+}
+
+func (s *Server) keyRequests(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
+	l, err := s.store.KeyRequests(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, api.KeyRequestList{Requests: l})
+}
+
+func (s *Server) grantKey(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
+	rd, err := body(w, r, api.MaxMetaBody, "key grant")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g, err := api.DecodeKeyGrant(rd)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if g.Device == dev {
+		s.fail(w, r, fmt.Errorf("%w: a workstation cannot grant the vault keys to itself", api.ErrForbidden))
+		return
+	}
+	k, err := s.store.GrantKey(r.Context(), g.Device, g.Grant, dev, s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, k)
+}
