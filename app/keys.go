@@ -22,6 +22,9 @@ type Keyring interface {
 	PasswordSlot(user string, password []byte) ([]byte, error)
 	// RecoverySlot wraps the master key under the printed recovery key.
 	RecoverySlot(recoveryKey string) ([]byte, error)
+	// Grant wraps the master key and the bundle to a joining
+	// workstation's public key, for its device id.
+	Grant(public []byte, device DeviceID) ([]byte, error)
 	// Close drops the key material.
 	Close()
 }
@@ -35,6 +38,14 @@ type KeyFactory interface {
 	NewRecoveryKey() (string, error)
 	// NewAuditSealer seals audit events to a public key, with no secret.
 	NewAuditSealer(publicKey []byte) (AuditSealer, error)
+	// NewJoinKey makes a joining workstation's key pair: the public half
+	// for the archive, the private half sealed under the user's password.
+	NewJoinKey(user string, password []byte) (public, sealedPrivate []byte, err error)
+	// OpenGrant opens the vault keys granted to this workstation; it
+	// returns them and the key bundle to keep.
+	OpenGrant(sealedPrivate []byte, user string, password []byte, device DeviceID, grant []byte) (Keyring, []byte, error)
+	// JoinFingerprint is the short form of a join public key people compare.
+	JoinFingerprint(public []byte) string
 }
 
 // AuditSealer seals an audit event so only an unlocked vault can read it.

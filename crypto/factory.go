@@ -64,6 +64,24 @@ func (f *Factory) OpenRecoverySlot(bundle, slot []byte, recoveryKey string) (app
 	return vaultKeyring{k, f}, nil
 }
 
+// NewJoinKey makes a join key pair with the Factory's Argon2id parameters
+// (see NewJoinKey).
+func (f *Factory) NewJoinKey(user string, password []byte) (public, sealedPrivate []byte, err error) {
+	return NewJoinKey(user, password, f.params())
+}
+
+// OpenGrant opens granted vault keys (see OpenGrant).
+func (f *Factory) OpenGrant(sealedPrivate []byte, user string, password []byte, device app.DeviceID, grant []byte) (app.Keyring, []byte, error) {
+	k, bundle, err := OpenGrant(sealedPrivate, user, password, device, grant)
+	if err != nil {
+		return nil, nil, err
+	}
+	return vaultKeyring{k, f}, bundle, nil
+}
+
+// JoinFingerprint returns a join key's fingerprint (see JoinFingerprint).
+func (f *Factory) JoinFingerprint(public []byte) string { return JoinFingerprint(public) }
+
 // NewRecoveryKey returns a new recovery key (see NewRecoveryKey).
 func (f *Factory) NewRecoveryKey() (string, error) { return NewRecoveryKey() }
 

@@ -43,6 +43,8 @@ func kindName(kind byte) string {
 		return "password"
 	case kindRecovery:
 		return "recovery"
+	case kindJoin:
+		return "join"
 	}
 	return fmt.Sprintf("unknown (%d)", kind)
 }
@@ -71,7 +73,7 @@ func parseSlotHeader(slot []byte) (slotHeader, error) {
 		return slotHeader{}, fmt.Errorf("key slot has format version %d: %w", v, app.ErrNewerSchema)
 	}
 	h := slotHeader{kind: rest[1], raw: slot[:slotHeaderSize]}
-	if h.kind != kindPassword && h.kind != kindRecovery {
+	if h.kind != kindPassword && h.kind != kindRecovery && h.kind != kindJoin {
 		return slotHeader{}, malformed("key slot has unknown kind %d", h.kind)
 	}
 	h.params = KDFParams{

@@ -78,12 +78,21 @@ func (db *DB) AppendAudit(ctx context.Context, sealed [][]byte) error {
 // set) and the listing goes on; any other error ends it. The entries are
 // yielded as stored: VerifyChain checks them.
 func (db *DB) AuditEntries(ctx context.Context) iter.Seq2[app.AuditEntry, error] {
+	return db.AuditEntriesFrom(ctx, 1)
+}
+
+// AuditEntriesFrom is AuditEntries from seq from on (the syncer sends the
+// part of the chain the archive lacks).
+func (db *DB) AuditEntriesFrom(ctx context.Context, from uint64) iter.Seq2[app.AuditEntry, error] {
 	return func(yield func(app.AuditEntry, error) bool) {
 		type item struct {
 			e   app.AuditEntry
 			err error
 		}
 		var after []byte
+		if from > 1 {
+			after = seqKey(from - 1)
+		}
 		for {
 			var page []item
 			err := db.view(ctx, func(tx *bolt.Tx) error {

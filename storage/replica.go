@@ -290,3 +290,24 @@ func sortedRefs(m map[RecordRef]bool) []RecordRef {
 	})
 	return out
 }
+
+// Reindex replaces the index tokens of a record whose current version is
+// still v (the tokens were derived again, from page text that arrived
+// after the version did). A record that moved on since is left alone: its
+// new head brought its own tokens. It writes no version and no oplog entry.
+func (db *DB) Reindex(ctx context.Context, kind app.Kind, id string, v app.Version, tokens [][]byte) error {
+	if err := checkRecord(kind, id); err != nil {
+		return err
+	}
+	set, err := canonicalTokens(tokens)
+	if err != nil {
+		return fmt.Errorf("reindex %s/%s: %w", kind, id, err)
+	}
+	return db.update(ctx, func(tx *bolt.Tx) error {
+		head, err := headOf(tx.Bucket(bucketHeads), kind, id)
+		if err != nil || head != v {
+			return err
+		}
+		return replaceTokens(tx.Bucket(bucketTokens), tx.Bucket(bucketIndex), kind, id, v, set)
+	})
+}

@@ -1,0 +1,347 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// This file is the session's side of sync: what the syncer needs from an
+// unlocked vault to take in versions written elsewhere (the record key,
+// the blind-index tokens of each kind) and to order blob transfers, and
+// the two kinds of record that exist for sync alone.
+
+// Record kinds kept for sync.
+const (
+	// KindBlob is a blob's manifest: its class, patient, and the SHA-256
+	// and size of its sealed file, which is how the archive addresses it.
+	// The record id is the blob id.
+	KindBlob Kind = "blob"
+	// KindKeySlots carries one user's password slots (or, with id
+	// RecoverySlotsID, the recovery slot), so staff sign in at every
+	// workstation of the organisation. A slot wraps the vault's master key
+	// under a password: it is sealed again here like any record.
+	KindKeySlots Kind = "keyslots"
+	// RecoverySlotsID is the KindKeySlots record of the recovery slot.
+	RecoverySlotsID = "~recovery"
+)
+
+// BlobClass says what a blob holds; the syncer moves small, urgent classes
+// first.
+type BlobClass string
+
+// Blob classes in the order they are sent: text and thumbnails before
+// page images, page images before the scanned originals.
+const (
+	BlobText     BlobClass = "text"
+	BlobThumb    BlobClass = "thumb"
+	BlobWords    BlobClass = "words"
+	BlobView     BlobClass = "view"
+	BlobOriginal BlobClass = "original"
+	BlobOther    BlobClass = "other"
+)
+
+// Rank orders classes for transfer (lower first).
+func (c BlobClass) Rank() int {
+	switch c {
+	case BlobText, BlobThumb:
+		return 0
+	case BlobWords:
+		return 1
+	case BlobView:
+		return 2
+	case BlobOriginal:
+		return 3
+	}
+	return 4
+}
+
+// BlobManifest is the data of a KindBlob record.
+type BlobManifest struct {
+	Class   BlobClass `json:"class"`
+	Patient string    `json:"patient,omitempty"` // the patient the blob's document is filed to
+	SHA256  string    `json:"sha256"`            // of the sealed file: the archive's id
+	Size    int64     `json:"size"`              // of the sealed file
+}
+
+// BlobRef is where a blob belongs: its class and patient.
+type BlobRef struct {
+	Class   BlobClass
+	Patient string
+}
+
+// ReplicaAEAD returns the record key the syncer checks incoming versions
+// with, and seals sync records with.
+func (s *Session) ReplicaAEAD() (AEAD, error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	return keys.RecordAEAD(), nil
+}
+
+// BlobAEAD returns the blob key the syncer checks downloaded blobs with.
+func (s *Session) BlobAEAD() (StreamingAEAD, error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	return keys.BlobAEAD()
+}
+
+// IndexTokens derives the blind-index tokens of a record version written
+// on another workstation, as that workstation derived them: the index of
+// every replica follows the same rules. A document's words come from its
+// page text blobs that are already here; the syncer asks again once they
+// arrive (ReindexDocument).
+func (s *Session) IndexTokens(ctx context.Context, rec StoredRecord) ([][]byte, error) {
+	switch rec.Kind {
+	case KindPatient:
+		p, err := decodePatient(rec)
+		if err != nil {
+			return nil, err
+		}
+		w, err := s.patientWrite(p, Version{})
+		return w.Tokens, err
+	case KindBatch:
+		b, err := decodeBatch(rec)
+		if err != nil {
+			return nil, err
+		}
+		return s.batchWrite(b, Version{}).Tokens, nil
+	case KindDocument:
+		d, err := decodeDocument(rec)
+		if err != nil {
+			return nil, err
+		}
+		w, err := s.documentWrite(d, Version{}, s.pageTexts(ctx, d))
+		return w.Tokens, err
+	}
+	return nil, nil
+}
+
+// pageTexts reads the text of a document's pages that are here.
+func (s *Session) pageTexts(ctx context.Context, d Document) []string {
+	blobs, _, err := s.blobs()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, p := range d.Pages {
+		if p.Text == "" {
+			continue
+		}
+		if b, err := blobs.GetBlob(ctx, p.Text); err == nil {
+			out = append(out, string(b))
+		}
+	}
+	return out
+}
+
+// DocumentTextBlobs returns, for each document whose page text blob is
+// one of ids, the document id: the documents to index again once those
+// blobs arrived.
+func (s *Session) DocumentTextBlobs(ctx context.Context, ids map[string]bool) ([]string, error) {
+	var out []string
+	for rec, err := range s.records.Heads(ctx, KindDocument) {
+		if err != nil {
+			return nil, err
+		}
+		d, err := decodeDocument(rec)
+		if err != nil {
+			continue
+		}
+		for _, p := range d.Pages {
+			if ids[p.Text] {
+				out = append(out, d.ID)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// BlobRefs maps every blob the documents and batches of the vault name to
+// its class and patient.
+func (s *Session) BlobRefs(ctx context.Context) (map[string]BlobRef, error) {
+	out := map[string]BlobRef{}
+	for rec, err := range s.records.Heads(ctx, KindBatch) {
+		if err != nil {
+			return nil, err
+		}
+		if b, err := decodeBatch(rec); err == nil && b.Original != "" {
+			out[b.Original] = BlobRef{Class: BlobOriginal}
+		}
+	}
+	for rec, err := range s.records.Heads(ctx, KindDocument) {
+		if err != nil {
+			return nil, err
+		}
+		d, err := decodeDocument(rec)
+		if err != nil {
+			continue
+		}
+		for _, p := range slices.Concat(d.Pages, d.Removed) {
+			for id, c := range map[string]BlobClass{p.View: BlobView, p.Thumb: BlobThumb, p.Text: BlobText, p.Words: BlobWords} {
+				if id != "" {
+					out[id] = BlobRef{Class: c, Patient: d.PatientID}
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// RecentPatients returns the ids of the patients this session has read or
+// written: blob downloads serve their documents first.
+func (s *Session) RecentPatients() map[string]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]bool, len(s.cache))
+	for id := range s.cache {
+		out[id] = true
+	}
+	return out
+}
+
+// keySlots is the data of a KindKeySlots record: meta key → slot.
+type keySlots struct {
+	Slots map[string][]byte `json:"slots"`
+}
+
+// slotsRecordID returns the KindKeySlots record id of a slot meta key.
+func slotsRecordID(metaKey string) (string, bool) {
+	if metaKey == slotRecovery {
+		return RecoverySlotsID, true
+	}
+	rest, ok := strings.CutPrefix(metaKey, slotPrefix)
+	if !ok {
+		return "", false
+	}
+	user, _, ok := strings.Cut(rest, "/")
+	return user, ok && user != ""
+}
+
+// ShareKeySlots writes a new KindKeySlots version for every user whose
+// slots in this vault differ from the ones its record holds (a password set
+// here), so they travel to the other workstations. It returns how many
+// records it wrote.
+func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
+	all, err := s.v.cfg.Meta.MetaPrefix(ctx, "slot/")
+	if err != nil {
+		return 0, err
+	}
+	local := map[string]map[string][]byte{}
+	for k, v := range all {
+		if id, ok := slotsRecordID(k); ok {
+			if local[id] == nil {
+				local[id] = map[string][]byte{}
+			}
+			local[id][k] = v
+		}
+	}
+	held := map[string]StoredRecord{}
+	for rec, err := range s.records.Heads(ctx, KindKeySlots) {
+		if err != nil {
+			return 0, err
+		}
+		held[rec.ID] = rec
+	}
+	var writes []RecordWrite
+	for _, id := range slices.Sorted(maps.Keys(local)) {
+		rec, ok := held[id]
+		if ok {
+			var ks keySlots
+			if json.Unmarshal(rec.Data, &ks) == nil && maps.EqualFunc(ks.Slots, local[id], bytes.Equal) {
+				continue
+			}
+		}
+		data, err := json.Marshal(keySlots{Slots: local[id]})
+		if err != nil {
+			return 0, err
+		}
+		writes = append(writes, RecordWrite{Kind: KindKeySlots, ID: id, Parent: rec.Version, Data: data})
+	}
+	if len(writes) == 0 {
+		return 0, nil
+	}
+	if _, err := s.records.Commit(ctx, Commit{Writes: writes}); err != nil {
+		return 0, fmt.Errorf("share key slots: %w", err)
+	}
+	return len(writes), nil
+}
+
+// ApplyReplicated makes this vault's slots of the given KindKeySlots records
+// the ones their current versions hold (a password set on another
+// workstation now opens this one too), and drops the session's cached
+// patients that changed.
+func (s *Session) ApplyReplicated(ctx context.Context, kinds map[Kind][]string) error {
+	s.mu.Lock()
+	for _, id := range kinds[KindPatient] {
+		delete(s.cache, id)
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, id := range kinds[KindKeySlots] {
+		rec, err := s.records.Head(ctx, KindKeySlots, id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var ks keySlots
+		if err := json.Unmarshal(rec.Data, &ks); err != nil {
+			errs = append(errs, fmt.Errorf("key slots of %s: %w: %v", id, ErrTampered, err))
+			continue
+		}
+		prefix := slotPrefix + id + "/"
+		if id == RecoverySlotsID {
+			prefix = slotRecovery
+		}
+		s.v.mu.Lock()
+		old, err := s.v.cfg.Meta.MetaPrefix(ctx, prefix)
+		if err == nil {
+			// A slot the record lacks is dropped when the record holds a
+			// newer one (its password was set again elsewhere); a newer
+			// local slot (set here since) stays, and travels next round.
+			newest := int64(0)
+			for k := range ks.Slots {
+				newest = max(newest, slotTime(k))
+			}
+			var deletes []string
+			for k := range old {
+				if _, keep := ks.Slots[k]; !keep && slotTime(k) < newest {
+					deletes = append(deletes, k)
+				}
+			}
+			puts := map[string][]byte{}
+			for k, v := range ks.Slots {
+				if rid, ok := slotsRecordID(k); ok && rid == id {
+					puts[k] = v
+				}
+			}
+			err = s.v.cfg.Meta.UpdateMeta(ctx, puts, deletes)
+		}
+		s.v.mu.Unlock()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("install key slots of %s: %w", id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// slotTime is the time a password slot was written (its key's suffix, Unix
+// nanoseconds), 0 for the recovery slot.
+func slotTime(metaKey string) int64 {
+	i := strings.LastIndexByte(metaKey, '/')
+	n, err := strconv.ParseInt(metaKey[i+1:], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}

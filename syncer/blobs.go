@@ -1,0 +1,312 @@
+package syncer
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"folio/app"
+	"folio/archive/api"
+)
+
+// manifests reads every blob manifest of the vault.
+func (e *Engine) manifests(ctx context.Context, aead app.AEAD) (map[string]app.BlobManifest, error) {
+	out := map[string]app.BlobManifest{}
+	for rec, err := range e.p.DB.Records(aead).Heads(ctx, app.KindBlob) {
+		if err != nil {
+			return nil, fmt.Errorf("read blob manifests: %w", err)
+		}
+		var m app.BlobManifest
+		if err := json.Unmarshal(rec.Data, &m); err != nil || len(m.SHA256) != 64 || m.Size <= 0 {
+			e.p.Log.Warn("sync skips a damaged blob manifest", "blob", rec.ID)
+			continue
+		}
+		out[rec.ID] = m
+	}
+	return out, nil
+}
+
+// writeManifests gives every local blob that has none a manifest record:
+// its class and patient, and the SHA-256 and size of its sealed file, by
+// which the archive will know it. The manifests travel with the next push.
+func (e *Engine) writeManifests(ctx context.Context, aead app.AEAD) error {
+	have, err := e.manifests(ctx, aead)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for id, err := range e.p.Blobs.List(ctx) {
+		if err != nil {
+			return err
+		}
+		if _, ok := have[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	refs, err := e.p.Session.BlobRefs(ctx)
+	if err != nil {
+		return err
+	}
+	var writes []app.RecordWrite
+	flush := func() error {
+		if len(writes) == 0 {
+			return nil
+		}
+		_, err := e.p.DB.Records(aead).Commit(ctx, app.Commit{Writes: writes})
+		writes = writes[:0]
+		return err
+	}
+	for _, id := range missing {
+		sum, size, err := e.hashFile(id)
+		if errors.Is(err, app.ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		ref, ok := refs[id]
+		if !ok {
+			ref = app.BlobRef{Class: app.BlobOther}
+		}
+		data, _ := json.Marshal(app.BlobManifest{Class: ref.Class, Patient: ref.Patient, SHA256: sum, Size: size})
+		writes = append(writes, app.RecordWrite{Kind: app.KindBlob, ID: id, Data: data})
+		if len(writes) == 500 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+func (e *Engine) hashFile(id string) (string, int64, error) {
+	f, size, err := e.p.Blobs.OpenSealed(id)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", 0, fmt.Errorf("read blob %s: %w", id, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), size, nil
+}
+
+type blobTask struct {
+	id     string
+	m      app.BlobManifest
+	up     bool
+	recent bool
+}
+
+// moveBlobs uploads the local blobs the archive lacks and downloads the
+// ones this vault lacks, by priority: class first (text and thumbnails,
+// then page images, then originals), the patients this session opened
+// first within a class, uploads before downloads.
+func (e *Engine) moveBlobs(ctx context.Context, aead app.AEAD, rep *Report) error {
+	ms, err := e.manifests(ctx, aead)
+	if err != nil {
+		return err
+	}
+	uploaded, err := e.p.DB.MetaPrefix(ctx, metaUploaded)
+	if err != nil {
+		return err
+	}
+	recent := e.p.Session.RecentPatients()
+	var tasks []blobTask
+	for id, m := range ms {
+		local := e.p.Blobs.Has(id)
+		_, done := uploaded[metaUploaded+id]
+		if local && done {
+			continue
+		}
+		tasks = append(tasks, blobTask{id: id, m: m, up: local, recent: m.Patient != "" && recent[m.Patient]})
+	}
+	slices.SortFunc(tasks, func(a, b blobTask) int {
+		if c := cmp.Compare(a.m.Class.Rank(), b.m.Class.Rank()); c != 0 {
+			return c
+		}
+		if a.recent != b.recent {
+			if a.recent {
+				return -1
+			}
+			return 1
+		}
+		if a.up != b.up {
+			if a.up {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	texts := map[string]bool{}
+	var firstErr error
+	for i, t := range tasks {
+		e.setStatus(func(s *Status) {
+			s.State, s.Phase, s.Done, s.Total = StateSyncing, "moving scans ("+string(t.m.Class)+")", i, len(tasks)
+		})
+		var err error
+		if t.up {
+			err = e.upload(ctx, t, rep)
+		} else {
+			err = e.download(ctx, t, rep)
+			if err == nil && t.m.Class == app.BlobText {
+				texts[t.id] = true
+			}
+		}
+		var ne *NetError
+		switch {
+		case err == nil:
+		case errors.As(err, &ne) || ctx.Err() != nil:
+			e.reindex(ctx, aead, texts)
+			return err
+		case errors.Is(err, api.ErrNotFound):
+			rep.Pending++ // not uploaded by its workstation yet
+		default:
+			e.p.Log.Warn("sync could not move a blob", "blob", t.id, "err", err)
+			if firstErr == nil {
+				firstErr = fmt.Errorf("blob %s: %w", t.id, err)
+			}
+		}
+	}
+	e.reindex(ctx, aead, texts)
+	return firstErr
+}
+
+func (e *Engine) markUploaded(ctx context.Context, id string) error {
+	return e.p.DB.UpdateMeta(ctx, map[string][]byte{metaUploaded + id: {1}}, nil)
+}
+
+// upload sends the chunks of one blob the archive does not hold yet.
+func (e *Engine) upload(ctx context.Context, t blobTask, rep *Report) error {
+	st, err := e.p.Client.BlobStatus(ctx, t.m.SHA256)
+	if errors.Is(err, api.ErrNotFound) {
+		st, err = api.BlobStatus{ID: t.m.SHA256, Size: t.m.Size, Chunks: api.ChunkCount(t.m.Size)}, nil
+	}
+	if err != nil {
+		return err
+	}
+	if !st.Complete {
+		f, size, err := e.p.Blobs.OpenSealed(t.id)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if size != t.m.Size {
+			return fmt.Errorf("%w: blob %s is %d bytes on disk, its manifest says %d", app.ErrTampered, t.id, size, t.m.Size)
+		}
+		for _, n := range st.Missing() {
+			buf := make([]byte, api.ChunkLen(size, n))
+			if _, err := f.ReadAt(buf, int64(n)*api.ChunkSize); err != nil {
+				return fmt.Errorf("read blob %s: %w", t.id, err)
+			}
+			if st, err = e.p.Client.PutChunk(ctx, t.m.SHA256, size, n, buf); err != nil {
+				return err
+			}
+			rep.BytesUp += int64(len(buf))
+		}
+		if !st.Complete {
+			return &NetError{Err: fmt.Errorf("the archive has not completed blob %s after its last chunk", t.id)}
+		}
+		rep.BlobsUp++
+	}
+	return e.markUploaded(ctx, t.id)
+}
+
+// download fetches one blob, resuming from the bytes already held, and
+// keeps it only once its hash and its sealed stream check out.
+func (e *Engine) download(ctx context.Context, t blobTask, rep *Report) error {
+	have := e.p.Blobs.PartialSize(t.id)
+	if have > t.m.Size {
+		e.p.Blobs.DiscardPartial(t.id)
+		have = 0
+	}
+	if have < t.m.Size {
+		rc, err := e.p.Client.BlobData(ctx, t.m.SHA256, have)
+		if err != nil {
+			return err
+		}
+		n, err := e.p.Blobs.AppendPartial(t.id, io.LimitReader(rc, t.m.Size-have))
+		rc.Close()
+		rep.BytesDown += n
+		if err != nil {
+			return &NetError{Err: fmt.Errorf("download blob %s: %w", t.id, err)}
+		}
+		if have+n < t.m.Size {
+			return &NetError{Err: fmt.Errorf("download of blob %s stopped at byte %d of %d", t.id, have+n, t.m.Size)}
+		}
+	}
+	if err := e.p.Blobs.CommitPartial(t.id, t.m.SHA256); err != nil {
+		return err
+	}
+	baead, err := e.p.Session.BlobAEAD()
+	if err != nil {
+		return err
+	}
+	if err := e.p.Blobs.Sealed(baead).Verify(ctx, t.id); err != nil {
+		_ = e.p.Blobs.Sealed(baead).DeleteBlob(ctx, t.id)
+		return fmt.Errorf("downloaded blob %s does not open with the vault's blob key; removed: %w", t.id, err)
+	}
+	rep.BlobsDown++
+	return e.markUploaded(ctx, t.id)
+}
+
+// reindex derives again the index tokens of the documents whose page text
+// just arrived, so their words become searchable here.
+func (e *Engine) reindex(ctx context.Context, aead app.AEAD, texts map[string]bool) {
+	if len(texts) == 0 {
+		return
+	}
+	ids, err := e.p.Session.DocumentTextBlobs(ctx, texts)
+	if err != nil {
+		e.p.Log.Warn("sync could not find documents to index again", "err", err)
+		return
+	}
+	recs := e.p.DB.Records(aead)
+	for _, id := range ids {
+		rec, err := recs.Head(ctx, app.KindDocument, id)
+		if err != nil {
+			continue
+		}
+		toks, err := e.p.Session.IndexTokens(ctx, rec)
+		if err == nil {
+			err = e.p.DB.Reindex(ctx, app.KindDocument, id, rec.Version, toks)
+		}
+		if err != nil {
+			e.p.Log.Warn("sync could not index a document's text", "document", id, "err", err)
+		}
+	}
+}
+
+// pendingUploads counts the local blobs the archive does not hold yet.
+func (e *Engine) pendingUploads(ctx context.Context) (int, int64) {
+	uploaded, err := e.p.DB.MetaPrefix(ctx, metaUploaded)
+	if err != nil {
+		return 0, 0
+	}
+	n, size := 0, int64(0)
+	for id, err := range e.p.Blobs.List(ctx) {
+		if err != nil {
+			break
+		}
+		if _, ok := uploaded[metaUploaded+id]; ok {
+			continue
+		}
+		if f, s, err := e.p.Blobs.OpenSealed(id); err == nil {
+			f.Close()
+			n++
+			size += s
+		}
+	}
+	return n, size
+}

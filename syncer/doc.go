@@ -1,0 +1,32 @@
+// Package syncer is the workstation's sync engine: it pushes the vault's
+// new record versions, audit entries and blobs to the organisation's
+// archive and pulls everyone else's, whenever a link exists.
+//
+// A round (Engine.Round) does, in order: push record versions and audit
+// entries (metadata first), pull the changes of the other workstations,
+// then move blobs in both directions by priority — page text and
+// thumbnails, then page images, then the scanned originals; within a
+// class the documents of the patients this session opened come first.
+// Engine.Run repeats rounds in the background: at once when the vault has
+// new changes, every few minutes otherwise, and after a failure with
+// exponential backoff and jitter. It never holds a vault transaction
+// across the network, so the person using the app is never blocked.
+//
+// Invariants:
+//   - Nothing is acknowledged before it is durable. A push batch is
+//     numbered and its content fixed (oplog entries through a seq, audit
+//     entries through a seq) in the vault's meta before it is sent; after
+//     a cut the same batch is sent again and the archive answers it once.
+//     The oplog is acknowledged only after the archive's answer is stored.
+//     The pull cursor advances only after the page is committed.
+//   - Versions travel sealed, as written; every incoming version must open
+//     with the vault key as exactly that version, or it is set aside
+//     (reported, never stored).
+//   - A blob is uploaded and downloaded in 1 MiB chunks; verified chunks
+//     are never sent again, a download resumes from the bytes it holds,
+//     and a downloaded blob is used only after its SHA-256 matches the
+//     manifest and the whole stream authenticates with the blob key.
+//   - State lives in the vault's meta under "sync/" (cursors, batch
+//     numbers, countersignatures: no PHI), so a round interrupted by a
+//     crash or a closed app resumes where it stopped.
+package syncer

@@ -1,0 +1,183 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"folio/app"
+	"folio/storage"
+)
+
+// Session is what the syncer needs of an unlocked vault; *app.Session has
+// it. The syncer never decides what a record means: the session derives
+// index tokens, names the blobs' classes and installs synced key slots.
+type Session interface {
+	ReplicaAEAD() (app.AEAD, error)
+	BlobAEAD() (app.StreamingAEAD, error)
+	IndexTokens(ctx context.Context, rec app.StoredRecord) ([][]byte, error)
+	BlobRefs(ctx context.Context) (map[string]app.BlobRef, error)
+	RecentPatients() map[string]bool
+	ShareKeySlots(ctx context.Context) (int, error)
+	ApplyReplicated(ctx context.Context, changed map[app.Kind][]string) error
+	DocumentTextBlobs(ctx context.Context, ids map[string]bool) ([]string, error)
+}
+
+// Params wires an Engine.
+type Params struct {
+	DB      *storage.DB
+	Blobs   *storage.Blobs
+	Session Session
+	Client  *Client
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Log receives what the engine does and why it failed (slog.Default
+	// when nil). It never sees PHI: ids, counts and errors only.
+	Log *slog.Logger
+	// PushVersions and PullLimit size the batches (defaults 500).
+	PushVersions, PullLimit int
+	// Interval is the pause between rounds when nothing changes (default
+	// 2 minutes); the engine also looks for local changes every Poll
+	// (default 3 s) and starts a round at once when there are some.
+	Interval, Poll time.Duration
+	// MaxBackoff bounds the pause after failures (default 5 minutes).
+	MaxBackoff time.Duration
+}
+
+// Engine syncs one vault with its archive. Round runs one round; Run runs
+// rounds in the background until its context ends. An Engine is safe for
+// concurrent use; rounds never overlap.
+type Engine struct {
+	p       Params
+	trigger chan struct{}
+	roundMu sync.Mutex // one round at a time
+
+	mu     sync.Mutex
+	status Status
+	subs   []func(Status)
+}
+
+// New returns an engine over p.
+func New(p Params) *Engine {
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.Log == nil {
+		p.Log = slog.Default()
+	}
+	if p.PushVersions <= 0 {
+		p.PushVersions = 500
+	}
+	if p.PullLimit <= 0 {
+		p.PullLimit = 500
+	}
+	if p.Interval <= 0 {
+		p.Interval = 2 * time.Minute
+	}
+	if p.Poll <= 0 {
+		p.Poll = 3 * time.Second
+	}
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = 5 * time.Minute
+	}
+	e := &Engine{p: p, trigger: make(chan struct{}, 1)}
+	e.status.State = StateIdle
+	if t, err := p.DB.GetMeta(context.Background(), metaLastSuccess); err == nil {
+		e.status.LastSuccess, _ = time.Parse(time.RFC3339, string(t))
+	}
+	return e
+}
+
+// Report says what one round did.
+type Report struct {
+	Pushed    int // record versions the archive took (new to it)
+	PushedDup int // versions it already had
+	Audit     int // audit entries sent
+	Pulled    int // versions new to this vault
+	Known     int // versions this vault had already
+	Forked    int // records now in conflict
+	Rejected  int // incoming versions that did not open (set aside)
+	BlobsUp   int
+	BlobsDown int
+	BytesUp   int64 // blob bytes sent (chunk payloads)
+	BytesDown int64 // blob bytes received
+	Pending   int   // blobs still to move (not found at the archive yet)
+}
+
+func (r Report) String() string {
+	return fmt.Sprintf("pushed %d versions (%d already there) and %d audit entries; pulled %d new versions (%d known, %d set aside, %d records in conflict); blobs: %d up (%d bytes), %d down (%d bytes), %d waiting",
+		r.Pushed, r.PushedDup, r.Audit, r.Pulled, r.Known, r.Rejected, r.Forked, r.BlobsUp, r.BytesUp, r.BlobsDown, r.BytesDown, r.Pending)
+}
+
+// Round runs one complete round: share key slots and blob manifests,
+// push, pull, then move blobs by priority. It returns what it did, and the
+// first error that stopped it (what was done before stays done).
+func (e *Engine) Round(ctx context.Context) (Report, error) {
+	e.roundMu.Lock()
+	defer e.roundMu.Unlock()
+	var rep Report
+	e.setStatus(func(s *Status) { s.State, s.Phase, s.Done, s.Total = StateConnecting, "", 0, 0 })
+	err := e.round(ctx, &rep)
+	now := e.p.Now().UTC()
+	if err == nil {
+		_ = e.p.DB.UpdateMeta(ctx, map[string][]byte{metaLastSuccess: []byte(now.Format(time.RFC3339))}, nil)
+	}
+	e.refreshCounts(ctx)
+	e.setStatus(func(s *Status) {
+		s.Phase, s.Done, s.Total = "", 0, 0
+		s.LastRound = rep
+		if err == nil {
+			s.State, s.LastSuccess, s.LastError = StateUpToDate, now, ""
+			return
+		}
+		s.LastError = err.Error()
+		s.State = StateError
+		var ne *NetError
+		if errors.As(err, &ne) {
+			s.State = StateOffline
+		}
+	})
+	if err != nil {
+		e.p.Log.Warn("sync round failed", "err", err, "done", rep.String())
+	} else if rep != (Report{}) {
+		e.p.Log.Info("sync round", "done", rep.String())
+	}
+	return rep, err
+}
+
+func (e *Engine) round(ctx context.Context, rep *Report) error {
+	aead, err := e.p.Session.ReplicaAEAD()
+	if err != nil {
+		return err
+	}
+	// Push what is pending, take in the others' changes, then share what
+	// only this vault knows (key slots set here, manifests of new blobs)
+	// on top of what arrived, and push that too.
+	if err := e.push(ctx, rep); err != nil {
+		return err
+	}
+	if err := e.pull(ctx, aead, rep); err != nil {
+		return err
+	}
+	if _, err := e.p.Session.ShareKeySlots(ctx); err != nil {
+		return err
+	}
+	if err := e.writeManifests(ctx, aead); err != nil {
+		return err
+	}
+	if err := e.push(ctx, rep); err != nil {
+		return err
+	}
+	return e.moveBlobs(ctx, aead, rep)
+}
+
+// Trigger asks the background loop for a round as soon as possible.
+func (e *Engine) Trigger() {
+	select {
+	case e.trigger <- struct{}{}:
+	default:
+	}
+}

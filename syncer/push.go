@@ -1,0 +1,201 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"folio/app"
+	"folio/archive/api"
+	"folio/storage"
+)
+
+// maxBatchBytes bounds the ciphertext of one push batch (the request
+// carries it as base64, under api.MaxPushBody).
+const maxBatchBytes = 16 << 20
+
+// push sends every pending version and audit entry, batch by batch.
+func (e *Engine) push(ctx context.Context, rep *Report) error {
+	db := e.p.DB
+	for {
+		fl, ok, err := getJSON[inflight](ctx, db, metaInflight)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if fl, ok, err = e.composeBatch(ctx); err != nil || !ok {
+				return err
+			}
+		}
+		req, err := e.batchRequest(ctx, fl)
+		if err != nil {
+			return err
+		}
+		e.setStatus(func(s *Status) { s.State, s.Phase = StateSyncing, fmt.Sprintf("sending %d changes", len(req.Versions)) })
+		resp, err := e.p.Client.Push(ctx, req)
+		if errors.Is(err, api.ErrConflict) && !errors.Is(err, api.ErrHashMismatch) {
+			// The archive holds another batch under this number (this
+			// vault's sync state was restored from an older copy): number
+			// again after the archive's last batch.
+			if err := e.renumber(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("push batch %d: %w", fl.Batch, err)
+		}
+		puts := map[string][]byte{metaNextBatch: putUint(fl.Batch + 1)}
+		if fl.AuditThrough > 0 {
+			puts[metaAuditSent] = putUint(max(resp.AuditThrough, fl.AuditThrough))
+		}
+		if resp.Countersign != nil {
+			if b, err := json.Marshal(resp.Countersign); err == nil {
+				puts[metaCountersign] = b
+			}
+		}
+		if err := db.UpdateMeta(ctx, puts, []string{metaInflight}); err != nil {
+			return err
+		}
+		if fl.Versions > 0 {
+			if err := db.Ack(ctx, fl.OplogThrough); err != nil {
+				return err
+			}
+		}
+		for _, r := range resp.Results {
+			if r.Duplicate {
+				rep.PushedDup++
+			} else {
+				rep.Pushed++
+			}
+		}
+		if fl.AuditThrough > 0 {
+			rep.Audit += int(fl.AuditThrough - fl.AuditFrom + 1)
+		}
+	}
+}
+
+// composeBatch fixes the content of the next batch in the vault's meta;
+// ok is false when nothing is left to send.
+func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
+	db := e.p.DB
+	next, err := getUint(ctx, db, metaNextBatch)
+	if err != nil {
+		return inflight{}, false, err
+	}
+	sent, err := getUint(ctx, db, metaAuditSent)
+	if err != nil {
+		return inflight{}, false, err
+	}
+	if next == 0 {
+		// First push from this vault: continue after what the archive
+		// holds of this device (a vault restored from a backup).
+		info, err := e.p.Client.Device(ctx)
+		if err != nil {
+			return inflight{}, false, err
+		}
+		next, sent = info.LastBatch+1, max(sent, info.AuditThrough)
+		if err := db.UpdateMeta(ctx, map[string][]byte{metaNextBatch: putUint(next), metaAuditSent: putUint(sent)}, nil); err != nil {
+			return inflight{}, false, err
+		}
+	}
+	entries, err := db.Pending(ctx, 0, e.p.PushVersions)
+	if err != nil {
+		return inflight{}, false, err
+	}
+	fl := inflight{Batch: next}
+	size := 0
+	for _, en := range entries {
+		sv, err := db.Sealed(ctx, en.Kind, en.ID, en.Version)
+		if err != nil {
+			return inflight{}, false, fmt.Errorf("read pending change %d: %w", en.Seq, err)
+		}
+		if fl.Versions > 0 && size+len(sv.Ciphertext) > maxBatchBytes {
+			break
+		}
+		size += len(sv.Ciphertext)
+		fl.Versions++
+		fl.OplogThrough = en.Seq
+	}
+	head, err := db.AuditHead(ctx)
+	if err != nil && !errors.Is(err, app.ErrNotFound) {
+		return inflight{}, false, err
+	}
+	if head.Seq > sent {
+		fl.AuditFrom, fl.AuditThrough = sent+1, min(head.Seq, sent+api.MaxBatchAudit)
+	}
+	if fl.Versions == 0 && fl.AuditThrough == 0 {
+		return inflight{}, false, nil
+	}
+	b, _ := json.Marshal(fl)
+	if err := db.UpdateMeta(ctx, map[string][]byte{metaInflight: b}, nil); err != nil {
+		return inflight{}, false, err
+	}
+	return fl, true, nil
+}
+
+// renumber drops the batch in flight and continues after the archive's
+// last batch of this device.
+func (e *Engine) renumber(ctx context.Context) error {
+	info, err := e.p.Client.Device(ctx)
+	if err != nil {
+		return err
+	}
+	cur, _ := getUint(ctx, e.p.DB, metaNextBatch)
+	if info.LastBatch+1 <= cur {
+		return fmt.Errorf("%w: the archive refused batch %d of this workstation although it holds batches only through %d", api.ErrConflict, cur, info.LastBatch)
+	}
+	return e.p.DB.UpdateMeta(ctx, map[string][]byte{metaNextBatch: putUint(info.LastBatch + 1), metaAuditSent: putUint(info.AuditThrough)}, []string{metaInflight})
+}
+
+// batchRequest rebuilds a fixed batch from the oplog and the audit chain:
+// the same bytes every time it is sent.
+func (e *Engine) batchRequest(ctx context.Context, fl inflight) (api.PushRequest, error) {
+	db := e.p.DB
+	req := api.PushRequest{Device: api.DeviceID(db.DeviceID()), Batch: fl.Batch, Versions: []api.RecordVersion{}}
+	if fl.Versions > 0 {
+		entries, err := db.Pending(ctx, 0, fl.Versions)
+		if err != nil {
+			return req, err
+		}
+		for _, en := range entries {
+			if en.Seq > fl.OplogThrough {
+				break
+			}
+			sv, err := db.Sealed(ctx, en.Kind, en.ID, en.Version)
+			if err != nil {
+				return req, fmt.Errorf("read pending change %d: %w", en.Seq, err)
+			}
+			req.Versions = append(req.Versions, wireVersion(sv))
+		}
+	}
+	if fl.AuditThrough > 0 {
+		for en, err := range db.AuditEntriesFrom(ctx, fl.AuditFrom) {
+			if err != nil {
+				return req, fmt.Errorf("read the audit trail to send: %w", err)
+			}
+			if en.Seq > fl.AuditThrough {
+				break
+			}
+			req.Audit = append(req.Audit, api.AuditEntry{Seq: en.Seq, Sealed: en.Sealed, Hash: en.Hash})
+		}
+	}
+	return req, nil
+}
+
+func wireVersion(sv storage.SealedVersion) api.RecordVersion {
+	return api.RecordVersion{
+		Kind: string(sv.Kind), ID: sv.ID, Ciphertext: sv.Ciphertext,
+		Version: api.Version{HLC: sv.Version.HLC, Device: api.DeviceID(sv.Version.Device)},
+		Parent:  api.Version{HLC: sv.Parent.HLC, Device: api.DeviceID(sv.Parent.Device)},
+	}
+}
+
+func localVersion(c api.Change) storage.SealedVersion {
+	return storage.SealedVersion{
+		Kind: app.Kind(c.Kind), ID: c.ID, Ciphertext: c.Ciphertext,
+		Version: app.Version{HLC: c.Version.HLC, Device: app.DeviceID(c.Version.Device)},
+		Parent:  app.Version{HLC: c.Parent.HLC, Device: app.DeviceID(c.Parent.Device)},
+	}
+}

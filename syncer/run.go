@@ -1,0 +1,76 @@
+package syncer
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+)
+
+// Run syncs in the background until ctx ends: a round at once, then
+// whenever the vault has new changes (looked for every Poll), when
+// Trigger is called, or every Interval; after a failure it waits with
+// exponential backoff (2 s doubling up to MaxBackoff) and ±50 % jitter, so
+// workstations that lost the link together do not come back together.
+func (e *Engine) Run(ctx context.Context) {
+	failures := 0
+	for {
+		_, err := e.Round(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		wait := e.p.Interval
+		if err != nil {
+			failures++
+			wait = backoff(failures, e.p.MaxBackoff)
+		} else {
+			failures = 0
+		}
+		e.setStatus(func(s *Status) {
+			s.NextTry = time.Time{}
+			if err != nil {
+				s.NextTry = e.p.Now().Add(wait)
+			}
+		})
+		if !e.wait(ctx, wait, err == nil) {
+			return
+		}
+	}
+}
+
+// backoff is the pause after n failures in a row: 2 s · 2^(n−1), at most
+// max, times a random factor from 0.5 to 1.5.
+func backoff(n int, max time.Duration) time.Duration {
+	d := 2 * time.Second
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	d = min(d, max)
+	return time.Duration(float64(d) * (0.5 + rand.Float64()))
+}
+
+// wait sleeps for d, waking early on Trigger, or — when the last round
+// succeeded — as soon as the vault has changes to send. It reports false
+// when ctx ended.
+func (e *Engine) wait(ctx context.Context, d time.Duration, watchChanges bool) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	poll := time.NewTicker(e.p.Poll)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+			return true
+		case <-e.trigger:
+			return true
+		case <-poll.C:
+			if !watchChanges {
+				continue
+			}
+			if n, err := e.p.DB.PendingCount(ctx); err == nil && n > 0 {
+				return true
+			}
+		}
+	}
+}

@@ -1,0 +1,100 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"folio/app"
+	"folio/archive/api"
+)
+
+// Meta keys of the sync state (cleartext, never PHI).
+const (
+	metaCursor      = "sync/cursor"       // pull cursor: the archive's seq held through
+	metaNextBatch   = "sync/next-batch"   // the number of the next push batch
+	metaInflight    = "sync/inflight"     // JSON inflight: a batch sent, its answer not stored yet
+	metaAuditSent   = "sync/audit-sent"   // the device's audit seq the archive holds through
+	metaCountersign = "sync/countersign"  // JSON api.Countersignature, the latest
+	metaLastSuccess = "sync/last-success" // RFC 3339 time of the last complete round
+	metaUploaded    = "sync/uploaded/"    // + blob id: the archive holds it complete
+	metaRejected    = "sync/rejected/"    // + archive seq: a change that did not open (reason)
+	metaBandwidth   = "sync/bandwidth"    // bytes per second cap, decimal (absent: none)
+)
+
+// inflight is a push batch whose content is fixed: the oplog entries
+// through OplogThrough (Versions of them) and the audit entries
+// AuditFrom..AuditThrough.
+type inflight struct {
+	Batch        uint64 `json:"batch"`
+	OplogThrough uint64 `json:"oplog_through"`
+	Versions     int    `json:"versions"`
+	AuditFrom    uint64 `json:"audit_from"`
+	AuditThrough uint64 `json:"audit_through"`
+}
+
+// Meta is the part of the vault's meta store the syncer uses.
+type Meta interface {
+	GetMeta(ctx context.Context, key string) ([]byte, error)
+	MetaPrefix(ctx context.Context, prefix string) (map[string][]byte, error)
+	UpdateMeta(ctx context.Context, puts map[string][]byte, deletes []string) error
+}
+
+func getUint(ctx context.Context, m Meta, key string) (uint64, error) {
+	b, err := m.GetMeta(ctx, key)
+	if errors.Is(err, app.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseUint(string(b), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("sync state %s is damaged (%q): %w", key, b, app.ErrTampered)
+	}
+	return n, nil
+}
+
+func putUint(n uint64) []byte { return []byte(strconv.FormatUint(n, 10)) }
+
+func getJSON[T any](ctx context.Context, m Meta, key string) (T, bool, error) {
+	var v T
+	b, err := m.GetMeta(ctx, key)
+	if errors.Is(err, app.ErrNotFound) {
+		return v, false, nil
+	}
+	if err != nil {
+		return v, false, err
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return v, false, fmt.Errorf("sync state %s is damaged: %w", key, app.ErrTampered)
+	}
+	return v, true, nil
+}
+
+// Bandwidth returns the vault's bandwidth cap in bytes per second (0:
+// none).
+func Bandwidth(ctx context.Context, m Meta) int64 {
+	n, _ := getUint(ctx, m, metaBandwidth)
+	return int64(n)
+}
+
+// SetBandwidth sets the cap (0 removes it); it applies from the next start
+// of the engine.
+func SetBandwidth(ctx context.Context, m Meta, bytesPerSecond int64) error {
+	if bytesPerSecond < 0 {
+		return fmt.Errorf("%w: a bandwidth cap is 0 (none) or more bytes per second", app.ErrInvalid)
+	}
+	if bytesPerSecond == 0 {
+		return m.UpdateMeta(ctx, nil, []string{metaBandwidth})
+	}
+	return m.UpdateMeta(ctx, map[string][]byte{metaBandwidth: putUint(uint64(bytesPerSecond))}, nil)
+}
+
+// Countersignature returns the latest countersignature of this device's
+// audit trail the archive gave, if any.
+func Countersignature(ctx context.Context, m Meta) (api.Countersignature, bool, error) {
+	return getJSON[api.Countersignature](ctx, m, metaCountersign)
+}

@@ -1,0 +1,75 @@
+package syncer
+
+import (
+	"context"
+	"time"
+)
+
+// State is where the engine stands, as the sync indicator shows it.
+type State string
+
+// States.
+const (
+	StateIdle       State = "idle"         // not started yet
+	StateConnecting State = "connecting"   // a round is starting
+	StateSyncing    State = "syncing"      // moving changes (Phase, Done of Total)
+	StateUpToDate   State = "up to date"   // the last round completed
+	StateOffline    State = "offline"      // the archive cannot be reached; retrying
+	StateError      State = "error"        // the archive refused something (LastError)
+	StateNoArchive  State = "not enrolled" // this workstation has no archive
+)
+
+// Status is the engine's report for the UI and `folio sync status`.
+type Status struct {
+	State       State     `json:"state"`
+	Phase       string    `json:"phase,omitempty"`
+	Done        int       `json:"done,omitempty"`
+	Total       int       `json:"total,omitempty"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	// NextTry is when the background loop tries again after a failure.
+	NextTry time.Time `json:"next_try,omitzero"`
+	// PendingChanges are local versions not yet acknowledged by the
+	// archive; PendingBlobs/PendingBytes the blobs not yet uploaded.
+	PendingChanges int   `json:"pending_changes"`
+	PendingBlobs   int   `json:"pending_blobs"`
+	PendingBytes   int64 `json:"pending_bytes"`
+	// Conflicts counts records with more than one branch.
+	Conflicts int    `json:"conflicts"`
+	LastRound Report `json:"last_round"`
+}
+
+// Status returns the engine's current status.
+func (e *Engine) Status() Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.status
+}
+
+// Subscribe calls fn with every new status (from the engine's goroutine:
+// fn must return quickly).
+func (e *Engine) Subscribe(fn func(Status)) {
+	e.mu.Lock()
+	e.subs = append(e.subs, fn)
+	e.mu.Unlock()
+}
+
+func (e *Engine) setStatus(change func(*Status)) {
+	e.mu.Lock()
+	change(&e.status)
+	s, subs := e.status, append([]func(Status){}, e.subs...)
+	e.mu.Unlock()
+	for _, fn := range subs {
+		fn(s)
+	}
+}
+
+// refreshCounts reads the pending counts from the vault.
+func (e *Engine) refreshCounts(ctx context.Context) {
+	n, _ := e.p.DB.PendingCount(ctx)
+	conflicts, _ := e.p.DB.Conflicts(ctx)
+	blobs, bytes := e.pendingUploads(ctx)
+	e.setStatus(func(s *Status) {
+		s.PendingChanges, s.Conflicts, s.PendingBlobs, s.PendingBytes = n, len(conflicts), blobs, bytes
+	})
+}

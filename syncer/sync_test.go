@@ -1,0 +1,257 @@
+package syncer_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"folio/app"
+	"folio/archive"
+	"folio/archive/api"
+	"folio/archive/boltstore"
+	"folio/archive/pki"
+	"folio/profile"
+	"folio/scan"
+	"folio/syncer"
+)
+
+// TestMain lets this test binary be its own scan worker.
+func TestMain(m *testing.M) {
+	scan.ServeIfWorker(os.Args)
+	os.Exit(m.Run())
+}
+
+// testArchive is a real archive server: the organisation's CA, the
+// embedded store, mutual TLS on 127.0.0.1.
+type testArchive struct {
+	dir   string
+	addr  string
+	store *boltstore.Store
+}
+
+func certFromRequest(r *http.Request) (api.Cert, error) {
+	id, err := pki.DeviceFromRequest(r)
+	if err != nil {
+		return api.Cert{}, err
+	}
+	return api.Cert{Serial: id.Serial, Name: id.Name}, nil
+}
+
+func startArchive(t *testing.T) *testArchive {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := pki.Init(dir, "Test Health District", []string{"127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	store, err := boltstore.Open(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	binder := archive.NewBinder(store, certFromRequest, nil)
+	h, err := archive.NewServer(archive.ServerParams{Store: store, DeviceFromRequest: binder.DeviceFromRequest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pki.ServerTLS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close(); store.Close() })
+	return &testArchive{dir: dir, addr: ln.Addr().String(), store: store}
+}
+
+func (a *testArchive) enroll(t *testing.T, name string) *pki.Enrollment {
+	t.Helper()
+	e, err := pki.AddDevice(a.dir, name, a.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// workstation is one vault with its sync engine.
+type workstation struct {
+	prof *profile.Profile
+	enr  *pki.Enrollment
+}
+
+func newWorkstation(t *testing.T, a *testArchive, name string) *workstation {
+	t.Helper()
+	prof, err := profile.Open(t.TempDir(), profile.Options{FastKDF: true, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prof.Close() })
+	return &workstation{prof: prof, enr: a.enroll(t, name)}
+}
+
+func (w *workstation) client(t *testing.T, opts syncer.ClientOptions) *syncer.Client {
+	t.Helper()
+	c, err := syncer.NewClient(w.enr, api.DeviceID(w.prof.DB.DeviceID()), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+func (w *workstation) engine(t *testing.T, s *app.Session, c *syncer.Client) *syncer.Engine {
+	return syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s, Client: c})
+}
+
+func (w *workstation) round(t *testing.T, s *app.Session) syncer.Report {
+	t.Helper()
+	rep, err := w.engine(t, s, w.client(t, syncer.ClientOptions{})).Round(context.Background())
+	if err != nil {
+		t.Fatalf("sync round: %v (did: %s)", err, rep)
+	}
+	return rep
+}
+
+func login(t *testing.T, w *workstation, user, pw string) *app.Session {
+	t.Helper()
+	s, err := w.prof.Vault.Login(context.Background(), user, []byte(pw))
+	if err != nil {
+		t.Fatalf("log in %s: %v", user, err)
+	}
+	t.Cleanup(func() { s.Lock(context.Background()) })
+	return s
+}
+
+const adminPW, nursePW = "correct horse battery", "the ward clerk words"
+
+// join runs the key transfer: b asks for the keys with nurse's password,
+// the administrator on a grants them, b opens them and syncs.
+func join(t *testing.T, a *workstation, admin *app.Session, b *workstation) *app.Session {
+	t.Helper()
+	ctx := context.Background()
+	req, err := b.prof.Vault.PrepareJoin(ctx, "nurse", []byte(nursePW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := b.client(t, syncer.ClientOptions{})
+	if _, err := cb.RequestKeys(ctx, req.PublicKey); err != nil {
+		t.Fatalf("request keys: %v", err)
+	}
+	ca := a.client(t, syncer.ClientOptions{})
+	reqs, err := ca.KeyRequests(ctx)
+	if err != nil || len(reqs) != 1 || reqs[0].Name != "ward-b" {
+		t.Fatalf("key requests seen by a: %+v, %v", reqs, err)
+	}
+	grant, err := admin.GrantVaultKeys(ctx, app.DeviceID(reqs[0].Device), reqs[0].Name, reqs[0].PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ca.GrantKeys(ctx, reqs[0].Device, grant); err != nil {
+		t.Fatalf("send grant: %v", err)
+	}
+	mine, err := cb.KeyRequest(ctx)
+	if err != nil || mine.Pending() {
+		t.Fatalf("b's request after the grant: %+v, %v", mine, err)
+	}
+	if _, err := b.prof.Vault.CompleteJoin(ctx, []byte("wrong password words"), mine.Grant); !errors.Is(err, app.ErrWrongPassword) {
+		t.Fatalf("complete join with a wrong password: %v, want ErrWrongPassword", err)
+	}
+	first, err := b.prof.Vault.CompleteJoin(ctx, []byte(nursePW), mine.Grant)
+	if err != nil {
+		t.Fatalf("complete join: %v", err)
+	}
+	b.round(t, first)
+	first.Lock(ctx)
+	return login(t, b, "nurse", nursePW)
+}
+
+func birth(t *testing.T, s string) app.BirthDate {
+	b, err := app.ParseBirthDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestTwoWorkstationsConverge(t *testing.T) {
+	ctx := context.Background()
+	arc := startArchive(t)
+	a := newWorkstation(t, arc, "ward-a")
+	b := newWorkstation(t, arc, "ward-b")
+	if _, err := a.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
+		t.Fatal(err)
+	}
+	admin := login(t, a, "admin", adminPW)
+	if err := admin.AddUser(ctx, app.User{Name: "nurse", Role: app.RoleRecords}, []byte(nursePW)); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := admin.RegisterPatient(ctx,
+		app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")},
+		app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, Village: "Siaya", BirthDate: birth(t, "1990")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanData, err := os.ReadFile("../../shared/corpus/scans/ocrmypdf__linn.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp, err := admin.ImportFile(ctx, "linn.png", "test", scanData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := a.round(t, admin)
+	if rep.Pushed == 0 || rep.Audit == 0 || rep.BlobsUp == 0 {
+		t.Fatalf("first round of a: %s", rep)
+	}
+	nurse := join(t, a, admin, b)
+
+	// b sees a's patients by search (its index follows the pulled versions).
+	ms, err := nurse.SearchPatients(ctx, "achieng", 10)
+	if err != nil || len(ms) != 1 || ms[0].Patient.ID != ps[0].ID {
+		t.Fatalf("b searching achieng: %+v, %v", ms, err)
+	}
+	// b holds every blob of a, verified.
+	for id, err := range a.prof.Blobs.List(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !b.prof.Blobs.Has(id) {
+			t.Fatalf("blob %s of a is missing on b", id)
+		}
+	}
+	_ = imp
+
+	// Both amend the same patient offline, different fields.
+	pa, _ := admin.Patient(ctx, ps[1].MRN)
+	pa.Phone = "+254 700 000001"
+	if _, err := admin.AmendPatient(ctx, pa); err != nil {
+		t.Fatal(err)
+	}
+	pb, err := nurse.Patient(ctx, ps[1].MRN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb.Village = "Bondo"
+	if _, err := nurse.AmendPatient(ctx, pb); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	a.round(t, admin)
+	ca, _ := a.prof.DB.Conflicts(ctx)
+	cb, _ := b.prof.DB.Conflicts(ctx)
+	if len(ca) != 1 || len(cb) != 1 {
+		t.Fatalf("conflicts: a %v, b %v; want the amended patient on both", ca, cb)
+	}
+	ha, _ := admin.Patient(ctx, ps[1].MRN)
+	hb, _ := nurse.Patient(ctx, ps[1].MRN)
+	if ha.Version != hb.Version {
+		t.Fatalf("current versions differ: a %s, b %s", ha.Version, hb.Version)
+	}
+}
