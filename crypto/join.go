@@ -157,4 +157,3 @@ func OpenGrant(sealedPrivate []byte, user string, password []byte, device app.De
 	}
 	return kr, bundle, nil
 }
-
