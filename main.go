@@ -7,18 +7,22 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"golang.org/x/term"
 
+	"folio/app"
 	"folio/cli"
 	_ "folio/locale" // before Fyne reads $LANG
 	"folio/profile"
+	"folio/syncer"
 	"folio/ui"
 )
 
@@ -57,11 +61,36 @@ func runGUI(ctx context.Context, dir string) error {
 	}
 	defer prof.Close()
 	a := fyneapp.NewWithID("org.folio.desktop")
-	w := ui.New(a, prof.Vault, ui.Options{})
+	w := ui.New(a, prof.Vault, ui.Options{StartSync: func(ctx context.Context, s *app.Session, status func(ui.SyncStatus)) {
+		startSync(ctx, prof, s, status)
+	}})
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
 	return nil
+}
+
+// startSync runs the sync engine for a signed-in session until ctx ends
+// (the window locks), reporting to the sidebar's indicator.
+func startSync(ctx context.Context, prof *profile.Profile, s *app.Session, status func(ui.SyncStatus)) {
+	client, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
+	if err != nil {
+		text := "Not connected to an archive"
+		if !errors.Is(err, syncer.ErrNotEnrolled) {
+			text = "Sync cannot start: " + err.Error()
+		}
+		status(ui.SyncStatus{Text: text, Problem: !errors.Is(err, syncer.ErrNotEnrolled)})
+		return
+	}
+	eng := syncer.New(syncer.Params{DB: prof.DB, Blobs: prof.Blobs, Session: s, Client: client})
+	eng.Subscribe(func(st syncer.Status) {
+		text, detail, problem := syncer.Describe(st, time.Now())
+		status(ui.SyncStatus{Text: text, Detail: detail, Problem: problem})
+	})
+	go func() {
+		defer client.Close()
+		eng.Run(ctx)
+	}()
 }

@@ -6,10 +6,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"folio/app"
+	"folio/archive/pki"
+	"folio/syncer"
 )
 
 func (e *env) initCommand() *cobra.Command {
-	var site string
+	var site, join string
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "create the vault and its first administrator; print the recovery key",
@@ -20,6 +22,9 @@ down or print it, and keep it locked away; it is the only way back in if every
 administrator forgets their password.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if join != "" {
+				return e.initJoin(cmd, join)
+			}
 			prof, err := e.open()
 			if err != nil {
 				return err
@@ -42,6 +47,48 @@ administrator forgets their password.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&join, "join", "", "join the organisation's vault with this enrollment file (from 'folio-archive device add') instead of creating one")
 	cmd.Flags().StringVar(&site, "site", "", "MRN site prefix, 2 to 6 letters or digits (default: from the device id)")
 	return cmd
+}
+
+// initJoin enrolls an empty vault and asks the archive for the vault keys.
+func (e *env) initJoin(cmd *cobra.Command, file string) error {
+	ctx := cmd.Context()
+	enr, err := pki.ReadEnrollment(file)
+	if err != nil {
+		return err
+	}
+	prof, err := e.open()
+	if err != nil {
+		return err
+	}
+	defer prof.Close()
+	name := e.userName()
+	pw, err := e.newSecret("FOLIO_PASSWORD", "new password for "+name+" on this workstation")
+	if err != nil {
+		return err
+	}
+	req, err := prof.Vault.PrepareJoin(ctx, name, pw)
+	if err != nil {
+		return err
+	}
+	if err := syncer.SaveEnrollment(prof.Dir, enr); err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "This workstation is %s of %s; its vault waits for the keys.\n", enr.Device, enr.Org)
+	fmt.Fprintf(out, "Key fingerprint: %s\n\n", req.Fingerprint)
+	client, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, "", syncer.ClientOptions{})
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	if _, err := client.RequestKeys(ctx, req.PublicKey); err != nil {
+		fmt.Fprintf(out, "The archive at %s cannot be reached now (%v);\n'folio sync now' asks again.\n", enr.Address, err)
+		return nil
+	}
+	fmt.Fprintf(out, "Asked the archive for the keys. On an enrolled workstation an administrator runs:\n\n    folio sync approve %s --fingerprint %s\n\n", enr.Device, req.Fingerprint)
+	fmt.Fprintf(out, "Then run 'folio sync now --user %s' here.\n", name)
+	return nil
 }

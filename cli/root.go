@@ -132,7 +132,7 @@ FOLIO_PASSWORD (for scripts; otherwise you are asked).`,
 	root.AddCommand(e.initCommand(), e.userCommand(), e.patientCommand(), e.auditCommand(),
 		e.verifyCommand(), e.demoCommand(), e.settingsCommand(),
 		e.importCommand(), e.watchCommand(), e.coversheetCommand(), e.separatorCommand(), e.docCommand(),
-		e.searchCommand(), e.queueCommand(), e.scanWorkerCommand())
+		e.searchCommand(), e.queueCommand(), e.scanWorkerCommand(), e.syncCommand())
 	return root
 }
 

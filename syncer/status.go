@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -72,4 +73,40 @@ func (e *Engine) refreshCounts(ctx context.Context) {
 	e.setStatus(func(s *Status) {
 		s.PendingChanges, s.Conflicts, s.PendingBlobs, s.PendingBytes = n, len(conflicts), blobs, bytes
 	})
+}
+
+// Describe puts a status in words for the sync indicator: one line, a
+// detail line, and whether it is a problem a person should look at.
+func Describe(s Status, now time.Time) (text, detail string, problem bool) {
+	switch s.State {
+	case StateSyncing:
+		text = "Syncing: " + s.Phase
+		if s.Total > 0 {
+			text += fmt.Sprintf(" (%d of %d)", s.Done, s.Total)
+		}
+	case StateConnecting:
+		text = "Connecting to the archive…"
+	case StateUpToDate:
+		text = "Up to date · " + s.LastSuccess.Local().Format("15:04")
+	case StateOffline:
+		text = "Offline: the archive cannot be reached"
+		if !s.NextTry.IsZero() {
+			text += fmt.Sprintf("; retrying in %s", s.NextTry.Sub(now).Round(time.Second))
+		}
+	case StateError:
+		text, problem = "Sync problem: "+s.LastError, true
+	case StateNoArchive:
+		text = "Not connected to an archive"
+	default:
+		text = "Sync starting…"
+	}
+	detail = fmt.Sprintf("%d changes and %d scans to send", s.PendingChanges, s.PendingBlobs)
+	if s.Conflicts > 0 {
+		detail += fmt.Sprintf("; %d records in conflict", s.Conflicts)
+		problem = true
+	}
+	if s.State != StateUpToDate && !s.LastSuccess.IsZero() {
+		detail += "; last synced " + s.LastSuccess.Local().Format("Jan 2 15:04")
+	}
+	return text, detail, problem
 }

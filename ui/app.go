@@ -29,6 +29,17 @@ type Options struct {
 	IdleLock time.Duration
 	// Now is the clock of the idle lock and of ages; nil means time.Now.
 	Now func() time.Time
+	// StartSync, when set, starts the background sync for a signed-in
+	// session; it runs until ctx ends (at lock) and reports its state with
+	// status, from any goroutine. main.go wires it to the syncer.
+	StartSync func(ctx context.Context, s *app.Session, status func(SyncStatus))
+}
+
+// SyncStatus is what the sidebar's sync indicator shows.
+type SyncStatus struct {
+	Text    string // one line: "Up to date · 12:04", "Offline: retrying in 40 s"
+	Detail  string // pending counts, the last error
+	Problem bool   // shown in the error colour
 }
 
 // defaultSearchDelay is how long the search waits after the last key before
@@ -335,6 +346,9 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	u.touch()
 	go watchIdle(ctx, idleTick(idle), u.checkIdle)
 	sess.startDropFolder()
+	if u.opts.StartSync != nil {
+		u.opts.StartSync(ctx, s, func(st SyncStatus) { fyne.Do(func() { u.side.setSync(st) }) })
+	}
 	u.show(sess.search)
 }
 

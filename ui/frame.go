@@ -46,9 +46,7 @@ func newSidebar(u *App) *sidebar {
 	for _, b := range sb.items {
 		b.Alignment = widget.ButtonAlignLeading
 	}
-	// Folio has no archive connection yet (the sync engine is another
-	// issue): say so plainly rather than show a state it does not have.
-	sb.sync = muted("Offline: not connected to an archive")
+	sb.sync = muted("Not connected to an archive")
 	sb.sync.Wrapping = fyne.TextWrapWord
 	width := canvas.NewRectangle(color.Transparent)
 	width.SetMinSize(fyne.NewSize(230, 0))
@@ -64,6 +62,20 @@ func newSidebar(u *App) *sidebar {
 	sb.view = container.NewBorder(nil, nil, nil, line, container.NewStack(width, bg, body))
 	sb.view.Hide()
 	return sb
+}
+
+// setSync shows the sync engine's state.
+func (sb *sidebar) setSync(st SyncStatus) {
+	text := st.Text
+	if st.Detail != "" {
+		text += "\n" + st.Detail
+	}
+	seg := &widget.TextSegment{Text: text, Style: widget.RichTextStyle{ColorName: theme.ColorNamePlaceHolder, Inline: true, SizeName: theme.SizeNameCaptionText}}
+	if st.Problem {
+		seg.Style.ColorName = theme.ColorNameError
+	}
+	sb.sync.Segments = []widget.RichTextSegment{seg}
+	sb.sync.Refresh()
 }
 
 // allowed reports whether role r works in place p.

@@ -1,0 +1,273 @@
+package pgstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/jackc/pgx/v5"
+
+	"folio/archive/api"
+)
+
+func completeStatus(id string, size int64) api.BlobStatus {
+	return api.BlobStatus{ID: id, Size: size, ChunkSize: api.ChunkSize, Chunks: api.ChunkCount(size), Complete: true}
+}
+
+// BlobStatus implements archive.Store.
+func (s *Store) BlobStatus(ctx context.Context, id string) (api.BlobStatus, error) {
+	if _, err := api.ParseBlobID(id); err != nil {
+		return api.BlobStatus{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return api.BlobStatus{}, err
+	}
+	var size int64
+	var complete bool
+	err := s.pool.QueryRow(ctx, `SELECT size, complete FROM blobs WHERE id = $1`, id).Scan(&size, &complete)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return api.BlobStatus{}, fmt.Errorf("%w: the archive holds no part of blob %s", api.ErrNotFound, id)
+	}
+	if err != nil {
+		return api.BlobStatus{}, fmt.Errorf("blob %s: %w", id, err)
+	}
+	if complete {
+		return completeStatus(id, size), nil
+	}
+	return s.uploadStatus(ctx, id, size)
+}
+
+// uploadStatus lists an upload's chunks, assembling the blob once all are in.
+func (s *Store) uploadStatus(ctx context.Context, id string, size int64) (api.BlobStatus, error) {
+	var complete bool
+	var have []int32
+	err := s.pool.QueryRow(ctx, `
+		SELECT b.complete, COALESCE(array_agg(c.n ORDER BY c.n) FILTER (WHERE c.n IS NOT NULL), '{}')
+		FROM blobs b LEFT JOIN blob_chunks c ON c.blob_id = b.id
+		WHERE b.id = $1 GROUP BY b.complete`, id).Scan(&complete, &have)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Discarded meanwhile by another upload that failed the whole hash.
+		return api.BlobStatus{}, fmt.Errorf("%w: the archive holds no part of blob %s", api.ErrNotFound, id)
+	}
+	if err != nil {
+		return api.BlobStatus{}, fmt.Errorf("blob %s: %w", id, err)
+	}
+	if complete {
+		return completeStatus(id, size), nil
+	}
+	if len(have) == api.ChunkCount(size) {
+		if err := s.finish(ctx, id, size); err != nil {
+			return api.BlobStatus{}, err
+		}
+		return completeStatus(id, size), nil
+	}
+	st := api.BlobStatus{ID: id, Size: size, ChunkSize: api.ChunkSize, Chunks: api.ChunkCount(size), Have: make([]int, len(have))}
+	for i, n := range have {
+		st.Have[i] = int(n)
+	}
+	return st, nil
+}
+
+// PutChunk implements archive.Store.
+func (s *Store) PutChunk(ctx context.Context, id string, size int64, n int, sum [32]byte, data []byte) (api.BlobStatus, error) {
+	if _, err := api.ParseBlobID(id); err != nil {
+		return api.BlobStatus{}, err
+	}
+	if size < 1 || size > api.MaxBlobSize {
+		return api.BlobStatus{}, fmt.Errorf("%w: blob size %d is not from 1 to %d", api.ErrInvalid, size, int64(api.MaxBlobSize))
+	}
+	if n < 0 || n >= api.ChunkCount(size) {
+		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d is past the end of a %d-byte blob", api.ErrInvalid, n, size)
+	}
+	if want := api.ChunkLen(size, n); len(data) != want {
+		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d of blob %s is %d bytes, want %d: the transfer was cut, send it again", api.ErrInvalid, n, id, len(data), want)
+	}
+	if got := sha256.Sum256(data); got != sum {
+		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d of blob %s does not match its SHA-256 (damaged in transit): send it again", api.ErrHashMismatch, n, id)
+	}
+	if err := ctx.Err(); err != nil {
+		return api.BlobStatus{}, err
+	}
+	var complete bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO blobs (id, size) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, size); err != nil {
+			return err
+		}
+		// The share lock keeps the blob from being assembled or discarded
+		// until this chunk is in.
+		var held int64
+		err := tx.QueryRow(ctx, `SELECT size, complete FROM blobs WHERE id = $1 FOR SHARE`, id).Scan(&held, &complete)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: the upload of blob %s was discarded meanwhile (its chunks did not hash to its id): upload it again", api.ErrConflict, id)
+		}
+		if err != nil {
+			return err
+		}
+		if held != size {
+			if complete {
+				return fmt.Errorf("%w: blob %s is stored with %d bytes, not %d", api.ErrConflict, id, held, size)
+			}
+			return fmt.Errorf("%w: blob %s is being uploaded with %d bytes, not %d", api.ErrConflict, id, held, size)
+		}
+		if complete {
+			return nil
+		}
+		var stored bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM blob_chunks WHERE blob_id = $1 AND n = $2)`, id, n).Scan(&stored); err != nil {
+			return err
+		}
+		if stored {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO blob_chunks (blob_id, n, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, n, data)
+		return err
+	})
+	if err != nil {
+		return api.BlobStatus{}, fmt.Errorf("blob %s chunk %d: %w", id, n, err)
+	}
+	if complete {
+		return completeStatus(id, size), nil
+	}
+	return s.uploadStatus(ctx, id, size)
+}
+
+// finish checks that the chunks of a fully uploaded blob hash to its id
+// and makes it visible; a blob whose chunks do not is discarded. The
+// chunks are read one at a time, under the blob's row lock.
+func (s *Store) finish(ctx context.Context, id string, size int64) error {
+	var mismatch bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var complete bool
+		err := tx.QueryRow(ctx, `SELECT complete FROM blobs WHERE id = $1 FOR UPDATE`, id).Scan(&complete)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: the upload of blob %s was discarded meanwhile (its chunks did not hash to its id): upload it again", api.ErrHashMismatch, id)
+		}
+		if err != nil || complete {
+			return err // complete: another request assembled it first
+		}
+		h := sha256.New()
+		for n := range api.ChunkCount(size) {
+			var data []byte
+			err := tx.QueryRow(ctx, `SELECT data FROM blob_chunks WHERE blob_id = $1 AND n = $2`, id, n).Scan(&data)
+			if err != nil {
+				return fmt.Errorf("read chunk %d: %w", n, err)
+			}
+			if len(data) != api.ChunkLen(size, n) {
+				return fmt.Errorf("%w: stored chunk %d is %d bytes", api.ErrInternal, n, len(data))
+			}
+			h.Write(data)
+		}
+		if hex.EncodeToString(h.Sum(nil)) != id {
+			// Every chunk matched what the device said, the whole does
+			// not: drop the upload so a fresh one starts clean.
+			mismatch = true
+			_, err := tx.Exec(ctx, `DELETE FROM blobs WHERE id = $1`, id)
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE blobs SET complete = true WHERE id = $1`, id)
+		return err
+	})
+	if err == nil && mismatch {
+		err = fmt.Errorf("%w: the chunks of blob %s do not hash to its id: upload it again", api.ErrHashMismatch, id)
+	}
+	if err != nil {
+		return fmt.Errorf("assemble blob %s: %w", id, err)
+	}
+	return nil
+}
+
+// OpenBlob implements archive.Store. The reader fetches one chunk at a
+// time; like a file, it is not bound to ctx's cancellation once open.
+func (s *Store) OpenBlob(ctx context.Context, id string) (io.ReadSeekCloser, int64, error) {
+	if _, err := api.ParseBlobID(id); err != nil {
+		return nil, 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	var size int64
+	var complete bool
+	err := s.pool.QueryRow(ctx, `SELECT size, complete FROM blobs WHERE id = $1`, id).Scan(&size, &complete)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, 0, fmt.Errorf("blob %s: %w", id, err)
+	}
+	if !complete {
+		return nil, 0, fmt.Errorf("%w: blob %s is not (completely) stored", api.ErrNotFound, id)
+	}
+	return &blobReader{s: s, ctx: context.WithoutCancel(ctx), id: id, size: size, cur: -1}, size, nil
+}
+
+// blobReader reads a complete blob chunk by chunk. It is not safe for
+// concurrent use (as an *os.File read through Seek is not).
+type blobReader struct {
+	s    *Store
+	ctx  context.Context
+	id   string
+	size int64
+	off  int64
+	// cur is the chunk held in buf (-1: none).
+	cur    int
+	buf    []byte
+	closed bool
+}
+
+func (r *blobReader) Read(p []byte) (int, error) {
+	if r.closed {
+		return 0, os.ErrClosed
+	}
+	if r.off >= r.size {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n := int(r.off / api.ChunkSize)
+	if n != r.cur {
+		var data []byte
+		err := r.s.pool.QueryRow(r.ctx, `SELECT data FROM blob_chunks WHERE blob_id = $1 AND n = $2`, r.id, n).Scan(&data)
+		if err != nil {
+			return 0, fmt.Errorf("read blob %s chunk %d: %w", r.id, n, err)
+		}
+		if len(data) != api.ChunkLen(r.size, n) {
+			return 0, fmt.Errorf("%w: blob %s chunk %d is %d bytes in the archive store, want %d", api.ErrInternal, r.id, n, len(data), api.ChunkLen(r.size, n))
+		}
+		r.cur, r.buf = n, data
+	}
+	k := copy(p, r.buf[r.off-int64(n)*api.ChunkSize:])
+	r.off += int64(k)
+	return k, nil
+}
+
+func (r *blobReader) Seek(offset int64, whence int) (int64, error) {
+	if r.closed {
+		return 0, os.ErrClosed
+	}
+	var abs int64
+	switch whence {
+	case io.SeekStart:
+		abs = offset
+	case io.SeekCurrent:
+		abs = r.off + offset
+	case io.SeekEnd:
+		abs = r.size + offset
+	default:
+		return 0, fmt.Errorf("seek blob %s: whence %d is not io.SeekStart, io.SeekCurrent or io.SeekEnd", r.id, whence)
+	}
+	if abs < 0 {
+		return 0, fmt.Errorf("seek blob %s: offset %d is before the start", r.id, abs)
+	}
+	r.off = abs
+	return abs, nil
+}
+
+func (r *blobReader) Close() error {
+	if r.closed {
+		return os.ErrClosed
+	}
+	r.closed, r.buf = true, nil
+	return nil
+}

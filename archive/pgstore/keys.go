@@ -1,0 +1,217 @@
+package pgstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"folio/archive/api"
+)
+
+// storable reports whether s can be kept in a text column (valid UTF-8
+// without NUL).
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// Bind implements archive.Store. A certificate's binding never changes
+// once made, so a binding already held is confirmed without a lock; a new
+// one is made under a table lock that orders concurrent binds.
+func (s *Store) Bind(ctx context.Context, b api.Binding) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if b.Device == 0 || b.Serial == "" || b.Name == "" {
+		return fmt.Errorf("%w: a binding needs a device, a certificate serial and a name", api.ErrInvalid)
+	}
+	if !storable(b.Serial) || !storable(b.Name) {
+		return fmt.Errorf("%w: certificate serial %.70q or name %.70q is not valid UTF-8 text", api.ErrInvalid, b.Serial, b.Name)
+	}
+	checkHeld := func(q interface {
+		QueryRow(context.Context, string, ...any) pgx.Row
+	}) (bool, error) {
+		var name string
+		var dev int64
+		err := q.QueryRow(ctx, `SELECT name, device FROM bindings WHERE serial = $1`, b.Serial).Scan(&name, &dev)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("binding of certificate %s: %w", b.Serial, err)
+		}
+		if api.DeviceID(dev) != b.Device {
+			return true, fmt.Errorf("%w: certificate %s (%s) belongs to device %s, not to the vault of device %s: use the enrollment file made for this workstation", api.ErrForbidden, b.Serial, name, api.DeviceID(dev), b.Device)
+		}
+		return true, nil
+	}
+	if held, err := checkHeld(s.pool); held || err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE bindings IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return fmt.Errorf("bind certificate %s: %w", b.Serial, err)
+		}
+		if held, err := checkHeld(tx); held || err != nil {
+			return err
+		}
+		var heldName string
+		err := tx.QueryRow(ctx, `SELECT b.name FROM devices d JOIN bindings b ON b.serial = d.cert_serial WHERE d.device = $1`, i64(uint64(b.Device))).Scan(&heldName)
+		switch {
+		case err == nil:
+			if heldName != b.Name {
+				return fmt.Errorf("%w: device %s is enrolled as %q; a certificate for %q cannot take it over", api.ErrForbidden, b.Device, heldName, b.Name)
+			}
+		case !errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("binding of device %s: %w", b.Device, err)
+		}
+		bound := pgTime(b.Bound)
+		if _, err := tx.Exec(ctx, `INSERT INTO bindings (serial, name, device, bound) VALUES ($1, $2, $3, $4)`, b.Serial, b.Name, i64(uint64(b.Device)), bound); err != nil {
+			return fmt.Errorf("bind certificate %s: %w", b.Serial, err)
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO devices (device, name, cert_serial, first_seen, last_seen) VALUES ($1, $2, $3, $4, $4)
+			ON CONFLICT (device) DO UPDATE SET
+				name = excluded.name, cert_serial = excluded.cert_serial,
+				first_seen = COALESCE(devices.first_seen, excluded.first_seen),
+				last_seen = GREATEST(devices.last_seen, excluded.last_seen)`,
+			i64(uint64(b.Device)), b.Name, b.Serial, bound)
+		if err != nil {
+			return fmt.Errorf("bind certificate %s: %w", b.Serial, err)
+		}
+		return nil
+	})
+}
+
+const keyRequestColumns = `device, name, public_key, requested, wrapped, granted_by, granted`
+
+func scanKeyRequest(row pgx.Row) (api.KeyRequest, error) {
+	var k api.KeyRequest
+	var dev, by int64
+	var requested, granted *time.Time
+	if err := row.Scan(&dev, &k.Name, &k.PublicKey, &requested, &k.Grant, &by, &granted); err != nil {
+		return api.KeyRequest{}, err
+	}
+	k.Device, k.GrantedBy = api.DeviceID(dev), api.DeviceID(by)
+	k.Requested, k.Granted = goTime(requested), goTime(granted)
+	return k, nil
+}
+
+// PutKeyRequest implements archive.Store.
+func (s *Store) PutKeyRequest(ctx context.Context, req api.KeyRequest) (api.KeyRequest, error) {
+	if err := ctx.Err(); err != nil {
+		return api.KeyRequest{}, err
+	}
+	req.Grant, req.GrantedBy, req.Granted = nil, 0, time.Time{}
+	req.Requested = goTime(pgTime(req.Requested))
+	if err := req.Validate(); err != nil {
+		return api.KeyRequest{}, err
+	}
+	out := req
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO key_requests (device, name, public_key, requested) VALUES ($1, $2, $3, $4) ON CONFLICT (device) DO NOTHING`,
+			i64(uint64(req.Device)), req.Name, req.PublicKey, pgTime(req.Requested))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 1 {
+			return nil
+		}
+		held, err := scanKeyRequest(tx.QueryRow(ctx, `SELECT `+keyRequestColumns+` FROM key_requests WHERE device = $1 FOR UPDATE`, i64(uint64(req.Device))))
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(held.PublicKey, req.PublicKey) {
+			out = held
+			return nil
+		}
+		if !held.Pending() {
+			return fmt.Errorf("%w: device %s was already given the vault keys; it cannot ask again with another key", api.ErrConflict, req.Device)
+		}
+		_, err = tx.Exec(ctx, `UPDATE key_requests SET name = $2, public_key = $3, requested = $4 WHERE device = $1`,
+			i64(uint64(req.Device)), req.Name, req.PublicKey, pgTime(req.Requested))
+		return err
+	})
+	if err != nil {
+		return api.KeyRequest{}, fmt.Errorf("key request of device %s: %w", req.Device, err)
+	}
+	return out, nil
+}
+
+// KeyRequest implements archive.Store.
+func (s *Store) KeyRequest(ctx context.Context, device api.DeviceID) (api.KeyRequest, error) {
+	if err := ctx.Err(); err != nil {
+		return api.KeyRequest{}, err
+	}
+	k, err := scanKeyRequest(s.pool.QueryRow(ctx, `SELECT `+keyRequestColumns+` FROM key_requests WHERE device = $1`, i64(uint64(device))))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return api.KeyRequest{}, fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, device)
+	}
+	if err != nil {
+		return api.KeyRequest{}, fmt.Errorf("key request of device %s: %w", device, err)
+	}
+	return k, nil
+}
+
+// KeyRequests implements archive.Store.
+func (s *Store) KeyRequests(ctx context.Context) ([]api.KeyRequest, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+keyRequestColumns+` FROM key_requests ORDER BY device `+unsignedOrder+` LIMIT $1`, api.MaxKeyRequest)
+	if err != nil {
+		return nil, fmt.Errorf("key requests: %w", err)
+	}
+	defer rows.Close()
+	out := []api.KeyRequest{}
+	for rows.Next() {
+		k, err := scanKeyRequest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("key requests: %w", err)
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("key requests: %w", err)
+	}
+	return out, nil
+}
+
+// GrantKey implements archive.Store.
+func (s *Store) GrantKey(ctx context.Context, device api.DeviceID, grant []byte, by api.DeviceID, at time.Time) (api.KeyRequest, error) {
+	if err := ctx.Err(); err != nil {
+		return api.KeyRequest{}, err
+	}
+	if len(grant) == 0 || len(grant) > api.MaxGrant {
+		return api.KeyRequest{}, fmt.Errorf("%w: a key grant is 1 to %d bytes", api.ErrInvalid, api.MaxGrant)
+	}
+	var out api.KeyRequest
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		k, err := scanKeyRequest(tx.QueryRow(ctx, `SELECT `+keyRequestColumns+` FROM key_requests WHERE device = $1 FOR UPDATE`, i64(uint64(device))))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, device)
+		}
+		if err != nil {
+			return err
+		}
+		if !k.Pending() {
+			if bytes.Equal(k.Grant, grant) {
+				out = k
+				return nil
+			}
+			return fmt.Errorf("%w: device %s was already given the vault keys", api.ErrConflict, device)
+		}
+		k.Grant, k.GrantedBy, k.Granted = bytes.Clone(grant), by, goTime(pgTime(at))
+		out = k
+		_, err = tx.Exec(ctx, `UPDATE key_requests SET wrapped = $2, granted_by = $3, granted = $4 WHERE device = $1`,
+			i64(uint64(device)), k.Grant, i64(uint64(by)), pgTime(at))
+		return err
+	})
+	if err != nil {
+		return api.KeyRequest{}, fmt.Errorf("grant keys to device %s: %w", device, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,413 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"folio/app"
+	"folio/archive/api"
+	"folio/archive/pki"
+	"folio/crypto"
+	"folio/profile"
+	"folio/storage"
+	"folio/syncer"
+)
+
+func (e *env) syncCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "connect this workstation to the organisation's archive and sync with it",
+		Long: `Sync sends this workstation's changes (records, audit trail, scans) to the
+organisation's archive and brings everyone else's, whenever a link exists.
+The window does it in the background; these commands do it headless.`,
+	}
+	cmd.AddCommand(e.syncEnrollCommand(), e.syncNowCommand(), e.syncStatusCommand(),
+		e.syncRequestsCommand(), e.syncApproveCommand(), e.syncConflictsCommand(), e.syncBandwidthCommand())
+	return cmd
+}
+
+func (e *env) syncEnrollCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "enroll FILE",
+		Short: "connect this vault to the archive with an enrollment file (an administrator)",
+		Long: `Keeps the enrollment file made by 'folio-archive device add' in the data
+folder and checks that the archive answers. Delete the file from the USB
+stick afterwards: it holds this workstation's private key.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			enr, err := pki.ReadEnrollment(args[0])
+			if err != nil {
+				return err
+			}
+			s, prof, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if !s.User().Role.Can(app.PermUserManage) {
+				return fmt.Errorf("enroll: %w: an administrator enrolls a workstation", app.ErrForbidden)
+			}
+			if err := syncer.SaveEnrollment(prof.Dir, enr); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "Enrolled as %s with the archive of %s at %s (this vault is device %s).\n", enr.Device, enr.Org, enr.Address, prof.DB.DeviceID())
+			info, err := e.archiveView(cmd.Context(), prof)
+			if err != nil {
+				fmt.Fprintf(out, "The archive does not answer yet (%v); sync starts when it does.\n", err)
+				return nil
+			}
+			fmt.Fprintf(out, "The archive answers: %d changes there for this workstation to pull. Run 'folio sync now'.\n", info.Backlog)
+			return nil
+		},
+	}
+}
+
+// archiveView asks the archive what it knows of this device (5 s at most).
+func (e *env) archiveView(ctx context.Context, prof *profile.Profile) (api.DeviceInfo, error) {
+	c, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
+	if err != nil {
+		return api.DeviceInfo{}, err
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return c.Device(ctx)
+}
+
+func (e *env) syncNowCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "now",
+		Short: "run one sync round now and report what moved",
+		Long: `Pushes this workstation's pending changes, pulls everyone else's and moves
+scans both ways, then prints what it did. On a workstation that joined with
+'folio init --join', the first run fetches the vault keys once an
+administrator approved them (folio sync approve) and the joining user's
+password opens them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			prof, err := e.open()
+			if err != nil {
+				return err
+			}
+			defer prof.Close()
+			client, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
+			if err != nil {
+				return err
+			}
+			defer client.Close()
+			s, err := e.syncSession(ctx, cmd.OutOrStdout(), prof, client)
+			if err != nil {
+				return err
+			}
+			defer s.Lock(ctx)
+			eng := syncer.New(syncer.Params{DB: prof.DB, Blobs: prof.Blobs, Session: s, Client: client})
+			rep, err := eng.Round(ctx)
+			fmt.Fprintln(cmd.OutOrStdout(), "Sync:", rep)
+			if err != nil {
+				return fmt.Errorf("sync stopped: %w; what moved before is kept, and the next round resumes", err)
+			}
+			st := eng.Status()
+			fmt.Fprintf(cmd.OutOrStdout(), "Up to date: %d changes pending, %d scans to upload, %d records in conflict.\n", st.PendingChanges, st.PendingBlobs, st.Conflicts)
+			return nil
+		},
+	}
+}
+
+// syncSession logs in, or on a joining workstation opens the granted keys.
+func (e *env) syncSession(ctx context.Context, out io.Writer, prof *profile.Profile, client *syncer.Client) (*app.Session, error) {
+	req, joining, err := prof.Vault.JoinPending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !joining {
+		pw, err := e.secret("FOLIO_PASSWORD", "password for "+e.userName())
+		if err != nil {
+			return nil, err
+		}
+		return prof.Vault.Login(ctx, e.userName(), pw)
+	}
+	kr, err := client.KeyRequest(ctx)
+	if errors.Is(err, api.ErrNotFound) {
+		if kr, err = client.RequestKeys(ctx, req.PublicKey); err != nil {
+			return nil, err
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if kr.Pending() {
+		return nil, fmt.Errorf("this workstation still waits for the vault keys (key %s): on an enrolled workstation an administrator runs 'folio sync approve %s'", req.Fingerprint, kr.Name)
+	}
+	pw, err := e.secret("FOLIO_PASSWORD", "password for "+req.User)
+	if err != nil {
+		return nil, err
+	}
+	s, err := prof.Vault.CompleteJoin(ctx, pw, kr.Grant)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "The vault keys arrived; %s can sign in here after this first sync.\n", req.User)
+	return s, nil
+}
+
+// statusJSON is the stable shape of 'folio sync status --json'.
+type statusJSON struct {
+	Enrolled       bool                  `json:"enrolled"`
+	Org            string                `json:"org,omitempty"`
+	Workstation    string                `json:"workstation,omitempty"`
+	Archive        string                `json:"archive,omitempty"`
+	Device         string                `json:"device"`
+	WaitingForKeys bool                  `json:"waiting_for_keys,omitempty"`
+	Fingerprint    string                `json:"join_key_fingerprint,omitempty"`
+	PendingChanges int                   `json:"pending_changes"`
+	Conflicts      int                   `json:"conflicts"`
+	LastSuccess    string                `json:"last_success,omitempty"`
+	Reachable      bool                  `json:"reachable"`
+	Error          string                `json:"error,omitempty"`
+	Backlog        uint64                `json:"backlog"`
+	AuditSent      uint64                `json:"audit_held_by_archive"`
+	Countersigned  *api.Countersignature `json:"countersigned,omitempty"`
+}
+
+func (e *env) syncStatusCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "this workstation's sync state: pending changes, conflicts, last success (no password needed)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			prof, err := e.open()
+			if err != nil {
+				return err
+			}
+			defer prof.Close()
+			st := statusJSON{Device: prof.DB.DeviceID().String()}
+			if enr, err := syncer.LoadEnrollment(prof.Dir); err == nil {
+				st.Enrolled, st.Org, st.Workstation, st.Archive = true, enr.Org, enr.Device, enr.Address
+				if a := prof.Vault.ArchiveAddress(ctx); a != "" {
+					st.Archive = a
+				}
+			} else if !errors.Is(err, syncer.ErrNotEnrolled) {
+				return err
+			}
+			if req, ok, err := prof.Vault.JoinPending(ctx); err == nil && ok {
+				st.WaitingForKeys, st.Fingerprint = true, req.Fingerprint
+			}
+			if st.PendingChanges, err = prof.DB.PendingCount(ctx); err != nil {
+				return err
+			}
+			cs, err := prof.DB.Conflicts(ctx)
+			if err != nil {
+				return err
+			}
+			st.Conflicts = len(cs)
+			if t, err := prof.DB.GetMeta(ctx, "sync/last-success"); err == nil {
+				st.LastSuccess = string(t)
+			}
+			if c, ok, _ := syncer.Countersignature(ctx, prof.DB); ok {
+				st.Countersigned = &c
+			}
+			if st.Enrolled {
+				info, err := e.archiveView(ctx, prof)
+				if err != nil {
+					st.Error = err.Error()
+				} else {
+					st.Reachable, st.Backlog, st.AuditSent = true, info.Backlog, info.AuditThrough
+				}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(st)
+			}
+			printSyncStatus(out, st)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printSyncStatus(out io.Writer, st statusJSON) {
+	if !st.Enrolled {
+		fmt.Fprintf(out, "Not enrolled with an archive (device %s). %d changes wait for one.\n", st.Device, st.PendingChanges)
+		return
+	}
+	fmt.Fprintf(out, "Workstation  %s of %s (device %s)\n", st.Workstation, st.Org, st.Device)
+	fmt.Fprintf(out, "Archive      %s", st.Archive)
+	if st.Reachable {
+		fmt.Fprintf(out, " (reachable; %d changes there to pull)\n", st.Backlog)
+	} else {
+		fmt.Fprintf(out, " (not reachable: %s)\n", st.Error)
+	}
+	if st.WaitingForKeys {
+		fmt.Fprintf(out, "Keys         waiting for an administrator's approval (key %s)\n", st.Fingerprint)
+	}
+	last := st.LastSuccess
+	if last == "" {
+		last = "never"
+	}
+	fmt.Fprintf(out, "Last sync    %s\n", last)
+	fmt.Fprintf(out, "Pending      %d changes\n", st.PendingChanges)
+	fmt.Fprintf(out, "Conflicts    %d records\n", st.Conflicts)
+	if st.Countersigned != nil {
+		fmt.Fprintf(out, "Audit trail  countersigned by the archive through entry %d at %s\n", st.Countersigned.Seq, st.Countersigned.Time.Format(time.RFC3339))
+	}
+}
+
+func (e *env) syncRequestsCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "requests",
+		Short: "list the workstations waiting for the vault keys",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			prof, err := e.open()
+			if err != nil {
+				return err
+			}
+			defer prof.Close()
+			client, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
+			if err != nil {
+				return err
+			}
+			defer client.Close()
+			reqs, err := client.KeyRequests(ctx)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			n := 0
+			for _, r := range reqs {
+				if r.Pending() {
+					n++
+					fmt.Fprintf(out, "%-20s key %s  asked %s\n", r.Name, joinFingerprint(r.PublicKey), r.Requested.Format(time.RFC3339))
+				}
+			}
+			if n == 0 {
+				fmt.Fprintln(out, "No workstation is waiting for the vault keys.")
+			}
+			return nil
+		},
+	}
+}
+
+func joinFingerprint(pub []byte) string { return crypto.JoinFingerprint(pub) }
+
+func (e *env) syncApproveCommand() *cobra.Command {
+	var fingerprint string
+	cmd := &cobra.Command{
+		Use:   "approve NAME",
+		Short: "send the vault keys to a joining workstation, wrapped to its key (an administrator)",
+		Long: `Compare the key fingerprint printed here with the one the joining
+workstation printed ('folio init --join' or 'folio sync status' there) before
+you approve: --fingerprint makes the check part of the command.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, prof, done, err := e.session(ctx)
+			if err != nil {
+				return err
+			}
+			defer done()
+			client, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
+			if err != nil {
+				return err
+			}
+			defer client.Close()
+			reqs, err := client.KeyRequests(ctx)
+			if err != nil {
+				return err
+			}
+			for _, r := range reqs {
+				if r.Name != args[0] {
+					continue
+				}
+				if !r.Pending() {
+					return fmt.Errorf("%s already has the vault keys (granted %s)", r.Name, r.Granted.Format(time.RFC3339))
+				}
+				fp := joinFingerprint(r.PublicKey)
+				if fingerprint != "" && fingerprint != fp {
+					return fmt.Errorf("%w: %s asks with key %s, not %s: do not approve; enroll it again", app.ErrInvalid, r.Name, fp, fingerprint)
+				}
+				grant, err := s.GrantVaultKeys(ctx, app.DeviceID(r.Device), r.Name, r.PublicKey)
+				if err != nil {
+					return err
+				}
+				if _, err := client.GrantKeys(ctx, r.Device, grant); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Sent the vault keys to %s (key %s). There, 'folio sync now' opens them with its user's password.\n", r.Name, fp)
+				return nil
+			}
+			return fmt.Errorf("%w: no workstation named %s is waiting for the keys ('folio sync requests' lists them)", app.ErrNotFound, args[0])
+		},
+	}
+	cmd.Flags().StringVar(&fingerprint, "fingerprint", "", "the key fingerprint the joining workstation shows")
+	return cmd
+}
+
+func (e *env) syncConflictsCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "conflicts",
+		Short: "list records changed on two workstations at once (both versions are kept)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			prof, err := e.open()
+			if err != nil {
+				return err
+			}
+			defer prof.Close()
+			cs, err := prof.DB.Conflicts(cmd.Context())
+			if err != nil {
+				return err
+			}
+			printConflicts(cmd.OutOrStdout(), cs)
+			return nil
+		},
+	}
+}
+
+func printConflicts(out io.Writer, cs []storage.Conflict) {
+	if len(cs) == 0 {
+		fmt.Fprintln(out, "No conflicts.")
+		return
+	}
+	for _, c := range cs {
+		fmt.Fprintf(out, "%s %s: %d versions\n", c.Kind, c.ID, len(c.Tips))
+	}
+}
+
+func (e *env) syncBandwidthCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "bandwidth BYTES-PER-SECOND",
+		Short: "cap what sync sends and receives per second (0: no cap); applies from the next sync",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || n < 0 {
+				return usageError{fmt.Errorf("bandwidth %q: give bytes per second, 0 for no cap", args[0])}
+			}
+			s, prof, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if !s.User().Role.Can(app.PermUserManage) {
+				return fmt.Errorf("bandwidth: %w: an administrator sets it", app.ErrForbidden)
+			}
+			return syncer.SetBandwidth(cmd.Context(), prof.DB, n)
+		},
+	}
+}
