@@ -233,3 +233,19 @@ type PageEvent struct {
 // is an analyzer's report only: ImportProgress never has it (it counts the
 // page in PagesDone instead).
 const StagePageDone ImportStage = "page done"
+
+// RecordConflict is a record changed on two workstations from the same
+// version: Tips are the versions that end its branches. Every replica
+// keeps all of them and shows the greatest as current.
+type RecordConflict struct {
+	Kind Kind
+	ID   string
+	Tips []Version
+}
+
+// ConflictStore lists conflicted records and clears a record's flag once a
+// person resolved it (the storage package implements it).
+type ConflictStore interface {
+	RecordConflicts(ctx context.Context) ([]RecordConflict, error)
+	ClearConflict(ctx context.Context, kind Kind, id string) error
+}

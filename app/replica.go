@@ -287,7 +287,7 @@ func (s *Session) ApplyReplicated(ctx context.Context, kinds map[Kind][]string) 
 		delete(s.cache, id)
 	}
 	s.mu.Unlock()
-	var errs []error
+	errs := []error{s.clearSettled(ctx, kinds)}
 	for _, id := range kinds[KindKeySlots] {
 		rec, err := s.records.Head(ctx, KindKeySlots, id)
 		if err != nil {

@@ -31,6 +31,8 @@ type Config struct {
 	Audit AuditChain
 	// Records returns the record store sealed with aead.
 	Records func(aead AEAD) RecordStore
+	// Conflicts lists the records sync found changed on two workstations.
+	Conflicts ConflictStore
 	// Integrity checks the store below the services (verify).
 	Integrity IntegrityChecker
 	Keys      KeyFactory

@@ -125,6 +125,7 @@ func Open(dir string, opts Options) (*Profile, error) {
 		Audit:     db,
 		Records:   func(aead app.AEAD) app.RecordStore { return db.Records(aead) },
 		Integrity: db,
+		Conflicts: db,
 		Keys:      keys,
 		Device:    db.DeviceID(),
 		Now:       opts.Now,

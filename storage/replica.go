@@ -311,3 +311,22 @@ func (db *DB) Reindex(ctx context.Context, kind app.Kind, id string, v app.Versi
 		return replaceTokens(tx.Bucket(bucketTokens), tx.Bucket(bucketIndex), kind, id, v, set)
 	})
 }
+
+// RecordConflicts lists the records in conflict in app's terms
+// (app.ConflictStore).
+func (db *DB) RecordConflicts(ctx context.Context) ([]app.RecordConflict, error) {
+	cs, err := db.Conflicts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]app.RecordConflict, len(cs))
+	for i, c := range cs {
+		out[i] = app.RecordConflict{Kind: c.Kind, ID: c.ID, Tips: c.Tips}
+	}
+	return out, nil
+}
+
+// ClearConflict is ResolveConflict (app.ConflictStore).
+func (db *DB) ClearConflict(ctx context.Context, kind app.Kind, id string) error {
+	return db.ResolveConflict(ctx, kind, id)
+}

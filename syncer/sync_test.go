@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"folio/app"
@@ -253,5 +254,27 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	hb, _ := nurse.Patient(ctx, ps[1].MRN)
 	if ha.Version != hb.Version {
 		t.Fatalf("current versions differ: a %s, b %s", ha.Version, hb.Version)
+	}
+
+	// A records person resolves it on a with the proposed merge (the
+	// branches changed different fields); the resolution reaches b and
+	// clears the flag there too.
+	cs, err := admin.Conflicts(ctx)
+	if err != nil || len(cs) != 1 || !cs[0].Mergeable || !slices.Equal(cs[0].Differing, []string{"phone", "village"}) {
+		t.Fatalf("conflicts as a person sees them: %+v, %v", cs, err)
+	}
+	if err := admin.ResolveConflict(ctx, cs[0].Kind, cs[0].ID, app.Version{}, true); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	for name, w := range map[string]*workstation{"a": a, "b": b} {
+		if cs, _ := w.prof.DB.Conflicts(ctx); len(cs) != 0 {
+			t.Fatalf("%s still lists conflicts after the resolution: %v", name, cs)
+		}
+	}
+	merged, err := nurse.Patient(ctx, ps[1].MRN)
+	if err != nil || merged.Phone != "+254 700 000001" || merged.Village != "Bondo" {
+		t.Fatalf("merged patient on b: %+v, %v; want a's phone and b's village", merged, err)
 	}
 }
