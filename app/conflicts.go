@@ -380,4 +380,3 @@ func (s *Session) clearSettled(ctx context.Context, changed map[Kind][]string) e
 	}
 	return errors.Join(errs...)
 }
-
