@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strconv"
+	"strings"
 )
 
 // This file declares what the services need from the parts below them. The
@@ -248,4 +250,16 @@ type RecordConflict struct {
 type ConflictStore interface {
 	RecordConflicts(ctx context.Context) ([]RecordConflict, error)
 	ClearConflict(ctx context.Context, kind Kind, id string) error
+}
+
+// ParseVersion reads a version in the form String writes ("hlc.device",
+// hex).
+func ParseVersion(s string) (Version, error) {
+	h, d, ok := strings.Cut(s, ".")
+	hlc, err1 := strconv.ParseUint(h, 16, 64)
+	dev, err2 := strconv.ParseUint(d, 16, 64)
+	if !ok || err1 != nil || err2 != nil || len(d) != 16 {
+		return Version{}, fmt.Errorf("%w: version %q is not hlc.device in hex", ErrInvalid, s)
+	}
+	return Version{HLC: hlc, Device: DeviceID(dev)}, nil
 }

@@ -16,7 +16,6 @@ import (
 	"folio/archive/pki"
 	"folio/crypto"
 	"folio/profile"
-	"folio/storage"
 	"folio/syncer"
 )
 
@@ -29,7 +28,7 @@ organisation's archive and brings everyone else's, whenever a link exists.
 The window does it in the background; these commands do it headless.`,
 	}
 	cmd.AddCommand(e.syncEnrollCommand(), e.syncNowCommand(), e.syncStatusCommand(),
-		e.syncRequestsCommand(), e.syncApproveCommand(), e.syncConflictsCommand(), e.syncBandwidthCommand())
+		e.syncRequestsCommand(), e.syncApproveCommand(), e.syncConflictsCommand(), e.syncResolveCommand(), e.syncBandwidthCommand())
 	return cmd
 }
 
@@ -361,15 +360,15 @@ you approve: --fingerprint makes the check part of the command.`,
 func (e *env) syncConflictsCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "conflicts",
-		Short: "list records changed on two workstations at once (both versions are kept)",
+		Short: "list records changed on two workstations at once, with their branches (both are kept)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			prof, err := e.open()
+			s, _, done, err := e.session(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer prof.Close()
-			cs, err := prof.DB.Conflicts(cmd.Context())
+			defer done()
+			cs, err := s.Conflicts(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -379,14 +378,65 @@ func (e *env) syncConflictsCommand() *cobra.Command {
 	}
 }
 
-func printConflicts(out io.Writer, cs []storage.Conflict) {
+func printConflicts(out io.Writer, cs []app.Conflict) {
 	if len(cs) == 0 {
 		fmt.Fprintln(out, "No conflicts.")
 		return
 	}
 	for _, c := range cs {
-		fmt.Fprintf(out, "%s %s: %d versions\n", c.Kind, c.ID, len(c.Tips))
+		fmt.Fprintf(out, "%s (%s %s), shown now: %s\n", c.Label, c.Kind, c.ID, c.Current)
+		for _, v := range c.Versions {
+			fmt.Fprintf(out, "  branch %s by %s at %s\n", v.Version, v.ChangedBy, v.Changed.Format(time.RFC3339))
+			for _, f := range c.Differing {
+				fmt.Fprintf(out, "    %-14s %s\n", f, v.Fields[f])
+			}
+		}
+		if c.Mergeable {
+			fmt.Fprintln(out, "  the branches changed different fields; merged they give:")
+			p := c.ProposalFields()
+			for _, f := range c.Differing {
+				fmt.Fprintf(out, "    %-14s %s\n", f, p[f])
+			}
+			fmt.Fprintf(out, "  resolve: folio sync resolve %s %s --merge   (or --keep VERSION)\n", c.Kind, c.ID)
+		} else {
+			fmt.Fprintf(out, "  resolve: folio sync resolve %s %s --keep VERSION\n", c.Kind, c.ID)
+		}
 	}
+}
+
+func (e *env) syncResolveCommand() *cobra.Command {
+	var keep string
+	var merge bool
+	cmd := &cobra.Command{
+		Use:   "resolve KIND ID (--keep VERSION | --merge)",
+		Short: "settle a conflict with a new version: one branch's content, or the proposed merge",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (keep == "") == !merge {
+				return usageError{errors.New("give one of --keep VERSION or --merge")}
+			}
+			var v app.Version
+			if keep != "" {
+				var err error
+				if v, err = app.ParseVersion(keep); err != nil {
+					return usageError{err}
+				}
+			}
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := s.ResolveConflict(cmd.Context(), app.Kind(args[0]), args[1], v, merge); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Resolved %s %s; the resolution reaches the other workstations with the next sync.\n", args[0], args[1])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&keep, "keep", "", "the branch to keep (as 'folio sync conflicts' shows it)")
+	cmd.Flags().BoolVar(&merge, "merge", false, "keep both branches' changes (when they changed different fields)")
+	return cmd
 }
 
 func (e *env) syncBandwidthCommand() *cobra.Command {
