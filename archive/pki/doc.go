@@ -29,9 +29,10 @@
 //   - The server trusts only certificates chained to the organisation's CA,
 //     TLS 1.3 only, a client certificate is required, and every handshake
 //     (resumed ones too) is checked against crl.pem as it is on disk at that
-//     moment: revoking takes effect without restarting the server. A
-//     missing, unreadable or wrongly signed CRL refuses every device (fail
-//     closed).
+//     moment: revoking takes effect without restarting the server. A server
+//     also checks each request (Revocations), so that a connection held
+//     open is cut off too. A missing, unreadable or wrongly signed CRL
+//     refuses every device (fail closed).
 //   - A workstation trusts only its organisation's CA (the pinned CA in its
 //     enrollment file), never the system's roots.
 //   - The package holds no PHI: certificates name devices, not people or

@@ -1,0 +1,134 @@
+package archivecmd
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"folio/archive/api"
+	"folio/archive/pki"
+)
+
+// statusJSON is the stable JSON shape of status.
+type statusJSON struct {
+	Org            string     `json:"org"`
+	CAFingerprint  string     `json:"ca_fingerprint"`
+	ServerHosts    []string   `json:"server_hosts"`
+	ServerExpires  time.Time  `json:"server_expires"`
+	DevicesActive  int        `json:"devices_active"`
+	DevicesRevoked int        `json:"devices_revoked"`
+	Store          storeState `json:"store"`
+	StoreName      string     `json:"store_name"`
+	// Metrics are the store's figures (nil unless Store is "open").
+	Metrics *api.Metrics `json:"metrics,omitempty"`
+}
+
+func (e *env) statusCommand() *cobra.Command {
+	var asJSON bool
+	var spec string
+	cmd := &cobra.Command{
+		Use:   "status --data DIR [--json]",
+		Short: "show the archive: organisation, devices, head, backlog, bytes stored",
+		Long: `Shows the organisation, the enrolled devices and, when the store can be
+read, its figures: the head (last global sequence number), each device's
+backlog, the bytes of records and blobs. While the server runs it holds the
+embedded store; status then says so and shows the rest.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, org, err := e.pkiDir()
+			if err != nil {
+				return err
+			}
+			if err := checkStoreSpec(spec); err != nil {
+				return err
+			}
+			devs, err := pki.Devices(dir)
+			if err != nil {
+				return err
+			}
+			m, state, err := readMetrics(cmd.Context(), e.dataDir, spec)
+			if err != nil {
+				return err
+			}
+			s := statusJSON{Org: org.Name, CAFingerprint: org.CAFingerprint, ServerHosts: org.Hosts,
+				ServerExpires: org.ServerExpires, Store: state, StoreName: describeStore(e.dataDir, spec)}
+			for _, d := range devs {
+				if d.Status == pki.Active {
+					s.DevicesActive++
+				} else {
+					s.DevicesRevoked++
+				}
+			}
+			if state == storeOpen {
+				s.Metrics = &m
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), s)
+			}
+			return writeStatus(cmd.OutOrStdout(), s, devs)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&spec, "store", "", "the store serve uses, if not the embedded one (postgres://…)")
+	return cmd
+}
+
+func writeStatus(w io.Writer, s statusJSON, devs []pki.Device) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "Organisation\t%s\n", s.Org)
+	fmt.Fprintf(tw, "CA fingerprint\t%s\n", s.CAFingerprint)
+	fmt.Fprintf(tw, "Server certificate\t%s, expires %s\n", strings.Join(s.ServerHosts, ", "), s.ServerExpires.Format(time.DateOnly))
+	fmt.Fprintf(tw, "Workstations\t%d enrolled, %d revoked\n", s.DevicesActive, s.DevicesRevoked)
+	fmt.Fprintf(tw, "Store\t%s\n", s.StoreName)
+	if m := s.Metrics; m != nil {
+		fmt.Fprintf(tw, "Head\t%d\n", m.Head)
+		fmt.Fprintf(tw, "Records\t%s\n", byteSize(m.RecordBytes))
+		fmt.Fprintf(tw, "Blobs\t%d (%s), %d uploads under way\n", m.Blobs, byteSize(m.BlobBytes), m.Uploads)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if s.Metrics == nil {
+		return writeStoreNote(w, s.Store)
+	}
+	fmt.Fprintln(w)
+	active := map[string]bool{}
+	for _, d := range devs {
+		if d.Status == pki.Active {
+			active[d.Name] = true
+		}
+	}
+	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WORKSTATION\tVAULT DEVICE\tLAST SEEN\tVERSIONS\tAUDIT\tBACKLOG")
+	for _, d := range s.Metrics.Devices {
+		name := d.Name
+		if name == "" {
+			name = "?"
+		} else if !active[name] {
+			name += " (revoked)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\n", name, d.ID, when(d.LastSeen), d.Versions, d.AuditThrough, d.Backlog)
+	}
+	if len(s.Metrics.Devices) == 0 {
+		fmt.Fprintln(tw, "(no workstation has synced yet)")
+	}
+	return tw.Flush()
+}
+
+// byteSize prints n bytes for people.
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	div, exp := int64(unit), 0
+	for x := n / unit; x >= unit; x /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
