@@ -41,6 +41,12 @@ go test -run='^$' -bench='BenchmarkPage' -benchtime=3x ./scan 2>&1 | tee -a "$ou
 echo "== OCR word recall on the corpus pages with ground truth, against plain tesseract"
 go test -count=1 -run='TestOCRAccuracyAgainstTesseract' -v ./scan 2>&1 | grep -E 'words read|mean word recall'
 
+echo "== archive: push throughput, batches of 100 versions of 1 KiB (embedded bbolt store vs PostgreSQL on 127.0.0.1)"
+go test -run='^$' -bench='Push' -benchtime=3s ./archive/boltstore ./archive/pgstore 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok|FAIL)'
+echo "== sync over mTLS on loopback: initial sync of ${FOLIO_BENCH_SYNC_PATIENTS:-10000} patients + ${FOLIO_BENCH_SYNC_MB:-1024} MB of scans to an empty workstation,"
+echo "   100 changes, bytes on the wire per payload byte (goal <= 1.05 for blobs), a small day over a 64 kbit/s cap (goal <= 1.10)"
+go test -run='^$' -bench='BenchmarkSync' -benchtime=1x -timeout 60m ./syncer 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok|FAIL)'
+
 echo "== desktop app (issue 4 goals: every interaction < 100 ms, the start < 1 s)"
 echo "   headless window (Fyne's test driver: widgets laid out and updated, no GL paint) on real vaults, real keys, fsync on"
 go test -run='^$' -bench='NewToLogin|LoginToSearch/fast-kdf' -benchtime=20x ./ui 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok|FAIL)'

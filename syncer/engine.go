@@ -104,6 +104,9 @@ type Report struct {
 	BlobsDown int
 	BytesUp   int64 // blob bytes sent (chunk payloads)
 	BytesDown int64 // blob bytes received
+	// RecordBytesUp and RecordBytesDown are the sealed record versions and
+	// audit entries sent and received (their ciphertext).
+	RecordBytesUp, RecordBytesDown int64
 	Pending   int   // blobs still to move (not found at the archive yet)
 }
 

@@ -52,6 +52,7 @@ func (e *Engine) importPage(ctx context.Context, aead app.AEAD, changes []api.Ch
 	vs := make([]storage.SealedVersion, len(changes))
 	for i, c := range changes {
 		vs[i] = localVersion(c)
+		rep.RecordBytesDown += int64(len(c.Ciphertext))
 	}
 	tokens := func(rec app.StoredRecord) ([][]byte, error) { return e.p.Session.IndexTokens(ctx, rec) }
 	ir, err := e.p.DB.ImportVersions(ctx, aead, vs, tokens)

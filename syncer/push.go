@@ -63,6 +63,12 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 				return err
 			}
 		}
+		for _, v := range req.Versions {
+			rep.RecordBytesUp += int64(len(v.Ciphertext))
+		}
+		for _, a := range req.Audit {
+			rep.RecordBytesUp += int64(len(a.Sealed))
+		}
 		for _, r := range resp.Results {
 			if r.Duplicate {
 				rep.PushedDup++
