@@ -224,7 +224,7 @@ func BenchmarkSync(b *testing.B) {
 	if rep.Pulled < 100 {
 		b.Fatalf("incremental pulled %s", rep)
 	}
-	b.ReportMetric(float64((pushT+pullT).Milliseconds()), "incremental-100-ms")
+	b.ReportMetric(float64((pushT + pullT).Milliseconds()), "incremental-100-ms")
 
 	// A small day over 64 kbit/s: 20 patients touched and 256 KiB of
 	// scans, through a client capped at 8,000 bytes/s; the figure is the

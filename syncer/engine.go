@@ -107,7 +107,7 @@ type Report struct {
 	// RecordBytesUp and RecordBytesDown are the sealed record versions and
 	// audit entries sent and received (their ciphertext).
 	RecordBytesUp, RecordBytesDown int64
-	Pending   int   // blobs still to move (not found at the archive yet)
+	Pending                        int // blobs still to move (not found at the archive yet)
 }
 
 func (r Report) String() string {

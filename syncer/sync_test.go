@@ -27,11 +27,16 @@ func TestMain(m *testing.M) {
 }
 
 // testArchive is a real archive server: the organisation's CA, the
-// embedded store, mutual TLS on 127.0.0.1.
+// embedded store, mutual TLS on 127.0.0.1. restart stops it and serves the
+// same data directory again (on a new port).
 type testArchive struct {
 	dir   string
 	addr  string
 	store *boltstore.Store
+	srv   *http.Server
+	// hooks let fault tests act right after the store answered (the
+	// server wraps its store in them; all nil by default).
+	hooks storeHooks
 }
 
 func certFromRequest(r *http.Request) (api.Cert, error) {
@@ -48,16 +53,27 @@ func startArchive(t *testing.T) *testArchive {
 	if _, err := pki.Init(dir, "Test Health District", []string{"127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
-	store, err := boltstore.Open(filepath.Join(dir, "store"))
+	a := &testArchive{dir: dir}
+	a.serve(t)
+	t.Cleanup(a.stop)
+	return a
+}
+
+// serve opens the store in a.dir and serves it on a free port of
+// 127.0.0.1 (a.addr).
+func (a *testArchive) serve(t *testing.T) {
+	t.Helper()
+	store, err := boltstore.Open(filepath.Join(a.dir, "store"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	binder := archive.NewBinder(store, certFromRequest, nil)
-	h, err := archive.NewServer(archive.ServerParams{Store: store, DeviceFromRequest: binder.DeviceFromRequest})
+	hooked := &hookedStore{Store: store, h: &a.hooks}
+	binder := archive.NewBinder(hooked, certFromRequest, nil)
+	h, err := archive.NewServer(archive.ServerParams{Store: hooked, DeviceFromRequest: binder.DeviceFromRequest})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := pki.ServerTLS(dir)
+	cfg, err := pki.ServerTLS(a.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,8 +83,21 @@ func startArchive(t *testing.T) *testArchive {
 	}
 	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close(); store.Close() })
-	return &testArchive{dir: dir, addr: ln.Addr().String(), store: store}
+	a.store, a.srv, a.addr = store, srv, ln.Addr().String()
+}
+
+// stop closes the server, its connections and its store, as a crash of
+// the archive would: what the store committed stays.
+func (a *testArchive) stop() {
+	a.srv.Close()
+	a.store.Close()
+}
+
+// restart stops the archive and serves its data again on a new port.
+func (a *testArchive) restart(t *testing.T) {
+	t.Helper()
+	a.stop()
+	a.serve(t)
 }
 
 func (a *testArchive) enroll(t *testing.T, name string) *pki.Enrollment {
