@@ -5,7 +5,9 @@
 // The package holds the Store interface (what an archive backend must do),
 // and Server, the http.Handler that exposes a Store through the wire API of
 // package api. Backends live in sibling packages (boltstore, the embedded
-// default); storetest is the conformance suite every backend passes.
+// default; pgstore, PostgreSQL); storetest is the conformance suite every
+// backend passes. Binder ties client certificates to vault device ids;
+// CheckPush and CheckChunk are the checks every backend makes first.
 //
 // Invariants:
 //   - The archive stores ciphertext as the devices sealed it, with only the

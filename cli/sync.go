@@ -69,9 +69,31 @@ stick afterwards: it holds this workstation's private key.`,
 	}
 }
 
+// connect returns a client for the profile's archive (its enrollment,
+// the archive address and bandwidth settings).
+func connect(ctx context.Context, prof *profile.Profile) (*syncer.Client, error) {
+	c, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
+	return c, err
+}
+
+// openArchive opens the profile and a client for its archive; done closes
+// both.
+func (e *env) openArchive(ctx context.Context) (*profile.Profile, *syncer.Client, func(), error) {
+	prof, err := e.open()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := connect(ctx, prof)
+	if err != nil {
+		prof.Close()
+		return nil, nil, nil, err
+	}
+	return prof, c, func() { c.Close(); prof.Close() }, nil
+}
+
 // archiveView asks the archive what it knows of this device (5 s at most).
 func (e *env) archiveView(ctx context.Context, prof *profile.Profile) (api.DeviceInfo, error) {
-	c, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
+	c, err := connect(ctx, prof)
 	if err != nil {
 		return api.DeviceInfo{}, err
 	}
@@ -93,16 +115,11 @@ password opens them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			prof, err := e.open()
+			prof, client, done, err := e.openArchive(ctx)
 			if err != nil {
 				return err
 			}
-			defer prof.Close()
-			client, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
-			if err != nil {
-				return err
-			}
-			defer client.Close()
+			defer done()
 			s, err := e.syncSession(ctx, cmd.OutOrStdout(), prof, client)
 			if err != nil {
 				return err
@@ -272,16 +289,11 @@ func (e *env) syncRequestsCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			prof, err := e.open()
+			_, client, done, err := e.openArchive(ctx)
 			if err != nil {
 				return err
 			}
-			defer prof.Close()
-			client, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
-			if err != nil {
-				return err
-			}
-			defer client.Close()
+			defer done()
 			reqs, err := client.KeyRequests(ctx)
 			if err != nil {
 				return err
@@ -320,7 +332,7 @@ you approve: --fingerprint makes the check part of the command.`,
 				return err
 			}
 			defer done()
-			client, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
+			client, err := connect(ctx, prof)
 			if err != nil {
 				return err
 			}

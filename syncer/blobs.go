@@ -35,26 +35,27 @@ func (e *Engine) manifests(ctx context.Context, aead app.AEAD) (map[string]app.B
 // writeManifests gives every local blob that has none a manifest record:
 // its class and patient, and the SHA-256 and size of its sealed file, by
 // which the archive will know it. The manifests travel with the next push.
-func (e *Engine) writeManifests(ctx context.Context, aead app.AEAD) error {
+// It returns every manifest of the vault, the new ones included.
+func (e *Engine) writeManifests(ctx context.Context, aead app.AEAD) (map[string]app.BlobManifest, error) {
 	have, err := e.manifests(ctx, aead)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var missing []string
 	for id, err := range e.p.Blobs.List(ctx) {
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if _, ok := have[id]; !ok {
 			missing = append(missing, id)
 		}
 	}
 	if len(missing) == 0 {
-		return nil
+		return have, nil
 	}
 	refs, err := e.p.Session.BlobRefs(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var writes []app.RecordWrite
 	flush := func() error {
@@ -71,21 +72,23 @@ func (e *Engine) writeManifests(ctx context.Context, aead app.AEAD) error {
 			continue // deleted meanwhile
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ref, ok := refs[id]
 		if !ok {
 			ref = app.BlobRef{Class: app.BlobOther}
 		}
-		data, _ := json.Marshal(app.BlobManifest{Class: ref.Class, Patient: ref.Patient, SHA256: sum, Size: size})
+		m := app.BlobManifest{Class: ref.Class, Patient: ref.Patient, SHA256: sum, Size: size}
+		data, _ := json.Marshal(m)
 		writes = append(writes, app.RecordWrite{Kind: app.KindBlob, ID: id, Data: data})
+		have[id] = m
 		if len(writes) == 500 {
 			if err := flush(); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return flush()
+	return have, flush()
 }
 
 func (e *Engine) hashFile(id string) (string, int64, error) {
@@ -111,12 +114,9 @@ type blobTask struct {
 // moveBlobs uploads the local blobs the archive lacks and downloads the
 // ones this vault lacks, by priority: class first (text and thumbnails,
 // then page images, then originals), the patients this session opened
-// first within a class, uploads before downloads.
-func (e *Engine) moveBlobs(ctx context.Context, aead app.AEAD, rep *Report) error {
-	ms, err := e.manifests(ctx, aead)
-	if err != nil {
-		return err
-	}
+// first within a class, uploads before downloads. ms are the vault's
+// manifests.
+func (e *Engine) moveBlobs(ctx context.Context, aead app.AEAD, ms map[string]app.BlobManifest, rep *Report) error {
 	uploaded, err := e.p.DB.MetaPrefix(ctx, metaUploaded)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package syncer
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
@@ -215,7 +216,7 @@ func (c *Client) GrantKeys(ctx context.Context, device api.DeviceID, grant []byt
 }
 
 func sha256Hex(b []byte) string {
-	s := sha256Sum(b)
+	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
 

@@ -168,13 +168,14 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 	if _, err := e.p.Session.ShareKeySlots(ctx); err != nil {
 		return err
 	}
-	if err := e.writeManifests(ctx, aead); err != nil {
+	manifests, err := e.writeManifests(ctx, aead)
+	if err != nil {
 		return err
 	}
 	if err := e.push(ctx, rep); err != nil {
 		return err
 	}
-	return e.moveBlobs(ctx, aead, rep)
+	return e.moveBlobs(ctx, aead, manifests, rep)
 }
 
 // Trigger asks the background loop for a round as soon as possible.

@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"context"
-	"crypto/sha256"
 
 	"golang.org/x/time/rate"
 )
@@ -30,5 +29,3 @@ func (l *limiter) wait(n int) {
 	}
 	_ = l.r.WaitN(context.Background(), min(n, l.burst))
 }
-
-func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

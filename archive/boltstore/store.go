@@ -255,19 +255,10 @@ func getStat(tx *bolt.Tx, name []byte) int64 {
 
 // Push implements archive.Store.
 func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (api.PushResponse, error) {
-	if err := req.Validate(); err != nil {
+	digest, err := archive.CheckPush(req)
+	if err != nil {
 		return api.PushResponse{}, err
 	}
-	for i, v := range req.Versions {
-		if v.Version.Device != req.Device {
-			return api.PushResponse{}, fmt.Errorf("%w: version %d of batch %d (%s %s) was written by device %s, not by the pushing device %s", api.ErrForbidden, i, req.Batch, v.Kind, v.ID, v.Version.Device, req.Device)
-		}
-	}
-	canon, err := json.Marshal(req)
-	if err != nil {
-		return api.PushResponse{}, fmt.Errorf("push batch %d: %w", req.Batch, err)
-	}
-	digest := sha256.Sum256(canon)
 	if err := ctx.Err(); err != nil {
 		return api.PushResponse{}, err
 	}
@@ -629,20 +620,8 @@ func (s *Store) uploadStatus(id string, size int64) (api.BlobStatus, error) {
 
 // PutChunk implements archive.Store.
 func (s *Store) PutChunk(ctx context.Context, id string, size int64, n int, sum [32]byte, data []byte) (api.BlobStatus, error) {
-	if _, err := api.ParseBlobID(id); err != nil {
+	if err := archive.CheckChunk(id, size, n, sum, data); err != nil {
 		return api.BlobStatus{}, err
-	}
-	if size < 1 || size > api.MaxBlobSize {
-		return api.BlobStatus{}, fmt.Errorf("%w: blob size %d is not from 1 to %d", api.ErrInvalid, size, int64(api.MaxBlobSize))
-	}
-	if n < 0 || n >= api.ChunkCount(size) {
-		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d is past the end of a %d-byte blob", api.ErrInvalid, n, size)
-	}
-	if want := api.ChunkLen(size, n); len(data) != want {
-		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d of blob %s is %d bytes, want %d: the transfer was cut, send it again", api.ErrInvalid, n, id, len(data), want)
-	}
-	if got := sha256.Sum256(data); got != sum {
-		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d of blob %s does not match its SHA-256 (damaged in transit): send it again", api.ErrHashMismatch, n, id)
 	}
 	if err := ctx.Err(); err != nil {
 		return api.BlobStatus{}, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"folio/archive"
 	"folio/archive/api"
 )
 
@@ -74,20 +75,8 @@ func (s *Store) uploadStatus(ctx context.Context, id string, size int64) (api.Bl
 
 // PutChunk implements archive.Store.
 func (s *Store) PutChunk(ctx context.Context, id string, size int64, n int, sum [32]byte, data []byte) (api.BlobStatus, error) {
-	if _, err := api.ParseBlobID(id); err != nil {
+	if err := archive.CheckChunk(id, size, n, sum, data); err != nil {
 		return api.BlobStatus{}, err
-	}
-	if size < 1 || size > api.MaxBlobSize {
-		return api.BlobStatus{}, fmt.Errorf("%w: blob size %d is not from 1 to %d", api.ErrInvalid, size, int64(api.MaxBlobSize))
-	}
-	if n < 0 || n >= api.ChunkCount(size) {
-		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d is past the end of a %d-byte blob", api.ErrInvalid, n, size)
-	}
-	if want := api.ChunkLen(size, n); len(data) != want {
-		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d of blob %s is %d bytes, want %d: the transfer was cut, send it again", api.ErrInvalid, n, id, len(data), want)
-	}
-	if got := sha256.Sum256(data); got != sum {
-		return api.BlobStatus{}, fmt.Errorf("%w: chunk %d of blob %s does not match its SHA-256 (damaged in transit): send it again", api.ErrHashMismatch, n, id)
 	}
 	if err := ctx.Err(); err != nil {
 		return api.BlobStatus{}, err

@@ -3,7 +3,6 @@ package pgstore
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -167,19 +166,10 @@ func goTime(t *time.Time) time.Time {
 
 // Push implements archive.Store.
 func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (api.PushResponse, error) {
-	if err := req.Validate(); err != nil {
+	digest, err := archive.CheckPush(req)
+	if err != nil {
 		return api.PushResponse{}, err
 	}
-	for i, v := range req.Versions {
-		if v.Version.Device != req.Device {
-			return api.PushResponse{}, fmt.Errorf("%w: version %d of batch %d (%s %s) was written by device %s, not by the pushing device %s", api.ErrForbidden, i, req.Batch, v.Kind, v.ID, v.Version.Device, req.Device)
-		}
-	}
-	canon, err := json.Marshal(req)
-	if err != nil {
-		return api.PushResponse{}, fmt.Errorf("push batch %d: %w", req.Batch, err)
-	}
-	digest := sha256.Sum256(canon)
 	if err := ctx.Err(); err != nil {
 		return api.PushResponse{}, err
 	}
