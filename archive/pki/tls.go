@@ -194,7 +194,7 @@ func Explain(err error) error {
 	// The archive may close the connection before its alert is read: the
 	// first write then fails instead.
 	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
-		return fmt.Errorf("the connection to the archive was cut (the link dropped or the archive stopped; if it keeps happening at once, the archive may refuse this workstation's certificate: ask the administrator): %w", err)
+		return fmt.Errorf("the connection to the archive was cut: the link dropped or the archive stopped, or it refused this workstation's certificate (revoked, expired or from another organisation); if it keeps happening, ask the administrator: %w", err)
 	}
 	return err
 }
