@@ -30,6 +30,8 @@ const (
 	ActPatientHistory Action = "patient.history"
 	ActPatientMerge   Action = "patient.merge"
 	ActPatientUnmerge Action = "patient.unmerge"
+	ActPatientDelete  Action = "patient.delete"  // a registration made in error withdrawn (a tombstone version)
+	ActPatientRestore Action = "patient.restore" // a deleted registration brought back
 	ActBreakGlass     Action = "break-glass"
 	ActAuditRead      Action = "audit.read"
 	ActDemo           Action = "demo.generate"

@@ -1,11 +1,17 @@
 package app
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors callers branch on with errors.Is. Messages are sentences a
 // clerk can read; wrap them with what failed.
 var (
-	ErrNotFound        = errors.New("not found")
+	ErrNotFound = errors.New("not found")
+	// ErrDeleted is a record whose newest version is a tombstone; it is
+	// also ErrNotFound.
+	ErrDeleted         = fmt.Errorf("%w: the registration was deleted", ErrNotFound)
 	ErrConflict        = errors.New("the record was changed by someone else; reload and try again")
 	ErrLocked          = errors.New("the vault is locked; log in first")
 	ErrWrongPassword   = errors.New("wrong user name or password")

@@ -320,7 +320,7 @@ func (s *Session) proposeByNameAndBirth(ctx context.Context, text string, now ti
 			if err != nil {
 				return Proposal{}, err
 			}
-			if p.MergedInto == "" && allIn(nameWords(p.Family), words) && anyIn(nameWords(p.Given+" "+strings.Join(p.OtherNames, " ")), words) {
+			if p.MergedInto == "" && !p.Deleted && allIn(nameWords(p.Family), words) && anyIn(nameWords(p.Given+" "+strings.Join(p.OtherNames, " ")), words) {
 				found[p.ID] = p
 			}
 		}

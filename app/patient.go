@@ -159,6 +159,12 @@ type Patient struct {
 	// as a duplicate; Merged lists the ids this record absorbed.
 	MergedInto string   `json:"merged_into,omitempty"`
 	Merged     []string `json:"merged,omitempty"`
+	// Deleted makes this version a tombstone: the registration was made in
+	// error and is withdrawn. The record keeps its history and its MRN, but
+	// searches no longer show it and opening it says it was deleted, and
+	// why (DeletedReason). RestorePatient undoes it.
+	Deleted       bool   `json:"deleted,omitempty"`
+	DeletedReason string `json:"deleted_reason,omitempty"`
 
 	Version Version   `json:"-"`
 	Changed time.Time `json:"changed"`

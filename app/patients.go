@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -108,8 +109,20 @@ func (s *Session) lookup(ctx context.Context, term string) ([]string, error) {
 }
 
 // resolve finds a patient by MRN or record id, following merges to the
-// survivor when follow is set.
+// survivor when follow is set. A deleted registration is an ErrDeleted
+// error that says when, by whom and why.
 func (s *Session) resolve(ctx context.Context, ref string, follow bool) (Patient, error) {
+	p, err := s.find(ctx, ref, follow)
+	if err == nil && p.Deleted {
+		return Patient{}, fmt.Errorf("patient %s was deleted on %s by %s (%s): %w; a records manager can restore it",
+			p.MRN, p.Changed.Format(time.DateOnly), p.ChangedBy, p.DeletedReason, ErrDeleted)
+	}
+	return p, err
+}
+
+// find is resolve without the deleted check, for the history and the
+// restore of a deleted registration.
+func (s *Session) find(ctx context.Context, ref string, follow bool) (Patient, error) {
 	ref = strings.TrimSpace(ref)
 	var p Patient
 	if _, err := uuid.Parse(ref); err == nil {
@@ -252,6 +265,7 @@ func (s *Session) RegisterPatient(ctx context.Context, ps ...Patient) ([]Patient
 		p := &ps[i]
 		p.ID, p.MRN = newID(), FormatMRN(prefix, first+uint64(i))
 		p.MergedInto, p.Merged, p.Changed, p.ChangedBy = "", nil, now, s.User().Name
+		p.Deleted, p.DeletedReason = false, ""
 		w, err := s.patientWrite(*p, Version{})
 		if err != nil {
 			return nil, err
@@ -277,14 +291,15 @@ func (s *Session) RegisterPatient(ctx context.Context, ps ...Patient) ([]Patient
 
 // patientWrite encodes a patient version with its index tokens. A record
 // merged into another keeps only its MRN token, so its MRN still leads to
-// the survivor but name searches do not show it twice.
+// the survivor but name searches do not show it twice; a deleted one too, so
+// its MRN leads to the notice of its deletion.
 func (s *Session) patientWrite(p Patient, parent Version) (RecordWrite, error) {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return RecordWrite{}, err
 	}
 	terms := patientTerms(p)
-	if p.MergedInto != "" {
+	if p.MergedInto != "" || p.Deleted {
 		terms = []string{"mrn:" + p.MRN}
 	}
 	toks, err := s.tokens(terms)
@@ -316,6 +331,7 @@ func (s *Session) AmendPatient(ctx context.Context, p Patient) (Patient, error) 
 		return Patient{}, err
 	}
 	p.MRN, p.MergedInto, p.Merged = cur.MRN, cur.MergedInto, cur.Merged
+	p.Deleted, p.DeletedReason = false, ""
 	p.Changed, p.ChangedBy = now, s.User().Name
 	w, err := s.patientWrite(p, p.Version)
 	if err != nil {
@@ -354,7 +370,7 @@ func (s *Session) PatientHistory(ctx context.Context, ref string) ([]PatientVers
 	if err := s.require(ctx, PermPatientRead, ActPatientHistory, ""); err != nil {
 		return nil, err
 	}
-	p, err := s.resolve(ctx, ref, true)
+	p, err := s.find(ctx, ref, true)
 	if err != nil {
 		return nil, err
 	}

@@ -168,6 +168,9 @@ func (s *Session) rank(ctx context.Context, pq query, ids []string, limit int) (
 		if err != nil {
 			return nil, err
 		}
+		if c.p.Deleted {
+			continue // only an MRN search reaches a deleted registration
+		}
 		if c.p.MergedInto != "" {
 			// Only an MRN search reaches a merged record: show the survivor.
 			p, err := s.resolve(ctx, c.p.ID, true)
@@ -272,7 +275,7 @@ func (s *Session) FindDuplicates(ctx context.Context, p Patient) ([]Match, error
 		if err != nil {
 			return nil, err
 		}
-		if c.MergedInto != "" {
+		if c.MergedInto != "" || c.Deleted {
 			continue
 		}
 		if m, ok := duplicateScore(p, c); ok {

@@ -444,3 +444,72 @@ func TestLockedSessionRefusesEverything(t *testing.T) {
 		t.Fatalf("register after lock: %v", err)
 	}
 }
+
+// Deleting a registration made in error writes a tombstone version: the
+// patient leaves searches, opening its MRN says it was deleted and why,
+// its history stays readable, and restoring it brings it back. A chart with
+// documents filed cannot be deleted, only merged.
+func TestDeleteAndRestorePatient(t *testing.T) {
+	ctx := context.Background()
+	d := newScanningDesk(t)
+	s := d.clerk
+	extra := register(t, s, app.Patient{Family: "Mwale", Given: "Tiyamike", BirthDate: bd(1990, 6, 1)})[0]
+
+	if _, err := s.DeletePatient(ctx, extra.MRN, "oops"); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("a deletion without a real reason: %v", err)
+	}
+	gone, err := s.DeletePatient(ctx, extra.MRN, "registered twice in error")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !gone.Deleted || gone.Version.HLC <= extra.Version.HLC {
+		t.Fatalf("tombstone: %+v", gone)
+	}
+	_, err = s.Patient(ctx, extra.MRN)
+	if !errors.Is(err, app.ErrDeleted) || !errors.Is(err, app.ErrNotFound) || !strings.Contains(err.Error(), "registered twice in error") {
+		t.Fatalf("opening a deleted registration: %v", err)
+	}
+	if ms, _ := s.SearchPatients(ctx, "Mwale Tiyamike", 10); len(ms) != 0 {
+		t.Fatalf("a deleted patient is still found: %v", mrns(ms))
+	}
+	if ms, _ := s.SearchPatients(ctx, extra.MRN, 10); len(ms) != 0 {
+		t.Fatalf("a deleted patient is still found by MRN: %v", mrns(ms))
+	}
+	if _, err := s.AmendPatient(ctx, gone); !errors.Is(err, app.ErrDeleted) {
+		t.Fatalf("amending a deleted registration: %v", err)
+	}
+	if h, err := s.PatientHistory(ctx, extra.MRN); err != nil || len(h) != 2 || !h[1].Deleted {
+		t.Fatalf("history of a deleted registration: %d versions, %v", len(h), err)
+	}
+	if _, err := s.DeletePatient(ctx, extra.MRN, "registered twice in error"); !errors.Is(err, app.ErrDeleted) {
+		t.Fatalf("deleting twice: %v", err)
+	}
+	back, err := s.RestorePatient(ctx, extra.MRN, "deleted the wrong one")
+	if err != nil || back.Deleted {
+		t.Fatalf("restore: %+v %v", back, err)
+	}
+	if ms, _ := s.SearchPatients(ctx, "Mwale Tiyamike", 10); len(ms) != 1 {
+		t.Fatalf("a restored patient is not found: %v", mrns(ms))
+	}
+	if _, err := s.RestorePatient(ctx, extra.MRN, "again"); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("restoring a live patient: %v", err)
+	}
+
+	// A chart with a document filed cannot be deleted.
+	r := importFile(t, s, "three.tiff", corpusFile(t, "scans/paperless__multi-page-images.tiff"))
+	if _, err := s.FileDocument(ctx, r.Documents[0].ID, app.FileParams{Patient: d.amina.MRN, Type: "correspondence"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeletePatient(ctx, d.amina.MRN, "registered twice in error"); !errors.Is(err, app.ErrInvalid) || !strings.Contains(err.Error(), "merge") {
+		t.Fatalf("deleting a chart with documents: %v", err)
+	}
+	// Clinicians cannot delete registrations.
+	admin := login(t, d.prof.Vault, "admin", adminPW)
+	if err := admin.AddUser(ctx, app.User{Name: "banda", Role: app.RoleClinician}, []byte("the doctor's own words")); err != nil {
+		t.Fatal(err)
+	}
+	doc := login(t, d.prof.Vault, "banda", "the doctor's own words")
+	if _, err := doc.DeletePatient(ctx, d.joseph.MRN, "registered twice in error"); !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("a clinician deleting: %v", err)
+	}
+}

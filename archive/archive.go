@@ -81,6 +81,9 @@ type Store interface {
 	PutChunk(ctx context.Context, id string, size int64, n int, sum [32]byte, data []byte) (api.BlobStatus, error)
 	// OpenBlob opens a complete blob for reading, or api.ErrNotFound.
 	OpenBlob(ctx context.Context, id string) (io.ReadSeekCloser, int64, error)
+	// Blobs lists the ids of every complete blob, sorted (an upload in
+	// progress is not listed).
+	Blobs(ctx context.Context) ([]string, error)
 
 	// Device returns what the archive knows of a device, or api.ErrNotFound.
 	Device(ctx context.Context, id api.DeviceID) (api.DeviceInfo, error)

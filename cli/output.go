@@ -28,6 +28,7 @@ type patientJSON struct {
 	Notes      string        `json:"notes,omitempty"`
 	Restricted bool          `json:"restricted,omitempty"`
 	MergedInto string        `json:"merged_into,omitempty"`
+	Deleted    string        `json:"deleted,omitempty"` // the reason, when the registration was withdrawn
 	Version    string        `json:"version"`
 	Changed    time.Time     `json:"changed"`
 	ChangedBy  string        `json:"changed_by"`
@@ -39,7 +40,7 @@ func toJSON(p app.Patient) patientJSON {
 	return patientJSON{MRN: p.MRN, ID: p.ID, Family: p.Family, Given: p.Given, OtherNames: p.OtherNames,
 		Sex: p.Sex, DOB: p.BirthDate.String(), Phone: p.Phone, NationalID: p.NationalID, Village: p.Village,
 		Address: p.Address, NextOfKin: p.NextOfKin, Notes: p.Notes, Restricted: p.Restricted,
-		MergedInto: p.MergedInto, Version: p.Version.String(), Changed: p.Changed, ChangedBy: p.ChangedBy}
+		MergedInto: p.MergedInto, Deleted: p.DeletedReason, Version: p.Version.String(), Changed: p.Changed, ChangedBy: p.ChangedBy}
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -80,9 +81,9 @@ func (f *patientFlags) apply(fs *pflag.FlagSet, p *app.Patient) error {
 }
 
 func (e *env) patientCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "patient", Short: "register, find, show, amend and merge patients"}
+	cmd := &cobra.Command{Use: "patient", Short: "register, find, show, amend, merge and delete patients"}
 	cmd.AddCommand(e.patientAdd(), e.patientFind(), e.patientShow(), e.patientAmend(), e.patientHistory(),
-		e.patientMerge(), e.patientUnmerge())
+		e.patientMerge(), e.patientUnmerge(), e.patientDelete(), e.patientRestore())
 	return cmd
 }
 
@@ -279,6 +280,9 @@ func (e *env) patientHistory() *cobra.Command {
 				if v.MergedInto != "" {
 					merged = " (merged away)"
 				}
+				if v.Deleted {
+					merged = " (deleted: " + v.DeletedReason + ")"
+				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s  %s  by %-10s %s  %s, %s  %s%s\n", v.Changed.Format(time.RFC3339),
 					v.Version, v.ChangedBy, v.MRN, v.Family, v.Given, v.BirthDate, merged)
 			}
@@ -313,26 +317,51 @@ func (e *env) patientMerge() *cobra.Command {
 	return cmd
 }
 
-func (e *env) patientUnmerge() *cobra.Command {
+// patientChange is a command that writes one patient's next version with a
+// stated reason: unmerge, delete, restore.
+func (e *env) patientChange(use, short, defaultReason, done string, change func(*app.Session, context.Context, string, string) (app.Patient, error)) *cobra.Command {
 	var reason string
 	cmd := &cobra.Command{
-		Use:   "unmerge DUPLICATE-MRN",
-		Short: "undo a merge: the duplicate becomes a patient of its own again",
+		Use:   use,
+		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
+			s, _, release, err := e.session(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer done()
-			p, err := s.UnmergePatient(cmd.Context(), args[0], reason)
+			defer release()
+			p, err := change(s, cmd.Context(), args[0], reason)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s unmerged\n", p.MRN)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s (version %s)\n", p.MRN, done, p.Version)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&reason, "reason", "merged in error", "why")
+	help := "why"
+	if defaultReason == "" {
+		help = "why (required)"
+	}
+	cmd.Flags().StringVar(&reason, "reason", defaultReason, help)
 	return cmd
+}
+
+func (e *env) patientUnmerge() *cobra.Command {
+	return e.patientChange("unmerge DUPLICATE-MRN", "undo a merge: the duplicate becomes a patient of its own again",
+		"merged in error", "unmerged", (*app.Session).UnmergePatient)
+}
+
+func (e *env) patientDelete() *cobra.Command {
+	cmd := e.patientChange("delete MRN --reason WHY",
+		"withdraw a registration made in error (a tombstone version that syncs; undo with restore)",
+		"", "deleted", (*app.Session).DeletePatient)
+	cmd.Long = "Withdraws a registration made in error. Nothing is erased: the deletion is a new version\n" +
+		"that every workstation receives, the history stays readable, and 'folio patient restore'\n" +
+		"brings it back. A chart with documents filed cannot be deleted: merge it into the right patient."
+	return cmd
+}
+
+func (e *env) patientRestore() *cobra.Command {
+	return e.patientChange("restore MRN", "bring back a deleted registration", "deleted in error", "restored", (*app.Session).RestorePatient)
 }

@@ -28,7 +28,8 @@ organisation's archive and brings everyone else's, whenever a link exists.
 The window does it in the background; these commands do it headless.`,
 	}
 	cmd.AddCommand(e.syncEnrollCommand(), e.syncNowCommand(), e.syncStatusCommand(),
-		e.syncRequestsCommand(), e.syncApproveCommand(), e.syncConflictsCommand(), e.syncResolveCommand(), e.syncBandwidthCommand())
+		e.syncRequestsCommand(), e.syncApproveCommand(), e.syncConflictsCommand(), e.syncResolveCommand(), e.syncBandwidthCommand(),
+		e.syncExportCommand(), e.syncImportCommand())
 	return cmd
 }
 
@@ -470,6 +471,89 @@ func (e *env) syncBandwidthCommand() *cobra.Command {
 				return fmt.Errorf("bandwidth: %w: an administrator sets it", app.ErrForbidden)
 			}
 			return syncer.SetBandwidth(cmd.Context(), prof.DB, n)
+		},
+	}
+}
+
+// bundleEngine logs in and returns an engine without a client (bundles
+// need no link) and the workstation's enrollment.
+func (e *env) bundleEngine(ctx context.Context) (*syncer.Engine, *pki.Enrollment, func(), error) {
+	s, prof, done, err := e.session(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	enr, err := syncer.LoadEnrollment(prof.Dir)
+	if err != nil {
+		done()
+		return nil, nil, nil, err
+	}
+	eng := syncer.New(syncer.Params{DB: prof.DB, Blobs: prof.Blobs, Session: s})
+	return eng, enr, done, nil
+}
+
+func (e *env) syncExportCommand() *cobra.Command {
+	var out string
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "export --out FILE [--all]",
+		Short: "write a sync bundle for the archive, for a site without a link (USB stick)",
+		Long: `Writes what the archive lacks from this workstation — its changes, its audit
+trail and its scans — into one file, encrypted to the archive and signed by
+this workstation. Carry it to the archive ('folio-archive import FILE
+--reply REPLY') and bring the reply back ('folio sync import REPLY'). Nothing
+counts as sent until the reply (or an online sync) confirms it. The next
+export carries only what is new; --all carries everything not confirmed yet
+again (for a stick that was lost).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usageError{errors.New("--out is required: the bundle file to write")}
+			}
+			ctx := cmd.Context()
+			eng, enr, done, err := e.bundleEngine(ctx)
+			if err != nil {
+				return err
+			}
+			defer done()
+			rep, err := eng.ExportFile(ctx, out, enr, all)
+			if err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Wrote %s for the archive of %s: %s.\n", out, enr.Org, rep)
+			fmt.Fprintf(cmd.OutOrStdout(), "At the archive: folio-archive import --data DIR %s --reply REPLY; then here: folio sync import REPLY\n", out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "the bundle file to write (required; never overwritten)")
+	cmd.Flags().BoolVar(&all, "all", false, "carry everything the archive has not confirmed, not only what is new since the last export")
+	return cmd
+}
+
+func (e *env) syncImportCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "import FILE",
+		Short: "apply the archive's reply bundle (from 'folio-archive import … --reply')",
+		Long: `Verifies the archive's reply completely — signed by this organisation's
+archive, addressed to this workstation, not altered or cut — and only then
+applies it: what the archive confirmed stops being pending, everyone else's
+changes and the scans arrive. Importing the same reply again changes nothing.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			eng, enr, done, err := e.bundleEngine(ctx)
+			if err != nil {
+				return err
+			}
+			defer done()
+			rep, err := eng.ImportFile(ctx, args[0], enr)
+			if err != nil {
+				return fmt.Errorf("import %s: %w", args[0], err)
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "Imported %s: %s.\n", args[0], rep)
+			st := eng.Status()
+			fmt.Fprintf(out, "Now %d changes pending, %d records in conflict.\n", st.PendingChanges, st.Conflicts)
+			return nil
 		},
 	}
 }

@@ -7,12 +7,14 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +31,10 @@ type Client struct {
 	// Wire counts bytes read and written on the network connections,
 	// TLS records and HTTP framing included.
 	wire *wireCounter
+	// addr, tls and dial open the connection whyCut listens on.
+	addr string
+	tls  *tls.Config
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // ClientOptions tune a Client.
@@ -71,7 +77,8 @@ func newClient(base string, device api.DeviceID, cfg *tls.Config, opts ClientOpt
 		MaxIdleConnsPerHost:   2,
 		ForceAttemptHTTP2:     true,
 	}
-	return &Client{base: base, device: device, http: &http.Client{Transport: tr}, wire: wire}
+	return &Client{base: base, device: device, http: &http.Client{Transport: tr}, wire: wire,
+		addr: strings.TrimPrefix(base, "https://"), tls: cfg, dial: dial}
 }
 
 // WireBytes returns the bytes read and written on the network so far.
@@ -96,13 +103,79 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, hd
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, &NetError{Err: pki.Explain(err)}
+		err = pki.Explain(err)
+		var op *net.OpError
+		dialed := !errors.As(err, &op) || op.Op != "dial"
+		if dialed && ctx.Err() == nil && !errors.Is(err, pki.ErrRefused) {
+			if refused := c.whyCut(ctx); refused != nil {
+				err = refused
+			}
+		}
+		if errors.Is(err, pki.ErrRefused) {
+			return nil, err // a person must act: not a link to wait for
+		}
+		return nil, &NetError{Err: err}
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusPartialContent {
 		defer resp.Body.Close()
 		return nil, api.DecodeError(resp.StatusCode, resp.Body)
 	}
 	return resp, nil
+}
+
+// whyCut tells a refused certificate from a cut link after a request
+// failed on a connection that was open: the archive judges this workstation's
+// certificate after the workstation has begun to send (TLS 1.3), and may
+// close the connection before its alert is read. whyCut opens a new
+// connection and only listens: the archive answers a certificate it
+// accepts with a session ticket, one it refuses with an alert. It returns
+// the refusal explained (pki.ErrRefused), or nil when the certificate was
+// accepted or the archive cannot be reached.
+func (c *Client) whyCut(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	raw, err := c.dial(ctx, "tcp", c.addr)
+	if err != nil {
+		return nil
+	}
+	defer raw.Close()
+	accepted := make(ticketSignal, 1)
+	cfg := c.tls.Clone()
+	cfg.ClientSessionCache = accepted
+	conn := tls.Client(raw, cfg)
+	refusal := func(err error) error {
+		if err = pki.Explain(err); errors.Is(err, pki.ErrRefused) {
+			return err
+		}
+		return nil
+	}
+	if err := conn.HandshakeContext(ctx); err != nil {
+		return refusal(err)
+	}
+	read := make(chan error, 1)
+	go func() { // ends when raw is closed
+		_, err := conn.Read(make([]byte, 1))
+		read <- err
+	}()
+	select {
+	case err := <-read:
+		return refusal(err)
+	case <-accepted:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// ticketSignal is a TLS session cache that only says a session ticket
+// arrived: the server accepted the client's certificate.
+type ticketSignal chan struct{}
+
+func (s ticketSignal) Get(string) (*tls.ClientSessionState, bool) { return nil, false }
+func (s ticketSignal) Put(string, *tls.ClientSessionState) {
+	select {
+	case s <- struct{}{}:
+	default:
+	}
 }
 
 // NetError is a failure to reach the archive or to finish an exchange:

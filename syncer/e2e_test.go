@@ -129,6 +129,11 @@ func TestProcessesConverge(t *testing.T) {
 	run(c, 0, "folio", "patient", "add", "--family", "Otieno", "--given", "James", "--sex", "male", "--dob", "1990")
 	run(c, 0, "folio", "patient", "add", "--family", "Otieno", "--given", "Jim", "--sex", "male", "--dob", "1990", "--force")
 	run(a, 0, "folio", "import", "../../shared/corpus/scans/ocrmypdf__linn.png")
+	out = run(a, 0, "folio", "patient", "add", "--family", "Wekesa", "--given", "Peter", "--sex", "male", "--dob", "1975", "--json")
+	var peter struct{ MRN string }
+	if err := json.Unmarshal([]byte(out), &peter); err != nil {
+		t.Fatalf("patient add: %v\n%s", err, out)
+	}
 
 	for range 2 {
 		for _, env := range [][]string{a, b, c} {
@@ -141,7 +146,9 @@ func TestProcessesConverge(t *testing.T) {
 		t.Fatalf("find otieno on c: %v %+v", err, jim)
 	}
 	run(c, 0, "folio", "patient", "merge", jim[0].MRN, jim[1].MRN)
-	for _, env := range [][]string{c, a, b} {
+	// B withdraws Peter, registered in error: a tombstone version.
+	run(b, 0, "folio", "patient", "delete", peter.MRN, "--reason", "registered in error")
+	for _, env := range [][]string{c, b, a, c, b} {
 		run(env, 0, "folio", "sync", "now")
 	}
 
@@ -149,6 +156,7 @@ func TestProcessesConverge(t *testing.T) {
 	var want string
 	for i, env := range [][]string{a, b, c} {
 		state := run(env, 0, "folio", "patient", "find", "achieng", "--json") + run(env, 0, "folio", "patient", "find", "otieno", "--json") +
+			run(env, 0, "folio", "patient", "find", "wekesa", "--json") + run(env, 0, "folio", "patient", "history", peter.MRN) +
 			run(env, 0, "folio", "sync", "conflicts")
 		if i == 0 {
 			want = state
@@ -166,6 +174,9 @@ func TestProcessesConverge(t *testing.T) {
 		}
 		if err := json.Unmarshal([]byte(run(env, 0, "folio", "sync", "status", "--json")), &st); err != nil || st.PendingChanges != 0 || st.Conflicts != 1 {
 			t.Fatalf("status of workstation %d: %+v, %v", i, st, err)
+		}
+		if out := run(env, 1, "folio", "patient", "show", peter.MRN); !strings.Contains(out, "deleted") || !strings.Contains(out, "registered in error") {
+			t.Fatalf("workstation %d still shows the deleted registration:\n%s", i, out)
 		}
 		if out := run(env, 0, "folio", "doc", "search", "the"); strings.Contains(out, "no documents") {
 			t.Fatalf("workstation %d cannot search the scan's text:\n%s", i, out)

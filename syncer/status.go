@@ -36,7 +36,10 @@ type Status struct {
 	PendingBlobs   int   `json:"pending_blobs"`
 	PendingBytes   int64 `json:"pending_bytes"`
 	// Conflicts counts records with more than one branch.
-	Conflicts int    `json:"conflicts"`
+	Conflicts int `json:"conflicts"`
+	// SetAside counts the incoming versions ever set aside because they
+	// did not open with the vault key (damaged or altered).
+	SetAside  int    `json:"set_aside"`
 	LastRound Report `json:"last_round"`
 }
 
@@ -70,8 +73,10 @@ func (e *Engine) refreshCounts(ctx context.Context) {
 	n, _ := e.p.DB.PendingCount(ctx)
 	conflicts, _ := e.p.DB.Conflicts(ctx)
 	blobs, bytes := e.pendingUploads(ctx)
+	rejected, _ := e.p.DB.MetaPrefix(ctx, metaRejected)
 	e.setStatus(func(s *Status) {
 		s.PendingChanges, s.Conflicts, s.PendingBlobs, s.PendingBytes = n, len(conflicts), blobs, bytes
+		s.SetAside = len(rejected)
 	})
 }
 
@@ -103,6 +108,14 @@ func Describe(s Status, now time.Time) (text, detail string, problem bool) {
 	detail = fmt.Sprintf("%d changes and %d scans to send", s.PendingChanges, s.PendingBlobs)
 	if s.Conflicts > 0 {
 		detail += fmt.Sprintf("; %d records in conflict", s.Conflicts)
+		problem = true
+	}
+	if s.SetAside > 0 {
+		what := "change was"
+		if s.SetAside > 1 {
+			what = "changes were"
+		}
+		detail += fmt.Sprintf("; %d incoming %s set aside: damaged or altered on the way or at the archive, not shown here; tell the administrator", s.SetAside, what)
 		problem = true
 	}
 	if s.State != StateUpToDate && !s.LastSuccess.IsZero() {

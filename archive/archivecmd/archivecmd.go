@@ -1,7 +1,8 @@
 // Package archivecmd is the command line of the organisation's archive
 // server, folio-archive: create the organisation's CA (init), enroll and
-// revoke workstations (device), look at the archive (status, device list)
-// and run it (serve). cmd/folio-archive only hands it the process.
+// revoke workstations (device), look at the archive (status, device list),
+// run it (serve), and take in and write sync bundles for workstations
+// without a link (import, export). cmd/folio-archive only hands it the process.
 //
 // The data folder (--data DIR) holds everything the archive has:
 //
@@ -9,6 +10,8 @@
 //	            registry and the revocation list (package pki)
 //	DIR/store/  the embedded store (package boltstore), unless serve is
 //	            given --store postgres://…
+//	DIR/bundles/ the archive's sync bundle key pair and, per workstation,
+//	            what its last bundle said (see bundle.go)
 //
 // Invariants:
 //   - The server speaks HTTPS only: TLS 1.3 with a client certificate from
@@ -104,7 +107,7 @@ takes --data DIR, the archive's folder.`,
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&e.dataDir, "data", "", "the archive's folder (required)")
-	root.AddCommand(e.initCommand(), e.serveCommand(), e.deviceCommand(), e.statusCommand())
+	root.AddCommand(e.initCommand(), e.serveCommand(), e.deviceCommand(), e.statusCommand(), e.importCommand(), e.exportCommand())
 	return root
 }
 

@@ -59,10 +59,16 @@ workstation, then delete it from the stick.`,
 			} else if !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("check %s: %w", out, err)
 			}
+			// The archive's key for sync bundles travels in the file too.
+			bundleKey, _, err := ensureBundleKey(e.dataDir)
+			if err != nil {
+				return err
+			}
 			enr, err := pki.AddDevice(dir, name, address)
 			if err != nil {
 				return err
 			}
+			enr.BundleKey = bundleKey
 			if err := enr.WriteFile(out); err != nil {
 				// The certificate was issued but its key is lost with the
 				// file: revoke it so that the name can be enrolled again.

@@ -35,6 +35,9 @@ an existing CA.`,
 			if err != nil {
 				return err
 			}
+			if _, _, err := ensureBundleKey(dir); err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "Created the Folio archive of %q in %s.\n\n", o.Name, dir)
 			fmt.Fprintf(out, "  CA fingerprint      %s\n", o.CAFingerprint)

@@ -746,6 +746,24 @@ func (s *Store) OpenBlob(ctx context.Context, id string) (io.ReadSeekCloser, int
 	return f, size, nil
 }
 
+// Blobs lists every complete blob's id, sorted (bbolt keeps keys in order).
+func (s *Store) Blobs(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var ids []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBlobs).ForEach(func(k, _ []byte) error {
+			ids = append(ids, string(k))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list blobs: %w", err)
+	}
+	return ids, nil
+}
+
 // writeFile writes path durably: a temp file in its directory, fsync,
 // rename, fsync of the directory. On error nothing is left at path.
 func writeFile(path string, fill func(io.Writer) error) (err error) {

@@ -190,6 +190,19 @@ func (s *Store) OpenBlob(ctx context.Context, id string) (io.ReadSeekCloser, int
 	return &blobReader{s: s, ctx: context.WithoutCancel(ctx), id: id, size: size, cur: -1}, size, nil
 }
 
+// Blobs lists every complete blob's id, sorted.
+func (s *Store) Blobs(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM blobs WHERE complete ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list blobs: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list blobs: %w", err)
+	}
+	return ids, nil
+}
+
 // blobReader reads a complete blob chunk by chunk. It is not safe for
 // concurrent use (as an *os.File read through Seek is not).
 type blobReader struct {

@@ -27,6 +27,10 @@ type Enrollment struct {
 	CA      *x509.Certificate
 	Cert    *x509.Certificate
 	Key     crypto.Signer
+	// BundleKey is the archive's public key for sync bundles (a Tink
+	// hybrid public keyset: 'folio sync export' encrypts to it). Files
+	// written before bundles existed have none.
+	BundleKey []byte
 }
 
 // EnrollmentFormat and EnrollmentVersion identify the file format.
@@ -35,6 +39,8 @@ const (
 	EnrollmentVersion = 1
 	// MaxEnrollmentSize bounds what ParseEnrollment reads.
 	MaxEnrollmentSize = 64 << 10
+	// MaxBundleKey bounds the archive's bundle key in an enrollment.
+	MaxBundleKey = 8 << 10
 )
 
 // ErrBadEnrollment wraps every reason an enrollment file is refused.
@@ -50,6 +56,7 @@ type enrollmentJSON struct {
 	CA          string `json:"ca"`
 	Certificate string `json:"certificate"`
 	Key         string `json:"key"`
+	BundleKey   []byte `json:"bundle_key,omitempty"`
 }
 
 // Marshal encodes the enrollment file.
@@ -65,6 +72,7 @@ func (e *Enrollment) Marshal() ([]byte, error) {
 		Format: EnrollmentFormat, Version: EnrollmentVersion,
 		Org: e.Org, Device: e.Device, Address: e.Address,
 		CA: string(certPEM(e.CA.Raw)), Certificate: string(certPEM(e.Cert.Raw)), Key: string(key),
+		BundleKey: e.BundleKey,
 	}, "", "  ")
 	return append(b, '\n'), err
 }
@@ -173,7 +181,10 @@ func ParseEnrollment(b []byte) (*Enrollment, error) {
 	if !publicKeyEqual(key.Public(), cert.PublicKey) {
 		return nil, bad("the private key does not belong to the certificate")
 	}
-	return &Enrollment{Org: j.Org, Device: j.Device, Address: j.Address, CA: ca, Cert: cert, Key: key}, nil
+	if len(j.BundleKey) > MaxBundleKey {
+		return nil, bad("the archive's bundle key is over %d bytes", MaxBundleKey)
+	}
+	return &Enrollment{Org: j.Org, Device: j.Device, Address: j.Address, CA: ca, Cert: cert, Key: key, BundleKey: j.BundleKey}, nil
 }
 
 // checkAddress accepts host:port with a valid host and a port 1..65535.
@@ -189,4 +200,11 @@ func checkAddress(addr string) error {
 		return fmt.Errorf("%w: archive address %q: bad port", ErrBadName, addr)
 	}
 	return nil
+}
+
+// CACertificate returns the organisation's CA certificate from the PKI
+// folder dir (what a bundle's signer must chain to).
+func CACertificate(dir string) (*x509.Certificate, error) {
+	ca, _, err := loadCA(dir, false)
+	return ca, err
 }

@@ -169,10 +169,27 @@ func DeviceFromRequest(r *http.Request) (Identity, error) {
 	return Identity{Name: leaf.Subject.CommonName, Serial: leaf.SerialNumber.Text(16)}, nil
 }
 
+// ErrRefused marks an error Explain returns for a certificate refused, by
+// the archive (this workstation's) or by the workstation (the archive's):
+// trying again does not help until a person acts, unlike a cut link.
+var ErrRefused = errors.New("pki: certificate refused")
+
+// refusal is Explain's answer for a refused certificate: its message, then
+// the TLS error; it matches ErrRefused and the TLS error.
+type refusal struct {
+	msg string
+	err error
+}
+
+func (r *refusal) Error() string   { return r.msg + ": " + r.err.Error() }
+func (r *refusal) Unwrap() []error { return []error{ErrRefused, r.err} }
+
 // Explain turns a workstation's TLS failure into a sentence an
-// administrator can act on; other errors are returned unchanged. In TLS 1.3
-// the server judges the client certificate after the client has finished
-// its side, so a refusal shows up on the first read as a TLS alert.
+// administrator can act on; other errors are returned unchanged. A refused
+// certificate (either side's) matches ErrRefused. In TLS 1.3 the server
+// judges the client certificate after the client has finished its side, so
+// a refusal shows up on the first read as a TLS alert, which names the
+// reason.
 func Explain(err error) error {
 	if err == nil {
 		return nil
@@ -181,15 +198,19 @@ func Explain(err error) error {
 	var hostErr x509.HostnameError
 	switch {
 	case errors.As(err, &unknownCA):
-		return fmt.Errorf("the archive's certificate is not from this organisation's CA (wrong server, or a machine in the middle); check the address or enroll again: %w", err)
+		return &refusal{"the archive's certificate is not from this organisation's CA (wrong server, or a machine in the middle); check the address or enroll again", err}
 	case errors.As(err, &hostErr):
-		return fmt.Errorf("the archive's certificate does not name the address in the enrollment file: %w", err)
+		return &refusal{"the archive's certificate does not name the address in the enrollment file; check the archive's address", err}
 	}
 	switch remoteAlert(err) {
-	case 42, 44, 45, 48: // bad_certificate, certificate_revoked, certificate_expired, unknown_ca
-		return fmt.Errorf("the archive refused this workstation's certificate (revoked, expired or from another organisation); ask the administrator for a new enrollment file: %w", err)
-	case 116: // certificate_required
-		return fmt.Errorf("the archive requires this workstation's certificate; enroll it first: %w", err)
+	case 45: // certificate_expired
+		return &refusal{"the archive refused this workstation's certificate: it has expired (or this computer's clock is wrong); ask the administrator for a new enrollment file", err}
+	case 42, 44: // bad_certificate (Go's server: revoked), certificate_revoked
+		return &refusal{"the archive refused this workstation's certificate: it was revoked or is no longer valid; ask the administrator to enroll this workstation again (a new enrollment file)", err}
+	case 48: // unknown_ca
+		return &refusal{"the archive refused this workstation's certificate: it is from another organisation's CA; enroll this workstation with a file from this archive's administrator", err}
+	case 116: // certificate_required: none sent, or none the archive's CA issued
+		return &refusal{"the archive requires a certificate from its organisation and this workstation showed none (it is not enrolled with this archive, or only with another organisation); enroll it with a file from this archive's administrator", err}
 	}
 	// The archive may close the connection before its alert is read: the
 	// first write then fails instead.

@@ -473,6 +473,9 @@ func testBlobResume(t *testing.T, open Opener) {
 	if _, _, err := s.OpenBlob(context.Background(), id); !errors.Is(err, api.ErrNotFound) {
 		t.Fatalf("open a half-uploaded blob: %v, want ErrNotFound", err)
 	}
+	if ids, err := s.Blobs(context.Background()); err != nil || len(ids) != 0 {
+		t.Fatalf("blobs listed mid-upload: %v, %v; want none", ids, err)
+	}
 	st, err := s.BlobStatus(context.Background(), id)
 	if err != nil || !slices.Equal(st.Have, []int{0, 1}) || st.Chunks != 4 || st.Complete {
 		t.Fatalf("status after the cut: %+v, %v; want chunks 0 and 1 of 4", st, err)
@@ -486,6 +489,9 @@ func testBlobResume(t *testing.T, open Opener) {
 	}
 	if got := readBlob(t, s, id); !bytes.Equal(got, data) {
 		t.Fatal("blob read back differs from what was uploaded")
+	}
+	if ids, err := s.Blobs(context.Background()); err != nil || !slices.Equal(ids, []string{id}) {
+		t.Fatalf("blobs listed after the upload: %v, %v; want [%s]", ids, err, id)
 	}
 	// Uploading again sends nothing; a chunk of a complete blob stores nothing.
 	if sent := upload(t, s, id, data); sent != 0 {

@@ -1,0 +1,479 @@
+package syncer_test
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"folio/app"
+	"folio/archive"
+	"folio/archive/api"
+	"folio/archive/boltstore"
+	"folio/archive/bundle"
+	"folio/archive/pki"
+	"folio/crypto"
+	"folio/syncer"
+)
+
+// bundleSite is an archive that takes bundles: its PKI folder, a store
+// and its bundle key pair. It never listens on the network.
+type bundleSite struct {
+	dir   string
+	store archive.Store
+	pub   []byte
+	p     archive.BundleParams
+}
+
+func newBundleSite(t *testing.T, dir string, store archive.Store) *bundleSite {
+	t.Helper()
+	pub, priv, err := crypto.NewBundleKeys(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := pki.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := pki.CACertificate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, cert, err := pki.ServerSigner(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crl, err := pki.LoadRevocations(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &bundleSite{dir: dir, store: store, pub: pub, p: archive.BundleParams{
+		Store: store, Org: org.Name, CA: ca, Signer: signer, Cert: cert, PrivateKey: priv,
+		CheckCert: func(c *x509.Certificate) error {
+			err := crl.Check(pki.Identity{Name: c.Subject.CommonName, Serial: c.SerialNumber.Text(16)})
+			if errors.Is(err, pki.ErrRevoked) {
+				return errors.Join(api.ErrForbidden, err)
+			}
+			return err
+		},
+	}}
+}
+
+// offlineSite is a bundle site with its own embedded store and no server.
+func offlineSite(t *testing.T, org string) (*bundleSite, *testArchive) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := pki.Init(dir, org, []string{"127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	store, err := boltstore.Open(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	// addr is never dialled: the workstations of these tests sync by bundle.
+	return newBundleSite(t, dir, store), &testArchive{dir: dir, addr: "127.0.0.1:9"}
+}
+
+// station enrolls a workstation with the site's bundle key in its file.
+func (s *bundleSite) station(t *testing.T, arc *testArchive, name string) *workstation {
+	w := newWorkstation(t, arc, name)
+	w.enr.BundleKey = s.pub
+	return w
+}
+
+func bundleEngine(w *workstation, s *app.Session) *syncer.Engine {
+	return syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s})
+}
+
+// export writes w's export bundle and returns its path.
+func export(t *testing.T, w *workstation, s *app.Session, all bool) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "export.bundle")
+	if _, err := bundleEngine(w, s).ExportFile(context.Background(), path, w.enr, all); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	return path
+}
+
+// importAtArchive imports a bundle at the archive and writes the reply.
+func (s *bundleSite) importAt(t *testing.T, path string) (string, error) {
+	t.Helper()
+	ctx := context.Background()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	res, err := archive.ImportBundle(ctx, s.p, f, fi.Size())
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(t.TempDir(), "reply.bundle")
+	rf, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	h := res.Header
+	if _, err := archive.WriteReply(ctx, s.p, rf, archive.Reply{Device: h.Device, Name: h.From, Key: res.Info.ReplyKey,
+		After: res.Info.Cursor, Have: res.Info.Have, Import: &res}); err != nil {
+		t.Fatalf("write reply: %v", err)
+	}
+	return out, nil
+}
+
+func importReply(t *testing.T, w *workstation, s *app.Session, path string) syncer.ImportReport {
+	t.Helper()
+	rep, err := bundleEngine(w, s).ImportFile(context.Background(), path, w.enr)
+	if err != nil {
+		t.Fatalf("import reply: %v", err)
+	}
+	return rep
+}
+
+// lap is one trip of the USB stick: export, import at the archive, reply
+// imported.
+func (s *bundleSite) lap(t *testing.T, w *workstation, sess *app.Session) syncer.ImportReport {
+	t.Helper()
+	reply, err := s.importAt(t, export(t, w, sess, false))
+	if err != nil {
+		t.Fatalf("archive import: %v", err)
+	}
+	return importReply(t, w, sess, reply)
+}
+
+func head(t *testing.T, st archive.Store) uint64 {
+	m, err := st.Metrics(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Head
+}
+
+func pending(t *testing.T, w *workstation) int {
+	n, err := w.prof.DB.PendingCount(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func blobSet(t *testing.T, w *workstation) []string {
+	var ids []string
+	for id, err := range w.prof.Blobs.List(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// offlineOrg makes a's vault (admin, nurse, two patients, a scan) and b
+// joined to it, without any network: the vault keys go from a to b as the
+// approval would carry them.
+func offlineOrg(t *testing.T, site *bundleSite, arc *testArchive) (a, b *workstation, admin *app.Session, ps []app.Patient) {
+	t.Helper()
+	ctx := context.Background()
+	a = site.station(t, arc, "ward-a")
+	b = site.station(t, arc, "ward-b")
+	if _, err := a.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
+		t.Fatal(err)
+	}
+	admin = login(t, a, "admin", adminPW)
+	if err := admin.AddUser(ctx, app.User{Name: "nurse", Role: app.RoleRecords}, []byte(nursePW)); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := admin.RegisterPatient(ctx,
+		app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")},
+		app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, Village: "Siaya", BirthDate: birth(t, "1990")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanData, err := os.ReadFile("../../shared/corpus/scans/ocrmypdf__linn.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ImportFile(ctx, "linn.png", "test", scanData); err != nil {
+		t.Fatal(err)
+	}
+	return a, b, admin, ps
+}
+
+// joinOffline gives b the vault keys of a (what 'folio sync approve'
+// carries), b's first session syncs by bundle, and the nurse signs in.
+func joinOffline(t *testing.T, site *bundleSite, a *workstation, admin *app.Session, b *workstation) *app.Session {
+	t.Helper()
+	ctx := context.Background()
+	req, err := b.prof.Vault.PrepareJoin(ctx, "nurse", []byte(nursePW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	grant, err := admin.GrantVaultKeys(ctx, app.DeviceID(b.prof.DB.DeviceID()), "ward-b", req.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := b.prof.Vault.CompleteJoin(ctx, []byte(nursePW), grant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.lap(t, b, first)
+	first.Lock(ctx)
+	return login(t, b, "nurse", nursePW)
+}
+
+func TestBundleTwoWorkstationsConverge(t *testing.T) {
+	ctx := context.Background()
+	site, arc := offlineSite(t, "Test Health District")
+	a, b, admin, ps := offlineOrg(t, site, arc)
+	if pending(t, a) == 0 {
+		t.Fatal("a has nothing pending before its export")
+	}
+
+	// a's first lap: everything confirmed, nothing pending.
+	exp := export(t, a, admin, false)
+	reply, err := site.importAt(t, exp)
+	if err != nil {
+		t.Fatalf("archive import: %v", err)
+	}
+	if pending(t, a) == 0 {
+		t.Fatal("exporting acknowledged the oplog; only the archive's confirmation may")
+	}
+	rep := importReply(t, a, admin, reply)
+	if n := pending(t, a); n != 0 || rep.Acked == 0 || rep.AuditHeld == 0 {
+		t.Fatalf("after a's reply: %d pending, report %s", n, rep)
+	}
+	if cs, ok, _ := syncer.Countersignature(ctx, a.prof.DB); !ok || cs.Seq != rep.AuditHeld {
+		t.Fatalf("countersignature after the reply: %+v %v, audit held %d", cs, ok, rep.AuditHeld)
+	}
+	h1 := head(t, site.store)
+	if h1 == 0 {
+		t.Fatal("the archive holds nothing after the import")
+	}
+
+	// The same bundle again at the archive, and the same reply again at
+	// the workstation: no effect, and the second reply is valid too.
+	reply2, err := site.importAt(t, exp)
+	if err != nil {
+		t.Fatalf("second import of the same bundle: %v", err)
+	}
+	if h := head(t, site.store); h != h1 {
+		t.Fatalf("a second import moved the archive's head from %d to %d", h1, h)
+	}
+	before := blobSet(t, a)
+	for _, r := range []string{reply, reply2} {
+		rep := importReply(t, a, admin, r)
+		if rep.Pulled != 0 || rep.BlobsDown != 0 || pending(t, a) != 0 {
+			t.Fatalf("a reply imported again did something: %s", rep)
+		}
+	}
+	if !slices.Equal(before, blobSet(t, a)) {
+		t.Fatal("a's blobs changed on a repeated import")
+	}
+
+	// b joins and takes in a's work; its scans come on the next lap (b
+	// learns their manifests from the first reply).
+	nurse := joinOffline(t, site, a, admin, b)
+	site.lap(t, b, nurse)
+	ms, err := nurse.SearchPatients(ctx, "achieng", 10)
+	if err != nil || len(ms) != 1 || ms[0].Patient.ID != ps[0].ID {
+		t.Fatalf("b searching achieng: %+v, %v", ms, err)
+	}
+	if got, want := blobSet(t, b), blobSet(t, a); !slices.Equal(got, want) {
+		t.Fatalf("b's blobs %v, a's %v", got, want)
+	}
+
+	// Both amend the same patient offline; the laps converge with the
+	// conflict kept on both.
+	pa, _ := admin.Patient(ctx, ps[1].MRN)
+	pa.Phone = "+254 700 000001"
+	if _, err := admin.AmendPatient(ctx, pa); err != nil {
+		t.Fatal(err)
+	}
+	pb, err := nurse.Patient(ctx, ps[1].MRN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb.Village = "Bondo"
+	if _, err := nurse.AmendPatient(ctx, pb); err != nil {
+		t.Fatal(err)
+	}
+	site.lap(t, a, admin)
+	site.lap(t, b, nurse)
+	site.lap(t, a, admin)
+	ca, _ := a.prof.DB.Conflicts(ctx)
+	cb, _ := b.prof.DB.Conflicts(ctx)
+	if len(ca) != 1 || len(cb) != 1 {
+		t.Fatalf("conflicts: a %v, b %v; want the amended patient on both", ca, cb)
+	}
+	for _, p := range ps {
+		ha, _ := admin.Patient(ctx, p.MRN)
+		hb, _ := nurse.Patient(ctx, p.MRN)
+		if ha.Version != hb.Version {
+			t.Fatalf("patient %s: a shows %s, b %s", p.MRN, ha.Version, hb.Version)
+		}
+	}
+	if pending(t, a) != 0 || pending(t, b) != 0 {
+		t.Fatalf("pending after the laps: a %d, b %d", pending(t, a), pending(t, b))
+	}
+	if !slices.Equal(blobSet(t, a), blobSet(t, b)) {
+		t.Fatal("a and b hold different blobs")
+	}
+}
+
+// A bundle imported at the archive, then the workstation syncs online
+// before the reply arrives; the late reply is harmless. And the other way
+// round: exported, synced online, then the bundle reaches the archive.
+func TestBundleMixedWithOnlineSync(t *testing.T) {
+	ctx := context.Background()
+	arc := startArchive(t)
+	site := newBundleSite(t, arc.dir, arc.store)
+	a, _, admin, ps := offlineOrg(t, site, arc)
+
+	reply, err := site.importAt(t, export(t, a, admin, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h1 := head(t, arc.store)
+	rep := a.round(t, admin)
+	if rep.Pushed != 0 || pending(t, a) != 0 {
+		t.Fatalf("online round after the bundle's import stored new versions: %s", rep)
+	}
+	if h := head(t, arc.store); h != h1 {
+		t.Fatalf("the online round moved the head from %d to %d: duplicates", h1, h)
+	}
+	late := importReply(t, a, admin, reply)
+	if late.Pulled != 0 || pending(t, a) != 0 {
+		t.Fatalf("the late reply: %s", late)
+	}
+
+	// Exported, then synced online, then the bundle reaches the archive.
+	pa, _ := admin.Patient(ctx, ps[0].MRN)
+	pa.Phone = "+254 700 000002"
+	if _, err := admin.AmendPatient(ctx, pa); err != nil {
+		t.Fatal(err)
+	}
+	exp := export(t, a, admin, false)
+	a.round(t, admin)
+	h2 := head(t, arc.store)
+	reply, err = site.importAt(t, exp)
+	if err != nil {
+		t.Fatalf("a bundle whose content went online first: %v", err)
+	}
+	if h := head(t, arc.store); h != h2 {
+		t.Fatalf("importing the bundle after the online round moved the head from %d to %d", h2, h)
+	}
+	importReply(t, a, admin, reply)
+	a.round(t, admin)
+	vs, err := arc.store.Versions(ctx, string(app.KindPatient), ps[0].ID)
+	if err != nil || len(vs) != 2 {
+		t.Fatalf("versions of the amended patient at the archive: %d, %v; want 2", len(vs), err)
+	}
+}
+
+func TestBundleRefusals(t *testing.T) {
+	ctx := context.Background()
+	site, arc := offlineSite(t, "Test Health District")
+	a, b, admin, _ := offlineOrg(t, site, arc)
+	site.lap(t, a, admin)
+	nurse := joinOffline(t, site, a, admin, b)
+	exp := export(t, a, admin, false)
+	good, err := os.ReadFile(exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(b []byte) string {
+		p := filepath.Join(t.TempDir(), "x.bundle")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tampered := slices.Clone(good)
+	tampered[len(good)/2] ^= 1
+	h0 := head(t, site.store)
+
+	// Another organisation's archive and workstation.
+	other, otherArc := offlineSite(t, "Other District")
+	stranger := other.station(t, otherArc, "ward-a")
+	if _, err := stranger.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "OD"}); err != nil {
+		t.Fatal(err)
+	}
+	strangerAdmin := login(t, stranger, "admin", adminPW)
+	strangerExport := export(t, stranger, strangerAdmin, false)
+	stranger.enr.BundleKey = site.pub // even encrypted to this archive
+	strangerExport2 := export(t, stranger, strangerAdmin, true)
+
+	for _, c := range []struct {
+		name string
+		path string
+		want error
+	}{
+		{"tampered byte", write(tampered), bundle.ErrDamaged},
+		{"truncated", write(good[:len(good)-100]), bundle.ErrDamaged},
+		{"random file", write([]byte("%PDF-1.7 not a bundle at all")), bundle.ErrNotBundle},
+		{"another org", strangerExport, bundle.ErrNotForUs},
+		{"another org, this archive's key", strangerExport2, bundle.ErrNotForUs},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := site.importAt(t, c.path); !errors.Is(err, c.want) {
+				t.Fatalf("import: %v, want %v", err, c.want)
+			}
+			if h := head(t, site.store); h != h0 {
+				t.Fatalf("a refused bundle moved the head from %d to %d", h0, h)
+			}
+		})
+	}
+
+	// A reply for b imported on a; a damaged reply; an export imported on
+	// a workstation: refused, nothing changed.
+	replyB, err := site.importAt(t, export(t, b, nurse, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replyA, err := site.importAt(t, exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _ := os.ReadFile(replyA)
+	rb[len(rb)/3] ^= 0x40
+	n0 := pending(t, a)
+	for _, c := range []struct {
+		name string
+		path string
+		want error
+	}{
+		{"reply for b on a", replyB, bundle.ErrNotForUs},
+		{"damaged reply", write(rb), bundle.ErrDamaged},
+		{"an export on a workstation", exp, bundle.ErrNotForUs},
+		{"cut reply", write(rb[:len(rb)/2]), bundle.ErrDamaged},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := bundleEngine(a, admin).ImportFile(ctx, c.path, a.enr)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("import: %v, want %v", err, c.want)
+			}
+			if n := pending(t, a); n != n0 {
+				t.Fatalf("a refused reply changed the pending count from %d to %d", n0, n)
+			}
+		})
+	}
+
+	// A revoked workstation's bundle.
+	if _, err := pki.Revoke(site.dir, "ward-a"); err != nil {
+		t.Fatal(err)
+	}
+	h1 := head(t, site.store)
+	if _, err := site.importAt(t, exp); !errors.Is(err, api.ErrForbidden) {
+		t.Fatalf("a revoked workstation's bundle: %v, want ErrForbidden", err)
+	}
+	if h := head(t, site.store); h != h1 {
+		t.Fatal("a revoked workstation's bundle moved the head")
+	}
+}
