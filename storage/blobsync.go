@@ -125,7 +125,7 @@ func (b *Blobs) CommitPartial(id, wantSHA string) error {
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != wantSHA {
 		os.Remove(part)
-		return fmt.Errorf("blob %s: %w: the downloaded file's SHA-256 is %s, the archive announced %s; it will be fetched again", id, app.ErrTampered, got[:12], clip(wantSHA))
+		return fmt.Errorf("%w: the downloaded file's SHA-256 is %s, the archive announced %s; the download was discarded and is tried again next round (if it keeps failing, the archive's copy is damaged: tell the administrator)", app.ErrTampered, got[:12], clip(wantSHA))
 	}
 	file, sub := b.path(id)
 	if err := os.Rename(part, file); err != nil {

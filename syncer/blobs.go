@@ -175,7 +175,7 @@ func (e *Engine) moveBlobs(ctx context.Context, aead app.AEAD, ms map[string]app
 		default:
 			e.p.Log.Warn("sync could not move a blob", "blob", t.id, "err", err)
 			if firstErr == nil {
-				firstErr = fmt.Errorf("blob %s: %w", t.id, err)
+				firstErr = fmt.Errorf("scan file %s: %w", t.id, err)
 			}
 		}
 	}
