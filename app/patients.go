@@ -113,11 +113,29 @@ func (s *Session) lookup(ctx context.Context, term string) ([]string, error) {
 // error that says when, by whom and why.
 func (s *Session) resolve(ctx context.Context, ref string, follow bool) (Patient, error) {
 	p, err := s.find(ctx, ref, follow)
-	if err == nil && p.Deleted {
-		return Patient{}, fmt.Errorf("patient %s was deleted on %s by %s (%s): %w; a records manager can restore it",
-			p.MRN, p.Changed.Format(time.DateOnly), p.ChangedBy, p.DeletedReason, ErrDeleted)
+	if err != nil {
+		return Patient{}, err
 	}
-	return p, err
+	if gone, err := s.withdrawn(ctx, p); err != nil || gone {
+		if err == nil {
+			err = fmt.Errorf("patient %s was deleted on %s by %s (%s): %w; a records manager can restore it",
+				p.MRN, p.Changed.Format(time.DateOnly), p.ChangedBy, p.DeletedReason, ErrDeleted)
+		}
+		return Patient{}, err
+	}
+	return p, nil
+}
+
+// withdrawn says whether p is deleted with nothing filed to it. A deleted
+// registration that has documents (filed on another workstation while the
+// deletion was on its way) stays reachable, flagged Deleted, so nothing
+// disappears: a records manager restores it or merges it.
+func (s *Session) withdrawn(ctx context.Context, p Patient) (bool, error) {
+	if !p.Deleted {
+		return false, nil
+	}
+	docs, err := s.lookup(ctx, "doc:pat:"+p.ID)
+	return len(docs) == 0, err
 }
 
 // find is resolve without the deleted check, for the history and the
@@ -331,7 +349,7 @@ func (s *Session) AmendPatient(ctx context.Context, p Patient) (Patient, error) 
 		return Patient{}, err
 	}
 	p.MRN, p.MergedInto, p.Merged = cur.MRN, cur.MergedInto, cur.Merged
-	p.Deleted, p.DeletedReason = false, ""
+	p.Deleted, p.DeletedReason = cur.Deleted, cur.DeletedReason
 	p.Changed, p.ChangedBy = now, s.User().Name
 	w, err := s.patientWrite(p, p.Version)
 	if err != nil {

@@ -168,7 +168,10 @@ func (s *Session) rank(ctx context.Context, pq query, ids []string, limit int) (
 		if err != nil {
 			return nil, err
 		}
-		if c.p.Deleted {
+		if gone, err := s.withdrawn(ctx, c.p); err != nil || gone {
+			if err != nil {
+				return nil, err
+			}
 			continue // only an MRN search reaches a deleted registration
 		}
 		if c.p.MergedInto != "" {

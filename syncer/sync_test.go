@@ -255,7 +255,6 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 			t.Fatalf("blob %s of a is missing on b", id)
 		}
 	}
-	_ = imp
 
 	// Both amend the same patient offline, different fields.
 	pa, _ := admin.Patient(ctx, ps[1].MRN)
@@ -305,5 +304,37 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	merged, err := nurse.Patient(ctx, ps[1].MRN)
 	if err != nil || merged.Phone != "+254 700 000001" || merged.Village != "Bondo" {
 		t.Fatalf("merged patient on b: %+v, %v; want a's phone and b's village", merged, err)
+	}
+
+	// a withdraws Mary's registration while b, offline, files the scan to
+	// her: after sync both hold the deletion and the document, and Mary
+	// stays reachable, flagged deleted, so the document is not lost.
+	if _, err := admin.DeletePatient(ctx, ps[0].MRN, "registered in error"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nurse.FileDocument(ctx, imp.Documents[0].ID, app.FileParams{Patient: ps[0].MRN, Type: "correspondence"}); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	a.round(t, admin)
+	for name, s := range map[string]*app.Session{"a": admin, "b": nurse} {
+		p, err := s.Patient(ctx, ps[0].MRN)
+		if err != nil || !p.Deleted {
+			t.Fatalf("%s opening Mary, deleted with a document filed: %+v, %v", name, p, err)
+		}
+		docs, err := s.PatientDocuments(ctx, ps[0].MRN)
+		if err != nil || len(docs) != 1 {
+			t.Fatalf("%s: Mary's documents: %d, %v", name, len(docs), err)
+		}
+	}
+	// Restored, she is an ordinary patient again everywhere.
+	if _, err := admin.RestorePatient(ctx, ps[0].MRN, "has a document"); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	if p, err := nurse.Patient(ctx, ps[0].MRN); err != nil || p.Deleted {
+		t.Fatalf("b after the restore: %+v, %v", p, err)
 	}
 }
