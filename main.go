@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -61,9 +62,15 @@ func runGUI(ctx context.Context, dir string) error {
 	}
 	defer prof.Close()
 	a := fyneapp.NewWithID("org.folio.desktop")
-	w := ui.New(a, prof.Vault, ui.Options{StartSync: func(ctx context.Context, s *app.Session, status func(ui.SyncStatus)) {
-		startSync(ctx, prof, s, status)
-	}})
+	var live liveEngine
+	w := ui.New(a, prof.Vault, ui.Options{
+		StartSync: func(ctx context.Context, s *app.Session, status func(ui.SyncStatus)) {
+			startSync(ctx, prof, s, status, &live)
+		},
+		SyncStates: func(ctx context.Context, items []ui.SyncItem) ([]ui.RecordSync, error) {
+			return syncStates(ctx, prof, live.get(), items)
+		},
+	})
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
@@ -74,7 +81,7 @@ func runGUI(ctx context.Context, dir string) error {
 
 // startSync runs the sync engine for a signed-in session until ctx ends
 // (the window locks), reporting to the sidebar's indicator.
-func startSync(ctx context.Context, prof *profile.Profile, s *app.Session, status func(ui.SyncStatus)) {
+func startSync(ctx context.Context, prof *profile.Profile, s *app.Session, status func(ui.SyncStatus), live *liveEngine) {
 	client, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
 	if err != nil {
 		text := "Not connected to an archive"
@@ -87,10 +94,68 @@ func startSync(ctx context.Context, prof *profile.Profile, s *app.Session, statu
 	eng := syncer.New(syncer.Params{DB: prof.DB, Blobs: prof.Blobs, Session: s, Client: client})
 	eng.Subscribe(func(st syncer.Status) {
 		text, detail, problem := syncer.Describe(st, time.Now())
-		status(ui.SyncStatus{Text: text, Detail: detail, Problem: problem})
+		settled := st.State != syncer.StateConnecting && st.State != syncer.StateSyncing && st.State != syncer.StateIdle
+		status(ui.SyncStatus{Text: text, Detail: detail, Problem: problem, Conflicts: st.Conflicts, Settled: settled})
 	})
+	live.set(eng)
 	go func() {
 		defer client.Close()
+		defer live.set(nil)
 		eng.Run(ctx)
 	}()
+}
+
+// liveEngine is the sync engine of the signed-in session, if any.
+type liveEngine struct {
+	mu sync.Mutex // protects e
+	e  *syncer.Engine
+}
+
+func (l *liveEngine) set(e *syncer.Engine) {
+	l.mu.Lock()
+	l.e = e
+	l.mu.Unlock()
+}
+
+func (l *liveEngine) get() *syncer.Engine {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.e
+}
+
+// syncStates tells the window where records stand with the archive: nil
+// (no badges) when the workstation has none. The running engine knows
+// whether the archive refused the last batch.
+func syncStates(ctx context.Context, prof *profile.Profile, eng *syncer.Engine, items []ui.SyncItem) ([]ui.RecordSync, error) {
+	if !syncer.Enrolled(prof.Dir) {
+		return nil, nil
+	}
+	qs := make([]syncer.RecordQuery, len(items))
+	for i, it := range items {
+		qs[i] = syncer.RecordQuery{Kind: it.Kind, ID: it.ID, Blobs: it.Blobs}
+	}
+	var states []syncer.RecordState
+	var err error
+	if eng != nil {
+		states, err = eng.RecordStates(ctx, qs)
+	} else {
+		states, err = syncer.RecordStates(ctx, syncer.StateParams{DB: prof.DB, Blobs: prof.Blobs, Enrolled: true}, qs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.RecordSync, len(states))
+	for i, st := range states {
+		switch st {
+		case syncer.RecordSent:
+			out[i] = ui.SyncSent
+		case syncer.RecordPending:
+			out[i] = ui.SyncPending
+		case syncer.RecordError:
+			out[i] = ui.SyncError
+		case syncer.RecordConflict:
+			out[i] = ui.SyncConflict
+		}
+	}
+	return out, nil
 }

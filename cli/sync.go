@@ -28,7 +28,7 @@ organisation's archive and brings everyone else's, whenever a link exists.
 The window does it in the background; these commands do it headless.`,
 	}
 	cmd.AddCommand(e.syncEnrollCommand(), e.syncNowCommand(), e.syncStatusCommand(),
-		e.syncRequestsCommand(), e.syncApproveCommand(), e.syncConflictsCommand(), e.syncResolveCommand(), e.syncBandwidthCommand(),
+		e.syncRequestsCommand(), e.syncApproveCommand(), e.syncConflictsCommand(), e.syncResolveCommand(), e.syncBandwidthCommand(), e.syncSetAsideCommand(),
 		e.syncExportCommand(), e.syncImportCommand())
 	return cmd
 }
@@ -556,4 +556,52 @@ changes and the scans arrive. Importing the same reply again changes nothing.`,
 			return nil
 		},
 	}
+}
+
+func (e *env) syncSetAsideCommand() *cobra.Command {
+	var dismiss, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "set-aside [--dismiss]",
+		Short: "incoming changes that did not open with the vault key (damaged or altered): not imported",
+		Long: "Lists the changes a sync set aside because they failed their integrity check: the archive's\n" +
+			"copy or the link altered them. They were never imported. Report them to the archive's\n" +
+			"administrator; --dismiss (an administrator) stops the sync indicator flagging them.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, prof, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			cs, err := syncer.SetAside(cmd.Context(), prof.DB)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if dismiss {
+				if !s.User().Role.Can(app.PermUserManage) {
+					return fmt.Errorf("set-aside --dismiss: %w: an administrator dismisses them", app.ErrForbidden)
+				}
+				if err := syncer.DismissSetAside(cmd.Context(), prof.DB, cs); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%d set-aside changes dismissed\n", len(cs))
+				return nil
+			}
+			if asJSON {
+				return writeJSON(out, cs)
+			}
+			if len(cs) == 0 {
+				fmt.Fprintln(out, "No change was set aside.")
+				return nil
+			}
+			for _, c := range cs {
+				fmt.Fprintf(out, "archive change %d  %s/%s  %s\n", c.Seq, c.Kind, c.ID, c.Reason)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&dismiss, "dismiss", false, "forget them (an administrator, once reported)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
 }

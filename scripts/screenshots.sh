@@ -9,6 +9,12 @@
 #   make screenshots             (installs the test packages, builds, runs this)
 #   scripts/screenshots.sh       (bin/folio already built)
 #   KEEP=1 scripts/screenshots.sh   keeps the demo vault (/tmp/folio-demo/data)
+#   SYNC_ONLY=1 scripts/screenshots.sh   only the sync pictures (below)
+#
+# The sync pictures (window-chart-sync*.png, window-conflicts.png) need an
+# archive and two workstations: bin/folio-archive serves one on 127.0.0.1,
+# ward-a and ward-b join it, and both change the same patient before
+# either syncs, so the record is in conflict.
 #
 # Every step waits by polling the window (it has settled when two captures
 # in a row are the same; the scanning station is read back with tesseract),
@@ -27,6 +33,7 @@ for tool in Xvfb xdotool import convert qpdf tesseract; do
   command -v "$tool" >/dev/null || { echo "screenshots: $tool is missing: run scripts/deps.sh test" >&2; exit 1; }
 done
 [ -x bin/folio ] || { echo "screenshots: build bin/folio first (make build)" >&2; exit 1; }
+[ -x bin/folio-archive ] || go build -o bin/folio-archive ./cmd/folio-archive
 [ -d "$corpus" ] || { echo "screenshots: the corpus is not at $corpus (set CORPUS=…/corpus)" >&2; exit 1; }
 mkdir -p "$shots"
 
@@ -42,10 +49,11 @@ mkdir -p "$work"
 echo $$ >"$work/run.pid"
 data=$work/data
 drop=$work/scanner
-app="" xvfb=""
+app="" xvfb="" archive=""
 cleanup() {
   set +e
   [ -n "$app" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
+  [ -n "$archive" ] && kill "$archive" 2>/dev/null && wait "$archive" 2>/dev/null
   [ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null
   if [ -n "${KEEP:-}" ]; then echo "demo vault kept in $data (FOLIO_DATA=$data)"; else rm -rf "$work"; fi
 }
@@ -66,6 +74,7 @@ first_doc() { grep -m1 -o '"document": *"[^"]*"' "$1" | sed 's/.*"\([^"]*\)"$/\1
 # The first-run setup is the window over a folder with no vault yet.
 mkdir -p "$data" "$drop"
 
+if [ -z "${SYNC_ONLY:-}" ]; then # the demo vault (to the drop folder's batch)
 step "demo vault: users, 300 patients, settings"
 FOLIO_USER=admin FOLIO_PASSWORD=$admin_pw folio init --site KAB >/dev/null
 as admin "$admin_pw" demo --patients 300 >/dev/null
@@ -132,6 +141,7 @@ as grace "$grace_pw" import "$corpus/ocrmypdf__typewriter.png" "$corpus/paperles
 # What lands in the drop folder while the station is on show: a cover
 # sheet and a 4-page scan turned every which way.
 batch "$work/scan-0001.pdf" "$wanjiru" referral 2026-04-09 "$corpus/ocrmypdf__cardinal.pdf"
+fi # SYNC_ONLY
 
 # --- The window, under Xvfb. -----------------------------------------------
 
@@ -247,6 +257,7 @@ login() {
   settle 15
 }
 
+if [ -z "${SYNC_ONLY:-}" ]; then # every screen but sync's
 step "first run: the setup screen and the recovery key"
 launch "$work/empty"
 shot setup
@@ -373,6 +384,65 @@ settle 15
 key Return
 settle 15
 shot document-viewer-dark
+quit
+fi # SYNC_ONLY
+
+# --- Sync: an archive, two workstations, a conflict. ------------------------
+
+step "sync: an archive, ward-a and ward-b, a patient changed on both offline"
+arc=$work/archive
+wa=$work/ward-a
+wb=$work/ward-b
+nurse_pw="second ward passphrase"
+kamau=KAB-000141-R       # OKELLO Kamau, as in the demo vault
+mkdir -p "$wa" "$wb"
+port=$((20000 + RANDOM % 20000))
+./bin/folio-archive init --data "$arc" --org "Kabale District Health" --host 127.0.0.1 >/dev/null
+./bin/folio-archive serve --data "$arc" --listen "127.0.0.1:$port" >"$work/archive.log" 2>&1 &
+archive=$!
+./bin/folio-archive device add --data "$arc" --name ward-a --address "127.0.0.1:$port" --out "$work/ward-a.enroll" >/dev/null
+./bin/folio-archive device add --data "$arc" --name ward-b --address "127.0.0.1:$port" --out "$work/ward-b.enroll" >/dev/null
+on_a() { local u=$1 p=$2; shift 2; FOLIO_DATA=$wa FOLIO_USER=$u FOLIO_PASSWORD=$p ./bin/folio "$@"; }
+on_b() { local u=$1 p=$2; shift 2; FOLIO_DATA=$wb FOLIO_USER=$u FOLIO_PASSWORD=$p ./bin/folio "$@"; }
+on_a admin "$admin_pw" init --site KAB >/dev/null
+on_a admin "$admin_pw" demo --patients 300 >/dev/null
+FOLIO_NEW_PASSWORD=$grace_pw on_a admin "$admin_pw" user add grace --role records --full-name "Grace Atim" >/dev/null
+FOLIO_NEW_PASSWORD=$nurse_pw on_a admin "$admin_pw" user add nurse --role records --full-name "Esther Nabirye" >/dev/null
+on_a admin "$admin_pw" sync enroll "$work/ward-a.enroll" >/dev/null
+# Two documents of OKELLO Kamau, filed by their cover sheets.
+for d in "referral 2026-01-20 paperless__single-page-mixed.pdf" "discharge-summary 2026-03-02 paperless__rotated.pdf"; do
+  set -- $d
+  on_a grace "$grace_pw" coversheet --patient "$kamau" --type "$1" --date "$2" --out "$work/cover.pdf" >/dev/null
+  qpdf --empty --pages "$work/cover.pdf" "$corpus/$3" -- "$work/sync-$1.pdf"
+  on_a grace "$grace_pw" import "$work/sync-$1.pdf" >/dev/null
+done
+on_a admin "$admin_pw" sync now >/dev/null
+on_b nurse "$nurse_pw" init --join "$work/ward-b.enroll" >/dev/null
+on_a admin "$admin_pw" sync approve ward-b >/dev/null
+on_b nurse "$nurse_pw" sync now >/dev/null
+# Offline, each workstation changes the same patient, a different field.
+on_a grace "$grace_pw" patient amend "$kamau" --phone "0772 555 019" >/dev/null
+on_b nurse "$nurse_pw" patient amend "$kamau" --village "Rubanda" >/dev/null
+on_a admin "$admin_pw" sync now >/dev/null
+on_b nurse "$nurse_pw" sync now >/dev/null
+on_a admin "$admin_pw" sync now >/dev/null
+
+launch "$wa"
+fresh=1 login grace "$grace_pw"
+wait_text 'up to date' 30 >/dev/null || true
+typed "$kamau"
+settle
+key Return
+settle 15
+wait_text 'synced' 20 >/dev/null || true
+shot chart-sync
+key ctrl+Next ctrl+Next  # Demographics
+settle
+shot chart-sync-demographics
+# The sync indicator's "Resolve 1 conflict…", at the foot of the sidebar.
+xdotool mousemove --window "$win" 110 770 click 1 mousemove --window "$win" 640 12
+settle 15
+shot conflicts
 quit
 
 echo "$(ls "$shots"/window-*.png | wc -l) screenshots in docs/screenshots/ in $((SECONDS - start)) s"

@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -63,7 +64,7 @@ func (e *Engine) importPage(ctx context.Context, aead app.AEAD, changes []api.Ch
 		for i, v := range vs {
 			one, err := e.p.DB.ImportVersions(ctx, aead, []storage.SealedVersion{v}, tokens)
 			if errors.Is(err, app.ErrTampered) {
-				rejected[metaRejected+fmt.Sprintf("%020d", changes[i].Seq)] = []byte(err.Error())
+				rejected[setAsideKey(changes[i].Seq)], _ = json.Marshal(SetAsideChange{Seq: changes[i].Seq, Kind: v.Kind, ID: v.ID, Reason: err.Error()})
 				rep.Rejected++
 				e.p.Log.Warn("sync set aside a change that does not open", "seq", changes[i].Seq, "kind", v.Kind, "err", err)
 				continue

@@ -604,6 +604,19 @@ func TestSecurityTamperedAtArchive(t *testing.T) {
 		if _, detail, problem := syncer.Describe(eng.Status(), time.Now()); !problem || !strings.Contains(detail, "set aside") {
 			t.Errorf("after another round the indicator forgot the set-aside change: %q", detail)
 		}
+
+		// The administrator sees which record it was, and dismisses it.
+		cs, err := syncer.SetAside(ctx, b.prof.DB)
+		if err != nil || len(cs) != 1 || cs[0].Kind != app.KindPatient || cs[0].ID != ps[1].ID || !strings.Contains(cs[0].Reason, "integrity") {
+			t.Fatalf("set-aside list: %+v, %v; want patient %s", cs, err, ps[1].ID)
+		}
+		if err := syncer.DismissSetAside(ctx, b.prof.DB, cs); err != nil {
+			t.Fatal(err)
+		}
+		eng, _, _ = roundOfB()
+		if _, detail, problem := syncer.Describe(eng.Status(), time.Now()); problem || strings.Contains(detail, "set aside") {
+			t.Errorf("after the dismissal the indicator still flags: %q", detail)
+		}
 	})
 
 	t.Run("scan", func(t *testing.T) {

@@ -1,11 +1,14 @@
 package syncer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"folio/app"
 	"folio/archive/api"
@@ -97,4 +100,57 @@ func SetBandwidth(ctx context.Context, m Meta, bytesPerSecond int64) error {
 // audit trail the archive gave, if any.
 func Countersignature(ctx context.Context, m Meta) (api.Countersignature, bool, error) {
 	return getJSON[api.Countersignature](ctx, m, metaCountersign)
+}
+
+// SetAsideChange is an incoming change that did not open with the vault
+// key (damaged or altered at the archive or on the way): it was not
+// imported. Seq is its place in the archive's sequence.
+type SetAsideChange struct {
+	Seq    uint64   `json:"seq"`
+	Kind   app.Kind `json:"kind,omitempty"`
+	ID     string   `json:"id,omitempty"`
+	Reason string   `json:"reason"`
+}
+
+func setAsideKey(seq uint64) string { return metaRejected + fmt.Sprintf("%020d", seq) }
+
+// decodeSetAside reads one set-aside entry (older vaults kept the reason
+// only, as text).
+func decodeSetAside(key string, val []byte) (SetAsideChange, bool) {
+	seq, err := strconv.ParseUint(strings.TrimPrefix(key, metaRejected), 10, 64)
+	if err != nil || !strings.HasPrefix(key, metaRejected) {
+		return SetAsideChange{}, false
+	}
+	var c SetAsideChange
+	if json.Unmarshal(val, &c) != nil {
+		c = SetAsideChange{Reason: string(val)}
+	}
+	c.Seq = seq
+	return c, true
+}
+
+// SetAside lists the changes set aside, oldest first.
+func SetAside(ctx context.Context, m Meta) ([]SetAsideChange, error) {
+	raw, err := m.MetaPrefix(ctx, metaRejected)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SetAsideChange, 0, len(raw))
+	for k, v := range raw {
+		if c, ok := decodeSetAside(k, v); ok {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b SetAsideChange) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out, nil
+}
+
+// DismissSetAside forgets the set-aside changes listed (once an
+// administrator has dealt with them), so the indicator stops flagging them.
+func DismissSetAside(ctx context.Context, m Meta, cs []SetAsideChange) error {
+	keys := make([]string, len(cs))
+	for i, c := range cs {
+		keys[i] = setAsideKey(c.Seq)
+	}
+	return m.UpdateMeta(ctx, nil, keys)
 }

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -105,21 +106,35 @@ func Describe(s Status, now time.Time) (text, detail string, problem bool) {
 	default:
 		text = "Sync starting…"
 	}
-	detail = fmt.Sprintf("%d changes and %d scans to send", s.PendingChanges, s.PendingBlobs)
+	var parts []string
+	switch {
+	case s.PendingChanges > 0 || s.PendingBlobs > 0:
+		parts = append(parts, fmt.Sprintf("%s and %s to send", count(s.PendingChanges, "change"), count(s.PendingBlobs, "scan")))
+	case s.State != StateNoArchive:
+		parts = append(parts, "nothing to send")
+	}
 	if s.Conflicts > 0 {
-		detail += fmt.Sprintf("; %d records in conflict", s.Conflicts)
+		parts = append(parts, count(s.Conflicts, "record")+" in conflict")
 		problem = true
 	}
 	if s.SetAside > 0 {
-		what := "change was"
+		what := count(s.SetAside, "incoming change") + " was"
 		if s.SetAside > 1 {
-			what = "changes were"
+			what = count(s.SetAside, "incoming change") + " were"
 		}
-		detail += fmt.Sprintf("; %d incoming %s set aside: damaged or altered on the way or at the archive, not shown here; tell the administrator", s.SetAside, what)
+		parts = append(parts, what+" set aside: damaged or altered on the way or at the archive, not shown here; tell the administrator")
 		problem = true
 	}
 	if s.State != StateUpToDate && !s.LastSuccess.IsZero() {
-		detail += "; last synced " + s.LastSuccess.Local().Format("Jan 2 15:04")
+		parts = append(parts, "last synced "+s.LastSuccess.Local().Format("Jan 2 15:04"))
 	}
-	return text, detail, problem
+	return text, strings.Join(parts, "; "), problem
+}
+
+// count says "1 scan" or "n scans".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -33,6 +33,11 @@ type Options struct {
 	// session; it runs until ctx ends (at lock) and reports its state with
 	// status, from any goroutine. main.go wires it to the syncer.
 	StartSync func(ctx context.Context, s *app.Session, status func(SyncStatus))
+	// SyncStates, when set, tells where records stand with the archive,
+	// one state per item, for the badges of the chart and its documents;
+	// a nil answer (the workstation has no archive) shows none. It is
+	// called off the Fyne goroutine. main.go wires it to the syncer.
+	SyncStates func(ctx context.Context, items []SyncItem) ([]RecordSync, error)
 }
 
 // SyncStatus is what the sidebar's sync indicator shows.
@@ -40,7 +45,34 @@ type SyncStatus struct {
 	Text    string // one line: "Up to date · 12:04", "Offline: retrying in 40 s"
 	Detail  string // pending counts, the last error
 	Problem bool   // shown in the error colour
+	// Conflicts is how many records are in conflict: the indicator then
+	// offers the conflicts screen to those who resolve them.
+	Conflicts int
+	// Settled is set when a round has ended: the screen on show reads the
+	// sync states of its records again.
+	Settled bool
 }
+
+// SyncItem names a record whose sync state is asked for, with the blobs it
+// depends on (a document's page images, text and thumbnails).
+type SyncItem struct {
+	Kind  app.Kind
+	ID    string
+	Blobs []string
+}
+
+// RecordSync is where a record stands with the archive, as a badge shows
+// it.
+type RecordSync int
+
+// Record sync states.
+const (
+	SyncNone     RecordSync = iota // not synced (no archive): no badge
+	SyncSent                       // the archive holds it
+	SyncPending                    // a change waits to be sent
+	SyncError                      // the archive refused it, or a change of it was set aside
+	SyncConflict                   // changed on two workstations at once
+)
 
 // defaultSearchDelay is how long the search waits after the last key before
 // it asks the vault: long enough not to search for every letter of a name,
@@ -347,9 +379,22 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	go watchIdle(ctx, idleTick(idle), u.checkIdle)
 	sess.startDropFolder()
 	if u.opts.StartSync != nil {
-		u.opts.StartSync(ctx, s, func(st SyncStatus) { fyne.Do(func() { u.side.setSync(st) }) })
+		u.opts.StartSync(ctx, s, func(st SyncStatus) { doIfAlive(ctx, func() { u.syncStatus(st) }) })
 	}
 	u.show(sess.search)
+}
+
+// syncWatcher is a screen that shows sync states: it reads them again
+// when a sync round ends.
+type syncWatcher interface{ syncSettled() }
+
+// syncStatus shows the engine's status in the sidebar and, when a round
+// has ended, lets the screen on show read its records' states again.
+func (u *App) syncStatus(st SyncStatus) {
+	u.side.setSync(st)
+	if w, ok := u.cur.(syncWatcher); ok && st.Settled && u.sess != nil {
+		w.syncSettled()
+	}
 }
 
 // checkIdle locks the window when it has gone unused for the idle limit.
@@ -441,6 +486,15 @@ func (u *App) showSettings() {
 		return
 	}
 	u.show(newSettingsScreen(u.sess))
+}
+
+// showConflicts opens the records in conflict (those who may merge
+// patient records resolve them).
+func (u *App) showConflicts() {
+	if u.sess == nil || !u.sess.user.Role.Can(app.PermPatientMerge) {
+		return
+	}
+	u.show(newConflictsScreen(u.sess))
 }
 
 // openPatient opens a patient by MRN or id: it reads the chart (audited),

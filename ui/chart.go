@@ -56,6 +56,18 @@ type chart struct {
 	accessRows *fyne.Container
 	accessNote *widget.Label
 	accessOnce bool
+
+	// Where the patient and each document stand with the archive (by
+	// record id), and the badges that show it: the patient's above the
+	// demographics, each document's in its timeline row and grid card.
+	syncStates  map[string]RecordSync
+	patientSync *syncBadge
+	patientRow  *fyne.Container
+	// patientResolve opens the conflicts screen (in conflict, for those
+	// who resolve them).
+	patientResolve *widget.Hyperlink
+	timeBadges     map[string]*syncBadge
+	gridBadges     map[string]*syncBadge
 }
 
 // buildTabs makes the chart's tabs around the demographics.
@@ -80,7 +92,18 @@ func (v *patientScreen) buildTabs(demo fyne.CanvasObject) {
 		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(v.gridNote, v.grid)))
 	v.gridTab = container.NewTabItem("Documents", v.gridScroll)
 
-	v.demoTab = container.NewTabItem("Demographics", demo)
+	v.syncStates = map[string]RecordSync{}
+	v.timeBadges, v.gridBadges = map[string]*syncBadge{}, map[string]*syncBadge{}
+	v.patientSync = newSyncBadge(false)
+	what := widget.NewLabel("Demographics:")
+	what.SizeName = theme.SizeNameCaptionText
+	v.patientResolve = link(u, "Resolve…", u.showConflicts)
+	v.patientResolve.SizeName = theme.SizeNameCaptionText
+	v.patientResolve.Hide()
+	v.patientRow = container.New(layout.NewCustomPaddedLayout(4, 0, 0, 0),
+		container.NewHBox(layout.NewSpacer(), container.NewCenter(what), v.patientSync.box, container.NewCenter(v.patientResolve)))
+	v.patientRow.Hide()
+	v.demoTab = container.NewTabItem("Demographics", container.NewBorder(v.patientRow, nil, nil, nil, demo))
 
 	v.accessNote = wrapped("Loading who opened this chart…")
 	v.accessRows = container.NewVBox()
@@ -96,6 +119,7 @@ func (v *patientScreen) buildTabs(demo fyne.CanvasObject) {
 		items = append(items, v.accessTab)
 	}
 	v.tabs = container.NewAppTabs(items...)
+	v.loadSyncStates()
 	v.tabs.OnSelected = func(t *container.TabItem) {
 		u.touch()
 		switch t {
@@ -174,6 +198,9 @@ func (v *patientScreen) hasTab(t *container.TabItem) bool {
 func (v *patientScreen) forgetChart() {
 	v.gen++
 	v.docs, v.timeDocs, v.timeRows, v.gridCards, v.access = nil, nil, nil, nil, nil
+	clear(v.syncStates)
+	clear(v.timeBadges)
+	clear(v.gridBadges)
 	if v.timeline != nil {
 		v.timeline.RemoveAll()
 		v.grid.RemoveAll()
@@ -208,6 +235,7 @@ func (v *patientScreen) loadDocuments() {
 			}
 			v.drawTimeline()
 			v.drawGrid()
+			v.loadSyncStates()
 			if v.tabs.Selected() == v.gridTab {
 				v.loadThumbs()
 			}
@@ -265,6 +293,7 @@ func (v *patientScreen) drawTimeline() {
 	u := v.sess.a
 	v.timeline.RemoveAll()
 	v.timeRows, v.timeDocs = nil, nil
+	clear(v.timeBadges)
 	if v.docsErr != "" {
 		v.timeline.Add(wrapped(v.docsErr))
 		return
@@ -287,7 +316,10 @@ func (v *patientScreen) drawTimeline() {
 			&widget.TextSegment{Text: "   " + plural(len(d.Pages), "page", "pages"), Style: styleRegular},
 		)
 		status := widget.NewLabel(docStatusText(d))
-		body := container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), status,
+		badge := newSyncBadge(false)
+		badge.set(v.syncStates[d.ID])
+		v.timeBadges[d.ID] = badge
+		body := container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), container.NewHBox(badge.box, container.NewCenter(status)),
 			container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(scannedText(d))))
 		id, i := d.ID, len(v.timeRows)
 		row := newTapRow(u, body, func() { u.showDocument(id) })
@@ -311,6 +343,7 @@ func (v *patientScreen) drawGrid() {
 	u := v.sess.a
 	v.grid.RemoveAll()
 	v.gridCards = nil
+	clear(v.gridBadges)
 	switch {
 	case v.docsErr != "":
 		v.gridNote.SetText(v.docsErr)
@@ -334,10 +367,14 @@ func (v *patientScreen) drawGrid() {
 		if !d.Date.IsZero() {
 			date = d.Date.Format(time.DateOnly)
 		}
+		badge := newSyncBadge(true)
+		badge.set(v.syncStates[d.ID])
+		v.gridBadges[d.ID] = badge
 		card := container.NewBorder(nil,
 			container.NewVBox(
 				widget.NewLabelWithStyle(app.DocTypeLabel(d.Type), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-				widget.NewLabelWithStyle(date+"  ·  "+plural(len(d.Pages), "page", "pages"), fyne.TextAlignCenter, fyne.TextStyle{})),
+				widget.NewLabelWithStyle(date+"  ·  "+plural(len(d.Pages), "page", "pages"), fyne.TextAlignCenter, fyne.TextStyle{}),
+				badge.box),
 			nil, nil, img)
 		id, i := d.ID, len(v.gridCards)
 		c := newTapRow(u, card, func() { u.showDocument(id) })
@@ -345,6 +382,140 @@ func (v *patientScreen) drawGrid() {
 		v.gridCards = append(v.gridCards, c)
 		v.grid.Add(c)
 	}
+}
+
+// loadSyncStates asks where the patient and the documents on show stand
+// with the archive (one read of the vault, off the Fyne goroutine) and
+// shows it on their badges. Without an archive nothing is shown.
+func (v *patientScreen) loadSyncStates() {
+	ask := v.sess.a.opts.SyncStates
+	if ask == nil || v.p.ID == "" {
+		return
+	}
+	items := []SyncItem{{Kind: app.KindPatient, ID: v.p.ID}}
+	for _, d := range v.docs {
+		items = append(items, documentSyncItem(d))
+	}
+	sess, gen := v.sess, v.gen
+	sess.run(func(ctx context.Context) func() {
+		states, err := ask(ctx, items)
+		if err != nil || len(states) != len(items) {
+			return nil // the badges stay as they were
+		}
+		return func() {
+			if v.gen != gen {
+				return
+			}
+			for i, it := range items {
+				v.syncStates[it.ID] = states[i]
+			}
+			v.paintSync()
+		}
+	})
+}
+
+// syncSettled reads the sync states again once a sync round has ended.
+func (v *patientScreen) syncSettled() { v.loadSyncStates() }
+
+// paintSync shows the sync states on the badges.
+func (v *patientScreen) paintSync() {
+	st := v.syncStates[v.p.ID]
+	v.patientSync.set(st)
+	if st == SyncNone {
+		v.patientRow.Hide()
+	} else {
+		v.patientRow.Show()
+	}
+	if st == SyncConflict && v.sess.user.Role.Can(app.PermPatientMerge) {
+		v.patientResolve.Show()
+	} else {
+		v.patientResolve.Hide()
+	}
+	for id, b := range v.timeBadges {
+		b.set(v.syncStates[id])
+	}
+	for id, b := range v.gridBadges {
+		b.set(v.syncStates[id])
+	}
+}
+
+// documentSyncItem names a document with the blobs of its pages (the
+// ones taken out included: they are synced too).
+func documentSyncItem(d app.Document) SyncItem {
+	it := SyncItem{Kind: app.KindDocument, ID: d.ID}
+	for _, p := range slices.Concat(d.Pages, d.Removed) {
+		for _, b := range []string{p.View, p.Thumb, p.Text, p.Words} {
+			if b != "" {
+				it.Blobs = append(it.Blobs, b)
+			}
+		}
+	}
+	return it
+}
+
+// syncBadge is a small icon and words saying where a record stands with
+// the archive; hidden when there is no archive. The words are what a
+// screen reader would read: "Pending sync", "Synced", "Sync error", "Sync
+// conflict".
+type syncBadge struct {
+	box   *fyne.Container
+	icon  *widget.Icon
+	label *widget.Label
+	state RecordSync
+}
+
+func newSyncBadge(center bool) *syncBadge {
+	b := &syncBadge{icon: widget.NewIcon(nil), label: widget.NewLabel("")}
+	b.label.SizeName = theme.SizeNameCaptionText
+	// Both centred on the row, so the small words sit beside the icon.
+	icon, label := container.NewCenter(b.icon), container.NewCenter(b.label)
+	if center {
+		b.box = container.NewHBox(layout.NewSpacer(), icon, label, layout.NewSpacer())
+	} else {
+		b.box = container.NewHBox(icon, label)
+	}
+	b.box.Hide()
+	return b
+}
+
+// syncText is a sync state in words.
+func syncText(st RecordSync) string {
+	switch st {
+	case SyncSent:
+		return "Synced"
+	case SyncPending:
+		return "Pending sync"
+	case SyncError:
+		return "Sync error"
+	case SyncConflict:
+		return "Sync conflict"
+	}
+	return ""
+}
+
+func (b *syncBadge) set(st RecordSync) {
+	if st == b.state && (st == SyncNone) == !b.box.Visible() {
+		return
+	}
+	b.state = st
+	if st == SyncNone {
+		b.box.Hide()
+		return
+	}
+	var icon fyne.Resource
+	switch st {
+	case SyncSent:
+		icon, b.label.Importance = theme.NewSuccessThemedResource(theme.ConfirmIcon()), widget.SuccessImportance
+	case SyncPending:
+		icon, b.label.Importance = theme.NewColoredResource(theme.UploadIcon(), colorNameMuted), widget.LowImportance
+	case SyncError:
+		icon, b.label.Importance = theme.NewErrorThemedResource(theme.ErrorIcon()), widget.DangerImportance
+	case SyncConflict:
+		icon, b.label.Importance = theme.NewWarningThemedResource(theme.WarningIcon()), widget.WarningImportance
+	}
+	b.icon.SetResource(icon)
+	b.label.SetText(syncText(st))
+	b.box.Show()
 }
 
 // loadThumbs reads and decodes every document's first-page thumbnail off

@@ -34,6 +34,10 @@ type sidebar struct {
 	view  *fyne.Container
 	items [placeCount]*widget.Button
 	sync  *widget.RichText
+	// conflicts opens the conflicts screen; shown while records are in
+	// conflict, to those who resolve them (resolve).
+	conflicts *widget.Button
+	resolve   bool
 }
 
 func newSidebar(u *App) *sidebar {
@@ -48,6 +52,9 @@ func newSidebar(u *App) *sidebar {
 	}
 	sb.sync = muted("Not connected to an archive")
 	sb.sync.Wrapping = fyne.TextWrapWord
+	sb.conflicts = button(u, "Resolve conflicts", theme.WarningIcon(), widget.WarningImportance, u.showConflicts)
+	sb.conflicts.Alignment = widget.ButtonAlignLeading
+	sb.conflicts.Hide()
 	width := canvas.NewRectangle(color.Transparent)
 	width.SetMinSize(fyne.NewSize(230, 0))
 	bg := canvas.NewRectangle(theme.Color(colorNameSurface))
@@ -58,7 +65,7 @@ func newSidebar(u *App) *sidebar {
 		list.Add(b)
 	}
 	body := container.New(layout.NewCustomPaddedLayout(12, 12, 8, 8),
-		container.NewBorder(list, container.NewVBox(widget.NewSeparator(), sb.sync), nil, nil))
+		container.NewBorder(list, container.NewVBox(widget.NewSeparator(), sb.sync, sb.conflicts), nil, nil))
 	sb.view = container.NewBorder(nil, nil, nil, line, container.NewStack(width, bg, body))
 	sb.view.Hide()
 	return sb
@@ -76,6 +83,17 @@ func (sb *sidebar) setSync(st SyncStatus) {
 	}
 	sb.sync.Segments = []widget.RichTextSegment{seg}
 	sb.sync.Refresh()
+	sb.conflicts.SetText("Resolve " + plural(st.Conflicts, "conflict", "conflicts") + "…")
+	sb.showConflicts(st.Conflicts > 0)
+}
+
+// showConflicts shows the conflicts button to those who resolve them.
+func (sb *sidebar) showConflicts(some bool) {
+	if some && sb.resolve {
+		sb.conflicts.Show()
+	} else {
+		sb.conflicts.Hide()
+	}
 }
 
 // allowed reports whether role r works in place p.
@@ -95,8 +113,10 @@ func allowed(r app.Role, p place) bool {
 
 // setUser shows the places of user's role, or hides the bar (signed out).
 func (sb *sidebar) setUser(user app.User) {
+	sb.resolve = user.Role.Can(app.PermPatientMerge)
 	if user.Name == "" {
 		sb.view.Hide()
+		sb.conflicts.Hide()
 		return
 	}
 	for p, b := range sb.items {
@@ -135,6 +155,8 @@ func placeOf(s screen) place {
 		return placeQA
 	case *usersScreen, *settingsScreen:
 		return placeAdmin
+	case *conflictsScreen:
+		return placeCount // none of the places: reached from the sync indicator and the menu
 	}
 	return placePatients
 }

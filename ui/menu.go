@@ -68,6 +68,9 @@ func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 			gotoItems = append(gotoItems, u.keyItem(p.label, p.key))
 		}
 	}
+	if r.Can(app.PermPatientMerge) {
+		gotoItems = append(gotoItems, fyne.NewMenuItem("Sync conflicts", u.showConflicts))
+	}
 	menus := []*fyne.Menu{folio, fyne.NewMenu("Go", gotoItems...)}
 
 	menus = append(menus, fyne.NewMenu("Chart",
