@@ -32,6 +32,8 @@ type patientScreen struct {
 	editBtn  *widget.Button
 	histBtn  *widget.Button
 	coverBtn *widget.Button
+	delBtn   *widget.Button // delete the registration, or restore it
+	del      *reasonDialog  // the open delete or restore question
 	box      fyne.CanvasObject
 
 	chart
@@ -74,6 +76,15 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 		v.coverBtn.Hide()
 	}
 
+	if p.Deleted {
+		v.delBtn = button(u, "Restore registration…", theme.ContentUndoIcon(), widget.MediumImportance, v.askRestore)
+	} else {
+		v.delBtn = button(u, "Delete registration…", theme.DeleteIcon(), widget.MediumImportance, v.askDelete)
+	}
+	if !sess.user.Role.Can(app.PermPatientMerge) || p.MergedInto != "" || len(p.Merged) > 0 {
+		v.delBtn.Hide()
+	}
+
 	var banners []fyne.CanvasObject
 	if note != nil {
 		banners = append(banners, note)
@@ -81,6 +92,12 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	if p.Restricted {
 		banners = append(banners, banner(bannerCaution, theme.WarningIcon(), wrapped(
 			"Restricted chart. Every opening is recorded in the audit trail with the reason given.")))
+	}
+	if p.Deleted {
+		banners = append(banners, banner(bannerCaution, theme.WarningIcon(), wrapped(fmt.Sprintf(
+			"This registration was deleted on %s by %s (“%s”), but documents were filed to it meanwhile, so it stays open. "+
+				"A records manager restores it (Demographics) or merges it into the right patient.",
+			p.Changed.Local().Format("2 Jan 2006"), p.ChangedBy, p.DeletedReason))))
 	}
 	if p.MergedInto != "" {
 		banners = append(banners, banner(bannerInfo, theme.InfoIcon(), wrapped(
@@ -136,7 +153,7 @@ func (v *patientScreen) demographics() fyne.CanvasObject {
 		container.NewVBox(sectionTitle("Contact"), formGrid(contact...)),
 		container.NewVBox(sectionTitle("Next of kin and notes"), formGrid(other...)),
 	)
-	actions := container.NewHBox(layout.NewSpacer(), v.coverBtn, v.histBtn, v.editBtn)
+	actions := container.NewHBox(v.delBtn, layout.NewSpacer(), v.coverBtn, v.histBtn, v.editBtn)
 	return newScroller(u, container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(
 		panel(container.NewVBox(details, widget.NewSeparator(), actions)))))
 }

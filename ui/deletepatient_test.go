@@ -1,0 +1,60 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"folio/app"
+)
+
+// A records manager deletes a registration made in error from the chart:
+// a reason is required, the chart closes, the patient no longer opens,
+// and the audit trail has it. Clinicians see no such button.
+func TestDeleteRegistrationFromChart(t *testing.T) {
+	u, reg := loggedIn(t, nil, mary())
+	ctx := context.Background()
+	u.openPatient(reg[0].MRN)
+	u.tasks.wait()
+	v := current[*patientScreen](t, u)
+	if !v.delBtn.Visible() || !strings.Contains(v.delBtn.Text, "Delete") {
+		t.Fatalf("the administrator sees no delete button: %q visible=%v", v.delBtn.Text, v.delBtn.Visible())
+	}
+	test.Tap(v.delBtn)
+	rd := v.del
+	if rd == nil || len(u.dialogs) != 1 {
+		t.Fatal("no question before deleting")
+	}
+	test.Type(rd.reason, "oops")
+	test.Tap(rd.ok)
+	u.tasks.wait()
+	if !strings.Contains(rd.msg.Text, "reason") {
+		t.Fatalf("a short reason: %q", rd.msg.Text)
+	}
+	test.Type(rd.reason, ", registered twice by mistake")
+	test.Tap(rd.ok)
+	u.tasks.wait()
+	current[*searchScreen](t, u)
+	if _, err := u.sess.s.Patient(ctx, reg[0].MRN); !errors.Is(err, app.ErrDeleted) {
+		t.Fatalf("the deleted patient opens: %v", err)
+	}
+	ev, err := auditAs(t, u.vault, "admin", app.ActPatientDelete)
+	if err != nil || len(ev) != 1 || !strings.Contains(ev[0].Detail, "registered twice") {
+		t.Fatalf("deletion audit %+v, %v", ev, err)
+	}
+
+	// A clinician's chart has no delete button.
+	other := register(t, u, app.Patient{Family: "Mwale", Given: "Tiyamike", Sex: app.SexFemale, BirthDate: app.BirthDate{Year: 1990}})
+	if err := u.sess.s.AddUser(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
+		t.Fatal(err)
+	}
+	logInAgain(t, u, "dr.amani", clinPW)
+	u.openPatient(other[0].MRN)
+	u.tasks.wait()
+	if v := current[*patientScreen](t, u); v.delBtn.Visible() {
+		t.Fatal("a clinician sees the delete button")
+	}
+}
