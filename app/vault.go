@@ -256,11 +256,16 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 		}
 		return nil, err
 	}
-	// Success: clear the counter, drop slots a crash left behind, record it.
+	// Success: clear the counter, drop the slots older than the one that
+	// opened (left behind by a password set since), record it. A newer
+	// slot stays: it opens with the same password (one wrapped on joining
+	// a workstation, say) or with one set since elsewhere; dropping it
+	// here would undo it, and the other workstations, which keep a slot
+	// newer than the record's, would send it back every round.
 	deletes := []string{loginPrefix + name}
 	if slots, err := v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/"); err == nil {
 		for k := range slots {
-			if k != slotName {
+			if k != slotName && slotTime(k) < slotTime(slotName) {
 				deletes = append(deletes, k)
 			}
 		}
