@@ -39,9 +39,17 @@ bench: DEPS_FOR = bench
 bench: deps
 	scripts/bench.sh
 
-# The crash test, many more kills than `make test` does.
+# The crash test, many more kills than `make test` does; then, as root, a
+# day's sync over a link with the netem profile (600 ms, 10 % loss,
+# 64 kbit/s each way; see TestNetemSoak in syncer/netem_test.go).
 soak:
 	FOLIO_CRASH_KILLS=$(SOAK) go test -count=1 -run TestCrash -timeout 60m ./profile/
+	@if [ "$$(id -u)" = 0 ]; then \
+		echo "FOLIO_NETEM=1 go test -count=1 -run TestNetemSoak -timeout 90m -v ./syncer/"; \
+		FOLIO_NETEM=1 go test -count=1 -run TestNetemSoak -timeout 90m -v ./syncer/; \
+	else \
+		echo "skipping the netem soak: needs root"; \
+	fi
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
