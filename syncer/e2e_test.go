@@ -152,6 +152,13 @@ func TestProcessesConverge(t *testing.T) {
 		run(env, 0, "folio", "sync", "now")
 	}
 
+	// Sync is quiet now: another pass moves no record version anywhere.
+	for _, env := range [][]string{a, b, c} {
+		if out := run(env, 0, "folio", "sync", "now"); !strings.Contains(out, "pushed 0 versions") || !strings.Contains(out, "pulled 0 new versions") {
+			t.Fatalf("a sync after convergence still moves versions:\n%s", out)
+		}
+	}
+
 	// Every replica holds the same state.
 	var want string
 	for i, env := range [][]string{a, b, c} {
