@@ -282,6 +282,7 @@ func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (ap
 		}
 		changes, versions := tx.Bucket(bucketChanges), tx.Bucket(bucketVersions)
 		changes.FillPercent = 1 // append-only
+		caughtUp := dev.Cursor >= changes.Sequence()
 		resp.Batch = req.Batch
 		resp.Results = make([]api.PushResult, len(req.Versions))
 		var added int64
@@ -318,6 +319,11 @@ func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (ap
 		}
 		resp.AuditThrough = dev.AuditThrough
 		dev.LastBatch = max(dev.LastBatch, req.Batch)
+		if caughtUp {
+			// It held everything before its own new versions: it still
+			// does, and no backlog is shown for what it sent itself.
+			dev.Cursor = changes.Sequence()
+		}
 		seen(&dev, at)
 		if err := putDevice(tx, req.Device, dev); err != nil {
 			return err

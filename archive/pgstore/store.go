@@ -265,16 +265,19 @@ func push(ctx context.Context, tx pgx.Tx, req api.PushRequest, digest []byte, at
 	}
 	resp.AuditThrough = through
 
+	// A device that held everything before its own new versions still
+	// does: its cursor follows, so no backlog is shown for what it sent.
 	_, err = tx.Exec(ctx, `
-		INSERT INTO devices (device, first_seen, last_seen, last_batch, versions, audit_through)
-		VALUES ($1, $2, $2, $3, $4, $5)
+		INSERT INTO devices (device, first_seen, last_seen, last_batch, versions, audit_through, pull_cursor)
+		VALUES ($1, $2, $2, $3, $4, $5, CASE WHEN $6::bigint = 0 THEN $7::bigint ELSE 0 END)
 		ON CONFLICT (device) DO UPDATE SET
 			first_seen = COALESCE(devices.first_seen, excluded.first_seen),
 			last_seen = GREATEST(devices.last_seen, excluded.last_seen),
 			last_batch = GREATEST(devices.last_batch, excluded.last_batch),
 			versions = devices.versions + excluded.versions,
-			audit_through = excluded.audit_through`,
-		i64(uint64(req.Device)), pgTime(at), i64(req.Batch), int64(len(seqs)), i64(through))
+			audit_through = excluded.audit_through,
+			pull_cursor = CASE WHEN devices.pull_cursor >= $6::bigint THEN $7::bigint ELSE devices.pull_cursor END`,
+		i64(uint64(req.Device)), pgTime(at), i64(req.Batch), int64(len(seqs)), i64(through), headSeq, i64(head))
 	if err != nil {
 		return resp, fmt.Errorf("update device record: %w", err)
 	}

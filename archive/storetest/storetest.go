@@ -633,16 +633,31 @@ func testDevicesAndMetrics(t *testing.T, open Opener) {
 	if _, err := s.Pull(context.Background(), b, 1, 10, later); err != nil {
 		t.Fatal(err)
 	}
+	// a pushed to an empty archive: it holds everything, its own
+	// versions included, so it has no backlog.
 	da, err := s.Device(context.Background(), a)
-	if err != nil || !da.LastSeen.Equal(t0) || !da.FirstSeen.Equal(t0) || da.LastBatch != 7 || da.Versions != 2 || da.Backlog != 2 {
-		t.Fatalf("pusher %+v, %v", da, err)
+	if err != nil || !da.LastSeen.Equal(t0) || !da.FirstSeen.Equal(t0) || da.LastBatch != 7 || da.Versions != 2 || da.Cursor != 2 || da.Backlog != 0 {
+		t.Fatalf("pusher %+v, %v; want cursor 2, backlog 0", da, err)
 	}
 	db, err := s.Device(context.Background(), b)
 	if err != nil || !db.LastSeen.Equal(later) || db.Cursor != 1 || db.Backlog != 1 {
 		t.Fatalf("puller %+v, %v; want cursor 1, backlog 1", db, err)
 	}
+	// b pushes while it lacks a's second version: its cursor stays; a,
+	// caught up before, now lacks b's version.
+	if _, err := s.Push(context.Background(), api.PushRequest{Device: b, Batch: 1, Versions: []api.RecordVersion{
+		version(b, "patient", "p3", 102, api.Version{}),
+	}}, later); err != nil {
+		t.Fatal(err)
+	}
+	if db, err := s.Device(context.Background(), b); err != nil || db.Cursor != 1 || db.Backlog != 2 {
+		t.Fatalf("puller after its push %+v, %v; want cursor 1, backlog 2", db, err)
+	}
+	if da, err := s.Device(context.Background(), a); err != nil || da.Cursor != 2 || da.Backlog != 1 {
+		t.Fatalf("pusher after b's push %+v, %v; want cursor 2, backlog 1", da, err)
+	}
 	m := head(t, s)
-	if m.Head != 2 || len(m.Devices) != 2 || m.RecordBytes <= 0 {
+	if m.Head != 3 || len(m.Devices) != 2 || m.RecordBytes <= 0 {
 		t.Fatalf("metrics %+v", m)
 	}
 }
