@@ -178,9 +178,8 @@ func Serve(ctx context.Context, p ServeParams) (err error) {
 		// Handshake failures (a revoked or foreign certificate) land here.
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.ServeTLS(ln, "", "") }()
-
+	// The message is complete before the first request is served (the
+	// listener is bound already: connections wait for the server).
 	addr := ln.Addr().String()
 	fmt.Fprintf(out, "Folio archive of %q listening on https://%s (TLS 1.3, enrolled workstations only).\n", org.Name, addr)
 	fmt.Fprintf(out, "CA fingerprint: %s\n", org.CAFingerprint)
@@ -190,6 +189,8 @@ func Serve(ctx context.Context, p ServeParams) (err error) {
 	fmt.Fprintf(out, "  then on the workstation: folio sync enroll NAME.enroll\n")
 	fmt.Fprintf(out, "  (a workstation without a vault yet: folio init --join NAME.enroll --user NAME)\n")
 	log.Info("archive serving", "addr", addr, "org", org.Name, "store", describeStore(p.DataDir, p.Store))
+	served := make(chan error, 1)
+	go func() { served <- srv.ServeTLS(ln, "", "") }()
 
 	select {
 	case err := <-served:
