@@ -70,6 +70,7 @@ func runGUI(ctx context.Context, dir string) error {
 		SyncStates: func(ctx context.Context, items []ui.SyncItem) ([]ui.RecordSync, error) {
 			return syncStates(ctx, prof, live.get(), items)
 		},
+		Sync: &syncAdmin{prof: prof, live: &live},
 	})
 	go func() {
 		<-ctx.Done()
@@ -100,7 +101,7 @@ func startSync(ctx context.Context, prof *profile.Profile, s *app.Session, statu
 	live.set(eng)
 	go func() {
 		defer client.Close()
-		defer live.set(nil)
+		defer live.clear(eng)
 		eng.Run(ctx)
 	}()
 }
@@ -114,6 +115,15 @@ type liveEngine struct {
 func (l *liveEngine) set(e *syncer.Engine) {
 	l.mu.Lock()
 	l.e = e
+	l.mu.Unlock()
+}
+
+// clear forgets e once it stops, unless another engine replaced it.
+func (l *liveEngine) clear(e *syncer.Engine) {
+	l.mu.Lock()
+	if l.e == e {
+		l.e = nil
+	}
 	l.mu.Unlock()
 }
 

@@ -11,7 +11,8 @@
 #   KEEP=1 scripts/screenshots.sh   keeps the demo vault (/tmp/folio-demo/data)
 #   SYNC_ONLY=1 scripts/screenshots.sh   only the sync pictures (below)
 #
-# The sync pictures (window-chart-sync*.png, window-conflicts.png) need an
+# The sync pictures (window-chart-sync*.png, window-conflicts.png,
+# window-admin-sync.png, window-join.png) need an
 # archive and two workstations: bin/folio-archive serves one on 127.0.0.1,
 # ward-a and ward-b join it, and both change the same patient before
 # either syncs, so the record is in conflict.
@@ -443,6 +444,32 @@ shot chart-sync-demographics
 xdotool mousemove --window "$win" 110 770 click 1 mousemove --window "$win" 640 12
 settle 15
 shot conflicts
+quit
+
+# Setting sync up in the window: ward-c joins (the command line's
+# 'folio init --join') and waits for the keys; ward-a's administrator sees
+# it on the Sync page, and ward-c's window shows the fingerprint to compare.
+step "sync set-up: ward-c waits for the keys; ward-a's Sync page"
+wc=$work/ward-c
+mkdir -p "$wc"
+./bin/folio-archive device add --data "$arc" --name ward-c --address "127.0.0.1:$port" --out "$work/ward-c.enroll" >/dev/null
+FOLIO_DATA=$wc FOLIO_USER=nurse FOLIO_PASSWORD=$nurse_pw ./bin/folio init --join "$work/ward-c.enroll" >/dev/null
+launch "$wa"
+fresh=1 login admin "$admin_pw"
+wait_text 'up to date' 30 >/dev/null || true
+key ctrl+u
+settle
+key ctrl+3
+settle 15
+# The wheel brings the waiting workstation into view under the status.
+xdotool mousemove --window "$win" 760 500 click --repeat 14 5 mousemove --window "$win" 640 12
+settle
+wait_text 'ward-c' 20 >/dev/null || true
+shot admin-sync
+quit
+launch "$wc"
+wait_text 'approval|no link' 30 >/dev/null || true
+shot join
 quit
 
 echo "$(ls "$shots"/window-*.png | wc -l) screenshots in docs/screenshots/ in $((SECONDS - start)) s"

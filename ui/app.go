@@ -38,6 +38,14 @@ type Options struct {
 	// a nil answer (the workstation has no archive) shows none. It is
 	// called off the Fyne goroutine. main.go wires it to the syncer.
 	SyncStates func(ctx context.Context, items []SyncItem) ([]RecordSync, error)
+	// JoinPoll is how often the first run of a joining workstation asks
+	// the archive whether its keys were approved: 0 means every 15 s; a
+	// negative value only when asked (Check now), as tests want.
+	JoinPoll time.Duration
+	// Sync, when set, sets up this workstation's link with the archive:
+	// the Sync page of Administration and, at first run, joining an
+	// organisation. main.go wires it to the syncer.
+	Sync SyncAdmin
 }
 
 // SyncStatus is what the sidebar's sync indicator shows.
@@ -103,6 +111,11 @@ type App struct {
 	dialogs map[dialog.Dialog]bool // open dialogs, hidden at lock
 	site    string                 // MRN site prefix, for the header
 	lastErr string                 // the text of the last error dialog (tests read it)
+	synced  SyncStatus             // what the sync indicator shows now
+
+	// joinPoll is how often the join's waiting screen asks the archive
+	// for the keys; 0 asks only on Check now (Options.JoinPoll).
+	joinPoll time.Duration
 }
 
 // screen is one view of the window.
@@ -144,6 +157,24 @@ type session struct {
 	recent []app.Patient
 	// filed counts the documents this session filed from the queue.
 	filed int
+	// stopSync ends the sync engine started for this session, so that it
+	// can be started again (after enrolling, or a new bandwidth cap).
+	stopSync context.CancelFunc
+}
+
+// startSync starts the background sync of the session (again: the engine
+// running is stopped first). Its reports reach the indicator until it is
+// stopped or the session ends.
+func (s *session) startSync() {
+	if s.a.opts.StartSync == nil || s.ctx.Err() != nil {
+		return
+	}
+	if s.stopSync != nil {
+		s.stopSync()
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.stopSync = cancel
+	s.a.opts.StartSync(ctx, s.s, func(st SyncStatus) { doIfAlive(ctx, func() { s.a.syncStatus(st) }) })
 }
 
 // maxRecent is how many recently opened patients the search screen offers.
@@ -191,7 +222,10 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 		now = time.Now
 	}
 	u := &App{fyne: a, vault: v, opts: opts, now: now, searchDelay: defaultSearchDelay,
-		dialogs: map[dialog.Dialog]bool{}}
+		dialogs: map[dialog.Dialog]bool{}, joinPoll: max(opts.JoinPoll, 0)}
+	if opts.JoinPoll == 0 {
+		u.joinPoll = defaultJoinPoll
+	}
 	u.act.now = now
 	u.act.touch()
 	a.Settings().SetTheme(newTheme())
@@ -216,7 +250,7 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	case err != nil:
 		u.show(newFailureScreen(u, err))
 	case !ok:
-		u.show(newSetupScreen(u))
+		u.show(u.firstRunScreen(ctx))
 	default:
 		u.show(newLoginScreen(u, "", ""))
 	}
@@ -273,7 +307,13 @@ func (u *App) touch() { u.act.touch() }
 // the others belong to the screen on show.
 func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 	u.touch()
-	if cs.Modifier != fyne.KeyModifierShortcutDefault || u.sess == nil {
+	if cs.Modifier != fyne.KeyModifierShortcutDefault {
+		return false
+	}
+	if u.sess == nil { // the first-run screens may have shortcuts of their own
+		if sc, ok := u.cur.(shortcutter); ok {
+			return sc.shortcut(cs.KeyName)
+		}
 		return false
 	}
 	switch cs.KeyName {
@@ -378,9 +418,7 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	u.touch()
 	go watchIdle(ctx, idleTick(idle), u.checkIdle)
 	sess.startDropFolder()
-	if u.opts.StartSync != nil {
-		u.opts.StartSync(ctx, s, func(st SyncStatus) { doIfAlive(ctx, func() { u.syncStatus(st) }) })
-	}
+	sess.startSync()
 	u.show(sess.search)
 }
 
@@ -388,10 +426,17 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 // when a sync round ends.
 type syncWatcher interface{ syncSettled() }
 
+// syncListener is a screen that shows the sync indicator's words too.
+type syncListener interface{ syncUpdate(SyncStatus) }
+
 // syncStatus shows the engine's status in the sidebar and, when a round
 // has ended, lets the screen on show read its records' states again.
 func (u *App) syncStatus(st SyncStatus) {
+	u.synced = st
 	u.side.setSync(st)
+	if l, ok := u.cur.(syncListener); ok && u.sess != nil {
+		l.syncUpdate(st)
+	}
 	if w, ok := u.cur.(syncWatcher); ok && st.Settled && u.sess != nil {
 		w.syncSettled()
 	}
@@ -421,6 +466,7 @@ func (u *App) lock(reason string) {
 	}
 	u.sess = nil
 	sess.cancel()
+	u.synced = SyncStatus{}
 	for d := range u.dialogs {
 		d.Hide()
 	}
@@ -486,6 +532,15 @@ func (u *App) showSettings() {
 		return
 	}
 	u.show(newSettingsScreen(u.sess))
+}
+
+// showSyncAdmin opens Administration at its Sync section (administrators,
+// on a window wired to the syncer).
+func (u *App) showSyncAdmin() {
+	if u.sess == nil || !u.sess.user.Role.Can(app.PermUserManage) || u.opts.Sync == nil {
+		return
+	}
+	u.show(newSyncAdminScreen(u.sess))
 }
 
 // showConflicts opens the records in conflict (those who may merge

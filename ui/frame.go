@@ -153,7 +153,7 @@ func placeOf(s screen) place {
 		return placeQueue
 	case *qaScreen:
 		return placeQA
-	case *usersScreen, *settingsScreen:
+	case *usersScreen, *settingsScreen, *syncAdminScreen:
 		return placeAdmin
 	case *conflictsScreen:
 		return placeCount // none of the places: reached from the sync indicator and the menu

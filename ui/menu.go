@@ -71,6 +71,9 @@ func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 	if r.Can(app.PermPatientMerge) {
 		gotoItems = append(gotoItems, fyne.NewMenuItem("Sync conflicts", u.showConflicts))
 	}
+	if r.Can(app.PermUserManage) && u.opts.Sync != nil {
+		gotoItems = append(gotoItems, fyne.NewMenuItem("Sync with the archive", u.showSyncAdmin))
+	}
 	menus := []*fyne.Menu{folio, fyne.NewMenu("Go", gotoItems...)}
 
 	menus = append(menus, fyne.NewMenu("Chart",
@@ -113,6 +116,7 @@ var shortcutHelp = []struct{ where, keys string }{
 	{"Scanning station", "Ctrl+O import files · Ctrl+P cover sheet patient · Ctrl+S save the cover sheet"},
 	{"Indexing queue", "Ctrl+P patient (↑ ↓ Enter) · Ctrl+Y type · Ctrl+D date · Ctrl+Enter file · Ctrl+G next · Ctrl+R rotate · Ctrl+B remove page · Ctrl+T split here · Ctrl+M merge with previous · Ctrl+Page Down / Up pages"},
 	{"QA", "Ctrl+Enter verify · type a reason, Enter sends back · Ctrl+G next · Ctrl+Page Down / Up pages"},
+	{"Administration", "Ctrl+1 users · Ctrl+2 settings · Ctrl+3 sync: enroll, sync now, approve a workstation, USB bundles"},
 }
 
 // showShortcuts shows every shortcut in one dialog.

@@ -27,12 +27,8 @@ import (
 // only): the workstation's settings, each with its current value, a field,
 // Save, and a message under it; and the recovery key: what it is, how it is
 // used, and issuing a new one. The Users section is users.go; the two share
-// the bar at the top (adminBar), and Ctrl+1 / Ctrl+2 switch between them.
-
-// syncAvailable says whether this build has the sync engine. It has not
-// (no syncer package yet): the archive address is kept for it, and the
-// screen says so. Whoever wires the syncer sets this.
-const syncAvailable = false
+// the bar at the top (adminBar) with the Sync section (syncadmin.go), and
+// Ctrl+1 / Ctrl+2 / Ctrl+3 switch between them.
 
 // Limits of the auto-lock, in minutes (app.Session.SetIdleLock's).
 const (
@@ -40,33 +36,41 @@ const (
 	maxIdleMinutes = 8 * 60
 )
 
-// adminSection is one of the two screens of Administration.
+// adminSection is one of the screens of Administration.
 type adminSection int
 
 const (
 	adminUsers adminSection = iota
 	adminSettings
+	adminSync // only on a window wired to the syncer
 )
 
 // adminBar is the top of the Administration screens: back to the search,
-// the title, and the two sections as tabs, the current one highlighted.
+// the title, and the sections as tabs, the current one highlighted.
 func adminBar(u *App, cur adminSection) fyne.CanvasObject {
 	back := button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
 	tabs := []*widget.Button{
 		adminUsers:    button(u, "Users   Ctrl+1", theme.AccountIcon(), widget.LowImportance, u.showUsers),
 		adminSettings: button(u, "Settings   Ctrl+2", theme.SettingsIcon(), widget.LowImportance, u.showSettings),
 	}
+	if u.opts.Sync != nil {
+		tabs = append(tabs, button(u, "Sync   Ctrl+3", theme.ViewRefreshIcon(), widget.LowImportance, u.showSyncAdmin))
+	}
 	tabs[cur].Importance = widget.HighImportance
+	bar := container.NewHBox()
+	for _, t := range tabs {
+		bar.Add(t)
+	}
 	title := widget.NewLabelWithStyle("Administration", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = sizeNameTitle
 	return container.NewVBox(
 		container.NewHBox(back),
-		container.NewBorder(nil, nil, title, container.NewHBox(tabs[adminUsers], tabs[adminSettings])),
+		container.NewBorder(nil, nil, title, bar),
 	)
 }
 
 // adminShortcut switches between the sections: Ctrl+1 Users, Ctrl+2
-// Settings.
+// Settings, Ctrl+3 Sync.
 func adminShortcut(u *App, k fyne.KeyName) bool {
 	switch k {
 	case fyne.Key1:
@@ -75,6 +79,11 @@ func adminShortcut(u *App, k fyne.KeyName) bool {
 	case fyne.Key2:
 		u.showSettings()
 		return true
+	case fyne.Key3:
+		if u.opts.Sync != nil {
+			u.showSyncAdmin()
+			return true
+		}
 	}
 	return false
 }
@@ -211,9 +220,12 @@ func newSettingsScreen(sess *session) *settingsScreen {
 	s.keyMsg = newMessageLabel()
 
 	var archiveMore []fyne.CanvasObject
-	if !syncAvailable {
+	if u.opts.StartSync == nil {
 		archiveMore = append(archiveMore, banner(bannerInfo, theme.InfoIcon(),
 			wrapped("Sync is not built yet on this workstation; the address is kept for it.")))
+	} else if u.opts.Sync != nil {
+		archiveMore = append(archiveMore, muted("The enrollment file names the archive's address; change it here only "+
+			"when the archive moved. Enroll this workstation on the Sync page (Ctrl+3)."))
 	}
 	sections := container.NewVBox(
 		adminBar(u, adminSettings),
@@ -463,14 +475,18 @@ func (s *settingsScreen) saveArchive() {
 	sess := s.sess
 	s.store(s.archive, func(ctx context.Context) error { return sess.s.SetArchiveAddress(ctx, addr) },
 		func(vals settingsValues) string {
+			if sess.a.opts.StartSync != nil {
+				sess.startSync() // connect to the new address now
+				if vals.archive == "" {
+					return "Saved. Sync uses the address of the enrollment file from now on."
+				}
+				return "Saved. Sync uses " + vals.archive + " from now on."
+			}
 			msg := "Saved. The archive address is " + vals.archive + "."
 			if vals.archive == "" {
 				msg = "Saved. This workstation has no archive."
 			}
-			if !syncAvailable {
-				msg += " Sync is not built yet on this workstation; the address is kept for it."
-			}
-			return msg
+			return msg + " Sync is not built yet on this workstation; the address is kept for it."
 		})
 }
 

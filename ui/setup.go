@@ -24,6 +24,7 @@ type setupScreen struct {
 	user, pass, again      *entry
 	site                   *entry
 	create                 *widget.Button
+	join                   *widget.Button // Join an organisation…, when the window can sync
 	busy                   *widget.Activity
 	msg                    messageLabel
 	box                    fyne.CanvasObject
@@ -58,7 +59,7 @@ func newSetupScreen(u *App) *setupScreen {
 		fieldLabel("MRN site prefix"), s.site,
 		widget.NewLabel(""), s.siteHint,
 	)
-	s.box = centerCard(u, 640, panel(container.NewVBox(
+	card := container.NewVBox(
 		heading("Set up Folio on this computer"),
 		wrapped("Folio keeps this clinic's patient records encrypted on this computer. "+
 			"Create the first administrator; other users are added after logging in."),
@@ -66,7 +67,15 @@ func newSetupScreen(u *App) *setupScreen {
 		form,
 		s.msg,
 		container.NewHBox(container.NewCenter(s.busy), layout.NewSpacer(), s.create),
-	)))
+	)
+	if u.opts.Sync != nil {
+		s.join = button(u, "Join an organisation (enrollment file)…", theme.FolderOpenIcon(), widget.MediumImportance, s.askJoin)
+		card.Add(widget.NewSeparator())
+		card.Add(muted("Is this computer a new workstation of an organisation that already uses Folio? Do not create a " +
+			"vault: join theirs with the enrollment file the archive's administrator gave you."))
+		card.Add(container.NewHBox(layout.NewSpacer(), s.join))
+	}
+	s.box = centerCard(u, 640, panel(card))
 	return s
 }
 

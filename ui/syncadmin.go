@@ -1,0 +1,829 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+)
+
+// This file is the Sync section of Administration (administrators, on a
+// window wired to the syncer): where this workstation stands with the
+// organisation's archive, and the window's way of doing what 'folio sync …'
+// does on the command line: enroll, sync now, the bandwidth cap, sending
+// the vault keys to a workstation that joins, and sync bundles carried on a
+// USB stick. The archive is reached through SyncAdmin, which main.go
+// implements over the syncer; every call runs off the Fyne goroutine.
+
+// SyncAdmin is what the window needs of this workstation's link with the
+// organisation's archive. Its methods may be slow (files, the network) and
+// are called off the Fyne goroutine. A failure to reach the archive wraps
+// ErrNoLink; the archive refusing this workstation wraps ErrRefused.
+type SyncAdmin interface {
+	// ReadEnrollment reads an enrollment file (made by 'folio-archive
+	// device add') and says what it is for; nothing is kept.
+	ReadEnrollment(path string) (Enrollment, error)
+	// Enroll keeps the enrollment file at path in the data folder: this
+	// workstation syncs with that archive from the next start of sync.
+	Enroll(path string) (Enrollment, error)
+	// State reads where this workstation stands with its archive (no
+	// network).
+	State(ctx context.Context) (SyncState, error)
+	// SyncNow asks the running sync for a round at once; false when no
+	// sync runs (not enrolled, or not signed in).
+	SyncNow() bool
+	// SetBandwidth caps what sync sends and receives per second (0: no
+	// cap), from the next start of sync.
+	SetBandwidth(ctx context.Context, bytesPerSecond int64) error
+	// KeyRequests lists the workstations that asked the archive for the
+	// vault keys, granted or not.
+	KeyRequests(ctx context.Context) ([]KeyRequest, error)
+	// SendGrant hands the archive the vault keys wrapped for device (made
+	// by app.Session.GrantVaultKeys).
+	SendGrant(ctx context.Context, device app.DeviceID, grant []byte) error
+	// ExportBundle writes a sync bundle for the archive to path (a new
+	// file), under s; all carries again everything the archive has not
+	// confirmed. It returns what the bundle carries, in words.
+	ExportBundle(ctx context.Context, s *app.Session, path string, all bool) (string, error)
+	// ImportReply applies the archive's reply bundle at path, under s,
+	// and returns what it did, in words.
+	ImportReply(ctx context.Context, s *app.Session, path string) (string, error)
+	// DismissSetAside forgets the set-aside changes with these archive
+	// sequence numbers.
+	DismissSetAside(ctx context.Context, seqs []uint64) error
+	// AskForKeys asks the archive for the vault keys of this joining
+	// workstation (publicKey is its join key): the grant once an
+	// administrator approved, nil while the request waits.
+	AskForKeys(ctx context.Context, publicKey []byte) ([]byte, error)
+	// FirstSync runs one round under the session of a workstation that has
+	// just received the vault keys: the users and records arrive.
+	FirstSync(ctx context.Context, s *app.Session) error
+}
+
+// Errors a SyncAdmin wraps, for the window to say what happens next.
+var (
+	// ErrNoLink: the archive cannot be reached now (no network, the
+	// archive down); trying again later may work.
+	ErrNoLink = errors.New("the archive cannot be reached")
+	// ErrRefused: the archive refuses this workstation (its enrollment was
+	// revoked, or it belongs to another organisation).
+	ErrRefused = errors.New("the archive refuses this workstation")
+)
+
+// Enrollment is what an enrollment file says.
+type Enrollment struct {
+	Org         string // the organisation
+	Workstation string // this workstation's name at the archive
+	Address     string // the archive's host:port
+	// CAFingerprint is the SHA-256 of the organisation's certificate
+	// authority, to compare with what the archive's administrator reads.
+	CAFingerprint string
+	// Bundles is set when the file has the archive's key for sync bundles.
+	Bundles bool
+}
+
+// SyncState is where this workstation stands with its archive.
+type SyncState struct {
+	Enrolled   bool
+	Enrollment Enrollment // Address is the one in use (the setting wins)
+	Device     string     // this vault's device id
+	// LastSuccess is the end of the last complete round (zero: never).
+	LastSuccess time.Time
+	// PendingChanges are record versions the archive has not confirmed;
+	// PendingScans the scans not uploaded yet, when ScansKnown (a running
+	// sync counts them).
+	PendingChanges, PendingScans int
+	ScansKnown                   bool
+	Conflicts                    int
+	SetAside                     []SetAsideChange
+	// Bandwidth is the cap in bytes per second (0: none).
+	Bandwidth int64
+}
+
+// SetAsideChange is an incoming change that did not open with the vault
+// key, as the syncer lists it.
+type SetAsideChange struct {
+	Seq    uint64 // its place in the archive's sequence
+	What   string // "patient 0192…", or "" when unknown
+	Reason string
+}
+
+// KeyRequest is a workstation's request for the vault keys.
+type KeyRequest struct {
+	Device      app.DeviceID
+	Name        string
+	PublicKey   []byte
+	Fingerprint string // crypto.JoinFingerprint of PublicKey
+	Requested   time.Time
+	Granted     time.Time // zero while it waits
+}
+
+// sameFingerprint compares a fingerprint typed by a person with the one
+// computed here: case, spaces and dashes do not matter.
+func sameFingerprint(typed, want string) bool {
+	norm := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case r == '-' || r == ' ' || r == ':' || r == '\t':
+				return -1
+			case r >= 'A' && r <= 'Z':
+				return r + 'a' - 'A'
+			}
+			return r
+		}, s)
+	}
+	return norm(typed) != "" && norm(typed) == norm(want)
+}
+
+// syncAdminScreen is the Sync section of Administration.
+type syncAdminScreen struct {
+	sess  *session
+	sync  SyncAdmin
+	box   fyne.CanvasObject
+	msg   messageLabel
+	state SyncState
+
+	// Where this workstation stands.
+	notEnrolled                                  *widget.Label
+	facts                                        *fyne.Container
+	org, station, address, ca                    *widget.Label
+	live, last, pending, conflicts, setAsideText *widget.Label
+	enrollBtn, syncNowBtn                        *widget.Button
+	conflictsBtn, dismissBtn                     *widget.Button
+
+	// The workstations waiting for the keys.
+	reqs        []KeyRequest
+	reqRows     *fyne.Container
+	reqMsg      messageLabel
+	refreshReqs *widget.Button
+	fpEntry     map[string]*entry
+	approveBtn  map[string]*widget.Button
+
+	bw *setting
+
+	// Sync bundles.
+	all                  *check
+	exportBtn, importBtn *widget.Button
+	bundleBusy           *widget.Activity
+	bundleMsg            messageLabel
+
+	// confirm is the last question asked (enrolling, dismissing), and
+	// confirmBtn its button that goes ahead.
+	confirm    dialog.Dialog
+	confirmBtn *widget.Button
+}
+
+func newSyncAdminScreen(sess *session) *syncAdminScreen {
+	u := sess.a
+	s := &syncAdminScreen{sess: sess, sync: u.opts.Sync, msg: newMessageLabel(), reqMsg: newMessageLabel(), bundleMsg: newMessageLabel()}
+
+	// Where this workstation stands.
+	s.notEnrolled = wrapped("This workstation is not enrolled with an archive: its records stay on this computer only. " +
+		"To connect it, the archive's administrator makes an enrollment file for it ('folio-archive device add') " +
+		"and brings it on a USB stick; choose Enroll this workstation… and pick the file.")
+	s.notEnrolled.Hide()
+	val := func() *widget.Label {
+		l := widget.NewLabel("…")
+		l.Wrapping = fyne.TextWrapWord
+		return l
+	}
+	s.org, s.station, s.address, s.ca = val(), val(), val(), val()
+	s.ca.TextStyle = fyne.TextStyle{Monospace: true}
+	s.live, s.last, s.pending, s.conflicts, s.setAsideText = val(), val(), val(), val(), val()
+	s.live.TextStyle = fyne.TextStyle{Bold: true}
+	s.conflictsBtn = button(u, "Open the conflicts…", theme.WarningIcon(), widget.MediumImportance, u.showConflicts)
+	s.conflictsBtn.Hide()
+	s.dismissBtn = button(u, "Dismiss…", theme.DeleteIcon(), widget.MediumImportance, s.askDismiss)
+	s.dismissBtn.Hide()
+	s.facts = formGrid(
+		fieldLabelW("Organisation", settingLabelW), s.org,
+		fieldLabelW("Workstation", settingLabelW), s.station,
+		fieldLabelW("Archive", settingLabelW), s.address,
+		fieldLabelW("CA fingerprint", settingLabelW), s.ca,
+		fieldLabelW("Status", settingLabelW), s.live,
+		fieldLabelW("Last sync", settingLabelW), s.last,
+		fieldLabelW("Pending", settingLabelW), s.pending,
+		fieldLabelW("Conflicts", settingLabelW), container.NewBorder(nil, nil, nil, s.conflictsBtn, s.conflicts),
+		fieldLabelW("Set aside", settingLabelW), container.NewBorder(nil, nil, nil, s.dismissBtn, s.setAsideText),
+	)
+	s.facts.Hide()
+	s.syncNowBtn = button(u, "Sync now", theme.ViewRefreshIcon(), widget.HighImportance, s.syncNow)
+	s.syncNowBtn.Disable()
+	s.enrollBtn = button(u, "Enroll this workstation…", theme.FolderOpenIcon(), widget.MediumImportance, s.askEnrollment)
+	state := panel(container.NewVBox(
+		heading("This workstation and the archive"),
+		muted("Sync sends this workstation's changes and scans to the organisation's archive and brings everyone "+
+			"else's, in the background while someone is signed in. The archive stores only ciphertext."),
+		s.notEnrolled, s.facts,
+		container.NewHBox(layout.NewSpacer(), s.enrollBtn, s.syncNowBtn),
+	))
+
+	// The workstations waiting for the keys.
+	s.reqRows = container.NewVBox()
+	s.refreshReqs = button(u, "Ask the archive again", theme.ViewRefreshIcon(), widget.LowImportance, func() {
+		s.reqMsg.clear()
+		s.loadRequests()
+	})
+	requests := panel(container.NewVBox(
+		container.NewBorder(nil, nil, heading("Workstations waiting for the keys"), s.refreshReqs),
+		muted("A new workstation that joins the organisation ('Join an organisation' at its first start, or "+
+			"'folio init --join') asks for the vault keys and shows a key fingerprint. Ask the person there to read "+
+			"it to you, type it next to the workstation's name and Approve: the keys go to it wrapped to its own key. "+
+			"Never approve a fingerprint that differs."),
+		widget.NewSeparator(), s.reqRows, s.reqMsg.Label,
+	))
+
+	// The bandwidth cap.
+	s.bw = newSetting(u, "kilobits per second, 0 for no cap", s.saveBandwidth)
+	bandwidth := s.bw.section("Bandwidth cap",
+		"How much of the link sync may use, sending and receiving together, in kilobits per second (kbit/s): "+
+			"on a shared or paid link, for example 256. 0 means no cap. Sync starts again with the new cap at once.",
+		nil)
+
+	// Sync bundles.
+	s.all = newCheck(u, "Everything the archive has not confirmed yet (the last stick was lost)", nil)
+	s.exportBtn = button(u, "Export bundle…", theme.DocumentSaveIcon(), widget.MediumImportance, s.askExport)
+	s.importBtn = button(u, "Import reply…", theme.FolderOpenIcon(), widget.MediumImportance, s.askImport)
+	s.bundleBusy = widget.NewActivity()
+	s.bundleBusy.Hide()
+	bundles := panel(container.NewVBox(
+		heading("No link? A USB stick"),
+		muted("Export a bundle of what the archive lacks from this workstation (encrypted to the archive, signed by "+
+			"this workstation) and carry it to the archive: there, 'folio-archive import FILE --reply REPLY'. Bring the "+
+			"reply back and import it here: only then do the changes count as sent. The next export carries only what "+
+			"is new."),
+		s.all,
+		container.NewHBox(container.NewCenter(s.bundleBusy), layout.NewSpacer(), s.exportBtn, s.importBtn),
+		s.bundleMsg.Label,
+	))
+
+	content := container.NewVBox(adminBar(u, adminSync), s.msg.Label, state, requests, bandwidth, bundles)
+	s.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(900, content)))
+	s.syncUpdate(u.synced)
+	s.reload()
+	return s
+}
+
+func (s *syncAdminScreen) view() fyne.CanvasObject    { return s.box }
+func (s *syncAdminScreen) focusFirst() fyne.Focusable { return nil }
+
+// forget has no patient data to drop: names of workstations, counts and
+// fingerprints only.
+func (s *syncAdminScreen) forget() {
+	if s.confirm != nil {
+		s.confirm.Hide()
+	}
+}
+
+func (s *syncAdminScreen) escape() bool {
+	s.sess.a.showSearch()
+	return true
+}
+
+func (s *syncAdminScreen) shortcut(k fyne.KeyName) bool { return adminShortcut(s.sess.a, k) }
+
+// syncUpdate shows the indicator's words (syncer.Describe's) as they
+// change.
+func (s *syncAdminScreen) syncUpdate(st SyncStatus) {
+	switch {
+	case st.Text == "" && s.sess.a.opts.StartSync == nil:
+		s.live.SetText("Sync does not run in this window")
+	case st.Text == "":
+		s.live.SetText("Sync starting…")
+	case st.Detail != "":
+		s.live.SetText(st.Text + "\n" + st.Detail)
+	default:
+		s.live.SetText(st.Text)
+	}
+	if st.Problem {
+		s.live.Importance = widget.DangerImportance
+	} else {
+		s.live.Importance = widget.MediumImportance
+	}
+	s.live.Refresh()
+}
+
+// syncSettled reads the counts again after a round.
+func (s *syncAdminScreen) syncSettled() { s.reload() }
+
+// here reports whether the screen is still the one on show.
+func (s *syncAdminScreen) here() bool { return s.sess.a.cur == screen(s) }
+
+// reload reads the state off the Fyne goroutine; once enrolled, it asks
+// the archive for the workstations waiting for the keys.
+func (s *syncAdminScreen) reload() {
+	sess, sync := s.sess, s.sync
+	sess.run(func(ctx context.Context) func() {
+		st, err := sync.State(ctx)
+		return func() {
+			if !s.here() {
+				return
+			}
+			if err != nil {
+				s.msg.error("The sync state could not be read: " + message(err))
+				return
+			}
+			wasEnrolled := s.state.Enrolled
+			s.state = st
+			s.draw()
+			if st.Enrolled && (!wasEnrolled || s.reqs == nil) {
+				s.loadRequests()
+			}
+		}
+	})
+}
+
+// draw shows the state read last.
+func (s *syncAdminScreen) draw() {
+	st := s.state
+	s.bw.save.Enable()
+	s.bw.now.SetText(bandwidthText(st.Bandwidth))
+	s.bw.field.SetText(strconv.FormatInt(st.Bandwidth*8/1000, 10))
+	if !st.Enrolled {
+		s.notEnrolled.Show()
+		s.facts.Hide()
+		s.enrollBtn.SetText("Enroll this workstation…")
+		s.enrollBtn.Importance = widget.HighImportance
+		s.enrollBtn.Refresh()
+		s.syncNowBtn.Hide()
+		s.reqRows.RemoveAll()
+		s.reqRows.Add(muted("Enroll this workstation first: the requests are kept by the archive."))
+		s.refreshReqs.Disable()
+		s.exportBtn.Disable()
+		s.importBtn.Disable()
+		s.all.Disable()
+		return
+	}
+	s.notEnrolled.Hide()
+	s.facts.Show()
+	s.enrollBtn.SetText("Enroll again with a new file…")
+	s.enrollBtn.Importance = widget.MediumImportance
+	s.enrollBtn.Refresh()
+	s.syncNowBtn.Show()
+	s.syncNowBtn.Enable()
+	s.refreshReqs.Enable()
+	s.exportBtn.Enable()
+	s.importBtn.Enable()
+	s.all.Enable()
+	e := st.Enrollment
+	s.org.SetText(e.Org)
+	s.station.SetText(e.Workstation + "   (vault " + st.Device + ")")
+	s.address.SetText(e.Address)
+	s.ca.SetText(e.CAFingerprint)
+	if st.LastSuccess.IsZero() {
+		s.last.SetText("Never")
+	} else {
+		s.last.SetText(whenText(st.LastSuccess))
+	}
+	pending := plural(st.PendingChanges, "change", "changes") + " to send"
+	if st.ScansKnown {
+		pending = plural(st.PendingChanges, "change", "changes") + " and " + plural(st.PendingScans, "scan", "scans") + " to send"
+	}
+	if st.PendingChanges == 0 && (!st.ScansKnown || st.PendingScans == 0) {
+		pending = "Nothing to send"
+	}
+	s.pending.SetText(pending)
+	if st.Conflicts == 0 {
+		s.conflicts.SetText("None")
+		s.conflictsBtn.Hide()
+	} else {
+		s.conflicts.SetText(plural(st.Conflicts, "record", "records") + " changed on two workstations at once")
+		if s.sess.user.Role.Can(app.PermPatientMerge) {
+			s.conflictsBtn.Show()
+		}
+	}
+	if len(st.SetAside) == 0 {
+		s.setAsideText.SetText("None")
+		s.setAsideText.Importance = widget.MediumImportance
+		s.dismissBtn.Hide()
+	} else {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s did not open with the vault key: damaged or altered on the way or at the archive, "+
+			"never imported. Report them to the archive's administrator:", plural(len(st.SetAside), "incoming change", "incoming changes"))
+		for _, c := range st.SetAside {
+			what := c.What
+			if what == "" {
+				what = "a change"
+			}
+			fmt.Fprintf(&b, "\n· %s (archive change %d): %s", what, c.Seq, c.Reason)
+		}
+		s.setAsideText.SetText(b.String())
+		s.setAsideText.Importance = widget.DangerImportance
+		s.dismissBtn.Show()
+	}
+	s.setAsideText.Refresh()
+}
+
+// bandwidthText says a cap in words.
+func bandwidthText(bytesPerSecond int64) string {
+	if bytesPerSecond <= 0 {
+		return "No cap"
+	}
+	return fmt.Sprintf("%d kbit/s (%d bytes per second)", bytesPerSecond*8/1000, bytesPerSecond)
+}
+
+// syncNow asks the running sync for a round.
+func (s *syncAdminScreen) syncNow() {
+	if s.sync.SyncNow() {
+		s.msg.info("A sync round starts now; the status above follows it.")
+		return
+	}
+	s.msg.error("Sync is not running in this window. Sign out and in again; if it still does not start, " +
+		"check the archive's address in Settings (Ctrl+2).")
+}
+
+// askEnrollment lets the administrator pick the enrollment file.
+func (s *syncAdminScreen) askEnrollment() { s.askOpen(s.readEnrollment) }
+
+// askOpen shows the file-open dialog and hands the chosen path to then.
+func (s *syncAdminScreen) askOpen(then func(path string)) {
+	u := s.sess.a
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		then(path)
+	}, u.win)
+	u.showDialog(d)
+}
+
+// readEnrollment reads the file off the Fyne goroutine and asks to
+// confirm what it says.
+func (s *syncAdminScreen) readEnrollment(path string) {
+	sess, sync := s.sess, s.sync
+	s.msg.clear()
+	sess.run(func(context.Context) func() {
+		e, err := sync.ReadEnrollment(path)
+		return func() {
+			if !s.here() {
+				return
+			}
+			if err != nil {
+				s.msg.error("This file cannot be used to enroll: " + message(err) +
+					" Ask the archive's administrator for the workstation's .enroll file ('folio-archive device add').")
+				return
+			}
+			s.askEnroll(path, e)
+		}
+	})
+}
+
+// askEnroll shows what the enrollment file says and enrolls once the
+// administrator confirms.
+func (s *syncAdminScreen) askEnroll(path string, e Enrollment) {
+	u := s.sess.a
+	var d *dialog.CustomDialog
+	facts := formGrid(
+		fieldLabel("Organisation"), widget.NewLabel(e.Org),
+		fieldLabel("This workstation"), widget.NewLabel(e.Workstation),
+		fieldLabel("Archive"), widget.NewLabel(e.Address),
+		fieldLabel("CA fingerprint"), wrapped(e.CAFingerprint),
+	)
+	body := container.NewVBox(
+		wrapped("This file makes this computer the workstation "+e.Workstation+" of "+e.Org+"'s archive. "+
+			"Compare the CA fingerprint with the one the archive's administrator reads from 'folio-archive status'."),
+		facts,
+	)
+	if s.state.Enrolled {
+		body.Add(wrapped("This workstation is enrolled as " + s.state.Enrollment.Workstation + " now; the new file replaces that."))
+	}
+	if !e.Bundles {
+		body.Add(muted("This file has no key for USB bundles (it was made before bundles existed); online sync works."))
+	}
+	body.Add(muted("Once enrolled, delete the file from the USB stick: it holds this workstation's private key."))
+	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
+	s.confirmBtn = button(u, "Enroll", theme.ConfirmIcon(), widget.HighImportance, func() {
+		d.Hide()
+		s.enroll(path)
+	})
+	d = dialog.NewCustomWithoutButtons("Enroll this workstation?", body, u.win)
+	d.SetButtons([]fyne.CanvasObject{cancel, s.confirmBtn})
+	d.Resize(fyne.NewSize(620, 0))
+	s.confirm = d
+	u.showDialog(d)
+	u.win.Canvas().Focus(s.confirmBtn)
+}
+
+// enroll keeps the file, then starts sync again with it.
+func (s *syncAdminScreen) enroll(path string) {
+	sess, sync := s.sess, s.sync
+	s.enrollBtn.Disable()
+	sess.run(func(context.Context) func() {
+		e, err := sync.Enroll(path)
+		return func() {
+			s.enrollBtn.Enable()
+			if err != nil {
+				if s.here() {
+					s.msg.error("The workstation was not enrolled: " + message(err))
+				}
+				return
+			}
+			sess.startSync()
+			if !s.here() {
+				return
+			}
+			s.msg.info("Enrolled as " + e.Workstation + " with the archive of " + e.Org + " at " + e.Address +
+				". Sync starts now. Delete the enrollment file from the USB stick.")
+			s.reqs = nil
+			s.reload()
+		}
+	})
+}
+
+// loadRequests asks the archive for the key requests.
+func (s *syncAdminScreen) loadRequests() {
+	sess, sync := s.sess, s.sync
+	s.refreshReqs.Disable()
+	if len(s.reqRows.Objects) == 0 {
+		s.reqRows.Add(muted("Asking the archive…"))
+	}
+	sess.run(func(ctx context.Context) func() {
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		reqs, err := sync.KeyRequests(ctx)
+		return func() {
+			if !s.here() {
+				return
+			}
+			s.refreshReqs.Enable()
+			if err != nil {
+				s.reqRows.RemoveAll()
+				s.reqMsg.error(linkText(err, "The requests could not be read"))
+				return
+			}
+			s.reqs = reqs
+			s.drawRequests()
+		}
+	})
+}
+
+// linkText says why the archive did not answer, and what to do.
+func linkText(err error, what string) string {
+	switch {
+	case errors.Is(err, ErrNoLink):
+		return what + ": there is no link to the archive now. Check the network, then Ask the archive again; " +
+			"without a link, a USB stick carries the changes (below)."
+	case errors.Is(err, ErrRefused):
+		return what + ": the archive refuses this workstation (" + message(err) + ") Ask the archive's " +
+			"administrator whether its enrollment was revoked; enroll again with a new file."
+	}
+	return what + ": " + message(err)
+}
+
+// drawRequests lists the workstations waiting, each with a field for the
+// fingerprint read out there and Approve.
+func (s *syncAdminScreen) drawRequests() {
+	u := s.sess.a
+	s.reqRows.RemoveAll()
+	s.fpEntry, s.approveBtn = map[string]*entry{}, map[string]*widget.Button{}
+	n := 0
+	for _, r := range s.reqs {
+		if !r.Granted.IsZero() {
+			continue
+		}
+		n++
+		fp := newEntry(u, "the fingerprint shown there")
+		approve := button(u, "Approve", theme.ConfirmIcon(), widget.HighImportance, func() { s.approve(r.Name) })
+		fp.OnSubmitted = func(string) { s.approve(r.Name) }
+		s.fpEntry[r.Name], s.approveBtn[r.Name] = fp, approve
+		title := widget.NewRichText(
+			&widget.TextSegment{Text: r.Name, Style: styleBold},
+			&widget.TextSegment{Text: "   asked " + whenText(r.Requested), Style: styleMuted},
+		)
+		key := widget.NewLabelWithStyle("Key "+r.Fingerprint, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true, Bold: true})
+		s.reqRows.Add(container.NewVBox(
+			container.NewBorder(nil, nil, title, key),
+			container.NewBorder(nil, nil, fieldLabel("Fingerprint read out there"), approve, fp),
+		))
+	}
+	if n == 0 {
+		s.reqRows.Add(muted("No workstation is waiting for the vault keys."))
+	}
+}
+
+// approve sends the vault keys to the workstation name when the
+// fingerprint typed is the one of its request.
+func (s *syncAdminScreen) approve(name string) {
+	var req *KeyRequest
+	for i := range s.reqs {
+		if s.reqs[i].Name == name && s.reqs[i].Granted.IsZero() {
+			req = &s.reqs[i]
+		}
+	}
+	fp := s.fpEntry[name]
+	if req == nil || fp == nil {
+		return
+	}
+	typed := strings.TrimSpace(fp.Text)
+	if typed == "" {
+		s.reqMsg.error("Type the fingerprint that " + name + " shows (ask the person there to read it out), then Approve.")
+		s.sess.a.win.Canvas().Focus(fp)
+		return
+	}
+	if !sameFingerprint(typed, req.Fingerprint) {
+		s.reqMsg.error(fmt.Sprintf("Not approved: %s asks with the key %s, not %s. Check that you typed what "+
+			"the new workstation shows. If it shows something else, do not approve: someone else may be asking in "+
+			"its name. Have the archive's administrator revoke %s and enroll it again.", name, req.Fingerprint, typed, name))
+		s.sess.a.win.Canvas().Focus(fp)
+		return
+	}
+	r := *req
+	sess, sync := s.sess, s.sync
+	s.approveBtn[name].Disable()
+	s.reqMsg.clear()
+	sess.run(func(ctx context.Context) func() {
+		grant, err := sess.s.GrantVaultKeys(ctx, r.Device, r.Name, r.PublicKey)
+		if err == nil {
+			err = sync.SendGrant(ctx, r.Device, grant)
+		}
+		clear(grant)
+		return func() {
+			if !s.here() {
+				return
+			}
+			if b := s.approveBtn[name]; b != nil {
+				b.Enable()
+			}
+			if err != nil {
+				s.reqMsg.error(linkText(err, "The keys were not sent to "+name))
+				return
+			}
+			s.reqMsg.info("Sent the vault keys to " + name + " (key " + r.Fingerprint + "). There, the keys open with " +
+				"the password chosen when it joined, and the records follow.")
+			s.loadRequests()
+		}
+	})
+}
+
+// saveBandwidth stores the cap and starts sync again with it.
+func (s *syncAdminScreen) saveBandwidth() {
+	if s.bw.save.Disabled() {
+		return
+	}
+	kbit, err := strconv.ParseInt(strings.TrimSpace(s.bw.field.Text), 10, 64)
+	if err != nil || kbit < 0 || kbit > 10_000_000 {
+		s.bw.msg.error("Type a whole number of kilobits per second, like 256, or 0 for no cap. Nothing was changed.")
+		s.sess.a.win.Canvas().Focus(s.bw.field)
+		return
+	}
+	if kbit > 0 && kbit < 8 {
+		s.bw.msg.error("Sync needs at least 8 kbit/s to move anything. Nothing was changed.")
+		s.sess.a.win.Canvas().Focus(s.bw.field)
+		return
+	}
+	bytes := kbit * 1000 / 8
+	sess, sync := s.sess, s.sync
+	s.bw.save.Disable()
+	s.bw.msg.clear()
+	sess.run(func(ctx context.Context) func() {
+		err := sync.SetBandwidth(ctx, bytes)
+		return func() {
+			s.bw.save.Enable()
+			if err != nil {
+				s.bw.msg.error("The cap was not saved: " + message(err))
+				return
+			}
+			sess.startSync()
+			s.state.Bandwidth = bytes
+			s.bw.now.SetText(bandwidthText(bytes))
+			if bytes == 0 {
+				s.bw.msg.info("Saved. Sync uses the link without a cap from now on.")
+			} else {
+				s.bw.msg.info("Saved. Sync uses at most " + bandwidthText(bytes) + " from now on.")
+			}
+		}
+	})
+}
+
+// askDismiss confirms, then forgets the set-aside changes.
+func (s *syncAdminScreen) askDismiss() {
+	u := s.sess.a
+	n := len(s.state.SetAside)
+	if n == 0 {
+		return
+	}
+	var d *dialog.CustomDialog
+	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
+	s.confirmBtn = button(u, "Dismiss", theme.DeleteIcon(), widget.WarningImportance, func() {
+		d.Hide()
+		s.dismiss()
+	})
+	d = dialog.NewCustomWithoutButtons("Dismiss "+plural(n, "set-aside change", "set-aside changes")+"?",
+		wrapped("Dismiss them once they are reported to the archive's administrator: the sync indicator stops "+
+			"flagging them. They were never imported, and dismissing them imports nothing."), u.win)
+	d.SetButtons([]fyne.CanvasObject{cancel, s.confirmBtn})
+	d.Resize(fyne.NewSize(520, 0))
+	s.confirm = d
+	u.showDialog(d)
+}
+
+func (s *syncAdminScreen) dismiss() {
+	seqs := make([]uint64, len(s.state.SetAside))
+	for i, c := range s.state.SetAside {
+		seqs[i] = c.Seq
+	}
+	sess, sync := s.sess, s.sync
+	sess.run(func(ctx context.Context) func() {
+		err := sync.DismissSetAside(ctx, seqs)
+		return func() {
+			if !s.here() {
+				return
+			}
+			if err != nil {
+				s.msg.error("The set-aside changes were not dismissed: " + message(err))
+				return
+			}
+			s.msg.info(plural(len(seqs), "set-aside change", "set-aside changes") + " dismissed.")
+			s.reload()
+		}
+	})
+}
+
+// askExport asks where to write the bundle.
+func (s *syncAdminScreen) askExport() {
+	u := s.sess.a
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		// The dialog made the file empty; the export writes a new one.
+		if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+			os.Remove(path)
+		}
+		s.export(path, s.all.Checked)
+	}, u.win)
+	d.SetFileName(s.state.Enrollment.Workstation + "-" + u.now().Format("20060102-1504") + ".bundle")
+	u.showDialog(d)
+}
+
+// askImport asks for the archive's reply.
+func (s *syncAdminScreen) askImport() { s.askOpen(s.importReply) }
+
+// bundleWork runs an export or an import off the Fyne goroutine with the
+// activity indicator turning; the window stays usable.
+func (s *syncAdminScreen) bundleWork(work func(ctx context.Context) (string, error), done func(string, error)) {
+	s.exportBtn.Disable()
+	s.importBtn.Disable()
+	s.bundleMsg.clear()
+	s.bundleBusy.Show()
+	s.bundleBusy.Start()
+	s.sess.run(func(ctx context.Context) func() {
+		summary, err := work(ctx)
+		return func() {
+			s.bundleBusy.Stop()
+			s.bundleBusy.Hide()
+			s.exportBtn.Enable()
+			s.importBtn.Enable()
+			done(summary, err)
+		}
+	})
+}
+
+// export writes the bundle to path.
+func (s *syncAdminScreen) export(path string, all bool) {
+	sess, sync := s.sess, s.sync
+	s.bundleWork(func(ctx context.Context) (string, error) {
+		return sync.ExportBundle(ctx, sess.s, path, all)
+	}, func(summary string, err error) {
+		if err != nil {
+			s.bundleMsg.error("No bundle was written: " + message(err))
+			return
+		}
+		s.all.SetChecked(false)
+		s.bundleMsg.info("Wrote " + path + ": " + summary + ". At the archive: folio-archive import --data DIR " +
+			path + " --reply REPLY; then Import reply… here. Nothing counts as sent until then.")
+	})
+}
+
+// importReply applies the archive's reply at path.
+func (s *syncAdminScreen) importReply(path string) {
+	sess, sync := s.sess, s.sync
+	s.bundleWork(func(ctx context.Context) (string, error) {
+		return sync.ImportReply(ctx, sess.s, path)
+	}, func(summary string, err error) {
+		if err != nil {
+			s.bundleMsg.error("The reply was not imported, and nothing changed: " + message(err))
+			return
+		}
+		s.bundleMsg.info("Imported " + path + ": " + summary + ".")
+		if s.here() {
+			s.reload()
+		}
+	})
+}

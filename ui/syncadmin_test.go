@@ -1,0 +1,571 @@
+package ui
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+	"folio/archive"
+	"folio/archive/api"
+	"folio/archive/boltstore"
+	"folio/archive/pki"
+	"folio/crypto"
+	"folio/profile"
+	"folio/syncer"
+)
+
+// testSync is main.go's wiring of the Sync page to the syncer
+// (syncwiring.go), for one test workstation; its StartSync runs one round
+// at once on the calling goroutine instead of a background loop.
+type testSync struct {
+	t      *testing.T
+	prof   *profile.Profile
+	eng    *syncer.Engine
+	starts int
+}
+
+func newTestSync(t *testing.T, prof *profile.Profile) *testSync { return &testSync{t: t, prof: prof} }
+
+func (ts *testSync) startSync(ctx context.Context, s *app.Session, status func(SyncStatus)) {
+	ts.starts++
+	c, _, err := syncer.Connect(ctx, ts.prof.Dir, ts.prof.DB, ts.prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
+	if err != nil {
+		status(SyncStatus{Text: "Not connected to an archive"})
+		return
+	}
+	ts.t.Cleanup(c.Close)
+	ts.eng = syncer.New(syncer.Params{DB: ts.prof.DB, Blobs: ts.prof.Blobs, Session: s, Client: c})
+	ts.eng.Round(ctx)
+	text, detail, problem := syncer.Describe(ts.eng.Status(), time.Now())
+	status(SyncStatus{Text: text, Detail: detail, Problem: problem, Settled: true})
+}
+
+func testLinkError(err error) error {
+	var ne *syncer.NetError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: %w", ErrNoLink, err)
+	case errors.Is(err, api.ErrForbidden), errors.Is(err, api.ErrUnauthenticated):
+		return fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	return err
+}
+
+func testEnrollment(e *pki.Enrollment) Enrollment {
+	return Enrollment{Org: e.Org, Workstation: e.Device, Address: e.Address, CAFingerprint: pki.Fingerprint(e.CA), Bundles: len(e.BundleKey) > 0}
+}
+
+func (ts *testSync) ReadEnrollment(path string) (Enrollment, error) {
+	e, err := pki.ReadEnrollment(path)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	return testEnrollment(e), nil
+}
+
+func (ts *testSync) Enroll(path string) (Enrollment, error) {
+	e, err := pki.ReadEnrollment(path)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	return testEnrollment(e), syncer.SaveEnrollment(ts.prof.Dir, e)
+}
+
+func (ts *testSync) State(ctx context.Context) (SyncState, error) {
+	db := ts.prof.DB
+	st := SyncState{Device: db.DeviceID().String(), Bandwidth: syncer.Bandwidth(ctx, db)}
+	if e, err := syncer.LoadEnrollment(ts.prof.Dir); err == nil {
+		st.Enrolled, st.Enrollment = true, testEnrollment(e)
+	}
+	st.PendingChanges, _ = db.PendingCount(ctx)
+	cs, _ := db.Conflicts(ctx)
+	st.Conflicts = len(cs)
+	if t, err := db.GetMeta(ctx, "sync/last-success"); err == nil {
+		st.LastSuccess, _ = time.Parse(time.RFC3339, string(t))
+	}
+	if ts.eng != nil {
+		st.PendingScans, st.ScansKnown = ts.eng.Status().PendingBlobs, true
+	}
+	aside, err := syncer.SetAside(ctx, db)
+	for _, c := range aside {
+		st.SetAside = append(st.SetAside, SetAsideChange{Seq: c.Seq, What: string(c.Kind) + " " + c.ID, Reason: c.Reason})
+	}
+	return st, err
+}
+
+func (ts *testSync) SyncNow() bool {
+	if ts.eng == nil {
+		return false
+	}
+	ts.eng.Trigger()
+	return true
+}
+
+func (ts *testSync) SetBandwidth(ctx context.Context, n int64) error {
+	return syncer.SetBandwidth(ctx, ts.prof.DB, n)
+}
+
+func (ts *testSync) client(ctx context.Context) (*syncer.Client, error) {
+	c, _, err := syncer.Connect(ctx, ts.prof.Dir, ts.prof.DB, "", syncer.ClientOptions{})
+	return c, err
+}
+
+func (ts *testSync) KeyRequests(ctx context.Context) ([]KeyRequest, error) {
+	c, err := ts.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	reqs, err := c.KeyRequests(ctx)
+	var out []KeyRequest
+	for _, r := range reqs {
+		out = append(out, KeyRequest{Device: app.DeviceID(r.Device), Name: r.Name, PublicKey: r.PublicKey,
+			Fingerprint: crypto.JoinFingerprint(r.PublicKey), Requested: r.Requested, Granted: r.Granted})
+	}
+	return out, testLinkError(err)
+}
+
+func (ts *testSync) SendGrant(ctx context.Context, device app.DeviceID, grant []byte) error {
+	c, err := ts.client(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.GrantKeys(ctx, api.DeviceID(device), grant)
+	return testLinkError(err)
+}
+
+func (ts *testSync) engine(s *app.Session) (*syncer.Engine, *pki.Enrollment, error) {
+	enr, err := syncer.LoadEnrollment(ts.prof.Dir)
+	if ts.eng != nil {
+		return ts.eng, enr, err
+	}
+	return syncer.New(syncer.Params{DB: ts.prof.DB, Blobs: ts.prof.Blobs, Session: s}), enr, err
+}
+
+func (ts *testSync) ExportBundle(ctx context.Context, s *app.Session, path string, all bool) (string, error) {
+	eng, enr, err := ts.engine(s)
+	if err != nil {
+		return "", err
+	}
+	rep, err := eng.ExportFile(ctx, path, enr, all)
+	return rep.String(), err
+}
+
+func (ts *testSync) ImportReply(ctx context.Context, s *app.Session, path string) (string, error) {
+	eng, enr, err := ts.engine(s)
+	if err != nil {
+		return "", err
+	}
+	rep, err := eng.ImportFile(ctx, path, enr)
+	return rep.String(), err
+}
+
+func (ts *testSync) DismissSetAside(ctx context.Context, seqs []uint64) error {
+	cs := make([]syncer.SetAsideChange, len(seqs))
+	for i, n := range seqs {
+		cs[i].Seq = n
+	}
+	return syncer.DismissSetAside(ctx, ts.prof.DB, cs)
+}
+
+func (ts *testSync) AskForKeys(ctx context.Context, pub []byte) ([]byte, error) {
+	c, err := ts.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	kr, err := c.KeyRequest(ctx)
+	if errors.Is(err, api.ErrNotFound) {
+		kr, err = c.RequestKeys(ctx, pub)
+	}
+	if err != nil || kr.Pending() {
+		return nil, testLinkError(err)
+	}
+	return kr.Grant, nil
+}
+
+func (ts *testSync) FirstSync(ctx context.Context, s *app.Session) error {
+	c, err := ts.client(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = syncer.New(syncer.Params{DB: ts.prof.DB, Blobs: ts.prof.Blobs, Session: s, Client: c}).Round(ctx)
+	return testLinkError(err)
+}
+
+// enrollmentFile writes the enrollment of a new device name of the
+// archive in arcDir to a file, as 'folio-archive device add --out' does.
+func enrollmentFile(t *testing.T, arcDir, name, addr string, bundleKey []byte) string {
+	t.Helper()
+	enr, err := pki.AddDevice(arcDir, name, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr.BundleKey = bundleKey
+	path := filepath.Join(t.TempDir(), name+".enroll")
+	if err := enr.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// adminStation is a workstation with a vault and its administrator,
+// enrolled or not, and a window wired to the syncer over it.
+func adminStation(t *testing.T, withStart bool) (*profile.Profile, *testSync, *App) {
+	t.Helper()
+	prof, err := profile.Open(t.TempDir(), profile.Options{FastKDF: true, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prof.Close() })
+	if _, err := prof.Vault.Create(t.Context(), app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestSync(t, prof)
+	opts := Options{Sync: ts}
+	if withStart {
+		opts.StartSync = ts.startSync
+	}
+	u := newWindow(t, prof.Vault, opts)
+	return prof, ts, u
+}
+
+// openSyncPage goes to Administration, then Ctrl+3.
+func openSyncPage(t *testing.T, u *App) *syncAdminScreen {
+	t.Helper()
+	u.shortcut(ctrl(fyne.KeyU))
+	u.shortcut(ctrl(fyne.Key3))
+	u.tasks.wait()
+	return current[*syncAdminScreen](t, u)
+}
+
+// Enrolling from a real enrollment file: the page shows what the file
+// says, asks, keeps it, and sync starts at once (a round reaches the
+// archive); the page then shows the organisation and the last sync.
+func TestSyncAdminEnroll(t *testing.T) {
+	arcDir, addr := startArchive(t)
+	prof, ts, u := adminStation(t, true)
+	logIn(t, u, "admin", adminPW)
+	if ts.starts != 1 || !strings.Contains(u.synced.Text, "Not connected") {
+		t.Fatalf("at sign-in: %d starts, indicator %q", ts.starts, u.synced.Text)
+	}
+	s := openSyncPage(t, u)
+	if !s.notEnrolled.Visible() || s.facts.Visible() || !s.exportBtn.Disabled() {
+		t.Fatal("a workstation not enrolled shows the archive's facts or offers a bundle")
+	}
+	if !strings.Contains(s.live.Text, "Not connected") {
+		t.Fatalf("the page's status says %q, want the indicator's words", s.live.Text)
+	}
+
+	// A file that is no enrollment is refused in words.
+	junk := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(junk, []byte("hello"), 0o600)
+	s.readEnrollment(junk)
+	u.tasks.wait()
+	if !s.msg.Visible() || !strings.Contains(s.msg.Text, "cannot be used to enroll") || len(u.dialogs) != 0 {
+		t.Fatalf("a junk file: message %q, %d dialogs", s.msg.Text, len(u.dialogs))
+	}
+
+	path := enrollmentFile(t, arcDir, "ward-a", addr, nil)
+	s.readEnrollment(path)
+	u.tasks.wait()
+	if s.confirm == nil || len(u.dialogs) != 1 {
+		t.Fatal("enrolling did not ask first")
+	}
+	if syncer.Enrolled(prof.Dir) {
+		t.Fatal("enrolled before the administrator confirmed")
+	}
+	test.Tap(s.confirmBtn)
+	u.tasks.wait()
+	if !syncer.Enrolled(prof.Dir) {
+		t.Fatalf("not enrolled after confirming: %q", s.msg.Text)
+	}
+	if ts.starts != 2 || !strings.HasPrefix(u.synced.Text, "Up to date") {
+		t.Fatalf("after enrolling: %d starts of sync, indicator %q; want a second start and a round done", ts.starts, u.synced.Text)
+	}
+	if !strings.Contains(s.msg.Text, "Enrolled as ward-a") {
+		t.Fatalf("after enrolling the page says %q", s.msg.Text)
+	}
+	if !s.facts.Visible() || s.org.Text != "Test Health District" || s.address.Text != addr || s.last.Text == "Never" ||
+		!strings.Contains(s.station.Text, "ward-a") || !strings.Contains(s.ca.Text, ":") {
+		t.Fatalf("the page shows org %q, station %q, address %q, last %q, CA %q", s.org.Text, s.station.Text, s.address.Text, s.last.Text, s.ca.Text)
+	}
+	if !strings.HasPrefix(s.live.Text, "Up to date") || s.pending.Text != "Nothing to send" {
+		t.Fatalf("the page's status %q, pending %q", s.live.Text, s.pending.Text)
+	}
+	if !strings.Contains(requestsText(s), "No workstation is waiting") {
+		t.Fatalf("the requests say %q", requestsText(s))
+	}
+
+	// Sync now pokes the engine.
+	test.Tap(s.syncNowBtn)
+	if !strings.Contains(s.msg.Text, "starts now") {
+		t.Fatalf("Sync now says %q", s.msg.Text)
+	}
+
+	// The bandwidth cap, in kbit/s; a bad one is refused.
+	s.bw.field.SetText("fast")
+	test.Tap(s.bw.save)
+	if !strings.Contains(s.bw.msg.Text, "whole number") || syncer.Bandwidth(t.Context(), prof.DB) != 0 {
+		t.Fatalf("a bad cap: %q", s.bw.msg.Text)
+	}
+	s.bw.field.SetText("256")
+	test.Tap(s.bw.save)
+	u.tasks.wait()
+	if n := syncer.Bandwidth(t.Context(), prof.DB); n != 32000 || ts.starts != 3 {
+		t.Fatalf("cap %d bytes/s, %d starts (%q); want 32000 and sync started again", n, ts.starts, s.bw.msg.Text)
+	}
+	if s.bw.now.Text != "256 kbit/s (32000 bytes per second)" {
+		t.Fatalf("the cap now shows %q", s.bw.now.Text)
+	}
+
+	// Ctrl+1, Ctrl+2 and Esc leave.
+	s.shortcut(fyne.Key2)
+	current[*settingsScreen](t, u)
+}
+
+// requestsText is everything the requests panel says.
+func requestsText(s *syncAdminScreen) string {
+	var b strings.Builder
+	for _, o := range s.reqRows.Objects {
+		b.WriteString(allText(o))
+	}
+	return b.String() + s.reqMsg.Text
+}
+
+// Approving a joining workstation: a wrong fingerprint is refused and
+// sends nothing; the right one (typed in any case, with spaces) sends the
+// keys, and the joining side receives them.
+func TestSyncAdminApprove(t *testing.T) {
+	ctx := context.Background()
+	arcDir, addr := startArchive(t)
+	prof, _, u := adminStation(t, true)
+	if _, err := (&testSync{prof: prof}).Enroll(enrollmentFile(t, arcDir, "ward-a", addr, nil)); err != nil {
+		t.Fatal(err)
+	}
+	// ward-b joins and asks.
+	b, err := profile.Open(t.TempDir(), profile.Options{FastKDF: true, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	bs := newTestSync(t, b)
+	if _, err := bs.Enroll(enrollmentFile(t, arcDir, "ward-b", addr, nil)); err != nil {
+		t.Fatal(err)
+	}
+	req, err := b.Vault.PrepareJoin(ctx, "nurse", []byte(clinPW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, err := bs.AskForKeys(ctx, req.PublicKey); g != nil || err != nil {
+		t.Fatalf("asking: %v, %v", g, err)
+	}
+
+	logIn(t, u, "admin", adminPW)
+	s := openSyncPage(t, u)
+	if len(s.fpEntry) != 1 || s.fpEntry["ward-b"] == nil || !strings.Contains(requestsText(s), req.Fingerprint) {
+		t.Fatalf("the requests panel says %q", requestsText(s))
+	}
+	// Nothing typed, then a wrong fingerprint.
+	test.Tap(s.approveBtn["ward-b"])
+	if !strings.Contains(s.reqMsg.Text, "Type the fingerprint") {
+		t.Fatalf("approving without a fingerprint says %q", s.reqMsg.Text)
+	}
+	test.Type(s.fpEntry["ward-b"], "0000-1111-2222-3333-4444")
+	test.Tap(s.approveBtn["ward-b"])
+	u.tasks.wait()
+	if !strings.Contains(s.reqMsg.Text, "Not approved") || !strings.Contains(s.reqMsg.Text, req.Fingerprint) {
+		t.Fatalf("a wrong fingerprint says %q", s.reqMsg.Text)
+	}
+	if g, _ := bs.AskForKeys(ctx, req.PublicKey); g != nil {
+		t.Fatal("a wrong fingerprint sent the keys")
+	}
+	// The right one, read out in capitals with spaces.
+	s.fpEntry["ward-b"].SetText(strings.ToUpper(strings.ReplaceAll(req.Fingerprint, "-", " ")))
+	s.fpEntry["ward-b"].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	u.tasks.wait()
+	if !strings.Contains(s.reqMsg.Text, "Sent the vault keys to ward-b") {
+		t.Fatalf("approving says %q", s.reqMsg.Text)
+	}
+	if !strings.Contains(requestsText(s), "No workstation is waiting") {
+		t.Fatalf("after approving the requests say %q", requestsText(s))
+	}
+	grant, err := bs.AskForKeys(ctx, req.PublicKey)
+	if err != nil || grant == nil {
+		t.Fatalf("ward-b after the approval: grant %v, %v", grant != nil, err)
+	}
+	if _, err := b.Vault.CompleteJoin(ctx, []byte(clinPW), grant); err != nil {
+		t.Fatalf("the grant does not open at ward-b: %v", err)
+	}
+}
+
+// A sync bundle: Export writes one the archive imports; its reply,
+// imported here, confirms the changes (nothing pending any more).
+func TestSyncAdminBundle(t *testing.T) {
+	ctx := context.Background()
+	site, _ := offlineBundleSite(t)
+	prof, _, u := adminStation(t, false)
+	if _, err := (&testSync{prof: prof}).Enroll(enrollmentFile(t, site.dir, "ward-a", "127.0.0.1:9", site.pub)); err != nil {
+		t.Fatal(err)
+	}
+	logIn(t, u, "admin", adminPW)
+	register(t, u, mary())
+	s := openSyncPage(t, u)
+	if s.pending.Text == "Nothing to send" || s.exportBtn.Disabled() {
+		t.Fatalf("before the export: pending %q, export disabled %v", s.pending.Text, s.exportBtn.Disabled())
+	}
+	out := filepath.Join(t.TempDir(), "ward-a.bundle")
+	s.export(out, false)
+	if s.bundleBusy.Hidden || !s.exportBtn.Disabled() {
+		t.Fatal("the export shows no activity, or may be started twice")
+	}
+	u.tasks.wait()
+	if _, err := os.Stat(out); err != nil || !strings.Contains(s.bundleMsg.Text, "Wrote") {
+		t.Fatalf("the export: %v, %q", err, s.bundleMsg.Text)
+	}
+	reply := site.reply(t, out)
+	s.importReply(reply)
+	u.tasks.wait()
+	if !strings.Contains(s.bundleMsg.Text, "Imported") {
+		t.Fatalf("the import says %q", s.bundleMsg.Text)
+	}
+	if n, _ := prof.DB.PendingCount(ctx); n != 0 || s.pending.Text != "Nothing to send" {
+		t.Fatalf("after the reply %d changes pending, the page says %q", n, s.pending.Text)
+	}
+	// Importing an export (not a reply) is refused, and says so.
+	s.importReply(out)
+	u.tasks.wait()
+	if !strings.Contains(s.bundleMsg.Text, "not imported") {
+		t.Fatalf("importing the export says %q", s.bundleMsg.Text)
+	}
+}
+
+// bundleSite is an archive that takes bundles (no server).
+type bundleSite struct {
+	dir string
+	pub []byte
+	p   archive.BundleParams
+}
+
+func offlineBundleSite(t *testing.T) (*bundleSite, archive.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := pki.Init(dir, "Test Health District", []string{"127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	store, err := boltstore.Open(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	pub, priv, err := crypto.NewBundleKeys(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := pki.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := pki.CACertificate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, cert, err := pki.ServerSigner(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &bundleSite{dir: dir, pub: pub, p: archive.BundleParams{Store: store, Org: org.Name, CA: ca, Signer: signer,
+		Cert: cert, PrivateKey: priv, CheckCert: func(*x509.Certificate) error { return nil }}}, store
+}
+
+// reply imports a workstation's bundle at the archive and writes the
+// reply ('folio-archive import FILE --reply REPLY').
+func (s *bundleSite) reply(t *testing.T, path string) string {
+	t.Helper()
+	ctx := context.Background()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	res, err := archive.ImportBundle(ctx, s.p, f, fi.Size())
+	if err != nil {
+		t.Fatalf("the archive refused the bundle: %v", err)
+	}
+	out := filepath.Join(t.TempDir(), "ward-a.reply")
+	rf, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	h := res.Header
+	if _, err := archive.WriteReply(ctx, s.p, rf, archive.Reply{Device: h.Device, Name: h.From, Key: res.Info.ReplyKey,
+		After: res.Info.Cursor, Have: res.Info.Have, Import: &res}); err != nil {
+		t.Fatalf("write reply: %v", err)
+	}
+	return out
+}
+
+// Only administrators reach the Sync page, and only on a window wired to
+// the syncer.
+func TestSyncAdminNeedsAdmin(t *testing.T) {
+	prof, _, u := adminStation(t, false)
+	s, err := prof.Vault.Login(t.Context(), "admin", []byte(adminPW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddUser(t.Context(), userNamed("grace", app.RoleRecords), []byte(clinPW)); err != nil {
+		t.Fatal(err)
+	}
+	logIn(t, u, "grace", clinPW)
+	u.showSyncAdmin()
+	if _, ok := u.cur.(*syncAdminScreen); ok {
+		t.Fatal("a records clerk opened the Sync page")
+	}
+	u2 := newWindow(t, prof.Vault, Options{})
+	logIn(t, u2, "admin", adminPW)
+	u2.showUsers()
+	u2.shortcut(ctrl(fyne.Key3))
+	if _, ok := u2.cur.(*syncAdminScreen); ok {
+		t.Fatal("a window without sync opened the Sync page")
+	}
+}
+
+// allText is everything the labels and rich texts under o say.
+func allText(o fyne.CanvasObject) string {
+	var b strings.Builder
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.Label:
+			b.WriteString(w.Text + "\n")
+		case *widget.RichText:
+			b.WriteString(w.String() + "\n")
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		case *container.Scroll:
+			walk(w.Content)
+		}
+	}
+	walk(o)
+	return b.String()
+}
