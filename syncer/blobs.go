@@ -115,7 +115,8 @@ type blobTask struct {
 // ones this vault lacks, by priority: class first (text and thumbnails,
 // then page images, then originals), the patients this session opened
 // first within a class, uploads before downloads. ms are the vault's
-// manifests.
+// manifests. The transfers run side by side on the client's blob
+// connections (see mover).
 func (e *Engine) moveBlobs(ctx context.Context, aead app.AEAD, ms map[string]app.BlobManifest, rep *Report) error {
 	uploaded, err := e.p.DB.MetaPrefix(ctx, metaUploaded)
 	if err != nil {
@@ -149,116 +150,75 @@ func (e *Engine) moveBlobs(ctx context.Context, aead app.AEAD, ms map[string]app
 		}
 		return cmp.Compare(a.id, b.id)
 	})
-	texts := map[string]bool{}
-	var firstErr error
-	for i, t := range tasks {
-		e.setStatus(func(s *Status) {
-			s.State, s.Phase, s.Done, s.Total = StateSyncing, "moving scans ("+string(t.m.Class)+")", i, len(tasks)
-		})
-		var err error
-		if t.up {
-			err = e.upload(ctx, t, rep)
-		} else {
-			err = e.download(ctx, t, rep)
-			if err == nil && t.m.Class == app.BlobText {
-				texts[t.id] = true
-			}
-		}
-		var ne *NetError
-		switch {
-		case err == nil:
-		case errors.As(err, &ne) || ctx.Err() != nil:
-			e.reindex(ctx, aead, texts)
-			return err
-		case errors.Is(err, api.ErrNotFound):
-			rep.Pending++ // not uploaded by its workstation yet
-		default:
-			e.p.Log.Warn("sync could not move a blob", "blob", t.id, "err", err)
-			if firstErr == nil {
-				firstErr = fmt.Errorf("scan file %s: %w", t.id, err)
-			}
-		}
+	m := newMover(ctx, e, tasks, e.p.Client.BlobConnections(), rep)
+	m.run()
+	e.reindex(ctx, aead, m.texts)
+	if m.stop != nil {
+		return m.stop
 	}
-	e.reindex(ctx, aead, texts)
-	return firstErr
+	return m.firstErr
 }
 
 func (e *Engine) markUploaded(ctx context.Context, id string) error {
 	return e.p.DB.UpdateMeta(ctx, map[string][]byte{metaUploaded + id: {1}}, nil)
 }
 
-// upload sends the chunks of one blob the archive does not hold yet.
-func (e *Engine) upload(ctx context.Context, t blobTask, rep *Report) error {
-	st, err := e.p.Client.BlobStatus(ctx, t.m.SHA256)
-	if errors.Is(err, api.ErrNotFound) {
-		st, err = api.BlobStatus{ID: t.m.SHA256, Size: t.m.Size, Chunks: api.ChunkCount(t.m.Size)}, nil
-	}
+// readChunk reads chunk n of local blob t, after checking that the file
+// still has the size its manifest says.
+func (e *Engine) readChunk(t blobTask, n int) ([]byte, error) {
+	f, size, err := e.p.Blobs.OpenSealed(t.id)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if !st.Complete {
-		f, size, err := e.p.Blobs.OpenSealed(t.id)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if size != t.m.Size {
-			return fmt.Errorf("%w: blob %s is %d bytes on disk, its manifest says %d", app.ErrTampered, t.id, size, t.m.Size)
-		}
-		for _, n := range st.Missing() {
-			buf := make([]byte, api.ChunkLen(size, n))
-			if _, err := f.ReadAt(buf, int64(n)*api.ChunkSize); err != nil {
-				return fmt.Errorf("read blob %s: %w", t.id, err)
-			}
-			if st, err = e.p.Client.PutChunk(ctx, t.m.SHA256, size, n, buf); err != nil {
-				return err
-			}
-			rep.BytesUp += int64(len(buf))
-		}
-		if !st.Complete {
-			return &NetError{Err: fmt.Errorf("the archive has not completed blob %s after its last chunk", t.id)}
-		}
-		rep.BlobsUp++
+	defer f.Close()
+	if size != t.m.Size {
+		return nil, fmt.Errorf("%w: blob %s is %d bytes on disk, its manifest says %d", app.ErrTampered, t.id, size, t.m.Size)
 	}
-	return e.markUploaded(ctx, t.id)
+	buf := make([]byte, api.ChunkLen(size, n))
+	if _, err := f.ReadAt(buf, int64(n)*api.ChunkSize); err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", t.id, err)
+	}
+	return buf, nil
 }
 
 // download fetches one blob, resuming from the bytes already held, and
-// keeps it only once its hash and its sealed stream check out.
-func (e *Engine) download(ctx context.Context, t blobTask, rep *Report) error {
+// keeps it only once its hash and its sealed stream check out. It returns
+// the bytes it received (kept even when it fails: the next try resumes
+// after them).
+func (e *Engine) download(ctx context.Context, t blobTask) (int64, error) {
 	have := e.p.Blobs.PartialSize(t.id)
 	if have > t.m.Size {
 		e.p.Blobs.DiscardPartial(t.id)
 		have = 0
 	}
+	var got int64
 	if have < t.m.Size {
 		rc, err := e.p.Client.BlobData(ctx, t.m.SHA256, have)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		n, err := e.p.Blobs.AppendPartial(t.id, io.LimitReader(rc, t.m.Size-have))
 		rc.Close()
-		rep.BytesDown += n
+		got = n
 		if err != nil {
-			return &NetError{Err: fmt.Errorf("download blob %s: %w", t.id, err)}
+			return got, &NetError{Err: fmt.Errorf("download blob %s: %w", t.id, err)}
 		}
 		if have+n < t.m.Size {
-			return &NetError{Err: fmt.Errorf("download of blob %s stopped at byte %d of %d", t.id, have+n, t.m.Size)}
+			return got, &NetError{Err: fmt.Errorf("download of blob %s stopped at byte %d of %d", t.id, have+n, t.m.Size)}
 		}
 	}
 	if err := e.p.Blobs.CommitPartial(t.id, t.m.SHA256); err != nil {
-		return err
+		return got, err
 	}
 	baead, err := e.p.Session.BlobAEAD()
 	if err != nil {
-		return err
+		return got, err
 	}
 	if err := e.p.Blobs.Sealed(baead).Verify(ctx, t.id); err != nil {
 		_ = e.p.Blobs.Sealed(baead).DeleteBlob(ctx, t.id)
-		return fmt.Errorf("downloaded blob %s does not open with the vault's blob key; removed: %w", t.id, err)
+		return got, fmt.Errorf("downloaded blob %s does not open with the vault's blob key; removed: %w", t.id, err)
 	}
-	rep.BlobsDown++
-	return e.markUploaded(ctx, t.id)
+	return got, e.markUploaded(ctx, t.id)
 }
 
 // reindex derives again the index tokens of the documents whose page text

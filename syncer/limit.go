@@ -1,7 +1,8 @@
 package syncer
 
 import (
-	"context"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -12,6 +13,8 @@ import (
 type limiter struct {
 	r     *rate.Limiter
 	burst int
+	// held is when bytes last had to wait for the bucket (Unix ns).
+	held atomic.Int64
 }
 
 func newLimiter(bytesPerSecond int64) *limiter {
@@ -27,5 +30,15 @@ func (l *limiter) wait(n int) {
 	if l == nil || n <= 0 {
 		return
 	}
-	_ = l.r.WaitN(context.Background(), min(n, l.burst))
+	now := time.Now()
+	if d := l.r.ReserveN(now, min(n, l.burst)).DelayFrom(now); d > 0 {
+		l.held.Store(now.Add(d).UnixNano())
+		time.Sleep(d)
+	}
+}
+
+// bound reports whether bytes had to wait for the bucket within the last
+// d: the cap, not the network, sets the pace. Never for a nil limiter.
+func (l *limiter) bound(d time.Duration) bool {
+	return l != nil && time.Since(time.Unix(0, l.held.Load())) < d
 }

@@ -73,7 +73,8 @@ const pagesPerBatch = 5
 //	sudo FOLIO_NETEM=1 FOLIO_NETEM_PAGES=500 FOLIO_NETEM_MAX=20h go test -count=1 -run TestNetemSoak -timeout 24h -v ./syncer/
 //
 // FOLIO_NETEM_MAX (default 80m) bounds each sync; FOLIO_NETEM_PULL=1
-// adds the second workstation's pull.
+// adds the second workstation's pull; FOLIO_NETEM_BLOBCONNS sets
+// ClientOptions.BlobConnections (default syncer.DefaultBlobConnections).
 //
 // The link is a veth pair with tc netem on both ends when the kernel has
 // sch_netem. A kernel built without it (CONFIG_NET_SCH_NETEM unset, and no
@@ -157,7 +158,7 @@ func TestNetemSoak(t *testing.T) {
 		patients, pages, (pages+pagesPerBatch-1)/pagesPerBatch, pagesPerBatch, blobBytes1-blobBytes0)
 
 	// The push: the engine's own loop until the archive holds everything.
-	ca := a.client(t, syncer.ClientOptions{})
+	ca := a.client(t, syncer.ClientOptions{BlobConnections: envInt("FOLIO_NETEM_BLOBCONNS", 0)})
 	up := runUntilSynced(t, a, admin, ca, link, "push")
 	up.log(t, "push")
 	if up.sum.BytesUp != blobBytes1-blobBytes0 {
@@ -167,7 +168,7 @@ func TestNetemSoak(t *testing.T) {
 	checkArchiveHolds(t, ca, a, nBlobs, blobBytes1)
 
 	if withPull {
-		cb := b.client(t, syncer.ClientOptions{})
+		cb := b.client(t, syncer.ClientOptions{BlobConnections: envInt("FOLIO_NETEM_BLOBCONNS", 0)})
 		down := runUntilSynced(t, b, nurse, cb, link, "pull")
 		down.log(t, "pull")
 		for id, err := range a.prof.Blobs.List(ctx) {
