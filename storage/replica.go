@@ -155,6 +155,9 @@ func (db *DB) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVers
 				return err
 			}
 			ref := RecordRef{v.Kind, v.ID}
+			if err := continueBranch(meta, ref, v.Parent, v.Version); err != nil {
+				return err
+			}
 			if !head.IsZero() && head != v.Parent {
 				forked[ref] = true
 				if err := markConflict(meta, ref, head, v.Version); err != nil {
@@ -191,6 +194,33 @@ func (db *DB) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVers
 		return ImportReport{}, fmt.Errorf("import versions: %w", err)
 	}
 	return rep, nil
+}
+
+// continueBranch keeps a conflicted record's marker listing the tips of
+// its branches: a version continuing a branch replaces its parent there.
+// So every replica holding the same versions lists the same tips, in
+// whatever order they arrived.
+func continueBranch(meta *bolt.Bucket, ref RecordRef, parent, v app.Version) error {
+	key := []byte(metaConflict + string(recordKey(ref.Kind, ref.ID)))
+	raw := meta.Get(key)
+	if raw == nil {
+		return nil
+	}
+	have, err := decodeVersions(raw)
+	if err != nil {
+		return fmt.Errorf("conflict marker of %s/%s: %w", ref.Kind, ref.ID, err)
+	}
+	if !slices.Contains(have, parent) {
+		return nil // a new branch: the fork check adds it
+	}
+	have = slices.DeleteFunc(have, func(t app.Version) bool { return t == parent })
+	if err := meta.Delete(key); err != nil {
+		return err
+	}
+	if len(have) == 0 {
+		return markConflict(meta, ref, v)
+	}
+	return markConflict(meta, ref, append(have, v)...)
 }
 
 // markConflict adds branch tips to a record's conflict marker.

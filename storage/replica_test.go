@@ -169,3 +169,64 @@ func TestImportRefusesTampered(t *testing.T) {
 		t.Fatalf("a refused import stored something: %v", err)
 	}
 }
+
+// The conflict marker lists the tips of the branches, so replicas holding
+// the same versions list the same tips whatever order they came in:
+// a version continuing a branch, written here or imported, replaces its
+// parent in the list.
+func TestConflictTipsFollowBranches(t *testing.T) {
+	ctx := context.Background()
+	a, b := replicaPair(t)
+	base := a.commit(t, write(kindP, "p", app.Version{}, "base"))
+	if _, err := b.db.ImportVersions(ctx, b.aead, sent(t, a), dataTokens); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.Ack(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	a1 := a.commit(t, write(kindP, "p", base[0], "a1"))
+	b1 := b.commit(t, write(kindP, "p", base[0], "b1"))
+	b2 := b.commit(t, write(kindP, "p", b1[0], "b2"))
+	fromA, fromB := sent(t, a), sent(t, b)
+	if _, err := a.db.ImportVersions(ctx, a.aead, fromB, dataTokens); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.ImportVersions(ctx, b.aead, fromA, dataTokens); err != nil {
+		t.Fatal(err)
+	}
+	tips := func(f *fixture) []app.Version {
+		t.Helper()
+		cs, err := f.db.Conflicts(ctx)
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("conflicts: %+v, %v", cs, err)
+		}
+		return cs[0].Tips
+	}
+	want := []app.Version{a1[0], b2[0]}
+	slices.SortFunc(want, func(x, y app.Version) int {
+		if x.Less(y) {
+			return -1
+		}
+		return 1
+	})
+	if ta, tb := tips(a), tips(b); !slices.Equal(ta, want) || !slices.Equal(tb, want) {
+		t.Fatalf("tips: a %v, b %v; want %v (b1 is continued by b2)", ta, tb, want)
+	}
+	// a writes on its current version, b1's branch continues on b: both
+	// replace their parents.
+	head, _ := headData(t, a, "p")
+	if err := a.db.Ack(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.Ack(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	a2 := a.commit(t, write(kindP, "p", head.Version, "a2"))
+	if _, err := b.db.ImportVersions(ctx, b.aead, sent(t, a), dataTokens); err != nil {
+		t.Fatal(err)
+	}
+	ta, tb := tips(a), tips(b)
+	if !slices.Equal(ta, tb) || !slices.Contains(ta, a2[0]) || slices.Contains(ta, head.Version) || len(ta) != 2 {
+		t.Fatalf("after a2 on %s: a %v, b %v", head.Version, ta, tb)
+	}
+}
