@@ -124,17 +124,18 @@ func TestParallelBlobConnections(t *testing.T) {
 		}
 		return syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s, Client: c, Log: slog.New(slog.DiscardHandler)}), l
 	}
-	// In a round on a clean link, exactly the blob connections carry blob
-	// data (the other calls are a few kilobytes): all of them, and no
-	// more. The blob transport dials another connection only when every
-	// one it has is busy, so three that carried data were at work at the
-	// same time.
+	// In a round on a clean link, only blob connections carry blob data
+	// (the other calls are a few kilobytes): several, and no more than the
+	// blob connections. The blob transport dials another connection only
+	// when every one it has is busy, so two or more that carried data were
+	// at work at the same time (on a loaded machine a transfer may end
+	// before a third is needed).
 	parallel := func(what string, l *connLog, d faultnet.Direction) {
 		t.Helper()
 		n, maxLive := l.busy(d, 32<<10)
 		t.Logf("%s: %d connections carried blob data; %d connections were open at once", what, n, maxLive)
-		if n != syncer.DefaultBlobConnections {
-			t.Errorf("%s: %d connections carried 32 KiB or more %v, want the %d blob connections", what, n, d, syncer.DefaultBlobConnections)
+		if n < 2 || n > syncer.DefaultBlobConnections {
+			t.Errorf("%s: %d connections carried 32 KiB or more %v, want 2 to %d (the blob connections, side by side)", what, n, d, syncer.DefaultBlobConnections)
 		}
 	}
 
