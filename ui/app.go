@@ -101,6 +101,10 @@ type App struct {
 
 	// searchDelay is the search's debounce; tests set it.
 	searchDelay time.Duration
+	// idleEvery, when positive, is how often the idle lock is checked
+	// (tests set it long and call checkIdle themselves: their Fyne driver
+	// runs fyne.Do on the calling goroutine).
+	idleEvery time.Duration
 
 	// The fields below belong to the Fyne goroutine.
 	head    *header
@@ -416,7 +420,11 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	u.win.SetMainMenu(u.mainMenu(sess.user))
 	u.win.Content().Refresh() // lay the frame out again with the sidebar
 	u.touch()
-	go watchIdle(ctx, idleTick(idle), u.checkIdle)
+	every := idleTick(idle)
+	if u.idleEvery > 0 {
+		every = u.idleEvery
+	}
+	go watchIdle(ctx, every, u.checkIdle)
 	sess.startDropFolder()
 	sess.startSync()
 	u.show(sess.search)

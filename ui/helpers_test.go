@@ -78,6 +78,7 @@ func newWindow(t testing.TB, v *app.Vault, opts Options) *App {
 	t.Helper()
 	u := New(test.NewTempApp(t), v, opts)
 	u.searchDelay = time.Hour
+	u.idleEvery = time.Hour
 	u.tasks.hold = true
 	t.Cleanup(func() {
 		u.tasks.wait()
