@@ -7,6 +7,13 @@
 // then move blobs in both directions by priority — page text and
 // thumbnails, then page images, then the scanned originals; within a
 // class the documents of the patients this session opened come first.
+// Blob chunks travel on ClientOptions.BlobConnections parallel TCP
+// connections beside the main one (a lossy, slow link keeps busy), under
+// one bandwidth cap. Without a link, Engine.ExportFile and Engine.ImportFile
+// carry the same exchange on a USB stick as a sync bundle (bundle.go).
+// RecordStates tells the window each record's state (pending, sent,
+// conflict, error); SetAside lists incoming changes that did not open.
+//
 // Engine.Run repeats rounds in the background: at once when the vault has
 // new changes, every few minutes otherwise, and after a failure with
 // exponential backoff and jitter. It never holds a vault transaction

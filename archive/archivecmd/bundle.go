@@ -236,7 +236,7 @@ enrolled, unrevoked workstation of this organisation, encrypted to this
 archive, not altered or cut), then imported exactly as an online sync would
 (importing the same bundle again changes nothing). The reply (--reply, never
 overwritten) carries back what the archive confirms, every change the
-workstation lacks and the scans it asked for; carry it back and run
+workstation lacks and every scan it does not hold; carry it back and run
 'folio sync import OUT' there.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -305,7 +305,7 @@ func (e *env) exportCommand() *cobra.Command {
 		Use:   "export --data DIR --device NAME --out FILE [--store postgres://...]",
 		Short: "write a sync bundle for a workstation without waiting for its export",
 		Long: `Writes a reply bundle for a workstation that synced by bundle before: every
-change after its last export's cursor and the scans it asked for, encrypted
+change after its last export's cursor and every scan it did not hold, encrypted
 to the key its last export named. Carry it there and run 'folio sync import
 FILE'.`,
 		Args: noArgs,
