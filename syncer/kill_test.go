@@ -3,6 +3,8 @@ package syncer_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -162,7 +164,7 @@ type killEvent struct {
 // partial download file grows past 1 MiB.
 type killTarget struct {
 	ws      string
-	id      string // the blob (uploads; downloads: found in the log later)
+	id      string // the blob (uploads: from the archive's log; downloads: from the partial file's name)
 	at      time.Time
 	partial int64 // bytes of the download on disk just before the kill
 }
@@ -674,7 +676,8 @@ func (r *killRig) target() (*killTarget, *killWS) {
 			grew := fi.Size() > r.partials[f]
 			r.partials[f] = fi.Size()
 			if r.down == nil && r.up != nil && grew && fi.Size() >= 1<<20 && running(w.name) != nil {
-				return &killTarget{ws: w.name, partial: fi.Size()}, w
+				id := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), ".part-"), ".download")
+				return &killTarget{ws: w.name, id: id, partial: fi.Size()}, w
 			}
 		}
 	}
@@ -882,7 +885,7 @@ func (r *killRig) checkReplicas() {
 // blobLine matches the archive's log line of a chunk upload or a blob
 // download: time, method, blob, chunk (uploads), status, bytes written
 // (downloads), workstation.
-var blobLine = regexp.MustCompile(`^time=(\S+) level=\w+ msg=request method=(PUT|GET) path=/v1/blobs/([0-9a-f]{64})/(?:chunks/(\d+)|data) status=(\d+) bytes=(\d+) ms=(\d+) workstation=(\S+)`)
+var blobLine = regexp.MustCompile(`^time=(\S+) level=\w+ msg=request method=(PUT|GET) path=/v1/blobs/([0-9a-f]{64})/(?:chunks/(\d+)|data) status=(\d+) bytes=(\d+) ms=(\d+) workstation=(\S+)(?: range="?bytes=(\d+)-"?)?`)
 
 type blobReq struct {
 	start   time.Time // when the archive began the request
@@ -892,6 +895,7 @@ type blobReq struct {
 	chunk   int
 	status  int
 	written int64
+	from    int64 // the first byte a ranged download asked for
 	ws      string
 }
 
@@ -970,6 +974,7 @@ func parseBlobLine(line string) (blobReq, bool) {
 	q.status, _ = strconv.Atoi(m[5])
 	q.written, _ = strconv.ParseInt(m[6], 10, 64)
 	ms, _ := strconv.ParseInt(m[7], 10, 64)
+	q.from, _ = strconv.ParseInt(m[9], 10, 64)
 	q.start = q.at.Add(-time.Duration(ms) * time.Millisecond)
 	return q, true
 }
@@ -1083,6 +1088,24 @@ func (r *killRig) checkUploads(reqs []blobReq, sizes map[string]int64) {
 	}
 }
 
+// archiveBlobID names local blob id of workstation ws as the archive does:
+// the SHA-256 of its sealed file (a download is kept only when it matches).
+func (r *killRig) archiveBlobID(ws, id string) string {
+	for _, w := range r.ws {
+		if w.name != ws {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(w.dir, "blobs", id[:2], id+".blob"))
+		if err != nil {
+			r.t.Errorf("%s's blob %s, cut mid-download, is not in place after healing: %v", ws, id, err)
+			return ""
+		}
+		sum := sha256.Sum256(b)
+		return hex.EncodeToString(sum[:])
+	}
+	return ""
+}
+
 // checkDownloads: a download that once resumed never starts over from
 // byte 0, and the download the aimed kill cut resumed with a range from
 // at least the bytes it held. The bytes the archive wrote per download
@@ -1092,9 +1115,13 @@ func (r *killRig) checkDownloads(reqs []blobReq, sizes map[string]int64) {
 	t := r.t
 	type pair struct{ ws, id string }
 	served, gets, ranged := map[pair]int64{}, map[pair]int{}, map[pair]int{}
-	var aimed pair // the download the aimed kill cut: the last one the workstation began before it
+	archiveID := ""
+	if r.down != nil {
+		archiveID = r.archiveBlobID(r.down.ws, r.down.id)
+	}
+	var aimed pair // the download the aimed kill cut (blob connections run side by side: it need not be the last begun)
 	for _, q := range reqs {
-		if !q.put && r.down != nil && q.ws == r.down.ws && q.start.Before(r.down.at) && (q.status == 200 || q.status == 206) {
+		if !q.put && r.down != nil && q.ws == r.down.ws && q.id == archiveID && q.start.Before(r.down.at) && (q.status == 200 || q.status == 206) {
 			aimed = pair{q.ws, q.id}
 		}
 	}
@@ -1108,10 +1135,7 @@ func (r *killRig) checkDownloads(reqs []blobReq, sizes map[string]int64) {
 			t.Errorf("%s downloaded blob %s from byte 0 again after resuming it", k.ws, k.id)
 		}
 		if k == aimed && q.start.After(r.down.at) && resumedFrom < 0 {
-			resumedFrom = 0
-			if q.status == 206 {
-				resumedFrom = sizes[q.id] - q.written // exact if this request completed the blob
-			}
+			resumedFrom = q.from
 		}
 		served[k] += q.written
 		gets[k]++
@@ -1139,12 +1163,18 @@ func (r *killRig) checkDownloads(reqs []blobReq, sizes map[string]int64) {
 		t.Errorf("no kill landed mid-download in %d kills", len(r.kills))
 	case r.down == nil:
 	case aimed == pair{}:
-		t.Errorf("%s was killed mid-download at %s, but the archive logged no download of it", r.down.ws, r.down.at.Format(time.StampMilli))
+		var seen []string
+		for _, q := range reqs {
+			if !q.put && q.id == archiveID {
+				seen = append(seen, fmt.Sprintf("%s %s–%s status %d, %d bytes", q.ws, q.start.Format(time.StampMilli), q.at.Format(time.StampMilli), q.status, q.written))
+			}
+		}
+		t.Errorf("%s was killed mid-download of blob %s at %s with %d bytes on disk, but the archive logged no download of it before; its downloads of the blob: %q", r.down.ws, r.down.id, r.down.at.Format(time.StampMilli), r.down.partial, seen)
 	case resumedFrom < 0:
 		t.Logf("%s, killed at %s with %d bytes of blob %s on disk, asked for no more of it (the bytes had all arrived)", r.down.ws, r.down.at.Format(time.StampMilli), r.down.partial, aimed.id[:12])
 	case resumedFrom < r.down.partial:
 		t.Errorf("%s, killed at %s with %d bytes of blob %s on disk, asked for it again from byte %d", r.down.ws, r.down.at.Format(time.StampMilli), r.down.partial, aimed.id, max(resumedFrom, 0))
 	default:
-		t.Logf("the download of blob %s by %s was killed at %s with %d bytes on disk and resumed from byte %d or later", aimed.id[:12], r.down.ws, r.down.at.Format(time.StampMilli), r.down.partial, resumedFrom)
+		t.Logf("the download of blob %s by %s was killed at %s with %d bytes on disk and resumed from byte %d", aimed.id[:12], r.down.ws, r.down.at.Format(time.StampMilli), r.down.partial, resumedFrom)
 	}
 }

@@ -268,8 +268,12 @@ func (h *progress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		h.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", status,
-			"bytes", pw.written, "ms", time.Since(start).Milliseconds(), "workstation", who)
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status,
+			"bytes", pw.written, "ms", time.Since(start).Milliseconds(), "workstation", who}
+		if rg := r.Header.Get("Range"); rg != "" {
+			attrs = append(attrs, "range", rg) // a resumed download
+		}
+		h.log.Info("request", attrs...)
 	}()
 	h.next.ServeHTTP(pw, r)
 }
