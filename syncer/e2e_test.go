@@ -25,6 +25,11 @@ func TestProcessesConverge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the real programs")
 	}
+	if raceDetector {
+		// Its programs are built without the detector (built with it, they
+		// take minutes more to compile); the plain pass runs it.
+		t.Skip("the process test runs in the pass without the race detector")
+	}
 	bins := t.TempDir()
 	for pkg, name := range map[string]string{"folio": "folio", "folio/cmd/folio-archive": "folio-archive"} {
 		if out, err := exec.Command("go", "build", "-o", filepath.Join(bins, name), pkg).CombinedOutput(); err != nil {
