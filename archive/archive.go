@@ -32,8 +32,11 @@ package archive
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"folio/archive/api"
 )
@@ -107,8 +110,50 @@ type Store interface {
 	// other bytes api.ErrConflict.
 	GrantKey(ctx context.Context, device api.DeviceID, grant []byte, by api.DeviceID, at time.Time) (api.KeyRequest, error)
 
+	// PutBundleWorkstation keeps what a workstation's latest sync bundle
+	// said, replacing what that vault's earlier bundles said (api.ErrInvalid
+	// when Validate fails).
+	PutBundleWorkstation(ctx context.Context, w BundleWorkstation) error
+	// BundleWorkstation returns the bundle record of the workstation named
+	// name (of its vaults, the one updated last), or api.ErrNotFound.
+	BundleWorkstation(ctx context.Context, name string) (BundleWorkstation, error)
+
 	// Metrics counts devices, changes and stored bytes.
 	Metrics(ctx context.Context) (api.Metrics, error)
 	// Close releases the store; everything acknowledged stays durable.
 	Close() error
+}
+
+// BundleWorkstation is what the archive keeps of a workstation's latest
+// sync bundle, so that it can write that workstation a reply later
+// ('folio-archive export') without a new bundle from it. Every archive
+// process sharing a store sees it.
+type BundleWorkstation struct {
+	Device   api.DeviceID `json:"device"`
+	Name     string       `json:"name"`
+	ReplyKey []byte       `json:"reply_key"`      // the workstation's public bundle key
+	Cursor   uint64       `json:"cursor"`         // the workstation holds every change up to it
+	Have     []string     `json:"have,omitempty"` // the blobs it holds (archive ids)
+	Updated  time.Time    `json:"updated"`
+}
+
+// MaxBundleKey bounds a workstation's public bundle key.
+const MaxBundleKey = 8 << 10
+
+// Validate checks a bundle record before it is stored.
+func (w BundleWorkstation) Validate() error {
+	switch {
+	case w.Device == 0:
+		return fmt.Errorf("%w: a bundle record names no device", api.ErrInvalid)
+	case w.Name == "" || len(w.Name) > 256 || !utf8.ValidString(w.Name) || strings.ContainsRune(w.Name, 0):
+		return fmt.Errorf("%w: a bundle record's workstation name %.70q is not 1 to 256 bytes of text", api.ErrInvalid, w.Name)
+	case len(w.ReplyKey) == 0 || len(w.ReplyKey) > MaxBundleKey:
+		return fmt.Errorf("%w: a bundle record's reply key is not 1 to %d bytes", api.ErrInvalid, MaxBundleKey)
+	}
+	for _, id := range w.Have {
+		if _, err := api.ParseBlobID(id); err != nil {
+			return fmt.Errorf("bundle record of %s: %w", w.Name, err)
+		}
+	}
+	return nil
 }

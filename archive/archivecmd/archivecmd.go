@@ -10,8 +10,8 @@
 //	            registry and the revocation list (package pki)
 //	DIR/store/  the embedded store (package boltstore), unless serve is
 //	            given --store postgres://…
-//	DIR/bundles/ the archive's sync bundle key pair and, per workstation,
-//	            what its last bundle said (see bundle.go)
+//	DIR/bundles/ the archive's sync bundle key pair (see bundle.go); what
+//	            each workstation's last bundle said is in the store
 //
 // Invariants:
 //   - The server speaks HTTPS only: TLS 1.3 with a client certificate from

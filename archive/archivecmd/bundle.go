@@ -3,7 +3,6 @@ package archivecmd
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,10 +23,10 @@ import (
 // Sync bundles at the archive (package archive/bundle). The archive's
 // bundle key pair lives in DIR/bundles/: archive.key (the private Tink
 // keyset, 0600, like the server's TLS key) and archive.pub (delivered to
-// the workstations in their enrollment files). DIR/bundles/devices/ keeps,
-// per vault, what its last export said (name, reply key, cursor, wanted
-// blobs), so that 'folio-archive export' can write it a reply without a
-// new export.
+// the workstations in their enrollment files). The store keeps, per vault,
+// what its last export said (archive.BundleWorkstation: name, reply key,
+// cursor, blobs held), so that 'folio-archive export' on any archive
+// machine sharing the store can write it a reply without a new export.
 
 func bundleDir(dataDir string) string { return filepath.Join(dataDir, "bundles") }
 
@@ -102,55 +101,6 @@ func writeAtomic(path string, perm fs.FileMode, write func(io.Writer) error) (er
 	return nil
 }
 
-// bundleDevice is what the archive keeps of a workstation's last export.
-type bundleDevice struct {
-	Name     string       `json:"name"`
-	Device   api.DeviceID `json:"device"`
-	ReplyKey []byte       `json:"reply_key"`
-	Cursor   uint64       `json:"cursor"`
-	Have     []string     `json:"have,omitempty"`
-	Updated  time.Time    `json:"updated"`
-}
-
-func devicePath(dataDir string, d api.DeviceID) string {
-	return filepath.Join(bundleDir(dataDir), "devices", d.String()+".json")
-}
-
-func saveBundleDevice(dataDir string, d bundleDevice) error {
-	if err := os.MkdirAll(filepath.Dir(devicePath(dataDir, d.Device)), 0o700); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(d, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(devicePath(dataDir, d.Device), b, 0o600)
-}
-
-// findBundleDevice returns the latest export record of the workstation
-// named name.
-func findBundleDevice(dataDir, name string) (bundleDevice, error) {
-	paths, _ := filepath.Glob(filepath.Join(bundleDir(dataDir), "devices", "*.json"))
-	var best bundleDevice
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return best, err
-		}
-		var d bundleDevice
-		if err := json.Unmarshal(b, &d); err != nil {
-			return best, fmt.Errorf("read %s: %w", p, err)
-		}
-		if d.Name == name && d.Updated.After(best.Updated) {
-			best = d
-		}
-	}
-	if best.Device == 0 {
-		return best, fmt.Errorf("the archive has no bundle from a workstation named %s yet, so it has no key to encrypt a reply to: import one of its exports first ('folio sync export' there)", name)
-	}
-	return best, nil
-}
-
 // bundleParams loads what reading and writing bundles needs.
 func (e *env) bundleParams(store archive.Store) (archive.BundleParams, error) {
 	dir, org, err := e.pkiDir()
@@ -195,8 +145,6 @@ func refuseExisting(path, flag string) error {
 	return nil
 }
 
-// openBundleStore opens the store for import and export, explaining the
-// lock a running server holds on the embedded one.
 // openBundle opens the archive's store and bundle keys for an import or an
 // export; close releases the store.
 func (e *env) openBundle(ctx context.Context, spec string) (p archive.BundleParams, close func(), err error) {
@@ -211,6 +159,8 @@ func (e *env) openBundle(ctx context.Context, spec string) (p archive.BundlePara
 	return p, func() { store.Close() }, nil
 }
 
+// openBundleStore opens the store for import and export, explaining the
+// lock a running server holds on the embedded one.
 func openBundleStore(ctx context.Context, dataDir, spec string) (archive.Store, error) {
 	if spec != "" {
 		return openStore(ctx, dataDir, spec)
@@ -272,9 +222,9 @@ workstation lacks and every scan it does not hold; carry it back and run
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			h := res.Header
-			if err := saveBundleDevice(e.dataDir, bundleDevice{Name: h.From, Device: h.Device, ReplyKey: res.Info.ReplyKey,
-				Cursor: res.Info.Cursor, Have: res.Info.Have, Updated: time.Now().UTC()}); err != nil {
-				return err
+			if err := p.Store.PutBundleWorkstation(ctx, archive.BundleWorkstation{Name: h.From, Device: h.Device, ReplyKey: res.Info.ReplyKey,
+				Cursor: res.Info.Cursor, Have: res.Info.Have, Updated: time.Now()}); err != nil {
+				return fmt.Errorf("the bundle is imported, but what it says of %s could not be kept (import it again): %w", h.From, err)
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "Imported %s from %s (vault %s, made %s): %d batches, %d new versions, %d already here, %d scans complete (%d chunks stored).\n",
@@ -325,16 +275,19 @@ FILE'.`,
 			if err := refuseExisting(out, "out"); err != nil {
 				return err
 			}
-			d, err := findBundleDevice(e.dataDir, device)
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
 			p, closeStore, err := e.openBundle(ctx, spec)
 			if err != nil {
 				return err
 			}
 			defer closeStore()
+			d, err := p.Store.BundleWorkstation(ctx, device)
+			if errors.Is(err, api.ErrNotFound) {
+				return fmt.Errorf("the archive has no bundle from a workstation named %s yet, so it has no key to encrypt a reply to: import one of its exports first ('folio sync export' there)", device)
+			}
+			if err != nil {
+				return err
+			}
 			var rep archive.ReplyReport
 			if err := writeAtomic(out, 0o600, func(w io.Writer) error {
 				var err error

@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"folio/archive"
 	"folio/archive/api"
 )
 
@@ -190,4 +191,53 @@ func (s *Store) GrantKey(ctx context.Context, device api.DeviceID, grant []byte,
 		return api.KeyRequest{}, fmt.Errorf("grant keys to device %s: %w", device, err)
 	}
 	return out, nil
+}
+
+// PutBundleWorkstation implements archive.Store.
+func (s *Store) PutBundleWorkstation(ctx context.Context, w archive.BundleWorkstation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := w.Validate(); err != nil {
+		return err
+	}
+	w.Updated = w.Updated.UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it
+	v, err := json.Marshal(w)
+	if err != nil {
+		return err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBundleWS).Put(u64(uint64(w.Device)), v)
+	})
+	if err != nil {
+		return fmt.Errorf("keep the bundle record of %s: %w", w.Name, err)
+	}
+	return nil
+}
+
+// BundleWorkstation implements archive.Store.
+func (s *Store) BundleWorkstation(ctx context.Context, name string) (archive.BundleWorkstation, error) {
+	if err := ctx.Err(); err != nil {
+		return archive.BundleWorkstation{}, err
+	}
+	var best archive.BundleWorkstation
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBundleWS).ForEach(func(k, v []byte) error {
+			var w archive.BundleWorkstation
+			if err := json.Unmarshal(v, &w); err != nil {
+				return fmt.Errorf("%w: bundle record of device %s is damaged: %v", api.ErrInternal, api.DeviceID(binary.BigEndian.Uint64(k)), err)
+			}
+			if w.Name == name && (best.Device == 0 || w.Updated.After(best.Updated)) {
+				best = w
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return archive.BundleWorkstation{}, fmt.Errorf("bundle record of %s: %w", name, err)
+	}
+	if best.Device == 0 {
+		return best, fmt.Errorf("%w: no sync bundle from a workstation named %s yet", api.ErrNotFound, name)
+	}
+	return best, nil
 }

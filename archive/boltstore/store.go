@@ -55,6 +55,7 @@ var (
 	bucketBindings = []byte("bindings") // certificate serial → Binding JSON
 	bucketDevCerts = []byte("devcerts") // device → certificate serial
 	bucketKeyReqs  = []byte("keyreqs")  // device → KeyRequest JSON
+	bucketBundleWS = []byte("bundlews") // device → archive.BundleWorkstation JSON
 
 	statRecordBytes = []byte("record_bytes")
 	statBlobBytes   = []byte("blob_bytes")
@@ -84,7 +85,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open archive store %s (is another archive running on it?): %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats, bucketBindings, bucketDevCerts, bucketKeyReqs} {
+		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats, bucketBindings, bucketDevCerts, bucketKeyReqs, bucketBundleWS} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

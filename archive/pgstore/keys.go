@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"folio/archive"
 	"folio/archive/api"
 )
 
@@ -214,4 +215,53 @@ func (s *Store) GrantKey(ctx context.Context, device api.DeviceID, grant []byte,
 		return api.KeyRequest{}, fmt.Errorf("grant keys to device %s: %w", device, err)
 	}
 	return out, nil
+}
+
+// PutBundleWorkstation implements archive.Store.
+func (s *Store) PutBundleWorkstation(ctx context.Context, w archive.BundleWorkstation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := w.Validate(); err != nil {
+		return err
+	}
+	have := w.Have
+	if have == nil {
+		have = []string{}
+	}
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO bundle_workstations (device, name, reply_key, pull_cursor, have, updated) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (device) DO UPDATE SET name = excluded.name, reply_key = excluded.reply_key,
+			pull_cursor = excluded.pull_cursor, have = excluded.have, updated = excluded.updated`,
+		i64(uint64(w.Device)), w.Name, w.ReplyKey, i64(w.Cursor), have, goTime(pgTime(w.Updated)))
+	if err != nil {
+		return fmt.Errorf("keep the bundle record of %s: %w", w.Name, err)
+	}
+	return nil
+}
+
+// BundleWorkstation implements archive.Store.
+func (s *Store) BundleWorkstation(ctx context.Context, name string) (archive.BundleWorkstation, error) {
+	if err := ctx.Err(); err != nil {
+		return archive.BundleWorkstation{}, err
+	}
+	if !storable(name) {
+		return archive.BundleWorkstation{}, fmt.Errorf("%w: workstation name %.70q is not valid UTF-8 text", api.ErrInvalid, name)
+	}
+	var w archive.BundleWorkstation
+	var dev, cursor int64
+	err := s.pool.QueryRow(ctx, `
+		SELECT device, name, reply_key, pull_cursor, have, updated FROM bundle_workstations
+		WHERE name = $1 ORDER BY updated DESC, device `+unsignedOrder+` LIMIT 1`, name).Scan(&dev, &w.Name, &w.ReplyKey, &cursor, &w.Have, &w.Updated)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return w, fmt.Errorf("%w: no sync bundle from a workstation named %s yet", api.ErrNotFound, name)
+	}
+	if err != nil {
+		return w, fmt.Errorf("bundle record of %s: %w", name, err)
+	}
+	w.Device, w.Cursor, w.Updated = api.DeviceID(uint64(dev)), uint64(cursor), w.Updated.UTC()
+	if len(w.Have) == 0 {
+		w.Have = nil
+	}
+	return w, nil
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
+	"folio/archive"
 	"folio/archive/api"
 )
 
@@ -94,5 +96,75 @@ func testKeyRequests(t *testing.T, open Opener) {
 	mine, err := s.KeyRequest(ctx, joiner)
 	if err != nil || string(mine.Grant) != "wrapped" || !mine.Granted.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("request after restart: %+v, %v", mine, err)
+	}
+}
+
+func testBundleWorkstations(t *testing.T, open Opener) {
+	s, reopen := openClosed(t, open)
+	ctx := context.Background()
+	if _, err := s.BundleWorkstation(ctx, "ward-a"); !errors.Is(err, api.ErrNotFound) {
+		t.Fatalf("no bundle yet: %v, want ErrNotFound", err)
+	}
+	id1, id2 := api.BlobID([]byte("scan 1")), api.BlobID([]byte("scan 2"))
+	first := archive.BundleWorkstation{Device: 0xa1, Name: "ward-a", ReplyKey: []byte("reply key 1"), Cursor: 7, Have: []string{id1}, Updated: t0.Add(123456789)}
+	if err := s.PutBundleWorkstation(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	// The same vault's next bundle replaces the first one.
+	second := archive.BundleWorkstation{Device: 0xa1, Name: "ward-a", ReplyKey: []byte("reply key 2"), Cursor: 12, Have: []string{id1, id2}, Updated: t0.Add(time.Hour)}
+	if err := s.PutBundleWorkstation(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	// A vault that ward-a's name had before (the workstation was set up
+	// again) and an older bundle of it do not hide the newest.
+	older := archive.BundleWorkstation{Device: 0xffff_0000_0000_00a2, Name: "ward-a", ReplyKey: []byte("old vault"), Cursor: 3, Updated: t0.Add(-time.Hour)}
+	other := archive.BundleWorkstation{Device: 0xb1, Name: "ward-b", ReplyKey: []byte("b's key"), Updated: t0.Add(2 * time.Hour)}
+	for _, w := range []archive.BundleWorkstation{older, other} {
+		if err := s.PutBundleWorkstation(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(s archive.Store, when string) {
+		t.Helper()
+		got, err := s.BundleWorkstation(ctx, "ward-a")
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		if got.Device != second.Device || string(got.ReplyKey) != "reply key 2" || got.Cursor != 12 ||
+			!slices.Equal(got.Have, second.Have) || !got.Updated.Equal(second.Updated) {
+			t.Fatalf("%s: ward-a's bundle record is %+v, want %+v", when, got, second)
+		}
+		if got, err := s.BundleWorkstation(ctx, "ward-b"); err != nil || got.Device != other.Device || got.Have != nil {
+			t.Fatalf("%s: ward-b's bundle record is %+v, %v; want device %s holding no blobs", when, got, err, other.Device)
+		}
+	}
+	check(s, "after the bundles")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t)
+	check(s, "after a restart")
+	// A vault that moved to an older time (a clock set back) is still found
+	// under its own device once it is the newest of its name again.
+	older.Updated = t0.Add(3 * time.Hour)
+	if err := s.PutBundleWorkstation(ctx, older); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.BundleWorkstation(ctx, "ward-a"); err != nil || got.Device != older.Device || string(got.ReplyKey) != "old vault" {
+		t.Fatalf("after the other vault's newer bundle: %+v, %v; want device %s", got, err, older.Device)
+	}
+	for _, bad := range []archive.BundleWorkstation{
+		{Name: "ward-c", ReplyKey: []byte("k")},
+		{Device: 1, ReplyKey: []byte("k")},
+		{Device: 1, Name: "ward-c"},
+		{Device: 1, Name: "ward\x00c", ReplyKey: []byte("k")},
+		{Device: 1, Name: "ward-c", ReplyKey: []byte("k"), Have: []string{"not-a-blob-id"}},
+	} {
+		if err := s.PutBundleWorkstation(ctx, bad); !errors.Is(err, api.ErrInvalid) {
+			t.Errorf("bundle record %+v: %v, want ErrInvalid", bad, err)
+		}
+	}
+	if _, err := s.BundleWorkstation(ctx, "ward-c"); !errors.Is(err, api.ErrNotFound) {
+		t.Fatalf("after refused records: %v, want ErrNotFound", err)
 	}
 }

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"DevicesAndMetrics", testDevicesAndMetrics},
 		{"Bindings", testBindings},
 		{"KeyRequests", testKeyRequests},
+		{"BundleWorkstations", testBundleWorkstations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
