@@ -7,19 +7,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
-	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"golang.org/x/term"
 
-	"folio/app"
 	"folio/cli"
 	_ "folio/locale" // before Fyne reads $LANG
 	"folio/profile"
@@ -62,15 +58,14 @@ func runGUI(ctx context.Context, dir string) error {
 	}
 	defer prof.Close()
 	a := fyneapp.NewWithID("org.folio.desktop")
-	var live liveEngine
+	runner := newSyncRunner(ctx, prof)
+	runner.startLocked() // no one is signed in yet
 	w := ui.New(a, prof.Vault, ui.Options{
-		StartSync: func(ctx context.Context, s *app.Session, status func(ui.SyncStatus)) {
-			startSync(ctx, prof, s, status, &live)
-		},
+		StartSync: runner.startSession,
 		SyncStates: func(ctx context.Context, items []ui.SyncItem) ([]ui.RecordSync, error) {
-			return syncStates(ctx, prof, live.get(), items)
+			return syncStates(ctx, prof, runner.live.get(), items)
 		},
-		Sync: &syncAdmin{prof: prof, live: &live},
+		Sync: &syncAdmin{prof: prof, live: &runner.live},
 	})
 	go func() {
 		<-ctx.Done()
@@ -78,59 +73,6 @@ func runGUI(ctx context.Context, dir string) error {
 	}()
 	w.ShowAndRun()
 	return nil
-}
-
-// startSync runs the sync engine for a signed-in session until ctx ends
-// (the window locks), reporting to the sidebar's indicator.
-func startSync(ctx context.Context, prof *profile.Profile, s *app.Session, status func(ui.SyncStatus), live *liveEngine) {
-	client, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
-	if err != nil {
-		text := "Not connected to an archive"
-		if !errors.Is(err, syncer.ErrNotEnrolled) {
-			text = "Sync cannot start: " + err.Error()
-		}
-		status(ui.SyncStatus{Text: text, Problem: !errors.Is(err, syncer.ErrNotEnrolled)})
-		return
-	}
-	eng := syncer.New(syncer.Params{DB: prof.DB, Blobs: prof.Blobs, Session: s, Client: client})
-	eng.Subscribe(func(st syncer.Status) {
-		text, detail, problem := syncer.Describe(st, time.Now())
-		settled := st.State != syncer.StateConnecting && st.State != syncer.StateSyncing && st.State != syncer.StateIdle
-		status(ui.SyncStatus{Text: text, Detail: detail, Problem: problem, Conflicts: st.Conflicts, Settled: settled})
-	})
-	live.set(eng)
-	go func() {
-		defer client.Close()
-		defer live.clear(eng)
-		eng.Run(ctx)
-	}()
-}
-
-// liveEngine is the sync engine of the signed-in session, if any.
-type liveEngine struct {
-	mu sync.Mutex // protects e
-	e  *syncer.Engine
-}
-
-func (l *liveEngine) set(e *syncer.Engine) {
-	l.mu.Lock()
-	l.e = e
-	l.mu.Unlock()
-}
-
-// clear forgets e once it stops, unless another engine replaced it.
-func (l *liveEngine) clear(e *syncer.Engine) {
-	l.mu.Lock()
-	if l.e == e {
-		l.e = nil
-	}
-	l.mu.Unlock()
-}
-
-func (l *liveEngine) get() *syncer.Engine {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.e
 }
 
 // syncStates tells the window where records stand with the archive: nil

@@ -183,13 +183,7 @@ func offlineOrg(t *testing.T, site *bundleSite, arc *testArchive) (a, b *worksta
 	ctx := context.Background()
 	a = site.station(t, arc, "ward-a")
 	b = site.station(t, arc, "ward-b")
-	if _, err := a.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
-		t.Fatal(err)
-	}
-	admin = login(t, a, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "nurse", Role: app.RoleRecords}, []byte(nursePW)); err != nil {
-		t.Fatal(err)
-	}
+	admin = firstVault(t, a)
 	ps, err := admin.RegisterPatient(ctx,
 		app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")},
 		app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, Village: "Siaya", BirthDate: birth(t, "1990")})

@@ -17,7 +17,10 @@
 // Engine.Run repeats rounds in the background: at once when the vault has
 // new changes, every few minutes otherwise, and after a failure with
 // exponential backoff and jitter. It never holds a vault transaction
-// across the network, so the person using the app is never blocked.
+// across the network, so the person using the app is never blocked. An
+// engine without a session (the window locked: no keys) only sends —
+// versions, audit entries, and the local blobs the archive lacks — and
+// leaves taking in the others' changes to the next signed-in round.
 //
 // Invariants:
 //   - Nothing is acknowledged before it is durable. A push batch is

@@ -1,10 +1,12 @@
 package syncer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,8 +30,13 @@ type Session interface {
 
 // Params wires an Engine.
 type Params struct {
-	DB      *storage.DB
-	Blobs   *storage.Blobs
+	DB    *storage.DB
+	Blobs *storage.Blobs
+	// Session is the signed-in vault. Without one (nil: the window is
+	// locked and its keys are gone) the engine only sends: a round pushes
+	// the pending versions and audit entries and uploads the local blobs
+	// the archive lacks; taking in the others' changes, which needs the
+	// keys, waits for a sign-in.
 	Session Session
 	Client  *Client
 	// Now is the clock (time.Now when nil).
@@ -84,7 +91,7 @@ func New(p Params) *Engine {
 		p.MaxBackoff = 5 * time.Minute
 	}
 	e := &Engine{p: p, trigger: make(chan struct{}, 1)}
-	e.status.State = StateIdle
+	e.status.State, e.status.SendOnly = StateIdle, p.Session == nil
 	if t, err := p.DB.GetMeta(context.Background(), metaLastSuccess); err == nil {
 		e.status.LastSuccess, _ = time.Parse(time.RFC3339, string(t))
 	}
@@ -123,17 +130,27 @@ func (e *Engine) Round(ctx context.Context) (Report, error) {
 	defer e.roundMu.Unlock()
 	var rep Report
 	e.setStatus(func(s *Status) { s.State, s.Phase, s.Done, s.Total = StateConnecting, "", 0, 0 })
-	err := e.round(ctx, &rep)
+	sendOnly := e.p.Session == nil
+	var err error
+	if sendOnly {
+		err = e.send(ctx, &rep)
+	} else {
+		err = e.round(ctx, &rep)
+	}
 	now := e.p.Now().UTC()
-	if err == nil {
+	if err == nil && !sendOnly {
 		_ = e.p.DB.UpdateMeta(ctx, map[string][]byte{metaLastSuccess: []byte(now.Format(time.RFC3339))}, nil)
 	}
 	e.refreshCounts(ctx)
 	e.setStatus(func(s *Status) {
 		s.Phase, s.Done, s.Total = "", 0, 0
 		s.LastRound = rep
-		if err == nil {
-			s.State, s.LastSuccess, s.LastError = StateUpToDate, now, ""
+		switch {
+		case err == nil && sendOnly:
+			s.State, s.LastSent, s.LastError = StateSent, now, ""
+			return
+		case err == nil:
+			s.State, s.LastSuccess, s.LastSent, s.LastError = StateUpToDate, now, now, ""
 			return
 		}
 		s.LastError = err.Error()
@@ -143,7 +160,7 @@ func (e *Engine) Round(ctx context.Context) (Report, error) {
 			s.State = StateOffline
 		}
 	})
-	if err != nil {
+	if err != nil && ctx.Err() == nil { // a stop is no failure
 		e.p.Log.Warn("sync round failed", "err", err, "done", rep.String())
 	} else if rep != (Report{}) {
 		e.p.Log.Info("sync round", "done", rep.String())
@@ -176,6 +193,44 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 		return err
 	}
 	return e.moveBlobs(ctx, aead, manifests, rep)
+}
+
+// send is the round of an engine without a session: push, then upload
+// the local blobs the archive lacks, smallest first (without the keys
+// their classes are unknown; page text and thumbnails are the small ones).
+// Their manifests follow in the next round with a session.
+func (e *Engine) send(ctx context.Context, rep *Report) error {
+	if err := e.push(ctx, rep); err != nil {
+		return err
+	}
+	uploaded, err := e.p.DB.MetaPrefix(ctx, metaUploaded)
+	if err != nil {
+		return err
+	}
+	var tasks []blobTask
+	for id, err := range e.p.Blobs.List(ctx) {
+		if err != nil {
+			return err
+		}
+		if _, done := uploaded[metaUploaded+id]; done {
+			continue
+		}
+		sum, size, err := e.hashFile(id)
+		if errors.Is(err, app.ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		tasks = append(tasks, blobTask{id: id, m: app.BlobManifest{Class: app.BlobOther, SHA256: sum, Size: size}, up: true})
+	}
+	slices.SortFunc(tasks, func(a, b blobTask) int { return cmp.Or(cmp.Compare(a.m.Size, b.m.Size), cmp.Compare(a.id, b.id)) })
+	m := newMover(ctx, e, tasks, e.p.Client.BlobConnections(), rep)
+	m.run()
+	if m.stop != nil {
+		return m.stop
+	}
+	return m.firstErr
 }
 
 // Trigger asks the background loop for a round as soon as possible.

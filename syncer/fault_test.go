@@ -86,7 +86,6 @@ type faultRig struct {
 
 func newFaultRig(t *testing.T, seed uint64, withB bool) *faultRig {
 	t.Helper()
-	ctx := context.Background()
 	r := &faultRig{arc: startArchive(t)}
 	px, err := faultnet.Listen(r.arc.addr, seed+*faultSeed)
 	if err != nil {
@@ -95,13 +94,7 @@ func newFaultRig(t *testing.T, seed uint64, withB bool) *faultRig {
 	t.Cleanup(func() { px.Close() })
 	r.px = px
 	r.a = newWorkstation(t, r.arc, "ward-a")
-	if _, err := r.a.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
-		t.Fatal(err)
-	}
-	r.admin = login(t, r.a, "admin", adminPW)
-	if err := r.admin.AddUser(ctx, app.User{Name: "nurse", Role: app.RoleRecords}, []byte(nursePW)); err != nil {
-		t.Fatal(err)
-	}
+	r.admin = firstVault(t, r.a)
 	r.a.round(t, r.admin)
 	if withB {
 		r.b = newWorkstation(t, r.arc, "ward-b")

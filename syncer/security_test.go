@@ -524,13 +524,7 @@ func TestSecurityTamperedAtArchive(t *testing.T) {
 	arc := startSecArchive(t, "Lake Health District")
 	a := arc.station(t, "ward-a")
 	b := arc.station(t, "ward-b")
-	if _, err := a.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
-		t.Fatal(err)
-	}
-	admin := login(t, a, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "nurse", Role: app.RoleRecords}, []byte(nursePW)); err != nil {
-		t.Fatal(err)
-	}
+	admin := firstVault(t, a)
 	a.round(t, admin)
 	nurse := join(t, a, admin, b)
 	a.round(t, admin)

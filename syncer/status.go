@@ -16,6 +16,7 @@ const (
 	StateConnecting State = "connecting"   // a round is starting
 	StateSyncing    State = "syncing"      // moving changes (Phase, Done of Total)
 	StateUpToDate   State = "up to date"   // the last round completed
+	StateSent       State = "sent"         // a send-only round (no one signed in) sent everything pending
 	StateOffline    State = "offline"      // the archive cannot be reached; retrying
 	StateError      State = "error"        // the archive refused something (LastError)
 	StateNoArchive  State = "not enrolled" // this workstation has no archive
@@ -28,7 +29,11 @@ type Status struct {
 	Done        int       `json:"done,omitempty"`
 	Total       int       `json:"total,omitempty"`
 	LastSuccess time.Time `json:"last_success,omitzero"`
-	LastError   string    `json:"last_error,omitempty"`
+	// LastSent is when a round last sent everything pending; SendOnly says
+	// the engine runs without a session (see Params.Session).
+	LastSent  time.Time `json:"last_sent,omitzero"`
+	SendOnly  bool      `json:"send_only,omitempty"`
+	LastError string    `json:"last_error,omitempty"`
 	// NextTry is when the background loop tries again after a failure.
 	NextTry time.Time `json:"next_try,omitzero"`
 	// PendingChanges are local versions not yet acknowledged by the
@@ -94,6 +99,8 @@ func Describe(s Status, now time.Time) (text, detail string, problem bool) {
 		text = "Connecting to the archive…"
 	case StateUpToDate:
 		text = "Up to date · " + s.LastSuccess.Local().Format("15:04")
+	case StateSent:
+		text = "Changes sent · " + s.LastSent.Local().Format("15:04") + "; the others' arrive once someone signs in"
 	case StateOffline:
 		text = "Offline: the archive cannot be reached"
 		if !s.NextTry.IsZero() {

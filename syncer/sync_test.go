@@ -214,13 +214,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	arc := startArchive(t)
 	a := newWorkstation(t, arc, "ward-a")
 	b := newWorkstation(t, arc, "ward-b")
-	if _, err := a.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
-		t.Fatal(err)
-	}
-	admin := login(t, a, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "nurse", Role: app.RoleRecords}, []byte(nursePW)); err != nil {
-		t.Fatal(err)
-	}
+	admin := firstVault(t, a)
 	ps, err := admin.RegisterPatient(ctx,
 		app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")},
 		app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, Village: "Siaya", BirthDate: birth(t, "1990")})
@@ -337,4 +331,19 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	if p, err := nurse.Patient(ctx, ps[0].MRN); err != nil || p.Deleted {
 		t.Fatalf("b after the restore: %+v, %v", p, err)
 	}
+}
+
+// firstVault creates w's vault, the organisation's first (site WA), with
+// admin (adminPW) and the records clerk nurse (nursePW), and signs admin in.
+func firstVault(t *testing.T, w *workstation) *app.Session {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := w.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
+		t.Fatal(err)
+	}
+	admin := login(t, w, "admin", adminPW)
+	if err := admin.AddUser(ctx, app.User{Name: "nurse", Role: app.RoleRecords}, []byte(nursePW)); err != nil {
+		t.Fatal(err)
+	}
+	return admin
 }
