@@ -59,6 +59,7 @@ func runGUI(ctx context.Context, dir string) error {
 	defer prof.Close()
 	a := fyneapp.NewWithID("org.folio.desktop")
 	runner := newSyncRunner(ctx, prof)
+	defer runner.close() // before the profile closes
 	runner.startLocked() // no one is signed in yet
 	w := ui.New(a, prof.Vault, ui.Options{
 		StartSync: runner.startSession,

@@ -20,9 +20,10 @@ import (
 // waits. Taking in the others' changes needs the keys: it resumes at the
 // next sign-in. The two never run at once.
 type syncRunner struct {
-	prof *profile.Profile
-	ctx  context.Context // the window's life
-	live liveEngine      // the session's engine, for the window's badges
+	prof   *profile.Profile
+	ctx    context.Context // the window's life
+	cancel context.CancelFunc
+	live   liveEngine // the session's engine, for the window's badges
 
 	mu        sync.Mutex
 	sessions  int                // session engines running (or waiting to)
@@ -31,7 +32,22 @@ type syncRunner struct {
 }
 
 func newSyncRunner(ctx context.Context, prof *profile.Profile) *syncRunner {
-	return &syncRunner{prof: prof, ctx: ctx}
+	ctx, cancel := context.WithCancel(ctx)
+	return &syncRunner{prof: prof, ctx: ctx, cancel: cancel}
+}
+
+// close stops the send-only engine for good (the window closed) and waits
+// a few seconds at most for it to let go of the vault.
+func (r *syncRunner) close() {
+	r.cancel()
+	r.mu.Lock()
+	ended := r.stopSendLocked()
+	r.mu.Unlock()
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		slog.Warn("the send-only sync engine did not stop in 5 s")
+	}
 }
 
 // startSession runs the sync engine of a signed-in session until ctx ends

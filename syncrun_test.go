@@ -103,14 +103,18 @@ func TestSyncRunnerSendsWhileLocked(t *testing.T) {
 	waitFor(t, "the send-only engine to start again after the lock", r.sending)
 	waitFor(t, "the session's engine to be forgotten", func() bool { return r.live.get() == nil })
 
-	stop()
 	r.mu.Lock()
 	ended := r.sendEnded
 	r.mu.Unlock()
+	r.close()
 	select {
 	case <-ended:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the send-only engine did not stop with the window")
+	default:
+		t.Fatal("the send-only engine still runs after the window closed")
+	}
+	r.startLocked()
+	if r.sending() {
+		t.Fatal("the send-only engine started again after the window closed")
 	}
 }
 
