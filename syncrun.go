@@ -104,7 +104,15 @@ func (r *syncRunner) startLocked() {
 	ended := make(chan struct{})
 	r.stopSend, r.sendEnded = cancel, ended
 	go func() {
-		defer close(ended)
+		defer func() {
+			r.mu.Lock()
+			if r.sendEnded == ended { // it ended by itself: forget it
+				r.stopSend, r.sendEnded = nil, nil
+			}
+			r.mu.Unlock()
+			cancel()
+			close(ended)
+		}()
 		if ok, err := r.prof.Vault.Initialized(ctx); err != nil || !ok {
 			return
 		}

@@ -31,6 +31,11 @@ func TestSyncRunnerSendsWhileLocked(t *testing.T) {
 	}
 	defer prof.Close()
 	const pw = "correct horse battery"
+	// Before there is a vault, nothing to send: the engine ends by itself.
+	before := newSyncRunner(ctx, prof)
+	before.startLocked()
+	waitFor(t, "the send-only engine of a workstation without a vault to end", func() bool { return !before.sending() })
+	before.close()
 	if _, err := prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(pw), SitePrefix: "WA"}); err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +63,9 @@ func TestSyncRunnerSendsWhileLocked(t *testing.T) {
 
 	r := newSyncRunner(ctx, prof)
 	r.startLocked()
+	if !r.sending() {
+		t.Fatal("no send-only engine runs for an enrolled vault with no one signed in")
+	}
 	waitFor(t, "the send-only engine to send what was pending", func() bool {
 		n, err := prof.DB.PendingCount(ctx)
 		return err == nil && n == 0
