@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -60,7 +61,6 @@ func runGUI(ctx context.Context, dir string) error {
 	a := fyneapp.NewWithID("org.folio.desktop")
 	runner := newSyncRunner(ctx, prof)
 	defer runner.close() // before the profile closes
-	runner.startLocked() // no one is signed in yet
 	w := ui.New(a, prof.Vault, ui.Options{
 		StartSync: runner.startSession,
 		SyncStates: func(ctx context.Context, items []ui.SyncItem) ([]ui.RecordSync, error) {
@@ -68,6 +68,11 @@ func runGUI(ctx context.Context, dir string) error {
 		},
 		Sync: &syncAdmin{prof: prof, live: &runner.live},
 	})
+	runner.sendStatus = func(st syncer.Status) {
+		text, detail, problem := syncer.Describe(st, time.Now())
+		w.ShowLockedSync(ui.SyncStatus{Text: text, Detail: detail, Problem: problem})
+	}
+	runner.startLocked() // no one is signed in yet
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)

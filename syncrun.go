@@ -24,6 +24,9 @@ type syncRunner struct {
 	ctx    context.Context // the window's life
 	cancel context.CancelFunc
 	live   liveEngine // the session's engine, for the window's badges
+	// sendStatus, when set (before the first startLocked), receives the
+	// send-only engine's reports, for the login screen.
+	sendStatus func(syncer.Status)
 
 	mu        sync.Mutex
 	sessions  int                // session engines running (or waiting to)
@@ -127,7 +130,15 @@ func (r *syncRunner) startLocked() {
 			return
 		}
 		defer client.Close()
-		syncer.New(syncer.Params{DB: r.prof.DB, Blobs: r.prof.Blobs, Client: client}).Run(ctx)
+		eng := syncer.New(syncer.Params{DB: r.prof.DB, Blobs: r.prof.Blobs, Client: client})
+		if r.sendStatus != nil {
+			eng.Subscribe(func(st syncer.Status) {
+				if ctx.Err() == nil { // not the last word of an engine being stopped
+					r.sendStatus(st)
+				}
+			})
+		}
+		eng.Run(ctx)
 	}()
 }
 

@@ -62,6 +62,13 @@ func TestSyncRunnerSendsWhileLocked(t *testing.T) {
 	}
 
 	r := newSyncRunner(ctx, prof)
+	reports := make(chan syncer.Status, 64)
+	r.sendStatus = func(st syncer.Status) {
+		select {
+		case reports <- st:
+		default:
+		}
+	}
 	r.startLocked()
 	if !r.sending() {
 		t.Fatal("no send-only engine runs for an enrolled vault with no one signed in")
@@ -70,6 +77,21 @@ func TestSyncRunnerSendsWhileLocked(t *testing.T) {
 		n, err := prof.DB.PendingCount(ctx)
 		return err == nil && n == 0
 	})
+
+	for deadline := time.After(30 * time.Second); ; {
+		select {
+		case st := <-reports:
+			if st.State != syncer.StateSent {
+				continue
+			}
+			if text, _, _ := syncer.Describe(st, time.Now()); !strings.HasPrefix(text, "Changes sent") {
+				t.Fatalf("the login screen would read %q", text)
+			}
+		case <-deadline:
+			t.Fatal("the send-only engine did not report its changes sent in 30 s")
+		}
+		break
+	}
 
 	// A sign-in: the send-only engine gives way to the session's.
 	s, err = prof.Vault.Login(ctx, "admin", []byte(pw))

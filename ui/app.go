@@ -116,6 +116,9 @@ type App struct {
 	site    string                 // MRN site prefix, for the header
 	lastErr string                 // the text of the last error dialog (tests read it)
 	synced  SyncStatus             // what the sync indicator shows now
+	// lockedSync is what sync does while no one is signed in, for the
+	// login screen (ShowLockedSync).
+	lockedSync SyncStatus
 
 	// joinPoll is how often the join's waiting screen asks the archive
 	// for the keys; 0 asks only on Check now (Options.JoinPoll).
@@ -414,6 +417,7 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sess := &session{a: u, s: s, user: s.User(), ctx: ctx, cancel: cancel, idle: idle}
 	u.sess = sess
+	u.lockedSync = SyncStatus{} // the next lock shows the send-only engine's own reports
 	sess.search = newSearchScreen(sess)
 	u.head.setUser(sess.user)
 	u.side.setUser(sess.user)
@@ -448,6 +452,22 @@ func (u *App) syncStatus(st SyncStatus) {
 	if w, ok := u.cur.(syncWatcher); ok && st.Settled && u.sess != nil {
 		w.syncSettled()
 	}
+}
+
+// ShowLockedSync shows on the login screen what the workstation's sync
+// does while no one is signed in (main.go's send-only engine: it sends
+// this workstation's changes; the others' wait for a sign-in). Safe from
+// any goroutine; a status that arrives during a session is dropped.
+func (u *App) ShowLockedSync(st SyncStatus) {
+	fyne.Do(func() {
+		if u.sess != nil {
+			return
+		}
+		u.lockedSync = st
+		if l, ok := u.cur.(*loginScreen); ok {
+			l.setSync(st)
+		}
+	})
 }
 
 // checkIdle locks the window when it has gone unused for the idle limit.

@@ -29,6 +29,9 @@ type loginScreen struct {
 	busy       *widget.Activity
 	msg        messageLabel
 	loginBox   *fyne.Container
+	// syncLine says what sync does while no one is signed in (the
+	// send-only engine: App.ShowLockedSync); hidden when nothing runs.
+	syncLine *widget.RichText
 
 	rec     *recoverForm
 	content *fyne.Container // the login or the recovery form
@@ -74,9 +77,27 @@ func newLoginScreen(u *App, user, note string) *loginScreen {
 		l.msg,
 		container.NewHBox(l.forgot, layout.NewSpacer(), container.NewCenter(l.busy), l.submitBtn),
 	)
+	l.syncLine = muted("")
+	l.setSync(u.lockedSync)
 	l.content = container.NewStack(l.loginBox)
-	l.box = centerCard(u, 540, panel(l.content))
+	l.box = container.NewBorder(nil, container.NewPadded(l.syncLine), nil, nil, centerCard(u, 540, panel(l.content)))
 	return l
+}
+
+// setSync shows what sync does while the window waits for a sign-in: a
+// line at the foot of the screen, in the error colour for a problem.
+func (l *loginScreen) setSync(st SyncStatus) {
+	if st.Text == "" {
+		l.syncLine.Hide()
+		return
+	}
+	style := styleMuted
+	if st.Problem {
+		style.ColorName = theme.ColorNameError
+	}
+	l.syncLine.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: "Sync: " + st.Text, Style: style}}
+	l.syncLine.Show()
+	l.syncLine.Refresh()
 }
 
 func siteSuffix(site string) string {
