@@ -18,7 +18,8 @@ import (
 // window is locked) a send-only one without keys, so that the changes and
 // scans made before the lock reach the archive while the workstation
 // waits. Taking in the others' changes needs the keys: it resumes at the
-// next sign-in. The two never run at once.
+// next sign-in. A session's engine starts once the send-only one has
+// stopped.
 type syncRunner struct {
 	prof   *profile.Profile
 	ctx    context.Context // the window's life
@@ -79,7 +80,12 @@ func (r *syncRunner) startSession(ctx context.Context, s *app.Session, status fu
 		r.live.set(eng)
 	}
 	go func() {
-		<-sendEnded
+		select { // wait for the send-only engine to stop; one stuck holds no session back
+		case <-sendEnded:
+		case <-time.After(10 * time.Second):
+			slog.Warn("the send-only sync engine did not stop in 10 s; the session's starts anyway")
+		case <-ctx.Done():
+		}
 		if eng != nil {
 			eng.Run(ctx)
 			client.Close()
