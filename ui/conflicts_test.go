@@ -14,9 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
 	"folio/archive"
@@ -192,26 +190,6 @@ func amendOffline(t *testing.T, a, b *workstation, mrn string, onA, onB func(*ap
 	a.round(t)
 }
 
-// conflictText is everything a conflict's panel says.
-func conflictText(s *conflictsScreen) string {
-	var b strings.Builder
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch w := o.(type) {
-		case *widget.Label:
-			b.WriteString(w.Text + "\n")
-		case *widget.RichText:
-			b.WriteString(w.String() + "\n")
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		}
-	}
-	walk(s.list)
-	return b.String()
-}
-
 func TestConflictsScreen(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
@@ -244,7 +222,7 @@ func TestConflictsScreen(t *testing.T) {
 	if len(s.conflicts) != 2 {
 		t.Fatalf("the screen lists %d conflicts, want 2", len(s.conflicts))
 	}
-	shown := conflictText(s)
+	shown := allText(s.list)
 	for _, want := range []string{ps[0].MRN, ps[1].MRN, "Phone", "Village", "0788 000 111", "Kabale", "0700 111 222", "0700 333 444", "by admin", "by nurse", "Merged"} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("the conflicts screen does not say %q:\n%s", want, shown)
@@ -286,7 +264,7 @@ func TestConflictsScreen(t *testing.T) {
 	test.Tap(s.mergeBtn[mary])
 	test.Tap(s.confirmBtn)
 	u.tasks.wait()
-	if len(s.conflicts) != 0 || !strings.Contains(conflictText(s), "No conflicts") {
+	if len(s.conflicts) != 0 || !strings.Contains(allText(s.list), "No conflicts") {
 		t.Fatalf("after the merge the screen lists %+v", s.conflicts)
 	}
 	got, err = u.sess.s.Patient(ctx, ps[0].MRN)

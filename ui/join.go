@@ -168,15 +168,7 @@ func (j *joinScreen) submit() {
 		u.win.Canvas().Focus(j.user)
 		return
 	}
-	if err := app.CheckPassword([]byte(j.pass.Text), name); err != nil {
-		j.msg.error(message(err))
-		u.win.Canvas().Focus(j.pass)
-		return
-	}
-	if j.pass.Text != j.again.Text {
-		j.msg.error("The two passwords are not the same. Type them again.")
-		j.again.SetText("")
-		u.win.Canvas().Focus(j.again)
+	if !checkNewPassword(u, j.msg, name, j.pass, j.again) {
 		return
 	}
 	pw := []byte(j.pass.Text)

@@ -301,15 +301,7 @@ func (r *recoverForm) submit() {
 		canvas.Focus(r.user)
 		return
 	}
-	if err := app.CheckPassword([]byte(r.pass.Text), name); err != nil {
-		r.msg.error(message(err))
-		canvas.Focus(r.pass)
-		return
-	}
-	if r.pass.Text != r.again.Text {
-		r.msg.error("The two passwords are not the same. Type them again.")
-		r.again.SetText("")
-		canvas.Focus(r.again)
+	if !checkNewPassword(r.l.a, r.msg, name, r.pass, r.again) {
 		return
 	}
 	pw := bytes.Clone([]byte(r.pass.Text))

@@ -98,14 +98,7 @@ func (s *setupScreen) submit() {
 		s.fail(err, s.user)
 		return
 	}
-	if err := app.CheckPassword([]byte(s.pass.Text), name); err != nil {
-		s.fail(err, s.pass)
-		return
-	}
-	if s.pass.Text != s.again.Text {
-		s.msg.error("The two passwords are not the same. Type them again.")
-		s.again.SetText("")
-		s.a.win.Canvas().Focus(s.again)
+	if !checkNewPassword(s.a, s.msg, name, s.pass, s.again) {
 		return
 	}
 	site := strings.ToUpper(strings.TrimSpace(s.site.Text))

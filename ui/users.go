@@ -187,15 +187,7 @@ func (s *usersScreen) add() {
 			role = r
 		}
 	}
-	if err := app.CheckPassword([]byte(s.pass.Text), name); err != nil {
-		s.msg.error(message(err))
-		canvas.Focus(s.pass)
-		return
-	}
-	if s.pass.Text != s.again.Text {
-		s.msg.error("The two passwords are not the same. Type them again.")
-		s.again.SetText("")
-		canvas.Focus(s.again)
+	if !checkNewPassword(s.sess.a, s.msg, name, s.pass, s.again) {
 		return
 	}
 	usr := app.User{Name: name, FullName: s.fullName.Text, Role: role}
@@ -279,18 +271,10 @@ func (s *usersScreen) askPassword(title, intro, okLabel, user string, apply func
 	p := &passwordDialog{user: user, pass: newPasswordEntry(u, ""), again: newPasswordEntry(u, ""), msg: newMessageLabel()}
 	s.pw = p
 	submit := func() {
+		if !checkNewPassword(u, p.msg, user, p.pass, p.again) {
+			return
+		}
 		pw := []byte(p.pass.Text)
-		if err := app.CheckPassword(pw, user); err != nil {
-			p.msg.error(message(err))
-			u.win.Canvas().Focus(p.pass)
-			return
-		}
-		if p.pass.Text != p.again.Text {
-			p.msg.error("The two passwords are not the same. Type them again.")
-			p.again.SetText("")
-			u.win.Canvas().Focus(p.again)
-			return
-		}
 		p.ok.Disable()
 		sess.run(func(ctx context.Context) func() {
 			err := apply(ctx, pw)

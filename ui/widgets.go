@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
 )
 
 // inputHooks is what the window's input widgets report to: every key, tap
@@ -208,6 +210,24 @@ func wrapped(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
 	return l
+}
+
+// checkNewPassword checks a new password for user and its confirmation.
+// On a problem it says what in msg, puts the keyboard where the person
+// types again, and returns false.
+func checkNewPassword(u *App, msg messageLabel, user string, pass, again *entry) bool {
+	if err := app.CheckPassword([]byte(pass.Text), user); err != nil {
+		msg.error(message(err))
+		u.win.Canvas().Focus(pass)
+		return false
+	}
+	if pass.Text != again.Text {
+		msg.error("The two passwords are not the same. Type them again.")
+		again.SetText("")
+		u.win.Canvas().Focus(again)
+		return false
+	}
+	return true
 }
 
 // muted is a secondary, wrapping text.
