@@ -2,7 +2,6 @@ package syncer_test
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"folio/app"
 	"folio/archive"
 	"folio/archive/api"
+	"folio/archive/archivecmd"
 	"folio/archive/boltstore"
 	"folio/archive/bundle"
 	"folio/archive/pki"
@@ -34,32 +34,11 @@ func newBundleSite(t *testing.T, dir string, store archive.Store) *bundleSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	org, err := pki.Load(dir)
+	p, err := archivecmd.BundleParams(dir, store, priv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, err := pki.CACertificate(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, cert, err := pki.ServerSigner(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crl, err := pki.LoadRevocations(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &bundleSite{dir: dir, store: store, pub: pub, p: archive.BundleParams{
-		Store: store, Org: org.Name, CA: ca, Signer: signer, Cert: cert, PrivateKey: priv,
-		CheckCert: func(c *x509.Certificate) error {
-			err := crl.Check(pki.Identity{Name: c.Subject.CommonName, Serial: c.SerialNumber.Text(16)})
-			if errors.Is(err, pki.ErrRevoked) {
-				return errors.Join(api.ErrForbidden, err)
-			}
-			return err
-		},
-	}}
+	return &bundleSite{dir: dir, store: store, pub: pub, p: p}
 }
 
 // offlineSite is a bundle site with its own embedded store and no server.

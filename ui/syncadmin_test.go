@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"folio/app"
 	"folio/archive"
 	"folio/archive/api"
+	"folio/archive/archivecmd"
 	"folio/archive/boltstore"
 	"folio/archive/pki"
 	"folio/crypto"
@@ -478,20 +478,11 @@ func offlineBundleSite(t *testing.T) (*bundleSite, archive.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	org, err := pki.Load(dir)
+	p, err := archivecmd.BundleParams(dir, store, priv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, err := pki.CACertificate(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, cert, err := pki.ServerSigner(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &bundleSite{dir: dir, pub: pub, p: archive.BundleParams{Store: store, Org: org.Name, CA: ca, Signer: signer,
-		Cert: cert, PrivateKey: priv, CheckCert: func(*x509.Certificate) error { return nil }}}, store
+	return &bundleSite{dir: dir, pub: pub, p: p}, store
 }
 
 // reply imports a workstation's bundle at the archive and writes the

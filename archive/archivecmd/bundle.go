@@ -103,19 +103,7 @@ func writeAtomic(path string, perm fs.FileMode, write func(io.Writer) error) (er
 
 // bundleParams loads what reading and writing bundles needs.
 func (e *env) bundleParams(store archive.Store) (archive.BundleParams, error) {
-	dir, org, err := e.pkiDir()
-	if err != nil {
-		return archive.BundleParams{}, err
-	}
-	ca, err := pki.CACertificate(dir)
-	if err != nil {
-		return archive.BundleParams{}, err
-	}
-	crl, err := pki.LoadRevocations(dir)
-	if err != nil {
-		return archive.BundleParams{}, err
-	}
-	signer, cert, err := pki.ServerSigner(dir)
+	dir, _, err := e.pkiDir() // says what to do when DIR is no archive folder
 	if err != nil {
 		return archive.BundleParams{}, err
 	}
@@ -123,12 +111,37 @@ func (e *env) bundleParams(store archive.Store) (archive.BundleParams, error) {
 	if err != nil {
 		return archive.BundleParams{}, err
 	}
+	return BundleParams(dir, store, private)
+}
+
+// BundleParams is what reading and writing sync bundles needs over store:
+// the organisation's CA, the archive's signing key and certificate and
+// its revocation list, from the PKI folder pkiDir, and the archive's
+// private bundle key. A revoked workstation's bundle is refused
+// (api.ErrForbidden).
+func BundleParams(pkiDir string, store archive.Store, privateKey []byte) (archive.BundleParams, error) {
+	org, err := pki.Load(pkiDir)
+	if err != nil {
+		return archive.BundleParams{}, err
+	}
+	ca, err := pki.CACertificate(pkiDir)
+	if err != nil {
+		return archive.BundleParams{}, err
+	}
+	crl, err := pki.LoadRevocations(pkiDir)
+	if err != nil {
+		return archive.BundleParams{}, err
+	}
+	signer, cert, err := pki.ServerSigner(pkiDir)
+	if err != nil {
+		return archive.BundleParams{}, err
+	}
 	return archive.BundleParams{
-		Store: store, Org: org.Name, CA: ca, Signer: signer, Cert: cert, PrivateKey: private,
+		Store: store, Org: org.Name, CA: ca, Signer: signer, Cert: cert, PrivateKey: privateKey,
 		CheckCert: func(c *x509.Certificate) error {
 			err := crl.Check(pki.Identity{Name: c.Subject.CommonName, Serial: c.SerialNumber.Text(16)})
 			if errors.Is(err, pki.ErrRevoked) {
-				return fmt.Errorf("%w: %v: the bundle of a revoked workstation is refused; enroll it again ('folio-archive device add') and export again there", api.ErrForbidden, err)
+				return fmt.Errorf("%w: %w: the bundle of a revoked workstation is refused; enroll it again ('folio-archive device add') and export again there", api.ErrForbidden, err)
 			}
 			return err
 		},
