@@ -61,6 +61,10 @@ type Engine struct {
 	p       Params
 	trigger chan struct{}
 	roundMu sync.Mutex // one round at a time
+	// sealed remembers the SHA-256 and size of the blob files a send-only
+	// round hashed (blob files never change), so a retry does not read
+	// them again; rounds hold roundMu.
+	sealed map[string]app.BlobManifest
 
 	mu     sync.Mutex
 	status Status
@@ -215,14 +219,22 @@ func (e *Engine) send(ctx context.Context, rep *Report) error {
 		if _, done := uploaded[metaUploaded+id]; done {
 			continue
 		}
-		sum, size, err := e.hashFile(id)
-		if errors.Is(err, app.ErrNotFound) {
-			continue // deleted meanwhile
+		m, ok := e.sealed[id]
+		if !ok {
+			sum, size, err := e.hashFile(id)
+			if errors.Is(err, app.ErrNotFound) {
+				continue // deleted meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			m = app.BlobManifest{Class: app.BlobOther, SHA256: sum, Size: size}
+			if e.sealed == nil {
+				e.sealed = map[string]app.BlobManifest{}
+			}
+			e.sealed[id] = m
 		}
-		if err != nil {
-			return err
-		}
-		tasks = append(tasks, blobTask{id: id, m: app.BlobManifest{Class: app.BlobOther, SHA256: sum, Size: size}, up: true})
+		tasks = append(tasks, blobTask{id: id, m: m, up: true})
 	}
 	slices.SortFunc(tasks, func(a, b blobTask) int { return cmp.Or(cmp.Compare(a.m.Size, b.m.Size), cmp.Compare(a.id, b.id)) })
 	m := newMover(ctx, e, tasks, e.p.Client.BlobConnections(), rep)
