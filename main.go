@@ -9,8 +9,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,17 +23,14 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Run(ctx, os.Args[1:], cli.Params{
+	os.Exit(cli.Main(cli.Params{
 		Stdin:  os.Stdin,
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 		Getenv: os.Getenv,
 		Prompt: promptTerminal,
 		RunGUI: runGUI,
-	})
-	stop()
-	os.Exit(code)
+	}))
 }
 
 // promptTerminal reads a secret from the controlling terminal without echo.

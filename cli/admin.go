@@ -48,9 +48,9 @@ func (e *env) auditCommand() *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), events)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SEQ\tTIME\tUSER\tACTION\tPATIENT\tOUTCOME\tDETAIL")
+			printf(tw, "SEQ\tTIME\tUSER\tACTION\tPATIENT\tOUTCOME\tDETAIL\n")
 			for _, ev := range events {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Seq, ev.Time.Local().Format("2006-01-02 15:04:05"),
+				printf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Seq, ev.Time.Local().Format("2006-01-02 15:04:05"),
 					ev.User, ev.Action, ev.Patient, ev.Outcome, ev.Detail)
 			}
 			return tw.Flush()
@@ -81,14 +81,14 @@ func (e *env) verifyCommand() *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "records %d (patients %d, users %d), versions %d, index entries %d, audit events %d, checkpoints %d\n",
+			printf(out, "records %d (patients %d, users %d), versions %d, index entries %d, audit events %d, checkpoints %d\n",
 				r.Records, r.Patients, r.Users, r.Versions, r.IndexEntries, r.AuditEntries, r.Checkpoints)
 			if r.OK() {
-				fmt.Fprintln(out, "OK: no problems found")
+				printLine(out, "OK: no problems found")
 				return nil
 			}
 			for _, p := range r.Problems {
-				fmt.Fprintln(out, "PROBLEM:", p)
+				printLine(out, "PROBLEM:", p)
 			}
 			return &exitError{ExitProblems, fmt.Errorf("verify found %d problems; restore the vault from a backup and report this", len(r.Problems))}
 		},
@@ -125,7 +125,7 @@ func (e *env) demoCommand() *cobra.Command {
 				made += k
 			}
 			el := time.Since(start)
-			fmt.Fprintf(cmd.OutOrStdout(), "%d synthetic patients added in %s (%.0f/s)\n", n, el.Round(time.Millisecond), float64(n)/el.Seconds())
+			printf(cmd.OutOrStdout(), "%d synthetic patients added in %s (%.0f/s)\n", n, el.Round(time.Millisecond), float64(n)/el.Seconds())
 			return nil
 		},
 	}
@@ -154,7 +154,7 @@ func (e *env) settingsCommand() *cobra.Command {
 			if err := s.SetIdleLock(cmd.Context(), d); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "the window now locks after %s without use\n", prof.Vault.IdleLock(cmd.Context()))
+			printf(cmd.OutOrStdout(), "the window now locks after %s without use\n", prof.Vault.IdleLock(cmd.Context()))
 			return nil
 		},
 	}
@@ -185,7 +185,7 @@ func (e *env) settingsCommand() *cobra.Command {
 			if is.Keep {
 				what = "left in the folder"
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "drop folder: %q; imported files are %s\n", is.DropFolder, what)
+			printf(cmd.OutOrStdout(), "drop folder: %q; imported files are %s\n", is.DropFolder, what)
 			return nil
 		},
 	}
@@ -207,7 +207,7 @@ func (e *env) settingsCommand() *cobra.Command {
 			if err := s.SetQASampling(cmd.Context(), n); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d%% of filed documents now go to QA\n", prof.Vault.QASampling(cmd.Context()))
+			printf(cmd.OutOrStdout(), "%d%% of filed documents now go to QA\n", prof.Vault.QASampling(cmd.Context()))
 			return nil
 		},
 	}

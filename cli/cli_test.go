@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"image/jpeg"
@@ -26,7 +25,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"folio": func() {
-			os.Exit(cli.Run(context.Background(), os.Args[1:], cli.Params{
+			os.Exit(cli.Main(cli.Params{
 				Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 				Getenv:        os.Getenv,
 				FastKDF:       true, // password hashing at its cheapest: tests only

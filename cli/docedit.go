@@ -27,7 +27,7 @@ func (e *env) withSession(fn func(ctx context.Context, s *app.Session) (app.Docu
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "document %s: %s; now %s, %s\n", d.ID, what, pages(len(d.Pages)), d.Status)
+		printf(cmd.OutOrStdout(), "document %s: %s; now %s, %s\n", d.ID, what, pages(len(d.Pages)), d.Status)
 		return nil
 	}
 }

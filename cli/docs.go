@@ -52,14 +52,14 @@ func docToJSON(d app.Document) docJSON {
 
 func writeDocs(w io.Writer, docs []app.Document) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tMRN\tTYPE\tDATE\tPAGES\tSTATUS\tNOTES")
+	printf(tw, "ID\tMRN\tTYPE\tDATE\tPAGES\tSTATUS\tNOTES\n")
 	for _, d := range docs {
 		j := docToJSON(d)
 		notes := strings.Join(j.Problems, "; ")
 		if j.Orphan {
 			notes = strings.TrimPrefix(notes+"; orphan: "+j.Reason, "; ")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.MRN, j.Type, j.Date, j.Pages, j.Status, notes)
+		printf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.MRN, j.Type, j.Date, j.Pages, j.Status, notes)
 	}
 	return tw.Flush()
 }
@@ -168,7 +168,7 @@ func (e *env) importCommand() *cobra.Command {
 					}
 					all = append(all, l)
 					if !asJSON {
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Status, l.File, l.MRN, l.Type, pages(l.Pages), l.Reason)
+						printf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Status, l.File, l.MRN, l.Type, pages(l.Pages), l.Reason)
 						tw.Flush()
 					}
 				}
@@ -305,7 +305,7 @@ func writeOut(path string, data []byte, stdout io.Writer) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	fmt.Fprintf(stdout, "wrote %s\n", path)
+	printf(stdout, "wrote %s\n", path)
 	return nil
 }
 
@@ -380,13 +380,14 @@ func (e *env) docCommand() *cobra.Command {
 			if err := writeDocs(out, []app.Document{d}); err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "\nscanned %s by %s (%s)\n", d.Provenance.Scanned.Format(time.RFC3339), d.Provenance.Operator, d.Provenance.Source)
+			printf(out, "\nscanned %s by %s (%s)\n", d.Provenance.Scanned.Format(time.RFC3339), d.Provenance.Operator, d.Provenance.Source)
 			for i := range d.Pages {
 				pc, err := s.DocumentPage(cmd.Context(), d.ID, i)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(out, "\n--- page %d (%s) ---\n%s\n", i+1, d.Pages[i].TextSource, strings.TrimSpace(pc.Text))
+				printf(out, "\n--- page %d (%s) ---\n", i+1, d.Pages[i].TextSource)
+				printBlock(out, strings.TrimSpace(pc.Text))
 			}
 			return nil
 		},
@@ -435,7 +436,7 @@ func (e *env) printDocs(cmd *cobra.Command, docs []app.Document, asJSON bool) er
 		return writeJSON(cmd.OutOrStdout(), out)
 	}
 	if len(docs) == 0 {
-		fmt.Fprintln(cmd.ErrOrStderr(), "no documents")
+		printLine(cmd.ErrOrStderr(), "no documents")
 		return nil
 	}
 	return writeDocs(cmd.OutOrStdout(), docs)
@@ -472,13 +473,13 @@ func (e *env) searchCommand() *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), out)
 			}
 			if len(hits) == 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "no document found")
+				printLine(cmd.ErrOrStderr(), "no document found")
 				return nil
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "DOCUMENT\tMRN\tTYPE\tPAGE\tSNIPPET")
+			printf(tw, "DOCUMENT\tMRN\tTYPE\tPAGE\tSNIPPET\n")
 			for _, h := range hits {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", h.Document.ID, h.Document.MRN, h.Document.Type, h.Page+1, h.Snippet)
+				printf(tw, "%s\t%s\t%s\t%d\t%s\n", h.Document.ID, h.Document.MRN, h.Document.Type, h.Page+1, h.Snippet)
 			}
 			return tw.Flush()
 		},
@@ -515,7 +516,7 @@ func (e *env) queueCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "document %s filed for %s as %s\n", d.ID, d.MRN, d.Type)
+			printf(cmd.OutOrStdout(), "document %s filed for %s as %s\n", d.ID, d.MRN, d.Type)
 			return nil
 		},
 	}
@@ -539,7 +540,7 @@ func (e *env) queueCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "document %s verified by %s\n", d.ID, d.VerifiedBy)
+			printf(cmd.OutOrStdout(), "document %s verified by %s\n", d.ID, d.VerifiedBy)
 			return nil
 		},
 	}
@@ -588,7 +589,7 @@ func (e *env) watchCommand() *cobra.Command {
 			out := cmd.OutOrStdout()
 			print := func(file string, r app.ImportResult, note string) {
 				for _, l := range importLines(file, r) {
-					fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s%s\n", l.Status, l.File, l.MRN, l.Type, pages(l.Pages), note, l.Reason)
+					printf(out, "%s\t%s\t%s\t%s\t%s\t%s%s\n", l.Status, l.File, l.MRN, l.Type, pages(l.Pages), note, l.Reason)
 				}
 			}
 			rs, err := s.ResumeImports(cmd.Context())
@@ -607,12 +608,12 @@ func (e *env) watchCommand() *cobra.Command {
 					print(name, r, "")
 					return nil
 				},
-				OnError: func(path string, err error) { fmt.Fprintf(cmd.ErrOrStderr(), "folio: %s: %v\n", path, err) },
+				OnError: func(path string, err error) { printf(cmd.ErrOrStderr(), "folio: %s: %v\n", path, err) },
 			})
 			if err != nil {
 				return usageError{err}
 			}
-			fmt.Fprintf(out, "watching %s (Ctrl+C stops)\n", dir)
+			printf(out, "watching %s (Ctrl+C stops)\n", dir)
 			return w.Serve(cmd.Context())
 		},
 	}

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"folio/app"
@@ -41,9 +39,9 @@ administrator forgets their password.`,
 			}
 			prefix, _ := prof.Vault.SitePrefix(cmd.Context())
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "Vault created in %s for administrator %s (MRN prefix %s).\n\n", prof.Dir, name, prefix)
-			fmt.Fprintf(out, "RECOVERY KEY (shown only now; write it down and keep it safe):\n\n    %s\n\n", key)
-			fmt.Fprintln(out, "With it, 'folio user recover' sets a new password when one is forgotten.")
+			printf(out, "Vault created in %s for administrator %s (MRN prefix %s).\n\n", prof.Dir, name, prefix)
+			printf(out, "RECOVERY KEY (shown only now; write it down and keep it safe):\n\n    %s\n\n", key)
+			printLine(out, "With it, 'folio user recover' sets a new password when one is forgotten.")
 			return nil
 		},
 	}
@@ -77,18 +75,18 @@ func (e *env) initJoin(cmd *cobra.Command, file string) error {
 		return err
 	}
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "This workstation is %s of %s; its vault waits for the keys.\n", enr.Device, enr.Org)
-	fmt.Fprintf(out, "Key fingerprint: %s\n\n", req.Fingerprint)
+	printf(out, "This workstation is %s of %s; its vault waits for the keys.\n", enr.Device, enr.Org)
+	printf(out, "Key fingerprint: %s\n\n", req.Fingerprint)
 	client, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, "", syncer.ClientOptions{})
 	if err != nil {
 		return err
 	}
 	defer client.Close()
 	if _, err := client.RequestKeys(ctx, req.PublicKey); err != nil {
-		fmt.Fprintf(out, "The archive at %s cannot be reached now (%v);\n'folio sync now' asks again.\n", enr.Address, err)
+		printf(out, "The archive at %s cannot be reached now (%v);\n'folio sync now' asks again.\n", enr.Address, err)
 		return nil
 	}
-	fmt.Fprintf(out, "Asked the archive for the keys. On an enrolled workstation an administrator runs:\n\n    folio sync approve %s --fingerprint %s\n\n", enr.Device, req.Fingerprint)
-	fmt.Fprintf(out, "Then run 'folio sync now --user %s' here.\n", name)
+	printf(out, "Asked the archive for the keys. On an enrolled workstation an administrator runs:\n\n    folio sync approve %s --fingerprint %s\n\n", enr.Device, req.Fingerprint)
+	printf(out, "Then run 'folio sync now --user %s' here.\n", name)
 	return nil
 }

@@ -1,15 +1,134 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"folio/app"
 )
+
+// Every line the commands print goes through this file: printf and
+// printLine for text, printBlock for multi-line text, writeJSON for JSON.
+// What they print may come from a person or a file (names, reasons, file
+// names, page text), and a terminal obeys what it is sent: a newline in a
+// break-glass reason would print a fake audit row, an escape sequence could
+// hide the rest of a line, a right-to-left override could reverse it. So
+// every value is passed through visible first, and only the command's own
+// format string lays out lines and columns. TestOutputGoesThroughPrinters
+// keeps other files of the package from writing to a terminal any other
+// way.
+
+// visible renders s so that a terminal shows every character of it and
+// obeys none: control characters (C0, DEL, C1), Unicode format characters
+// (bidi embeddings, overrides, isolates and marks, zero-width and other
+// invisible characters), line and paragraph separators, and bytes that are
+// not UTF-8 are written as Go escapes (\n, \t, \x1b, \u202e). Every other
+// character, letters of any script included, is unchanged. A backslash is
+// left as it is (file names on Windows shares have them), so a literal
+// "\n" typed by a person reads the same as an escaped newline; it cannot
+// start a line either way.
+func visible(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return r == utf8.RuneError || hidden(r) })
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case hidden(r) && r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		case hidden(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// hidden reports whether a terminal would act on r or show nothing for it:
+// control characters (Cc: C0, DEL, C1), format characters (Cf: bidi
+// controls U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C, zero-width
+// characters, the byte-order mark, tags) and the line and paragraph
+// separators.
+func hidden(r rune) bool {
+	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
+}
+
+// printf is fmt.Fprintf for text a person reads: every argument that is
+// text (a string of any string type, an error, a Stringer, a list of
+// strings) is printed through visible; numbers and the format are as
+// given.
+func printf(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, format, visibleArgs(args)...)
+}
+
+// printLine is fmt.Fprintln for text a person reads, each argument
+// through visible as printf does.
+func printLine(w io.Writer, args ...any) {
+	fmt.Fprintln(w, visibleArgs(args)...)
+}
+
+// printBlock prints text of many lines, such as a page's text, indented by
+// two spaces: each line through visible, so the text can neither hide
+// characters nor print a line that looks like the command's own (those
+// start at the margin).
+func printBlock(w io.Writer, text string) {
+	for line := range strings.Lines(text) {
+		fmt.Fprintf(w, "  %s\n", visible(strings.TrimSuffix(line, "\n")))
+	}
+}
+
+func visibleArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = visibleArg(a)
+	}
+	return out
+}
+
+func visibleArg(a any) any {
+	switch v := a.(type) {
+	case nil:
+		return nil
+	case error:
+		return visible(v.Error())
+	case fmt.Stringer:
+		return visible(v.String())
+	case []string:
+		vs := make([]string, len(v))
+		for i, s := range v {
+			vs[i] = visible(s)
+		}
+		return vs
+	}
+	if rv := reflect.ValueOf(a); rv.Kind() == reflect.String {
+		return visible(rv.String())
+	}
+	return a
+}
 
 // patientJSON is the stable JSON shape of a patient on the command line.
 type patientJSON struct {
@@ -43,19 +162,55 @@ func toJSON(p app.Patient) patientJSON {
 		MergedInto: p.MergedInto, Deleted: p.DeletedReason, Version: p.Version.String(), Changed: p.Changed, ChangedBy: p.ChangedBy}
 }
 
+// writeJSON prints v as indented JSON. encoding/json escapes C0 controls
+// and U+2028/U+2029 but writes DEL, C1 controls and format characters (a
+// right-to-left override) as they are; writeJSON escapes those too
+// (\u202e), so JSON on a terminal is as safe as text and decodes to the
+// same values.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonVisible(buf.Bytes()))
+	return err
+}
+
+// jsonVisible escapes the hidden characters encoding/json leaves in its
+// output. Those can only stand inside JSON strings, where \uXXXX (a
+// surrogate pair beyond U+FFFF) means the same character; the newlines
+// are the encoder's indentation.
+func jsonVisible(b []byte) []byte {
+	escape := func(r rune) bool { return r != '\n' && hidden(r) }
+	if bytes.IndexFunc(b, escape) < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+32)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		switch {
+		case !escape(r):
+			out = append(out, b[:size]...)
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		default:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		b = b[size:]
+	}
+	return out
 }
 
 // writeMatches prints search results as a table.
 func writeMatches(w io.Writer, ms []app.Match, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MRN\tNAME\tSEX\tBORN\tAGE\tVILLAGE\tPHONE\tWHY")
+	printf(tw, "MRN\tNAME\tSEX\tBORN\tAGE\tVILLAGE\tPHONE\tWHY\n")
 	for _, m := range ms {
 		p := m.Patient
-		fmt.Fprintf(tw, "%s\t%s, %s\t%s\t%s\t%d\t%s\t%s\t%s\n", p.MRN, strings.ToUpper(p.Family), p.Given,
+		printf(tw, "%s\t%s, %s\t%s\t%s\t%d\t%s\t%s\t%s\n", p.MRN, strings.ToUpper(p.Family), p.Given,
 			p.Sex, p.BirthDate, p.BirthDate.Age(now), p.Village, p.Phone, strings.Join(m.Reasons, ", "))
 	}
 	return tw.Flush()
@@ -66,7 +221,7 @@ func writePatient(w io.Writer, p app.Patient, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+			printf(tw, "%s\t%s\n", k, v)
 		}
 	}
 	row("MRN", p.MRN)

@@ -116,7 +116,7 @@ are listed on stderr and nothing is registered (exit 3) unless --force.`,
 					return err
 				}
 				if len(dups) > 0 {
-					fmt.Fprintln(cmd.ErrOrStderr(), "Possible duplicates of this patient:")
+					printLine(cmd.ErrOrStderr(), "Possible duplicates of this patient:")
 					_ = writeMatches(cmd.ErrOrStderr(), dups, time.Now())
 					return &exitError{ExitDuplicates, errors.New("possible duplicates found; open the existing record, or run again with --force to register a new patient")}
 				}
@@ -128,7 +128,7 @@ are listed on stderr and nothing is registered (exit 3) unless --force.`,
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), toJSON(ps[0]))
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), ps[0].MRN)
+			printLine(cmd.OutOrStdout(), ps[0].MRN)
 			return nil
 		},
 	}
@@ -169,7 +169,7 @@ func (e *env) patientFind() *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), out)
 			}
 			if len(ms) == 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "no patient found")
+				printLine(cmd.ErrOrStderr(), "no patient found")
 				return nil
 			}
 			return writeMatches(cmd.OutOrStdout(), ms, time.Now())
@@ -243,7 +243,7 @@ func (e *env) patientAmend() *cobra.Command {
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), toJSON(p))
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s amended (version %s)\n", p.MRN, p.Version)
+			printf(cmd.OutOrStdout(), "%s amended (version %s)\n", p.MRN, p.Version)
 			return nil
 		},
 	}
@@ -283,7 +283,7 @@ func (e *env) patientHistory() *cobra.Command {
 				if v.Deleted {
 					merged = " (deleted: " + v.DeletedReason + ")"
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s  %s  by %-10s %s  %s, %s  %s%s\n", v.Changed.Format(time.RFC3339),
+				printf(cmd.OutOrStdout(), "%s  %s  by %-10s %s  %s, %s  %s%s\n", v.Changed.Format(time.RFC3339),
 					v.Version, v.ChangedBy, v.MRN, v.Family, v.Given, v.BirthDate, merged)
 			}
 			return nil
@@ -309,7 +309,7 @@ func (e *env) patientMerge() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s merged into %s\n", args[1], p.MRN)
+			printf(cmd.OutOrStdout(), "%s merged into %s\n", args[1], p.MRN)
 			return nil
 		},
 	}
@@ -335,7 +335,7 @@ func (e *env) patientChange(use, short, defaultReason, done string, change func(
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s (version %s)\n", p.MRN, done, p.Version)
+			printf(cmd.OutOrStdout(), "%s %s (version %s)\n", p.MRN, done, p.Version)
 			return nil
 		},
 	}

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -61,6 +63,21 @@ type env struct {
 	user    string
 }
 
+// Main runs the command line of this process (os.Args) and returns its
+// exit code. SIGINT and SIGTERM cancel the command's context: the command
+// stops at its next safe point (an import stores no half file), the vault
+// is closed, and the next command opens it. A second signal ends the
+// process at once.
+func Main(p Params) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the next signal has its default effect
+	}()
+	return Run(ctx, os.Args[1:], p)
+}
+
 // Run executes the command line args (without the program name) and
 // returns the process exit code.
 func Run(ctx context.Context, args []string, p Params) int {
@@ -74,7 +91,7 @@ func Run(ctx context.Context, args []string, p Params) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(p.Stderr, "folio: %s\n", errorText(err))
+	printf(p.Stderr, "folio: %s\n", errorText(err))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

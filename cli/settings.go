@@ -53,12 +53,12 @@ func (e *env) adminSettingsCommands() []*cobra.Command {
 				archive = "none"
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "site-prefix  %s\n", site)
-			fmt.Fprintf(out, "idle-lock    %s\n", v.IdleLock(ctx))
-			fmt.Fprintf(out, "drop-folder  %s\n", drop)
-			fmt.Fprintf(out, "qa-sample    %d%%\n", v.QASampling(ctx))
-			fmt.Fprintf(out, "workers      %s\n", workersText(v.ScanWorkers(ctx)))
-			fmt.Fprintf(out, "archive      %s\n", archive)
+			printf(out, "site-prefix  %s\n", site)
+			printf(out, "idle-lock    %s\n", v.IdleLock(ctx))
+			printf(out, "drop-folder  %s\n", drop)
+			printf(out, "qa-sample    %d%%\n", v.QASampling(ctx))
+			printf(out, "workers      %s\n", workersText(v.ScanWorkers(ctx)))
+			printf(out, "archive      %s\n", archive)
 			return nil
 		},
 	}
@@ -123,8 +123,8 @@ only; audited.`,
 					return err
 				}
 			} else {
-				fmt.Fprintf(out, "NEW RECOVERY KEY (shown only now; write it down and keep it safe):\n\n    %s\n\n", key)
-				fmt.Fprintln(out, "The previous recovery key no longer works; destroy its paper.")
+				printf(out, "NEW RECOVERY KEY (shown only now; write it down and keep it safe):\n\n    %s\n\n", key)
+				printLine(out, "The previous recovery key no longer works; destroy its paper.")
 			}
 			if pdf == "" {
 				return nil
@@ -139,7 +139,7 @@ only; audited.`,
 			if err := writeOut(pdf, buf.Bytes(), status); err != nil {
 				return fmt.Errorf("the new key is issued (above) but its sheet was not saved: %w", err)
 			}
-			fmt.Fprintln(status, "print the sheet, check it, then delete the file")
+			printLine(status, "print the sheet, check it, then delete the file")
 			return nil
 		},
 	}
@@ -175,7 +175,7 @@ func (e *env) settingCommand(use, short string, check func(string) error,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), said)
+			printLine(cmd.OutOrStdout(), said)
 			return nil
 		},
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -58,13 +57,13 @@ stick afterwards: it holds this workstation's private key.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "Enrolled as %s with the archive of %s at %s (this vault is device %s).\n", enr.Device, enr.Org, enr.Address, prof.DB.DeviceID())
+			printf(out, "Enrolled as %s with the archive of %s at %s (this vault is device %s).\n", enr.Device, enr.Org, enr.Address, prof.DB.DeviceID())
 			info, err := e.archiveView(cmd.Context(), prof)
 			if err != nil {
-				fmt.Fprintf(out, "The archive does not answer yet (%v); sync starts when it does.\n", err)
+				printf(out, "The archive does not answer yet (%v); sync starts when it does.\n", err)
 				return nil
 			}
-			fmt.Fprintf(out, "The archive answers: %d changes there for this workstation to pull. Run 'folio sync now'.\n", info.Backlog)
+			printf(out, "The archive answers: %d changes there for this workstation to pull. Run 'folio sync now'.\n", info.Backlog)
 			return nil
 		},
 	}
@@ -128,12 +127,12 @@ password opens them.`,
 			defer s.Lock(ctx)
 			eng := syncer.New(syncer.Params{DB: prof.DB, Blobs: prof.Blobs, Session: s, Client: client})
 			rep, err := eng.Round(ctx)
-			fmt.Fprintln(cmd.OutOrStdout(), "Sync:", rep)
+			printLine(cmd.OutOrStdout(), "Sync:", rep)
 			if err != nil {
 				return fmt.Errorf("sync stopped: %w; what moved before is kept, and the next round resumes", err)
 			}
 			st := eng.Status()
-			fmt.Fprintf(cmd.OutOrStdout(), "Up to date: %d changes pending, %d scans to upload, %d records in conflict.\n", st.PendingChanges, st.PendingBlobs, st.Conflicts)
+			printf(cmd.OutOrStdout(), "Up to date: %d changes pending, %d scans to upload, %d records in conflict.\n", st.PendingChanges, st.PendingBlobs, st.Conflicts)
 			return nil
 		},
 	}
@@ -172,7 +171,7 @@ func (e *env) syncSession(ctx context.Context, out io.Writer, prof *profile.Prof
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "The vault keys arrived; %s can sign in here after this first sync.\n", req.User)
+	printf(out, "The vault keys arrived; %s can sign in here after this first sync.\n", req.User)
 	return s, nil
 }
 
@@ -244,9 +243,7 @@ func (e *env) syncStatusCommand() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				return writeJSON(out, st)
 			}
 			printSyncStatus(out, st)
 			return nil
@@ -258,28 +255,28 @@ func (e *env) syncStatusCommand() *cobra.Command {
 
 func printSyncStatus(out io.Writer, st statusJSON) {
 	if !st.Enrolled {
-		fmt.Fprintf(out, "Not enrolled with an archive (device %s). %d changes wait for one.\n", st.Device, st.PendingChanges)
+		printf(out, "Not enrolled with an archive (device %s). %d changes wait for one.\n", st.Device, st.PendingChanges)
 		return
 	}
-	fmt.Fprintf(out, "Workstation  %s of %s (device %s)\n", st.Workstation, st.Org, st.Device)
-	fmt.Fprintf(out, "Archive      %s", st.Archive)
+	printf(out, "Workstation  %s of %s (device %s)\n", st.Workstation, st.Org, st.Device)
+	printf(out, "Archive      %s", st.Archive)
 	if st.Reachable {
-		fmt.Fprintf(out, " (reachable; %d changes there to pull)\n", st.Backlog)
+		printf(out, " (reachable; %d changes there to pull)\n", st.Backlog)
 	} else {
-		fmt.Fprintf(out, " (not reachable: %s)\n", st.Error)
+		printf(out, " (not reachable: %s)\n", st.Error)
 	}
 	if st.WaitingForKeys {
-		fmt.Fprintf(out, "Keys         waiting for an administrator's approval (key %s)\n", st.Fingerprint)
+		printf(out, "Keys         waiting for an administrator's approval (key %s)\n", st.Fingerprint)
 	}
 	last := st.LastSuccess
 	if last == "" {
 		last = "never"
 	}
-	fmt.Fprintf(out, "Last sync    %s\n", last)
-	fmt.Fprintf(out, "Pending      %d changes\n", st.PendingChanges)
-	fmt.Fprintf(out, "Conflicts    %d records\n", st.Conflicts)
+	printf(out, "Last sync    %s\n", last)
+	printf(out, "Pending      %d changes\n", st.PendingChanges)
+	printf(out, "Conflicts    %d records\n", st.Conflicts)
 	if st.Countersigned != nil {
-		fmt.Fprintf(out, "Audit trail  countersigned by the archive through entry %d at %s\n", st.Countersigned.Seq, st.Countersigned.Time.Format(time.RFC3339))
+		printf(out, "Audit trail  countersigned by the archive through entry %d at %s\n", st.Countersigned.Seq, st.Countersigned.Time.Format(time.RFC3339))
 	}
 }
 
@@ -304,11 +301,11 @@ func (e *env) syncRequestsCommand() *cobra.Command {
 			for _, r := range reqs {
 				if r.Pending() {
 					n++
-					fmt.Fprintf(out, "%-20s key %s  asked %s\n", r.Name, joinFingerprint(r.PublicKey), r.Requested.Format(time.RFC3339))
+					printf(out, "%-20s key %s  asked %s\n", r.Name, joinFingerprint(r.PublicKey), r.Requested.Format(time.RFC3339))
 				}
 			}
 			if n == 0 {
-				fmt.Fprintln(out, "No workstation is waiting for the vault keys.")
+				printLine(out, "No workstation is waiting for the vault keys.")
 			}
 			return nil
 		},
@@ -360,7 +357,7 @@ you approve: --fingerprint makes the check part of the command.`,
 				if _, err := client.GrantKeys(ctx, r.Device, grant); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Sent the vault keys to %s (key %s). There, 'folio sync now' opens them with its user's password.\n", r.Name, fp)
+				printf(cmd.OutOrStdout(), "Sent the vault keys to %s (key %s). There, 'folio sync now' opens them with its user's password.\n", r.Name, fp)
 				return nil
 			}
 			return fmt.Errorf("%w: no workstation named %s is waiting for the keys ('folio sync requests' lists them)", app.ErrNotFound, args[0])
@@ -393,26 +390,26 @@ func (e *env) syncConflictsCommand() *cobra.Command {
 
 func printConflicts(out io.Writer, cs []app.Conflict) {
 	if len(cs) == 0 {
-		fmt.Fprintln(out, "No conflicts.")
+		printLine(out, "No conflicts.")
 		return
 	}
 	for _, c := range cs {
-		fmt.Fprintf(out, "%s (%s %s), shown now: %s\n", c.Label, c.Kind, c.ID, c.Current)
+		printf(out, "%s (%s %s), shown now: %s\n", c.Label, c.Kind, c.ID, c.Current)
 		for _, v := range c.Versions {
-			fmt.Fprintf(out, "  branch %s by %s at %s\n", v.Version, v.ChangedBy, v.Changed.Format(time.RFC3339))
+			printf(out, "  branch %s by %s at %s\n", v.Version, v.ChangedBy, v.Changed.Format(time.RFC3339))
 			for _, f := range c.Differing {
-				fmt.Fprintf(out, "    %-14s %s\n", f, v.Fields[f])
+				printf(out, "    %-14s %s\n", f, v.Fields[f])
 			}
 		}
 		if c.Mergeable {
-			fmt.Fprintln(out, "  the branches changed different fields; merged they give:")
+			printLine(out, "  the branches changed different fields; merged they give:")
 			p := c.ProposalFields()
 			for _, f := range c.Differing {
-				fmt.Fprintf(out, "    %-14s %s\n", f, p[f])
+				printf(out, "    %-14s %s\n", f, p[f])
 			}
-			fmt.Fprintf(out, "  resolve: folio sync resolve %s %s --merge   (or --keep VERSION)\n", c.Kind, c.ID)
+			printf(out, "  resolve: folio sync resolve %s %s --merge   (or --keep VERSION)\n", c.Kind, c.ID)
 		} else {
-			fmt.Fprintf(out, "  resolve: folio sync resolve %s %s --keep VERSION\n", c.Kind, c.ID)
+			printf(out, "  resolve: folio sync resolve %s %s --keep VERSION\n", c.Kind, c.ID)
 		}
 	}
 }
@@ -443,7 +440,7 @@ func (e *env) syncResolveCommand() *cobra.Command {
 			if err := s.ResolveConflict(cmd.Context(), app.Kind(args[0]), args[1], v, merge); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Resolved %s %s; the resolution reaches the other workstations with the next sync.\n", args[0], args[1])
+			printf(cmd.OutOrStdout(), "Resolved %s %s; the resolution reaches the other workstations with the next sync.\n", args[0], args[1])
 			return nil
 		},
 	}
@@ -519,8 +516,8 @@ again (for a stick that was lost).`,
 			if err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Wrote %s for the archive of %s: %s.\n", out, enr.Org, rep)
-			fmt.Fprintf(cmd.OutOrStdout(), "At the archive: folio-archive import --data DIR %s --reply REPLY; then here: folio sync import REPLY\n", out)
+			printf(cmd.OutOrStdout(), "Wrote %s for the archive of %s: %s.\n", out, enr.Org, rep)
+			printf(cmd.OutOrStdout(), "At the archive: folio-archive import --data DIR %s --reply REPLY; then here: folio sync import REPLY\n", out)
 			return nil
 		},
 	}
@@ -550,9 +547,9 @@ changes and the scans arrive. Importing the same reply again changes nothing.`,
 				return fmt.Errorf("import %s: %w", args[0], err)
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "Imported %s: %s.\n", args[0], rep)
+			printf(out, "Imported %s: %s.\n", args[0], rep)
 			st := eng.Status()
-			fmt.Fprintf(out, "Now %d changes pending, %d records in conflict.\n", st.PendingChanges, st.Conflicts)
+			printf(out, "Now %d changes pending, %d records in conflict.\n", st.PendingChanges, st.Conflicts)
 			return nil
 		},
 	}
@@ -585,18 +582,18 @@ func (e *env) syncSetAsideCommand() *cobra.Command {
 				if err := syncer.DismissSetAside(cmd.Context(), prof.DB, cs); err != nil {
 					return err
 				}
-				fmt.Fprintf(out, "%d set-aside changes dismissed\n", len(cs))
+				printf(out, "%d set-aside changes dismissed\n", len(cs))
 				return nil
 			}
 			if asJSON {
 				return writeJSON(out, cs)
 			}
 			if len(cs) == 0 {
-				fmt.Fprintln(out, "No change was set aside.")
+				printLine(out, "No change was set aside.")
 				return nil
 			}
 			for _, c := range cs {
-				fmt.Fprintf(out, "archive change %d  %s/%s  %s\n", c.Seq, c.Kind, c.ID, c.Reason)
+				printf(out, "archive change %d  %s/%s  %s\n", c.Seq, c.Kind, c.ID, c.Reason)
 			}
 			return nil
 		},

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -33,7 +32,7 @@ func (e *env) userCommand() *cobra.Command {
 			if err := s.AddUser(cmd.Context(), app.User{Name: args[0], FullName: fullName, Role: r}, pw); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "user %s added (%s)\n", args[0], r.Label())
+			printf(cmd.OutOrStdout(), "user %s added (%s)\n", args[0], r.Label())
 			return nil
 		},
 	}
@@ -62,7 +61,7 @@ func (e *env) userCommand() *cobra.Command {
 			if err := s.ChangePassword(cmd.Context(), name, pw); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed\n", name)
+			printf(cmd.OutOrStdout(), "password of %s changed\n", name)
 			return nil
 		},
 	}
@@ -86,13 +85,13 @@ func (e *env) userCommand() *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), users)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tSTATUS\tFULL NAME")
+			printf(tw, "NAME\tROLE\tSTATUS\tFULL NAME\n")
 			for _, u := range users {
 				status := "active"
 				if u.Disabled {
 					status = "disabled"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, status, u.FullName)
+				printf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, status, u.FullName)
 			}
 			return tw.Flush()
 		},
@@ -112,7 +111,7 @@ func (e *env) userCommand() *cobra.Command {
 			if err := s.SetUserDisabled(cmd.Context(), args[0], true, nil); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "user %s disabled\n", args[0])
+			printf(cmd.OutOrStdout(), "user %s disabled\n", args[0])
 			return nil
 		},
 	}
@@ -133,7 +132,7 @@ func (e *env) userCommand() *cobra.Command {
 			if err := s.SetUserDisabled(cmd.Context(), args[0], false, pw); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "user %s enabled\n", args[0])
+			printf(cmd.OutOrStdout(), "user %s enabled\n", args[0])
 			return nil
 		},
 	}
@@ -158,7 +157,7 @@ func (e *env) userCommand() *cobra.Command {
 			if err := prof.Vault.Recover(cmd.Context(), string(key), args[0], pw); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "password of %s reset with the recovery key\n", args[0])
+			printf(cmd.OutOrStdout(), "password of %s reset with the recovery key\n", args[0])
 			return nil
 		},
 	}
