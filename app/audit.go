@@ -14,6 +14,7 @@ type Action string
 const (
 	ActVaultCreate    Action = "vault.create"
 	ActVaultVerify    Action = "vault.verify"
+	ActVaultRestored  Action = "vault.restored" // a vault restored from a backup rejoined its archive
 	ActLogin          Action = "login"
 	ActLogout         Action = "logout"
 	ActRecovery       Action = "key.recovery"

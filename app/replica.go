@@ -86,6 +86,17 @@ func (s *Session) ReplicaAEAD() (AEAD, error) {
 	return keys.RecordAEAD(), nil
 }
 
+// RestoreEvent seals the audit event that records this vault, restored
+// from a backup, rejoining its archive's copy of its audit trail; detail
+// says what was fetched back. The syncer links it after the spliced trail
+// (storage.DB.RejoinAudit) and then asks for a Checkpoint.
+func (s *Session) RestoreEvent(detail string) ([]byte, error) {
+	if _, err := s.keyring(); err != nil {
+		return nil, err
+	}
+	return sealEvent(s.sealer, s.stamp(AuditEvent{Action: ActVaultRestored, Outcome: OutcomeOK, Detail: detail}))
+}
+
 // BlobAEAD returns the blob key the syncer checks downloaded blobs with.
 func (s *Session) BlobAEAD() (StreamingAEAD, error) {
 	keys, err := s.keyring()

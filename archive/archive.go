@@ -88,6 +88,12 @@ type Store interface {
 	// progress is not listed).
 	Blobs(ctx context.Context) ([]string, error)
 
+	// AuditEntries returns device's audit entries with Seq > after, in
+	// order: up to limit (clamped to 1..api.MaxBatchAudit), stopping before
+	// their sealed bytes would pass api.MaxPullPageBytes (a page holds at
+	// least one entry). Through is the last seq held; a device that never
+	// pushed has an empty chain (Through 0), not an error.
+	AuditEntries(ctx context.Context, device api.DeviceID, after uint64, limit int) (api.AuditPage, error)
 	// Device returns what the archive knows of a device, or api.ErrNotFound.
 	Device(ctx context.Context, id api.DeviceID) (api.DeviceInfo, error)
 	// Bind ties a certificate to the device id it claims, on first use. A

@@ -67,6 +67,7 @@ func NewServer(p ServerParams) (*Server, error) {
 	m.HandleFunc("PUT "+api.PathBlobs+"{id}/chunks/{n}", s.authed(s.putChunk))
 	m.HandleFunc("GET "+api.PathBlobs+"{id}/data", s.authed(s.blobData))
 	m.HandleFunc("GET "+api.PathDevice, s.authed(s.device))
+	m.HandleFunc("GET "+api.PathAudit, s.authed(s.audit))
 	m.HandleFunc("GET "+api.PathMetrics, s.authed(s.metrics))
 	m.HandleFunc("POST "+api.PathKeyRequest, s.authed(s.putKeyRequest))
 	m.HandleFunc("GET "+api.PathKeyRequest, s.authed(s.keyRequest))
@@ -295,6 +296,28 @@ func (s *Server) device(w http.ResponseWriter, r *http.Request, dev api.DeviceID
 		return
 	}
 	writeJSON(w, http.StatusOK, info)
+}
+
+// audit answers a device's own audit chain after a seq: only the calling
+// device's, so one workstation never reads another's trail.
+func (s *Server) audit(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
+	q := r.URL.Query()
+	after, err := strconv.ParseUint(q.Get("after"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("%w: audit seq %.30q is not a number", api.ErrInvalid, q.Get("after")))
+		return
+	}
+	limit, err := strconv.Atoi(q.Get("limit"))
+	if err != nil || limit < 1 || limit > api.MaxBatchAudit {
+		s.fail(w, r, fmt.Errorf("%w: limit %.30q is not a number from 1 to %d", api.ErrInvalid, q.Get("limit"), api.MaxBatchAudit))
+		return
+	}
+	page, err := s.store.AuditEntries(r.Context(), dev, after, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {

@@ -302,6 +302,13 @@ func (c *Client) Device(ctx context.Context) (api.DeviceInfo, error) {
 	return jsonCall(ctx, c, http.MethodGet, api.PathDevice, nil, api.DecodeDeviceInfo)
 }
 
+// AuditEntries reads back one page of this device's audit chain as the
+// archive holds it, after seq after.
+func (c *Client) AuditEntries(ctx context.Context, after uint64, limit int) (api.AuditPage, error) {
+	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "limit": {strconv.Itoa(limit)}}
+	return jsonCall(ctx, c, http.MethodGet, api.PathAudit+"?"+q.Encode(), nil, api.DecodeAuditPage)
+}
+
 // Metrics returns the archive's metrics.
 func (c *Client) Metrics(ctx context.Context) (api.Metrics, error) {
 	return jsonCall(ctx, c, http.MethodGet, api.PathMetrics, nil, api.DecodeMetrics)

@@ -26,6 +26,10 @@ type Session interface {
 	ShareKeySlots(ctx context.Context) (int, error)
 	ApplyReplicated(ctx context.Context, changed map[app.Kind][]string) error
 	DocumentTextBlobs(ctx context.Context, ids map[string]bool) ([]string, error)
+	// RestoreEvent and Checkpoint record a vault restored from a backup
+	// rejoining the archive's audit trail (restore.go).
+	RestoreEvent(detail string) ([]byte, error)
+	Checkpoint(ctx context.Context) error
 }
 
 // Params wires an Engine.
@@ -65,6 +69,10 @@ type Engine struct {
 	// round hashed (blob files never change), so a retry does not read
 	// them again; rounds hold roundMu.
 	sealed map[string]app.BlobManifest
+	// checked is set once a round has compared the vault with what the
+	// archive holds of this device (restore.go); rejoining is set while
+	// a restored vault catches up. Rounds hold roundMu.
+	checked, rejoining bool
 
 	mu     sync.Mutex
 	status Status
@@ -119,6 +127,11 @@ type Report struct {
 	// audit entries sent and received (their ciphertext).
 	RecordBytesUp, RecordBytesDown int64
 	Pending                        int // blobs still to move (not found at the archive yet)
+	// Refetched are this device's own versions fetched back (a vault
+	// restored from a backup); Restore is set while and when such a vault
+	// catches up with the archive.
+	Refetched int
+	Restore   *RestoreReport
 }
 
 func (r Report) String() string {
@@ -145,10 +158,16 @@ func (e *Engine) Round(ctx context.Context) (Report, error) {
 	if err == nil && !sendOnly {
 		_ = e.p.DB.UpdateMeta(ctx, map[string][]byte{metaLastSuccess: []byte(now.Format(time.RFC3339))}, nil)
 	}
+	if !sendOnly {
+		_ = e.countRestore(ctx, &rep, err == nil)
+	}
 	e.refreshCounts(ctx)
 	e.setStatus(func(s *Status) {
 		s.Phase, s.Done, s.Total = "", 0, 0
 		s.LastRound = rep
+		if rep.Restore != nil {
+			s.Restore = rep.Restore
+		}
 		switch {
 		case err == nil && sendOnly:
 			s.State, s.LastSent, s.LastError = StateSent, now, ""
@@ -175,6 +194,9 @@ func (e *Engine) Round(ctx context.Context) (Report, error) {
 func (e *Engine) round(ctx context.Context, rep *Report) error {
 	aead, err := e.p.Session.ReplicaAEAD()
 	if err != nil {
+		return err
+	}
+	if err := e.check(ctx); err != nil {
 		return err
 	}
 	// Push what is pending, take in the others' changes, then share what
@@ -204,6 +226,9 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 // their classes are unknown; page text and thumbnails are the small ones).
 // Their manifests follow in the next round with a session.
 func (e *Engine) send(ctx context.Context, rep *Report) error {
+	if err := e.check(ctx); err != nil {
+		return err
+	}
 	if err := e.push(ctx, rep); err != nil {
 		return err
 	}

@@ -55,6 +55,19 @@ func (e *Engine) importPage(ctx context.Context, aead app.AEAD, changes []api.Ch
 		vs[i] = localVersion(c)
 		rep.RecordBytesDown += int64(len(c.Ciphertext))
 	}
+	if e.rejoining {
+		// Count this device's own versions the vault lacks: sent after
+		// the backup it was restored from, fetched back now.
+		self := e.p.DB.DeviceID()
+		for _, v := range vs {
+			if v.Version.Device != self {
+				continue
+			}
+			if _, err := e.p.DB.Sealed(ctx, v.Kind, v.ID, v.Version); errors.Is(err, app.ErrNotFound) {
+				rep.Refetched++
+			}
+		}
+	}
 	tokens := func(rec app.StoredRecord) ([][]byte, error) { return e.p.Session.IndexTokens(ctx, rec) }
 	ir, err := e.p.DB.ImportVersions(ctx, aead, vs, tokens)
 	if errors.Is(err, app.ErrTampered) {

@@ -34,6 +34,16 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 		}
 		e.setStatus(func(s *Status) { s.State, s.Phase = StateSyncing, fmt.Sprintf("sending %d changes", len(req.Versions)) })
 		resp, err := e.p.Client.Push(ctx, req)
+		if errors.Is(err, api.ErrConflict) || errors.Is(err, api.ErrHashMismatch) {
+			// Restored from a backup since this engine's first round?
+			if caught, err := e.catchUp(ctx); err != nil || caught {
+				if err == nil {
+					e.rejoining = true
+					continue
+				}
+				return err
+			}
+		}
 		if errors.Is(err, api.ErrConflict) && !errors.Is(err, api.ErrHashMismatch) {
 			// The archive holds another batch under this number (this
 			// vault's sync state was restored from an older copy): number

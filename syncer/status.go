@@ -47,6 +47,9 @@ type Status struct {
 	// did not open with the vault key (damaged or altered).
 	SetAside  int    `json:"set_aside"`
 	LastRound Report `json:"last_round"`
+	// Restore says how this workstation, restored from a backup, caught
+	// up with the archive (set by the rounds of this engine that did).
+	Restore *RestoreReport `json:"restore,omitempty"`
 }
 
 // Status returns the engine's current status.
@@ -114,6 +117,9 @@ func Describe(s Status, now time.Time) (text, detail string, problem bool) {
 		text = "Sync starting…"
 	}
 	var parts []string
+	if s.Restore != nil {
+		parts = append(parts, s.Restore.String())
+	}
 	switch {
 	case s.PendingChanges > 0 || s.PendingBlobs > 0:
 		parts = append(parts, fmt.Sprintf("%s and %s to send", count(s.PendingChanges, "change"), count(s.PendingBlobs, "scan")))

@@ -23,6 +23,9 @@
 //	                                   and HeaderChunkSHA256 → BlobStatus
 //	GET  /v1/blobs/{id}/data           the verified blob's bytes (Range allowed)
 //	GET  /v1/device                    → DeviceInfo of the calling device
+//	GET  /v1/audit?after=N&limit=M     → AuditPage: the calling device's own
+//	                                   audit chain (a restored workstation
+//	                                   fetches back what it sent)
 //	GET  /v1/metrics                   → Metrics
 //	GET  /v1/health                    → Health
 //

@@ -474,6 +474,41 @@ func cmpU64(a, b uint64) int {
 	return 0
 }
 
+// AuditEntries implements archive.Store.
+func (s *Store) AuditEntries(ctx context.Context, device api.DeviceID, after uint64, limit int) (api.AuditPage, error) {
+	limit = min(max(limit, 1), api.MaxBatchAudit)
+	if err := ctx.Err(); err != nil {
+		return api.AuditPage{}, err
+	}
+	page := api.AuditPage{Entries: []api.AuditEntry{}}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		dev, _, err := getDevice(tx, device)
+		if err != nil {
+			return err
+		}
+		page.Through = dev.AuditThrough
+		c := tx.Bucket(bucketAudit).Cursor()
+		size := 0
+		for seq := after + 1; seq <= dev.AuditThrough; seq++ {
+			k, v := c.Seek(devKey(device, seq))
+			if !bytes.Equal(k, devKey(device, seq)) || len(v) < sha256.Size {
+				return fmt.Errorf("%w: audit entry %d of device %s is missing or damaged in the archive store", api.ErrInternal, seq, device)
+			}
+			if len(page.Entries) == limit || (len(page.Entries) > 0 && size+len(v) > api.MaxPullPageBytes) {
+				page.More = true
+				break
+			}
+			page.Entries = append(page.Entries, api.AuditEntry{Seq: seq, Hash: bytes.Clone(v[:sha256.Size]), Sealed: bytes.Clone(v[sha256.Size:])})
+			size += len(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return api.AuditPage{}, fmt.Errorf("audit entries of device %s after %d: %w", device, after, err)
+	}
+	return page, nil
+}
+
 // Device implements archive.Store.
 func (s *Store) Device(ctx context.Context, id api.DeviceID) (api.DeviceInfo, error) {
 	if err := ctx.Err(); err != nil {

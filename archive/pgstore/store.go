@@ -533,6 +533,51 @@ func scanDevice(row pgx.Row) (api.DeviceInfo, error) {
 	return info, nil
 }
 
+// AuditEntries implements archive.Store.
+func (s *Store) AuditEntries(ctx context.Context, device api.DeviceID, after uint64, limit int) (api.AuditPage, error) {
+	limit = min(max(limit, 1), api.MaxBatchAudit)
+	page := api.AuditPage{Entries: []api.AuditEntry{}}
+	snapshot := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	err := pgx.BeginTxFunc(ctx, s.pool, snapshot, func(tx pgx.Tx) error {
+		page = api.AuditPage{Entries: []api.AuditEntry{}}
+		var through int64
+		err := tx.QueryRow(ctx, `SELECT audit_through FROM devices WHERE device = $1`, i64(uint64(device))).Scan(&through)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		page.Through = uint64(through)
+		rows, err := tx.Query(ctx, `SELECT seq, hash, sealed FROM audit WHERE device = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
+			i64(uint64(device)), i64(after), through, limit+1)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		size := 0
+		for rows.Next() {
+			var seq int64
+			var e api.AuditEntry
+			if err := rows.Scan(&seq, &e.Hash, &e.Sealed); err != nil {
+				return err
+			}
+			e.Seq = uint64(seq)
+			if len(page.Entries) == limit || (len(page.Entries) > 0 && size+len(e.Sealed) > api.MaxPullPageBytes) {
+				page.More = true
+				break
+			}
+			if want := after + uint64(len(page.Entries)) + 1; e.Seq != want {
+				return fmt.Errorf("%w: audit entry %d of device %s is missing in the archive store", api.ErrInternal, want, device)
+			}
+			page.Entries = append(page.Entries, e)
+			size += len(e.Sealed)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return api.AuditPage{}, fmt.Errorf("audit entries of device %s after %d: %w", device, after, err)
+	}
+	return page, nil
+}
+
 // Device implements archive.Store.
 func (s *Store) Device(ctx context.Context, id api.DeviceID) (api.DeviceInfo, error) {
 	if err := ctx.Err(); err != nil {

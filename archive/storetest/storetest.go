@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"PullPageBytes", testPullPageBytes},
 		{"SiblingsKept", testSiblings},
 		{"AuditChain", testAuditChain},
+		{"AuditReadBack", testAuditReadBack},
 		{"BlobResume", testBlobResume},
 		{"BlobBadChunk", testBlobBadChunk},
 		{"BlobWholeHashMismatch", testBlobWholeHash},
@@ -399,6 +400,48 @@ func testAuditChain(t *testing.T, open Opener) {
 				t.Fatalf("head %d after a refused push, want 0 (its versions not stored)", m.Head)
 			}
 		})
+	}
+}
+
+// testAuditReadBack reads a device's chain back page by page, as a
+// workstation restored from a backup does; another device's chain is not
+// mixed in, and a device that never pushed has an empty chain.
+func testAuditReadBack(t *testing.T, open Opener) {
+	s, _ := openClosed(t, open)
+	const a, b = api.DeviceID(0xa), api.DeviceID(0xb)
+	all := chain(1, 7, nil)
+	push(t, s, api.PushRequest{Device: a, Batch: 1, Audit: all})
+	push(t, s, api.PushRequest{Device: b, Batch: 1, Audit: chain(1, 2, nil)})
+	var got []api.AuditEntry
+	after := uint64(2)
+	for {
+		page, err := s.AuditEntries(context.Background(), a, after, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Through != 7 || len(page.Entries) == 0 || len(page.Entries) > 3 {
+			t.Fatalf("page after %d: through %d, %d entries", after, page.Through, len(page.Entries))
+		}
+		got = append(got, page.Entries...)
+		after = page.Entries[len(page.Entries)-1].Seq
+		if !page.More {
+			break
+		}
+	}
+	if len(got) != 5 {
+		t.Fatalf("read back %d entries after 2, want 5", len(got))
+	}
+	for i, e := range got {
+		w := all[i+2]
+		if e.Seq != w.Seq || !bytes.Equal(e.Hash, w.Hash) || !bytes.Equal(e.Sealed, w.Sealed) {
+			t.Fatalf("entry %d read back as %d %x, want %d %x", i, e.Seq, e.Hash, w.Seq, w.Hash)
+		}
+	}
+	if page, err := s.AuditEntries(context.Background(), a, 7, 10); err != nil || len(page.Entries) != 0 || page.More {
+		t.Fatalf("after the last entry: %+v, %v; want an empty page", page, err)
+	}
+	if page, err := s.AuditEntries(context.Background(), 0xc, 0, 10); err != nil || page.Through != 0 || len(page.Entries) != 0 {
+		t.Fatalf("a device that never pushed: %+v, %v; want an empty chain", page, err)
 	}
 }
 

@@ -1,0 +1,236 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"folio/app"
+	"folio/archive/api"
+	"folio/storage"
+)
+
+// A workstation restored from a backup (its folder copied back, or 'folio
+// restore') is behind the archive: the archive holds audit entries, push
+// batches and record versions this device sent after the backup was taken,
+// and the vault, working on, reuses those audit seqs and batch numbers. The
+// engine notices on its first round (and whenever the archive refuses a
+// push batch or an audit entry) by comparing the archive's record of this
+// device with the vault's sync state, and catches up before it pushes:
+//
+//   - the audit trail: the archive's entries after the vault's last
+//     acknowledged one are fetched back and spliced in, the entries the
+//     vault appended since the restore are re-linked after them (their
+//     sealed events unchanged), and a "restored from a backup" event
+//     (app.ActVaultRestored) follows (storage.DB.RejoinAudit);
+//   - push batches: numbering continues after the archive's last batch of
+//     this device, so no new batch reuses a number the archive answered
+//     (a reused number with other content is refused, the same content
+//     replayed);
+//   - record versions and scans: the pull cursor is the backup's, so the
+//     next pull brings back this device's own versions sent after the
+//     backup with everyone else's (an import keeps both branches of a
+//     record changed on both sides, as a conflict; the clock moves past
+//     every version seen), and the scans they name are downloaded.
+//
+// The catch-up is counted in meta (metaRestored) until a complete round
+// has run; Status.Restore then says what happened.
+
+// metaRestored holds the RestoreReport of a catch-up under way (JSON).
+const metaRestored = "sync/restored"
+
+// ErrRestoredSignIn is the send-only engine's answer on a workstation
+// restored from a backup: catching up needs the vault's keys.
+var ErrRestoredSignIn = errors.New("this workstation was restored from a backup and is behind the archive: sign in so it can catch up (nothing is sent until then)")
+
+// RestoreReport says how a workstation restored from a backup caught up
+// with the archive.
+type RestoreReport struct {
+	At time.Time `json:"at"` // when the engine noticed
+	// AuditFetched are the audit entries fetched back; AuditRelinked the
+	// vault's own entries since the restore, linked after them.
+	AuditFetched  int `json:"audit_fetched"`
+	AuditRelinked int `json:"audit_relinked"`
+	// Fetched are this device's own record versions fetched back; Sent
+	// the new versions the archive took since the catch-up began.
+	Fetched int  `json:"fetched"`
+	Sent    int  `json:"sent"`
+	Done    bool `json:"done"` // a complete round has run since
+}
+
+// String is the sentence a clerk reads.
+func (r RestoreReport) String() string {
+	if !r.Done {
+		return fmt.Sprintf("This workstation was restored from a backup; it is catching up with the archive: %s fetched back so far", count(r.Fetched, "change"))
+	}
+	return fmt.Sprintf("This workstation was restored from a backup; it caught up with the archive: %s fetched back, %s sent", count(r.Fetched, "change"), count(r.Sent, "new change"))
+}
+
+// restoring returns the catch-up under way, if any.
+func (e *Engine) restoring(ctx context.Context) (*RestoreReport, error) {
+	r, ok, err := getJSON[RestoreReport](ctx, e.p.DB, metaRestored)
+	if err != nil || !ok || r.Done {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// check runs catchUp on the engine's first round, and notes whether a
+// catch-up is under way.
+func (e *Engine) check(ctx context.Context) error {
+	if !e.checked {
+		if _, err := e.catchUp(ctx); err != nil {
+			return err
+		}
+		e.checked = true
+	}
+	r, err := e.restoring(ctx)
+	e.rejoining = r != nil
+	return err
+}
+
+// catchUp checks whether the vault is behind what the archive holds of this
+// device and, when it is, rejoins the archive's audit trail and push
+// numbering (see above). It reports whether it did. Without a session it
+// only checks, and answers ErrRestoredSignIn when the vault is behind.
+func (e *Engine) catchUp(ctx context.Context) (bool, error) {
+	db := e.p.DB
+	info, err := e.p.Client.Device(ctx)
+	if err != nil {
+		return false, err
+	}
+	sent, err := getUint(ctx, db, metaAuditSent)
+	if err != nil {
+		return false, err
+	}
+	head, err := db.AuditHead(ctx)
+	if err != nil && !errors.Is(err, app.ErrNotFound) {
+		return false, err
+	}
+	behind, err := e.behind(ctx, info, sent, head)
+	if err != nil || !behind {
+		return false, err
+	}
+	if e.p.Session == nil {
+		return false, ErrRestoredSignIn
+	}
+	theirs, err := e.archiveAudit(ctx, sent)
+	if err != nil {
+		return false, err
+	}
+	event, err := e.p.Session.RestoreEvent(fmt.Sprintf("restored from a backup: this copy's audit trail ended at entry %d, the archive held this workstation's through %d and its push batches through %d", head.Seq, info.AuditThrough, info.LastBatch))
+	if err != nil {
+		return false, err
+	}
+	next, err := getUint(ctx, db, metaNextBatch)
+	if err != nil {
+		return false, err
+	}
+	rj, err := db.RejoinAudit(ctx, storage.AuditRejoin{
+		From: sent + 1, Theirs: theirs, Append: [][]byte{event},
+		Meta:       map[string][]byte{metaAuditSent: putUint(info.AuditThrough), metaNextBatch: putUint(max(next, info.LastBatch+1))},
+		DeleteMeta: []string{metaInflight},
+	})
+	if err != nil {
+		return false, err
+	}
+	if rj.Fetched == 0 {
+		return false, nil
+	}
+	if err := e.p.Session.Checkpoint(ctx); err != nil {
+		return false, err
+	}
+	r, err := e.restoring(ctx)
+	if err != nil {
+		return false, err
+	}
+	if r == nil {
+		r = &RestoreReport{At: e.p.Now().UTC()}
+	}
+	r.AuditFetched += rj.Fetched
+	r.AuditRelinked += rj.Relinked
+	if err := e.saveRestore(ctx, *r); err != nil {
+		return false, err
+	}
+	e.p.Log.Warn("sync: this workstation was restored from a backup; caught up with the archive's audit trail",
+		"fork", rj.Fork, "fetched", rj.Fetched, "relinked", rj.Relinked, "dropped", rj.Dropped, "next_batch", max(next, info.LastBatch+1))
+	return true, nil
+}
+
+// behind reports whether the archive holds audit entries of this device
+// that the vault lacks or holds otherwise: the vault is an earlier copy.
+func (e *Engine) behind(ctx context.Context, info api.DeviceInfo, sent uint64, head app.AuditEntry) (bool, error) {
+	switch {
+	case info.AuditThrough <= sent:
+		return false, nil // it holds no more than the vault knows it sent
+	case info.AuditThrough > head.Seq:
+		return true, nil
+	}
+	// The archive holds entries the vault has but has not seen
+	// acknowledged (a lost answer), or other entries under those seqs.
+	page, err := e.p.Client.AuditEntries(ctx, info.AuditThrough-1, 1)
+	if err != nil {
+		return false, err
+	}
+	if len(page.Entries) != 1 {
+		return false, fmt.Errorf("%w: the archive did not return audit entry %d it says it holds", api.ErrInvalid, info.AuditThrough)
+	}
+	var mine app.AuditEntry
+	for en, err := range e.p.DB.AuditEntriesFrom(ctx, info.AuditThrough) {
+		if err != nil {
+			return false, err
+		}
+		mine = en
+		break
+	}
+	return string(mine.Hash) != string(page.Entries[0].Hash), nil
+}
+
+// archiveAudit reads back every entry of this device's audit trail the
+// archive holds after seq after.
+func (e *Engine) archiveAudit(ctx context.Context, after uint64) ([]app.AuditEntry, error) {
+	var out []app.AuditEntry
+	for {
+		page, err := e.p.Client.AuditEntries(ctx, after, api.MaxBatchAudit)
+		if err != nil {
+			return nil, fmt.Errorf("fetch back the audit trail after entry %d: %w", after, err)
+		}
+		for _, en := range page.Entries {
+			if en.Seq != after+1 {
+				return nil, fmt.Errorf("%w: the archive's audit entry %d does not follow %d", api.ErrInvalid, en.Seq, after)
+			}
+			out = append(out, app.AuditEntry{Seq: en.Seq, Sealed: en.Sealed, Hash: en.Hash})
+			after = en.Seq
+		}
+		if !page.More {
+			return out, nil
+		}
+	}
+}
+
+func (e *Engine) saveRestore(ctx context.Context, r RestoreReport) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return e.p.DB.UpdateMeta(ctx, map[string][]byte{metaRestored: b}, nil)
+}
+
+// countRestore adds what a round did to the catch-up under way; once a
+// round completes the catch-up is done and the status says so.
+func (e *Engine) countRestore(ctx context.Context, rep *Report, complete bool) error {
+	r, err := e.restoring(ctx)
+	if err != nil || r == nil {
+		return err
+	}
+	r.Fetched += rep.Refetched
+	r.Sent += rep.Pushed
+	r.Done = complete
+	if err := e.saveRestore(ctx, *r); err != nil {
+		return err
+	}
+	rep.Restore = r
+	return nil
+}
