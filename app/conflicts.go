@@ -65,6 +65,8 @@ func (c Conflict) ProposalFields() map[string]string {
 
 // Conflicts lists the records in conflict (records clerks and
 // administrators; the listing is audited, as it shows patient names).
+// Records of charts the user may not open (restricted) are left out: a
+// records clerk resolves those.
 func (s *Session) Conflicts(ctx context.Context) ([]Conflict, error) {
 	if err := s.require(ctx, PermPatientMerge, ActConflictList, ""); err != nil {
 		return nil, err
@@ -81,6 +83,12 @@ func (s *Session) Conflicts(ctx context.Context) ([]Conflict, error) {
 		c, err := s.conflict(ctx, r)
 		if err != nil {
 			return nil, fmt.Errorf("conflict of %s %s: %w", r.Kind, r.ID, err)
+		}
+		if _, ok, err := s.conflictAllowed(ctx, c); err != nil || !ok {
+			if err != nil {
+				return nil, fmt.Errorf("conflict of %s %s: %w", r.Kind, r.ID, err)
+			}
+			continue
 		}
 		out = append(out, c)
 	}
@@ -126,6 +134,26 @@ func (s *Session) conflict(ctx context.Context, r RecordConflict) (Conflict, err
 	}
 	c.Differing, c.Mergeable, c.proposal = mergeBranches(c.Base, c.Versions)
 	return c, nil
+}
+
+// conflictAllowed reports whether the user may see and resolve a record
+// in conflict: a patient, or a document's chart, that no branch makes one
+// the user may not open. It returns the chart that refused.
+func (s *Session) conflictAllowed(ctx context.Context, c Conflict) (Patient, bool, error) {
+	for _, v := range c.Versions {
+		rec := StoredRecord{Kind: c.Kind, ID: c.ID, Version: v.Version, Data: v.data}
+		switch c.Kind {
+		case KindPatient:
+			if p, err := decodePatient(rec); err == nil && !s.mayOpen(p) {
+				return p, false, nil
+			}
+		default:
+			if chart, ok, err := s.versionChart(ctx, rec); err != nil || !ok {
+				return chart, ok, err
+			}
+		}
+	}
+	return Patient{}, true, nil
 }
 
 func conflictVersion(rec StoredRecord) ConflictVersion {
@@ -285,6 +313,14 @@ func (s *Session) ResolveConflict(ctx context.Context, kind Kind, id string, kee
 	c, err := s.conflict(ctx, refs[i])
 	if err != nil {
 		return err
+	}
+	switch chart, ok, err := s.conflictAllowed(ctx, c); {
+	case err != nil:
+		return err
+	case !ok && kind == KindPatient:
+		return s.canOpen(ctx, chart, ActConflictResolve)
+	case !ok:
+		return s.refuseDocument(ctx, id, chart, ActConflictResolve)
 	}
 	var data []byte
 	switch {

@@ -9,28 +9,16 @@ import (
 	"time"
 )
 
-// document reads a document's head.
-func (s *Session) document(ctx context.Context, id string) (Document, error) {
-	rec, err := s.records.Head(ctx, KindDocument, id)
-	if err != nil {
-		return Document{}, fmt.Errorf("document %s: %w", id, err)
-	}
-	return decodeDocument(rec)
-}
-
-// documentsByTerm loads the documents the index holds for a term.
+// documentsByTerm loads the documents the index holds for a term, leaving
+// out those in charts the user may not open.
 func (s *Session) documentsByTerm(ctx context.Context, term string) ([]Document, error) {
 	ids, err := s.lookup(ctx, term)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Document, 0, len(ids))
-	for _, id := range ids {
-		d, err := s.document(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
+	out, _, err := s.visibleDocuments(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b Document) int {
 		if c := b.Date.Compare(a.Date); c != 0 {
@@ -79,7 +67,8 @@ func (s *Session) Orphans(ctx context.Context) ([]Document, error) {
 }
 
 // documentList lists the documents an index term holds, oldest scan
-// first, for a user with perm; the listing is audited under its name.
+// first, for a user with perm (leaving out those in charts the user may
+// not open); the listing is audited under its name.
 func (s *Session) documentList(ctx context.Context, perm Permission, term, name string) ([]Document, error) {
 	if err := s.require(ctx, perm, ActDocRead, ""); err != nil {
 		return nil, err
@@ -94,21 +83,9 @@ func (s *Session) documentList(ctx context.Context, perm Permission, term, name 
 
 // Document opens one document's record. Audited.
 func (s *Session) Document(ctx context.Context, id string) (Document, error) {
-	if err := s.require(ctx, PermDocRead, ActDocRead, ""); err != nil {
-		return Document{}, err
-	}
-	d, err := s.document(ctx, id)
+	d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return Document{}, err
-	}
-	if d.PatientID != "" {
-		p, err := s.head(ctx, d.PatientID)
-		if err != nil {
-			return Document{}, err
-		}
-		if err := s.canOpen(ctx, p, ActDocRead); err != nil {
-			return Document{}, err
-		}
 	}
 	return d, s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: d.MRN, Object: "document/" + d.ID})
 }
@@ -136,7 +113,7 @@ func (s *Session) DocumentPage(ctx context.Context, id string, page int) (PageCo
 // for the chart's document grid. Opening the chart's document list is the
 // audited read; thumbnails shown with it are not audited one by one.
 func (s *Session) PageThumbnail(ctx context.Context, id string, page int) ([]byte, error) {
-	d, err := s.thumbnailsOf(ctx, id)
+	d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return nil, err
 	}
@@ -150,30 +127,12 @@ func (s *Session) PageThumbnail(ctx context.Context, id string, page int) ([]byt
 	return blobs.GetBlob(ctx, d.Pages[page].Thumb)
 }
 
-// thumbnailsOf reads a document whose thumbnails the user may see.
-func (s *Session) thumbnailsOf(ctx context.Context, id string) (Document, error) {
-	if err := s.require(ctx, PermDocRead, ActDocRead, ""); err != nil {
-		return Document{}, err
-	}
-	d, err := s.document(ctx, id)
-	if err != nil {
-		return Document{}, err
-	}
-	if ok, err := s.mayRead(ctx, d); err != nil || !ok {
-		if err == nil {
-			err = fmt.Errorf("document %s: %w", id, ErrForbidden)
-		}
-		return Document{}, err
-	}
-	return d, nil
-}
-
 // DocumentThumbnails returns the thumbnails of every page of a document
 // (nil for a page without one), for the viewer's page strip: one read of
 // the document and one access check for all of them. Like PageThumbnail,
 // not audited page by page; opening the document is the audited read.
 func (s *Session) DocumentThumbnails(ctx context.Context, id string) ([][]byte, error) {
-	d, err := s.thumbnailsOf(ctx, id)
+	d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return nil, err
 	}
@@ -235,10 +194,7 @@ type FileParams struct {
 // FileDocument files a queued (or corrects a filed) document: patient,
 // type, date. The correction is a new version; audited.
 func (s *Session) FileDocument(ctx context.Context, id string, fp FileParams) (Document, error) {
-	if err := s.require(ctx, PermDocIndex, ActDocFile, ""); err != nil {
-		return Document{}, err
-	}
-	d, err := s.document(ctx, id)
+	d, err := s.openDocument(ctx, id, useFile)
 	if err != nil {
 		return Document{}, err
 	}
@@ -266,10 +222,7 @@ func (s *Session) FileDocument(ctx context.Context, id string, fp FileParams) (D
 // VerifyDocument records the quality check of a filed document by a
 // second person (not the one who filed it).
 func (s *Session) VerifyDocument(ctx context.Context, id string) (Document, error) {
-	if err := s.require(ctx, PermDocVerify, ActDocVerify, ""); err != nil {
-		return Document{}, err
-	}
-	d, err := s.document(ctx, id)
+	d, err := s.openDocument(ctx, id, useVerify)
 	if err != nil {
 		return Document{}, err
 	}
@@ -359,17 +312,12 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) ([]
 	if err != nil {
 		return nil, err
 	}
+	docs, _, err := s.visibleDocuments(ctx, intersect(sets))
+	if err != nil {
+		return nil, err
+	}
 	var hits []TextHit
-	for _, id := range intersect(sets) {
-		d, err := s.document(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if ok, err := s.mayRead(ctx, d); err != nil {
-			return nil, err
-		} else if !ok {
-			continue
-		}
+	for _, d := range docs {
 		for i, pg := range d.Pages {
 			if pg.Text == "" {
 				continue
@@ -385,27 +333,6 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) ([]
 		}
 	}
 	return hits, s.audit(ctx, AuditEvent{Action: ActDocSearch, Patient: mrn, Detail: fmt.Sprintf("%q: %d documents", q, len(hits))})
-}
-
-// mayRead reports whether the user may see a document without asking
-// again: it is not in a restricted chart, or the role reads restricted
-// charts, or this session broke the glass for the patient.
-func (s *Session) mayRead(ctx context.Context, d Document) (bool, error) {
-	if d.PatientID == "" {
-		return true, nil
-	}
-	p, err := s.head(ctx, d.PatientID)
-	if err != nil {
-		return false, err
-	}
-	return !p.Restricted || s.User().Role.Can(PermRestrictedRead) || s.glassFor(p.ID), nil
-}
-
-func (s *Session) glassFor(patientID string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.glass[patientID]
-	return ok
 }
 
 // snippet returns about 80 characters of text around the first word of
@@ -442,10 +369,7 @@ func snippet(text string, words []string) (string, bool) {
 // ExportDocument decrypts every page of a document for export (a PDF the
 // caller writes to dest). The export is audited with its destination.
 func (s *Session) ExportDocument(ctx context.Context, id, dest string) (Document, []PageContent, error) {
-	if err := s.require(ctx, PermDocRead, ActDocExport, ""); err != nil {
-		return Document{}, nil, err
-	}
-	d, err := s.Document(ctx, id)
+	d, err := s.openDocument(ctx, id, useExport)
 	if err != nil {
 		return Document{}, nil, err
 	}

@@ -74,16 +74,13 @@ func (s *Session) QAQueue(ctx context.Context) ([]Document, error) {
 // SendBack returns a filed document from QA to the indexing queue with the
 // checker's reason (shown to the indexer as a problem). Audited.
 func (s *Session) SendBack(ctx context.Context, id, reason string) (Document, error) {
-	if err := s.require(ctx, PermDocVerify, ActDocVerify, ""); err != nil {
-		return Document{}, err
-	}
 	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return Document{}, fmt.Errorf("%w: say what is wrong, for the indexer", ErrInvalid)
-	}
-	d, err := s.document(ctx, id)
+	d, err := s.openDocument(ctx, id, useVerify)
 	if err != nil {
 		return Document{}, err
+	}
+	if reason == "" {
+		return Document{}, fmt.Errorf("%w: say what is wrong, for the indexer", ErrInvalid)
 	}
 	if d.Status != DocIndexed && d.Status != DocVerified {
 		return Document{}, fmt.Errorf("%w: document %s is %s; only filed documents are sent back", ErrInvalid, id, d.Status)
@@ -98,10 +95,7 @@ func (s *Session) SendBack(ctx context.Context, id, reason string) (Document, er
 
 // editable reads a document an indexing clerk may change.
 func (s *Session) editable(ctx context.Context, id string) (Document, error) {
-	if err := s.require(ctx, PermDocIndex, ActDocEdit, ""); err != nil {
-		return Document{}, err
-	}
-	d, err := s.document(ctx, id)
+	d, err := s.openDocument(ctx, id, useEdit)
 	if err != nil {
 		return Document{}, err
 	}

@@ -21,6 +21,11 @@ type ImportResult struct {
 	// Duplicate is set when the same file was imported before: nothing new
 	// was stored and Batch is the earlier import.
 	Duplicate bool
+	// Withheld counts the earlier import's documents that are filed in
+	// charts this user may not open: they are left out of Documents and
+	// their ids out of Batch.Documents (the answer says only that the file
+	// is already filed somewhere the user cannot see).
+	Withheld int
 }
 
 // blobs returns the session's sealed blob store.
@@ -80,13 +85,13 @@ func (s *Session) ImportFileProgress(ctx context.Context, name, source string, d
 		return ImportResult{}, err
 	}
 	if dup {
-		docs, err := s.documentsOf(ctx, b)
+		r, err := s.duplicateOf(ctx, b)
 		if err != nil {
-			return ImportResult{Batch: b, Duplicate: true}, err
+			return ImportResult{}, err
 		}
 		rep.read(b.Pages)
 		rep.finish(StageDuplicate, "")
-		return ImportResult{Batch: b, Documents: docs, Duplicate: true}, nil
+		return r, nil
 	}
 	rep.stage(StageStored)
 	return s.analyse(ctx, blobs, keys, b, data, rep)
@@ -524,20 +529,26 @@ func nameWordsOrDigits(f string) []string {
 	return nameWords(f)
 }
 
-// documentsOf loads a batch's documents.
-func (s *Session) documentsOf(ctx context.Context, b Batch) ([]Document, error) {
-	var out []Document
-	for _, id := range b.Documents {
-		rec, err := s.records.Head(ctx, KindDocument, id)
-		if err != nil {
-			return nil, err
-		}
-		d, err := decodeDocument(rec)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
+// duplicateOf answers the import of a file imported before: the earlier
+// batch and its documents, in page order, less those filed in charts the
+// user may not open (counted in Withheld, their ids dropped from the
+// batch, the refusal audited under each such chart's patient).
+func (s *Session) duplicateOf(ctx context.Context, b Batch) (ImportResult, error) {
+	docs, withheld, err := s.visibleDocuments(ctx, b.Documents)
+	if err != nil {
+		return ImportResult{}, err
 	}
-	slices.SortFunc(out, func(a, b Document) int { return a.Pages[0].Index - b.Pages[0].Index })
-	return out, nil
+	firstPage := func(d Document) int {
+		if len(d.Pages) == 0 {
+			return -1 // merged into another document: empty
+		}
+		return d.Pages[0].Index
+	}
+	slices.SortStableFunc(docs, func(a, b Document) int { return firstPage(a) - firstPage(b) })
+	b.Documents = make([]string, len(docs))
+	for i, d := range docs {
+		b.Documents[i] = d.ID
+	}
+	s.auditWithheld(ctx, ActDocImport, "batch/"+b.ID, withheld, "the same file was imported before and filed here")
+	return ImportResult{Batch: b, Documents: docs, Duplicate: true, Withheld: len(withheld)}, nil
 }

@@ -181,16 +181,22 @@ func (s *Session) find(ctx context.Context, ref string, follow bool) (Patient, e
 	return p, nil
 }
 
-// canOpen checks the chart-level rule: restricted charts need the
+// mayOpen is the chart-level rule: a restricted chart opens only with the
 // restricted-read permission or a break-glass reason given this session.
-func (s *Session) canOpen(ctx context.Context, p Patient, act Action) error {
+func (s *Session) mayOpen(p Patient) bool {
 	if !p.Restricted || s.User().Role.Can(PermRestrictedRead) {
-		return nil
+		return true
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	_, ok := s.glass[p.ID]
-	s.mu.Unlock()
-	if ok {
+	return ok
+}
+
+// canOpen applies mayOpen for one action; a refusal is audited under the
+// patient.
+func (s *Session) canOpen(ctx context.Context, p Patient, act Action) error {
+	if s.mayOpen(p) {
 		return nil
 	}
 	_ = s.audit(ctx, AuditEvent{Action: act, Patient: p.MRN, Outcome: OutcomeDenied, Detail: "restricted chart"})

@@ -96,6 +96,9 @@ func importLines(file string, r app.ImportResult) []importLine {
 		}
 		out = append(out, l)
 	}
+	if r.Duplicate && r.Withheld > 0 {
+		out = append(out, importLine{File: file, Status: "duplicate", Reason: "already imported, and filed to a chart you may not open"})
+	}
 	if len(out) == 0 {
 		out = append(out, importLine{File: file, Status: "filed", Reason: "no pages with content (all blank or sheets)"})
 	}

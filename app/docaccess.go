@@ -1,0 +1,150 @@
+package app
+
+import (
+	"context"
+	"fmt"
+)
+
+// A scanned document filed in a chart is part of that chart: whoever may
+// not open the chart may not see, search, export or change the document
+// either. This file is the one guard every operation on documents goes
+// through — opening one, its pages, text and thumbnails, exporting,
+// filing, QA, page corrections, listings, search hits and the answer to a
+// duplicate import. It is the only code that reads a document record for a
+// person (TestDocumentReadsGoThroughTheGuard holds the package to that):
+//
+//   - openDocument reads one document for one use. The role must have the
+//     use's permission, and the chart must be one the user may open (not
+//     restricted, or the role reads restricted charts, or this session
+//     broke the glass for it). A refusal is audited under the patient and
+//     says neither the patient nor anything else about the document.
+//   - visibleDocuments reads the documents of a listing and leaves out
+//     those in charts the user may not open.
+
+// docUse is what an operation does with a document: the permission it
+// needs and the action a refusal is audited as.
+type docUse struct {
+	perm Permission
+	act  Action
+}
+
+// The uses of a document.
+var (
+	useRead   = docUse{PermDocRead, ActDocRead}
+	useExport = docUse{PermDocRead, ActDocExport}
+	useFile   = docUse{PermDocIndex, ActDocFile}
+	useEdit   = docUse{PermDocIndex, ActDocEdit}
+	useVerify = docUse{PermDocVerify, ActDocVerify}
+)
+
+// openDocument reads a document for one use: the guard.
+func (s *Session) openDocument(ctx context.Context, id string, use docUse) (Document, error) {
+	if err := s.require(ctx, use.perm, use.act, ""); err != nil {
+		return Document{}, err
+	}
+	d, err := s.loadDocument(ctx, id)
+	if err != nil {
+		return Document{}, err
+	}
+	chart, ok, err := s.documentChart(ctx, d)
+	if err != nil {
+		return Document{}, err
+	}
+	if !ok {
+		return Document{}, s.refuseDocument(ctx, d.ID, chart, use.act)
+	}
+	return d, nil
+}
+
+// visibleDocuments reads the documents with the given ids, in that order,
+// leaving out those filed in charts the user may not open; withheld are
+// those charts, one entry per document left out.
+func (s *Session) visibleDocuments(ctx context.Context, ids []string) (docs []Document, withheld []Patient, err error) {
+	for _, id := range ids {
+		d, err := s.loadDocument(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		chart, ok, err := s.documentChart(ctx, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			withheld = append(withheld, chart)
+			continue
+		}
+		docs = append(docs, d)
+	}
+	return docs, withheld, nil
+}
+
+// versionChart is documentChart for one stored version of a record, when
+// it is a document; any other record is in no chart.
+func (s *Session) versionChart(ctx context.Context, rec StoredRecord) (Patient, bool, error) {
+	if rec.Kind != KindDocument {
+		return Patient{}, true, nil
+	}
+	d, err := decodeDocument(rec)
+	if err != nil {
+		// It names no chart anyone can tell: only a role that reads
+		// restricted charts sees it.
+		return Patient{}, s.User().Role.Can(PermRestrictedRead), nil
+	}
+	return s.documentChart(ctx, d)
+}
+
+// documentChart returns the chart a document is filed in — its patient,
+// or the survivor that patient was merged into — and whether the user may
+// open it. The chart counts as restricted when any registration on the way
+// is. A document filed nowhere yet (waiting for a patient) is open to all.
+func (s *Session) documentChart(ctx context.Context, d Document) (Patient, bool, error) {
+	if d.PatientID == "" {
+		return Patient{}, true, nil
+	}
+	p, err := s.head(ctx, d.PatientID)
+	if err != nil {
+		return Patient{}, false, fmt.Errorf("chart of document %s: %w", d.ID, err)
+	}
+	restricted := p.Restricted
+	for hops := 0; p.MergedInto != "" && hops < 8; hops++ {
+		if p, err = s.head(ctx, p.MergedInto); err != nil {
+			return Patient{}, false, fmt.Errorf("chart of document %s: %w", d.ID, err)
+		}
+		restricted = restricted || p.Restricted
+	}
+	p.Restricted = restricted
+	return p, s.mayOpen(p), nil
+}
+
+// refuseDocument audits a refused document operation under the chart's
+// patient and returns the error the user sees: it names the document, not
+// the patient.
+func (s *Session) refuseDocument(ctx context.Context, id string, chart Patient, act Action) error {
+	_ = s.audit(ctx, AuditEvent{Action: act, Patient: chart.MRN, Object: "document/" + id, Outcome: OutcomeDenied, Detail: "restricted chart"})
+	if s.User().Role.Can(PermBreakGlass) {
+		return fmt.Errorf("document %s: %w; open the patient's chart with a reason first", id, ErrNeedsBreakGlass)
+	}
+	return fmt.Errorf("document %s: %w: it is filed in a restricted chart", id, ErrForbidden)
+}
+
+// auditWithheld audits, once under each chart's patient, that an answer
+// about object left out what was filed in those charts.
+func (s *Session) auditWithheld(ctx context.Context, act Action, object string, charts []Patient, why string) {
+	seen := map[string]bool{}
+	for _, p := range charts {
+		if !seen[p.ID] {
+			seen[p.ID] = true
+			_ = s.audit(ctx, AuditEvent{Action: act, Patient: p.MRN, Object: object, Outcome: OutcomeDenied,
+				Detail: "restricted chart: " + why + "; withheld"})
+		}
+	}
+}
+
+// loadDocument reads a document's head. Only the guard above calls it.
+func (s *Session) loadDocument(ctx context.Context, id string) (Document, error) {
+	rec, err := s.records.Head(ctx, KindDocument, id)
+	if err != nil {
+		return Document{}, fmt.Errorf("document %s: %w", id, err)
+	}
+	return decodeDocument(rec)
+}
