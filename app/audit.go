@@ -35,6 +35,7 @@ const (
 	ActPatientRestore Action = "patient.restore" // a deleted registration brought back
 	ActBreakGlass     Action = "break-glass"
 	ActAuditRead      Action = "audit.read"
+	ActAuditKeyed     Action = "audit.keyed" // the trail of an older vault keyed at its first unlock
 	ActDemo           Action = "demo.generate"
 	ActDocImport      Action = "document.import"
 	ActDocFile        Action = "document.file"
@@ -108,6 +109,39 @@ func decodeEvent(data []byte, seq uint64) (AuditEvent, error) {
 	}
 	e.Seq = seq
 	return e, nil
+}
+
+// keyTrail keys the audit trail of a vault from before keyed heads, at its
+// first unlock: the chain is authenticated from where it stands (a
+// checkpoint and a keyed head naming that entry as KeyedFrom) and an
+// audit.keyed event says so. The entries before it are accepted as they
+// were; verify keeps saying they predate the keyed trail. A keyed trail is
+// left alone: its next signed append authenticates what was appended while
+// the vault was locked, or, when it no longer matches its head, signs
+// nothing (verify reports that).
+func (s *Session) keyTrail(ctx context.Context) error {
+	st, err := s.v.cfg.Audit.AuditState(ctx)
+	if err != nil {
+		return err
+	}
+	if st.Keyed || st.Head == 0 {
+		return nil
+	}
+	if err := s.Checkpoint(ctx); err != nil {
+		return fmt.Errorf("key the audit trail: %w", err)
+	}
+	return s.audit(ctx, AuditEvent{Action: ActAuditKeyed, Outcome: OutcomeOK,
+		Detail: fmt.Sprintf("audit trail keyed from entry %d on; entries 1 to %d were written before it was keyed (an earlier version of Folio) and are accepted as they stood", st.Head, st.Head)})
+}
+
+// lockedDetail says how many audit entries were appended while the vault
+// was locked (failed sign-ins, the send-only sync engine): the sign-in's
+// own event authenticates them.
+func lockedDetail(st AuditState) string {
+	if n := st.Unauthenticated(); st.Keyed && n > 0 {
+		return fmt.Sprintf("authenticates %d audit entries written while the vault was locked", n)
+	}
+	return ""
 }
 
 // AuditFilter selects events; zero fields match everything.

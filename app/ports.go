@@ -95,6 +95,9 @@ type Commit struct {
 	// new key slot and its audit event, are durable together.
 	Meta       map[string][]byte
 	DeleteMeta []string
+	// AuditKey, when set (an unlocked vault), re-signs the audit chain's
+	// keyed head over the appended events in the same transaction.
+	AuditKey AuditKey
 }
 
 // RecordStore keeps versioned encrypted records and their blind index. The
@@ -136,27 +139,96 @@ type AuditEntry struct {
 	Hash   []byte // SHA-256 over (previous Hash ‖ Seq ‖ Sealed)
 }
 
-// AuditCheckpoint is a signed statement of the chain's head.
+// AuditCheckpoint is a signed statement of the chain's head. The keyed
+// head counts the checkpoints, so one dropped from the file is noticed.
 type AuditCheckpoint struct {
 	Seq       uint64
 	Hash      []byte
 	Signature []byte
 }
 
-// AuditChain is the append-only, hash-chained audit log. Appending needs no
-// keys (events are sealed to a public key first) so failed logins are
-// recorded while the vault is locked.
+// AuditKey is the secret that makes the audit chain tamper-evident without
+// trusting the file: the audit signing key of the vault's key bundle
+// (Ed25519), which only an unlocked vault holds. A Keyring is one.
+type AuditKey interface {
+	Sign(msg []byte) ([]byte, error)
+	Verify(msg, sig []byte) error
+}
+
+// KeyedHead is the signed statement of the whole audit chain: the device
+// whose chain it is, the last entry it covers (Seq and its link Hash, which
+// commits to every entry before it), how many checkpoints the chain holds,
+// and KeyedFrom, the last entry written before the chain was first keyed
+// (0 for a chain keyed from its first entry; a vault from before keyed
+// heads is keyed from where it stood at its first unlock after the
+// upgrade). It is re-signed with every append made while the vault is
+// unlocked; entries appended while locked follow it unauthenticated until
+// the next one. Signature is over KeyedHeadMessage.
+type KeyedHead struct {
+	Device      DeviceID
+	Seq         uint64
+	Hash        []byte
+	Checkpoints uint64
+	KeyedFrom   uint64
+	Signature   []byte
+}
+
+// KeyedHeadMessage is the exact byte string a keyed head signs.
+func KeyedHeadMessage(h KeyedHead) []byte {
+	msg := []byte("folio audit keyed head v1\x00")
+	for _, n := range []uint64{uint64(h.Device), h.Seq, h.Checkpoints, h.KeyedFrom} {
+		msg = binary.BigEndian.AppendUint64(msg, n)
+	}
+	return append(msg, h.Hash...)
+}
+
+// AuditState says how much of the chain its keyed head covers.
+type AuditState struct {
+	Head  uint64 // the last entry (0: empty chain)
+	Keyed bool   // a keyed head is stored
+	// KeyedSeq is the last entry the keyed head covers; entries after it
+	// were appended while the vault was locked (not yet authenticated).
+	KeyedSeq  uint64
+	KeyedFrom uint64 // see KeyedHead
+}
+
+// Unauthenticated is how many entries follow the keyed head.
+func (s AuditState) Unauthenticated() uint64 {
+	if s.Head > s.KeyedSeq {
+		return s.Head - s.KeyedSeq
+	}
+	return 0
+}
+
+// AuditChain is the append-only, hash-chained audit log with a keyed head.
+// Appending needs no key (events are sealed to a public key first) so
+// failed logins and the send-only sync engine are recorded while the vault
+// is locked; such entries are authenticated by the next append made with
+// the key. An append or checkpoint made with the key re-signs the keyed
+// head only when the stored one verifies and the chain still leads to it:
+// a key never vouches for a chain changed behind its back.
 type AuditChain interface {
-	// AppendAudit appends sealed events durably, in order.
+	// AppendAudit appends sealed events durably, in order, without a key.
 	AppendAudit(ctx context.Context, sealed [][]byte) error
+	// AppendSignedAudit appends sealed events and re-signs the keyed head
+	// over them, in one transaction.
+	AppendSignedAudit(ctx context.Context, sealed [][]byte, key AuditKey) error
 	// AuditEntries yields the chain from seq 1 on, in order.
 	AuditEntries(ctx context.Context) iter.Seq2[AuditEntry, error]
+	// AuditEntriesFrom yields the chain from seq from on, in order.
+	AuditEntriesFrom(ctx context.Context, from uint64) iter.Seq2[AuditEntry, error]
 	// AuditHead returns the last entry (Seq 0 when the chain is empty).
 	AuditHead(ctx context.Context) (AuditEntry, error)
-	// PutCheckpoint stores a signed checkpoint.
-	PutCheckpoint(ctx context.Context, c AuditCheckpoint) error
+	// Checkpoint signs a checkpoint of the current head and re-signs the
+	// keyed head counting it, in one transaction. It fails with
+	// ErrTampered, storing nothing, when the keyed head does not verify or
+	// the chain no longer leads to it.
+	Checkpoint(ctx context.Context, key AuditKey) error
 	// Checkpoints returns every stored checkpoint, oldest first.
 	Checkpoints(ctx context.Context) ([]AuditCheckpoint, error)
+	// AuditState says how much of the chain the keyed head covers (it does
+	// not verify the signature: VerifyChain does).
+	AuditState(ctx context.Context) (AuditState, error)
 }
 
 // CheckpointMessage is the exact byte string an audit checkpoint signs.
@@ -169,6 +241,9 @@ func CheckpointMessage(seq uint64, hash []byte) []byte {
 type IntegrityReport struct {
 	Records, Versions, IndexEntries, AuditEntries, Checkpoints int
 	Problems                                                   []string
+	// Notes are facts a reviewer should know that are not damage (audit
+	// entries older than the keyed trail, entries not yet authenticated).
+	Notes []string
 }
 
 // IntegrityChecker checks the store below the services: file consistency,

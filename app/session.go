@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -89,14 +90,15 @@ func (s *Session) stamp(e AuditEvent) AuditEvent {
 
 // commit writes records, their audit event and meta changes atomically.
 func (s *Session) commit(ctx context.Context, writes []RecordWrite, e AuditEvent, puts map[string][]byte, deletes []string) error {
-	if _, err := s.keyring(); err != nil {
+	keys, err := s.keyring()
+	if err != nil {
 		return err
 	}
 	sealed, err := sealEvent(s.sealer, s.stamp(e))
 	if err != nil {
 		return err
 	}
-	if _, err := s.records.Commit(ctx, Commit{Writes: writes, Audit: [][]byte{sealed}, Meta: puts, DeleteMeta: deletes}); err != nil {
+	if _, err := s.records.Commit(ctx, Commit{Writes: writes, Audit: [][]byte{sealed}, Meta: puts, DeleteMeta: deletes, AuditKey: keys}); err != nil {
 		return err
 	}
 	return s.afterAudit(ctx, 1)
@@ -104,63 +106,66 @@ func (s *Session) commit(ctx context.Context, writes []RecordWrite, e AuditEvent
 
 // commitVersions is commit that returns the new versions.
 func (s *Session) commitVersions(ctx context.Context, writes []RecordWrite, e AuditEvent, puts map[string][]byte) ([]Version, error) {
-	if _, err := s.keyring(); err != nil {
+	keys, err := s.keyring()
+	if err != nil {
 		return nil, err
 	}
 	sealed, err := sealEvent(s.sealer, s.stamp(e))
 	if err != nil {
 		return nil, err
 	}
-	vs, err := s.records.Commit(ctx, Commit{Writes: writes, Audit: [][]byte{sealed}, Meta: puts})
+	vs, err := s.records.Commit(ctx, Commit{Writes: writes, Audit: [][]byte{sealed}, Meta: puts, AuditKey: keys})
 	if err != nil {
 		return nil, err
 	}
 	return vs, s.afterAudit(ctx, 1)
 }
 
-// audit appends one event on its own (reads, searches, denials).
+// audit appends one event on its own (reads, searches, denials), signing
+// the chain's keyed head over it while the session holds the keys.
 func (s *Session) audit(ctx context.Context, e AuditEvent) error {
 	sealed, err := sealEvent(s.sealer, s.stamp(e))
 	if err != nil {
 		return err
 	}
-	if err := s.v.cfg.Audit.AppendAudit(ctx, [][]byte{sealed}); err != nil {
+	if keys, kerr := s.keyring(); kerr == nil {
+		err = s.v.cfg.Audit.AppendSignedAudit(ctx, [][]byte{sealed}, keys)
+	} else {
+		err = s.v.cfg.Audit.AppendAudit(ctx, [][]byte{sealed})
+	}
+	if err != nil {
 		return fmt.Errorf("write audit trail: %w", err)
 	}
 	return s.afterAudit(ctx, 1)
 }
 
+// afterAudit signs a checkpoint every checkpointEvery events. A trail that
+// no longer matches its keyed head gets none (verify reports it); the
+// person's work goes on.
 func (s *Session) afterAudit(ctx context.Context, n int) error {
 	s.mu.Lock()
 	s.events += n
 	due := s.events >= checkpointEvery
 	s.mu.Unlock()
 	if due {
-		return s.Checkpoint(ctx)
+		if err := s.Checkpoint(ctx); err != nil && !errors.Is(err, ErrTampered) {
+			return err
+		}
 	}
 	return nil
 }
 
-// Checkpoint signs the audit chain's current head, so that removing or
-// editing any event before it is detected by verify.
+// Checkpoint signs a checkpoint of the audit chain's current head and
+// re-signs its keyed head (app.AuditChain.Checkpoint). It fails with
+// ErrTampered when the trail no longer matches its keyed head: a
+// checkpoint never vouches for a trail changed behind the vault's back.
 func (s *Session) Checkpoint(ctx context.Context) error {
 	keys, err := s.keyring()
 	if err != nil {
 		return err
 	}
-	head, err := s.v.cfg.Audit.AuditHead(ctx)
-	if err != nil {
-		return fmt.Errorf("read audit head: %w", err)
-	}
-	if head.Seq == 0 {
-		return nil
-	}
-	sig, err := keys.Sign(CheckpointMessage(head.Seq, head.Hash))
-	if err != nil {
-		return fmt.Errorf("sign audit checkpoint: %w", err)
-	}
-	if err := s.v.cfg.Audit.PutCheckpoint(ctx, AuditCheckpoint{Seq: head.Seq, Hash: head.Hash, Signature: sig}); err != nil {
-		return fmt.Errorf("store audit checkpoint: %w", err)
+	if err := s.v.cfg.Audit.Checkpoint(ctx, keys); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	s.events = 0

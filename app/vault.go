@@ -158,8 +158,9 @@ func (v *Vault) Create(ctx context.Context, p CreateParams) (recoveryKey string,
 		sealed = append(sealed, s)
 	}
 	_, err = v.cfg.Records(keys.RecordAEAD()).Commit(ctx, Commit{
-		Writes: []RecordWrite{{Kind: KindUser, ID: name, Data: data}},
-		Audit:  sealed,
+		Writes:   []RecordWrite{{Kind: KindUser, ID: name, Data: data}},
+		Audit:    sealed,
+		AuditKey: keys,
 		Meta: map[string][]byte{
 			metaBundle:                    bundle,
 			metaAuditKey:                  pub,
@@ -248,6 +249,11 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 		}
 		return nil, err
 	}
+	st, err := v.cfg.Audit.AuditState(ctx)
+	if err != nil {
+		keys.Close()
+		return nil, err
+	}
 	s, err := v.startSession(ctx, keys, name)
 	if err != nil {
 		keys.Close()
@@ -270,7 +276,7 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 			}
 		}
 	}
-	if err := s.commit(ctx, nil, AuditEvent{Action: ActLogin, Outcome: OutcomeOK}, nil, deletes); err != nil {
+	if err := s.commit(ctx, nil, AuditEvent{Action: ActLogin, Outcome: OutcomeOK, Detail: lockedDetail(st)}, nil, deletes); err != nil {
 		s.Lock(ctx)
 		return nil, err
 	}
@@ -364,8 +370,12 @@ func (v *Vault) startSession(ctx context.Context, keys Keyring, name string) (*S
 	if err != nil {
 		return nil, err
 	}
-	return &Session{v: v, user: u, keys: keys, records: records, sealer: sealer,
-		glass: map[string]string{}, cache: map[string]*cachedPatient{}}, nil
+	s := &Session{v: v, user: u, keys: keys, records: records, sealer: sealer,
+		glass: map[string]string{}, cache: map[string]*cachedPatient{}}
+	if err := s.keyTrail(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Recover sets a new password for a user with the printed recovery key, for

@@ -83,6 +83,9 @@ func (e *env) verifyCommand() *cobra.Command {
 			out := cmd.OutOrStdout()
 			printf(out, "records %d (patients %d, users %d), versions %d, index entries %d, audit events %d, checkpoints %d\n",
 				r.Records, r.Patients, r.Users, r.Versions, r.IndexEntries, r.AuditEntries, r.Checkpoints)
+			for _, n := range r.Notes {
+				fmt.Fprintln(out, "NOTE:", n)
+			}
 			if r.OK() {
 				printLine(out, "OK: no problems found")
 				return nil

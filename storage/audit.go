@@ -26,11 +26,10 @@ func checkAudit(sealed [][]byte) error {
 	return nil
 }
 
-// appendAudit links sealed events onto the chain inside tx.
-func appendAudit(tx *bolt.Tx, sealed [][]byte) error {
-	if len(sealed) == 0 {
-		return nil
-	}
+// appendAudit links sealed events onto the chain inside tx (the keyless
+// link the archive checks too: AuditLink) and returns the seq of the entry
+// before them.
+func appendAudit(tx *bolt.Tx, sealed [][]byte) (prior uint64, err error) {
 	b := tx.Bucket(bucketAudit)
 	b.FillPercent = 1 // append-only
 	var seq uint64
@@ -38,37 +37,190 @@ func appendAudit(tx *bolt.Tx, sealed [][]byte) error {
 	if k, v := b.Cursor().Last(); k != nil {
 		n, err := decodeSeq(k)
 		if err != nil {
-			return fmt.Errorf("last audit entry: %w", err)
+			return 0, fmt.Errorf("last audit entry: %w", err)
 		}
 		h, _, err := decodeAuditValue(v)
 		if err != nil {
-			return fmt.Errorf("audit entry %d: %w", n, err)
+			return 0, fmt.Errorf("audit entry %d: %w", n, err)
 		}
 		seq, prev = n, h
 	}
+	prior = seq
 	for _, s := range sealed {
 		seq++
-		h := chainHash(prev, seq, s)
+		h := AuditLink(prev, seq, s)
 		if err := b.Put(seqKey(seq), encodeAuditValue(h, s)); err != nil {
-			return err
+			return 0, err
 		}
 		prev = h
 	}
-	return nil
+	return prior, nil
 }
 
+// AuditLink is the keyless link of the audit chain: entry seq's hash is
+// SHA-256(prev ‖ seq (8 BE) ‖ sealed), prev being the hash of entry seq-1
+// (nil, read as 32 zero bytes, before entry 1). The archive checks the same
+// link (api.AuditChainHash) on every pushed entry. Code that re-links
+// entries (a restored workstation renumbering its entries after the
+// archive's, say) uses this function and then RelinkAudit's keyed head;
+// it never writes a hash of its own.
+func AuditLink(prev []byte, seq uint64, sealed []byte) []byte { return chainHash(prev, seq, sealed) }
+
 // AppendAudit appends sealed events durably, in order, in one transaction.
-// It needs no keys.
+// It needs no keys: the vault may be locked. The entries follow the keyed
+// head unauthenticated until the next signed append or checkpoint.
 func (db *DB) AppendAudit(ctx context.Context, sealed [][]byte) error {
+	return db.appendWith(ctx, sealed, nil)
+}
+
+// AppendSignedAudit appends sealed events and re-signs the keyed head over
+// them in the same transaction (keyHead). When the stored keyed head does
+// not verify or the chain no longer leads to it, the events are appended
+// all the same (nothing is lost) but the head is left as it is, for verify
+// to report.
+func (db *DB) AppendSignedAudit(ctx context.Context, sealed [][]byte, key app.AuditKey) error {
+	if key == nil {
+		return fmt.Errorf("append to the audit trail: %w: no audit key given", app.ErrInvalid)
+	}
+	return db.appendWith(ctx, sealed, key)
+}
+
+func (db *DB) appendWith(ctx context.Context, sealed [][]byte, key app.AuditKey) error {
 	if err := checkAudit(sealed); err != nil {
 		return err
 	}
 	if len(sealed) == 0 {
 		return ctx.Err()
 	}
-	if err := db.update(ctx, func(tx *bolt.Tx) error { return appendAudit(tx, sealed) }); err != nil {
+	err := db.update(ctx, func(tx *bolt.Tx) error { return db.appendKeyed(tx, sealed, key) })
+	if err != nil {
 		return fmt.Errorf("append to the audit trail: %w", err)
 	}
+	return nil
+}
+
+// appendKeyed appends inside tx and, with key, re-signs the keyed head.
+func (db *DB) appendKeyed(tx *bolt.Tx, sealed [][]byte, key app.AuditKey) error {
+	if len(sealed) == 0 {
+		return nil
+	}
+	prior, err := appendAudit(tx, sealed)
+	if err != nil || key == nil {
+		return err
+	}
+	if err := db.keyHead(tx, key, prior, false); err != nil && !errors.Is(err, errHeadBroken) {
+		return err
+	}
+	return nil
+}
+
+// errHeadBroken is a keyed head that does not verify, or a chain that no
+// longer leads to it: keyHead signs nothing then.
+var errHeadBroken = fmt.Errorf("%w: the audit trail does not match its keyed head", app.ErrTampered)
+
+// keyHead is the one place the audit chain is authenticated: it re-signs
+// the keyed head (app.KeyedHead) over the chain's last entry inside tx,
+// first signing a checkpoint of that entry when checkpoint is set.
+//
+// It extends only what the key signed before: the stored head must verify,
+// entry head.Seq must still hold head.Hash, and every later entry (appended
+// while the vault was locked, or in this transaction) must link to the one
+// before; otherwise it returns errHeadBroken and signs nothing, so a key
+// never vouches for a chain changed behind its back. A chain with no keyed
+// head (a vault from before keyed heads, at its first unlock) is keyed from
+// where it stands: KeyedFrom is prior, the last entry before this
+// transaction's appends, and the entries up to it are accepted as they are
+// (verify still checks their links and says they predate the keyed trail).
+func (db *DB) keyHead(tx *bolt.Tx, key app.AuditKey, prior uint64, checkpoint bool) error {
+	meta := tx.Bucket(bucketMeta)
+	old, keyed, err := decodeKeyedHead(meta.Get([]byte(metaKeyedHead)), db.device)
+	if err != nil {
+		return errHeadBroken
+	}
+	audit := tx.Bucket(bucketAudit)
+	if keyed {
+		if err := key.Verify(app.KeyedHeadMessage(old), old.Signature); err != nil {
+			return errHeadBroken
+		}
+		if err := linksFrom(audit, old.Seq, old.Hash); err != nil {
+			return errHeadBroken
+		}
+	}
+	k, v := audit.Cursor().Last()
+	if k == nil {
+		return nil // an empty chain: nothing to sign
+	}
+	seq, err := decodeSeq(k)
+	if err != nil {
+		return err
+	}
+	hash, _, err := decodeAuditValue(v)
+	if err != nil {
+		return fmt.Errorf("audit entry %d: %w", seq, err)
+	}
+	cps := tx.Bucket(bucketCheckpoints)
+	added := uint64(0)
+	if checkpoint && cps.Get(seqKey(seq)) == nil {
+		sig, err := key.Sign(app.CheckpointMessage(seq, hash))
+		if err != nil {
+			return fmt.Errorf("sign audit checkpoint: %w", err)
+		}
+		cps.FillPercent = 1
+		if err := cps.Put(seqKey(seq), encodeCheckpoint(hash, sig)); err != nil {
+			return err
+		}
+		added = 1
+	}
+	next := app.KeyedHead{Device: db.device, Seq: seq, Hash: hash}
+	if keyed {
+		next.Checkpoints, next.KeyedFrom = old.Checkpoints+added, old.KeyedFrom
+	} else {
+		next.KeyedFrom = prior
+		c := cps.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			next.Checkpoints++
+		}
+	}
+	if next.Signature, err = key.Sign(app.KeyedHeadMessage(next)); err != nil {
+		return fmt.Errorf("sign the audit trail's keyed head: %w", err)
+	}
+	return meta.Put([]byte(metaKeyedHead), encodeKeyedHead(next))
+}
+
+// linksFrom checks that entry seq holds hash and that every later entry
+// links to the one before it, with no gap.
+func linksFrom(audit *bolt.Bucket, seq uint64, hash []byte) error {
+	c := audit.Cursor()
+	k, v := c.Seek(seqKey(seq))
+	if k == nil || !bytes.Equal(k, seqKey(seq)) {
+		return errHeadBroken
+	}
+	h, _, err := decodeAuditValue(v)
+	if err != nil || !bytes.Equal(h, hash) {
+		return errHeadBroken
+	}
+	prev, expect := h, seq+1
+	for k, v = c.Next(); k != nil; k, v = c.Next() {
+		if err := linkOK(k, v, expect, prev, &prev); err != nil {
+			return err
+		}
+		expect++
+	}
+	return nil
+}
+
+// linkOK checks one entry: its seq is expect and its hash links to prev;
+// it moves prev on.
+func linkOK(k, v []byte, expect uint64, prev []byte, next *[]byte) error {
+	n, err := decodeSeq(k)
+	if err != nil || n != expect {
+		return errHeadBroken
+	}
+	h, sealed, err := decodeAuditValue(v)
+	if err != nil || !bytes.Equal(AuditLink(prev, n, sealed), h) {
+		return errHeadBroken
+	}
+	*next = h
 	return nil
 }
 
@@ -168,38 +320,67 @@ func (db *DB) AuditHead(ctx context.Context) (app.AuditEntry, error) {
 	return e, nil
 }
 
-// PutCheckpoint stores a signed checkpoint. Its Seq must name a stored entry
-// and its Hash be that entry's hash (app.ErrInvalid otherwise). Checkpoints
-// are append-only: when one exists for Seq already, the first is kept and
-// this call does nothing.
-func (db *DB) PutCheckpoint(ctx context.Context, cp app.AuditCheckpoint) error {
-	if cp.Seq == 0 || len(cp.Hash) != hashLen || len(cp.Signature) == 0 || len(cp.Signature) > maxSealedLen {
-		return fmt.Errorf("store audit checkpoint: %w: want a seq, a %d-byte hash and a signature", app.ErrInvalid, hashLen)
+// Checkpoint signs a checkpoint of the chain's last entry and re-signs the
+// keyed head counting it, in one transaction (keyHead). When the keyed head
+// does not verify or the chain no longer leads to it, it stores nothing and
+// fails with an error wrapping app.ErrTampered. A checkpoint at that seq
+// already kept makes it re-sign the head only.
+func (db *DB) Checkpoint(ctx context.Context, key app.AuditKey) error {
+	if key == nil {
+		return fmt.Errorf("sign an audit checkpoint: %w: no audit key given", app.ErrInvalid)
 	}
 	err := db.update(ctx, func(tx *bolt.Tx) error {
-		cps := tx.Bucket(bucketCheckpoints)
-		cps.FillPercent = 1
-		key := seqKey(cp.Seq)
-		if cps.Get(key) != nil {
-			return nil
-		}
-		raw := tx.Bucket(bucketAudit).Get(key)
-		if raw == nil {
-			return fmt.Errorf("%w: audit entry %d does not exist", app.ErrInvalid, cp.Seq)
-		}
-		h, _, err := decodeAuditValue(raw)
+		prior, err := lastSeq(tx.Bucket(bucketAudit))
 		if err != nil {
-			return fmt.Errorf("audit entry %d: %w", cp.Seq, err)
+			return err
 		}
-		if !bytes.Equal(h, cp.Hash) {
-			return fmt.Errorf("%w: the checkpoint's hash is not the hash of audit entry %d", app.ErrInvalid, cp.Seq)
-		}
-		return cps.Put(key, encodeCheckpoint(cp.Hash, cp.Signature))
+		return db.keyHead(tx, key, prior, true)
 	})
 	if err != nil {
-		return fmt.Errorf("store audit checkpoint %d: %w", cp.Seq, err)
+		return fmt.Errorf("sign an audit checkpoint: %w", err)
 	}
 	return nil
+}
+
+// lastSeq is the seq of the chain's last entry (0 when empty).
+func lastSeq(audit *bolt.Bucket) (uint64, error) {
+	k, _ := audit.Cursor().Last()
+	if k == nil {
+		return 0, nil
+	}
+	return decodeSeq(k)
+}
+
+// AuditState says how much of the chain the keyed head covers. It reads the
+// head as stored, without a key: VerifyChain checks its signature.
+func (db *DB) AuditState(ctx context.Context) (app.AuditState, error) {
+	var st app.AuditState
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		head, err := lastSeq(tx.Bucket(bucketAudit))
+		if err != nil {
+			return err
+		}
+		st.Head = head
+		kh, ok, err := decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), db.device)
+		if err != nil {
+			return corrupt(db.path, fmt.Sprintf("the audit trail's keyed head: %v", err))
+		}
+		st.Keyed, st.KeyedSeq, st.KeyedFrom = ok, kh.Seq, kh.KeyedFrom
+		return nil
+	})
+	if err != nil {
+		return app.AuditState{}, fmt.Errorf("read the audit trail's state: %w", err)
+	}
+	return st, nil
+}
+
+// keyedHead returns the stored keyed head; ok is false when there is none.
+func (db *DB) keyedHead(ctx context.Context) (kh app.KeyedHead, ok bool, err error) {
+	err = db.view(ctx, func(tx *bolt.Tx) error {
+		kh, ok, err = decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), db.device)
+		return err
+	})
+	return kh, ok, err
 }
 
 // Checkpoints returns every stored checkpoint, oldest first. A damaged one
@@ -237,28 +418,61 @@ type ChainReport struct {
 	Checkpoints int    // checkpoints read
 	HeadSeq     uint64 // seq of the last entry read
 	Problems    []string
+	// Notes say what is not damage: entries older than the keyed trail,
+	// entries not yet authenticated.
+	Notes []string
 }
 
-// VerifyChain checks an audit chain: that seqs run 1, 2, 3 … without gaps,
-// that each entry's hash is SHA-256(previous hash ‖ seq (8 BE) ‖ sealed)
-// (the previous hash of entry 1 being 32 zero bytes), that every
-// checkpoint's signature verifies over app.CheckpointMessage(seq, hash),
-// and that every checkpoint's hash equals the hash recomputed from entry 1
-// up to its seq. An edited, reordered, inserted or removed entry breaks a
-// link or a later checkpoint; entries removed from the end after the last
-// checkpoint cannot be detected. It reads the checkpoints before the
-// entries, so it can run while the chain grows. It never stops at the first
-// problem; the error is for a chain it could not read at all.
-func VerifyChain(ctx context.Context, chain app.AuditChain, verifySig func(msg, sig []byte) error) (rep ChainReport, err error) {
+// VerifyChain checks the audit chain against its keyed head (keyHead):
+//   - the keyed head's signature verifies (verifySig, the vault's audit
+//     key), so it was written by an unlocked vault of this organisation,
+//     for this device;
+//   - the chain recomputed from entry 1 reaches the head's hash at its seq:
+//     an entry deleted, inserted, edited or reordered anywhere before it,
+//     even with every later hash recomputed, breaks this;
+//   - the chain is not shorter than the head: a cut tail is reported;
+//   - the file holds exactly the checkpoints the head counts, so dropping a
+//     checkpoint is seen; each checkpoint's signature verifies over
+//     app.CheckpointMessage(seq, hash) and its hash is the hash recomputed
+//     from entry 1 up to its seq;
+//   - seqs run 1, 2, 3 … without gaps and each entry's stored hash is
+//     AuditLink(previous hash, seq, sealed), which locates a break.
+//
+// Entries after the head's seq were appended while the vault was locked:
+// they are linked but not yet authenticated, and counted in a note. What it
+// cannot see from the file alone: the whole file replaced by an earlier
+// copy (its older head verifies); the archive's countersignature, checked
+// by the app, covers that for a workstation that syncs. It reads the
+// checkpoints and the head before the entries, so it can run while the
+// chain grows. It never stops at the first problem; the error is for a
+// chain it could not read at all.
+func (db *DB) VerifyChain(ctx context.Context, verifySig func(msg, sig []byte) error) (rep ChainReport, err error) {
 	if verifySig == nil {
 		return rep, fmt.Errorf("verify the audit chain: %w: no signature check given", app.ErrInvalid)
 	}
 	problems := newProblems()
 	defer func() { rep.Problems = problems.list() }()
 
-	cps, err := chain.Checkpoints(ctx)
+	cps, err := db.Checkpoints(ctx)
 	if err != nil {
 		return rep, err
+	}
+	kh, keyed, err := db.keyedHead(ctx)
+	if err != nil {
+		if !errors.Is(err, errDecode) {
+			return rep, fmt.Errorf("read the audit trail's keyed head: %w", err)
+		}
+		problems.add("the audit trail's keyed head is damaged (%v): nothing shows the trail was not rewritten", err)
+	}
+	if keyed {
+		if err := verifySig(app.KeyedHeadMessage(kh), kh.Signature); err != nil {
+			problems.add("the audit trail's keyed head does not verify: it was forged or altered, so the whole trail may have been rewritten")
+		}
+		if n := uint64(len(cps)); n < kh.Checkpoints {
+			problems.add("%d audit checkpoints were removed: the keyed head counts %d, the file holds %d", kh.Checkpoints-n, kh.Checkpoints, n)
+		} else if n > kh.Checkpoints {
+			problems.add("the file holds %d audit checkpoints but the keyed head counts %d: checkpoints were added", n, kh.Checkpoints)
+		}
 	}
 	rep.Checkpoints = len(cps)
 	bySeq := map[uint64][]app.AuditCheckpoint{}
@@ -279,7 +493,7 @@ func VerifyChain(ctx context.Context, chain app.AuditChain, verifySig func(msg, 
 		recomputed []byte // hash recomputed from entry 1
 		linked     = true // prev is usable for the link check
 	)
-	for e, err := range chain.AuditEntries(ctx) {
+	for e, err := range db.AuditEntries(ctx) {
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, app.ErrTampered) {
 				return rep, err
@@ -305,16 +519,19 @@ func VerifyChain(ctx context.Context, chain app.AuditChain, verifySig func(msg, 
 			}
 			linked = false
 		}
-		if linked && !bytes.Equal(chainHash(prev, e.Seq, e.Sealed), e.Hash) {
+		if linked && !bytes.Equal(AuditLink(prev, e.Seq, e.Sealed), e.Hash) {
 			problems.add("audit entry %d: its hash does not match its content and the entry before it (edited, reordered, inserted or removed)", e.Seq)
 		}
 		if recomputed != nil || e.Seq == 1 {
-			recomputed = chainHash(recomputed, e.Seq, e.Sealed)
+			recomputed = AuditLink(recomputed, e.Seq, e.Sealed)
 		}
 		for _, cp := range bySeq[e.Seq] {
 			if !bytes.Equal(cp.Hash, recomputed) {
 				problems.add("audit checkpoint %d: the chain up to entry %d no longer matches what was signed (entries at or before it were changed or removed)", cp.Seq, e.Seq)
 			}
+		}
+		if keyed && e.Seq == kh.Seq && !bytes.Equal(kh.Hash, recomputed) {
+			problems.add("the audit trail up to entry %d no longer matches its keyed head: entries at or before it were deleted, inserted or changed", e.Seq)
 		}
 		delete(bySeq, e.Seq)
 		prev, linked, expect, rep.HeadSeq = e.Hash, true, e.Seq+1, e.Seq
@@ -325,6 +542,17 @@ func VerifyChain(ctx context.Context, chain app.AuditChain, verifySig func(msg, 
 		} else {
 			problems.add("audit checkpoint %d: its entry is missing or damaged", seq)
 		}
+	}
+	switch {
+	case keyed && rep.HeadSeq < kh.Seq:
+		problems.add("the audit trail ends at entry %d but its keyed head covers entries through %d: entries were removed from its end", rep.HeadSeq, kh.Seq)
+	case keyed && rep.HeadSeq > kh.Seq:
+		rep.Notes = append(rep.Notes, fmt.Sprintf("audit entries %d to %d were written while the vault was locked (failed sign-ins, sync) and are not yet authenticated; the next sign-in authenticates them", kh.Seq+1, rep.HeadSeq))
+	case !keyed && rep.HeadSeq > 0:
+		problems.add("the audit trail has no keyed head: nothing shows its %d entries were not rewritten (the head was removed from the file)", rep.HeadSeq)
+	}
+	if keyed && kh.KeyedFrom > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("audit entries 1 to %d were written before the audit trail was keyed (by an earlier version of Folio): they are checked as they stood when it was keyed", kh.KeyedFrom))
 	}
 	return rep, nil
 }

@@ -167,8 +167,7 @@ func vaultBytes(t *testing.T) (orig []byte, aead app.AEAD) {
 			t.Fatal(err)
 		}
 	}
-	head, _ := f.db.AuditHead(ctx)
-	if err := f.db.PutCheckpoint(ctx, app.AuditCheckpoint{Seq: head.Seq, Hash: head.Hash, Signature: []byte("sig")}); err != nil {
+	if err := f.db.Checkpoint(ctx, newSigner(t)); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.db.Close(); err != nil {
@@ -383,7 +382,7 @@ func TestFlippedBytesInPages(t *testing.T) {
 			if len(rep.Problems) > 0 {
 				noticed = true
 			}
-			cr, err := VerifyChain(ctx, db, func(_, sig []byte) error { return nil })
+			cr, err := db.VerifyChain(ctx, func(_, sig []byte) error { return nil })
 			note(err)
 			if len(cr.Problems) > 0 {
 				noticed = true

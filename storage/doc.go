@@ -87,7 +87,8 @@
 // The meta keys under "storage/" belong to this package (MetaStore callers
 // may read but not write them): "storage/schema" (uint64, = 1),
 // "storage/device" (uint64, random, non-zero, chosen at creation),
-// "storage/hlc" (uint64, the last HLC given out or seen in an import) and
+// "storage/hlc" (uint64, the last HLC given out or seen in an import),
+// "storage/audit-head" (the audit chain's keyed head, below) and
 // "storage/conflict/" kind ‖ 0 ‖ id (the branch tips of a record two
 // devices changed apart, as versions of 16 bytes each; replica.go). A file
 // with a larger schema fails to open with app.ErrNewerSchema.
@@ -111,9 +112,17 @@
 //
 // The oplog gets one entry per written version, seq from the bucket's
 // sequence (never reused); Ack deletes entries up to a seq. The audit chain
-// links entry n to n-1: hash = SHA-256(hash of n-1 ‖ n (8) ‖ sealed), with
-// 32 zero bytes before entry 1. A checkpoint stores the signature over
-// app.CheckpointMessage(seq, hash); VerifyChain checks both.
+// links entry n to n-1 without a key (AuditLink, the link the archive
+// checks too): hash = SHA-256(hash of n-1 ‖ n (8) ‖ sealed), with 32 zero
+// bytes before entry 1. A checkpoint stores the signature over
+// app.CheckpointMessage(seq, hash). The keyed head, meta
+// "storage/audit-head", is 0x01 ‖ seq (8) ‖ checkpoints (8) ‖ keyed-from
+// (8) ‖ hash (32) ‖ signature over app.KeyedHeadMessage: the vault's audit
+// key vouches for the whole chain through seq and for the number of
+// checkpoints. Appends made with the key re-sign it in their transaction
+// (keyHead, only over a chain that still leads to the old head); keyless
+// appends (a locked vault) follow it unauthenticated. VerifyChain checks
+// all of it.
 //
 // # Commit
 //

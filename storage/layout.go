@@ -44,6 +44,8 @@ const (
 	metaSchema   = "storage/schema" // uint64 BE
 	metaDevice   = "storage/device" // uint64 BE, never zero
 	metaHLC      = "storage/hlc"    // uint64 BE, last HLC given to a version
+	// metaKeyedHead is the audit chain's keyed head (encodeKeyedHead).
+	metaKeyedHead = "storage/audit-head"
 )
 
 // Limits on what the store accepts. They keep every key far below bbolt's
@@ -344,6 +346,43 @@ func decodeCheckpoint(b []byte) (hash, sig []byte, err error) {
 		return nil, nil, decodeErr("audit checkpoint", b)
 	}
 	return bytes.Clone(b[:hashLen]), bytes.Clone(b[hashLen:]), nil
+}
+
+// keyedHeadFormat1 starts an encoded keyed head.
+const keyedHeadFormat1 = 1
+
+// encodeKeyedHead is 0x01 ‖ seq (8) ‖ checkpoints (8) ‖ keyed-from (8) ‖
+// hash (32) ‖ signature. The device is the file's own.
+func encodeKeyedHead(h app.KeyedHead) []byte {
+	b := []byte{keyedHeadFormat1}
+	for _, n := range []uint64{h.Seq, h.Checkpoints, h.KeyedFrom} {
+		b = binary.BigEndian.AppendUint64(b, n)
+	}
+	return append(append(b, h.Hash...), h.Signature...)
+}
+
+// decodeKeyedHead reads a keyed head stored in the file of device dev; nil
+// bytes are no head (ok false).
+func decodeKeyedHead(b []byte, dev app.DeviceID) (h app.KeyedHead, ok bool, err error) {
+	const fixed = 1 + 3*8 + hashLen
+	if b == nil {
+		return h, false, nil
+	}
+	if len(b) <= fixed || len(b) > fixed+maxSealedLen || b[0] != keyedHeadFormat1 {
+		return h, false, decodeErr("keyed audit head", b)
+	}
+	h = app.KeyedHead{
+		Device:      dev,
+		Seq:         binary.BigEndian.Uint64(b[1:]),
+		Checkpoints: binary.BigEndian.Uint64(b[9:]),
+		KeyedFrom:   binary.BigEndian.Uint64(b[17:]),
+		Hash:        bytes.Clone(b[25:fixed]),
+		Signature:   bytes.Clone(b[fixed:]),
+	}
+	if h.Seq == 0 || h.KeyedFrom > h.Seq {
+		return app.KeyedHead{}, false, decodeErr("keyed audit head", b)
+	}
+	return h, true, nil
 }
 
 // chainHash links one audit entry to the previous one:

@@ -145,7 +145,7 @@ func (r *Records) Commit(ctx context.Context, c app.Commit) ([]app.Version, erro
 				return err
 			}
 		}
-		if err := appendAudit(tx, c.Audit); err != nil {
+		if err := r.db.appendKeyed(tx, c.Audit, c.AuditKey); err != nil {
 			return err
 		}
 		return applyMeta(tx, c.Meta, c.DeleteMeta)

@@ -113,7 +113,8 @@ func TestCommitInvalid(t *testing.T) {
 		"lookup empty":      func() error { _, err := f.rec.Lookup(ctx, nil); return err },
 		"append empty":      func() error { return f.db.AppendAudit(ctx, [][]byte{nil}) },
 		"update reserved":   func() error { return f.db.UpdateMeta(ctx, map[string][]byte{"storage/device": {1}}, nil) },
-		"checkpoint no sig": func() error { return f.db.PutCheckpoint(ctx, app.AuditCheckpoint{Seq: 1, Hash: make([]byte, 32)}) },
+		"checkpoint no key": func() error { return f.db.Checkpoint(ctx, nil) },
+		"signed no key":     func() error { return f.db.AppendSignedAudit(ctx, [][]byte{[]byte("e")}, nil) },
 		"heads empty kind": func() error {
 			for _, err := range f.rec.Heads(ctx, "") {
 				return err
@@ -435,12 +436,10 @@ func TestReadOnlyMode(t *testing.T) {
 			_, err := f.rec.Commit(ctx, app.Commit{Writes: []app.RecordWrite{write(kindP, "q", app.Version{}, "x")}})
 			return err
 		},
-		"append": func() error { return f.db.AppendAudit(ctx, [][]byte{[]byte("e")}) },
-		"meta":   func() error { return f.db.UpdateMeta(ctx, map[string][]byte{"a": nil}, nil) },
-		"ack":    func() error { return f.db.Ack(ctx, 1) },
-		"checkpoint": func() error {
-			return f.db.PutCheckpoint(ctx, app.AuditCheckpoint{Seq: 1, Hash: make([]byte, 32), Signature: []byte("s")})
-		},
+		"append":     func() error { return f.db.AppendAudit(ctx, [][]byte{[]byte("e")}) },
+		"meta":       func() error { return f.db.UpdateMeta(ctx, map[string][]byte{"a": nil}, nil) },
+		"ack":        func() error { return f.db.Ack(ctx, 1) },
+		"checkpoint": func() error { return f.db.Checkpoint(ctx, newSigner(t)) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := call(); !errors.Is(err, ErrReadOnly) {
@@ -533,11 +532,12 @@ func TestConcurrentUse(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, Options{})
 	done := make(chan error, 8)
+	key := newSigner(t)
 	for g := range 4 {
 		go func() {
 			var last app.Version
 			for i := range 20 {
-				vs, err := f.rec.Commit(ctx, app.Commit{Writes: []app.RecordWrite{write(kindP, "g"+string(rune('a'+g)), last, "x", "t")}, Audit: [][]byte{[]byte("e")}})
+				vs, err := f.rec.Commit(ctx, app.Commit{Writes: []app.RecordWrite{write(kindP, "g"+string(rune('a'+g)), last, "x", "t")}, Audit: [][]byte{[]byte("e")}, AuditKey: key})
 				if err != nil {
 					done <- err
 					return
@@ -568,7 +568,7 @@ func TestConcurrentUse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cr, err := VerifyChain(ctx, f.db, func(_, _ []byte) error { return nil })
+	cr, err := f.db.VerifyChain(ctx, key.verify)
 	if err != nil || len(cr.Problems) > 0 || cr.Entries != 80 {
 		t.Fatalf("chain after concurrent appends: %+v %v", cr, err)
 	}

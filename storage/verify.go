@@ -382,9 +382,10 @@ func (db *DB) CheckIntegrity(ctx context.Context, aead app.AEAD, verifySig func(
 			return rep, err
 		}
 	}
-	cr, err := VerifyChain(ctx, db, verifySig)
+	cr, err := db.VerifyChain(ctx, verifySig)
 	rep.AuditEntries, rep.Checkpoints = cr.Entries, cr.Checkpoints
 	rep.Problems = append(rep.Problems, cr.Problems...)
+	rep.Notes = append(rep.Notes, cr.Notes...)
 	if err != nil {
 		if err := asProblem(err); err != nil {
 			return rep, err
