@@ -97,6 +97,23 @@ func (s *Session) RestoreEvent(detail string) ([]byte, error) {
 	return sealEvent(s.sealer, s.stamp(AuditEvent{Action: ActVaultRestored, Outcome: OutcomeOK, Detail: detail}))
 }
 
+// AuditKey returns the key that signs the audit trail's keyed head, for
+// the syncer's splice of a restored vault's trail (only Sign and Verify,
+// not the keyring).
+func (s *Session) AuditKey() (AuditKey, error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	return auditKey{keys}, nil
+}
+
+// auditKey narrows a Keyring to AuditKey.
+type auditKey struct{ k Keyring }
+
+func (a auditKey) Sign(msg []byte) ([]byte, error) { return a.k.Sign(msg) }
+func (a auditKey) Verify(msg, sig []byte) error    { return a.k.Verify(msg, sig) }
+
 // BlobAEAD returns the blob key the syncer checks downloaded blobs with.
 func (s *Session) BlobAEAD() (StreamingAEAD, error) {
 	keys, err := s.keyring()

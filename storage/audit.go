@@ -132,21 +132,38 @@ var errHeadBroken = fmt.Errorf("%w: the audit trail does not match its keyed hea
 // transaction's appends, and the entries up to it are accepted as they are
 // (verify still checks their links and says they predate the keyed trail).
 func (db *DB) keyHead(tx *bolt.Tx, key app.AuditKey, prior uint64, checkpoint bool) error {
-	meta := tx.Bucket(bucketMeta)
-	old, keyed, err := decodeKeyedHead(meta.Get([]byte(metaKeyedHead)), db.device)
+	old, keyed, err := db.checkHead(tx, key)
 	if err != nil {
-		return errHeadBroken
+		return err
 	}
-	audit := tx.Bucket(bucketAudit)
+	return db.signHead(tx, key, old, keyed, prior, checkpoint, false)
+}
+
+// checkHead returns the stored keyed head (keyed false when there is none)
+// after checking that it verifies with key and that the chain still leads
+// to it; errHeadBroken otherwise.
+func (db *DB) checkHead(tx *bolt.Tx, key app.AuditKey) (old app.KeyedHead, keyed bool, err error) {
+	old, keyed, err = decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), db.device)
+	if err != nil {
+		return old, false, errHeadBroken
+	}
 	if keyed {
 		if err := key.Verify(app.KeyedHeadMessage(old), old.Signature); err != nil {
-			return errHeadBroken
+			return old, false, errHeadBroken
 		}
-		if err := linksFrom(audit, old.Seq, old.Hash); err != nil {
-			return errHeadBroken
+		if err := linksFrom(tx.Bucket(bucketAudit), old.Seq, old.Hash); err != nil {
+			return old, false, errHeadBroken
 		}
 	}
-	k, v := audit.Cursor().Last()
+	return old, keyed, nil
+}
+
+// signHead signs the keyed head over the chain's last entry, after old
+// (checked by checkHead): see keyHead. recount counts the checkpoints the
+// file holds instead of adding to old's count (after RejoinAudit dropped
+// some).
+func (db *DB) signHead(tx *bolt.Tx, key app.AuditKey, old app.KeyedHead, keyed bool, prior uint64, checkpoint, recount bool) error {
+	k, v := tx.Bucket(bucketAudit).Cursor().Last()
 	if k == nil {
 		return nil // an empty chain: nothing to sign
 	}
@@ -171,11 +188,12 @@ func (db *DB) keyHead(tx *bolt.Tx, key app.AuditKey, prior uint64, checkpoint bo
 		}
 		added = 1
 	}
-	next := app.KeyedHead{Device: db.device, Seq: seq, Hash: hash}
+	next := app.KeyedHead{Device: db.device, Seq: seq, Hash: hash, KeyedFrom: prior}
 	if keyed {
 		next.Checkpoints, next.KeyedFrom = old.Checkpoints+added, old.KeyedFrom
-	} else {
-		next.KeyedFrom = prior
+	}
+	if !keyed || recount {
+		next.Checkpoints = 0
 		c := cps.Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			next.Checkpoints++
@@ -184,7 +202,7 @@ func (db *DB) keyHead(tx *bolt.Tx, key app.AuditKey, prior uint64, checkpoint bo
 	if next.Signature, err = key.Sign(app.KeyedHeadMessage(next)); err != nil {
 		return fmt.Errorf("sign the audit trail's keyed head: %w", err)
 	}
-	return meta.Put([]byte(metaKeyedHead), encodeKeyedHead(next))
+	return tx.Bucket(bucketMeta).Put([]byte(metaKeyedHead), encodeKeyedHead(next))
 }
 
 // linksFrom checks that entry seq holds hash and that every later entry

@@ -35,6 +35,10 @@ type AuditRejoin struct {
 	// syncer's state after the splice).
 	Meta       map[string][]byte
 	DeleteMeta []string
+	// Key is the vault's audit key: the chain must match its keyed head
+	// before the splice (a key never vouches for a chain changed behind
+	// its back), and the head is re-signed over the spliced chain.
+	Key app.AuditKey
 }
 
 // AuditRejoinReport says what RejoinAudit did.
@@ -52,7 +56,9 @@ type AuditRejoinReport struct {
 // the vault's own entries after the fork again (re-linked; an entry whose
 // sealed event the archive holds already is dropped, so nothing appears
 // twice), then r.Append, and removes the signed checkpoints past the fork
-// (they signed entries whose hashes changed; the caller signs a new one).
+// (they signed entries whose hashes changed; the caller signs a new one),
+// and re-signs the keyed head over the result (signHead, counting the
+// checkpoints left) after checking the chain matched it before.
 // When the archive holds nothing the vault lacks and the chains agree it
 // writes nothing (Fetched and Relinked are 0). Theirs must be a chain that
 // links to the vault's entry From-1: otherwise nothing is written and the
@@ -61,6 +67,9 @@ type AuditRejoinReport struct {
 func (db *DB) RejoinAudit(ctx context.Context, r AuditRejoin) (AuditRejoinReport, error) {
 	if r.From == 0 {
 		return AuditRejoinReport{}, fmt.Errorf("rejoin the audit trail: %w: entries start at seq 1", app.ErrInvalid)
+	}
+	if r.Key == nil {
+		return AuditRejoinReport{}, fmt.Errorf("rejoin the audit trail: %w: no audit key given", app.ErrInvalid)
 	}
 	if err := checkAudit(r.Append); err != nil {
 		return AuditRejoinReport{}, err
@@ -76,6 +85,10 @@ func (db *DB) RejoinAudit(ctx context.Context, r AuditRejoin) (AuditRejoinReport
 	var rep AuditRejoinReport
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		rep = AuditRejoinReport{}
+		old, keyed, err := db.checkHead(tx, r.Key)
+		if err != nil {
+			return fmt.Errorf("%w; run 'folio verify'", err)
+		}
 		b := tx.Bucket(bucketAudit)
 		prev, err := auditHashAt(b, r.From-1)
 		if err != nil {
@@ -131,10 +144,13 @@ func (db *DB) RejoinAudit(ctx context.Context, r AuditRejoin) (AuditRejoinReport
 				return err
 			}
 		}
-		if err := appendAudit(tx, append(ours, r.Append...)); err != nil {
+		if _, err := appendAudit(tx, append(ours, r.Append...)); err != nil {
 			return err
 		}
 		if err := deleteFrom(tx.Bucket(bucketCheckpoints), rep.Fork+1); err != nil {
+			return err
+		}
+		if err := db.signHead(tx, r.Key, old, keyed, rep.Fork, false, true); err != nil {
 			return err
 		}
 		if err := applyMeta(tx, r.Meta, r.DeleteMeta); err != nil {

@@ -30,6 +30,9 @@ type Session interface {
 	// rejoining the archive's audit trail (restore.go).
 	RestoreEvent(detail string) ([]byte, error)
 	Checkpoint(ctx context.Context) error
+	// AuditKey re-signs the audit trail's keyed head over the spliced
+	// chain (storage.AuditRejoin.Key).
+	AuditKey() (app.AuditKey, error)
 }
 
 // Params wires an Engine.

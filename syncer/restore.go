@@ -128,8 +128,12 @@ func (e *Engine) catchUp(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	key, err := e.p.Session.AuditKey()
+	if err != nil {
+		return false, err
+	}
 	rj, err := db.RejoinAudit(ctx, storage.AuditRejoin{
-		From: sent + 1, Theirs: theirs, Append: [][]byte{event},
+		From: sent + 1, Theirs: theirs, Append: [][]byte{event}, Key: key,
 		Meta:       map[string][]byte{metaAuditSent: putUint(info.AuditThrough), metaNextBatch: putUint(max(next, info.LastBatch+1))},
 		DeleteMeta: []string{metaInflight},
 	})
