@@ -54,6 +54,9 @@ func (s *Session) RestorePatient(ctx context.Context, ref, reason string) (Patie
 	if err != nil {
 		return Patient{}, err
 	}
+	if err := s.canOpen(ctx, p, ActPatientRestore); err != nil {
+		return Patient{}, err
+	}
 	if !p.Deleted {
 		return Patient{}, fmt.Errorf("%w: patient %s is not deleted", ErrInvalid, p.MRN)
 	}

@@ -172,6 +172,16 @@ type Patient struct {
 	ChangedBy string `json:"changed_by"`
 }
 
+// Findable is what a search shows of a restricted patient to a user who
+// may not open the chart without break-glass: what finding them needs —
+// name, sex, year of birth, MRN (and the id that opens the chart) — and
+// the restricted flag. National id, address, phone, next of kin, notes,
+// other names and the rest are withheld.
+func (p Patient) Findable() Patient {
+	return Patient{ID: p.ID, MRN: p.MRN, Family: p.Family, Given: p.Given, Sex: p.Sex,
+		BirthDate: BirthDate{Year: p.BirthDate.Year, Estimated: p.BirthDate.Estimated}, Restricted: true}
+}
+
 // FullName is "Given Family".
 func (p Patient) FullName() string { return strings.TrimSpace(p.Given + " " + p.Family) }
 

@@ -443,6 +443,11 @@ func (s *Session) MergePatients(ctx context.Context, survivorRef, duplicateRef, 
 	if err != nil {
 		return Patient{}, err
 	}
+	for _, p := range []Patient{surv, dup} {
+		if err := s.canOpen(ctx, p, ActPatientMerge); err != nil {
+			return Patient{}, err
+		}
+	}
 	switch {
 	case surv.ID == dup.ID:
 		return Patient{}, fmt.Errorf("%w: cannot merge %s into itself", ErrInvalid, surv.MRN)
@@ -506,6 +511,11 @@ func (s *Session) UnmergePatient(ctx context.Context, duplicateRef, reason strin
 	surv, err := s.head(ctx, dup.MergedInto)
 	if err != nil {
 		return Patient{}, err
+	}
+	for _, p := range []Patient{surv, dup} {
+		if err := s.canOpen(ctx, p, ActPatientUnmerge); err != nil {
+			return Patient{}, err
+		}
 	}
 	now, by := s.v.now(), s.User().Name
 	dupParent, survParent := dup.Version, surv.Version

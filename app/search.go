@@ -16,6 +16,33 @@ type Match struct {
 	Patient Patient
 	Score   float64  // 0..1, higher is closer
 	Reasons []string // why it matched ("same phone", "name sounds alike")
+	// Withheld marks a restricted patient the user may not open without
+	// break-glass: Patient holds only what finding them needs (see
+	// Patient.Findable); opening the chart is the audited, reasoned act.
+	Withheld bool
+}
+
+// disclose prepares search results for the user: a restricted patient
+// whose chart the user may not open shows only what finding them needs,
+// and every restricted patient a search returned is audited under that
+// patient (what was searched, and whether the details were withheld), so
+// the patient's trail shows who looked for them.
+func (s *Session) disclose(ctx context.Context, ms []Match, search string) error {
+	for i := range ms {
+		p := ms[i].Patient
+		if !p.Restricted {
+			continue
+		}
+		what := "shown"
+		if !s.mayOpen(p) {
+			ms[i].Patient, ms[i].Withheld, what = p.Findable(), true, "details withheld"
+		}
+		if err := s.audit(ctx, AuditEvent{Action: ActPatientSearch, Patient: p.MRN, Object: "patient/" + p.ID,
+			Detail: fmt.Sprintf("restricted chart in the results of %s (%s)", search, what)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // maxCandidates bounds how many index hits a search decrypts and ranks.
@@ -91,6 +118,9 @@ func (s *Session) SearchPatients(ctx context.Context, q string, limit int) ([]Ma
 	}
 	matches, err := s.rank(ctx, pq, ids, limit)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.disclose(ctx, matches, fmt.Sprintf("the search %q", q)); err != nil {
 		return nil, err
 	}
 	return matches, s.audit(ctx, AuditEvent{Action: ActPatientSearch, Detail: fmt.Sprintf("%q: %d results", q, len(matches))})
@@ -293,6 +323,9 @@ func (s *Session) FindDuplicates(ctx context.Context, p Patient) ([]Match, error
 		}
 		return 0
 	})
+	if err := s.disclose(ctx, out, "a duplicate check"); err != nil {
+		return nil, err
+	}
 	return out, s.audit(ctx, AuditEvent{Action: ActPatientSearch, Detail: fmt.Sprintf("duplicate check: %d candidates", len(out))})
 }
 

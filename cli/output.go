@@ -146,11 +146,12 @@ type patientJSON struct {
 	NextOfKin  app.NextOfKin `json:"next_of_kin,omitzero"`
 	Notes      string        `json:"notes,omitempty"`
 	Restricted bool          `json:"restricted,omitempty"`
+	Withheld   bool          `json:"withheld,omitempty"` // a restricted patient found: only name, sex, year of birth, MRN
 	MergedInto string        `json:"merged_into,omitempty"`
 	Deleted    string        `json:"deleted,omitempty"` // the reason, when the registration was withdrawn
-	Version    string        `json:"version"`
-	Changed    time.Time     `json:"changed"`
-	ChangedBy  string        `json:"changed_by"`
+	Version    string        `json:"version,omitempty"`
+	Changed    time.Time     `json:"changed,omitzero"`
+	ChangedBy  string        `json:"changed_by,omitempty"`
 	Score      float64       `json:"score,omitempty"`
 	Reasons    []string      `json:"reasons,omitempty"`
 }
@@ -160,6 +161,17 @@ func toJSON(p app.Patient) patientJSON {
 		Sex: p.Sex, DOB: p.BirthDate.String(), Phone: p.Phone, NationalID: p.NationalID, Village: p.Village,
 		Address: p.Address, NextOfKin: p.NextOfKin, Notes: p.Notes, Restricted: p.Restricted,
 		MergedInto: p.MergedInto, Deleted: p.DeletedReason, Version: p.Version.String(), Changed: p.Changed, ChangedBy: p.ChangedBy}
+}
+
+// matchJSON is a search result: a withheld (restricted) patient carries
+// only what finding them needs.
+func matchJSON(m app.Match) patientJSON {
+	j := toJSON(m.Patient)
+	j.Score, j.Reasons, j.Withheld = m.Score, m.Reasons, m.Withheld
+	if m.Withheld {
+		j.Version = ""
+	}
+	return j
 }
 
 // writeJSON prints v as indented JSON. encoding/json escapes C0 controls
@@ -209,9 +221,12 @@ func writeMatches(w io.Writer, ms []app.Match, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	printf(tw, "MRN\tNAME\tSEX\tBORN\tAGE\tVILLAGE\tPHONE\tWHY\n")
 	for _, m := range ms {
-		p := m.Patient
+		p, why := m.Patient, m.Reasons
+		if m.Withheld {
+			why = append([]string{"restricted chart: details withheld"}, why...)
+		}
 		printf(tw, "%s\t%s, %s\t%s\t%s\t%d\t%s\t%s\t%s\n", p.MRN, strings.ToUpper(p.Family), p.Given,
-			p.Sex, p.BirthDate, p.BirthDate.Age(now), p.Village, p.Phone, strings.Join(m.Reasons, ", "))
+			p.Sex, p.BirthDate, p.BirthDate.Age(now), p.Village, p.Phone, strings.Join(why, ", "))
 	}
 	return tw.Flush()
 }

@@ -162,9 +162,7 @@ func (e *env) patientFind() *cobra.Command {
 			if asJSON {
 				out := make([]patientJSON, 0, len(ms))
 				for _, m := range ms {
-					j := toJSON(m.Patient)
-					j.Score, j.Reasons = m.Score, m.Reasons
-					out = append(out, j)
+					out = append(out, matchJSON(m))
 				}
 				return writeJSON(cmd.OutOrStdout(), out)
 			}

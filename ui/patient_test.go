@@ -373,6 +373,21 @@ func TestRestrictedChartNeedsBreakGlass(t *testing.T) {
 	if s.results.Length() != 1 {
 		t.Fatalf("%d results", s.results.Length())
 	}
+	// Issue 12, item 3: the result says she is restricted and shows only
+	// what finding her needs (no village, phone or full date of birth).
+	row := newResultRow()
+	s.updateRow(0, row)
+	shown := allText(row.(*resultRow).name) + allText(row.(*resultRow).details) + row.(*resultRow).flag.Text
+	for _, want := range []string{"OKELLO", "Mary Akello", "1984", "restricted"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("the restricted result does not show %q: %q", want, shown)
+		}
+	}
+	for _, withheld := range []string{"Kisoro", "0772", "1984-03-12", "Peter"} {
+		if strings.Contains(shown, withheld) {
+			t.Errorf("the restricted result shows %q: %q", withheld, shown)
+		}
+	}
 	s.openSelected()
 	u.tasks.wait()
 	current[*searchScreen](t, u)

@@ -315,7 +315,11 @@ func (s *searchScreen) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	r.mrn.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: p.MRN,
 		Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, Inline: true}}}
-	r.details.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: summary(p, s.sess.a.now()), Style: styleMuted}}
+	details := summary(p, s.sess.a.now())
+	if m.Withheld {
+		details += "  ·  restricted chart: opening it asks for a reason"
+	}
+	r.details.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: details, Style: styleMuted}}
 	if p.Restricted {
 		r.flag.SetText("restricted")
 	} else {
