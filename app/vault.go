@@ -240,11 +240,13 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 	}
 	keys, slotName, err := v.openSlot(ctx, name, password)
 	if err != nil {
-		outcome := "wrong password"
+		e := AuditEvent{User: name, Action: ActLogin, Outcome: OutcomeFailed, Detail: "wrong password"}
 		if errors.Is(err, ErrUnknownUser) {
-			outcome = "unknown user"
+			// What was typed names no user: it may be a password typed in
+			// the wrong field, so not even the sealed trail keeps it.
+			e.User, e.Detail = "", "unknown user name (what was typed is not recorded)"
 		}
-		if aerr := v.auditLocked(ctx, AuditEvent{User: name, Action: ActLogin, Outcome: OutcomeFailed, Detail: outcome}); aerr != nil {
+		if aerr := v.auditLocked(ctx, e); aerr != nil {
 			return nil, errors.Join(err, aerr)
 		}
 		return nil, err
@@ -283,9 +285,37 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 	return s, nil
 }
 
+// countAttempt counts a login attempt for name before its password is
+// tried, or returns a WaitError while the delay of earlier failures runs.
+//
+// Only the names of users are counted (and only those are ever written).
+// The counter must work while the vault is locked, so whatever keys it is
+// computable from the file alone: an HMAC of the typed name under a secret
+// kept in meta, or a salted hash however slow, would be on a stolen copy
+// with its secret or salt, and a password typed into the user-name field
+// by mistake is short enough to recover from it by guessing. A user's name
+// is on disk in clear already (it names their key slots), so a counter
+// keyed by it reveals nothing new; text that names no user is never
+// written, and counting it would protect nothing, since no slot opens for
+// it. The cost: an unknown name never earns a delay, which tells someone
+// at the login screen that it is no user — as the key-slot work a real
+// user's attempt takes already does. Counters of names that are not users
+// (written by older versions: the text typed, in clear) are deleted here.
 func (v *Vault) countAttempt(ctx context.Context, name string) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	users, stale, err := v.loginCounters(ctx)
+	if err != nil {
+		return err
+	}
+	if !users[name] {
+		if len(stale) > 0 {
+			if err := v.cfg.Meta.UpdateMeta(ctx, nil, stale); err != nil {
+				return fmt.Errorf("forget old login counters: %w", err)
+			}
+		}
+		return nil
+	}
 	var f loginFailures
 	if raw, err := v.cfg.Meta.GetMeta(ctx, loginPrefix+name); err == nil {
 		_ = json.Unmarshal(raw, &f) // a damaged counter starts again from zero
@@ -298,10 +328,35 @@ func (v *Vault) countAttempt(ctx context.Context, name string) error {
 	f.Count++
 	f.Last = v.now()
 	raw, _ := json.Marshal(f)
-	if err := v.cfg.Meta.UpdateMeta(ctx, map[string][]byte{loginPrefix + name: raw}, nil); err != nil {
+	if err := v.cfg.Meta.UpdateMeta(ctx, map[string][]byte{loginPrefix + name: raw}, stale); err != nil {
 		return fmt.Errorf("record login attempt: %w", err)
 	}
 	return nil
+}
+
+// loginCounters returns the names that have key slots here (the users who
+// can log in) and the meta keys of failure counters of other names.
+func (v *Vault) loginCounters(ctx context.Context) (users map[string]bool, stale []string, err error) {
+	slots, err := v.cfg.Meta.MetaPrefix(ctx, slotPrefix)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read key slots: %w", err)
+	}
+	users = map[string]bool{}
+	for k := range slots {
+		if name, _, ok := strings.Cut(strings.TrimPrefix(k, slotPrefix), "/"); ok {
+			users[name] = true
+		}
+	}
+	counters, err := v.cfg.Meta.MetaPrefix(ctx, loginPrefix)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read login counters: %w", err)
+	}
+	for k := range counters {
+		if !users[strings.TrimPrefix(k, loginPrefix)] {
+			stale = append(stale, k)
+		}
+	}
+	return users, stale, nil
 }
 
 // FailedLogins returns the persistent failure count of a user name.
