@@ -24,4 +24,8 @@ var (
 	ErrInvalid         = errors.New("invalid input")
 	ErrTampered        = errors.New("data failed its integrity check (tampered or corrupted)")
 	ErrNewerSchema     = errors.New("this vault was written by a newer version of Folio; update Folio to open it")
+	// ErrScrubPending: a change that removed a key (a password, the
+	// recovery key) is saved, but the vault file could not yet be
+	// rewritten without the old key (Commit.Scrub).
+	ErrScrubPending = errors.New("the change is saved, but the vault file still holds the removed key until Folio can rewrite it (it tries again each time the vault opens; check the disk has space)")
 )

@@ -98,6 +98,13 @@ type Commit struct {
 	// AuditKey, when set (an unlocked vault), re-signs the audit chain's
 	// keyed head over the appended events in the same transaction.
 	AuditKey AuditKey
+	// Scrub says the commit removes or replaces a secret (a key slot):
+	// once the commit is durable the store rewrites its file so that no
+	// copy of the file made afterwards holds the old value (a database
+	// file keeps deleted values in its free space until it reuses it).
+	// When that rewrite fails the commit stands and the store returns an
+	// error wrapping ErrScrubPending; it tries again each time it opens.
+	Scrub bool
 }
 
 // RecordStore keeps versioned encrypted records and their blind index. The

@@ -307,8 +307,9 @@ func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
 
 // ApplyReplicated makes this vault's slots of the given KindKeySlots records
 // the ones their current versions hold (a password set on another
-// workstation now opens this one too), and drops the session's cached
-// patients that changed.
+// workstation now opens this one too), removes the slots of users disabled
+// elsewhere, and drops the session's cached patients that changed. A slot
+// removed here is scrubbed from the file like one removed locally.
 func (s *Session) ApplyReplicated(ctx context.Context, kinds map[Kind][]string) error {
 	s.mu.Lock()
 	for _, id := range kinds[KindPatient] {
@@ -317,50 +318,105 @@ func (s *Session) ApplyReplicated(ctx context.Context, kinds map[Kind][]string) 
 	s.mu.Unlock()
 	errs := []error{s.clearSettled(ctx, kinds)}
 	for _, id := range kinds[KindKeySlots] {
-		rec, err := s.records.Head(ctx, KindKeySlots, id)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		var ks keySlots
-		if err := json.Unmarshal(rec.Data, &ks); err != nil {
-			errs = append(errs, fmt.Errorf("key slots of %s: %w: %v", id, ErrTampered, err))
-			continue
-		}
-		prefix := slotPrefix + id + "/"
-		if id == RecoverySlotsID {
-			prefix = slotRecovery
-		}
-		s.v.mu.Lock()
-		old, err := s.v.cfg.Meta.MetaPrefix(ctx, prefix)
-		if err == nil {
-			// A slot the record lacks is dropped when the record holds a
-			// newer one (its password was set again elsewhere); a newer
-			// local slot (set here since) stays, and travels next round.
-			newest := int64(0)
-			for k := range ks.Slots {
-				newest = max(newest, slotTime(k))
-			}
-			var deletes []string
-			for k := range old {
-				if _, keep := ks.Slots[k]; !keep && slotTime(k) < newest {
-					deletes = append(deletes, k)
-				}
-			}
-			puts := map[string][]byte{}
-			for k, v := range ks.Slots {
-				if rid, ok := slotsRecordID(k); ok && rid == id {
-					puts[k] = v
-				}
-			}
-			err = s.v.cfg.Meta.UpdateMeta(ctx, puts, deletes)
-		}
-		s.v.mu.Unlock()
-		if err != nil {
+		if err := s.installSlots(ctx, id); err != nil {
 			errs = append(errs, fmt.Errorf("install key slots of %s: %w", id, err))
 		}
 	}
+	for _, id := range kinds[KindUser] {
+		if !s.userDisabled(ctx, id) {
+			continue
+		}
+		if err := s.replaceSlots(ctx, slotPrefix+id+"/", func(map[string][]byte) (map[string][]byte, []string) {
+			return nil, nil
+		}); err != nil {
+			errs = append(errs, fmt.Errorf("remove the key slots of disabled user %s: %w", id, err))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// installSlots makes this vault's slots of one KindKeySlots record the
+// ones its current version holds. A slot the record lacks is dropped when
+// the record holds a newer one (its password was set again elsewhere); a
+// newer local slot (set here since) stays, and travels next round. A
+// disabled user gets no slots.
+func (s *Session) installSlots(ctx context.Context, id string) error {
+	rec, err := s.records.Head(ctx, KindKeySlots, id)
+	if err != nil {
+		return err
+	}
+	var ks keySlots
+	if err := json.Unmarshal(rec.Data, &ks); err != nil {
+		return fmt.Errorf("%w: %v", ErrTampered, err)
+	}
+	prefix := slotPrefix + id + "/"
+	if id == RecoverySlotsID {
+		prefix = slotRecovery
+	}
+	disabled := id != RecoverySlotsID && s.userDisabled(ctx, id)
+	newest := int64(0)
+	for k := range ks.Slots {
+		newest = max(newest, slotTime(k))
+	}
+	return s.replaceSlots(ctx, prefix, func(old map[string][]byte) (map[string][]byte, []string) {
+		if disabled {
+			return nil, nil
+		}
+		var keep []string
+		for k := range old {
+			if _, ok := ks.Slots[k]; ok || slotTime(k) >= newest {
+				keep = append(keep, k)
+			}
+		}
+		puts := map[string][]byte{}
+		for k, v := range ks.Slots {
+			if rid, ok := slotsRecordID(k); ok && rid == id {
+				puts[k] = v
+			}
+		}
+		return puts, keep
+	})
+}
+
+// replaceSlots changes the slots under prefix: next is given the current
+// ones and returns the slots to write and the names of current ones to
+// keep (nil, nil removes them all). Removed or replaced slots are scrubbed
+// from the file (Commit.Scrub).
+func (s *Session) replaceSlots(ctx context.Context, prefix string, next func(old map[string][]byte) (puts map[string][]byte, keep []string)) error {
+	s.v.mu.Lock()
+	defer s.v.mu.Unlock()
+	old, err := s.v.cfg.Meta.MetaPrefix(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	puts, keep := next(old)
+	var deletes []string
+	for k := range old {
+		if _, put := puts[k]; !put && !slices.Contains(keep, k) {
+			deletes = append(deletes, k)
+		}
+	}
+	for k, v := range puts {
+		if bytes.Equal(old[k], v) {
+			delete(puts, k)
+		}
+	}
+	if len(puts) == 0 && len(deletes) == 0 {
+		return nil
+	}
+	_, err = s.records.Commit(ctx, Commit{Meta: puts, DeleteMeta: deletes, Scrub: removesSlot(puts, deletes)})
+	return err
+}
+
+// userDisabled reports whether a user's current record says disabled (a
+// user whose record is not here yet is not).
+func (s *Session) userDisabled(ctx context.Context, name string) bool {
+	rec, err := s.records.Head(ctx, KindUser, name)
+	if err != nil {
+		return false
+	}
+	var u User
+	return json.Unmarshal(rec.Data, &u) == nil && u.Disabled
 }
 
 // slotTime is the time a password slot was written (its key's suffix, Unix

@@ -89,6 +89,8 @@ func (s *Session) stamp(e AuditEvent) AuditEvent {
 }
 
 // commit writes records, their audit event and meta changes atomically.
+// A change that removes a key slot has the store scrub its file; when that
+// fails the change is saved and the error wraps ErrScrubPending.
 func (s *Session) commit(ctx context.Context, writes []RecordWrite, e AuditEvent, puts map[string][]byte, deletes []string) error {
 	keys, err := s.keyring()
 	if err != nil {
@@ -98,10 +100,11 @@ func (s *Session) commit(ctx context.Context, writes []RecordWrite, e AuditEvent
 	if err != nil {
 		return err
 	}
-	if _, err := s.records.Commit(ctx, Commit{Writes: writes, Audit: [][]byte{sealed}, Meta: puts, DeleteMeta: deletes, AuditKey: keys}); err != nil {
+	_, err = s.records.Commit(ctx, Commit{Writes: writes, Audit: [][]byte{sealed}, Meta: puts, DeleteMeta: deletes, AuditKey: keys, Scrub: removesSlot(puts, deletes)})
+	if err != nil && !errors.Is(err, ErrScrubPending) {
 		return err
 	}
-	return s.afterAudit(ctx, 1)
+	return errors.Join(err, s.afterAudit(ctx, 1))
 }
 
 // commitVersions is commit that returns the new versions.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -179,6 +180,19 @@ func (v *Vault) Create(ctx context.Context, p CreateParams) (recoveryKey string,
 
 func slotKey(user string, id int64) string { return fmt.Sprintf("%s%s/%d", slotPrefix, user, id) }
 
+// removesSlot reports whether a change of meta values removes a key slot
+// or replaces the recovery slot: the store must then scrub its file
+// (Commit.Scrub), or the old slot would still open the vault from a copy
+// of the file.
+func removesSlot(puts map[string][]byte, deletes []string) bool {
+	if _, ok := puts[slotRecovery]; ok {
+		return true
+	}
+	return slices.ContainsFunc(deletes, func(k string) bool {
+		return strings.HasPrefix(k, slotPrefix) || k == slotRecovery
+	})
+}
+
 // auditLocked appends an event while no one is logged in (failed logins).
 func (v *Vault) auditLocked(ctx context.Context, e AuditEvent) error {
 	pub, err := v.cfg.Meta.GetMeta(ctx, metaAuditKey)
@@ -278,7 +292,9 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 			}
 		}
 	}
-	if err := s.commit(ctx, nil, AuditEvent{Action: ActLogin, Outcome: OutcomeOK, Detail: lockedDetail(st)}, nil, deletes); err != nil {
+	// A file not yet scrubbed of the dropped slots is scrubbed when the
+	// vault next opens; the sign-in goes on.
+	if err := s.commit(ctx, nil, AuditEvent{Action: ActLogin, Outcome: OutcomeOK, Detail: lockedDetail(st)}, nil, deletes); err != nil && !errors.Is(err, ErrScrubPending) {
 		s.Lock(ctx)
 		return nil, err
 	}

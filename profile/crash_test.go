@@ -25,6 +25,10 @@ const crashPW = "crash test passphrase"
 // it writes patients into that folder until it is killed.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("FOLIO_CRASH_CHILD"); dir != "" {
+		if pw := os.Getenv("FOLIO_CRASH_SCRUB_PW"); pw != "" {
+			scrubChild(dir, pw)
+			return
+		}
 		crashChild(dir)
 		return
 	}
@@ -35,16 +39,7 @@ func TestMain(m *testing.M) {
 // committed MRN on stdout once Commit has returned.
 func crashChild(dir string) {
 	ctx := context.Background()
-	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child open:", err)
-		os.Exit(2)
-	}
-	s, err := prof.Vault.Login(ctx, "admin", []byte(crashPW))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child login:", err)
-		os.Exit(2)
-	}
+	s := childSession(dir, crashPW)
 	seed, _ := strconv.ParseUint(os.Getenv("FOLIO_CRASH_SEED"), 10, 64)
 	g := demo.NewGenerator(seed, time.Now().Year())
 	rng := rand.New(rand.NewPCG(seed, 7))
@@ -74,6 +69,22 @@ func crashChild(dir string) {
 		}
 		out.Flush()
 	}
+}
+
+// childSession opens the profile in dir and signs admin in with pw; a
+// child that cannot exits with status 2.
+func childSession(dir, pw string) *app.Session {
+	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child open:", err)
+		os.Exit(2)
+	}
+	s, err := prof.Vault.Login(context.Background(), "admin", []byte(pw))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child login:", err)
+		os.Exit(2)
+	}
+	return s
 }
 
 // TestCrashKillNineLosesNothing kills a writing child with SIGKILL at random
@@ -111,12 +122,14 @@ func TestCrashKillNineLosesNothing(t *testing.T) {
 	t.Logf("%d kills, %d committed patients all present", kills, len(committed))
 }
 
-// runAndKill starts the child, lets it write for about d after it is
-// ready, kills it with SIGKILL, and returns the MRNs it reported.
-func runAndKill(t *testing.T, dir string, seed uint64, d time.Duration) []string {
+// runAndKill starts the child (with env added to its environment), lets
+// it write for about d after it is ready, kills it with SIGKILL, and
+// returns the lines it reported.
+func runAndKill(t *testing.T, dir string, seed uint64, d time.Duration, env ...string) []string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "FOLIO_CRASH_CHILD="+dir, "FOLIO_CRASH_SEED="+strconv.FormatUint(seed, 10))
+	cmd.Env = append(cmd.Env, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -179,9 +192,15 @@ func checkVault(t *testing.T, dir string, committed []string, full bool) {
 		t.Fatalf("login after kill: %v", err)
 	}
 	defer s.Lock(ctx)
-	if !full {
-		return
+	if full {
+		checkCommitted(t, s, committed)
 	}
+}
+
+// checkCommitted runs verify and finds every committed patient.
+func checkCommitted(t *testing.T, s *app.Session, committed []string) {
+	t.Helper()
+	ctx := context.Background()
 	r, err := s.Verify(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -55,6 +55,10 @@ type Options struct {
 // DB is one open vault file. It is safe for concurrent use; bbolt
 // serialises writers and lets readers run beside them.
 type DB struct {
+	// swap guards bolt: every transaction holds it for reading; a scrub
+	// (compact.go) and Close hold it for writing while they replace or
+	// close the file.
+	swap     sync.RWMutex
 	bolt     *bolt.DB
 	path     string
 	device   app.DeviceID
@@ -106,7 +110,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if err := inspect(path); err != nil {
 		return nil, err
 	}
-	b, err := openBolt(path, opts.ReadOnly, timeout)
+	b, err := openCurrent(path, opts.ReadOnly, timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -119,13 +123,21 @@ func Open(path string, opts Options) (*DB, error) {
 		_ = b.Close()
 		return nil, err
 	}
+	if !opts.ReadOnly {
+		db.finishScrub()
+	}
 	return db, nil
 }
 
-// Close closes the file. It waits for open transactions; none is held
-// outside a method call, so it returns promptly. Closing twice is a no-op.
+// Close closes the file. It waits for open transactions and a scrub; no
+// transaction is held outside a method call, so it returns promptly.
+// Closing twice is a no-op.
 func (db *DB) Close() error {
-	db.closeOnce.Do(func() { db.closeErr = db.bolt.Close() })
+	db.closeOnce.Do(func() {
+		db.swap.Lock()
+		defer db.swap.Unlock()
+		db.closeErr = db.bolt.Close()
+	})
 	return db.closeErr
 }
 
@@ -134,6 +146,24 @@ func (db *DB) Path() string { return db.path }
 
 // DeviceID returns the random id chosen when the file was created.
 func (db *DB) DeviceID() app.DeviceID { return db.device }
+
+// openCurrent opens the file at path with bbolt, making sure the file it
+// locked is still the one at path: a scrub in another process replaces the
+// file while holding its lock, and a process that waited for that lock
+// would otherwise get the old, unlinked file, and its commits would be
+// lost.
+func openCurrent(path string, readOnly bool, timeout time.Duration) (*bolt.DB, error) {
+	for range 8 {
+		b, err := openBolt(path, readOnly, timeout)
+		if !errors.Is(err, errReplaced) {
+			return b, err
+		}
+	}
+	return nil, fmt.Errorf("open vault %s: %w (it is being rewritten)", path, ErrInUse)
+}
+
+// errReplaced: the file bbolt locked is no longer the one at its path.
+var errReplaced = errors.New("the vault file was replaced while opening it")
 
 // create makes a new vault file atomically: a bbolt file with every bucket,
 // the schema version and a device id is written under a temporary name and
@@ -251,6 +281,9 @@ func openBolt(path string, readOnly bool, timeout time.Duration) (b *bolt.DB, er
 		},
 	})
 	if err == nil {
+		if err := checkLocked(b, file, path); err != nil {
+			return nil, err
+		}
 		return b, nil
 	}
 	switch {
@@ -262,6 +295,26 @@ func openBolt(path string, readOnly bool, timeout time.Duration) (b *bolt.DB, er
 		return nil, writeErr(path, err)
 	}
 	return nil, fmt.Errorf("open vault %s: %w", path, err)
+}
+
+// checkLocked closes b and returns errReplaced when file, which b opened
+// and locked, is no longer the file at path.
+func checkLocked(b *bolt.DB, file *os.File, path string) error {
+	locked, err := file.Stat()
+	var current fs.FileInfo
+	if err == nil {
+		current, err = os.Stat(path)
+	}
+	switch {
+	case err != nil:
+		err = fmt.Errorf("open vault %s: %w", path, err)
+	case !os.SameFile(locked, current):
+		err = errReplaced
+	default:
+		return nil
+	}
+	_ = b.Close()
+	return err
 }
 
 func isWriteProblem(err error) bool {
@@ -449,6 +502,8 @@ func (db *DB) view(ctx context.Context, fn func(tx *bolt.Tx) error) (err error) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	db.swap.RLock()
+	defer db.swap.RUnlock()
 	defer db.catch(&err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	if err := db.bolt.View(fn); err != nil {
@@ -470,6 +525,8 @@ func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) error) (err error
 	if db.damaged.Load() {
 		return corrupt(db.path, "damage was found earlier; writes are refused")
 	}
+	db.swap.RLock()
+	defer db.swap.RUnlock()
 	defer db.catch(&err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	tx, err := db.bolt.Begin(true)
@@ -500,6 +557,8 @@ func (db *DB) rollbackTx(ctx context.Context, fn func(tx *bolt.Tx) error) (err e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	db.swap.RLock()
+	defer db.swap.RUnlock()
 	defer db.catch(&err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	tx, err := db.bolt.Begin(true)

@@ -23,6 +23,21 @@
 //     is built under a temporary name and linked into place, so a crash
 //     during creation leaves no vault rather than an empty file; an empty or
 //     truncated file at the vault's path is therefore damage (ErrCorrupt).
+//   - Removed secrets leave the file. bbolt keeps a deleted value in its
+//     free pages until it reuses them (and tx.WriteTo copies free pages as
+//     they are), so a commit with app.Commit.Scrub (a key slot removed or
+//     replaced) is followed by a scrub: the live data is copied into a new
+//     file beside the vault (bolt.Compact), synced, renamed over the vault
+//     and the folder synced, while every other transaction waits (DB.swap),
+//     so no commit is lost and none lands in the old file. The commit sets
+//     the meta key "storage/scrub-pending" and the new file lacks it: a
+//     kill before the rename leaves the old file, flagged, and a writable
+//     Open removes the temporary file (<vault>.scrubbing-*) and scrubs
+//     again. A scrub that fails (disk full) leaves the commit standing,
+//     returns app.ErrScrubPending and is retried at each Open; Check
+//     reports it meanwhile. Open makes sure the file it locked is still
+//     the one at the path (a process that waited for the lock of a file a
+//     scrub replaced would otherwise write into an unlinked file).
 //   - Damage is an error, never a crash. Open rejects files that are not a
 //     bbolt file, are empty or truncated, whose header or freelist pages are
 //     damaged, or that lack a schema-1 bucket or meta key (ErrCorrupt; a
@@ -90,7 +105,8 @@
 // "storage/hlc" (uint64, the last HLC given out or seen in an import),
 // "storage/audit-head" (the audit chain's keyed head, below) and
 // "storage/conflict/" kind ‖ 0 ‖ id (the branch tips of a record two
-// devices changed apart, as versions of 16 bytes each; replica.go). A file
+// devices changed apart, as versions of 16 bytes each; replica.go) and
+// "storage/scrub-pending" (present while a scrub is owed; compact.go). A file
 // with a larger schema fails to open with app.ErrNewerSchema.
 //
 // A record's versions sort oldest first under their common prefix

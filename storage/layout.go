@@ -46,6 +46,9 @@ const (
 	metaHLC      = "storage/hlc"    // uint64 BE, last HLC given to a version
 	// metaKeyedHead is the audit chain's keyed head (encodeKeyedHead).
 	metaKeyedHead = "storage/audit-head"
+	// metaScrubPending is set by a commit that removed a secret and
+	// cleared by the scrub that rewrites the file (compact.go).
+	metaScrubPending = "storage/scrub-pending"
 )
 
 // Limits on what the store accepts. They keep every key far below bbolt's

@@ -31,7 +31,7 @@ func (db *DB) checkPages(ctx context.Context, tx *bolt.Tx, p *problems) error {
 		return fmt.Errorf("read vault file: %w", err)
 	}
 	defer f.Close()
-	ps := int64(db.bolt.Info().PageSize)
+	ps := int64(tx.DB().Info().PageSize)
 	w := &pageWalker{ctx: ctx, f: f, ps: ps, hwm: uint64(tx.Size() / ps), seen: map[uint64]bool{}, p: p}
 	w.walk(uint64(tx.Cursor().Bucket().Root()), 0, true)
 	return w.err

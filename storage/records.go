@@ -148,10 +148,18 @@ func (r *Records) Commit(ctx context.Context, c app.Commit) ([]app.Version, erro
 		if err := r.db.appendKeyed(tx, c.Audit, c.AuditKey); err != nil {
 			return err
 		}
+		if c.Scrub {
+			if err := meta.Put([]byte(metaScrubPending), []byte{1}); err != nil {
+				return err
+			}
+		}
 		return applyMeta(tx, c.Meta, c.DeleteMeta)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
+	}
+	if c.Scrub {
+		return versions, r.db.scrub()
 	}
 	return versions, nil
 }

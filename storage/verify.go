@@ -374,6 +374,9 @@ func (db *DB) CheckIntegrity(ctx context.Context, aead app.AEAD, verifySig func(
 			return rep, err
 		}
 	}
+	if db.scrubPending(ctx) {
+		rep.Problems = append(rep.Problems, "the vault file still holds a password or recovery key removed earlier: it could not be rewritten without it; check the disk has space, then open Folio again")
+	}
 	vr, err := db.Records(aead).VerifyAll(ctx)
 	rep.Records, rep.Versions, rep.IndexEntries = vr.Records, vr.Versions, vr.IndexEntries
 	rep.Problems = append(rep.Problems, vr.Problems...)
