@@ -6,13 +6,53 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // ErrScanningOff means this build or profile has no scan pipeline wired.
 var ErrScanningOff = errors.New("scanning is not available on this workstation")
+
+// MaxImportSize is the largest file the intake takes: 512 MB (binary
+// megabytes, as a file manager counts them). A file is read whole into
+// memory and the scan worker opens it whole, so the limit bounds what one
+// import costs; the largest real scan batches are a few tens of MB. Files
+// are refused by their size before they are read.
+const MaxImportSize = 512 << 20
+
+// ErrTooLarge is a file larger than MaxImportSize; the error is a
+// *TooLargeError.
+var ErrTooLarge = errors.New("too large")
+
+// TooLargeError says how large a refused file is and what the limit is:
+// "too large: 1.6 GB, the limit is 512 MB".
+type TooLargeError struct {
+	Size, Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("too large: %s, the limit is %s", byteSize(e.Size), byteSize(e.Limit))
+}
+
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+// byteSize writes a size in binary units as a clerk reads them: 1.6 GB,
+// 512 MB, 700 KB, 12 bytes.
+func byteSize(n int64) string {
+	const k = 1 << 10
+	units := []string{"KB", "MB", "GB", "TB"}
+	if n < k {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	v, u := float64(n)/k, 0
+	for v >= k && u < len(units)-1 {
+		v, u = v/k, u+1
+	}
+	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) + " " + units[u]
+}
 
 // ImportResult is what became of one imported file.
 type ImportResult struct {
@@ -75,6 +115,9 @@ func (s *Session) ImportFileProgress(ctx context.Context, name, source string, d
 	defer rep.failOn(ctx, &err)
 	if err := s.require(ctx, PermDocImport, ActDocImport, ""); err != nil {
 		return ImportResult{}, err
+	}
+	if len(data) > MaxImportSize {
+		return ImportResult{}, fmt.Errorf("%s: %w", name, &TooLargeError{Size: int64(len(data)), Limit: MaxImportSize})
 	}
 	blobs, keys, err := s.blobs()
 	if err != nil {

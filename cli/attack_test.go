@@ -1,13 +1,19 @@
 package cli_test
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // folioProc runs the folio command as its own process, as a person or a
@@ -126,4 +132,257 @@ func TestAttackImportFileNameControls(t *testing.T) {
 	if !strings.Contains(out, `scan\nfiled  KAB-000009-X`) || !strings.Contains(out, `\u202efdp.exe`) {
 		t.Errorf("import does not show the file name's newline and override as escapes:\n%s", out)
 	}
+}
+
+// memoryBound is the most a folio process may hold resident while it
+// skips a hostile file (it holds about 40 MB doing nothing).
+const memoryBound = 200 << 20
+
+// runBounded runs folio args under an address-space limit of 3 GB (so an
+// unbounded read fails there rather than taking the machine's memory) and
+// a deadline; it returns stdout, stderr, how long it took and the most it
+// held resident.
+func (p *folioProc) runBounded(want int, deadline time.Duration, args ...string) (string, string, time.Duration, int64) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", `ulimit -S -v 3000000 && exec folio "$@"`, "folio"}, args...)...)
+	cmd.Env, cmd.Dir = p.env, p.dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	if ctx.Err() != nil {
+		p.t.Fatalf("folio %s did not finish within %s:\n%s%s", strings.Join(args, " "), deadline, out.String(), errb.String())
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		p.t.Fatal(err)
+	}
+	if code != want {
+		p.t.Fatalf("folio %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, want, out.String(), errb.String())
+	}
+	return out.String(), errb.String(), took, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+}
+
+// folder makes a folder of the test's and returns its path.
+func (p *folioProc) folder(name string) string {
+	p.t.Helper()
+	dir := filepath.Join(p.dir, name)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		p.t.Fatal(err)
+	}
+	return dir
+}
+
+// stored is how many bytes the vault's folder holds.
+func (p *folioProc) stored() int64 {
+	var n int64
+	filepath.WalkDir(filepath.Join(p.dir, "vault"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// skippedLine reports whether out has import's line for a skipped file
+// ending in name, with the reason.
+func skippedLine(out, name, reason string) bool {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "skipped ") && strings.Contains(l, name+" ") && strings.HasSuffix(l, reason) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestAttackImportPipe: a named pipe in the folder hung `folio import`
+// for good. It is skipped, named, and the import finishes.
+func TestAttackImportPipe(t *testing.T) {
+	p := newFolioProc(t)
+	in := p.folder("in")
+	if err := syscall.Mkfifo(filepath.Join(in, "a.pdf"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(in, "b.pdf"), []byte("not a scan"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, _, _ := p.runBounded(1, time.Minute, "import", in)
+	if !skippedLine(out, "a.pdf", "not a regular file (a named pipe)") || !strings.Contains(out, "b.pdf") {
+		t.Errorf("import does not say the pipe was skipped, or left b.pdf out:\n%s", out)
+	}
+	if !strings.Contains(errs, "1 of 2 files were skipped") {
+		t.Errorf("import's last word: %s", errs)
+	}
+}
+
+// TestAttackImportLinkToDevZero: a link to /dev/zero in the folder was read
+// until memory ran out. It is skipped without a byte read; named on the
+// command line (followed: a person chose it) it is refused as a device.
+func TestAttackImportLinkToDevZero(t *testing.T) {
+	p := newFolioProc(t)
+	in := p.folder("in")
+	zero := filepath.Join(in, "zero.pdf")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ arg, reason string }{
+		{in, "a link; Folio imports files, not links"},
+		{zero, "not a regular file (a device)"},
+	} {
+		out, _, _, rss := p.runBounded(1, time.Minute, "import", c.arg)
+		if !skippedLine(out, "zero.pdf", c.reason) {
+			t.Errorf("import %s does not say zero.pdf was skipped (%s):\n%s", c.arg, c.reason, out)
+		}
+		if rss > memoryBound {
+			t.Errorf("import %s held %d MB", c.arg, rss>>20)
+		}
+	}
+}
+
+// TestAttackImportTooLarge: a 1.6 GB file was read whole (1.7 GB resident)
+// and stored before it was refused. A sparse one (it takes no disk) is
+// refused by its size, at once, without being read or stored.
+func TestAttackImportTooLarge(t *testing.T) {
+	p := newFolioProc(t)
+	in := p.folder("in")
+	huge := filepath.Join(in, "huge.pdf")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1717986918); err != nil { // 1.6 GB
+		t.Fatal(err)
+	}
+	f.Close()
+	before := p.stored()
+	for _, arg := range []string{in, huge} {
+		out, _, took, rss := p.runBounded(1, 2*time.Minute, "import", arg)
+		if !skippedLine(out, "huge.pdf", "too large: 1.6 GB, the limit is 512 MB") {
+			t.Errorf("import %s does not say huge.pdf is too large:\n%s", arg, out)
+		}
+		if rss > memoryBound || took > 20*time.Second {
+			t.Errorf("import %s held %d MB and took %s", arg, rss>>20, took)
+		}
+	}
+	if grew := p.stored() - before; grew > 16<<20 {
+		t.Errorf("the vault grew by %d MB", grew>>20)
+	}
+}
+
+// TestAttackImportLinkInFolder: a link in a folder was followed and its
+// target stored. It is skipped; link and target stay. A link named on the
+// command line is read through: the person chose it.
+func TestAttackImportLinkInFolder(t *testing.T) {
+	p := newFolioProc(t)
+	in, elsewhere := p.folder("in"), p.folder("elsewhere")
+	target := filepath.Join(elsewhere, "private.txt")
+	if err := os.WriteFile(target, []byte("someone else's file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(in, "scan.pdf")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	out, _, _, _ := p.runBounded(1, time.Minute, "import", in)
+	if !skippedLine(out, "scan.pdf", "a link; Folio imports files, not links") || strings.Count(out, "\n") != 1 {
+		t.Errorf("import does not skip the link (and only that):\n%s", out)
+	}
+	if _, err := os.Lstat(link); err != nil {
+		t.Errorf("the link is gone: %v", err)
+	}
+	if _, err := os.Stat(target); err != nil {
+		t.Errorf("the target is gone: %v", err)
+	}
+	out, _, _, _ = p.runBounded(1, time.Minute, "import", link)
+	if !strings.HasPrefix(out, "failed ") || !strings.Contains(out, "not a PDF") {
+		t.Errorf("import of a named link does not read through it:\n%s", out)
+	}
+}
+
+// TestAttackSigtermDuringImport: SIGTERM did not stop an import stuck on a
+// named pipe, and every other command then found the vault open. The
+// import stops promptly, says so, and the next command opens the vault.
+func TestAttackSigtermDuringImport(t *testing.T) {
+	p := newFolioProc(t)
+	in := p.folder("in")
+	if err := syscall.Mkfifo(filepath.Join(in, "a.pdf"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	corpus, err := filepath.Abs("../../shared/corpus/scans/paperless__multi-page-images.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan, err := os.ReadFile(corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 8 { // pages to OCR, each file different: minutes of work
+		if err := os.WriteFile(filepath.Join(in, fmt.Sprintf("b%d.pdf", i)), fmt.Appendf(scan, "%% copy %d\n", i), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := p.command(nil, "import", in)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	defer func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Kill()
+		}
+	}()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		exited <- cmd.Wait()
+	}()
+	// The pipe's line comes first; the scans are then being read.
+	select {
+	case l := <-lines:
+		if !strings.Contains(l, "a.pdf") {
+			t.Fatalf("import's first line: %s", l)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("import printed nothing for a minute: it hangs on the named pipe")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Now()
+	go func() {
+		for range lines {
+		}
+	}()
+	select {
+	case err := <-exited:
+		if took := time.Since(sent); err == nil || took > 20*time.Second {
+			t.Errorf("import ended %s after SIGTERM with %v", took, err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("import still runs a minute after SIGTERM")
+	}
+	if !strings.Contains(errb.String(), "stopped") {
+		t.Errorf("import does not say it stopped: %s", errb.String())
+	}
+	p.run(0, nil, "verify")
 }

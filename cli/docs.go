@@ -65,10 +65,10 @@ func writeDocs(w io.Writer, docs []app.Document) error {
 }
 
 // importLine is one line of `folio import` output per resulting document
-// (or per file that could not be read).
+// (or per file that could not be read, or was not taken).
 type importLine struct {
 	File   string        `json:"file"`
-	Status string        `json:"status"` // filed, queued, failed, duplicate
+	Status string        `json:"status"` // filed, queued, failed, duplicate, skipped
 	Reason string        `json:"reason,omitempty"`
 	MRN    string        `json:"mrn,omitempty"`
 	Type   string        `json:"type,omitempty"`
@@ -105,20 +105,30 @@ func importLines(file string, r app.ImportResult) []importLine {
 	return out
 }
 
+// importFile is a file `folio import` was asked to take.
+type importFile struct {
+	path string
+	// named: the person named it on the command line, so a link is read
+	// through (they chose it); a link found in a folder is skipped.
+	named bool
+}
+
 // expandFiles lists the files named, walking directories (hidden files and
-// folders skipped), sorted.
-func expandFiles(args []string) ([]string, error) {
-	var files []string
+// folders skipped; links and other entries that are not folders listed, for
+// the reader to skip), sorted.
+func expandFiles(args []string) ([]importFile, error) {
+	var files []importFile
 	for _, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", a, err)
 		}
 		if !st.IsDir() {
-			files = append(files, a)
+			files = append(files, importFile{path: a, named: true})
 			continue
 		}
-		err = filepath.WalkDir(a, func(p string, d os.DirEntry, err error) error {
+		// A named folder may be a link to one: walk what it points to.
+		err = filepath.WalkDir(filepath.Join(a, "."), func(p string, d os.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
@@ -129,7 +139,7 @@ func expandFiles(args []string) ([]string, error) {
 				return nil
 			}
 			if !d.IsDir() {
-				files = append(files, p)
+				files = append(files, importFile{path: p})
 			}
 			return nil
 		})
@@ -137,7 +147,7 @@ func expandFiles(args []string) ([]string, error) {
 			return nil, err
 		}
 	}
-	slices.Sort(files)
+	slices.SortFunc(files, func(a, b importFile) int { return strings.Compare(a.path, b.path) })
 	return files, nil
 }
 
@@ -159,15 +169,21 @@ func (e *env) importCommand() *cobra.Command {
 			defer done()
 			out := cmd.OutOrStdout()
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			failed := 0
+			failed, skipped := 0, 0
 			var all []importLine
 			for i, r := range importAll(cmd.Context(), s, files) {
+				if r.err != nil && cmd.Context().Err() != nil {
+					return errors.New("stopped: the files listed above are imported, the others are not (a file that was being read is finished by `folio watch` or the window); run the import again for the rest")
+				}
 				if r.err != nil {
-					return fmt.Errorf("import %s: %w", files[i], r.err)
+					return fmt.Errorf("import %s: %w", files[i].path, r.err)
 				}
 				for _, l := range r.lines {
-					if l.Status == "failed" {
+					switch l.Status {
+					case "failed":
 						failed++
+					case "skipped":
+						skipped++
 					}
 					all = append(all, l)
 					if !asJSON {
@@ -182,8 +198,15 @@ func (e *env) importCommand() *cobra.Command {
 				}
 				return writeJSON(out, all)
 			}
+			var problems []string
+			if skipped > 0 {
+				problems = append(problems, fmt.Sprintf("%d of %d files were skipped (not read, not stored)", skipped, len(files)))
+			}
 			if failed > 0 {
-				return fmt.Errorf("%d of %d files could not be read (they are stored; see the reasons above)", failed, len(files))
+				problems = append(problems, fmt.Sprintf("%d of %d files could not be read (they are stored)", failed, len(files)))
+			}
+			if problems != nil {
+				return fmt.Errorf("%s; see the reasons above", strings.Join(problems, "; "))
 			}
 			return nil
 		},
@@ -200,42 +223,63 @@ type fileImport struct {
 
 // importAll imports files side by side, one per CPU, so single-page files
 // keep every scan worker busy, and yields the results in the files' order
-// as they become ready. Stopping the loop early cancels the rest.
-func importAll(ctx context.Context, s *app.Session, files []string) iter.Seq2[int, fileImport] {
+// as they become ready. Stopping the loop early cancels the rest. Each
+// file is read with dropfolder.ReadFile: regular files only, links only
+// when named, the size checked before reading.
+func importAll(ctx context.Context, s *app.Session, files []importFile) iter.Seq2[int, fileImport] {
 	return func(yield func(int, fileImport) bool) {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		results := make([]chan fileImport, len(files))
-		sem := make(chan struct{}, runtime.NumCPU())
 		var wg sync.WaitGroup
 		defer wg.Wait()
-		for i, f := range files {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel() // before the wait: the files not yet done stop
+		results := make([]chan fileImport, len(files))
+		for i := range results {
 			results[i] = make(chan fileImport, 1)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+		}
+		sem := make(chan struct{}, runtime.NumCPU())
+		wg.Add(1)
+		go func() { // starts the files in order, as slots free up
+			defer wg.Done()
+			for i, f := range files {
 				select {
 				case sem <- struct{}{}:
 				case <-ctx.Done():
-					results[i] <- fileImport{err: ctx.Err()}
+					for _, r := range results[i:] {
+						r <- fileImport{err: ctx.Err()}
+					}
 					return
 				}
-				defer func() { <-sem }()
-				data, err := os.ReadFile(f)
-				if err != nil {
-					results[i] <- fileImport{lines: []importLine{{File: f, Status: "failed", Reason: err.Error()}}}
-					return
-				}
-				r, err := s.ImportFile(ctx, filepath.Base(f), "import", data)
-				results[i] <- fileImport{lines: importLines(f, r), err: err}
-			}()
-		}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-sem }()
+					results[i] <- importOne(ctx, s, f)
+				}()
+			}
+		}()
 		for i := range files {
 			if !yield(i, <-results[i]) {
 				return
 			}
 		}
 	}
+}
+
+// importOne reads and imports one file of `folio import`.
+func importOne(ctx context.Context, s *app.Session, f importFile) fileImport {
+	data, err := dropfolder.ReadFile(ctx, f.path, dropfolder.ReadOptions{FollowLinks: f.named})
+	if ctx.Err() != nil {
+		return fileImport{err: ctx.Err()}
+	}
+	if err != nil { // not read, not stored
+		var skip *dropfolder.SkipError
+		if errors.As(err, &skip) {
+			err = skip.Reason
+		}
+		return fileImport{lines: []importLine{{File: f.path, Status: "skipped", Reason: err.Error()}}}
+	}
+	r, err := s.ImportFile(ctx, filepath.Base(f.path), "import", data)
+	return fileImport{lines: importLines(f.path, r), err: err}
 }
 
 func (e *env) coversheetCommand() *cobra.Command {

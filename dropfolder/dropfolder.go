@@ -7,6 +7,12 @@
 // import leaves it in place and is retried on the next pass. The folder is
 // polled rather than watched with inotify: polling also works on network
 // shares and USB drives, and the scanner's pace makes it cheap.
+//
+// Only regular files are taken, read with ReadFile: a link, a named pipe or
+// a device in the folder is skipped and reported once (OnError, a
+// *SkipError), never read, followed or removed; so is a file larger than
+// app.MaxImportSize. ReadFile is also how `folio import` and the window
+// read the files a person names.
 package dropfolder
 
 import (
@@ -19,6 +25,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -33,7 +40,9 @@ type Options struct {
 	// Import stores one file; name is its base name. An error leaves the
 	// file for the next pass.
 	Import func(ctx context.Context, name string, data []byte) error
-	// OnError is told about files that could not be taken (optional).
+	// OnError is told about files that could not be taken (optional). A
+	// file skipped for what it is (a *SkipError) is reported once, until
+	// it changes.
 	OnError func(path string, err error)
 	Now     func() time.Time
 }
@@ -42,9 +51,10 @@ type Options struct {
 type Watcher struct {
 	opts Options
 	// mu protects the following.
-	mu   sync.Mutex
-	seen map[string]fileState // path → last observed state
-	done map[string]fileState // imported and kept (Keep), by path
+	mu      sync.Mutex
+	seen    map[string]fileState // path → last observed state
+	done    map[string]fileState // imported and kept (Keep), by path
+	skipped map[string]fileState // not taken (a *SkipError), by path, as it was then
 }
 
 type fileState struct {
@@ -52,6 +62,9 @@ type fileState struct {
 	mtime time.Time
 	since time.Time // when this state was first observed
 }
+
+// same reports whether the file looks unchanged (size and time).
+func (a fileState) same(b fileState) bool { return a.size == b.size && a.mtime.Equal(b.mtime) }
 
 // New returns a watcher of opts.Dir.
 func New(opts Options) (*Watcher, error) {
@@ -74,7 +87,7 @@ func New(opts Options) (*Watcher, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("drop folder %s is not a folder", opts.Dir)
 	}
-	return &Watcher{opts: opts, seen: map[string]fileState{}, done: map[string]fileState{}}, nil
+	return &Watcher{opts: opts, seen: map[string]fileState{}, done: map[string]fileState{}, skipped: map[string]fileState{}}, nil
 }
 
 // Serve polls the folder until ctx ends.
@@ -102,6 +115,8 @@ func (w *Watcher) Scan(ctx context.Context) (int, error) {
 	}
 	now := w.opts.Now()
 	var ready []string
+	states := map[string]fileState{} // of the ready files
+	var skips []*SkipError
 	present := map[string]bool{}
 	w.mu.Lock()
 	for _, e := range entries {
@@ -109,18 +124,26 @@ func (w *Watcher) Scan(ctx context.Context) (int, error) {
 		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".part") {
 			continue
 		}
-		info, err := e.Info()
+		info, err := e.Info() // of the entry itself: a link is a link
 		if err != nil {
 			continue // removed meanwhile
 		}
 		path := filepath.Join(w.opts.Dir, name)
 		present[path] = true
 		cur := fileState{size: info.Size(), mtime: info.ModTime(), since: now}
-		if d, ok := w.done[path]; ok && d.size == cur.size && d.mtime.Equal(cur.mtime) {
+		if d, ok := w.done[path]; ok && d.same(cur) {
 			continue // imported and kept
 		}
+		if d, ok := w.skipped[path]; ok && d.same(cur) {
+			continue // reported already
+		}
+		if reason := notTaken(info); reason != nil {
+			w.skipped[path] = cur
+			skips = append(skips, &SkipError{Path: path, Reason: reason})
+			continue
+		}
 		prev, ok := w.seen[path]
-		if !ok || prev.size != cur.size || !prev.mtime.Equal(cur.mtime) {
+		if !ok || !prev.same(cur) {
 			w.seen[path] = cur
 			continue
 		}
@@ -128,6 +151,7 @@ func (w *Watcher) Scan(ctx context.Context) (int, error) {
 		// whole goes now; any other waits out the settle time.
 		if cur.size > 0 && (now.Sub(prev.since) >= w.opts.Settle || looksComplete(path)) {
 			ready = append(ready, path)
+			states[path] = cur
 		}
 	}
 	for p := range w.seen {
@@ -135,7 +159,17 @@ func (w *Watcher) Scan(ctx context.Context) (int, error) {
 			delete(w.seen, p)
 		}
 	}
+	for p := range w.skipped {
+		if !present[p] {
+			delete(w.skipped, p)
+		}
+	}
 	w.mu.Unlock()
+	if w.opts.OnError != nil {
+		for _, e := range skips {
+			w.opts.OnError(e.Path, e)
+		}
+	}
 
 	slices.Sort(ready)
 	n := 0
@@ -143,7 +177,7 @@ func (w *Watcher) Scan(ctx context.Context) (int, error) {
 		if ctx.Err() != nil {
 			return n, ctx.Err()
 		}
-		if err := w.take(ctx, path); err != nil {
+		if err := w.take(ctx, path, states[path]); err != nil {
 			if w.opts.OnError != nil {
 				w.opts.OnError(path, err)
 			}
@@ -154,17 +188,22 @@ func (w *Watcher) Scan(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// take imports one settled file and removes (or remembers) it.
-func (w *Watcher) take(ctx context.Context, path string) error {
-	info, err := os.Stat(path)
+// take imports one settled file, seen in state st, and removes (or
+// remembers) it.
+func (w *Watcher) take(ctx context.Context, path string, st fileState) error {
+	data, err := ReadFile(ctx, path, ReadOptions{})
+	var skip *SkipError
+	if errors.As(err, &skip) {
+		w.mu.Lock()
+		delete(w.seen, path)
+		w.skipped[path] = st
+		w.mu.Unlock()
+		return err
+	}
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(data)) != info.Size() {
+	if int64(len(data)) != st.size {
 		return fmt.Errorf("%s changed while being read; it will be taken on a later pass", path)
 	}
 	if err := w.opts.Import(ctx, filepath.Base(path), data); err != nil {
@@ -174,7 +213,7 @@ func (w *Watcher) take(ctx context.Context, path string) error {
 	defer w.mu.Unlock()
 	delete(w.seen, path)
 	if w.opts.Keep {
-		w.done[path] = fileState{size: info.Size(), mtime: info.ModTime()}
+		w.done[path] = st
 		return nil
 	}
 	if err := os.Remove(path); err != nil {
@@ -186,15 +225,16 @@ func (w *Watcher) take(ctx context.Context, path string) error {
 // looksComplete reports whether a file ends the way a finished PDF, JPEG
 // or PNG ends (%%EOF, the end-of-image marker, the IEND chunk). A scanner
 // still writing has not written that end yet; other formats (TIFF) wait
-// for the settle time.
+// for the settle time. It opens as ReadFile does: only a regular file,
+// never through a link, never blocking on a pipe.
 func looksComplete(path string) bool {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
 	info, err := f.Stat()
-	if err != nil || info.Size() < 8 {
+	if err != nil || !info.Mode().IsRegular() || info.Size() < 8 {
 		return false
 	}
 	head := make([]byte, 8)

@@ -73,8 +73,8 @@ const (
 
 // Size limits per frame type, in payload bytes.
 const (
-	// MaxFileSize is the largest file a worker accepts.
-	MaxFileSize   = 512 << 20
+	// MaxFileSize is the largest file a worker accepts: the intake's limit.
+	MaxFileSize   = app.MaxImportSize
 	maxOpenFrame  = MaxFileSize + 64<<10 // the file, its name and options
 	maxPageFrame  = 256 << 20            // two JPEG images and the page's text and words
 	maxSmallFrame = 64 << 10             // everything else

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -401,7 +400,9 @@ func (st *scanScreen) importPaths(paths []string) {
 	sess := st.sess
 	for _, p := range paths {
 		sess.run(func(ctx context.Context) func() {
-			data, err := os.ReadFile(p)
+			// A file the person chose: read through a link, but only a
+			// regular file within the size limit.
+			data, err := dropfolder.ReadFile(ctx, p, dropfolder.ReadOptions{FollowLinks: true})
 			if err != nil {
 				return func() { st.msg.error(filepath.Base(p) + " was not imported: " + message(err)) }
 			}
