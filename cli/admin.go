@@ -84,7 +84,7 @@ func (e *env) verifyCommand() *cobra.Command {
 			printf(out, "records %d (patients %d, users %d), versions %d, index entries %d, audit events %d, checkpoints %d\n",
 				r.Records, r.Patients, r.Users, r.Versions, r.IndexEntries, r.AuditEntries, r.Checkpoints)
 			for _, n := range r.Notes {
-				fmt.Fprintln(out, "NOTE:", n)
+				printLine(out, "NOTE:", n)
 			}
 			if r.OK() {
 				printLine(out, "OK: no problems found")
