@@ -61,7 +61,8 @@ func runGUI(ctx context.Context, dir string) error {
 		SyncStates: func(ctx context.Context, items []ui.SyncItem) ([]ui.RecordSync, error) {
 			return syncStates(ctx, prof, runner.live.get(), items)
 		},
-		Sync: &syncAdmin{prof: prof, live: &runner.live},
+		Sync:   &syncAdmin{prof: prof, live: &runner.live},
+		Backup: prof.Backup,
 	})
 	runner.sendStatus = func(st syncer.Status) {
 		text, detail, problem := syncer.Describe(st, time.Now())

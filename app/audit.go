@@ -15,6 +15,7 @@ const (
 	ActVaultCreate    Action = "vault.create"
 	ActVaultVerify    Action = "vault.verify"
 	ActVaultRestored  Action = "vault.restored" // a vault restored from a backup rejoined its archive
+	ActVaultBackup    Action = "vault.backup"   // a copy of the vault (encrypted, as stored) was taken
 	ActLogin          Action = "login"
 	ActLogout         Action = "logout"
 	ActRecovery       Action = "key.recovery"

@@ -211,6 +211,42 @@ func (v *Vault) auditLocked(ctx context.Context, e AuditEvent) error {
 	return v.cfg.Audit.AppendAudit(ctx, [][]byte{sealed})
 }
 
+// BackupReport says what a backup copied (profile.Profile.Backup takes
+// it; the window and the command line show it).
+type BackupReport struct {
+	Dir   string // the backup folder
+	Scans int    // blob files copied (a later backup into the same folder copies only new ones)
+	Size  int64  // bytes in the folder
+}
+
+// SizeText says the folder's size the way a person reads it.
+func (r BackupReport) SizeText() string {
+	switch n := float64(r.Size); {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", n/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", n/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", n/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", r.Size)
+}
+
+// RecordBackup audits a backup about to be taken (by user, "" when no one
+// is signed in: the command line) into the folder dest, so the copy holds
+// the record of its own making. A backup needs no keys: it copies the vault
+// as stored, encrypted. ErrNotInitialized when there is no vault to copy.
+func (v *Vault) RecordBackup(ctx context.Context, user, dest string) error {
+	ok, err := v.Initialized(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotInitialized
+	}
+	return v.auditLocked(ctx, AuditEvent{User: user, Action: ActVaultBackup, Outcome: OutcomeOK, Detail: "backup to " + dest})
+}
+
 // loginFailures is the persistent failed-login counter of one user name.
 type loginFailures struct {
 	Count int       `json:"n"`

@@ -149,7 +149,8 @@ FOLIO_PASSWORD (for scripts; otherwise you are asked).`,
 	root.AddCommand(e.initCommand(), e.userCommand(), e.patientCommand(), e.auditCommand(),
 		e.verifyCommand(), e.demoCommand(), e.settingsCommand(),
 		e.importCommand(), e.watchCommand(), e.coversheetCommand(), e.separatorCommand(), e.docCommand(),
-		e.searchCommand(), e.queueCommand(), e.scanWorkerCommand(), e.syncCommand())
+		e.searchCommand(), e.queueCommand(), e.scanWorkerCommand(), e.syncCommand(),
+		e.backupCommand(), e.restoreCommand())
 	return root
 }
 

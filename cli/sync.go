@@ -128,6 +128,9 @@ password opens them.`,
 			eng := syncer.New(syncer.Params{DB: prof.DB, Blobs: prof.Blobs, Session: s, Client: client})
 			rep, err := eng.Round(ctx)
 			printLine(cmd.OutOrStdout(), "Sync:", rep)
+			if rep.Restore != nil {
+				printf(cmd.OutOrStdout(), "%s.\n", rep.Restore)
+			}
 			if err != nil {
 				return fmt.Errorf("sync stopped: %w; what moved before is kept, and the next round resumes", err)
 			}

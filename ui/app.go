@@ -46,6 +46,11 @@ type Options struct {
 	// the Sync page of Administration and, at first run, joining an
 	// organisation. main.go wires it to the syncer.
 	Sync SyncAdmin
+	// Backup, when set, copies the open profile into a folder, audited as
+	// done by user (Administration → Settings → Back up now…; the window
+	// holds the vault's file lock, so 'folio backup' cannot run beside
+	// it). main.go wires it to profile.Profile.Backup.
+	Backup func(ctx context.Context, user, dir string) (app.BackupReport, error)
 }
 
 // SyncStatus is what the sidebar's sync indicator shows.

@@ -158,6 +158,8 @@ type settingsScreen struct {
 	keyMsg     messageLabel
 	confirmKey *dialog.ConfirmDialog
 	keyDlg     *recoveryKeyDialog // the last new key shown
+
+	backup *backupCard // nil on a window without Options.Backup
 }
 
 func newSettingsScreen(sess *session) *settingsScreen {
@@ -269,6 +271,10 @@ func newSettingsScreen(sess *session) *settingsScreen {
 			s.keyMsg.Label,
 		)),
 	)
+	if u.opts.Backup != nil {
+		s.backup = newBackupCard(s)
+		sections.Add(s.backup.box)
+	}
 	s.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(900, sections)))
 	s.reload()
 	return s
