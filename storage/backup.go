@@ -10,34 +10,61 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// This file takes backups while the vault is in use: the vault file as one
-// read transaction sees it, and the blob files (immutable once in place),
+// This file takes backups while the vault is in use: the vault file's live
+// data as one read transaction sees it, and the blob files (immutable once in place),
 // copied as they are stored — encrypted, without a key, with nothing
 // decrypted on the way.
 
-// Snapshot writes a consistent copy of the vault file to path: what one
-// read transaction sees (bbolt's Tx.WriteTo), so writers go on meanwhile
-// and the copy holds whole commits only. It replaces path atomically
-// (writeDurably) and fsyncs the folder: a crash leaves the previous copy
-// at path or the new one, never half.
-func (db *DB) Snapshot(ctx context.Context, path string) error {
-	err := writeDurably(path, func(w io.Writer) error {
-		return db.view(ctx, func(tx *bolt.Tx) error {
-			_, err := tx.WriteTo(w)
-			return err
-		})
-	})
+// Snapshot writes a consistent copy of the vault file to path while the
+// vault stays in use: bolt.Compact reads the whole file in one read
+// transaction and writes only its live data into a new file, so the copy
+// holds whole commits only and none of the free pages (a removed key slot
+// lingers there until a scrub: compact.go). The copy is built under a
+// temporary name beside path, synced, renamed over path and the folder
+// synced: a crash leaves the previous copy at path or the new one.
+func (db *DB) Snapshot(ctx context.Context, path string) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("copy the vault to %s: %w", path, err)
+		}
+	}()
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-"+hex.EncodeToString(rnd[:]))
+	dst, err := openBolt(tmp, false, time.Second)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	db.swap.RLock()
+	err = db.copyLive(dst)
+	db.swap.RUnlock()
 	if err == nil {
-		err = syncDir(filepath.Dir(path))
+		err = dst.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete([]byte(metaScrubPending)) })
+	}
+	if err == nil {
+		err = dst.Sync()
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("copy the vault to %s: %w", path, err)
+		return err
 	}
-	return nil
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
 }
 
 // CopyTo copies every blob file into the blob folder dir (created when
