@@ -8,6 +8,7 @@ import (
 	"iter"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // This file declares what the services need from the parts below them. The
@@ -236,6 +237,23 @@ type AuditChain interface {
 	// AuditState says how much of the chain the keyed head covers (it does
 	// not verify the signature: VerifyChain does).
 	AuditState(ctx context.Context) (AuditState, error)
+}
+
+// AuditCountersignature is the archive's signed statement that it holds
+// this device's audit chain through Seq, whose link hash is Hash.
+type AuditCountersignature struct {
+	Seq  uint64
+	Hash []byte
+	Time time.Time
+}
+
+// AuditWitness gives the latest archive countersignature of this device's
+// audit chain that verifies against what the workstation trusts (the
+// organisation's CA from its enrollment; the syncer implements it). ok is
+// false when there is none (not enrolled, never synced). One that does not
+// verify wraps ErrTampered.
+type AuditWitness interface {
+	LatestCountersignature(ctx context.Context) (cs AuditCountersignature, ok bool, err error)
 }
 
 // CheckpointMessage is the exact byte string an audit checkpoint signs.

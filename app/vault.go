@@ -36,7 +36,11 @@ type Config struct {
 	Conflicts ConflictStore
 	// Integrity checks the store below the services (verify).
 	Integrity IntegrityChecker
-	Keys      KeyFactory
+	// Witness gives the archive's countersignature of this device's audit
+	// trail, which verify compares with the trail; nil where the
+	// workstation does not sync.
+	Witness AuditWitness
+	Keys    KeyFactory
 	// Blobs returns the blob store sealed with aead (scanned originals,
 	// page images and text); nil where scanning is not wired.
 	Blobs func(aead StreamingAEAD) BlobStore

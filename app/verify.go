@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // VerifyReport is what `folio verify` found. OK when Problems is empty.
@@ -82,6 +83,7 @@ func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
 			problem("%v", err)
 		}
 	}
+	s.checkCountersigned(ctx, &r)
 	stored, err := s.v.cfg.Meta.GetMeta(ctx, metaAuditKey)
 	if own, kerr := keys.AuditPublicKey(); err != nil || kerr != nil || !bytes.Equal(stored, own) {
 		problem("the stored audit public key is not this vault's: events could be sealed to another key")
@@ -91,6 +93,49 @@ func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
 		outcome, detail = OutcomeFailed, fmt.Sprintf("%d problems", len(r.Problems))
 	}
 	return r, s.audit(ctx, AuditEvent{Action: ActVaultVerify, Outcome: outcome, Detail: detail})
+}
+
+// checkCountersigned compares the audit trail with the archive's latest
+// countersignature of it (Config.Witness): the entry it names must be here
+// with the hash it names. A trail that ends before it is an earlier copy
+// of the vault (a rollback, or a backup restored and not yet synced) or
+// one cut short; a different hash is a trail rewritten after it was sent.
+// The file alone cannot show either: an earlier copy carries an older,
+// authentic keyed head.
+func (s *Session) checkCountersigned(ctx context.Context, r *VerifyReport) {
+	if s.v.cfg.Witness == nil {
+		return
+	}
+	cs, ok, err := s.v.cfg.Witness.LatestCountersignature(ctx)
+	if err != nil {
+		r.Problems = append(r.Problems, fmt.Sprintf("the archive's countersignature of this workstation's audit trail: %v", err))
+		return
+	}
+	if !ok {
+		return
+	}
+	at := cs.Time.UTC().Format(time.RFC3339)
+	var (
+		entry AuditEntry
+		found bool
+	)
+	for e, err := range s.v.cfg.Audit.AuditEntriesFrom(ctx, cs.Seq) {
+		if err == nil && e.Seq == cs.Seq {
+			entry, found = e, true
+		}
+		break
+	}
+	head, _ := s.v.cfg.Audit.AuditHead(ctx)
+	switch {
+	case !found && head.Seq < cs.Seq:
+		r.Problems = append(r.Problems, fmt.Sprintf("ROLLED BACK: the archive countersigned this workstation's audit trail through entry %d on %s, but this vault's trail ends at entry %d: this is an earlier copy of the vault (rolled back, or a backup restored) or its newest entries were removed; sync to fetch them back from the archive, and report this unless someone restored a backup", cs.Seq, at, head.Seq))
+	case !found:
+		r.Problems = append(r.Problems, fmt.Sprintf("audit entry %d, which the archive countersigned on %s, is missing or damaged here", cs.Seq, at))
+	case !bytes.Equal(entry.Hash, cs.Hash):
+		r.Problems = append(r.Problems, fmt.Sprintf("the audit trail differs from what the archive countersigned on %s at entry %d: it was rewritten after it was sent, or this is an earlier copy of the vault that went on working; sync to fetch the archive's copy back, and report this", at, cs.Seq))
+	default:
+		r.Notes = append(r.Notes, fmt.Sprintf("the archive countersigned this audit trail through entry %d on %s: it matches", cs.Seq, at))
+	}
 }
 
 func sameTokens(a, b [][]byte) bool {

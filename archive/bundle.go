@@ -129,7 +129,7 @@ func ImportBundle(ctx context.Context, p BundleParams, r io.ReaderAt, size int64
 	if lastAudit != nil && p.Signer != nil {
 		dev, err := p.Store.Device(ctx, h.Device)
 		if err == nil && dev.AuditThrough == lastAudit.Seq {
-			cs, err := countersign(p.Signer, h.Device, *lastAudit, p.now())
+			cs, err := countersign(p.Signer, p.Cert, h.Device, *lastAudit, p.now())
 			if err != nil {
 				return res, err
 			}

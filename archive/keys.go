@@ -2,12 +2,10 @@ package archive
 
 import (
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -17,8 +15,8 @@ import (
 
 // countersign signs a device's audit head with the archive's key: SHA-256
 // of api.CountersignMessage for ECDSA and RSA keys, the message itself for
-// Ed25519.
-func countersign(signer crypto.Signer, dev api.DeviceID, head api.AuditEntry, at time.Time) (api.Countersignature, error) {
+// Ed25519. cert, the key's certificate, travels with it.
+func countersign(signer crypto.Signer, cert *x509.Certificate, dev api.DeviceID, head api.AuditEntry, at time.Time) (api.Countersignature, error) {
 	at = at.UTC().Round(0)
 	msg := api.CountersignMessage(dev, head.Seq, head.Hash, at)
 	var sig []byte
@@ -32,28 +30,17 @@ func countersign(signer crypto.Signer, dev api.DeviceID, head api.AuditEntry, at
 	if err != nil {
 		return api.Countersignature{}, fmt.Errorf("%w: countersign the audit trail of device %s: %v", api.ErrInternal, dev, err)
 	}
-	return api.Countersignature{Device: dev, Seq: head.Seq, Hash: head.Hash, Time: at, Signature: sig}, nil
+	cs := api.Countersignature{Device: dev, Seq: head.Seq, Hash: head.Hash, Time: at, Signature: sig}
+	if cert != nil {
+		cs.Certificate = cert.Raw
+	}
+	return cs, nil
 }
 
 // VerifyCountersignature checks cs against the archive's certificate (which
 // the caller has verified against the organisation's CA).
 func VerifyCountersignature(archiveCert *x509.Certificate, cs api.Countersignature) error {
-	msg := api.CountersignMessage(cs.Device, cs.Seq, cs.Hash, cs.Time)
-	switch pub := archiveCert.PublicKey.(type) {
-	case ed25519.PublicKey:
-		if !ed25519.Verify(pub, msg, cs.Signature) {
-			return errors.New("the archive's countersignature does not verify")
-		}
-		return nil
-	case *ecdsa.PublicKey:
-		sum := sha256.Sum256(msg)
-		if !ecdsa.VerifyASN1(pub, sum[:], cs.Signature) {
-			return errors.New("the archive's countersignature does not verify")
-		}
-		return nil
-	default:
-		return archiveCert.CheckSignature(x509.SHA256WithRSA, msg, cs.Signature)
-	}
+	return api.CheckCountersignature(archiveCert, cs)
 }
 
 func (s *Server) putKeyRequest(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {

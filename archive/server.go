@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +32,9 @@ type ServerParams struct {
 	// Countersigner, when set, signs each push's audit head
 	// (api.Countersignature): the archive's certificate key.
 	Countersigner crypto.Signer
+	// CountersignCert is the Countersigner's certificate, sent with each
+	// countersignature so a workstation can check it offline.
+	CountersignCert *x509.Certificate
 	// Log receives internal errors (slog.Default when nil). It never sees
 	// ciphertext or request bodies.
 	Log *slog.Logger
@@ -43,6 +47,7 @@ type Server struct {
 	deviceOf func(*http.Request) (api.DeviceID, error)
 	now      func() time.Time
 	signer   crypto.Signer
+	cert     *x509.Certificate
 	log      *slog.Logger
 	mux      *http.ServeMux
 }
@@ -52,7 +57,7 @@ func NewServer(p ServerParams) (*Server, error) {
 	if p.Store == nil || p.DeviceFromRequest == nil {
 		return nil, errors.New("archive server: a store and DeviceFromRequest are required")
 	}
-	s := &Server{store: p.Store, deviceOf: p.DeviceFromRequest, now: p.Now, signer: p.Countersigner, log: p.Log}
+	s := &Server{store: p.Store, deviceOf: p.DeviceFromRequest, now: p.Now, signer: p.Countersigner, cert: p.CountersignCert, log: p.Log}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -171,7 +176,7 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, dev api.DeviceID) 
 		return
 	}
 	if n := len(req.Audit); n > 0 && s.signer != nil && req.Audit[n-1].Seq == resp.AuditThrough {
-		cs, err := countersign(s.signer, dev, req.Audit[n-1], s.now())
+		cs, err := countersign(s.signer, s.cert, dev, req.Audit[n-1], s.now())
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -17,6 +17,7 @@ import (
 	"folio/crypto"
 	"folio/scan"
 	"folio/storage"
+	"folio/syncer"
 )
 
 // Names inside the data folder.
@@ -125,6 +126,7 @@ func Open(dir string, opts Options) (*Profile, error) {
 		Audit:     db,
 		Records:   func(aead app.AEAD) app.RecordStore { return db.Records(aead) },
 		Integrity: db,
+		Witness:   syncer.AuditWitness{Dir: dir, DB: db},
 		Conflicts: db,
 		Keys:      keys,
 		Device:    db.DeviceID(),

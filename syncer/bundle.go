@@ -603,6 +603,11 @@ func (e *Engine) applyConfirmations(ctx context.Context, info bundle.ReplyInfo, 
 	if err := db.UpdateMeta(ctx, puts, dels); err != nil {
 		return err
 	}
+	if _, ok := puts[metaCountersign]; ok {
+		if err := keepCountersign(db, *info.Countersign); err != nil {
+			return err
+		}
+	}
 	pending, err := db.Pending(ctx, 0, 1)
 	if err != nil || len(pending) == 0 {
 		return err

@@ -68,6 +68,11 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 		if err := db.UpdateMeta(ctx, puts, []string{metaInflight}); err != nil {
 			return err
 		}
+		if resp.Countersign != nil {
+			if err := keepCountersign(db, *resp.Countersign); err != nil {
+				return err
+			}
+		}
 		if fl.Versions > 0 {
 			if err := db.Ack(ctx, fl.OplogThrough); err != nil {
 				return err

@@ -69,7 +69,12 @@ func (a *testArchive) serve(t *testing.T) {
 	}
 	hooked := &hookedStore{Store: store, h: &a.hooks}
 	binder := archive.NewBinder(hooked, certFromRequest, nil)
-	h, err := archive.NewServer(archive.ServerParams{Store: hooked, DeviceFromRequest: binder.DeviceFromRequest})
+	signer, cert, err := pki.ServerSigner(a.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := archive.NewServer(archive.ServerParams{Store: hooked, DeviceFromRequest: binder.DeviceFromRequest,
+		Countersigner: signer, CountersignCert: cert})
 	if err != nil {
 		t.Fatal(err)
 	}

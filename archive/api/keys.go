@@ -94,6 +94,10 @@ type Countersignature struct {
 	Hash      []byte    `json:"hash"`
 	Time      time.Time `json:"time"`
 	Signature []byte    `json:"signature"`
+	// Certificate is the signing archive's certificate (DER); a
+	// workstation checks it against its organisation's CA
+	// (VerifyCountersignature). Archives before it sent none.
+	Certificate []byte `json:"certificate,omitempty"`
 }
 
 // CountersignMessage is the byte string an archive countersignature signs.

@@ -248,6 +248,11 @@ func TestServe(t *testing.T) {
 	if err := archive.VerifyCountersignature(a.peer, *cs); err != nil {
 		t.Fatalf("countersignature: %v", err)
 	}
+	// The workstation checks it offline with its enrollment's CA: the
+	// countersignature carries the archive's certificate.
+	if err := api.VerifyCountersignature(s1.enr.CA, *cs); err != nil {
+		t.Fatalf("countersignature against the CA: %v", err)
+	}
 	forged := *cs
 	forged.Seq = 3
 	if archive.VerifyCountersignature(a.peer, forged) == nil {

@@ -132,7 +132,7 @@ func Serve(ctx context.Context, p ServeParams) (err error) {
 	if err != nil {
 		return err
 	}
-	signer, _, err := pki.ServerSigner(dir)
+	signer, cert, err := pki.ServerSigner(dir)
 	if err != nil {
 		return err
 	}
@@ -157,6 +157,7 @@ func Serve(ctx context.Context, p ServeParams) (err error) {
 		Store:             store,
 		DeviceFromRequest: binder.DeviceFromRequest,
 		Countersigner:     signer,
+		CountersignCert:   cert,
 		Log:               log,
 	})
 	if err != nil {
