@@ -2,6 +2,7 @@ package syncer_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,6 +122,15 @@ func TestAttackRestoredBackupCutOffFromSync(t *testing.T) {
 	}
 	copyFolder(t, backup, dir)
 	a.reopen(t)
+	// Before anyone signs in, the window's send-only engine notices and
+	// sends nothing: catching up needs the keys.
+	locked := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Client: a.client(t, syncer.ClientOptions{})})
+	if rep, err := locked.Round(ctx); !errors.Is(err, syncer.ErrRestoredSignIn) || rep.Pushed != 0 || rep.Audit != 0 {
+		t.Fatalf("send-only round after the restore: %v (did: %s); want ErrRestoredSignIn and nothing sent", err, rep)
+	}
+	if text, _, problem := syncer.Describe(locked.Status(), time.Now()); !strings.Contains(text, "restored from a backup") || !problem {
+		t.Errorf("the locked window's sync line after the restore: %q (problem %v)", text, problem)
+	}
 	admin = login(t, a, "admin", adminPW)
 	fresh, err := admin.RegisterPatient(ctx, app.Patient{Family: "Kamau", Given: "Peter", Sex: app.SexMale, BirthDate: birth(t, "2001")})
 	if err != nil {
