@@ -369,6 +369,29 @@ func lastSeq(audit *bolt.Bucket) (uint64, error) {
 	return decodeSeq(k)
 }
 
+// CheckAuditHead reports, without writing, whether the chain still leads
+// to its keyed head: entry head.Seq holds the head's hash and every later
+// entry links to the one before. With key (an unlocked vault) the head's
+// signature is checked too; without, a head whose hash was edited to fit
+// a rewritten chain passes. A chain without a keyed head passes (nothing
+// vouches for it yet). Failure wraps app.ErrTampered.
+func (db *DB) CheckAuditHead(ctx context.Context, key app.AuditKey) error {
+	return db.view(ctx, func(tx *bolt.Tx) error {
+		if key != nil {
+			_, _, err := db.checkHead(tx, key)
+			return err
+		}
+		old, keyed, err := decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), db.device)
+		if err != nil {
+			return errHeadBroken
+		}
+		if keyed {
+			return linksFrom(tx.Bucket(bucketAudit), old.Seq, old.Hash)
+		}
+		return nil
+	})
+}
+
 // AuditState says how much of the chain the keyed head covers. It reads the
 // head as stored, without a key: VerifyChain checks its signature.
 func (db *DB) AuditState(ctx context.Context) (app.AuditState, error) {

@@ -3,6 +3,7 @@ package syncer_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,5 +138,68 @@ func TestAttackCountersignedBreakGlassDeleted(t *testing.T) {
 	code, out := verifyCLI(t, a.prof.Dir)
 	if code != 4 || !strings.Contains(out, "differs from what the archive countersigned") || !strings.Contains(out, "no longer matches its keyed head") {
 		t.Fatalf("exit %d, want 4\n%s", code, out)
+	}
+}
+
+// TestAttackBreakGlassDeletedBeforeSync: on an enrolled workstation the
+// break-glass entry is deleted offline before it was sent. Neither the
+// send-only engine (no key) nor a signed-in one sends the rewritten trail,
+// so the archive never countersigns it; the records still go; verify
+// exits 4. Before the fix the trail was sent and countersigned.
+func TestAttackBreakGlassDeletedBeforeSync(t *testing.T) {
+	ctx := context.Background()
+	a, admin := enrolledVault(t)
+	ps, err := admin.RegisterPatient(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984"), Restricted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.AddUser(ctx, app.User{Name: "doctor", Role: app.RoleClinician}, []byte(nursePW)); err != nil {
+		t.Fatal(err)
+	}
+	doctor := login(t, a, "doctor", nursePW)
+	if _, err := doctor.BreakGlass(ctx, ps[0].MRN, "curious about a neighbour"); err != nil {
+		t.Fatal(err)
+	}
+	glass, err := a.prof.DB.AuditHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doctor.Lock(ctx)
+	admin.Lock(ctx)
+	if err := a.prof.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(a.prof.Dir, profile.VaultFile)
+	if err := tamper.DeleteEntry(path, glass.Seq); err != nil {
+		t.Fatal(err)
+	}
+	if err := tamper.DeleteCheckpoints(path); err != nil {
+		t.Fatal(err)
+	}
+	a.reopen(t)
+
+	client := a.client(t, syncer.ClientOptions{})
+	sendOnly := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Client: client}) // while locked
+	rep, err := sendOnly.Round(ctx)
+	if !errors.Is(err, syncer.ErrAuditAltered) {
+		t.Fatalf("send-only round: %v (%s), want ErrAuditAltered", err, rep)
+	}
+	admin = login(t, a, "admin", adminPW)
+	if _, err := a.engine(t, admin, client).Round(ctx); !errors.Is(err, syncer.ErrAuditAltered) {
+		t.Fatalf("signed-in round: %v, want ErrAuditAltered", err)
+	}
+	info, err := client.Device(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.AuditThrough != 0 || info.Versions == 0 {
+		t.Fatalf("the archive holds audit entries through %d and %d versions: want no entry of the altered trail, and the records", info.AuditThrough, info.Versions)
+	}
+	admin.Lock(ctx)
+	if err := a.prof.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := verifyCLI(t, a.prof.Dir); code != 4 || !strings.Contains(out, "no longer matches its keyed head") {
+		t.Fatalf("verify: exit %d, want 4\n%s", code, out)
 	}
 }

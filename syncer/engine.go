@@ -76,6 +76,9 @@ type Engine struct {
 	// archive holds of this device (restore.go); rejoining is set while
 	// a restored vault catches up. Rounds hold roundMu.
 	checked, rejoining bool
+	// auditHeld is why the last composed batch left the audit trail out
+	// (ErrAuditAltered), reported when the push ends. Rounds hold roundMu.
+	auditHeld error
 
 	mu     sync.Mutex
 	status Status

@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,7 +26,7 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 		}
 		if !ok {
 			if fl, ok, err = e.composeBatch(ctx); err != nil || !ok {
-				return err
+				return cmp.Or(err, e.auditHeld)
 			}
 		}
 		req, err := e.batchRequest(ctx, fl)
@@ -101,6 +102,7 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 // ok is false when nothing is left to send.
 func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 	db := e.p.DB
+	e.auditHeld = nil
 	next, err := getUint(ctx, db, metaNextBatch)
 	if err != nil {
 		return inflight{}, false, err
@@ -144,7 +146,9 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 		return inflight{}, false, err
 	}
 	if head.Seq > sent {
-		fl.AuditFrom, fl.AuditThrough = sent+1, min(head.Seq, sent+api.MaxBatchAudit)
+		if e.auditHeld = e.auditIntact(ctx); e.auditHeld == nil {
+			fl.AuditFrom, fl.AuditThrough = sent+1, min(head.Seq, sent+api.MaxBatchAudit)
+		}
 	}
 	if fl.Versions == 0 && fl.AuditThrough == 0 {
 		return inflight{}, false, nil
@@ -154,6 +158,32 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 		return inflight{}, false, err
 	}
 	return fl, true, nil
+}
+
+// ErrAuditAltered is a workstation whose audit trail no longer matches its
+// keyed head: its entries are not sent, so the archive never countersigns
+// a trail changed outside Folio. Record changes are sent all the same.
+var ErrAuditAltered = errors.New("this workstation's audit trail was changed outside Folio (it no longer matches its keyed head): it is not sent to the archive, which would vouch for it; run 'folio verify' and report this")
+
+// auditIntact checks, before audit entries are sent, that the trail still
+// leads to its keyed head; with a session, the head's signature too (the
+// send-only engine has no key: storage.DB.CheckAuditHead).
+func (e *Engine) auditIntact(ctx context.Context) error {
+	var key app.AuditKey
+	if e.p.Session != nil {
+		k, err := e.p.Session.AuditKey()
+		if err != nil {
+			return err
+		}
+		key = k
+	}
+	if err := e.p.DB.CheckAuditHead(ctx, key); err != nil {
+		if errors.Is(err, app.ErrTampered) {
+			return ErrAuditAltered
+		}
+		return err
+	}
+	return nil
 }
 
 // renumber drops the batch in flight and continues after the archive's
