@@ -76,7 +76,8 @@ func (p *Profile) checkDest(dir string) (string, error) {
 
 // copyTo writes the profile into dir: the vault file first, then the blob
 // files (every blob the copied vault names was stored before the commit
-// that named it), then the folder's other files.
+// that named it), then the folder's other files (the enrollment, the
+// archive's countersignature), temporary files left out.
 func (p *Profile) copyTo(ctx context.Context, dir string) (app.BackupReport, error) {
 	rep := app.BackupReport{Dir: dir}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -97,8 +98,9 @@ func (p *Profile) copyTo(ctx context.Context, dir string) (app.BackupReport, err
 		return rep, fmt.Errorf("back up %s: %w", p.Dir, err)
 	}
 	for _, e := range ents {
-		if !e.Type().IsRegular() || e.Name() == VaultFile || strings.HasPrefix(e.Name(), ".") {
-			continue
+		if name := e.Name(); !e.Type().IsRegular() || strings.HasPrefix(name, VaultFile) ||
+			strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") {
+			continue // the vault and its temporary files, and others' temporary files
 		}
 		if err := storage.CopyFile(filepath.Join(p.Dir, e.Name()), filepath.Join(dir, e.Name())); err != nil {
 			return rep, fmt.Errorf("back up %s: %w", e.Name(), err)

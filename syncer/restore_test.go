@@ -3,6 +3,7 @@ package syncer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,8 +60,66 @@ func (w *workstation) reopen(t *testing.T) {
 // entries), re-link its new audit entries after the archive's and send
 // its new work, so that sync goes on with nothing lost or duplicated.
 // Before the fix every round failed: "audit entry N … does not link to
-// entry N-1".
+// entry N-1". The backup is taken and put back the README's old way (the
+// folder copied while Folio is closed) and the new way (Profile.Backup
+// while the window is open, then profile.Restore, which verifies the copy
+// first).
 func TestAttackRestoredBackupCutOffFromSync(t *testing.T) {
+	t.Run("folder copied", func(t *testing.T) {
+		restoredBackupRejoins(t, func(t *testing.T, a *workstation, _ *app.Session) string {
+			a.reopen(t)
+			backup := t.TempDir()
+			copyFolder(t, a.prof.Dir, backup)
+			return backup
+		}, func(t *testing.T, a *workstation, backup string) {
+			dir := a.prof.Dir
+			if err := a.prof.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.RemoveAll(dir); err != nil {
+				t.Fatal(err)
+			}
+			copyFolder(t, backup, dir)
+			a.reopen(t)
+		})
+	})
+	t.Run("folio backup and restore", func(t *testing.T) {
+		restoredBackupRejoins(t, func(t *testing.T, a *workstation, admin *app.Session) string {
+			backup := filepath.Join(t.TempDir(), "usb")
+			if _, err := a.prof.Backup(context.Background(), "admin", backup); err != nil {
+				t.Fatal(err)
+			}
+			return backup
+		}, func(t *testing.T, a *workstation, backup string) {
+			ctx := context.Background()
+			dir := a.prof.Dir
+			if err := a.prof.Close(); err != nil {
+				t.Fatal(err)
+			}
+			check := func(ctx context.Context, p *profile.Profile) error {
+				s, err := p.Vault.Login(ctx, "admin", []byte(adminPW))
+				if err != nil {
+					return err
+				}
+				defer s.Lock(ctx)
+				if r, err := s.Verify(ctx); err != nil || !r.OK() {
+					return fmt.Errorf("verify the backup: %v %q", err, r.Problems)
+				}
+				return nil
+			}
+			if _, err := profile.Restore(ctx, profile.RestoreParams{From: backup, To: dir, Replace: true, Check: check,
+				Options: profile.Options{FastKDF: true, Workers: 1}}); err != nil {
+				t.Fatal(err)
+			}
+			a.reopen(t)
+		})
+	})
+}
+
+// restoredBackupRejoins runs the restore story: take makes the backup
+// (the session may be used or locked), putBack restores it over a's
+// folder, a's profile closed or not, and leaves a's profile open.
+func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *app.Session) string, putBack func(*testing.T, *workstation, string)) {
 	ctx := context.Background()
 	arc := startArchive(t)
 	a := newWorkstation(t, arc, "ward-a")
@@ -73,11 +132,9 @@ func TestAttackRestoredBackupCutOffFromSync(t *testing.T) {
 	a.round(t, admin)
 	nurse := join(t, a, admin, b)
 
-	// The backup: the folder copied while Folio is closed.
+	// The backup.
 	admin.Lock(ctx)
-	a.reopen(t)
-	backup := t.TempDir()
-	copyFolder(t, a.prof.Dir, backup)
+	backup := take(t, a, admin)
 
 	// After the backup a registers a patient, amends Mary, imports a scan
 	// and syncs all of it; b registers a patient of its own.
@@ -110,18 +167,10 @@ func TestAttackRestoredBackupCutOffFromSync(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The disk fails; the backup is copied back, and the clerk works on
+	// The disk fails; the backup is put back, and the clerk works on
 	// before the next sync: a new patient.
 	admin.Lock(ctx)
-	dir := a.prof.Dir
-	if err := a.prof.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		t.Fatal(err)
-	}
-	copyFolder(t, backup, dir)
-	a.reopen(t)
+	putBack(t, a, backup)
 	// Before anyone signs in, the window's send-only engine notices and
 	// sends nothing: catching up needs the keys.
 	locked := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Client: a.client(t, syncer.ClientOptions{})})
