@@ -46,6 +46,23 @@ func countersigned(t *testing.T) (*workstation, uint64) {
 	t.Helper()
 	ctx := context.Background()
 	a, admin := enrolledVault(t)
+	glass := breakGlass(t, a, admin)
+	a.round(t, admin)
+	if cs, ok, err := (syncer.AuditWitness{Dir: a.prof.Dir, DB: a.prof.DB}).LatestCountersignature(ctx); err != nil || !ok || cs.Seq <= glass {
+		t.Fatalf("countersignature after the sync: %+v %v %v (break-glass at %d)", cs, ok, err, glass)
+	}
+	admin.Lock(ctx)
+	if err := a.prof.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return a, glass
+}
+
+// breakGlass has a clinician (doctor) break the glass on a new restricted
+// chart, and returns the seq of the break-glass entry.
+func breakGlass(t *testing.T, a *workstation, admin *app.Session) uint64 {
+	t.Helper()
+	ctx := context.Background()
 	if err := admin.AddUser(ctx, app.User{Name: "doctor", Role: app.RoleClinician}, []byte(nursePW)); err != nil {
 		t.Fatal(err)
 	}
@@ -62,15 +79,7 @@ func countersigned(t *testing.T) (*workstation, uint64) {
 		t.Fatal(err)
 	}
 	doctor.Lock(ctx)
-	a.round(t, admin)
-	if cs, ok, err := (syncer.AuditWitness{Dir: a.prof.Dir, DB: a.prof.DB}).LatestCountersignature(ctx); err != nil || !ok || cs.Seq <= glass.Seq {
-		t.Fatalf("countersignature after the sync: %+v %v %v (break-glass at %d)", cs, ok, err, glass.Seq)
-	}
-	admin.Lock(ctx)
-	if err := a.prof.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return a, glass.Seq
+	return glass.Seq
 }
 
 // TestAttackAuditRolledBackAfterSync: the vault file of an enrolled
@@ -149,28 +158,13 @@ func TestAttackCountersignedBreakGlassDeleted(t *testing.T) {
 func TestAttackBreakGlassDeletedBeforeSync(t *testing.T) {
 	ctx := context.Background()
 	a, admin := enrolledVault(t)
-	ps, err := admin.RegisterPatient(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984"), Restricted: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.AddUser(ctx, app.User{Name: "doctor", Role: app.RoleClinician}, []byte(nursePW)); err != nil {
-		t.Fatal(err)
-	}
-	doctor := login(t, a, "doctor", nursePW)
-	if _, err := doctor.BreakGlass(ctx, ps[0].MRN, "curious about a neighbour"); err != nil {
-		t.Fatal(err)
-	}
-	glass, err := a.prof.DB.AuditHead(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doctor.Lock(ctx)
+	glass := breakGlass(t, a, admin)
 	admin.Lock(ctx)
 	if err := a.prof.Close(); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(a.prof.Dir, profile.VaultFile)
-	if err := tamper.DeleteEntry(path, glass.Seq); err != nil {
+	if err := tamper.DeleteEntry(path, glass); err != nil {
 		t.Fatal(err)
 	}
 	if err := tamper.DeleteCheckpoints(path); err != nil {
