@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"folio/app"
 	"folio/cli"
 	"folio/storage/tamper"
@@ -127,5 +129,49 @@ func TestAttackAuditRewrittenOffline(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A vault from before keyed heads (no "storage/audit-head") is keyed at
+// its first unlock, which the trail records (audit.keyed); verify passes
+// and says which entries predate the keyed trail.
+func TestAuditOlderVaultKeyedAtFirstUnlock(t *testing.T) {
+	r := auditRig{t, filepath.Join(t.TempDir(), "vault")}
+	r.admin(0, "init", "--site", "KAB")
+	r.admin(0, "patient", "add", "--family", "Okello", "--given", "Grace", "--sex", "female", "--dob", "1984-03-12")
+	db, err := bolt.Open(filepath.Join(r.dir, "folio.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Delete([]byte("storage/audit-head")) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out := r.admin(0, "verify")
+	if !strings.Contains(out, "written before the audit trail was keyed") || !strings.Contains(out, "OK: no problems found") {
+		t.Fatalf("verify of an older vault:\n%s", out)
+	}
+	var evs []app.AuditEvent
+	if err := json.Unmarshal([]byte(r.admin(0, "audit", "show", "--action", "audit.keyed", "--json")), &evs); err != nil || len(evs) != 1 {
+		t.Fatalf("audit.keyed events: %+v %v", evs, err)
+	}
+}
+
+// Failed sign-ins are appended while the vault is locked, without the key;
+// the next sign-in authenticates them and its event says how many.
+func TestAuditLockedAppendsAuthenticatedAtSignIn(t *testing.T) {
+	r := auditRig{t, filepath.Join(t.TempDir(), "vault")}
+	r.admin(0, "init", "--site", "KAB")
+	r.run("admin", "not the password", 1, "audit", "show")
+	r.run("admin", "not the password either", 1, "audit", "show")
+	var evs []app.AuditEvent
+	if err := json.Unmarshal([]byte(r.admin(0, "audit", "show", "--action", "login", "--json")), &evs); err != nil || len(evs) == 0 {
+		t.Fatalf("login events: %+v %v", evs, err)
+	}
+	if last := evs[len(evs)-1]; last.Outcome != app.OutcomeOK || !strings.Contains(last.Detail, "authenticates 2 audit entries written while the vault was locked") {
+		t.Fatalf("the sign-in after two failures: %+v", last)
+	}
+	if out := r.admin(0, "verify"); !strings.Contains(out, "OK: no problems found") {
+		t.Fatalf("verify:\n%s", out)
 	}
 }

@@ -588,12 +588,20 @@ func (db *DB) VerifyChain(ctx context.Context, verifySig func(msg, sig []byte) e
 	case keyed && rep.HeadSeq < kh.Seq:
 		problems.add("the audit trail ends at entry %d but its keyed head covers entries through %d: entries were removed from its end", rep.HeadSeq, kh.Seq)
 	case keyed && rep.HeadSeq > kh.Seq:
-		rep.Notes = append(rep.Notes, fmt.Sprintf("audit entries %d to %d were written while the vault was locked (failed sign-ins, sync) and are not yet authenticated; the next sign-in authenticates them", kh.Seq+1, rep.HeadSeq))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s written while the vault was locked (failed sign-ins, sync) and not yet authenticated; the next sign-in authenticates them", entriesWere(kh.Seq+1, rep.HeadSeq)))
 	case !keyed && rep.HeadSeq > 0:
 		problems.add("the audit trail has no keyed head: nothing shows its %d entries were not rewritten (the head was removed from the file)", rep.HeadSeq)
 	}
 	if keyed && kh.KeyedFrom > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("audit entries 1 to %d were written before the audit trail was keyed (by an earlier version of Folio): they are checked as they stood when it was keyed", kh.KeyedFrom))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s written before the audit trail was keyed (by an earlier version of Folio): checked as they stood when it was keyed", entriesWere(1, kh.KeyedFrom)))
 	}
 	return rep, nil
+}
+
+// entriesWere names a run of audit entries for a report.
+func entriesWere(from, to uint64) string {
+	if from == to {
+		return fmt.Sprintf("audit entry %d was", from)
+	}
+	return fmt.Sprintf("audit entries %d to %d were", from, to)
 }

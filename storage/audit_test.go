@@ -309,3 +309,100 @@ func TestCheckIntegrityClean(t *testing.T) {
 		t.Fatalf("report %+v, want %+v", ir, want)
 	}
 }
+
+// The keyed head: entries appended without the key are noted, not
+// flagged, and the next signed append authenticates them; a signed append
+// or checkpoint never re-signs a chain changed behind the key's back; a
+// chain from before keyed heads is keyed from where it stands.
+func TestKeyedHead(t *testing.T) {
+	ctx := context.Background()
+	s := newSigner(t)
+	f := newFixture(t, Options{})
+	state := func() app.AuditState {
+		t.Helper()
+		st, err := f.db.AuditState(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	check := func(wantProblem, wantNote string) {
+		t.Helper()
+		rep, err := f.db.VerifyChain(ctx, s.verify)
+		if err != nil {
+			t.Fatal(err)
+		}
+		problems, notes := strings.Join(rep.Problems, "\n"), strings.Join(rep.Notes, "\n")
+		if (wantProblem == "") != (problems == "") || !strings.Contains(problems, wantProblem) {
+			t.Fatalf("problems %q, want %q", rep.Problems, wantProblem)
+		}
+		if (wantNote == "") != (notes == "") || !strings.Contains(notes, wantNote) {
+			t.Fatalf("notes %q, want %q", rep.Notes, wantNote)
+		}
+	}
+
+	// A chain from before keyed heads: flagged until keyed, then keyed
+	// from its last entry.
+	if err := f.db.AppendAudit(ctx, events(1, 4)); err != nil {
+		t.Fatal(err)
+	}
+	check("has no keyed head", "")
+	if err := f.db.AppendSignedAudit(ctx, events(5, 1), s); err != nil {
+		t.Fatal(err)
+	}
+	if st := state(); !st.Keyed || st.KeyedFrom != 4 || st.KeyedSeq != 5 {
+		t.Fatalf("after the first signed append: %+v", st)
+	}
+	check("", "audit entries 1 to 4 were written before the audit trail was keyed")
+
+	// Appends while locked: linked, noted, then authenticated.
+	if err := f.db.AppendAudit(ctx, events(6, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if st := state(); st.Unauthenticated() != 3 || st.KeyedSeq != 5 {
+		t.Fatalf("after locked appends: %+v", st)
+	}
+	check("", "audit entries 6 to 8 were written while the vault was locked")
+	if err := f.db.AppendAudit(ctx, events(9, 1)); err != nil {
+		t.Fatal(err)
+	}
+	check("", "audit entries 6 to 9 were written while the vault was locked")
+	if err := f.db.AppendSignedAudit(ctx, events(10, 1), s); err != nil {
+		t.Fatal(err)
+	}
+	if st := state(); st.Unauthenticated() != 0 || st.KeyedSeq != 10 {
+		t.Fatalf("after a signed append: %+v", st)
+	}
+
+	// An entry edited and the chain re-linked, as an attacker would: the
+	// next signed append keeps the head where it was, the checkpoint
+	// refuses, and verify keeps reporting it.
+	f.raw(t, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAudit)
+		var prev []byte
+		for seq := uint64(1); seq <= 10; seq++ {
+			_, sealed, _ := decodeAuditValue(b.Get(seqKey(seq)))
+			if seq == 6 {
+				sealed = []byte("forged event")
+			}
+			prev = AuditLink(prev, seq, sealed)
+			if err := b.Put(seqKey(seq), encodeAuditValue(prev, sealed)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := f.db.AppendSignedAudit(ctx, events(11, 1), s); err != nil {
+		t.Fatal(err)
+	}
+	if st := state(); st.KeyedSeq != 10 {
+		t.Fatalf("a signed append re-signed a rewritten chain: %+v", st)
+	}
+	if err := f.db.Checkpoint(ctx, s); !errors.Is(err, app.ErrTampered) {
+		t.Fatalf("checkpoint of a rewritten chain: %v, want ErrTampered", err)
+	}
+	if err := f.db.CheckAuditHead(ctx, nil); !errors.Is(err, app.ErrTampered) {
+		t.Fatalf("keyless check of a rewritten chain: %v, want ErrTampered", err)
+	}
+	check("no longer matches its keyed head", "audit entry 11 was written while the vault was locked")
+}
