@@ -23,7 +23,11 @@ var (
 	ErrAlreadyExists   = errors.New("already exists")
 	ErrInvalid         = errors.New("invalid input")
 	ErrTampered        = errors.New("data failed its integrity check (tampered or corrupted)")
-	ErrNewerSchema     = errors.New("this vault was written by a newer version of Folio; update Folio to open it")
+	// ErrDamaged means the vault's keys on this computer (a key slot or
+	// the key bundle) are damaged: no password can open them. It is not a
+	// wrong password and does not count toward the login delay.
+	ErrDamaged     = errors.New("the vault's keys on this computer are damaged, so no password can open them")
+	ErrNewerSchema = errors.New("this vault was written by a newer version of Folio; update Folio to open it")
 	// ErrScrubPending: a change that removed a key (a password, the
 	// recovery key) is saved, but the vault file could not yet be
 	// rewritten without the old key (Commit.Scrub).

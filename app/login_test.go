@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"folio/app"
 	"folio/profile"
+	"folio/storage/tamper"
 )
 
 // Issue 12, item 5: text typed into the user-name field was stored in
@@ -73,5 +76,69 @@ func TestAttackPasswordTypedAsUserName(t *testing.T) {
 	}
 	if failed != 2 {
 		t.Errorf("%d failed logins of an unknown name audited, want 2", failed)
+	}
+}
+
+// Issue 12, item 10: a damaged key slot read as "wrong user name or
+// password" and counted toward the login delay. Now the login says the
+// vault's keys are damaged and what to do, the attempt is not counted
+// (however often it is tried), and the recovery key still sets a new
+// password.
+func TestAttackDamagedKeySlot(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recovery, err := prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof.Close()
+
+	// A byte of the slot goes bad on disk.
+	if err := tamper.DamageKeySlots(filepath.Join(dir, profile.VaultFile), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	prof, err = profile.Open(dir, profile.Options{FastKDF: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prof.Close()
+
+	for range 5 {
+		_, err := prof.Vault.Login(ctx, "admin", []byte(adminPW))
+		var wait *app.WaitError
+		switch {
+		case errors.As(err, &wait):
+			t.Fatalf("a damaged slot earned a login delay: %v", err)
+		case !errors.Is(err, app.ErrDamaged) || errors.Is(err, app.ErrWrongPassword):
+			t.Fatalf("login with a damaged slot: %v, want the vault's keys damaged", err)
+		case !strings.Contains(err.Error(), "recovery key") || !strings.Contains(err.Error(), "backup"):
+			t.Fatalf("the error does not say how to recover: %v", err)
+		}
+	}
+	if n, err := prof.Vault.FailedLogins(ctx, "admin"); n != 0 || err != nil {
+		t.Fatalf("failed logins counted: %d, %v", n, err)
+	}
+	const newPW = "a new passphrase after the damage"
+	if err := prof.Vault.Recover(ctx, recovery, "admin", []byte(newPW)); err != nil {
+		t.Fatalf("recovery: %v", err)
+	}
+	login(t, prof.Vault, "admin", newPW)
+}
+
+// The wait of the login delay is said in whole seconds, rounded up: a
+// delay with 300 ms left is "1s", never "0s".
+func TestLoginWaitNeverReadsZero(t *testing.T) {
+	for _, c := range []struct {
+		wait time.Duration
+		want int
+	}{{time.Nanosecond, 1}, {300 * time.Millisecond, 1}, {time.Second, 1}, {1200 * time.Millisecond, 2}, {15 * time.Minute, 900}} {
+		e := &app.WaitError{Wait: c.wait}
+		if got := e.Seconds(); got != c.want || !strings.Contains(e.Error(), fmt.Sprintf("wait %s ", time.Duration(c.want)*time.Second)) {
+			t.Errorf("wait %s: %d s, %q; want %d s", c.wait, got, e.Error(), c.want)
+		}
 	}
 }

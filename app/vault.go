@@ -271,7 +271,13 @@ func LoginDelay(n int) time.Duration {
 type WaitError struct{ Wait time.Duration }
 
 func (e *WaitError) Error() string {
-	return fmt.Sprintf("%s: wait %s before trying again", ErrTooManyAttempts, e.Wait.Round(time.Second))
+	return fmt.Sprintf("%s: wait %s before trying again", ErrTooManyAttempts, time.Duration(e.Seconds())*time.Second)
+}
+
+// Seconds is the wait in whole seconds, rounded up: never 0, since a wait
+// that is still running is at least a moment.
+func (e *WaitError) Seconds() int {
+	return max(1, int((e.Wait+time.Second-1)/time.Second))
 }
 
 func (e *WaitError) Unwrap() error { return ErrTooManyAttempts }
@@ -289,16 +295,25 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 	} else if !ok {
 		return nil, ErrNotInitialized
 	}
-	if err := v.countAttempt(ctx, name); err != nil {
+	prev, err := v.countAttempt(ctx, name)
+	if err != nil {
 		return nil, err
 	}
 	keys, slotName, err := v.openSlot(ctx, name, password)
 	if err != nil {
 		e := AuditEvent{User: name, Action: ActLogin, Outcome: OutcomeFailed, Detail: "wrong password"}
-		if errors.Is(err, ErrUnknownUser) {
+		switch {
+		case errors.Is(err, ErrUnknownUser):
 			// What was typed names no user: it may be a password typed in
 			// the wrong field, so not even the sealed trail keeps it.
 			e.User, e.Detail = "", "unknown user name (what was typed is not recorded)"
+		case errors.Is(err, ErrDamaged):
+			// No password opens damaged keys: not a failed guess.
+			e.Detail = "the key slot or key bundle is damaged (not counted as a failed login)"
+			err = fmt.Errorf("%w; set a new password with the recovery key (printed on the recovery sheet), or restore the vault from a backup", err)
+			if uerr := v.uncountAttempt(ctx, name, prev); uerr != nil {
+				err = errors.Join(err, uerr)
+			}
 		}
 		if aerr := v.auditLocked(ctx, e); aerr != nil {
 			return nil, errors.Join(err, aerr)
@@ -357,35 +372,55 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 // at the login screen that it is no user — as the key-slot work a real
 // user's attempt takes already does. Counters of names that are not users
 // (written by older versions: the text typed, in clear) are deleted here.
-func (v *Vault) countAttempt(ctx context.Context, name string) error {
+//
+// It returns the counter as it was before, for uncountAttempt.
+func (v *Vault) countAttempt(ctx context.Context, name string) (loginFailures, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	users, stale, err := v.loginCounters(ctx)
 	if err != nil {
-		return err
+		return loginFailures{}, err
 	}
 	if !users[name] {
 		if len(stale) > 0 {
 			if err := v.cfg.Meta.UpdateMeta(ctx, nil, stale); err != nil {
-				return fmt.Errorf("forget old login counters: %w", err)
+				return loginFailures{}, fmt.Errorf("forget old login counters: %w", err)
 			}
 		}
-		return nil
+		return loginFailures{}, nil
 	}
 	var f loginFailures
 	if raw, err := v.cfg.Meta.GetMeta(ctx, loginPrefix+name); err == nil {
 		_ = json.Unmarshal(raw, &f) // a damaged counter starts again from zero
 	} else if !errors.Is(err, ErrNotFound) {
-		return err
+		return loginFailures{}, err
 	}
 	if wait := LoginDelay(f.Count) - v.now().Sub(f.Last); wait > 0 {
-		return &WaitError{Wait: wait}
+		return loginFailures{}, &WaitError{Wait: wait}
 	}
+	prev := f
 	f.Count++
 	f.Last = v.now()
 	raw, _ := json.Marshal(f)
 	if err := v.cfg.Meta.UpdateMeta(ctx, map[string][]byte{loginPrefix + name: raw}, stale); err != nil {
-		return fmt.Errorf("record login attempt: %w", err)
+		return loginFailures{}, fmt.Errorf("record login attempt: %w", err)
+	}
+	return prev, nil
+}
+
+// uncountAttempt puts name's counter back as countAttempt found it: the
+// attempt did not fail for a wrong password (the keys are damaged).
+func (v *Vault) uncountAttempt(ctx context.Context, name string, prev loginFailures) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	puts, deletes := map[string][]byte{}, []string(nil)
+	if prev.Count == 0 {
+		deletes = []string{loginPrefix + name}
+	} else {
+		puts[loginPrefix+name], _ = json.Marshal(prev)
+	}
+	if err := v.cfg.Meta.UpdateMeta(ctx, puts, deletes); err != nil {
+		return fmt.Errorf("take back the login attempt: %w", err)
 	}
 	return nil
 }
@@ -455,6 +490,10 @@ func (v *Vault) openSlot(ctx context.Context, name string, password []byte) (Key
 		if firstErr == nil || !errors.Is(err, ErrWrongPassword) {
 			firstErr = err
 		}
+	}
+	if errors.Is(firstErr, ErrTampered) && !errors.Is(firstErr, ErrDamaged) {
+		// The password opened the slot, but the bundle fails its check.
+		firstErr = fmt.Errorf("%w: %w", ErrDamaged, firstErr)
 	}
 	return nil, "", fmt.Errorf("log in as %s: %w", name, firstErr)
 }

@@ -16,6 +16,8 @@ import (
 
 	"folio/cli"
 	"folio/printout"
+	"folio/profile"
+	"folio/storage/tamper"
 )
 
 // The scripts in testdata/script run the real command line, as a separate
@@ -50,8 +52,9 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"scanbatch": scanBatchCmd,
-			"jsonenv":   jsonEnvCmd,
+			"scanbatch":  scanBatchCmd,
+			"jsonenv":    jsonEnvCmd,
+			"damageslot": damageSlotCmd,
 		},
 	})
 }
@@ -108,4 +111,13 @@ func jsonEnvCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Setenv(args[0], fmt.Sprint(v))
+}
+
+// damageSlotCmd is "damageslot USER": it spoils a byte of each of USER's
+// key slots in the vault file at $FOLIO_DATA, as a failing disk would.
+func damageSlotCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: damageslot USER")
+	}
+	ts.Check(tamper.DamageKeySlots(filepath.Join(ts.Getenv("FOLIO_DATA"), profile.VaultFile), args[0]))
 }

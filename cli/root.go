@@ -108,6 +108,10 @@ func errorText(err error) string {
 	switch {
 	case errors.As(err, &wait):
 		return wait.Error()
+	case errors.Is(err, app.ErrDamaged):
+		return "the vault's keys on this computer are damaged, so no password can open them " +
+			"(this was not counted as a failed login): set a new password with the recovery key from the " +
+			"recovery sheet (folio user recover NAME); if that fails too, restore the data folder from a backup"
 	case errors.Is(err, app.ErrWrongPassword), errors.Is(err, app.ErrUnknownUser):
 		return "wrong user name or password (set FOLIO_USER and FOLIO_PASSWORD, or answer the prompt)"
 	}

@@ -37,7 +37,9 @@
 //   - Errors: wrong password or recovery key → app.ErrWrongPassword;
 //     failed authentication of a bundle, record, audit event or signature →
 //     app.ErrTampered; bad format → ErrMalformed; bad parameters →
-//     ErrSlotParams; a format newer than this build → app.ErrNewerSchema;
+//     ErrSlotParams (both also app.ErrDamaged when a stored slot or bundle
+//     reads so: damage, not a wrong password); a format newer than this
+//     build → app.ErrNewerSchema;
 //     use after Close → app.ErrLocked.
 //   - A Keyring is safe for concurrent use; Close zeroes the master key and
 //     drops every key reference (best effort: Go may have copied bytes). No

@@ -251,7 +251,7 @@ func TestSlotParams(t *testing.T) {
 		{"wrong magic", append([]byte("FOLIOSLX"), v.slot[8:]...), crypto.KDFParams{}, crypto.ErrMalformed},
 		{"unknown kind", func() []byte { s := bytes.Clone(v.slot); s[offKind] = 9; return s }(), crypto.KDFParams{}, crypto.ErrMalformed},
 		{"version 0", func() []byte { s := bytes.Clone(v.slot); s[offVersion] = 0; return s }(), crypto.KDFParams{}, crypto.ErrMalformed},
-		{"newer version", func() []byte { s := bytes.Clone(v.slot); s[offVersion] = 2; return s }(), crypto.KDFParams{}, app.ErrNewerSchema},
+		{"newer version", func() []byte { s := bytes.Clone(v.slot); s[offVersion] = 3; return s }(), crypto.KDFParams{}, app.ErrNewerSchema},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

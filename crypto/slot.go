@@ -1,7 +1,9 @@
 package crypto
 
 import (
+	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,22 +12,32 @@ import (
 	"folio/app"
 )
 
-// Key slot layout (version 1), 95 bytes:
+// Key slot layout, version 1 (95 bytes) and version 2 (127 bytes):
 //
-//	header  magic "FOLIOSLT" | version 1 | kind | Argon2id time (uint32 BE) |
+//	header  magic "FOLIOSLT" | version | kind | Argon2id time (uint32 BE) |
 //	        memory KiB (uint32 BE) | threads (uint8) | salt (16 bytes)
 //	body    AES-256-GCM nonce (12) | encrypted master key (32) | tag (16)
+//	sum     version 2 only: SHA-256 of header and body (32)
 //
 // The slot key is Argon2id(secret, salt, params) and the associated data is
 // the header followed by the binding (the user name for a password slot,
 // "recovery" for the recovery slot), so neither the parameters nor the
 // owner of a slot can be changed without the slot failing to open.
+//
+// A wrong secret and a damaged byte both fail GCM alike; the unkeyed sum
+// of version 2 tells them apart before Argon2id runs, so a slot damaged on
+// disk is reported as damaged (app.ErrDamaged), not as a wrong password. It
+// proves nothing against a forger (who can recompute it): GCM still does.
+// Password and recovery slots are written as version 2; join keys (short-
+// lived, see join.go) as version 1, which every build still reads.
 const (
 	slotMagic      = "FOLIOSLT"
-	slotVersion    = 1
+	slotVersion    = 2 // the newest version this build reads
+	slotSumVersion = 2 // the first version with a sum
 	saltSize       = 16
 	slotHeaderSize = len(slotMagic) + 1 + 1 + 4 + 4 + 1 + saltSize
-	slotSize       = slotHeaderSize + gcmNonceSize + slotKeySize + gcmTagSize
+	slotSize       = slotHeaderSize + gcmNonceSize + slotKeySize + gcmTagSize // version 1
+	slotSumSize    = sha256.Size
 )
 
 // Slot kinds.
@@ -51,30 +63,33 @@ func kindName(kind byte) string {
 
 // slotHeader is a parsed, bounds-checked slot header.
 type slotHeader struct {
-	kind   byte
-	params KDFParams
-	salt   []byte
-	raw    []byte // the header bytes, part of the associated data
+	version byte
+	kind    byte
+	params  KDFParams
+	salt    []byte
+	raw     []byte // the header bytes, part of the associated data
 }
 
 // parseSlotHeader reads and checks a slot header; it never runs Argon2id.
+// A header that cannot be a slot's is damaged: its errors wrap
+// app.ErrDamaged as well as ErrMalformed or ErrSlotParams.
 func parseSlotHeader(slot []byte) (slotHeader, error) {
 	if len(slot) < slotHeaderSize {
-		return slotHeader{}, malformed("key slot is %d bytes, shorter than its %d-byte header", len(slot), slotHeaderSize)
+		return slotHeader{}, damaged(malformed("key slot is %d bytes, shorter than its %d-byte header", len(slot), slotHeaderSize))
 	}
 	if string(slot[:len(slotMagic)]) != slotMagic {
-		return slotHeader{}, malformed("key slot does not start with %q", slotMagic)
+		return slotHeader{}, damaged(malformed("key slot does not start with %q", slotMagic))
 	}
 	rest := slot[len(slotMagic):slotHeaderSize]
 	switch v := rest[0]; {
 	case v == 0:
-		return slotHeader{}, malformed("key slot has format version 0")
+		return slotHeader{}, damaged(malformed("key slot has format version 0"))
 	case v > slotVersion:
 		return slotHeader{}, fmt.Errorf("key slot has format version %d: %w", v, app.ErrNewerSchema)
 	}
-	h := slotHeader{kind: rest[1], raw: slot[:slotHeaderSize]}
+	h := slotHeader{version: rest[0], kind: rest[1], raw: slot[:slotHeaderSize]}
 	if h.kind != kindPassword && h.kind != kindRecovery && h.kind != kindJoin {
-		return slotHeader{}, malformed("key slot has unknown kind %d", h.kind)
+		return slotHeader{}, damaged(malformed("key slot has unknown kind %d", h.kind))
 	}
 	h.params = KDFParams{
 		Time:      binary.BigEndian.Uint32(rest[2:6]),
@@ -82,11 +97,22 @@ func parseSlotHeader(slot []byte) (slotHeader, error) {
 		Threads:   rest[10],
 	}
 	if err := h.params.check(); err != nil {
-		return slotHeader{}, err
+		return slotHeader{}, damaged(err)
 	}
 	h.salt = rest[11:]
 	return h, nil
 }
+
+// size is the length of a whole slot of the header's version.
+func (h slotHeader) size() int {
+	if h.version >= slotSumVersion {
+		return slotSize + slotSumSize
+	}
+	return slotSize
+}
+
+// damaged marks a slot error as damage found without the secret.
+func damaged(err error) error { return fmt.Errorf("%w: %w", app.ErrDamaged, err) }
 
 // SlotParams returns the password-hashing parameters in a slot's header,
 // without opening it. Errors wrap ErrMalformed or ErrSlotParams.
@@ -98,14 +124,31 @@ func SlotParams(slot []byte) (KDFParams, error) {
 	return h.params, nil
 }
 
-// sealSlot wraps master under Argon2id(secret) in a new slot of kind.
+// sealSlot wraps master under Argon2id(secret) in a new version-1 slot of
+// kind (join keys).
 func sealSlot(master []byte, kind byte, p KDFParams, secret, binding []byte) ([]byte, error) {
+	return sealSlotVersion(1, master, kind, p, secret, binding)
+}
+
+// sealSummedSlot is sealSlot writing a version-2 slot, which ends with
+// the sum that tells damage from a wrong secret (password and recovery
+// slots, stored in the vault file).
+func sealSummedSlot(master []byte, kind byte, p KDFParams, secret, binding []byte) ([]byte, error) {
+	slot, err := sealSlotVersion(slotSumVersion, master, kind, p, secret, binding)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(slot)
+	return append(slot, sum[:]...), nil
+}
+
+func sealSlotVersion(version byte, master []byte, kind byte, p KDFParams, secret, binding []byte) ([]byte, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	header := make([]byte, 0, slotHeaderSize)
+	header := make([]byte, 0, slotHeaderSize+slotSize+slotSumSize)
 	header = append(header, slotMagic...)
-	header = append(header, slotVersion, kind)
+	header = append(header, version, kind)
 	header = binary.BigEndian.AppendUint32(header, p.Time)
 	header = binary.BigEndian.AppendUint32(header, p.MemoryKiB)
 	header = append(header, p.Threads)
@@ -135,8 +178,15 @@ func openSlot(slot []byte, kind byte, secret, binding []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(slot) != slotSize {
-		return nil, malformed("key slot is %d bytes, want %d", len(slot), slotSize)
+	if len(slot) != h.size() {
+		return nil, damaged(malformed("key slot is %d bytes, want %d", len(slot), h.size()))
+	}
+	if h.version >= slotSumVersion {
+		sum := sha256.Sum256(slot[:slotSize])
+		if !bytes.Equal(sum[:], slot[slotSize:]) {
+			return nil, damaged(malformed("key slot does not match its checksum"))
+		}
+		slot = slot[:slotSize]
 	}
 	if h.kind != kind {
 		return nil, malformed("this is a %s slot, not a %s slot", kindName(h.kind), kindName(kind))
@@ -163,7 +213,7 @@ func (k *Keyring) PasswordSlot(user string, password []byte, p KDFParams) ([]byt
 		return nil, err
 	}
 	defer clear(master)
-	slot, err := sealSlot(master, kindPassword, p, password, []byte(user))
+	slot, err := sealSummedSlot(master, kindPassword, p, password, []byte(user))
 	if err != nil {
 		return nil, fmt.Errorf("write password slot for %s: %w", user, err)
 	}
@@ -184,7 +234,7 @@ func (k *Keyring) RecoverySlot(recoveryKey string) ([]byte, error) {
 		return nil, err
 	}
 	defer clear(master)
-	slot, err := sealSlot(master, kindRecovery, FastKDF(), secret, []byte(recoveryBinding))
+	slot, err := sealSummedSlot(master, kindRecovery, FastKDF(), secret, []byte(recoveryBinding))
 	if err != nil {
 		return nil, fmt.Errorf("write recovery slot: %w", err)
 	}
@@ -196,14 +246,15 @@ func (k *Keyring) RecoverySlot(recoveryKey string) ([]byte, error) {
 //
 // Errors: a wrong user name or password wraps app.ErrWrongPassword; slot
 // parameters out of bounds wrap ErrSlotParams (checked before hashing);
-// a truncated or garbled slot or bundle wraps ErrMalformed; a bundle that
-// fails authentication wraps app.ErrTampered. A slot of another vault,
+// a truncated or garbled slot or bundle, or a version-2 slot that does not
+// match its sum, wraps ErrMalformed; all of these also wrap app.ErrDamaged.
+// A bundle that fails authentication wraps app.ErrTampered. A slot of another vault,
 // opened with its own password against this vault's bundle, gives
 // app.ErrTampered (the slot opens, the bundle's MAC does not verify).
 func OpenPasswordSlot(bundle, slot []byte, user string, password []byte) (*Keyring, error) {
 	b, err := parseBundle(bundle)
 	if err != nil {
-		return nil, fmt.Errorf("open key bundle: %w", err)
+		return nil, fmt.Errorf("open key bundle: %w", damaged(err))
 	}
 	master, err := openSlot(slot, kindPassword, password, []byte(user))
 	if err != nil {
@@ -223,7 +274,7 @@ func OpenRecoverySlot(bundle, slot []byte, recoveryKey string) (*Keyring, error)
 	defer clear(secret)
 	b, err := parseBundle(bundle)
 	if err != nil {
-		return nil, fmt.Errorf("open key bundle: %w", err)
+		return nil, fmt.Errorf("open key bundle: %w", damaged(err))
 	}
 	master, err := openSlot(slot, kindRecovery, secret, []byte(recoveryBinding))
 	if errors.Is(err, app.ErrWrongPassword) {

@@ -205,8 +205,11 @@ func message(err error) string {
 	case err == nil:
 		return ""
 	case errors.As(err, &wait):
-		secs := int((wait.Wait + time.Second - 1) / time.Second)
-		return fmt.Sprintf("Too many failed logins. Wait %d s before trying again.", secs)
+		return fmt.Sprintf("Too many failed logins. Wait %d s before trying again.", wait.Seconds())
+	case errors.Is(err, app.ErrDamaged):
+		return "The vault's keys on this computer are damaged, so no password can open them. " +
+			"This was not counted as a failed login. Use “Forgot password?” with the recovery key " +
+			"from the recovery sheet to set a new password; if that does not work, ask your administrator to restore a backup."
 	case errors.Is(err, app.ErrWrongPassword), errors.Is(err, app.ErrUnknownUser):
 		return "Wrong user name or password."
 	case errors.Is(err, app.ErrUserDisabled):

@@ -326,6 +326,8 @@ func recoverMessage(err error, user string) string {
 	switch {
 	case errors.Is(err, app.ErrWrongPassword):
 		return "This recovery key does not open this vault. Check it character by character against the paper."
+	case errors.Is(err, app.ErrDamaged):
+		return "The vault's keys on this computer are damaged, so the recovery key cannot open them either. Ask your administrator to restore a backup."
 	case errors.Is(err, app.ErrNotFound):
 		return "There is no user named " + user + " on this computer."
 	case strings.Contains(err.Error(), "recovery key"):

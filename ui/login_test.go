@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,6 +10,10 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+	"folio/profile"
+	"folio/storage/tamper"
 )
 
 func TestFirstRunSetupShowsRecoveryKeyThenLogsIn(t *testing.T) {
@@ -231,5 +236,41 @@ func TestLoginShowsLockedSync(t *testing.T) {
 	u.ShowLockedSync(SyncStatus{Text: "Offline: the archive cannot be reached; retrying in 40s"})
 	if !strings.Contains(l.syncLine.String(), "Offline") {
 		t.Fatalf("sync line after the lock: %q", l.syncLine.String())
+	}
+}
+
+// Issue 12, item 10: a damaged key slot read as "Wrong user name or
+// password" and counted toward the login delay. The login screen now says
+// the keys are damaged and how to recover, and the attempt is not counted.
+func TestLoginWithDamagedKeySlot(t *testing.T) {
+	dir := t.TempDir()
+	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prof.Vault.Create(context.Background(), app.CreateParams{Admin: "admin", Password: []byte(adminPW)}); err != nil {
+		t.Fatal(err)
+	}
+	prof.Close()
+	if err := tamper.DamageKeySlots(filepath.Join(dir, profile.VaultFile), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	prof, err = profile.Open(dir, profile.Options{FastKDF: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prof.Close() })
+	u := newWindow(t, prof.Vault, Options{})
+	l := current[*loginScreen](t, u)
+	for range 4 {
+		test.Type(l.user, "admin")
+		test.Type(l.pass, adminPW)
+		test.Tap(l.submitBtn)
+		u.tasks.wait()
+		if !strings.Contains(l.msg.Text, "damaged") || !strings.Contains(l.msg.Text, "recovery key") ||
+			!strings.Contains(l.msg.Text, "not counted") || u.sess != nil {
+			t.Fatalf("login with a damaged key slot: %q", l.msg.Text)
+		}
+		l.user.SetText("")
 	}
 }

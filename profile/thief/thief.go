@@ -18,12 +18,17 @@ import (
 	"folio/storage"
 )
 
-// slotMagic starts every key slot, and slotLen is a slot's length (the
-// crypto package's slot layout, version 1).
-const (
-	slotMagic = "FOLIOSLT"
-	slotLen   = 95
-)
+// slotMagic starts every key slot; the byte after it is the slot's
+// format version, which gives its length (the crypto package's layout:
+// version 1 is 95 bytes, version 2 adds a 32-byte checksum).
+const slotMagic = "FOLIOSLT"
+
+func slotLen(version byte) int {
+	if version >= 2 {
+		return 95 + 32
+	}
+	return 95
+}
 
 // Copy is a copy of a vault file.
 type Copy struct {
@@ -60,10 +65,14 @@ func (c Copy) slots() [][]byte {
 	var out [][]byte
 	for i := 0; ; {
 		j := bytes.Index(c.File[i:], []byte(slotMagic))
-		if j < 0 || i+j+slotLen > len(c.File) {
+		if j < 0 || i+j+len(slotMagic) >= len(c.File) {
 			return out
 		}
-		out = append(out, c.File[i+j:i+j+slotLen])
+		n := slotLen(c.File[i+j+len(slotMagic)])
+		if i+j+n > len(c.File) {
+			return out
+		}
+		out = append(out, c.File[i+j:i+j+n])
 		i += j + 1
 	}
 }

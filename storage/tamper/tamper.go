@@ -2,7 +2,8 @@
 // disk but no key can: it rewrites the audit chain with bbolt alone,
 // recomputing every keyless link (storage.AuditLink) so each entry links to
 // the one before, and seals forged events to the public key the file keeps
-// in clear. Tests use it to prove that verify catches each attack; nothing
+// in clear; DamageKeySlots spoils a key slot as a failing disk would.
+// Tests use it to prove that verify and login catch each attack; nothing
 // else may import it.
 package tamper
 
@@ -161,4 +162,30 @@ func CountEntries(path string) (n uint64, err error) {
 		return nil
 	})
 	return n, err
+}
+
+// DamageKeySlots changes one byte in the middle of each of user's key
+// slots, as a bad sector or a failing disk would: no key is needed, and
+// none of the slots opens any more.
+func DamageKeySlots(path, user string) error {
+	return edit(path, func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		prefix := []byte("slot/user/" + user + "/")
+		damaged := map[string][]byte{}
+		c := meta.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			slot := bytes.Clone(v)
+			slot[len(slot)/2] ^= 0x01
+			damaged[string(k)] = slot
+		}
+		if len(damaged) == 0 {
+			return fmt.Errorf("no key slot of %s in %s", user, path)
+		}
+		for k, v := range damaged {
+			if err := meta.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
