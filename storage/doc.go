@@ -80,6 +80,10 @@
 //   - Write errors (disk full, read-only folder, permissions) come back as
 //     "cannot write the vault at PATH: …; check the folder is writable and
 //     the disk has space", wrapping the OS error.
+//   - Backups (backup.go): Snapshot copies the live data as one read
+//     transaction sees it (bolt.Compact, no free pages) while writers go
+//     on; Blobs.CopyTo copies blob files as stored. RejoinAudit (rejoin.go)
+//     splices the archive's copy of the audit chain into a restored vault.
 //   - bbolt's Check must not run beside writers, so DB.Check uses a write
 //     transaction that it rolls back (a read transaction when read-only).
 //

@@ -36,6 +36,11 @@
 //     are never sent again, a download resumes from the bytes it holds,
 //     and a downloaded blob is used only after its SHA-256 matches the
 //     manifest and the whole stream authenticates with the blob key.
+//   - A vault restored from a backup is caught up, never cut off: the
+//     first round compares it with what the archive holds of this device,
+//     fetches back the audit entries sent after the backup, re-links the
+//     ones made since after them, numbers batches after the archive's and
+//     pulls back its own versions (restore.go).
 //   - State lives in the vault's meta under "sync/" (cursors, batch
 //     numbers, countersignatures: no PHI), so a round interrupted by a
 //     crash or a closed app resumes where it stopped.

@@ -207,3 +207,12 @@ func TestErrorCodes(t *testing.T) {
 		}
 	}
 }
+
+func FuzzDecodeAuditPage(f *testing.F) {
+	h1 := AuditChainHash(nil, 1, []byte("e1"))
+	h2 := AuditChainHash(h1, 2, []byte("e2"))
+	fuzzDecoder(f, reader(func(r *bytes.Reader) (AuditPage, error) { return DecodeAuditPage(r) }),
+		AuditPage{Entries: []AuditEntry{{Seq: 1, Sealed: []byte("e1"), Hash: h1}, {Seq: 2, Sealed: []byte("e2"), Hash: h2}}, Through: 5, More: true},
+		AuditPage{Entries: []AuditEntry{}, Through: 0},
+		AuditPage{Entries: []AuditEntry{{Seq: 3, Sealed: []byte("e3"), Hash: h2}}, Through: 2})
+}
