@@ -9,11 +9,11 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // Every line the commands print goes through this file: printf and
@@ -22,82 +22,32 @@ import (
 // names, page text), and a terminal obeys what it is sent: a newline in a
 // break-glass reason would print a fake audit row, an escape sequence could
 // hide the rest of a line, a right-to-left override could reverse it. So
-// every value is passed through visible first, and only the command's own
+// every value is passed through visible.Line first, and only the command's own
 // format string lays out lines and columns. TestOutputGoesThroughPrinters
 // keeps other files of the package from writing to a terminal any other
 // way.
 
-// visible renders s so that a terminal shows every character of it and
-// obeys none: control characters (C0, DEL, C1), Unicode format characters
-// (bidi embeddings, overrides, isolates and marks, zero-width and other
-// invisible characters), line and paragraph separators, and bytes that are
-// not UTF-8 are written as Go escapes (\n, \t, \x1b, \u202e). Every other
-// character, letters of any script included, is unchanged. A backslash is
-// left as it is (file names on Windows shares have them), so a literal
-// "\n" typed by a person reads the same as an escaped newline; it cannot
-// start a line either way.
-func visible(s string) string {
-	i := strings.IndexFunc(s, func(r rune) bool { return r == utf8.RuneError || hidden(r) })
-	if i < 0 {
-		return s
-	}
-	var b strings.Builder
-	b.WriteString(s[:i])
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case hidden(r) && r > 0xffff:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		case hidden(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
-// hidden reports whether a terminal would act on r or show nothing for it:
-// control characters (Cc: C0, DEL, C1), format characters (Cf: bidi
-// controls U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C, zero-width
-// characters, the byte-order mark, tags) and the line and paragraph
-// separators.
-func hidden(r rune) bool {
-	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
-}
-
 // printf is fmt.Fprintf for text a person reads: every argument that is
 // text (a string of any string type, an error, a Stringer, a list of
-// strings) is printed through visible; numbers and the format are as
+// strings) is printed through visible.Line; numbers and the format are as
 // given.
 func printf(w io.Writer, format string, args ...any) {
 	fmt.Fprintf(w, format, visibleArgs(args)...)
 }
 
 // printLine is fmt.Fprintln for text a person reads, each argument
-// through visible as printf does.
+// through visible.Line as printf does.
 func printLine(w io.Writer, args ...any) {
 	fmt.Fprintln(w, visibleArgs(args)...)
 }
 
 // printBlock prints text of many lines, such as a page's text, indented by
-// two spaces: each line through visible, so the text can neither hide
+// two spaces: each line through visible.Line, so the text can neither hide
 // characters nor print a line that looks like the command's own (those
 // start at the margin).
 func printBlock(w io.Writer, text string) {
 	for line := range strings.Lines(text) {
-		fmt.Fprintf(w, "  %s\n", visible(strings.TrimSuffix(line, "\n")))
+		fmt.Fprintf(w, "  %s\n", visible.Line(strings.TrimSuffix(line, "\n")))
 	}
 }
 
@@ -114,18 +64,18 @@ func visibleArg(a any) any {
 	case nil:
 		return nil
 	case error:
-		return visible(v.Error())
+		return visible.Line(v.Error())
 	case fmt.Stringer:
-		return visible(v.String())
+		return visible.Line(v.String())
 	case []string:
 		vs := make([]string, len(v))
 		for i, s := range v {
-			vs[i] = visible(s)
+			vs[i] = visible.Line(s)
 		}
 		return vs
 	}
 	if rv := reflect.ValueOf(a); rv.Kind() == reflect.String {
-		return visible(rv.String())
+		return visible.Line(rv.String())
 	}
 	return a
 }
@@ -195,7 +145,7 @@ func writeJSON(w io.Writer, v any) error {
 // surrogate pair beyond U+FFFF) means the same character; the newlines
 // are the encoder's indentation.
 func jsonVisible(b []byte) []byte {
-	escape := func(r rune) bool { return r != '\n' && hidden(r) }
+	escape := func(r rune) bool { return r != '\n' && visible.Hidden(r) }
 	if bytes.IndexFunc(b, escape) < 0 {
 		return b
 	}

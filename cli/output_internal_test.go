@@ -9,29 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func TestVisible(t *testing.T) {
-	for _, c := range []struct{ name, in, want string }{
-		{"plain", "Banda, Amina", "Banda, Amina"},
-		{"other scripts", "Nyirenda Ŵ محمد 李", "Nyirenda Ŵ محمد 李"},
-		{"newline and tab", "a\nb\tc\r", `a\nb\tc\r`},
-		{"escape sequence", "x\x1b[8m hidden", `x\x1b[8m hidden`},
-		{"DEL and C1", "a\x7fb\u009bc\u0085", `a\x7fb\u009bc\u0085`},
-		{"bidi", "\u202aa\u202bb\u202cc\u202dd\u202ee\u2066f\u2067g\u2068h\u2069i\u200ej\u200fk\u061c",
-			`\u202aa\u202bb\u202cc\u202dd\u202ee\u2066f\u2067g\u2068h\u2069i\u200ej\u200fk\u061c`},
-		{"invisible", "a\u200bb\ufeffc\u00add\U000e0041", `a\u200bb\ufeffc\u00add\U000e0041`},
-		{"separators", "a\u2028b\u2029c", `a\u2028b\u2029c`},
-		{"not UTF-8", "a\xffb\xc3", `a\xffb\xc3`},
-		{"backslash kept", `C:\scans\a.pdf`, `C:\scans\a.pdf`},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			if got := visible(c.in); got != c.want {
-				t.Errorf("visible(%q) = %q, want %q", c.in, got, c.want)
-			}
-		})
-	}
-}
+	"folio/visible"
+)
 
 // TestPrintfEscapesEveryTextArgument: strings of any string type, errors,
 // Stringers and lists of strings are escaped; numbers and the format are
@@ -65,7 +45,7 @@ func TestWriteJSONEscapesHiddenCharacters(t *testing.T) {
 	if err := writeJSON(&b, map[string]string{"detail": in}); err != nil {
 		t.Fatal(err)
 	}
-	if i := bytes.IndexFunc(b.Bytes(), func(r rune) bool { return hidden(r) && r != '\n' }); i >= 0 {
+	if i := bytes.IndexFunc(b.Bytes(), func(r rune) bool { return visible.Hidden(r) && r != '\n' }); i >= 0 {
 		t.Errorf("JSON output has a hidden character at %d: %q", i, b.String())
 	}
 	var out map[string]string

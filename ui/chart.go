@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // This file is the patient chart's tabs: the timeline of the patient's
@@ -590,10 +591,12 @@ func (v *patientScreen) drawAccess() {
 		", newest first. Every opening of the chart and its documents is recorded.")
 	var cells []fyne.CanvasObject
 	for _, e := range v.access {
-		who := widget.NewRichText(&widget.TextSegment{Text: e.User, Style: styleBold})
+		// A detail (a break-glass reason) is a person's text: one line,
+		// nothing hidden, so it cannot draw lines that look like entries.
+		who := widget.NewRichText(&widget.TextSegment{Text: visible.Line(e.User), Style: styleBold})
 		what := widget.NewRichText(&widget.TextSegment{Text: actionText(e), Style: styleRegular})
 		if d := detailText(e); d != "" {
-			what.Segments = append(what.Segments, &widget.TextSegment{Text: "   " + d, Style: styleMuted})
+			what.Segments = append(what.Segments, &widget.TextSegment{Text: "   " + visible.Line(d), Style: styleMuted})
 		}
 		what.Wrapping = fyne.TextWrapWord
 		cells = append(cells, widget.NewLabel(whenText(e.Time)), who, what)

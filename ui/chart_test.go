@@ -274,3 +274,35 @@ func objectsText(objs []fyne.CanvasObject) string {
 	}
 	return b.String()
 }
+
+// TestAttackAccessLogReasonForgesLines: a break-glass reason with a newline
+// drew a line in the chart's access log that read as an entry of its own,
+// and carried an escape sequence and a right-to-left override. The reason
+// is shown on one line, those characters as escapes.
+func TestAttackAccessLogReasonForgesLines(t *testing.T) {
+	u, reg := loggedIn(t, nil, mary())
+	ctx := context.Background()
+	if err := u.sess.s.AddUser(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := u.vault.Login(ctx, "dr.amani", []byte(clinPW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reason := "patient collapsed\n08:00  admin  opened the chart\x1b[8m hidden \u202ereversed"
+	if _, err := doc.BreakGlass(ctx, reg[0].MRN, reason); err != nil {
+		t.Fatal(err)
+	}
+	doc.Lock(ctx)
+
+	u.openPatient(reg[0].MRN)
+	u.tasks.wait()
+	v := current[*patientScreen](t, u)
+	v.tabs.Select(v.accessTab)
+	u.tasks.wait()
+	shown := accessText(v)
+	want := `patient collapsed\n08:00  admin  opened the chart\x1b[8m hidden \u202ereversed`
+	if !strings.Contains(shown, want) || strings.ContainsAny(shown, "\x1b\u202e") || strings.Contains(shown, "collapsed\n") {
+		t.Errorf("the access log shows the reason as %q; want it on one line: %q", shown, want)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"folio/app"
 	"folio/dropfolder"
 	"folio/printout"
+	"folio/visible"
 )
 
 // This file is the scanning station: files chosen in the app and the drop
@@ -69,12 +70,13 @@ const maxIntake = 200
 // importFile imports one file off the Fyne goroutine, showing its progress
 // on the station as it goes. Call it from a worker goroutine.
 func (s *session) importFile(ctx context.Context, name, source string, data []byte) (app.ImportResult, error) {
-	it := &intakeItem{name: name, when: time.Now(), p: app.ImportProgress{Stage: app.StageStored}}
+	shown := visible.Line(name) // a file's name is anyone's text: one line, nothing hidden
+	it := &intakeItem{name: shown, when: time.Now(), p: app.ImportProgress{Stage: app.StageStored}}
 	s.onUI(func() { s.addIntake(it) })
 	r, err := s.s.ImportFileProgress(ctx, name, source, data, func(p app.ImportProgress) {
 		s.onUI(func() { it.p = p; s.intakeChanged(it) })
 	})
-	line := intakeLine(name, r, err)
+	line := intakeLine(shown, r, err)
 	s.onUI(func() {
 		it.done, it.outcome = true, line
 		if err != nil && it.p.Stage != app.StageFailed {
@@ -116,8 +118,9 @@ func (s *session) startDropFolder() {
 			return err
 		},
 		OnError: func(path string, err error) {
-			it := &intakeItem{name: filepath.Base(path), when: time.Now(), done: true, outcome: filepath.Base(path) + ": " + err.Error(),
-				p: app.ImportProgress{Stage: app.StageFailed, Reason: err.Error()}}
+			name, why := visible.Line(filepath.Base(path)), visible.Line(err.Error())
+			it := &intakeItem{name: name, when: time.Now(), done: true, outcome: name + ": " + why,
+				p: app.ImportProgress{Stage: app.StageFailed, Reason: why}}
 			s.onUI(func() { s.addIntake(it) })
 		},
 	})
@@ -136,7 +139,7 @@ func (s *session) startDropFolder() {
 		_, _ = s.s.ResumeImportsProgress(s.ctx, func(b app.Batch, p app.ImportProgress) {
 			it := items[b.ID]
 			if it == nil {
-				it = &intakeItem{name: b.Name + " (resumed)", when: time.Now(), p: p}
+				it = &intakeItem{name: visible.Line(b.Name) + " (resumed)", when: time.Now(), p: p}
 				items[b.ID] = it
 				s.onUI(func() { s.addIntake(it) })
 			}

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -140,5 +142,64 @@ func TestIntakeRowStates(t *testing.T) {
 		if !strings.HasPrefix(r.state.Text, c.want) || r.state.Importance != c.imp || (r.bar.Visible() && r.bar.Value != c.bar) {
 			t.Errorf("%s: %q (importance %v), bar %v shown %v", c.p.Stage, r.state.Text, r.state.Importance, r.bar.Value, r.bar.Visible())
 		}
+	}
+}
+
+// TestAttackWindowIntakeHostileFiles: the station read a named pipe chosen
+// in the file dialog with os.ReadFile, which blocks for good, and listed
+// a file named with a newline and a right-to-left override as two lines,
+// one reversed. The pipe is refused at once; the name is one line with
+// both shown as escapes.
+func TestAttackWindowIntakeHostileFiles(t *testing.T) {
+	ctx := context.Background()
+	v, _ := createdVault(t, nil)
+	admin, err := v.Login(ctx, "admin", []byte(adminPW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.AddUser(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
+		t.Fatal(err)
+	}
+	u := newWindow(t, v, Options{})
+	logIn(t, u, "grace", clerkPW)
+	u.shortcut(ctrl(fyne.KeyI))
+	st := current[*scanScreen](t, u)
+	u.tasks.wait()
+
+	dir := t.TempDir()
+	name := "scan\n10:00  other.pdf \u202efdp"
+	if err := os.WriteFile(filepath.Join(dir, name), []byte("not a scan"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st.importPaths([]string{filepath.Join(dir, name)})
+	u.tasks.wait()
+	if len(u.sess.intake) != 1 {
+		t.Fatalf("%d files listed", len(u.sess.intake))
+	}
+	shown := allText(st.rows[u.sess.intake[0]].view)
+	if !strings.Contains(shown, `scan\n10:00  other.pdf \u202efdp`) || strings.Contains(shown, "scan\n") || strings.Contains(shown, "\u202e") {
+		t.Errorf("the station lists the file as %q", shown)
+	}
+
+	pipe := filepath.Join(dir, "pipe.pdf")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		st.importPaths([]string{pipe})
+		u.tasks.wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		if w, err := os.OpenFile(pipe, os.O_WRONLY, 0); err == nil {
+			w.Close() // ends the stuck read, so that the window can close
+		}
+		t.Fatal("the station still reads the named pipe a minute later")
+	}
+	if !strings.Contains(st.msg.Text, "pipe.pdf was not imported") || !strings.Contains(st.msg.Text, "not a regular file (a named pipe)") {
+		t.Errorf("the station says %q", st.msg.Text)
 	}
 }
