@@ -154,13 +154,13 @@ func (a *syncAdmin) KeyRequests(ctx context.Context) ([]ui.KeyRequest, error) {
 	return out, nil
 }
 
-func (a *syncAdmin) SendGrant(ctx context.Context, device app.DeviceID, grant []byte) error {
+func (a *syncAdmin) SendGrant(ctx context.Context, s *app.Session, req ui.KeyRequest) error {
 	c, err := a.client(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	_, err = c.GrantKeys(ctx, api.DeviceID(device), grant)
+	_, err = syncer.SendGrant(ctx, c, s, api.KeyRequest{Device: api.DeviceID(req.Device), Name: req.Name, PublicKey: req.PublicKey})
 	return linkError(err)
 }
 
@@ -209,23 +209,14 @@ func (a *syncAdmin) DismissSetAside(ctx context.Context, seqs []uint64) error {
 	return syncer.DismissSetAside(ctx, a.prof.DB, cs)
 }
 
-func (a *syncAdmin) AskForKeys(ctx context.Context, publicKey []byte) ([]byte, error) {
+func (a *syncAdmin) AskForKeys(ctx context.Context, publicKey []byte) (*app.VaultGrant, error) {
 	c, err := a.client(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	kr, err := c.KeyRequest(ctx)
-	if errors.Is(err, api.ErrNotFound) {
-		kr, err = c.RequestKeys(ctx, publicKey)
-	}
-	if err != nil {
-		return nil, linkError(err)
-	}
-	if kr.Pending() {
-		return nil, nil
-	}
-	return kr.Grant, nil
+	g, err := syncer.ReceiveGrant(ctx, c, publicKey, nil)
+	return g, linkError(err)
 }
 
 func (a *syncAdmin) FirstSync(ctx context.Context, s *app.Session) error {

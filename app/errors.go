@@ -32,4 +32,7 @@ var (
 	// recovery key) is saved, but the vault file could not yet be
 	// rewritten without the old key (Commit.Scrub).
 	ErrScrubPending = errors.New("the change is saved, but the vault file still holds the removed key until Folio can rewrite it (it tries again each time the vault opens; check the disk has space)")
+	// ErrForeignVault: keys or records of a vault other than the
+	// organisation's.
+	ErrForeignVault = errors.New("not the organisation's vault")
 )

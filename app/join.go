@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"strings"
@@ -84,12 +85,22 @@ func (v *Vault) JoinPending(ctx context.Context) (JoinRequest, bool, error) {
 	return JoinRequest{User: string(user), PublicKey: pub, Fingerprint: v.cfg.Keys.JoinFingerprint(pub)}, true, nil
 }
 
+// VaultGrant is what a joining workstation received: the vault keys
+// wrapped to its join key, and the identity key of the organisation's
+// vault they must be (the syncer checked the grant's signature by it).
+type VaultGrant struct {
+	Keys  []byte
+	Vault []byte
+}
+
 // CompleteJoin opens the granted keys with the joining user's password,
-// installs them (key bundle, audit key, the user's password slot) and
-// returns a session for the first sync. That session has no role until
-// the user's record arrives from the archive: it can sync, nothing else.
-// After the first sync the user signs in as usual.
-func (v *Vault) CompleteJoin(ctx context.Context, password []byte, grant []byte) (*Session, error) {
+// checks that they are the organisation vault's (their identity is
+// g.Vault; otherwise ErrForeignVault and nothing is installed), installs
+// them (key bundle, audit key, the user's password slot) and returns a
+// session for the first sync. That session has no role until the user's
+// record arrives from the archive: it can sync, nothing else. After the
+// first sync the user signs in as usual.
+func (v *Vault) CompleteJoin(ctx context.Context, password []byte, g VaultGrant) (*Session, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	req, ok, err := v.JoinPending(ctx)
@@ -103,9 +114,18 @@ func (v *Vault) CompleteJoin(ctx context.Context, password []byte, grant []byte)
 	if err != nil {
 		return nil, fmt.Errorf("join: read the join key: %w", err)
 	}
-	keys, bundle, err := v.cfg.Keys.OpenGrant(sealed, req.User, password, v.cfg.Device, grant)
+	keys, bundle, err := v.cfg.Keys.OpenGrant(sealed, req.User, password, v.cfg.Device, g.Keys)
 	if err != nil {
 		return nil, fmt.Errorf("join: %w", err)
+	}
+	id, err := keys.VaultIdentity()
+	if err != nil {
+		keys.Close()
+		return nil, err
+	}
+	if len(g.Vault) == 0 || subtle.ConstantTimeCompare(id, g.Vault) != 1 {
+		keys.Close()
+		return nil, fmt.Errorf("join: %w: the keys offered are those of another vault, not the organisation's: they were not installed. Do not use this workstation for patients yet; tell the administrator", ErrForeignVault)
 	}
 	pub, err := keys.AuditPublicKey()
 	if err != nil {
@@ -140,6 +160,63 @@ func (v *Vault) CompleteJoin(ctx context.Context, password []byte, grant []byte)
 		glass: map[string]string{}, cache: map[string]*cachedPatient{}}
 	_ = s.audit(ctx, AuditEvent{Action: ActKeysJoin, Outcome: OutcomeOK, Detail: "vault keys received from the organisation"})
 	return s, nil
+}
+
+// vaultStatementPrefix starts every statement the vault key signs for the
+// archive (vault claims, key grants; their formats are archive/api's,
+// whose VerifyVault puts the same prefix back). No audit checkpoint
+// starts with it, so neither signature can pass for the other.
+const vaultStatementPrefix = "folio vault statement v1\x00"
+
+// SignVaultStatement signs a statement about this vault for the archive
+// with the vault key, and returns the vault's identity key (which the
+// signature verifies with) and the signature.
+func (s *Session) SignVaultStatement(statement []byte) (identity, sig []byte, err error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, nil, err
+	}
+	if identity, err = keys.VaultIdentity(); err != nil {
+		return nil, nil, err
+	}
+	if sig, err = keys.Sign(append([]byte(vaultStatementPrefix), statement...)); err != nil {
+		return nil, nil, fmt.Errorf("sign a statement about the vault: %w", err)
+	}
+	return identity, sig, nil
+}
+
+// VaultIdentity returns the vault's identity key (what the archive knows
+// the organisation's vault by; api.VaultFingerprint shortens it).
+func (s *Session) VaultIdentity() ([]byte, error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	return keys.VaultIdentity()
+}
+
+// SameFingerprint compares a fingerprint a person typed (as read out to
+// them) with want: case, spaces, colons and dashes do not matter, and
+// nothing typed is never the same.
+func SameFingerprint(typed, want string) bool {
+	norm := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case r == '-' || r == ' ' || r == ':' || r == '\t':
+				return -1
+			case r >= 'A' && r <= 'Z':
+				return r + 'a' - 'A'
+			}
+			return r
+		}, s)
+	}
+	return norm(typed) != "" && norm(typed) == norm(want)
+}
+
+// VaultFingerprint is the short form of a vault identity key people
+// compare (the same form as a join key's fingerprint).
+func (v *Vault) VaultFingerprint(identity []byte) string {
+	return v.cfg.Keys.JoinFingerprint(identity)
 }
 
 // GrantVaultKeys wraps the vault keys to a joining workstation's public

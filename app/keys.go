@@ -9,7 +9,8 @@ type Keyring interface {
 	BlobAEAD() (StreamingAEAD, error)
 	// Token returns the blind-index token of a normalised term.
 	Token(term []byte) []byte
-	// Sign and Verify sign audit checkpoints.
+	// Sign and Verify sign audit checkpoints, and statements about the
+	// vault (claims and key grants, checked against VaultIdentity).
 	Sign(msg []byte) ([]byte, error)
 	Verify(msg, sig []byte) error
 	// OpenAudit opens an audit event sealed to AuditPublicKey.
@@ -25,6 +26,9 @@ type Keyring interface {
 	// Grant wraps the master key and the bundle to a joining
 	// workstation's public key, for its device id.
 	Grant(public []byte, device DeviceID) ([]byte, error)
+	// VaultIdentity is the public key Sign's signatures verify with (raw
+	// Ed25519): the vault's identity, the same on every workstation.
+	VaultIdentity() ([]byte, error)
 	// Close drops the key material.
 	Close()
 }

@@ -96,12 +96,28 @@ type Store interface {
 	AuditEntries(ctx context.Context, device api.DeviceID, after uint64, limit int) (api.AuditPage, error)
 	// Device returns what the archive knows of a device, or api.ErrNotFound.
 	Device(ctx context.Context, id api.DeviceID) (api.DeviceInfo, error)
-	// Bind ties a certificate to the device id it claims, on first use. A
-	// binding already held is accepted again. A certificate bound to
-	// another device, or a device bound to another certificate of another
-	// name, is api.ErrForbidden; a renewed certificate of the same name
-	// takes its device over.
+	// Bind ties a certificate to the device id it claims, on first use:
+	// an enrollment file works once. A binding already held is accepted
+	// again. A certificate bound to another device is api.ErrEnrollmentUsed
+	// (CheckRebind), a first use after the certificate's EnrollBy is
+	// api.ErrEnrollmentExpired (CheckFirstUse), a device bound to another
+	// certificate of another name is api.ErrForbidden (all three wrap
+	// api.ErrForbidden); a renewed certificate of the same name takes its
+	// device over.
 	Bind(ctx context.Context, b api.Binding) error
+
+	// ClaimVault records that device showed it holds the vault whose
+	// identity key is pub (the caller has checked the claim's signature).
+	// The first claim on an archive makes that vault the organisation's,
+	// for good; a claim with another key is api.ErrForeignVault. Claiming
+	// again is accepted. It returns the organisation's vault.
+	ClaimVault(ctx context.Context, device api.DeviceID, pub []byte, at time.Time) (api.OrgVault, error)
+	// OrgVault returns the organisation's vault, or api.ErrNotFound before
+	// the first claim.
+	OrgVault(ctx context.Context) (api.OrgVault, error)
+	// VaultMember reports whether device has claimed the organisation's
+	// vault.
+	VaultMember(ctx context.Context, device api.DeviceID) (bool, error)
 
 	// PutKeyRequest stores a device's request for the vault keys. The same
 	// public key again returns the request as held; another key replaces a
@@ -111,10 +127,11 @@ type Store interface {
 	KeyRequest(ctx context.Context, device api.DeviceID) (api.KeyRequest, error)
 	// KeyRequests returns every request, by device id.
 	KeyRequests(ctx context.Context) ([]api.KeyRequest, error)
-	// GrantKey stores the wrapped keys for a pending request: api.ErrNotFound
-	// without one; granting it again with the same bytes is accepted, with
-	// other bytes api.ErrConflict.
-	GrantKey(ctx context.Context, device api.DeviceID, grant []byte, by api.DeviceID, at time.Time) (api.KeyRequest, error)
+	// GrantKey stores the wrapped keys and their signature for g.Device's
+	// pending request (the caller has checked the signature):
+	// api.ErrNotFound without one; granting it again with the same bytes
+	// is accepted, with other bytes api.ErrConflict.
+	GrantKey(ctx context.Context, g api.KeyGrant, by api.DeviceID, at time.Time) (api.KeyRequest, error)
 
 	// PutBundleWorkstation keeps what a workstation's latest sync bundle
 	// said, replacing what that vault's earlier bundles said (api.ErrInvalid

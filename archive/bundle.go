@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"time"
 
 	"folio/archive/api"
 	"folio/archive/bundle"
+	"folio/archive/pki"
 )
 
 // The archive's side of sync bundles (package bundle): ImportBundle takes
@@ -40,6 +42,9 @@ type BundleParams struct {
 	PrivateKey []byte
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Log hears of the organisation's vault being bound, and of other
+	// vaults refused (slog.Default when nil).
+	Log *slog.Logger
 }
 
 func (p BundleParams) now() time.Time {
@@ -90,12 +95,18 @@ func ImportBundle(ctx context.Context, p BundleParams, r io.ReaderAt, size int64
 		return res, err
 	}
 	// First pass: read and check everything.
-	if _, err := readExport(f, p.PrivateKey, h.Device, nil); err != nil {
+	checked, err := readExport(f, p.PrivateKey, h.Device, nil)
+	if err != nil {
 		return res, err
 	}
-	// Bind the certificate to the vault as the first request online would.
-	cert := api.Cert{Serial: f.Cert.SerialNumber.Text(16), Name: f.Cert.Subject.CommonName}
+	// Bind the certificate to the vault as the first request online would,
+	// and take only a workstation of the organisation's vault (its claim
+	// travels in the bundle).
+	cert := api.Cert{Serial: f.Cert.SerialNumber.Text(16), Name: f.Cert.Subject.CommonName, EnrollBy: pki.EnrollBy(f.Cert)}
 	if err := p.Store.Bind(ctx, api.Binding{Cert: cert, Device: h.Device, Bound: p.now()}); err != nil {
+		return res, fmt.Errorf("workstation %s, vault %s: %w", cert.Name, h.Device, err)
+	}
+	if err := p.admit(ctx, h.Device, checked.Vault); err != nil {
 		return res, fmt.Errorf("workstation %s, vault %s: %w", cert.Name, h.Device, err)
 	}
 	// Second pass: import.
@@ -137,6 +148,24 @@ func ImportBundle(ctx context.Context, p BundleParams, r io.ReaderAt, size int64
 		}
 	}
 	return res, nil
+}
+
+// admit lets in a device of the organisation's vault: a member already,
+// or one whose bundle carries its claim.
+func (p BundleParams) admit(ctx context.Context, dev api.DeviceID, claim *api.VaultClaim) error {
+	ok, err := p.Store.VaultMember(ctx, dev)
+	if err != nil || ok {
+		return err
+	}
+	if claim == nil {
+		return errNotMember(dev)
+	}
+	log := p.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	_, err = admitClaim(ctx, p.Store, dev, *claim, p.now(), log)
+	return err
 }
 
 // readExport reads an export's body; apply (nil in the checking pass)

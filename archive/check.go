@@ -1,9 +1,11 @@
 package archive
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"folio/archive/api"
 )
@@ -47,6 +49,39 @@ func CheckChunk(id string, size int64, n int, sum [sha256.Size]byte, data []byte
 	}
 	if got := sha256.Sum256(data); got != sum {
 		return fmt.Errorf("%w: chunk %d of blob %s does not match its SHA-256 (damaged in transit): send it again", api.ErrHashMismatch, n, id)
+	}
+	return nil
+}
+
+// CheckFirstUse refuses the first binding of a certificate whose
+// enrollment deadline has passed: an enrollment file is short-lived.
+func CheckFirstUse(b api.Binding) error {
+	if !b.EnrollBy.IsZero() && b.Bound.After(b.EnrollBy) {
+		return fmt.Errorf("%w: %w: the enrollment file for %s expired on %s before it was first used: ask the archive's administrator for a new one ('folio-archive device revoke --name %s', then 'folio-archive device add')",
+			api.ErrEnrollmentExpired, api.ErrForbidden, b.Name, b.EnrollBy.UTC().Format(time.RFC3339), b.Name)
+	}
+	return nil
+}
+
+// CheckRebind refuses a certificate already bound (held) to another
+// device than b's: an enrollment file works once.
+func CheckRebind(held, b api.Binding) error {
+	if held.Device != b.Device {
+		return fmt.Errorf("%w: %w: the enrollment file for %s (certificate %s) was already used by another vault (device %s) on %s; an enrollment file works once: ask the archive's administrator for a new one",
+			api.ErrEnrollmentUsed, api.ErrForbidden, held.Name, b.Serial, held.Device, held.Bound.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// ErrNoVaultYet is what OrgVault answers before the first claim.
+var ErrNoVaultYet = fmt.Errorf("%w: no workstation has shown this archive its vault yet: the first one enrolled with a vault ('folio sync enroll') makes it the organisation's", api.ErrNotFound)
+
+// CheckVaultKey refuses a claim by device with a vault key other than the
+// organisation's (org).
+func CheckVaultKey(org api.OrgVault, device api.DeviceID, pub []byte) error {
+	if !bytes.Equal(org.PublicKey, pub) {
+		return fmt.Errorf("%w: %w: this archive serves the organisation's vault %s (first shown by device %s on %s); this workstation's vault (device %s) is another one, %s: its records cannot sync here. A workstation joins the organisation's vault empty: 'folio init --join FILE' with a new enrollment file",
+			api.ErrForeignVault, api.ErrForbidden, org.Fingerprint(), org.Device, org.Bound.UTC().Format(time.DateOnly), device, api.VaultFingerprint(pub))
 	}
 	return nil
 }

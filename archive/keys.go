@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -68,6 +69,20 @@ func (s *Server) putKeyRequest(w http.ResponseWriter, r *http.Request, dev api.D
 		s.fail(w, r, err)
 		return
 	}
+	s.answerKeyRequest(w, r, k)
+}
+
+// answerKeyRequest writes k with the organisation vault's key, which the
+// joining workstation checks the grant against.
+func (s *Server) answerKeyRequest(w http.ResponseWriter, r *http.Request, k api.KeyRequest) {
+	org, err := s.store.OrgVault(r.Context())
+	switch {
+	case err == nil:
+		k.Vault = org.PublicKey
+	case !errors.Is(err, api.ErrNotFound):
+		s.fail(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, k)
 }
 
@@ -77,7 +92,7 @@ func (s *Server) keyRequest(w http.ResponseWriter, r *http.Request, dev api.Devi
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, k)
+	s.answerKeyRequest(w, r, k)
 }
 
 func (s *Server) keyRequests(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
@@ -89,6 +104,9 @@ func (s *Server) keyRequests(w http.ResponseWriter, r *http.Request, _ api.Devic
 	writeJSON(w, http.StatusOK, api.KeyRequestList{Requests: l})
 }
 
+// grantKey keeps a grant only from a workstation of the organisation's
+// vault (the member check in front of it) and only signed by that vault's
+// key over the request's join key and the wrapped keys.
 func (s *Server) grantKey(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
 	rd, err := body(w, r, api.MaxMetaBody, "key grant")
 	if err != nil {
@@ -104,10 +122,24 @@ func (s *Server) grantKey(w http.ResponseWriter, r *http.Request, dev api.Device
 		s.fail(w, r, fmt.Errorf("%w: a workstation cannot grant the vault keys to itself", api.ErrForbidden))
 		return
 	}
-	k, err := s.store.GrantKey(r.Context(), g.Device, g.Grant, dev, s.now())
+	org, err := s.store.OrgVault(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, k)
+	req, err := s.store.KeyRequest(r.Context(), g.Device)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := api.VerifyVault(org.PublicKey, api.GrantMessage(g.Device, req.PublicKey, g.Grant), g.Signature); err != nil {
+		s.fail(w, r, fmt.Errorf("%w: %w: the key grant for %s is not signed by the organisation's vault %s (or was made for another key): not kept", api.ErrForeignVault, api.ErrForbidden, req.Name, org.Fingerprint()))
+		return
+	}
+	k, err := s.store.GrantKey(r.Context(), g, dev, s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.answerKeyRequest(w, r, k)
 }

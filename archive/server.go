@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"folio/archive/api"
@@ -50,6 +51,7 @@ type Server struct {
 	cert     *x509.Certificate
 	log      *slog.Logger
 	mux      *http.ServeMux
+	members  sync.Map // api.DeviceID → true: devices known to be vault members
 }
 
 // NewServer returns the handler for p.
@@ -66,18 +68,23 @@ func NewServer(p ServerParams) (*Server, error) {
 	}
 	m := http.NewServeMux()
 	m.HandleFunc("GET "+api.PathHealth, s.health)
-	m.HandleFunc("POST "+api.PathPush, s.authed(s.push))
-	m.HandleFunc("GET "+api.PathChanges, s.authed(s.changes))
-	m.HandleFunc("GET "+api.PathBlobs+"{id}", s.authed(s.blobStatus))
-	m.HandleFunc("PUT "+api.PathBlobs+"{id}/chunks/{n}", s.authed(s.putChunk))
-	m.HandleFunc("GET "+api.PathBlobs+"{id}/data", s.authed(s.blobData))
+	// What moves records, blobs and keys is for the organisation vault's
+	// workstations only (member); a joining workstation may ask for the
+	// keys and read its own request, and any device may show its vault.
+	m.HandleFunc("POST "+api.PathPush, s.authed(s.member(s.push)))
+	m.HandleFunc("GET "+api.PathChanges, s.authed(s.member(s.changes)))
+	m.HandleFunc("GET "+api.PathBlobs+"{id}", s.authed(s.member(s.blobStatus)))
+	m.HandleFunc("PUT "+api.PathBlobs+"{id}/chunks/{n}", s.authed(s.member(s.putChunk)))
+	m.HandleFunc("GET "+api.PathBlobs+"{id}/data", s.authed(s.member(s.blobData)))
 	m.HandleFunc("GET "+api.PathDevice, s.authed(s.device))
 	m.HandleFunc("GET "+api.PathAudit, s.authed(s.audit))
 	m.HandleFunc("GET "+api.PathMetrics, s.authed(s.metrics))
 	m.HandleFunc("POST "+api.PathKeyRequest, s.authed(s.putKeyRequest))
 	m.HandleFunc("GET "+api.PathKeyRequest, s.authed(s.keyRequest))
-	m.HandleFunc("GET "+api.PathKeyRequests, s.authed(s.keyRequests))
-	m.HandleFunc("POST "+api.PathKeyGrant, s.authed(s.grantKey))
+	m.HandleFunc("GET "+api.PathKeyRequests, s.authed(s.member(s.keyRequests)))
+	m.HandleFunc("POST "+api.PathKeyGrant, s.authed(s.member(s.grantKey)))
+	m.HandleFunc("POST "+api.PathVaultClaim, s.authed(s.claimVault))
+	m.HandleFunc("GET "+api.PathVault, s.authed(s.orgVault))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("%w: no endpoint %s %s (see archive/api)", api.ErrNotFound, r.Method, r.URL.Path))
 	})

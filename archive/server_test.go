@@ -45,6 +45,31 @@ type fixture struct {
 	srv   *httptest.Server
 	// served gets each request's path once the handler has returned.
 	served chan string
+	// members are the devices made workstations of the organisation's
+	// vault (orgKey) before their first request: every device of these
+	// tests is one, but for TestVaultMembers'.
+	mu      sync.Mutex
+	members map[api.DeviceID]bool
+	strict  bool // no device is made a member by the fixture
+}
+
+// orgKey stands for the organisation vault's identity key in the tests
+// that do not sign claims.
+var orgKey = bytes.Repeat([]byte{0x42}, api.VaultKeySize)
+
+// member makes dev a workstation of the organisation's vault, as its
+// signed claim would, unless the fixture is strict.
+func (f *fixture) member(dev api.DeviceID) {
+	f.t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.strict || dev == 0 || f.members[dev] {
+		return
+	}
+	if _, err := f.store.ClaimVault(context.Background(), dev, orgKey, time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)); err != nil {
+		f.t.Fatalf("make %s a member: %v", dev, err)
+	}
+	f.members[dev] = true
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -60,7 +85,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, store: st, served: make(chan string, 1000)}
+	f := &fixture{t: t, store: st, served: make(chan string, 1000), members: map[api.DeviceID]bool{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r)
 		select {
@@ -76,6 +101,7 @@ func newFixture(t *testing.T) *fixture {
 // status and body.
 func (f *fixture) do(dev api.DeviceID, method, path string, body io.Reader, hdr map[string]string) (int, []byte) {
 	f.t.Helper()
+	f.member(dev)
 	req, err := http.NewRequest(method, f.srv.URL+path, body)
 	if err != nil {
 		f.t.Fatal(err)
@@ -252,6 +278,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 func TestOversizedBodyRefusedBeforeReading(t *testing.T) {
 	f := newFixture(t)
+	f.member(devA)
 	h, _ := archive.NewServer(archive.ServerParams{Store: f.store, DeviceFromRequest: deviceFromHeader})
 	cases := []struct {
 		name, path, method string
@@ -395,6 +422,7 @@ func TestConcurrentPushesOverHTTP(t *testing.T) {
 	var wg sync.WaitGroup
 	for d := range devices {
 		dev := api.DeviceID(0x100 + d)
+		f.member(dev)
 		wg.Go(func() {
 			for b := range batches {
 				body, _ := json.Marshal(api.PushRequest{Device: dev, Batch: uint64(b + 1), Versions: []api.RecordVersion{rv(dev, fmt.Sprint("p", b), uint64(10+b))}})

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"folio/app"
@@ -55,6 +57,9 @@ func (e *env) initJoin(cmd *cobra.Command, file string) error {
 	ctx := cmd.Context()
 	enr, err := pki.ReadEnrollment(file)
 	if err != nil {
+		return err
+	}
+	if err := enr.CheckFresh(time.Now()); err != nil {
 		return err
 	}
 	prof, err := e.open()

@@ -45,6 +45,9 @@ stick afterwards: it holds this workstation's private key.`,
 			if err != nil {
 				return err
 			}
+			if err := enr.CheckFresh(time.Now()); err != nil {
+				return err
+			}
 			s, prof, done, err := e.session(cmd.Context())
 			if err != nil {
 				return err
@@ -58,7 +61,23 @@ stick afterwards: it holds this workstation's private key.`,
 			}
 			out := cmd.OutOrStdout()
 			printf(out, "Enrolled as %s with the archive of %s at %s (this vault is device %s).\n", enr.Device, enr.Org, enr.Address, prof.DB.DeviceID())
-			info, err := e.archiveView(cmd.Context(), prof)
+			client, err := connect(cmd.Context(), prof)
+			if err != nil {
+				return err
+			}
+			defer client.Close()
+			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
+			defer cancel()
+			org, err := syncer.ShowVault(ctx, prof.DB, client, s)
+			if errors.Is(err, api.ErrForeignVault) {
+				return err
+			}
+			if err != nil {
+				printf(out, "The archive does not answer yet (%v); sync starts when it does.\n", err)
+				return nil
+			}
+			printf(out, "The archive serves the organisation's vault %s: this one.\n", org.Fingerprint())
+			info, err := client.Device(ctx)
 			if err != nil {
 				printf(out, "The archive does not answer yet (%v); sync starts when it does.\n", err)
 				return nil
@@ -154,27 +173,26 @@ func (e *env) syncSession(ctx context.Context, out io.Writer, prof *profile.Prof
 		}
 		return prof.Vault.Login(ctx, e.userName(), pw)
 	}
-	kr, err := client.KeyRequest(ctx)
-	if errors.Is(err, api.ErrNotFound) {
-		if kr, err = client.RequestKeys(ctx, req.PublicKey); err != nil {
-			return nil, err
-		}
-	}
+	grant, err := syncer.ReceiveGrant(ctx, client, req.PublicKey, nil)
 	if err != nil {
 		return nil, err
 	}
-	if kr.Pending() {
-		return nil, fmt.Errorf("this workstation still waits for the vault keys (key %s): on an enrolled workstation an administrator runs 'folio sync approve %s'", req.Fingerprint, kr.Name)
+	if grant == nil {
+		enr, err := syncer.LoadEnrollment(prof.Dir)
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("this workstation still waits for the vault keys (key %s): on an enrolled workstation an administrator runs 'folio sync approve %s --fingerprint %s'", req.Fingerprint, enr.Device, req.Fingerprint)
 	}
 	pw, err := e.secret("FOLIO_PASSWORD", "password for "+req.User)
 	if err != nil {
 		return nil, err
 	}
-	s, err := prof.Vault.CompleteJoin(ctx, pw, kr.Grant)
+	s, err := prof.Vault.CompleteJoin(ctx, pw, *grant)
 	if err != nil {
 		return nil, err
 	}
-	printf(out, "The vault keys arrived; %s can sign in here after this first sync.\n", req.User)
+	printf(out, "The vault keys arrived from the organisation's vault %s (compare it with what 'folio sync status' shows on the administrator's workstation); %s can sign in here after this first sync.\n", api.VaultFingerprint(grant.Vault), req.User)
 	return s, nil
 }
 
@@ -187,6 +205,7 @@ type statusJSON struct {
 	Device         string                `json:"device"`
 	WaitingForKeys bool                  `json:"waiting_for_keys,omitempty"`
 	Fingerprint    string                `json:"join_key_fingerprint,omitempty"`
+	Vault          string                `json:"organisation_vault,omitempty"`
 	PendingChanges int                   `json:"pending_changes"`
 	Conflicts      int                   `json:"conflicts"`
 	LastSuccess    string                `json:"last_success,omitempty"`
@@ -221,6 +240,9 @@ func (e *env) syncStatusCommand() *cobra.Command {
 			}
 			if req, ok, err := prof.Vault.JoinPending(ctx); err == nil && ok {
 				st.WaitingForKeys, st.Fingerprint = true, req.Fingerprint
+			}
+			if v, ok := syncer.ShownVault(ctx, prof.DB); ok {
+				st.Vault = api.VaultFingerprint(v)
 			}
 			if st.PendingChanges, err = prof.DB.PendingCount(ctx); err != nil {
 				return err
@@ -271,6 +293,9 @@ func printSyncStatus(out io.Writer, st statusJSON) {
 	if st.WaitingForKeys {
 		printf(out, "Keys         waiting for an administrator's approval (key %s)\n", st.Fingerprint)
 	}
+	if st.Vault != "" {
+		printf(out, "Vault        the organisation's vault %s\n", st.Vault)
+	}
 	last := st.LastSuccess
 	if last == "" {
 		last = "never"
@@ -320,13 +345,19 @@ func joinFingerprint(pub []byte) string { return crypto.JoinFingerprint(pub) }
 func (e *env) syncApproveCommand() *cobra.Command {
 	var fingerprint string
 	cmd := &cobra.Command{
-		Use:   "approve NAME",
+		Use:   "approve NAME --fingerprint KEY",
 		Short: "send the vault keys to a joining workstation, wrapped to its key (an administrator)",
-		Long: `Compare the key fingerprint printed here with the one the joining
-workstation printed ('folio init --join' or 'folio sync status' there) before
-you approve: --fingerprint makes the check part of the command.`,
+		Long: `Ask the person at the joining workstation to read out the key fingerprint it
+shows ('folio init --join' or 'folio sync status' there) and give it with
+--fingerprint: the keys go only to a request with that key. Never use a
+fingerprint read from this workstation's own list: someone holding a lost
+enrollment file may be asking in the workstation's name. The keys travel
+signed by this vault, and the joining workstation checks that.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if fingerprint == "" {
+				return usageError{syncer.ErrNoFingerprint}
+			}
 			ctx := cmd.Context()
 			s, prof, done, err := e.session(ctx)
 			if err != nil {
@@ -338,35 +369,22 @@ you approve: --fingerprint makes the check part of the command.`,
 				return err
 			}
 			defer client.Close()
-			reqs, err := client.KeyRequests(ctx)
+			if _, err := syncer.ShowVault(ctx, prof.DB, client, s); err != nil {
+				return err
+			}
+			r, err := syncer.Approve(ctx, client, s, args[0], fingerprint, joinFingerprint)
 			if err != nil {
 				return err
 			}
-			for _, r := range reqs {
-				if r.Name != args[0] {
-					continue
-				}
-				if !r.Pending() {
-					return fmt.Errorf("%s already has the vault keys (granted %s)", r.Name, r.Granted.Format(time.RFC3339))
-				}
-				fp := joinFingerprint(r.PublicKey)
-				if fingerprint != "" && fingerprint != fp {
-					return fmt.Errorf("%w: %s asks with key %s, not %s: do not approve; enroll it again", app.ErrInvalid, r.Name, fp, fingerprint)
-				}
-				grant, err := s.GrantVaultKeys(ctx, app.DeviceID(r.Device), r.Name, r.PublicKey)
-				if err != nil {
-					return err
-				}
-				if _, err := client.GrantKeys(ctx, r.Device, grant); err != nil {
-					return err
-				}
-				printf(cmd.OutOrStdout(), "Sent the vault keys to %s (key %s). There, 'folio sync now' opens them with its user's password.\n", r.Name, fp)
-				return nil
+			id, err := s.VaultIdentity()
+			if err != nil {
+				return err
 			}
-			return fmt.Errorf("%w: no workstation named %s is waiting for the keys ('folio sync requests' lists them)", app.ErrNotFound, args[0])
+			printf(cmd.OutOrStdout(), "Sent the vault keys to %s (key %s), signed by this vault %s. There, 'folio sync now' opens them with its user's password and shows that vault fingerprint to compare.\n", r.Name, joinFingerprint(r.PublicKey), api.VaultFingerprint(id))
+			return nil
 		},
 	}
-	cmd.Flags().StringVar(&fingerprint, "fingerprint", "", "the key fingerprint the joining workstation shows")
+	cmd.Flags().StringVar(&fingerprint, "fingerprint", "", "the key fingerprint the joining workstation shows (required)")
 	return cmd
 }
 

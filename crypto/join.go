@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/tink-crypto/tink-go/v2/hybrid"
 	"github.com/tink-crypto/tink-go/v2/keyset"
+	"github.com/tink-crypto/tink-go/v2/signature/ed25519"
 
 	"folio/app"
 )
@@ -156,4 +158,32 @@ func OpenGrant(sealedPrivate []byte, user string, password []byte, device app.De
 		return nil, nil, err
 	}
 	return kr, bundle, nil
+}
+
+// VaultIdentity returns the vault's identity key: the raw Ed25519 public
+// key of its signing keyset, the same on every workstation holding the
+// vault keys. The archive binds the organisation's vault to it, and checks
+// claims and key grants signed by Sign against it with no secret.
+func (k *Keyring) VaultIdentity() ([]byte, error) {
+	ks, err := k.get()
+	if err != nil {
+		return nil, fmt.Errorf("read vault identity: %w", err)
+	}
+	e, err := ks.h.sign.Primary()
+	if err != nil {
+		return nil, fmt.Errorf("read vault identity: %w", err)
+	}
+	priv, ok := e.Key().(*ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("read vault identity: the signing key is a %T, not Ed25519", e.Key())
+	}
+	pub, err := priv.PublicKey()
+	if err != nil {
+		return nil, fmt.Errorf("read vault identity: %w", err)
+	}
+	p, ok := pub.(*ed25519.PublicKey)
+	if !ok || len(p.OutputPrefix()) != 0 {
+		return nil, errors.New("read vault identity: the signing key does not make raw Ed25519 signatures")
+	}
+	return p.KeyBytes(), nil
 }

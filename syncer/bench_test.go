@@ -139,14 +139,14 @@ func joinStation(b *testing.B, adminW *benchStation, w *benchStation) {
 	if _, err := w.client.RequestKeys(ctx, req.PublicKey); err != nil {
 		b.Fatal(err)
 	}
-	grant, err := adminW.s.GrantVaultKeys(ctx, w.prof.DB.DeviceID(), "bench", req.PublicKey)
-	if err != nil {
+	if _, err := syncer.SendGrant(ctx, adminW.client, adminW.s, api.KeyRequest{Device: api.DeviceID(w.prof.DB.DeviceID()), Name: "bench", PublicKey: req.PublicKey}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := adminW.client.GrantKeys(ctx, api.DeviceID(w.prof.DB.DeviceID()), grant); err != nil {
-		b.Fatal(err)
+	grant, err := syncer.ReceiveGrant(ctx, w.client, req.PublicKey, nil)
+	if err != nil || grant == nil {
+		b.Fatalf("grant: %+v, %v", grant, err)
 	}
-	s, err := w.prof.Vault.CompleteJoin(ctx, []byte(nursePW), grant)
+	s, err := w.prof.Vault.CompleteJoin(ctx, []byte(nursePW), *grant)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -197,7 +197,11 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 	if err != nil {
 		return rep, nil, err
 	}
-	info := bundle.ExportInfo{Cursor: cursor, ReplyKey: replyPub}
+	claim, err := keptClaim(ctx, db, dev, e.p.Session)
+	if err != nil {
+		return rep, nil, err
+	}
+	info := bundle.ExportInfo{Cursor: cursor, ReplyKey: replyPub, Vault: &claim}
 	for _, id := range slices.Sorted(mapKeys(ms)) {
 		if e.p.Blobs.Has(id) {
 			info.Have = append(info.Have, ms[id].SHA256)

@@ -192,7 +192,11 @@ func joinOffline(t *testing.T, site *bundleSite, a *workstation, admin *app.Sess
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := b.prof.Vault.CompleteJoin(ctx, []byte(nursePW), grant)
+	vault, err := admin.VaultIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := b.prof.Vault.CompleteJoin(ctx, []byte(nursePW), app.VaultGrant{Keys: grant, Vault: vault})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,6 +387,14 @@ func TestBundleRefusals(t *testing.T) {
 	stranger.enr.BundleKey = site.pub // even encrypted to this archive
 	strangerExport2 := export(t, stranger, strangerAdmin, true)
 
+	// A vault of its own enrolled with this archive (a lost enrollment
+	// file), by bundle: not the organisation's vault.
+	finder := site.station(t, arc, "ward-lost")
+	if _, err := finder.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "LF"}); err != nil {
+		t.Fatal(err)
+	}
+	finderExport := export(t, finder, login(t, finder, "admin", adminPW), false)
+
 	for _, c := range []struct {
 		name string
 		path string
@@ -393,6 +405,7 @@ func TestBundleRefusals(t *testing.T) {
 		{"random file", write([]byte("%PDF-1.7 not a bundle at all")), bundle.ErrNotBundle},
 		{"another org", strangerExport, bundle.ErrNotForUs},
 		{"another org, this archive's key", strangerExport2, bundle.ErrNotForUs},
+		{"another vault of this org", finderExport, api.ErrForeignVault},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if _, err := site.importAt(t, c.path); !errors.Is(err, c.want) {

@@ -372,9 +372,10 @@ func (c *Client) KeyRequests(ctx context.Context) ([]api.KeyRequest, error) {
 	return l.Requests, err
 }
 
-// GrantKeys sends the vault keys, wrapped to a device's public key.
-func (c *Client) GrantKeys(ctx context.Context, device api.DeviceID, grant []byte) (api.KeyRequest, error) {
-	return jsonCall(ctx, c, http.MethodPost, api.PathKeyGrant, api.KeyGrant{Device: device, Grant: grant}, api.DecodeKeyRequest)
+// GrantKeys sends the vault keys, wrapped to a device's public key and
+// signed by the vault (SendGrant makes them).
+func (c *Client) GrantKeys(ctx context.Context, g api.KeyGrant) (api.KeyRequest, error) {
+	return jsonCall(ctx, c, http.MethodPost, api.PathKeyGrant, g, api.DecodeKeyRequest)
 }
 
 func sha256Hex(b []byte) string {

@@ -33,6 +33,7 @@ type Session interface {
 	// AuditKey re-signs the audit trail's keyed head over the spliced
 	// chain (storage.AuditRejoin.Key).
 	AuditKey() (app.AuditKey, error)
+	Claimer
 }
 
 // Params wires an Engine.
@@ -202,6 +203,9 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 	if err != nil {
 		return err
 	}
+	if _, err := ShowVault(ctx, e.p.DB, e.p.Client, e.p.Session); err != nil {
+		return err
+	}
 	if err := e.check(ctx); err != nil {
 		return err
 	}
@@ -232,6 +236,9 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 // their classes are unknown; page text and thumbnails are the small ones).
 // Their manifests follow in the next round with a session.
 func (e *Engine) send(ctx context.Context, rep *Report) error {
+	if _, err := ShowVault(ctx, e.p.DB, e.p.Client, nil); err != nil {
+		return err
+	}
 	if err := e.check(ctx); err != nil {
 		return err
 	}

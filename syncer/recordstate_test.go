@@ -9,8 +9,10 @@ import (
 	"image/png"
 	"slices"
 	"testing"
+	"time"
 
 	"folio/app"
+	"folio/archive/api"
 	"folio/storage"
 	"folio/syncer"
 )
@@ -123,8 +125,10 @@ func TestRecordSyncState(t *testing.T) {
 	wantStates(t, "a after both amended", onA, qs, syncer.RecordConflict, syncer.RecordSent)
 	wantStates(t, "b after both amended", onB, qs, syncer.RecordConflict, syncer.RecordSent)
 
-	// A workstation of another vault pushes to the same archive: its
-	// changes do not open here and are set aside; its patient is an error.
+	// A version that does not open with the vault key reaches the archive
+	// (the archive refuses other vaults' workstations, so it is put in its
+	// store directly, as an altered archive would hold it): it is set aside
+	// here; its patient is an error.
 	c := newWorkstation(t, arc, "ward-c")
 	if _, err := c.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WC"}); err != nil {
 		t.Fatal(err)
@@ -134,7 +138,12 @@ func TestRecordSyncState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.round(t, other)
+	devC := api.DeviceID(c.prof.DB.DeviceID())
+	if _, err := arc.store.Push(ctx, api.PushRequest{Device: devC, Batch: 1, Versions: []api.RecordVersion{{
+		Kind: string(app.KindPatient), ID: cps[0].ID, Version: api.Version{HLC: 1 << 40, Device: devC}, Ciphertext: []byte("sealed by another vault"),
+	}}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	if rep := a.round(t, admin); rep.Rejected == 0 {
 		t.Fatalf("a took another vault's changes: %s", rep)
 	}

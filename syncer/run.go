@@ -12,6 +12,13 @@ import (
 // exponential backoff (2 s doubling up to MaxBackoff) and ±50 % jitter, so
 // workstations that lost the link together do not come back together.
 func (e *Engine) Run(ctx context.Context) {
+	if e.p.Session != nil {
+		// Sign this workstation's claim to the vault now, link or not, so
+		// that a send-only round after the lock can show it.
+		if err := KeepClaim(ctx, e.p.DB, e.p.Session); err != nil {
+			e.p.Log.Warn("sign this workstation's claim to the vault", "err", err)
+		}
+	}
 	failures := 0
 	for {
 		_, err := e.Round(ctx)

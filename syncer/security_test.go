@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,6 +47,9 @@ type secArchive struct {
 	dir  string
 	addr string
 	halt func()
+	// ahead moves the archive's clock forward (nanoseconds; TLS keeps
+	// the system clock).
+	ahead atomic.Int64
 }
 
 func startSecArchive(t *testing.T, org string) *secArchive {
@@ -85,7 +89,8 @@ func (a *secArchive) serve(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- archivecmd.Serve(ctx, archivecmd.ServeParams{DataDir: a.dir, Listener: ln, Log: slog.New(slog.DiscardHandler)})
+		done <- archivecmd.Serve(ctx, archivecmd.ServeParams{DataDir: a.dir, Listener: ln, Log: slog.New(slog.DiscardHandler),
+			Now: func() time.Time { return time.Now().Add(time.Duration(a.ahead.Load())) }})
 	}()
 	a.halt = func() {
 		cancel()

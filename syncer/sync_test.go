@@ -183,21 +183,17 @@ func join(t *testing.T, a *workstation, admin *app.Session, b *workstation) *app
 	if err != nil || len(reqs) != 1 || reqs[0].Name != "ward-b" {
 		t.Fatalf("key requests seen by a: %+v, %v", reqs, err)
 	}
-	grant, err := admin.GrantVaultKeys(ctx, app.DeviceID(reqs[0].Device), reqs[0].Name, reqs[0].PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ca.GrantKeys(ctx, reqs[0].Device, grant); err != nil {
+	if _, err := syncer.SendGrant(ctx, ca, admin, reqs[0]); err != nil {
 		t.Fatalf("send grant: %v", err)
 	}
-	mine, err := cb.KeyRequest(ctx)
-	if err != nil || mine.Pending() {
-		t.Fatalf("b's request after the grant: %+v, %v", mine, err)
+	grant, err := syncer.ReceiveGrant(ctx, cb, req.PublicKey, nil)
+	if err != nil || grant == nil {
+		t.Fatalf("b's grant: %+v, %v", grant, err)
 	}
-	if _, err := b.prof.Vault.CompleteJoin(ctx, []byte("wrong password words"), mine.Grant); !errors.Is(err, app.ErrWrongPassword) {
+	if _, err := b.prof.Vault.CompleteJoin(ctx, []byte("wrong password words"), *grant); !errors.Is(err, app.ErrWrongPassword) {
 		t.Fatalf("complete join with a wrong password: %v, want ErrWrongPassword", err)
 	}
-	first, err := b.prof.Vault.CompleteJoin(ctx, []byte(nursePW), mine.Grant)
+	first, err := b.prof.Vault.CompleteJoin(ctx, []byte(nursePW), *grant)
 	if err != nil {
 		t.Fatalf("complete join: %v", err)
 	}

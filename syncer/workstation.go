@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"folio/archive/api"
 	"folio/archive/pki"
@@ -21,8 +22,13 @@ const EnrollmentFile = "enrollment.json"
 // ErrNotEnrolled is returned when the workstation has no archive.
 var ErrNotEnrolled = errors.New("this workstation is not enrolled with an archive: run 'folio sync enroll FILE' (or 'folio init --join FILE') with the file from 'folio-archive device add'")
 
-// SaveEnrollment keeps an enrollment in the data folder dir.
+// SaveEnrollment keeps an enrollment in the data folder dir. A file past
+// its deadline for first use is refused (pki.ErrEnrollmentExpired): the
+// archive would refuse it too.
 func SaveEnrollment(dir string, e *pki.Enrollment) error {
+	if err := e.CheckFresh(time.Now()); err != nil {
+		return err
+	}
 	if err := e.WriteFile(filepath.Join(dir, EnrollmentFile)); err != nil {
 		return fmt.Errorf("keep the enrollment in %s: %w", dir, err)
 	}

@@ -153,7 +153,11 @@ func syncedPair(t *testing.T, now func() time.Time) (a, b *workstation) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := b.prof.Vault.CompleteJoin(ctx, []byte(clinPW), grant)
+	vault, err := admin.VaultIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := b.prof.Vault.CompleteJoin(ctx, []byte(clinPW), app.VaultGrant{Keys: grant, Vault: vault})
 	if err != nil {
 		t.Fatalf("complete join: %v", err)
 	}

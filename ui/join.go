@@ -180,7 +180,7 @@ func (j *joinScreen) submit() {
 		if err == nil {
 			_, err = sync.Enroll(path)
 		}
-		var grant []byte
+		var grant *app.VaultGrant
 		var askErr error
 		if err == nil {
 			actx, cancel := context.WithTimeout(ctx, joinAskTimeout)
@@ -233,8 +233,8 @@ type joinWaitScreen struct {
 	req     app.JoinRequest
 	station string // this workstation's name at the archive
 	org     string
-	pw      []byte // the joining user's password, while held
-	grant   []byte // the keys, once they arrived
+	pw      []byte          // the joining user's password, while held
+	grant   *app.VaultGrant // the keys, once they arrived
 	// first is the session of the opened keys while the first sync has
 	// not completed.
 	first *app.Session
@@ -390,12 +390,16 @@ func (w *joinWaitScreen) check() {
 }
 
 // answer shows what the archive said, and opens the keys when they came.
-func (w *joinWaitScreen) answer(grant []byte, err error) {
+func (w *joinWaitScreen) answer(grant *app.VaultGrant, err error) {
 	w.checked.SetText("Asked at " + w.a.now().Format("15:04:05"))
 	switch {
 	case errors.Is(err, ErrNoLink):
 		w.status.set("There is no link to the archive now, so the request waits here. Folio keeps asking; "+
 			"check the network or Check now (Ctrl+R). ("+message(err)+")", widget.WarningImportance)
+		w.poll()
+	case errors.Is(err, app.ErrForeignVault):
+		w.status.error("Keys were offered, but they are not signed by your organisation's vault, so they were not " +
+			"used. Do not use this workstation for patients; tell the administrator. (" + message(err) + ")")
 		w.poll()
 	case errors.Is(err, ErrRefused):
 		w.status.error("The archive refuses this workstation: " + message(err) + " Ask the archive's administrator " +
@@ -431,14 +435,14 @@ func (w *joinWaitScreen) poll() {
 // open opens the keys with the password held, or asks for it.
 func (w *joinWaitScreen) open() {
 	if w.pw == nil {
-		w.status.info("The keys arrived.")
+		w.status.info("The keys arrived from the organisation's vault " + w.a.vault.VaultFingerprint(w.grant.Vault) + ".")
 		w.passBox.Show()
 		w.a.win.Canvas().Focus(w.pass)
 		return
 	}
-	pw, grant, v := w.pw, w.grant, w.a.vault
+	pw, grant, v := w.pw, *w.grant, w.a.vault
 	w.setWorking(true)
-	w.status.info("The keys arrived; opening them…")
+	w.status.info("The keys arrived from the organisation's vault " + v.VaultFingerprint(grant.Vault) + "; opening them…")
 	w.a.tasks.run(func() func() {
 		s, err := v.CompleteJoin(context.Background(), pw, grant)
 		return func() {
@@ -508,6 +512,8 @@ func (w *joinWaitScreen) firstSync(s *app.Session) {
 			if w.org != "" {
 				note += " " + w.org
 			}
+			note += ", with the keys of the organisation's vault " + u.vault.VaultFingerprint(w.grant.Vault) +
+				" (an administrator sees the same fingerprint on the Sync page)"
 			u.show(newLoginScreen(u, w.req.User, note+". Log in as "+w.req.User+"."))
 		}
 	})

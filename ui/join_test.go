@@ -103,11 +103,7 @@ func TestJoinFirstRun(t *testing.T) {
 	if err != nil || len(reqs) != 1 {
 		t.Fatalf("requests %v, %v", reqs, err)
 	}
-	grant, err := admin.GrantVaultKeys(ctx, reqs[0].Device, "ward-b", reqs[0].PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := atA.SendGrant(ctx, reqs[0].Device, grant); err != nil {
+	if err := atA.SendGrant(ctx, admin, reqs[0]); err != nil {
 		t.Fatal(err)
 	}
 
@@ -130,6 +126,15 @@ func TestJoinFirstRun(t *testing.T) {
 	l := current[*loginScreen](t, u2)
 	if l.user.Text != "nurse" || !strings.Contains(l.msg.Text, "joined") {
 		t.Fatalf("the login after joining: user %q, %q", l.user.Text, l.msg.Text)
+	}
+	// It names the vault the keys came from, for the administrator to
+	// compare with theirs.
+	id, err := admin.VaultIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp := prof.Vault.VaultFingerprint(id); !strings.Contains(l.msg.Text, "organisation's vault "+fp) {
+		t.Fatalf("the login after joining says %q; want the vault fingerprint %s", l.msg.Text, fp)
 	}
 	logIn(t, u2, "nurse", clinPW)
 	if u2.sess.user.Role != app.RoleRecords || u2.sess.user.FullName != "Esther Nabirye" {

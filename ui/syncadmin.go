@@ -50,9 +50,10 @@ type SyncAdmin interface {
 	// KeyRequests lists the workstations that asked the archive for the
 	// vault keys, granted or not.
 	KeyRequests(ctx context.Context) ([]KeyRequest, error)
-	// SendGrant hands the archive the vault keys wrapped for device (made
-	// by app.Session.GrantVaultKeys).
-	SendGrant(ctx context.Context, device app.DeviceID, grant []byte) error
+	// SendGrant wraps the vault keys to req's key in s (an
+	// administrator's session) and hands them to the archive, signed by
+	// the vault (syncer.SendGrant).
+	SendGrant(ctx context.Context, s *app.Session, req KeyRequest) error
 	// ExportBundle writes a sync bundle for the archive to path (a new
 	// file), under s; all carries again everything the archive has not
 	// confirmed. It returns what the bundle carries, in words.
@@ -65,8 +66,9 @@ type SyncAdmin interface {
 	DismissSetAside(ctx context.Context, seqs []uint64) error
 	// AskForKeys asks the archive for the vault keys of this joining
 	// workstation (publicKey is its join key): the grant once an
-	// administrator approved, nil while the request waits.
-	AskForKeys(ctx context.Context, publicKey []byte) ([]byte, error)
+	// administrator approved, checked to be signed by the organisation's
+	// vault (app.ErrForeignVault otherwise), nil while the request waits.
+	AskForKeys(ctx context.Context, publicKey []byte) (*app.VaultGrant, error)
 	// FirstSync runs one round under the session of a workstation that has
 	// just received the vault keys: the users and records arrive.
 	FirstSync(ctx context.Context, s *app.Session) error
@@ -128,23 +130,6 @@ type KeyRequest struct {
 	Fingerprint string // crypto.JoinFingerprint of PublicKey
 	Requested   time.Time
 	Granted     time.Time // zero while it waits
-}
-
-// sameFingerprint compares a fingerprint typed by a person with the one
-// computed here: case, spaces and dashes do not matter.
-func sameFingerprint(typed, want string) bool {
-	norm := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			switch {
-			case r == '-' || r == ' ' || r == ':' || r == '\t':
-				return -1
-			case r >= 'A' && r <= 'Z':
-				return r + 'a' - 'A'
-			}
-			return r
-		}, s)
-	}
-	return norm(typed) != "" && norm(typed) == norm(want)
 }
 
 // syncAdminScreen is the Sync section of Administration.
@@ -634,7 +619,7 @@ func (s *syncAdminScreen) approve(name string) {
 		s.sess.a.win.Canvas().Focus(fp)
 		return
 	}
-	if !sameFingerprint(typed, req.Fingerprint) {
+	if !app.SameFingerprint(typed, req.Fingerprint) {
 		s.reqMsg.error(fmt.Sprintf("Not approved: %s asks with the key %s, not %s. Check that you typed what "+
 			"the new workstation shows. If it shows something else, do not approve: someone else may be asking in "+
 			"its name. Have the archive's administrator revoke %s and enroll it again.", name, req.Fingerprint, typed, name))
@@ -646,11 +631,11 @@ func (s *syncAdminScreen) approve(name string) {
 	s.approveBtn[name].Disable()
 	s.reqMsg.clear()
 	sess.run(func(ctx context.Context) func() {
-		grant, err := sess.s.GrantVaultKeys(ctx, r.Device, r.Name, r.PublicKey)
-		if err == nil {
-			err = sync.SendGrant(ctx, r.Device, grant)
+		err := sync.SendGrant(ctx, sess.s, r)
+		vault := ""
+		if id, ierr := sess.s.VaultIdentity(); ierr == nil {
+			vault = sess.a.vault.VaultFingerprint(id)
 		}
-		clear(grant)
 		return func() {
 			if !s.here() {
 				return
@@ -662,7 +647,8 @@ func (s *syncAdminScreen) approve(name string) {
 				s.reqMsg.error(linkText(err, "The keys were not sent to "+name))
 				return
 			}
-			s.reqMsg.info("Sent the vault keys to " + name + " (key " + r.Fingerprint + "). There, the keys open with " +
+			s.reqMsg.info("Sent the vault keys to " + name + " (key " + r.Fingerprint + "), signed by this vault " + vault +
+				": " + name + " shows that fingerprint when they arrive. There, the keys open with " +
 				"the password chosen when it joined, and the records follow.")
 			s.loadRequests()
 		}

@@ -139,13 +139,13 @@ func (ts *testSync) KeyRequests(ctx context.Context) ([]KeyRequest, error) {
 	return out, testLinkError(err)
 }
 
-func (ts *testSync) SendGrant(ctx context.Context, device app.DeviceID, grant []byte) error {
+func (ts *testSync) SendGrant(ctx context.Context, s *app.Session, req KeyRequest) error {
 	c, err := ts.client(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	_, err = c.GrantKeys(ctx, api.DeviceID(device), grant)
+	_, err = syncer.SendGrant(ctx, c, s, api.KeyRequest{Device: api.DeviceID(req.Device), Name: req.Name, PublicKey: req.PublicKey})
 	return testLinkError(err)
 }
 
@@ -183,20 +183,14 @@ func (ts *testSync) DismissSetAside(ctx context.Context, seqs []uint64) error {
 	return syncer.DismissSetAside(ctx, ts.prof.DB, cs)
 }
 
-func (ts *testSync) AskForKeys(ctx context.Context, pub []byte) ([]byte, error) {
+func (ts *testSync) AskForKeys(ctx context.Context, pub []byte) (*app.VaultGrant, error) {
 	c, err := ts.client(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	kr, err := c.KeyRequest(ctx)
-	if errors.Is(err, api.ErrNotFound) {
-		kr, err = c.RequestKeys(ctx, pub)
-	}
-	if err != nil || kr.Pending() {
-		return nil, testLinkError(err)
-	}
-	return kr.Grant, nil
+	g, err := syncer.ReceiveGrant(ctx, c, pub, nil)
+	return g, testLinkError(err)
 }
 
 func (ts *testSync) FirstSync(ctx context.Context, s *app.Session) error {
@@ -410,7 +404,7 @@ func TestSyncAdminApprove(t *testing.T) {
 	if err != nil || grant == nil {
 		t.Fatalf("ward-b after the approval: grant %v, %v", grant != nil, err)
 	}
-	if _, err := b.Vault.CompleteJoin(ctx, []byte(clinPW), grant); err != nil {
+	if _, err := b.Vault.CompleteJoin(ctx, []byte(clinPW), *grant); err != nil {
 		t.Fatalf("the grant does not open at ward-b: %v", err)
 	}
 }

@@ -17,6 +17,17 @@ var (
 	ErrUnauthenticated = errors.New("device not authenticated")
 	ErrForbidden       = errors.New("not allowed for this device")
 	ErrInternal        = errors.New("archive error")
+	// ErrForeignVault: the device's vault is not the organisation's (the
+	// one the archive serves).
+	ErrForeignVault = errors.New("not the organisation's vault")
+	// ErrNotMember: the device has not shown the archive that it holds
+	// the organisation's vault keys (VaultClaim).
+	ErrNotMember = errors.New("not shown to hold the organisation's vault keys")
+	// ErrEnrollmentExpired: an enrollment file used for the first time
+	// after its deadline.
+	ErrEnrollmentExpired = errors.New("enrollment file expired")
+	// ErrEnrollmentUsed: an enrollment file already used by another vault.
+	ErrEnrollmentUsed = errors.New("enrollment file already used")
 )
 
 // Wire codes of an ErrorBody.
@@ -29,6 +40,10 @@ const (
 	CodeUnauthenticated = "unauthenticated"
 	CodeForbidden       = "forbidden"
 	CodeInternal        = "internal"
+	CodeForeignVault    = "foreign_vault"
+	CodeNotMember       = "not_member"
+	CodeEnrollExpired   = "enrollment_expired"
+	CodeEnrollUsed      = "enrollment_used"
 )
 
 var codes = []struct {
@@ -36,6 +51,12 @@ var codes = []struct {
 	code   string
 	status int
 }{
+	// The specific refusals first: a store's error may wrap ErrForbidden
+	// too (for callers that only ask whether it was a refusal).
+	{ErrForeignVault, CodeForeignVault, http.StatusForbidden},
+	{ErrNotMember, CodeNotMember, http.StatusForbidden},
+	{ErrEnrollmentExpired, CodeEnrollExpired, http.StatusForbidden},
+	{ErrEnrollmentUsed, CodeEnrollUsed, http.StatusForbidden},
 	{ErrInvalid, CodeInvalid, http.StatusBadRequest},
 	{ErrTooLarge, CodeTooLarge, http.StatusRequestEntityTooLarge},
 	{ErrConflict, CodeConflict, http.StatusConflict},
@@ -74,12 +95,16 @@ func (e *Error) Error() string {
 }
 
 // Unwrap returns the sentinel for the answer's code (ErrInternal for a
-// code this version does not know).
-func (e *Error) Unwrap() error {
+// code this version does not know); a specific refusal (ErrForeignVault…)
+// is ErrForbidden too.
+func (e *Error) Unwrap() []error {
 	for _, c := range codes {
 		if c.code == e.Code {
-			return c.err
+			if c.status == http.StatusForbidden && c.err != ErrForbidden {
+				return []error{c.err, ErrForbidden}
+			}
+			return []error{c.err}
 		}
 	}
-	return ErrInternal
+	return []error{ErrInternal}
 }

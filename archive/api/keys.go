@@ -41,6 +41,9 @@ const (
 type Cert struct {
 	Serial string `json:"serial"` // lower-case hex
 	Name   string `json:"name"`   // the workstation's name (its CN)
+	// EnrollBy is the deadline for the certificate's first use (its
+	// enrollment file's expiry); zero for certificates without one.
+	EnrollBy time.Time `json:"enroll_by,omitzero"`
 }
 
 // Binding ties one certificate to the device id of the vault it syncs.
@@ -68,6 +71,13 @@ type KeyRequest struct {
 	Grant     []byte    `json:"grant,omitempty"`
 	GrantedBy DeviceID  `json:"granted_by,omitempty"`
 	Granted   time.Time `json:"granted,omitzero"`
+	// GrantSignature is the organisation vault's signature over
+	// GrantMessage (checked by the archive before it kept the grant).
+	GrantSignature []byte `json:"grant_signature,omitempty"`
+	// Vault is the organisation vault's identity key, as the archive
+	// answers a request (not stored with it): the joining workstation
+	// checks the grant against it.
+	Vault []byte `json:"vault,omitempty"`
 }
 
 // Pending reports whether the request still waits for an approval.
@@ -78,10 +88,12 @@ type KeyRequestList struct {
 	Requests []KeyRequest `json:"requests"`
 }
 
-// KeyGrant answers one request: the vault keys wrapped to its public key.
+// KeyGrant answers one request: the vault keys wrapped to its public key,
+// and the vault key's signature over GrantMessage.
 type KeyGrant struct {
-	Device DeviceID `json:"device"`
-	Grant  []byte   `json:"grant"`
+	Device    DeviceID `json:"device"`
+	Grant     []byte   `json:"grant"`
+	Signature []byte   `json:"signature"`
 }
 
 // Countersignature is the archive's signed statement that it holds a
@@ -118,6 +130,9 @@ func (k KeyRequest) Validate() error {
 	}
 	if len(k.Grant) > MaxGrant {
 		return fmt.Errorf("%w: key grant is %d bytes (at most %d)", ErrInvalid, len(k.Grant), MaxGrant)
+	}
+	if len(k.GrantSignature) > MaxPublicKey || len(k.Vault) > MaxPublicKey {
+		return fmt.Errorf("%w: key grant signature or vault key over %d bytes", ErrInvalid, MaxPublicKey)
 	}
 	return nil
 }
@@ -171,6 +186,9 @@ func DecodeKeyGrant(r io.Reader) (KeyGrant, error) {
 	}
 	if g.Device == 0 || len(g.Grant) == 0 || len(g.Grant) > MaxGrant {
 		return KeyGrant{}, fmt.Errorf("%w: key grant for device %s of %d bytes (1 to %d)", ErrInvalid, g.Device, len(g.Grant), MaxGrant)
+	}
+	if len(g.Signature) == 0 || len(g.Signature) > MaxPublicKey {
+		return KeyGrant{}, fmt.Errorf("%w: a key grant must be signed by the organisation's vault (update Folio on the approving workstation)", ErrInvalid)
 	}
 	return g, nil
 }

@@ -23,6 +23,7 @@ import (
 	"folio/archive/api"
 	"folio/archive/archivecmd"
 	"folio/archive/pki"
+	"folio/archive/storetest"
 )
 
 // run runs one command line in-process and returns its exit code, stdout
@@ -225,6 +226,10 @@ func TestServe(t *testing.T) {
 		t.Errorf("HTTP/2 client answered over %s", a.proto)
 	}
 
+	// ward-1 shows the archive its vault (the first: the organisation's).
+	vault := storetest.NewVaultKey(t)
+	s1.must(http.StatusOK, devA, http.MethodPost, api.PathVaultClaim, vault.Claim(devA))
+
 	// A push with two audit entries is countersigned by the server's key.
 	audit := auditChain(2)
 	push := api.PushRequest{Device: devA, Batch: 1, Audit: audit, Versions: []api.RecordVersion{{
@@ -259,10 +264,10 @@ func TestServe(t *testing.T) {
 		t.Fatal("a countersignature for another seq verifies")
 	}
 
-	// ward-1's certificate is bound to devA: it cannot claim devB, and
-	// ward-2's certificate cannot claim devA.
+	// ward-1's certificate is bound to devA: it cannot claim devB (its
+	// enrollment file was used), and ward-2's certificate cannot claim devA.
 	a = s1.must(http.StatusForbidden, devB, http.MethodGet, api.PathDevice, nil)
-	wantRefused(t, a, api.CodeForbidden)
+	wantRefused(t, a, api.CodeEnrollUsed)
 	a = s2.must(http.StatusForbidden, devA, http.MethodGet, api.PathDevice, nil)
 	wantRefused(t, a, api.CodeForbidden)
 	// No device named: 401.
@@ -282,7 +287,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("key request %+v; want ward-2's, pending", k)
 	}
 	grant := []byte("vault keys wrapped to ward-2")
-	s1.must(http.StatusOK, devA, http.MethodPost, api.PathKeyGrant, api.KeyGrant{Device: devB, Grant: grant})
+	s1.must(http.StatusOK, devA, http.MethodPost, api.PathKeyGrant, api.KeyGrant{Device: devB, Grant: grant, Signature: vault.Sign(api.GrantMessage(devB, pub, grant))})
 	a = s2.must(http.StatusOK, devB, http.MethodGet, api.PathKeyRequest, nil)
 	k, err := api.DecodeKeyRequest(bytes.NewReader(a.body))
 	if err != nil || !bytes.Equal(k.Grant, grant) || k.GrantedBy != devA {
@@ -475,6 +480,7 @@ func TestStall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	newStation(t, w1, addr).must(http.StatusOK, devA, http.MethodPost, api.PathVaultClaim, storetest.NewVaultKey(t).Claim(devA))
 	cfg, err := pki.ClientTLS(enr)
 	if err != nil {
 		t.Fatal(err)

@@ -30,14 +30,20 @@ func (e *env) deviceCommand() *cobra.Command {
 
 func (e *env) deviceAddCommand() *cobra.Command {
 	var name, out, address string
+	var valid time.Duration
 	cmd := &cobra.Command{
-		Use:   "add --data DIR --name NAME --out FILE [--address HOST:PORT]",
+		Use:   "add --data DIR --name NAME --out FILE [--address HOST:PORT] [--valid 72h]",
 		Short: "enroll a workstation: write its enrollment file",
 		Long: `Issues a certificate for one workstation and writes its enrollment file
 (0600): the organisation's CA, the workstation's certificate and private key,
 and the archive's address (--address, default the first --host of init on
 port ` + pki.DefaultPort + `). The private key exists only in this file: carry it to the
-workstation, then delete it from the stick.`,
+workstation, then delete it from the stick.
+
+The file works once and only for a short time: the archive binds it to the
+first vault that uses it and refuses it after --valid (default 72h) if it
+was not used by then. A lost stick is then worth little; still revoke the
+name if you lose one ('folio-archive device revoke').`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := required("name", name, "the workstation's name (letters, digits, '.', '_', '-')"); err != nil {
@@ -64,7 +70,7 @@ workstation, then delete it from the stick.`,
 			if err != nil {
 				return err
 			}
-			enr, err := pki.AddDevice(dir, name, address)
+			enr, err := pki.AddDeviceWithin(dir, name, address, valid)
 			if err != nil {
 				return err
 			}
@@ -79,7 +85,7 @@ workstation, then delete it from the stick.`,
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "Enrolled %s (certificate serial %s, expires %s).\n", name, enr.Cert.SerialNumber.Text(16), enr.Cert.NotAfter.UTC().Format(time.DateOnly))
-			fmt.Fprintf(w, "Wrote %s for archive address %s.\n\n", out, enr.Address)
+			fmt.Fprintf(w, "Wrote %s for archive address %s; use it by %s (once).\n\n", out, enr.Address, enr.EnrollBy().Local().Format("2006-01-02 15:04"))
 			fmt.Fprintf(w, "The file holds the workstation's private key: carry it to the workstation on\n")
 			fmt.Fprintf(w, "a USB stick and delete it from the stick once it has been read. There run\n")
 			fmt.Fprintf(w, "  folio sync enroll %s\n", out)
@@ -91,6 +97,7 @@ workstation, then delete it from the stick.`,
 	cmd.Flags().StringVar(&name, "name", "", "the workstation's name (required)")
 	cmd.Flags().StringVar(&out, "out", "", "the enrollment file to write (required; never overwritten)")
 	cmd.Flags().StringVar(&address, "address", "", "the archive's HOST:PORT as the workstation dials it (default: from init)")
+	cmd.Flags().DurationVar(&valid, "valid", pki.DefaultEnrollWindow, "how long the file may wait for its first use (e.g. 24h)")
 	return cmd
 }
 

@@ -68,6 +68,10 @@ type ServeParams struct {
 	// StallTimeout is the longest a request may go without reading or
 	// writing a byte (0: 2 minutes).
 	StallTimeout time.Duration
+	// Now is the archive's clock for what it records and the deadlines
+	// it checks (time.Now when nil; TLS checks certificates with the
+	// system clock).
+	Now func() time.Time
 }
 
 func (e *env) serveCommand() *cobra.Command {
@@ -152,10 +156,11 @@ func Serve(ctx context.Context, p ServeParams) (err error) {
 			}
 		}
 	}()
-	binder := archive.NewBinder(store, certFromRequest(crl), nil)
+	binder := archive.NewBinder(store, certFromRequest(crl), p.Now)
 	handler, err := archive.NewServer(archive.ServerParams{
 		Store:             store,
 		DeviceFromRequest: binder.DeviceFromRequest,
+		Now:               p.Now,
 		Countersigner:     signer,
 		CountersignCert:   cert,
 		Log:               log,
@@ -229,7 +234,7 @@ func certFromRequest(crl *pki.Revocations) func(*http.Request) (api.Cert, error)
 			}
 			return api.Cert{}, fmt.Errorf("%w: %v", api.ErrInternal, err)
 		}
-		return api.Cert{Serial: id.Serial, Name: id.Name}, nil
+		return api.Cert{Serial: id.Serial, Name: id.Name, EnrollBy: id.EnrollBy}, nil
 	}
 }
 

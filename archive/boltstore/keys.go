@@ -30,10 +30,10 @@ func (s *Store) Bind(ctx context.Context, b api.Binding) error {
 			if err := json.Unmarshal(v, &held); err != nil {
 				return fmt.Errorf("%w: binding of certificate %s is damaged: %v", api.ErrInternal, b.Serial, err)
 			}
-			if held.Device != b.Device {
-				return fmt.Errorf("%w: certificate %s (%s) belongs to device %s, not to the vault of device %s: use the enrollment file made for this workstation", api.ErrForbidden, b.Serial, held.Name, held.Device, b.Device)
-			}
-			return nil
+			return archive.CheckRebind(held, b)
+		}
+		if err := archive.CheckFirstUse(b); err != nil {
+			return err
 		}
 		if prev := devs.Get(u64(uint64(b.Device))); prev != nil {
 			var held api.Binding
@@ -160,37 +160,121 @@ func (s *Store) KeyRequests(ctx context.Context) ([]api.KeyRequest, error) {
 }
 
 // GrantKey implements archive.Store.
-func (s *Store) GrantKey(ctx context.Context, device api.DeviceID, grant []byte, by api.DeviceID, at time.Time) (api.KeyRequest, error) {
+func (s *Store) GrantKey(ctx context.Context, g api.KeyGrant, by api.DeviceID, at time.Time) (api.KeyRequest, error) {
 	if err := ctx.Err(); err != nil {
 		return api.KeyRequest{}, err
 	}
-	if len(grant) == 0 || len(grant) > api.MaxGrant {
+	if len(g.Grant) == 0 || len(g.Grant) > api.MaxGrant {
 		return api.KeyRequest{}, fmt.Errorf("%w: a key grant is 1 to %d bytes", api.ErrInvalid, api.MaxGrant)
 	}
 	var out api.KeyRequest
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		k, ok, err := getKeyRequest(tx, device)
+		k, ok, err := getKeyRequest(tx, g.Device)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, device)
+			return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, g.Device)
 		}
 		if !k.Pending() {
-			if bytes.Equal(k.Grant, grant) {
+			if bytes.Equal(k.Grant, g.Grant) {
 				out = k
 				return nil
 			}
-			return fmt.Errorf("%w: device %s was already given the vault keys", api.ErrConflict, device)
+			return fmt.Errorf("%w: device %s was already given the vault keys", api.ErrConflict, g.Device)
 		}
-		k.Grant, k.GrantedBy, k.Granted = bytes.Clone(grant), by, at.UTC().Round(0)
+		k.Grant, k.GrantSignature, k.GrantedBy, k.Granted = bytes.Clone(g.Grant), bytes.Clone(g.Signature), by, at.UTC().Round(0)
 		out = k
 		return putKeyRequest(tx, k)
 	})
 	if err != nil {
-		return api.KeyRequest{}, fmt.Errorf("grant keys to device %s: %w", device, err)
+		return api.KeyRequest{}, fmt.Errorf("grant keys to device %s: %w", g.Device, err)
 	}
 	return out, nil
+}
+
+var keyOrgVault = []byte("org")
+
+func getOrgVault(tx *bolt.Tx) (api.OrgVault, bool, error) {
+	v := tx.Bucket(bucketVault).Get(keyOrgVault)
+	if v == nil {
+		return api.OrgVault{}, false, nil
+	}
+	var o api.OrgVault
+	if err := json.Unmarshal(v, &o); err != nil {
+		return o, false, fmt.Errorf("%w: the organisation vault's record is damaged: %v", api.ErrInternal, err)
+	}
+	return o, true, nil
+}
+
+// ClaimVault implements archive.Store.
+func (s *Store) ClaimVault(ctx context.Context, device api.DeviceID, pub []byte, at time.Time) (api.OrgVault, error) {
+	if err := ctx.Err(); err != nil {
+		return api.OrgVault{}, err
+	}
+	if device == 0 || len(pub) != api.VaultKeySize {
+		return api.OrgVault{}, fmt.Errorf("%w: a vault claim names a device and a %d-byte key", api.ErrInvalid, api.VaultKeySize)
+	}
+	var out api.OrgVault
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		o, ok, err := getOrgVault(tx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			o = api.OrgVault{PublicKey: bytes.Clone(pub), Device: device, Bound: at.UTC().Truncate(time.Microsecond)}
+			v, err := json.Marshal(o)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketVault).Put(keyOrgVault, v); err != nil {
+				return err
+			}
+		}
+		if err := archive.CheckVaultKey(o, device, pub); err != nil {
+			return err
+		}
+		out = o
+		b := tx.Bucket(bucketVault)
+		if b.Get(u64(uint64(device))) != nil {
+			return nil
+		}
+		return b.Put(u64(uint64(device)), []byte(at.UTC().Format(time.RFC3339Nano)))
+	})
+	return out, err
+}
+
+// OrgVault implements archive.Store.
+func (s *Store) OrgVault(ctx context.Context) (api.OrgVault, error) {
+	if err := ctx.Err(); err != nil {
+		return api.OrgVault{}, err
+	}
+	var out api.OrgVault
+	err := s.db.View(func(tx *bolt.Tx) error {
+		o, ok, err := getOrgVault(tx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return archive.ErrNoVaultYet
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// VaultMember implements archive.Store.
+func (s *Store) VaultMember(ctx context.Context, device api.DeviceID) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(bucketVault).Get(u64(uint64(device))) != nil
+		return nil
+	})
+	return ok, err
 }
 
 // PutBundleWorkstation implements archive.Store.

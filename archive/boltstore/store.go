@@ -56,6 +56,7 @@ var (
 	bucketDevCerts = []byte("devcerts") // device → certificate serial
 	bucketKeyReqs  = []byte("keyreqs")  // device → KeyRequest JSON
 	bucketBundleWS = []byte("bundlews") // device → archive.BundleWorkstation JSON
+	bucketVault    = []byte("vault")    // "org" → api.OrgVault JSON; device → claim time (members)
 
 	statRecordBytes = []byte("record_bytes")
 	statBlobBytes   = []byte("blob_bytes")
@@ -85,7 +86,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open archive store %s (is another archive running on it?): %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats, bucketBindings, bucketDevCerts, bucketKeyReqs, bucketBundleWS} {
+		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats, bucketBindings, bucketDevCerts, bucketKeyReqs, bucketBundleWS, bucketVault} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

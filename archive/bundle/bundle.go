@@ -219,6 +219,9 @@ type ExportInfo struct {
 	// workstation holds complete: the reply brings every other one the
 	// archive holds.
 	Have []string `json:"have,omitempty"`
+	// Vault is the workstation's claim to the organisation's vault (the
+	// archive takes an export only from a member, or with this claim).
+	Vault *api.VaultClaim `json:"vault,omitempty"`
 }
 
 // Batch is one push batch of an export, numbered as the online push

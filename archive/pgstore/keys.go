@@ -35,19 +35,18 @@ func (s *Store) Bind(ctx context.Context, b api.Binding) error {
 	checkHeld := func(q interface {
 		QueryRow(context.Context, string, ...any) pgx.Row
 	}) (bool, error) {
-		var name string
+		var held api.Binding
 		var dev int64
-		err := q.QueryRow(ctx, `SELECT name, device FROM bindings WHERE serial = $1`, b.Serial).Scan(&name, &dev)
+		var bound *time.Time
+		err := q.QueryRow(ctx, `SELECT name, device, bound FROM bindings WHERE serial = $1`, b.Serial).Scan(&held.Name, &dev, &bound)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return false, nil
 		}
 		if err != nil {
 			return false, fmt.Errorf("binding of certificate %s: %w", b.Serial, err)
 		}
-		if api.DeviceID(dev) != b.Device {
-			return true, fmt.Errorf("%w: certificate %s (%s) belongs to device %s, not to the vault of device %s: use the enrollment file made for this workstation", api.ErrForbidden, b.Serial, name, api.DeviceID(dev), b.Device)
-		}
-		return true, nil
+		held.Device, held.Bound = api.DeviceID(dev), goTime(bound)
+		return true, archive.CheckRebind(held, b)
 	}
 	if held, err := checkHeld(s.pool); held || err != nil {
 		return err
@@ -57,6 +56,9 @@ func (s *Store) Bind(ctx context.Context, b api.Binding) error {
 			return fmt.Errorf("bind certificate %s: %w", b.Serial, err)
 		}
 		if held, err := checkHeld(tx); held || err != nil {
+			return err
+		}
+		if err := archive.CheckFirstUse(b); err != nil {
 			return err
 		}
 		var heldName string
@@ -87,13 +89,13 @@ func (s *Store) Bind(ctx context.Context, b api.Binding) error {
 	})
 }
 
-const keyRequestColumns = `device, name, public_key, requested, wrapped, granted_by, granted`
+const keyRequestColumns = `device, name, public_key, requested, wrapped, granted_by, granted, grant_signature`
 
 func scanKeyRequest(row pgx.Row) (api.KeyRequest, error) {
 	var k api.KeyRequest
 	var dev, by int64
 	var requested, granted *time.Time
-	if err := row.Scan(&dev, &k.Name, &k.PublicKey, &requested, &k.Grant, &by, &granted); err != nil {
+	if err := row.Scan(&dev, &k.Name, &k.PublicKey, &requested, &k.Grant, &by, &granted, &k.GrantSignature); err != nil {
 		return api.KeyRequest{}, err
 	}
 	k.Device, k.GrantedBy = api.DeviceID(dev), api.DeviceID(by)
@@ -182,39 +184,109 @@ func (s *Store) KeyRequests(ctx context.Context) ([]api.KeyRequest, error) {
 }
 
 // GrantKey implements archive.Store.
-func (s *Store) GrantKey(ctx context.Context, device api.DeviceID, grant []byte, by api.DeviceID, at time.Time) (api.KeyRequest, error) {
+func (s *Store) GrantKey(ctx context.Context, g api.KeyGrant, by api.DeviceID, at time.Time) (api.KeyRequest, error) {
 	if err := ctx.Err(); err != nil {
 		return api.KeyRequest{}, err
 	}
-	if len(grant) == 0 || len(grant) > api.MaxGrant {
+	if len(g.Grant) == 0 || len(g.Grant) > api.MaxGrant {
 		return api.KeyRequest{}, fmt.Errorf("%w: a key grant is 1 to %d bytes", api.ErrInvalid, api.MaxGrant)
 	}
 	var out api.KeyRequest
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		k, err := scanKeyRequest(tx.QueryRow(ctx, `SELECT `+keyRequestColumns+` FROM key_requests WHERE device = $1 FOR UPDATE`, i64(uint64(device))))
+		k, err := scanKeyRequest(tx.QueryRow(ctx, `SELECT `+keyRequestColumns+` FROM key_requests WHERE device = $1 FOR UPDATE`, i64(uint64(g.Device))))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, device)
+			return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, g.Device)
 		}
 		if err != nil {
 			return err
 		}
 		if !k.Pending() {
-			if bytes.Equal(k.Grant, grant) {
+			if bytes.Equal(k.Grant, g.Grant) {
 				out = k
 				return nil
 			}
-			return fmt.Errorf("%w: device %s was already given the vault keys", api.ErrConflict, device)
+			return fmt.Errorf("%w: device %s was already given the vault keys", api.ErrConflict, g.Device)
 		}
-		k.Grant, k.GrantedBy, k.Granted = bytes.Clone(grant), by, goTime(pgTime(at))
+		k.Grant, k.GrantSignature, k.GrantedBy, k.Granted = bytes.Clone(g.Grant), bytes.Clone(g.Signature), by, goTime(pgTime(at))
 		out = k
-		_, err = tx.Exec(ctx, `UPDATE key_requests SET wrapped = $2, granted_by = $3, granted = $4 WHERE device = $1`,
-			i64(uint64(device)), k.Grant, i64(uint64(by)), pgTime(at))
+		_, err = tx.Exec(ctx, `UPDATE key_requests SET wrapped = $2, grant_signature = $3, granted_by = $4, granted = $5 WHERE device = $1`,
+			i64(uint64(g.Device)), k.Grant, k.GrantSignature, i64(uint64(by)), pgTime(at))
 		return err
 	})
 	if err != nil {
-		return api.KeyRequest{}, fmt.Errorf("grant keys to device %s: %w", device, err)
+		return api.KeyRequest{}, fmt.Errorf("grant keys to device %s: %w", g.Device, err)
 	}
 	return out, nil
+}
+
+// ClaimVault implements archive.Store. The first claim inserts the one
+// org_vault row; concurrent first claims are ordered by its primary key.
+func (s *Store) ClaimVault(ctx context.Context, device api.DeviceID, pub []byte, at time.Time) (api.OrgVault, error) {
+	if err := ctx.Err(); err != nil {
+		return api.OrgVault{}, err
+	}
+	if device == 0 || len(pub) != api.VaultKeySize {
+		return api.OrgVault{}, fmt.Errorf("%w: a vault claim names a device and a %d-byte key", api.ErrInvalid, api.VaultKeySize)
+	}
+	var out api.OrgVault
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO org_vault (public_key, device, bound) VALUES ($1, $2, $3) ON CONFLICT (one) DO NOTHING`,
+			pub, i64(uint64(device)), pgTime(at)); err != nil {
+			return err
+		}
+		o, err := scanOrgVault(tx.QueryRow(ctx, `SELECT public_key, device, bound FROM org_vault`))
+		if err != nil {
+			return err
+		}
+		if err := archive.CheckVaultKey(o, device, pub); err != nil {
+			return err
+		}
+		out = o
+		_, err = tx.Exec(ctx, `INSERT INTO vault_members (device, claimed) VALUES ($1, $2) ON CONFLICT (device) DO NOTHING`, i64(uint64(device)), pgTime(at))
+		return err
+	})
+	if err != nil {
+		return api.OrgVault{}, fmt.Errorf("vault claim of device %s: %w", device, err)
+	}
+	return out, nil
+}
+
+func scanOrgVault(row pgx.Row) (api.OrgVault, error) {
+	var o api.OrgVault
+	var dev int64
+	var bound *time.Time
+	if err := row.Scan(&o.PublicKey, &dev, &bound); err != nil {
+		return api.OrgVault{}, err
+	}
+	o.Device, o.Bound = api.DeviceID(dev), goTime(bound)
+	return o, nil
+}
+
+// OrgVault implements archive.Store.
+func (s *Store) OrgVault(ctx context.Context) (api.OrgVault, error) {
+	if err := ctx.Err(); err != nil {
+		return api.OrgVault{}, err
+	}
+	o, err := scanOrgVault(s.pool.QueryRow(ctx, `SELECT public_key, device, bound FROM org_vault`))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return api.OrgVault{}, archive.ErrNoVaultYet
+	}
+	if err != nil {
+		return api.OrgVault{}, fmt.Errorf("organisation vault: %w", err)
+	}
+	return o, nil
+}
+
+// VaultMember implements archive.Store.
+func (s *Store) VaultMember(ctx context.Context, device api.DeviceID) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	var ok bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM vault_members WHERE device = $1)`, i64(uint64(device))).Scan(&ok); err != nil {
+		return false, fmt.Errorf("vault member %s: %w", device, err)
+	}
+	return ok, nil
 }
 
 // PutBundleWorkstation implements archive.Store.

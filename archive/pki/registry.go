@@ -108,12 +108,22 @@ func CheckDeviceName(name string) error {
 // returns the enrollment file for the device. archiveAddr is the archive's
 // host:port as the device will dial it ("" = the organisation's default).
 // The device's private key exists only in the returned enrollment.
+// The enrollment file must be used within DefaultEnrollWindow.
 func AddDevice(dir, name, archiveAddr string) (*Enrollment, error) {
-	now := time.Now()
-	return addDevice(dir, name, archiveAddr, now.Add(-backdate), now.Add(DeviceValidity))
+	return AddDeviceWithin(dir, name, archiveAddr, DefaultEnrollWindow)
 }
 
-func addDevice(dir, name, archiveAddr string, notBefore, notAfter time.Time) (*Enrollment, error) {
+// AddDeviceWithin is AddDevice with the enrollment file's first use due
+// within window (EnrollBy).
+func AddDeviceWithin(dir, name, archiveAddr string, window time.Duration) (*Enrollment, error) {
+	if window <= 0 {
+		return nil, fmt.Errorf("%w: an enrollment file must be valid for some time, not %s", ErrBadName, window)
+	}
+	now := time.Now()
+	return addDevice(dir, name, archiveAddr, now.Add(-backdate), now.Add(DeviceValidity), now.Add(window))
+}
+
+func addDevice(dir, name, archiveAddr string, notBefore, notAfter, enrollBy time.Time) (*Enrollment, error) {
 	if err := CheckDeviceName(name); err != nil {
 		return nil, err
 	}
@@ -144,13 +154,18 @@ func addDevice(dir, name, archiveAddr string, notBefore, notAfter time.Time) (*E
 		return nil, err
 	}
 	serial := mustSerial()
+	deadline, err := enrollByExtension(enrollBy)
+	if err != nil {
+		return nil, err
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: name, Organization: []string{org.Name}},
-		NotBefore:    notBefore,
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		ExtraExtensions: []pkix.Extension{deadline},
+		SerialNumber:    serial,
+		Subject:         pkix.Name{CommonName: name, Organization: []string{org.Name}},
+		NotBefore:       notBefore,
+		NotAfter:        notAfter,
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
 	if err != nil {

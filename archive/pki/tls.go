@@ -153,6 +153,8 @@ func ClientTLS(e *Enrollment) (*tls.Config, error) {
 type Identity struct {
 	Name   string
 	Serial string // lower-case hex
+	// EnrollBy is the deadline for the certificate's first use (zero: none).
+	EnrollBy time.Time
 }
 
 // DeviceFromRequest returns the device that made r, from the chain the TLS
@@ -166,7 +168,7 @@ func DeviceFromRequest(r *http.Request) (Identity, error) {
 	if err := CheckDeviceName(leaf.Subject.CommonName); err != nil {
 		return Identity{}, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
 	}
-	return Identity{Name: leaf.Subject.CommonName, Serial: leaf.SerialNumber.Text(16)}, nil
+	return Identity{Name: leaf.Subject.CommonName, Serial: leaf.SerialNumber.Text(16), EnrollBy: EnrollBy(leaf)}, nil
 }
 
 // ErrRefused marks an error Explain returns for a certificate refused, by

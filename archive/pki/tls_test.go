@@ -129,7 +129,7 @@ func TestServerRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	expired, err := addDevice(dir, "old", a.addr, now.Add(-3*DeviceValidity), now.Add(-time.Hour))
+	expired, err := addDevice(dir, "old", a.addr, now.Add(-3*DeviceValidity), now.Add(-time.Hour), now.Add(-2*DeviceValidity))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,8 +23,8 @@ func testBindings(t *testing.T, open Opener) {
 	if err := s.Bind(ctx, api.Binding{Cert: ward, Device: a, Bound: t0.Add(time.Hour)}); err != nil {
 		t.Fatalf("the same binding again: %v", err)
 	}
-	if err := s.Bind(ctx, api.Binding{Cert: ward, Device: b, Bound: t0}); !errors.Is(err, api.ErrForbidden) {
-		t.Fatalf("a bound certificate claiming another device: %v, want ErrForbidden", err)
+	if err := s.Bind(ctx, api.Binding{Cert: ward, Device: b, Bound: t0}); !errors.Is(err, api.ErrEnrollmentUsed) || !errors.Is(err, api.ErrForbidden) {
+		t.Fatalf("a bound certificate claiming another device: %v, want ErrEnrollmentUsed", err)
 	}
 	if err := s.Bind(ctx, api.Binding{Cert: api.Cert{Serial: "2f", Name: "front-desk"}, Device: a, Bound: t0}); !errors.Is(err, api.ErrForbidden) {
 		t.Fatalf("another workstation's certificate claiming a bound device: %v, want ErrForbidden", err)
@@ -43,8 +43,69 @@ func testBindings(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	s = reopen(t)
-	if err := s.Bind(ctx, api.Binding{Cert: ward, Device: b, Bound: t0}); !errors.Is(err, api.ErrForbidden) {
-		t.Fatalf("after a restart, a bound certificate claiming another device: %v, want ErrForbidden", err)
+	if err := s.Bind(ctx, api.Binding{Cert: ward, Device: b, Bound: t0}); !errors.Is(err, api.ErrEnrollmentUsed) {
+		t.Fatalf("after a restart, a bound certificate claiming another device: %v, want ErrEnrollmentUsed", err)
+	}
+}
+
+// testEnrollmentDeadline: a certificate's first use must come before its
+// EnrollBy; once bound in time, it keeps working after it.
+func testEnrollmentDeadline(t *testing.T, open Opener) {
+	s, _ := openClosed(t, open)
+	ctx := context.Background()
+	late := api.Cert{Serial: "4f", Name: "ward-late", EnrollBy: t0}
+	err := s.Bind(ctx, api.Binding{Cert: late, Device: 0xc1, Bound: t0.Add(time.Second)})
+	if !errors.Is(err, api.ErrEnrollmentExpired) || !errors.Is(err, api.ErrForbidden) {
+		t.Fatalf("first use after the deadline: %v, want ErrEnrollmentExpired", err)
+	}
+	if _, err := s.Device(ctx, 0xc1); !errors.Is(err, api.ErrNotFound) {
+		t.Fatalf("a refused binding left a device: %v", err)
+	}
+	timely := api.Cert{Serial: "5f", Name: "ward-timely", EnrollBy: t0}
+	if err := s.Bind(ctx, api.Binding{Cert: timely, Device: 0xc2, Bound: t0.Add(-time.Second)}); err != nil {
+		t.Fatalf("first use before the deadline: %v", err)
+	}
+	if err := s.Bind(ctx, api.Binding{Cert: timely, Device: 0xc2, Bound: t0.Add(time.Hour)}); err != nil {
+		t.Fatalf("the same binding after the deadline: %v", err)
+	}
+}
+
+// testVaultClaims: the first claim makes its vault the organisation's; the
+// same vault's devices become members; another vault is refused.
+func testVaultClaims(t *testing.T, open Opener) {
+	s, reopen := openClosed(t, open)
+	ctx := context.Background()
+	org, other := bytes.Repeat([]byte{1}, api.VaultKeySize), bytes.Repeat([]byte{2}, api.VaultKeySize)
+	if _, err := s.OrgVault(ctx); !errors.Is(err, api.ErrNotFound) {
+		t.Fatalf("organisation vault before any claim: %v, want ErrNotFound", err)
+	}
+	got, err := s.ClaimVault(ctx, 0xa1, org, t0)
+	if err != nil || !bytes.Equal(got.PublicKey, org) || got.Device != 0xa1 || !got.Bound.Equal(t0) {
+		t.Fatalf("first claim: %+v, %v", got, err)
+	}
+	if _, err := s.ClaimVault(ctx, 0xb1, other, t0.Add(time.Hour)); !errors.Is(err, api.ErrForeignVault) || !errors.Is(err, api.ErrForbidden) {
+		t.Fatalf("another vault's claim: %v, want ErrForeignVault", err)
+	}
+	if _, err := s.ClaimVault(ctx, 0xa2, org, t0.Add(time.Hour)); err != nil {
+		t.Fatalf("a second device of the vault: %v", err)
+	}
+	if _, err := s.ClaimVault(ctx, 0xa1, org, t0.Add(2*time.Hour)); err != nil {
+		t.Fatalf("the same claim again: %v", err)
+	}
+	if _, err := s.ClaimVault(ctx, 0xa3, []byte("short"), t0); !errors.Is(err, api.ErrInvalid) {
+		t.Fatalf("a claim with a malformed key: %v, want ErrInvalid", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t)
+	for dev, want := range map[api.DeviceID]bool{0xa1: true, 0xa2: true, 0xb1: false, 0xa3: false} {
+		if ok, err := s.VaultMember(ctx, dev); err != nil || ok != want {
+			t.Errorf("member %s after a restart: %v, %v; want %v", dev, ok, err, want)
+		}
+	}
+	if got, err := s.OrgVault(ctx); err != nil || !bytes.Equal(got.PublicKey, org) || got.Device != 0xa1 {
+		t.Fatalf("organisation vault after a restart: %+v, %v", got, err)
 	}
 }
 
@@ -55,7 +116,7 @@ func testKeyRequests(t *testing.T, open Opener) {
 	if _, err := s.KeyRequest(ctx, joiner); !errors.Is(err, api.ErrNotFound) {
 		t.Fatalf("no request yet: %v, want ErrNotFound", err)
 	}
-	if _, err := s.GrantKey(ctx, joiner, []byte("wrapped"), admin, t0); !errors.Is(err, api.ErrNotFound) {
+	if _, err := s.GrantKey(ctx, api.KeyGrant{Device: joiner, Grant: []byte("wrapped"), Signature: []byte("sig")}, admin, t0); !errors.Is(err, api.ErrNotFound) {
 		t.Fatalf("grant without a request: %v, want ErrNotFound", err)
 	}
 	req := api.KeyRequest{Device: joiner, Name: "clinic-2", PublicKey: []byte("pub-1"), Requested: t0}
@@ -71,14 +132,14 @@ func testKeyRequests(t *testing.T, open Opener) {
 	if err != nil || len(list) != 1 || string(list[0].PublicKey) != "pub-2" {
 		t.Fatalf("requests: %+v, %v; want the one with pub-2", list, err)
 	}
-	granted, err := s.GrantKey(ctx, joiner, []byte("wrapped"), admin, t0.Add(time.Minute))
+	granted, err := s.GrantKey(ctx, api.KeyGrant{Device: joiner, Grant: []byte("wrapped"), Signature: []byte("sig")}, admin, t0.Add(time.Minute))
 	if err != nil || granted.Pending() || granted.GrantedBy != admin || string(granted.Grant) != "wrapped" {
 		t.Fatalf("grant: %+v, %v", granted, err)
 	}
-	if _, err := s.GrantKey(ctx, joiner, []byte("wrapped"), admin, t0); err != nil {
+	if _, err := s.GrantKey(ctx, api.KeyGrant{Device: joiner, Grant: []byte("wrapped"), Signature: []byte("sig")}, admin, t0); err != nil {
 		t.Fatalf("the same grant again: %v", err)
 	}
-	if _, err := s.GrantKey(ctx, joiner, []byte("other"), admin, t0); !errors.Is(err, api.ErrConflict) {
+	if _, err := s.GrantKey(ctx, api.KeyGrant{Device: joiner, Grant: []byte("other"), Signature: []byte("sig")}, admin, t0); !errors.Is(err, api.ErrConflict) {
 		t.Fatalf("a second, different grant: %v, want ErrConflict", err)
 	}
 	if err := s.Close(); err != nil {
@@ -94,7 +155,7 @@ func testKeyRequests(t *testing.T, open Opener) {
 		t.Fatalf("asking again with the granted key: %+v, %v; want the grant", again, err)
 	}
 	mine, err := s.KeyRequest(ctx, joiner)
-	if err != nil || string(mine.Grant) != "wrapped" || !mine.Granted.Equal(t0.Add(time.Minute)) {
+	if err != nil || string(mine.Grant) != "wrapped" || string(mine.GrantSignature) != "sig" || !mine.Granted.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("request after restart: %+v, %v", mine, err)
 	}
 }

@@ -44,6 +44,8 @@ func Run(t *testing.T, open Opener) {
 		{"Restart", testRestart},
 		{"DevicesAndMetrics", testDevicesAndMetrics},
 		{"Bindings", testBindings},
+		{"EnrollmentDeadline", testEnrollmentDeadline},
+		{"VaultClaims", testVaultClaims},
 		{"KeyRequests", testKeyRequests},
 		{"BundleWorkstations", testBundleWorkstations},
 	}
