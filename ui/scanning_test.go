@@ -27,10 +27,10 @@ func TestMain(m *testing.M) {
 
 const clerkPW = "records clerk passphrase"
 
-// A records clerk imports a scanned page from the station, sees the
-// result, and files the queued document from the queue; the patient's
-// screen prints a cover sheet whose code names the patient.
-func TestScanningStation(t *testing.T) {
+// clerkLoggedIn opens a window on a new vault with a records clerk, grace,
+// logged in.
+func clerkLoggedIn(t *testing.T) *App {
+	t.Helper()
 	ctx := context.Background()
 	v, _ := createdVault(t, nil)
 	admin, err := v.Login(ctx, "admin", []byte(adminPW))
@@ -42,6 +42,14 @@ func TestScanningStation(t *testing.T) {
 	}
 	u := newWindow(t, v, Options{})
 	logIn(t, u, "grace", clerkPW)
+	return u
+}
+
+// A records clerk imports a scanned page from the station, sees the
+// result, and files the queued document from the queue; the patient's
+// screen prints a cover sheet whose code names the patient.
+func TestScanningStation(t *testing.T) {
+	u := clerkLoggedIn(t)
 	p := register(t, u, mary())[0]
 	if !u.side.items[placeScanning].Visible() {
 		t.Fatal("a records clerk sees no Scanning button")
@@ -151,17 +159,7 @@ func TestIntakeRowStates(t *testing.T) {
 // one reversed. The pipe is refused at once; the name is one line with
 // both shown as escapes.
 func TestAttackWindowIntakeHostileFiles(t *testing.T) {
-	ctx := context.Background()
-	v, _ := createdVault(t, nil)
-	admin, err := v.Login(ctx, "admin", []byte(adminPW))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.AddUser(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
-		t.Fatal(err)
-	}
-	u := newWindow(t, v, Options{})
-	logIn(t, u, "grace", clerkPW)
+	u := clerkLoggedIn(t)
 	u.shortcut(ctrl(fyne.KeyI))
 	st := current[*scanScreen](t, u)
 	u.tasks.wait()
