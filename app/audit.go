@@ -139,7 +139,11 @@ func (s *Session) keyTrail(ctx context.Context) error {
 // was locked (failed sign-ins, the send-only sync engine): the sign-in's
 // own event authenticates them.
 func lockedDetail(st AuditState) string {
-	if n := st.Unauthenticated(); st.Keyed && n > 0 {
+	switch n := st.Unauthenticated(); {
+	case !st.Keyed || n == 0:
+	case n == 1:
+		return "authenticates 1 audit entry written while the vault was locked"
+	default:
 		return fmt.Sprintf("authenticates %d audit entries written while the vault was locked", n)
 	}
 	return ""

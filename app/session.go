@@ -26,6 +26,9 @@ type Session struct {
 	glass  map[string]string         // patient id → break-glass reason, for this session
 	cache  map[string]*cachedPatient // patient id → decrypted head, for ranking
 	events int                       // audit events since the last checkpoint
+	// unsignedAtLogin is the audit entries appended while the vault was
+	// locked that this session's sign-in authenticated (verify says so).
+	unsignedAtLogin AuditState
 }
 
 // User returns the logged-in user.

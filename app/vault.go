@@ -349,6 +349,7 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 	}
 	// A file not yet scrubbed of the dropped slots is scrubbed when the
 	// vault next opens; the sign-in goes on.
+	s.unsignedAtLogin = st
 	if err := s.commit(ctx, nil, AuditEvent{Action: ActLogin, Outcome: OutcomeOK, Detail: lockedDetail(st)}, nil, deletes); err != nil && !errors.Is(err, ErrScrubPending) {
 		s.Lock(ctx)
 		return nil, err

@@ -83,6 +83,9 @@ func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
 			problem("%v", err)
 		}
 	}
+	if d := lockedDetail(s.unsignedAtLogin); d != "" {
+		r.Notes = append(r.Notes, "this sign-in "+d+" (failed sign-ins, sync): they were not signed before it")
+	}
 	s.checkCountersigned(ctx, &r)
 	stored, err := s.v.cfg.Meta.GetMeta(ctx, metaAuditKey)
 	if own, kerr := keys.AuditPublicKey(); err != nil || kerr != nil || !bytes.Equal(stored, own) {

@@ -174,4 +174,8 @@ func TestAuditLockedAppendsAuthenticatedAtSignIn(t *testing.T) {
 	if out := r.admin(0, "verify"); !strings.Contains(out, "OK: no problems found") {
 		t.Fatalf("verify:\n%s", out)
 	}
+	r.run("admin", "wrong again", 1, "verify")
+	if out := r.admin(0, "verify"); !strings.Contains(out, "this sign-in authenticates 1 audit entry written while the vault was locked") {
+		t.Fatalf("verify after a failed sign-in does not say what its sign-in authenticated:\n%s", out)
+	}
 }
