@@ -25,6 +25,14 @@ func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
 // audit chain matches its keyed head and holds every checkpoint it counts.
 // It signs a fresh checkpoint first (none when the trail no longer matches
 // its keyed head), then checks, and audits the result.
+//
+// Verify's own writes (that checkpoint, the audit event of its result) are
+// not what it checks: when one fails (a damaged file that refuses writes,
+// a full disk), every check still runs and the failed write is one of the
+// problems, since a vault that cannot seal its trail needs attention like
+// any other finding. An error is returned only when verify could not check
+// (not allowed, locked, stopped, the file unreadable as a whole): for the
+// command line, exit 1 means "could not check", 4 "checked, found problems".
 func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
 	if err := s.require(ctx, PermVerify, ActVaultVerify, ""); err != nil {
 		return VerifyReport{}, err
@@ -33,8 +41,11 @@ func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
 	if err != nil {
 		return VerifyReport{}, err
 	}
-	if err := s.Checkpoint(ctx); err != nil && !errors.Is(err, ErrTampered) {
-		return VerifyReport{}, err // a trail that no longer matches its keyed head is reported below
+	// A trail that no longer matches its keyed head (ErrTampered) is
+	// reported by the chain check below.
+	cperr := s.Checkpoint(ctx)
+	if cperr != nil && (ctx.Err() != nil || errors.Is(cperr, ErrLocked)) {
+		return VerifyReport{}, cperr
 	}
 	ir, err := s.v.cfg.Integrity.CheckIntegrity(ctx, keys.RecordAEAD(), keys.Verify)
 	if err != nil {
@@ -42,6 +53,9 @@ func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
 	}
 	r := VerifyReport{IntegrityReport: ir}
 	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
+	if cperr != nil && !errors.Is(cperr, ErrTampered) {
+		problem("the audit trail could not be sealed with a new checkpoint: %v", cperr)
+	}
 
 	for rec, err := range s.records.Heads(ctx, KindPatient) {
 		if err != nil {
@@ -95,7 +109,13 @@ func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
 	if !r.OK() {
 		outcome, detail = OutcomeFailed, fmt.Sprintf("%d problems", len(r.Problems))
 	}
-	return r, s.audit(ctx, AuditEvent{Action: ActVaultVerify, Outcome: outcome, Detail: detail})
+	if err := s.audit(ctx, AuditEvent{Action: ActVaultVerify, Outcome: outcome, Detail: detail}); err != nil {
+		if ctx.Err() != nil {
+			return r, err
+		}
+		problem("the result of this check could not be written to the audit trail: %v", err)
+	}
+	return r, nil
 }
 
 // checkCountersigned compares the audit trail with the archive's latest

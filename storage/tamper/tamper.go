@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -188,4 +189,39 @@ func DamageKeySlots(path, user string) error {
 		}
 		return nil
 	})
+}
+
+// SpoilCheckpointsPage overwrites the page that holds the signed
+// checkpoints with zeros, as a bad sector would: the rest of the file
+// reads as before. It fails when the checkpoints still fit inline in their
+// parent's page (a young vault).
+func SpoilCheckpointsPage(path string) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	var root uint64
+	err = db.View(func(tx *bolt.Tx) error {
+		root = uint64(tx.Bucket(bucketCheckpoints).Root())
+		return nil
+	})
+	size := db.Info().PageSize
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if root == 0 {
+		return fmt.Errorf("the checkpoints of %s are inline: no page of their own to spoil", path)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(make([]byte, size), int64(root)*int64(size)); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
