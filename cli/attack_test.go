@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -307,6 +308,41 @@ func TestAttackImportLinkInFolder(t *testing.T) {
 	}
 }
 
+// start starts cmd in the background and reads what it writes to out
+// (&cmd.Stdout or &cmd.Stderr) line by line into lines, closed at its end;
+// exited then has its exit. The test kills it if it still runs at its end.
+func (p *folioProc) start(cmd *exec.Cmd, out *io.Writer) (<-chan string, <-chan error) {
+	p.t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	*out = w
+	if err := cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	w.Close() // the child holds its end
+	lines, exited, done := make(chan string, 100), make(chan error, 1), make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		r.Close()
+		close(lines)
+		exited <- cmd.Wait()
+		close(done)
+	}()
+	p.t.Cleanup(func() {
+		select {
+		case <-done:
+		default:
+			cmd.Process.Kill()
+		}
+	})
+	return lines, exited
+}
+
 // TestAttackSigtermDuringImport: SIGTERM did not stop an import stuck on a
 // named pipe, and every other command then found the vault open. The
 // import stops promptly, says so, and the next command opens the vault.
@@ -330,32 +366,9 @@ func TestAttackSigtermDuringImport(t *testing.T) {
 		}
 	}
 	cmd := p.command(nil, "import", in)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	defer func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-		}
-	}()
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		exited <- cmd.Wait()
-	}()
+	lines, exited := p.start(cmd, &cmd.Stdout)
 	// The pipe's line comes first; the scans are then being read.
 	select {
 	case l := <-lines:
@@ -383,6 +396,75 @@ func TestAttackSigtermDuringImport(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "stopped") {
 		t.Errorf("import does not say it stopped: %s", errb.String())
+	}
+	p.run(0, nil, "verify")
+}
+
+// TestAttackWatchHostileFiles: `folio watch` took a link in the drop folder
+// (storing its target, removing the link) and read a link to /dev/zero
+// until memory ran out. Both, and a named pipe, are reported skipped once
+// and left alone; SIGTERM ends the watch and the vault opens again.
+func TestAttackWatchHostileFiles(t *testing.T) {
+	p := newFolioProc(t)
+	drop, elsewhere := p.folder("drop"), p.folder("elsewhere")
+	target := filepath.Join(elsewhere, "private.pdf")
+	if err := os.WriteFile(target, []byte("%PDF-1.4 someone else's file %%EOF"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{"link.pdf": target, "zero.pdf": "/dev/zero"}
+	for name, to := range links {
+		if err := os.Symlink(to, filepath.Join(drop, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(drop, "pipe.pdf"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", `ulimit -S -v 3000000 && exec folio "$@"`, "folio", "watch", drop, "--interval", "50ms")
+	cmd.Env, cmd.Dir = p.env, p.dir
+	lines, exited := p.start(cmd, &cmd.Stderr)
+	want := map[string]string{"link.pdf": "skipped: a link; Folio imports files, not links",
+		"zero.pdf": "skipped: a link; Folio imports files, not links", "pipe.pdf": "skipped: not a regular file (a named pipe)"}
+	for len(want) > 0 {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("watch ended; still to report: %v", want)
+			}
+			for name, reason := range want {
+				if strings.Contains(l, name+": "+reason) {
+					delete(want, name)
+				}
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("watch did not report within a minute: %v", want)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var more []string
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("watch ended with %v after SIGTERM", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("watch still runs a minute after SIGTERM")
+	}
+	for l := range lines {
+		more = append(more, l)
+	}
+	if len(more) > 0 {
+		t.Errorf("watch reported more than once: %q", more)
+	}
+	for name := range links {
+		if _, err := os.Lstat(filepath.Join(drop, name)); err != nil {
+			t.Errorf("%s is gone: %v", name, err)
+		}
+	}
+	if _, err := os.Stat(target); err != nil {
+		t.Errorf("the link's target is gone: %v", err)
 	}
 	p.run(0, nil, "verify")
 }
