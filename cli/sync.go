@@ -110,16 +110,22 @@ func (e *env) openArchive(ctx context.Context) (*profile.Profile, *syncer.Client
 	return prof, c, func() { c.Close(); prof.Close() }, nil
 }
 
-// archiveView asks the archive what it knows of this device (5 s at most).
-func (e *env) archiveView(ctx context.Context, prof *profile.Profile) (api.DeviceInfo, error) {
+// archiveView asks the archive what it knows of this device (5 s at most)
+// and whether this vault is an earlier copy than what it sent (restored).
+func (e *env) archiveView(ctx context.Context, prof *profile.Profile) (api.DeviceInfo, bool, error) {
 	c, err := connect(ctx, prof)
 	if err != nil {
-		return api.DeviceInfo{}, err
+		return api.DeviceInfo{}, false, err
 	}
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	return c.Device(ctx)
+	info, err := c.Device(ctx)
+	if err != nil {
+		return info, false, err
+	}
+	restored, err := syncer.Behind(ctx, prof.DB, c)
+	return info, restored, err
 }
 
 func (e *env) syncNowCommand() *cobra.Command {
@@ -214,6 +220,9 @@ type statusJSON struct {
 	Backlog        uint64                `json:"backlog"`
 	AuditSent      uint64                `json:"audit_held_by_archive"`
 	Countersigned  *api.Countersignature `json:"countersigned,omitempty"`
+	// Restored: the archive holds later work of this workstation than
+	// this vault (restored from a backup); the next sync catches up.
+	Restored bool `json:"restored_behind_archive,omitempty"`
 }
 
 func (e *env) syncStatusCommand() *cobra.Command {
@@ -259,11 +268,11 @@ func (e *env) syncStatusCommand() *cobra.Command {
 				st.Countersigned = &c
 			}
 			if st.Enrolled {
-				info, err := e.archiveView(ctx, prof)
+				info, restored, err := e.archiveView(ctx, prof)
 				if err != nil {
 					st.Error = err.Error()
 				} else {
-					st.Reachable, st.Backlog, st.AuditSent = true, info.Backlog, info.AuditThrough
+					st.Reachable, st.Backlog, st.AuditSent, st.Restored = true, info.Backlog, info.AuditThrough, restored
 				}
 			}
 			out := cmd.OutOrStdout()
@@ -289,6 +298,9 @@ func printSyncStatus(out io.Writer, st statusJSON) {
 		printf(out, " (reachable; %d changes there to pull)\n", st.Backlog)
 	} else {
 		printf(out, " (not reachable: %s)\n", st.Error)
+	}
+	if st.Restored {
+		printLine(out, "Restored     this workstation was restored from a backup: the archive holds later work of it; the next sync (folio sync now, or signing in at the window) fetches it back")
 	}
 	if st.WaitingForKeys {
 		printf(out, "Keys         waiting for an administrator's approval (key %s)\n", st.Fingerprint)

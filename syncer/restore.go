@@ -97,22 +97,11 @@ func (e *Engine) check(ctx context.Context) error {
 // only checks, and answers ErrRestoredSignIn when the vault is behind.
 func (e *Engine) catchUp(ctx context.Context) (bool, error) {
 	db := e.p.DB
-	info, err := e.p.Client.Device(ctx)
-	if err != nil {
+	st, err := readStanding(ctx, db, e.p.Client)
+	if err != nil || !st.behind {
 		return false, err
 	}
-	sent, err := getUint(ctx, db, metaAuditSent)
-	if err != nil {
-		return false, err
-	}
-	head, err := db.AuditHead(ctx)
-	if err != nil && !errors.Is(err, app.ErrNotFound) {
-		return false, err
-	}
-	behind, err := e.behind(ctx, info, sent, head)
-	if err != nil || !behind {
-		return false, err
-	}
+	info, sent, head := st.info, st.sent, st.head
 	if e.p.Session == nil {
 		return false, ErrRestoredSignIn
 	}
@@ -163,9 +152,44 @@ func (e *Engine) catchUp(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// behind reports whether the archive holds audit entries of this device
-// that the vault lacks or holds otherwise: the vault is an earlier copy.
-func (e *Engine) behind(ctx context.Context, info api.DeviceInfo, sent uint64, head app.AuditEntry) (bool, error) {
+// Behind reports whether the archive holds audit entries of this device
+// that the vault lacks or holds otherwise: the vault is an earlier copy
+// (restored from a backup), and the next round with a session catches it
+// up. 'folio sync status' asks.
+func Behind(ctx context.Context, db *storage.DB, c *Client) (bool, error) {
+	st, err := readStanding(ctx, db, c)
+	return st.behind, err
+}
+
+// standing is where the vault stands with the archive: the archive's
+// record of this device, the last audit seq the vault saw acknowledged,
+// the vault's audit head, and whether it is behind (an earlier copy).
+type standing struct {
+	info   api.DeviceInfo
+	sent   uint64
+	head   app.AuditEntry
+	behind bool
+}
+
+func readStanding(ctx context.Context, db *storage.DB, c *Client) (standing, error) {
+	var st standing
+	var err error
+	if st.info, err = c.Device(ctx); err != nil {
+		return st, err
+	}
+	if st.sent, err = getUint(ctx, db, metaAuditSent); err != nil {
+		return st, err
+	}
+	if st.head, err = db.AuditHead(ctx); err != nil {
+		return st, err
+	}
+	st.behind, err = behind(ctx, db, c, st.info, st.sent, st.head)
+	return st, err
+}
+
+// behind is Behind with the archive's record of the device (info), the
+// last audit seq the vault saw acknowledged (sent) and its head.
+func behind(ctx context.Context, db *storage.DB, c *Client, info api.DeviceInfo, sent uint64, head app.AuditEntry) (bool, error) {
 	switch {
 	case info.AuditThrough <= sent:
 		return false, nil // it holds no more than the vault knows it sent
@@ -174,7 +198,7 @@ func (e *Engine) behind(ctx context.Context, info api.DeviceInfo, sent uint64, h
 	}
 	// The archive holds entries the vault has but has not seen
 	// acknowledged (a lost answer), or other entries under those seqs.
-	page, err := e.p.Client.AuditEntries(ctx, info.AuditThrough-1, 1)
+	page, err := c.AuditEntries(ctx, info.AuditThrough-1, 1)
 	if err != nil {
 		return false, err
 	}
@@ -182,7 +206,7 @@ func (e *Engine) behind(ctx context.Context, info api.DeviceInfo, sent uint64, h
 		return false, fmt.Errorf("%w: the archive did not return audit entry %d it says it holds", api.ErrInvalid, info.AuditThrough)
 	}
 	var mine app.AuditEntry
-	for en, err := range e.p.DB.AuditEntriesFrom(ctx, info.AuditThrough) {
+	for en, err := range db.AuditEntriesFrom(ctx, info.AuditThrough) {
 		if err != nil {
 			return false, err
 		}

@@ -166,11 +166,17 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 	if err != nil {
 		t.Fatal(err)
 	}
+	if behind, err := syncer.Behind(ctx, a.prof.DB, a.client(t, syncer.ClientOptions{})); err != nil || behind {
+		t.Fatalf("a workstation in step with the archive is behind it: %v, %v", behind, err)
+	}
 
 	// The disk fails; the backup is put back, and the clerk works on
 	// before the next sync: a new patient.
 	admin.Lock(ctx)
 	putBack(t, a, backup)
+	if behind, err := syncer.Behind(ctx, a.prof.DB, a.client(t, syncer.ClientOptions{})); err != nil || !behind {
+		t.Fatalf("'folio sync status' on the restored workstation: behind the archive %v, %v; want true", behind, err)
+	}
 	// Before anyone signs in, the window's send-only engine notices and
 	// sends nothing: catching up needs the keys.
 	locked := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Client: a.client(t, syncer.ClientOptions{})})
@@ -200,6 +206,9 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 	}
 	t.Logf("the sync indicator says: %s", detail)
 	a.round(t, admin) // a later round has nothing left to fix
+	if behind, err := syncer.Behind(ctx, a.prof.DB, a.client(t, syncer.ClientOptions{})); err != nil || behind {
+		t.Errorf("after the catch-up the workstation is still behind the archive: %v, %v", behind, err)
+	}
 
 	// The archive has the new patient: b finds it.
 	b.round(t, nurse)
