@@ -77,7 +77,7 @@ func NewServer(p ServerParams) (*Server, error) {
 	m.HandleFunc("PUT "+api.PathBlobs+"{id}/chunks/{n}", s.authed(s.member(s.putChunk)))
 	m.HandleFunc("GET "+api.PathBlobs+"{id}/data", s.authed(s.member(s.blobData)))
 	m.HandleFunc("GET "+api.PathDevice, s.authed(s.device))
-	m.HandleFunc("GET "+api.PathAudit, s.authed(s.audit))
+	m.HandleFunc("GET "+api.PathAudit, s.authed(s.member(s.audit)))
 	m.HandleFunc("GET "+api.PathMetrics, s.authed(s.metrics))
 	m.HandleFunc("POST "+api.PathKeyRequest, s.authed(s.putKeyRequest))
 	m.HandleFunc("GET "+api.PathKeyRequest, s.authed(s.keyRequest))
