@@ -82,6 +82,11 @@ type Store interface {
 	// checked against id (api.ErrHashMismatch: the upload is discarded) and
 	// only then made visible.
 	PutChunk(ctx context.Context, id string, size int64, n int, sum [32]byte, data []byte) (api.BlobStatus, error)
+	// ExpireUploads discards every incomplete upload that has received no
+	// chunk since before (its chunks are deleted; a workstation starts it
+	// again from the first chunk) and returns how many it discarded.
+	// Complete blobs are never touched.
+	ExpireUploads(ctx context.Context, before time.Time) (int, error)
 	// OpenBlob opens a complete blob for reading, or api.ErrNotFound.
 	OpenBlob(ctx context.Context, id string) (io.ReadSeekCloser, int64, error)
 	// Blobs lists the ids of every complete blob, sorted (an upload in

@@ -39,6 +39,8 @@ type ServerParams struct {
 	// Log receives internal errors (slog.Default when nil). It never sees
 	// ciphertext or request bodies.
 	Log *slog.Logger
+	// Limits bound each device's requests, bytes and blob sizes.
+	Limits Limits
 }
 
 // Server is the archive's http.Handler: the wire API of package api over a
@@ -52,6 +54,7 @@ type Server struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	members  sync.Map // api.DeviceID → true: devices known to be vault members
+	limits   *limiter
 }
 
 // NewServer returns the handler for p.
@@ -66,6 +69,7 @@ func NewServer(p ServerParams) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.limits = newLimiter(p.Limits, s.now)
 	m := http.NewServeMux()
 	m.HandleFunc("GET "+api.PathHealth, s.health)
 	// What moves records, blobs and keys is for the organisation vault's
@@ -97,7 +101,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 type deviceHandler func(w http.ResponseWriter, r *http.Request, dev api.DeviceID)
 
+// authed serves only a device the request's certificate names, within its
+// limits.
 func (s *Server) authed(h deviceHandler) http.HandlerFunc {
+	h = s.limited(h)
 	return func(w http.ResponseWriter, r *http.Request) {
 		dev, err := s.deviceOf(r)
 		if err == nil && dev == 0 {
@@ -254,6 +261,10 @@ func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, _ api.DeviceID
 	sum, err := api.ParseSHA256(r.Header.Get(api.HeaderChunkSHA256))
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("header %s: %w", api.HeaderChunkSHA256, err))
+		return
+	}
+	if size > s.limits.l.MaxBlobSize {
+		s.fail(w, r, fmt.Errorf("%w: a blob of %d MiB is over this archive's limit of %d MiB per scan (folio-archive serve --max-blob-size)", api.ErrTooLarge, size>>20, s.limits.l.MaxBlobSize>>20))
 		return
 	}
 	want := api.ChunkLen(size, n)

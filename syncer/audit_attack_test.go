@@ -36,7 +36,13 @@ func enrolledVault(t *testing.T) (*workstation, *app.Session) {
 	if err := syncer.SaveEnrollment(a.prof.Dir, a.enr); err != nil {
 		t.Fatal(err)
 	}
-	return a, firstVault(t, a)
+	admin := firstVault(t, a)
+	// As the signed-in window does (Engine.Run): the claim to the vault a
+	// send-only round shows the archive.
+	if err := syncer.KeepClaim(context.Background(), a.prof.DB, admin); err != nil {
+		t.Fatal(err)
+	}
+	return a, admin
 }
 
 // countersigned is an enrolled workstation that broke the glass on a

@@ -197,7 +197,7 @@ func (c *Client) doOn(ctx context.Context, hc *http.Client, method, path string,
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusPartialContent {
 		defer resp.Body.Close()
-		return nil, api.DecodeError(resp.StatusCode, resp.Body)
+		return nil, api.DecodeErrorResponse(resp)
 	}
 	return resp, nil
 }

@@ -2,8 +2,11 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
+
+	"folio/archive/api"
 )
 
 // Run syncs in the background until ctx ends: a round at once, then
@@ -28,7 +31,7 @@ func (e *Engine) Run(ctx context.Context) {
 		wait := e.p.Interval
 		if err != nil {
 			failures++
-			wait = backoff(failures, e.p.MaxBackoff)
+			wait = RetryWait(err, failures, e.p.MaxBackoff)
 		} else {
 			failures = 0
 		}
@@ -42,6 +45,18 @@ func (e *Engine) Run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// RetryWait is the pause after the n-th failure in a row, err: the
+// backoff, or longer when the archive asked to wait (429: over this
+// workstation's share; its Retry-After).
+func RetryWait(err error, n int, max time.Duration) time.Duration {
+	wait := backoff(n, max)
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.RetryAfter > wait {
+		wait = ae.RetryAfter
+	}
+	return wait
 }
 
 // backoff is the pause after n failures in a row: 2 s · 2^(n−1), at most

@@ -26,6 +26,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"folio/app"
+	"folio/archive"
 	"folio/archive/api"
 	"folio/archive/archivecmd"
 	"folio/archive/pki"
@@ -50,6 +51,9 @@ type secArchive struct {
 	// ahead moves the archive's clock forward (nanoseconds; TLS keeps
 	// the system clock).
 	ahead atomic.Int64
+	// limits and expiry are the serve flags (zero: defaults).
+	limits archive.Limits
+	expiry time.Duration
 }
 
 func startSecArchive(t *testing.T, org string) *secArchive {
@@ -90,7 +94,7 @@ func (a *secArchive) serve(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- archivecmd.Serve(ctx, archivecmd.ServeParams{DataDir: a.dir, Listener: ln, Log: slog.New(slog.DiscardHandler),
-			Now: func() time.Time { return time.Now().Add(time.Duration(a.ahead.Load())) }})
+			Now: func() time.Time { return time.Now().Add(time.Duration(a.ahead.Load())) }, Limits: a.limits, UploadExpiry: a.expiry})
 	}()
 	a.halt = func() {
 		cancel()

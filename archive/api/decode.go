@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -242,6 +245,9 @@ func DecodeHealth(r io.Reader) (Health, error) {
 // is not an ErrorBody still gives an *Error, its message saying so.
 func DecodeError(status int, r io.Reader) *Error {
 	e := &Error{Status: status}
+	if status == http.StatusTooManyRequests && e.RetryAfter == 0 {
+		e.RetryAfter = time.Minute // the header is read by DecodeErrorResponse
+	}
 	if err := decode(r, MaxMetaBody, "error answer", &e.ErrorBody); err != nil || e.Code == "" {
 		e.ErrorBody = ErrorBody{Code: codeForStatus(status)}
 	}
@@ -261,4 +267,16 @@ func codeForStatus(status int) string {
 		}
 	}
 	return CodeInternal
+}
+
+// DecodeErrorResponse reads an error answer with its Retry-After header
+// (whole seconds; at most an hour is believed).
+func DecodeErrorResponse(resp *http.Response) *Error {
+	e := DecodeError(resp.StatusCode, resp.Body)
+	if v := resp.Header.Get(HeaderRetryAfter); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			e.RetryAfter = min(time.Duration(n)*time.Second, time.Hour)
+		}
+	}
+	return e
 }

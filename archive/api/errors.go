@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"time"
 )
 
 // Sentinel errors both sides branch on (errors.Is). The server maps them
@@ -28,6 +29,9 @@ var (
 	ErrEnrollmentExpired = errors.New("enrollment file expired")
 	// ErrEnrollmentUsed: an enrollment file already used by another vault.
 	ErrEnrollmentUsed = errors.New("enrollment file already used")
+	// ErrRateLimited: the device sent more than its share; it may try
+	// again after Error.RetryAfter.
+	ErrRateLimited = errors.New("too many requests from this workstation")
 )
 
 // Wire codes of an ErrorBody.
@@ -44,6 +48,7 @@ const (
 	CodeNotMember       = "not_member"
 	CodeEnrollExpired   = "enrollment_expired"
 	CodeEnrollUsed      = "enrollment_used"
+	CodeRateLimited     = "rate_limited"
 )
 
 var codes = []struct {
@@ -57,6 +62,7 @@ var codes = []struct {
 	{ErrNotMember, CodeNotMember, http.StatusForbidden},
 	{ErrEnrollmentExpired, CodeEnrollExpired, http.StatusForbidden},
 	{ErrEnrollmentUsed, CodeEnrollUsed, http.StatusForbidden},
+	{ErrRateLimited, CodeRateLimited, http.StatusTooManyRequests},
 	{ErrInvalid, CodeInvalid, http.StatusBadRequest},
 	{ErrTooLarge, CodeTooLarge, http.StatusRequestEntityTooLarge},
 	{ErrConflict, CodeConflict, http.StatusConflict},
@@ -88,7 +94,14 @@ type ErrorBody struct {
 type Error struct {
 	Status int // HTTP status
 	ErrorBody
+	// RetryAfter is how long the archive asked to wait (its Retry-After
+	// header; 0 without one).
+	RetryAfter time.Duration
 }
+
+// HeaderRetryAfter says, in seconds, when a refused (429) device may try
+// again.
+const HeaderRetryAfter = "Retry-After"
 
 func (e *Error) Error() string {
 	return "archive: " + e.Message

@@ -72,18 +72,62 @@ type ServeParams struct {
 	// it checks (time.Now when nil; TLS checks certificates with the
 	// system clock).
 	Now func() time.Time
+	// Limits bound each workstation's requests, bytes and blob sizes
+	// (zero fields: archive's defaults).
+	Limits archive.Limits
+	// UploadExpiry is how long an incomplete upload may go without a
+	// chunk before it is discarded (0: DefaultUploadExpiry); the sweep
+	// runs every UploadExpiry/4, at most hourly.
+	UploadExpiry time.Duration
+}
+
+// DefaultUploadExpiry is how long an abandoned upload keeps its chunks.
+const DefaultUploadExpiry = 72 * time.Hour
+
+// expireUploads discards the uploads idle for expiry.
+func expireUploads(ctx context.Context, store archive.Store, expiry time.Duration, now func() time.Time, log *slog.Logger) {
+	n, err := store.ExpireUploads(ctx, now().Add(-expiry))
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Error("expire idle uploads", "err", err)
+	case n > 0:
+		log.Info("discarded idle uploads", "uploads", n, "idle for", expiry)
+	}
+}
+
+// sweepUploads discards idle uploads every expiry/4 (at most hourly)
+// until ctx ends.
+func sweepUploads(ctx context.Context, store archive.Store, expiry time.Duration, now func() time.Time, log *slog.Logger) {
+	t := time.NewTicker(min(expiry/4, time.Hour))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			expireUploads(ctx, store, expiry, now, log)
+		}
+	}
 }
 
 func (e *env) serveCommand() *cobra.Command {
 	var listen, spec string
+	var limits archive.Limits
+	var expiry time.Duration
 	cmd := &cobra.Command{
-		Use:   "serve --data DIR --listen ADDR [--store postgres://...]",
+		Use:   "serve --data DIR --listen ADDR [--store postgres://...] [limits]",
 		Short: "run the archive server (HTTPS with client certificates) until stopped",
 		Long: `Runs the archive: HTTPS only, TLS 1.3, every workstation identified by the
 client certificate of its enrollment file. The store is the embedded one in
 DIR/store unless --store names a PostgreSQL database. Stop it with Ctrl-C
 or SIGTERM: requests in flight get ` + shutdownTimeout.String() + ` to finish, then the store is
-closed. The log goes to stderr.`,
+closed. The log goes to stderr.
+
+Each workstation is held to limits, so that a broken or compromised one
+cannot fill the archive's disk or starve the others: requests a minute,
+bytes sent an hour and the size of one scan (over them it is told to wait,
+HTTP 429, and its sync retries by itself). An upload no chunk has reached
+for --upload-expiry is discarded.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := e.dir()
@@ -100,10 +144,15 @@ closed. The log goes to stderr.`,
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			return Serve(cmd.Context(), ServeParams{DataDir: dir, Listen: listen, Store: spec, Out: cmd.OutOrStdout(), Log: log})
+			return Serve(cmd.Context(), ServeParams{DataDir: dir, Listen: listen, Store: spec, Out: cmd.OutOrStdout(), Log: log,
+				Limits: limits, UploadExpiry: expiry})
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "the address to listen on, e.g. :"+pki.DefaultPort+" (required)")
+	cmd.Flags().Int64Var(&limits.MaxBlobSize, "max-blob-size", archive.DefaultMaxBlobSize, "the largest scan (bytes) a workstation may upload")
+	cmd.Flags().IntVar(&limits.Requests, "device-requests-per-minute", archive.DefaultRequestsPerMinute, "requests one workstation may make a minute")
+	cmd.Flags().Int64Var(&limits.Bytes, "device-bytes-per-hour", archive.DefaultBytesPerHour, "bytes one workstation may send an hour")
+	cmd.Flags().DurationVar(&expiry, "upload-expiry", DefaultUploadExpiry, "discard an incomplete upload after this long without a chunk")
 	cmd.Flags().StringVar(&spec, "store", "", "a PostgreSQL store (postgres://…) instead of the embedded one")
 	return cmd
 }
@@ -164,10 +213,24 @@ func Serve(ctx context.Context, p ServeParams) (err error) {
 		Countersigner:     signer,
 		CountersignCert:   cert,
 		Log:               log,
+		Limits:            p.Limits,
 	})
 	if err != nil {
 		return err
 	}
+	now := p.Now
+	if now == nil {
+		now = time.Now
+	}
+	expiry := cmp.Or(p.UploadExpiry, DefaultUploadExpiry)
+	expireUploads(ctx, store, expiry, now, log) // what expired while the archive was down
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		sweepUploads(sweepCtx, store, expiry, now, log)
+	}()
+	defer func() { stopSweep(); <-swept }() // before the store closes
 	if ln == nil {
 		ln, err = net.Listen("tcp", p.Listen)
 		if err != nil {

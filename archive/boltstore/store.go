@@ -50,7 +50,7 @@ var (
 	bucketDevices  = []byte("devices")  // device → deviceRecord JSON
 	bucketAudit    = []byte("audit")    // device seq → hash ‖ sealed
 	bucketBlobs    = []byte("blobs")    // id → size
-	bucketUploads  = []byte("uploads")  // id → size
+	bucketUploads  = []byte("uploads")  // id → size ‖ last chunk (unix ns; absent in older stores)
 	bucketStats    = []byte("stats")    // name → uint64
 	bucketBindings = []byte("bindings") // certificate serial → Binding JSON
 	bucketDevCerts = []byte("devcerts") // device → certificate serial
@@ -588,7 +588,7 @@ func (s *Store) blobState(id string) (complete bool, size int64, err error) {
 			complete, size = true, int64(binary.BigEndian.Uint64(v))
 			return nil
 		}
-		if v := tx.Bucket(bucketUploads).Get([]byte(id)); len(v) == 8 {
+		if v := tx.Bucket(bucketUploads).Get([]byte(id)); len(v) >= 8 {
 			size = int64(binary.BigEndian.Uint64(v))
 		}
 		return nil
@@ -679,13 +679,13 @@ func (s *Store) PutChunk(ctx context.Context, id string, size int64, n int, sum 
 			return nil
 		}
 		up := tx.Bucket(bucketUploads)
-		if v := up.Get([]byte(id)); len(v) == 8 {
+		if v := up.Get([]byte(id)); len(v) >= 8 {
 			if got := int64(binary.BigEndian.Uint64(v)); got != size {
 				return fmt.Errorf("%w: blob %s is being uploaded with %d bytes, not %d", api.ErrConflict, id, got, size)
 			}
-			return nil
 		}
-		return up.Put([]byte(id), u64(uint64(size)))
+		// The upload is alive as long as chunks arrive (ExpireUploads).
+		return up.Put([]byte(id), append(u64(uint64(size)), u64(uint64(time.Now().UnixNano()))...))
 	})
 	if err != nil {
 		return api.BlobStatus{}, fmt.Errorf("blob %s chunk %d: %w", id, n, err)
@@ -765,6 +765,46 @@ func (s *Store) finish(id string, size int64) error {
 	// The chunks are garbage now; a crash before this only leaves them.
 	_ = os.RemoveAll(s.uploadDir(id))
 	return nil
+}
+
+// ExpireUploads implements archive.Store. An upload from a store that did
+// not record its last chunk counts as idle since forever.
+func (s *Store) ExpireUploads(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.finishMu.Lock() // no upload is assembled meanwhile
+	defer s.finishMu.Unlock()
+	var gone []string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		up := tx.Bucket(bucketUploads)
+		c := up.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var last int64
+			if len(v) >= 16 {
+				last = int64(binary.BigEndian.Uint64(v[8:]))
+			}
+			if last < before.UnixNano() {
+				gone = append(gone, string(k))
+			}
+		}
+		for _, id := range gone {
+			if err := up.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("expire idle uploads: %w", err)
+	}
+	// A crash before the chunks are removed leaves them to Open's sweep.
+	for _, id := range gone {
+		if err := os.RemoveAll(s.uploadDir(id)); err != nil {
+			return len(gone), fmt.Errorf("remove the chunks of expired upload %s: %w", id, err)
+		}
+	}
+	return len(gone), nil
 }
 
 // OpenBlob implements archive.Store.

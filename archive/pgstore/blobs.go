@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -107,6 +108,10 @@ func (s *Store) PutChunk(ctx context.Context, id string, size int64, n int, sum 
 		}
 		var stored bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM blob_chunks WHERE blob_id = $1 AND n = $2)`, id, n).Scan(&stored); err != nil {
+			return err
+		}
+		// The upload is alive as long as chunks arrive (ExpireUploads).
+		if _, err := tx.Exec(ctx, `UPDATE blobs SET touched = now() WHERE id = $1`, id); err != nil {
 			return err
 		}
 		if stored {
@@ -272,4 +277,18 @@ func (r *blobReader) Close() error {
 	}
 	r.closed, r.buf = true, nil
 	return nil
+}
+
+// ExpireUploads implements archive.Store. The row lock a chunk's insert
+// takes (FOR SHARE) keeps an upload receiving a chunk from being expired
+// under it.
+func (s *Store) ExpireUploads(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM blobs WHERE NOT complete AND touched < $1`, pgTime(before))
+	if err != nil {
+		return 0, fmt.Errorf("expire idle uploads: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

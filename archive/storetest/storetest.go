@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"BlobResume", testBlobResume},
 		{"BlobBadChunk", testBlobBadChunk},
 		{"BlobWholeHashMismatch", testBlobWholeHash},
+		{"ExpireUploads", testExpireUploads},
 		{"Restart", testRestart},
 		{"DevicesAndMetrics", testDevicesAndMetrics},
 		{"Bindings", testBindings},
@@ -705,5 +706,52 @@ func testDevicesAndMetrics(t *testing.T, open Opener) {
 	m := head(t, s)
 	if m.Head != 3 || len(m.Devices) != 2 || m.RecordBytes <= 0 {
 		t.Fatalf("metrics %+v", m)
+	}
+}
+
+// testExpireUploads: an upload no chunk reached since the cut-off is
+// discarded (a workstation starts it over), one still receiving chunks
+// and complete blobs are kept.
+func testExpireUploads(t *testing.T, open Opener) {
+	s, reopen := openClosed(t, open)
+	ctx := context.Background()
+	done, doneID := blobData(21, 2*api.ChunkSize+5)
+	upload(t, s, doneID, done)
+	idle, idleID := blobData(22, 3*api.ChunkSize)
+	c, sum := chunk(idle, 0)
+	if _, err := s.PutChunk(ctx, idleID, int64(len(idle)), 0, sum, c); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ExpireUploads(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("expire uploads idle for an hour: %d, %v; want none", n, err)
+	}
+	cut := time.Now()
+	live, liveID := blobData(23, 2*api.ChunkSize)
+	c, sum = chunk(live, 0)
+	if _, err := s.PutChunk(ctx, liveID, int64(len(live)), 0, sum, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t)
+	if n, err := s.ExpireUploads(ctx, cut); err != nil || n != 1 {
+		t.Fatalf("expire uploads idle since the cut-off: %d, %v; want 1", n, err)
+	}
+	if st, err := s.BlobStatus(ctx, idleID); !errors.Is(err, api.ErrNotFound) {
+		t.Fatalf("the expired upload: %+v, %v; want not found", st, err)
+	}
+	if st, err := s.BlobStatus(ctx, liveID); err != nil || len(st.Have) != 1 {
+		t.Fatalf("the live upload: %+v, %v; want its chunk kept", st, err)
+	}
+	if got := readBlob(t, s, doneID); !bytes.Equal(got, done) {
+		t.Fatal("a complete blob changed after the expiry")
+	}
+	if m := head(t, s); m.Uploads != 1 {
+		t.Fatalf("uploads after the expiry: %d, want 1", m.Uploads)
+	}
+	upload(t, s, idleID, idle) // started over
+	if got := readBlob(t, s, idleID); !bytes.Equal(got, idle) {
+		t.Fatal("the expired upload, sent again, does not read back")
 	}
 }

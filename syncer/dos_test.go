@@ -1,0 +1,130 @@
+package syncer_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"testing"
+	"time"
+
+	"folio/archive"
+	"folio/archive/api"
+	"folio/syncer"
+)
+
+// limitedArchive is a folio-archive server with the given limits and
+// upload expiry, and an enrolled workstation of its organisation's vault.
+func limitedArchive(t *testing.T, limits archive.Limits, expiry time.Duration) (*secArchive, *workstation, *syncer.Client) {
+	t.Helper()
+	arc := startSecArchive(t, "Lake Health District")
+	arc.stop(t)
+	arc.limits, arc.expiry = limits, expiry
+	arc.serve(t)
+	a := arc.station(t, "ward-a")
+	admin := firstVault(t, a)
+	a.round(t, admin)
+	return arc, a, a.client(t, syncer.ClientOptions{})
+}
+
+// chunkOf returns the first chunk of random data for a blob declared size
+// bytes long (its id is made up: the upload is never meant to finish).
+func chunkOf(t *testing.T, size int64) (string, []byte) {
+	t.Helper()
+	data := make([]byte, api.ChunkLen(size, 0))
+	rand.Read(data)
+	id := make([]byte, 32)
+	rand.Read(id)
+	return api.BlobID(id), data
+}
+
+// TestAttackArchiveHugeBlob: a workstation declaring a 4 GiB scan is
+// refused at its first chunk (the archive's --max-blob-size), and nothing
+// is kept; a scan within the limit is taken.
+func TestAttackArchiveHugeBlob(t *testing.T) {
+	ctx := context.Background()
+	arc, _, c := limitedArchive(t, archive.Limits{MaxBlobSize: 64 << 20}, 0)
+	mon := arc.monitor(t)
+	before := archiveFigures(t, mon)
+	id, data := chunkOf(t, 4<<30)
+	_, err := c.PutChunk(ctx, id, 4<<30, 0, data)
+	if !errors.Is(err, api.ErrTooLarge) {
+		t.Fatalf("a chunk of a 4 GiB blob: %v, want ErrTooLarge", err)
+	}
+	wantWords(t, "the refusal", err.Error(), "limit of 64 MiB", "--max-blob-size")
+	if after := archiveFigures(t, mon); after != before {
+		t.Errorf("the archive changed after the refused chunk:\nbefore %s\nafter  %s", before, after)
+	}
+	id, data = chunkOf(t, 3<<20)
+	if _, err := c.PutChunk(ctx, id, 3<<20, 0, data); err != nil {
+		t.Fatalf("a chunk of a 3 MiB blob: %v", err)
+	}
+}
+
+// TestAttackArchiveFlood: a workstation over its share of requests or
+// bytes is told to wait (429 with Retry-After), which its sync engine
+// waits at least; another workstation is still served.
+func TestAttackArchiveFlood(t *testing.T) {
+	ctx := context.Background()
+	arc, _, c := limitedArchive(t, archive.Limits{Requests: 30, Bytes: 4 << 20}, 0)
+	var err error
+	for range 40 {
+		if _, err = c.Device(ctx); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, api.ErrRateLimited) {
+		t.Fatalf("40 requests at once: %v, want ErrRateLimited", err)
+	}
+	var ae *api.Error
+	if !errors.As(err, &ae) || ae.Status != 429 || ae.RetryAfter < time.Second || ae.RetryAfter > time.Minute {
+		t.Fatalf("the refusal %#v: want 429 with Retry-After of a few seconds", err)
+	}
+	if wait := syncer.RetryWait(err, 1, 5*time.Minute); wait < ae.RetryAfter {
+		t.Errorf("the engine would retry after %s, before the archive's %s", wait, ae.RetryAfter)
+	}
+	b := arc.station(t, "ward-b")
+	if _, err := b.client(t, syncer.ClientOptions{}).Device(ctx); err != nil {
+		t.Fatalf("another workstation while ward-a is held back: %v", err)
+	}
+
+	// Bytes: 4 MiB an hour, one 1 MiB chunk after another.
+	arc.stop(t)
+	arc.limits = archive.Limits{Bytes: 4 << 20}
+	arc.serve(t)
+	id, _ := chunkOf(t, 8<<20)
+	data := make([]byte, api.ChunkSize)
+	for n := range 8 {
+		if _, err = c.PutChunk(ctx, id, 8<<20, n, data); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, api.ErrRateLimited) {
+		t.Fatalf("8 MiB sent at once: %v, want ErrRateLimited", err)
+	}
+	wantWords(t, "the refusal", err.Error(), "in an hour", "--device-bytes-per-hour")
+}
+
+// TestAttackArchiveAbandonedUploads: an upload that no chunk reached for
+// the archive's --upload-expiry is discarded (its chunks deleted), at
+// start-up and by the sweep; the workstation can start it again.
+func TestAttackArchiveAbandonedUploads(t *testing.T) {
+	ctx := context.Background()
+	arc, _, c := limitedArchive(t, archive.Limits{}, 24*time.Hour)
+	mon := arc.monitor(t)
+	id, data := chunkOf(t, 3<<20)
+	if _, err := c.PutChunk(ctx, id, 3<<20, 0, data); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := mon.Metrics(ctx); err != nil || m.Uploads != 1 {
+		t.Fatalf("uploads after a first chunk: %+v, %v", m, err)
+	}
+	arc.stop(t)
+	arc.ahead.Store(int64(25 * time.Hour))
+	arc.serve(t)
+	if m, err := mon.Metrics(ctx); err != nil || m.Uploads != 0 {
+		t.Fatalf("uploads a day later: %d, %v; want the abandoned one discarded", m.Uploads, err)
+	}
+	if st, err := c.BlobStatus(ctx, id); !errors.Is(err, api.ErrNotFound) {
+		t.Fatalf("the discarded upload: %+v, %v; want not found", st, err)
+	}
+}
