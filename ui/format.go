@@ -9,14 +9,17 @@ import (
 	"unicode/utf8"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // How patients read on screen: the family name in capitals first, so two
 // patients who share a given name are told apart at a glance, and the
-// date of birth with the age beside it.
+// date of birth with the age beside it. What a person typed is shown
+// through visible.Line: one line, a right-to-left override or an
+// invisible character shown as an escape, never obeyed.
 
 // familyText is the family name as rows and titles show it: in capitals.
-func familyText(p app.Patient) string { return strings.ToUpper(p.Family) }
+func familyText(p app.Patient) string { return visible.Line(strings.ToUpper(p.Family)) }
 
 // givenText is the given names, with a leading comma when a family name
 // comes before them.
@@ -25,9 +28,9 @@ func givenText(p app.Patient) string {
 	case p.Given == "":
 		return ""
 	case p.Family == "":
-		return p.Given
+		return visible.Line(p.Given)
 	}
-	return ", " + p.Given
+	return ", " + visible.Line(p.Given)
 }
 
 // displayName is "OKELLO, Mary Akello".
@@ -132,7 +135,7 @@ func kinText(k app.NextOfKin) string {
 		}
 		s += k.Phone
 	}
-	return s
+	return visible.Line(s)
 }
 
 // summary is the one-line detail of a patient under their name: sex, date
@@ -145,7 +148,7 @@ func summary(p app.Patient, now time.Time) string {
 	if p.Phone != "" {
 		parts = append(parts, p.Phone)
 	}
-	return strings.Join(parts, "  ·  ")
+	return visible.Line(strings.Join(parts, "  ·  "))
 }
 
 // whenText is a version's time in the workstation's zone.

@@ -475,3 +475,32 @@ func TestRecentPatients(t *testing.T) {
 		t.Fatal("recent patients survived the lock")
 	}
 }
+
+// TestAttackPatientNameOverride: a given name ending in a right-to-left
+// override and a village with a newline were drawn reversed and on two
+// lines in the search results and the chart's header. They are shown on
+// one line, the override and the newline as escapes.
+func TestAttackPatientNameOverride(t *testing.T) {
+	p := mary()
+	p.Given = "Mary \u202eollekA"
+	p.Village = "Kisoro\nRESTRICTED"
+	u, reg := loggedIn(t, nil, p)
+	s := current[*searchScreen](t, u)
+	test.Type(s.query, "okello")
+	s.searchNow(s.query.Text)
+	if s.results.Length() != 1 {
+		t.Fatalf("%d results", s.results.Length())
+	}
+	row := newResultRow()
+	s.updateRow(0, row)
+	shown := allText(row.(*resultRow).name) + allText(row.(*resultRow).details)
+	if !strings.Contains(shown, `Mary \u202eollekA`) || !strings.Contains(shown, `Kisoro\nRESTRICTED`) || strings.ContainsRune(shown, '\u202e') {
+		t.Errorf("the result shows %q", shown)
+	}
+	u.openPatient(reg[0].MRN)
+	u.tasks.wait()
+	v := current[*patientScreen](t, u)
+	if h := v.name.String(); !strings.Contains(h, `Mary \u202eollekA`) || strings.ContainsRune(h, '\u202e') {
+		t.Errorf("the chart's header shows %q", h)
+	}
+}
