@@ -368,16 +368,10 @@ func TestRestrictedChartNeedsBreakGlass(t *testing.T) {
 
 	logIn(t, u, "dr.amani", clinPW)
 	s := current[*searchScreen](t, u)
-	test.Type(s.query, "okello")
-	s.searchNow(s.query.Text)
-	if s.results.Length() != 1 {
-		t.Fatalf("%d results", s.results.Length())
-	}
 	// Issue 12, item 3: the result says she is restricted and shows only
 	// what finding her needs (no village, phone or full date of birth).
-	row := newResultRow()
-	s.updateRow(0, row)
-	shown := allText(row.(*resultRow).name) + allText(row.(*resultRow).details) + row.(*resultRow).flag.Text
+	row := onlyResult(t, s, "okello")
+	shown := allText(row.name) + allText(row.details) + row.flag.Text
 	for _, want := range []string{"OKELLO", "Mary Akello", "1984", "restricted"} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("the restricted result does not show %q: %q", want, shown)
@@ -485,15 +479,8 @@ func TestAttackPatientNameOverride(t *testing.T) {
 	p.Given = "Mary \u202eollekA"
 	p.Village = "Kisoro\nRESTRICTED"
 	u, reg := loggedIn(t, nil, p)
-	s := current[*searchScreen](t, u)
-	test.Type(s.query, "okello")
-	s.searchNow(s.query.Text)
-	if s.results.Length() != 1 {
-		t.Fatalf("%d results", s.results.Length())
-	}
-	row := newResultRow()
-	s.updateRow(0, row)
-	shown := allText(row.(*resultRow).name) + allText(row.(*resultRow).details)
+	row := onlyResult(t, current[*searchScreen](t, u), "okello")
+	shown := allText(row.name) + allText(row.details)
 	if !strings.Contains(shown, `Mary \u202eollekA`) || !strings.Contains(shown, `Kisoro\nRESTRICTED`) || strings.ContainsRune(shown, '\u202e') {
 		t.Errorf("the result shows %q", shown)
 	}
@@ -503,4 +490,18 @@ func TestAttackPatientNameOverride(t *testing.T) {
 	if h := v.name.String(); !strings.Contains(h, `Mary \u202eollekA`) || strings.ContainsRune(h, '\u202e') {
 		t.Errorf("the chart's header shows %q", h)
 	}
+}
+
+// onlyResult searches for query and returns the one result's row as the
+// list draws it.
+func onlyResult(t *testing.T, s *searchScreen, query string) *resultRow {
+	t.Helper()
+	test.Type(s.query, query)
+	s.searchNow(s.query.Text)
+	if s.results.Length() != 1 {
+		t.Fatalf("%d results for %q", s.results.Length(), query)
+	}
+	row := newResultRow()
+	s.updateRow(0, row)
+	return row.(*resultRow)
 }
