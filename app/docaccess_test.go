@@ -128,7 +128,7 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 	if slices.ContainsFunc(queue, func(x app.Document) bool { return x.ID == lab }) {
 		t.Error("the scanning clerk's queue lists the restricted chart's document")
 	}
-	hits, err := sam.SearchDocuments(ctx, "page", "")
+	hits, _, err := sam.SearchDocuments(ctx, "page", "")
 	if err != nil {
 		t.Fatal(err)
 	}

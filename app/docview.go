@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -276,20 +277,22 @@ type TextHit struct {
 
 // SearchDocuments finds documents whose text holds every word of q, in one
 // patient's chart (patientRef) or across the vault. Restricted charts are
-// left out unless the user may open them. Audited.
-func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) ([]TextHit, error) {
+// left out unless the user may open them. A document whose page text is
+// missing or damaged is skipped and returned in skipped (its id): the
+// search goes on, and `folio verify` says what to restore. Audited.
+func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) (hits []TextHit, skipped []string, err error) {
 	if err := s.require(ctx, PermDocRead, ActDocSearch, ""); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	words := textWords(q)
 	if len(words) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var sets [][]string
 	for _, w := range words {
 		ids, err := s.lookup(ctx, "dw:"+w)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sets = append(sets, ids)
 	}
@@ -297,34 +300,37 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) ([]
 	if patientRef != "" {
 		p, err := s.resolve(ctx, patientRef, true)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := s.canOpen(ctx, p, ActDocSearch); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ids, err := s.lookup(ctx, "doc:pat:"+p.ID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sets, mrn = append(sets, ids), p.MRN
 	}
 	blobs, _, err := s.blobs()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	docs, _, err := s.visibleDocuments(ctx, intersect(sets))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var hits []TextHit
 	for _, d := range docs {
 		for i, pg := range d.Pages {
 			if pg.Text == "" {
 				continue
 			}
 			t, err := blobs.GetBlob(ctx, pg.Text)
+			if errors.Is(err, ErrNotFound) || errors.Is(err, ErrTampered) {
+				skipped = append(skipped, d.ID)
+				break
+			}
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if snip, ok := snippet(string(t), words); ok {
 				hits = append(hits, TextHit{Document: d, Page: i, Snippet: snip})
@@ -332,7 +338,11 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) ([]
 			}
 		}
 	}
-	return hits, s.audit(ctx, AuditEvent{Action: ActDocSearch, Patient: mrn, Detail: fmt.Sprintf("%q: %d documents", q, len(hits))})
+	detail := fmt.Sprintf("%q: %d documents", q, len(hits))
+	if len(skipped) > 0 {
+		detail += fmt.Sprintf(", %d skipped (damaged page text)", len(skipped))
+	}
+	return hits, skipped, s.audit(ctx, AuditEvent{Action: ActDocSearch, Patient: mrn, Detail: detail})
 }
 
 // snippet returns about 80 characters of text around the first word of

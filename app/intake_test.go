@@ -117,17 +117,17 @@ func TestCoverSheetBatchFilesItself(t *testing.T) {
 		t.Fatalf("page 2 of the lab document: text %q, %d bytes view", pc.Text, len(pc.View))
 	}
 
-	hits, err := d.clerk.SearchDocuments(ctx, "multi page document", "")
+	hits, _, err := d.clerk.SearchDocuments(ctx, "multi page document", "")
 	if err != nil || len(hits) != 1 || hits[0].Document.ID != lab.ID {
 		t.Fatalf("vault search: %v, %v", hits, err)
 	}
 	if !strings.Contains(strings.ToLower(hits[0].Snippet), "multi page") {
 		t.Fatalf("snippet %q", hits[0].Snippet)
 	}
-	if hits, err := d.clerk.SearchDocuments(ctx, "test document", d.joseph.MRN); err != nil || len(hits) != 1 || hits[0].Document.ID != ref.ID {
+	if hits, _, err := d.clerk.SearchDocuments(ctx, "test document", d.joseph.MRN); err != nil || len(hits) != 1 || hits[0].Document.ID != ref.ID {
 		t.Fatalf("search in Joseph's chart: %v, %v", hits, err)
 	}
-	if hits, err := d.clerk.SearchDocuments(ctx, "test document", d.amina.MRN); err != nil || len(hits) != 0 {
+	if hits, _, err := d.clerk.SearchDocuments(ctx, "test document", d.amina.MRN); err != nil || len(hits) != 0 {
 		t.Fatalf("search in Amina's chart found Joseph's page: %v, %v", hits, err)
 	}
 }
@@ -302,7 +302,7 @@ func TestPageCorrections(t *testing.T) {
 		t.Fatalf("editing a merged-away document: %v", err)
 	}
 	// Search still finds page text after the changes.
-	if hits, err := d.clerk.SearchDocuments(ctx, "page 3", ""); err != nil || len(hits) != 1 || hits[0].Document.ID != first.ID {
+	if hits, _, err := d.clerk.SearchDocuments(ctx, "page 3", ""); err != nil || len(hits) != 1 || hits[0].Document.ID != first.ID {
 		t.Fatalf("search after merge: %v, %v", hits, err)
 	}
 }

@@ -302,6 +302,9 @@ type BlobStore interface {
 	HasBlob(ctx context.Context, id string) (bool, error)
 	// DeleteBlob removes a blob (end of retention); a missing id is no error.
 	DeleteBlob(ctx context.Context, id string) error
+	// Verify reads id's whole file and authenticates it, keeping no
+	// plaintext: nil, ErrNotFound, or an error wrapping ErrTampered.
+	Verify(ctx context.Context, id string) error
 }
 
 // Analyzer reads a scanned file: pages, text, barcodes, blank pages (the

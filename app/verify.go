@@ -9,22 +9,35 @@ import (
 	"time"
 )
 
-// VerifyReport is what `folio verify` found. OK when Problems is empty.
+// VerifyReport is what `folio verify` found. OK when Problems and Damaged
+// are empty.
 type VerifyReport struct {
 	IntegrityReport
 	Patients int
 	Users    int
+	// Scans is how many scan files were read and authenticated (0 for
+	// VerifyQuick); Damaged are the documents with missing or damaged ones.
+	Scans   int
+	Damaged []DamagedDocument
 }
 
 // OK reports whether the vault passed every check.
-func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
+func (r VerifyReport) OK() bool { return len(r.Problems) == 0 && len(r.Damaged) == 0 }
 
-// Verify checks the whole vault: the file's consistency, that every
+// Verify is VerifyQuick plus a read of every scan file (originals, page
+// images, page text, thumbnails, word boxes), each authenticated whole:
+// missing and damaged ones are reported by document (Damaged).
+func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
+	return s.verify(ctx, true)
+}
+
+// VerifyQuick checks the whole vault: the file's consistency, that every
 // version decrypts where it stands, that every patient's index entries
 // match its current record, that every audit event opens, and that the
 // audit chain matches its keyed head and holds every checkpoint it counts.
 // It signs a fresh checkpoint first (none when the trail no longer matches
-// its keyed head), then checks, and audits the result.
+// its keyed head), then checks, and audits the result. Scan files are
+// not read (see Verify).
 //
 // Verify's own writes (that checkpoint, the audit event of its result) are
 // not what it checks: when one fails (a damaged file that refuses writes,
@@ -33,7 +46,11 @@ func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
 // any other finding. An error is returned only when verify could not check
 // (not allowed, locked, stopped, the file unreadable as a whole): for the
 // command line, exit 1 means "could not check", 4 "checked, found problems".
-func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
+func (s *Session) VerifyQuick(ctx context.Context) (VerifyReport, error) {
+	return s.verify(ctx, false)
+}
+
+func (s *Session) verify(ctx context.Context, scans bool) (VerifyReport, error) {
 	if err := s.require(ctx, PermVerify, ActVaultVerify, ""); err != nil {
 		return VerifyReport{}, err
 	}
@@ -105,9 +122,14 @@ func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
 	if own, kerr := keys.AuditPublicKey(); err != nil || kerr != nil || !bytes.Equal(stored, own) {
 		problem("the stored audit public key is not this vault's: events could be sealed to another key")
 	}
+	if scans {
+		if r.Damaged, r.Scans, err = s.checkScans(ctx); err != nil {
+			return r, fmt.Errorf("verify scans: %w", err)
+		}
+	}
 	outcome, detail := OutcomeOK, "no problems"
 	if !r.OK() {
-		outcome, detail = OutcomeFailed, fmt.Sprintf("%d problems", len(r.Problems))
+		outcome, detail = OutcomeFailed, fmt.Sprintf("%d problems, %d documents with damaged scans", len(r.Problems), len(r.Damaged))
 	}
 	if err := s.audit(ctx, AuditEvent{Action: ActVaultVerify, Outcome: outcome, Detail: detail}); err != nil {
 		if ctx.Err() != nil {

@@ -66,23 +66,34 @@ func (e *env) auditCommand() *cobra.Command {
 }
 
 func (e *env) verifyCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "verify",
-		Short: "check the vault: file integrity, every record decrypts and matches its index, audit chain intact",
-		Args:  cobra.NoArgs,
+	var quick, repair bool
+	cmd := &cobra.Command{
+		Use:   "verify [--quick] [--repair]",
+		Short: "check the vault: file integrity, every record decrypts and matches its index, audit chain intact, every scan file sound",
+		Long: `Checks the vault file, every record and the audit trail, and reads every
+scan file (originals, page images and text) to check it is there and sound;
+--quick leaves the scans out. A damaged or missing scan is named with its
+document; on a workstation enrolled with an archive, verify says whether
+the archive holds a good copy, and --repair fetches it. Exit status 4 when
+something is wrong (and was not repaired).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, done, err := e.session(cmd.Context())
+			s, prof, done, err := e.session(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer done()
-			r, err := s.Verify(cmd.Context())
+			verify := s.Verify
+			if quick {
+				verify = s.VerifyQuick
+			}
+			r, err := verify(cmd.Context())
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			printf(out, "records %d (patients %d, users %d), versions %d, index entries %d, audit events %d, checkpoints %d\n",
-				r.Records, r.Patients, r.Users, r.Versions, r.IndexEntries, r.AuditEntries, r.Checkpoints)
+			printf(out, "records %d (patients %d, users %d), versions %d, index entries %d, audit events %d, checkpoints %d, scan files %d\n",
+				r.Records, r.Patients, r.Users, r.Versions, r.IndexEntries, r.AuditEntries, r.Checkpoints, r.Scans)
 			for _, n := range r.Notes {
 				printLine(out, "NOTE:", n)
 			}
@@ -93,9 +104,16 @@ func (e *env) verifyCommand() *cobra.Command {
 			for _, p := range r.Problems {
 				printLine(out, "PROBLEM:", p)
 			}
-			return &exitError{ExitProblems, fmt.Errorf("verify found %d problems; restore the vault from a backup and report this", len(r.Problems))}
+			damaged := reportDamagedScans(cmd.Context(), out, s, prof, r.Damaged, repair)
+			if len(r.Problems) == 0 && damaged == 0 {
+				return nil
+			}
+			return &exitError{ExitProblems, fmt.Errorf("verify found %d problems and %d documents with damaged scans; restore the vault from a backup and report this", len(r.Problems), damaged)}
 		},
 	}
+	cmd.Flags().BoolVar(&quick, "quick", false, "do not read the scan files")
+	cmd.Flags().BoolVar(&repair, "repair", false, "replace damaged or missing scan files with the archive's copies")
+	return cmd
 }
 
 func (e *env) demoCommand() *cobra.Command {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/jpeg"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -52,9 +53,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"scanbatch":  scanBatchCmd,
-			"jsonenv":    jsonEnvCmd,
-			"damageslot": damageSlotCmd,
+			"scanbatch":   scanBatchCmd,
+			"jsonenv":     jsonEnvCmd,
+			"damageslot":  damageSlotCmd,
+			"damagescans": damageScansCmd,
 		},
 	})
 }
@@ -120,4 +122,29 @@ func damageSlotCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: damageslot USER")
 	}
 	ts.Check(tamper.DamageKeySlots(filepath.Join(ts.Getenv("FOLIO_DATA"), profile.VaultFile), args[0]))
+}
+
+// damageScansCmd is "damagescans DIR": it flips one byte in the middle of
+// every blob file under DIR (a profile's blob folder), as a failing disk
+// would.
+func damageScansCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: damagescans DIR")
+	}
+	n := 0
+	ts.Check(filepath.WalkDir(ts.MkAbs(args[0]), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !strings.HasSuffix(path, ".blob") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		b[len(b)/2] ^= 0x40
+		n++
+		return os.WriteFile(path, b, 0o600)
+	}))
+	if n == 0 {
+		ts.Fatalf("damagescans: no blob files under %s", args[0])
+	}
 }

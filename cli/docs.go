@@ -502,9 +502,12 @@ func (e *env) searchCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			hits, err := s.SearchDocuments(cmd.Context(), strings.Join(args, " "), patient)
+			hits, skipped, err := s.SearchDocuments(cmd.Context(), strings.Join(args, " "), patient)
 			if err != nil {
 				return err
+			}
+			for _, id := range skipped {
+				printf(cmd.ErrOrStderr(), "document %s could not be searched: damaged, run folio verify\n", id)
 			}
 			if asJSON {
 				type hitJSON struct {
