@@ -20,6 +20,7 @@ var documentGuardExempt = map[string]string{
 	"DocumentTextBlobs": "sync machinery: returns document ids to re-index",
 	"BlobRefs":          "sync machinery: returns blob ids and their classes",
 	"conflictLabel":     "conflicts are shown only after conflictAllowed checked the chart",
+	"checkScans":        "verify: checks every document's scan files; names a chart's MRN only where documentChart allows",
 }
 
 // Every operation on a document must go through the guard in
