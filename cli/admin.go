@@ -74,8 +74,9 @@ func (e *env) verifyCommand() *cobra.Command {
 scan file (originals, page images and text) to check it is there and sound;
 --quick leaves the scans out. A damaged or missing scan is named with its
 document; on a workstation enrolled with an archive, verify says whether
-the archive holds a good copy, and --repair fetches it. Exit status 4 when
-something is wrong (and was not repaired).`,
+the archive holds a good copy, and --repair fetches it (a missing file also
+comes back with the next sync; a damaged one needs --repair). Exit status 4
+when something is wrong (and was not repaired).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, prof, done, err := e.session(cmd.Context())

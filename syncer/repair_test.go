@@ -14,8 +14,9 @@ import (
 // TestRepairDamagedScanFromArchive: a workstation whose scan files were
 // deleted or damaged after they reached the archive learns from the
 // archive that it holds good copies, and RepairBlobs with repair fetches
-// them: verify passes again. A scan damaged before it was ever sent has
-// no copy to fetch, and says so.
+// them: verify passes again; a missing one also comes back with the next
+// sync round. A scan damaged before it was ever sent has no copy to
+// fetch, and says so.
 func TestRepairDamagedScanFromArchive(t *testing.T) {
 	ctx := context.Background()
 	arc := startArchive(t)
@@ -74,6 +75,14 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 	}
 	if r, err := admin.Verify(ctx); err != nil || !r.OK() {
 		t.Fatalf("verify after the repair: %q %v, %v", r.Problems, r.Damaged, err)
+	}
+	// A missing file (not a damaged one) also comes back with a sync round.
+	if err := os.Remove(img); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	if r, err := admin.Verify(ctx); err != nil || !r.OK() {
+		t.Fatalf("verify after a sync round brought back a missing page image: %q %v, %v", r.Problems, r.Damaged, err)
 	}
 
 	// A scan lost before its first sync: the archive never had it.
