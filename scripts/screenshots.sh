@@ -419,7 +419,8 @@ for d in "referral 2026-01-20 paperless__single-page-mixed.pdf" "discharge-summa
 done
 on_a admin "$admin_pw" sync now >/dev/null
 on_b nurse "$nurse_pw" init --join "$work/ward-b.enroll" >/dev/null
-on_a admin "$admin_pw" sync approve ward-b >/dev/null
+fp=$(on_b nurse "$nurse_pw" sync status --json | sed -n 's/.*"join_key_fingerprint": "\(.*\)".*/\1/p')
+on_a admin "$admin_pw" sync approve ward-b --fingerprint "$fp" >/dev/null
 on_b nurse "$nurse_pw" sync now >/dev/null
 # Offline, each workstation changes the same patient, a different field.
 on_a grace "$grace_pw" patient amend "$kamau" --phone "0772 555 019" >/dev/null
