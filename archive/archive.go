@@ -28,6 +28,14 @@
 //   - The server takes the calling device's identity only from
 //     DeviceFromRequest (the verified TLS client certificate); a request
 //     naming another device is refused.
+//   - The archive serves one vault: the first one shown to it (a claim
+//     signed by the vault's identity key, Store.ClaimVault). Only devices
+//     that showed it push, pull, move blobs, list key requests and grant
+//     keys; a grant is kept only when signed by that vault's key. See
+//     docs/enrollment.md.
+//   - Each device is held to Limits (requests, bytes, blob size: 429 with
+//     Retry-After over them); an upload idle too long is discarded
+//     (Store.ExpireUploads).
 package archive
 
 import (

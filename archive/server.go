@@ -344,7 +344,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, dev api.DeviceID)
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
-	m, err := s.store.Metrics(r.Context())
+	m, err := MetricsWithVault(r.Context(), s.store)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -91,3 +91,18 @@ func (s *Server) member(h deviceHandler) deviceHandler {
 		h(w, r, dev)
 	}
 }
+
+// MetricsWithVault is store's Metrics with the organisation's vault.
+func MetricsWithVault(ctx context.Context, store Store) (api.Metrics, error) {
+	m, err := store.Metrics(ctx)
+	if err != nil {
+		return m, err
+	}
+	switch org, err := store.OrgVault(ctx); {
+	case err == nil:
+		m.Vault = &org
+	case !errors.Is(err, api.ErrNotFound):
+		return m, err
+	}
+	return m, nil
+}

@@ -41,6 +41,13 @@
 //     fetches back the audit entries sent after the backup, re-links the
 //     ones made since after them, numbers batches after the archive's and
 //     pulls back its own versions (restore.go).
+//   - A workstation shows the archive once that it holds the
+//     organisation's vault keys (ShowVault: a claim signed by the vault
+//     key, kept in the meta so a send-only round can show it too); the
+//     archive refuses another vault's. Joining takes only keys signed by
+//     the organisation's vault and that are its keys (ReceiveGrant,
+//     app.Vault.CompleteJoin). An archive asking to wait (429) is waited
+//     for (RetryWait).
 //   - State lives in the vault's meta under "sync/" (cursors, batch
 //     numbers, countersignatures: no PHI), so a round interrupted by a
 //     crash or a closed app resumes where it stopped.

@@ -49,6 +49,9 @@ func TestAttackLostEnrollmentFile(t *testing.T) {
 		t.Fatalf("the finder's vault shown to the archive: %v, want ErrForeignVault", err)
 	}
 	wantWords(t, "the refusal", err.Error(), "organisation's vault "+api.VaultFingerprint(orgID), "another one", "folio init --join")
+	if m, err := mon.Metrics(ctx); err != nil || m.Vault == nil || !bytes.Equal(m.Vault.PublicKey, orgID) {
+		t.Fatalf("the archive's metrics name the vault %+v, %v; want the organisation's", m.Vault, err)
+	}
 	checkRefusedRound(t, mon, lost, thief, tc, "organisation's vault", "another one")
 
 	// ward-d asks for the keys; the finder neither sees nor answers it.

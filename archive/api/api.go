@@ -299,6 +299,9 @@ type Metrics struct {
 	BlobBytes   int64        `json:"blob_bytes"`
 	// Uploads is how many blob uploads are under way (some chunks stored).
 	Uploads int `json:"uploads"`
+	// Vault is the organisation's vault (nil before the first claim);
+	// the server and 'folio-archive status' fill it in, not Store.Metrics.
+	Vault *OrgVault `json:"vault,omitempty"`
 }
 
 // Health is the answer of the health endpoint.

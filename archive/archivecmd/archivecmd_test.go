@@ -336,7 +336,8 @@ func TestServe(t *testing.T) {
 
 	// The store is free: status and device list show its figures.
 	out = mustRun(t, "status", "--data", data)
-	for _, want := range []string{"Head                1", "ward-1", "ward-2 (revoked)", devA.String()} {
+	for _, want := range []string{"Head                1", "ward-1", "ward-2 (revoked)", devA.String(),
+		"Organisation vault  " + api.VaultFingerprint(vault.Public()) + " (first shown by device " + devA.String()} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}

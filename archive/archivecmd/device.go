@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"folio/archive"
 	"folio/archive/api"
 	"folio/archive/pki"
 )
@@ -205,7 +206,7 @@ func readMetrics(ctx context.Context, dataDir, spec string) (api.Metrics, storeS
 	case err != nil:
 		return api.Metrics{}, "", err
 	}
-	m, err := st.Metrics(ctx)
+	m, err := archive.MetricsWithVault(ctx, st)
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = cerr
 	}

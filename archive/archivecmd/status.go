@@ -88,6 +88,11 @@ func writeStatus(w io.Writer, s statusJSON, devs []pki.Device) error {
 		fmt.Fprintf(tw, "Head\t%d\n", m.Head)
 		fmt.Fprintf(tw, "Records\t%s\n", byteSize(m.RecordBytes))
 		fmt.Fprintf(tw, "Blobs\t%d (%s), %d uploads under way\n", m.Blobs, byteSize(m.BlobBytes), m.Uploads)
+		if v := m.Vault; v != nil {
+			fmt.Fprintf(tw, "Organisation vault\t%s (first shown by device %s on %s)\n", v.Fingerprint(), v.Device, v.Bound.Format(time.DateOnly))
+		} else {
+			fmt.Fprintf(tw, "Organisation vault\tnone yet: the first workstation enrolled with a vault ('folio sync enroll') makes it the organisation's\n")
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
