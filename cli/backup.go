@@ -19,7 +19,7 @@ func (e *env) backupCommand() *cobra.Command {
 	var to string
 	cmd := &cobra.Command{
 		Use:   "backup --to DIR",
-		Short: "copy this workstation's vault and scans into DIR (encrypted, as stored; while the window is closed — with it open, use Administration → Back up now…)",
+		Short: "copy this workstation's vault and scans into DIR (encrypted, as stored; while the window is closed — with it open, use Administration → Settings → Back up now…)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if to == "" {
@@ -34,7 +34,7 @@ func (e *env) backupCommand() *cobra.Command {
 			}
 			prof, err := e.open()
 			if errors.Is(err, storage.ErrInUse) {
-				return errors.New("Folio is open in a window on this data folder: back up from the window (Administration → Back up now…), or close it and run this again")
+				return errors.New("the vault is open in a Folio window on this data folder: back up from the window (Administration → Settings → Back up now…), or close it and run this again")
 			}
 			if err != nil {
 				return err

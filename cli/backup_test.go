@@ -36,7 +36,7 @@ func TestBackupWithTheWindowOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer window.Close()
-	if out := r.folio(1, "backup", "--to", backup); !strings.Contains(out, "Folio is open in a window on this data folder: back up from the window") {
+	if out := r.folio(1, "backup", "--to", backup); !strings.Contains(out, "the vault is open in a Folio window on this data folder: back up from the window") {
 		t.Fatalf("folio backup with the window open: %q", out)
 	}
 
