@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"folio/app"
+	"folio/archive/api"
 	"folio/storage"
 )
 
@@ -160,6 +161,11 @@ func (e *Engine) Round(ctx context.Context) (Report, error) {
 		err = e.send(ctx, &rep)
 	} else {
 		err = e.round(ctx, &rep)
+	}
+	if errors.Is(err, api.ErrNotMember) {
+		// The archive no longer knows this workstation's claim (its store
+		// was set up anew): show it again next round.
+		_ = e.p.DB.UpdateMeta(ctx, nil, []string{metaVaultClaimed})
 	}
 	now := e.p.Now().UTC()
 	if err == nil && !sendOnly {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -223,5 +224,39 @@ func TestAttackExpiredEnrollmentFile(t *testing.T) {
 	}
 	if err := syncer.SaveEnrollment(late.prof.Dir, late.enr); err != nil || !syncer.Enrolled(late.prof.Dir) {
 		t.Fatalf("keep a fresh enrollment: %v", err)
+	}
+}
+
+// TestClaimShownAgainToANewStore: an archive whose store was set up anew
+// (the same organisation and certificates, an empty store) no longer knows
+// the workstation's vault; the round that meets the refusal forgets that it
+// showed it, and the next one shows it again (what that round then says of
+// an archive that lost its changes is another matter: its pull cursor).
+func TestClaimShownAgainToANewStore(t *testing.T) {
+	ctx := context.Background()
+	arc := startSecArchive(t, "Lake Health District")
+	a := arc.station(t, "ward-a")
+	admin := firstVault(t, a)
+	a.round(t, admin)
+	arc.stop(t)
+	if err := os.RemoveAll(filepath.Join(arc.dir, "store")); err != nil {
+		t.Fatal(err)
+	}
+	arc.serve(t)
+	// The archive binds the certificate again at the first request; the
+	// round's push is refused: the claim is not known there.
+	eng := a.engine(t, admin, a.client(t, syncer.ClientOptions{}))
+	if _, err := eng.Round(ctx); !errors.Is(err, api.ErrNotMember) {
+		t.Fatalf("first round against the new store: %v, want ErrNotMember", err)
+	}
+	if _, err := eng.Round(ctx); errors.Is(err, api.ErrNotMember) {
+		t.Fatalf("the next round: %v; want the vault shown again", err)
+	}
+	id, err := admin.VaultIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := arc.monitor(t).Metrics(ctx); err != nil || m.Vault == nil || !bytes.Equal(m.Vault.PublicKey, id) {
+		t.Fatalf("the new store's vault: %+v, %v; want this one", m.Vault, err)
 	}
 }
