@@ -21,19 +21,29 @@ import (
 // by mistake landed on disk in plaintext. Now only users' names (on disk
 // in clear already, naming their key slots) have a counter; the typed text
 // is in neither the file nor the sealed audit trail, and counters of other
-// names an older version wrote are deleted.
+// names an older version wrote are erased from the file (its free pages too).
 func TestAttackPasswordTypedAsUserName(t *testing.T) {
 	ctx := context.Background()
 	prof, _ := newVault(t, nil)
-	const old = "login/failures/an-old-typed-secret"
-	if err := prof.DB.UpdateMeta(ctx, map[string][]byte{old: []byte(`{"n":1}`)}, nil); err != nil {
+	// Counters an older version wrote for text that names no user, enough
+	// of them to fill pages the transactions of one login do not reuse.
+	olds := map[string][]byte{}
+	for i := range 200 {
+		olds[fmt.Sprintf("login/failures/an-old-typed-secret-%03d", i)] = []byte(`{"n":1}`)
+	}
+	if err := prof.DB.UpdateMeta(ctx, olds, nil); err != nil {
 		t.Fatal(err)
 	}
 
 	const typed = "Kisoro-Sunrise.2026"
-	for range 2 {
+	for i := range 2 {
 		if _, err := prof.Vault.Login(ctx, typed, []byte(adminPW)); !errors.Is(err, app.ErrUnknownUser) {
 			t.Fatalf("login as %q: %v", typed, err)
+		}
+		// The old counters' text is erased, not only deleted: a deleted
+		// value stays in the file's free pages until they are reused.
+		if raw, err := os.ReadFile(filepath.Join(prof.Dir, profile.VaultFile)); err != nil || bytes.Contains(raw, []byte("an-old-typed-secret")) {
+			t.Fatalf("after login attempt %d the vault file still holds an old counter's text (%v)", i+1, err)
 		}
 	}
 	if _, err := prof.Vault.Login(ctx, "admin", []byte("not the password")); !errors.Is(err, app.ErrWrongPassword) {

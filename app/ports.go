@@ -138,6 +138,11 @@ type MetaStore interface {
 	MetaPrefix(ctx context.Context, prefix string) (map[string][]byte, error)
 	// UpdateMeta applies puts then deletes in one durable transaction.
 	UpdateMeta(ctx context.Context, puts map[string][]byte, deletes []string) error
+	// EraseMeta deletes keys in one durable transaction and then rewrites
+	// the file as a Commit with Scrub does, so that no copy of the file
+	// made afterwards holds their values. When the rewrite fails the
+	// deletion stands and the error wraps ErrScrubPending.
+	EraseMeta(ctx context.Context, keys []string) error
 }
 
 // AuditEntry is one stored link of the audit chain.

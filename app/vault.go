@@ -372,7 +372,8 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 // it. The cost: an unknown name never earns a delay, which tells someone
 // at the login screen that it is no user — as the key-slot work a real
 // user's attempt takes already does. Counters of names that are not users
-// (written by older versions: the text typed, in clear) are deleted here.
+// (written by older versions: the text typed, in clear) are erased here,
+// the file rewritten without them (MetaStore.EraseMeta).
 //
 // It returns the counter as it was before, for uncountAttempt.
 func (v *Vault) countAttempt(ctx context.Context, name string) (loginFailures, error) {
@@ -382,12 +383,15 @@ func (v *Vault) countAttempt(ctx context.Context, name string) (loginFailures, e
 	if err != nil {
 		return loginFailures{}, err
 	}
-	if !users[name] {
-		if len(stale) > 0 {
-			if err := v.cfg.Meta.UpdateMeta(ctx, nil, stale); err != nil {
-				return loginFailures{}, fmt.Errorf("forget old login counters: %w", err)
-			}
+	if len(stale) > 0 {
+		// Erased, not only deleted: the text stays in the file's free
+		// pages otherwise. A rewrite that fails is tried again at the next
+		// open, so the login goes on.
+		if err := v.cfg.Meta.EraseMeta(ctx, stale); err != nil && !errors.Is(err, ErrScrubPending) {
+			return loginFailures{}, fmt.Errorf("forget old login counters: %w", err)
 		}
+	}
+	if !users[name] {
 		return loginFailures{}, nil
 	}
 	var f loginFailures
@@ -403,7 +407,7 @@ func (v *Vault) countAttempt(ctx context.Context, name string) (loginFailures, e
 	f.Count++
 	f.Last = v.now()
 	raw, _ := json.Marshal(f)
-	if err := v.cfg.Meta.UpdateMeta(ctx, map[string][]byte{loginPrefix + name: raw}, stale); err != nil {
+	if err := v.cfg.Meta.UpdateMeta(ctx, map[string][]byte{loginPrefix + name: raw}, nil); err != nil {
 		return loginFailures{}, fmt.Errorf("record login attempt: %w", err)
 	}
 	return prev, nil

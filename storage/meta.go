@@ -76,6 +76,28 @@ func (db *DB) UpdateMeta(ctx context.Context, puts map[string][]byte, deletes []
 	return nil
 }
 
+// EraseMeta deletes keys and scrubs the file (see scrub): bbolt keeps a
+// deleted value in its free pages until it reuses them. Errors wrap
+// app.ErrScrubPending when the deletion is durable but the rewrite failed.
+func (db *DB) EraseMeta(ctx context.Context, keys []string) error {
+	if err := checkMeta(nil, keys); err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketMeta).Put([]byte(metaScrubPending), []byte{1}); err != nil {
+			return err
+		}
+		return applyMeta(tx, nil, keys)
+	})
+	if err != nil {
+		return fmt.Errorf("erase settings: %w", err)
+	}
+	return db.scrub()
+}
+
 func checkMeta(puts map[string][]byte, deletes []string) error {
 	check := func(k string) error {
 		switch {
