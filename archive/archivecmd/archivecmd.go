@@ -38,6 +38,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"folio/archive/pki"
+	"folio/visible"
 )
 
 // Params are what the commands need from the process around them.
@@ -74,7 +75,7 @@ func Run(ctx context.Context, args []string, p Params) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(p.Stderr, "folio-archive: %s\n", err)
+	fmt.Fprintf(p.Stderr, "folio-archive: %s\n", visible.Line(err.Error()))
 	var u usageError
 	if errors.As(err, &u) || errors.Is(err, pki.ErrBadName) {
 		return ExitUsage

@@ -532,3 +532,24 @@ func TestStall(t *testing.T) {
 		t.Errorf("slow push: %q after %v; want 200 after more than %v", line, took, stall)
 	}
 }
+
+// TestAttackBundleFileNameControls: a bundle carried from a workstation on
+// a USB stick is named by whoever wrote it. A name with a newline and a
+// right-to-left override printed a second, forged line ("folio-archive:
+// imported") and reversed the text after it; now the error is one line and
+// shows both as escapes.
+func TestAttackBundleFileNameControls(t *testing.T) {
+	data := t.TempDir()
+	mustRun(t, "init", "--data", data, "--org", "Test Clinic")
+	name := filepath.Join(t.TempDir(), "ward-b\u202eeldnub.\nfolio-archive: imported ward-b.bundle")
+	code, _, errs := run(t, "import", "--data", data, name, "--reply", filepath.Join(t.TempDir(), "reply.bundle"))
+	if code != 1 {
+		t.Fatalf("exit %d, stderr %q; want 1", code, errs)
+	}
+	if strings.Count(errs, "\n") != 1 || strings.ContainsRune(errs, '\u202e') {
+		t.Errorf("the file name's controls act in stderr: %q", errs)
+	}
+	if !strings.Contains(errs, `ward-b\u202eeldnub.\nfolio-archive: imported`) {
+		t.Errorf("stderr does not show the file name escaped: %q", errs)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"folio/archive/api"
 	"folio/archive/pki"
 	fcrypto "folio/crypto"
+	"folio/visible"
 )
 
 // Sync bundles at the archive (package archive/bundle). The archive's
@@ -241,7 +242,7 @@ workstation lacks and every scan it does not hold; carry it back and run
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "Imported %s from %s (vault %s, made %s): %d batches, %d new versions, %d already here, %d scans complete (%d chunks stored).\n",
-				args[0], h.From, h.Device, h.Created.Local().Format("2006-01-02 15:04"), len(res.Confirmed), res.Versions, res.Duplicates, len(res.BlobsStored), res.Chunks)
+				visible.Line(args[0]), visible.Line(h.From), h.Device, h.Created.Local().Format("2006-01-02 15:04"), len(res.Confirmed), res.Versions, res.Duplicates, len(res.BlobsStored), res.Chunks)
 			var rep archive.ReplyReport
 			err = writeAtomic(reply, 0o600, func(w io.Writer) error {
 				var err error
@@ -253,7 +254,7 @@ workstation lacks and every scan it does not hold; carry it back and run
 				return fmt.Errorf("the bundle is imported, but the reply could not be written (run 'folio-archive export --device %s' for one): %w", h.From, err)
 			}
 			fmt.Fprintf(out, "Wrote the reply %s for %s: %d changes, %d scans (%d bytes). There run\n  folio sync import %s\n",
-				reply, h.From, rep.Changes, rep.Blobs, rep.BlobBytes, filepath.Base(reply))
+				visible.Line(reply), visible.Line(h.From), rep.Changes, rep.Blobs, rep.BlobBytes, filepath.Base(reply))
 			return nil
 		},
 	}
@@ -310,7 +311,7 @@ FILE'.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Wrote %s for %s: %d changes, %d scans (%d bytes). There run\n  folio sync import %s\n",
-				out, d.Name, rep.Changes, rep.Blobs, rep.BlobBytes, strings.TrimSpace(filepath.Base(out)))
+				visible.Line(out), visible.Line(d.Name), rep.Changes, rep.Blobs, rep.BlobBytes, strings.TrimSpace(filepath.Base(out)))
 			return nil
 		},
 	}

@@ -16,6 +16,7 @@ import (
 	"folio/archive"
 	"folio/archive/api"
 	"folio/archive/pki"
+	"folio/visible"
 )
 
 func (e *env) deviceCommand() *cobra.Command {
@@ -246,7 +247,7 @@ func writeDeviceList(w io.Writer, l deviceListJSON) error {
 			vault, seen = info.ID.String(), when(info.LastSeen)
 			versions, backlog = fmt.Sprint(info.Versions), fmt.Sprint(info.Backlog)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, status, serial, expires, vault, seen, versions, backlog)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", visible.Line(name), status, serial, expires, vault, seen, versions, backlog)
 	}
 	for _, d := range l.Devices {
 		status := string(d.Status)

@@ -11,6 +11,7 @@ import (
 
 	"folio/archive/api"
 	"folio/archive/pki"
+	"folio/visible"
 )
 
 // statusJSON is the stable JSON shape of status.
@@ -79,7 +80,7 @@ embedded store; status then says so and shows the rest.`,
 
 func writeStatus(w io.Writer, s statusJSON, devs []pki.Device) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "Organisation\t%s\n", s.Org)
+	fmt.Fprintf(tw, "Organisation\t%s\n", visible.Line(s.Org))
 	fmt.Fprintf(tw, "CA fingerprint\t%s\n", s.CAFingerprint)
 	fmt.Fprintf(tw, "Server certificate\t%s, expires %s\n", strings.Join(s.ServerHosts, ", "), s.ServerExpires.Format(time.DateOnly))
 	fmt.Fprintf(tw, "Workstations\t%d enrolled, %d revoked\n", s.DevicesActive, s.DevicesRevoked)
@@ -116,7 +117,7 @@ func writeStatus(w io.Writer, s statusJSON, devs []pki.Device) error {
 		} else if !active[name] {
 			name += " (revoked)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\n", name, d.ID, when(d.LastSeen), d.Versions, d.AuditThrough, d.Backlog)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\n", visible.Line(name), d.ID, when(d.LastSeen), d.Versions, d.AuditThrough, d.Backlog)
 	}
 	if len(s.Metrics.Devices) == 0 {
 		fmt.Fprintln(tw, "(no workstation has synced yet)")
