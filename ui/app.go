@@ -677,12 +677,8 @@ func (h *header) setUser(user app.User) {
 		return
 	}
 	h.pass.Show()
-	name := user.Name
-	if user.FullName != "" {
-		name = user.FullName + " (" + user.Name + ")"
-	}
 	h.who.Segments = []widget.RichTextSegment{
-		&widget.TextSegment{Text: name, Style: styleBold},
+		&widget.TextSegment{Text: userText(user), Style: styleBold},
 		&widget.TextSegment{Text: "  " + user.Role.Label(), Style: styleMuted},
 	}
 	h.who.Refresh()

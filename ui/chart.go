@@ -270,14 +270,14 @@ func docStatusText(d app.Document) string {
 	case app.DocMerged:
 		return "Merged into another document"
 	}
-	return string(d.Status)
+	return visible.Line(string(d.Status))
 }
 
 // scannedText is "scanned by grace, 2026-09-01 10:12".
 func scannedText(d app.Document) string {
 	s := "scanned"
 	if d.Provenance.Operator != "" {
-		s += " by " + d.Provenance.Operator
+		s += " by " + visible.Line(d.Provenance.Operator)
 	}
 	if w := whenText(d.Provenance.Scanned); w != "" {
 		s += ", " + w
@@ -313,7 +313,7 @@ func (v *patientScreen) drawTimeline() {
 			v.timeline.Add(sectionTitle(h))
 		}
 		title := widget.NewRichText(
-			&widget.TextSegment{Text: app.DocTypeLabel(d.Type), Style: styleBold},
+			&widget.TextSegment{Text: docTypeText(d.Type), Style: styleBold},
 			&widget.TextSegment{Text: "   " + plural(len(d.Pages), "page", "pages"), Style: styleRegular},
 		)
 		status := widget.NewLabel(docStatusText(d))
@@ -333,7 +333,7 @@ func (v *patientScreen) drawTimeline() {
 		msg := "No documents scanned for this patient yet."
 		if kind != "" && len(v.docs) > 0 {
 			msg = fmt.Sprintf("No %s for this patient. Choose “%s” to see the other documents.",
-				strings.ToLower(app.DocTypeLabel(kind)), allTypes)
+				strings.ToLower(docTypeText(kind)), allTypes)
 		}
 		v.timeline.Add(wrapped(msg))
 	}
@@ -373,7 +373,7 @@ func (v *patientScreen) drawGrid() {
 		v.gridBadges[d.ID] = badge
 		card := container.NewBorder(nil,
 			container.NewVBox(
-				widget.NewLabelWithStyle(app.DocTypeLabel(d.Type), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+				widget.NewLabelWithStyle(docTypeText(d.Type), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 				widget.NewLabelWithStyle(date+"  ·  "+plural(len(d.Pages), "page", "pages"), fyne.TextAlignCenter, fyne.TextStyle{}),
 				badge.box),
 			nil, nil, img)
@@ -658,9 +658,9 @@ func detailText(e app.AuditEvent) string {
 		kind, rest, _ := strings.Cut(e.Detail, ", ")
 		if slices.Contains(app.DocumentTypes, kind) {
 			if rest == "" {
-				return app.DocTypeLabel(kind)
+				return docTypeText(kind)
 			}
-			return app.DocTypeLabel(kind) + ", " + rest
+			return docTypeText(kind) + ", " + rest
 		}
 	}
 	return e.Detail

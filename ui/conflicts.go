@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // conflictsScreen lists the records changed on two workstations at once
@@ -133,7 +134,7 @@ func (s *conflictsScreen) draw() {
 // ways to settle it.
 func (s *conflictsScreen) conflictView(c app.Conflict) fyne.CanvasObject {
 	u, key := s.sess.a, conflictKey(c)
-	label := c.Label
+	label := visible.Line(c.Label)
 	if label == "" {
 		label = kindText(c.Kind) + " " + c.ID
 	}
@@ -272,7 +273,7 @@ func versionHead(name string, v app.ConflictVersion) fyne.CanvasObject {
 
 // byText is "by grace, 2026-03-02 10:14".
 func byText(v app.ConflictVersion) string {
-	s := "by " + v.ChangedBy
+	s := "by " + visible.Line(v.ChangedBy)
 	if v.ChangedBy == "" {
 		s = "by an unknown user"
 	}
@@ -336,7 +337,7 @@ func valueText(raw string, base *string) fyne.CanvasObject {
 	if base != nil && raw != *base {
 		style = styleBold
 	}
-	s := jsonText(raw)
+	s := visible.Text(jsonText(raw))
 	if utf8.RuneCountInString(s) > maxValue {
 		s = string([]rune(s)[:maxValue]) + "…"
 	}

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // reasonDialog asks why a registration is deleted or restored, and does
@@ -28,7 +29,7 @@ type reasonDialog struct {
 func (v *patientScreen) askDelete() {
 	p := v.p
 	v.del = v.askReason("Delete registration", "Delete registration",
-		"Delete "+p.MRN+" ("+p.FullName()+") as registered in error? Nothing is erased: the deletion is recorded "+
+		"Delete "+visible.Line(p.MRN)+" ("+displayName(p)+") as registered in error? Nothing is erased: the deletion is recorded "+
 			"as a new version that every workstation receives, its history stays readable and a records manager can "+
 			"restore it. A chart with documents filed cannot be deleted: merge it into the right patient instead.",
 		"for example: registered twice by mistake",
@@ -42,7 +43,7 @@ func (v *patientScreen) askDelete() {
 func (v *patientScreen) askRestore() {
 	p := v.p
 	v.del = v.askReason("Restore registration", "Restore",
-		"Restore "+p.MRN+" ("+p.FullName()+"), deleted as registered in error? It becomes an ordinary patient again on every workstation.",
+		"Restore "+visible.Line(p.MRN)+" ("+displayName(p)+"), deleted as registered in error? It becomes an ordinary patient again on every workstation.",
 		"for example: documents were filed to it",
 		func(ctx context.Context, reason string) (app.Patient, error) {
 			return v.sess.s.RestorePatient(ctx, p.ID, reason)

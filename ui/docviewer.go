@@ -29,6 +29,7 @@ import (
 	"folio/app"
 	"folio/pageturn"
 	"folio/printout"
+	"folio/visible"
 )
 
 // This file is the document viewer: one page at a time, zoomed to the
@@ -328,12 +329,12 @@ func (v *docViewer) setDoc(d app.Document) {
 	if !d.Date.IsZero() {
 		date = d.Date.Format(time.DateOnly)
 	}
-	mrn := d.MRN
+	mrn := visible.Line(d.MRN)
 	if mrn == "" {
 		mrn = "no patient yet"
 	}
 	v.title.Segments = []widget.RichTextSegment{
-		&widget.TextSegment{Text: app.DocTypeLabel(d.Type), Style: styleTitle},
+		&widget.TextSegment{Text: docTypeText(d.Type), Style: styleTitle},
 		&widget.TextSegment{Text: "   " + date + "  ·  " + mrn + "  ·  " + plural(len(d.Pages), "page", "pages") +
 			"  ·  " + docStatusText(d), Style: styleMuted},
 	}
@@ -434,7 +435,7 @@ func sourceText(p app.DocPage) string {
 	case "":
 		return "no text found on this page"
 	}
-	return p.TextSource
+	return visible.Line(p.TextSource)
 }
 
 // setImage shows a decoded page with its text and the hits of the search.
@@ -827,7 +828,7 @@ func (v *docViewer) askRefile() {
 	patient := newEntry(u, "MRN, e.g. KAB-000123-7")
 	patient.SetText(v.doc.MRN)
 	kind := newChoice(u, typeLabels(), nil)
-	kind.SetSelected(app.DocTypeLabel(v.doc.Type))
+	kind.SetSelected(docTypeText(v.doc.Type))
 	date := newEntry(u, "YYYY-MM-DD")
 	if !v.doc.Date.IsZero() {
 		date.SetText(v.doc.Date.Format(time.DateOnly))
@@ -874,7 +875,7 @@ func (v *docViewer) refile(patient, label, date string) {
 			}
 			v.setDoc(d)
 			v.msg.info(fmt.Sprintf("Re-filed in %s's chart as %s of %s.", d.MRN,
-				strings.ToLower(app.DocTypeLabel(d.Type)), d.Date.Format(time.DateOnly)))
+				strings.ToLower(docTypeText(d.Type)), d.Date.Format(time.DateOnly)))
 		}
 	})
 }
@@ -915,7 +916,7 @@ func (v *docViewer) export(dest string, w io.WriteCloser) {
 					Words: p.Words, Text: p.Text, Turn: p.Turn}
 			}
 			var buf bytes.Buffer
-			if err = printout.SearchablePDF(&buf, app.DocTypeLabel(d.Type)+" "+d.MRN, pp); err == nil {
+			if err = printout.SearchablePDF(&buf, docTypeText(d.Type)+" "+d.MRN, pp); err == nil {
 				_, err = w.Write(buf.Bytes())
 			}
 		}

@@ -120,6 +120,19 @@ func birthText(b app.BirthDate, now time.Time) string {
 	return fmt.Sprintf("%s (%s)", d, age)
 }
 
+// docTypeText is a document's type as a title shows it ("Lab result"):
+// the type is a record's text, which another workstation or a cover
+// sheet may have written, so it goes through visible.Line.
+func docTypeText(slug string) string { return visible.Line(app.DocTypeLabel(slug)) }
+
+// userText is "Grace Nakato (grace)", or the user name alone.
+func userText(u app.User) string {
+	if u.FullName == "" {
+		return visible.Line(u.Name)
+	}
+	return visible.Line(u.FullName + " (" + u.Name + ")")
+}
+
 // kinText is "Peter Okello (brother), 0772 123 456".
 func kinText(k app.NextOfKin) string {
 	s := k.Name
@@ -170,7 +183,7 @@ func diffPatients(a, b app.Patient) []change {
 	var out []change
 	add := func(field, old, new string) {
 		if old != new {
-			out = append(out, change{Field: field, Old: old, New: new})
+			out = append(out, change{Field: field, Old: visible.Text(old), New: visible.Text(new)})
 		}
 	}
 	yes := func(v bool) string {

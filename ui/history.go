@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // historyScreen lists every version of a patient, newest first: when, by
@@ -87,7 +88,7 @@ func (h *historyScreen) entryView(e historyEntry) fyne.CanvasObject {
 	case len(e.changes) == 0:
 		what = "Saved without changes"
 	}
-	by := e.v.ChangedBy
+	by := visible.Line(e.v.ChangedBy)
 	if by == "" {
 		by = "unknown user"
 	}
@@ -97,7 +98,7 @@ func (h *historyScreen) entryView(e historyEntry) fyne.CanvasObject {
 		&widget.TextSegment{Text: by, Style: styleBold},
 	}
 	if e.v.Source != "" && e.v.Source != h.p.MRN {
-		segs = append(segs, &widget.TextSegment{Text: "   (merged record " + e.v.Source + ")", Style: styleMuted})
+		segs = append(segs, &widget.TextSegment{Text: "   (merged record " + visible.Line(e.v.Source) + ")", Style: styleMuted})
 	}
 	line := widget.NewRichText(segs...)
 	if e.first {

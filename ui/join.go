@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // This file is the first run of a new workstation that joins an
@@ -114,13 +115,13 @@ func newJoinScreen(u *App, path string, e Enrollment) *joinScreen {
 	ca := wrapped(e.CAFingerprint)
 	ca.TextStyle = fyne.TextStyle{Monospace: true}
 	j.box = centerCard(u, 680, panel(container.NewVBox(
-		heading("Join "+e.Org),
-		wrapped("This computer becomes the workstation "+e.Workstation+" of "+e.Org+". Its vault stays empty until "+
+		heading("Join "+visible.Line(e.Org)),
+		wrapped("This computer becomes the workstation "+visible.Line(e.Workstation)+" of "+visible.Line(e.Org)+". Its vault stays empty until "+
 			"an administrator on an enrolled workstation sends it the keys; then the records arrive from the archive."),
 		formGrid(
-			fieldLabel("Organisation"), widget.NewLabel(e.Org),
-			fieldLabel("This workstation"), widget.NewLabel(e.Workstation),
-			fieldLabel("Archive"), widget.NewLabel(e.Address),
+			fieldLabel("Organisation"), widget.NewLabel(visible.Line(e.Org)),
+			fieldLabel("This workstation"), widget.NewLabel(visible.Line(e.Workstation)),
+			fieldLabel("Archive"), widget.NewLabel(visible.Line(e.Address)),
 			fieldLabel("CA fingerprint"), ca,
 		),
 		widget.NewSeparator(),

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // patientScreen is a patient's chart: the header (name large, MRN, sex,
@@ -50,7 +51,7 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	v.name.Wrapping = fyne.TextWrapWord
 	v.mrn = widget.NewRichText(
 		&widget.TextSegment{Text: "MRN  ", Style: styleMuted},
-		&widget.TextSegment{Text: p.MRN, Style: styleMRN},
+		&widget.TextSegment{Text: visible.Line(p.MRN), Style: styleMRN},
 	)
 	facts := []widget.RichTextSegment{
 		&widget.TextSegment{Text: sexLabel(p.Sex), Style: styleBold},
@@ -60,7 +61,7 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	if p.Village != "" {
 		facts = append(facts,
 			&widget.TextSegment{Text: "   ·   ", Style: styleMuted},
-			&widget.TextSegment{Text: p.Village, Style: styleBold})
+			&widget.TextSegment{Text: visible.Line(p.Village), Style: styleBold})
 	}
 	v.facts = widget.NewRichText(facts...)
 	v.facts.Wrapping = fyne.TextWrapWord
@@ -124,6 +125,8 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 // with Edit, History and the cover sheet.
 func (v *patientScreen) demographics() fyne.CanvasObject {
 	p, u := v.p, v.sess.a
+	// row shows a value already made visible (visible.Line, or visible.Text
+	// where the label shows several lines).
 	row := func(label, value string) []fyne.CanvasObject {
 		l := valueLabel()
 		if value == "" {
@@ -136,16 +139,16 @@ func (v *patientScreen) demographics() fyne.CanvasObject {
 		return []fyne.CanvasObject{fieldLabel(label), l}
 	}
 	var contact, other []fyne.CanvasObject
-	contact = append(contact, row("Phone", p.Phone)...)
-	contact = append(contact, row("Village", p.Village)...)
-	contact = append(contact, row("Address", p.Address)...)
-	contact = append(contact, row("National ID", p.NationalID)...)
+	contact = append(contact, row("Phone", visible.Line(p.Phone))...)
+	contact = append(contact, row("Village", visible.Line(p.Village))...)
+	contact = append(contact, row("Address", visible.Line(p.Address))...)
+	contact = append(contact, row("National ID", visible.Line(p.NationalID))...)
 	other = append(other, row("Next of kin", kinText(p.NextOfKin))...)
-	other = append(other, row("Other names", strings.Join(p.OtherNames, ", "))...)
-	other = append(other, row("Notes", p.Notes)...)
+	other = append(other, row("Other names", visible.Line(strings.Join(p.OtherNames, ", ")))...)
+	other = append(other, row("Notes", visible.Text(p.Notes))...) // several lines: its breaks kept
 	changed := whenText(p.Changed)
 	if p.ChangedBy != "" {
-		changed += " by " + p.ChangedBy
+		changed += " by " + visible.Line(p.ChangedBy)
 	}
 	other = append(other, row("Last changed", changed)...)
 

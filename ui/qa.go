@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // qaScreen is the second person's check: the sample of filed documents,
@@ -112,13 +113,15 @@ func (q *qaScreen) showCurrent() {
 		date = d.Date.Format("2 Jan 2006")
 	}
 	lines := []string{
-		"Patient: " + d.MRN,
-		"Type: " + app.DocTypeLabel(d.Type),
+		"Patient: " + visible.Line(d.MRN),
+		"Type: " + docTypeText(d.Type),
 		"Date of service: " + date,
 		fmt.Sprintf("Pages: %d", len(d.Pages)),
-		"Filed by " + d.ChangedBy + " (" + d.ProposedPatient.Reason + ")",
+		"Filed by " + visible.Line(d.ChangedBy) + " (" + visible.Line(d.ProposedPatient.Reason) + ")",
 	}
-	lines = append(lines, d.Problems...)
+	for _, p := range d.Problems {
+		lines = append(lines, visible.Line(p))
+	}
 	q.choices.SetText(strings.Join(lines, "\n"))
 	q.msg.clear()
 	q.pages.show(d, 0)

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // This file is the indexing queue: one waiting document at a time, its
@@ -321,18 +322,20 @@ func (q *queueScreen) showCurrent() {
 		if p.p.Value != "" || p.p.Reason != "" {
 			value := p.p.Value
 			if p.what == "Type" {
-				value = app.DocTypeLabel(value)
+				value = docTypeText(value)
 			}
-			why = append(why, fmt.Sprintf("%s: %s (%s)", p.what, value, p.p.Reason))
+			why = append(why, fmt.Sprintf("%s: %s (%s)", p.what, visible.Line(value), visible.Line(p.p.Reason)))
 		}
 	}
-	why = append(why, d.Problems...)
+	for _, p := range d.Problems {
+		why = append(why, visible.Line(p))
+	}
 	if len(why) == 0 {
 		why = append(why, "Folio found nothing to propose on these pages.")
 	}
 	q.why.SetText(strings.Join(why, "\n"))
 	q.patient.set(d.ProposedPatient.Value)
-	q.kind.SetSelected(app.DocTypeLabel(d.Type))
+	q.kind.SetSelected(docTypeText(d.Type))
 	q.date.SetText(d.ProposedDate.Value)
 	q.msg.clear()
 	page := 0
@@ -397,7 +400,7 @@ func (q *queueScreen) file() {
 				return
 			}
 			sess.filed++
-			q.reload("", fmt.Sprintf("Filed in %s's chart as %s.", f.MRN, strings.ToLower(app.DocTypeLabel(f.Type))))
+			q.reload("", fmt.Sprintf("Filed in %s's chart as %s.", f.MRN, strings.ToLower(docTypeText(f.Type))))
 		}
 	})
 }

@@ -193,7 +193,7 @@ func stageText(it *intakeItem) string {
 		if reason == "" {
 			reason = it.outcome
 		}
-		return "Failed: " + reason
+		return "Failed: " + visible.Line(reason)
 	case app.StageDuplicate:
 		return "Imported before; nothing new stored"
 	}
@@ -319,7 +319,7 @@ func (st *scanScreen) coverPanel() fyne.CanvasObject {
 	st.coverFor = newPatientPicker(st.sess, "Name, MRN or date of birth")
 	st.coverFor.onSubmit = func() { u.win.Canvas().Focus(st.coverType) }
 	st.coverType = newChoice(u, typeLabels(), nil)
-	st.coverType.SetSelected(app.DocTypeLabel(app.DocumentTypes[0]))
+	st.coverType.SetSelected(docTypeText(app.DocumentTypes[0]))
 	st.coverDate = newEntry(u, "YYYY-MM-DD (optional)")
 	st.coverPages = newEntry(u, "optional")
 	st.coverPages.OnSubmitted = func(string) { st.printCover() }
@@ -458,14 +458,14 @@ func (st *scanScreen) drawQueue() {
 		st.queue.Add(muted("Nothing is waiting."))
 	}
 	for _, d := range st.docs {
-		what := fmt.Sprintf("%s, %s, scanned %s", app.DocTypeLabel(d.Type), plural(len(d.Pages), "page", "pages"),
+		what := fmt.Sprintf("%s, %s, scanned %s", docTypeText(d.Type), plural(len(d.Pages), "page", "pages"),
 			d.Provenance.Scanned.Local().Format("2 Jan 15:04"))
-		why := d.ProposedPatient.Reason
+		why := visible.Line(d.ProposedPatient.Reason)
 		if why == "" {
 			why = "no patient found on the pages"
 		}
 		if len(d.Problems) > 0 {
-			why += "; " + strings.Join(d.Problems, "; ")
+			why += "; " + visible.Line(strings.Join(d.Problems, "; "))
 		}
 		file := button(u, "File…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { st.askFile(d) })
 		st.queue.Add(container.NewBorder(nil, nil, nil, file,
@@ -481,7 +481,7 @@ func (st *scanScreen) askFile(d app.Document) {
 	patient := newEntry(u, "MRN, e.g. KAB-000123-7")
 	patient.SetText(d.ProposedPatient.Value)
 	kind := newChoice(u, typeLabels(), nil)
-	kind.SetSelected(app.DocTypeLabel(d.Type))
+	kind.SetSelected(docTypeText(d.Type))
 	date := newEntry(u, "YYYY-MM-DD")
 	date.SetText(d.ProposedDate.Value)
 	form := formGrid(fieldLabel("Patient"), patient, fieldLabel("Type"), kind, fieldLabel("Date of service"), date)
@@ -513,7 +513,7 @@ func (st *scanScreen) file(id, patient, label, date string) {
 				st.msg.error(message(err))
 				return
 			}
-			st.msg.info(fmt.Sprintf("Filed in %s's chart as %s.", d.MRN, strings.ToLower(app.DocTypeLabel(d.Type))))
+			st.msg.info(fmt.Sprintf("Filed in %s's chart as %s.", d.MRN, strings.ToLower(docTypeText(d.Type))))
 			st.reloadQueue()
 		}
 	})
@@ -524,7 +524,7 @@ func typeSlug(label string) string { return strings.ReplaceAll(strings.ToLower(l
 func typeLabels() []string {
 	out := make([]string, len(app.DocumentTypes))
 	for i, t := range app.DocumentTypes {
-		out[i] = app.DocTypeLabel(t)
+		out[i] = docTypeText(t)
 	}
 	return out
 }
@@ -533,7 +533,7 @@ func typeLabels() []string {
 func (v *patientScreen) askCoverSheet() {
 	u := v.sess.a
 	kind := newChoice(u, typeLabels(), nil)
-	kind.SetSelected(app.DocTypeLabel(app.DocumentTypes[0]))
+	kind.SetSelected(docTypeText(app.DocumentTypes[0]))
 	date := newEntry(u, "YYYY-MM-DD (optional)")
 	pages := newEntry(u, "optional")
 	form := formGrid(fieldLabel("Document type"), kind, fieldLabel("Date of service"), date, fieldLabel("Pages"), pages)

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // This file is the Sync section of Administration (administrators, on a
@@ -364,7 +365,7 @@ func (s *syncAdminScreen) draw() {
 	s.all.Enable()
 	e := st.Enrollment
 	s.org.SetText(e.Org)
-	s.station.SetText(e.Workstation + "   (vault " + st.Device + ")")
+	s.station.SetText(visible.Line(e.Workstation + "   (vault " + st.Device + ")"))
 	s.address.SetText(e.Address)
 	s.ca.SetText(e.CAFingerprint)
 	if st.LastSuccess.IsZero() {
@@ -402,7 +403,7 @@ func (s *syncAdminScreen) draw() {
 			if what == "" {
 				what = "a change"
 			}
-			fmt.Fprintf(&b, "\n· %s (archive change %d): %s", what, c.Seq, c.Reason)
+			fmt.Fprintf(&b, "\n· %s (archive change %d): %s", visible.Line(what), c.Seq, visible.Line(c.Reason))
 		}
 		s.setAsideText.SetText(b.String())
 		s.setAsideText.Importance = widget.DangerImportance
@@ -473,18 +474,18 @@ func (s *syncAdminScreen) askEnroll(path string, e Enrollment) {
 	u := s.sess.a
 	var d *dialog.CustomDialog
 	facts := formGrid(
-		fieldLabel("Organisation"), widget.NewLabel(e.Org),
-		fieldLabel("This workstation"), widget.NewLabel(e.Workstation),
-		fieldLabel("Archive"), widget.NewLabel(e.Address),
+		fieldLabel("Organisation"), widget.NewLabel(visible.Line(e.Org)),
+		fieldLabel("This workstation"), widget.NewLabel(visible.Line(e.Workstation)),
+		fieldLabel("Archive"), widget.NewLabel(visible.Line(e.Address)),
 		fieldLabel("CA fingerprint"), wrapped(e.CAFingerprint),
 	)
 	body := container.NewVBox(
-		wrapped("This file makes this computer the workstation "+e.Workstation+" of "+e.Org+"'s archive. "+
+		wrapped("This file makes this computer the workstation "+visible.Line(e.Workstation)+" of "+visible.Line(e.Org)+"'s archive. "+
 			"Compare the CA fingerprint with the one the archive's administrator reads from 'folio-archive status'."),
 		facts,
 	)
 	if s.state.Enrolled {
-		body.Add(wrapped("This workstation is enrolled as " + s.state.Enrollment.Workstation + " now; the new file replaces that."))
+		body.Add(wrapped("This workstation is enrolled as " + visible.Line(s.state.Enrollment.Workstation) + " now; the new file replaces that."))
 	}
 	if !e.Bundles {
 		body.Add(muted("This file has no key for USB bundles (it was made before bundles existed); online sync works."))
@@ -521,7 +522,7 @@ func (s *syncAdminScreen) enroll(path string) {
 			if !s.here() {
 				return
 			}
-			s.msg.info("Enrolled as " + e.Workstation + " with the archive of " + e.Org + " at " + e.Address +
+			s.msg.info("Enrolled as " + visible.Line(e.Workstation) + " with the archive of " + visible.Line(e.Org) + " at " + visible.Line(e.Address) +
 				". Sync starts now. Delete the enrollment file from the USB stick.")
 			s.reqs = nil
 			s.reload()
@@ -586,7 +587,7 @@ func (s *syncAdminScreen) drawRequests() {
 		fp.OnSubmitted = func(string) { s.approve(r.Name) }
 		s.fpEntry[r.Name], s.approveBtn[r.Name] = fp, approve
 		title := widget.NewRichText(
-			&widget.TextSegment{Text: r.Name, Style: styleBold},
+			&widget.TextSegment{Text: visible.Line(r.Name), Style: styleBold},
 			&widget.TextSegment{Text: "   asked " + whenText(r.Requested), Style: styleMuted},
 		)
 		key := widget.NewLabelWithStyle("Key "+r.Fingerprint, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true, Bold: true})

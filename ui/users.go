@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // usersScreen is the Users section of Administration: the list of users
@@ -132,8 +133,8 @@ func (s *usersScreen) draw() {
 			fullStyle = styleMuted
 		}
 		name := widget.NewRichText(
-			&widget.TextSegment{Text: usr.Name, Style: nameStyle},
-			&widget.TextSegment{Text: "   " + usr.FullName, Style: fullStyle},
+			&widget.TextSegment{Text: visible.Line(usr.Name), Style: nameStyle},
+			&widget.TextSegment{Text: "   " + visible.Line(usr.FullName), Style: fullStyle},
 		)
 		role := widget.NewLabel(usr.Role.Label())
 		status := widget.NewLabel("Active")

@@ -55,6 +55,18 @@ func Line(s string) string {
 	return b.String()
 }
 
+// Text renders s as Line does, line by line, and keeps its line breaks,
+// for a widget that shows several lines (a patient's notes): a Windows
+// line end (\r\n) is one break; a lone \r, a tab, the line and paragraph
+// separators and every other character Line escapes are escaped.
+func Text(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = Line(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Hidden reports whether a terminal would act on r or show nothing for it:
 // control characters (Cc: C0, DEL, C1), format characters (Cf: bidi
 // controls U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C, zero-width

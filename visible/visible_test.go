@@ -23,3 +23,21 @@ func TestLine(t *testing.T) {
 		})
 	}
 }
+
+func TestText(t *testing.T) {
+	for _, c := range []struct{ name, in, want string }{
+		{"plain", "Allergic to penicillin.", "Allergic to penicillin."},
+		{"lines kept", "line one\nline two\n", "line one\nline two\n"},
+		{"windows line ends", "a\r\nb", "a\nb"},
+		{"lone carriage return", "a\rb", `a\rb`},
+		{"bidi on a line", "a\n\u202eb", "a\n" + `\u202eb`},
+		{"escape sequence", "\x1b[2Jx\ty", `\x1b[2Jx\ty`},
+		{"separators", "a\u2028b", `a\u2028b`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Text(c.in); got != c.want {
+				t.Errorf("Text(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}
