@@ -57,7 +57,7 @@ func newHistoryScreen(sess *session, p app.Patient, hist []app.PatientVersion) *
 	title := widget.NewRichText(
 		&widget.TextSegment{Text: "History of ", Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText, Inline: true}},
 		&widget.TextSegment{Text: displayName(p), Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}, Inline: true}},
-		&widget.TextSegment{Text: "   " + p.MRN, Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, ColorName: colorNameMuted, Inline: true}},
+		&widget.TextSegment{Text: "   " + visible.Line(p.MRN), Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, ColorName: colorNameMuted, Inline: true}},
 	)
 	h.list = container.NewVBox()
 	for i, e := range h.entries {

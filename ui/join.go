@@ -281,7 +281,7 @@ func newJoinWaitScreen(u *App, req app.JoinRequest, pw []byte, station, org stri
 	w.pass.OnSubmitted = func(string) { w.openWithTyped() }
 	w.openBtn = button(u, "Open the keys", theme.ConfirmIcon(), widget.HighImportance, w.openWithTyped)
 	w.passBox = container.NewVBox(
-		wrapped("The keys arrived. Type the password chosen for "+req.User+" when this workstation joined: it opens them."),
+		wrapped("The keys arrived. Type the password chosen for "+visible.Line(req.User)+" when this workstation joined: it opens them."),
 		container.NewBorder(nil, nil, fieldLabel("Password of "+req.User), w.openBtn, w.pass),
 	)
 	w.passBox.Hide()
@@ -303,7 +303,7 @@ func newJoinWaitScreen(u *App, req app.JoinRequest, pw []byte, station, org stri
 func (w *joinWaitScreen) describe() {
 	w.intro.SetText("Ask an administrator of your organisation to approve " + w.station + " on an enrolled " +
 		"workstation (Administration → Sync, or 'folio sync approve " + w.station + "'), and read this fingerprint " +
-		"to them: it must be the one they see next to " + w.station + ". The keys open with the password of " + w.req.User + ".")
+		"to them: it must be the one they see next to " + w.station + ". The keys open with the password of " + visible.Line(w.req.User) + ".")
 }
 
 func (w *joinWaitScreen) view() fyne.CanvasObject { return w.box }
@@ -454,7 +454,7 @@ func (w *joinWaitScreen) open() {
 				w.pass.SetText("")
 				w.passBox.Show()
 				if errors.Is(err, app.ErrWrongPassword) {
-					w.status.error("That is not the password chosen for " + w.req.User + " when this workstation joined. Type it again.")
+					w.status.error("That is not the password chosen for " + visible.Line(w.req.User) + " when this workstation joined. Type it again.")
 				} else {
 					w.status.error("The keys did not open: " + message(err))
 				}
@@ -476,7 +476,7 @@ func (w *joinWaitScreen) openWithTyped() {
 		return
 	}
 	if w.pass.Text == "" {
-		w.status.error("Type the password of " + w.req.User + ".")
+		w.status.error("Type the password of " + visible.Line(w.req.User) + ".")
 		w.a.win.Canvas().Focus(w.pass)
 		return
 	}
@@ -515,7 +515,7 @@ func (w *joinWaitScreen) firstSync(s *app.Session) {
 			}
 			note += ", with the keys of the organisation's vault " + u.vault.VaultFingerprint(w.grant.Vault) +
 				" (an administrator sees the same fingerprint on the Sync page)"
-			u.show(newLoginScreen(u, w.req.User, note+". Log in as "+w.req.User+"."))
+			u.show(newLoginScreen(u, visible.Line(w.req.User), note+". Log in as "+visible.Line(w.req.User)+"."))
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // patientForm registers a new patient or amends one. A registration looks
@@ -332,7 +333,7 @@ func (f *patientForm) registered(reg []app.Patient, err error) {
 func registeredNote(p app.Patient) fyne.CanvasObject {
 	return banner(bannerGood, theme.ConfirmIcon(), container.NewVBox(
 		widget.NewLabelWithStyle("New patient registered. Write the MRN on the patient's card:", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		text(p.MRN, widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true, Bold: true}, SizeName: sizeNameTitle}),
+		text(visible.Line(p.MRN), widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true, Bold: true}, SizeName: sizeNameTitle}),
 	))
 }
 
@@ -389,7 +390,7 @@ func (f *patientForm) showDuplicates(p app.Patient, ms []app.Match) {
 		name := widget.NewRichText(
 			&widget.TextSegment{Text: familyText(c), Style: styleBold},
 			&widget.TextSegment{Text: givenText(c) + "   ", Style: styleRegular},
-			&widget.TextSegment{Text: c.MRN, Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, Inline: true}},
+			&widget.TextSegment{Text: visible.Line(c.MRN), Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, Inline: true}},
 		)
 		why := fmt.Sprintf("%s  ·  match %d%%", strings.Join(m.Reasons, ", "), int(m.Score*100+0.5))
 		card := container.NewBorder(nil, nil, nil, container.NewCenter(open), container.NewVBox(

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // patientPicker is a field that finds a patient as the clerk types a name,
@@ -154,7 +155,7 @@ func (pk *patientPicker) drawRows() {
 		name := widget.NewRichText(
 			&widget.TextSegment{Text: familyText(p), Style: styleBold},
 			&widget.TextSegment{Text: givenText(p) + "   ", Style: styleRegular},
-			&widget.TextSegment{Text: p.MRN, Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, Inline: true}})
+			&widget.TextSegment{Text: visible.Line(p.MRN), Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, Inline: true}})
 		name.Truncation = fyne.TextTruncateEllipsis
 		details := muted(summary(p, now))
 		details.Truncation = fyne.TextTruncateEllipsis

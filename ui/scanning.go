@@ -426,7 +426,7 @@ func (st *scanScreen) printCover() {
 	}
 	st.coverMsg.clear()
 	saveCoverSheet(st.sess, p, st.coverType.Selected, st.coverDate.Text, st.coverPages.Text, func() {
-		st.coverMsg.info("Cover sheet for " + p.MRN + " saved. Print it and put it on top of the pages.")
+		st.coverMsg.info("Cover sheet for " + visible.Line(p.MRN) + " saved. Print it and put it on top of the pages.")
 	})
 }
 

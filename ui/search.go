@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // searchLimit is how many results a search shows; more means the query
@@ -313,7 +314,7 @@ func (s *searchScreen) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		&widget.TextSegment{Text: familyText(p), Style: styleBold},
 		&widget.TextSegment{Text: givenText(p), Style: styleRegular},
 	}
-	r.mrn.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: p.MRN,
+	r.mrn.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: visible.Line(p.MRN),
 		Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, Inline: true}}}
 	details := summary(p, s.sess.a.now())
 	if m.Withheld {

@@ -21,6 +21,7 @@ import (
 
 	"folio/app"
 	"folio/printout"
+	"folio/visible"
 )
 
 // This file is the Settings section of Administration (administrators
@@ -180,9 +181,9 @@ func newSettingsScreen(sess *session) *settingsScreen {
 		case v.intake.DropFolder == "":
 			s.drop.now.SetText("None: no folder is watched")
 		case v.intake.Keep:
-			s.drop.now.SetText(v.intake.DropFolder + "  (files left there after import)")
+			s.drop.now.SetText(visible.Line(v.intake.DropFolder) + "  (files left there after import)")
 		default:
-			s.drop.now.SetText(v.intake.DropFolder + "  (files removed after import)")
+			s.drop.now.SetText(visible.Line(v.intake.DropFolder) + "  (files removed after import)")
 		}
 		s.drop.field.SetText(v.intake.DropFolder)
 		s.keep.SetChecked(v.intake.Keep)

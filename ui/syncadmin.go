@@ -364,9 +364,9 @@ func (s *syncAdminScreen) draw() {
 	s.importBtn.Enable()
 	s.all.Enable()
 	e := st.Enrollment
-	s.org.SetText(e.Org)
+	s.org.SetText(visible.Line(e.Org))
 	s.station.SetText(visible.Line(e.Workstation + "   (vault " + st.Device + ")"))
-	s.address.SetText(e.Address)
+	s.address.SetText(visible.Line(e.Address))
 	s.ca.SetText(e.CAFingerprint)
 	if st.LastSuccess.IsZero() {
 		s.last.SetText("Never")
