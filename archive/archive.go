@@ -34,7 +34,8 @@
 //     keys; a grant is kept only when signed by that vault's key. See
 //     docs/enrollment.md.
 //   - Each device is held to Limits (requests, bytes, blob size: 429 with
-//     Retry-After over them); an upload idle too long is discarded
+//     Retry-After over them; its storage quota, counted persistently by
+//     the store: 507 over it); an upload idle too long is discarded
 //     (Store.ExpireUploads).
 package archive
 
@@ -95,6 +96,15 @@ type Store interface {
 	// again from the first chunk) and returns how many it discarded.
 	// Complete blobs are never touched.
 	ExpireUploads(ctx context.Context, before time.Time) (int, error)
+	// Charge counts a blob of size bytes against the storage of device,
+	// the one uploading it, for good (it survives restarts): once per
+	// blob, so a blob the archive already holds or receives from another
+	// device costs nothing again. It fails with api.ErrQuota, charging
+	// nothing, when device would then hold more than quota bytes (quota ≤ 0:
+	// no quota). It returns what device holds (DeviceInfo.Held). Push
+	// counts the new versions' bytes; ExpireUploads gives a discarded
+	// upload's charge back.
+	Charge(ctx context.Context, device api.DeviceID, blob string, size, quota int64) (int64, error)
 	// OpenBlob opens a complete blob for reading, or api.ErrNotFound.
 	OpenBlob(ctx context.Context, id string) (io.ReadSeekCloser, int64, error)
 	// Blobs lists the ids of every complete blob, sorted (an upload in

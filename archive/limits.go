@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -25,7 +26,15 @@ type Limits struct {
 	// a device may send per hour, in bursts of up to that many (default
 	// DefaultBytesPerHour): what it can add to the archive's disk.
 	Bytes int64
+	// DeviceQuota is how many bytes a device may hold on the archive in
+	// all, counted by the store for good (Store.Charge): the versions it
+	// pushed and the blobs it uploaded first, incomplete uploads
+	// included (default DefaultDeviceQuota; NoQuota: none).
+	DeviceQuota int64
 }
+
+// NoQuota as Limits.DeviceQuota holds devices to no storage quota.
+const NoQuota = -1
 
 // Defaults of Limits: generous for a clinic's scanning station (a day's
 // scans in a few hours), small against a disk.
@@ -33,6 +42,7 @@ const (
 	DefaultMaxBlobSize       = 1 << 30
 	DefaultRequestsPerMinute = 6000
 	DefaultBytesPerHour      = 8 << 30
+	DefaultDeviceQuota       = 50 << 30
 )
 
 func (l Limits) withDefaults() Limits {
@@ -47,6 +57,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Bytes <= 0 {
 		l.Bytes = DefaultBytesPerHour
+	}
+	if l.DeviceQuota == 0 {
+		l.DeviceQuota = DefaultDeviceQuota
 	}
 	return l
 }
@@ -125,4 +138,30 @@ func (s *Server) limited(h deviceHandler) deviceHandler {
 		}
 		h(w, r, dev)
 	}
+}
+
+// overQuota says, for an administrator, that device dev (of what held
+// bytes) cannot be given more bytes on the archive, wrapping
+// api.ErrQuota.
+func (s *Server) overQuota(ctx context.Context, dev api.DeviceID, held, more int64) error {
+	name := dev.String()
+	if info, err := s.store.Device(ctx, dev); err == nil && info.Name != "" {
+		name = info.Name
+	}
+	return fmt.Errorf("%w: workstation %s holds %s on the archive and its quota is %s, so %s more was refused (nothing is lost: it waits on the workstation); raise the quota with 'folio-archive serve --device-quota BYTES' (0: none)",
+		api.ErrQuota, name, ByteSize(held), ByteSize(s.limits.l.DeviceQuota), ByteSize(more))
+}
+
+// ByteSize says n bytes for people: "812 bytes", "3.5 MiB", "50.0 GiB".
+func ByteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	div, exp := int64(unit), 0
+	for x := n / unit; x >= unit; x /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -124,7 +124,7 @@ func (s *Server) authed(h deviceHandler) http.HandlerFunc {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code, status := api.CodeOf(err)
 	msg := err.Error()
-	if status >= 500 {
+	if code == api.CodeInternal {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			status = http.StatusServiceUnavailable
 		}
@@ -184,6 +184,10 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, dev api.DeviceID) 
 		s.fail(w, r, fmt.Errorf("%w: the push names device %s but the certificate is device %s's", api.ErrForbidden, req.Device, dev))
 		return
 	}
+	if err := s.pushQuota(r.Context(), dev, req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	resp, err := s.store.Push(r.Context(), req, s.now())
 	if err != nil {
 		s.fail(w, r, err)
@@ -198,6 +202,28 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, dev api.DeviceID) 
 		resp.Countersign = &cs
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// pushQuota refuses a push that would take dev past its storage quota
+// (Store.Push counts what it stores).
+func (s *Server) pushQuota(ctx context.Context, dev api.DeviceID, req api.PushRequest) error {
+	if s.limits.l.DeviceQuota <= 0 {
+		return nil
+	}
+	info, err := s.store.Device(ctx, dev)
+	if errors.Is(err, api.ErrNotFound) {
+		return nil // holds nothing yet
+	} else if err != nil {
+		return err
+	}
+	var more int64
+	for _, v := range req.Versions {
+		more += int64(len(v.Ciphertext))
+	}
+	if info.Held+more > s.limits.l.DeviceQuota {
+		return s.overQuota(ctx, dev, info.Held, more)
+	}
+	return nil
 }
 
 func (s *Server) changes(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
@@ -242,7 +268,7 @@ func (s *Server) blobStatus(w http.ResponseWriter, r *http.Request, _ api.Device
 	writeJSON(w, http.StatusOK, st)
 }
 
-func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
+func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
 	id, err := api.ParseBlobID(r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
@@ -281,6 +307,13 @@ func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, _ api.DeviceID
 		return
 	case got < want:
 		s.fail(w, r, fmt.Errorf("%w: chunk %d arrived with %d of its %d bytes (%v): send it again", api.ErrInvalid, n, got, want, err))
+		return
+	}
+	if held, err := s.store.Charge(r.Context(), dev, id, size, s.limits.l.DeviceQuota); errors.Is(err, api.ErrQuota) {
+		s.fail(w, r, s.overQuota(r.Context(), dev, held, size))
+		return
+	} else if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	st, err := s.store.PutChunk(r.Context(), id, size, n, sum, buf[:want])

@@ -47,7 +47,9 @@
 //     archive refuses another vault's. Joining takes only keys signed by
 //     the organisation's vault and that are its keys (ReceiveGrant,
 //     app.Vault.CompleteJoin). An archive asking to wait (429) is waited
-//     for (RetryWait).
+//     for (RetryWait). A workstation over its storage quota on the archive
+//     (api.ErrQuota) keeps what it would send, still receives, says so
+//     (QuotaWords) and asks again only after its longest backoff.
 //   - State lives in the vault's meta under "sync/" (cursors, batch
 //     numbers, countersignatures: no PHI), so a round interrupted by a
 //     crash or a closed app resumes where it stopped.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -126,5 +127,107 @@ func TestAttackArchiveAbandonedUploads(t *testing.T) {
 	}
 	if st, err := c.BlobStatus(ctx, id); !errors.Is(err, api.ErrNotFound) {
 		t.Fatalf("the discarded upload: %+v, %v; want not found", st, err)
+	}
+}
+
+// heldBy is what the archive counts device name holding, as its metrics
+// show it.
+func heldBy(t *testing.T, mon *syncer.Client, name string) int64 {
+	t.Helper()
+	m, err := mon.Metrics(context.Background())
+	if err != nil {
+		t.Fatalf("archive metrics: %v", err)
+	}
+	for _, d := range m.Devices {
+		if d.Name == name {
+			return d.Held
+		}
+	}
+	t.Fatalf("the archive's metrics name no device %s", name)
+	return 0
+}
+
+// TestAttackArchiveFillDisk: a workstation uploading past its storage
+// quota (--device-quota) is refused (507, api.ErrQuota) with words an
+// administrator acts on; the count survives a restart of the archive; a
+// second workstation uploading a blob the first already sent is not
+// charged for it; the refused workstation's sync engine keeps what it
+// would send, still receives, says so in a clerk's words and waits long.
+func TestAttackArchiveFillDisk(t *testing.T) {
+	ctx := context.Background()
+	const quota = 4 << 20
+	arc := startSecArchive(t, "Lake Health District")
+	arc.stop(t)
+	arc.limits = archive.Limits{DeviceQuota: quota}
+	arc.serve(t)
+	a := arc.station(t, "ward-a")
+	admin := firstVault(t, a)
+	a.round(t, admin)
+	b := arc.station(t, "ward-b")
+	nurse := join(t, a, admin, b)
+	mon := arc.monitor(t)
+	c := a.client(t, syncer.ClientOptions{})
+
+	// ward-a fills its quota exactly with the first chunk of a blob (an
+	// incomplete upload counts whole), then tries one more.
+	fill := quota - heldBy(t, mon, "ward-a")
+	fillID, data := chunkOf(t, fill)
+	if _, err := c.PutChunk(ctx, fillID, fill, 0, data); err != nil {
+		t.Fatalf("a blob that fills the quota: %v", err)
+	}
+	over := func(what string) {
+		t.Helper()
+		id, data := chunkOf(t, 1<<20)
+		_, err := c.PutChunk(ctx, id, 1<<20, 0, data)
+		var ae *api.Error
+		if !errors.Is(err, api.ErrQuota) || !errors.As(err, &ae) || ae.Status != 507 {
+			t.Fatalf("%s: a blob past the quota: %v, want ErrQuota (507)", what, err)
+		}
+		wantWords(t, "the refusal", err.Error(), "workstation ward-a holds 4.0 MiB", "quota is 4.0 MiB", "--device-quota")
+	}
+	over("before a restart")
+	arc.stop(t)
+	arc.serve(t)
+	if held := heldBy(t, mon, "ward-a"); held != quota {
+		t.Errorf("after a restart the archive counts ward-a holding %d bytes, want %d", held, quota)
+	}
+	over("after a restart")
+
+	// ward-b sends the same blob: held already, it costs ward-b nothing.
+	bHeld := heldBy(t, mon, "ward-b")
+	if _, err := b.client(t, syncer.ClientOptions{}).PutChunk(ctx, fillID, fill, 1, make([]byte, api.ChunkLen(fill, 1))); err != nil {
+		t.Fatalf("ward-b sends a chunk of the blob ward-a sent: %v", err)
+	}
+	if held := heldBy(t, mon, "ward-b"); held != bHeld {
+		t.Errorf("ward-b holds %d bytes after sending a blob ward-a holds, want %d as before", held, bHeld)
+	}
+
+	// ward-a's engine: its new records wait, ward-b's arrive.
+	registerPatients(t, nurse, 1)
+	b.round(t, nurse)
+	registerPatients(t, admin, 2)
+	pending, err := a.prof.DB.PendingCount(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Session: admin, Client: c, Log: slog.New(slog.DiscardHandler)})
+	rep, err := eng.Round(ctx)
+	if !errors.Is(err, api.ErrQuota) {
+		t.Fatalf("ward-a's round over its quota: %v (did %s), want ErrQuota", err, rep)
+	}
+	if rep.Pulled == 0 {
+		t.Errorf("ward-a's round over its quota took in nothing (%s): ward-b's record should arrive", rep)
+	}
+	if n, err := a.prof.DB.PendingCount(ctx); err != nil || n < pending {
+		t.Errorf("ward-a's pending changes after the refused round: %d, %v; want at least the %d before", n, err, pending)
+	}
+	text, _, problem := syncer.Describe(eng.Status(), time.Now())
+	t.Logf("the indicator says: %s", text)
+	if !problem {
+		t.Errorf("the indicator shows no problem: %q", text)
+	}
+	wantWords(t, "the sync indicator", text, "no more room", "Nothing is lost", "administrator")
+	if wait := syncer.RetryWait(err, 1, 10*time.Minute); wait < 5*time.Minute {
+		t.Errorf("the engine would ask again after %s, want the longest backoff (from 5 minutes)", wait)
 	}
 }

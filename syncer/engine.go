@@ -147,6 +147,10 @@ func (r Report) String() string {
 		r.Pushed, r.PushedDup, r.Audit, r.Pulled, r.Known, r.Rejected, r.Forked, r.BlobsUp, r.BytesUp, r.BlobsDown, r.BytesDown, r.Pending)
 }
 
+// QuotaWords is the sync indicator's words for a workstation over its
+// storage quota on the archive (api.ErrQuota).
+const QuotaWords = "the archive has no more room for this computer's records and scans. Nothing is lost: they are kept here and sent once the administrator raises this computer's quota on the archive"
+
 // Round runs one complete round: share key slots and blob manifests,
 // push, pull, then move blobs by priority. It returns what it did, and the
 // first error that stopped it (what was done before stays done).
@@ -190,6 +194,9 @@ func (e *Engine) Round(ctx context.Context) (Report, error) {
 			return
 		}
 		s.LastError = err.Error()
+		if errors.Is(err, api.ErrQuota) {
+			s.LastError = QuotaWords
+		}
 		s.State = StateError
 		var ne *NetError
 		if errors.As(err, &ne) {
@@ -217,9 +224,11 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 	}
 	// Push what is pending, take in the others' changes, then share what
 	// only this vault knows (key slots set here, manifests of new blobs)
-	// on top of what arrived, and push that too.
-	if err := e.push(ctx, rep); err != nil {
-		return err
+	// on top of what arrived, and push that too. A workstation over its
+	// quota on the archive keeps what it would send and still receives.
+	full := e.push(ctx, rep)
+	if full != nil && !errors.Is(full, api.ErrQuota) {
+		return full
 	}
 	if err := e.pull(ctx, aead, rep); err != nil {
 		return err
@@ -231,10 +240,13 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	if err := e.push(ctx, rep); err != nil {
-		return err
+	if full == nil {
+		full = e.push(ctx, rep)
+		if full != nil && !errors.Is(full, api.ErrQuota) {
+			return full
+		}
 	}
-	return e.moveBlobs(ctx, aead, manifests, rep)
+	return cmp.Or(e.moveBlobs(ctx, aead, manifests, rep), full)
 }
 
 // send is the round of an engine without a session: push, then upload

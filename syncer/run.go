@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -49,9 +50,13 @@ func (e *Engine) Run(ctx context.Context) {
 
 // RetryWait is the pause after the n-th failure in a row, err: the
 // backoff, or longer when the archive asked to wait (429: over this
-// workstation's share; its Retry-After).
+// workstation's share; its Retry-After), the longest when this
+// workstation is over its storage quota (it waits for the administrator).
 func RetryWait(err error, n int, max time.Duration) time.Duration {
 	wait := backoff(n, max)
+	if errors.Is(err, api.ErrQuota) {
+		wait = backoff(math.MaxInt, max) // it needs the administrator: no point asking soon
+	}
 	var ae *api.Error
 	if errors.As(err, &ae) && ae.RetryAfter > wait {
 		wait = ae.RetryAfter

@@ -288,6 +288,10 @@ type DeviceInfo struct {
 	// everything up to it. Backlog = Metrics.Head − Cursor.
 	Cursor  uint64 `json:"cursor"`
 	Backlog uint64 `json:"backlog"`
+	// Held is how many bytes the device holds on the archive, counted
+	// against its storage quota: the versions it pushed and the blobs it
+	// uploaded first, incomplete uploads included.
+	Held int64 `json:"held_bytes"`
 }
 
 // Metrics is the administrator's view of the archive.

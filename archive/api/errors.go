@@ -32,6 +32,9 @@ var (
 	// ErrRateLimited: the device sent more than its share; it may try
 	// again after Error.RetryAfter.
 	ErrRateLimited = errors.New("too many requests from this workstation")
+	// ErrQuota: the device holds its storage quota on the archive; what
+	// it sends waits on the workstation until the quota is raised.
+	ErrQuota = errors.New("over this workstation's storage quota on the archive")
 )
 
 // Wire codes of an ErrorBody.
@@ -49,6 +52,7 @@ const (
 	CodeEnrollExpired   = "enrollment_expired"
 	CodeEnrollUsed      = "enrollment_used"
 	CodeRateLimited     = "rate_limited"
+	CodeQuota           = "quota"
 )
 
 var codes = []struct {
@@ -63,6 +67,7 @@ var codes = []struct {
 	{ErrEnrollmentExpired, CodeEnrollExpired, http.StatusForbidden},
 	{ErrEnrollmentUsed, CodeEnrollUsed, http.StatusForbidden},
 	{ErrRateLimited, CodeRateLimited, http.StatusTooManyRequests},
+	{ErrQuota, CodeQuota, http.StatusInsufficientStorage},
 	{ErrInvalid, CodeInvalid, http.StatusBadRequest},
 	{ErrTooLarge, CodeTooLarge, http.StatusRequestEntityTooLarge},
 	{ErrConflict, CodeConflict, http.StatusConflict},

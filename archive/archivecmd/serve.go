@@ -114,6 +114,7 @@ func (e *env) serveCommand() *cobra.Command {
 	var listen, spec string
 	var limits archive.Limits
 	var expiry time.Duration
+	var quota int64
 	cmd := &cobra.Command{
 		Use:   "serve --data DIR --listen ADDR [--store postgres://...] [limits]",
 		Short: "run the archive server (HTTPS with client certificates) until stopped",
@@ -126,8 +127,12 @@ closed. The log goes to stderr.
 Each workstation is held to limits, so that a broken or compromised one
 cannot fill the archive's disk or starve the others: requests a minute,
 bytes sent an hour and the size of one scan (over them it is told to wait,
-HTTP 429, and its sync retries by itself). An upload no chunk has reached
-for --upload-expiry is discarded.`,
+HTTP 429, and its sync retries by itself). Each workstation may hold
+--device-quota bytes on the archive in all (its records, and the scans it
+sent first, incomplete ones included; counted in the store, so a restart
+keeps the count); over it what it sends is refused (HTTP 507) and waits on
+the workstation until the quota is raised. An upload no chunk has reached
+for --upload-expiry is discarded, and its bytes no longer count.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := e.dir()
@@ -143,6 +148,13 @@ for --upload-expiry is discarded.`,
 			if _, _, err := e.pkiDir(); err != nil {
 				return err
 			}
+			if quota < 0 {
+				return fmt.Errorf("--device-quota %d: give the bytes one workstation may hold, or 0 for no quota", quota)
+			}
+			limits.DeviceQuota = quota
+			if quota == 0 {
+				limits.DeviceQuota = archive.NoQuota
+			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			return Serve(cmd.Context(), ServeParams{DataDir: dir, Listen: listen, Store: spec, Out: cmd.OutOrStdout(), Log: log,
 				Limits: limits, UploadExpiry: expiry})
@@ -152,6 +164,7 @@ for --upload-expiry is discarded.`,
 	cmd.Flags().Int64Var(&limits.MaxBlobSize, "max-blob-size", archive.DefaultMaxBlobSize, "the largest scan (bytes) a workstation may upload")
 	cmd.Flags().IntVar(&limits.Requests, "device-requests-per-minute", archive.DefaultRequestsPerMinute, "requests one workstation may make a minute")
 	cmd.Flags().Int64Var(&limits.Bytes, "device-bytes-per-hour", archive.DefaultBytesPerHour, "bytes one workstation may send an hour")
+	cmd.Flags().Int64Var(&quota, "device-quota", archive.DefaultDeviceQuota, "bytes one workstation may hold on the archive in all (0: no quota)")
 	cmd.Flags().DurationVar(&expiry, "upload-expiry", DefaultUploadExpiry, "discard an incomplete upload after this long without a chunk")
 	cmd.Flags().StringVar(&spec, "store", "", "a PostgreSQL store (postgres://…) instead of the embedded one")
 	return cmd

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"folio/archive"
 	"folio/archive/api"
 	"folio/archive/pki"
 	"folio/visible"
@@ -87,8 +88,8 @@ func writeStatus(w io.Writer, s statusJSON, devs []pki.Device) error {
 	fmt.Fprintf(tw, "Store\t%s\n", s.StoreName)
 	if m := s.Metrics; m != nil {
 		fmt.Fprintf(tw, "Head\t%d\n", m.Head)
-		fmt.Fprintf(tw, "Records\t%s\n", byteSize(m.RecordBytes))
-		fmt.Fprintf(tw, "Blobs\t%d (%s), %d uploads under way\n", m.Blobs, byteSize(m.BlobBytes), m.Uploads)
+		fmt.Fprintf(tw, "Records\t%s\n", archive.ByteSize(m.RecordBytes))
+		fmt.Fprintf(tw, "Blobs\t%d (%s), %d uploads under way\n", m.Blobs, archive.ByteSize(m.BlobBytes), m.Uploads)
 		if v := m.Vault; v != nil {
 			fmt.Fprintf(tw, "Organisation vault\t%s (first shown by device %s on %s)\n", v.Fingerprint(), v.Device, v.Bound.Format(time.DateOnly))
 		} else {
@@ -109,7 +110,7 @@ func writeStatus(w io.Writer, s statusJSON, devs []pki.Device) error {
 		}
 	}
 	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WORKSTATION\tVAULT DEVICE\tLAST SEEN\tVERSIONS\tAUDIT\tBACKLOG")
+	fmt.Fprintln(tw, "WORKSTATION\tVAULT DEVICE\tLAST SEEN\tVERSIONS\tAUDIT\tBACKLOG\tHELD")
 	for _, d := range s.Metrics.Devices {
 		name := d.Name
 		if name == "" {
@@ -117,24 +118,14 @@ func writeStatus(w io.Writer, s statusJSON, devs []pki.Device) error {
 		} else if !active[name] {
 			name += " (revoked)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\n", visible.Line(name), d.ID, when(d.LastSeen), d.Versions, d.AuditThrough, d.Backlog)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", visible.Line(name), d.ID, when(d.LastSeen), d.Versions, d.AuditThrough, d.Backlog, archive.ByteSize(d.Held))
 	}
 	if len(s.Metrics.Devices) == 0 {
 		fmt.Fprintln(tw, "(no workstation has synced yet)")
 	}
-	return tw.Flush()
-}
-
-// byteSize prints n bytes for people.
-func byteSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d bytes", n)
+	if err := tw.Flush(); err != nil {
+		return err
 	}
-	div, exp := int64(unit), 0
-	for x := n / unit; x >= unit; x /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	_, err := fmt.Fprintf(w, "\nHELD is what a workstation holds on the archive (its records, and the scans it sent first); each may hold up to\nthe quota of 'folio-archive serve --device-quota' (default %s), over it the archive refuses what it sends.\n", archive.ByteSize(archive.DefaultDeviceQuota))
+	return err
 }

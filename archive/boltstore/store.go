@@ -57,6 +57,7 @@ var (
 	bucketKeyReqs  = []byte("keyreqs")  // device → KeyRequest JSON
 	bucketBundleWS = []byte("bundlews") // device → archive.BundleWorkstation JSON
 	bucketVault    = []byte("vault")    // "org" → api.OrgVault JSON; device → claim time (members)
+	bucketCharges  = []byte("charges")  // blob id → device ‖ size: who was charged for it (Charge)
 
 	statRecordBytes = []byte("record_bytes")
 	statBlobBytes   = []byte("blob_bytes")
@@ -86,7 +87,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open archive store %s (is another archive running on it?): %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats, bucketBindings, bucketDevCerts, bucketKeyReqs, bucketBundleWS, bucketVault} {
+		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats, bucketBindings, bucketDevCerts, bucketKeyReqs, bucketBundleWS, bucketVault, bucketCharges} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -207,6 +208,7 @@ type deviceRecord struct {
 	Versions     uint64    `json:"versions"`
 	AuditThrough uint64    `json:"audit_through"`
 	Cursor       uint64    `json:"cursor"`
+	Held         int64     `json:"held,omitempty"` // bytes counted against its quota (Charge)
 }
 
 func getDevice(tx *bolt.Tx, d api.DeviceID) (deviceRecord, bool, error) {
@@ -327,6 +329,7 @@ func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (ap
 			dev.Cursor = changes.Sequence()
 		}
 		seen(&dev, at)
+		dev.Held += added
 		if err := putDevice(tx, req.Device, dev); err != nil {
 			return err
 		}
@@ -537,7 +540,7 @@ func deviceInfo(id api.DeviceID, r deviceRecord, head uint64) api.DeviceInfo {
 	return api.DeviceInfo{
 		ID: id, Name: r.Name, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, LastBatch: r.LastBatch,
 		Versions: r.Versions, AuditThrough: r.AuditThrough, Cursor: r.Cursor,
-		Backlog: head - min(r.Cursor, head),
+		Backlog: head - min(r.Cursor, head), Held: r.Held,
 	}
 }
 
@@ -792,6 +795,9 @@ func (s *Store) ExpireUploads(ctx context.Context, before time.Time) (int, error
 			if err := up.Delete([]byte(id)); err != nil {
 				return err
 			}
+			if err := refund(tx, id); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -805,6 +811,58 @@ func (s *Store) ExpireUploads(ctx context.Context, before time.Time) (int, error
 		}
 	}
 	return len(gone), nil
+}
+
+// Charge implements archive.Store.
+func (s *Store) Charge(ctx context.Context, device api.DeviceID, blob string, size, quota int64) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var held int64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		dev, _, err := getDevice(tx, device)
+		if err != nil {
+			return err
+		}
+		held = dev.Held
+		id := []byte(blob)
+		if tx.Bucket(bucketCharges).Get(id) != nil || tx.Bucket(bucketBlobs).Get(id) != nil || tx.Bucket(bucketUploads).Get(id) != nil {
+			return nil // held already: charged once, or stored before quotas were counted
+		}
+		if quota > 0 && held+size > quota {
+			return fmt.Errorf("%w: device %s holds %d bytes of its quota of %d, and blob %s is %d more", api.ErrQuota, device, held, quota, blob, size)
+		}
+		dev.Held += size
+		held = dev.Held
+		if err := putDevice(tx, device, dev); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketCharges).Put(id, append(u64(uint64(device)), u64(uint64(size))...))
+	})
+	if err != nil {
+		return held, fmt.Errorf("charge blob %s to device %s: %w", blob, device, err)
+	}
+	return held, nil
+}
+
+// refund gives the charge for blob, an upload being discarded, back to the
+// device that paid it.
+func refund(tx *bolt.Tx, blob string) error {
+	charges := tx.Bucket(bucketCharges)
+	v := charges.Get([]byte(blob))
+	if len(v) != 16 {
+		return nil
+	}
+	device := api.DeviceID(binary.BigEndian.Uint64(v))
+	dev, _, err := getDevice(tx, device)
+	if err != nil {
+		return err
+	}
+	dev.Held = max(dev.Held-int64(binary.BigEndian.Uint64(v[8:])), 0)
+	if err := putDevice(tx, device, dev); err != nil {
+		return err
+	}
+	return charges.Delete([]byte(blob))
 }
 
 // OpenBlob implements archive.Store.

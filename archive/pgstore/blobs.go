@@ -286,9 +286,61 @@ func (s *Store) ExpireUploads(ctx context.Context, before time.Time) (int, error
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	tag, err := s.pool.Exec(ctx, `DELETE FROM blobs WHERE NOT complete AND touched < $1`, pgTime(before))
+	// The charges of the discarded uploads go back to the devices that
+	// paid them, in the same statement.
+	var n int
+	err := s.pool.QueryRow(ctx, `
+		WITH gone AS (
+			DELETE FROM blobs WHERE NOT complete AND touched < $1 RETURNING id
+		), refunds AS (
+			DELETE FROM blob_charges c USING gone WHERE c.id = gone.id RETURNING c.device, c.size
+		), refunded AS (
+			UPDATE devices d SET held = GREATEST(d.held - r.total, 0)
+			FROM (SELECT device, sum(size) AS total FROM refunds GROUP BY device) r
+			WHERE d.device = r.device
+		)
+		SELECT count(*) FROM gone`, pgTime(before)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("expire idle uploads: %w", err)
 	}
-	return int(tag.RowsAffected()), nil
+	return n, nil
+}
+
+// Charge implements archive.Store. The device's row lock orders its
+// charges; the charge's primary key makes a blob charged once.
+func (s *Store) Charge(ctx context.Context, device api.DeviceID, blob string, size, quota int64) (int64, error) {
+	var held int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		dev := i64(uint64(device))
+		var known bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM blob_charges WHERE id = $1) OR EXISTS (SELECT 1 FROM blobs WHERE id = $1)`, blob).Scan(&known)
+		if err != nil {
+			return err
+		}
+		if known { // held already: charged once, or stored before quotas were counted
+			err := tx.QueryRow(ctx, `SELECT held FROM devices WHERE device = $1`, dev).Scan(&held)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO devices (device) VALUES ($1) ON CONFLICT (device) DO NOTHING`, dev); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT held FROM devices WHERE device = $1 FOR UPDATE`, dev).Scan(&held); err != nil {
+			return err
+		}
+		if quota > 0 && held+size > quota {
+			return fmt.Errorf("%w: device %s holds %d bytes of its quota of %d, and blob %s is %d more", api.ErrQuota, device, held, quota, blob, size)
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO blob_charges (id, device, size) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, blob, dev, size)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err // another device's charge for it came first
+		}
+		return tx.QueryRow(ctx, `UPDATE devices SET held = held + $2 WHERE device = $1 RETURNING held`, dev, size).Scan(&held)
+	})
+	if err != nil {
+		return held, fmt.Errorf("charge blob %s to device %s: %w", blob, device, err)
+	}
+	return held, nil
 }

@@ -268,16 +268,17 @@ func push(ctx context.Context, tx pgx.Tx, req api.PushRequest, digest []byte, at
 	// A device that held everything before its own new versions still
 	// does: its cursor follows, so no backlog is shown for what it sent.
 	_, err = tx.Exec(ctx, `
-		INSERT INTO devices (device, first_seen, last_seen, last_batch, versions, audit_through, pull_cursor)
-		VALUES ($1, $2, $2, $3, $4, $5, CASE WHEN $6::bigint = 0 THEN $7::bigint ELSE 0 END)
+		INSERT INTO devices (device, first_seen, last_seen, last_batch, versions, audit_through, pull_cursor, held)
+		VALUES ($1, $2, $2, $3, $4, $5, CASE WHEN $6::bigint = 0 THEN $7::bigint ELSE 0 END, $8)
 		ON CONFLICT (device) DO UPDATE SET
+			held = devices.held + excluded.held,
 			first_seen = COALESCE(devices.first_seen, excluded.first_seen),
 			last_seen = GREATEST(devices.last_seen, excluded.last_seen),
 			last_batch = GREATEST(devices.last_batch, excluded.last_batch),
 			versions = devices.versions + excluded.versions,
 			audit_through = excluded.audit_through,
 			pull_cursor = CASE WHEN devices.pull_cursor >= $6::bigint THEN $7::bigint ELSE devices.pull_cursor END`,
-		i64(uint64(req.Device)), pgTime(at), i64(req.Batch), int64(len(seqs)), i64(through), headSeq, i64(head))
+		i64(uint64(req.Device)), pgTime(at), i64(req.Batch), int64(len(seqs)), i64(through), headSeq, i64(head), added)
 	if err != nil {
 		return resp, fmt.Errorf("update device record: %w", err)
 	}
@@ -516,14 +517,14 @@ func (s *Store) Versions(ctx context.Context, kind, id string) ([]api.Change, er
 	return out, nil
 }
 
-const deviceColumns = `d.device, d.name, d.first_seen, d.last_seen, d.last_batch, d.versions, d.audit_through, d.pull_cursor, h.seq`
+const deviceColumns = `d.device, d.name, d.first_seen, d.last_seen, d.last_batch, d.versions, d.audit_through, d.pull_cursor, d.held, h.seq`
 
 // scanDevice reads a row of deviceColumns.
 func scanDevice(row pgx.Row) (api.DeviceInfo, error) {
 	var id, lastBatch, versions, through, cursor, head int64
 	var first, last *time.Time
 	var info api.DeviceInfo
-	if err := row.Scan(&id, &info.Name, &first, &last, &lastBatch, &versions, &through, &cursor, &head); err != nil {
+	if err := row.Scan(&id, &info.Name, &first, &last, &lastBatch, &versions, &through, &cursor, &info.Held, &head); err != nil {
 		return info, err
 	}
 	info.ID = api.DeviceID(id)

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"BlobBadChunk", testBlobBadChunk},
 		{"BlobWholeHashMismatch", testBlobWholeHash},
 		{"ExpireUploads", testExpireUploads},
+		{"DeviceQuota", testDeviceQuota},
 		{"Restart", testRestart},
 		{"DevicesAndMetrics", testDevicesAndMetrics},
 		{"Bindings", testBindings},
@@ -753,5 +754,78 @@ func testExpireUploads(t *testing.T, open Opener) {
 	upload(t, s, idleID, idle) // started over
 	if got := readBlob(t, s, idleID); !bytes.Equal(got, idle) {
 		t.Fatal("the expired upload, sent again, does not read back")
+	}
+}
+
+// testDeviceQuota: a blob is charged once, to the first device that
+// uploads it; a charge past the quota is refused and charges nothing;
+// pushed versions count; the counts survive a restart; an expired
+// upload's charge is given back.
+func testDeviceQuota(t *testing.T, open Opener) {
+	s, reopen := openClosed(t, open)
+	ctx := context.Background()
+	const a, b = api.DeviceID(0xa1), api.DeviceID(0xb2)
+	const quota = 3 * api.ChunkSize
+	held := func(t *testing.T, s archive.Store, dev api.DeviceID) int64 {
+		t.Helper()
+		info, err := s.Device(ctx, dev)
+		if errors.Is(err, api.ErrNotFound) {
+			return 0
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Held
+	}
+	data, id := blobData(31, 2*api.ChunkSize)
+	size := int64(len(data))
+	for range 2 {
+		if n, err := s.Charge(ctx, a, id, size, quota); err != nil || n != size {
+			t.Fatalf("charge a %d-byte blob to a: %d, %v; want %d", size, n, err, size)
+		}
+	}
+	upload(t, s, id, data)
+	if n, err := s.Charge(ctx, b, id, size, quota); err != nil || n != 0 {
+		t.Fatalf("charge the blob a uploaded to b: %d, %v; want 0 (held already)", n, err)
+	}
+	more, moreID := blobData(32, 2*api.ChunkSize)
+	if n, err := s.Charge(ctx, a, moreID, int64(len(more)), quota); !errors.Is(err, api.ErrQuota) || n != size {
+		t.Fatalf("charge a past its quota: %d, %v; want ErrQuota with %d held", n, err, size)
+	}
+	if got := held(t, s, a); got != size {
+		t.Fatalf("a holds %d after the refused charge, want %d", got, size)
+	}
+	req := api.PushRequest{Device: a, Batch: 1, Audit: chain(1, 1, nil), Versions: []api.RecordVersion{version(a, "patient", "q1", 100, api.Version{})}}
+	push(t, s, req)
+	want := size + int64(len(req.Versions[0].Ciphertext))
+	if again := push(t, s, req); !again.Replayed {
+		t.Fatalf("replayed push: %+v", again)
+	}
+	if got := held(t, s, a); got != want {
+		t.Fatalf("a holds %d after pushing a version (and replaying it), want %d", got, want)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t)
+	if got := held(t, s, a); got != want {
+		t.Fatalf("a holds %d after a restart, want %d", got, want)
+	}
+	if got := held(t, s, b); got != 0 {
+		t.Fatalf("b holds %d, want 0", got)
+	}
+	// An upload without a quota is charged; once expired, no longer.
+	if n, err := s.Charge(ctx, a, moreID, int64(len(more)), 0); err != nil || n != want+int64(len(more)) {
+		t.Fatalf("charge without a quota: %d, %v; want %d", n, err, want+int64(len(more)))
+	}
+	c, sum := chunk(more, 0)
+	if _, err := s.PutChunk(ctx, moreID, int64(len(more)), 0, sum, c); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ExpireUploads(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("expire the idle upload: %d, %v; want 1", n, err)
+	}
+	if got := held(t, s, a); got != want {
+		t.Fatalf("a holds %d after its upload expired, want %d", got, want)
 	}
 }
