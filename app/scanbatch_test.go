@@ -23,13 +23,13 @@ import (
 // "scanned" with noise and a slight skew, and stacked with real scanned
 // pages from the corpus into one image-only PDF, as a scanner writes it.
 
-const corpus = "../../shared/corpus"
+const corpus = "../testdata/corpus"
 
 func corpusFile(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(corpus, name))
 	if err != nil {
-		t.Fatalf("corpus file %s: %v (the shared corpus must sit beside the project)", name, err)
+		t.Fatalf("corpus file %s: %v (the test corpus is testdata/corpus)", name, err)
 	}
 	return b
 }

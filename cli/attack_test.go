@@ -352,7 +352,7 @@ func TestAttackSigtermDuringImport(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(in, "a.pdf"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	corpus, err := filepath.Abs("../../shared/corpus/scans/paperless__multi-page-images.pdf")
+	corpus, err := filepath.Abs("../testdata/corpus/scans/paperless__multi-page-images.pdf")
 	if err != nil {
 		t.Fatal(err)
 	}

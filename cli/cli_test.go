@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestScripts(t *testing.T) {
-	corpus, err := filepath.Abs("../../shared/corpus")
+	corpus, err := filepath.Abs("../testdata/corpus")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,9 +17,9 @@ import (
 	"folio/app"
 )
 
-// corpusDir is the shared test corpus (see its MANIFEST.tsv). It is always
+// corpusDir is the test corpus, testdata/corpus (see its MANIFEST.tsv). It is always
 // present; a missing file fails the test.
-const corpusDir = "../../shared/corpus"
+const corpusDir = "../testdata/corpus"
 
 func corpus(t testing.TB, rel string) []byte {
 	t.Helper()

@@ -19,10 +19,10 @@ import (
 	"folio/app"
 )
 
-// readScan reads a file of the shared corpus's scans folder.
+// readScan reads a file of the test corpus's scans folder (testdata/corpus).
 func readScan(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("../../shared/corpus/scans", name))
+	b, err := os.ReadFile(filepath.Join("../testdata/corpus/scans", name))
 	if err != nil {
 		t.Fatalf("corpus file: %v", err)
 	}

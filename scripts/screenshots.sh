@@ -29,7 +29,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 start=$SECONDS
 shots=$root/docs/screenshots
-corpus=${CORPUS:-$root/../shared/corpus}/scans
+corpus=${CORPUS:-$root/testdata/corpus}/scans
 for tool in Xvfb xdotool import convert qpdf tesseract; do
   command -v "$tool" >/dev/null || { echo "screenshots: $tool is missing: run scripts/deps.sh test" >&2; exit 1; }
 done

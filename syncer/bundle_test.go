@@ -169,7 +169,7 @@ func offlineOrg(t *testing.T, site *bundleSite, arc *testArchive) (a, b *worksta
 	if err != nil {
 		t.Fatal(err)
 	}
-	scanData, err := os.ReadFile("../../shared/corpus/scans/ocrmypdf__linn.png")
+	scanData, err := os.ReadFile("../testdata/corpus/scans/ocrmypdf__linn.png")
 	if err != nil {
 		t.Fatal(err)
 	}

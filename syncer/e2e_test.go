@@ -133,7 +133,7 @@ func TestProcessesConverge(t *testing.T) {
 	run(b, 0, "folio", "patient", "amend", mary.MRN, "--village", "Bondo")
 	run(c, 0, "folio", "patient", "add", "--family", "Otieno", "--given", "James", "--sex", "male", "--dob", "1990")
 	run(c, 0, "folio", "patient", "add", "--family", "Otieno", "--given", "Jim", "--sex", "male", "--dob", "1990", "--force")
-	run(a, 0, "folio", "import", "../../shared/corpus/scans/ocrmypdf__linn.png")
+	run(a, 0, "folio", "import", "../testdata/corpus/scans/ocrmypdf__linn.png")
 	out = run(a, 0, "folio", "patient", "add", "--family", "Wekesa", "--given", "Peter", "--sex", "male", "--dob", "1975", "--json")
 	var peter struct{ MRN string }
 	if err := json.Unmarshal([]byte(out), &peter); err != nil {

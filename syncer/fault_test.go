@@ -355,7 +355,7 @@ func TestCutsMidPushAndPull(t *testing.T) {
 // 9 chunks of 1 MiB.
 func bigScan(t *testing.T) []byte {
 	t.Helper()
-	f, err := os.Open("../../shared/corpus/scans/ocrmypdf__linn.png")
+	f, err := os.Open("../testdata/corpus/scans/ocrmypdf__linn.png")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -526,7 +526,7 @@ func (r *killRig) setUp() {
 // to the vault that imports it.
 func (r *killRig) scan() string {
 	r.t.Helper()
-	f, err := os.Open("../../shared/corpus/scans/ocrmypdf__linn.png")
+	f, err := os.Open("../testdata/corpus/scans/ocrmypdf__linn.png")
 	if err != nil {
 		r.t.Fatal(err)
 	}

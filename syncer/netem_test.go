@@ -100,7 +100,7 @@ func TestNetemSoak(t *testing.T) {
 	patients := envInt("FOLIO_NETEM_PATIENTS", 200)
 	pages := envInt("FOLIO_NETEM_PAGES", 25)
 	scans := strings.Split(cmp.Or(os.Getenv("FOLIO_NETEM_SCAN"),
-		"../../shared/corpus/ocr-gt/tesseract-test__8087_054.3B.tif,../../shared/corpus/barcodes/paperless__barcode-fax-image.pdf"), ",")
+		"../testdata/corpus/ocr-gt/tesseract-test__8087_054.3B.tif,../testdata/corpus/barcodes/paperless__barcode-fax-image.pdf"), ",")
 	withPull := os.Getenv("FOLIO_NETEM_PULL") == "1"
 	ctx := context.Background()
 

@@ -22,7 +22,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 	arc := startArchive(t)
 	a := newWorkstation(t, arc, "ward-a")
 	admin := firstVault(t, a)
-	scan, err := os.ReadFile("../../shared/corpus/scans/ocrmypdf__linn.png")
+	scan, err := os.ReadFile("../testdata/corpus/scans/ocrmypdf__linn.png")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 	}
 
 	// A scan lost before its first sync: the archive never had it.
-	again, err := admin.ImportFile(ctx, "simple.png", "test", mustRead(t, "../../shared/corpus/scans/paperless__simple.png"))
+	again, err := admin.ImportFile(ctx, "simple.png", "test", mustRead(t, "../testdata/corpus/scans/paperless__simple.png"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -148,7 +148,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 	if _, err := admin.AmendPatient(ctx, mary); err != nil {
 		t.Fatal(err)
 	}
-	scan, err := os.ReadFile("../../shared/corpus/scans/ocrmypdf__linn.png")
+	scan, err := os.ReadFile("../testdata/corpus/scans/ocrmypdf__linn.png")
 	if err != nil {
 		t.Fatal(err)
 	}

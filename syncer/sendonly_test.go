@@ -27,7 +27,7 @@ func TestSendWhileLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan, err := os.ReadFile("../../shared/corpus/scans/ocrmypdf__linn.png")
+	scan, err := os.ReadFile("../testdata/corpus/scans/ocrmypdf__linn.png")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -222,7 +222,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scanData, err := os.ReadFile("../../shared/corpus/scans/ocrmypdf__linn.png")
+	scanData, err := os.ReadFile("../testdata/corpus/scans/ocrmypdf__linn.png")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -508,9 +508,9 @@ func procStatus() (map[string]float64, error) {
 // imported through the real scan pool (Session.ImportFile) and filed
 // (FileDocument). One op is one opening and 10 page turns.
 func BenchmarkOpenDocument50(b *testing.B) {
-	corpus := filepath.Join("..", "..", "shared", "corpus", "scans")
+	corpus := filepath.Join("..", "testdata", "corpus", "scans")
 	if _, err := os.Stat(corpus); err != nil {
-		b.Skipf("the corpus is not here (%v): see ../shared/corpus/README.md", err)
+		b.Skipf("the corpus is not here (%v): see testdata/corpus/README.md", err)
 	}
 	ctx := context.Background()
 	prof := benchProfile(b, true)

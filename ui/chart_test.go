@@ -19,7 +19,7 @@ import (
 func fileScan(t *testing.T, u *App, name, mrn, kind, date string) app.Document {
 	t.Helper()
 	ctx := context.Background()
-	data, err := os.ReadFile(filepath.Join("..", "..", "shared", "corpus", "scans", name))
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "corpus", "scans", name))
 	if err != nil {
 		t.Fatal(err)
 	}

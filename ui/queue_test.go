@@ -17,7 +17,7 @@ import (
 func importCorpus(t *testing.T, u *App, names ...string) {
 	t.Helper()
 	for _, n := range names {
-		data, err := os.ReadFile(filepath.Join("..", "..", "shared", "corpus", "scans", n))
+		data, err := os.ReadFile(filepath.Join("..", "testdata", "corpus", "scans", n))
 		if err != nil {
 			t.Fatal(err)
 		}

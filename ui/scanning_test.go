@@ -61,7 +61,7 @@ func TestScanningStation(t *testing.T) {
 	st := current[*scanScreen](t, u)
 	u.tasks.wait()
 
-	st.importPaths([]string{filepath.Join("..", "..", "shared", "corpus", "scans", "paperless__simple.png")})
+	st.importPaths([]string{filepath.Join("..", "testdata", "corpus", "scans", "paperless__simple.png")})
 	u.tasks.wait()
 	if len(u.sess.intake) != 1 {
 		t.Fatalf("%d files listed", len(u.sess.intake))
