@@ -65,6 +65,11 @@ func TestCrashKillDuringScrub(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
 	}
+	if raceDetector {
+		// The child is killed at random moments, so a race it reported
+		// would be cut off unread; the plain pass runs the same kills.
+		t.Skip("the kill test runs in the pass without the race detector")
+	}
 	kills := 10
 	if n, err := strconv.Atoi(os.Getenv("FOLIO_CRASH_KILLS")); err == nil && n/20 > kills {
 		kills = n / 20
