@@ -69,6 +69,9 @@ type StoredRecord struct {
 	Version Version
 	Parent  Version // zero for the first version
 	Data    []byte  // plaintext payload, owned by the caller
+	// Endorsement is the version's endorsement as written (JSON of
+	// endorse.Endorsement; nil when it has none).
+	Endorsement []byte
 }
 
 // RecordWrite asks for one new version of a record.
@@ -80,6 +83,11 @@ type RecordWrite struct {
 	// commit with ErrConflict.
 	Parent Version
 	Data   []byte
+	// Endorsement, for a KindUser or KindKeySlots version, is the JSON of
+	// the endorse.Endorsement the writer's session signed: the store keeps
+	// it with the version, in clear, and sync sends it along (package
+	// endorse says who may write these records).
+	Endorsement []byte
 	// Tokens is the record's complete blind-index token set for this version:
 	// it replaces the tokens of the previous version. Nil removes the record
 	// from the index.
