@@ -82,13 +82,61 @@ func (s *Session) documentList(ctx context.Context, perm Permission, term, name 
 	return docs, s.audit(ctx, AuditEvent{Action: ActDocRead, Detail: fmt.Sprintf("%s: %d", name, len(docs))})
 }
 
-// Document opens one document's record. Audited.
+// Document opens one document: one access, audited as one event that
+// says what was opened (DocumentDescription). The reads of its pages that
+// follow (DocumentPage) are part of this opening and add no event.
 func (s *Session) Document(ctx context.Context, id string) (Document, error) {
 	d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return Document{}, err
 	}
-	return d, s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: d.MRN, Object: "document/" + d.ID})
+	s.mu.Lock()
+	s.open = d.ID
+	s.mu.Unlock()
+	return d, s.auditOpening(ctx, d)
+}
+
+// DocumentDescription is what an audit event of a document's opening
+// keeps in its (encrypted) detail, for the access log to name the object:
+// "lab-result, 2026-03-02, 3 pages" (type slug, date of service or
+// "date not known", pages).
+func DocumentDescription(d Document) string {
+	date := "date not known"
+	if !d.Date.IsZero() {
+		date = d.Date.Format(time.DateOnly)
+	}
+	pages := fmt.Sprintf("%d pages", len(d.Pages))
+	if len(d.Pages) == 1 {
+		pages = "1 page"
+	}
+	return d.Type + ", " + date + ", " + pages
+}
+
+// auditOpening appends the one event of an opening of d. When it cannot
+// be written, the session forgets that d is open, so the next page read
+// tries again before it shows anything.
+func (s *Session) auditOpening(ctx context.Context, d Document) error {
+	err := s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: d.MRN, Object: "document/" + d.ID, Detail: DocumentDescription(d)})
+	if err != nil {
+		s.mu.Lock()
+		if s.open == d.ID {
+			s.open = ""
+		}
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// opening reports whether reading id starts a new access: id is not the
+// document this session opened last. It then becomes that document.
+func (s *Session) opening(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open == id {
+		return false
+	}
+	s.open = id
+	return true
 }
 
 // PageContent is a page's viewing image, text and word boxes, decrypted.
@@ -101,11 +149,20 @@ type PageContent struct {
 	Turn int
 }
 
-// DocumentPage returns a page's image and text, decrypted. Audited.
+// DocumentPage returns a page's image and text, decrypted. Every read
+// goes through the guard. A page of the document this session opened
+// last (Document, or an earlier page) is part of that access; a page of
+// any other document opens it: one audited access, written before the
+// page is read. Going back to a document after another is a new access.
 func (s *Session) DocumentPage(ctx context.Context, id string, page int) (PageContent, error) {
-	d, err := s.Document(ctx, id)
+	d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return PageContent{}, err
+	}
+	if s.opening(d.ID) {
+		if err := s.auditOpening(ctx, d); err != nil {
+			return PageContent{}, err
+		}
 	}
 	return s.pageContent(ctx, d, page)
 }

@@ -26,6 +26,7 @@ type Session struct {
 	glass  map[string]string         // patient id → break-glass reason, for this session
 	cache  map[string]*cachedPatient // patient id → decrypted head, for ranking
 	events int                       // audit events since the last checkpoint
+	open   string                    // the document whose opening was audited last (Document, DocumentPage)
 	// unsignedAtLogin is the audit entries appended while the vault was
 	// locked that this session's sign-in authenticated (verify says so).
 	unsignedAtLogin AuditState
@@ -66,6 +67,7 @@ func (s *Session) Lock(ctx context.Context) {
 	s.keys = nil
 	clear(s.cache)
 	clear(s.glass)
+	s.open = ""
 }
 
 // keyring returns the keys, or ErrLocked.

@@ -259,6 +259,12 @@ func docDateText(t time.Time) string {
 func docStatusText(d app.Document) string {
 	switch d.Status {
 	case app.DocQueued:
+		if d.PatientID != "" {
+			// Filed here before, then sent back by QA (or split off a
+			// filed document): it is in this chart while the indexing
+			// queue confirms it, not a page waiting for a patient.
+			return "Filed to this chart, being re-checked"
+		}
 		return "Waiting to be filed"
 	case app.DocIndexed:
 		if d.QA {
@@ -646,7 +652,8 @@ func (l accessLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 // detailText is an audit event's detail in a clerk's words where its form
 // is known: "document list: 5" is "5 documents"; a filing's
-// "lab-result, 2026-03-02" is "Lab result, 2026-03-02".
+// "lab-result, 2026-03-02" is "Lab result, 2026-03-02", an opening's
+// "lab-result, 2026-03-02, 3 pages" "Lab result, 2026-03-02, 3 pages".
 func detailText(e app.AuditEvent) string {
 	switch {
 	case e.Action == app.ActDocRead && strings.HasPrefix(e.Detail, "document list: "):
@@ -654,7 +661,9 @@ func detailText(e app.AuditEvent) string {
 		if _, err := fmt.Sscanf(e.Detail, "document list: %d", &n); err == nil {
 			return plural(n, "document", "documents")
 		}
-	case e.Action == app.ActDocFile:
+	case e.Action == app.ActDocFile, e.Action == app.ActDocRead && e.Object != "":
+		// A filing's type and date; an opening's type, date and pages
+		// (app.DocumentDescription).
 		kind, rest, _ := strings.Cut(e.Detail, ", ")
 		if slices.Contains(app.DocumentTypes, kind) {
 			if rest == "" {
@@ -695,7 +704,7 @@ func actionText(e app.AuditEvent) string {
 	case app.ActDocRead:
 		s = "listed the documents"
 		if e.Object != "" {
-			s = "read a document"
+			s = "opened a document"
 		}
 	case app.ActDocSearch:
 		s = "searched the documents"

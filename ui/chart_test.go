@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,20 +141,29 @@ func TestPatientChartTabs(t *testing.T) {
 	}
 	v.tabs.Select(v.accessTab)
 	u.tasks.wait()
-	var read, listed bool
+	// Issue 14, item 9: opening the document in the viewer (its record,
+	// its first page, its thumbnails) is one line naming it.
+	var read int
+	var listed bool
 	for _, e := range v.access {
-		read = read || (e.Action == app.ActDocRead && e.Object == "document/"+lab.ID && e.User == "grace")
+		if e.Action == app.ActDocRead && e.Object == "document/"+lab.ID && e.User == "grace" {
+			read++
+		}
 		listed = listed || (e.Action == app.ActDocRead && e.Object == "" && e.User == "grace")
 	}
-	if !read || !listed {
-		t.Fatalf("the access log lacks the document reads: %+v", v.access)
+	if read != 1 || !listed {
+		t.Fatalf("the access log has %d reads of the lab result for one opening (want 1), listed %v: %+v", read, listed, v.access)
+	}
+	opened := fmt.Sprintf("opened a document   Lab result, 2026-09-01, %d pages", len(lab.Pages))
+	if !strings.Contains(accessText(v), opened) {
+		t.Fatalf("the access log does not name the document opened (%q): %q", opened, accessText(v))
 	}
 	for i := 1; i < len(v.access); i++ {
 		if v.access[i].Time.After(v.access[i-1].Time) {
 			t.Fatal("the access log is not newest first")
 		}
 	}
-	if !strings.Contains(accessText(v), "read a document") || !strings.Contains(accessText(v), "opened the chart") {
+	if strings.Contains(accessText(v), "read a document") || !strings.Contains(accessText(v), "opened the chart") {
 		t.Fatalf("access log text %q", accessText(v))
 	}
 
@@ -229,6 +239,7 @@ func TestAccessDetailText(t *testing.T) {
 		{"filing", app.AuditEvent{Action: app.ActDocFile, Detail: "imaging-report, 2025-08-11"}, "Imaging report, 2025-08-11"},
 		{"filing without a date", app.AuditEvent{Action: app.ActDocFile, Detail: "lab-result"}, "Lab result"},
 		{"unknown type", app.AuditEvent{Action: app.ActDocFile, Detail: "x-ray, 2025-08-11"}, "x-ray, 2025-08-11"},
+		{"opening", app.AuditEvent{Action: app.ActDocRead, Object: "document/x", Detail: "lab-result, 2026-03-02, 3 pages"}, "Lab result, 2026-03-02, 3 pages"},
 		{"break-glass reason", app.AuditEvent{Action: app.ActBreakGlass, Detail: "emergency"}, "emergency"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -304,5 +315,26 @@ func TestAttackAccessLogReasonForgesLines(t *testing.T) {
 	want := `patient collapsed\n08:00  admin  opened the chart\x1b[8m hidden \u202ereversed`
 	if !strings.Contains(shown, want) || strings.ContainsAny(shown, "\x1b\u202e") || strings.Contains(shown, "collapsed\n") {
 		t.Errorf("the access log shows the reason as %q; want it on one line: %q", shown, want)
+	}
+}
+
+// Issue 14, item 8: a document QA sent back showed in the chart to the
+// clinician as "Waiting to be filed". It is filed to this chart and being
+// checked again, and the timeline says so.
+func TestChartSentBackDocumentSaysWhatItIs(t *testing.T) {
+	u, p, lab, _ := chartWithDocuments(t)
+	if _, err := u.sess.s.SendBack(context.Background(), lab.ID, "wrong date of service"); err != nil {
+		t.Fatal(err)
+	}
+	logInAgain(t, u, "dr.amani", clinPW)
+	u.openPatient(p.MRN)
+	u.tasks.wait()
+	v := current[*patientScreen](t, u)
+	text := timelineText(v)
+	if strings.Contains(text, "Waiting to be filed") || !strings.Contains(text, "Filed to this chart, being re-checked") {
+		t.Fatalf("the clinician's timeline after QA sent the lab result back: %q", text)
+	}
+	if got := docStatusText(app.Document{Status: app.DocQueued}); got != "Waiting to be filed" {
+		t.Fatalf("a document filed nowhere: %q", got)
 	}
 }
