@@ -116,13 +116,36 @@ func (s *Session) documentChart(ctx context.Context, d Document) (Patient, bool,
 	return p, s.mayOpen(p), nil
 }
 
+// BreakGlassDocument opens, for the rest of the session, the restricted
+// chart a document is filed in, with a reason (as BreakGlass does for a
+// patient): a clinician who was given a document's id, not the patient's
+// MRN. It is refused to roles without break-glass, and for a document in
+// no restricted chart (it needs no reason).
+func (s *Session) BreakGlassDocument(ctx context.Context, id, reason string) (Patient, error) {
+	if err := s.require(ctx, PermBreakGlass, ActBreakGlass, ""); err != nil {
+		return Patient{}, err
+	}
+	d, err := s.loadDocument(ctx, id)
+	if err != nil {
+		return Patient{}, err
+	}
+	chart, _, err := s.documentChart(ctx, d)
+	if err != nil {
+		return Patient{}, err
+	}
+	if !chart.Restricted {
+		return Patient{}, fmt.Errorf("%w: document %s is not in a restricted chart: it opens without a reason", ErrInvalid, id)
+	}
+	return s.BreakGlass(ctx, chart.ID, reason)
+}
+
 // refuseDocument audits a refused document operation under the chart's
 // patient and returns the error the user sees: it names the document, not
 // the patient.
 func (s *Session) refuseDocument(ctx context.Context, id string, chart Patient, act Action) error {
 	_ = s.audit(ctx, AuditEvent{Action: act, Patient: chart.MRN, Object: "document/" + id, Outcome: OutcomeDenied, Detail: "restricted chart"})
 	if s.User().Role.Can(PermBreakGlass) {
-		return fmt.Errorf("document %s: %w; open the patient's chart with a reason first", id, ErrNeedsBreakGlass)
+		return fmt.Errorf("document %s: %w; give a reason to open the patient's chart first (break-glass; on the command line --reason)", id, ErrNeedsBreakGlass)
 	}
 	return fmt.Errorf("document %s: %w: it is filed in a restricted chart", id, ErrForbidden)
 }

@@ -382,8 +382,9 @@ func (e *env) separatorCommand() *cobra.Command {
 
 func (e *env) docCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "doc", Short: "list, show and export scanned documents"}
-	var patient string
+	var patient, reason string
 	var asJSON bool
+	cmd.PersistentFlags().StringVar(&reason, "reason", "", "break-glass reason, for a document in a restricted chart (recorded in the audit)")
 	list := &cobra.Command{
 		Use:   "list --patient MRN",
 		Short: "a patient's documents, newest first",
@@ -394,6 +395,11 @@ func (e *env) docCommand() *cobra.Command {
 				return err
 			}
 			defer done()
+			if reason != "" {
+				if _, err := s.BreakGlass(cmd.Context(), patient, reason); err != nil {
+					return err
+				}
+			}
 			docs, err := s.PatientDocuments(cmd.Context(), patient)
 			if err != nil {
 				return err
@@ -416,6 +422,9 @@ func (e *env) docCommand() *cobra.Command {
 				return err
 			}
 			defer done()
+			if err := breakGlassForDocument(cmd, s, args[0], reason); err != nil {
+				return err
+			}
 			d, err := s.Document(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -452,6 +461,9 @@ func (e *env) docCommand() *cobra.Command {
 				return err
 			}
 			defer done()
+			if err := breakGlassForDocument(cmd, s, args[0], reason); err != nil {
+				return err
+			}
 			d, pages, err := s.ExportDocument(cmd.Context(), args[0], out)
 			if err != nil {
 				return err
@@ -472,6 +484,17 @@ func (e *env) docCommand() *cobra.Command {
 	cmd.AddCommand(list, show, export)
 	cmd.AddCommand(e.docEditCommands()...)
 	return cmd
+}
+
+// breakGlassForDocument opens the restricted chart of document id with
+// the --reason given (nothing without one: the document's own check then
+// says a reason is needed).
+func breakGlassForDocument(cmd *cobra.Command, s *app.Session, id, reason string) error {
+	if reason == "" {
+		return nil
+	}
+	_, err := s.BreakGlassDocument(cmd.Context(), id, reason)
+	return err
 }
 
 func (e *env) printDocs(cmd *cobra.Command, docs []app.Document, asJSON bool) error {
