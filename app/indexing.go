@@ -71,6 +71,29 @@ func (s *Session) QAQueue(ctx context.Context) ([]Document, error) {
 	return s.documentList(ctx, PermDocVerify, "doc:qa", "QA queue")
 }
 
+// FiledPatient opens the registration of the patient whose chart a
+// document is filed in, for the QA check that its pages belong to that
+// patient: a read of the patient, audited as one and naming the document
+// checked. For those who check filings (and may read patients).
+func (s *Session) FiledPatient(ctx context.Context, docID string) (Patient, error) {
+	if err := s.require(ctx, PermPatientRead, ActPatientRead, ""); err != nil {
+		return Patient{}, err
+	}
+	d, err := s.openDocument(ctx, docID, useVerify)
+	if err != nil {
+		return Patient{}, err
+	}
+	if d.PatientID == "" {
+		return Patient{}, fmt.Errorf("%w: document %s is not filed to a patient yet", ErrNotFound, docID)
+	}
+	p, _, err := s.documentChart(ctx, d) // the guard above let this user open it
+	if err != nil {
+		return Patient{}, err
+	}
+	return p, s.audit(ctx, AuditEvent{Action: ActPatientRead, Patient: p.MRN, Object: objectRef(p),
+		Detail: "QA check of a filed document: " + DocumentDescription(d)})
+}
+
 // SendBack returns a filed document from QA to the indexing queue with the
 // checker's reason (shown to the indexer as a problem). Audited.
 func (s *Session) SendBack(ctx context.Context, id, reason string) (Document, error) {

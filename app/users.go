@@ -129,6 +129,24 @@ func (s *Session) Users(ctx context.Context) ([]User, error) {
 	return out, nil
 }
 
+// FullName returns a user's full name, as their record gives it ("" when
+// it gives none), for showing who did something ("Filed by Grace Phiri").
+// Any signed-in user may ask: it is no patient's data.
+func (s *Session) FullName(ctx context.Context, name string) (string, error) {
+	if _, err := s.keyring(); err != nil {
+		return "", err
+	}
+	rec, err := s.records.Head(ctx, KindUser, name)
+	if err != nil {
+		return "", fmt.Errorf("user %s: %w", name, err)
+	}
+	var u User
+	if err := json.Unmarshal(rec.Data, &u); err != nil {
+		return "", fmt.Errorf("user %s: %w", name, ErrTampered)
+	}
+	return u.FullName, nil
+}
+
 // ChangePassword sets a new password for the logged-in user, or, for an
 // administrator, for anyone. The new key slot is written before the old
 // one is removed, in one transaction.

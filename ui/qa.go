@@ -26,6 +26,7 @@ type qaScreen struct {
 	docCursor
 	pages   *pagePane
 	count   *widget.Label
+	patient *widget.Label // who the document is filed to: name, sex, date of birth
 	choices *widget.Label
 	reason  *entry
 	verify  *widget.Button
@@ -44,13 +45,15 @@ func newQAScreen(sess *session) *qaScreen {
 	u := sess.a
 	q := &qaScreen{sess: sess, pages: newPagePane(sess), msg: newMessageLabel()}
 	q.count = heading("Loading the QA sample…")
+	q.patient = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	q.patient.Wrapping = fyne.TextWrapWord
 	q.choices = wrapped("")
 	q.reason = newEntry(u, "what is wrong, for the indexer")
 	q.reason.OnSubmitted = func(string) { q.sendBack() }
 	q.verify = button(u, "Verified  (Ctrl+Enter)", theme.ConfirmIcon(), widget.HighImportance, q.confirm)
 	back := button(u, "Send back  (Enter)", theme.ContentUndoIcon(), widget.MediumImportance, q.sendBack)
 	next := button(u, "Next  (Ctrl+G)", theme.NavigateNextIcon(), widget.LowImportance, func() { q.move(1) })
-	form := panel(container.NewVBox(q.count, q.choices, widget.NewSeparator(),
+	form := panel(container.NewVBox(q.count, q.patient, q.choices, widget.NewSeparator(),
 		container.NewHBox(layout.NewSpacer(), next, q.verify),
 		widget.NewSeparator(), widget.NewLabel("Send back to the queue because"), q.reason,
 		container.NewHBox(layout.NewSpacer(), back), q.msg))
@@ -72,6 +75,7 @@ func (q *qaScreen) focusFirst() fyne.Focusable { return q.reason }
 func (q *qaScreen) forget() {
 	q.docs = nil
 	q.pages.clear()
+	q.patient.SetText("")
 	q.choices.SetText("")
 	q.reason.SetText("")
 }
@@ -101,6 +105,7 @@ func (q *qaScreen) showCurrent() {
 	d, ok := q.current()
 	if !ok {
 		q.count.SetText("Nothing is waiting for a check.")
+		q.patient.SetText("")
 		q.choices.SetText("")
 		q.pages.clear()
 		q.verify.Disable()
@@ -108,23 +113,59 @@ func (q *qaScreen) showCurrent() {
 	}
 	q.verify.Enable()
 	q.count.SetText(fmt.Sprintf("Check %d of %d", q.cur+1, len(q.docs)))
+	q.patient.SetText("Patient " + visible.Line(d.MRN) + ": reading who it is…")
+	q.choices.SetText(strings.Join(q.choiceLines(d, visible.Line(d.ChangedBy)), "\n"))
+	q.msg.clear()
+	q.pages.show(d, 0)
+	q.loadPatient(d)
+}
+
+// choiceLines are the indexer's choices for d, and who filed it.
+func (q *qaScreen) choiceLines(d app.Document, filer string) []string {
 	date := "not stated"
 	if !d.Date.IsZero() {
 		date = d.Date.Format("2 Jan 2006")
 	}
 	lines := []string{
-		"Patient: " + visible.Line(d.MRN),
 		"Type: " + docTypeText(d.Type),
 		"Date of service: " + date,
 		fmt.Sprintf("Pages: %d", len(d.Pages)),
-		"Filed by " + visible.Line(d.ChangedBy) + " (" + visible.Line(d.ProposedPatient.Reason) + ")",
+		"Filed by " + filer,
+	}
+	if r := visible.Line(d.ProposedPatient.Reason); r != "" {
+		lines = append(lines, "Patient proposed from "+r)
 	}
 	for _, p := range d.Problems {
 		lines = append(lines, visible.Line(p))
 	}
-	q.choices.SetText(strings.Join(lines, "\n"))
-	q.msg.clear()
-	q.pages.show(d, 0)
+	return lines
+}
+
+// loadPatient reads who d is filed to (an audited read of the patient)
+// and the filer's full name, off the Fyne goroutine, and shows them
+// while d is still the document on show.
+func (q *qaScreen) loadPatient(d app.Document) {
+	sess := q.sess
+	sess.run(func(ctx context.Context) func() {
+		p, err := sess.s.FiledPatient(ctx, d.ID)
+		full, _ := sess.s.FullName(ctx, d.ChangedBy) // without it, the user name says who
+		return func() {
+			if cur, ok := q.current(); !ok || cur.ID != d.ID || cur.Version != d.Version {
+				return
+			}
+			if err != nil {
+				q.patient.SetText("Patient " + visible.Line(d.MRN) + ": " + message(err))
+			} else {
+				q.patient.SetText(displayName(p) + "  ·  " + visible.Line(p.MRN) + "\n" +
+					sexLabel(p.Sex) + "  ·  born " + birthText(p.BirthDate, sess.a.now()))
+			}
+			filer := visible.Line(d.ChangedBy)
+			if full = visible.Line(full); full != "" {
+				filer = full + " (" + filer + ")"
+			}
+			q.choices.SetText(strings.Join(q.choiceLines(d, filer), "\n"))
+		}
+	})
 }
 
 func (q *qaScreen) move(delta int) {

@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"folio/app"
 )
 
 // QA opens with the keyboard in the reason field: a reason typed and Enter
@@ -28,5 +31,52 @@ func TestQASendBackWithTheKeyboard(t *testing.T) {
 	u.tasks.wait()
 	if len(qa.docs) != 0 || !strings.Contains(qa.msg.Text, "Sent back") {
 		t.Fatalf("after Enter in the reason: %d left, %q", len(qa.docs), qa.msg.Text)
+	}
+}
+
+// Issue 14, item 3: QA showed "Patient: KAB-000141-R" and "Filed by grace
+// ()". It shows who the patient is — name, sex, date of birth, read through
+// the session and audited — beside the page, and the filer's full name.
+func TestQAShowsThePatientAndTheFiler(t *testing.T) {
+	ctx := context.Background()
+	v, _ := createdVault(t, nil)
+	admin, err := v.Login(ctx, "admin", []byte(adminPW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, usr := range []app.User{{Name: "grace", FullName: "Grace Phiri", Role: app.RoleRecords}, {Name: "peter", Role: app.RoleRecords}} {
+		if err := admin.AddUser(ctx, usr, []byte(clerkPW)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin.Lock(ctx)
+	u := newWindow(t, v, Options{})
+	logIn(t, u, "grace", clerkPW)
+	if err := u.sess.s.SetQASampling(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	p := register(t, u, mary())[0]
+	fileScan(t, u, "paperless__simple.png", p.MRN, "referral", "2026-10-14")
+
+	logInAgain(t, u, "peter", clerkPW)
+	u.shortcut(ctrl(fyne.KeyK))
+	u.tasks.wait()
+	qa := current[*qaScreen](t, u)
+	u.tasks.wait()
+	who := qa.patient.Text
+	for _, want := range []string{"OKELLO, Mary Akello", p.MRN, "Female", "born " + p.BirthDate.String()} {
+		if !strings.Contains(who, want) {
+			t.Errorf("QA's patient %q lacks %q", who, want)
+		}
+	}
+	if got := qa.choices.Text; !strings.Contains(got, "Filed by Grace Phiri (grace)") || strings.Contains(got, "()") {
+		t.Errorf("QA's choices: %q", got)
+	}
+	evs, err := u.sess.s.AuditEvents(ctx, app.AuditFilter{User: "peter", Action: app.ActPatientRead, PatientMRN: p.MRN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || !strings.HasPrefix(evs[0].Detail, "QA check of a filed document: referral, 2026-10-14") {
+		t.Fatalf("QA's read of the patient is audited as %+v", evs)
 	}
 }

@@ -160,8 +160,8 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	u.shortcut(ctrl(fyne.KeyK))
 	qa := current[*qaScreen](t, u)
 	u.tasks.wait()
-	if len(qa.docs) != 2 || !strings.Contains(qa.choices.Text, p.MRN) || !strings.Contains(qa.choices.Text, "Filed by grace") {
-		t.Fatalf("QA: %d documents, %q", len(qa.docs), qa.choices.Text)
+	if len(qa.docs) != 2 || !strings.Contains(qa.patient.Text, p.MRN) || !strings.Contains(qa.choices.Text, "Filed by grace") {
+		t.Fatalf("QA: %d documents, %q, %q", len(qa.docs), qa.patient.Text, qa.choices.Text)
 	}
 	u.shortcut(ctrl(fyne.KeyReturn))
 	u.tasks.wait()
