@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -37,7 +38,7 @@ func main() {
 func promptTerminal(label string) ([]byte, error) {
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {
-		return nil, fmt.Errorf("no terminal to ask for the %s; set the environment variable instead", label)
+		return nil, errors.New("there is no terminal to ask on")
 	}
 	defer tty.Close()
 	fmt.Fprint(tty, label)

@@ -81,3 +81,54 @@ var rolePermissions = map[Role][]Permission{
 
 // Can reports whether the role has the permission.
 func (r Role) Can(p Permission) bool { return slices.Contains(rolePermissions[r], p) }
+
+// permissionDoes says what each permission lets a person do, as the
+// sentence of a refusal reads it ("may not …").
+var permissionDoes = map[Permission]string{
+	PermPatientSearch:  "search for patients",
+	PermPatientRead:    "open patients' records",
+	PermPatientWrite:   "register or amend patients",
+	PermPatientMerge:   "merge or un-merge duplicate patients",
+	PermRestrictedRead: "open restricted charts without giving a reason",
+	PermBreakGlass:     "open a restricted chart with a reason (break-glass)",
+	PermUserManage:     "add, change or disable users",
+	PermAuditRead:      "review the audit trail",
+	PermVerify:         "run the integrity check",
+	PermDocImport:      "import scans",
+	PermDocIndex:       "index documents (file them to a patient, type and date)",
+	PermDocVerify:      "quality-check filed documents",
+	PermDocRead:        "open documents",
+}
+
+// RoleError is the refusal of an act the user's role does not allow: it
+// says, in a sentence, what the role may not do and which roles may. It
+// wraps ErrForbidden.
+type RoleError struct {
+	Role       Role
+	Permission Permission
+}
+
+func (e *RoleError) Error() string {
+	does := permissionDoes[e.Permission]
+	if does == "" {
+		does = string(e.Permission)
+	}
+	var who []string
+	for _, r := range Roles {
+		if r.Can(e.Permission) {
+			who = append(who, strings.ToLower(r.Label())+"s")
+		}
+	}
+	msg := fmt.Sprintf("your role (%s) may not %s", e.Role.Label(), does)
+	switch len(who) {
+	case 0:
+	case 1:
+		msg += "; " + who[0] + " may"
+	default:
+		msg += "; " + strings.Join(who[:len(who)-1], ", ") + " and " + who[len(who)-1] + " may"
+	}
+	return msg
+}
+
+// Unwrap makes a RoleError an ErrForbidden.
+func (e *RoleError) Unwrap() error { return ErrForbidden }

@@ -190,5 +190,5 @@ func (s *Session) require(ctx context.Context, p Permission, act Action, patient
 		return nil
 	}
 	_ = s.audit(ctx, AuditEvent{Action: act, Patient: patientMRN, Outcome: OutcomeDenied, Detail: "missing permission " + string(p)})
-	return fmt.Errorf("%s: %w (%s)", act, ErrForbidden, s.User().Role.Label())
+	return &RoleError{Role: s.User().Role, Permission: p}
 }

@@ -178,7 +178,8 @@ func (e *env) open() (*profile.Profile, error) {
 	return profile.Open(dir, profile.Options{FastKDF: e.FastKDF, WorkerCommand: e.WorkerCommand})
 }
 
-// userName is --user, FOLIO_USER, or the OS user name.
+// userName is --user, FOLIO_USER, the OS user name, or else "admin" (the
+// first administrator's name when no other is given).
 func (e *env) userName() string {
 	if e.user != "" {
 		return e.user
@@ -186,7 +187,10 @@ func (e *env) userName() string {
 	if u := e.Getenv("FOLIO_USER"); u != "" {
 		return u
 	}
-	return os.Getenv("USER")
+	if u := e.Getenv("USER"); u != "" {
+		return u
+	}
+	return "admin"
 }
 
 // secret reads a secret from an environment variable or the terminal.
@@ -197,7 +201,11 @@ func (e *env) secret(envVar, label string) ([]byte, error) {
 	if e.Prompt == nil {
 		return nil, fmt.Errorf("%s is needed: set %s or run in a terminal", label, envVar)
 	}
-	return e.Prompt(label + ": ")
+	b, err := e.Prompt(label + ": ")
+	if err != nil {
+		return nil, fmt.Errorf("cannot ask for the %s: %v; set the environment variable %s instead", label, err, envVar)
+	}
+	return b, nil
 }
 
 // newSecret reads a new password twice on a terminal (once from the env).
@@ -211,7 +219,7 @@ func (e *env) newSecret(envVar, label string) ([]byte, error) {
 	}
 	again, err := e.Prompt("again: ")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot ask for the %s again: %v; set the environment variable %s instead", label, err, envVar)
 	}
 	if string(first) != string(again) {
 		return nil, errors.New("the two passwords differ; try again")

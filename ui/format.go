@@ -217,6 +217,7 @@ func diffPatients(a, b app.Patient) []change {
 // words a clerk expects.
 func message(err error) string {
 	var wait *app.WaitError
+	var roleErr *app.RoleError
 	switch {
 	case err == nil:
 		return ""
@@ -237,6 +238,8 @@ func message(err error) string {
 		return sentence(app.ErrNewerSchema.Error())
 	case errors.Is(err, app.ErrNeedsBreakGlass):
 		return sentence(app.ErrNeedsBreakGlass.Error())
+	case errors.As(err, &roleErr):
+		return sentence(roleErr.Error())
 	case errors.Is(err, app.ErrForbidden):
 		if strings.Contains(err.Error(), "restricted") {
 			return "This chart is restricted, and your role does not allow you to open it."
