@@ -57,8 +57,9 @@ import (
 type Store interface {
 	// Push stores a device's batch atomically and durably, giving each new
 	// version the next global sequence number, and records at as the
-	// device's last contact. A version the archive already holds with the
-	// same bytes is answered Duplicate with its earlier seq; with other
+	// device's last contact. Each version's endorsement is kept with it. A
+	// version the archive already holds with the same bytes and
+	// endorsement is answered Duplicate with its earlier seq; with other
 	// bytes the whole batch fails with api.ErrConflict. A replayed
 	// (Device, Batch) with the same content returns the first answer
 	// (Replayed set) and stores nothing; with other content it fails with
@@ -77,6 +78,11 @@ type Store interface {
 	// Versions returns every version of one record the archive holds, in
 	// global order, or api.ErrNotFound.
 	Versions(ctx context.Context, kind, id string) ([]api.Change, error)
+	// Endorsed returns the versions of users and key slots (the kinds
+	// endorse.NeedsEndorsement names) with Seq > after, in global order,
+	// with their endorsements: what the archive's endorse.Signers registry
+	// is built from.
+	Endorsed(ctx context.Context, after uint64) ([]api.Change, error)
 
 	// BlobStatus says which chunks of a blob are stored, or api.ErrNotFound
 	// when none is. An upload whose chunks are all stored but that was cut

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"folio/archive/api"
+	"folio/endorse"
 )
 
 // The checks every Store makes before it touches its data, in one place so
@@ -84,4 +85,16 @@ func CheckVaultKey(org api.OrgVault, device api.DeviceID, pub []byte) error {
 			api.ErrForeignVault, api.ErrForbidden, org.Fingerprint(), org.Device, org.Bound.UTC().Format(time.DateOnly), device, api.VaultFingerprint(pub))
 	}
 	return nil
+}
+
+// SameEndorsement reports whether two endorsements of one version are the
+// same (both absent, or equal in every field): a version pushed again must
+// carry the one it was stored with.
+func SameEndorsement(a, b *endorse.Endorsement) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }

@@ -134,7 +134,7 @@ func BenchmarkPlainBolt1000(b *testing.B) {
 			for _, w := range ws {
 				hlc++
 				v := app.Version{HLC: hlc, Device: 1}
-				if err := vers.Put(versionKey(w.Kind, w.ID, v), encodeVersionValue(w.Parent, w.Data)); err != nil {
+				if err := vers.Put(versionKey(w.Kind, w.ID, v), encodeVersionValue(w.Parent, nil, w.Data)); err != nil {
 					return err
 				}
 				rk := recordKey(w.Kind, w.ID)

@@ -95,7 +95,8 @@
 //
 //	bucket       key                                  value
 //	meta         setting name (UTF-8)                  raw bytes
-//	versions     kind ‖ 0 ‖ id ‖ 0 ‖ version           0x01 ‖ parent version ‖ ciphertext
+//	versions     kind ‖ 0 ‖ id ‖ 0 ‖ version           0x01 ‖ parent version ‖ ciphertext, or
+//	                                                   0x02 ‖ parent version ‖ uvarint len ‖ endorsement ‖ ciphertext
 //	heads        kind ‖ 0 ‖ id                         version
 //	tokens       kind ‖ 0 ‖ id                         version ‖ (len16 ‖ token)*, sorted, unique
 //	index        len16 ‖ token ‖ kind ‖ 0 ‖ id          empty
@@ -118,6 +119,13 @@
 // The ciphertext is aead.Encrypt(data, ad) with
 //
 //	ad = "folio/v1" ‖ 0 ‖ kind ‖ 0 ‖ id ‖ 0 ‖ version ‖ parent version
+//
+// A version's endorsement (app.RecordWrite.Endorsement: who wrote a user or
+// key-slot version, signed; package endorse) is kept in clear beside its
+// ciphertext, 1 to 8 KiB, in value format 2; a version without one is
+// written in format 1, and both are read. The store neither reads nor
+// checks it: sync carries it, and the archive and the other workstations
+// check it.
 //
 // Token lengths (1–1024 bytes) prefix both the index key and each token in
 // a token set, so a token that is a prefix of another cannot match the

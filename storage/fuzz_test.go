@@ -44,16 +44,21 @@ func FuzzDecodeRecordKey(f *testing.F) {
 }
 
 func FuzzDecodeVersionHeader(f *testing.F) {
-	f.Add(encodeVersionValue(fuzzVersion, []byte("ciphertext")))
-	f.Add(encodeVersionValue(app.Version{}, []byte{0}))
+	f.Add(encodeVersionValue(fuzzVersion, nil, []byte("ciphertext")))
+	f.Add(encodeVersionValue(app.Version{}, nil, []byte{0}))
+	f.Add(encodeVersionValue(fuzzVersion, []byte(`{"signer":"admin"}`), []byte("ciphertext")))
+	f.Add(encodeVersionValue(fuzzVersion, bytes.Repeat([]byte{'e'}, 300), []byte{0}))
 	f.Add([]byte{1})
 	f.Add([]byte{2, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		parent, ct, err := decodeVersionValue(b)
+		parent, endorsement, ct, err := decodeVersionValue(b)
 		if err != nil {
 			return
 		}
-		if !bytes.Equal(encodeVersionValue(parent, ct), b) {
+		if len(endorsement) > maxEndorsement || len(ct) == 0 || len(ct) > maxCiphertext {
+			t.Fatalf("%x decodes out of bounds", b)
+		}
+		if !bytes.Equal(encodeVersionValue(parent, endorsement, ct), b) {
 			t.Fatalf("%x round-trips differently", b)
 		}
 	})

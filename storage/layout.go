@@ -69,6 +69,10 @@ const (
 	hashLen        = sha256.Size
 	headerLen      = 1 + versionLen // format byte ‖ parent version
 	versionFormat1 = 1
+	versionFormat2 = 2 // with an endorsement
+	// maxEndorsement bounds the endorsement kept with a version (the JSON
+	// of an endorse.Endorsement is well under 1 KiB).
+	maxEndorsement = 8 << 10
 )
 
 // errDecode marks bytes that do not parse. Callers wrap it with ErrCorrupt
@@ -178,21 +182,48 @@ func decodeVersionKey(k []byte) (app.Kind, string, app.Version, error) {
 
 // --- version values ---
 
-// encodeVersionValue is format (1 byte, = 1) ‖ parent version ‖ ciphertext.
-func encodeVersionValue(parent app.Version, ciphertext []byte) []byte {
-	b := make([]byte, 0, headerLen+len(ciphertext))
-	b = append(b, versionFormat1)
+// encodeVersionValue is format 1 ‖ parent version ‖ ciphertext, or, for a
+// version that carries an endorsement, format 2 ‖ parent version ‖
+// uvarint(len) ‖ endorsement ‖ ciphertext.
+func encodeVersionValue(parent app.Version, endorsement, ciphertext []byte) []byte {
+	b := make([]byte, 0, headerLen+binary.MaxVarintLen64+len(endorsement)+len(ciphertext))
+	if len(endorsement) == 0 {
+		b = append(b, versionFormat1)
+		b = appendVersion(b, parent)
+		return append(b, ciphertext...)
+	}
+	b = append(b, versionFormat2)
 	b = appendVersion(b, parent)
+	b = binary.AppendUvarint(b, uint64(len(endorsement)))
+	b = append(b, endorsement...)
 	return append(b, ciphertext...)
 }
 
-// decodeVersionValue returns the parent and the ciphertext, which aliases val.
-func decodeVersionValue(val []byte) (app.Version, []byte, error) {
-	if len(val) < headerLen+1 || val[0] != versionFormat1 || len(val) > headerLen+maxCiphertext {
-		return app.Version{}, nil, decodeErr("version header", val)
+// decodeVersionValue returns the parent, the endorsement (nil without one)
+// and the ciphertext; both slices alias val.
+func decodeVersionValue(val []byte) (parent app.Version, endorsement, ct []byte, err error) {
+	if len(val) < headerLen+1 || len(val) > headerLen+binary.MaxVarintLen64+maxEndorsement+maxCiphertext {
+		return app.Version{}, nil, nil, decodeErr("version header", val)
 	}
-	parent, _ := decodeVersion(val[1:headerLen])
-	return parent, val[headerLen:], nil
+	parent, _ = decodeVersion(val[1:headerLen])
+	rest := val[headerLen:]
+	switch val[0] {
+	case versionFormat1:
+	case versionFormat2:
+		n, w := binary.Uvarint(rest)
+		// A zero length is written as format 1; a longer varint than
+		// needed is not canonical.
+		if w <= 0 || n == 0 || n > maxEndorsement || w != len(binary.AppendUvarint(nil, n)) || uint64(len(rest)-w) <= n {
+			return app.Version{}, nil, nil, decodeErr("version endorsement", val)
+		}
+		endorsement, rest = rest[w:w+int(n)], rest[w+int(n):]
+	default:
+		return app.Version{}, nil, nil, decodeErr("version header", val)
+	}
+	if len(rest) > maxCiphertext {
+		return app.Version{}, nil, nil, decodeErr("version header", val)
+	}
+	return parent, endorsement, rest, nil
 }
 
 // associatedData binds a ciphertext to its place: the record's kind and id,

@@ -43,7 +43,7 @@ const (
 	bucketLeafFlag = 0x01
 	boltMaxKey     = 32768
 	maxTreeDepth   = 32
-	maxPageBytes   = maxCiphertext + 2*headerLen + 1<<20 // a leaf holding the largest value
+	maxPageBytes   = maxCiphertext + maxEndorsement + 2*headerLen + 1<<20 // a leaf holding the largest value
 )
 
 type pageWalker struct {

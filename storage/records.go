@@ -56,6 +56,9 @@ func (r *Records) Commit(ctx context.Context, c app.Commit) ([]app.Version, erro
 		if len(w.Data) > maxDataLen {
 			return nil, fmt.Errorf("commit: %w: record %s/%s is %d bytes (at most %d)", app.ErrInvalid, w.Kind, w.ID, len(w.Data), maxDataLen)
 		}
+		if len(w.Endorsement) > maxEndorsement {
+			return nil, fmt.Errorf("commit: %w: the endorsement of %s/%s is %d bytes (at most %d)", app.ErrInvalid, w.Kind, w.ID, len(w.Endorsement), maxEndorsement)
+		}
 		rk := string(recordKey(w.Kind, w.ID))
 		if seen[rk] {
 			return nil, fmt.Errorf("commit: %w: record %s/%s written twice in one commit", app.ErrInvalid, w.Kind, w.ID)
@@ -119,7 +122,7 @@ func (r *Records) Commit(ctx context.Context, c app.Commit) ([]app.Version, erro
 			if vers.Get(vk) != nil {
 				return corrupt(r.db.path, fmt.Sprintf("version %s of %s/%s exists already: the clock state was lost", v, w.Kind, w.ID))
 			}
-			if err := vers.Put(vk, encodeVersionValue(w.Parent, ct)); err != nil {
+			if err := vers.Put(vk, encodeVersionValue(w.Parent, w.Endorsement, ct)); err != nil {
 				return err
 			}
 			rk := recordKey(w.Kind, w.ID)
@@ -221,13 +224,14 @@ type sealed struct {
 	id      string
 	version app.Version
 	parent  app.Version
+	endorse []byte // nil without an endorsement
 	ct      []byte
 	err     error // the value did not parse
 }
 
 // open decrypts a sealed version. A failure wraps app.ErrTampered.
 func (r *Records) open(s sealed) (app.StoredRecord, error) {
-	rec := app.StoredRecord{Kind: s.kind, ID: s.id, Version: s.version, Parent: s.parent}
+	rec := app.StoredRecord{Kind: s.kind, ID: s.id, Version: s.version, Parent: s.parent, Endorsement: s.endorse}
 	if s.err != nil {
 		return rec, s.err
 	}
@@ -251,12 +255,12 @@ func (db *DB) readVersion(vers *bolt.Bucket, kind app.Kind, id string, v app.Ver
 		s.err = corrupt(db.path, fmt.Sprintf("record %s/%s: its head names version %s, which is missing", kind, id, v))
 		return s
 	}
-	parent, ct, err := decodeVersionValue(raw)
+	parent, endorsement, ct, err := decodeVersionValue(raw)
 	if err != nil {
 		s.err = corrupt(db.path, fmt.Sprintf("record %s/%s version %s: %v", kind, id, v, err))
 		return s
 	}
-	s.parent, s.ct = parent, bytes.Clone(ct)
+	s.parent, s.endorse, s.ct = parent, bytes.Clone(endorsement), bytes.Clone(ct)
 	return s
 }
 
@@ -318,11 +322,11 @@ func (r *Records) History(ctx context.Context, kind app.Kind, id string) ([]app.
 				return fmt.Errorf("record %s/%s: %w", kind, id, err)
 			}
 			s.version = v
-			parent, ct, err := decodeVersionValue(val)
+			parent, endorsement, ct, err := decodeVersionValue(val)
 			if err != nil {
 				return fmt.Errorf("record %s/%s version %s: %w", kind, id, v, err)
 			}
-			s.parent, s.ct = parent, bytes.Clone(ct)
+			s.parent, s.endorse, s.ct = parent, bytes.Clone(endorsement), bytes.Clone(ct)
 			all = append(all, s)
 		}
 		return nil

@@ -33,6 +33,9 @@ type SealedVersion struct {
 	Version    app.Version
 	Parent     app.Version
 	Ciphertext []byte
+	// Endorsement is the version's endorsement as its writer made it (JSON
+	// of an endorse.Endorsement, kept in clear; nil without one).
+	Endorsement []byte
 }
 
 // RecordRef names a record.
@@ -74,7 +77,7 @@ func (db *DB) Sealed(ctx context.Context, kind app.Kind, id string, v app.Versio
 	if err != nil {
 		return SealedVersion{}, err
 	}
-	return SealedVersion{Kind: kind, ID: id, Version: v, Parent: s.parent, Ciphertext: s.ct}, nil
+	return SealedVersion{Kind: kind, ID: id, Version: v, Parent: s.parent, Ciphertext: s.ct, Endorsement: s.endorse}, nil
 }
 
 // ImportVersions stores versions written on other devices, as sealed
@@ -91,8 +94,8 @@ func (db *DB) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVers
 		if err := checkRecord(v.Kind, v.ID); err != nil {
 			return ImportReport{}, fmt.Errorf("import: %w", err)
 		}
-		if v.Version.IsZero() || len(v.Ciphertext) > maxCiphertext {
-			return ImportReport{}, fmt.Errorf("import: %w: version %s of %s/%s (%d bytes)", app.ErrInvalid, v.Version, v.Kind, v.ID, len(v.Ciphertext))
+		if v.Version.IsZero() || len(v.Ciphertext) > maxCiphertext || len(v.Endorsement) > maxEndorsement {
+			return ImportReport{}, fmt.Errorf("import: %w: version %s of %s/%s (%d bytes, an endorsement of %d)", app.ErrInvalid, v.Version, v.Kind, v.ID, len(v.Ciphertext), len(v.Endorsement))
 		}
 		pt, err := aead.Decrypt(v.Ciphertext, associatedData(v.Kind, v.ID, v.Version, v.Parent))
 		if err != nil {
@@ -115,7 +118,7 @@ func (db *DB) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVers
 		v := vs[i]
 		var set [][]byte
 		if tokens != nil {
-			t, err := tokens(app.StoredRecord{Kind: v.Kind, ID: v.ID, Version: v.Version, Parent: v.Parent, Data: plain[i]})
+			t, err := tokens(app.StoredRecord{Kind: v.Kind, ID: v.ID, Version: v.Version, Parent: v.Parent, Data: plain[i], Endorsement: v.Endorsement})
 			if err != nil {
 				return ImportReport{}, fmt.Errorf("import: index tokens of %s/%s: %w", v.Kind, v.ID, err)
 			}
@@ -138,14 +141,16 @@ func (db *DB) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVers
 		for _, v := range vs {
 			vk := versionKey(v.Kind, v.ID, v.Version)
 			if old := vers.Get(vk); old != nil {
-				parent, ct, err := decodeVersionValue(old)
+				// The endorsement is not compared: the version held keeps
+				// the one it came with.
+				parent, _, ct, err := decodeVersionValue(old)
 				if err != nil || parent != v.Parent || !bytes.Equal(ct, v.Ciphertext) {
 					return fmt.Errorf("version %s of %s/%s: %w: this replica holds a different version under the same name", v.Version, v.Kind, v.ID, app.ErrTampered)
 				}
 				rep.Known++
 				continue
 			}
-			if err := vers.Put(vk, encodeVersionValue(v.Parent, v.Ciphertext)); err != nil {
+			if err := vers.Put(vk, encodeVersionValue(v.Parent, v.Endorsement, v.Ciphertext)); err != nil {
 				return err
 			}
 			rep.Stored++

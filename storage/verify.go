@@ -138,7 +138,7 @@ func (r *Records) verifyStructure(ctx context.Context, tx *bolt.Tx, rep *VerifyR
 			flush()
 			cur, kind, id = rk, kd, rid
 		}
-		parent, _, err := decodeVersionValue(val)
+		parent, _, _, err := decodeVersionValue(val)
 		if err != nil {
 			p.add("record %s/%s version %s: %v", kd, rid, v, err)
 		}
@@ -302,11 +302,11 @@ func (r *Records) verifyDecrypt(ctx context.Context, p *problems) error {
 				if err != nil {
 					continue // reported by the structure check
 				}
-				parent, ct, err := decodeVersionValue(val)
+				parent, endorsement, ct, err := decodeVersionValue(val)
 				if err != nil {
 					continue
 				}
-				page = append(page, sealed{kind: kind, id: id, version: v, parent: parent, ct: bytes.Clone(ct)})
+				page = append(page, sealed{kind: kind, id: id, version: v, parent: parent, endorse: bytes.Clone(endorsement), ct: bytes.Clone(ct)})
 			}
 			return nil
 		})

@@ -9,6 +9,7 @@ import (
 
 	"folio/app"
 	"folio/archive/api"
+	"folio/endorse"
 	"folio/storage"
 )
 
@@ -235,18 +236,33 @@ func (e *Engine) batchRequest(ctx context.Context, fl inflight) (api.PushRequest
 	return req, nil
 }
 
+// wireVersion is a stored version as it is pushed. Its endorsement goes
+// along when it is one the wire can carry (a user's or key slots'); the
+// archive refuses a user or key-slots version without one.
 func wireVersion(sv storage.SealedVersion) api.RecordVersion {
-	return api.RecordVersion{
+	v := api.RecordVersion{
 		Kind: string(sv.Kind), ID: sv.ID, Ciphertext: sv.Ciphertext,
 		Version: api.Version{HLC: sv.Version.HLC, Device: api.DeviceID(sv.Version.Device)},
 		Parent:  api.Version{HLC: sv.Parent.HLC, Device: api.DeviceID(sv.Parent.Device)},
 	}
+	if len(sv.Endorsement) > 0 && endorse.NeedsEndorsement(v.Kind) {
+		var e endorse.Endorsement
+		if json.Unmarshal(sv.Endorsement, &e) == nil && e.Validate() == nil {
+			v.Endorsement = &e
+		}
+	}
+	return v
 }
 
+// localVersion is a pulled version as the vault stores it.
 func localVersion(c api.Change) storage.SealedVersion {
-	return storage.SealedVersion{
+	sv := storage.SealedVersion{
 		Kind: app.Kind(c.Kind), ID: c.ID, Ciphertext: c.Ciphertext,
 		Version: app.Version{HLC: c.Version.HLC, Device: app.DeviceID(c.Version.Device)},
 		Parent:  app.Version{HLC: c.Parent.HLC, Device: app.DeviceID(c.Parent.Device)},
 	}
+	if c.Endorsement != nil {
+		sv.Endorsement, _ = json.Marshal(c.Endorsement) // a struct of strings and bytes: it marshals
+	}
+	return sv
 }

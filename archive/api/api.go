@@ -10,7 +10,9 @@
 //     below. Decoders never panic, whatever the input (they are fuzzed).
 //   - The archive sees only ciphertext: a RecordVersion carries the bytes as
 //     the device sealed them, plus the metadata sync needs (kind, id,
-//     version, parent). Nothing here is PHI in the clear.
+//     version, parent) and, for users and key slots, the endorsement of
+//     the user who wrote it (a name, a signing key, a hash of the
+//     plaintext, a signature). Nothing here is PHI in the clear.
 //   - Metadata travels as JSON; blob chunks travel as raw bytes (a chunk's
 //     SHA-256 in a header), so blob bytes on the wire stay close to 1:1.
 //
@@ -55,6 +57,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"folio/endorse"
 )
 
 // Paths of the endpoints (see the package comment).
@@ -158,6 +162,10 @@ type RecordVersion struct {
 	// Ciphertext is the sealed value exactly as the device stored it; its
 	// associated data binds it to kind, id and version.
 	Ciphertext []byte `json:"ciphertext"`
+	// Endorsement, on a user or key-slots version, says which signed-in
+	// user wrote it, signed (package endorse): the archive checks it
+	// before it stores the version, and so does every workstation.
+	Endorsement *endorse.Endorsement `json:"endorsement,omitempty"`
 }
 
 // AuditEntry is one link of a device's audit chain (as app.AuditEntry):

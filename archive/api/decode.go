@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"folio/endorse"
 )
 
 // decode reads one JSON value of at most max bytes from r into v, refusing
@@ -109,6 +111,17 @@ func (v RecordVersion) Validate() error {
 	// and the archive never refuses data over causality (nothing is lost).
 	if len(v.Ciphertext) == 0 || len(v.Ciphertext) > MaxCiphertext {
 		return fmt.Errorf("%w: %s %s version %s has %d bytes of ciphertext (want 1 to %d)", ErrInvalid, v.Kind, v.ID, v.Version, len(v.Ciphertext), MaxCiphertext)
+	}
+	if e := v.Endorsement; e != nil {
+		if !endorse.NeedsEndorsement(v.Kind) {
+			return fmt.Errorf("%w: %s %s version %s carries an endorsement, which only users and key slots have", ErrInvalid, v.Kind, v.ID, v.Version)
+		}
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("%w: %s %s version %s: %v", ErrInvalid, v.Kind, v.ID, v.Version, err)
+		}
+		if !printable(e.Signer) || (e.Cert != nil && !printable(e.Cert.Name)) {
+			return fmt.Errorf("%w: %s %s version %s: the endorsement names a user with control characters", ErrInvalid, v.Kind, v.ID, v.Version)
+		}
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"folio/endorse"
 )
 
 func mustJSON(t testing.TB, v any) []byte {
@@ -55,12 +57,16 @@ var (
 	devA    = DeviceID(0xa1b2c3d4e5f60718)
 	sampleV = RecordVersion{Kind: "patient", ID: "p-1", Version: Version{HLC: 2 << 16, Device: devA}, Parent: Version{HLC: 1 << 16, Device: devA}, Ciphertext: []byte{1, 2, 3}}
 	sampleT = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	// sampleU is a user version with its endorsement.
+	sampleU = RecordVersion{Kind: "user", ID: "clerk", Version: Version{HLC: 3 << 16, Device: devA}, Ciphertext: []byte{4, 5},
+		Endorsement: &endorse.Endorsement{Signer: "admin", Cert: &endorse.UserCert{Name: "clerk", Key: make([]byte, 32)},
+			Content: make([]byte, 32), Signature: make([]byte, 64)}}
 )
 
 func FuzzDecodePushRequest(f *testing.F) {
 	h := AuditChainHash(nil, 1, []byte("e1"))
 	fuzzDecoder(f, reader(func(r *bytes.Reader) (PushRequest, error) { return DecodePushRequest(r) }),
-		PushRequest{Device: devA, Batch: 1, Versions: []RecordVersion{sampleV}, Audit: []AuditEntry{{Seq: 1, Sealed: []byte("e1"), Hash: h}}})
+		PushRequest{Device: devA, Batch: 1, Versions: []RecordVersion{sampleV, sampleU}, Audit: []AuditEntry{{Seq: 1, Sealed: []byte("e1"), Hash: h}}})
 }
 
 func FuzzDecodePushResponse(f *testing.F) {
@@ -70,7 +76,7 @@ func FuzzDecodePushResponse(f *testing.F) {
 
 func FuzzDecodePullResponse(f *testing.F) {
 	fuzzDecoder(f, reader(func(r *bytes.Reader) (PullResponse, error) { return DecodePullResponse(r) }),
-		PullResponse{Changes: []Change{{Seq: 5, Pusher: devA, RecordVersion: sampleV}}, Next: 5, More: true, Head: 9},
+		PullResponse{Changes: []Change{{Seq: 5, Pusher: devA, RecordVersion: sampleV}, {Seq: 6, Pusher: devA, RecordVersion: sampleU}}, Next: 6, More: true, Head: 9},
 		PullResponse{Changes: []Change{}, Next: 9, Head: 9})
 }
 
@@ -215,4 +221,24 @@ func FuzzDecodeAuditPage(f *testing.F) {
 		AuditPage{Entries: []AuditEntry{{Seq: 1, Sealed: []byte("e1"), Hash: h1}, {Seq: 2, Sealed: []byte("e2"), Hash: h2}}, Through: 5, More: true},
 		AuditPage{Entries: []AuditEntry{}, Through: 0},
 		AuditPage{Entries: []AuditEntry{{Seq: 3, Sealed: []byte("e3"), Hash: h2}}, Through: 2})
+}
+
+// An endorsement travels only on users and key slots, and only well formed.
+func TestRecordVersionEndorsement(t *testing.T) {
+	if err := sampleU.Validate(); err != nil {
+		t.Fatalf("a well-formed endorsement: %v", err)
+	}
+	onPatient := sampleV
+	onPatient.Endorsement = sampleU.Endorsement
+	short := sampleU
+	short.Endorsement = &endorse.Endorsement{Signer: "admin", Content: make([]byte, 31), Signature: make([]byte, 64)}
+	control := sampleU
+	control.Endorsement = &endorse.Endorsement{Signer: "ad\nmin", Content: make([]byte, 32), Signature: make([]byte, 64)}
+	badCert := sampleU
+	badCert.Endorsement = &endorse.Endorsement{Signer: "admin", Cert: &endorse.UserCert{Name: "clerk", Key: []byte{1}}, Content: make([]byte, 32), Signature: make([]byte, 64)}
+	for name, v := range map[string]RecordVersion{"on a patient": onPatient, "short hash": short, "control character": control, "short key": badCert} {
+		if err := v.Validate(); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 }

@@ -41,6 +41,7 @@ import (
 
 	"folio/archive"
 	"folio/archive/api"
+	"folio/endorse"
 )
 
 var (
@@ -58,6 +59,7 @@ var (
 	bucketBundleWS = []byte("bundlews") // device → archive.BundleWorkstation JSON
 	bucketVault    = []byte("vault")    // "org" → api.OrgVault JSON; device → claim time (members)
 	bucketCharges  = []byte("charges")  // blob id → device ‖ size: who was charged for it (Charge)
+	bucketEndorse  = []byte("endorse")  // seq → the change's endorsement (JSON), for the changes that have one
 
 	statRecordBytes = []byte("record_bytes")
 	statBlobBytes   = []byte("blob_bytes")
@@ -87,7 +89,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open archive store %s (is another archive running on it?): %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats, bucketBindings, bucketDevCerts, bucketKeyReqs, bucketBundleWS, bucketVault, bucketCharges} {
+		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats, bucketBindings, bucketDevCerts, bucketKeyReqs, bucketBundleWS, bucketVault, bucketCharges, bucketEndorse} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -174,7 +176,43 @@ func encodeChange(pusher api.DeviceID, v api.RecordVersion) []byte {
 	return append(b, v.Ciphertext...)
 }
 
-// decodeChange copies everything out of b.
+// readChange reads change seq, with its endorsement, copied out of tx.
+func readChange(tx *bolt.Tx, seq uint64) (api.Change, error) {
+	c, err := decodeChange(seq, tx.Bucket(bucketChanges).Get(u64(seq)))
+	if err != nil {
+		return c, err
+	}
+	return c, addEndorsement(tx, &c)
+}
+
+// addEndorsement reads c's endorsement, if it has one, into c.
+func addEndorsement(tx *bolt.Tx, c *api.Change) error {
+	raw := tx.Bucket(bucketEndorse).Get(u64(c.Seq))
+	if raw == nil {
+		return nil
+	}
+	var e endorse.Endorsement
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return fmt.Errorf("%w: the endorsement of change %d is damaged in the archive store: %v", api.ErrInternal, c.Seq, err)
+	}
+	c.Endorsement = &e
+	return nil
+}
+
+// putEndorsement keeps change seq's endorsement, if it has one.
+func putEndorsement(tx *bolt.Tx, seq uint64, e *endorse.Endorsement) error {
+	if e == nil {
+		return nil
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketEndorse).Put(u64(seq), b)
+}
+
+// decodeChange copies everything out of b (the endorsement is kept apart:
+// readChange).
 func decodeChange(seq uint64, b []byte) (api.Change, error) {
 	bad := fmt.Errorf("%w: change %d is damaged in the archive store", api.ErrInternal, seq)
 	if len(b) < 42 {
@@ -294,11 +332,11 @@ func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (ap
 			vk := versionKey(v.Kind, v.ID, v.Version)
 			if old := versions.Get(vk); old != nil {
 				seq := binary.BigEndian.Uint64(old)
-				had, err := decodeChange(seq, changes.Get(old))
+				had, err := readChange(tx, seq)
 				if err != nil {
 					return err
 				}
-				if had.Parent != v.Parent || !bytes.Equal(had.Ciphertext, v.Ciphertext) {
+				if had.Parent != v.Parent || !bytes.Equal(had.Ciphertext, v.Ciphertext) || !archive.SameEndorsement(had.Endorsement, v.Endorsement) {
 					return fmt.Errorf("%w: %s %s version %s is already stored with different content (global seq %d): a version is immutable", api.ErrConflict, v.Kind, v.ID, v.Version, seq)
 				}
 				resp.Results[i] = api.PushResult{Seq: seq, Duplicate: true}
@@ -312,6 +350,9 @@ func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (ap
 				return err
 			}
 			if err := versions.Put(vk, u64(seq)); err != nil {
+				return err
+			}
+			if err := putEndorsement(tx, seq, v.Endorsement); err != nil {
 				return err
 			}
 			resp.Results[i] = api.PushResult{Seq: seq}
@@ -409,6 +450,9 @@ func (s *Store) Pull(ctx context.Context, device api.DeviceID, after uint64, lim
 			if err != nil {
 				return err
 			}
+			if err := addEndorsement(tx, &ch); err != nil {
+				return err
+			}
 			if len(resp.Changes) > 0 && pageBytes+len(ch.Ciphertext) > api.MaxPullPageBytes {
 				resp.More = true
 				break
@@ -446,17 +490,14 @@ func (s *Store) Versions(ctx context.Context, kind, id string) ([]api.Change, er
 	prefix := append(append(append([]byte(kind), 0), id...), 0)
 	var out []api.Change
 	err := s.db.View(func(tx *bolt.Tx) error {
-		changes := tx.Bucket(bucketChanges)
+		var seqs []uint64
 		c := tx.Bucket(bucketVersions).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+16; k, v = c.Next() {
-			seq := binary.BigEndian.Uint64(v)
-			ch, err := decodeChange(seq, changes.Get(v))
-			if err != nil {
-				return err
-			}
-			out = append(out, ch)
+			seqs = append(seqs, binary.BigEndian.Uint64(v))
 		}
-		return nil
+		var err error
+		out, err = readChanges(tx, seqs)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("versions of %s %s: %w", kind, id, err)
@@ -464,18 +505,49 @@ func (s *Store) Versions(ctx context.Context, kind, id string) ([]api.Change, er
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%w: the archive holds no version of %s %s", api.ErrNotFound, kind, id)
 	}
-	slices.SortFunc(out, func(a, b api.Change) int { return cmpU64(a.Seq, b.Seq) })
 	return out, nil
 }
 
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+// readChanges reads the changes seqs, in global order.
+func readChanges(tx *bolt.Tx, seqs []uint64) ([]api.Change, error) {
+	slices.Sort(seqs)
+	out := make([]api.Change, 0, len(seqs))
+	for _, seq := range seqs {
+		ch, err := readChange(tx, seq)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
 	}
-	return 0
+	return out, nil
+}
+
+// Endorsed implements archive.Store: the versions of users and key slots
+// are found under their kinds' prefixes of the versions bucket.
+func (s *Store) Endorsed(ctx context.Context, after uint64) ([]api.Change, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []api.Change
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var seqs []uint64
+		for _, kind := range []string{endorse.EndorsedUser, endorse.EndorsedKeySlots} {
+			prefix := append([]byte(kind), 0)
+			c := tx.Bucket(bucketVersions).Cursor()
+			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if seq := binary.BigEndian.Uint64(v); seq > after {
+					seqs = append(seqs, seq)
+				}
+			}
+		}
+		var err error
+		out, err = readChanges(tx, seqs)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list the users' and key slots' versions after %d: %w", after, err)
+	}
+	return out, nil
 }
 
 // AuditEntries implements archive.Store.

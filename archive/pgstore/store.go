@@ -17,6 +17,7 @@ import (
 
 	"folio/archive"
 	"folio/archive/api"
+	"folio/endorse"
 )
 
 //go:embed migrations/*.sql
@@ -227,12 +228,12 @@ func push(ctx context.Context, tx pgx.Tx, req api.PushRequest, digest []byte, at
 	var (
 		seqs, hlcs, devs, phlcs, pdevs []int64
 		kinds, ids                     []string
-		cts                            [][]byte
+		cts, endorsements              [][]byte
 		added                          int64
 	)
 	for i, v := range req.Versions {
 		if had, ok := held[i]; ok {
-			if had.Parent != v.Parent || !bytes.Equal(had.Ciphertext, v.Ciphertext) {
+			if had.Parent != v.Parent || !bytes.Equal(had.Ciphertext, v.Ciphertext) || !archive.SameEndorsement(had.Endorsement, v.Endorsement) {
 				return resp, fmt.Errorf("%w: %s %s version %s is already stored with different content (global seq %d): a version is immutable", api.ErrConflict, v.Kind, v.ID, v.Version, had.Seq)
 			}
 			resp.Results[i] = api.PushResult{Seq: had.Seq, Duplicate: true}
@@ -245,15 +246,20 @@ func push(ctx context.Context, tx pgx.Tx, req api.PushRequest, digest []byte, at
 		hlcs, devs = append(hlcs, i64(v.Version.HLC)), append(devs, i64(uint64(v.Version.Device)))
 		phlcs, pdevs = append(phlcs, i64(v.Parent.HLC)), append(pdevs, i64(uint64(v.Parent.Device)))
 		cts = append(cts, v.Ciphertext)
+		e, err := marshalEndorsement(v.Endorsement)
+		if err != nil {
+			return resp, err
+		}
+		endorsements = append(endorsements, e)
 		added += int64(len(v.Ciphertext))
 	}
 	if len(seqs) > 0 {
 		_, err := tx.Exec(ctx, `
-			INSERT INTO changes (seq, pusher, kind, record_id, hlc, device, parent_hlc, parent_device, ciphertext)
-			SELECT c.seq, $1, c.kind, c.record_id, c.hlc, c.device, c.parent_hlc, c.parent_device, c.ciphertext
-			FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bytea[])
-				AS c(seq, kind, record_id, hlc, device, parent_hlc, parent_device, ciphertext)`,
-			i64(uint64(req.Device)), seqs, kinds, ids, hlcs, devs, phlcs, pdevs, cts)
+			INSERT INTO changes (seq, pusher, kind, record_id, hlc, device, parent_hlc, parent_device, ciphertext, endorsement)
+			SELECT c.seq, $1, c.kind, c.record_id, c.hlc, c.device, c.parent_hlc, c.parent_device, c.ciphertext, c.endorsement
+			FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bytea[], $10::bytea[])
+				AS c(seq, kind, record_id, hlc, device, parent_hlc, parent_device, ciphertext, endorsement)`,
+			i64(uint64(req.Device)), seqs, kinds, ids, hlcs, devs, phlcs, pdevs, cts, endorsements)
 		if err != nil {
 			return resp, fmt.Errorf("store versions: %w", err)
 		}
@@ -311,7 +317,7 @@ func heldVersions(ctx context.Context, tx pgx.Tx, vs []api.RecordVersion) (map[i
 		hlcs[i], devs[i] = i64(v.Version.HLC), i64(uint64(v.Version.Device))
 	}
 	rows, err := tx.Query(ctx, `
-		SELECT v.i - 1, c.seq, c.parent_hlc, c.parent_device, c.ciphertext
+		SELECT v.i - 1, c.seq, c.parent_hlc, c.parent_device, c.ciphertext, c.endorsement
 		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS v(kind, record_id, hlc, device, i)
 		JOIN changes c ON c.kind = v.kind AND c.record_id = v.record_id AND c.hlc = v.hlc AND c.device = v.device`,
 		kinds, ids, hlcs, devs)
@@ -321,12 +327,16 @@ func heldVersions(ctx context.Context, tx pgx.Tx, vs []api.RecordVersion) (map[i
 	defer rows.Close()
 	for rows.Next() {
 		var i, seq, phlc, pdev int64
-		var ct []byte
-		if err := rows.Scan(&i, &seq, &phlc, &pdev, &ct); err != nil {
+		var ct, e []byte
+		if err := rows.Scan(&i, &seq, &phlc, &pdev, &ct, &e); err != nil {
 			return nil, fmt.Errorf("look up held versions: %w", err)
 		}
+		endorsement, err := unmarshalEndorsement(uint64(seq), e)
+		if err != nil {
+			return nil, err
+		}
 		held[int(i)] = api.Change{Seq: uint64(seq), RecordVersion: api.RecordVersion{
-			Parent: api.Version{HLC: uint64(phlc), Device: api.DeviceID(pdev)}, Ciphertext: ct,
+			Parent: api.Version{HLC: uint64(phlc), Device: api.DeviceID(pdev)}, Ciphertext: ct, Endorsement: endorsement,
 		}}
 	}
 	if err := rows.Err(); err != nil {
@@ -403,7 +413,7 @@ func appendAudit(ctx context.Context, tx pgx.Tx, d api.DeviceID, through uint64,
 	return through, nil
 }
 
-const changeColumns = `seq, pusher, kind, record_id, hlc, device, parent_hlc, parent_device, ciphertext`
+const changeColumns = `seq, pusher, kind, record_id, hlc, device, parent_hlc, parent_device, ciphertext, endorsement`
 
 // collectChanges reads rows of changeColumns.
 func collectChanges(rows pgx.Rows) ([]api.Change, error) {
@@ -412,7 +422,12 @@ func collectChanges(rows pgx.Rows) ([]api.Change, error) {
 	for rows.Next() {
 		var seq, pusher, hlc, dev, phlc, pdev int64
 		var c api.Change
-		if err := rows.Scan(&seq, &pusher, &c.Kind, &c.ID, &hlc, &dev, &phlc, &pdev, &c.Ciphertext); err != nil {
+		var e []byte
+		if err := rows.Scan(&seq, &pusher, &c.Kind, &c.ID, &hlc, &dev, &phlc, &pdev, &c.Ciphertext, &e); err != nil {
+			return nil, err
+		}
+		var err error
+		if c.Endorsement, err = unmarshalEndorsement(uint64(seq), e); err != nil {
 			return nil, err
 		}
 		c.Seq, c.Pusher = uint64(seq), api.DeviceID(pusher)
@@ -421,6 +436,39 @@ func collectChanges(rows pgx.Rows) ([]api.Change, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// marshalEndorsement is the column value of an endorsement (NULL for none).
+func marshalEndorsement(e *endorse.Endorsement) ([]byte, error) {
+	if e == nil {
+		return nil, nil
+	}
+	return json.Marshal(e)
+}
+
+// unmarshalEndorsement reads the endorsement column of change seq.
+func unmarshalEndorsement(seq uint64, b []byte) (*endorse.Endorsement, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var e endorse.Endorsement
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("%w: the endorsement of change %d is damaged in the archive's database: %v", api.ErrInternal, seq, err)
+	}
+	return &e, nil
+}
+
+// Endorsed implements archive.Store.
+func (s *Store) Endorsed(ctx context.Context, after uint64) ([]api.Change, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+changeColumns+` FROM changes WHERE kind IN ('user', 'keyslots') AND seq > $1 ORDER BY seq`, i64(after))
+	if err != nil {
+		return nil, fmt.Errorf("list the users' and key slots' versions after %d: %w", after, err)
+	}
+	out, err := collectChanges(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list the users' and key slots' versions after %d: %w", after, err)
+	}
+	return out, nil
 }
 
 // Pull implements archive.Store.

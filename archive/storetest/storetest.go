@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 
 	"folio/archive"
 	"folio/archive/api"
+	"folio/endorse"
 )
 
 // Opener opens a fresh, empty store for one test. Calling reopen opens a
@@ -36,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"PagedPull", testPagedPull},
 		{"PullPageBytes", testPullPageBytes},
 		{"SiblingsKept", testSiblings},
+		{"Endorsements", testEndorsements},
 		{"AuditChain", testAuditChain},
 		{"AuditReadBack", testAuditReadBack},
 		{"BlobResume", testBlobResume},
@@ -350,6 +353,68 @@ func testSiblings(t *testing.T, open Opener) {
 	if _, err := s.Versions(context.Background(), "patient", "p2"); !errors.Is(err, api.ErrNotFound) {
 		t.Fatalf("versions of an unknown record: %v, want ErrNotFound", err)
 	}
+}
+
+// endorsed is a version of kind/id carrying an endorsement by signer.
+func endorsed(dev api.DeviceID, kind, id string, hlc uint64, parent api.Version, signer string) api.RecordVersion {
+	v := version(dev, kind, id, hlc, parent)
+	v.Endorsement = &endorse.Endorsement{Signer: signer, Content: bytes.Repeat([]byte{byte(hlc)}, 32), Signature: bytes.Repeat([]byte{7}, 64),
+		Cert: &endorse.UserCert{Name: id, Key: bytes.Repeat([]byte{9}, 32), Admin: signer == id}}
+	return v
+}
+
+// A version's endorsement is kept with it: pulled, listed by Versions and
+// Endorsed (users and key slots only, after a seq), after a restart too;
+// the same version pushed again with another endorsement is a conflict.
+func testEndorsements(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, reopen := openClosed(t, open)
+	const a = api.DeviceID(0xa)
+	user := endorsed(a, "user", "admin", 100, api.Version{}, "admin")
+	slots := endorsed(a, "keyslots", "admin", 101, api.Version{}, "admin")
+	slots.Endorsement.Cert = nil
+	patient := version(a, "patient", "p1", 102, api.Version{})
+	bare := version(a, "user", "old", 103, api.Version{}) // written before endorsements
+	push(t, s, api.PushRequest{Device: a, Batch: 1, Versions: []api.RecordVersion{user, slots, patient, bare}})
+	check := func(s archive.Store) {
+		t.Helper()
+		got := pullAll(t, s, a, 10)
+		if len(got) != 4 || !reflect.DeepEqual(got[0].Endorsement, user.Endorsement) || !reflect.DeepEqual(got[1].Endorsement, slots.Endorsement) ||
+			got[2].Endorsement != nil || got[3].Endorsement != nil {
+			t.Fatalf("pulled endorsements: %+v", got)
+		}
+		vs, err := s.Versions(ctx, "user", "admin")
+		if err != nil || len(vs) != 1 || !reflect.DeepEqual(vs[0].Endorsement, user.Endorsement) {
+			t.Fatalf("versions of user/admin: %+v, %v", vs, err)
+		}
+		all, err := s.Endorsed(ctx, 0)
+		if err != nil || len(all) != 3 || all[0].Seq != got[0].Seq || all[1].Seq != got[1].Seq || all[2].Seq != got[3].Seq ||
+			!reflect.DeepEqual(all[0].Endorsement, user.Endorsement) || all[2].Endorsement != nil {
+			t.Fatalf("endorsed from 0: %+v, %v", all, err)
+		}
+		after, err := s.Endorsed(ctx, got[0].Seq)
+		if err != nil || len(after) != 2 || after[0].Seq != got[1].Seq {
+			t.Fatalf("endorsed after %d: %+v, %v", got[0].Seq, after, err)
+		}
+		if none, err := s.Endorsed(ctx, got[3].Seq); err != nil || len(none) != 0 {
+			t.Fatalf("endorsed after the last: %+v, %v", none, err)
+		}
+	}
+	check(s)
+	// The same version again: a duplicate with the same endorsement, a
+	// conflict with another (nothing of the batch stored).
+	if resp := push(t, s, api.PushRequest{Device: a, Batch: 2, Versions: []api.RecordVersion{user}}); !resp.Results[0].Duplicate {
+		t.Fatalf("the same endorsed version again: %+v", resp)
+	}
+	forged := user
+	forged.Endorsement = &endorse.Endorsement{Signer: "mallory", Content: user.Endorsement.Content, Signature: user.Endorsement.Signature, Cert: user.Endorsement.Cert}
+	if _, err := s.Push(ctx, api.PushRequest{Device: a, Batch: 3, Versions: []api.RecordVersion{version(a, "patient", "p2", 200, api.Version{}), forged}}, t0); !errors.Is(err, api.ErrConflict) {
+		t.Fatalf("a stored version with another endorsement: %v, want ErrConflict", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check(reopen(t))
 }
 
 func chain(from, to uint64, prev []byte) []api.AuditEntry {
