@@ -332,8 +332,9 @@ type TextHit struct {
 	Snippet  string // the words around the first match
 }
 
-// SearchDocuments finds documents whose text holds every word of q, in one
-// patient's chart (patientRef) or across the vault. Restricted charts are
+// SearchDocuments finds documents whose text holds every word of q, and
+// each phrase of q in quotes as consecutive words, in one patient's chart
+// (patientRef) or across the vault. Restricted charts are
 // left out unless the user may open them. A document whose page text is
 // missing or damaged is skipped and returned in skipped (its id): the
 // search goes on, and `folio verify` says what to restore. Audited.
@@ -341,7 +342,7 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) (hi
 	if err := s.require(ctx, PermDocRead, ActDocSearch, ""); err != nil {
 		return nil, nil, err
 	}
-	words := textWords(q)
+	words, phrases := textWords(q), queryPhrases(q)
 	if len(words) == 0 {
 		return nil, nil, nil
 	}
@@ -389,7 +390,7 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) (hi
 			if err != nil {
 				return nil, nil, err
 			}
-			if snip, ok := snippet(string(t), words); ok {
+			if snip, ok := pageSnippet(string(t), words, phrases); ok {
 				hits = append(hits, TextHit{Document: d, Page: i, Snippet: snip})
 				break
 			}
@@ -411,12 +412,15 @@ func snippet(text string, words []string) (string, bool) {
 			return "", false
 		}
 	}
-	low := strings.ToLower(text)
-	at := strings.Index(low, words[0])
-	if at < 0 {
-		at = 0
-	}
-	start, end := max(0, at-40), min(len(text), at+40)
+	at := max(0, strings.Index(strings.ToLower(text), words[0]))
+	return snippetAt(text, at, at), true
+}
+
+// snippetAt returns the text from byte offset at to offset to, with about
+// 40 characters on either side (80 in all for at == to).
+func snippetAt(text string, at, to int) string {
+	at = min(at, len(text))
+	start, end := max(0, at-40), min(len(text), max(at+40, to+20))
 	for start > 0 && text[start]&0xC0 == 0x80 {
 		start--
 	}
@@ -430,7 +434,7 @@ func snippet(text string, words []string) (string, bool) {
 	if end < len(text) {
 		s += "…"
 	}
-	return s, true
+	return s
 }
 
 // ExportDocument decrypts every page of a document for export (a PDF the

@@ -551,14 +551,10 @@ func (s *Session) documentWrite(d Document, parent Version, texts []string) (Rec
 func textWords(text string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, f := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
-	}) {
-		for _, w := range nameWordsOrDigits(f) {
-			if len(w) >= 2 && len(w) <= 40 && !seen[w] {
-				seen[w] = true
-				out = append(out, w)
-			}
+	for _, w := range textSequence(text) {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
 		}
 	}
 	return out

@@ -57,6 +57,7 @@ func TestScripts(t *testing.T) {
 			"jsonenv":     jsonEnvCmd,
 			"damageslot":  damageSlotCmd,
 			"damagescans": damageScansCmd,
+			"pdftext":     pdfTextCmd,
 		},
 	})
 }
@@ -84,6 +85,25 @@ func scanBatchCmd(ts *testscript.TestScript, neg bool, args []string) {
 	var out bytes.Buffer
 	ts.Check(printout.SearchablePDF(&out, "scanner output", pages))
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), out.Bytes(), 0o600))
+}
+
+// pdfTextCmd is "pdftext IN.pdf OUT.txt": it writes the text MuPDF
+// extracts from every page of a PDF, in the order the PDF holds it, as a
+// PDF reader's search and copy see it.
+func pdfTextCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: pdftext IN.pdf OUT.txt")
+	}
+	doc, err := fitz.New(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer doc.Close()
+	var out strings.Builder
+	for i := range doc.NumPage() {
+		text, err := doc.Text(i)
+		ts.Check(err)
+		out.WriteString(text)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(out.String()), 0o600))
 }
 
 // jsonEnvCmd is "jsonenv VAR FILE PATH": it sets VAR to the value at PATH

@@ -517,7 +517,7 @@ func (e *env) searchCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "search TEXT [--patient MRN]",
-		Short: "full-text search of scanned documents (every word must appear)",
+		Short: "full-text search of scanned documents (every word must appear; words in \"quotes\" one after another)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, _, done, err := e.session(cmd.Context())

@@ -45,7 +45,11 @@
 //  5. Orientation with Tesseract OSD on the gray view, through Tesseract's
 //     C API (ocr_osd.go: gosseract v2.4.1 has no OSD call); the render and
 //     view are turned upright, and the full render OCR'd with gosseract
-//     (ocr.go). Word boxes are scaled into the upright view's pixels.
+//     (ocr.go) in automatic layout mode, as `tesseract FILE stdout` reads:
+//     blocks and columns are found and their lines come out in reading
+//     order, down each column, in the text and in the order of the words
+//     (which the searchable PDF's text layer keeps). Word boxes are scaled
+//     into the upright view's pixels.
 //  6. The view is encoded as a JPEG of quality 80 and the thumbnail,
 //     ThumbWidth wide, of quality 75; gray pages as one-channel JPEGs.
 //

@@ -32,15 +32,28 @@ func newOCREngine(langs []string) (*ocrEngine, error) {
 		return nil, fmt.Errorf("tesseract: %w", err)
 	}
 	c.DisableOutput()
-	c.SetPageSegMode(gosseract.PSM_AUTO)
+	// Automatic page layout, as a variable: gosseract applies its
+	// variables after every initialisation of the engine, where a mode set
+	// with SetPageSegMode before the first one is lost (Tesseract's Init
+	// makes a new engine, whose own default is one uniform block).
+	c.SetVariable(pageSegModeVar, strconv.Itoa(int(gosseract.PSM_AUTO)))
 	// Load the models now, so a missing language fails here and not on
 	// the first page.
 	if _, err := o.recognize(newBlankGray(32, 32), 300); err != nil {
 		o.close()
 		return nil, fmt.Errorf("tesseract languages %s (are their traineddata files installed?): %w", strings.Join(langs, "+"), err)
 	}
+	// The engine is initialised now; set the mode on it directly as well.
+	c.SetPageSegMode(gosseract.PSM_AUTO)
 	return o, nil
 }
+
+// pageSegModeVar is Tesseract's parameter behind its page segmentation
+// mode. Folio asks for automatic layout analysis (PSM_AUTO, the mode of
+// `tesseract FILE stdout`): blocks and columns are found, and their lines
+// come out in reading order, column by column. In single-block mode a
+// multi-column page is read straight across the columns.
+const pageSegModeVar gosseract.SettableVariable = "tessedit_pageseg_mode"
 
 func (o *ocrEngine) close() {
 	o.c.Close()
