@@ -282,6 +282,32 @@ func (e *WaitError) Seconds() int {
 
 func (e *WaitError) Unwrap() error { return ErrTooManyAttempts }
 
+// FailedLoginError is a wrong password for a user of this vault, with how
+// many failures in a row the user has now, so that the window can say
+// what comes next: how many tries are left before each must wait, or how
+// long the next one waits. A name that is no user gets ErrUnknownUser
+// alone: no counter is kept for it (countAttempt says why).
+type FailedLoginError struct {
+	Failures int
+	Err      error // wraps ErrWrongPassword
+}
+
+func (e *FailedLoginError) Error() string { return e.Err.Error() }
+func (e *FailedLoginError) Unwrap() error { return e.Err }
+
+// TriesBeforeWait is how many more tries may fail before every try must
+// wait (0 when the next one waits already).
+func (e *FailedLoginError) TriesBeforeWait() int {
+	n := 0
+	for LoginDelay(e.Failures+n) == 0 {
+		n++
+	}
+	return n
+}
+
+// Wait is how long the next try must wait (0: it may be made now).
+func (e *FailedLoginError) Wait() time.Duration { return LoginDelay(e.Failures) }
+
 // Login unlocks the vault for a user. Failed attempts are counted on disk
 // before the password is tried, so neither a restart nor killing the
 // process resets the growing delay.
@@ -314,6 +340,8 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 			if uerr := v.uncountAttempt(ctx, name, prev); uerr != nil {
 				err = errors.Join(err, uerr)
 			}
+		case errors.Is(err, ErrWrongPassword):
+			err = &FailedLoginError{Failures: prev.Count + 1, Err: err}
 		}
 		if aerr := v.auditLocked(ctx, e); aerr != nil {
 			return nil, errors.Join(err, aerr)

@@ -105,9 +105,20 @@ func TestFailedLoginsPersistAndThrottle(t *testing.T) {
 	if _, err := prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW)}); err != nil {
 		t.Fatal(err)
 	}
-	for range 3 {
-		if _, err := prof.Vault.Login(ctx, "admin", []byte("wrong guess one")); !errors.Is(err, app.ErrWrongPassword) {
+	// Each failure says what comes next (issue 14, item 6): two tries
+	// left, one, then a wait of 2 s before the next.
+	for i, want := range []struct {
+		tries int
+		wait  time.Duration
+	}{{2, 0}, {1, 0}, {0, 2 * time.Second}} {
+		_, err := prof.Vault.Login(ctx, "admin", []byte("wrong guess one"))
+		var failed *app.FailedLoginError
+		if !errors.Is(err, app.ErrWrongPassword) || !errors.As(err, &failed) {
 			t.Fatal(err)
+		}
+		if failed.Failures != i+1 || failed.TriesBeforeWait() != want.tries || failed.Wait() != want.wait {
+			t.Fatalf("failure %d: %d failures, %d tries before a wait, wait %s; want %+v",
+				i+1, failed.Failures, failed.TriesBeforeWait(), failed.Wait(), want)
 		}
 	}
 	prof.Close()

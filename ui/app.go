@@ -110,6 +110,9 @@ type App struct {
 	// (tests set it long and call checkIdle themselves: their Fyne driver
 	// runs fyne.Do on the calling goroutine).
 	idleEvery time.Duration
+	// countEvery, when positive, is how often a countdown on show (the
+	// wait after failed logins) ticks; tests set it long and call tick.
+	countEvery time.Duration
 
 	// The fields below belong to the Fyne goroutine.
 	head    *header

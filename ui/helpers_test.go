@@ -79,6 +79,7 @@ func newWindow(t testing.TB, v *app.Vault, opts Options) *App {
 	u := New(test.NewTempApp(t), v, opts)
 	u.searchDelay = time.Hour
 	u.idleEvery = time.Hour
+	u.countEvery = time.Hour
 	u.tasks.hold = true
 	t.Cleanup(func() {
 		u.tasks.wait()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -36,6 +37,15 @@ type loginScreen struct {
 	rec     *recoverForm
 	content *fyne.Container // the login or the recovery form
 	box     fyne.CanvasObject
+
+	// The wait after failed logins: until when, what the message says
+	// before the countdown, whether a try was asked for meanwhile (made
+	// with what was typed when the wait ends), and the countdown's stop.
+	waitUntil time.Time
+	waitUser  string
+	waitNote  string
+	waitTry   bool
+	stopTick  context.CancelFunc
 }
 
 // newLoginScreen returns the login with the user name filled in (after a
@@ -120,6 +130,7 @@ func (l *loginScreen) focusFirst() fyne.Focusable {
 }
 
 func (l *loginScreen) forget() {
+	l.endWait()
 	l.pass.SetText("")
 	if l.rec != nil {
 		l.rec.forget()
@@ -151,6 +162,15 @@ func (l *loginScreen) submit() {
 		l.a.win.Canvas().Focus(l.pass)
 		return
 	}
+	if l.waiting() && user != l.waitUser {
+		l.endWait() // the wait is that user's
+	}
+	if l.waiting() {
+		// What was typed is kept and tried when the wait ends.
+		l.waitTry = true
+		l.tick()
+		return
+	}
 	pw := []byte(l.pass.Text)
 	l.setBusy(true)
 	l.a.tasks.run(func() func() {
@@ -179,13 +199,93 @@ func (l *loginScreen) submit() {
 }
 
 func (l *loginScreen) fail(err error) {
-	l.msg.error(message(err))
+	var wait *app.WaitError
+	var failed *app.FailedLoginError
+	switch {
+	case errors.As(err, &wait):
+		// A wait this window did not count (a restart, another window):
+		// the password typed is kept and tried when it ends.
+		l.startWait(wait.Wait, "", true)
+		l.a.win.Canvas().Focus(l.pass)
+		return
+	case errors.As(err, &failed) && failed.Wait() > 0:
+		l.pass.SetText("")
+		l.startWait(failed.Wait(), "Wrong user name or password. ", false)
+		l.a.win.Canvas().Focus(l.pass)
+		return
+	case errors.As(err, &failed):
+		l.msg.error(message(err) + " " + triesText(failed.TriesBeforeWait()))
+	default:
+		l.msg.error(message(err))
+	}
 	l.pass.SetText("")
 	focus := fyne.Focusable(l.pass)
 	if errors.Is(err, app.ErrInvalid) {
 		focus = l.user
 	}
 	l.a.win.Canvas().Focus(focus)
+}
+
+// triesText says how many more tries may fail before each must wait.
+func triesText(n int) string {
+	if n == 1 {
+		return "1 more try, then Folio makes you wait before each one."
+	}
+	return plural(n, "more try", "more tries") + ", then Folio makes you wait before each one."
+}
+
+// waiting reports whether a wait after failed logins runs.
+func (l *loginScreen) waiting() bool { return !l.waitUntil.IsZero() }
+
+// startWait starts the countdown of a wait of d after failed logins; note
+// goes before it. Typing goes on meanwhile; try says a login was already
+// asked for, to be made when the wait ends.
+func (l *loginScreen) startWait(d time.Duration, note string, try bool) {
+	l.endWait()
+	l.waitUntil, l.waitNote, l.waitTry = l.a.now().Add(d), note, try
+	l.waitUser = strings.TrimSpace(l.user.Text)
+	ctx, cancel := context.WithCancel(context.Background())
+	l.stopTick = cancel
+	every := time.Second
+	if l.a.countEvery > 0 {
+		every = l.a.countEvery
+	}
+	go watchIdle(ctx, every, l.tick)
+	l.tick()
+}
+
+// endWait stops the countdown.
+func (l *loginScreen) endWait() {
+	if l.stopTick != nil {
+		l.stopTick()
+		l.stopTick = nil
+	}
+	l.waitUntil, l.waitUser, l.waitNote, l.waitTry = time.Time{}, "", "", false
+}
+
+// tick shows the seconds left of the wait; when it has ended, it makes
+// the login asked for meanwhile, or says that one may try again.
+func (l *loginScreen) tick() {
+	if !l.waiting() {
+		return
+	}
+	if left := l.waitUntil.Sub(l.a.now()); left > 0 {
+		s := fmt.Sprintf("%sToo many failed logins: wait %d s before trying again.", l.waitNote, (&app.WaitError{Wait: left}).Seconds())
+		if l.waitTry {
+			s += " Folio logs you in with what you typed when the wait ends."
+		} else {
+			s += " What you type meanwhile is kept."
+		}
+		l.msg.error(s)
+		return
+	}
+	try := l.waitTry
+	l.endWait()
+	if try && l.pass.Text != "" {
+		l.submit()
+		return
+	}
+	l.msg.info("The wait is over: you may log in again.")
 }
 
 func (l *loginScreen) setBusy(busy bool) {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -109,7 +110,7 @@ func TestLoginErrors(t *testing.T) {
 	test.Type(l.pass, "not the password")
 	test.Tap(l.submitBtn)
 	u.tasks.wait()
-	if l.msg.Text != "Wrong user name or password." || l.pass.Text != "" || u.sess != nil {
+	if l.msg.Text != "Wrong user name or password. 2 more tries, then Folio makes you wait before each one." || l.pass.Text != "" || u.sess != nil {
 		t.Fatalf("wrong password: message %q, password field %q", l.msg.Text, l.pass.Text)
 	}
 	if u.win.Canvas().Focused() != l.pass {
@@ -126,11 +127,64 @@ func TestLoginErrors(t *testing.T) {
 	test.Type(l.pass, adminPW)
 	test.Tap(l.submitBtn)
 	u.tasks.wait()
-	if l.msg.Text != "Too many failed logins. Wait 2 s before trying again." {
+	if !strings.Contains(l.msg.Text, "wait 2 s before trying again") {
 		t.Fatalf("throttled: %q", l.msg.Text)
 	}
 	if u.sess != nil {
 		t.Fatal("logged in while throttled")
+	}
+}
+
+// Issue 14, item 6: three wrong passwords said nothing of what comes; the
+// wait did not count down; a correct password typed during it was thrown
+// away. Each failure says how many tries are left before a wait; the wait
+// counts down; what is typed meanwhile is kept, and Enter during the wait
+// logs in when it ends, without a try the vault would refuse.
+func TestLoginWaitCountsDownAndKeepsWhatWasTyped(t *testing.T) {
+	c := newClock()
+	v, _ := createdVault(t, c.Now)
+	u := newWindow(t, v, Options{Now: c.Now})
+	l := current[*loginScreen](t, u)
+	test.Type(l.user, "admin")
+	for _, want := range []string{
+		"Wrong user name or password. 2 more tries, then Folio makes you wait before each one.",
+		"Wrong user name or password. 1 more try, then Folio makes you wait before each one.",
+		"Wrong user name or password. Too many failed logins: wait 2 s before trying again. What you type meanwhile is kept.",
+	} {
+		test.Type(l.pass, "not the password")
+		l.pass.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		u.tasks.wait()
+		if l.msg.Text != want {
+			t.Fatalf("message %q, want %q", l.msg.Text, want)
+		}
+	}
+	ctx := context.Background()
+	if n, _ := v.FailedLogins(ctx, "admin"); n != 3 {
+		t.Fatalf("%d failures counted", n)
+	}
+
+	// The right password, typed and entered during the wait: kept, not
+	// tried yet (no fourth attempt counted).
+	test.Type(l.pass, adminPW)
+	l.pass.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	u.tasks.wait()
+	if u.sess != nil || l.pass.Text != adminPW || !strings.Contains(l.msg.Text, "wait 2 s") ||
+		!strings.Contains(l.msg.Text, "logs you in with what you typed when the wait ends") {
+		t.Fatalf("Enter during the wait: signed in %v, password kept %v, %q", u.sess != nil, l.pass.Text == adminPW, l.msg.Text)
+	}
+	if n, _ := v.FailedLogins(ctx, "admin"); n != 3 {
+		t.Fatalf("a try was made during the wait: %d failures counted", n)
+	}
+	c.Add(time.Second)
+	l.tick()
+	if !strings.Contains(l.msg.Text, "wait 1 s") || u.sess != nil {
+		t.Fatalf("a second later: %q", l.msg.Text)
+	}
+	c.Add(time.Second)
+	l.tick()
+	u.tasks.wait()
+	if u.sess == nil {
+		t.Fatalf("not signed in when the wait ended: %q", l.msg.Text)
 	}
 }
 
