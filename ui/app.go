@@ -123,7 +123,11 @@ type App struct {
 	dialogs map[dialog.Dialog]bool // open dialogs, hidden at lock
 	site    string                 // MRN site prefix, for the header
 	lastErr string                 // the text of the last error dialog (tests read it)
-	synced  SyncStatus             // what the sync indicator shows now
+	help    *dialog.CustomDialog   // the keyboard shortcuts dialog while open
+	// spaceUsed is when a focused button acted on Space, whose character
+	// is still to come (App.strayRune); zero when none.
+	spaceUsed time.Time
+	synced    SyncStatus // what the sync indicator shows now
 	// lockedSync is what sync does while no one is signed in, for the
 	// login screen (ShowLockedSync).
 	lockedSync SyncStatus
@@ -286,32 +290,32 @@ func (u *App) ShowAndRun() {
 	}
 }
 
-// windowKeys are the keys that, with Ctrl, are shortcuts somewhere in the
-// window (the menu bar offers the same ones).
-var windowKeys = []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyN, fyne.KeyE, fyne.KeyH, fyne.KeyS, fyne.KeyU, fyne.KeyI, fyne.KeyJ, fyne.KeyK, fyne.KeyG, fyne.KeyR, fyne.KeyT, fyne.KeyM, fyne.KeyB, fyne.KeyP, fyne.KeyY, fyne.KeyD, fyne.KeyO, fyne.KeyReturn, fyne.KeyPageDown, fyne.KeyPageUp, fyne.Key1, fyne.Key2, fyne.Key3}
-
 // hookCanvas makes keys typed with no field focused, and the window-wide
-// shortcuts, reach us.
+// shortcuts of the table (keys.go), reach us.
 func (u *App) hookCanvas() {
 	c := u.win.Canvas()
-	c.SetOnTypedRune(func(rune) { u.touch() })
+	c.SetOnTypedRune(func(r rune) {
+		u.touch()
+		u.strayRune(r)
+	})
 	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
 		u.touch()
-		if k.Name == fyne.KeyEscape {
+		if !u.typedKey(k.Name) && k.Name == fyne.KeyEscape {
 			u.escape()
 		}
 	})
 	if dc, ok := c.(desktop.Canvas); ok {
-		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
+		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch(); u.keyDown() })
 	}
-	for _, k := range windowKeys {
-		sc := &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
-		c.AddShortcut(sc, func(s fyne.Shortcut) {
-			if cs, ok := s.(*desktop.CustomShortcut); ok {
-				u.shortcut(cs)
-			}
-		})
+	run := func(s fyne.Shortcut) {
+		if cs, ok := windowShortcut(s); ok {
+			u.shortcut(cs)
+		}
 	}
+	for _, k := range ctrlKeys() {
+		c.AddShortcut(ctrlShortcut(k), run)
+	}
+	c.AddShortcut(&fyne.ShortcutRedo{}, run) // Ctrl+Y, as the desktop driver names it
 }
 
 // touch records activity for the idle lock.
@@ -324,6 +328,10 @@ func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 	u.touch()
 	if cs.Modifier != fyne.KeyModifierShortcutDefault {
 		return false
+	}
+	if cs.KeyName == fyne.KeyQ {
+		u.quit()
+		return true
 	}
 	if u.sess == nil { // the first-run screens may have shortcuts of their own
 		if sc, ok := u.cur.(shortcutter); ok {

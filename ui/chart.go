@@ -776,14 +776,21 @@ func (r *tapRow) Tapped(*fyne.PointEvent) {
 
 func (r *tapRow) FocusGained() { r.focused = true; r.paint() }
 func (r *tapRow) FocusLost()   { r.focused = false; r.paint() }
-func (r *tapRow) TypedRune(rune) {
+func (r *tapRow) TypedRune(c rune) {
 	r.hooks.touch()
+	r.hooks.strayRune(c)
 }
 
 func (r *tapRow) TypedKey(k *fyne.KeyEvent) {
 	r.hooks.touch()
+	if r.hooks.typedKey(k.Name) {
+		return
+	}
 	switch k.Name {
-	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeySpace:
+	case fyne.KeySpace:
+		r.hooks.pressed(r) // its character is not for the next field
+		r.onTap()
+	case fyne.KeyReturn, fyne.KeyEnter:
 		r.onTap()
 	case fyne.KeyEscape:
 		r.hooks.escape()
@@ -800,7 +807,7 @@ func (r *tapRow) TypedKey(k *fyne.KeyEvent) {
 
 func (r *tapRow) TypedShortcut(s fyne.Shortcut) {
 	r.hooks.touch()
-	if cs, ok := s.(*desktop.CustomShortcut); ok {
+	if cs, ok := windowShortcut(s); ok {
 		r.hooks.shortcut(cs)
 	}
 }

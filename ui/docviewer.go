@@ -21,7 +21,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -600,7 +599,8 @@ func (l *stageLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 // pageView holds the page's scroll and takes the keyboard: Page Up and
-// Page Down (or ← →) turn pages, + and - zoom.
+// Page Down (or ← →) turn pages, ↑ ↓ scroll, Home and End go to the first
+// and last page, + and − zoom.
 type pageView struct {
 	widget.BaseWidget
 	v       *docViewer
@@ -628,7 +628,7 @@ func (p *pageView) TypedRune(r rune) {
 	switch r {
 	case '+', '=':
 		p.v.zoomBy(1.25)
-	case '-':
+	case '-', '−':
 		p.v.zoomBy(0.8)
 	}
 }
@@ -636,10 +636,13 @@ func (p *pageView) TypedRune(r rune) {
 func (p *pageView) TypedKey(k *fyne.KeyEvent) {
 	u := p.v.sess.a
 	u.touch()
+	if u.typedKey(k.Name) { // F1, and the viewer's keys of every field
+		return
+	}
 	switch k.Name {
-	case fyne.KeyPageDown, fyne.KeyRight:
+	case fyne.KeyRight:
 		p.v.step(1)
-	case fyne.KeyPageUp, fyne.KeyLeft:
+	case fyne.KeyLeft:
 		p.v.step(-1)
 	case fyne.KeyHome:
 		p.v.step(-len(p.v.doc.Pages))
@@ -651,9 +654,38 @@ func (p *pageView) TypedKey(k *fyne.KeyEvent) {
 }
 
 func (p *pageView) TypedShortcut(s fyne.Shortcut) {
-	if cs, ok := s.(*desktop.CustomShortcut); ok {
+	if cs, ok := windowShortcut(s); ok {
 		p.v.sess.a.shortcut(cs)
 	}
+}
+
+// plainKey: Page Down and Page Up turn pages, ↓ and ↑ scroll within the
+// page, from the page and from the search field alike.
+func (v *docViewer) plainKey(k fyne.KeyName) bool {
+	switch k {
+	case fyne.KeyPageDown:
+		v.step(1)
+	case fyne.KeyPageUp:
+		v.step(-1)
+	case fyne.KeyDown:
+		v.scrollBy(1)
+	case fyne.KeyUp:
+		v.scrollBy(-1)
+	default:
+		return false
+	}
+	return true
+}
+
+// scrollBy moves the page a tenth of the view down (dir 1) or up (-1),
+// so that a page taller than the view (fit width, 100 %) can be read to
+// its foot from the keyboard.
+func (v *docViewer) scrollBy(dir float32) {
+	v.sess.a.touch()
+	view, content := v.scroll.Size(), v.stage.MinSize()
+	step := max(view.Height/10, 24)
+	y := min(max(v.scroll.Offset.Y+dir*step, 0), max(content.Height-view.Height, 0))
+	v.scroll.ScrollToOffset(fyne.NewPos(v.scroll.Offset.X, y))
 }
 
 // Search within the document.

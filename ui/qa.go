@@ -81,6 +81,19 @@ func (q *qaScreen) forget() {
 }
 func (q *qaScreen) escape() bool { q.sess.a.showSearch(); return true }
 
+// plainKey: Page Down and Page Up turn the pages from every field.
+func (q *qaScreen) plainKey(k fyne.KeyName) bool {
+	switch k {
+	case fyne.KeyPageDown:
+		q.pages.step(1)
+	case fyne.KeyPageUp:
+		q.pages.step(-1)
+	default:
+		return false
+	}
+	return true
+}
+
 func (q *qaScreen) shortcut(k fyne.KeyName) bool {
 	switch k {
 	case fyne.KeyReturn, fyne.KeyEnter:

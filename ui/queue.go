@@ -265,6 +265,19 @@ func (q *queueScreen) forget() {
 }
 func (q *queueScreen) escape() bool { q.sess.a.showSearch(); return true }
 
+// plainKey: Page Down and Page Up turn the pages from every field.
+func (q *queueScreen) plainKey(k fyne.KeyName) bool {
+	switch k {
+	case fyne.KeyPageDown:
+		q.pages.step(1)
+	case fyne.KeyPageUp:
+		q.pages.step(-1)
+	default:
+		return false
+	}
+	return true
+}
+
 func (q *queueScreen) shortcut(k fyne.KeyName) bool {
 	switch k {
 	case fyne.KeyReturn, fyne.KeyEnter:

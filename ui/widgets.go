@@ -15,17 +15,27 @@ import (
 )
 
 // inputHooks is what the window's input widgets report to: every key, tap
-// and scroll counts as activity for the idle lock, and the window-wide
-// shortcuts (Ctrl+L, Ctrl+N …) work whichever field has the focus.
+// and scroll counts as activity for the idle lock, and the shortcuts of the
+// table (keys.go) work whichever field has the focus.
 type inputHooks interface {
 	touch()
 	shortcut(*desktop.CustomShortcut) bool
 	escape() bool
+	// typedKey runs a key without Ctrl that works from every field (F1,
+	// a screen's Page Up / Page Down); false leaves it to the field.
+	typedKey(fyne.KeyName) bool
+	// pressed notes that a widget acted on a tap or a key; keyDown that a
+	// key went down; strayRune whether a typed character is the Space a
+	// button just used (see keys.go).
+	pressed(fyne.Focusable)
+	keyDown()
+	strayRune(rune) bool
 }
 
 // entry is a text field that reports activity and passes the window's
-// shortcuts and Escape on. onKey, when set, sees every key first (the
-// search field uses it for the arrow keys).
+// shortcuts, its keys that work from every field, and Escape on; it drops
+// the Space character of a button's press (keys.go). onKey, when set, sees
+// every key first (the search field uses it for the arrow keys).
 type entry struct {
 	widget.Entry
 	hooks inputHooks
@@ -59,7 +69,15 @@ func newMultiLineEntry(h inputHooks, placeholder string, rows int) *entry {
 
 func (e *entry) TypedRune(r rune) {
 	e.hooks.touch()
+	if e.hooks.strayRune(r) {
+		return
+	}
 	e.Entry.TypedRune(r)
+}
+
+func (e *entry) KeyDown(k *fyne.KeyEvent) {
+	e.hooks.keyDown()
+	e.Entry.KeyDown(k)
 }
 
 func (e *entry) TypedKey(k *fyne.KeyEvent) {
@@ -70,12 +88,15 @@ func (e *entry) TypedKey(k *fyne.KeyEvent) {
 	if k.Name == fyne.KeyEscape && e.hooks.escape() {
 		return
 	}
+	if e.hooks.typedKey(k.Name) {
+		return
+	}
 	e.Entry.TypedKey(k)
 }
 
 func (e *entry) TypedShortcut(s fyne.Shortcut) {
 	e.hooks.touch()
-	if cs, ok := s.(*desktop.CustomShortcut); ok && e.hooks.shortcut(cs) {
+	if cs, ok := windowShortcut(s); ok && e.hooks.shortcut(cs) {
 		return
 	}
 	e.Entry.TypedShortcut(s)
@@ -106,6 +127,9 @@ func (c *check) TypedKey(k *fyne.KeyEvent) {
 	if k.Name == fyne.KeyEscape && c.hooks.escape() {
 		return
 	}
+	if c.hooks.typedKey(k.Name) {
+		return
+	}
 	c.Check.TypedKey(k)
 }
 
@@ -130,13 +154,20 @@ func (c *choice) TypedKey(k *fyne.KeyEvent) {
 	if k.Name == fyne.KeyEscape && c.hooks.escape() {
 		return
 	}
+	if c.hooks.typedKey(k.Name) {
+		return
+	}
 	c.Select.TypedKey(k)
 }
 
-// button is a button whose taps (mouse or Space) count as activity.
+// button is a button whose taps (mouse or Space) count as activity; the
+// character of a Space that pressed it does not reach the field that has
+// the keyboard next.
 func button(h inputHooks, label string, icon fyne.Resource, imp widget.Importance, tapped func()) *widget.Button {
-	b := widget.NewButtonWithIcon(label, icon, func() {
+	var b *widget.Button
+	b = widget.NewButtonWithIcon(label, icon, func() {
 		h.touch()
+		h.pressed(b)
 		tapped()
 	})
 	b.Importance = imp

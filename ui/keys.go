@@ -1,0 +1,340 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+)
+
+// This file is the window's keyboard: the one table of its shortcuts, which
+// Help, the menu bar and the README list, and the routing that makes each
+// of them work whichever field has the keyboard.
+//
+// A key reaches Folio in one of four ways, and each is routed to the same
+// handlers (App.shortcut for Ctrl+key, App.typedKey for a plain key):
+//   - a Ctrl+key the desktop driver finds in the menu bar runs its item;
+//   - a Ctrl+key with a focused widget goes to its TypedShortcut: Folio's
+//     fields (entry, tapRow, pageView) hand it on; Fyne makes Ctrl+Y a
+//     Redo, Ctrl+Z an Undo …, so windowShortcut turns those back into the
+//     key they are when the table holds that key;
+//   - a Ctrl+key with no focused widget (or one that takes no shortcuts,
+//     a drop-down) goes to the canvas's shortcuts, registered from the table;
+//   - a plain key goes to the focused widget's TypedKey, or the canvas's:
+//     Folio's widgets hand F1 and the screen's paging keys on first.
+//
+// TestEveryShortcutFromEveryField presses every entry of the table in
+// every field of its screen and checks what it did.
+
+// keyBinding is one shortcut: where it works, its key and what it does.
+type keyBinding struct {
+	area string           // the screen it works on, as Help heads it; areaWindow for everywhere
+	mod  fyne.KeyModifier // fyne.KeyModifierShortcutDefault, or 0 for a key alone
+	key  fyne.KeyName     // the key; a character (+, −) when char is set
+	does string           // what it does, as Help and the menu say it
+	// char marks a typed character (+ and −): it works where no text
+	// field has the keyboard, as a text field takes it as text.
+	char bool
+	// notInFields marks a key a text field keeps for itself (← → move its
+	// cursor, Home, End): it works where no text field has the keyboard.
+	notInFields bool
+	// menu is the menu bar's menu that offers it, or "".
+	menu string
+	// may, when set, says whether a role has the action (the menu leaves
+	// it out otherwise); nil is everyone.
+	may func(app.Role) bool
+}
+
+// The areas of the table, in the order Help lists them.
+const (
+	areaWindow  = "Everywhere"
+	areaSearch  = "Patient search"
+	areaChart   = "Patient chart"
+	areaViewer  = "Document viewer"
+	areaForm    = "Register or edit a patient"
+	areaScan    = "Scanning station"
+	areaQueue   = "Indexing queue"
+	areaQA      = "QA"
+	areaAdmin   = "Administration"
+	menuFolio   = "Folio"
+	menuGo      = "Go"
+	menuChart   = "Chart"
+	menuDoc     = "Document"
+	menuIndex   = "Indexing"
+	menuHelp    = "Help"
+	keyPlus     = fyne.KeyName("+")
+	keyMinus    = fyne.KeyName("−")
+	ctrlKey     = fyne.KeyModifierShortcutDefault
+	noModifier  = fyne.KeyModifier(0)
+	strayWindow = time.Second // how long after a button's Space its character may still come
+)
+
+func canIndex(r app.Role) bool  { return r.Can(app.PermDocIndex) }
+func canVerify(r app.Role) bool { return r.Can(app.PermDocVerify) }
+func canAdmin(r app.Role) bool  { return r.Can(app.PermUserManage) }
+func canWrite(r app.Role) bool  { return r.Can(app.PermPatientWrite) }
+
+// keyBindings is every shortcut of the signed-in window.
+var keyBindings = []keyBinding{
+	{area: areaWindow, mod: ctrlKey, key: fyne.KeyF, does: "Find a patient", menu: menuGo},
+	{area: areaWindow, mod: ctrlKey, key: fyne.KeyN, does: "Register a patient", menu: menuGo, may: canWrite},
+	{area: areaWindow, mod: ctrlKey, key: fyne.KeyI, does: "Scanning station", menu: menuGo, may: canScan},
+	{area: areaWindow, mod: ctrlKey, key: fyne.KeyJ, does: "Indexing queue", menu: menuGo, may: canIndex},
+	{area: areaWindow, mod: ctrlKey, key: fyne.KeyK, does: "QA", menu: menuGo, may: canVerify},
+	{area: areaWindow, mod: ctrlKey, key: fyne.KeyU, does: "Administration", menu: menuGo, may: canAdmin},
+	{area: areaWindow, mod: ctrlKey, key: fyne.KeyL, does: "Lock", menu: menuFolio},
+	{area: areaWindow, mod: ctrlKey, key: fyne.KeyQ, does: "Quit", menu: menuFolio},
+	{area: areaWindow, key: fyne.KeyF1, does: "Keyboard shortcuts", menu: menuHelp},
+	{area: areaWindow, key: fyne.KeyEscape, does: "Back"},
+
+	{area: areaSearch, key: fyne.KeyDown, does: "Next patient"},
+	{area: areaSearch, key: fyne.KeyUp, does: "Previous patient"},
+	{area: areaSearch, key: fyne.KeyReturn, does: "Open the chart"},
+
+	{area: areaChart, mod: ctrlKey, key: fyne.KeyPageDown, does: "Next tab"},
+	{area: areaChart, mod: ctrlKey, key: fyne.KeyPageUp, does: "Previous tab"},
+	{area: areaChart, key: fyne.KeyDown, does: "Next document", notInFields: true},
+	{area: areaChart, key: fyne.KeyUp, does: "Previous document", notInFields: true},
+	{area: areaChart, key: fyne.KeyReturn, does: "Open the document", notInFields: true},
+	{area: areaChart, mod: ctrlKey, key: fyne.KeyE, does: "Edit demographics", menu: menuChart, may: canWrite},
+	{area: areaChart, mod: ctrlKey, key: fyne.KeyH, does: "Demographics history", menu: menuChart},
+
+	{area: areaViewer, key: fyne.KeyPageDown, does: "Next page"},
+	{area: areaViewer, key: fyne.KeyPageUp, does: "Previous page"},
+	{area: areaViewer, mod: ctrlKey, key: fyne.KeyPageDown, does: "Next page", menu: menuDoc},
+	{area: areaViewer, mod: ctrlKey, key: fyne.KeyPageUp, does: "Previous page", menu: menuDoc},
+	{area: areaViewer, key: fyne.KeyDown, does: "Scroll down the page"},
+	{area: areaViewer, key: fyne.KeyUp, does: "Scroll up the page"},
+	{area: areaViewer, key: fyne.KeyRight, does: "Next page", notInFields: true},
+	{area: areaViewer, key: fyne.KeyLeft, does: "Previous page", notInFields: true},
+	{area: areaViewer, key: fyne.KeyHome, does: "First page", notInFields: true},
+	{area: areaViewer, key: fyne.KeyEnd, does: "Last page", notInFields: true},
+	{area: areaViewer, key: keyPlus, char: true, does: "Zoom in"},
+	{area: areaViewer, key: keyMinus, char: true, does: "Zoom out"},
+	{area: areaViewer, mod: ctrlKey, key: fyne.Key1, does: "Fit width", menu: menuDoc},
+	{area: areaViewer, mod: ctrlKey, key: fyne.Key2, does: "Fit page", menu: menuDoc},
+	{area: areaViewer, mod: ctrlKey, key: fyne.Key3, does: "Actual size", menu: menuDoc},
+	{area: areaViewer, mod: ctrlKey, key: fyne.KeyR, does: "Rotate page", menu: menuDoc, may: canIndex},
+	{area: areaViewer, mod: ctrlKey, key: fyne.KeyG, does: "Find in the document, next hit", menu: menuDoc},
+	{area: areaViewer, mod: ctrlKey, key: fyne.KeyS, does: "Export / print as PDF…", menu: menuDoc},
+
+	{area: areaForm, mod: ctrlKey, key: fyne.KeyS, does: "Save"},
+
+	{area: areaScan, mod: ctrlKey, key: fyne.KeyO, does: "Import files"},
+	{area: areaScan, mod: ctrlKey, key: fyne.KeyP, does: "Cover sheet: choose the patient"},
+	{area: areaScan, mod: ctrlKey, key: fyne.KeyS, does: "Cover sheet: save the PDF"},
+
+	{area: areaQueue, mod: ctrlKey, key: fyne.KeyP, does: "Choose the patient", menu: menuIndex, may: canIndex},
+	{area: areaQueue, mod: ctrlKey, key: fyne.KeyY, does: "Set the type", menu: menuIndex, may: canIndex},
+	{area: areaQueue, mod: ctrlKey, key: fyne.KeyD, does: "Set the date", menu: menuIndex, may: canIndex},
+	{area: areaQueue, mod: ctrlKey, key: fyne.KeyReturn, does: "File the document", menu: menuIndex, may: canIndex},
+	{area: areaQueue, mod: ctrlKey, key: fyne.KeyG, does: "Next document", menu: menuIndex, may: canIndex},
+	{area: areaQueue, mod: ctrlKey, key: fyne.KeyR, does: "Rotate page"},
+	{area: areaQueue, mod: ctrlKey, key: fyne.KeyT, does: "Split here", menu: menuIndex, may: canIndex},
+	{area: areaQueue, mod: ctrlKey, key: fyne.KeyM, does: "Merge with previous", menu: menuIndex, may: canIndex},
+	{area: areaQueue, mod: ctrlKey, key: fyne.KeyB, does: "Remove page", menu: menuIndex, may: canIndex},
+	{area: areaQueue, key: fyne.KeyPageDown, does: "Next page"},
+	{area: areaQueue, key: fyne.KeyPageUp, does: "Previous page"},
+
+	{area: areaQA, mod: ctrlKey, key: fyne.KeyReturn, does: "Verify the document"},
+	{area: areaQA, mod: ctrlKey, key: fyne.KeyG, does: "Next document"},
+	{area: areaQA, key: fyne.KeyPageDown, does: "Next page"},
+	{area: areaQA, key: fyne.KeyPageUp, does: "Previous page"},
+	{area: areaQA, key: fyne.KeyReturn, does: "Send back to the queue, with the reason typed"},
+
+	{area: areaAdmin, mod: ctrlKey, key: fyne.Key1, does: "Users"},
+	{area: areaAdmin, mod: ctrlKey, key: fyne.Key2, does: "Settings"},
+	{area: areaAdmin, mod: ctrlKey, key: fyne.Key3, does: "Sync"},
+}
+
+// keyNames are how Help and the menus write keys that are not a letter
+// or a digit.
+var keyNames = map[fyne.KeyName]string{
+	fyne.KeyPageDown: "Page Down", fyne.KeyPageUp: "Page Up", fyne.KeyReturn: "Enter",
+	fyne.KeyEscape: "Esc", fyne.KeyDown: "↓", fyne.KeyUp: "↑", fyne.KeyLeft: "←", fyne.KeyRight: "→",
+}
+
+// keyText writes a binding's keys as Help and the README show them.
+func (b keyBinding) keyText() string {
+	k := string(b.key)
+	if n, ok := keyNames[b.key]; ok {
+		k = n
+	}
+	if b.mod == ctrlKey {
+		return "Ctrl+" + k
+	}
+	return k
+}
+
+// fyneShortcut is the shortcut the desktop driver makes of a Ctrl binding:
+// Fyne turns Ctrl+Y into its Redo, so a menu item of Ctrl+Y must name Redo
+// to be found.
+func (b keyBinding) fyneShortcut() fyne.Shortcut {
+	if b.mod == ctrlKey && b.key == fyne.KeyY {
+		return &fyne.ShortcutRedo{}
+	}
+	return &desktop.CustomShortcut{KeyName: b.key, Modifier: b.mod}
+}
+
+// windowShortcut is the Ctrl+key a shortcut stands for, when the table
+// holds that key: Fyne's own Redo is Ctrl+Y, the queue's Set the type.
+// Other standard shortcuts (copy, paste, select all, undo) stay the
+// field's.
+func windowShortcut(s fyne.Shortcut) (*desktop.CustomShortcut, bool) {
+	switch s := s.(type) {
+	case *desktop.CustomShortcut:
+		return s, true
+	case *fyne.ShortcutRedo:
+		return ctrlShortcut(fyne.KeyY), true
+	}
+	return nil, false
+}
+
+// ctrlKeys are the keys the table uses with Ctrl, once each.
+func ctrlKeys() []fyne.KeyName {
+	var out []fyne.KeyName
+	seen := map[fyne.KeyName]bool{}
+	for _, b := range keyBindings {
+		if b.mod == ctrlKey && !seen[b.key] {
+			seen[b.key] = true
+			out = append(out, b.key)
+		}
+	}
+	return out
+}
+
+// typedKey runs a key typed without Ctrl that works from every field: F1
+// opens Help (and closes it), Esc and Enter close Help; the screen on show
+// gets its own (the pages of the queue, QA and the viewer). False when
+// the key is left to the field.
+func (u *App) typedKey(k fyne.KeyName) bool {
+	if u.help != nil {
+		switch k {
+		case fyne.KeyF1, fyne.KeyEscape, fyne.KeyReturn, fyne.KeyEnter:
+			u.help.Hide()
+			return true
+		}
+		return false
+	}
+	if k == fyne.KeyF1 {
+		u.showShortcuts()
+		return true
+	}
+	if len(u.dialogs) > 0 {
+		return false
+	}
+	if p, ok := u.cur.(plainKeyer); ok {
+		return p.plainKey(k)
+	}
+	return false
+}
+
+// plainKeyer is a screen with keys that work without Ctrl from all its
+// fields (Page Up, Page Down).
+type plainKeyer interface {
+	plainKey(fyne.KeyName) bool
+}
+
+// Space on a button: the desktop driver gives the key press to the focused
+// button, which acts (and may move the keyboard to a field: Continue puts
+// it in the password), then the same press's character to whatever has
+// the keyboard now. pressed remembers a press used so, and strayRune drops
+// its character; the next key pressed forgets it.
+
+// pressed notes that the focused widget f acted on a key press or a tap;
+// if f has the keyboard, it was a Space whose character is still to come.
+func (u *App) pressed(f fyne.Focusable) {
+	if f != nil && u.win.Canvas().Focused() == f {
+		u.spaceUsed = u.now()
+	}
+}
+
+// keyDown forgets a Space used by a button: a new key is down.
+func (u *App) keyDown() { u.spaceUsed = time.Time{} }
+
+// strayRune reports whether r is the character of a Space a button used
+// (and forgets that Space either way).
+func (u *App) strayRune(r rune) bool {
+	used := u.spaceUsed
+	u.spaceUsed = time.Time{}
+	if used.IsZero() || r != ' ' {
+		return false
+	}
+	d := u.now().Sub(used)
+	return d >= 0 && d < strayWindow
+}
+
+// quit closes the window, which ends the app; ShowAndRun then locks the
+// session (the logout is audited).
+func (u *App) quit() { u.win.Close() }
+
+// showShortcuts shows every shortcut of the table in one dialog; F1, Esc
+// or Enter (or its Close button) close it. Nothing in it has the keyboard,
+// so those keys reach the canvas (a focused button would swallow them).
+func (u *App) showShortcuts() {
+	if u.help != nil {
+		return
+	}
+	grid := container.New(layout.NewFormLayout())
+	area := ""
+	for _, b := range keyBindings {
+		if b.area != area {
+			area = b.area
+			if len(grid.Objects) > 0 {
+				grid.Add(widget.NewLabel(""))
+				grid.Add(widget.NewLabel(""))
+			}
+			grid.Add(layout.NewSpacer())
+			grid.Add(text(area, styleBold))
+		}
+		grid.Add(widget.NewLabelWithStyle(b.keyText(), fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
+		grid.Add(widget.NewLabel(b.does))
+	}
+	var d *dialog.CustomDialog
+	closeBtn := button(u, "Close  (Esc)", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
+	body := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), closeBtn), nil, nil,
+		newScroller(u, grid))
+	d = dialog.NewCustomWithoutButtons("Keyboard shortcuts", body, u.win)
+	d.Resize(fyne.NewSize(560, 600))
+	u.help = d
+	u.showDialog(d)
+	d.SetOnClosed(func() {
+		delete(u.dialogs, d)
+		if u.help == d {
+			u.help = nil
+		}
+	})
+}
+
+// readmeKeys is the README's list of the keys, written from the table
+// (TestREADMEListsTheTable keeps the two the same).
+func readmeKeys() string {
+	var sb strings.Builder
+	area := ""
+	for _, b := range keyBindings {
+		if b.area != area {
+			if area != "" {
+				sb.WriteString("\n")
+			}
+			area = b.area
+			sb.WriteString("- **" + area + "**: ")
+		} else {
+			sb.WriteString(" · ")
+		}
+		does := b.does
+		if len(does) > 1 && strings.ToLower(does[1:2]) == does[1:2] { // "Find …" → "find …", "QA" stays
+			does = strings.ToLower(does[:1]) + does[1:]
+		}
+		sb.WriteString(b.keyText() + " " + does)
+	}
+	sb.WriteString("\n")
+	return sb.String()
+}
