@@ -239,3 +239,26 @@ func (s *Session) GrantVaultKeys(ctx context.Context, device DeviceID, name stri
 	}
 	return grant, nil
 }
+
+// noSuchUser is the error of a vault that holds a user's key slot but not
+// their record: the workstation joined as a user the organisation does not
+// have (or whose record has not arrived yet). It says what to do, and
+// wraps ErrNotFound.
+type noSuchUser string
+
+func (n noSuchUser) Error() string {
+	return fmt.Sprintf("the organisation has no user %q (yet): an administrator adds them on an enrolled workstation ('folio user add %s --role …'), and the next sync here brings them; until then nobody can sign in here as %s", string(n), string(n), string(n))
+}
+
+func (noSuchUser) Unwrap() error { return ErrNotFound }
+
+// CheckUserArrived reports, after a joining workstation's sync, whether
+// the signed-in user's record arrived: an error wrapping ErrNotFound
+// that says what to do when the organisation has no such user.
+func (s *Session) CheckUserArrived(ctx context.Context) error {
+	_, err := s.records.Head(ctx, KindUser, s.User().Name)
+	if errors.Is(err, ErrNotFound) {
+		return noSuchUser(s.User().Name)
+	}
+	return err
+}

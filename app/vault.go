@@ -534,6 +534,9 @@ func (v *Vault) openSlot(ctx context.Context, name string, password []byte) (Key
 func (v *Vault) startSession(ctx context.Context, keys Keyring, name string) (*Session, error) {
 	records := v.cfg.Records(keys.RecordAEAD())
 	rec, err := records.Head(ctx, KindUser, name)
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("log in as %s: %w", name, noSuchUser(name))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load user %s: %w", name, err)
 	}

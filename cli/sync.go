@@ -159,6 +159,13 @@ password opens them.`,
 			if err != nil {
 				return fmt.Errorf("sync stopped: %w; what moved before is kept, and the next round resumes", err)
 			}
+			if s.User().Role == "" {
+				// The first sync of a joining workstation: its user's
+				// record should have arrived.
+				if err := s.CheckUserArrived(ctx); err != nil {
+					return err
+				}
+			}
 			st := eng.Status()
 			printf(cmd.OutOrStdout(), "Up to date: %d changes pending, %d scans to upload, %d records in conflict.\n", st.PendingChanges, st.PendingBlobs, st.Conflicts)
 			return nil

@@ -66,7 +66,7 @@ func TestProcessesConverge(t *testing.T) {
 	ln.Close()
 	run(nil, 0, "folio-archive", "init", "--data", arc, "--org", "Lake District Health", "--host", "127.0.0.1")
 	enroll := map[string]string{}
-	for _, ws := range []string{"ward-a", "ward-b", "ward-c"} {
+	for _, ws := range []string{"ward-a", "ward-b", "ward-c", "ward-d"} {
 		enroll[ws] = filepath.Join(t.TempDir(), ws+".enroll")
 		run(nil, 0, "folio-archive", "device", "add", "--data", arc, "--name", ws, "--out", enroll[ws], "--address", addr)
 	}
@@ -125,6 +125,18 @@ func TestProcessesConverge(t *testing.T) {
 		run(env, 0, "folio", "sync", "now")
 		if out := run(env, 0, "folio", "patient", "find", "achieng"); !strings.Contains(out, mary.MRN) {
 			t.Fatalf("%s does not find Mary after joining:\n%s", ws, out)
+		}
+	}
+
+	// D joins as a user the organisation does not have: after its first
+	// sync it says so and what to do, not that a record is missing.
+	d := []string{"FOLIO_DATA=" + t.TempDir(), "FOLIO_USER=ghost", "FOLIO_PASSWORD=" + clerkPW}
+	fp := between(run(d, 0, "folio", "init", "--join", enroll["ward-d"]), "--fingerprint ", "\n")
+	run(a, 0, "folio", "sync", "approve", "ward-d", "--fingerprint", fp)
+	for _, args := range [][]string{{"sync", "now"}, {"patient", "find", "achieng"}} {
+		out := run(d, 1, "folio", args...)
+		if !strings.Contains(out, `the organisation has no user "ghost"`) || !strings.Contains(out, "folio user add ghost") || strings.Contains(out, "record user/ghost") {
+			t.Fatalf("folio %s on a workstation joined as an unknown user says:\n%s", strings.Join(args, " "), out)
 		}
 	}
 
