@@ -453,3 +453,26 @@ func (s *Session) ExportDocument(ctx context.Context, id, dest string) (Document
 	return d, pages, s.audit(ctx, AuditEvent{Action: ActDocExport, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("%d pages to %s", len(pages), dest)})
 }
+
+// OpenedChart returns whose chart the open document (the last one
+// Document opened, id) is filed in — name, sex, date of birth, MRN — for
+// the viewer's header: a clinician must never wonder whose page they read.
+// It is part of the opening (whose audit event names the patient), so it
+// writes no event of its own; for another document it opens nothing.
+func (s *Session) OpenedChart(ctx context.Context, id string) (Patient, error) {
+	s.mu.Lock()
+	open := s.open
+	s.mu.Unlock()
+	if open == "" || open != id {
+		return Patient{}, fmt.Errorf("%w: document %s is not the one open", ErrInvalid, id)
+	}
+	d, err := s.openDocument(ctx, id, useRead)
+	if err != nil {
+		return Patient{}, err
+	}
+	if d.PatientID == "" {
+		return Patient{}, fmt.Errorf("%w: document %s is not filed to a patient yet", ErrNotFound, id)
+	}
+	p, _, err := s.documentChart(ctx, d) // openDocument let this user open it
+	return p, err
+}

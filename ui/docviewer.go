@@ -67,6 +67,7 @@ type docViewer struct {
 	canIndex bool                    // Rotate and Re-file allowed
 
 	title     *widget.RichText
+	chart     app.Patient // whose chart the document is filed in (header)
 	image     *canvas.Image
 	stage     *fyne.Container // the image and the hit marks
 	scroll    *container.Scroll
@@ -254,6 +255,11 @@ func (v *docViewer) load() {
 	sess, id, gen := v.sess, v.id, v.gen
 	sess.run(func(ctx context.Context) func() {
 		d, err := sess.s.Document(ctx, id)
+		var chart app.Patient
+		if err == nil && d.PatientID != "" {
+			// Whose page this is, for the header (part of the opening).
+			chart, _ = sess.s.OpenedChart(ctx, id)
+		}
 		return func() {
 			if v.gen != gen {
 				return
@@ -264,6 +270,7 @@ func (v *docViewer) load() {
 				v.msg.error(message(err))
 				return
 			}
+			v.chart = chart
 			v.setDoc(d)
 			v.drawStrip()
 			v.showPage(0)
@@ -334,9 +341,16 @@ func (v *docViewer) setDoc(d app.Document) {
 	}
 	v.title.Segments = []widget.RichTextSegment{
 		&widget.TextSegment{Text: docTypeText(d.Type), Style: styleTitle},
-		&widget.TextSegment{Text: "   " + date + "  ·  " + mrn + "  ·  " + plural(len(d.Pages), "page", "pages") +
+		&widget.TextSegment{Text: "   " + date + "  ·  " + plural(len(d.Pages), "page", "pages") +
 			"  ·  " + docStatusText(d), Style: styleMuted},
 	}
+	// Whose chart: name, MRN, date of birth, on a line of its own.
+	who := mrn
+	if v.chart.ID != "" && d.PatientID != "" {
+		who = displayName(v.chart) + "  ·  " + visible.Line(v.chart.MRN) + "  ·  born " + birthText(v.chart.BirthDate, v.sess.a.now())
+	}
+	v.title.Segments = append(v.title.Segments, &widget.TextSegment{Text: who,
+		Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Bold: true}}}) // a line of its own
 	v.title.Refresh()
 	if c, ok := v.box.(*fyne.Container); ok {
 		c.Refresh() // the title row may have grown

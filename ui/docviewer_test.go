@@ -48,8 +48,12 @@ func TestDocumentViewerPagesTextZoom(t *testing.T) {
 	if !strings.HasPrefix(v.source.Text, "OCR, 9") || !strings.HasSuffix(v.source.Text, "% confidence") {
 		t.Fatalf("text source %q", v.source.Text)
 	}
-	if !strings.Contains(v.title.String(), "Lab result") || !strings.Contains(v.title.String(), p.MRN) {
-		t.Fatalf("title %q", v.title.String())
+	// The header names whose chart this is: name, MRN, date of birth.
+	title := v.title.String()
+	if !strings.Contains(title, "Lab result") || !strings.Contains(title, p.MRN) ||
+		!strings.Contains(title, strings.ToUpper(p.Family)) || !strings.Contains(title, p.Given) ||
+		!strings.Contains(title, "born "+birthText(p.BirthDate, u.now())) {
+		t.Fatalf("title %q does not name %s %s (%s, born %s)", title, p.Given, p.Family, p.MRN, birthText(p.BirthDate, u.now()))
 	}
 	if len(v.strip.Objects) != 3 || v.thumbImg[2].Image == nil {
 		t.Fatalf("page strip: %d cards", len(v.strip.Objects))
