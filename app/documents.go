@@ -75,6 +75,9 @@ type DocPage struct {
 	Turn   int `json:"turn,omitempty"`
 	Width  int `json:"width"`
 	Height int `json:"height"`
+	// LeftOut says why a page in Document.Removed is not part of the
+	// document (leftout.go); empty for the document's pages.
+	LeftOut LeftOut `json:"left_out,omitempty"`
 }
 
 // Provenance records how a scanned document was made, as IHE XDS-SD keeps
@@ -112,8 +115,10 @@ type Document struct {
 	// sampling, or because something about it needs a look).
 	QA         bool   `json:"qa,omitempty"`
 	MergedInto string `json:"merged_into,omitempty"`
-	// Removed are pages a person took out (a blank back the detector
-	// missed, a stray sheet); they stay in the batch's original too.
+	// Removed are the left-out pages that came with the document, in page
+	// order, each with its reason: found blank, the sheet that started it,
+	// taken out by a person. They stay here (and in the batch's original)
+	// until a person restores one (leftout.go).
 	Removed []DocPage `json:"removed,omitempty"`
 	Version Version   `json:"-"`
 }

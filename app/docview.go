@@ -256,6 +256,10 @@ func (s *Session) FileDocument(ctx context.Context, id string, fp FileParams) (D
 	if err != nil {
 		return Document{}, err
 	}
+	if len(d.Pages) == 0 && d.Status != DocMerged {
+		return Document{}, fmt.Errorf("%w: document %s has no pages (%s): restore a page with content before filing it, or merge it into another document",
+			ErrInvalid, id, emptyProblem(d.Removed))
+	}
 	p, err := s.resolve(ctx, fp.Patient, true)
 	if err != nil {
 		return Document{}, err

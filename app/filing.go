@@ -17,12 +17,23 @@ import (
 //     part of the document;
 //   - a separator sheet (Folio's, or a PATCH-T sheet) starts a new document
 //     and is not part of it;
-//   - blank pages are dropped from documents (they stay in the original);
-//   - a batch without sheets is one document.
+//   - blank pages are left out of documents;
+//   - a batch without sheets is one document;
+//   - nothing vanishes: a sheet and a blank page are left-out pages of the
+//     document they come with (leftout.go). A cover sheet followed only
+//     by blank pages is a document of no pages, which waits for a person
+//     (the cover announced something, and what looked blank may not be);
+//     other sheets and blank pages with no page of content after them
+//     (the back of a separator, a separator at the end) go with the
+//     document before them, or the one after at the start of the file;
+//     a file of nothing else is one document of no pages.
 
 // DocumentDraft is one document found in a batch, before it is stored.
 type DocumentDraft struct {
 	Pages []int // page indexes in the batch file, in order
+	// Left are the pages that come with the document but are not part of
+	// it (its sheet, blank pages), in page order.
+	Left []LeftPage
 	// Cover is the cover sheet that started the document, if any.
 	Cover *CoverSheet
 	// Problems a person should look at (an unreadable sheet, a page count
@@ -44,16 +55,19 @@ func SplitBatch(fa FileAnalysis) []DocumentDraft {
 		case SheetCover:
 			c := cover
 			start(&c)
+			cur.Left = append(cur.Left, LeftPage{p.Index, LeftCover})
 			continue
 		case SheetSeparator:
 			start(nil)
-			continue
-		}
-		if p.Blank {
+			cur.Left = append(cur.Left, LeftPage{p.Index, LeftSeparator})
 			continue
 		}
 		if cur == nil {
 			start(nil)
+		}
+		if p.Blank {
+			cur.Left = append(cur.Left, LeftPage{p.Index, LeftBlank})
+			continue
 		}
 		if problem != "" {
 			cur.Problems = append(cur.Problems, problem)
@@ -61,12 +75,29 @@ func SplitBatch(fa FileAnalysis) []DocumentDraft {
 		cur.Pages = append(cur.Pages, p.Index)
 	}
 	out := docs[:0]
+	var pending []LeftPage // left-out pages before the first document kept
 	for _, d := range docs {
-		if len(d.Pages) == 0 {
-			continue // a sheet followed by nothing, or only blank pages
+		coverOfBlanks := d.Cover != nil && slices.ContainsFunc(d.Left, func(l LeftPage) bool { return l.Why == LeftBlank })
+		if len(d.Pages) == 0 && !coverOfBlanks {
+			if len(out) > 0 {
+				out[len(out)-1].Left = append(out[len(out)-1].Left, d.Left...)
+			} else {
+				pending = append(pending, d.Left...)
+			}
+			continue
 		}
-		if d.Cover != nil && d.Cover.Pages > 0 && d.Cover.Pages != len(d.Pages) {
+		d.Left = append(pending, d.Left...)
+		pending = nil
+		if d.Cover != nil && d.Cover.Pages > 0 && len(d.Pages) > 0 && d.Cover.Pages != len(d.Pages) {
 			d.Problems = append(d.Problems, "the cover sheet announces "+strconv.Itoa(d.Cover.Pages)+" pages but "+strconv.Itoa(len(d.Pages))+" were scanned")
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 && len(pending) > 0 {
+		d := docs[0] // nothing but sheets and blank pages: one document of no pages
+		d.Left, d.Problems = pending, nil
+		for _, o := range docs {
+			d.Problems = append(d.Problems, o.Problems...)
 		}
 		out = append(out, d)
 	}

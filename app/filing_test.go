@@ -40,8 +40,74 @@ func TestSplitBatch(t *testing.T) {
 	if got := SplitBatch(FileAnalysis{Pages: []PageAnalysis{page(0), page(1)}}); len(got) != 1 || len(got[0].Pages) != 2 {
 		t.Errorf("no sheets: %+v", got)
 	}
-	if got := SplitBatch(FileAnalysis{Pages: []PageAnalysis{{Index: 0, Blank: true}}}); len(got) != 0 {
-		t.Errorf("only blank: %+v", got)
+	// Nothing vanishes: each sheet and blank page is left out of the
+	// document it comes with, in page order.
+	if want := []LeftPage{{0, LeftCover}, {3, LeftBlank}}; !slices.Equal(docs[0].Left, want) {
+		t.Errorf("doc 1 left out %v, want %v", docs[0].Left, want)
+	}
+	if want := []LeftPage{{4, LeftSeparator}, {7, LeftSeparator}}; !slices.Equal(docs[1].Left, want) {
+		t.Errorf("doc 2 left out %v, want %v (a separator followed by nothing goes with the document before)", docs[1].Left, want)
+	}
+	if want := []LeftPage{{8, LeftCover}}; !slices.Equal(docs[2].Left, want) {
+		t.Errorf("doc 3 left out %v, want %v", docs[2].Left, want)
+	}
+	if got := SplitBatch(FileAnalysis{Pages: []PageAnalysis{{Index: 0, Blank: true}}}); len(got) != 1 || len(got[0].Pages) != 0 ||
+		!slices.Equal(got[0].Left, []LeftPage{{0, LeftBlank}}) {
+		t.Errorf("only blank: %+v, want one document of no pages with the blank page left out", got)
+	}
+}
+
+// Left-out pages without a page of content after them go with a
+// neighbour, except a cover sheet's blank pages: that document waits.
+func TestSplitBatchLeftOutPages(t *testing.T) {
+	qr := func(s string) Barcode { return Barcode{Format: "QR_CODE", Value: s} }
+	sep := func(i int) PageAnalysis { return page(i, qr(SeparatorPayload)) }
+	blank := func(i int) PageAnalysis { return PageAnalysis{Index: i, Blank: true} }
+	cover := qr(CoverSheet{MRN: FormatMRN("KAB", 1), Type: "consent"}.Payload())
+	for _, c := range []struct {
+		name  string
+		pages []PageAnalysis
+		want  []DocumentDraft
+	}{
+		{"blank before anything goes with the next document", []PageAnalysis{blank(0), blank(1), sep(2), page(3)},
+			[]DocumentDraft{{Pages: []int{3}, Left: []LeftPage{{0, LeftBlank}, {1, LeftBlank}, {2, LeftSeparator}}}}},
+		{"a separator and its blank back at the end go with the document before", []PageAnalysis{page(0), blank(1), sep(2), blank(3)},
+			[]DocumentDraft{{Pages: []int{0}, Left: []LeftPage{{1, LeftBlank}, {2, LeftSeparator}, {3, LeftBlank}}}}},
+		{"a cover sheet of blank pages waits on its own", []PageAnalysis{page(0), page(1, cover), blank(2), sep(3), page(4)},
+			[]DocumentDraft{{Pages: []int{0}}, {Pages: nil, Left: []LeftPage{{1, LeftCover}, {2, LeftBlank}}}, {Pages: []int{4}, Left: []LeftPage{{3, LeftSeparator}}}}},
+		{"only sheets", []PageAnalysis{sep(0), sep(1)},
+			[]DocumentDraft{{Left: []LeftPage{{0, LeftSeparator}, {1, LeftSeparator}}}}},
+		{"blank in the middle stays in place", []PageAnalysis{page(0), blank(1), page(2)},
+			[]DocumentDraft{{Pages: []int{0, 2}, Left: []LeftPage{{1, LeftBlank}}}}},
+	} {
+		got := SplitBatch(FileAnalysis{Pages: c.pages})
+		if len(got) != len(c.want) {
+			t.Errorf("%s: %d documents %+v, want %d", c.name, len(got), got, len(c.want))
+			continue
+		}
+		for i, w := range c.want {
+			if !slices.Equal(got[i].Pages, w.Pages) || !slices.Equal(got[i].Left, w.Left) {
+				t.Errorf("%s: document %d: pages %v left %v, want %v %v", c.name, i+1, got[i].Pages, got[i].Left, w.Pages, w.Left)
+			}
+		}
+	}
+}
+
+func TestRestoreAt(t *testing.T) {
+	pg := func(b string, i int) DocPage { return DocPage{Batch: b, Index: i} }
+	pages := []DocPage{pg("a", 0), pg("a", 2), pg("b", 0), pg("a", 5)}
+	for _, c := range []struct {
+		p    DocPage
+		want int
+	}{
+		{pg("a", 1), 1}, {pg("a", 3), 2}, {pg("a", 9), 4}, {pg("b", 1), 3}, {pg("c", 0), 4},
+	} {
+		if got := restoreAt(pages, c.p); got != c.want {
+			t.Errorf("%+v goes back at %d, want %d", c.p, got, c.want)
+		}
+	}
+	if got := restoreAt([]DocPage{pg("a", 4), pg("a", 6)}, pg("a", 1)); got != 0 {
+		t.Errorf("before every page: %d", got)
 	}
 }
 
@@ -91,5 +157,14 @@ func TestFindMRNs(t *testing.T) {
 	got := FindMRNs("Patient MRN: "+strings.ToLower(good)+" (old "+bad+")", []Barcode{{Format: "CODE_128", Value: good}})
 	if !slices.Equal(got, []string{good}) {
 		t.Fatalf("%v", got)
+	}
+}
+
+func TestInOrder(t *testing.T) {
+	pg := func(i int) DocPage { return DocPage{Batch: "a", Index: i} }
+	d := Document{Pages: []DocPage{pg(1), pg(3)}, Removed: []DocPage{pg(0), pg(2), pg(4)}}
+	want := []PageRef{{-1, 0}, {0, -1}, {-1, 1}, {1, -1}, {-1, 2}}
+	if got := d.InOrder(); !slices.Equal(got, want) {
+		t.Fatalf("in order %v, want %v", got, want)
 	}
 }

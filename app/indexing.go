@@ -181,9 +181,9 @@ func (s *Session) TurnPage(ctx context.Context, id string, page, quarterTurns in
 }
 
 // RemovePage takes one page (0-based) out of a document: a blank back
-// the detector missed, a stray sheet. The page is kept in the document's
-// Removed list and in the batch's original, so nothing is lost; a
-// document's only page cannot be removed.
+// the detector missed, a stray sheet. The page is kept as a left-out page
+// of the document (RestorePage puts it back) and in the batch's original,
+// so nothing is lost; a document's only page cannot be removed.
 func (s *Session) RemovePage(ctx context.Context, id string, page int) (Document, error) {
 	d, err := s.editable(ctx, id)
 	if err != nil {
@@ -196,7 +196,7 @@ func (s *Session) RemovePage(ctx context.Context, id string, page int) (Document
 		return Document{}, fmt.Errorf("%w: page 1 is the only page of document %s; a document keeps at least one page", ErrInvalid, id)
 	}
 	parent := d.Version
-	d.Removed = append(d.Removed, d.Pages[page])
+	leaveOut(&d, d.Pages[page], LeftByPerson)
 	d.Pages = slices.Delete(slices.Clone(d.Pages), page, page+1)
 	s.edited(&d)
 	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
@@ -219,8 +219,16 @@ func (s *Session) SplitDocument(ctx context.Context, id string, at int) (Documen
 	rest := d
 	rest.ID, rest.Version, rest.Status, rest.QA, rest.VerifiedBy = newID(), Version{}, DocQueued, false, ""
 	rest.Pages = slices.Clone(d.Pages[at:])
-	rest.Problems, rest.Expected = nil, 0
-	d.Pages = slices.Clone(d.Pages[:at])
+	rest.Problems, rest.Expected, rest.Removed = nil, 0, nil
+	var keep []DocPage // left-out pages that would go back after the split go with the rest
+	for _, p := range d.Removed {
+		if restoreAt(d.Pages, p) > at {
+			rest.Removed = append(rest.Removed, p)
+		} else {
+			keep = append(keep, p)
+		}
+	}
+	d.Pages, d.Removed = slices.Clone(d.Pages[:at]), keep
 	s.edited(&d)
 	rest.Changed, rest.ChangedBy = d.Changed, d.ChangedBy
 	docs, err := s.writeDocuments(ctx, []Document{d, rest}, []Version{parent, {}}, AuditEvent{Action: ActDocEdit,
@@ -245,7 +253,11 @@ func (s *Session) MergeDocuments(ctx context.Context, ids []string) (Document, e
 	for i := range docs[1:] {
 		from := &docs[1+i]
 		into.Pages = append(into.Pages, from.Pages...)
+		carryLeftOut(into, from)
 		s.mergedInto(from, into.ID)
+	}
+	if len(into.Pages) > 0 {
+		into.Problems = slices.DeleteFunc(into.Problems, isEmptyProblem)
 	}
 	s.edited(into)
 	out, err := s.writeDocuments(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: into.MRN, Object: "document/" + into.ID,
@@ -260,7 +272,7 @@ func (s *Session) MergeDocuments(ctx context.Context, ids []string) (Document, e
 // document in reading order: the fronts, then the backs scanned after
 // turning the stack over (so in reverse). Sheet n's front is page n of the
 // fronts' file and its back is page (sheets-1-n) of the backs' file; blank
-// backs, already dropped, stay out. The backs document is kept, empty,
+// backs, already left out, stay left out (with the fronts document). The backs document is kept, empty,
 // marked merged into the fronts one.
 func (s *Session) CollateDuplex(ctx context.Context, frontsID, backsID string) (Document, error) {
 	docs, parents, err := s.editables(ctx, []string{frontsID, backsID})
@@ -301,6 +313,7 @@ func (s *Session) CollateDuplex(ctx context.Context, frontsID, backsID string) (
 		}
 	}
 	fronts.Pages = pages
+	carryLeftOut(fronts, backs)
 	s.mergedInto(backs, fronts.ID)
 	s.edited(fronts)
 	out, err := s.writeDocuments(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: fronts.MRN, Object: "document/" + fronts.ID,

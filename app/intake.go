@@ -127,6 +127,20 @@ func (s *Session) ImportFileProgress(ctx context.Context, name, source string, d
 	if err != nil {
 		return ImportResult{}, err
 	}
+	if dup && b.Status == BatchStored {
+		// An earlier import stored this file but stopped before reading it
+		// (the app was closed or crashed): read it now. If another import
+		// or resume finishes it first, the commit conflicts and this one
+		// answers as a duplicate of that.
+		rep.stage(StageStored)
+		r, err := s.analyse(ctx, blobs, keys, b, data, rep)
+		if !errors.Is(err, ErrConflict) {
+			return r, err
+		}
+		if b, _, err = s.batchByOriginal(ctx, b.Original); err != nil {
+			return ImportResult{}, err
+		}
+	}
 	if dup {
 		r, err := s.duplicateOf(ctx, b)
 		if err != nil {
@@ -315,6 +329,12 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 			text.WriteString("\n")
 			codes = append(codes, fa.Pages[i].Barcodes...)
 		}
+		for _, l := range draft.Left {
+			leaveOut(&d, pages[l.Index], l.Why)
+		}
+		if len(d.Pages) == 0 {
+			d.Problems = append(d.Problems, emptyProblem(d.Removed))
+		}
 		if err := s.propose(ctx, &d, draft.Cover, text.String(), codes, now); err != nil {
 			return ImportResult{}, err
 		}
@@ -455,7 +475,9 @@ func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, t
 		switch {
 		case err == nil:
 			d.ProposedPatient = Proposal{Value: p.MRN, Reason: "cover sheet", Confidence: 1}
-			d.PatientID, d.MRN = p.ID, p.MRN
+			if len(d.Pages) > 0 { // a document of no pages is in no chart until a person files it
+				d.PatientID, d.MRN = p.ID, p.MRN
+			}
 		case errors.Is(err, ErrNotFound):
 			d.Orphan, d.MRN = true, cover.MRN
 			d.ProposedPatient = Proposal{Value: cover.MRN, Reason: "cover sheet names " + cover.MRN + ", which is not in the patient index", Confidence: 0}
@@ -497,7 +519,7 @@ func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, t
 	if d.ProposedDate.Value != "" {
 		d.Date, _ = time.Parse(time.DateOnly, d.ProposedDate.Value)
 	}
-	if cover != nil && d.PatientID != "" {
+	if cover != nil && d.PatientID != "" && len(d.Pages) > 0 {
 		d.Status = DocIndexed
 		if err := s.chooseForQA(ctx, d); err != nil {
 			return err

@@ -393,9 +393,26 @@ func TestInterruptedImportResumesOnce(t *testing.T) {
 	if _, err := d.clerk.ImportFile(ctx, "interrupted.pdf", "import", data); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted import: %v", err)
 	}
+	// Imported again (the clerk tries once more after the crash): the
+	// stored original is recognised and read now, not reported as filed
+	// with no pages.
 	again := importFile(t, d.clerk, "interrupted.pdf", data)
-	if !again.Duplicate || again.Batch.Status != app.BatchStored {
-		t.Fatalf("the stored original was not recognised: %+v", again.Batch)
+	if again.Duplicate || again.Batch.Status != app.BatchAnalysed || again.Batch.Pages != 3 || len(again.Documents) != 1 || len(again.Documents[0].Pages) != 3 {
+		t.Fatalf("the re-import did not read the stored original: %+v, %d documents", again.Batch, len(again.Documents))
+	}
+	if rs, err := d.clerk.ResumeImports(context.Background()); err != nil || len(rs) != 0 {
+		t.Fatalf("a resume redid %d batches, %v", len(rs), err)
+	}
+	if third := importFile(t, d.clerk, "interrupted.pdf", data); !third.Duplicate || len(third.Documents) != 1 {
+		t.Fatalf("a third import: duplicate %v, %d documents", third.Duplicate, len(third.Documents))
+	}
+
+	// Interrupted again, the next start resumes it, once.
+	data = corpusFile(t, "scans/paperless__multi-page-images.tiff")
+	ctx, cancel = context.WithCancel(context.Background())
+	time.AfterFunc(800*time.Millisecond, cancel)
+	if _, err := d.clerk.ImportFile(ctx, "interrupted.tiff", "import", data); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted import: %v", err)
 	}
 	rs, err := d.clerk.ResumeImports(context.Background())
 	if err != nil || len(rs) != 1 || rs[0].Batch.Status != app.BatchAnalysed || rs[0].Batch.Pages != 3 || len(rs[0].Documents) != 1 {
@@ -405,7 +422,7 @@ func TestInterruptedImportResumesOnce(t *testing.T) {
 		t.Fatalf("a second resume redid %d batches, %v", len(rs), err)
 	}
 	q, _ := d.clerk.Queue(context.Background())
-	if len(q) != 1 || len(q[0].Pages) != 3 {
+	if len(q) != 2 || len(q[0].Pages) != 3 || len(q[1].Pages) != 3 {
 		t.Fatalf("queue after resume: %d documents", len(q))
 	}
 }

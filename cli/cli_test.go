@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
 	"image/jpeg"
+	"image/png"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -58,6 +60,7 @@ func TestScripts(t *testing.T) {
 			"damageslot":  damageSlotCmd,
 			"damagescans": damageScansCmd,
 			"pdftext":     pdfTextCmd,
+			"whitepage":   whitePageCmd,
 		},
 	})
 }
@@ -104,6 +107,21 @@ func pdfTextCmd(ts *testscript.TestScript, neg bool, args []string) {
 		out.WriteString(text)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(out.String()), 0o600))
+}
+
+// whitePageCmd is "whitepage OUT.png": a white letter page at 150 dpi, the
+// blank back of a sheet as a scanner reads it.
+func whitePageCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: whitepage OUT.png")
+	}
+	img := image.NewGray(image.Rect(0, 0, 1275, 1650))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	var buf bytes.Buffer
+	ts.Check(png.Encode(&buf, img))
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes(), 0o600))
 }
 
 // jsonEnvCmd is "jsonenv VAR FILE PATH": it sets VAR to the value at PATH

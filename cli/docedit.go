@@ -12,7 +12,8 @@ import (
 )
 
 // This file holds the indexing clerk's page corrections and the QA list:
-// `folio doc pages|turn|remove-page|split|merge|collate` and `folio queue qa`.
+// `folio doc pages|turn|remove-page|restore-page|split|merge|collate` and
+// `folio queue qa`.
 
 // withSession runs fn in a logged-in session and prints the document it
 // returns as one line.
@@ -81,20 +82,25 @@ func (e *env) docEditCommands() []*cobra.Command {
 		})(cmd, args)
 	}
 
-	var removePage int
-	remove := &cobra.Command{
-		Use:   "remove-page ID --page N",
-		Short: "take a page out of a document (a missed blank back, a stray sheet); it stays with the batch's original",
-		Args:  cobra.ExactArgs(1),
-	}
-	remove.Flags().IntVar(&removePage, "page", 0, "the page number")
-	_ = remove.MarkFlagRequired("page")
-	remove.RunE = func(cmd *cobra.Command, args []string) error {
-		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
-			d, err := s.RemovePage(ctx, args[0], removePage-1)
-			return d, fmt.Sprintf("page %d removed", removePage), err
-		})(cmd, args)
-	}
+	remove := e.pageCommand("remove-page", "take a page out of a document (a missed blank back, a stray sheet); it stays with the batch's original",
+		"the page number", func(ctx context.Context, s *app.Session, id string, n int) (app.Document, string, error) {
+			d, err := s.RemovePage(ctx, id, n-1)
+			return d, fmt.Sprintf("page %d removed", n), err
+		})
+	restore := e.pageCommand("restore-page", "put a left-out page back into its document, where it was in the scanned file (N as `doc show` lists it: page 4 left out as blank)",
+		"the page number in the scanned file", func(ctx context.Context, s *app.Session, id string, n int) (app.Document, string, error) {
+			d, err := s.Document(ctx, id)
+			if err != nil {
+				return app.Document{}, "", err
+			}
+			k, err := leftOutIndex(d, n)
+			if err != nil {
+				return app.Document{}, "", err
+			}
+			line := d.Removed[k].LeftOutLine()
+			d, err = s.RestorePage(ctx, d.ID, k)
+			return d, "restored " + line, err
+		})
 
 	var before int
 	split := &cobra.Command{
@@ -134,7 +140,44 @@ func (e *env) docEditCommands() []*cobra.Command {
 			return d, "duplex collated", err
 		})(cmd, args)
 	}
-	return []*cobra.Command{pages, turn, remove, split, merge, collate}
+	return []*cobra.Command{pages, turn, remove, restore, split, merge, collate}
+}
+
+// pageCommand is a `folio doc` command on one page of a document:
+// "NAME ID --page N"; do gets N as typed.
+func (e *env) pageCommand(name, short, pageHelp string, do func(ctx context.Context, s *app.Session, id string, n int) (app.Document, string, error)) *cobra.Command {
+	var n int
+	cmd := &cobra.Command{Use: name + " ID --page N", Short: short, Args: cobra.ExactArgs(1)}
+	cmd.Flags().IntVar(&n, "page", 0, pageHelp)
+	_ = cmd.MarkFlagRequired("page")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
+			return do(ctx, s, args[0], n)
+		})(cmd, args)
+	}
+	return cmd
+}
+
+// leftOutIndex finds the left-out page of d that is page n (1-based) of
+// its scanned file.
+func leftOutIndex(d app.Document, n int) (int, error) {
+	var at []int
+	var listed []string
+	for k, p := range d.Removed {
+		listed = append(listed, p.LeftOutLine())
+		if p.Index == n-1 {
+			at = append(at, k)
+		}
+	}
+	switch {
+	case len(d.Removed) == 0:
+		return 0, fmt.Errorf("%w: document %s has no left-out pages", app.ErrInvalid, d.ID)
+	case len(at) == 0:
+		return 0, fmt.Errorf("%w: document %s has no left-out page %d; left out: %s", app.ErrInvalid, d.ID, n, strings.Join(listed, "; "))
+	case len(at) > 1:
+		return 0, fmt.Errorf("%w: document %s holds pages of several scanned files, and each has a left-out page %d; put one back in the window's indexing queue", app.ErrInvalid, d.ID, n)
+	}
+	return at[0], nil
 }
 
 // docListCommand is a `folio queue` listing: the QA list, the orphans.

@@ -35,6 +35,16 @@ type docJSON struct {
 	Orphan   bool          `json:"orphan,omitempty"`
 	Problems []string      `json:"problems,omitempty"`
 	Reason   string        `json:"reason,omitempty"` // why the patient was proposed
+	// LeftOut are the pages that came with the document but are not part
+	// of it, in page order; `folio doc restore-page` puts one back.
+	LeftOut []leftOutJSON `json:"left_out,omitempty"`
+}
+
+// leftOutJSON is one left-out page of a document.
+type leftOutJSON struct {
+	Page   int         `json:"page"`   // 1-based, in the scanned file
+	Reason app.LeftOut `json:"reason"` // blank, cover sheet, separator sheet, removed
+	Text   string      `json:"text"`   // "page 4 left out as blank"
 }
 
 func docToJSON(d app.Document) docJSON {
@@ -46,8 +56,24 @@ func docToJSON(d app.Document) docJSON {
 	if mrn == "" {
 		mrn = d.ProposedPatient.Value
 	}
-	return docJSON{ID: d.ID, MRN: mrn, Type: d.Type, Date: date, Pages: len(d.Pages), Status: d.Status,
+	j := docJSON{ID: d.ID, MRN: mrn, Type: d.Type, Date: date, Pages: len(d.Pages), Status: d.Status,
 		Orphan: d.Orphan, Problems: d.Problems, Reason: d.ProposedPatient.Reason}
+	for _, p := range d.Removed {
+		j.LeftOut = append(j.LeftOut, leftOutJSON{Page: p.Index + 1, Reason: p.Why(), Text: p.LeftOutLine()})
+	}
+	return j
+}
+
+// leftOutNotes lists a document's left-out pages for a NOTES column; with
+// blankOnly, only those found blank (sheets are expected to be left out).
+func leftOutNotes(j docJSON, blankOnly bool) []string {
+	var out []string
+	for _, l := range j.LeftOut {
+		if !blankOnly || l.Reason == app.LeftBlank {
+			out = append(out, l.Text)
+		}
+	}
+	return out
 }
 
 func writeDocs(w io.Writer, docs []app.Document) error {
@@ -58,6 +84,9 @@ func writeDocs(w io.Writer, docs []app.Document) error {
 		notes := strings.Join(j.Problems, "; ")
 		if j.Orphan {
 			notes = strings.TrimPrefix(notes+"; orphan: "+j.Reason, "; ")
+		}
+		if left := leftOutNotes(j, false); len(left) > 0 {
+			notes = strings.TrimPrefix(notes+"; "+strings.Join(left, "; "), "; ")
 		}
 		printf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.MRN, j.Type, j.Date, j.Pages, j.Status, notes)
 	}
@@ -92,7 +121,10 @@ func importLines(file string, r app.ImportResult) []importLine {
 		case d.Orphan:
 			l.Reason = "orphan: " + d.ProposedPatient.Reason
 		default:
-			l.Reason = strings.Join(append(d.Problems, "needs a person to confirm the patient"), "; ")
+			l.Reason = strings.Join(append(slices.Clone(d.Problems), "needs a person to confirm the patient"), "; ")
+		}
+		if blank := leftOutNotes(docToJSON(d), true); len(blank) > 0 && !r.Duplicate {
+			l.Reason = strings.TrimPrefix(l.Reason+"; "+strings.Join(blank, "; "), "; ")
 		}
 		out = append(out, l)
 	}
@@ -100,7 +132,13 @@ func importLines(file string, r app.ImportResult) []importLine {
 		out = append(out, importLine{File: file, Status: "duplicate", Reason: "already imported, and filed to a chart you may not open"})
 	}
 	if len(out) == 0 {
-		out = append(out, importLine{File: file, Status: "filed", Reason: "no pages with content (all blank or sheets)"})
+		// Every analysed file is at least one document (one of no pages
+		// waits in the queue); a batch still stored is being read.
+		l := importLine{File: file, Status: "stored", Reason: "the original is stored; its pages are still being read (by another import, `folio watch` or the window): see `folio queue list` once they are"}
+		if r.Batch.Status != app.BatchStored {
+			l.Status, l.Reason = "failed", "stored, but no page of it could be read"
+		}
+		out = append(out, l)
 	}
 	return out
 }
@@ -444,6 +482,12 @@ func (e *env) docCommand() *cobra.Command {
 				}
 				printf(out, "\n--- page %d (%s) ---\n", i+1, d.Pages[i].TextSource)
 				printBlock(out, strings.TrimSpace(pc.Text))
+			}
+			if len(d.Removed) > 0 {
+				printf(out, "\n--- left out (folio doc restore-page %s --page N puts one back) ---\n", d.ID)
+				for _, p := range d.Removed {
+					printf(out, "%s\n", p.LeftOutLine())
+				}
 			}
 			return nil
 		},

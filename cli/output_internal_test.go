@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"folio/app"
 	"folio/visible"
 )
 
@@ -95,5 +96,16 @@ func TestOutputGoesThroughPrinters(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// An import that finds its file stored but not yet read (another import is
+// reading it, or one stopped) never says the file was filed.
+func TestImportLinesNeverFileNothing(t *testing.T) {
+	for _, st := range []app.BatchStatus{app.BatchStored, app.BatchAnalysed} {
+		ls := importLines("scan.pdf", app.ImportResult{Batch: app.Batch{ID: "b1", Status: st}, Duplicate: true})
+		if len(ls) != 1 || ls[0].Status == "filed" {
+			t.Errorf("batch %s with no documents: %+v", st, ls)
+		}
 	}
 }
