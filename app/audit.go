@@ -25,6 +25,7 @@ const (
 	ActUserPassword   Action = "user.password"
 	ActUserDisable    Action = "user.disable"
 	ActUserEnable     Action = "user.enable"
+	ActUserRole       Action = "user.role"
 	ActPatientSearch  Action = "patient.search"
 	ActPatientRead    Action = "patient.read"
 	ActPatientCreate  Action = "patient.create"

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"folio/endorse"
 )
 
 // Conflicts: a record changed on two workstations from the same version
@@ -365,13 +367,39 @@ func (s *Session) ResolveConflict(ctx context.Context, kind Kind, id string, kee
 			e.Patient = p.MRN
 		}
 	}
-	if _, err := s.commitVersions(ctx, []RecordWrite{{Kind: kind, ID: id, Parent: c.Current, Data: data, Tokens: toks}}, e, nil); err != nil {
+	w := RecordWrite{Kind: kind, ID: id, Parent: c.Current, Data: data, Tokens: toks}
+	if endorse.NeedsEndorsement(string(kind)) {
+		if w.Endorsement, err = s.endorseResolution(ctx, w); err != nil {
+			return fmt.Errorf("resolve %s %s: %w", kind, id, err)
+		}
+	}
+	if _, err := s.commitVersions(ctx, []RecordWrite{w}, e, nil); err != nil {
 		return fmt.Errorf("resolve %s %s: %w", kind, id, err)
 	}
 	s.mu.Lock()
 	delete(s.cache, id)
 	s.mu.Unlock()
 	return s.v.cfg.Conflicts.ClearConflict(ctx, kind, id)
+}
+
+// endorseResolution signs the version that settles a conflict of a user
+// or their key slots: an administrator's work (package endorse).
+func (s *Session) endorseResolution(ctx context.Context, w RecordWrite) ([]byte, error) {
+	if err := s.require(ctx, PermUserManage, ActConflictResolve, ""); err != nil {
+		return nil, err
+	}
+	var cert *endorse.UserCert
+	if w.Kind == KindUser {
+		var u User
+		if err := json.Unmarshal(w.Data, &u); err != nil || u.Name != w.ID {
+			return nil, fmt.Errorf("%w: the kept version is not user %s's", ErrTampered, w.ID)
+		}
+		if len(u.SigningKey) == 0 {
+			return nil, fmt.Errorf("%w: the kept version of user %s has no signing key; keep the other, or reset the password", ErrInvalid, w.ID)
+		}
+		cert = userCert(u)
+	}
+	return s.endorse(w.Kind, w.ID, w.Parent, w.Data, cert)
 }
 
 // clearSettled drops the flag of conflicted records whose current version

@@ -35,4 +35,9 @@ var (
 	// ErrForeignVault: keys or records of a vault other than the
 	// organisation's.
 	ErrForeignVault = errors.New("not the organisation's vault")
+	// ErrNoSigningKey: the signed-in user's password slots on this
+	// workstation hold no signing key the vault knows for them (their
+	// password was set again elsewhere), so their session cannot sign
+	// user or password changes.
+	ErrNoSigningKey = errors.New("your sign-in here cannot sign changes to users or passwords: your password was changed on another workstation; sync, then sign in with your current password, or ask an administrator to reset it")
 )

@@ -132,7 +132,9 @@ func (v *Vault) CompleteJoin(ctx context.Context, password []byte, g VaultGrant)
 		keys.Close()
 		return nil, err
 	}
-	slot, err := keys.PasswordSlot(req.User, password)
+	// The user's signing key comes with their own slots at the first
+	// sync; the slot made here holds none (sign-in finds the key there).
+	slot, err := keys.PasswordSlot(req.User, password, nil)
 	if err != nil {
 		keys.Close()
 		return nil, err

@@ -19,8 +19,11 @@ type Keyring interface {
 	AuditPublicKey() ([]byte, error)
 	// Bundle serialises the keysets, encrypted under the vault master key.
 	Bundle() ([]byte, error)
-	// PasswordSlot wraps the master key under a user's password.
-	PasswordSlot(user string, password []byte) ([]byte, error)
+	// PasswordSlot wraps the master key and the user's signing-key seed
+	// (32 bytes, Ed25519) under the user's password: the seed lives only
+	// in the user's password slots. A nil seed makes a slot without one
+	// (a joining workstation's, until the user's own slots arrive).
+	PasswordSlot(user string, password, seed []byte) ([]byte, error)
 	// RecoverySlot wraps the master key under the printed recovery key.
 	RecoverySlot(recoveryKey string) ([]byte, error)
 	// Grant wraps the master key and the bundle to a joining
@@ -36,8 +39,11 @@ type Keyring interface {
 // KeyFactory creates and opens keyrings (crypto implements it).
 type KeyFactory interface {
 	NewKeyring() (Keyring, error)
-	// OpenPasswordSlot fails with ErrWrongPassword when the password is wrong.
-	OpenPasswordSlot(bundle, slot []byte, user string, password []byte) (Keyring, error)
+	// OpenPasswordSlot opens the vault keys with a user's password slot
+	// and returns the user's signing-key seed it holds (nil for a slot
+	// made before signing keys). It fails with ErrWrongPassword when the
+	// password is wrong.
+	OpenPasswordSlot(bundle, slot []byte, user string, password []byte) (keys Keyring, seed []byte, err error)
 	OpenRecoverySlot(bundle, slot []byte, recoveryKey string) (Keyring, error)
 	NewRecoveryKey() (string, error)
 	// NewAuditSealer seals audit events to a public key, with no secret.

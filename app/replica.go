@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"folio/endorse"
 )
 
 // This file is the session's side of sync: what the syncer needs from an
@@ -238,9 +240,12 @@ func (s *Session) RecentPatients() map[string]bool {
 	return out
 }
 
-// keySlots is the data of a KindKeySlots record: meta key → slot.
+// keySlots is the data of a KindKeySlots record: meta key → slot, and the
+// public signing key of the slots' user as its writer knew it (how an
+// administrator learns the key a user registered with their own slots).
 type keySlots struct {
 	Slots map[string][]byte `json:"slots"`
+	Key   []byte            `json:"key,omitempty"`
 }
 
 // slotsRecordID returns the KindKeySlots record id of a slot meta key.
@@ -258,8 +263,11 @@ func slotsRecordID(metaKey string) (string, bool) {
 
 // ShareKeySlots writes a new KindKeySlots version for every user whose
 // slots in this vault differ from the ones its record holds (a password set
-// here), so they travel to the other workstations. It returns how many
-// records it wrote.
+// here), so they travel to the other workstations. Each version is
+// endorsed by the signed-in user: their own slots, or, for an
+// administrator, anyone's and the recovery slot. Slots this session may
+// not sign wait for a session that may (package endorse). It returns how
+// many records it wrote.
 func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
 	all, err := s.v.cfg.Meta.MetaPrefix(ctx, "slot/")
 	if err != nil {
@@ -281,20 +289,42 @@ func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
 		}
 		held[rec.ID] = rec
 	}
+	me := s.User()
+	mine := s.SigningKey()
 	var writes []RecordWrite
 	for _, id := range slices.Sorted(maps.Keys(local)) {
+		if mine == nil || id != me.Name && me.Role != RoleAdmin {
+			continue
+		}
 		rec, ok := held[id]
+		var ks keySlots
 		if ok {
-			var ks keySlots
 			if json.Unmarshal(rec.Data, &ks) == nil && maps.EqualFunc(ks.Slots, local[id], bytes.Equal) {
 				continue
 			}
 		}
-		data, err := json.Marshal(keySlots{Slots: local[id]})
+		next := keySlots{Slots: local[id]}
+		var cert *endorse.UserCert
+		switch {
+		case id == me.Name:
+			next.Key = mine
+			if !bytes.Equal(me.SigningKey, mine) {
+				// No user version certifies the key yet: register it
+				// as the user's first (refused where one is registered).
+				cert = &endorse.UserCert{Name: id, Key: mine}
+			}
+		case id != RecoverySlotsID:
+			next.Key = s.knownSigningKey(ctx, id)
+		}
+		data, err := json.Marshal(next)
 		if err != nil {
 			return 0, err
 		}
-		writes = append(writes, RecordWrite{Kind: KindKeySlots, ID: id, Parent: rec.Version, Data: data})
+		e, err := s.endorse(KindKeySlots, id, rec.Version, data, cert)
+		if err != nil {
+			return 0, fmt.Errorf("share key slots: %w", err)
+		}
+		writes = append(writes, RecordWrite{Kind: KindKeySlots, ID: id, Parent: rec.Version, Data: data, Endorsement: e})
 	}
 	if len(writes) == 0 {
 		return 0, nil

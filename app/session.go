@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"sync"
@@ -19,9 +20,12 @@ type Session struct {
 	records RecordStore
 
 	// mu protects the following.
-	mu     sync.Mutex
-	user   User
-	keys   Keyring
+	mu   sync.Mutex
+	user User
+	keys Keyring
+	// signer is the signed-in user's private signing key (from their
+	// password slot; nil when it holds none), dropped on Lock.
+	signer ed25519.PrivateKey
 	locked bool
 	glass  map[string]string         // patient id → break-glass reason, for this session
 	cache  map[string]*cachedPatient // patient id → decrypted head, for ranking
@@ -65,6 +69,8 @@ func (s *Session) Lock(ctx context.Context) {
 	s.locked = true
 	s.keys.Close()
 	s.keys = nil
+	clear(s.signer)
+	s.signer = nil
 	clear(s.cache)
 	clear(s.glass)
 	s.open = ""

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +20,11 @@ type User struct {
 	Role     Role      `json:"role"`
 	Disabled bool      `json:"disabled,omitempty"`
 	Created  time.Time `json:"created"`
-	Version  Version   `json:"-"`
+	// SigningKey is the public half of the user's signing key (Ed25519),
+	// whose private half lives only in their password slots. Empty for a
+	// user of a vault made before signing keys until they sign in.
+	SigningKey []byte  `json:"signing_key,omitempty"`
+	Version    Version `json:"-"`
 }
 
 // NormalizeUserName lowercases a user name and checks it: 1 to 32 letters,
@@ -94,13 +100,18 @@ func (s *Session) AddUser(ctx context.Context, u User, password []byte) error {
 	if err != nil {
 		return err
 	}
-	slot, err := keys.PasswordSlot(name, password)
+	seed := newSigningSeed()
+	defer clear(seed)
+	slot, err := keys.PasswordSlot(name, password, seed)
 	if err != nil {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
-	u.Name, u.Created, u.Disabled = name, s.v.now(), false
-	data, _ := json.Marshal(u)
-	err = s.commit(ctx, []RecordWrite{{Kind: KindUser, ID: name, Data: data}},
+	u.Name, u.Created, u.Disabled, u.SigningKey = name, s.v.now(), false, signingPublic(seed)
+	w, err := s.userWrite(u, Version{})
+	if err != nil {
+		return fmt.Errorf("add user %s: %w", name, err)
+	}
+	err = s.commit(ctx, []RecordWrite{w},
 		AuditEvent{Action: ActUserAdd, Object: "user/" + name, Detail: "role " + string(u.Role)},
 		map[string][]byte{slotKey(name, s.v.now().UnixNano()): slot}, nil)
 	if errors.Is(err, ErrConflict) {
@@ -166,15 +177,38 @@ func (s *Session) ChangePassword(ctx context.Context, user string, newPassword [
 	return s.setPassword(ctx, name, newPassword, ActUserPassword, "")
 }
 
+// setPassword writes a new password slot for name and removes the old
+// ones. A user's own new password keeps their signing key; a password set
+// for them (by an administrator, or with the recovery key) comes with a
+// new signing key, which their user version certifies.
 func (s *Session) setPassword(ctx context.Context, name string, pw []byte, act Action, detail string) error {
 	keys, err := s.keyring()
 	if err != nil {
 		return err
 	}
-	if _, err := s.records.Head(ctx, KindUser, name); err != nil {
-		return fmt.Errorf("set password of %s: %w", name, err)
+	u, err := s.headUser(ctx, name)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
 	}
-	slot, err := keys.PasswordSlot(name, pw)
+	var seed []byte
+	var writes []RecordWrite
+	if name == s.User().Name && act != ActRecovery {
+		s.mu.Lock()
+		if s.signer != nil {
+			seed = bytes.Clone(s.signer.Seed())
+		}
+		s.mu.Unlock()
+	} else {
+		seed = newSigningSeed()
+		u.SigningKey = signingPublic(seed)
+		w, err := s.resetWrite(u, u.Version, seed, act)
+		if err != nil {
+			return fmt.Errorf("set password of %s: %w", name, err)
+		}
+		writes = append(writes, w)
+	}
+	defer clear(seed)
+	slot, err := keys.PasswordSlot(name, pw, seed)
 	if err != nil {
 		return fmt.Errorf("set password of %s: %w", name, err)
 	}
@@ -188,8 +222,82 @@ func (s *Session) setPassword(ctx context.Context, name string, pw []byte, act A
 	for k := range old {
 		deletes = append(deletes, k)
 	}
-	return s.commit(ctx, nil, AuditEvent{Action: act, Object: "user/" + name, Detail: detail},
+	return s.commit(ctx, writes, AuditEvent{Action: act, Object: "user/" + name, Detail: detail},
 		map[string][]byte{slotKey(name, s.v.now().UnixNano()): slot}, deletes)
+}
+
+// resetWrite is the user version that certifies the new key of a user
+// whose password was set for them: endorsed by the administrator, or,
+// with the recovery key (no administrator signed in), by the user's new
+// key itself, which only a vault no administrator has certified yet
+// accepts (a workstation on its own; see docs/threat-model.md).
+func (s *Session) resetWrite(u User, parent Version, seed []byte, act Action) (RecordWrite, error) {
+	if act != ActRecovery {
+		return s.userWrite(u, parent)
+	}
+	data, err := json.Marshal(u)
+	if err != nil {
+		return RecordWrite{}, err
+	}
+	key := ed25519.NewKeyFromSeed(seed)
+	defer clear(key)
+	e, err := signBy(key, u.Name, userCert(u), KindUser, u.Name, parent, data)
+	if err != nil {
+		return RecordWrite{}, err
+	}
+	return RecordWrite{Kind: KindUser, ID: u.Name, Parent: parent, Data: data, Endorsement: e}, nil
+}
+
+// headUser reads a user's current version.
+func (s *Session) headUser(ctx context.Context, name string) (User, error) {
+	rec, err := s.records.Head(ctx, KindUser, name)
+	if err != nil {
+		return User{}, fmt.Errorf("user %s: %w", name, err)
+	}
+	var u User
+	if err := json.Unmarshal(rec.Data, &u); err != nil {
+		return User{}, fmt.Errorf("user %s: %w", name, ErrTampered)
+	}
+	u.Version = rec.Version
+	return u, nil
+}
+
+// SetUserRole gives a user another role. Saving a user with the role they
+// have is how an administrator certifies the signing key a user
+// registered with their own key slots (a second administrator of a vault
+// made before signing keys: their administrator's signature counts only
+// once another administrator certified it). Administrators only; audited.
+func (s *Session) SetUserRole(ctx context.Context, user string, role Role) error {
+	if err := s.require(ctx, PermUserManage, ActUserRole, ""); err != nil {
+		return err
+	}
+	name, err := NormalizeUserName(user)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(Roles, role) {
+		return fmt.Errorf("%w: role %q", ErrInvalid, role)
+	}
+	if name == s.User().Name && role != RoleAdmin {
+		return fmt.Errorf("%w: you cannot take away your own administrator role; ask another administrator", ErrInvalid)
+	}
+	u, err := s.headUser(ctx, name)
+	if err != nil {
+		return err
+	}
+	if len(u.SigningKey) == 0 {
+		u.SigningKey = s.knownSigningKey(ctx, name)
+	}
+	detail := "role " + string(role)
+	if u.Role == role {
+		detail += " (unchanged: signing key certified)"
+	}
+	u.Role = role
+	w, err := s.userWrite(u, u.Version)
+	if err != nil {
+		return err
+	}
+	return s.commit(ctx, []RecordWrite{w}, AuditEvent{Action: ActUserRole, Object: "user/" + name, Detail: detail}, nil, nil)
 }
 
 // SetUserDisabled disables or re-enables a user. A disabled user's key
@@ -210,18 +318,45 @@ func (s *Session) SetUserDisabled(ctx context.Context, user string, disabled boo
 	if disabled && name == s.User().Name {
 		return fmt.Errorf("%w: you cannot disable your own account", ErrInvalid)
 	}
-	rec, err := s.records.Head(ctx, KindUser, name)
+	u, err := s.headUser(ctx, name)
+	if err != nil {
+		return err
+	}
+	u.Disabled = disabled
+	var seed []byte
+	if disabled && len(u.SigningKey) == 0 {
+		// The certificate names a key: the one the user registered, or
+		// one no one holds (a disabled user signs nothing; enabling
+		// gives a new key with the new password).
+		if u.SigningKey = s.knownSigningKey(ctx, name); u.SigningKey == nil {
+			u.SigningKey = signingPublic(newSigningSeed())
+		}
+	}
+	if !disabled {
+		if err := CheckPassword(newPassword, name); err != nil {
+			return err
+		}
+		seed = newSigningSeed()
+		defer clear(seed)
+		u.SigningKey = signingPublic(seed)
+	}
+	w, err := s.userWrite(u, u.Version)
 	if err != nil {
 		return fmt.Errorf("user %s: %w", name, err)
 	}
-	var u User
-	if err := json.Unmarshal(rec.Data, &u); err != nil {
-		return fmt.Errorf("user %s: %w", name, ErrTampered)
-	}
-	u.Disabled = disabled
-	data, _ := json.Marshal(u)
 	puts := map[string][]byte{}
 	var deletes []string
+	if !disabled {
+		keys, err := s.keyring()
+		if err != nil {
+			return err
+		}
+		slot, err := keys.PasswordSlot(name, newPassword, seed)
+		if err != nil {
+			return err
+		}
+		puts[slotKey(name, s.v.now().UnixNano())] = slot
+	}
 	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
 	old, err := s.v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/")
@@ -231,20 +366,5 @@ func (s *Session) SetUserDisabled(ctx context.Context, user string, disabled boo
 	for k := range old {
 		deletes = append(deletes, k)
 	}
-	if !disabled {
-		if err := CheckPassword(newPassword, name); err != nil {
-			return err
-		}
-		keys, err := s.keyring()
-		if err != nil {
-			return err
-		}
-		slot, err := keys.PasswordSlot(name, newPassword)
-		if err != nil {
-			return err
-		}
-		puts[slotKey(name, s.v.now().UnixNano())] = slot
-	}
-	return s.commit(ctx, []RecordWrite{{Kind: KindUser, ID: name, Parent: rec.Version, Data: data}},
-		AuditEvent{Action: act, Object: "user/" + name}, puts, deletes)
+	return s.commit(ctx, []RecordWrite{w}, AuditEvent{Action: act, Object: "user/" + name}, puts, deletes)
 }

@@ -1,10 +1,13 @@
 package app
 
 import (
+	"cmp"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -140,13 +143,23 @@ func (v *Vault) Create(ctx context.Context, p CreateParams) (recoveryKey string,
 	if err != nil {
 		return "", fmt.Errorf("create recovery slot: %w", err)
 	}
-	userSlot, err := keys.PasswordSlot(name, p.Password)
+	seed := newSigningSeed()
+	defer clear(seed)
+	userSlot, err := keys.PasswordSlot(name, p.Password, seed)
 	if err != nil {
 		return "", fmt.Errorf("create password slot: %w", err)
 	}
 	now := v.now()
-	admin := User{Name: name, Role: RoleAdmin, Created: now}
+	// The first administrator's user version certifies their own signing
+	// key (the organisation's first administrator, package endorse).
+	admin := User{Name: name, Role: RoleAdmin, Created: now, SigningKey: signingPublic(seed)}
 	data, err := json.Marshal(admin)
+	if err != nil {
+		return "", err
+	}
+	key := ed25519.NewKeyFromSeed(seed)
+	defer clear(key)
+	endorsement, err := signBy(key, name, userCert(admin), KindUser, name, Version{}, data)
 	if err != nil {
 		return "", err
 	}
@@ -163,7 +176,7 @@ func (v *Vault) Create(ctx context.Context, p CreateParams) (recoveryKey string,
 		sealed = append(sealed, s)
 	}
 	_, err = v.cfg.Records(keys.RecordAEAD()).Commit(ctx, Commit{
-		Writes:   []RecordWrite{{Kind: KindUser, ID: name, Data: data}},
+		Writes:   []RecordWrite{{Kind: KindUser, ID: name, Data: data, Endorsement: endorsement}},
 		Audit:    sealed,
 		AuditKey: keys,
 		Meta: map[string][]byte{
@@ -325,7 +338,7 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 	if err != nil {
 		return nil, err
 	}
-	keys, slotName, err := v.openSlot(ctx, name, password)
+	keys, slotName, seed, err := v.openSlot(ctx, name, password)
 	if err != nil {
 		e := AuditEvent{User: name, Action: ActLogin, Outcome: OutcomeFailed, Detail: "wrong password"}
 		switch {
@@ -355,12 +368,21 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 	}
 	s, err := v.startSession(ctx, keys, name)
 	if err != nil {
+		clear(seed)
 		keys.Close()
 		if errors.Is(err, ErrUserDisabled) {
 			_ = v.auditLocked(ctx, AuditEvent{User: name, Action: ActLogin, Outcome: OutcomeDenied, Detail: "account disabled"})
 		}
 		return nil, err
 	}
+	// Before older slots are dropped below: one of them may hold the
+	// signing key the slot that opened lacks.
+	signing, err := v.findSigningSeed(ctx, s, name, password, slotName, seed)
+	if err != nil {
+		s.Lock(ctx)
+		return nil, err
+	}
+	defer clear(signing.seed)
 	// Success: clear the counter, drop the slots older than the one that
 	// opened (left behind by a password set since), record it. A newer
 	// slot stays: it opens with the same password (one wrapped on joining
@@ -379,6 +401,10 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 	// vault next opens; the sign-in goes on.
 	s.unsignedAtLogin = st
 	if err := s.commit(ctx, nil, AuditEvent{Action: ActLogin, Outcome: OutcomeOK, Detail: lockedDetail(st)}, nil, deletes); err != nil && !errors.Is(err, ErrScrubPending) {
+		s.Lock(ctx)
+		return nil, err
+	}
+	if err := s.settleSigningKey(ctx, name, password, slotName, signing); err != nil && !errors.Is(err, ErrScrubPending) {
 		s.Lock(ctx)
 		return nil, err
 	}
@@ -502,23 +528,27 @@ func (v *Vault) FailedLogins(ctx context.Context, user string) (int, error) {
 	return f.Count, nil
 }
 
-func (v *Vault) openSlot(ctx context.Context, name string, password []byte) (Keyring, string, error) {
+// openSlot opens the newest of name's password slots that password opens,
+// and returns the keys, the slot's meta key and the signing-key seed it
+// holds (nil for a slot without one).
+func (v *Vault) openSlot(ctx context.Context, name string, password []byte) (Keyring, string, []byte, error) {
 	bundle, err := v.cfg.Meta.GetMeta(ctx, metaBundle)
 	if err != nil {
-		return nil, "", fmt.Errorf("read key bundle: %w", err)
+		return nil, "", nil, fmt.Errorf("read key bundle: %w", err)
 	}
 	slots, err := v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/")
 	if err != nil {
-		return nil, "", fmt.Errorf("read key slots: %w", err)
+		return nil, "", nil, fmt.Errorf("read key slots: %w", err)
 	}
 	if len(slots) == 0 {
-		return nil, "", fmt.Errorf("log in as %s: %w", name, ErrUnknownUser)
+		return nil, "", nil, fmt.Errorf("log in as %s: %w", name, ErrUnknownUser)
 	}
+	names := slices.SortedFunc(maps.Keys(slots), func(a, b string) int { return cmp.Compare(slotTime(b), slotTime(a)) })
 	var firstErr error
-	for k, slot := range slots {
-		keys, err := v.cfg.Keys.OpenPasswordSlot(bundle, slot, name, password)
+	for _, k := range names {
+		keys, seed, err := v.cfg.Keys.OpenPasswordSlot(bundle, slots[k], name, password)
 		if err == nil {
-			return keys, k, nil
+			return keys, k, seed, nil
 		}
 		if firstErr == nil || !errors.Is(err, ErrWrongPassword) {
 			firstErr = err
@@ -528,7 +558,7 @@ func (v *Vault) openSlot(ctx context.Context, name string, password []byte) (Key
 		// The password opened the slot, but the bundle fails its check.
 		firstErr = fmt.Errorf("%w: %w", ErrDamaged, firstErr)
 	}
-	return nil, "", fmt.Errorf("log in as %s: %w", name, firstErr)
+	return nil, "", nil, fmt.Errorf("log in as %s: %w", name, firstErr)
 }
 
 func (v *Vault) startSession(ctx context.Context, keys Keyring, name string) (*Session, error) {

@@ -161,6 +161,27 @@ func (e *env) userCommand() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(add, passwd, list, disable, enable, recoverCmd)
+	roleCmd := &cobra.Command{
+		Use:   "role NAME admin|records|scanning|clinician",
+		Short: "give a user another role (or save the same one to certify the signing key they registered)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := app.ParseRole(args[1])
+			if err != nil {
+				return usageError{err}
+			}
+			s, _, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := s.SetUserRole(cmd.Context(), args[0], r); err != nil {
+				return err
+			}
+			printf(cmd.OutOrStdout(), "user %s is now %s\n", args[0], r.Label())
+			return nil
+		},
+	}
+	cmd.AddCommand(add, passwd, list, disable, enable, recoverCmd, roleCmd)
 	return cmd
 }

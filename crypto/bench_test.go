@@ -50,13 +50,13 @@ func BenchmarkUnlock(b *testing.B) {
 	v := newVault(b)
 	p := crypto.Calibrate(700 * time.Millisecond)
 	b.Logf("calibrated parameters: %+v", p)
-	slot, err := v.keys.PasswordSlot(v.user, v.password, p)
+	slot, err := v.keys.PasswordSlot(v.user, v.password, nil, p)
 	if err != nil {
 		b.Fatal(err)
 	}
 	n := 0
 	for b.Loop() {
-		k, err := crypto.OpenPasswordSlot(v.bundle, slot, v.user, v.password)
+		k, _, err := crypto.OpenPasswordSlot(v.bundle, slot, v.user, v.password)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -46,13 +46,14 @@ func (f *Factory) NewKeyring() (app.Keyring, error) {
 	return vaultKeyring{k, f}, nil
 }
 
-// OpenPasswordSlot unlocks a vault (see OpenPasswordSlot).
-func (f *Factory) OpenPasswordSlot(bundle, slot []byte, user string, password []byte) (app.Keyring, error) {
-	k, err := OpenPasswordSlot(bundle, slot, user, password)
+// OpenPasswordSlot unlocks a vault and returns the user's signing-key
+// seed when the slot holds one (see OpenPasswordSlot).
+func (f *Factory) OpenPasswordSlot(bundle, slot []byte, user string, password []byte) (app.Keyring, []byte, error) {
+	k, seed, err := OpenPasswordSlot(bundle, slot, user, password)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return vaultKeyring{k, f}, nil
+	return vaultKeyring{k, f}, seed, nil
 }
 
 // OpenRecoverySlot unlocks a vault with the recovery key (see OpenRecoverySlot).
@@ -101,10 +102,10 @@ type vaultKeyring struct {
 	f *Factory
 }
 
-// PasswordSlot wraps the master key under a password with the Factory's
-// Argon2id parameters.
-func (v vaultKeyring) PasswordSlot(user string, password []byte) ([]byte, error) {
-	return v.Keyring.PasswordSlot(user, password, v.f.params())
+// PasswordSlot wraps the master key and a signing-key seed under a
+// password with the Factory's Argon2id parameters.
+func (v vaultKeyring) PasswordSlot(user string, password, seed []byte) ([]byte, error) {
+	return v.Keyring.PasswordSlot(user, password, seed, v.f.params())
 }
 
 // BlobAEAD returns the streaming AEAD for blobs in app's shape.

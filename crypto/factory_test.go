@@ -1,6 +1,7 @@
 package crypto_test
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -20,14 +21,14 @@ func TestFactory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slot, err := keys.PasswordSlot("alice", []byte("pw"))
+	slot, err := keys.PasswordSlot("alice", []byte("pw"), bytes.Repeat([]byte{9}, crypto.SigningSeedSize))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p, err := crypto.SlotParams(slot); err != nil || p != crypto.FastKDF() {
 		t.Fatalf("slot params = %+v, %v; want FastKDF", p, err)
 	}
-	opened, err := f.OpenPasswordSlot(bundle, slot, "alice", []byte("pw"))
+	opened, _, err := f.OpenPasswordSlot(bundle, slot, "alice", []byte("pw"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func TestFactory(t *testing.T) {
 	if string(opened.Token([]byte("x"))) != string(keys.Token([]byte("x"))) {
 		t.Error("reopened keyring gives other tokens")
 	}
-	wrong, err := f.OpenPasswordSlot(bundle, slot, "alice", []byte("px"))
+	wrong, _, err := f.OpenPasswordSlot(bundle, slot, "alice", []byte("px"))
 	if !errors.Is(err, app.ErrWrongPassword) || wrong != nil {
 		t.Fatalf("wrong password: %v, %v", wrong, err)
 	}

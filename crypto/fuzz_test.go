@@ -32,7 +32,7 @@ func newFuzzVault(f *testing.F) fuzzVault {
 	if v.master, err = k.masterCopy(); err != nil {
 		f.Fatal(err)
 	}
-	if v.slot, err = k.PasswordSlot("alice", []byte("pw"), FastKDF()); err != nil {
+	if v.slot, err = k.PasswordSlot("alice", []byte("pw"), bytes.Repeat([]byte{9}, SigningSeedSize), FastKDF()); err != nil {
 		f.Fatal(err)
 	}
 	if v.recoveryKey, err = NewRecoveryKey(); err != nil {
@@ -87,7 +87,7 @@ func FuzzOpenPasswordSlot(f *testing.F) {
 		if p, err := SlotParams(slot); err == nil && (p.MemoryKiB > 16*1024 || p.Time > 2 || p.Threads > 4) {
 			return // legal but slow to derive; the header was parsed above
 		}
-		k, err := OpenPasswordSlot(v.bundle, slot, "alice", password)
+		k, _, err := OpenPasswordSlot(v.bundle, slot, "alice", password)
 		if err != nil {
 			if !isKnown(err, ErrMalformed, ErrSlotParams, app.ErrNewerSchema, app.ErrWrongPassword, app.ErrTampered) {
 				t.Fatalf("unexpected error kind: %v", err)

@@ -120,7 +120,7 @@ func OpenGrant(sealedPrivate []byte, user string, password []byte, device app.De
 	if len(sealedPrivate) <= slotSize || len(sealedPrivate) > maxJoinKeyLen {
 		return nil, nil, malformed("join key of %d bytes", len(sealedPrivate))
 	}
-	secret, err := openSlot(sealedPrivate[:slotSize], kindJoin, password, []byte(user))
+	secret, _, err := openSlot(sealedPrivate[:slotSize], kindJoin, password, []byte(user))
 	if err != nil {
 		return nil, nil, fmt.Errorf("open join key: %w", err)
 	}

@@ -34,7 +34,7 @@ func TestCalibrate(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer k.Close()
-			slot, err := k.PasswordSlot("alice", []byte("pw"), p)
+			slot, err := k.PasswordSlot("alice", []byte("pw"), nil, p)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,6 +22,9 @@ const (
 	slotHeader = 35
 )
 
+// testSeed is the signing-key seed the test vault's password slots hold.
+var testSeed = bytes.Repeat([]byte{9}, crypto.SigningSeedSize)
+
 // vault is a keyring with its stored form: bundle, a password slot and the
 // recovery slot, all made with FastKDF parameters.
 type vault struct {
@@ -42,7 +45,7 @@ func newVault(t testing.TB) vault {
 	if v.bundle, err = k.Bundle(); err != nil {
 		t.Fatalf("Bundle: %v", err)
 	}
-	if v.slot, err = k.PasswordSlot(v.user, v.password, crypto.FastKDF()); err != nil {
+	if v.slot, err = k.PasswordSlot(v.user, v.password, testSeed, crypto.FastKDF()); err != nil {
 		t.Fatalf("PasswordSlot: %v", err)
 	}
 	if v.recoveryKey, err = crypto.NewRecoveryKey(); err != nil {
@@ -88,7 +91,7 @@ func TestOpenPasswordSlot(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, err := crypto.OpenPasswordSlot(tt.bundle, tt.slot, tt.user, []byte(tt.password))
+			k, _, err := crypto.OpenPasswordSlot(tt.bundle, tt.slot, tt.user, []byte(tt.password))
 			if tt.want != nil {
 				if !errors.Is(err, tt.want) {
 					t.Fatalf("err = %v, want %v", err, tt.want)
@@ -156,16 +159,16 @@ func TestReopenKeepsKeys(t *testing.T) {
 	if bytes.Equal(bundle2, v.bundle) {
 		t.Error("two bundles are byte-identical; nonces are not fresh")
 	}
-	k2, err := crypto.OpenPasswordSlot(bundle2, v.slot, v.user, v.password)
+	k2, _, err := crypto.OpenPasswordSlot(bundle2, v.slot, v.user, v.password)
 	if err != nil {
 		t.Fatalf("old slot, new bundle: %v", err)
 	}
 	defer k2.Close()
-	slot2, err := k2.PasswordSlot("bob", []byte("another password"), crypto.FastKDF())
+	slot2, err := k2.PasswordSlot("bob", []byte("another password"), testSeed, crypto.FastKDF())
 	if err != nil {
 		t.Fatal(err)
 	}
-	k3, err := crypto.OpenPasswordSlot(v.bundle, slot2, "bob", []byte("another password"))
+	k3, _, err := crypto.OpenPasswordSlot(v.bundle, slot2, "bob", []byte("another password"))
 	if err != nil {
 		t.Fatalf("new slot, old bundle: %v", err)
 	}
@@ -223,13 +226,13 @@ func TestAbsurdSlotParams(t *testing.T) {
 			if _, err := crypto.SlotParams(tt.slot); !errors.Is(err, crypto.ErrSlotParams) {
 				t.Errorf("SlotParams err = %v, want ErrSlotParams", err)
 			}
-			if _, err := crypto.OpenPasswordSlot(v.bundle, tt.slot, v.user, v.password); !errors.Is(err, crypto.ErrSlotParams) {
+			if _, _, err := crypto.OpenPasswordSlot(v.bundle, tt.slot, v.user, v.password); !errors.Is(err, crypto.ErrSlotParams) {
 				t.Errorf("OpenPasswordSlot err = %v, want ErrSlotParams", err)
 			}
 		})
 	}
 	t.Run("writing refuses them too", func(t *testing.T) {
-		_, err := v.keys.PasswordSlot("alice", []byte("pw"), crypto.KDFParams{Time: 1 << 30, MemoryKiB: 1 << 31, Threads: 1})
+		_, err := v.keys.PasswordSlot("alice", []byte("pw"), testSeed, crypto.KDFParams{Time: 1 << 30, MemoryKiB: 1 << 31, Threads: 1})
 		if !errors.Is(err, crypto.ErrSlotParams) {
 			t.Errorf("PasswordSlot err = %v, want ErrSlotParams", err)
 		}
@@ -251,7 +254,7 @@ func TestSlotParams(t *testing.T) {
 		{"wrong magic", append([]byte("FOLIOSLX"), v.slot[8:]...), crypto.KDFParams{}, crypto.ErrMalformed},
 		{"unknown kind", func() []byte { s := bytes.Clone(v.slot); s[offKind] = 9; return s }(), crypto.KDFParams{}, crypto.ErrMalformed},
 		{"version 0", func() []byte { s := bytes.Clone(v.slot); s[offVersion] = 0; return s }(), crypto.KDFParams{}, crypto.ErrMalformed},
-		{"newer version", func() []byte { s := bytes.Clone(v.slot); s[offVersion] = 3; return s }(), crypto.KDFParams{}, app.ErrNewerSchema},
+		{"newer version", func() []byte { s := bytes.Clone(v.slot); s[offVersion] = 4; return s }(), crypto.KDFParams{}, app.ErrNewerSchema},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -271,7 +274,7 @@ func TestSlotBitFlips(t *testing.T) {
 		if p, err := crypto.SlotParams(flipped); err == nil && p.MemoryKiB > 64*1024 && testing.Short() {
 			continue // a legal but slow derivation (up to 520 MiB); run without -short
 		}
-		k, err := crypto.OpenPasswordSlot(v.bundle, flipped, v.user, v.password)
+		k, _, err := crypto.OpenPasswordSlot(v.bundle, flipped, v.user, v.password)
 		if err == nil {
 			k.Close()
 			t.Errorf("bit %d (byte %d) flipped: slot still opens", bit, bit/8)
@@ -289,7 +292,7 @@ func TestBundleBitFlips(t *testing.T) {
 		if bit >= 16*8 && bit < n-32*8 && bit%61 != 0 {
 			continue
 		}
-		k, err := crypto.OpenPasswordSlot(flipBit(v.bundle, bit), v.slot, v.user, v.password)
+		k, _, err := crypto.OpenPasswordSlot(flipBit(v.bundle, bit), v.slot, v.user, v.password)
 		if err == nil {
 			k.Close()
 			t.Errorf("bit %d (byte %d) flipped: bundle still opens", bit, bit/8)
@@ -477,7 +480,7 @@ func TestClose(t *testing.T) {
 		err  error
 	}{
 		{"Bundle", func() error { _, err := v.keys.Bundle(); return err }()},
-		{"PasswordSlot", func() error { _, err := v.keys.PasswordSlot("a", []byte("b"), crypto.FastKDF()); return err }()},
+		{"PasswordSlot", func() error { _, err := v.keys.PasswordSlot("a", []byte("b"), testSeed, crypto.FastKDF()); return err }()},
 		{"RecoverySlot", func() error { _, err := v.keys.RecoverySlot(v.recoveryKey); return err }()},
 		{"Encrypt", func() error { _, err := aead.Encrypt([]byte("x"), nil); return err }()},
 		{"Decrypt", func() error { _, err := aead.Decrypt(ct, nil); return err }()},

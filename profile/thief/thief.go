@@ -20,11 +20,15 @@ import (
 
 // slotMagic starts every key slot; the byte after it is the slot's
 // format version, which gives its length (the crypto package's layout:
-// version 1 is 95 bytes, version 2 adds a 32-byte checksum).
+// version 1 is 95 bytes, version 2 adds a 32-byte checksum, version 3
+// a 32-byte signing-key seed).
 const slotMagic = "FOLIOSLT"
 
 func slotLen(version byte) int {
-	if version >= 2 {
+	switch {
+	case version >= 3:
+		return 95 + 32 + 32
+	case version >= 2:
 		return 95 + 32
 	}
 	return 95
@@ -81,7 +85,7 @@ func (c Copy) slots() [][]byte {
 // bundle with user's password.
 func (c Copy) OpensWithPassword(user, password string) bool {
 	for _, slot := range c.slots() {
-		if k, err := crypto.OpenPasswordSlot(c.Bundle, slot, user, []byte(password)); err == nil {
+		if k, _, err := crypto.OpenPasswordSlot(c.Bundle, slot, user, []byte(password)); err == nil {
 			k.Close()
 			return true
 		}
