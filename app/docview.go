@@ -67,6 +67,40 @@ func (s *Session) Orphans(ctx context.Context) ([]Document, error) {
 	return s.documentList(ctx, PermDocIndex, "doc:orphan", "orphan list")
 }
 
+// WorkCounts is how many documents wait for a person: in the indexing
+// queue (Orphans of them name a patient the index does not know) and in
+// QA. A count the user's role does not work on is -1.
+type WorkCounts struct {
+	Queue, Orphans, QA int
+}
+
+// WorkCounts counts the documents waiting for the user's role from the
+// index alone, opening none of them, for the sidebar. A count names no
+// patient and shows nothing of a record, so it is not an audited access.
+func (s *Session) WorkCounts(ctx context.Context) (WorkCounts, error) {
+	c := WorkCounts{Queue: -1, Orphans: -1, QA: -1}
+	role := s.User().Role
+	for _, n := range []struct {
+		perm Permission
+		term string
+		to   *int
+	}{
+		{PermDocIndex, "doc:status:" + string(DocQueued), &c.Queue},
+		{PermDocIndex, "doc:orphan", &c.Orphans},
+		{PermDocVerify, "doc:qa", &c.QA},
+	} {
+		if !role.Can(n.perm) {
+			continue
+		}
+		ids, err := s.lookup(ctx, n.term)
+		if err != nil {
+			return c, err
+		}
+		*n.to = len(ids)
+	}
+	return c, nil
+}
+
 // documentList lists the documents an index term holds, oldest scan
 // first, for a user with perm (leaving out those in charts the user may
 // not open); the listing is audited under its name.

@@ -396,6 +396,7 @@ func (u *App) show(s screen) {
 	}
 	u.cur = s
 	u.side.setCurrent(s)
+	u.refreshCounts()
 	u.body.Objects = []fyne.CanvasObject{s.view()}
 	u.body.Refresh()
 	if f := s.focusFirst(); f != nil {
@@ -403,6 +404,22 @@ func (u *App) show(s screen) {
 	} else {
 		u.win.Canvas().Unfocus()
 	}
+}
+
+// refreshCounts updates the sidebar's counts of documents waiting in the
+// queue and QA (from the index; see Session.WorkCounts).
+func (u *App) refreshCounts() {
+	sess := u.sess
+	if sess == nil {
+		return
+	}
+	sess.run(func(ctx context.Context) func() {
+		c, err := sess.s.WorkCounts(ctx)
+		if err != nil {
+			return nil // the counts stay as they were; the screens say what failed
+		}
+		return func() { u.side.setCounts(c) }
+	})
 }
 
 // showDialog shows d and remembers it until it closes, so a lock can hide it.
@@ -467,6 +484,9 @@ func (u *App) syncStatus(st SyncStatus) {
 	}
 	if w, ok := u.cur.(syncWatcher); ok && st.Settled && u.sess != nil {
 		w.syncSettled()
+	}
+	if st.Settled {
+		u.refreshCounts() // a round may have brought documents to file or check
 	}
 }
 

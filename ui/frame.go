@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -38,6 +40,8 @@ type sidebar struct {
 	// conflict, to those who resolve them (resolve).
 	conflicts *widget.Button
 	resolve   bool
+	// labels are the places' names and keys, before any count.
+	labels [placeCount]string
 }
 
 func newSidebar(u *App) *sidebar {
@@ -47,8 +51,9 @@ func newSidebar(u *App) *sidebar {
 	sb.items[placeQueue] = button(u, "Indexing queue   Ctrl+J", theme.ListIcon(), widget.LowImportance, u.showQueue)
 	sb.items[placeQA] = button(u, "QA   Ctrl+K", theme.ConfirmIcon(), widget.LowImportance, u.showQA)
 	sb.items[placeAdmin] = button(u, "Administration   Ctrl+U", theme.AccountIcon(), widget.LowImportance, u.showUsers)
-	for _, b := range sb.items {
+	for p, b := range sb.items {
 		b.Alignment = widget.ButtonAlignLeading
+		sb.labels[p] = b.Text
 	}
 	sb.sync = muted("Not connected to an archive")
 	sb.sync.Wrapping = fyne.TextWrapWord
@@ -85,6 +90,34 @@ func (sb *sidebar) setSync(st SyncStatus) {
 	sb.sync.Refresh()
 	sb.conflicts.SetText("Resolve " + plural(st.Conflicts, "conflict", "conflicts") + "…")
 	sb.showConflicts(st.Conflicts > 0)
+}
+
+// setCounts shows beside the queue and QA how many documents wait there
+// (and the orphans among the queue's).
+func (sb *sidebar) setCounts(c app.WorkCounts) {
+	show := func(p place, count string) {
+		name, keys, _ := strings.Cut(sb.labels[p], "   ")
+		text := name + count
+		if keys != "" {
+			text += "   " + keys
+		}
+		if sb.items[p].Text != text {
+			sb.items[p].SetText(text)
+		}
+	}
+	queue := ""
+	switch {
+	case c.Queue > 0 && c.Orphans > 0:
+		queue = fmt.Sprintf(" (%d, %s)", c.Queue, plural(c.Orphans, "orphan", "orphans"))
+	case c.Queue > 0:
+		queue = fmt.Sprintf(" (%d)", c.Queue)
+	}
+	show(placeQueue, queue)
+	qa := ""
+	if c.QA > 0 {
+		qa = fmt.Sprintf(" (%d)", c.QA)
+	}
+	show(placeQA, qa)
 }
 
 // showConflicts shows the conflicts button to those who resolve them.

@@ -112,6 +112,7 @@ func (q *qaScreen) shortcut(k fyne.KeyName) bool {
 
 func (q *qaScreen) reload(note string) {
 	q.load(q.sess, (*app.Session).QAQueue, "", note, q.msg, q.showCurrent)
+	q.sess.a.refreshCounts()
 }
 
 func (q *qaScreen) showCurrent() {

@@ -312,6 +312,7 @@ func (q *queueScreen) shortcut(k fyne.KeyName) bool {
 // note (what was just done) under the form.
 func (q *queueScreen) reload(keep, note string) {
 	q.load(q.sess, (*app.Session).Queue, keep, note, q.msg, q.showCurrent)
+	q.sess.a.refreshCounts()
 }
 
 func (q *queueScreen) showCurrent() {

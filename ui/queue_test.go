@@ -184,3 +184,33 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 		t.Fatal("a records clerk's sidebar: QA hidden or Users shown")
 	}
 }
+
+// The sidebar counts what waits in the queue and in QA, and follows as
+// documents are imported, filed and checked.
+func TestSidebarCounts(t *testing.T) {
+	ctx := context.Background()
+	u := recordsRoom(t)
+	p := register(t, u, mary())[0]
+	queue, qa := u.side.items[placeQueue], u.side.items[placeQA]
+	u.showSearch()
+	u.tasks.wait()
+	if queue.Text != "Indexing queue   Ctrl+J" || qa.Text != "QA   Ctrl+K" {
+		t.Fatalf("an empty vault's sidebar: %q, %q", queue.Text, qa.Text)
+	}
+	importCorpus(t, u, "paperless__multi-page-images.pdf", "ocrmypdf__linn.png")
+	u.shortcut(ctrl(fyne.KeyJ))
+	u.tasks.wait()
+	if queue.Text != "Indexing queue (2)   Ctrl+J" {
+		t.Fatalf("after importing two scans: %q", queue.Text)
+	}
+	q := current[*queueScreen](t, u)
+	d, _ := q.current()
+	if _, err := u.sess.s.FileDocument(ctx, d.ID, app.FileParams{Patient: p.MRN, Type: "lab-result"}); err != nil {
+		t.Fatal(err)
+	}
+	q.reload("", "")
+	u.tasks.wait()
+	if queue.Text != "Indexing queue (1)   Ctrl+J" || qa.Text != "QA (1)   Ctrl+K" {
+		t.Fatalf("after filing one: %q, %q", queue.Text, qa.Text)
+	}
+}
