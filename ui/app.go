@@ -124,6 +124,9 @@ type App struct {
 	site    string                 // MRN site prefix, for the header
 	lastErr string                 // the text of the last error dialog (tests read it)
 	help    *dialog.CustomDialog   // the keyboard shortcuts dialog while open
+	// notes are the open dialogs that only say something (Help, About,
+	// errors), last on top: Esc or Enter closes the top one.
+	notes []*dialog.CustomDialog
 	// spaceUsed is when a focused button acted on Space, whose character
 	// is still to come (App.strayRune); zero when none.
 	spaceUsed time.Time
@@ -432,9 +435,7 @@ func (u *App) showDialog(d dialog.Dialog) {
 // showError shows a failure that has no better place than a dialog.
 func (u *App) showError(title string, err error) {
 	u.lastErr = message(err)
-	d := dialog.NewCustom(title, "Close", wrapped(u.lastErr), u.win)
-	d.Resize(fyne.NewSize(460, 0))
-	u.showDialog(d)
+	u.showNote(title, wrapped(u.lastErr), fyne.NewSize(460, 0))
 }
 
 // idleLimit is how long the window may stay unused.

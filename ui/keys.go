@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -216,16 +217,19 @@ func ctrlKeys() []fyne.KeyName {
 // gets its own (the pages of the queue, QA and the viewer). False when
 // the key is left to the field.
 func (u *App) typedKey(k fyne.KeyName) bool {
-	if u.help != nil {
+	if n := len(u.notes); n > 0 {
 		switch k {
-		case fyne.KeyF1, fyne.KeyEscape, fyne.KeyReturn, fyne.KeyEnter:
-			u.help.Hide()
+		case fyne.KeyEscape, fyne.KeyReturn, fyne.KeyEnter:
+			u.notes[n-1].Hide()
 			return true
 		}
-		return false
 	}
 	if k == fyne.KeyF1 {
-		u.showShortcuts()
+		if u.help != nil {
+			u.help.Hide()
+		} else {
+			u.showShortcuts()
+		}
 		return true
 	}
 	if len(u.dialogs) > 0 {
@@ -276,9 +280,30 @@ func (u *App) strayRune(r rune) bool {
 // session (the logout is audited).
 func (u *App) quit() { u.win.Close() }
 
+// showNote shows a dialog that only says something, with a Close button
+// that is one of ours (a Space on it is not typed into the field under
+// the dialog). Nothing in it has the keyboard, so Esc and Enter reach the
+// canvas, which closes it (a focused button would swallow them).
+func (u *App) showNote(title string, body fyne.CanvasObject, size fyne.Size) *dialog.CustomDialog {
+	var d *dialog.CustomDialog
+	closeBtn := button(u, "Close", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
+	d = dialog.NewCustomWithoutButtons(title,
+		container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), closeBtn), nil, nil, body), u.win)
+	d.Resize(size)
+	u.notes = append(u.notes, d)
+	u.showDialog(d)
+	d.SetOnClosed(func() {
+		delete(u.dialogs, d)
+		u.notes = slices.DeleteFunc(u.notes, func(n *dialog.CustomDialog) bool { return n == d })
+		if u.help == d {
+			u.help = nil
+		}
+	})
+	return d
+}
+
 // showShortcuts shows every shortcut of the table in one dialog; F1, Esc
-// or Enter (or its Close button) close it. Nothing in it has the keyboard,
-// so those keys reach the canvas (a focused button would swallow them).
+// or Enter (or its Close button) close it.
 func (u *App) showShortcuts() {
 	if u.help != nil {
 		return
@@ -298,20 +323,7 @@ func (u *App) showShortcuts() {
 		grid.Add(widget.NewLabelWithStyle(b.keyText(), fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
 		grid.Add(widget.NewLabel(b.does))
 	}
-	var d *dialog.CustomDialog
-	closeBtn := button(u, "Close  (Esc)", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
-	body := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), closeBtn), nil, nil,
-		newScroller(u, grid))
-	d = dialog.NewCustomWithoutButtons("Keyboard shortcuts", body, u.win)
-	d.Resize(fyne.NewSize(560, 600))
-	u.help = d
-	u.showDialog(d)
-	d.SetOnClosed(func() {
-		delete(u.dialogs, d)
-		if u.help == d {
-			u.help = nil
-		}
-	})
+	u.help = u.showNote("Keyboard shortcuts", newScroller(u, grid), fyne.NewSize(560, 600))
 }
 
 // readmeKeys is the README's list of the keys, written from the table

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"folio/app"
@@ -35,8 +34,17 @@ func (u *App) tableItems(menu string, r app.Role) []*fyne.MenuItem {
 // bindingAction is what a binding's menu item does: what its key does.
 func (u *App) bindingAction(b keyBinding) func() {
 	if b.mod == ctrlKey {
-		sc := ctrlShortcut(b.key)
-		return func() { u.shortcut(sc) }
+		sc, std := ctrlShortcut(b.key), b.fyneShortcut()
+		_, custom := std.(*desktop.CustomShortcut)
+		return func() {
+			// Ctrl+Y is also a text field's Redo: where no screen takes
+			// it, the field still gets it.
+			if !u.shortcut(sc) && !custom {
+				if f, ok := u.win.Canvas().Focused().(fyne.Shortcutable); ok {
+					f.TypedShortcut(std)
+				}
+			}
+		}
 	}
 	return func() { u.touch(); u.typedKey(b.key) }
 }
@@ -86,9 +94,7 @@ func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 
 // showAbout says what Folio is and under which licence.
 func (u *App) showAbout() {
-	d := dialog.NewCustom("About Folio", "Close", wrapped("Folio keeps a clinic's health records on this computer, encrypted, "+
+	u.showNote("About Folio", wrapped("Folio keeps a clinic's health records on this computer, encrypted, "+
 		"and files scanned paper charts to the right patient.\n\nFree software under the GNU Affero General Public "+
-		"License, version 3 or later. It uses MuPDF (AGPL-3.0) and Tesseract (Apache-2.0)."), u.win)
-	d.Resize(fyne.NewSize(480, 0))
-	u.showDialog(d)
+		"License, version 3 or later. It uses MuPDF (AGPL-3.0) and Tesseract (Apache-2.0)."), fyne.NewSize(480, 0))
 }
