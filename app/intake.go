@@ -569,14 +569,18 @@ func (s *Session) documentWrite(d Document, parent Version, texts []string) (Rec
 }
 
 // textWords splits page text into normalised search words (letters and
-// digits, accents folded, 2 to 40 characters), without duplicates.
+// digits, accents folded, 2 to 40 characters), without duplicates; a word
+// hyphenated over a line end is there whole and as its parts.
 func textWords(text string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, w := range textSequence(text) {
-		if !seen[w] {
-			seen[w] = true
-			out = append(out, w)
+	seq := textSequence(text)
+	for i, w := range seq.words {
+		for _, w := range []string{w, seq.joined[i]} {
+			if w != "" && len(w) <= 40 && !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package app
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -50,5 +51,36 @@ func TestPageSnippetPhraseOverColumnLine(t *testing.T) {
 	// Every word outside the quotes is still needed.
 	if _, ok := pageSnippet(inOrder, textWords(q+" tempo"), phrases); ok {
 		t.Error("a page without the word tempo matched")
+	}
+}
+
+// A word hyphenated over a line end of its column is found whole, by a
+// phrase and by the word search, and still as its two parts.
+func TestHyphenatedOverLineEnd(t *testing.T) {
+	const page = "added, erased, or changed using the SINGLE STEP func-\ntion. To overdub notes at specific points\n" +
+		"the Greco-\nRoman city of Epi-\n\ndaurus, first mentioned"
+	for _, c := range []struct {
+		q    string
+		want bool
+	}{
+		{`"single step function"`, true},
+		{`"single step func tion"`, true},
+		{"function", true},
+		{`"the greco roman city of epidaurus first"`, true}, // a hyphen before a capital stays a hyphen; a blank line between parts is bridged
+		{`"step function to overdub"`, true},
+		{"grecoroman", false},
+		{`"function step"`, false},
+	} {
+		_, got := pageSnippet(page, textWords(c.q), queryPhrases(c.q))
+		if got != c.want {
+			t.Errorf("search %s: found %v, want %v", c.q, got, c.want)
+		}
+	}
+	q := `"single step function"`
+	if snip, _ := pageSnippet(page, textWords(q), queryPhrases(q)); !strings.Contains(snip, "SINGLE STEP func- tion") {
+		t.Errorf("snippet %q does not show the phrase", snip)
+	}
+	if !slices.Contains(textWords(page), "epidaurus") || !slices.Contains(textWords(page), "epi") {
+		t.Errorf("the index words %q lack epidaurus or its part epi", textWords(page))
 	}
 }
