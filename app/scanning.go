@@ -33,7 +33,9 @@ type PageAnalysis struct {
 	Width  int `json:"width"` // of the viewing image, pixels
 	Height int `json:"height"`
 	// Text is the page's text: the PDF text layer where there is one, else
-	// Tesseract's OCR of the upright page.
+	// Tesseract's OCR of the upright page; either way with the text of the
+	// PDF's annotations and form fields (comments, stamps, sticky notes,
+	// field values).
 	Text       string  `json:"text"`
 	TextSource string  `json:"text_source"` // "layer", "ocr" or "" (no text)
 	Confidence float64 `json:"confidence"`  // OCR mean word confidence 0..100; 100 for a text layer

@@ -45,6 +45,10 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	made, err := filepath.Abs("../testdata/made")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(e *testscript.Env) error {
@@ -52,6 +56,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("FOLIO_USER", "admin")
 			e.Setenv("FOLIO_PASSWORD", "correct horse battery staple")
 			e.Setenv("CORPUS", corpus)
+			e.Setenv("MADE", made)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

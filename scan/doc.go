@@ -1,6 +1,6 @@
 // Package scan reads scanned and born-digital files page by page: it renders
-// each page with MuPDF (go-fitz), takes the PDF text layer where there is
-// one, otherwise finds the page's orientation with Tesseract's OSD and OCRs
+// each page with MuPDF as a person sees it (with its annotations and form
+// fields), takes the PDF text layer where there is one, otherwise finds the page's orientation with Tesseract's OSD and OCRs
 // the upright page with Tesseract (gosseract), looks for barcodes with
 // gozxing, flags blank pages, and makes the viewing and thumbnail JPEGs. The
 // result is an app.PageAnalysis per page.
@@ -26,14 +26,20 @@
 //
 // # What Page does, in order
 //
-//  1. One render at OCRDPI (for an image file, at its own pixels). This is
+//  1. One render at OCRDPI (for an image file, at its own pixels), of the
+//     whole page: contents, annotations (FreeText comments, stamps, ink,
+//     sticky-note icons) and form fields' appearances (mupdf.go). This is
 //     the page's rendering stage (app.StageRendering); everything after it
 //     is its reading stage (app.StageOCR), whichever way the text is read.
 //     PageProgress reports each stage as it starts.
-//  2. Text layer: MuPDF's text of the page; with at least minLayerChars
-//     letters and digits it is the page's text (TextSource "layer",
-//     Confidence 100) and the page is not OCR'd, even if it also holds
-//     images of text. The render is turned gray; the view image is that
+//  2. Text layer: MuPDF's text of the page's contents; with at least
+//     minLayerChars letters and digits the page is not OCR'd, even if it
+//     also holds images of text, and its text (TextSource "layer",
+//     Confidence 100) is that of the whole page as drawn, followed by the
+//     annotations' texts and form fields' values it does not already show
+//     (a sticky note's text is never drawn). A page that is OCR'd gets the
+//     same PDF text added to its OCR text where the OCR did not read it
+//     (annot.go). The render is turned gray; the view image is that
 //     render box-filtered down to ViewDPI, kept in colour only when the
 //     page has colour.
 //  3. Barcodes (barcode.go): on the view image; when that finds no QR code
@@ -41,7 +47,9 @@
 //     binarised at its Otsu level, and for QR codes once more after a 3×3
 //     majority filter that removes scanner speckle.
 //  4. Blank detection (blank.go) on the gray view, for pages with neither a
-//     text layer nor a barcode. A blank page is not OCR'd.
+//     text layer nor a barcode. A page with any PDF text (a letter or
+//     digit), any shown annotation or filled-in field is never blank, how
+//     little ink it has notwithstanding. A blank page is not OCR'd.
 //  5. Orientation with Tesseract OSD on the gray view, through Tesseract's
 //     C API (ocr_osd.go: gosseract v2.4.1 has no OSD call); the render and
 //     view are turned upright, and the full render OCR'd with gosseract
@@ -76,16 +84,15 @@
 //
 // # Caveats
 //
-// go-fitz calls a few MuPDF functions outside fz_try (pixmap and device
-// creation); an exception there makes MuPDF print "aborting process from
-// uncaught error!" and exit the process. The size checks above keep the
-// known cases (huge pages) away from it, but a file can still end the
-// process, which is why the engine lives in a subprocess.
+// MuPDF is called through Folio's own small binding (mupdf.go) to the
+// library go-fitz bundles, every call inside fz_try. MuPDF can still abort
+// the process on some damaged files (go-fitz issues #57, #68, #142), which
+// is why the engine lives in a subprocess.
 //
-// Memory: go-fitz copies each render twice on its way to Go, so a page
-// briefly needs about 12 bytes per rendered pixel (720 MB at the default
-// MaxPixels). gosseract does not free the word strings Tesseract returns
-// (a few kilobytes per OCR'd page), which is why Pool recycles workers.
-// MuPDF prints warnings about
-// damaged files on stderr.
+// Memory: a render is copied once on its way to Go (MuPDF's pixmap, then
+// Go's image), so a page briefly needs about 8 bytes per rendered pixel
+// (480 MB at the default MaxPixels); an open file's bytes are copied once
+// into C memory. gosseract does not free the word strings Tesseract
+// returns (a few kilobytes per OCR'd page), which is why Pool recycles
+// workers. MuPDF prints warnings about damaged files on stderr.
 package scan

@@ -12,8 +12,6 @@ import (
 	"time"
 	"unicode"
 
-	fitz "github.com/gen2brain/go-fitz"
-
 	"folio/app"
 )
 
@@ -105,7 +103,7 @@ func (e *Engine) Close() error {
 // Document is one open file. Close it when done.
 type Document struct {
 	e      *Engine
-	fz     *fitz.Document
+	mu     *muDoc
 	format string
 	pages  int
 	// native holds the pixel size of each page's image in a JPEG, PNG or
@@ -121,12 +119,11 @@ func (d *Document) Pages() int { return d.pages }
 
 // Close releases MuPDF's hold on the document.
 func (d *Document) Close() error {
-	if d.fz == nil {
-		return nil
+	if d.mu != nil {
+		d.mu.close()
+		d.mu = nil
 	}
-	err := d.fz.Close()
-	d.fz = nil
-	return err
+	return nil
 }
 
 // sniff names the format of data from its first bytes, and the offset of
@@ -169,18 +166,18 @@ func (e *Engine) Open(name string, data []byte) (*Document, error) {
 			return nil, fmt.Errorf("%w: %q: the image is too large (%d × %d pixels)", app.ErrInvalid, name, cfg.Width, cfg.Height)
 		}
 	}
-	fz, err := fitz.NewFromMemory(data)
+	mu, err := openMu(data, format)
 	if err != nil {
-		if fz != nil {
-			fz.Close()
-		}
-		if errors.Is(err, fitz.ErrNeedsPassword) {
+		if errors.Is(err, errMuLocked) {
 			return nil, fmt.Errorf("%w: %q: the PDF is password-protected; save an unprotected copy and import that", app.ErrInvalid, name)
 		}
-		return nil, fmt.Errorf("%w: %q: the file is damaged or incomplete (MuPDF: %s)", app.ErrInvalid, name, strings.TrimPrefix(err.Error(), "fitz: "))
+		return nil, fmt.Errorf("%w: %q: the file is damaged or incomplete (MuPDF: %s)", app.ErrInvalid, name, err)
 	}
-	d.fz = fz
-	d.pages = fz.NumPage()
+	d.mu = mu
+	if d.pages, err = mu.pageCount(); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("%w: %q: the file is damaged or has no pages (MuPDF: %s)", app.ErrInvalid, name, err)
+	}
 	if format == "tiff" {
 		d.native = tiffSizes(data, d.pages)
 	}
@@ -201,18 +198,15 @@ func (e *Engine) Open(name string, data []byte) (*Document, error) {
 // a scanner's software) and the page is OCR'd instead.
 const minLayerChars = 20
 
-// layerText returns the page's text layer if it has real content.
-func layerText(s string) (string, bool) {
+// isTextLayer reports whether s, a page's text layer, has real content.
+func isTextLayer(s string) bool {
 	n := 0
 	for _, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			n++
 		}
 	}
-	if n < minLayerChars {
-		return "", false
-	}
-	return strings.TrimSpace(s), true
+	return n >= minLayerChars
 }
 
 // resolution chooses the render and view resolutions for page i of size
@@ -265,7 +259,7 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 		stage = func(app.ImportStage) {}
 	}
 	pa := app.PageAnalysis{Index: i}
-	if d.fz == nil {
+	if d.mu == nil {
 		return pa, errors.New("scan: page of a closed document")
 	}
 	if i < 0 || i >= d.pages {
@@ -277,20 +271,21 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	defer func() { st.pages++; st.all += time.Since(t0) }()
 
 	stage(app.StageRendering)
-	b, err := d.fz.Bound(i)
+	p, err := d.mu.loadPage(i)
 	if err != nil {
-		return pa, fmt.Errorf("%w: page %d is damaged (MuPDF: %s)", app.ErrInvalid, i+1, strings.TrimPrefix(err.Error(), "fitz: "))
+		return pa, fmt.Errorf("%w: page %d is damaged (MuPDF: %s)", app.ErrInvalid, i+1, err)
 	}
-	renderDPI, viewScale, viewDPI, err := d.resolution(i, float64(b.Dx()), float64(b.Dy()))
+	defer p.close()
+	renderDPI, viewScale, viewDPI, err := d.resolution(i, p.w, p.h)
 	if err != nil {
 		return pa, err
 	}
 
 	t := time.Now()
-	rgba, err := d.fz.ImageDPI(i, renderDPI)
+	rgba, err := p.render(renderDPI)
 	st.render += time.Since(t)
 	if err != nil {
-		return pa, fmt.Errorf("%w: page %d could not be drawn; the file is damaged (MuPDF: %s)", app.ErrInvalid, i+1, strings.TrimPrefix(err.Error(), "fitz: "))
+		return pa, fmt.Errorf("%w: page %d could not be drawn; the file is damaged (MuPDF: %s)", app.ErrInvalid, i+1, err)
 	}
 	if rgba.Bounds().Empty() {
 		return pa, fmt.Errorf("%w: page %d has no size", app.ErrInvalid, i+1)
@@ -299,9 +294,11 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	stage(app.StageOCR)
 	t = time.Now()
 	layer := false
+	var pt pdfText
 	if d.format == "pdf" {
-		if s, err := d.fz.Text(i); err == nil {
-			pa.Text, layer = layerText(s)
+		pt = readPDFText(p)
+		if layer = isTextLayer(pt.contents); layer {
+			pa.Text = withNotes(strings.TrimSpace(pt.all), pt.notes)
 		}
 	}
 	st.text += time.Since(t)
@@ -338,14 +335,24 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	if layer {
 		pa.TextSource, pa.Confidence = "layer", 100
 	} else {
+		// A page with any text, annotation or ink is never blank, however
+		// little of it there is.
 		t = time.Now()
-		pa.Blank = len(pa.Barcodes) == 0 && isBlank(viewGray, viewDPI)
+		pa.Blank = len(pa.Barcodes) == 0 && !pt.hasText() && !pt.marked && isBlank(viewGray, viewDPI)
 		st.blank += time.Since(t)
 	}
 
 	if !layer && !pa.Blank {
 		if err := e.ocrPage(&pa, full, viewGray, &view, renderDPI, viewDPI); err != nil {
 			return pa, fmt.Errorf("page %d: OCR: %w", i+1, err)
+		}
+		// What the PDF itself says is kept too: text its annotations
+		// show or hold, form fields' values, a short text layer.
+		if text := withNotes(pa.Text, pt.extra()); text != pa.Text {
+			if pa.Text == "" {
+				pa.TextSource, pa.Confidence = "layer", 100
+			}
+			pa.Text = text
 		}
 	}
 
