@@ -21,6 +21,7 @@ var documentGuardExempt = map[string]string{
 	"BlobRefs":          "sync machinery: returns blob ids and their classes",
 	"conflictLabel":     "conflicts are shown only after conflictAllowed checked the chart",
 	"checkScans":        "verify: checks every document's scan files; names a chart's MRN only where documentChart allows",
+	"FirstSteps":        "asks whether any document exists; reads none and shows nothing of one",
 }
 
 // Every operation on a document must go through the guard in

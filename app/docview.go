@@ -514,3 +514,37 @@ func (s *Session) OpenedChart(ctx context.Context, id string) (Patient, error) {
 	p, _, err := s.documentChart(ctx, d) // openDocument let this user open it
 	return p, err
 }
+
+// FirstSteps says what an empty vault lacks, so the window can say what to
+// do first: no patient registered, no document imported, no user but the
+// first administrator. It stops at the first record of each kind (a
+// question about the vault, not an access to a record: not audited).
+type FirstSteps struct {
+	NoPatients, NoDocuments, NoOtherUsers bool
+}
+
+// FirstSteps looks whether the vault holds any patient, any document and
+// more than one user.
+func (s *Session) FirstSteps(ctx context.Context) (FirstSteps, error) {
+	if _, err := s.keyring(); err != nil {
+		return FirstSteps{}, err
+	}
+	var f FirstSteps
+	for _, k := range []struct {
+		kind  Kind
+		upTo  int
+		empty *bool
+	}{{KindPatient, 1, &f.NoPatients}, {KindDocument, 1, &f.NoDocuments}, {KindUser, 2, &f.NoOtherUsers}} {
+		n := 0
+		for _, err := range s.records.Heads(ctx, k.kind) {
+			if err != nil {
+				return FirstSteps{}, err
+			}
+			if n++; n >= k.upTo {
+				break
+			}
+		}
+		*k.empty = n < k.upTo
+	}
+	return f, nil
+}

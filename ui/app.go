@@ -466,6 +466,7 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	sess.startDropFolder()
 	sess.startSync()
 	u.show(sess.search)
+	sess.search.firstSteps()
 }
 
 // syncWatcher is a screen that shows sync states: it reads them again

@@ -30,9 +30,12 @@ type searchScreen struct {
 	status  binding.String
 	list    *widget.List
 	empty   *fyne.Container // "no patient found — register?"
-	emptyQ  *widget.Label
-	newBtn  *widget.Button
-	box     fyne.CanvasObject
+	// start says what to do first in an empty vault, a line per step.
+	start      *fyne.Container
+	startLines *widget.Label
+	emptyQ     *widget.Label
+	newBtn     *widget.Button
+	box        fyne.CanvasObject
 
 	// Fyne goroutine only.
 	selected  int    // the row the arrow keys chose, or -1
@@ -75,6 +78,10 @@ func newSearchScreen(sess *session) *searchScreen {
 	}
 	s.empty = container.NewCenter(container.NewVBox(emptyBody...))
 	s.empty.Hide()
+	s.startLines = widget.NewLabel("")
+	s.startLines.Wrapping = fyne.TextWrapWord
+	s.start = container.NewVBox(widget.NewLabelWithStyle("Getting started", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.startLines)
+	s.start.Hide()
 
 	statusLabel := widget.NewLabelWithData(s.status)
 	statusLabel.Truncation = fyne.TextTruncateEllipsis
@@ -83,8 +90,36 @@ func newSearchScreen(sess *session) *searchScreen {
 	top := container.NewVBox(bar, statusLabel)
 	s.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16),
 		container.NewBorder(top, nil, nil, nil,
-			panel(container.NewStack(s.list, s.empty))))
+			panel(container.NewStack(s.list, s.empty, container.NewPadded(s.start)))))
 	return s
+}
+
+// firstSteps shows, under an empty query, what an empty vault needs first
+// (a line per step the user's role takes), or nothing once it has it.
+func (s *searchScreen) firstSteps() {
+	sess := s.sess
+	sess.run(func(ctx context.Context) func() {
+		f, err := sess.s.FirstSteps(ctx)
+		return func() {
+			role := sess.user.Role
+			var lines []string
+			if err == nil && f.NoPatients && role.Can(app.PermPatientWrite) {
+				lines = append(lines, "• No patients yet: register the first with Register new patient (Ctrl+N).")
+			}
+			if err == nil && f.NoDocuments && role.Can(app.PermDocImport) {
+				lines = append(lines, "• No scans yet: import a folder of scanned charts in Scanning (Ctrl+I); cover sheets file them by themselves.")
+			}
+			if err == nil && f.NoOtherUsers && role.Can(app.PermUserManage) {
+				lines = append(lines, "• Only you can sign in: add your staff, each with their role, in Administration (Ctrl+U).")
+			}
+			if len(lines) == 0 || strings.TrimSpace(s.query.Text) != "" || len(s.sess.recent) > 0 {
+				s.start.Hide()
+				return
+			}
+			s.startLines.SetText(strings.Join(lines, "\n"))
+			s.start.Show()
+		}
+	})
 }
 
 func (s *searchScreen) view() fyne.CanvasObject    { return s.box }
@@ -178,6 +213,7 @@ func (s *searchScreen) apply(q string, ms []app.Match, err error) {
 	s.list.UnselectAll()
 	s.list.ScrollToTop()
 	s.empty.Hide()
+	s.start.Hide()
 	switch {
 	case err != nil:
 		_ = s.status.Set(message(err))
@@ -185,6 +221,7 @@ func (s *searchScreen) apply(q string, ms []app.Match, err error) {
 		_ = s.status.Set("Opened recently in this session.  ↑ ↓ choose, Enter opens; type to search.")
 	case strings.TrimSpace(q) == "":
 		_ = s.status.Set(searchHint)
+		s.firstSteps()
 	case len(ms) == 0:
 		_ = s.status.Set("No patient found.")
 		s.emptyQ.SetText(fmt.Sprintf("No patient found for “%s”", strings.TrimSpace(q)))
