@@ -91,8 +91,8 @@
 //
 // Memory: a render is copied once on its way to Go (MuPDF's pixmap, then
 // Go's image), so a page briefly needs about 8 bytes per rendered pixel
-// (480 MB at the default MaxPixels); an open file's bytes are copied once
-// into C memory. gosseract does not free the word strings Tesseract
+// (480 MB at the default MaxPixels); MuPDF reads an open file's bytes where
+// they are (pinned), uncopied. gosseract does not free the word strings Tesseract
 // returns (a few kilobytes per OCR'd page), which is why Pool recycles
 // workers. MuPDF prints warnings about damaged files on stderr.
 package scan

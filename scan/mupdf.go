@@ -294,6 +294,7 @@ import "C"
 import (
 	"errors"
 	"image"
+	"runtime"
 	"unsafe"
 
 	fitz "github.com/gen2brain/go-fitz" // links the MuPDF library declared above; FzVersion
@@ -316,12 +317,15 @@ func errBuf() []C.char { return make([]C.char, C.folio_errlen) }
 
 // muDoc is an open document. Not safe for concurrent use.
 type muDoc struct {
-	ctx  *C.fz_context
-	doc  *C.fz_document
-	data unsafe.Pointer // the file's bytes, in C memory: MuPDF reads them while the document is open
+	ctx *C.fz_context
+	doc *C.fz_document
+	// pin keeps the file's bytes where they are while the document is
+	// open: MuPDF reads them, uncopied, until it is closed.
+	pin runtime.Pinner
 }
 
-// openMu opens data, whose format is "pdf", "tiff", "jpeg" or "png".
+// openMu opens data, whose format is "pdf", "tiff", "jpeg" or "png". data
+// must not be modified until the document is closed.
 func openMu(data []byte, format string) (*muDoc, error) {
 	if len(data) == 0 {
 		return nil, errors.New("no data")
@@ -334,10 +338,11 @@ func openMu(data []byte, format string) (*muDoc, error) {
 	}
 	magic := C.CString(map[string]string{"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg", "png": "image/png"}[format])
 	defer C.free(unsafe.Pointer(magic))
-	d := &muDoc{ctx: ctx, data: C.CBytes(data)}
+	d := &muDoc{ctx: ctx}
+	d.pin.Pin(&data[0])
 	var locked C.int
 	e := errBuf()
-	d.doc = C.folio_open(ctx, (*C.uchar)(d.data), C.size_t(len(data)), magic, &locked, &e[0])
+	d.doc = C.folio_open(ctx, (*C.uchar)(unsafe.Pointer(&data[0])), C.size_t(len(data)), magic, &locked, &e[0])
 	if d.doc == nil {
 		d.close()
 		return nil, muErr(e)
@@ -358,8 +363,8 @@ func (d *muDoc) close() {
 		C.fz_drop_document(d.ctx, d.doc)
 	}
 	C.fz_drop_context(d.ctx)
-	C.free(d.data)
-	*d = muDoc{}
+	d.pin.Unpin()
+	d.ctx, d.doc = nil, nil
 }
 
 // pageCount reports the number of pages.
