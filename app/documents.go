@@ -78,6 +78,9 @@ type DocPage struct {
 	// LeftOut says why a page in Document.Removed is not part of the
 	// document (leftout.go); empty for the document's pages.
 	LeftOut LeftOut `json:"left_out,omitempty"`
+	// Barcodes are the codes read on the page, boxed on its viewing image
+	// (sheets' codes are on sheets, which are not pages of a document).
+	Barcodes []Barcode `json:"barcodes,omitempty"`
 }
 
 // Provenance records how a scanned document was made, as IHE XDS-SD keeps
@@ -99,10 +102,14 @@ type Document struct {
 	Status    DocStatus `json:"status"`
 	// Orphan marks a document whose sheet or text names a patient the
 	// index does not know: the records clerk resolves it.
-	Orphan   bool      `json:"orphan,omitempty"`
-	Pages    []DocPage `json:"pages"`
-	Expected int       `json:"expected_pages,omitempty"`
-	Problems []string  `json:"problems,omitempty"`
+	Orphan bool      `json:"orphan,omitempty"`
+	Pages  []DocPage `json:"pages"`
+	// ArchiveIDs are the archive identifiers on the pages (codes marked
+	// Barcode.ArchiveID), each once, in page order; every write of the
+	// document sets them from its pages.
+	ArchiveIDs []string `json:"archive_ids,omitempty"`
+	Expected   int      `json:"expected_pages,omitempty"`
+	Problems   []string `json:"problems,omitempty"`
 	// Proposals the pipeline made, with reasons, for the indexing clerk.
 	ProposedPatient Proposal   `json:"proposed_patient,omitzero"`
 	ProposedType    Proposal   `json:"proposed_type,omitzero"`

@@ -417,18 +417,22 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) (hi
 	}
 	for _, d := range docs {
 		for i, pg := range d.Pages {
-			if pg.Text == "" {
+			if pg.Text == "" && len(pg.Barcodes) == 0 {
 				continue
 			}
-			t, err := blobs.GetBlob(ctx, pg.Text)
-			if errors.Is(err, ErrNotFound) || errors.Is(err, ErrTampered) {
-				skipped = append(skipped, d.ID)
-				break
+			var t []byte
+			if pg.Text != "" {
+				t, err = blobs.GetBlob(ctx, pg.Text)
+				if errors.Is(err, ErrNotFound) || errors.Is(err, ErrTampered) {
+					skipped = append(skipped, d.ID)
+					break
+				}
+				if err != nil {
+					return nil, nil, err
+				}
 			}
-			if err != nil {
-				return nil, nil, err
-			}
-			if snip, ok := pageSnippet(string(t), words, phrases); ok {
+			// A page's barcode values are searched as lines after its text.
+			if snip, ok := pageSnippet(string(t)+"\n"+codeText(pg.Barcodes), words, phrases); ok {
 				hits = append(hits, TextHit{Document: d, Page: i, Snippet: snip})
 				break
 			}

@@ -18,6 +18,9 @@ import (
 //   - a separator sheet (Folio's, or a PATCH-T sheet) starts a new document
 //     and is not part of it;
 //   - blank pages are left out of documents;
+//   - with SplitRules.SplitAtArchiveID, a page with an archive identifier
+//     starts a new document and is its first page (unless the document
+//     begun has no page yet, as after a cover sheet);
 //   - a batch without sheets is one document;
 //   - nothing vanishes: a sheet and a blank page are left-out pages of the
 //     document they come with (leftout.go). A cover sheet followed only
@@ -41,8 +44,20 @@ type DocumentDraft struct {
 	Problems []string
 }
 
-// SplitBatch splits an analysed batch into document drafts.
-func SplitBatch(fa FileAnalysis) []DocumentDraft {
+// SplitBatch splits an analysed batch into document drafts at its sheets.
+func SplitBatch(fa FileAnalysis) []DocumentDraft { return SplitRules{}.Split(fa) }
+
+// SplitRules are the workstation's rules beyond the sheets: which codes
+// are archive identifiers, and whether one starts a document.
+type SplitRules struct {
+	ArchiveID        *regexp.Regexp // nil: no code is an archive identifier
+	SplitAtArchiveID bool
+}
+
+// Split splits an analysed batch into document drafts. It reads the
+// ArchiveID marks of the pages' codes (see markArchiveIDs), not the
+// pattern.
+func (r SplitRules) Split(fa FileAnalysis) []DocumentDraft {
 	var docs []DocumentDraft
 	var cur *DocumentDraft
 	start := func(cover *CoverSheet) {
@@ -62,7 +77,7 @@ func SplitBatch(fa FileAnalysis) []DocumentDraft {
 			cur.Left = append(cur.Left, LeftPage{p.Index, LeftSeparator})
 			continue
 		}
-		if cur == nil {
+		if cur == nil || r.SplitAtArchiveID && len(cur.Pages) > 0 && hasArchiveID(p.Barcodes) {
 			start(nil)
 		}
 		if p.Blank {
@@ -102,6 +117,11 @@ func SplitBatch(fa FileAnalysis) []DocumentDraft {
 		out = append(out, d)
 	}
 	return out
+}
+
+// hasArchiveID reports whether codes hold an archive identifier.
+func hasArchiveID(codes []Barcode) bool {
+	return slices.ContainsFunc(codes, func(b Barcode) bool { return b.ArchiveID })
 }
 
 // pageSheet says whether a page is a sheet; a damaged Folio code is

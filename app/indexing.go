@@ -385,6 +385,7 @@ func (s *Session) writeDocuments(ctx context.Context, docs []Document, parents [
 	out := slices.Clone(docs)
 	for i := range out {
 		out[i].Version = vs[i]
+		out[i].ArchiveIDs = pageArchiveIDs(out[i].Pages) // as documentWrite stored them
 	}
 	return out, nil
 }

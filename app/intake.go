@@ -289,11 +289,13 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 	}
 	rep.read(len(fa.Pages))
 	rep.stage(StageFiling)
+	rules := s.v.splitRules(ctx)
+	markArchiveIDs(&fa, rules.ArchiveID)
 	pages := make(map[int]DocPage, len(fa.Pages))
 	texts := make(map[int]string, len(fa.Pages))
 	for _, p := range fa.Pages {
 		dp := DocPage{Batch: b.ID, Index: p.Index, TextSource: p.TextSource, Confidence: p.Confidence,
-			Rotation: p.Rotation, Width: p.Width, Height: p.Height}
+			Rotation: p.Rotation, Width: p.Width, Height: p.Height, Barcodes: p.Barcodes}
 		for _, blob := range []struct {
 			kind string
 			data []byte
@@ -315,7 +317,7 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 	var docs []Document
 	var writes []RecordWrite
 	filed := 0
-	for _, draft := range SplitBatch(fa) {
+	for _, draft := range rules.Split(fa) {
 		d := Document{ID: newID(), Status: DocQueued, Problems: draft.Problems, Provenance: prov,
 			Changed: now, ChangedBy: s.User().Name}
 		if warning != "" {
@@ -329,6 +331,7 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 			text.WriteString("\n")
 			codes = append(codes, fa.Pages[i].Barcodes...)
 		}
+		d.ArchiveIDs = pageArchiveIDs(d.Pages)
 		for _, l := range draft.Left {
 			leaveOut(&d, pages[l.Index], l.Why)
 		}
@@ -530,8 +533,9 @@ func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, t
 
 // documentWrite encodes a document version with its index tokens: its
 // patient, status, batch, and a blind token per distinct word of its text
-// for full-text search.
+// and of its pages' barcode values, for full-text search.
 func (s *Session) documentWrite(d Document, parent Version, texts []string) (RecordWrite, error) {
+	d.ArchiveIDs = pageArchiveIDs(d.Pages)
 	data, err := json.Marshal(d)
 	if err != nil {
 		return RecordWrite{}, err
@@ -552,6 +556,10 @@ func (s *Session) documentWrite(d Document, parent Version, texts []string) (Rec
 			seen["doc:batch:"+p.Batch] = true
 			terms = append(terms, "doc:batch:"+p.Batch)
 		}
+	}
+	texts = slices.Clip(texts) // the codes' text must not land in the caller's array
+	for _, p := range d.Pages {
+		texts = append(texts, codeText(p.Barcodes))
 	}
 	for _, t := range texts {
 		for _, w := range textWords(t) {

@@ -25,11 +25,7 @@ type IntakeSettings struct {
 // SetIntakeSettings changes the drop folder and the keep setting.
 // Administrators and records managers; audited.
 func (s *Session) SetIntakeSettings(ctx context.Context, is IntakeSettings) error {
-	perm := PermUserManage
-	if s.User().Role.Can(PermDocVerify) {
-		perm = PermDocVerify
-	}
-	if err := s.require(ctx, perm, ActSettings, ""); err != nil {
+	if err := s.requireIntakeSettings(ctx); err != nil {
 		return err
 	}
 	if is.DropFolder != "" && !filepath.IsAbs(is.DropFolder) {
@@ -41,6 +37,16 @@ func (s *Session) SetIntakeSettings(ctx context.Context, is IntakeSettings) erro
 	}
 	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("drop folder %q, keep files %s", is.DropFolder, keep)},
 		map[string][]byte{metaDropFolder: []byte(is.DropFolder), metaKeepScans: []byte(keep)}, nil)
+}
+
+// requireIntakeSettings lets administrators and records managers (who
+// verify documents) change the intake's settings.
+func (s *Session) requireIntakeSettings(ctx context.Context) error {
+	perm := PermUserManage
+	if s.User().Role.Can(PermDocVerify) {
+		perm = PermDocVerify
+	}
+	return s.require(ctx, perm, ActSettings, "")
 }
 
 // IntakeSettings returns the drop-folder settings (none set: no folder,

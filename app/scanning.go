@@ -11,11 +11,28 @@ import (
 // share: what a worker found on each page of a file, and the payload of the
 // cover and separator sheets Folio prints.
 
-// Barcode is one code found on a page.
+// Barcode is one code found on a page: its symbology, its value (text
+// from the paper, hostile input: show it through package visible) and
+// where it is.
 type Barcode struct {
 	Format string `json:"format"` // "QR_CODE", "CODE_128", "CODE_39", "DATA_MATRIX"
 	Value  string `json:"value"`
+	// X, Y, W and H box the code on the page's upright viewing image, in
+	// pixels from the top left; all zero when the reader gave no position.
+	// A 1-D code's box may be a single scan line high.
+	X int `json:"x,omitempty"`
+	Y int `json:"y,omitempty"`
+	W int `json:"w,omitempty"`
+	H int `json:"h,omitempty"`
+	// ArchiveID marks a code that is not one of Folio's sheets and matches
+	// the archive-identifier pattern of the barcode settings when the page
+	// was imported: an existing archive's folder or accession label.
+	ArchiveID bool `json:"archive_id,omitempty"`
 }
+
+// Same reports whether b and c are the same code (symbology and value),
+// wherever each was found.
+func (b Barcode) Same(c Barcode) bool { return b.Format == c.Format && b.Value == c.Value }
 
 // Word is one recognised word and its box on a page's viewing image, in
 // pixels from the top left.

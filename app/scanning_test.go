@@ -16,14 +16,14 @@ func TestSheetPayloads(t *testing.T) {
 		kind SheetKind
 		bad  bool
 	}{
-		"separator":        {Barcode{"QR_CODE", SeparatorPayload}, SheetSeparator, false},
-		"patch-t":          {Barcode{"CODE_39", "PATCHT"}, SheetSeparator, false},
-		"other code":       {Barcode{"CODE_128", "ASN00123"}, SheetNone, false},
-		"bad check char":   {Barcode{"QR_CODE", "FOLIO1 C KAB-000001-Y lab-result - 0"}, SheetNone, true},
-		"bad date":         {Barcode{"QR_CODE", "FOLIO1 C KAB-000001-X lab-result 2026-13-01 0"}, SheetNone, true},
-		"truncated":        {Barcode{"QR_CODE", "FOLIO1 C KAB-000001-X"}, SheetNone, true},
-		"type not a slug":  {Barcode{"QR_CODE", "FOLIO1 C KAB-000001-X Lab_Result - 0"}, SheetNone, true},
-		"no date no count": {Barcode{"QR_CODE", "FOLIO1 C KAB-000001-X referral - 0"}, SheetCover, false},
+		"separator":        {Barcode{Format: "QR_CODE", Value: SeparatorPayload}, SheetSeparator, false},
+		"patch-t":          {Barcode{Format: "CODE_39", Value: "PATCHT"}, SheetSeparator, false},
+		"other code":       {Barcode{Format: "CODE_128", Value: "ASN00123"}, SheetNone, false},
+		"bad check char":   {Barcode{Format: "QR_CODE", Value: "FOLIO1 C KAB-000001-Y lab-result - 0"}, SheetNone, true},
+		"bad date":         {Barcode{Format: "QR_CODE", Value: "FOLIO1 C KAB-000001-X lab-result 2026-13-01 0"}, SheetNone, true},
+		"truncated":        {Barcode{Format: "QR_CODE", Value: "FOLIO1 C KAB-000001-X"}, SheetNone, true},
+		"type not a slug":  {Barcode{Format: "QR_CODE", Value: "FOLIO1 C KAB-000001-X Lab_Result - 0"}, SheetNone, true},
+		"no date no count": {Barcode{Format: "QR_CODE", Value: "FOLIO1 C KAB-000001-X referral - 0"}, SheetCover, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			kind, _, err := ParseSheet(tc.b)

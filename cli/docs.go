@@ -38,6 +38,10 @@ type docJSON struct {
 	// LeftOut are the pages that came with the document but are not part
 	// of it, in page order; `folio doc restore-page` puts one back.
 	LeftOut []leftOutJSON `json:"left_out,omitempty"`
+	// ArchiveIDs are the archive identifiers on the pages (codes matching
+	// the archive-identifier setting); Barcodes every code read.
+	ArchiveIDs []string      `json:"archive_ids,omitempty"`
+	Barcodes   []barcodeJSON `json:"barcodes,omitempty"`
 }
 
 // leftOutJSON is one left-out page of a document.
@@ -45,6 +49,19 @@ type leftOutJSON struct {
 	Page   int         `json:"page"`   // 1-based, in the scanned file
 	Reason app.LeftOut `json:"reason"` // blank, cover sheet, separator sheet, removed
 	Text   string      `json:"text"`   // "page 4 left out as blank"
+}
+
+// barcodeJSON is one code read on a document's page.
+type barcodeJSON struct {
+	Page      int    `json:"page"`   // 1-based page of the document
+	Format    string `json:"format"` // QR_CODE, CODE_128, CODE_39, DATA_MATRIX
+	Value     string `json:"value"`
+	ArchiveID bool   `json:"archive_id,omitempty"`
+	// Box on the page's viewing image, pixels from the top left.
+	X int `json:"x"`
+	Y int `json:"y"`
+	W int `json:"w"`
+	H int `json:"h"`
 }
 
 func docToJSON(d app.Document) docJSON {
@@ -57,9 +74,13 @@ func docToJSON(d app.Document) docJSON {
 		mrn = d.ProposedPatient.Value
 	}
 	j := docJSON{ID: d.ID, MRN: mrn, Type: d.Type, Date: date, Pages: len(d.Pages), Status: d.Status,
-		Orphan: d.Orphan, Problems: d.Problems, Reason: d.ProposedPatient.Reason}
+		Orphan: d.Orphan, Problems: d.Problems, Reason: d.ProposedPatient.Reason, ArchiveIDs: d.ArchiveIDs}
 	for _, p := range d.Removed {
 		j.LeftOut = append(j.LeftOut, leftOutJSON{Page: p.Index + 1, Reason: p.Why(), Text: p.LeftOutLine()})
+	}
+	for _, c := range d.Codes() {
+		j.Barcodes = append(j.Barcodes, barcodeJSON{Page: c.Page + 1, Format: c.Format, Value: c.Value,
+			ArchiveID: c.ArchiveID, X: c.X, Y: c.Y, W: c.W, H: c.H})
 	}
 	return j
 }
@@ -82,6 +103,9 @@ func writeDocs(w io.Writer, docs []app.Document) error {
 	for _, d := range docs {
 		j := docToJSON(d)
 		notes := strings.Join(j.Problems, "; ")
+		if len(j.ArchiveIDs) > 0 {
+			notes = strings.TrimPrefix(notes+"; archive ID "+strings.Join(j.ArchiveIDs, ", "), "; ")
+		}
 		if j.Orphan {
 			notes = strings.TrimPrefix(notes+"; orphan: "+j.Reason, "; ")
 		}
@@ -475,6 +499,15 @@ func (e *env) docCommand() *cobra.Command {
 				return err
 			}
 			printf(out, "\nscanned %s by %s (%s)\n", d.Provenance.Scanned.Format(time.RFC3339), d.Provenance.Operator, d.Provenance.Source)
+			if len(d.ArchiveIDs) > 0 {
+				printf(out, "archive IDs: %s\n", strings.Join(d.ArchiveIDs, ", "))
+			}
+			if codes := d.Codes(); len(codes) > 0 {
+				printLine(out, "barcodes:")
+				for _, c := range codes {
+					printf(out, "  %s\n", d.Describe(c))
+				}
+			}
 			for i := range d.Pages {
 				pc, err := s.DocumentPage(cmd.Context(), d.ID, i)
 				if err != nil {

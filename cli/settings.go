@@ -59,6 +59,7 @@ func (e *env) adminSettingsCommands() []*cobra.Command {
 			printf(out, "qa-sample    %d%%\n", v.QASampling(ctx))
 			printf(out, "workers      %s\n", workersText(v.ScanWorkers(ctx)))
 			printf(out, "archive      %s\n", archive)
+			printf(out, "archive-ids  %s\n", archiveIDsText(v.BarcodeSettings(ctx)))
 			return nil
 		},
 	}
@@ -95,6 +96,34 @@ func (e *env) adminSettingsCommands() []*cobra.Command {
 			// No sync engine is built yet: say what the address is for.
 			return "archive address: " + a + " (sync is not built yet; the address is kept for it)", nil
 		})
+	var split bool
+	archiveIDs := &cobra.Command{
+		Use:   "archive-ids PATTERN [--split]",
+		Short: `which barcodes are archive identifiers (folder or accession labels), as a regular expression like '^ASN\d+$' ("" for none)`,
+		Long: `Sets the pattern of archive identifiers: barcodes on scanned pages that are
+not Folio's sheets and whose whole value matches the regular expression (RE2
+syntax, like '^ASN\d+$') are kept as the document's archive identifiers,
+shown and searchable. With --split each such code also starts a new document,
+as a separator sheet does; the page with the label stays in it. Applies to
+files imported from now on. Administrators and records managers; audited.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := app.ParseArchivePattern(args[0]); err != nil {
+				return usageError{err}
+			}
+			s, prof, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := s.SetBarcodeSettings(cmd.Context(), app.BarcodeSettings{ArchivePattern: args[0], Split: split}); err != nil {
+				return err
+			}
+			printf(cmd.OutOrStdout(), "archive identifiers: %s\n", archiveIDsText(prof.Vault.BarcodeSettings(cmd.Context())))
+			return nil
+		},
+	}
+	archiveIDs.Flags().BoolVar(&split, "split", false, "each archive identifier starts a new document")
 	var pdf string
 	var asJSON bool
 	newKey := &cobra.Command{
@@ -145,7 +174,7 @@ only; audited.`,
 	}
 	newKey.Flags().StringVar(&pdf, "pdf", "", "also write the key as a printable PDF sheet")
 	newKey.Flags().BoolVar(&asJSON, "json", false, `print {"recovery_key": …} instead`)
-	return []*cobra.Command{show, site, workers, archive, newKey}
+	return []*cobra.Command{show, site, workers, archive, archiveIDs, newKey}
 }
 
 // settingCommand is `folio settings NAME VALUE`: check the value (check
@@ -186,4 +215,15 @@ func workersText(n int) string {
 		return fmt.Sprintf("one per processor core (%d here)", runtime.NumCPU())
 	}
 	return strconv.Itoa(n)
+}
+
+// archiveIDsText says what the barcode settings do.
+func archiveIDsText(bs app.BarcodeSettings) string {
+	switch {
+	case bs.ArchivePattern == "":
+		return "none (no barcode is taken as an archive identifier)"
+	case bs.Split:
+		return bs.ArchivePattern + " (each starts a new document)"
+	}
+	return bs.ArchivePattern + " (kept with the document; no split)"
 }

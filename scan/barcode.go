@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"math"
 	"slices"
 
 	"github.com/makiuchi-d/gozxing"
@@ -51,10 +52,12 @@ func (s *lumSource) RotateCounterClockwise() (gozxing.LuminanceSource, error) {
 
 func (s *lumSource) String() string { return gozxing.LuminanceSourceString(s) }
 
-// barcodeSet collects codes without duplicates, in the order found.
+// barcodeSet collects codes without duplicates (one symbology and value
+// once, where first found), in the order found. scale maps the pixels of
+// the image read to those of the viewing image (0 means 1).
 type barcodeSet struct {
-	list []app.Barcode
-	seen map[app.Barcode]bool
+	list  []app.Barcode
+	scale float64
 }
 
 func (s *barcodeSet) add(r *gozxing.Result) {
@@ -62,12 +65,53 @@ func (s *barcodeSet) add(r *gozxing.Result) {
 		return
 	}
 	b := app.Barcode{Format: r.GetBarcodeFormat().String(), Value: r.GetText()}
-	if s.seen == nil {
-		s.seen = map[app.Barcode]bool{}
+	if slices.ContainsFunc(s.list, b.Same) {
+		return
 	}
-	if !s.seen[b] {
-		s.seen[b] = true
-		s.list = append(s.list, b)
+	b.X, b.Y, b.W, b.H = box(r.GetResultPoints(), s.scale)
+	s.list = append(s.list, b)
+}
+
+// box bounds a code's result points (a QR code's finder patterns, the ends
+// of a 1-D code's row), scaled by scale and rounded outwards.
+func box(pts []gozxing.ResultPoint, scale float64) (x, y, w, h int) {
+	if len(pts) == 0 {
+		return 0, 0, 0, 0
+	}
+	if scale == 0 {
+		scale = 1
+	}
+	x0, y0 := math.Inf(1), math.Inf(1)
+	x1, y1 := math.Inf(-1), math.Inf(-1)
+	for _, p := range pts {
+		if p == nil {
+			continue
+		}
+		x0, x1 = min(x0, p.GetX()), max(x1, p.GetX())
+		y0, y1 = min(y0, p.GetY()), max(y1, p.GetY())
+	}
+	if math.IsInf(x0, 0) {
+		return 0, 0, 0, 0
+	}
+	x, y = int(math.Floor(x0*scale)), int(math.Floor(y0*scale))
+	return max(0, x), max(0, y), int(math.Ceil(x1*scale)) - x + 1, int(math.Ceil(y1*scale)) - y + 1
+}
+
+// turnCodes turns the boxes of codes found on a w×h image clockwise by deg
+// (0, 90, 180 or 270), as the page was turned upright.
+func turnCodes(codes []app.Barcode, deg, w, h int) {
+	for i, c := range codes {
+		if c.W == 0 && c.H == 0 {
+			continue
+		}
+		switch deg {
+		case 90:
+			codes[i].X, codes[i].Y, codes[i].W, codes[i].H = h-c.Y-c.H, c.X, c.H, c.W
+		case 180:
+			codes[i].X, codes[i].Y = w-c.X-c.W, h-c.Y-c.H
+		case 270:
+			codes[i].X, codes[i].Y, codes[i].W, codes[i].H = c.Y, w-c.X-c.W, c.H, c.W
+		}
 	}
 }
 
@@ -108,13 +152,14 @@ func findBarcodes(g *grayImage) []app.Barcode {
 // findBarcodesBinarized is the second try, for small or faint codes: the
 // full-resolution render thresholded at its Otsu level, so that thin bars
 // blurred together at the viewing resolution come apart.
-func findBarcodesBinarized(g *grayImage) []app.Barcode {
+// The boxes are scaled by scale, from g's pixels to the viewing image's.
+func findBarcodesBinarized(g *grayImage, scale float64) []app.Barcode {
 	bin := binarize(g, otsu(g))
 	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewGlobalHistgramBinarizer(newLumSource(bin)))
 	if err != nil {
 		return nil
 	}
-	var set barcodeSet
+	set := barcodeSet{scale: scale}
 	decodeAll(bmp, &set)
 	if hasQR(set.list) {
 		return set.list
@@ -147,7 +192,7 @@ func hasQR(codes []app.Barcode) bool {
 // mergeBarcodes adds to a the codes of b it lacks, in order.
 func mergeBarcodes(a, b []app.Barcode) []app.Barcode {
 	for _, c := range b {
-		if !slices.Contains(a, c) {
+		if !slices.ContainsFunc(a, c.Same) {
 			a = append(a, c)
 		}
 	}

@@ -328,7 +328,7 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 		// Cover and separator sheets carry QR codes: a page without one
 		// is looked at again, harder, before concluding it has none.
 		t = time.Now()
-		pa.Barcodes = mergeBarcodes(pa.Barcodes, findBarcodesBinarized(full))
+		pa.Barcodes = mergeBarcodes(pa.Barcodes, findBarcodesBinarized(full, float64(vw)/float64(full.w)))
 		st.barcodeRetry += time.Since(t)
 	}
 
@@ -355,6 +355,8 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 			pa.Text = text
 		}
 	}
+
+	turnCodes(pa.Barcodes, pa.Rotation, vw, vh) // boxed on the view as read, shown upright
 
 	t = time.Now()
 	vb := view.Bounds()

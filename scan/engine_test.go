@@ -324,10 +324,15 @@ func TestCorpusBarcodes(t *testing.T) {
 			for i, p := range pages {
 				got := map[app.Barcode]bool{}
 				for _, b := range p.Barcodes {
-					if got[b] {
-						t.Errorf("page %d: %v twice", i+1, b)
+					// Every code is boxed on the upright viewing image.
+					if b.W <= 0 || b.H <= 0 || b.X < 0 || b.Y < 0 || b.X+b.W > p.Width || b.Y+b.H > p.Height {
+						t.Errorf("page %d: %s %q boxed at %d,%d %d×%d on a %d×%d page", i+1, b.Format, b.Value, b.X, b.Y, b.W, b.H, p.Width, p.Height)
 					}
-					got[b] = true
+					key := bc(b.Format, b.Value)
+					if got[key] {
+						t.Errorf("page %d: %v twice", i+1, key)
+					}
+					got[key] = true
 				}
 				want := c.pages[i+1]
 				if len(got) != len(want) {

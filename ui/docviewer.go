@@ -79,6 +79,7 @@ type docViewer struct {
 	strip     *fyne.Container
 	text      *widget.RichText
 	source    *widget.Label
+	codes     *widget.Label // the barcodes read on the page
 	search    *entry
 	found     *widget.Label
 	rotateBtn *widget.Button
@@ -157,6 +158,7 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	v.text = widget.NewRichText()
 	v.text.Wrapping = fyne.TextWrapWord
 	v.source = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	v.codes = wrapped("")
 	v.msg = newMessageLabel()
 
 	// The title has a row of its own: beside the buttons it was cut short.
@@ -171,7 +173,7 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	stripHeight.SetMinSize(fyne.NewSize(0, 132))
 	stripScroll := container.NewStack(stripHeight, container.NewHScroll(v.strip))
 	left := container.NewBorder(nil, stripScroll, nil, nil, v.pageView)
-	right := container.NewBorder(container.NewVBox(sectionTitle("Text of the page"), v.source), nil, nil, nil,
+	right := container.NewBorder(container.NewVBox(sectionTitle("Text of the page"), v.source, v.codes), nil, nil, nil,
 		newScroller(u, v.text))
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.64
@@ -204,6 +206,7 @@ func (v *docViewer) forget() {
 	clear(v.thumbRow)
 	v.strip.RemoveAll()
 	v.source.SetText("")
+	v.codes.SetText("")
 	v.pageLabel.SetText("")
 	v.found.SetText("")
 	v.search.OnChanged = nil
@@ -339,6 +342,9 @@ func (v *docViewer) setDoc(d app.Document) {
 	if mrn == "" {
 		mrn = "no patient yet"
 	}
+	if len(d.ArchiveIDs) > 0 {
+		mrn += "  ·  archive ID " + visible.Line(strings.Join(d.ArchiveIDs, ", "))
+	}
 	v.title.Segments = []widget.RichTextSegment{
 		&widget.TextSegment{Text: docTypeText(d.Type), Style: styleTitle},
 		&widget.TextSegment{Text: "   " + date + "  ·  " + plural(len(d.Pages), "page", "pages") +
@@ -411,6 +417,12 @@ func (v *docViewer) showPage(i int) {
 		card.paint()
 	}
 	v.source.SetText(sourceText(v.doc.Pages[i]))
+	if codes := pageCodesText(v.doc, i); codes != "" {
+		v.codes.SetText(codes)
+		v.codes.Show()
+	} else {
+		v.codes.Hide()
+	}
 	v.bar.Refresh()
 	sess, id, gen := v.sess, v.doc.ID, v.gen
 	pc, cached := v.pages[i]

@@ -152,6 +152,7 @@ func (q *qaScreen) choiceLines(d app.Document, filer string) []string {
 	for _, p := range d.Problems {
 		lines = append(lines, visible.Line(p))
 	}
+	lines = append(lines, codeLines(d)...)
 	return lines
 }
 

@@ -344,6 +344,7 @@ func (q *queueScreen) showCurrent() {
 	for _, p := range d.Problems {
 		why = append(why, visible.Line(p))
 	}
+	why = append(why, codeLines(d)...)
 	if len(why) == 0 {
 		why = append(why, "Folio found nothing to propose on these pages.")
 	}

@@ -140,6 +140,7 @@ type settingsValues struct {
 	idle    time.Duration
 	workers int
 	archive string
+	codes   app.BarcodeSettings
 }
 
 // settingsScreen is the Settings section of Administration.
@@ -150,6 +151,8 @@ type settingsScreen struct {
 	loaded settingsValues
 
 	site, drop, idle, workers, archive *setting
+	archiveIDs                         *setting
+	splitIDs                           *check // an archive ID starts a document
 
 	keep       *check
 	chooseDrop *widget.Button
@@ -219,6 +222,8 @@ func newSettingsScreen(sess *session) *settingsScreen {
 		s.archive.field.SetText(v.archive)
 	}
 
+	s.newArchiveIDs()
+
 	s.newKey = button(u, "Issue a new recovery key…", theme.WarningIcon(), widget.WarningImportance, s.askNewKey)
 	s.keyMsg = newMessageLabel()
 
@@ -257,6 +262,7 @@ func newSettingsScreen(sess *session) *settingsScreen {
 			"The organisation's archive server, which this workstation syncs with: host:port "+
 				"(like archive.example.org:8443) or an https:// address. Leave it empty for none.",
 			nil, archiveMore...),
+		s.archiveIDsSection(),
 		panel(container.NewVBox(
 			heading("Recovery key"),
 			wrapped("The recovery key is a long code made when Folio was set up on this computer, and kept on paper "+
@@ -298,7 +304,7 @@ func (s *settingsScreen) escape() bool {
 func (s *settingsScreen) shortcut(k fyne.KeyName) bool { return adminShortcut(s.sess.a, k) }
 
 func (s *settingsScreen) settings() []*setting {
-	return []*setting{s.site, s.drop, s.idle, s.workers, s.archive}
+	return []*setting{s.site, s.drop, s.idle, s.workers, s.archive, s.archiveIDs}
 }
 
 // readSettings reads every setting from the vault (not PHI; no session
@@ -309,7 +315,7 @@ func readSettings(ctx context.Context, v *app.Vault) (settingsValues, error) {
 		return settingsValues{}, err
 	}
 	return settingsValues{site: site, intake: v.IntakeSettings(ctx), idle: v.IdleLock(ctx),
-		workers: v.ScanWorkers(ctx), archive: v.ArchiveAddress(ctx)}, nil
+		workers: v.ScanWorkers(ctx), archive: v.ArchiveAddress(ctx), codes: v.BarcodeSettings(ctx)}, nil
 }
 
 // reload reads the settings off the Fyne goroutine and shows them all.
