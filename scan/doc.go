@@ -45,7 +45,9 @@
 //  3. Barcodes (barcode.go): on the view image; when that finds no QR code
 //     (cover and separator sheets carry one), again on the full render
 //     binarised at its Otsu level, and for QR codes once more after a 3×3
-//     majority filter that removes scanner speckle.
+//     majority filter that removes scanner speckle. Each code is kept
+//     once, boxed in the view's pixels; when step 5 turns the page, the
+//     boxes turn with it.
 //  4. Blank detection (blank.go) on the gray view, for pages with neither a
 //     text layer nor a barcode. A page with any PDF text (a letter or
 //     digit), any shown annotation or filled-in field is never blank, how

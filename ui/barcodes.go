@@ -2,9 +2,12 @@ package ui
 
 import (
 	"context"
+	"image"
+	"image/color"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 
 	"folio/app"
@@ -89,4 +92,25 @@ func archiveIDsText(bs app.BarcodeSettings) string {
 		return visible.Line(bs.ArchivePattern) + ", each starting a new document"
 	}
 	return visible.Line(bs.ArchivePattern) + ", kept with the document"
+}
+
+// markCodes adds the boxes of the codes on the page on show to v.words
+// (after the search hits) and returns their outlines for the stage. orig
+// is the page's viewing image's size before the reader's turn.
+func (v *docViewer) markCodes(orig image.Point, turn int) []fyne.CanvasObject {
+	if v.page < 0 || v.page >= len(v.doc.Pages) {
+		return nil
+	}
+	var out []fyne.CanvasObject
+	for _, c := range v.doc.Pages[v.page].Barcodes {
+		if c.W == 0 && c.H == 0 {
+			continue
+		}
+		v.words = append(v.words, turnBox(image.Rect(c.X, c.Y, c.X+c.W, c.Y+c.H), orig, turn))
+		r := canvas.NewRectangle(color.Transparent)
+		r.StrokeColor = color.NRGBA{R: 0, G: 110, B: 230, A: 220}
+		r.StrokeWidth = 2
+		out = append(out, r)
+	}
+	return out
 }

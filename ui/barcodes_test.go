@@ -54,6 +54,10 @@ func TestBarcodesShownInQueueQAAndViewer(t *testing.T) {
 	if title := v.title.String(); !strings.Contains(title, "archive ID ASN00123") {
 		t.Fatalf("the viewer's title: %q", title)
 	}
+	// The code is outlined where it is on the page.
+	if len(v.words) != 1 || len(v.stage.Objects) != 2 || v.words[0].Empty() || !v.words[0].In(v.img.Bounds()) {
+		t.Fatalf("the viewer marks %v on a %v page (%d objects)", v.words, v.img.Bounds(), len(v.stage.Objects))
+	}
 
 	u.lock("")
 	logIn(t, u, "peter", clerkPW)

@@ -57,7 +57,7 @@ type docViewer struct {
 	page     int                     // the page shown, 0-based
 	pages    map[int]app.PageContent // pages read so far (PHI)
 	img      image.Image             // the page shown, turned upright
-	words    []image.Rectangle       // word boxes of the search hits, in img pixels
+	words    []image.Rectangle       // boxes marked: search hits, then barcodes (img pixels)
 	zoom     zoomMode                // how the page is sized
 	scaleAt  float32                 // the scale of zoomScale
 	query    []string                // the words searched for, lower case
@@ -483,6 +483,7 @@ func (v *docViewer) setImage(img image.Image, orig image.Point, pc app.PageConte
 		r.StrokeWidth = 1
 		objs = append(objs, r)
 	}
+	objs = append(objs, v.markCodes(orig, pc.Turn)...)
 	v.stage.Objects = objs
 	v.drawText(pc.Text)
 	v.relayout()
