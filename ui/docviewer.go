@@ -342,13 +342,14 @@ func (v *docViewer) setDoc(d app.Document) {
 	if mrn == "" {
 		mrn = "no patient yet"
 	}
+	archive := ""
 	if len(d.ArchiveIDs) > 0 {
-		mrn += "  ·  archive ID " + visible.Line(strings.Join(d.ArchiveIDs, ", "))
+		archive = "  ·  archive ID " + visible.Line(strings.Join(d.ArchiveIDs, ", "))
 	}
 	v.title.Segments = []widget.RichTextSegment{
 		&widget.TextSegment{Text: docTypeText(d.Type), Style: styleTitle},
 		&widget.TextSegment{Text: "   " + date + "  ·  " + plural(len(d.Pages), "page", "pages") +
-			"  ·  " + docStatusText(d), Style: styleMuted},
+			"  ·  " + docStatusText(d) + archive, Style: styleMuted},
 	}
 	// Whose chart: name, MRN, date of birth, on a line of its own.
 	who := mrn
