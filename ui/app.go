@@ -124,6 +124,8 @@ type App struct {
 	site    string                 // MRN site prefix, for the header
 	lastErr string                 // the text of the last error dialog (tests read it)
 	help    *dialog.CustomDialog   // the keyboard shortcuts dialog while open
+	// helpScroll is Help's list, which ↓ ↑ and the page keys scroll.
+	helpScroll *container.Scroll
 	// notes are the open dialogs that only say something (Help, About,
 	// errors), last on top: Esc or Enter closes the top one.
 	notes []*dialog.CustomDialog

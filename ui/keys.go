@@ -223,6 +223,9 @@ func (u *App) typedKey(k fyne.KeyName) bool {
 			u.notes[n-1].Hide()
 			return true
 		}
+		if u.notes[n-1] == u.help && u.helpScroll != nil && scrollKey(u.helpScroll, k) {
+			return true
+		}
 	}
 	if k == fyne.KeyF1 {
 		if u.help != nil {
@@ -296,7 +299,7 @@ func (u *App) showNote(title string, body fyne.CanvasObject, size fyne.Size) *di
 		delete(u.dialogs, d)
 		u.notes = slices.DeleteFunc(u.notes, func(n *dialog.CustomDialog) bool { return n == d })
 		if u.help == d {
-			u.help = nil
+			u.help, u.helpScroll = nil, nil
 		}
 	})
 	return d
@@ -323,7 +326,30 @@ func (u *App) showShortcuts() {
 		grid.Add(widget.NewLabelWithStyle(b.keyText(), fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
 		grid.Add(widget.NewLabel(b.does))
 	}
-	u.help = u.showNote("Keyboard shortcuts", newScroller(u, grid), fyne.NewSize(560, 600))
+	u.helpScroll = newScroller(u, grid)
+	u.help = u.showNote("Keyboard shortcuts", u.helpScroll, fyne.NewSize(560, 600))
+}
+
+// scrollKey scrolls s with ↓ ↑ (a line) and Page Down, Page Up (a view);
+// false for another key.
+func scrollKey(s *container.Scroll, k fyne.KeyName) bool {
+	view := s.Size().Height
+	var d float32
+	switch k {
+	case fyne.KeyDown:
+		d = 40
+	case fyne.KeyUp:
+		d = -40
+	case fyne.KeyPageDown:
+		d = view * 0.9
+	case fyne.KeyPageUp:
+		d = -view * 0.9
+	default:
+		return false
+	}
+	y := min(max(s.Offset.Y+d, 0), max(s.Content.MinSize().Height-view, 0))
+	s.ScrollToOffset(fyne.NewPos(s.Offset.X, y))
+	return true
 }
 
 // readmeKeys is the README's list of the keys, written from the table

@@ -763,6 +763,15 @@ func TestHelpListsTheTable(t *testing.T) {
 				t.Errorf("Help does not list %s: %s %s", b.area, b.keyText(), b.does)
 			}
 		}
+		// The list is longer than the dialog: the keys scroll it.
+		press(u, 0, fyne.KeyPageDown)
+		press(u, 0, fyne.KeyDown)
+		if u.helpScroll.Offset.Y <= 0 {
+			t.Fatal("Page Down and ↓ did not scroll Help")
+		}
+		if q.pages.page != 0 {
+			t.Fatal("Page Down in Help turned the queue's page")
+		}
 		press(u, 0, closer)
 		if u.help != nil || len(u.dialogs) != 0 {
 			t.Fatalf("%s did not close Help", closer)
