@@ -62,6 +62,7 @@ type docViewer struct {
 	scaleAt  float32                 // the scale of zoomScale
 	query    []string                // the words searched for, lower case
 	hit      int                     // the page of the last hit, or -1
+	reveal   bool                    // scroll the next page shown to its first hit
 	thumbImg map[int]*canvas.Image   // the strip's thumbnails by page
 	thumbRow map[int]*tapRow         // the strip's cards by page
 	canIndex bool                    // Rotate and Re-file allowed
@@ -78,6 +79,7 @@ type docViewer struct {
 	zoomBtns  [3]*widget.Button // fit width, fit page, 100 %
 	strip     *fyne.Container
 	text      *widget.RichText
+	textView  *container.Scroll
 	source    *widget.Label
 	codes     *widget.Label // the barcodes read on the page
 	search    *entry
@@ -154,7 +156,7 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	v.found = widget.NewLabel("")
 	findBtn := button(u, "Find next", theme.SearchIcon(), widget.LowImportance, v.findNext)
 
-	v.strip = container.NewHBox()
+	v.strip = container.NewVBox()
 	v.text = widget.NewRichText()
 	v.text.Wrapping = fyne.TextWrapWord
 	v.source = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
@@ -162,19 +164,18 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	v.msg = newMessageLabel()
 
 	// The title has a row of its own: beside the buttons it was cut short.
+	// So has the search: beside the zoom and the pages, on a 1024 px wide
+	// screen, the field kept room for a few characters.
 	v.head = container.NewBorder(nil, nil, backBtn, container.NewHBox(v.refileBtn, v.rotateBtn, v.exportBtn))
-	v.bar = container.NewBorder(nil, nil,
+	v.bar = container.NewVBox(
 		container.NewHBox(v.zoomBtns[0], v.zoomBtns[1], v.zoomBtns[2], widget.NewSeparator(), v.prevBtn, v.pageLabel, v.nextBtn),
-		container.NewHBox(v.found, findBtn),
-		v.search)
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.found, findBtn), v.search))
 	top := container.NewVBox(v.head, v.title, v.bar, v.msg)
-	// A horizontal scroll is only as tall as a scroll bar unless told.
-	stripHeight := canvas.NewRectangle(color.Transparent)
-	stripHeight.SetMinSize(fyne.NewSize(0, 132))
-	stripScroll := container.NewStack(stripHeight, container.NewHScroll(v.strip))
-	left := container.NewBorder(nil, stripScroll, nil, nil, v.pageView)
-	right := container.NewBorder(container.NewVBox(sectionTitle("Text of the page"), v.source, v.codes), nil, nil, nil,
-		newScroller(u, v.text))
+	// The pages' strip stands beside the page, not under it: on a 600 px
+	// high screen the page keeps the height.
+	left := container.NewBorder(nil, nil, newScroller(u, v.strip), nil, v.pageView)
+	v.textView = newScroller(u, v.text)
+	right := container.NewBorder(container.NewVBox(sectionTitle("Text of the page"), v.source, v.codes), nil, nil, nil, v.textView)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.64
 	v.box = container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), container.NewBorder(top, nil, nil, nil, split))
@@ -488,6 +489,37 @@ func (v *docViewer) setImage(img image.Image, orig image.Point, pc app.PageConte
 	v.stage.Objects = objs
 	v.drawText(pc.Text)
 	v.relayout()
+	if v.reveal {
+		v.reveal = false
+		v.revealHit(pc.Text)
+	}
+}
+
+// revealHit scrolls the page so that its first search hit is in the
+// middle of the view (as far as the page allows), and the page's text to
+// about where the hit is in it.
+func (v *docViewer) revealHit(text string) {
+	if len(v.words) > 0 {
+		s, r := v.scale(), v.words[0]
+		view, content := v.scroll.Size(), v.stage.MinSize()
+		x := (float32(r.Min.X)+float32(r.Dx())/2)*s - view.Width/2
+		y := (float32(r.Min.Y)+float32(r.Dy())/2)*s - view.Height/2
+		v.scroll.ScrollToOffset(fyne.NewPos(
+			min(max(x, 0), max(content.Width-view.Width, 0)),
+			min(max(y, 0), max(content.Height-view.Height, 0))))
+	}
+	// The text wraps to the pane, so the hit's line is found by its share
+	// of the text: close enough to bring it into view.
+	re := queryRegexp(v.query)
+	if re == nil || len(text) == 0 {
+		return
+	}
+	if at := re.FindStringIndex(text); at != nil {
+		v.textView.Refresh()
+		view, content := v.textView.Size().Height, v.textView.Content.Size().Height
+		y := float32(at[0])/float32(len(text))*content - view/2
+		v.textView.ScrollToOffset(fyne.NewPos(0, min(max(y, 0), max(content-view, 0))))
+	}
 }
 
 // drawText shows a page's text with the search hits highlighted.
@@ -817,7 +849,7 @@ func (v *docViewer) findNext() {
 				v.showPage(v.page)
 				return
 			}
-			v.query, v.hit = words, found
+			v.query, v.hit, v.reveal = words, found, true
 			v.found.SetText(fmt.Sprintf("Found on page %d", found+1))
 			v.bar.Refresh()
 			v.showPage(found)

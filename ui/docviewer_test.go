@@ -301,3 +301,56 @@ func TestChartScreenshots(t *testing.T) {
 	u.tasks.wait()
 	shoot("document-viewer")
 }
+
+// Issue 14, item 7: a match of Find in the document was left out of view
+// (low on a page zoomed to the width) and the field shrank to a few
+// characters. The page scrolls to the first match; the field keeps room.
+func TestDocumentViewerFindScrollsToTheMatch(t *testing.T) {
+	u, p, _, _ := chartWithDocuments(t)
+	letter := fileScan(t, u, "ocrmypdf__linn.png", p.MRN, "referral", "2026-10-20") // a page of text to its foot
+	u.win.Resize(fyne.NewSize(1024, 600-menuBarHeight()))
+	v := openViewer(t, u, p, letter)
+	if w := v.search.Size().Width; w < 200 {
+		t.Fatalf("the Find field is %v px wide at 1024×600", w)
+	}
+	// The lowest word of page 1 that no other word there contains.
+	pc, err := u.sess.s.DocumentPage(context.Background(), letter.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var low app.Word
+	for _, w := range pc.Words {
+		if len(searchWords(w.Text)) != 1 || len(w.Text) < 4 || w.Y <= low.Y {
+			continue
+		}
+		unique := true
+		for _, o := range pc.Words {
+			unique = unique && (o == w || !wordHit(o.Text, searchWords(w.Text)))
+		}
+		if unique {
+			low = w
+		}
+	}
+	if low.Text == "" {
+		t.Fatal("page 1 has no word to look for")
+	}
+	test.Type(v.search, low.Text)
+	v.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	u.tasks.wait()
+	if v.page != 0 || len(v.words) != 1 {
+		t.Fatalf("Find %q: page %d, %d hits", low.Text, v.page+1, len(v.words))
+	}
+	s, r := v.scale(), v.words[0]
+	view := v.scroll.Size()
+	if v.stage.MinSize().Height <= view.Height {
+		t.Fatalf("the page (%v high) fits the view (%v): nothing to scroll", v.stage.MinSize().Height, view.Height)
+	}
+	top, bottom := float32(r.Min.Y)*s, float32(r.Max.Y)*s
+	if top < v.scroll.Offset.Y || bottom > v.scroll.Offset.Y+view.Height {
+		t.Fatalf("the match %q at %v–%v px lies outside the view %v–%v", low.Text, top, bottom, v.scroll.Offset.Y, v.scroll.Offset.Y+view.Height)
+	}
+	// The page's text, taller than its pane, is scrolled towards its foot too.
+	if tv := v.textView; tv.Content.Size().Height > tv.Size().Height && tv.Offset.Y == 0 {
+		t.Fatalf("the text pane stays at its top (%v of %v px) for a match at the foot of the page", tv.Size().Height, tv.Content.Size().Height)
+	}
+}

@@ -68,7 +68,7 @@ func newPatientForm(sess *session, orig app.Patient, amend bool) *patientForm {
 	f.kinRel = newEntry(u, "for example mother, spouse")
 	f.kinPhone = newEntry(u, "")
 	f.notes = newMultiLineEntry(u, "anything the next person at the desk should know", 3)
-	f.restricted = newCheck(u, "Restricted chart: opening it needs a stated reason", nil)
+	f.restricted = newCheck(u, "Restricted chart: opening it needs a reason", nil)
 	f.msg = newMessageLabel()
 	f.busy = widget.NewActivity()
 	f.busy.Hide()

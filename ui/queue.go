@@ -42,7 +42,7 @@ type pagePane struct {
 func newPagePane(sess *session) *pagePane {
 	img := canvas.NewImageFromImage(nil)
 	img.FillMode = canvas.ImageFillContain
-	img.SetMinSize(fyne.NewSize(280, 400))
+	img.SetMinSize(fyne.NewSize(240, 300)) // fits a 1024×600 screen; it grows with the window
 	pp := &pagePane{sess: sess, image: img, label: widget.NewLabel(""), strip: container.NewHBox()}
 	pp.scroll = container.NewHScroll(pp.strip)
 	return pp

@@ -1,0 +1,198 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+)
+
+// menuBarHeight is what the window's own menu bar takes above the
+// content on Linux and Windows (Fyne draws it inside the window: a line of
+// text and its padding).
+func menuBarHeight() float32 {
+	return fyne.MeasureText("Patients", theme.TextSize(), fyne.TextStyle{}).Height + theme.InnerPadding()
+}
+
+// fits checks that the window's content fits size without growing the
+// window (its minimum size, with the window's padding and the menu bar,
+// is no larger) and that each key object is shown and reachable: inside
+// the window, or inside a scroll that brings it there.
+func fits(t *testing.T, u *App, size fyne.Size, name string, keys ...fyne.CanvasObject) {
+	t.Helper()
+	menu := menuBarHeight()
+	u.win.Resize(size.SubtractWidthHeight(0, menu)) // the test window draws no menu bar
+	content := u.win.Content()
+	frame := u.win.Canvas().Size().Subtract(content.Size())
+	need := content.MinSize().Add(frame).AddWidthHeight(0, menu)
+	if need.Width > size.Width || need.Height > size.Height {
+		t.Errorf("%s at %v×%v: the window would grow itself to %v×%v", name, size.Width, size.Height,
+			max(need.Width, size.Width), max(need.Height, size.Height))
+	}
+	visible := u.win.Canvas().Size()
+	for i, k := range keys {
+		path := pathTo(content, k)
+		if path == nil {
+			t.Errorf("%s: key object %d (%T %s) is not in the window", name, i, k, label(k))
+			continue
+		}
+		scrolled := false
+		for _, o := range path {
+			if !o.Visible() {
+				t.Errorf("%s: key object %d (%T %s) is hidden", name, i, k, label(k))
+			}
+			if _, ok := o.(*container.Scroll); ok {
+				scrolled = true
+			}
+		}
+		pos := u.fyne.Driver().AbsolutePositionForObject(k)
+		end := pos.Add(k.Size())
+		if !scrolled && (end.X > visible.Width+0.5 || end.Y > visible.Height+0.5) {
+			t.Errorf("%s: key object %d (%T %s) lies at %v–%v, outside the window %v and no scroll reaches it",
+				name, i, k, label(k), pos, end, visible)
+		}
+	}
+}
+
+// label names a key object in a failure.
+func label(o fyne.CanvasObject) string {
+	switch w := o.(type) {
+	case *widget.Button:
+		return fmt.Sprintf("%q", w.Text)
+	case *entry:
+		return fmt.Sprintf("field %q", w.PlaceHolder)
+	}
+	return ""
+}
+
+// pathTo is the chain of objects from root down to o, or nil.
+func pathTo(root, o fyne.CanvasObject) []fyne.CanvasObject {
+	if root == o {
+		return []fyne.CanvasObject{root}
+	}
+	var kids []fyne.CanvasObject
+	switch c := root.(type) {
+	case *fyne.Container:
+		kids = c.Objects
+	case fyne.Widget:
+		kids = test.WidgetRenderer(c).Objects()
+	}
+	for _, k := range kids {
+		if p := pathTo(k, o); p != nil {
+			return append([]fyne.CanvasObject{root}, p...)
+		}
+	}
+	return nil
+}
+
+// Issue 14, item 5: the window grew itself to 1040×687 on the queue and
+// 1040×600 on the register form; Save, Add user and "Password again" sat
+// below the fold, and the viewer's page area shrank to ~225 px and its
+// Find field to a few characters. Every screen fits 1024×600 (a netbook,
+// a clinic laptop) and 1366×768, its main buttons reachable.
+func TestEveryScreenFitsSmallWindows(t *testing.T) {
+	for _, size := range []fyne.Size{{Width: 1024, Height: 600}, {Width: 1366, Height: 768}} {
+		t.Run(fmt.Sprintf("%vx%v", size.Width, size.Height), func(t *testing.T) { screensFit(t, size) })
+	}
+}
+
+func screensFit(t *testing.T, size fyne.Size) {
+	ctx := context.Background()
+	c := newClock()
+	v := openVault(t, c.Now)
+	u := newWindow(t, v, Options{Now: c.Now})
+
+	s := current[*setupScreen](t, u)
+	fits(t, u, size, "setup", s.again, s.create)
+	test.Type(s.user, "admin")
+	test.Type(s.pass, adminPW)
+	test.Type(s.again, adminPW)
+	test.Type(s.site, "KAB")
+	test.Tap(s.create)
+	u.tasks.wait()
+	r := current[*recoveryKeyScreen](t, u)
+	fits(t, u, size, "recovery key", r.done, r.proceed)
+	test.Tap(r.done)
+	test.Tap(r.proceed)
+
+	l := current[*loginScreen](t, u)
+	fits(t, u, size, "login", l.pass, l.submitBtn)
+	l.showRecover()
+	fits(t, u, size, "recovery form", l.rec.again, l.rec.submitBtn)
+	l.showLogin("", "")
+	test.Type(l.pass, adminPW)
+	test.Tap(l.submitBtn)
+	u.tasks.wait()
+
+	sr := current[*searchScreen](t, u)
+	fits(t, u, size, "search", sr.query)
+	u.shortcut(ctrl(fyne.KeyN))
+	f := current[*patientForm](t, u)
+	fits(t, u, size, "register", f.saveBtn)
+	u.shortcut(ctrl(fyne.KeyU))
+	u.tasks.wait()
+	us := current[*usersScreen](t, u)
+	fits(t, u, size, "users", us.again, us.addBtn)
+	u.showSettings()
+	u.tasks.wait()
+	st := current[*settingsScreen](t, u)
+	fits(t, u, size, "settings", st.site.save, st.newKey)
+	u.showScanning()
+	u.tasks.wait()
+	current[*scanScreen](t, u)
+	fits(t, u, size, "scanning")
+
+	for _, name := range []string{"grace", "peter"} {
+		if err := u.sess.s.AddUser(ctx, app.User{Name: name, FullName: "Grace Phiri", Role: app.RoleRecords}, []byte(clerkPW)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logInAgain(t, u, "grace", clerkPW)
+	if err := u.sess.s.SetQASampling(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	p := register(t, u, mary())[0]
+	lab := fileScan(t, u, "paperless__multi-page-images.pdf", p.MRN, "lab-result", "2026-09-01")
+	importCorpus(t, u, "paperless__simple.png")
+	u.openPatient(p.MRN)
+	u.tasks.wait()
+	ch := current[*patientScreen](t, u)
+	fits(t, u, size, "chart", ch.timeRows[0])
+	ch.tabs.Select(ch.demoTab)
+	fits(t, u, size, "demographics", ch.histBtn, ch.editBtn)
+	test.Tap(ch.histBtn)
+	u.tasks.wait()
+	current[*historyScreen](t, u)
+	fits(t, u, size, "history")
+
+	u.showDocument(lab.ID)
+	u.tasks.wait()
+	dv := current[*docViewer](t, u)
+	u.tasks.wait()
+	fits(t, u, size, "viewer", dv.search, dv.exportBtn, dv.nextBtn)
+	if h := dv.scroll.Size().Height; h < 300 {
+		t.Errorf("viewer at %v: the page area is %v px high", size, h)
+	}
+	if w := dv.search.Size().Width; w < 200 {
+		t.Errorf("viewer at %v: the Find field is %v px wide", size, w)
+	}
+
+	u.shortcut(ctrl(fyne.KeyJ))
+	u.tasks.wait()
+	q := current[*queueScreen](t, u)
+	fits(t, u, size, "queue", q.accept)
+
+	logInAgain(t, u, "peter", clerkPW)
+	u.shortcut(ctrl(fyne.KeyK))
+	u.tasks.wait()
+	qa := current[*qaScreen](t, u)
+	u.tasks.wait()
+	fits(t, u, size, "QA", qa.verify, qa.reason)
+}
