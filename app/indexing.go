@@ -116,6 +116,33 @@ func (s *Session) SendBack(ctx context.Context, id, reason string) (Document, er
 		Detail: "sent back: " + reason})
 }
 
+// UndoFiling takes back a filing its clerk made, until QA has verified
+// it: the document returns to the indexing queue with what it was filed
+// as proposed again (patient, type; its date kept), and the undo is
+// audited under the patient it had been filed to. Only the clerk who filed
+// it may undo it; anyone else's correction goes through QA (SendBack).
+func (s *Session) UndoFiling(ctx context.Context, id string) (Document, error) {
+	d, err := s.openDocument(ctx, id, useFile)
+	if err != nil {
+		return Document{}, err
+	}
+	switch {
+	case d.Status == DocVerified:
+		return Document{}, fmt.Errorf("%w: QA has verified document %s (by %s), so its filing cannot be undone: correct it by filing it again", ErrInvalid, id, d.VerifiedBy)
+	case d.Status != DocIndexed:
+		return Document{}, fmt.Errorf("%w: document %s is %s, not filed: there is no filing to undo", ErrInvalid, id, d.Status)
+	case d.ChangedBy != s.User().Name:
+		return Document{}, fmt.Errorf("%w: %s filed document %s; only they can undo it (QA can send it back)", ErrInvalid, d.ChangedBy, id)
+	}
+	parent, mrn := d.Version, d.MRN
+	d.ProposedPatient = Proposal{Value: d.MRN, Reason: "filed there, then undone", Confidence: 1}
+	d.ProposedType = Proposal{Value: d.Type, Reason: "filed as this, then undone", Confidence: 1}
+	d.PatientID, d.MRN, d.Status, d.QA, d.VerifiedBy = "", "", DocQueued, false, ""
+	d.Changed, d.ChangedBy = s.v.now(), s.User().Name
+	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: mrn, Object: "document/" + d.ID,
+		Detail: "filing undone: back to the queue"})
+}
+
 // editable reads a document an indexing clerk may change.
 func (s *Session) editable(ctx context.Context, id string) (Document, error) {
 	d, err := s.openDocument(ctx, id, useEdit)

@@ -179,8 +179,10 @@ type session struct {
 	// recent are the patients opened in this session, newest first, for
 	// the empty search screen (Fyne goroutine).
 	recent []app.Patient
-	// filed counts the documents this session filed from the queue.
-	filed int
+	// filed counts the documents this session filed from the queue;
+	// lastFiled is the last of them, which Ctrl+Z in the queue undoes.
+	filed     int
+	lastFiled string
 	// stopSync ends the sync engine started for this session, so that it
 	// can be started again (after enrolling, or a new bandwidth cap).
 	stopSync context.CancelFunc
@@ -321,6 +323,7 @@ func (u *App) hookCanvas() {
 		c.AddShortcut(ctrlShortcut(k), run)
 	}
 	c.AddShortcut(&fyne.ShortcutRedo{}, run) // Ctrl+Y, as the desktop driver names it
+	c.AddShortcut(&fyne.ShortcutUndo{}, run) // Ctrl+Z
 }
 
 // touch records activity for the idle lock.

@@ -142,6 +142,7 @@ var keyBindings = []keyBinding{
 	{area: areaQueue, mod: ctrlKey, key: fyne.KeyT, does: "Split here", menu: menuIndex, may: canIndex},
 	{area: areaQueue, mod: ctrlKey, key: fyne.KeyM, does: "Merge with previous", menu: menuIndex, may: canIndex},
 	{area: areaQueue, mod: ctrlKey, key: fyne.KeyB, does: "Remove page", menu: menuIndex, may: canIndex},
+	{area: areaQueue, mod: ctrlKey, key: fyne.KeyZ, does: "Undo the last filing (until QA verifies it)", menu: menuIndex, may: canIndex},
 	{area: areaQueue, key: fyne.KeyPageDown, does: "Next page"},
 	{area: areaQueue, key: fyne.KeyPageUp, does: "Previous page"},
 
@@ -176,25 +177,31 @@ func (b keyBinding) keyText() string {
 }
 
 // fyneShortcut is the shortcut the desktop driver makes of a Ctrl binding:
-// Fyne turns Ctrl+Y into its Redo, so a menu item of Ctrl+Y must name Redo
-// to be found.
+// Fyne turns Ctrl+Y into its Redo and Ctrl+Z into its Undo, so a menu
+// item of either must name Fyne's to be found.
 func (b keyBinding) fyneShortcut() fyne.Shortcut {
 	if b.mod == ctrlKey && b.key == fyne.KeyY {
 		return &fyne.ShortcutRedo{}
+	}
+	if b.mod == ctrlKey && b.key == fyne.KeyZ {
+		return &fyne.ShortcutUndo{}
 	}
 	return &desktop.CustomShortcut{KeyName: b.key, Modifier: b.mod}
 }
 
 // windowShortcut is the Ctrl+key a shortcut stands for, when the table
-// holds that key: Fyne's own Redo is Ctrl+Y, the queue's Set the type.
-// Other standard shortcuts (copy, paste, select all, undo) stay the
-// field's.
+// holds that key: Fyne's own Redo is Ctrl+Y, the queue's Set the type, and
+// its Undo Ctrl+Z, the queue's Undo the last filing (a screen that does not
+// take the key leaves them to the field). Other standard shortcuts (copy,
+// paste, select all) stay the field's.
 func windowShortcut(s fyne.Shortcut) (*desktop.CustomShortcut, bool) {
 	switch s := s.(type) {
 	case *desktop.CustomShortcut:
 		return s, true
 	case *fyne.ShortcutRedo:
 		return ctrlShortcut(fyne.KeyY), true
+	case *fyne.ShortcutUndo:
+		return ctrlShortcut(fyne.KeyZ), true
 	}
 	return nil, false
 }

@@ -487,6 +487,10 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 					standOn(&q.docCursor, q.pages, q.showCurrent, false, 0)
 					return msgHas(&q.msg, "only page")
 				},
+				"Ctrl+Z": func() func() string {
+					u.sess.lastFiled = ""
+					return msgHas(&queue().msg, "Nothing to undo")
+				},
 				"Page Down": queuePage(0, 1), "Page Up": queuePage(1, 0),
 			},
 		}},

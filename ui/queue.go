@@ -292,6 +292,8 @@ func (q *queueScreen) shortcut(k fyne.KeyName) bool {
 		q.mergePrevious()
 	case fyne.KeyB:
 		q.removePage()
+	case fyne.KeyZ:
+		q.undoFiling()
 	case fyne.KeyP:
 		q.focus(q.patient.field)
 	case fyne.KeyY:
@@ -415,7 +417,30 @@ func (q *queueScreen) file() {
 				return
 			}
 			sess.filed++
-			q.reload("", fmt.Sprintf("Filed in %s's chart as %s.", f.MRN, strings.ToLower(docTypeText(f.Type))))
+			sess.lastFiled = f.ID
+			q.reload("", fmt.Sprintf("Filed in %s's chart as %s.  Ctrl+Z undoes it.", visible.Line(f.MRN), strings.ToLower(docTypeText(f.Type))))
+		}
+	})
+}
+
+// undoFiling takes back the last document this session filed from the
+// queue, until QA has verified it: it comes back to the queue, on show.
+func (q *queueScreen) undoFiling() {
+	sess := q.sess
+	id := sess.lastFiled
+	if id == "" {
+		q.msg.error("Nothing to undo: Ctrl+Z takes back the last document you filed here, until QA has verified it.")
+		return
+	}
+	sess.run(func(ctx context.Context) func() {
+		d, err := sess.s.UndoFiling(ctx, id)
+		return func() {
+			if err != nil {
+				q.msg.error(message(err))
+				return
+			}
+			sess.lastFiled = ""
+			q.reload(d.ID, "Filing undone: the document is back in the queue, as it was proposed.")
 		}
 	})
 }

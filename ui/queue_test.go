@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -212,5 +213,54 @@ func TestSidebarCounts(t *testing.T) {
 	u.tasks.wait()
 	if queue.Text != "Indexing queue (1)   Ctrl+J" || qa.Text != "QA (1)   Ctrl+K" {
 		t.Fatalf("after filing one: %q, %q", queue.Text, qa.Text)
+	}
+}
+
+// Ctrl+Z takes back the last filing: the document is back in the queue,
+// proposed as it was filed; once QA verified a filing, it cannot be undone.
+func TestUndoFiling(t *testing.T) {
+	ctx := context.Background()
+	u := recordsRoom(t)
+	p := register(t, u, mary())[0]
+	importCorpus(t, u, "paperless__simple.png", "ocrmypdf__linn.png")
+	u.shortcut(ctrl(fyne.KeyJ))
+	u.tasks.wait()
+	q := current[*queueScreen](t, u)
+	d, _ := q.current()
+	q.patient.set(p.MRN)
+	u.shortcut(ctrl(fyne.KeyReturn))
+	u.tasks.wait()
+	if len(q.docs) != 1 || !strings.Contains(q.msg.Text, "Ctrl+Z undoes it") {
+		t.Fatalf("after filing: %d waiting, %q", len(q.docs), q.msg.Text)
+	}
+	u.shortcut(ctrl(fyne.KeyZ))
+	u.tasks.wait()
+	cur, _ := q.current()
+	if len(q.docs) != 2 || cur.ID != d.ID || !strings.Contains(q.msg.Text, "Filing undone") {
+		t.Fatalf("after Ctrl+Z: %d waiting, on %s (want %s), %q", len(q.docs), cur.ID, d.ID, q.msg.Text)
+	}
+	if cur.Status != app.DocQueued || cur.PatientID != "" || cur.ProposedPatient.Value != p.MRN {
+		t.Fatalf("undone document: status %s, patient %q, proposed %q", cur.Status, cur.PatientID, cur.ProposedPatient.Value)
+	}
+	events, err := u.sess.s.AuditEvents(ctx, app.AuditFilter{PatientMRN: p.MRN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(events, func(e app.AuditEvent) bool { return strings.Contains(e.Detail, "filing undone") }) {
+		t.Fatal("the undo is not in the audit trail")
+	}
+	// File it again; a second clerk verifies it in QA: no undo after that.
+	q.patient.set(p.MRN)
+	u.shortcut(ctrl(fyne.KeyReturn))
+	u.tasks.wait()
+	u.lock("test")
+	logIn(t, u, "peter", clerkPW)
+	if _, err := u.sess.s.VerifyDocument(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	u.lock("test")
+	logIn(t, u, "grace", clerkPW)
+	if _, err := u.sess.s.UndoFiling(ctx, d.ID); err == nil || !strings.Contains(err.Error(), "QA has verified") {
+		t.Fatalf("undo after QA: %v", err)
 	}
 }
