@@ -12,6 +12,10 @@
 //     versions that name their parent.
 //   - every PHI access, login (failed too), user change, break-glass and
 //     verification appends an audit event sealed to the vault's audit key.
+//   - every user and key-slot version carries the endorsement of the
+//     signed-in user who wrote it (signing.go; the rules are package
+//     endorse's), and a user's private signing key exists only in their
+//     password slots and in their session's memory while signed in.
 //
 // app imports neither Fyne nor bbolt nor Tink: the parts below it are the
 // small interfaces in ports.go and keys.go, wired together by main.go.

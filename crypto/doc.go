@@ -17,7 +17,9 @@
 //	           audit public keyset (clear, authenticated by the MAC) }
 //
 // A key slot wraps the master key, never the data: adding a user or
-// changing a password writes a new slot and re-encrypts nothing. The bundle
+// changing a password writes a new slot and re-encrypts nothing. A
+// password slot also wraps the seed of its user's signing key (format 3),
+// which is kept nowhere else. The bundle
 // and the slots are stored in clear by the caller; see slot.go and
 // bundle.go for their byte layouts.
 //
