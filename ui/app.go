@@ -96,13 +96,15 @@ const defaultSearchDelay = 250 * time.Millisecond
 // login, then the patient screens of the logged-in user until the session
 // locks (Lock button, Ctrl+L, idle time, or closing the window).
 type App struct {
-	fyne  fyne.App
-	vault *app.Vault
-	opts  Options
-	now   func() time.Time
-	win   fyne.Window
-	tasks tasks
-	act   activity
+	// resumeAt is where the user was when the window last locked.
+	resumeAt resumePoint
+	fyne     fyne.App
+	vault    *app.Vault
+	opts     Options
+	now      func() time.Time
+	win      fyne.Window
+	tasks    tasks
+	act      activity
 
 	// searchDelay is the search's debounce; tests set it.
 	searchDelay time.Duration
@@ -265,7 +267,7 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	u.win.SetContent(container.NewStack(newCatcher(u.touch),
 		container.NewBorder(u.head.view, nil, u.side.view, nil, u.body)))
 	u.win.SetMainMenu(u.signedOutMenu())
-	u.win.Resize(fyne.NewSize(1100, 720))
+	u.win.Resize(u.startSize())
 	u.win.CenterOnScreen()
 	u.hookCanvas()
 
@@ -289,6 +291,7 @@ func (u *App) Window() fyne.Window { return u.win }
 // ShowAndRun shows the window and runs the app until the window closes,
 // then locks the session so the logout is recorded and the keys dropped.
 func (u *App) ShowAndRun() {
+	u.win.SetCloseIntercept(func() { u.keepSize(); u.win.Close() })
 	u.win.ShowAndRun()
 	if s := u.sess; s != nil {
 		u.sess = nil
@@ -472,6 +475,7 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	sess.startSync()
 	u.show(sess.search)
 	sess.search.firstSteps()
+	u.resume()
 }
 
 // syncWatcher is a screen that shows sync states: it reads them again
@@ -535,6 +539,7 @@ func (u *App) lock(reason string) {
 	if reason == "" {
 		reason = "Locked. Log in to continue."
 	}
+	u.resumeAt = resumePoint{user: sess.user.Name, open: resumeOf(u.cur)}
 	u.sess = nil
 	sess.cancel()
 	u.synced = SyncStatus{}
