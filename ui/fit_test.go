@@ -167,6 +167,14 @@ func screensFit(t *testing.T, size fyne.Size) {
 	fits(t, u, size, "chart", ch.timeRows[0])
 	ch.tabs.Select(ch.demoTab)
 	fits(t, u, size, "demographics", ch.histBtn, ch.editBtn)
+	test.Tap(ch.editBtn)
+	u.tasks.wait()
+	amend := current[*patientForm](t, u)
+	fits(t, u, size, "amend", amend.saveBtn)
+	test.Tap(amend.cancelBtn)
+	u.tasks.wait()
+	ch = current[*patientScreen](t, u)
+	ch.tabs.Select(ch.demoTab)
 	test.Tap(ch.histBtn)
 	u.tasks.wait()
 	current[*historyScreen](t, u)
@@ -177,6 +185,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	dv := current[*docViewer](t, u)
 	u.tasks.wait()
 	fits(t, u, size, "viewer", dv.search, dv.exportBtn, dv.nextBtn)
+	t.Logf("viewer at %v×%v: page area %v, Find field %v px wide", size.Width, size.Height, dv.scroll.Size(), dv.search.Size().Width)
 	if h := dv.scroll.Size().Height; h < 300 {
 		t.Errorf("viewer at %v: the page area is %v px high", size, h)
 	}
