@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -100,11 +101,12 @@ func TestOrderRecall(t *testing.T) {
 	}
 }
 
-// tesseractCLI reads a file with the tesseract command as it comes; a PDF
-// (which it cannot read) is first rendered at 300 dpi by MuPDF. A file is
-// handed over from a folder of its own, so no zone file beside it in the
-// corpus (.uzn, which Tesseract reads in single-block mode) steers it.
-func tesseractCLI(t *testing.T, rel string) string {
+// startTesseract starts the tesseract command on a file as it comes (a
+// PDF, which it cannot read, rendered at 300 dpi by MuPDF first) and
+// returns a function that waits for its text. The file is handed over from
+// a folder of its own, so no zone file beside it in the corpus (.uzn, which
+// Tesseract reads in single-block mode) steers it.
+func startTesseract(t *testing.T, rel string) (text func() string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), filepath.Base(rel))
 	data := corpus(t, rel)
@@ -115,13 +117,19 @@ func tesseractCLI(t *testing.T, rel string) string {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	var out bytes.Buffer
 	cmd := exec.Command("tesseract", path, "stdout")
 	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
-	out, err := cmd.Output()
-	if err != nil {
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
 		t.Fatalf("tesseract %s: %v (make test installs tesseract-ocr)", rel, err)
 	}
-	return string(out)
+	return func() string {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("tesseract %s: %v", rel, err)
+		}
+		return out.String()
+	}
 }
 
 func TestOCRAccuracyAgainstTesseract(t *testing.T) {
@@ -134,6 +142,7 @@ func TestOCRAccuracyAgainstTesseract(t *testing.T) {
 	columns := 0
 	for _, g := range groundTruth {
 		truth := string(corpus(t, g.truth))
+		reference := startTesseract(t, g.image) // on the other core
 		fa, err := pool.Analyze(ctx, filepath.Base(g.image), corpus(t, g.image))
 		if err != nil {
 			t.Fatalf("%s: %v", g.image, err)
@@ -141,7 +150,7 @@ func TestOCRAccuracyAgainstTesseract(t *testing.T) {
 		if len(fa.Pages) != 1 {
 			t.Fatalf("%s: %d pages, want 1", g.image, len(fa.Pages))
 		}
-		folio, cli := fa.Pages[0].Text, tesseractCLI(t, g.image)
+		folio, cli := fa.Pages[0].Text, reference()
 		r := [4]float64{wordRecall(truth, folio), wordRecall(truth, cli), orderRecall(truth, folio), orderRecall(truth, cli)}
 		for i := range r {
 			sum[i] += r[i]
