@@ -68,7 +68,8 @@ type docViewer struct {
 	canIndex bool                    // Rotate and Re-file allowed
 
 	title     *widget.RichText
-	chart     app.Patient // whose chart the document is filed in (header)
+	chart     app.Patient   // whose chart the document is filed in (header)
+	whose     *widget.Label // the chart's patient: name, MRN, date of birth
 	image     *canvas.Image
 	stage     *fyne.Container // the image and the hit marks
 	scroll    *container.Scroll
@@ -122,6 +123,8 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 
 	v.title = widget.NewRichText(&widget.TextSegment{Text: "Opening the document…", Style: styleBold})
 	v.title.Truncation = fyne.TextTruncateEllipsis
+	v.whose = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.whose.Truncation = fyne.TextTruncateEllipsis
 	v.image = canvas.NewImageFromImage(nil)
 	v.image.FillMode = canvas.ImageFillStretch
 	v.image.ScaleMode = canvas.ImageScaleSmooth
@@ -170,7 +173,7 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	v.bar = container.NewVBox(
 		container.NewHBox(v.zoomBtns[0], v.zoomBtns[1], v.zoomBtns[2], widget.NewSeparator(), v.prevBtn, v.pageLabel, v.nextBtn),
 		container.NewBorder(nil, nil, nil, container.NewHBox(v.found, findBtn), v.search))
-	top := container.NewVBox(v.head, v.title, v.bar, v.msg)
+	top := container.NewVBox(v.head, v.title, v.whose, v.bar, v.msg)
 	// The pages' strip stands beside the page, not under it: on a 600 px
 	// high screen the page keeps the height.
 	left := container.NewBorder(nil, nil, newScroller(u, v.strip), nil, v.pageView)
@@ -192,6 +195,8 @@ func (v *docViewer) forget() {
 	v.doc = app.Document{}
 	v.pages = map[int]app.PageContent{}
 	v.img, v.words, v.query = nil, nil, nil
+	v.chart = app.Patient{}
+	v.whose.SetText("")
 	v.image.Image = nil
 	v.image.Refresh()
 	v.stage.Objects = []fyne.CanvasObject{v.image}
@@ -357,8 +362,7 @@ func (v *docViewer) setDoc(d app.Document) {
 	if v.chart.ID != "" && d.PatientID != "" {
 		who = displayName(v.chart) + "  ·  " + visible.Line(v.chart.MRN) + "  ·  born " + birthText(v.chart.BirthDate, v.sess.a.now())
 	}
-	v.title.Segments = append(v.title.Segments, &widget.TextSegment{Text: who,
-		Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Bold: true}}}) // a line of its own
+	v.whose.SetText(who)
 	v.title.Refresh()
 	if c, ok := v.box.(*fyne.Container); ok {
 		c.Refresh() // the title row may have grown
