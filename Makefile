@@ -60,10 +60,12 @@ vet:
 lint:
 	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
-# Real-window screenshots under Xvfb into docs/screenshots/.
+# Real-window screenshots under Xvfb into docs/screenshots/ (1366x768) and
+# docs/screenshots/1024x600/.
 screenshots: DEPS_FOR = test
 screenshots: deps build
 	scripts/screenshots.sh
+	SCREEN=1024x600 scripts/screenshots.sh
 
 package: deps
 	go tool fyne package -os linux --release

@@ -3,13 +3,15 @@
 # the command line (300 synthetic patients, a user of each role, a drop
 # folder, the corpus scans imported, some filed by Folio cover sheets, some
 # filed from the queue, QA sampling at 100 %), then starts bin/folio under
-# Xvfb (1280x800, software GL, light theme) and drives it from the keyboard
+# Xvfb (SCREEN, default 1366x768; software GL, light theme) and drives it from the keyboard
 # with xdotool through every screen, saving docs/screenshots/window-*.png.
 #
 #   make screenshots             (installs the test packages, builds, runs this)
 #   scripts/screenshots.sh       (bin/folio already built)
 #   KEEP=1 scripts/screenshots.sh   keeps the demo vault (/tmp/folio-demo/data)
 #   SYNC_ONLY=1 scripts/screenshots.sh   only the sync pictures (below)
+#   SCREEN=1024x600 scripts/screenshots.sh   a clinic netbook's screen: the
+#                                pictures go to docs/screenshots/1024x600/
 #
 # The sync pictures (window-chart-sync*.png, window-conflicts.png,
 # window-admin-sync.png, window-join.png) need an
@@ -28,7 +30,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 start=$SECONDS
+screen=${SCREEN:-1366x768}
+case $screen in [0-9]*x[0-9]*) ;; *) echo "screenshots: SCREEN=$screen is not WIDTHxHEIGHT" >&2; exit 1 ;; esac
+sw=${screen%x*} sh=${screen#*x}
 shots=$root/docs/screenshots
+[ "$screen" = 1366x768 ] || shots=$shots/$screen
 corpus=${CORPUS:-$root/testdata/corpus}/scans
 for tool in Xvfb xdotool import convert qpdf tesseract; do
   command -v "$tool" >/dev/null || { echo "screenshots: $tool is missing: run scripts/deps.sh test" >&2; exit 1; }
@@ -151,7 +157,7 @@ for n in $(seq 90 120); do
   [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] || { display=:$n; break; }
 done
 [ -n "$display" ] || { echo "screenshots: no free X display between :90 and :120" >&2; exit 1; }
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 ${screen}x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
 export DISPLAY=$display LIBGL_ALWAYS_SOFTWARE=1
 export FYNE_THEME=${FYNE_THEME:-light}
@@ -182,12 +188,12 @@ launch() {
   for _ in $(seq 1 40); do
     geo=$(xdotool getwindowgeometry "$win" 2>/dev/null | tr -d '\n')
     case $geo in
-      *"Position: 0,0"*"Geometry: 1280x800"*) ok=$((ok + 1)); [ $ok -ge 3 ] && break ;;
-      *) ok=0; xdotool windowmove "$win" 0 0 windowsize "$win" 1280 800 ;;
+      *"Position: 0,0"*"Geometry: ${screen}"*) ok=$((ok + 1)); [ $ok -ge 3 ] && break ;;
+      *) ok=0; xdotool windowmove "$win" 0 0 windowsize "$win" "$sw" "$sh" ;;
     esac
     sleep 0.25
   done
-  case $geo in *"Geometry: 1280x800"*) ;; *) echo "        (the window would not fill the screen: $geo)" ;; esac
+  case $geo in *"Geometry: ${screen}"*) ;; *) echo "        (the window would not fill the screen: $geo)" ;; esac
   # The keys go to the focused window; the pointer rests on the menu bar,
   # where it highlights nothing.
   xdotool windowfocus "$win" mousemove --window "$win" 640 12
