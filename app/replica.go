@@ -265,8 +265,9 @@ func slotsRecordID(metaKey string) (string, bool) {
 // slots in this vault differ from the ones its record holds (a password set
 // here), so they travel to the other workstations. Each version is
 // endorsed by the signed-in user: their own slots, or, for an
-// administrator, anyone's and the recovery slot. Slots this session may
-// not sign wait for a session that may (package endorse). It returns how
+// administrator whose key is certified, anyone's and the recovery slot.
+// Slots this session may not sign wait for a session that may (package
+// endorse). It returns how
 // many records it wrote.
 func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
 	all, err := s.v.cfg.Meta.MetaPrefix(ctx, "slot/")
@@ -291,9 +292,12 @@ func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
 	}
 	me := s.User()
 	mine := s.SigningKey()
+	// Others' slots only in the session of an administrator whose key
+	// their user version certifies: the rules would refuse the others'.
+	admin := me.Role == RoleAdmin && mine != nil && bytes.Equal(me.SigningKey, mine)
 	var writes []RecordWrite
 	for _, id := range slices.Sorted(maps.Keys(local)) {
-		if mine == nil || id != me.Name && me.Role != RoleAdmin {
+		if mine == nil || id != me.Name && !admin {
 			continue
 		}
 		rec, ok := held[id]

@@ -452,7 +452,12 @@ func TestSigningKeyMigration(t *testing.T) {
 	if c, ok := reg.Lookup("boss"); !ok || c.Admin {
 		t.Fatalf("the second administrator is registered as %+v, %v; want a first key, not an administrator", c, ok)
 	}
-	// Until certified, the rules refuse the second administrator's users.
+	// Until certified, the second administrator's session shares no one
+	// else's slots (the administrator's, rewritten at sign-in, wait), and
+	// the rules refuse the users it adds.
+	if n, err := boss.ShareKeySlots(ctx); err != nil || n != 0 {
+		t.Fatalf("an uncertified administrator shared %d key-slot records (%v)", n, err)
+	}
 	seen = sv.l.len()
 	if err := boss.AddUser(ctx, app.User{Name: "early", Role: app.RoleScanning}, []byte("first light 1")); err != nil {
 		t.Fatal(err)
@@ -475,6 +480,13 @@ func TestSigningKeyMigration(t *testing.T) {
 	}
 	if c, ok := reg.Lookup("boss"); !ok || !c.Admin || !bytes.Equal(c.Key, boss.SigningKey()) {
 		t.Fatalf("the registry's boss: %+v", c)
+	}
+	seen = sv.l.len()
+	if n, err := admin.ShareKeySlots(ctx); err != nil || n == 0 {
+		t.Fatalf("the first administrator shares the slots: %d, %v", n, err)
+	}
+	if err := check(&reg, sv.l.from(seen)); err != nil {
+		t.Fatalf("the slots shared after the upgrade: %v", err)
 	}
 }
 
