@@ -83,6 +83,7 @@ type docViewer struct {
 	textView  *container.Scroll
 	source    *widget.Label
 	codes     *widget.Label // the barcodes read on the page
+	left      *widget.Label // the pages left out of the document
 	search    *entry
 	found     *widget.Label
 	rotateBtn *widget.Button
@@ -164,6 +165,9 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	v.text.Wrapping = fyne.TextWrapWord
 	v.source = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	v.codes = wrapped("")
+	v.left = widget.NewLabel("")
+	v.left.Wrapping = fyne.TextWrapWord
+	v.left.Hide()
 	v.msg = newMessageLabel()
 
 	// The title has a row of its own: beside the buttons it was cut short.
@@ -173,7 +177,7 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	v.bar = container.NewVBox(
 		container.NewHBox(v.zoomBtns[0], v.zoomBtns[1], v.zoomBtns[2], widget.NewSeparator(), v.prevBtn, v.pageLabel, v.nextBtn),
 		container.NewBorder(nil, nil, nil, container.NewHBox(v.found, findBtn), v.search))
-	top := container.NewVBox(v.head, v.title, v.whose, v.bar, v.msg)
+	top := container.NewVBox(v.head, v.title, v.whose, v.left, v.bar, v.msg)
 	// The pages' strip stands beside the page, not under it: on a 600 px
 	// high screen the page keeps the height.
 	left := container.NewBorder(nil, nil, newScroller(u, v.strip), nil, v.pageView)
@@ -253,6 +257,8 @@ func (v *docViewer) shortcut(k fyne.KeyName) bool {
 		v.askExport()
 	case fyne.KeyG:
 		v.findNext()
+	case fyne.KeyB:
+		v.putBack()
 	default:
 		return false
 	}
@@ -371,6 +377,37 @@ func (v *docViewer) setDoc(d app.Document) {
 		v.rotateBtn.Disable()
 		v.exportBtn.Disable()
 	}
+	how := ""
+	if v.canIndex && len(d.Removed) > 0 {
+		how = fmt.Sprintf("   Ctrl+B puts page %d back.", d.Removed[0].Index+1)
+	}
+	v.left.SetText(strings.Join(leftOutLines(d, ""), " ") + how)
+	v.left.Hidden = len(d.Removed) == 0
+	v.left.Refresh()
+}
+
+// putBack restores the first left-out page (indexing clerks) and shows it.
+func (v *docViewer) putBack() {
+	if !v.canIndex {
+		return
+	}
+	if len(v.doc.Removed) == 0 {
+		v.msg.info("Nothing was left out of this document.")
+		return
+	}
+	sess, id := v.sess, v.doc.ID
+	first := v.doc.Removed[0]
+	v.edit(func(ctx context.Context) (app.Document, error) {
+		return sess.s.RestorePage(ctx, id, 0)
+	}, func(d app.Document) {
+		at := slices.IndexFunc(d.Pages, func(p app.DocPage) bool { return p.Batch == first.Batch && p.Index == first.Index })
+		v.setDoc(d)
+		clear(v.pages) // page numbers moved
+		v.drawStrip()
+		v.msg.info("Put back: " + first.LeftOutLine() + "; saved as a new version.")
+		v.showPage(max(at, 0))
+		v.loadThumbs(d)
+	})
 }
 
 // drawStrip lays out a card per page; tapping one shows that page.
@@ -885,15 +922,35 @@ func (v *docViewer) rotate() {
 	if !v.canIndex || len(v.doc.Pages) == 0 {
 		return
 	}
-	sess, id, page, gen := v.sess, v.doc.ID, v.page, v.gen
-	sess.run(func(ctx context.Context) func() {
+	sess, id, page := v.sess, v.doc.ID, v.page
+	var thumb image.Image
+	v.edit(func(ctx context.Context) (app.Document, error) {
 		d, err := sess.s.TurnPage(ctx, id, page, 1)
-		var thumb image.Image
 		if err == nil {
 			if data, terr := sess.s.PageThumbnail(ctx, id, page); terr == nil {
 				thumb, _, _ = decodeTurned(data, d.Pages[page].Turn)
 			}
 		}
+		return d, err
+	}, func(d app.Document) {
+		v.setDoc(d)
+		delete(v.pages, page)
+		if img, ok := v.thumbImg[page]; ok && thumb != nil {
+			img.Image = thumb
+			img.Refresh()
+		}
+		v.msg.info(fmt.Sprintf("Page %d turned a quarter clockwise; saved as a new version.", page+1))
+		v.showPage(page)
+	})
+}
+
+// edit runs change off the Fyne goroutine and then, unless the viewer
+// forgot the document meanwhile, shows its error or passes the new
+// version to done.
+func (v *docViewer) edit(change func(ctx context.Context) (app.Document, error), done func(app.Document)) {
+	gen := v.gen
+	v.sess.run(func(ctx context.Context) func() {
+		d, err := change(ctx)
 		return func() {
 			if v.gen != gen {
 				return
@@ -902,14 +959,7 @@ func (v *docViewer) rotate() {
 				v.msg.error(message(err))
 				return
 			}
-			v.setDoc(d)
-			delete(v.pages, page)
-			if img, ok := v.thumbImg[page]; ok && thumb != nil {
-				img.Image = thumb
-				img.Refresh()
-			}
-			v.msg.info(fmt.Sprintf("Page %d turned a quarter clockwise; saved as a new version.", page+1))
-			v.showPage(page)
+			done(d)
 		}
 	})
 }

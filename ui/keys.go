@@ -126,6 +126,7 @@ var keyBindings = []keyBinding{
 	{area: areaViewer, mod: ctrlKey, key: fyne.KeyR, does: "Rotate page", menu: menuDoc, may: canIndex},
 	{area: areaViewer, mod: ctrlKey, key: fyne.KeyG, does: "Find in the document, next hit", menu: menuDoc},
 	{area: areaViewer, mod: ctrlKey, key: fyne.KeyS, does: "Export / print as PDF…", menu: menuDoc},
+	{area: areaViewer, mod: ctrlKey, key: fyne.KeyB, does: "Put back a left-out page", menu: menuDoc, may: canIndex},
 
 	{area: areaForm, mod: ctrlKey, key: fyne.KeyS, does: "Save"},
 
@@ -141,7 +142,7 @@ var keyBindings = []keyBinding{
 	{area: areaQueue, mod: ctrlKey, key: fyne.KeyR, does: "Rotate page"},
 	{area: areaQueue, mod: ctrlKey, key: fyne.KeyT, does: "Split here", menu: menuIndex, may: canIndex},
 	{area: areaQueue, mod: ctrlKey, key: fyne.KeyM, does: "Merge with previous", menu: menuIndex, may: canIndex},
-	{area: areaQueue, mod: ctrlKey, key: fyne.KeyB, does: "Remove page", menu: menuIndex, may: canIndex},
+	{area: areaQueue, mod: ctrlKey, key: fyne.KeyB, does: "Remove page, or put a left-out page back", menu: menuIndex, may: canIndex},
 	{area: areaQueue, mod: ctrlKey, key: fyne.KeyZ, does: "Undo the last filing (until QA verifies it)", menu: menuIndex, may: canIndex},
 	{area: areaQueue, key: fyne.KeyPageDown, does: "Next page"},
 	{area: areaQueue, key: fyne.KeyPageUp, does: "Previous page"},

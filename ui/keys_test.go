@@ -412,6 +412,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 				"Ctrl+R": func() func() string { return msgHas(&viewer().msg, "turned a quarter") },
 				"Ctrl+G": focusIs(func() fyne.Focusable { return viewer().search }),
 				"Ctrl+S": dialogOpens,
+				"Ctrl+B": func() func() string { return msgHas(&viewer().msg, "Nothing was left out of this document") },
 			},
 		}},
 		areaForm: {{

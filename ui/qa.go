@@ -153,6 +153,7 @@ func (q *qaScreen) choiceLines(d app.Document, filer string) []string {
 		lines = append(lines, visible.Line(p))
 	}
 	lines = append(lines, codeLines(d)...)
+	lines = append(lines, leftOutLines(d, "")...)
 	return lines
 }
 

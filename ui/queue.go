@@ -25,7 +25,10 @@ import (
 // the QA screen.
 
 // pagePane shows one page of a document at a time, turned as the clerk
-// asked, with a strip of the document's page thumbnails under it.
+// asked, with a strip of the document's page thumbnails under it. The
+// pages left out of the document (found blank, its sheet, taken out) are
+// in the strip too, where they were in the scanned file, marked "left
+// out": Page Down reaches them like the others.
 type pagePane struct {
 	sess   *session
 	image  *canvas.Image
@@ -34,7 +37,11 @@ type pagePane struct {
 	scroll *container.Scroll
 	cards  []*tapRow
 	doc    app.Document
-	page   int
+	refs   []app.PageRef // doc in reading order, left-out pages in their place
+	page   int           // index into refs
+	// putBack is said on a left-out page: how to restore it ("" on screens
+	// that cannot).
+	putBack string
 
 	stripDoc app.Document // the document (and version) the strip shows
 }
@@ -52,17 +59,42 @@ func (pp *pagePane) view() fyne.CanvasObject {
 	return container.NewBorder(nil, container.NewVBox(container.NewCenter(pp.label), pp.scroll), nil, nil, pp.image)
 }
 
-// show loads page i of d (decrypted off the Fyne goroutine; audited).
+// docPage is the document page on show (0-based); false on a left-out
+// page or when there is none.
+func (pp *pagePane) docPage() (int, bool) {
+	if pp.page >= len(pp.refs) || pp.refs[pp.page].Left >= 0 {
+		return 0, false
+	}
+	return pp.refs[pp.page].Page, true
+}
+
+// leftPage is the left-out page on show (an index into doc.Removed).
+func (pp *pagePane) leftPage() (int, bool) {
+	if pp.page >= len(pp.refs) || pp.refs[pp.page].Left < 0 {
+		return 0, false
+	}
+	return pp.refs[pp.page].Left, true
+}
+
+// show loads entry i of d in reading order (decrypted off the Fyne
+// goroutine; audited).
 func (pp *pagePane) show(d app.Document, i int) {
-	if len(d.Pages) == 0 {
-		pp.doc, pp.page = d, 0
+	refs := d.InOrder()
+	if len(refs) == 0 {
+		pp.doc, pp.refs, pp.page = d, nil, 0
 		pp.clear()
 		pp.label.SetText("No pages")
 		return
 	}
-	i = max(0, min(i, len(d.Pages)-1))
-	pp.doc, pp.page = d, i
-	pp.label.SetText(fmt.Sprintf("Page %d of %d   (Page Up / Page Down)", i+1, len(d.Pages)))
+	i = max(0, min(i, len(refs)-1))
+	pp.doc, pp.refs, pp.page = d, refs, i
+	ref := refs[i]
+	if ref.Left >= 0 {
+		line := d.Removed[ref.Left].LeftOutLine()
+		pp.label.SetText(strings.TrimSpace(strings.ToUpper(line[:1]) + line[1:] + "   " + pp.putBack))
+	} else {
+		pp.label.SetText(fmt.Sprintf("Page %d of %d   (Page Up / Page Down)", ref.Page+1, len(d.Pages)))
+	}
 	pp.drawStrip(d)
 	for p, c := range pp.cards {
 		c.focused = p == i
@@ -73,7 +105,13 @@ func (pp *pagePane) show(d app.Document, i int) {
 	}
 	sess := pp.sess
 	sess.run(func(ctx context.Context) func() {
-		pc, err := sess.s.DocumentPage(ctx, d.ID, i)
+		var pc app.PageContent
+		var err error
+		if ref.Left >= 0 {
+			pc, err = sess.s.LeftOutPage(ctx, d.ID, ref.Left)
+		} else {
+			pc, err = sess.s.DocumentPage(ctx, d.ID, ref.Page)
+		}
 		var img image.Image
 		if err == nil {
 			img, _, err = decodeTurned(pc.View, pc.Turn)
@@ -94,19 +132,25 @@ func (pp *pagePane) show(d app.Document, i int) {
 	})
 }
 
-// drawStrip lays out a card per page of d, unless the strip shows this
-// version of d already, and fills them with the thumbnails (turned).
+// drawStrip lays out a card per page of d, left-out pages in their place,
+// unless the strip shows this version of d already, and fills the pages'
+// cards with the thumbnails (turned).
 func (pp *pagePane) drawStrip(d app.Document) {
-	if pp.stripDoc.ID == d.ID && pp.stripDoc.Version == d.Version && len(pp.cards) == len(d.Pages) {
+	if pp.stripDoc.ID == d.ID && pp.stripDoc.Version == d.Version && len(pp.cards) == len(pp.refs) {
 		return
 	}
 	pp.stripDoc = d
 	pp.strip.RemoveAll()
 	pp.cards = pp.cards[:0]
 	imgs := make([]*canvas.Image, len(d.Pages))
-	for i := range d.Pages {
-		card, img := newPageCard(pp.sess.a, i, fyne.NewSize(48, 64), func() { pp.show(pp.doc, i) })
-		imgs[i] = img
+	for i, ref := range pp.refs {
+		var card *tapRow
+		if ref.Left >= 0 {
+			card = newTapRow(pp.sess.a, container.NewCenter(widget.NewLabelWithStyle(fmt.Sprintf("%d\nleft\nout", d.Removed[ref.Left].Index+1),
+				fyne.TextAlignCenter, fyne.TextStyle{Italic: true})), func() { pp.show(pp.doc, i) })
+		} else {
+			card, imgs[ref.Page] = newPageCard(pp.sess.a, ref.Page, fyne.NewSize(48, 64), func() { pp.show(pp.doc, i) })
+		}
 		pp.cards = append(pp.cards, card)
 		pp.strip.Add(card)
 	}
@@ -135,7 +179,7 @@ func (pp *pagePane) clear() {
 	pp.image.Refresh()
 	pp.label.SetText("")
 	pp.strip.RemoveAll()
-	pp.cards, pp.stripDoc = nil, app.Document{}
+	pp.cards, pp.refs, pp.stripDoc = nil, nil, app.Document{}
 }
 
 // docCursor walks a list of documents one at a time, round the list.
@@ -218,6 +262,7 @@ func (u *App) showQueue() {
 func newQueueScreen(sess *session) *queueScreen {
 	u := sess.a
 	q := &queueScreen{sess: sess, pages: newPagePane(sess), msg: newMessageLabel()}
+	q.pages.putBack = "(Ctrl+B puts it back)"
 	q.count = heading("Loading the queue…")
 	q.left = widget.NewLabel("")
 	q.why = wrapped("")
@@ -229,7 +274,7 @@ func newQueueScreen(sess *session) *queueScreen {
 	q.accept = button(u, "File  (Ctrl+Enter)", theme.ConfirmIcon(), widget.HighImportance, q.file)
 	skip := button(u, "Next  (Ctrl+G)", theme.NavigateNextIcon(), widget.MediumImportance, func() { q.move(1) })
 	rotate := button(u, "Rotate page  (Ctrl+R)", theme.ViewRefreshIcon(), widget.LowImportance, q.rotate)
-	remove := button(u, "Remove page  (Ctrl+B)", theme.DeleteIcon(), widget.LowImportance, q.removePage)
+	remove := button(u, "Remove page / put back  (Ctrl+B)", theme.DeleteIcon(), widget.LowImportance, q.removePage)
 	split := button(u, "Split here  (Ctrl+T)", theme.ContentCutIcon(), widget.LowImportance, q.split)
 	merge := button(u, "Merge with previous  (Ctrl+M)", theme.ContentAddIcon(), widget.LowImportance, q.mergePrevious)
 	form := panel(container.NewVBox(
@@ -328,7 +373,11 @@ func (q *queueScreen) showCurrent() {
 		return
 	}
 	q.accept.Enable()
-	q.count.SetText(fmt.Sprintf("Document %d of %d waiting: %s", q.cur+1, len(q.docs), plural(len(d.Pages), "page", "pages")))
+	count := fmt.Sprintf("Document %d of %d waiting: %s", q.cur+1, len(q.docs), plural(len(d.Pages), "page", "pages"))
+	if len(d.Removed) > 0 {
+		count += fmt.Sprintf(", %d left out", len(d.Removed))
+	}
+	q.count.SetText(count)
 	q.left.SetText(q.counters())
 	var why []string
 	for _, p := range []struct {
@@ -350,6 +399,7 @@ func (q *queueScreen) showCurrent() {
 	if len(why) == 0 {
 		why = append(why, "Folio found nothing to propose on these pages.")
 	}
+	why = append(why, leftOutLines(d, "go to it in the page strip, Ctrl+B puts it back")...)
 	q.why.SetText(strings.Join(why, "\n"))
 	q.patient.set(d.ProposedPatient.Value)
 	q.kind.SetSelected(docTypeText(d.Type))
@@ -446,29 +496,46 @@ func (q *queueScreen) undoFiling() {
 }
 
 // removePage takes the page on show out of the document (a blank back the
-// detector missed, a stray sheet); it stays with the batch's original.
+// detector missed, a stray sheet); it stays with the document as a
+// left-out page, and with the batch's original. On a left-out page it puts
+// that page back where it was in the scanned file.
 func (q *queueScreen) removePage() {
 	d, ok := q.current()
-	if !ok || len(d.Pages) == 0 {
+	if !ok {
 		return
 	}
-	page := q.pages.page
+	if k, ok := q.pages.leftPage(); ok {
+		line := d.Removed[k].LeftOutLine()
+		q.change(func(ctx context.Context) (string, string, error) {
+			_, err := q.sess.s.RestorePage(ctx, d.ID, k)
+			return d.ID, "Put back: " + line + ".", err
+		})
+		return
+	}
+	page, ok := q.pages.docPage()
+	if !ok {
+		return
+	}
 	if len(d.Pages) == 1 {
 		q.msg.error("This is the document's only page. A stray sheet on its own can be filed as \"other\" or merged.")
 		return
 	}
 	q.change(func(ctx context.Context) (string, string, error) {
 		_, err := q.sess.s.RemovePage(ctx, d.ID, page)
-		return d.ID, fmt.Sprintf("Page %d removed; it stays with the scanned original.", page+1), err
+		return d.ID, fmt.Sprintf("Page %d removed; it stays with the document as a left-out page (Ctrl+B on it puts it back).", page+1), err
 	})
 }
 
 func (q *queueScreen) rotate() {
 	d, ok := q.current()
-	if !ok || len(d.Pages) == 0 {
+	if !ok {
 		return
 	}
-	page := q.pages.page
+	page, ok := q.pages.docPage()
+	if !ok {
+		q.msg.error(notAPage)
+		return
+	}
 	q.change(func(ctx context.Context) (string, string, error) {
 		_, err := q.sess.s.TurnPage(ctx, d.ID, page, 1)
 		return d.ID, fmt.Sprintf("Page %d turned a quarter clockwise.", page+1), err
@@ -480,7 +547,11 @@ func (q *queueScreen) split() {
 	if !ok {
 		return
 	}
-	at := q.pages.page
+	at, ok := q.pages.docPage()
+	if !ok {
+		q.msg.error(notAPage)
+		return
+	}
 	if at == 0 {
 		q.msg.error("Go to the page that starts the new document (Page Down), then split.")
 		return
@@ -502,6 +573,24 @@ func (q *queueScreen) mergePrevious() {
 		_, err := q.sess.s.MergeDocuments(ctx, []string{prev.ID, d.ID})
 		return prev.ID, "Merged into the previous document.", err
 	})
+}
+
+// notAPage answers a page correction asked on a left-out page.
+const notAPage = "This page is left out of the document: Ctrl+B puts it back first."
+
+// leftOutLines lists d's left-out pages for a person ("Page 4 left out as
+// blank"), each followed by how, if at all.
+func leftOutLines(d app.Document, how string) []string {
+	var out []string
+	for _, p := range d.Removed {
+		line := p.LeftOutLine()
+		line = strings.ToUpper(line[:1]) + line[1:]
+		if how != "" {
+			line += ": " + how
+		}
+		out = append(out, line+".")
+	}
+	return out
 }
 
 // change runs a correction off the Fyne goroutine, then reloads the queue

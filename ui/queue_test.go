@@ -114,6 +114,12 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	if d, _ := q.current(); len(d.Pages) != 1 || !strings.Contains(q.msg.Text, "Page 2 removed") {
 		t.Fatalf("after removing page 2: %d pages, %q", len(d.Pages), q.msg.Text)
 	}
+	// It stays in its place as a left-out page; the only page cannot go.
+	if !strings.Contains(q.pages.label.Text, "Page 2 taken out by a person") || !strings.Contains(q.why.Text, "Page 2 taken out by a person") {
+		t.Fatalf("the removed page is not listed: %q, %q", q.pages.label.Text, q.why.Text)
+	}
+	u.shortcut(ctrl(fyne.KeyPageUp))
+	u.tasks.wait()
 	u.shortcut(ctrl(fyne.KeyB))
 	u.tasks.wait()
 	if d, _ := q.current(); len(d.Pages) != 1 || !strings.Contains(q.msg.Text, "only page") {
