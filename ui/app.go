@@ -17,6 +17,7 @@ import (
 
 	"folio/app"
 	"folio/assets"
+	"folio/printer"
 )
 
 // Options tune the window. The zero value is what a clinic runs.
@@ -51,6 +52,9 @@ type Options struct {
 	// holds the vault's file lock, so 'folio backup' cannot run beside
 	// it). main.go wires it to profile.Profile.Backup.
 	Backup func(ctx context.Context, user, dir string) (app.BackupReport, error)
+	// Printer is where the Print buttons send their PDFs; the zero value
+	// is this computer's default printer.
+	Printer printer.Printer
 }
 
 // SyncStatus is what the sidebar's sync indicator shows.

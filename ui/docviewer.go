@@ -88,6 +88,7 @@ type docViewer struct {
 	found     *widget.Label
 	rotateBtn *widget.Button
 	exportBtn *widget.Button
+	printBtn  *widget.Button
 	refileBtn *widget.Button
 	msg       messageLabel
 	head      *fyne.Container // back and the document's actions
@@ -142,6 +143,7 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 		v.refileBtn.Hide()
 	}
 	v.exportBtn = button(u, "Export…  (Ctrl+S)", theme.DocumentSaveIcon(), widget.MediumImportance, v.askExport)
+	v.printBtn = printButton(u, "Print", v.sendToPrinter)
 
 	v.zoomBtns[0] = button(u, "Fit width  Ctrl+1", nil, widget.LowImportance, func() { v.setZoom(zoomFitWidth, 0) })
 	v.zoomBtns[1] = button(u, "Fit page  Ctrl+2", nil, widget.LowImportance, func() { v.setZoom(zoomFitPage, 0) })
@@ -173,7 +175,7 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	// The title has a row of its own: beside the buttons it was cut short.
 	// So has the search: beside the zoom and the pages, on a 1024 px wide
 	// screen, the field kept room for a few characters.
-	v.head = container.NewBorder(nil, nil, backBtn, container.NewHBox(v.refileBtn, v.rotateBtn, v.exportBtn))
+	v.head = container.NewBorder(nil, nil, backBtn, container.NewHBox(v.refileBtn, v.rotateBtn, v.exportBtn, v.printBtn))
 	v.bar = container.NewVBox(
 		container.NewHBox(v.zoomBtns[0], v.zoomBtns[1], v.zoomBtns[2], widget.NewSeparator(), v.prevBtn, v.pageLabel, v.nextBtn),
 		container.NewBorder(nil, nil, nil, container.NewHBox(v.found, findBtn), v.search))
@@ -376,6 +378,7 @@ func (v *docViewer) setDoc(d app.Document) {
 	if len(d.Pages) == 0 {
 		v.rotateBtn.Disable()
 		v.exportBtn.Disable()
+		v.printBtn.Disable()
 	}
 	how := ""
 	if v.canIndex && len(d.Removed) > 0 {
@@ -1054,17 +1057,9 @@ func (v *docViewer) askExport() {
 func (v *docViewer) export(dest string, w io.WriteCloser) {
 	sess, id := v.sess, v.doc.ID
 	sess.run(func(ctx context.Context) func() {
-		d, pages, err := sess.s.ExportDocument(ctx, id, dest)
+		_, pdf, pages, err := exportPDF(ctx, sess, id, dest)
 		if err == nil {
-			pp := make([]printout.Page, len(pages))
-			for i, p := range pages {
-				pp[i] = printout.Page{JPEG: p.View, WidthPx: d.Pages[i].Width, HeightPx: d.Pages[i].Height, DPI: 150,
-					Words: p.Words, Text: p.Text, Turn: p.Turn}
-			}
-			var buf bytes.Buffer
-			if err = printout.SearchablePDF(&buf, docTypeText(d.Type)+" "+d.MRN, pp); err == nil {
-				_, err = w.Write(buf.Bytes())
-			}
+			_, err = w.Write(pdf)
 		}
 		if cerr := w.Close(); err == nil {
 			err = cerr
@@ -1074,9 +1069,47 @@ func (v *docViewer) export(dest string, w io.WriteCloser) {
 				v.msg.error("The document was not exported: " + message(err))
 				return
 			}
-			v.msg.info(plural(len(pages), "page", "pages") + " exported as a searchable PDF.")
+			v.msg.info(plural(pages, "page", "pages") + " exported as a searchable PDF.")
 		}
 	})
+}
+
+// exportPDF makes document id into a searchable PDF through the audited
+// export (dest names where it goes in the audit trail) and returns its
+// title, the PDF and its number of pages.
+func exportPDF(ctx context.Context, sess *session, id, dest string) (string, []byte, int, error) {
+	d, pages, err := sess.s.ExportDocument(ctx, id, dest)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	pp := make([]printout.Page, len(pages))
+	for i, p := range pages {
+		pp[i] = printout.Page{JPEG: p.View, WidthPx: d.Pages[i].Width, HeightPx: d.Pages[i].Height, DPI: 150,
+			Words: p.Words, Text: p.Text, Turn: p.Turn}
+	}
+	title := docTypeText(d.Type) + " " + d.MRN
+	var buf bytes.Buffer
+	if err := printout.SearchablePDF(&buf, title, pp); err != nil {
+		return "", nil, 0, err
+	}
+	return title, buf.Bytes(), len(pages), nil
+}
+
+// sendToPrinter prints the document on the computer's printer, audited
+// as an export to the printer; when that fails it offers to save it.
+func (v *docViewer) sendToPrinter() {
+	if v.doc.ID == "" || len(v.doc.Pages) == 0 {
+		return
+	}
+	sess, id := v.sess, v.doc.ID
+	dest := "the printer"
+	if p := sess.a.opts.Printer.Destination; p != "" {
+		dest = "the printer " + p
+	}
+	sess.a.sendToPrinter(sess.ctx, "the document", v.msg, func(ctx context.Context) (string, []byte, error) {
+		title, pdf, _, err := exportPDF(ctx, sess, id, dest)
+		return title, pdf, err
+	}, v.askExport)
 }
 
 // Images.

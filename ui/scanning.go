@@ -287,6 +287,7 @@ type scanScreen struct {
 	coverDate  *entry
 	coverPages *entry
 	coverMsg   messageLabel
+	coverPrint *widget.Button
 }
 
 func newScanScreen(sess *session) *scanScreen {
@@ -324,13 +325,14 @@ func (st *scanScreen) coverPanel() fyne.CanvasObject {
 	st.coverPages = newEntry(u, "optional")
 	st.coverPages.OnSubmitted = func(string) { st.printCover() }
 	st.coverMsg = newMessageLabel()
-	save := button(u, "Save cover sheet PDF…  (Ctrl+S)", theme.DocumentPrintIcon(), widget.MediumImportance, st.printCover)
+	save := button(u, "Save cover sheet PDF…  (Ctrl+S)", theme.DocumentSaveIcon(), widget.MediumImportance, st.printCover)
+	st.coverPrint = printButton(u, "Print cover sheet", st.sendCover)
 	return panel(container.NewVBox(
 		heading("Print a cover sheet  (Ctrl+P)"),
 		muted("Put it on top of a patient's pages: the scan then files itself to that patient and type."),
 		formGrid(fieldLabel("Patient"), st.coverFor.view(), fieldLabel("Document type"), st.coverType,
 			fieldLabel("Date of service"), st.coverDate, fieldLabel("Pages"), st.coverPages),
-		container.NewHBox(layout.NewSpacer(), save),
+		container.NewHBox(layout.NewSpacer(), save, st.coverPrint),
 		st.coverMsg,
 	))
 }
@@ -418,16 +420,42 @@ func (st *scanScreen) importPaths(paths []string) {
 // printCover makes the cover sheet the form describes and asks where to
 // save the PDF.
 func (st *scanScreen) printCover() {
-	p := st.coverFor.patient
-	if p.MRN == "" {
-		st.coverMsg.error("Find the patient first: type a name or MRN, ↑ ↓ and Enter.")
-		st.sess.a.win.Canvas().Focus(st.coverFor.field)
+	p, ok := st.coverPatient()
+	if !ok {
 		return
 	}
 	st.coverMsg.clear()
 	saveCoverSheet(st.sess, p, st.coverType.Selected, st.coverDate.Text, st.coverPages.Text, func() {
 		st.coverMsg.info("Cover sheet for " + visible.Line(p.MRN) + " saved. Print it and put it on top of the pages.")
 	})
+}
+
+// coverPatient is the patient the cover sheet is for; without one it
+// says to find the patient first.
+func (st *scanScreen) coverPatient() (app.Patient, bool) {
+	p := st.coverFor.patient
+	if p.MRN == "" {
+		st.coverMsg.error("Find the patient first: type a name or MRN, ↑ ↓ and Enter.")
+		st.sess.a.win.Canvas().Focus(st.coverFor.field)
+		return p, false
+	}
+	return p, true
+}
+
+// sendCover prints the cover sheet on the computer's printer, offering
+// to save it when that fails.
+func (st *scanScreen) sendCover() {
+	p, ok := st.coverPatient()
+	if !ok {
+		return
+	}
+	pdf, err := coverSheetPDF(st.sess, p, st.coverType.Selected, st.coverDate.Text, st.coverPages.Text)
+	if err != nil {
+		st.coverMsg.error("The cover sheet was not made: " + message(err))
+		return
+	}
+	st.sess.a.sendToPrinter(st.sess.ctx, "the cover sheet for "+visible.Line(p.MRN), st.coverMsg,
+		func(context.Context) (string, []byte, error) { return "Cover sheet " + p.MRN, pdf, nil }, st.printCover)
 }
 
 // reloadQueue reads the indexing queue off the Fyne goroutine.

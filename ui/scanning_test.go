@@ -93,13 +93,7 @@ func TestScanningStation(t *testing.T) {
 		t.Fatalf("a cover sheet for nobody: %q", st.coverMsg.Text)
 	}
 	u.shortcut(ctrl(fyne.KeyP))
-	test.Type(st.coverFor.field, "okello")
-	st.coverFor.search(st.coverFor.field.Text, false)
-	u.tasks.wait()
-	st.coverFor.field.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if st.coverFor.patient.MRN != p.MRN {
-		t.Fatalf("cover sheet patient %q", st.coverFor.patient.MRN)
-	}
+	chooseCoverPatient(t, u, st, "okello", p.MRN)
 	u.shortcut(ctrl(fyne.KeyS))
 	if len(u.dialogs) != 1 || st.coverMsg.Text != "" {
 		t.Fatalf("no save dialog for the cover sheet: %d dialogs, %q", len(u.dialogs), st.coverMsg.Text)
@@ -120,6 +114,19 @@ func TestScanningStation(t *testing.T) {
 	}
 	if _, err := coverSheetPDF(u.sess, p, "Lab result", "14/10/2026", ""); err == nil {
 		t.Fatal("a cover sheet with a badly written date was made")
+	}
+}
+
+// chooseCoverPatient finds a patient for the cover sheet by typing q and
+// pressing Enter, and checks it is mrn.
+func chooseCoverPatient(t *testing.T, u *App, st *scanScreen, q, mrn string) {
+	t.Helper()
+	test.Type(st.coverFor.field, q)
+	st.coverFor.search(st.coverFor.field.Text, false)
+	u.tasks.wait()
+	st.coverFor.field.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if st.coverFor.patient.MRN != mrn {
+		t.Fatalf("cover sheet patient %q, want %s", st.coverFor.patient.MRN, mrn)
 	}
 }
 

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -549,6 +550,7 @@ type recoveryKeyDialog struct {
 	done    *check
 	close   *widget.Button
 	savePDF *widget.Button
+	print   *widget.Button
 	msg     messageLabel
 	dlg     *dialog.CustomDialog
 }
@@ -570,14 +572,18 @@ func newRecoveryKeyDialog(sess *session, key string) *recoveryKeyDialog {
 			r.close.Disable()
 		}
 	})
-	r.savePDF = button(u, "Save as PDF to print…", theme.DocumentPrintIcon(), widget.MediumImportance, r.askSave)
+	r.savePDF = button(u, "Save as PDF to print…", theme.DocumentSaveIcon(), widget.MediumImportance, r.askSave)
+	r.print = printButton(u, "Print", func() {
+		info := printout.RecoveryKeyInfo{Key: r.key, Site: u.site, IssuedBy: sess.user.Name, IssuedAt: u.now()}
+		u.sendToPrinter(sess.ctx, "the recovery key", r.msg, recoveryKeyPDF(info), r.askSave)
+	})
 	steps := wrapped("This key is shown only now. Write it on paper or print it, check every character, and lock it " +
 		"away from this computer. The previous recovery key no longer works: destroy its paper.\n\n" +
 		"Anyone who has this key can open every record. If you save it as a PDF to print, print it and then delete the file.")
 	content := container.NewVBox(
 		banner(bannerInfo, nil, container.NewPadded(r.text)),
 		steps,
-		container.NewHBox(r.savePDF),
+		container.NewHBox(r.savePDF, r.print),
 		r.msg.Label,
 		widget.NewSeparator(),
 		r.done,
@@ -638,6 +644,18 @@ func (r *recoveryKeyDialog) save(w io.WriteCloser) {
 			r.msg.info("Saved. Print it, check it against the screen, then delete the file.")
 		}
 	})
+}
+
+// recoveryKeyPDF makes the recovery key sheet of info for printing.
+func recoveryKeyPDF(info printout.RecoveryKeyInfo) func(context.Context) (string, []byte, error) {
+	return func(context.Context) (string, []byte, error) {
+		if info.Key == "" {
+			return "", nil, errors.New("the recovery key is no longer shown; issue a new one")
+		}
+		var buf bytes.Buffer
+		err := printout.RecoveryKeyPDF(&buf, info)
+		return "Folio recovery key", buf.Bytes(), err
+	}
 }
 
 func workersText(n int) string {

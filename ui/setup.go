@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"fyne.io/fyne/v2/dialog"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
@@ -11,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/printout"
 )
 
 // passwordRule is the NIST SP 800-63B rule app enforces, said plainly.
@@ -161,13 +164,21 @@ type recoveryKeyScreen struct {
 	a       *App
 	admin   string
 	key     *widget.RichText
+	keyText string // the key itself, for its PDF; cleared by forget
 	done    *check
 	proceed *widget.Button
+	print   *widget.Button
+	savePDF *widget.Button
+	msg     messageLabel
 	box     fyne.CanvasObject
 }
 
 func newRecoveryKeyScreen(u *App, admin, key string) *recoveryKeyScreen {
-	r := &recoveryKeyScreen{a: u, admin: admin}
+	r := &recoveryKeyScreen{a: u, admin: admin, keyText: key, msg: newMessageLabel()}
+	r.print = printButton(u, "Print", func() {
+		u.sendToPrinter(context.Background(), "the recovery key", r.msg, recoveryKeyPDF(r.info()), r.askSave)
+	})
+	r.savePDF = button(u, "Save as PDF to print…", theme.DocumentSaveIcon(), widget.LowImportance, r.askSave)
 	r.key = widget.NewRichText(&widget.TextSegment{Text: keyLines(key), Style: widget.RichTextStyle{
 		Alignment: fyne.TextAlignCenter,
 		TextStyle: fyne.TextStyle{Monospace: true, Bold: true},
@@ -192,6 +203,8 @@ func newRecoveryKeyScreen(u *App, admin, key string) *recoveryKeyScreen {
 		heading("The recovery key of this vault"),
 		keyBox,
 		steps,
+		container.NewHBox(r.print, r.savePDF),
+		r.msg.Label,
 		widget.NewSeparator(),
 		r.done,
 		container.NewHBox(layout.NewSpacer(), r.proceed),
@@ -215,8 +228,39 @@ func keyLines(key string) string {
 func (r *recoveryKeyScreen) view() fyne.CanvasObject    { return r.box }
 func (r *recoveryKeyScreen) focusFirst() fyne.Focusable { return r.done }
 func (r *recoveryKeyScreen) forget() {
+	r.keyText = ""
 	r.key.Segments = nil
 	r.key.Refresh()
+}
+
+// info is what the recovery key sheet shows.
+func (r *recoveryKeyScreen) info() printout.RecoveryKeyInfo {
+	return printout.RecoveryKeyInfo{Key: r.keyText, Site: r.a.site, IssuedBy: r.admin, IssuedAt: r.a.now()}
+}
+
+// askSave asks where to save the recovery key sheet and writes it there.
+func (r *recoveryKeyScreen) askSave() {
+	u := r.a
+	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		_, pdf, err := recoveryKeyPDF(r.info())(context.Background())
+		if err == nil {
+			_, err = w.Write(pdf)
+		}
+		clear(pdf)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			r.msg.error("The PDF was not saved: " + message(err))
+			return
+		}
+		r.msg.info("Saved. Print it, check it against the screen, then delete the file.")
+	}, u.win)
+	save.SetFileName("folio-recovery-key.pdf")
+	u.showDialog(save)
 }
 
 func (r *recoveryKeyScreen) next() {
