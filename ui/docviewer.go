@@ -182,7 +182,9 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	top := container.NewVBox(v.head, v.title, v.whose, v.left, v.bar, v.msg)
 	// The pages' strip stands beside the page, not under it: on a 600 px
 	// high screen the page keeps the height.
-	left := container.NewBorder(nil, nil, newScroller(u, v.strip), nil, v.pageView)
+	stripWidth := canvas.NewRectangle(color.Transparent)
+	stripWidth.SetMinSize(fyne.NewSize(88, 0)) // a card and the scroll bar
+	left := container.NewBorder(nil, nil, container.NewStack(stripWidth, newScroller(u, v.strip)), nil, v.pageView)
 	v.textView = newScroller(u, v.text)
 	right := container.NewBorder(container.NewVBox(sectionTitle("Text of the page"), v.source, v.codes), nil, nil, nil, v.textView)
 	split := container.NewHSplit(left, right)

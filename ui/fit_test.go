@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -108,6 +109,13 @@ func screensFit(t *testing.T, size fyne.Size) {
 	c := newClock()
 	v := openVault(t, c.Now)
 	u := newWindow(t, v, Options{Now: c.Now})
+	// FOLIO_SCREENSHOTS=$PWD/docs/screenshots also saves the small
+	// screen's views as small-NAME.png (the content, without a menu bar).
+	shot := func(string) {}
+	if dir := os.Getenv("FOLIO_SCREENSHOTS"); dir != "" && size.Width == 1024 {
+		save := shooter(t, u, dir)
+		shot = func(name string) { save("small-" + name) }
+	}
 
 	s := current[*setupScreen](t, u)
 	fits(t, u, size, "setup", s.again, s.create)
@@ -136,10 +144,12 @@ func screensFit(t *testing.T, size fyne.Size) {
 	u.shortcut(ctrl(fyne.KeyN))
 	f := current[*patientForm](t, u)
 	fits(t, u, size, "register", f.saveBtn)
+	shot("register")
 	u.shortcut(ctrl(fyne.KeyU))
 	u.tasks.wait()
 	us := current[*usersScreen](t, u)
 	fits(t, u, size, "users", us.again, us.addBtn)
+	shot("users")
 	u.showSettings()
 	u.tasks.wait()
 	st := current[*settingsScreen](t, u)
@@ -185,6 +195,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	dv := current[*docViewer](t, u)
 	u.tasks.wait()
 	fits(t, u, size, "viewer", dv.search, dv.exportBtn, dv.nextBtn)
+	shot("document-viewer")
 	t.Logf("viewer at %v×%v: page area %v, Find field %v px wide", size.Width, size.Height, dv.scroll.Size(), dv.search.Size().Width)
 	if h := dv.scroll.Size().Height; h < 300 {
 		t.Errorf("viewer at %v: the page area is %v px high", size, h)
