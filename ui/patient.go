@@ -33,9 +33,11 @@ type patientScreen struct {
 	editBtn  *widget.Button
 	histBtn  *widget.Button
 	coverBtn *widget.Button
-	delBtn   *widget.Button // delete the registration, or restore it
-	del      *reasonDialog  // the open delete or restore question
-	box      fyne.CanvasObject
+	// coverPrint is the Print button of the cover sheet dialog, once open.
+	coverPrint *widget.Button
+	delBtn     *widget.Button // delete the registration, or restore it
+	del        *reasonDialog  // the open delete or restore question
+	box        fyne.CanvasObject
 
 	chart
 }

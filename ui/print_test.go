@@ -7,9 +7,11 @@ import (
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	fitz "github.com/gen2brain/go-fitz"
 
 	"folio/app"
 	"folio/printer"
+	"folio/printer/printertest"
 )
 
 // noPrinter is the real printer of a computer where none is set up: lp
@@ -85,6 +87,24 @@ func TestPrintButtonsOfferSaveWithoutAPrinter(t *testing.T) {
 		}
 		chooseCoverPatient(t, u, st, "okello", p.MRN)
 		printFails(t, u, "cover sheet", st.coverPrint, st.coverMsg)
+
+		// The patient screen's Cover sheet… dialog prints too.
+		u.openPatient(p.MRN)
+		u.tasks.wait()
+		ps := current[*patientScreen](t, u)
+		test.Tap(ps.coverBtn)
+		if len(u.dialogs) != 1 || ps.coverPrint == nil {
+			t.Fatal("the patient screen's cover sheet dialog has no Print button")
+		}
+		test.Tap(ps.coverPrint)
+		u.tasks.wait()
+		if len(u.dialogs) != 2 || !strings.HasPrefix(u.lastErr, "No printer is set up") {
+			t.Fatalf("patient cover sheet: %d dialogs, %q", len(u.dialogs), u.lastErr)
+		}
+		tapInDialog(t, u, "Save PDF…")
+		if len(u.dialogs) != 2 {
+			t.Fatalf("patient cover sheet: Save PDF… opened no save dialog (%d dialogs)", len(u.dialogs))
+		}
 	})
 	t.Run("document", func(t *testing.T) {
 		u, p, lab, _ := chartWithDocuments(t)
@@ -96,4 +116,31 @@ func TestPrintButtonsOfferSaveWithoutAPrinter(t *testing.T) {
 			t.Fatalf("printing is not audited as an export to the printer: %+v, %v", ev, err)
 		}
 	})
+}
+
+// The document viewer's Print sends the document to a real CUPS printer
+// (cups-pdf): the PDF that comes out has the document's pages, the window
+// names the job, and the access is audited as an export to the printer.
+func TestPrintDocumentReachesThePrinter(t *testing.T) {
+	c := printertest.StartCUPS(t)
+	u, p, lab, _ := chartWithDocuments(t)
+	u.opts.Printer = c.Printer()
+	v := openViewer(t, u, p, lab)
+	test.Tap(v.printBtn)
+	u.tasks.wait()
+	if !strings.Contains(v.msg.Text, "The document was sent to the printer (job folio-test-") || len(u.dialogs) != 0 {
+		t.Fatalf("after Print: %q, %d dialogs (%q)", v.msg.Text, len(u.dialogs), u.lastErr)
+	}
+	doc, err := fitz.NewFromMemory(c.Printed(t))
+	if err != nil {
+		t.Fatalf("the printed file is not a PDF: %v", err)
+	}
+	defer doc.Close()
+	if doc.NumPage() != len(lab.Pages) {
+		t.Fatalf("%d pages printed, the document has %d", doc.NumPage(), len(lab.Pages))
+	}
+	ev, err := auditAs(t, u.vault, "admin", app.ActDocExport)
+	if err != nil || len(ev) != 1 || !strings.Contains(ev[0].Detail, "to the printer") {
+		t.Fatalf("printing is not audited: %+v, %v", ev, err)
+	}
 }

@@ -449,13 +449,7 @@ func (st *scanScreen) sendCover() {
 	if !ok {
 		return
 	}
-	pdf, err := coverSheetPDF(st.sess, p, st.coverType.Selected, st.coverDate.Text, st.coverPages.Text)
-	if err != nil {
-		st.coverMsg.error("The cover sheet was not made: " + message(err))
-		return
-	}
-	st.sess.a.sendToPrinter(st.sess.ctx, "the cover sheet for "+visible.Line(p.MRN), st.coverMsg,
-		func(context.Context) (string, []byte, error) { return "Cover sheet " + p.MRN, pdf, nil }, st.printCover)
+	printCoverSheet(st.sess, p, st.coverType.Selected, st.coverDate.Text, st.coverPages.Text, st.coverMsg, st.printCover)
 }
 
 // reloadQueue reads the indexing queue off the Fyne goroutine.
@@ -566,13 +560,31 @@ func (v *patientScreen) askCoverSheet() {
 	pages := newEntry(u, "optional")
 	form := formGrid(fieldLabel("Document type"), kind, fieldLabel("Date of service"), date, fieldLabel("Pages"), pages)
 	p := v.p
-	dlg := dialog.NewCustomConfirm("Print a cover sheet for "+p.MRN, "Save PDF…", "Cancel", form, func(ok bool) {
-		if ok {
-			saveCoverSheet(v.sess, p, kind.Selected, date.Text, pages.Text, nil)
-		}
-	}, u.win)
+	msg := newMessageLabel()
+	save := func() { saveCoverSheet(v.sess, p, kind.Selected, date.Text, pages.Text, nil) }
+	dlg := dialog.NewCustomWithoutButtons("Print a cover sheet for "+p.MRN, container.NewVBox(form, msg.Label), u.win)
+	v.coverPrint = printButton(u, "Print", func() {
+		printCoverSheet(v.sess, p, kind.Selected, date.Text, pages.Text, msg, save)
+	})
+	dlg.SetButtons([]fyne.CanvasObject{
+		button(u, "Close", theme.CancelIcon(), widget.LowImportance, dlg.Hide),
+		button(u, "Save PDF…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { dlg.Hide(); save() }),
+		v.coverPrint,
+	})
 	dlg.Resize(fyne.NewSize(520, 260))
 	u.showDialog(dlg)
+}
+
+// printCoverSheet makes a cover sheet for p and sends it to the printer,
+// saying how it went in msg; save is offered when printing fails.
+func printCoverSheet(sess *session, p app.Patient, label, date, pages string, msg messageLabel, save func()) {
+	pdf, err := coverSheetPDF(sess, p, label, date, pages)
+	if err != nil {
+		msg.error("The cover sheet was not made: " + message(err))
+		return
+	}
+	sess.a.sendToPrinter(sess.ctx, "the cover sheet for "+visible.Line(p.MRN), msg,
+		func(context.Context) (string, []byte, error) { return "Cover sheet " + p.MRN, pdf, nil }, save)
 }
 
 // saveCoverSheet makes a cover sheet for p and asks where to save the PDF;
