@@ -51,8 +51,8 @@ func TestBarcodesShownInQueueQAAndViewer(t *testing.T) {
 	if !v.codes.Visible() || !strings.HasPrefix(v.codes.Text, "Barcode: Code 39 ASN00123, archive ID, ") {
 		t.Fatalf("the viewer's page shows codes %q (visible %v)", v.codes.Text, v.codes.Visible())
 	}
-	if title := v.title.String(); !strings.Contains(title, "archive ID ASN00123") {
-		t.Fatalf("the viewer's title: %q", title)
+	if title := v.status.Text; !strings.Contains(title, "archive ID ASN00123") {
+		t.Fatalf("the viewer's status line: %q", title)
 	}
 	// The code is outlined where it is on the page.
 	if len(v.words) != 1 || len(v.stage.Objects) != 2 || v.words[0].Empty() || !v.words[0].In(v.img.Bounds()) {

@@ -69,7 +69,7 @@ type docViewer struct {
 
 	title     *widget.RichText
 	chart     app.Patient   // whose chart the document is filed in (header)
-	whose     *widget.Label // the chart's patient: name, MRN, date of birth
+	status    *widget.Label // pages, state, archive identifiers
 	image     *canvas.Image
 	stage     *fyne.Container // the image and the hit marks
 	scroll    *container.Scroll
@@ -125,8 +125,9 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 
 	v.title = widget.NewRichText(&widget.TextSegment{Text: "Opening the document…", Style: styleBold})
 	v.title.Truncation = fyne.TextTruncateEllipsis
-	v.whose = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	v.whose.Truncation = fyne.TextTruncateEllipsis
+	v.status = widget.NewLabel("")
+	v.status.Importance = widget.LowImportance
+	v.status.Truncation = fyne.TextTruncateEllipsis
 	v.image = canvas.NewImageFromImage(nil)
 	v.image.FillMode = canvas.ImageFillStretch
 	v.image.ScaleMode = canvas.ImageScaleSmooth
@@ -177,9 +178,9 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	// screen, the field kept room for a few characters.
 	v.head = container.NewBorder(nil, nil, backBtn, container.NewHBox(v.refileBtn, v.rotateBtn, v.exportBtn, v.printBtn))
 	v.bar = container.NewVBox(
-		container.NewHBox(v.zoomBtns[0], v.zoomBtns[1], v.zoomBtns[2], widget.NewSeparator(), v.prevBtn, v.pageLabel, v.nextBtn),
+		container.NewBorder(nil, nil, container.NewHBox(v.zoomBtns[0], v.zoomBtns[1], v.zoomBtns[2], widget.NewSeparator(), v.prevBtn, v.pageLabel, v.nextBtn), nil, v.status),
 		container.NewBorder(nil, nil, nil, container.NewHBox(v.found, findBtn), v.search))
-	top := container.NewVBox(v.head, v.title, v.whose, v.left, v.bar, v.msg)
+	top := container.NewVBox(v.head, v.title, v.left, v.bar, v.msg)
 	// The pages' strip stands beside the page, not under it: on a 600 px
 	// high screen the page keeps the height.
 	stripWidth := canvas.NewRectangle(color.Transparent)
@@ -204,7 +205,7 @@ func (v *docViewer) forget() {
 	v.pages = map[int]app.PageContent{}
 	v.img, v.words, v.query = nil, nil, nil
 	v.chart = app.Patient{}
-	v.whose.SetText("")
+	v.status.SetText("")
 	v.image.Image = nil
 	v.image.Refresh()
 	v.stage.Objects = []fyne.CanvasObject{v.image}
@@ -362,17 +363,19 @@ func (v *docViewer) setDoc(d app.Document) {
 	if len(d.ArchiveIDs) > 0 {
 		archive = "  ·  archive ID " + visible.Line(strings.Join(d.ArchiveIDs, ", "))
 	}
-	v.title.Segments = []widget.RichTextSegment{
-		&widget.TextSegment{Text: docTypeText(d.Type), Style: styleTitle},
-		&widget.TextSegment{Text: "   " + date + "  ·  " + plural(len(d.Pages), "page", "pages") +
-			"  ·  " + docStatusText(d) + archive, Style: styleMuted},
-	}
-	// Whose chart: name, MRN, date of birth, on a line of its own.
+	// The title names the document and whose chart it is in (name, MRN,
+	// date of birth); pages, state and archive identifiers stand beside
+	// the zoom and page buttons, so the page keeps its height at 600 px.
 	who := mrn
 	if v.chart.ID != "" && d.PatientID != "" {
 		who = displayName(v.chart) + "  ·  " + visible.Line(v.chart.MRN) + "  ·  born " + birthText(v.chart.BirthDate, v.sess.a.now())
 	}
-	v.whose.SetText(who)
+	v.title.Segments = []widget.RichTextSegment{
+		&widget.TextSegment{Text: docTypeText(d.Type), Style: styleTitle},
+		&widget.TextSegment{Text: "  " + date + "   ", Style: styleMuted},
+		&widget.TextSegment{Text: who, Style: styleBold},
+	}
+	v.status.SetText(plural(len(d.Pages), "page", "pages") + "  ·  " + docStatusText(d) + archive)
 	v.title.Refresh()
 	if c, ok := v.box.(*fyne.Container); ok {
 		c.Refresh() // the title row may have grown
