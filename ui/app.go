@@ -623,6 +623,22 @@ func (u *App) showSyncAdmin() {
 	u.show(newSyncAdminScreen(u.sess))
 }
 
+// showAudit opens Administration at its Audit section, showIntegrity at
+// its Integrity check (administrators).
+func (u *App) showAudit() {
+	if u.sess == nil || !u.sess.user.Role.Can(app.PermUserManage) || !u.sess.user.Role.Can(app.PermAuditRead) {
+		return
+	}
+	u.show(newAuditScreen(u.sess))
+}
+
+func (u *App) showIntegrity() {
+	if u.sess == nil || !u.sess.user.Role.Can(app.PermUserManage) || !u.sess.user.Role.Can(app.PermVerify) {
+		return
+	}
+	u.show(newIntegrityScreen(u.sess))
+}
+
 // showConflicts opens the records in conflict (those who may merge
 // patient records resolve them).
 func (u *App) showConflicts() {

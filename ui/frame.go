@@ -186,7 +186,7 @@ func placeOf(s screen) place {
 		return placeQueue
 	case *qaScreen:
 		return placeQA
-	case *usersScreen, *settingsScreen, *syncAdminScreen:
+	case *usersScreen, *settingsScreen, *syncAdminScreen, *auditScreen, *integrityScreen:
 		return placeAdmin
 	case *conflictsScreen:
 		return placeCount // none of the places: reached from the sync indicator and the menu

@@ -156,6 +156,8 @@ var keyBindings = []keyBinding{
 	{area: areaAdmin, mod: ctrlKey, key: fyne.Key1, does: "Users"},
 	{area: areaAdmin, mod: ctrlKey, key: fyne.Key2, does: "Settings"},
 	{area: areaAdmin, mod: ctrlKey, key: fyne.Key3, does: "Sync"},
+	{area: areaAdmin, mod: ctrlKey, key: fyne.Key4, does: "Audit trail"},
+	{area: areaAdmin, mod: ctrlKey, key: fyne.Key5, does: "Integrity check"},
 }
 
 // keyNames are how Help and the menus write keys that are not a letter

@@ -180,6 +180,15 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		}
 	}
 	queue := func() *queueScreen { return current[*queueScreen](t, u) }
+	// adminKeys are the effects of the Administration keys on each of its
+	// sections (Ctrl+3 does nothing: no archive is wired).
+	adminKeys := map[string]effect{
+		"Ctrl+1": goes("*ui.usersScreen", nil),
+		"Ctrl+2": goes("*ui.settingsScreen", nil),
+		"Ctrl+3": stays,
+		"Ctrl+4": goes("*ui.auditScreen", nil),
+		"Ctrl+5": goes("*ui.integrityScreen", nil),
+	}
 	qa := func() *qaScreen { return current[*qaScreen](t, u) }
 	viewer := func() *docViewer { return current[*docViewer](t, u) }
 	// standOn puts the queue or QA on a document of several pages (or of
@@ -528,11 +537,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 				}
 				return fs
 			},
-			effects: map[string]effect{
-				"Ctrl+1": goes("*ui.usersScreen", nil),
-				"Ctrl+2": goes("*ui.settingsScreen", nil),
-				"Ctrl+3": stays, // no archive wired
-			},
+			effects: adminKeys,
 		}, {
 			user: "admin", open: u.showUsers,
 			fields: func() map[string]fyne.Focusable {
@@ -540,11 +545,14 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 				return map[string]fyne.Focusable{"User name": s.name, "Full name": s.fullName, "Role": s.role,
 					"Password": s.pass, "Again": s.again}
 			},
-			effects: map[string]effect{
-				"Ctrl+1": goes("*ui.usersScreen", nil),
-				"Ctrl+2": goes("*ui.settingsScreen", nil),
-				"Ctrl+3": stays,
+			effects: adminKeys,
+		}, {
+			user: "admin", open: u.showAudit,
+			fields: func() map[string]fyne.Focusable {
+				s := current[*auditScreen](t, u)
+				return map[string]fyne.Focusable{"User": s.user, "Patient": s.mrn, "Action": s.action, "Since": s.since}
 			},
+			effects: adminKeys,
 		}},
 	}
 	pw := map[string]string{"grace": clerkPW, "peter": clerkPW, "admin": adminPW}

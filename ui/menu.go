@@ -82,6 +82,10 @@ func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 	if r.Can(app.PermUserManage) && u.opts.Sync != nil {
 		gotoItems = append(gotoItems, fyne.NewMenuItem("Sync with the archive", u.showSyncAdmin))
 	}
+	if r.Can(app.PermUserManage) {
+		gotoItems = append(gotoItems, fyne.NewMenuItem("Audit trail", u.showAudit),
+			fyne.NewMenuItem("Integrity check", u.showIntegrity))
+	}
 	menus := []*fyne.Menu{folio, fyne.NewMenu(menuGo, gotoItems...)}
 	for _, m := range []string{menuChart, menuDoc, menuIndex} {
 		if items := u.tableItems(m, r); len(items) > 0 {

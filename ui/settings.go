@@ -29,8 +29,9 @@ import (
 // only): the workstation's settings, each with its current value, a field,
 // Save, and a message under it; and the recovery key: what it is, how it is
 // used, and issuing a new one. The Users section is users.go; the two share
-// the bar at the top (adminBar) with the Sync section (syncadmin.go), and
-// Ctrl+1 / Ctrl+2 / Ctrl+3 switch between them.
+// the bar at the top (adminBar) with the Sync section (syncadmin.go), the
+// Audit section (audit.go) and the Integrity check (integrity.go), and
+// Ctrl+1 … Ctrl+5 switch between them.
 
 // Limits of the auto-lock, in minutes (app.Session.SetIdleLock's).
 const (
@@ -45,34 +46,38 @@ const (
 	adminUsers adminSection = iota
 	adminSettings
 	adminSync // only on a window wired to the syncer
+	adminAudit
+	adminIntegrity
 )
 
 // adminBar is the top of the Administration screens: back to the search,
-// the title, and the sections as tabs, the current one highlighted.
+// the title, and under them the sections as tabs, the current one
+// highlighted (on a line of their own, to fit a 1024-pixel window).
 func adminBar(u *App, cur adminSection) fyne.CanvasObject {
 	back := button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
-	tabs := []*widget.Button{
-		adminUsers:    button(u, "Users   Ctrl+1", theme.AccountIcon(), widget.LowImportance, u.showUsers),
-		adminSettings: button(u, "Settings   Ctrl+2", theme.SettingsIcon(), widget.LowImportance, u.showSettings),
+	tabs := map[adminSection]*widget.Button{
+		adminUsers:     button(u, "Users   Ctrl+1", theme.AccountIcon(), widget.LowImportance, u.showUsers),
+		adminSettings:  button(u, "Settings   Ctrl+2", theme.SettingsIcon(), widget.LowImportance, u.showSettings),
+		adminAudit:     button(u, "Audit   Ctrl+4", theme.ListIcon(), widget.LowImportance, u.showAudit),
+		adminIntegrity: button(u, "Check   Ctrl+5", theme.ConfirmIcon(), widget.LowImportance, u.showIntegrity),
 	}
 	if u.opts.Sync != nil {
-		tabs = append(tabs, button(u, "Sync   Ctrl+3", theme.ViewRefreshIcon(), widget.LowImportance, u.showSyncAdmin))
+		tabs[adminSync] = button(u, "Sync   Ctrl+3", theme.ViewRefreshIcon(), widget.LowImportance, u.showSyncAdmin)
 	}
 	tabs[cur].Importance = widget.HighImportance
 	bar := container.NewHBox()
-	for _, t := range tabs {
-		bar.Add(t)
+	for sec := adminUsers; sec <= adminIntegrity; sec++ {
+		if t, ok := tabs[sec]; ok {
+			bar.Add(t)
+		}
 	}
 	title := widget.NewLabelWithStyle("Administration", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = sizeNameTitle
-	return container.NewVBox(
-		container.NewHBox(back),
-		container.NewBorder(nil, nil, title, bar),
-	)
+	return container.NewVBox(container.NewHBox(back, title), bar)
 }
 
 // adminShortcut switches between the sections: Ctrl+1 Users, Ctrl+2
-// Settings, Ctrl+3 Sync.
+// Settings, Ctrl+3 Sync, Ctrl+4 Audit, Ctrl+5 Integrity check.
 func adminShortcut(u *App, k fyne.KeyName) bool {
 	switch k {
 	case fyne.Key1:
@@ -86,6 +91,12 @@ func adminShortcut(u *App, k fyne.KeyName) bool {
 			u.showSyncAdmin()
 			return true
 		}
+	case fyne.Key4:
+		u.showAudit()
+		return true
+	case fyne.Key5:
+		u.showIntegrity()
+		return true
 	}
 	return false
 }
