@@ -145,6 +145,9 @@ func screensFit(t *testing.T, size fyne.Size) {
 	f := current[*patientForm](t, u)
 	fits(t, u, size, "register", f.saveBtn)
 	shot("register")
+	if w := f.dob.Size().Width; w < 120 { // YYYY-MM-DD and the cursor
+		t.Errorf("register at %v: the date of birth field is %v px wide", size, w)
+	}
 	u.shortcut(ctrl(fyne.KeyU))
 	u.tasks.wait()
 	us := current[*usersScreen](t, u)

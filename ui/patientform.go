@@ -89,7 +89,9 @@ func newPatientForm(sess *session, orig app.Patient, amend bool) *patientForm {
 		e.OnSubmitted = func(string) { f.submit() }
 	}
 
-	f.dobRow = container.NewBorder(nil, nil, nil, container.NewHBox(f.estimated, f.dobHint), f.dob)
+	// "estimated" and the age stand under the date, which so keeps the
+	// column's width (beside it, at 1024 px, the date showed 8 characters).
+	f.dobRow = container.NewVBox(f.dob, container.NewHBox(f.estimated, f.dobHint))
 	left := container.NewVBox(
 		sectionTitle("Name"),
 		formGrid(
