@@ -45,6 +45,9 @@ type BundleParams struct {
 	// Log hears of the organisation's vault being bound, and of other
 	// vaults refused (slog.Default when nil).
 	Log *slog.Logger
+	// Signers checks the users and key slots a bundle carries; when nil,
+	// ImportBundle builds it from Store.
+	Signers *Signers
 }
 
 func (p BundleParams) now() time.Time {
@@ -69,7 +72,10 @@ type BundleImport struct {
 
 // ImportBundle verifies a workstation's export (size bytes of r) and
 // imports it. A refusal wraps bundle.ErrNotBundle, bundle.ErrDamaged,
-// bundle.ErrNotForUs or api.ErrForbidden, and then nothing was stored.
+// bundle.ErrNotForUs or api.ErrForbidden, and then nothing was stored;
+// except that a batch carrying a user or key-slots version the rules
+// refuse (Signers.Push, api.ErrForbidden) stops the import at that batch,
+// the batches before it kept, as the same pushes online would.
 func ImportBundle(ctx context.Context, p BundleParams, r io.ReaderAt, size int64) (BundleImport, error) {
 	var res BundleImport
 	f, err := bundle.Open(r, size)
@@ -109,7 +115,12 @@ func ImportBundle(ctx context.Context, p BundleParams, r io.ReaderAt, size int64
 	if err := p.admit(ctx, h.Device, checked.Vault); err != nil {
 		return res, fmt.Errorf("workstation %s, vault %s: %w", cert.Name, h.Device, err)
 	}
-	// Second pass: import.
+	// Second pass: import, users and key slots checked as at a push.
+	if p.Signers == nil {
+		if p.Signers, err = NewSigners(ctx, p.Store, p.Log); err != nil {
+			return res, err
+		}
+	}
 	res.Header = h
 	var lastAudit *api.AuditEntry
 	info, err := readExport(f, p.PrivateKey, h.Device, func(it bundle.Item, b *bundle.Batch) error {
@@ -224,12 +235,12 @@ func readExport(f *bundle.File, private []byte, dev api.DeviceID, apply func(bun
 // entries held, and nothing is stored twice.
 func (p BundleParams) pushBatch(ctx context.Context, b bundle.Batch, res *BundleImport) (bundle.Confirmed, error) {
 	req := b.Request
-	resp, err := p.Store.Push(ctx, req, p.now())
+	resp, err := p.Signers.Push(ctx, req, p.now())
 	if errors.Is(err, api.ErrConflict) && !errors.Is(err, api.ErrHashMismatch) {
 		info, ierr := p.Store.Device(ctx, req.Device)
 		if ierr == nil && info.LastBatch >= req.Batch {
 			req.Batch = info.LastBatch + 1
-			resp, err = p.Store.Push(ctx, req, p.now())
+			resp, err = p.Signers.Push(ctx, req, p.now())
 		}
 	}
 	if err != nil {

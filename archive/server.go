@@ -55,6 +55,7 @@ type Server struct {
 	mux      *http.ServeMux
 	members  sync.Map // api.DeviceID → true: devices known to be vault members
 	limits   *limiter
+	signers  *Signers
 }
 
 // NewServer returns the handler for p.
@@ -70,6 +71,11 @@ func NewServer(p ServerParams) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.limits = newLimiter(p.Limits, s.now)
+	signers, err := NewSigners(context.Background(), p.Store, s.log)
+	if err != nil {
+		return nil, fmt.Errorf("archive server: %w", err)
+	}
+	s.signers = signers
 	m := http.NewServeMux()
 	m.HandleFunc("GET "+api.PathHealth, s.health)
 	// What moves records, blobs and keys is for the organisation vault's
@@ -188,7 +194,7 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, dev api.DeviceID) 
 		s.fail(w, r, err)
 		return
 	}
-	resp, err := s.store.Push(r.Context(), req, s.now())
+	resp, err := s.signers.Push(r.Context(), req, s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return

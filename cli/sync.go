@@ -599,10 +599,12 @@ func (e *env) syncSetAsideCommand() *cobra.Command {
 	var dismiss, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "set-aside [--dismiss]",
-		Short: "incoming changes that did not open with the vault key (damaged or altered): not imported",
-		Long: "Lists the changes a sync set aside because they failed their integrity check: the archive's\n" +
-			"copy or the link altered them. They were never imported. Report them to the archive's\n" +
-			"administrator; --dismiss (an administrator) stops the sync indicator flagging them.",
+		Short: "incoming changes not imported: damaged or altered, or users and passwords no entitled user signed",
+		Long: "Lists the changes a sync set aside because they failed their integrity check (the archive's\n" +
+			"copy or the link altered them), or because they are a user or a password (key slots) that\n" +
+			"no entitled user's session signed: made on a workstation without an administrator's\n" +
+			"password. They were never imported; --json shows each as it came. Report them to the\n" +
+			"archive's administrator; --dismiss (an administrator) stops the sync indicator flagging them.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, prof, done, err := e.session(cmd.Context())

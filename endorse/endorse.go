@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -123,6 +124,12 @@ type Version struct {
 // It is not safe for concurrent use.
 type Signers struct {
 	users map[string]UserCert
+}
+
+// Clone returns a copy of the registry: a batch of versions is checked
+// against the copy, each accepted in turn, before any of it is stored.
+func (s *Signers) Clone() *Signers {
+	return &Signers{users: maps.Clone(s.users)}
 }
 
 // Lookup returns the registered certificate of a user.

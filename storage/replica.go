@@ -80,6 +80,20 @@ func (db *DB) Sealed(ctx context.Context, kind app.Kind, id string, v app.Versio
 	return SealedVersion{Kind: kind, ID: id, Version: v, Parent: s.parent, Ciphertext: s.ct, Endorsement: s.endorse}, nil
 }
 
+// OpenVersion opens a version as sealed elsewhere, as ImportVersions
+// would, without storing it: the syncer checks a user's or key slots'
+// plaintext against its endorsement first. A failure wraps app.ErrTampered.
+func OpenVersion(aead app.AEAD, v SealedVersion) ([]byte, error) {
+	if err := checkRecord(v.Kind, v.ID); err != nil {
+		return nil, err
+	}
+	pt, err := aead.Decrypt(v.Ciphertext, associatedData(v.Kind, v.ID, v.Version, v.Parent))
+	if err != nil {
+		return nil, fmt.Errorf("version %s of %s/%s: %w: it does not open with this vault's key as that version (%v)", v.Version, v.Kind, v.ID, app.ErrTampered, err)
+	}
+	return pt, nil
+}
+
 // ImportVersions stores versions written on other devices, as sealed
 // there. Each must open with aead under its own kind, id, version and
 // parent, or the whole import is refused (ErrTampered) and nothing is

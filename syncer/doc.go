@@ -31,7 +31,13 @@
 //     The pull cursor advances only after the page is committed.
 //   - Versions travel sealed, as written; every incoming version must open
 //     with the vault key as exactly that version, or it is set aside
-//     (reported, never stored).
+//     (reported, never stored). A user or key-slots version must also be
+//     endorsed by a user the rules of package endorse let write it,
+//     checked against this vault's own registry of signing keys, and
+//     signed for exactly its plaintext, or it is set aside with the
+//     version itself and audited (signers.go): a workstation holding the
+//     vault keys cannot make users or plant passwords elsewhere, even
+//     through an archive that let it.
 //   - A blob is uploaded and downloaded in 1 MiB chunks; verified chunks
 //     are never sent again, a download resumes from the bytes it holds,
 //     and a downloaded blob is used only after its SHA-256 matches the

@@ -26,6 +26,9 @@ type Session interface {
 	RecentPatients() map[string]bool
 	ShareKeySlots(ctx context.Context) (int, error)
 	ApplyReplicated(ctx context.Context, changed map[app.Kind][]string) error
+	// RefusedVersion audits an incoming user or key-slots version set
+	// aside because no entitled user's session wrote it (signers.go).
+	RefusedVersion(ctx context.Context, kind app.Kind, id string, v app.Version, reason string) error
 	DocumentTextBlobs(ctx context.Context, ids map[string]bool) ([]string, error)
 	// RestoreEvent and Checkpoint record a vault restored from a backup
 	// rejoining the archive's audit trail (restore.go).

@@ -44,8 +44,9 @@ func (e *Engine) pull(ctx context.Context, aead app.AEAD, rep *Report) error {
 }
 
 // importPage stores one page of changes. A change that does not open with
-// the vault key (tampered on the way, or sealed for another vault) is set
-// aside with its reason and the rest are stored.
+// the vault key (tampered on the way, or sealed for another vault), or a
+// user or key-slots version no entitled user wrote (screen), is set aside
+// with its reason and the rest are stored.
 func (e *Engine) importPage(ctx context.Context, aead app.AEAD, changes []api.Change, rep *Report) error {
 	if len(changes) == 0 {
 		return nil
@@ -54,6 +55,10 @@ func (e *Engine) importPage(ctx context.Context, aead app.AEAD, changes []api.Ch
 	for i, c := range changes {
 		vs[i] = localVersion(c)
 		rep.RecordBytesDown += int64(len(c.Ciphertext))
+	}
+	changes, vs, err := e.screen(ctx, aead, changes, vs, rep)
+	if err != nil {
+		return err
 	}
 	if e.rejoining {
 		// Count this device's own versions the vault lacks: sent after

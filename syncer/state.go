@@ -102,14 +102,18 @@ func Countersignature(ctx context.Context, m Meta) (api.Countersignature, bool, 
 	return getJSON[api.Countersignature](ctx, m, metaCountersign)
 }
 
-// SetAsideChange is an incoming change that did not open with the vault
-// key (damaged or altered at the archive or on the way): it was not
-// imported. Seq is its place in the archive's sequence.
+// SetAsideChange is an incoming change that was not imported: it did not
+// open with the vault key (damaged or altered at the archive or on the
+// way), or it is a user or key-slots version no entitled user's session
+// wrote (package endorse). Seq is its place in the archive's sequence.
 type SetAsideChange struct {
 	Seq    uint64   `json:"seq"`
 	Kind   app.Kind `json:"kind,omitempty"`
 	ID     string   `json:"id,omitempty"`
 	Reason string   `json:"reason"`
+	// Version is the refused user or key-slots version as it came, kept
+	// for the administrator (sealed; nothing lost).
+	Version *api.RecordVersion `json:"version,omitempty"`
 }
 
 func setAsideKey(seq uint64) string { return metaRejected + fmt.Sprintf("%020d", seq) }

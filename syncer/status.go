@@ -44,7 +44,8 @@ type Status struct {
 	// Conflicts counts records with more than one branch.
 	Conflicts int `json:"conflicts"`
 	// SetAside counts the incoming versions ever set aside because they
-	// did not open with the vault key (damaged or altered).
+	// did not open with the vault key (damaged or altered) or were users
+	// or key slots no entitled user signed.
 	SetAside  int    `json:"set_aside"`
 	LastRound Report `json:"last_round"`
 	// Restore says how this workstation, restored from a backup, caught
@@ -135,7 +136,7 @@ func Describe(s Status, now time.Time) (text, detail string, problem bool) {
 		if s.SetAside > 1 {
 			what = count(s.SetAside, "incoming change") + " were"
 		}
-		parts = append(parts, what+" set aside: damaged or altered on the way or at the archive, not shown here; tell the administrator")
+		parts = append(parts, what+" set aside: damaged or altered on the way or at the archive, or a user or password change no entitled user made; not shown here; tell the administrator")
 		problem = true
 	}
 	if s.State != StateUpToDate && !s.LastSuccess.IsZero() {

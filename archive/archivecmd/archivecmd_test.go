@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -24,6 +25,7 @@ import (
 	"folio/archive/archivecmd"
 	"folio/archive/pki"
 	"folio/archive/storetest"
+	"folio/endorse"
 )
 
 // run runs one command line in-process and returns its exit code, stdout
@@ -264,6 +266,22 @@ func TestServe(t *testing.T) {
 		t.Fatal("a countersignature for another seq verifies")
 	}
 
+	// Users only with an entitled user's signature: the organisation's
+	// first administrator certifies themself; a user version nobody
+	// signed is refused (403), nothing stored.
+	adminPub, adminPriv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := endorse.Sign(adminPriv, "admin", &endorse.UserCert{Name: "admin", Key: adminPub, Admin: true}, "user", "admin", endorse.Version{}, []byte("admin"))
+	s1.must(http.StatusOK, devA, http.MethodPost, api.PathPush, api.PushRequest{Device: devA, Batch: 2, Versions: []api.RecordVersion{{
+		Kind: "user", ID: "admin", Version: api.Version{HLC: 101, Device: devA}, Ciphertext: []byte("sealed admin"), Endorsement: &e,
+	}}})
+	a = s1.must(http.StatusForbidden, devA, http.MethodPost, api.PathPush, api.PushRequest{Device: devA, Batch: 3, Versions: []api.RecordVersion{{
+		Kind: "user", ID: "clerk", Version: api.Version{HLC: 102, Device: devA}, Ciphertext: []byte("sealed clerk"),
+	}}})
+	wantRefused(t, a, api.CodeForbidden)
+
 	// ward-1's certificate is bound to devA: it cannot claim devB (its
 	// enrollment file was used), and ward-2's certificate cannot claim devA.
 	a = s1.must(http.StatusForbidden, devB, http.MethodGet, api.PathDevice, nil)
@@ -336,7 +354,8 @@ func TestServe(t *testing.T) {
 
 	// The store is free: status and device list show its figures.
 	out = mustRun(t, "status", "--data", data)
-	for _, want := range []string{"Head                1", "ward-1", "ward-2 (revoked)", devA.String(),
+	for _, want := range []string{"Head                2", "ward-1", "ward-2 (revoked)", devA.String(),
+		"admin  users, passwords (administrator)  " + archive.KeyFingerprint(adminPub),
 		"Organisation vault  " + api.VaultFingerprint(vault.Public()) + " (first shown by device " + devA.String()} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
@@ -357,7 +376,7 @@ func TestServe(t *testing.T) {
 	if list.Store != "open" || len(list.Devices) != 2 || list.Devices[0].Name != "ward-1" || list.Devices[1].Status != "revoked" {
 		t.Fatalf("device list --json: %s", out)
 	}
-	if v := list.Devices[0].Vaults; len(v) != 1 || v[0].ID != devA || v[0].Versions != 1 || v[0].AuditThrough != 2 {
+	if v := list.Devices[0].Vaults; len(v) != 1 || v[0].ID != devA || v[0].Versions != 2 || v[0].AuditThrough != 2 {
 		t.Fatalf("ward-1's vaults: %+v", v)
 	}
 	out = mustRun(t, "status", "--data", data, "--json")
@@ -365,8 +384,14 @@ func TestServe(t *testing.T) {
 		DevicesActive  int          `json:"devices_active"`
 		DevicesRevoked int          `json:"devices_revoked"`
 		Metrics        *api.Metrics `json:"metrics"`
+		Signers        []struct {
+			Name        string `json:"name"`
+			Admin       bool   `json:"admin"`
+			Fingerprint string `json:"key_fingerprint"`
+		} `json:"signers"`
 	}
-	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Metrics == nil || st.Metrics.Head != 1 || st.DevicesActive != 1 || st.DevicesRevoked != 1 {
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Metrics == nil || st.Metrics.Head != 2 || st.DevicesActive != 1 || st.DevicesRevoked != 1 ||
+		len(st.Signers) != 1 || st.Signers[0].Name != "admin" || !st.Signers[0].Admin || st.Signers[0].Fingerprint != archive.KeyFingerprint(adminPub) {
 		t.Fatalf("status --json: %v\n%s", err, out)
 	}
 }

@@ -198,23 +198,36 @@ it holds the embedded store; the list then shows the registry only.`,
 
 // readMetrics reads the store's metrics, or says why it cannot.
 func readMetrics(ctx context.Context, dataDir, spec string) (api.Metrics, storeState, error) {
+	var m api.Metrics
+	state, err := readStore(ctx, dataDir, spec, func(st archive.Store) error {
+		var err error
+		m, err = archive.MetricsWithVault(ctx, st)
+		return err
+	})
+	return m, state, err
+}
+
+// readStore opens the store to read, runs read on it and closes it; a
+// store busy (the server holds it) or absent is said by the state, and
+// read does not run.
+func readStore(ctx context.Context, dataDir, spec string, read func(archive.Store) error) (storeState, error) {
 	st, err := openStoreToRead(ctx, dataDir, spec)
 	switch {
 	case errors.Is(err, errStoreBusy):
-		return api.Metrics{}, storeBusy, nil
+		return storeBusy, nil
 	case errors.Is(err, errNoStore):
-		return api.Metrics{}, storeNone, nil
+		return storeNone, nil
 	case err != nil:
-		return api.Metrics{}, "", err
+		return "", err
 	}
-	m, err := archive.MetricsWithVault(ctx, st)
+	err = read(st)
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	if err != nil {
-		return api.Metrics{}, "", err
+		return "", err
 	}
-	return m, storeOpen, nil
+	return storeOpen, nil
 }
 
 // joinDevices pairs registry entries with the store's devices by

@@ -1,8 +1,10 @@
 package archivecmd
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,6 +29,17 @@ type statusJSON struct {
 	StoreName      string     `json:"store_name"`
 	// Metrics are the store's figures (nil unless Store is "open").
 	Metrics *api.Metrics `json:"metrics,omitempty"`
+	// Signers are the users whose signing keys the archive holds: who may
+	// write users and key slots (package endorse; when Store is "open").
+	Signers []signerJSON `json:"signers,omitempty"`
+}
+
+// signerJSON is one registered user.
+type signerJSON struct {
+	Name        string `json:"name"`
+	Admin       bool   `json:"admin,omitempty"`
+	Disabled    bool   `json:"disabled,omitempty"`
+	Fingerprint string `json:"key_fingerprint"`
 }
 
 func (e *env) statusCommand() *cobra.Command {
@@ -52,7 +65,16 @@ embedded store; status then says so and shows the rest.`,
 			if err != nil {
 				return err
 			}
-			m, state, err := readMetrics(cmd.Context(), e.dataDir, spec)
+			var m api.Metrics
+			var signers []signerJSON
+			state, err := readStore(cmd.Context(), e.dataDir, spec, func(st archive.Store) error {
+				var err error
+				if m, err = archive.MetricsWithVault(cmd.Context(), st); err != nil {
+					return err
+				}
+				signers, err = readSigners(cmd.Context(), st)
+				return err
+			})
 			if err != nil {
 				return err
 			}
@@ -66,7 +88,7 @@ embedded store; status then says so and shows the rest.`,
 				}
 			}
 			if state == storeOpen {
-				s.Metrics = &m
+				s.Metrics, s.Signers = &m, signers
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), s)
@@ -126,6 +148,47 @@ func writeStatus(w io.Writer, s statusJSON, devs []pki.Device) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := writeSigners(w, s.Signers); err != nil {
+		return err
+	}
 	_, err := fmt.Fprintf(w, "\nHELD is what a workstation holds on the archive (its records, and the scans it sent first); each may hold up to\nthe quota of 'folio-archive serve --device-quota' (default %s), over it the archive refuses what it sends.\n", archive.ByteSize(archive.DefaultDeviceQuota))
 	return err
+}
+
+// readSigners lists the users the archive's registry holds.
+func readSigners(ctx context.Context, st archive.Store) ([]signerJSON, error) {
+	reg, err := archive.NewSigners(ctx, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, err
+	}
+	certs, err := reg.Registered(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]signerJSON, len(certs))
+	for i, c := range certs {
+		out[i] = signerJSON{Name: c.Name, Admin: c.Admin, Disabled: c.Disabled, Fingerprint: archive.KeyFingerprint(c.Key)}
+	}
+	return out, nil
+}
+
+// writeSigners lists the registered users and what they may sign.
+func writeSigners(w io.Writer, signers []signerJSON) error {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USER	MAY WRITE	SIGNING KEY")
+	for _, s := range signers {
+		may := "own password"
+		switch {
+		case s.Disabled:
+			may = "nothing (disabled)"
+		case s.Admin:
+			may = "users, passwords (administrator)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", visible.Line(s.Name), may, s.Fingerprint)
+	}
+	if len(signers) == 0 {
+		fmt.Fprintln(tw, "(no user has signed in since the archive checks signatures: the first administrator to sign in registers first)")
+	}
+	return tw.Flush()
 }
