@@ -479,4 +479,4 @@ wait_text 'approval|no link' 30 >/dev/null || true
 shot join
 quit
 
-echo "$(ls "$shots"/window-*.png | wc -l) screenshots in docs/screenshots/ in $((SECONDS - start)) s"
+echo "$(ls "$shots"/window-*.png | wc -l) screenshots in ${shots#$root/}/ in $((SECONDS - start)) s"
