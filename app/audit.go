@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -37,7 +38,8 @@ const (
 	ActPatientRestore Action = "patient.restore" // a deleted registration brought back
 	ActBreakGlass     Action = "break-glass"
 	ActAuditRead      Action = "audit.read"
-	ActAuditKeyed     Action = "audit.keyed" // the trail of an older vault keyed at its first unlock
+	ActAuditExport    Action = "audit.export" // events of the trail written out (CSV, PDF, the printer)
+	ActAuditKeyed     Action = "audit.keyed"  // the trail of an older vault keyed at its first unlock
 	ActDemo           Action = "demo.generate"
 	ActDocImport      Action = "document.import"
 	ActDocFile        Action = "document.file"
@@ -166,12 +168,67 @@ func (f AuditFilter) match(e AuditEvent) bool {
 		(f.Since.IsZero() || !e.Time.Before(f.Since))
 }
 
+// String says what f selects, in words, for an export's heading and its
+// audit entry: "all events" or, for example, "patient KAB-000141-R, user
+// grace, since 2026-12-01".
+func (f AuditFilter) String() string {
+	var parts []string
+	if f.PatientMRN != "" {
+		parts = append(parts, "patient "+f.PatientMRN)
+	}
+	if f.User != "" {
+		parts = append(parts, "user "+f.User)
+	}
+	if f.Action != "" {
+		parts = append(parts, "action "+string(f.Action))
+	}
+	if !f.Since.IsZero() {
+		parts = append(parts, "since "+f.Since.Format(time.DateOnly))
+	}
+	if f.Limit > 0 {
+		parts = append(parts, fmt.Sprintf("the newest %d", f.Limit))
+	}
+	if len(parts) == 0 {
+		return "all events"
+	}
+	return strings.Join(parts, ", ")
+}
+
 // AuditEvents returns the events that match f, oldest first. Reading the
 // trail is itself audited.
 func (s *Session) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
 	if err := s.require(ctx, PermAuditRead, ActAuditRead, ""); err != nil {
 		return nil, err
 	}
+	out, err := s.auditEvents(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	detail := "all"
+	if f.PatientMRN != "" {
+		detail = "patient " + f.PatientMRN
+	}
+	return out, s.audit(ctx, AuditEvent{Action: ActAuditRead, Patient: f.PatientMRN, Outcome: OutcomeOK, Detail: detail})
+}
+
+// ExportAuditEvents returns the events that match f, oldest first, to be
+// written out as format ("CSV", "PDF") to dest (a file, "the printer").
+// The export is audited as audit.export with the filter, the number of
+// events and where they went.
+func (s *Session) ExportAuditEvents(ctx context.Context, f AuditFilter, format, dest string) ([]AuditEvent, error) {
+	if err := s.require(ctx, PermAuditRead, ActAuditExport, f.PatientMRN); err != nil {
+		return nil, err
+	}
+	out, err := s.auditEvents(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.audit(ctx, AuditEvent{Action: ActAuditExport, Patient: f.PatientMRN, Outcome: OutcomeOK,
+		Detail: fmt.Sprintf("%d events (%s) as %s to %s", len(out), f, format, dest)})
+}
+
+// auditEvents reads the events that match f, oldest first.
+func (s *Session) auditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
 	var out []AuditEvent
 	for entry, err := range s.v.cfg.Audit.AuditEntries(ctx) {
 		if err != nil {
@@ -188,9 +245,5 @@ func (s *Session) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent,
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[len(out)-f.Limit:]
 	}
-	detail := "all"
-	if f.PatientMRN != "" {
-		detail = "patient " + f.PatientMRN
-	}
-	return out, s.audit(ctx, AuditEvent{Action: ActAuditRead, Patient: f.PatientMRN, Outcome: OutcomeOK, Detail: detail})
+	return out, nil
 }

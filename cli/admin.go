@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -12,31 +13,27 @@ import (
 
 	"folio/app"
 	"folio/demo"
+	"folio/printout"
 )
 
 func (e *env) auditCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "review the audit trail"}
-	var f app.AuditFilter
-	var action string
+	var sf auditFlags
 	var asJSON bool
 	show := &cobra.Command{
-		Use:   "show [--patient MRN] [--user NAME] [--action A] [--limit N]",
+		Use:   "show [--patient MRN] [--by NAME] [--action A] [--since YYYY-MM-DD] [--limit N]",
 		Short: "list audit events, oldest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := sf.filter()
+			if err != nil {
+				return err
+			}
 			s, _, done, err := e.session(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer done()
-			if f.PatientMRN != "" {
-				mrn, err := app.ParseMRN(f.PatientMRN)
-				if err != nil {
-					return usageError{err}
-				}
-				f.PatientMRN = mrn
-			}
-			f.Action = app.Action(action)
 			events, err := s.AuditEvents(cmd.Context(), f)
 			if err != nil {
 				return err
@@ -56,13 +53,85 @@ func (e *env) auditCommand() *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	show.Flags().StringVar(&f.PatientMRN, "patient", "", "only events about this MRN")
-	show.Flags().StringVar(&f.User, "by", "", "only events by this user")
-	show.Flags().StringVar(&action, "action", "", "only this action (e.g. login, patient.read, break-glass)")
-	show.Flags().IntVar(&f.Limit, "limit", 0, "only the newest N events")
+	sf.add(show)
 	show.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
-	cmd.AddCommand(show)
+
+	var ef auditFlags
+	var pdf string
+	export := &cobra.Command{
+		Use:   "export --pdf FILE [--patient MRN] [--by NAME] [--action A] [--since YYYY-MM-DD] [--limit N]",
+		Short: "write audit events as a PDF report to print or file (audited)",
+		Long: `Writes the audit events that match the filters, oldest first, as a PDF report:
+the filters used, who exported it and when, one row per event with break-glass
+openings and refused or failed attempts marked, page numbers. The export is
+recorded in the audit trail (audit.export) with its filters and file.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := ef.filter()
+			if err != nil {
+				return err
+			}
+			s, prof, done, err := e.session(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			events, err := s.ExportAuditEvents(cmd.Context(), f, "PDF", pdf)
+			if err != nil {
+				return err
+			}
+			site, _ := prof.Vault.SitePrefix(cmd.Context())
+			var buf bytes.Buffer
+			if err := printout.AuditReportPDF(&buf, printout.AuditReport{Filter: f.String(), Site: site,
+				ExportedBy: s.User().Name, ExportedAt: time.Now(), Events: events}); err != nil {
+				return err
+			}
+			if err := writeOut(pdf, buf.Bytes(), cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			printf(cmd.ErrOrStderr(), "%d events; the file holds patient record numbers: keep it as you keep records\n", len(events))
+			return nil
+		},
+	}
+	ef.add(export)
+	export.Flags().StringVar(&pdf, "pdf", "", "the PDF file to write")
+	_ = export.MarkFlagRequired("pdf")
+	cmd.AddCommand(show, export)
 	return cmd
+}
+
+// auditFlags are the filter flags of the audit commands.
+type auditFlags struct {
+	patient, user, action, since string
+	limit                        int
+}
+
+func (a *auditFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&a.patient, "patient", "", "only events about this MRN")
+	cmd.Flags().StringVar(&a.user, "by", "", "only events by this user")
+	cmd.Flags().StringVar(&a.action, "action", "", "only this action (e.g. login, patient.read, break-glass)")
+	cmd.Flags().StringVar(&a.since, "since", "", "only events from this day on (YYYY-MM-DD, local time)")
+	cmd.Flags().IntVar(&a.limit, "limit", 0, "only the newest N events")
+}
+
+// filter reads the flags into a filter, or says which one is wrong.
+func (a *auditFlags) filter() (app.AuditFilter, error) {
+	f := app.AuditFilter{User: a.user, Action: app.Action(a.action), Limit: a.limit}
+	if a.patient != "" {
+		mrn, err := app.ParseMRN(a.patient)
+		if err != nil {
+			return f, usageError{err}
+		}
+		f.PatientMRN = mrn
+	}
+	if a.since != "" {
+		day, err := time.ParseInLocation(time.DateOnly, a.since, time.Local)
+		if err != nil {
+			return f, usageError{fmt.Errorf("--since %q: write the day as YYYY-MM-DD, for example %s", a.since, time.Now().Format(time.DateOnly))}
+		}
+		f.Since = day
+	}
+	return f, nil
 }
 
 func (e *env) verifyCommand() *cobra.Command {

@@ -1,6 +1,7 @@
 // Package printout makes the PDFs Folio prints and exports: cover sheets and
 // separator sheets that a clerk prints, puts into a scanning batch and scans
-// back in, and searchable PDFs of a document's scanned pages.
+// back in, searchable PDFs of a document's scanned pages, the recovery key
+// sheet, and the audit report of the events an administrator chose.
 //
 // # Invariants
 //

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
+	"folio/printout"
 	"folio/visible"
 )
 
@@ -25,8 +27,10 @@ import (
 // through app.Session.AuditEvents (each reading is itself audited, as
 // audit.read), filtered by user, patient, action and a first day, newest
 // first, with break-glass, denied and failed events highlighted, and the
-// events on show exported as CSV. Every value from the trail is shown and
-// exported through package visible: a name or a reason cannot fake a row.
+// events on show exported as CSV or as a PDF report, or printed (each
+// export audited as audit.export, with its filters and destination).
+// Every value from the trail is shown and exported through package
+// visible: a name or a reason cannot fake a row.
 
 // allActions is the action drop-down's choice for every action.
 const allActions = "All actions"
@@ -46,8 +50,11 @@ type auditScreen struct {
 	action *choice
 	since  *entry
 	show   *widget.Button
-	export *widget.Button
-	list   *widget.List
+	// export, exportPDF and print write out the events on show.
+	export    *widget.Button
+	exportPDF *widget.Button
+	print     *widget.Button
+	list      *widget.List
 	// picked shows the whole of the event selected in the list.
 	picked  *widget.Label
 	summary *widget.Label
@@ -76,8 +83,12 @@ func newAuditScreen(sess *session) *auditScreen {
 	s.action.OnChanged = func(string) { s.apply() }
 	s.show = button(u, "Show", theme.SearchIcon(), widget.HighImportance, s.apply)
 	clearBtn := button(u, "Clear filters", theme.ContentClearIcon(), widget.LowImportance, s.clearFilters)
-	s.export = button(u, "Export CSV…", theme.DocumentSaveIcon(), widget.MediumImportance, s.askExport)
-	s.export.Disable()
+	s.export = button(u, "Export CSV…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { s.askExport(auditCSV) })
+	s.exportPDF = button(u, "Export PDF…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { s.askExport(auditPDF) })
+	s.print = printButton(u, "Print", s.sendToPrinter)
+	for _, b := range s.exports() {
+		b.Disable()
+	}
 	s.summary = widget.NewLabel("Loading…")
 	s.summary.Importance = widget.LowImportance
 	s.picked = widget.NewLabel("")
@@ -93,7 +104,7 @@ func newAuditScreen(sess *session) *auditScreen {
 	}
 	filters := container.NewGridWithColumns(4,
 		field("User", s.user), field("Patient", s.mrn), field("Action", s.action), field("Since", s.since))
-	acts := container.NewHBox(s.show, clearBtn, s.summary, layout.NewSpacer(), s.export)
+	acts := container.NewHBox(s.show, clearBtn, s.summary, layout.NewSpacer(), s.export, s.exportPDF, s.print)
 	header := newAuditRow().(*fyne.Container)
 	for i, c := range auditColumns {
 		l := header.Objects[i].(*widget.Label)
@@ -204,10 +215,12 @@ func (s *auditScreen) load(f app.AuditFilter) {
 			s.list.Refresh()
 			s.picked.SetText("")
 			s.summary.SetText(plural(len(events), "event", "events"))
-			if len(events) > 0 {
-				s.export.Enable()
-			} else {
-				s.export.Disable()
+			for _, b := range s.exports() {
+				if len(events) > 0 {
+					b.Enable()
+				} else {
+					b.Disable()
+				}
 			}
 		}
 	})
@@ -325,28 +338,41 @@ func fillAuditRow(row *fyne.Container, e app.AuditEvent) {
 	}
 }
 
-// askExport asks where to save the events on show as CSV.
-func (s *auditScreen) askExport() {
+// exports are the buttons that write out the events on show.
+func (s *auditScreen) exports() []*widget.Button {
+	return []*widget.Button{s.export, s.exportPDF, s.print}
+}
+
+// auditFormat is a form the events on show are exported in.
+type auditFormat string
+
+const (
+	auditCSV auditFormat = "CSV"
+	auditPDF auditFormat = "PDF"
+)
+
+// askExport asks where to save the events on show in format.
+func (s *auditScreen) askExport(format auditFormat) {
 	u := s.sess.a
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			return
 		}
-		s.exportTo(w)
+		s.exportTo(w.URI().String(), format, w)
 	}, u.win)
-	d.SetFileName("folio-audit-" + u.now().Format("20060102-1504") + ".csv")
+	d.SetFileName("folio-audit-" + u.now().Format("20060102-1504") + "." + strings.ToLower(string(format)))
 	u.showDialog(d)
 }
 
-// exportTo reads the events of the filter on show again (an audited
-// reading, like the list's) and writes them to w as CSV, oldest first,
-// off the Fyne goroutine; it closes w.
-func (s *auditScreen) exportTo(w io.WriteCloser) {
-	sess, f := s.sess, s.filter
+// exportTo reads the events of the filter on show again, through the
+// audited export (dest names where they go in the audit trail), and writes
+// them to w in format, oldest first, off the Fyne goroutine; it closes w.
+func (s *auditScreen) exportTo(dest string, format auditFormat, w io.WriteCloser) {
+	sess, head := s.sess, s.reportHead()
 	sess.run(func(ctx context.Context) func() {
-		events, err := sess.s.AuditEvents(ctx, f)
+		n, data, err := exportAudit(ctx, sess, head, format, dest)
 		if err == nil {
-			err = writeAuditCSV(w, events)
+			_, err = w.Write(data)
 		}
 		if cerr := w.Close(); err == nil {
 			err = cerr
@@ -356,9 +382,52 @@ func (s *auditScreen) exportTo(w io.WriteCloser) {
 				s.msg.error("The audit events were not exported: " + message(err))
 				return
 			}
-			s.msg.info(plural(len(events), "event", "events") + " exported as CSV.")
+			s.msg.info(plural(n, "event", "events") + " exported as " + string(format) + ".")
 		}
 	})
+}
+
+// sendToPrinter prints the events on show as the PDF report, audited as
+// an export to the printer; when that fails it offers to save the PDF.
+func (s *auditScreen) sendToPrinter() {
+	sess, head, dest := s.sess, s.reportHead(), s.sess.a.printerName()
+	sess.a.sendToPrinter(sess.ctx, "the audit report", s.msg, func(ctx context.Context) (string, []byte, error) {
+		_, pdf, err := exportAudit(ctx, sess, head, auditPDF, dest)
+		return "Folio audit report", pdf, err
+	}, func() { s.askExport(auditPDF) })
+}
+
+// reportHead is the heading of a report of the events on show: their
+// filters, and who exports them, when (taken on the Fyne goroutine).
+func (s *auditScreen) reportHead() auditReportHead {
+	u := s.sess.a
+	return auditReportHead{filter: s.filter,
+		report: printout.AuditReport{Filter: s.filter.String(), Site: u.site, ExportedBy: s.sess.user.Name, ExportedAt: u.now()}}
+}
+
+// auditReportHead is what an export needs besides the events.
+type auditReportHead struct {
+	filter app.AuditFilter
+	report printout.AuditReport
+}
+
+// exportAudit reads the events of head's filter through the audited
+// export to dest and returns how many there are and them written in
+// format. It runs off the Fyne goroutine.
+func exportAudit(ctx context.Context, sess *session, head auditReportHead, format auditFormat, dest string) (int, []byte, error) {
+	events, err := sess.s.ExportAuditEvents(ctx, head.filter, string(format), dest)
+	if err != nil {
+		return 0, nil, err
+	}
+	var buf bytes.Buffer
+	if format == auditPDF {
+		r := head.report
+		r.Events = events
+		err = printout.AuditReportPDF(&buf, r)
+	} else {
+		err = writeAuditCSV(&buf, events)
+	}
+	return len(events), buf.Bytes(), err
 }
 
 // writeAuditCSV writes events as CSV with a header row: the list's columns

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	fitz "github.com/gen2brain/go-fitz"
 
 	"folio/app"
 	"folio/profile"
@@ -183,7 +185,7 @@ func TestAuditScreenFiltersHighlightsAndExports(t *testing.T) {
 	filterBy(u, s.since, "")
 	shown := len(s.events)
 	var f memFile
-	s.exportTo(&f)
+	s.exportTo("audit.csv", auditCSV, &f)
 	u.tasks.wait()
 	if !f.closed || !strings.Contains(s.msg.Text, "exported as CSV") {
 		t.Fatalf("export: closed %v, %q", f.closed, s.msg.Text)
@@ -212,6 +214,84 @@ func TestAuditScreenFiltersHighlightsAndExports(t *testing.T) {
 	}
 	if strings.Count(f.String(), "\n") != len(recs) {
 		t.Fatal("a value spans lines in the CSV")
+	}
+}
+
+// Export PDF… writes the events on show as a report that MuPDF reads
+// back: the filters, who exported it, each event a row with the
+// break-glass and the refused reading marked, page numbers. The export is
+// in the audit trail with its filters and file; Print sends the same
+// report to the printer, or offers to save it where there is none.
+func TestAuditScreenExportsPDFAndPrints(t *testing.T) {
+	ctx := context.Background()
+	u, reg := loggedIn(t, nil, mary())
+	u.opts.Printer = noPrinter()
+	if err := u.sess.s.AddUser(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := u.vault.Login(ctx, "dr.amani", []byte(clinPW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := doc.BreakGlass(ctx, reg[0].MRN, "patient collapsed"); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = doc.AuditEvents(ctx, app.AuditFilter{}) // refused
+	doc.Lock(ctx)
+
+	s := openAudit(t, u)
+	filterBy(u, s.user, "dr.amani")
+	shown := len(s.events)
+	if shown < 3 || s.exportPDF.Disabled() || s.print.Disabled() {
+		t.Fatalf("dr.amani's events: %d; Export PDF disabled %v, Print disabled %v", shown, s.exportPDF.Disabled(), s.print.Disabled())
+	}
+	test.Tap(s.exportPDF)
+	if len(u.dialogs) != 1 {
+		t.Fatal("Export PDF… opened no save dialog")
+	}
+	tapInDialog(t, u, "Cancel")
+
+	var f memFile
+	s.exportTo("file:///home/admin/audit.pdf", auditPDF, &f)
+	u.tasks.wait()
+	if !f.closed || !strings.Contains(s.msg.Text, plural(shown, "event", "events")+" exported as PDF") {
+		t.Fatalf("export: closed %v, %q", f.closed, s.msg.Text)
+	}
+	pdf, err := fitz.NewFromMemory(f.Bytes())
+	if err != nil {
+		t.Fatalf("MuPDF cannot open the report: %v", err)
+	}
+	defer pdf.Close()
+	var text strings.Builder
+	for i := range pdf.NumPage() {
+		page, err := pdf.Text(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text.WriteString(page)
+	}
+	got := text.String()
+	for _, want := range []string{"Folio audit report", "user dr.amani", "by admin on", "Page 1 of 1",
+		"BREAK-GLASS", "patient collapsed", "REFUSED", "missing permission audit.read", "login"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the report lacks %q:\n%s", want, got)
+		}
+	}
+	for _, e := range s.events {
+		if !strings.Contains(got, e.Time.Local().Format("2006-01-02 15:04:05")) {
+			t.Errorf("event %d (%s) is not in the report", e.Seq, e.Action)
+		}
+	}
+	ev, err := auditAs(t, u.vault, "admin", app.ActAuditExport)
+	if err != nil || len(ev) != 1 || ev[0].User != "admin" ||
+		ev[0].Detail != fmt.Sprintf("%d events (user dr.amani) as PDF to file:///home/admin/audit.pdf", shown) {
+		t.Fatalf("the export is not audited as it was: %+v, %v", ev, err)
+	}
+
+	printFails(t, u, "audit", s.print, s.msg)
+	ev, err = auditAs(t, u.vault, "admin", app.ActAuditExport)
+	if err != nil || len(ev) != 2 || !strings.HasSuffix(ev[1].Detail, "as PDF to the printer") {
+		t.Fatalf("printing is not audited as an export to the printer: %+v, %v", ev, err)
 	}
 }
 

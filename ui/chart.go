@@ -714,6 +714,8 @@ func actionText(e app.AuditEvent) string {
 		s = "corrected a document"
 	case app.ActAuditRead:
 		s = "read the access log"
+	case app.ActAuditExport:
+		s = "exported the access log"
 	default:
 		s = string(e.Action)
 	}

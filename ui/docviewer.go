@@ -1107,10 +1107,7 @@ func (v *docViewer) sendToPrinter() {
 		return
 	}
 	sess, id := v.sess, v.doc.ID
-	dest := "the printer"
-	if p := sess.a.opts.Printer.Destination; p != "" {
-		dest = "the printer " + p
-	}
+	dest := sess.a.printerName()
 	sess.a.sendToPrinter(sess.ctx, "the document", v.msg, func(ctx context.Context) (string, []byte, error) {
 		title, pdf, _, err := exportPDF(ctx, sess, id, dest)
 		return title, pdf, err

@@ -160,7 +160,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	u.shortcut(ctrl(fyne.Key4))
 	u.tasks.wait()
 	au := current[*auditScreen](t, u)
-	fits(t, u, size, "audit", au.since, au.export, au.list)
+	fits(t, u, size, "audit", au.since, au.export, au.exportPDF, au.print, au.list)
 	u.shortcut(ctrl(fyne.Key5))
 	u.tasks.wait()
 	is := current[*integrityScreen](t, u)

@@ -49,6 +49,15 @@ func (u *App) sendToPrinter(ctx context.Context, what string, msg messageLabel,
 	})
 }
 
+// printerName names the printer Print sends to, for the audit trail:
+// "the printer" (the default) or "the printer NAME".
+func (u *App) printerName() string {
+	if p := u.opts.Printer.Destination; p != "" {
+		return "the printer " + p
+	}
+	return "the printer"
+}
+
 // offerSave says why printing failed and offers to save the PDF instead.
 func (u *App) offerSave(title, why string, save func()) {
 	u.lastErr = why

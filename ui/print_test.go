@@ -144,3 +144,33 @@ func TestPrintDocumentReachesThePrinter(t *testing.T) {
 		t.Fatalf("printing is not audited: %+v, %v", ev, err)
 	}
 }
+
+// The Audit screen's Print sends the report of the events on show to a
+// real CUPS printer (cups-pdf): the PDF that comes out has the report's
+// one page, and the export is audited as going to the printer.
+func TestPrintAuditReportReachesThePrinter(t *testing.T) {
+	c := printertest.StartCUPS(t)
+	u, _ := loggedIn(t, nil, mary())
+	u.opts.Printer = c.Printer()
+	s := openAudit(t, u)
+	test.Tap(s.print)
+	u.tasks.wait()
+	if !strings.Contains(s.msg.Text, "The audit report was sent to the printer (job folio-test-") || len(u.dialogs) != 0 {
+		t.Fatalf("after Print: %q, %d dialogs (%q)", s.msg.Text, len(u.dialogs), u.lastErr)
+	}
+	doc, err := fitz.NewFromMemory(c.Printed(t))
+	if err != nil {
+		t.Fatalf("the printed file is not a PDF: %v", err)
+	}
+	defer doc.Close()
+	// cups-pdf rewrites the PDF through Ghostscript onto portrait A4 and
+	// drops the fonts' character maps: its text no longer reads back, its
+	// pages do.
+	if doc.NumPage() != 1 {
+		t.Fatalf("%d pages printed; the report has 1", doc.NumPage())
+	}
+	ev, err := auditAs(t, u.vault, "admin", app.ActAuditExport)
+	if err != nil || len(ev) != 1 || !strings.HasSuffix(ev[0].Detail, "(all events) as PDF to the printer") {
+		t.Fatalf("printing is not audited: %+v, %v", ev, err)
+	}
+}
