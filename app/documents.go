@@ -127,7 +127,10 @@ type Document struct {
 	// taken out by a person. They stay here (and in the batch's original)
 	// until a person restores one (leftout.go).
 	Removed []DocPage `json:"removed,omitempty"`
-	Version Version   `json:"-"`
+	// Learned is what the document taught each workstation's type
+	// proposals when it was filed there (typeproposals.go).
+	Learned []Learning `json:"learned,omitempty"`
+	Version Version    `json:"-"`
 }
 
 // blobID derives a blob's id from its content with the vault's PRF, so the

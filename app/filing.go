@@ -149,47 +149,6 @@ type Proposal struct {
 	Confidence float64 `json:"confidence"`
 }
 
-// typeRules are the keywords that suggest each document type, strongest
-// first. A document's text is matched case-insensitively.
-var typeRules = []struct {
-	slug     string
-	keywords []string
-}{
-	{"discharge-summary", []string{"discharge summary", "date of discharge", "discharged on", "discharge diagnosis"}},
-	{"lab-result", []string{"laboratory", "lab result", "specimen", "reference range", "haemoglobin", "hemoglobin", "test result", "culture"}},
-	{"imaging-report", []string{"radiology", "x-ray", "xray", "ultrasound", "ct scan", "mri", "impression:", "imaging"}},
-	{"referral", []string{"referral", "referred to", "refer this patient", "kindly see", "dear doctor"}},
-	{"consent", []string{"consent", "i hereby", "i agree to", "signature of patient", "witness"}},
-	{"prescription", []string{"prescription", "rx", "tablets", "mg twice", "dispense", "dosage"}},
-	{"clinical-note", []string{"history of presenting", "examination", "assessment", "plan:", "complaint", "diagnosis"}},
-	{"correspondence", []string{"dear ", "yours sincerely", "yours faithfully", "re:"}},
-	{"administrative", []string{"invoice", "receipt", "registration form", "insurance", "payment"}},
-}
-
-// ProposeType guesses a document type from its text.
-func ProposeType(text string) Proposal {
-	low := strings.ToLower(text)
-	best, bestHits, bestWord := "other", 0, ""
-	for _, r := range typeRules {
-		hits, first := 0, ""
-		for _, k := range r.keywords {
-			if strings.Contains(low, k) {
-				hits++
-				if first == "" {
-					first = k
-				}
-			}
-		}
-		if hits > bestHits {
-			best, bestHits, bestWord = r.slug, hits, first
-		}
-	}
-	if bestHits == 0 {
-		return Proposal{Value: "other", Reason: "no keyword of a known type", Confidence: 0.1}
-	}
-	return Proposal{Value: best, Reason: "the text mentions \"" + strings.TrimSpace(bestWord) + "\"", Confidence: min(0.4+0.2*float64(bestHits), 0.9)}
-}
-
 var (
 	dateISO  = regexp.MustCompile(`\b(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b`)
 	dateDMY  = regexp.MustCompile(`\b(0?[1-9]|[12]\d|3[01])[/.-](0?[1-9]|1[0-2])[/.-]((19|20)\d\d)\b`)

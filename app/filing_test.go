@@ -111,21 +111,6 @@ func TestRestoreAt(t *testing.T) {
 	}
 }
 
-func TestProposeType(t *testing.T) {
-	for text, want := range map[string]string{
-		"DISCHARGE SUMMARY\nDate of discharge: 2024-03-01":                    "discharge-summary",
-		"Laboratory report. Specimen: blood. Haemoglobin 11.2 g/dL":           "lab-result",
-		"Dear Doctor, kindly see this patient. Referral for further care":     "referral",
-		"Chest X-ray. Impression: no active disease":                          "imaging-report",
-		"I hereby give my consent to the procedure. Signature of patient ___": "consent",
-		"The quick brown fox": "other",
-	} {
-		if got := ProposeType(text); got.Value != want || got.Reason == "" {
-			t.Errorf("%q: %+v, want %s", text, got, want)
-		}
-	}
-}
-
 func TestFindDates(t *testing.T) {
 	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	got := FindDates("Seen 12/03/2024, reviewed 2024-03-19 and on 2nd April 2024; next visit 01/01/2030; 12.03.2024 again", now)

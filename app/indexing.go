@@ -394,22 +394,35 @@ func (s *Session) singleBatch(ctx context.Context, d Document) (Batch, error) {
 
 // writeDocuments commits new versions of several documents in one
 // transaction, each with its search tokens.
+//
+// A person's writes are what teach the type proposals: the evidence each
+// document gives is brought in line with its new version in the same
+// transaction (learn).
 func (s *Session) writeDocuments(ctx context.Context, docs []Document, parents []Version, e AuditEvent) ([]Document, error) {
-	writes := make([]RecordWrite, len(docs))
-	for i, d := range docs {
-		texts, err := s.storedTexts(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		if writes[i], err = s.documentWrite(d, parents[i], texts); err != nil {
+	out := slices.Clone(docs)
+	texts := make([][]string, len(out))
+	for i, d := range out {
+		var err error
+		if texts[i], err = s.storedTexts(ctx, d); err != nil {
 			return nil, err
 		}
 	}
-	vs, err := s.commitVersions(ctx, writes, e, nil)
+	s.v.learn.Lock()
+	defer s.v.learn.Unlock()
+	learned, err := s.learn(ctx, out, texts)
 	if err != nil {
 		return nil, err
 	}
-	out := slices.Clone(docs)
+	writes := make([]RecordWrite, len(out))
+	for i, d := range out {
+		if writes[i], err = s.documentWrite(d, parents[i], texts[i]); err != nil {
+			return nil, err
+		}
+	}
+	vs, err := s.commitVersions(ctx, writes, e, learned)
+	if err != nil {
+		return nil, err
+	}
 	for i := range out {
 		out[i].Version = vs[i]
 		out[i].ArchiveIDs = pageArchiveIDs(out[i].Pages) // as documentWrite stored them

@@ -511,7 +511,7 @@ func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, t
 		}
 	}
 	if d.ProposedType.Value == "" {
-		d.ProposedType = ProposeType(text)
+		d.ProposedType = s.proposeType(ctx, text)
 	}
 	if d.ProposedDate.Value == "" {
 		if dates := FindDates(text, now); len(dates) > 0 {

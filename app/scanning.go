@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"folio/classify"
 )
 
 // This file holds the scanning domain types the pipeline and the services
@@ -154,17 +156,7 @@ func ParseSheet(b Barcode) (SheetKind, CoverSheet, error) {
 }
 
 // validSlug accepts a document type slug: 1 to 40 of a-z, 0-9 and '-'.
-func validSlug(s string) bool {
-	if s == "" || len(s) > 40 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
+func validSlug(s string) bool { return classify.ValidType(s) }
 
 // DocumentTypes are the default document type slugs, in the order a
 // clerk's picker shows them.

@@ -65,6 +65,9 @@ type Vault struct {
 	// intake serialises the duplicate check and the store of an imported
 	// file's original, so the same file imported twice at once is one batch.
 	intake sync.Mutex
+	// learn serialises the read-modify-commit of the learned document
+	// types (typeproposals.go).
+	learn sync.Mutex
 }
 
 // NewVault returns the vault over cfg's stores.

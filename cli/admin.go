@@ -304,5 +304,6 @@ func (e *env) settingsCommand() *cobra.Command {
 	}
 	cmd.AddCommand(idle, drop, qa)
 	cmd.AddCommand(e.adminSettingsCommands()...)
+	cmd.AddCommand(e.typeRulesCommand())
 	return cmd
 }

@@ -35,6 +35,8 @@ type docJSON struct {
 	Orphan   bool          `json:"orphan,omitempty"`
 	Problems []string      `json:"problems,omitempty"`
 	Reason   string        `json:"reason,omitempty"` // why the patient was proposed
+	// TypeReason says why the document's type was proposed.
+	TypeReason string `json:"type_reason,omitempty"`
 	// LeftOut are the pages that came with the document but are not part
 	// of it, in page order; `folio doc restore-page` puts one back.
 	LeftOut []leftOutJSON `json:"left_out,omitempty"`
@@ -74,7 +76,8 @@ func docToJSON(d app.Document) docJSON {
 		mrn = d.ProposedPatient.Value
 	}
 	j := docJSON{ID: d.ID, MRN: mrn, Type: d.Type, Date: date, Pages: len(d.Pages), Status: d.Status,
-		Orphan: d.Orphan, Problems: d.Problems, Reason: d.ProposedPatient.Reason, ArchiveIDs: d.ArchiveIDs}
+		Orphan: d.Orphan, Problems: d.Problems, Reason: d.ProposedPatient.Reason, ArchiveIDs: d.ArchiveIDs,
+		TypeReason: d.ProposedType.Reason}
 	for _, p := range d.Removed {
 		j.LeftOut = append(j.LeftOut, leftOutJSON{Page: p.Index + 1, Reason: p.Why(), Text: p.LeftOutLine()})
 	}
@@ -499,6 +502,9 @@ func (e *env) docCommand() *cobra.Command {
 				return err
 			}
 			printf(out, "\nscanned %s by %s (%s)\n", d.Provenance.Scanned.Format(time.RFC3339), d.Provenance.Operator, d.Provenance.Source)
+			if p := d.ProposedType; p.Value != "" {
+				printf(out, "type proposed: %s (%s)\n", p.Value, p.Reason)
+			}
 			if len(d.ArchiveIDs) > 0 {
 				printf(out, "archive IDs: %s\n", strings.Join(d.ArchiveIDs, ", "))
 			}

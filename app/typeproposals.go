@@ -1,0 +1,324 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"folio/classify"
+)
+
+// This file is where document-type proposals come from: the keyword rules
+// a records manager keeps (a setting), and what this workstation learned
+// from its clerks' filings (package classify does the sums).
+//
+// Both are kept in the meta bucket sealed with the record key, bound to
+// their key: the rules because an organisation's keywords may name people
+// (a referring doctor), the learned evidence because it is made of the
+// words of patients' documents (the meta keys name the types, in clear,
+// as the other settings' keys do). Neither is synced: each workstation keeps
+// its own rules and learns from the filings made on it.
+//
+// Learning: every write of documents a person makes (writeDocuments) sets
+// what each document teaches this workstation — a filed (indexed or
+// verified) document teaches its type with the words of its pages; any
+// other nothing — and when that differs from what it taught before
+// (Document.Learned, per device), the old evidence is taken back and the
+// new added, in the same transaction as the document's new version. So a
+// filing teaches once, a correction moves the evidence to the new type,
+// and an undo, a send-back or a merge takes it back. Filings made without
+// a person (a cover sheet that files a document on import) teach nothing.
+
+// Meta keys of the type proposals (their values sealed).
+const (
+	metaTypeRules     = "settings/type-rules"
+	metaLearnedPrefix = "learned/type/" // + the type's slug
+)
+
+// Learning records what a document taught one workstation's classifier:
+// the type it was filed as and the page texts (blob ids) whose words
+// were counted, so exactly those words are taken back when the filing
+// changes.
+type Learning struct {
+	Device string   `json:"device"`
+	Type   string   `json:"type"`
+	Texts  []string `json:"texts,omitempty"`
+}
+
+// sealMeta seals a meta value with the record key, bound to its key.
+func sealMeta(keys Keyring, key string, plain []byte) ([]byte, error) {
+	return keys.RecordAEAD().Encrypt(plain, []byte("folio meta "+key))
+}
+
+// openMeta opens a value sealMeta sealed under key.
+func openMeta(keys Keyring, key string, sealed []byte) ([]byte, error) {
+	plain, err := keys.RecordAEAD().Decrypt(sealed, []byte("folio meta "+key))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: it does not decrypt with this vault's key: %w", key, err)
+	}
+	return plain, nil
+}
+
+// TypeRules returns the document-type keyword rules and whether they are
+// the built-in ones (never changed, or reset). Rules are not patient
+// data; any signed-in user may read them.
+func (s *Session) TypeRules(ctx context.Context) (rules classify.Rules, builtIn bool, err error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, false, err
+	}
+	sealed, err := s.v.cfg.Meta.GetMeta(ctx, metaTypeRules)
+	if errors.Is(err, ErrNotFound) {
+		return classify.DefaultRules(), true, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read the type rules: %w", err)
+	}
+	plain, err := openMeta(keys, metaTypeRules, sealed)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := json.Unmarshal(plain, &rules); err != nil {
+		return nil, false, fmt.Errorf("the stored type rules are damaged (%v): set them again or reset them to the built-in ones", err)
+	}
+	return rules, false, nil
+}
+
+// SetTypeRules replaces the document-type keyword rules (tidied: keywords
+// in lower case, repeats and empty lines dropped). They apply to documents
+// proposed from now on. Administrators and records managers; audited with
+// what changed.
+func (s *Session) SetTypeRules(ctx context.Context, rules classify.Rules) error {
+	if err := s.requireIntakeSettings(ctx); err != nil {
+		return err
+	}
+	rules = rules.Tidy()
+	if err := rules.Check(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	old, _, err := s.TypeRules(ctx)
+	if err != nil {
+		return err
+	}
+	keys, err := s.keyring()
+	if err != nil {
+		return err
+	}
+	plain, err := json.Marshal(rules)
+	if err != nil {
+		return err
+	}
+	sealed, err := sealMeta(keys, metaTypeRules, plain)
+	if err != nil {
+		return fmt.Errorf("seal the type rules: %w", err)
+	}
+	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: "document type rules: " + rulesChange(old, rules)},
+		map[string][]byte{metaTypeRules: sealed}, nil)
+}
+
+// ResetTypeRules returns to the built-in rules. Administrators and
+// records managers; audited.
+func (s *Session) ResetTypeRules(ctx context.Context) error {
+	if err := s.requireIntakeSettings(ctx); err != nil {
+		return err
+	}
+	old, _, err := s.TypeRules(ctx)
+	if err != nil {
+		old = nil // damaged rules are reset all the same
+	}
+	return s.commit(ctx, nil, AuditEvent{Action: ActSettings,
+		Detail: "document type rules reset to the built-in ones: " + rulesChange(old, classify.DefaultRules())},
+		nil, []string{metaTypeRules})
+}
+
+// rulesChange says what changed from old to rules, per type: "lab-result
+// +troponin -culture; new type immunization-record (vaccine)".
+func rulesChange(old, rules classify.Rules) string {
+	var parts []string
+	find := func(rs classify.Rules, typ string) (classify.Rule, bool) {
+		i := slices.IndexFunc(rs, func(r classify.Rule) bool { return r.Type == typ })
+		if i < 0 {
+			return classify.Rule{}, false
+		}
+		return rs[i], true
+	}
+	for _, r := range rules {
+		o, ok := find(old, r.Type)
+		if !ok {
+			parts = append(parts, fmt.Sprintf("new type %s (%s)", r.Type, strings.Join(r.Keywords, ", ")))
+			continue
+		}
+		var d []string
+		for _, k := range r.Keywords {
+			if !slices.Contains(o.Keywords, k) {
+				d = append(d, "+"+k)
+			}
+		}
+		for _, k := range o.Keywords {
+			if !slices.Contains(r.Keywords, k) {
+				d = append(d, "-"+k)
+			}
+		}
+		if len(d) > 0 {
+			parts = append(parts, r.Type+" "+strings.Join(d, " "))
+		}
+	}
+	for _, o := range old {
+		if _, ok := find(rules, o.Type); !ok {
+			parts = append(parts, "type "+o.Type+" removed")
+		}
+	}
+	if len(parts) == 0 {
+		return "no change"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// learnedModel reads this workstation's learned evidence.
+func (s *Session) learnedModel(ctx context.Context) (*classify.Model, error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	vals, err := s.v.cfg.Meta.MetaPrefix(ctx, metaLearnedPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("read the learned document types: %w", err)
+	}
+	m := &classify.Model{}
+	for key, sealed := range vals {
+		plain, err := openMeta(keys, key, sealed)
+		if err != nil {
+			return nil, err
+		}
+		e, err := classify.DecodeEvidence(plain)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		m.Set(strings.TrimPrefix(key, metaLearnedPrefix), e)
+	}
+	return m, nil
+}
+
+// LearnedTypes returns how many filed documents of each type taught this
+// workstation's proposals. Any signed-in user; no patient data.
+func (s *Session) LearnedTypes(ctx context.Context) (map[string]int, error) {
+	m, err := s.learnedModel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, t := range m.Types() {
+		out[t] = m.Documents(t)
+	}
+	return out, nil
+}
+
+// proposeType proposes a document's type from its text with the rules and
+// what was learned. It does not fail: with the rules or the evidence
+// unreadable it proposes from what it has and says so in the reason.
+func (s *Session) proposeType(ctx context.Context, text string) Proposal {
+	var trouble []string
+	rules, _, err := s.TypeRules(ctx)
+	if err != nil {
+		rules = classify.DefaultRules()
+		trouble = append(trouble, "the built-in rules were used: "+err.Error())
+	}
+	m, err := s.learnedModel(ctx)
+	if err != nil {
+		m = nil
+		trouble = append(trouble, "nothing learned was used: "+err.Error())
+	}
+	p := classify.Propose(rules, m, text)
+	reason := p.Reason
+	if len(trouble) > 0 {
+		reason += " (" + strings.Join(trouble, "; ") + ")"
+	}
+	return Proposal{Value: p.Type, Reason: reason, Confidence: p.Confidence}
+}
+
+// teaching is what a document should have taught this device: its type
+// and page texts when it is filed, nothing (nil) otherwise.
+func teaching(d Document, device string) *Learning {
+	if d.Status != DocIndexed && d.Status != DocVerified || d.Type == "" {
+		return nil
+	}
+	l := &Learning{Device: device, Type: d.Type}
+	for _, p := range d.Pages {
+		if p.Text != "" {
+			l.Texts = append(l.Texts, p.Text)
+		}
+	}
+	return l
+}
+
+// learn brings this device's learned evidence in line with docs (their
+// new versions, about to be written): it updates each document's
+// Learned and returns the sealed evidence of the types that changed, for
+// the same commit. texts[i] are the page texts of docs[i]. The caller
+// holds v.learn until the commit is done.
+func (s *Session) learn(ctx context.Context, docs []Document, texts [][]string) (map[string][]byte, error) {
+	device := s.v.cfg.Device.String()
+	var m *classify.Model
+	changed := map[string]bool{}
+	for i := range docs {
+		d := &docs[i]
+		want := teaching(*d, device)
+		at := slices.IndexFunc(d.Learned, func(l Learning) bool { return l.Device == device })
+		if at < 0 && want == nil || at >= 0 && want != nil && d.Learned[at].Type == want.Type && slices.Equal(d.Learned[at].Texts, want.Texts) {
+			continue
+		}
+		if m == nil {
+			var err error
+			if m, err = s.learnedModel(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if at >= 0 {
+			had := d.Learned[at]
+			m.Forget(had.Type, s.learnedWords(ctx, had.Texts))
+			changed[had.Type] = true
+			d.Learned = slices.Delete(slices.Clone(d.Learned), at, at+1)
+		}
+		if want != nil {
+			m.Learn(want.Type, classify.Words(strings.Join(texts[i], "\n")))
+			changed[want.Type] = true
+			d.Learned = append(slices.Clone(d.Learned), *want)
+		}
+	}
+	if len(changed) == 0 {
+		return nil, nil
+	}
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	puts := map[string][]byte{}
+	for typ := range changed {
+		key := metaLearnedPrefix + typ
+		if puts[key], err = sealMeta(keys, key, m.Evidence(typ).Encode()); err != nil {
+			return nil, fmt.Errorf("seal what was learned of %s: %w", typ, err)
+		}
+	}
+	return puts, nil
+}
+
+// learnedWords reads back the words a document taught from its page text
+// blobs. A text that no longer reads (its blob lost) gives no words: the
+// document is still taken back, only its words stay counted.
+func (s *Session) learnedWords(ctx context.Context, textIDs []string) []string {
+	blobs, _, err := s.blobs()
+	if err != nil {
+		return nil
+	}
+	var b strings.Builder
+	for _, id := range textIDs {
+		if t, err := blobs.GetBlob(ctx, id); err == nil {
+			b.Write(t)
+			b.WriteByte('\n')
+		}
+	}
+	return classify.Words(b.String())
+}
