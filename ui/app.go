@@ -437,10 +437,16 @@ func (u *App) refreshCounts() {
 	})
 }
 
-// showDialog shows d and remembers it until it closes, so a lock can hide it.
+// showDialog shows d and remembers it until it closes, so a lock can hide
+// it. Every dialog of the window is shown through it: it is where a Space
+// on one of Fyne's own dialog buttons (Yes, No, Cancel, Save…, which
+// [button] does not make) is kept out of the field under the dialog.
 func (u *App) showDialog(d dialog.Dialog) {
 	u.dialogs[d] = true
-	d.SetOnClosed(func() { delete(u.dialogs, d) })
+	d.SetOnClosed(func() {
+		delete(u.dialogs, d)
+		u.dialogClosed()
+	})
 	d.Show()
 }
 

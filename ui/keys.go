@@ -274,6 +274,14 @@ func (u *App) pressed(f fyne.Focusable) {
 	}
 }
 
+// dialogClosed notes that a dialog just closed. When a Space on one of its
+// buttons closed it, the press's character comes next and goes to the
+// field under the dialog, which has the keyboard again: it is dropped like
+// a Space on any of our buttons. When a click or a key other than Space
+// closed it, no character comes from that press, and the next key a person
+// presses (a new key down) forgets the note before its character arrives.
+func (u *App) dialogClosed() { u.spaceUsed = u.now() }
+
 // keyDown forgets a Space used by a button: a new key is down.
 func (u *App) keyDown() { u.spaceUsed = time.Time{} }
 

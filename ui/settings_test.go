@@ -42,6 +42,12 @@ func saveAs(u *App, st *setting, text string) {
 // tapInDialog taps the button labelled label in the dialog on top.
 func tapInDialog(t *testing.T, u *App, label string) {
 	t.Helper()
+	test.Tap(dialogButton(t, u, label))
+}
+
+// dialogButton is the button labelled label in the dialog on top.
+func dialogButton(t *testing.T, u *App, label string) *widget.Button {
+	t.Helper()
 	top := u.win.Canvas().Overlays().Top()
 	if top == nil {
 		t.Fatal("no dialog is open")
@@ -69,7 +75,7 @@ func tapInDialog(t *testing.T, u *App, label string) {
 	if found == nil {
 		t.Fatalf("no %q button in the dialog", label)
 	}
-	test.Tap(found)
+	return found
 }
 
 func TestSettingsScreenSavesEverySetting(t *testing.T) {

@@ -28,22 +28,7 @@ func TestWindowFieldsGoThroughVisible(t *testing.T) {
 	shows := map[string]int{ // function or method name → index of its text argument
 		"NewLabel": 0, "NewLabelWithStyle": 0, "SetText": 0, "wrapped": 0, "text": 0, "muted": 0, "heading": 0, "info": 0,
 	}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	var parsed []*ast.File
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		parsed = append(parsed, f)
-	}
+	fset, parsed := parseWindowSources(t)
 	entries := entryNames(parsed)
 	for _, f := range parsed {
 		pkgs := map[string]bool{}
@@ -156,4 +141,26 @@ func exprText(e ast.Expr) string {
 		return i.Name
 	}
 	return "…"
+}
+
+// parseWindowSources parses the package's Go files, tests left out.
+func parseWindowSources(t *testing.T) (*token.FileSet, []*ast.File) {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	var parsed []*ast.File
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed = append(parsed, f)
+	}
+	return fset, parsed
 }

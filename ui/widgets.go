@@ -174,11 +174,14 @@ func button(h inputHooks, label string, icon fyne.Resource, imp widget.Importanc
 	return b
 }
 
-// link is a hyperlink-styled action.
+// link is a hyperlink-styled action; like a button's, the character of a
+// Space that pressed it does not reach the field that has the keyboard
+// next.
 func link(h inputHooks, label string, tapped func()) *widget.Hyperlink {
 	l := widget.NewHyperlink(label, nil)
 	l.OnTapped = func() {
 		h.touch()
+		h.pressed(l)
 		tapped()
 	}
 	return l
