@@ -108,7 +108,7 @@ func (a *syncAdmin) State(ctx context.Context) (ui.SyncState, error) {
 		if c.Kind != "" {
 			what = string(c.Kind) + " " + c.ID
 		}
-		st.SetAside = append(st.SetAside, ui.SetAsideChange{Seq: c.Seq, What: what, Reason: c.Reason})
+		st.SetAside = append(st.SetAside, ui.SetAsideChange{Seq: c.Seq, Outgoing: c.Outgoing, What: what, Reason: c.Reason})
 	}
 	return st, nil
 }
@@ -201,12 +201,12 @@ func (a *syncAdmin) ImportReply(ctx context.Context, s *app.Session, path string
 	return rep.String(), nil
 }
 
-func (a *syncAdmin) DismissSetAside(ctx context.Context, seqs []uint64) error {
-	cs := make([]syncer.SetAsideChange, len(seqs))
-	for i, n := range seqs {
-		cs[i].Seq = n
+func (a *syncAdmin) DismissSetAside(ctx context.Context, cs []ui.SetAsideChange) error {
+	out := make([]syncer.SetAsideChange, len(cs))
+	for i, c := range cs {
+		out[i] = syncer.SetAsideChange{Seq: c.Seq, Outgoing: c.Outgoing}
 	}
-	return syncer.DismissSetAside(ctx, a.prof.DB, cs)
+	return syncer.DismissSetAside(ctx, a.prof.DB, out)
 }
 
 func (a *syncAdmin) AskForKeys(ctx context.Context, publicKey []byte) (*app.VaultGrant, error) {

@@ -137,6 +137,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("archive request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "the archive could not complete the request; try again later (details are in the archive's log)"
 	}
+	if ne := (*api.NotEndorsedError)(nil); errors.As(err, &ne) && code == api.CodeForbidden && len(ne.Refused) > 0 {
+		w.Header().Set(api.HeaderRefused, api.EncodeRefused(ne.Refused))
+	}
 	if r.Method == http.MethodHead {
 		w.WriteHeader(status)
 		return

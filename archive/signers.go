@@ -95,8 +95,10 @@ func (s *Signers) logRegistration(c api.Change) {
 
 // Push stores req (Store.Push) once every new user and key-slots version
 // in it passes the rules, each checked after the ones before it in the
-// batch. A version the rules refuse refuses the batch with api.ErrForbidden
-// and the reason; nothing of it is stored. Versions the archive holds
+// batch. Versions the rules refuse refuse the batch with an
+// *api.NotEndorsedError (api.ErrForbidden) naming each of them and why;
+// nothing of it is stored. Every version is checked, so the device learns
+// all it must set aside at once. Versions the archive holds
 // already are not checked again (a replayed batch is answered as before).
 func (s *Signers) Push(ctx context.Context, req api.PushRequest, at time.Time) (api.PushResponse, error) {
 	if !carriesEndorsed(req) {
@@ -108,6 +110,7 @@ func (s *Signers) Push(ctx context.Context, req api.PushRequest, at time.Time) (
 		return api.PushResponse{}, err
 	}
 	trial := s.reg.Clone()
+	var refused []api.RefusedVersion
 	for i, v := range req.Versions {
 		if !endorse.NeedsEndorsement(v.Kind) {
 			continue
@@ -121,9 +124,13 @@ func (s *Signers) Push(ctx context.Context, req api.PushRequest, at time.Time) (
 		}
 		if err := trial.Check(v.Kind, v.ID, parentOf(v), v.Endorsement); err != nil {
 			s.log.Warn("archive refused a user or key-slots version", "device", req.Device, "batch", req.Batch, "kind", v.Kind, "id", v.ID, "err", err)
-			return api.PushResponse{}, fmt.Errorf("%w: version %d of batch %d: %v; users are added and changed only in an administrator's signed-in session, a password only in its user's", api.ErrForbidden, i, req.Batch, err)
+			refused = append(refused, api.RefusedVersion{Index: i, Kind: v.Kind, ID: v.ID, Version: v.Version, Reason: err.Error()})
+			continue
 		}
 		trial.Accept(v.Kind, v.ID, v.Endorsement)
+	}
+	if len(refused) > 0 {
+		return api.PushResponse{}, &api.NotEndorsedError{Batch: req.Batch, Refused: refused}
 	}
 	resp, err := s.store.Push(ctx, req, at)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -133,5 +134,51 @@ func TestSignersOverOlderArchive(t *testing.T) {
 	v := endorsedVersion(devA, "user", "admin", 6, old.Version, "admin", admin, admin.cert(true))
 	if status, b := f.push(devA, api.PushRequest{Device: devA, Batch: 2, Versions: []api.RecordVersion{v}}); status != http.StatusOK {
 		t.Fatalf("the first administrator over an older archive: %d %s", status, b)
+	}
+}
+
+// A refused batch names every version the rules refuse, in a header a
+// workstation reads (api.HeaderRefused), so it sets those aside and sends
+// the rest; the body stays the ErrorBody older workstations read.
+func TestServerNamesRefusedVersions(t *testing.T) {
+	f := newFixture(t)
+	admin, clerk := newSigner(t, "admin"), newSigner(t, "clerk")
+	adminV := endorsedVersion(devA, "user", "admin", 10, api.Version{}, "admin's user", admin, admin.cert(true))
+	clerkV := endorsedVersion(devA, "user", "clerk", 11, api.Version{}, "clerk's user", admin, clerk.cert(false))
+	if status, b := f.push(devA, api.PushRequest{Device: devA, Batch: 1, Versions: []api.RecordVersion{adminV, clerkV}}); status != http.StatusOK {
+		t.Fatalf("the first administrator and a clerk: %d %s", status, b)
+	}
+	// A reset with the recovery key: the clerk certifies a new key of theirs.
+	fresh := newSigner(t, "clerk")
+	reset := endorsedVersion(devB, "user", "clerk", 20, clerkV.Version, "clerk, new key", fresh, fresh.cert(false))
+	slots := endorsedVersion(devB, "keyslots", "clerk", 21, api.Version{}, "clerk's new slots", fresh, nil)
+	req := api.PushRequest{Device: devB, Batch: 1, Versions: []api.RecordVersion{rv(devB, "p1", 19), reset, rv(devB, "p2", 22), slots}}
+	body, _ := json.Marshal(req)
+	f.member(devB)
+	hreq, _ := http.NewRequest(http.MethodPost, f.srv.URL+api.PathPush, bytes.NewReader(body))
+	hreq.Header.Set(headerDevice, devB.String())
+	resp, err := f.srv.Client().Do(hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := api.DecodeErrorResponse(resp)
+	resp.Body.Close()
+	if e.Status != http.StatusForbidden || e.Code != api.CodeForbidden || !errors.Is(e, api.ErrForbidden) {
+		t.Fatalf("the batch with a self-certified reset: %d %s %s", e.Status, e.Code, e.Message)
+	}
+	if len(e.Refused) != 2 || e.Refused[0].Index != 1 || e.Refused[0].Kind != "user" || e.Refused[0].ID != "clerk" || e.Refused[0].Version != reset.Version ||
+		e.Refused[1].Index != 3 || e.Refused[1].Kind != "keyslots" || e.Refused[1].Version != slots.Version ||
+		!strings.Contains(e.Refused[0].Reason, "does not verify") {
+		t.Fatalf("the refused versions named: %+v", e.Refused)
+	}
+	// Without them the batch goes through.
+	req.Versions = []api.RecordVersion{req.Versions[0], req.Versions[2]}
+	if status, b := f.push(devB, req); status != http.StatusOK {
+		t.Fatalf("the batch without the refused versions: %d %s", status, b)
+	}
+	// An answer without the header, or with one that does not read,
+	// is a plain refusal.
+	if rs := api.DecodeRefused(`[{"index":"x"}]`); rs != nil {
+		t.Fatalf("a damaged header read as %+v", rs)
 	}
 }

@@ -599,12 +599,15 @@ func (e *env) syncSetAsideCommand() *cobra.Command {
 	var dismiss, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "set-aside [--dismiss]",
-		Short: "incoming changes not imported: damaged or altered, or users and passwords no entitled user signed",
+		Short: "changes sync set aside: incoming ones not imported, and users or passwords changed here the archive does not accept",
 		Long: "Lists the changes a sync set aside because they failed their integrity check (the archive's\n" +
 			"copy or the link altered them), or because they are a user or a password (key slots) that\n" +
 			"no entitled user's session signed: made on a workstation without an administrator's\n" +
 			"password. They were never imported; --json shows each as it came. Report them to the\n" +
-			"archive's administrator; --dismiss (an administrator) stops the sync indicator flagging them.",
+			"archive's administrator; --dismiss (an administrator) stops the sync indicator flagging them.\n" +
+			"It also lists the users and passwords changed on this workstation that the archive does not\n" +
+			"accept (a password reset with the recovery key, for one), each with what to do: they are kept\n" +
+			"here and not sent, and the rest of the changes sync.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, prof, done, err := e.session(cmd.Context())
@@ -635,6 +638,10 @@ func (e *env) syncSetAsideCommand() *cobra.Command {
 				return nil
 			}
 			for _, c := range cs {
+				if c.Outgoing {
+					printf(out, "made here, not accepted (change %d)  %s/%s  %s\n", c.Seq, c.Kind, c.ID, c.Reason)
+					continue
+				}
 				printf(out, "archive change %d  %s/%s  %s\n", c.Seq, c.Kind, c.ID, c.Reason)
 			}
 			return nil

@@ -251,7 +251,7 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 		return rep, nil, err
 	}
 	if inFlight {
-		req, err := e.batchRequest(ctx, fl)
+		req, _, err := e.batchRequest(ctx, fl)
 		if err != nil {
 			return rep, nil, err
 		}

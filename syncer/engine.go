@@ -225,6 +225,9 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 	if err := e.check(ctx); err != nil {
 		return err
 	}
+	if err := e.auditOwnRefusals(ctx); err != nil {
+		return err
+	}
 	// Push what is pending, take in the others' changes, then share what
 	// only this vault knows (key slots set here, manifests of new blobs)
 	// on top of what arrived, and push that too. A workstation over its

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"folio/app"
 	"folio/archive/api"
@@ -30,12 +31,37 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 				return cmp.Or(err, e.auditHeld)
 			}
 		}
-		req, err := e.batchRequest(ctx, fl)
+		req, seqs, err := e.batchRequest(ctx, fl)
 		if err != nil {
 			return err
 		}
+		if len(req.Versions) == 0 && len(req.Audit) == 0 {
+			// Every version of it set aside, no audit to send: nothing
+			// to send under this number.
+			if err := db.Ack(ctx, fl.OplogThrough); err != nil {
+				return err
+			}
+			if err := db.UpdateMeta(ctx, nil, []string{metaInflight}); err != nil {
+				return err
+			}
+			continue
+		}
 		e.setStatus(func(s *Status) { s.State, s.Phase = StateSyncing, fmt.Sprintf("sending %d changes", len(req.Versions)) })
 		resp, err := e.p.Client.Push(ctx, req)
+		if ae := (*api.Error)(nil); errors.As(err, &ae) && len(ae.Refused) > 0 {
+			// The archive refused versions the check before sending let
+			// through: set them aside, send the batch again without them.
+			refused, rerr := e.refusedByArchive(ctx, req, seqs, ae.Refused)
+			if rerr != nil {
+				return rerr
+			}
+			if len(refused) > 0 {
+				if err := e.keepAside(ctx, fl, refused); err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		if errors.Is(err, api.ErrConflict) || errors.Is(err, api.ErrHashMismatch) {
 			// Restored from a backup since this engine's first round?
 			if caught, err := e.catchUp(ctx); err != nil || caught {
@@ -142,6 +168,17 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 		fl.Versions++
 		fl.OplogThrough = en.Seq
 	}
+	// This workstation's users and key slots the archive would refuse
+	// stay here, set aside (ownrefused.go); audited before the audit
+	// range is fixed.
+	refused, err := e.screenOwn(ctx, entries[:fl.Versions])
+	if err != nil {
+		return inflight{}, false, err
+	}
+	puts, err := e.setAsideOwn(ctx, &fl, refused)
+	if err != nil {
+		return inflight{}, false, err
+	}
 	head, err := db.AuditHead(ctx)
 	if err != nil && !errors.Is(err, app.ErrNotFound) {
 		return inflight{}, false, err
@@ -154,11 +191,22 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 	if fl.Versions == 0 && fl.AuditThrough == 0 {
 		return inflight{}, false, nil
 	}
-	b, _ := json.Marshal(fl)
-	if err := db.UpdateMeta(ctx, map[string][]byte{metaInflight: b}, nil); err != nil {
+	puts[metaInflight], _ = json.Marshal(fl)
+	if err := db.UpdateMeta(ctx, puts, nil); err != nil {
 		return inflight{}, false, err
 	}
 	return fl, true, nil
+}
+
+// keepAside sets aside the versions of the batch in flight the archive
+// refused and fixes the batch without them.
+func (e *Engine) keepAside(ctx context.Context, fl inflight, refused []ownRefusal) error {
+	puts, err := e.setAsideOwn(ctx, &fl, refused)
+	if err != nil {
+		return err
+	}
+	puts[metaInflight], _ = json.Marshal(fl)
+	return e.p.DB.UpdateMeta(ctx, puts, nil)
 }
 
 // ErrAuditAltered is a workstation whose audit trail no longer matches its
@@ -202,30 +250,35 @@ func (e *Engine) renumber(ctx context.Context) error {
 }
 
 // batchRequest rebuilds a fixed batch from the oplog and the audit chain:
-// the same bytes every time it is sent.
-func (e *Engine) batchRequest(ctx context.Context, fl inflight) (api.PushRequest, error) {
+// the same bytes every time it is sent. seqs are the oplog seqs of its
+// versions.
+func (e *Engine) batchRequest(ctx context.Context, fl inflight) (req api.PushRequest, seqs []uint64, err error) {
 	db := e.p.DB
-	req := api.PushRequest{Device: api.DeviceID(db.DeviceID()), Batch: fl.Batch, Versions: []api.RecordVersion{}}
+	req = api.PushRequest{Device: api.DeviceID(db.DeviceID()), Batch: fl.Batch, Versions: []api.RecordVersion{}}
 	if fl.Versions > 0 {
 		entries, err := db.Pending(ctx, 0, fl.Versions)
 		if err != nil {
-			return req, err
+			return req, nil, err
 		}
 		for _, en := range entries {
 			if en.Seq > fl.OplogThrough {
 				break
 			}
+			if slices.Contains(fl.Skipped, en.Seq) {
+				continue
+			}
 			sv, err := db.Sealed(ctx, en.Kind, en.ID, en.Version)
 			if err != nil {
-				return req, fmt.Errorf("read pending change %d: %w", en.Seq, err)
+				return req, nil, fmt.Errorf("read pending change %d: %w", en.Seq, err)
 			}
 			req.Versions = append(req.Versions, wireVersion(sv))
+			seqs = append(seqs, en.Seq)
 		}
 	}
 	if fl.AuditThrough > 0 {
 		for en, err := range db.AuditEntriesFrom(ctx, fl.AuditFrom) {
 			if err != nil {
-				return req, fmt.Errorf("read the audit trail to send: %w", err)
+				return req, nil, fmt.Errorf("read the audit trail to send: %w", err)
 			}
 			if en.Seq > fl.AuditThrough {
 				break
@@ -233,7 +286,7 @@ func (e *Engine) batchRequest(ctx context.Context, fl inflight) (api.PushRequest
 			req.Audit = append(req.Audit, api.AuditEntry{Seq: en.Seq, Sealed: en.Sealed, Hash: en.Hash})
 		}
 	}
-	return req, nil
+	return req, seqs, nil
 }
 
 // wireVersion is a stored version as it is pushed. Its endorsement goes

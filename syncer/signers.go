@@ -26,8 +26,10 @@ import (
 // versions it holds, oldest first by version (HLC, then device: a child
 // orders after its parent on every replica), each taken as the rules take
 // an incoming one. Versions written before endorsements existed grant
-// nothing; a record that does not open is left out.
-func signersOf(ctx context.Context, db *storage.DB, aead app.AEAD) (*endorse.Signers, error) {
+// nothing; a record that does not open is left out, and so are the
+// versions in without (this workstation's own, not yet accepted by the
+// archive: see ownrefused.go).
+func signersOf(ctx context.Context, db *storage.DB, aead app.AEAD, without map[versionRef]bool) (*endorse.Signers, error) {
 	recs := db.Records(aead)
 	var all []app.StoredRecord
 	for _, kind := range []app.Kind{app.KindUser, app.KindKeySlots} {
@@ -42,7 +44,11 @@ func signersOf(ctx context.Context, db *storage.DB, aead app.AEAD) (*endorse.Sig
 			if err != nil {
 				continue
 			}
-			all = append(all, hist...)
+			for _, r := range hist {
+				if !without[versionRef{r.Kind, r.ID, r.Version}] {
+					all = append(all, r)
+				}
+			}
 		}
 	}
 	slices.SortFunc(all, func(a, b app.StoredRecord) int {
@@ -59,6 +65,13 @@ func signersOf(ctx context.Context, db *storage.DB, aead app.AEAD) (*endorse.Sig
 		_ = admit(reg, r.Kind, r.ID, r.Parent, r.Endorsement, r.Data)
 	}
 	return reg, nil
+}
+
+// versionRef names one version of a record.
+type versionRef struct {
+	kind    app.Kind
+	id      string
+	version app.Version
 }
 
 // admit checks one version of kind/id over parent, its endorsement (JSON,
@@ -91,7 +104,7 @@ func (e *Engine) screen(ctx context.Context, aead app.AEAD, changes []api.Change
 	if !slices.ContainsFunc(changes, func(c api.Change) bool { return endorse.NeedsEndorsement(c.Kind) }) {
 		return changes, vs, nil
 	}
-	reg, err := signersOf(ctx, e.p.DB, aead)
+	reg, err := signersOf(ctx, e.p.DB, aead, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -27,15 +27,22 @@ const (
 	metaBandwidth   = "sync/bandwidth"    // bytes per second cap, decimal (absent: none)
 )
 
+// metaRefusedOwn + oplog seq: a version of this workstation the archive
+// refuses, set aside (JSON SetAsideChange, Outgoing).
+const metaRefusedOwn = metaRejected + "own/"
+
 // inflight is a push batch whose content is fixed: the oplog entries
-// through OplogThrough (Versions of them) and the audit entries
-// AuditFrom..AuditThrough.
+// through OplogThrough (Versions of them) but the ones in Skipped, and the
+// audit entries AuditFrom..AuditThrough. Skipped are the oplog seqs of
+// this workstation's versions the archive refuses (set aside under
+// metaRefusedOwn): kept out of the batch, acknowledged with it.
 type inflight struct {
-	Batch        uint64 `json:"batch"`
-	OplogThrough uint64 `json:"oplog_through"`
-	Versions     int    `json:"versions"`
-	AuditFrom    uint64 `json:"audit_from"`
-	AuditThrough uint64 `json:"audit_through"`
+	Batch        uint64   `json:"batch"`
+	OplogThrough uint64   `json:"oplog_through"`
+	Versions     int      `json:"versions"`
+	AuditFrom    uint64   `json:"audit_from"`
+	AuditThrough uint64   `json:"audit_through"`
+	Skipped      []uint64 `json:"skipped,omitempty"`
 }
 
 // Meta is the part of the vault's meta store the syncer uses.
@@ -102,26 +109,50 @@ func Countersignature(ctx context.Context, m Meta) (api.Countersignature, bool, 
 	return getJSON[api.Countersignature](ctx, m, metaCountersign)
 }
 
-// SetAsideChange is an incoming change that was not imported: it did not
-// open with the vault key (damaged or altered at the archive or on the
-// way), or it is a user or key-slots version no entitled user's session
-// wrote (package endorse). Seq is its place in the archive's sequence.
+// SetAsideChange is a change sync set aside. Incoming, it was not
+// imported: it did not open with the vault key (damaged or altered at the
+// archive or on the way), or it is a user or key-slots version no
+// entitled user's session wrote (package endorse); Seq is its place in the
+// archive's sequence. Outgoing, it is a user or key-slots version written
+// on this workstation that the archive does not accept (ownrefused.go):
+// it stays in this vault, is not sent, and Seq is its place in this
+// workstation's log of changes.
 type SetAsideChange struct {
-	Seq    uint64   `json:"seq"`
-	Kind   app.Kind `json:"kind,omitempty"`
-	ID     string   `json:"id,omitempty"`
-	Reason string   `json:"reason"`
-	// Version is the refused user or key-slots version as it came, kept
-	// for the administrator (sealed; nothing lost).
+	Seq      uint64   `json:"seq"`
+	Outgoing bool     `json:"outgoing,omitempty"`
+	Kind     app.Kind `json:"kind,omitempty"`
+	ID       string   `json:"id,omitempty"`
+	Reason   string   `json:"reason"`
+	// Version is the refused user or key-slots version as it came (or as
+	// it was sent), kept for the administrator (sealed; nothing lost).
 	Version *api.RecordVersion `json:"version,omitempty"`
+	// Unaudited marks an outgoing refusal found by an engine without a
+	// session (which cannot write the audit trail): the next round with
+	// one audits it.
+	Unaudited bool `json:"unaudited,omitempty"`
 }
 
 func setAsideKey(seq uint64) string { return metaRejected + fmt.Sprintf("%020d", seq) }
 
+// refusedOwnKey is the meta key of an outgoing set-aside change.
+func refusedOwnKey(oplogSeq uint64) string { return metaRefusedOwn + fmt.Sprintf("%020d", oplogSeq) }
+
+// key is the meta key c is kept under.
+func (c SetAsideChange) key() string {
+	if c.Outgoing {
+		return refusedOwnKey(c.Seq)
+	}
+	return setAsideKey(c.Seq)
+}
+
 // decodeSetAside reads one set-aside entry (older vaults kept the reason
 // only, as text).
 func decodeSetAside(key string, val []byte) (SetAsideChange, bool) {
-	seq, err := strconv.ParseUint(strings.TrimPrefix(key, metaRejected), 10, 64)
+	rest, outgoing := strings.CutPrefix(key, metaRefusedOwn)
+	if !outgoing {
+		rest, _ = strings.CutPrefix(key, metaRejected)
+	}
+	seq, err := strconv.ParseUint(rest, 10, 64)
 	if err != nil || !strings.HasPrefix(key, metaRejected) {
 		return SetAsideChange{}, false
 	}
@@ -129,11 +160,12 @@ func decodeSetAside(key string, val []byte) (SetAsideChange, bool) {
 	if json.Unmarshal(val, &c) != nil {
 		c = SetAsideChange{Reason: string(val)}
 	}
-	c.Seq = seq
+	c.Seq, c.Outgoing = seq, outgoing
 	return c, true
 }
 
-// SetAside lists the changes set aside, oldest first.
+// SetAside lists the changes set aside: the incoming ones by their place
+// in the archive's sequence, then this workstation's own, oldest first.
 func SetAside(ctx context.Context, m Meta) ([]SetAsideChange, error) {
 	raw, err := m.MetaPrefix(ctx, metaRejected)
 	if err != nil {
@@ -145,7 +177,15 @@ func SetAside(ctx context.Context, m Meta) ([]SetAsideChange, error) {
 			out = append(out, c)
 		}
 	}
-	slices.SortFunc(out, func(a, b SetAsideChange) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortFunc(out, func(a, b SetAsideChange) int {
+		if a.Outgoing != b.Outgoing {
+			if b.Outgoing {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.Seq, b.Seq)
+	})
 	return out, nil
 }
 
@@ -154,7 +194,7 @@ func SetAside(ctx context.Context, m Meta) ([]SetAsideChange, error) {
 func DismissSetAside(ctx context.Context, m Meta, cs []SetAsideChange) error {
 	keys := make([]string, len(cs))
 	for i, c := range cs {
-		keys[i] = setAsideKey(c.Seq)
+		keys[i] = c.key()
 	}
 	return m.UpdateMeta(ctx, nil, keys)
 }

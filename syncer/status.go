@@ -43,11 +43,14 @@ type Status struct {
 	PendingBytes   int64 `json:"pending_bytes"`
 	// Conflicts counts records with more than one branch.
 	Conflicts int `json:"conflicts"`
-	// SetAside counts the incoming versions ever set aside because they
+	// SetAside counts the incoming versions set aside because they
 	// did not open with the vault key (damaged or altered) or were users
 	// or key slots no entitled user signed.
-	SetAside  int    `json:"set_aside"`
-	LastRound Report `json:"last_round"`
+	SetAside int `json:"set_aside"`
+	// NotAccepted counts this workstation's own user and key-slots
+	// changes the archive does not accept, kept here and not sent.
+	NotAccepted int    `json:"not_accepted,omitempty"`
+	LastRound   Report `json:"last_round"`
 	// Restore says how this workstation, restored from a backup, caught
 	// up with the archive (set by the rounds of this engine that did).
 	Restore *RestoreReport `json:"restore,omitempty"`
@@ -86,7 +89,14 @@ func (e *Engine) refreshCounts(ctx context.Context) {
 	rejected, _ := e.p.DB.MetaPrefix(ctx, metaRejected)
 	e.setStatus(func(s *Status) {
 		s.PendingChanges, s.Conflicts, s.PendingBlobs, s.PendingBytes = n, len(conflicts), blobs, bytes
-		s.SetAside = len(rejected)
+		s.SetAside, s.NotAccepted = 0, 0
+		for k := range rejected {
+			if strings.HasPrefix(k, metaRefusedOwn) {
+				s.NotAccepted++
+			} else {
+				s.SetAside++
+			}
+		}
 	})
 }
 
@@ -132,17 +142,25 @@ func Describe(s Status, now time.Time) (text, detail string, problem bool) {
 		problem = true
 	}
 	if s.SetAside > 0 {
-		what := count(s.SetAside, "incoming change") + " was"
-		if s.SetAside > 1 {
-			what = count(s.SetAside, "incoming change") + " were"
-		}
-		parts = append(parts, what+" set aside: damaged or altered on the way or at the archive, or a user or password change no entitled user made; not shown here; tell the administrator")
+		parts = append(parts, countWith(s.SetAside, "incoming change", "was", "were")+" set aside: damaged or altered on the way or at the archive, or a user or password change no entitled user made; not shown here; tell the administrator")
+		problem = true
+	}
+	if s.NotAccepted > 0 {
+		parts = append(parts, countWith(s.NotAccepted, "user or password change", "made here is", "made here are")+" not accepted by the archive (kept here, not sent; the rest syncs): see the set-aside changes for what to do")
 		problem = true
 	}
 	if s.State != StateUpToDate && !s.LastSuccess.IsZero() {
 		parts = append(parts, "last synced "+s.LastSuccess.Local().Format("Jan 2 15:04"))
 	}
 	return text, strings.Join(parts, "; "), problem
+}
+
+// countWith says "1 change was" or "n changes were".
+func countWith(n int, noun, one, many string) string {
+	if n == 1 {
+		return "1 " + noun + " " + one
+	}
+	return fmt.Sprintf("%d %ss %s", n, noun, many)
 }
 
 // count says "1 scan" or "n scans".

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,9 +63,9 @@ type SyncAdmin interface {
 	// ImportReply applies the archive's reply bundle at path, under s,
 	// and returns what it did, in words.
 	ImportReply(ctx context.Context, s *app.Session, path string) (string, error)
-	// DismissSetAside forgets the set-aside changes with these archive
-	// sequence numbers.
-	DismissSetAside(ctx context.Context, seqs []uint64) error
+	// DismissSetAside forgets these set-aside changes (as State listed
+	// them).
+	DismissSetAside(ctx context.Context, cs []SetAsideChange) error
 	// AskForKeys asks the archive for the vault keys of this joining
 	// workstation (publicKey is its join key): the grant once an
 	// administrator approved, checked to be signed by the organisation's
@@ -115,12 +116,14 @@ type SyncState struct {
 	Bandwidth int64
 }
 
-// SetAsideChange is an incoming change that did not open with the vault
-// key, as the syncer lists it.
+// SetAsideChange is a change sync set aside, as the syncer lists it: an
+// incoming one that was not imported, or (Outgoing) a user or password
+// change made here that the archive does not accept, kept here.
 type SetAsideChange struct {
-	Seq    uint64 // its place in the archive's sequence
-	What   string // "patient 0192…", or "" when unknown
-	Reason string
+	Seq      uint64 // its place in the archive's sequence (outgoing: in this workstation's changes)
+	Outgoing bool
+	What     string // "patient 0192…", or "" when unknown
+	Reason   string
 }
 
 // KeyRequest is a workstation's request for the vault keys.
@@ -396,14 +399,32 @@ func (s *syncAdminScreen) draw() {
 		s.dismissBtn.Hide()
 	} else {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s did not open with the vault key: damaged or altered on the way or at the archive, "+
-			"never imported. Report them to the archive's administrator:", plural(len(st.SetAside), "incoming change", "incoming changes"))
-		for _, c := range st.SetAside {
+		in := slices.DeleteFunc(slices.Clone(st.SetAside), func(c SetAsideChange) bool { return c.Outgoing })
+		out := slices.DeleteFunc(slices.Clone(st.SetAside), func(c SetAsideChange) bool { return !c.Outgoing })
+		if len(in) > 0 {
+			fmt.Fprintf(&b, "%s were not imported: damaged or altered on the way or at the archive, or a user or password "+
+				"change no entitled user made. Report them to the archive's administrator:", plural(len(in), "incoming change", "incoming changes"))
+		}
+		for _, c := range in {
 			what := c.What
 			if what == "" {
 				what = "a change"
 			}
 			fmt.Fprintf(&b, "\n· %s (archive change %d): %s", visible.Line(what), c.Seq, visible.Line(c.Reason))
+		}
+		if len(out) > 0 {
+			if len(in) > 0 {
+				b.WriteString("\n")
+			}
+			verb := "are"
+			if len(out) == 1 {
+				verb = "is"
+			}
+			fmt.Fprintf(&b, "%s made on this workstation %s not accepted by the archive: kept here and not sent; the rest syncs:",
+				plural(len(out), "user or password change", "user or password changes"), verb)
+		}
+		for _, c := range out {
+			fmt.Fprintf(&b, "\n· %s: %s", visible.Line(c.What), visible.Line(c.Reason))
 		}
 		s.setAsideText.SetText(b.String())
 		s.setAsideText.Importance = widget.DangerImportance
@@ -710,8 +731,8 @@ func (s *syncAdminScreen) askDismiss() {
 		s.dismiss()
 	})
 	d = dialog.NewCustomWithoutButtons("Dismiss "+plural(n, "set-aside change", "set-aside changes")+"?",
-		wrapped("Dismiss them once they are reported to the archive's administrator: the sync indicator stops "+
-			"flagging them. They were never imported, and dismissing them imports nothing."), u.win)
+		wrapped("Dismiss them once they are reported to the archive's administrator or dealt with: the sync indicator "+
+			"stops flagging them. Dismissing them imports nothing, sends nothing and deletes nothing."), u.win)
 	d.SetButtons([]fyne.CanvasObject{cancel, s.confirmBtn})
 	d.Resize(fyne.NewSize(520, 0))
 	s.confirm = d
@@ -719,13 +740,10 @@ func (s *syncAdminScreen) askDismiss() {
 }
 
 func (s *syncAdminScreen) dismiss() {
-	seqs := make([]uint64, len(s.state.SetAside))
-	for i, c := range s.state.SetAside {
-		seqs[i] = c.Seq
-	}
+	cs := slices.Clone(s.state.SetAside)
 	sess, sync := s.sess, s.sync
 	sess.run(func(ctx context.Context) func() {
-		err := sync.DismissSetAside(ctx, seqs)
+		err := sync.DismissSetAside(ctx, cs)
 		return func() {
 			if !s.here() {
 				return
@@ -734,7 +752,7 @@ func (s *syncAdminScreen) dismiss() {
 				s.msg.error("The set-aside changes were not dismissed: " + message(err))
 				return
 			}
-			s.msg.info(plural(len(seqs), "set-aside change", "set-aside changes") + " dismissed.")
+			s.msg.info(plural(len(cs), "set-aside change", "set-aside changes") + " dismissed.")
 			s.reload()
 		}
 	})

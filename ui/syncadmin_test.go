@@ -102,7 +102,7 @@ func (ts *testSync) State(ctx context.Context) (SyncState, error) {
 	}
 	aside, err := syncer.SetAside(ctx, db)
 	for _, c := range aside {
-		st.SetAside = append(st.SetAside, SetAsideChange{Seq: c.Seq, What: string(c.Kind) + " " + c.ID, Reason: c.Reason})
+		st.SetAside = append(st.SetAside, SetAsideChange{Seq: c.Seq, Outgoing: c.Outgoing, What: string(c.Kind) + " " + c.ID, Reason: c.Reason})
 	}
 	return st, err
 }
@@ -175,12 +175,12 @@ func (ts *testSync) ImportReply(ctx context.Context, s *app.Session, path string
 	return rep.String(), err
 }
 
-func (ts *testSync) DismissSetAside(ctx context.Context, seqs []uint64) error {
-	cs := make([]syncer.SetAsideChange, len(seqs))
-	for i, n := range seqs {
-		cs[i].Seq = n
+func (ts *testSync) DismissSetAside(ctx context.Context, cs []SetAsideChange) error {
+	out := make([]syncer.SetAsideChange, len(cs))
+	for i, c := range cs {
+		out[i] = syncer.SetAsideChange{Seq: c.Seq, Outgoing: c.Outgoing}
 	}
-	return syncer.DismissSetAside(ctx, ts.prof.DB, cs)
+	return syncer.DismissSetAside(ctx, ts.prof.DB, out)
 }
 
 func (ts *testSync) AskForKeys(ctx context.Context, pub []byte) (*app.VaultGrant, error) {

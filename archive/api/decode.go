@@ -291,5 +291,8 @@ func DecodeErrorResponse(resp *http.Response) *Error {
 			e.RetryAfter = min(time.Duration(n)*time.Second, time.Hour)
 		}
 	}
+	if e.Status == http.StatusForbidden && e.Code == CodeForbidden {
+		e.Refused = DecodeRefused(resp.Header.Get(HeaderRefused))
+	}
 	return e
 }

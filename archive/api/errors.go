@@ -1,8 +1,12 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -102,6 +106,9 @@ type Error struct {
 	// RetryAfter is how long the archive asked to wait (its Retry-After
 	// header; 0 without one).
 	RetryAfter time.Duration
+	// Refused names the versions of a refused push batch the archive
+	// would not take (its HeaderRefused header; nil without one).
+	Refused []RefusedVersion
 }
 
 // HeaderRetryAfter says, in seconds, when a refused (429) device may try
@@ -125,4 +132,77 @@ func (e *Error) Unwrap() []error {
 		}
 	}
 	return []error{ErrInternal}
+}
+
+// HeaderRefused, on a 403 answer to a push (or a bundle's batch), names
+// the user and key-slots versions of the batch the archive refused, as
+// the JSON of a []RefusedVersion. It is a header, not a field of the
+// ErrorBody, so a workstation that predates it reads the answer as before
+// (an ErrorBody with an unknown field would not decode there).
+const HeaderRefused = "X-Folio-Refused"
+
+// MaxRefused bounds the versions one answer names; a workstation sets
+// those aside and sends the batch again, which names the next ones.
+const MaxRefused = 64
+
+// RefusedVersion is a version of a push batch the archive refused: a user
+// or key-slots version the endorse rules refuse. Index is its place in
+// PushRequest.Versions; Kind, ID and Version repeat what it was, so the
+// workstation sets aside only the version it sent there.
+type RefusedVersion struct {
+	Index   int     `json:"index"`
+	Kind    string  `json:"kind"`
+	ID      string  `json:"id"`
+	Version Version `json:"version"`
+	Reason  string  `json:"reason"`
+}
+
+// NotEndorsedError refuses a push batch that carries user or key-slots
+// versions no entitled user's session signed (a 403, ErrForbidden);
+// nothing of the batch is stored. The server sends Refused in
+// HeaderRefused.
+type NotEndorsedError struct {
+	Batch   uint64
+	Refused []RefusedVersion
+}
+
+func (e *NotEndorsedError) Error() string {
+	if len(e.Refused) == 0 {
+		return fmt.Sprintf("batch %d carries a user or key-slots version no entitled user signed", e.Batch)
+	}
+	r := e.Refused[0]
+	more := ""
+	if len(e.Refused) > 1 {
+		more = fmt.Sprintf(" (and %d more)", len(e.Refused)-1)
+	}
+	return fmt.Sprintf("version %d of batch %d: %s%s; users are added and changed only in an administrator's signed-in session, a password only in its user's", r.Index, e.Batch, r.Reason, more)
+}
+
+// Unwrap makes the refusal ErrForbidden (403).
+func (e *NotEndorsedError) Unwrap() error { return ErrForbidden }
+
+// EncodeRefused is the value of HeaderRefused (at most MaxRefused
+// versions, reasons cut to 300 bytes).
+func EncodeRefused(rs []RefusedVersion) string {
+	rs = slices.Clone(rs[:min(len(rs), MaxRefused)])
+	for i := range rs {
+		if len(rs[i].Reason) > 300 {
+			rs[i].Reason = strings.ToValidUTF8(rs[i].Reason[:300], "")
+		}
+	}
+	b, _ := json.Marshal(rs) // strings and numbers: it marshals
+	return string(b)
+}
+
+// DecodeRefused reads HeaderRefused; a value that does not read gives
+// nothing (the answer is then a plain refusal).
+func DecodeRefused(v string) []RefusedVersion {
+	if v == "" || len(v) > 64<<10 {
+		return nil
+	}
+	var rs []RefusedVersion
+	if json.Unmarshal([]byte(v), &rs) != nil || len(rs) > MaxRefused {
+		return nil
+	}
+	return rs
 }
