@@ -54,7 +54,11 @@
 //     little ink it has notwithstanding. A blank page is not OCR'd.
 //  5. Orientation with Tesseract OSD on the gray view, through Tesseract's
 //     C API (ocr_osd.go: gosseract v2.4.1 has no OSD call); the render and
-//     view are turned upright, and the full render OCR'd with gosseract
+//     view are turned upright. A page skewed by a degree or more (fed in
+//     at a slant) is straightened for OCR only with Leptonica's
+//     pixFindSkew and an area-map rotation (deskew.go); the render, view
+//     and thumbnail stay as scanned, and the words' boxes are turned back
+//     onto them. The full render is OCR'd with gosseract
 //     (ocr.go) in automatic layout mode, as `tesseract FILE stdout` reads:
 //     blocks and columns are found and their lines come out in reading
 //     order, down each column, in the text and in the order of the words

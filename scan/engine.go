@@ -67,9 +67,10 @@ type Engine struct {
 
 // stageTimes sums the time spent in each stage of Page.
 type stageTimes struct {
-	pages                                      int
-	text, render, gray, view, blank            time.Duration
-	barcode, barcodeRetry, osd, ocr, jpeg, all time.Duration
+	pages                                   int
+	text, render, gray, view, blank         time.Duration
+	barcode, barcodeRetry, osd, deskew, ocr time.Duration
+	jpeg, all                               time.Duration
 }
 
 // NewEngine starts Tesseract (OCR and OSD) with the options' languages.
@@ -395,9 +396,7 @@ func (e *Engine) ocrPage(pa *app.PageAnalysis, full, viewGray *grayImage, view *
 	rot := e.osd.detect(viewGray, viewDPI)
 	st.osd += time.Since(t)
 
-	t = time.Now()
-	res, err := e.ocr.recognize(full.rotate(rot), renderDPI)
-	st.ocr += time.Since(t)
+	res, err := e.read(full.rotate(rot), renderDPI)
 	if err != nil {
 		return err
 	}
@@ -406,9 +405,7 @@ func (e *Engine) ocrPage(pa *app.PageAnalysis, full, viewGray *grayImage, view *
 		rot2 := e.osd.detect(full, renderDPI)
 		st.osd += time.Since(t)
 		if rot2 != rot {
-			t = time.Now()
-			res2, err := e.ocr.recognize(full.rotate(rot2), renderDPI)
-			st.ocr += time.Since(t)
+			res2, err := e.read(full.rotate(rot2), renderDPI)
 			if err == nil && res2.confidence > res.confidence {
 				res, rot = res2, rot2
 			}
@@ -432,4 +429,19 @@ func (e *Engine) ocrPage(pa *app.PageAnalysis, full, viewGray *grayImage, view *
 	}
 	pa.Words = scaleWords(res.words, float64(vb.Dx())/float64(fw), float64(vb.Dy())/float64(fh), vb.Dx(), vb.Dy())
 	return nil
+}
+
+// read OCRs g, an upright page at dpi, straightened first when it is
+// skewed (deskew.go); the words' boxes are on g as it is.
+func (e *Engine) read(g *grayImage, dpi float64) (ocrResult, error) {
+	st := &e.stats
+	t := time.Now()
+	straight, sk := deskew(g)
+	st.deskew += time.Since(t)
+
+	t = time.Now()
+	res, err := e.ocr.recognize(straight, dpi)
+	st.ocr += time.Since(t)
+	res.words = sk.unturn(res.words)
+	return res, err
 }
