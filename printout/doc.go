@@ -16,7 +16,10 @@
 //   - A searchable PDF has one page per [Page], sized px*72/DPI points, with
 //     the JPEG embedded as it is (DCTDecode, never re-encoded) under an
 //     invisible text layer (render mode 3), so the page looks exactly like the
-//     scan and its text can be searched and copied.
+//     scan and its text can be searched and copied. The layer holds the whole
+//     page text: the OCR'd words at their boxes, and what the text says
+//     beyond them (a sticky note, a stamp's or a form field's text from the
+//     scanned PDF) as lines down the page.
 //   - Text in any script is accepted: the Go fonts (BSD licence) are embedded
 //     as UTF-8 TrueType subsets, and a character outside the Basic
 //     Multilingual Plane or not valid UTF-8 is written as U+FFFD rather than

@@ -20,7 +20,11 @@ type Page struct {
 	WidthPx, HeightPx int    // of the image; 0 takes the JPEG's own size
 	DPI               int    // of the JPEG; page size in points = px*72/DPI
 	Words             []app.Word
-	Text              string // the page text, used when Words is empty
+	// Text is the page text. Where there are Words, the lines of Text
+	// they do not hold are written too: what the page's PDF said beyond
+	// what was read on its image (a sticky note's text, a form field's
+	// value, a comment the OCR misread).
+	Text string
 	// Turn is a clockwise turn (0, 90, 180, 270) to apply to the image and
 	// its words, as a person asked for it; a turned page is re-encoded.
 	Turn int
@@ -45,8 +49,9 @@ const (
 
 // SearchablePDF writes a PDF with one page per scanned page: the JPEG
 // embedded unchanged and filling the page, under an invisible text layer
-// (the words at their boxes, or else the page text as lines down the page)
-// so that the PDF can be searched and its text copied. The title goes into
+// (the words at their boxes, and the lines of the page text they do not
+// hold as lines down the page) so that the PDF can be searched and its
+// text copied. The title goes into
 // the PDF's metadata. A page whose JPEG is not a JPEG, or whose size or DPI
 // is out of range, is an error wrapping [app.ErrInvalid] that names the
 // page (1-based); so is an empty pages.
@@ -121,14 +126,49 @@ func searchablePage(pdf *fpdf.Fpdf, i int, p Page, size fpdf.SizeType) error {
 
 	pdf.SetTextRenderingMode(3) // neither fill nor stroke: invisible
 	scale := 72 / float64(p.DPI)
-	if len(p.Words) > 0 {
-		for _, wd := range p.Words {
-			invisibleWord(pdf, wd, scale)
-		}
-	} else if text := strings.TrimSpace(p.Text); text != "" {
+	for _, wd := range p.Words {
+		invisibleWord(pdf, wd, scale)
+	}
+	if text := beyondWords(p.Text, p.Words); text != "" {
 		invisibleLines(pdf, text, size)
 	}
 	return pdf.Error()
+}
+
+// beyondWords returns the lines of text that words do not hold, in order:
+// all of text when there are no words. A line is held when each of its
+// words is one of words not taken by an earlier line, so an OCR'd page's
+// own lines are not written twice, and a note repeating words read
+// elsewhere on the page is written whole.
+func beyondWords(text string, words []app.Word) string {
+	text = strings.TrimSpace(text)
+	if len(words) == 0 {
+		return text
+	}
+	have := map[string]int{}
+	for _, w := range words {
+		have[strings.TrimSpace(w.Text)]++
+	}
+	var rest []string
+	for _, line := range strings.Split(text, "\n") {
+		fields := strings.Fields(line)
+		need := map[string]int{}
+		held := true
+		for _, f := range fields {
+			if need[f]++; need[f] > have[f] {
+				held = false
+				break
+			}
+		}
+		if !held {
+			rest = append(rest, strings.TrimSpace(line))
+			continue
+		}
+		for f, n := range need {
+			have[f] -= n
+		}
+	}
+	return strings.TrimSpace(strings.Join(rest, "\n"))
 }
 
 // invisibleWord writes one word over its box, scaled to the box's width,

@@ -193,6 +193,27 @@ func TestSearchableWordsAtTheirBoxes(t *testing.T) {
 	}
 }
 
+// An OCR'd page's text may hold more than its words: a sticky note's or a
+// form field's text from the scanned PDF. The text layer carries those
+// lines as well, and the words' own lines once.
+func TestSearchableTextBeyondWords(t *testing.T) {
+	p := samplePages(t)[0]
+	p.Text = "Patient: Nyirongo, Thérèse\nHaemoglobin 12.5 g/dL Ωmega 血液検査\nLisinopril stopped\nPatient: Banda"
+	b := pdfBytes(t, func(b *bytes.Buffer) error { return SearchablePDF(b, "t", []Page{p}) })
+	text := pageText(t, openPDF(t, b), 0)
+	for _, want := range []string{"Lisinopril stopped", "Patient: Banda", "Haemoglobin 12.5 g/dL"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if n := strings.Count(text, "Haemoglobin"); n != 1 {
+		t.Errorf("Haemoglobin written %d times, want once:\n%s", n, text)
+	}
+	if n := strings.Count(text, "Patient:"); n != 2 {
+		t.Errorf("Patient: written %d times, want twice (the words, the note):\n%s", n, text)
+	}
+}
+
 func TestSearchablePDFRefusesBadInput(t *testing.T) {
 	good := samplePages(t)[:1]
 	cases := []struct {
