@@ -111,6 +111,15 @@ type Store interface {
 	// counts the new versions' bytes; ExpireUploads gives a discarded
 	// upload's charge back.
 	Charge(ctx context.Context, device api.DeviceID, blob string, size, quota int64) (int64, error)
+	// SetQuota sets the storage quota of the workstation named name (its
+	// certificate's name), in place of the server's --device-quota for
+	// it: bytes > 0 a quota, NoQuota none, 0 back to the server's (what
+	// CheckQuota refuses is api.ErrInvalid). It is kept for good and
+	// applies from the next push or upload on, in every archive process
+	// sharing the store.
+	SetQuota(ctx context.Context, name string, bytes int64) error
+	// Quotas returns the quotas set with SetQuota, by workstation name.
+	Quotas(ctx context.Context) (map[string]int64, error)
 	// OpenBlob opens a complete blob for reading, or api.ErrNotFound.
 	OpenBlob(ctx context.Context, id string) (io.ReadSeekCloser, int64, error)
 	// Blobs lists the ids of every complete blob, sorted (an upload in

@@ -2,12 +2,15 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"folio/archive/api"
 )
@@ -140,16 +143,55 @@ func (s *Server) limited(h deviceHandler) deviceHandler {
 	}
 }
 
-// overQuota says, for an administrator, that device dev (of what held
-// bytes) cannot be given more bytes on the archive, wrapping
-// api.ErrQuota.
-func (s *Server) overQuota(ctx context.Context, dev api.DeviceID, held, more int64) error {
-	name := dev.String()
-	if info, err := s.store.Device(ctx, dev); err == nil && info.Name != "" {
-		name = info.Name
+// CheckQuota checks a quota set for a workstation (Store.SetQuota).
+func CheckQuota(name string, bytes int64) error {
+	if name == "" || len(name) > 256 || !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+		return fmt.Errorf("%w: a workstation's name %.70q is not 1 to 256 bytes of text", api.ErrInvalid, name)
 	}
-	return fmt.Errorf("%w: workstation %s holds %s on the archive and its quota is %s, so %s more was refused (nothing is lost: it waits on the workstation); raise the quota with 'folio-archive serve --device-quota BYTES' (0: none)",
-		api.ErrQuota, name, ByteSize(held), ByteSize(s.limits.l.DeviceQuota), ByteSize(more))
+	if bytes < NoQuota {
+		return fmt.Errorf("%w: a quota of %d bytes: give the bytes, NoQuota for none, or 0 for the server's", api.ErrInvalid, bytes)
+	}
+	return nil
+}
+
+// QuotaOf returns the storage quota of the device info describes (≤ 0:
+// none): the one set for its workstation's name (Store.SetQuota), else
+// def, the server's.
+func QuotaOf(ctx context.Context, st Store, info api.DeviceInfo, def int64) (int64, error) {
+	if info.Name == "" {
+		return def, nil
+	}
+	set, err := st.Quotas(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read the workstations' quotas: %w", err)
+	}
+	if q, ok := set[info.Name]; ok {
+		return q, nil
+	}
+	return def, nil
+}
+
+// deviceQuota returns what the archive knows of dev (its zero value
+// before dev's first push or upload) and its storage quota (≤ 0: none).
+func deviceQuota(ctx context.Context, st Store, dev api.DeviceID, def int64) (api.DeviceInfo, int64, error) {
+	info, err := st.Device(ctx, dev)
+	if err != nil && !errors.Is(err, api.ErrNotFound) {
+		return info, 0, err
+	}
+	q, err := QuotaOf(ctx, st, info, def)
+	return info, q, err
+}
+
+// overQuota says, for an administrator, that device info (holding held
+// bytes of its quota) cannot be given more bytes on the archive, wrapping
+// api.ErrQuota.
+func overQuota(info api.DeviceInfo, quota, held, more int64) error {
+	name := info.Name
+	if name == "" {
+		name = info.ID.String()
+	}
+	return fmt.Errorf("%w: workstation %s holds %s on the archive and its quota is %s, so %s more was refused (nothing is lost: it waits on the workstation); raise its quota with 'folio-archive device quota --name %s SIZE' (or everyone's: 'folio-archive serve --device-quota BYTES', 0: none)",
+		api.ErrQuota, name, ByteSize(held), ByteSize(quota), ByteSize(more), name)
 }
 
 // ByteSize says n bytes for people: "812 bytes", "3.5 MiB", "50.0 GiB".

@@ -216,21 +216,23 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, dev api.DeviceID) 
 // pushQuota refuses a push that would take dev past its storage quota
 // (Store.Push counts what it stores).
 func (s *Server) pushQuota(ctx context.Context, dev api.DeviceID, req api.PushRequest) error {
-	if s.limits.l.DeviceQuota <= 0 {
-		return nil
-	}
-	info, err := s.store.Device(ctx, dev)
-	if errors.Is(err, api.ErrNotFound) {
-		return nil // holds nothing yet
-	} else if err != nil {
+	return checkPushQuota(ctx, s.store, dev, req, s.limits.l.DeviceQuota)
+}
+
+// checkPushQuota refuses a push (or a bundle's batch) that would take dev
+// past its storage quota (QuotaOf; def is the server's).
+func checkPushQuota(ctx context.Context, st Store, dev api.DeviceID, req api.PushRequest, def int64) error {
+	info, quota, err := deviceQuota(ctx, st, dev, def)
+	if err != nil || quota <= 0 {
 		return err
 	}
 	var more int64
 	for _, v := range req.Versions {
 		more += int64(len(v.Ciphertext))
 	}
-	if info.Held+more > s.limits.l.DeviceQuota {
-		return s.overQuota(ctx, dev, info.Held, more)
+	if info.Held+more > quota {
+		info.ID = dev
+		return overQuota(info, quota, info.Held, more)
 	}
 	return nil
 }
@@ -318,8 +320,14 @@ func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, dev api.Device
 		s.fail(w, r, fmt.Errorf("%w: chunk %d arrived with %d of its %d bytes (%v): send it again", api.ErrInvalid, n, got, want, err))
 		return
 	}
-	if held, err := s.store.Charge(r.Context(), dev, id, size, s.limits.l.DeviceQuota); errors.Is(err, api.ErrQuota) {
-		s.fail(w, r, s.overQuota(r.Context(), dev, held, size))
+	info, quota, err := deviceQuota(r.Context(), s.store, dev, s.limits.l.DeviceQuota)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	info.ID = dev
+	if held, err := s.store.Charge(r.Context(), dev, id, size, quota); errors.Is(err, api.ErrQuota) {
+		s.fail(w, r, overQuota(info, quota, held, size))
 		return
 	} else if err != nil {
 		s.fail(w, r, err)

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,5 +231,27 @@ func TestAttackArchiveFillDisk(t *testing.T) {
 	wantWords(t, "the sync indicator", text, "no more room", "Nothing is lost", "administrator")
 	if wait := syncer.RetryWait(err, 1, 10*time.Minute); wait < 5*time.Minute {
 		t.Errorf("the engine would ask again after %s, want the longest backoff (from 5 minutes)", wait)
+	}
+
+	// The administrator raises ward-a's quota alone, as the refusal
+	// says; it holds over a restart, and what waited is sent.
+	arc.stop(t)
+	if out := arc.command(t, "device", "quota", "--name", "ward-a", "64MiB"); !strings.Contains(out, "ward-a may hold 64.0 MiB") {
+		t.Fatalf("device quota says %q", out)
+	}
+	if out := arc.command(t, "status"); !regexp.MustCompile(`(?m)^ward-a .*64\.0 MiB\s*$`).MatchString(out) {
+		t.Fatalf("status does not show ward-a's quota:\n%s", out)
+	}
+	arc.serve(t)
+	if rep, err := eng.Round(ctx); err != nil {
+		t.Fatalf("ward-a's round after its quota was raised: %v (did %s)", err, rep)
+	}
+	if n, err := a.prof.DB.PendingCount(ctx); err != nil || n != 0 {
+		t.Fatalf("ward-a's pending changes after its quota was raised: %d, %v", n, err)
+	}
+	// ward-b is still held to the server's.
+	id, data := chunkOf(t, quota)
+	if _, err := b.client(t, syncer.ClientOptions{}).PutChunk(ctx, id, quota, 0, data); !errors.Is(err, api.ErrQuota) {
+		t.Fatalf("ward-b past the server's quota: %v, want ErrQuota", err)
 	}
 }

@@ -578,3 +578,45 @@ func TestAttackBundleFileNameControls(t *testing.T) {
 		t.Errorf("stderr does not show the file name escaped: %q", errs)
 	}
 }
+
+// TestDeviceQuota: 'device quota' sets one enrolled workstation's quota
+// in the store (shown by status, kept), in bytes or with a unit, 'none'
+// or 'default'; an unknown name or a size that does not read is refused.
+func TestDeviceQuota(t *testing.T) {
+	data := t.TempDir()
+	mustRun(t, "init", "--data", data, "--org", "Test Clinic")
+	mustRun(t, "device", "add", "--data", data, "--name", "ward-a", "--out", filepath.Join(t.TempDir(), "a.enroll"))
+	for _, c := range []struct {
+		size, says string
+	}{
+		{"80GiB", "ward-a may hold 80.0 GiB"},
+		{"2TB", "ward-a may hold 1.8 TiB"},
+		{"1048576", "ward-a may hold 1.0 MiB"},
+		{"none", "ward-a may hold any amount"},
+		{"default", "held to the server's quota again"},
+		{"500 MiB", "ward-a may hold 500.0 MiB"},
+	} {
+		if out := mustRun(t, "device", "quota", "--data", data, "--name", "ward-a", c.size); !strings.Contains(out, c.says) {
+			t.Errorf("quota %s: %q, want %q", c.size, out, c.says)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--name", "ward-z", "5GiB"}, `no workstation "ward-z"`},
+		{[]string{"--name", "ward-a", "--", "-5"}, "give a size in bytes"},
+		{[]string{"--name", "ward-a", "lots"}, "give a size in bytes"},
+		{[]string{"--name", "ward-a", "0"}, "give a size in bytes"},
+		{[]string{"--name", "ward-a", "99999999TiB"}, "give a size in bytes"},
+	} {
+		code, _, errs := run(t, append([]string{"device", "quota", "--data", data}, c.args...)...)
+		if code == 0 || !strings.Contains(errs, c.says) {
+			t.Errorf("quota %v: exit %d %q, want a refusal saying %q", c.args, code, errs, c.says)
+		}
+	}
+	out := mustRun(t, "status", "--data", data, "--json")
+	if !strings.Contains(out, `"quotas": {`) || !strings.Contains(out, `"ward-a": 524288000`) {
+		t.Fatalf("status --json does not show ward-a's quota:\n%s", out)
+	}
+}

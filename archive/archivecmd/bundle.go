@@ -173,16 +173,22 @@ func (e *env) openBundle(ctx context.Context, spec string) (p archive.BundlePara
 	return p, func() { store.Close() }, nil
 }
 
-// openBundleStore opens the store for import and export, explaining the
-// lock a running server holds on the embedded one.
+// openBundleStore opens the store for import and export.
 func openBundleStore(ctx context.Context, dataDir, spec string) (archive.Store, error) {
+	return openStoreToWrite(ctx, dataDir, spec, "while importing or exporting bundles")
+}
+
+// openStoreToWrite opens the store for a command that writes to it,
+// explaining the lock a running server holds on the embedded one (while
+// says when to stop the server).
+func openStoreToWrite(ctx context.Context, dataDir, spec, while string) (archive.Store, error) {
 	if spec != "" {
 		return openStore(ctx, dataDir, spec)
 	}
 	s, err := openStoreToRead(ctx, dataDir, "")
 	switch {
 	case errors.Is(err, errStoreBusy):
-		return nil, fmt.Errorf("%w: stop it ('folio-archive serve') while importing or exporting bundles, or run them against its PostgreSQL store (--store)", errStoreBusy)
+		return nil, fmt.Errorf("%w: stop it ('folio-archive serve') %s, or run this against its PostgreSQL store (--store)", errStoreBusy, while)
 	case errors.Is(err, errNoStore):
 		return openStore(ctx, dataDir, "")
 	}

@@ -26,7 +26,7 @@ func (e *env) deviceCommand() *cobra.Command {
 		Args:  noArgs,
 		RunE:  needSubcommand,
 	}
-	cmd.AddCommand(e.deviceAddCommand(), e.deviceRevokeCommand(), e.deviceListCommand())
+	cmd.AddCommand(e.deviceAddCommand(), e.deviceRevokeCommand(), e.deviceListCommand(), e.deviceQuotaCommand())
 	return cmd
 }
 

@@ -32,6 +32,9 @@ type statusJSON struct {
 	// Signers are the users whose signing keys the archive holds: who may
 	// write users and key slots (package endorse; when Store is "open").
 	Signers []signerJSON `json:"signers,omitempty"`
+	// Quotas are the quotas set for one workstation ('device quota'), by
+	// name, in bytes (-1: none; when Store is "open").
+	Quotas map[string]int64 `json:"quotas,omitempty"`
 }
 
 // signerJSON is one registered user.
@@ -67,9 +70,13 @@ embedded store; status then says so and shows the rest.`,
 			}
 			var m api.Metrics
 			var signers []signerJSON
+			var quotas map[string]int64
 			state, err := readStore(cmd.Context(), e.dataDir, spec, func(st archive.Store) error {
 				var err error
 				if m, err = archive.MetricsWithVault(cmd.Context(), st); err != nil {
+					return err
+				}
+				if quotas, err = st.Quotas(cmd.Context()); err != nil {
 					return err
 				}
 				signers, err = readSigners(cmd.Context(), st)
@@ -88,7 +95,7 @@ embedded store; status then says so and shows the rest.`,
 				}
 			}
 			if state == storeOpen {
-				s.Metrics, s.Signers = &m, signers
+				s.Metrics, s.Signers, s.Quotas = &m, signers, quotas
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), s)
@@ -132,7 +139,7 @@ func writeStatus(w io.Writer, s statusJSON, devs []pki.Device) error {
 		}
 	}
 	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WORKSTATION\tVAULT DEVICE\tLAST SEEN\tVERSIONS\tAUDIT\tBACKLOG\tHELD")
+	fmt.Fprintln(tw, "WORKSTATION\tVAULT DEVICE\tLAST SEEN\tVERSIONS\tAUDIT\tBACKLOG\tHELD\tQUOTA")
 	for _, d := range s.Metrics.Devices {
 		name := d.Name
 		if name == "" {
@@ -140,7 +147,13 @@ func writeStatus(w io.Writer, s statusJSON, devs []pki.Device) error {
 		} else if !active[name] {
 			name += " (revoked)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", visible.Line(name), d.ID, when(d.LastSeen), d.Versions, d.AuditThrough, d.Backlog, archive.ByteSize(d.Held))
+		quota := "the server's"
+		if q, ok := s.Quotas[d.Name]; ok && q == archive.NoQuota {
+			quota = "none"
+		} else if ok {
+			quota = archive.ByteSize(q)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", visible.Line(name), d.ID, when(d.LastSeen), d.Versions, d.AuditThrough, d.Backlog, archive.ByteSize(d.Held), quota)
 	}
 	if len(s.Metrics.Devices) == 0 {
 		fmt.Fprintln(tw, "(no workstation has synced yet)")
@@ -151,7 +164,7 @@ func writeStatus(w io.Writer, s statusJSON, devs []pki.Device) error {
 	if err := writeSigners(w, s.Signers); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nHELD is what a workstation holds on the archive (its records, and the scans it sent first); each may hold up to\nthe quota of 'folio-archive serve --device-quota' (default %s), over it the archive refuses what it sends.\n", archive.ByteSize(archive.DefaultDeviceQuota))
+	_, err := fmt.Fprintf(w, "\nHELD is what a workstation holds on the archive (its records, and the scans it sent first); each may hold up to\nits QUOTA ('folio-archive device quota'), else the server's ('folio-archive serve --device-quota', default %s);\nover it the archive refuses what it sends.\n", archive.ByteSize(archive.DefaultDeviceQuota))
 	return err
 }
 

@@ -60,6 +60,7 @@ var (
 	bucketVault    = []byte("vault")    // "org" → api.OrgVault JSON; device → claim time (members)
 	bucketCharges  = []byte("charges")  // blob id → device ‖ size: who was charged for it (Charge)
 	bucketEndorse  = []byte("endorse")  // seq → the change's endorsement (JSON), for the changes that have one
+	bucketQuotas   = []byte("quotas")   // workstation name → its quota (int64; NoQuota: none), SetQuota
 
 	statRecordBytes = []byte("record_bytes")
 	statBlobBytes   = []byte("blob_bytes")
@@ -89,7 +90,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open archive store %s (is another archive running on it?): %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats, bucketBindings, bucketDevCerts, bucketKeyReqs, bucketBundleWS, bucketVault, bucketCharges, bucketEndorse} {
+		for _, b := range [][]byte{bucketChanges, bucketVersions, bucketBatches, bucketDevices, bucketAudit, bucketBlobs, bucketUploads, bucketStats, bucketBindings, bucketDevCerts, bucketKeyReqs, bucketBundleWS, bucketVault, bucketCharges, bucketEndorse, bucketQuotas} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -883,6 +884,47 @@ func (s *Store) ExpireUploads(ctx context.Context, before time.Time) (int, error
 		}
 	}
 	return len(gone), nil
+}
+
+// SetQuota implements archive.Store.
+func (s *Store) SetQuota(ctx context.Context, name string, bytes int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := archive.CheckQuota(name, bytes); err != nil {
+		return err
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if bytes == 0 {
+			return tx.Bucket(bucketQuotas).Delete([]byte(name))
+		}
+		return tx.Bucket(bucketQuotas).Put([]byte(name), u64(uint64(bytes)))
+	})
+	if err != nil {
+		return fmt.Errorf("set the quota of %s: %w", name, err)
+	}
+	return nil
+}
+
+// Quotas implements archive.Store.
+func (s *Store) Quotas(ctx context.Context) (map[string]int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketQuotas).ForEach(func(k, v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("%w: the quota of %q is damaged", api.ErrInternal, k)
+			}
+			out[string(k)] = int64(binary.BigEndian.Uint64(v))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the workstations' quotas: %w", err)
+	}
+	return out, nil
 }
 
 // Charge implements archive.Store.

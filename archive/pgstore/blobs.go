@@ -307,6 +307,42 @@ func (s *Store) ExpireUploads(ctx context.Context, before time.Time) (int, error
 }
 
 // Charge implements archive.Store. The device's row lock orders its
+// SetQuota implements archive.Store.
+func (s *Store) SetQuota(ctx context.Context, name string, bytes int64) error {
+	if err := archive.CheckQuota(name, bytes); err != nil {
+		return err
+	}
+	var err error
+	if bytes == 0 {
+		_, err = s.pool.Exec(ctx, `DELETE FROM quotas WHERE name = $1`, name)
+	} else {
+		_, err = s.pool.Exec(ctx, `INSERT INTO quotas (name, bytes) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET bytes = excluded.bytes`, name, bytes)
+	}
+	if err != nil {
+		return fmt.Errorf("set the quota of %s: %w", name, err)
+	}
+	return nil
+}
+
+// Quotas implements archive.Store.
+func (s *Store) Quotas(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT name, bytes FROM quotas`)
+	if err != nil {
+		return nil, fmt.Errorf("read the workstations' quotas: %w", err)
+	}
+	out := map[string]int64{}
+	var name string
+	var bytes int64
+	_, err = pgx.ForEachRow(rows, []any{&name, &bytes}, func() error {
+		out[name] = bytes
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the workstations' quotas: %w", err)
+	}
+	return out, nil
+}
+
 // charges; the charge's primary key makes a blob charged once.
 func (s *Store) Charge(ctx context.Context, device api.DeviceID, blob string, size, quota int64) (int64, error) {
 	var held int64

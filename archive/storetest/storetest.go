@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"BlobWholeHashMismatch", testBlobWholeHash},
 		{"ExpireUploads", testExpireUploads},
 		{"DeviceQuota", testDeviceQuota},
+		{"Quotas", testQuotas},
 		{"Restart", testRestart},
 		{"DevicesAndMetrics", testDevicesAndMetrics},
 		{"Bindings", testBindings},
@@ -819,6 +822,46 @@ func testExpireUploads(t *testing.T, open Opener) {
 	upload(t, s, idleID, idle) // started over
 	if got := readBlob(t, s, idleID); !bytes.Equal(got, idle) {
 		t.Fatal("the expired upload, sent again, does not read back")
+	}
+}
+
+// testQuotas: a quota set for one workstation is kept by name, replaced,
+// removed with 0, survives a restart; bad names and sizes are refused.
+func testQuotas(t *testing.T, open Opener) {
+	s, reopen := openClosed(t, open)
+	ctx := context.Background()
+	if q, err := s.Quotas(ctx); err != nil || len(q) != 0 {
+		t.Fatalf("quotas of a new store: %v, %v", q, err)
+	}
+	for name, bytes := range map[string]int64{"ward-a": 10 << 30, "ward-b": 1, "ward-c": archive.NoQuota, "ward-d": 5} {
+		if err := s.SetQuota(ctx, name, bytes); err != nil {
+			t.Fatalf("set the quota of %s to %d: %v", name, bytes, err)
+		}
+	}
+	if err := s.SetQuota(ctx, "ward-b", 2<<20); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetQuota(ctx, "ward-d", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetQuota(ctx, "ward-e", 0); err != nil {
+		t.Fatalf("remove a quota never set: %v", err)
+	}
+	for _, bad := range []struct {
+		name  string
+		bytes int64
+	}{{"", 5}, {strings.Repeat("x", 257), 5}, {"ward\x00", 5}, {"ward-a", -2}} {
+		if err := s.SetQuota(ctx, bad.name, bad.bytes); !errors.Is(err, api.ErrInvalid) {
+			t.Fatalf("quota %d for %.20q: %v, want ErrInvalid", bad.bytes, bad.name, err)
+		}
+	}
+	want := map[string]int64{"ward-a": 10 << 30, "ward-b": 2 << 20, "ward-c": archive.NoQuota}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t)
+	if q, err := s.Quotas(ctx); err != nil || !maps.Equal(q, want) {
+		t.Fatalf("quotas after a restart: %v, %v; want %v", q, err, want)
 	}
 }
 
