@@ -39,6 +39,11 @@ func (s *Session) SetIntakeSettings(ctx context.Context, is IntakeSettings) erro
 		map[string][]byte{metaDropFolder: []byte(is.DropFolder), metaKeepScans: []byte(keep)}, nil)
 }
 
+// MayChangeIntakeSettings reports whether a role may change the intake's
+// settings (drop folder, archive identifiers, document-type rules):
+// administrators, and records managers (who verify documents).
+func MayChangeIntakeSettings(r Role) bool { return r.Can(PermUserManage) || r.Can(PermDocVerify) }
+
 // requireIntakeSettings lets administrators and records managers (who
 // verify documents) change the intake's settings.
 func (s *Session) requireIntakeSettings(ctx context.Context) error {

@@ -99,9 +99,14 @@ func (s *Session) SetTypeRules(ctx context.Context, rules classify.Rules) error 
 	if err := rules.Check(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	old, _, err := s.TypeRules(ctx)
+	old, builtIn, err := s.TypeRules(ctx)
 	if err != nil {
 		return err
+	}
+	if !builtIn && slices.EqualFunc(old, rules, func(a, b classify.Rule) bool {
+		return a.Type == b.Type && slices.Equal(a.Keywords, b.Keywords)
+	}) {
+		return nil // nothing to change, nothing to audit
 	}
 	keys, err := s.keyring()
 	if err != nil {

@@ -384,6 +384,11 @@ func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 			u.showQA()
 			return true
 		}
+	case fyne.KeyW:
+		if canKeepTypeRules(u.sess.user.Role) {
+			u.showTypeRules()
+			return true
+		}
 	}
 	if sc, ok := u.cur.(shortcutter); ok {
 		return sc.shortcut(cs.KeyName)
@@ -611,6 +616,15 @@ func (u *App) showUsers() {
 		return
 	}
 	u.show(newUsersScreen(u.sess))
+}
+
+// showTypeRules opens the document type rules (administrators and
+// records managers).
+func (u *App) showTypeRules() {
+	if u.sess == nil || !canKeepTypeRules(u.sess.user.Role) {
+		return
+	}
+	u.show(newTypeRulesScreen(u.sess))
 }
 
 func (u *App) showSettings() {

@@ -222,6 +222,12 @@ func screensFit(t *testing.T, size fyne.Size) {
 	q := current[*queueScreen](t, u)
 	fits(t, u, size, "queue", q.accept)
 
+	u.shortcut(ctrl(fyne.KeyW))
+	u.tasks.wait()
+	tr := current[*typeRulesScreen](t, u)
+	fits(t, u, size, "document type rules", tr.rows[0].keywords, tr.rows[0].remove, tr.add, tr.reset, tr.save)
+	shot("type-rules")
+
 	logInAgain(t, u, "peter", clerkPW)
 	u.shortcut(ctrl(fyne.KeyK))
 	u.tasks.wait()

@@ -64,6 +64,7 @@ const (
 	areaScan    = "Scanning station"
 	areaQueue   = "Indexing queue"
 	areaQA      = "QA"
+	areaTypes   = "Document type rules"
 	areaAdmin   = "Administration"
 	menuFolio   = "Folio"
 	menuGo      = "Go"
@@ -91,6 +92,7 @@ var keyBindings = []keyBinding{
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyJ, does: "Indexing queue", menu: menuGo, may: canIndex},
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyK, does: "QA", menu: menuGo, may: canVerify},
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyU, does: "Administration", menu: menuGo, may: canAdmin},
+	{area: areaWindow, mod: ctrlKey, key: fyne.KeyW, does: "Document type rules", menu: menuGo, may: canKeepTypeRules},
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyL, does: "Lock", menu: menuFolio},
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyQ, does: "Quit", menu: menuFolio},
 	{area: areaWindow, key: fyne.KeyF1, does: "Keyboard shortcuts", menu: menuHelp},
@@ -152,6 +154,10 @@ var keyBindings = []keyBinding{
 	{area: areaQA, key: fyne.KeyPageDown, does: "Next page"},
 	{area: areaQA, key: fyne.KeyPageUp, does: "Previous page"},
 	{area: areaQA, key: fyne.KeyReturn, does: "Send back to the queue, with the reason typed"},
+
+	{area: areaTypes, mod: ctrlKey, key: fyne.KeyS, does: "Save the rules"},
+	{area: areaTypes, mod: ctrlKey, key: fyne.KeyT, does: "Add a type"},
+	{area: areaTypes, mod: ctrlKey, key: fyne.KeyR, does: "Remove the type whose row has the cursor"},
 
 	{area: areaAdmin, mod: ctrlKey, key: fyne.Key1, does: "Users"},
 	{area: areaAdmin, mod: ctrlKey, key: fyne.Key2, does: "Settings"},

@@ -190,6 +190,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		"Ctrl+5": goes("*ui.integrityScreen", nil),
 	}
 	qa := func() *qaScreen { return current[*qaScreen](t, u) }
+	types := func() *typeRulesScreen { return current[*typeRulesScreen](t, u) }
 	viewer := func() *docViewer { return current[*docViewer](t, u) }
 	// standOn puts the queue or QA on a document of several pages (or of
 	// one), page at.
@@ -331,6 +332,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		"Ctrl+J": goes("*ui.queueScreen", canIndex),
 		"Ctrl+K": goes("*ui.qaScreen", canVerify),
 		"Ctrl+U": goes("*ui.usersScreen", canAdmin),
+		"Ctrl+W": goes("*ui.typeRulesScreen", canKeepTypeRules),
 		"Ctrl+L": func() func() string {
 			name := u.sess.user.Name
 			return func() string {
@@ -527,6 +529,37 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 				},
 			},
 		}},
+		areaTypes: {{
+			user: "grace", open: func() { u.showTypeRules(); u.tasks.wait() },
+			fields: func() map[string]fyne.Focusable {
+				s := types()
+				return map[string]fyne.Focusable{"first type": s.rows[0].typ, "first keywords": s.rows[0].keywords,
+					"last keywords": s.rows[len(s.rows)-1].keywords}
+			},
+			effects: map[string]effect{
+				"Ctrl+S": func() func() string { return msgHas(&types().msg, "Saved") },
+				"Ctrl+T": func() func() string {
+					s := types()
+					n := len(s.rows)
+					return func() string {
+						if len(s.rows) != n+1 || focused() != s.rows[n].typ {
+							return fmt.Sprintf("%d rows (was %d), the keyboard in %T", len(s.rows), n, focused())
+						}
+						return ""
+					}
+				},
+				"Ctrl+R": func() func() string {
+					s := types()
+					n := len(s.rows)
+					return func() string {
+						if len(s.rows) != n-1 {
+							return fmt.Sprintf("%d rows, was %d", len(s.rows), n)
+						}
+						return msgHas(&s.msg, "Removed")()
+					}
+				},
+			},
+		}},
 		areaAdmin: {{
 			user: "admin", open: u.showSettings,
 			fields: func() map[string]fyne.Focusable {
@@ -556,7 +589,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		}},
 	}
 	pw := map[string]string{"grace": clerkPW, "peter": clerkPW, "admin": adminPW}
-	for _, area := range []string{areaWindow, areaSearch, areaChart, areaViewer, areaForm, areaScan, areaQueue, areaQA, areaAdmin} {
+	for _, area := range []string{areaWindow, areaSearch, areaChart, areaViewer, areaForm, areaScan, areaQueue, areaQA, areaTypes, areaAdmin} {
 		for _, a := range areas[area] {
 			if u.sess == nil || u.sess.user.Name != a.user {
 				logInAgain(t, u, a.user, pw[a.user])

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -295,8 +297,31 @@ func newQueueScreen(sess *session) *queueScreen {
 	side := container.NewStack(width, newScroller(u, form))
 	q.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16),
 		container.NewBorder(nil, nil, nil, side, panel(q.pages.view())))
+	q.offerKnownTypes()
 	q.reload("", "")
 	return q
+}
+
+// offerKnownTypes adds the types of the rules and of what was learned to
+// the type picker, so a clerk can file (and so teach) a type the
+// built-in list lacks.
+func (q *queueScreen) offerKnownTypes() {
+	sess := q.sess
+	sess.run(func(ctx context.Context) func() {
+		rules, _, err := sess.s.TypeRules(ctx)
+		if err != nil {
+			return nil // the built-in types are offered all the same
+		}
+		taught, _ := sess.s.LearnedTypes(ctx)
+		return func() {
+			for _, r := range rules {
+				offerType(q.kind, r.Type)
+			}
+			for _, t := range slices.Sorted(maps.Keys(taught)) {
+				offerType(q.kind, t)
+			}
+		}
+	})
 }
 
 func (q *queueScreen) view() fyne.CanvasObject    { return q.box }
@@ -402,6 +427,7 @@ func (q *queueScreen) showCurrent() {
 	why = append(why, leftOutLines(d, "go to it in the page strip, Ctrl+B puts it back")...)
 	q.why.SetText(strings.Join(why, "\n"))
 	q.patient.set(d.ProposedPatient.Value)
+	offerType(q.kind, d.Type) // a type only a rule or learning knows
 	q.kind.SetSelected(docTypeText(d.Type))
 	q.date.SetText(d.ProposedDate.Value)
 	q.msg.clear()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -542,6 +543,14 @@ func (st *scanScreen) file(id, patient, label, date string) {
 }
 
 func typeSlug(label string) string { return strings.ReplaceAll(strings.ToLower(label), " ", "-") }
+
+// offerType adds a document type to a type picker when it is not there
+// (a type of the rules or of what was learned, beyond the built-in ones).
+func offerType(c *choice, slug string) {
+	if t := docTypeText(slug); slug != "" && !slices.Contains(c.Options, t) {
+		c.Options = append(c.Options, t)
+	}
+}
 
 func typeLabels() []string {
 	out := make([]string, len(app.DocumentTypes))
