@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/sha256"
@@ -48,6 +49,15 @@ type BundleParams struct {
 	// Signers checks the users and key slots a bundle carries; when nil,
 	// ImportBundle builds it from Store.
 	Signers *Signers
+	// DeviceQuota is the storage quota of a workstation none was set for
+	// (Store.SetQuota), as serve's Limits.DeviceQuota: 0 the default,
+	// NoQuota none.
+	DeviceQuota int64
+}
+
+// quota is the server's quota, ≤ 0 for none.
+func (p BundleParams) quota() int64 {
+	return Limits{DeviceQuota: p.DeviceQuota}.withDefaults().DeviceQuota
 }
 
 func (p BundleParams) now() time.Time {
@@ -68,6 +78,15 @@ type BundleImport struct {
 	// Versions new to the archive, Duplicates it had, Replayed batches
 	// it had taken before; Chunks stored.
 	Versions, Duplicates, Replayed, Chunks int
+	// OverQuota is the first refusal of what would take the workstation
+	// past its storage quota (wrapping api.ErrQuota), as a push or an
+	// upload online is refused; BatchesWithheld and BlobsWithheld count
+	// what was not taken: the batch refused and every one after it, and
+	// the blobs refused. They stay on the workstation (the reply does not
+	// confirm them); its next export with all (folio sync export --all)
+	// carries them again.
+	OverQuota                      error
+	BatchesWithheld, BlobsWithheld int
 }
 
 // ImportBundle verifies a workstation's export (size bytes of r) and
@@ -125,7 +144,16 @@ func ImportBundle(ctx context.Context, p BundleParams, r io.ReaderAt, size int64
 	var lastAudit *api.AuditEntry
 	info, err := readExport(f, p.PrivateKey, h.Device, func(it bundle.Item, b *bundle.Batch) error {
 		if b != nil {
+			if res.BatchesWithheld > 0 {
+				res.BatchesWithheld++ // batches stay in order behind the one refused
+				return nil
+			}
 			c, err := p.pushBatch(ctx, *b, &res)
+			if errors.Is(err, api.ErrQuota) {
+				res.OverQuota = cmp.Or(res.OverQuota, err)
+				res.BatchesWithheld++
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -135,7 +163,13 @@ func ImportBundle(ctx context.Context, p BundleParams, r io.ReaderAt, size int64
 			res.Confirmed = append(res.Confirmed, c)
 			return nil
 		}
-		done, err := p.putBlob(ctx, *it.Blob, it.Data, &res)
+		done, err := p.putBlob(ctx, h.Device, *it.Blob, it.Data, &res)
+		if errors.Is(err, api.ErrQuota) {
+			res.OverQuota = cmp.Or(res.OverQuota, err)
+			res.BlobsWithheld++
+			_, err = io.Copy(io.Discard, it.Data)
+			return err
+		}
 		if err != nil {
 			return err
 		}
@@ -235,6 +269,9 @@ func readExport(f *bundle.File, private []byte, dev api.DeviceID, apply func(bun
 // entries held, and nothing is stored twice.
 func (p BundleParams) pushBatch(ctx context.Context, b bundle.Batch, res *BundleImport) (bundle.Confirmed, error) {
 	req := b.Request
+	if err := checkPushQuota(ctx, p.Store, req.Device, req, p.quota()); err != nil {
+		return bundle.Confirmed{}, fmt.Errorf("import batch %d: %w", b.Request.Batch, err)
+	}
 	resp, err := p.Signers.Push(ctx, req, p.now())
 	if errors.Is(err, api.ErrConflict) && !errors.Is(err, api.ErrHashMismatch) {
 		info, ierr := p.Store.Device(ctx, req.Device)
@@ -261,8 +298,10 @@ func (p BundleParams) pushBatch(ctx context.Context, b bundle.Batch, res *Bundle
 }
 
 // putBlob stores one blob chunk by chunk, each checked as an upload's
-// chunk is; it reports whether the archive holds the blob complete.
-func (p BundleParams) putBlob(ctx context.Context, h bundle.BlobHead, data io.Reader, res *BundleImport) (bool, error) {
+// chunk is, charged to dev as an upload is (over its quota: api.ErrQuota,
+// nothing stored, data not read further); it reports whether the archive
+// holds the blob complete.
+func (p BundleParams) putBlob(ctx context.Context, dev api.DeviceID, h bundle.BlobHead, data io.Reader, res *BundleImport) (bool, error) {
 	st, err := p.Store.BlobStatus(ctx, h.ID)
 	if errors.Is(err, api.ErrNotFound) {
 		st, err = api.BlobStatus{ID: h.ID, Size: h.Size, Chunks: api.ChunkCount(h.Size)}, nil
@@ -276,6 +315,16 @@ func (p BundleParams) putBlob(ctx context.Context, h bundle.BlobHead, data io.Re
 	}
 	if st.Size != h.Size {
 		return false, fmt.Errorf("%w: blob %s is %d bytes in the bundle, %d at the archive", api.ErrConflict, h.ID, h.Size, st.Size)
+	}
+	info, quota, err := deviceQuota(ctx, p.Store, dev, p.quota())
+	if err != nil {
+		return false, err
+	}
+	if held, err := p.Store.Charge(ctx, dev, h.ID, h.Size, quota); errors.Is(err, api.ErrQuota) {
+		info.ID = dev
+		return false, overQuota(info, quota, held, h.Size)
+	} else if err != nil {
+		return false, err
 	}
 	buf := make([]byte, api.ChunkSize)
 	for n := range api.ChunkCount(h.Size) {

@@ -197,6 +197,7 @@ func openStoreToWrite(ctx context.Context, dataDir, spec, while string) (archive
 
 func (e *env) importCommand() *cobra.Command {
 	var reply, spec string
+	var quota int64
 	cmd := &cobra.Command{
 		Use:   "import --data DIR [--store postgres://...] FILE --reply OUT",
 		Short: "import a workstation's sync bundle (folio sync export) and write its reply",
@@ -207,7 +208,13 @@ archive, not altered or cut), then imported exactly as an online sync would
 (importing the same bundle again changes nothing). The reply (--reply, never
 overwritten) carries back what the archive confirms, every change the
 workstation lacks and every scan it does not hold; carry it back and run
-'folio sync import OUT' there.`,
+'folio sync import OUT' there.
+
+The workstation is held to its storage quota as online ('folio-archive
+device quota', else --device-quota: give serve's): what would take it past
+the quota is not taken, the reply does not confirm it, and it stays on the
+workstation: once the quota is raised, 'folio sync export --all' there
+carries it again.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := required("reply", reply, "the reply bundle to write for the workstation"); err != nil {
@@ -232,11 +239,18 @@ workstation lacks and every scan it does not hold; carry it back and run
 				return err
 			}
 			ctx := cmd.Context()
+			if quota < 0 {
+				return fmt.Errorf("--device-quota %d: give the bytes one workstation may hold, or 0 for no quota", quota)
+			}
 			p, closeStore, err := e.openBundle(ctx, spec)
 			if err != nil {
 				return err
 			}
 			defer closeStore()
+			p.DeviceQuota = quota
+			if quota == 0 {
+				p.DeviceQuota = archive.NoQuota
+			}
 			res, err := archive.ImportBundle(ctx, p, f, fi.Size())
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
@@ -249,6 +263,10 @@ workstation lacks and every scan it does not hold; carry it back and run
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "Imported %s from %s (vault %s, made %s): %d batches, %d new versions, %d already here, %d scans complete (%d chunks stored).\n",
 				visible.Line(args[0]), visible.Line(h.From), h.Device, h.Created.Local().Format("2006-01-02 15:04"), len(res.Confirmed), res.Versions, res.Duplicates, len(res.BlobsStored), res.Chunks)
+			if res.OverQuota != nil {
+				fmt.Fprintf(out, "Not taken: %d batches and %d scans, over the workstation's quota (%v). They stay on %s: once its quota is raised, export there with 'folio sync export --all'.\n",
+					res.BatchesWithheld, res.BlobsWithheld, res.OverQuota, visible.Line(h.From))
+			}
 			var rep archive.ReplyReport
 			err = writeAtomic(reply, 0o600, func(w io.Writer) error {
 				var err error
@@ -265,6 +283,7 @@ workstation lacks and every scan it does not hold; carry it back and run
 		},
 	}
 	cmd.Flags().StringVar(&reply, "reply", "", "the reply bundle to write (required; never overwritten)")
+	cmd.Flags().Int64Var(&quota, "device-quota", archive.DefaultDeviceQuota, "bytes a workstation without a quota of its own may hold on the archive, as serve's (0: no quota)")
 	cmd.Flags().StringVar(&spec, "store", "", "the store serve uses, if not the embedded one (postgres://…)")
 	return cmd
 }
