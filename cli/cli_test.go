@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io/fs"
@@ -66,6 +67,7 @@ func TestScripts(t *testing.T) {
 			"damagescans": damageScansCmd,
 			"pdftext":     pdfTextCmd,
 			"whitepage":   whitePageCmd,
+			"faintpage":   faintPageCmd,
 		},
 	})
 }
@@ -123,6 +125,30 @@ func whitePageCmd(ts *testscript.TestScript, neg bool, args []string) {
 	img := image.NewGray(image.Rect(0, 0, 1275, 1650))
 	for i := range img.Pix {
 		img.Pix[i] = 0xff
+	}
+	var buf bytes.Buffer
+	ts.Check(png.Encode(&buf, img))
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes(), 0o600))
+}
+
+// faintPageCmd is "faintpage OUT.png IN": IN's first page at 150 dpi in
+// pale print (black as gray 166, too faint for the blank check's ink), as
+// a faded copy scans.
+func faintPageCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: faintpage OUT.png IN")
+	}
+	doc, err := fitz.New(ts.MkAbs(args[1]))
+	ts.Check(err)
+	defer doc.Close()
+	m, err := doc.ImageDPI(0, 150)
+	ts.Check(err)
+	img := image.NewGray(m.Bounds())
+	for y := m.Bounds().Min.Y; y < m.Bounds().Max.Y; y++ {
+		for x := m.Bounds().Min.X; x < m.Bounds().Max.X; x++ {
+			v := color.GrayModel.Convert(m.At(x, y)).(color.Gray).Y
+			img.SetGray(x, y, color.Gray{Y: 255 - byte(int(255-v)*35/100)})
+		}
 	}
 	var buf bytes.Buffer
 	ts.Check(png.Encode(&buf, img))

@@ -333,17 +333,20 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 		st.barcodeRetry += time.Since(t)
 	}
 
+	read := !layer // by OCR
 	if layer {
 		pa.TextSource, pa.Confidence = "layer", 100
 	} else {
 		// A page with any text, annotation or ink is never blank, however
-		// little of it there is.
+		// little of it there is. A blank page is read only when it holds
+		// faint marks, so that its text is there if a person puts it back.
 		t = time.Now()
 		pa.Blank = len(pa.Barcodes) == 0 && !pt.hasText() && !pt.marked && isBlank(viewGray, viewDPI)
+		read = !pa.Blank || hasFaintMarks(viewGray, viewDPI)
 		st.blank += time.Since(t)
 	}
 
-	if !layer && !pa.Blank {
+	if read {
 		if err := e.ocrPage(&pa, full, viewGray, &view, renderDPI, viewDPI); err != nil {
 			return pa, fmt.Errorf("page %d: OCR: %w", i+1, err)
 		}

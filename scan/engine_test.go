@@ -472,6 +472,38 @@ func TestBlankPages(t *testing.T) {
 	}
 }
 
+// A page in pale print — too faint for the blank check's ink, as a faded
+// copy is — is left out as blank but read all the same: its text and word
+// boxes are kept with it, for a person who puts it back.
+func TestFaintBlankPageKeepsItsText(t *testing.T) {
+	e := newTestEngine(t)
+	fz, err := fitz.NewFromMemory(corpus(t, "ocr-gt/tesseract-test__phototest.tif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fz.Close()
+	m, err := fz.ImageDPI(0, 150)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := grayOf(toRGBA(m))
+	for i, v := range g.pix {
+		g.pix[i] = 255 - byte(int(255-v)*35/100) // black prints as gray 166
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, g.image()); err != nil {
+		t.Fatal(err)
+	}
+	_, pages := analyse(t, e, "faint.png", buf.Bytes())
+	p := pages[0]
+	if !p.Blank {
+		t.Fatalf("the faint page is not blank: the test needs print paler than darkLevel %d", darkLevel)
+	}
+	if !strings.Contains(norm(p.Text), "quick brown dog jumped") || p.TextSource != "ocr" || len(p.Words) < 10 {
+		t.Errorf("faint blank page: TextSource %q, %d words, Text %q", p.TextSource, len(p.Words), p.Text)
+	}
+}
+
 func decodeGray(t testing.TB, pngData []byte) *grayImage {
 	t.Helper()
 	m, err := png.Decode(bytes.NewReader(pngData))
