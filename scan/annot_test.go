@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"compress/zlib"
 	"flag"
 	"fmt"
 	"image"
@@ -81,11 +82,38 @@ var annotatedPages = []annotatedPage{
 	// A FreeText comment and a filled-in field without appearance streams
 	// (the form asks the reader to make them: NeedAppearances).
 	{words: []string{"kasungu district hospital", "mzuzu central"}, marks: [][4]float64{{72, 600, 372, 640}, {72, 400, 372, 430}}},
+	// A scanned page (an image of typed lines, no text layer: it is OCR'd)
+	// with a sticky note, as a reader annotates a scan.
+	{words: []string{"referral to the eye clinic", "metformin paused until review"}, marks: [][4]float64{{500, 700, 520, 720}}},
 }
 
-// annotatedPDF makes a PDF whose pages' content, apart from page 1's line,
-// is all in annotations and form fields, as PDF readers write them: with
-// appearance streams (pages 2 to 5) and without (page 6).
+// scannedLetter is the image of page 7: typed lines drawn by MuPDF at 150
+// dpi, gray, as a scanner writes a letter.
+func scannedLetter() (w, h int, gray []byte) {
+	lines := "BT /F1 16 Tf 72 680 Td (Referral to the eye clinic) Tj 0 -28 Td (Blurred vision in the left eye since March.) Tj " +
+		"0 -28 Td (Please see within four weeks.) Tj ET"
+	var pw pdfWriter
+	catalog, pages, page := pw.reserve(), pw.reserve(), pw.reserve()
+	content := pw.stream("", lines)
+	pw.put(page, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> /Contents %d 0 R >>", pages, content))
+	pw.put(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
+	pw.put(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
+	fz, err := fitz.NewFromMemory(pw.finish(catalog))
+	if err != nil {
+		panic(err)
+	}
+	defer fz.Close()
+	m, err := fz.ImageDPI(0, 150)
+	if err != nil {
+		panic(err)
+	}
+	g, _ := grayOf(m)
+	return g.w, g.h, g.pix
+}
+
+// annotatedPDF makes a PDF whose pages' content, apart from page 1's line
+// and page 7's scan, is all in annotations and form fields, as PDF readers
+// write them: with appearance streams (pages 2 to 5) and without (page 6).
 func annotatedPDF() []byte {
 	var w pdfWriter
 	catalog, pages := w.reserve(), w.reserve()
@@ -133,6 +161,19 @@ func annotatedPDF() []byte {
 	field6 := w.reserve()
 	p6 := page("", free6, field6)
 	w.put(field6, fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Tx /T (referred to) /V (Mzuzu central) /Rect [72 400 372 430] /F 4 /P %d 0 R /DA (/Helv 12 Tf 0 g) >>", p6))
+
+	iw, ih, pix := scannedLetter()
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(pix)
+	zw.Close()
+	scan := w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", iw, ih), z.String())
+	note7 := w.add("<< /Type /Annot /Subtype /Text /Rect [500 700 520 720] /Name /Comment /C [1 0.9 0] /F 4 /Contents (Metformin paused until review) >>")
+	n7 := w.reserve()
+	c7 := w.stream("", "q 612 0 0 792 0 0 cm /Scan Do Q")
+	w.put(n7, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Scan %d 0 R >> >> /Contents %d 0 R /Annots [%d 0 R] >>",
+		pages, scan, c7, note7))
+	kids = append(kids, fmt.Sprintf("%d 0 R", n7))
 
 	w.put(pages, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
 	w.put(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /AcroForm << /Fields [%d 0 R %d 0 R] /NeedAppearances true /DA (/Helv 0 Tf 0 g) /DR %s >> >>", pages, field, field6, res))
