@@ -72,10 +72,17 @@ type ExportReport struct {
 	Audit     int
 	Blobs     int
 	BlobBytes int64
+	// NotAccepted counts the user and key-slots versions made here the
+	// archive does not accept, kept back (folio sync set-aside).
+	NotAccepted int
 }
 
 func (r ExportReport) String() string {
-	return fmt.Sprintf("%d batches (%d record versions, %d audit entries), %d scans (%d bytes)", r.Batches, r.Versions, r.Audit, r.Blobs, r.BlobBytes)
+	s := fmt.Sprintf("%d batches (%d record versions, %d audit entries), %d scans (%d bytes)", r.Batches, r.Versions, r.Audit, r.Blobs, r.BlobBytes)
+	if r.NotAccepted > 0 {
+		s += fmt.Sprintf("; %d user or password changes made here kept back, which the archive does not accept (see folio sync set-aside)", r.NotAccepted)
+	}
+	return s
 }
 
 // ImportReport says what importing a reply did.
@@ -269,6 +276,18 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 		}
 		auditPos = max(auditPos, fl.AuditThrough)
 	}
+	// This workstation's users and key slots the archive would refuse
+	// stay here, set aside (ownrefused.go), audited before the audit
+	// trail to carry is read.
+	later, err := db.Pending(ctx, after, 0)
+	if err != nil {
+		return rep, nil, err
+	}
+	keep, err := e.keepBack(ctx, later, puts)
+	if err != nil {
+		return rep, nil, err
+	}
+	rep.NotAccepted = len(keep)
 	head, err := db.AuditHead(ctx)
 	if err != nil && !errors.Is(err, app.ErrNotFound) {
 		return rep, nil, err
@@ -290,7 +309,9 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 				break
 			}
 			size += len(sv.Ciphertext)
-			req.Versions = append(req.Versions, wireVersion(sv))
+			if !slices.Contains(keep, en.Seq) {
+				req.Versions = append(req.Versions, wireVersion(sv))
+			}
 			if b.OplogFrom == 0 {
 				b.OplogFrom = en.Seq
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
 	"folio/app"
@@ -130,10 +131,45 @@ func (e *Engine) refusedByArchive(ctx context.Context, req api.PushRequest, seqs
 	return out, nil
 }
 
+// keepBack returns the oplog seqs among entries (pending, in order) that
+// stay on this workstation: set aside before (a bundle exported them, or
+// a batch in flight was composed without them), or refused now by
+// screenOwn — those are audited and logged, and the meta writes that set
+// them aside are added to puts, for the caller to write with what it
+// composes.
+func (e *Engine) keepBack(ctx context.Context, entries []storage.OpEntry, puts map[string][]byte) ([]uint64, error) {
+	aside, err := e.p.DB.MetaPrefix(ctx, metaRefusedOwn)
+	if err != nil {
+		return nil, err
+	}
+	var out []uint64
+	var fresh []storage.OpEntry
+	for _, en := range entries {
+		if _, ok := aside[refusedOwnKey(en.Seq)]; ok {
+			out = append(out, en.Seq)
+			continue
+		}
+		fresh = append(fresh, en)
+	}
+	refused, err := e.screenOwn(ctx, fresh)
+	if err != nil {
+		return nil, err
+	}
+	more, err := e.setAsideOwn(ctx, refused)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(puts, more)
+	for _, r := range refused {
+		out = append(out, r.seq)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // setAsideOwn audits and logs the refused versions and returns the meta
-// writes that set them aside; it adds them to the batch's Skipped. The
-// caller writes the batch with them, in one update.
-func (e *Engine) setAsideOwn(ctx context.Context, fl *inflight, refused []ownRefusal) (map[string][]byte, error) {
+// writes that set them aside.
+func (e *Engine) setAsideOwn(ctx context.Context, refused []ownRefusal) (map[string][]byte, error) {
 	puts := map[string][]byte{}
 	for _, r := range refused {
 		wv := wireVersion(r.v)
@@ -150,9 +186,6 @@ func (e *Engine) setAsideOwn(ctx context.Context, fl *inflight, refused []ownRef
 			return nil, err
 		}
 		puts[refusedOwnKey(r.seq)] = b
-		if !slices.Contains(fl.Skipped, r.seq) {
-			fl.Skipped = append(fl.Skipped, r.seq)
-		}
 	}
 	return puts, nil
 }

@@ -2,6 +2,7 @@ package syncer_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -234,5 +235,54 @@ func TestOwnVersionRefusedByArchiveDoesNotStall(t *testing.T) {
 		if c.Unaudited {
 			t.Fatalf("still unaudited: %+v", c)
 		}
+	}
+}
+
+// The same by USB stick: a workstation that syncs only by bundle keeps
+// the refused reset back from its export (before, the archive's import
+// stopped at that batch, bundle after bundle), and its other changes go
+// in and come back confirmed; exporting everything unconfirmed again
+// does not audit the refusal twice.
+func TestOwnRecoveryResetDoesNotStallBundles(t *testing.T) {
+	ctx := context.Background()
+	site, arc := offlineSite(t, "Test Health District")
+	a, b := site.station(t, arc, "ward-a"), site.station(t, arc, "ward-b")
+	rk, err := a.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := login(t, a, "admin", adminPW)
+	if err := admin.AddUser(ctx, app.User{Name: "nurse", Role: app.RoleRecords}, []byte(nursePW)); err != nil {
+		t.Fatal(err)
+	}
+	site.lap(t, a, admin)
+	nurse := joinOffline(t, site, a, admin, b)
+	nurse = resetWithRecoveryKey(t, b, nurse, rk)
+	fromB := register(t, nurse, "Akinyi")
+
+	if _, err := site.importAt(t, export(t, b, nurse, true)); err != nil {
+		t.Fatalf("the archive's import of b's bundle: %v", err)
+	}
+	reply, err := site.importAt(t, export(t, b, nurse, true))
+	if err != nil {
+		t.Fatalf("the archive's import of b's bundle again: %v", err)
+	}
+	importReply(t, b, nurse, reply)
+	if n := pending(t, b); n != 0 {
+		t.Fatalf("%d changes wait on b after its reply", n)
+	}
+	site.lap(t, a, admin)
+	if !findsPatient(t, admin, fromB) {
+		t.Fatal("b's new patient did not reach a by bundle")
+	}
+	aside := outgoing(t, b)
+	if len(aside) == 0 || !slices.ContainsFunc(aside, func(c syncer.SetAsideChange) bool {
+		return c.Kind == app.KindUser && strings.Contains(c.Reason, "recovery key")
+	}) {
+		t.Fatalf("b's set-aside changes: %+v", aside)
+	}
+	events, err := nurse.AuditEvents(ctx, app.AuditFilter{Action: app.ActSyncRefused})
+	if err != nil || len(events) != len(aside) {
+		t.Fatalf("audit of the refused own versions: %d events for %d set aside, %v", len(events), len(aside), err)
 	}
 }

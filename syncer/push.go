@@ -171,12 +171,8 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 	// This workstation's users and key slots the archive would refuse
 	// stay here, set aside (ownrefused.go); audited before the audit
 	// range is fixed.
-	refused, err := e.screenOwn(ctx, entries[:fl.Versions])
-	if err != nil {
-		return inflight{}, false, err
-	}
-	puts, err := e.setAsideOwn(ctx, &fl, refused)
-	if err != nil {
+	puts := map[string][]byte{}
+	if fl.Skipped, err = e.keepBack(ctx, entries[:fl.Versions], puts); err != nil {
 		return inflight{}, false, err
 	}
 	head, err := db.AuditHead(ctx)
@@ -201,9 +197,14 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 // keepAside sets aside the versions of the batch in flight the archive
 // refused and fixes the batch without them.
 func (e *Engine) keepAside(ctx context.Context, fl inflight, refused []ownRefusal) error {
-	puts, err := e.setAsideOwn(ctx, &fl, refused)
+	puts, err := e.setAsideOwn(ctx, refused)
 	if err != nil {
 		return err
+	}
+	for _, r := range refused {
+		if !slices.Contains(fl.Skipped, r.seq) {
+			fl.Skipped = append(fl.Skipped, r.seq)
+		}
 	}
 	puts[metaInflight], _ = json.Marshal(fl)
 	return e.p.DB.UpdateMeta(ctx, puts, nil)
