@@ -420,6 +420,9 @@ func (s *Session) writeDocuments(ctx context.Context, docs []Document, parents [
 		}
 	}
 	vs, err := s.commitVersions(ctx, writes, e, learned)
+	if len(learned) > 0 {
+		s.v.learned.Add(1) // committed (or perhaps not): proposals read the model again
+	}
 	if err != nil {
 		return nil, err
 	}

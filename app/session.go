@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"folio/classify"
 )
 
 // checkpointEvery is how many audit events may follow the last signed
@@ -31,6 +33,10 @@ type Session struct {
 	cache  map[string]*cachedPatient // patient id → decrypted head, for ranking
 	events int                       // audit events since the last checkpoint
 	open   string                    // the document whose opening was audited last (Document, DocumentPage)
+	// model is the learned type model proposals use, as of the vault's
+	// change count modelAt (typeproposals.go); dropped on Lock.
+	model   *classify.Model
+	modelAt uint64
 	// unsignedAtLogin is the audit entries appended while the vault was
 	// locked that this session's sign-in authenticated (verify says so).
 	unsignedAtLogin AuditState
@@ -74,6 +80,7 @@ func (s *Session) Lock(ctx context.Context) {
 	clear(s.cache)
 	clear(s.glass)
 	s.open = ""
+	s.model = nil
 }
 
 // keyring returns the keys, or ErrLocked.

@@ -182,15 +182,28 @@ func rulesChange(old, rules classify.Rules) string {
 	return strings.Join(parts, "; ")
 }
 
-// learnedModel reads this workstation's learned evidence.
-func (s *Session) learnedModel(ctx context.Context) (*classify.Model, error) {
+// learnedModel reads this workstation's learned evidence: of the given
+// types only, or of every type when none is given.
+func (s *Session) learnedModel(ctx context.Context, only ...string) (*classify.Model, error) {
 	keys, err := s.keyring()
 	if err != nil {
 		return nil, err
 	}
-	vals, err := s.v.cfg.Meta.MetaPrefix(ctx, metaLearnedPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("read the learned document types: %w", err)
+	vals := map[string][]byte{}
+	if len(only) == 0 {
+		if vals, err = s.v.cfg.Meta.MetaPrefix(ctx, metaLearnedPrefix); err != nil {
+			return nil, fmt.Errorf("read the learned document types: %w", err)
+		}
+	}
+	for _, typ := range only {
+		b, err := s.v.cfg.Meta.GetMeta(ctx, metaLearnedPrefix+typ)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read what was learned of %s: %w", typ, err)
+		}
+		vals[metaLearnedPrefix+typ] = b
 	}
 	m := &classify.Model{}
 	for key, sealed := range vals {
@@ -204,6 +217,28 @@ func (s *Session) learnedModel(ctx context.Context) (*classify.Model, error) {
 		}
 		m.Set(strings.TrimPrefix(key, metaLearnedPrefix), e)
 	}
+	return m, nil
+}
+
+// proposalModel returns the learned model for proposals, read once per
+// change of it (Vault.learned counts the changes) and kept, prepared, by
+// the session until it locks.
+func (s *Session) proposalModel(ctx context.Context) (*classify.Model, error) {
+	gen := s.v.learned.Load()
+	s.mu.Lock()
+	m, at := s.model, s.modelAt
+	s.mu.Unlock()
+	if m != nil && at == gen {
+		return m, nil
+	}
+	m, err := s.learnedModel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m.Prepare() // from here on it is only read, by any goroutine
+	s.mu.Lock()
+	s.model, s.modelAt = m, gen
+	s.mu.Unlock()
 	return m, nil
 }
 
@@ -231,7 +266,7 @@ func (s *Session) proposeType(ctx context.Context, text string) Proposal {
 		rules = classify.DefaultRules()
 		trouble = append(trouble, "the built-in rules were used: "+err.Error())
 	}
-	m, err := s.learnedModel(ctx)
+	m, err := s.proposalModel(ctx)
 	if err != nil {
 		m = nil
 		trouble = append(trouble, "nothing learned was used: "+err.Error())
@@ -266,42 +301,53 @@ func teaching(d Document, device string) *Learning {
 // holds v.learn until the commit is done.
 func (s *Session) learn(ctx context.Context, docs []Document, texts [][]string) (map[string][]byte, error) {
 	device := s.v.cfg.Device.String()
-	var m *classify.Model
-	changed := map[string]bool{}
-	for i := range docs {
-		d := &docs[i]
-		want := teaching(*d, device)
-		at := slices.IndexFunc(d.Learned, func(l Learning) bool { return l.Device == device })
-		if at < 0 && want == nil || at >= 0 && want != nil && d.Learned[at].Type == want.Type && slices.Equal(d.Learned[at].Texts, want.Texts) {
+	type change struct {
+		doc       int
+		had, want *Learning
+	}
+	var changes []change
+	var types []string
+	for i, d := range docs {
+		want := teaching(d, device)
+		var had *Learning
+		if at := slices.IndexFunc(d.Learned, func(l Learning) bool { return l.Device == device }); at >= 0 {
+			had = &d.Learned[at]
+		}
+		if had == nil && want == nil || had != nil && want != nil && had.Type == want.Type && slices.Equal(had.Texts, want.Texts) {
 			continue
 		}
-		if m == nil {
-			var err error
-			if m, err = s.learnedModel(ctx); err != nil {
-				return nil, err
+		changes = append(changes, change{i, had, want})
+		for _, l := range []*Learning{had, want} {
+			if l != nil && !slices.Contains(types, l.Type) {
+				types = append(types, l.Type)
 			}
 		}
-		if at >= 0 {
-			had := d.Learned[at]
-			m.Forget(had.Type, s.learnedWords(ctx, had.Texts))
-			changed[had.Type] = true
-			d.Learned = slices.Delete(slices.Clone(d.Learned), at, at+1)
-		}
-		if want != nil {
-			m.Learn(want.Type, classify.Words(strings.Join(texts[i], "\n")))
-			changed[want.Type] = true
-			d.Learned = append(slices.Clone(d.Learned), *want)
-		}
 	}
-	if len(changed) == 0 {
+	if len(changes) == 0 {
 		return nil, nil
+	}
+	m, err := s.learnedModel(ctx, types...)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range changes {
+		d := &docs[c.doc]
+		learned := slices.DeleteFunc(slices.Clone(d.Learned), func(l Learning) bool { return l.Device == device })
+		if c.had != nil {
+			m.Forget(c.had.Type, s.learnedWords(ctx, c.had.Texts))
+		}
+		if c.want != nil {
+			m.Learn(c.want.Type, classify.Words(strings.Join(texts[c.doc], "\n")))
+			learned = append(learned, *c.want)
+		}
+		d.Learned = learned
 	}
 	keys, err := s.keyring()
 	if err != nil {
 		return nil, err
 	}
 	puts := map[string][]byte{}
-	for typ := range changed {
+	for _, typ := range types {
 		key := metaLearnedPrefix + typ
 		if puts[key], err = sealMeta(keys, key, m.Evidence(typ).Encode()); err != nil {
 			return nil, fmt.Errorf("seal what was learned of %s: %w", typ, err)

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -66,8 +67,10 @@ type Vault struct {
 	// file's original, so the same file imported twice at once is one batch.
 	intake sync.Mutex
 	// learn serialises the read-modify-commit of the learned document
-	// types (typeproposals.go).
-	learn sync.Mutex
+	// types (typeproposals.go); learned counts their committed changes,
+	// so sessions know when the model they keep is out of date.
+	learn   sync.Mutex
+	learned atomic.Uint64
 }
 
 // NewVault returns the vault over cfg's stores.

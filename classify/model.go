@@ -82,10 +82,48 @@ func validWord(w string) bool {
 }
 
 // Model is a multinomial naive Bayes classifier over the distinct words
-// of filed documents. The zero Model is empty and ready; it is not safe
-// for concurrent use.
+// of filed documents. The zero Model is empty and ready. Learn, Forget and
+// Set change it; Guess prepares its sums on first use after a change. A
+// model shared between goroutines must be Prepared first and no longer
+// changed: then Guess only reads it.
 type Model struct {
 	types map[string]*Evidence
+	// The sums Guess needs, made by Prepare (ready) and dropped by any
+	// change: per type the sum of its word counts, and the size of the
+	// vocabulary of every learned type.
+	ready  bool
+	totals map[string]int
+	vocab  int
+}
+
+// Prepare makes the sums Guess uses, once per change of the model.
+func (m *Model) Prepare() {
+	if m.ready {
+		return
+	}
+	m.totals = map[string]int{}
+	seen := map[string]bool{}
+	for t, e := range m.types {
+		if e.Documents == 0 {
+			continue
+		}
+		for w, n := range e.Words {
+			m.totals[t] += n
+			seen[w] = true
+		}
+	}
+	m.vocab = len(seen)
+	m.ready = true
+}
+
+// known reports whether any learned type has seen w.
+func (m *Model) known(w string, types []string) bool {
+	for _, t := range types {
+		if m.types[t].Words[w] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Set puts a type's stored evidence into the model.
@@ -93,6 +131,7 @@ func (m *Model) Set(typ string, e Evidence) {
 	if m.types == nil {
 		m.types = map[string]*Evidence{}
 	}
+	m.ready = false
 	e.Words = maps.Clone(e.Words)
 	if e.Words == nil {
 		e.Words = map[string]int{}
@@ -139,6 +178,7 @@ func (m *Model) Documents(typ string) int {
 
 // Learn adds one filed document of type typ, given by its Words.
 func (m *Model) Learn(typ string, words []string) {
+	m.ready = false
 	if m.types == nil {
 		m.types = map[string]*Evidence{}
 	}
@@ -163,6 +203,7 @@ func (m *Model) Forget(typ string, words []string) {
 	if e == nil || e.Documents == 0 {
 		return
 	}
+	m.ready = false
 	e.Documents--
 	for _, w := range distinct(words) {
 		if n := e.Words[w]; n > 1 {
@@ -213,27 +254,26 @@ func (m *Model) Guess(words []string) (g Guess, ok bool) {
 	if len(types) < 2 {
 		return Guess{}, false
 	}
-	vocab := map[string]bool{}
-	totals := map[string]int{} // per type, the sum of its word counts
-	for _, t := range types {
-		for w, n := range m.types[t].Words {
-			vocab[w] = true
-			totals[t] += n
-		}
-	}
+	m.Prepare()
 	words = distinct(words)
 	// Multinomial naive Bayes over each document's distinct words, with
-	// add-one smoothing over the vocabulary of every learned type.
+	// add-one smoothing over the vocabulary of every learned type; words
+	// no type has seen are left out.
 	logLike := func(t, w string) float64 {
-		return math.Log(float64(m.types[t].Words[w]+1) / float64(totals[t]+len(vocab)))
+		return math.Log(float64(m.types[t].Words[w]+1) / float64(m.totals[t]+m.vocab))
 	}
+	known := words[:0:0]
+	for _, w := range words {
+		if m.known(w, types) {
+			known = append(known, w)
+		}
+	}
+	words = known
 	scores := make([]float64, len(types))
 	for i, t := range types {
 		s := 0.0 // a uniform prior: a type filed less often is not proposed less for it
 		for _, w := range words {
-			if vocab[w] {
-				s += logLike(t, w)
-			}
+			s += logLike(t, w)
 		}
 		scores[i] = s
 	}
