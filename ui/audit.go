@@ -44,7 +44,7 @@ var auditColumns = []struct {
 
 // auditScreen is the Audit section of Administration.
 type auditScreen struct {
-	sess   *session
+	adminPage
 	user   *entry
 	mrn    *entry
 	action *choice
@@ -71,7 +71,7 @@ type auditScreen struct {
 
 func newAuditScreen(sess *session) *auditScreen {
 	u := sess.a
-	s := &auditScreen{sess: sess, msg: newMessageLabel()}
+	s := &auditScreen{adminPage: newAdminPage(sess), msg: newMessageLabel()}
 	s.user = newEntry(u, "user name")
 	s.mrn = newEntry(u, "MRN")
 	s.since = newEntry(u, "YYYY-MM-DD")
@@ -117,7 +117,7 @@ func newAuditScreen(sess *session) *auditScreen {
 			"Reading the trail here is itself recorded (audit.read)."),
 		filters, acts, s.msg.Label, header, widget.NewSeparator())
 	bottom := container.NewVBox(widget.NewSeparator(), s.picked)
-	s.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16),
+	s.box = screenMargin(
 		container.NewBorder(top, bottom, nil, nil, s.list))
 	s.load(app.AuditFilter{})
 	return s
@@ -135,13 +135,6 @@ func (s *auditScreen) forget() {
 		e.SetText("")
 	}
 }
-
-func (s *auditScreen) escape() bool {
-	s.sess.a.showSearch()
-	return true
-}
-
-func (s *auditScreen) shortcut(k fyne.KeyName) bool { return adminShortcut(s.sess.a, k) }
 
 func (s *auditScreen) clearFilters() {
 	for _, e := range []*entry{s.user, s.mrn, s.since} {

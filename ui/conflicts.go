@@ -29,7 +29,7 @@ import (
 // may merge patient records (records clerks, administrators) use it; the
 // listing and every resolution are audited by the session.
 type conflictsScreen struct {
-	sess      *session
+	searchExit
 	conflicts []app.Conflict
 	list      *fyne.Container
 	summary   *widget.Label
@@ -49,7 +49,7 @@ type conflictsScreen struct {
 
 func newConflictsScreen(sess *session) *conflictsScreen {
 	u := sess.a
-	s := &conflictsScreen{sess: sess}
+	s := &conflictsScreen{searchExit: searchExit{sess}}
 	s.list = container.NewVBox(widget.NewLabel("Loading…"))
 	s.summary = widget.NewLabel("")
 	s.summary.Importance = widget.LowImportance
@@ -65,7 +65,7 @@ func newConflictsScreen(sess *session) *conflictsScreen {
 		container.NewHBox(back),
 		container.NewBorder(nil, nil, title, s.summary),
 		intro, s.msg, s.list)
-	s.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(1040, content)))
+	s.box = scrollingColumn(u, 1040, content)
 	s.reload()
 	return s
 }
@@ -81,11 +81,6 @@ func (s *conflictsScreen) forget() {
 	if s.confirm != nil {
 		s.confirm.Hide()
 	}
-}
-
-func (s *conflictsScreen) escape() bool {
-	s.sess.a.showSearch()
-	return true
 }
 
 // syncSettled reads the list again after a sync round: a resolution made

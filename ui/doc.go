@@ -23,9 +23,13 @@
 // (login and recovery with the printed key), search.go, patientform.go
 // (registration and amendment, duplicates dialog), patient.go and chart.go
 // (the chart, break-glass), history.go, docviewer.go, scanning.go (the
-// station), queue.go, qa.go, users.go and settings.go (Administration).
-// app.go holds the window, the session and navigation; frame.go the
-// sidebar; picker.go the find-a-patient field of the queue and the
-// station; widgets.go the small widgets that report activity; theme.go the
-// look.
+// station), queue.go, qa.go, users.go, settings.go, syncadmin.go, audit.go
+// and integrity.go (Administration). app.go holds the window, the session
+// and navigation; frame.go the sidebar; scaffold.go what the screens share
+// (margins, a scrolling column, Esc back to the search, Administration's
+// keys); pagepane.go the page pane of the queue and QA; picker.go the
+// find-a-patient field of the queue and the station; widgets.go the small
+// widgets that report activity; theme.go the look. Every dialog is shown
+// through App.showDialog, which keeps the Space that pressed its button
+// out of the field under it.
 package ui

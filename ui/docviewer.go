@@ -1016,22 +1016,13 @@ func (v *docViewer) refile(patient, label, date string) {
 		}
 		fp.Date = t
 	}
-	sess, id, gen := v.sess, v.doc.ID, v.gen
-	sess.run(func(ctx context.Context) func() {
-		d, err := sess.s.FileDocument(ctx, id, fp)
-		return func() {
-			if v.gen != gen {
-				return
-			}
-			if err != nil {
-				v.msg.error(message(err))
-				return
-			}
+	sess, id := v.sess, v.doc.ID
+	v.edit(func(ctx context.Context) (app.Document, error) { return sess.s.FileDocument(ctx, id, fp) },
+		func(d app.Document) {
 			v.setDoc(d)
 			v.msg.info(fmt.Sprintf("Re-filed in %s's chart as %s of %s.", d.MRN,
 				strings.ToLower(docTypeText(d.Type)), d.Date.Format(time.DateOnly)))
-		}
-	})
+		})
 }
 
 // askExport asks where to save the document as a searchable PDF.

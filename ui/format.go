@@ -36,15 +36,11 @@ func givenText(p app.Patient) string {
 // displayName is "OKELLO, Mary Akello".
 func displayName(p app.Patient) string { return familyText(p) + givenText(p) }
 
-// sexLabel is the administrative sex for people.
+// sexLabel is the administrative sex for people: the drop-down's words,
+// and "Sex unknown" rather than a bare "Unknown".
 func sexLabel(s app.Sex) string {
-	switch s {
-	case app.SexFemale:
-		return "Female"
-	case app.SexMale:
-		return "Male"
-	case app.SexOther:
-		return "Other"
+	if o := sexOption(s); o != "Unknown" {
+		return o
 	}
 	return "Sex unknown"
 }
@@ -65,6 +61,7 @@ func sexFromLabel(s string) app.Sex {
 	return app.SexUnknown
 }
 
+// sexOption is the drop-down's choice for s.
 func sexOption(s app.Sex) string {
 	switch s {
 	case app.SexFemale:

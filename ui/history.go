@@ -72,7 +72,7 @@ func newHistoryScreen(sess *session, p app.Patient, hist []app.PatientVersion) *
 		container.NewHBox(back),
 		panel(container.NewVBox(title, intro, widget.NewSeparator(), h.list)),
 	)
-	h.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(1040, content)))
+	h.box = scrollingColumn(u, 1040, content)
 	return h
 }
 

@@ -20,7 +20,7 @@ import (
 // with Check now off the Fyne goroutine, its result in words, and when the
 // vault was last checked (the newest vault.verify event of the trail).
 type integrityScreen struct {
-	sess  *session
+	adminPage
 	check *widget.Button
 	busy  *widget.Activity
 	last  *widget.Label
@@ -39,7 +39,7 @@ type integrityScreen struct {
 
 func newIntegrityScreen(sess *session) *integrityScreen {
 	u := sess.a
-	s := &integrityScreen{sess: sess, msg: newMessageLabel(), busy: widget.NewActivity()}
+	s := &integrityScreen{adminPage: newAdminPage(sess), msg: newMessageLabel(), busy: widget.NewActivity()}
 	s.check = button(u, "Check now", theme.ConfirmIcon(), widget.HighImportance, s.run)
 	s.busy.Hide()
 	s.last = widget.NewLabel("")
@@ -58,7 +58,7 @@ func newIntegrityScreen(sess *session) *integrityScreen {
 		container.NewHBox(s.check, s.busy, layout.NewSpacer()),
 		s.last, s.msg.Label, s.verdict, s.counts, s.findings))
 	content := container.NewVBox(adminBar(u, adminIntegrity), card)
-	s.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(900, content)))
+	s.box = scrollingColumn(u, 900, content)
 	s.loadLast()
 	return s
 }
@@ -72,13 +72,6 @@ func (s *integrityScreen) forget() {
 	s.findings.RemoveAll()
 	s.verdict.SetText("")
 }
-
-func (s *integrityScreen) escape() bool {
-	s.sess.a.showSearch()
-	return true
-}
-
-func (s *integrityScreen) shortcut(k fyne.KeyName) bool { return adminShortcut(s.sess.a, k) }
 
 // loadLast reads when the vault was last checked, and the result, from the
 // audit trail (an audited reading).

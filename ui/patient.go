@@ -118,7 +118,7 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	top := container.NewVBox(append(append([]fyne.CanvasObject{actions}, banners...), panel(head))...)
 	v.buildTabs(v.demographics())
 	content := container.NewBorder(top, nil, nil, nil, v.tabs)
-	v.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(1040, content))
+	v.box = screenMargin(column(1040, content))
 	v.loadDocuments()
 	return v
 }

@@ -132,7 +132,7 @@ func newPatientForm(sess *session, orig app.Patient, amend bool) *patientForm {
 		widget.NewSeparator(),
 		actions,
 	))
-	f.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(1040, form)))
+	f.box = scrollingColumn(u, 1040, form)
 	return f
 }
 

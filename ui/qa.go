@@ -3,11 +3,9 @@ package ui
 import (
 	"context"
 	"fmt"
-	"image/color"
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -22,7 +20,7 @@ import (
 // one at a time, with the indexer's choices beside the pages; verify it or
 // send it back to the queue with a reason.
 type qaScreen struct {
-	sess *session
+	searchExit
 	docCursor
 	pages   *pagePane
 	count   *widget.Label
@@ -43,7 +41,7 @@ func (u *App) showQA() {
 
 func newQAScreen(sess *session) *qaScreen {
 	u := sess.a
-	q := &qaScreen{sess: sess, pages: newPagePane(sess), msg: newMessageLabel()}
+	q := &qaScreen{searchExit: searchExit{sess}, pages: newPagePane(sess), msg: newMessageLabel()}
 	q.count = heading("Loading the QA sample…")
 	q.patient = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	q.patient.Wrapping = fyne.TextWrapWord
@@ -57,12 +55,7 @@ func newQAScreen(sess *session) *qaScreen {
 		container.NewHBox(layout.NewSpacer(), next, q.verify),
 		widget.NewSeparator(), widget.NewLabel("Send back to the queue because"), q.reason,
 		container.NewHBox(layout.NewSpacer(), back), q.msg))
-	// The form is as tall as the page beside it, and scrolls if it must.
-	width := canvas.NewRectangle(color.Transparent)
-	width.SetMinSize(fyne.NewSize(440, 0))
-	side := container.NewStack(width, newScroller(u, form))
-	q.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16),
-		container.NewBorder(nil, nil, nil, side, panel(q.pages.view())))
+	q.box = q.pages.besideForm(form, 440)
 	q.reload("")
 	return q
 }
@@ -79,20 +72,9 @@ func (q *qaScreen) forget() {
 	q.choices.SetText("")
 	q.reason.SetText("")
 }
-func (q *qaScreen) escape() bool { q.sess.a.showSearch(); return true }
 
 // plainKey: Page Down and Page Up turn the pages from every field.
-func (q *qaScreen) plainKey(k fyne.KeyName) bool {
-	switch k {
-	case fyne.KeyPageDown:
-		q.pages.step(1)
-	case fyne.KeyPageUp:
-		q.pages.step(-1)
-	default:
-		return false
-	}
-	return true
-}
+func (q *qaScreen) plainKey(k fyne.KeyName) bool { return q.pages.pageKey(k) }
 
 func (q *qaScreen) shortcut(k fyne.KeyName) bool {
 	switch k {
@@ -100,12 +82,8 @@ func (q *qaScreen) shortcut(k fyne.KeyName) bool {
 		q.confirm()
 	case fyne.KeyG:
 		q.move(1)
-	case fyne.KeyPageDown:
-		q.pages.step(1)
-	case fyne.KeyPageUp:
-		q.pages.step(-1)
 	default:
-		return false
+		return q.pages.pageKey(k)
 	}
 	return true
 }

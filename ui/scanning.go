@@ -273,7 +273,7 @@ func (r *intakeRow) update(it *intakeItem) {
 
 // scanScreen is the scanning station.
 type scanScreen struct {
-	sess   *session
+	searchExit
 	note   *widget.Label
 	intake *fyne.Container
 	rows   map[*intakeItem]*intakeRow
@@ -293,7 +293,7 @@ type scanScreen struct {
 
 func newScanScreen(sess *session) *scanScreen {
 	u := sess.a
-	st := &scanScreen{sess: sess, msg: newMessageLabel(), rows: map[*intakeItem]*intakeRow{}}
+	st := &scanScreen{searchExit: searchExit{sess}, msg: newMessageLabel(), rows: map[*intakeItem]*intakeRow{}}
 	st.note = wrapped(sess.intakeNote)
 	if sess.intakeNote == "" {
 		st.note.SetText("No drop folder is set. An administrator sets one in Administration → Settings; until then, import files here.")
@@ -308,7 +308,7 @@ func newScanScreen(sess *session) *scanScreen {
 	intake := panel(container.NewVBox(heading("Files coming in"), st.note, widget.NewSeparator(), st.intake))
 	queue := panel(container.NewVBox(heading("Waiting to be filed"), widget.NewSeparator(), st.queue))
 	content := container.NewVBox(container.NewHBox(back, layout.NewSpacer(), importBtn), st.msg, intake, st.coverPanel(), queue)
-	st.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(1040, content)))
+	st.box = scrollingColumn(u, 1040, content)
 	st.drawIntake()
 	st.reloadQueue()
 	return st
@@ -347,7 +347,6 @@ func (st *scanScreen) forget() {
 	st.queue.RemoveAll()
 	st.coverFor.clear()
 }
-func (st *scanScreen) escape() bool { st.sess.a.showSearch(); return true }
 
 func (st *scanScreen) shortcut(k fyne.KeyName) bool {
 	switch k {

@@ -88,7 +88,7 @@ func newSearchScreen(sess *session) *searchScreen {
 	searchIcon := widget.NewIcon(theme.SearchIcon())
 	bar := container.NewBorder(nil, nil, searchIcon, s.newBtn, s.query)
 	top := container.NewVBox(bar, statusLabel)
-	s.box = container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16),
+	s.box = screenMargin(
 		container.NewBorder(top, nil, nil, nil,
 			panel(container.NewStack(s.list, s.empty, container.NewPadded(s.start)))))
 	return s
@@ -246,30 +246,14 @@ func (s *searchScreen) match(i int) (app.Match, bool) {
 // key moves the selection with the arrow keys while the cursor stays in
 // the search field.
 func (s *searchScreen) key(k *fyne.KeyEvent) bool {
-	n := s.results.Length()
-	switch k.Name {
-	case fyne.KeyDown:
-		if n > 0 {
-			s.choose(min(s.selected+1, n-1))
-		}
-		return true
-	case fyne.KeyUp:
-		if n > 0 {
-			s.choose(max(s.selected-1, 0))
-		}
-		return true
-	case fyne.KeyPageDown:
-		if n > 0 {
-			s.choose(min(s.selected+10, n-1))
-		}
-		return true
-	case fyne.KeyPageUp:
-		if n > 0 {
-			s.choose(max(s.selected-10, 0))
-		}
-		return true
+	step, ok := map[fyne.KeyName]int{fyne.KeyDown: 1, fyne.KeyUp: -1, fyne.KeyPageDown: 10, fyne.KeyPageUp: -10}[k.Name]
+	if !ok {
+		return false
 	}
-	return false
+	if n := s.results.Length(); n > 0 {
+		s.choose(min(max(s.selected+step, 0), n-1))
+	}
+	return true
 }
 
 func (s *searchScreen) choose(i int) {

@@ -157,8 +157,8 @@ type settingsValues struct {
 
 // settingsScreen is the Settings section of Administration.
 type settingsScreen struct {
-	sess *session
-	box  fyne.CanvasObject
+	adminPage
+	box fyne.CanvasObject
 	// loaded is what the vault returned when the screen last read it.
 	loaded settingsValues
 
@@ -180,7 +180,7 @@ type settingsScreen struct {
 
 func newSettingsScreen(sess *session) *settingsScreen {
 	u := sess.a
-	s := &settingsScreen{sess: sess}
+	s := &settingsScreen{adminPage: newAdminPage(sess)}
 
 	s.site = newSetting(u, "2 to 6 letters or digits, like KAB1", s.saveSite)
 	s.site.put = func(v settingsValues) {
@@ -294,7 +294,7 @@ func newSettingsScreen(sess *session) *settingsScreen {
 		s.backup = newBackupCard(s)
 		sections.Add(s.backup.box)
 	}
-	s.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(900, sections)))
+	s.box = scrollingColumn(u, 900, sections)
 	s.reload()
 	return s
 }
@@ -307,13 +307,6 @@ func (s *settingsScreen) focusFirst() fyne.Focusable { return s.site.field }
 // (Done, or the window locking). Leaving the screen while the dialog is
 // open keeps the key on show until the administrator has written it down.
 func (s *settingsScreen) forget() {}
-
-func (s *settingsScreen) escape() bool {
-	s.sess.a.showSearch()
-	return true
-}
-
-func (s *settingsScreen) shortcut(k fyne.KeyName) bool { return adminShortcut(s.sess.a, k) }
 
 func (s *settingsScreen) settings() []*setting {
 	return []*setting{s.site, s.drop, s.idle, s.workers, s.archive, s.archiveIDs}

@@ -138,7 +138,7 @@ type KeyRequest struct {
 
 // syncAdminScreen is the Sync section of Administration.
 type syncAdminScreen struct {
-	sess  *session
+	adminPage
 	sync  SyncAdmin
 	box   fyne.CanvasObject
 	msg   messageLabel
@@ -176,7 +176,7 @@ type syncAdminScreen struct {
 
 func newSyncAdminScreen(sess *session) *syncAdminScreen {
 	u := sess.a
-	s := &syncAdminScreen{sess: sess, sync: u.opts.Sync, msg: newMessageLabel(), reqMsg: newMessageLabel(), bundleMsg: newMessageLabel()}
+	s := &syncAdminScreen{adminPage: newAdminPage(sess), sync: u.opts.Sync, msg: newMessageLabel(), reqMsg: newMessageLabel(), bundleMsg: newMessageLabel()}
 
 	// Where this workstation stands.
 	s.notEnrolled = wrapped("This workstation is not enrolled with an archive: its records stay on this computer only. " +
@@ -259,7 +259,7 @@ func newSyncAdminScreen(sess *session) *syncAdminScreen {
 	))
 
 	content := container.NewVBox(adminBar(u, adminSync), s.msg.Label, state, requests, bandwidth, bundles)
-	s.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(900, content)))
+	s.box = scrollingColumn(u, 900, content)
 	s.syncUpdate(u.synced)
 	s.reload()
 	return s
@@ -275,13 +275,6 @@ func (s *syncAdminScreen) forget() {
 		s.confirm.Hide()
 	}
 }
-
-func (s *syncAdminScreen) escape() bool {
-	s.sess.a.showSearch()
-	return true
-}
-
-func (s *syncAdminScreen) shortcut(k fyne.KeyName) bool { return adminShortcut(s.sess.a, k) }
 
 // syncUpdate shows the indicator's words (syncer.Describe's) as they
 // change.

@@ -51,7 +51,7 @@ type typeRuleRow struct {
 
 // typeRulesScreen edits the document-type keyword rules.
 type typeRulesScreen struct {
-	sess   *session
+	searchExit
 	box    fyne.CanvasObject
 	rows   []*typeRuleRow
 	list   *fyne.Container // the rows, in order
@@ -66,7 +66,7 @@ type typeRulesScreen struct {
 
 func newTypeRulesScreen(sess *session) *typeRulesScreen {
 	u := sess.a
-	s := &typeRulesScreen{sess: sess, msg: newMessageLabel(), taught: map[string]int{}}
+	s := &typeRulesScreen{searchExit: searchExit{sess}, msg: newMessageLabel(), taught: map[string]int{}}
 	s.list = container.NewVBox()
 	s.status = wrapped("…")
 	s.extra = wrapped("")
@@ -80,7 +80,7 @@ func newTypeRulesScreen(sess *session) *typeRulesScreen {
 	title.SizeName = sizeNameTitle
 	head := container.NewBorder(nil, nil, fixedCell(typeRulesW, heading("Type")), fixedCell(typeRulesTaughtW+removeW, heading("Learned from")),
 		heading("Keywords, separated by commas"))
-	s.scroll = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), container.NewVBox(
+	s.scroll = newScroller(u, screenMargin(container.NewVBox(
 		container.NewHBox(back, title),
 		muted("Folio proposes a type for each scanned document: the type whose keywords its text holds most of "+
 			"(whole words, any case; the earlier type wins a tie), unless what it learned from the documents "+
@@ -106,11 +106,6 @@ func (s *typeRulesScreen) focusFirst() fyne.Focusable {
 
 // forget has nothing to drop: rules and counts are not patient data.
 func (s *typeRulesScreen) forget() {}
-
-func (s *typeRulesScreen) escape() bool {
-	s.sess.a.showSearch()
-	return true
-}
 
 func (s *typeRulesScreen) shortcut(k fyne.KeyName) bool {
 	switch k {

@@ -20,7 +20,7 @@ import (
 // reset a user's password, disable or re-enable one. (The command line
 // does the same.)
 type usersScreen struct {
-	sess    *session
+	adminPage
 	users   []app.User
 	rows    *fyne.Container
 	summary *widget.Label
@@ -42,7 +42,7 @@ type usersScreen struct {
 
 func newUsersScreen(sess *session) *usersScreen {
 	u := sess.a
-	s := &usersScreen{sess: sess}
+	s := &usersScreen{adminPage: newAdminPage(sess)}
 	s.rows = container.NewVBox(widget.NewLabel("Loading…"))
 	s.summary = widget.NewLabel("")
 	s.summary.Importance = widget.LowImportance
@@ -78,7 +78,7 @@ func newUsersScreen(sess *session) *usersScreen {
 		container.NewHBox(layout.NewSpacer(), s.addBtn),
 	))
 	content := container.NewVBox(adminBar(u, adminUsers), s.msg, list, add)
-	s.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(12, 12, 16, 16), column(900, content)))
+	s.box = scrollingColumn(u, 900, content)
 	s.reload()
 	return s
 }
@@ -92,13 +92,6 @@ func (s *usersScreen) forget() {
 		s.pw.forget()
 	}
 }
-
-func (s *usersScreen) escape() bool {
-	s.sess.a.showSearch()
-	return true
-}
-
-func (s *usersScreen) shortcut(k fyne.KeyName) bool { return adminShortcut(s.sess.a, k) }
 
 // reload reads the users off the Fyne goroutine.
 func (s *usersScreen) reload() {
