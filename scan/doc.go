@@ -100,7 +100,9 @@
 //
 // Memory: a render is copied once on its way to Go (MuPDF's pixmap, then
 // Go's image), so a page briefly needs about 8 bytes per rendered pixel
-// (480 MB at the default MaxPixels); MuPDF reads an open file's bytes where
+// (480 MB at the default MaxPixels), and straightening a skewed page for OCR
+// about 3 bytes more per pixel while it is read (Leptonica's copy, its
+// turned page, and that page in Go); MuPDF reads an open file's bytes where
 // they are (pinned), uncopied. gosseract does not free the word strings Tesseract
 // returns (a few kilobytes per OCR'd page), which is why Pool recycles
 // workers. MuPDF prints warnings about damaged files on stderr.
