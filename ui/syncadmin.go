@@ -395,7 +395,7 @@ func (s *syncAdminScreen) draw() {
 		in := slices.DeleteFunc(slices.Clone(st.SetAside), func(c SetAsideChange) bool { return c.Outgoing })
 		out := slices.DeleteFunc(slices.Clone(st.SetAside), func(c SetAsideChange) bool { return !c.Outgoing })
 		if len(in) > 0 {
-			fmt.Fprintf(&b, "%s were not imported: damaged or altered on the way or at the archive, or a user or password "+
+			fmt.Fprintf(&b, "Not imported, %s: damaged or altered on the way or at the archive, or a user or password "+
 				"change no entitled user made. Report them to the archive's administrator:", plural(len(in), "incoming change", "incoming changes"))
 		}
 		for _, c := range in {
@@ -409,12 +409,8 @@ func (s *syncAdminScreen) draw() {
 			if len(in) > 0 {
 				b.WriteString("\n")
 			}
-			verb := "are"
-			if len(out) == 1 {
-				verb = "is"
-			}
-			fmt.Fprintf(&b, "%s made on this workstation %s not accepted by the archive: kept here and not sent; the rest syncs:",
-				plural(len(out), "user or password change", "user or password changes"), verb)
+			fmt.Fprintf(&b, "Not accepted by the archive, %s made on this workstation: kept here and not sent; the rest syncs. What to do:",
+				plural(len(out), "user or password change", "user or password changes"))
 		}
 		for _, c := range out {
 			fmt.Fprintf(&b, "\n· %s: %s", visible.Line(c.What), visible.Line(c.Reason))

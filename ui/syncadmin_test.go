@@ -554,3 +554,36 @@ func allText(o fyne.CanvasObject) string {
 	walk(o)
 	return b.String()
 }
+
+// The Sync page lists both kinds of set-aside changes apart: the incoming
+// ones not imported (report them), and this workstation's own user or
+// password changes the archive does not accept, with what to do; both
+// flagged, with Dismiss offered.
+func TestSyncAdminShowsSetAside(t *testing.T) {
+	_, _, u := adminStation(t, false)
+	logIn(t, u, "admin", adminPW)
+	s := openSyncPage(t, u)
+	s.state = SyncState{Enrolled: true, Enrollment: Enrollment{Org: "Test Health District", Workstation: "ward-b", Address: "127.0.0.1:8443", CAFingerprint: "AA:BB"},
+		SetAside: []SetAsideChange{
+			{Seq: 12, What: "patient 0192", Reason: "it does not open with this vault's key"},
+			{Seq: 40, Outgoing: true, What: "user nurse", Reason: "the password reset of nurse with the recovery key on this workstation is not accepted by the archive"},
+		}}
+	s.draw()
+	text := s.setAsideText.Text
+	wantIn := []string{
+		"Not imported, 1 incoming change", "patient 0192 (archive change 12): it does not open",
+		"Not accepted by the archive, 1 user or password change made on this workstation: kept here and not sent",
+		"· user nurse: the password reset of nurse with the recovery key",
+	}
+	for _, w := range wantIn {
+		if !strings.Contains(text, w) {
+			t.Errorf("the set-aside changes read %q; want %q in it", text, w)
+		}
+	}
+	if strings.Contains(text, "archive change 40") {
+		t.Errorf("an outgoing change is named as an archive change: %q", text)
+	}
+	if s.setAsideText.Importance != widget.DangerImportance || !s.dismissBtn.Visible() {
+		t.Fatal("set-aside changes not flagged, or no Dismiss")
+	}
+}
