@@ -38,7 +38,8 @@ type pagePane struct {
 	// that cannot).
 	putBack string
 
-	stripDoc app.Document // the document (and version) the strip shows
+	stripDoc app.Document      // the document (and version) the strip shows
+	form     *container.Scroll // the form beside the pages (besideForm)
 }
 
 func newPagePane(sess *session) *pagePane {
@@ -197,6 +198,10 @@ func (pp *pagePane) pageKey(k fyne.KeyName) bool {
 func (pp *pagePane) besideForm(form fyne.CanvasObject, width float32) fyne.CanvasObject {
 	min := canvas.NewRectangle(color.Transparent)
 	min.SetMinSize(fyne.NewSize(width, 0))
-	side := container.NewStack(min, newScroller(pp.sess.a, form))
+	pp.form = newScroller(pp.sess.a, form)
+	side := container.NewStack(min, pp.form)
 	return screenMargin(container.NewBorder(nil, nil, nil, side, panel(pp.view())))
 }
+
+// reflowForm makes room in the form beside the pages for a part that grew.
+func (pp *pagePane) reflowForm() { reflow(pp.form) }

@@ -27,6 +27,9 @@ type patientPicker struct {
 
 	// onSubmit runs on Enter when no match list is open (the queue files).
 	onSubmit func()
+	// grew runs when the matches or the chosen patient under the field
+	// changed: the screen makes room for them.
+	grew func()
 
 	// Fyne goroutine only.
 	matches []app.Match
@@ -170,6 +173,7 @@ func (pk *patientPicker) drawRows() {
 		pk.rows.Hide()
 	}
 	pk.rows.Refresh()
+	pk.makeRoom()
 }
 
 // choose takes p: its MRN goes in the field and its identity under it.
@@ -203,6 +207,13 @@ func (pk *patientPicker) drawChosen(note string) {
 		pk.chosen.Show()
 	}
 	pk.chosen.Refresh()
+	pk.makeRoom()
+}
+
+func (pk *patientPicker) makeRoom() {
+	if pk.grew != nil {
+		pk.grew()
+	}
 }
 
 // key moves the highlight through the matches with the arrow keys.

@@ -108,6 +108,7 @@ func newQueueScreen(sess *session) *queueScreen {
 	q.why = wrapped("")
 	q.patient = newPatientPicker(sess, "Name, MRN or date of birth")
 	q.patient.onSubmit = q.file
+	q.patient.grew = q.pages.reflowForm
 	q.kind = newChoice(u, typeLabels(), nil)
 	q.date = newEntry(u, "YYYY-MM-DD")
 	q.date.OnSubmitted = func(string) { q.file() }
@@ -255,6 +256,7 @@ func (q *queueScreen) showCurrent() {
 		page = q.pages.page // a change to this document: stay on the page
 	}
 	q.pages.show(d, page)
+	q.pages.reflowForm() // the reasons may take more lines than the last ones
 	q.focus(q.patient.field)
 }
 

@@ -280,7 +280,7 @@ type scanScreen struct {
 	queue  *fyne.Container
 	msg    messageLabel
 	docs   []app.Document
-	box    fyne.CanvasObject
+	box    *container.Scroll
 
 	// The cover-sheet form.
 	coverFor   *patientPicker
@@ -320,6 +320,7 @@ func (st *scanScreen) coverPanel() fyne.CanvasObject {
 	u := st.sess.a
 	st.coverFor = newPatientPicker(st.sess, "Name, MRN or date of birth")
 	st.coverFor.onSubmit = func() { u.win.Canvas().Focus(st.coverType) }
+	st.coverFor.grew = func() { reflow(st.box) }
 	st.coverType = newChoice(u, typeLabels(), nil)
 	st.coverType.SetSelected(docTypeText(app.DocumentTypes[0]))
 	st.coverDate = newEntry(u, "YYYY-MM-DD (optional)")

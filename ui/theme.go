@@ -61,6 +61,7 @@ var lightPalette = map[fyne.ThemeColorName]color.Color{
 	theme.ColorNameButton:            rgb(0xe3, 0xe8, 0xed),
 	theme.ColorNameForeground:        rgb(0x1c, 0x26, 0x30),
 	colorNameMuted:                   rgb(0x5b, 0x67, 0x73),
+	theme.ColorNameDisabled:          rgb(0x64, 0x6f, 0x7b), // also low-importance labels: readable
 	theme.ColorNamePlaceHolder:       rgb(0x5b, 0x67, 0x73),
 	theme.ColorNameSeparator:         rgb(0xd9, 0xdf, 0xe5),
 	theme.ColorNameError:             rgb(0xb4, 0x23, 0x18),
@@ -89,6 +90,7 @@ var darkPalette = map[fyne.ThemeColorName]color.Color{
 	theme.ColorNameButton:              rgb(0x2c, 0x35, 0x3e),
 	theme.ColorNameForeground:          rgb(0xe6, 0xea, 0xee),
 	colorNameMuted:                     rgb(0x9a, 0xa6, 0xb2),
+	theme.ColorNameDisabled:            rgb(0x8a, 0x96, 0xa2),
 	theme.ColorNamePlaceHolder:         rgb(0x9a, 0xa6, 0xb2),
 	theme.ColorNameSeparator:           rgb(0x33, 0x3c, 0x45),
 	theme.ColorNameError:               rgb(0xf2, 0x8b, 0x82),

@@ -29,7 +29,10 @@ func contrast(a, b color.Color) float64 {
 
 // Both variants keep text readable on every background a screen uses:
 // body text at WCAG AAA (7:1), secondary text, links and messages at AA
-// (4.5:1).
+// (4.5:1). Fyne draws a low-importance label (the register form's "age
+// 43 y", the viewer's "Filed, to be checked", the audit's counts) in the
+// colour of disabled controls, so that colour is held to AA too: in the
+// README's walk it was a pale grey no one could read (issue 14).
 func TestThemeContrast(t *testing.T) {
 	th := newTheme()
 	for _, v := range []fyne.ThemeVariant{theme.VariantLight, theme.VariantDark} {
@@ -41,6 +44,7 @@ func TestThemeContrast(t *testing.T) {
 			}{
 				{theme.ColorNameForeground, 7}, {colorNameMuted, 4.5}, {theme.ColorNamePrimary, 4.5},
 				{theme.ColorNameError, 4.5}, {theme.ColorNameSuccess, 4.5}, {theme.ColorNameWarning, 4.5},
+				{theme.ColorNameDisabled, 4.5},
 			}
 			for _, c := range checks {
 				if got := contrast(th.Color(c.fg, v), back); got < c.min {

@@ -195,6 +195,18 @@ func newScroller(h inputHooks, content fyne.CanvasObject) *container.Scroll {
 	return s
 }
 
+// reflow lays the column a scroll holds out again after a part of it
+// changed height (a wrapped label given longer text, a list shown under a
+// field). Fyne lays out again only one grown part a frame, so without it
+// the part lies over what follows it, or does not show at all.
+func reflow(s *container.Scroll) {
+	if s == nil {
+		return
+	}
+	s.Content.Refresh()
+	s.Refresh()
+}
+
 // catcher lies under the whole window and sees the mouse wherever no widget
 // above it wants it: moves and taps there count as activity.
 type catcher struct {
