@@ -61,18 +61,38 @@ const (
 )
 
 // AuditEvent is one entry of the audit trail: who did what to which
-// patient's record, when, where, and how it ended.
+// patient's record, when, where, under which permission, and how it
+// ended.
 type AuditEvent struct {
-	Seq     uint64    `json:"seq"` // position in the chain, filled when read
-	Time    time.Time `json:"time"`
-	User    string    `json:"user"`
-	Role    Role      `json:"role,omitempty"`
-	Device  string    `json:"device"`
-	Action  Action    `json:"action"`
-	Patient string    `json:"patient,omitempty"` // MRN
-	Object  string    `json:"object,omitempty"`  // kind/id@version
-	Outcome Outcome   `json:"outcome"`
-	Detail  string    `json:"detail,omitempty"` // reason, query, error
+	Seq  uint64    `json:"seq"` // position in the chain, filled when read
+	Time time.Time `json:"time"`
+	User string    `json:"user"`
+	// Role is the role of the user's that granted Permission. An event
+	// written before users held several roles has the user's one role
+	// here and no Roles or Permission.
+	Role Role `json:"role,omitempty"`
+	// Roles are the roles the user held.
+	Roles RoleSet `json:"roles,omitempty"`
+	// Permission is the permission the act was checked against (and, for
+	// a denial, the one the user lacked); empty for an act that needs
+	// none (signing in, signing out).
+	Permission Permission `json:"permission,omitempty"`
+	Device     string     `json:"device"`
+	Action     Action     `json:"action"`
+	Patient    string     `json:"patient,omitempty"` // MRN
+	Object     string     `json:"object,omitempty"`  // kind/id@version
+	Outcome    Outcome    `json:"outcome"`
+	Detail     string     `json:"detail,omitempty"` // reason, query, error
+}
+
+// ActedAs names the role an event's user acted in, for a reader of the
+// trail: the role that granted the permission, else the roles they held
+// ("admin,records").
+func (e AuditEvent) ActedAs() string {
+	if e.Role != "" {
+		return string(e.Role)
+	}
+	return e.Roles.String()
 }
 
 // auditContext is the context info every event is sealed with.
@@ -197,7 +217,8 @@ func (f AuditFilter) String() string {
 // AuditEvents returns the events that match f, oldest first. Reading the
 // trail is itself audited.
 func (s *Session) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
-	if err := s.require(ctx, PermAuditRead, ActAuditRead, ""); err != nil {
+	ctx, err := s.require(ctx, PermAuditRead, ActAuditRead, "")
+	if err != nil {
 		return nil, err
 	}
 	out, err := s.auditEvents(ctx, f)
@@ -216,7 +237,8 @@ func (s *Session) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent,
 // The export is audited as audit.export with the filter, the number of
 // events and where they went.
 func (s *Session) ExportAuditEvents(ctx context.Context, f AuditFilter, format, dest string) ([]AuditEvent, error) {
-	if err := s.require(ctx, PermAuditRead, ActAuditExport, f.PatientMRN); err != nil {
+	ctx, err := s.require(ctx, PermAuditRead, ActAuditExport, f.PatientMRN)
+	if err != nil {
 		return nil, err
 	}
 	out, err := s.auditEvents(ctx, f)

@@ -70,7 +70,8 @@ func ParseArchivePattern(pattern string) (*regexp.Regexp, error) {
 // such a code starts a new document. The change applies to files imported
 // from now on. Administrators and records managers; audited.
 func (s *Session) SetBarcodeSettings(ctx context.Context, bs BarcodeSettings) error {
-	if err := s.requireIntakeSettings(ctx); err != nil {
+	ctx, err := s.requireIntakeSettings(ctx)
+	if err != nil {
 		return err
 	}
 	bs.ArchivePattern = strings.TrimSpace(bs.ArchivePattern)

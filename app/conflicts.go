@@ -70,7 +70,8 @@ func (c Conflict) ProposalFields() map[string]string {
 // Records of charts the user may not open (restricted) are left out: a
 // records clerk resolves those.
 func (s *Session) Conflicts(ctx context.Context) ([]Conflict, error) {
-	if err := s.require(ctx, PermPatientMerge, ActConflictList, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientMerge, ActConflictList, "")
+	if err != nil {
 		return nil, err
 	}
 	if s.v.cfg.Conflicts == nil {
@@ -301,7 +302,8 @@ func mergeBranches(base *ConflictVersion, tips []ConflictVersion) (differing []s
 // version's parent is the current one, and it names every branch it
 // settles, so the other replicas clear the flag when it reaches them.
 func (s *Session) ResolveConflict(ctx context.Context, kind Kind, id string, keep Version, merge bool) error {
-	if err := s.require(ctx, PermPatientMerge, ActConflictResolve, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientMerge, ActConflictResolve, "")
+	if err != nil {
 		return err
 	}
 	refs, err := s.v.cfg.Conflicts.RecordConflicts(ctx)
@@ -385,7 +387,7 @@ func (s *Session) ResolveConflict(ctx context.Context, kind Kind, id string, kee
 // endorseResolution signs the version that settles a conflict of a user
 // or their key slots: an administrator's work (package endorse).
 func (s *Session) endorseResolution(ctx context.Context, w RecordWrite) ([]byte, error) {
-	if err := s.require(ctx, PermUserManage, ActConflictResolve, ""); err != nil {
+	if _, err := s.require(ctx, PermUserManage, ActConflictResolve, ""); err != nil {
 		return nil, err
 	}
 	var cert *endorse.UserCert

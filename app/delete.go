@@ -13,7 +13,8 @@ import (
 // Only an empty registration can go: one with documents filed, or merged
 // with another record, must be merged into the right patient instead.
 func (s *Session) DeletePatient(ctx context.Context, ref, reason string) (Patient, error) {
-	if err := s.require(ctx, PermPatientMerge, ActPatientDelete, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientMerge, ActPatientDelete, "")
+	if err != nil {
 		return Patient{}, err
 	}
 	reason = strings.Join(strings.Fields(reason), " ")
@@ -46,7 +47,8 @@ func (s *Session) DeletePatient(ctx context.Context, ref, reason string) (Patien
 // RestorePatient brings back a deleted registration as it was before its
 // deletion (a new version).
 func (s *Session) RestorePatient(ctx context.Context, ref, reason string) (Patient, error) {
-	if err := s.require(ctx, PermPatientMerge, ActPatientRestore, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientMerge, ActPatientRestore, "")
+	if err != nil {
 		return Patient{}, err
 	}
 	reason = strings.Join(strings.Fields(reason), " ")

@@ -37,23 +37,26 @@ var (
 	useVerify = docUse{PermDocVerify, ActDocVerify}
 )
 
-// openDocument reads a document for one use: the guard.
-func (s *Session) openDocument(ctx context.Context, id string, use docUse) (Document, error) {
-	if err := s.require(ctx, use.perm, use.act, ""); err != nil {
-		return Document{}, err
+// openDocument reads a document for one use: the guard. The context it
+// returns carries the permission the use was granted, for the use's audit
+// events.
+func (s *Session) openDocument(ctx context.Context, id string, use docUse) (context.Context, Document, error) {
+	ctx, err := s.require(ctx, use.perm, use.act, "")
+	if err != nil {
+		return ctx, Document{}, err
 	}
 	d, err := s.loadDocument(ctx, id)
 	if err != nil {
-		return Document{}, err
+		return ctx, Document{}, err
 	}
 	chart, ok, err := s.documentChart(ctx, d)
 	if err != nil {
-		return Document{}, err
+		return ctx, Document{}, err
 	}
 	if !ok {
-		return Document{}, s.refuseDocument(ctx, d.ID, chart, use.act)
+		return ctx, Document{}, s.refuseDocument(ctx, d.ID, chart, use.act)
 	}
-	return d, nil
+	return ctx, d, nil
 }
 
 // visibleDocuments reads the documents with the given ids, in that order,
@@ -88,7 +91,7 @@ func (s *Session) versionChart(ctx context.Context, rec StoredRecord) (Patient, 
 	if err != nil {
 		// It names no chart anyone can tell: only a role that reads
 		// restricted charts sees it.
-		return Patient{}, s.User().Role.Can(PermRestrictedRead), nil
+		return Patient{}, s.User().Roles.Can(PermRestrictedRead), nil
 	}
 	return s.documentChart(ctx, d)
 }
@@ -122,7 +125,8 @@ func (s *Session) documentChart(ctx context.Context, d Document) (Patient, bool,
 // MRN. It is refused to roles without break-glass, and for a document in
 // no restricted chart (it needs no reason).
 func (s *Session) BreakGlassDocument(ctx context.Context, id, reason string) (Patient, error) {
-	if err := s.require(ctx, PermBreakGlass, ActBreakGlass, ""); err != nil {
+	ctx, err := s.require(ctx, PermBreakGlass, ActBreakGlass, "")
+	if err != nil {
 		return Patient{}, err
 	}
 	d, err := s.loadDocument(ctx, id)
@@ -144,7 +148,7 @@ func (s *Session) BreakGlassDocument(ctx context.Context, id, reason string) (Pa
 // the patient.
 func (s *Session) refuseDocument(ctx context.Context, id string, chart Patient, act Action) error {
 	_ = s.audit(ctx, AuditEvent{Action: act, Patient: chart.MRN, Object: "document/" + id, Outcome: OutcomeDenied, Detail: "restricted chart"})
-	if s.User().Role.Can(PermBreakGlass) {
+	if s.User().Roles.Can(PermBreakGlass) {
 		return fmt.Errorf("document %s: %w; give a reason to open the patient's chart first (break-glass; on the command line --reason)", id, ErrNeedsBreakGlass)
 	}
 	return fmt.Errorf("document %s: %w: it is filed in a restricted chart", id, ErrForbidden)

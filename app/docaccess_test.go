@@ -27,7 +27,7 @@ func newRestrictedDesk(t *testing.T) *restrictedDesk {
 	ctx := context.Background()
 	d := &restrictedDesk{scanningDesk: newScanningDesk(t)}
 	admin := login(t, d.prof.Vault, "admin", adminPW)
-	for _, u := range []app.User{{Name: "sam", Role: app.RoleScanning}, {Name: "doc", Role: app.RoleClinician}} {
+	for _, u := range []app.User{{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, {Name: "doc", Roles: app.RoleSet{app.RoleClinician}}} {
 		if err := admin.AddUser(ctx, u, []byte(restrictedPW[u.Name])); err != nil {
 			t.Fatal(err)
 		}

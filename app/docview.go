@@ -33,7 +33,8 @@ func (s *Session) documentsByTerm(ctx context.Context, term string) ([]Document,
 // PatientDocuments lists a patient's filed documents, newest date of
 // service first. Audited as a chart read.
 func (s *Session) PatientDocuments(ctx context.Context, ref string) ([]Document, error) {
-	if err := s.require(ctx, PermDocRead, ActDocRead, ""); err != nil {
+	ctx, err := s.require(ctx, PermDocRead, ActDocRead, "")
+	if err != nil {
 		return nil, err
 	}
 	p, err := s.resolve(ctx, ref, true)
@@ -79,7 +80,7 @@ type WorkCounts struct {
 // patient and shows nothing of a record, so it is not an audited access.
 func (s *Session) WorkCounts(ctx context.Context) (WorkCounts, error) {
 	c := WorkCounts{Queue: -1, Orphans: -1, QA: -1}
-	role := s.User().Role
+	role := s.User().Roles
 	for _, n := range []struct {
 		perm Permission
 		term string
@@ -105,7 +106,8 @@ func (s *Session) WorkCounts(ctx context.Context) (WorkCounts, error) {
 // first, for a user with perm (leaving out those in charts the user may
 // not open); the listing is audited under its name.
 func (s *Session) documentList(ctx context.Context, perm Permission, term, name string) ([]Document, error) {
-	if err := s.require(ctx, perm, ActDocRead, ""); err != nil {
+	ctx, err := s.require(ctx, perm, ActDocRead, "")
+	if err != nil {
 		return nil, err
 	}
 	docs, err := s.documentsByTerm(ctx, term)
@@ -120,7 +122,7 @@ func (s *Session) documentList(ctx context.Context, perm Permission, term, name 
 // says what was opened (DocumentDescription). The reads of its pages that
 // follow (DocumentPage) are part of this opening and add no event.
 func (s *Session) Document(ctx context.Context, id string) (Document, error) {
-	d, err := s.openDocument(ctx, id, useRead)
+	ctx, d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return Document{}, err
 	}
@@ -189,7 +191,7 @@ type PageContent struct {
 // any other document opens it: one audited access, written before the
 // page is read. Going back to a document after another is a new access.
 func (s *Session) DocumentPage(ctx context.Context, id string, page int) (PageContent, error) {
-	d, err := s.openDocument(ctx, id, useRead)
+	ctx, d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return PageContent{}, err
 	}
@@ -205,7 +207,7 @@ func (s *Session) DocumentPage(ctx context.Context, id string, page int) (PageCo
 // for the chart's document grid. Opening the chart's document list is the
 // audited read; thumbnails shown with it are not audited one by one.
 func (s *Session) PageThumbnail(ctx context.Context, id string, page int) ([]byte, error) {
-	d, err := s.openDocument(ctx, id, useRead)
+	ctx, d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +226,7 @@ func (s *Session) PageThumbnail(ctx context.Context, id string, page int) ([]byt
 // the document and one access check for all of them. Like PageThumbnail,
 // not audited page by page; opening the document is the audited read.
 func (s *Session) DocumentThumbnails(ctx context.Context, id string) ([][]byte, error) {
-	d, err := s.openDocument(ctx, id, useRead)
+	ctx, d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +288,7 @@ type FileParams struct {
 // FileDocument files a queued (or corrects a filed) document: patient,
 // type, date. The correction is a new version; audited.
 func (s *Session) FileDocument(ctx context.Context, id string, fp FileParams) (Document, error) {
-	d, err := s.openDocument(ctx, id, useFile)
+	ctx, d, err := s.openDocument(ctx, id, useFile)
 	if err != nil {
 		return Document{}, err
 	}
@@ -318,7 +320,7 @@ func (s *Session) FileDocument(ctx context.Context, id string, fp FileParams) (D
 // VerifyDocument records the quality check of a filed document by a
 // second person (not the one who filed it).
 func (s *Session) VerifyDocument(ctx context.Context, id string) (Document, error) {
-	d, err := s.openDocument(ctx, id, useVerify)
+	ctx, d, err := s.openDocument(ctx, id, useVerify)
 	if err != nil {
 		return Document{}, err
 	}
@@ -377,7 +379,8 @@ type TextHit struct {
 // missing or damaged is skipped and returned in skipped (its id): the
 // search goes on, and `folio verify` says what to restore. Audited.
 func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) (hits []TextHit, skipped []string, err error) {
-	if err := s.require(ctx, PermDocRead, ActDocSearch, ""); err != nil {
+	ctx, err = s.require(ctx, PermDocRead, ActDocSearch, "")
+	if err != nil {
 		return nil, nil, err
 	}
 	words, phrases := textWords(q), queryPhrases(q)
@@ -482,7 +485,7 @@ func snippetAt(text string, at, to int) string {
 // ExportDocument decrypts every page of a document for export (a PDF the
 // caller writes to dest). The export is audited with its destination.
 func (s *Session) ExportDocument(ctx context.Context, id, dest string) (Document, []PageContent, error) {
-	d, err := s.openDocument(ctx, id, useExport)
+	ctx, d, err := s.openDocument(ctx, id, useExport)
 	if err != nil {
 		return Document{}, nil, err
 	}
@@ -508,7 +511,7 @@ func (s *Session) OpenedChart(ctx context.Context, id string) (Patient, error) {
 	if open == "" || open != id {
 		return Patient{}, fmt.Errorf("%w: document %s is not the one open", ErrInvalid, id)
 	}
-	d, err := s.openDocument(ctx, id, useRead)
+	ctx, d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return Patient{}, err
 	}

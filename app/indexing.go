@@ -23,7 +23,8 @@ const defaultQASample = 10
 // second person checks. Documents with a problem are always checked.
 // Records managers; audited.
 func (s *Session) SetQASampling(ctx context.Context, percent int) error {
-	if err := s.require(ctx, PermDocVerify, ActSettings, ""); err != nil {
+	ctx, err := s.require(ctx, PermDocVerify, ActSettings, "")
+	if err != nil {
 		return err
 	}
 	if percent < 0 || percent > 100 {
@@ -76,10 +77,11 @@ func (s *Session) QAQueue(ctx context.Context) ([]Document, error) {
 // patient: a read of the patient, audited as one and naming the document
 // checked. For those who check filings (and may read patients).
 func (s *Session) FiledPatient(ctx context.Context, docID string) (Patient, error) {
-	if err := s.require(ctx, PermPatientRead, ActPatientRead, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientRead, ActPatientRead, "")
+	if err != nil {
 		return Patient{}, err
 	}
-	d, err := s.openDocument(ctx, docID, useVerify)
+	ctx, d, err := s.openDocument(ctx, docID, useVerify)
 	if err != nil {
 		return Patient{}, err
 	}
@@ -98,7 +100,7 @@ func (s *Session) FiledPatient(ctx context.Context, docID string) (Patient, erro
 // checker's reason (shown to the indexer as a problem). Audited.
 func (s *Session) SendBack(ctx context.Context, id, reason string) (Document, error) {
 	reason = strings.TrimSpace(reason)
-	d, err := s.openDocument(ctx, id, useVerify)
+	ctx, d, err := s.openDocument(ctx, id, useVerify)
 	if err != nil {
 		return Document{}, err
 	}
@@ -122,7 +124,7 @@ func (s *Session) SendBack(ctx context.Context, id, reason string) (Document, er
 // audited under the patient it had been filed to. Only the clerk who filed
 // it may undo it; anyone else's correction goes through QA (SendBack).
 func (s *Session) UndoFiling(ctx context.Context, id string) (Document, error) {
-	d, err := s.openDocument(ctx, id, useFile)
+	ctx, d, err := s.openDocument(ctx, id, useFile)
 	if err != nil {
 		return Document{}, err
 	}
@@ -144,15 +146,15 @@ func (s *Session) UndoFiling(ctx context.Context, id string) (Document, error) {
 }
 
 // editable reads a document an indexing clerk may change.
-func (s *Session) editable(ctx context.Context, id string) (Document, error) {
-	d, err := s.openDocument(ctx, id, useEdit)
+func (s *Session) editable(ctx context.Context, id string) (context.Context, Document, error) {
+	ctx, d, err := s.openDocument(ctx, id, useEdit)
 	if err != nil {
-		return Document{}, err
+		return ctx, Document{}, err
 	}
 	if d.Status == DocMerged {
-		return Document{}, fmt.Errorf("%w: document %s was merged into %s; change that one", ErrInvalid, id, d.MergedInto)
+		return ctx, Document{}, fmt.Errorf("%w: document %s was merged into %s; change that one", ErrInvalid, id, d.MergedInto)
 	}
-	return d, nil
+	return ctx, d, nil
 }
 
 // edited stamps a changed document: a verified document goes back to
@@ -167,7 +169,7 @@ func (s *Session) edited(d *Document) {
 // ReorderPages puts a document's pages in a new order: order lists every
 // current page (0-based) once, in the order wanted.
 func (s *Session) ReorderPages(ctx context.Context, id string, order []int) (Document, error) {
-	d, err := s.editable(ctx, id)
+	ctx, d, err := s.editable(ctx, id)
 	if err != nil {
 		return Document{}, err
 	}
@@ -193,7 +195,7 @@ func (s *Session) ReorderPages(ctx context.Context, id string, order []int) (Doc
 // TurnPage turns one page a further quarter-turns×90° clockwise (negative
 // turns anticlockwise).
 func (s *Session) TurnPage(ctx context.Context, id string, page, quarterTurns int) (Document, error) {
-	d, err := s.editable(ctx, id)
+	ctx, d, err := s.editable(ctx, id)
 	if err != nil {
 		return Document{}, err
 	}
@@ -212,7 +214,7 @@ func (s *Session) TurnPage(ctx context.Context, id string, page, quarterTurns in
 // of the document (RestorePage puts it back) and in the batch's original,
 // so nothing is lost; a document's only page cannot be removed.
 func (s *Session) RemovePage(ctx context.Context, id string, page int) (Document, error) {
-	d, err := s.editable(ctx, id)
+	ctx, d, err := s.editable(ctx, id)
 	if err != nil {
 		return Document{}, err
 	}
@@ -234,7 +236,7 @@ func (s *Session) RemovePage(ctx context.Context, id string, page int) (Document
 // document, which waits in the indexing queue with the same proposals.
 // It returns the shortened document and the new one.
 func (s *Session) SplitDocument(ctx context.Context, id string, at int) (Document, Document, error) {
-	d, err := s.editable(ctx, id)
+	ctx, d, err := s.editable(ctx, id)
 	if err != nil {
 		return Document{}, Document{}, err
 	}
@@ -272,7 +274,7 @@ func (s *Session) MergeDocuments(ctx context.Context, ids []string) (Document, e
 	if len(ids) < 2 {
 		return Document{}, fmt.Errorf("%w: merging needs at least two documents", ErrInvalid)
 	}
-	docs, parents, err := s.editables(ctx, ids)
+	ctx, docs, parents, err := s.editables(ctx, ids)
 	if err != nil {
 		return Document{}, err
 	}
@@ -302,7 +304,7 @@ func (s *Session) MergeDocuments(ctx context.Context, ids []string) (Document, e
 // backs, already left out, stay left out (with the fronts document). The backs document is kept, empty,
 // marked merged into the fronts one.
 func (s *Session) CollateDuplex(ctx context.Context, frontsID, backsID string) (Document, error) {
-	docs, parents, err := s.editables(ctx, []string{frontsID, backsID})
+	ctx, docs, parents, err := s.editables(ctx, []string{frontsID, backsID})
 	if err != nil {
 		return Document{}, err
 	}
@@ -352,20 +354,21 @@ func (s *Session) CollateDuplex(ctx context.Context, frontsID, backsID string) (
 }
 
 // editables reads several distinct documents for one change.
-func (s *Session) editables(ctx context.Context, ids []string) ([]Document, []Version, error) {
+func (s *Session) editables(ctx context.Context, ids []string) (context.Context, []Document, []Version, error) {
 	docs := make([]Document, len(ids))
 	parents := make([]Version, len(ids))
 	for i, id := range ids {
 		if slices.Contains(ids[:i], id) {
-			return nil, nil, fmt.Errorf("%w: document %s is named twice", ErrInvalid, id)
+			return ctx, nil, nil, fmt.Errorf("%w: document %s is named twice", ErrInvalid, id)
 		}
-		d, err := s.editable(ctx, id)
+		var err error
+		ctx, docs[i], err = s.editable(ctx, id)
 		if err != nil {
-			return nil, nil, err
+			return ctx, nil, nil, err
 		}
-		docs[i], parents[i] = d, d.Version
+		parents[i] = docs[i].Version
 	}
-	return docs, parents, nil
+	return ctx, docs, parents, nil
 }
 
 // mergedInto empties a document whose pages moved to another.

@@ -113,7 +113,8 @@ func (s *Session) ImportFile(ctx context.Context, name, source string, data []by
 func (s *Session) ImportFileProgress(ctx context.Context, name, source string, data []byte, progress func(ImportProgress)) (_ ImportResult, err error) {
 	rep := newImportReport(progress)
 	defer rep.failOn(ctx, &err)
-	if err := s.require(ctx, PermDocImport, ActDocImport, ""); err != nil {
+	ctx, err = s.require(ctx, PermDocImport, ActDocImport, "")
+	if err != nil {
 		return ImportResult{}, err
 	}
 	if len(data) > MaxImportSize {
@@ -193,7 +194,8 @@ func (s *Session) ResumeImports(ctx context.Context) ([]ImportResult, error) {
 // failed, and ResumeImportsProgress stops there and returns the error.
 // Batches are resumed one after the other, so calls never overlap.
 func (s *Session) ResumeImportsProgress(ctx context.Context, progress func(b Batch, p ImportProgress)) ([]ImportResult, error) {
-	if err := s.require(ctx, PermDocImport, ActDocImport, ""); err != nil {
+	ctx, err := s.require(ctx, PermDocImport, ActDocImport, "")
+	if err != nil {
 		return nil, err
 	}
 	blobs, keys, err := s.blobs()

@@ -25,7 +25,8 @@ type IntakeSettings struct {
 // SetIntakeSettings changes the drop folder and the keep setting.
 // Administrators and records managers; audited.
 func (s *Session) SetIntakeSettings(ctx context.Context, is IntakeSettings) error {
-	if err := s.requireIntakeSettings(ctx); err != nil {
+	ctx, err := s.requireIntakeSettings(ctx)
+	if err != nil {
 		return err
 	}
 	if is.DropFolder != "" && !filepath.IsAbs(is.DropFolder) {
@@ -39,16 +40,16 @@ func (s *Session) SetIntakeSettings(ctx context.Context, is IntakeSettings) erro
 		map[string][]byte{metaDropFolder: []byte(is.DropFolder), metaKeepScans: []byte(keep)}, nil)
 }
 
-// MayChangeIntakeSettings reports whether a role may change the intake's
+// MayChangeIntakeSettings reports whether roles may change the intake's
 // settings (drop folder, archive identifiers, document-type rules):
 // administrators, and records managers (who verify documents).
-func MayChangeIntakeSettings(r Role) bool { return r.Can(PermUserManage) || r.Can(PermDocVerify) }
+func MayChangeIntakeSettings(r RoleSet) bool { return r.Can(PermUserManage) || r.Can(PermDocVerify) }
 
 // requireIntakeSettings lets administrators and records managers (who
 // verify documents) change the intake's settings.
-func (s *Session) requireIntakeSettings(ctx context.Context) error {
+func (s *Session) requireIntakeSettings(ctx context.Context) (context.Context, error) {
 	perm := PermUserManage
-	if s.User().Role.Can(PermDocVerify) {
+	if s.User().Roles.Can(PermDocVerify) {
 		perm = PermDocVerify
 	}
 	return s.require(ctx, perm, ActSettings, "")

@@ -224,7 +224,8 @@ func (v *Vault) VaultFingerprint(identity []byte) string {
 // GrantVaultKeys wraps the vault keys to a joining workstation's public
 // key (an administrator's act, audited with the fingerprint).
 func (s *Session) GrantVaultKeys(ctx context.Context, device DeviceID, name string, public []byte) ([]byte, error) {
-	if err := s.require(ctx, PermUserManage, ActKeysGrant, ""); err != nil {
+	ctx, err := s.require(ctx, PermUserManage, ActKeysGrant, "")
+	if err != nil {
 		return nil, err
 	}
 	keys, err := s.keyring()

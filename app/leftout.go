@@ -118,7 +118,7 @@ func restoreAt(pages []DocPage, p DocPage) int {
 // document that had no pages loses its "every page was left out" problem
 // and can be filed. Indexing clerks; audited as a page correction.
 func (s *Session) RestorePage(ctx context.Context, id string, left int) (Document, error) {
-	d, err := s.editable(ctx, id)
+	ctx, d, err := s.editable(ctx, id)
 	if err != nil {
 		return Document{}, err
 	}
@@ -145,7 +145,7 @@ func (s *Session) RestorePage(ctx context.Context, id string, left int) (Documen
 // order of Document.Removed), decrypted, for a person deciding whether to
 // restore it. Audited as DocumentPage is: part of the document's opening.
 func (s *Session) LeftOutPage(ctx context.Context, id string, left int) (PageContent, error) {
-	d, err := s.openDocument(ctx, id, useRead)
+	ctx, d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return PageContent{}, err
 	}

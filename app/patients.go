@@ -184,7 +184,7 @@ func (s *Session) find(ctx context.Context, ref string, follow bool) (Patient, e
 // mayOpen is the chart-level rule: a restricted chart opens only with the
 // restricted-read permission or a break-glass reason given this session.
 func (s *Session) mayOpen(p Patient) bool {
-	if !p.Restricted || s.User().Role.Can(PermRestrictedRead) {
+	if !p.Restricted || s.User().Roles.Can(PermRestrictedRead) {
 		return true
 	}
 	s.mu.Lock()
@@ -200,7 +200,7 @@ func (s *Session) canOpen(ctx context.Context, p Patient, act Action) error {
 		return nil
 	}
 	_ = s.audit(ctx, AuditEvent{Action: act, Patient: p.MRN, Outcome: OutcomeDenied, Detail: "restricted chart"})
-	if s.User().Role.Can(PermBreakGlass) {
+	if s.User().Roles.Can(PermBreakGlass) {
 		return fmt.Errorf("patient %s: %w", p.MRN, ErrNeedsBreakGlass)
 	}
 	return fmt.Errorf("patient %s: %w: the chart is restricted", p.MRN, ErrForbidden)
@@ -209,7 +209,8 @@ func (s *Session) canOpen(ctx context.Context, p Patient, act Action) error {
 // BreakGlass opens a restricted chart for the rest of this session. The
 // reason is required and the event is flagged in the audit trail.
 func (s *Session) BreakGlass(ctx context.Context, ref, reason string) (Patient, error) {
-	if err := s.require(ctx, PermBreakGlass, ActBreakGlass, ""); err != nil {
+	ctx, err := s.require(ctx, PermBreakGlass, ActBreakGlass, "")
+	if err != nil {
 		return Patient{}, err
 	}
 	reason = strings.TrimSpace(reason)
@@ -232,7 +233,8 @@ func (s *Session) BreakGlass(ctx context.Context, ref, reason string) (Patient, 
 // Patient opens a patient's record by MRN or id (merged records lead to
 // their survivor). The read is audited.
 func (s *Session) Patient(ctx context.Context, ref string) (Patient, error) {
-	if err := s.require(ctx, PermPatientRead, ActPatientRead, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientRead, ActPatientRead, "")
+	if err != nil {
 		return Patient{}, err
 	}
 	p, err := s.resolve(ctx, ref, true)
@@ -241,6 +243,9 @@ func (s *Session) Patient(ctx context.Context, ref string) (Patient, error) {
 	}
 	if err := s.canOpen(ctx, p, ActPatientRead); err != nil {
 		return Patient{}, err
+	}
+	if p.Restricted && s.User().Roles.Can(PermRestrictedRead) {
+		ctx = withGrant(ctx, PermRestrictedRead)
 	}
 	return p, s.audit(ctx, AuditEvent{Action: ActPatientRead, Patient: p.MRN, Object: objectRef(p)})
 }
@@ -269,7 +274,8 @@ func (s *Session) nextMRN(ctx context.Context, n int) (prefix string, first uint
 // ids. It does not look for duplicates: call FindDuplicates first and show
 // the candidates to the clerk. All are written in one transaction.
 func (s *Session) RegisterPatient(ctx context.Context, ps ...Patient) ([]Patient, error) {
-	if err := s.require(ctx, PermPatientWrite, ActPatientCreate, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientWrite, ActPatientCreate, "")
+	if err != nil {
 		return nil, err
 	}
 	now := s.v.now()
@@ -337,7 +343,8 @@ func (s *Session) patientWrite(p Patient, parent Version) (RecordWrite, error) {
 // version the clerk edited; if someone changed the record since, it fails
 // with ErrConflict and nothing is written.
 func (s *Session) AmendPatient(ctx context.Context, p Patient) (Patient, error) {
-	if err := s.require(ctx, PermPatientWrite, ActPatientAmend, p.MRN); err != nil {
+	ctx, err := s.require(ctx, PermPatientWrite, ActPatientAmend, p.MRN)
+	if err != nil {
 		return Patient{}, err
 	}
 	cur, err := s.resolve(ctx, p.ID, false)
@@ -391,7 +398,8 @@ type PatientVersion struct {
 // PatientHistory lists every version of a patient, oldest first, and the
 // versions of every record merged into it. The read is audited.
 func (s *Session) PatientHistory(ctx context.Context, ref string) ([]PatientVersion, error) {
-	if err := s.require(ctx, PermPatientRead, ActPatientHistory, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientRead, ActPatientHistory, "")
+	if err != nil {
 		return nil, err
 	}
 	p, err := s.find(ctx, ref, true)
@@ -432,7 +440,8 @@ func (s *Session) PatientHistory(ctx context.Context, ref string) ([]PatientVers
 // keeps leading there) and the survivor lists it, so its history is shown
 // with the survivor's. UnmergePatient undoes it.
 func (s *Session) MergePatients(ctx context.Context, survivorRef, duplicateRef, reason string) (Patient, error) {
-	if err := s.require(ctx, PermPatientMerge, ActPatientMerge, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientMerge, ActPatientMerge, "")
+	if err != nil {
 		return Patient{}, err
 	}
 	surv, err := s.resolve(ctx, survivorRef, false)
@@ -498,7 +507,8 @@ func mergeNames(surv, dup Patient) []string {
 // again, and the survivor stops listing it and drops the alias the merge
 // added. Both are new versions.
 func (s *Session) UnmergePatient(ctx context.Context, duplicateRef, reason string) (Patient, error) {
-	if err := s.require(ctx, PermPatientMerge, ActPatientUnmerge, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientMerge, ActPatientUnmerge, "")
+	if err != nil {
 		return Patient{}, err
 	}
 	dup, err := s.resolve(ctx, duplicateRef, false)

@@ -96,7 +96,7 @@ func (s *Session) RestoreEvent(detail string) ([]byte, error) {
 	if _, err := s.keyring(); err != nil {
 		return nil, err
 	}
-	return sealEvent(s.sealer, s.stamp(AuditEvent{Action: ActVaultRestored, Outcome: OutcomeOK, Detail: detail}))
+	return sealEvent(s.sealer, s.stamp(context.Background(), AuditEvent{Action: ActVaultRestored, Outcome: OutcomeOK, Detail: detail}))
 }
 
 // AuditKey returns the key that signs the audit trail's keyed head, for
@@ -294,7 +294,7 @@ func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
 	mine := s.SigningKey()
 	// Others' slots only in the session of an administrator whose key
 	// their user version certifies: the rules would refuse the others'.
-	admin := me.Role == RoleAdmin && mine != nil && bytes.Equal(me.SigningKey, mine)
+	admin := me.Roles.Has(RoleAdmin) && mine != nil && bytes.Equal(me.SigningKey, mine)
 	var writes []RecordWrite
 	for _, id := range slices.Sorted(maps.Keys(local)) {
 		if mine == nil || id != me.Name && !admin {

@@ -21,7 +21,7 @@ func TestAttackSearchShowsRestrictedRecord(t *testing.T) {
 	admin := login(t, prof.Vault, "admin", adminPW)
 	pw := map[string]string{"sam": "scanning clerk passphrase", "amos": "the doctors passphrase", "grace": "records clerk passphrase"}
 	for name, role := range map[string]app.Role{"sam": app.RoleScanning, "amos": app.RoleClinician, "grace": app.RoleRecords} {
-		if err := admin.AddUser(ctx, app.User{Name: name, Role: role}, []byte(pw[name])); err != nil {
+		if err := admin.AddUser(ctx, app.User{Name: name, Roles: app.RoleSet{role}}, []byte(pw[name])); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -82,6 +82,108 @@ var rolePermissions = map[Role][]Permission{
 // Can reports whether the role has the permission.
 func (r Role) Can(p Permission) bool { return slices.Contains(rolePermissions[r], p) }
 
+// RoleSet is the roles one user holds: at least one, each once, in the
+// order of Roles. A user may do what any of their roles allows (a small
+// clinic's administrator is often its records clerk too); an
+// administrator is one whose roles include RoleAdmin.
+type RoleSet []Role
+
+// NewRoleSet checks roles and returns them as a set: known roles, at least
+// one, duplicates dropped, in the order of Roles.
+func NewRoleSet(roles ...Role) (RoleSet, error) {
+	if len(roles) == 0 {
+		return nil, fmt.Errorf("%w: give the user at least one role: admin, records, scanning or clinician", ErrInvalid)
+	}
+	for _, r := range roles {
+		if !slices.Contains(Roles, r) {
+			return nil, fmt.Errorf("%w: role %q: use admin, records, scanning or clinician", ErrInvalid, r)
+		}
+	}
+	var set RoleSet
+	for _, r := range Roles {
+		if slices.Contains(roles, r) {
+			set = append(set, r)
+		}
+	}
+	return set, nil
+}
+
+// ParseRoles reads role names as the command line gives them: each
+// argument one name or several separated by commas ("admin,records-clerk"),
+// in any case, with ParseRole's synonyms.
+func ParseRoles(args ...string) (RoleSet, error) {
+	var roles []Role
+	for _, arg := range args {
+		for name := range strings.SplitSeq(arg, ",") {
+			if strings.TrimSpace(name) == "" {
+				continue
+			}
+			r, err := ParseRole(name)
+			if err != nil {
+				return nil, err
+			}
+			roles = append(roles, r)
+		}
+	}
+	return NewRoleSet(roles...)
+}
+
+// Has reports whether the set holds role r.
+func (rs RoleSet) Has(r Role) bool { return slices.Contains(rs, r) }
+
+// Can reports whether any of the roles has the permission.
+func (rs RoleSet) Can(p Permission) bool {
+	_, ok := rs.Granting(p)
+	return ok
+}
+
+// Granting returns the role whose permission p an act uses: the first of
+// the set that has it, the administrator's last (an administrator who is
+// also the records clerk files a document as the records clerk, and uses
+// the administrator's rights only where no other role of theirs reaches).
+func (rs RoleSet) Granting(p Permission) (Role, bool) {
+	for _, r := range rs {
+		if r != RoleAdmin && r.Can(p) {
+			return r, true
+		}
+	}
+	if rs.Has(RoleAdmin) && RoleAdmin.Can(p) {
+		return RoleAdmin, true
+	}
+	return "", false
+}
+
+// Primary is the one role an older Folio reads from a user's record (it
+// knows a single role): the administrator's when the set has it, so an
+// older workstation keeps an administrator's rights right, else the first.
+func (rs RoleSet) Primary() Role {
+	switch {
+	case rs.Has(RoleAdmin):
+		return RoleAdmin
+	case len(rs) == 0:
+		return ""
+	}
+	return rs[0]
+}
+
+// Label names the roles for people: "Administrator, Records clerk".
+func (rs RoleSet) Label() string {
+	labels := make([]string, len(rs))
+	for i, r := range rs {
+		labels[i] = r.Label()
+	}
+	return strings.Join(labels, ", ")
+}
+
+// String is the roles as the command line takes them: "admin,records".
+func (rs RoleSet) String() string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ",")
+}
+
 // permissionDoes says what each permission lets a person do, as the
 // sentence of a refusal reads it ("may not …").
 var permissionDoes = map[Permission]string{
@@ -100,11 +202,11 @@ var permissionDoes = map[Permission]string{
 	PermDocRead:        "open documents",
 }
 
-// RoleError is the refusal of an act the user's role does not allow: it
-// says, in a sentence, what the role may not do and which roles may. It
-// wraps ErrForbidden.
+// RoleError is the refusal of an act none of the user's roles allows: it
+// says, in a sentence, what the user's roles may not do and which roles
+// may. It wraps ErrForbidden.
 type RoleError struct {
-	Role       Role
+	Roles      RoleSet
 	Permission Permission
 }
 
@@ -119,7 +221,15 @@ func (e *RoleError) Error() string {
 			who = append(who, strings.ToLower(r.Label())+"s")
 		}
 	}
-	msg := fmt.Sprintf("your role (%s) may not %s", e.Role.Label(), does)
+	var msg string
+	switch len(e.Roles) {
+	case 0:
+		msg = "a user without a role may not " + does
+	case 1:
+		msg = fmt.Sprintf("your role (%s) may not %s", e.Roles.Label(), does)
+	default:
+		msg = fmt.Sprintf("none of your roles (%s) may %s", e.Roles.Label(), does)
+	}
 	switch len(who) {
 	case 0:
 	case 1:

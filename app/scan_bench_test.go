@@ -222,7 +222,7 @@ func newBenchDesk(b *testing.B) benchDesk {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "grace", Role: app.RoleRecords}, []byte("records clerk passphrase")); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "grace", Roles: app.RoleSet{app.RoleRecords}}, []byte("records clerk passphrase")); err != nil {
 		b.Fatal(err)
 	}
 	clerk, err := prof.Vault.Login(ctx, "grace", []byte("records clerk passphrase"))

@@ -105,7 +105,8 @@ func parseQuery(q string, now time.Time) query {
 // DD/MM/YYYY), year of birth, or phone, in any mix ("mary okello 1984").
 // Results are ranked best first. The search is audited.
 func (s *Session) SearchPatients(ctx context.Context, q string, limit int) ([]Match, error) {
-	if err := s.require(ctx, PermPatientSearch, ActPatientSearch, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientSearch, ActPatientSearch, "")
+	if err != nil {
 		return nil, err
 	}
 	pq := parseQuery(q, s.v.now())
@@ -254,7 +255,8 @@ func (s *Session) rank(ctx context.Context, pq query, ids []string, limit int) (
 // of birth within a year. Call it before RegisterPatient and show the
 // candidates. The check is audited as a search.
 func (s *Session) FindDuplicates(ctx context.Context, p Patient) ([]Match, error) {
-	if err := s.require(ctx, PermPatientSearch, ActPatientSearch, ""); err != nil {
+	ctx, err := s.require(ctx, PermPatientSearch, ActPatientSearch, "")
+	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}

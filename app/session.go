@@ -93,12 +93,20 @@ func (s *Session) keyring() (Keyring, error) {
 	return s.keys, nil
 }
 
-// stamp fills the who/when/where of an event.
-func (s *Session) stamp(e AuditEvent) AuditEvent {
+// stamp fills the who/when/where of an event, and the permission it used
+// (the one ctx carries from require, unless the event names its own) with
+// the role of the user's that granted it.
+func (s *Session) stamp(ctx context.Context, e AuditEvent) AuditEvent {
 	e.Time = s.v.now()
+	if e.Permission == "" {
+		e.Permission, _ = ctx.Value(grantKey{}).(Permission)
+	}
 	s.mu.Lock()
-	e.User, e.Role = s.user.Name, s.user.Role
+	e.User, e.Roles = s.user.Name, s.user.Roles
 	s.mu.Unlock()
+	if e.Permission != "" && e.Outcome != OutcomeDenied {
+		e.Role, _ = e.Roles.Granting(e.Permission)
+	}
 	e.Device = s.v.cfg.Device.String()
 	if e.Outcome == "" {
 		e.Outcome = OutcomeOK
@@ -114,7 +122,7 @@ func (s *Session) commit(ctx context.Context, writes []RecordWrite, e AuditEvent
 	if err != nil {
 		return err
 	}
-	sealed, err := sealEvent(s.sealer, s.stamp(e))
+	sealed, err := sealEvent(s.sealer, s.stamp(ctx, e))
 	if err != nil {
 		return err
 	}
@@ -131,7 +139,7 @@ func (s *Session) commitVersions(ctx context.Context, writes []RecordWrite, e Au
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := sealEvent(s.sealer, s.stamp(e))
+	sealed, err := sealEvent(s.sealer, s.stamp(ctx, e))
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +153,7 @@ func (s *Session) commitVersions(ctx context.Context, writes []RecordWrite, e Au
 // audit appends one event on its own (reads, searches, denials), signing
 // the chain's keyed head over it while the session holds the keys.
 func (s *Session) audit(ctx context.Context, e AuditEvent) error {
-	sealed, err := sealEvent(s.sealer, s.stamp(e))
+	sealed, err := sealEvent(s.sealer, s.stamp(ctx, e))
 	if err != nil {
 		return err
 	}
@@ -194,14 +202,27 @@ func (s *Session) Checkpoint(ctx context.Context) error {
 	return nil
 }
 
-// require checks a permission; a denial is itself audited.
-func (s *Session) require(ctx context.Context, p Permission, act Action, patientMRN string) error {
+// grantKey is the context key of the permission an act was granted.
+type grantKey struct{}
+
+// require checks a permission: granted by any of the user's roles, it
+// returns ctx carrying the permission, so the act's audit events, written
+// with that context, name the permission and the role that granted it. A
+// denial is itself audited.
+func (s *Session) require(ctx context.Context, p Permission, act Action, patientMRN string) (context.Context, error) {
 	if _, err := s.keyring(); err != nil {
-		return err
+		return ctx, err
 	}
-	if s.User().Role.Can(p) {
-		return nil
+	roles := s.User().Roles
+	if roles.Can(p) {
+		return withGrant(ctx, p), nil
 	}
-	_ = s.audit(ctx, AuditEvent{Action: act, Patient: patientMRN, Outcome: OutcomeDenied, Detail: "missing permission " + string(p)})
-	return &RoleError{Role: s.User().Role, Permission: p}
+	_ = s.audit(ctx, AuditEvent{Action: act, Patient: patientMRN, Outcome: OutcomeDenied, Permission: p, Detail: "missing permission " + string(p)})
+	return ctx, &RoleError{Roles: roles, Permission: p}
+}
+
+// withGrant returns ctx carrying permission p for the audit events
+// written with it.
+func withGrant(ctx context.Context, p Permission) context.Context {
+	return context.WithValue(ctx, grantKey{}, p)
 }

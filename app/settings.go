@@ -35,7 +35,8 @@ const ActRecoveryKeyNew Action = "key.recovery.new"
 // never change, and the sequence number goes on from where it was, so no
 // MRN is issued twice on this workstation. Administrators only; audited.
 func (s *Session) SetSitePrefix(ctx context.Context, prefix string) error {
-	if err := s.require(ctx, PermUserManage, ActSettings, ""); err != nil {
+	ctx, err := s.require(ctx, PermUserManage, ActSettings, "")
+	if err != nil {
 		return err
 	}
 	site := strings.ToUpper(strings.TrimSpace(prefix))
@@ -62,7 +63,8 @@ func (s *Session) SetSitePrefix(ctx context.Context, prefix string) error {
 // when the data folder opens, so the change takes effect at the next
 // start. Administrators only; audited.
 func (s *Session) SetScanWorkers(ctx context.Context, n int) error {
-	if err := s.require(ctx, PermUserManage, ActSettings, ""); err != nil {
+	ctx, err := s.require(ctx, PermUserManage, ActSettings, "")
+	if err != nil {
 		return err
 	}
 	if n < 0 || n > MaxScanWorkers {
@@ -101,7 +103,8 @@ func ScanWorkersSetting(ctx context.Context, meta MetaStore) int {
 // which the sync engine connects to: "host:port" or an https:// URL; empty
 // means this workstation has no archive. Administrators only; audited.
 func (s *Session) SetArchiveAddress(ctx context.Context, addr string) error {
-	if err := s.require(ctx, PermUserManage, ActSettings, ""); err != nil {
+	ctx, err := s.require(ctx, PermUserManage, ActSettings, "")
+	if err != nil {
 		return err
 	}
 	norm, err := ParseArchiveAddress(addr)
@@ -203,7 +206,8 @@ func validPort(p string) bool {
 // none. If the new key is lost before it is written down, an
 // administrator issues another. Administrators only.
 func (s *Session) RotateRecoveryKey(ctx context.Context) (string, error) {
-	if err := s.require(ctx, PermUserManage, ActRecoveryKeyNew, ""); err != nil {
+	ctx, err := s.require(ctx, PermUserManage, ActRecoveryKeyNew, "")
+	if err != nil {
 		return "", err
 	}
 	keys, err := s.keyring()

@@ -72,7 +72,7 @@ func TestSitePrefixChangesOnlyNewMRNs(t *testing.T) {
 		t.Fatalf("MRN %s, want KAB-000003-…", again.MRN)
 	}
 
-	if err := admin.AddUser(ctx, app.User{Name: "amina", Role: app.RoleRecords}, []byte("records passphrase")); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, []byte("records passphrase")); err != nil {
 		t.Fatal(err)
 	}
 	rec := login(t, prof.Vault, "amina", "records passphrase")
@@ -213,7 +213,7 @@ func TestSettingsArchiveAddress(t *testing.T) {
 	if a := prof.Vault.ArchiveAddress(ctx); a != "" {
 		t.Fatalf("after clearing: %q", a)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "sam", Role: app.RoleScanning}, []byte("scanning passphrase")); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, []byte("scanning passphrase")); err != nil {
 		t.Fatal(err)
 	}
 	clerk := login(t, prof.Vault, "sam", "scanning passphrase")
@@ -230,7 +230,7 @@ func TestRecoveryKeyRotation(t *testing.T) {
 	ctx := context.Background()
 	prof, oldKey := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "amina", Role: app.RoleClinician}, []byte("the doctor's passphrase")); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's passphrase")); err != nil {
 		t.Fatal(err)
 	}
 	doc := login(t, prof.Vault, "amina", "the doctor's passphrase")

@@ -39,7 +39,7 @@ func signingPublic(seed []byte) []byte {
 
 // userCert is what a version of u grants, as its endorsement states it.
 func userCert(u User) *endorse.UserCert {
-	return &endorse.UserCert{Name: u.Name, Key: u.SigningKey, Admin: u.Role == RoleAdmin, Disabled: u.Disabled}
+	return &endorse.UserCert{Name: u.Name, Key: u.SigningKey, Admin: u.Roles.Has(RoleAdmin), Disabled: u.Disabled}
 }
 
 // signBy makes the JSON endorsement of a version by signer with key.
@@ -133,7 +133,7 @@ func (s *Session) certifiedAdminExists(ctx context.Context, name string) (bool, 
 		if rec.ID == name || json.Unmarshal(rec.Data, &u) != nil {
 			continue
 		}
-		if u.Role == RoleAdmin && !u.Disabled && len(u.SigningKey) > 0 {
+		if u.Roles.Has(RoleAdmin) && !u.Disabled && len(u.SigningKey) > 0 {
 			return true, nil
 		}
 	}
@@ -200,7 +200,7 @@ func (v *Vault) findSigningSeed(ctx context.Context, s *Session, name string, pa
 // certified key here writes their own user version, certifying
 // themself (the organisation's first administrator); anyone else registers
 // it with their own key slots (a first key; an administrator then
-// certifies a second administrator by saving their account, SetUserRole).
+// certifies a second administrator by saving their account, SetUserRoles).
 func (s *Session) settleSigningKey(ctx context.Context, name string, password []byte, opened string, found signingSeed) error {
 	if found.seed == nil {
 		return nil
@@ -244,7 +244,7 @@ func (s *Session) registerKey(ctx context.Context, name, newKey string, slot []b
 	if err != nil {
 		return RecordWrite{}, "", err
 	}
-	if u.Role == RoleAdmin && !others {
+	if u.Roles.Has(RoleAdmin) && !others {
 		u.SigningKey = pub
 		w, err := s.userWrite(u, u.Version)
 		if err != nil {
@@ -276,7 +276,7 @@ func (s *Session) registerKey(ctx context.Context, name, newKey string, slot []b
 		return RecordWrite{}, "", err
 	}
 	detail := "signing key made and registered with the user's own password slots"
-	if u.Role == RoleAdmin {
+	if u.Roles.Has(RoleAdmin) {
 		detail += "; another administrator certifies it by saving the account"
 	}
 	return RecordWrite{Kind: KindKeySlots, ID: name, Parent: parent, Data: data, Endorsement: end}, detail, nil

@@ -106,7 +106,7 @@ func withClerk(t *testing.T) (signedVault, *app.Session) {
 	t.Helper()
 	sv := newSignedVault(t)
 	admin := login(t, sv.v, "admin", adminPW)
-	if err := admin.AddUser(context.Background(), app.User{Name: "clerk", Role: app.RoleRecords}, []byte("filing cabinet 1")); err != nil {
+	if err := admin.AddUser(context.Background(), app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
 		t.Fatal(err)
 	}
 	return sv, admin
@@ -159,7 +159,7 @@ func TestSessionsEndorseUsersAndKeySlots(t *testing.T) {
 	if k := admin.SigningKey(); len(k) != 32 || !bytes.Equal(k, userOf(t, admin, "admin").SigningKey) {
 		t.Fatalf("the administrator's session signs with %x, their record certifies %x", k, userOf(t, admin, "admin").SigningKey)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "clerk", Role: app.RoleRecords}, []byte("filing cabinet 1")); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := admin.ShareKeySlots(ctx); err != nil || n != 3 {
@@ -195,7 +195,7 @@ func TestSessionsEndorseUsersAndKeySlots(t *testing.T) {
 	if s := login(t, sv.v, "clerk", "filing cabinet 3"); !bytes.Equal(s.SigningKey(), reset) {
 		t.Fatal("after a reset the clerk's session does not sign with the new key")
 	}
-	if err := admin.SetUserRole(ctx, "clerk", app.RoleClinician); err != nil {
+	if err := admin.SetUserRoles(ctx, "clerk", app.RoleSet{app.RoleClinician}); err != nil {
 		t.Fatal(err)
 	}
 	if err := admin.SetUserDisabled(ctx, "clerk", true, nil); err != nil {
@@ -254,7 +254,7 @@ func TestClerkCannotEndorseForAnAdministrator(t *testing.T) {
 	// The administrator's password set here while the clerk is signed
 	// in: the clerk's session does not sign the administrator's slots.
 	clerk := login(t, sv.v, "clerk", "filing cabinet 1")
-	if err := clerk.AddUser(ctx, app.User{Name: "mallory", Role: app.RoleAdmin}, []byte("stolen goods 1")); !errors.Is(err, app.ErrForbidden) {
+	if err := clerk.AddUser(ctx, app.User{Name: "mallory", Roles: app.RoleSet{app.RoleAdmin}}, []byte("stolen goods 1")); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a clerk added a user: %v", err)
 	}
 	if err := clerk.ChangePassword(ctx, "admin", []byte("planted password")); !errors.Is(err, app.ErrForbidden) {
@@ -283,7 +283,7 @@ func TestClerkCannotEndorseForAnAdministrator(t *testing.T) {
 	// the administrator's slots: the rules refuse both.
 	clerkSeed := seedOf(t, sv, "clerk", "filing cabinet 1")
 	key := ed25519Key(clerkSeed)
-	forged := app.User{Name: "clerk", Role: app.RoleAdmin, SigningKey: clerk.SigningKey()}
+	forged := app.User{Name: "clerk", Roles: app.RoleSet{app.RoleAdmin}, SigningKey: clerk.SigningKey()}
 	data, _ := json.Marshal(forged)
 	for _, tc := range []struct {
 		kind, id string
@@ -403,7 +403,7 @@ func TestSigningKeyMigration(t *testing.T) {
 	ctx := context.Background()
 	sv := newSignedVault(t)
 	admin := login(t, sv.v, "admin", adminPW)
-	for _, u := range []app.User{{Name: "clerk", Role: app.RoleRecords}, {Name: "boss", Role: app.RoleAdmin}} {
+	for _, u := range []app.User{{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, {Name: "boss", Roles: app.RoleSet{app.RoleAdmin}}} {
 		if err := admin.AddUser(ctx, u, []byte(map[string]string{"clerk": "filing cabinet 1", "boss": "corner office 1"}[u.Name])); err != nil {
 			t.Fatal(err)
 		}
@@ -459,20 +459,20 @@ func TestSigningKeyMigration(t *testing.T) {
 		t.Fatalf("an uncertified administrator shared %d key-slot records (%v)", n, err)
 	}
 	seen = sv.l.len()
-	if err := boss.AddUser(ctx, app.User{Name: "early", Role: app.RoleScanning}, []byte("first light 1")); err != nil {
+	if err := boss.AddUser(ctx, app.User{Name: "early", Roles: app.RoleSet{app.RoleScanning}}, []byte("first light 1")); err != nil {
 		t.Fatal(err)
 	}
 	if err := check(&reg, sv.l.from(seen)); !errors.Is(err, endorse.ErrNotEndorsed) {
 		t.Fatalf("a user added by an uncertified administrator: %v, want refused", err)
 	}
 	seen = sv.l.len()
-	if err := admin.SetUserRole(ctx, "boss", app.RoleAdmin); err != nil {
+	if err := admin.SetUserRoles(ctx, "boss", app.RoleSet{app.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(userOf(t, admin, "boss").SigningKey, boss.SigningKey()) {
 		t.Fatal("certifying the second administrator did not name their key")
 	}
-	if err := boss.AddUser(ctx, app.User{Name: "scanner", Role: app.RoleScanning}, []byte("paper feeder 1")); err != nil {
+	if err := boss.AddUser(ctx, app.User{Name: "scanner", Roles: app.RoleSet{app.RoleScanning}}, []byte("paper feeder 1")); err != nil {
 		t.Fatal(err)
 	}
 	if err := check(&reg, sv.l.from(seen)); err != nil {
@@ -541,7 +541,7 @@ func TestRecoveryGivesANewKey(t *testing.T) {
 	if k := s.SigningKey(); len(k) != 32 || bytes.Equal(k, old) || !bytes.Equal(k, userOf(t, s, "admin").SigningKey) {
 		t.Fatal("after recovery the administrator's key is not the new one their record certifies")
 	}
-	if err := s.AddUser(ctx, app.User{Name: "clerk", Role: app.RoleRecords}, []byte("filing cabinet 1")); err != nil {
+	if err := s.AddUser(ctx, app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
 		t.Fatal(err)
 	}
 	var fresh endorse.Signers

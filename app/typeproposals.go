@@ -92,7 +92,8 @@ func (s *Session) TypeRules(ctx context.Context) (rules classify.Rules, builtIn 
 // proposed from now on. Administrators and records managers; audited with
 // what changed.
 func (s *Session) SetTypeRules(ctx context.Context, rules classify.Rules) error {
-	if err := s.requireIntakeSettings(ctx); err != nil {
+	ctx, err := s.requireIntakeSettings(ctx)
+	if err != nil {
 		return err
 	}
 	rules = rules.Tidy()
@@ -127,7 +128,8 @@ func (s *Session) SetTypeRules(ctx context.Context, rules classify.Rules) error 
 // ResetTypeRules returns to the built-in rules. Administrators and
 // records managers; audited.
 func (s *Session) ResetTypeRules(ctx context.Context) error {
-	if err := s.requireIntakeSettings(ctx); err != nil {
+	ctx, err := s.requireIntakeSettings(ctx)
+	if err != nil {
 		return err
 	}
 	old, _, err := s.TypeRules(ctx)

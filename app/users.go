@@ -15,9 +15,10 @@ import (
 
 // User is a person who logs in to Folio. The user name is the record id.
 type User struct {
-	Name     string    `json:"name"`
-	FullName string    `json:"full_name,omitempty"`
-	Role     Role      `json:"role"`
+	Name     string `json:"name"`
+	FullName string `json:"full_name,omitempty"`
+	// Roles are what the user does; they may do what any of them allows.
+	Roles    RoleSet   `json:"roles"`
 	Disabled bool      `json:"disabled,omitempty"`
 	Created  time.Time `json:"created"`
 	// SigningKey is the public half of the user's signing key (Ed25519),
@@ -25,6 +26,38 @@ type User struct {
 	// user of a vault made before signing keys until they sign in.
 	SigningKey []byte  `json:"signing_key,omitempty"`
 	Version    Version `json:"-"`
+}
+
+// userFields is User without its JSON methods.
+type userFields User
+
+// userJSON is a user record as stored and synced. Roles is the user's
+// roles; Role, the one role a record held before a user could have
+// several, is still written (RoleSet.Primary), so an older workstation
+// reads a newer record with the administrator's rights where they are
+// held, and is read when Roles is absent: a version sealed or synced by
+// an older Folio loads unchanged.
+type userJSON struct {
+	userFields
+	Role Role `json:"role,omitempty"`
+}
+
+// MarshalJSON writes a user record (userJSON).
+func (u User) MarshalJSON() ([]byte, error) {
+	return json.Marshal(userJSON{userFields: userFields(u), Role: u.Roles.Primary()})
+}
+
+// UnmarshalJSON reads a user record of any version (userJSON).
+func (u *User) UnmarshalJSON(data []byte) error {
+	var w userJSON
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	*u = User(w.userFields)
+	if len(u.Roles) == 0 && w.Role != "" {
+		u.Roles = RoleSet{w.Role}
+	}
+	return nil
 }
 
 // NormalizeUserName lowercases a user name and checks it: 1 to 32 letters,
@@ -76,17 +109,18 @@ func CheckPassword(pw []byte, user string) error {
 	return nil
 }
 
-// AddUser creates a user with a role and first password.
+// AddUser creates a user with their roles and first password.
 func (s *Session) AddUser(ctx context.Context, u User, password []byte) error {
-	if err := s.require(ctx, PermUserManage, ActUserAdd, ""); err != nil {
+	ctx, err := s.require(ctx, PermUserManage, ActUserAdd, "")
+	if err != nil {
 		return err
 	}
 	name, err := NormalizeUserName(u.Name)
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(Roles, u.Role) {
-		return fmt.Errorf("%w: role %q", ErrInvalid, u.Role)
+	if u.Roles, err = NewRoleSet(u.Roles...); err != nil {
+		return err
 	}
 	if err := CheckPassword(password, name); err != nil {
 		return err
@@ -112,7 +146,7 @@ func (s *Session) AddUser(ctx context.Context, u User, password []byte) error {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
 	err = s.commit(ctx, []RecordWrite{w},
-		AuditEvent{Action: ActUserAdd, Object: "user/" + name, Detail: "role " + string(u.Role)},
+		AuditEvent{Action: ActUserAdd, Object: "user/" + name, Detail: rolesDetail(u.Roles)},
 		map[string][]byte{slotKey(name, s.v.now().UnixNano()): slot}, nil)
 	if errors.Is(err, ErrConflict) {
 		return fmt.Errorf("add user %s: %w", name, ErrAlreadyExists)
@@ -122,7 +156,8 @@ func (s *Session) AddUser(ctx context.Context, u User, password []byte) error {
 
 // Users lists every user, by name.
 func (s *Session) Users(ctx context.Context) ([]User, error) {
-	if err := s.require(ctx, PermUserManage, ActUserList, ""); err != nil {
+	ctx, err := s.require(ctx, PermUserManage, ActUserList, "")
+	if err != nil {
 		return nil, err
 	}
 	var out []User
@@ -167,7 +202,7 @@ func (s *Session) ChangePassword(ctx context.Context, user string, newPassword [
 		return err
 	}
 	if name != s.User().Name {
-		if err := s.require(ctx, PermUserManage, ActUserPassword, ""); err != nil {
+		if ctx, err = s.require(ctx, PermUserManage, ActUserPassword, ""); err != nil {
 			return err
 		}
 	}
@@ -262,23 +297,27 @@ func (s *Session) headUser(ctx context.Context, name string) (User, error) {
 	return u, nil
 }
 
-// SetUserRole gives a user another role. Saving a user with the role they
-// have is how an administrator certifies the signing key a user
-// registered with their own key slots (a second administrator of a vault
-// made before signing keys: their administrator's signature counts only
-// once another administrator certified it). Administrators only; audited.
-func (s *Session) SetUserRole(ctx context.Context, user string, role Role) error {
-	if err := s.require(ctx, PermUserManage, ActUserRole, ""); err != nil {
+// SetUserRoles gives a user the roles they hold from now on (one or
+// more). Saving a user with the roles they have is how an administrator
+// certifies the signing key a user registered with their own key slots (a
+// second administrator of a vault made before signing keys: their
+// administrator's signature counts only once another administrator
+// certified it). An administrator cannot take the administrator's role
+// from themself. Administrators only; audited, with the roles before and
+// after.
+func (s *Session) SetUserRoles(ctx context.Context, user string, roles RoleSet) error {
+	ctx, err := s.require(ctx, PermUserManage, ActUserRole, "")
+	if err != nil {
 		return err
 	}
 	name, err := NormalizeUserName(user)
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(Roles, role) {
-		return fmt.Errorf("%w: role %q", ErrInvalid, role)
+	if roles, err = NewRoleSet(roles...); err != nil {
+		return err
 	}
-	if name == s.User().Name && role != RoleAdmin {
+	if name == s.User().Name && !roles.Has(RoleAdmin) {
 		return fmt.Errorf("%w: you cannot take away your own administrator role; ask another administrator", ErrInvalid)
 	}
 	u, err := s.headUser(ctx, name)
@@ -288,16 +327,37 @@ func (s *Session) SetUserRole(ctx context.Context, user string, role Role) error
 	if len(u.SigningKey) == 0 {
 		u.SigningKey = s.knownSigningKey(ctx, name)
 	}
-	detail := "role " + string(role)
-	if u.Role == role {
+	detail := rolesDetail(roles)
+	if slices.Equal(u.Roles, roles) {
 		detail += " (unchanged: signing key certified)"
+	} else {
+		detail += " (was " + u.Roles.String() + ")"
 	}
-	u.Role = role
+	u.Roles = roles
 	w, err := s.userWrite(u, u.Version)
 	if err != nil {
 		return err
 	}
-	return s.commit(ctx, []RecordWrite{w}, AuditEvent{Action: ActUserRole, Object: "user/" + name, Detail: detail}, nil, nil)
+	vs, err := s.commitVersions(ctx, []RecordWrite{w}, AuditEvent{Action: ActUserRole, Object: "user/" + name, Detail: detail}, nil)
+	if err != nil {
+		return err
+	}
+	if name == s.User().Name && len(vs) == 1 {
+		// The session acts with the roles it now holds.
+		u.Version = vs[0]
+		s.mu.Lock()
+		s.user = u
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// rolesDetail is how the audit trail names the roles a user was given.
+func rolesDetail(roles RoleSet) string {
+	if len(roles) == 1 {
+		return "role " + roles.String()
+	}
+	return "roles " + roles.String()
 }
 
 // SetUserDisabled disables or re-enables a user. A disabled user's key
@@ -308,7 +368,8 @@ func (s *Session) SetUserDisabled(ctx context.Context, user string, disabled boo
 	if !disabled {
 		act = ActUserEnable
 	}
-	if err := s.require(ctx, PermUserManage, act, ""); err != nil {
+	ctx, err := s.require(ctx, PermUserManage, act, "")
+	if err != nil {
 		return err
 	}
 	name, err := NormalizeUserName(user)

@@ -158,7 +158,7 @@ func (v *Vault) Create(ctx context.Context, p CreateParams) (recoveryKey string,
 	now := v.now()
 	// The first administrator's user version certifies their own signing
 	// key (the organisation's first administrator, package endorse).
-	admin := User{Name: name, Role: RoleAdmin, Created: now, SigningKey: signingPublic(seed)}
+	admin := User{Name: name, Roles: RoleSet{RoleAdmin}, Created: now, SigningKey: signingPublic(seed)}
 	data, err := json.Marshal(admin)
 	if err != nil {
 		return "", err
@@ -174,7 +174,7 @@ func (v *Vault) Create(ctx context.Context, p CreateParams) (recoveryKey string,
 		{Action: ActVaultCreate, Detail: "site prefix " + site},
 		{Action: ActUserAdd, Object: "user/" + name, Detail: "role " + string(RoleAdmin)},
 	} {
-		e.Time, e.User, e.Role, e.Device, e.Outcome = now, name, RoleAdmin, v.cfg.Device.String(), OutcomeOK
+		e.Time, e.User, e.Roles, e.Device, e.Outcome = now, name, admin.Roles, v.cfg.Device.String(), OutcomeOK
 		s, err := sealEvent(sealer, e)
 		if err != nil {
 			return "", err
@@ -641,7 +641,8 @@ func (v *Vault) SitePrefix(ctx context.Context) (string, error) {
 // SetIdleLock sets how long the app may stay idle before it locks itself
 // (1 minute to 8 hours). Administrators only; audited.
 func (s *Session) SetIdleLock(ctx context.Context, d time.Duration) error {
-	if err := s.require(ctx, PermUserManage, ActSettings, ""); err != nil {
+	ctx, err := s.require(ctx, PermUserManage, ActSettings, "")
+	if err != nil {
 		return err
 	}
 	if d < time.Minute || d > 8*time.Hour {

@@ -72,8 +72,8 @@ func TestLoginErrors(t *testing.T) {
 		t.Fatalf("unknown user: %v", err)
 	}
 	s := login(t, prof.Vault, "ADMIN", adminPW)
-	if s.User().Role != app.RoleAdmin {
-		t.Fatalf("role %q", s.User().Role)
+	if !slices.Equal(s.User().Roles, app.RoleSet{app.RoleAdmin}) {
+		t.Fatalf("roles %q", s.User().Roles)
 	}
 }
 
@@ -147,14 +147,14 @@ func TestUsersAndPasswords(t *testing.T) {
 	ctx := context.Background()
 	prof, key := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "Amina", Role: app.RoleClinician}, []byte("the doctor's long passphrase")); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "Amina", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's long passphrase")); err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "amina", Role: app.RoleRecords}, []byte("another passphrase")); !errors.Is(err, app.ErrAlreadyExists) {
+	if err := admin.AddUser(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, []byte("another passphrase")); !errors.Is(err, app.ErrAlreadyExists) {
 		t.Fatalf("duplicate user: %v", err)
 	}
 	doc := login(t, prof.Vault, "amina", "the doctor's long passphrase")
-	if err := doc.AddUser(ctx, app.User{Name: "eve", Role: app.RoleAdmin}, []byte("eve's passphrase!")); !errors.Is(err, app.ErrForbidden) {
+	if err := doc.AddUser(ctx, app.User{Name: "eve", Roles: app.RoleSet{app.RoleAdmin}}, []byte("eve's passphrase!")); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("clinician adding a user: %v", err)
 	}
 	if err := doc.ChangePassword(ctx, "amina", []byte("a brand new passphrase")); err != nil {
@@ -352,7 +352,7 @@ func TestPermissionsAndBreakGlass(t *testing.T) {
 	ctx := context.Background()
 	prof, _ := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
-	for _, u := range []app.User{{Name: "scan", Role: app.RoleScanning}, {Name: "doc", Role: app.RoleClinician}, {Name: "him", Role: app.RoleRecords}} {
+	for _, u := range []app.User{{Name: "scan", Roles: app.RoleSet{app.RoleScanning}}, {Name: "doc", Roles: app.RoleSet{app.RoleClinician}}, {Name: "him", Roles: app.RoleSet{app.RoleRecords}}} {
 		if err := admin.AddUser(ctx, u, []byte("secret words of "+strings.ToUpper(u.Name[:1])+"!")); err != nil {
 			t.Fatal(err)
 		}
@@ -516,7 +516,7 @@ func TestDeleteAndRestorePatient(t *testing.T) {
 	}
 	// Clinicians cannot delete registrations.
 	admin := login(t, d.prof.Vault, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "banda", Role: app.RoleClinician}, []byte("the doctor's own words")); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "banda", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's own words")); err != nil {
 		t.Fatal(err)
 	}
 	doc := login(t, d.prof.Vault, "banda", "the doctor's own words")

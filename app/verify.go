@@ -51,7 +51,8 @@ func (s *Session) VerifyQuick(ctx context.Context) (VerifyReport, error) {
 }
 
 func (s *Session) verify(ctx context.Context, scans bool) (VerifyReport, error) {
-	if err := s.require(ctx, PermVerify, ActVaultVerify, ""); err != nil {
+	ctx, err := s.require(ctx, PermVerify, ActVaultVerify, "")
+	if err != nil {
 		return VerifyReport{}, err
 	}
 	keys, err := s.keyring()

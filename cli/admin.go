@@ -45,10 +45,10 @@ func (e *env) auditCommand() *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), events)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			printf(tw, "SEQ\tTIME\tUSER\tACTION\tPATIENT\tOUTCOME\tDETAIL\n")
+			printf(tw, "SEQ\tTIME\tUSER\tROLE\tACTION\tPATIENT\tOUTCOME\tPERMISSION\tDETAIL\n")
 			for _, ev := range events {
-				printf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Seq, ev.Time.Local().Format("2006-01-02 15:04:05"),
-					ev.User, ev.Action, ev.Patient, ev.Outcome, ev.Detail)
+				printf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Seq, ev.Time.Local().Format("2006-01-02 15:04:05"),
+					ev.User, ev.ActedAs(), ev.Action, ev.Patient, ev.Outcome, ev.Permission, ev.Detail)
 			}
 			return tw.Flush()
 		},

@@ -104,7 +104,7 @@ func TestAttackAuditRewrittenOffline(t *testing.T) {
 			return tamper.DeleteCheckpoints(path)
 		}, []string{"no longer matches its keyed head", "checkpoints were removed"}},
 		{"TestAttackForgedEntryInserted", func(path string) error {
-			forged := app.AuditEvent{Time: time.Now().UTC(), User: "amina", Role: app.RoleClinician, Action: app.ActLogin, Outcome: app.OutcomeFailed, Detail: "wrong password"}
+			forged := app.AuditEvent{Time: time.Now().UTC(), User: "amina", Roles: app.RoleSet{app.RoleClinician}, Action: app.ActLogin, Outcome: app.OutcomeFailed, Detail: "wrong password"}
 			if err := tamper.InsertForged(path, glass, forged); err != nil {
 				return err
 			}

@@ -53,7 +53,7 @@ stick afterwards: it holds this workstation's private key.`,
 				return err
 			}
 			defer done()
-			if !s.User().Role.Can(app.PermUserManage) {
+			if !s.User().Roles.Can(app.PermUserManage) {
 				return fmt.Errorf("enroll: %w: an administrator enrolls a workstation", app.ErrForbidden)
 			}
 			if err := syncer.SaveEnrollment(prof.Dir, enr); err != nil {
@@ -159,7 +159,7 @@ password opens them.`,
 			if err != nil {
 				return fmt.Errorf("sync stopped: %w; what moved before is kept, and the next round resumes", err)
 			}
-			if s.User().Role == "" {
+			if len(s.User().Roles) == 0 {
 				// The first sync of a joining workstation: its user's
 				// record should have arrived.
 				if err := s.CheckUserArrived(ctx); err != nil {
@@ -504,7 +504,7 @@ func (e *env) syncBandwidthCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			if !s.User().Role.Can(app.PermUserManage) {
+			if !s.User().Roles.Can(app.PermUserManage) {
 				return fmt.Errorf("bandwidth: %w: an administrator sets it", app.ErrForbidden)
 			}
 			return syncer.SetBandwidth(cmd.Context(), prof.DB, n)
@@ -621,7 +621,7 @@ func (e *env) syncSetAsideCommand() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if dismiss {
-				if !s.User().Role.Can(app.PermUserManage) {
+				if !s.User().Roles.Can(app.PermUserManage) {
 					return fmt.Errorf("set-aside --dismiss: %w: an administrator dismisses them", app.ErrForbidden)
 				}
 				if err := syncer.DismissSetAside(cmd.Context(), prof.DB, cs); err != nil {

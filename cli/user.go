@@ -10,13 +10,14 @@ import (
 
 func (e *env) userCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "add, list, disable users; change or recover passwords"}
-	var role, fullName string
+	var fullName string
+	var roleNames []string
 	add := &cobra.Command{
-		Use:   "add NAME --role admin|records|scanning|clinician",
-		Short: "add a user (their first password from FOLIO_NEW_PASSWORD or asked twice)",
+		Use:   "add NAME --role ROLE[,ROLE...]",
+		Short: "add a user with one or more roles (their first password from FOLIO_NEW_PASSWORD or asked twice)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := app.ParseRole(role)
+			roles, err := app.ParseRoles(roleNames...)
 			if err != nil {
 				return usageError{err}
 			}
@@ -29,14 +30,14 @@ func (e *env) userCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := s.AddUser(cmd.Context(), app.User{Name: args[0], FullName: fullName, Role: r}, pw); err != nil {
+			if err := s.AddUser(cmd.Context(), app.User{Name: args[0], FullName: fullName, Roles: roles}, pw); err != nil {
 				return err
 			}
-			printf(cmd.OutOrStdout(), "user %s added (%s)\n", args[0], r.Label())
+			printf(cmd.OutOrStdout(), "user %s added (%s)\n", args[0], roles.Label())
 			return nil
 		},
 	}
-	add.Flags().StringVar(&role, "role", "", "admin, records, scanning or clinician")
+	add.Flags().StringArrayVar(&roleNames, "role", nil, "admin, records, scanning or clinician; several separated by commas or with --role again (the user may do what any of them allows)")
 	add.Flags().StringVar(&fullName, "full-name", "", "the person's full name")
 	_ = add.MarkFlagRequired("role")
 
@@ -85,13 +86,13 @@ func (e *env) userCommand() *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), users)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			printf(tw, "NAME\tROLE\tSTATUS\tFULL NAME\n")
+			printf(tw, "NAME\tROLES\tSTATUS\tFULL NAME\n")
 			for _, u := range users {
 				status := "active"
 				if u.Disabled {
 					status = "disabled"
 				}
-				printf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, status, u.FullName)
+				printf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Roles, status, u.FullName)
 			}
 			return tw.Flush()
 		},
@@ -161,12 +162,14 @@ func (e *env) userCommand() *cobra.Command {
 			return nil
 		},
 	}
-	roleCmd := &cobra.Command{
-		Use:   "role NAME admin|records|scanning|clinician",
-		Short: "give a user another role (or save the same one to certify the signing key they registered)",
-		Args:  cobra.ExactArgs(2),
+	rolesCmd := &cobra.Command{
+		Use:     "roles NAME ROLE...",
+		Aliases: []string{"role"},
+		Short:   "set the roles a user holds, one or more (or save the same ones to certify the signing key they registered); administrators only",
+		Example: "  folio user roles grace records scanning\n  folio user roles admin admin,records",
+		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := app.ParseRole(args[1])
+			roles, err := app.ParseRoles(args[1:]...)
 			if err != nil {
 				return usageError{err}
 			}
@@ -175,13 +178,13 @@ func (e *env) userCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			if err := s.SetUserRole(cmd.Context(), args[0], r); err != nil {
+			if err := s.SetUserRoles(cmd.Context(), args[0], roles); err != nil {
 				return err
 			}
-			printf(cmd.OutOrStdout(), "user %s is now %s\n", args[0], r.Label())
+			printf(cmd.OutOrStdout(), "user %s is now %s\n", args[0], roles.Label())
 			return nil
 		},
 	}
-	cmd.AddCommand(add, passwd, list, disable, enable, recoverCmd, roleCmd)
+	cmd.AddCommand(add, passwd, list, disable, enable, recoverCmd, rolesCmd)
 	return cmd
 }

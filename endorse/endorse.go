@@ -50,7 +50,9 @@ const (
 )
 
 // UserCert is what a user's record grants, in clear for the archive: the
-// user's signing key, whether they administer, whether they are disabled.
+// user's signing key, whether they administer (a user may hold several
+// roles; Admin is whether any of them is the administrator's), whether
+// they are disabled.
 type UserCert struct {
 	Name     string `json:"name"`
 	Key      []byte `json:"key"`

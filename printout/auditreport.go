@@ -194,11 +194,18 @@ func rowStyle(mark string) string {
 // eventCells splits an event's values into the lines of their cells (the
 // columns after Mark) in the row's font style.
 func eventCells(pdf *fpdf.Fpdf, e app.AuditEvent, loc *time.Location, widths []float64, style string) [][]string {
+	user, action := e.User, string(e.Action)
+	if r := e.ActedAs(); r != "" {
+		user += " as " + r
+	}
+	if e.Permission != "" {
+		action += " using " + string(e.Permission)
+	}
 	values := []string{
 		strconv.FormatUint(e.Seq, 10),
 		e.Time.In(loc).Format("2006-01-02 15:04:05"),
-		e.User,
-		string(e.Action),
+		user,
+		action,
 		e.Patient,
 		string(e.Outcome),
 		e.Object,

@@ -19,7 +19,8 @@ func reportEvents(n int, at time.Time) []app.AuditEvent {
 	for i := range n {
 		e := app.AuditEvent{Seq: uint64(i + 1), Time: at.Add(time.Duration(i) * time.Minute), User: "grace",
 			Device: "desk-1", Action: app.ActPatientRead, Patient: "KAB-000141-R", Object: "patient/KAB-000141-R@3",
-			Outcome: app.OutcomeOK, Detail: fmt.Sprintf("read number %d", i+1)}
+			Outcome: app.OutcomeOK, Detail: fmt.Sprintf("read number %d", i+1),
+			Role: app.RoleRecords, Roles: app.RoleSet{app.RoleRecords, app.RoleScanning}, Permission: app.PermPatientRead}
 		switch i {
 		case 7:
 			e.User, e.Action = "dr.amani", app.ActBreakGlass
@@ -102,6 +103,10 @@ func TestAuditReportPDF(t *testing.T) {
 		if !strings.Contains(text, c.with) {
 			t.Errorf("the %s event's detail %q is missing", c.mark, c.with)
 		}
+	}
+	// Each row says the role the user acted in and the permission used.
+	if flat := strings.ReplaceAll(text, "\n", " "); !strings.Contains(flat, "grace as records") || !strings.Contains(flat, "patient.read using patient.read") {
+		t.Errorf("the rows do not name the role and the permission:\n%s", first)
 	}
 	if !strings.Contains(text, `\n09:00`) {
 		t.Error("a reason's newline is not shown as \\n: it may have started a line of its own")

@@ -44,7 +44,7 @@ func TestAttackStaleSlotInFreePages(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer admin.Lock(ctx)
-			if err := admin.AddUser(ctx, app.User{Name: "carl", Role: app.RoleClinician}, []byte(carlPW)); err != nil {
+			if err := admin.AddUser(ctx, app.User{Name: "carl", Roles: app.RoleSet{app.RoleClinician}}, []byte(carlPW)); err != nil {
 				t.Fatal(err)
 			}
 			if !thief.CopyVault(t, dir).OpensWithPassword("carl", carlPW) {

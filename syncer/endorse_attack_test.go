@@ -98,7 +98,7 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 	if err := json.Unmarshal(nurseUser.Data, &clerk2); err != nil {
 		t.Fatal(err)
 	}
-	clerk2["name"], clerk2["role"] = "clerk2", string(app.RoleAdmin)
+	clerk2["name"], clerk2["role"], clerk2["roles"] = "clerk2", string(app.RoleAdmin), []string{string(app.RoleAdmin)}
 	clerk2Data, _ := json.Marshal(clerk2)
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
@@ -166,7 +166,7 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 	}
 
 	// The administrator's changes still sync.
-	if err := admin.AddUser(ctx, app.User{Name: "clerk3", Role: app.RoleRecords}, []byte("clerk three's words")); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "clerk3", Roles: app.RoleSet{app.RoleRecords}}, []byte("clerk three's words")); err != nil {
 		t.Fatal(err)
 	}
 	if rep := a.round(t, admin); rep.Pushed == 0 {
@@ -238,11 +238,11 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	roles := map[string]app.Role{}
+	roles := map[string]string{}
 	for _, u := range users {
-		roles[u.Name] = u.Role
+		roles[u.Name] = u.Roles.String()
 	}
-	if roles["admin"] != app.RoleAdmin || roles["clerk3"] != app.RoleRecords || roles["nurse"] != app.RoleRecords {
+	if roles["admin"] != "admin" || roles["clerk3"] != "records" || roles["nurse"] != "records" {
 		t.Fatalf("users on the administrator's workstation: %+v", users)
 	}
 	if _, ok := roles["clerk2"]; ok {

@@ -23,7 +23,7 @@ func orgWithRecovery(t *testing.T) (arc *secArchive, a, b *workstation, admin, n
 		t.Fatal(err)
 	}
 	admin = login(t, a, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "nurse", Role: app.RoleRecords}, []byte(nursePW)); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)
@@ -252,7 +252,7 @@ func TestOwnRecoveryResetDoesNotStallBundles(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := login(t, a, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "nurse", Role: app.RoleRecords}, []byte(nursePW)); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
 		t.Fatal(err)
 	}
 	site.lap(t, a, admin)

@@ -21,7 +21,7 @@ func TestAttackStaleSlotOnOtherWorkstation(t *testing.T) {
 	a := newWorkstation(t, arc, "ward-a")
 	b := newWorkstation(t, arc, "ward-b")
 	admin := firstVault(t, a)
-	if err := admin.AddUser(ctx, app.User{Name: "carl", Role: app.RoleClinician}, []byte(carlOld)); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "carl", Roles: app.RoleSet{app.RoleClinician}}, []byte(carlOld)); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)

@@ -365,27 +365,27 @@ func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 		u.showRegister()
 		return true
 	case fyne.KeyU:
-		if u.sess.user.Role.Can(app.PermUserManage) {
+		if u.sess.user.Roles.Can(app.PermUserManage) {
 			u.showUsers()
 			return true
 		}
 	case fyne.KeyI:
-		if canScan(u.sess.user.Role) {
+		if canScan(u.sess.user.Roles) {
 			u.showScanning()
 			return true
 		}
 	case fyne.KeyJ:
-		if allowed(u.sess.user.Role, placeQueue) {
+		if allowed(u.sess.user.Roles, placeQueue) {
 			u.showQueue()
 			return true
 		}
 	case fyne.KeyK:
-		if allowed(u.sess.user.Role, placeQA) {
+		if allowed(u.sess.user.Roles, placeQA) {
 			u.showQA()
 			return true
 		}
 	case fyne.KeyW:
-		if canKeepTypeRules(u.sess.user.Role) {
+		if canKeepTypeRules(u.sess.user.Roles) {
 			u.showTypeRules()
 			return true
 		}
@@ -476,9 +476,7 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	u.sess = sess
 	u.lockedSync = SyncStatus{} // the next lock shows the send-only engine's own reports
 	sess.search = newSearchScreen(sess)
-	u.head.setUser(sess.user)
-	u.side.setUser(sess.user)
-	u.win.SetMainMenu(u.mainMenu(sess.user))
+	u.showUser(sess.user)
 	u.win.Content().Refresh() // lay the frame out again with the sidebar
 	u.touch()
 	every := idleTick(idle)
@@ -595,7 +593,7 @@ func (u *App) showRegister() {
 	if u.sess == nil {
 		return
 	}
-	if !u.sess.user.Role.Can(app.PermPatientWrite) {
+	if !u.sess.user.Roles.Can(app.PermPatientWrite) {
 		u.showError("Register a patient", app.ErrForbidden)
 		return
 	}
@@ -612,7 +610,7 @@ func (u *App) showScanning() {
 // showUsers opens Administration at its Users section, showSettings at
 // its Settings section (administrators only).
 func (u *App) showUsers() {
-	if u.sess == nil || !u.sess.user.Role.Can(app.PermUserManage) {
+	if u.sess == nil || !u.sess.user.Roles.Can(app.PermUserManage) {
 		return
 	}
 	u.show(newUsersScreen(u.sess))
@@ -621,14 +619,14 @@ func (u *App) showUsers() {
 // showTypeRules opens the document type rules (administrators and
 // records managers).
 func (u *App) showTypeRules() {
-	if u.sess == nil || !canKeepTypeRules(u.sess.user.Role) {
+	if u.sess == nil || !canKeepTypeRules(u.sess.user.Roles) {
 		return
 	}
 	u.show(newTypeRulesScreen(u.sess))
 }
 
 func (u *App) showSettings() {
-	if u.sess == nil || !u.sess.user.Role.Can(app.PermUserManage) {
+	if u.sess == nil || !u.sess.user.Roles.Can(app.PermUserManage) {
 		return
 	}
 	u.show(newSettingsScreen(u.sess))
@@ -637,7 +635,7 @@ func (u *App) showSettings() {
 // showSyncAdmin opens Administration at its Sync section (administrators,
 // on a window wired to the syncer).
 func (u *App) showSyncAdmin() {
-	if u.sess == nil || !u.sess.user.Role.Can(app.PermUserManage) || u.opts.Sync == nil {
+	if u.sess == nil || !u.sess.user.Roles.Can(app.PermUserManage) || u.opts.Sync == nil {
 		return
 	}
 	u.show(newSyncAdminScreen(u.sess))
@@ -646,14 +644,14 @@ func (u *App) showSyncAdmin() {
 // showAudit opens Administration at its Audit section, showIntegrity at
 // its Integrity check (administrators).
 func (u *App) showAudit() {
-	if u.sess == nil || !u.sess.user.Role.Can(app.PermUserManage) || !u.sess.user.Role.Can(app.PermAuditRead) {
+	if u.sess == nil || !u.sess.user.Roles.Can(app.PermUserManage) || !u.sess.user.Roles.Can(app.PermAuditRead) {
 		return
 	}
 	u.show(newAuditScreen(u.sess))
 }
 
 func (u *App) showIntegrity() {
-	if u.sess == nil || !u.sess.user.Role.Can(app.PermUserManage) || !u.sess.user.Role.Can(app.PermVerify) {
+	if u.sess == nil || !u.sess.user.Roles.Can(app.PermUserManage) || !u.sess.user.Roles.Can(app.PermVerify) {
 		return
 	}
 	u.show(newIntegrityScreen(u.sess))
@@ -662,7 +660,7 @@ func (u *App) showIntegrity() {
 // showConflicts opens the records in conflict (those who may merge
 // patient records resolve them).
 func (u *App) showConflicts() {
-	if u.sess == nil || !u.sess.user.Role.Can(app.PermPatientMerge) {
+	if u.sess == nil || !u.sess.user.Roles.Can(app.PermPatientMerge) {
 		return
 	}
 	u.show(newConflictsScreen(u.sess))
@@ -750,6 +748,24 @@ func (h *header) setSite(site string) {
 	h.view.Refresh()
 }
 
+// showUser shows the signed-in user in the header, and the places and
+// menus their roles allow.
+func (u *App) showUser(user app.User) {
+	u.head.setUser(user)
+	u.side.setUser(user)
+	u.win.SetMainMenu(u.mainMenu(user))
+}
+
+// userChanged applies a change of the signed-in user's own record (their
+// roles) to the window (Fyne goroutine).
+func (u *App) userChanged(user app.User) {
+	if u.sess == nil || u.sess.user.Name != user.Name {
+		return
+	}
+	u.sess.user = user
+	u.showUser(user)
+}
+
 func (h *header) setUser(user app.User) {
 	if user.Name == "" {
 		h.who.Segments = nil
@@ -762,7 +778,7 @@ func (h *header) setUser(user app.User) {
 	h.pass.Show()
 	h.who.Segments = []widget.RichTextSegment{
 		&widget.TextSegment{Text: userText(user), Style: styleBold},
-		&widget.TextSegment{Text: "  " + user.Role.Label(), Style: styleMuted},
+		&widget.TextSegment{Text: "  " + user.Roles.Label(), Style: styleMuted},
 	}
 	h.who.Refresh()
 	h.lock.Show()

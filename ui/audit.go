@@ -40,7 +40,7 @@ const allActions = "All actions"
 var auditColumns = []struct {
 	name string
 	w    float32
-}{{"Time", 150}, {"User", 100}, {"Action", 130}, {"Patient", 120}, {"Outcome", 85}, {"Detail", 0}}
+}{{"Time", 150}, {"User", 95}, {"Role", 75}, {"Action", 130}, {"Patient", 105}, {"Outcome", 70}, {"Permission", 115}, {"Detail", 0}}
 
 // auditScreen is the Audit section of Administration.
 type auditScreen struct {
@@ -255,9 +255,11 @@ func auditFields(e app.AuditEvent) []string {
 	return []string{
 		e.Time.Local().Format("2006-01-02 15:04:05"),
 		visible.Line(e.User),
+		visible.Line(e.ActedAs()),
 		visible.Line(string(e.Action)),
 		visible.Line(e.Patient),
 		visible.Line(string(e.Outcome)),
+		visible.Line(string(e.Permission)),
 		visible.Line(e.Detail),
 	}
 }
@@ -265,19 +267,26 @@ func auditFields(e app.AuditEvent) []string {
 // auditEventText is the whole of one event, for the line under the list.
 func auditEventText(e app.AuditEvent) string {
 	f := auditFields(e)
-	s := fmt.Sprintf("#%d  %s  %s  %s", e.Seq, f[0], f[1], f[2])
-	if f[3] != "" {
-		s += "  patient " + f[3]
+	s := fmt.Sprintf("#%d  %s  %s", e.Seq, f[0], f[1])
+	if f[2] != "" {
+		s += " (" + f[2] + ")"
 	}
-	s += "  " + f[4]
+	s += "  " + f[3]
+	if f[4] != "" {
+		s += "  patient " + f[4]
+	}
+	s += "  " + f[5]
+	if f[6] != "" {
+		s += "  permission " + f[6]
+	}
 	if e.Object != "" {
 		s += "  " + visible.Line(e.Object)
 	}
 	if e.Device != "" {
 		s += "  on " + visible.Line(e.Device)
 	}
-	if f[5] != "" {
-		s += ": " + f[5]
+	if f[7] != "" {
+		s += ": " + f[7]
 	}
 	return s
 }

@@ -109,15 +109,19 @@ func TestAuditScreenFiltersHighlightsAndExports(t *testing.T) {
 		t.Fatalf("the break-glass is missing: %+v", s.events)
 	}
 	row := auditRowOf(s, glass)
-	if row[1].Text != "dr.amani" || row[2].Text != "break-glass" || row[0].Importance != widget.WarningImportance ||
-		!row[5].TextStyle.Bold || row[5].Importance != widget.WarningImportance {
-		t.Fatalf("the break-glass row: %q %q, importance %v, bold %v", row[1].Text, row[2].Text, row[5].Importance, row[5].TextStyle.Bold)
+	if row[1].Text != "dr.amani" || row[3].Text != "break-glass" || row[0].Importance != widget.WarningImportance ||
+		!row[7].TextStyle.Bold || row[7].Importance != widget.WarningImportance {
+		t.Fatalf("the break-glass row: %q %q, importance %v, bold %v", row[1].Text, row[3].Text, row[7].Importance, row[7].TextStyle.Bold)
 	}
-	if strings.ContainsAny(row[5].Text, "\n") || !strings.Contains(row[5].Text, `collapsed\n09:00`) {
-		t.Fatalf("the reason is shown as %q", row[5].Text)
+	// It names the role that allowed it and the permission used.
+	if row[2].Text != "clinician" || row[6].Text != "break-glass" {
+		t.Fatalf("the break-glass row's role %q and permission %q", row[2].Text, row[6].Text)
+	}
+	if strings.ContainsAny(row[7].Text, "\n") || !strings.Contains(row[7].Text, `collapsed\n09:00`) {
+		t.Fatalf("the reason is shown as %q", row[7].Text)
 	}
 	s.list.Select(glass)
-	if !strings.Contains(s.picked.Text, "dr.amani") || !strings.Contains(s.picked.Text, "patient/") {
+	if !strings.Contains(s.picked.Text, "dr.amani (clinician)") || !strings.Contains(s.picked.Text, "permission break-glass") || !strings.Contains(s.picked.Text, "patient/") {
 		t.Fatalf("the selected event reads %q", s.picked.Text)
 	}
 
@@ -141,8 +145,8 @@ func TestAuditScreenFiltersHighlightsAndExports(t *testing.T) {
 	if denied < 0 {
 		t.Fatalf("the clinician's refused reading is not listed: %+v", s.events)
 	}
-	if row := auditRowOf(s, denied); row[4].Text != "denied" || row[4].Importance != widget.DangerImportance {
-		t.Fatalf("the refused reading: %q, importance %v", row[4].Text, row[4].Importance)
+	if row := auditRowOf(s, denied); row[5].Text != "denied" || row[5].Importance != widget.DangerImportance || row[6].Text != string(app.PermAuditRead) {
+		t.Fatalf("the refused reading: %q, importance %v, permission %q", row[5].Text, row[5].Importance, row[6].Text)
 	}
 	// The readings of this screen are in the trail, by admin, and are
 	// not highlighted.
@@ -194,7 +198,7 @@ func TestAuditScreenFiltersHighlightsAndExports(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the CSV does not parse: %v\n%s", err, f.String())
 	}
-	if got := strings.Join(recs[0], ","); got != "Seq,Time,User,Action,Patient,Outcome,Detail,Object,Device" {
+	if got := strings.Join(recs[0], ","); got != "Seq,Time,User,Role,Action,Patient,Outcome,Permission,Detail,Object,Device" {
 		t.Fatalf("CSV header %q", got)
 	}
 	if len(recs)-1 != shown {
@@ -205,11 +209,12 @@ func TestAuditScreenFiltersHighlightsAndExports(t *testing.T) {
 		if r[2] != "dr.amani" {
 			t.Fatalf("CSV row of another user: %q", r)
 		}
-		if r[3] == "break-glass" {
+		if r[4] == "break-glass" {
 			glassRec = r
 		}
 	}
-	if glassRec == nil || glassRec[4] != reg[0].MRN || glassRec[6] != `'=1+2 patient collapsed\n09:00 admin login ok` {
+	if glassRec == nil || glassRec[5] != reg[0].MRN || glassRec[8] != `'=1+2 patient collapsed\n09:00 admin login ok` ||
+		glassRec[3] != string(app.RoleClinician) || glassRec[7] != string(app.PermBreakGlass) {
 		t.Fatalf("the break-glass row of the CSV: %q", glassRec)
 	}
 	if strings.Count(f.String(), "\n") != len(recs) {

@@ -73,7 +73,7 @@ type chart struct {
 
 // buildTabs makes the chart's tabs around the demographics.
 func (v *patientScreen) buildTabs(demo fyne.CanvasObject) {
-	u, role := v.sess.a, v.sess.user.Role
+	u, role := v.sess.a, v.sess.user.Roles
 	v.thumbs = map[string]*canvas.Image{}
 	v.kindFilter = newChoice(u, append([]string{allTypes}, typeLabels()...), func(string) { v.drawTimeline() })
 	v.kindFilter.Selected = allTypes
@@ -433,7 +433,7 @@ func (v *patientScreen) paintSync() {
 	} else {
 		v.patientRow.Show()
 	}
-	if st == SyncConflict && v.sess.user.Role.Can(app.PermPatientMerge) {
+	if st == SyncConflict && v.sess.user.Roles.Can(app.PermPatientMerge) {
 		v.patientResolve.Show()
 	} else {
 		v.patientResolve.Hide()

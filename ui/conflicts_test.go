@@ -139,7 +139,7 @@ func syncedPair(t *testing.T, now func() time.Time) (a, b *workstation) {
 	}
 	t.Cleanup(func() { admin.Lock(context.Background()) })
 	a.sync = admin
-	for _, u := range []app.User{{Name: "clerk", FullName: "Grace Atim", Role: app.RoleRecords}, {Name: "nurse", Role: app.RoleRecords}} {
+	for _, u := range []app.User{{Name: "clerk", FullName: "Grace Atim", Roles: app.RoleSet{app.RoleRecords}}, {Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}} {
 		if err := admin.AddUser(ctx, u, []byte(clinPW)); err != nil {
 			t.Fatal(err)
 		}

@@ -121,7 +121,7 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	u := sess.a
 	v := &docViewer{sess: sess, id: id, back: back, hit: -1, scaleAt: 1,
 		pages: map[int]app.PageContent{}, thumbImg: map[int]*canvas.Image{}, thumbRow: map[int]*tapRow{}}
-	v.canIndex = sess.user.Role.Can(app.PermDocIndex)
+	v.canIndex = sess.user.Roles.Can(app.PermDocIndex)
 
 	v.title = widget.NewRichText(&widget.TextSegment{Text: "Opening the document…", Style: styleBold})
 	v.title.Truncation = fyne.TextTruncateEllipsis

@@ -100,8 +100,10 @@ func TestMessage(t *testing.T) {
 		{fmt.Errorf("log in as x: %w", app.ErrUserDisabled), "This user account is disabled; ask an administrator."},
 		{fmt.Errorf("%w: a date of birth (at least the year) is required", app.ErrInvalid), "A date of birth (at least the year) is required."},
 		{fmt.Errorf("patient.read: %w (Scanning clerk)", app.ErrForbidden), "Your role does not allow this."},
-		{fmt.Errorf("list the queue: %w", &app.RoleError{Role: app.RoleAdmin, Permission: app.PermDocIndex}),
+		{fmt.Errorf("list the queue: %w", &app.RoleError{Roles: app.RoleSet{app.RoleAdmin}, Permission: app.PermDocIndex}),
 			"Your role (Administrator) may not index documents (file them to a patient, type and date); records clerks and scanning clerks may."},
+		{&app.RoleError{Roles: app.RoleSet{app.RoleAdmin, app.RoleClinician}, Permission: app.PermDocIndex},
+			"None of your roles (Administrator, Clinician) may index documents (file them to a patient, type and date); records clerks and scanning clerks may."},
 		{fmt.Errorf("amend: %w", app.ErrConflict), "Someone else changed this record; it has been reloaded."},
 		{errors.New("disk full"), "Disk full."},
 	} {

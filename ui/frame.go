@@ -129,8 +129,8 @@ func (sb *sidebar) showConflicts(some bool) {
 	}
 }
 
-// allowed reports whether role r works in place p.
-func allowed(r app.Role, p place) bool {
+// allowed reports whether roles r work in place p (any of them does).
+func allowed(r app.RoleSet, p place) bool {
 	switch p {
 	case placeScanning:
 		return canScan(r)
@@ -144,16 +144,16 @@ func allowed(r app.Role, p place) bool {
 	return true
 }
 
-// setUser shows the places of user's role, or hides the bar (signed out).
+// setUser shows the places any of user's roles works in, or hides the bar (signed out).
 func (sb *sidebar) setUser(user app.User) {
-	sb.resolve = user.Role.Can(app.PermPatientMerge)
+	sb.resolve = user.Roles.Can(app.PermPatientMerge)
 	if user.Name == "" {
 		sb.view.Hide()
 		sb.conflicts.Hide()
 		return
 	}
 	for p, b := range sb.items {
-		if allowed(user.Role, place(p)) {
+		if allowed(user.Roles, place(p)) {
 			b.Show()
 		} else {
 			b.Hide()

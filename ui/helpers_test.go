@@ -137,10 +137,10 @@ func mary() app.Patient {
 		NextOfKin: app.NextOfKin{Name: "Peter Okello", Relationship: "brother", Phone: "0701 555 010"}}
 }
 
-func userNamed(name string, role ...app.Role) app.User {
-	u := app.User{Name: name, Role: app.RoleClinician}
-	if len(role) > 0 {
-		u.Role = role[0]
+func userNamed(name string, roles ...app.Role) app.User {
+	u := app.User{Name: name, Roles: app.RoleSet{app.RoleClinician}}
+	if len(roles) > 0 {
+		u.Roles = roles
 	}
 	return u
 }

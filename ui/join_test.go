@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -42,7 +43,7 @@ func TestJoinFirstRun(t *testing.T) {
 	}
 	t.Cleanup(func() { admin.Lock(context.Background()) })
 	a.sync = admin
-	if err := admin.AddUser(ctx, app.User{Name: "nurse", FullName: "Esther Nabirye", Role: app.RoleRecords}, []byte(clinPW)); err != nil {
+	if err := admin.AddUser(ctx, app.User{Name: "nurse", FullName: "Esther Nabirye", Roles: app.RoleSet{app.RoleRecords}}, []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t)
@@ -137,7 +138,7 @@ func TestJoinFirstRun(t *testing.T) {
 		t.Fatalf("the login after joining says %q; want the vault fingerprint %s", l.msg.Text, fp)
 	}
 	logIn(t, u2, "nurse", clinPW)
-	if u2.sess.user.Role != app.RoleRecords || u2.sess.user.FullName != "Esther Nabirye" {
+	if !slices.Equal(u2.sess.user.Roles, app.RoleSet{app.RoleRecords}) || u2.sess.user.FullName != "Esther Nabirye" {
 		t.Fatalf("signed in as %+v", u2.sess.user)
 	}
 }

@@ -51,7 +51,7 @@ type keyBinding struct {
 	menu string
 	// may, when set, says whether a role has the action (the menu leaves
 	// it out otherwise); nil is everyone.
-	may func(app.Role) bool
+	may func(app.RoleSet) bool
 }
 
 // The areas of the table, in the order Help lists them.
@@ -79,10 +79,10 @@ const (
 	strayWindow = time.Second // how long after a button's Space its character may still come
 )
 
-func canIndex(r app.Role) bool  { return r.Can(app.PermDocIndex) }
-func canVerify(r app.Role) bool { return r.Can(app.PermDocVerify) }
-func canAdmin(r app.Role) bool  { return r.Can(app.PermUserManage) }
-func canWrite(r app.Role) bool  { return r.Can(app.PermPatientWrite) }
+func canIndex(r app.RoleSet) bool  { return r.Can(app.PermDocIndex) }
+func canVerify(r app.RoleSet) bool { return r.Can(app.PermDocVerify) }
+func canAdmin(r app.RoleSet) bool  { return r.Can(app.PermUserManage) }
+func canWrite(r app.RoleSet) bool  { return r.Can(app.PermPatientWrite) }
 
 // keyBindings is every shortcut of the signed-in window.
 var keyBindings = []keyBinding{

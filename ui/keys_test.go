@@ -153,11 +153,11 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 	}
 	// goes is the effect of a key that shows another screen of type want
 	// (a new one), or changes nothing for a role that may not go there.
-	goes := func(want string, may func(app.Role) bool) effect {
+	goes := func(want string, may func(app.RoleSet) bool) effect {
 		return func() func() string {
 			before := u.cur
 			return func() string {
-				if may != nil && !may(u.sess.user.Role) {
+				if may != nil && !may(u.sess.user.Roles) {
 					if u.cur != before {
 						return fmt.Sprintf("%s may not, yet the window shows %T", u.sess.user.Name, u.cur)
 					}
@@ -367,7 +367,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			user: "admin", open: u.showUsers,
 			fields: func() map[string]fyne.Focusable {
 				s := current[*usersScreen](t, u)
-				return map[string]fyne.Focusable{"User name": s.name, "Full name": s.fullName, "Role": s.role,
+				return map[string]fyne.Focusable{"User name": s.name, "Full name": s.fullName, "Roles": s.roles.checks[0],
 					"Password": s.pass, "Again": s.again}
 			},
 			effects: everywhere,
@@ -575,7 +575,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			user: "admin", open: u.showUsers,
 			fields: func() map[string]fyne.Focusable {
 				s := current[*usersScreen](t, u)
-				return map[string]fyne.Focusable{"User name": s.name, "Full name": s.fullName, "Role": s.role,
+				return map[string]fyne.Focusable{"User name": s.name, "Full name": s.fullName, "Roles": s.roles.checks[0],
 					"Password": s.pass, "Again": s.again}
 			},
 			effects: adminKeys,

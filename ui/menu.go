@@ -15,7 +15,7 @@ import (
 
 // tableItems are the items of the table's bindings (keys.go) that menu
 // offers to role r, in the table's order. An item runs what its key runs.
-func (u *App) tableItems(menu string, r app.Role) []*fyne.MenuItem {
+func (u *App) tableItems(menu string, r app.RoleSet) []*fyne.MenuItem {
 	var out []*fyne.MenuItem
 	for _, b := range keyBindings {
 		if b.menu != menu || (b.may != nil && !b.may(r)) {
@@ -57,7 +57,7 @@ func ctrlShortcut(key fyne.KeyName) *desktop.CustomShortcut {
 // so the window does not change height, with only what needs no session.
 func (u *App) signedOutMenu() *fyne.MainMenu {
 	var quit []*fyne.MenuItem
-	for _, it := range u.tableItems(menuFolio, app.Role("")) {
+	for _, it := range u.tableItems(menuFolio, nil) {
 		if it.IsQuit {
 			quit = append(quit, it)
 		}
@@ -66,13 +66,13 @@ func (u *App) signedOutMenu() *fyne.MainMenu {
 }
 
 func (u *App) helpMenu() *fyne.Menu {
-	return fyne.NewMenu(menuHelp, append(u.tableItems(menuHelp, app.Role("")),
+	return fyne.NewMenu(menuHelp, append(u.tableItems(menuHelp, nil),
 		fyne.NewMenuItem("About Folio", u.showAbout))...)
 }
 
 // mainMenu is the menu bar for user.
 func (u *App) mainMenu(user app.User) *fyne.MainMenu {
-	r := user.Role
+	r := user.Roles
 	folio := fyne.NewMenu(menuFolio,
 		append([]*fyne.MenuItem{fyne.NewMenuItem("Change my password…", u.askOwnPassword)}, u.tableItems(menuFolio, r)...)...)
 	gotoItems := u.tableItems(menuGo, r)

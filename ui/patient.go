@@ -71,11 +71,11 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	v.backBtn = button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
 	v.editBtn = button(u, "Edit  (Ctrl+E)", theme.DocumentCreateIcon(), widget.MediumImportance, v.edit)
 	v.histBtn = button(u, "History  (Ctrl+H)", theme.HistoryIcon(), widget.MediumImportance, v.history)
-	if !sess.user.Role.Can(app.PermPatientWrite) || p.MergedInto != "" {
+	if !sess.user.Roles.Can(app.PermPatientWrite) || p.MergedInto != "" {
 		v.editBtn.Hide()
 	}
 	v.coverBtn = button(u, "Cover sheet…", theme.DocumentPrintIcon(), widget.MediumImportance, v.askCoverSheet)
-	if !sess.user.Role.Can(app.PermDocImport) || p.MergedInto != "" {
+	if !sess.user.Roles.Can(app.PermDocImport) || p.MergedInto != "" {
 		v.coverBtn.Hide()
 	}
 
@@ -84,7 +84,7 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	} else {
 		v.delBtn = button(u, "Delete registration…", theme.DeleteIcon(), widget.MediumImportance, v.askDelete)
 	}
-	if !sess.user.Role.Can(app.PermPatientMerge) || p.MergedInto != "" || len(p.Merged) > 0 {
+	if !sess.user.Roles.Can(app.PermPatientMerge) || p.MergedInto != "" || len(p.Merged) > 0 {
 		v.delBtn.Hide()
 	}
 

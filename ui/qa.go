@@ -33,7 +33,7 @@ type qaScreen struct {
 }
 
 func (u *App) showQA() {
-	if u.sess == nil || !allowed(u.sess.user.Role, placeQA) {
+	if u.sess == nil || !allowed(u.sess.user.Roles, placeQA) {
 		return
 	}
 	u.show(newQAScreen(u.sess))

@@ -44,7 +44,7 @@ func TestQAShowsThePatientAndTheFiler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, usr := range []app.User{{Name: "grace", FullName: "Grace Phiri", Role: app.RoleRecords}, {Name: "peter", Role: app.RoleRecords}} {
+	for _, usr := range []app.User{{Name: "grace", FullName: "Grace Phiri", Roles: app.RoleSet{app.RoleRecords}}, {Name: "peter", Roles: app.RoleSet{app.RoleRecords}}} {
 		if err := admin.AddUser(ctx, usr, []byte(clerkPW)); err != nil {
 			t.Fatal(err)
 		}

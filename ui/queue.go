@@ -93,7 +93,7 @@ type queueScreen struct {
 }
 
 func (u *App) showQueue() {
-	if u.sess == nil || !allowed(u.sess.user.Role, placeQueue) {
+	if u.sess == nil || !allowed(u.sess.user.Roles, placeQueue) {
 		return
 	}
 	u.show(newQueueScreen(u.sess))

@@ -30,7 +30,7 @@ import (
 // is here too.
 
 // canScan reports whether a role works at the scanning station.
-func canScan(r app.Role) bool { return r.Can(app.PermDocImport) || r.Can(app.PermDocIndex) }
+func canScan(r app.RoleSet) bool { return r.Can(app.PermDocImport) || r.Can(app.PermDocIndex) }
 
 // intakeLine is one result of an import, as the station lists it.
 func intakeLine(name string, r app.ImportResult, err error) string {
@@ -105,7 +105,7 @@ func (s *session) onUI(f func()) {
 // the vault names a folder and the user may import: it resumes imports a
 // crash interrupted, then takes every file the scanner writes.
 func (s *session) startDropFolder() {
-	if !s.user.Role.Can(app.PermDocImport) {
+	if !s.user.Roles.Can(app.PermDocImport) {
 		return
 	}
 	settings := s.a.vault.IntakeSettings(s.ctx)
@@ -228,7 +228,7 @@ func newIntakeRow(st *scanScreen, it *intakeItem) *intakeRow {
 		return fmt.Sprintf("%d / %d pages", it.p.PagesDone, it.p.Pages)
 	}
 	r.index = button(u, "Index  (Ctrl+J)", theme.ListIcon(), widget.MediumImportance, u.showQueue)
-	if !allowed(st.sess.user.Role, placeQueue) {
+	if !allowed(st.sess.user.Roles, placeQueue) {
 		r.index.Hide()
 	}
 	name := text(it.when.Format("15:04")+"  "+it.name, styleBold)
@@ -302,7 +302,7 @@ func newScanScreen(sess *session) *scanScreen {
 	st.queue = container.NewVBox(widget.NewLabel("Loading…"))
 	back := button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
 	importBtn := button(u, "Import files…  (Ctrl+O)", theme.FolderOpenIcon(), widget.HighImportance, st.chooseFile)
-	if !sess.user.Role.Can(app.PermDocImport) {
+	if !sess.user.Roles.Can(app.PermDocImport) {
 		importBtn.Hide()
 	}
 	intake := panel(container.NewVBox(heading("Files coming in"), st.note, widget.NewSeparator(), st.intake))
@@ -352,7 +352,7 @@ func (st *scanScreen) forget() {
 func (st *scanScreen) shortcut(k fyne.KeyName) bool {
 	switch k {
 	case fyne.KeyO:
-		if st.sess.user.Role.Can(app.PermDocImport) {
+		if st.sess.user.Roles.Can(app.PermDocImport) {
 			st.chooseFile()
 			return true
 		}
@@ -456,7 +456,7 @@ func (st *scanScreen) sendCover() {
 // reloadQueue reads the indexing queue off the Fyne goroutine.
 func (st *scanScreen) reloadQueue() {
 	sess := st.sess
-	if !sess.user.Role.Can(app.PermDocIndex) {
+	if !sess.user.Roles.Can(app.PermDocIndex) {
 		st.queue.RemoveAll()
 		st.queue.Add(muted("Filing is done by records clerks."))
 		return

@@ -64,7 +64,7 @@ func newSearchScreen(sess *session) *searchScreen {
 		s.selected = id
 	}
 
-	canWrite := sess.user.Role.Can(app.PermPatientWrite)
+	canWrite := sess.user.Roles.Can(app.PermPatientWrite)
 	s.newBtn = button(u, "Register new patient  (Ctrl+N)", theme.ContentAddIcon(), widget.HighImportance, u.showRegister)
 	if !canWrite {
 		s.newBtn.Hide()
@@ -101,7 +101,7 @@ func (s *searchScreen) firstSteps() {
 	sess.run(func(ctx context.Context) func() {
 		f, err := sess.s.FirstSteps(ctx)
 		return func() {
-			role := sess.user.Role
+			role := sess.user.Roles
 			var lines []string
 			if err == nil && f.NoPatients && role.Can(app.PermPatientWrite) {
 				lines = append(lines, "• No patients yet: register the first with Register new patient (Ctrl+N).")

@@ -382,7 +382,7 @@ func (s *syncAdminScreen) draw() {
 		s.conflictsBtn.Hide()
 	} else {
 		s.conflicts.SetText(plural(st.Conflicts, "record", "records") + " changed on two workstations at once")
-		if s.sess.user.Role.Can(app.PermPatientMerge) {
+		if s.sess.user.Roles.Can(app.PermPatientMerge) {
 			s.conflictsBtn.Show()
 		}
 	}

@@ -26,7 +26,7 @@ import (
 // field) saves; every change is audited by the service.
 
 // canKeepTypeRules reports whether a role may change the type rules.
-func canKeepTypeRules(r app.Role) bool { return app.MayChangeIntakeSettings(r) }
+func canKeepTypeRules(r app.RoleSet) bool { return app.MayChangeIntakeSettings(r) }
 
 // Widths of the type column, the learned column and a row's remove
 // button.

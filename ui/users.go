@@ -16,9 +16,9 @@ import (
 )
 
 // usersScreen is the Users section of Administration: the list of users
-// with their role and whether they may log in; add a user with a role,
-// reset a user's password, disable or re-enable one. (The command line
-// does the same.)
+// with their roles and whether they may log in; add a user with one or
+// more roles, change a user's roles, reset a user's password, disable or
+// re-enable one. (The command line does the same.)
 type usersScreen struct {
 	adminPage
 	users   []app.User
@@ -30,11 +30,14 @@ type usersScreen struct {
 	status               map[string]*widget.Label
 	resetBtn, disableBtn map[string]*widget.Button
 	enableBtn            map[string]*widget.Button
-	// pw is the password dialog last opened (reset or enable).
+	rolesBtn             map[string]*widget.Button
+	// pw is the password dialog last opened (reset or enable); rd the
+	// roles dialog.
 	pw *passwordDialog
+	rd *rolesDialog
 
 	name, fullName *entry
-	role           *choice
+	roles          *rolePicker
 	pass, again    *entry
 	addBtn         *widget.Button
 	box            fyne.CanvasObject
@@ -49,11 +52,7 @@ func newUsersScreen(sess *session) *usersScreen {
 	s.msg = newMessageLabel()
 	s.name = newEntry(u, "for example j.okello")
 	s.fullName = newEntry(u, "for example Joseph Okello")
-	roles := make([]string, len(app.Roles))
-	for i, r := range app.Roles {
-		roles[i] = r.Label()
-	}
-	s.role = newChoice(u, roles, nil)
+	s.roles = newRolePicker(u)
 	s.pass = newPasswordEntry(u, "")
 	s.again = newPasswordEntry(u, "")
 	s.again.OnSubmitted = func(string) { s.add() }
@@ -70,7 +69,8 @@ func newUsersScreen(sess *session) *usersScreen {
 		formGrid(
 			fieldLabel("User name"), s.name,
 			fieldLabel("Full name"), s.fullName,
-			fieldLabel("Role"), s.role,
+			fieldLabel("Roles"), s.roles.box,
+			widget.NewLabel(""), muted("Tick every role the person works in: they may do what any of them allows."),
 			fieldLabel("First password"), s.pass,
 			widget.NewLabel(""), muted(passwordRule+" The user can change it later."),
 			fieldLabel("Password again"), s.again,
@@ -118,6 +118,7 @@ func (s *usersScreen) draw() {
 	s.resetBtn = map[string]*widget.Button{}
 	s.disableBtn = map[string]*widget.Button{}
 	s.enableBtn = map[string]*widget.Button{}
+	s.rolesBtn = map[string]*widget.Button{}
 	disabled := 0
 	for _, usr := range s.users {
 		nameStyle, fullStyle := styleBold, styleRegular
@@ -129,7 +130,8 @@ func (s *usersScreen) draw() {
 			&widget.TextSegment{Text: visible.Line(usr.Name), Style: nameStyle},
 			&widget.TextSegment{Text: "   " + visible.Line(usr.FullName), Style: fullStyle},
 		)
-		role := widget.NewLabel(usr.Role.Label())
+		role := button(u, visible.Line(usr.Roles.Label()), theme.DocumentCreateIcon(), widget.LowImportance, func() { s.editRoles(usr) })
+		s.rolesBtn[usr.Name] = role
 		status := widget.NewLabel("Active")
 		status.Importance = widget.SuccessImportance
 		var acts []fyne.CanvasObject
@@ -170,21 +172,16 @@ func (s *usersScreen) add() {
 		canvas.Focus(s.name)
 		return
 	}
-	if s.role.Selected == "" {
-		s.msg.error("Choose the user's role.")
-		canvas.Focus(s.role)
+	roles := s.roles.selected()
+	if len(roles) == 0 {
+		s.msg.error("Tick the user's role (one or more).")
+		canvas.Focus(s.roles.checks[0])
 		return
-	}
-	var role app.Role
-	for _, r := range app.Roles {
-		if r.Label() == s.role.Selected {
-			role = r
-		}
 	}
 	if !checkNewPassword(s.sess.a, s.msg, name, s.pass, s.again) {
 		return
 	}
-	usr := app.User{Name: name, FullName: s.fullName.Text, Role: role}
+	usr := app.User{Name: name, FullName: s.fullName.Text, Roles: roles}
 	pw := []byte(s.pass.Text)
 	s.addBtn.Disable()
 	sess := s.sess
@@ -197,11 +194,11 @@ func (s *usersScreen) add() {
 				s.msg.error(message(err))
 				return
 			}
-			s.msg.info("User " + name + " added as " + role.Label() + ".")
+			s.msg.info("User " + name + " added as " + roles.Label() + ".")
 			for _, e := range []*entry{s.name, s.fullName, s.pass, s.again} {
 				e.SetText("")
 			}
-			s.role.ClearSelected()
+			s.roles.set(nil)
 			s.reload()
 		}
 	})
@@ -309,4 +306,95 @@ func (s *usersScreen) done(err error, ok string) {
 	}
 	s.msg.info(ok)
 	s.reload()
+}
+
+// rolePicker ticks the roles of a user: one check box per role, in the
+// order of app.Roles.
+type rolePicker struct {
+	checks []*check
+	box    *fyne.Container
+}
+
+func newRolePicker(h inputHooks) *rolePicker {
+	p := &rolePicker{}
+	objs := make([]fyne.CanvasObject, len(app.Roles))
+	for i, r := range app.Roles {
+		c := newCheck(h, r.Label(), nil)
+		p.checks = append(p.checks, c)
+		objs[i] = c
+	}
+	p.box = container.NewGridWithColumns(2, objs...)
+	return p
+}
+
+// set ticks exactly roles.
+func (p *rolePicker) set(roles app.RoleSet) {
+	for i, r := range app.Roles {
+		p.checks[i].SetChecked(roles.Has(r))
+	}
+}
+
+// selected returns the roles ticked.
+func (p *rolePicker) selected() app.RoleSet {
+	var out app.RoleSet
+	for i, r := range app.Roles {
+		if p.checks[i].Checked {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// rolesDialog changes a user's roles.
+type rolesDialog struct {
+	dlg   *dialog.CustomDialog
+	user  string
+	roles *rolePicker
+	msg   messageLabel
+	ok    *widget.Button
+}
+
+// editRoles opens the dialog that changes usr's roles, ticked as they
+// are. Saving the roles of the administrator signed in changes what this
+// window shows them at once.
+func (s *usersScreen) editRoles(usr app.User) {
+	u, sess := s.sess.a, s.sess
+	name := visible.Line(usr.Name)
+	d := &rolesDialog{user: usr.Name, roles: newRolePicker(u), msg: newMessageLabel()}
+	d.roles.set(usr.Roles)
+	s.rd = d
+	save := func() {
+		roles := d.roles.selected()
+		if len(roles) == 0 {
+			d.msg.error("Tick at least one role.")
+			return
+		}
+		d.ok.Disable()
+		sess.run(func(ctx context.Context) func() {
+			err := sess.s.SetUserRoles(ctx, usr.Name, roles)
+			me := sess.s.User()
+			return func() {
+				d.ok.Enable()
+				if err != nil {
+					d.msg.error(message(err))
+					return
+				}
+				d.dlg.Hide()
+				if usr.Name == sess.user.Name {
+					u.userChanged(me)
+				}
+				s.done(nil, "Roles of "+name+" saved: "+roles.Label()+".")
+			}
+		})
+	}
+	d.ok = button(u, "Save", theme.ConfirmIcon(), widget.HighImportance, save)
+	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.dlg.Hide() })
+	form := container.NewVBox(
+		wrapped(name+" may do what any ticked role allows. The change is audited."),
+		d.roles.box, d.msg.Label)
+	d.dlg = dialog.NewCustomWithoutButtons("Roles of "+name,
+		container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), cancel, d.ok), nil, nil, form), u.win)
+	d.dlg.Resize(fyne.NewSize(480, 0))
+	u.showDialog(d.dlg)
+	u.win.Canvas().Focus(d.roles.checks[0])
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestUsersScreenAddsUser(t *testing.T) {
 	}
 	test.Type(s.name, "Dr.Amani")
 	test.Type(s.fullName, "Amani Wekesa")
-	s.role.SetSelected(app.RoleClinician.Label())
+	s.roles.checks[slices.Index(app.Roles, app.RoleClinician)].SetChecked(true)
 	test.Type(s.pass, clinPW)
 	test.Type(s.again, clinPW)
 	s.again.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
@@ -149,4 +150,92 @@ func TestUsersShowDisabledAndEnable(t *testing.T) {
 		t.Fatalf("after enabling: %q, sam %q", s.msg.Text, s.status["sam"].Text)
 	}
 	logInAgain(t, u, "sam", newPW)
+}
+
+// menuHas reports whether the window's menu bar holds menu/item.
+func menuHas(u *App, menu, item string) bool {
+	for _, m := range u.win.MainMenu().Items {
+		for _, it := range m.Items {
+			if m.Label == menu && it.Label == item {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Issue 14: the clinic's one administrator ticks the records clerk's role
+// for themself; the indexing queue appears in the sidebar and the menu at
+// once, and opens. A user added with two ticked roles sees the screens of
+// both.
+func TestUsersScreenTicksSeveralRoles(t *testing.T) {
+	u, _ := loggedIn(t, nil)
+	if u.side.items[placeQueue].Visible() || menuHas(u, menuGo, "Indexing queue") {
+		t.Fatal("an administrator alone is offered the indexing queue")
+	}
+	s := openUsers(t, u)
+	test.Tap(s.rolesBtn["admin"])
+	d := s.rd
+	if d == nil || d.user != "admin" || !slices.Equal(d.roles.selected(), app.RoleSet{app.RoleAdmin}) {
+		t.Fatal("no roles dialog for admin ticked as they are")
+	}
+	if u.win.Canvas().Focused() != d.roles.checks[0] {
+		t.Fatal("the roles dialog's first box has no focus")
+	}
+	// Unticking their own administrator's role is refused, in the dialog.
+	d.roles.set(app.RoleSet{app.RoleRecords})
+	test.Tap(d.ok)
+	u.tasks.wait()
+	if !strings.Contains(d.msg.Text, "cannot take away your own administrator role") || len(u.dialogs) == 0 {
+		t.Fatalf("unticking one's own administrator role: %q", d.msg.Text)
+	}
+	d.roles.set(nil)
+	test.Tap(d.ok)
+	if !strings.Contains(d.msg.Text, "at least one role") {
+		t.Fatalf("no role ticked: %q", d.msg.Text)
+	}
+	test.Tap(d.roles.checks[slices.Index(app.Roles, app.RoleAdmin)])
+	test.Tap(d.roles.checks[slices.Index(app.Roles, app.RoleRecords)])
+	test.Tap(d.ok)
+	u.tasks.wait()
+	if len(u.dialogs) != 0 || !strings.Contains(s.msg.Text, "Roles of admin saved: Administrator, Records clerk.") {
+		t.Fatalf("after saving: %q, %d dialogs", s.msg.Text, len(u.dialogs))
+	}
+	if got := s.rolesBtn["admin"].Text; got != "Administrator, Records clerk" {
+		t.Fatalf("the list shows admin's roles as %q", got)
+	}
+	if !u.side.items[placeQueue].Visible() || !u.side.items[placeQA].Visible() || !u.side.items[placeAdmin].Visible() {
+		t.Fatal("the sidebar does not show the queue, QA and Administration to an administrator and records clerk")
+	}
+	if !menuHas(u, menuGo, "Indexing queue") || !menuHas(u, menuGo, "Administration") {
+		t.Fatal("the menu does not offer the queue and Administration")
+	}
+	if who := u.head.who.String(); !strings.Contains(who, "Administrator, Records clerk") {
+		t.Fatalf("the header shows %q", who)
+	}
+	u.shortcut(ctrl(fyne.KeyJ))
+	u.tasks.wait()
+	current[*queueScreen](t, u)
+
+	// A scanning clerk who is also a clinician, added with both ticked.
+	s = openUsers(t, u)
+	test.Type(s.name, "amani")
+	for _, r := range []app.Role{app.RoleScanning, app.RoleClinician} {
+		test.Tap(s.roles.checks[slices.Index(app.Roles, r)])
+	}
+	test.Type(s.pass, clinPW)
+	test.Type(s.again, clinPW)
+	test.Tap(s.addBtn)
+	u.tasks.wait()
+	if !strings.Contains(s.msg.Text, "amani added as Scanning clerk, Clinician.") || len(s.roles.selected()) != 0 {
+		t.Fatalf("after adding: %q, %v still ticked", s.msg.Text, s.roles.selected())
+	}
+	logInAgain(t, u, "amani", clinPW)
+	if !u.side.items[placeQueue].Visible() || !u.side.items[placeScanning].Visible() ||
+		u.side.items[placeQA].Visible() || u.side.items[placeAdmin].Visible() {
+		t.Fatal("the sidebar of a scanning clerk and clinician: want the queue and scanning, not QA nor Administration")
+	}
+	if !menuHas(u, menuGo, "Indexing queue") || menuHas(u, menuGo, "QA") {
+		t.Fatal("the menu of a scanning clerk and clinician")
+	}
 }
