@@ -75,22 +75,15 @@ func label(o fyne.CanvasObject) string {
 
 // pathTo is the chain of objects from root down to o, or nil.
 func pathTo(root, o fyne.CanvasObject) []fyne.CanvasObject {
-	if root == o {
-		return []fyne.CanvasObject{root}
-	}
-	var kids []fyne.CanvasObject
-	switch c := root.(type) {
-	case *fyne.Container:
-		kids = c.Objects
-	case fyne.Widget:
-		kids = test.WidgetRenderer(c).Objects()
-	}
-	for _, k := range kids {
-		if p := pathTo(k, o); p != nil {
-			return append([]fyne.CanvasObject{root}, p...)
+	return pathDown(root, o, func(c fyne.CanvasObject) []fyne.CanvasObject {
+		switch c := c.(type) {
+		case *fyne.Container:
+			return c.Objects
+		case fyne.Widget:
+			return test.WidgetRenderer(c).Objects()
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // Issue 14, item 5: the window grew itself to 1040×687 on the queue and

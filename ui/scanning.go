@@ -377,13 +377,18 @@ func (st *scanScreen) drawIntake() {
 		st.rows[it] = r
 		st.intake.Add(r.view)
 	}
-	st.intake.Refresh()
+	reflow(st.box) // the list grew
 }
 
-// updateRow shows a file's new state.
+// updateRow shows a file's new state, making room when it takes more
+// lines.
 func (st *scanScreen) updateRow(it *intakeItem) {
 	if r := st.rows[it]; r != nil {
+		was := r.view.MinSize()
 		r.update(it)
+		if r.view.MinSize() != was {
+			reflow(st.box)
+		}
 	}
 }
 
@@ -494,7 +499,7 @@ func (st *scanScreen) drawQueue() {
 		st.queue.Add(container.NewBorder(nil, nil, nil, file,
 			container.NewVBox(text(what, styleBold), muted(why))))
 	}
-	st.queue.Refresh()
+	reflow(st.box)
 }
 
 // askFile shows the filing form for a queued document, with the proposals

@@ -30,6 +30,8 @@ type inputHooks interface {
 	pressed(fyne.Focusable)
 	keyDown()
 	strayRune(rune) bool
+	// focused brings a field that took the keyboard into view (inview.go).
+	focused(fyne.CanvasObject)
 }
 
 // entry is a text field that reports activity and passes the window's
@@ -65,6 +67,13 @@ func newMultiLineEntry(h inputHooks, placeholder string, rows int) *entry {
 	e.SetMinRowsVisible(rows)
 	e.ExtendBaseWidget(e)
 	return e
+}
+
+// FocusGained brings the field into view: Tab may go to one below the
+// fold of a form taller than the window.
+func (e *entry) FocusGained() {
+	e.Entry.FocusGained()
+	e.hooks.focused(e)
 }
 
 func (e *entry) TypedRune(r rune) {
@@ -148,6 +157,7 @@ func newChoice(h inputHooks, options []string, changed func(string)) *choice {
 }
 
 func (c *choice) Tapped(ev *fyne.PointEvent) { c.hooks.touch(); c.Select.Tapped(ev) }
+func (c *choice) FocusGained()               { c.Select.FocusGained(); c.hooks.focused(c) }
 func (c *choice) TypedRune(r rune)           { c.hooks.touch(); c.Select.TypedRune(r) }
 func (c *choice) TypedKey(k *fyne.KeyEvent) {
 	c.hooks.touch()
