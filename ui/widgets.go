@@ -130,6 +130,7 @@ func newCheck(h inputHooks, label string, changed func(bool)) *check {
 }
 
 func (c *check) Tapped(ev *fyne.PointEvent) { c.hooks.touch(); c.Check.Tapped(ev) }
+func (c *check) FocusGained()               { c.Check.FocusGained(); c.hooks.focused(c) }
 func (c *check) TypedRune(r rune)           { c.hooks.touch(); c.Check.TypedRune(r) }
 func (c *check) TypedKey(k *fyne.KeyEvent) {
 	c.hooks.touch()
