@@ -66,9 +66,10 @@ type PageAnalysis struct {
 	// the invisible text layer of an exported PDF; empty for a text layer.
 	Words []Word `json:"words,omitempty"`
 	// Blank is set for a page with no content (the back of a simplex sheet
-	// in a duplex scan): left out of its document, kept with it. A blank
-	// page with faint marks has the text read on it, for when a person
-	// puts it back.
+	// in a duplex scan): left out of its document, kept with it. A page of
+	// faint marks that read as real words (pale print) is not blank; one
+	// whose marks read as no words (print showing through from the back)
+	// is, and has the text read on it, for when a person puts it back.
 	Blank bool `json:"blank"`
 	// Thumbnail (about 200 px wide) and View (about 150 dpi) are JPEG images
 	// of the upright page.

@@ -52,9 +52,11 @@
 //     text layer nor a barcode. A page with any PDF text (a letter or
 //     digit), any shown annotation or filled-in field is never blank, how
 //     little ink it has notwithstanding. A blank page is not OCR'd, unless
-//     it holds faint marks (pale print, pencil): then it is, and its text
-//     stays with it while it is left out of its document, ready for a
-//     person who puts it back.
+//     it holds faint marks (pale print, pencil, print showing through from
+//     the back): then it is, and if it reads as real words (a few sure
+//     words, most of those read; blank.go) it is content, not blank.
+//     Otherwise it stays blank, its text kept with it while it is left out
+//     of its document, ready for a person who puts it back.
 //  5. Orientation with Tesseract OSD on the gray view, through Tesseract's
 //     C API (ocr_osd.go: gosseract v2.4.1 has no OSD call); the render and
 //     view are turned upright. A page skewed by a degree or more (fed in

@@ -339,7 +339,8 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	} else {
 		// A page with any text, annotation or ink is never blank, however
 		// little of it there is. A blank page is read only when it holds
-		// faint marks, so that its text is there if a person puts it back.
+		// faint marks: real words there make it content; other text is
+		// there if a person puts the page back.
 		t = time.Now()
 		pa.Blank = len(pa.Barcodes) == 0 && !pt.hasText() && !pt.marked && isBlank(viewGray, viewDPI)
 		read = !pa.Blank || hasFaintMarks(viewGray, viewDPI)
@@ -347,8 +348,14 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	}
 
 	if read {
-		if err := e.ocrPage(&pa, full, viewGray, &view, renderDPI, viewDPI); err != nil {
+		words, err := e.ocrPage(&pa, full, viewGray, &view, renderDPI, viewDPI)
+		if err != nil {
 			return pa, fmt.Errorf("page %d: OCR: %w", i+1, err)
+		}
+		if pa.Blank && words {
+			// Real words in faint ink: pale print, a faded copy —
+			// content, not a blank page.
+			pa.Blank = false
 		}
 		// What the PDF itself says is kept too: text its annotations
 		// show or hold, form fields' values, a short text layer.
@@ -392,8 +399,9 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 const retryOCRConfidence = 60
 
 // ocrPage finds the page's orientation, turns full and the view upright,
-// and OCRs it into pa.
-func (e *Engine) ocrPage(pa *app.PageAnalysis, full, viewGray *grayImage, view *image.Image, renderDPI, viewDPI float64) error {
+// and OCRs it into pa. words reports whether it read real words
+// (hasRealWords), not only marks.
+func (e *Engine) ocrPage(pa *app.PageAnalysis, full, viewGray *grayImage, view *image.Image, renderDPI, viewDPI float64) (words bool, err error) {
 	st := &e.stats
 	t := time.Now()
 	rot := e.osd.detect(viewGray, viewDPI)
@@ -401,7 +409,7 @@ func (e *Engine) ocrPage(pa *app.PageAnalysis, full, viewGray *grayImage, view *
 
 	res, err := e.read(full.rotate(rot), renderDPI)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if res.confidence < retryOCRConfidence && len(res.words) >= 10 {
 		t = time.Now()
@@ -431,7 +439,7 @@ func (e *Engine) ocrPage(pa *app.PageAnalysis, full, viewGray *grayImage, view *
 		fw, fh = fh, fw
 	}
 	pa.Words = scaleWords(res.words, float64(vb.Dx())/float64(fw), float64(vb.Dy())/float64(fh), vb.Dx(), vb.Dy())
-	return nil
+	return hasRealWords(res), nil
 }
 
 // read OCRs g, an upright page at dpi, straightened first when it is

@@ -473,9 +473,13 @@ func TestBlankPages(t *testing.T) {
 }
 
 // A page in pale print — too faint for the blank check's ink, as a faded
-// copy is — is left out as blank but read all the same: its text and word
-// boxes are kept with it, for a person who puts it back.
-func TestFaintBlankPageKeepsItsText(t *testing.T) {
+// copy is — is read, and its real words make it content: not blank, its
+// text and word boxes kept. The print of a sheet's back showing through
+// (testdata/made/bleed-through.png: a real page mirrored, blurred and
+// pale) is read too, but reads as no real words: it stays blank, left out
+// with the little text read on it. A white page is not read at all
+// (TestBlankPages).
+func TestFaintPages(t *testing.T) {
 	e := newTestEngine(t)
 	fz, err := fitz.NewFromMemory(corpus(t, "ocr-gt/tesseract-test__phototest.tif"))
 	if err != nil {
@@ -490,17 +494,62 @@ func TestFaintBlankPageKeepsItsText(t *testing.T) {
 	for i, v := range g.pix {
 		g.pix[i] = 255 - byte(int(255-v)*35/100) // black prints as gray 166
 	}
+	if !isBlank(g, 150) || !hasFaintMarks(g, 150) {
+		t.Fatalf("the pale page: isBlank %v, hasFaintMarks %v; the test needs print paler than darkLevel %d, darker than faintLevel %d",
+			isBlank(g, 150), hasFaintMarks(g, 150), darkLevel, faintLevel)
+	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, g.image()); err != nil {
 		t.Fatal(err)
 	}
 	_, pages := analyse(t, e, "faint.png", buf.Bytes())
-	p := pages[0]
-	if !p.Blank {
-		t.Fatalf("the faint page is not blank: the test needs print paler than darkLevel %d", darkLevel)
+	if p := pages[0]; p.Blank || !strings.Contains(norm(p.Text), "quick brown dog jumped") || p.TextSource != "ocr" || len(p.Words) < 10 {
+		t.Errorf("pale page: Blank %v, TextSource %q, %d words, Text %q", p.Blank, p.TextSource, len(p.Words), p.Text)
 	}
-	if !strings.Contains(norm(p.Text), "quick brown dog jumped") || p.TextSource != "ocr" || len(p.Words) < 10 {
-		t.Errorf("faint blank page: TextSource %q, %d words, Text %q", p.TextSource, len(p.Words), p.Text)
+
+	bleed, err := os.ReadFile("../testdata/made/bleed-through.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pages = analyse(t, e, "bleed-through.png", bleed)
+	if p := pages[0]; !p.Blank || p.TextSource != "ocr" || len(p.Words) == 0 {
+		t.Errorf("bleed-through page: Blank %v, TextSource %q, %d words (want blank, read), Text %q", p.Blank, p.TextSource, len(p.Words), p.Text)
+	}
+}
+
+func TestRealWords(t *testing.T) {
+	words := func(ws ...string) []app.Word {
+		out := make([]app.Word, len(ws))
+		for i, w := range ws {
+			out[i].Text = w
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		r    ocrResult
+		want bool
+	}{
+		{"one sure line", ocrResult{sure: 3, words: words("This", "is", "a", "test", "document.")}, true},
+		{"two sure words", ocrResult{sure: 2, words: words("test", "document")}, false},
+		{"sure words among noise", ocrResult{sure: 9, words: words(strings.Split(strings.Repeat("x ", 66), " ")[:66]...)}, false},
+		{"nothing", ocrResult{}, false},
+	} {
+		if got := hasRealWords(c.r); got != c.want {
+			t.Errorf("%s: hasRealWords = %v, want %v", c.name, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		w    string
+		conf float64
+		want bool
+	}{
+		{"document.", 90, true}, {"(quick)", 90, true}, {"didn’t", 90, true}, {"tip-toed", 90, true},
+		{"2026", 90, true}, {"deed", 69, false}, {"is", 95, false}, {"8T.d2+,£42", 90, false}, {"—", 90, false},
+	} {
+		if got := isSureWord(c.w, c.conf); got != c.want {
+			t.Errorf("isSureWord(%q, %v) = %v, want %v", c.w, c.conf, got, c.want)
+		}
 	}
 }
 

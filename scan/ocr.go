@@ -5,6 +5,7 @@ import (
 	"image"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/otiai10/gosseract/v2"
 
@@ -80,6 +81,9 @@ type ocrResult struct {
 	text       string
 	confidence float64 // mean word confidence, 0..100
 	words      []app.Word
+	// sure counts the words read with confidence that look like words
+	// (isSureWord): what tells a page in pale print from bleed-through.
+	sure int
 }
 
 // recognize OCRs g, an upright page at dpi.
@@ -116,6 +120,9 @@ func (o *ocrEngine) recognize(g *grayImage, dpi float64) (ocrResult, error) {
 		sb.WriteString(w)
 		prev = b
 		confSum += b.Confidence
+		if isSureWord(w, b.Confidence) {
+			res.sure++
+		}
 		r := b.Box.Canon()
 		res.words = append(res.words, app.Word{Text: w, X: r.Min.X, Y: r.Min.Y, W: r.Dx(), H: r.Dy()})
 	}
@@ -124,6 +131,36 @@ func (o *ocrEngine) recognize(g *grayImage, dpi float64) (ocrResult, error) {
 		res.confidence = confSum / float64(n)
 	}
 	return res, nil
+}
+
+// Sure words. Tesseract reads something on almost any marks — the
+// mirrored print showing through from the back of a sheet, a smudge — but
+// what it reads there is short, broken and unsure. A sure word has at
+// least sureWordLen letters or digits, no other characters inside but a
+// hyphen or an apostrophe (punctuation around it is dropped), and a
+// confidence of at least sureWordConf.
+const (
+	sureWordLen  = 3
+	sureWordConf = 70
+)
+
+// isSureWord reports whether w, read with confidence conf, is a sure word.
+func isSureWord(w string, conf float64) bool {
+	if conf < sureWordConf {
+		return false
+	}
+	w = strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	n := 0
+	for _, r := range w {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			n++
+		case r == '-' || r == '\'' || r == '’':
+		default:
+			return false
+		}
+	}
+	return n >= sureWordLen
 }
 
 // scaleWords maps word boxes from OCR-image pixels into a w × h image by
