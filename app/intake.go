@@ -296,21 +296,9 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 	pages := make(map[int]DocPage, len(fa.Pages))
 	texts := make(map[int]string, len(fa.Pages))
 	for _, p := range fa.Pages {
-		dp := DocPage{Batch: b.ID, Index: p.Index, TextSource: p.TextSource, Confidence: p.Confidence,
-			Rotation: p.Rotation, Width: p.Width, Height: p.Height, Barcodes: p.Barcodes}
-		for _, blob := range []struct {
-			kind string
-			data []byte
-			dst  *string
-		}{{"view", p.View, &dp.View}, {"thumb", p.Thumbnail, &dp.Thumb}, {"text", []byte(p.Text), &dp.Text},
-			{"words", wordsJSON(p.Words), &dp.Words}} {
-			if len(blob.data) == 0 {
-				continue
-			}
-			*blob.dst = blobID(keys, blob.kind, blob.data)
-			if err := blobs.PutBlob(ctx, *blob.dst, blob.data); err != nil {
-				return ImportResult{}, fmt.Errorf("store page %d of %s: %w", p.Index+1, b.Name, err)
-			}
+		dp, err := storePage(ctx, blobs, keys, b, p)
+		if err != nil {
+			return ImportResult{}, err
 		}
 		pages[p.Index], texts[p.Index] = dp, p.Text
 	}
@@ -371,6 +359,28 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 		rep.finish(StageNeedsIndexing, "")
 	}
 	return ImportResult{Batch: b, Documents: docs}, nil
+}
+
+// storePage stores what the pipeline found on page p of batch b — its
+// images, text and word boxes, sealed — and returns it as a DocPage.
+func storePage(ctx context.Context, blobs BlobStore, keys Keyring, b Batch, p PageAnalysis) (DocPage, error) {
+	dp := DocPage{Batch: b.ID, Index: p.Index, TextSource: p.TextSource, Confidence: p.Confidence,
+		Rotation: p.Rotation, Width: p.Width, Height: p.Height, Barcodes: p.Barcodes}
+	for _, blob := range []struct {
+		kind string
+		data []byte
+		dst  *string
+	}{{"view", p.View, &dp.View}, {"thumb", p.Thumbnail, &dp.Thumb}, {"text", []byte(p.Text), &dp.Text},
+		{"words", wordsJSON(p.Words), &dp.Words}} {
+		if len(blob.data) == 0 {
+			continue
+		}
+		*blob.dst = blobID(keys, blob.kind, blob.data)
+		if err := blobs.PutBlob(ctx, *blob.dst, blob.data); err != nil {
+			return DocPage{}, fmt.Errorf("store page %d of %s: %w", p.Index+1, b.Name, err)
+		}
+	}
+	return dp, nil
 }
 
 // proposeByNameAndBirth looks for a registered patient whose date of birth

@@ -116,7 +116,12 @@ func restoreAt(pages []DocPage, p DocPage) int {
 // RestorePage puts a left-out page (0-based, in the order of
 // Document.Removed) back into its document, where it was in its file. A
 // document that had no pages loses its "every page was left out" problem
-// and can be filed. Indexing clerks; audited as a page correction.
+// and can be filed. A page left out as blank that has no text (left out
+// before Folio read such pages) is read now from the batch's original, by
+// the same pipeline as an import, so its words are searched, shown and
+// exported; if it cannot be read it is put back all the same, without
+// text, and the audit detail says why. Indexing clerks; audited as a page
+// correction.
 func (s *Session) RestorePage(ctx context.Context, id string, left int) (Document, error) {
 	ctx, d, err := s.editable(ctx, id)
 	if err != nil {
@@ -131,6 +136,17 @@ func (s *Session) RestorePage(ctx context.Context, id string, left int) (Documen
 	parent := d.Version
 	p := d.Removed[left]
 	line := p.LeftOutLine()
+	if p.Why() == LeftBlank && p.Text == "" {
+		read, err := s.readLeftOut(ctx, p)
+		switch {
+		case ctx.Err() != nil:
+			return Document{}, ctx.Err()
+		case err != nil:
+			line += " (its text could not be read: " + err.Error() + ")"
+		default:
+			p = read
+		}
+	}
 	d.Removed = slices.Delete(slices.Clone(d.Removed), left, left+1)
 	at := restoreAt(d.Pages, p)
 	p.LeftOut = ""
@@ -139,6 +155,45 @@ func (s *Session) RestorePage(ctx context.Context, id string, left int) (Documen
 	s.edited(&d)
 	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("%s restored as page %d", line, at+1)})
+}
+
+// readLeftOut reads left-out page p again from its batch's original
+// through the scan pipeline (PageAnalyzer) and stores what it found: the
+// page as p with its text, word boxes, rotation and images as read now.
+// Without a PageAnalyzer, p comes back as it is.
+func (s *Session) readLeftOut(ctx context.Context, p DocPage) (DocPage, error) {
+	pa, ok := s.v.cfg.Analyzer.(PageAnalyzer)
+	if !ok {
+		return p, nil
+	}
+	blobs, keys, err := s.blobs()
+	if err != nil {
+		return p, err
+	}
+	rec, err := s.records.Head(ctx, KindBatch, p.Batch)
+	if err != nil {
+		return p, fmt.Errorf("batch %s: %w", p.Batch, err)
+	}
+	b, err := decodeBatch(rec)
+	if err != nil {
+		return p, err
+	}
+	data, err := blobs.GetBlob(ctx, b.Original)
+	if err != nil {
+		return p, fmt.Errorf("original of %s: %w", b.Name, err)
+	}
+	a, err := pa.AnalyzePage(ctx, b.Name, data, p.Index)
+	if err != nil {
+		return p, err
+	}
+	a.Index = p.Index
+	markArchiveIDs(&FileAnalysis{Pages: []PageAnalysis{a}}, s.v.splitRules(ctx).ArchiveID)
+	read, err := storePage(ctx, blobs, keys, b, a)
+	if err != nil {
+		return p, err
+	}
+	read.Turn, read.LeftOut = p.Turn, p.LeftOut
+	return read, nil
 }
 
 // LeftOutPage returns a left-out page's image and text (0-based, in the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/color"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/image/draw"
 
 	"folio/app"
+	"folio/crypto"
 	"folio/printout"
 )
 
@@ -163,5 +165,89 @@ func TestDocumentOfNoPagesWaits(t *testing.T) {
 	}
 	if f, err := d.clerk.FileDocument(ctx, doc.ID, app.FileParams{Patient: d.amina.MRN, Type: "other"}); err != nil || f.Status != app.DocIndexed {
 		t.Fatalf("filing after the restore: %v", err)
+	}
+}
+
+// olderPipeline is the scan pipeline as Folio ran it before it read blank
+// pages (issue 13): the real worker pool, whose reading of the pages in
+// blank it drops — those pages judged blank, and left out without text.
+type olderPipeline struct {
+	pool  app.Analyzer
+	blank map[int]bool
+}
+
+func (o olderPipeline) Analyze(ctx context.Context, name string, data []byte) (app.FileAnalysis, error) {
+	fa, err := o.pool.Analyze(ctx, name, data)
+	for i, p := range fa.Pages {
+		if o.blank[p.Index] {
+			fa.Pages[i] = app.PageAnalysis{Index: p.Index, Width: p.Width, Height: p.Height, Blank: true,
+				Thumbnail: p.Thumbnail, View: p.View}
+		}
+	}
+	return fa, err
+}
+
+// palePage is img in pale print, as a faded copy: black prints as gray
+// 166, too faint for the blank check's ink.
+func palePage(img image.Image) image.Image {
+	b := img.Bounds()
+	pale := image.NewGray(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			v := color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y
+			pale.SetGray(x, y, color.Gray{Y: 255 - byte(int(255-v)*35/100)})
+		}
+	}
+	return pale
+}
+
+// A vault written before Folio read blank pages holds pages left out as
+// blank without text. Put back, such a page is read then, through the
+// scan workers as at import: search finds its words, the document shows
+// them, and its word boxes are there for the export.
+func TestRestoredPageLeftOutUnreadIsRead(t *testing.T) {
+	ctx := context.Background()
+	d := newScanningDesk(t)
+	prof := d.prof
+	older := app.NewVault(app.Config{
+		Meta: prof.DB, Audit: prof.DB, Integrity: prof.DB, Conflicts: prof.DB,
+		Records:  func(aead app.AEAD) app.RecordStore { return prof.DB.Records(aead) },
+		Blobs:    func(aead app.StreamingAEAD) app.BlobStore { return prof.Blobs.Sealed(aead) },
+		Keys:     &crypto.Factory{KDF: crypto.FastKDF()},
+		Device:   prof.DB.DeviceID(),
+		Analyzer: olderPipeline{pool: prof.Scan, blank: map[int]bool{1: true}},
+	})
+	clerk := login(t, older, "grace", clerkPW["grace"])
+	photo := renderPages(t, corpusFile(t, "ocr-gt/tesseract-test__phototest.tif"), 150)[0]
+	simple := renderPages(t, corpusFile(t, "scans/paperless__simple.png"), 150)[0]
+	r := importFile(t, clerk, "pale.pdf", scanBatch(t, 150, simple, palePage(photo)))
+	if len(r.Documents) != 1 || len(r.Documents[0].Removed) != 1 || r.Documents[0].Removed[0].Text != "" {
+		t.Fatalf("the older pipeline's import: %+v", r.Documents)
+	}
+	doc := r.Documents[0]
+	clerk.Lock(ctx)
+
+	if hits, _, err := d.clerk.SearchDocuments(ctx, "quick brown dog", ""); err != nil || len(hits) != 0 {
+		t.Fatalf("a left-out page's words are found: %v, %v", hits, err)
+	}
+	back, err := d.clerk.RestorePage(ctx, doc.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Pages) != 2 || back.Pages[1].Index != 1 || back.Pages[1].TextSource != "ocr" || back.Pages[1].Words == "" {
+		t.Fatalf("restored page: %+v", back.Pages)
+	}
+	hits, _, err := d.clerk.SearchDocuments(ctx, "quick brown dog jumped", "")
+	if err != nil || len(hits) != 1 || hits[0].Document.ID != doc.ID || hits[0].Page != 1 {
+		t.Fatalf("search for the restored page's words: %v, %v", hits, err)
+	}
+	pc, err := d.clerk.DocumentPage(ctx, doc.ID, 1)
+	if err != nil || !strings.Contains(pc.Text, "quick brown dog") || len(pc.Words) < 10 {
+		t.Fatalf("restored page's text: %q, %d words, %v", pc.Text, len(pc.Words), err)
+	}
+	if !slices.ContainsFunc(auditDetails(t, d.clerk, app.ActDocEdit), func(s string) bool {
+		return s == "ok: page 2 left out as blank restored as page 2"
+	}) {
+		t.Fatalf("the restore is not audited as read: %q", auditDetails(t, d.clerk, app.ActDocEdit))
 	}
 }

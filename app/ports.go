@@ -340,6 +340,13 @@ type ProgressAnalyzer interface {
 	AnalyzeProgress(ctx context.Context, name string, data []byte, event func(PageEvent)) (FileAnalysis, error)
 }
 
+// PageAnalyzer reads one page of a file again, as Analyzer reads each page
+// (the scan package's worker pool implements it): for a page put back into
+// its document that was never read.
+type PageAnalyzer interface {
+	AnalyzePage(ctx context.Context, name string, data []byte, page int) (PageAnalysis, error)
+}
+
 // PageEvent is one page of a file reaching a stage of its analysis.
 type PageEvent struct {
 	Page  int         // 1-based

@@ -93,6 +93,7 @@ type Pool struct {
 var (
 	_ app.Analyzer         = (*Pool)(nil)
 	_ app.ProgressAnalyzer = (*Pool)(nil)
+	_ app.PageAnalyzer     = (*Pool)(nil)
 )
 
 // slot is one worker: a process that may come and go.
@@ -111,19 +112,21 @@ type job struct {
 	ctx     context.Context // cancelled when Analyze returns or the pool closes
 	results chan result     // read by Analyze until it returns
 	stages  bool            // pass the workers' stage reports on as results
+	only    int             // the one page to read, or -1 for every page
 
 	// Pool.mu protects the following.
 	opening bool // the open request has been given out
 	opened  bool // pages is known
 	pages   int
 	next    int // the next page to give out
+	end     int // the page after the last to give out
 	active  int // requests in flight
 	stopped bool
 }
 
 // runnable reports whether j has a request to give out (Pool.mu held).
 func (j *job) runnable() bool {
-	return !j.stopped && j.ctx.Err() == nil && (!j.opening || j.opened && j.next < j.pages)
+	return !j.stopped && j.ctx.Err() == nil && (!j.opening || j.opened && j.next < j.end)
 }
 
 // result is a request's outcome (page -1 is the open), or a page's stage
@@ -168,7 +171,21 @@ func NewPool(opt Options) (*Pool, error) {
 // that names the page and the file. When ctx ends, the workers busy with
 // this file are killed (and later restarted) and ctx's error is returned.
 func (p *Pool) Analyze(ctx context.Context, name string, data []byte) (app.FileAnalysis, error) {
-	return p.analyze(ctx, name, data, nil)
+	return p.analyze(ctx, name, data, -1, nil)
+}
+
+// AnalyzePage reads one page (0-based) of a file, as Analyze reads each
+// of its pages, with the same errors (app.PageAnalyzer): for a page put
+// back into its document that was never read.
+func (p *Pool) AnalyzePage(ctx context.Context, name string, data []byte, page int) (app.PageAnalysis, error) {
+	if page < 0 {
+		return app.PageAnalysis{}, fmt.Errorf("%w: page %d of %s", app.ErrInvalid, page+1, name)
+	}
+	fa, err := p.analyze(ctx, name, data, page, nil)
+	if err != nil {
+		return app.PageAnalysis{}, err
+	}
+	return fa.Pages[page], nil
 }
 
 // AnalyzeProgress is Analyze calling event as each page starts rendering,
@@ -178,11 +195,13 @@ func (p *Pool) Analyze(ctx context.Context, name string, data []byte) (app.FileA
 // AnalyzeProgress returns; each page's events come in order, before its
 // done. A slow event holds up the page's worker, within Options.Timeout.
 func (p *Pool) AnalyzeProgress(ctx context.Context, name string, data []byte, event func(app.PageEvent)) (app.FileAnalysis, error) {
-	return p.analyze(ctx, name, data, event)
+	return p.analyze(ctx, name, data, -1, event)
 }
 
-// analyze is Analyze with an optional event callback.
-func (p *Pool) analyze(ctx context.Context, name string, data []byte, event func(app.PageEvent)) (app.FileAnalysis, error) {
+// analyze is Analyze with an optional event callback, of every page or,
+// when only is 0 or more, of that page alone (the others' analyses are
+// left zero).
+func (p *Pool) analyze(ctx context.Context, name string, data []byte, only int, event func(app.PageEvent)) (app.FileAnalysis, error) {
 	if len(data) > MaxFileSize {
 		return app.FileAnalysis{}, fmt.Errorf("%w: %s is %d MiB; Folio reads files of up to %d MiB", app.ErrInvalid, name, len(data)>>20, MaxFileSize>>20)
 	}
@@ -195,7 +214,7 @@ func (p *Pool) analyze(ctx context.Context, name string, data []byte, event func
 	jctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(p.ctx, cancel)()
-	j := &job{name: name, data: data, ctx: jctx, results: make(chan result, len(p.slots)), stages: event != nil}
+	j := &job{name: name, data: data, ctx: jctx, results: make(chan result, len(p.slots)), stages: event != nil, only: only}
 
 	p.mu.Lock()
 	if p.closed {
@@ -241,6 +260,9 @@ func (p *Pool) analyze(ctx context.Context, name string, data []byte, event func
 				continue
 			case r.page < 0:
 				fa.Format, opened = r.format, true
+				if only >= r.pages {
+					return app.FileAnalysis{}, fmt.Errorf("%w: %s has no page %d (it has %d)", app.ErrInvalid, name, only+1, r.pages)
+				}
 			default:
 				fa.Pages[r.page] = r.pa
 				got++
@@ -248,7 +270,7 @@ func (p *Pool) analyze(ctx context.Context, name string, data []byte, event func
 					event(app.PageEvent{Page: r.page + 1, Pages: r.pages, Stage: app.StagePageDone})
 				}
 			}
-			if opened && got == len(fa.Pages) {
+			if opened && (got == len(fa.Pages) || only >= 0 && got == 1) {
 				return fa, nil
 			}
 		case <-jctx.Done():
@@ -330,10 +352,13 @@ func (p *Pool) run(s *slot, j *job, page int) {
 	p.mu.Lock()
 	j.active--
 	if r.err == nil && page < 0 {
-		j.opened, j.pages = true, r.pages
+		j.opened, j.pages, j.end = true, r.pages, r.pages
+		if j.only >= 0 {
+			j.next, j.end = j.only, min(j.only+1, r.pages)
+		}
 	}
 	r.pages = j.pages
-	done := j.stopped || r.err != nil || j.opened && j.next >= j.pages
+	done := j.stopped || r.err != nil || j.opened && j.next >= j.end
 	closed := p.closed
 	pr := s.proc
 	p.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -136,6 +137,39 @@ func TestPoolMultiPage(t *testing.T) {
 	wantPages(t, fa, "tiff", 3)
 	if len(rec.pids) != 2 {
 		t.Errorf("pages went to workers %v, want the same two workers", rec.pids)
+	}
+}
+
+// AnalyzePage reads one page of a file, as Analyze reads it, and no other
+// page; a page the file does not have is bad input.
+func TestPoolAnalyzePage(t *testing.T) {
+	p := newTestPool(t, Options{})
+	var mu sync.Mutex
+	var sent []int
+	p.testPageSent = func(_, page int) { mu.Lock(); sent = append(sent, page); mu.Unlock() }
+	ctx := context.Background()
+	data := readScan(t, "paperless__multi-page-images.tiff")
+	pa, err := p.AnalyzePage(ctx, "multi.tiff", data, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if !slices.Equal(sent, []int{1}) {
+		t.Errorf("pages asked of the workers: %v, want only page 2", sent)
+	}
+	mu.Unlock()
+	fa, err := p.Analyze(ctx, "multi.tiff", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := fa.Pages[1]
+	if pa.Index != 1 || pa.Text == "" || pa.Text != whole.Text || pa.Blank != whole.Blank || len(pa.View) == 0 {
+		t.Errorf("page 2 alone: index %d, blank %v, text %q; in the whole file: blank %v, text %q", pa.Index, pa.Blank, pa.Text, whole.Blank, whole.Text)
+	}
+	for _, page := range []int{3, -1} {
+		if _, err := p.AnalyzePage(ctx, "multi.tiff", data, page); !errors.Is(err, app.ErrInvalid) {
+			t.Errorf("page %d of a 3-page file: %v, want ErrInvalid", page+1, err)
+		}
 	}
 }
 
