@@ -104,15 +104,22 @@ func turnCodes(codes []app.Barcode, deg, w, h int) {
 		if c.W == 0 && c.H == 0 {
 			continue
 		}
-		switch deg {
-		case 90:
-			codes[i].X, codes[i].Y, codes[i].W, codes[i].H = h-c.Y-c.H, c.X, c.H, c.W
-		case 180:
-			codes[i].X, codes[i].Y = w-c.X-c.W, h-c.Y-c.H
-		case 270:
-			codes[i].X, codes[i].Y, codes[i].W, codes[i].H = c.Y, w-c.X-c.W, c.H, c.W
-		}
+		codes[i].X, codes[i].Y, codes[i].W, codes[i].H = turnBox(c.X, c.Y, c.W, c.H, deg, w, h)
 	}
+}
+
+// turnBox turns the box at x, y of bw × bh on a w×h image clockwise by deg
+// (0, 90, 180 or 270), with the image.
+func turnBox(x, y, bw, bh, deg, w, h int) (int, int, int, int) {
+	switch deg {
+	case 90:
+		return h - y - bh, x, bh, bw
+	case 180:
+		return w - x - bw, h - y - bh, bw, bh
+	case 270:
+		return y, w - x - bw, bh, bw
+	}
+	return x, y, bw, bh
 }
 
 var tryHarder = map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}

@@ -1,7 +1,7 @@
 // Package scan reads scanned and born-digital files page by page: it renders
 // each page with MuPDF as a person sees it (with its annotations and form
-// fields), takes the PDF text layer where there is one, otherwise finds the page's orientation with Tesseract's OSD and OCRs
-// the upright page with Tesseract (gosseract), looks for barcodes with
+// fields), takes the PDF text layer where there is one, otherwise OCRs it with Tesseract
+// (gosseract), which also finds which way up it lies, looks for barcodes with
 // gozxing, flags blank pages, and makes the viewing and thumbnail JPEGs. The
 // result is an app.PageAnalysis per page.
 //
@@ -57,18 +57,19 @@
 //     words, most of those read; blank.go) it is content, not blank.
 //     Otherwise it stays blank, its text kept with it while it is left out
 //     of its document, ready for a person who puts it back.
-//  5. Orientation with Tesseract OSD on the gray view, through Tesseract's
-//     C API (ocr_osd.go: gosseract v2.4.1 has no OSD call); the render and
-//     view are turned upright. A page skewed by a degree or more (fed in
-//     at a slant) is straightened for OCR only with Leptonica's
-//     pixFindSkew and an area-map rotation (deskew.go); the render, view
-//     and thumbnail stay as scanned, and the words' boxes are turned back
-//     onto them. The full render is OCR'd with gosseract
-//     (ocr.go) in automatic layout mode, as `tesseract FILE stdout` reads:
-//     blocks and columns are found and their lines come out in reading
-//     order, down each column, in the text and in the order of the words
-//     (which the searchable PDF's text layer keeps). Word boxes are scaled
-//     into the upright view's pixels.
+//  5. OCR of the full render with gosseract (ocr.go) in automatic layout
+//     mode with orientation (`tesseract --psm 1`): Tesseract finds the
+//     page's orientation on the blobs of its own layout analysis and reads
+//     a page lying on its side or upside down as it reads it upright;
+//     blocks and columns are found, as `tesseract FILE stdout` finds them,
+//     and their lines come out in reading order, down each column, in the
+//     text and in the order of the words (which the searchable PDF's text
+//     layer keeps). A page skewed by a degree or more (fed in at a slant)
+//     is straightened for OCR only with Leptonica's pixFindSkew and an
+//     area-map rotation (deskew.go), and the words' boxes are turned back
+//     onto the render. The turn that sets the page upright is told by the
+//     direction the words of a line run; the view and the word boxes are
+//     turned by it, and the boxes scaled into the upright view's pixels.
 //  6. The view is encoded as a JPEG of quality 80 and the thumbnail,
 //     ThumbWidth wide, of quality 75; gray pages as one-channel JPEGs.
 //

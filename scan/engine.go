@@ -60,32 +60,27 @@ func (o EngineOptions) withDefaults() EngineOptions {
 type Engine struct {
 	opt EngineOptions
 	ocr *ocrEngine
-	osd *osdEngine
 	// stats accumulates per-stage timings, for benchmarks and tests.
 	stats stageTimes
 }
 
 // stageTimes sums the time spent in each stage of Page.
 type stageTimes struct {
-	pages                                   int
-	text, render, gray, view, blank         time.Duration
-	barcode, barcodeRetry, osd, deskew, ocr time.Duration
-	jpeg, all                               time.Duration
+	pages                              int
+	text, render, gray, view, blank    time.Duration
+	barcode, barcodeRetry, deskew, ocr time.Duration
+	jpeg, all                          time.Duration
 }
 
-// NewEngine starts Tesseract (OCR and OSD) with the options' languages.
+// NewEngine starts Tesseract with the options' languages and its
+// orientation data.
 func NewEngine(opt EngineOptions) (*Engine, error) {
 	opt = opt.withDefaults()
 	o, err := newOCREngine(opt.Languages)
 	if err != nil {
 		return nil, err
 	}
-	s, err := newOSDEngine()
-	if err != nil {
-		o.close()
-		return nil, err
-	}
-	return &Engine{opt: opt, ocr: o, osd: s}, nil
+	return &Engine{opt: opt, ocr: o}, nil
 }
 
 // Close releases Tesseract. Documents must be closed first.
@@ -93,10 +88,6 @@ func (e *Engine) Close() error {
 	if e.ocr != nil {
 		e.ocr.close()
 		e.ocr = nil
-	}
-	if e.osd != nil {
-		e.osd.close()
-		e.osd = nil
 	}
 	return nil
 }
@@ -348,7 +339,7 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	}
 
 	if read {
-		words, err := e.ocrPage(&pa, full, viewGray, &view, renderDPI, viewDPI)
+		words, err := e.ocrPage(&pa, full, &view, renderDPI)
 		if err != nil {
 			return pa, fmt.Errorf("page %d: OCR: %w", i+1, err)
 		}
@@ -391,38 +382,17 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	return pa, nil
 }
 
-// Orientation. OSD runs on the gray viewing image (150 dpi): as reliable as
-// the 300 dpi render on the corpus, and a third cheaper. When the OCR of the
-// page so turned is poor (mean confidence under retryOCRConfidence), OSD is
-// asked again at full resolution and, if it then names another turn with
-// confidence, the page is OCR'd that way too and the better reading kept.
-const retryOCRConfidence = 60
-
-// ocrPage finds the page's orientation, turns full and the view upright,
-// and OCRs it into pa. words reports whether it read real words
-// (hasRealWords), not only marks.
-func (e *Engine) ocrPage(pa *app.PageAnalysis, full, viewGray *grayImage, view *image.Image, renderDPI, viewDPI float64) (words bool, err error) {
-	st := &e.stats
-	t := time.Now()
-	rot := e.osd.detect(viewGray, viewDPI)
-	st.osd += time.Since(t)
-
-	res, err := e.read(full.rotate(rot), renderDPI)
+// ocrPage OCRs the page into pa and turns the view upright. Tesseract
+// finds the orientation itself, on the blobs of the OCR's own layout
+// analysis (ocr.go), and reads a turned page as it would read it upright;
+// the turn is then told by the direction the words run (uprightTurn).
+// words reports whether it read real words (hasRealWords), not only marks.
+func (e *Engine) ocrPage(pa *app.PageAnalysis, full *grayImage, view *image.Image, renderDPI float64) (words bool, err error) {
+	res, err := e.read(full, renderDPI)
 	if err != nil {
 		return false, err
 	}
-	if res.confidence < retryOCRConfidence && len(res.words) >= 10 {
-		t = time.Now()
-		rot2 := e.osd.detect(full, renderDPI)
-		st.osd += time.Since(t)
-		if rot2 != rot {
-			res2, err := e.read(full.rotate(rot2), renderDPI)
-			if err == nil && res2.confidence > res.confidence {
-				res, rot = res2, rot2
-			}
-		}
-	}
-
+	rot := res.turn
 	if rot != 0 {
 		*view = rotateImage(*view, rot)
 	}
@@ -431,8 +401,10 @@ func (e *Engine) ocrPage(pa *app.PageAnalysis, full, viewGray *grayImage, view *
 	if pa.Text != "" {
 		pa.TextSource = "ocr"
 	}
-	// Word boxes are in pixels of the upright full image; the upright
-	// view is the same page scaled.
+	// Word boxes are in pixels of full as it was read: turned with the
+	// page, they are in the upright full image, of which the upright view
+	// is a scaled copy.
+	turnWords(res.words, rot, full.w, full.h)
 	vb := (*view).Bounds()
 	fw, fh := full.w, full.h
 	if rot == 90 || rot == 270 {
@@ -442,8 +414,8 @@ func (e *Engine) ocrPage(pa *app.PageAnalysis, full, viewGray *grayImage, view *
 	return hasRealWords(res), nil
 }
 
-// read OCRs g, an upright page at dpi, straightened first when it is
-// skewed (deskew.go); the words' boxes are on g as it is.
+// read OCRs g, a page at dpi lying any way up, straightened first when it
+// is skewed (deskew.go); the words' boxes are on g as it is.
 func (e *Engine) read(g *grayImage, dpi float64) (ocrResult, error) {
 	st := &e.stats
 	t := time.Now()

@@ -14,7 +14,7 @@ func BenchmarkPage(b *testing.B) {
 	for _, c := range []struct{ name, file string }{
 		{"scan-linn", "scans/ocrmypdf__linn.pdf"},               // image-only, 300 dpi JBIG2: OCR
 		{"scan-skew", "scans/ocrmypdf__skew.pdf"},               // the same page skewed 1.9°: deskew + OCR
-		{"scan-rotated", "scans/paperless__rotated.pdf"},        // image-only JPEG, turned pages: OSD + OCR
+		{"scan-rotated", "scans/paperless__rotated.pdf"},        // image-only JPEG, turned pages: OCR with orientation
 		{"patch-sheet", "barcodes/paperless__patch-code-t.pdf"}, // a PATCH-T sheet: barcode + OCR
 		{"text-layer", "robustness/paperless__signed.pdf"},      // born-digital: layer, no OCR
 	} {
@@ -41,7 +41,6 @@ func BenchmarkPage(b *testing.B) {
 			b.ReportMetric(ms(st.gray+st.view), "gray+view-ms")
 			b.ReportMetric(ms(st.barcode), "barcode-ms")
 			b.ReportMetric(ms(st.barcodeRetry), "barcode-retry-ms")
-			b.ReportMetric(ms(st.osd), "osd-ms")
 			b.ReportMetric(ms(st.deskew), "deskew-ms")
 			b.ReportMetric(ms(st.ocr), "ocr-ms")
 			b.ReportMetric(ms(st.jpeg), "jpeg-ms")

@@ -12,8 +12,13 @@ import (
 	"folio/app"
 )
 
-// ocrEngine OCRs upright gray pages with one gosseract client, created once
-// (loading the language data takes about a second).
+// ocrEngine OCRs gray pages with one gosseract client, created once
+// (loading the language data takes about a second). Tesseract finds each
+// page's orientation as part of its layout analysis (`tesseract --psm 1`)
+// and reads a page lying on its side or upside down as it would read it
+// upright: one pass, where a separate orientation pass before the OCR
+// thresholded and analysed the page a second time (about a tenth of the
+// page's time).
 //
 // The page is handed over as a binary PGM: Leptonica reads it with a copy,
 // where PNG would cost an encode and a decode of the whole page. Text,
@@ -26,6 +31,11 @@ type ocrEngine struct {
 }
 
 func newOCREngine(langs []string) (*ocrEngine, error) {
+	// Tesseract loads the orientation data itself at the first page, and
+	// silently reads without it when it is missing: check it now.
+	if err := checkOSDData(); err != nil {
+		return nil, err
+	}
 	c := gosseract.NewClient()
 	o := &ocrEngine{c: c}
 	if err := c.SetLanguage(langs...); err != nil {
@@ -33,11 +43,13 @@ func newOCREngine(langs []string) (*ocrEngine, error) {
 		return nil, fmt.Errorf("tesseract: %w", err)
 	}
 	c.DisableOutput()
-	// Automatic page layout, as a variable: gosseract applies its
-	// variables after every initialisation of the engine, where a mode set
-	// with SetPageSegMode before the first one is lost (Tesseract's Init
-	// makes a new engine, whose own default is one uniform block).
-	c.SetVariable(pageSegModeVar, strconv.Itoa(int(gosseract.PSM_AUTO)))
+	// Automatic page layout with orientation, as a variable: gosseract
+	// applies its variables after every initialisation of the engine,
+	// where a mode set with SetPageSegMode before the first one is lost
+	// (Tesseract's Init makes a new engine, whose own default is one
+	// uniform block).
+	c.SetVariable(pageSegModeVar, strconv.Itoa(int(gosseract.PSM_AUTO_OSD)))
+	c.SetVariable(orientationMarginVar, strconv.FormatFloat(minOSDConfidence, 'f', -1, 64))
 	// Load the models now, so a missing language fails here and not on
 	// the first page.
 	if _, err := o.recognize(newBlankGray(32, 32), 300); err != nil {
@@ -45,16 +57,28 @@ func newOCREngine(langs []string) (*ocrEngine, error) {
 		return nil, fmt.Errorf("tesseract languages %s (are their traineddata files installed?): %w", strings.Join(langs, "+"), err)
 	}
 	// The engine is initialised now; set the mode on it directly as well.
-	c.SetPageSegMode(gosseract.PSM_AUTO)
+	c.SetPageSegMode(gosseract.PSM_AUTO_OSD)
 	return o, nil
 }
 
 // pageSegModeVar is Tesseract's parameter behind its page segmentation
-// mode. Folio asks for automatic layout analysis (PSM_AUTO, the mode of
-// `tesseract FILE stdout`): blocks and columns are found, and their lines
-// come out in reading order, column by column. In single-block mode a
-// multi-column page is read straight across the columns.
+// mode. Folio asks for automatic layout analysis with orientation
+// (PSM_AUTO_OSD): blocks and columns are found, as `tesseract FILE stdout`
+// finds them, and their lines come out in reading order, column by column.
+// In single-block mode a multi-column page is read straight across the
+// columns.
 const pageSegModeVar gosseract.SettableVariable = "tessedit_pageseg_mode"
+
+// orientationMarginVar is the orientation confidence below which Tesseract
+// reads the page as it lies (its default, 7, left turned pages of the
+// corpus unturned).
+const orientationMarginVar gosseract.SettableVariable = "min_orientation_margin"
+
+// minOSDConfidence is Folio's orientation margin. Tesseract's confidences
+// for a page of text run from about 5 to over 30; a page with a few words
+// or a picture gives under 2. (OCRmyPDF's default for --rotate-pages is
+// 14, which leaves many turned pages unturned.)
+const minOSDConfidence = 2.0
 
 func (o *ocrEngine) close() {
 	o.c.Close()
@@ -84,9 +108,10 @@ type ocrResult struct {
 	// sure counts the words read with confidence that look like words
 	// (isSureWord): what tells a page in pale print from bleed-through.
 	sure int
+	turn int // the clockwise turn, 0, 90, 180 or 270, that makes the page upright
 }
 
-// recognize OCRs g, an upright page at dpi.
+// recognize OCRs g, a page at dpi lying any way up.
 func (o *ocrEngine) recognize(g *grayImage, dpi float64) (ocrResult, error) {
 	o.buf = encodePGM(o.buf, g)
 	if err := o.c.SetImageFromBytes(o.buf); err != nil {
@@ -102,11 +127,13 @@ func (o *ocrEngine) recognize(g *grayImage, dpi float64) (ocrResult, error) {
 	var sb strings.Builder
 	var confSum float64
 	prev := gosseract.BoundingBox{}
+	read := boxes[:0]
 	for _, b := range boxes {
 		w := strings.TrimSpace(b.Word)
 		if w == "" {
 			continue
 		}
+		read = append(read, b)
 		if sb.Len() > 0 {
 			switch {
 			case b.BlockNum != prev.BlockNum || b.ParNum != prev.ParNum:
@@ -130,6 +157,7 @@ func (o *ocrEngine) recognize(g *grayImage, dpi float64) (ocrResult, error) {
 	if n := len(res.words); n > 0 {
 		res.confidence = confSum / float64(n)
 	}
+	res.turn = uprightTurn(read)
 	return res, nil
 }
 
@@ -161,6 +189,54 @@ func isSureWord(w string, conf float64) bool {
 		}
 	}
 	return n >= sureWordLen
+}
+
+// minTurnPairs is how many pairs of neighbouring words on a line it takes
+// to tell which way a page lies; with fewer it is taken as upright.
+const minTurnPairs = 3
+
+// uprightTurn tells, from words read in reading order with their boxes in
+// the image as it lies, the clockwise turn that makes the page upright:
+// the words of a line follow one another rightwards on an upright page,
+// leftwards on a page upside down, downwards on a page turned a quarter
+// clockwise (which a 270° turn sets right) and upwards on one turned a
+// quarter anticlockwise.
+func uprightTurn(words []gosseract.BoundingBox) int {
+	var dx, dy, pairs int
+	for i := 1; i < len(words); i++ {
+		a, b := words[i-1], words[i]
+		if a.BlockNum != b.BlockNum || a.ParNum != b.ParNum || a.LineNum != b.LineNum {
+			continue
+		}
+		// Twice the move between the boxes' centres.
+		dx += b.Box.Min.X + b.Box.Max.X - a.Box.Min.X - a.Box.Max.X
+		dy += b.Box.Min.Y + b.Box.Max.Y - a.Box.Min.Y - a.Box.Max.Y
+		pairs++
+	}
+	switch {
+	case pairs < minTurnPairs || dx >= abs(dy):
+		return 0
+	case -dx >= abs(dy):
+		return 180
+	case dy > 0:
+		return 270
+	}
+	return 90
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// turnWords turns word boxes on a w×h image clockwise by deg (0, 90, 180
+// or 270), as the image is turned.
+func turnWords(words []app.Word, deg, w, h int) {
+	for i, wd := range words {
+		words[i].X, words[i].Y, words[i].W, words[i].H = turnBox(wd.X, wd.Y, wd.W, wd.H, deg, w, h)
+	}
 }
 
 // scaleWords maps word boxes from OCR-image pixels into a w × h image by

@@ -11,7 +11,7 @@ import (
 )
 
 // grayImage is an 8-bit gray image with no padding between rows: the form
-// the barcode readers, blank detection, OSD and OCR all take.
+// the barcode readers, blank detection and OCR all take.
 type grayImage struct {
 	w, h int
 	pix  []byte // len w*h, row-major, 0 black .. 255 white

@@ -30,8 +30,17 @@ if [ -n "$head" ] && [ -n "$get" ]; then
 fi
 
 echo "== scanning: the whole pipeline on both cores (store, read, OCR, barcodes, page images, split, file, index)"
-echo "   image-only pages against ocrmypdf --jobs 2 on the same files, in this run; text-layer PDFs"
+echo "   image-only files of one page and of several pages against ocrmypdf --jobs 2 (plain and --rotate-pages)"
+echo "   on the same files, in this run; text-layer PDFs. Load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 go test -run='^$' -bench='Pipeline' -benchtime=1x -timeout 30m ./app 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok)'
+echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+for kind in single-page multi-page; do
+  awk -v k="$kind" '$1 ~ "^BenchmarkPipelineOCR/" k "-" {
+    for (i = 2; i < NF; i++) m[$(i+1)] = $i
+    printf "== %s: Folio %.1f pages/min, %.2f× ocrmypdf --jobs 2 (%.1f), %.2f× with --rotate-pages (%.1f); CPU s/page: Folio %.2f, ocrmypdf %.2f, with --rotate-pages %.2f (goal >= 1.5x plain)\n",
+      k, m["pages/min"], m["x-ocrmypdf"], m["ocrmypdf-pages/min"], m["x-ocrmypdf-rotate"], m["ocrmypdf-rotate-pages/min"],
+      m["cpu-s/page"], m["ocrmypdf-cpu-s/page"], m["ocrmypdf-rotate-cpu-s/page"] }' "$out"
+done
 echo "== scanning: a file written into the drop folder until its first page is viewable"
 go test -run='^$' -bench='DropToViewable' -benchtime=3x -timeout 10m ./app 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok)'
 echo "== scanning: peak resident memory of the app and of a worker on a 200-page batch"
