@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"folio/app"
 )
 
 // renderGray renders page 1 of a corpus file as the engine does before
@@ -98,6 +100,19 @@ func TestDeskewWordsOnThePage(t *testing.T) {
 	if !strings.Contains(pa.Text, "LinnSequencer") {
 		t.Fatalf("skew.pdf read without LinnSequencer:\n%s", pa.Text)
 	}
+	on, long := wordsOnInk(t, pa, 5)
+	t.Logf("%d of %d words of 5 letters or more boxed on their ink", on, long)
+	if long < 100 || float64(on) < 0.95*float64(long) {
+		t.Errorf("%d of %d words of 5 letters or more boxed on their ink, want 95 %%", on, long)
+	}
+}
+
+// wordsOnInk counts the words of pa of at least minLen letters (long) and
+// those of them whose box in the view holds ink (on). A word's box on a
+// slant is a little larger than the word, but a box off its line (turned
+// the wrong way, scaled wrong, or not turned at all) holds mostly paper.
+func wordsOnInk(t *testing.T, pa app.PageAnalysis, minLen int) (on, long int) {
+	t.Helper()
 	m, err := jpeg.Decode(bytes.NewReader(pa.View))
 	if err != nil {
 		t.Fatal(err)
@@ -105,12 +120,8 @@ func TestDeskewWordsOnThePage(t *testing.T) {
 	if m.Bounds().Dx() != pa.Width || m.Bounds().Dy() != pa.Height {
 		t.Fatalf("view %v, page %d×%d", m.Bounds(), pa.Width, pa.Height)
 	}
-	// A word's box on a slant is a little larger than the word, but a box
-	// off its line (turned the wrong way, or not at all) holds mostly
-	// paper: count the words long enough to tell.
-	on, long := 0, 0
 	for _, w := range pa.Words {
-		if len(w.Text) < 5 {
+		if len(w.Text) < minLen {
 			continue
 		}
 		long++
@@ -118,10 +129,7 @@ func TestDeskewWordsOnThePage(t *testing.T) {
 			on++
 		}
 	}
-	t.Logf("%d of %d words of 5 letters or more boxed on their ink", on, long)
-	if long < 100 || float64(on) < 0.95*float64(long) {
-		t.Errorf("%d of %d words of 5 letters or more boxed on their ink, want 95 %%", on, long)
-	}
+	return on, long
 }
 
 // darkShare is the share of r's pixels in m darker than mid-gray.

@@ -70,6 +70,13 @@
 //     onto the render. The turn that sets the page upright is told by the
 //     direction the words of a line run; the view and the word boxes are
 //     turned by it, and the boxes scaled into the upright view's pixels.
+//     A scanned page is read at its own resolution (scanres.go): a PDF page
+//     that is one image covering the page, at the image's pixels per inch
+//     on the page, at most the render's and at least minOCRDPI (150), the
+//     render box-filtered down to it; an image file at its own pixels, at
+//     most OCRDPI. Reading a 150 or 206 dpi scan at 300 only drew up its
+//     pixels, at more Tesseract time for no more words. Barcodes and the
+//     view still come from the full render.
 //  6. The view is encoded as a JPEG of quality 80 and the thumbnail,
 //     ThumbWidth wide, of quality 75; gray pages as one-channel JPEGs.
 //

@@ -19,7 +19,7 @@ import (
 // their defaults.
 type EngineOptions struct {
 	ViewDPI    int // viewing image resolution, default 150
-	OCRDPI     int // resolution for OCR and the barcode retry, default 300
+	OCRDPI     int // render resolution for OCR (a scan is read at its own, if lower) and the barcode retry, default 300
 	ThumbWidth int // thumbnail width in pixels, default 200
 	MaxPages   int // pages per file, default 2000; a file with more is refused
 	// MaxPixels bounds the largest render, in pixels, default 60e6. A page
@@ -272,6 +272,7 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	if err != nil {
 		return pa, err
 	}
+	ocrDPI := d.ocrResolution(i, p, renderDPI)
 
 	t := time.Now()
 	rgba, err := p.render(renderDPI)
@@ -339,7 +340,7 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	}
 
 	if read {
-		words, err := e.ocrPage(&pa, full, &view, renderDPI)
+		words, err := e.ocrPage(&pa, full, &view, renderDPI, ocrDPI)
 		if err != nil {
 			return pa, fmt.Errorf("page %d: OCR: %w", i+1, err)
 		}
@@ -387,8 +388,19 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 // analysis (ocr.go), and reads a turned page as it would read it upright;
 // the turn is then told by the direction the words run (uprightTurn).
 // words reports whether it read real words (hasRealWords), not only marks.
-func (e *Engine) ocrPage(pa *app.PageAnalysis, full *grayImage, view *image.Image, renderDPI float64) (words bool, err error) {
-	res, err := e.read(full, renderDPI)
+//
+// full, rendered at renderDPI, is read at ocrDPI (scanres.go): box-filtered
+// down when that is lower, and the word boxes are in the pixels read.
+func (e *Engine) ocrPage(pa *app.PageAnalysis, full *grayImage, view *image.Image, renderDPI, ocrDPI float64) (words bool, err error) {
+	if ocrDPI < renderDPI {
+		t := time.Now()
+		w, h := scaledSize(full.w, full.h, ocrDPI/renderDPI)
+		full = downscaleGray(full, w, h)
+		e.stats.view += time.Since(t)
+	} else {
+		ocrDPI = renderDPI
+	}
+	res, err := e.read(full, ocrDPI)
 	if err != nil {
 		return false, err
 	}

@@ -234,6 +234,75 @@ static fz_buffer *folio_text(fz_context *ctx, fz_page *page, int all, char *err)
 	return buf;
 }
 
+// The leading fields of MuPDF 1.24's fz_stext_page, fz_stext_block and
+// fz_image (structured-text.h, image.h), as far as folio_images reads them;
+// the context's version check ties them to that library.
+typedef struct folio_stext_block folio_stext_block;
+typedef struct {
+	void *pool;
+	fz_rect mediabox;
+	folio_stext_block *first_block, *last_block;
+} folio_stext_head;
+struct folio_stext_block {
+	int type;
+	fz_rect bbox;
+	union {
+		struct { void *first_line, *last_line; } t;
+		struct { fz_matrix transform; void *image; } i;
+	} u;
+	folio_stext_block *prev, *next;
+};
+typedef struct {
+	struct {
+		struct { int refs; void *drop; void *droppable; } storable;
+		short store_key_refs;
+	} key_storable;
+	int w, h;
+} folio_image_head;
+
+enum { folio_stext_preserve_images = 4, folio_stext_block_image = 1 };
+
+// folio_images finds the images the page's contents draw, without decoding
+// them: how many, and the largest on the page, its place in points (*box),
+// its size in pixels (*w, *h) and whether it is drawn turned a quarter
+// (*turned). It returns -1 on error.
+static int folio_images(fz_context *ctx, fz_page *page, fz_rect *box, int *w, int *h, int *turned, char *err) {
+	folio_stext_page *volatile text = NULL;
+	fz_device *volatile dev = NULL;
+	int n = 0;
+	float largest = -1;
+	folio_try(ctx) {
+		fz_stext_options opts = {folio_stext_preserve_images, 1};
+		text = fz_new_stext_page(ctx, fz_bound_page(ctx, page));
+		dev = fz_new_stext_device(ctx, text, &opts);
+		fz_run_page_contents(ctx, page, dev, fz_scale(1, 1), NULL);
+		fz_close_device(ctx, dev);
+		for (folio_stext_block *b = ((folio_stext_head *)text)->first_block; b; b = b->next) {
+			if (b->type != folio_stext_block_image || b->u.i.image == NULL) {
+				continue;
+			}
+			n++;
+			float area = (b->bbox.x1 - b->bbox.x0) * (b->bbox.y1 - b->bbox.y0);
+			if (area > largest) {
+				folio_image_head *im = b->u.i.image;
+				largest = area;
+				*box = b->bbox;
+				*w = im->w;
+				*h = im->h;
+				fz_matrix m = b->u.i.transform;
+				*turned = (m.b < 0 ? -m.b : m.b) > (m.a < 0 ? -m.a : m.a);
+			}
+		}
+	}
+	folio_catch(ctx) {
+		folio_error(ctx, err);
+		n = -1;
+	}
+	fz_drop_device(ctx, dev);
+	fz_drop_stext_page(ctx, text);
+	return n;
+}
+
 // folio_annot is one annotation or form field of a page. text is borrowed
 // from the page's objects: copy it before the page is dropped.
 typedef struct {
@@ -424,6 +493,34 @@ func (p *muPage) render(dpi float64) (*image.RGBA, error) {
 		copy(m.Pix[y*m.Stride:y*m.Stride+4*w], src[y*stride:])
 	}
 	return m, nil
+}
+
+// muImage is an image a page's contents draw.
+type muImage struct {
+	w, h   int     // its size in pixels
+	turned bool    // drawn turned a quarter: its width runs down the page
+	wp, hp float64 // the size it is drawn at on the page, in points
+	x0, y0 float64 // its top left corner on the page, in points
+}
+
+// images reports how many images the page's contents draw and the largest
+// of them on the page (zero when there is none).
+func (p *muPage) images() (int, muImage, error) {
+	var box C.fz_rect
+	var w, h, turned C.int
+	e := errBuf()
+	n := C.folio_images(p.d.ctx, p.page, &box, &w, &h, &turned, &e[0])
+	if n < 0 {
+		return 0, muImage{}, muErr(e)
+	}
+	if n == 0 {
+		return 0, muImage{}, nil
+	}
+	return int(n), muImage{
+		w: int(w), h: int(h), turned: turned != 0,
+		wp: float64(box.x1 - box.x0), hp: float64(box.y1 - box.y0),
+		x0: float64(box.x0), y0: float64(box.y0),
+	}, nil
 }
 
 // text returns the text of the page: of its contents and, when all is set,
