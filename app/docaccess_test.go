@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"io"
 	"slices"
 	"testing"
 
@@ -79,7 +80,7 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 	try("thumbnail", err)
 	_, err = sam.DocumentThumbnails(ctx, lab)
 	try("thumbnails", err)
-	_, _, err = sam.ExportDocument(ctx, lab, "stolen.pdf")
+	_, err = sam.ExportPDF(ctx, lab, "stolen.pdf", io.Discard)
 	try("export", err)
 	_, _, err = sam.SplitDocument(ctx, lab, 1)
 	try("split", err)

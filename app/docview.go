@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -482,21 +483,43 @@ func snippetAt(text string, at, to int) string {
 	return s
 }
 
-// ExportDocument decrypts every page of a document for export (a PDF the
-// caller writes to dest). The export is audited with its destination.
-func (s *Session) ExportDocument(ctx context.Context, id, dest string) (Document, []PageContent, error) {
+// ExportedPDF says what ExportPDF wrote.
+type ExportedPDF struct {
+	Title string // the PDF's title: the document type in words and the MRN
+	Pages int
+}
+
+// ExportPDF decrypts every page of a document and writes it to w as a
+// searchable PDF: each page's image under its words, titled with the
+// document type and the patient's MRN. The export is audited with its
+// destination, dest (a file name, a printer), before anything is written;
+// the window and the command line both export through it.
+func (s *Session) ExportPDF(ctx context.Context, id, dest string, w io.Writer) (ExportedPDF, error) {
+	if s.v.cfg.PDF == nil {
+		return ExportedPDF{}, errors.New("export a document: no PDF writer is wired")
+	}
 	ctx, d, err := s.openDocument(ctx, id, useExport)
 	if err != nil {
-		return Document{}, nil, err
+		return ExportedPDF{}, err
 	}
-	pages := make([]PageContent, len(d.Pages))
+	pages := make([]PDFPage, len(d.Pages))
 	for i := range d.Pages {
-		if pages[i], err = s.pageContent(ctx, d, i); err != nil {
-			return Document{}, nil, err
+		p, err := s.pageContent(ctx, d, i)
+		if err != nil {
+			return ExportedPDF{}, err
 		}
+		pages[i] = PDFPage{JPEG: p.View, WidthPx: d.Pages[i].Width, HeightPx: d.Pages[i].Height, DPI: 150,
+			Words: p.Words, Text: p.Text, Turn: p.Turn}
 	}
-	return d, pages, s.audit(ctx, AuditEvent{Action: ActDocExport, Patient: d.MRN, Object: "document/" + d.ID,
-		Detail: fmt.Sprintf("%d pages to %s", len(pages), dest)})
+	if err := s.audit(ctx, AuditEvent{Action: ActDocExport, Patient: d.MRN, Object: "document/" + d.ID,
+		Detail: fmt.Sprintf("%d pages to %s", len(pages), dest)}); err != nil {
+		return ExportedPDF{}, err
+	}
+	out := ExportedPDF{Title: DocTypeLabel(d.Type) + " " + d.MRN, Pages: len(pages)}
+	if err := s.v.cfg.PDF(w, out.Title, pages); err != nil {
+		return ExportedPDF{}, fmt.Errorf("write the PDF of document %s: %w", d.ID, err)
+	}
+	return out, nil
 }
 
 // OpenedChart returns whose chart the open document (the last one

@@ -386,3 +386,24 @@ func ParseVersion(s string) (Version, error) {
 	}
 	return Version{HLC: hlc, Device: DeviceID(dev)}, nil
 }
+
+// PDFPage is one scanned page of a searchable PDF, as an export hands it
+// to the PDFWriter.
+type PDFPage struct {
+	JPEG              []byte // the page image (a JPEG)
+	WidthPx, HeightPx int    // of the image; 0 takes the JPEG's own size
+	DPI               int    // of the JPEG; page size in points = px*72/DPI
+	Words             []Word
+	// Text is the page text. Where there are Words, the lines of Text
+	// they do not hold are written too: what the page's PDF said beyond
+	// what was read on its image (a sticky note's text, a form field's
+	// value, a comment the OCR misread).
+	Text string
+	// Turn is a clockwise turn (0, 90, 180, 270) to apply to the image and
+	// its words, as a person asked for it; a turned page is re-encoded.
+	Turn int
+}
+
+// PDFWriter writes pages as a searchable PDF titled title to w (package
+// printout's SearchablePDF; main.go wires it through profile).
+type PDFWriter func(w io.Writer, title string, pages []PDFPage) error

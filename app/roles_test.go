@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -388,7 +389,7 @@ func TestEveryActNamesItsPermission(t *testing.T) {
 	must(err)
 	_, _, err = admin.SearchDocuments(ctx, "simple", "")
 	must(err)
-	_, _, err = admin.ExportDocument(ctx, id, "export")
+	_, err = admin.ExportPDF(ctx, id, "export", io.Discard)
 	must(err)
 	_, err = admin.Users(ctx)
 	must(err)

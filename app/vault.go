@@ -51,7 +51,10 @@ type Config struct {
 	// Analyzer reads scanned files (the scan worker pool); nil where
 	// scanning is not wired.
 	Analyzer Analyzer
-	Device   DeviceID
+	// PDF writes searchable PDFs (document export); nil where exporting
+	// is not wired.
+	PDF    PDFWriter
+	Device DeviceID
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

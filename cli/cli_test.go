@@ -66,6 +66,7 @@ func TestScripts(t *testing.T) {
 			"damageslot":  damageSlotCmd,
 			"damagescans": damageScansCmd,
 			"pdftext":     pdfTextCmd,
+			"pdftitle":    pdfTitleCmd,
 			"whitepage":   whitePageCmd,
 			"faintpage":   faintPageCmd,
 		},
@@ -114,6 +115,21 @@ func pdfTextCmd(ts *testscript.TestScript, neg bool, args []string) {
 		out.WriteString(text)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(out.String()), 0o600))
+}
+
+// pdfTitleCmd is "pdftitle IN.pdf TITLE": the PDF's metadata title is
+// TITLE (the window's export writes the same one).
+func pdfTitleCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: pdftitle IN.pdf TITLE")
+	}
+	doc, err := fitz.New(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer doc.Close()
+	// go-fitz hands the title back in a NUL-padded buffer.
+	if got := strings.TrimRight(doc.Metadata()["title"], "\x00"); got != args[1] {
+		ts.Fatalf("%s is titled %q, not %q", args[0], got, args[1])
+	}
 }
 
 // whitePageCmd is "whitepage OUT.png": a white letter page at 150 dpi, the

@@ -547,16 +547,8 @@ func (e *env) docCommand() *cobra.Command {
 			if err := breakGlassForDocument(cmd, s, args[0], reason); err != nil {
 				return err
 			}
-			d, pages, err := s.ExportDocument(cmd.Context(), args[0], out)
-			if err != nil {
-				return err
-			}
-			pp := make([]printout.Page, len(pages))
-			for i, p := range pages {
-				pp[i] = printout.Page{JPEG: p.View, WidthPx: d.Pages[i].Width, HeightPx: d.Pages[i].Height, DPI: 150, Words: p.Words, Text: p.Text, Turn: p.Turn}
-			}
 			var buf bytes.Buffer
-			if err := printout.SearchablePDF(&buf, d.Type+" "+d.MRN, pp); err != nil {
+			if _, err := s.ExportPDF(cmd.Context(), args[0], out, &buf); err != nil {
 				return err
 			}
 			return writeOut(out, buf.Bytes(), cmd.OutOrStdout())

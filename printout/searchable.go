@@ -14,21 +14,9 @@ import (
 	"github.com/go-pdf/fpdf"
 )
 
-// Page is one scanned page of a searchable PDF.
-type Page struct {
-	JPEG              []byte // the page image (a JPEG)
-	WidthPx, HeightPx int    // of the image; 0 takes the JPEG's own size
-	DPI               int    // of the JPEG; page size in points = px*72/DPI
-	Words             []app.Word
-	// Text is the page text. Where there are Words, the lines of Text
-	// they do not hold are written too: what the page's PDF said beyond
-	// what was read on its image (a sticky note's text, a form field's
-	// value, a comment the OCR misread).
-	Text string
-	// Turn is a clockwise turn (0, 90, 180, 270) to apply to the image and
-	// its words, as a person asked for it; a turned page is re-encoded.
-	Turn int
-}
+// Page is one scanned page of a searchable PDF (app declares it, as the
+// page of its PDF export).
+type Page = app.PDFPage
 
 // Limits on what SearchablePDF accepts.
 const (

@@ -15,6 +15,7 @@ import (
 
 	"folio/app"
 	"folio/crypto"
+	"folio/printout"
 	"folio/scan"
 	"folio/storage"
 	"folio/syncer"
@@ -132,6 +133,7 @@ func Open(dir string, opts Options) (*Profile, error) {
 		Device:    db.DeviceID(),
 		Now:       opts.Now,
 		Analyzer:  pool,
+		PDF:       printout.SearchablePDF,
 	}
 	if blobs != nil {
 		cfg.Blobs = func(aead app.StreamingAEAD) app.BlobStore { return blobs.Sealed(aead) }

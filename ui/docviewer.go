@@ -27,7 +27,6 @@ import (
 
 	"folio/app"
 	"folio/pageturn"
-	"folio/printout"
 	"folio/visible"
 )
 
@@ -1053,10 +1052,7 @@ func (v *docViewer) askExport() {
 func (v *docViewer) export(dest string, w io.WriteCloser) {
 	sess, id := v.sess, v.doc.ID
 	sess.run(func(ctx context.Context) func() {
-		_, pdf, pages, err := exportPDF(ctx, sess, id, dest)
-		if err == nil {
-			_, err = w.Write(pdf)
-		}
+		pdf, err := sess.s.ExportPDF(ctx, id, dest, w)
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
@@ -1065,30 +1061,9 @@ func (v *docViewer) export(dest string, w io.WriteCloser) {
 				v.msg.error("The document was not exported: " + message(err))
 				return
 			}
-			v.msg.info(plural(pages, "page", "pages") + " exported as a searchable PDF.")
+			v.msg.info(plural(pdf.Pages, "page", "pages") + " exported as a searchable PDF.")
 		}
 	})
-}
-
-// exportPDF makes document id into a searchable PDF through the audited
-// export (dest names where it goes in the audit trail) and returns its
-// title, the PDF and its number of pages.
-func exportPDF(ctx context.Context, sess *session, id, dest string) (string, []byte, int, error) {
-	d, pages, err := sess.s.ExportDocument(ctx, id, dest)
-	if err != nil {
-		return "", nil, 0, err
-	}
-	pp := make([]printout.Page, len(pages))
-	for i, p := range pages {
-		pp[i] = printout.Page{JPEG: p.View, WidthPx: d.Pages[i].Width, HeightPx: d.Pages[i].Height, DPI: 150,
-			Words: p.Words, Text: p.Text, Turn: p.Turn}
-	}
-	title := docTypeText(d.Type) + " " + d.MRN
-	var buf bytes.Buffer
-	if err := printout.SearchablePDF(&buf, title, pp); err != nil {
-		return "", nil, 0, err
-	}
-	return title, buf.Bytes(), len(pages), nil
 }
 
 // sendToPrinter prints the document on the computer's printer, audited
@@ -1100,8 +1075,9 @@ func (v *docViewer) sendToPrinter() {
 	sess, id := v.sess, v.doc.ID
 	dest := sess.a.printerName()
 	sess.a.sendToPrinter(sess.ctx, "the document", v.msg, func(ctx context.Context) (string, []byte, error) {
-		title, pdf, _, err := exportPDF(ctx, sess, id, dest)
-		return title, pdf, err
+		var buf bytes.Buffer
+		pdf, err := sess.s.ExportPDF(ctx, id, dest, &buf)
+		return pdf.Title, buf.Bytes(), err
 	}, v.askExport)
 }
 

@@ -182,6 +182,10 @@ func TestDocumentViewerActions(t *testing.T) {
 	if doc.NumPage() != 3 {
 		t.Fatalf("the PDF has %d pages", doc.NumPage())
 	}
+	// The same title as `folio doc export` gives (cli's scanning script).
+	if title := strings.TrimRight(doc.Metadata()["title"], "\x00"); title != "Lab result "+p.MRN {
+		t.Fatalf("the PDF's title is %q", title)
+	}
 	for i := range 3 {
 		text, _ := doc.Text(i)
 		if want := fmt.Sprintf("multi page document. Page %d.", i+1); !strings.Contains(strings.Join(strings.Fields(text), " "), want) {
