@@ -740,21 +740,14 @@ func (e *env) watchCommand() *cobra.Command {
 					printf(out, "%s\t%s\t%s\t%s\t%s\t%s%s\n", l.Status, l.File, l.MRN, l.Type, pages(l.Pages), note, l.Reason)
 				}
 			}
-			rs, err := s.ResumeImports(cmd.Context())
-			if err != nil {
-				return err
-			}
-			for _, r := range rs {
-				print(r.Batch.Name, r, "resumed; ")
-			}
-			w, err := dropfolder.New(dropfolder.Options{Dir: dir, Interval: interval, Keep: keep,
-				Import: func(ctx context.Context, name string, data []byte) error {
-					r, err := s.ImportFile(ctx, name, "drop folder "+dir, data)
-					if err != nil {
-						return err
+			in, err := dropfolder.NewIntake(dropfolder.IntakeParams{Dir: dir, Interval: interval, Keep: keep, Importer: s,
+				Resumed: func(r app.ImportResult) { print(r.Batch.Name, r, "resumed; ") },
+				Track: func(name string) (func(app.ImportProgress), func(app.ImportResult, error)) {
+					return nil, func(r app.ImportResult, err error) {
+						if err == nil {
+							print(name, r, "")
+						}
 					}
-					print(name, r, "")
-					return nil
 				},
 				OnError: func(path string, err error) { printf(cmd.ErrOrStderr(), "folio: %s: %v\n", path, err) },
 			})
@@ -762,7 +755,7 @@ func (e *env) watchCommand() *cobra.Command {
 				return usageError{err}
 			}
 			printf(out, "watching %s (Ctrl+C stops)\n", dir)
-			return w.Serve(cmd.Context())
+			return in.Serve(cmd.Context())
 		},
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "leave imported files in the folder (default: the drop folder setting, else remove them once stored encrypted)")

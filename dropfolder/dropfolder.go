@@ -13,6 +13,10 @@
 // *SkipError), never read, followed or removed; so is a file larger than
 // app.MaxImportSize. ReadFile is also how `folio import` and the window
 // read the files a person names.
+//
+// Intake (intake.go) is the drop-folder intake itself, written once for the
+// window and `folio watch`: it finishes the imports a restart interrupted,
+// then runs a Watcher that imports through the signed-in user's session.
 package dropfolder
 
 import (

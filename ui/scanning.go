@@ -71,24 +71,36 @@ const maxIntake = 200
 // importFile imports one file off the Fyne goroutine, showing its progress
 // on the station as it goes. Call it from a worker goroutine.
 func (s *session) importFile(ctx context.Context, name, source string, data []byte) (app.ImportResult, error) {
+	progress, done := s.trackImport(name)
+	r, err := s.s.ImportFileProgress(ctx, name, source, data, progress)
+	done(r, err)
+	return r, err
+}
+
+// trackImport lists a file whose import starts on the station and returns
+// what shows its progress and its outcome there (for the file picker's
+// imports and the drop folder's).
+func (s *session) trackImport(name string) (progress func(app.ImportProgress), done func(app.ImportResult, error)) {
 	shown := visible.Line(name) // a file's name is anyone's text: one line, nothing hidden
 	it := &intakeItem{name: shown, when: time.Now(), p: app.ImportProgress{Stage: app.StageStored}}
 	s.onUI(func() { s.addIntake(it) })
-	r, err := s.s.ImportFileProgress(ctx, name, source, data, func(p app.ImportProgress) {
+	progress = func(p app.ImportProgress) {
 		s.onUI(func() { it.p = p; s.intakeChanged(it) })
-	})
-	line := intakeLine(shown, r, err)
-	s.onUI(func() {
-		it.done, it.outcome = true, line
-		if err != nil && it.p.Stage != app.StageFailed {
-			it.p = app.ImportProgress{Stage: app.StageFailed, Reason: message(err)}
-		}
-		s.intakeChanged(it)
-		if st, ok := s.a.cur.(*scanScreen); ok && st.sess == s {
-			st.reloadQueue()
-		}
-	})
-	return r, err
+	}
+	done = func(r app.ImportResult, err error) {
+		line := intakeLine(shown, r, err)
+		s.onUI(func() {
+			it.done, it.outcome = true, line
+			if err != nil && it.p.Stage != app.StageFailed {
+				it.p = app.ImportProgress{Stage: app.StageFailed, Reason: message(err)}
+			}
+			s.intakeChanged(it)
+			if st, ok := s.a.cur.(*scanScreen); ok && st.sess == s {
+				st.reloadQueue()
+			}
+		})
+	}
+	return progress, done
 }
 
 // onUI runs f on the Fyne goroutine while the session lasts.
@@ -112,11 +124,21 @@ func (s *session) startDropFolder() {
 	if settings.DropFolder == "" {
 		return
 	}
-	source := "drop folder " + settings.DropFolder
-	w, err := dropfolder.New(dropfolder.Options{Dir: settings.DropFolder, Keep: settings.Keep,
-		Import: func(ctx context.Context, name string, data []byte) error {
-			_, err := s.importFile(ctx, name, source, data)
-			return err
+	resumed := map[string]*intakeItem{} // by batch id; the intake reports them one after the other
+	in, err := dropfolder.NewIntake(dropfolder.IntakeParams{Dir: settings.DropFolder, Keep: settings.Keep,
+		Importer: s.s, Track: s.trackImport,
+		ResumeProgress: func(b app.Batch, p app.ImportProgress) {
+			it := resumed[b.ID]
+			if it == nil {
+				it = &intakeItem{name: visible.Line(b.Name) + " (resumed)", when: time.Now(), p: p}
+				resumed[b.ID] = it
+				s.onUI(func() { s.addIntake(it) })
+			}
+			final := p.Stage == app.StageFiled || p.Stage == app.StageNeedsIndexing || p.Stage == app.StageFailed
+			s.onUI(func() {
+				it.p, it.done = p, final
+				s.intakeChanged(it)
+			})
 		},
 		OnError: func(path string, err error) {
 			name, why := visible.Line(filepath.Base(path)), visible.Line(err.Error())
@@ -135,23 +157,7 @@ func (s *session) startDropFolder() {
 	} else {
 		s.intakeNote += " (files are removed once stored encrypted)."
 	}
-	go func() {
-		items := map[string]*intakeItem{}
-		_, _ = s.s.ResumeImportsProgress(s.ctx, func(b app.Batch, p app.ImportProgress) {
-			it := items[b.ID]
-			if it == nil {
-				it = &intakeItem{name: visible.Line(b.Name) + " (resumed)", when: time.Now(), p: p}
-				items[b.ID] = it
-				s.onUI(func() { s.addIntake(it) })
-			}
-			final := p.Stage == app.StageFiled || p.Stage == app.StageNeedsIndexing || p.Stage == app.StageFailed
-			s.onUI(func() {
-				it.p, it.done = p, final
-				s.intakeChanged(it)
-			})
-		})
-		_ = w.Serve(s.ctx)
-	}()
+	go func() { _ = in.Serve(s.ctx) }()
 }
 
 // addIntake lists a file coming in (newest first) and shows it on the
