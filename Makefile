@@ -12,6 +12,10 @@ PKGS     := ./...
 # them and run in the plain pass; under the race detector they took more
 # than half of CI's 20 minutes.
 PUREPKGS := ./app/... ./crypto/... ./storage/... ./profile/... ./archive/... ./syncer/...
+# What builds without cgo (no MuPDF, Tesseract or Fyne): the archive server,
+# a static binary for a headless server, and the packages under it. Only
+# scan/pageread reads pages through cgo, and ui draws the window.
+NOCGOPKGS := ./cmd/folio-archive ./archive/... ./syncer/... ./storage/... ./crypto/... ./app/...
 FUZZTIME ?= 10s
 SOAK     ?= 2000
 
@@ -27,10 +31,12 @@ build: DEPS_FOR = run
 build: deps
 	go build -o $(BIN) .
 
-# Every test; the pure-Go packages also under the race detector.
+# Every test; the pure-Go packages also under the race detector; and the
+# build without cgo.
 test: DEPS_FOR = test
 test: deps
 	go vet $(PKGS)
+	CGO_ENABLED=0 go build $(NOCGOPKGS)
 	go test -count=1 -timeout 15m $(PKGS)
 	FOLIO_WORKER_MEM_MB=0 go test -count=1 -race -timeout 15m $(PUREPKGS)
 

@@ -21,7 +21,7 @@ import (
 	"folio/app"
 	"folio/dropfolder"
 	"folio/printout"
-	"folio/scan"
+	"folio/scan/pageread"
 )
 
 // docJSON is the stable JSON shape of a document on the command line.
@@ -705,7 +705,7 @@ func (e *env) scanWorkerCommand() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return scan.ServeWorker(cmd.Context(), e.Stdin, e.Stdout)
+			return pageread.ServeWorker(cmd.Context(), e.Stdin, e.Stdout)
 		},
 	}
 }

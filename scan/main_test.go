@@ -1,4 +1,4 @@
-package scan
+package scan_test
 
 import (
 	"context"
@@ -7,16 +7,20 @@ import (
 	"os/signal"
 	"syscall"
 	"testing"
+
+	"folio/scan"
+	"folio/scan/pageread"
 )
 
 // TestMain doubles as the scan worker: the pool tests start this test
 // binary with FOLIO_SCAN_WORKER_TEST=1, and it serves as "folio scan-worker"
-// does. FOLIO_SCAN_WORKER_TEST=stdout runs the stdout-protection check.
+// does, reading with pageread's engine. FOLIO_SCAN_WORKER_TEST=stdout runs
+// the stdout-protection check.
 func TestMain(m *testing.M) {
 	switch os.Getenv("FOLIO_SCAN_WORKER_TEST") {
 	case "1":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err := ServeWorker(ctx, os.Stdin, os.Stdout)
+		err := pageread.ServeWorker(ctx, os.Stdin, os.Stdout)
 		stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -24,7 +28,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	case "stdout":
-		proto := protectStdout(os.Stdout)
+		proto := scan.ProtectStdout(os.Stdout)
 		fmt.Println("noise on fd 1")
 		fmt.Fprint(proto, "protocol")
 		os.Exit(0)

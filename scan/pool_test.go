@@ -421,8 +421,13 @@ func TestWorkerRefusesWrongVersion(t *testing.T) {
 	}
 }
 
+// onePage is a File of one page that no test reads.
+type onePage struct{ File }
+
+func (onePage) Close() error { return nil }
+
 func TestWorkerPanicBecomesReply(t *testing.T) {
-	w := &workerState{doc: &Document{pages: 1}, file: 1, name: "x.pdf"}
+	w := &workerState{doc: onePage{}, file: 1, name: "x.pdf"}
 	reply := w.guard(1, "page 1 of x.pdf", func() message { panic("boom") })
 	e, ok := reply.(errorMsg)
 	if !ok || !strings.HasPrefix(e.Message, "the reader failed on page 1 of x.pdf (internal error: boom)") {
@@ -466,43 +471,6 @@ func BenchmarkPoolThroughput(b *testing.B) {
 			b.ReportMetric(float64(pages.Load())/time.Since(start).Minutes(), "pages/min")
 		})
 	}
-}
-
-// BenchmarkPoolOverhead compares a page read through one worker with the
-// same page read by an engine in this process: the difference is the cost
-// of the protocol and the pipe.
-func BenchmarkPoolOverhead(b *testing.B) {
-	data := readScan(b, "paperless__single-page-mixed.pdf")
-	b.Run("in-process", func(b *testing.B) {
-		e, err := NewEngine(EngineOptions{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer e.Close()
-		for b.Loop() {
-			d, err := e.Open("x.pdf", data)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for i := range d.Pages() {
-				if _, err := d.Page(i); err != nil {
-					b.Fatal(err)
-				}
-			}
-			d.Close()
-		}
-	})
-	b.Run("pool", func(b *testing.B) {
-		p := newTestPool(b, Options{Workers: 1})
-		if _, err := p.Analyze(context.Background(), "x.pdf", data); err != nil {
-			b.Fatal(err)
-		}
-		for b.Loop() {
-			if _, err := p.Analyze(context.Background(), "x.pdf", data); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 }
 
 // TestPoolFair starts a short file while a long one holds both workers:

@@ -16,45 +16,6 @@ import (
 	"folio/app"
 )
 
-// TestPageProgressStages reads pages in this process: a page reports
-// rendering, then reading, in that order; a page refused before it is
-// drawn reports only rendering. The text layer is still the page's text
-// now that it is read after the render.
-func TestPageProgressStages(t *testing.T) {
-	e := newTestEngine(t)
-	const layerPDF = "scans/paperless__single-page-mixed.pdf"
-	huge := minimalPDF("0 0 100000 100000", "<< >>", "")
-	tests := []struct {
-		name    string
-		data    []byte
-		want    []app.ImportStage
-		wantErr bool
-	}{
-		{"text layer", corpus(t, layerPDF), []app.ImportStage{app.StageRendering, app.StageOCR}, false},
-		{"too large to draw", huge, []app.ImportStage{app.StageRendering}, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			d, err := e.Open(tt.name, tt.data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Close()
-			var got []app.ImportStage
-			p, err := d.PageProgress(0, func(st app.ImportStage) { got = append(got, st) })
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("error %v, want an error: %v", err, tt.wantErr)
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("stages %v, want %v", got, tt.want)
-			}
-			if !tt.wantErr && (p.TextSource != "layer" || !strings.Contains(norm(p.Text), "present on page 1")) {
-				t.Errorf("page read as %s: %q", p.TextSource, p.Text)
-			}
-		})
-	}
-}
-
 // progressLog records a file's page events and checks that they never
 // come two at once.
 type progressLog struct {

@@ -20,10 +20,33 @@ import (
 // eating the machine.
 const DefaultWorkerMemMB = 4096
 
-// ServeWorker runs a scan worker: the body of "folio scan-worker". It reads
+// A Reader reads the files a worker is sent. The worker's reader is
+// pageread.Engine (MuPDF and Tesseract, through cgo); this package only
+// runs it in a subprocess and speaks the protocol, so that it builds
+// without cgo.
+type Reader interface {
+	Open(name string, data []byte) (File, error)
+	Close() error
+}
+
+// A File is a file a Reader has open.
+type File interface {
+	Format() string
+	Pages() int
+	// PageProgress reads page i (from 0), calling stage as each of its
+	// stages starts (stage may be nil).
+	PageProgress(i int, stage func(app.ImportStage)) (app.PageAnalysis, error)
+	Close() error
+}
+
+// NewReader starts a Reader with the given options: pageread.NewReader.
+type NewReader func(EngineOptions) (Reader, error)
+
+// ServeWorker runs a scan worker: the body of "folio scan-worker", whose
+// reader newReader starts. It reads
 // requests from in and writes replies to out, one at a time, until in ends
-// (it returns nil) or ctx is done. It holds one Engine, created at the first
-// open, and at most one open Document: opening a file closes the previous
+// (it returns nil) or ctx is done. It holds one Reader, started at the first
+// open, and at most one open File: opening a file closes the previous
 // one.
 //
 // A Go panic while reading a file becomes an error reply. A crash inside
@@ -31,7 +54,7 @@ const DefaultWorkerMemMB = 4096
 // When out is the process's stdout, the protocol moves to a private copy of
 // that descriptor and fd 1 is pointed at stderr, so nothing the C libraries
 // print can corrupt a frame.
-func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
+func ServeWorker(ctx context.Context, in io.Reader, out io.Writer, newReader NewReader) error {
 	out = protectStdout(out)
 	limitResources()
 	fw := newFrameWriter(out)
@@ -57,7 +80,7 @@ func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		}
 	}()
 
-	w := &workerState{send: fw.send}
+	w := &workerState{send: fw.send, newReader: newReader}
 	defer w.close()
 	greeted := false
 	for {
@@ -97,12 +120,13 @@ func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 type workerState struct {
 	// send writes a frame to the pool ahead of the reply (stage frames);
 	// nil sends nothing.
-	send   func(message) error
-	engine *Engine
-	opts   EngineOptions // the engine's options
-	doc    *Document     // nil when no file is open
-	file   uint64        // the pool's id of doc's file
-	name   string
+	send      func(message) error
+	newReader NewReader
+	engine    Reader
+	opts      EngineOptions // the engine's options
+	doc       File          // nil when no file is open
+	file      uint64        // the pool's id of doc's file
+	name      string
 }
 
 // handle answers one request; close requests get no reply (nil). A panic
@@ -199,7 +223,7 @@ func (w *workerState) ensureEngine(o EngineOptions) error {
 		w.engine.Close()
 		w.engine = nil
 	}
-	e, err := NewEngine(o)
+	e, err := w.newReader(o)
 	if err != nil {
 		return err
 	}
@@ -278,19 +302,4 @@ func setSoftLimit(resource int, v uint64) {
 	if err := syscall.Setrlimit(resource, &l); err != nil && !errors.Is(err, syscall.EPERM) {
 		fmt.Fprintf(os.Stderr, "scan worker: resource limit %d: %v\n", resource, err)
 	}
-}
-
-// ServeIfWorker makes a program its own scan worker: when args (os.Args)
-// are "PROGRAM scan-worker", it serves on stdin and stdout and exits; else
-// it returns at once. Test binaries whose profiles start workers as
-// "<this executable> scan-worker" call it first thing in TestMain.
-func ServeIfWorker(args []string) {
-	if len(args) < 2 || args[1] != "scan-worker" {
-		return
-	}
-	if err := ServeWorker(context.Background(), os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(0)
 }

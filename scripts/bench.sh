@@ -46,9 +46,9 @@ go test -run='^$' -bench='DropToViewable' -benchtime=3x -timeout 10m ./app 2>&1 
 echo "== scanning: peak resident memory of the app and of a worker on a 200-page batch"
 go test -run='^$' -bench='PeakMemory200' -benchtime=1x -timeout 30m ./app 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok)'
 echo "== scan worker: cost of one page by stage (ms), in-process"
-go test -run='^$' -bench='BenchmarkPage' -benchtime=3x ./scan 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok)'
+go test -run='^$' -bench='BenchmarkPage' -benchtime=3x ./scan/pageread 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok)'
 echo "== OCR word recall on the corpus pages with ground truth, against plain tesseract"
-go test -count=1 -run='TestOCRAccuracyAgainstTesseract' -v ./scan 2>&1 | grep -E 'words read|mean word recall'
+go test -count=1 -run='TestOCRAccuracyAgainstTesseract' -v ./scan/pageread 2>&1 | grep -E 'words read|mean word recall'
 
 echo "== archive: push throughput, batches of 100 versions of 1 KiB (embedded bbolt store vs PostgreSQL on 127.0.0.1)"
 go test -run='^$' -bench='Push' -benchtime=3s ./archive/boltstore ./archive/pgstore 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok|FAIL)'

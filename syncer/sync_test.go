@@ -16,13 +16,13 @@ import (
 	"folio/archive/boltstore"
 	"folio/archive/pki"
 	"folio/profile"
-	"folio/scan"
+	"folio/scan/pageread"
 	"folio/syncer"
 )
 
 // TestMain lets this test binary be its own scan worker.
 func TestMain(m *testing.M) {
-	scan.ServeIfWorker(os.Args)
+	pageread.ServeIfWorker(os.Args)
 	os.Exit(m.Run())
 }
 

@@ -15,13 +15,13 @@ import (
 	fitz "github.com/gen2brain/go-fitz"
 
 	"folio/app"
-	"folio/scan"
+	"folio/scan/pageread"
 )
 
 // TestMain lets this test binary be its own scan worker: the profile
 // starts workers as "<this executable> scan-worker".
 func TestMain(m *testing.M) {
-	scan.ServeIfWorker(os.Args)
+	pageread.ServeIfWorker(os.Args)
 	os.Exit(m.Run())
 }
 

@@ -1,4 +1,4 @@
-package scan
+package pageread
 
 import (
 	"bytes"
@@ -15,11 +15,12 @@ import (
 	fitz "github.com/gen2brain/go-fitz"
 
 	"folio/app"
+	"folio/scan"
 )
 
 // corpusDir is the test corpus, testdata/corpus (see its MANIFEST.tsv). It is always
 // present; a missing file fails the test.
-const corpusDir = "../testdata/corpus"
+const corpusDir = "../../testdata/corpus"
 
 func corpus(t testing.TB, rel string) []byte {
 	t.Helper()
@@ -35,7 +36,7 @@ func newTestEngine(t testing.TB) *Engine {
 	if os.Getenv("OMP_THREAD_LIMIT") == "" {
 		t.Log("OMP_THREAD_LIMIT is not set: Tesseract runs multi-threaded and slower than in the worker")
 	}
-	e, err := NewEngine(EngineOptions{})
+	e, err := NewEngine(scan.EngineOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -507,7 +508,7 @@ func TestFaintPages(t *testing.T) {
 		t.Errorf("pale page: Blank %v, TextSource %q, %d words, Text %q", p.Blank, p.TextSource, len(p.Words), p.Text)
 	}
 
-	bleed, err := os.ReadFile("../testdata/made/bleed-through.png")
+	bleed, err := os.ReadFile("../../testdata/made/bleed-through.png")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,19 +565,19 @@ func decodeGray(t testing.TB, pngData []byte) *grayImage {
 }
 
 func TestEngineOptions(t *testing.T) {
-	e, err := NewEngine(EngineOptions{Languages: []string{"xx-no-such-language"}})
+	e, err := NewEngine(scan.EngineOptions{Languages: []string{"xx-no-such-language"}})
 	if err == nil {
 		e.Close()
 		t.Fatal("NewEngine with a missing language succeeded")
 	}
-	o := EngineOptions{}.withDefaults()
+	o := scan.EngineOptions{}.WithDefaults()
 	if o.ViewDPI != 150 || o.OCRDPI != 300 || o.ThumbWidth != 200 || o.MaxPages != 2000 || o.MaxPixels != 60e6 || len(o.Languages) != 1 {
 		t.Errorf("defaults: %+v", o)
 	}
 }
 
 func TestMaxPages(t *testing.T) {
-	e, err := NewEngine(EngineOptions{MaxPages: 2})
+	e, err := NewEngine(scan.EngineOptions{MaxPages: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -589,7 +590,7 @@ func TestMaxPages(t *testing.T) {
 
 func TestLowerResolutionForLargePages(t *testing.T) {
 	// A0 (2384 × 3370 pt) is 140e6 pixels at 300 dpi: rendered lower.
-	e, err := NewEngine(EngineOptions{})
+	e, err := NewEngine(scan.EngineOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package scan
+package pageread
 
 // Folio's own small binding to MuPDF, for what go-fitz does not do: draw a
 // page as a person sees it (its contents, annotations and form fields:

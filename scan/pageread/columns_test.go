@@ -1,4 +1,4 @@
-package scan
+package pageread
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // column stays whole. In single-block mode the lines of both columns were
 // joined straight across.
 func TestWorkerReadsColumnsInOrder(t *testing.T) {
-	pool := newTestPool(t, Options{Workers: 1})
+	pool := newTestPool(t, 1)
 	fa, err := pool.Analyze(context.Background(), "linn.pdf", corpus(t, "scans/ocrmypdf__linn.pdf"))
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package scan
+package pageread
 
 // Blank detection. A page is blank when, inside a margin band, at most a
 // couple of small cells of it hold real ink:

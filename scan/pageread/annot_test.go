@@ -1,4 +1,4 @@
-package scan
+package pageread
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 
 // annotatedFixture is the copy of annotatedPDF the command-line scripts
 // import.
-const annotatedFixture = "../testdata/made/annotated-pages.pdf"
+const annotatedFixture = "../../testdata/made/annotated-pages.pdf"
 
 var updateFixture = flag.Bool("update-annotated", false, "rewrite "+annotatedFixture+" from annotatedPDF")
 

@@ -1,4 +1,4 @@
-package scan
+package pageread
 
 import (
 	"bytes"
@@ -140,7 +140,7 @@ func TestOCRAccuracyAgainstTesseract(t *testing.T) {
 	if _, err := exec.LookPath("tesseract"); err != nil {
 		t.Fatal("the tesseract command is missing: make test installs tesseract-ocr")
 	}
-	pool := newTestPool(t, Options{})
+	pool := newTestPool(t, 2)
 	ctx := context.Background()
 	var sum [4]float64 // word recall Folio, tesseract; order recall Folio, tesseract
 	columns := 0
