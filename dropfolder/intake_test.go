@@ -18,13 +18,13 @@ import (
 	"folio/dropfolder"
 	"folio/printout"
 	"folio/profile"
-	"folio/scan"
+	"folio/scan/pageread"
 )
 
 // TestMain lets this test binary be its own scan worker: profile.Open
 // starts workers as "<this executable> scan-worker".
 func TestMain(m *testing.M) {
-	scan.ServeIfWorker(os.Args)
+	pageread.ServeIfWorker(os.Args)
 	os.Exit(m.Run())
 }
 
