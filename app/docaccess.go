@@ -151,7 +151,7 @@ func (s *Session) refuseDocument(ctx context.Context, id string, chart Patient, 
 	if s.User().Roles.Can(PermBreakGlass) {
 		return fmt.Errorf("document %s: %w; give a reason to open the patient's chart first (break-glass; on the command line --reason)", id, ErrNeedsBreakGlass)
 	}
-	return fmt.Errorf("document %s: %w: it is filed in a restricted chart", id, ErrForbidden)
+	return fmt.Errorf("document %s: %w", id, ErrRestricted)
 }
 
 // auditWithheld audits, once under each chart's patient, that an answer

@@ -40,4 +40,15 @@ var (
 	// password was set again elsewhere), so their session cannot sign
 	// user or password changes.
 	ErrNoSigningKey = errors.New("your sign-in here cannot sign changes to users or passwords: your password was changed on another workstation; sync, then sign in with your current password, or ask an administrator to reset it")
+	// ErrRestricted: the chart is restricted and the user's role may
+	// neither open it nor break the glass; it is also ErrForbidden.
+	ErrRestricted = fmt.Errorf("%w: the chart is restricted", ErrForbidden)
 )
+
+// RecoveryKeyError is a recovery key as typed that cannot be one (a wrong
+// length, a character keys never use, a check group that does not match),
+// found before any key derivation. Reason says what is wrong, for the
+// person typing it.
+type RecoveryKeyError struct{ Reason string }
+
+func (e *RecoveryKeyError) Error() string { return e.Reason }

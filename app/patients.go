@@ -203,7 +203,7 @@ func (s *Session) canOpen(ctx context.Context, p Patient, act Action) error {
 	if s.User().Roles.Can(PermBreakGlass) {
 		return fmt.Errorf("patient %s: %w", p.MRN, ErrNeedsBreakGlass)
 	}
-	return fmt.Errorf("patient %s: %w: the chart is restricted", p.MRN, ErrForbidden)
+	return fmt.Errorf("patient %s: %w", p.MRN, ErrRestricted)
 }
 
 // BreakGlass opens a restricted chart for the rest of this session. The

@@ -6,6 +6,8 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"strings"
+
+	"folio/app"
 )
 
 // Recovery key format: 160 random bits as 32 Crockford base32 characters,
@@ -54,10 +56,10 @@ func formatRecoveryKey(key []byte) string {
 // ParseRecoveryKey reads a recovery key as a person types it: case does not
 // matter, spaces and dashes are ignored, and O is read as 0, I and L as 1.
 // A wrong length, a character outside the alphabet or a check group that
-// does not match wraps ErrMalformed. It returns the 20 key bytes.
+// does not match wraps ErrMalformed and an *app.RecoveryKeyError. It returns the 20 key bytes.
 func ParseRecoveryKey(s string) ([]byte, error) {
 	if len(s) > maxRecoveryInput {
-		return nil, malformed("recovery key is %d characters long; it should have %d (%d groups of %d)",
+		return nil, mistyped("recovery key is %d characters long; it should have %d (%d groups of %d)",
 			len(s), recoveryTotal, recoveryTotal/recoveryGroupSize, recoveryGroupSize)
 	}
 	vals := make([]byte, 0, recoveryTotal)
@@ -68,20 +70,26 @@ func ParseRecoveryKey(s string) ([]byte, error) {
 		}
 		v, ok := crockfordValue(r)
 		if !ok {
-			return nil, malformed("recovery key contains %q, which recovery keys never use", r)
+			return nil, mistyped("recovery key contains %q, which recovery keys never use", r)
 		}
 		vals = append(vals, v)
 	}
 	if len(vals) != recoveryTotal {
-		return nil, malformed("recovery key has %d characters; it should have %d (%d groups of %d)",
+		return nil, mistyped("recovery key has %d characters; it should have %d (%d groups of %d)",
 			len(vals), recoveryTotal, recoveryTotal/recoveryGroupSize, recoveryGroupSize)
 	}
 	key := fromBase32(vals[:recoveryKeyChars], recoveryKeyBytes)
 	if subtle.ConstantTimeCompare(recoveryCheck(key), vals[recoveryKeyChars:]) != 1 {
 		clear(key)
-		return nil, malformed("recovery key check group does not match; a character is mistyped")
+		return nil, mistyped("recovery key check group does not match; a character is mistyped")
 	}
 	return key, nil
+}
+
+// mistyped returns an error wrapping ErrMalformed and an
+// *app.RecoveryKeyError that says what is wrong with a typed recovery key.
+func mistyped(format string, args ...any) error {
+	return fmt.Errorf("%w: %w", ErrMalformed, &app.RecoveryKeyError{Reason: fmt.Sprintf(format, args...)})
 }
 
 // recoveryCheck returns the check group of key as base32 digit values.

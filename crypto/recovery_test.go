@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"folio/app"
 	"folio/crypto"
 )
 
@@ -108,6 +109,10 @@ func TestParseRecoveryKeyErrors(t *testing.T) {
 			_, err := crypto.ParseRecoveryKey(tt.typed)
 			if !errors.Is(err, crypto.ErrMalformed) || !strings.Contains(err.Error(), tt.msg) {
 				t.Fatalf("err = %v, want ErrMalformed mentioning %s", err, tt.msg)
+			}
+			var mistyped *app.RecoveryKeyError
+			if !errors.As(err, &mistyped) || !strings.HasPrefix(mistyped.Reason, "recovery key") {
+				t.Fatalf("err = %v, want an app.RecoveryKeyError saying what is wrong", err)
 			}
 		})
 	}

@@ -237,10 +237,9 @@ func message(err error) string {
 		return sentence(app.ErrNeedsBreakGlass.Error())
 	case errors.As(err, &roleErr):
 		return sentence(roleErr.Error())
+	case errors.Is(err, app.ErrRestricted):
+		return "This chart is restricted, and your role does not allow you to open it."
 	case errors.Is(err, app.ErrForbidden):
-		if strings.Contains(err.Error(), "restricted") {
-			return "This chart is restricted, and your role does not allow you to open it."
-		}
 		return "Your role does not allow this."
 	case errors.Is(err, app.ErrConflict):
 		return "Someone else changed this record; it has been reloaded."

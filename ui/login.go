@@ -430,15 +430,13 @@ func recoverMessage(err error, user string) string {
 		return "The vault's keys on this computer are damaged, so the recovery key cannot open them either. Ask your administrator to restore a backup."
 	case errors.Is(err, app.ErrNotFound):
 		return "There is no user named " + user + " on this computer."
-	case strings.Contains(err.Error(), "recovery key"):
-		// A mistyped key (wrong length, a character keys never use, a
-		// check group that does not match) is reported before any key
-		// derivation; its text says what is wrong.
-		s := err.Error()
-		if i := strings.LastIndex(s, "recovery key"); i >= 0 {
-			s = s[i:]
-		}
-		return sentence(s)
+	}
+	// A mistyped key (wrong length, a character keys never use, a check
+	// group that does not match) is reported before any key derivation;
+	// its reason says what is wrong.
+	var mistyped *app.RecoveryKeyError
+	if errors.As(err, &mistyped) {
+		return sentence(mistyped.Reason)
 	}
 	return message(err)
 }
