@@ -407,3 +407,62 @@ type PDFPage struct {
 // PDFWriter writes pages as a searchable PDF titled title to w (package
 // printout's SearchablePDF; main.go wires it through profile).
 type PDFWriter func(w io.Writer, title string, pages []PDFPage) error
+
+// SealedVersion is one record version as it is stored and as it travels
+// between replicas: sealed with the vault's record key, its associated
+// data binding kind, id, version and parent, so that it cannot be moved or
+// altered on the way. The syncer sends and receives these and never opens
+// one; the session does (replica.go).
+type SealedVersion struct {
+	Kind       Kind
+	ID         string
+	Version    Version
+	Parent     Version
+	Ciphertext []byte
+	// Endorsement is the version's endorsement as its writer made it (JSON
+	// of an endorse.Endorsement, kept in clear; nil without one).
+	Endorsement []byte
+}
+
+// RecordRef names a record.
+type RecordRef struct {
+	Kind Kind
+	ID   string
+}
+
+// VersionRef names one version of a record.
+type VersionRef struct {
+	Kind    Kind
+	ID      string
+	Version Version
+}
+
+// TokensFunc derives a record version's blind-index tokens from its
+// plaintext (the session knows how, per kind); nil tokens take the record
+// out of the index.
+type TokensFunc func(StoredRecord) ([][]byte, error)
+
+// ReplicaReport says what taking in versions written elsewhere changed.
+type ReplicaReport struct {
+	Stored  int         // versions new to this replica
+	Known   int         // versions it had already (a replayed pull)
+	Changed []RecordRef // records whose current version changed (their index now follows it)
+	Forked  []RecordRef // records that now have more than one branch
+}
+
+// ReplicaStore is the record store's side of sync, sealed with the vault's
+// record key like the RecordStore it comes with (storage.Records). Only the
+// session uses it: it checks what comes in before it is stored.
+type ReplicaStore interface {
+	// Sealed returns one version as stored, or ErrNotFound.
+	Sealed(ctx context.Context, kind Kind, id string, v Version) (SealedVersion, error)
+	// OpenVersion opens a version sealed elsewhere without storing it; a
+	// version that does not open as exactly that version wraps ErrTampered.
+	OpenVersion(v SealedVersion) ([]byte, error)
+	// ImportVersions stores versions written on other workstations, as
+	// sealed there, all or none: one that does not open wraps ErrTampered.
+	// A record whose current version changes gets that version's tokens.
+	ImportVersions(ctx context.Context, vs []SealedVersion, tokens TokensFunc) (ReplicaReport, error)
+	// Reindex replaces the tokens of a record whose head is still v.
+	Reindex(ctx context.Context, kind Kind, id string, v Version, tokens [][]byte) error
+}

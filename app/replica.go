@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -14,10 +15,13 @@ import (
 	"folio/endorse"
 )
 
-// This file is the session's side of sync: what the syncer needs from an
-// unlocked vault to take in versions written elsewhere (the record key,
-// the blind-index tokens of each kind) and to order blob transfers, and
-// the two kinds of record that exist for sync alone.
+// This file is the session's side of sync: the syncer sends and receives
+// sealed versions and sealed blob files and holds no key; whatever needs a
+// key or the plaintext — checking and storing the versions that come in
+// (incoming.go), the blob manifests, the key slots, the index of a
+// document whose text arrived, the bundle's reply key — is done here, by
+// the session, which checks and audits. The two kinds of record that exist
+// for sync alone are declared here too.
 
 // Record kinds kept for sync.
 const (
@@ -78,14 +82,198 @@ type BlobRef struct {
 	Patient string
 }
 
-// ReplicaAEAD returns the record key the syncer checks incoming versions
-// with, and seals sync records with.
-func (s *Session) ReplicaAEAD() (AEAD, error) {
+// errNoReplica is a vault not wired for sync (Config.Replica unset).
+var errNoReplica = errors.New("this vault is not set up for sync")
+
+// replica returns the record store's side of sync, sealed with the
+// session's record key, or ErrLocked.
+func (s *Session) replica() (ReplicaStore, error) {
 	keys, err := s.keyring()
 	if err != nil {
 		return nil, err
 	}
-	return keys.RecordAEAD(), nil
+	if s.v.cfg.Replica == nil {
+		return nil, errNoReplica
+	}
+	return s.v.cfg.Replica(keys.RecordAEAD()), nil
+}
+
+// SealedBlob is what the syncer reads off a sealed blob file: its SHA-256
+// and size, by which the archive knows it. It holds no plaintext.
+type SealedBlob struct {
+	ID     string
+	SHA256 string
+	Size   int64
+}
+
+// BlobManifests returns every blob manifest of the vault, by blob id. A
+// manifest that does not read is left out (and named in skipped).
+func (s *Session) BlobManifests(ctx context.Context) (ms map[string]BlobManifest, skipped []string, err error) {
+	if _, err := s.keyring(); err != nil {
+		return nil, nil, err
+	}
+	ms = map[string]BlobManifest{}
+	for rec, err := range s.records.Heads(ctx, KindBlob) {
+		if err != nil {
+			return nil, nil, fmt.Errorf("read blob manifests: %w", err)
+		}
+		var m BlobManifest
+		if err := json.Unmarshal(rec.Data, &m); err != nil || len(m.SHA256) != 64 || m.Size <= 0 {
+			skipped = append(skipped, rec.ID)
+			continue
+		}
+		ms[rec.ID] = m
+	}
+	return ms, skipped, nil
+}
+
+// manifestsPerCommit bounds the manifests AddBlobManifests writes in one
+// commit.
+const manifestsPerCommit = 500
+
+// AddBlobManifests writes a manifest for each sealed blob file of files
+// (blobs this vault holds that have none): the session names its class and
+// patient from the documents and batches that use it; the syncer only
+// hashed the sealed file. The manifests travel with the next push. It
+// writes them manifestsPerCommit at a time, as files yields them, and
+// returns those it wrote.
+func (s *Session) AddBlobManifests(ctx context.Context, files iter.Seq2[SealedBlob, error]) (map[string]BlobManifest, error) {
+	if _, err := s.keyring(); err != nil {
+		return nil, err
+	}
+	out := map[string]BlobManifest{}
+	var refs map[string]BlobRef
+	var writes []RecordWrite
+	flush := func() error {
+		if len(writes) == 0 {
+			return nil
+		}
+		_, err := s.records.Commit(ctx, Commit{Writes: writes})
+		writes = writes[:0]
+		return err
+	}
+	for f, err := range files {
+		if err != nil {
+			return nil, err
+		}
+		if refs == nil {
+			if refs, err = s.blobRefs(ctx); err != nil {
+				return nil, err
+			}
+		}
+		ref, ok := refs[f.ID]
+		if !ok {
+			ref = BlobRef{Class: BlobOther}
+		}
+		m := BlobManifest{Class: ref.Class, Patient: ref.Patient, SHA256: f.SHA256, Size: f.Size}
+		data, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, RecordWrite{Kind: KindBlob, ID: f.ID, Data: data})
+		out[f.ID] = m
+		if len(writes) == manifestsPerCommit {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, flush()
+}
+
+// ErrBlobRemoved wraps the reason a blob file the syncer received did not
+// open with the vault's blob key: it was removed (CheckReceivedBlob).
+var ErrBlobRemoved = errors.New("does not open with the vault's blob key; removed")
+
+// CheckReceivedBlob authenticates the whole file of a blob the syncer
+// received (downloaded, or from a sync bundle) with the vault's blob key,
+// keeping no plaintext. One that does not open is removed, and the error
+// wraps ErrBlobRemoved and the reason.
+func (s *Session) CheckReceivedBlob(ctx context.Context, id string) error {
+	keys, err := s.keyring()
+	if err != nil {
+		return err
+	}
+	if s.v.cfg.Blobs == nil {
+		return ErrScanningOff
+	}
+	aead, err := keys.BlobAEAD()
+	if err != nil {
+		return err
+	}
+	blobs := s.v.cfg.Blobs(aead)
+	if err := blobs.Verify(ctx, id); err != nil {
+		_ = blobs.DeleteBlob(ctx, id)
+		return fmt.Errorf("blob %s %w: %w", id, ErrBlobRemoved, err)
+	}
+	return nil
+}
+
+// ReindexTexts derives again the index tokens of the documents whose page
+// text is one of the blobs in texts (just arrived), so their words become
+// searchable here. It goes on past a document that fails and returns what
+// failed.
+func (s *Session) ReindexTexts(ctx context.Context, texts map[string]bool) error {
+	if len(texts) == 0 {
+		return nil
+	}
+	replica, err := s.replica()
+	if err != nil {
+		return err
+	}
+	ids, err := s.documentTextBlobs(ctx, texts)
+	if err != nil {
+		return fmt.Errorf("find the documents to index again: %w", err)
+	}
+	var errs []error
+	for _, id := range ids {
+		rec, err := s.records.Head(ctx, KindDocument, id)
+		if err != nil {
+			continue
+		}
+		toks, err := s.IndexTokens(ctx, rec)
+		if err == nil {
+			err = replica.Reindex(ctx, KindDocument, id, rec.Version, toks)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("index the text of document %s: %w", id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// HoldsUsers reports whether the vault holds a user record (the vault that
+// created the organisation does; a joining one only once they arrived).
+func (s *Session) HoldsUsers(ctx context.Context) bool {
+	for _, err := range s.records.Heads(ctx, KindUser) {
+		return err == nil
+	}
+	return false
+}
+
+// adBundleKey is the associated data of the sealed private half of this
+// vault's sync-bundle reply key (+ device id).
+const adBundleKey = "folio sync bundle reply key "
+
+// SealBundleKey seals the private half of this vault's sync-bundle reply
+// key with the record key, bound to this device, for the syncer to keep in
+// the vault's meta.
+func (s *Session) SealBundleKey(private []byte) ([]byte, error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	return keys.RecordAEAD().Encrypt(private, []byte(adBundleKey+s.v.cfg.Device.String()))
+}
+
+// OpenBundleKey opens what SealBundleKey sealed; the caller clears it
+// after use.
+func (s *Session) OpenBundleKey(sealed []byte) ([]byte, error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	return keys.RecordAEAD().Decrypt(sealed, []byte(adBundleKey+s.v.cfg.Device.String()))
 }
 
 // RestoreEvent seals the audit event that records this vault, restored
@@ -116,20 +304,11 @@ type auditKey struct{ k Keyring }
 func (a auditKey) Sign(msg []byte) ([]byte, error) { return a.k.Sign(msg) }
 func (a auditKey) Verify(msg, sig []byte) error    { return a.k.Verify(msg, sig) }
 
-// BlobAEAD returns the blob key the syncer checks downloaded blobs with.
-func (s *Session) BlobAEAD() (StreamingAEAD, error) {
-	keys, err := s.keyring()
-	if err != nil {
-		return nil, err
-	}
-	return keys.BlobAEAD()
-}
-
 // IndexTokens derives the blind-index tokens of a record version written
 // on another workstation, as that workstation derived them: the index of
 // every replica follows the same rules. A document's words come from its
 // page text blobs that are already here; the syncer asks again once they
-// arrive (ReindexDocument).
+// arrive (ReindexTexts).
 func (s *Session) IndexTokens(ctx context.Context, rec StoredRecord) ([][]byte, error) {
 	switch rec.Kind {
 	case KindPatient:
@@ -174,10 +353,10 @@ func (s *Session) pageTexts(ctx context.Context, d Document) []string {
 	return out
 }
 
-// DocumentTextBlobs returns, for each document whose page text blob is
+// documentTextBlobs returns, for each document whose page text blob is
 // one of ids, the document id: the documents to index again once those
 // blobs arrived.
-func (s *Session) DocumentTextBlobs(ctx context.Context, ids map[string]bool) ([]string, error) {
+func (s *Session) documentTextBlobs(ctx context.Context, ids map[string]bool) ([]string, error) {
 	var out []string
 	for rec, err := range s.records.Heads(ctx, KindDocument) {
 		if err != nil {
@@ -197,9 +376,9 @@ func (s *Session) DocumentTextBlobs(ctx context.Context, ids map[string]bool) ([
 	return out, nil
 }
 
-// BlobRefs maps every blob the documents and batches of the vault name to
+// blobRefs maps every blob the documents and batches of the vault name to
 // its class and patient.
-func (s *Session) BlobRefs(ctx context.Context) (map[string]BlobRef, error) {
+func (s *Session) blobRefs(ctx context.Context) (map[string]BlobRef, error) {
 	out := map[string]BlobRef{}
 	for rec, err := range s.records.Heads(ctx, KindBatch) {
 		if err != nil {
@@ -339,12 +518,12 @@ func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
 	return len(writes), nil
 }
 
-// ApplyReplicated makes this vault's slots of the given KindKeySlots records
+// applyReplicated makes this vault's slots of the given KindKeySlots records
 // the ones their current versions hold (a password set on another
 // workstation now opens this one too), removes the slots of users disabled
 // elsewhere, and drops the session's cached patients that changed. A slot
 // removed here is scrubbed from the file like one removed locally.
-func (s *Session) ApplyReplicated(ctx context.Context, kinds map[Kind][]string) error {
+func (s *Session) applyReplicated(ctx context.Context, kinds map[Kind][]string) error {
 	s.mu.Lock()
 	for _, id := range kinds[KindPatient] {
 		delete(s.cache, id)

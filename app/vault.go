@@ -36,6 +36,10 @@ type Config struct {
 	Audit AuditChain
 	// Records returns the record store sealed with aead.
 	Records func(aead AEAD) RecordStore
+	// Replica returns the same store's side of sync, sealed with aead (the
+	// session checks and takes in versions written elsewhere through it);
+	// nil where the workstation does not sync.
+	Replica func(aead AEAD) ReplicaStore
 	// Conflicts lists the records sync found changed on two workstations.
 	Conflicts ConflictStore
 	// Integrity checks the store below the services (verify).

@@ -126,6 +126,7 @@ func Open(dir string, opts Options) (*Profile, error) {
 		Meta:      db,
 		Audit:     db,
 		Records:   func(aead app.AEAD) app.RecordStore { return db.Records(aead) },
+		Replica:   func(aead app.AEAD) app.ReplicaStore { return db.Records(aead) },
 		Integrity: db,
 		Witness:   syncer.AuditWitness{Dir: dir, DB: db},
 		Conflicts: db,

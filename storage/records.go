@@ -129,7 +129,7 @@ func (r *Records) Commit(ctx context.Context, c app.Commit) ([]app.Version, erro
 			if err := heads.Put(rk, encodeVersion(v)); err != nil {
 				return err
 			}
-			if err := continueBranch(meta, RecordRef{w.Kind, w.ID}, w.Parent, v); err != nil {
+			if err := continueBranch(meta, RecordRef{Kind: w.Kind, ID: w.ID}, w.Parent, v); err != nil {
 				return err
 			}
 			if err := replaceTokens(toks, index, w.Kind, w.ID, v, tokens[i]); err != nil {

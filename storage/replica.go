@@ -26,36 +26,49 @@ import (
 // forks the record: both branches are kept and the record is listed as in
 // conflict until a person resolves it (ResolveConflict).
 
-// SealedVersion is one record version as it travels between replicas.
-type SealedVersion struct {
-	Kind       app.Kind
-	ID         string
-	Version    app.Version
-	Parent     app.Version
-	Ciphertext []byte
-	// Endorsement is the version's endorsement as its writer made it (JSON
-	// of an endorse.Endorsement, kept in clear; nil without one).
-	Endorsement []byte
-}
+// SealedVersion is one record version as it travels between replicas
+// (app.SealedVersion).
+type SealedVersion = app.SealedVersion
 
 // RecordRef names a record.
-type RecordRef struct {
-	Kind app.Kind
-	ID   string
-}
+type RecordRef = app.RecordRef
 
 // ImportReport says what an import changed.
-type ImportReport struct {
-	Stored  int         // versions new to this replica
-	Known   int         // versions it had already (a replayed pull)
-	Changed []RecordRef // records whose current version changed (their index now follows it)
-	Forked  []RecordRef // records that now have more than one branch
-}
+type ImportReport = app.ReplicaReport
 
 // TokensFunc derives a record version's blind-index tokens from its
 // plaintext (the app knows how, per kind); nil tokens take the record out
 // of the index.
-type TokensFunc func(app.StoredRecord) ([][]byte, error)
+type TokensFunc = app.TokensFunc
+
+var _ app.ReplicaStore = (*Records)(nil)
+
+// Sealed is DB.Sealed (app.ReplicaStore).
+func (r *Records) Sealed(ctx context.Context, kind app.Kind, id string, v app.Version) (SealedVersion, error) {
+	return r.db.Sealed(ctx, kind, id, v)
+}
+
+// OpenVersion is OpenVersion with the store's key (app.ReplicaStore).
+func (r *Records) OpenVersion(v SealedVersion) ([]byte, error) {
+	if r.aead == nil {
+		return nil, fmt.Errorf("open a version: %w", app.ErrLocked)
+	}
+	return OpenVersion(r.aead, v)
+}
+
+// ImportVersions is DB.ImportVersions with the store's key
+// (app.ReplicaStore).
+func (r *Records) ImportVersions(ctx context.Context, vs []SealedVersion, tokens TokensFunc) (ImportReport, error) {
+	if err := r.ready(ctx); err != nil {
+		return ImportReport{}, err
+	}
+	return r.db.ImportVersions(ctx, r.aead, vs, tokens)
+}
+
+// Reindex is DB.Reindex (app.ReplicaStore).
+func (r *Records) Reindex(ctx context.Context, kind app.Kind, id string, v app.Version, tokens [][]byte) error {
+	return r.db.Reindex(ctx, kind, id, v, tokens)
+}
 
 // metaConflict prefixes the conflict markers: kind NUL id → the versions
 // that are branch tips, as the import saw them.
@@ -122,7 +135,7 @@ func (db *DB) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVers
 	// derived before the transaction, from the greatest new version.
 	newest := map[RecordRef]int{}
 	for i, v := range vs {
-		ref := RecordRef{v.Kind, v.ID}
+		ref := RecordRef{Kind: v.Kind, ID: v.ID}
 		if j, ok := newest[ref]; !ok || vs[j].Version.Less(v.Version) {
 			newest[ref] = i
 		}
@@ -173,7 +186,7 @@ func (db *DB) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVers
 			if err != nil {
 				return err
 			}
-			ref := RecordRef{v.Kind, v.ID}
+			ref := RecordRef{Kind: v.Kind, ID: v.ID}
 			if err := continueBranch(meta, ref, v.Parent, v.Version); err != nil {
 				return err
 			}
@@ -308,7 +321,7 @@ func (db *DB) Conflicts(ctx context.Context) ([]Conflict, error) {
 			if err != nil {
 				return corrupt(db.path, fmt.Sprintf("conflict marker of %s/%s: %v", kind, id, err))
 			}
-			out = append(out, Conflict{RecordRef{app.Kind(kind), id}, tips})
+			out = append(out, Conflict{RecordRef{Kind: app.Kind(kind), ID: id}, tips})
 		}
 		return nil
 	})

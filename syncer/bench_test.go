@@ -96,11 +96,7 @@ func (w *benchStation) round(b *testing.B) (syncer.Report, time.Duration) {
 
 // addBlobs stores n random blobs of size bytes (sealed like scans).
 func addBlobs(b *testing.B, w *benchStation, n, size int) {
-	aead, err := w.s.BlobAEAD()
-	if err != nil {
-		b.Fatal(err)
-	}
-	st := w.prof.Blobs.Sealed(aead)
+	st := w.prof.Blobs.Sealed(blobKey(b, w.prof.DB, w.s))
 	data := make([]byte, size)
 	for range n {
 		rand.Read(data)

@@ -5,39 +5,32 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 
 	"folio/app"
 	"folio/archive/api"
 )
 
-// manifests reads every blob manifest of the vault.
-func (e *Engine) manifests(ctx context.Context, aead app.AEAD) (map[string]app.BlobManifest, error) {
-	out := map[string]app.BlobManifest{}
-	for rec, err := range e.p.DB.Records(aead).Heads(ctx, app.KindBlob) {
-		if err != nil {
-			return nil, fmt.Errorf("read blob manifests: %w", err)
-		}
-		var m app.BlobManifest
-		if err := json.Unmarshal(rec.Data, &m); err != nil || len(m.SHA256) != 64 || m.Size <= 0 {
-			e.p.Log.Warn("sync skips a damaged blob manifest", "blob", rec.ID)
-			continue
-		}
-		out[rec.ID] = m
+// manifests reads every blob manifest of the vault, through the session.
+func (e *Engine) manifests(ctx context.Context) (map[string]app.BlobManifest, error) {
+	ms, skipped, err := e.p.Session.BlobManifests(ctx)
+	for _, id := range skipped {
+		e.p.Log.Warn("sync skips a damaged blob manifest", "blob", id)
 	}
-	return out, nil
+	return ms, err
 }
 
-// writeManifests gives every local blob that has none a manifest record:
-// its class and patient, and the SHA-256 and size of its sealed file, by
-// which the archive will know it. The manifests travel with the next push.
-// It returns every manifest of the vault, the new ones included.
-func (e *Engine) writeManifests(ctx context.Context, aead app.AEAD) (map[string]app.BlobManifest, error) {
-	have, err := e.manifests(ctx, aead)
+// writeManifests gives every local blob that has none a manifest record,
+// through the session (which names its class and patient): the SHA-256
+// and size of its sealed file, by which the archive will know it. The
+// manifests travel with the next push. It returns every manifest of the
+// vault, the new ones included.
+func (e *Engine) writeManifests(ctx context.Context) (map[string]app.BlobManifest, error) {
+	have, err := e.manifests(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -53,42 +46,23 @@ func (e *Engine) writeManifests(ctx context.Context, aead app.AEAD) (map[string]
 	if len(missing) == 0 {
 		return have, nil
 	}
-	refs, err := e.p.Session.BlobRefs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var writes []app.RecordWrite
-	flush := func() error {
-		if len(writes) == 0 {
-			return nil
-		}
-		_, err := e.p.DB.Records(aead).Commit(ctx, app.Commit{Writes: writes})
-		writes = writes[:0]
-		return err
-	}
-	for _, id := range missing {
-		sum, size, err := e.hashFile(id)
-		if errors.Is(err, app.ErrNotFound) {
-			continue // deleted meanwhile
-		}
-		if err != nil {
-			return nil, err
-		}
-		ref, ok := refs[id]
-		if !ok {
-			ref = app.BlobRef{Class: app.BlobOther}
-		}
-		m := app.BlobManifest{Class: ref.Class, Patient: ref.Patient, SHA256: sum, Size: size}
-		data, _ := json.Marshal(m)
-		writes = append(writes, app.RecordWrite{Kind: app.KindBlob, ID: id, Data: data})
-		have[id] = m
-		if len(writes) == 500 {
-			if err := flush(); err != nil {
-				return nil, err
+	files := func(yield func(app.SealedBlob, error) bool) {
+		for _, id := range missing {
+			sum, size, err := e.hashFile(id)
+			if errors.Is(err, app.ErrNotFound) {
+				continue // deleted meanwhile
+			}
+			if !yield(app.SealedBlob{ID: id, SHA256: sum, Size: size}, err) || err != nil {
+				return
 			}
 		}
 	}
-	return have, flush()
+	added, err := e.p.Session.AddBlobManifests(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(have, added)
+	return have, nil
 }
 
 func (e *Engine) hashFile(id string) (string, int64, error) {
@@ -117,7 +91,7 @@ type blobTask struct {
 // first within a class, uploads before downloads. ms are the vault's
 // manifests. The transfers run side by side on the client's blob
 // connections (see mover).
-func (e *Engine) moveBlobs(ctx context.Context, aead app.AEAD, ms map[string]app.BlobManifest, rep *Report) error {
+func (e *Engine) moveBlobs(ctx context.Context, ms map[string]app.BlobManifest, rep *Report) error {
 	uploaded, err := e.p.DB.MetaPrefix(ctx, metaUploaded)
 	if err != nil {
 		return err
@@ -152,7 +126,7 @@ func (e *Engine) moveBlobs(ctx context.Context, aead app.AEAD, ms map[string]app
 	})
 	m := newMover(ctx, e, tasks, e.p.Client.BlobConnections(), rep)
 	m.run()
-	e.reindex(ctx, aead, m.texts)
+	e.reindex(ctx, m.texts)
 	if m.stop != nil {
 		return m.stop
 	}
@@ -210,41 +184,17 @@ func (e *Engine) download(ctx context.Context, t blobTask) (int64, error) {
 	if err := e.p.Blobs.CommitPartial(t.id, t.m.SHA256); err != nil {
 		return got, err
 	}
-	baead, err := e.p.Session.BlobAEAD()
-	if err != nil {
-		return got, err
-	}
-	if err := e.p.Blobs.Sealed(baead).Verify(ctx, t.id); err != nil {
-		_ = e.p.Blobs.Sealed(baead).DeleteBlob(ctx, t.id)
-		return got, fmt.Errorf("downloaded blob %s does not open with the vault's blob key; removed: %w", t.id, err)
+	if err := e.p.Session.CheckReceivedBlob(ctx, t.id); err != nil {
+		return got, fmt.Errorf("downloaded %w", err)
 	}
 	return got, e.markUploaded(ctx, t.id)
 }
 
-// reindex derives again the index tokens of the documents whose page text
-// just arrived, so their words become searchable here.
-func (e *Engine) reindex(ctx context.Context, aead app.AEAD, texts map[string]bool) {
-	if len(texts) == 0 {
-		return
-	}
-	ids, err := e.p.Session.DocumentTextBlobs(ctx, texts)
-	if err != nil {
-		e.p.Log.Warn("sync could not find documents to index again", "err", err)
-		return
-	}
-	recs := e.p.DB.Records(aead)
-	for _, id := range ids {
-		rec, err := recs.Head(ctx, app.KindDocument, id)
-		if err != nil {
-			continue
-		}
-		toks, err := e.p.Session.IndexTokens(ctx, rec)
-		if err == nil {
-			err = e.p.DB.Reindex(ctx, app.KindDocument, id, rec.Version, toks)
-		}
-		if err != nil {
-			e.p.Log.Warn("sync could not index a document's text", "document", id, "err", err)
-		}
+// reindex has the session derive again the index tokens of the documents
+// whose page text just arrived, so their words become searchable here.
+func (e *Engine) reindex(ctx context.Context, texts map[string]bool) {
+	if err := e.p.Session.ReindexTexts(ctx, texts); err != nil {
+		e.p.Log.Warn("sync could not index a document's text", "err", err)
 	}
 }
 

@@ -35,7 +35,8 @@ import (
 //     them), so an online push never reuses one; a batch in flight online
 //     travels first with its fixed content.
 //   - The vault's reply key pair is made at the first export; its private
-//     half is kept sealed under the vault's record key.
+//     half is kept sealed under the vault's record key, by the session
+//     (app.Session.SealBundleKey).
 //   - A reply is verified completely (signature by the archive's
 //     certificate under the pinned CA, addressed to this workstation and
 //     vault, digest, every frame and blob) before anything is applied, and
@@ -43,13 +44,12 @@ import (
 
 // Meta keys of the bundle state.
 const (
-	metaReplyPublic   = "sync/bundle/reply-public"     // the vault's bundle public key
-	metaReplyPrivate  = "sync/bundle/reply-key"        // its private key, sealed
-	metaOplogExported = "sync/bundle/oplog-exported"   // oplog seq exported through
-	metaBundleBatch   = "sync/bundle/batch/"           // + batch (20 digits): JSON exportedBatch
-	metaBundleBlob    = "sync/bundle/blob/"            // + local blob id: exported
-	metaLastExport    = "sync/bundle/last-export"      // id of the last export
-	adReplyKeyPrefix  = "folio sync bundle reply key " // + device id
+	metaReplyPublic   = "sync/bundle/reply-public"   // the vault's bundle public key
+	metaReplyPrivate  = "sync/bundle/reply-key"      // its private key, sealed
+	metaOplogExported = "sync/bundle/oplog-exported" // oplog seq exported through
+	metaBundleBatch   = "sync/bundle/batch/"         // + batch (20 digits): JSON exportedBatch
+	metaBundleBlob    = "sync/bundle/blob/"          // + local blob id: exported
+	metaLastExport    = "sync/bundle/last-export"    // id of the last export
 	maxAuditPerBatch  = api.MaxBatchAudit
 )
 
@@ -101,8 +101,9 @@ func (r ImportReport) String() string {
 		r.Acked, r.AuditHeld, r.Pulled, r.Known, r.Rejected, r.Forked, r.BlobsDown, r.BytesDown, r.Cursor)
 }
 
-// replyKey returns the vault's bundle key pair, made on first use.
-func (e *Engine) replyKey(ctx context.Context, aead app.AEAD) ([]byte, error) {
+// replyKey returns the public half of the vault's bundle key pair, made on
+// first use; the session seals the private half.
+func (e *Engine) replyKey(ctx context.Context) ([]byte, error) {
 	pub, err := e.p.DB.GetMeta(ctx, metaReplyPublic)
 	if err == nil {
 		return pub, nil
@@ -114,7 +115,8 @@ func (e *Engine) replyKey(ctx context.Context, aead app.AEAD) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := aead.Encrypt(priv, []byte(adReplyKeyPrefix+e.p.DB.DeviceID().String()))
+	sealed, err := e.p.Session.SealBundleKey(priv)
+	clear(priv)
 	if err != nil {
 		return nil, err
 	}
@@ -178,10 +180,6 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 	var rep ExportReport
 	db := e.p.DB
 	dev := api.DeviceID(db.DeviceID())
-	aead, err := e.p.Session.ReplicaAEAD()
-	if err != nil {
-		return rep, nil, err
-	}
 	cursor, err := getUint(ctx, db, metaCursor)
 	if err != nil {
 		return rep, nil, err
@@ -191,16 +189,16 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 	// shared on top of the others' (as the online round shares them after
 	// its pull): a joining vault that has received nothing yet (not even
 	// the users) shares them after its first reply, with its next export.
-	if cursor > 0 || e.holdsUsers(ctx, aead) {
+	if cursor > 0 || e.p.Session.HoldsUsers(ctx) {
 		if _, err := e.p.Session.ShareKeySlots(ctx); err != nil {
 			return rep, nil, err
 		}
 	}
-	ms, err := e.writeManifests(ctx, aead)
+	ms, err := e.writeManifests(ctx)
 	if err != nil {
 		return rep, nil, err
 	}
-	replyPub, err := e.replyKey(ctx, aead)
+	replyPub, err := e.replyKey(ctx)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -390,16 +388,6 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 	return rep, puts, nil
 }
 
-// holdsUsers reports whether the vault holds a user record (the vault
-// that created the organisation does; a joining one only once they
-// arrived).
-func (e *Engine) holdsUsers(ctx context.Context, aead app.AEAD) bool {
-	for _, err := range e.p.DB.Records(aead).Heads(ctx, app.KindUser) {
-		return err == nil
-	}
-	return false
-}
-
 func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		for k := range m {
@@ -448,10 +436,6 @@ func (e *Engine) ImportFile(ctx context.Context, path string, enr *pki.Enrollmen
 	if err := bf.CheckDigest(); err != nil {
 		return rep, err
 	}
-	aead, err := e.p.Session.ReplicaAEAD()
-	if err != nil {
-		return rep, err
-	}
 	sealed, err := db.GetMeta(ctx, metaReplyPrivate)
 	if errors.Is(err, app.ErrNotFound) {
 		return rep, fmt.Errorf("%w: this vault has never exported a bundle, so no reply can be for it", bundle.ErrNotForUs)
@@ -459,7 +443,7 @@ func (e *Engine) ImportFile(ctx context.Context, path string, enr *pki.Enrollmen
 	if err != nil {
 		return rep, err
 	}
-	private, err := aead.Decrypt(sealed, []byte(adReplyKeyPrefix+dev.String()))
+	private, err := e.p.Session.OpenBundleKey(sealed)
 	if err != nil {
 		return rep, fmt.Errorf("open this vault's bundle key: %w", err)
 	}
@@ -481,11 +465,11 @@ func (e *Engine) ImportFile(ctx context.Context, path string, enr *pki.Enrollmen
 	texts := map[string]bool{}
 	_, _, err = readReply(bf, private, dev, func(it bundle.Item, page *api.PullResponse) error {
 		if page != nil {
-			return e.importPage(ctx, aead, page.Changes, &rep.Report)
+			return e.importPage(ctx, page.Changes, &rep.Report)
 		}
 		if bySHA == nil {
 			// The changes are in: the manifests name every blob.
-			by, err := e.blobsBySHA(ctx, aead, info.BlobsStored, &rep)
+			by, err := e.blobsBySHA(ctx, info.BlobsStored, &rep)
 			if err != nil {
 				return err
 			}
@@ -497,11 +481,11 @@ func (e *Engine) ImportFile(ctx context.Context, path string, enr *pki.Enrollmen
 		return rep, err
 	}
 	if bySHA == nil {
-		if _, err := e.blobsBySHA(ctx, aead, info.BlobsStored, &rep); err != nil {
+		if _, err := e.blobsBySHA(ctx, info.BlobsStored, &rep); err != nil {
 			return rep, err
 		}
 	}
-	e.reindex(ctx, aead, texts)
+	e.reindex(ctx, texts)
 	// Share the key slots set here on top of what arrived (they travel
 	// with the next export), as the online round does after its pull.
 	if _, err := e.p.Session.ShareKeySlots(ctx); err != nil {
@@ -662,8 +646,8 @@ type localBlob struct {
 // blobsBySHA maps the archive's blob ids to this vault's, from the
 // manifests, and marks the blobs the archive confirmed holding as
 // uploaded.
-func (e *Engine) blobsBySHA(ctx context.Context, aead app.AEAD, stored []string, rep *ImportReport) (map[string]localBlob, error) {
-	ms, err := e.manifests(ctx, aead)
+func (e *Engine) blobsBySHA(ctx context.Context, stored []string, rep *ImportReport) (map[string]localBlob, error) {
+	ms, err := e.manifests(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -703,13 +687,8 @@ func (e *Engine) storeBlob(ctx context.Context, h bundle.BlobHead, data io.Reade
 	if err := e.p.Blobs.CommitPartial(id, h.ID); err != nil {
 		return err
 	}
-	baead, err := e.p.Session.BlobAEAD()
-	if err != nil {
-		return err
-	}
-	if err := e.p.Blobs.Sealed(baead).Verify(ctx, id); err != nil {
-		_ = e.p.Blobs.Sealed(baead).DeleteBlob(ctx, id)
-		return fmt.Errorf("blob %s of the reply does not open with the vault's blob key; removed: %w", id, err)
+	if err := e.p.Session.CheckReceivedBlob(ctx, id); err != nil {
+		return fmt.Errorf("the reply's %w", err)
 	}
 	rep.BlobsDown++
 	rep.BytesDown += n

@@ -35,8 +35,8 @@
 //     endorsed by a user the rules of package endorse let write it,
 //     checked against this vault's own registry of signing keys, and
 //     signed for exactly its plaintext, or it is set aside with the
-//     version itself and audited (signers.go): a workstation holding the
-//     vault keys cannot make users or plant passwords elsewhere, even
+//     version itself and audited (app/incoming.go): a workstation holding
+//     the vault keys cannot make users or plant passwords elsewhere, even
 //     through an archive that let it.
 //   - A blob is uploaded and downloaded in 1 MiB chunks; verified chunks
 //     are never sent again, a download resumes from the bytes it holds,
@@ -56,6 +56,26 @@
 //     for (RetryWait). A workstation over its storage quota on the archive
 //     (api.ErrQuota) keeps what it would send, still receives, says so
 //     (QuotaWords) and asks again only after its longest backoff.
+//   - Keys stay in package app. The engine holds no key and opens nothing:
+//     it reads sealed versions, the oplog, sealed audit entries and sealed
+//     blob files from storage, and sends and receives them as they are.
+//     Everything that needs a key or the plaintext is a method of the
+//     signed-in session (the Session interface): opening and checking the
+//     versions that come in and this workstation's own users and key
+//     slots before they are sent, storing them with their index tokens,
+//     reading and writing blob manifests, sharing key slots, indexing a
+//     document whose text arrived, authenticating a received blob file,
+//     and sealing the bundle's reply key. The session checks and audits
+//     those as it does every other access.
+//   - The one exception, by design: an engine without a session (the
+//     window locked) still sends. It needs no key for that and reveals
+//     nothing: what it sends — record versions, audit entries and blob
+//     files — was sealed when it was written and leaves byte for byte as
+//     the vault file and the blob folder hold it; the blob hashes it
+//     computes are of the sealed files (the archive's ids for them); the
+//     claim it shows was signed and kept by a signed-in round. It opens
+//     nothing, writes no record and takes nothing in: incoming changes,
+//     manifests and key slots wait for a sign-in.
 //   - State lives in the vault's meta under "sync/" (cursors, batch
 //     numbers, countersignatures: no PHI), so a round interrupted by a
 //     crash or a closed app resumes where it stopped.

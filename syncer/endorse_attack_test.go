@@ -80,11 +80,7 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 	}
 
 	// The attacker's forgeries, sealed on b with the vault's record key.
-	aead, err := nurse.ReplicaAEAD()
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs := b.prof.DB.Records(aead)
+	recs := b.prof.DB.Records(vaultKeys(t, b.prof.DB, nurse).RecordAEAD())
 	head := func(kind app.Kind, id string) app.StoredRecord {
 		t.Helper()
 		r, err := recs.Head(ctx, kind, id)

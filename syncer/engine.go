@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"slices"
 	"sync"
@@ -15,21 +16,45 @@ import (
 	"folio/storage"
 )
 
-// Session is what the syncer needs of an unlocked vault; *app.Session has
-// it. The syncer never decides what a record means: the session derives
-// index tokens, names the blobs' classes and installs synced key slots.
+// Session is what the engine needs of the signed-in vault; *app.Session
+// has it. The engine holds no key and reads no plaintext: it sends and
+// receives sealed versions and sealed blob files, and keeps its own state
+// (no PHI) in the vault's meta. Whatever needs a key or the plaintext —
+// checking what comes in, the blob manifests, the key slots, the index,
+// the bundle's reply key — the session does, checking and auditing as for
+// every other access (see the package doc).
 type Session interface {
-	ReplicaAEAD() (app.AEAD, error)
-	BlobAEAD() (app.StreamingAEAD, error)
-	IndexTokens(ctx context.Context, rec app.StoredRecord) ([][]byte, error)
-	BlobRefs(ctx context.Context) (map[string]app.BlobRef, error)
-	RecentPatients() map[string]bool
-	ShareKeySlots(ctx context.Context) (int, error)
-	ApplyReplicated(ctx context.Context, changed map[app.Kind][]string) error
-	// RefusedVersion audits an incoming user or key-slots version set
-	// aside because no entitled user's session wrote it (signers.go).
+	// ImportReplicated checks and stores versions written on other
+	// workstations and returns those it refused, for the engine to set
+	// aside (pull.go).
+	ImportReplicated(ctx context.Context, vs []app.SealedVersion) (app.Replicated, error)
+	// ScreenOwn says why the archive would refuse each of this
+	// workstation's user and key-slots versions in vs ("" where it would
+	// not), without the versions not yet accepted (ownrefused.go).
+	ScreenOwn(ctx context.Context, vs []app.SealedVersion, unaccepted map[app.VersionRef]bool) ([]string, error)
+	// RefusedVersion audits a version set aside.
 	RefusedVersion(ctx context.Context, kind app.Kind, id string, v app.Version, reason string) error
-	DocumentTextBlobs(ctx context.Context, ids map[string]bool) ([]string, error)
+	// ShareKeySlots writes the key slots set here as records, endorsed by
+	// the signed-in user, to travel; HoldsUsers says whether any user
+	// record is here yet.
+	ShareKeySlots(ctx context.Context) (int, error)
+	HoldsUsers(ctx context.Context) bool
+	// BlobManifests and AddBlobManifests read and write the manifests
+	// that name each blob's class, patient, SHA-256 and size (blobs.go).
+	BlobManifests(ctx context.Context) (map[string]app.BlobManifest, []string, error)
+	AddBlobManifests(ctx context.Context, files iter.Seq2[app.SealedBlob, error]) (map[string]app.BlobManifest, error)
+	// CheckReceivedBlob authenticates a received blob file with the blob
+	// key and removes one that does not open (app.ErrBlobRemoved).
+	CheckReceivedBlob(ctx context.Context, id string) error
+	// ReindexTexts indexes again the documents whose page text arrived.
+	ReindexTexts(ctx context.Context, texts map[string]bool) error
+	// RecentPatients are the patients this session opened: their blobs
+	// move first.
+	RecentPatients() map[string]bool
+	// SealBundleKey and OpenBundleKey keep the private half of the
+	// vault's sync-bundle reply key sealed in the meta (bundle.go).
+	SealBundleKey(private []byte) ([]byte, error)
+	OpenBundleKey(sealed []byte) ([]byte, error)
 	// RestoreEvent and Checkpoint record a vault restored from a backup
 	// rejoining the archive's audit trail (restore.go).
 	RestoreEvent(detail string) ([]byte, error)
@@ -215,10 +240,6 @@ func (e *Engine) Round(ctx context.Context) (Report, error) {
 }
 
 func (e *Engine) round(ctx context.Context, rep *Report) error {
-	aead, err := e.p.Session.ReplicaAEAD()
-	if err != nil {
-		return err
-	}
 	if _, err := ShowVault(ctx, e.p.DB, e.p.Client, e.p.Session); err != nil {
 		return err
 	}
@@ -236,13 +257,13 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 	if full != nil && !errors.Is(full, api.ErrQuota) {
 		return full
 	}
-	if err := e.pull(ctx, aead, rep); err != nil {
+	if err := e.pull(ctx, rep); err != nil {
 		return err
 	}
 	if _, err := e.p.Session.ShareKeySlots(ctx); err != nil {
 		return err
 	}
-	manifests, err := e.writeManifests(ctx, aead)
+	manifests, err := e.writeManifests(ctx)
 	if err != nil {
 		return err
 	}
@@ -252,7 +273,7 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 			return full
 		}
 	}
-	return cmp.Or(e.moveBlobs(ctx, aead, manifests, rep), full)
+	return cmp.Or(e.moveBlobs(ctx, manifests, rep), full)
 }
 
 // send is the round of an engine without a session: push, then upload

@@ -183,10 +183,7 @@ var allKinds = []app.Kind{app.KindPatient, app.KindUser, app.KindBatch, app.Kind
 // heads returns every record's current version, by kind/id.
 func heads(t *testing.T, w *workstation, s *app.Session) map[string]app.Version {
 	t.Helper()
-	aead, err := s.ReplicaAEAD()
-	if err != nil {
-		t.Fatal(err)
-	}
+	aead := vaultKeys(t, w.prof.DB, s).RecordAEAD()
 	out := map[string]app.Version{}
 	for _, k := range allKinds {
 		for rec, err := range w.prof.DB.Records(aead).Heads(context.Background(), k) {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -249,6 +250,7 @@ func measurePage(t *testing.T, w *workstation, s *app.Session, files []string) p
 	t.Helper()
 	ctx := context.Background()
 	pages := 0
+	refs := map[string]app.BlobRef{}
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -262,16 +264,18 @@ func measurePage(t *testing.T, w *workstation, s *app.Session, files []string) p
 			t.Fatalf("the import of %s made no page (batch %+v)", file, imp.Batch)
 		}
 		pages += imp.Batch.Pages
+		refs[imp.Batch.Original] = app.BlobRef{Class: app.BlobOriginal}
+		for _, d := range imp.Documents {
+			for _, p := range slices.Concat(d.Pages, d.Removed) {
+				for id, c := range map[string]app.BlobClass{p.View: app.BlobView, p.Thumb: app.BlobThumb, p.Text: app.BlobText, p.Words: app.BlobWords} {
+					if id != "" {
+						refs[id] = app.BlobRef{Class: c}
+					}
+				}
+			}
+		}
 	}
-	refs, err := s.BlobRefs(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aead, err := s.BlobAEAD()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := w.prof.Blobs.Sealed(aead)
+	st := w.prof.Blobs.Sealed(blobKey(t, w.prof.DB, s))
 	sizes := map[app.BlobClass]int{}
 	views := 0
 	for id, ref := range refs {
@@ -336,11 +340,7 @@ func touchPatients(t *testing.T, s *app.Session, ps []app.Patient) {
 func addPages(t *testing.T, w *workstation, s *app.Session, p pageSize, n int) {
 	t.Helper()
 	ctx := context.Background()
-	aead, err := s.BlobAEAD()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := w.prof.Blobs.Sealed(aead)
+	st := w.prof.Blobs.Sealed(blobKey(t, w.prof.DB, s))
 	put := func(size int) {
 		if size <= 0 {
 			return

@@ -45,25 +45,19 @@ type ownRefusal struct {
 }
 
 // screenOwn returns the user and key-slots versions among entries (the
-// batch being composed, in oplog order) the archive would refuse. It
-// needs the vault key (a session) to check each version's content too.
+// batch being composed, in oplog order) the archive would refuse. The
+// session checks each version's content too (app.Session.ScreenOwn); a
+// send-only round has none and leaves the judging to the archive.
 func (e *Engine) screenOwn(ctx context.Context, entries []storage.OpEntry) ([]ownRefusal, error) {
 	if e.p.Session == nil || !slices.ContainsFunc(entries, func(en storage.OpEntry) bool { return endorse.NeedsEndorsement(string(en.Kind)) }) {
 		return nil, nil
-	}
-	aead, err := e.p.Session.ReplicaAEAD()
-	if err != nil {
-		return nil, err
 	}
 	without, err := e.unaccepted(ctx)
 	if err != nil {
 		return nil, err
 	}
-	reg, err := signersOf(ctx, e.p.DB, aead, without)
-	if err != nil {
-		return nil, err
-	}
-	var out []ownRefusal
+	var vs []storage.SealedVersion
+	var seqs []uint64
 	for _, en := range entries {
 		if !endorse.NeedsEndorsement(string(en.Kind)) {
 			continue
@@ -72,12 +66,16 @@ func (e *Engine) screenOwn(ctx context.Context, entries []storage.OpEntry) ([]ow
 		if err != nil {
 			return nil, fmt.Errorf("read pending change %d: %w", en.Seq, err)
 		}
-		pt, err := storage.OpenVersion(aead, sv)
-		if err != nil {
-			continue // the archive judges what it can; the others open it
-		}
-		if err := admit(reg, sv.Kind, sv.ID, sv.Parent, sv.Endorsement, pt); err != nil {
-			out = append(out, ownRefusal{seq: en.Seq, v: sv, reason: err.Error()})
+		vs, seqs = append(vs, sv), append(seqs, en.Seq)
+	}
+	reasons, err := e.p.Session.ScreenOwn(ctx, vs, without)
+	if err != nil {
+		return nil, err
+	}
+	var out []ownRefusal
+	for i, why := range reasons {
+		if why != "" {
+			out = append(out, ownRefusal{seq: seqs[i], v: vs[i], reason: why})
 		}
 	}
 	return out, nil
@@ -85,15 +83,15 @@ func (e *Engine) screenOwn(ctx context.Context, entries []storage.OpEntry) ([]ow
 
 // unaccepted returns this workstation's user and key-slots versions the
 // archive has not accepted: the pending ones and those set aside.
-func (e *Engine) unaccepted(ctx context.Context) (map[versionRef]bool, error) {
-	out := map[versionRef]bool{}
+func (e *Engine) unaccepted(ctx context.Context) (map[app.VersionRef]bool, error) {
+	out := map[app.VersionRef]bool{}
 	pending, err := e.p.DB.Pending(ctx, 0, 0)
 	if err != nil {
 		return nil, err
 	}
 	for _, en := range pending {
 		if endorse.NeedsEndorsement(string(en.Kind)) {
-			out[versionRef{en.Kind, en.ID, en.Version}] = true
+			out[app.VersionRef{Kind: en.Kind, ID: en.ID, Version: en.Version}] = true
 		}
 	}
 	aside, err := SetAside(ctx, e.p.DB)
@@ -103,7 +101,7 @@ func (e *Engine) unaccepted(ctx context.Context) (map[versionRef]bool, error) {
 	for _, c := range aside {
 		if c.Outgoing && c.Version != nil {
 			v := c.Version.Version
-			out[versionRef{c.Kind, c.ID, app.Version{HLC: v.HLC, Device: app.DeviceID(v.Device)}}] = true
+			out[app.VersionRef{Kind: c.Kind, ID: c.ID, Version: app.Version{HLC: v.HLC, Device: app.DeviceID(v.Device)}}] = true
 		}
 	}
 	return out, nil

@@ -98,10 +98,7 @@ func TestParallelBlobConnections(t *testing.T) {
 	ctx := context.Background()
 	r := newFaultRig(t, 7, true)
 	const nBlobs, size = 8, 5 * api.ChunkSize / 2 // 3 chunks each: 20 MiB, 24 chunks
-	aead, err := r.admin.BlobAEAD()
-	if err != nil {
-		t.Fatal(err)
-	}
+	aead := blobKey(t, r.a.prof.DB, r.admin)
 	for range nBlobs {
 		data := make([]byte, size)
 		rand.Read(data)

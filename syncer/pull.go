@@ -13,7 +13,7 @@ import (
 
 // pull takes in every change after the cursor, page by page; the cursor
 // moves only after a page is committed.
-func (e *Engine) pull(ctx context.Context, aead app.AEAD, rep *Report) error {
+func (e *Engine) pull(ctx context.Context, rep *Report) error {
 	db := e.p.DB
 	cursor, err := getUint(ctx, db, metaCursor)
 	if err != nil {
@@ -28,7 +28,7 @@ func (e *Engine) pull(ctx context.Context, aead app.AEAD, rep *Report) error {
 			s.State, s.Phase = StateSyncing, "receiving changes"
 			s.Done, s.Total = int(page.Next), int(page.Head)
 		})
-		if err := e.importPage(ctx, aead, page.Changes, rep); err != nil {
+		if err := e.importPage(ctx, page.Changes, rep); err != nil {
 			return err
 		}
 		if page.Next != cursor {
@@ -43,11 +43,12 @@ func (e *Engine) pull(ctx context.Context, aead app.AEAD, rep *Report) error {
 	}
 }
 
-// importPage stores one page of changes. A change that does not open with
-// the vault key (tampered on the way, or sealed for another vault), or a
-// user or key-slots version no entitled user wrote (screen), is set aside
-// with its reason and the rest are stored.
-func (e *Engine) importPage(ctx context.Context, aead app.AEAD, changes []api.Change, rep *Report) error {
+// importPage stores one page of changes through the session, which opens
+// and checks each (app.Session.ImportReplicated). A change that does not
+// open with the vault key (tampered on the way, or sealed for another
+// vault), or a user or key-slots version no entitled user wrote, is set
+// aside with its reason and the rest are stored.
+func (e *Engine) importPage(ctx context.Context, changes []api.Change, rep *Report) error {
 	if len(changes) == 0 {
 		return nil
 	}
@@ -56,64 +57,55 @@ func (e *Engine) importPage(ctx context.Context, aead app.AEAD, changes []api.Ch
 		vs[i] = localVersion(c)
 		rep.RecordBytesDown += int64(len(c.Ciphertext))
 	}
-	changes, vs, err := e.screen(ctx, aead, changes, vs, rep)
-	if err != nil {
-		return err
-	}
+	// Count this device's own versions the vault lacks, once stored:
+	// sent after the backup it was restored from, fetched back now.
+	var refetch []int
 	if e.rejoining {
-		// Count this device's own versions the vault lacks: sent after
-		// the backup it was restored from, fetched back now.
 		self := e.p.DB.DeviceID()
-		for _, v := range vs {
+		for i, v := range vs {
 			if v.Version.Device != self {
 				continue
 			}
 			if _, err := e.p.DB.Sealed(ctx, v.Kind, v.ID, v.Version); errors.Is(err, app.ErrNotFound) {
-				rep.Refetched++
+				refetch = append(refetch, i)
 			}
 		}
 	}
-	tokens := func(rec app.StoredRecord) ([][]byte, error) { return e.p.Session.IndexTokens(ctx, rec) }
-	ir, err := e.p.DB.ImportVersions(ctx, aead, vs, tokens)
-	if errors.Is(err, app.ErrTampered) {
-		// Find the bad ones: import one at a time.
-		var all storage.ImportReport
-		rejected := map[string][]byte{}
-		for i, v := range vs {
-			one, err := e.p.DB.ImportVersions(ctx, aead, []storage.SealedVersion{v}, tokens)
-			if errors.Is(err, app.ErrTampered) {
-				rejected[setAsideKey(changes[i].Seq)], _ = json.Marshal(SetAsideChange{Seq: changes[i].Seq, Kind: v.Kind, ID: v.ID, Reason: err.Error()})
-				rep.Rejected++
-				e.p.Log.Warn("sync set aside a change that does not open", "seq", changes[i].Seq, "kind", v.Kind, "err", err)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			all.Stored += one.Stored
-			all.Known += one.Known
-			all.Changed = append(all.Changed, one.Changed...)
-			all.Forked = append(all.Forked, one.Forked...)
-		}
-		if err := e.p.DB.UpdateMeta(ctx, rejected, nil); err != nil {
-			return err
-		}
-		ir, err = all, nil
-	}
+	got, err := e.p.Session.ImportReplicated(ctx, vs)
 	if err != nil {
 		return err
 	}
-	rep.Pulled += ir.Stored
-	rep.Known += ir.Known
-	rep.Forked += len(ir.Forked)
-	if len(ir.Changed) > 0 {
-		changed := map[app.Kind][]string{}
-		for _, r := range ir.Changed {
-			changed[r.Kind] = append(changed[r.Kind], r.ID)
+	aside := map[string][]byte{}
+	unendorsed := map[int]bool{}
+	for _, r := range got.Refused {
+		c := changes[r.Index]
+		sa := SetAsideChange{Seq: c.Seq, Kind: app.Kind(c.Kind), ID: c.ID, Reason: r.Reason}
+		if r.Unendorsed {
+			unendorsed[r.Index] = true
+			sa.Version = &c.RecordVersion
+			e.p.Log.Warn("sync set aside a user or key-slots version no entitled user signed", "kind", c.Kind, "id", c.ID, "version", vs[r.Index].Version, "err", r.Reason)
+		} else {
+			e.p.Log.Warn("sync set aside a change that does not open", "seq", c.Seq, "kind", c.Kind, "err", r.Reason)
 		}
-		if err := e.p.Session.ApplyReplicated(ctx, changed); err != nil {
+		b, err := json.Marshal(sa)
+		if err != nil {
+			return err
+		}
+		aside[setAsideKey(c.Seq)] = b
+		rep.Rejected++
+	}
+	if len(aside) > 0 {
+		if err := e.p.DB.UpdateMeta(ctx, aside, nil); err != nil {
 			return err
 		}
 	}
+	for _, i := range refetch {
+		if !unendorsed[i] {
+			rep.Refetched++
+		}
+	}
+	rep.Pulled += got.Stored
+	rep.Known += got.Known
+	rep.Forked += len(got.Forked)
 	return nil
 }

@@ -36,17 +36,14 @@ var (
 // here), whether it holds a good copy, and with repair set downloads that
 // copy and puts it in place of the local file, checked as every download
 // is. The local file is replaced only by a copy that checked out, with a
-// rename. It needs a session (the blob key). The error is for a vault it
-// could not read; what the archive said of each blob is in the results.
+// rename. It needs a session (the manifests, the blob key). The error is
+// for a vault it could not read; what the archive said of each blob is in
+// the results.
 func (e *Engine) RepairBlobs(ctx context.Context, ids []string, repair bool) ([]BlobRepair, error) {
 	if e.p.Session == nil {
 		return nil, fmt.Errorf("repair scans: %w", app.ErrLocked)
 	}
-	aead, err := e.p.Session.ReplicaAEAD()
-	if err != nil {
-		return nil, err
-	}
-	ms, err := e.manifests(ctx, aead)
+	ms, err := e.manifests(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -29,11 +29,7 @@ func TestSeveralRolesSync(t *testing.T) {
 
 	// An older Folio on a makes the nurse a clinician: one role, signed
 	// by the administrator.
-	aead, err := admin.ReplicaAEAD()
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs := a.prof.DB.Records(aead)
+	recs := a.prof.DB.Records(vaultKeys(t, a.prof.DB, admin).RecordAEAD())
 	rec, err := recs.Head(ctx, app.KindUser, "nurse")
 	if err != nil {
 		t.Fatal(err)
@@ -62,11 +58,7 @@ func TestSeveralRolesSync(t *testing.T) {
 	if _, err := nurse.Queue(ctx); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a clinician lists the queue: %v", err)
 	}
-	bAEAD, err := nurse.ReplicaAEAD()
-	if err != nil {
-		t.Fatal(err)
-	}
-	adminOnB, err := b.prof.DB.Records(bAEAD).Head(ctx, app.KindUser, "admin")
+	adminOnB, err := b.prof.DB.Records(vaultKeys(t, b.prof.DB, nurse).RecordAEAD()).Head(ctx, app.KindUser, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -623,10 +623,7 @@ func TestSecurityTamperedAtArchive(t *testing.T) {
 	})
 
 	t.Run("scan", func(t *testing.T) {
-		baead, err := admin.BlobAEAD()
-		if err != nil {
-			t.Fatal(err)
-		}
+		baead := blobKey(t, a.prof.DB, admin)
 		data := make([]byte, 3*api.ChunkSize/2)
 		rand.Read(data)
 		idb := make([]byte, 16)

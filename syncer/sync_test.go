@@ -15,8 +15,10 @@ import (
 	"folio/archive/api"
 	"folio/archive/boltstore"
 	"folio/archive/pki"
+	"folio/crypto"
 	"folio/profile"
 	"folio/scan/pageread"
+	"folio/storage"
 	"folio/syncer"
 )
 
@@ -164,6 +166,43 @@ func login(t *testing.T, w *workstation, user, pw string) *app.Session {
 }
 
 const adminPW, nursePW = "correct horse battery", "the ward clerk words"
+
+// vaultKeys opens the vault keys of s's workstation (db) from its user's
+// password slot, outside any session, as anyone holding that password
+// could: the tests' attackers forge with them, and set-ups seal test
+// blobs. The keys never leave a session in Folio itself.
+func vaultKeys(t testing.TB, db *storage.DB, s *app.Session) *crypto.Keyring {
+	t.Helper()
+	ctx := context.Background()
+	name := s.User().Name
+	pw := map[string]string{"admin": adminPW, "nurse": nursePW, "clerk": "green paper folders"}[name]
+	bundle, err := db.GetMeta(ctx, "vault/bundle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slots, err := db.MetaPrefix(ctx, "slot/user/"+name+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, slot := range slots {
+		if k, _, err := crypto.OpenPasswordSlot(bundle, slot, name, []byte(pw)); err == nil {
+			t.Cleanup(k.Close)
+			return k
+		}
+	}
+	t.Fatalf("no password slot of %s opens with the test password", name)
+	return nil
+}
+
+// blobKey is vaultKeys' blob key.
+func blobKey(t testing.TB, db *storage.DB, s *app.Session) app.StreamingAEAD {
+	t.Helper()
+	aead, err := vaultKeys(t, db, s).BlobAEAD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aead
+}
 
 // join runs the key transfer: b asks for the keys with nurse's password,
 // the administrator on a grants them, b opens them and syncs.
