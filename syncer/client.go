@@ -94,7 +94,7 @@ func newClient(base string, device api.DeviceID, cfg *tls.Config, opts ClientOpt
 		if err != nil {
 			return nil, err
 		}
-		return &countedConn{Conn: c, w: wire}, nil
+		return newCountedConn(c, wire), nil
 	}
 	tr := &http.Transport{
 		DialContext:           counted,
@@ -389,9 +389,19 @@ type wireCounter struct {
 	limit         *limiter
 }
 
+// countedConn counts and paces one connection's bytes. Closing it (the
+// transport does when a request's context ends) ends a wait for the
+// bandwidth cap at once.
 type countedConn struct {
 	net.Conn
-	w *wireCounter
+	w      *wireCounter
+	ctx    context.Context // ends when the connection is closed
+	cancel context.CancelFunc
+}
+
+func newCountedConn(c net.Conn, w *wireCounter) *countedConn {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &countedConn{Conn: c, w: w, ctx: ctx, cancel: cancel}
 }
 
 func (c *countedConn) Read(p []byte) (int, error) {
@@ -400,7 +410,9 @@ func (c *countedConn) Read(p []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(p)
 	c.w.read.Add(int64(n))
-	c.w.limit.wait(n)
+	if werr := c.w.limit.wait(c.ctx, n); werr != nil && err == nil {
+		err = net.ErrClosed
+	}
 	return n, err
 }
 
@@ -411,7 +423,9 @@ func (c *countedConn) Write(p []byte) (int, error) {
 		if c.w.limit != nil {
 			k = min(k, c.w.limit.burst)
 		}
-		c.w.limit.wait(k)
+		if err := c.w.limit.wait(c.ctx, k); err != nil {
+			return total, net.ErrClosed
+		}
 		n, err := c.Conn.Write(p[:k])
 		total += n
 		c.w.written.Add(int64(n))
@@ -421,4 +435,10 @@ func (c *countedConn) Write(p []byte) (int, error) {
 		p = p[k:]
 	}
 	return total, nil
+}
+
+// Close closes the connection and ends a wait for the bandwidth cap.
+func (c *countedConn) Close() error {
+	c.cancel()
+	return c.Conn.Close()
 }

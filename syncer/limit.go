@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 
@@ -25,15 +26,28 @@ func newLimiter(bytesPerSecond int64) *limiter {
 	return &limiter{r: rate.NewLimiter(rate.Limit(bytesPerSecond), burst), burst: burst}
 }
 
-// wait blocks until n bytes may pass (n is at most the burst).
-func (l *limiter) wait(n int) {
+// wait blocks until n bytes may pass (n is at most the burst), or until
+// ctx ends: then it gives the bytes' turn back to the bucket and returns
+// ctx's error.
+func (l *limiter) wait(ctx context.Context, n int) error {
 	if l == nil || n <= 0 {
-		return
+		return nil
 	}
 	now := time.Now()
-	if d := l.r.ReserveN(now, min(n, l.burst)).DelayFrom(now); d > 0 {
-		l.held.Store(now.Add(d).UnixNano())
-		time.Sleep(d)
+	r := l.r.ReserveN(now, min(n, l.burst))
+	d := r.DelayFrom(now)
+	if d <= 0 {
+		return nil
+	}
+	l.held.Store(now.Add(d).UnixNano())
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		return ctx.Err()
 	}
 }
 
