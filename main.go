@@ -10,16 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"golang.org/x/term"
 
+	"folio/app"
 	"folio/cli"
 	_ "folio/locale" // before Fyne reads $LANG
 	"folio/profile"
-	"folio/syncer"
 	"folio/ui"
 )
 
@@ -55,62 +54,23 @@ func runGUI(ctx context.Context, dir string) error {
 	}
 	defer prof.Close()
 	a := fyneapp.NewWithID("org.folio.desktop")
-	runner := newSyncRunner(ctx, prof)
-	defer runner.close() // before the profile closes
-	w := ui.New(a, prof.Vault, ui.Options{
-		StartSync: runner.startSession,
-		SyncStates: func(ctx context.Context, items []ui.SyncItem) ([]ui.RecordSync, error) {
-			return syncStates(ctx, prof, runner.live.get(), items)
-		},
-		Sync:   &syncAdmin{prof: prof, live: &runner.live},
-		Backup: prof.Backup,
+	var w *ui.App
+	runner := prof.SyncRunner(func(st app.SyncStatus) { w.ShowLockedSync(st) })
+	admin := prof.SyncAdmin(runner)
+	w = ui.New(a, prof.Vault, ui.Options{
+		StartSync:  runner.StartSession,
+		SyncStates: admin.RecordStates,
+		Sync:       admin,
+		Backup:     prof.Backup,
 	})
-	runner.sendStatus = func(st syncer.Status) {
-		text, detail, problem := syncer.Describe(st, time.Now())
-		w.ShowLockedSync(ui.SyncStatus{Text: text, Detail: detail, Problem: problem})
-	}
-	runner.startLocked() // no one is signed in yet
+	syncCtx, stopSync := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- runner.Serve(syncCtx) }() // no one is signed in yet: it sends while locked
+	defer func() { stopSync(); <-served }()         // the send-only engine lets go of the vault before the profile closes
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
 	return nil
-}
-
-// syncStates tells the window where records stand with the archive: nil
-// (no badges) when the workstation has none. The running engine knows
-// whether the archive refused the last batch.
-func syncStates(ctx context.Context, prof *profile.Profile, eng *syncer.Engine, items []ui.SyncItem) ([]ui.RecordSync, error) {
-	if !syncer.Enrolled(prof.Dir) {
-		return nil, nil
-	}
-	qs := make([]syncer.RecordQuery, len(items))
-	for i, it := range items {
-		qs[i] = syncer.RecordQuery{Kind: it.Kind, ID: it.ID, Blobs: it.Blobs}
-	}
-	var states []syncer.RecordState
-	var err error
-	if eng != nil {
-		states, err = eng.RecordStates(ctx, qs)
-	} else {
-		states, err = syncer.RecordStates(ctx, syncer.StateParams{DB: prof.DB, Blobs: prof.Blobs, Enrolled: true}, qs)
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ui.RecordSync, len(states))
-	for i, st := range states {
-		switch st {
-		case syncer.RecordSent:
-			out[i] = ui.SyncSent
-		case syncer.RecordPending:
-			out[i] = ui.SyncPending
-		case syncer.RecordError:
-			out[i] = ui.SyncError
-		case syncer.RecordConflict:
-			out[i] = ui.SyncConflict
-		}
-	}
-	return out, nil
 }

@@ -59,7 +59,7 @@ func reportDamagedScans(ctx context.Context, out io.Writer, s *app.Session, prof
 // archiveCopies asks the profile's archive which of the blob ids it holds
 // (fetching them with repair); ErrNotEnrolled when there is no archive.
 func archiveCopies(ctx context.Context, s *app.Session, prof *profile.Profile, ids []string, repair bool) (map[string]syncer.BlobRepair, error) {
-	client, err := connect(ctx, prof)
+	client, _, err := prof.SyncAdmin(nil).Connect(ctx)
 	if err != nil {
 		return nil, err
 	}

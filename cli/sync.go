@@ -13,7 +13,6 @@ import (
 	"folio/app"
 	"folio/archive/api"
 	"folio/archive/pki"
-	"folio/crypto"
 	"folio/profile"
 	"folio/syncer"
 )
@@ -56,12 +55,14 @@ stick afterwards: it holds this workstation's private key.`,
 			if !s.User().Roles.Can(app.PermUserManage) {
 				return fmt.Errorf("enroll: %w: an administrator enrolls a workstation", app.ErrForbidden)
 			}
-			if err := syncer.SaveEnrollment(prof.Dir, enr); err != nil {
+			admin := prof.SyncAdmin(nil)
+			enrolled, err := admin.Enroll(args[0])
+			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			printf(out, "Enrolled as %s with the archive of %s at %s (this vault is device %s).\n", enr.Device, enr.Org, enr.Address, prof.DB.DeviceID())
-			client, err := connect(cmd.Context(), prof)
+			printf(out, "Enrolled as %s with the archive of %s at %s (this vault is device %s).\n", enrolled.Workstation, enrolled.Org, enrolled.Address, prof.DB.DeviceID())
+			client, _, err := admin.Connect(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -88,13 +89,6 @@ stick afterwards: it holds this workstation's private key.`,
 	}
 }
 
-// connect returns a client for the profile's archive (its enrollment,
-// the archive address and bandwidth settings).
-func connect(ctx context.Context, prof *profile.Profile) (*syncer.Client, error) {
-	c, _, err := syncer.Connect(ctx, prof.Dir, prof.DB, prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
-	return c, err
-}
-
 // openArchive opens the profile and a client for its archive; done closes
 // both.
 func (e *env) openArchive(ctx context.Context) (*profile.Profile, *syncer.Client, func(), error) {
@@ -102,30 +96,12 @@ func (e *env) openArchive(ctx context.Context) (*profile.Profile, *syncer.Client
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := connect(ctx, prof)
+	c, _, err := prof.SyncAdmin(nil).Connect(ctx)
 	if err != nil {
 		prof.Close()
 		return nil, nil, nil, err
 	}
 	return prof, c, func() { c.Close(); prof.Close() }, nil
-}
-
-// archiveView asks the archive what it knows of this device (5 s at most)
-// and whether this vault is an earlier copy than what it sent (restored).
-func (e *env) archiveView(ctx context.Context, prof *profile.Profile) (api.DeviceInfo, bool, error) {
-	c, err := connect(ctx, prof)
-	if err != nil {
-		return api.DeviceInfo{}, false, err
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	info, err := c.Device(ctx)
-	if err != nil {
-		return info, false, err
-	}
-	restored, err := syncer.Behind(ctx, prof.DB, c)
-	return info, restored, err
 }
 
 func (e *env) syncNowCommand() *cobra.Command {
@@ -245,41 +221,28 @@ func (e *env) syncStatusCommand() *cobra.Command {
 				return err
 			}
 			defer prof.Close()
-			st := statusJSON{Device: prof.DB.DeviceID().String()}
-			if enr, err := syncer.LoadEnrollment(prof.Dir); err == nil {
-				st.Enrolled, st.Org, st.Workstation, st.Archive = true, enr.Org, enr.Device, enr.Address
-				if a := prof.Vault.ArchiveAddress(ctx); a != "" {
-					st.Archive = a
-				}
-			} else if !errors.Is(err, syncer.ErrNotEnrolled) {
-				return err
-			}
-			if req, ok, err := prof.Vault.JoinPending(ctx); err == nil && ok {
-				st.WaitingForKeys, st.Fingerprint = true, req.Fingerprint
-			}
-			if v, ok := syncer.ShownVault(ctx, prof.DB); ok {
-				st.Vault = api.VaultFingerprint(v)
-			}
-			if st.PendingChanges, err = prof.DB.PendingCount(ctx); err != nil {
-				return err
-			}
-			cs, err := prof.DB.Conflicts(ctx)
+			admin := prof.SyncAdmin(nil)
+			ss, err := admin.State(ctx)
 			if err != nil {
 				return err
 			}
-			st.Conflicts = len(cs)
-			if t, err := prof.DB.GetMeta(ctx, "sync/last-success"); err == nil {
-				st.LastSuccess = string(t)
+			st := statusJSON{Device: ss.Device, Enrolled: ss.Enrolled, WaitingForKeys: ss.WaitingForKeys, Fingerprint: ss.JoinFingerprint,
+				Vault: ss.Vault, PendingChanges: ss.PendingChanges, Conflicts: ss.Conflicts}
+			if ss.Enrolled {
+				st.Org, st.Workstation, st.Archive = ss.Enrollment.Org, ss.Enrollment.Workstation, ss.Enrollment.Address
 			}
-			if c, ok, _ := syncer.Countersignature(ctx, prof.DB); ok {
+			if !ss.LastSuccess.IsZero() {
+				st.LastSuccess = ss.LastSuccess.Format(time.RFC3339)
+			}
+			if c, ok, _ := admin.Countersignature(ctx); ok {
 				st.Countersigned = &c
 			}
 			if st.Enrolled {
-				info, restored, err := e.archiveView(ctx, prof)
+				view, err := admin.AskArchive(ctx)
 				if err != nil {
 					st.Error = err.Error()
 				} else {
-					st.Reachable, st.Backlog, st.AuditSent, st.Restored = true, info.Backlog, info.AuditThrough, restored
+					st.Reachable, st.Backlog, st.AuditSent, st.Restored = true, view.Backlog, view.AuditThrough, view.Restored
 				}
 			}
 			out := cmd.OutOrStdout()
@@ -333,22 +296,21 @@ func (e *env) syncRequestsCommand() *cobra.Command {
 		Short: "list the workstations waiting for the vault keys",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			_, client, done, err := e.openArchive(ctx)
+			prof, err := e.open()
 			if err != nil {
 				return err
 			}
-			defer done()
-			reqs, err := client.KeyRequests(ctx)
+			defer prof.Close()
+			reqs, err := prof.SyncAdmin(nil).KeyRequests(cmd.Context())
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			n := 0
 			for _, r := range reqs {
-				if r.Pending() {
+				if r.Granted.IsZero() {
 					n++
-					printf(out, "%-20s key %s  asked %s\n", r.Name, joinFingerprint(r.PublicKey), r.Requested.Format(time.RFC3339))
+					printf(out, "%-20s key %s  asked %s\n", r.Name, r.Fingerprint, r.Requested.Format(time.RFC3339))
 				}
 			}
 			if n == 0 {
@@ -358,8 +320,6 @@ func (e *env) syncRequestsCommand() *cobra.Command {
 		},
 	}
 }
-
-func joinFingerprint(pub []byte) string { return crypto.JoinFingerprint(pub) }
 
 func (e *env) syncApproveCommand() *cobra.Command {
 	var fingerprint string
@@ -383,15 +343,7 @@ signed by this vault, and the joining workstation checks that.`,
 				return err
 			}
 			defer done()
-			client, err := connect(ctx, prof)
-			if err != nil {
-				return err
-			}
-			defer client.Close()
-			if _, err := syncer.ShowVault(ctx, prof.DB, client, s); err != nil {
-				return err
-			}
-			r, err := syncer.Approve(ctx, client, s, args[0], fingerprint, joinFingerprint)
+			r, err := prof.SyncAdmin(nil).Approve(ctx, s, args[0], fingerprint)
 			if err != nil {
 				return err
 			}
@@ -399,7 +351,7 @@ signed by this vault, and the joining workstation checks that.`,
 			if err != nil {
 				return err
 			}
-			printf(cmd.OutOrStdout(), "Sent the vault keys to %s (key %s), signed by this vault %s. There, 'folio sync now' opens them with its user's password and shows that vault fingerprint to compare.\n", r.Name, joinFingerprint(r.PublicKey), api.VaultFingerprint(id))
+			printf(cmd.OutOrStdout(), "Sent the vault keys to %s (key %s), signed by this vault %s. There, 'folio sync now' opens them with its user's password and shows that vault fingerprint to compare.\n", r.Name, r.Fingerprint, api.VaultFingerprint(id))
 			return nil
 		},
 	}
@@ -507,25 +459,28 @@ func (e *env) syncBandwidthCommand() *cobra.Command {
 			if !s.User().Roles.Can(app.PermUserManage) {
 				return fmt.Errorf("bandwidth: %w: an administrator sets it", app.ErrForbidden)
 			}
-			return syncer.SetBandwidth(cmd.Context(), prof.DB, n)
+			return prof.SyncAdmin(nil).SetBandwidth(cmd.Context(), n)
 		},
 	}
 }
 
-// bundleEngine logs in and returns an engine without a client (bundles
-// need no link) and the workstation's enrollment.
-func (e *env) bundleEngine(ctx context.Context) (*syncer.Engine, *pki.Enrollment, func(), error) {
+// bundleAdmin logs in and returns the session, the sync administration
+// and the workstation's enrollment (bundles need no link).
+func (e *env) bundleAdmin(ctx context.Context) (*app.Session, *syncer.Admin, app.Enrollment, func(), error) {
 	s, prof, done, err := e.session(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, app.Enrollment{}, nil, err
 	}
-	enr, err := syncer.LoadEnrollment(prof.Dir)
+	admin := prof.SyncAdmin(nil)
+	st, err := admin.State(ctx)
+	if err == nil && !st.Enrolled {
+		err = syncer.ErrNotEnrolled
+	}
 	if err != nil {
 		done()
-		return nil, nil, nil, err
+		return nil, nil, app.Enrollment{}, nil, err
 	}
-	eng := syncer.New(syncer.Params{DB: prof.DB, Blobs: prof.Blobs, Session: s})
-	return eng, enr, done, nil
+	return s, admin, st.Enrollment, done, nil
 }
 
 func (e *env) syncExportCommand() *cobra.Command {
@@ -547,12 +502,12 @@ again (for a stick that was lost).`,
 				return usageError{errors.New("--out is required: the bundle file to write")}
 			}
 			ctx := cmd.Context()
-			eng, enr, done, err := e.bundleEngine(ctx)
+			s, admin, enr, done, err := e.bundleAdmin(ctx)
 			if err != nil {
 				return err
 			}
 			defer done()
-			rep, err := eng.ExportFile(ctx, out, enr, all)
+			rep, err := admin.ExportBundle(ctx, s, out, all)
 			if err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
@@ -577,18 +532,21 @@ changes and the scans arrive. Importing the same reply again changes nothing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			eng, enr, done, err := e.bundleEngine(ctx)
+			s, admin, _, done, err := e.bundleAdmin(ctx)
 			if err != nil {
 				return err
 			}
 			defer done()
-			rep, err := eng.ImportFile(ctx, args[0], enr)
+			rep, err := admin.ImportReply(ctx, s, args[0])
 			if err != nil {
 				return fmt.Errorf("import %s: %w", args[0], err)
 			}
 			out := cmd.OutOrStdout()
 			printf(out, "Imported %s: %s.\n", args[0], rep)
-			st := eng.Status()
+			st, err := admin.State(ctx)
+			if err != nil {
+				return err
+			}
 			printf(out, "Now %d changes pending, %d records in conflict.\n", st.PendingChanges, st.Conflicts)
 			return nil
 		},
@@ -615,7 +573,8 @@ func (e *env) syncSetAsideCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			cs, err := syncer.SetAside(cmd.Context(), prof.DB)
+			admin := prof.SyncAdmin(nil)
+			cs, err := admin.SetAside(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -624,7 +583,11 @@ func (e *env) syncSetAsideCommand() *cobra.Command {
 				if !s.User().Roles.Can(app.PermUserManage) {
 					return fmt.Errorf("set-aside --dismiss: %w: an administrator dismisses them", app.ErrForbidden)
 				}
-				if err := syncer.DismissSetAside(cmd.Context(), prof.DB, cs); err != nil {
+				entries := make([]app.SetAsideChange, len(cs))
+				for i, c := range cs {
+					entries[i] = c.Entry()
+				}
+				if err := admin.DismissSetAside(cmd.Context(), entries); err != nil {
 					return err
 				}
 				printf(out, "%d set-aside changes dismissed\n", len(cs))

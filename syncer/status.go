@@ -2,9 +2,12 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"folio/app"
 )
 
 // State is where the engine stands, as the sync indicator shows it.
@@ -98,6 +101,23 @@ func (e *Engine) refreshCounts(ctx context.Context) {
 			}
 		}
 	})
+}
+
+// Words puts the status in the sync indicator's words (Describe), with
+// the count of records in conflict and whether a round has ended.
+func (s Status) Words(now time.Time) app.SyncStatus {
+	text, detail, problem := Describe(s, now)
+	settled := s.State != StateConnecting && s.State != StateSyncing && s.State != StateIdle
+	return app.SyncStatus{Text: text, Detail: detail, Problem: problem, Conflicts: s.Conflicts, Settled: settled}
+}
+
+// connectFailed is the indicator's words for a sync that could not start:
+// no archive (not a problem), or why not.
+func connectFailed(err error) app.SyncStatus {
+	if errors.Is(err, ErrNotEnrolled) {
+		return app.SyncStatus{Text: "Not connected to an archive"}
+	}
+	return app.SyncStatus{Text: "Sync cannot start: " + err.Error(), Problem: true}
 }
 
 // Describe puts a status in words for the sync indicator: one line, a

@@ -33,12 +33,12 @@ type Options struct {
 	// StartSync, when set, starts the background sync for a signed-in
 	// session; it runs until ctx ends (at lock) and reports its state with
 	// status, from any goroutine. main.go wires it to the syncer.
-	StartSync func(ctx context.Context, s *app.Session, status func(SyncStatus))
+	StartSync func(ctx context.Context, s *app.Session, status func(app.SyncStatus))
 	// SyncStates, when set, tells where records stand with the archive,
 	// one state per item, for the badges of the chart and its documents;
 	// a nil answer (the workstation has no archive) shows none. It is
 	// called off the Fyne goroutine. main.go wires it to the syncer.
-	SyncStates func(ctx context.Context, items []SyncItem) ([]RecordSync, error)
+	SyncStates func(ctx context.Context, items []app.SyncItem) ([]app.RecordSync, error)
 	// JoinPoll is how often the first run of a joining workstation asks
 	// the archive whether its keys were approved: 0 means every 15 s; a
 	// negative value only when asked (Check now), as tests want.
@@ -56,40 +56,6 @@ type Options struct {
 	// is this computer's default printer.
 	Printer printer.Printer
 }
-
-// SyncStatus is what the sidebar's sync indicator shows.
-type SyncStatus struct {
-	Text    string // one line: "Up to date · 12:04", "Offline: retrying in 40 s"
-	Detail  string // pending counts, the last error
-	Problem bool   // shown in the error colour
-	// Conflicts is how many records are in conflict: the indicator then
-	// offers the conflicts screen to those who resolve them.
-	Conflicts int
-	// Settled is set when a round has ended: the screen on show reads the
-	// sync states of its records again.
-	Settled bool
-}
-
-// SyncItem names a record whose sync state is asked for, with the blobs it
-// depends on (a document's page images, text and thumbnails).
-type SyncItem struct {
-	Kind  app.Kind
-	ID    string
-	Blobs []string
-}
-
-// RecordSync is where a record stands with the archive, as a badge shows
-// it.
-type RecordSync int
-
-// Record sync states.
-const (
-	SyncNone     RecordSync = iota // not synced (no archive): no badge
-	SyncSent                       // the archive holds it
-	SyncPending                    // a change waits to be sent
-	SyncError                      // the archive refused it, or a change of it was set aside
-	SyncConflict                   // changed on two workstations at once
-)
 
 // defaultSearchDelay is how long the search waits after the last key before
 // it asks the vault: long enough not to search for every letter of a name,
@@ -138,10 +104,10 @@ type App struct {
 	// spaceUsed is when a focused button acted on Space, whose character
 	// is still to come (App.strayRune); zero when none.
 	spaceUsed time.Time
-	synced    SyncStatus // what the sync indicator shows now
+	synced    app.SyncStatus // what the sync indicator shows now
 	// lockedSync is what sync does while no one is signed in, for the
 	// login screen (ShowLockedSync).
-	lockedSync SyncStatus
+	lockedSync app.SyncStatus
 
 	// joinPoll is how often the join's waiting screen asks the archive
 	// for the keys; 0 asks only on Check now (Options.JoinPoll).
@@ -206,7 +172,7 @@ func (s *session) startSync() {
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.stopSync = cancel
-	s.a.opts.StartSync(ctx, s.s, func(st SyncStatus) { doIfAlive(ctx, func() { s.a.syncStatus(st) }) })
+	s.a.opts.StartSync(ctx, s.s, func(st app.SyncStatus) { doIfAlive(ctx, func() { s.a.syncStatus(st) }) })
 }
 
 // maxRecent is how many recently opened patients the search screen offers.
@@ -474,7 +440,7 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sess := &session{a: u, s: s, user: s.User(), ctx: ctx, cancel: cancel, idle: idle}
 	u.sess = sess
-	u.lockedSync = SyncStatus{} // the next lock shows the send-only engine's own reports
+	u.lockedSync = app.SyncStatus{} // the next lock shows the send-only engine's own reports
 	sess.search = newSearchScreen(sess)
 	u.showUser(sess.user)
 	u.win.Content().Refresh() // lay the frame out again with the sidebar
@@ -496,11 +462,11 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 type syncWatcher interface{ syncSettled() }
 
 // syncListener is a screen that shows the sync indicator's words too.
-type syncListener interface{ syncUpdate(SyncStatus) }
+type syncListener interface{ syncUpdate(app.SyncStatus) }
 
 // syncStatus shows the engine's status in the sidebar and, when a round
 // has ended, lets the screen on show read its records' states again.
-func (u *App) syncStatus(st SyncStatus) {
+func (u *App) syncStatus(st app.SyncStatus) {
 	u.synced = st
 	u.side.setSync(st)
 	if l, ok := u.cur.(syncListener); ok && u.sess != nil {
@@ -518,7 +484,7 @@ func (u *App) syncStatus(st SyncStatus) {
 // does while no one is signed in (main.go's send-only engine: it sends
 // this workstation's changes; the others' wait for a sign-in). Safe from
 // any goroutine; a status that arrives during a session is dropped.
-func (u *App) ShowLockedSync(st SyncStatus) {
+func (u *App) ShowLockedSync(st app.SyncStatus) {
 	fyne.Do(func() {
 		if u.sess != nil {
 			return
@@ -555,7 +521,7 @@ func (u *App) lock(reason string) {
 	u.resumeAt = resumePoint{user: sess.user.Name, open: resumeOf(u.cur)}
 	u.sess = nil
 	sess.cancel()
-	u.synced = SyncStatus{}
+	u.synced = app.SyncStatus{}
 	for d := range u.dialogs {
 		d.Hide()
 	}

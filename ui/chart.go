@@ -61,7 +61,7 @@ type chart struct {
 	// Where the patient and each document stand with the archive (by
 	// record id), and the badges that show it: the patient's above the
 	// demographics, each document's in its timeline row and grid card.
-	syncStates  map[string]RecordSync
+	syncStates  map[string]app.RecordSync
 	patientSync *syncBadge
 	patientRow  *fyne.Container
 	// patientResolve opens the conflicts screen (in conflict, for those
@@ -93,7 +93,7 @@ func (v *patientScreen) buildTabs(demo fyne.CanvasObject) {
 		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(v.gridNote, v.grid)))
 	v.gridTab = container.NewTabItem("Documents", v.gridScroll)
 
-	v.syncStates = map[string]RecordSync{}
+	v.syncStates = map[string]app.RecordSync{}
 	v.timeBadges, v.gridBadges = map[string]*syncBadge{}, map[string]*syncBadge{}
 	v.patientSync = newSyncBadge(false)
 	what := widget.NewLabel("Demographics:")
@@ -399,7 +399,7 @@ func (v *patientScreen) loadSyncStates() {
 	if ask == nil || v.p.ID == "" {
 		return
 	}
-	items := []SyncItem{{Kind: app.KindPatient, ID: v.p.ID}}
+	items := []app.SyncItem{{Kind: app.KindPatient, ID: v.p.ID}}
 	for _, d := range v.docs {
 		items = append(items, documentSyncItem(d))
 	}
@@ -428,12 +428,12 @@ func (v *patientScreen) syncSettled() { v.loadSyncStates() }
 func (v *patientScreen) paintSync() {
 	st := v.syncStates[v.p.ID]
 	v.patientSync.set(st)
-	if st == SyncNone {
+	if st == app.SyncNone {
 		v.patientRow.Hide()
 	} else {
 		v.patientRow.Show()
 	}
-	if st == SyncConflict && v.sess.user.Roles.Can(app.PermPatientMerge) {
+	if st == app.SyncConflict && v.sess.user.Roles.Can(app.PermPatientMerge) {
 		v.patientResolve.Show()
 	} else {
 		v.patientResolve.Hide()
@@ -448,8 +448,8 @@ func (v *patientScreen) paintSync() {
 
 // documentSyncItem names a document with the blobs of its pages (the
 // ones taken out included: they are synced too).
-func documentSyncItem(d app.Document) SyncItem {
-	it := SyncItem{Kind: app.KindDocument, ID: d.ID}
+func documentSyncItem(d app.Document) app.SyncItem {
+	it := app.SyncItem{Kind: app.KindDocument, ID: d.ID}
 	for _, p := range slices.Concat(d.Pages, d.Removed) {
 		for _, b := range []string{p.View, p.Thumb, p.Text, p.Words} {
 			if b != "" {
@@ -468,7 +468,7 @@ type syncBadge struct {
 	box   *fyne.Container
 	icon  *widget.Icon
 	label *widget.Label
-	state RecordSync
+	state app.RecordSync
 }
 
 func newSyncBadge(center bool) *syncBadge {
@@ -486,38 +486,38 @@ func newSyncBadge(center bool) *syncBadge {
 }
 
 // syncText is a sync state in words.
-func syncText(st RecordSync) string {
+func syncText(st app.RecordSync) string {
 	switch st {
-	case SyncSent:
+	case app.SyncSent:
 		return "Synced"
-	case SyncPending:
+	case app.SyncPending:
 		return "Pending sync"
-	case SyncError:
+	case app.SyncError:
 		return "Sync error"
-	case SyncConflict:
+	case app.SyncConflict:
 		return "Sync conflict"
 	}
 	return ""
 }
 
-func (b *syncBadge) set(st RecordSync) {
-	if st == b.state && (st == SyncNone) == !b.box.Visible() {
+func (b *syncBadge) set(st app.RecordSync) {
+	if st == b.state && (st == app.SyncNone) == !b.box.Visible() {
 		return
 	}
 	b.state = st
-	if st == SyncNone {
+	if st == app.SyncNone {
 		b.box.Hide()
 		return
 	}
 	var icon fyne.Resource
 	switch st {
-	case SyncSent:
+	case app.SyncSent:
 		icon, b.label.Importance = theme.NewSuccessThemedResource(theme.ConfirmIcon()), widget.SuccessImportance
-	case SyncPending:
+	case app.SyncPending:
 		icon, b.label.Importance = theme.NewColoredResource(theme.UploadIcon(), colorNameMuted), widget.LowImportance
-	case SyncError:
+	case app.SyncError:
 		icon, b.label.Importance = theme.NewErrorThemedResource(theme.ErrorIcon()), widget.DangerImportance
-	case SyncConflict:
+	case app.SyncConflict:
 		icon, b.label.Importance = theme.NewWarningThemedResource(theme.WarningIcon()), widget.WarningImportance
 	}
 	b.icon.SetResource(icon)

@@ -86,6 +86,9 @@ func newWorkstation(t *testing.T, arcDir, addr, name string, now func() time.Tim
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := syncer.SaveEnrollment(prof.Dir, enr); err != nil {
+		t.Fatal(err)
+	}
 	return &workstation{prof: prof, enr: enr}
 }
 
@@ -101,24 +104,6 @@ func (w *workstation) round(t *testing.T) {
 	if rep, err := eng.Round(context.Background()); err != nil {
 		t.Fatalf("sync round: %v (did: %s)", err, rep)
 	}
-}
-
-// syncStates is main.go's wiring of the badges to the syncer, for w.
-func (w *workstation) syncStates(ctx context.Context, items []SyncItem) ([]RecordSync, error) {
-	qs := make([]syncer.RecordQuery, len(items))
-	for i, it := range items {
-		qs[i] = syncer.RecordQuery{Kind: it.Kind, ID: it.ID, Blobs: it.Blobs}
-	}
-	states, err := syncer.RecordStates(ctx, syncer.StateParams{DB: w.prof.DB, Blobs: w.prof.Blobs, Enrolled: true}, qs)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]RecordSync, len(states))
-	for i, st := range states {
-		out[i] = map[syncer.RecordState]RecordSync{syncer.RecordSent: SyncSent, syncer.RecordPending: SyncPending,
-			syncer.RecordError: SyncError, syncer.RecordConflict: SyncConflict}[st]
-	}
-	return out, nil
 }
 
 // syncedPair makes workstation a (the vault, its administrator, a
@@ -209,14 +194,14 @@ func TestConflictsScreen(t *testing.T) {
 	amendOffline(t, a, b, ps[0].MRN, func(p *app.Patient) { p.Phone = "0788 000 111" }, func(p *app.Patient) { p.Village = "Kabale" })
 	amendOffline(t, a, b, ps[1].MRN, func(p *app.Patient) { p.Phone = "0700 111 222" }, func(p *app.Patient) { p.Phone = "0700 333 444" })
 
-	u := newWindow(t, a.prof.Vault, Options{Now: c.Now, SyncStates: a.syncStates})
+	u := newWindow(t, a.prof.Vault, Options{Now: c.Now, SyncStates: newTestSync(t, a.prof).RecordStates})
 	logIn(t, u, "clerk", clinPW)
 
 	// The sync indicator offers the screen while records are in conflict.
 	if u.side.conflicts.Visible() {
 		t.Fatal("the indicator offers conflicts before any are reported")
 	}
-	u.syncStatus(SyncStatus{Text: "Up to date", Conflicts: 2, Settled: true})
+	u.syncStatus(app.SyncStatus{Text: "Up to date", Conflicts: 2, Settled: true})
 	if !u.side.conflicts.Visible() || !strings.Contains(u.side.conflicts.Text, "2 conflicts") {
 		t.Fatalf("the indicator's conflicts button: visible %v, %q", u.side.conflicts.Visible(), u.side.conflicts.Text)
 	}
@@ -314,7 +299,7 @@ func TestConflictsNeedMergePermission(t *testing.T) {
 	}
 	u := newWindow(t, v, Options{})
 	logIn(t, u, "dr.amina", clinPW)
-	u.syncStatus(SyncStatus{Text: "Up to date", Conflicts: 1, Settled: true})
+	u.syncStatus(app.SyncStatus{Text: "Up to date", Conflicts: 1, Settled: true})
 	if u.side.conflicts.Visible() {
 		t.Fatal("a clinician is offered the conflicts")
 	}
@@ -375,7 +360,7 @@ func TestChartSyncState(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	u := newWindow(t, a.prof.Vault, Options{Now: c.Now, SyncStates: a.syncStates})
+	u := newWindow(t, a.prof.Vault, Options{Now: c.Now, SyncStates: newTestSync(t, a.prof).RecordStates})
 	logIn(t, u, "clerk", clinPW)
 	u.openPatient(ps[0].MRN)
 	u.tasks.wait()
@@ -393,18 +378,18 @@ func TestChartSyncState(t *testing.T) {
 	want("before a round", "Pending sync", "Pending sync")
 
 	a.round(t)
-	u.syncStatus(SyncStatus{Text: "Up to date", Settled: true})
+	u.syncStatus(app.SyncStatus{Text: "Up to date", Settled: true})
 	u.tasks.wait()
 	want("after a round", "Synced", "Synced")
 
 	b.round(t)
 	amendOffline(t, a, b, ps[0].MRN, func(p *app.Patient) { p.Phone = "0788 000 111" }, func(p *app.Patient) { p.Village = "Kabale" })
-	u.syncStatus(SyncStatus{Text: "Up to date", Conflicts: 1, Settled: true})
+	u.syncStatus(app.SyncStatus{Text: "Up to date", Conflicts: 1, Settled: true})
 	u.tasks.wait()
 	want("after both amended", "Sync conflict", "Synced")
 
 	// Without an archive the chart shows no badge.
-	u2 := newWindow(t, a.prof.Vault, Options{Now: c.Now, SyncStates: func(context.Context, []SyncItem) ([]RecordSync, error) { return nil, nil }})
+	u2 := newWindow(t, a.prof.Vault, Options{Now: c.Now, SyncStates: func(context.Context, []app.SyncItem) ([]app.RecordSync, error) { return nil, nil }})
 	logIn(t, u2, "clerk", clinPW)
 	u2.openPatient(ps[0].MRN)
 	u2.tasks.wait()

@@ -77,7 +77,7 @@ func newSidebar(u *App) *sidebar {
 }
 
 // setSync shows the sync engine's state.
-func (sb *sidebar) setSync(st SyncStatus) {
+func (sb *sidebar) setSync(st app.SyncStatus) {
 	text := st.Text
 	if st.Detail != "" {
 		text += "\n" + st.Detail

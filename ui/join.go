@@ -91,7 +91,7 @@ func readJoinFile(u *App, path string, msg messageLabel) {
 type joinScreen struct {
 	a          *App
 	path       string
-	enr        Enrollment
+	enr        app.Enrollment
 	user, pass *entry
 	again      *entry
 	joinBtn    *widget.Button
@@ -100,7 +100,7 @@ type joinScreen struct {
 	box        fyne.CanvasObject
 }
 
-func newJoinScreen(u *App, path string, e Enrollment) *joinScreen {
+func newJoinScreen(u *App, path string, e app.Enrollment) *joinScreen {
 	j := &joinScreen{a: u, path: path, enr: e, msg: newMessageLabel()}
 	j.user = newEntry(u, "your user name in the organisation, for example j.okello")
 	j.pass = newPasswordEntry(u, "")
@@ -394,7 +394,7 @@ func (w *joinWaitScreen) check() {
 func (w *joinWaitScreen) answer(grant *app.VaultGrant, err error) {
 	w.checked.SetText("Asked at " + w.a.now().Format("15:04:05"))
 	switch {
-	case errors.Is(err, ErrNoLink):
+	case errors.Is(err, app.ErrNoLink):
 		w.status.set("There is no link to the archive now, so the request waits here. Folio keeps asking; "+
 			"check the network or Check now (Ctrl+R). ("+message(err)+")", widget.WarningImportance)
 		w.poll()
@@ -402,7 +402,7 @@ func (w *joinWaitScreen) answer(grant *app.VaultGrant, err error) {
 		w.status.error("Keys were offered, but they are not signed by your organisation's vault, so they were not " +
 			"used. Do not use this workstation for patients; tell the administrator. (" + message(err) + ")")
 		w.poll()
-	case errors.Is(err, ErrRefused):
+	case errors.Is(err, app.ErrRefused):
 		w.status.error("The archive refuses this workstation: " + message(err) + " Ask the archive's administrator " +
 			"for a new enrollment file, then Use another enrollment file….")
 	case err != nil:

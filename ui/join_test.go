@@ -8,7 +8,6 @@ import (
 
 	"folio/app"
 	"folio/profile"
-	"folio/syncer"
 )
 
 // joiner is an empty workstation of the organisation, with a window
@@ -20,7 +19,7 @@ func joiner(t *testing.T) (*profile.Profile, *App) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { prof.Close() })
-	return prof, newWindow(t, prof.Vault, Options{Sync: newTestSync(t, prof), JoinPoll: -1})
+	return prof, newWindow(t, prof.Vault, Options{Sync: newTestSync(t, prof).Admin, JoinPoll: -1})
 }
 
 // The first run of a new workstation joins the organisation: the
@@ -87,7 +86,7 @@ func TestJoinFirstRun(t *testing.T) {
 	}
 
 	// Folio is closed and started again before the approval.
-	u2 := newWindow(t, prof.Vault, Options{Sync: newTestSync(t, prof), JoinPoll: -1})
+	u2 := newWindow(t, prof.Vault, Options{Sync: newTestSync(t, prof).Admin, JoinPoll: -1})
 	u2.tasks.wait()
 	w2 := current[*joinWaitScreen](t, u2)
 	if !strings.Contains(w2.intro.Text, "approve ward-b") {
@@ -96,9 +95,6 @@ func TestJoinFirstRun(t *testing.T) {
 
 	// The administrator approves at ward-a (the Sync page's test covers
 	// the page; here the session does it).
-	if err := syncer.SaveEnrollment(a.prof.Dir, a.enr); err != nil {
-		t.Fatal(err)
-	}
 	atA := newTestSync(t, a.prof)
 	reqs, err := atA.KeyRequests(ctx)
 	if err != nil || len(reqs) != 1 {

@@ -96,7 +96,7 @@ func newLoginScreen(u *App, user, note string) *loginScreen {
 
 // setSync shows what sync does while the window waits for a sign-in: a
 // line at the foot of the screen, in the error colour for a problem.
-func (l *loginScreen) setSync(st SyncStatus) {
+func (l *loginScreen) setSync(st app.SyncStatus) {
 	if st.Text == "" {
 		l.syncLine.Hide()
 		return

@@ -271,23 +271,23 @@ func TestLoginShowsLockedSync(t *testing.T) {
 	if l.syncLine.Visible() {
 		t.Fatalf("a sync line before any report: %q", l.syncLine.String())
 	}
-	u.ShowLockedSync(SyncStatus{Text: "Changes sent · 14:02; the others' arrive once someone signs in"})
+	u.ShowLockedSync(app.SyncStatus{Text: "Changes sent · 14:02; the others' arrive once someone signs in"})
 	if !l.syncLine.Visible() || !strings.Contains(l.syncLine.String(), "Changes sent · 14:02") {
 		t.Fatalf("sync line %q (shown %v)", l.syncLine.String(), l.syncLine.Visible())
 	}
-	u.ShowLockedSync(SyncStatus{Text: "Sync problem: certificate revoked", Problem: true})
+	u.ShowLockedSync(app.SyncStatus{Text: "Sync problem: certificate revoked", Problem: true})
 	if seg := l.syncLine.Segments[0].(*widget.TextSegment); seg.Style.ColorName != theme.ColorNameError {
 		t.Fatalf("a problem is shown in %q", seg.Style.ColorName)
 	}
 
 	logIn(t, u, "admin", adminPW)
-	u.ShowLockedSync(SyncStatus{Text: "Connecting to the archive…"}) // the stopping engine's last word
+	u.ShowLockedSync(app.SyncStatus{Text: "Connecting to the archive…"}) // the stopping engine's last word
 	u.lock("")
 	l = current[*loginScreen](t, u)
 	if l.syncLine.Visible() {
 		t.Fatalf("after the lock, before the send-only engine reports: %q", l.syncLine.String())
 	}
-	u.ShowLockedSync(SyncStatus{Text: "Offline: the archive cannot be reached; retrying in 40s"})
+	u.ShowLockedSync(app.SyncStatus{Text: "Offline: the archive cannot be reached; retrying in 40s"})
 	if !strings.Contains(l.syncLine.String(), "Offline") {
 		t.Fatalf("sync line after the lock: %q", l.syncLine.String())
 	}

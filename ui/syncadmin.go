@@ -26,23 +26,23 @@ import (
 // organisation's archive, and the window's way of doing what 'folio sync …'
 // does on the command line: enroll, sync now, the bandwidth cap, sending
 // the vault keys to a workstation that joins, and sync bundles carried on a
-// USB stick. The archive is reached through SyncAdmin, which main.go
-// implements over the syncer; every call runs off the Fyne goroutine.
+// USB stick. The archive is reached through SyncAdmin (syncer.Admin, which
+// the command line calls too); every call runs off the Fyne goroutine.
 
 // SyncAdmin is what the window needs of this workstation's link with the
 // organisation's archive. Its methods may be slow (files, the network) and
 // are called off the Fyne goroutine. A failure to reach the archive wraps
-// ErrNoLink; the archive refusing this workstation wraps ErrRefused.
+// app.ErrNoLink; the archive refusing this workstation wraps app.ErrRefused.
 type SyncAdmin interface {
 	// ReadEnrollment reads an enrollment file (made by 'folio-archive
 	// device add') and says what it is for; nothing is kept.
-	ReadEnrollment(path string) (Enrollment, error)
+	ReadEnrollment(path string) (app.Enrollment, error)
 	// Enroll keeps the enrollment file at path in the data folder: this
 	// workstation syncs with that archive from the next start of sync.
-	Enroll(path string) (Enrollment, error)
+	Enroll(path string) (app.Enrollment, error)
 	// State reads where this workstation stands with its archive (no
 	// network).
-	State(ctx context.Context) (SyncState, error)
+	State(ctx context.Context) (app.SyncState, error)
 	// SyncNow asks the running sync for a round at once; false when no
 	// sync runs (not enrolled, or not signed in).
 	SyncNow() bool
@@ -51,11 +51,11 @@ type SyncAdmin interface {
 	SetBandwidth(ctx context.Context, bytesPerSecond int64) error
 	// KeyRequests lists the workstations that asked the archive for the
 	// vault keys, granted or not.
-	KeyRequests(ctx context.Context) ([]KeyRequest, error)
+	KeyRequests(ctx context.Context) ([]app.KeyRequest, error)
 	// SendGrant wraps the vault keys to req's key in s (an
 	// administrator's session) and hands them to the archive, signed by
 	// the vault (syncer.SendGrant).
-	SendGrant(ctx context.Context, s *app.Session, req KeyRequest) error
+	SendGrant(ctx context.Context, s *app.Session, req app.KeyRequest) error
 	// ExportBundle writes a sync bundle for the archive to path (a new
 	// file), under s; all carries again everything the archive has not
 	// confirmed. It returns what the bundle carries, in words.
@@ -65,7 +65,7 @@ type SyncAdmin interface {
 	ImportReply(ctx context.Context, s *app.Session, path string) (string, error)
 	// DismissSetAside forgets these set-aside changes (as State listed
 	// them).
-	DismissSetAside(ctx context.Context, cs []SetAsideChange) error
+	DismissSetAside(ctx context.Context, cs []app.SetAsideChange) error
 	// AskForKeys asks the archive for the vault keys of this joining
 	// workstation (publicKey is its join key): the grant once an
 	// administrator approved, checked to be signed by the organisation's
@@ -76,73 +76,13 @@ type SyncAdmin interface {
 	FirstSync(ctx context.Context, s *app.Session) error
 }
 
-// Errors a SyncAdmin wraps, for the window to say what happens next.
-var (
-	// ErrNoLink: the archive cannot be reached now (no network, the
-	// archive down); trying again later may work.
-	ErrNoLink = errors.New("the archive cannot be reached")
-	// ErrRefused: the archive refuses this workstation (its enrollment was
-	// revoked, or it belongs to another organisation).
-	ErrRefused = errors.New("the archive refuses this workstation")
-)
-
-// Enrollment is what an enrollment file says.
-type Enrollment struct {
-	Org         string // the organisation
-	Workstation string // this workstation's name at the archive
-	Address     string // the archive's host:port
-	// CAFingerprint is the SHA-256 of the organisation's certificate
-	// authority, to compare with what the archive's administrator reads.
-	CAFingerprint string
-	// Bundles is set when the file has the archive's key for sync bundles.
-	Bundles bool
-}
-
-// SyncState is where this workstation stands with its archive.
-type SyncState struct {
-	Enrolled   bool
-	Enrollment Enrollment // Address is the one in use (the setting wins)
-	Device     string     // this vault's device id
-	// LastSuccess is the end of the last complete round (zero: never).
-	LastSuccess time.Time
-	// PendingChanges are record versions the archive has not confirmed;
-	// PendingScans the scans not uploaded yet, when ScansKnown (a running
-	// sync counts them).
-	PendingChanges, PendingScans int
-	ScansKnown                   bool
-	Conflicts                    int
-	SetAside                     []SetAsideChange
-	// Bandwidth is the cap in bytes per second (0: none).
-	Bandwidth int64
-}
-
-// SetAsideChange is a change sync set aside, as the syncer lists it: an
-// incoming one that was not imported, or (Outgoing) a user or password
-// change made here that the archive does not accept, kept here.
-type SetAsideChange struct {
-	Seq      uint64 // its place in the archive's sequence (outgoing: in this workstation's changes)
-	Outgoing bool
-	What     string // "patient 0192…", or "" when unknown
-	Reason   string
-}
-
-// KeyRequest is a workstation's request for the vault keys.
-type KeyRequest struct {
-	Device      app.DeviceID
-	Name        string
-	PublicKey   []byte
-	Fingerprint string // crypto.JoinFingerprint of PublicKey
-	Requested   time.Time
-	Granted     time.Time // zero while it waits
-}
-
 // syncAdminScreen is the Sync section of Administration.
 type syncAdminScreen struct {
 	adminPage
 	sync  SyncAdmin
 	box   fyne.CanvasObject
 	msg   messageLabel
-	state SyncState
+	state app.SyncState
 
 	// Where this workstation stands.
 	notEnrolled                                  *widget.Label
@@ -153,7 +93,7 @@ type syncAdminScreen struct {
 	conflictsBtn, dismissBtn                     *widget.Button
 
 	// The workstations waiting for the keys.
-	reqs        []KeyRequest
+	reqs        []app.KeyRequest
 	reqRows     *fyne.Container
 	reqMsg      messageLabel
 	refreshReqs *widget.Button
@@ -278,7 +218,7 @@ func (s *syncAdminScreen) forget() {
 
 // syncUpdate shows the indicator's words (syncer.Describe's) as they
 // change.
-func (s *syncAdminScreen) syncUpdate(st SyncStatus) {
+func (s *syncAdminScreen) syncUpdate(st app.SyncStatus) {
 	switch {
 	case st.Text == "" && s.sess.a.opts.StartSync == nil:
 		s.live.SetText("Sync does not run in this window")
@@ -392,8 +332,8 @@ func (s *syncAdminScreen) draw() {
 		s.dismissBtn.Hide()
 	} else {
 		var b strings.Builder
-		in := slices.DeleteFunc(slices.Clone(st.SetAside), func(c SetAsideChange) bool { return c.Outgoing })
-		out := slices.DeleteFunc(slices.Clone(st.SetAside), func(c SetAsideChange) bool { return !c.Outgoing })
+		in := slices.DeleteFunc(slices.Clone(st.SetAside), func(c app.SetAsideChange) bool { return c.Outgoing })
+		out := slices.DeleteFunc(slices.Clone(st.SetAside), func(c app.SetAsideChange) bool { return !c.Outgoing })
 		if len(in) > 0 {
 			fmt.Fprintf(&b, "Not imported, %s: damaged or altered on the way or at the archive, or a user or password "+
 				"change no entitled user made. Report them to the archive's administrator:", plural(len(in), "incoming change", "incoming changes"))
@@ -480,7 +420,7 @@ func (s *syncAdminScreen) readEnrollment(path string) {
 
 // askEnroll shows what the enrollment file says and enrolls once the
 // administrator confirms.
-func (s *syncAdminScreen) askEnroll(path string, e Enrollment) {
+func (s *syncAdminScreen) askEnroll(path string, e app.Enrollment) {
 	u := s.sess.a
 	var d *dialog.CustomDialog
 	facts := formGrid(
@@ -570,10 +510,10 @@ func (s *syncAdminScreen) loadRequests() {
 // linkText says why the archive did not answer, and what to do.
 func linkText(err error, what string) string {
 	switch {
-	case errors.Is(err, ErrNoLink):
+	case errors.Is(err, app.ErrNoLink):
 		return what + ": there is no link to the archive now. Check the network, then Ask the archive again; " +
 			"without a link, a USB stick carries the changes (below)."
-	case errors.Is(err, ErrRefused):
+	case errors.Is(err, app.ErrRefused):
 		return what + ": the archive refuses this workstation (" + message(err) + ") Ask the archive's " +
 			"administrator whether its enrollment was revoked; enroll again with a new file."
 	}
@@ -614,7 +554,7 @@ func (s *syncAdminScreen) drawRequests() {
 // approve sends the vault keys to the workstation name when the
 // fingerprint typed is the one of its request.
 func (s *syncAdminScreen) approve(name string) {
-	var req *KeyRequest
+	var req *app.KeyRequest
 	for i := range s.reqs {
 		if s.reqs[i].Name == name && s.reqs[i].Granted.IsZero() {
 			req = &s.reqs[i]

@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +15,6 @@ import (
 
 	"folio/app"
 	"folio/archive"
-	"folio/archive/api"
 	"folio/archive/archivecmd"
 	"folio/archive/boltstore"
 	"folio/archive/pki"
@@ -26,181 +23,55 @@ import (
 	"folio/syncer"
 )
 
-// testSync is main.go's wiring of the Sync page to the syncer
-// (syncwiring.go), for one test workstation; its StartSync runs one round
-// at once on the calling goroutine instead of a background loop.
+// testSync is a workstation's sync as main.go wires it: the real
+// administration (syncer.Admin) over the real background runner
+// (syncer.Runner). Only how the window hears the runner differs: startSync
+// hands the window the session's first word once a round has ended (or
+// sync could not start), on the calling goroutine, and drops the later
+// ones, which the test driver would otherwise apply on the engine's
+// goroutine beside the test's.
 type testSync struct {
+	*syncer.Admin
 	t      *testing.T
-	prof   *profile.Profile
-	eng    *syncer.Engine
+	runner *syncer.Runner
 	starts int
 }
 
-func newTestSync(t *testing.T, prof *profile.Profile) *testSync { return &testSync{t: t, prof: prof} }
+func newTestSync(t *testing.T, prof *profile.Profile) *testSync {
+	runner := prof.SyncRunner(nil)
+	return &testSync{Admin: prof.SyncAdmin(runner), t: t, runner: runner}
+}
 
-func (ts *testSync) startSync(ctx context.Context, s *app.Session, status func(SyncStatus)) {
+func (ts *testSync) startSync(ctx context.Context, s *app.Session, status func(app.SyncStatus)) {
 	ts.starts++
-	c, _, err := syncer.Connect(ctx, ts.prof.Dir, ts.prof.DB, ts.prof.Vault.ArchiveAddress(ctx), syncer.ClientOptions{})
-	if err != nil {
-		status(SyncStatus{Text: "Not connected to an archive"})
-		return
+	ctx, cancel := context.WithCancel(ctx)
+	ts.t.Cleanup(func() { // before the profile closes
+		cancel()
+		for deadline := time.Now().Add(30 * time.Second); ts.runner.Engine() != nil && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	reports := make(chan app.SyncStatus, 64)
+	before := ts.runner.Engine()
+	ts.runner.StartSession(ctx, s, func(st app.SyncStatus) {
+		select {
+		case reports <- st:
+		default:
+		}
+	})
+	started := ts.runner.Engine() != nil && ts.runner.Engine() != before
+	for timeout := time.After(60 * time.Second); ; {
+		select {
+		case st := <-reports:
+			if st.Settled || !started {
+				status(st)
+				return
+			}
+		case <-timeout:
+			ts.t.Error("the session's sync ended no round in 60 s")
+			return
+		}
 	}
-	ts.t.Cleanup(c.Close)
-	ts.eng = syncer.New(syncer.Params{DB: ts.prof.DB, Blobs: ts.prof.Blobs, Session: s, Client: c})
-	ts.eng.Round(ctx)
-	text, detail, problem := syncer.Describe(ts.eng.Status(), time.Now())
-	status(SyncStatus{Text: text, Detail: detail, Problem: problem, Settled: true})
-}
-
-func testLinkError(err error) error {
-	var ne *syncer.NetError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%w: %w", ErrNoLink, err)
-	case errors.Is(err, api.ErrForbidden), errors.Is(err, api.ErrUnauthenticated):
-		return fmt.Errorf("%w: %w", ErrRefused, err)
-	}
-	return err
-}
-
-func testEnrollment(e *pki.Enrollment) Enrollment {
-	return Enrollment{Org: e.Org, Workstation: e.Device, Address: e.Address, CAFingerprint: pki.Fingerprint(e.CA), Bundles: len(e.BundleKey) > 0}
-}
-
-func (ts *testSync) ReadEnrollment(path string) (Enrollment, error) {
-	e, err := pki.ReadEnrollment(path)
-	if err != nil {
-		return Enrollment{}, err
-	}
-	return testEnrollment(e), nil
-}
-
-func (ts *testSync) Enroll(path string) (Enrollment, error) {
-	e, err := pki.ReadEnrollment(path)
-	if err != nil {
-		return Enrollment{}, err
-	}
-	return testEnrollment(e), syncer.SaveEnrollment(ts.prof.Dir, e)
-}
-
-func (ts *testSync) State(ctx context.Context) (SyncState, error) {
-	db := ts.prof.DB
-	st := SyncState{Device: db.DeviceID().String(), Bandwidth: syncer.Bandwidth(ctx, db)}
-	if e, err := syncer.LoadEnrollment(ts.prof.Dir); err == nil {
-		st.Enrolled, st.Enrollment = true, testEnrollment(e)
-	}
-	st.PendingChanges, _ = db.PendingCount(ctx)
-	cs, _ := db.Conflicts(ctx)
-	st.Conflicts = len(cs)
-	if t, err := db.GetMeta(ctx, "sync/last-success"); err == nil {
-		st.LastSuccess, _ = time.Parse(time.RFC3339, string(t))
-	}
-	if ts.eng != nil {
-		st.PendingScans, st.ScansKnown = ts.eng.Status().PendingBlobs, true
-	}
-	aside, err := syncer.SetAside(ctx, db)
-	for _, c := range aside {
-		st.SetAside = append(st.SetAside, SetAsideChange{Seq: c.Seq, Outgoing: c.Outgoing, What: string(c.Kind) + " " + c.ID, Reason: c.Reason})
-	}
-	return st, err
-}
-
-func (ts *testSync) SyncNow() bool {
-	if ts.eng == nil {
-		return false
-	}
-	ts.eng.Trigger()
-	return true
-}
-
-func (ts *testSync) SetBandwidth(ctx context.Context, n int64) error {
-	return syncer.SetBandwidth(ctx, ts.prof.DB, n)
-}
-
-func (ts *testSync) client(ctx context.Context) (*syncer.Client, error) {
-	c, _, err := syncer.Connect(ctx, ts.prof.Dir, ts.prof.DB, "", syncer.ClientOptions{})
-	return c, err
-}
-
-func (ts *testSync) KeyRequests(ctx context.Context) ([]KeyRequest, error) {
-	c, err := ts.client(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	reqs, err := c.KeyRequests(ctx)
-	var out []KeyRequest
-	for _, r := range reqs {
-		out = append(out, KeyRequest{Device: app.DeviceID(r.Device), Name: r.Name, PublicKey: r.PublicKey,
-			Fingerprint: crypto.JoinFingerprint(r.PublicKey), Requested: r.Requested, Granted: r.Granted})
-	}
-	return out, testLinkError(err)
-}
-
-func (ts *testSync) SendGrant(ctx context.Context, s *app.Session, req KeyRequest) error {
-	c, err := ts.client(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	_, err = syncer.SendGrant(ctx, c, s, api.KeyRequest{Device: api.DeviceID(req.Device), Name: req.Name, PublicKey: req.PublicKey})
-	return testLinkError(err)
-}
-
-func (ts *testSync) engine(s *app.Session) (*syncer.Engine, *pki.Enrollment, error) {
-	enr, err := syncer.LoadEnrollment(ts.prof.Dir)
-	if ts.eng != nil {
-		return ts.eng, enr, err
-	}
-	return syncer.New(syncer.Params{DB: ts.prof.DB, Blobs: ts.prof.Blobs, Session: s}), enr, err
-}
-
-func (ts *testSync) ExportBundle(ctx context.Context, s *app.Session, path string, all bool) (string, error) {
-	eng, enr, err := ts.engine(s)
-	if err != nil {
-		return "", err
-	}
-	rep, err := eng.ExportFile(ctx, path, enr, all)
-	return rep.String(), err
-}
-
-func (ts *testSync) ImportReply(ctx context.Context, s *app.Session, path string) (string, error) {
-	eng, enr, err := ts.engine(s)
-	if err != nil {
-		return "", err
-	}
-	rep, err := eng.ImportFile(ctx, path, enr)
-	return rep.String(), err
-}
-
-func (ts *testSync) DismissSetAside(ctx context.Context, cs []SetAsideChange) error {
-	out := make([]syncer.SetAsideChange, len(cs))
-	for i, c := range cs {
-		out[i] = syncer.SetAsideChange{Seq: c.Seq, Outgoing: c.Outgoing}
-	}
-	return syncer.DismissSetAside(ctx, ts.prof.DB, out)
-}
-
-func (ts *testSync) AskForKeys(ctx context.Context, pub []byte) (*app.VaultGrant, error) {
-	c, err := ts.client(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	g, err := syncer.ReceiveGrant(ctx, c, pub, nil)
-	return g, testLinkError(err)
-}
-
-func (ts *testSync) FirstSync(ctx context.Context, s *app.Session) error {
-	c, err := ts.client(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	_, err = syncer.New(syncer.Params{DB: ts.prof.DB, Blobs: ts.prof.Blobs, Session: s, Client: c}).Round(ctx)
-	return testLinkError(err)
 }
 
 // enrollmentFile writes the enrollment of a new device name of the
@@ -232,7 +103,7 @@ func adminStation(t *testing.T, withStart bool) (*profile.Profile, *testSync, *A
 		t.Fatal(err)
 	}
 	ts := newTestSync(t, prof)
-	opts := Options{Sync: ts}
+	opts := Options{Sync: ts.Admin}
 	if withStart {
 		opts.StartSync = ts.startSync
 	}
@@ -350,7 +221,7 @@ func TestSyncAdminApprove(t *testing.T) {
 	ctx := context.Background()
 	arcDir, addr := startArchive(t)
 	prof, _, u := adminStation(t, true)
-	if _, err := (&testSync{prof: prof}).Enroll(enrollmentFile(t, arcDir, "ward-a", addr, nil)); err != nil {
+	if _, err := newTestSync(t, prof).Enroll(enrollmentFile(t, arcDir, "ward-a", addr, nil)); err != nil {
 		t.Fatal(err)
 	}
 	// ward-b joins and asks.
@@ -415,7 +286,7 @@ func TestSyncAdminBundle(t *testing.T) {
 	ctx := context.Background()
 	site, _ := offlineBundleSite(t)
 	prof, _, u := adminStation(t, false)
-	if _, err := (&testSync{prof: prof}).Enroll(enrollmentFile(t, site.dir, "ward-a", "127.0.0.1:9", site.pub)); err != nil {
+	if _, err := newTestSync(t, prof).Enroll(enrollmentFile(t, site.dir, "ward-a", "127.0.0.1:9", site.pub)); err != nil {
 		t.Fatal(err)
 	}
 	logIn(t, u, "admin", adminPW)
@@ -563,8 +434,8 @@ func TestSyncAdminShowsSetAside(t *testing.T) {
 	_, _, u := adminStation(t, false)
 	logIn(t, u, "admin", adminPW)
 	s := openSyncPage(t, u)
-	s.state = SyncState{Enrolled: true, Enrollment: Enrollment{Org: "Test Health District", Workstation: "ward-b", Address: "127.0.0.1:8443", CAFingerprint: "AA:BB"},
-		SetAside: []SetAsideChange{
+	s.state = app.SyncState{Enrolled: true, Enrollment: app.Enrollment{Org: "Test Health District", Workstation: "ward-b", Address: "127.0.0.1:8443", CAFingerprint: "AA:BB"},
+		SetAside: []app.SetAsideChange{
 			{Seq: 12, What: "patient 0192", Reason: "it does not open with this vault's key"},
 			{Seq: 40, Outgoing: true, What: "user nurse", Reason: "the password reset of nurse with the recovery key on this workstation is not accepted by the archive"},
 		}}
