@@ -194,12 +194,13 @@ func (pp *pagePane) pageKey(k fyne.KeyName) bool {
 
 // besideForm is a screen of the pane, filling the window, with form at
 // its right, at least width wide, as tall as the page and scrolling if it
-// must (the queue's and QA's layout).
-func (pp *pagePane) besideForm(form fyne.CanvasObject, width float32) fyne.CanvasObject {
+// must (the queue's and QA's layout); note, if not nil, stays above the
+// form, where it shows whatever the form's scroll.
+func (pp *pagePane) besideForm(note, form fyne.CanvasObject, width float32) fyne.CanvasObject {
 	min := canvas.NewRectangle(color.Transparent)
 	min.SetMinSize(fyne.NewSize(width, 0))
 	pp.form = newScroller(pp.sess.a, form)
-	side := container.NewStack(min, pp.form)
+	side := container.NewStack(min, container.NewBorder(note, nil, nil, nil, pp.form))
 	return screenMargin(container.NewBorder(nil, nil, nil, side, panel(pp.view())))
 }
 

@@ -23,7 +23,8 @@ type patientPicker struct {
 	field  *entry
 	rows   *fyne.Container // the matches, as buttons
 	chosen *widget.RichText
-	box    *fyne.Container
+	list   *fyne.Container // chosen and rows
+	box    *fyne.Container // the field and list, made by view
 
 	// onSubmit runs on Enter when no match list is open (the queue files).
 	onSubmit func()
@@ -52,13 +53,24 @@ func newPatientPicker(sess *session, placeholder string) *patientPicker {
 	pk.rows = container.NewVBox()
 	pk.chosen = widget.NewRichText()
 	pk.chosen.Wrapping = fyne.TextWrapWord
-	pk.box = container.NewVBox(pk.field, pk.chosen, pk.rows)
+	pk.list = container.NewVBox(pk.chosen, pk.rows)
 	pk.chosen.Hide()
 	pk.rows.Hide()
 	return pk
 }
 
-func (pk *patientPicker) view() fyne.CanvasObject { return pk.box }
+// view is the field with the chosen patient or the matches under it.
+func (pk *patientPicker) view() fyne.CanvasObject {
+	if pk.box == nil {
+		pk.box = container.NewVBox(pk.field, pk.list)
+	}
+	return pk.box
+}
+
+// under is the chosen patient or the matches alone, for a screen that
+// puts the field in a form and them under the form's row (view is then
+// not used).
+func (pk *patientPicker) under() fyne.CanvasObject { return pk.list }
 
 // set puts a value in the field (a proposal's MRN) and looks it up, so the
 // patient it names is shown; empty clears the picker.
@@ -155,13 +167,14 @@ func (pk *patientPicker) drawRows() {
 	now := pk.sess.a.now()
 	for i, m := range pk.matches {
 		p := m.Patient
+		// Whole, never cut short: a long name or summary wraps.
 		name := widget.NewRichText(
 			&widget.TextSegment{Text: familyText(p), Style: styleBold},
 			&widget.TextSegment{Text: givenText(p) + "   ", Style: styleRegular},
 			&widget.TextSegment{Text: visible.Line(p.MRN), Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, Inline: true}})
-		name.Truncation = fyne.TextTruncateEllipsis
+		name.Wrapping = fyne.TextWrapWord
 		details := muted(summary(p, now))
-		details.Truncation = fyne.TextTruncateEllipsis
+		details.Wrapping = fyne.TextWrapWord
 		row := newTapRow(pk.sess.a, container.New(layout.NewCustomPaddedVBoxLayout(-10), name, details), func() { pk.choose(p) })
 		row.focused = i == pk.sel
 		pk.rows.Add(row)

@@ -55,7 +55,7 @@ func newQAScreen(sess *session) *qaScreen {
 		container.NewHBox(layout.NewSpacer(), next, q.verify),
 		widget.NewSeparator(), widget.NewLabel("Send back to the queue because"), q.reason,
 		container.NewHBox(layout.NewSpacer(), back), q.msg))
-	q.box = q.pages.besideForm(form, 440)
+	q.box = q.pages.besideForm(nil, form, 440)
 	q.reload("")
 	return q
 }

@@ -118,20 +118,26 @@ func newQueueScreen(sess *session) *queueScreen {
 	remove := button(u, "Remove page / put back  (Ctrl+B)", theme.DeleteIcon(), widget.LowImportance, q.removePage)
 	split := button(u, "Split here  (Ctrl+T)", theme.ContentCutIcon(), widget.LowImportance, q.split)
 	merge := button(u, "Merge with previous  (Ctrl+M)", theme.ContentAddIcon(), widget.LowImportance, q.mergePrevious)
+	// The patients matching what is typed show under the Patient row
+	// across the form, so the MRN and date of birth are not cut short.
+	dateLabel := "Date of service  (Ctrl+D)"
+	labelW := widget.NewLabel(dateLabel).MinSize().Width
 	form := panel(container.NewVBox(
 		q.count,
 		q.left,
 		q.why,
 		widget.NewSeparator(),
-		formGrid(fieldLabel("Patient  (Ctrl+P)"), q.patient.view(), fieldLabel("Type  (Ctrl+Y)"), q.kind,
-			fieldLabel("Date of service  (Ctrl+D)"), q.date),
+		formGrid(fieldLabelW("Patient  (Ctrl+P)", labelW), q.patient.field),
+		q.patient.under(),
+		formGrid(fieldLabelW("Type  (Ctrl+Y)", labelW), q.kind, fieldLabelW(dateLabel, labelW), q.date),
 		container.NewHBox(layout.NewSpacer(), skip, q.accept),
 		widget.NewSeparator(),
 		container.NewGridWithColumns(1, rotate, remove, split, merge),
 		muted("Page Up / Page Down: pages.  Esc: back to search."),
-		q.msg,
 	))
-	q.box = q.pages.besideForm(form, 420)
+	// What was just done (filed, turned) and what went wrong show above
+	// the form, which may scroll: seen at 1024×600 too.
+	q.box = q.pages.besideForm(q.msg, form, 420)
 	q.offerKnownTypes()
 	q.reload("", "")
 	return q
@@ -201,13 +207,25 @@ func (q *queueScreen) shortcut(k fyne.KeyName) bool {
 }
 
 // reload reads the queue and shows the document keep (or the first), with
-// note (what was just done) under the form.
-func (q *queueScreen) reload(keep, note string) {
-	q.load(q.sess, (*app.Session).Queue, keep, note, q.msg, q.showCurrent)
+// note (what was just done) under the form, which shows the document's
+// proposal.
+func (q *queueScreen) reload(keep, note string) { q.reloadForm(keep, note, false) }
+
+// reloadForm is reload; with typed, the form keeps what the clerk typed
+// and chose in it (a page turned, taken out or put back is no reason to
+// type the patient again).
+func (q *queueScreen) reloadForm(keep, note string, typed bool) {
+	q.load(q.sess, (*app.Session).Queue, keep, note, q.msg, func() { q.showDoc(typed) })
 	q.sess.a.refreshCounts()
 }
 
-func (q *queueScreen) showCurrent() {
+// showCurrent shows the document the cursor is on, its proposal in the
+// form and the keyboard in Patient.
+func (q *queueScreen) showCurrent() { q.showDoc(false) }
+
+// showDoc shows the document the cursor is on; with typed, the form and
+// the keyboard stay as they are.
+func (q *queueScreen) showDoc(typed bool) {
 	d, ok := q.current()
 	q.left.SetText(q.counters())
 	if !ok {
@@ -246,10 +264,12 @@ func (q *queueScreen) showCurrent() {
 	}
 	why = append(why, leftOutLines(d, "go to it in the page strip, Ctrl+B puts it back")...)
 	q.why.SetText(strings.Join(why, "\n"))
-	q.patient.set(d.ProposedPatient.Value)
 	offerType(q.kind, d.Type) // a type only a rule or learning knows
-	q.kind.SetSelected(docTypeText(d.Type))
-	q.date.SetText(d.ProposedDate.Value)
+	if !typed {
+		q.patient.set(d.ProposedPatient.Value)
+		q.kind.SetSelected(docTypeText(d.Type))
+		q.date.SetText(d.ProposedDate.Value)
+	}
 	q.msg.clear()
 	page := 0
 	if q.pages.doc.ID == d.ID {
@@ -257,7 +277,9 @@ func (q *queueScreen) showCurrent() {
 	}
 	q.pages.show(d, page)
 	q.pages.reflowForm() // the reasons may take more lines than the last ones
-	q.focus(q.patient.field)
+	if !typed {
+		q.focus(q.patient.field)
+	}
 }
 
 // focus puts the keyboard in one of the form's fields; a text field's
@@ -441,7 +463,8 @@ func leftOutLines(d app.Document, how string) []string {
 }
 
 // change runs a correction off the Fyne goroutine, then reloads the queue
-// at the document it names and says what happened.
+// at the document it names and says what happened; what the clerk typed
+// in the form stays.
 func (q *queueScreen) change(do func(ctx context.Context) (keep, done string, err error)) {
 	sess := q.sess
 	sess.run(func(ctx context.Context) func() {
@@ -451,7 +474,7 @@ func (q *queueScreen) change(do func(ctx context.Context) (keep, done string, er
 				q.msg.error(message(err))
 				return
 			}
-			q.reload(keep, done)
+			q.reloadForm(keep, done, true)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -52,17 +53,24 @@ func recordsRoom(t *testing.T) *App {
 	return u
 }
 
+// queueOf is the records room with Mary registered and scans imported,
+// its queue opened with Ctrl+J.
+func queueOf(t *testing.T, scans ...string) (*App, *queueScreen, app.Patient) {
+	t.Helper()
+	u := recordsRoom(t)
+	p := register(t, u, mary())[0]
+	importCorpus(t, u, scans...)
+	u.shortcut(ctrl(fyne.KeyJ))
+	q := current[*queueScreen](t, u)
+	u.tasks.wait()
+	return u, q, p
+}
+
 // A records clerk indexes the queue with the keyboard: split a batch that
 // holds two documents, file both, then a second clerk checks them in QA.
 func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	ctx := context.Background()
-	u := recordsRoom(t)
-	p := register(t, u, mary())[0]
-	importCorpus(t, u, "paperless__multi-page-images.pdf")
-
-	u.shortcut(ctrl(fyne.KeyJ))
-	q := current[*queueScreen](t, u)
-	u.tasks.wait()
+	u, q, p := queueOf(t, "paperless__multi-page-images.pdf")
 	if len(q.docs) != 1 || !strings.Contains(q.count.Text, "Document 1 of 1 waiting: 3 pages") {
 		t.Fatalf("queue: %q", q.count.Text)
 	}
@@ -268,5 +276,92 @@ func TestUndoFiling(t *testing.T) {
 	logIn(t, u, "grace", clerkPW)
 	if _, err := u.sess.s.UndoFiling(ctx, d.ID); err == nil || !strings.Contains(err.Error(), "QA has verified") {
 		t.Fatalf("undo after QA: %v", err)
+	}
+}
+
+// Issue 14, the README's walk: Ctrl+R (turn the page) put the proposal
+// back in the form, throwing away the patient the clerk had typed. A page
+// turned, taken out or put back, or looked through, keeps the form as
+// typed (what was typed, the matches under it, the patient chosen, the
+// type, the date) and the keyboard where it was; filing then files that.
+func TestQueueKeepsTheFormWhenAPageTurns(t *testing.T) {
+	ctx := context.Background()
+	u, q, p := queueOf(t, "paperless__multi-page-images.pdf")
+	d, _ := q.current()
+
+	// The clerk types a name; when typing pauses the matches show.
+	test.Type(q.patient.field, "okello")
+	q.patient.search(q.patient.field.Text, false) // the debounce, at once
+	u.tasks.wait()
+	u.shortcut(ctrl(fyne.KeyY))
+	q.kind.TypedKey(&fyne.KeyEvent{Name: fyne.KeyRight})
+	kind := q.kind.Selected
+	if kind == docTypeText(d.Type) {
+		t.Fatalf("→ in Type left it at %q", kind)
+	}
+	u.shortcut(ctrl(fyne.KeyD))
+	test.Type(q.date, "2026-09-01")
+	kept := func(when string, typed string, matches bool) {
+		t.Helper()
+		if q.patient.field.Text != typed || q.kind.Selected != kind || q.date.Text != "2026-09-01" {
+			t.Fatalf("%s: the form holds %q, %q, %q; the clerk typed %q, %q, %q",
+				when, q.patient.field.Text, q.kind.Selected, q.date.Text, typed, kind, "2026-09-01")
+		}
+		if got := len(q.patient.matches) > 0 && q.patient.rows.Visible(); got != matches {
+			t.Fatalf("%s: matches listed %v, want %v", when, got, matches)
+		}
+	}
+	kept("before", "okello", true)
+
+	u.shortcut(ctrl(fyne.KeyR)) // from the date field
+	u.tasks.wait()
+	if !strings.Contains(q.msg.Text, "Page 1 turned") {
+		t.Fatalf("Ctrl+R: %q", q.msg.Text)
+	}
+	kept("after Ctrl+R", "okello", true)
+	if u.win.Canvas().Focused() != q.date {
+		t.Fatalf("after Ctrl+R the keyboard is in %T, not in the date the clerk was typing", u.win.Canvas().Focused())
+	}
+
+	// Enter in Patient takes Mary; the pages are looked through, one is
+	// taken out and put back.
+	u.shortcut(ctrl(fyne.KeyP))
+	q.patient.field.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if q.patient.value() != p.MRN {
+		t.Fatalf("Enter took %q", q.patient.value())
+	}
+	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.tasks.wait()
+	kept("after Page Down", p.MRN, false)
+	u.shortcut(ctrl(fyne.KeyB))
+	u.tasks.wait()
+	if !strings.Contains(q.msg.Text, "Page 2 removed") {
+		t.Fatalf("Ctrl+B: %q", q.msg.Text)
+	}
+	kept("after taking page 2 out", p.MRN, false)
+	if _, ok := q.pages.leftPage(); !ok {
+		t.Fatalf("after Ctrl+B the queue shows %q, not the left-out page", q.pages.label.Text)
+	}
+	u.shortcut(ctrl(fyne.KeyB))
+	u.tasks.wait()
+	if !strings.Contains(q.msg.Text, "Put back") {
+		t.Fatalf("Ctrl+B on the left-out page: %q", q.msg.Text)
+	}
+	kept("after putting page 2 back", p.MRN, false)
+	if q.patient.value() != p.MRN || !strings.Contains(q.patient.chosen.String(), "OKELLO") {
+		t.Fatalf("the chosen patient is gone: %q, %q", q.patient.value(), q.patient.chosen.String())
+	}
+
+	u.shortcut(ctrl(fyne.KeyReturn))
+	u.tasks.wait()
+	if !strings.Contains(q.msg.Text, "Filed in "+p.MRN) {
+		t.Fatalf("filing: %q", q.msg.Text)
+	}
+	f, err := u.sess.s.Document(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.MRN != p.MRN || docTypeText(f.Type) != kind || f.Date.Format(time.DateOnly) != "2026-09-01" {
+		t.Fatalf("filed as %q, %q, %v", f.MRN, f.Type, f.Date)
 	}
 }
