@@ -737,14 +737,7 @@ func TestViewerArrowsReachTheFootOfThePage(t *testing.T) {
 // keyboard next: Continue after the recovery key leaves the password
 // empty, and closing Help with Space leaves the MRN prefix as it was.
 func TestSpaceOnAButtonTypesNothing(t *testing.T) {
-	v := openVault(t, nil)
-	u := newWindow(t, v, Options{})
-	s := current[*setupScreen](t, u)
-	test.Type(s.user, "admin")
-	test.Type(s.pass, adminPW)
-	test.Type(s.again, adminPW)
-	test.Type(s.site, "kab")
-	s.site.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	u, _ := typeSetup(t, "kab")
 	u.tasks.wait()
 	r := current[*recoveryKeyScreen](t, u)
 	c := u.win.Canvas()

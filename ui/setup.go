@@ -28,7 +28,7 @@ type setupScreen struct {
 	site                   *entry
 	create                 *widget.Button
 	join                   *widget.Button // Join an organisation…, when the window can sync
-	busy                   *widget.Activity
+	busy                   *busyNote
 	msg                    messageLabel
 	box                    fyne.CanvasObject
 	onCreated              func(admin, key string)
@@ -45,8 +45,7 @@ func newSetupScreen(u *App) *setupScreen {
 	s.pass.OnSubmitted = func(string) { u.win.Canvas().Focus(s.again) }
 	s.again.OnSubmitted = func(string) { u.win.Canvas().Focus(s.site) }
 	s.site.OnSubmitted = func(string) { s.submit() }
-	s.busy = widget.NewActivity()
-	s.busy.Hide()
+	s.busy = newBusyNote()
 	s.msg = newMessageLabel()
 	s.create = button(u, "Create the vault", theme.ConfirmIcon(), widget.HighImportance, s.submit)
 	s.passwordHint = muted(passwordRule)
@@ -69,7 +68,7 @@ func newSetupScreen(u *App) *setupScreen {
 		widget.NewSeparator(),
 		form,
 		s.msg,
-		container.NewHBox(container.NewCenter(s.busy), layout.NewSpacer(), s.create),
+		container.NewHBox(s.busy.box, layout.NewSpacer(), s.create),
 	)
 	if u.opts.Sync != nil {
 		s.join = button(u, "Join an organisation (enrollment file)…", theme.FolderOpenIcon(), widget.MediumImportance, s.askJoin)
@@ -149,12 +148,10 @@ func (s *setupScreen) setBusy(busy bool) {
 	if busy {
 		s.msg.clear()
 		s.create.Disable()
-		s.busy.Show()
-		s.busy.Start()
+		s.busy.start("Creating the vault…")
 	} else {
 		s.create.Enable()
-		s.busy.Stop()
-		s.busy.Hide()
+		s.busy.stop()
 	}
 }
 

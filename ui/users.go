@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"fyne.io/fyne/v2"
@@ -40,6 +41,8 @@ type usersScreen struct {
 	roles          *rolePicker
 	pass, again    *entry
 	addBtn         *widget.Button
+	adding         *busyNote
+	addMsg         messageLabel // under the form: the screen's top may be scrolled away
 	box            fyne.CanvasObject
 }
 
@@ -57,6 +60,8 @@ func newUsersScreen(sess *session) *usersScreen {
 	s.again = newPasswordEntry(u, "")
 	s.again.OnSubmitted = func(string) { s.add() }
 	s.addBtn = button(u, "Add user", theme.ContentAddIcon(), widget.HighImportance, s.add)
+	s.adding = newBusyNote()
+	s.addMsg = newMessageLabel()
 
 	list := panel(container.NewVBox(
 		container.NewBorder(nil, nil, heading("Users of this vault"), s.summary),
@@ -75,7 +80,8 @@ func newUsersScreen(sess *session) *usersScreen {
 			widget.NewLabel(""), muted(passwordRule+" The user can change it later."),
 			fieldLabel("Password again"), s.again,
 		),
-		container.NewHBox(layout.NewSpacer(), s.addBtn),
+		s.addMsg,
+		container.NewHBox(s.adding.box, layout.NewSpacer(), s.addBtn),
 	))
 	content := container.NewVBox(adminBar(u, adminUsers), s.msg, list, add)
 	s.box = scrollingColumn(u, 900, content)
@@ -105,6 +111,7 @@ func (s *usersScreen) reload() {
 			}
 			s.users = users
 			s.draw()
+			s.showAddNote()
 		}
 	})
 }
@@ -164,37 +171,55 @@ func (s *usersScreen) draw() {
 	s.summary.SetText(text)
 }
 
+// add adds the user the form describes. Hashing the first password takes
+// seconds: the form says it is working, and takes no input, until done.
 func (s *usersScreen) add() {
+	if s.addBtn.Disabled() {
+		return // already adding (Enter pressed again)
+	}
 	canvas := s.sess.a.win.Canvas()
 	name, err := app.NormalizeUserName(s.name.Text)
 	if err != nil {
-		s.msg.error(message(err))
+		s.addMsg.error(message(err))
 		canvas.Focus(s.name)
+		s.showAddNote()
 		return
 	}
 	roles := s.roles.selected()
 	if len(roles) == 0 {
-		s.msg.error("Tick the user's role (one or more).")
+		s.addMsg.error("Tick the user's role (one or more).")
 		canvas.Focus(s.roles.checks[0])
+		s.showAddNote()
 		return
 	}
-	if !checkNewPassword(s.sess.a, s.msg, name, s.pass, s.again) {
+	if !checkNewPassword(s.sess.a, s.addMsg, name, s.pass, s.again) {
+		s.showAddNote()
 		return
 	}
 	usr := app.User{Name: name, FullName: s.fullName.Text, Roles: roles}
 	pw := []byte(s.pass.Text)
-	s.addBtn.Disable()
+	s.setAdding(true)
+	s.addMsg.clear()
+	s.adding.start("Adding user " + name + "…")
 	sess := s.sess
 	sess.run(func(ctx context.Context) func() {
 		err := sess.s.AddUser(ctx, usr, pw)
 		clear(pw)
 		return func() {
-			s.addBtn.Enable()
-			if err != nil {
-				s.msg.error(message(err))
+			s.adding.stop()
+			s.setAdding(false)
+			switch {
+			case errors.Is(err, app.ErrAlreadyExists):
+				s.addMsg.error("A user named " + name + " already exists: choose another user name. Nothing was added.")
+				canvas.Focus(s.name)
+				s.showAddNote()
+				return
+			case err != nil:
+				s.addMsg.error("User " + name + " was not added. " + message(err))
+				s.showAddNote()
 				return
 			}
-			s.msg.info("User " + name + " added as " + roles.Label() + ".")
+			s.addMsg.info("User " + name + " added as " + roles.Label() + ".")
 			for _, e := range []*entry{s.name, s.fullName, s.pass, s.again} {
 				e.SetText("")
 			}
@@ -202,6 +227,33 @@ func (s *usersScreen) add() {
 			s.reload()
 		}
 	})
+}
+
+// showAddNote brings what the add form says into sight, at 1024×600 too:
+// the list of users above it may have grown.
+func (s *usersScreen) showAddNote() {
+	if sc, ok := s.box.(*container.Scroll); ok && s.addMsg.Visible() {
+		reflow(sc)
+		s.sess.a.reveal(sc, s.addMsg)
+	}
+}
+
+// setAdding takes the add form's input, or gives it back.
+func (s *usersScreen) setAdding(busy bool) {
+	for _, w := range []fyne.Disableable{s.name, s.fullName, s.pass, s.again, s.addBtn} {
+		if busy {
+			w.Disable()
+		} else {
+			w.Enable()
+		}
+	}
+	for _, c := range s.roles.checks {
+		if busy {
+			c.Disable()
+		} else {
+			c.Enable()
+		}
+	}
 }
 
 func (s *usersScreen) disable(name string) {

@@ -32,8 +32,8 @@ func TestUsersScreenAddsUser(t *testing.T) {
 	test.Type(s.again, clinPW)
 	s.again.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	u.tasks.wait()
-	if !strings.Contains(s.msg.Text, "dr.amani added") || len(s.users) != 2 {
-		t.Fatalf("after adding: %q, %d users", s.msg.Text, len(s.users))
+	if !strings.Contains(s.addMsg.Text, "dr.amani added") || len(s.users) != 2 {
+		t.Fatalf("after adding: %q, %d users", s.addMsg.Text, len(s.users))
 	}
 
 	// The new clinician has no Administration button and Ctrl+U does nothing.
@@ -227,8 +227,8 @@ func TestUsersScreenTicksSeveralRoles(t *testing.T) {
 	test.Type(s.again, clinPW)
 	test.Tap(s.addBtn)
 	u.tasks.wait()
-	if !strings.Contains(s.msg.Text, "amani added as Scanning clerk, Clinician.") || len(s.roles.selected()) != 0 {
-		t.Fatalf("after adding: %q, %v still ticked", s.msg.Text, s.roles.selected())
+	if !strings.Contains(s.addMsg.Text, "amani added as Scanning clerk, Clinician.") || len(s.roles.selected()) != 0 {
+		t.Fatalf("after adding: %q, %v still ticked", s.addMsg.Text, s.roles.selected())
 	}
 	logInAgain(t, u, "amani", clinPW)
 	if !u.side.items[placeQueue].Visible() || !u.side.items[placeScanning].Visible() ||
@@ -238,4 +238,80 @@ func TestUsersScreenTicksSeveralRoles(t *testing.T) {
 	if !menuHas(u, menuGo, "Indexing queue") || menuHas(u, menuGo, "QA") {
 		t.Fatal("the menu of a scanning clerk and clinician")
 	}
+}
+
+// Issue 14, the README's walk: Add user hashed the new password for
+// seconds with nothing on the screen, and said what became of it at the
+// top of the screen, scrolled away at 1024×600. While it works the form
+// says so ("Adding user …", a spinner) and takes no input; the window's
+// goroutine is free (the Enter that started it has returned); then it says
+// what happened under the form, in sight, or why nothing was added.
+func TestAddingAUserSaysItIsWorking(t *testing.T) {
+	u, _ := loggedIn(t, nil)
+	u.win.Resize(fyne.NewSize(1024, 600).SubtractWidthHeight(0, menuBarHeight()))
+	s := openUsers(t, u)
+	fill := func(name string) {
+		u.win.Canvas().Focus(s.name)
+		test.Type(s.name, name)
+		s.roles.checks[slices.Index(app.Roles, app.RoleClinician)].SetChecked(true)
+		test.Type(s.pass, clinPW)
+		u.win.Canvas().Focus(s.again)
+		test.Type(s.again, clinPW)
+		s.again.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	}
+	fill("amani")
+	// The result is held until the test waits: what shows now is what the
+	// clerk sees while the password is hashed.
+	if !s.adding.box.Visible() || !strings.Contains(s.adding.text.Text, "Adding user amani") {
+		t.Fatalf("while adding: shown %v, %q", s.adding.box.Visible(), s.adding.text.Text)
+	}
+	for name, w := range map[string]fyne.Disableable{"Add user": s.addBtn, "User name": s.name, "Password": s.pass,
+		"Password again": s.again, "Clinician": s.roles.checks[slices.Index(app.Roles, app.RoleClinician)]} {
+		if !w.Disabled() {
+			t.Errorf("while adding, %s takes input", name)
+		}
+	}
+	s.again.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter again adds nothing more
+	u.tasks.wait()
+	u.win.Content().Refresh() // as the window lays out its next frame
+	if s.adding.box.Visible() || s.addBtn.Disabled() || s.name.Disabled() || !strings.Contains(s.addMsg.Text, "User amani added as Clinician.") {
+		t.Fatalf("after adding: busy %v, button off %v, %q", s.adding.box.Visible(), s.addBtn.Disabled(), s.addMsg.Text)
+	}
+	inSight(t, u, "the added user's message", s.addMsg)
+
+	// A name taken: said plainly, the form kept to correct it.
+	fill("amani")
+	u.tasks.wait()
+	if s.adding.box.Visible() || s.addBtn.Disabled() || !strings.Contains(s.addMsg.Text, "A user named amani already exists") ||
+		s.name.Text != "amani" || u.win.Canvas().Focused() != s.name {
+		t.Fatalf("adding amani twice: busy %v, %q, name %q", s.adding.box.Visible(), s.addMsg.Text, s.name.Text)
+	}
+	if len(s.users) != 2 {
+		t.Fatalf("%d users", len(s.users))
+	}
+}
+
+// The first run's Create the vault hashes the administrator's password
+// too: the form says so and takes no input until the vault is made.
+func TestCreatingTheVaultSaysItIsWorking(t *testing.T) {
+	u, s := typeSetup(t, "KAB")
+	if !s.busy.box.Visible() || s.busy.text.Text != "Creating the vault…" || !s.create.Disabled() || !s.pass.Disabled() {
+		t.Fatalf("while creating: shown %v, %q, button off %v", s.busy.box.Visible(), s.busy.text.Text, s.create.Disabled())
+	}
+	u.tasks.wait()
+	current[*recoveryKeyScreen](t, u)
+}
+
+// typeSetup opens a window on an empty vault and types the first run's
+// form, admin and site, ending with Enter: the vault is being created.
+func typeSetup(t *testing.T, site string) (*App, *setupScreen) {
+	t.Helper()
+	u := newWindow(t, openVault(t, nil), Options{})
+	s := current[*setupScreen](t, u)
+	test.Type(s.user, "admin")
+	test.Type(s.pass, adminPW)
+	test.Type(s.again, adminPW)
+	test.Type(s.site, site)
+	s.site.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	return u, s
 }

@@ -290,6 +290,33 @@ func checkNewPassword(u *App, msg messageLabel, user string, pass, again *entry)
 // muted is a secondary, wrapping text.
 func muted(s string) *widget.RichText { return text(s, styleMuted) }
 
+// busyNote says that slow work is under way (a password hashed: seconds
+// on a clinic laptop): a spinner and a line such as "Adding user
+// j.okello…"; hidden, it takes no room.
+type busyNote struct {
+	spin *widget.Activity
+	text *widget.Label
+	box  *fyne.Container
+}
+
+func newBusyNote() *busyNote {
+	b := &busyNote{spin: widget.NewActivity(), text: widget.NewLabel("")}
+	b.box = container.NewHBox(container.NewCenter(b.spin), b.text)
+	b.box.Hide()
+	return b
+}
+
+func (b *busyNote) start(s string) {
+	b.text.SetText(s)
+	b.box.Show()
+	b.spin.Start()
+}
+
+func (b *busyNote) stop() {
+	b.spin.Stop()
+	b.box.Hide()
+}
+
 // messageLabel shows an error or a confirmation next to a form; empty, it
 // takes no room.
 type messageLabel struct {
