@@ -50,7 +50,6 @@ const (
 	metaBundleBatch   = "sync/bundle/batch/"         // + batch (20 digits): JSON exportedBatch
 	metaBundleBlob    = "sync/bundle/blob/"          // + local blob id: exported
 	metaLastExport    = "sync/bundle/last-export"    // id of the last export
-	maxAuditPerBatch  = api.MaxBatchAudit
 )
 
 // ErrNoBundleKey: the enrollment predates sync bundles.
@@ -293,22 +292,13 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 	for {
 		req := api.PushRequest{Device: dev, Batch: next, Versions: []api.RecordVersion{}}
 		b := bundle.Batch{}
-		entries, err := db.Pending(ctx, after, e.p.PushVersions)
+		entries, vs, err := e.cutBatch(ctx, after)
 		if err != nil {
 			return rep, nil, err
 		}
-		size := 0
-		for _, en := range entries {
-			sv, err := db.Sealed(ctx, en.Kind, en.ID, en.Version)
-			if err != nil {
-				return rep, nil, fmt.Errorf("read pending change %d: %w", en.Seq, err)
-			}
-			if len(req.Versions) > 0 && size+len(sv.Ciphertext) > maxBatchBytes {
-				break
-			}
-			size += len(sv.Ciphertext)
+		for i, en := range entries {
 			if !slices.Contains(keep, en.Seq) {
-				req.Versions = append(req.Versions, wireVersion(sv))
+				req.Versions = append(req.Versions, wireVersion(vs[i]))
 			}
 			if b.OplogFrom == 0 {
 				b.OplogFrom = en.Seq
@@ -316,8 +306,8 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 			b.OplogThrough = en.Seq
 		}
 		if head.Seq > auditPos {
-			through := min(head.Seq, auditPos+maxAuditPerBatch)
-			for en, err := range db.AuditEntriesFrom(ctx, auditPos+1) {
+			from, through := auditSpan(auditPos, head.Seq)
+			for en, err := range db.AuditEntriesFrom(ctx, from) {
 				if err != nil {
 					return rep, nil, fmt.Errorf("read the audit trail to send: %w", err)
 				}

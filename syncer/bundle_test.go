@@ -3,6 +3,7 @@ package syncer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -461,5 +462,46 @@ func TestBundleRefusals(t *testing.T) {
 	}
 	if h := head(t, site.store); h != h1 {
 		t.Fatal("a revoked workstation's bundle moved the head")
+	}
+}
+
+// The online push and the bundle export cut batches alike (one function):
+// the same pending versions make as many batches of Params.PushVersions
+// each way.
+func TestBundleCutsBatchesAsPush(t *testing.T) {
+	ctx := context.Background()
+	arc := startArchive(t)
+	site := newBundleSite(t, arc.dir, arc.store)
+	a, _, admin, _ := offlineOrg(t, site, arc)
+	var ps []app.Patient
+	for i := range 13 {
+		ps = append(ps, app.Patient{Family: fmt.Sprintf("Batch%02d", i), Given: "Cut", Sex: app.SexFemale, BirthDate: birth(t, "1975"), Village: "Bondo"})
+	}
+	if _, err := admin.RegisterPatient(ctx, ps...); err != nil {
+		t.Fatal(err)
+	}
+	const per = 4
+	c := a.client(t, syncer.ClientOptions{})
+	eng := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Session: admin, Client: c, PushVersions: per})
+	exp, err := eng.ExportFile(ctx, filepath.Join(t.TempDir(), "export.bundle"), a.enr, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (exp.Versions + per - 1) / per; exp.Versions < 13 || exp.Batches != want {
+		t.Fatalf("the export cut %d versions into %d batches; want %d of at most %d", exp.Versions, exp.Batches, want, per)
+	}
+	// Not confirmed by the archive, the same versions go online, in
+	// batches numbered after the export's.
+	rep, err := eng.Round(ctx)
+	if err != nil {
+		t.Fatalf("round: %v (%s)", err, rep)
+	}
+	info, err := c.Device(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Pushed != exp.Versions || info.LastBatch != uint64(2*exp.Batches) {
+		t.Fatalf("online: %d versions, the archive's last batch %d; want %d versions in batches %d to %d",
+			rep.Pushed, info.LastBatch, exp.Versions, exp.Batches+1, 2*exp.Batches)
 	}
 }

@@ -150,29 +150,19 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 			return inflight{}, false, err
 		}
 	}
-	entries, err := db.Pending(ctx, 0, e.p.PushVersions)
+	entries, _, err := e.cutBatch(ctx, 0)
 	if err != nil {
 		return inflight{}, false, err
 	}
-	fl := inflight{Batch: next}
-	size := 0
-	for _, en := range entries {
-		sv, err := db.Sealed(ctx, en.Kind, en.ID, en.Version)
-		if err != nil {
-			return inflight{}, false, fmt.Errorf("read pending change %d: %w", en.Seq, err)
-		}
-		if fl.Versions > 0 && size+len(sv.Ciphertext) > maxBatchBytes {
-			break
-		}
-		size += len(sv.Ciphertext)
-		fl.Versions++
-		fl.OplogThrough = en.Seq
+	fl := inflight{Batch: next, Versions: len(entries)}
+	if len(entries) > 0 {
+		fl.OplogThrough = entries[len(entries)-1].Seq
 	}
 	// This workstation's users and key slots the archive would refuse
 	// stay here, set aside (ownrefused.go); audited before the audit
 	// range is fixed.
 	puts := map[string][]byte{}
-	if fl.Skipped, err = e.keepBack(ctx, entries[:fl.Versions], puts); err != nil {
+	if fl.Skipped, err = e.keepBack(ctx, entries, puts); err != nil {
 		return inflight{}, false, err
 	}
 	head, err := db.AuditHead(ctx)
@@ -181,7 +171,7 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 	}
 	if head.Seq > sent {
 		if e.auditHeld = e.auditIntact(ctx); e.auditHeld == nil {
-			fl.AuditFrom, fl.AuditThrough = sent+1, min(head.Seq, sent+api.MaxBatchAudit)
+			fl.AuditFrom, fl.AuditThrough = auditSpan(sent, head.Seq)
 		}
 	}
 	if fl.Versions == 0 && fl.AuditThrough == 0 {
@@ -192,6 +182,39 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 		return inflight{}, false, err
 	}
 	return fl, true, nil
+}
+
+// cutBatch returns the pending versions the next batch after oplog seq
+// after carries, with their sealed versions: the online push (after 0:
+// the first pending) and the bundle export cut batches here alike. A batch
+// holds at most Params.PushVersions versions and maxBatchBytes of their
+// ciphertext, but always its first version.
+func (e *Engine) cutBatch(ctx context.Context, after uint64) ([]storage.OpEntry, []storage.SealedVersion, error) {
+	entries, err := e.p.DB.Pending(ctx, after, e.p.PushVersions)
+	if err != nil {
+		return nil, nil, err
+	}
+	vs := make([]storage.SealedVersion, 0, len(entries))
+	size := 0
+	for i, en := range entries {
+		sv, err := e.p.DB.Sealed(ctx, en.Kind, en.ID, en.Version)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read pending change %d: %w", en.Seq, err)
+		}
+		if i > 0 && size+len(sv.Ciphertext) > maxBatchBytes {
+			return entries[:i], vs, nil
+		}
+		size += len(sv.Ciphertext)
+		vs = append(vs, sv)
+	}
+	return entries, vs, nil
+}
+
+// auditSpan is the audit entries the next batch carries after the last
+// one sent, the trail ending at head: from through through, at most
+// api.MaxBatchAudit (the caller checks that head is past sent).
+func auditSpan(sent, head uint64) (from, through uint64) {
+	return sent + 1, min(head, sent+api.MaxBatchAudit)
 }
 
 // keepAside sets aside the versions of the batch in flight the archive
