@@ -11,6 +11,7 @@ import (
 
 	"folio/app"
 	"folio/demo"
+	"folio/internal/testkit"
 	"folio/profile"
 )
 
@@ -19,15 +20,7 @@ import (
 func benchVault(b *testing.B, n int) (*app.Session, []app.Patient, *profile.Profile) {
 	b.Helper()
 	ctx := context.Background()
-	dir := b.TempDir()
-	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { prof.Close() })
-	if _, err := prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "BEN"}); err != nil {
-		b.Fatal(err)
-	}
+	prof, _ := testkit.Vault(b, profile.Options{}, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "BEN"})
 	s, err := prof.Vault.Login(ctx, "admin", []byte(adminPW))
 	if err != nil {
 		b.Fatal(err)
@@ -48,7 +41,7 @@ func benchVault(b *testing.B, n int) (*app.Session, []app.Patient, *profile.Prof
 		all = append(all, done...)
 	}
 	el := time.Since(start)
-	st, err := os.Stat(filepath.Join(dir, profile.VaultFile))
+	st, err := os.Stat(filepath.Join(prof.Dir, profile.VaultFile))
 	if err != nil {
 		b.Fatal(err)
 	}

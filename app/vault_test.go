@@ -5,53 +5,30 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"folio/app"
+	"folio/internal/testclock"
+	"folio/internal/testkit"
 	"folio/profile"
 )
 
 const adminPW = "correct horse battery staple"
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // newVault creates a vault in a temp folder with an administrator.
-func newVault(t *testing.T, c *clock) (*profile.Profile, string) {
+func newVault(t *testing.T, c *testclock.Clock) (*profile.Profile, string) {
 	t.Helper()
-	dir := t.TempDir()
-	opts := profile.Options{FastKDF: true}
+	var opts profile.Options
 	if c != nil {
 		opts.Now = c.Now
 	}
-	prof, err := profile.Open(dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { prof.Close() })
-	key, err := prof.Vault.Create(context.Background(), app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "KAB"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return prof, key
+	return testkit.Vault(t, opts, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "KAB"})
 }
 
 func login(t *testing.T, v *app.Vault, user, pw string) *app.Session {
 	t.Helper()
-	s, err := v.Login(context.Background(), user, []byte(pw))
-	if err != nil {
-		t.Fatalf("login %s: %v", user, err)
-	}
-	t.Cleanup(func() { s.Lock(context.Background()) })
-	return s
+	return testkit.Login(t, v, user, pw)
 }
 
 func TestCreateTwiceFails(t *testing.T) {
@@ -92,7 +69,7 @@ func TestLoginOnEmptyFolder(t *testing.T) {
 // the count, and after three failures the next attempt must wait.
 func TestFailedLoginsPersistAndThrottle(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	c := testclock.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	dir := t.TempDir()
 	open := func() *profile.Profile {
 		p, err := profile.Open(dir, profile.Options{FastKDF: true, Now: c.Now})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"folio/app"
+	"folio/internal/testclock"
 )
 
 // dropRig is a drop folder with a watcher whose clock the test moves; it
@@ -18,14 +19,14 @@ import (
 type dropRig struct {
 	t        *testing.T
 	dir      string
-	c        *clock
+	c        *testclock.Clock
 	w        *Watcher
 	imported []string
 	reported []error
 }
 
 func newDropRig(t *testing.T) *dropRig {
-	r := &dropRig{t: t, dir: t.TempDir(), c: &clock{t: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)}}
+	r := &dropRig{t: t, dir: t.TempDir(), c: testclock.New(time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC))}
 	w, err := New(Options{Dir: r.dir, Settle: 2 * time.Second, Now: r.c.Now,
 		Import: func(_ context.Context, name string, data []byte) error {
 			r.imported = append(r.imported, name+":"+string(data))

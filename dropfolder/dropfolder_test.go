@@ -6,24 +6,17 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
+
+	"folio/internal/testclock"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func TestTakesSettledFilesOnce(t *testing.T) {
 	ctx := context.Background()
 	for _, keep := range []bool{false, true} {
 		dir := t.TempDir()
-		c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+		c := testclock.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 		var got []string
 		fail := true
 		w, err := New(Options{Dir: dir, Settle: 3 * time.Second, Keep: keep, Now: c.Now,
@@ -93,7 +86,7 @@ func TestBadFolder(t *testing.T) {
 func TestCompleteFilesNeedNoSettle(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	c := testclock.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	var got []string
 	w, err := New(Options{Dir: dir, Settle: time.Hour, Now: c.Now,
 		Import: func(_ context.Context, name string, _ []byte) error { got = append(got, name); return nil }})

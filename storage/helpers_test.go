@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"folio/app"
+	"folio/internal/testclock"
 )
 
 // gcmAEAD is a real AEAD from the standard library (AES-256-GCM, random
@@ -55,31 +55,8 @@ func (a gcmAEAD) Decrypt(ct, ad []byte) ([]byte, error) {
 	return a.g.Open(nil, ct[:n], ct[n:], ad)
 }
 
-// clock is an injectable clock for the HLC.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock is the HLC's clock in these tests.
+func newClock() *testclock.Clock { return testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)) }
 
 type fixture struct {
 	path string

@@ -12,56 +12,37 @@ import (
 	"folio/app"
 	"folio/archive"
 	"folio/archive/api"
-	"folio/archive/archivecmd"
-	"folio/archive/boltstore"
+	"folio/archive/archivetest"
 	"folio/archive/bundle"
 	"folio/archive/pki"
-	"folio/crypto"
 	"folio/syncer"
 )
 
 // bundleSite is an archive that takes bundles: its PKI folder, a store
-// and its bundle key pair. It never listens on the network.
+// and archivetest's bundle key and parameters (Reply imports a bundle and
+// writes the reply).
 type bundleSite struct {
 	dir   string
 	store archive.Store
-	pub   []byte
-	p     archive.BundleParams
+	*archivetest.Bundles
 }
 
 func newBundleSite(t *testing.T, dir string, store archive.Store) *bundleSite {
 	t.Helper()
-	pub, priv, err := crypto.NewBundleKeys(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := archivecmd.BundleParams(dir, store, priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &bundleSite{dir: dir, store: store, pub: pub, p: p}
+	return &bundleSite{dir: dir, store: store, Bundles: archivetest.NewBundles(t, dir, store)}
 }
 
 // offlineSite is a bundle site with its own embedded store and no server.
 func offlineSite(t *testing.T, org string) (*bundleSite, *testArchive) {
 	t.Helper()
-	dir := t.TempDir()
-	if _, err := pki.Init(dir, org, []string{"127.0.0.1"}); err != nil {
-		t.Fatal(err)
-	}
-	store, err := boltstore.Open(filepath.Join(dir, "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	// addr is never dialled: the workstations of these tests sync by bundle.
-	return newBundleSite(t, dir, store), &testArchive{dir: dir, addr: "127.0.0.1:9"}
+	arc := archivetest.Offline(t, archivetest.Options{Org: org})
+	return newBundleSite(t, arc.Dir, arc.Store), &testArchive{Archive: arc}
 }
 
 // station enrolls a workstation with the site's bundle key in its file.
 func (s *bundleSite) station(t *testing.T, arc *testArchive, name string) *workstation {
 	w := newWorkstation(t, arc, name)
-	w.enr.BundleKey = s.pub
+	w.enr.BundleKey = s.Pub
 	return w
 }
 
@@ -79,34 +60,6 @@ func export(t *testing.T, w *workstation, s *app.Session, all bool) string {
 	return path
 }
 
-// importAtArchive imports a bundle at the archive and writes the reply.
-func (s *bundleSite) importAt(t *testing.T, path string) (string, error) {
-	t.Helper()
-	ctx := context.Background()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fi, _ := f.Stat()
-	res, err := archive.ImportBundle(ctx, s.p, f, fi.Size())
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(t.TempDir(), "reply.bundle")
-	rf, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rf.Close()
-	h := res.Header
-	if _, err := archive.WriteReply(ctx, s.p, rf, archive.Reply{Device: h.Device, Name: h.From, Key: res.Info.ReplyKey,
-		After: res.Info.Cursor, Have: res.Info.Have, Import: &res}); err != nil {
-		t.Fatalf("write reply: %v", err)
-	}
-	return out, nil
-}
-
 func importReply(t *testing.T, w *workstation, s *app.Session, path string) syncer.ImportReport {
 	t.Helper()
 	rep, err := bundleEngine(w, s).ImportFile(context.Background(), path, w.enr)
@@ -120,7 +73,7 @@ func importReply(t *testing.T, w *workstation, s *app.Session, path string) sync
 // imported.
 func (s *bundleSite) lap(t *testing.T, w *workstation, sess *app.Session) syncer.ImportReport {
 	t.Helper()
-	reply, err := s.importAt(t, export(t, w, sess, false))
+	reply, err := s.Reply(t, export(t, w, sess, false))
 	if err != nil {
 		t.Fatalf("archive import: %v", err)
 	}
@@ -216,7 +169,7 @@ func TestBundleTwoWorkstationsConverge(t *testing.T) {
 
 	// a's first lap: everything confirmed, nothing pending.
 	exp := export(t, a, admin, false)
-	reply, err := site.importAt(t, exp)
+	reply, err := site.Reply(t, exp)
 	if err != nil {
 		t.Fatalf("archive import: %v", err)
 	}
@@ -237,7 +190,7 @@ func TestBundleTwoWorkstationsConverge(t *testing.T) {
 
 	// The same bundle again at the archive, and the same reply again at
 	// the workstation: no effect, and the second reply is valid too.
-	reply2, err := site.importAt(t, exp)
+	reply2, err := site.Reply(t, exp)
 	if err != nil {
 		t.Fatalf("second import of the same bundle: %v", err)
 	}
@@ -311,19 +264,19 @@ func TestBundleTwoWorkstationsConverge(t *testing.T) {
 func TestBundleMixedWithOnlineSync(t *testing.T) {
 	ctx := context.Background()
 	arc := startArchive(t)
-	site := newBundleSite(t, arc.dir, arc.store)
+	site := newBundleSite(t, arc.Dir, arc.Store)
 	a, _, admin, ps := offlineOrg(t, site, arc)
 
-	reply, err := site.importAt(t, export(t, a, admin, false))
+	reply, err := site.Reply(t, export(t, a, admin, false))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h1 := head(t, arc.store)
+	h1 := head(t, arc.Store)
 	rep := a.round(t, admin)
 	if rep.Pushed != 0 || pending(t, a) != 0 {
 		t.Fatalf("online round after the bundle's import stored new versions: %s", rep)
 	}
-	if h := head(t, arc.store); h != h1 {
+	if h := head(t, arc.Store); h != h1 {
 		t.Fatalf("the online round moved the head from %d to %d: duplicates", h1, h)
 	}
 	late := importReply(t, a, admin, reply)
@@ -339,17 +292,17 @@ func TestBundleMixedWithOnlineSync(t *testing.T) {
 	}
 	exp := export(t, a, admin, false)
 	a.round(t, admin)
-	h2 := head(t, arc.store)
-	reply, err = site.importAt(t, exp)
+	h2 := head(t, arc.Store)
+	reply, err = site.Reply(t, exp)
 	if err != nil {
 		t.Fatalf("a bundle whose content went online first: %v", err)
 	}
-	if h := head(t, arc.store); h != h2 {
+	if h := head(t, arc.Store); h != h2 {
 		t.Fatalf("importing the bundle after the online round moved the head from %d to %d", h2, h)
 	}
 	importReply(t, a, admin, reply)
 	a.round(t, admin)
-	vs, err := arc.store.Versions(ctx, string(app.KindPatient), ps[0].ID)
+	vs, err := arc.Store.Versions(ctx, string(app.KindPatient), ps[0].ID)
 	if err != nil || len(vs) != 2 {
 		t.Fatalf("versions of the amended patient at the archive: %d, %v; want 2", len(vs), err)
 	}
@@ -385,7 +338,7 @@ func TestBundleRefusals(t *testing.T) {
 	}
 	strangerAdmin := login(t, stranger, "admin", adminPW)
 	strangerExport := export(t, stranger, strangerAdmin, false)
-	stranger.enr.BundleKey = site.pub // even encrypted to this archive
+	stranger.enr.BundleKey = site.Pub // even encrypted to this archive
 	strangerExport2 := export(t, stranger, strangerAdmin, true)
 
 	// A vault of its own enrolled with this archive (a lost enrollment
@@ -409,7 +362,7 @@ func TestBundleRefusals(t *testing.T) {
 		{"another vault of this org", finderExport, api.ErrForeignVault},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := site.importAt(t, c.path); !errors.Is(err, c.want) {
+			if _, err := site.Reply(t, c.path); !errors.Is(err, c.want) {
 				t.Fatalf("import: %v, want %v", err, c.want)
 			}
 			if h := head(t, site.store); h != h0 {
@@ -420,11 +373,11 @@ func TestBundleRefusals(t *testing.T) {
 
 	// A reply for b imported on a; a damaged reply; an export imported on
 	// a workstation: refused, nothing changed.
-	replyB, err := site.importAt(t, export(t, b, nurse, false))
+	replyB, err := site.Reply(t, export(t, b, nurse, false))
 	if err != nil {
 		t.Fatal(err)
 	}
-	replyA, err := site.importAt(t, exp)
+	replyA, err := site.Reply(t, exp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +410,7 @@ func TestBundleRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	h1 := head(t, site.store)
-	if _, err := site.importAt(t, exp); !errors.Is(err, api.ErrForbidden) {
+	if _, err := site.Reply(t, exp); !errors.Is(err, api.ErrForbidden) {
 		t.Fatalf("a revoked workstation's bundle: %v, want ErrForbidden", err)
 	}
 	if h := head(t, site.store); h != h1 {

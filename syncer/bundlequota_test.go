@@ -38,7 +38,7 @@ func TestBundleHeldToQuota(t *testing.T) {
 		t.Fatal(err)
 	}
 	fi, _ := f.Stat()
-	res, err := archive.ImportBundle(ctx, site.p, f, fi.Size())
+	res, err := archive.ImportBundle(ctx, site.Params, f, fi.Size())
 	f.Close()
 	if err != nil {
 		t.Fatalf("import over the quota: %v (the import itself goes through)", err)
@@ -54,7 +54,7 @@ func TestBundleHeldToQuota(t *testing.T) {
 	if ids, err := site.store.Blobs(ctx); err != nil || len(ids) != 0 {
 		t.Fatalf("scans stored over the quota: %v, %v", ids, err)
 	}
-	reply, err := site.importAt(t, path)
+	reply, err := site.Reply(t, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestBundleHeldToQuota(t *testing.T) {
 	if err := site.store.SetQuota(ctx, "ward-a", 0); err != nil {
 		t.Fatal(err)
 	}
-	if reply, err = site.importAt(t, export(t, a, admin, true)); err != nil {
+	if reply, err = site.Reply(t, export(t, a, admin, true)); err != nil {
 		t.Fatal(err)
 	}
 	importReply(t, a, admin, reply)

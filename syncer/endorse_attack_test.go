@@ -213,8 +213,8 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 		t.Fatalf("write the forgeries into the store: %v", err)
 	}
 	site := newBundleSite(t, arc.pki(), store)
-	a.enr.BundleKey = site.pub
-	reply, err := site.importAt(t, export(t, a, admin, false))
+	a.enr.BundleKey = site.Pub
+	reply, err := site.Reply(t, export(t, a, admin, false))
 	if err != nil {
 		t.Fatalf("the administrator's bundle at the archive: %v", err)
 	}

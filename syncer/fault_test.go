@@ -19,8 +19,8 @@ import (
 	"golang.org/x/image/tiff"
 
 	"folio/app"
+	"folio/archive"
 	"folio/archive/api"
-	"folio/archive/boltstore"
 	"folio/syncer"
 	"folio/syncer/faultnet"
 )
@@ -47,7 +47,7 @@ type storeHooks struct {
 
 // hookedStore is the archive's store with storeHooks around it.
 type hookedStore struct {
-	*boltstore.Store
+	archive.Store
 	h *storeHooks
 }
 
@@ -87,7 +87,7 @@ type faultRig struct {
 func newFaultRig(t *testing.T, seed uint64, withB bool) *faultRig {
 	t.Helper()
 	r := &faultRig{arc: startArchive(t)}
-	px, err := faultnet.Listen(r.arc.addr, seed+*faultSeed)
+	px, err := faultnet.Listen(r.arc.Addr, seed+*faultSeed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,13 +218,13 @@ func (r *faultRig) checkConverged(t *testing.T) {
 			t.Errorf("%s still has %d changes pending (%v)", w.enr.Device, n, err)
 		}
 	}
-	m, err := r.arc.store.Metrics(ctx)
+	m, err := r.arc.Store.Metrics(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
 	for after := uint64(0); ; {
-		page, err := r.arc.store.Pull(ctx, 1, after, api.MaxPullLimit, time.Now())
+		page, err := r.arc.Store.Pull(ctx, 1, after, api.MaxPullLimit, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,7 +284,7 @@ func (r *faultRig) settle(t *testing.T) {
 
 func archiveHead(t *testing.T, a *testArchive) uint64 {
 	t.Helper()
-	m, err := a.store.Metrics(context.Background())
+	m, err := a.Store.Metrics(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +429,7 @@ func TestCutsMidBlob(t *testing.T) {
 	}
 	// (A blob whose last answer a cut lost is found complete and not
 	// counted by the round that finds it.)
-	if m, err := r.arc.store.Metrics(ctx); err != nil || m.Blobs != int64(len(blobsA)) || m.BlobBytes != total || m.Uploads != 0 {
+	if m, err := r.arc.Store.Metrics(ctx); err != nil || m.Blobs != int64(len(blobsA)) || m.BlobBytes != total || m.Uploads != 0 {
 		t.Errorf("the archive holds %d blobs of %d bytes, %d uploads under way (%v); a holds %d of %d bytes", m.Blobs, m.BlobBytes, m.Uploads, err, len(blobsA), total)
 	}
 	// A chunk is acknowledged once: the acknowledged bytes never pass the
@@ -534,8 +534,8 @@ func TestArchiveRestartMidSync(t *testing.T) {
 		})
 		return func() {
 			<-stopNow
-			r.arc.restart(t)
-			r.px.SetTarget(r.arc.addr)
+			r.arc.Restart(t)
+			r.px.SetTarget(r.arc.Addr)
 			restarts++
 			close(restarted)
 		}

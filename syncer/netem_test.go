@@ -27,6 +27,7 @@ import (
 	"unsafe"
 
 	"folio/app"
+	"folio/archive/archivetest"
 	"folio/syncer"
 )
 
@@ -115,13 +116,13 @@ func TestNetemSoak(t *testing.T) {
 	// The archive, served by the real binary inside the namespace.
 	arcDir := t.TempDir()
 	runCmd(t, bin, "init", "--data", arcDir, "--org", "Netem Health District", "--host", link.arcIP)
-	arc := &testArchive{dir: filepath.Join(arcDir, "pki"), addr: net.JoinHostPort(link.arcIP, "8443")}
+	arc := &testArchive{Archive: &archivetest.Archive{Dir: filepath.Join(arcDir, "pki"), Addr: net.JoinHostPort(link.arcIP, "8443")}}
 	a := newWorkstation(t, arc, "ward-a")
 	var b *workstation
 	if withPull {
 		b = newWorkstation(t, arc, "ward-b")
 	}
-	startArchiveIn(t, link.ns, bin, arcDir, arc.addr)
+	startArchiveIn(t, link.ns, bin, arcDir, arc.Addr)
 
 	// The clinic before the day, synced while the link is clean: its
 	// patients, and the real scans that size the day's pages.

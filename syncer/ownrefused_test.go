@@ -260,10 +260,10 @@ func TestOwnRecoveryResetDoesNotStallBundles(t *testing.T) {
 	nurse = resetWithRecoveryKey(t, b, nurse, rk)
 	fromB := register(t, nurse, "Akinyi")
 
-	if _, err := site.importAt(t, export(t, b, nurse, true)); err != nil {
+	if _, err := site.Reply(t, export(t, b, nurse, true)); err != nil {
 		t.Fatalf("the archive's import of b's bundle: %v", err)
 	}
-	reply, err := site.importAt(t, export(t, b, nurse, true))
+	reply, err := site.Reply(t, export(t, b, nurse, true))
 	if err != nil {
 		t.Fatalf("the archive's import of b's bundle again: %v", err)
 	}

@@ -171,7 +171,7 @@ func TestParallelBlobConnections(t *testing.T) {
 	}
 	for id, b := range blobsA {
 		sum := sha256.Sum256(b)
-		st, err := r.arc.store.BlobStatus(ctx, hex.EncodeToString(sum[:]))
+		st, err := r.arc.Store.BlobStatus(ctx, hex.EncodeToString(sum[:]))
 		if err != nil || !st.Complete {
 			t.Errorf("blob %s at the archive: %+v, %v; want it complete", id, st, err)
 		}

@@ -139,7 +139,7 @@ func TestRecordSyncState(t *testing.T) {
 		t.Fatal(err)
 	}
 	devC := api.DeviceID(c.prof.DB.DeviceID())
-	if _, err := arc.store.Push(ctx, api.PushRequest{Device: devC, Batch: 1, Versions: []api.RecordVersion{{
+	if _, err := arc.Store.Push(ctx, api.PushRequest{Device: devC, Batch: 1, Versions: []api.RecordVersion{{
 		Kind: string(app.KindPatient), ID: cps[0].ID, Version: api.Version{HLC: 1 << 40, Device: devC}, Ciphertext: []byte("sealed by another vault"),
 	}}}, time.Now()); err != nil {
 		t.Fatal(err)

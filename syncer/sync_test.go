@@ -2,18 +2,15 @@ package syncer_test
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
-	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"folio/app"
 	"folio/archive"
 	"folio/archive/api"
-	"folio/archive/boltstore"
+	"folio/archive/archivetest"
 	"folio/archive/pki"
 	"folio/crypto"
 	"folio/profile"
@@ -28,92 +25,23 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testArchive is a real archive server: the organisation's CA, the
-// embedded store, mutual TLS on 127.0.0.1. restart stops it and serves the
-// same data directory again (on a new port).
+// testArchive is a real archive server (archivetest: the organisation's
+// CA, the embedded store, mutual TLS on 127.0.0.1) with fault hooks
+// between the server and its store.
 type testArchive struct {
-	dir   string
-	addr  string
-	store *boltstore.Store
-	srv   *http.Server
+	*archivetest.Archive
 	// hooks let fault tests act right after the store answered (the
 	// server wraps its store in them; all nil by default).
 	hooks storeHooks
 }
 
-func certFromRequest(r *http.Request) (api.Cert, error) {
-	id, err := pki.DeviceFromRequest(r)
-	if err != nil {
-		return api.Cert{}, err
-	}
-	return api.Cert{Serial: id.Serial, Name: id.Name}, nil
-}
-
 func startArchive(t *testing.T) *testArchive {
 	t.Helper()
-	dir := t.TempDir()
-	if _, err := pki.Init(dir, "Test Health District", []string{"127.0.0.1"}); err != nil {
-		t.Fatal(err)
-	}
-	a := &testArchive{dir: dir}
-	a.serve(t)
-	t.Cleanup(a.stop)
+	a := &testArchive{}
+	a.Archive = archivetest.Start(t, archivetest.Options{Wrap: func(s archive.Store) archive.Store {
+		return &hookedStore{Store: s, h: &a.hooks}
+	}})
 	return a
-}
-
-// serve opens the store in a.dir and serves it on a free port of
-// 127.0.0.1 (a.addr).
-func (a *testArchive) serve(t *testing.T) {
-	t.Helper()
-	store, err := boltstore.Open(filepath.Join(a.dir, "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hooked := &hookedStore{Store: store, h: &a.hooks}
-	binder := archive.NewBinder(hooked, certFromRequest, nil)
-	signer, cert, err := pki.ServerSigner(a.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := archive.NewServer(archive.ServerParams{Store: hooked, DeviceFromRequest: binder.DeviceFromRequest,
-		Countersigner: signer, CountersignCert: cert})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := pki.ServerTLS(a.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(ln)
-	a.store, a.srv, a.addr = store, srv, ln.Addr().String()
-}
-
-// stop closes the server, its connections and its store, as a crash of
-// the archive would: what the store committed stays.
-func (a *testArchive) stop() {
-	a.srv.Close()
-	a.store.Close()
-}
-
-// restart stops the archive and serves its data again on a new port.
-func (a *testArchive) restart(t *testing.T) {
-	t.Helper()
-	a.stop()
-	a.serve(t)
-}
-
-func (a *testArchive) enroll(t *testing.T, name string) *pki.Enrollment {
-	t.Helper()
-	e, err := pki.AddDevice(a.dir, name, a.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
 }
 
 // workstation is one vault with its sync engine.
@@ -129,7 +57,7 @@ func newWorkstation(t *testing.T, a *testArchive, name string) *workstation {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { prof.Close() })
-	return &workstation{prof: prof, enr: a.enroll(t, name)}
+	return &workstation{prof: prof, enr: a.Enroll(t, name)}
 }
 
 func (w *workstation) client(t *testing.T, opts syncer.ClientOptions) *syncer.Client {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"folio/app"
+	"folio/internal/testkit"
 	"folio/profile"
 )
 
@@ -17,14 +18,7 @@ import (
 // with a reason.
 func TestBackUpNowFromTheWindow(t *testing.T) {
 	ctx := context.Background()
-	prof, err := profile.Open(t.TempDir(), profile.Options{FastKDF: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { prof.Close() })
-	if _, err := prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "KAB"}); err != nil {
-		t.Fatal(err)
-	}
+	prof, _ := testkit.Vault(t, profile.Options{}, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "KAB"})
 	u := newWindow(t, prof.Vault, Options{Backup: prof.Backup})
 	logIn(t, u, "admin", adminPW)
 	register(t, u, mary())

@@ -5,7 +5,6 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"folio/app"
+	"folio/internal/testclock"
+	"folio/internal/testkit"
 	"folio/profile"
 )
 
@@ -28,48 +29,22 @@ const (
 	clinPW  = "stethoscope morning round"
 )
 
-// clock is a settable clock for the idle lock and ages.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock {
-	return &clock{t: time.Date(2025, 11, 20, 9, 30, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newClock is a settable clock for the idle lock and ages.
+func newClock() *testclock.Clock {
+	return testclock.New(time.Date(2025, 11, 20, 9, 30, 0, 0, time.UTC))
 }
 
 // openVault opens an empty profile in a temp folder.
 func openVault(t *testing.T, now func() time.Time) *app.Vault {
 	t.Helper()
-	prof, err := profile.Open(t.TempDir(), profile.Options{FastKDF: true, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { prof.Close() })
-	return prof.Vault
+	return testkit.Profile(t, profile.Options{Now: now}).Vault
 }
 
 // createdVault opens a profile with a vault and its administrator.
 func createdVault(t *testing.T, now func() time.Time) (*app.Vault, string) {
 	t.Helper()
-	v := openVault(t, now)
-	key, err := v.Create(context.Background(), app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "KAB"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v, key
+	prof, key := testkit.Vault(t, profile.Options{Now: now}, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "KAB"})
+	return prof.Vault, key
 }
 
 // newWindow opens the UI on v with a test app. The search never fires by

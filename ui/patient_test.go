@@ -10,11 +10,12 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"folio/app"
+	"folio/internal/testclock"
 )
 
 // loggedIn returns a window logged in as the administrator, with the
 // given patients registered.
-func loggedIn(t *testing.T, c *clock, ps ...app.Patient) (*App, []app.Patient) {
+func loggedIn(t *testing.T, c *testclock.Clock, ps ...app.Patient) (*App, []app.Patient) {
 	t.Helper()
 	var now func() time.Time
 	if c != nil {
