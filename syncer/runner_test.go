@@ -40,7 +40,7 @@ func TestRunnerSendsWhileLocked(t *testing.T) {
 	if _, err := prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(pw), SitePrefix: "WA"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := syncer.SaveEnrollment(prof.Dir, arc.enroll(t, "ward-a")); err != nil {
+	if err := syncer.SaveEnrollment(prof.Dir, arc.Enroll(t, "ward-a")); err != nil {
 		t.Fatal(err)
 	}
 	s, err := prof.Vault.Login(ctx, "admin", []byte(pw))
