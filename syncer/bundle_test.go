@@ -424,7 +424,7 @@ func TestBundleRefusals(t *testing.T) {
 func TestBundleCutsBatchesAsPush(t *testing.T) {
 	ctx := context.Background()
 	arc := startArchive(t)
-	site := newBundleSite(t, arc.dir, arc.store)
+	site := newBundleSite(t, arc.Dir, arc.Store)
 	a, _, admin, _ := offlineOrg(t, site, arc)
 	var ps []app.Patient
 	for i := range 13 {
