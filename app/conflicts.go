@@ -65,11 +65,22 @@ func (c Conflict) ProposalFields() map[string]string {
 	return topFields(c.proposal)
 }
 
-// Conflicts lists the records in conflict (records clerks and
-// administrators; the listing is audited, as it shows patient names).
-// Records of charts the user may not open (restricted) are left out: a
-// records clerk resolves those.
-func (s *Session) Conflicts(ctx context.Context) ([]Conflict, error) {
+// Conflicts is conflict review: the records changed on two workstations
+// from the same version, their branches side by side, and settling each
+// with a new version (one branch's content, or the proposed merge). Both
+// need the right to merge patients (records clerks, administrators); a
+// conflict of a chart the user may not open (restricted) is neither shown
+// nor settled. Every method audits through the session.
+type Conflicts struct{ s *Session }
+
+// Conflicts returns the session's conflict-review service.
+func (s *Session) Conflicts() *Conflicts { return &Conflicts{s: s} }
+
+// List lists the records in conflict (the listing is audited, as it shows
+// patient names). Records of charts the user may not open (restricted)
+// are left out: a records clerk resolves those.
+func (svc *Conflicts) List(ctx context.Context) ([]Conflict, error) {
+	s := svc.s
 	ctx, err := s.require(ctx, PermPatientMerge, ActConflictList, "")
 	if err != nil {
 		return nil, err
@@ -83,11 +94,11 @@ func (s *Session) Conflicts(ctx context.Context) ([]Conflict, error) {
 	}
 	var out []Conflict
 	for _, r := range refs {
-		c, err := s.conflict(ctx, r)
+		c, err := svc.conflict(ctx, r)
 		if err != nil {
 			return nil, fmt.Errorf("conflict of %s %s: %w", r.Kind, r.ID, err)
 		}
-		if _, ok, err := s.conflictAllowed(ctx, c); err != nil || !ok {
+		if _, ok, err := svc.conflictAllowed(ctx, c); err != nil || !ok {
 			if err != nil {
 				return nil, fmt.Errorf("conflict of %s %s: %w", r.Kind, r.ID, err)
 			}
@@ -101,7 +112,8 @@ func (s *Session) Conflicts(ctx context.Context) ([]Conflict, error) {
 	return out, nil
 }
 
-func (s *Session) conflict(ctx context.Context, r RecordConflict) (Conflict, error) {
+func (svc *Conflicts) conflict(ctx context.Context, r RecordConflict) (Conflict, error) {
+	s := svc.s
 	hist, err := s.records.History(ctx, r.Kind, r.ID)
 	if err != nil {
 		return Conflict{}, err
@@ -129,7 +141,7 @@ func (s *Session) conflict(ctx context.Context, r RecordConflict) (Conflict, err
 	})
 	if head, err := s.records.Head(ctx, r.Kind, r.ID); err == nil {
 		c.Current = head.Version
-		c.Label = s.conflictLabel(head)
+		c.Label = conflictLabel(head)
 	}
 	if base, ok := commonBase(byVersion, r.Tips); ok {
 		bv := conflictVersion(byVersion[base])
@@ -142,7 +154,8 @@ func (s *Session) conflict(ctx context.Context, r RecordConflict) (Conflict, err
 // conflictAllowed reports whether the user may see and resolve a record
 // in conflict: a patient, or a document's chart, that no branch makes one
 // the user may not open. It returns the chart that refused.
-func (s *Session) conflictAllowed(ctx context.Context, c Conflict) (Patient, bool, error) {
+func (svc *Conflicts) conflictAllowed(ctx context.Context, c Conflict) (Patient, bool, error) {
+	s := svc.s
 	for _, v := range c.Versions {
 		rec := StoredRecord{Kind: c.Kind, ID: c.ID, Version: v.Version, Data: v.data}
 		switch c.Kind {
@@ -168,7 +181,7 @@ func conflictVersion(rec StoredRecord) ConflictVersion {
 	return ConflictVersion{Version: rec.Version, ChangedBy: who.ChangedBy, Changed: who.Changed, Fields: topFields(rec.Data), data: rec.Data}
 }
 
-func (s *Session) conflictLabel(rec StoredRecord) string {
+func conflictLabel(rec StoredRecord) string {
 	switch rec.Kind {
 	case KindPatient:
 		if p, err := decodePatient(rec); err == nil {
@@ -297,11 +310,12 @@ func mergeBranches(base *ConflictVersion, tips []ConflictVersion) (differing []s
 	return differing, true, b
 }
 
-// ResolveConflict settles a conflict with a new version: the content of
-// the branch keep, or (merge true) the proposed three-way merge. The new
+// Resolve settles a conflict with a new version: the content of the
+// branch keep, or (merge true) the proposed three-way merge. The new
 // version's parent is the current one, and it names every branch it
 // settles, so the other replicas clear the flag when it reaches them.
-func (s *Session) ResolveConflict(ctx context.Context, kind Kind, id string, keep Version, merge bool) error {
+func (svc *Conflicts) Resolve(ctx context.Context, kind Kind, id string, keep Version, merge bool) error {
+	s := svc.s
 	ctx, err := s.require(ctx, PermPatientMerge, ActConflictResolve, "")
 	if err != nil {
 		return err
@@ -314,11 +328,11 @@ func (s *Session) ResolveConflict(ctx context.Context, kind Kind, id string, kee
 	if i < 0 {
 		return fmt.Errorf("resolve %s %s: %w: it is not in conflict", kind, id, ErrNotFound)
 	}
-	c, err := s.conflict(ctx, refs[i])
+	c, err := svc.conflict(ctx, refs[i])
 	if err != nil {
 		return err
 	}
-	switch chart, ok, err := s.conflictAllowed(ctx, c); {
+	switch chart, ok, err := svc.conflictAllowed(ctx, c); {
 	case err != nil:
 		return err
 	case !ok && kind == KindPatient:
@@ -371,7 +385,7 @@ func (s *Session) ResolveConflict(ctx context.Context, kind Kind, id string, kee
 	}
 	w := RecordWrite{Kind: kind, ID: id, Parent: c.Current, Data: data, Tokens: toks}
 	if endorse.NeedsEndorsement(string(kind)) {
-		if w.Endorsement, err = s.endorseResolution(ctx, w); err != nil {
+		if w.Endorsement, err = svc.endorseResolution(ctx, w); err != nil {
 			return fmt.Errorf("resolve %s %s: %w", kind, id, err)
 		}
 	}
@@ -386,7 +400,8 @@ func (s *Session) ResolveConflict(ctx context.Context, kind Kind, id string, kee
 
 // endorseResolution signs the version that settles a conflict of a user
 // or their key slots: an administrator's work (package endorse).
-func (s *Session) endorseResolution(ctx context.Context, w RecordWrite) ([]byte, error) {
+func (svc *Conflicts) endorseResolution(ctx context.Context, w RecordWrite) ([]byte, error) {
+	s := svc.s
 	if _, err := s.require(ctx, PermUserManage, ActConflictResolve, ""); err != nil {
 		return nil, err
 	}

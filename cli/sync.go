@@ -370,7 +370,7 @@ func (e *env) syncConflictsCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			cs, err := s.Conflicts(cmd.Context())
+			cs, err := s.Conflicts().List(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -429,7 +429,7 @@ func (e *env) syncResolveCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			if err := s.ResolveConflict(cmd.Context(), app.Kind(args[0]), args[1], v, merge); err != nil {
+			if err := s.Conflicts().Resolve(cmd.Context(), app.Kind(args[0]), args[1], v, merge); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "Resolved %s %s; the resolution reaches the other workstations with the next sync.\n", args[0], args[1])

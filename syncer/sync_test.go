@@ -249,11 +249,11 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	// A records person resolves it on a with the proposed merge (the
 	// branches changed different fields); the resolution reaches b and
 	// clears the flag there too.
-	cs, err := admin.Conflicts(ctx)
+	cs, err := admin.Conflicts().List(ctx)
 	if err != nil || len(cs) != 1 || !cs[0].Mergeable || !slices.Equal(cs[0].Differing, []string{"phone", "village"}) {
 		t.Fatalf("conflicts as a person sees them: %+v, %v", cs, err)
 	}
-	if err := admin.ResolveConflict(ctx, cs[0].Kind, cs[0].ID, app.Version{}, true); err != nil {
+	if err := admin.Conflicts().Resolve(ctx, cs[0].Kind, cs[0].ID, app.Version{}, true); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)

@@ -91,7 +91,7 @@ func (s *conflictsScreen) syncSettled() { s.reload() }
 func (s *conflictsScreen) reload() {
 	sess := s.sess
 	sess.run(func(ctx context.Context) func() {
-		cs, err := sess.s.Conflicts(ctx)
+		cs, err := sess.s.Conflicts().List(ctx)
 		return func() {
 			if sess.a.cur != screen(s) {
 				return
@@ -229,7 +229,7 @@ func (s *conflictsScreen) resolve(c app.Conflict, keep app.Version, merge bool) 
 		}
 	}
 	sess.run(func(ctx context.Context) func() {
-		err := sess.s.ResolveConflict(ctx, c.Kind, c.ID, keep, merge)
+		err := sess.s.Conflicts().Resolve(ctx, c.Kind, c.ID, keep, merge)
 		return func() {
 			if sess.a.cur != screen(s) {
 				return

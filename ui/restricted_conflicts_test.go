@@ -26,7 +26,7 @@ func TestConflictOfRestrictedChartHiddenFromAdmin(t *testing.T) {
 	amendOffline(t, a, b, ps[0].MRN, func(p *app.Patient) { p.Phone = "0788 000 111" },
 		func(p *app.Patient) { p.Restricted, p.Notes = true, "HIV positive, on ART" })
 
-	cs, err := a.sync.Conflicts(ctx) // the administrator, on workstation a
+	cs, err := a.sync.Conflicts().List(ctx) // the administrator, on workstation a
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,18 +35,18 @@ func TestConflictOfRestrictedChartHiddenFromAdmin(t *testing.T) {
 			t.Fatalf("the administrator is shown the restricted chart's conflict (%d branches)", len(c.Versions))
 		}
 	}
-	if err := a.sync.ResolveConflict(ctx, app.KindPatient, ps[0].ID, app.Version{}, true); !errors.Is(err, app.ErrForbidden) {
+	if err := a.sync.Conflicts().Resolve(ctx, app.KindPatient, ps[0].ID, app.Version{}, true); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("the administrator resolving it: %v", err)
 	}
 
-	cs, err = b.sync.Conflicts(ctx) // the records clerk, on workstation b
+	cs, err = b.sync.Conflicts().List(ctx) // the records clerk, on workstation b
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(cs) != 1 || cs[0].ID != ps[0].ID {
 		t.Fatalf("the records clerk's conflicts: %d", len(cs))
 	}
-	if err := b.sync.ResolveConflict(ctx, app.KindPatient, ps[0].ID, cs[0].Versions[0].Version, false); err != nil {
+	if err := b.sync.Conflicts().Resolve(ctx, app.KindPatient, ps[0].ID, cs[0].Versions[0].Version, false); err != nil {
 		t.Fatalf("the records clerk resolving it: %v", err)
 	}
 }
