@@ -100,12 +100,15 @@ func (s *Store) PutKeyRequest(ctx context.Context, req api.KeyRequest) (api.KeyR
 		if err != nil {
 			return err
 		}
-		if ok && bytes.Equal(held.PublicKey, req.PublicKey) {
-			out = held
-			return nil
-		}
-		if ok && !held.Pending() {
-			return fmt.Errorf("%w: device %s was already given the vault keys; it cannot ask again with another key", api.ErrConflict, req.Device)
+		if ok {
+			keep, err := archive.AskAgain(held, req)
+			if err != nil {
+				return err
+			}
+			if keep {
+				out = held
+				return nil
+			}
 		}
 		return putKeyRequest(tx, req)
 	})
@@ -164,8 +167,8 @@ func (s *Store) GrantKey(ctx context.Context, g api.KeyGrant, by api.DeviceID, a
 	if err := ctx.Err(); err != nil {
 		return api.KeyRequest{}, err
 	}
-	if len(g.Grant) == 0 || len(g.Grant) > api.MaxGrant {
-		return api.KeyRequest{}, fmt.Errorf("%w: a key grant is 1 to %d bytes", api.ErrInvalid, api.MaxGrant)
+	if err := archive.CheckGrant(g); err != nil {
+		return api.KeyRequest{}, err
 	}
 	var out api.KeyRequest
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -173,18 +176,11 @@ func (s *Store) GrantKey(ctx context.Context, g api.KeyGrant, by api.DeviceID, a
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, g.Device)
-		}
-		if !k.Pending() {
-			if bytes.Equal(k.Grant, g.Grant) {
-				out = k
-				return nil
-			}
-			return fmt.Errorf("%w: device %s was already given the vault keys", api.ErrConflict, g.Device)
-		}
-		k.Grant, k.GrantSignature, k.GrantedBy, k.Granted = bytes.Clone(g.Grant), bytes.Clone(g.Signature), by, at.UTC().Round(0)
+		k, write, err := archive.Grant(k, ok, g, by, at.UTC().Round(0))
 		out = k
+		if err != nil || !write {
+			return err
+		}
 		return putKeyRequest(tx, k)
 	})
 	if err != nil {

@@ -3,14 +3,11 @@ package boltstore_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"folio/archive"
 	"folio/archive/api"
@@ -77,30 +74,12 @@ func TestOpenSweepsCrashLeftovers(t *testing.T) {
 	}
 }
 
-// BenchmarkPush pushes batches of 100 versions of 1 KiB ciphertext, as
-// pgstore's BenchmarkPush does, so the two stores can be compared.
+// BenchmarkPush is storetest's push benchmark on the embedded store.
 func BenchmarkPush(b *testing.B) {
 	s, err := boltstore.Open(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	const per = 100
-	const dev = api.DeviceID(0xbe)
-	ct := make([]byte, 1024)
-	rand.Read(ct)
-	ctx := context.Background()
-	batch := uint64(0)
-	for b.Loop() {
-		batch++
-		req := api.PushRequest{Device: dev, Batch: batch, Versions: make([]api.RecordVersion, per)}
-		for i := range per {
-			hlc := batch*per + uint64(i)
-			req.Versions[i] = api.RecordVersion{Kind: "document", ID: fmt.Sprint("d", hlc), Version: api.Version{HLC: hlc, Device: dev}, Ciphertext: ct}
-		}
-		if _, err := s.Push(ctx, req, time.Now()); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(per*b.N)/b.Elapsed().Seconds(), "versions/s")
+	storetest.BenchmarkPush(b, s)
 }

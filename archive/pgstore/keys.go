@@ -1,7 +1,6 @@
 package pgstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -127,12 +126,13 @@ func (s *Store) PutKeyRequest(ctx context.Context, req api.KeyRequest) (api.KeyR
 		if err != nil {
 			return err
 		}
-		if bytes.Equal(held.PublicKey, req.PublicKey) {
+		keep, err := archive.AskAgain(held, req)
+		if err != nil {
+			return err
+		}
+		if keep {
 			out = held
 			return nil
-		}
-		if !held.Pending() {
-			return fmt.Errorf("%w: device %s was already given the vault keys; it cannot ask again with another key", api.ErrConflict, req.Device)
 		}
 		_, err = tx.Exec(ctx, `UPDATE key_requests SET name = $2, public_key = $3, requested = $4 WHERE device = $1`,
 			i64(uint64(req.Device)), req.Name, req.PublicKey, pgTime(req.Requested))
@@ -188,27 +188,21 @@ func (s *Store) GrantKey(ctx context.Context, g api.KeyGrant, by api.DeviceID, a
 	if err := ctx.Err(); err != nil {
 		return api.KeyRequest{}, err
 	}
-	if len(g.Grant) == 0 || len(g.Grant) > api.MaxGrant {
-		return api.KeyRequest{}, fmt.Errorf("%w: a key grant is 1 to %d bytes", api.ErrInvalid, api.MaxGrant)
+	if err := archive.CheckGrant(g); err != nil {
+		return api.KeyRequest{}, err
 	}
 	var out api.KeyRequest
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		k, err := scanKeyRequest(tx.QueryRow(ctx, `SELECT `+keyRequestColumns+` FROM key_requests WHERE device = $1 FOR UPDATE`, i64(uint64(g.Device))))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, g.Device)
-		}
-		if err != nil {
+		found := !errors.Is(err, pgx.ErrNoRows)
+		if err != nil && found {
 			return err
 		}
-		if !k.Pending() {
-			if bytes.Equal(k.Grant, g.Grant) {
-				out = k
-				return nil
-			}
-			return fmt.Errorf("%w: device %s was already given the vault keys", api.ErrConflict, g.Device)
-		}
-		k.Grant, k.GrantSignature, k.GrantedBy, k.Granted = bytes.Clone(g.Grant), bytes.Clone(g.Signature), by, goTime(pgTime(at))
+		k, write, err := archive.Grant(k, found, g, by, goTime(pgTime(at)))
 		out = k
+		if err != nil || !write {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE key_requests SET wrapped = $2, grant_signature = $3, granted_by = $4, granted = $5 WHERE device = $1`,
 			i64(uint64(g.Device)), k.Grant, k.GrantSignature, i64(uint64(by)), pgTime(at))
 		return err

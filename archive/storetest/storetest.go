@@ -1,6 +1,8 @@
 // Package storetest is the conformance suite of archive.Store: every
 // backend (the embedded bbolt store, PostgreSQL) runs Run in its tests and
-// must pass all of it.
+// must pass all of it, and runs BenchmarkPush in its benchmarks, so that
+// the stores compare. (A real archive server for other packages' tests is
+// package archivetest.)
 package storetest
 
 import (
