@@ -201,6 +201,7 @@ func (s *usersScreen) add() {
 	s.setAdding(true)
 	s.addMsg.clear()
 	s.adding.start("Adding user " + name + "…")
+	s.bringIntoSight(s.adding.box)
 	sess := s.sess
 	sess.run(func(ctx context.Context) func() {
 		err := sess.s.AddUser(ctx, usr, pw)
@@ -231,10 +232,13 @@ func (s *usersScreen) add() {
 
 // showAddNote brings what the add form says into sight, at 1024×600 too:
 // the list of users above it may have grown.
-func (s *usersScreen) showAddNote() {
-	if sc, ok := s.box.(*container.Scroll); ok && s.addMsg.Visible() {
+func (s *usersScreen) showAddNote() { s.bringIntoSight(s.addMsg) }
+
+// bringIntoSight scrolls the screen so that o, if shown, is in sight.
+func (s *usersScreen) bringIntoSight(o fyne.CanvasObject) {
+	if sc, ok := s.box.(*container.Scroll); ok && o.Visible() {
 		reflow(sc)
-		s.sess.a.reveal(sc, s.addMsg)
+		s.sess.a.reveal(sc, o)
 	}
 }
 

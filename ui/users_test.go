@@ -265,6 +265,8 @@ func TestAddingAUserSaysItIsWorking(t *testing.T) {
 	if !s.adding.box.Visible() || !strings.Contains(s.adding.text.Text, "Adding user amani") {
 		t.Fatalf("while adding: shown %v, %q", s.adding.box.Visible(), s.adding.text.Text)
 	}
+	u.win.Content().Refresh()
+	inSight(t, u, "Adding user amani…", s.adding.box)
 	for name, w := range map[string]fyne.Disableable{"Add user": s.addBtn, "User name": s.name, "Password": s.pass,
 		"Password again": s.again, "Clinician": s.roles.checks[slices.Index(app.Roles, app.RoleClinician)]} {
 		if !w.Disabled() {
