@@ -3,12 +3,9 @@ package ui
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"image"
 	"image/color"
 	"image/png"
-	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,9 +14,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"folio/app"
-	"folio/archive"
 	"folio/archive/api"
-	"folio/archive/boltstore"
+	"folio/archive/archivetest"
 	"folio/archive/pki"
 	"folio/profile"
 	"folio/syncer"
@@ -38,54 +34,14 @@ type workstation struct {
 	sync *app.Session
 }
 
-// startArchive serves a new archive and returns its folder and address.
-func startArchive(t *testing.T) (dir, addr string) {
-	t.Helper()
-	dir = t.TempDir()
-	if _, err := pki.Init(dir, "Test Health District", []string{"127.0.0.1"}); err != nil {
-		t.Fatal(err)
-	}
-	store, err := boltstore.Open(filepath.Join(dir, "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	certOf := func(r *http.Request) (api.Cert, error) {
-		id, err := pki.DeviceFromRequest(r)
-		if err != nil {
-			return api.Cert{}, err
-		}
-		return api.Cert{Serial: id.Serial, Name: id.Name}, nil
-	}
-	binder := archive.NewBinder(store, certOf, nil)
-	h, err := archive.NewServer(archive.ServerParams{Store: store, DeviceFromRequest: binder.DeviceFromRequest})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := pki.ServerTLS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close(); store.Close() })
-	return dir, ln.Addr().String()
-}
-
-func newWorkstation(t *testing.T, arcDir, addr, name string, now func() time.Time) *workstation {
+func newWorkstation(t *testing.T, arc *archivetest.Archive, name string, now func() time.Time) *workstation {
 	t.Helper()
 	prof, err := profile.Open(t.TempDir(), profile.Options{FastKDF: true, Workers: 1, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { prof.Close() })
-	enr, err := pki.AddDevice(arcDir, name, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	enr := arc.Enroll(t, name)
 	if err := syncer.SaveEnrollment(prof.Dir, enr); err != nil {
 		t.Fatal(err)
 	}
@@ -112,9 +68,9 @@ func (w *workstation) round(t *testing.T) {
 func syncedPair(t *testing.T, now func() time.Time) (a, b *workstation) {
 	t.Helper()
 	ctx := context.Background()
-	arcDir, addr := startArchive(t)
-	a = newWorkstation(t, arcDir, addr, "ward-a", now)
-	b = newWorkstation(t, arcDir, addr, "ward-b", now)
+	arc := archivetest.Start(t, archivetest.Options{})
+	a = newWorkstation(t, arc, "ward-a", now)
+	b = newWorkstation(t, arc, "ward-b", now)
 	if _, err := a.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
 		t.Fatal(err)
 	}

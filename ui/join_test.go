@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"folio/app"
+	"folio/archive/archivetest"
 	"folio/profile"
 )
 
@@ -30,9 +31,9 @@ func joiner(t *testing.T) (*profile.Profile, *App) {
 // arrive (a wrong one is refused).
 func TestJoinFirstRun(t *testing.T) {
 	ctx := context.Background()
-	arcDir, addr := startArchive(t)
+	arc := archivetest.Start(t, archivetest.Options{})
 	// ward-a: the organisation's vault, with the user who joins.
-	a := newWorkstation(t, arcDir, addr, "ward-a", nil)
+	a := newWorkstation(t, arc, "ward-a", nil)
 	if _, err := a.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestJoinFirstRun(t *testing.T) {
 	if set.join == nil {
 		t.Fatal("the setup offers no way to join an organisation")
 	}
-	readJoinFile(u, enrollmentFile(t, arcDir, "ward-b", addr, nil), set.msg)
+	readJoinFile(u, enrollmentFile(t, arc, "ward-b", nil), set.msg)
 	u.tasks.wait()
 	j := current[*joinScreen](t, u)
 	if !strings.Contains(allText(j.box), "Test Health District") || !strings.Contains(allText(j.box), "ward-b") {
@@ -142,9 +143,9 @@ func TestJoinFirstRun(t *testing.T) {
 // Without a link the join still starts: the wait says there is no link
 // and keeps the request here.
 func TestJoinOffline(t *testing.T) {
-	arcDir, _ := startArchive(t)
+	arc := archivetest.Offline(t, archivetest.Options{})
 	prof, u := joiner(t)
-	readJoinFile(u, enrollmentFile(t, arcDir, "ward-c", "127.0.0.1:9", nil), current[*setupScreen](t, u).msg)
+	readJoinFile(u, enrollmentFile(t, arc, "ward-c", nil), current[*setupScreen](t, u).msg)
 	u.tasks.wait()
 	j := current[*joinScreen](t, u)
 	j.user.SetText("nurse")

@@ -14,11 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
-	"folio/archive"
-	"folio/archive/archivecmd"
-	"folio/archive/boltstore"
-	"folio/archive/pki"
-	"folio/crypto"
+	"folio/archive/archivetest"
 	"folio/profile"
 	"folio/syncer"
 )
@@ -74,14 +70,11 @@ func (ts *testSync) startSync(ctx context.Context, s *app.Session, status func(a
 	}
 }
 
-// enrollmentFile writes the enrollment of a new device name of the
-// archive in arcDir to a file, as 'folio-archive device add --out' does.
-func enrollmentFile(t *testing.T, arcDir, name, addr string, bundleKey []byte) string {
+// enrollmentFile writes the enrollment of a new workstation name of arc
+// to a file, as 'folio-archive device add --out' does.
+func enrollmentFile(t *testing.T, arc *archivetest.Archive, name string, bundleKey []byte) string {
 	t.Helper()
-	enr, err := pki.AddDevice(arcDir, name, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	enr := arc.Enroll(t, name)
 	enr.BundleKey = bundleKey
 	path := filepath.Join(t.TempDir(), name+".enroll")
 	if err := enr.WriteFile(path); err != nil {
@@ -124,7 +117,7 @@ func openSyncPage(t *testing.T, u *App) *syncAdminScreen {
 // says, asks, keeps it, and sync starts at once (a round reaches the
 // archive); the page then shows the organisation and the last sync.
 func TestSyncAdminEnroll(t *testing.T) {
-	arcDir, addr := startArchive(t)
+	arc := archivetest.Start(t, archivetest.Options{})
 	prof, ts, u := adminStation(t, true)
 	logIn(t, u, "admin", adminPW)
 	if ts.starts != 1 || !strings.Contains(u.synced.Text, "Not connected") {
@@ -147,7 +140,7 @@ func TestSyncAdminEnroll(t *testing.T) {
 		t.Fatalf("a junk file: message %q, %d dialogs", s.msg.Text, len(u.dialogs))
 	}
 
-	path := enrollmentFile(t, arcDir, "ward-a", addr, nil)
+	path := enrollmentFile(t, arc, "ward-a", nil)
 	s.readEnrollment(path)
 	u.tasks.wait()
 	if s.confirm == nil || len(u.dialogs) != 1 {
@@ -167,7 +160,7 @@ func TestSyncAdminEnroll(t *testing.T) {
 	if !strings.Contains(s.msg.Text, "Enrolled as ward-a") {
 		t.Fatalf("after enrolling the page says %q", s.msg.Text)
 	}
-	if !s.facts.Visible() || s.org.Text != "Test Health District" || s.address.Text != addr || s.last.Text == "Never" ||
+	if !s.facts.Visible() || s.org.Text != "Test Health District" || s.address.Text != arc.Addr || s.last.Text == "Never" ||
 		!strings.Contains(s.station.Text, "ward-a") || !strings.Contains(s.ca.Text, ":") {
 		t.Fatalf("the page shows org %q, station %q, address %q, last %q, CA %q", s.org.Text, s.station.Text, s.address.Text, s.last.Text, s.ca.Text)
 	}
@@ -219,9 +212,9 @@ func requestsText(s *syncAdminScreen) string {
 // keys, and the joining side receives them.
 func TestSyncAdminApprove(t *testing.T) {
 	ctx := context.Background()
-	arcDir, addr := startArchive(t)
+	arc := archivetest.Start(t, archivetest.Options{})
 	prof, _, u := adminStation(t, true)
-	if _, err := newTestSync(t, prof).Enroll(enrollmentFile(t, arcDir, "ward-a", addr, nil)); err != nil {
+	if _, err := newTestSync(t, prof).Enroll(enrollmentFile(t, arc, "ward-a", nil)); err != nil {
 		t.Fatal(err)
 	}
 	// ward-b joins and asks.
@@ -231,7 +224,7 @@ func TestSyncAdminApprove(t *testing.T) {
 	}
 	t.Cleanup(func() { b.Close() })
 	bs := newTestSync(t, b)
-	if _, err := bs.Enroll(enrollmentFile(t, arcDir, "ward-b", addr, nil)); err != nil {
+	if _, err := bs.Enroll(enrollmentFile(t, arc, "ward-b", nil)); err != nil {
 		t.Fatal(err)
 	}
 	req, err := b.Vault.PrepareJoin(ctx, "nurse", []byte(clinPW))
@@ -284,9 +277,10 @@ func TestSyncAdminApprove(t *testing.T) {
 // imported here, confirms the changes (nothing pending any more).
 func TestSyncAdminBundle(t *testing.T) {
 	ctx := context.Background()
-	site, _ := offlineBundleSite(t)
+	site := archivetest.Offline(t, archivetest.Options{})
+	bundles := site.Bundles(t)
 	prof, _, u := adminStation(t, false)
-	if _, err := newTestSync(t, prof).Enroll(enrollmentFile(t, site.dir, "ward-a", "127.0.0.1:9", site.pub)); err != nil {
+	if _, err := newTestSync(t, prof).Enroll(enrollmentFile(t, site, "ward-a", bundles.Pub)); err != nil {
 		t.Fatal(err)
 	}
 	logIn(t, u, "admin", adminPW)
@@ -304,7 +298,10 @@ func TestSyncAdminBundle(t *testing.T) {
 	if _, err := os.Stat(out); err != nil || !strings.Contains(s.bundleMsg.Text, "Wrote") {
 		t.Fatalf("the export: %v, %q", err, s.bundleMsg.Text)
 	}
-	reply := site.reply(t, out)
+	reply, err := bundles.Reply(t, out)
+	if err != nil {
+		t.Fatalf("the archive refused the bundle: %v", err)
+	}
 	s.importReply(reply)
 	u.tasks.wait()
 	if !strings.Contains(s.bundleMsg.Text, "Imported") {
@@ -319,64 +316,6 @@ func TestSyncAdminBundle(t *testing.T) {
 	if !strings.Contains(s.bundleMsg.Text, "not imported") {
 		t.Fatalf("importing the export says %q", s.bundleMsg.Text)
 	}
-}
-
-// bundleSite is an archive that takes bundles (no server).
-type bundleSite struct {
-	dir string
-	pub []byte
-	p   archive.BundleParams
-}
-
-func offlineBundleSite(t *testing.T) (*bundleSite, archive.Store) {
-	t.Helper()
-	dir := t.TempDir()
-	if _, err := pki.Init(dir, "Test Health District", []string{"127.0.0.1"}); err != nil {
-		t.Fatal(err)
-	}
-	store, err := boltstore.Open(filepath.Join(dir, "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	pub, priv, err := crypto.NewBundleKeys(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := archivecmd.BundleParams(dir, store, priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &bundleSite{dir: dir, pub: pub, p: p}, store
-}
-
-// reply imports a workstation's bundle at the archive and writes the
-// reply ('folio-archive import FILE --reply REPLY').
-func (s *bundleSite) reply(t *testing.T, path string) string {
-	t.Helper()
-	ctx := context.Background()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fi, _ := f.Stat()
-	res, err := archive.ImportBundle(ctx, s.p, f, fi.Size())
-	if err != nil {
-		t.Fatalf("the archive refused the bundle: %v", err)
-	}
-	out := filepath.Join(t.TempDir(), "ward-a.reply")
-	rf, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rf.Close()
-	h := res.Header
-	if _, err := archive.WriteReply(ctx, s.p, rf, archive.Reply{Device: h.Device, Name: h.From, Key: res.Info.ReplyKey,
-		After: res.Info.Cursor, Have: res.Info.Have, Import: &res}); err != nil {
-		t.Fatalf("write reply: %v", err)
-	}
-	return out
 }
 
 // Only administrators reach the Sync page, and only on a window wired to
