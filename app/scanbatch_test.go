@@ -7,14 +7,13 @@ import (
 	"image/jpeg"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	fitz "github.com/gen2brain/go-fitz"
 	"golang.org/x/image/draw"
 	"golang.org/x/image/math/f64"
 
+	"folio/internal/testkit"
 	"folio/printout"
 )
 
@@ -23,15 +22,13 @@ import (
 // "scanned" with noise and a slight skew, and stacked with real scanned
 // pages from the corpus into one image-only PDF, as a scanner writes it.
 
+// corpus is the test corpus's folder, for the tools the benchmarks run on
+// its files.
 const corpus = "../testdata/corpus"
 
 func corpusFile(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpus, name))
-	if err != nil {
-		t.Fatalf("corpus file %s: %v (the test corpus is testdata/corpus)", name, err)
-	}
-	return b
+	return testkit.Corpus(t, name)
 }
 
 // renderPages renders every page of a PDF (or image) at dpi with MuPDF.

@@ -1,7 +1,8 @@
 // Package testkit opens what Folio's tests work on, as the application
 // opens it: a data folder with a real vault (bbolt in t.TempDir(), real
 // keys with the cheapest password hashing, the scan worker pool), its
-// first administrator, users with roles, and signed-in sessions. Every
+// first administrator and signed-in sessions; and the files of the test
+// corpus. Every
 // helper takes a testing.TB and closes what it opened when the test ends.
 //
 // The settable clock is package internal/testclock, which storage's and
@@ -11,6 +12,8 @@ package testkit
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"folio/app"
@@ -52,4 +55,31 @@ func Login(t testing.TB, v *app.Vault, user, password string) *app.Session {
 	}
 	t.Cleanup(func() { s.Lock(context.Background()) })
 	return s
+}
+
+// Corpus reads the file rel (e.g. "scans/ocrmypdf__linn.pdf") of the test
+// corpus, testdata/corpus at the top of the repository, whose MANIFEST.tsv
+// gives each file's source, licence and hash. The corpus is always there:
+// a missing file fails the test.
+func Corpus(t testing.TB, rel string) []byte {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			t.Fatalf("corpus file %s: no go.mod above the test's folder", rel)
+		}
+		dir = up
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "testdata", "corpus", rel))
+	if err != nil {
+		t.Fatalf("corpus file %s: %v (the test corpus is testdata/corpus)", rel, err)
+	}
+	return data
 }

@@ -15,20 +15,15 @@ import (
 	fitz "github.com/gen2brain/go-fitz"
 
 	"folio/app"
+	"folio/internal/testkit"
 	"folio/scan"
 )
 
-// corpusDir is the test corpus, testdata/corpus (see its MANIFEST.tsv). It is always
-// present; a missing file fails the test.
-const corpusDir = "../../testdata/corpus"
-
+// corpus reads a file of the test corpus, testdata/corpus (see its
+// MANIFEST.tsv).
 func corpus(t testing.TB, rel string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(corpusDir, rel))
-	if err != nil {
-		t.Fatalf("corpus file: %v", err)
-	}
-	return data
+	return testkit.Corpus(t, rel)
 }
 
 func newTestEngine(t testing.TB) *Engine {
