@@ -22,6 +22,18 @@
 // versions, audit entries, and the local blobs the archive lacks — and
 // leaves taking in the others' changes to the next signed-in round.
 //
+// Around the engine, two types serve the window and the command line.
+// Runner (runner.go) is the window's background sync, Serve(ctx): the
+// signed-in session's engine, and the send-only one while no one is
+// signed in. Admin (admin.go) answers everything the window's Sync page,
+// its joining screens and badges, and the 'folio sync' commands ask:
+// where the workstation stands (app.SyncState, read from the vault alone),
+// enrolling, the workstations waiting for the vault keys and approving
+// them, the bandwidth cap, bundles, the set-aside changes. It returns
+// app's structs and wraps app.ErrNoLink and app.ErrRefused, so ui and cli
+// only present what it says; the sync state's meta keys stay in this
+// package.
+//
 // Invariants:
 //   - Nothing is acknowledged before it is durable. A push batch is
 //     numbered and its content fixed (oplog entries through a seq, audit
