@@ -15,6 +15,7 @@ import (
 	"folio/archive/archivetest"
 	"folio/archive/bundle"
 	"folio/archive/pki"
+	"folio/internal/testkit"
 	"folio/syncer"
 )
 
@@ -123,10 +124,7 @@ func offlineOrg(t *testing.T, site *bundleSite, arc *testArchive) (a, b *worksta
 	if err != nil {
 		t.Fatal(err)
 	}
-	scanData, err := os.ReadFile("../testdata/corpus/scans/ocrmypdf__linn.png")
-	if err != nil {
-		t.Fatal(err)
-	}
+	scanData := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
 	if _, err := admin.ImportFile(ctx, "linn.png", "test", scanData); err != nil {
 		t.Fatal(err)
 	}

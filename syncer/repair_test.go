@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"folio/app"
+	"folio/internal/testkit"
 	"folio/syncer"
 )
 
@@ -22,10 +23,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 	arc := startArchive(t)
 	a := newWorkstation(t, arc, "ward-a")
 	admin := firstVault(t, a)
-	scan, err := os.ReadFile("../testdata/corpus/scans/ocrmypdf__linn.png")
-	if err != nil {
-		t.Fatal(err)
-	}
+	scan := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
 	imp, err := admin.ImportFile(ctx, "linn.png", "test", scan)
 	if err != nil || len(imp.Documents) != 1 {
 		t.Fatalf("import: %v", err)
@@ -86,7 +84,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 	}
 
 	// A scan lost before its first sync: the archive never had it.
-	again, err := admin.ImportFile(ctx, "simple.png", "test", mustRead(t, "../testdata/corpus/scans/paperless__simple.png"))
+	again, err := admin.ImportFile(ctx, "simple.png", "test", testkit.Corpus(t, "scans/paperless__simple.png"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,13 +95,4 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 	if err != nil || len(lost) != 1 || lost[0].InArchive || !errors.Is(lost[0].Err, syncer.ErrNeverSent) {
 		t.Fatalf("repairing a scan never sent: %+v, %v; want ErrNeverSent", lost, err)
 	}
-}
-
-func mustRead(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

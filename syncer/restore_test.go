@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"folio/app"
+	"folio/internal/testkit"
 	"folio/profile"
 	"folio/syncer"
 )
@@ -148,10 +149,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 	if _, err := admin.AmendPatient(ctx, mary); err != nil {
 		t.Fatal(err)
 	}
-	scan, err := os.ReadFile("../testdata/corpus/scans/ocrmypdf__linn.png")
-	if err != nil {
-		t.Fatal(err)
-	}
+	scan := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
 	imp, err := admin.ImportFile(ctx, "linn.png", "test", scan)
 	if err != nil {
 		t.Fatal(err)

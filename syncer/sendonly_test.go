@@ -2,10 +2,10 @@ package syncer_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"folio/app"
+	"folio/internal/testkit"
 	"folio/syncer"
 )
 
@@ -27,10 +27,7 @@ func TestSendWhileLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan, err := os.ReadFile("../testdata/corpus/scans/ocrmypdf__linn.png")
-	if err != nil {
-		t.Fatal(err)
-	}
+	scan := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
 	if _, err := admin.ImportFile(ctx, "linn.png", "test", scan); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"folio/archive/archivetest"
 	"folio/archive/pki"
 	"folio/crypto"
+	"folio/internal/testkit"
 	"folio/profile"
 	"folio/scan/pageread"
 	"folio/storage"
@@ -189,10 +190,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scanData, err := os.ReadFile("../testdata/corpus/scans/ocrmypdf__linn.png")
-	if err != nil {
-		t.Fatal(err)
-	}
+	scanData := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
 	imp, err := admin.ImportFile(ctx, "linn.png", "test", scanData)
 	if err != nil {
 		t.Fatal(err)
