@@ -1,6 +1,10 @@
 package ui
 
-import "fyne.io/fyne/v2"
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+)
 
 // Where you were. When the window locks, it remembers the screen on show
 // and the patient or document on it (their ids, in memory only); when the
@@ -61,8 +65,14 @@ func (u *App) resume() {
 	r.open(u)
 }
 
-// Window size, kept between starts.
+// Window size, kept between starts, as one preference "W×H": Fyne saves
+// its preferences file at the first change and holds a second change made
+// within 100 ms until its event loop runs again, which it no longer does
+// when the window closes, so a width and a height set one after the other
+// kept only the width.
 const (
+	prefSize = "window.size"
+	// prefWidth and prefHeight are where Folio kept the size before.
 	prefWidth  = "window.width"
 	prefHeight = "window.height"
 	// minWidth and minHeight are the smallest size Folio lays out for
@@ -75,6 +85,9 @@ const (
 func (u *App) startSize() fyne.Size {
 	p := u.fyne.Preferences()
 	w, h := p.FloatWithFallback(prefWidth, 0), p.FloatWithFallback(prefHeight, 0)
+	if _, err := fmt.Sscanf(p.String(prefSize), "%gx%g", &w, &h); err != nil && p.String(prefSize) != "" {
+		w, h = 0, 0
+	}
 	if w < minWidth || h < minHeight || w > 10000 || h > 10000 {
 		return fyne.NewSize(1100, 720)
 	}
@@ -87,7 +100,5 @@ func (u *App) keepSize() {
 	if sz.Width < minWidth || sz.Height < minHeight {
 		return
 	}
-	p := u.fyne.Preferences()
-	p.SetFloat(prefWidth, float64(sz.Width))
-	p.SetFloat(prefHeight, float64(sz.Height))
+	u.fyne.Preferences().SetString(prefSize, fmt.Sprintf("%gx%g", sz.Width, sz.Height))
 }

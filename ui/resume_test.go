@@ -55,8 +55,20 @@ func TestWindowSizeRemembered(t *testing.T) {
 	if got := New(a, v, Options{}).startSize(); got != fyne.NewSize(1280, 700) {
 		t.Fatalf("the next start's size: %v", got)
 	}
-	a.Preferences().SetFloat(prefWidth, 300)
+	// One preference, written at once: Fyne's file held only the first of
+	// two changes made as the window closed (the width).
+	if got := a.Preferences().String(prefSize); got != "1280x700" {
+		t.Fatalf("the size is kept as %q", got)
+	}
+	a.Preferences().SetString(prefSize, "300x700")
 	if got := New(a, v, Options{}).startSize(); got.Width < minWidth || got.Height < minHeight {
 		t.Fatalf("a remembered size below 1024×600 was used: %v", got)
+	}
+	// A size kept by an older Folio, as two numbers.
+	a.Preferences().RemoveValue(prefSize)
+	a.Preferences().SetFloat(prefWidth, 1200)
+	a.Preferences().SetFloat(prefHeight, 650)
+	if got := New(a, v, Options{}).startSize(); got != fyne.NewSize(1200, 650) {
+		t.Fatalf("the size an older Folio kept: %v", got)
 	}
 }
