@@ -55,20 +55,39 @@ func turnedRect(r image.Rectangle, deg int) image.Rectangle {
 }
 
 // turnPix copies a w×h image of bpp bytes per pixel into dst, turned.
+// Pixel (x, y) goes to byte base(y) + x·step of dst. A quarter turn reads
+// rows and writes columns: it goes tile by tile, so that the columns it
+// writes stay in the cache (a page at 300 dpi turned pixel by pixel down
+// whole columns took most of the time of a barcode pass).
 func turnPix(src []byte, sStride, w, h int, dst []byte, dStride, bpp, deg int) {
-	for y := range h {
-		row := src[y*sStride:]
-		for x := range w {
-			var dx, dy int
-			switch deg {
-			case 90:
-				dx, dy = h-1-y, x
-			case 180:
-				dx, dy = w-1-x, h-1-y
-			default: // 270
-				dx, dy = y, w-1-x
+	var base0, baseStep, step int
+	switch deg {
+	case 90: // (x, y) → (h-1-y, x)
+		base0, baseStep, step = (h-1)*bpp, -bpp, dStride
+	case 180: // (x, y) → (w-1-x, h-1-y)
+		base0, baseStep, step = (h-1)*dStride+(w-1)*bpp, -dStride, -bpp
+	default: // 270: (x, y) → (y, w-1-x)
+		base0, baseStep, step = (w-1)*dStride, bpp, -dStride
+	}
+	const tile = 64
+	for ty := 0; ty < h; ty += tile {
+		for tx := 0; tx < w; tx += tile {
+			xe := min(tx+tile, w)
+			for y := ty; y < min(ty+tile, h); y++ {
+				row := src[y*sStride : y*sStride+w*bpp]
+				o := base0 + y*baseStep + tx*step
+				if bpp == 1 {
+					for _, p := range row[tx:xe] {
+						dst[o] = p
+						o += step
+					}
+					continue
+				}
+				for x := tx; x < xe; x++ {
+					copy(dst[o:o+bpp], row[x*bpp:x*bpp+bpp])
+					o += step
+				}
 			}
-			copy(dst[dy*dStride+dx*bpp:dy*dStride+dx*bpp+bpp], row[x*bpp:x*bpp+bpp])
 		}
 	}
 }

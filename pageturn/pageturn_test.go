@@ -37,3 +37,40 @@ func TestTurn(t *testing.T) {
 		}
 	}
 }
+
+// A page larger than the tiles turnPix works in, of sizes no multiple of
+// them, and a sub-image: every pixel lands where a turn puts it.
+func TestTurnEveryPixel(t *testing.T) {
+	gray := image.NewGray(image.Rect(0, 0, 150, 97))
+	rgba := image.NewRGBA(image.Rect(0, 0, 150, 97))
+	for i := range gray.Pix {
+		gray.Pix[i] = byte(i * 7)
+	}
+	for i := range rgba.Pix {
+		rgba.Pix[i] = byte(i * 13)
+	}
+	sub := gray.SubImage(image.Rect(3, 5, 133, 70))
+	for _, src := range []image.Image{gray, rgba, sub} {
+		b := src.Bounds()
+		w, h := b.Dx(), b.Dy()
+		for _, deg := range []int{90, 180, 270} {
+			out := Turn(src, deg)
+			for y := range h {
+				for x := range w {
+					var tx, ty int
+					switch deg {
+					case 90:
+						tx, ty = h-1-y, x
+					case 180:
+						tx, ty = w-1-x, h-1-y
+					default:
+						tx, ty = y, w-1-x
+					}
+					if got, want := out.At(tx, ty), src.At(b.Min.X+x, b.Min.Y+y); got != want {
+						t.Fatalf("%T %v turned %d: pixel (%d,%d) went to (%d,%d) as %v, found %v", src, b, deg, x, y, tx, ty, want, got)
+					}
+				}
+			}
+		}
+	}
+}

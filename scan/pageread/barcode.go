@@ -23,13 +23,16 @@ import (
 
 // lumSource is a gozxing.LuminanceSource over a grayImage that supports
 // rotation (for TRY_HARDER's sideways pass) without copying rows into ints.
+// The image turned is made once: the Code 128 and Code 39 readers both ask
+// for it.
 type lumSource struct {
 	gozxing.LuminanceSourceBase
-	g *grayImage
+	g      *grayImage
+	turned *lumSource
 }
 
 func newLumSource(g *grayImage) *lumSource {
-	return &lumSource{gozxing.LuminanceSourceBase{Width: g.w, Height: g.h}, g}
+	return &lumSource{LuminanceSourceBase: gozxing.LuminanceSourceBase{Width: g.w, Height: g.h}, g: g}
 }
 
 func (s *lumSource) GetRow(y int, row []byte) ([]byte, error) {
@@ -47,7 +50,10 @@ func (s *lumSource) Invert() gozxing.LuminanceSource { return gozxing.LuminanceS
 func (s *lumSource) IsRotateSupported() bool { return true }
 
 func (s *lumSource) RotateCounterClockwise() (gozxing.LuminanceSource, error) {
-	return newLumSource(s.g.rotate(270)), nil
+	if s.turned == nil {
+		s.turned = newLumSource(s.g.rotate(270))
+	}
+	return s.turned, nil
 }
 
 func (s *lumSource) String() string { return gozxing.LuminanceSourceString(s) }
@@ -208,37 +214,46 @@ func mergeBarcodes(a, b []app.Barcode) []app.Barcode {
 
 // despeckle is a 3×3 majority filter over a black-and-white image: a pixel
 // becomes black when at least 5 of the 9 pixels around it (itself
-// included) are. Running sums make it linear in the pixel count.
+// included) are. It keeps three rows of horizontal counts, so it is linear
+// in the pixel count and touches each row of the image once.
 func despeckle(bin *grayImage) *grayImage {
 	w, h := bin.w, bin.h
-	// rows[i] = black pixels among (x-1, x, x+1) in row y.
-	rows := make([]uint8, w*h)
-	for y := range h {
-		line := bin.pix[y*w : (y+1)*w]
-		for x := range w {
-			n := uint8(0)
-			for dx := -1; dx <= 1; dx++ {
-				if xx := x + dx; xx >= 0 && xx < w && line[xx] == 0 {
-					n++
-				}
-			}
-			rows[y*w+x] = n
-		}
-	}
 	out := newGray(w, h)
+	if w == 0 || h == 0 {
+		return out
+	}
+	// counts fills c[x] with the black pixels among (x-1, x, x+1) of row y.
+	counts := func(y int, c []uint8) {
+		line := bin.pix[y*w : (y+1)*w]
+		var left, mid uint8 // pixel x-1 and x black
+		if line[0] == 0 {
+			mid = 1
+		}
+		for x := range w - 1 {
+			right := uint8(0)
+			if line[x+1] == 0 {
+				right = 1
+			}
+			c[x] = left + mid + right
+			left, mid = mid, right
+		}
+		c[w-1] = left + mid
+	}
+	above, row, below := make([]uint8, w), make([]uint8, w), make([]uint8, w)
+	counts(0, row)
 	for y := range h {
-		for x := range w {
-			n := rows[y*w+x]
-			if y > 0 {
-				n += rows[(y-1)*w+x]
-			}
-			if y < h-1 {
-				n += rows[(y+1)*w+x]
-			}
-			if n < 5 {
-				out.pix[y*w+x] = 255
+		if y+1 < h {
+			counts(y+1, below)
+		} else {
+			clear(below)
+		}
+		dst := out.pix[y*w : (y+1)*w]
+		for x := range dst {
+			if above[x]+row[x]+below[x] < 5 {
+				dst[x] = 255
 			}
 		}
+		above, row, below = row, below, above
 	}
 	return out
 }
