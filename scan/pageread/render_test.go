@@ -3,6 +3,7 @@ package pageread
 import (
 	"image"
 	"image/color"
+	"strings"
 	"testing"
 
 	"folio/app"
@@ -108,10 +109,17 @@ func TestOtsu(t *testing.T) {
 	}
 }
 
-func TestEncodePGM(t *testing.T) {
-	g := &grayImage{w: 2, h: 1, pix: []byte{7, 9}}
-	if got := string(encodePGM(nil, g)); got != "P5\n2 1\n255\n\x07\x09" {
-		t.Errorf("encodePGM = %q", got)
+// A 3×2 page as a BMP: the headers, then the rows bottom up, each padded
+// to 4 bytes. (That Leptonica reads it as the page is TestOCR's.)
+func TestEncodeBMP(t *testing.T) {
+	g := &grayImage{w: 3, h: 2, pix: []byte{1, 2, 3, 4, 5, 6}}
+	got := encodeBMP([]byte("left over from the page before"), g)
+	want := "BM" + "\x3e\x00\x00\x00" + "\x00\x00\x00\x00" + "\x36\x00\x00\x00" + // size 62, pixels at 54
+		"\x28\x00\x00\x00" + "\x03\x00\x00\x00" + "\x02\x00\x00\x00" + "\x01\x00" + "\x08\x00" + // 3 × 2, 8 bits
+		"\x00\x00\x00\x00" + "\x08\x00\x00\x00" + strings.Repeat("\x00", 16) + // uncompressed, 8 bytes
+		"\x04\x05\x06\x00" + "\x01\x02\x03\x00"
+	if string(got) != want {
+		t.Errorf("encodeBMP = %q\nwant       %q", got, want)
 	}
 }
 
