@@ -34,7 +34,7 @@ func benchVault(b *testing.B, n int) (*app.Session, []app.Patient, *profile.Prof
 		for i := range batch {
 			batch[i] = g.Patient()
 		}
-		done, err := s.RegisterPatient(ctx, batch...)
+		done, err := s.Patients().Register(ctx, batch...)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func benchmarkSearch(b *testing.B, n int) {
 	qs := queries(ps)
 	ctx := context.Background()
 	for _, q := range qs { // warm the session cache once, as a clerk's day does
-		if _, err := s.SearchPatients(ctx, q, 20); err != nil {
+		if _, err := s.Patients().Search(ctx, q, 20); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -96,7 +96,7 @@ func benchmarkSearch(b *testing.B, n int) {
 	for i := 0; b.Loop(); i++ {
 		q := qs[i%len(qs)]
 		t0 := time.Now()
-		ms, err := s.SearchPatients(ctx, q, 20)
+		ms, err := s.Patients().Search(ctx, q, 20)
 		lat = append(lat, time.Since(t0))
 		if err != nil {
 			b.Fatal(err)
@@ -130,7 +130,7 @@ func BenchmarkSearchCold10k(b *testing.B) {
 		}
 		b.StartTimer()
 		t0 := time.Now()
-		if _, err := fresh.SearchPatients(ctx, qs[i%len(qs)], 20); err != nil {
+		if _, err := fresh.Patients().Search(ctx, qs[i%len(qs)], 20); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t0))
@@ -154,7 +154,7 @@ func BenchmarkRegister1000(b *testing.B) {
 			batch[i] = g.Patient()
 		}
 		b.StartTimer()
-		if _, err := s.RegisterPatient(ctx, batch...); err != nil {
+		if _, err := s.Patients().Register(ctx, batch...); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,14 +6,14 @@ import (
 	"strings"
 )
 
-// DeletePatient withdraws a registration made in error: it writes a
+// Delete withdraws a registration made in error: it writes a
 // tombstone version (Deleted, with the reason), which syncs like any other
 // version, so every workstation stops showing the patient. Nothing is
-// erased: the history stays readable and RestorePatient brings it back.
+// erased: the history stays readable and Restore brings it back.
 // Only an empty registration can go: one with documents filed, or merged
 // with another record, must be merged into the right patient instead.
-func (s *Session) DeletePatient(ctx context.Context, ref, reason string) (Patient, error) {
-	ctx, err := s.require(ctx, PermPatientMerge, ActPatientDelete, "")
+func (pt Patients) Delete(ctx context.Context, ref, reason string) (Patient, error) {
+	ctx, err := pt.s.require(ctx, PermPatientMerge, ActPatientDelete, "")
 	if err != nil {
 		return Patient{}, err
 	}
@@ -21,11 +21,11 @@ func (s *Session) DeletePatient(ctx context.Context, ref, reason string) (Patien
 	if len(reason) < 5 {
 		return Patient{}, fmt.Errorf("%w: deleting a registration needs a reason (a few words, e.g. \"registered twice in error\")", ErrInvalid)
 	}
-	p, err := s.resolve(ctx, ref, false)
+	p, err := pt.s.resolve(ctx, ref, false)
 	if err != nil {
 		return Patient{}, err
 	}
-	if err := s.canOpen(ctx, p, ActPatientDelete); err != nil {
+	if err := pt.s.canOpen(ctx, p, ActPatientDelete); err != nil {
 		return Patient{}, err
 	}
 	switch {
@@ -34,53 +34,53 @@ func (s *Session) DeletePatient(ctx context.Context, ref, reason string) (Patien
 	case len(p.Merged) > 0:
 		return Patient{}, fmt.Errorf("%w: patient %s holds %d merged record(s); unmerge them first", ErrInvalid, p.MRN, len(p.Merged))
 	}
-	docs, err := s.lookup(ctx, "doc:pat:"+p.ID)
+	docs, err := pt.s.lookup(ctx, "doc:pat:"+p.ID)
 	if err != nil {
 		return Patient{}, err
 	}
 	if len(docs) > 0 {
 		return Patient{}, fmt.Errorf("%w: patient %s has %d document(s) filed; merge the registration into the right patient instead of deleting it", ErrInvalid, p.MRN, len(docs))
 	}
-	return s.writeDeletion(ctx, p, true, reason, ActPatientDelete)
+	return pt.writeDeletion(ctx, p, true, reason, ActPatientDelete)
 }
 
-// RestorePatient brings back a deleted registration as it was before its
+// Restore brings back a deleted registration as it was before its
 // deletion (a new version).
-func (s *Session) RestorePatient(ctx context.Context, ref, reason string) (Patient, error) {
-	ctx, err := s.require(ctx, PermPatientMerge, ActPatientRestore, "")
+func (pt Patients) Restore(ctx context.Context, ref, reason string) (Patient, error) {
+	ctx, err := pt.s.require(ctx, PermPatientMerge, ActPatientRestore, "")
 	if err != nil {
 		return Patient{}, err
 	}
 	reason = strings.Join(strings.Fields(reason), " ")
-	p, err := s.find(ctx, ref, false)
+	p, err := pt.s.find(ctx, ref, false)
 	if err != nil {
 		return Patient{}, err
 	}
-	if err := s.canOpen(ctx, p, ActPatientRestore); err != nil {
+	if err := pt.s.canOpen(ctx, p, ActPatientRestore); err != nil {
 		return Patient{}, err
 	}
 	if !p.Deleted {
 		return Patient{}, fmt.Errorf("%w: patient %s is not deleted", ErrInvalid, p.MRN)
 	}
-	return s.writeDeletion(ctx, p, false, reason, ActPatientRestore)
+	return pt.writeDeletion(ctx, p, false, reason, ActPatientRestore)
 }
 
 // writeDeletion writes p's next version with the deleted flag set or
 // cleared, audited as act.
-func (s *Session) writeDeletion(ctx context.Context, p Patient, deleted bool, reason string, act Action) (Patient, error) {
+func (pt Patients) writeDeletion(ctx context.Context, p Patient, deleted bool, reason string, act Action) (Patient, error) {
 	parent := p.Version
 	p.Deleted, p.DeletedReason = deleted, ""
 	if deleted {
 		p.DeletedReason = reason
 	}
-	p.Changed, p.ChangedBy = s.v.now(), s.User().Name
-	w, err := s.patientWrite(p, parent)
+	p.Changed, p.ChangedBy = pt.s.v.now(), pt.s.User().Name
+	w, err := pt.s.patientWrite(p, parent)
 	if err != nil {
 		return Patient{}, err
 	}
-	vs, err := s.commitVersions(ctx, []RecordWrite{w}, AuditEvent{Action: act, Patient: p.MRN, Object: "patient/" + p.ID, Detail: reason}, nil)
+	vs, err := pt.s.commitVersions(ctx, []RecordWrite{w}, AuditEvent{Action: act, Patient: p.MRN, Object: "patient/" + p.ID, Detail: reason}, nil)
 	if err != nil {
-		s.forget(p.ID)
+		pt.s.forget(p.ID)
 		verb := "restore"
 		if deleted {
 			verb = "delete"
@@ -88,6 +88,6 @@ func (s *Session) writeDeletion(ctx context.Context, p Patient, deleted bool, re
 		return Patient{}, fmt.Errorf("%s patient %s: %w", verb, p.MRN, err)
 	}
 	p.Version = vs[0]
-	s.remember(p)
+	pt.s.remember(p)
 	return p, nil
 }

@@ -29,6 +29,39 @@
 //     it reveals nothing the vault file does not already hold in the same
 //     ciphertext (see package syncer).
 //
+// # The core and the services
+//
+// Session is the core: the unlocked keys, the signed-in user, the clock
+// (through its Vault), the role check (require), the audit writer (audit,
+// stamp, Checkpoint) and the atomic write of records with their audit
+// event (commit, commitVersions), plus the chart-access rule every domain
+// that touches a patient shares (access.go: resolve, canOpen). It holds
+// no domain's use cases.
+//
+// Each domain is a service: a small struct holding the session, made by a
+// Session method of the domain's name, with only that domain's methods:
+//
+//	sess.Patients().Register(ctx, p)   // patients.go, search.go, delete.go
+//
+// A service method checks the role with s.require, does its work through
+// the core, and writes its change and audit event in one s.commit, the
+// same steps every service takes; services never call each other's
+// unexported methods, only the core's.
+//
+// A new domain (encounters, coding, chart tracking, disclosures,
+// retention) is added the same way without touching the others: its
+// types, Permission and Action constants, a file with
+//
+//	// Encounters records visits and their coding.
+//	type Encounters struct{ s *Session }
+//
+//	// Encounters returns the session's encounter service.
+//	func (s *Session) Encounters() Encounters { return Encounters{s} }
+//
+// and its methods on Encounters, its roles' permissions in roles.go, and a
+// record Kind if it stores records. The window and the command line call
+// sess.Encounters(); the core does not change.
+//
 // app imports neither Fyne nor bbolt nor Tink: the parts below it are the
 // small interfaces in ports.go and keys.go, wired together by main.go.
 package app

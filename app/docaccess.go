@@ -140,7 +140,7 @@ func (s *Session) BreakGlassDocument(ctx context.Context, id, reason string) (Pa
 	if !chart.Restricted {
 		return Patient{}, fmt.Errorf("%w: document %s is not in a restricted chart: it opens without a reason", ErrInvalid, id)
 	}
-	return s.BreakGlass(ctx, chart.ID, reason)
+	return s.Patients().BreakGlass(ctx, chart.ID, reason)
 }
 
 // refuseDocument audits a refused document operation under the chart's

@@ -110,7 +110,7 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 	if _, err := d.doc.Document(ctx, lab); !errors.Is(err, app.ErrNeedsBreakGlass) {
 		t.Fatalf("clinician opening the document: %v", err)
 	}
-	if _, err := d.doc.BreakGlass(ctx, d.vip.MRN, "seen in casualty tonight"); err != nil {
+	if _, err := d.doc.Patients().BreakGlass(ctx, d.vip.MRN, "seen in casualty tonight"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.doc.DocumentPage(ctx, lab, 0); err != nil {

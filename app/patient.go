@@ -162,7 +162,7 @@ type Patient struct {
 	// Deleted makes this version a tombstone: the registration was made in
 	// error and is withdrawn. The record keeps its history and its MRN, but
 	// searches no longer show it and opening it says it was deleted, and
-	// why (DeletedReason). RestorePatient undoes it.
+	// why (DeletedReason). Patients.Restore undoes it.
 	Deleted       bool   `json:"deleted,omitempty"`
 	DeletedReason string `json:"deleted_reason,omitempty"`
 

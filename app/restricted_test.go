@@ -46,7 +46,7 @@ func TestAttackSearchShowsRestrictedRecord(t *testing.T) {
 		s   *app.Session
 		q   string
 	}{{"scanning clerk", sam, "banda amina"}, {"scanning clerk", sam, "0772 123456"}, {"clinician", amos, "1984-03-12"}, {"clinician", amos, vip.MRN}} {
-		ms, err := c.s.SearchPatients(ctx, c.q, 10)
+		ms, err := c.s.Patients().Search(ctx, c.q, 10)
 		if err != nil || len(ms) != 1 {
 			t.Fatalf("%s searching %q: %d results, %v", c.who, c.q, len(ms), err)
 		}
@@ -54,22 +54,22 @@ func TestAttackSearchShowsRestrictedRecord(t *testing.T) {
 			t.Errorf("%s searching %q sees %+v (withheld %v)", c.who, c.q, ms[0].Patient, ms[0].Withheld)
 		}
 	}
-	dups, err := amos.FindDuplicates(ctx, app.Patient{Family: "Banda", Given: "Amina", BirthDate: bd(1984, 3, 12), NationalID: "CM8403120012"})
+	dups, err := amos.Patients().FindDuplicates(ctx, app.Patient{Family: "Banda", Given: "Amina", BirthDate: bd(1984, 3, 12), NationalID: "CM8403120012"})
 	if err != nil || len(dups) != 1 || !dups[0].Withheld || !same(dups[0].Patient) {
 		t.Fatalf("clinician's duplicate check: %+v, %v", dups, err)
 	}
 
 	// Opening her stays the reasoned act; after it, her record is shown.
-	if _, err := amos.Patient(ctx, vip.MRN); !errors.Is(err, app.ErrNeedsBreakGlass) {
+	if _, err := amos.Patients().Open(ctx, vip.MRN); !errors.Is(err, app.ErrNeedsBreakGlass) {
 		t.Fatalf("clinician opening the chart: %v", err)
 	}
-	if _, err := amos.BreakGlass(ctx, vip.MRN, "seen in casualty tonight"); err != nil {
+	if _, err := amos.Patients().BreakGlass(ctx, vip.MRN, "seen in casualty tonight"); err != nil {
 		t.Fatal(err)
 	}
-	if ms, _ := amos.SearchPatients(ctx, "banda", 10); len(ms) != 1 || ms[0].Withheld || ms[0].Patient.Notes != vip.Notes {
+	if ms, _ := amos.Patients().Search(ctx, "banda", 10); len(ms) != 1 || ms[0].Withheld || ms[0].Patient.Notes != vip.Notes {
 		t.Fatalf("clinician's search after break-glass: %+v", ms)
 	}
-	if ms, _ := grace.SearchPatients(ctx, "banda", 10); len(ms) != 1 || ms[0].Withheld || ms[0].Patient.NationalID != vip.NationalID {
+	if ms, _ := grace.Patients().Search(ctx, "banda", 10); len(ms) != 1 || ms[0].Withheld || ms[0].Patient.NationalID != vip.NationalID {
 		t.Fatalf("records clerk's search: %+v", ms)
 	}
 
@@ -99,10 +99,10 @@ func TestAdminMayNotMergeRestrictedChart(t *testing.T) {
 	ps := register(t, admin,
 		app.Patient{Family: "Banda", Given: "Amina", BirthDate: bd(1984, 3, 12)},
 		app.Patient{Family: "Banda", Given: "Amina", BirthDate: bd(1984, 3, 12), Notes: "HIV positive, on ART", Restricted: true})
-	if _, err := admin.MergePatients(ctx, ps[0].MRN, ps[1].MRN, "registered twice"); !errors.Is(err, app.ErrForbidden) {
+	if _, err := admin.Patients().Merge(ctx, ps[0].MRN, ps[1].MRN, "registered twice"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("merging a restricted registration: %v", err)
 	}
-	if _, err := admin.MergePatients(ctx, ps[1].MRN, ps[0].MRN, "registered twice"); !errors.Is(err, app.ErrForbidden) {
+	if _, err := admin.Patients().Merge(ctx, ps[1].MRN, ps[0].MRN, "registered twice"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("merging into a restricted registration: %v", err)
 	}
 }

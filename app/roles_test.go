@@ -361,14 +361,14 @@ func TestEveryActNamesItsPermission(t *testing.T) {
 		}
 	}
 	p := register(t, admin, app.Patient{Family: "Banda", Given: "Amina", Sex: app.SexFemale, BirthDate: bd(1984, 3, 12)})[0]
-	_, err := admin.SearchPatients(ctx, "banda", 5)
+	_, err := admin.Patients().Search(ctx, "banda", 5)
 	must(err)
-	p, err = admin.Patient(ctx, p.MRN)
+	p, err = admin.Patients().Open(ctx, p.MRN)
 	must(err)
 	p.Village = "Kisoro"
-	_, err = admin.AmendPatient(ctx, p)
+	_, err = admin.Patients().Amend(ctx, p)
 	must(err)
-	_, err = admin.PatientHistory(ctx, p.MRN)
+	_, err = admin.Patients().History(ctx, p.MRN)
 	must(err)
 	imp := importFile(t, admin, "simple.png", corpusFile(t, "scans/paperless__simple.png"))
 	if len(imp.Documents) != 1 {

@@ -27,17 +27,17 @@ type Match struct {
 // and every restricted patient a search returned is audited under that
 // patient (what was searched, and whether the details were withheld), so
 // the patient's trail shows who looked for them.
-func (s *Session) disclose(ctx context.Context, ms []Match, search string) error {
+func (pt Patients) disclose(ctx context.Context, ms []Match, search string) error {
 	for i := range ms {
 		p := ms[i].Patient
 		if !p.Restricted {
 			continue
 		}
 		what := "shown"
-		if !s.mayOpen(p) {
+		if !pt.s.mayOpen(p) {
 			ms[i].Patient, ms[i].Withheld, what = p.Findable(), true, "details withheld"
 		}
-		if err := s.audit(ctx, AuditEvent{Action: ActPatientSearch, Patient: p.MRN, Object: "patient/" + p.ID,
+		if err := pt.s.audit(ctx, AuditEvent{Action: ActPatientSearch, Patient: p.MRN, Object: "patient/" + p.ID,
 			Detail: fmt.Sprintf("restricted chart in the results of %s (%s)", search, what)}); err != nil {
 			return err
 		}
@@ -100,40 +100,40 @@ func parseQuery(q string, now time.Time) query {
 	return out
 }
 
-// SearchPatients finds patients as a clerk types: by name (spelling
+// Search finds patients as a clerk types: by name (spelling
 // variants and typos tolerated), MRN, date of birth (YYYY-MM-DD or
 // DD/MM/YYYY), year of birth, or phone, in any mix ("mary okello 1984").
 // Results are ranked best first. The search is audited.
-func (s *Session) SearchPatients(ctx context.Context, q string, limit int) ([]Match, error) {
-	ctx, err := s.require(ctx, PermPatientSearch, ActPatientSearch, "")
+func (pt Patients) Search(ctx context.Context, q string, limit int) ([]Match, error) {
+	ctx, err := pt.s.require(ctx, PermPatientSearch, ActPatientSearch, "")
 	if err != nil {
 		return nil, err
 	}
-	pq := parseQuery(q, s.v.now())
+	pq := parseQuery(q, pt.s.v.now())
 	if len(pq.words) == 0 && len(pq.exact) == 0 {
 		return nil, nil
 	}
-	ids, err := s.candidates(ctx, pq)
+	ids, err := pt.candidates(ctx, pq)
 	if err != nil {
 		return nil, err
 	}
-	matches, err := s.rank(ctx, pq, ids, limit)
+	matches, err := pt.rank(ctx, pq, ids, limit)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.disclose(ctx, matches, fmt.Sprintf("the search %q", q)); err != nil {
+	if err := pt.disclose(ctx, matches, fmt.Sprintf("the search %q", q)); err != nil {
 		return nil, err
 	}
-	return matches, s.audit(ctx, AuditEvent{Action: ActPatientSearch, Detail: fmt.Sprintf("%q: %d results", q, len(matches))})
+	return matches, pt.s.audit(ctx, AuditEvent{Action: ActPatientSearch, Detail: fmt.Sprintf("%q: %d results", q, len(matches))})
 }
 
 // candidates intersects the index hits of every criterion. Each name word
 // contributes the union of its own terms; when the words together find
 // nothing (a typo in one of them), the union of the words is used.
-func (s *Session) candidates(ctx context.Context, pq query) ([]string, error) {
+func (pt Patients) candidates(ctx context.Context, pq query) ([]string, error) {
 	var sets [][]string
 	for _, term := range pq.exact {
-		ids, err := s.lookup(ctx, term)
+		ids, err := pt.s.lookup(ctx, term)
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +143,7 @@ func (s *Session) candidates(ctx context.Context, pq query) ([]string, error) {
 	for _, w := range pq.words {
 		var union []string
 		for _, term := range queryTerms(w) {
-			ids, err := s.lookup(ctx, term)
+			ids, err := pt.s.lookup(ctx, term)
 			if err != nil {
 				return nil, err
 			}
@@ -185,7 +185,7 @@ func intersect(sets [][]string) []string {
 
 // rank decrypts candidates, scores them by name similarity and returns the
 // best limit (all when limit <= 0), best first.
-func (s *Session) rank(ctx context.Context, pq query, ids []string, limit int) ([]Match, error) {
+func (pt Patients) rank(ctx context.Context, pq query, ids []string, limit int) ([]Match, error) {
 	type scored struct {
 		c     *cachedPatient
 		score float64
@@ -195,11 +195,11 @@ func (s *Session) rank(ctx context.Context, pq query, ids []string, limit int) (
 	seen := make(map[string]bool, len(ids))
 	var hits []scored
 	for _, id := range ids {
-		c, err := s.cached(ctx, id)
+		c, err := pt.s.cached(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if gone, err := s.withdrawn(ctx, c.p); err != nil || gone {
+		if gone, err := pt.s.withdrawn(ctx, c.p); err != nil || gone {
 			if err != nil {
 				return nil, err
 			}
@@ -207,7 +207,7 @@ func (s *Session) rank(ctx context.Context, pq query, ids []string, limit int) (
 		}
 		if c.p.MergedInto != "" {
 			// Only an MRN search reaches a merged record: show the survivor.
-			p, err := s.resolve(ctx, c.p.ID, true)
+			p, err := pt.s.resolve(ctx, c.p.ID, true)
 			if err != nil {
 				return nil, err
 			}
@@ -252,17 +252,17 @@ func (s *Session) rank(ctx context.Context, pq query, ids []string, limit int) (
 
 // FindDuplicates lists registered patients that may be the same person as
 // p: the same national ID or phone, or a name that sounds alike with a date
-// of birth within a year. Call it before RegisterPatient and show the
+// of birth within a year. Call it before Register and show the
 // candidates. The check is audited as a search.
-func (s *Session) FindDuplicates(ctx context.Context, p Patient) ([]Match, error) {
-	ctx, err := s.require(ctx, PermPatientSearch, ActPatientSearch, "")
+func (pt Patients) FindDuplicates(ctx context.Context, p Patient) ([]Match, error) {
+	ctx, err := pt.s.require(ctx, PermPatientSearch, ActPatientSearch, "")
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
 	var ids []string
 	addAll := func(term string) error {
-		found, err := s.lookup(ctx, term)
+		found, err := pt.s.lookup(ctx, term)
 		for _, id := range found {
 			if !seen[id] && id != p.ID {
 				seen[id] = true
@@ -283,13 +283,13 @@ func (s *Session) FindDuplicates(ctx context.Context, p Patient) ([]Match, error
 	}
 	if fam := nameWords(p.Family); len(fam) > 0 && !p.BirthDate.IsZero() {
 		for dy := -1; dy <= 1; dy++ {
-			yearIDs, err := s.lookup(ctx, fmt.Sprintf("yob:%04d", p.BirthDate.Year+dy))
+			yearIDs, err := pt.s.lookup(ctx, fmt.Sprintf("yob:%04d", p.BirthDate.Year+dy))
 			if err != nil {
 				return nil, err
 			}
 			var nameIDs []string
 			for _, t := range queryTerms(fam[0]) {
-				found, err := s.lookup(ctx, t)
+				found, err := pt.s.lookup(ctx, t)
 				if err != nil {
 					return nil, err
 				}
@@ -306,7 +306,7 @@ func (s *Session) FindDuplicates(ctx context.Context, p Patient) ([]Match, error
 	}
 	var out []Match
 	for _, id := range ids {
-		c, err := s.head(ctx, id)
+		c, err := pt.s.head(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -325,10 +325,10 @@ func (s *Session) FindDuplicates(ctx context.Context, p Patient) ([]Match, error
 		}
 		return 0
 	})
-	if err := s.disclose(ctx, out, "a duplicate check"); err != nil {
+	if err := pt.disclose(ctx, out, "a duplicate check"); err != nil {
 		return nil, err
 	}
-	return out, s.audit(ctx, AuditEvent{Action: ActPatientSearch, Detail: fmt.Sprintf("duplicate check: %d candidates", len(out))})
+	return out, pt.s.audit(ctx, AuditEvent{Action: ActPatientSearch, Detail: fmt.Sprintf("duplicate check: %d candidates", len(out))})
 }
 
 // duplicateScore weighs the evidence that c is the same person as p.

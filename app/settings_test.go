@@ -58,7 +58,7 @@ func TestSitePrefixChangesOnlyNewMRNs(t *testing.T) {
 		t.Fatalf("new MRN does not parse: %v", err)
 	}
 	// The patient registered before keeps the MRN and is found by it.
-	p, err := admin.Patient(ctx, before.MRN)
+	p, err := admin.Patients().Open(ctx, before.MRN)
 	if err != nil || p.MRN != before.MRN {
 		t.Fatalf("old MRN: %+v %v", p.MRN, err)
 	}

@@ -165,7 +165,7 @@ func TestUsersAndPasswords(t *testing.T) {
 
 func register(t *testing.T, s *app.Session, ps ...app.Patient) []app.Patient {
 	t.Helper()
-	out, err := s.RegisterPatient(context.Background(), ps...)
+	out, err := s.Patients().Register(context.Background(), ps...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestSearchPatients(t *testing.T) {
 		{"zzzz", "", 0},
 	} {
 		t.Run(tc.q, func(t *testing.T) {
-			ms, err := s.SearchPatients(ctx, tc.q, 20)
+			ms, err := s.Patients().Search(ctx, tc.q, 20)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -246,7 +246,7 @@ func TestFindDuplicates(t *testing.T) {
 		{"different person", app.Patient{Family: "Okello", Given: "James", BirthDate: bd(1992, 5, 1)}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ms, err := s.FindDuplicates(ctx, tc.p)
+			ms, err := s.Patients().FindDuplicates(ctx, tc.p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -264,7 +264,7 @@ func TestAmendHistoryAndConflict(t *testing.T) {
 	p := register(t, s, app.Patient{Family: "Achieng", Given: "Mary", BirthDate: bd(1988, 8, 8), Village: "Gulu"})[0]
 	stale := p
 	p.Village = "Lira"
-	p2, err := s.AmendPatient(ctx, p)
+	p2, err := s.Patients().Amend(ctx, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,10 +272,10 @@ func TestAmendHistoryAndConflict(t *testing.T) {
 		t.Fatalf("new version %s not after %s", p2.Version, p.Version)
 	}
 	stale.Phone = "0700 111222"
-	if _, err := s.AmendPatient(ctx, stale); !errors.Is(err, app.ErrConflict) {
+	if _, err := s.Patients().Amend(ctx, stale); !errors.Is(err, app.ErrConflict) {
 		t.Fatalf("amend from a stale version: %v", err)
 	}
-	h, err := s.PatientHistory(ctx, p.MRN)
+	h, err := s.Patients().History(ctx, p.MRN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestAmendHistoryAndConflict(t *testing.T) {
 		t.Fatalf("history: %+v", h)
 	}
 	// The index follows the amendment.
-	if ms, _ := s.SearchPatients(ctx, p.MRN, 5); len(ms) != 1 || ms[0].Patient.Village != "Lira" {
+	if ms, _ := s.Patients().Search(ctx, p.MRN, 5); len(ms) != 1 || ms[0].Patient.Village != "Lira" {
 		t.Fatalf("search after amend: %+v", ms)
 	}
 }
@@ -296,7 +296,7 @@ func TestMergeAndUnmerge(t *testing.T) {
 		app.Patient{Family: "Wanjiru", Given: "Esther", BirthDate: bd(1979, 4, 4)},
 		app.Patient{Family: "Wanjiro", Given: "Ester", BirthDate: bd(1979, 4, 4)},
 	)
-	surv, err := s.MergePatients(ctx, ps[0].MRN, ps[1].MRN, "same person")
+	surv, err := s.Patients().Merge(ctx, ps[0].MRN, ps[1].MRN, "same person")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,23 +304,23 @@ func TestMergeAndUnmerge(t *testing.T) {
 		t.Fatalf("survivor does not list the duplicate: %+v", surv)
 	}
 	// The duplicate's MRN leads to the survivor; a name search shows one.
-	if p, err := s.Patient(ctx, ps[1].MRN); err != nil || p.ID != ps[0].ID {
+	if p, err := s.Patients().Open(ctx, ps[1].MRN); err != nil || p.ID != ps[0].ID {
 		t.Fatalf("open merged MRN: %+v %v", p, err)
 	}
-	if ms, _ := s.SearchPatients(ctx, "wanjiro ester", 10); len(ms) != 1 || ms[0].Patient.ID != ps[0].ID {
+	if ms, _ := s.Patients().Search(ctx, "wanjiro ester", 10); len(ms) != 1 || ms[0].Patient.ID != ps[0].ID {
 		t.Fatalf("search after merge: %v", mrns(ms))
 	}
-	h, err := s.PatientHistory(ctx, ps[0].MRN)
+	h, err := s.Patients().History(ctx, ps[0].MRN)
 	if err != nil || len(h) != 4 {
 		t.Fatalf("merged history has %d versions (%v), want 4", len(h), err)
 	}
-	if _, err := s.UnmergePatient(ctx, ps[1].MRN, "different people"); err != nil {
+	if _, err := s.Patients().Unmerge(ctx, ps[1].MRN, "different people"); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := s.Patient(ctx, ps[1].MRN); err != nil || p.ID != ps[1].ID {
+	if p, err := s.Patients().Open(ctx, ps[1].MRN); err != nil || p.ID != ps[1].ID {
 		t.Fatalf("after unmerge: %+v %v", p, err)
 	}
-	if ms, _ := s.SearchPatients(ctx, "1979-04-04", 10); len(ms) != 2 {
+	if ms, _ := s.Patients().Search(ctx, "1979-04-04", 10); len(ms) != 2 {
 		t.Fatalf("after unmerge both are found: %v", mrns(ms))
 	}
 }
@@ -337,31 +337,31 @@ func TestPermissionsAndBreakGlass(t *testing.T) {
 	vip := register(t, admin, app.Patient{Family: "Museveni", Given: "Restricted", BirthDate: bd(1950, 1, 1), Restricted: true})[0]
 
 	scan := login(t, prof.Vault, "scan", "secret words of S!")
-	if _, err := scan.RegisterPatient(ctx, app.Patient{Family: "X", BirthDate: bd(2000, 1, 1)}); !errors.Is(err, app.ErrForbidden) {
+	if _, err := scan.Patients().Register(ctx, app.Patient{Family: "X", BirthDate: bd(2000, 1, 1)}); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("scanning clerk registering: %v", err)
 	}
-	if _, err := scan.Patient(ctx, vip.MRN); !errors.Is(err, app.ErrForbidden) {
+	if _, err := scan.Patients().Open(ctx, vip.MRN); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("scanning clerk opening a restricted chart: %v", err)
 	}
-	if _, err := scan.BreakGlass(ctx, vip.MRN, "curious"); !errors.Is(err, app.ErrForbidden) {
+	if _, err := scan.Patients().BreakGlass(ctx, vip.MRN, "curious"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("scanning clerk breaking glass: %v", err)
 	}
 
 	doc := login(t, prof.Vault, "doc", "secret words of D!")
-	if _, err := doc.Patient(ctx, vip.MRN); !errors.Is(err, app.ErrNeedsBreakGlass) {
+	if _, err := doc.Patients().Open(ctx, vip.MRN); !errors.Is(err, app.ErrNeedsBreakGlass) {
 		t.Fatalf("clinician opening a restricted chart: %v", err)
 	}
-	if _, err := doc.BreakGlass(ctx, vip.MRN, ""); !errors.Is(err, app.ErrInvalid) {
+	if _, err := doc.Patients().BreakGlass(ctx, vip.MRN, ""); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("break-glass without reason: %v", err)
 	}
-	if _, err := doc.BreakGlass(ctx, vip.MRN, "emergency admission, unconscious"); err != nil {
+	if _, err := doc.Patients().BreakGlass(ctx, vip.MRN, "emergency admission, unconscious"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := doc.Patient(ctx, vip.MRN); err != nil {
+	if _, err := doc.Patients().Open(ctx, vip.MRN); err != nil {
 		t.Fatalf("after break-glass: %v", err)
 	}
 	him := login(t, prof.Vault, "him", "secret words of H!")
-	if _, err := him.Patient(ctx, vip.MRN); err != nil {
+	if _, err := him.Patients().Open(ctx, vip.MRN); err != nil {
 		t.Fatalf("records clerk with restricted-read: %v", err)
 	}
 
@@ -389,10 +389,10 @@ func TestAuditTrailRecordsEverything(t *testing.T) {
 	_, _ = prof.Vault.Login(ctx, "admin", []byte("bad password!!")) // failed login, while locked
 	s := login(t, prof.Vault, "admin", adminPW)
 	p := register(t, s, app.Patient{Family: "Otieno", Given: "Paul", BirthDate: bd(1999, 9, 9)})[0]
-	if _, err := s.Patient(ctx, p.MRN); err != nil {
+	if _, err := s.Patients().Open(ctx, p.MRN); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SearchPatients(ctx, "otieno", 5); err != nil {
+	if _, err := s.Patients().Search(ctx, "otieno", 5); err != nil {
 		t.Fatal(err)
 	}
 	events, err := s.AuditEvents(ctx, app.AuditFilter{})
@@ -425,10 +425,10 @@ func TestLockedSessionRefusesEverything(t *testing.T) {
 	prof, _ := newVault(t, nil)
 	s := login(t, prof.Vault, "admin", adminPW)
 	s.Lock(ctx)
-	if _, err := s.SearchPatients(ctx, "x", 1); !errors.Is(err, app.ErrLocked) {
+	if _, err := s.Patients().Search(ctx, "x", 1); !errors.Is(err, app.ErrLocked) {
 		t.Fatalf("search after lock: %v", err)
 	}
-	if _, err := s.RegisterPatient(ctx, app.Patient{Family: "X", BirthDate: bd(2000, 1, 1)}); !errors.Is(err, app.ErrLocked) {
+	if _, err := s.Patients().Register(ctx, app.Patient{Family: "X", BirthDate: bd(2000, 1, 1)}); !errors.Is(err, app.ErrLocked) {
 		t.Fatalf("register after lock: %v", err)
 	}
 }
@@ -443,43 +443,43 @@ func TestDeleteAndRestorePatient(t *testing.T) {
 	s := d.clerk
 	extra := register(t, s, app.Patient{Family: "Mwale", Given: "Tiyamike", BirthDate: bd(1990, 6, 1)})[0]
 
-	if _, err := s.DeletePatient(ctx, extra.MRN, "oops"); !errors.Is(err, app.ErrInvalid) {
+	if _, err := s.Patients().Delete(ctx, extra.MRN, "oops"); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("a deletion without a real reason: %v", err)
 	}
-	gone, err := s.DeletePatient(ctx, extra.MRN, "registered twice in error")
+	gone, err := s.Patients().Delete(ctx, extra.MRN, "registered twice in error")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !gone.Deleted || gone.Version.HLC <= extra.Version.HLC {
 		t.Fatalf("tombstone: %+v", gone)
 	}
-	_, err = s.Patient(ctx, extra.MRN)
+	_, err = s.Patients().Open(ctx, extra.MRN)
 	if !errors.Is(err, app.ErrDeleted) || !errors.Is(err, app.ErrNotFound) || !strings.Contains(err.Error(), "registered twice in error") {
 		t.Fatalf("opening a deleted registration: %v", err)
 	}
-	if ms, _ := s.SearchPatients(ctx, "Mwale Tiyamike", 10); len(ms) != 0 {
+	if ms, _ := s.Patients().Search(ctx, "Mwale Tiyamike", 10); len(ms) != 0 {
 		t.Fatalf("a deleted patient is still found: %v", mrns(ms))
 	}
-	if ms, _ := s.SearchPatients(ctx, extra.MRN, 10); len(ms) != 0 {
+	if ms, _ := s.Patients().Search(ctx, extra.MRN, 10); len(ms) != 0 {
 		t.Fatalf("a deleted patient is still found by MRN: %v", mrns(ms))
 	}
-	if _, err := s.AmendPatient(ctx, gone); !errors.Is(err, app.ErrDeleted) {
+	if _, err := s.Patients().Amend(ctx, gone); !errors.Is(err, app.ErrDeleted) {
 		t.Fatalf("amending a deleted registration: %v", err)
 	}
-	if h, err := s.PatientHistory(ctx, extra.MRN); err != nil || len(h) != 2 || !h[1].Deleted {
+	if h, err := s.Patients().History(ctx, extra.MRN); err != nil || len(h) != 2 || !h[1].Deleted {
 		t.Fatalf("history of a deleted registration: %d versions, %v", len(h), err)
 	}
-	if _, err := s.DeletePatient(ctx, extra.MRN, "registered twice in error"); !errors.Is(err, app.ErrDeleted) {
+	if _, err := s.Patients().Delete(ctx, extra.MRN, "registered twice in error"); !errors.Is(err, app.ErrDeleted) {
 		t.Fatalf("deleting twice: %v", err)
 	}
-	back, err := s.RestorePatient(ctx, extra.MRN, "deleted the wrong one")
+	back, err := s.Patients().Restore(ctx, extra.MRN, "deleted the wrong one")
 	if err != nil || back.Deleted {
 		t.Fatalf("restore: %+v %v", back, err)
 	}
-	if ms, _ := s.SearchPatients(ctx, "Mwale Tiyamike", 10); len(ms) != 1 {
+	if ms, _ := s.Patients().Search(ctx, "Mwale Tiyamike", 10); len(ms) != 1 {
 		t.Fatalf("a restored patient is not found: %v", mrns(ms))
 	}
-	if _, err := s.RestorePatient(ctx, extra.MRN, "again"); !errors.Is(err, app.ErrInvalid) {
+	if _, err := s.Patients().Restore(ctx, extra.MRN, "again"); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("restoring a live patient: %v", err)
 	}
 
@@ -488,7 +488,7 @@ func TestDeleteAndRestorePatient(t *testing.T) {
 	if _, err := s.FileDocument(ctx, r.Documents[0].ID, app.FileParams{Patient: d.amina.MRN, Type: "correspondence"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DeletePatient(ctx, d.amina.MRN, "registered twice in error"); !errors.Is(err, app.ErrInvalid) || !strings.Contains(err.Error(), "merge") {
+	if _, err := s.Patients().Delete(ctx, d.amina.MRN, "registered twice in error"); !errors.Is(err, app.ErrInvalid) || !strings.Contains(err.Error(), "merge") {
 		t.Fatalf("deleting a chart with documents: %v", err)
 	}
 	// Clinicians cannot delete registrations.
@@ -497,7 +497,7 @@ func TestDeleteAndRestorePatient(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := login(t, d.prof.Vault, "banda", "the doctor's own words")
-	if _, err := doc.DeletePatient(ctx, d.joseph.MRN, "registered twice in error"); !errors.Is(err, app.ErrForbidden) {
+	if _, err := doc.Patients().Delete(ctx, d.joseph.MRN, "registered twice in error"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a clinician deleting: %v", err)
 	}
 }

@@ -210,7 +210,7 @@ func (e *env) demoCommand() *cobra.Command {
 				for i := range ps {
 					ps[i] = g.Patient()
 				}
-				if _, err := s.RegisterPatient(cmd.Context(), ps...); err != nil {
+				if _, err := s.Patients().Register(cmd.Context(), ps...); err != nil {
 					return fmt.Errorf("after %d patients: %w", made, err)
 				}
 				made += k

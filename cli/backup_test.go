@@ -56,7 +56,7 @@ func TestBackupWithTheWindowOpen(t *testing.T) {
 				return
 			default:
 			}
-			if _, err := s.RegisterPatient(ctx, app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, BirthDate: app.BirthDate{Year: 1990}}); err != nil {
+			if _, err := s.Patients().Register(ctx, app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, BirthDate: app.BirthDate{Year: 1990}}); err != nil {
 				t.Error(err)
 				return
 			}

@@ -371,7 +371,7 @@ func (e *env) coversheetCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			p, err := s.Patient(cmd.Context(), patient)
+			p, err := s.Patients().Open(cmd.Context(), patient)
 			if err != nil {
 				return err
 			}
@@ -461,7 +461,7 @@ func (e *env) docCommand() *cobra.Command {
 			}
 			defer done()
 			if reason != "" {
-				if _, err := s.BreakGlass(cmd.Context(), patient, reason); err != nil {
+				if _, err := s.Patients().BreakGlass(cmd.Context(), patient, reason); err != nil {
 					return err
 				}
 			}

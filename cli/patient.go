@@ -111,7 +111,7 @@ are listed on stderr and nothing is registered (exit 3) unless --force.`,
 			}
 			defer done()
 			if !force {
-				dups, err := s.FindDuplicates(cmd.Context(), p)
+				dups, err := s.Patients().FindDuplicates(cmd.Context(), p)
 				if err != nil {
 					return err
 				}
@@ -121,7 +121,7 @@ are listed on stderr and nothing is registered (exit 3) unless --force.`,
 					return &exitError{ExitDuplicates, errors.New("possible duplicates found; open the existing record, or run again with --force to register a new patient")}
 				}
 			}
-			ps, err := s.RegisterPatient(cmd.Context(), p)
+			ps, err := s.Patients().Register(cmd.Context(), p)
 			if err != nil {
 				return err
 			}
@@ -155,7 +155,7 @@ func (e *env) patientFind() *cobra.Command {
 			for _, a := range args[1:] {
 				q += " " + a
 			}
-			ms, err := s.SearchPatients(cmd.Context(), q, limit)
+			ms, err := s.Patients().Search(cmd.Context(), q, limit)
 			if err != nil {
 				return err
 			}
@@ -192,11 +192,11 @@ func (e *env) patientShow() *cobra.Command {
 			}
 			defer done()
 			if reason != "" {
-				if _, err := s.BreakGlass(cmd.Context(), args[0], reason); err != nil {
+				if _, err := s.Patients().BreakGlass(cmd.Context(), args[0], reason); err != nil {
 					return err
 				}
 			}
-			p, err := s.Patient(cmd.Context(), args[0])
+			p, err := s.Patients().Open(cmd.Context(), args[0])
 			if errors.Is(err, app.ErrNeedsBreakGlass) {
 				return fmt.Errorf("%w; run again with --reason \"...\"", err)
 			}
@@ -227,14 +227,14 @@ func (e *env) patientAmend() *cobra.Command {
 				return err
 			}
 			defer done()
-			p, err := s.Patient(cmd.Context(), args[0])
+			p, err := s.Patients().Open(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			if err := f.apply(cmd.Flags(), &p); err != nil {
 				return err
 			}
-			p, err = s.AmendPatient(cmd.Context(), p)
+			p, err = s.Patients().Amend(cmd.Context(), p)
 			if err != nil {
 				return err
 			}
@@ -262,7 +262,7 @@ func (e *env) patientHistory() *cobra.Command {
 				return err
 			}
 			defer done()
-			vs, err := s.PatientHistory(cmd.Context(), args[0])
+			vs, err := s.Patients().History(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -303,7 +303,7 @@ func (e *env) patientMerge() *cobra.Command {
 				return err
 			}
 			defer done()
-			p, err := s.MergePatients(cmd.Context(), args[0], args[1], reason)
+			p, err := s.Patients().Merge(cmd.Context(), args[0], args[1], reason)
 			if err != nil {
 				return err
 			}
@@ -317,7 +317,7 @@ func (e *env) patientMerge() *cobra.Command {
 
 // patientChange is a command that writes one patient's next version with a
 // stated reason: unmerge, delete, restore.
-func (e *env) patientChange(use, short, defaultReason, done string, change func(*app.Session, context.Context, string, string) (app.Patient, error)) *cobra.Command {
+func (e *env) patientChange(use, short, defaultReason, done string, change func(app.Patients, context.Context, string, string) (app.Patient, error)) *cobra.Command {
 	var reason string
 	cmd := &cobra.Command{
 		Use:   use,
@@ -329,7 +329,7 @@ func (e *env) patientChange(use, short, defaultReason, done string, change func(
 				return err
 			}
 			defer release()
-			p, err := change(s, cmd.Context(), args[0], reason)
+			p, err := change(s.Patients(), cmd.Context(), args[0], reason)
 			if err != nil {
 				return err
 			}
@@ -347,13 +347,13 @@ func (e *env) patientChange(use, short, defaultReason, done string, change func(
 
 func (e *env) patientUnmerge() *cobra.Command {
 	return e.patientChange("unmerge DUPLICATE-MRN", "undo a merge: the duplicate becomes a patient of its own again",
-		"merged in error", "unmerged", (*app.Session).UnmergePatient)
+		"merged in error", "unmerged", app.Patients.Unmerge)
 }
 
 func (e *env) patientDelete() *cobra.Command {
 	cmd := e.patientChange("delete MRN --reason WHY",
 		"withdraw a registration made in error (a tombstone version that syncs; undo with restore)",
-		"", "deleted", (*app.Session).DeletePatient)
+		"", "deleted", app.Patients.Delete)
 	cmd.Long = "Withdraws a registration made in error. Nothing is erased: the deletion is a new version\n" +
 		"that every workstation receives, the history stays readable, and 'folio patient restore'\n" +
 		"brings it back. A chart with documents filed cannot be deleted: merge it into the right patient."
@@ -361,5 +361,5 @@ func (e *env) patientDelete() *cobra.Command {
 }
 
 func (e *env) patientRestore() *cobra.Command {
-	return e.patientChange("restore MRN", "bring back a deleted registration", "deleted in error", "restored", (*app.Session).RestorePatient)
+	return e.patientChange("restore MRN", "bring back a deleted registration", "deleted in error", "restored", app.Patients.Restore)
 }

@@ -51,7 +51,7 @@ func crashChild(dir string) {
 		for j := range ps {
 			ps[j] = g.Patient()
 		}
-		done, err := s.RegisterPatient(ctx, ps...)
+		done, err := s.Patients().Register(ctx, ps...)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "child register:", err)
 			os.Exit(2)
@@ -62,7 +62,7 @@ func crashChild(dir string) {
 		if i%3 == 0 { // amend too, so heads move and index entries are replaced
 			p := done[0]
 			p.Village = "Amended"
-			if _, err := s.AmendPatient(ctx, p); err != nil {
+			if _, err := s.Patients().Amend(ctx, p); err != nil {
 				fmt.Fprintln(os.Stderr, "child amend:", err)
 				os.Exit(2)
 			}
@@ -214,7 +214,7 @@ func checkCommitted(t *testing.T, s *app.Session, committed []string) {
 		t.Fatalf("verify after kill: %q", r.Problems)
 	}
 	for _, mrn := range committed {
-		if _, err := s.Patient(ctx, mrn); err != nil {
+		if _, err := s.Patients().Open(ctx, mrn); err != nil {
 			t.Fatalf("committed patient %s lost: %v", mrn, err)
 		}
 	}

@@ -57,7 +57,7 @@ func TestDiskFullLosesNothing(t *testing.T) {
 	var saved []string
 	var writeErr error
 	for range 10_000 {
-		ps, err := s.RegisterPatient(ctx, g.Patient(), g.Patient(), g.Patient(), g.Patient())
+		ps, err := s.Patients().Register(ctx, g.Patient(), g.Patient(), g.Patient(), g.Patient())
 		if err != nil {
 			writeErr = err
 			break
@@ -88,7 +88,7 @@ func TestDiskFullLosesNothing(t *testing.T) {
 	}
 	defer s.Lock(ctx)
 	for _, mrn := range saved {
-		if _, err := s.Patient(ctx, mrn); err != nil && !strings.Contains(err.Error(), "space") {
+		if _, err := s.Patients().Open(ctx, mrn); err != nil && !strings.Contains(err.Error(), "space") {
 			t.Fatalf("patient %s after disk full: %v", mrn, err)
 		}
 	}
@@ -129,7 +129,7 @@ func TestDamagedVaultFiles(t *testing.T) {
 	}
 	g := demo.NewGenerator(3, 2026)
 	for range 20 {
-		if _, err := s.RegisterPatient(context.Background(), g.Patient()); err != nil {
+		if _, err := s.Patients().Register(context.Background(), g.Patient()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -179,11 +179,11 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 	p := app.Patient{Family: "Xanthopoulou", Given: "Philomena", Sex: app.SexFemale,
 		BirthDate: app.BirthDate{Year: 1961, Month: 7, Day: 14}, Phone: "0799 314159",
 		Village: "Quixotic Hill", NationalID: "ZZ998877", Notes: "allergic to penicillin"}
-	ps, err := s.RegisterPatient(ctx, p)
+	ps, err := s.Patients().Register(ctx, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SearchPatients(ctx, "philomena", 5); err != nil {
+	if _, err := s.Patients().Search(ctx, "philomena", 5); err != nil {
 		t.Fatal(err)
 	}
 	s.Lock(ctx)

@@ -38,7 +38,7 @@ func scrubChild(dir, pw string) {
 	fmt.Fprintln(out, "ready")
 	out.Flush()
 	for {
-		done, err := s.RegisterPatient(ctx, g.Patient())
+		done, err := s.Patients().Register(ctx, g.Patient())
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "child register:", err)
 			os.Exit(2)
@@ -95,7 +95,7 @@ func TestCrashKillDuringScrub(t *testing.T) {
 		for i := range ps {
 			ps[i] = g.Patient()
 		}
-		done, err := s.RegisterPatient(ctx, ps...)
+		done, err := s.Patients().Register(ctx, ps...)
 		if err != nil {
 			t.Fatal(err)
 		}

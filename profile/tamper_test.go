@@ -26,14 +26,14 @@ func tamperFixture(t *testing.T) (dir string, ps []app.Patient) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, err = s.RegisterPatient(ctx,
+	ps, err = s.Patients().Register(ctx,
 		app.Patient{Family: "Mutua", Given: "Faith", BirthDate: app.BirthDate{Year: 1990, Month: 2, Day: 3}},
 		app.Patient{Family: "Kiprop", Given: "Daniel", BirthDate: app.BirthDate{Year: 1985}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range ps {
-		if _, err := s.Patient(ctx, p.MRN); err != nil {
+		if _, err := s.Patients().Open(ctx, p.MRN); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -179,7 +179,7 @@ func TestTamperedRecordIsNotShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Lock(ctx)
-	if _, err := s.Patient(ctx, ps[0].ID); !errors.Is(err, app.ErrTampered) {
+	if _, err := s.Patients().Open(ctx, ps[0].ID); !errors.Is(err, app.ErrTampered) {
 		t.Fatalf("tampered record: %v", err)
 	}
 }

@@ -72,12 +72,12 @@ func breakGlass(t *testing.T, a *workstation, admin *app.Session) uint64 {
 	if err := admin.AddUser(ctx, app.User{Name: "doctor", Roles: app.RoleSet{app.RoleClinician}}, []byte(nursePW)); err != nil {
 		t.Fatal(err)
 	}
-	ps, err := admin.RegisterPatient(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984"), Restricted: true})
+	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984"), Restricted: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	doctor := login(t, a, "doctor", nursePW)
-	if _, err := doctor.BreakGlass(ctx, ps[0].MRN, "curious about a neighbour"); err != nil {
+	if _, err := doctor.Patients().BreakGlass(ctx, ps[0].MRN, "curious about a neighbour"); err != nil {
 		t.Fatal(err)
 	}
 	glass, err := a.prof.DB.AuditHead(ctx)
@@ -107,7 +107,7 @@ func TestAttackAuditRolledBackAfterSync(t *testing.T) {
 	}
 
 	admin = login(t, a, "admin", adminPW)
-	ps, err := admin.RegisterPatient(ctx, app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, BirthDate: birth(t, "1990"), Restricted: true})
+	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, BirthDate: birth(t, "1990"), Restricted: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestAttackAuditRolledBackAfterSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	doctor := login(t, a, "doctor", nursePW)
-	if _, err := doctor.BreakGlass(ctx, ps[0].MRN, "curious about a neighbour"); err != nil {
+	if _, err := doctor.Patients().BreakGlass(ctx, ps[0].MRN, "curious about a neighbour"); err != nil {
 		t.Fatal(err)
 	}
 	doctor.Lock(ctx)

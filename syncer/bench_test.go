@@ -116,7 +116,7 @@ func registerMany(b *testing.B, s *app.Session, n int, tag string) []app.Patient
 		for j := i; j < min(n, i+1000); j++ {
 			ps = append(ps, app.Patient{Family: fmt.Sprintf("%s%06d", tag, j), Given: "Bench", Sex: app.SexFemale, BirthDate: dob, Village: "Kisumu"})
 		}
-		got, err := s.RegisterPatient(context.Background(), ps...)
+		got, err := s.Patients().Register(context.Background(), ps...)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -211,7 +211,7 @@ func BenchmarkSync(b *testing.B) {
 	for i := range 100 {
 		p := ps[i*len(ps)/100]
 		p.Phone = fmt.Sprintf("+254 7%08d", i)
-		if _, err := s.AmendPatient(ctx, p); err != nil {
+		if _, err := s.Patients().Amend(ctx, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -232,9 +232,9 @@ func BenchmarkSync(b *testing.B) {
 	}
 	defer capped.Close()
 	for i := range 20 {
-		p, _ := s.Patient(ctx, ps[i].MRN)
+		p, _ := s.Patients().Open(ctx, ps[i].MRN)
 		p.Village = "Bondo"
-		if _, err := s.AmendPatient(ctx, p); err != nil {
+		if _, err := s.Patients().Amend(ctx, p); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -118,7 +118,7 @@ func offlineOrg(t *testing.T, site *bundleSite, arc *testArchive) (a, b *worksta
 	a = site.station(t, arc, "ward-a")
 	b = site.station(t, arc, "ward-b")
 	admin = firstVault(t, a)
-	ps, err := admin.RegisterPatient(ctx,
+	ps, err := admin.Patients().Register(ctx,
 		app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")},
 		app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, Village: "Siaya", BirthDate: birth(t, "1990")})
 	if err != nil {
@@ -210,7 +210,7 @@ func TestBundleTwoWorkstationsConverge(t *testing.T) {
 	// learns their manifests from the first reply).
 	nurse := joinOffline(t, site, a, admin, b)
 	site.lap(t, b, nurse)
-	ms, err := nurse.SearchPatients(ctx, "achieng", 10)
+	ms, err := nurse.Patients().Search(ctx, "achieng", 10)
 	if err != nil || len(ms) != 1 || ms[0].Patient.ID != ps[0].ID {
 		t.Fatalf("b searching achieng: %+v, %v", ms, err)
 	}
@@ -220,17 +220,17 @@ func TestBundleTwoWorkstationsConverge(t *testing.T) {
 
 	// Both amend the same patient offline; the laps converge with the
 	// conflict kept on both.
-	pa, _ := admin.Patient(ctx, ps[1].MRN)
+	pa, _ := admin.Patients().Open(ctx, ps[1].MRN)
 	pa.Phone = "+254 700 000001"
-	if _, err := admin.AmendPatient(ctx, pa); err != nil {
+	if _, err := admin.Patients().Amend(ctx, pa); err != nil {
 		t.Fatal(err)
 	}
-	pb, err := nurse.Patient(ctx, ps[1].MRN)
+	pb, err := nurse.Patients().Open(ctx, ps[1].MRN)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pb.Village = "Bondo"
-	if _, err := nurse.AmendPatient(ctx, pb); err != nil {
+	if _, err := nurse.Patients().Amend(ctx, pb); err != nil {
 		t.Fatal(err)
 	}
 	site.lap(t, a, admin)
@@ -242,8 +242,8 @@ func TestBundleTwoWorkstationsConverge(t *testing.T) {
 		t.Fatalf("conflicts: a %v, b %v; want the amended patient on both", ca, cb)
 	}
 	for _, p := range ps {
-		ha, _ := admin.Patient(ctx, p.MRN)
-		hb, _ := nurse.Patient(ctx, p.MRN)
+		ha, _ := admin.Patients().Open(ctx, p.MRN)
+		hb, _ := nurse.Patients().Open(ctx, p.MRN)
 		if ha.Version != hb.Version {
 			t.Fatalf("patient %s: a shows %s, b %s", p.MRN, ha.Version, hb.Version)
 		}
@@ -283,9 +283,9 @@ func TestBundleMixedWithOnlineSync(t *testing.T) {
 	}
 
 	// Exported, then synced online, then the bundle reaches the archive.
-	pa, _ := admin.Patient(ctx, ps[0].MRN)
+	pa, _ := admin.Patients().Open(ctx, ps[0].MRN)
 	pa.Phone = "+254 700 000002"
-	if _, err := admin.AmendPatient(ctx, pa); err != nil {
+	if _, err := admin.Patients().Amend(ctx, pa); err != nil {
 		t.Fatal(err)
 	}
 	exp := export(t, a, admin, false)
@@ -428,7 +428,7 @@ func TestBundleCutsBatchesAsPush(t *testing.T) {
 	for i := range 13 {
 		ps = append(ps, app.Patient{Family: fmt.Sprintf("Batch%02d", i), Given: "Cut", Sex: app.SexFemale, BirthDate: birth(t, "1975"), Village: "Bondo"})
 	}
-	if _, err := admin.RegisterPatient(ctx, ps...); err != nil {
+	if _, err := admin.Patients().Register(ctx, ps...); err != nil {
 		t.Fatal(err)
 	}
 	const per = 4

@@ -97,7 +97,7 @@ func TestAttackLostEnrollmentFile(t *testing.T) {
 	d.round(t, first)
 	first.Lock(ctx)
 	nurse := login(t, d, "nurse", nursePW)
-	ps, err := nurse.RegisterPatient(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Homa Bay", BirthDate: birth(t, "1983")})
+	ps, err := nurse.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Homa Bay", BirthDate: birth(t, "1983")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestAttackLostEnrollmentFile(t *testing.T) {
 	if rep := a.round(t, admin); rep.Pulled == 0 {
 		t.Fatalf("ward-a did not receive ward-d's patient: %s", rep)
 	}
-	if _, err := admin.Patient(ctx, ps[0].MRN); err != nil {
+	if _, err := admin.Patients().Open(ctx, ps[0].MRN); err != nil {
 		t.Fatalf("ward-d's patient on ward-a: %v", err)
 	}
 	// The finder pulls nothing.

@@ -172,7 +172,7 @@ func registerPatients(t *testing.T, s *app.Session, n int) {
 				Village: villages[done%len(villages)], BirthDate: birth(t, fmt.Sprintf("%d", 1940+done%70)),
 			})
 		}
-		if _, err := s.RegisterPatient(context.Background(), ps...); err != nil {
+		if _, err := s.Patients().Register(context.Background(), ps...); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -309,7 +309,7 @@ func registerClinic(t *testing.T, s *app.Session, n int) []app.Patient {
 		for i := len(out); i < n && len(ps) < 100; i++ {
 			ps = append(ps, app.Patient{Family: fmt.Sprintf("Netem%04d", i), Given: "Day", Sex: app.SexFemale, BirthDate: dob, Village: "Kisumu"})
 		}
-		got, err := s.RegisterPatient(context.Background(), ps...)
+		got, err := s.Patients().Register(context.Background(), ps...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,12 +324,12 @@ func touchPatients(t *testing.T, s *app.Session, ps []app.Patient) {
 	t.Helper()
 	ctx := context.Background()
 	for i, old := range ps {
-		p, err := s.Patient(ctx, old.MRN)
+		p, err := s.Patients().Open(ctx, old.MRN)
 		if err != nil {
 			t.Fatal(err)
 		}
 		p.Phone = fmt.Sprintf("+254 7%08d", i)
-		if _, err := s.AmendPatient(ctx, p); err != nil {
+		if _, err := s.Patients().Amend(ctx, p); err != nil {
 			t.Fatalf("amend patient %s: %v", p.MRN, err)
 		}
 	}

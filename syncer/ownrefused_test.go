@@ -47,7 +47,7 @@ func resetWithRecoveryKey(t *testing.T, b *workstation, nurse *app.Session, reco
 
 func register(t *testing.T, s *app.Session, family string) app.Patient {
 	t.Helper()
-	ps, err := s.RegisterPatient(context.Background(), app.Patient{Family: family, Given: "Grace", Sex: app.SexFemale, BirthDate: birth(t, "1979")})
+	ps, err := s.Patients().Register(context.Background(), app.Patient{Family: family, Given: "Grace", Sex: app.SexFemale, BirthDate: birth(t, "1979")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func register(t *testing.T, s *app.Session, family string) app.Patient {
 
 func findsPatient(t *testing.T, s *app.Session, p app.Patient) bool {
 	t.Helper()
-	ms, err := s.SearchPatients(context.Background(), p.Family, 10)
+	ms, err := s.Patients().Search(context.Background(), p.Family, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

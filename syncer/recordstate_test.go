@@ -62,7 +62,7 @@ func TestRecordSyncState(t *testing.T) {
 	a := newWorkstation(t, arc, "ward-a")
 	b := newWorkstation(t, arc, "ward-b")
 	admin := firstVault(t, a)
-	ps, err := admin.RegisterPatient(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")})
+	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,17 +105,17 @@ func TestRecordSyncState(t *testing.T) {
 	nurse := join(t, a, admin, b)
 	onB := syncer.StateParams{DB: b.prof.DB, Blobs: b.prof.Blobs, Enrolled: true}
 	wantStates(t, "b after joining", onB, qs, syncer.RecordSent, syncer.RecordSent)
-	pa, _ := admin.Patient(ctx, ps[0].MRN)
+	pa, _ := admin.Patients().Open(ctx, ps[0].MRN)
 	pa.Phone = "+254 700 000001"
-	if _, err := admin.AmendPatient(ctx, pa); err != nil {
+	if _, err := admin.Patients().Amend(ctx, pa); err != nil {
 		t.Fatal(err)
 	}
-	pb, err := nurse.Patient(ctx, ps[0].MRN)
+	pb, err := nurse.Patients().Open(ctx, ps[0].MRN)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pb.Village = "Bondo"
-	if _, err := nurse.AmendPatient(ctx, pb); err != nil {
+	if _, err := nurse.Patients().Amend(ctx, pb); err != nil {
 		t.Fatal(err)
 	}
 	wantStates(t, "a amended", onA, qs, syncer.RecordPending, syncer.RecordSent)
@@ -134,7 +134,7 @@ func TestRecordSyncState(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := login(t, c, "admin", adminPW)
-	cps, err := other.RegisterPatient(ctx, app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, BirthDate: birth(t, "1990")})
+	cps, err := other.Patients().Register(ctx, app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, BirthDate: birth(t, "1990")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,7 +126,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 	a := newWorkstation(t, arc, "ward-a")
 	b := newWorkstation(t, arc, "ward-b")
 	admin := firstVault(t, a)
-	before, err := admin.RegisterPatient(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984")})
+	before, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,13 +140,13 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 	// After the backup a registers a patient, amends Mary, imports a scan
 	// and syncs all of it; b registers a patient of its own.
 	admin = login(t, a, "admin", adminPW)
-	lost, err := admin.RegisterPatient(ctx, app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, BirthDate: birth(t, "1990")})
+	lost, err := admin.Patients().Register(ctx, app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, BirthDate: birth(t, "1990")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mary, _ := admin.Patient(ctx, before[0].MRN)
+	mary, _ := admin.Patients().Open(ctx, before[0].MRN)
 	mary.Phone = "+254 700 000001"
-	if _, err := admin.AmendPatient(ctx, mary); err != nil {
+	if _, err := admin.Patients().Amend(ctx, mary); err != nil {
 		t.Fatal(err)
 	}
 	scan := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
@@ -155,7 +155,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 		t.Fatal(err)
 	}
 	a.round(t, admin)
-	others, err := nurse.RegisterPatient(ctx, app.Patient{Family: "Wanjiru", Given: "Grace", Sex: app.SexFemale, BirthDate: birth(t, "1975")})
+	others, err := nurse.Patients().Register(ctx, app.Patient{Family: "Wanjiru", Given: "Grace", Sex: app.SexFemale, BirthDate: birth(t, "1975")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 		t.Errorf("the locked window's sync line after the restore: %q (problem %v)", text, problem)
 	}
 	admin = login(t, a, "admin", adminPW)
-	fresh, err := admin.RegisterPatient(ctx, app.Patient{Family: "Kamau", Given: "Peter", Sex: app.SexMale, BirthDate: birth(t, "2001")})
+	fresh, err := admin.Patients().Register(ctx, app.Patient{Family: "Kamau", Given: "Peter", Sex: app.SexMale, BirthDate: birth(t, "2001")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,17 +210,17 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 
 	// The archive has the new patient: b finds it.
 	b.round(t, nurse)
-	if _, err := nurse.Patient(ctx, fresh[0].MRN); err != nil {
+	if _, err := nurse.Patients().Open(ctx, fresh[0].MRN); err != nil {
 		t.Errorf("b opening the patient registered after the restore: %v", err)
 	}
 	// a got back its own lost work and b's patient.
-	if _, err := admin.Patient(ctx, lost[0].MRN); err != nil {
+	if _, err := admin.Patients().Open(ctx, lost[0].MRN); err != nil {
 		t.Errorf("a opening the patient it registered after the backup: %v", err)
 	}
-	if m, err := admin.Patient(ctx, before[0].MRN); err != nil || m.Phone != mary.Phone {
+	if m, err := admin.Patients().Open(ctx, before[0].MRN); err != nil || m.Phone != mary.Phone {
 		t.Errorf("a's Mary after the restore: %+v, %v; want the phone amended after the backup", m, err)
 	}
-	if _, err := admin.Patient(ctx, others[0].MRN); err != nil {
+	if _, err := admin.Patients().Open(ctx, others[0].MRN); err != nil {
 		t.Errorf("a opening b's patient: %v", err)
 	}
 	if _, err := admin.DocumentPage(ctx, imp.Documents[0].ID, 0); err != nil {

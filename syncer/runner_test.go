@@ -47,7 +47,7 @@ func TestRunnerSendsWhileLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RegisterPatient(ctx, app.Patient{Family: "Wekesa", Given: "Peter", Sex: app.SexMale, Village: "Bungoma", BirthDate: birth(t, "1975")}); err != nil {
+	if _, err := s.Patients().Register(ctx, app.Patient{Family: "Wekesa", Given: "Peter", Sex: app.SexMale, Village: "Bungoma", BirthDate: birth(t, "1975")}); err != nil {
 		t.Fatal(err)
 	}
 	// What the session's engine does first (Engine.Run), link or not: the

@@ -546,7 +546,7 @@ func TestSecurityTamperedAtArchive(t *testing.T) {
 	}
 
 	t.Run("record version", func(t *testing.T) {
-		ps, err := admin.RegisterPatient(ctx,
+		ps, err := admin.Patients().Register(ctx,
 			app.Patient{Family: "Wanjiru", Given: "Grace", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1971")},
 			app.Patient{Family: "Odhiambo", Given: "Peter", Sex: app.SexMale, Village: "Siaya", BirthDate: birth(t, "1988")},
 			app.Patient{Family: "Akinyi", Given: "Ruth", Sex: app.SexFemale, Village: "Bondo", BirthDate: birth(t, "2001")})
@@ -568,7 +568,7 @@ func TestSecurityTamperedAtArchive(t *testing.T) {
 			t.Errorf("round of b: %s; want 1 version set aside and the other patients taken in", rep)
 		}
 		for i, p := range ps {
-			got, err := nurse.Patient(ctx, p.MRN)
+			got, err := nurse.Patients().Open(ctx, p.MRN)
 			switch {
 			case i == 1 && err == nil:
 				t.Errorf("b shows the patient whose version was altered at the archive: %+v", got)
@@ -578,7 +578,7 @@ func TestSecurityTamperedAtArchive(t *testing.T) {
 				t.Errorf("patient %d on b: %v", i, err)
 			}
 		}
-		if ms, err := nurse.SearchPatients(ctx, "odhiambo", 10); err != nil || len(ms) != 0 {
+		if ms, err := nurse.Patients().Search(ctx, "odhiambo", 10); err != nil || len(ms) != 0 {
 			t.Errorf("b's search finds the altered patient: %+v, %v", ms, err)
 		}
 		reasons, err := b.prof.DB.MetaPrefix(ctx, "sync/rejected/")
@@ -601,7 +601,7 @@ func TestSecurityTamperedAtArchive(t *testing.T) {
 		if err != nil || rep.Pulled != 0 {
 			t.Errorf("next round of b: %s, %v", rep, err)
 		}
-		if _, err := nurse.Patient(ctx, ps[1].MRN); !errors.Is(err, app.ErrNotFound) {
+		if _, err := nurse.Patients().Open(ctx, ps[1].MRN); !errors.Is(err, app.ErrNotFound) {
 			t.Errorf("the altered patient after another round: %v, want not found", err)
 		}
 		if _, detail, problem := syncer.Describe(eng.Status(), time.Now()); !problem || !strings.Contains(detail, "set aside") {

@@ -23,7 +23,7 @@ func TestSendWhileLocked(t *testing.T) {
 	nurse := join(t, a, admin, b)
 
 	// Offline work on both, then a locks.
-	ps, err := admin.RegisterPatient(ctx, app.Patient{Family: "Wekesa", Given: "Peter", Sex: app.SexMale, Village: "Bungoma", BirthDate: birth(t, "1975")})
+	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Wekesa", Given: "Peter", Sex: app.SexMale, Village: "Bungoma", BirthDate: birth(t, "1975")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestSendWhileLocked(t *testing.T) {
 	if _, err := admin.ImportFile(ctx, "linn.png", "test", scan); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := nurse.RegisterPatient(ctx, app.Patient{Family: "Njeri", Given: "Ann", Sex: app.SexFemale, Village: "Nyeri", BirthDate: birth(t, "1990")}); err != nil {
+	if _, err := nurse.Patients().Register(ctx, app.Patient{Family: "Njeri", Given: "Ann", Sex: app.SexFemale, Village: "Nyeri", BirthDate: birth(t, "1990")}); err != nil {
 		t.Fatal(err)
 	}
 	b.round(t, nurse)
@@ -67,7 +67,7 @@ func TestSendWhileLocked(t *testing.T) {
 	if rep := b.round(t, nurse); rep.Pulled == 0 {
 		t.Fatalf("b after a's send-only round: %s", rep)
 	}
-	if ms, err := nurse.SearchPatients(ctx, "wekesa", 10); err != nil || len(ms) != 1 || ms[0].Patient.MRN != ps[0].MRN {
+	if ms, err := nurse.Patients().Search(ctx, "wekesa", 10); err != nil || len(ms) != 1 || ms[0].Patient.MRN != ps[0].MRN {
 		t.Fatalf("b searching wekesa: %+v, %v", ms, err)
 	}
 	// a signs in again: its round takes in b's patient and writes the
@@ -76,7 +76,7 @@ func TestSendWhileLocked(t *testing.T) {
 	if rep := a.round(t, admin); rep.Pulled == 0 || rep.BlobsUp != 0 {
 		t.Fatalf("a's round after signing in: %s; want b's changes taken in and no scan sent again", rep)
 	}
-	if ms, err := admin.SearchPatients(ctx, "njeri", 10); err != nil || len(ms) != 1 {
+	if ms, err := admin.Patients().Search(ctx, "njeri", 10); err != nil || len(ms) != 1 {
 		t.Fatalf("a searching njeri: %+v, %v", ms, err)
 	}
 	if rep := b.round(t, nurse); rep.BlobsDown == 0 {

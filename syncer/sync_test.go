@@ -184,7 +184,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	a := newWorkstation(t, arc, "ward-a")
 	b := newWorkstation(t, arc, "ward-b")
 	admin := firstVault(t, a)
-	ps, err := admin.RegisterPatient(ctx,
+	ps, err := admin.Patients().Register(ctx,
 		app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")},
 		app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, Village: "Siaya", BirthDate: birth(t, "1990")})
 	if err != nil {
@@ -202,7 +202,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	nurse := join(t, a, admin, b)
 
 	// b sees a's patients by search (its index follows the pulled versions).
-	ms, err := nurse.SearchPatients(ctx, "achieng", 10)
+	ms, err := nurse.Patients().Search(ctx, "achieng", 10)
 	if err != nil || len(ms) != 1 || ms[0].Patient.ID != ps[0].ID {
 		t.Fatalf("b searching achieng: %+v, %v", ms, err)
 	}
@@ -217,17 +217,17 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	}
 
 	// Both amend the same patient offline, different fields.
-	pa, _ := admin.Patient(ctx, ps[1].MRN)
+	pa, _ := admin.Patients().Open(ctx, ps[1].MRN)
 	pa.Phone = "+254 700 000001"
-	if _, err := admin.AmendPatient(ctx, pa); err != nil {
+	if _, err := admin.Patients().Amend(ctx, pa); err != nil {
 		t.Fatal(err)
 	}
-	pb, err := nurse.Patient(ctx, ps[1].MRN)
+	pb, err := nurse.Patients().Open(ctx, ps[1].MRN)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pb.Village = "Bondo"
-	if _, err := nurse.AmendPatient(ctx, pb); err != nil {
+	if _, err := nurse.Patients().Amend(ctx, pb); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)
@@ -238,8 +238,8 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	if len(ca) != 1 || len(cb) != 1 {
 		t.Fatalf("conflicts: a %v, b %v; want the amended patient on both", ca, cb)
 	}
-	ha, _ := admin.Patient(ctx, ps[1].MRN)
-	hb, _ := nurse.Patient(ctx, ps[1].MRN)
+	ha, _ := admin.Patients().Open(ctx, ps[1].MRN)
+	hb, _ := nurse.Patients().Open(ctx, ps[1].MRN)
 	if ha.Version != hb.Version {
 		t.Fatalf("current versions differ: a %s, b %s", ha.Version, hb.Version)
 	}
@@ -261,7 +261,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 			t.Fatalf("%s still lists conflicts after the resolution: %v", name, cs)
 		}
 	}
-	merged, err := nurse.Patient(ctx, ps[1].MRN)
+	merged, err := nurse.Patients().Open(ctx, ps[1].MRN)
 	if err != nil || merged.Phone != "+254 700 000001" || merged.Village != "Bondo" {
 		t.Fatalf("merged patient on b: %+v, %v; want a's phone and b's village", merged, err)
 	}
@@ -269,7 +269,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	// a withdraws Mary's registration while b, offline, files the scan to
 	// her: after sync both hold the deletion and the document, and Mary
 	// stays reachable, flagged deleted, so the document is not lost.
-	if _, err := admin.DeletePatient(ctx, ps[0].MRN, "registered in error"); err != nil {
+	if _, err := admin.Patients().Delete(ctx, ps[0].MRN, "registered in error"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := nurse.FileDocument(ctx, imp.Documents[0].ID, app.FileParams{Patient: ps[0].MRN, Type: "correspondence"}); err != nil {
@@ -279,7 +279,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	b.round(t, nurse)
 	a.round(t, admin)
 	for name, s := range map[string]*app.Session{"a": admin, "b": nurse} {
-		p, err := s.Patient(ctx, ps[0].MRN)
+		p, err := s.Patients().Open(ctx, ps[0].MRN)
 		if err != nil || !p.Deleted {
 			t.Fatalf("%s opening Mary, deleted with a document filed: %+v, %v", name, p, err)
 		}
@@ -289,12 +289,12 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 		}
 	}
 	// Restored, she is an ordinary patient again everywhere.
-	if _, err := admin.RestorePatient(ctx, ps[0].MRN, "has a document"); err != nil {
+	if _, err := admin.Patients().Restore(ctx, ps[0].MRN, "has a document"); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)
 	b.round(t, nurse)
-	if p, err := nurse.Patient(ctx, ps[0].MRN); err != nil || p.Deleted {
+	if p, err := nurse.Patients().Open(ctx, ps[0].MRN); err != nil || p.Deleted {
 		t.Fatalf("b after the restore: %+v, %v", p, err)
 	}
 }

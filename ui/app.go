@@ -640,7 +640,7 @@ func (u *App) openPatient(ref string) {
 		return
 	}
 	sess.run(func(ctx context.Context) func() {
-		p, err := sess.s.Patient(ctx, ref)
+		p, err := sess.s.Patients().Open(ctx, ref)
 		return func() {
 			switch {
 			case errors.Is(err, app.ErrNeedsBreakGlass):

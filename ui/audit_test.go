@@ -71,14 +71,14 @@ func TestAuditScreenFiltersHighlightsAndExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	reason := "=1+2 patient collapsed\n09:00 admin login ok"
-	if _, err := doc.BreakGlass(ctx, reg[0].MRN, reason); err != nil {
+	if _, err := doc.Patients().BreakGlass(ctx, reg[0].MRN, reason); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := doc.AuditEvents(ctx, app.AuditFilter{}); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a clinician read the audit trail: %v", err)
 	}
 	doc.Lock(ctx)
-	if _, err := u.sess.s.Patient(ctx, reg[1].MRN); err != nil {
+	if _, err := u.sess.s.Patients().Open(ctx, reg[1].MRN); err != nil {
 		t.Fatal(err)
 	}
 
@@ -238,7 +238,7 @@ func TestAuditScreenExportsPDFAndPrints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := doc.BreakGlass(ctx, reg[0].MRN, "patient collapsed"); err != nil {
+	if _, err := doc.Patients().BreakGlass(ctx, reg[0].MRN, "patient collapsed"); err != nil {
 		t.Fatal(err)
 	}
 	_, _ = doc.AuditEvents(ctx, app.AuditFilter{}) // refused
@@ -352,11 +352,11 @@ func TestIntegrityCheckFindsDamage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := s.RegisterPatient(ctx, mary())
+	reg, err := s.Patients().Register(ctx, mary())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Patient(ctx, reg[0].MRN); err != nil {
+	if _, err := s.Patients().Open(ctx, reg[0].MRN); err != nil {
 		t.Fatal(err)
 	}
 	s.Lock(ctx)

@@ -53,7 +53,7 @@ func TestBackUpNowFromTheWindow(t *testing.T) {
 		t.Fatalf("log in to the backup: %v", err)
 	}
 	defer sess.Lock(ctx)
-	if ms, err := sess.SearchPatients(ctx, "mary", 5); err != nil || len(ms) != 1 {
+	if ms, err := sess.Patients().Search(ctx, "mary", 5); err != nil || len(ms) != 1 {
 		t.Errorf("the backup's patients: %d, %v", len(ms), err)
 	}
 	evs, err := sess.AuditEvents(ctx, app.AuditFilter{Action: app.ActVaultBackup})

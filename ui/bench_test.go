@@ -210,7 +210,7 @@ func (pv *patientVaults) vault(b *testing.B, n int) (*app.Vault, []string) {
 }
 
 // buildPatientVault fills a new vault in dir with n patients of demo's
-// generator, registered through Session.RegisterPatient in batches of
+// generator, registered through Patients.Register in batches of
 // 1,000 as `folio demo` and the app's benchmarks do, and returns the
 // queries that find 10 of them.
 func buildPatientVault(dir string, n int) ([]string, error) {
@@ -235,7 +235,7 @@ func buildPatientVault(dir string, n int) ([]string, error) {
 		for i := range batch {
 			batch[i] = g.Patient()
 		}
-		reg, err := s.RegisterPatient(ctx, batch...)
+		reg, err := s.Patients().Register(ctx, batch...)
 		if err != nil {
 			return nil, fmt.Errorf("register patients: %w", err)
 		}
@@ -524,7 +524,7 @@ func BenchmarkOpenDocument50(b *testing.B) {
 	admin.Lock(ctx)
 	u := newWindow(b, prof.Vault, Options{})
 	logIn(b, u, "grace", clerkPW)
-	reg, err := u.sess.s.RegisterPatient(ctx, mary())
+	reg, err := u.sess.s.Patients().Register(ctx, mary())
 	if err != nil {
 		b.Fatal(err)
 	}

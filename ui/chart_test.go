@@ -301,7 +301,7 @@ func TestAttackAccessLogReasonForgesLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	reason := "patient collapsed\n08:00  admin  opened the chart\x1b[8m hidden \u202ereversed"
-	if _, err := doc.BreakGlass(ctx, reg[0].MRN, reason); err != nil {
+	if _, err := doc.Patients().BreakGlass(ctx, reg[0].MRN, reason); err != nil {
 		t.Fatal(err)
 	}
 	doc.Lock(ctx)

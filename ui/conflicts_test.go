@@ -121,12 +121,12 @@ func amendOffline(t *testing.T, a, b *workstation, mrn string, onA, onB func(*ap
 		w      *workstation
 		change func(*app.Patient)
 	}{{a, onA}, {b, onB}} {
-		p, err := w.w.sync.Patient(ctx, mrn)
+		p, err := w.w.sync.Patients().Open(ctx, mrn)
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.change(&p)
-		if _, err := w.w.sync.AmendPatient(ctx, p); err != nil {
+		if _, err := w.w.sync.Patients().Amend(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -139,7 +139,7 @@ func TestConflictsScreen(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
 	a, b := syncedPair(t, c.Now)
-	ps, err := a.sync.RegisterPatient(ctx, mary(),
+	ps, err := a.sync.Patients().Register(ctx, mary(),
 		app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, Village: "Siaya", BirthDate: app.BirthDate{Year: 1990}})
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +200,7 @@ func TestConflictsScreen(t *testing.T) {
 	if !s.msg.Visible() || !strings.Contains(s.msg.Text, "Resolved") {
 		t.Fatalf("after resolving, the message says %q", s.msg.Text)
 	}
-	got, err := u.sess.s.Patient(ctx, ps[1].MRN)
+	got, err := u.sess.s.Patients().Open(ctx, ps[1].MRN)
 	if err != nil || got.Phone != jsonText(keep.Fields["phone"]) {
 		t.Fatalf("James after keeping version 2: phone %q, %v; want %s", got.Phone, err, keep.Fields["phone"])
 	}
@@ -212,7 +212,7 @@ func TestConflictsScreen(t *testing.T) {
 	if len(s.conflicts) != 0 || !strings.Contains(allText(s.list), "No conflicts") {
 		t.Fatalf("after the merge the screen lists %+v", s.conflicts)
 	}
-	got, err = u.sess.s.Patient(ctx, ps[0].MRN)
+	got, err = u.sess.s.Patients().Open(ctx, ps[0].MRN)
 	if err != nil || got.Phone != "0788 000 111" || got.Village != "Kabale" {
 		t.Fatalf("Mary after the merge: %+v, %v; want a's phone and b's village", got, err)
 	}
@@ -298,7 +298,7 @@ func TestChartSyncState(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
 	a, b := syncedPair(t, c.Now)
-	ps, err := a.sync.RegisterPatient(ctx, mary())
+	ps, err := a.sync.Patients().Register(ctx, mary())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func (v *patientScreen) askDelete() {
 			"restore it. A chart with documents filed cannot be deleted: merge it into the right patient instead.",
 		"for example: registered twice by mistake",
 		func(ctx context.Context, reason string) (app.Patient, error) {
-			return v.sess.s.DeletePatient(ctx, p.ID, reason)
+			return v.sess.s.Patients().Delete(ctx, p.ID, reason)
 		},
 		func(app.Patient) { v.sess.a.showSearch() })
 }
@@ -46,7 +46,7 @@ func (v *patientScreen) askRestore() {
 		"Restore "+visible.Line(p.MRN)+" ("+displayName(p)+"), deleted as registered in error? It becomes an ordinary patient again on every workstation.",
 		"for example: documents were filed to it",
 		func(ctx context.Context, reason string) (app.Patient, error) {
-			return v.sess.s.RestorePatient(ctx, p.ID, reason)
+			return v.sess.s.Patients().Restore(ctx, p.ID, reason)
 		},
 		func(back app.Patient) { v.sess.a.showPatient(back, nil) })
 }

@@ -38,7 +38,7 @@ func TestDeleteRegistrationFromChart(t *testing.T) {
 	test.Tap(rd.ok)
 	u.tasks.wait()
 	current[*searchScreen](t, u)
-	if _, err := u.sess.s.Patient(ctx, reg[0].MRN); !errors.Is(err, app.ErrDeleted) {
+	if _, err := u.sess.s.Patients().Open(ctx, reg[0].MRN); !errors.Is(err, app.ErrDeleted) {
 		t.Fatalf("the deleted patient opens: %v", err)
 	}
 	ev, err := auditAs(t, u.vault, "admin", app.ActPatientDelete)

@@ -95,7 +95,7 @@ func logIn(t testing.TB, u *App, user, pw string) {
 // register registers patients through the session, as a setup step.
 func register(t *testing.T, u *App, ps ...app.Patient) []app.Patient {
 	t.Helper()
-	reg, err := u.sess.s.RegisterPatient(context.Background(), ps...)
+	reg, err := u.sess.s.Patients().Register(context.Background(), ps...)
 	if err != nil {
 		t.Fatal(err)
 	}

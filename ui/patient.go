@@ -211,7 +211,7 @@ func (v *patientScreen) edit() {
 func (v *patientScreen) history() {
 	p, sess := v.p, v.sess
 	sess.run(func(ctx context.Context) func() {
-		hist, err := sess.s.PatientHistory(ctx, p.ID)
+		hist, err := sess.s.Patients().History(ctx, p.ID)
 		return func() {
 			if err != nil {
 				sess.a.showError("History", err)
@@ -249,10 +249,10 @@ func (u *App) askBreakGlass(ref string) {
 		}
 		bg.open.Disable()
 		sess.run(func(ctx context.Context) func() {
-			_, err := sess.s.BreakGlass(ctx, ref, reason)
+			_, err := sess.s.Patients().BreakGlass(ctx, ref, reason)
 			var p app.Patient
 			if err == nil {
-				p, err = sess.s.Patient(ctx, ref)
+				p, err = sess.s.Patients().Open(ctx, ref)
 			}
 			return func() {
 				bg.open.Enable()

@@ -266,7 +266,7 @@ func TestAmendConflictReloads(t *testing.T) {
 	// Someone else changes the record meanwhile.
 	other := reg[0]
 	other.Village = "Kabale"
-	if _, err := u.sess.s.AmendPatient(context.Background(), other); err != nil {
+	if _, err := u.sess.s.Patients().Amend(context.Background(), other); err != nil {
 		t.Fatal(err)
 	}
 
@@ -277,7 +277,7 @@ func TestAmendConflictReloads(t *testing.T) {
 	if v.p.Village != "Kabale" || v.p.Phone != reg[0].Phone {
 		t.Fatalf("after a conflict the view shows %+v", v.p)
 	}
-	hist, err := u.sess.s.PatientHistory(context.Background(), reg[0].ID)
+	hist, err := u.sess.s.Patients().History(context.Background(), reg[0].ID)
 	if err != nil || len(hist) != 2 {
 		t.Fatalf("history after a conflict: %d versions, %v", len(hist), err)
 	}

@@ -287,25 +287,25 @@ func (f *patientForm) submit() {
 	s := f.sess.s
 	if f.amend {
 		f.sess.run(func(ctx context.Context) func() {
-			saved, err := s.AmendPatient(ctx, p)
+			saved, err := s.Patients().Amend(ctx, p)
 			var fresh app.Patient
 			var reloadErr error
 			if errors.Is(err, app.ErrConflict) {
-				fresh, reloadErr = s.Patient(ctx, p.ID)
+				fresh, reloadErr = s.Patients().Open(ctx, p.ID)
 			}
 			return func() { f.amended(saved, err, fresh, reloadErr) }
 		})
 		return
 	}
 	f.sess.run(func(ctx context.Context) func() {
-		dups, err := s.FindDuplicates(ctx, p)
+		dups, err := s.Patients().FindDuplicates(ctx, p)
 		if err != nil {
 			return func() { f.setBusy(false); f.msg.error(message(err)) }
 		}
 		if len(dups) > 0 {
 			return func() { f.setBusy(false); f.showDuplicates(p, dups) }
 		}
-		reg, err := s.RegisterPatient(ctx, p)
+		reg, err := s.Patients().Register(ctx, p)
 		return func() { f.registered(reg, err) }
 	})
 }
@@ -316,7 +316,7 @@ func (f *patientForm) register(p app.Patient) {
 	f.setBusy(true)
 	s := f.sess.s
 	f.sess.run(func(ctx context.Context) func() {
-		reg, err := s.RegisterPatient(ctx, p)
+		reg, err := s.Patients().Register(ctx, p)
 		return func() { f.registered(reg, err) }
 	})
 }

@@ -130,7 +130,7 @@ func (pk *patientPicker) search(q string, exact bool) {
 }
 
 func (pk *patientPicker) lookup(ctx context.Context, gen int, q string, exact bool) func() {
-	ms, err := pk.sess.s.SearchPatients(ctx, q, pickerLimit)
+	ms, err := pk.sess.s.Patients().Search(ctx, q, pickerLimit)
 	return func() {
 		if gen != pk.gen || ctx.Err() != nil {
 			return

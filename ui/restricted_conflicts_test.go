@@ -17,7 +17,7 @@ func TestConflictOfRestrictedChartHiddenFromAdmin(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
 	a, b := syncedPair(t, c.Now)
-	ps, err := a.sync.RegisterPatient(ctx, mary())
+	ps, err := a.sync.Patients().Register(ctx, mary())
 	if err != nil {
 		t.Fatal(err)
 	}

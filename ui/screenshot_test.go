@@ -94,7 +94,7 @@ func TestScreenshots(t *testing.T) {
 	amended.Phone = "0788 000 111"
 	amended.Address = "Plot 12, Market Road"
 	amended.Notes = "Prefers Luganda. Allergic to penicillin."
-	if _, err := u.sess.s.AmendPatient(ctx, amended); err != nil {
+	if _, err := u.sess.s.Patients().Amend(ctx, amended); err != nil {
 		t.Fatal(err)
 	}
 	u.openPatient(mary.MRN)

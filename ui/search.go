@@ -181,7 +181,7 @@ func (s *searchScreen) searchNow(q string) {
 // lookup asks the vault (off the Fyne goroutine) and returns how to show
 // the answer; an answer to an older query than the latest is dropped.
 func (s *searchScreen) lookup(ctx context.Context, gen int, q string) func() {
-	ms, err := s.sess.s.SearchPatients(ctx, q, searchLimit)
+	ms, err := s.sess.s.Patients().Search(ctx, q, searchLimit)
 	return func() {
 		if gen != s.gen || ctx.Err() != nil {
 			return

@@ -1,0 +1,239 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// This file holds the part of the core every domain that touches a
+// patient uses: reading a patient's head through the session's cache,
+// resolving an MRN or id (following merges, refusing deletions), the
+// chart-level rule for restricted charts (mayOpen, canOpen), and encoding
+// a patient version with its blind-index tokens. The Patients service and
+// the document, intake and sync code all go through it, so the rule is
+// written once.
+
+// ErrNeedsBreakGlass means the chart is restricted: the user may open it
+// only by stating a reason (BreakGlass), which is flagged in the audit.
+var ErrNeedsBreakGlass = errors.New("this chart is restricted: state a reason to open it (break-glass)")
+
+// decodePatient turns a stored record into a Patient.
+func decodePatient(rec StoredRecord) (Patient, error) {
+	var p Patient
+	if err := json.Unmarshal(rec.Data, &p); err != nil {
+		return Patient{}, fmt.Errorf("patient %s: %w: %v", rec.ID, ErrTampered, err)
+	}
+	p.Version = rec.Version
+	return p, nil
+}
+
+// tokens turns index terms into blind-index tokens.
+func (s *Session) tokens(terms []string) ([][]byte, error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(terms))
+	for i, t := range terms {
+		out[i] = keys.Token([]byte(t))
+	}
+	return out, nil
+}
+
+// cachedPatient is a decrypted head kept for the session, with its name
+// words ready for ranking.
+type cachedPatient struct {
+	p      Patient
+	names  []nameKey // family name words first
+	family int       // how many of names are the family name
+}
+
+func newCached(p Patient) *cachedPatient {
+	return &cachedPatient{p: p, names: nameKeys(patientNameWords(p)), family: len(nameWords(p.Family))}
+}
+
+// head reads a patient's current version, from the session cache when the
+// session wrote or read it last.
+func (s *Session) head(ctx context.Context, id string) (Patient, error) {
+	c, err := s.cached(ctx, id)
+	if err != nil {
+		return Patient{}, err
+	}
+	return c.p, nil
+}
+
+// cached returns the session's cache entry of a patient, reading and
+// decrypting the head on a miss. Entries are never changed, only replaced.
+func (s *Session) cached(ctx context.Context, id string) (*cachedPatient, error) {
+	s.mu.Lock()
+	c, ok := s.cache[id]
+	s.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	rec, err := s.records.Head(ctx, KindPatient, id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := decodePatient(rec)
+	if err != nil {
+		return nil, err
+	}
+	c = newCached(p)
+	s.mu.Lock()
+	if !s.locked {
+		s.cache[id] = c
+	}
+	s.mu.Unlock()
+	return c, nil
+}
+
+func (s *Session) remember(ps ...Patient) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locked {
+		return
+	}
+	for _, p := range ps {
+		s.cache[p.ID] = newCached(p)
+	}
+}
+
+// lookup returns the ids the index holds for one term.
+func (s *Session) lookup(ctx context.Context, term string) ([]string, error) {
+	keys, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	return s.records.Lookup(ctx, keys.Token([]byte(term)))
+}
+
+// resolve finds a patient by MRN or record id, following merges to the
+// survivor when follow is set. A deleted registration is an ErrDeleted
+// error that says when, by whom and why.
+func (s *Session) resolve(ctx context.Context, ref string, follow bool) (Patient, error) {
+	p, err := s.find(ctx, ref, follow)
+	if err != nil {
+		return Patient{}, err
+	}
+	if gone, err := s.withdrawn(ctx, p); err != nil || gone {
+		if err == nil {
+			err = fmt.Errorf("patient %s was deleted on %s by %s (%s): %w; a records manager can restore it",
+				p.MRN, p.Changed.Format(time.DateOnly), p.ChangedBy, p.DeletedReason, ErrDeleted)
+		}
+		return Patient{}, err
+	}
+	return p, nil
+}
+
+// withdrawn says whether p is deleted with nothing filed to it. A deleted
+// registration that has documents (filed on another workstation while the
+// deletion was on its way) stays reachable, flagged Deleted, so nothing
+// disappears: a records manager restores it or merges it.
+func (s *Session) withdrawn(ctx context.Context, p Patient) (bool, error) {
+	if !p.Deleted {
+		return false, nil
+	}
+	docs, err := s.lookup(ctx, "doc:pat:"+p.ID)
+	return len(docs) == 0, err
+}
+
+// find is resolve without the deleted check, for the history and the
+// restore of a deleted registration.
+func (s *Session) find(ctx context.Context, ref string, follow bool) (Patient, error) {
+	ref = strings.TrimSpace(ref)
+	var p Patient
+	if _, err := uuid.Parse(ref); err == nil {
+		if p, err = s.head(ctx, ref); err != nil {
+			return Patient{}, fmt.Errorf("patient %s: %w", ref, err)
+		}
+	} else {
+		mrn, err := ParseMRN(ref)
+		if err != nil {
+			return Patient{}, err
+		}
+		ids, err := s.lookup(ctx, "mrn:"+mrn)
+		if err != nil {
+			return Patient{}, err
+		}
+		found := false
+		for _, id := range ids {
+			c, err := s.head(ctx, id)
+			if err != nil {
+				return Patient{}, err
+			}
+			if c.MRN == mrn {
+				p, found = c, true
+				break
+			}
+		}
+		if !found {
+			return Patient{}, fmt.Errorf("patient %s: %w", mrn, ErrNotFound)
+		}
+	}
+	for hops := 0; follow && p.MergedInto != "" && hops < 8; hops++ {
+		next, err := s.head(ctx, p.MergedInto)
+		if err != nil {
+			return Patient{}, fmt.Errorf("patient %s was merged into %s: %w", p.MRN, p.MergedInto, err)
+		}
+		p = next
+	}
+	return p, nil
+}
+
+// mayOpen is the chart-level rule: a restricted chart opens only with the
+// restricted-read permission or a break-glass reason given this session.
+func (s *Session) mayOpen(p Patient) bool {
+	if !p.Restricted || s.User().Roles.Can(PermRestrictedRead) {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.glass[p.ID]
+	return ok
+}
+
+// canOpen applies mayOpen for one action; a refusal is audited under the
+// patient.
+func (s *Session) canOpen(ctx context.Context, p Patient, act Action) error {
+	if s.mayOpen(p) {
+		return nil
+	}
+	_ = s.audit(ctx, AuditEvent{Action: act, Patient: p.MRN, Outcome: OutcomeDenied, Detail: "restricted chart"})
+	if s.User().Roles.Can(PermBreakGlass) {
+		return fmt.Errorf("patient %s: %w", p.MRN, ErrNeedsBreakGlass)
+	}
+	return fmt.Errorf("patient %s: %w", p.MRN, ErrRestricted)
+}
+
+// patientWrite encodes a patient version with its index tokens. A record
+// merged into another keeps only its MRN token, so its MRN still leads to
+// the survivor but name searches do not show it twice; a deleted one too, so
+// its MRN leads to the notice of its deletion.
+func (s *Session) patientWrite(p Patient, parent Version) (RecordWrite, error) {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return RecordWrite{}, err
+	}
+	terms := patientTerms(p)
+	if p.MergedInto != "" || p.Deleted {
+		terms = []string{"mrn:" + p.MRN}
+	}
+	toks, err := s.tokens(terms)
+	if err != nil {
+		return RecordWrite{}, err
+	}
+	return RecordWrite{Kind: KindPatient, ID: p.ID, Parent: parent, Data: data, Tokens: toks}, nil
+}
+
+func (s *Session) forget(id string) {
+	s.mu.Lock()
+	delete(s.cache, id)
+	s.mu.Unlock()
+}
