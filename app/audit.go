@@ -214,14 +214,24 @@ func (f AuditFilter) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// AuditEvents returns the events that match f, oldest first. Reading the
+// Audit is the review of the audit trail: reading and exporting its
+// events, and verifying the vault (verify.go). It only reads: the trail
+// is written by the session itself (audit, stamp, Checkpoint), by every
+// service, in the same transaction as each change. Reading, exporting
+// and verifying are themselves audited.
+type Audit struct{ s *Session }
+
+// Audit returns the session's audit-review service.
+func (s *Session) Audit() Audit { return Audit{s} }
+
+// Events returns the events that match f, oldest first. Reading the
 // trail is itself audited.
-func (s *Session) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
-	ctx, err := s.require(ctx, PermAuditRead, ActAuditRead, "")
+func (au Audit) Events(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+	ctx, err := au.s.require(ctx, PermAuditRead, ActAuditRead, "")
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.auditEvents(ctx, f)
+	out, err := au.events(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -229,34 +239,34 @@ func (s *Session) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent,
 	if f.PatientMRN != "" {
 		detail = "patient " + f.PatientMRN
 	}
-	return out, s.audit(ctx, AuditEvent{Action: ActAuditRead, Patient: f.PatientMRN, Outcome: OutcomeOK, Detail: detail})
+	return out, au.s.audit(ctx, AuditEvent{Action: ActAuditRead, Patient: f.PatientMRN, Outcome: OutcomeOK, Detail: detail})
 }
 
-// ExportAuditEvents returns the events that match f, oldest first, to be
+// Export returns the events that match f, oldest first, to be
 // written out as format ("CSV", "PDF") to dest (a file, "the printer").
 // The export is audited as audit.export with the filter, the number of
 // events and where they went.
-func (s *Session) ExportAuditEvents(ctx context.Context, f AuditFilter, format, dest string) ([]AuditEvent, error) {
-	ctx, err := s.require(ctx, PermAuditRead, ActAuditExport, f.PatientMRN)
+func (au Audit) Export(ctx context.Context, f AuditFilter, format, dest string) ([]AuditEvent, error) {
+	ctx, err := au.s.require(ctx, PermAuditRead, ActAuditExport, f.PatientMRN)
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.auditEvents(ctx, f)
+	out, err := au.events(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	return out, s.audit(ctx, AuditEvent{Action: ActAuditExport, Patient: f.PatientMRN, Outcome: OutcomeOK,
+	return out, au.s.audit(ctx, AuditEvent{Action: ActAuditExport, Patient: f.PatientMRN, Outcome: OutcomeOK,
 		Detail: fmt.Sprintf("%d events (%s) as %s to %s", len(out), f, format, dest)})
 }
 
-// auditEvents reads the events that match f, oldest first.
-func (s *Session) auditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+// events reads the events that match f, oldest first.
+func (au Audit) events(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
 	var out []AuditEvent
-	for entry, err := range s.v.cfg.Audit.AuditEntries(ctx) {
+	for entry, err := range au.s.v.cfg.Audit.AuditEntries(ctx) {
 		if err != nil {
 			return nil, fmt.Errorf("read audit trail: %w", err)
 		}
-		e, err := openEvent(s.keys, entry)
+		e, err := openEvent(au.s.keys, entry)
 		if err != nil {
 			return nil, err
 		}

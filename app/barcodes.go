@@ -69,8 +69,8 @@ func ParseArchivePattern(pattern string) (*regexp.Regexp, error) {
 // SetBarcodeSettings changes the archive-identifier pattern and whether
 // such a code starts a new document. The change applies to files imported
 // from now on. Administrators and records managers; audited.
-func (s *Session) SetBarcodeSettings(ctx context.Context, bs BarcodeSettings) error {
-	ctx, err := s.requireIntakeSettings(ctx)
+func (st Settings) SetBarcodeSettings(ctx context.Context, bs BarcodeSettings) error {
+	ctx, err := st.s.requireIntakeSettings(ctx)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (s *Session) SetBarcodeSettings(ctx context.Context, bs BarcodeSettings) er
 		return err
 	}
 	split := strconv.FormatBool(bs.Split)
-	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("archive-identifier pattern %q, starts a document %s", bs.ArchivePattern, split)},
+	return st.s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("archive-identifier pattern %q, starts a document %s", bs.ArchivePattern, split)},
 		map[string][]byte{metaArchivePattern: []byte(bs.ArchivePattern), metaArchiveSplit: []byte(split)}, nil)
 }
 

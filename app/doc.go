@@ -41,7 +41,11 @@
 // Each domain is a service: a small struct holding the session, made by a
 // Session method of the domain's name, with only that domain's methods:
 //
-//	sess.Patients().Register(ctx, p)   // patients.go, search.go, delete.go
+//	sess.Patients().Register(ctx, p)           // patients.go, search.go, delete.go
+//	sess.Users().Add(ctx, u, password)         // users.go
+//	sess.Settings().SetIdleLock(ctx, d)        // settings.go, barcodes.go, intakesettings.go, vault.go
+//	sess.Audit().Events(ctx, f)                // audit.go, verify.go, scancheck.go
+//	sess.Conflicts().Resolve(ctx, k, id, v, m) // conflicts.go
 //
 // A service method checks the role with s.require, does its work through
 // the core, and writes its change and audit event in one s.commit, the

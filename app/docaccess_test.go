@@ -29,7 +29,7 @@ func newRestrictedDesk(t *testing.T) *restrictedDesk {
 	d := &restrictedDesk{scanningDesk: newScanningDesk(t)}
 	admin := login(t, d.prof.Vault, "admin", adminPW)
 	for _, u := range []app.User{{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, {Name: "doc", Roles: app.RoleSet{app.RoleClinician}}} {
-		if err := admin.AddUser(ctx, u, []byte(restrictedPW[u.Name])); err != nil {
+		if err := admin.Users().Add(ctx, u, []byte(restrictedPW[u.Name])); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -145,7 +145,7 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 	if err != nil || kept.PatientID != d.vip.ID || len(kept.Pages) != 3 {
 		t.Fatalf("the document after the attack: patient %s, %d pages, %v", kept.PatientID, len(kept.Pages), err)
 	}
-	events, err := login(t, d.prof.Vault, "admin", adminPW).AuditEvents(ctx, app.AuditFilter{PatientMRN: d.vip.MRN, User: "sam"})
+	events, err := login(t, d.prof.Vault, "admin", adminPW).Audit().Events(ctx, app.AuditFilter{PatientMRN: d.vip.MRN, User: "sam"})
 	if err != nil {
 		t.Fatal(err)
 	}

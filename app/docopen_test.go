@@ -33,7 +33,7 @@ func TestDocumentOpeningIsOneAuditEvent(t *testing.T) {
 	}
 	opens := func() []app.AuditEvent {
 		t.Helper()
-		evs, err := d.second.AuditEvents(ctx, app.AuditFilter{User: "peter", Action: app.ActDocRead})
+		evs, err := d.second.Audit().Events(ctx, app.AuditFilter{User: "peter", Action: app.ActDocRead})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -43,7 +43,7 @@ func newScanningDesk(t *testing.T) *scanningDesk {
 	prof, _ := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
 	for _, u := range []string{"grace", "peter"} {
-		if err := admin.AddUser(ctx, app.User{Name: u, Roles: app.RoleSet{app.RoleRecords}}, []byte(clerkPW[u])); err != nil {
+		if err := admin.Users().Add(ctx, app.User{Name: u, Roles: app.RoleSet{app.RoleRecords}}, []byte(clerkPW[u])); err != nil {
 			t.Fatal(err)
 		}
 	}

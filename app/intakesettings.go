@@ -24,8 +24,8 @@ type IntakeSettings struct {
 
 // SetIntakeSettings changes the drop folder and the keep setting.
 // Administrators and records managers; audited.
-func (s *Session) SetIntakeSettings(ctx context.Context, is IntakeSettings) error {
-	ctx, err := s.requireIntakeSettings(ctx)
+func (st Settings) SetIntakeSettings(ctx context.Context, is IntakeSettings) error {
+	ctx, err := st.s.requireIntakeSettings(ctx)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (s *Session) SetIntakeSettings(ctx context.Context, is IntakeSettings) erro
 	if is.Keep {
 		keep = "true"
 	}
-	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("drop folder %q, keep files %s", is.DropFolder, keep)},
+	return st.s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("drop folder %q, keep files %s", is.DropFolder, keep)},
 		map[string][]byte{metaDropFolder: []byte(is.DropFolder), metaKeepScans: []byte(keep)}, nil)
 }
 

@@ -71,7 +71,7 @@ func TestAttackPasswordTypedAsUserName(t *testing.T) {
 			t.Errorf("the vault file holds the typed text %q in clear", s)
 		}
 	}
-	events, err := login(t, prof.Vault, "admin", adminPW).AuditEvents(ctx, app.AuditFilter{Action: app.ActLogin})
+	events, err := login(t, prof.Vault, "admin", adminPW).Audit().Events(ctx, app.AuditFilter{Action: app.ActLogin})
 	if err != nil {
 		t.Fatal(err)
 	}

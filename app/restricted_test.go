@@ -21,7 +21,7 @@ func TestAttackSearchShowsRestrictedRecord(t *testing.T) {
 	admin := login(t, prof.Vault, "admin", adminPW)
 	pw := map[string]string{"sam": "scanning clerk passphrase", "amos": "the doctors passphrase", "grace": "records clerk passphrase"}
 	for name, role := range map[string]app.Role{"sam": app.RoleScanning, "amos": app.RoleClinician, "grace": app.RoleRecords} {
-		if err := admin.AddUser(ctx, app.User{Name: name, Roles: app.RoleSet{role}}, []byte(pw[name])); err != nil {
+		if err := admin.Users().Add(ctx, app.User{Name: name, Roles: app.RoleSet{role}}, []byte(pw[name])); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -74,7 +74,7 @@ func TestAttackSearchShowsRestrictedRecord(t *testing.T) {
 	}
 
 	// Each search that returned her is audited under her MRN.
-	events, err := admin.AuditEvents(ctx, app.AuditFilter{PatientMRN: vip.MRN, Action: app.ActPatientSearch})
+	events, err := admin.Audit().Events(ctx, app.AuditFilter{PatientMRN: vip.MRN, Action: app.ActPatientSearch})
 	if err != nil {
 		t.Fatal(err)
 	}

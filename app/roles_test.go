@@ -98,10 +98,10 @@ func TestSeveralRolesInOneSession(t *testing.T) {
 	if _, err := admin.Queue(ctx); !errors.As(err, &re) || !slices.Equal(re.Roles, app.RoleSet{app.RoleAdmin}) {
 		t.Fatalf("an administrator alone lists the queue: %v", err)
 	}
-	if err := admin.SetUserRoles(ctx, "admin", app.RoleSet{app.RoleRecords}); !errors.Is(err, app.ErrInvalid) {
+	if err := admin.Users().SetRoles(ctx, "admin", app.RoleSet{app.RoleRecords}); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("the administrator took away their own administrator role: %v", err)
 	}
-	if err := admin.SetUserRoles(ctx, "admin", app.RoleSet{app.RoleRecords, app.RoleAdmin}); err != nil {
+	if err := admin.Users().SetRoles(ctx, "admin", app.RoleSet{app.RoleRecords, app.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	if got := admin.User().Roles; !slices.Equal(got, app.RoleSet{app.RoleAdmin, app.RoleRecords}) {
@@ -121,10 +121,10 @@ func TestSeveralRolesInOneSession(t *testing.T) {
 	}
 
 	// A scanning clerk who is also a clinician.
-	if err := admin.AddUser(ctx, app.User{Name: "amani", Roles: app.RoleSet{app.RoleClinician, app.RoleScanning, app.RoleClinician}}, []byte("ward round at dawn")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "amani", Roles: app.RoleSet{app.RoleClinician, app.RoleScanning, app.RoleClinician}}, []byte("ward round at dawn")); err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "nobody"}, []byte("ward round at dusk")); !errors.Is(err, app.ErrInvalid) {
+	if err := admin.Users().Add(ctx, app.User{Name: "nobody"}, []byte("ward round at dusk")); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("a user without a role was added: %v", err)
 	}
 	amani := login(t, sv.v, "amani", "ward round at dawn")
@@ -140,7 +140,7 @@ func TestSeveralRolesInOneSession(t *testing.T) {
 	}
 	amani.Lock(ctx)
 
-	events, err := admin.AuditEvents(ctx, app.AuditFilter{})
+	events, err := admin.Audit().Events(ctx, app.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,16 +201,16 @@ func TestEndorseRulesWithSeveralRoles(t *testing.T) {
 	ctx := context.Background()
 	sv := newSignedVault(t)
 	admin := login(t, sv.v, "admin", adminPW)
-	if err := admin.SetUserRoles(ctx, "admin", app.RoleSet{app.RoleAdmin, app.RoleRecords, app.RoleClinician}); err != nil {
+	if err := admin.Users().SetRoles(ctx, "admin", app.RoleSet{app.RoleAdmin, app.RoleRecords, app.RoleClinician}); err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "grace", Roles: app.RoleSet{app.RoleRecords, app.RoleScanning}}, []byte("filing cabinet 1")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "grace", Roles: app.RoleSet{app.RoleRecords, app.RoleScanning}}, []byte("filing cabinet 1")); err != nil {
 		t.Fatal(err)
 	}
 	// The administrator certifies grace in a second administrator's
 	// roles, then takes the administrator's role back: each version is
 	// signed by an administrator with several roles.
-	if err := admin.SetUserRoles(ctx, "grace", app.RoleSet{app.RoleAdmin, app.RoleRecords}); err != nil {
+	if err := admin.Users().SetRoles(ctx, "grace", app.RoleSet{app.RoleAdmin, app.RoleRecords}); err != nil {
 		t.Fatal(err)
 	}
 	var reg endorse.Signers
@@ -220,7 +220,7 @@ func TestEndorseRulesWithSeveralRoles(t *testing.T) {
 	if c, _ := reg.Lookup("grace"); !c.Admin {
 		t.Fatalf("grace as administrator and records clerk: %+v", c)
 	}
-	if err := admin.SetUserRoles(ctx, "grace", app.RoleSet{app.RoleRecords, app.RoleScanning}); err != nil {
+	if err := admin.Users().SetRoles(ctx, "grace", app.RoleSet{app.RoleRecords, app.RoleScanning}); err != nil {
 		t.Fatal(err)
 	}
 	if err := check(&reg, sv.l.from(sv.l.len()-1)); err != nil {
@@ -240,7 +240,7 @@ func TestEndorseRulesWithSeveralRoles(t *testing.T) {
 	if err := reg.Check("user", "grace", endorse.Version{}, &e); !errors.Is(err, endorse.ErrNotEndorsed) || !strings.Contains(err.Error(), "grace is not an administrator") {
 		t.Fatalf("a records and scanning clerk's signature on her own promotion: %v", err)
 	}
-	if err := grace.SetUserRoles(ctx, "grace", app.RoleSet{app.RoleAdmin}); !errors.Is(err, app.ErrForbidden) {
+	if err := grace.Users().SetRoles(ctx, "grace", app.RoleSet{app.RoleAdmin}); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("grace changed her own roles: %v", err)
 	}
 }
@@ -252,7 +252,7 @@ func TestEndorseRulesWithSeveralRoles(t *testing.T) {
 func TestSingleRoleUserVersionsStillLoad(t *testing.T) {
 	ctx := context.Background()
 	sv, admin := withClerk(t)
-	if err := admin.AddUser(ctx, app.User{Name: "boss", Roles: app.RoleSet{app.RoleRecords, app.RoleAdmin}}, []byte("corner office 1")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "boss", Roles: app.RoleSet{app.RoleRecords, app.RoleAdmin}}, []byte("corner office 1")); err != nil {
 		t.Fatal(err)
 	}
 	admin.Lock(ctx)
@@ -351,7 +351,7 @@ func TestEveryActNamesItsPermission(t *testing.T) {
 	ctx := context.Background()
 	prof, _ := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
-	if err := admin.SetUserRoles(ctx, "admin", app.RoleSet{app.RoleAdmin, app.RoleRecords}); err != nil {
+	if err := admin.Users().SetRoles(ctx, "admin", app.RoleSet{app.RoleAdmin, app.RoleRecords}); err != nil {
 		t.Fatal(err)
 	}
 	must := func(err error) {
@@ -391,11 +391,11 @@ func TestEveryActNamesItsPermission(t *testing.T) {
 	must(err)
 	_, err = admin.ExportPDF(ctx, id, "export", io.Discard)
 	must(err)
-	_, err = admin.Users(ctx)
+	_, err = admin.Users().List(ctx)
 	must(err)
-	_, err = admin.Verify(ctx)
+	_, err = admin.Audit().Verify(ctx)
 	must(err)
-	events, err := admin.AuditEvents(ctx, app.AuditFilter{User: "admin"})
+	events, err := admin.Audit().Events(ctx, app.AuditFilter{User: "admin"})
 	must(err)
 
 	acts := map[app.Action]bool{}

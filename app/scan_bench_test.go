@@ -262,7 +262,7 @@ func newBenchDesk(b testing.TB) benchDesk {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "grace", Roles: app.RoleSet{app.RoleRecords}}, []byte("records clerk passphrase")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "grace", Roles: app.RoleSet{app.RoleRecords}}, []byte("records clerk passphrase")); err != nil {
 		b.Fatal(err)
 	}
 	clerk, err := prof.Vault.Login(ctx, "grace", []byte("records clerk passphrase"))

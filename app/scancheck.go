@@ -64,8 +64,8 @@ func (d DamagedDocument) String() string {
 // (originals, page images, text, thumbnails, word boxes) and authenticates
 // it, keeping no plaintext, and returns the documents with damaged files
 // and how many files it read. A vault without scanning has none.
-func (s *Session) checkScans(ctx context.Context) ([]DamagedDocument, int, error) {
-	blobs, _, err := s.blobs()
+func (au Audit) checkScans(ctx context.Context) ([]DamagedDocument, int, error) {
+	blobs, _, err := au.s.blobs()
 	if errors.Is(err, ErrScanningOff) {
 		return nil, 0, nil
 	}
@@ -95,7 +95,7 @@ func (s *Session) checkScans(ctx context.Context) ([]DamagedDocument, int, error
 
 	originals := map[string]*DamagedPart{} // batch id → its damaged original
 	var batchOrder []string
-	for rec, err := range s.records.Heads(ctx, KindBatch) {
+	for rec, err := range au.s.records.Heads(ctx, KindBatch) {
 		if err != nil {
 			return nil, 0, fmt.Errorf("check scans: %w", err)
 		}
@@ -114,7 +114,7 @@ func (s *Session) checkScans(ctx context.Context) ([]DamagedDocument, int, error
 	}
 	var out []DamagedDocument
 	fromDocs := map[string]bool{}
-	for rec, err := range s.records.Heads(ctx, KindDocument) {
+	for rec, err := range au.s.records.Heads(ctx, KindDocument) {
 		if err != nil {
 			return nil, 0, fmt.Errorf("check scans: %w", err)
 		}
@@ -153,7 +153,7 @@ func (s *Session) checkScans(ctx context.Context) ([]DamagedDocument, int, error
 		if len(dd.Parts) == 0 {
 			continue
 		}
-		chart, ok, err := s.documentChart(ctx, doc)
+		chart, ok, err := au.s.documentChart(ctx, doc)
 		switch {
 		case err != nil:
 		case ok:

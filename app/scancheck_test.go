@@ -51,7 +51,7 @@ func TestAttackDamagedScansPassVerify(t *testing.T) {
 		t.Fatalf("search before the damage: %d hits, skipped %v, %v; want both documents", len(hits), skipped, err)
 	}
 	admin := login(t, d.prof.Vault, "admin", adminPW)
-	if r, err := admin.Verify(ctx); err != nil || !r.OK() || r.Scans == 0 {
+	if r, err := admin.Audit().Verify(ctx); err != nil || !r.OK() || r.Scans == 0 {
 		t.Fatalf("verify before the damage: %d scans, %q %v, %v", r.Scans, r.Problems, r.Damaged, err)
 	}
 
@@ -61,7 +61,7 @@ func TestAttackDamagedScansPassVerify(t *testing.T) {
 	flipByte(t, blobFile(d.prof, a.Pages[1].View))
 	flipByte(t, blobFile(d.prof, b.Pages[0].Text))
 
-	r, err := admin.Verify(ctx)
+	r, err := admin.Audit().Verify(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestAttackDamagedScansPassVerify(t *testing.T) {
 	if ids := app.DamagedBlobs(r.Damaged); len(ids) != 3 || !slices.Contains(ids, multi.Batch.Original) {
 		t.Errorf("damaged blobs %v; want the original, the image and the text", ids)
 	}
-	if q, err := admin.VerifyQuick(ctx); err != nil || !q.OK() || q.Scans != 0 {
+	if q, err := admin.Audit().VerifyQuick(ctx); err != nil || !q.OK() || q.Scans != 0 {
 		t.Errorf("quick verify reads scans: %d scans, %v, %v", q.Scans, q.Damaged, err)
 	}
 

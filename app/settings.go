@@ -30,12 +30,23 @@ const MaxScanWorkers = 16
 // key are ActRecovery.
 const ActRecoveryKeyNew Action = "key.recovery.new"
 
+// Settings changes the workstation's settings: the MRN site prefix, the
+// scan workers, the archive's address, the recovery key, the idle lock
+// (vault.go), the barcode settings (barcodes.go) and the drop-folder
+// intake (intakesettings.go). The Vault reads them (SitePrefix,
+// ScanWorkers, …), before anyone signs in; changing one needs a session,
+// checks the role and is audited.
+type Settings struct{ s *Session }
+
+// Settings returns the session's settings service.
+func (s *Session) Settings() Settings { return Settings{s} }
+
 // SetSitePrefix changes the MRN site prefix (2 to 6 letters or digits, the
 // rule of the setup). Only MRNs issued from now on use it: existing MRNs
 // never change, and the sequence number goes on from where it was, so no
 // MRN is issued twice on this workstation. Administrators only; audited.
-func (s *Session) SetSitePrefix(ctx context.Context, prefix string) error {
-	ctx, err := s.require(ctx, PermUserManage, ActSettings, "")
+func (st Settings) SetSitePrefix(ctx context.Context, prefix string) error {
+	ctx, err := st.s.require(ctx, PermUserManage, ActSettings, "")
 	if err != nil {
 		return err
 	}
@@ -45,16 +56,16 @@ func (s *Session) SetSitePrefix(ctx context.Context, prefix string) error {
 	}
 	// The MRN reservation reads the prefix under v.mu: a registration
 	// running now gets the old prefix or the new one, never a mixture.
-	s.v.mu.Lock()
-	defer s.v.mu.Unlock()
-	old, err := s.v.SitePrefix(ctx)
+	st.s.v.mu.Lock()
+	defer st.s.v.mu.Unlock()
+	old, err := st.s.v.SitePrefix(ctx)
 	if err != nil {
 		return fmt.Errorf("read MRN prefix: %w", err)
 	}
 	if old == site {
 		return nil
 	}
-	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("MRN site prefix %s → %s", old, site)},
+	return st.s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("MRN site prefix %s → %s", old, site)},
 		map[string][]byte{metaSitePrefix: []byte(site)}, nil)
 }
 
@@ -62,8 +73,8 @@ func (s *Session) SetSitePrefix(ctx context.Context, prefix string) error {
 // processor core, otherwise 1 to MaxScanWorkers. The worker pool is made
 // when the data folder opens, so the change takes effect at the next
 // start. Administrators only; audited.
-func (s *Session) SetScanWorkers(ctx context.Context, n int) error {
-	ctx, err := s.require(ctx, PermUserManage, ActSettings, "")
+func (st Settings) SetScanWorkers(ctx context.Context, n int) error {
+	ctx, err := st.s.require(ctx, PermUserManage, ActSettings, "")
 	if err != nil {
 		return err
 	}
@@ -74,7 +85,7 @@ func (s *Session) SetScanWorkers(ctx context.Context, n int) error {
 	if n == 0 {
 		what = "one per core"
 	}
-	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: "scan workers " + what},
+	return st.s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: "scan workers " + what},
 		map[string][]byte{metaScanWorkers: []byte(strconv.Itoa(n))}, nil)
 }
 
@@ -102,8 +113,8 @@ func ScanWorkersSetting(ctx context.Context, meta MetaStore) int {
 // SetArchiveAddress sets the address of the organisation's archive server,
 // which the sync engine connects to: "host:port" or an https:// URL; empty
 // means this workstation has no archive. Administrators only; audited.
-func (s *Session) SetArchiveAddress(ctx context.Context, addr string) error {
-	ctx, err := s.require(ctx, PermUserManage, ActSettings, "")
+func (st Settings) SetArchiveAddress(ctx context.Context, addr string) error {
+	ctx, err := st.s.require(ctx, PermUserManage, ActSettings, "")
 	if err != nil {
 		return err
 	}
@@ -115,7 +126,7 @@ func (s *Session) SetArchiveAddress(ctx context.Context, addr string) error {
 	if norm == "" {
 		detail = "archive address removed"
 	}
-	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: detail},
+	return st.s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: detail},
 		map[string][]byte{metaArchiveAddress: []byte(norm)}, nil)
 }
 
@@ -205,16 +216,16 @@ func validPort(p string) bool {
 // recovers a password; a crash leaves the old slot or the new one, never
 // none. If the new key is lost before it is written down, an
 // administrator issues another. Administrators only.
-func (s *Session) RotateRecoveryKey(ctx context.Context) (string, error) {
-	ctx, err := s.require(ctx, PermUserManage, ActRecoveryKeyNew, "")
+func (st Settings) RotateRecoveryKey(ctx context.Context) (string, error) {
+	ctx, err := st.s.require(ctx, PermUserManage, ActRecoveryKeyNew, "")
 	if err != nil {
 		return "", err
 	}
-	keys, err := s.keyring()
+	keys, err := st.s.keyring()
 	if err != nil {
 		return "", err
 	}
-	key, err := s.v.cfg.Keys.NewRecoveryKey()
+	key, err := st.s.v.cfg.Keys.NewRecoveryKey()
 	if err != nil {
 		return "", fmt.Errorf("make a recovery key: %w", err)
 	}
@@ -222,9 +233,9 @@ func (s *Session) RotateRecoveryKey(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("make the recovery slot: %w", err)
 	}
-	s.v.mu.Lock()
-	defer s.v.mu.Unlock()
-	if err := s.commit(ctx, nil, AuditEvent{Action: ActRecoveryKeyNew, Detail: "new recovery key issued; the previous key no longer opens the vault"},
+	st.s.v.mu.Lock()
+	defer st.s.v.mu.Unlock()
+	if err := st.s.commit(ctx, nil, AuditEvent{Action: ActRecoveryKeyNew, Detail: "new recovery key issued; the previous key no longer opens the vault"},
 		map[string][]byte{slotRecovery: slot}, nil); err != nil {
 		return "", fmt.Errorf("store the new recovery key: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 // first.
 func auditDetails(t *testing.T, s *app.Session, act app.Action) []string {
 	t.Helper()
-	events, err := s.AuditEvents(context.Background(), app.AuditFilter{Action: act})
+	events, err := s.Audit().Events(context.Background(), app.AuditFilter{Action: act})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestSitePrefixChangesOnlyNewMRNs(t *testing.T) {
 	}
 
 	for _, bad := range []string{"", "K", "TOOLONG", "KA-1", "KÄB", "K B"} {
-		if err := admin.SetSitePrefix(ctx, bad); !errors.Is(err, app.ErrInvalid) {
+		if err := admin.Settings().SetSitePrefix(ctx, bad); !errors.Is(err, app.ErrInvalid) {
 			t.Errorf("prefix %q: %v", bad, err)
 		}
 	}
@@ -44,7 +44,7 @@ func TestSitePrefixChangesOnlyNewMRNs(t *testing.T) {
 		t.Fatalf("a refused prefix changed the setting to %q", got)
 	}
 
-	if err := admin.SetSitePrefix(ctx, " kab2 "); err != nil {
+	if err := admin.Settings().SetSitePrefix(ctx, " kab2 "); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := prof.Vault.SitePrefix(ctx); got != "KAB2" {
@@ -64,7 +64,7 @@ func TestSitePrefixChangesOnlyNewMRNs(t *testing.T) {
 	}
 
 	// Back to the old prefix: the sequence goes on, so no MRN repeats.
-	if err := admin.SetSitePrefix(ctx, "KAB"); err != nil {
+	if err := admin.Settings().SetSitePrefix(ctx, "KAB"); err != nil {
 		t.Fatal(err)
 	}
 	again := register(t, admin, app.Patient{Family: "Mensah", Given: "Kwame", BirthDate: bd(1978, 7, 1)})[0]
@@ -72,11 +72,11 @@ func TestSitePrefixChangesOnlyNewMRNs(t *testing.T) {
 		t.Fatalf("MRN %s, want KAB-000003-…", again.MRN)
 	}
 
-	if err := admin.AddUser(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, []byte("records passphrase")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, []byte("records passphrase")); err != nil {
 		t.Fatal(err)
 	}
 	rec := login(t, prof.Vault, "amina", "records passphrase")
-	if err := rec.SetSitePrefix(ctx, "ZZ"); !errors.Is(err, app.ErrForbidden) {
+	if err := rec.Settings().SetSitePrefix(ctx, "ZZ"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("records clerk setting the prefix: %v", err)
 	}
 	if got, _ := prof.Vault.SitePrefix(ctx); got != "KAB" {
@@ -110,17 +110,17 @@ func TestSettingsScanWorkers(t *testing.T) {
 		t.Fatalf("default %d, want 0 (one per core)", n)
 	}
 	for _, bad := range []int{-1, app.MaxScanWorkers + 1, 100} {
-		if err := admin.SetScanWorkers(ctx, bad); !errors.Is(err, app.ErrInvalid) {
+		if err := admin.Settings().SetScanWorkers(ctx, bad); !errors.Is(err, app.ErrInvalid) {
 			t.Errorf("%d workers: %v", bad, err)
 		}
 	}
-	if err := admin.SetScanWorkers(ctx, 3); err != nil {
+	if err := admin.Settings().SetScanWorkers(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
 	if n := prof.Vault.ScanWorkers(ctx); n != 3 {
 		t.Fatalf("setting %d, want 3", n)
 	}
-	if err := admin.SetScanWorkers(ctx, 40); err == nil || prof.Vault.ScanWorkers(ctx) != 3 {
+	if err := admin.Settings().SetScanWorkers(ctx, 40); err == nil || prof.Vault.ScanWorkers(ctx) != 3 {
 		t.Fatalf("a refused value changed the setting: %v, %d", err, prof.Vault.ScanWorkers(ctx))
 	}
 	admin.Lock(ctx)
@@ -195,29 +195,29 @@ func TestSettingsArchiveAddress(t *testing.T) {
 	if a := prof.Vault.ArchiveAddress(ctx); a != "" {
 		t.Fatalf("default %q", a)
 	}
-	if err := admin.SetArchiveAddress(ctx, "https://Archive.clinic.org/"); err != nil {
+	if err := admin.Settings().SetArchiveAddress(ctx, "https://Archive.clinic.org/"); err != nil {
 		t.Fatal(err)
 	}
 	if a := prof.Vault.ArchiveAddress(ctx); a != "https://archive.clinic.org/" {
 		t.Fatalf("address %q", a)
 	}
-	if err := admin.SetArchiveAddress(ctx, "http://archive.clinic.org"); !errors.Is(err, app.ErrInvalid) {
+	if err := admin.Settings().SetArchiveAddress(ctx, "http://archive.clinic.org"); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("http: %v", err)
 	}
 	if a := prof.Vault.ArchiveAddress(ctx); a != "https://archive.clinic.org/" {
 		t.Fatalf("a refused address changed the setting to %q", a)
 	}
-	if err := admin.SetArchiveAddress(ctx, ""); err != nil {
+	if err := admin.Settings().SetArchiveAddress(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
 	if a := prof.Vault.ArchiveAddress(ctx); a != "" {
 		t.Fatalf("after clearing: %q", a)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, []byte("scanning passphrase")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, []byte("scanning passphrase")); err != nil {
 		t.Fatal(err)
 	}
 	clerk := login(t, prof.Vault, "sam", "scanning passphrase")
-	if err := clerk.SetArchiveAddress(ctx, "archive:443"); !errors.Is(err, app.ErrForbidden) {
+	if err := clerk.Settings().SetArchiveAddress(ctx, "archive:443"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("scanning clerk: %v", err)
 	}
 	got := auditDetails(t, admin, app.ActSettings)
@@ -230,11 +230,11 @@ func TestRecoveryKeyRotation(t *testing.T) {
 	ctx := context.Background()
 	prof, oldKey := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's passphrase")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's passphrase")); err != nil {
 		t.Fatal(err)
 	}
 	doc := login(t, prof.Vault, "amina", "the doctor's passphrase")
-	if _, err := doc.RotateRecoveryKey(ctx); !errors.Is(err, app.ErrForbidden) {
+	if _, err := doc.Settings().RotateRecoveryKey(ctx); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("clinician rotating the recovery key: %v", err)
 	}
 	// The old key still works until an administrator rotates it.
@@ -242,7 +242,7 @@ func TestRecoveryKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	newKey, err := admin.RotateRecoveryKey(ctx)
+	newKey, err := admin.Settings().RotateRecoveryKey(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func TestRecoveryKeyRotation(t *testing.T) {
 	if len(recoveries) != 3 || !strings.HasPrefix(recoveries[1], "failed") {
 		t.Fatalf("audit of recoveries %q", recoveries)
 	}
-	r, err := s.Verify(ctx)
+	r, err := s.Audit().Verify(ctx)
 	if err != nil || !r.OK() {
 		t.Fatalf("verify after rotation: %+v %v", r, err)
 	}

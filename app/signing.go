@@ -200,7 +200,7 @@ func (v *Vault) findSigningSeed(ctx context.Context, s *Session, name string, pa
 // certified key here writes their own user version, certifying
 // themself (the organisation's first administrator); anyone else registers
 // it with their own key slots (a first key; an administrator then
-// certifies a second administrator by saving their account, SetUserRoles).
+// certifies a second administrator by saving their account, Users.SetRoles).
 func (s *Session) settleSigningKey(ctx context.Context, name string, password []byte, opened string, found signingSeed) error {
 	if found.seed == nil {
 		return nil

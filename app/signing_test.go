@@ -106,7 +106,7 @@ func withClerk(t *testing.T) (signedVault, *app.Session) {
 	t.Helper()
 	sv := newSignedVault(t)
 	admin := login(t, sv.v, "admin", adminPW)
-	if err := admin.AddUser(context.Background(), app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
+	if err := admin.Users().Add(context.Background(), app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
 		t.Fatal(err)
 	}
 	return sv, admin
@@ -139,7 +139,7 @@ func check(reg *endorse.Signers, entries []ledgerEntry) error {
 
 func userOf(t *testing.T, s *app.Session, name string) app.User {
 	t.Helper()
-	users, err := s.Users(context.Background())
+	users, err := s.Users().List(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestSessionsEndorseUsersAndKeySlots(t *testing.T) {
 	if k := admin.SigningKey(); len(k) != 32 || !bytes.Equal(k, userOf(t, admin, "admin").SigningKey) {
 		t.Fatalf("the administrator's session signs with %x, their record certifies %x", k, userOf(t, admin, "admin").SigningKey)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := admin.ShareKeySlots(ctx); err != nil || n != 3 {
@@ -172,7 +172,7 @@ func TestSessionsEndorseUsersAndKeySlots(t *testing.T) {
 		t.Fatal("the clerk's session does not sign with the key their record certifies")
 	}
 	// The clerk's own password: same key, slots endorsed by the clerk.
-	if err := clerk.ChangePassword(ctx, "clerk", []byte("filing cabinet 2")); err != nil {
+	if err := clerk.Users().ChangePassword(ctx, "clerk", []byte("filing cabinet 2")); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := clerk.ShareKeySlots(ctx); err != nil || n != 1 {
@@ -185,7 +185,7 @@ func TestSessionsEndorseUsersAndKeySlots(t *testing.T) {
 
 	// The administrator's changes of the clerk: reset (a new key), role,
 	// disable, enable (a new key again).
-	if err := admin.ChangePassword(ctx, "clerk", []byte("filing cabinet 3")); err != nil {
+	if err := admin.Users().ChangePassword(ctx, "clerk", []byte("filing cabinet 3")); err != nil {
 		t.Fatal(err)
 	}
 	reset := userOf(t, admin, "clerk").SigningKey
@@ -195,19 +195,19 @@ func TestSessionsEndorseUsersAndKeySlots(t *testing.T) {
 	if s := login(t, sv.v, "clerk", "filing cabinet 3"); !bytes.Equal(s.SigningKey(), reset) {
 		t.Fatal("after a reset the clerk's session does not sign with the new key")
 	}
-	if err := admin.SetUserRoles(ctx, "clerk", app.RoleSet{app.RoleClinician}); err != nil {
+	if err := admin.Users().SetRoles(ctx, "clerk", app.RoleSet{app.RoleClinician}); err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.SetUserDisabled(ctx, "clerk", true, nil); err != nil {
+	if err := admin.Users().SetDisabled(ctx, "clerk", true, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.SetUserDisabled(ctx, "clerk", false, []byte("filing cabinet 4")); err != nil {
+	if err := admin.Users().SetDisabled(ctx, "clerk", false, []byte("filing cabinet 4")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := admin.ShareKeySlots(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.RotateRecoveryKey(ctx); err != nil {
+	if _, err := admin.Settings().RotateRecoveryKey(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := admin.ShareKeySlots(ctx); err != nil || n != 1 {
@@ -254,10 +254,10 @@ func TestClerkCannotEndorseForAnAdministrator(t *testing.T) {
 	// The administrator's password set here while the clerk is signed
 	// in: the clerk's session does not sign the administrator's slots.
 	clerk := login(t, sv.v, "clerk", "filing cabinet 1")
-	if err := clerk.AddUser(ctx, app.User{Name: "mallory", Roles: app.RoleSet{app.RoleAdmin}}, []byte("stolen goods 1")); !errors.Is(err, app.ErrForbidden) {
+	if err := clerk.Users().Add(ctx, app.User{Name: "mallory", Roles: app.RoleSet{app.RoleAdmin}}, []byte("stolen goods 1")); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a clerk added a user: %v", err)
 	}
-	if err := clerk.ChangePassword(ctx, "admin", []byte("planted password")); !errors.Is(err, app.ErrForbidden) {
+	if err := clerk.Users().ChangePassword(ctx, "admin", []byte("planted password")); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a clerk set the administrator's password: %v", err)
 	}
 	seen := sv.l.len()
@@ -404,7 +404,7 @@ func TestSigningKeyMigration(t *testing.T) {
 	sv := newSignedVault(t)
 	admin := login(t, sv.v, "admin", adminPW)
 	for _, u := range []app.User{{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, {Name: "boss", Roles: app.RoleSet{app.RoleAdmin}}} {
-		if err := admin.AddUser(ctx, u, []byte(map[string]string{"clerk": "filing cabinet 1", "boss": "corner office 1"}[u.Name])); err != nil {
+		if err := admin.Users().Add(ctx, u, []byte(map[string]string{"clerk": "filing cabinet 1", "boss": "corner office 1"}[u.Name])); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -459,20 +459,20 @@ func TestSigningKeyMigration(t *testing.T) {
 		t.Fatalf("an uncertified administrator shared %d key-slot records (%v)", n, err)
 	}
 	seen = sv.l.len()
-	if err := boss.AddUser(ctx, app.User{Name: "early", Roles: app.RoleSet{app.RoleScanning}}, []byte("first light 1")); err != nil {
+	if err := boss.Users().Add(ctx, app.User{Name: "early", Roles: app.RoleSet{app.RoleScanning}}, []byte("first light 1")); err != nil {
 		t.Fatal(err)
 	}
 	if err := check(&reg, sv.l.from(seen)); !errors.Is(err, endorse.ErrNotEndorsed) {
 		t.Fatalf("a user added by an uncertified administrator: %v, want refused", err)
 	}
 	seen = sv.l.len()
-	if err := admin.SetUserRoles(ctx, "boss", app.RoleSet{app.RoleAdmin}); err != nil {
+	if err := admin.Users().SetRoles(ctx, "boss", app.RoleSet{app.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(userOf(t, admin, "boss").SigningKey, boss.SigningKey()) {
 		t.Fatal("certifying the second administrator did not name their key")
 	}
-	if err := boss.AddUser(ctx, app.User{Name: "scanner", Roles: app.RoleSet{app.RoleScanning}}, []byte("paper feeder 1")); err != nil {
+	if err := boss.Users().Add(ctx, app.User{Name: "scanner", Roles: app.RoleSet{app.RoleScanning}}, []byte("paper feeder 1")); err != nil {
 		t.Fatal(err)
 	}
 	if err := check(&reg, sv.l.from(seen)); err != nil {
@@ -541,7 +541,7 @@ func TestRecoveryGivesANewKey(t *testing.T) {
 	if k := s.SigningKey(); len(k) != 32 || bytes.Equal(k, old) || !bytes.Equal(k, userOf(t, s, "admin").SigningKey) {
 		t.Fatal("after recovery the administrator's key is not the new one their record certifies")
 	}
-	if err := s.AddUser(ctx, app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
+	if err := s.Users().Add(ctx, app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
 		t.Fatal(err)
 	}
 	var fresh endorse.Signers
@@ -561,7 +561,7 @@ func TestSigningSeedNeverInClear(t *testing.T) {
 	ctx := context.Background()
 	sv, admin := withClerk(t)
 	seeds := [][]byte{seedOf(t, sv, "admin", adminPW), seedOf(t, sv, "clerk", "filing cabinet 1")}
-	if err := admin.ChangePassword(ctx, "clerk", []byte("filing cabinet 2")); err != nil {
+	if err := admin.Users().ChangePassword(ctx, "clerk", []byte("filing cabinet 2")); err != nil {
 		t.Fatal(err)
 	}
 	seeds = append(seeds, seedOf(t, sv, "clerk", "filing cabinet 2"))

@@ -142,7 +142,7 @@ func TestTypeRulesSetting(t *testing.T) {
 	ctx := context.Background()
 	d := newScanningDesk(t)
 	admin := login(t, d.prof.Vault, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, []byte("scanning clerk words")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, []byte("scanning clerk words")); err != nil {
 		t.Fatal(err)
 	}
 	scanner := login(t, d.prof.Vault, "sam", "scanning clerk words")

@@ -109,9 +109,19 @@ func CheckPassword(pw []byte, user string) error {
 	return nil
 }
 
-// AddUser creates a user with their roles and first password.
-func (s *Session) AddUser(ctx context.Context, u User, password []byte) error {
-	ctx, err := s.require(ctx, PermUserManage, ActUserAdd, "")
+// Users is user administration: adding users, listing them, their
+// roles, passwords and whether they may sign in, and a user's full name
+// for showing who did something. Every change checks the signed-in
+// user's role and is audited; a user's new version carries the signed-in
+// user's endorsement (signing.go).
+type Users struct{ s *Session }
+
+// Users returns the session's user service.
+func (s *Session) Users() Users { return Users{s} }
+
+// Add creates a user with their roles and first password.
+func (us Users) Add(ctx context.Context, u User, password []byte) error {
+	ctx, err := us.s.require(ctx, PermUserManage, ActUserAdd, "")
 	if err != nil {
 		return err
 	}
@@ -125,12 +135,12 @@ func (s *Session) AddUser(ctx context.Context, u User, password []byte) error {
 	if err := CheckPassword(password, name); err != nil {
 		return err
 	}
-	if _, err := s.records.Head(ctx, KindUser, name); err == nil {
+	if _, err := us.s.records.Head(ctx, KindUser, name); err == nil {
 		return fmt.Errorf("add user %s: %w", name, ErrAlreadyExists)
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	keys, err := s.keyring()
+	keys, err := us.s.keyring()
 	if err != nil {
 		return err
 	}
@@ -140,28 +150,28 @@ func (s *Session) AddUser(ctx context.Context, u User, password []byte) error {
 	if err != nil {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
-	u.Name, u.Created, u.Disabled, u.SigningKey = name, s.v.now(), false, signingPublic(seed)
-	w, err := s.userWrite(u, Version{})
+	u.Name, u.Created, u.Disabled, u.SigningKey = name, us.s.v.now(), false, signingPublic(seed)
+	w, err := us.s.userWrite(u, Version{})
 	if err != nil {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
-	err = s.commit(ctx, []RecordWrite{w},
+	err = us.s.commit(ctx, []RecordWrite{w},
 		AuditEvent{Action: ActUserAdd, Object: "user/" + name, Detail: rolesDetail(u.Roles)},
-		map[string][]byte{slotKey(name, s.v.now().UnixNano()): slot}, nil)
+		map[string][]byte{slotKey(name, us.s.v.now().UnixNano()): slot}, nil)
 	if errors.Is(err, ErrConflict) {
 		return fmt.Errorf("add user %s: %w", name, ErrAlreadyExists)
 	}
 	return err
 }
 
-// Users lists every user, by name.
-func (s *Session) Users(ctx context.Context) ([]User, error) {
-	ctx, err := s.require(ctx, PermUserManage, ActUserList, "")
+// List lists every user, by name.
+func (us Users) List(ctx context.Context) ([]User, error) {
+	ctx, err := us.s.require(ctx, PermUserManage, ActUserList, "")
 	if err != nil {
 		return nil, err
 	}
 	var out []User
-	for rec, err := range s.records.Heads(ctx, KindUser) {
+	for rec, err := range us.s.records.Heads(ctx, KindUser) {
 		if err != nil {
 			return nil, err
 		}
@@ -178,11 +188,11 @@ func (s *Session) Users(ctx context.Context) ([]User, error) {
 // FullName returns a user's full name, as their record gives it ("" when
 // it gives none), for showing who did something ("Filed by Grace Phiri").
 // Any signed-in user may ask: it is no patient's data.
-func (s *Session) FullName(ctx context.Context, name string) (string, error) {
-	if _, err := s.keyring(); err != nil {
+func (us Users) FullName(ctx context.Context, name string) (string, error) {
+	if _, err := us.s.keyring(); err != nil {
 		return "", err
 	}
-	rec, err := s.records.Head(ctx, KindUser, name)
+	rec, err := us.s.records.Head(ctx, KindUser, name)
 	if err != nil {
 		return "", fmt.Errorf("user %s: %w", name, err)
 	}
@@ -196,20 +206,20 @@ func (s *Session) FullName(ctx context.Context, name string) (string, error) {
 // ChangePassword sets a new password for the logged-in user, or, for an
 // administrator, for anyone. The new key slot is written before the old
 // one is removed, in one transaction.
-func (s *Session) ChangePassword(ctx context.Context, user string, newPassword []byte) error {
+func (us Users) ChangePassword(ctx context.Context, user string, newPassword []byte) error {
 	name, err := NormalizeUserName(user)
 	if err != nil {
 		return err
 	}
-	if name != s.User().Name {
-		if ctx, err = s.require(ctx, PermUserManage, ActUserPassword, ""); err != nil {
+	if name != us.s.User().Name {
+		if ctx, err = us.s.require(ctx, PermUserManage, ActUserPassword, ""); err != nil {
 			return err
 		}
 	}
 	if err := CheckPassword(newPassword, name); err != nil {
 		return err
 	}
-	return s.setPassword(ctx, name, newPassword, ActUserPassword, "")
+	return us.s.setPassword(ctx, name, newPassword, ActUserPassword, "")
 }
 
 // setPassword writes a new password slot for name and removes the old
@@ -297,7 +307,7 @@ func (s *Session) headUser(ctx context.Context, name string) (User, error) {
 	return u, nil
 }
 
-// SetUserRoles gives a user the roles they hold from now on (one or
+// SetRoles gives a user the roles they hold from now on (one or
 // more). Saving a user with the roles they have is how an administrator
 // certifies the signing key a user registered with their own key slots (a
 // second administrator of a vault made before signing keys: their
@@ -305,8 +315,8 @@ func (s *Session) headUser(ctx context.Context, name string) (User, error) {
 // certified it). An administrator cannot take the administrator's role
 // from themself. Administrators only; audited, with the roles before and
 // after.
-func (s *Session) SetUserRoles(ctx context.Context, user string, roles RoleSet) error {
-	ctx, err := s.require(ctx, PermUserManage, ActUserRole, "")
+func (us Users) SetRoles(ctx context.Context, user string, roles RoleSet) error {
+	ctx, err := us.s.require(ctx, PermUserManage, ActUserRole, "")
 	if err != nil {
 		return err
 	}
@@ -317,15 +327,15 @@ func (s *Session) SetUserRoles(ctx context.Context, user string, roles RoleSet) 
 	if roles, err = NewRoleSet(roles...); err != nil {
 		return err
 	}
-	if name == s.User().Name && !roles.Has(RoleAdmin) {
+	if name == us.s.User().Name && !roles.Has(RoleAdmin) {
 		return fmt.Errorf("%w: you cannot take away your own administrator role; ask another administrator", ErrInvalid)
 	}
-	u, err := s.headUser(ctx, name)
+	u, err := us.s.headUser(ctx, name)
 	if err != nil {
 		return err
 	}
 	if len(u.SigningKey) == 0 {
-		u.SigningKey = s.knownSigningKey(ctx, name)
+		u.SigningKey = us.s.knownSigningKey(ctx, name)
 	}
 	detail := rolesDetail(roles)
 	if slices.Equal(u.Roles, roles) {
@@ -334,20 +344,20 @@ func (s *Session) SetUserRoles(ctx context.Context, user string, roles RoleSet) 
 		detail += " (was " + u.Roles.String() + ")"
 	}
 	u.Roles = roles
-	w, err := s.userWrite(u, u.Version)
+	w, err := us.s.userWrite(u, u.Version)
 	if err != nil {
 		return err
 	}
-	vs, err := s.commitVersions(ctx, []RecordWrite{w}, AuditEvent{Action: ActUserRole, Object: "user/" + name, Detail: detail}, nil)
+	vs, err := us.s.commitVersions(ctx, []RecordWrite{w}, AuditEvent{Action: ActUserRole, Object: "user/" + name, Detail: detail}, nil)
 	if err != nil {
 		return err
 	}
-	if name == s.User().Name && len(vs) == 1 {
+	if name == us.s.User().Name && len(vs) == 1 {
 		// The session acts with the roles it now holds.
 		u.Version = vs[0]
-		s.mu.Lock()
-		s.user = u
-		s.mu.Unlock()
+		us.s.mu.Lock()
+		us.s.user = u
+		us.s.mu.Unlock()
 	}
 	return nil
 }
@@ -360,15 +370,15 @@ func rolesDetail(roles RoleSet) string {
 	return "roles " + roles.String()
 }
 
-// SetUserDisabled disables or re-enables a user. A disabled user's key
+// SetDisabled disables or re-enables a user. A disabled user's key
 // slots are removed, so the password no longer unlocks anything; enabling
 // needs a new password.
-func (s *Session) SetUserDisabled(ctx context.Context, user string, disabled bool, newPassword []byte) error {
+func (us Users) SetDisabled(ctx context.Context, user string, disabled bool, newPassword []byte) error {
 	act := ActUserDisable
 	if !disabled {
 		act = ActUserEnable
 	}
-	ctx, err := s.require(ctx, PermUserManage, act, "")
+	ctx, err := us.s.require(ctx, PermUserManage, act, "")
 	if err != nil {
 		return err
 	}
@@ -376,10 +386,10 @@ func (s *Session) SetUserDisabled(ctx context.Context, user string, disabled boo
 	if err != nil {
 		return err
 	}
-	if disabled && name == s.User().Name {
+	if disabled && name == us.s.User().Name {
 		return fmt.Errorf("%w: you cannot disable your own account", ErrInvalid)
 	}
-	u, err := s.headUser(ctx, name)
+	u, err := us.s.headUser(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -389,7 +399,7 @@ func (s *Session) SetUserDisabled(ctx context.Context, user string, disabled boo
 		// The certificate names a key: the one the user registered, or
 		// one no one holds (a disabled user signs nothing; enabling
 		// gives a new key with the new password).
-		if u.SigningKey = s.knownSigningKey(ctx, name); u.SigningKey == nil {
+		if u.SigningKey = us.s.knownSigningKey(ctx, name); u.SigningKey == nil {
 			u.SigningKey = signingPublic(newSigningSeed())
 		}
 	}
@@ -401,14 +411,14 @@ func (s *Session) SetUserDisabled(ctx context.Context, user string, disabled boo
 		defer clear(seed)
 		u.SigningKey = signingPublic(seed)
 	}
-	w, err := s.userWrite(u, u.Version)
+	w, err := us.s.userWrite(u, u.Version)
 	if err != nil {
 		return fmt.Errorf("user %s: %w", name, err)
 	}
 	puts := map[string][]byte{}
 	var deletes []string
 	if !disabled {
-		keys, err := s.keyring()
+		keys, err := us.s.keyring()
 		if err != nil {
 			return err
 		}
@@ -416,16 +426,16 @@ func (s *Session) SetUserDisabled(ctx context.Context, user string, disabled boo
 		if err != nil {
 			return err
 		}
-		puts[slotKey(name, s.v.now().UnixNano())] = slot
+		puts[slotKey(name, us.s.v.now().UnixNano())] = slot
 	}
-	s.v.mu.Lock()
-	defer s.v.mu.Unlock()
-	old, err := s.v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/")
+	us.s.v.mu.Lock()
+	defer us.s.v.mu.Unlock()
+	old, err := us.s.v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/")
 	if err != nil {
 		return err
 	}
 	for k := range old {
 		deletes = append(deletes, k)
 	}
-	return s.commit(ctx, []RecordWrite{w}, AuditEvent{Action: act, Object: "user/" + name}, puts, deletes)
+	return us.s.commit(ctx, []RecordWrite{w}, AuditEvent{Action: act, Object: "user/" + name}, puts, deletes)
 }

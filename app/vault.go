@@ -647,15 +647,15 @@ func (v *Vault) SitePrefix(ctx context.Context) (string, error) {
 
 // SetIdleLock sets how long the app may stay idle before it locks itself
 // (1 minute to 8 hours). Administrators only; audited.
-func (s *Session) SetIdleLock(ctx context.Context, d time.Duration) error {
-	ctx, err := s.require(ctx, PermUserManage, ActSettings, "")
+func (st Settings) SetIdleLock(ctx context.Context, d time.Duration) error {
+	ctx, err := st.s.require(ctx, PermUserManage, ActSettings, "")
 	if err != nil {
 		return err
 	}
 	if d < time.Minute || d > 8*time.Hour {
 		return fmt.Errorf("%w: idle lock %s: choose between 1m and 8h", ErrInvalid, d)
 	}
-	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: "idle lock " + d.String()},
+	return st.s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: "idle lock " + d.String()},
 		map[string][]byte{metaIdleLock: []byte(d.String())}, nil)
 }
 

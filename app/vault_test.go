@@ -124,17 +124,17 @@ func TestUsersAndPasswords(t *testing.T) {
 	ctx := context.Background()
 	prof, key := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "Amina", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's long passphrase")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "Amina", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's long passphrase")); err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, []byte("another passphrase")); !errors.Is(err, app.ErrAlreadyExists) {
+	if err := admin.Users().Add(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, []byte("another passphrase")); !errors.Is(err, app.ErrAlreadyExists) {
 		t.Fatalf("duplicate user: %v", err)
 	}
 	doc := login(t, prof.Vault, "amina", "the doctor's long passphrase")
-	if err := doc.AddUser(ctx, app.User{Name: "eve", Roles: app.RoleSet{app.RoleAdmin}}, []byte("eve's passphrase!")); !errors.Is(err, app.ErrForbidden) {
+	if err := doc.Users().Add(ctx, app.User{Name: "eve", Roles: app.RoleSet{app.RoleAdmin}}, []byte("eve's passphrase!")); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("clinician adding a user: %v", err)
 	}
-	if err := doc.ChangePassword(ctx, "amina", []byte("a brand new passphrase")); err != nil {
+	if err := doc.Users().ChangePassword(ctx, "amina", []byte("a brand new passphrase")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := prof.Vault.Login(ctx, "amina", []byte("the doctor's long passphrase")); !errors.Is(err, app.ErrWrongPassword) {
@@ -142,13 +142,13 @@ func TestUsersAndPasswords(t *testing.T) {
 	}
 	login(t, prof.Vault, "amina", "a brand new passphrase")
 
-	if err := admin.SetUserDisabled(ctx, "amina", true, nil); err != nil {
+	if err := admin.Users().SetDisabled(ctx, "amina", true, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := prof.Vault.Login(ctx, "amina", []byte("a brand new passphrase")); err == nil {
 		t.Fatal("disabled user logged in")
 	}
-	users, err := admin.Users(ctx)
+	users, err := admin.Users().List(ctx)
 	if err != nil || len(users) != 2 || !users[1].Disabled {
 		t.Fatalf("users: %+v %v", users, err)
 	}
@@ -330,7 +330,7 @@ func TestPermissionsAndBreakGlass(t *testing.T) {
 	prof, _ := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
 	for _, u := range []app.User{{Name: "scan", Roles: app.RoleSet{app.RoleScanning}}, {Name: "doc", Roles: app.RoleSet{app.RoleClinician}}, {Name: "him", Roles: app.RoleSet{app.RoleRecords}}} {
-		if err := admin.AddUser(ctx, u, []byte("secret words of "+strings.ToUpper(u.Name[:1])+"!")); err != nil {
+		if err := admin.Users().Add(ctx, u, []byte("secret words of "+strings.ToUpper(u.Name[:1])+"!")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -365,7 +365,7 @@ func TestPermissionsAndBreakGlass(t *testing.T) {
 		t.Fatalf("records clerk with restricted-read: %v", err)
 	}
 
-	events, err := admin.AuditEvents(ctx, app.AuditFilter{PatientMRN: vip.MRN})
+	events, err := admin.Audit().Events(ctx, app.AuditFilter{PatientMRN: vip.MRN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +395,7 @@ func TestAuditTrailRecordsEverything(t *testing.T) {
 	if _, err := s.Patients().Search(ctx, "otieno", 5); err != nil {
 		t.Fatal(err)
 	}
-	events, err := s.AuditEvents(ctx, app.AuditFilter{})
+	events, err := s.Audit().Events(ctx, app.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +411,7 @@ func TestAuditTrailRecordsEverything(t *testing.T) {
 			t.Errorf("audit lacks %s: %v", want, got)
 		}
 	}
-	r, err := s.Verify(ctx)
+	r, err := s.Audit().Verify(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +493,7 @@ func TestDeleteAndRestorePatient(t *testing.T) {
 	}
 	// Clinicians cannot delete registrations.
 	admin := login(t, d.prof.Vault, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "banda", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's own words")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "banda", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's own words")); err != nil {
 		t.Fatal(err)
 	}
 	doc := login(t, d.prof.Vault, "banda", "the doctor's own words")

@@ -27,8 +27,8 @@ func (r VerifyReport) OK() bool { return len(r.Problems) == 0 && len(r.Damaged) 
 // Verify is VerifyQuick plus a read of every scan file (originals, page
 // images, page text, thumbnails, word boxes), each authenticated whole:
 // missing and damaged ones are reported by document (Damaged).
-func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
-	return s.verify(ctx, true)
+func (au Audit) Verify(ctx context.Context) (VerifyReport, error) {
+	return au.verify(ctx, true)
 }
 
 // VerifyQuick checks the whole vault: the file's consistency, that every
@@ -46,26 +46,26 @@ func (s *Session) Verify(ctx context.Context) (VerifyReport, error) {
 // any other finding. An error is returned only when verify could not check
 // (not allowed, locked, stopped, the file unreadable as a whole): for the
 // command line, exit 1 means "could not check", 4 "checked, found problems".
-func (s *Session) VerifyQuick(ctx context.Context) (VerifyReport, error) {
-	return s.verify(ctx, false)
+func (au Audit) VerifyQuick(ctx context.Context) (VerifyReport, error) {
+	return au.verify(ctx, false)
 }
 
-func (s *Session) verify(ctx context.Context, scans bool) (VerifyReport, error) {
-	ctx, err := s.require(ctx, PermVerify, ActVaultVerify, "")
+func (au Audit) verify(ctx context.Context, scans bool) (VerifyReport, error) {
+	ctx, err := au.s.require(ctx, PermVerify, ActVaultVerify, "")
 	if err != nil {
 		return VerifyReport{}, err
 	}
-	keys, err := s.keyring()
+	keys, err := au.s.keyring()
 	if err != nil {
 		return VerifyReport{}, err
 	}
 	// A trail that no longer matches its keyed head (ErrTampered) is
 	// reported by the chain check below.
-	cperr := s.Checkpoint(ctx)
+	cperr := au.s.Checkpoint(ctx)
 	if cperr != nil && (ctx.Err() != nil || errors.Is(cperr, ErrLocked)) {
 		return VerifyReport{}, cperr
 	}
-	ir, err := s.v.cfg.Integrity.CheckIntegrity(ctx, keys.RecordAEAD(), keys.Verify)
+	ir, err := au.s.v.cfg.Integrity.CheckIntegrity(ctx, keys.RecordAEAD(), keys.Verify)
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("verify: %w", err)
 	}
@@ -75,7 +75,7 @@ func (s *Session) verify(ctx context.Context, scans bool) (VerifyReport, error) 
 		problem("the audit trail could not be sealed with a new checkpoint: %v", cperr)
 	}
 
-	for rec, err := range s.records.Heads(ctx, KindPatient) {
+	for rec, err := range au.s.records.Heads(ctx, KindPatient) {
 		if err != nil {
 			problem("patient records: %v", err)
 			continue
@@ -86,11 +86,11 @@ func (s *Session) verify(ctx context.Context, scans bool) (VerifyReport, error) 
 			problem("%v", err)
 			continue
 		}
-		w, err := s.patientWrite(p, Version{})
+		w, err := au.s.patientWrite(p, Version{})
 		if err != nil {
 			return r, err
 		}
-		stored, err := s.records.Tokens(ctx, KindPatient, rec.ID)
+		stored, err := au.s.records.Tokens(ctx, KindPatient, rec.ID)
 		if err != nil {
 			problem("patient %s: index: %v", rec.ID, err)
 			continue
@@ -99,14 +99,14 @@ func (s *Session) verify(ctx context.Context, scans bool) (VerifyReport, error) 
 			problem("patient %s (%s): index entries do not match the record", rec.ID, p.MRN)
 		}
 	}
-	for _, err := range s.records.Heads(ctx, KindUser) {
+	for _, err := range au.s.records.Heads(ctx, KindUser) {
 		if err != nil {
 			problem("user records: %v", err)
 			continue
 		}
 		r.Users++
 	}
-	for entry, err := range s.v.cfg.Audit.AuditEntries(ctx) {
+	for entry, err := range au.s.v.cfg.Audit.AuditEntries(ctx) {
 		if err != nil {
 			problem("audit trail: %v", err)
 			continue
@@ -115,16 +115,16 @@ func (s *Session) verify(ctx context.Context, scans bool) (VerifyReport, error) 
 			problem("%v", err)
 		}
 	}
-	if d := lockedDetail(s.unsignedAtLogin); d != "" {
+	if d := lockedDetail(au.s.unsignedAtLogin); d != "" {
 		r.Notes = append(r.Notes, "this sign-in "+d+" (failed sign-ins, sync): they were not signed before it")
 	}
-	s.checkCountersigned(ctx, &r)
-	stored, err := s.v.cfg.Meta.GetMeta(ctx, metaAuditKey)
+	au.checkCountersigned(ctx, &r)
+	stored, err := au.s.v.cfg.Meta.GetMeta(ctx, metaAuditKey)
 	if own, kerr := keys.AuditPublicKey(); err != nil || kerr != nil || !bytes.Equal(stored, own) {
 		problem("the stored audit public key is not this vault's: events could be sealed to another key")
 	}
 	if scans {
-		if r.Damaged, r.Scans, err = s.checkScans(ctx); err != nil {
+		if r.Damaged, r.Scans, err = au.checkScans(ctx); err != nil {
 			return r, fmt.Errorf("verify scans: %w", err)
 		}
 	}
@@ -132,7 +132,7 @@ func (s *Session) verify(ctx context.Context, scans bool) (VerifyReport, error) 
 	if !r.OK() {
 		outcome, detail = OutcomeFailed, fmt.Sprintf("%d problems, %d documents with damaged scans", len(r.Problems), len(r.Damaged))
 	}
-	if err := s.audit(ctx, AuditEvent{Action: ActVaultVerify, Outcome: outcome, Detail: detail}); err != nil {
+	if err := au.s.audit(ctx, AuditEvent{Action: ActVaultVerify, Outcome: outcome, Detail: detail}); err != nil {
 		if ctx.Err() != nil {
 			return r, err
 		}
@@ -148,11 +148,11 @@ func (s *Session) verify(ctx context.Context, scans bool) (VerifyReport, error) 
 // one cut short; a different hash is a trail rewritten after it was sent.
 // The file alone cannot show either: an earlier copy carries an older,
 // authentic keyed head.
-func (s *Session) checkCountersigned(ctx context.Context, r *VerifyReport) {
-	if s.v.cfg.Witness == nil {
+func (au Audit) checkCountersigned(ctx context.Context, r *VerifyReport) {
+	if au.s.v.cfg.Witness == nil {
 		return
 	}
-	cs, ok, err := s.v.cfg.Witness.LatestCountersignature(ctx)
+	cs, ok, err := au.s.v.cfg.Witness.LatestCountersignature(ctx)
 	if err != nil {
 		r.Problems = append(r.Problems, fmt.Sprintf("the archive's countersignature of this workstation's audit trail: %v", err))
 		return
@@ -165,13 +165,13 @@ func (s *Session) checkCountersigned(ctx context.Context, r *VerifyReport) {
 		entry AuditEntry
 		found bool
 	)
-	for e, err := range s.v.cfg.Audit.AuditEntriesFrom(ctx, cs.Seq) {
+	for e, err := range au.s.v.cfg.Audit.AuditEntriesFrom(ctx, cs.Seq) {
 		if err == nil && e.Seq == cs.Seq {
 			entry, found = e, true
 		}
 		break
 	}
-	head, _ := s.v.cfg.Audit.AuditHead(ctx)
+	head, _ := au.s.v.cfg.Audit.AuditHead(ctx)
 	switch {
 	case !found && head.Seq < cs.Seq:
 		r.Problems = append(r.Problems, fmt.Sprintf("ROLLED BACK: the archive countersigned this workstation's audit trail through entry %d on %s, but this vault's trail ends at entry %d: this is an earlier copy of the vault (rolled back, or a backup restored) or its newest entries were removed; sync to fetch them back from the archive, and report this unless someone restored a backup", cs.Seq, at, head.Seq))

@@ -34,7 +34,7 @@ func (e *env) auditCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			events, err := s.AuditEvents(cmd.Context(), f)
+			events, err := s.Audit().Events(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -76,7 +76,7 @@ recorded in the audit trail (audit.export) with its filters and file.`,
 				return err
 			}
 			defer done()
-			events, err := s.ExportAuditEvents(cmd.Context(), f, "PDF", pdf)
+			events, err := s.Audit().Export(cmd.Context(), f, "PDF", pdf)
 			if err != nil {
 				return err
 			}
@@ -153,9 +153,9 @@ when something is wrong (and was not repaired).`,
 				return err
 			}
 			defer done()
-			verify := s.Verify
+			verify := s.Audit().Verify
 			if quick {
-				verify = s.VerifyQuick
+				verify = s.Audit().VerifyQuick
 			}
 			r, err := verify(cmd.Context())
 			if err != nil {
@@ -242,7 +242,7 @@ func (e *env) settingsCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			if err := s.SetIdleLock(cmd.Context(), d); err != nil {
+			if err := s.Settings().SetIdleLock(cmd.Context(), d); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "the window now locks after %s without use\n", prof.Vault.IdleLock(cmd.Context()))
@@ -268,7 +268,7 @@ func (e *env) settingsCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			if err := s.SetIntakeSettings(cmd.Context(), app.IntakeSettings{DropFolder: dir, Keep: keep}); err != nil {
+			if err := s.Settings().SetIntakeSettings(cmd.Context(), app.IntakeSettings{DropFolder: dir, Keep: keep}); err != nil {
 				return err
 			}
 			is := prof.Vault.IntakeSettings(cmd.Context())

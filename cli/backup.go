@@ -105,7 +105,7 @@ func (e *env) checkBackup(ctx context.Context, p *profile.Profile, pw []byte) er
 		return err
 	}
 	defer s.Lock(ctx)
-	r, err := s.Verify(ctx)
+	r, err := s.Audit().Verify(ctx)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,9 @@ func (e *env) adminSettingsCommands() []*cobra.Command {
 	}
 	site := e.settingCommand("site-prefix PREFIX", "the MRN site prefix of new MRNs (2 to 6 letters or digits); existing MRNs keep theirs",
 		nil,
-		func(ctx context.Context, s *app.Session, arg string) error { return s.SetSitePrefix(ctx, arg) },
+		func(ctx context.Context, s *app.Session, arg string) error {
+			return s.Settings().SetSitePrefix(ctx, arg)
+		},
 		func(ctx context.Context, v *app.Vault) (string, error) {
 			p, err := v.SitePrefix(ctx)
 			return "new MRNs start with " + p + "-; existing MRNs keep theirs", err
@@ -80,14 +82,16 @@ func (e *env) adminSettingsCommands() []*cobra.Command {
 		},
 		func(ctx context.Context, s *app.Session, arg string) error {
 			n, _ := strconv.Atoi(arg) // checked above
-			return s.SetScanWorkers(ctx, n)
+			return s.Settings().SetScanWorkers(ctx, n)
 		},
 		func(ctx context.Context, v *app.Vault) (string, error) {
 			return "scan workers: " + workersText(v.ScanWorkers(ctx)) + ", from the next start of Folio", nil
 		})
 	archive := e.settingCommand("archive ADDRESS", "the archive server this workstation syncs with: host:port or https://… (\"\" for none)",
 		nil,
-		func(ctx context.Context, s *app.Session, arg string) error { return s.SetArchiveAddress(ctx, arg) },
+		func(ctx context.Context, s *app.Session, arg string) error {
+			return s.Settings().SetArchiveAddress(ctx, arg)
+		},
 		func(ctx context.Context, v *app.Vault) (string, error) {
 			a := v.ArchiveAddress(ctx)
 			if a == "" {
@@ -116,7 +120,7 @@ files imported from now on. Administrators and records managers; audited.`,
 				return err
 			}
 			defer done()
-			if err := s.SetBarcodeSettings(cmd.Context(), app.BarcodeSettings{ArchivePattern: args[0], Split: split}); err != nil {
+			if err := s.Settings().SetBarcodeSettings(cmd.Context(), app.BarcodeSettings{ArchivePattern: args[0], Split: split}); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "archive identifiers: %s\n", archiveIDsText(prof.Vault.BarcodeSettings(cmd.Context())))
@@ -142,7 +146,7 @@ only; audited.`,
 				return err
 			}
 			defer done()
-			key, err := s.RotateRecoveryKey(cmd.Context())
+			key, err := s.Settings().RotateRecoveryKey(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -30,7 +30,7 @@ func (e *env) userCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := s.AddUser(cmd.Context(), app.User{Name: args[0], FullName: fullName, Roles: roles}, pw); err != nil {
+			if err := s.Users().Add(cmd.Context(), app.User{Name: args[0], FullName: fullName, Roles: roles}, pw); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "user %s added (%s)\n", args[0], roles.Label())
@@ -59,7 +59,7 @@ func (e *env) userCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := s.ChangePassword(cmd.Context(), name, pw); err != nil {
+			if err := s.Users().ChangePassword(cmd.Context(), name, pw); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "password of %s changed\n", name)
@@ -78,7 +78,7 @@ func (e *env) userCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			users, err := s.Users(cmd.Context())
+			users, err := s.Users().List(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -109,7 +109,7 @@ func (e *env) userCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			if err := s.SetUserDisabled(cmd.Context(), args[0], true, nil); err != nil {
+			if err := s.Users().SetDisabled(cmd.Context(), args[0], true, nil); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "user %s disabled\n", args[0])
@@ -130,7 +130,7 @@ func (e *env) userCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := s.SetUserDisabled(cmd.Context(), args[0], false, pw); err != nil {
+			if err := s.Users().SetDisabled(cmd.Context(), args[0], false, pw); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "user %s enabled\n", args[0])
@@ -178,7 +178,7 @@ func (e *env) userCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			if err := s.SetUserRoles(cmd.Context(), args[0], roles); err != nil {
+			if err := s.Users().SetRoles(cmd.Context(), args[0], roles); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "user %s is now %s\n", args[0], roles.Label())

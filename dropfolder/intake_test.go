@@ -60,7 +60,7 @@ func TestIntakeResumesThenImports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "grace", Roles: app.RoleSet{app.RoleRecords}}, []byte("records clerk passphrase")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "grace", Roles: app.RoleSet{app.RoleRecords}}, []byte("records clerk passphrase")); err != nil {
 		t.Fatal(err)
 	}
 	admin.Lock(ctx)

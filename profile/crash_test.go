@@ -206,7 +206,7 @@ func checkVault(t *testing.T, dir string, committed []string, full bool) {
 func checkCommitted(t *testing.T, s *app.Session, committed []string) {
 	t.Helper()
 	ctx := context.Background()
-	r, err := s.Verify(ctx)
+	r, err := s.Audit().Verify(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

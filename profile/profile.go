@@ -40,7 +40,7 @@ type Options struct {
 	// the argument "scan-worker".
 	WorkerCommand []string
 	// Workers is how many scan workers run at once; 0 means the vault's
-	// setting (app.Session.SetScanWorkers), which is one per core unless
+	// setting (app.Settings.SetScanWorkers), which is one per core unless
 	// an administrator chose otherwise.
 	Workers int
 }

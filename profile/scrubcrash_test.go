@@ -46,7 +46,7 @@ func scrubChild(dir, pw string) {
 		fmt.Fprintln(out, done[0].MRN)
 		out.Flush()
 		n++
-		if err := s.ChangePassword(ctx, "admin", []byte(scrubPassword(n))); err != nil {
+		if err := s.Users().ChangePassword(ctx, "admin", []byte(scrubPassword(n))); err != nil {
 			fmt.Fprintln(os.Stderr, "child change password:", err)
 			os.Exit(2)
 		}

@@ -24,12 +24,12 @@ func TestAttackStaleSlotInFreePages(t *testing.T) {
 		remove func(t *testing.T, admin *app.Session)
 	}{
 		{"disable", func(t *testing.T, admin *app.Session) {
-			if err := admin.SetUserDisabled(context.Background(), "carl", true, nil); err != nil {
+			if err := admin.Users().SetDisabled(context.Background(), "carl", true, nil); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		{"password change", func(t *testing.T, admin *app.Session) {
-			if err := admin.ChangePassword(context.Background(), "carl", []byte("a new green passphrase")); err != nil {
+			if err := admin.Users().ChangePassword(context.Background(), "carl", []byte("a new green passphrase")); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -44,7 +44,7 @@ func TestAttackStaleSlotInFreePages(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer admin.Lock(ctx)
-			if err := admin.AddUser(ctx, app.User{Name: "carl", Roles: app.RoleSet{app.RoleClinician}}, []byte(carlPW)); err != nil {
+			if err := admin.Users().Add(ctx, app.User{Name: "carl", Roles: app.RoleSet{app.RoleClinician}}, []byte(carlPW)); err != nil {
 				t.Fatal(err)
 			}
 			if !thief.CopyVault(t, dir).OpensWithPassword("carl", carlPW) {
@@ -81,7 +81,7 @@ func TestAttackStaleSlotInFreePages(t *testing.T) {
 		if !thief.CopyVault(t, dir).OpensWithRecoveryKey(oldKey) {
 			t.Fatal("the attack does not work on the live recovery slot: the scan is wrong")
 		}
-		newKey, err := admin.RotateRecoveryKey(ctx)
+		newKey, err := admin.Settings().RotateRecoveryKey(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

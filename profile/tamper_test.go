@@ -81,7 +81,7 @@ func verifyProblems(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	defer s.Lock(ctx)
-	r, err := s.Verify(ctx)
+	r, err := s.Audit().Verify(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func countersigned(t *testing.T) (*workstation, uint64) {
 func breakGlass(t *testing.T, a *workstation, admin *app.Session) uint64 {
 	t.Helper()
 	ctx := context.Background()
-	if err := admin.AddUser(ctx, app.User{Name: "doctor", Roles: app.RoleSet{app.RoleClinician}}, []byte(nursePW)); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "doctor", Roles: app.RoleSet{app.RoleClinician}}, []byte(nursePW)); err != nil {
 		t.Fatal(err)
 	}
 	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984"), Restricted: true})
@@ -111,7 +111,7 @@ func TestAttackAuditRolledBackAfterSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, app.User{Name: "doctor", Roles: app.RoleSet{app.RoleClinician}}, []byte(nursePW)); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "doctor", Roles: app.RoleSet{app.RoleClinician}}, []byte(nursePW)); err != nil {
 		t.Fatal(err)
 	}
 	doctor := login(t, a, "doctor", nursePW)

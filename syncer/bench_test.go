@@ -173,7 +173,7 @@ func BenchmarkSync(b *testing.B) {
 	}
 	b.Cleanup(func() { s.Lock(ctx) })
 	a.start(s)
-	if err := s.AddUser(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
+	if err := s.Users().Add(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
 		b.Fatal(err)
 	}
 	ps := registerMany(b, s, patients, "Bench")

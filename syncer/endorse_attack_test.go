@@ -162,7 +162,7 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 	}
 
 	// The administrator's changes still sync.
-	if err := admin.AddUser(ctx, app.User{Name: "clerk3", Roles: app.RoleSet{app.RoleRecords}}, []byte("clerk three's words")); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "clerk3", Roles: app.RoleSet{app.RoleRecords}}, []byte("clerk three's words")); err != nil {
 		t.Fatal(err)
 	}
 	if rep := a.round(t, admin); rep.Pushed == 0 {
@@ -230,7 +230,7 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 
 	// Nothing of it applied on the administrator's workstation, nothing
 	// lost: each set aside with its reason and the version, audited.
-	users, err := admin.Users(ctx)
+	users, err := admin.Users().List(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 			t.Fatalf("set aside without its version or reason: %+v", c)
 		}
 	}
-	events, err := admin.AuditEvents(ctx, app.AuditFilter{Action: app.ActSyncRefused})
+	events, err := admin.Audit().Events(ctx, app.AuditFilter{Action: app.ActSyncRefused})
 	if err != nil || len(events) != 4 {
 		t.Fatalf("audit of the refused versions: %+v, %v", events, err)
 	}

@@ -130,7 +130,7 @@ func TestNetemSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := login(t, a, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
 		t.Fatal(err)
 	}
 	ps := registerClinic(t, admin, patients)

@@ -23,7 +23,7 @@ func orgWithRecovery(t *testing.T) (arc *secArchive, a, b *workstation, admin, n
 		t.Fatal(err)
 	}
 	admin = login(t, a, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)
@@ -126,7 +126,7 @@ func TestOwnRecoveryResetDoesNotStallSync(t *testing.T) {
 	if !user {
 		t.Fatalf("the reset's user version is not among b's set-aside changes: %+v", aside)
 	}
-	events, err := nurse.AuditEvents(ctx, app.AuditFilter{Action: app.ActSyncRefused})
+	events, err := nurse.Audit().Events(ctx, app.AuditFilter{Action: app.ActSyncRefused})
 	if err != nil || len(events) != len(aside) {
 		t.Fatalf("audit of the refused own versions: %d events for %d set aside, %v", len(events), len(aside), err)
 	}
@@ -146,7 +146,7 @@ func TestOwnRecoveryResetDoesNotStallSync(t *testing.T) {
 
 	// The archive kept the nurse's old password: a's copy of the user is
 	// the one the administrator made, and the vault on b keeps the reset.
-	users, err := admin.Users(ctx)
+	users, err := admin.Users().List(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestOwnRecoveryResetDoesNotStallSync(t *testing.T) {
 	// What the set-aside change says to do: an administrator resets the
 	// password from their session; it reaches b, where it opens.
 	const adminSet = "words the administrator chose"
-	if err := admin.ChangePassword(ctx, "nurse", []byte(adminSet)); err != nil {
+	if err := admin.Users().ChangePassword(ctx, "nurse", []byte(adminSet)); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)
@@ -227,7 +227,7 @@ func TestOwnVersionRefusedByArchiveDoesNotStall(t *testing.T) {
 	b.round(t, nurse)
 	b.round(t, nurse)
 	final := outgoing(t, b)
-	events, err := nurse.AuditEvents(ctx, app.AuditFilter{Action: app.ActSyncRefused})
+	events, err := nurse.Audit().Events(ctx, app.AuditFilter{Action: app.ActSyncRefused})
 	if err != nil || len(events) != len(final) || len(final) < len(aside) {
 		t.Fatalf("audit of the versions refused: %d events for %d set aside, %v", len(events), len(final), err)
 	}
@@ -252,7 +252,7 @@ func TestOwnRecoveryResetDoesNotStallBundles(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := login(t, a, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
 		t.Fatal(err)
 	}
 	site.lap(t, a, admin)
@@ -281,7 +281,7 @@ func TestOwnRecoveryResetDoesNotStallBundles(t *testing.T) {
 	}) {
 		t.Fatalf("b's set-aside changes: %+v", aside)
 	}
-	events, err := nurse.AuditEvents(ctx, app.AuditFilter{Action: app.ActSyncRefused})
+	events, err := nurse.Audit().Events(ctx, app.AuditFilter{Action: app.ActSyncRefused})
 	if err != nil || len(events) != len(aside) {
 		t.Fatalf("audit of the refused own versions: %d events for %d set aside, %v", len(events), len(aside), err)
 	}

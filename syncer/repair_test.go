@@ -43,7 +43,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 	if err := os.WriteFile(img, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r, err := admin.Verify(ctx)
+	r, err := admin.Audit().Verify(ctx)
 	if err != nil || r.OK() {
 		t.Fatalf("verify after the damage: %v, %v", r.Damaged, err)
 	}
@@ -71,7 +71,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 			t.Fatalf("repairing %s: %+v", c.Blob, c)
 		}
 	}
-	if r, err := admin.Verify(ctx); err != nil || !r.OK() {
+	if r, err := admin.Audit().Verify(ctx); err != nil || !r.OK() {
 		t.Fatalf("verify after the repair: %q %v, %v", r.Problems, r.Damaged, err)
 	}
 	// A missing file (not a damaged one) also comes back with a sync round.
@@ -79,7 +79,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.round(t, admin)
-	if r, err := admin.Verify(ctx); err != nil || !r.OK() {
+	if r, err := admin.Audit().Verify(ctx); err != nil || !r.OK() {
 		t.Fatalf("verify after a sync round brought back a missing page image: %q %v, %v", r.Problems, r.Damaged, err)
 	}
 

@@ -103,7 +103,7 @@ func TestAttackRestoredBackupCutOffFromSync(t *testing.T) {
 					return err
 				}
 				defer s.Lock(ctx)
-				if r, err := s.Verify(ctx); err != nil || !r.OK() {
+				if r, err := s.Audit().Verify(ctx); err != nil || !r.OK() {
 					return fmt.Errorf("verify the backup: %v %q", err, r.Problems)
 				}
 				return nil
@@ -229,7 +229,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 
 	// The audit chain verifies locally, holds each event once, and the
 	// archive holds all of it.
-	vr, err := admin.Verify(ctx)
+	vr, err := admin.Audit().Verify(ctx)
 	if err != nil || !vr.OK() {
 		t.Fatalf("verify after the rejoin: %+v, %v", vr.Problems, err)
 	}
@@ -243,7 +243,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 		}
 		seen[string(e.Sealed)] = true
 	}
-	events, err := admin.AuditEvents(ctx, app.AuditFilter{Action: app.ActVaultRestored})
+	events, err := admin.Audit().Events(ctx, app.AuditFilter{Action: app.ActVaultRestored})
 	if err != nil || len(events) != 1 {
 		t.Errorf("restored-from-a-backup audit events: %+v, %v; want one", events, err)
 	}

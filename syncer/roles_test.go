@@ -23,7 +23,7 @@ func TestSeveralRolesSync(t *testing.T) {
 	a := newWorkstation(t, arc, "ward-a")
 	b := newWorkstation(t, arc, "ward-b")
 	admin := firstVault(t, a)
-	if err := admin.SetUserRoles(ctx, "admin", app.RoleSet{app.RoleAdmin, app.RoleRecords}); err != nil {
+	if err := admin.Users().SetRoles(ctx, "admin", app.RoleSet{app.RoleAdmin, app.RoleRecords}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -68,7 +68,7 @@ func TestSeveralRolesSync(t *testing.T) {
 	}
 
 	// Two roles for the nurse, given on a, hold on b at her next sign-in.
-	if err := admin.SetUserRoles(ctx, "nurse", app.RoleSet{app.RoleClinician, app.RoleRecords}); err != nil {
+	if err := admin.Users().SetRoles(ctx, "nurse", app.RoleSet{app.RoleClinician, app.RoleRecords}); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)

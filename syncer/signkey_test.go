@@ -22,7 +22,7 @@ func TestJoinedUserSignsWithTheirKey(t *testing.T) {
 	a.round(t, admin)
 	nurse := join(t, a, admin, b)
 
-	users, err := admin.Users(ctx)
+	users, err := admin.Users().List(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestJoinedUserSignsWithTheirKey(t *testing.T) {
 		}
 	}
 
-	if err := nurse.ChangePassword(ctx, "nurse", []byte(nurseNew)); err != nil {
+	if err := nurse.Users().ChangePassword(ctx, "nurse", []byte(nurseNew)); err != nil {
 		t.Fatal(err)
 	}
 	if rep := b.round(t, nurse); rep.Pushed == 0 {

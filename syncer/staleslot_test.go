@@ -21,7 +21,7 @@ func TestAttackStaleSlotOnOtherWorkstation(t *testing.T) {
 	a := newWorkstation(t, arc, "ward-a")
 	b := newWorkstation(t, arc, "ward-b")
 	admin := firstVault(t, a)
-	if err := admin.AddUser(ctx, app.User{Name: "carl", Roles: app.RoleSet{app.RoleClinician}}, []byte(carlOld)); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "carl", Roles: app.RoleSet{app.RoleClinician}}, []byte(carlOld)); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)
@@ -30,7 +30,7 @@ func TestAttackStaleSlotOnOtherWorkstation(t *testing.T) {
 		t.Fatal("carl's slot did not reach ward-b: the attack has nothing to find")
 	}
 
-	if err := admin.ChangePassword(ctx, "carl", []byte(carlNew)); err != nil {
+	if err := admin.Users().ChangePassword(ctx, "carl", []byte(carlNew)); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)
@@ -43,7 +43,7 @@ func TestAttackStaleSlotOnOtherWorkstation(t *testing.T) {
 		t.Fatal("carl's new password did not reach ward-b")
 	}
 
-	if err := admin.SetUserDisabled(ctx, "carl", true, nil); err != nil {
+	if err := admin.Users().SetDisabled(ctx, "carl", true, nil); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)
@@ -52,7 +52,7 @@ func TestAttackStaleSlotOnOtherWorkstation(t *testing.T) {
 		t.Fatal("disabled carl's password opens a copy of ward-b's vault made after the change reached it")
 	}
 
-	oldKey, err := admin.RotateRecoveryKey(ctx)
+	oldKey, err := admin.Settings().RotateRecoveryKey(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestAttackStaleSlotOnOtherWorkstation(t *testing.T) {
 	if !thief.CopyVault(t, b.prof.Dir).OpensWithRecoveryKey(oldKey) {
 		t.Fatal("the recovery slot did not reach ward-b")
 	}
-	newKey, err := admin.RotateRecoveryKey(ctx)
+	newKey, err := admin.Settings().RotateRecoveryKey(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -308,7 +308,7 @@ func firstVault(t *testing.T, w *workstation) *app.Session {
 		t.Fatal(err)
 	}
 	admin := login(t, w, "admin", adminPW)
-	if err := admin.AddUser(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}, []byte(nursePW)); err != nil {
 		t.Fatal(err)
 	}
 	return admin

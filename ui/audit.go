@@ -24,7 +24,7 @@ import (
 )
 
 // This file is the Audit section of Administration: the audit trail read
-// through app.Session.AuditEvents (each reading is itself audited, as
+// through app.Audit.Events (each reading is itself audited, as
 // audit.read), filtered by user, patient, action and a first day, newest
 // first, with break-glass, denied and failed events highlighted, and the
 // events on show exported as CSV or as a PDF report, or printed (each
@@ -192,7 +192,7 @@ func (s *auditScreen) load(f app.AuditFilter) {
 	sess := s.sess
 	s.show.Disable()
 	sess.run(func(ctx context.Context) func() {
-		events, err := sess.s.AuditEvents(ctx, f)
+		events, err := sess.s.Audit().Events(ctx, f)
 		return func() {
 			s.show.Enable()
 			if err != nil {
@@ -417,7 +417,7 @@ type auditReportHead struct {
 // export to dest and returns how many there are and them written in
 // format. It runs off the Fyne goroutine.
 func exportAudit(ctx context.Context, sess *session, head auditReportHead, format auditFormat, dest string) (int, []byte, error) {
-	events, err := sess.s.ExportAuditEvents(ctx, head.filter, string(format), dest)
+	events, err := sess.s.Audit().Export(ctx, head.filter, string(format), dest)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -63,7 +63,7 @@ func TestAuditScreenFiltersHighlightsAndExports(t *testing.T) {
 	ctx := context.Background()
 	u, reg := loggedIn(t, nil, mary(), app.Patient{Family: "Wekesa", Given: "John", Sex: app.SexMale,
 		BirthDate: app.BirthDate{Year: 1990, Month: 1, Day: 2}})
-	if err := u.sess.s.AddUser(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
+	if err := u.sess.s.Users().Add(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := u.vault.Login(ctx, "dr.amani", []byte(clinPW))
@@ -74,7 +74,7 @@ func TestAuditScreenFiltersHighlightsAndExports(t *testing.T) {
 	if _, err := doc.Patients().BreakGlass(ctx, reg[0].MRN, reason); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := doc.AuditEvents(ctx, app.AuditFilter{}); !errors.Is(err, app.ErrForbidden) {
+	if _, err := doc.Audit().Events(ctx, app.AuditFilter{}); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a clinician read the audit trail: %v", err)
 	}
 	doc.Lock(ctx)
@@ -231,7 +231,7 @@ func TestAuditScreenExportsPDFAndPrints(t *testing.T) {
 	ctx := context.Background()
 	u, reg := loggedIn(t, nil, mary())
 	u.opts.Printer = noPrinter()
-	if err := u.sess.s.AddUser(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
+	if err := u.sess.s.Users().Add(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := u.vault.Login(ctx, "dr.amani", []byte(clinPW))
@@ -241,7 +241,7 @@ func TestAuditScreenExportsPDFAndPrints(t *testing.T) {
 	if _, err := doc.Patients().BreakGlass(ctx, reg[0].MRN, "patient collapsed"); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = doc.AuditEvents(ctx, app.AuditFilter{}) // refused
+	_, _ = doc.Audit().Events(ctx, app.AuditFilter{}) // refused
 	doc.Lock(ctx)
 
 	s := openAudit(t, u)

@@ -56,7 +56,7 @@ func TestBackUpNowFromTheWindow(t *testing.T) {
 	if ms, err := sess.Patients().Search(ctx, "mary", 5); err != nil || len(ms) != 1 {
 		t.Errorf("the backup's patients: %d, %v", len(ms), err)
 	}
-	evs, err := sess.AuditEvents(ctx, app.AuditFilter{Action: app.ActVaultBackup})
+	evs, err := sess.Audit().Events(ctx, app.AuditFilter{Action: app.ActVaultBackup})
 	if err != nil || len(evs) != 1 || evs[0].User != "admin" {
 		t.Errorf("the backup's own audit record: %+v, %v; want one, by admin", evs, err)
 	}

@@ -78,7 +78,7 @@ func (s *settingsScreen) saveArchiveIDs() {
 		return
 	}
 	sess := s.sess
-	s.store(s.archiveIDs, func(ctx context.Context) error { return sess.s.SetBarcodeSettings(ctx, bs) },
+	s.store(s.archiveIDs, func(ctx context.Context) error { return sess.s.Settings().SetBarcodeSettings(ctx, bs) },
 		func(vals settingsValues) string { return "Saved. " + archiveIDsText(vals.codes) + "." })
 }
 

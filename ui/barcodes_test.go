@@ -20,7 +20,7 @@ func TestBarcodesShownInQueueQAAndViewer(t *testing.T) {
 	ctx := context.Background()
 	u := recordsRoom(t)
 	p := register(t, u, mary())[0]
-	if err := u.sess.s.SetBarcodeSettings(ctx, app.BarcodeSettings{ArchivePattern: `^ASN\d+$`}); err != nil {
+	if err := u.sess.s.Settings().SetBarcodeSettings(ctx, app.BarcodeSettings{ArchivePattern: `^ASN\d+$`}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "corpus", "barcodes", "paperless__barcode-39-asn-123.pdf"))

@@ -518,7 +518,7 @@ func BenchmarkOpenDocument50(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
+	if err := admin.Users().Add(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
 		b.Fatal(err)
 	}
 	admin.Lock(ctx)

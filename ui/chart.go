@@ -571,7 +571,7 @@ func (v *patientScreen) loadAccess() {
 	v.accessOnce = true
 	sess, mrn, gen := v.sess, v.p.MRN, v.gen
 	sess.run(func(ctx context.Context) func() {
-		events, err := sess.s.AuditEvents(ctx, app.AuditFilter{PatientMRN: mrn, Limit: 500})
+		events, err := sess.s.Audit().Events(ctx, app.AuditFilter{PatientMRN: mrn, Limit: 500})
 		slices.Reverse(events)
 		return func() {
 			if v.gen != gen {

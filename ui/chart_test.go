@@ -50,10 +50,10 @@ func chartWithDocuments(t *testing.T) (u *App, p app.Patient, lab, referral app.
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
+	if err := admin.Users().Add(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
+	if err := admin.Users().Add(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	admin.Lock(ctx)
@@ -293,7 +293,7 @@ func objectsText(objs []fyne.CanvasObject) string {
 func TestAttackAccessLogReasonForgesLines(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())
 	ctx := context.Background()
-	if err := u.sess.s.AddUser(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
+	if err := u.sess.s.Users().Add(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := u.vault.Login(ctx, "dr.amani", []byte(clinPW))

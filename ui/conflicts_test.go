@@ -81,7 +81,7 @@ func syncedPair(t *testing.T, now func() time.Time) (a, b *workstation) {
 	t.Cleanup(func() { admin.Lock(context.Background()) })
 	a.sync = admin
 	for _, u := range []app.User{{Name: "clerk", FullName: "Grace Atim", Roles: app.RoleSet{app.RoleRecords}}, {Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}} {
-		if err := admin.AddUser(ctx, u, []byte(clinPW)); err != nil {
+		if err := admin.Users().Add(ctx, u, []byte(clinPW)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -227,7 +227,7 @@ func TestConflictsScreen(t *testing.T) {
 		t.Fatalf("b still flags %v after the resolutions synced", cs)
 	}
 	// Both were audited.
-	evs, err := a.sync.AuditEvents(ctx, app.AuditFilter{Limit: 1000})
+	evs, err := a.sync.Audit().Events(ctx, app.AuditFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestConflictsNeedMergePermission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddUser(t.Context(), userNamed("dr.amina", app.RoleClinician), []byte(clinPW)); err != nil {
+	if err := s.Users().Add(t.Context(), userNamed("dr.amina", app.RoleClinician), []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	u := newWindow(t, v, Options{})

@@ -166,7 +166,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	fits(t, u, size, "scanning")
 
 	for _, name := range []string{"grace", "peter"} {
-		if err := u.sess.s.AddUser(ctx, app.User{Name: name, FullName: "Grace Phiri", Roles: app.RoleSet{app.RoleRecords}}, []byte(clerkPW)); err != nil {
+		if err := u.sess.s.Users().Add(ctx, app.User{Name: name, FullName: "Grace Phiri", Roles: app.RoleSet{app.RoleRecords}}, []byte(clerkPW)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -24,7 +24,7 @@ func TestAttackWindowTextControls(t *testing.T) {
 	p.Notes = "Allergic to penicillin.\n\u202eenon seigrellA"
 	u, reg := loggedIn(t, nil, p)
 	ctx := context.Background()
-	if err := u.sess.s.AddUser(ctx, app.User{Name: "dr.amani", FullName: "Amani \u202eakesew\nAdministrator", Roles: app.RoleSet{app.RoleClinician}}, []byte(clinPW)); err != nil {
+	if err := u.sess.s.Users().Add(ctx, app.User{Name: "dr.amani", FullName: "Amani \u202eakesew\nAdministrator", Roles: app.RoleSet{app.RoleClinician}}, []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 

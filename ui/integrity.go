@@ -15,7 +15,7 @@ import (
 )
 
 // integrityScreen is the Integrity check section of Administration: the
-// check `folio verify` runs (app.Session.Verify: the file, every record and
+// check `folio verify` runs (app.Audit.Verify: the file, every record and
 // its index, the audit trail and its checkpoints, every scan file), started
 // with Check now off the Fyne goroutine, its result in words, and when the
 // vault was last checked (the newest vault.verify event of the trail).
@@ -78,7 +78,7 @@ func (s *integrityScreen) forget() {
 func (s *integrityScreen) loadLast() {
 	sess := s.sess
 	sess.run(func(ctx context.Context) func() {
-		evs, err := sess.s.AuditEvents(ctx, app.AuditFilter{Action: app.ActVaultVerify, Limit: 1})
+		evs, err := sess.s.Audit().Events(ctx, app.AuditFilter{Action: app.ActVaultVerify, Limit: 1})
 		return func() {
 			if s.report != nil {
 				return // a check run here says more
@@ -113,7 +113,7 @@ func (s *integrityScreen) run() {
 	s.busy.Start()
 	s.msg.info("Checking…")
 	sess.run(func(ctx context.Context) func() {
-		r, err := sess.s.Verify(ctx)
+		r, err := sess.s.Audit().Verify(ctx)
 		ran := sess.a.now()
 		return func() {
 			s.busy.Stop()

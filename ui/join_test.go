@@ -43,7 +43,7 @@ func TestJoinFirstRun(t *testing.T) {
 	}
 	t.Cleanup(func() { admin.Lock(context.Background()) })
 	a.sync = admin
-	if err := admin.AddUser(ctx, app.User{Name: "nurse", FullName: "Esther Nabirye", Roles: app.RoleSet{app.RoleRecords}}, []byte(clinPW)); err != nil {
+	if err := admin.Users().Add(ctx, app.User{Name: "nurse", FullName: "Esther Nabirye", Roles: app.RoleSet{app.RoleRecords}}, []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t)

@@ -193,10 +193,10 @@ func TestLoginDisabledUser(t *testing.T) {
 	u := newWindow(t, v, Options{})
 	logIn(t, u, "admin", adminPW)
 	ctx := context.Background()
-	if err := u.sess.s.AddUser(ctx, userNamed("nurse"), []byte(clinPW)); err != nil {
+	if err := u.sess.s.Users().Add(ctx, userNamed("nurse"), []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
-	if err := u.sess.s.SetUserDisabled(ctx, "nurse", true, nil); err != nil {
+	if err := u.sess.s.Users().SetDisabled(ctx, "nurse", true, nil); err != nil {
 		t.Fatal(err)
 	}
 	test.Tap(u.head.lock)

@@ -68,7 +68,7 @@ func TestMenuBar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddUser(t.Context(), userNamed("dr.amina", app.RoleClinician), []byte(clinPW)); err != nil {
+	if err := s.Users().Add(t.Context(), userNamed("dr.amina", app.RoleClinician), []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	logIn(t, u2, "dr.amina", clinPW)

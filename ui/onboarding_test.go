@@ -23,7 +23,7 @@ func TestFirstStepsOnAnEmptyVault(t *testing.T) {
 		t.Fatalf("an empty vault's first screen (shown %v): %q", s.start.Visible(), lines)
 	}
 	register(t, u, mary())
-	if err := u.sess.s.AddUser(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
+	if err := u.sess.s.Users().Add(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
 		t.Fatal(err)
 	}
 	u.showSearch()

@@ -358,10 +358,10 @@ func TestRestrictedChartNeedsBreakGlass(t *testing.T) {
 	p.Restricted = true
 	u, reg := loggedIn(t, nil, p)
 	ctx := context.Background()
-	if err := u.sess.s.AddUser(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
+	if err := u.sess.s.Users().Add(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
-	if err := u.sess.s.AddUser(ctx, userNamed("scan1", app.RoleScanning), []byte(clinPW)); err != nil {
+	if err := u.sess.s.Users().Add(ctx, userNamed("scan1", app.RoleScanning), []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	u.lock("")
@@ -435,7 +435,7 @@ func auditAs(t *testing.T, v *app.Vault, user string, act app.Action) ([]app.Aud
 		return nil, err
 	}
 	defer s.Lock(ctx)
-	return s.AuditEvents(ctx, app.AuditFilter{Action: act})
+	return s.Audit().Events(ctx, app.AuditFilter{Action: act})
 }
 
 // With nothing typed, the search screen offers the patients opened in this

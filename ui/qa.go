@@ -142,7 +142,7 @@ func (q *qaScreen) loadPatient(d app.Document) {
 	sess := q.sess
 	sess.run(func(ctx context.Context) func() {
 		p, err := sess.s.FiledPatient(ctx, d.ID)
-		full, _ := sess.s.FullName(ctx, d.ChangedBy) // without it, the user name says who
+		full, _ := sess.s.Users().FullName(ctx, d.ChangedBy) // without it, the user name says who
 		return func() {
 			if cur, ok := q.current(); !ok || cur.ID != d.ID || cur.Version != d.Version {
 				return
@@ -225,7 +225,7 @@ func (u *App) askOwnPassword() {
 		}
 		pw := []byte(pass.Text)
 		sess.run(func(ctx context.Context) func() {
-			err := sess.s.ChangePassword(ctx, sess.user.Name, pw)
+			err := sess.s.Users().ChangePassword(ctx, sess.user.Name, pw)
 			return func() {
 				if err != nil {
 					msg.error(message(err))

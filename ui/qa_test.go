@@ -45,7 +45,7 @@ func TestQAShowsThePatientAndTheFiler(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, usr := range []app.User{{Name: "grace", FullName: "Grace Phiri", Roles: app.RoleSet{app.RoleRecords}}, {Name: "peter", Roles: app.RoleSet{app.RoleRecords}}} {
-		if err := admin.AddUser(ctx, usr, []byte(clerkPW)); err != nil {
+		if err := admin.Users().Add(ctx, usr, []byte(clerkPW)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -72,7 +72,7 @@ func TestQAShowsThePatientAndTheFiler(t *testing.T) {
 	if got := qa.choices.Text; !strings.Contains(got, "Filed by Grace Phiri (grace)") || strings.Contains(got, "()") {
 		t.Errorf("QA's choices: %q", got)
 	}
-	evs, err := u.sess.s.AuditEvents(ctx, app.AuditFilter{User: "peter", Action: app.ActPatientRead, PatientMRN: p.MRN})
+	evs, err := u.sess.s.Audit().Events(ctx, app.AuditFilter{User: "peter", Action: app.ActPatientRead, PatientMRN: p.MRN})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func recordsRoom(t *testing.T) *App {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"grace", "peter"} {
-		if err := admin.AddUser(ctx, userNamed(name, app.RoleRecords), []byte(clerkPW)); err != nil {
+		if err := admin.Users().Add(ctx, userNamed(name, app.RoleRecords), []byte(clerkPW)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -256,7 +256,7 @@ func TestUndoFiling(t *testing.T) {
 	if cur.Status != app.DocQueued || cur.PatientID != "" || cur.ProposedPatient.Value != p.MRN {
 		t.Fatalf("undone document: status %s, patient %q, proposed %q", cur.Status, cur.PatientID, cur.ProposedPatient.Value)
 	}
-	events, err := u.sess.s.AuditEvents(ctx, app.AuditFilter{PatientMRN: p.MRN})
+	events, err := u.sess.s.Audit().Events(ctx, app.AuditFilter{PatientMRN: p.MRN})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestBackWhereYouWereAfterALock(t *testing.T) {
 			return err
 		}
 		defer s.Lock(t.Context())
-		return s.AddUser(t.Context(), userNamed("zoe", app.RoleScanning), []byte(clerkPW))
+		return s.Users().Add(t.Context(), userNamed("zoe", app.RoleScanning), []byte(clerkPW))
 	}(); err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func clerkLoggedIn(t *testing.T) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
+	if err := admin.Users().Add(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
 		t.Fatal(err)
 	}
 	u := newWindow(t, v, Options{})

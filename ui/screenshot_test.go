@@ -57,10 +57,10 @@ func TestScreenshots(t *testing.T) {
 	c.Add(2 * time.Hour)
 	reg := register(t, u, demoPatients()...)
 	ctx := context.Background()
-	if err := u.sess.s.AddUser(ctx, app.User{Name: "j.okello", FullName: "Joseph Okello", Roles: app.RoleSet{app.RoleRecords}}, []byte(clinPW)); err != nil {
+	if err := u.sess.s.Users().Add(ctx, app.User{Name: "j.okello", FullName: "Joseph Okello", Roles: app.RoleSet{app.RoleRecords}}, []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
-	if err := u.sess.s.AddUser(ctx, app.User{Name: "dr.amani", FullName: "Amani Wekesa", Roles: app.RoleSet{app.RoleClinician}}, []byte(clinPW)); err != nil {
+	if err := u.sess.s.Users().Add(ctx, app.User{Name: "dr.amani", FullName: "Amani Wekesa", Roles: app.RoleSet{app.RoleClinician}}, []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	logInAgain(t, u, "j.okello", clinPW)

@@ -33,7 +33,7 @@ import (
 // Audit section (audit.go) and the Integrity check (integrity.go), and
 // Ctrl+1 … Ctrl+5 switch between them.
 
-// Limits of the auto-lock, in minutes (app.Session.SetIdleLock's).
+// Limits of the auto-lock, in minutes (app.Settings.SetIdleLock's).
 const (
 	minIdleMinutes = 1
 	maxIdleMinutes = 8 * 60
@@ -384,7 +384,7 @@ func (s *settingsScreen) saveSite() {
 		return
 	}
 	u, sess := s.sess.a, s.sess
-	s.store(s.site, func(ctx context.Context) error { return sess.s.SetSitePrefix(ctx, prefix) },
+	s.store(s.site, func(ctx context.Context) error { return sess.s.Settings().SetSitePrefix(ctx, prefix) },
 		func(vals settingsValues) string {
 			u.site = vals.site
 			u.head.setSite(vals.site)
@@ -410,7 +410,7 @@ func (s *settingsScreen) saveDrop() {
 					app.ErrInvalid, dir)
 			}
 		}
-		return sess.s.SetIntakeSettings(ctx, app.IntakeSettings{DropFolder: dir, Keep: keep})
+		return sess.s.Settings().SetIntakeSettings(ctx, app.IntakeSettings{DropFolder: dir, Keep: keep})
 	}, func(vals settingsValues) string {
 		if vals.intake.DropFolder == "" {
 			return "Saved. No folder is watched from the next sign-in."
@@ -450,7 +450,7 @@ func (s *settingsScreen) saveIdle() {
 	}
 	u, sess := s.sess.a, s.sess
 	s.store(s.idle, func(ctx context.Context) error {
-		return sess.s.SetIdleLock(ctx, time.Duration(n)*time.Minute)
+		return sess.s.Settings().SetIdleLock(ctx, time.Duration(n)*time.Minute)
 	}, func(vals settingsValues) string {
 		// The session's limit changes now; the window's own override,
 		// when it has one, still wins.
@@ -475,7 +475,7 @@ func (s *settingsScreen) saveWorkers() {
 		return
 	}
 	sess := s.sess
-	s.store(s.workers, func(ctx context.Context) error { return sess.s.SetScanWorkers(ctx, n) },
+	s.store(s.workers, func(ctx context.Context) error { return sess.s.Settings().SetScanWorkers(ctx, n) },
 		func(vals settingsValues) string {
 			return "Saved. " + workersText(vals.workers) + " from the next time Folio starts."
 		})
@@ -491,7 +491,7 @@ func (s *settingsScreen) saveArchive() {
 		return
 	}
 	sess := s.sess
-	s.store(s.archive, func(ctx context.Context) error { return sess.s.SetArchiveAddress(ctx, addr) },
+	s.store(s.archive, func(ctx context.Context) error { return sess.s.Settings().SetArchiveAddress(ctx, addr) },
 		func(vals settingsValues) string {
 			if sess.a.opts.StartSync != nil {
 				sess.startSync() // connect to the new address now
@@ -530,7 +530,7 @@ func (s *settingsScreen) issueKey() {
 	s.newKey.Disable()
 	s.keyMsg.clear()
 	sess.run(func(ctx context.Context) func() {
-		key, err := sess.s.RotateRecoveryKey(ctx)
+		key, err := sess.s.Settings().RotateRecoveryKey(ctx)
 		return func() {
 			s.newKey.Enable()
 			if err != nil {

@@ -152,7 +152,7 @@ func TestSettingsScreenSavesEverySetting(t *testing.T) {
 	}
 
 	// Every change is audited.
-	events, err := u.sess.s.AuditEvents(ctx, app.AuditFilter{Action: app.ActSettings})
+	events, err := u.sess.s.Audit().Events(ctx, app.AuditFilter{Action: app.ActSettings})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestSettingsRefuseInvalidInput(t *testing.T) {
 func TestSettingsNotForOthers(t *testing.T) {
 	u, _ := loggedIn(t, nil)
 	for _, usr := range []app.User{userNamed("amina", app.RoleRecords), userNamed("sam", app.RoleScanning), userNamed("dr.odhiambo")} {
-		if err := u.sess.s.AddUser(context.Background(), usr, []byte(clinPW)); err != nil {
+		if err := u.sess.s.Users().Add(context.Background(), usr, []byte(clinPW)); err != nil {
 			t.Fatal(err)
 		}
 	}

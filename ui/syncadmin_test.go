@@ -326,7 +326,7 @@ func TestSyncAdminNeedsAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddUser(t.Context(), userNamed("grace", app.RoleRecords), []byte(clinPW)); err != nil {
+	if err := s.Users().Add(t.Context(), userNamed("grace", app.RoleRecords), []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	logIn(t, u, "grace", clinPW)

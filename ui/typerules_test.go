@@ -109,7 +109,7 @@ func TestTypeRulesFromTheKeyboard(t *testing.T) {
 	if _, builtIn, _ := u.sess.s.TypeRules(ctx); !builtIn || !strings.Contains(s.status.Text, "built-in rules") {
 		t.Fatalf("after the reset: built-in %v, %q", builtIn, s.status.Text)
 	}
-	events, err := u.sess.s.AuditEvents(ctx, app.AuditFilter{Action: app.ActSettings})
+	events, err := u.sess.s.Audit().Events(ctx, app.AuditFilter{Action: app.ActSettings})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestTypeRulesFromTheKeyboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.AddUser(ctx, userNamed("sam", app.RoleScanning), []byte(clerkPW)); err != nil {
+	if err := admin.Users().Add(ctx, userNamed("sam", app.RoleScanning), []byte(clerkPW)); err != nil {
 		t.Fatal(err)
 	}
 	admin.Lock(ctx)

@@ -103,7 +103,7 @@ func (s *usersScreen) forget() {
 func (s *usersScreen) reload() {
 	sess := s.sess
 	sess.run(func(ctx context.Context) func() {
-		users, err := sess.s.Users(ctx)
+		users, err := sess.s.Users().List(ctx)
 		return func() {
 			if err != nil {
 				s.msg.error(message(err))
@@ -204,7 +204,7 @@ func (s *usersScreen) add() {
 	s.bringIntoSight(s.adding.box)
 	sess := s.sess
 	sess.run(func(ctx context.Context) func() {
-		err := sess.s.AddUser(ctx, usr, pw)
+		err := sess.s.Users().Add(ctx, usr, pw)
 		clear(pw)
 		return func() {
 			s.adding.stop()
@@ -269,7 +269,7 @@ func (s *usersScreen) disable(name string) {
 				return
 			}
 			sess.run(func(ctx context.Context) func() {
-				err := sess.s.SetUserDisabled(ctx, name, true, nil)
+				err := sess.s.Users().SetDisabled(ctx, name, true, nil)
 				return func() { s.done(err, "User "+name+" disabled.") }
 			})
 		}, u.win)
@@ -283,7 +283,7 @@ func (s *usersScreen) reset(name string) {
 	s.askPassword("Reset the password of "+name,
 		"Choose a new password for "+name+" and give it to them in person. Their old password stops working at once.",
 		"Set password", name,
-		func(ctx context.Context, pw []byte) error { return sess.s.ChangePassword(ctx, name, pw) },
+		func(ctx context.Context, pw []byte) error { return sess.s.Users().ChangePassword(ctx, name, pw) },
 		"New password set for "+name+". They can change it after logging in (Password… at the top of the window).")
 }
 
@@ -293,7 +293,7 @@ func (s *usersScreen) enable(name string) {
 	s.askPassword("Enable "+name,
 		name+" can log in again with this new password. Give it to them in person.",
 		"Enable", name,
-		func(ctx context.Context, pw []byte) error { return sess.s.SetUserDisabled(ctx, name, false, pw) },
+		func(ctx context.Context, pw []byte) error { return sess.s.Users().SetDisabled(ctx, name, false, pw) },
 		"User "+name+" enabled with the new password.")
 }
 
@@ -427,7 +427,7 @@ func (s *usersScreen) editRoles(usr app.User) {
 		}
 		d.ok.Disable()
 		sess.run(func(ctx context.Context) func() {
-			err := sess.s.SetUserRoles(ctx, usr.Name, roles)
+			err := sess.s.Users().SetRoles(ctx, usr.Name, roles)
 			me := sess.s.User()
 			return func() {
 				d.ok.Enable()

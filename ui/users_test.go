@@ -68,7 +68,7 @@ func openUsers(t *testing.T, u *App) *usersScreen {
 func TestUsersResetPassword(t *testing.T) {
 	ctx := context.Background()
 	u, _ := loggedIn(t, nil)
-	if err := u.sess.s.AddUser(ctx, userNamed("amina"), []byte(clinPW)); err != nil {
+	if err := u.sess.s.Users().Add(ctx, userNamed("amina"), []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
 	s := openUsers(t, u)
@@ -119,7 +119,7 @@ func TestUsersShowDisabledAndEnable(t *testing.T) {
 	ctx := context.Background()
 	u, _ := loggedIn(t, nil)
 	for _, usr := range []app.User{userNamed("amina"), userNamed("sam", app.RoleScanning)} {
-		if err := u.sess.s.AddUser(ctx, usr, []byte(clinPW)); err != nil {
+		if err := u.sess.s.Users().Add(ctx, usr, []byte(clinPW)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -127,7 +127,7 @@ func TestUsersShowDisabledAndEnable(t *testing.T) {
 	if s.summary.Text != "3 users" || s.status["sam"].Text != "Active" {
 		t.Fatalf("summary %q, sam %q", s.summary.Text, s.status["sam"].Text)
 	}
-	if err := u.sess.s.SetUserDisabled(ctx, "sam", true, nil); err != nil {
+	if err := u.sess.s.Users().SetDisabled(ctx, "sam", true, nil); err != nil {
 		t.Fatal(err)
 	}
 	s.reload()
