@@ -35,13 +35,15 @@
 // (through its Vault), the role check (require), the audit writer (audit,
 // stamp, Checkpoint) and the atomic write of records with their audit
 // event (commit, commitVersions), plus the chart-access rule every domain
-// that touches a patient shares (access.go: resolve, canOpen). It holds
-// no domain's use cases.
+// that touches a patient shares (access.go: resolve, canOpen) and the
+// guard every domain that touches a document goes through (docaccess.go:
+// openDocument, visibleDocuments). It holds no domain's use cases.
 //
 // Each domain is a service: a small struct holding the session, made by a
 // Session method of the domain's name, with only that domain's methods:
 //
 //	sess.Patients().Register(ctx, p)           // patients.go, search.go, delete.go
+//	sess.Documents().Page(ctx, id, 0)          // docview.go, docaccess.go
 //	sess.Users().Add(ctx, u, password)         // users.go
 //	sess.Settings().SetIdleLock(ctx, d)        // settings.go, barcodes.go, intakesettings.go, vault.go
 //	sess.Audit().Events(ctx, f)                // audit.go, verify.go, scancheck.go

@@ -119,28 +119,28 @@ func (s *Session) documentChart(ctx context.Context, d Document) (Patient, bool,
 	return p, s.mayOpen(p), nil
 }
 
-// BreakGlassDocument opens, for the rest of the session, the restricted
-// chart a document is filed in, with a reason (as BreakGlass does for a
+// BreakGlass opens, for the rest of the session, the restricted chart a
+// document is filed in, with a reason (as Patients.BreakGlass does for a
 // patient): a clinician who was given a document's id, not the patient's
 // MRN. It is refused to roles without break-glass, and for a document in
 // no restricted chart (it needs no reason).
-func (s *Session) BreakGlassDocument(ctx context.Context, id, reason string) (Patient, error) {
-	ctx, err := s.require(ctx, PermBreakGlass, ActBreakGlass, "")
+func (ds Documents) BreakGlass(ctx context.Context, id, reason string) (Patient, error) {
+	ctx, err := ds.s.require(ctx, PermBreakGlass, ActBreakGlass, "")
 	if err != nil {
 		return Patient{}, err
 	}
-	d, err := s.loadDocument(ctx, id)
+	d, err := ds.s.loadDocument(ctx, id)
 	if err != nil {
 		return Patient{}, err
 	}
-	chart, _, err := s.documentChart(ctx, d)
+	chart, _, err := ds.s.documentChart(ctx, d)
 	if err != nil {
 		return Patient{}, err
 	}
 	if !chart.Restricted {
 		return Patient{}, fmt.Errorf("%w: document %s is not in a restricted chart: it opens without a reason", ErrInvalid, id)
 	}
-	return s.Patients().BreakGlass(ctx, chart.ID, reason)
+	return ds.s.Patients().BreakGlass(ctx, chart.ID, reason)
 }
 
 // refuseDocument audits a refused document operation under the chart's

@@ -72,15 +72,15 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 	try := func(name string, err error) { refused[name] = err }
 	_, err := sam.FileDocument(ctx, lab, app.FileParams{Patient: d.joseph.MRN, Type: "lab-result"})
 	try("re-file to another chart", err)
-	_, err = sam.Document(ctx, lab)
+	_, err = sam.Documents().Open(ctx, lab)
 	try("open", err)
-	_, err = sam.DocumentPage(ctx, lab, 0)
+	_, err = sam.Documents().Page(ctx, lab, 0)
 	try("page", err)
-	_, err = sam.PageThumbnail(ctx, lab, 0)
+	_, err = sam.Documents().PageThumbnail(ctx, lab, 0)
 	try("thumbnail", err)
-	_, err = sam.DocumentThumbnails(ctx, lab)
+	_, err = sam.Documents().Thumbnails(ctx, lab)
 	try("thumbnails", err)
-	_, err = sam.ExportPDF(ctx, lab, "stolen.pdf", io.Discard)
+	_, err = sam.Documents().ExportPDF(ctx, lab, "stolen.pdf", io.Discard)
 	try("export", err)
 	_, _, err = sam.SplitDocument(ctx, lab, 1)
 	try("split", err)
@@ -96,7 +96,7 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 	try("merge own into it", err)
 	_, err = sam.CollateDuplex(ctx, own.ID, lab)
 	try("collate", err)
-	_, err = sam.VerifyDocument(ctx, lab)
+	_, err = sam.Documents().Verify(ctx, lab)
 	try("QA verify", err)
 	_, err = sam.SendBack(ctx, lab, "looks wrong")
 	try("QA send back", err)
@@ -107,13 +107,13 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 	}
 
 	// The clinician is asked for a reason; after break-glass it opens.
-	if _, err := d.doc.Document(ctx, lab); !errors.Is(err, app.ErrNeedsBreakGlass) {
+	if _, err := d.doc.Documents().Open(ctx, lab); !errors.Is(err, app.ErrNeedsBreakGlass) {
 		t.Fatalf("clinician opening the document: %v", err)
 	}
 	if _, err := d.doc.Patients().BreakGlass(ctx, d.vip.MRN, "seen in casualty tonight"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.doc.DocumentPage(ctx, lab, 0); err != nil {
+	if _, err := d.doc.Documents().Page(ctx, lab, 0); err != nil {
 		t.Fatalf("clinician after break-glass: %v", err)
 	}
 
@@ -129,7 +129,7 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 	if slices.ContainsFunc(queue, func(x app.Document) bool { return x.ID == lab }) {
 		t.Error("the scanning clerk's queue lists the restricted chart's document")
 	}
-	hits, _, err := sam.SearchDocuments(ctx, "page", "")
+	hits, _, err := sam.Documents().Search(ctx, "page", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 	}
 
 	// Nothing moved, and every refusal is on the patient's audit trail.
-	kept, err := d.clerk.Document(ctx, lab)
+	kept, err := d.clerk.Documents().Open(ctx, lab)
 	if err != nil || kept.PatientID != d.vip.ID || len(kept.Pages) != 3 {
 		t.Fatalf("the document after the attack: patient %s, %d pages, %v", kept.PatientID, len(kept.Pages), err)
 	}

@@ -42,12 +42,12 @@ func TestDocumentOpeningIsOneAuditEvent(t *testing.T) {
 
 	// The viewer: the document, then every page, twice over.
 	s := d.second
-	if _, err := s.Document(ctx, lab.ID); err != nil {
+	if _, err := s.Documents().Open(ctx, lab.ID); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
 		for i := range lab.Pages {
-			if _, err := s.DocumentPage(ctx, lab.ID, i); err != nil {
+			if _, err := s.Documents().Page(ctx, lab.ID, i); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -64,13 +64,13 @@ func TestDocumentOpeningIsOneAuditEvent(t *testing.T) {
 	// A page of another document, read without opening it first (the
 	// indexing queue and QA read pages), is an access of its own; going
 	// back to the first one is another.
-	if _, err := s.DocumentPage(ctx, other.ID, 0); err != nil {
+	if _, err := s.Documents().Page(ctx, other.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DocumentPage(ctx, lab.ID, 1); err != nil {
+	if _, err := s.Documents().Page(ctx, lab.ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DocumentPage(ctx, lab.ID, 0); err != nil {
+	if _, err := s.Documents().Page(ctx, lab.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	evs = opens()
@@ -80,7 +80,7 @@ func TestDocumentOpeningIsOneAuditEvent(t *testing.T) {
 	}
 
 	// Opening it again in a viewer is a new access, even right after.
-	if _, err := s.Document(ctx, lab.ID); err != nil {
+	if _, err := s.Documents().Open(ctx, lab.ID); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(opens()); n != 4 {

@@ -11,6 +11,18 @@ import (
 	"time"
 )
 
+// Documents is the viewing of a session's scanned documents: a patient's
+// document list, opening a document and reading its pages and thumbnails,
+// the viewer's header (whose chart it is), full-text search, the export
+// of a searchable PDF, the second person's verification, and break-glass
+// into the restricted chart a document is filed in. Every method goes
+// through the guard in docaccess.go, checks the user's role and audits
+// what it does, as the session does.
+type Documents struct{ s *Session }
+
+// Documents returns the session's document service.
+func (s *Session) Documents() Documents { return Documents{s} }
+
 // documentsByTerm loads the documents the index holds for a term, leaving
 // out those in charts the user may not open.
 func (s *Session) documentsByTerm(ctx context.Context, term string) ([]Document, error) {
@@ -31,29 +43,29 @@ func (s *Session) documentsByTerm(ctx context.Context, term string) ([]Document,
 	return out, nil
 }
 
-// PatientDocuments lists a patient's filed documents, newest date of
+// OfPatient lists a patient's filed documents, newest date of
 // service first. Audited as a chart read.
-func (s *Session) PatientDocuments(ctx context.Context, ref string) ([]Document, error) {
-	ctx, err := s.require(ctx, PermDocRead, ActDocRead, "")
+func (ds Documents) OfPatient(ctx context.Context, ref string) ([]Document, error) {
+	ctx, err := ds.s.require(ctx, PermDocRead, ActDocRead, "")
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.resolve(ctx, ref, true)
+	p, err := ds.s.resolve(ctx, ref, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.canOpen(ctx, p, ActDocRead); err != nil {
+	if err := ds.s.canOpen(ctx, p, ActDocRead); err != nil {
 		return nil, err
 	}
 	var out []Document
 	for _, id := range append([]string{p.ID}, p.Merged...) {
-		docs, err := s.documentsByTerm(ctx, "doc:pat:"+id)
+		docs, err := ds.s.documentsByTerm(ctx, "doc:pat:"+id)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, docs...)
 	}
-	return out, s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: p.MRN, Detail: fmt.Sprintf("document list: %d", len(out))})
+	return out, ds.s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: p.MRN, Detail: fmt.Sprintf("document list: %d", len(out))})
 }
 
 // Queue lists the documents waiting for a person (oldest scan first);
@@ -119,18 +131,18 @@ func (s *Session) documentList(ctx context.Context, perm Permission, term, name 
 	return docs, s.audit(ctx, AuditEvent{Action: ActDocRead, Detail: fmt.Sprintf("%s: %d", name, len(docs))})
 }
 
-// Document opens one document: one access, audited as one event that
+// Open opens one document: one access, audited as one event that
 // says what was opened (DocumentDescription). The reads of its pages that
-// follow (DocumentPage) are part of this opening and add no event.
-func (s *Session) Document(ctx context.Context, id string) (Document, error) {
-	ctx, d, err := s.openDocument(ctx, id, useRead)
+// follow (Page) are part of this opening and add no event.
+func (ds Documents) Open(ctx context.Context, id string) (Document, error) {
+	ctx, d, err := ds.s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return Document{}, err
 	}
-	s.mu.Lock()
-	s.open = d.ID
-	s.mu.Unlock()
-	return d, s.auditOpening(ctx, d)
+	ds.s.mu.Lock()
+	ds.s.open = d.ID
+	ds.s.mu.Unlock()
+	return d, ds.s.auditOpening(ctx, d)
 }
 
 // DocumentDescription is what an audit event of a document's opening
@@ -186,52 +198,52 @@ type PageContent struct {
 	Turn int
 }
 
-// DocumentPage returns a page's image and text, decrypted. Every read
+// Page returns a page's image and text, decrypted. Every read
 // goes through the guard. A page of the document this session opened
-// last (Document, or an earlier page) is part of that access; a page of
+// last (Open, or an earlier page) is part of that access; a page of
 // any other document opens it: one audited access, written before the
 // page is read. Going back to a document after another is a new access.
-func (s *Session) DocumentPage(ctx context.Context, id string, page int) (PageContent, error) {
-	ctx, d, err := s.openDocument(ctx, id, useRead)
+func (ds Documents) Page(ctx context.Context, id string, page int) (PageContent, error) {
+	ctx, d, err := ds.s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return PageContent{}, err
 	}
-	if s.opening(d.ID) {
-		if err := s.auditOpening(ctx, d); err != nil {
+	if ds.s.opening(d.ID) {
+		if err := ds.s.auditOpening(ctx, d); err != nil {
 			return PageContent{}, err
 		}
 	}
-	return s.pageContent(ctx, d, page)
+	return ds.s.pageContent(ctx, d, page)
 }
 
 // PageThumbnail returns the thumbnail of one page of a patient's document,
 // for the chart's document grid. Opening the chart's document list is the
 // audited read; thumbnails shown with it are not audited one by one.
-func (s *Session) PageThumbnail(ctx context.Context, id string, page int) ([]byte, error) {
-	ctx, d, err := s.openDocument(ctx, id, useRead)
+func (ds Documents) PageThumbnail(ctx context.Context, id string, page int) ([]byte, error) {
+	ctx, d, err := ds.s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return nil, err
 	}
 	if page < 0 || page >= len(d.Pages) || d.Pages[page].Thumb == "" {
 		return nil, fmt.Errorf("%w: document %s has no page %d thumbnail", ErrNotFound, id, page+1)
 	}
-	blobs, _, err := s.blobs()
+	blobs, _, err := ds.s.blobs()
 	if err != nil {
 		return nil, err
 	}
 	return blobs.GetBlob(ctx, d.Pages[page].Thumb)
 }
 
-// DocumentThumbnails returns the thumbnails of every page of a document
+// Thumbnails returns the thumbnails of every page of a document
 // (nil for a page without one), for the viewer's page strip: one read of
 // the document and one access check for all of them. Like PageThumbnail,
 // not audited page by page; opening the document is the audited read.
-func (s *Session) DocumentThumbnails(ctx context.Context, id string) ([][]byte, error) {
-	ctx, d, err := s.openDocument(ctx, id, useRead)
+func (ds Documents) Thumbnails(ctx context.Context, id string) ([][]byte, error) {
+	ctx, d, err := ds.s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return nil, err
 	}
-	blobs, _, err := s.blobs()
+	blobs, _, err := ds.s.blobs()
 	if err != nil {
 		return nil, err
 	}
@@ -318,22 +330,22 @@ func (s *Session) FileDocument(ctx context.Context, id string, fp FileParams) (D
 		Detail: fmt.Sprintf("%s, %s", d.Type, d.Date.Format(time.DateOnly))})
 }
 
-// VerifyDocument records the quality check of a filed document by a
+// Verify records the quality check of a filed document by a
 // second person (not the one who filed it).
-func (s *Session) VerifyDocument(ctx context.Context, id string) (Document, error) {
-	ctx, d, err := s.openDocument(ctx, id, useVerify)
+func (ds Documents) Verify(ctx context.Context, id string) (Document, error) {
+	ctx, d, err := ds.s.openDocument(ctx, id, useVerify)
 	if err != nil {
 		return Document{}, err
 	}
 	if d.Status != DocIndexed {
 		return Document{}, fmt.Errorf("%w: document %s is %s; only filed documents are verified", ErrInvalid, id, d.Status)
 	}
-	if d.ChangedBy == s.User().Name {
+	if d.ChangedBy == ds.s.User().Name {
 		return Document{}, fmt.Errorf("%w: a second person must verify what %s filed", ErrInvalid, d.ChangedBy)
 	}
 	parent := d.Version
-	d.Status, d.VerifiedBy, d.QA = DocVerified, s.User().Name, false
-	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID})
+	d.Status, d.VerifiedBy, d.QA = DocVerified, ds.s.User().Name, false
+	return ds.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID})
 }
 
 // writeDocument commits a new version of a document, re-deriving its
@@ -373,14 +385,14 @@ type TextHit struct {
 	Snippet  string // the words around the first match
 }
 
-// SearchDocuments finds documents whose text holds every word of q, and
+// Search finds documents whose text holds every word of q, and
 // each phrase of q in quotes as consecutive words, in one patient's chart
 // (patientRef) or across the vault. Restricted charts are
 // left out unless the user may open them. A document whose page text is
 // missing or damaged is skipped and returned in skipped (its id): the
 // search goes on, and `folio verify` says what to restore. Audited.
-func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) (hits []TextHit, skipped []string, err error) {
-	ctx, err = s.require(ctx, PermDocRead, ActDocSearch, "")
+func (ds Documents) Search(ctx context.Context, q, patientRef string) (hits []TextHit, skipped []string, err error) {
+	ctx, err = ds.s.require(ctx, PermDocRead, ActDocSearch, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -390,7 +402,7 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) (hi
 	}
 	var sets [][]string
 	for _, w := range words {
-		ids, err := s.lookup(ctx, "dw:"+w)
+		ids, err := ds.s.lookup(ctx, "dw:"+w)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -398,24 +410,24 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) (hi
 	}
 	mrn := ""
 	if patientRef != "" {
-		p, err := s.resolve(ctx, patientRef, true)
+		p, err := ds.s.resolve(ctx, patientRef, true)
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := s.canOpen(ctx, p, ActDocSearch); err != nil {
+		if err := ds.s.canOpen(ctx, p, ActDocSearch); err != nil {
 			return nil, nil, err
 		}
-		ids, err := s.lookup(ctx, "doc:pat:"+p.ID)
+		ids, err := ds.s.lookup(ctx, "doc:pat:"+p.ID)
 		if err != nil {
 			return nil, nil, err
 		}
 		sets, mrn = append(sets, ids), p.MRN
 	}
-	blobs, _, err := s.blobs()
+	blobs, _, err := ds.s.blobs()
 	if err != nil {
 		return nil, nil, err
 	}
-	docs, _, err := s.visibleDocuments(ctx, intersect(sets))
+	docs, _, err := ds.s.visibleDocuments(ctx, intersect(sets))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -446,7 +458,7 @@ func (s *Session) SearchDocuments(ctx context.Context, q, patientRef string) (hi
 	if len(skipped) > 0 {
 		detail += fmt.Sprintf(", %d skipped (damaged page text)", len(skipped))
 	}
-	return hits, skipped, s.audit(ctx, AuditEvent{Action: ActDocSearch, Patient: mrn, Detail: detail})
+	return hits, skipped, ds.s.audit(ctx, AuditEvent{Action: ActDocSearch, Patient: mrn, Detail: detail})
 }
 
 // snippet returns about 80 characters of text around the first word of
@@ -494,54 +506,54 @@ type ExportedPDF struct {
 // document type and the patient's MRN. The export is audited with its
 // destination, dest (a file name, a printer), before anything is written;
 // the window and the command line both export through it.
-func (s *Session) ExportPDF(ctx context.Context, id, dest string, w io.Writer) (ExportedPDF, error) {
-	if s.v.cfg.PDF == nil {
+func (ds Documents) ExportPDF(ctx context.Context, id, dest string, w io.Writer) (ExportedPDF, error) {
+	if ds.s.v.cfg.PDF == nil {
 		return ExportedPDF{}, errors.New("export a document: no PDF writer is wired")
 	}
-	ctx, d, err := s.openDocument(ctx, id, useExport)
+	ctx, d, err := ds.s.openDocument(ctx, id, useExport)
 	if err != nil {
 		return ExportedPDF{}, err
 	}
 	pages := make([]PDFPage, len(d.Pages))
 	for i := range d.Pages {
-		p, err := s.pageContent(ctx, d, i)
+		p, err := ds.s.pageContent(ctx, d, i)
 		if err != nil {
 			return ExportedPDF{}, err
 		}
 		pages[i] = PDFPage{JPEG: p.View, WidthPx: d.Pages[i].Width, HeightPx: d.Pages[i].Height, DPI: 150,
 			Words: p.Words, Text: p.Text, Turn: p.Turn}
 	}
-	if err := s.audit(ctx, AuditEvent{Action: ActDocExport, Patient: d.MRN, Object: "document/" + d.ID,
+	if err := ds.s.audit(ctx, AuditEvent{Action: ActDocExport, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("%d pages to %s", len(pages), dest)}); err != nil {
 		return ExportedPDF{}, err
 	}
 	out := ExportedPDF{Title: DocTypeLabel(d.Type) + " " + d.MRN, Pages: len(pages)}
-	if err := s.v.cfg.PDF(w, out.Title, pages); err != nil {
+	if err := ds.s.v.cfg.PDF(w, out.Title, pages); err != nil {
 		return ExportedPDF{}, fmt.Errorf("write the PDF of document %s: %w", d.ID, err)
 	}
 	return out, nil
 }
 
 // OpenedChart returns whose chart the open document (the last one
-// Document opened, id) is filed in — name, sex, date of birth, MRN — for
+// Open opened, id) is filed in — name, sex, date of birth, MRN — for
 // the viewer's header: a clinician must never wonder whose page they read.
 // It is part of the opening (whose audit event names the patient), so it
 // writes no event of its own; for another document it opens nothing.
-func (s *Session) OpenedChart(ctx context.Context, id string) (Patient, error) {
-	s.mu.Lock()
-	open := s.open
-	s.mu.Unlock()
+func (ds Documents) OpenedChart(ctx context.Context, id string) (Patient, error) {
+	ds.s.mu.Lock()
+	open := ds.s.open
+	ds.s.mu.Unlock()
 	if open == "" || open != id {
 		return Patient{}, fmt.Errorf("%w: document %s is not the one open", ErrInvalid, id)
 	}
-	ctx, d, err := s.openDocument(ctx, id, useRead)
+	ctx, d, err := ds.s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return Patient{}, err
 	}
 	if d.PatientID == "" {
 		return Patient{}, fmt.Errorf("%w: document %s is not filed to a patient yet", ErrNotFound, id)
 	}
-	p, _, err := s.documentChart(ctx, d) // openDocument let this user open it
+	p, _, err := ds.s.documentChart(ctx, d) // openDocument let this user open it
 	return p, err
 }
 

@@ -22,7 +22,7 @@ func TestRemovePage(t *testing.T) {
 		t.Fatalf("%d pages", len(doc.Pages))
 	}
 	pageText := func(i int) string {
-		pc, err := d.clerk.DocumentPage(ctx, doc.ID, i)
+		pc, err := d.clerk.Documents().Page(ctx, doc.ID, i)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +42,7 @@ func TestRemovePage(t *testing.T) {
 	if !slices.Equal(kept, []int{0, 2}) || len(out.Removed) != 1 || out.Removed[0].Index != 1 {
 		t.Fatalf("pages %v, removed %v", kept, out.Removed)
 	}
-	again, err := d.clerk.Document(ctx, doc.ID)
+	again, err := d.clerk.Documents().Open(ctx, doc.ID)
 	if err != nil || len(again.Pages) != 2 || again.Version.HLC <= doc.Version.HLC {
 		t.Fatalf("stored: %d pages, version %v after %v, %v", len(again.Pages), again.Version, doc.Version, err)
 	}
@@ -61,23 +61,23 @@ func TestRemovePage(t *testing.T) {
 }
 
 // The viewer's strip reads every thumbnail of a document at once; each is
-// the page's own (the same bytes PageThumbnail gives).
+// the page's own (the same bytes Documents.PageThumbnail gives).
 func TestDocumentThumbnails(t *testing.T) {
 	ctx := context.Background()
 	d := newScanningDesk(t)
 	r := importFile(t, d.clerk, "three.tiff", corpusFile(t, "scans/paperless__multi-page-images.tiff"))
 	doc := r.Documents[0]
-	all, err := d.clerk.DocumentThumbnails(ctx, doc.ID)
+	all, err := d.clerk.Documents().Thumbnails(ctx, doc.ID)
 	if err != nil || len(all) != len(doc.Pages) {
 		t.Fatalf("%d thumbnails for %d pages, %v", len(all), len(doc.Pages), err)
 	}
 	for i := range doc.Pages {
-		one, err := d.clerk.PageThumbnail(ctx, doc.ID, i)
+		one, err := d.clerk.Documents().PageThumbnail(ctx, doc.ID, i)
 		if err != nil || !bytes.Equal(one, all[i]) || len(one) == 0 {
 			t.Fatalf("page %d: %d bytes vs %d, %v", i+1, len(all[i]), len(one), err)
 		}
 	}
-	if _, err := d.clerk.DocumentThumbnails(ctx, "no-such-document"); !errors.Is(err, app.ErrNotFound) {
+	if _, err := d.clerk.Documents().Thumbnails(ctx, "no-such-document"); !errors.Is(err, app.ErrNotFound) {
 		t.Fatalf("an unknown document: %v", err)
 	}
 }

@@ -105,11 +105,11 @@ func TestCoverSheetBatchFilesItself(t *testing.T) {
 		t.Fatalf("provenance %+v", lab.Provenance)
 	}
 
-	chart, err := d.clerk.PatientDocuments(ctx, d.amina.MRN)
+	chart, err := d.clerk.Documents().OfPatient(ctx, d.amina.MRN)
 	if err != nil || len(chart) != 1 || chart[0].ID != lab.ID {
 		t.Fatalf("Amina's chart: %v, %v", chart, err)
 	}
-	pc, err := d.clerk.DocumentPage(ctx, lab.ID, 1)
+	pc, err := d.clerk.Documents().Page(ctx, lab.ID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,17 +117,17 @@ func TestCoverSheetBatchFilesItself(t *testing.T) {
 		t.Fatalf("page 2 of the lab document: text %q, %d bytes view", pc.Text, len(pc.View))
 	}
 
-	hits, _, err := d.clerk.SearchDocuments(ctx, "multi page document", "")
+	hits, _, err := d.clerk.Documents().Search(ctx, "multi page document", "")
 	if err != nil || len(hits) != 1 || hits[0].Document.ID != lab.ID {
 		t.Fatalf("vault search: %v, %v", hits, err)
 	}
 	if !strings.Contains(strings.ToLower(hits[0].Snippet), "multi page") {
 		t.Fatalf("snippet %q", hits[0].Snippet)
 	}
-	if hits, _, err := d.clerk.SearchDocuments(ctx, "test document", d.joseph.MRN); err != nil || len(hits) != 1 || hits[0].Document.ID != ref.ID {
+	if hits, _, err := d.clerk.Documents().Search(ctx, "test document", d.joseph.MRN); err != nil || len(hits) != 1 || hits[0].Document.ID != ref.ID {
 		t.Fatalf("search in Joseph's chart: %v, %v", hits, err)
 	}
-	if hits, _, err := d.clerk.SearchDocuments(ctx, "test document", d.amina.MRN); err != nil || len(hits) != 0 {
+	if hits, _, err := d.clerk.Documents().Search(ctx, "test document", d.amina.MRN); err != nil || len(hits) != 0 {
 		t.Fatalf("search in Amina's chart found Joseph's page: %v, %v", hits, err)
 	}
 }
@@ -148,11 +148,11 @@ func TestPageCountMismatchGoesToQA(t *testing.T) {
 	if err != nil || len(qa) != 1 || qa[0].ID != doc.ID {
 		t.Fatalf("QA queue: %v, %v", qa, err)
 	}
-	if _, err := d.clerk.VerifyDocument(ctx, doc.ID); !errors.Is(err, app.ErrInvalid) {
+	if _, err := d.clerk.Documents().Verify(ctx, doc.ID); !errors.Is(err, app.ErrInvalid) {
 		// grace imported it, so grace's session "filed" it.
 		t.Fatalf("the filer verified their own document: %v", err)
 	}
-	v, err := d.second.VerifyDocument(ctx, doc.ID)
+	v, err := d.second.Documents().Verify(ctx, doc.ID)
 	if err != nil || v.Status != app.DocVerified || v.VerifiedBy != "peter" {
 		t.Fatalf("verify: %+v, %v", v, err)
 	}
@@ -185,7 +185,7 @@ func TestUncoveredPageIsQueuedThenFiled(t *testing.T) {
 	if _, err := d.clerk.FileDocument(ctx, doc.ID, app.FileParams{Patient: d.joseph.MRN, Type: "Not A Type"}); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("bad type: %v", err)
 	}
-	chart, _ := d.clerk.PatientDocuments(ctx, d.joseph.MRN)
+	chart, _ := d.clerk.Documents().OfPatient(ctx, d.joseph.MRN)
 	if len(chart) != 1 {
 		t.Fatalf("Joseph's chart holds %d documents", len(chart))
 	}
@@ -294,7 +294,7 @@ func TestPageCorrections(t *testing.T) {
 	if err != nil || !slices.Equal(idx(merged), []int{2, 0, 1}) {
 		t.Fatalf("merge: %v, %v", idx(merged), err)
 	}
-	gone, err := d.clerk.Document(ctx, rest.ID)
+	gone, err := d.clerk.Documents().Open(ctx, rest.ID)
 	if err != nil || gone.Status != app.DocMerged || gone.MergedInto != first.ID {
 		t.Fatalf("merged-away document: %s into %s, %v", gone.Status, gone.MergedInto, err)
 	}
@@ -302,7 +302,7 @@ func TestPageCorrections(t *testing.T) {
 		t.Fatalf("editing a merged-away document: %v", err)
 	}
 	// Search still finds page text after the changes.
-	if hits, _, err := d.clerk.SearchDocuments(ctx, "page 3", ""); err != nil || len(hits) != 1 || hits[0].Document.ID != first.ID {
+	if hits, _, err := d.clerk.Documents().Search(ctx, "page 3", ""); err != nil || len(hits) != 1 || hits[0].Document.ID != first.ID {
 		t.Fatalf("search after merge: %v, %v", hits, err)
 	}
 }
@@ -328,7 +328,7 @@ func TestDuplexCollation(t *testing.T) {
 	}
 	var texts []string
 	for i := range doc.Pages {
-		pc, err := d.clerk.DocumentPage(ctx, doc.ID, i)
+		pc, err := d.clerk.Documents().Page(ctx, doc.ID, i)
 		if err != nil {
 			t.Fatal(err)
 		}

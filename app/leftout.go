@@ -198,7 +198,7 @@ func (s *Session) readLeftOut(ctx context.Context, p DocPage) (DocPage, error) {
 
 // LeftOutPage returns a left-out page's image and text (0-based, in the
 // order of Document.Removed), decrypted, for a person deciding whether to
-// restore it. Audited as DocumentPage is: part of the document's opening.
+// restore it. Audited as Documents.Page is: part of the document's opening.
 func (s *Session) LeftOutPage(ctx context.Context, id string, left int) (PageContent, error) {
 	ctx, d, err := s.openDocument(ctx, id, useRead)
 	if err != nil {

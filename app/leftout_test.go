@@ -82,10 +82,10 @@ func TestBlankPageIsLeftOutAndRestored(t *testing.T) {
 	if !slices.Equal(batchIndexes(back.Pages), []int{0, 1, 2}) || len(back.Removed) != 0 || back.Pages[1].LeftOut != "" {
 		t.Fatalf("after restoring: pages %v, left out %v", batchIndexes(back.Pages), back.Removed)
 	}
-	if pc, err := d.clerk.DocumentPage(ctx, doc.ID, 1); err != nil || len(pc.View) == 0 {
+	if pc, err := d.clerk.Documents().Page(ctx, doc.ID, 1); err != nil || len(pc.View) == 0 {
 		t.Fatalf("restored page 2: %d bytes, %v", len(pc.View), err)
 	}
-	if pc, err := d.clerk.DocumentPage(ctx, doc.ID, 2); err != nil || !strings.Contains(strings.ToLower(pc.Text), "page 2") {
+	if pc, err := d.clerk.Documents().Page(ctx, doc.ID, 2); err != nil || !strings.Contains(strings.ToLower(pc.Text), "page 2") {
 		t.Fatalf("page 3 of the document is not the file's page 3: %q, %v", pc.Text, err)
 	}
 	if !slices.ContainsFunc(auditDetails(t, d.clerk, app.ActDocEdit), func(s string) bool {
@@ -99,14 +99,14 @@ func TestBlankPageIsLeftOutAndRestored(t *testing.T) {
 
 	// The separator sheet, put back, is a page like the others: its text
 	// is searchable.
-	if hits, _, _ := d.clerk.SearchDocuments(ctx, "separator sheet", ""); len(hits) != 0 {
+	if hits, _, _ := d.clerk.Documents().Search(ctx, "separator sheet", ""); len(hits) != 0 {
 		t.Fatalf("a left-out sheet's text is found: %v", hits)
 	}
 	sec, err := d.clerk.RestorePage(ctx, second.ID, 0)
 	if err != nil || !slices.Equal(batchIndexes(sec.Pages), []int{3, 4}) {
 		t.Fatalf("restoring the sheet: %v, %v", batchIndexes(sec.Pages), err)
 	}
-	hits, _, err := d.clerk.SearchDocuments(ctx, "separator sheet", "")
+	hits, _, err := d.clerk.Documents().Search(ctx, "separator sheet", "")
 	if err != nil || len(hits) != 1 || hits[0].Document.ID != second.ID || hits[0].Page != 0 {
 		t.Fatalf("search for the restored sheet's words: %v, %v", hits, err)
 	}
@@ -154,7 +154,7 @@ func TestDocumentOfNoPagesWaits(t *testing.T) {
 		len(cov.Removed) != 2 || cov.Removed[0].LeftOut != app.LeftCover || cov.Removed[1].LeftOut != app.LeftBlank {
 		t.Fatalf("cover sheet and a blank page: %d documents, %s, %d pages, %+v", len(r.Documents), cov.Status, len(cov.Pages), cov.Removed)
 	}
-	if chart, _ := d.clerk.PatientDocuments(ctx, d.joseph.MRN); len(chart) != 0 {
+	if chart, _ := d.clerk.Documents().OfPatient(ctx, d.joseph.MRN); len(chart) != 0 {
 		t.Fatalf("Joseph's chart holds %d documents", len(chart))
 	}
 
@@ -227,7 +227,7 @@ func TestRestoredPageLeftOutUnreadIsRead(t *testing.T) {
 	doc := r.Documents[0]
 	clerk.Lock(ctx)
 
-	if hits, _, err := d.clerk.SearchDocuments(ctx, "quick brown dog", ""); err != nil || len(hits) != 0 {
+	if hits, _, err := d.clerk.Documents().Search(ctx, "quick brown dog", ""); err != nil || len(hits) != 0 {
 		t.Fatalf("a left-out page's words are found: %v, %v", hits, err)
 	}
 	back, err := d.clerk.RestorePage(ctx, doc.ID, 0)
@@ -237,11 +237,11 @@ func TestRestoredPageLeftOutUnreadIsRead(t *testing.T) {
 	if len(back.Pages) != 2 || back.Pages[1].Index != 1 || back.Pages[1].TextSource != "ocr" || back.Pages[1].Words == "" {
 		t.Fatalf("restored page: %+v", back.Pages)
 	}
-	hits, _, err := d.clerk.SearchDocuments(ctx, "quick brown dog jumped", "")
+	hits, _, err := d.clerk.Documents().Search(ctx, "quick brown dog jumped", "")
 	if err != nil || len(hits) != 1 || hits[0].Document.ID != doc.ID || hits[0].Page != 1 {
 		t.Fatalf("search for the restored page's words: %v, %v", hits, err)
 	}
-	pc, err := d.clerk.DocumentPage(ctx, doc.ID, 1)
+	pc, err := d.clerk.Documents().Page(ctx, doc.ID, 1)
 	if err != nil || !strings.Contains(pc.Text, "quick brown dog") || len(pc.Words) < 10 {
 		t.Fatalf("restored page's text: %q, %d words, %v", pc.Text, len(pc.Words), err)
 	}

@@ -202,7 +202,7 @@ func BenchmarkDropToViewable(b *testing.B) {
 			b.Fatal(err)
 		}
 		id := <-viewable
-		if _, err := d.clerk.DocumentPage(context.Background(), id, 0); err != nil {
+		if _, err := d.clerk.Documents().Page(context.Background(), id, 0); err != nil {
 			b.Fatal(err)
 		}
 		total += time.Since(start)

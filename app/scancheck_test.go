@@ -46,7 +46,7 @@ func TestAttackDamagedScansPassVerify(t *testing.T) {
 		t.Fatalf("imports: %d and %d documents", len(multi.Documents), len(simple.Documents))
 	}
 	a, b := multi.Documents[0], simple.Documents[0]
-	hits, skipped, err := d.clerk.SearchDocuments(ctx, "document", "")
+	hits, skipped, err := d.clerk.Documents().Search(ctx, "document", "")
 	if err != nil || len(hits) != 2 || len(skipped) != 0 {
 		t.Fatalf("search before the damage: %d hits, skipped %v, %v; want both documents", len(hits), skipped, err)
 	}
@@ -89,7 +89,7 @@ func TestAttackDamagedScansPassVerify(t *testing.T) {
 		t.Errorf("quick verify reads scans: %d scans, %v, %v", q.Scans, q.Damaged, err)
 	}
 
-	hits, skipped, err = d.clerk.SearchDocuments(ctx, "document", "")
+	hits, skipped, err = d.clerk.Documents().Search(ctx, "document", "")
 	if err != nil {
 		t.Fatalf("one damaged page text fails the whole search: %v", err)
 	}

@@ -32,7 +32,7 @@ type Session struct {
 	glass  map[string]string         // patient id → break-glass reason, for this session
 	cache  map[string]*cachedPatient // patient id → decrypted head, for ranking
 	events int                       // audit events since the last checkpoint
-	open   string                    // the document whose opening was audited last (Document, DocumentPage)
+	open   string                    // the document whose opening was audited last (Documents.Open, Documents.Page)
 	// model is the learned type model proposals use, as of the vault's
 	// change count modelAt (typeproposals.go); dropped on Lock.
 	model   *classify.Model

@@ -108,7 +108,7 @@ func TestFilingsTeachTypeProposals(t *testing.T) {
 		t.Fatalf("after the undo: %v, want %v", got, want)
 	}
 	refiled := file(undone, "immunization-record")
-	if _, err := d.second.VerifyDocument(ctx, refiled.ID); err != nil {
+	if _, err := d.second.Documents().Verify(ctx, refiled.ID); err != nil {
 		t.Fatal(err)
 	}
 	if got := learned(t, d.clerk)["immunization-record"]; got != 3 {

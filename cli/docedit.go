@@ -89,7 +89,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 		})
 	restore := e.pageCommand("restore-page", "put a left-out page back into its document, where it was in the scanned file (N as `doc show` lists it: page 4 left out as blank)",
 		"the page number in the scanned file", func(ctx context.Context, s *app.Session, id string, n int) (app.Document, string, error) {
-			d, err := s.Document(ctx, id)
+			d, err := s.Documents().Open(ctx, id)
 			if err != nil {
 				return app.Document{}, "", err
 			}

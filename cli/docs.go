@@ -465,7 +465,7 @@ func (e *env) docCommand() *cobra.Command {
 					return err
 				}
 			}
-			docs, err := s.PatientDocuments(cmd.Context(), patient)
+			docs, err := s.Documents().OfPatient(cmd.Context(), patient)
 			if err != nil {
 				return err
 			}
@@ -490,7 +490,7 @@ func (e *env) docCommand() *cobra.Command {
 			if err := breakGlassForDocument(cmd, s, args[0], reason); err != nil {
 				return err
 			}
-			d, err := s.Document(cmd.Context(), args[0])
+			d, err := s.Documents().Open(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -515,7 +515,7 @@ func (e *env) docCommand() *cobra.Command {
 				}
 			}
 			for i := range d.Pages {
-				pc, err := s.DocumentPage(cmd.Context(), d.ID, i)
+				pc, err := s.Documents().Page(cmd.Context(), d.ID, i)
 				if err != nil {
 					return err
 				}
@@ -548,7 +548,7 @@ func (e *env) docCommand() *cobra.Command {
 				return err
 			}
 			var buf bytes.Buffer
-			if _, err := s.ExportPDF(cmd.Context(), args[0], out, &buf); err != nil {
+			if _, err := s.Documents().ExportPDF(cmd.Context(), args[0], out, &buf); err != nil {
 				return err
 			}
 			return writeOut(out, buf.Bytes(), cmd.OutOrStdout())
@@ -568,7 +568,7 @@ func breakGlassForDocument(cmd *cobra.Command, s *app.Session, id, reason string
 	if reason == "" {
 		return nil
 	}
-	_, err := s.BreakGlassDocument(cmd.Context(), id, reason)
+	_, err := s.Documents().BreakGlass(cmd.Context(), id, reason)
 	return err
 }
 
@@ -600,7 +600,7 @@ func (e *env) searchCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			hits, skipped, err := s.SearchDocuments(cmd.Context(), strings.Join(args, " "), patient)
+			hits, skipped, err := s.Documents().Search(cmd.Context(), strings.Join(args, " "), patient)
 			if err != nil {
 				return err
 			}
@@ -684,7 +684,7 @@ func (e *env) queueCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			d, err := s.VerifyDocument(cmd.Context(), args[0])
+			d, err := s.Documents().Verify(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}

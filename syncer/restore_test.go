@@ -223,7 +223,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 	if _, err := admin.Patients().Open(ctx, others[0].MRN); err != nil {
 		t.Errorf("a opening b's patient: %v", err)
 	}
-	if _, err := admin.DocumentPage(ctx, imp.Documents[0].ID, 0); err != nil {
+	if _, err := admin.Documents().Page(ctx, imp.Documents[0].ID, 0); err != nil {
 		t.Errorf("a reading the scan imported after the backup: %v", err)
 	}
 

@@ -283,7 +283,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 		if err != nil || !p.Deleted {
 			t.Fatalf("%s opening Mary, deleted with a document filed: %+v, %v", name, p, err)
 		}
-		docs, err := s.PatientDocuments(ctx, ps[0].MRN)
+		docs, err := s.Documents().OfPatient(ctx, ps[0].MRN)
 		if err != nil || len(docs) != 1 {
 			t.Fatalf("%s: Mary's documents: %d, %v", name, len(docs), err)
 		}

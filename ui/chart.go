@@ -221,7 +221,7 @@ func (v *patientScreen) loadDocuments() {
 	}
 	sess, ref, gen := v.sess, v.p.ID, v.gen
 	sess.run(func(ctx context.Context) func() {
-		docs, err := sess.s.PatientDocuments(ctx, ref)
+		docs, err := sess.s.Documents().OfPatient(ctx, ref)
 		slices.SortStableFunc(docs, func(a, b app.Document) int { return b.Date.Compare(a.Date) })
 		return func() {
 			if v.gen != gen {
@@ -540,7 +540,7 @@ func (v *patientScreen) loadThumbs() {
 			if len(d.Pages) == 0 {
 				continue
 			}
-			data, err := sess.s.PageThumbnail(ctx, d.ID, 0)
+			data, err := sess.s.Documents().PageThumbnail(ctx, d.ID, 0)
 			if err != nil {
 				continue // the card stays without a picture
 			}

@@ -273,11 +273,11 @@ func (v *docViewer) shortcut(k fyne.KeyName) bool {
 func (v *docViewer) load() {
 	sess, id, gen := v.sess, v.id, v.gen
 	sess.run(func(ctx context.Context) func() {
-		d, err := sess.s.Document(ctx, id)
+		d, err := sess.s.Documents().Open(ctx, id)
 		var chart app.Patient
 		if err == nil && d.PatientID != "" {
 			// Whose page this is, for the header (part of the opening).
-			chart, _ = sess.s.OpenedChart(ctx, id)
+			chart, _ = sess.s.Documents().OpenedChart(ctx, id)
 		}
 		return func() {
 			if v.gen != gen {
@@ -322,7 +322,7 @@ func (v *docViewer) loadThumbs(d app.Document) {
 // document is the audited read) and decodes them on every core.
 func decodeThumbs(ctx context.Context, s *app.Session, d app.Document) []image.Image {
 	out := make([]image.Image, len(d.Pages))
-	data, err := s.DocumentThumbnails(ctx, d.ID)
+	data, err := s.Documents().Thumbnails(ctx, d.ID)
 	if err != nil || len(data) != len(d.Pages) {
 		return out
 	}
@@ -479,7 +479,7 @@ func (v *docViewer) showPage(i int) {
 	sess.run(func(ctx context.Context) func() {
 		var err error
 		if !cached {
-			pc, err = sess.s.DocumentPage(ctx, id, i)
+			pc, err = sess.s.Documents().Page(ctx, id, i)
 		}
 		var img image.Image
 		var size image.Point
@@ -869,7 +869,7 @@ func (v *docViewer) findNext() {
 			text, ok := texts[i]
 			if !ok {
 				var pc app.PageContent
-				if pc, err = sess.s.DocumentPage(ctx, id, i); err != nil {
+				if pc, err = sess.s.Documents().Page(ctx, id, i); err != nil {
 					break
 				}
 				read[i], text = pc, pc.Text
@@ -934,7 +934,7 @@ func (v *docViewer) rotate() {
 	v.edit(func(ctx context.Context) (app.Document, error) {
 		d, err := sess.s.TurnPage(ctx, id, page, 1)
 		if err == nil {
-			if data, terr := sess.s.PageThumbnail(ctx, id, page); terr == nil {
+			if data, terr := sess.s.Documents().PageThumbnail(ctx, id, page); terr == nil {
 				thumb, _, _ = decodeTurned(data, d.Pages[page].Turn)
 			}
 		}
@@ -1052,7 +1052,7 @@ func (v *docViewer) askExport() {
 func (v *docViewer) export(dest string, w io.WriteCloser) {
 	sess, id := v.sess, v.doc.ID
 	sess.run(func(ctx context.Context) func() {
-		pdf, err := sess.s.ExportPDF(ctx, id, dest, w)
+		pdf, err := sess.s.Documents().ExportPDF(ctx, id, dest, w)
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
@@ -1076,7 +1076,7 @@ func (v *docViewer) sendToPrinter() {
 	dest := sess.a.printerName()
 	sess.a.sendToPrinter(sess.ctx, "the document", v.msg, func(ctx context.Context) (string, []byte, error) {
 		var buf bytes.Buffer
-		pdf, err := sess.s.ExportPDF(ctx, id, dest, &buf)
+		pdf, err := sess.s.Documents().ExportPDF(ctx, id, dest, &buf)
 		return pdf.Title, buf.Bytes(), err
 	}, v.askExport)
 }

@@ -132,7 +132,7 @@ func TestDocumentViewerActions(t *testing.T) {
 	if b := v.img.Bounds(); b.Dx() != h0 || b.Dy() != w0 {
 		t.Fatalf("the turned page is %v, was %dx%d", b.Size(), w0, h0)
 	}
-	if d, err := u.sess.s.Document(context.Background(), lab.ID); err != nil || d.Pages[1].Turn != 90 {
+	if d, err := u.sess.s.Documents().Open(context.Background(), lab.ID); err != nil || d.Pages[1].Turn != 90 {
 		t.Fatalf("stored turn %d, %v", d.Pages[1].Turn, err)
 	}
 
@@ -318,7 +318,7 @@ func TestDocumentViewerFindScrollsToTheMatch(t *testing.T) {
 		t.Fatalf("the Find field is %v px wide at 1024×600", w)
 	}
 	// The lowest word of page 1 that no other word there contains.
-	pc, err := u.sess.s.DocumentPage(context.Background(), letter.ID, 0)
+	pc, err := u.sess.s.Documents().Page(context.Background(), letter.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -168,7 +168,7 @@ func TestLeftOutPagesRestoredWithTheKeyboard(t *testing.T) {
 	if len(v.doc.Pages) != 3 || v.left.Visible() || v.page != 1 || !strings.Contains(v.msg.Text, "Put back: page 2") {
 		t.Fatalf("viewer after Ctrl+B: %d pages, left-out line shown %v, on page %d, %q", len(v.doc.Pages), v.left.Visible(), v.page+1, v.msg.Text)
 	}
-	if got, err := u.sess.s.Document(ctx, first.ID); err != nil || len(got.Pages) != 3 {
+	if got, err := u.sess.s.Documents().Open(ctx, first.ID); err != nil || len(got.Pages) != 3 {
 		t.Fatalf("stored: %v", err)
 	}
 }

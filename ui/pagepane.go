@@ -106,7 +106,7 @@ func (pp *pagePane) show(d app.Document, i int) {
 		if ref.Left >= 0 {
 			pc, err = sess.s.LeftOutPage(ctx, d.ID, ref.Left)
 		} else {
-			pc, err = sess.s.DocumentPage(ctx, d.ID, ref.Page)
+			pc, err = sess.s.Documents().Page(ctx, d.ID, ref.Page)
 		}
 		var img image.Image
 		if err == nil {

@@ -174,7 +174,7 @@ func (q *qaScreen) confirm() {
 		return
 	}
 	q.act(func(ctx context.Context) (string, error) {
-		_, err := q.sess.s.VerifyDocument(ctx, d.ID)
+		_, err := q.sess.s.Documents().Verify(ctx, d.ID)
 		return "Verified.", err
 	})
 }

@@ -269,7 +269,7 @@ func TestUndoFiling(t *testing.T) {
 	u.tasks.wait()
 	u.lock("test")
 	logIn(t, u, "peter", clerkPW)
-	if _, err := u.sess.s.VerifyDocument(ctx, d.ID); err != nil {
+	if _, err := u.sess.s.Documents().Verify(ctx, d.ID); err != nil {
 		t.Fatal(err)
 	}
 	u.lock("test")
@@ -357,7 +357,7 @@ func TestQueueKeepsTheFormWhenAPageTurns(t *testing.T) {
 	if !strings.Contains(q.msg.Text, "Filed in "+p.MRN) {
 		t.Fatalf("filing: %q", q.msg.Text)
 	}
-	f, err := u.sess.s.Document(ctx, d.ID)
+	f, err := u.sess.s.Documents().Open(ctx, d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
