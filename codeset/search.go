@@ -61,9 +61,15 @@ func (m Match) String() string {
 type Hit struct {
 	Code  Code
 	Match Match
+	// Close grades, from 3 down to 0, how much of the description the
+	// words typed cover: 3 when they leave at most one word of it out, 2
+	// for three, 1 for six, 0 beyond. Within a Match, closer hits come
+	// first: "cerebral infarction" finds "Cerebral infarction, unspecified"
+	// before the infarctions of each artery. (0 for MatchCode.)
+	Close int
 	// Leads: the description starts with a word typed (pneumonia →
-	// "Pneumonia, unspecified organism"); such hits come first in their
-	// Match.
+	// "Pneumonia, unspecified organism"); within a Match and a Close, such
+	// hits come first.
 	Leads bool
 }
 
@@ -430,6 +436,38 @@ func prefixDistance(t, w string, max int, rows *[3][]int) int {
 	return best
 }
 
+// closeness is the number of steps of Hit.Close.
+const closeness = 4
+
+// closeness grades how much of entry i's description the query covers: 0
+// when it leaves at most one word out, 1 for three, 2 for six, 3 beyond.
+func (s *Set) closeness(toks []token, i int32) int {
+	x := &s.idx
+	ws := x.terms[x.termOff[i]:x.termOff[i+1]]
+	left := 0
+	for _, w := range ws {
+		matched := false
+		for k := range toks {
+			if toks[k].matchesWord(w) {
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			left++
+		}
+	}
+	switch {
+	case left <= 1:
+		return 0
+	case left <= 3:
+		return 1
+	case left <= 6:
+		return 2
+	}
+	return 3
+}
+
 // search runs the query's tokens over the index.
 func (s *Set) search(toks []token, limit int) ([]Hit, int) {
 	// The most selective token gives the candidates.
@@ -456,8 +494,9 @@ func (s *Set) search(toks []token, limit int) ([]Hit, int) {
 			mark(i)
 		}
 	}
-	// Tiers: per Match, leading first.
-	const tiers = 2 * (int(MatchTypos) + 1)
+	// Tiers: per Match, then by how many of the description's words the
+	// query leaves out (closeness), then leading first.
+	const tiers = (int(MatchTypos) + 1) * closeness * 2
 	var byTier [tiers][]int32
 	total := 0
 	for word, m := range marks {
@@ -485,8 +524,10 @@ func (s *Set) search(toks []token, limit int) ([]Hit, int) {
 				continue
 			}
 			total++
-			leads := false
+			tier := int(worst) * closeness * 2
 			if !allCode {
+				tier += s.closeness(toks, i) * 2
+				leads := false
 				l := s.idx.lead[i]
 				for k := range toks {
 					if toks[k].matchesWord(l) {
@@ -494,10 +535,9 @@ func (s *Set) search(toks []token, limit int) ([]Hit, int) {
 						break
 					}
 				}
-			}
-			tier := 2 * int(worst)
-			if !leads {
-				tier++
+				if !leads {
+					tier++
+				}
 			}
 			if limit <= 0 || len(byTier[tier]) < limit {
 				byTier[tier] = append(byTier[tier], i)
@@ -514,7 +554,12 @@ func (s *Set) search(toks []token, limit int) ([]Hit, int) {
 			if len(hits) == size {
 				return hits, total
 			}
-			hits = append(hits, Hit{Code: s.code(i), Match: Match(tier / 2), Leads: tier%2 == 0})
+			h := Hit{Code: s.code(i), Match: Match(tier / (closeness * 2))}
+			if h.Match != MatchCode {
+				h.Close = closeness - 1 - tier/2%closeness
+				h.Leads = tier%2 == 0
+			}
+			hits = append(hits, h)
 		}
 	}
 	return hits, total
