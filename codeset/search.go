@@ -232,54 +232,31 @@ type token struct {
 	candidates int // how many postings its candidates would take
 }
 
-// kind is how well entry i matches t: MatchCode, MatchWords, MatchPrefixes,
-// MatchTypo, MatchTypos, or 255 for no match.
-func (s *Set) kind(t *token, i int32) uint8 {
-	if t.code != "" && strings.HasPrefix(s.ents[i].key, t.code) {
-		return uint8(MatchCode)
-	}
-	best := uint8(255)
-	x := &s.idx
-	for _, w := range x.terms[x.termOff[i]:x.termOff[i+1]] {
-		switch {
-		case w == t.exact:
-			return uint8(MatchWords)
-		case t.lo <= w && w < t.hi:
-			best = uint8(MatchPrefixes)
-		case t.typo != nil && t.typo[w] != 0 && best > uint8(MatchPrefixes):
-			if k := uint8(MatchTypo) + t.typo[w] - 1; k < best {
-				best = k
-			}
-		}
-	}
-	return best
-}
-
 // matchesWord reports whether t matches vocabulary word w.
 func (t *token) matchesWord(w int32) bool {
 	return w >= 0 && ((t.lo <= w && w < t.hi) || (t.typo != nil && t.typo[w] != 0))
 }
 
 // Search finds the codes that match query, best first, at most limit of
-// them (limit ≤ 0: all), and how many matched in all. The query is a code
-// or the start of one (J18, J18.9, j189: dots optional, any case) or words
-// in any order, each the start of a word of the description (pneum unspec),
-// typos allowed in words of four letters or more (pnuemonia); the two may
-// mix (E11 neuropathy). Results come by Match, those whose description
-// starts with a word typed first within each, then in code order. Typo
-// matches are looked for only when the others do not fill limit; the total
-// then counts them too.
-func (s *Set) Search(query string, limit int) (hits []Hit, total int) {
+// them (limit ≤ 0: all), and whether more matched than it returns. The
+// query is a code or the start of one (J18, J18.9, j189: dots optional, any
+// case) or words in any order, each the start of a word of the description
+// (pneum unspec), typos allowed in words of four letters or more
+// (pnuemonia); the two may mix (E11 neuropathy). Results come by Match,
+// then the closer (Hit.Close), then those whose description starts with a
+// word typed, then in code order. Typo matches are looked for only when
+// the others do not fill limit.
+func (s *Set) Search(query string, limit int) (hits []Hit, more bool) {
 	toks := s.tokens(query)
 	if len(toks) == 0 {
-		return nil, 0
+		return nil, false
 	}
-	hits, total = s.search(toks, limit)
+	hits, more = s.search(toks, limit)
 	if limit > 0 && len(hits) >= limit {
-		return hits, total
+		return hits, more
 	}
 	if !s.addTypos(toks) {
-		return hits, total
+		return hits, more
 	}
 	return s.search(toks, limit)
 }
@@ -362,14 +339,20 @@ func (s *Set) addTypos(toks []token) bool {
 		}
 		any = true
 		t.typo = make([]uint8, len(s.idx.vocab))
-		for w, v := range s.idx.vocab {
-			if int32(w) >= t.lo && int32(w) < t.hi {
-				continue
-			}
-			if d := prefixDistance(t.word, v, t.maxTypo, &rows); d > 0 && d <= t.maxTypo {
-				t.typo[w] = uint8(d)
-				t.typos = append(t.typos, int32(w))
-				t.candidates += len(s.idx.post[w])
+		// Only words that start with the first or the second letter typed:
+		// a slip in the first letter itself is not looked for.
+		lo1, hi1 := s.idx.prefixRange(t.word[:1])
+		lo2, hi2 := s.idx.prefixRange(t.word[1:2])
+		for _, r := range [2][2]int32{{lo1, hi1}, {lo2, hi2}} {
+			for w := r[0]; w < r[1]; w++ {
+				if (w >= t.lo && w < t.hi) || t.typo[w] != 0 {
+					continue
+				}
+				if d := prefixDistance(t.word, s.idx.vocab[w], t.maxTypo, &rows); d > 0 && d <= t.maxTypo {
+					t.typo[w] = uint8(d)
+					t.typos = append(t.typos, w)
+					t.candidates += len(s.idx.post[w])
+				}
 			}
 		}
 	}
@@ -439,37 +422,101 @@ func prefixDistance(t, w string, max int, rows *[3][]int) int {
 // closeness is the number of steps of Hit.Close.
 const closeness = 4
 
-// closeness grades how much of entry i's description the query covers: 0
-// when it leaves at most one word out, 1 for three, 2 for six, 3 beyond.
-func (s *Set) closeness(toks []token, i int32) int {
+// tiers is the number of tiers: per Match, per closeness, leading or not.
+const tiers = (int(MatchTypos) + 1) * closeness * 2
+
+// grade is entry i's tier for the query, or -1 when it does not match: its
+// Match is the worst of the tokens' best matches; then its closeness, how
+// many of its words the query leaves out (0 when at most one, 1 for three,
+// 2 for six, 3 beyond); then whether its first word is one typed.
+func (s *Set) grade(toks []token, i int32, best []uint8) int {
+	allCode := true
+	for k := range toks {
+		best[k] = 255
+		if t := &toks[k]; t.code != "" && strings.HasPrefix(s.ents[i].key, t.code) {
+			best[k] = uint8(MatchCode)
+		} else {
+			allCode = false
+		}
+	}
+	if allCode {
+		return 0
+	}
 	x := &s.idx
-	ws := x.terms[x.termOff[i]:x.termOff[i+1]]
 	left := 0
-	for _, w := range ws {
+	for _, w := range x.terms[x.termOff[i]:x.termOff[i+1]] {
 		matched := false
 		for k := range toks {
-			if toks[k].matchesWord(w) {
-				matched = true
-				break
+			t := &toks[k]
+			kd := uint8(255)
+			switch {
+			case w == t.exact:
+				kd = uint8(MatchWords)
+			case t.lo <= w && w < t.hi:
+				kd = uint8(MatchPrefixes)
+			case t.typo != nil && t.typo[w] != 0:
+				kd = uint8(MatchTypo) + t.typo[w] - 1
+			default:
+				continue
+			}
+			matched = true
+			if kd < best[k] {
+				best[k] = kd
 			}
 		}
 		if !matched {
 			left++
 		}
 	}
+	worst := uint8(0)
+	for _, b := range best[:len(toks)] {
+		if b > worst {
+			worst = b
+		}
+	}
+	if worst == 255 {
+		return -1
+	}
+	tier := int(worst) * closeness * 2
 	switch {
 	case left <= 1:
-		return 0
 	case left <= 3:
-		return 1
+		tier += 2
 	case left <= 6:
-		return 2
+		tier += 4
+	default:
+		tier += 6
 	}
-	return 3
+	l := x.lead[i]
+	for k := range toks {
+		if toks[k].matchesWord(l) {
+			return tier
+		}
+	}
+	return tier + 1
 }
 
-// search runs the query's tokens over the index.
-func (s *Set) search(toks []token, limit int) ([]Hit, int) {
+// search runs the query's tokens over the index: the hits of the first
+// limit in tier order, and whether there are more.
+func (s *Set) search(toks []token, limit int) ([]Hit, bool) {
+	n := len(s.ents)
+	marks := make([]uint64, (n+63)/64)
+	mark := func(i int32) { marks[i>>6] |= 1 << (uint(i) & 63) }
+	// A code or the start of one, alone (J18, or a first letter): its
+	// codes come first, in code order; when they fill the page, nothing
+	// else need be looked at.
+	if t := &toks[0]; len(toks) == 1 && t.code != "" && limit > 0 && t.codeHi-t.codeLo > limit {
+		for _, i := range s.byKey[t.codeLo:t.codeHi] {
+			mark(i)
+		}
+		hits := make([]Hit, 0, limit)
+		for word, m := range marks {
+			for ; m != 0 && len(hits) < limit; m &= m - 1 {
+				hits = append(hits, Hit{Code: s.code(int32(word<<6 + bits.TrailingZeros64(m))), Match: MatchCode})
+			}
+		}
+		return hits, true
+	}
 	// The most selective token gives the candidates.
 	lead := 0
 	for k := range toks {
@@ -478,9 +525,6 @@ func (s *Set) search(toks []token, limit int) ([]Hit, int) {
 		}
 	}
 	t := &toks[lead]
-	n := len(s.ents)
-	marks := make([]uint64, (n+63)/64)
-	mark := func(i int32) { marks[i>>6] |= 1 << (uint(i) & 63) }
 	for _, i := range s.byKey[t.codeLo:t.codeHi] {
 		mark(i)
 	}
@@ -494,51 +538,17 @@ func (s *Set) search(toks []token, limit int) ([]Hit, int) {
 			mark(i)
 		}
 	}
-	// Tiers: per Match, then by how many of the description's words the
-	// query leaves out (closeness), then leading first.
-	const tiers = (int(MatchTypos) + 1) * closeness * 2
 	var byTier [tiers][]int32
+	best := make([]uint8, len(toks))
 	total := 0
 	for word, m := range marks {
-		for m != 0 {
-			b := bits.TrailingZeros64(m)
-			m &= m - 1
-			i := int32(word<<6 + b)
-			worst := uint8(0)
-			allCode := true
-			ok := true
-			for k := range toks {
-				kd := s.kind(&toks[k], i)
-				if kd == 255 {
-					ok = false
-					break
-				}
-				if kd != uint8(MatchCode) {
-					allCode = false
-				}
-				if kd > worst {
-					worst = kd
-				}
-			}
-			if !ok {
+		for ; m != 0; m &= m - 1 {
+			i := int32(word<<6 + bits.TrailingZeros64(m))
+			tier := s.grade(toks, i, best)
+			if tier < 0 {
 				continue
 			}
 			total++
-			tier := int(worst) * closeness * 2
-			if !allCode {
-				tier += s.closeness(toks, i) * 2
-				leads := false
-				l := s.idx.lead[i]
-				for k := range toks {
-					if toks[k].matchesWord(l) {
-						leads = true
-						break
-					}
-				}
-				if !leads {
-					tier++
-				}
-			}
 			if limit <= 0 || len(byTier[tier]) < limit {
 				byTier[tier] = append(byTier[tier], i)
 			}
@@ -552,7 +562,7 @@ func (s *Set) search(toks []token, limit int) ([]Hit, int) {
 	for tier := range byTier {
 		for _, i := range byTier[tier] {
 			if len(hits) == size {
-				return hits, total
+				return hits, true
 			}
 			h := Hit{Code: s.code(i), Match: Match(tier / (closeness * 2))}
 			if h.Match != MatchCode {
@@ -562,5 +572,5 @@ func (s *Set) search(toks []token, limit int) ([]Hit, int) {
 			hits = append(hits, h)
 		}
 	}
-	return hits, total
+	return hits, false
 }

@@ -1,0 +1,70 @@
+package codeset
+
+import (
+	"bytes"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"folio/assets"
+)
+
+// BenchmarkLoad: opening the embedded ICD-10-CM (decompress, parse, check,
+// index), and the heap the open Set holds (heap-MB, after a GC).
+func BenchmarkLoad(b *testing.B) {
+	b.ReportAllocs()
+	var keep *Set
+	for b.Loop() {
+		s, err := ICD10CM()
+		if err != nil {
+			b.Fatal(err)
+		}
+		keep = s
+	}
+	keep = nil
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	keep, err := Open(bytes.NewReader(assets.ICD10CMFY2022), ICD10CMSystem, ICD10CMVersion)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heap-MB")
+	runtime.KeepAlive(keep)
+}
+
+// BenchmarkKeystroke: every keystroke of the 200 queries of
+// testdata/queries.tsv (each prefix of each, as typed: J, J1, J18, …), a
+// search over the whole shipped code set for the first page of 50
+// results, timed one by one; p50, p95 and max per keystroke in ms.
+// Issue 16's goal: p95 ≤ 10 ms.
+func BenchmarkKeystroke(b *testing.B) {
+	s := shipped(b)
+	var typed []string
+	for _, q := range readQueries(b) {
+		for i := 1; i <= len(q[1]); i++ {
+			if utf8.RuneStart(q[1][i%len(q[1])]) || i == len(q[1]) {
+				typed = append(typed, q[1][:i])
+			}
+		}
+	}
+	var took []time.Duration
+	for b.Loop() {
+		for _, q := range typed {
+			start := time.Now()
+			s.Search(q, 50)
+			took = append(took, time.Since(start))
+		}
+	}
+	slices.Sort(took)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(ms(took[len(took)/2]), "p50-ms")
+	b.ReportMetric(ms(took[len(took)*95/100]), "p95-ms")
+	b.ReportMetric(ms(took[len(took)-1]), "max-ms")
+	b.ReportMetric(float64(len(typed)), "keystrokes")
+	b.ReportMetric(0, "ns/op")
+}
