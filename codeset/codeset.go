@@ -226,19 +226,20 @@ func Open(r io.Reader, system, version string) (*Set, error) {
 		return nil, &FileError{Msg: "no version given (e.g. FY2022, 2019)"}
 	}
 	br := bufio.NewReader(r)
+	what := "reading it"
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, &FileError{Msg: "gzip: " + err.Error()}
+			return nil, &FileError{Msg: "it looks gzip-compressed but is not: " + err.Error()}
 		}
 		defer zr.Close()
-		r = zr
+		r, what = zr, "uncompressing it (gzip)"
 	} else {
 		r = br
 	}
 	var text strings.Builder
 	if _, err := io.Copy(&text, r); err != nil {
-		return nil, &FileError{Msg: "reading it: " + err.Error()}
+		return nil, &FileError{Msg: what + ": " + err.Error()}
 	}
 	s := &Set{system: system, version: version}
 	if err := s.parse(text.String()); err != nil {

@@ -198,8 +198,9 @@ func TestQueriesFile(t *testing.T) {
 
 // TestQueriesFindTheirCode: each of the 200 queries, typed in full, finds
 // the code it was made for among the first 50 results (a page of the
-// coding screen); a few may not (a description's words shared by many
-// codes), and the share that does is the search's recall.
+// coding screen): every code and clinical term does; of the description's
+// words, a few may not (words shared by many codes: 197 of 200 did when
+// this was written).
 func TestQueriesFindTheirCode(t *testing.T) {
 	s := shipped(t)
 	found := map[string]int{}
@@ -228,8 +229,8 @@ func TestQueriesFindTheirCode(t *testing.T) {
 	if found["code"] != kinds["code"] {
 		t.Errorf("every code typed must find its code")
 	}
-	if found["clinical"] < kinds["clinical"]-2 {
-		t.Errorf("%d of %d clinical terms found their code; want all but two at most", found["clinical"], kinds["clinical"])
+	if found["clinical"] != kinds["clinical"] {
+		t.Errorf("%d of %d clinical terms found their code; want all", found["clinical"], kinds["clinical"])
 	}
 	if total < 190 {
 		t.Errorf("%d of 200 queries found their code among the first 50; want at least 190", total)

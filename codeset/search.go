@@ -79,7 +79,8 @@ type index struct {
 	post    [][]int32 // per word, the entries holding it, ascending
 	cum     []int     // cum[w] = postings of words before w (cost of a range)
 	termOff []uint32  // entry i's words are terms[termOff[i]:termOff[i+1]]
-	terms   []int32   // word numbers, ascending per entry
+	terms   []int32   // word numbers: the long description's, then the short one's not in it
+	nLong   []uint8   // per entry, how many of its terms are the long description's
 	lead    []int32   // per entry, the first word of its long description, or -1
 }
 
@@ -138,6 +139,7 @@ func (x *index) build(ents []entry) {
 	perEntry := make([][]int32, len(ents))
 	flat := make([]int32, 0, len(ents)*12)
 	lead := make([]int32, len(ents))
+	nLong := make([]uint8, len(ents))
 	var buf []byte
 	var cur []int32
 	for i := range ents {
@@ -160,6 +162,7 @@ func (x *index) build(ents []entry) {
 		}
 		lead[i] = -1
 		buf = words(ents[i].long, buf, add)
+		nLong[i] = uint8(min(len(cur), 255))
 		if ents[i].short != ents[i].long {
 			buf = words(ents[i].short, buf, add)
 		}
@@ -187,13 +190,13 @@ func (x *index) build(ents []entry) {
 			ts[k] = renum[t]
 			counts[ts[k]]++
 		}
-		slices.Sort(ts)
 		x.termOff[i+1] = x.termOff[i] + uint32(len(ts))
 		if lead[i] >= 0 {
 			lead[i] = renum[lead[i]]
 		}
 	}
 	x.lead = lead
+	x.nLong = nLong
 	// Postings, carved from one array.
 	x.cum = make([]int, len(vocab)+1)
 	for w, n := range counts {
@@ -241,6 +244,7 @@ func (t *token) matchesWord(w int32) bool {
 // them (limit ≤ 0: all), and whether more matched than it returns. The
 // query is a code or the start of one (J18, J18.9, j189: dots optional, any
 // case) or words in any order, each the start of a word of the description
+// (long or short)
 // (pneum unspec), typos allowed in words of four letters or more
 // (pnuemonia); the two may mix (E11 neuropathy). Results come by Match,
 // then the closer (Hit.Close), then those whose description starts with a
@@ -427,8 +431,10 @@ const tiers = (int(MatchTypos) + 1) * closeness * 2
 
 // grade is entry i's tier for the query, or -1 when it does not match: its
 // Match is the worst of the tokens' best matches; then its closeness, how
-// many of its words the query leaves out (0 when at most one, 1 for three,
-// 2 for six, 3 beyond); then whether its first word is one typed.
+// many of its long description's words the query leaves out (0 when at
+// most one, 1 for three, 2 for six, 3 beyond); then whether its first word
+// is one typed. A word found only in the short description (an
+// abbreviation) is a prefix match at best.
 func (s *Set) grade(toks []token, i int32, best []uint8) int {
 	allCode := true
 	for k := range toks {
@@ -444,7 +450,8 @@ func (s *Set) grade(toks []token, i int32, best []uint8) int {
 	}
 	x := &s.idx
 	left := 0
-	for _, w := range x.terms[x.termOff[i]:x.termOff[i+1]] {
+	long := int(x.nLong[i])
+	for j, w := range x.terms[x.termOff[i]:x.termOff[i+1]] {
 		matched := false
 		for k := range toks {
 			t := &toks[k]
@@ -459,12 +466,17 @@ func (s *Set) grade(toks []token, i int32, best []uint8) int {
 			default:
 				continue
 			}
+			if j >= long && kd < uint8(MatchPrefixes) {
+				// A word of the short description only, an abbreviation
+				// (diab, fx): at best a prefix of the word it stands for.
+				kd = uint8(MatchPrefixes)
+			}
 			matched = true
 			if kd < best[k] {
 				best[k] = kd
 			}
 		}
-		if !matched {
+		if !matched && j < long {
 			left++
 		}
 	}
