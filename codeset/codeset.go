@@ -22,6 +22,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -176,7 +177,12 @@ func (s *Set) code(i int32) Code {
 // call parses it anew (see BenchmarkLoad for the time): keep the Set, or
 // hold a Lazy.
 func ICD10CM() (*Set, error) {
-	return Open(bytes.NewReader(assets.ICD10CMFY2022), ICD10CMSystem, ICD10CMVersion)
+	z := assets.ICD10CMFY2022
+	size := 0
+	if n := len(z); n > 4 { // gzip's trailer ends with the uncompressed size
+		size = int(binary.LittleEndian.Uint32(z[n-4:]))
+	}
+	return open(bytes.NewReader(z), ICD10CMSystem, ICD10CMVersion, size)
 }
 
 // Lazy opens a code set the first time it is asked for, once, and keeps it.
@@ -218,6 +224,11 @@ func (l *Lazy) Set() (*Set, error) {
 // The file's order is the order results are shown in. Every line is checked:
 // a fault is a *FileError naming the line and what is wrong.
 func Open(r io.Reader, system, version string) (*Set, error) {
+	return open(r, system, version, 0)
+}
+
+// open is Open with the size of the text when known (0 if not).
+func open(r io.Reader, system, version string, size int) (*Set, error) {
 	system, version = strings.TrimSpace(system), strings.TrimSpace(version)
 	if system == "" {
 		return nil, &FileError{Msg: "no system name given (e.g. ICD-10-CM, ICD-10, ICD-11)"}
@@ -237,12 +248,12 @@ func Open(r io.Reader, system, version string) (*Set, error) {
 	} else {
 		r = br
 	}
-	var text strings.Builder
-	if _, err := io.Copy(&text, r); err != nil {
+	text, err := readAll(r, size)
+	if err != nil {
 		return nil, &FileError{Msg: what + ": " + err.Error()}
 	}
 	s := &Set{system: system, version: version}
-	if err := s.parse(text.String()); err != nil {
+	if err := s.parse(text); err != nil {
 		return nil, err
 	}
 	if err := s.sortKeys(); err != nil {
@@ -250,6 +261,29 @@ func Open(r io.Reader, system, version string) (*Set, error) {
 	}
 	s.idx.build(s.ents)
 	return s, nil
+}
+
+// readAll reads r into one string, its buffer doubling as it fills (the
+// string the Set's entries are slices of).
+func readAll(r io.Reader, size int) (string, error) {
+	var text strings.Builder
+	text.Grow(max(size+1, 64<<10))
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if text.Cap()-text.Len() < n {
+				text.Grow(text.Cap())
+			}
+			text.Write(buf[:n])
+		}
+		if err == io.EOF {
+			return text.String(), nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
 }
 
 // columns of the tab-separated format.
