@@ -8,14 +8,14 @@ export OMP_THREAD_LIMIT := 1
 BIN      := bin/folio
 PKGS     := ./...
 # The race pass: the packages whose own goroutines share state (sessions,
-# stores, the sync engine, the archive). The front ends (cli, ui) drive
-# them and run in the plain pass; under the race detector they took more
-# than half of CI's 20 minutes.
-PUREPKGS := ./app/... ./crypto/... ./storage/... ./profile/... ./archive/... ./syncer/...
+# stores, the sync engine, the archive, the code set searched from many).
+# The front ends (cli, ui) drive them and run in the plain pass; under the
+# race detector they took more than half of CI's 20 minutes.
+PUREPKGS := ./app/... ./crypto/... ./storage/... ./profile/... ./archive/... ./syncer/... ./codeset/...
 # What builds without cgo (no MuPDF, Tesseract or Fyne): the archive server,
 # a static binary for a headless server, and the packages under it. Only
 # scan/pageread reads pages through cgo, and ui draws the window.
-NOCGOPKGS := ./cmd/folio-archive ./archive/... ./syncer/... ./storage/... ./crypto/... ./app/...
+NOCGOPKGS := ./cmd/folio-archive ./archive/... ./syncer/... ./storage/... ./crypto/... ./app/... ./codeset/...
 FUZZTIME ?= 10s
 SOAK     ?= 2000
 

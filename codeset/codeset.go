@@ -100,7 +100,16 @@ func (e *MalformedCodeError) Error() string {
 	if e.Code == "" {
 		return e.Reason
 	}
-	return fmt.Sprintf("%q is not a %s code: %s", e.Code, e.System, e.Reason)
+	return fmt.Sprintf("%q is not %s %s code: %s", e.Code, article(e.System), e.System, e.Reason)
+}
+
+// article is "an" before a name read with a vowel first (an ICD-10-CM
+// code), else "a".
+func article(name string) string {
+	if name != "" && strings.ContainsRune("AEIOUaeiou", rune(name[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 func (e *MalformedCodeError) Unwrap() error { return ErrMalformedCode }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -97,7 +98,7 @@ func TestLookupErrors(t *testing.T) {
 		{"J18.99", ErrUnknownCode, "J18.99 is not a code in ICD-10-CM FY2022 (the nearest is J18.9, Pneumonia, unspecified organism)"},
 		{"J99.9", ErrUnknownCode, "J99.9 is not a code in ICD-10-CM FY2022"},
 		{"", ErrMalformedCode, "no code was given"},
-		{"J1", ErrMalformedCode, `"J1" is not a ICD-10-CM code: it has at least three characters, a letter and two more (as in J18)`},
+		{"J1", ErrMalformedCode, `"J1" is not an ICD-10-CM code: it has at least three characters, a letter and two more (as in J18)`},
 		{"118.9", ErrMalformedCode, "starts with a letter"},
 		{"JJ8", ErrMalformedCode, "its second character is a digit"},
 		{"J1.89", ErrMalformedCode, "the dot comes after the third character"},
@@ -413,7 +414,7 @@ func TestOpenBadFiles(t *testing.T) {
 		{"too few columns", header + good + "J18.9\t1\tPneumonia\n", 3, "3 columns, but the header names 6"},
 		{"too many columns", header + good + "J18.9\t1\ta\tb\t\t\t\t\n", 3, "8 columns, but the header names 6"},
 		{"billable", header + good + "J18.9\tyes\ta\tb\tN\tA\n", 3, `billable is "yes": it must be 1 (a code that may be assigned) or 0 (a category header)`},
-		{"malformed code", header + good + "J1\t1\ta\tb\tN\tA\n", 3, `"J1" is not a ICD-10-CM code: it has at least three characters`},
+		{"malformed code", header + good + "J1\t1\ta\tb\tN\tA\n", 3, `"J1" is not an ICD-10-CM code: it has at least three characters`},
 		{"no code", header + good + "\t1\ta\tb\tN\tA\n", 3, "no code was given"},
 		{"no description", header + good + "J18.9\t1\t\t\tN\tA\n", 3, "J18.9 has no description"},
 		{"poa", header + good + "J18.9\t1\ta\tb\tmaybe\tA\n", 3, `poa_exempt is "maybe"`},
@@ -490,5 +491,49 @@ func TestShippedFileIsGenerated(t *testing.T) {
 	}
 	if !bytes.Equal(made, shippedBytes(t)) {
 		t.Fatal("assets/icd10cm_fy2022.tsv.gz differs from what icd10cmgen makes: run go generate ./assets")
+	}
+}
+
+// TestConcurrentSearch: one Set searched from several goroutines at once
+// (run under -race by make test) gives each the answer it gives alone.
+func TestConcurrentSearch(t *testing.T) {
+	var l Lazy
+	queries := []string{"J18", "pneum unspec", "pnuemonia", "type 2 diabetes", "s52.5", "fract radius"}
+	want := map[string]string{}
+	s, err := l.Set()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queries {
+		hits, _ := s.Search(q, 20)
+		want[q] = strings.Join(codes(hits), " ")
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8*len(queries))
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := l.Set()
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			for k := range queries {
+				q := queries[(k+g)%len(queries)]
+				hits, _ := s.Search(q, 20)
+				if got := strings.Join(codes(hits), " "); got != want[q] {
+					errs <- fmt.Sprintf("%s: %s, alone %s", q, got, want[q])
+				}
+				if _, err := s.Lookup("J18.9"); err != nil {
+					errs <- err.Error()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
