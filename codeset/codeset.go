@@ -9,9 +9,11 @@
 //     "FY2022"), so a record that keeps a Code keeps where it came from.
 //   - Codes compare without their dot and without case: "J18.9", "j189" and
 //     "J189" are the same code; a Code is printed as its file gives it.
-//   - Results come in relevance tiers (Match), and within a tier in the code
-//     set's own order, the order of its file (for ICD-10-CM, the tabular
-//     order of CDC's order file: C4A comes after C43).
+//   - Results come in relevance tiers (how they matched, how much of the
+//     description the query covers, whether it starts with a word typed:
+//     Hit), and within a tier in the code set's own order, the order of its
+//     file (for ICD-10-CM, the tabular order of CDC's order file: C4A comes
+//     after C43).
 //   - A category header (Billable false) is found and shown like any code,
 //     but Assignable refuses it.
 //   - The package keeps no state of its own: the embedded code set is parsed

@@ -364,6 +364,37 @@ func TestOpenOtherCodeSet(t *testing.T) {
 	}
 }
 
+// TestOpenWordyAndForeignCodeSet: descriptions of many words (more than
+// the index first makes room for) and of another language are searched by
+// each of their words.
+func TestOpenWordyAndForeignCodeSet(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("code\tbillable\tlong_description\n")
+	for i := 0; i < 200; i++ {
+		fmt.Fprintf(&b, "A%02d.%d\t1\tword%da", i/10, i%10, i)
+		for k := 0; k < 30; k++ {
+			fmt.Fprintf(&b, " filler%d", (i*31+k)%500)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("J18.9\t1\tPneumonie, organisme non précisé–sans\u00a0autre indication\n")
+	s, err := Open(strings.NewReader(b.String()), "CIM-10", "2019")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []struct{ words, code string }{{"word0a", "A00.0"}, {"filler387 word77a", "A07.7"}, {"word199a", "A19.9"}} {
+		// The others are typos (word1a…), shown after it to fill the page.
+		if hits, _ := s.Search(q.words, 5); len(hits) == 0 || hits[0].Code.Code != q.code || hits[0].Match != MatchWords || (len(hits) > 1 && hits[1].Match < MatchTypo) {
+			t.Errorf("%s: %v", q.words, codes(hits))
+		}
+	}
+	for _, q := range []string{"précisé", "PRÉCISÉ", "sans autre", "autre pneumonie"} {
+		if hits, _ := s.Search(q, 5); len(hits) != 1 || hits[0].Code.Code != "J18.9" || hits[0].Match != MatchWords {
+			t.Errorf("%s: %v", q, codes(hits))
+		}
+	}
+}
+
 func TestOpenCDCOrderFile(t *testing.T) {
 	// CDC's fixed-width order file, as icd10cm-order-2022.txt has these
 	// lines.

@@ -9,17 +9,20 @@ import (
 	"unicode/utf8"
 )
 
-// How search works. The words of every description (short and long, lower
-// case, split at anything not a letter or digit) make a sorted vocabulary;
-// each word has the sorted list of entries holding it (its postings), and
-// each entry the sorted list of its words' numbers. A typed word matches
-// every vocabulary word it begins, a contiguous range of the vocabulary;
-// with typos, the words whose beginning is within one or two edits of it
-// (found by a bounded edit distance over the vocabulary, ~8,500 words for
-// ICD-10-CM). A query's candidates are the postings of its most selective
-// word (or the codes under its code prefix); each candidate is checked
-// against the other words through its own word list, and put in its tier.
-// Typos are looked for only when the exact and prefix matches do not fill
+// How search works. The words of every description (long and short, lower
+// case, split at anything not a letter or digit) make a sorted vocabulary
+// (8,574 words for ICD-10-CM); each word has the ascending list of the
+// entries that hold it (its postings), and each entry the list of its
+// words' numbers, its long description's first. A word typed matches every
+// vocabulary word it begins, a contiguous range of the vocabulary; with
+// typos, also the words whose beginning is within one or two edits of it
+// (a bounded edit distance over the words that start with its first or
+// second letter). A query's candidates are the postings of its most
+// selective word, or the codes under its code prefix; each candidate is
+// graded in one pass over its own words, and put in its tier: how it
+// matched (Match), how much of its description the query leaves out
+// (Hit.Close), whether its description starts with a word typed
+// (Hit.Leads). Typos are looked for only when the other matches do not fill
 // the page asked for, since they would all come after.
 
 // Match is how a result matched the query; it orders the results (the
@@ -105,26 +108,35 @@ func words(s string, buf []byte, f func(w []byte)) []byte {
 			}
 			buf = append(buf, b)
 		}
-		if !ascii {
-			buf = append(buf[:0], wordsBeyondASCII(s[i:j])...)
-		}
-		if len(buf) > 0 {
+		if ascii {
 			f(buf)
+		} else {
+			buf = wordsBeyondASCII(s[i:j], buf, f)
 		}
 		i = j
 	}
 	return buf
 }
 
-// wordsBeyondASCII lowercases a run of word bytes holding characters beyond
-// ASCII, keeping only letters and digits.
-func wordsBeyondASCII(w string) string {
-	return strings.Map(func(r rune) rune {
+// wordsBeyondASCII calls f with each word of a run of word bytes that holds
+// characters beyond ASCII: the run cut at what is not a letter or digit
+// (a dash, a non-breaking space), lower case.
+func wordsBeyondASCII(run string, buf []byte, f func(w []byte)) []byte {
+	buf = buf[:0]
+	for _, r := range run {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return unicode.ToLower(r)
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+			continue
 		}
-		return -1
-	}, w)
+		if len(buf) > 0 {
+			f(buf)
+		}
+		buf = buf[:0]
+	}
+	if len(buf) > 0 {
+		f(buf)
+	}
+	return buf
 }
 
 // isWordByte: ASCII letters and digits, and any byte of a multi-byte
@@ -136,12 +148,12 @@ func isWordByte(c byte) bool {
 func (x *index) build(ents []entry) {
 	ids := make(map[string]int32, 1<<14)
 	var vocab []string
-	perEntry := make([][]int32, len(ents))
 	flat := make([]int32, 0, len(ents)*12)
 	lead := make([]int32, len(ents))
 	nLong := make([]uint8, len(ents))
 	var buf []byte
 	var cur []int32
+	termOff := make([]uint32, len(ents)+1)
 	for i := range ents {
 		cur = cur[:0]
 		first := true
@@ -166,9 +178,8 @@ func (x *index) build(ents []entry) {
 		if ents[i].short != ents[i].long {
 			buf = words(ents[i].short, buf, add)
 		}
-		start := len(flat)
 		flat = append(flat, cur...)
-		perEntry[i] = flat[start:len(flat):len(flat)]
+		termOff[i+1] = uint32(len(flat))
 	}
 	// Number the words in sorted order.
 	order := make([]int32, len(vocab))
@@ -183,14 +194,13 @@ func (x *index) build(ents []entry) {
 		x.vocab[newID] = vocab[old]
 	}
 	counts := make([]int, len(vocab))
-	x.termOff = make([]uint32, len(ents)+1)
+	x.termOff = termOff
 	x.terms = flat
-	for i, ts := range perEntry {
-		for k, t := range ts {
-			ts[k] = renum[t]
-			counts[ts[k]]++
-		}
-		x.termOff[i+1] = x.termOff[i] + uint32(len(ts))
+	for k, t := range flat {
+		flat[k] = renum[t]
+		counts[flat[k]]++
+	}
+	for i := range lead {
 		if lead[i] >= 0 {
 			lead[i] = renum[lead[i]]
 		}
@@ -207,8 +217,8 @@ func (x *index) build(ents []entry) {
 	for w := range x.post {
 		x.post[w] = all[x.cum[w]:x.cum[w]:x.cum[w+1]]
 	}
-	for i, ts := range perEntry {
-		for _, t := range ts {
+	for i := range ents {
+		for _, t := range flat[termOff[i]:termOff[i+1]] {
 			x.post[t] = append(x.post[t], int32(i))
 		}
 	}
