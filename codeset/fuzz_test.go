@@ -7,7 +7,8 @@ import (
 )
 
 // FuzzOpen: any bytes given to Open give a Set or a FileError, never a
-// panic; a Set's every code is found by Lookup and by a search for itself.
+// panic; a Set's every code is found by Lookup, and its first codes by the
+// first word of their description.
 func FuzzOpen(f *testing.F) {
 	f.Add([]byte("code\tbillable\tshort_description\tlong_description\tpoa_exempt\tchronic_indicator\nJ18\t0\tPneumonia\tPneumonia, unspecified organism\t\t\nJ18.9\t1\tPneumonia, unsp\tPneumonia, unspecified organism\tN\tA\n"), "ICD-10-CM")
 	f.Add([]byte("00001 A00     0 Cholera                                                      Cholera\n00002 A000    1 Cholera due to Vibrio cholerae 01, biovar cholerae           Cholera due to Vibrio cholerae 01, biovar cholerae\n"), "ICD-10-CM")
@@ -31,6 +32,23 @@ func FuzzOpen(f *testing.F) {
 			if i < 20 {
 				s.Search(s.ents[i].code, 10)
 				s.Search(s.ents[i].long, 10)
+				// Its description's first word finds it.
+				var first string
+				words(s.ents[i].long, nil, func(w []byte) {
+					if first == "" {
+						first = string(w)
+					}
+				})
+				if first != "" {
+					hits, _ := s.Search(first, 0)
+					found := false
+					for _, h := range hits {
+						found = found || h.Code.Key() == s.ents[i].key
+					}
+					if !found {
+						t.Fatalf("%q does not find %s %q", first, s.ents[i].code, s.ents[i].long)
+					}
+				}
 			}
 		}
 		s.Search(string(data), 5)
