@@ -264,21 +264,28 @@ func open(r io.Reader, system, version string, size int) (*Set, error) {
 		return nil, &FileError{Msg: what + ": " + err.Error()}
 	}
 	s := &Set{system: system, version: version}
-	if err := s.parse(text); err != nil {
+	lines, err := s.parse(text)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.sortKeys(); err != nil {
+	if err := s.sortKeys(lines); err != nil {
 		return nil, err
 	}
 	s.idx.build(s.ents)
 	return s, nil
 }
 
+// MaxFileSize is the largest code set Open reads, uncompressed: ten times
+// ICD-10-CM's 13 MB.
+const MaxFileSize = 128 << 20
+
 // readAll reads r into one string, its buffer doubling as it fills (the
-// string the Set's entries are slices of).
+// string the Set's entries are slices of), and refuses more than
+// MaxFileSize.
 func readAll(r io.Reader, size int) (string, error) {
 	var text strings.Builder
-	text.Grow(max(size+1, 64<<10))
+	text.Grow(min(max(size+1, 64<<10), MaxFileSize+1))
+	r = io.LimitReader(r, MaxFileSize+1)
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := r.Read(buf)
@@ -287,6 +294,9 @@ func readAll(r io.Reader, size int) (string, error) {
 				text.Grow(text.Cap())
 			}
 			text.Write(buf[:n])
+		}
+		if text.Len() > MaxFileSize {
+			return "", fmt.Errorf("it is larger than %d MB, too large for a code set", MaxFileSize>>20)
 		}
 		if err == io.EOF {
 			return text.String(), nil
@@ -303,23 +313,23 @@ type columns struct {
 	code, dotted, billable, short, long, poa, chron int
 }
 
-func (s *Set) parse(text string) error {
+func (s *Set) parse(text string) (lines []int32, err error) {
 	if !strings.HasSuffix(text, "\n") {
 		text += "\n"
 	}
 	first, _, _ := strings.Cut(text, "\n")
 	if strings.TrimSpace(first) == "" {
-		return &FileError{Line: 1, Msg: "the file is empty, or its first line is: it should name the columns (code, billable, short_description, long_description …)"}
+		return nil, &FileError{Line: 1, Msg: "the file is empty, or its first line is: it should name the columns (code, billable, short_description, long_description …)"}
 	}
 	if !strings.Contains(first, "\t") {
 		if isCDCOrderLine(first) {
 			return s.parseCDC(text)
 		}
-		return &FileError{Line: 1, Msg: "neither a tab-separated header (code, billable, short_description …) nor a line of CDC's order file (order number, code, billable flag, descriptions)"}
+		return nil, &FileError{Line: 1, Msg: "neither a tab-separated header (code, billable, short_description …) nor a line of CDC's order file (order number, code, billable flag, descriptions)"}
 	}
 	cols, err := readHeader(first)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.ents = make([]entry, 0, strings.Count(text, "\n"))
 	var f [16]string
@@ -335,16 +345,16 @@ func (s *Set) parse(text string) error {
 		}
 		n := split(l, f[:cols.n+1])
 		if n != cols.n {
-			return &FileError{Line: line, Msg: fmt.Sprintf("%d columns, but the header names %d (columns are separated by tabs)", n, cols.n)}
+			return nil, &FileError{Line: line, Msg: fmt.Sprintf("%d columns, but the header names %d (columns are separated by tabs)", n, cols.n)}
 		}
 		var e entry
 		if err := s.fill(&e, line, f[cols.code], &keys); err != nil {
-			return err
+			return nil, err
 		}
 		if cols.dotted >= 0 {
 			d := strings.TrimSpace(f[cols.dotted])
 			if Normalize(d) != Normalize(e.code) {
-				return &FileError{Line: line, Msg: fmt.Sprintf("code_dotted %q is not the code %q", d, f[cols.code])}
+				return nil, &FileError{Line: line, Msg: fmt.Sprintf("code_dotted %q is not the code %q", d, f[cols.code])}
 			}
 			e.code = d
 		}
@@ -353,7 +363,7 @@ func (s *Set) parse(text string) error {
 			e.billable = true
 		case "0":
 		default:
-			return &FileError{Line: line, Msg: fmt.Sprintf("billable is %q: it must be 1 (a code that may be assigned) or 0 (a category header)", b)}
+			return nil, &FileError{Line: line, Msg: fmt.Sprintf("billable is %q: it must be 1 (a code that may be assigned) or 0 (a category header)", b)}
 		}
 		if cols.short >= 0 {
 			e.short = strings.TrimSpace(f[cols.short])
@@ -362,7 +372,7 @@ func (s *Set) parse(text string) error {
 			e.long = strings.TrimSpace(f[cols.long])
 		}
 		if e.short == "" && e.long == "" {
-			return &FileError{Line: line, Msg: fmt.Sprintf("%s has no description", e.code)}
+			return nil, &FileError{Line: line, Msg: fmt.Sprintf("%s has no description", e.code)}
 		}
 		if e.long == "" {
 			e.long = e.short
@@ -375,7 +385,7 @@ func (s *Set) parse(text string) error {
 				e.poaExempt = true
 			case "N", "":
 			default:
-				return &FileError{Line: line, Msg: fmt.Sprintf("poa_exempt is %q: it must be Y, N or empty", p)}
+				return nil, &FileError{Line: line, Msg: fmt.Sprintf("poa_exempt is %q: it must be Y, N or empty", p)}
 			}
 		}
 		if cols.chron >= 0 {
@@ -384,16 +394,17 @@ func (s *Set) parse(text string) error {
 			case "A", "B", "C", "N":
 				e.chronic = Chronicity(c[0])
 			default:
-				return &FileError{Line: line, Msg: fmt.Sprintf("chronic_indicator is %q: it must be A (acute), C (chronic), B (either), N (not applicable) or empty", c)}
+				return nil, &FileError{Line: line, Msg: fmt.Sprintf("chronic_indicator is %q: it must be A (acute), C (chronic), B (either), N (not applicable) or empty", c)}
 			}
 		}
 		s.ents = append(s.ents, e)
+		lines = append(lines, int32(line))
 	}
 	if len(s.ents) == 0 {
-		return &FileError{Line: 2, Msg: "the file names its columns but holds no code"}
+		return nil, &FileError{Line: 2, Msg: "the file names its columns but holds no code"}
 	}
 	keys.setKeys(s.ents)
-	return nil
+	return lines, nil
 }
 
 func readHeader(first string) (columns, error) {
@@ -532,7 +543,7 @@ func isCDCOrderLine(l string) bool {
 // number, 7-13 the code (no dot), 15 the billable flag, 17-76 the short
 // description, 78 on the long one. The dot is put after the third
 // character, as ICD-10-CM prints its codes.
-func (s *Set) parseCDC(text string) error {
+func (s *Set) parseCDC(text string) (lines []int32, err error) {
 	s.ents = make([]entry, 0, strings.Count(text, "\n"))
 	var keys keyArena
 	keys.grow(len(text) / 16)
@@ -545,11 +556,11 @@ func (s *Set) parseCDC(text string) error {
 			continue
 		}
 		if !isCDCOrderLine(l) || len(l) < 17 {
-			return &FileError{Line: line, Msg: "not a line of CDC's order file (a five-digit order number, a space, the code, the billable flag, the descriptions)"}
+			return nil, &FileError{Line: line, Msg: "not a line of CDC's order file (a five-digit order number, a space, the code, the billable flag, the descriptions)"}
 		}
 		var e entry
 		if err := s.fill(&e, line, l[6:13], &keys); err != nil {
-			return err
+			return nil, err
 		}
 		if k := Normalize(e.code); len(k) > 3 {
 			e.code = k[:3] + "." + k[3:]
@@ -559,7 +570,7 @@ func (s *Set) parseCDC(text string) error {
 			e.billable = true
 		case '0':
 		default:
-			return &FileError{Line: line, Msg: fmt.Sprintf("the billable flag (column 15) is %q: it must be 1 or 0", l[14:15])}
+			return nil, &FileError{Line: line, Msg: fmt.Sprintf("the billable flag (column 15) is %q: it must be 1 or 0", l[14:15])}
 		}
 		if len(l) > 77 {
 			e.short = strings.TrimSpace(l[16:77])
@@ -568,19 +579,21 @@ func (s *Set) parseCDC(text string) error {
 			e.short = strings.TrimSpace(l[16:])
 		}
 		if e.short == "" && e.long == "" {
-			return &FileError{Line: line, Msg: fmt.Sprintf("%s has no description", e.code)}
+			return nil, &FileError{Line: line, Msg: fmt.Sprintf("%s has no description", e.code)}
 		}
 		if e.long == "" {
 			e.long = e.short
 		}
 		s.ents = append(s.ents, e)
+		lines = append(lines, int32(line))
 	}
 	keys.setKeys(s.ents)
-	return nil
+	return lines, nil
 }
 
-// sortKeys builds byKey and refuses a code given twice.
-func (s *Set) sortKeys() error {
+// sortKeys builds byKey and refuses a code given twice; lines are the
+// entries' lines in the file.
+func (s *Set) sortKeys(lines []int32) error {
 	s.byKey = make([]int32, len(s.ents))
 	for i := range s.byKey {
 		s.byKey[i] = int32(i)
@@ -592,7 +605,7 @@ func (s *Set) sortKeys() error {
 			if a > b {
 				a, b = b, a
 			}
-			return &FileError{Msg: fmt.Sprintf("%s is given twice, as entry %d and entry %d of the file", s.ents[b].code, a+1, b+1)}
+			return &FileError{Line: int(lines[b]), Msg: fmt.Sprintf("%s is given again (first on line %d)", s.ents[b].code, lines[a])}
 		}
 	}
 	return nil

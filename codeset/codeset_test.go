@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -450,7 +451,7 @@ func TestOpenBadFiles(t *testing.T) {
 		{"no description", header + good + "J18.9\t1\t\t\tN\tA\n", 3, "J18.9 has no description"},
 		{"poa", header + good + "J18.9\t1\ta\tb\tmaybe\tA\n", 3, `poa_exempt is "maybe"`},
 		{"chronic", header + good + "J18.9\t1\ta\tb\tN\tX\n", 3, `chronic_indicator is "X"`},
-		{"twice", header + good + "J18.9\t1\ta\tb\tN\tA\nj189\t1\ta\tb\tN\tA\n", 0, "j189 is given twice, as entry 2 and entry 3 of the file"},
+		{"twice", header + good + "J18.9\t1\ta\tb\tN\tA\n\nj189\t1\ta\tb\tN\tA\n", 5, "j189 is given again (first on line 3)"},
 		{"dotted differs", "code\tcode_dotted\tbillable\tshort_description\nJ189\tJ18.8\t1\tx\n", 2, `code_dotted "J18.8" is not the code "J189"`},
 		{"gzip broken", "\x1f\x8b\x08\x00garbage", 0, "gzip"},
 	} {
@@ -463,6 +464,11 @@ func TestOpenBadFiles(t *testing.T) {
 		if fe.Line != tc.line || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("%s: %q (line %d), want line %d saying %q", tc.name, err, fe.Line, tc.line, tc.says)
 		}
+	}
+	// Too large: refused after MaxFileSize bytes, not read to the end.
+	huge := io.MultiReader(strings.NewReader(header), &endless{line: []byte(good)})
+	if _, err := Open(huge, "ICD-10-CM", "FY2022"); !errors.Is(err, ErrBadFile) || !strings.Contains(err.Error(), "larger than 128 MB") {
+		t.Errorf("a file without end: %v", err)
 	}
 	if _, err := Open(strings.NewReader(header+good), "", "FY2022"); !errors.Is(err, ErrBadFile) || !strings.Contains(err.Error(), "no system name") {
 		t.Errorf("no system: %v", err)
@@ -567,4 +573,15 @@ func TestConcurrentSearch(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
+}
+
+// endless repeats line for ever.
+type endless struct{ line []byte }
+
+func (e *endless) Read(p []byte) (int, error) {
+	n := 0
+	for n+len(e.line) <= len(p) {
+		n += copy(p[n:], e.line)
+	}
+	return n, nil
 }
