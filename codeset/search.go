@@ -253,13 +253,12 @@ func (t *token) matchesWord(w int32) bool {
 // Search finds the codes that match query, best first, at most limit of
 // them (limit ≤ 0: all), and whether more matched than it returns. The
 // query is a code or the start of one (J18, J18.9, j189: dots optional, any
-// case) or words in any order, each the start of a word of the description
-// (long or short)
-// (pneum unspec), typos allowed in words of four letters or more
-// (pnuemonia); the two may mix (E11 neuropathy). Results come by Match,
-// then the closer (Hit.Close), then those whose description starts with a
-// word typed, then in code order. Typo matches are looked for only when
-// the others do not fill limit.
+// case) or words in any order, each the start of a word of the long or
+// short description (pneum unspec), typos allowed in words of four letters
+// or more (pnuemonia); the two may mix (E11 neuropathy). Results come by
+// Match, then the closer (Hit.Close), then those whose description starts
+// with a word typed, then in code order. Typo matches are looked for only
+// when the others do not fill limit.
 func (s *Set) Search(query string, limit int) (hits []Hit, more bool) {
 	toks := s.tokens(query)
 	if len(toks) == 0 {
@@ -343,7 +342,7 @@ func maxTypos(word string) int {
 // words whose start is within its edit distance (outside its prefix
 // range); false when no token allows any.
 func (s *Set) addTypos(toks []token) bool {
-	any := false
+	some := false
 	var rows [3][]int
 	for k := range toks {
 		t := &toks[k]
@@ -351,7 +350,7 @@ func (s *Set) addTypos(toks []token) bool {
 		if t.maxTypo == 0 || t.code != "" {
 			continue
 		}
-		any = true
+		some = true
 		t.typo = make([]uint8, len(s.idx.vocab))
 		// Only words that start with the first or the second letter typed:
 		// a slip in the first letter itself is not looked for.
@@ -370,7 +369,7 @@ func (s *Set) addTypos(toks []token) bool {
 			}
 		}
 	}
-	return any
+	return some
 }
 
 // prefixDistance is the least optimal-string-alignment distance (insert,
