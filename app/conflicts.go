@@ -370,7 +370,7 @@ func (svc *Conflicts) Resolve(ctx context.Context, kind Kind, id string, keep Ve
 	if err != nil {
 		return err
 	}
-	toks, err := s.IndexTokens(ctx, StoredRecord{Kind: kind, ID: id, Data: data})
+	toks, err := s.indexTokens(ctx, StoredRecord{Kind: kind, ID: id, Data: data})
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,9 @@
 // event (commit, commitVersions), plus the chart-access rule every domain
 // that touches a patient shares (access.go: resolve, canOpen) and the
 // guard every domain that touches a document goes through (docaccess.go:
-// openDocument, visibleDocuments). It holds no domain's use cases.
+// openDocument, visibleDocuments), and the blind-index tokens of a version
+// written elsewhere, which Replica and Conflicts both store
+// (indextokens.go). It holds no domain's use cases.
 //
 // Each domain is a service: a small struct holding the session, made by a
 // Session method of the domain's name, with only that domain's methods:
@@ -48,6 +50,7 @@
 //	sess.Settings().SetIdleLock(ctx, d)        // settings.go, barcodes.go, intakesettings.go, vault.go
 //	sess.Audit().Events(ctx, f)                // audit.go, verify.go, scancheck.go
 //	sess.Conflicts().Resolve(ctx, k, id, v, m) // conflicts.go
+//	sess.Replica().ImportReplicated(ctx, vs)  // replica.go, incoming.go, join.go, refused.go
 //
 // A service method checks the role with s.require, does its work through
 // the core, and writes its change and audit event in one s.commit, the

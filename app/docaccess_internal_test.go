@@ -16,7 +16,7 @@ var documentGuardExempt = map[string]string{
 	"loadDocument":      "the guard's own read",
 	"versionChart":      "the guard's check of a version in conflict",
 	"documentWrite":     "encodes a new version; reads nothing",
-	"IndexTokens":       "sync machinery: derives blind-index tokens, shows a person nothing",
+	"indexTokens":       "sync machinery: derives blind-index tokens, shows a person nothing",
 	"documentTextBlobs": "sync machinery: returns document ids to re-index",
 	"ReindexTexts":      "sync machinery: derives blind-index tokens again, shows a person nothing",
 	"blobRefs":          "sync machinery: returns blob ids and their classes",

@@ -50,13 +50,13 @@ type Replicated struct {
 // the slots of users disabled elsewhere removed, and the session's cached
 // patients that changed dropped. The versions refused are returned, for
 // the syncer to set aside.
-func (s *Session) ImportReplicated(ctx context.Context, vs []SealedVersion) (Replicated, error) {
+func (rp Replica) ImportReplicated(ctx context.Context, vs []SealedVersion) (Replicated, error) {
 	var out Replicated
-	replica, err := s.replica()
+	replica, err := rp.store()
 	if err != nil {
 		return out, err
 	}
-	keep, err := s.screenIncoming(ctx, replica, vs, &out)
+	keep, err := rp.screenIncoming(ctx, replica, vs, &out)
 	if err != nil {
 		return out, err
 	}
@@ -64,7 +64,7 @@ func (s *Session) ImportReplicated(ctx context.Context, vs []SealedVersion) (Rep
 	for i, k := range keep {
 		kept[i] = vs[k]
 	}
-	tokens := func(rec StoredRecord) ([][]byte, error) { return s.IndexTokens(ctx, rec) }
+	tokens := func(rec StoredRecord) ([][]byte, error) { return rp.s.indexTokens(ctx, rec) }
 	ir, err := replica.ImportVersions(ctx, kept, tokens)
 	if errors.Is(err, ErrTampered) {
 		// Find the bad ones: import one at a time.
@@ -94,7 +94,7 @@ func (s *Session) ImportReplicated(ctx context.Context, vs []SealedVersion) (Rep
 		for _, r := range ir.Changed {
 			changed[r.Kind] = append(changed[r.Kind], r.ID)
 		}
-		if err := s.applyReplicated(ctx, changed); err != nil {
+		if err := rp.applyReplicated(ctx, changed); err != nil {
 			return out, err
 		}
 	}
@@ -106,7 +106,7 @@ func (s *Session) ImportReplicated(ctx context.Context, vs []SealedVersion) (Rep
 // rules refuse, which it adds to out.Refused and audits. A version that
 // does not open with the vault key is left in: the import refuses it as
 // altered.
-func (s *Session) screenIncoming(ctx context.Context, replica ReplicaStore, vs []SealedVersion, out *Replicated) ([]int, error) {
+func (rp Replica) screenIncoming(ctx context.Context, replica ReplicaStore, vs []SealedVersion, out *Replicated) ([]int, error) {
 	keep := make([]int, 0, len(vs))
 	if !slices.ContainsFunc(vs, func(v SealedVersion) bool { return endorse.NeedsEndorsement(string(v.Kind)) }) {
 		for i := range vs {
@@ -114,7 +114,7 @@ func (s *Session) screenIncoming(ctx context.Context, replica ReplicaStore, vs [
 		}
 		return keep, nil
 	}
-	reg, err := s.signers(ctx, nil)
+	reg, err := rp.signers(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (s *Session) screenIncoming(ctx context.Context, replica ReplicaStore, vs [
 	}
 	for _, r := range refused {
 		v := vs[r.Index]
-		if err := s.RefusedVersion(ctx, v.Kind, v.ID, v.Version, r.Reason); err != nil {
+		if err := rp.RefusedVersion(ctx, v.Kind, v.ID, v.Version, r.Reason); err != nil {
 			return nil, err
 		}
 	}
@@ -149,12 +149,12 @@ func (s *Session) screenIncoming(ctx context.Context, replica ReplicaStore, vs [
 // registry without the versions in unaccepted (this workstation's own,
 // not yet accepted by the archive). A version that does not open is left
 // for the archive to judge.
-func (s *Session) ScreenOwn(ctx context.Context, vs []SealedVersion, unaccepted map[VersionRef]bool) ([]string, error) {
-	replica, err := s.replica()
+func (rp Replica) ScreenOwn(ctx context.Context, vs []SealedVersion, unaccepted map[VersionRef]bool) ([]string, error) {
+	replica, err := rp.store()
 	if err != nil {
 		return nil, err
 	}
-	reg, err := s.signers(ctx, unaccepted)
+	reg, err := rp.signers(ctx, unaccepted)
 	if err != nil {
 		return nil, err
 	}
@@ -180,17 +180,17 @@ func (s *Session) ScreenOwn(ctx context.Context, vs []SealedVersion, unaccepted 
 // an incoming one. Versions written before endorsements existed grant
 // nothing; a record that does not open is left out, and so are the
 // versions in without.
-func (s *Session) signers(ctx context.Context, without map[VersionRef]bool) (*endorse.Signers, error) {
+func (rp Replica) signers(ctx context.Context, without map[VersionRef]bool) (*endorse.Signers, error) {
 	var all []StoredRecord
 	for _, kind := range []Kind{KindUser, KindKeySlots} {
-		for head, err := range s.records.Heads(ctx, kind) {
+		for head, err := range rp.s.records.Heads(ctx, kind) {
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}
 				continue
 			}
-			hist, err := s.records.History(ctx, kind, head.ID)
+			hist, err := rp.s.records.History(ctx, kind, head.ID)
 			if err != nil {
 				continue
 			}

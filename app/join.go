@@ -173,8 +173,8 @@ const vaultStatementPrefix = "folio vault statement v1\x00"
 // SignVaultStatement signs a statement about this vault for the archive
 // with the vault key, and returns the vault's identity key (which the
 // signature verifies with) and the signature.
-func (s *Session) SignVaultStatement(statement []byte) (identity, sig []byte, err error) {
-	keys, err := s.keyring()
+func (rp Replica) SignVaultStatement(statement []byte) (identity, sig []byte, err error) {
+	keys, err := rp.s.keyring()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -189,8 +189,8 @@ func (s *Session) SignVaultStatement(statement []byte) (identity, sig []byte, er
 
 // VaultIdentity returns the vault's identity key (what the archive knows
 // the organisation's vault by; api.VaultFingerprint shortens it).
-func (s *Session) VaultIdentity() ([]byte, error) {
-	keys, err := s.keyring()
+func (rp Replica) VaultIdentity() ([]byte, error) {
+	keys, err := rp.s.keyring()
 	if err != nil {
 		return nil, err
 	}
@@ -223,12 +223,12 @@ func (v *Vault) VaultFingerprint(identity []byte) string {
 
 // GrantVaultKeys wraps the vault keys to a joining workstation's public
 // key (an administrator's act, audited with the fingerprint).
-func (s *Session) GrantVaultKeys(ctx context.Context, device DeviceID, name string, public []byte) ([]byte, error) {
-	ctx, err := s.require(ctx, PermUserManage, ActKeysGrant, "")
+func (rp Replica) GrantVaultKeys(ctx context.Context, device DeviceID, name string, public []byte) ([]byte, error) {
+	ctx, err := rp.s.require(ctx, PermUserManage, ActKeysGrant, "")
 	if err != nil {
 		return nil, err
 	}
-	keys, err := s.keyring()
+	keys, err := rp.s.keyring()
 	if err != nil {
 		return nil, err
 	}
@@ -236,8 +236,8 @@ func (s *Session) GrantVaultKeys(ctx context.Context, device DeviceID, name stri
 	if err != nil {
 		return nil, fmt.Errorf("grant the vault keys to %s: %w", name, err)
 	}
-	if err := s.audit(ctx, AuditEvent{Action: ActKeysGrant, Object: "device/" + device.String(), Outcome: OutcomeOK,
-		Detail: fmt.Sprintf("workstation %s, key %s", name, s.v.cfg.Keys.JoinFingerprint(public))}); err != nil {
+	if err := rp.s.audit(ctx, AuditEvent{Action: ActKeysGrant, Object: "device/" + device.String(), Outcome: OutcomeOK,
+		Detail: fmt.Sprintf("workstation %s, key %s", name, rp.s.v.cfg.Keys.JoinFingerprint(public))}); err != nil {
 		return nil, err
 	}
 	return grant, nil
@@ -258,10 +258,10 @@ func (noSuchUser) Unwrap() error { return ErrNotFound }
 // CheckUserArrived reports, after a joining workstation's sync, whether
 // the signed-in user's record arrived: an error wrapping ErrNotFound
 // that says what to do when the organisation has no such user.
-func (s *Session) CheckUserArrived(ctx context.Context) error {
-	_, err := s.records.Head(ctx, KindUser, s.User().Name)
+func (rp Replica) CheckUserArrived(ctx context.Context) error {
+	_, err := rp.s.records.Head(ctx, KindUser, rp.s.User().Name)
 	if errors.Is(err, ErrNotFound) {
-		return noSuchUser(s.User().Name)
+		return noSuchUser(rp.s.User().Name)
 	}
 	return err
 }

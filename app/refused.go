@@ -12,7 +12,7 @@ const ActSyncRefused Action = "sync.refused"
 
 // RefusedVersion audits an incoming version of kind/id at version v the
 // syncer set aside, and why.
-func (s *Session) RefusedVersion(ctx context.Context, kind Kind, id string, v Version, reason string) error {
-	return s.audit(ctx, AuditEvent{Action: ActSyncRefused, Outcome: OutcomeDenied,
+func (rp Replica) RefusedVersion(ctx context.Context, kind Kind, id string, v Version, reason string) error {
+	return rp.s.audit(ctx, AuditEvent{Action: ActSyncRefused, Outcome: OutcomeDenied,
 		Object: fmt.Sprintf("%s/%s@%s", kind, id, v), Detail: reason})
 }

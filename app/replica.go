@@ -15,13 +15,33 @@ import (
 	"folio/endorse"
 )
 
-// This file is the session's side of sync: the syncer sends and receives
-// sealed versions and sealed blob files and holds no key; whatever needs a
-// key or the plaintext — checking and storing the versions that come in
-// (incoming.go), the blob manifests, the key slots, the index of a
-// document whose text arrived, the bundle's reply key — is done here, by
-// the session, which checks and audits. The two kinds of record that exist
-// for sync alone are declared here too.
+// This file is the session's side of sync, the Replica service: the
+// syncer sends and receives sealed versions and sealed blob files and
+// holds no key; whatever needs a key or the plaintext — checking and
+// storing the versions that come in (incoming.go), the blob manifests, the
+// key slots, the index of a document whose text arrived, the bundle's
+// reply key, the restored vault's audit splice, the vault statements and
+// key grants of joining (join.go) — is done here, through the session,
+// which checks and audits. The two kinds of record that exist for sync
+// alone are declared here too.
+
+// Replica is what the sync engine and joining a workstation do through a
+// signed-in session: take in the versions written elsewhere (checked
+// against the vault's signing keys, refusals audited) and screen this
+// workstation's own, share key slots, read and write blob manifests,
+// authenticate received blobs, index again documents whose text arrived,
+// keep the bundle's reply key sealed, rejoin a restored vault's audit
+// trail, sign statements about the vault and grant its keys to a joining
+// workstation. It implements syncer.Session; the engine holds it, never
+// the session or a key.
+type Replica struct{ s *Session }
+
+// Replica returns the session's sync service.
+func (s *Session) Replica() Replica { return Replica{s} }
+
+// Checkpoint signs the audit trail's keyed head (the core's Checkpoint),
+// for the engine after it spliced a restored vault's trail.
+func (rp Replica) Checkpoint(ctx context.Context) error { return rp.s.Checkpoint(ctx) }
 
 // Record kinds kept for sync.
 const (
@@ -85,17 +105,17 @@ type BlobRef struct {
 // errNoReplica is a vault not wired for sync (Config.Replica unset).
 var errNoReplica = errors.New("this vault is not set up for sync")
 
-// replica returns the record store's side of sync, sealed with the
+// store returns the record store's side of sync, sealed with the
 // session's record key, or ErrLocked.
-func (s *Session) replica() (ReplicaStore, error) {
-	keys, err := s.keyring()
+func (rp Replica) store() (ReplicaStore, error) {
+	keys, err := rp.s.keyring()
 	if err != nil {
 		return nil, err
 	}
-	if s.v.cfg.Replica == nil {
+	if rp.s.v.cfg.Replica == nil {
 		return nil, errNoReplica
 	}
-	return s.v.cfg.Replica(keys.RecordAEAD()), nil
+	return rp.s.v.cfg.Replica(keys.RecordAEAD()), nil
 }
 
 // SealedBlob is what the syncer reads off a sealed blob file: its SHA-256
@@ -108,12 +128,12 @@ type SealedBlob struct {
 
 // BlobManifests returns every blob manifest of the vault, by blob id. A
 // manifest that does not read is left out (and named in skipped).
-func (s *Session) BlobManifests(ctx context.Context) (ms map[string]BlobManifest, skipped []string, err error) {
-	if _, err := s.keyring(); err != nil {
+func (rp Replica) BlobManifests(ctx context.Context) (ms map[string]BlobManifest, skipped []string, err error) {
+	if _, err := rp.s.keyring(); err != nil {
 		return nil, nil, err
 	}
 	ms = map[string]BlobManifest{}
-	for rec, err := range s.records.Heads(ctx, KindBlob) {
+	for rec, err := range rp.s.records.Heads(ctx, KindBlob) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("read blob manifests: %w", err)
 		}
@@ -137,8 +157,8 @@ const manifestsPerCommit = 500
 // hashed the sealed file. The manifests travel with the next push. It
 // writes them manifestsPerCommit at a time, as files yields them, and
 // returns those it wrote.
-func (s *Session) AddBlobManifests(ctx context.Context, files iter.Seq2[SealedBlob, error]) (map[string]BlobManifest, error) {
-	if _, err := s.keyring(); err != nil {
+func (rp Replica) AddBlobManifests(ctx context.Context, files iter.Seq2[SealedBlob, error]) (map[string]BlobManifest, error) {
+	if _, err := rp.s.keyring(); err != nil {
 		return nil, err
 	}
 	out := map[string]BlobManifest{}
@@ -148,7 +168,7 @@ func (s *Session) AddBlobManifests(ctx context.Context, files iter.Seq2[SealedBl
 		if len(writes) == 0 {
 			return nil
 		}
-		_, err := s.records.Commit(ctx, Commit{Writes: writes})
+		_, err := rp.s.records.Commit(ctx, Commit{Writes: writes})
 		writes = writes[:0]
 		return err
 	}
@@ -157,7 +177,7 @@ func (s *Session) AddBlobManifests(ctx context.Context, files iter.Seq2[SealedBl
 			return nil, err
 		}
 		if refs == nil {
-			if refs, err = s.blobRefs(ctx); err != nil {
+			if refs, err = rp.blobRefs(ctx); err != nil {
 				return nil, err
 			}
 		}
@@ -189,19 +209,19 @@ var ErrBlobRemoved = errors.New("does not open with the vault's blob key; remove
 // received (downloaded, or from a sync bundle) with the vault's blob key,
 // keeping no plaintext. One that does not open is removed, and the error
 // wraps ErrBlobRemoved and the reason.
-func (s *Session) CheckReceivedBlob(ctx context.Context, id string) error {
-	keys, err := s.keyring()
+func (rp Replica) CheckReceivedBlob(ctx context.Context, id string) error {
+	keys, err := rp.s.keyring()
 	if err != nil {
 		return err
 	}
-	if s.v.cfg.Blobs == nil {
+	if rp.s.v.cfg.Blobs == nil {
 		return ErrScanningOff
 	}
 	aead, err := keys.BlobAEAD()
 	if err != nil {
 		return err
 	}
-	blobs := s.v.cfg.Blobs(aead)
+	blobs := rp.s.v.cfg.Blobs(aead)
 	if err := blobs.Verify(ctx, id); err != nil {
 		_ = blobs.DeleteBlob(ctx, id)
 		return fmt.Errorf("blob %s %w: %w", id, ErrBlobRemoved, err)
@@ -213,25 +233,25 @@ func (s *Session) CheckReceivedBlob(ctx context.Context, id string) error {
 // text is one of the blobs in texts (just arrived), so their words become
 // searchable here. It goes on past a document that fails and returns what
 // failed.
-func (s *Session) ReindexTexts(ctx context.Context, texts map[string]bool) error {
+func (rp Replica) ReindexTexts(ctx context.Context, texts map[string]bool) error {
 	if len(texts) == 0 {
 		return nil
 	}
-	replica, err := s.replica()
+	replica, err := rp.store()
 	if err != nil {
 		return err
 	}
-	ids, err := s.documentTextBlobs(ctx, texts)
+	ids, err := rp.documentTextBlobs(ctx, texts)
 	if err != nil {
 		return fmt.Errorf("find the documents to index again: %w", err)
 	}
 	var errs []error
 	for _, id := range ids {
-		rec, err := s.records.Head(ctx, KindDocument, id)
+		rec, err := rp.s.records.Head(ctx, KindDocument, id)
 		if err != nil {
 			continue
 		}
-		toks, err := s.IndexTokens(ctx, rec)
+		toks, err := rp.s.indexTokens(ctx, rec)
 		if err == nil {
 			err = replica.Reindex(ctx, KindDocument, id, rec.Version, toks)
 		}
@@ -244,8 +264,8 @@ func (s *Session) ReindexTexts(ctx context.Context, texts map[string]bool) error
 
 // HoldsUsers reports whether the vault holds a user record (the vault that
 // created the organisation does; a joining one only once they arrived).
-func (s *Session) HoldsUsers(ctx context.Context) bool {
-	for _, err := range s.records.Heads(ctx, KindUser) {
+func (rp Replica) HoldsUsers(ctx context.Context) bool {
+	for _, err := range rp.s.records.Heads(ctx, KindUser) {
 		return err == nil
 	}
 	return false
@@ -258,40 +278,40 @@ const adBundleKey = "folio sync bundle reply key "
 // SealBundleKey seals the private half of this vault's sync-bundle reply
 // key with the record key, bound to this device, for the syncer to keep in
 // the vault's meta.
-func (s *Session) SealBundleKey(private []byte) ([]byte, error) {
-	keys, err := s.keyring()
+func (rp Replica) SealBundleKey(private []byte) ([]byte, error) {
+	keys, err := rp.s.keyring()
 	if err != nil {
 		return nil, err
 	}
-	return keys.RecordAEAD().Encrypt(private, []byte(adBundleKey+s.v.cfg.Device.String()))
+	return keys.RecordAEAD().Encrypt(private, []byte(adBundleKey+rp.s.v.cfg.Device.String()))
 }
 
 // OpenBundleKey opens what SealBundleKey sealed; the caller clears it
 // after use.
-func (s *Session) OpenBundleKey(sealed []byte) ([]byte, error) {
-	keys, err := s.keyring()
+func (rp Replica) OpenBundleKey(sealed []byte) ([]byte, error) {
+	keys, err := rp.s.keyring()
 	if err != nil {
 		return nil, err
 	}
-	return keys.RecordAEAD().Decrypt(sealed, []byte(adBundleKey+s.v.cfg.Device.String()))
+	return keys.RecordAEAD().Decrypt(sealed, []byte(adBundleKey+rp.s.v.cfg.Device.String()))
 }
 
 // RestoreEvent seals the audit event that records this vault, restored
 // from a backup, rejoining its archive's copy of its audit trail; detail
 // says what was fetched back. The syncer links it after the spliced trail
 // (storage.DB.RejoinAudit) and then asks for a Checkpoint.
-func (s *Session) RestoreEvent(detail string) ([]byte, error) {
-	if _, err := s.keyring(); err != nil {
+func (rp Replica) RestoreEvent(detail string) ([]byte, error) {
+	if _, err := rp.s.keyring(); err != nil {
 		return nil, err
 	}
-	return sealEvent(s.sealer, s.stamp(context.Background(), AuditEvent{Action: ActVaultRestored, Outcome: OutcomeOK, Detail: detail}))
+	return sealEvent(rp.s.sealer, rp.s.stamp(context.Background(), AuditEvent{Action: ActVaultRestored, Outcome: OutcomeOK, Detail: detail}))
 }
 
 // AuditKey returns the key that signs the audit trail's keyed head, for
 // the syncer's splice of a restored vault's trail (only Sign and Verify,
 // not the keyring).
-func (s *Session) AuditKey() (AuditKey, error) {
-	keys, err := s.keyring()
+func (rp Replica) AuditKey() (AuditKey, error) {
+	keys, err := rp.s.keyring()
 	if err != nil {
 		return nil, err
 	}
@@ -304,61 +324,12 @@ type auditKey struct{ k Keyring }
 func (a auditKey) Sign(msg []byte) ([]byte, error) { return a.k.Sign(msg) }
 func (a auditKey) Verify(msg, sig []byte) error    { return a.k.Verify(msg, sig) }
 
-// IndexTokens derives the blind-index tokens of a record version written
-// on another workstation, as that workstation derived them: the index of
-// every replica follows the same rules. A document's words come from its
-// page text blobs that are already here; the syncer asks again once they
-// arrive (ReindexTexts).
-func (s *Session) IndexTokens(ctx context.Context, rec StoredRecord) ([][]byte, error) {
-	switch rec.Kind {
-	case KindPatient:
-		p, err := decodePatient(rec)
-		if err != nil {
-			return nil, err
-		}
-		w, err := s.patientWrite(p, Version{})
-		return w.Tokens, err
-	case KindBatch:
-		b, err := decodeBatch(rec)
-		if err != nil {
-			return nil, err
-		}
-		return s.batchWrite(b, Version{}).Tokens, nil
-	case KindDocument:
-		d, err := decodeDocument(rec)
-		if err != nil {
-			return nil, err
-		}
-		w, err := s.documentWrite(d, Version{}, s.pageTexts(ctx, d))
-		return w.Tokens, err
-	}
-	return nil, nil
-}
-
-// pageTexts reads the text of a document's pages that are here.
-func (s *Session) pageTexts(ctx context.Context, d Document) []string {
-	blobs, _, err := s.blobs()
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, p := range d.Pages {
-		if p.Text == "" {
-			continue
-		}
-		if b, err := blobs.GetBlob(ctx, p.Text); err == nil {
-			out = append(out, string(b))
-		}
-	}
-	return out
-}
-
 // documentTextBlobs returns, for each document whose page text blob is
 // one of ids, the document id: the documents to index again once those
 // blobs arrived.
-func (s *Session) documentTextBlobs(ctx context.Context, ids map[string]bool) ([]string, error) {
+func (rp Replica) documentTextBlobs(ctx context.Context, ids map[string]bool) ([]string, error) {
 	var out []string
-	for rec, err := range s.records.Heads(ctx, KindDocument) {
+	for rec, err := range rp.s.records.Heads(ctx, KindDocument) {
 		if err != nil {
 			return nil, err
 		}
@@ -378,9 +349,9 @@ func (s *Session) documentTextBlobs(ctx context.Context, ids map[string]bool) ([
 
 // blobRefs maps every blob the documents and batches of the vault name to
 // its class and patient.
-func (s *Session) blobRefs(ctx context.Context) (map[string]BlobRef, error) {
+func (rp Replica) blobRefs(ctx context.Context) (map[string]BlobRef, error) {
 	out := map[string]BlobRef{}
-	for rec, err := range s.records.Heads(ctx, KindBatch) {
+	for rec, err := range rp.s.records.Heads(ctx, KindBatch) {
 		if err != nil {
 			return nil, err
 		}
@@ -388,7 +359,7 @@ func (s *Session) blobRefs(ctx context.Context) (map[string]BlobRef, error) {
 			out[b.Original] = BlobRef{Class: BlobOriginal}
 		}
 	}
-	for rec, err := range s.records.Heads(ctx, KindDocument) {
+	for rec, err := range rp.s.records.Heads(ctx, KindDocument) {
 		if err != nil {
 			return nil, err
 		}
@@ -409,11 +380,11 @@ func (s *Session) blobRefs(ctx context.Context) (map[string]BlobRef, error) {
 
 // RecentPatients returns the ids of the patients this session has read or
 // written: blob downloads serve their documents first.
-func (s *Session) RecentPatients() map[string]bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]bool, len(s.cache))
-	for id := range s.cache {
+func (rp Replica) RecentPatients() map[string]bool {
+	rp.s.mu.Lock()
+	defer rp.s.mu.Unlock()
+	out := make(map[string]bool, len(rp.s.cache))
+	for id := range rp.s.cache {
 		out[id] = true
 	}
 	return out
@@ -448,8 +419,8 @@ func slotsRecordID(metaKey string) (string, bool) {
 // Slots this session may not sign wait for a session that may (package
 // endorse). It returns how
 // many records it wrote.
-func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
-	all, err := s.v.cfg.Meta.MetaPrefix(ctx, "slot/")
+func (rp Replica) ShareKeySlots(ctx context.Context) (int, error) {
+	all, err := rp.s.v.cfg.Meta.MetaPrefix(ctx, "slot/")
 	if err != nil {
 		return 0, err
 	}
@@ -463,14 +434,14 @@ func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
 		}
 	}
 	held := map[string]StoredRecord{}
-	for rec, err := range s.records.Heads(ctx, KindKeySlots) {
+	for rec, err := range rp.s.records.Heads(ctx, KindKeySlots) {
 		if err != nil {
 			return 0, err
 		}
 		held[rec.ID] = rec
 	}
-	me := s.User()
-	mine := s.SigningKey()
+	me := rp.s.User()
+	mine := rp.s.SigningKey()
 	// Others' slots only in the session of an administrator whose key
 	// their user version certifies: the rules would refuse the others'.
 	admin := me.Roles.Has(RoleAdmin) && mine != nil && bytes.Equal(me.SigningKey, mine)
@@ -497,13 +468,13 @@ func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
 				cert = &endorse.UserCert{Name: id, Key: mine}
 			}
 		case id != RecoverySlotsID:
-			next.Key = s.knownSigningKey(ctx, id)
+			next.Key = rp.s.knownSigningKey(ctx, id)
 		}
 		data, err := json.Marshal(next)
 		if err != nil {
 			return 0, err
 		}
-		e, err := s.endorse(KindKeySlots, id, rec.Version, data, cert)
+		e, err := rp.s.endorse(KindKeySlots, id, rec.Version, data, cert)
 		if err != nil {
 			return 0, fmt.Errorf("share key slots: %w", err)
 		}
@@ -512,7 +483,7 @@ func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
 	if len(writes) == 0 {
 		return 0, nil
 	}
-	if _, err := s.records.Commit(ctx, Commit{Writes: writes}); err != nil {
+	if _, err := rp.s.records.Commit(ctx, Commit{Writes: writes}); err != nil {
 		return 0, fmt.Errorf("share key slots: %w", err)
 	}
 	return len(writes), nil
@@ -523,23 +494,23 @@ func (s *Session) ShareKeySlots(ctx context.Context) (int, error) {
 // workstation now opens this one too), removes the slots of users disabled
 // elsewhere, and drops the session's cached patients that changed. A slot
 // removed here is scrubbed from the file like one removed locally.
-func (s *Session) applyReplicated(ctx context.Context, kinds map[Kind][]string) error {
-	s.mu.Lock()
+func (rp Replica) applyReplicated(ctx context.Context, kinds map[Kind][]string) error {
+	rp.s.mu.Lock()
 	for _, id := range kinds[KindPatient] {
-		delete(s.cache, id)
+		delete(rp.s.cache, id)
 	}
-	s.mu.Unlock()
-	errs := []error{s.clearSettled(ctx, kinds)}
+	rp.s.mu.Unlock()
+	errs := []error{rp.s.clearSettled(ctx, kinds)}
 	for _, id := range kinds[KindKeySlots] {
-		if err := s.installSlots(ctx, id); err != nil {
+		if err := rp.installSlots(ctx, id); err != nil {
 			errs = append(errs, fmt.Errorf("install key slots of %s: %w", id, err))
 		}
 	}
 	for _, id := range kinds[KindUser] {
-		if !s.userDisabled(ctx, id) {
+		if !rp.userDisabled(ctx, id) {
 			continue
 		}
-		if err := s.replaceSlots(ctx, slotPrefix+id+"/", func(map[string][]byte) (map[string][]byte, []string) {
+		if err := rp.replaceSlots(ctx, slotPrefix+id+"/", func(map[string][]byte) (map[string][]byte, []string) {
 			return nil, nil
 		}); err != nil {
 			errs = append(errs, fmt.Errorf("remove the key slots of disabled user %s: %w", id, err))
@@ -553,8 +524,8 @@ func (s *Session) applyReplicated(ctx context.Context, kinds map[Kind][]string) 
 // the record holds a newer one (its password was set again elsewhere); a
 // newer local slot (set here since) stays, and travels next round. A
 // disabled user gets no slots.
-func (s *Session) installSlots(ctx context.Context, id string) error {
-	rec, err := s.records.Head(ctx, KindKeySlots, id)
+func (rp Replica) installSlots(ctx context.Context, id string) error {
+	rec, err := rp.s.records.Head(ctx, KindKeySlots, id)
 	if err != nil {
 		return err
 	}
@@ -566,12 +537,12 @@ func (s *Session) installSlots(ctx context.Context, id string) error {
 	if id == RecoverySlotsID {
 		prefix = slotRecovery
 	}
-	disabled := id != RecoverySlotsID && s.userDisabled(ctx, id)
+	disabled := id != RecoverySlotsID && rp.userDisabled(ctx, id)
 	newest := int64(0)
 	for k := range ks.Slots {
 		newest = max(newest, slotTime(k))
 	}
-	return s.replaceSlots(ctx, prefix, func(old map[string][]byte) (map[string][]byte, []string) {
+	return rp.replaceSlots(ctx, prefix, func(old map[string][]byte) (map[string][]byte, []string) {
 		if disabled {
 			return nil, nil
 		}
@@ -595,10 +566,10 @@ func (s *Session) installSlots(ctx context.Context, id string) error {
 // ones and returns the slots to write and the names of current ones to
 // keep (nil, nil removes them all). Removed or replaced slots are scrubbed
 // from the file (Commit.Scrub).
-func (s *Session) replaceSlots(ctx context.Context, prefix string, next func(old map[string][]byte) (puts map[string][]byte, keep []string)) error {
-	s.v.mu.Lock()
-	defer s.v.mu.Unlock()
-	old, err := s.v.cfg.Meta.MetaPrefix(ctx, prefix)
+func (rp Replica) replaceSlots(ctx context.Context, prefix string, next func(old map[string][]byte) (puts map[string][]byte, keep []string)) error {
+	rp.s.v.mu.Lock()
+	defer rp.s.v.mu.Unlock()
+	old, err := rp.s.v.cfg.Meta.MetaPrefix(ctx, prefix)
 	if err != nil {
 		return err
 	}
@@ -617,14 +588,14 @@ func (s *Session) replaceSlots(ctx context.Context, prefix string, next func(old
 	if len(puts) == 0 && len(deletes) == 0 {
 		return nil
 	}
-	_, err = s.records.Commit(ctx, Commit{Meta: puts, DeleteMeta: deletes, Scrub: removesSlot(puts, deletes)})
+	_, err = rp.s.records.Commit(ctx, Commit{Meta: puts, DeleteMeta: deletes, Scrub: removesSlot(puts, deletes)})
 	return err
 }
 
 // userDisabled reports whether a user's current record says disabled (a
 // user whose record is not here yet is not).
-func (s *Session) userDisabled(ctx context.Context, name string) bool {
-	rec, err := s.records.Head(ctx, KindUser, name)
+func (rp Replica) userDisabled(ctx context.Context, name string) bool {
+	rec, err := rp.s.records.Head(ctx, KindUser, name)
 	if err != nil {
 		return false
 	}

@@ -162,7 +162,7 @@ func TestSessionsEndorseUsersAndKeySlots(t *testing.T) {
 	if err := admin.Users().Add(ctx, app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := admin.ShareKeySlots(ctx); err != nil || n != 3 {
+	if n, err := admin.Replica().ShareKeySlots(ctx); err != nil || n != 3 {
 		t.Fatalf("share key slots: %d, %v; want admin, clerk and ~recovery", n, err)
 	}
 	clerkKey := userOf(t, admin, "clerk").SigningKey
@@ -175,7 +175,7 @@ func TestSessionsEndorseUsersAndKeySlots(t *testing.T) {
 	if err := clerk.Users().ChangePassword(ctx, "clerk", []byte("filing cabinet 2")); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := clerk.ShareKeySlots(ctx); err != nil || n != 1 {
+	if n, err := clerk.Replica().ShareKeySlots(ctx); err != nil || n != 1 {
 		t.Fatalf("the clerk shares their slots: %d, %v", n, err)
 	}
 	clerk.Lock(ctx)
@@ -204,13 +204,13 @@ func TestSessionsEndorseUsersAndKeySlots(t *testing.T) {
 	if err := admin.Users().SetDisabled(ctx, "clerk", false, []byte("filing cabinet 4")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.ShareKeySlots(ctx); err != nil {
+	if _, err := admin.Replica().ShareKeySlots(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := admin.Settings().RotateRecoveryKey(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := admin.ShareKeySlots(ctx); err != nil || n != 1 {
+	if n, err := admin.Replica().ShareKeySlots(ctx); err != nil || n != 1 {
 		t.Fatalf("share the new recovery slot: %d, %v", n, err)
 	}
 
@@ -242,7 +242,7 @@ func TestSessionsEndorseUsersAndKeySlots(t *testing.T) {
 func TestClerkCannotEndorseForAnAdministrator(t *testing.T) {
 	ctx := context.Background()
 	sv, admin := withClerk(t)
-	if _, err := admin.ShareKeySlots(ctx); err != nil {
+	if _, err := admin.Replica().ShareKeySlots(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var reg endorse.Signers
@@ -271,7 +271,7 @@ func TestClerkCannotEndorseForAnAdministrator(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n, err := clerk.ShareKeySlots(ctx); err != nil || n != 0 {
+	if n, err := clerk.Replica().ShareKeySlots(ctx); err != nil || n != 0 {
 		t.Fatalf("the clerk's session shared %d records (%v): it may sign only its own slots", n, err)
 	}
 	if sv.l.len() != seen {
@@ -455,7 +455,7 @@ func TestSigningKeyMigration(t *testing.T) {
 	// Until certified, the second administrator's session shares no one
 	// else's slots (the administrator's, rewritten at sign-in, wait), and
 	// the rules refuse the users it adds.
-	if n, err := boss.ShareKeySlots(ctx); err != nil || n != 0 {
+	if n, err := boss.Replica().ShareKeySlots(ctx); err != nil || n != 0 {
 		t.Fatalf("an uncertified administrator shared %d key-slot records (%v)", n, err)
 	}
 	seen = sv.l.len()
@@ -482,7 +482,7 @@ func TestSigningKeyMigration(t *testing.T) {
 		t.Fatalf("the registry's boss: %+v", c)
 	}
 	seen = sv.l.len()
-	if n, err := admin.ShareKeySlots(ctx); err != nil || n == 0 {
+	if n, err := admin.Replica().ShareKeySlots(ctx); err != nil || n == 0 {
 		t.Fatalf("the first administrator shares the slots: %d, %v", n, err)
 	}
 	if err := check(&reg, sv.l.from(seen)); err != nil {
@@ -565,7 +565,7 @@ func TestSigningSeedNeverInClear(t *testing.T) {
 		t.Fatal(err)
 	}
 	seeds = append(seeds, seedOf(t, sv, "clerk", "filing cabinet 2"))
-	if _, err := admin.ShareKeySlots(ctx); err != nil {
+	if _, err := admin.Replica().ShareKeySlots(ctx); err != nil {
 		t.Fatal(err)
 	}
 	admin.Lock(ctx)

@@ -69,7 +69,7 @@ stick afterwards: it holds this workstation's private key.`,
 			defer client.Close()
 			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 			defer cancel()
-			org, err := syncer.ShowVault(ctx, prof.DB, client, s)
+			org, err := syncer.ShowVault(ctx, prof.DB, client, s.Replica())
 			if errors.Is(err, api.ErrForeignVault) {
 				return err
 			}
@@ -126,7 +126,7 @@ password opens them.`,
 				return err
 			}
 			defer s.Lock(ctx)
-			eng := syncer.New(syncer.Params{DB: prof.DB, Blobs: prof.Blobs, Session: s, Client: client})
+			eng := syncer.New(syncer.Params{DB: prof.DB, Blobs: prof.Blobs, Session: s.Replica(), Client: client})
 			rep, err := eng.Round(ctx)
 			printLine(cmd.OutOrStdout(), "Sync:", rep)
 			if rep.Restore != nil {
@@ -138,7 +138,7 @@ password opens them.`,
 			if len(s.User().Roles) == 0 {
 				// The first sync of a joining workstation: its user's
 				// record should have arrived.
-				if err := s.CheckUserArrived(ctx); err != nil {
+				if err := s.Replica().CheckUserArrived(ctx); err != nil {
 					return err
 				}
 			}
@@ -347,7 +347,7 @@ signed by this vault, and the joining workstation checks that.`,
 			if err != nil {
 				return err
 			}
-			id, err := s.VaultIdentity()
+			id, err := s.Replica().VaultIdentity()
 			if err != nil {
 				return err
 			}

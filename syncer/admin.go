@@ -229,7 +229,7 @@ func (a *Admin) SendGrant(ctx context.Context, s *app.Session, req app.KeyReques
 		return err
 	}
 	defer c.Close()
-	_, err = SendGrant(ctx, c, s, api.KeyRequest{Device: api.DeviceID(req.Device), Name: req.Name, PublicKey: req.PublicKey})
+	_, err = SendGrant(ctx, c, s.Replica(), api.KeyRequest{Device: api.DeviceID(req.Device), Name: req.Name, PublicKey: req.PublicKey})
 	return linkError(err)
 }
 
@@ -244,10 +244,10 @@ func (a *Admin) Approve(ctx context.Context, s *app.Session, name, fingerprint s
 		return app.KeyRequest{}, err
 	}
 	defer c.Close()
-	if _, err := ShowVault(ctx, a.p.DB, c, s); err != nil {
+	if _, err := ShowVault(ctx, a.p.DB, c, s.Replica()); err != nil {
 		return app.KeyRequest{}, err
 	}
-	r, err := Approve(ctx, c, s, name, fingerprint, crypto.JoinFingerprint)
+	r, err := Approve(ctx, c, s.Replica(), name, fingerprint, crypto.JoinFingerprint)
 	if err != nil {
 		return app.KeyRequest{}, err
 	}
@@ -413,7 +413,7 @@ func (a *Admin) Countersignature(ctx context.Context) (api.Countersignature, boo
 func newEngine(db *storage.DB, blobs *storage.Blobs, s *app.Session, c *Client) *Engine {
 	p := Params{DB: db, Blobs: blobs, Client: c}
 	if s != nil {
-		p.Session = s
+		p.Session = s.Replica()
 	}
 	return New(p)
 }

@@ -39,7 +39,7 @@ func enrolledVault(t *testing.T) (*workstation, *app.Session) {
 	admin := firstVault(t, a)
 	// As the signed-in window does (Engine.Run): the claim to the vault a
 	// send-only round shows the archive.
-	if err := syncer.KeepClaim(context.Background(), a.prof.DB, admin); err != nil {
+	if err := syncer.KeepClaim(context.Background(), a.prof.DB, admin.Replica()); err != nil {
 		t.Fatal(err)
 	}
 	return a, admin

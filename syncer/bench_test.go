@@ -81,7 +81,7 @@ func openStation(b *testing.B, arc *benchArchive, name string, opts syncer.Clien
 
 func (w *benchStation) start(s *app.Session) {
 	w.s = s
-	w.eng = syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s, Client: w.client})
+	w.eng = syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s.Replica(), Client: w.client})
 }
 
 func (w *benchStation) round(b *testing.B) (syncer.Report, time.Duration) {
@@ -135,7 +135,7 @@ func joinStation(b *testing.B, adminW *benchStation, w *benchStation) {
 	if _, err := w.client.RequestKeys(ctx, req.PublicKey); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := syncer.SendGrant(ctx, adminW.client, adminW.s, api.KeyRequest{Device: api.DeviceID(w.prof.DB.DeviceID()), Name: "bench", PublicKey: req.PublicKey}); err != nil {
+	if _, err := syncer.SendGrant(ctx, adminW.client, adminW.s.Replica(), api.KeyRequest{Device: api.DeviceID(w.prof.DB.DeviceID()), Name: "bench", PublicKey: req.PublicKey}); err != nil {
 		b.Fatal(err)
 	}
 	grant, err := syncer.ReceiveGrant(ctx, w.client, req.PublicKey, nil)
@@ -239,7 +239,7 @@ func BenchmarkSync(b *testing.B) {
 		}
 	}
 	addBlobs(b, a, 4, 64<<10)
-	eng := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Session: s, Client: capped})
+	eng := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Session: s.Replica(), Client: capped})
 	t0 := time.Now()
 	rep, err = eng.Round(ctx)
 	if err != nil {

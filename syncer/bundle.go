@@ -36,7 +36,7 @@ import (
 //     travels first with its fixed content.
 //   - The vault's reply key pair is made at the first export; its private
 //     half is kept sealed under the vault's record key, by the session
-//     (app.Session.SealBundleKey).
+//     (app.Replica.SealBundleKey).
 //   - A reply is verified completely (signature by the archive's
 //     certificate under the pinned CA, addressed to this workstation and
 //     vault, digest, every frame and blob) before anything is applied, and

@@ -48,7 +48,7 @@ func (s *bundleSite) station(t *testing.T, arc *testArchive, name string) *works
 }
 
 func bundleEngine(w *workstation, s *app.Session) *syncer.Engine {
-	return syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s})
+	return syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s.Replica()})
 }
 
 // export writes w's export bundle and returns its path.
@@ -140,11 +140,11 @@ func joinOffline(t *testing.T, site *bundleSite, a *workstation, admin *app.Sess
 	if err != nil {
 		t.Fatal(err)
 	}
-	grant, err := admin.GrantVaultKeys(ctx, app.DeviceID(b.prof.DB.DeviceID()), "ward-b", req.PublicKey)
+	grant, err := admin.Replica().GrantVaultKeys(ctx, app.DeviceID(b.prof.DB.DeviceID()), "ward-b", req.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vault, err := admin.VaultIdentity()
+	vault, err := admin.Replica().VaultIdentity()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +433,7 @@ func TestBundleCutsBatchesAsPush(t *testing.T) {
 	}
 	const per = 4
 	c := a.client(t, syncer.ClientOptions{})
-	eng := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Session: admin, Client: c, PushVersions: per})
+	eng := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Session: admin.Replica(), Client: c, PushVersions: per})
 	exp, err := eng.ExportFile(ctx, filepath.Join(t.TempDir(), "export.bundle"), a.enr, false)
 	if err != nil {
 		t.Fatal(err)

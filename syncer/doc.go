@@ -72,7 +72,8 @@
 //     it reads sealed versions, the oplog, sealed audit entries and sealed
 //     blob files from storage, and sends and receives them as they are.
 //     Everything that needs a key or the plaintext is a method of the
-//     signed-in session (the Session interface): opening and checking the
+//     signed-in session's sync service, sess.Replica() (app.Replica, the
+//     Session interface; the engine holds that, not the session): opening and checking the
 //     versions that come in and this workstation's own users and key
 //     slots before they are sent, storing them with their index tokens,
 //     reading and writing blob manifests, sharing key slots, indexing a

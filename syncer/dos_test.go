@@ -212,7 +212,7 @@ func TestAttackArchiveFillDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Session: admin, Client: c, Log: slog.New(slog.DiscardHandler)})
+	eng := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Session: admin.Replica(), Client: c, Log: slog.New(slog.DiscardHandler)})
 	rep, err := eng.Round(ctx)
 	if !errors.Is(err, api.ErrQuota) {
 		t.Fatalf("ward-a's round over its quota: %v (did %s), want ErrQuota", err, rep)

@@ -16,8 +16,9 @@ import (
 	"folio/storage"
 )
 
-// Session is what the engine needs of the signed-in vault; *app.Session
-// has it. The engine holds no key and reads no plaintext: it sends and
+// Session is what the engine needs of the signed-in vault: the session's
+// sync service, sess.Replica() (app.Replica), which the engine holds
+// instead of the session itself. The engine holds no key and reads no plaintext: it sends and
 // receives sealed versions and sealed blob files, and keeps its own state
 // (no PHI) in the vault's meta. Whatever needs a key or the plaintext —
 // checking what comes in, the blob manifests, the key slots, the index,
@@ -56,7 +57,8 @@ type Session interface {
 	SealBundleKey(private []byte) ([]byte, error)
 	OpenBundleKey(sealed []byte) ([]byte, error)
 	// RestoreEvent and Checkpoint record a vault restored from a backup
-	// rejoining the archive's audit trail (restore.go).
+	// rejoining the archive's audit trail (restore.go); Checkpoint is the
+	// core's, through the service.
 	RestoreEvent(detail string) ([]byte, error)
 	Checkpoint(ctx context.Context) error
 	// AuditKey re-signs the audit trail's keyed head over the spliced
@@ -69,11 +71,11 @@ type Session interface {
 type Params struct {
 	DB    *storage.DB
 	Blobs *storage.Blobs
-	// Session is the signed-in vault. Without one (nil: the window is
-	// locked and its keys are gone) the engine only sends: a round pushes
-	// the pending versions and audit entries and uploads the local blobs
-	// the archive lacks; taking in the others' changes, which needs the
-	// keys, waits for a sign-in.
+	// Session is the signed-in vault's sync service (sess.Replica()).
+	// Without one (nil: the window is locked and its keys are gone) the
+	// engine only sends: a round pushes the pending versions and audit
+	// entries and uploads the local blobs the archive lacks; taking in
+	// the others' changes, which needs the keys, waits for a sign-in.
 	Session Session
 	Client  *Client
 	// Now is the clock (time.Now when nil).

@@ -34,7 +34,7 @@ func TestAttackLostEnrollmentFile(t *testing.T) {
 	admin := firstVault(t, a)
 	a.round(t, admin) // the organisation's vault is shown to the archive first
 	ca := a.client(t, syncer.ClientOptions{})
-	orgID, err := admin.VaultIdentity()
+	orgID, err := admin.Replica().VaultIdentity()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestAttackLostEnrollmentFile(t *testing.T) {
 	// The finder makes a vault of their own and enrolls it with the file.
 	thief := newVault(t, lost, "TF")
 	tc := lost.client(t, syncer.ClientOptions{})
-	_, err = syncer.ShowVault(ctx, lost.prof.DB, tc, thief)
+	_, err = syncer.ShowVault(ctx, lost.prof.DB, tc, thief.Replica())
 	if !errors.Is(err, api.ErrForeignVault) {
 		t.Fatalf("the finder's vault shown to the archive: %v, want ErrForeignVault", err)
 	}
@@ -69,7 +69,7 @@ func TestAttackLostEnrollmentFile(t *testing.T) {
 	}
 	devD := api.DeviceID(d.prof.DB.DeviceID())
 	reqD := api.KeyRequest{Device: devD, Name: "ward-d", PublicKey: joinD.PublicKey}
-	if _, err := syncer.SendGrant(ctx, tc, thief, reqD); !errors.Is(err, api.ErrForbidden) {
+	if _, err := syncer.SendGrant(ctx, tc, thief.Replica(), reqD); !errors.Is(err, api.ErrForbidden) {
 		t.Fatalf("the finder's grant: %v, want it refused", err)
 	}
 	if g, err := syncer.ReceiveGrant(ctx, dc, joinD.PublicKey, nil); err != nil || g != nil {
@@ -77,13 +77,13 @@ func TestAttackLostEnrollmentFile(t *testing.T) {
 	}
 
 	// The administrator approves only with the fingerprint ward-d shows.
-	if _, err := syncer.Approve(ctx, ca, admin, "ward-d", "", crypto.JoinFingerprint); !errors.Is(err, syncer.ErrNoFingerprint) {
+	if _, err := syncer.Approve(ctx, ca, admin.Replica(), "ward-d", "", crypto.JoinFingerprint); !errors.Is(err, syncer.ErrNoFingerprint) {
 		t.Fatalf("approve without a fingerprint: %v, want ErrNoFingerprint", err)
 	}
-	if _, err := syncer.Approve(ctx, ca, admin, "ward-d", "0000-0000-0000-0000-0000", crypto.JoinFingerprint); !errors.Is(err, syncer.ErrFingerprintMismatch) {
+	if _, err := syncer.Approve(ctx, ca, admin.Replica(), "ward-d", "0000-0000-0000-0000-0000", crypto.JoinFingerprint); !errors.Is(err, syncer.ErrFingerprintMismatch) {
 		t.Fatalf("approve with another fingerprint: %v, want ErrFingerprintMismatch", err)
 	}
-	if _, err := syncer.Approve(ctx, ca, admin, "ward-d", joinD.Fingerprint, crypto.JoinFingerprint); err != nil {
+	if _, err := syncer.Approve(ctx, ca, admin.Replica(), "ward-d", joinD.Fingerprint, crypto.JoinFingerprint); err != nil {
 		t.Fatalf("the administrator's approval: %v", err)
 	}
 	grant, err := syncer.ReceiveGrant(ctx, dc, joinD.PublicKey, nil)
@@ -124,11 +124,11 @@ func TestAttackLostEnrollmentFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	devE := api.DeviceID(e.prof.DB.DeviceID())
-	thiefKeys, err := thief.GrantVaultKeys(ctx, app.DeviceID(devE), "ward-e", joinE.PublicKey)
+	thiefKeys, err := thief.Replica().GrantVaultKeys(ctx, app.DeviceID(devE), "ward-e", joinE.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, thiefSig, err := thief.SignVaultStatement(api.GrantMessage(devE, joinE.PublicKey, thiefKeys))
+	_, thiefSig, err := thief.Replica().SignVaultStatement(api.GrantMessage(devE, joinE.PublicKey, thiefKeys))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestClaimShownAgainToANewStore(t *testing.T) {
 	if _, err := eng.Round(ctx); errors.Is(err, api.ErrNotMember) {
 		t.Fatalf("the next round: %v; want the vault shown again", err)
 	}
-	id, err := admin.VaultIdentity()
+	id, err := admin.Replica().VaultIdentity()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,7 +108,7 @@ func newFaultRig(t *testing.T, seed uint64, withB bool) *faultRig {
 func (r *faultRig) engine(t *testing.T, w *workstation, s *app.Session, batch int) *syncer.Engine {
 	t.Helper()
 	return syncer.New(syncer.Params{
-		DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s,
+		DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s.Replica(),
 		Client:       w.client(t, syncer.ClientOptions{Dial: r.px.Dial}),
 		Log:          slog.New(slog.DiscardHandler),
 		PushVersions: batch, PullLimit: batch,

@@ -384,7 +384,7 @@ type syncRun struct {
 func runUntilSynced(t *testing.T, w *workstation, s *app.Session, c *syncer.Client, link *netemLink, what string) syncRun {
 	t.Helper()
 	eng := syncer.New(syncer.Params{
-		DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s, Client: c,
+		DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s.Replica(), Client: c,
 		Log: slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		// The loop's pause after a round that leaves work (default 2
 		// minutes) would count in the time; the profile is what we measure.

@@ -46,7 +46,7 @@ type ownRefusal struct {
 
 // screenOwn returns the user and key-slots versions among entries (the
 // batch being composed, in oplog order) the archive would refuse. The
-// session checks each version's content too (app.Session.ScreenOwn); a
+// session checks each version's content too (app.Replica.ScreenOwn); a
 // send-only round has none and leaves the judging to the archive.
 func (e *Engine) screenOwn(ctx context.Context, entries []storage.OpEntry) ([]ownRefusal, error) {
 	if e.p.Session == nil || !slices.ContainsFunc(entries, func(en storage.OpEntry) bool { return endorse.NeedsEndorsement(string(en.Kind)) }) {

@@ -119,7 +119,7 @@ func TestParallelBlobConnections(t *testing.T) {
 		if c.BlobConnections() != syncer.DefaultBlobConnections {
 			t.Fatalf("the client has %d blob connections, want the default %d", c.BlobConnections(), syncer.DefaultBlobConnections)
 		}
-		return syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s, Client: c, Log: slog.New(slog.DiscardHandler)}), l
+		return syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s.Replica(), Client: c, Log: slog.New(slog.DiscardHandler)}), l
 	}
 	// In a round on a clean link, only blob connections carry blob data
 	// (the other calls are a few kilobytes): several, and no more than the

@@ -44,7 +44,7 @@ func (e *Engine) pull(ctx context.Context, rep *Report) error {
 }
 
 // importPage stores one page of changes through the session, which opens
-// and checks each (app.Session.ImportReplicated). A change that does not
+// and checks each (app.Replica.ImportReplicated). A change that does not
 // open with the vault key (tampered on the way, or sealed for another
 // vault), or a user or key-slots version no entitled user wrote, is set
 // aside with its reason and the rest are stored.

@@ -52,7 +52,7 @@ func TestRunnerSendsWhileLocked(t *testing.T) {
 	}
 	// What the session's engine does first (Engine.Run), link or not: the
 	// claim to the vault a send-only round shows the archive.
-	if err := syncer.KeepClaim(ctx, prof.DB, s); err != nil {
+	if err := syncer.KeepClaim(ctx, prof.DB, s.Replica()); err != nil {
 		t.Fatal(err)
 	}
 	s.Lock(ctx)

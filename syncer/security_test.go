@@ -260,7 +260,7 @@ func checkRefusedRound(t *testing.T, arc *syncer.Client, w *workstation, s *app.
 		archiveBefore = archiveFigures(t, arc)
 	}
 	vaultBefore := vaultFigures(t, w)
-	eng := syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s, Client: c, Log: slog.New(slog.DiscardHandler)})
+	eng := syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s.Replica(), Client: c, Log: slog.New(slog.DiscardHandler)})
 	rep, err := eng.Round(context.Background())
 	if err == nil {
 		t.Fatalf("round succeeded (%s); want it refused", rep)
@@ -305,7 +305,7 @@ func TestSecurityRefusedCertificates(t *testing.T) {
 	a := arc.station(t, "ward-a")
 	admin := newVault(t, a, "WA")
 	ca := a.client(t, syncer.ClientOptions{})
-	if _, err := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Session: admin, Client: ca}).Round(ctx); err != nil {
+	if _, err := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Session: admin.Replica(), Client: ca}).Round(ctx); err != nil {
 		t.Fatalf("first round of ward-a: %v", err)
 	}
 
@@ -540,7 +540,7 @@ func TestSecurityTamperedAtArchive(t *testing.T) {
 	b.round(t, nurse)
 
 	roundOfB := func() (*syncer.Engine, syncer.Report, error) {
-		eng := syncer.New(syncer.Params{DB: b.prof.DB, Blobs: b.prof.Blobs, Session: nurse, Client: b.client(t, syncer.ClientOptions{}), Log: slog.New(slog.DiscardHandler)})
+		eng := syncer.New(syncer.Params{DB: b.prof.DB, Blobs: b.prof.Blobs, Session: nurse.Replica(), Client: b.client(t, syncer.ClientOptions{}), Log: slog.New(slog.DiscardHandler)})
 		rep, err := eng.Round(ctx)
 		return eng, rep, err
 	}

@@ -72,7 +72,7 @@ func (w *workstation) client(t *testing.T, opts syncer.ClientOptions) *syncer.Cl
 }
 
 func (w *workstation) engine(t *testing.T, s *app.Session, c *syncer.Client) *syncer.Engine {
-	return syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s, Client: c})
+	return syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s.Replica(), Client: c})
 }
 
 func (w *workstation) round(t *testing.T, s *app.Session) syncer.Report {
@@ -151,7 +151,7 @@ func join(t *testing.T, a *workstation, admin *app.Session, b *workstation) *app
 	if err != nil || len(reqs) != 1 || reqs[0].Name != "ward-b" {
 		t.Fatalf("key requests seen by a: %+v, %v", reqs, err)
 	}
-	if _, err := syncer.SendGrant(ctx, ca, admin, reqs[0]); err != nil {
+	if _, err := syncer.SendGrant(ctx, ca, admin.Replica(), reqs[0]); err != nil {
 		t.Fatalf("send grant: %v", err)
 	}
 	grant, err := syncer.ReceiveGrant(ctx, cb, req.PublicKey, nil)

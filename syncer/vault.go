@@ -23,13 +23,13 @@ const (
 	metaVaultClaimed = "sync/vault-claimed" // the archive took the claim: the organisation vault's key
 )
 
-// Claimer signs statements about the vault; *app.Session does.
+// Claimer signs statements about the vault; app.Replica does.
 type Claimer interface {
 	SignVaultStatement(statement []byte) (identity, sig []byte, err error)
 }
 
 // Granter is what approving a joining workstation needs of an
-// administrator's session; *app.Session has it.
+// administrator's session; its app.Replica has it.
 type Granter interface {
 	Claimer
 	GrantVaultKeys(ctx context.Context, device app.DeviceID, name string, public []byte) ([]byte, error)

@@ -56,7 +56,7 @@ func (w *workstation) round(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	eng := syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: w.sync, Client: c})
+	eng := syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: w.sync.Replica(), Client: c})
 	if rep, err := eng.Round(context.Background()); err != nil {
 		t.Fatalf("sync round: %v (did: %s)", err, rep)
 	}
@@ -90,11 +90,11 @@ func syncedPair(t *testing.T, now func() time.Time) (a, b *workstation) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grant, err := admin.GrantVaultKeys(ctx, b.prof.DB.DeviceID(), "ward-b", req.PublicKey)
+	grant, err := admin.Replica().GrantVaultKeys(ctx, b.prof.DB.DeviceID(), "ward-b", req.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vault, err := admin.VaultIdentity()
+	vault, err := admin.Replica().VaultIdentity()
 	if err != nil {
 		t.Fatal(err)
 	}

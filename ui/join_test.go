@@ -127,7 +127,7 @@ func TestJoinFirstRun(t *testing.T) {
 	}
 	// It names the vault the keys came from, for the administrator to
 	// compare with theirs.
-	id, err := admin.VaultIdentity()
+	id, err := admin.Replica().VaultIdentity()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -584,7 +584,7 @@ func (s *syncAdminScreen) approve(name string) {
 	sess.run(func(ctx context.Context) func() {
 		err := sync.SendGrant(ctx, sess.s, r)
 		vault := ""
-		if id, ierr := sess.s.VaultIdentity(); ierr == nil {
+		if id, ierr := sess.s.Replica().VaultIdentity(); ierr == nil {
 			vault = sess.a.vault.VaultFingerprint(id)
 		}
 		return func() {
