@@ -35,6 +35,13 @@ func (s *Session) indexTokens(ctx context.Context, rec StoredRecord) ([][]byte, 
 		}
 		w, err := s.documentWrite(d, Version{}, s.pageTexts(ctx, d))
 		return w.Tokens, err
+	case KindEncounter:
+		e, err := decodeEncounter(rec)
+		if err != nil {
+			return nil, err
+		}
+		w, err := s.encounterWrite(e, Version{})
+		return w.Tokens, err
 	}
 	return nil, nil
 }

@@ -68,15 +68,19 @@ const (
 	PermDocIndex       Permission = "document.index"  // file queued documents: patient, type, date
 	PermDocVerify      Permission = "document.verify" // quality-check filed documents
 	PermDocRead        Permission = "document.read"   // open documents and their pages
+	PermEncounterRead  Permission = "encounter.read"  // read encounters and their notes
+	PermEncounterWrite Permission = "encounter.write" // record encounters, write and sign one's own notes, add addenda
 )
 
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermPatientMerge,
 		PermUserManage, PermAuditRead, PermVerify, PermDocImport, PermDocRead},
 	RoleRecords: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermPatientMerge,
-		PermRestrictedRead, PermAuditRead, PermVerify, PermDocImport, PermDocIndex, PermDocVerify, PermDocRead},
+		PermRestrictedRead, PermAuditRead, PermVerify, PermDocImport, PermDocIndex, PermDocVerify, PermDocRead,
+		PermEncounterRead},
 	RoleScanning:  {PermPatientSearch, PermPatientRead, PermDocImport, PermDocIndex, PermDocRead},
-	RoleClinician: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermBreakGlass, PermDocRead},
+	RoleClinician: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermBreakGlass, PermDocRead,
+		PermEncounterRead, PermEncounterWrite},
 }
 
 // Can reports whether the role has the permission.
@@ -200,6 +204,8 @@ var permissionDoes = map[Permission]string{
 	PermDocIndex:       "index documents (file them to a patient, type and date)",
 	PermDocVerify:      "quality-check filed documents",
 	PermDocRead:        "open documents",
+	PermEncounterRead:  "read encounters and notes",
+	PermEncounterWrite: "record encounters or write notes",
 }
 
 // RoleError is the refusal of an act none of the user's roles allows: it

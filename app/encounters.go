@@ -1,0 +1,343 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// The audited acts on encounters and notes.
+const (
+	ActEncounterCreate Action = "encounter.create"
+	ActEncounterDraft  Action = "encounter.draft" // a draft saved (as the clinician types)
+	ActEncounterRead   Action = "encounter.read"
+	ActEncounterList   Action = "encounter.list"
+	ActEncounterLink   Action = "encounter.link"
+	ActEncounterUnlink Action = "encounter.unlink"
+	ActEncounterDelete Action = "encounter.delete" // a draft written in error withdrawn
+	ActNoteSign        Action = "note.sign"
+	ActNoteAddendum    Action = "note.addendum"
+)
+
+// Encounters records visits and their notes: a clinician adds an
+// encounter, saves its draft as they type, and signs it; a signed note is
+// corrected only by signed addenda. Every read is audited as a chart read,
+// under the chart-access rule of access.go, and every change is one new
+// version written with its audit event.
+type Encounters struct{ s *Session }
+
+// Encounters returns the session's encounter service.
+func (s *Session) Encounters() Encounters { return Encounters{s} }
+
+// load reads an encounter's current version.
+func (en Encounters) load(ctx context.Context, id string) (Encounter, error) {
+	rec, err := en.s.records.Head(ctx, KindEncounter, strings.TrimSpace(id))
+	if err != nil {
+		return Encounter{}, fmt.Errorf("encounter %s: %w", id, err)
+	}
+	return decodeEncounter(rec)
+}
+
+// chart returns the chart an encounter is in — its patient, or the
+// survivor that patient was merged into, restricted when any registration
+// on the way is — after checking the user may open it for act.
+func (en Encounters) chart(ctx context.Context, e Encounter, act Action) (Patient, error) {
+	p, err := en.s.head(ctx, e.PatientID)
+	if err != nil {
+		return Patient{}, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
+	}
+	restricted := p.Restricted
+	for hops := 0; p.MergedInto != "" && hops < 8; hops++ {
+		if p, err = en.s.head(ctx, p.MergedInto); err != nil {
+			return Patient{}, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
+		}
+		restricted = restricted || p.Restricted
+	}
+	p.Restricted = restricted
+	return p, en.s.canOpen(ctx, p, act)
+}
+
+// editable opens an encounter for a change of its draft by its author.
+// A refusal to someone else is audited.
+func (en Encounters) editable(ctx context.Context, id string, act Action) (Encounter, Patient, error) {
+	cur, err := en.load(ctx, id)
+	if err != nil {
+		return Encounter{}, Patient{}, err
+	}
+	p, err := en.chart(ctx, cur, act)
+	if err != nil {
+		return Encounter{}, Patient{}, err
+	}
+	switch {
+	case cur.Deleted:
+		return Encounter{}, Patient{}, fmt.Errorf("%w: encounter %s was deleted", ErrNotFound, cur.ID)
+	case cur.Signed != nil:
+		return Encounter{}, Patient{}, ErrNoteSigned
+	case cur.Clinician != en.s.User().Name:
+		_ = en.s.audit(ctx, AuditEvent{Action: act, Patient: p.MRN, Object: "encounter/" + cur.ID, Outcome: OutcomeDenied, Detail: "not the note's author"})
+		return Encounter{}, Patient{}, errNotAuthor(cur.Clinician)
+	}
+	return cur, p, nil
+}
+
+// write commits one new version of an encounter with its audit event.
+func (en Encounters) write(ctx context.Context, e Encounter, parent Version, ev AuditEvent) (Encounter, error) {
+	e.Changed, e.ChangedBy = en.s.v.now(), en.s.User().Name
+	w, err := en.s.encounterWrite(e, parent)
+	if err != nil {
+		return Encounter{}, err
+	}
+	ev.Object = "encounter/" + e.ID
+	vs, err := en.s.commitVersions(ctx, []RecordWrite{w}, ev, nil)
+	if err != nil {
+		return Encounter{}, fmt.Errorf("save encounter: %w", err)
+	}
+	e.Version = vs[0]
+	return e, nil
+}
+
+// Add records a new encounter of the patient (MRN or id) as a draft whose
+// author is the signed-in clinician.
+func (en Encounters) Add(ctx context.Context, patientRef string, e Encounter) (Encounter, error) {
+	ctx, err := en.s.require(ctx, PermEncounterWrite, ActEncounterCreate, "")
+	if err != nil {
+		return Encounter{}, err
+	}
+	p, err := en.s.resolve(ctx, patientRef, true)
+	if err != nil {
+		return Encounter{}, err
+	}
+	if err := en.s.canOpen(ctx, p, ActEncounterCreate); err != nil {
+		return Encounter{}, err
+	}
+	now := en.s.v.now()
+	e.ID, e.PatientID, e.Clinician, e.Created = newID(), p.ID, en.s.User().Name, now
+	e.Documents, e.Signed, e.Addenda, e.Deleted, e.DeletedReason = nil, nil, nil, false, ""
+	if err := e.validate(now, p); err != nil {
+		return Encounter{}, err
+	}
+	return en.write(ctx, e, Version{}, AuditEvent{Action: ActEncounterCreate, Patient: p.MRN})
+}
+
+// SaveDraft saves the visit, vital signs and note of e as a new version of
+// its draft; e.Version must be the version the clinician edited (else
+// ErrConflict). Only the author saves a draft; a signed note is refused.
+func (en Encounters) SaveDraft(ctx context.Context, e Encounter) (Encounter, error) {
+	return en.save(ctx, e, ActEncounterDraft)
+}
+
+// Sign saves e as SaveDraft does and signs it in the same version: from
+// then on the note is never changed. Only its author signs it, and a note
+// with nothing written is not signed.
+func (en Encounters) Sign(ctx context.Context, e Encounter) (Encounter, error) {
+	return en.save(ctx, e, ActNoteSign)
+}
+
+func (en Encounters) save(ctx context.Context, e Encounter, act Action) (Encounter, error) {
+	ctx, err := en.s.require(ctx, PermEncounterWrite, act, "")
+	if err != nil {
+		return Encounter{}, err
+	}
+	cur, p, err := en.editable(ctx, e.ID, act)
+	if err != nil {
+		return Encounter{}, err
+	}
+	cur.Time, cur.Type, cur.Site, cur.Reason, cur.Vitals, cur.Note = e.Time, e.Type, e.Site, e.Reason, e.Vitals, e.Note
+	now := en.s.v.now()
+	if err := cur.validate(now, p); err != nil {
+		return Encounter{}, err
+	}
+	if act == ActNoteSign {
+		if cur.Note.IsZero() {
+			return Encounter{}, fmt.Errorf("%w: the note is empty: write at least the assessment and plan before signing", ErrInvalid)
+		}
+		cur.Signed = &Signature{By: en.s.User().Name, At: now, Hash: cur.signedContent()}
+	}
+	return en.write(ctx, cur, e.Version, AuditEvent{Action: act, Patient: p.MRN})
+}
+
+// Addendum adds a correction to a signed note, signed by the clinician
+// writing it; the note stays as it was signed.
+func (en Encounters) Addendum(ctx context.Context, id, text string) (Encounter, error) {
+	ctx, err := en.s.require(ctx, PermEncounterWrite, ActNoteAddendum, "")
+	if err != nil {
+		return Encounter{}, err
+	}
+	cur, err := en.load(ctx, id)
+	if err != nil {
+		return Encounter{}, err
+	}
+	p, err := en.chart(ctx, cur, ActNoteAddendum)
+	if err != nil {
+		return Encounter{}, err
+	}
+	text = strings.TrimSpace(text)
+	switch {
+	case cur.Deleted:
+		return Encounter{}, fmt.Errorf("%w: encounter %s was deleted", ErrNotFound, cur.ID)
+	case cur.Signed == nil:
+		return Encounter{}, ErrNoteDraft
+	case text == "":
+		return Encounter{}, fmt.Errorf("%w: the addendum is empty: write the correction", ErrInvalid)
+	}
+	cur.Addenda = append(slices.Clone(cur.Addenda), Addendum{Text: text, By: en.s.User().Name, At: en.s.v.now()})
+	return en.write(ctx, cur, cur.Version, AuditEvent{Action: ActNoteAddendum, Patient: p.MRN})
+}
+
+// Delete withdraws a draft written in error (a new version, kept in the
+// history). Signed notes are never deleted.
+func (en Encounters) Delete(ctx context.Context, id, reason string) error {
+	ctx, err := en.s.require(ctx, PermEncounterWrite, ActEncounterDelete, "")
+	if err != nil {
+		return err
+	}
+	cur, p, err := en.editable(ctx, id, ActEncounterDelete)
+	if err != nil {
+		return err
+	}
+	if reason = strings.TrimSpace(reason); reason == "" {
+		return fmt.Errorf("%w: say why the draft is deleted", ErrInvalid)
+	}
+	cur.Deleted, cur.DeletedReason = true, reason
+	_, err = en.write(ctx, cur, cur.Version, AuditEvent{Action: ActEncounterDelete, Patient: p.MRN, Detail: reason})
+	return err
+}
+
+// Open reads an encounter with its note and addenda, as a chart read:
+// audited, and refused for a restricted chart the user may not open.
+func (en Encounters) Open(ctx context.Context, id string) (Encounter, error) {
+	ctx, err := en.s.require(ctx, PermEncounterRead, ActEncounterRead, "")
+	if err != nil {
+		return Encounter{}, err
+	}
+	e, err := en.load(ctx, id)
+	if err != nil {
+		return Encounter{}, err
+	}
+	p, err := en.chart(ctx, e, ActEncounterRead)
+	if err != nil {
+		return Encounter{}, err
+	}
+	if e.Deleted {
+		return Encounter{}, fmt.Errorf("%w: encounter %s was deleted (%s)", ErrNotFound, e.ID, e.DeletedReason)
+	}
+	if p.Restricted && en.s.User().Roles.Can(PermRestrictedRead) {
+		ctx = withGrant(ctx, PermRestrictedRead)
+	}
+	return e, en.s.audit(ctx, AuditEvent{Action: ActEncounterRead, Patient: p.MRN, Object: "encounter/" + e.ID + "@" + e.Version.String()})
+}
+
+// List returns a patient's encounters (and those of records merged into
+// it), newest first, without deleted drafts. The read is audited.
+func (en Encounters) List(ctx context.Context, patientRef string) ([]Encounter, error) {
+	ctx, err := en.s.require(ctx, PermEncounterRead, ActEncounterList, "")
+	if err != nil {
+		return nil, err
+	}
+	p, err := en.s.resolve(ctx, patientRef, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := en.s.canOpen(ctx, p, ActEncounterList); err != nil {
+		return nil, err
+	}
+	var out []Encounter
+	for _, pid := range append([]string{p.ID}, p.Merged...) {
+		ids, err := en.s.lookup(ctx, "enc:pat:"+pid)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			e, err := en.load(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if !e.Deleted {
+				out = append(out, e)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Encounter) int { return b.Time.Compare(a.Time) })
+	if p.Restricted && en.s.User().Roles.Can(PermRestrictedRead) {
+		ctx = withGrant(ctx, PermRestrictedRead)
+	}
+	return out, en.s.audit(ctx, AuditEvent{Action: ActEncounterList, Patient: p.MRN, Object: "patient/" + p.ID,
+		Detail: fmt.Sprintf("%d encounters", len(out))})
+}
+
+// Link links a scanned document filed in the encounter's chart to the
+// encounter (a referral letter, a lab result). Linking does not change the
+// note, so a signed encounter takes links too.
+func (en Encounters) Link(ctx context.Context, id, documentID string) (Encounter, error) {
+	return en.link(ctx, id, documentID, true)
+}
+
+// Unlink removes a document's link to the encounter; the document stays
+// in the chart.
+func (en Encounters) Unlink(ctx context.Context, id, documentID string) (Encounter, error) {
+	return en.link(ctx, id, documentID, false)
+}
+
+func (en Encounters) link(ctx context.Context, id, docID string, add bool) (Encounter, error) {
+	act := ActEncounterLink
+	if !add {
+		act = ActEncounterUnlink
+	}
+	ctx, err := en.s.require(ctx, PermEncounterWrite, act, "")
+	if err != nil {
+		return Encounter{}, err
+	}
+	cur, err := en.load(ctx, id)
+	if err != nil {
+		return Encounter{}, err
+	}
+	p, err := en.chart(ctx, cur, act)
+	if err != nil {
+		return Encounter{}, err
+	}
+	if cur.Deleted {
+		return Encounter{}, fmt.Errorf("%w: encounter %s was deleted", ErrNotFound, cur.ID)
+	}
+	docID = strings.TrimSpace(docID)
+	linked := slices.Contains(cur.Documents, docID)
+	switch {
+	case add && linked:
+		return Encounter{}, fmt.Errorf("%w: document %s is already linked to this encounter", ErrInvalid, docID)
+	case !add && !linked:
+		return Encounter{}, fmt.Errorf("%w: document %s is not linked to this encounter", ErrInvalid, docID)
+	case add:
+		if err := en.sameChart(ctx, docID, p); err != nil {
+			return Encounter{}, err
+		}
+		cur.Documents = append(slices.Clone(cur.Documents), docID)
+	default:
+		cur.Documents = slices.DeleteFunc(slices.Clone(cur.Documents), func(d string) bool { return d == docID })
+	}
+	return en.write(ctx, cur, cur.Version, AuditEvent{Action: act, Patient: p.MRN, Detail: "document/" + docID})
+}
+
+// sameChart checks, through the document guard, that a document is filed
+// in the chart p; a refusal names neither the document's patient nor
+// anything else about it.
+func (en Encounters) sameChart(ctx context.Context, docID string, p Patient) error {
+	_, d, err := en.s.openDocument(ctx, docID, useRead)
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: there is no document %s; check the id", ErrNotFound, docID)
+	}
+	if err != nil {
+		return err
+	}
+	if d.PatientID == "" {
+		return fmt.Errorf("%w: document %s is not filed to a patient yet; file it to this patient first", ErrInvalid, docID)
+	}
+	chart, _, err := en.s.documentChart(ctx, d)
+	if err != nil {
+		return err
+	}
+	if chart.ID != p.ID {
+		return fmt.Errorf("%w: document %s is filed in another patient's chart, not %s's; link it to an encounter of that patient", ErrInvalid, docID, p.MRN)
+	}
+	return nil
+}
