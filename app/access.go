@@ -199,6 +199,25 @@ func (s *Session) mayOpen(p Patient) bool {
 	return ok
 }
 
+// chartOf returns the chart a record filed under patient id is in — that
+// patient, or the survivor it was merged into, counted restricted when any
+// registration on the way is — and whether the user may open it.
+func (s *Session) chartOf(ctx context.Context, id string) (Patient, bool, error) {
+	p, err := s.head(ctx, id)
+	if err != nil {
+		return Patient{}, false, err
+	}
+	restricted := p.Restricted
+	for hops := 0; p.MergedInto != "" && hops < 8; hops++ {
+		if p, err = s.head(ctx, p.MergedInto); err != nil {
+			return Patient{}, false, err
+		}
+		restricted = restricted || p.Restricted
+	}
+	p.Restricted = restricted
+	return p, s.mayOpen(p), nil
+}
+
 // canOpen applies mayOpen for one action; a refusal is audited under the
 // patient.
 func (s *Session) canOpen(ctx context.Context, p Patient, act Action) error {

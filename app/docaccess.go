@@ -82,8 +82,16 @@ func (s *Session) visibleDocuments(ctx context.Context, ids []string) (docs []Do
 }
 
 // versionChart is documentChart for one stored version of a record, when
-// it is a document; any other record is in no chart.
+// it is a document, and the chart of an encounter's patient; any other
+// record is in no chart.
 func (s *Session) versionChart(ctx context.Context, rec StoredRecord) (Patient, bool, error) {
+	if rec.Kind == KindEncounter {
+		e, err := decodeEncounter(rec)
+		if err != nil {
+			return Patient{}, s.User().Roles.Can(PermRestrictedRead), nil
+		}
+		return s.chartOf(ctx, e.PatientID)
+	}
 	if rec.Kind != KindDocument {
 		return Patient{}, true, nil
 	}
@@ -104,19 +112,11 @@ func (s *Session) documentChart(ctx context.Context, d Document) (Patient, bool,
 	if d.PatientID == "" {
 		return Patient{}, true, nil
 	}
-	p, err := s.head(ctx, d.PatientID)
+	p, ok, err := s.chartOf(ctx, d.PatientID)
 	if err != nil {
 		return Patient{}, false, fmt.Errorf("chart of document %s: %w", d.ID, err)
 	}
-	restricted := p.Restricted
-	for hops := 0; p.MergedInto != "" && hops < 8; hops++ {
-		if p, err = s.head(ctx, p.MergedInto); err != nil {
-			return Patient{}, false, fmt.Errorf("chart of document %s: %w", d.ID, err)
-		}
-		restricted = restricted || p.Restricted
-	}
-	p.Restricted = restricted
-	return p, s.mayOpen(p), nil
+	return p, ok, nil
 }
 
 // BreakGlass opens, for the rest of the session, the restricted chart a

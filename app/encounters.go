@@ -44,18 +44,10 @@ func (en Encounters) load(ctx context.Context, id string) (Encounter, error) {
 // survivor that patient was merged into, restricted when any registration
 // on the way is — after checking the user may open it for act.
 func (en Encounters) chart(ctx context.Context, e Encounter, act Action) (Patient, error) {
-	p, err := en.s.head(ctx, e.PatientID)
+	p, _, err := en.s.chartOf(ctx, e.PatientID)
 	if err != nil {
 		return Patient{}, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
 	}
-	restricted := p.Restricted
-	for hops := 0; p.MergedInto != "" && hops < 8; hops++ {
-		if p, err = en.s.head(ctx, p.MergedInto); err != nil {
-			return Patient{}, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
-		}
-		restricted = restricted || p.Restricted
-	}
-	p.Restricted = restricted
 	return p, en.s.canOpen(ctx, p, act)
 }
 

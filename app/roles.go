@@ -78,7 +78,7 @@ var rolePermissions = map[Role][]Permission{
 	RoleRecords: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermPatientMerge,
 		PermRestrictedRead, PermAuditRead, PermVerify, PermDocImport, PermDocIndex, PermDocVerify, PermDocRead,
 		PermEncounterRead},
-	RoleScanning:  {PermPatientSearch, PermPatientRead, PermDocImport, PermDocIndex, PermDocRead},
+	RoleScanning: {PermPatientSearch, PermPatientRead, PermDocImport, PermDocIndex, PermDocRead},
 	RoleClinician: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermBreakGlass, PermDocRead,
 		PermEncounterRead, PermEncounterWrite},
 }
