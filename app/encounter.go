@@ -125,6 +125,9 @@ type Encounter struct {
 	Changed   time.Time `json:"changed"`
 	ChangedBy string    `json:"changed_by"`
 	Version   Version   `json:"-"`
+	// MRN is the MRN of the chart the encounter is in, filled when it is
+	// read or written (not stored: a merge changes it).
+	MRN string `json:"-"`
 }
 
 // Status is "draft", "signed" or "deleted".

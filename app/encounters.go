@@ -86,7 +86,7 @@ func (en Encounters) write(ctx context.Context, e Encounter, parent Version, ev 
 	if err != nil {
 		return Encounter{}, fmt.Errorf("save encounter: %w", err)
 	}
-	e.Version = vs[0]
+	e.Version, e.MRN = vs[0], ev.Patient
 	return e, nil
 }
 
@@ -215,6 +215,7 @@ func (en Encounters) Open(ctx context.Context, id string) (Encounter, error) {
 	if e.Deleted {
 		return Encounter{}, fmt.Errorf("%w: encounter %s was deleted (%s)", ErrNotFound, e.ID, e.DeletedReason)
 	}
+	e.MRN = p.MRN
 	if p.Restricted && en.s.User().Roles.Can(PermRestrictedRead) {
 		ctx = withGrant(ctx, PermRestrictedRead)
 	}
@@ -247,6 +248,7 @@ func (en Encounters) List(ctx context.Context, patientRef string) ([]Encounter, 
 				return nil, err
 			}
 			if !e.Deleted {
+				e.MRN = p.MRN
 				out = append(out, e)
 			}
 		}

@@ -154,7 +154,7 @@ FOLIO_PASSWORD (for scripts; otherwise you are asked).`,
 		e.verifyCommand(), e.demoCommand(), e.settingsCommand(),
 		e.importCommand(), e.watchCommand(), e.coversheetCommand(), e.separatorCommand(), e.docCommand(),
 		e.searchCommand(), e.queueCommand(), e.scanWorkerCommand(), e.syncCommand(),
-		e.backupCommand(), e.restoreCommand())
+		e.backupCommand(), e.restoreCommand(), e.encounterCommand(), e.noteCommand())
 	return root
 }
 
