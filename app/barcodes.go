@@ -54,14 +54,14 @@ func ParseArchivePattern(pattern string) (*regexp.Regexp, error) {
 		return nil, nil
 	}
 	if len(pattern) > maxArchivePattern {
-		return nil, fmt.Errorf("%w: the archive-identifier pattern is longer than %d characters", ErrInvalid, maxArchivePattern)
+		return nil, Invalidf("the archive-identifier pattern is longer than %d characters", maxArchivePattern)
 	}
 	re, err := regexp.Compile(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("%w: archive-identifier pattern %q is not a regular expression (%v); write it like ^ASN\\d+$", ErrInvalid, pattern, err)
+		return nil, Invalidf("archive-identifier pattern %q is not a regular expression (%v); write it like ^ASN\\d+$", pattern, err)
 	}
 	if re.MatchString("") {
-		return nil, fmt.Errorf("%w: archive-identifier pattern %q matches an empty code, so every code would count; anchor it, like ^ASN\\d+$", ErrInvalid, pattern)
+		return nil, Invalidf("archive-identifier pattern %q matches an empty code, so every code would count; anchor it, like ^ASN\\d+$", pattern)
 	}
 	return re, nil
 }

@@ -343,13 +343,13 @@ func (svc *Conflicts) Resolve(ctx context.Context, kind Kind, id string, keep Ve
 	var data []byte
 	switch {
 	case merge && !c.Mergeable:
-		return fmt.Errorf("resolve %s %s: %w: both branches changed %v; choose one", kind, id, ErrInvalid, c.Differing)
+		return fmt.Errorf("resolve %s %s: %w", kind, id, Invalidf("both branches changed %v; choose one", c.Differing))
 	case merge:
 		data = c.proposal
 	default:
 		j := slices.IndexFunc(c.Versions, func(v ConflictVersion) bool { return v.Version == keep })
 		if j < 0 {
-			return fmt.Errorf("resolve %s %s: %w: %s is not one of its branches", kind, id, ErrInvalid, keep)
+			return fmt.Errorf("resolve %s %s: %w", kind, id, Invalidf("%s is not one of its branches", keep))
 		}
 		data = c.Versions[j].data
 	}
@@ -412,7 +412,7 @@ func (svc *Conflicts) endorseResolution(ctx context.Context, w RecordWrite) ([]b
 			return nil, fmt.Errorf("%w: the kept version is not user %s's", ErrTampered, w.ID)
 		}
 		if len(u.SigningKey) == 0 {
-			return nil, fmt.Errorf("%w: the kept version of user %s has no signing key; keep the other, or reset the password", ErrInvalid, w.ID)
+			return nil, Invalidf("the kept version of user %s has no signing key; keep the other, or reset the password", w.ID)
 		}
 		cert = userCert(u)
 	}

@@ -19,7 +19,7 @@ func (pt Patients) Delete(ctx context.Context, ref, reason string) (Patient, err
 	}
 	reason = strings.Join(strings.Fields(reason), " ")
 	if len(reason) < 5 {
-		return Patient{}, fmt.Errorf("%w: deleting a registration needs a reason (a few words, e.g. \"registered twice in error\")", ErrInvalid)
+		return Patient{}, Invalidf("deleting a registration needs a reason (a few words, e.g. \"registered twice in error\")")
 	}
 	p, err := pt.s.resolve(ctx, ref, false)
 	if err != nil {
@@ -30,16 +30,16 @@ func (pt Patients) Delete(ctx context.Context, ref, reason string) (Patient, err
 	}
 	switch {
 	case p.MergedInto != "":
-		return Patient{}, fmt.Errorf("%w: patient %s was merged into another record; unmerge it first", ErrInvalid, p.MRN)
+		return Patient{}, Invalidf("patient %s was merged into another record; unmerge it first", p.MRN)
 	case len(p.Merged) > 0:
-		return Patient{}, fmt.Errorf("%w: patient %s holds %d merged record(s); unmerge them first", ErrInvalid, p.MRN, len(p.Merged))
+		return Patient{}, Invalidf("patient %s holds %d merged record(s); unmerge them first", p.MRN, len(p.Merged))
 	}
 	docs, err := pt.s.lookup(ctx, "doc:pat:"+p.ID)
 	if err != nil {
 		return Patient{}, err
 	}
 	if len(docs) > 0 {
-		return Patient{}, fmt.Errorf("%w: patient %s has %d document(s) filed; merge the registration into the right patient instead of deleting it", ErrInvalid, p.MRN, len(docs))
+		return Patient{}, Invalidf("patient %s has %d document(s) filed; merge the registration into the right patient instead of deleting it", p.MRN, len(docs))
 	}
 	return pt.writeDeletion(ctx, p, true, reason, ActPatientDelete)
 }
@@ -60,7 +60,7 @@ func (pt Patients) Restore(ctx context.Context, ref, reason string) (Patient, er
 		return Patient{}, err
 	}
 	if !p.Deleted {
-		return Patient{}, fmt.Errorf("%w: patient %s is not deleted", ErrInvalid, p.MRN)
+		return Patient{}, Invalidf("patient %s is not deleted", p.MRN)
 	}
 	return pt.writeDeletion(ctx, p, false, reason, ActPatientRestore)
 }

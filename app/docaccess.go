@@ -138,7 +138,7 @@ func (ds Documents) BreakGlass(ctx context.Context, id, reason string) (Patient,
 		return Patient{}, err
 	}
 	if !chart.Restricted {
-		return Patient{}, fmt.Errorf("%w: document %s is not in a restricted chart: it opens without a reason", ErrInvalid, id)
+		return Patient{}, Invalidf("document %s is not in a restricted chart: it opens without a reason", id)
 	}
 	return ds.s.Patients().BreakGlass(ctx, chart.ID, reason)
 }

@@ -262,7 +262,7 @@ func (ds Documents) Thumbnails(ctx context.Context, id string) ([][]byte, error)
 // pageContent decrypts one page of a document the caller has opened.
 func (s *Session) pageContent(ctx context.Context, d Document, page int) (PageContent, error) {
 	if page < 0 || page >= len(d.Pages) {
-		return PageContent{}, fmt.Errorf("%w: document %s has %d pages", ErrInvalid, d.ID, len(d.Pages))
+		return PageContent{}, Invalidf("document %s has %d pages", d.ID, len(d.Pages))
 	}
 	blobs, _, err := s.blobs()
 	if err != nil {
@@ -306,15 +306,15 @@ func (s *Session) FileDocument(ctx context.Context, id string, fp FileParams) (D
 		return Document{}, err
 	}
 	if len(d.Pages) == 0 && d.Status != DocMerged {
-		return Document{}, fmt.Errorf("%w: document %s has no pages (%s): restore a page with content before filing it, or merge it into another document",
-			ErrInvalid, id, emptyProblem(d.Removed))
+		return Document{}, Invalidf("document %s has no pages (%s): restore a page with content before filing it, or merge it into another document",
+			id, emptyProblem(d.Removed))
 	}
 	p, err := s.resolve(ctx, fp.Patient, true)
 	if err != nil {
 		return Document{}, err
 	}
 	if !validSlug(fp.Type) {
-		return Document{}, fmt.Errorf("%w: document type %q: use one of %s", ErrInvalid, fp.Type, strings.Join(DocumentTypes, ", "))
+		return Document{}, Invalidf("document type %q: use one of %s", fp.Type, strings.Join(DocumentTypes, ", "))
 	}
 	parent := d.Version
 	d.PatientID, d.MRN, d.Type, d.Orphan = p.ID, p.MRN, fp.Type, false
@@ -338,10 +338,10 @@ func (ds Documents) Verify(ctx context.Context, id string) (Document, error) {
 		return Document{}, err
 	}
 	if d.Status != DocIndexed {
-		return Document{}, fmt.Errorf("%w: document %s is %s; only filed documents are verified", ErrInvalid, id, d.Status)
+		return Document{}, Invalidf("document %s is %s; only filed documents are verified", id, d.Status)
 	}
 	if d.ChangedBy == ds.s.User().Name {
-		return Document{}, fmt.Errorf("%w: a second person must verify what %s filed", ErrInvalid, d.ChangedBy)
+		return Document{}, Invalidf("a second person must verify what %s filed", d.ChangedBy)
 	}
 	parent := d.Version
 	d.Status, d.VerifiedBy, d.QA = DocVerified, ds.s.User().Name, false
@@ -544,7 +544,7 @@ func (ds Documents) OpenedChart(ctx context.Context, id string) (Patient, error)
 	open := ds.s.open
 	ds.s.mu.Unlock()
 	if open == "" || open != id {
-		return Patient{}, fmt.Errorf("%w: document %s is not the one open", ErrInvalid, id)
+		return Patient{}, Invalidf("document %s is not the one open", id)
 	}
 	ctx, d, err := ds.s.openDocument(ctx, id, useRead)
 	if err != nil {

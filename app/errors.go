@@ -52,3 +52,25 @@ var (
 type RecoveryKeyError struct{ Reason string }
 
 func (e *RecoveryKeyError) Error() string { return e.Reason }
+
+// InvalidError is input Folio refuses (a malformed user name, a setting
+// out of range, a date that is no date). Reason says what is wrong and
+// what to do, in words the person who typed it understands ("the
+// password needs at least 8 characters"); the window shows it as it is,
+// whatever the error was wrapped in on its way up. It is also ErrInvalid,
+// and reads as ErrInvalid's text followed by the reason, as the
+// command line prints it.
+type InvalidError struct{ Reason string }
+
+func (e *InvalidError) Error() string { return ErrInvalid.Error() + ": " + e.Reason }
+
+// Unwrap makes an InvalidError an ErrInvalid.
+func (e *InvalidError) Unwrap() error { return ErrInvalid }
+
+// Invalidf refuses input: it returns an *InvalidError whose Reason is
+// fmt.Sprintf(format, a...). Every ErrInvalid is made with it, so that
+// the reason reaches the window whole (errors.As) and no one cuts it out
+// of an error's text.
+func Invalidf(format string, a ...any) error {
+	return &InvalidError{Reason: fmt.Sprintf(format, a...)}
+}

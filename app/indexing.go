@@ -28,7 +28,7 @@ func (s *Session) SetQASampling(ctx context.Context, percent int) error {
 		return err
 	}
 	if percent < 0 || percent > 100 {
-		return fmt.Errorf("%w: QA sampling %d%%: choose between 0 and 100", ErrInvalid, percent)
+		return Invalidf("QA sampling %d%%: choose between 0 and 100", percent)
 	}
 	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("QA sampling %d%%", percent)},
 		map[string][]byte{metaQASample: []byte(strconv.Itoa(percent))}, nil)
@@ -105,10 +105,10 @@ func (s *Session) SendBack(ctx context.Context, id, reason string) (Document, er
 		return Document{}, err
 	}
 	if reason == "" {
-		return Document{}, fmt.Errorf("%w: say what is wrong, for the indexer", ErrInvalid)
+		return Document{}, Invalidf("say what is wrong, for the indexer")
 	}
 	if d.Status != DocIndexed && d.Status != DocVerified {
-		return Document{}, fmt.Errorf("%w: document %s is %s; only filed documents are sent back", ErrInvalid, id, d.Status)
+		return Document{}, Invalidf("document %s is %s; only filed documents are sent back", id, d.Status)
 	}
 	parent := d.Version
 	d.Status, d.QA, d.VerifiedBy = DocQueued, false, ""
@@ -130,11 +130,12 @@ func (s *Session) UndoFiling(ctx context.Context, id string) (Document, error) {
 	}
 	switch {
 	case d.Status == DocVerified:
-		return Document{}, fmt.Errorf("%w: QA has verified document %s (by %s), so its filing cannot be undone: correct it by filing it again", ErrInvalid, id, d.VerifiedBy)
+		return Document{}, Invalidf("QA has verified document %s (by %s), so its filing cannot be undone: correct it by filing it again",
+			id, d.VerifiedBy)
 	case d.Status != DocIndexed:
-		return Document{}, fmt.Errorf("%w: document %s is %s, not filed: there is no filing to undo", ErrInvalid, id, d.Status)
+		return Document{}, Invalidf("document %s is %s, not filed: there is no filing to undo", id, d.Status)
 	case d.ChangedBy != s.User().Name:
-		return Document{}, fmt.Errorf("%w: %s filed document %s; only they can undo it (QA can send it back)", ErrInvalid, d.ChangedBy, id)
+		return Document{}, Invalidf("%s filed document %s; only they can undo it (QA can send it back)", d.ChangedBy, id)
 	}
 	parent, mrn := d.Version, d.MRN
 	d.ProposedPatient = Proposal{Value: d.MRN, Reason: "filed there, then undone", Confidence: 1}
@@ -152,7 +153,7 @@ func (s *Session) editable(ctx context.Context, id string) (context.Context, Doc
 		return ctx, Document{}, err
 	}
 	if d.Status == DocMerged {
-		return ctx, Document{}, fmt.Errorf("%w: document %s was merged into %s; change that one", ErrInvalid, id, d.MergedInto)
+		return ctx, Document{}, Invalidf("document %s was merged into %s; change that one", id, d.MergedInto)
 	}
 	return ctx, d, nil
 }
@@ -174,13 +175,13 @@ func (s *Session) ReorderPages(ctx context.Context, id string, order []int) (Doc
 		return Document{}, err
 	}
 	if len(order) != len(d.Pages) {
-		return Document{}, fmt.Errorf("%w: the new order names %d pages; document %s has %d", ErrInvalid, len(order), id, len(d.Pages))
+		return Document{}, Invalidf("the new order names %d pages; document %s has %d", len(order), id, len(d.Pages))
 	}
 	seen := make([]bool, len(d.Pages))
 	pages := make([]DocPage, 0, len(d.Pages))
 	for _, i := range order {
 		if i < 0 || i >= len(d.Pages) || seen[i] {
-			return Document{}, fmt.Errorf("%w: page %d is out of range or named twice", ErrInvalid, i+1)
+			return Document{}, Invalidf("page %d is out of range or named twice", i+1)
 		}
 		seen[i] = true
 		pages = append(pages, d.Pages[i])
@@ -200,7 +201,7 @@ func (s *Session) TurnPage(ctx context.Context, id string, page, quarterTurns in
 		return Document{}, err
 	}
 	if page < 0 || page >= len(d.Pages) {
-		return Document{}, fmt.Errorf("%w: document %s has %d pages", ErrInvalid, id, len(d.Pages))
+		return Document{}, Invalidf("document %s has %d pages", id, len(d.Pages))
 	}
 	parent := d.Version
 	d.Pages[page].Turn = ((d.Pages[page].Turn+quarterTurns*90)%360 + 360) % 360
@@ -219,10 +220,10 @@ func (s *Session) RemovePage(ctx context.Context, id string, page int) (Document
 		return Document{}, err
 	}
 	if page < 0 || page >= len(d.Pages) {
-		return Document{}, fmt.Errorf("%w: document %s has %d pages", ErrInvalid, id, len(d.Pages))
+		return Document{}, Invalidf("document %s has %d pages", id, len(d.Pages))
 	}
 	if len(d.Pages) == 1 {
-		return Document{}, fmt.Errorf("%w: page 1 is the only page of document %s; a document keeps at least one page", ErrInvalid, id)
+		return Document{}, Invalidf("page 1 is the only page of document %s; a document keeps at least one page", id)
 	}
 	parent := d.Version
 	leaveOut(&d, d.Pages[page], LeftByPerson)
@@ -241,8 +242,8 @@ func (s *Session) SplitDocument(ctx context.Context, id string, at int) (Documen
 		return Document{}, Document{}, err
 	}
 	if at < 1 || at >= len(d.Pages) {
-		return Document{}, Document{}, fmt.Errorf("%w: split document %s of %d pages before page %d: choose a page from 2 to %d",
-			ErrInvalid, id, len(d.Pages), at+1, len(d.Pages))
+		return Document{}, Document{}, Invalidf("split document %s of %d pages before page %d: choose a page from 2 to %d",
+			id, len(d.Pages), at+1, len(d.Pages))
 	}
 	parent := d.Version
 	rest := d
@@ -272,7 +273,7 @@ func (s *Session) SplitDocument(ctx context.Context, id string, at int) (Documen
 // document. The others are kept, empty, marked merged into the first.
 func (s *Session) MergeDocuments(ctx context.Context, ids []string) (Document, error) {
 	if len(ids) < 2 {
-		return Document{}, fmt.Errorf("%w: merging needs at least two documents", ErrInvalid)
+		return Document{}, Invalidf("merging needs at least two documents")
 	}
 	ctx, docs, parents, err := s.editables(ctx, ids)
 	if err != nil {
@@ -318,11 +319,11 @@ func (s *Session) CollateDuplex(ctx context.Context, frontsID, backsID string) (
 		return Document{}, err
 	}
 	if fb.ID == bb.ID {
-		return Document{}, fmt.Errorf("%w: both documents come from the same file %s; collate the fronts pass with the backs pass", ErrInvalid, fb.Name)
+		return Document{}, Invalidf("both documents come from the same file %s; collate the fronts pass with the backs pass", fb.Name)
 	}
 	if fb.Pages != bb.Pages {
-		return Document{}, fmt.Errorf("%w: the fronts pass (%s) has %d pages and the backs pass (%s) has %d: scan the same sheets both times",
-			ErrInvalid, fb.Name, fb.Pages, bb.Name, bb.Pages)
+		return Document{}, Invalidf("the fronts pass (%s) has %d pages and the backs pass (%s) has %d: scan the same sheets both times",
+			fb.Name, fb.Pages, bb.Name, bb.Pages)
 	}
 	front := map[int]DocPage{}
 	for _, p := range fronts.Pages {
@@ -359,7 +360,7 @@ func (s *Session) editables(ctx context.Context, ids []string) (context.Context,
 	parents := make([]Version, len(ids))
 	for i, id := range ids {
 		if slices.Contains(ids[:i], id) {
-			return ctx, nil, nil, fmt.Errorf("%w: document %s is named twice", ErrInvalid, id)
+			return ctx, nil, nil, Invalidf("document %s is named twice", id)
 		}
 		var err error
 		ctx, docs[i], err = s.editable(ctx, id)
@@ -380,12 +381,12 @@ func (s *Session) mergedInto(d *Document, into string) {
 // singleBatch returns the batch all of a document's pages come from.
 func (s *Session) singleBatch(ctx context.Context, d Document) (Batch, error) {
 	if len(d.Pages) == 0 {
-		return Batch{}, fmt.Errorf("%w: document %s has no pages", ErrInvalid, d.ID)
+		return Batch{}, Invalidf("document %s has no pages", d.ID)
 	}
 	id := d.Pages[0].Batch
 	for _, p := range d.Pages {
 		if p.Batch != id {
-			return Batch{}, fmt.Errorf("%w: document %s holds pages of several files; collate whole passes", ErrInvalid, d.ID)
+			return Batch{}, Invalidf("document %s holds pages of several files; collate whole passes", d.ID)
 		}
 	}
 	rec, err := s.records.Head(ctx, KindBatch, id)

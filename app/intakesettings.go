@@ -30,7 +30,7 @@ func (st Settings) SetIntakeSettings(ctx context.Context, is IntakeSettings) err
 		return err
 	}
 	if is.DropFolder != "" && !filepath.IsAbs(is.DropFolder) {
-		return fmt.Errorf("%w: drop folder %q: give the full path", ErrInvalid, is.DropFolder)
+		return Invalidf("drop folder %q: give the full path", is.DropFolder)
 	}
 	keep := "false"
 	if is.Keep {

@@ -108,7 +108,7 @@ func (v *Vault) CompleteJoin(ctx context.Context, password []byte, g VaultGrant)
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("join: %w: this workstation is not waiting for vault keys", ErrInvalid)
+		return nil, fmt.Errorf("join: %w", Invalidf("this workstation is not waiting for vault keys"))
 	}
 	sealed, err := v.cfg.Meta.GetMeta(ctx, metaJoinKey)
 	if err != nil {

@@ -129,9 +129,9 @@ func (s *Session) RestorePage(ctx context.Context, id string, left int) (Documen
 	}
 	if left < 0 || left >= len(d.Removed) {
 		if len(d.Removed) == 0 {
-			return Document{}, fmt.Errorf("%w: document %s has no left-out pages", ErrInvalid, id)
+			return Document{}, Invalidf("document %s has no left-out pages", id)
 		}
-		return Document{}, fmt.Errorf("%w: document %s has %d left-out pages", ErrInvalid, id, len(d.Removed))
+		return Document{}, Invalidf("document %s has %d left-out pages", id, len(d.Removed))
 	}
 	parent := d.Version
 	p := d.Removed[left]
@@ -210,7 +210,7 @@ func (s *Session) LeftOutPage(ctx context.Context, id string, left int) (PageCon
 		}
 	}
 	if left < 0 || left >= len(d.Removed) {
-		return PageContent{}, fmt.Errorf("%w: document %s has %d left-out pages", ErrInvalid, id, len(d.Removed))
+		return PageContent{}, Invalidf("document %s has %d left-out pages", id, len(d.Removed))
 	}
 	d.Pages = d.Removed
 	return s.pageContent(ctx, d, left)

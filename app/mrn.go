@@ -39,14 +39,14 @@ func ParseMRN(s string) (string, error) {
 	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
 	parts := strings.Split(s, "-")
 	if len(parts) != 3 || !ValidSitePrefix(parts[0]) || len(parts[2]) != 1 || len(parts[1]) < 6 {
-		return "", fmt.Errorf("%w: %q is not an MRN (like KAB-000123-7)", ErrInvalid, s)
+		return "", Invalidf("%q is not an MRN (like KAB-000123-7)", s)
 	}
 	if _, err := strconv.ParseUint(parts[1], 10, 64); err != nil {
-		return "", fmt.Errorf("%w: %q is not an MRN (like KAB-000123-7)", ErrInvalid, s)
+		return "", Invalidf("%q is not an MRN (like KAB-000123-7)", s)
 	}
 	body := parts[0] + "-" + parts[1]
 	if luhnCheck(body) != parts[2][0] {
-		return "", fmt.Errorf("%w: MRN %s has a wrong check character; a character was probably mistyped", ErrInvalid, s)
+		return "", Invalidf("MRN %s has a wrong check character; a character was probably mistyped", s)
 	}
 	return s, nil
 }

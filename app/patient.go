@@ -30,7 +30,7 @@ func ParseSex(s string) (Sex, error) {
 	case "unknown", "u", "":
 		return SexUnknown, nil
 	}
-	return "", fmt.Errorf("%w: sex %q: use female, male, other or unknown", ErrInvalid, s)
+	return "", Invalidf("sex %q: use female, male, other or unknown", s)
 }
 
 // BirthDate is a date of birth that may be known only to the year or month,
@@ -56,13 +56,13 @@ func ParseBirthDate(s string) (BirthDate, error) {
 	}
 	parts := strings.Split(s, "-")
 	if len(parts) > 3 || s == "" {
-		return BirthDate{}, fmt.Errorf("%w: date of birth %q: use YYYY-MM-DD or YYYY", ErrInvalid, s)
+		return BirthDate{}, Invalidf("date of birth %q: use YYYY-MM-DD or YYYY", s)
 	}
 	nums := make([]int, len(parts))
 	for i, p := range parts {
 		n, err := strconv.Atoi(p)
 		if err != nil || (i == 0 && len(p) != 4) || (i > 0 && len(p) != 2) {
-			return BirthDate{}, fmt.Errorf("%w: date of birth %q: use YYYY-MM-DD or YYYY", ErrInvalid, s)
+			return BirthDate{}, Invalidf("date of birth %q: use YYYY-MM-DD or YYYY", s)
 		}
 		nums[i] = n
 	}
@@ -79,18 +79,18 @@ func ParseBirthDate(s string) (BirthDate, error) {
 // Validate checks that the date exists and is not in the future.
 func (b BirthDate) Validate(now time.Time) error {
 	if b.Year < 1880 || b.Year > now.Year() {
-		return fmt.Errorf("%w: year of birth %d is not plausible", ErrInvalid, b.Year)
+		return Invalidf("year of birth %d is not plausible", b.Year)
 	}
 	if b.Month < 0 || b.Month > 12 || (b.Month == 0 && b.Day != 0) {
-		return fmt.Errorf("%w: month of birth %d is not valid", ErrInvalid, b.Month)
+		return Invalidf("month of birth %d is not valid", b.Month)
 	}
 	if b.Day != 0 {
 		t := time.Date(b.Year, time.Month(b.Month), b.Day, 0, 0, 0, 0, time.UTC)
 		if t.Day() != b.Day {
-			return fmt.Errorf("%w: %s is not a real date", ErrInvalid, b)
+			return Invalidf("%s is not a real date", b)
 		}
 		if t.After(now) {
-			return fmt.Errorf("%w: date of birth %s is in the future", ErrInvalid, b)
+			return Invalidf("date of birth %s is in the future", b)
 		}
 	}
 	return nil
@@ -190,7 +190,7 @@ func (p *Patient) Validate(now time.Time) error {
 	p.Family = strings.Join(strings.Fields(p.Family), " ")
 	p.Given = strings.Join(strings.Fields(p.Given), " ")
 	if p.Family == "" && p.Given == "" {
-		return fmt.Errorf("%w: a family or given name is required", ErrInvalid)
+		return Invalidf("a family or given name is required")
 	}
 	if p.Sex == "" {
 		p.Sex = SexUnknown
@@ -199,13 +199,13 @@ func (p *Patient) Validate(now time.Time) error {
 		return err
 	}
 	if p.BirthDate.IsZero() {
-		return fmt.Errorf("%w: a date of birth (at least the year) is required", ErrInvalid)
+		return Invalidf("a date of birth (at least the year) is required")
 	}
 	if err := p.BirthDate.Validate(now); err != nil {
 		return err
 	}
 	if p.Phone != "" && len(phoneDigits(p.Phone)) < 6 {
-		return fmt.Errorf("%w: phone number %q has too few digits", ErrInvalid, p.Phone)
+		return Invalidf("phone number %q has too few digits", p.Phone)
 	}
 	names := p.OtherNames[:0]
 	for _, n := range p.OtherNames {

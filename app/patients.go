@@ -30,7 +30,7 @@ func (pt Patients) BreakGlass(ctx context.Context, ref, reason string) (Patient,
 	}
 	reason = strings.TrimSpace(reason)
 	if len(reason) < 5 {
-		return Patient{}, fmt.Errorf("%w: break-glass needs a reason (a few words)", ErrInvalid)
+		return Patient{}, Invalidf("break-glass needs a reason (a few words)")
 	}
 	p, err := pt.s.resolve(ctx, ref, true)
 	if err != nil {
@@ -150,7 +150,7 @@ func (pt Patients) Amend(ctx context.Context, p Patient) (Patient, error) {
 		return Patient{}, err
 	}
 	if cur.MergedInto != "" {
-		return Patient{}, fmt.Errorf("%w: patient %s was merged into another record; amend the survivor", ErrInvalid, cur.MRN)
+		return Patient{}, Invalidf("patient %s was merged into another record; amend the survivor", cur.MRN)
 	}
 	now := pt.s.v.now()
 	if err := p.Validate(now); err != nil {
@@ -248,11 +248,11 @@ func (pt Patients) Merge(ctx context.Context, survivorRef, duplicateRef, reason 
 	}
 	switch {
 	case surv.ID == dup.ID:
-		return Patient{}, fmt.Errorf("%w: cannot merge %s into itself", ErrInvalid, surv.MRN)
+		return Patient{}, Invalidf("cannot merge %s into itself", surv.MRN)
 	case surv.MergedInto != "":
-		return Patient{}, fmt.Errorf("%w: %s was itself merged away; merge into its survivor", ErrInvalid, surv.MRN)
+		return Patient{}, Invalidf("%s was itself merged away; merge into its survivor", surv.MRN)
 	case dup.MergedInto != "":
-		return Patient{}, fmt.Errorf("%w: %s is already merged", ErrInvalid, dup.MRN)
+		return Patient{}, Invalidf("%s is already merged", dup.MRN)
 	}
 	now, by := pt.s.v.now(), pt.s.User().Name
 	dupParent, survParent := dup.Version, surv.Version
@@ -305,7 +305,7 @@ func (pt Patients) Unmerge(ctx context.Context, duplicateRef, reason string) (Pa
 		return Patient{}, err
 	}
 	if dup.MergedInto == "" {
-		return Patient{}, fmt.Errorf("%w: %s is not merged into another record", ErrInvalid, dup.MRN)
+		return Patient{}, Invalidf("%s is not merged into another record", dup.MRN)
 	}
 	surv, err := pt.s.head(ctx, dup.MergedInto)
 	if err != nil {

@@ -382,7 +382,7 @@ func ParseVersion(s string) (Version, error) {
 	hlc, err1 := strconv.ParseUint(h, 16, 64)
 	dev, err2 := strconv.ParseUint(d, 16, 64)
 	if !ok || err1 != nil || err2 != nil || len(d) != 16 {
-		return Version{}, fmt.Errorf("%w: version %q is not hlc.device in hex", ErrInvalid, s)
+		return Version{}, Invalidf("version %q is not hlc.device in hex", s)
 	}
 	return Version{HLC: hlc, Device: DeviceID(dev)}, nil
 }

@@ -32,7 +32,7 @@ func ParseRole(s string) (Role, error) {
 	case "clinician", "doctor", "nurse":
 		return RoleClinician, nil
 	}
-	return "", fmt.Errorf("%w: role %q: use admin, records, scanning or clinician", ErrInvalid, s)
+	return "", Invalidf("role %q: use admin, records, scanning or clinician", s)
 }
 
 // Label is the role's name for people.
@@ -96,11 +96,11 @@ type RoleSet []Role
 // one, duplicates dropped, in the order of Roles.
 func NewRoleSet(roles ...Role) (RoleSet, error) {
 	if len(roles) == 0 {
-		return nil, fmt.Errorf("%w: give the user at least one role: admin, records, scanning or clinician", ErrInvalid)
+		return nil, Invalidf("give the user at least one role: admin, records, scanning or clinician")
 	}
 	for _, r := range roles {
 		if !slices.Contains(Roles, r) {
-			return nil, fmt.Errorf("%w: role %q: use admin, records, scanning or clinician", ErrInvalid, r)
+			return nil, Invalidf("role %q: use admin, records, scanning or clinician", r)
 		}
 	}
 	var set RoleSet

@@ -137,7 +137,7 @@ func ParseSheet(b Barcode) (SheetKind, CoverSheet, error) {
 		return SheetSeparator, CoverSheet{}, nil
 	}
 	if len(f) != 6 || f[1] != "C" {
-		return SheetNone, CoverSheet{}, fmt.Errorf("%w: unreadable Folio sheet code %q", ErrInvalid, v)
+		return SheetNone, CoverSheet{}, Invalidf("unreadable Folio sheet code %q", v)
 	}
 	mrn, err := ParseMRN(f[2])
 	if err != nil {
@@ -145,15 +145,15 @@ func ParseSheet(b Barcode) (SheetKind, CoverSheet, error) {
 	}
 	c := CoverSheet{MRN: mrn, Type: f[3]}
 	if !validSlug(c.Type) {
-		return SheetNone, CoverSheet{}, fmt.Errorf("%w: cover sheet document type %q", ErrInvalid, c.Type)
+		return SheetNone, CoverSheet{}, Invalidf("cover sheet document type %q", c.Type)
 	}
 	if f[4] != "-" {
 		if c.Date, err = time.Parse(time.DateOnly, f[4]); err != nil {
-			return SheetNone, CoverSheet{}, fmt.Errorf("%w: cover sheet date %q", ErrInvalid, f[4])
+			return SheetNone, CoverSheet{}, Invalidf("cover sheet date %q", f[4])
 		}
 	}
 	if c.Pages, err = strconv.Atoi(f[5]); err != nil || c.Pages < 0 || c.Pages > 10000 {
-		return SheetNone, CoverSheet{}, fmt.Errorf("%w: cover sheet page count %q", ErrInvalid, f[5])
+		return SheetNone, CoverSheet{}, Invalidf("cover sheet page count %q", f[5])
 	}
 	return SheetCover, c, nil
 }

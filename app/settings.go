@@ -52,7 +52,7 @@ func (st Settings) SetSitePrefix(ctx context.Context, prefix string) error {
 	}
 	site := strings.ToUpper(strings.TrimSpace(prefix))
 	if !ValidSitePrefix(site) {
-		return fmt.Errorf("%w: MRN site prefix %q: use 2 to 6 letters or digits, like KAB1", ErrInvalid, strings.TrimSpace(prefix))
+		return Invalidf("MRN site prefix %q: use 2 to 6 letters or digits, like KAB1", strings.TrimSpace(prefix))
 	}
 	// The MRN reservation reads the prefix under v.mu: a registration
 	// running now gets the old prefix or the new one, never a mixture.
@@ -79,7 +79,7 @@ func (st Settings) SetScanWorkers(ctx context.Context, n int) error {
 		return err
 	}
 	if n < 0 || n > MaxScanWorkers {
-		return fmt.Errorf("%w: %d scan workers: choose 1 to %d, or 0 for one per processor core", ErrInvalid, n, MaxScanWorkers)
+		return Invalidf("%d scan workers: choose 1 to %d, or 0 for one per processor core", n, MaxScanWorkers)
 	}
 	what := strconv.Itoa(n)
 	if n == 0 {
@@ -151,7 +151,7 @@ func ParseArchiveAddress(addr string) (string, error) {
 		return "", nil
 	}
 	bad := func(why string) error {
-		return fmt.Errorf("%w: archive address %q: %s", ErrInvalid, addr, why)
+		return Invalidf("archive address %q: %s", addr, why)
 	}
 	const want = "give host:port (like archive.example.org:8443) or an https:// address"
 	if strings.ContainsAny(addr, " \t\r\n") {

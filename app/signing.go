@@ -89,7 +89,7 @@ func (s *Session) endorse(kind Kind, id string, parent Version, data []byte, cer
 // endorsed by the signed-in administrator with u's certificate.
 func (s *Session) userWrite(u User, parent Version) (RecordWrite, error) {
 	if len(u.SigningKey) != ed25519.PublicKeySize {
-		return RecordWrite{}, fmt.Errorf("change user %s: %w: the account has no signing key yet; it gets one when %s next signs in", u.Name, ErrInvalid, u.Name)
+		return RecordWrite{}, fmt.Errorf("change user %s: %w", u.Name, Invalidf("the account has no signing key yet; it gets one when %s next signs in", u.Name))
 	}
 	data, err := json.Marshal(u)
 	if err != nil {

@@ -98,7 +98,11 @@ func (s *Session) SetTypeRules(ctx context.Context, rules classify.Rules) error 
 	}
 	rules = rules.Tidy()
 	if err := rules.Check(); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		var re *classify.RulesError
+		if errors.As(err, &re) {
+			return Invalidf("%s", re.Reason)
+		}
+		return err
 	}
 	old, builtIn, err := s.TypeRules(ctx)
 	if err != nil {

@@ -65,11 +65,11 @@ func (u *User) UnmarshalJSON(data []byte) error {
 func NormalizeUserName(s string) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" || len(s) > 32 {
-		return "", fmt.Errorf("%w: user name %q: use 1 to 32 letters, digits, '.', '_' or '-'", ErrInvalid, s)
+		return "", Invalidf("user name %q: use 1 to 32 letters, digits, '.', '_' or '-'", s)
 	}
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
-			return "", fmt.Errorf("%w: user name %q: use 1 to 32 letters, digits, '.', '_' or '-'", ErrInvalid, s)
+			return "", Invalidf("user name %q: use 1 to 32 letters, digits, '.', '_' or '-'", s)
 		}
 	}
 	return s, nil
@@ -94,17 +94,17 @@ var commonPasswords = []string{
 func CheckPassword(pw []byte, user string) error {
 	n := utf8.RuneCount(pw)
 	if n < MinPasswordLen {
-		return fmt.Errorf("%w: the password needs at least %d characters (a passphrase of a few words is best)", ErrInvalid, MinPasswordLen)
+		return Invalidf("the password needs at least %d characters (a passphrase of a few words is best)", MinPasswordLen)
 	}
 	if len(pw) > MaxPasswordLen {
-		return fmt.Errorf("%w: the password is longer than %d bytes", ErrInvalid, MaxPasswordLen)
+		return Invalidf("the password is longer than %d bytes", MaxPasswordLen)
 	}
 	lower := strings.ToLower(string(pw))
 	if slices.Contains(commonPasswords, lower) {
-		return fmt.Errorf("%w: that password is one of the most common ones; choose another", ErrInvalid)
+		return Invalidf("that password is one of the most common ones; choose another")
 	}
 	if user != "" && strings.Contains(lower, user) && len(user) >= 3 {
-		return fmt.Errorf("%w: the password must not contain the user name", ErrInvalid)
+		return Invalidf("the password must not contain the user name")
 	}
 	return nil
 }
@@ -328,7 +328,7 @@ func (us Users) SetRoles(ctx context.Context, user string, roles RoleSet) error 
 		return err
 	}
 	if name == us.s.User().Name && !roles.Has(RoleAdmin) {
-		return fmt.Errorf("%w: you cannot take away your own administrator role; ask another administrator", ErrInvalid)
+		return Invalidf("you cannot take away your own administrator role; ask another administrator")
 	}
 	u, err := us.s.headUser(ctx, name)
 	if err != nil {
@@ -387,7 +387,7 @@ func (us Users) SetDisabled(ctx context.Context, user string, disabled bool, new
 		return err
 	}
 	if disabled && name == us.s.User().Name {
-		return fmt.Errorf("%w: you cannot disable your own account", ErrInvalid)
+		return Invalidf("you cannot disable your own account")
 	}
 	u, err := us.s.headUser(ctx, name)
 	if err != nil {

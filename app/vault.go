@@ -129,7 +129,7 @@ func (v *Vault) Create(ctx context.Context, p CreateParams) (recoveryKey string,
 		site = "F" + strings.ToUpper(v.cfg.Device.String()[:3])
 	}
 	if !ValidSitePrefix(site) {
-		return "", fmt.Errorf("%w: MRN site prefix %q: use 2 to 6 letters or digits", ErrInvalid, p.SitePrefix)
+		return "", Invalidf("MRN site prefix %q: use 2 to 6 letters or digits", p.SitePrefix)
 	}
 	keys, err := v.cfg.Keys.NewKeyring()
 	if err != nil {
@@ -653,7 +653,7 @@ func (st Settings) SetIdleLock(ctx context.Context, d time.Duration) error {
 		return err
 	}
 	if d < time.Minute || d > 8*time.Hour {
-		return fmt.Errorf("%w: idle lock %s: choose between 1m and 8h", ErrInvalid, d)
+		return Invalidf("idle lock %s: choose between 1m and 8h", d)
 	}
 	return st.s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: "idle lock " + d.String()},
 		map[string][]byte{metaIdleLock: []byte(d.String())}, nil)

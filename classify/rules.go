@@ -29,6 +29,16 @@ const (
 // ErrInvalidRules is the error of rules Check refuses.
 var ErrInvalidRules = errors.New("invalid type rules")
 
+// RulesError is rules Check refuses. Reason says what is wrong and what
+// to do, for the person who wrote the rules ("type lab has no keyword"),
+// so a window shows it as it is. It is also ErrInvalidRules.
+type RulesError struct{ Reason string }
+
+func (e *RulesError) Error() string { return ErrInvalidRules.Error() + ": " + e.Reason }
+
+// Unwrap makes a RulesError an ErrInvalidRules.
+func (e *RulesError) Unwrap() error { return ErrInvalidRules }
+
 // DefaultRules are the built-in rules, what a vault starts with and what a
 // reset returns to.
 func DefaultRules() Rules {
@@ -79,12 +89,12 @@ func (rs Rules) Tidy() Rules {
 	return out
 }
 
-// Check says what is wrong with tidy rules, wrapping ErrInvalidRules: a
+// Check says what is wrong with tidy rules, as a *RulesError: a
 // type that is not a slug or appears twice, a keyword too long or without
 // a letter or digit, too many rules or keywords.
 func (rs Rules) Check() error {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", ErrInvalidRules, fmt.Sprintf(format, a...))
+		return &RulesError{Reason: fmt.Sprintf(format, a...)}
 	}
 	if len(rs) > MaxRules {
 		return bad("%d types; keep it to %d", len(rs), MaxRules)

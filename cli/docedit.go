@@ -171,11 +171,11 @@ func leftOutIndex(d app.Document, n int) (int, error) {
 	}
 	switch {
 	case len(d.Removed) == 0:
-		return 0, fmt.Errorf("%w: document %s has no left-out pages", app.ErrInvalid, d.ID)
+		return 0, app.Invalidf("document %s has no left-out pages", d.ID)
 	case len(at) == 0:
-		return 0, fmt.Errorf("%w: document %s has no left-out page %d; left out: %s", app.ErrInvalid, d.ID, n, strings.Join(listed, "; "))
+		return 0, app.Invalidf("document %s has no left-out page %d; left out: %s", d.ID, n, strings.Join(listed, "; "))
 	case len(at) > 1:
-		return 0, fmt.Errorf("%w: document %s holds pages of several scanned files, and each has a left-out page %d; put one back in the window's indexing queue", app.ErrInvalid, d.ID, n)
+		return 0, app.Invalidf("document %s holds pages of several scanned files, and each has a left-out page %d; put one back in the window's indexing queue", d.ID, n)
 	}
 	return at[0], nil
 }

@@ -89,7 +89,7 @@ func New(opts Options) (*Watcher, error) {
 		return nil, fmt.Errorf("drop folder %s: %w", opts.Dir, err)
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("drop folder %s is not a folder", opts.Dir)
+		return nil, fmt.Errorf("drop folder %s is %w", opts.Dir, ErrNotAFolder)
 	}
 	return &Watcher{opts: opts, seen: map[string]fileState{}, done: map[string]fileState{}, skipped: map[string]fileState{}}, nil
 }

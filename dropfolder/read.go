@@ -21,6 +21,9 @@ var (
 	ErrLink       = errors.New("a link; Folio imports files, not links")
 )
 
+// ErrNotAFolder: the drop folder named is a file (New).
+var ErrNotAFolder = errors.New("not a folder")
+
 // SkipError is a file the intake does not take, and why. Its message is
 // "skipped: " and the reason, e.g. "skipped: not a regular file (a named
 // pipe)".

@@ -137,11 +137,11 @@ func keyGroups(key string) ([]string, error) {
 	key = strings.ToUpper(strings.TrimSpace(key))
 	groups := strings.Split(key, "-")
 	if key == "" || len(key) > 80 {
-		return nil, fmt.Errorf("%w: no recovery key to print", app.ErrInvalid)
+		return nil, app.Invalidf("no recovery key to print")
 	}
 	for _, g := range groups {
 		if g == "" || len(g) > 8 || strings.Trim(g, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-			return nil, fmt.Errorf("%w: %q is not a recovery key", app.ErrInvalid, key)
+			return nil, app.Invalidf("%q is not a recovery key", key)
 		}
 	}
 	return groups, nil

@@ -45,7 +45,7 @@ const (
 // page (1-based); so is an empty pages.
 func SearchablePDF(w io.Writer, title string, pages []Page) error {
 	if len(pages) == 0 {
-		return fmt.Errorf("%w: a PDF needs at least one page", app.ErrInvalid)
+		return app.Invalidf("a PDF needs at least one page")
 	}
 	sizes := make([]fpdf.SizeType, len(pages))
 	pages = slices.Clone(pages)
@@ -79,25 +79,25 @@ func SearchablePDF(w io.Writer, title string, pages []Page) error {
 func checkPage(p *Page) (fpdf.SizeType, error) {
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(p.JPEG))
 	if err != nil {
-		return fpdf.SizeType{}, fmt.Errorf("%w: the page image is not a readable JPEG: %v", app.ErrInvalid, err)
+		return fpdf.SizeType{}, app.Invalidf("the page image is not a readable JPEG: %v", err)
 	}
 	switch cfg.ColorModel {
 	case color.GrayModel, color.YCbCrModel, color.CMYKModel:
 	default:
-		return fpdf.SizeType{}, fmt.Errorf("%w: the page image has an unsupported colour model", app.ErrInvalid)
+		return fpdf.SizeType{}, app.Invalidf("the page image has an unsupported colour model")
 	}
 	if p.WidthPx == 0 && p.HeightPx == 0 {
 		p.WidthPx, p.HeightPx = cfg.Width, cfg.Height
 	}
 	if p.WidthPx <= 0 || p.HeightPx <= 0 {
-		return fpdf.SizeType{}, fmt.Errorf("%w: page size %dx%d pixels", app.ErrInvalid, p.WidthPx, p.HeightPx)
+		return fpdf.SizeType{}, app.Invalidf("page size %dx%d pixels", p.WidthPx, p.HeightPx)
 	}
 	if p.DPI < minDPI || p.DPI > maxDPI {
-		return fpdf.SizeType{}, fmt.Errorf("%w: %d dpi: the image resolution must be %d to %d dpi", app.ErrInvalid, p.DPI, minDPI, maxDPI)
+		return fpdf.SizeType{}, app.Invalidf("%d dpi: the image resolution must be %d to %d dpi", p.DPI, minDPI, maxDPI)
 	}
 	sz := fpdf.SizeType{Wd: float64(p.WidthPx) * 72 / float64(p.DPI), Ht: float64(p.HeightPx) * 72 / float64(p.DPI)}
 	if sz.Wd > maxPagePt || sz.Ht > maxPagePt {
-		return fpdf.SizeType{}, fmt.Errorf("%w: page of %dx%d pixels at %d dpi is larger than PDF allows", app.ErrInvalid, p.WidthPx, p.HeightPx, p.DPI)
+		return fpdf.SizeType{}, app.Invalidf("page of %dx%d pixels at %d dpi is larger than PDF allows", p.WidthPx, p.HeightPx, p.DPI)
 	}
 	return sz, nil
 }

@@ -57,7 +57,7 @@ const (
 // nothing is written.
 func CoverSheetPDF(w io.Writer, sheets ...CoverInfo) error {
 	if len(sheets) == 0 {
-		return fmt.Errorf("%w: no cover sheets to print", app.ErrInvalid)
+		return app.Invalidf("no cover sheets to print")
 	}
 	for i, s := range sheets {
 		if err := checkCover(s); err != nil {
@@ -84,10 +84,10 @@ func checkCover(s CoverInfo) error {
 		return err
 	}
 	if kind != app.SheetCover || got.Payload() != payload {
-		return fmt.Errorf("%w: cover sheet code %q would not read back", app.ErrInvalid, payload)
+		return app.Invalidf("cover sheet code %q would not read back", payload)
 	}
 	if strings.TrimSpace(clean(s.PatientName)) == "" {
-		return fmt.Errorf("%w: cover sheet for %s has no patient name", app.ErrInvalid, s.Sheet.MRN)
+		return app.Invalidf("cover sheet for %s has no patient name", s.Sheet.MRN)
 	}
 	return nil
 }
@@ -210,7 +210,7 @@ func valueCell(pdf *fpdf.Fpdf, x, y, width, h, size float64, value string) float
 // code that other scanning software takes for a PATCH-T sheet.
 func SeparatorSheetPDF(w io.Writer, n int) error {
 	if n < 1 || n > maxSeparate {
-		return fmt.Errorf("%w: %d separator sheets: print 1 to %d", app.ErrInvalid, n, maxSeparate)
+		return app.Invalidf("%d separator sheets: print 1 to %d", n, maxSeparate)
 	}
 	qr, err := qrModules(app.SeparatorPayload)
 	if err != nil {

@@ -2,7 +2,6 @@ package printout
 
 import (
 	"bytes"
-	"fmt"
 	"image/jpeg"
 
 	"folio/app"
@@ -18,11 +17,11 @@ func turnPage(p *Page) error {
 		return nil
 	}
 	if turn%90 != 0 {
-		return fmt.Errorf("%w: a page turns by quarter turns, not %d°", app.ErrInvalid, turn)
+		return app.Invalidf("a page turns by quarter turns, not %d°", turn)
 	}
 	src, err := jpeg.Decode(bytes.NewReader(p.JPEG))
 	if err != nil {
-		return fmt.Errorf("%w: the page image is not a JPEG: %v", app.ErrInvalid, err)
+		return app.Invalidf("the page image is not a JPEG: %v", err)
 	}
 	b := src.Bounds()
 	w, h := b.Dx(), b.Dy()

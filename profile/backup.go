@@ -57,19 +57,19 @@ func (p *Profile) checkDest(dir string) (string, error) {
 		return "", err
 	}
 	if within(abs, data) {
-		return "", fmt.Errorf("%w: the backup folder %s is inside the data folder %s: choose another disk or folder", app.ErrInvalid, abs, p.Dir)
+		return "", app.Invalidf("the backup folder %s is inside the data folder %s: choose another disk or folder", abs, p.Dir)
 	}
 	old, err := storage.Open(filepath.Join(abs, VaultFile), storage.Options{ReadOnly: true})
 	switch {
 	case errors.Is(err, app.ErrNotInitialized):
 		return abs, nil
 	case err != nil:
-		return "", fmt.Errorf("%w: %s holds a file %s that is not a backup of this workstation (%v): choose an empty folder", app.ErrInvalid, abs, VaultFile, err)
+		return "", app.Invalidf("%s holds a file %s that is not a backup of this workstation (%v): choose an empty folder", abs, VaultFile, err)
 	}
 	same := old.DeviceID() == p.DB.DeviceID()
 	old.Close()
 	if !same {
-		return "", fmt.Errorf("%w: %s holds the backup of another workstation: choose an empty folder", app.ErrInvalid, abs)
+		return "", app.Invalidf("%s holds the backup of another workstation: choose an empty folder", abs)
 	}
 	return abs, nil
 }
@@ -151,7 +151,7 @@ func Restore(ctx context.Context, p RestoreParams) (RestoreReport, error) {
 		return rep, err
 	}
 	if within(from, to) || within(to, from) {
-		return rep, fmt.Errorf("%w: the backup %s and the data folder %s overlap", app.ErrInvalid, from, to)
+		return rep, app.Invalidf("the backup %s and the data folder %s overlap", from, to)
 	}
 	if _, err := os.Stat(filepath.Join(from, VaultFile)); err != nil {
 		return rep, fmt.Errorf("restore from %s: %w", from, ErrNotBackup)

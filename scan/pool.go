@@ -179,7 +179,7 @@ func (p *Pool) Analyze(ctx context.Context, name string, data []byte) (app.FileA
 // back into its document that was never read.
 func (p *Pool) AnalyzePage(ctx context.Context, name string, data []byte, page int) (app.PageAnalysis, error) {
 	if page < 0 {
-		return app.PageAnalysis{}, fmt.Errorf("%w: page %d of %s", app.ErrInvalid, page+1, name)
+		return app.PageAnalysis{}, app.Invalidf("page %d of %s", page+1, name)
 	}
 	fa, err := p.analyze(ctx, name, data, page, nil)
 	if err != nil {
@@ -203,10 +203,10 @@ func (p *Pool) AnalyzeProgress(ctx context.Context, name string, data []byte, ev
 // left zero).
 func (p *Pool) analyze(ctx context.Context, name string, data []byte, only int, event func(app.PageEvent)) (app.FileAnalysis, error) {
 	if len(data) > MaxFileSize {
-		return app.FileAnalysis{}, fmt.Errorf("%w: %s is %d MiB; Folio reads files of up to %d MiB", app.ErrInvalid, name, len(data)>>20, MaxFileSize>>20)
+		return app.FileAnalysis{}, app.Invalidf("%s is %d MiB; Folio reads files of up to %d MiB", name, len(data)>>20, MaxFileSize>>20)
 	}
 	if len(name) > maxNameLen {
-		return app.FileAnalysis{}, fmt.Errorf("%w: the file name %.40q… is longer than %d bytes", app.ErrInvalid, name, maxNameLen)
+		return app.FileAnalysis{}, app.Invalidf("the file name %.40q… is longer than %d bytes", name, maxNameLen)
 	}
 	if err := ctx.Err(); err != nil {
 		return app.FileAnalysis{}, err
@@ -261,7 +261,7 @@ func (p *Pool) analyze(ctx context.Context, name string, data []byte, only int, 
 			case r.page < 0:
 				fa.Format, opened = r.format, true
 				if only >= r.pages {
-					return app.FileAnalysis{}, fmt.Errorf("%w: %s has no page %d (it has %d)", app.ErrInvalid, name, only+1, r.pages)
+					return app.FileAnalysis{}, app.Invalidf("%s has no page %d (it has %d)", name, only+1, r.pages)
 				}
 			default:
 				fa.Pages[r.page] = r.pa
@@ -442,7 +442,7 @@ func (p *Pool) request(s *slot, j *job, page int) result {
 				return result{page: page, format: m.Format, pages: int(m.Pages)}
 			}
 		case errorMsg:
-			return result{page: page, err: &remoteError{code: m.Code, msg: m.Message}}
+			return result{page: page, err: replyError(m)}
 		default:
 			p.discard(s)
 			return result{page: page, err: p.failure(ErrCrashed, j, -1, "sent a wrong answer", fmt.Sprintf("frame type %#x", m.frameType()))}
@@ -464,7 +464,7 @@ func (p *Pool) request(s *slot, j *job, page int) result {
 		m.Page.Index = page
 		return result{page: page, pa: m.Page}
 	case errorMsg:
-		return result{page: page, err: &remoteError{code: m.Code, msg: m.Message}}
+		return result{page: page, err: replyError(m)}
 	default:
 		p.discard(s)
 		return result{page: page, err: p.failure(ErrCrashed, j, page, "sent a wrong answer", fmt.Sprintf("frame type %#x", m.frameType()))}

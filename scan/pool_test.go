@@ -232,6 +232,11 @@ func TestPoolInvalidFile(t *testing.T) {
 	if !errors.Is(err, app.ErrInvalid) || !strings.Contains(err.Error(), `"notes.txt" is not a PDF`) {
 		t.Fatalf("got %v, want the reader's ErrInvalid", err)
 	}
+	// The reason crosses from the worker whole, for the window to show.
+	var inv *app.InvalidError
+	if !errors.As(err, &inv) || inv.Reason != `"notes.txt" is not a PDF, TIFF, JPEG or PNG file` {
+		t.Fatalf("got %#v, want an InvalidError with the reader's reason", err)
+	}
 }
 
 func TestPoolWorkerKilled(t *testing.T) {

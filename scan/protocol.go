@@ -122,6 +122,26 @@ func errorCode(err error) uint64 {
 	return codeFailed
 }
 
+// errorReply is the error frame of err. Input the reader refuses
+// (app.InvalidError) travels as its reason alone, which replyError makes
+// an app.InvalidError again on the other side, so the window shows the
+// reason as the worker wrote it.
+func errorReply(file uint64, err error) errorMsg {
+	var inv *app.InvalidError
+	if errors.As(err, &inv) {
+		return errorMsg{File: file, Code: codeInvalid, Message: inv.Reason}
+	}
+	return errorMsg{File: file, Code: errorCode(err), Message: err.Error()}
+}
+
+// replyError is the error an error frame carries.
+func replyError(m errorMsg) error {
+	if m.Code == codeInvalid {
+		return &app.InvalidError{Reason: m.Message}
+	}
+	return &remoteError{code: m.Code, msg: m.Message}
+}
+
 // The messages. Each is one frame; message is the union of them.
 type (
 	helloMsg struct{ Version uint64 }

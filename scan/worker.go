@@ -158,9 +158,7 @@ func (w *workerState) guard(file uint64, what string, f func() message) (reply m
 // serve answers one request.
 func (w *workerState) serve(m message) message {
 	var file uint64
-	fail := func(err error) message {
-		return errorMsg{File: file, Code: errorCode(err), Message: err.Error()}
-	}
+	fail := func(err error) message { return errorReply(file, err) }
 	switch m := m.(type) {
 	case openMsg:
 		file = m.File

@@ -20,7 +20,7 @@ const auditPage = 512
 func checkAudit(sealed [][]byte) error {
 	for i, s := range sealed {
 		if len(s) == 0 || len(s) > maxSealedLen {
-			return fmt.Errorf("%w: sealed audit event %d is %d bytes (want 1 to %d)", app.ErrInvalid, i, len(s), maxSealedLen)
+			return app.Invalidf("sealed audit event %d is %d bytes (want 1 to %d)", i, len(s), maxSealedLen)
 		}
 	}
 	return nil
@@ -80,7 +80,7 @@ func (db *DB) AppendAudit(ctx context.Context, sealed [][]byte) error {
 // to report.
 func (db *DB) AppendSignedAudit(ctx context.Context, sealed [][]byte, key app.AuditKey) error {
 	if key == nil {
-		return fmt.Errorf("append to the audit trail: %w: no audit key given", app.ErrInvalid)
+		return fmt.Errorf("append to the audit trail: %w", app.Invalidf("no audit key given"))
 	}
 	return db.appendWith(ctx, sealed, key)
 }
@@ -345,7 +345,7 @@ func (db *DB) AuditHead(ctx context.Context) (app.AuditEntry, error) {
 // already kept makes it re-sign the head only.
 func (db *DB) Checkpoint(ctx context.Context, key app.AuditKey) error {
 	if key == nil {
-		return fmt.Errorf("sign an audit checkpoint: %w: no audit key given", app.ErrInvalid)
+		return fmt.Errorf("sign an audit checkpoint: %w", app.Invalidf("no audit key given"))
 	}
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		prior, err := lastSeq(tx.Bucket(bucketAudit))
@@ -489,7 +489,7 @@ type ChainReport struct {
 // chain it could not read at all.
 func (db *DB) VerifyChain(ctx context.Context, verifySig func(msg, sig []byte) error) (rep ChainReport, err error) {
 	if verifySig == nil {
-		return rep, fmt.Errorf("verify the audit chain: %w: no signature check given", app.ErrInvalid)
+		return rep, fmt.Errorf("verify the audit chain: %w", app.Invalidf("no signature check given"))
 	}
 	problems := newProblems()
 	defer func() { rep.Problems = problems.list() }()

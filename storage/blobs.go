@@ -73,7 +73,7 @@ type Blobs struct {
 // folder is read-only or the disk is full.
 func OpenBlobs(dir string) (*Blobs, error) {
 	if dir == "" {
-		return nil, fmt.Errorf("open blob store: %w: no folder name", app.ErrInvalid)
+		return nil, fmt.Errorf("open blob store: %w", app.Invalidf("no folder name"))
 	}
 	created := false
 	info, err := os.Stat(dir)
@@ -86,7 +86,7 @@ func OpenBlobs(dir string) (*Blobs, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open blob store %s: %w", dir, err)
 	case !info.IsDir():
-		return nil, fmt.Errorf("open blob store %s: %w: it is a file, not a folder", dir, app.ErrInvalid)
+		return nil, fmt.Errorf("open blob store %s: %w", dir, app.Invalidf("it is a file, not a folder"))
 	}
 	b := &Blobs{dir: dir, durable: map[string]bool{}}
 	if err := b.probe(); err != nil {
@@ -114,7 +114,7 @@ func OpenBlobs(dir string) (*Blobs, error) {
 // folder is app.ErrNotFound.
 func OpenBlobsReadOnly(dir string) (*Blobs, error) {
 	if dir == "" {
-		return nil, fmt.Errorf("open blob store: %w: no folder name", app.ErrInvalid)
+		return nil, fmt.Errorf("open blob store: %w", app.Invalidf("no folder name"))
 	}
 	info, err := os.Stat(dir)
 	switch {
@@ -123,7 +123,7 @@ func OpenBlobsReadOnly(dir string) (*Blobs, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open blob store %s: %w", dir, err)
 	case !info.IsDir():
-		return nil, fmt.Errorf("open blob store %s: %w: it is a file, not a folder", dir, app.ErrInvalid)
+		return nil, fmt.Errorf("open blob store %s: %w", dir, app.Invalidf("it is a file, not a folder"))
 	}
 	return &Blobs{dir: dir, readOnly: true, durable: map[string]bool{}}, nil
 }
@@ -345,7 +345,7 @@ func (s *SealedBlobs) check(ctx context.Context, id string) error {
 		return err
 	}
 	if !validBlobID(id) {
-		return fmt.Errorf("blob id %q: %w: want %d to %d lowercase hex digits", clip(id), app.ErrInvalid, minBlobID, maxBlobID)
+		return fmt.Errorf("blob id %q: %w", clip(id), app.Invalidf("want %d to %d lowercase hex digits", minBlobID, maxBlobID))
 	}
 	return nil
 }
@@ -365,7 +365,7 @@ func (s *SealedBlobs) PutBlob(ctx context.Context, id string, data []byte) error
 		return fmt.Errorf("blob store %s: %w", s.b.dir, ErrReadOnly)
 	}
 	if len(data) > maxBlobSize {
-		return fmt.Errorf("blob %s: %w: %d bytes, more than the %d a blob may hold", id, app.ErrInvalid, len(data), maxBlobSize)
+		return fmt.Errorf("blob %s: %w", id, app.Invalidf("%d bytes, more than the %d a blob may hold", len(data), maxBlobSize))
 	}
 	file, sub := s.b.path(id)
 	if _, err := os.Lstat(file); err == nil {
@@ -623,7 +623,7 @@ func blobDirErr(dir string, err error) error {
 	case isWriteProblem(err):
 		return blobWriteErr(dir, err)
 	case errors.Is(err, syscall.ENOTDIR):
-		return fmt.Errorf("open blob store %s: %w: a file is in the way of the folder (%v)", dir, app.ErrInvalid, err)
+		return fmt.Errorf("open blob store %s: %w", dir, app.Invalidf("a file is in the way of the folder (%v)", err))
 	}
 	return fmt.Errorf("open blob store %s: %w", dir, err)
 }

@@ -34,7 +34,7 @@ func (b *Blobs) partialPath(id string) string {
 // size. app.ErrNotFound when there is none.
 func (b *Blobs) OpenSealed(id string) (*os.File, int64, error) {
 	if !validBlobID(id) {
-		return nil, 0, fmt.Errorf("%w: blob id %q", app.ErrInvalid, clip(id))
+		return nil, 0, app.Invalidf("blob id %q", clip(id))
 	}
 	file, _ := b.path(id)
 	f, err := os.Open(file)
@@ -80,10 +80,10 @@ func (b *Blobs) PartialSize(id string) int64 {
 // arrived: the next call resumes after it.
 func (b *Blobs) AppendPartial(id string, r io.Reader) (int64, error) {
 	if b.readOnly {
-		return 0, fmt.Errorf("%w: the blob store %s is open read-only", app.ErrInvalid, b.dir)
+		return 0, app.Invalidf("the blob store %s is open read-only", b.dir)
 	}
 	if !validBlobID(id) {
-		return 0, fmt.Errorf("%w: blob id %q", app.ErrInvalid, clip(id))
+		return 0, app.Invalidf("blob id %q", clip(id))
 	}
 	_, sub := b.path(id)
 	syncParent, err := b.ensureSubdir(sub)

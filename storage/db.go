@@ -83,7 +83,7 @@ var (
 // documentation for the errors it returns.
 func Open(path string, opts Options) (*DB, error) {
 	if path == "" {
-		return nil, fmt.Errorf("open vault: %w: no file name", app.ErrInvalid)
+		return nil, fmt.Errorf("open vault: %w", app.Invalidf("no file name"))
 	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
@@ -105,7 +105,7 @@ func Open(path string, opts Options) (*DB, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open vault %s: %w", path, err)
 	case info.IsDir():
-		return nil, fmt.Errorf("open vault %s: %w: it is a folder, not a vault file", path, app.ErrInvalid)
+		return nil, fmt.Errorf("open vault %s: %w", path, app.Invalidf("it is a folder, not a vault file"))
 	}
 	if err := inspect(path); err != nil {
 		return nil, err

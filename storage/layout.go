@@ -91,11 +91,11 @@ func decodeErr(what string, b []byte) error {
 func checkName(what, s string, max int) error {
 	switch {
 	case s == "":
-		return fmt.Errorf("%w: empty record %s", app.ErrInvalid, what)
+		return app.Invalidf("empty record %s", what)
 	case len(s) > max:
-		return fmt.Errorf("%w: record %s longer than %d bytes", app.ErrInvalid, what, max)
+		return app.Invalidf("record %s longer than %d bytes", what, max)
 	case bytes.IndexByte([]byte(s), 0) >= 0:
-		return fmt.Errorf("%w: record %s %q contains a NUL byte", app.ErrInvalid, what, s)
+		return app.Invalidf("record %s %q contains a NUL byte", what, s)
 	}
 	return nil
 }
@@ -109,7 +109,7 @@ func checkRecord(kind app.Kind, id string) error {
 
 func checkToken(t []byte) error {
 	if len(t) == 0 || len(t) > maxTokenLen {
-		return fmt.Errorf("%w: index token of %d bytes (want 1 to %d)", app.ErrInvalid, len(t), maxTokenLen)
+		return app.Invalidf("index token of %d bytes (want 1 to %d)", len(t), maxTokenLen)
 	}
 	return nil
 }
@@ -246,7 +246,7 @@ func associatedData(kind app.Kind, id string, v, parent app.Version) []byte {
 // canonicalTokens returns a sorted copy of toks without duplicates.
 func canonicalTokens(toks [][]byte) ([][]byte, error) {
 	if len(toks) > maxTokens {
-		return nil, fmt.Errorf("%w: %d index tokens for one record (at most %d)", app.ErrInvalid, len(toks), maxTokens)
+		return nil, app.Invalidf("%d index tokens for one record (at most %d)", len(toks), maxTokens)
 	}
 	out := make([][]byte, 0, len(toks))
 	for _, t := range toks {

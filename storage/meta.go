@@ -102,9 +102,9 @@ func checkMeta(puts map[string][]byte, deletes []string) error {
 	check := func(k string) error {
 		switch {
 		case k == "" || len(k) > maxMetaKeyLen:
-			return fmt.Errorf("%w: setting key %q (want 1 to %d bytes)", app.ErrInvalid, k, maxMetaKeyLen)
+			return app.Invalidf("setting key %q (want 1 to %d bytes)", k, maxMetaKeyLen)
 		case strings.HasPrefix(k, metaReserved):
-			return fmt.Errorf("%w: setting key %q is reserved for the store", app.ErrInvalid, k)
+			return app.Invalidf("setting key %q is reserved for the store", k)
 		}
 		return nil
 	}
@@ -113,7 +113,7 @@ func checkMeta(puts map[string][]byte, deletes []string) error {
 			return err
 		}
 		if len(v) > maxMetaLen {
-			return fmt.Errorf("%w: setting %q is %d bytes (at most %d)", app.ErrInvalid, k, len(v), maxMetaLen)
+			return app.Invalidf("setting %q is %d bytes (at most %d)", k, len(v), maxMetaLen)
 		}
 	}
 	for _, k := range deletes {

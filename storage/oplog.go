@@ -55,7 +55,7 @@ func (db *DB) Ack(ctx context.Context, throughSeq uint64) error {
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketOplog)
 		if throughSeq > b.Sequence() {
-			return fmt.Errorf("%w: oplog seq %d was never given out (last %d)", app.ErrInvalid, throughSeq, b.Sequence())
+			return app.Invalidf("oplog seq %d was never given out (last %d)", throughSeq, b.Sequence())
 		}
 		var done [][]byte
 		c := b.Cursor()

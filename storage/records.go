@@ -54,14 +54,14 @@ func (r *Records) Commit(ctx context.Context, c app.Commit) ([]app.Version, erro
 			return nil, fmt.Errorf("commit: %w", err)
 		}
 		if len(w.Data) > maxDataLen {
-			return nil, fmt.Errorf("commit: %w: record %s/%s is %d bytes (at most %d)", app.ErrInvalid, w.Kind, w.ID, len(w.Data), maxDataLen)
+			return nil, fmt.Errorf("commit: %w", app.Invalidf("record %s/%s is %d bytes (at most %d)", w.Kind, w.ID, len(w.Data), maxDataLen))
 		}
 		if len(w.Endorsement) > maxEndorsement {
-			return nil, fmt.Errorf("commit: %w: the endorsement of %s/%s is %d bytes (at most %d)", app.ErrInvalid, w.Kind, w.ID, len(w.Endorsement), maxEndorsement)
+			return nil, fmt.Errorf("commit: %w", app.Invalidf("the endorsement of %s/%s is %d bytes (at most %d)", w.Kind, w.ID, len(w.Endorsement), maxEndorsement))
 		}
 		rk := string(recordKey(w.Kind, w.ID))
 		if seen[rk] {
-			return nil, fmt.Errorf("commit: %w: record %s/%s written twice in one commit", app.ErrInvalid, w.Kind, w.ID)
+			return nil, fmt.Errorf("commit: %w", app.Invalidf("record %s/%s written twice in one commit", w.Kind, w.ID))
 		}
 		seen[rk] = true
 		t, err := canonicalTokens(w.Tokens)

@@ -66,10 +66,10 @@ type AuditRejoinReport struct {
 // archive holds).
 func (db *DB) RejoinAudit(ctx context.Context, r AuditRejoin) (AuditRejoinReport, error) {
 	if r.From == 0 {
-		return AuditRejoinReport{}, fmt.Errorf("rejoin the audit trail: %w: entries start at seq 1", app.ErrInvalid)
+		return AuditRejoinReport{}, fmt.Errorf("rejoin the audit trail: %w", app.Invalidf("entries start at seq 1"))
 	}
 	if r.Key == nil {
-		return AuditRejoinReport{}, fmt.Errorf("rejoin the audit trail: %w: no audit key given", app.ErrInvalid)
+		return AuditRejoinReport{}, fmt.Errorf("rejoin the audit trail: %w", app.Invalidf("no audit key given"))
 	}
 	if err := checkAudit(r.Append); err != nil {
 		return AuditRejoinReport{}, err
@@ -79,7 +79,7 @@ func (db *DB) RejoinAudit(ctx context.Context, r AuditRejoin) (AuditRejoinReport
 	}
 	for i, e := range r.Theirs {
 		if e.Seq != r.From+uint64(i) || len(e.Hash) != hashLen || len(e.Sealed) == 0 || len(e.Sealed) > maxSealedLen {
-			return AuditRejoinReport{}, fmt.Errorf("rejoin the audit trail: %w: the archive's entry %d is malformed or out of order", app.ErrInvalid, e.Seq)
+			return AuditRejoinReport{}, fmt.Errorf("rejoin the audit trail: %w", app.Invalidf("the archive's entry %d is malformed or out of order", e.Seq))
 		}
 	}
 	var rep AuditRejoinReport

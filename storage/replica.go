@@ -122,7 +122,7 @@ func (db *DB) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVers
 			return ImportReport{}, fmt.Errorf("import: %w", err)
 		}
 		if v.Version.IsZero() || len(v.Ciphertext) > maxCiphertext || len(v.Endorsement) > maxEndorsement {
-			return ImportReport{}, fmt.Errorf("import: %w: version %s of %s/%s (%d bytes, an endorsement of %d)", app.ErrInvalid, v.Version, v.Kind, v.ID, len(v.Ciphertext), len(v.Endorsement))
+			return ImportReport{}, fmt.Errorf("import: %w", app.Invalidf("version %s of %s/%s (%d bytes, an endorsement of %d)", v.Version, v.Kind, v.ID, len(v.Ciphertext), len(v.Endorsement)))
 		}
 		pt, err := aead.Decrypt(v.Ciphertext, associatedData(v.Kind, v.ID, v.Version, v.Parent))
 		if err != nil {

@@ -95,7 +95,7 @@ func Bandwidth(ctx context.Context, m Meta) int64 {
 // of the engine.
 func SetBandwidth(ctx context.Context, m Meta, bytesPerSecond int64) error {
 	if bytesPerSecond < 0 {
-		return fmt.Errorf("%w: a bandwidth cap is 0 (none) or more bytes per second", app.ErrInvalid)
+		return app.Invalidf("a bandwidth cap is 0 (none) or more bytes per second")
 	}
 	if bytesPerSecond == 0 {
 		return m.UpdateMeta(ctx, nil, []string{metaBandwidth})

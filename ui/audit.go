@@ -146,20 +146,20 @@ func (s *auditScreen) clearFilters() {
 	s.apply()
 }
 
-// readFilter reads the filter fields, or says which one is wrong.
-func (s *auditScreen) readFilter() (app.AuditFilter, *entry, error) {
-	var f app.AuditFilter
+// readFilter reads the filter fields, or says which one is wrong and why,
+// in a sentence.
+func (s *auditScreen) readFilter() (f app.AuditFilter, bad *entry, why string) {
 	if t := strings.TrimSpace(s.user.Text); t != "" {
 		name, err := app.NormalizeUserName(t)
 		if err != nil {
-			return f, s.user, fmt.Errorf("user: %w", err)
+			return f, s.user, message(err)
 		}
 		f.User = name
 	}
 	if t := strings.TrimSpace(s.mrn.Text); t != "" {
 		mrn, err := app.ParseMRN(t)
 		if err != nil {
-			return f, s.mrn, fmt.Errorf("patient: %w", err)
+			return f, s.mrn, message(err)
 		}
 		f.PatientMRN = mrn
 	}
@@ -169,18 +169,18 @@ func (s *auditScreen) readFilter() (app.AuditFilter, *entry, error) {
 	if t := strings.TrimSpace(s.since.Text); t != "" {
 		day, err := time.ParseInLocation(time.DateOnly, t, time.Local)
 		if err != nil {
-			return f, s.since, fmt.Errorf("since: write the date as YYYY-MM-DD, for example %s", s.sess.a.now().Format(time.DateOnly))
+			return f, s.since, "Write the Since date as YYYY-MM-DD, for example " + s.sess.a.now().Format(time.DateOnly) + "."
 		}
 		f.Since = day
 	}
-	return f, nil, nil
+	return f, nil, ""
 }
 
 // apply reads the trail again with the filters typed.
 func (s *auditScreen) apply() {
-	f, bad, err := s.readFilter()
-	if err != nil {
-		s.msg.error(sentence(err.Error()))
+	f, bad, why := s.readFilter()
+	if why != "" {
+		s.msg.error(why)
 		s.sess.a.win.Canvas().Focus(bad)
 		return
 	}

@@ -184,6 +184,12 @@ func TestAuditScreenFiltersHighlightsAndExports(t *testing.T) {
 	if !strings.Contains(s.msg.Text, "YYYY-MM-DD") || u.win.Canvas().Focused() != s.since {
 		t.Fatalf("a bad date says %q", s.msg.Text)
 	}
+	filterBy(u, s.since, "")
+	filterBy(u, s.user, "dr amani")
+	if s.msg.Text != `User name "dr amani": use 1 to 32 letters, digits, '.', '_' or '-'.` || u.win.Canvas().Focused() != s.user {
+		t.Fatalf("a bad user name says %q", s.msg.Text)
+	}
+	filterBy(u, s.user, "dr.amani")
 
 	// Export: dr.amani's events, as shown, oldest first, one row each.
 	filterBy(u, s.since, "")

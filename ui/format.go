@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"folio/app"
+	"folio/classify"
 	"folio/visible"
 )
 
@@ -208,16 +210,31 @@ func diffPatients(a, b app.Patient) []change {
 	return out
 }
 
-// message turns an error from app into a sentence for the person at the
-// window. app's errors are already sentences; this drops the technical
-// prefixes the services wrap them with and gives the common ones the
-// words a clerk expects.
+// message turns an error into a sentence for the person at the window.
+// It reads only what the error is (errors.Is, errors.As), never its
+// text: input refused carries its reason (app.InvalidError,
+// classify.RulesError), shown as it is whatever wrapped it; the conditions a clerk meets have their own
+// words; anything else is a problem on this computer, said so, with the
+// error itself in parentheses for the administrator.
 func message(err error) string {
-	var wait *app.WaitError
-	var roleErr *app.RoleError
+	var (
+		wait    *app.WaitError
+		roleErr *app.RoleError
+		inv     *app.InvalidError
+		rules   *classify.RulesError
+		large   *app.TooLargeError
+	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &inv):
+		return sentence(inv.Reason)
+	case errors.As(err, &rules):
+		return sentence(rules.Reason)
+	case errors.As(err, &large):
+		return "The file is " + large.Error() + "."
+	case errors.Is(err, app.ErrTooLarge):
+		return "The file is too large to import."
 	case errors.As(err, &wait):
 		return fmt.Sprintf("Too many failed logins. Wait %d s before trying again.", wait.Seconds())
 	case errors.Is(err, app.ErrDamaged):
@@ -247,14 +264,27 @@ func message(err error) string {
 		return "The window was locked; log in again."
 	case errors.Is(err, app.ErrNotInitialized):
 		return "There is no vault on this computer yet."
-	case errors.Is(err, app.ErrInvalid):
-		s := err.Error()
-		if _, after, ok := strings.Cut(s, app.ErrInvalid.Error()+": "); ok {
-			s = after
-		}
-		return sentence(s)
+	case errors.Is(err, app.ErrNoSigningKey):
+		return sentence(app.ErrNoSigningKey.Error())
+	case errors.Is(err, app.ErrScrubPending):
+		return sentence(app.ErrScrubPending.Error())
+	case errors.Is(err, app.ErrScanningOff):
+		return sentence(app.ErrScanningOff.Error())
+	case errors.Is(err, app.ErrNoLink):
+		return "The archive cannot be reached; Folio keeps working here and sends the changes when it can."
+	case errors.Is(err, app.ErrRefused):
+		return "The archive refuses this workstation; ask your administrator."
+	case errors.Is(err, app.ErrDeleted):
+		return "That registration was deleted; reload to see the patient list as it is now."
+	case errors.Is(err, app.ErrNotFound):
+		return "That is no longer here (it may have been merged, deleted or changed on another workstation); reload and try again."
+	case errors.Is(err, app.ErrAlreadyExists):
+		return "That already exists; give another name."
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "Stopped before it finished; nothing more was done."
 	}
-	return sentence(err.Error())
+	return "Folio could not do this because of a problem on this computer; try again, and if it happens again, tell your administrator (" +
+		visible.Line(err.Error()) + ")."
 }
 
 // sentence capitalises s and ends it with a full stop.

@@ -3,11 +3,16 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"folio/app"
+	"folio/classify"
+	"folio/dropfolder"
+	"folio/internal/testkit"
 )
 
 func TestAgeText(t *testing.T) {
@@ -98,14 +103,18 @@ func TestMessage(t *testing.T) {
 		{&app.WaitError{Wait: 7500 * time.Millisecond}, "Too many failed logins. Wait 8 s before trying again."},
 		{fmt.Errorf("log in as x: %w", app.ErrWrongPassword), "Wrong user name or password."},
 		{fmt.Errorf("log in as x: %w", app.ErrUserDisabled), "This user account is disabled; ask an administrator."},
-		{fmt.Errorf("%w: a date of birth (at least the year) is required", app.ErrInvalid), "A date of birth (at least the year) is required."},
+		{app.Invalidf("a date of birth (at least the year) is required"), "A date of birth (at least the year) is required."},
+		{fmt.Errorf("add user grace: %w", app.Invalidf("the password needs at least %d characters", 8)), "The password needs at least 8 characters."},
+		{fmt.Errorf("save the rules: %w", &classify.RulesError{Reason: "type lab has no keyword"}), "Type lab has no keyword."},
+		{fmt.Errorf("import scan.pdf: %w", &app.TooLargeError{Size: 3 << 30, Limit: 512 << 20}), "The file is too large: 3 GB, the limit is 512 MB."},
+		{fmt.Errorf("patient KAB-000001-5: %w", app.ErrNotFound), "That is no longer here (it may have been merged, deleted or changed on another workstation); reload and try again."},
 		{fmt.Errorf("patient.read: %w (Scanning clerk)", app.ErrForbidden), "Your role does not allow this."},
 		{fmt.Errorf("list the queue: %w", &app.RoleError{Roles: app.RoleSet{app.RoleAdmin}, Permission: app.PermDocIndex}),
 			"Your role (Administrator) may not index documents (file them to a patient, type and date); records clerks and scanning clerks may."},
 		{&app.RoleError{Roles: app.RoleSet{app.RoleAdmin, app.RoleClinician}, Permission: app.PermDocIndex},
 			"None of your roles (Administrator, Clinician) may index documents (file them to a patient, type and date); records clerks and scanning clerks may."},
 		{fmt.Errorf("amend: %w", app.ErrConflict), "Someone else changed this record; it has been reloaded."},
-		{errors.New("disk full"), "Disk full."},
+		{errors.New("write /vault/folio.db: disk full"), "Folio could not do this because of a problem on this computer; try again, and if it happens again, tell your administrator (write /vault/folio.db: disk full)."},
 	} {
 		if got := message(tc.err); got != tc.want {
 			t.Errorf("message(%v) = %q, want %q", tc.err, got, tc.want)
@@ -113,6 +122,34 @@ func TestMessage(t *testing.T) {
 	}
 	if got := message(fmt.Errorf("load user: %w", app.ErrTampered)); !strings.Contains(got, "damaged") {
 		t.Errorf("tampered: %q", got)
+	}
+}
+
+// The window says why the drop folder cannot be watched in words, from
+// what the error is, not from the file system's text.
+func TestDropFolderProblem(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "scans.txt")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := createdVault(t, nil)
+	sess := testkit.Login(t, v, "admin", adminPW)
+	for _, tc := range []struct{ dir, want string }{
+		{filepath.Join(dir, "missing"), "The drop folder cannot be watched: there is no folder " + filepath.Join(dir, "missing") + " on this computer. An administrator chooses it in Administration, Settings."},
+		{file, "The drop folder cannot be watched: " + file + " is a file, not a folder. An administrator chooses it in Administration, Settings."},
+	} {
+		_, err := dropfolder.NewIntake(dropfolder.IntakeParams{Dir: tc.dir, Importer: sess})
+		if err == nil {
+			t.Fatalf("%s: the intake started", tc.dir)
+		}
+		if got := dropFolderProblem(tc.dir, err); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.dir, got, tc.want)
+		}
+	}
+	link := &dropfolder.SkipError{Path: "x", Reason: dropfolder.ErrLink}
+	if got := intakeProblem(link); got != "Skipped: it is a link; Folio imports files, not links." {
+		t.Errorf("a link: %q", got)
 	}
 }
 

@@ -240,7 +240,7 @@ func (f *patientForm) patient() (app.Patient, error) {
 		}
 	}
 	if f.sex.Selected == "" {
-		return p, fmt.Errorf("%w: choose the patient's sex (Unknown if it is not known)", app.ErrInvalid)
+		return p, app.Invalidf("choose the patient's sex (Unknown if it is not known)")
 	}
 	p.Sex = sexFromLabel(f.sex.Selected)
 	if s := strings.TrimSpace(f.dob.Text); s != "" {

@@ -3,7 +3,9 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -141,14 +143,14 @@ func (s *session) startDropFolder() {
 			})
 		},
 		OnError: func(path string, err error) {
-			name, why := visible.Line(filepath.Base(path)), visible.Line(err.Error())
+			name, why := visible.Line(filepath.Base(path)), intakeProblem(err)
 			it := &intakeItem{name: name, when: time.Now(), done: true, outcome: name + ": " + why,
 				p: app.ImportProgress{Stage: app.StageFailed, Reason: why}}
 			s.onUI(func() { s.addIntake(it) })
 		},
 	})
 	if err != nil {
-		s.intakeNote = "The drop folder cannot be watched: " + err.Error()
+		s.intakeNote = dropFolderProblem(settings.DropFolder, err)
 		return
 	}
 	s.intakeNote = "Watching " + settings.DropFolder + " for scans"
@@ -158,6 +160,33 @@ func (s *session) startDropFolder() {
 		s.intakeNote += " (files are removed once stored encrypted)."
 	}
 	go func() { _ = in.Serve(s.ctx) }()
+}
+
+// dropFolderProblem says why the drop folder dir cannot be watched.
+func dropFolderProblem(dir string, err error) string {
+	var why string
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		why = "there is no folder " + dir + " on this computer"
+	case errors.Is(err, fs.ErrPermission):
+		why = "Folio may not read the folder " + dir
+	case errors.Is(err, dropfolder.ErrNotAFolder):
+		why = dir + " is a file, not a folder"
+	default:
+		return "The drop folder " + dir + " cannot be watched. " + message(err)
+	}
+	return "The drop folder cannot be watched: " + visible.Line(why) + ". An administrator chooses it in Administration, Settings."
+}
+
+// intakeProblem says why the drop folder did not take a file.
+func intakeProblem(err error) string {
+	switch {
+	case errors.Is(err, dropfolder.ErrLink):
+		return "Skipped: it is a link; Folio imports files, not links."
+	case errors.Is(err, dropfolder.ErrNotRegular):
+		return "Skipped: it is not a file (a folder, a pipe or a device)."
+	}
+	return visible.Line(message(err))
 }
 
 // addIntake lists a file coming in (newest first) and shows it on the
@@ -642,14 +671,14 @@ func coverSheetPDF(sess *session, p app.Patient, label, date, pages string) ([]b
 	if date = strings.TrimSpace(date); date != "" {
 		t, err := time.Parse(time.DateOnly, date)
 		if err != nil {
-			return nil, fmt.Errorf("%w: write the date of service as YYYY-MM-DD", app.ErrInvalid)
+			return nil, app.Invalidf("write the date of service as YYYY-MM-DD")
 		}
 		sheet.Date = t
 	}
 	if pages = strings.TrimSpace(pages); pages != "" {
 		n, err := strconv.Atoi(pages)
 		if err != nil || n < 0 || n > 10000 {
-			return nil, fmt.Errorf("%w: the number of pages must be a whole number", app.ErrInvalid)
+			return nil, app.Invalidf("the number of pages must be a whole number")
 		}
 		sheet.Pages = n
 	}

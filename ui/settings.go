@@ -406,8 +406,8 @@ func (s *settingsScreen) saveDrop() {
 	s.store(s.drop, func(ctx context.Context) error {
 		if dir != "" {
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-				return fmt.Errorf("%w: there is no folder %s on this computer; create it first or check the path. Nothing was changed",
-					app.ErrInvalid, dir)
+				return app.Invalidf("there is no folder %s on this computer; create it first or check the path. Nothing was changed",
+					dir)
 			}
 		}
 		return sess.s.Settings().SetIntakeSettings(ctx, app.IntakeSettings{DropFolder: dir, Keep: keep})

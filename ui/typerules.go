@@ -259,7 +259,7 @@ func (s *typeRulesScreen) store() {
 	}
 	rules := s.rules()
 	if err := rules.Tidy().Check(); err != nil {
-		s.msg.error(strings.TrimPrefix(err.Error(), classify.ErrInvalidRules.Error()+": ") + ". Nothing was saved.")
+		s.msg.error(message(err) + " Nothing was saved.")
 		return
 	}
 	for _, r := range rules {

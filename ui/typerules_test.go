@@ -60,7 +60,7 @@ func TestTypeRulesFromTheKeyboard(t *testing.T) {
 	test.Type(added.keywords, "vaccine given, immunisation card")
 	press(u, fyne.KeyModifierShortcutDefault, fyne.KeyS)
 	u.tasks.wait()
-	if !strings.Contains(s.msg.Text, "lower-case letters") || !strings.Contains(s.msg.Text, "Nothing was saved") {
+	if !strings.HasPrefix(s.msg.Text, `Type "Immunization Record": use lower-case letters`) || !strings.HasSuffix(s.msg.Text, ". Nothing was saved.") {
 		t.Fatalf("a bad type: %q", s.msg.Text)
 	}
 	if _, builtIn, _ := u.sess.s.TypeRules(ctx); !builtIn {

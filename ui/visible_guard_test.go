@@ -146,21 +146,29 @@ func exprText(e ast.Expr) string {
 // parseWindowSources parses the package's Go files, tests left out.
 func parseWindowSources(t *testing.T) (*token.FileSet, []*ast.File) {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
+	return parseSources(t, ".")
+}
+
+// parseSources parses the Go files of the folders dirs, tests left out.
+func parseSources(t *testing.T, dirs ...string) (*token.FileSet, []*ast.File) {
+	t.Helper()
 	fset := token.NewFileSet()
 	var parsed []*ast.File
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
+	for _, dir := range dirs {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		parsed = append(parsed, f)
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parsed = append(parsed, f)
+		}
 	}
 	return fset, parsed
 }

@@ -101,35 +101,35 @@ func sniff(data []byte) (format string, offset int) {
 // must not be modified until the Document is closed.
 func (e *Engine) Open(name string, data []byte) (*Document, error) {
 	if len(data) == 0 {
-		return nil, fmt.Errorf("%w: %q: the file is empty", app.ErrInvalid, name)
+		return nil, app.Invalidf("%q: the file is empty", name)
 	}
 	format, off := sniff(data)
 	if format == "" {
-		return nil, fmt.Errorf("%w: %q is not a PDF, TIFF, JPEG or PNG file", app.ErrInvalid, name)
+		return nil, app.Invalidf("%q is not a PDF, TIFF, JPEG or PNG file", name)
 	}
 	data = data[off:]
 	d := &Document{e: e, format: format}
 	if format == "jpeg" || format == "png" {
 		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("%w: %q: the file is damaged or incomplete (%v)", app.ErrInvalid, name, err)
+			return nil, app.Invalidf("%q: the file is damaged or incomplete (%v)", name, err)
 		}
 		d.native = []image.Point{{cfg.Width, cfg.Height}}
 		if int64(cfg.Width)*int64(cfg.Height) > e.opt.MaxPixels {
-			return nil, fmt.Errorf("%w: %q: the image is too large (%d × %d pixels)", app.ErrInvalid, name, cfg.Width, cfg.Height)
+			return nil, app.Invalidf("%q: the image is too large (%d × %d pixels)", name, cfg.Width, cfg.Height)
 		}
 	}
 	mu, err := openMu(data, format)
 	if err != nil {
 		if errors.Is(err, errMuLocked) {
-			return nil, fmt.Errorf("%w: %q: the PDF is password-protected; save an unprotected copy and import that", app.ErrInvalid, name)
+			return nil, app.Invalidf("%q: the PDF is password-protected; save an unprotected copy and import that", name)
 		}
-		return nil, fmt.Errorf("%w: %q: the file is damaged or incomplete (MuPDF: %s)", app.ErrInvalid, name, err)
+		return nil, app.Invalidf("%q: the file is damaged or incomplete (MuPDF: %s)", name, err)
 	}
 	d.mu = mu
 	if d.pages, err = mu.pageCount(); err != nil {
 		d.Close()
-		return nil, fmt.Errorf("%w: %q: the file is damaged or has no pages (MuPDF: %s)", app.ErrInvalid, name, err)
+		return nil, app.Invalidf("%q: the file is damaged or has no pages (MuPDF: %s)", name, err)
 	}
 	if format == "tiff" {
 		d.native = tiffSizes(data, d.pages)
@@ -137,11 +137,11 @@ func (e *Engine) Open(name string, data []byte) (*Document, error) {
 	switch {
 	case d.pages <= 0:
 		d.Close()
-		return nil, fmt.Errorf("%w: %q: the file is damaged or has no pages", app.ErrInvalid, name)
+		return nil, app.Invalidf("%q: the file is damaged or has no pages", name)
 	case d.pages > e.opt.MaxPages:
 		n := d.pages
 		d.Close()
-		return nil, fmt.Errorf("%w: %q has %d pages; Folio takes at most %d in one file: split it and import the parts", app.ErrInvalid, name, n, e.opt.MaxPages)
+		return nil, app.Invalidf("%q has %d pages; Folio takes at most %d in one file: split it and import the parts", name, n, e.opt.MaxPages)
 	}
 	return d, nil
 }
@@ -171,11 +171,11 @@ func isTextLayer(s string) bool {
 func (d *Document) resolution(i int, wpt, hpt float64) (renderDPI, viewScale, viewDPI float64, err error) {
 	o := d.e.opt
 	if !(wpt > 0 && hpt > 0) || math.IsInf(wpt, 0) || math.IsInf(hpt, 0) {
-		return 0, 0, 0, fmt.Errorf("%w: page %d has no size", app.ErrInvalid, i+1)
+		return 0, 0, 0, app.Invalidf("page %d has no size", i+1)
 	}
 	pixelsAt := func(dpi float64) float64 { return wpt * dpi / 72 * hpt * dpi / 72 }
 	if pixelsAt(float64(o.ViewDPI)) > float64(o.MaxPixels) {
-		return 0, 0, 0, fmt.Errorf("%w: page %d is too large (%.0f × %.0f pt)", app.ErrInvalid, i+1, wpt, hpt)
+		return 0, 0, 0, app.Invalidf("page %d is too large (%.0f × %.0f pt)", i+1, wpt, hpt)
 	}
 	renderDPI = float64(o.OCRDPI)
 	effDPI := renderDPI // the resolution the render has, as a page
@@ -216,7 +216,7 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 		return pa, errors.New("scan: page of a closed document")
 	}
 	if i < 0 || i >= d.pages {
-		return pa, fmt.Errorf("%w: page %d of a %d-page file", app.ErrInvalid, i+1, d.pages)
+		return pa, app.Invalidf("page %d of a %d-page file", i+1, d.pages)
 	}
 	e := d.e
 	st := &e.stats
@@ -226,7 +226,7 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	stage(app.StageRendering)
 	p, err := d.mu.loadPage(i)
 	if err != nil {
-		return pa, fmt.Errorf("%w: page %d is damaged (MuPDF: %s)", app.ErrInvalid, i+1, err)
+		return pa, app.Invalidf("page %d is damaged (MuPDF: %s)", i+1, err)
 	}
 	defer p.close()
 	renderDPI, viewScale, viewDPI, err := d.resolution(i, p.w, p.h)
@@ -239,10 +239,10 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	rgba, err := p.render(renderDPI)
 	st.render += time.Since(t)
 	if err != nil {
-		return pa, fmt.Errorf("%w: page %d could not be drawn; the file is damaged (MuPDF: %s)", app.ErrInvalid, i+1, err)
+		return pa, app.Invalidf("page %d could not be drawn; the file is damaged (MuPDF: %s)", i+1, err)
 	}
 	if rgba.Bounds().Empty() {
-		return pa, fmt.Errorf("%w: page %d has no size", app.ErrInvalid, i+1)
+		return pa, app.Invalidf("page %d has no size", i+1)
 	}
 
 	stage(app.StageOCR)
