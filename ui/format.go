@@ -11,6 +11,7 @@ import (
 
 	"folio/app"
 	"folio/classify"
+	"folio/printer"
 	"folio/visible"
 )
 
@@ -248,10 +249,8 @@ func message(err error) string {
 	case errors.Is(err, app.ErrTampered):
 		return "The vault on this computer is damaged: " + app.ErrTampered.Error() +
 			". Stop using it for records and call your administrator to restore a backup."
-	case errors.Is(err, app.ErrNewerSchema):
-		return sentence(app.ErrNewerSchema.Error())
-	case errors.Is(err, app.ErrNeedsBreakGlass):
-		return sentence(app.ErrNeedsBreakGlass.Error())
+	case ownWord(err) != nil:
+		return sentence(ownWord(err).Error())
 	case errors.As(err, &roleErr):
 		return sentence(roleErr.Error())
 	case errors.Is(err, app.ErrRestricted):
@@ -264,12 +263,6 @@ func message(err error) string {
 		return "The window was locked; log in again."
 	case errors.Is(err, app.ErrNotInitialized):
 		return "There is no vault on this computer yet."
-	case errors.Is(err, app.ErrNoSigningKey):
-		return sentence(app.ErrNoSigningKey.Error())
-	case errors.Is(err, app.ErrScrubPending):
-		return sentence(app.ErrScrubPending.Error())
-	case errors.Is(err, app.ErrScanningOff):
-		return sentence(app.ErrScanningOff.Error())
 	case errors.Is(err, app.ErrNoLink):
 		return "The archive cannot be reached; Folio keeps working here and sends the changes when it can."
 	case errors.Is(err, app.ErrRefused):
@@ -285,6 +278,20 @@ func message(err error) string {
 	}
 	return "Folio could not do this because of a problem on this computer; try again, and if it happens again, tell your administrator (" +
 		visible.Line(err.Error()) + ")."
+}
+
+// ownWord returns the error err is whose own text is the sentence a
+// clerk reads (message shows it, and no more), or nil.
+func ownWord(err error) error {
+	for _, own := range []error{
+		app.ErrNewerSchema, app.ErrNeedsBreakGlass, app.ErrNoSigningKey, app.ErrScrubPending, app.ErrScanningOff,
+		printer.ErrNoPrinter, printer.ErrNotRunning, printer.ErrRefused, printer.ErrUnsupported,
+	} {
+		if errors.Is(err, own) {
+			return own
+		}
+	}
+	return nil
 }
 
 // sentence capitalises s and ends it with a full stop.

@@ -13,6 +13,7 @@ import (
 	"folio/classify"
 	"folio/dropfolder"
 	"folio/internal/testkit"
+	"folio/printer"
 )
 
 func TestAgeText(t *testing.T) {
@@ -107,6 +108,7 @@ func TestMessage(t *testing.T) {
 		{fmt.Errorf("add user grace: %w", app.Invalidf("the password needs at least %d characters", 8)), "The password needs at least 8 characters."},
 		{fmt.Errorf("save the rules: %w", &classify.RulesError{Reason: "type lab has no keyword"}), "Type lab has no keyword."},
 		{fmt.Errorf("import scan.pdf: %w", &app.TooLargeError{Size: 3 << 30, Limit: 512 << 20}), "The file is too large: 3 GB, the limit is 512 MB."},
+		{fmt.Errorf("%w (lp: Error - No default destination.)", printer.ErrNoPrinter), "No printer is set up on this computer: save the PDF and print it from another."},
 		{fmt.Errorf("patient KAB-000001-5: %w", app.ErrNotFound), "That is no longer here (it may have been merged, deleted or changed on another workstation); reload and try again."},
 		{fmt.Errorf("patient.read: %w (Scanning clerk)", app.ErrForbidden), "Your role does not allow this."},
 		{fmt.Errorf("list the queue: %w", &app.RoleError{Roles: app.RoleSet{app.RoleAdmin}, Permission: app.PermDocIndex}),
