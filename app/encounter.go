@@ -69,7 +69,7 @@ func ParseEncounterType(s string) (EncounterType, error) {
 			return t, nil
 		}
 	}
-	return "", fmt.Errorf("%w: encounter type %q: use outpatient, admission, discharge, emergency, antenatal, immunisation, home-visit, telephone or other", ErrInvalid, s)
+	return "", Invalidf("encounter type %q: use outpatient, admission, discharge, emergency, antenatal, immunisation, home-visit, telephone or other", s)
 }
 
 // Note is an encounter's structured clinical note.
@@ -143,8 +143,8 @@ func (e Encounter) Status() string {
 
 // Sentinels of the note's lifecycle.
 var (
-	ErrNoteSigned = fmt.Errorf("%w: this note is signed and can no longer be changed or deleted; to correct it, add an addendum", ErrInvalid)
-	ErrNoteDraft  = fmt.Errorf("%w: this note is still a draft: finish and sign it; addenda are for correcting signed notes", ErrInvalid)
+	ErrNoteSigned = Invalidf("this note is signed and can no longer be changed or deleted; to correct it, add an addendum")
+	ErrNoteDraft  = Invalidf("this note is still a draft: finish and sign it; addenda are for correcting signed notes")
 )
 
 // serviceSkew is how far past the workstation's clock a date of service
@@ -164,11 +164,11 @@ func (e *Encounter) validate(now time.Time, p Patient) error {
 	}
 	switch {
 	case e.Time.IsZero():
-		return fmt.Errorf("%w: give the date and time of service", ErrInvalid)
+		return Invalidf("give the date and time of service")
 	case e.Time.After(now.Add(serviceSkew)):
-		return fmt.Errorf("%w: the date of service %s is in the future; enter when the patient was seen", ErrInvalid, e.Time.Format("2006-01-02 15:04"))
+		return Invalidf("the date of service %s is in the future; enter when the patient was seen", e.Time.Format("2006-01-02 15:04"))
 	case bornAfter(p.BirthDate, e.Time):
-		return fmt.Errorf("%w: the date of service %s is before the patient's birth (%s); check the date, or the patient", ErrInvalid, e.Time.Format(time.DateOnly), p.BirthDate)
+		return Invalidf("the date of service %s is before the patient's birth (%s); check the date, or the patient", e.Time.Format(time.DateOnly), p.BirthDate)
 	}
 	return e.Vitals.check(p.BirthDate, e.Time)
 }

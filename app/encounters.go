@@ -143,7 +143,7 @@ func (en Encounters) save(ctx context.Context, e Encounter, act Action) (Encount
 	}
 	if act == ActNoteSign {
 		if cur.Note.IsZero() {
-			return Encounter{}, fmt.Errorf("%w: the note is empty: write at least the assessment and plan before signing", ErrInvalid)
+			return Encounter{}, Invalidf("the note is empty: write at least the assessment and plan before signing")
 		}
 		cur.Signed = &Signature{By: en.s.User().Name, At: now, Hash: cur.signedContent()}
 	}
@@ -172,7 +172,7 @@ func (en Encounters) Addendum(ctx context.Context, id, text string) (Encounter, 
 	case cur.Signed == nil:
 		return Encounter{}, ErrNoteDraft
 	case text == "":
-		return Encounter{}, fmt.Errorf("%w: the addendum is empty: write the correction", ErrInvalid)
+		return Encounter{}, Invalidf("the addendum is empty: write the correction")
 	}
 	cur.Addenda = append(slices.Clone(cur.Addenda), Addendum{Text: text, By: en.s.User().Name, At: en.s.v.now()})
 	return en.write(ctx, cur, cur.Version, AuditEvent{Action: ActNoteAddendum, Patient: p.MRN})
@@ -190,7 +190,7 @@ func (en Encounters) Delete(ctx context.Context, id, reason string) error {
 		return err
 	}
 	if reason = strings.TrimSpace(reason); reason == "" {
-		return fmt.Errorf("%w: say why the draft is deleted", ErrInvalid)
+		return Invalidf("say why the draft is deleted")
 	}
 	cur.Deleted, cur.DeletedReason = true, reason
 	_, err = en.write(ctx, cur, cur.Version, AuditEvent{Action: ActEncounterDelete, Patient: p.MRN, Detail: reason})
@@ -298,9 +298,9 @@ func (en Encounters) link(ctx context.Context, id, docID string, add bool) (Enco
 	linked := slices.Contains(cur.Documents, docID)
 	switch {
 	case add && linked:
-		return Encounter{}, fmt.Errorf("%w: document %s is already linked to this encounter", ErrInvalid, docID)
+		return Encounter{}, Invalidf("document %s is already linked to this encounter", docID)
 	case !add && !linked:
-		return Encounter{}, fmt.Errorf("%w: document %s is not linked to this encounter", ErrInvalid, docID)
+		return Encounter{}, Invalidf("document %s is not linked to this encounter", docID)
 	case add:
 		if err := en.sameChart(ctx, docID, p); err != nil {
 			return Encounter{}, err
@@ -324,14 +324,14 @@ func (en Encounters) sameChart(ctx context.Context, docID string, p Patient) err
 		return err
 	}
 	if d.PatientID == "" {
-		return fmt.Errorf("%w: document %s is not filed to a patient yet; file it to this patient first", ErrInvalid, docID)
+		return Invalidf("document %s is not filed to a patient yet; file it to this patient first", docID)
 	}
 	chart, _, err := en.s.documentChart(ctx, d)
 	if err != nil {
 		return err
 	}
 	if chart.ID != p.ID {
-		return fmt.Errorf("%w: document %s is filed in another patient's chart, not %s's; link it to an encounter of that patient", ErrInvalid, docID, p.MRN)
+		return Invalidf("document %s is filed in another patient's chart, not %s's; link it to an encounter of that patient", docID, p.MRN)
 	}
 	return nil
 }
