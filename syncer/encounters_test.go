@@ -1,0 +1,85 @@
+package syncer_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"folio/app"
+)
+
+const clinicianPW = "ward round morning words"
+
+// Two workstations that sync see the same encounter: the note signed on
+// one, then its addendum, read on the other as written; drafts of one
+// note saved on both while apart are kept both, as a conflict.
+func TestEncountersSync(t *testing.T) {
+	ctx := context.Background()
+	arc := startArchive(t)
+	a := newWorkstation(t, arc, "ward-a")
+	b := newWorkstation(t, arc, "ward-b")
+	admin := firstVault(t, a)
+	if err := admin.Users().Add(ctx, app.User{Name: "amos", Roles: app.RoleSet{app.RoleClinician}}, []byte(clinicianPW)); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984-03-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mrn := ps[0].MRN
+	amos := login(t, a, "amos", clinicianPW)
+	e, err := amos.Encounters().Add(ctx, mrn, app.Encounter{Time: time.Now().Add(-time.Hour), Type: app.EncAntenatal,
+		Vitals: app.Vitals{Systolic: 150, Diastolic: 100, WeightKg: 70, HeightCm: 160},
+		Note:   app.Note{Assessment: "Pre-eclampsia suspected.", Plan: "Refer to district hospital today."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err = amos.Encounters().Sign(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	nurse := join(t, a, admin, b)
+
+	got, err := nurse.Encounters().List(ctx, mrn)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("b's list: %+v, %v", got, err)
+	}
+	if g := got[0]; g.ID != e.ID || g.Version != e.Version || g.Signed == nil || *g.Signed != *e.Signed || g.Note != e.Note || g.Vitals != e.Vitals {
+		t.Fatalf("b sees %+v, a wrote %+v", g, e)
+	}
+	if _, err := amos.Encounters().Addendum(ctx, e.ID, "Referred by ambulance at 14:00."); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	read, err := nurse.Encounters().Open(ctx, e.ID)
+	if err != nil || len(read.Addenda) != 1 || read.Addenda[0].By != "amos" || read.Note != e.Note {
+		t.Fatalf("b reads %+v, %v", read, err)
+	}
+
+	// The same draft saved on both workstations while apart: both kept.
+	d, err := amos.Encounters().Add(ctx, mrn, app.Encounter{Time: time.Now(), Type: app.EncTelephone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	amosB := login(t, b, "amos", clinicianPW)
+	da, db := d, d
+	da.Note.History = "Headache since morning."
+	if _, err := amos.Encounters().SaveDraft(ctx, da); err != nil {
+		t.Fatal(err)
+	}
+	db.Note.Plan = "Come to clinic today."
+	if _, err := amosB.Encounters().SaveDraft(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	a.round(t, admin)
+	ca, _ := a.prof.DB.Conflicts(ctx)
+	cb, _ := b.prof.DB.Conflicts(ctx)
+	if len(ca) != 1 || len(cb) != 1 || ca[0].Kind != app.KindEncounter || ca[0].ID != d.ID {
+		t.Fatalf("conflicts: a %+v, b %+v; want the draft on both", ca, cb)
+	}
+}
