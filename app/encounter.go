@@ -92,11 +92,21 @@ type Signature struct {
 }
 
 // Addendum corrects or adds to a signed note; its author signs it as it
-// is written, and it is never changed either.
+// is written, and it is never changed either. Hash is the SHA-256 of the
+// addendum and the note's signature it adds to (addendumHash).
 type Addendum struct {
 	Text string    `json:"text"`
 	By   string    `json:"by"`
 	At   time.Time `json:"at"`
+	Hash string    `json:"hash"`
+}
+
+// addendumHash is what an addendum's signature covers: the note's
+// signature, and the addendum's author, time and text.
+func addendumHash(sig *Signature, a Addendum) string {
+	data, _ := json.Marshal([]any{sig.Hash, a.By, a.At.UTC(), a.Text})
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // Encounter is one contact between a patient and a clinician. Its note is
@@ -211,6 +221,11 @@ func decodeEncounter(rec StoredRecord) (Encounter, error) {
 	}
 	if e.Signed != nil && e.Signed.Hash != e.signedContent() {
 		return Encounter{}, fmt.Errorf("encounter %s: %w: the signed note differs from what was signed", rec.ID, ErrTampered)
+	}
+	for i, a := range e.Addenda {
+		if e.Signed == nil || a.Hash != addendumHash(e.Signed, a) {
+			return Encounter{}, fmt.Errorf("encounter %s: %w: addendum %d differs from what was signed", rec.ID, ErrTampered, i+1)
+		}
 	}
 	e.Version = rec.Version
 	return e, nil

@@ -174,7 +174,9 @@ func (en Encounters) Addendum(ctx context.Context, id, text string) (Encounter, 
 	case text == "":
 		return Encounter{}, Invalidf("the addendum is empty: write the correction")
 	}
-	cur.Addenda = append(slices.Clone(cur.Addenda), Addendum{Text: text, By: en.s.User().Name, At: en.s.v.now()})
+	a := Addendum{Text: text, By: en.s.User().Name, At: en.s.v.now()}
+	a.Hash = addendumHash(cur.Signed, a)
+	cur.Addenda = append(slices.Clone(cur.Addenda), a)
 	return en.write(ctx, cur, cur.Version, AuditEvent{Action: ActNoteAddendum, Patient: p.MRN})
 }
 
