@@ -204,6 +204,10 @@ func TestEncounterBadInput(t *testing.T) {
 			if !errors.Is(err, app.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want ErrInvalid saying %q", err, tc.want)
 			}
+			var ie *app.InvalidError
+			if !errors.As(err, &ie) || !strings.Contains(ie.Reason, tc.want) {
+				t.Errorf("the reason the window shows: %+v", ie)
+			}
 			if errors.As(err, &ve) && ve.Confirmable != tc.confirmable {
 				t.Errorf("confirmable %v, want %v", ve.Confirmable, tc.confirmable)
 			}

@@ -35,7 +35,8 @@ func (v Vitals) BMI() float64 {
 // VitalsError is a vital sign refused as implausible: Field names it (as
 // the JSON does), and the message says what to do. Confirmable is set when
 // the value may be right after all (a weight the check took for pounds):
-// the clinician may confirm it (Vitals.WeightConfirmed). It is ErrInvalid.
+// the clinician may confirm it (Vitals.WeightConfirmed). It is an
+// *InvalidError with the same reason, and so ErrInvalid.
 type VitalsError struct {
 	Field       string
 	Msg         string
@@ -44,8 +45,8 @@ type VitalsError struct {
 
 func (e *VitalsError) Error() string { return e.Msg }
 
-// Unwrap makes a VitalsError an ErrInvalid.
-func (e *VitalsError) Unwrap() error { return ErrInvalid }
+// Unwrap makes a VitalsError an *InvalidError, and so an ErrInvalid.
+func (e *VitalsError) Unwrap() error { return &InvalidError{Reason: e.Msg} }
 
 // vitalRange is the plausible range of one vital sign in a living patient.
 type vitalRange struct {
