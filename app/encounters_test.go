@@ -270,9 +270,24 @@ func TestEncounterRestrictedChart(t *testing.T) {
 	if _, err := c.grace.Encounters().Open(ctx, e.ID); err != nil {
 		t.Fatalf("records clerk: %v", err)
 	}
+	// Given only the encounter's id, a clinician breaks the glass of its
+	// chart; an encounter in an open chart needs no reason.
+	if _, err := c.doc2.Encounters().BreakGlass(ctx, e.ID, "covering the night shift"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.doc2.Encounters().Open(ctx, e.ID); err != nil {
+		t.Fatalf("after break-glass: %v", err)
+	}
+	open, err := c.doc.Encounters().Add(ctx, c.amina.MRN, visit(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.doc2.Encounters().BreakGlass(ctx, open.ID, "no reason needed"); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("break-glass into an open chart: %v", err)
+	}
 	denied, err := c.admin.Audit().Events(ctx, app.AuditFilter{PatientMRN: vip.MRN, User: "doc2", Action: app.ActEncounterRead})
-	if err != nil || len(denied) != 1 || denied[0].Outcome != app.OutcomeDenied {
-		t.Fatalf("doc2's refused read in the trail: %+v, %v", denied, err)
+	if err != nil || len(denied) != 2 || denied[0].Outcome != app.OutcomeDenied || denied[1].Outcome != app.OutcomeOK {
+		t.Fatalf("doc2's refused read, then the read after break-glass, in the trail: %+v, %v", denied, err)
 	}
 }
 

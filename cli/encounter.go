@@ -112,18 +112,32 @@ func vitalsHint(err error) error {
 }
 
 // encounters runs fn with the encounter service of a signed-in session.
-func (e *env) encounters(cmd *cobra.Command, fn func(ctx context.Context, en app.Encounters) error) error {
+// When --break-glass gives a reason, it first breaks the glass of the
+// chart of the patient (MRN or id) or of the encounter the command names.
+func (e *env) encounters(cmd *cobra.Command, patientRef, encounterID string, fn func(ctx context.Context, en app.Encounters) error) error {
 	s, _, done, err := e.session(cmd.Context())
 	if err != nil {
 		return err
 	}
 	defer done()
-	return fn(cmd.Context(), s.Encounters())
+	ctx, en := cmd.Context(), s.Encounters()
+	if why, _ := cmd.Flags().GetString("break-glass"); why != "" {
+		if patientRef != "" {
+			_, err = s.Patients().BreakGlass(ctx, patientRef, why)
+		} else {
+			_, err = en.BreakGlass(ctx, encounterID, why)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return glassHint(fn(ctx, en))
 }
 
-// withEncounter runs fn on the encounter id, opened (and the read audited).
+// withEncounter runs fn on the encounter id, opened (and the read
+// audited).
 func (e *env) withEncounter(cmd *cobra.Command, id string, fn func(ctx context.Context, en app.Encounters, enc app.Encounter) error) error {
-	return e.encounters(cmd, func(ctx context.Context, en app.Encounters) error {
+	return e.encounters(cmd, "", id, func(ctx context.Context, en app.Encounters) error {
 		enc, err := en.Open(ctx, id)
 		if err != nil {
 			return err
@@ -132,8 +146,17 @@ func (e *env) withEncounter(cmd *cobra.Command, id string, fn func(ctx context.C
 	})
 }
 
+// glassHint says how to open a restricted chart from the command line.
+func glassHint(err error) error {
+	if errors.Is(err, app.ErrNeedsBreakGlass) {
+		return fmt.Errorf("%w; run again with --break-glass \"reason\"", err)
+	}
+	return err
+}
+
 func (e *env) encounterCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "encounter", Short: "record, show, list and sign encounters; add addenda; link documents"}
+	cmd.PersistentFlags().String("break-glass", "", "reason for opening a restricted chart (recorded as break-glass)")
 	cmd.AddCommand(e.encounterAdd(), e.encounterShow(), e.encounterList(), e.encounterSign(), e.encounterAddendum(),
 		e.encounterLink(true), e.encounterLink(false), e.encounterDelete())
 	return cmd
@@ -151,7 +174,7 @@ func (e *env) encounterAdd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.encounters(cmd, func(ctx context.Context, en app.Encounters) error {
+			return e.encounters(cmd, args[0], "", func(ctx context.Context, en app.Encounters) error {
 				enc, err = en.Add(ctx, args[0], enc)
 				if err != nil {
 					return vitalsHint(err)
@@ -203,7 +226,7 @@ func (e *env) encounterList() *cobra.Command {
 		Short: "a patient's encounters, newest first",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.encounters(cmd, func(ctx context.Context, en app.Encounters) error {
+			return e.encounters(cmd, args[0], "", func(ctx context.Context, en app.Encounters) error {
 				list, err := en.List(ctx, args[0])
 				if err != nil {
 					return err
@@ -255,7 +278,7 @@ func (e *env) encounterAddendum() *cobra.Command {
 		Short: "correct a signed note with an addendum, signed by you",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.encounters(cmd, func(ctx context.Context, en app.Encounters) error {
+			return e.encounters(cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
 				enc, err := en.Addendum(ctx, args[0], text)
 				if err != nil {
 					return err
@@ -279,7 +302,7 @@ func (e *env) encounterLink(add bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.encounters(cmd, func(ctx context.Context, en app.Encounters) error {
+			return e.encounters(cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
 				link := en.Link
 				if !add {
 					link = en.Unlink
@@ -301,7 +324,7 @@ func (e *env) encounterDelete() *cobra.Command {
 		Short: "delete your draft written in error (a signed note is never deleted)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.encounters(cmd, func(ctx context.Context, en app.Encounters) error {
+			return e.encounters(cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
 				if err := en.Delete(ctx, args[0], reason); err != nil {
 					return err
 				}

@@ -10,6 +10,7 @@ import (
 
 func (e *env) noteCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "note", Short: "write an encounter's draft note; show a note with its addenda"}
+	cmd.PersistentFlags().String("break-glass", "", "reason for opening a restricted chart (recorded as break-glass)")
 	cmd.AddCommand(e.noteDraft(), e.noteShow())
 	return cmd
 }
