@@ -35,23 +35,29 @@
 // (through its Vault), the role check (require), the audit writer (audit,
 // stamp, Checkpoint) and the atomic write of records with their audit
 // event (commit, commitVersions), plus the chart-access rule every domain
-// that touches a patient shares (access.go: resolve, canOpen) and the
-// guard every domain that touches a document goes through (docaccess.go:
-// openDocument, visibleDocuments), and the blind-index tokens of a version
-// written elsewhere, which Replica and Conflicts both store
+// that touches a patient shares (access.go: resolve, canOpen), the guard
+// every domain that touches a document goes through (docaccess.go:
+// openDocument, visibleDocuments), the document writes the document
+// domains share (documentWrite, and writeDocuments, which brings the type
+// proposals' learning in line in the same commit; chooseForQA, the QA
+// draw of a document being filed), and the blind-index tokens of a
+// version written elsewhere, which Replica and Conflicts both store
 // (indextokens.go). It holds no domain's use cases.
 //
 // Each domain is a service: a small struct holding the session, made by a
 // Session method of the domain's name, with only that domain's methods:
 //
-//	sess.Patients().Register(ctx, p)           // patients.go, search.go, delete.go
-//	sess.Documents().Page(ctx, id, 0)          // docview.go, docaccess.go
-//	sess.Users().Add(ctx, u, password)         // users.go
-//	sess.Settings().SetIdleLock(ctx, d)        // settings.go, barcodes.go, intakesettings.go, vault.go
-//	sess.Audit().Events(ctx, f)                // audit.go, verify.go, scancheck.go
-//	sess.Conflicts().Resolve(ctx, k, id, v, m) // conflicts.go
-//	sess.Encounters().Sign(ctx, e)             // encounters.go, encounter.go, vitals.go
-//	sess.Replica().ImportReplicated(ctx, vs)  // replica.go, incoming.go, join.go, refused.go
+//	sess.Patients().Register(ctx, p)               // patients.go, search.go, delete.go
+//	sess.Documents().Page(ctx, id, 0)              // docview.go, docaccess.go
+//	sess.Intake().ImportFile(ctx, name, src, data) // intake.go
+//	sess.Indexing().FileDocument(ctx, id, fp)      // indexing.go, leftout.go
+//	sess.TypeRules().Set(ctx, rules)               // typeproposals.go
+//	sess.Users().Add(ctx, u, password)             // users.go
+//	sess.Settings().SetIdleLock(ctx, d)            // settings.go, barcodes.go, intakesettings.go, vault.go
+//	sess.Audit().Events(ctx, f)                    // audit.go, verify.go, scancheck.go
+//	sess.Conflicts().Resolve(ctx, k, id, v, m)     // conflicts.go
+//	sess.Encounters().Sign(ctx, e)                 // encounters.go, encounter.go, vitals.go
+//	sess.Replica().ImportReplicated(ctx, vs)       // replica.go, incoming.go, join.go, refused.go
 //
 // A service method checks the role with s.require, does its work through
 // the core, and writes its change and audit event in one s.commit, the

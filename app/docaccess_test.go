@@ -37,7 +37,7 @@ func newRestrictedDesk(t *testing.T) *restrictedDesk {
 		NationalID: "CM7911223344", Address: "Plot 9, Kabwe", Notes: "HIV positive, on ART", Restricted: true})[0]
 	d.labData = corpusFile(t, "scans/paperless__multi-page-images.tiff")
 	r := importFile(t, d.clerk, "lab.tiff", d.labData)
-	lab, err := d.clerk.FileDocument(ctx, r.Documents[0].ID, app.FileParams{Patient: d.vip.MRN, Type: "lab-result"})
+	lab, err := d.clerk.Indexing().FileDocument(ctx, r.Documents[0].ID, app.FileParams{Patient: d.vip.MRN, Type: "lab-result"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 
 	refused := map[string]error{}
 	try := func(name string, err error) { refused[name] = err }
-	_, err := sam.FileDocument(ctx, lab, app.FileParams{Patient: d.joseph.MRN, Type: "lab-result"})
+	_, err := sam.Indexing().FileDocument(ctx, lab, app.FileParams{Patient: d.joseph.MRN, Type: "lab-result"})
 	try("re-file to another chart", err)
 	_, err = sam.Documents().Open(ctx, lab)
 	try("open", err)
@@ -82,23 +82,23 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 	try("thumbnails", err)
 	_, err = sam.Documents().ExportPDF(ctx, lab, "stolen.pdf", io.Discard)
 	try("export", err)
-	_, _, err = sam.SplitDocument(ctx, lab, 1)
+	_, _, err = sam.Indexing().SplitDocument(ctx, lab, 1)
 	try("split", err)
-	_, err = sam.ReorderPages(ctx, lab, []int{2, 1, 0})
+	_, err = sam.Indexing().ReorderPages(ctx, lab, []int{2, 1, 0})
 	try("reorder", err)
-	_, err = sam.TurnPage(ctx, lab, 0, 1)
+	_, err = sam.Indexing().TurnPage(ctx, lab, 0, 1)
 	try("turn", err)
-	_, err = sam.RemovePage(ctx, lab, 0)
+	_, err = sam.Indexing().RemovePage(ctx, lab, 0)
 	try("remove page", err)
-	_, err = sam.MergeDocuments(ctx, []string{own.ID, lab})
+	_, err = sam.Indexing().MergeDocuments(ctx, []string{own.ID, lab})
 	try("merge into own", err)
-	_, err = sam.MergeDocuments(ctx, []string{lab, own.ID})
+	_, err = sam.Indexing().MergeDocuments(ctx, []string{lab, own.ID})
 	try("merge own into it", err)
-	_, err = sam.CollateDuplex(ctx, own.ID, lab)
+	_, err = sam.Indexing().CollateDuplex(ctx, own.ID, lab)
 	try("collate", err)
 	_, err = sam.Documents().Verify(ctx, lab)
 	try("QA verify", err)
-	_, err = sam.SendBack(ctx, lab, "looks wrong")
+	_, err = sam.Indexing().SendBack(ctx, lab, "looks wrong")
 	try("QA send back", err)
 	for name, err := range refused {
 		if !errors.Is(err, app.ErrForbidden) {
@@ -119,10 +119,10 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 
 	// Listings and search hits leave it out; a document sent back from QA
 	// waits in the queue, but not in the scanning clerk's.
-	if _, err := d.clerk.SendBack(ctx, lab, "page 2 is upside down"); err != nil {
+	if _, err := d.clerk.Indexing().SendBack(ctx, lab, "page 2 is upside down"); err != nil {
 		t.Fatal(err)
 	}
-	queue, err := sam.Queue(ctx)
+	queue, err := sam.Indexing().Queue(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestAttackScanningClerkReadsRestrictedDocument(t *testing.T) {
 	if slices.ContainsFunc(hits, func(h app.TextHit) bool { return h.Document.ID == lab }) {
 		t.Error("the scanning clerk's search hits include the restricted chart's document")
 	}
-	if queue, _ := d.clerk.Queue(ctx); !slices.ContainsFunc(queue, func(x app.Document) bool { return x.ID == lab }) {
+	if queue, _ := d.clerk.Indexing().Queue(ctx); !slices.ContainsFunc(queue, func(x app.Document) bool { return x.ID == lab }) {
 		t.Error("the records clerk's queue lost the sent-back document")
 	}
 
@@ -171,7 +171,7 @@ func TestDuplicateAnswerForRecordsClerk(t *testing.T) {
 	if again.Withheld != 0 || len(again.Documents) != 1 || again.Documents[0].ID != d.lab.ID {
 		t.Fatalf("records clerk's duplicate answer: withheld %d, %d documents", again.Withheld, len(again.Documents))
 	}
-	if _, err := d.clerk.FileDocument(context.Background(), d.lab.ID, app.FileParams{Patient: d.joseph.MRN, Type: "lab-result"}); err != nil {
+	if _, err := d.clerk.Indexing().FileDocument(context.Background(), d.lab.ID, app.FileParams{Patient: d.joseph.MRN, Type: "lab-result"}); err != nil {
 		t.Fatalf("records clerk re-filing: %v", err)
 	}
 }

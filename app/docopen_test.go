@@ -20,7 +20,7 @@ func TestDocumentOpeningIsOneAuditEvent(t *testing.T) {
 	d := newScanningDesk(t)
 	file := func(name, corpus string, date time.Time) app.Document {
 		r := importFile(t, d.clerk, name, corpusFile(t, corpus))
-		doc, err := d.clerk.FileDocument(ctx, r.Documents[0].ID, app.FileParams{Patient: d.amina.MRN, Type: "lab-result", Date: date})
+		doc, err := d.clerk.Indexing().FileDocument(ctx, r.Documents[0].ID, app.FileParams{Patient: d.amina.MRN, Type: "lab-result", Date: date})
 		if err != nil {
 			t.Fatal(err)
 		}

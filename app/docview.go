@@ -68,69 +68,6 @@ func (ds Documents) OfPatient(ctx context.Context, ref string) ([]Document, erro
 	return out, ds.s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: p.MRN, Detail: fmt.Sprintf("document list: %d", len(out))})
 }
 
-// Queue lists the documents waiting for a person (oldest scan first);
-// orphans (naming a patient the index does not know) are among them.
-func (s *Session) Queue(ctx context.Context) ([]Document, error) {
-	return s.documentList(ctx, PermDocIndex, "doc:status:"+string(DocQueued), "indexing queue")
-}
-
-// Orphans lists the waiting documents whose cover sheet, barcode or text
-// names a patient the index does not know, for the records clerk to
-// resolve (register the patient, or correct the MRN), oldest scan first.
-func (s *Session) Orphans(ctx context.Context) ([]Document, error) {
-	return s.documentList(ctx, PermDocIndex, "doc:orphan", "orphan list")
-}
-
-// WorkCounts is how many documents wait for a person: in the indexing
-// queue (Orphans of them name a patient the index does not know) and in
-// QA. A count the user's role does not work on is -1.
-type WorkCounts struct {
-	Queue, Orphans, QA int
-}
-
-// WorkCounts counts the documents waiting for the user's role from the
-// index alone, opening none of them, for the sidebar. A count names no
-// patient and shows nothing of a record, so it is not an audited access.
-func (s *Session) WorkCounts(ctx context.Context) (WorkCounts, error) {
-	c := WorkCounts{Queue: -1, Orphans: -1, QA: -1}
-	role := s.User().Roles
-	for _, n := range []struct {
-		perm Permission
-		term string
-		to   *int
-	}{
-		{PermDocIndex, "doc:status:" + string(DocQueued), &c.Queue},
-		{PermDocIndex, "doc:orphan", &c.Orphans},
-		{PermDocVerify, "doc:qa", &c.QA},
-	} {
-		if !role.Can(n.perm) {
-			continue
-		}
-		ids, err := s.lookup(ctx, n.term)
-		if err != nil {
-			return c, err
-		}
-		*n.to = len(ids)
-	}
-	return c, nil
-}
-
-// documentList lists the documents an index term holds, oldest scan
-// first, for a user with perm (leaving out those in charts the user may
-// not open); the listing is audited under its name.
-func (s *Session) documentList(ctx context.Context, perm Permission, term, name string) ([]Document, error) {
-	ctx, err := s.require(ctx, perm, ActDocRead, "")
-	if err != nil {
-		return nil, err
-	}
-	docs, err := s.documentsByTerm(ctx, term)
-	if err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(docs, func(a, b Document) int { return a.Provenance.Scanned.Compare(b.Provenance.Scanned) })
-	return docs, s.audit(ctx, AuditEvent{Action: ActDocRead, Detail: fmt.Sprintf("%s: %d", name, len(docs))})
-}
-
 // Open opens one document: one access, audited as one event that
 // says what was opened (DocumentDescription). The reads of its pages that
 // follow (Page) are part of this opening and add no event.
@@ -289,45 +226,6 @@ func (s *Session) pageContent(ctx context.Context, d Document, page int) (PageCo
 		}
 	}
 	return pc, nil
-}
-
-// FileParams are what an indexing clerk confirms for a queued document.
-type FileParams struct {
-	Patient string    // MRN or id
-	Type    string    // document type slug
-	Date    time.Time // date of service; zero keeps the proposal
-}
-
-// FileDocument files a queued (or corrects a filed) document: patient,
-// type, date. The correction is a new version; audited.
-func (s *Session) FileDocument(ctx context.Context, id string, fp FileParams) (Document, error) {
-	ctx, d, err := s.openDocument(ctx, id, useFile)
-	if err != nil {
-		return Document{}, err
-	}
-	if len(d.Pages) == 0 && d.Status != DocMerged {
-		return Document{}, Invalidf("document %s has no pages (%s): restore a page with content before filing it, or merge it into another document",
-			id, emptyProblem(d.Removed))
-	}
-	p, err := s.resolve(ctx, fp.Patient, true)
-	if err != nil {
-		return Document{}, err
-	}
-	if !validSlug(fp.Type) {
-		return Document{}, Invalidf("document type %q: use one of %s", fp.Type, strings.Join(DocumentTypes, ", "))
-	}
-	parent := d.Version
-	d.PatientID, d.MRN, d.Type, d.Orphan = p.ID, p.MRN, fp.Type, false
-	if !fp.Date.IsZero() {
-		d.Date = fp.Date
-	}
-	d.Status, d.VerifiedBy = DocIndexed, ""
-	d.Changed, d.ChangedBy = s.v.now(), s.User().Name
-	if err := s.chooseForQA(ctx, &d); err != nil {
-		return Document{}, err
-	}
-	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: p.MRN, Object: "document/" + d.ID,
-		Detail: fmt.Sprintf("%s, %s", d.Type, d.Date.Format(time.DateOnly))})
 }
 
 // Verify records the quality check of a filed document by a

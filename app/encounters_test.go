@@ -296,7 +296,7 @@ func TestEncounterLinkDocuments(t *testing.T) {
 	ctx := context.Background()
 	c := newClinic(t)
 	joseph := register(t, c.grace, app.Patient{Family: "Phiri", Given: "Joseph", Sex: app.SexMale, BirthDate: bd(1971, 11, 2)})[0]
-	r, err := c.grace.ImportFile(ctx, "simple.png", "import", testkit.Corpus(t, "scans/paperless__simple.png"))
+	r, err := c.grace.Intake().ImportFile(ctx, "simple.png", "import", testkit.Corpus(t, "scans/paperless__simple.png"))
 	if err != nil || len(r.Documents) != 1 {
 		t.Fatalf("import: %+v, %v", r, err)
 	}
@@ -308,7 +308,7 @@ func TestEncounterLinkDocuments(t *testing.T) {
 	if _, err := c.doc.Encounters().Link(ctx, e.ID, docID); !errors.Is(err, app.ErrInvalid) || !strings.Contains(err.Error(), "not filed") {
 		t.Fatalf("linking a queued document: %v", err)
 	}
-	if _, err := c.grace.FileDocument(ctx, docID, app.FileParams{Patient: joseph.MRN, Type: "lab-result"}); err != nil {
+	if _, err := c.grace.Indexing().FileDocument(ctx, docID, app.FileParams{Patient: joseph.MRN, Type: "lab-result"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.doc.Encounters().Link(ctx, e.ID, docID); !errors.Is(err, app.ErrInvalid) || !strings.Contains(err.Error(), "another patient's chart") ||
@@ -318,7 +318,7 @@ func TestEncounterLinkDocuments(t *testing.T) {
 	if _, err := c.doc.Encounters().Link(ctx, e.ID, "0190d0c4-0000-7000-8000-000000000000"); !errors.Is(err, app.ErrNotFound) {
 		t.Fatalf("linking a document that does not exist: %v", err)
 	}
-	if _, err := c.grace.FileDocument(ctx, docID, app.FileParams{Patient: c.amina.MRN, Type: "lab-result"}); err != nil {
+	if _, err := c.grace.Indexing().FileDocument(ctx, docID, app.FileParams{Patient: c.amina.MRN, Type: "lab-result"}); err != nil {
 		t.Fatal(err)
 	}
 	linked, err := c.doc.Encounters().Link(ctx, e.ID, docID)

@@ -7,11 +7,122 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// This file holds the indexing clerk's corrections to a document's pages
-// (order, turn, split, merge, duplex collation) and the QA sampling of
-// filed documents. Every correction is a new version and is audited.
+// Indexing is the work on documents after intake: the indexing queue and
+// its orphans, filing a document to a patient (and taking a filing back),
+// the indexing clerk's corrections to a document's pages (order, turn,
+// removal and restoring of left-out pages, split, merge, duplex
+// collation), and the QA check of filed documents, sampled. Every change
+// is a new version of the document and is audited; every method checks
+// the user's role, as the session does.
+type Indexing struct{ s *Session }
+
+// Indexing returns the session's indexing service.
+func (s *Session) Indexing() Indexing { return Indexing{s} }
+
+// Queue lists the documents waiting for a person (oldest scan first);
+// orphans (naming a patient the index does not know) are among them.
+func (ix Indexing) Queue(ctx context.Context) ([]Document, error) {
+	return ix.documentList(ctx, PermDocIndex, "doc:status:"+string(DocQueued), "indexing queue")
+}
+
+// Orphans lists the waiting documents whose cover sheet, barcode or text
+// names a patient the index does not know, for the records clerk to
+// resolve (register the patient, or correct the MRN), oldest scan first.
+func (ix Indexing) Orphans(ctx context.Context) ([]Document, error) {
+	return ix.documentList(ctx, PermDocIndex, "doc:orphan", "orphan list")
+}
+
+// WorkCounts is how many documents wait for a person: in the indexing
+// queue (Orphans of them name a patient the index does not know) and in
+// QA. A count the user's role does not work on is -1.
+type WorkCounts struct {
+	Queue, Orphans, QA int
+}
+
+// WorkCounts counts the documents waiting for the user's role from the
+// index alone, opening none of them, for the sidebar. A count names no
+// patient and shows nothing of a record, so it is not an audited access.
+func (ix Indexing) WorkCounts(ctx context.Context) (WorkCounts, error) {
+	c := WorkCounts{Queue: -1, Orphans: -1, QA: -1}
+	role := ix.s.User().Roles
+	for _, n := range []struct {
+		perm Permission
+		term string
+		to   *int
+	}{
+		{PermDocIndex, "doc:status:" + string(DocQueued), &c.Queue},
+		{PermDocIndex, "doc:orphan", &c.Orphans},
+		{PermDocVerify, "doc:qa", &c.QA},
+	} {
+		if !role.Can(n.perm) {
+			continue
+		}
+		ids, err := ix.s.lookup(ctx, n.term)
+		if err != nil {
+			return c, err
+		}
+		*n.to = len(ids)
+	}
+	return c, nil
+}
+
+// documentList lists the documents an index term holds, oldest scan
+// first, for a user with perm (leaving out those in charts the user may
+// not open); the listing is audited under its name.
+func (ix Indexing) documentList(ctx context.Context, perm Permission, term, name string) ([]Document, error) {
+	ctx, err := ix.s.require(ctx, perm, ActDocRead, "")
+	if err != nil {
+		return nil, err
+	}
+	docs, err := ix.s.documentsByTerm(ctx, term)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(docs, func(a, b Document) int { return a.Provenance.Scanned.Compare(b.Provenance.Scanned) })
+	return docs, ix.s.audit(ctx, AuditEvent{Action: ActDocRead, Detail: fmt.Sprintf("%s: %d", name, len(docs))})
+}
+
+// FileParams are what an indexing clerk confirms for a queued document.
+type FileParams struct {
+	Patient string    // MRN or id
+	Type    string    // document type slug
+	Date    time.Time // date of service; zero keeps the proposal
+}
+
+// FileDocument files a queued (or corrects a filed) document: patient,
+// type, date. The correction is a new version; audited.
+func (ix Indexing) FileDocument(ctx context.Context, id string, fp FileParams) (Document, error) {
+	ctx, d, err := ix.s.openDocument(ctx, id, useFile)
+	if err != nil {
+		return Document{}, err
+	}
+	if len(d.Pages) == 0 && d.Status != DocMerged {
+		return Document{}, Invalidf("document %s has no pages (%s): restore a page with content before filing it, or merge it into another document",
+			id, emptyProblem(d.Removed))
+	}
+	p, err := ix.s.resolve(ctx, fp.Patient, true)
+	if err != nil {
+		return Document{}, err
+	}
+	if !validSlug(fp.Type) {
+		return Document{}, Invalidf("document type %q: use one of %s", fp.Type, strings.Join(DocumentTypes, ", "))
+	}
+	parent := d.Version
+	d.PatientID, d.MRN, d.Type, d.Orphan = p.ID, p.MRN, fp.Type, false
+	if !fp.Date.IsZero() {
+		d.Date = fp.Date
+	}
+	d.Status, d.VerifiedBy = DocIndexed, ""
+	d.Changed, d.ChangedBy = ix.s.v.now(), ix.s.User().Name
+	if err := ix.s.chooseForQA(ctx, &d); err != nil {
+		return Document{}, err
+	}
+	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: p.MRN, Object: "document/" + d.ID,
+		Detail: fmt.Sprintf("%s, %s", d.Type, d.Date.Format(time.DateOnly))})
+}
 
 const metaQASample = "settings/qa-sample"
 
@@ -22,15 +133,15 @@ const defaultQASample = 10
 // SetQASampling sets the share (0 to 100 percent) of filed documents a
 // second person checks. Documents with a problem are always checked.
 // Records managers; audited.
-func (s *Session) SetQASampling(ctx context.Context, percent int) error {
-	ctx, err := s.require(ctx, PermDocVerify, ActSettings, "")
+func (ix Indexing) SetQASampling(ctx context.Context, percent int) error {
+	ctx, err := ix.s.require(ctx, PermDocVerify, ActSettings, "")
 	if err != nil {
 		return err
 	}
 	if percent < 0 || percent > 100 {
 		return Invalidf("QA sampling %d%%: choose between 0 and 100", percent)
 	}
-	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("QA sampling %d%%", percent)},
+	return ix.s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("QA sampling %d%%", percent)},
 		map[string][]byte{metaQASample: []byte(strconv.Itoa(percent))}, nil)
 }
 
@@ -68,39 +179,39 @@ func (s *Session) chooseForQA(ctx context.Context, d *Document) error {
 
 // QAQueue lists the filed documents chosen for the second-person check,
 // oldest scan first.
-func (s *Session) QAQueue(ctx context.Context) ([]Document, error) {
-	return s.documentList(ctx, PermDocVerify, "doc:qa", "QA queue")
+func (ix Indexing) QAQueue(ctx context.Context) ([]Document, error) {
+	return ix.documentList(ctx, PermDocVerify, "doc:qa", "QA queue")
 }
 
 // FiledPatient opens the registration of the patient whose chart a
 // document is filed in, for the QA check that its pages belong to that
 // patient: a read of the patient, audited as one and naming the document
 // checked. For those who check filings (and may read patients).
-func (s *Session) FiledPatient(ctx context.Context, docID string) (Patient, error) {
-	ctx, err := s.require(ctx, PermPatientRead, ActPatientRead, "")
+func (ix Indexing) FiledPatient(ctx context.Context, docID string) (Patient, error) {
+	ctx, err := ix.s.require(ctx, PermPatientRead, ActPatientRead, "")
 	if err != nil {
 		return Patient{}, err
 	}
-	ctx, d, err := s.openDocument(ctx, docID, useVerify)
+	ctx, d, err := ix.s.openDocument(ctx, docID, useVerify)
 	if err != nil {
 		return Patient{}, err
 	}
 	if d.PatientID == "" {
 		return Patient{}, fmt.Errorf("%w: document %s is not filed to a patient yet", ErrNotFound, docID)
 	}
-	p, _, err := s.documentChart(ctx, d) // the guard above let this user open it
+	p, _, err := ix.s.documentChart(ctx, d) // the guard above let this user open it
 	if err != nil {
 		return Patient{}, err
 	}
-	return p, s.audit(ctx, AuditEvent{Action: ActPatientRead, Patient: p.MRN, Object: objectRef(p),
+	return p, ix.s.audit(ctx, AuditEvent{Action: ActPatientRead, Patient: p.MRN, Object: objectRef(p),
 		Detail: "QA check of a filed document: " + DocumentDescription(d)})
 }
 
 // SendBack returns a filed document from QA to the indexing queue with the
 // checker's reason (shown to the indexer as a problem). Audited.
-func (s *Session) SendBack(ctx context.Context, id, reason string) (Document, error) {
+func (ix Indexing) SendBack(ctx context.Context, id, reason string) (Document, error) {
 	reason = strings.TrimSpace(reason)
-	ctx, d, err := s.openDocument(ctx, id, useVerify)
+	ctx, d, err := ix.s.openDocument(ctx, id, useVerify)
 	if err != nil {
 		return Document{}, err
 	}
@@ -112,9 +223,9 @@ func (s *Session) SendBack(ctx context.Context, id, reason string) (Document, er
 	}
 	parent := d.Version
 	d.Status, d.QA, d.VerifiedBy = DocQueued, false, ""
-	d.Problems = append(d.Problems, "sent back by "+s.User().Name+": "+reason)
-	d.Changed, d.ChangedBy = s.v.now(), s.User().Name
-	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID,
+	d.Problems = append(d.Problems, "sent back by "+ix.s.User().Name+": "+reason)
+	d.Changed, d.ChangedBy = ix.s.v.now(), ix.s.User().Name
+	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: "sent back: " + reason})
 }
 
@@ -123,8 +234,8 @@ func (s *Session) SendBack(ctx context.Context, id, reason string) (Document, er
 // as proposed again (patient, type; its date kept), and the undo is
 // audited under the patient it had been filed to. Only the clerk who filed
 // it may undo it; anyone else's correction goes through QA (SendBack).
-func (s *Session) UndoFiling(ctx context.Context, id string) (Document, error) {
-	ctx, d, err := s.openDocument(ctx, id, useFile)
+func (ix Indexing) UndoFiling(ctx context.Context, id string) (Document, error) {
+	ctx, d, err := ix.s.openDocument(ctx, id, useFile)
 	if err != nil {
 		return Document{}, err
 	}
@@ -134,21 +245,21 @@ func (s *Session) UndoFiling(ctx context.Context, id string) (Document, error) {
 			id, d.VerifiedBy)
 	case d.Status != DocIndexed:
 		return Document{}, Invalidf("document %s is %s, not filed: there is no filing to undo", id, d.Status)
-	case d.ChangedBy != s.User().Name:
+	case d.ChangedBy != ix.s.User().Name:
 		return Document{}, Invalidf("%s filed document %s; only they can undo it (QA can send it back)", d.ChangedBy, id)
 	}
 	parent, mrn := d.Version, d.MRN
 	d.ProposedPatient = Proposal{Value: d.MRN, Reason: "filed there, then undone", Confidence: 1}
 	d.ProposedType = Proposal{Value: d.Type, Reason: "filed as this, then undone", Confidence: 1}
 	d.PatientID, d.MRN, d.Status, d.QA, d.VerifiedBy = "", "", DocQueued, false, ""
-	d.Changed, d.ChangedBy = s.v.now(), s.User().Name
-	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: mrn, Object: "document/" + d.ID,
+	d.Changed, d.ChangedBy = ix.s.v.now(), ix.s.User().Name
+	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: mrn, Object: "document/" + d.ID,
 		Detail: "filing undone: back to the queue"})
 }
 
 // editable reads a document an indexing clerk may change.
-func (s *Session) editable(ctx context.Context, id string) (context.Context, Document, error) {
-	ctx, d, err := s.openDocument(ctx, id, useEdit)
+func (ix Indexing) editable(ctx context.Context, id string) (context.Context, Document, error) {
+	ctx, d, err := ix.s.openDocument(ctx, id, useEdit)
 	if err != nil {
 		return ctx, Document{}, err
 	}
@@ -160,8 +271,8 @@ func (s *Session) editable(ctx context.Context, id string) (context.Context, Doc
 
 // edited stamps a changed document: a verified document goes back to
 // filed (and to QA), since what was checked has changed.
-func (s *Session) edited(d *Document) {
-	d.Changed, d.ChangedBy = s.v.now(), s.User().Name
+func (ix Indexing) edited(d *Document) {
+	d.Changed, d.ChangedBy = ix.s.v.now(), ix.s.User().Name
 	if d.Status == DocVerified {
 		d.Status, d.VerifiedBy, d.QA = DocIndexed, "", true
 	}
@@ -169,8 +280,8 @@ func (s *Session) edited(d *Document) {
 
 // ReorderPages puts a document's pages in a new order: order lists every
 // current page (0-based) once, in the order wanted.
-func (s *Session) ReorderPages(ctx context.Context, id string, order []int) (Document, error) {
-	ctx, d, err := s.editable(ctx, id)
+func (ix Indexing) ReorderPages(ctx context.Context, id string, order []int) (Document, error) {
+	ctx, d, err := ix.editable(ctx, id)
 	if err != nil {
 		return Document{}, err
 	}
@@ -188,15 +299,15 @@ func (s *Session) ReorderPages(ctx context.Context, id string, order []int) (Doc
 	}
 	parent := d.Version
 	d.Pages = pages
-	s.edited(&d)
-	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+	ix.edited(&d)
+	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: "pages reordered: " + pageList(order)})
 }
 
 // TurnPage turns one page a further quarter-turns×90° clockwise (negative
 // turns anticlockwise).
-func (s *Session) TurnPage(ctx context.Context, id string, page, quarterTurns int) (Document, error) {
-	ctx, d, err := s.editable(ctx, id)
+func (ix Indexing) TurnPage(ctx context.Context, id string, page, quarterTurns int) (Document, error) {
+	ctx, d, err := ix.editable(ctx, id)
 	if err != nil {
 		return Document{}, err
 	}
@@ -205,8 +316,8 @@ func (s *Session) TurnPage(ctx context.Context, id string, page, quarterTurns in
 	}
 	parent := d.Version
 	d.Pages[page].Turn = ((d.Pages[page].Turn+quarterTurns*90)%360 + 360) % 360
-	s.edited(&d)
-	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+	ix.edited(&d)
+	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("page %d turned to %d°", page+1, d.Pages[page].Turn)})
 }
 
@@ -214,8 +325,8 @@ func (s *Session) TurnPage(ctx context.Context, id string, page, quarterTurns in
 // the detector missed, a stray sheet. The page is kept as a left-out page
 // of the document (RestorePage puts it back) and in the batch's original,
 // so nothing is lost; a document's only page cannot be removed.
-func (s *Session) RemovePage(ctx context.Context, id string, page int) (Document, error) {
-	ctx, d, err := s.editable(ctx, id)
+func (ix Indexing) RemovePage(ctx context.Context, id string, page int) (Document, error) {
+	ctx, d, err := ix.editable(ctx, id)
 	if err != nil {
 		return Document{}, err
 	}
@@ -228,16 +339,16 @@ func (s *Session) RemovePage(ctx context.Context, id string, page int) (Document
 	parent := d.Version
 	leaveOut(&d, d.Pages[page], LeftByPerson)
 	d.Pages = slices.Delete(slices.Clone(d.Pages), page, page+1)
-	s.edited(&d)
-	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+	ix.edited(&d)
+	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("page %d removed (kept with the batch's original)", page+1)})
 }
 
 // SplitDocument moves the pages from at (0-based) onwards into a new
 // document, which waits in the indexing queue with the same proposals.
 // It returns the shortened document and the new one.
-func (s *Session) SplitDocument(ctx context.Context, id string, at int) (Document, Document, error) {
-	ctx, d, err := s.editable(ctx, id)
+func (ix Indexing) SplitDocument(ctx context.Context, id string, at int) (Document, Document, error) {
+	ctx, d, err := ix.editable(ctx, id)
 	if err != nil {
 		return Document{}, Document{}, err
 	}
@@ -259,9 +370,9 @@ func (s *Session) SplitDocument(ctx context.Context, id string, at int) (Documen
 		}
 	}
 	d.Pages, d.Removed = slices.Clone(d.Pages[:at]), keep
-	s.edited(&d)
+	ix.edited(&d)
 	rest.Changed, rest.ChangedBy = d.Changed, d.ChangedBy
-	docs, err := s.writeDocuments(ctx, []Document{d, rest}, []Version{parent, {}}, AuditEvent{Action: ActDocEdit,
+	docs, err := ix.s.writeDocuments(ctx, []Document{d, rest}, []Version{parent, {}}, AuditEvent{Action: ActDocEdit,
 		Patient: d.MRN, Object: "document/" + d.ID, Detail: fmt.Sprintf("split before page %d into document/%s", at+1, rest.ID)})
 	if err != nil {
 		return Document{}, Document{}, err
@@ -271,11 +382,11 @@ func (s *Session) SplitDocument(ctx context.Context, id string, at int) (Documen
 
 // MergeDocuments appends the pages of the others, in order, to the first
 // document. The others are kept, empty, marked merged into the first.
-func (s *Session) MergeDocuments(ctx context.Context, ids []string) (Document, error) {
+func (ix Indexing) MergeDocuments(ctx context.Context, ids []string) (Document, error) {
 	if len(ids) < 2 {
 		return Document{}, Invalidf("merging needs at least two documents")
 	}
-	ctx, docs, parents, err := s.editables(ctx, ids)
+	ctx, docs, parents, err := ix.editables(ctx, ids)
 	if err != nil {
 		return Document{}, err
 	}
@@ -284,13 +395,13 @@ func (s *Session) MergeDocuments(ctx context.Context, ids []string) (Document, e
 		from := &docs[1+i]
 		into.Pages = append(into.Pages, from.Pages...)
 		carryLeftOut(into, from)
-		s.mergedInto(from, into.ID)
+		ix.mergedInto(from, into.ID)
 	}
 	if len(into.Pages) > 0 {
 		into.Problems = slices.DeleteFunc(into.Problems, isEmptyProblem)
 	}
-	s.edited(into)
-	out, err := s.writeDocuments(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: into.MRN, Object: "document/" + into.ID,
+	ix.edited(into)
+	out, err := ix.s.writeDocuments(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: into.MRN, Object: "document/" + into.ID,
 		Detail: "merged " + strings.Join(ids[1:], ", ")})
 	if err != nil {
 		return Document{}, err
@@ -304,17 +415,17 @@ func (s *Session) MergeDocuments(ctx context.Context, ids []string) (Document, e
 // fronts' file and its back is page (sheets-1-n) of the backs' file; blank
 // backs, already left out, stay left out (with the fronts document). The backs document is kept, empty,
 // marked merged into the fronts one.
-func (s *Session) CollateDuplex(ctx context.Context, frontsID, backsID string) (Document, error) {
-	ctx, docs, parents, err := s.editables(ctx, []string{frontsID, backsID})
+func (ix Indexing) CollateDuplex(ctx context.Context, frontsID, backsID string) (Document, error) {
+	ctx, docs, parents, err := ix.editables(ctx, []string{frontsID, backsID})
 	if err != nil {
 		return Document{}, err
 	}
 	fronts, backs := &docs[0], &docs[1]
-	fb, err := s.singleBatch(ctx, *fronts)
+	fb, err := ix.singleBatch(ctx, *fronts)
 	if err != nil {
 		return Document{}, err
 	}
-	bb, err := s.singleBatch(ctx, *backs)
+	bb, err := ix.singleBatch(ctx, *backs)
 	if err != nil {
 		return Document{}, err
 	}
@@ -344,9 +455,9 @@ func (s *Session) CollateDuplex(ctx context.Context, frontsID, backsID string) (
 	}
 	fronts.Pages = pages
 	carryLeftOut(fronts, backs)
-	s.mergedInto(backs, fronts.ID)
-	s.edited(fronts)
-	out, err := s.writeDocuments(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: fronts.MRN, Object: "document/" + fronts.ID,
+	ix.mergedInto(backs, fronts.ID)
+	ix.edited(fronts)
+	out, err := ix.s.writeDocuments(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: fronts.MRN, Object: "document/" + fronts.ID,
 		Detail: fmt.Sprintf("duplex collated with document/%s: %d pages", backs.ID, len(pages))})
 	if err != nil {
 		return Document{}, err
@@ -355,7 +466,7 @@ func (s *Session) CollateDuplex(ctx context.Context, frontsID, backsID string) (
 }
 
 // editables reads several distinct documents for one change.
-func (s *Session) editables(ctx context.Context, ids []string) (context.Context, []Document, []Version, error) {
+func (ix Indexing) editables(ctx context.Context, ids []string) (context.Context, []Document, []Version, error) {
 	docs := make([]Document, len(ids))
 	parents := make([]Version, len(ids))
 	for i, id := range ids {
@@ -363,7 +474,7 @@ func (s *Session) editables(ctx context.Context, ids []string) (context.Context,
 			return ctx, nil, nil, Invalidf("document %s is named twice", id)
 		}
 		var err error
-		ctx, docs[i], err = s.editable(ctx, id)
+		ctx, docs[i], err = ix.editable(ctx, id)
 		if err != nil {
 			return ctx, nil, nil, err
 		}
@@ -373,13 +484,13 @@ func (s *Session) editables(ctx context.Context, ids []string) (context.Context,
 }
 
 // mergedInto empties a document whose pages moved to another.
-func (s *Session) mergedInto(d *Document, into string) {
+func (ix Indexing) mergedInto(d *Document, into string) {
 	d.Pages, d.Status, d.MergedInto, d.QA = nil, DocMerged, into, false
-	d.Changed, d.ChangedBy = s.v.now(), s.User().Name
+	d.Changed, d.ChangedBy = ix.s.v.now(), ix.s.User().Name
 }
 
 // singleBatch returns the batch all of a document's pages come from.
-func (s *Session) singleBatch(ctx context.Context, d Document) (Batch, error) {
+func (ix Indexing) singleBatch(ctx context.Context, d Document) (Batch, error) {
 	if len(d.Pages) == 0 {
 		return Batch{}, Invalidf("document %s has no pages", d.ID)
 	}
@@ -389,7 +500,7 @@ func (s *Session) singleBatch(ctx context.Context, d Document) (Batch, error) {
 			return Batch{}, Invalidf("document %s holds pages of several files; collate whole passes", d.ID)
 		}
 	}
-	rec, err := s.records.Head(ctx, KindBatch, id)
+	rec, err := ix.s.records.Head(ctx, KindBatch, id)
 	if err != nil {
 		return Batch{}, fmt.Errorf("batch %s: %w", id, err)
 	}

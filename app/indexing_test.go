@@ -31,7 +31,7 @@ func TestRemovePage(t *testing.T) {
 	if !strings.Contains(pageText(1), "Page 2") {
 		t.Fatalf("page 2 reads %q", pageText(1))
 	}
-	out, err := d.clerk.RemovePage(ctx, doc.ID, 1)
+	out, err := d.clerk.Indexing().RemovePage(ctx, doc.ID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,13 +49,13 @@ func TestRemovePage(t *testing.T) {
 	if got := pageText(1); !strings.Contains(got, "Page 3") {
 		t.Fatalf("after the removal page 2 reads %q; want the third sheet", got)
 	}
-	if _, err := d.clerk.RemovePage(ctx, doc.ID, 5); !errors.Is(err, app.ErrInvalid) {
+	if _, err := d.clerk.Indexing().RemovePage(ctx, doc.ID, 5); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("a page out of range: %v", err)
 	}
-	if _, err := d.clerk.RemovePage(ctx, doc.ID, 0); err != nil {
+	if _, err := d.clerk.Indexing().RemovePage(ctx, doc.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.clerk.RemovePage(ctx, doc.ID, 0); !errors.Is(err, app.ErrInvalid) {
+	if _, err := d.clerk.Indexing().RemovePage(ctx, doc.ID, 0); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("the last page: %v", err)
 	}
 }

@@ -84,14 +84,25 @@ func (s *Session) blobs() (BlobStore, Keyring, error) {
 	return s.v.cfg.Blobs(aead), keys, nil
 }
 
+// Intake brings scanned files into the vault: it stores each original
+// sealed before anything else, reads it through the scan pipeline, splits
+// it into documents at cover and separator sheets, files what a cover
+// sheet names and queues the rest for a person (Indexing), and resumes
+// the imports a closed or crashed app left unfinished. Every method checks
+// the user's role and audits what it does, as the session does.
+type Intake struct{ s *Session }
+
+// Intake returns the session's intake service.
+func (s *Session) Intake() Intake { return Intake{s} }
+
 // ImportFile brings one scanned file in. The original is stored encrypted
 // and recorded before anything else happens, so nothing after that can
 // lose a page; then the file is analysed, split at cover and separator
 // sheets, and each document is filed (a cover sheet naming a known patient)
 // or queued for a person. A file the pipeline cannot read is kept, with
 // the reason, as a failed batch: that is a result, not an error.
-func (s *Session) ImportFile(ctx context.Context, name, source string, data []byte) (ImportResult, error) {
-	return s.ImportFileProgress(ctx, name, source, data, nil)
+func (in Intake) ImportFile(ctx context.Context, name, source string, data []byte) (ImportResult, error) {
+	return in.ImportFileProgress(ctx, name, source, data, nil)
 }
 
 // ImportFileProgress is ImportFile reporting its progress to progress (may
@@ -110,21 +121,21 @@ func (s *Session) ImportFile(ctx context.Context, name, source string, data []by
 // (then nothing, or only the original, was stored). StageDuplicate alone
 // is reported for a file imported before, with that import's page count.
 // progress must return quickly: a page's reader may wait for it.
-func (s *Session) ImportFileProgress(ctx context.Context, name, source string, data []byte, progress func(ImportProgress)) (_ ImportResult, err error) {
+func (in Intake) ImportFileProgress(ctx context.Context, name, source string, data []byte, progress func(ImportProgress)) (_ ImportResult, err error) {
 	rep := newImportReport(progress)
 	defer rep.failOn(ctx, &err)
-	ctx, err = s.require(ctx, PermDocImport, ActDocImport, "")
+	ctx, err = in.s.require(ctx, PermDocImport, ActDocImport, "")
 	if err != nil {
 		return ImportResult{}, err
 	}
 	if len(data) > MaxImportSize {
 		return ImportResult{}, fmt.Errorf("%s: %w", name, &TooLargeError{Size: int64(len(data)), Limit: MaxImportSize})
 	}
-	blobs, keys, err := s.blobs()
+	blobs, keys, err := in.s.blobs()
 	if err != nil {
 		return ImportResult{}, err
 	}
-	b, dup, err := s.storeOriginal(ctx, blobs, keys, name, source, data)
+	b, dup, err := in.storeOriginal(ctx, blobs, keys, name, source, data)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -134,16 +145,16 @@ func (s *Session) ImportFileProgress(ctx context.Context, name, source string, d
 		// or resume finishes it first, the commit conflicts and this one
 		// answers as a duplicate of that.
 		rep.stage(StageStored)
-		r, err := s.analyse(ctx, blobs, keys, b, data, rep)
+		r, err := in.analyse(ctx, blobs, keys, b, data, rep)
 		if !errors.Is(err, ErrConflict) {
 			return r, err
 		}
-		if b, _, err = s.batchByOriginal(ctx, b.Original); err != nil {
+		if b, _, err = in.batchByOriginal(ctx, b.Original); err != nil {
 			return ImportResult{}, err
 		}
 	}
 	if dup {
-		r, err := s.duplicateOf(ctx, b)
+		r, err := in.duplicateOf(ctx, b)
 		if err != nil {
 			return ImportResult{}, err
 		}
@@ -152,26 +163,26 @@ func (s *Session) ImportFileProgress(ctx context.Context, name, source string, d
 		return r, nil
 	}
 	rep.stage(StageStored)
-	return s.analyse(ctx, blobs, keys, b, data, rep)
+	return in.analyse(ctx, blobs, keys, b, data, rep)
 }
 
 // storeOriginal stores a file's original and its batch record, or finds
 // the batch of an earlier import of the same content (dup). Imports run
 // side by side, so the check and the store are one step under the
 // vault's intake lock.
-func (s *Session) storeOriginal(ctx context.Context, blobs BlobStore, keys Keyring, name, source string, data []byte) (b Batch, dup bool, err error) {
+func (in Intake) storeOriginal(ctx context.Context, blobs BlobStore, keys Keyring, name, source string, data []byte) (b Batch, dup bool, err error) {
 	orig := blobID(keys, "orig", data)
-	s.v.intake.Lock()
-	defer s.v.intake.Unlock()
-	if prev, ok, err := s.batchByOriginal(ctx, orig); err != nil || ok {
+	in.s.v.intake.Lock()
+	defer in.s.v.intake.Unlock()
+	if prev, ok, err := in.batchByOriginal(ctx, orig); err != nil || ok {
 		return prev, ok, err
 	}
 	if err := blobs.PutBlob(ctx, orig, data); err != nil {
 		return Batch{}, false, fmt.Errorf("store %s: %w", name, err)
 	}
 	b = Batch{ID: newID(), Name: name, Source: source, Original: orig, Size: int64(len(data)),
-		Status: BatchStored, Imported: s.v.now(), Operator: s.User().Name, Device: s.v.cfg.Device.String()}
-	vs, err := s.commitVersions(ctx, []RecordWrite{s.batchWrite(b, Version{})},
+		Status: BatchStored, Imported: in.s.v.now(), Operator: in.s.User().Name, Device: in.s.v.cfg.Device.String()}
+	vs, err := in.s.commitVersions(ctx, []RecordWrite{in.s.batchWrite(b, Version{})},
 		AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID, Detail: fmt.Sprintf("%s (%d bytes) stored", name, len(data))}, nil)
 	if err != nil {
 		return Batch{}, false, fmt.Errorf("record %s: %w", name, err)
@@ -182,8 +193,8 @@ func (s *Session) storeOriginal(ctx context.Context, blobs BlobStore, keys Keyri
 
 // ResumeImports finishes the batches whose original was stored but whose
 // analysis did not complete (the app was closed or crashed), oldest first.
-func (s *Session) ResumeImports(ctx context.Context) ([]ImportResult, error) {
-	return s.ResumeImportsProgress(ctx, nil)
+func (in Intake) ResumeImports(ctx context.Context) ([]ImportResult, error) {
+	return in.ResumeImportsProgress(ctx, nil)
 }
 
 // ResumeImportsProgress is ResumeImports reporting each batch's progress
@@ -193,22 +204,22 @@ func (s *Session) ResumeImports(ctx context.Context) ([]ImportResult, error) {
 // with one final stage; a batch that fails with an error is reported
 // failed, and ResumeImportsProgress stops there and returns the error.
 // Batches are resumed one after the other, so calls never overlap.
-func (s *Session) ResumeImportsProgress(ctx context.Context, progress func(b Batch, p ImportProgress)) ([]ImportResult, error) {
-	ctx, err := s.require(ctx, PermDocImport, ActDocImport, "")
+func (in Intake) ResumeImportsProgress(ctx context.Context, progress func(b Batch, p ImportProgress)) ([]ImportResult, error) {
+	ctx, err := in.s.require(ctx, PermDocImport, ActDocImport, "")
 	if err != nil {
 		return nil, err
 	}
-	blobs, keys, err := s.blobs()
+	blobs, keys, err := in.s.blobs()
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.lookup(ctx, "batch:status:"+string(BatchStored))
+	ids, err := in.s.lookup(ctx, "batch:status:"+string(BatchStored))
 	if err != nil {
 		return nil, err
 	}
 	var out []ImportResult
 	for _, id := range ids {
-		rec, err := s.records.Head(ctx, KindBatch, id)
+		rec, err := in.s.records.Head(ctx, KindBatch, id)
 		if err != nil {
 			return out, err
 		}
@@ -216,7 +227,7 @@ func (s *Session) ResumeImportsProgress(ctx context.Context, progress func(b Bat
 		if err != nil {
 			return out, err
 		}
-		r, err := s.resume(ctx, blobs, keys, b, progress)
+		r, err := in.resume(ctx, blobs, keys, b, progress)
 		if err != nil {
 			return out, err
 		}
@@ -226,7 +237,7 @@ func (s *Session) ResumeImportsProgress(ctx context.Context, progress func(b Bat
 }
 
 // resume finishes one stored batch, reporting to progress.
-func (s *Session) resume(ctx context.Context, blobs BlobStore, keys Keyring, b Batch, progress func(Batch, ImportProgress)) (_ ImportResult, err error) {
+func (in Intake) resume(ctx context.Context, blobs BlobStore, keys Keyring, b Batch, progress func(Batch, ImportProgress)) (_ ImportResult, err error) {
 	var rep *importReport
 	if progress != nil {
 		rep = newImportReport(func(p ImportProgress) { progress(b, p) })
@@ -237,15 +248,15 @@ func (s *Session) resume(ctx context.Context, blobs BlobStore, keys Keyring, b B
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("resume %s: %w", b.Name, err)
 	}
-	return s.analyse(ctx, blobs, keys, b, data, rep)
+	return in.analyse(ctx, blobs, keys, b, data, rep)
 }
 
-func (s *Session) batchByOriginal(ctx context.Context, orig string) (Batch, bool, error) {
-	ids, err := s.lookup(ctx, "batch:orig:"+orig)
+func (in Intake) batchByOriginal(ctx context.Context, orig string) (Batch, bool, error) {
+	ids, err := in.s.lookup(ctx, "batch:orig:"+orig)
 	if err != nil || len(ids) == 0 {
 		return Batch{}, false, err
 	}
-	rec, err := s.records.Head(ctx, KindBatch, ids[0])
+	rec, err := in.s.records.Head(ctx, KindBatch, ids[0])
 	if err != nil {
 		return Batch{}, false, err
 	}
@@ -262,13 +273,13 @@ func (s *Session) batchWrite(b Batch, parent Version) RecordWrite {
 // analyse runs the pipeline on a stored batch and commits its documents
 // together with the batch's new status, reporting to rep (may be nil) from
 // the first page to the final stage.
-func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b Batch, data []byte, rep *importReport) (ImportResult, error) {
+func (in Intake) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b Batch, data []byte, rep *importReport) (ImportResult, error) {
 	var fa FileAnalysis
 	var aerr error
-	if pa, ok := s.v.cfg.Analyzer.(ProgressAnalyzer); ok && rep != nil {
+	if pa, ok := in.s.v.cfg.Analyzer.(ProgressAnalyzer); ok && rep != nil {
 		fa, aerr = pa.AnalyzeProgress(ctx, b.Name, data, rep.page)
 	} else {
-		fa, aerr = s.v.cfg.Analyzer.Analyze(ctx, b.Name, data)
+		fa, aerr = in.s.v.cfg.Analyzer.Analyze(ctx, b.Name, data)
 	}
 	warning := cutShort(data)
 	if aerr == nil && warning != "" && !hasContent(fa) {
@@ -280,7 +291,7 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 		}
 		parent := b.Version
 		b.Status, b.Error = BatchFailed, aerr.Error()
-		vs, err := s.commitVersions(ctx, []RecordWrite{s.batchWrite(b, parent)},
+		vs, err := in.s.commitVersions(ctx, []RecordWrite{in.s.batchWrite(b, parent)},
 			AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID, Outcome: OutcomeFailed, Detail: b.Name + ": " + b.Error}, nil)
 		if err != nil {
 			return ImportResult{}, err
@@ -291,7 +302,7 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 	}
 	rep.read(len(fa.Pages))
 	rep.stage(StageFiling)
-	rules := s.v.splitRules(ctx)
+	rules := in.s.v.splitRules(ctx)
 	markArchiveIDs(&fa, rules.ArchiveID)
 	pages := make(map[int]DocPage, len(fa.Pages))
 	texts := make(map[int]string, len(fa.Pages))
@@ -302,14 +313,14 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 		}
 		pages[p.Index], texts[p.Index] = dp, p.Text
 	}
-	now := s.v.now()
+	now := in.s.v.now()
 	prov := Provenance{Operator: b.Operator, Source: b.Source, Device: b.Device, Scanned: b.Imported}
 	var docs []Document
 	var writes []RecordWrite
 	filed := 0
 	for _, draft := range rules.Split(fa) {
 		d := Document{ID: newID(), Status: DocQueued, Problems: draft.Problems, Provenance: prov,
-			Changed: now, ChangedBy: s.User().Name}
+			Changed: now, ChangedBy: in.s.User().Name}
 		if warning != "" {
 			d.Problems = append(d.Problems, warning)
 		}
@@ -328,13 +339,13 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 		if len(d.Pages) == 0 {
 			d.Problems = append(d.Problems, emptyProblem(d.Removed))
 		}
-		if err := s.propose(ctx, &d, draft.Cover, text.String(), codes, now); err != nil {
+		if err := in.propose(ctx, &d, draft.Cover, text.String(), codes, now); err != nil {
 			return ImportResult{}, err
 		}
 		if d.Status == DocIndexed {
 			filed++
 		}
-		w, err := s.documentWrite(d, Version{}, pageTexts(d, texts))
+		w, err := in.s.documentWrite(d, Version{}, pageTexts(d, texts))
 		if err != nil {
 			return ImportResult{}, err
 		}
@@ -343,8 +354,8 @@ func (s *Session) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b 
 	}
 	parent := b.Version
 	b.Status, b.Format, b.Pages = BatchAnalysed, fa.Format, len(fa.Pages)
-	writes = append(writes, s.batchWrite(b, parent))
-	vs, err := s.commitVersions(ctx, writes, AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID,
+	writes = append(writes, in.s.batchWrite(b, parent))
+	vs, err := in.s.commitVersions(ctx, writes, AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID,
 		Detail: fmt.Sprintf("%s: %d pages, %d documents, %d filed, %d queued", b.Name, len(fa.Pages), len(docs), filed, len(docs)-filed)}, nil)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("file the documents of %s: %w", b.Name, err)
@@ -387,19 +398,19 @@ func storePage(ctx context.Context, blobs BlobStore, keys Keyring, b Batch, p Pa
 // is written in the text and whose family name and a given name are there
 // too. Exactly one such patient is proposed; several, or none, propose
 // nobody (a person decides).
-func (s *Session) proposeByNameAndBirth(ctx context.Context, text string, now time.Time) (Proposal, error) {
+func (in Intake) proposeByNameAndBirth(ctx context.Context, text string, now time.Time) (Proposal, error) {
 	words := map[string]bool{}
 	for _, w := range nameWords(text) {
 		words[w] = true
 	}
 	found := map[string]Patient{}
 	for _, dob := range findDates(text, now, false) {
-		ids, err := s.lookup(ctx, "dob:"+dob.Format(time.DateOnly))
+		ids, err := in.s.lookup(ctx, "dob:"+dob.Format(time.DateOnly))
 		if err != nil {
 			return Proposal{}, err
 		}
 		for _, id := range ids {
-			p, err := s.head(ctx, id)
+			p, err := in.s.head(ctx, id)
 			if err != nil {
 				return Proposal{}, err
 			}
@@ -479,14 +490,14 @@ func pageTexts(d Document, texts map[int]string) []string {
 // propose fills a new document's patient, type and date from its cover
 // sheet or, failing that, from its text, and files it when a cover sheet
 // names a known patient and nothing needs a person's eye.
-func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, text string, codes []Barcode, now time.Time) error {
+func (in Intake) propose(ctx context.Context, d *Document, cover *CoverSheet, text string, codes []Barcode, now time.Time) error {
 	if cover != nil {
 		d.Expected = cover.Pages
 		d.ProposedType = Proposal{Value: cover.Type, Reason: "cover sheet", Confidence: 1}
 		if !cover.Date.IsZero() {
 			d.ProposedDate = Proposal{Value: cover.Date.Format(time.DateOnly), Reason: "cover sheet", Confidence: 1}
 		}
-		p, err := s.resolve(ctx, cover.MRN, true)
+		p, err := in.s.resolve(ctx, cover.MRN, true)
 		switch {
 		case err == nil:
 			d.ProposedPatient = Proposal{Value: p.MRN, Reason: "cover sheet", Confidence: 1}
@@ -501,7 +512,7 @@ func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, t
 		}
 	} else {
 		for _, mrn := range FindMRNs(text, codes) {
-			p, err := s.resolve(ctx, mrn, true)
+			p, err := in.s.resolve(ctx, mrn, true)
 			if errors.Is(err, ErrNotFound) {
 				d.Orphan = true
 				d.ProposedPatient = Proposal{Value: mrn, Reason: "the page shows " + mrn + ", which is not in the patient index"}
@@ -515,7 +526,7 @@ func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, t
 			break
 		}
 		if d.ProposedPatient.Value == "" {
-			prop, err := s.proposeByNameAndBirth(ctx, text, now)
+			prop, err := in.proposeByNameAndBirth(ctx, text, now)
 			if err != nil {
 				return err
 			}
@@ -523,7 +534,7 @@ func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, t
 		}
 	}
 	if d.ProposedType.Value == "" {
-		d.ProposedType = s.proposeType(ctx, text)
+		d.ProposedType = in.proposeType(ctx, text)
 	}
 	if d.ProposedDate.Value == "" {
 		if dates := FindDates(text, now); len(dates) > 0 {
@@ -536,7 +547,7 @@ func (s *Session) propose(ctx context.Context, d *Document, cover *CoverSheet, t
 	}
 	if cover != nil && d.PatientID != "" && len(d.Pages) > 0 {
 		d.Status = DocIndexed
-		if err := s.chooseForQA(ctx, d); err != nil {
+		if err := in.s.chooseForQA(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -618,8 +629,8 @@ func nameWordsOrDigits(f string) []string {
 // batch and its documents, in page order, less those filed in charts the
 // user may not open (counted in Withheld, their ids dropped from the
 // batch, the refusal audited under each such chart's patient).
-func (s *Session) duplicateOf(ctx context.Context, b Batch) (ImportResult, error) {
-	docs, withheld, err := s.visibleDocuments(ctx, b.Documents)
+func (in Intake) duplicateOf(ctx context.Context, b Batch) (ImportResult, error) {
+	docs, withheld, err := in.s.visibleDocuments(ctx, b.Documents)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -634,6 +645,6 @@ func (s *Session) duplicateOf(ctx context.Context, b Batch) (ImportResult, error
 	for i, d := range docs {
 		b.Documents[i] = d.ID
 	}
-	s.auditWithheld(ctx, ActDocImport, "batch/"+b.ID, withheld, "the same file was imported before and filed here")
+	in.s.auditWithheld(ctx, ActDocImport, "batch/"+b.ID, withheld, "the same file was imported before and filed here")
 	return ImportResult{Batch: b, Documents: docs, Duplicate: true, Withheld: len(withheld)}, nil
 }

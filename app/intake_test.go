@@ -65,7 +65,7 @@ func (d *scanningDesk) cover(t *testing.T, p app.Patient, typ string, date time.
 
 func importFile(t *testing.T, s *app.Session, name string, data []byte) app.ImportResult {
 	t.Helper()
-	r, err := s.ImportFile(context.Background(), name, "import", data)
+	r, err := s.Intake().ImportFile(context.Background(), name, "import", data)
 	if err != nil {
 		t.Fatalf("import %s: %v", name, err)
 	}
@@ -144,7 +144,7 @@ func TestPageCountMismatchGoesToQA(t *testing.T) {
 	if doc.Status != app.DocIndexed || !doc.QA || len(doc.Problems) == 0 || !strings.Contains(doc.Problems[0], "announces 3 pages") {
 		t.Fatalf("document %s, QA %v, problems %v", doc.Status, doc.QA, doc.Problems)
 	}
-	qa, err := d.second.QAQueue(ctx)
+	qa, err := d.second.Indexing().QAQueue(ctx)
 	if err != nil || len(qa) != 1 || qa[0].ID != doc.ID {
 		t.Fatalf("QA queue: %v, %v", qa, err)
 	}
@@ -156,7 +156,7 @@ func TestPageCountMismatchGoesToQA(t *testing.T) {
 	if err != nil || v.Status != app.DocVerified || v.VerifiedBy != "peter" {
 		t.Fatalf("verify: %+v, %v", v, err)
 	}
-	if qa, _ := d.second.QAQueue(ctx); len(qa) != 0 {
+	if qa, _ := d.second.Indexing().QAQueue(ctx); len(qa) != 0 {
 		t.Fatalf("QA queue after verifying: %d", len(qa))
 	}
 }
@@ -170,19 +170,19 @@ func TestUncoveredPageIsQueuedThenFiled(t *testing.T) {
 	if len(r.Documents) != 1 || r.Documents[0].Status != app.DocQueued {
 		t.Fatalf("documents: %+v", r.Documents)
 	}
-	q, err := d.clerk.Queue(ctx)
+	q, err := d.clerk.Indexing().Queue(ctx)
 	if err != nil || len(q) != 1 {
 		t.Fatalf("queue: %v, %v", q, err)
 	}
-	doc, err := d.clerk.FileDocument(ctx, q[0].ID, app.FileParams{Patient: d.joseph.MRN, Type: "correspondence",
+	doc, err := d.clerk.Indexing().FileDocument(ctx, q[0].ID, app.FileParams{Patient: d.joseph.MRN, Type: "correspondence",
 		Date: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil || doc.Status != app.DocIndexed || doc.MRN != d.joseph.MRN {
 		t.Fatalf("file: %+v, %v", doc, err)
 	}
-	if q, _ := d.clerk.Queue(ctx); len(q) != 0 {
+	if q, _ := d.clerk.Indexing().Queue(ctx); len(q) != 0 {
 		t.Fatalf("queue after filing: %d", len(q))
 	}
-	if _, err := d.clerk.FileDocument(ctx, doc.ID, app.FileParams{Patient: d.joseph.MRN, Type: "Not A Type"}); !errors.Is(err, app.ErrInvalid) {
+	if _, err := d.clerk.Indexing().FileDocument(ctx, doc.ID, app.FileParams{Patient: d.joseph.MRN, Type: "Not A Type"}); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("bad type: %v", err)
 	}
 	chart, _ := d.clerk.Documents().OfPatient(ctx, d.joseph.MRN)
@@ -203,15 +203,15 @@ func TestUnknownPatientIsOrphan(t *testing.T) {
 		t.Fatalf("orphan: %+v", doc)
 	}
 	ctx := context.Background()
-	orphans, err := d.clerk.Orphans(ctx)
+	orphans, err := d.clerk.Indexing().Orphans(ctx)
 	if err != nil || len(orphans) != 1 || orphans[0].ID != doc.ID {
 		t.Fatalf("orphan list: %v, %v", orphans, err)
 	}
 	// The clerk files it under the right patient; it leaves the list.
-	if _, err := d.clerk.FileDocument(ctx, doc.ID, app.FileParams{Patient: d.joseph.MRN, Type: "referral"}); err != nil {
+	if _, err := d.clerk.Indexing().FileDocument(ctx, doc.ID, app.FileParams{Patient: d.joseph.MRN, Type: "referral"}); err != nil {
 		t.Fatal(err)
 	}
-	if orphans, _ := d.clerk.Orphans(ctx); len(orphans) != 0 {
+	if orphans, _ := d.clerk.Indexing().Orphans(ctx); len(orphans) != 0 {
 		t.Fatalf("orphan list after filing: %d", len(orphans))
 	}
 }
@@ -276,21 +276,21 @@ func TestPageCorrections(t *testing.T) {
 		}
 		return out
 	}
-	doc, err := d.clerk.ReorderPages(ctx, doc.ID, []int{2, 0, 1})
+	doc, err := d.clerk.Indexing().ReorderPages(ctx, doc.ID, []int{2, 0, 1})
 	if err != nil || !slices.Equal(idx(doc), []int{2, 0, 1}) {
 		t.Fatalf("reorder: %v, %v", idx(doc), err)
 	}
-	if _, err := d.clerk.ReorderPages(ctx, doc.ID, []int{0, 0, 1}); !errors.Is(err, app.ErrInvalid) {
+	if _, err := d.clerk.Indexing().ReorderPages(ctx, doc.ID, []int{0, 0, 1}); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("a page named twice: %v", err)
 	}
-	if doc, err = d.clerk.TurnPage(ctx, doc.ID, 0, -1); err != nil || doc.Pages[0].Turn != 270 {
+	if doc, err = d.clerk.Indexing().TurnPage(ctx, doc.ID, 0, -1); err != nil || doc.Pages[0].Turn != 270 {
 		t.Fatalf("turn: %v", err)
 	}
-	first, rest, err := d.clerk.SplitDocument(ctx, doc.ID, 1)
+	first, rest, err := d.clerk.Indexing().SplitDocument(ctx, doc.ID, 1)
 	if err != nil || len(first.Pages) != 1 || len(rest.Pages) != 2 || rest.Status != app.DocQueued {
 		t.Fatalf("split: %d + %d pages, %v", len(first.Pages), len(rest.Pages), err)
 	}
-	merged, err := d.clerk.MergeDocuments(ctx, []string{first.ID, rest.ID})
+	merged, err := d.clerk.Indexing().MergeDocuments(ctx, []string{first.ID, rest.ID})
 	if err != nil || !slices.Equal(idx(merged), []int{2, 0, 1}) {
 		t.Fatalf("merge: %v, %v", idx(merged), err)
 	}
@@ -298,7 +298,7 @@ func TestPageCorrections(t *testing.T) {
 	if err != nil || gone.Status != app.DocMerged || gone.MergedInto != first.ID {
 		t.Fatalf("merged-away document: %s into %s, %v", gone.Status, gone.MergedInto, err)
 	}
-	if _, err := d.clerk.TurnPage(ctx, rest.ID, 0, 1); !errors.Is(err, app.ErrInvalid) {
+	if _, err := d.clerk.Indexing().TurnPage(ctx, rest.ID, 0, 1); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("editing a merged-away document: %v", err)
 	}
 	// Search still finds page text after the changes.
@@ -322,7 +322,7 @@ func TestDuplexCollation(t *testing.T) {
 	if len(b.Documents) != 1 || len(b.Documents[0].Pages) != 2 {
 		t.Fatalf("backs pass: %d documents; the blank page should be dropped", len(b.Documents))
 	}
-	doc, err := d.clerk.CollateDuplex(ctx, f.Documents[0].ID, b.Documents[0].ID)
+	doc, err := d.clerk.Indexing().CollateDuplex(ctx, f.Documents[0].ID, b.Documents[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +343,7 @@ func TestDuplexCollation(t *testing.T) {
 			t.Errorf("page %d: %q does not contain %q", i+1, texts[i], w)
 		}
 	}
-	if _, err := d.clerk.CollateDuplex(ctx, doc.ID, doc.ID); !errors.Is(err, app.ErrInvalid) {
+	if _, err := d.clerk.Indexing().CollateDuplex(ctx, doc.ID, doc.ID); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("collating a document with itself: %v", err)
 	}
 }
@@ -390,7 +390,7 @@ func TestInterruptedImportResumesOnce(t *testing.T) {
 	data := corpusFile(t, "scans/paperless__multi-page-images.pdf")
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(800*time.Millisecond, cancel) // stored by then; three pages of OCR take seconds
-	if _, err := d.clerk.ImportFile(ctx, "interrupted.pdf", "import", data); !errors.Is(err, context.Canceled) {
+	if _, err := d.clerk.Intake().ImportFile(ctx, "interrupted.pdf", "import", data); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted import: %v", err)
 	}
 	// Imported again (the clerk tries once more after the crash): the
@@ -400,7 +400,7 @@ func TestInterruptedImportResumesOnce(t *testing.T) {
 	if again.Duplicate || again.Batch.Status != app.BatchAnalysed || again.Batch.Pages != 3 || len(again.Documents) != 1 || len(again.Documents[0].Pages) != 3 {
 		t.Fatalf("the re-import did not read the stored original: %+v, %d documents", again.Batch, len(again.Documents))
 	}
-	if rs, err := d.clerk.ResumeImports(context.Background()); err != nil || len(rs) != 0 {
+	if rs, err := d.clerk.Intake().ResumeImports(context.Background()); err != nil || len(rs) != 0 {
 		t.Fatalf("a resume redid %d batches, %v", len(rs), err)
 	}
 	if third := importFile(t, d.clerk, "interrupted.pdf", data); !third.Duplicate || len(third.Documents) != 1 {
@@ -411,17 +411,17 @@ func TestInterruptedImportResumesOnce(t *testing.T) {
 	data = corpusFile(t, "scans/paperless__multi-page-images.tiff")
 	ctx, cancel = context.WithCancel(context.Background())
 	time.AfterFunc(800*time.Millisecond, cancel)
-	if _, err := d.clerk.ImportFile(ctx, "interrupted.tiff", "import", data); !errors.Is(err, context.Canceled) {
+	if _, err := d.clerk.Intake().ImportFile(ctx, "interrupted.tiff", "import", data); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted import: %v", err)
 	}
-	rs, err := d.clerk.ResumeImports(context.Background())
+	rs, err := d.clerk.Intake().ResumeImports(context.Background())
 	if err != nil || len(rs) != 1 || rs[0].Batch.Status != app.BatchAnalysed || rs[0].Batch.Pages != 3 || len(rs[0].Documents) != 1 {
 		t.Fatalf("resume: %+v, %v", rs, err)
 	}
-	if rs, err := d.clerk.ResumeImports(context.Background()); err != nil || len(rs) != 0 {
+	if rs, err := d.clerk.Intake().ResumeImports(context.Background()); err != nil || len(rs) != 0 {
 		t.Fatalf("a second resume redid %d batches, %v", len(rs), err)
 	}
-	q, _ := d.clerk.Queue(context.Background())
+	q, _ := d.clerk.Indexing().Queue(context.Background())
 	if len(q) != 2 || len(q[0].Pages) != 3 || len(q[1].Pages) != 3 {
 		t.Fatalf("queue after resume: %d documents", len(q))
 	}

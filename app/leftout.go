@@ -122,8 +122,8 @@ func restoreAt(pages []DocPage, p DocPage) int {
 // exported; if it cannot be read it is put back all the same, without
 // text, and the audit detail says why. Indexing clerks; audited as a page
 // correction.
-func (s *Session) RestorePage(ctx context.Context, id string, left int) (Document, error) {
-	ctx, d, err := s.editable(ctx, id)
+func (ix Indexing) RestorePage(ctx context.Context, id string, left int) (Document, error) {
+	ctx, d, err := ix.editable(ctx, id)
 	if err != nil {
 		return Document{}, err
 	}
@@ -137,7 +137,7 @@ func (s *Session) RestorePage(ctx context.Context, id string, left int) (Documen
 	p := d.Removed[left]
 	line := p.LeftOutLine()
 	if p.Why() == LeftBlank && p.Text == "" {
-		read, err := s.readLeftOut(ctx, p)
+		read, err := ix.readLeftOut(ctx, p)
 		switch {
 		case ctx.Err() != nil:
 			return Document{}, ctx.Err()
@@ -152,8 +152,8 @@ func (s *Session) RestorePage(ctx context.Context, id string, left int) (Documen
 	p.LeftOut = ""
 	d.Pages = slices.Insert(slices.Clone(d.Pages), at, p)
 	d.Problems = slices.DeleteFunc(slices.Clone(d.Problems), isEmptyProblem)
-	s.edited(&d)
-	return s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+	ix.edited(&d)
+	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("%s restored as page %d", line, at+1)})
 }
 
@@ -161,16 +161,16 @@ func (s *Session) RestorePage(ctx context.Context, id string, left int) (Documen
 // through the scan pipeline (PageAnalyzer) and stores what it found: the
 // page as p with its text, word boxes, rotation and images as read now.
 // Without a PageAnalyzer, p comes back as it is.
-func (s *Session) readLeftOut(ctx context.Context, p DocPage) (DocPage, error) {
-	pa, ok := s.v.cfg.Analyzer.(PageAnalyzer)
+func (ix Indexing) readLeftOut(ctx context.Context, p DocPage) (DocPage, error) {
+	pa, ok := ix.s.v.cfg.Analyzer.(PageAnalyzer)
 	if !ok {
 		return p, nil
 	}
-	blobs, keys, err := s.blobs()
+	blobs, keys, err := ix.s.blobs()
 	if err != nil {
 		return p, err
 	}
-	rec, err := s.records.Head(ctx, KindBatch, p.Batch)
+	rec, err := ix.s.records.Head(ctx, KindBatch, p.Batch)
 	if err != nil {
 		return p, fmt.Errorf("batch %s: %w", p.Batch, err)
 	}
@@ -187,7 +187,7 @@ func (s *Session) readLeftOut(ctx context.Context, p DocPage) (DocPage, error) {
 		return p, err
 	}
 	a.Index = p.Index
-	markArchiveIDs(&FileAnalysis{Pages: []PageAnalysis{a}}, s.v.splitRules(ctx).ArchiveID)
+	markArchiveIDs(&FileAnalysis{Pages: []PageAnalysis{a}}, ix.s.v.splitRules(ctx).ArchiveID)
 	read, err := storePage(ctx, blobs, keys, b, a)
 	if err != nil {
 		return p, err
@@ -199,13 +199,13 @@ func (s *Session) readLeftOut(ctx context.Context, p DocPage) (DocPage, error) {
 // LeftOutPage returns a left-out page's image and text (0-based, in the
 // order of Document.Removed), decrypted, for a person deciding whether to
 // restore it. Audited as Documents.Page is: part of the document's opening.
-func (s *Session) LeftOutPage(ctx context.Context, id string, left int) (PageContent, error) {
-	ctx, d, err := s.openDocument(ctx, id, useRead)
+func (ix Indexing) LeftOutPage(ctx context.Context, id string, left int) (PageContent, error) {
+	ctx, d, err := ix.s.openDocument(ctx, id, useRead)
 	if err != nil {
 		return PageContent{}, err
 	}
-	if s.opening(d.ID) {
-		if err := s.auditOpening(ctx, d); err != nil {
+	if ix.s.opening(d.ID) {
+		if err := ix.s.auditOpening(ctx, d); err != nil {
 			return PageContent{}, err
 		}
 	}
@@ -213,7 +213,7 @@ func (s *Session) LeftOutPage(ctx context.Context, id string, left int) (PageCon
 		return PageContent{}, Invalidf("document %s has %d left-out pages", id, len(d.Removed))
 	}
 	d.Pages = d.Removed
-	return s.pageContent(ctx, d, left)
+	return ix.s.pageContent(ctx, d, left)
 }
 
 // carryLeftOut moves from's left-out pages to into (merging documents).

@@ -66,16 +66,16 @@ func TestBlankPageIsLeftOutAndRestored(t *testing.T) {
 		t.Fatalf("second document left out %+v", second.Removed)
 	}
 
-	q, err := d.clerk.Queue(ctx)
+	q, err := d.clerk.Indexing().Queue(ctx)
 	if err != nil || len(q) != 2 || len(q[0].Removed)+len(q[1].Removed) != 2 {
 		t.Fatalf("queue: %v, %v", q, err)
 	}
-	pc, err := d.clerk.LeftOutPage(ctx, doc.ID, 0)
+	pc, err := d.clerk.Indexing().LeftOutPage(ctx, doc.ID, 0)
 	if err != nil || len(pc.View) == 0 || len(pc.Thumb) == 0 {
 		t.Fatalf("left-out page's image: %d bytes, %v", len(pc.View), err)
 	}
 
-	back, err := d.clerk.RestorePage(ctx, doc.ID, 0)
+	back, err := d.clerk.Indexing().RestorePage(ctx, doc.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestBlankPageIsLeftOutAndRestored(t *testing.T) {
 	}) {
 		t.Fatalf("the restore is not audited: %q", auditDetails(t, d.clerk, app.ActDocEdit))
 	}
-	if _, err := d.clerk.RestorePage(ctx, doc.ID, 0); !errors.Is(err, app.ErrInvalid) {
+	if _, err := d.clerk.Indexing().RestorePage(ctx, doc.ID, 0); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("restoring from a document with none left out: %v", err)
 	}
 
@@ -102,7 +102,7 @@ func TestBlankPageIsLeftOutAndRestored(t *testing.T) {
 	if hits, _, _ := d.clerk.Documents().Search(ctx, "separator sheet", ""); len(hits) != 0 {
 		t.Fatalf("a left-out sheet's text is found: %v", hits)
 	}
-	sec, err := d.clerk.RestorePage(ctx, second.ID, 0)
+	sec, err := d.clerk.Indexing().RestorePage(ctx, second.ID, 0)
 	if err != nil || !slices.Equal(batchIndexes(sec.Pages), []int{3, 4}) {
 		t.Fatalf("restoring the sheet: %v, %v", batchIndexes(sec.Pages), err)
 	}
@@ -112,11 +112,11 @@ func TestBlankPageIsLeftOutAndRestored(t *testing.T) {
 	}
 
 	// Taking a page out and putting it back: the same page, the same place.
-	out, err := d.clerk.RemovePage(ctx, doc.ID, 0)
+	out, err := d.clerk.Indexing().RemovePage(ctx, doc.ID, 0)
 	if err != nil || out.Removed[0].LeftOutLine() != "page 1 taken out by a person" {
 		t.Fatalf("remove: %+v, %v", out.Removed, err)
 	}
-	if in, err := d.clerk.RestorePage(ctx, doc.ID, 0); err != nil || !slices.Equal(batchIndexes(in.Pages), []int{0, 1, 2}) {
+	if in, err := d.clerk.Indexing().RestorePage(ctx, doc.ID, 0); err != nil || !slices.Equal(batchIndexes(in.Pages), []int{0, 1, 2}) {
 		t.Fatalf("restore what a person removed: %v, %v", batchIndexes(in.Pages), err)
 	}
 }
@@ -138,10 +138,10 @@ func TestDocumentOfNoPagesWaits(t *testing.T) {
 		!slices.Contains(doc.Problems, "every page was left out as blank — check and restore pages") {
 		t.Fatalf("document %s, %d pages, %d left out, problems %q", doc.Status, len(doc.Pages), len(doc.Removed), doc.Problems)
 	}
-	if q, err := d.clerk.Queue(ctx); err != nil || len(q) != 1 || q[0].ID != doc.ID {
+	if q, err := d.clerk.Indexing().Queue(ctx); err != nil || len(q) != 1 || q[0].ID != doc.ID {
 		t.Fatalf("queue: %v, %v", q, err)
 	}
-	if _, err := d.clerk.FileDocument(ctx, doc.ID, app.FileParams{Patient: d.amina.MRN, Type: "other"}); !errors.Is(err, app.ErrInvalid) ||
+	if _, err := d.clerk.Indexing().FileDocument(ctx, doc.ID, app.FileParams{Patient: d.amina.MRN, Type: "other"}); !errors.Is(err, app.ErrInvalid) ||
 		!strings.Contains(err.Error(), "restore a page") {
 		t.Fatalf("filing a document of no pages: %v", err)
 	}
@@ -159,11 +159,11 @@ func TestDocumentOfNoPagesWaits(t *testing.T) {
 	}
 
 	// Restored, it has a page and files.
-	back, err := d.clerk.RestorePage(ctx, doc.ID, 1)
+	back, err := d.clerk.Indexing().RestorePage(ctx, doc.ID, 1)
 	if err != nil || len(back.Pages) != 1 || back.Pages[0].Index != 1 || len(back.Problems) != 0 {
 		t.Fatalf("restore: %d pages, problems %q, %v", len(back.Pages), back.Problems, err)
 	}
-	if f, err := d.clerk.FileDocument(ctx, doc.ID, app.FileParams{Patient: d.amina.MRN, Type: "other"}); err != nil || f.Status != app.DocIndexed {
+	if f, err := d.clerk.Indexing().FileDocument(ctx, doc.ID, app.FileParams{Patient: d.amina.MRN, Type: "other"}); err != nil || f.Status != app.DocIndexed {
 		t.Fatalf("filing after the restore: %v", err)
 	}
 }
@@ -230,7 +230,7 @@ func TestRestoredPageLeftOutUnreadIsRead(t *testing.T) {
 	if hits, _, err := d.clerk.Documents().Search(ctx, "quick brown dog", ""); err != nil || len(hits) != 0 {
 		t.Fatalf("a left-out page's words are found: %v, %v", hits, err)
 	}
-	back, err := d.clerk.RestorePage(ctx, doc.ID, 0)
+	back, err := d.clerk.Indexing().RestorePage(ctx, doc.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

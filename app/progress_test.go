@@ -96,7 +96,7 @@ func TestImportProgressPlainScan(t *testing.T) {
 	d := newScanningDesk(t)
 	data := corpusFile(t, "scans/paperless__multi-page-images.pdf")
 	log := &progressLog{t: t}
-	r, err := d.clerk.ImportFileProgress(context.Background(), "three.pdf", "import", data, log.progress)
+	r, err := d.clerk.Intake().ImportFileProgress(context.Background(), "three.pdf", "import", data, log.progress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestImportProgressPlainScan(t *testing.T) {
 	checkReports(t, log.all(), 3, app.StageNeedsIndexing)
 
 	again := &progressLog{t: t}
-	r, err = d.clerk.ImportFileProgress(context.Background(), "three-again.pdf", "import", data, again.progress)
+	r, err = d.clerk.Intake().ImportFileProgress(context.Background(), "three-again.pdf", "import", data, again.progress)
 	if err != nil || !r.Duplicate {
 		t.Fatalf("second import: duplicate %v, %v", r.Duplicate, err)
 	}
@@ -122,7 +122,7 @@ func TestImportProgressCoverSheet(t *testing.T) {
 	simple := renderPages(t, corpusFile(t, "scans/paperless__simple.png"), 150)[0]
 	batch := scanBatch(t, 150, coverPage(t, d.cover(t, d.amina, "consent", time.Time{}, 1), 150, 0), simple)
 	log := &progressLog{t: t}
-	r, err := d.clerk.ImportFileProgress(context.Background(), "consent.pdf", "import", batch, log.progress)
+	r, err := d.clerk.Intake().ImportFileProgress(context.Background(), "consent.pdf", "import", batch, log.progress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestImportProgressFailed(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			log := &progressLog{t: t}
-			r, err := d.clerk.ImportFileProgress(context.Background(), c.name, "import", c.data, log.progress)
+			r, err := d.clerk.Intake().ImportFileProgress(context.Background(), c.name, "import", c.data, log.progress)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +183,7 @@ func TestResumeImportsProgress(t *testing.T) {
 			cancel()
 		}
 	}
-	if _, err := d.clerk.ImportFileProgress(ctx, "simple.png", "import", data, stop); !errors.Is(err, context.Canceled) {
+	if _, err := d.clerk.Intake().ImportFileProgress(ctx, "simple.png", "import", data, stop); !errors.Is(err, context.Canceled) {
 		t.Fatalf("stopped import: %v", err)
 	}
 	reps := log.all()
@@ -194,7 +194,7 @@ func TestResumeImportsProgress(t *testing.T) {
 
 	var batches []app.Batch
 	resumed := &progressLog{t: t}
-	rs, err := d.clerk.ResumeImportsProgress(context.Background(), func(b app.Batch, p app.ImportProgress) {
+	rs, err := d.clerk.Intake().ResumeImportsProgress(context.Background(), func(b app.Batch, p app.ImportProgress) {
 		if len(batches) == 0 || batches[len(batches)-1].ID != b.ID {
 			batches = append(batches, b)
 		}

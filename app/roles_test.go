@@ -95,7 +95,7 @@ func TestSeveralRolesInOneSession(t *testing.T) {
 	sv := newSignedVault(t)
 	admin := login(t, sv.v, "admin", adminPW)
 	var re *app.RoleError
-	if _, err := admin.Queue(ctx); !errors.As(err, &re) || !slices.Equal(re.Roles, app.RoleSet{app.RoleAdmin}) {
+	if _, err := admin.Indexing().Queue(ctx); !errors.As(err, &re) || !slices.Equal(re.Roles, app.RoleSet{app.RoleAdmin}) {
 		t.Fatalf("an administrator alone lists the queue: %v", err)
 	}
 	if err := admin.Users().SetRoles(ctx, "admin", app.RoleSet{app.RoleRecords}); !errors.Is(err, app.ErrInvalid) {
@@ -107,7 +107,7 @@ func TestSeveralRolesInOneSession(t *testing.T) {
 	if got := admin.User().Roles; !slices.Equal(got, app.RoleSet{app.RoleAdmin, app.RoleRecords}) {
 		t.Fatalf("the session's roles after the change: %v", got)
 	}
-	if _, err := admin.Queue(ctx); err != nil {
+	if _, err := admin.Indexing().Queue(ctx); err != nil {
 		t.Fatalf("the administrator and records clerk lists the queue: %v", err)
 	}
 	if got := userOf(t, admin, "admin").Roles; !slices.Equal(got, app.RoleSet{app.RoleAdmin, app.RoleRecords}) {
@@ -116,7 +116,7 @@ func TestSeveralRolesInOneSession(t *testing.T) {
 	// Signed in again, the roles hold.
 	admin.Lock(ctx)
 	admin = login(t, sv.v, "admin", adminPW)
-	if _, err := admin.Queue(ctx); err != nil {
+	if _, err := admin.Indexing().Queue(ctx); err != nil {
 		t.Fatalf("signed in again: %v", err)
 	}
 
@@ -131,10 +131,10 @@ func TestSeveralRolesInOneSession(t *testing.T) {
 	if got := amani.User().Roles; !slices.Equal(got, app.RoleSet{app.RoleScanning, app.RoleClinician}) {
 		t.Fatalf("amani's roles: %v", got)
 	}
-	if _, err := amani.Queue(ctx); err != nil {
+	if _, err := amani.Indexing().Queue(ctx); err != nil {
 		t.Fatalf("a scanning clerk and clinician lists the queue: %v", err)
 	}
-	if _, err := amani.QAQueue(ctx); !errors.As(err, &re) ||
+	if _, err := amani.Indexing().QAQueue(ctx); !errors.As(err, &re) ||
 		err.Error() != "none of your roles (Scanning clerk, Clinician) may quality-check filed documents; records clerks may" {
 		t.Fatalf("QA for a scanning clerk and clinician: %v", err)
 	}
@@ -311,7 +311,7 @@ func TestSingleRoleUserVersionsStillLoad(t *testing.T) {
 	if got := clerk.User().Roles; !slices.Equal(got, app.RoleSet{app.RoleRecords}) {
 		t.Fatalf("an older user version loads with the roles %v", got)
 	}
-	if _, err := clerk.Queue(ctx); err != nil {
+	if _, err := clerk.Indexing().Queue(ctx); err != nil {
 		t.Fatalf("the records clerk of an older version lists the queue: %v", err)
 	}
 	clerk.Lock(ctx)
@@ -375,15 +375,15 @@ func TestEveryActNamesItsPermission(t *testing.T) {
 		t.Fatalf("import: %+v", imp)
 	}
 	id := imp.Documents[0].ID
-	_, err = admin.Queue(ctx)
+	_, err = admin.Indexing().Queue(ctx)
 	must(err)
 	_, err = admin.Documents().Open(ctx, id)
 	must(err)
 	_, err = admin.Documents().Page(ctx, id, 0)
 	must(err)
-	_, err = admin.FileDocument(ctx, id, app.FileParams{Patient: p.MRN, Type: "referral"})
+	_, err = admin.Indexing().FileDocument(ctx, id, app.FileParams{Patient: p.MRN, Type: "referral"})
 	must(err)
-	_, err = admin.TurnPage(ctx, id, 0, 1)
+	_, err = admin.Indexing().TurnPage(ctx, id, 0, 1)
 	must(err)
 	_, err = admin.Documents().OfPatient(ctx, p.MRN)
 	must(err)

@@ -55,7 +55,7 @@ func importSideBySide(b testing.TB, s *app.Session, files [][]byte, names []stri
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			r, err := s.ImportFile(context.Background(), names[i], "benchmark", files[i])
+			r, err := s.Intake().ImportFile(context.Background(), names[i], "benchmark", files[i])
 			if err != nil || r.Batch.Status != app.BatchAnalysed {
 				b.Errorf("%s: %v %s", names[i], err, r.Batch.Error)
 				return
@@ -181,7 +181,7 @@ func BenchmarkDropToViewable(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		viewable := make(chan string, 1)
 		w, err := dropfolder.New(dropfolder.Options{Dir: dir, Import: func(ctx context.Context, name string, data []byte) error {
-			r, err := d.clerk.ImportFile(ctx, name, "drop folder", data)
+			r, err := d.clerk.Intake().ImportFile(ctx, name, "drop folder", data)
 			if err == nil && len(r.Documents) > 0 {
 				viewable <- r.Documents[0].ID
 			}
@@ -227,7 +227,7 @@ func BenchmarkPeakMemory200Pages(b *testing.B) {
 	pages, src = nil, nil
 	for range b.N {
 		d := newBenchDesk(b)
-		r, err := d.clerk.ImportFile(context.Background(), "200-pages.pdf", "benchmark", batch)
+		r, err := d.clerk.Intake().ImportFile(context.Background(), "200-pages.pdf", "benchmark", batch)
 		if err != nil || r.Batch.Pages != 200 {
 			b.Fatalf("%v %s: %d pages", err, r.Batch.Error, r.Batch.Pages)
 		}

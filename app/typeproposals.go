@@ -62,15 +62,24 @@ func openMeta(keys Keyring, key string, sealed []byte) ([]byte, error) {
 	return plain, nil
 }
 
-// TypeRules returns the document-type keyword rules and whether they are
+// TypeRules is where intake's document-type proposals come from, as a
+// records manager sees it: the keyword rules they keep, and how many
+// filings of each type taught this workstation. Changing the rules is
+// audited; reading them, and the counts, reads no patient data.
+type TypeRules struct{ s *Session }
+
+// TypeRules returns the session's type-rules service.
+func (s *Session) TypeRules() TypeRules { return TypeRules{s} }
+
+// Rules returns the document-type keyword rules and whether they are
 // the built-in ones (never changed, or reset). Rules are not patient
 // data; any signed-in user may read them.
-func (s *Session) TypeRules(ctx context.Context) (rules classify.Rules, builtIn bool, err error) {
-	keys, err := s.keyring()
+func (tr TypeRules) Rules(ctx context.Context) (rules classify.Rules, builtIn bool, err error) {
+	keys, err := tr.s.keyring()
 	if err != nil {
 		return nil, false, err
 	}
-	sealed, err := s.v.cfg.Meta.GetMeta(ctx, metaTypeRules)
+	sealed, err := tr.s.v.cfg.Meta.GetMeta(ctx, metaTypeRules)
 	if errors.Is(err, ErrNotFound) {
 		return classify.DefaultRules(), true, nil
 	}
@@ -87,12 +96,12 @@ func (s *Session) TypeRules(ctx context.Context) (rules classify.Rules, builtIn 
 	return rules, false, nil
 }
 
-// SetTypeRules replaces the document-type keyword rules (tidied: keywords
+// Set replaces the document-type keyword rules (tidied: keywords
 // in lower case, repeats and empty lines dropped). They apply to documents
 // proposed from now on. Administrators and records managers; audited with
 // what changed.
-func (s *Session) SetTypeRules(ctx context.Context, rules classify.Rules) error {
-	ctx, err := s.requireIntakeSettings(ctx)
+func (tr TypeRules) Set(ctx context.Context, rules classify.Rules) error {
+	ctx, err := tr.s.requireIntakeSettings(ctx)
 	if err != nil {
 		return err
 	}
@@ -104,7 +113,7 @@ func (s *Session) SetTypeRules(ctx context.Context, rules classify.Rules) error 
 		}
 		return err
 	}
-	old, builtIn, err := s.TypeRules(ctx)
+	old, builtIn, err := tr.Rules(ctx)
 	if err != nil {
 		return err
 	}
@@ -113,7 +122,7 @@ func (s *Session) SetTypeRules(ctx context.Context, rules classify.Rules) error 
 	}) {
 		return nil // nothing to change, nothing to audit
 	}
-	keys, err := s.keyring()
+	keys, err := tr.s.keyring()
 	if err != nil {
 		return err
 	}
@@ -125,22 +134,22 @@ func (s *Session) SetTypeRules(ctx context.Context, rules classify.Rules) error 
 	if err != nil {
 		return fmt.Errorf("seal the type rules: %w", err)
 	}
-	return s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: "document type rules: " + rulesChange(old, rules)},
+	return tr.s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: "document type rules: " + rulesChange(old, rules)},
 		map[string][]byte{metaTypeRules: sealed}, nil)
 }
 
-// ResetTypeRules returns to the built-in rules. Administrators and
+// Reset returns to the built-in rules. Administrators and
 // records managers; audited.
-func (s *Session) ResetTypeRules(ctx context.Context) error {
-	ctx, err := s.requireIntakeSettings(ctx)
+func (tr TypeRules) Reset(ctx context.Context) error {
+	ctx, err := tr.s.requireIntakeSettings(ctx)
 	if err != nil {
 		return err
 	}
-	old, _, err := s.TypeRules(ctx)
+	old, _, err := tr.Rules(ctx)
 	if err != nil {
 		old = nil // damaged rules are reset all the same
 	}
-	return s.commit(ctx, nil, AuditEvent{Action: ActSettings,
+	return tr.s.commit(ctx, nil, AuditEvent{Action: ActSettings,
 		Detail: "document type rules reset to the built-in ones: " + rulesChange(old, classify.DefaultRules())},
 		nil, []string{metaTypeRules})
 }
@@ -229,29 +238,29 @@ func (s *Session) learnedModel(ctx context.Context, only ...string) (*classify.M
 // proposalModel returns the learned model for proposals, read once per
 // change of it (Vault.learned counts the changes) and kept, prepared, by
 // the session until it locks.
-func (s *Session) proposalModel(ctx context.Context) (*classify.Model, error) {
-	gen := s.v.learned.Load()
-	s.mu.Lock()
-	m, at := s.model, s.modelAt
-	s.mu.Unlock()
+func (in Intake) proposalModel(ctx context.Context) (*classify.Model, error) {
+	gen := in.s.v.learned.Load()
+	in.s.mu.Lock()
+	m, at := in.s.model, in.s.modelAt
+	in.s.mu.Unlock()
 	if m != nil && at == gen {
 		return m, nil
 	}
-	m, err := s.learnedModel(ctx)
+	m, err := in.s.learnedModel(ctx)
 	if err != nil {
 		return nil, err
 	}
 	m.Prepare() // from here on it is only read, by any goroutine
-	s.mu.Lock()
-	s.model, s.modelAt = m, gen
-	s.mu.Unlock()
+	in.s.mu.Lock()
+	in.s.model, in.s.modelAt = m, gen
+	in.s.mu.Unlock()
 	return m, nil
 }
 
-// LearnedTypes returns how many filed documents of each type taught this
+// Learned returns how many filed documents of each type taught this
 // workstation's proposals. Any signed-in user; no patient data.
-func (s *Session) LearnedTypes(ctx context.Context) (map[string]int, error) {
-	m, err := s.learnedModel(ctx)
+func (tr TypeRules) Learned(ctx context.Context) (map[string]int, error) {
+	m, err := tr.s.learnedModel(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -265,14 +274,14 @@ func (s *Session) LearnedTypes(ctx context.Context) (map[string]int, error) {
 // proposeType proposes a document's type from its text with the rules and
 // what was learned. It does not fail: with the rules or the evidence
 // unreadable it proposes from what it has and says so in the reason.
-func (s *Session) proposeType(ctx context.Context, text string) Proposal {
+func (in Intake) proposeType(ctx context.Context, text string) Proposal {
 	var trouble []string
-	rules, _, err := s.TypeRules(ctx)
+	rules, _, err := in.s.TypeRules().Rules(ctx)
 	if err != nil {
 		rules = classify.DefaultRules()
 		trouble = append(trouble, "the built-in rules were used: "+err.Error())
 	}
-	m, err := s.proposalModel(ctx)
+	m, err := in.proposalModel(ctx)
 	if err != nil {
 		m = nil
 		trouble = append(trouble, "nothing learned was used: "+err.Error())

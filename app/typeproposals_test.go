@@ -46,7 +46,7 @@ func queued(t *testing.T, s *app.Session, name string, lines ...string) app.Docu
 
 func learned(t *testing.T, s *app.Session) map[string]int {
 	t.Helper()
-	got, err := s.LearnedTypes(context.Background())
+	got, err := s.TypeRules().Learned(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestFilingsTeachTypeProposals(t *testing.T) {
 	d := newScanningDesk(t)
 	file := func(doc app.Document, typ string) app.Document {
 		t.Helper()
-		f, err := d.clerk.FileDocument(ctx, doc.ID, app.FileParams{Patient: d.amina.MRN, Type: typ})
+		f, err := d.clerk.Indexing().FileDocument(ctx, doc.ID, app.FileParams{Patient: d.amina.MRN, Type: typ})
 		if err != nil {
 			t.Fatalf("file %s as %s: %v", doc.ID, typ, err)
 		}
@@ -100,7 +100,7 @@ func TestFilingsTeachTypeProposals(t *testing.T) {
 		t.Fatalf("filing again as the same type counted it %d times", got)
 	}
 	// An undo takes it back; filing it again teaches again.
-	undone, err := d.clerk.UndoFiling(ctx, moved.ID)
+	undone, err := d.clerk.Indexing().UndoFiling(ctx, moved.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestFilingsTeachTypeProposals(t *testing.T) {
 		t.Fatalf("after filing again and QA: immunization-record taught by %d documents, want 3", got)
 	}
 	// Sent back from QA, a filing teaches nothing until it is filed again.
-	if _, err := d.second.SendBack(ctx, cards[1].ID, "wrong patient"); err != nil {
+	if _, err := d.second.Indexing().SendBack(ctx, cards[1].ID, "wrong patient"); err != nil {
 		t.Fatal(err)
 	}
 	if got := learned(t, d.clerk)["immunization-record"]; got != 2 {
@@ -147,21 +147,21 @@ func TestTypeRulesSetting(t *testing.T) {
 	}
 	scanner := login(t, d.prof.Vault, "sam", "scanning clerk words")
 
-	rules, builtIn, err := d.clerk.TypeRules(ctx)
+	rules, builtIn, err := d.clerk.TypeRules().Rules(ctx)
 	if err != nil || !builtIn || len(rules) != len(classify.DefaultRules()) {
 		t.Fatalf("at first: %d rules, built-in %v, %v", len(rules), builtIn, err)
 	}
 	custom := append(classify.Rules{{Type: "immunization-record", Keywords: []string{" Zanzibarium ", "vaccine given"}}}, rules...)
-	if err := scanner.SetTypeRules(ctx, custom); !errors.Is(err, app.ErrForbidden) {
+	if err := scanner.TypeRules().Set(ctx, custom); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a scanning clerk set the rules: %v", err)
 	}
-	if err := d.clerk.SetTypeRules(ctx, classify.Rules{{Type: "Lab Result", Keywords: []string{"x"}}}); !errors.Is(err, app.ErrInvalid) {
+	if err := d.clerk.TypeRules().Set(ctx, classify.Rules{{Type: "Lab Result", Keywords: []string{"x"}}}); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("a bad type: %v", err)
 	}
-	if err := d.clerk.SetTypeRules(ctx, custom); err != nil {
+	if err := d.clerk.TypeRules().Set(ctx, custom); err != nil {
 		t.Fatal(err)
 	}
-	rules, builtIn, err = scanner.TypeRules(ctx)
+	rules, builtIn, err = scanner.TypeRules().Rules(ctx)
 	if err != nil || builtIn || rules[0].Type != "immunization-record" || strings.Join(rules[0].Keywords, "|") != "zanzibarium|vaccine given" {
 		t.Fatalf("after the change: %+v, built-in %v, %v", rules[:1], builtIn, err)
 	}
@@ -170,10 +170,10 @@ func TestTypeRulesSetting(t *testing.T) {
 		t.Fatalf("proposal with the new rule: %+v", p)
 	}
 
-	if err := admin.ResetTypeRules(ctx); err != nil {
+	if err := admin.TypeRules().Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, builtIn, _ := d.clerk.TypeRules(ctx); !builtIn {
+	if _, builtIn, _ := d.clerk.TypeRules().Rules(ctx); !builtIn {
 		t.Fatal("the reset left the rules changed")
 	}
 	got := auditDetails(t, admin, app.ActSettings)

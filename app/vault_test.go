@@ -485,7 +485,7 @@ func TestDeleteAndRestorePatient(t *testing.T) {
 
 	// A chart with a document filed cannot be deleted.
 	r := importFile(t, s, "three.tiff", corpusFile(t, "scans/paperless__multi-page-images.tiff"))
-	if _, err := s.FileDocument(ctx, r.Documents[0].ID, app.FileParams{Patient: d.amina.MRN, Type: "correspondence"}); err != nil {
+	if _, err := s.Indexing().FileDocument(ctx, r.Documents[0].ID, app.FileParams{Patient: d.amina.MRN, Type: "correspondence"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Patients().Delete(ctx, d.amina.MRN, "registered twice in error"); !errors.Is(err, app.ErrInvalid) || !strings.Contains(err.Error(), "merge") {

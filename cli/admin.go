@@ -295,7 +295,7 @@ func (e *env) settingsCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			if err := s.SetQASampling(cmd.Context(), n); err != nil {
+			if err := s.Indexing().SetQASampling(cmd.Context(), n); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "%d%% of filed documents now go to QA\n", prof.Vault.QASampling(cmd.Context()))

@@ -61,7 +61,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 			return err
 		}
 		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
-			d, err := s.ReorderPages(ctx, args[0], idx)
+			d, err := s.Indexing().ReorderPages(ctx, args[0], idx)
 			return d, "pages reordered", err
 		})(cmd, args)
 	}
@@ -77,14 +77,14 @@ func (e *env) docEditCommands() []*cobra.Command {
 	_ = turn.MarkFlagRequired("page")
 	turn.RunE = func(cmd *cobra.Command, args []string) error {
 		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
-			d, err := s.TurnPage(ctx, args[0], page-1, quarters)
+			d, err := s.Indexing().TurnPage(ctx, args[0], page-1, quarters)
 			return d, fmt.Sprintf("page %d turned", page), err
 		})(cmd, args)
 	}
 
 	remove := e.pageCommand("remove-page", "take a page out of a document (a missed blank back, a stray sheet); it stays with the batch's original",
 		"the page number", func(ctx context.Context, s *app.Session, id string, n int) (app.Document, string, error) {
-			d, err := s.RemovePage(ctx, id, n-1)
+			d, err := s.Indexing().RemovePage(ctx, id, n-1)
 			return d, fmt.Sprintf("page %d removed", n), err
 		})
 	restore := e.pageCommand("restore-page", "put a left-out page back into its document, where it was in the scanned file (N as `doc show` lists it: page 4 left out as blank)",
@@ -98,7 +98,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 				return app.Document{}, "", err
 			}
 			line := d.Removed[k].LeftOutLine()
-			d, err = s.RestorePage(ctx, d.ID, k)
+			d, err = s.Indexing().RestorePage(ctx, d.ID, k)
 			return d, "restored " + line, err
 		})
 
@@ -112,7 +112,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 	_ = split.MarkFlagRequired("before")
 	split.RunE = func(cmd *cobra.Command, args []string) error {
 		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
-			d, rest, err := s.SplitDocument(ctx, args[0], before-1)
+			d, rest, err := s.Indexing().SplitDocument(ctx, args[0], before-1)
 			return d, "split; the rest is document " + rest.ID, err
 		})(cmd, args)
 	}
@@ -124,7 +124,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 	}
 	merge.RunE = func(cmd *cobra.Command, args []string) error {
 		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
-			d, err := s.MergeDocuments(ctx, args)
+			d, err := s.Indexing().MergeDocuments(ctx, args)
 			return d, fmt.Sprintf("%d documents merged into it", len(args)-1), err
 		})(cmd, args)
 	}
@@ -136,7 +136,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 	}
 	collate.RunE = func(cmd *cobra.Command, args []string) error {
 		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
-			d, err := s.CollateDuplex(ctx, args[0], args[1])
+			d, err := s.Indexing().CollateDuplex(ctx, args[0], args[1])
 			return d, "duplex collated", err
 		})(cmd, args)
 	}
@@ -181,7 +181,7 @@ func leftOutIndex(d app.Document, n int) (int, error) {
 }
 
 // docListCommand is a `folio queue` listing: the QA list, the orphans.
-func (e *env) docListCommand(use, short string, list func(*app.Session, context.Context) ([]app.Document, error)) *cobra.Command {
+func (e *env) docListCommand(use, short string, list func(app.Indexing, context.Context) ([]app.Document, error)) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   use,
@@ -193,7 +193,7 @@ func (e *env) docListCommand(use, short string, list func(*app.Session, context.
 				return err
 			}
 			defer done()
-			docs, err := list(s, cmd.Context())
+			docs, err := list(s.Indexing(), cmd.Context())
 			if err != nil {
 				return err
 			}

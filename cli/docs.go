@@ -343,7 +343,7 @@ func importOne(ctx context.Context, s *app.Session, f importFile) fileImport {
 		}
 		return fileImport{lines: []importLine{{File: f.path, Status: "skipped", Reason: err.Error()}}}
 	}
-	r, err := s.ImportFile(ctx, filepath.Base(f.path), "import", data)
+	r, err := s.Intake().ImportFile(ctx, filepath.Base(f.path), "import", data)
 	return fileImport{lines: importLines(f.path, r), err: err}
 }
 
@@ -639,7 +639,7 @@ func (e *env) searchCommand() *cobra.Command {
 
 func (e *env) queueCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "queue", Short: "the indexing queue: documents waiting for a person, and QA"}
-	list := e.docListCommand("list", "documents waiting to be filed (orphans included), oldest first", (*app.Session).Queue)
+	list := e.docListCommand("list", "documents waiting to be filed (orphans included), oldest first", app.Indexing.Queue)
 
 	var fp struct{ patient, docType, date string }
 	file := &cobra.Command{
@@ -660,7 +660,7 @@ func (e *env) queueCommand() *cobra.Command {
 				return err
 			}
 			defer done()
-			d, err := s.FileDocument(cmd.Context(), args[0], p)
+			d, err := s.Indexing().FileDocument(cmd.Context(), args[0], p)
 			if err != nil {
 				return err
 			}
@@ -693,8 +693,8 @@ func (e *env) queueCommand() *cobra.Command {
 		},
 	}
 	cmd.AddCommand(list, file, verify,
-		e.docListCommand("qa", "filed documents chosen for the second-person check, oldest first", (*app.Session).QAQueue),
-		e.docListCommand("orphans", "waiting documents that name a patient the index does not know", (*app.Session).Orphans))
+		e.docListCommand("qa", "filed documents chosen for the second-person check, oldest first", app.Indexing.QAQueue),
+		e.docListCommand("orphans", "waiting documents that name a patient the index does not know", app.Indexing.Orphans))
 	return cmd
 }
 
@@ -740,7 +740,7 @@ func (e *env) watchCommand() *cobra.Command {
 					printf(out, "%s\t%s\t%s\t%s\t%s\t%s%s\n", l.Status, l.File, l.MRN, l.Type, pages(l.Pages), note, l.Reason)
 				}
 			}
-			in, err := dropfolder.NewIntake(dropfolder.IntakeParams{Dir: dir, Interval: interval, Keep: keep, Importer: s,
+			in, err := dropfolder.NewIntake(dropfolder.IntakeParams{Dir: dir, Interval: interval, Keep: keep, Importer: s.Intake(),
 				Resumed: func(r app.ImportResult) { print(r.Batch.Name, r, "resumed; ") },
 				Track: func(name string) (func(app.ImportProgress), func(app.ImportResult, error)) {
 					return nil, func(r app.ImportResult, err error) {

@@ -37,11 +37,11 @@ has seen enough filings of the types involved.`,
 				return err
 			}
 			defer done()
-			rules, builtIn, err := s.TypeRules(cmd.Context())
+			rules, builtIn, err := s.TypeRules().Rules(cmd.Context())
 			if err != nil {
 				return err
 			}
-			taught, err := s.LearnedTypes(cmd.Context())
+			taught, err := s.TypeRules().Learned(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -66,15 +66,15 @@ has seen enough filings of the types involved.`,
 				return err
 			}
 			defer done()
-			rules, _, err := s.TypeRules(cmd.Context())
+			rules, _, err := s.TypeRules().Rules(cmd.Context())
 			if err != nil {
 				return err
 			}
 			rules = withKeywords(rules, typ, strings.Split(args[1], ","))
-			if err := s.SetTypeRules(cmd.Context(), rules); err != nil {
+			if err := s.TypeRules().Set(cmd.Context(), rules); err != nil {
 				return err
 			}
-			now, _, err := s.TypeRules(cmd.Context())
+			now, _, err := s.TypeRules().Rules(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -97,7 +97,7 @@ has seen enough filings of the types involved.`,
 				return err
 			}
 			defer done()
-			if err := s.ResetTypeRules(cmd.Context()); err != nil {
+			if err := s.TypeRules().Reset(cmd.Context()); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "type rules: the built-in ones (%d types)\n", len(classify.DefaultRules()))

@@ -28,7 +28,7 @@ type IntakeParams struct {
 	Track func(name string) (progress func(app.ImportProgress), done func(app.ImportResult, error))
 	// ResumeProgress is told the progress of each batch an earlier run
 	// stored but did not finish reading (ImportProgress as
-	// app.Session.ResumeImportsProgress reports it).
+	// app.Intake.ResumeImportsProgress reports it).
 	ResumeProgress func(b app.Batch, p app.ImportProgress)
 	// Resumed is told each resumed batch's result, once all are resumed.
 	Resumed func(r app.ImportResult)

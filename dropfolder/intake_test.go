@@ -72,7 +72,7 @@ func TestIntakeResumesThenImports(t *testing.T) {
 
 	// An import stopped once its original was stored (the app closed).
 	stop, cancel := context.WithCancel(ctx)
-	_, err = clerk.ImportFileProgress(stop, "interrupted.pdf", "import", textPDF(t, "interrupted letter"), func(p app.ImportProgress) {
+	_, err = clerk.Intake().ImportFileProgress(stop, "interrupted.pdf", "import", textPDF(t, "interrupted letter"), func(p app.ImportProgress) {
 		if p.Stage == app.StageStored {
 			cancel()
 		}
@@ -88,7 +88,7 @@ func TestIntakeResumesThenImports(t *testing.T) {
 	done := make(chan app.ImportResult, 1)
 	serve, stopServe := context.WithCancel(ctx)
 	defer stopServe()
-	in, err := dropfolder.NewIntake(dropfolder.IntakeParams{Dir: dir, Interval: 20 * time.Millisecond, Importer: clerk,
+	in, err := dropfolder.NewIntake(dropfolder.IntakeParams{Dir: dir, Interval: 20 * time.Millisecond, Importer: clerk.Intake(),
 		ResumeProgress: func(b app.Batch, p app.ImportProgress) {
 			mu.Lock()
 			stages = append(stages, p.Stage)
@@ -137,7 +137,7 @@ func TestIntakeResumesThenImports(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "scan.pdf")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the stored file is still in the drop folder: %v", err)
 	}
-	q, err := clerk.Queue(ctx)
+	q, err := clerk.Indexing().Queue(ctx)
 	if err != nil || len(q) != 2 {
 		t.Fatalf("queue: %d documents, %v", len(q), err)
 	}

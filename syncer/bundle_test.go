@@ -125,7 +125,7 @@ func offlineOrg(t *testing.T, site *bundleSite, arc *testArchive) (a, b *worksta
 		t.Fatal(err)
 	}
 	scanData := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
-	if _, err := admin.ImportFile(ctx, "linn.png", "test", scanData); err != nil {
+	if _, err := admin.Intake().ImportFile(ctx, "linn.png", "test", scanData); err != nil {
 		t.Fatal(err)
 	}
 	return a, b, admin, ps

@@ -400,7 +400,7 @@ func TestCutsMidBlob(t *testing.T) {
 	r := newFaultRig(t, 2, true)
 	data := bigScan(t)
 	start := time.Now()
-	if _, err := r.admin.ImportFile(ctx, "linn.tiff", "test", data); err != nil {
+	if _, err := r.admin.Intake().ImportFile(ctx, "linn.tiff", "test", data); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("imported a %d-byte TIFF in %s", len(data), time.Since(start).Round(time.Millisecond))

@@ -257,7 +257,7 @@ func measurePage(t *testing.T, w *workstation, s *app.Session, files []string) p
 		if err != nil {
 			t.Fatalf("read a scan that sizes the pages (FOLIO_NETEM_SCAN): %v", err)
 		}
-		imp, err := s.ImportFile(ctx, filepath.Base(file), "netem soak", data)
+		imp, err := s.Intake().ImportFile(ctx, filepath.Base(file), "netem soak", data)
 		if err != nil {
 			t.Fatalf("import %s: %v", file, err)
 		}

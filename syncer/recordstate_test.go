@@ -66,7 +66,7 @@ func TestRecordSyncState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	imp, err := admin.ImportFile(ctx, "page.png", "test", smallScan(t))
+	imp, err := admin.Intake().ImportFile(ctx, "page.png", "test", smallScan(t))
 	if err != nil || len(imp.Documents) != 1 || len(imp.Documents[0].Pages) == 0 {
 		t.Fatalf("import: %+v, %v", imp, err)
 	}

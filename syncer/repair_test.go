@@ -24,7 +24,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 	a := newWorkstation(t, arc, "ward-a")
 	admin := firstVault(t, a)
 	scan := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
-	imp, err := admin.ImportFile(ctx, "linn.png", "test", scan)
+	imp, err := admin.Intake().ImportFile(ctx, "linn.png", "test", scan)
 	if err != nil || len(imp.Documents) != 1 {
 		t.Fatalf("import: %v", err)
 	}
@@ -84,7 +84,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 	}
 
 	// A scan lost before its first sync: the archive never had it.
-	again, err := admin.ImportFile(ctx, "simple.png", "test", testkit.Corpus(t, "scans/paperless__simple.png"))
+	again, err := admin.Intake().ImportFile(ctx, "simple.png", "test", testkit.Corpus(t, "scans/paperless__simple.png"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -150,7 +150,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 		t.Fatal(err)
 	}
 	scan := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
-	imp, err := admin.ImportFile(ctx, "linn.png", "test", scan)
+	imp, err := admin.Intake().ImportFile(ctx, "linn.png", "test", scan)
 	if err != nil {
 		t.Fatal(err)
 	}

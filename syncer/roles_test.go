@@ -55,7 +55,7 @@ func TestSeveralRolesSync(t *testing.T) {
 	if got := nurse.User().Roles; !slices.Equal(got, app.RoleSet{app.RoleClinician}) {
 		t.Fatalf("on b the older version's nurse has the roles %v", got)
 	}
-	if _, err := nurse.Queue(ctx); !errors.Is(err, app.ErrForbidden) {
+	if _, err := nurse.Indexing().Queue(ctx); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a clinician lists the queue: %v", err)
 	}
 	adminOnB, err := b.prof.DB.Records(vaultKeys(t, b.prof.DB, nurse).RecordAEAD()).Head(ctx, app.KindUser, "admin")
@@ -80,7 +80,7 @@ func TestSeveralRolesSync(t *testing.T) {
 	if got := nurse.User().Roles; !slices.Equal(got, app.RoleSet{app.RoleRecords, app.RoleClinician}) {
 		t.Fatalf("on b the nurse now has the roles %v", got)
 	}
-	if _, err := nurse.Queue(ctx); err != nil {
+	if _, err := nurse.Indexing().Queue(ctx); err != nil {
 		t.Fatalf("the records clerk and clinician lists the queue on b: %v", err)
 	}
 }

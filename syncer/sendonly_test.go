@@ -28,7 +28,7 @@ func TestSendWhileLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	scan := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
-	if _, err := admin.ImportFile(ctx, "linn.png", "test", scan); err != nil {
+	if _, err := admin.Intake().ImportFile(ctx, "linn.png", "test", scan); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := nurse.Patients().Register(ctx, app.Patient{Family: "Njeri", Given: "Ann", Sex: app.SexFemale, Village: "Nyeri", BirthDate: birth(t, "1990")}); err != nil {

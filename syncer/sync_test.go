@@ -191,7 +191,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 		t.Fatal(err)
 	}
 	scanData := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
-	imp, err := admin.ImportFile(ctx, "linn.png", "test", scanData)
+	imp, err := admin.Intake().ImportFile(ctx, "linn.png", "test", scanData)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	if _, err := admin.Patients().Delete(ctx, ps[0].MRN, "registered in error"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := nurse.FileDocument(ctx, imp.Documents[0].ID, app.FileParams{Patient: ps[0].MRN, Type: "correspondence"}); err != nil {
+	if _, err := nurse.Indexing().FileDocument(ctx, imp.Documents[0].ID, app.FileParams{Patient: ps[0].MRN, Type: "correspondence"}); err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)

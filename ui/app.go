@@ -393,14 +393,14 @@ func (u *App) show(s screen) {
 }
 
 // refreshCounts updates the sidebar's counts of documents waiting in the
-// queue and QA (from the index; see Session.WorkCounts).
+// queue and QA (from the index; see Indexing.WorkCounts).
 func (u *App) refreshCounts() {
 	sess := u.sess
 	if sess == nil {
 		return
 	}
 	sess.run(func(ctx context.Context) func() {
-		c, err := sess.s.WorkCounts(ctx)
+		c, err := sess.s.Indexing().WorkCounts(ctx)
 		if err != nil {
 			return nil // the counts stay as they were; the screens say what failed
 		}

@@ -27,7 +27,7 @@ func TestBarcodesShownInQueueQAAndViewer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := u.sess.s.ImportFile(ctx, "asn.pdf", "test", data)
+	r, err := u.sess.s.Intake().ImportFile(ctx, "asn.pdf", "test", data)
 	if err != nil || len(r.Documents) != 1 {
 		t.Fatalf("import: %+v, %v", r, err)
 	}
@@ -40,7 +40,7 @@ func TestBarcodesShownInQueueQAAndViewer(t *testing.T) {
 	if !strings.Contains(q.why.Text, "Archive ID: ASN00123") || !strings.Contains(q.why.Text, code) {
 		t.Fatalf("the queue says:\n%s", q.why.Text)
 	}
-	if _, err := u.sess.s.FileDocument(ctx, id, app.FileParams{Patient: p.MRN, Type: "other"}); err != nil {
+	if _, err := u.sess.s.Indexing().FileDocument(ctx, id, app.FileParams{Patient: p.MRN, Type: "other"}); err != nil {
 		t.Fatal(err)
 	}
 

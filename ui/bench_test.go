@@ -505,7 +505,7 @@ func procStatus() (map[string]float64, error) {
 // (next-p50-ms, next-p95-ms; pages not read before). The document is a
 // 50-page PDF of corpus pages (rendered at 150 dpi, each marked so that
 // no two are the same, with a text layer so the import need not OCR),
-// imported through the real scan pool (Session.ImportFile) and filed
+// imported through the real scan pool (Intake.ImportFile) and filed
 // (FileDocument). One op is one opening and 10 page turns.
 func BenchmarkOpenDocument50(b *testing.B) {
 	corpus := filepath.Join("..", "testdata", "corpus", "scans")
@@ -531,12 +531,12 @@ func BenchmarkOpenDocument50(b *testing.B) {
 	p := reg[0]
 	pdf := fiftyPages(b, corpus)
 	t0 := time.Now()
-	res, err := u.sess.s.ImportFile(ctx, "fifty-pages.pdf", "benchmark", pdf)
+	res, err := u.sess.s.Intake().ImportFile(ctx, "fifty-pages.pdf", "benchmark", pdf)
 	if err != nil || len(res.Documents) != 1 || len(res.Documents[0].Pages) != 50 {
 		b.Fatalf("import: %d documents (%+v), %v", len(res.Documents), res.Batch, err)
 	}
 	b.Logf("imported the 50 pages (%.1f MB PDF) in %s", float64(len(pdf))/1e6, time.Since(t0).Round(time.Millisecond))
-	d, err := u.sess.s.FileDocument(ctx, res.Documents[0].ID, app.FileParams{Patient: p.MRN, Type: "discharge-summary"})
+	d, err := u.sess.s.Indexing().FileDocument(ctx, res.Documents[0].ID, app.FileParams{Patient: p.MRN, Type: "discharge-summary"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func fileScan(t *testing.T, u *App, name, mrn, kind, date string) app.Document {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := u.sess.s.ImportFile(ctx, name, "test", data)
+	res, err := u.sess.s.Intake().ImportFile(ctx, name, "test", data)
 	if err != nil || len(res.Documents) != 1 {
 		t.Fatalf("import %s: %d documents, %v", name, len(res.Documents), err)
 	}
@@ -32,7 +32,7 @@ func fileScan(t *testing.T, u *App, name, mrn, kind, date string) app.Document {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := u.sess.s.FileDocument(ctx, res.Documents[0].ID, app.FileParams{Patient: mrn, Type: kind, Date: day})
+	d, err := u.sess.s.Indexing().FileDocument(ctx, res.Documents[0].ID, app.FileParams{Patient: mrn, Type: kind, Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func TestAttackAccessLogReasonForgesLines(t *testing.T) {
 // checked again, and the timeline says so.
 func TestChartSentBackDocumentSaysWhatItIs(t *testing.T) {
 	u, p, lab, _ := chartWithDocuments(t)
-	if _, err := u.sess.s.SendBack(context.Background(), lab.ID, "wrong date of service"); err != nil {
+	if _, err := u.sess.s.Indexing().SendBack(context.Background(), lab.ID, "wrong date of service"); err != nil {
 		t.Fatal(err)
 	}
 	logInAgain(t, u, "dr.amani", clinPW)

@@ -307,11 +307,11 @@ func TestChartSyncState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer clerk.Lock(ctx)
-	imp, err := clerk.ImportFile(ctx, "page.png", "test", pagePNG(t))
+	imp, err := clerk.Intake().ImportFile(ctx, "page.png", "test", pagePNG(t))
 	if err != nil || len(imp.Documents) != 1 {
 		t.Fatalf("import: %+v, %v", imp, err)
 	}
-	doc, err := clerk.FileDocument(ctx, imp.Documents[0].ID, app.FileParams{Patient: ps[0].MRN, Type: "lab-result", Date: c.Now()})
+	doc, err := clerk.Indexing().FileDocument(ctx, imp.Documents[0].ID, app.FileParams{Patient: ps[0].MRN, Type: "lab-result", Date: c.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

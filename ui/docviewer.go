@@ -405,7 +405,7 @@ func (v *docViewer) putBack() {
 	sess, id := v.sess, v.doc.ID
 	first := v.doc.Removed[0]
 	v.edit(func(ctx context.Context) (app.Document, error) {
-		return sess.s.RestorePage(ctx, id, 0)
+		return sess.s.Indexing().RestorePage(ctx, id, 0)
 	}, func(d app.Document) {
 		at := slices.IndexFunc(d.Pages, func(p app.DocPage) bool { return p.Batch == first.Batch && p.Index == first.Index })
 		v.setDoc(d)
@@ -932,7 +932,7 @@ func (v *docViewer) rotate() {
 	sess, id, page := v.sess, v.doc.ID, v.page
 	var thumb image.Image
 	v.edit(func(ctx context.Context) (app.Document, error) {
-		d, err := sess.s.TurnPage(ctx, id, page, 1)
+		d, err := sess.s.Indexing().TurnPage(ctx, id, page, 1)
 		if err == nil {
 			if data, terr := sess.s.Documents().PageThumbnail(ctx, id, page); terr == nil {
 				thumb, _, _ = decodeTurned(data, d.Pages[page].Turn)
@@ -1016,7 +1016,7 @@ func (v *docViewer) refile(patient, label, date string) {
 		fp.Date = t
 	}
 	sess, id := v.sess, v.doc.ID
-	v.edit(func(ctx context.Context) (app.Document, error) { return sess.s.FileDocument(ctx, id, fp) },
+	v.edit(func(ctx context.Context) (app.Document, error) { return sess.s.Indexing().FileDocument(ctx, id, fp) },
 		func(d app.Document) {
 			v.setDoc(d)
 			v.msg.info(fmt.Sprintf("Re-filed in %s's chart as %s of %s.", d.MRN,

@@ -171,7 +171,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 		}
 	}
 	logInAgain(t, u, "grace", clerkPW)
-	if err := u.sess.s.SetQASampling(ctx, 100); err != nil {
+	if err := u.sess.s.Indexing().SetQASampling(ctx, 100); err != nil {
 		t.Fatal(err)
 	}
 	p := register(t, u, mary())[0]

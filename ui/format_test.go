@@ -141,7 +141,7 @@ func TestDropFolderProblem(t *testing.T) {
 		{filepath.Join(dir, "missing"), "The drop folder cannot be watched: there is no folder " + filepath.Join(dir, "missing") + " on this computer. An administrator chooses it in Administration, Settings."},
 		{file, "The drop folder cannot be watched: " + file + " is a file, not a folder. An administrator chooses it in Administration, Settings."},
 	} {
-		_, err := dropfolder.NewIntake(dropfolder.IntakeParams{Dir: tc.dir, Importer: sess})
+		_, err := dropfolder.NewIntake(dropfolder.IntakeParams{Dir: tc.dir, Importer: sess.Intake()})
 		if err == nil {
 			t.Fatalf("%s: the intake started", tc.dir)
 		}

@@ -78,7 +78,7 @@ func TestLeftOutPagesRestoredWithTheKeyboard(t *testing.T) {
 		{"duplex.pdf", scannedBatch(t, "paperless__multi-page-images.pdf", false, true, false)},
 		{"blank.pdf", scannedBatch(t, "paperless__multi-page-images.pdf", true)},
 	} {
-		if _, err := u.sess.s.ImportFile(ctx, f.name, "test", f.data); err != nil {
+		if _, err := u.sess.s.Intake().ImportFile(ctx, f.name, "test", f.data); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -104,7 +104,7 @@ func (pp *pagePane) show(d app.Document, i int) {
 		var pc app.PageContent
 		var err error
 		if ref.Left >= 0 {
-			pc, err = sess.s.LeftOutPage(ctx, d.ID, ref.Left)
+			pc, err = sess.s.Indexing().LeftOutPage(ctx, d.ID, ref.Left)
 		} else {
 			pc, err = sess.s.Documents().Page(ctx, d.ID, ref.Page)
 		}

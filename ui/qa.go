@@ -89,7 +89,7 @@ func (q *qaScreen) shortcut(k fyne.KeyName) bool {
 }
 
 func (q *qaScreen) reload(note string) {
-	q.load(q.sess, (*app.Session).QAQueue, "", note, q.msg, q.showCurrent)
+	q.load(q.sess, app.Indexing.QAQueue, "", note, q.msg, q.showCurrent)
 	q.sess.a.refreshCounts()
 }
 
@@ -141,7 +141,7 @@ func (q *qaScreen) choiceLines(d app.Document, filer string) []string {
 func (q *qaScreen) loadPatient(d app.Document) {
 	sess := q.sess
 	sess.run(func(ctx context.Context) func() {
-		p, err := sess.s.FiledPatient(ctx, d.ID)
+		p, err := sess.s.Indexing().FiledPatient(ctx, d.ID)
 		full, _ := sess.s.Users().FullName(ctx, d.ChangedBy) // without it, the user name says who
 		return func() {
 			if cur, ok := q.current(); !ok || cur.ID != d.ID || cur.Version != d.Version {
@@ -186,7 +186,7 @@ func (q *qaScreen) sendBack() {
 	}
 	reason := q.reason.Text
 	q.act(func(ctx context.Context) (string, error) {
-		_, err := q.sess.s.SendBack(ctx, d.ID, reason)
+		_, err := q.sess.s.Indexing().SendBack(ctx, d.ID, reason)
 		return "Sent back to the indexing queue.", err
 	})
 }

@@ -52,7 +52,7 @@ func TestQAShowsThePatientAndTheFiler(t *testing.T) {
 	admin.Lock(ctx)
 	u := newWindow(t, v, Options{})
 	logIn(t, u, "grace", clerkPW)
-	if err := u.sess.s.SetQASampling(ctx, 100); err != nil {
+	if err := u.sess.s.Indexing().SetQASampling(ctx, 100); err != nil {
 		t.Fatal(err)
 	}
 	p := register(t, u, mary())[0]

@@ -57,10 +57,10 @@ func (c *docCursor) step(delta int) bool {
 // load reads a document list off the Fyne goroutine, then, on it, stands
 // on keep, calls show, and puts note (what was just done) or the error in
 // msg.
-func (c *docCursor) load(sess *session, list func(*app.Session, context.Context) ([]app.Document, error),
+func (c *docCursor) load(sess *session, list func(app.Indexing, context.Context) ([]app.Document, error),
 	keep, note string, msg messageLabel, show func()) {
 	sess.run(func(ctx context.Context) func() {
-		docs, err := list(sess.s, ctx)
+		docs, err := list(sess.s.Indexing(), ctx)
 		return func() {
 			if err != nil {
 				msg.error(message(err))
@@ -149,11 +149,11 @@ func newQueueScreen(sess *session) *queueScreen {
 func (q *queueScreen) offerKnownTypes() {
 	sess := q.sess
 	sess.run(func(ctx context.Context) func() {
-		rules, _, err := sess.s.TypeRules(ctx)
+		rules, _, err := sess.s.TypeRules().Rules(ctx)
 		if err != nil {
 			return nil // the built-in types are offered all the same
 		}
-		taught, _ := sess.s.LearnedTypes(ctx)
+		taught, _ := sess.s.TypeRules().Learned(ctx)
 		return func() {
 			for _, r := range rules {
 				offerType(q.kind, r.Type)
@@ -215,7 +215,7 @@ func (q *queueScreen) reload(keep, note string) { q.reloadForm(keep, note, false
 // and chose in it (a page turned, taken out or put back is no reason to
 // type the patient again).
 func (q *queueScreen) reloadForm(keep, note string, typed bool) {
-	q.load(q.sess, (*app.Session).Queue, keep, note, q.msg, func() { q.showDoc(typed) })
+	q.load(q.sess, app.Indexing.Queue, keep, note, q.msg, func() { q.showDoc(typed) })
 	q.sess.a.refreshCounts()
 }
 
@@ -329,7 +329,7 @@ func (q *queueScreen) file() {
 	}
 	sess := q.sess
 	sess.run(func(ctx context.Context) func() {
-		f, err := sess.s.FileDocument(ctx, d.ID, fp)
+		f, err := sess.s.Indexing().FileDocument(ctx, d.ID, fp)
 		return func() {
 			if err != nil {
 				q.msg.error(message(err))
@@ -352,7 +352,7 @@ func (q *queueScreen) undoFiling() {
 		return
 	}
 	sess.run(func(ctx context.Context) func() {
-		d, err := sess.s.UndoFiling(ctx, id)
+		d, err := sess.s.Indexing().UndoFiling(ctx, id)
 		return func() {
 			if err != nil {
 				q.msg.error(message(err))
@@ -376,7 +376,7 @@ func (q *queueScreen) removePage() {
 	if k, ok := q.pages.leftPage(); ok {
 		line := d.Removed[k].LeftOutLine()
 		q.change(func(ctx context.Context) (string, string, error) {
-			_, err := q.sess.s.RestorePage(ctx, d.ID, k)
+			_, err := q.sess.s.Indexing().RestorePage(ctx, d.ID, k)
 			return d.ID, "Put back: " + line + ".", err
 		})
 		return
@@ -390,7 +390,7 @@ func (q *queueScreen) removePage() {
 		return
 	}
 	q.change(func(ctx context.Context) (string, string, error) {
-		_, err := q.sess.s.RemovePage(ctx, d.ID, page)
+		_, err := q.sess.s.Indexing().RemovePage(ctx, d.ID, page)
 		return d.ID, fmt.Sprintf("Page %d removed; it stays with the document as a left-out page (Ctrl+B on it puts it back).", page+1), err
 	})
 }
@@ -406,7 +406,7 @@ func (q *queueScreen) rotate() {
 		return
 	}
 	q.change(func(ctx context.Context) (string, string, error) {
-		_, err := q.sess.s.TurnPage(ctx, d.ID, page, 1)
+		_, err := q.sess.s.Indexing().TurnPage(ctx, d.ID, page, 1)
 		return d.ID, fmt.Sprintf("Page %d turned a quarter clockwise.", page+1), err
 	})
 }
@@ -426,7 +426,7 @@ func (q *queueScreen) split() {
 		return
 	}
 	q.change(func(ctx context.Context) (string, string, error) {
-		_, _, err := q.sess.s.SplitDocument(ctx, d.ID, at)
+		_, _, err := q.sess.s.Indexing().SplitDocument(ctx, d.ID, at)
 		return d.ID, fmt.Sprintf("Split: pages %d onwards are a new document in the queue.", at+1), err
 	})
 }
@@ -439,7 +439,7 @@ func (q *queueScreen) mergePrevious() {
 	}
 	prev := q.docs[q.cur-1]
 	q.change(func(ctx context.Context) (string, string, error) {
-		_, err := q.sess.s.MergeDocuments(ctx, []string{prev.ID, d.ID})
+		_, err := q.sess.s.Indexing().MergeDocuments(ctx, []string{prev.ID, d.ID})
 		return prev.ID, "Merged into the previous document.", err
 	})
 }

@@ -23,7 +23,7 @@ func importCorpus(t *testing.T, u *App, names ...string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := u.sess.s.ImportFile(context.Background(), n, "test", data); err != nil {
+		if _, err := u.sess.s.Intake().ImportFile(context.Background(), n, "test", data); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,7 +47,7 @@ func recordsRoom(t *testing.T) *App {
 	}
 	u := newWindow(t, v, Options{})
 	logIn(t, u, "grace", clerkPW)
-	if err := u.sess.s.SetQASampling(ctx, 100); err != nil {
+	if err := u.sess.s.Indexing().SetQASampling(ctx, 100); err != nil {
 		t.Fatal(err)
 	}
 	return u
@@ -191,7 +191,7 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	if len(qa.docs) != 0 {
 		t.Fatalf("after sending back: %d left", len(qa.docs))
 	}
-	back, err := u.sess.s.Queue(ctx)
+	back, err := u.sess.s.Indexing().Queue(ctx)
 	if err != nil || len(back) != 1 || !strings.Contains(strings.Join(back[0].Problems, ";"), "sent back by peter: page 3 belongs") {
 		t.Fatalf("queue after send-back: %v, %v", back, err)
 	}
@@ -220,7 +220,7 @@ func TestSidebarCounts(t *testing.T) {
 	}
 	q := current[*queueScreen](t, u)
 	d, _ := q.current()
-	if _, err := u.sess.s.FileDocument(ctx, d.ID, app.FileParams{Patient: p.MRN, Type: "lab-result"}); err != nil {
+	if _, err := u.sess.s.Indexing().FileDocument(ctx, d.ID, app.FileParams{Patient: p.MRN, Type: "lab-result"}); err != nil {
 		t.Fatal(err)
 	}
 	q.reload("", "")
@@ -274,7 +274,7 @@ func TestUndoFiling(t *testing.T) {
 	}
 	u.lock("test")
 	logIn(t, u, "grace", clerkPW)
-	if _, err := u.sess.s.UndoFiling(ctx, d.ID); err == nil || !strings.Contains(err.Error(), "QA has verified") {
+	if _, err := u.sess.s.Indexing().UndoFiling(ctx, d.ID); err == nil || !strings.Contains(err.Error(), "QA has verified") {
 		t.Fatalf("undo after QA: %v", err)
 	}
 }

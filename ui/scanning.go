@@ -74,7 +74,7 @@ const maxIntake = 200
 // on the station as it goes. Call it from a worker goroutine.
 func (s *session) importFile(ctx context.Context, name, source string, data []byte) (app.ImportResult, error) {
 	progress, done := s.trackImport(name)
-	r, err := s.s.ImportFileProgress(ctx, name, source, data, progress)
+	r, err := s.s.Intake().ImportFileProgress(ctx, name, source, data, progress)
 	done(r, err)
 	return r, err
 }
@@ -128,7 +128,7 @@ func (s *session) startDropFolder() {
 	}
 	resumed := map[string]*intakeItem{} // by batch id; the intake reports them one after the other
 	in, err := dropfolder.NewIntake(dropfolder.IntakeParams{Dir: settings.DropFolder, Keep: settings.Keep,
-		Importer: s.s, Track: s.trackImport,
+		Importer: s.s.Intake(), Track: s.trackImport,
 		ResumeProgress: func(b app.Batch, p app.ImportProgress) {
 			it := resumed[b.ID]
 			if it == nil {
@@ -502,7 +502,7 @@ func (st *scanScreen) reloadQueue() {
 		return
 	}
 	sess.run(func(ctx context.Context) func() {
-		docs, err := sess.s.Queue(ctx)
+		docs, err := sess.s.Indexing().Queue(ctx)
 		return func() {
 			if err != nil {
 				st.msg.error(message(err))
@@ -570,7 +570,7 @@ func (st *scanScreen) file(id, patient, label, date string) {
 	}
 	sess := st.sess
 	sess.run(func(ctx context.Context) func() {
-		d, err := sess.s.FileDocument(ctx, id, fp)
+		d, err := sess.s.Indexing().FileDocument(ctx, id, fp)
 		return func() {
 			if err != nil {
 				st.msg.error(message(err))

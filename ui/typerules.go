@@ -180,10 +180,10 @@ func (s *typeRulesScreen) show(rules classify.Rules, builtIn bool, taught map[st
 func (s *typeRulesScreen) reload() {
 	sess := s.sess
 	sess.run(func(ctx context.Context) func() {
-		rules, builtIn, err := sess.s.TypeRules(ctx)
+		rules, builtIn, err := sess.s.TypeRules().Rules(ctx)
 		var taught map[string]int
 		if err == nil {
-			taught, err = sess.s.LearnedTypes(ctx)
+			taught, err = sess.s.TypeRules().Learned(ctx)
 		}
 		return func() {
 			if err != nil {
@@ -272,7 +272,7 @@ func (s *typeRulesScreen) store() {
 	s.save.Disable()
 	sess := s.sess
 	sess.run(func(ctx context.Context) func() {
-		err := sess.s.SetTypeRules(ctx, rules)
+		err := sess.s.TypeRules().Set(ctx, rules)
 		return func() {
 			s.save.Enable()
 			if err != nil {
@@ -304,7 +304,7 @@ func (s *typeRulesScreen) askReset() {
 func (s *typeRulesScreen) resetRules() {
 	sess := s.sess
 	sess.run(func(ctx context.Context) func() {
-		err := sess.s.ResetTypeRules(ctx)
+		err := sess.s.TypeRules().Reset(ctx)
 		return func() {
 			if err != nil {
 				s.msg.error("Not reset: " + message(err))

@@ -63,7 +63,7 @@ func TestTypeRulesFromTheKeyboard(t *testing.T) {
 	if !strings.HasPrefix(s.msg.Text, `Type "Immunization Record": use lower-case letters`) || !strings.HasSuffix(s.msg.Text, ". Nothing was saved.") {
 		t.Fatalf("a bad type: %q", s.msg.Text)
 	}
-	if _, builtIn, _ := u.sess.s.TypeRules(ctx); !builtIn {
+	if _, builtIn, _ := u.sess.s.TypeRules().Rules(ctx); !builtIn {
 		t.Fatal("a refused save changed the rules")
 	}
 	added.typ.SetText("immunization-record")
@@ -81,7 +81,7 @@ func TestTypeRulesFromTheKeyboard(t *testing.T) {
 	if !strings.HasPrefix(s.msg.Text, "Saved.") {
 		t.Fatalf("after Enter: %q", s.msg.Text)
 	}
-	rules, builtIn, err := u.sess.s.TypeRules(ctx)
+	rules, builtIn, err := u.sess.s.TypeRules().Rules(ctx)
 	if err != nil || builtIn {
 		t.Fatalf("after saving: built-in %v, %v", builtIn, err)
 	}
@@ -106,7 +106,7 @@ func TestTypeRulesFromTheKeyboard(t *testing.T) {
 	s.resetRules()
 	u.tasks.wait()
 	u.tasks.wait()
-	if _, builtIn, _ := u.sess.s.TypeRules(ctx); !builtIn || !strings.Contains(s.status.Text, "built-in rules") {
+	if _, builtIn, _ := u.sess.s.TypeRules().Rules(ctx); !builtIn || !strings.Contains(s.status.Text, "built-in rules") {
 		t.Fatalf("after the reset: built-in %v, %q", builtIn, s.status.Text)
 	}
 	events, err := u.sess.s.Audit().Events(ctx, app.AuditFilter{Action: app.ActSettings})
@@ -145,12 +145,12 @@ func TestQueueOffersARuleType(t *testing.T) {
 	ctx := context.Background()
 	u := recordsRoom(t)
 	p := register(t, u, mary())[0]
-	rules, _, err := u.sess.s.TypeRules(ctx)
+	rules, _, err := u.sess.s.TypeRules().Rules(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rules = append(rules, classify.Rule{Type: "test-sheet", Keywords: []string{"test document"}})
-	if err := u.sess.s.SetTypeRules(ctx, rules); err != nil {
+	if err := u.sess.s.TypeRules().Set(ctx, rules); err != nil {
 		t.Fatal(err)
 	}
 	importCorpus(t, u, "paperless__simple.png") // "This is a test document."
@@ -172,7 +172,7 @@ func TestQueueOffersARuleType(t *testing.T) {
 	if !strings.Contains(q.msg.Text, "as test sheet") {
 		t.Fatalf("after filing: %q", q.msg.Text)
 	}
-	taught, err := u.sess.s.LearnedTypes(ctx)
+	taught, err := u.sess.s.TypeRules().Learned(ctx)
 	if err != nil || taught["test-sheet"] != 1 {
 		t.Fatalf("learned %v, %v", taught, err)
 	}
