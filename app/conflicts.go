@@ -353,6 +353,11 @@ func (svc *Conflicts) Resolve(ctx context.Context, kind Kind, id string, keep Ve
 		}
 		data = c.Versions[j].data
 	}
+	if kind == KindEncounter {
+		if err := encounterResolution(c, data); err != nil {
+			return fmt.Errorf("resolve %s %s: %w", kind, id, err)
+		}
+	}
 	var obj map[string]any
 	if err := json.Unmarshal(data, &obj); err != nil {
 		return fmt.Errorf("resolve %s %s: %w: %v", kind, id, ErrTampered, err)

@@ -2,6 +2,8 @@ package syncer_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,7 +59,8 @@ func TestEncountersSync(t *testing.T) {
 		t.Fatalf("b reads %+v, %v", read, err)
 	}
 
-	// The same draft saved on both workstations while apart: both kept.
+	// The note signed on one workstation while its draft was saved on the
+	// other: both kept, as a conflict, which keeps the signature.
 	d, err := amos.Encounters().Add(ctx, mrn, app.Encounter{Time: time.Now(), Type: app.EncTelephone})
 	if err != nil {
 		t.Fatal(err)
@@ -67,11 +70,13 @@ func TestEncountersSync(t *testing.T) {
 	amosB := login(t, b, "amos", clinicianPW)
 	da, db := d, d
 	da.Note.History = "Headache since morning."
-	if _, err := amos.Encounters().SaveDraft(ctx, da); err != nil {
+	signedA, err := amos.Encounters().Sign(ctx, da)
+	if err != nil {
 		t.Fatal(err)
 	}
 	db.Note.Plan = "Come to clinic today."
-	if _, err := amosB.Encounters().SaveDraft(ctx, db); err != nil {
+	draftB, err := amosB.Encounters().SaveDraft(ctx, db)
+	if err != nil {
 		t.Fatal(err)
 	}
 	a.round(t, admin)
@@ -80,6 +85,17 @@ func TestEncountersSync(t *testing.T) {
 	ca, _ := a.prof.DB.Conflicts(ctx)
 	cb, _ := b.prof.DB.Conflicts(ctx)
 	if len(ca) != 1 || len(cb) != 1 || ca[0].Kind != app.KindEncounter || ca[0].ID != d.ID {
-		t.Fatalf("conflicts: a %+v, b %+v; want the draft on both", ca, cb)
+		t.Fatalf("conflicts: a %+v, b %+v; want the encounter on both", ca, cb)
+	}
+	if err := admin.Conflicts().Resolve(ctx, app.KindEncounter, d.ID, draftB.Version, false); !errors.Is(err, app.ErrInvalid) ||
+		!strings.Contains(err.Error(), "amos signed its note on one of the workstations") {
+		t.Fatalf("keeping the unsigned branch: %v", err)
+	}
+	if err := admin.Conflicts().Resolve(ctx, app.KindEncounter, d.ID, signedA.Version, false); err != nil {
+		t.Fatalf("keeping the signed branch: %v", err)
+	}
+	kept, err := amos.Encounters().Open(ctx, d.ID)
+	if err != nil || kept.Signed == nil || kept.Note != signedA.Note {
+		t.Fatalf("after the resolution: %+v, %v", kept, err)
 	}
 }
