@@ -10,8 +10,8 @@ import (
 )
 
 // KindEncounter is the record of one encounter: a visit, its vital signs,
-// its note and the addenda that correct it, and the scanned documents
-// linked to it. Each change is a new version, synced like a patient's.
+// its note, and the scanned documents linked to it (its addenda are
+// records of their own, KindAddendum). Each change is a new version, synced like a patient's.
 const KindEncounter Kind = "encounter"
 
 // EncounterType is what kind of contact an encounter was.
@@ -91,24 +91,6 @@ type Signature struct {
 	Hash string    `json:"hash"`
 }
 
-// Addendum corrects or adds to a signed note; its author signs it as it
-// is written, and it is never changed either. Hash is the SHA-256 of the
-// addendum and the note's signature it adds to (addendumHash).
-type Addendum struct {
-	Text string    `json:"text"`
-	By   string    `json:"by"`
-	At   time.Time `json:"at"`
-	Hash string    `json:"hash"`
-}
-
-// addendumHash is what an addendum's signature covers: the note's
-// signature, and the addendum's author, time and text.
-func addendumHash(sig *Signature, a Addendum) string {
-	data, _ := json.Marshal([]any{sig.Hash, a.By, a.At.UTC(), a.Text})
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
-}
-
 // Encounter is one contact between a patient and a clinician. Its note is
 // a draft until its author signs it; after that the visit and note are
 // never changed, only added to by addenda. Version is the version this
@@ -125,7 +107,10 @@ type Encounter struct {
 	Note      Note          `json:"note,omitzero"`
 	Documents []string      `json:"documents,omitempty"` // ids of linked scanned documents
 	Signed    *Signature    `json:"signed,omitempty"`
-	Addenda   []Addendum    `json:"addenda,omitempty"`
+	// Addenda are read with the encounter, oldest first; each is a record
+	// of its own (addendum.go), so addenda written on two workstations at
+	// once never conflict.
+	Addenda []Addendum `json:"-"`
 	// Deleted withdraws a draft written in error; signed notes are never
 	// deleted.
 	Deleted       bool   `json:"deleted,omitempty"`
@@ -221,11 +206,6 @@ func decodeEncounter(rec StoredRecord) (Encounter, error) {
 	}
 	if e.Signed != nil && e.Signed.Hash != e.signedContent() {
 		return Encounter{}, fmt.Errorf("encounter %s: %w: the signed note differs from what was signed", rec.ID, ErrTampered)
-	}
-	for i, a := range e.Addenda {
-		if e.Signed == nil || a.Hash != addendumHash(e.Signed, a) {
-			return Encounter{}, fmt.Errorf("encounter %s: %w: addendum %d differs from what was signed", rec.ID, ErrTampered, i+1)
-		}
 	}
 	e.Version = rec.Version
 	return e, nil

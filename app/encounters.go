@@ -174,10 +174,21 @@ func (en Encounters) Addendum(ctx context.Context, id, text string) (Encounter, 
 	case text == "":
 		return Encounter{}, Invalidf("the addendum is empty: write the correction")
 	}
-	a := Addendum{Text: text, By: en.s.User().Name, At: en.s.v.now()}
+	if cur.Addenda, err = en.addenda(ctx, cur); err != nil {
+		return Encounter{}, err
+	}
+	a := Addendum{ID: newID(), EncounterID: cur.ID, PatientID: cur.PatientID, Text: text, By: en.s.User().Name, At: en.s.v.now()}
 	a.Hash = addendumHash(cur.Signed, a)
-	cur.Addenda = append(slices.Clone(cur.Addenda), a)
-	return en.write(ctx, cur, cur.Version, AuditEvent{Action: ActNoteAddendum, Patient: p.MRN})
+	w, err := en.s.addendumWrite(a)
+	if err != nil {
+		return Encounter{}, err
+	}
+	if err := en.s.commit(ctx, []RecordWrite{w}, AuditEvent{Action: ActNoteAddendum, Patient: p.MRN,
+		Object: "encounter/" + cur.ID, Detail: "addendum/" + a.ID}, nil, nil); err != nil {
+		return Encounter{}, fmt.Errorf("save addendum: %w", err)
+	}
+	cur.Addenda, cur.MRN = append(cur.Addenda, a), p.MRN
+	return cur, nil
 }
 
 // Delete withdraws a draft written in error (a new version, kept in the
@@ -217,6 +228,9 @@ func (en Encounters) Open(ctx context.Context, id string) (Encounter, error) {
 	if e.Deleted {
 		return Encounter{}, fmt.Errorf("%w: encounter %s was deleted (%s)", ErrNotFound, e.ID, e.DeletedReason)
 	}
+	if e.Addenda, err = en.addenda(ctx, e); err != nil {
+		return Encounter{}, err
+	}
 	e.MRN = p.MRN
 	if p.Restricted && en.s.User().Roles.Can(PermRestrictedRead) {
 		ctx = withGrant(ctx, PermRestrictedRead)
@@ -250,6 +264,9 @@ func (en Encounters) List(ctx context.Context, patientRef string) ([]Encounter, 
 				return nil, err
 			}
 			if !e.Deleted {
+				if e.Addenda, err = en.addenda(ctx, e); err != nil {
+					return nil, err
+				}
 				e.MRN = p.MRN
 				out = append(out, e)
 			}

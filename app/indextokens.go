@@ -42,6 +42,13 @@ func (s *Session) indexTokens(ctx context.Context, rec StoredRecord) ([][]byte, 
 		}
 		w, err := s.encounterWrite(e, Version{})
 		return w.Tokens, err
+	case KindAddendum:
+		a, err := decodeAddendum(rec)
+		if err != nil {
+			return nil, err
+		}
+		w, err := s.addendumWrite(a)
+		return w.Tokens, err
 	}
 	return nil, nil
 }

@@ -13,8 +13,9 @@ import (
 const clinicianPW = "ward round morning words"
 
 // Two workstations that sync see the same encounter: the note signed on
-// one, then its addendum, read on the other as written; drafts of one
-// note saved on both while apart are kept both, as a conflict.
+// one, then its addendum, read on the other as written; a note signed on
+// one while its draft was saved on the other is a conflict resolved only
+// by keeping the signature; addenda written on both at once are all kept.
 func TestEncountersSync(t *testing.T) {
 	ctx := context.Background()
 	arc := startArchive(t)
@@ -97,5 +98,28 @@ func TestEncountersSync(t *testing.T) {
 	kept, err := amos.Encounters().Open(ctx, d.ID)
 	if err != nil || kept.Signed == nil || kept.Note != signedA.Note {
 		t.Fatalf("after the resolution: %+v, %v", kept, err)
+	}
+
+	// Addenda written on both workstations at once are both kept, with
+	// no conflict.
+	a.round(t, admin)
+	b.round(t, nurse)
+	if _, err := amos.Encounters().Addendum(ctx, d.ID, "Plan: come to clinic today."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := amosB.Encounters().Addendum(ctx, d.ID, "Called back: headache gone."); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	a.round(t, admin)
+	if ca, _ := a.prof.DB.Conflicts(ctx); len(ca) != 0 {
+		t.Fatalf("conflicts after two addenda: %+v", ca)
+	}
+	for name, s := range map[string]*app.Session{"a": amos, "b": nurse} {
+		got, err := s.Encounters().Open(ctx, d.ID)
+		if err != nil || len(got.Addenda) != 2 {
+			t.Fatalf("%s reads %+v, %v; want both addenda", name, got.Addenda, err)
+		}
 	}
 }
