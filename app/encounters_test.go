@@ -336,3 +336,34 @@ func TestEncounterLinkDocuments(t *testing.T) {
 		t.Fatalf("unlinking twice: %v", err)
 	}
 }
+
+// A duplicate's encounters follow it into the survivor's chart when the
+// records are merged, and back when they are unmerged.
+func TestEncountersFollowMerge(t *testing.T) {
+	ctx := context.Background()
+	c := newClinic(t)
+	dup := register(t, c.grace, app.Patient{Family: "Bandah", Given: "Amina", Sex: app.SexFemale, BirthDate: bd(1984, 3, 12)})[0]
+	e, err := c.doc.Encounters().Add(ctx, dup.MRN, visit(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.grace.Patients().Merge(ctx, c.amina.MRN, dup.MRN, "same woman, name misspelt"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.grace.Encounters().List(ctx, c.amina.MRN)
+	if err != nil || len(list) != 1 || list[0].ID != e.ID || list[0].MRN != c.amina.MRN {
+		t.Fatalf("survivor's encounters: %+v, %v", list, err)
+	}
+	if got, err := c.grace.Encounters().Open(ctx, e.ID); err != nil || got.MRN != c.amina.MRN {
+		t.Fatalf("open after the merge: %+v, %v", got, err)
+	}
+	if _, err := c.grace.Patients().Unmerge(ctx, dup.MRN, "not the same woman"); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := c.grace.Encounters().List(ctx, c.amina.MRN); err != nil || len(list) != 0 {
+		t.Fatalf("survivor's encounters after the unmerge: %+v, %v", list, err)
+	}
+	if got, err := c.grace.Encounters().Open(ctx, e.ID); err != nil || got.MRN != dup.MRN {
+		t.Fatalf("open after the unmerge: %+v, %v", got, err)
+	}
+}
