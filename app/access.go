@@ -19,6 +19,15 @@ import (
 // the document, intake and sync code all go through it, so the rule is
 // written once.
 
+// charts is the chart-access part of the core: the session's patient
+// cache, the blind-index lookup, resolving a chart and the rule for
+// restricted ones. Every domain that touches a patient reaches it through
+// s.charts().
+type charts struct{ s *Session }
+
+// charts returns the session's chart access.
+func (s *Session) charts() charts { return charts{s} }
+
 // ErrNeedsBreakGlass means the chart is restricted: the user may open it
 // only by stating a reason (BreakGlass), which is flagged in the audit.
 var ErrNeedsBreakGlass = errors.New("this chart is restricted: state a reason to open it (break-glass)")
@@ -34,8 +43,8 @@ func decodePatient(rec StoredRecord) (Patient, error) {
 }
 
 // tokens turns index terms into blind-index tokens.
-func (s *Session) tokens(terms []string) ([][]byte, error) {
-	keys, err := s.keyring()
+func (ch charts) tokens(terms []string) ([][]byte, error) {
+	keys, err := ch.s.keyring()
 	if err != nil {
 		return nil, err
 	}
@@ -60,8 +69,8 @@ func newCached(p Patient) *cachedPatient {
 
 // head reads a patient's current version, from the session cache when the
 // session wrote or read it last.
-func (s *Session) head(ctx context.Context, id string) (Patient, error) {
-	c, err := s.cached(ctx, id)
+func (ch charts) head(ctx context.Context, id string) (Patient, error) {
+	c, err := ch.cached(ctx, id)
 	if err != nil {
 		return Patient{}, err
 	}
@@ -70,14 +79,14 @@ func (s *Session) head(ctx context.Context, id string) (Patient, error) {
 
 // cached returns the session's cache entry of a patient, reading and
 // decrypting the head on a miss. Entries are never changed, only replaced.
-func (s *Session) cached(ctx context.Context, id string) (*cachedPatient, error) {
-	s.mu.Lock()
-	c, ok := s.cache[id]
-	s.mu.Unlock()
+func (ch charts) cached(ctx context.Context, id string) (*cachedPatient, error) {
+	ch.s.mu.Lock()
+	c, ok := ch.s.cache[id]
+	ch.s.mu.Unlock()
 	if ok {
 		return c, nil
 	}
-	rec, err := s.records.Head(ctx, KindPatient, id)
+	rec, err := ch.s.records.Head(ctx, KindPatient, id)
 	if err != nil {
 		return nil, err
 	}
@@ -86,43 +95,43 @@ func (s *Session) cached(ctx context.Context, id string) (*cachedPatient, error)
 		return nil, err
 	}
 	c = newCached(p)
-	s.mu.Lock()
-	if !s.locked {
-		s.cache[id] = c
+	ch.s.mu.Lock()
+	if !ch.s.locked {
+		ch.s.cache[id] = c
 	}
-	s.mu.Unlock()
+	ch.s.mu.Unlock()
 	return c, nil
 }
 
-func (s *Session) remember(ps ...Patient) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.locked {
+func (ch charts) remember(ps ...Patient) {
+	ch.s.mu.Lock()
+	defer ch.s.mu.Unlock()
+	if ch.s.locked {
 		return
 	}
 	for _, p := range ps {
-		s.cache[p.ID] = newCached(p)
+		ch.s.cache[p.ID] = newCached(p)
 	}
 }
 
 // lookup returns the ids the index holds for one term.
-func (s *Session) lookup(ctx context.Context, term string) ([]string, error) {
-	keys, err := s.keyring()
+func (ch charts) lookup(ctx context.Context, term string) ([]string, error) {
+	keys, err := ch.s.keyring()
 	if err != nil {
 		return nil, err
 	}
-	return s.records.Lookup(ctx, keys.Token([]byte(term)))
+	return ch.s.records.Lookup(ctx, keys.Token([]byte(term)))
 }
 
 // resolve finds a patient by MRN or record id, following merges to the
 // survivor when follow is set. A deleted registration is an ErrDeleted
 // error that says when, by whom and why.
-func (s *Session) resolve(ctx context.Context, ref string, follow bool) (Patient, error) {
-	p, err := s.find(ctx, ref, follow)
+func (ch charts) resolve(ctx context.Context, ref string, follow bool) (Patient, error) {
+	p, err := ch.find(ctx, ref, follow)
 	if err != nil {
 		return Patient{}, err
 	}
-	if gone, err := s.withdrawn(ctx, p); err != nil || gone {
+	if gone, err := ch.withdrawn(ctx, p); err != nil || gone {
 		if err == nil {
 			err = fmt.Errorf("patient %s was deleted on %s by %s (%s): %w; a records manager can restore it",
 				p.MRN, p.Changed.Format(time.DateOnly), p.ChangedBy, p.DeletedReason, ErrDeleted)
@@ -136,21 +145,21 @@ func (s *Session) resolve(ctx context.Context, ref string, follow bool) (Patient
 // registration that has documents (filed on another workstation while the
 // deletion was on its way) stays reachable, flagged Deleted, so nothing
 // disappears: a records manager restores it or merges it.
-func (s *Session) withdrawn(ctx context.Context, p Patient) (bool, error) {
+func (ch charts) withdrawn(ctx context.Context, p Patient) (bool, error) {
 	if !p.Deleted {
 		return false, nil
 	}
-	docs, err := s.lookup(ctx, "doc:pat:"+p.ID)
+	docs, err := ch.lookup(ctx, "doc:pat:"+p.ID)
 	return len(docs) == 0, err
 }
 
 // find is resolve without the deleted check, for the history and the
 // restore of a deleted registration.
-func (s *Session) find(ctx context.Context, ref string, follow bool) (Patient, error) {
+func (ch charts) find(ctx context.Context, ref string, follow bool) (Patient, error) {
 	ref = strings.TrimSpace(ref)
 	var p Patient
 	if _, err := uuid.Parse(ref); err == nil {
-		if p, err = s.head(ctx, ref); err != nil {
+		if p, err = ch.head(ctx, ref); err != nil {
 			return Patient{}, fmt.Errorf("patient %s: %w", ref, err)
 		}
 	} else {
@@ -158,13 +167,13 @@ func (s *Session) find(ctx context.Context, ref string, follow bool) (Patient, e
 		if err != nil {
 			return Patient{}, err
 		}
-		ids, err := s.lookup(ctx, "mrn:"+mrn)
+		ids, err := ch.lookup(ctx, "mrn:"+mrn)
 		if err != nil {
 			return Patient{}, err
 		}
 		found := false
 		for _, id := range ids {
-			c, err := s.head(ctx, id)
+			c, err := ch.head(ctx, id)
 			if err != nil {
 				return Patient{}, err
 			}
@@ -178,7 +187,7 @@ func (s *Session) find(ctx context.Context, ref string, follow bool) (Patient, e
 		}
 	}
 	for hops := 0; follow && p.MergedInto != "" && hops < 8; hops++ {
-		next, err := s.head(ctx, p.MergedInto)
+		next, err := ch.head(ctx, p.MergedInto)
 		if err != nil {
 			return Patient{}, fmt.Errorf("patient %s was merged into %s: %w", p.MRN, p.MergedInto, err)
 		}
@@ -189,43 +198,43 @@ func (s *Session) find(ctx context.Context, ref string, follow bool) (Patient, e
 
 // mayOpen is the chart-level rule: a restricted chart opens only with the
 // restricted-read permission or a break-glass reason given this session.
-func (s *Session) mayOpen(p Patient) bool {
-	if !p.Restricted || s.User().Roles.Can(PermRestrictedRead) {
+func (ch charts) mayOpen(p Patient) bool {
+	if !p.Restricted || ch.s.User().Roles.Can(PermRestrictedRead) {
 		return true
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.glass[p.ID]
+	ch.s.mu.Lock()
+	defer ch.s.mu.Unlock()
+	_, ok := ch.s.glass[p.ID]
 	return ok
 }
 
 // chartOf returns the chart a record filed under patient id is in — that
 // patient, or the survivor it was merged into, counted restricted when any
 // registration on the way is — and whether the user may open it.
-func (s *Session) chartOf(ctx context.Context, id string) (Patient, bool, error) {
-	p, err := s.head(ctx, id)
+func (ch charts) chartOf(ctx context.Context, id string) (Patient, bool, error) {
+	p, err := ch.head(ctx, id)
 	if err != nil {
 		return Patient{}, false, err
 	}
 	restricted := p.Restricted
 	for hops := 0; p.MergedInto != "" && hops < 8; hops++ {
-		if p, err = s.head(ctx, p.MergedInto); err != nil {
+		if p, err = ch.head(ctx, p.MergedInto); err != nil {
 			return Patient{}, false, err
 		}
 		restricted = restricted || p.Restricted
 	}
 	p.Restricted = restricted
-	return p, s.mayOpen(p), nil
+	return p, ch.mayOpen(p), nil
 }
 
 // canOpen applies mayOpen for one action; a refusal is audited under the
 // patient.
-func (s *Session) canOpen(ctx context.Context, p Patient, act Action) error {
-	if s.mayOpen(p) {
+func (ch charts) canOpen(ctx context.Context, p Patient, act Action) error {
+	if ch.mayOpen(p) {
 		return nil
 	}
-	_ = s.audit(ctx, AuditEvent{Action: act, Patient: p.MRN, Outcome: OutcomeDenied, Detail: "restricted chart"})
-	if s.User().Roles.Can(PermBreakGlass) {
+	_ = ch.s.audit(ctx, AuditEvent{Action: act, Patient: p.MRN, Outcome: OutcomeDenied, Detail: "restricted chart"})
+	if ch.s.User().Roles.Can(PermBreakGlass) {
 		return fmt.Errorf("patient %s: %w", p.MRN, ErrNeedsBreakGlass)
 	}
 	return fmt.Errorf("patient %s: %w", p.MRN, ErrRestricted)
@@ -235,7 +244,7 @@ func (s *Session) canOpen(ctx context.Context, p Patient, act Action) error {
 // merged into another keeps only its MRN token, so its MRN still leads to
 // the survivor but name searches do not show it twice; a deleted one too, so
 // its MRN leads to the notice of its deletion.
-func (s *Session) patientWrite(p Patient, parent Version) (RecordWrite, error) {
+func (ch charts) patientWrite(p Patient, parent Version) (RecordWrite, error) {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return RecordWrite{}, err
@@ -244,15 +253,15 @@ func (s *Session) patientWrite(p Patient, parent Version) (RecordWrite, error) {
 	if p.MergedInto != "" || p.Deleted {
 		terms = []string{"mrn:" + p.MRN}
 	}
-	toks, err := s.tokens(terms)
+	toks, err := ch.tokens(terms)
 	if err != nil {
 		return RecordWrite{}, err
 	}
 	return RecordWrite{Kind: KindPatient, ID: p.ID, Parent: parent, Data: data, Tokens: toks}, nil
 }
 
-func (s *Session) forget(id string) {
-	s.mu.Lock()
-	delete(s.cache, id)
-	s.mu.Unlock()
+func (ch charts) forget(id string) {
+	ch.s.mu.Lock()
+	delete(ch.s.cache, id)
+	ch.s.mu.Unlock()
 }

@@ -160,7 +160,7 @@ func (svc *Conflicts) conflictAllowed(ctx context.Context, c Conflict) (Patient,
 		rec := StoredRecord{Kind: c.Kind, ID: c.ID, Version: v.Version, Data: v.data}
 		switch c.Kind {
 		case KindPatient:
-			if p, err := decodePatient(rec); err == nil && !s.mayOpen(p) {
+			if p, err := decodePatient(rec); err == nil && !s.charts().mayOpen(p) {
 				return p, false, nil
 			}
 		default:
@@ -336,7 +336,7 @@ func (svc *Conflicts) Resolve(ctx context.Context, kind Kind, id string, keep Ve
 	case err != nil:
 		return err
 	case !ok && kind == KindPatient:
-		return s.canOpen(ctx, chart, ActConflictResolve)
+		return s.charts().canOpen(ctx, chart, ActConflictResolve)
 	case !ok:
 		return s.refuseDocument(ctx, id, chart, ActConflictResolve)
 	}

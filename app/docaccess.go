@@ -90,7 +90,7 @@ func (s *Session) versionChart(ctx context.Context, rec StoredRecord) (Patient, 
 		if err != nil {
 			return Patient{}, s.User().Roles.Can(PermRestrictedRead), nil
 		}
-		return s.chartOf(ctx, e.PatientID)
+		return s.charts().chartOf(ctx, e.PatientID)
 	}
 	if rec.Kind != KindDocument {
 		return Patient{}, true, nil
@@ -112,7 +112,7 @@ func (s *Session) documentChart(ctx context.Context, d Document) (Patient, bool,
 	if d.PatientID == "" {
 		return Patient{}, true, nil
 	}
-	p, ok, err := s.chartOf(ctx, d.PatientID)
+	p, ok, err := s.charts().chartOf(ctx, d.PatientID)
 	if err != nil {
 		return Patient{}, false, fmt.Errorf("chart of document %s: %w", d.ID, err)
 	}

@@ -26,7 +26,7 @@ func (s *Session) Documents() Documents { return Documents{s} }
 // documentsByTerm loads the documents the index holds for a term, leaving
 // out those in charts the user may not open.
 func (s *Session) documentsByTerm(ctx context.Context, term string) ([]Document, error) {
-	ids, err := s.lookup(ctx, term)
+	ids, err := s.charts().lookup(ctx, term)
 	if err != nil {
 		return nil, err
 	}
@@ -50,11 +50,11 @@ func (ds Documents) OfPatient(ctx context.Context, ref string) ([]Document, erro
 	if err != nil {
 		return nil, err
 	}
-	p, err := ds.s.resolve(ctx, ref, true)
+	p, err := ds.s.charts().resolve(ctx, ref, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := ds.s.canOpen(ctx, p, ActDocRead); err != nil {
+	if err := ds.s.charts().canOpen(ctx, p, ActDocRead); err != nil {
 		return nil, err
 	}
 	var out []Document
@@ -300,7 +300,7 @@ func (ds Documents) Search(ctx context.Context, q, patientRef string) (hits []Te
 	}
 	var sets [][]string
 	for _, w := range words {
-		ids, err := ds.s.lookup(ctx, "dw:"+w)
+		ids, err := ds.s.charts().lookup(ctx, "dw:"+w)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -308,14 +308,14 @@ func (ds Documents) Search(ctx context.Context, q, patientRef string) (hits []Te
 	}
 	mrn := ""
 	if patientRef != "" {
-		p, err := ds.s.resolve(ctx, patientRef, true)
+		p, err := ds.s.charts().resolve(ctx, patientRef, true)
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := ds.s.canOpen(ctx, p, ActDocSearch); err != nil {
+		if err := ds.s.charts().canOpen(ctx, p, ActDocSearch); err != nil {
 			return nil, nil, err
 		}
-		ids, err := ds.s.lookup(ctx, "doc:pat:"+p.ID)
+		ids, err := ds.s.charts().lookup(ctx, "doc:pat:"+p.ID)
 		if err != nil {
 			return nil, nil, err
 		}

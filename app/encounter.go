@@ -218,7 +218,7 @@ func (s *Session) encounterWrite(e Encounter, parent Version) (RecordWrite, erro
 	if err != nil {
 		return RecordWrite{}, err
 	}
-	toks, err := s.tokens([]string{"enc:pat:" + e.PatientID})
+	toks, err := s.charts().tokens([]string{"enc:pat:" + e.PatientID})
 	if err != nil {
 		return RecordWrite{}, err
 	}

@@ -44,11 +44,11 @@ func (en Encounters) load(ctx context.Context, id string) (Encounter, error) {
 // survivor that patient was merged into, restricted when any registration
 // on the way is — after checking the user may open it for act.
 func (en Encounters) chart(ctx context.Context, e Encounter, act Action) (Patient, error) {
-	p, _, err := en.s.chartOf(ctx, e.PatientID)
+	p, _, err := en.s.charts().chartOf(ctx, e.PatientID)
 	if err != nil {
 		return Patient{}, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
 	}
-	return p, en.s.canOpen(ctx, p, act)
+	return p, en.s.charts().canOpen(ctx, p, act)
 }
 
 // editable opens an encounter for a change of its draft by its author.
@@ -97,11 +97,11 @@ func (en Encounters) Add(ctx context.Context, patientRef string, e Encounter) (E
 	if err != nil {
 		return Encounter{}, err
 	}
-	p, err := en.s.resolve(ctx, patientRef, true)
+	p, err := en.s.charts().resolve(ctx, patientRef, true)
 	if err != nil {
 		return Encounter{}, err
 	}
-	if err := en.s.canOpen(ctx, p, ActEncounterCreate); err != nil {
+	if err := en.s.charts().canOpen(ctx, p, ActEncounterCreate); err != nil {
 		return Encounter{}, err
 	}
 	now := en.s.v.now()
@@ -245,16 +245,16 @@ func (en Encounters) List(ctx context.Context, patientRef string) ([]Encounter, 
 	if err != nil {
 		return nil, err
 	}
-	p, err := en.s.resolve(ctx, patientRef, true)
+	p, err := en.s.charts().resolve(ctx, patientRef, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := en.s.canOpen(ctx, p, ActEncounterList); err != nil {
+	if err := en.s.charts().canOpen(ctx, p, ActEncounterList); err != nil {
 		return nil, err
 	}
 	var out []Encounter
 	for _, pid := range append([]string{p.ID}, p.Merged...) {
-		ids, err := en.s.lookup(ctx, "enc:pat:"+pid)
+		ids, err := en.s.charts().lookup(ctx, "enc:pat:"+pid)
 		if err != nil {
 			return nil, err
 		}
@@ -368,7 +368,7 @@ func (en Encounters) BreakGlass(ctx context.Context, id, reason string) (Patient
 	if err != nil {
 		return Patient{}, err
 	}
-	chart, _, err := en.s.chartOf(ctx, e.PatientID)
+	chart, _, err := en.s.charts().chartOf(ctx, e.PatientID)
 	if err != nil {
 		return Patient{}, err
 	}

@@ -60,7 +60,7 @@ func (ix Indexing) WorkCounts(ctx context.Context) (WorkCounts, error) {
 		if !role.Can(n.perm) {
 			continue
 		}
-		ids, err := ix.s.lookup(ctx, n.term)
+		ids, err := ix.s.charts().lookup(ctx, n.term)
 		if err != nil {
 			return c, err
 		}
@@ -103,7 +103,7 @@ func (ix Indexing) FileDocument(ctx context.Context, id string, fp FileParams) (
 		return Document{}, Invalidf("document %s has no pages (%s): restore a page with content before filing it, or merge it into another document",
 			id, emptyProblem(d.Removed))
 	}
-	p, err := ix.s.resolve(ctx, fp.Patient, true)
+	p, err := ix.s.charts().resolve(ctx, fp.Patient, true)
 	if err != nil {
 		return Document{}, err
 	}

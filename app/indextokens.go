@@ -20,7 +20,7 @@ func (s *Session) indexTokens(ctx context.Context, rec StoredRecord) ([][]byte, 
 		if err != nil {
 			return nil, err
 		}
-		w, err := s.patientWrite(p, Version{})
+		w, err := s.charts().patientWrite(p, Version{})
 		return w.Tokens, err
 	case KindBatch:
 		b, err := decodeBatch(rec)

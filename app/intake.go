@@ -213,7 +213,7 @@ func (in Intake) ResumeImportsProgress(ctx context.Context, progress func(b Batc
 	if err != nil {
 		return nil, err
 	}
-	ids, err := in.s.lookup(ctx, "batch:status:"+string(BatchStored))
+	ids, err := in.s.charts().lookup(ctx, "batch:status:"+string(BatchStored))
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +252,7 @@ func (in Intake) resume(ctx context.Context, blobs BlobStore, keys Keyring, b Ba
 }
 
 func (in Intake) batchByOriginal(ctx context.Context, orig string) (Batch, bool, error) {
-	ids, err := in.s.lookup(ctx, "batch:orig:"+orig)
+	ids, err := in.s.charts().lookup(ctx, "batch:orig:"+orig)
 	if err != nil || len(ids) == 0 {
 		return Batch{}, false, err
 	}
@@ -266,7 +266,7 @@ func (in Intake) batchByOriginal(ctx context.Context, orig string) (Batch, bool,
 
 func (s *Session) batchWrite(b Batch, parent Version) RecordWrite {
 	data, _ := json.Marshal(b)
-	toks, _ := s.tokens([]string{"batch:orig:" + b.Original, "batch:status:" + string(b.Status)})
+	toks, _ := s.charts().tokens([]string{"batch:orig:" + b.Original, "batch:status:" + string(b.Status)})
 	return RecordWrite{Kind: KindBatch, ID: b.ID, Parent: parent, Data: data, Tokens: toks}
 }
 
@@ -405,12 +405,12 @@ func (in Intake) proposeByNameAndBirth(ctx context.Context, text string, now tim
 	}
 	found := map[string]Patient{}
 	for _, dob := range findDates(text, now, false) {
-		ids, err := in.s.lookup(ctx, "dob:"+dob.Format(time.DateOnly))
+		ids, err := in.s.charts().lookup(ctx, "dob:"+dob.Format(time.DateOnly))
 		if err != nil {
 			return Proposal{}, err
 		}
 		for _, id := range ids {
-			p, err := in.s.head(ctx, id)
+			p, err := in.s.charts().head(ctx, id)
 			if err != nil {
 				return Proposal{}, err
 			}
@@ -497,7 +497,7 @@ func (in Intake) propose(ctx context.Context, d *Document, cover *CoverSheet, te
 		if !cover.Date.IsZero() {
 			d.ProposedDate = Proposal{Value: cover.Date.Format(time.DateOnly), Reason: "cover sheet", Confidence: 1}
 		}
-		p, err := in.s.resolve(ctx, cover.MRN, true)
+		p, err := in.s.charts().resolve(ctx, cover.MRN, true)
 		switch {
 		case err == nil:
 			d.ProposedPatient = Proposal{Value: p.MRN, Reason: "cover sheet", Confidence: 1}
@@ -512,7 +512,7 @@ func (in Intake) propose(ctx context.Context, d *Document, cover *CoverSheet, te
 		}
 	} else {
 		for _, mrn := range FindMRNs(text, codes) {
-			p, err := in.s.resolve(ctx, mrn, true)
+			p, err := in.s.charts().resolve(ctx, mrn, true)
 			if errors.Is(err, ErrNotFound) {
 				d.Orphan = true
 				d.ProposedPatient = Proposal{Value: mrn, Reason: "the page shows " + mrn + ", which is not in the patient index"}
@@ -592,7 +592,7 @@ func (s *Session) documentWrite(d Document, parent Version, texts []string) (Rec
 			}
 		}
 	}
-	toks, err := s.tokens(terms)
+	toks, err := s.charts().tokens(terms)
 	if err != nil {
 		return RecordWrite{}, err
 	}

@@ -32,7 +32,7 @@ func (pt Patients) BreakGlass(ctx context.Context, ref, reason string) (Patient,
 	if len(reason) < 5 {
 		return Patient{}, Invalidf("break-glass needs a reason (a few words)")
 	}
-	p, err := pt.s.resolve(ctx, ref, true)
+	p, err := pt.s.charts().resolve(ctx, ref, true)
 	if err != nil {
 		return Patient{}, err
 	}
@@ -52,11 +52,11 @@ func (pt Patients) Open(ctx context.Context, ref string) (Patient, error) {
 	if err != nil {
 		return Patient{}, err
 	}
-	p, err := pt.s.resolve(ctx, ref, true)
+	p, err := pt.s.charts().resolve(ctx, ref, true)
 	if err != nil {
 		return Patient{}, err
 	}
-	if err := pt.s.canOpen(ctx, p, ActPatientRead); err != nil {
+	if err := pt.s.charts().canOpen(ctx, p, ActPatientRead); err != nil {
 		return Patient{}, err
 	}
 	if p.Restricted && pt.s.User().Roles.Can(PermRestrictedRead) {
@@ -111,7 +111,7 @@ func (pt Patients) Register(ctx context.Context, ps ...Patient) ([]Patient, erro
 		p.ID, p.MRN = newID(), FormatMRN(prefix, first+uint64(i))
 		p.MergedInto, p.Merged, p.Changed, p.ChangedBy = "", nil, now, pt.s.User().Name
 		p.Deleted, p.DeletedReason = false, ""
-		w, err := pt.s.patientWrite(*p, Version{})
+		w, err := pt.s.charts().patientWrite(*p, Version{})
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +130,7 @@ func (pt Patients) Register(ctx context.Context, ps ...Patient) ([]Patient, erro
 	for i := range ps {
 		ps[i].Version = vs[i]
 	}
-	pt.s.remember(ps...)
+	pt.s.charts().remember(ps...)
 	return ps, nil
 }
 
@@ -142,11 +142,11 @@ func (pt Patients) Amend(ctx context.Context, p Patient) (Patient, error) {
 	if err != nil {
 		return Patient{}, err
 	}
-	cur, err := pt.s.resolve(ctx, p.ID, false)
+	cur, err := pt.s.charts().resolve(ctx, p.ID, false)
 	if err != nil {
 		return Patient{}, err
 	}
-	if err := pt.s.canOpen(ctx, cur, ActPatientAmend); err != nil {
+	if err := pt.s.charts().canOpen(ctx, cur, ActPatientAmend); err != nil {
 		return Patient{}, err
 	}
 	if cur.MergedInto != "" {
@@ -159,19 +159,19 @@ func (pt Patients) Amend(ctx context.Context, p Patient) (Patient, error) {
 	p.MRN, p.MergedInto, p.Merged = cur.MRN, cur.MergedInto, cur.Merged
 	p.Deleted, p.DeletedReason = cur.Deleted, cur.DeletedReason
 	p.Changed, p.ChangedBy = now, pt.s.User().Name
-	w, err := pt.s.patientWrite(p, p.Version)
+	w, err := pt.s.charts().patientWrite(p, p.Version)
 	if err != nil {
 		return Patient{}, err
 	}
 	vs, err := pt.s.commitVersions(ctx, []RecordWrite{w}, AuditEvent{Action: ActPatientAmend, Patient: p.MRN, Object: "patient/" + p.ID}, nil)
 	if err != nil {
 		if errors.Is(err, ErrConflict) {
-			pt.s.forget(p.ID)
+			pt.s.charts().forget(p.ID)
 		}
 		return Patient{}, fmt.Errorf("amend patient %s: %w", p.MRN, err)
 	}
 	p.Version = vs[0]
-	pt.s.remember(p)
+	pt.s.charts().remember(p)
 	return p, nil
 }
 
@@ -191,11 +191,11 @@ func (pt Patients) History(ctx context.Context, ref string) ([]PatientVersion, e
 	if err != nil {
 		return nil, err
 	}
-	p, err := pt.s.find(ctx, ref, true)
+	p, err := pt.s.charts().find(ctx, ref, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := pt.s.canOpen(ctx, p, ActPatientHistory); err != nil {
+	if err := pt.s.charts().canOpen(ctx, p, ActPatientHistory); err != nil {
 		return nil, err
 	}
 	var out []PatientVersion
@@ -233,16 +233,16 @@ func (pt Patients) Merge(ctx context.Context, survivorRef, duplicateRef, reason 
 	if err != nil {
 		return Patient{}, err
 	}
-	surv, err := pt.s.resolve(ctx, survivorRef, false)
+	surv, err := pt.s.charts().resolve(ctx, survivorRef, false)
 	if err != nil {
 		return Patient{}, err
 	}
-	dup, err := pt.s.resolve(ctx, duplicateRef, false)
+	dup, err := pt.s.charts().resolve(ctx, duplicateRef, false)
 	if err != nil {
 		return Patient{}, err
 	}
 	for _, p := range []Patient{surv, dup} {
-		if err := pt.s.canOpen(ctx, p, ActPatientMerge); err != nil {
+		if err := pt.s.charts().canOpen(ctx, p, ActPatientMerge); err != nil {
 			return Patient{}, err
 		}
 	}
@@ -260,23 +260,23 @@ func (pt Patients) Merge(ctx context.Context, survivorRef, duplicateRef, reason 
 	surv.Merged = append(slices.Clone(surv.Merged), dup.ID)
 	surv.OtherNames = mergeNames(surv, dup)
 	surv.Changed, surv.ChangedBy = now, by
-	wd, err := pt.s.patientWrite(dup, dupParent)
+	wd, err := pt.s.charts().patientWrite(dup, dupParent)
 	if err != nil {
 		return Patient{}, err
 	}
-	ws, err := pt.s.patientWrite(surv, survParent)
+	ws, err := pt.s.charts().patientWrite(surv, survParent)
 	if err != nil {
 		return Patient{}, err
 	}
 	vs, err := pt.s.commitVersions(ctx, []RecordWrite{ws, wd}, AuditEvent{Action: ActPatientMerge, Patient: surv.MRN,
 		Object: "patient/" + dup.ID, Detail: fmt.Sprintf("merged %s into %s: %s", dup.MRN, surv.MRN, reason)}, nil)
 	if err != nil {
-		pt.s.forget(surv.ID)
-		pt.s.forget(dup.ID)
+		pt.s.charts().forget(surv.ID)
+		pt.s.charts().forget(dup.ID)
 		return Patient{}, fmt.Errorf("merge %s into %s: %w", dup.MRN, surv.MRN, err)
 	}
 	surv.Version, dup.Version = vs[0], vs[1]
-	pt.s.remember(surv, dup)
+	pt.s.charts().remember(surv, dup)
 	return surv, nil
 }
 
@@ -300,19 +300,19 @@ func (pt Patients) Unmerge(ctx context.Context, duplicateRef, reason string) (Pa
 	if err != nil {
 		return Patient{}, err
 	}
-	dup, err := pt.s.resolve(ctx, duplicateRef, false)
+	dup, err := pt.s.charts().resolve(ctx, duplicateRef, false)
 	if err != nil {
 		return Patient{}, err
 	}
 	if dup.MergedInto == "" {
 		return Patient{}, Invalidf("%s is not merged into another record", dup.MRN)
 	}
-	surv, err := pt.s.head(ctx, dup.MergedInto)
+	surv, err := pt.s.charts().head(ctx, dup.MergedInto)
 	if err != nil {
 		return Patient{}, err
 	}
 	for _, p := range []Patient{surv, dup} {
-		if err := pt.s.canOpen(ctx, p, ActPatientUnmerge); err != nil {
+		if err := pt.s.charts().canOpen(ctx, p, ActPatientUnmerge); err != nil {
 			return Patient{}, err
 		}
 	}
@@ -322,23 +322,23 @@ func (pt Patients) Unmerge(ctx context.Context, duplicateRef, reason string) (Pa
 	surv.Merged = slices.DeleteFunc(slices.Clone(surv.Merged), func(id string) bool { return id == dup.ID })
 	surv.OtherNames = slices.DeleteFunc(slices.Clone(surv.OtherNames), func(n string) bool { return n == dup.FullName() })
 	surv.Changed, surv.ChangedBy = now, by
-	ws, err := pt.s.patientWrite(surv, survParent)
+	ws, err := pt.s.charts().patientWrite(surv, survParent)
 	if err != nil {
 		return Patient{}, err
 	}
-	wd, err := pt.s.patientWrite(dup, dupParent)
+	wd, err := pt.s.charts().patientWrite(dup, dupParent)
 	if err != nil {
 		return Patient{}, err
 	}
 	vs, err := pt.s.commitVersions(ctx, []RecordWrite{ws, wd}, AuditEvent{Action: ActPatientUnmerge, Patient: surv.MRN,
 		Object: "patient/" + dup.ID, Detail: fmt.Sprintf("unmerged %s from %s: %s", dup.MRN, surv.MRN, reason)}, nil)
 	if err != nil {
-		pt.s.forget(surv.ID)
-		pt.s.forget(dup.ID)
+		pt.s.charts().forget(surv.ID)
+		pt.s.charts().forget(dup.ID)
 		return Patient{}, fmt.Errorf("unmerge %s: %w", dup.MRN, err)
 	}
 	surv.Version, dup.Version = vs[0], vs[1]
-	pt.s.remember(surv, dup)
+	pt.s.charts().remember(surv, dup)
 	return dup, nil
 }
 
