@@ -42,19 +42,6 @@ func decodePatient(rec StoredRecord) (Patient, error) {
 	return p, nil
 }
 
-// tokens turns index terms into blind-index tokens.
-func (ch charts) tokens(terms []string) ([][]byte, error) {
-	keys, err := ch.s.keyring()
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]byte, len(terms))
-	for i, t := range terms {
-		out[i] = keys.Token([]byte(t))
-	}
-	return out, nil
-}
-
 // cachedPatient is a decrypted head kept for the session, with its name
 // words ready for ranking.
 type cachedPatient struct {
@@ -240,11 +227,11 @@ func (ch charts) canOpen(ctx context.Context, p Patient, act Action) error {
 	return fmt.Errorf("patient %s: %w", p.MRN, ErrRestricted)
 }
 
-// patientWrite encodes a patient version with its index tokens. A record
+// patient encodes a patient version with its index tokens. A record
 // merged into another keeps only its MRN token, so its MRN still leads to
 // the survivor but name searches do not show it twice; a deleted one too, so
 // its MRN leads to the notice of its deletion.
-func (ch charts) patientWrite(p Patient, parent Version) (RecordWrite, error) {
+func (ec encoder) patient(p Patient, parent Version) (RecordWrite, error) {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return RecordWrite{}, err
@@ -253,7 +240,7 @@ func (ch charts) patientWrite(p Patient, parent Version) (RecordWrite, error) {
 	if p.MergedInto != "" || p.Deleted {
 		terms = []string{"mrn:" + p.MRN}
 	}
-	toks, err := ch.tokens(terms)
+	toks, err := ec.tokens(terms)
 	if err != nil {
 		return RecordWrite{}, err
 	}

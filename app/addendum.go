@@ -44,14 +44,14 @@ func decodeAddendum(rec StoredRecord) (Addendum, error) {
 	return a, nil
 }
 
-// addendumWrite encodes an addendum with its index token (its
+// addendum encodes an addendum with its index token (its
 // encounter's, so the encounter finds it).
-func (s *Session) addendumWrite(a Addendum) (RecordWrite, error) {
+func (ec encoder) addendum(a Addendum) (RecordWrite, error) {
 	data, err := json.Marshal(a)
 	if err != nil {
 		return RecordWrite{}, err
 	}
-	toks, err := s.charts().tokens([]string{"add:enc:" + a.EncounterID})
+	toks, err := ec.tokens([]string{"add:enc:" + a.EncounterID})
 	if err != nil {
 		return RecordWrite{}, err
 	}

@@ -164,7 +164,7 @@ func (svc *Conflicts) conflictAllowed(ctx context.Context, c Conflict) (Patient,
 				return p, false, nil
 			}
 		default:
-			if chart, ok, err := s.versionChart(ctx, rec); err != nil || !ok {
+			if chart, ok, err := s.docs().versionChart(ctx, rec); err != nil || !ok {
 				return chart, ok, err
 			}
 		}
@@ -338,7 +338,7 @@ func (svc *Conflicts) Resolve(ctx context.Context, kind Kind, id string, keep Ve
 	case !ok && kind == KindPatient:
 		return s.charts().canOpen(ctx, chart, ActConflictResolve)
 	case !ok:
-		return s.refuseDocument(ctx, id, chart, ActConflictResolve)
+		return s.docs().refuse(ctx, id, chart, ActConflictResolve)
 	}
 	var data []byte
 	switch {
@@ -375,7 +375,7 @@ func (svc *Conflicts) Resolve(ctx context.Context, kind Kind, id string, keep Ve
 	if err != nil {
 		return err
 	}
-	toks, err := s.indexTokens(ctx, StoredRecord{Kind: kind, ID: id, Data: data})
+	toks, err := s.encode().indexTokens(ctx, StoredRecord{Kind: kind, ID: id, Data: data})
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func (pt Patients) writeDeletion(ctx context.Context, p Patient, deleted bool, r
 		p.DeletedReason = reason
 	}
 	p.Changed, p.ChangedBy = pt.s.v.now(), pt.s.User().Name
-	w, err := pt.s.charts().patientWrite(p, parent)
+	w, err := pt.s.encode().patient(p, parent)
 	if err != nil {
 		return Patient{}, err
 	}

@@ -13,13 +13,22 @@ import (
 // duplicate import. It is the only code that reads a document record for a
 // person (TestDocumentReadsGoThroughTheGuard holds the package to that):
 //
-//   - openDocument reads one document for one use. The role must have the
+//   - open reads one document for one use. The role must have the
 //     use's permission, and the chart must be one the user may open (not
 //     restricted, or the role reads restricted charts, or this session
 //     broke the glass for it). A refusal is audited under the patient and
 //     says neither the patient nor anything else about the document.
-//   - visibleDocuments reads the documents of a listing and leaves out
+//   - visible reads the documents of a listing and leaves out
 //     those in charts the user may not open.
+
+// docStore is the part of the core the document domains share: this
+// guard, the reads and writes of document versions behind it (docview.go),
+// the sealed blob store of their files, and the QA draw of a document
+// being filed. Services reach it through s.docs().
+type docStore struct{ s *Session }
+
+// docs returns the session's document store.
+func (s *Session) docs() docStore { return docStore{s} }
 
 // docUse is what an operation does with a document: the permission it
 // needs and the action a refusal is audited as.
@@ -37,38 +46,38 @@ var (
 	useVerify = docUse{PermDocVerify, ActDocVerify}
 )
 
-// openDocument reads a document for one use: the guard. The context it
+// open reads a document for one use: the guard. The context it
 // returns carries the permission the use was granted, for the use's audit
 // events.
-func (s *Session) openDocument(ctx context.Context, id string, use docUse) (context.Context, Document, error) {
-	ctx, err := s.require(ctx, use.perm, use.act, "")
+func (dc docStore) open(ctx context.Context, id string, use docUse) (context.Context, Document, error) {
+	ctx, err := dc.s.require(ctx, use.perm, use.act, "")
 	if err != nil {
 		return ctx, Document{}, err
 	}
-	d, err := s.loadDocument(ctx, id)
+	d, err := dc.load(ctx, id)
 	if err != nil {
 		return ctx, Document{}, err
 	}
-	chart, ok, err := s.documentChart(ctx, d)
+	chart, ok, err := dc.chart(ctx, d)
 	if err != nil {
 		return ctx, Document{}, err
 	}
 	if !ok {
-		return ctx, Document{}, s.refuseDocument(ctx, d.ID, chart, use.act)
+		return ctx, Document{}, dc.refuse(ctx, d.ID, chart, use.act)
 	}
 	return ctx, d, nil
 }
 
-// visibleDocuments reads the documents with the given ids, in that order,
+// visible reads the documents with the given ids, in that order,
 // leaving out those filed in charts the user may not open; withheld are
 // those charts, one entry per document left out.
-func (s *Session) visibleDocuments(ctx context.Context, ids []string) (docs []Document, withheld []Patient, err error) {
+func (dc docStore) visible(ctx context.Context, ids []string) (docs []Document, withheld []Patient, err error) {
 	for _, id := range ids {
-		d, err := s.loadDocument(ctx, id)
+		d, err := dc.load(ctx, id)
 		if err != nil {
 			return nil, nil, err
 		}
-		chart, ok, err := s.documentChart(ctx, d)
+		chart, ok, err := dc.chart(ctx, d)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -81,16 +90,16 @@ func (s *Session) visibleDocuments(ctx context.Context, ids []string) (docs []Do
 	return docs, withheld, nil
 }
 
-// versionChart is documentChart for one stored version of a record, when
+// versionChart is chart for one stored version of a record, when
 // it is a document, and the chart of an encounter's patient; any other
 // record is in no chart.
-func (s *Session) versionChart(ctx context.Context, rec StoredRecord) (Patient, bool, error) {
+func (dc docStore) versionChart(ctx context.Context, rec StoredRecord) (Patient, bool, error) {
 	if rec.Kind == KindEncounter {
 		e, err := decodeEncounter(rec)
 		if err != nil {
-			return Patient{}, s.User().Roles.Can(PermRestrictedRead), nil
+			return Patient{}, dc.s.User().Roles.Can(PermRestrictedRead), nil
 		}
-		return s.charts().chartOf(ctx, e.PatientID)
+		return dc.s.charts().chartOf(ctx, e.PatientID)
 	}
 	if rec.Kind != KindDocument {
 		return Patient{}, true, nil
@@ -99,20 +108,20 @@ func (s *Session) versionChart(ctx context.Context, rec StoredRecord) (Patient, 
 	if err != nil {
 		// It names no chart anyone can tell: only a role that reads
 		// restricted charts sees it.
-		return Patient{}, s.User().Roles.Can(PermRestrictedRead), nil
+		return Patient{}, dc.s.User().Roles.Can(PermRestrictedRead), nil
 	}
-	return s.documentChart(ctx, d)
+	return dc.chart(ctx, d)
 }
 
-// documentChart returns the chart a document is filed in — its patient,
+// chart returns the chart a document is filed in — its patient,
 // or the survivor that patient was merged into — and whether the user may
 // open it. The chart counts as restricted when any registration on the way
 // is. A document filed nowhere yet (waiting for a patient) is open to all.
-func (s *Session) documentChart(ctx context.Context, d Document) (Patient, bool, error) {
+func (dc docStore) chart(ctx context.Context, d Document) (Patient, bool, error) {
 	if d.PatientID == "" {
 		return Patient{}, true, nil
 	}
-	p, ok, err := s.charts().chartOf(ctx, d.PatientID)
+	p, ok, err := dc.s.charts().chartOf(ctx, d.PatientID)
 	if err != nil {
 		return Patient{}, false, fmt.Errorf("chart of document %s: %w", d.ID, err)
 	}
@@ -129,11 +138,11 @@ func (ds Documents) BreakGlass(ctx context.Context, id, reason string) (Patient,
 	if err != nil {
 		return Patient{}, err
 	}
-	d, err := ds.s.loadDocument(ctx, id)
+	d, err := ds.s.docs().load(ctx, id)
 	if err != nil {
 		return Patient{}, err
 	}
-	chart, _, err := ds.s.documentChart(ctx, d)
+	chart, _, err := ds.s.docs().chart(ctx, d)
 	if err != nil {
 		return Patient{}, err
 	}
@@ -143,12 +152,12 @@ func (ds Documents) BreakGlass(ctx context.Context, id, reason string) (Patient,
 	return ds.s.Patients().BreakGlass(ctx, chart.ID, reason)
 }
 
-// refuseDocument audits a refused document operation under the chart's
+// refuse audits a refused document operation under the chart's
 // patient and returns the error the user sees: it names the document, not
 // the patient.
-func (s *Session) refuseDocument(ctx context.Context, id string, chart Patient, act Action) error {
-	_ = s.audit(ctx, AuditEvent{Action: act, Patient: chart.MRN, Object: "document/" + id, Outcome: OutcomeDenied, Detail: "restricted chart"})
-	if s.User().Roles.Can(PermBreakGlass) {
+func (dc docStore) refuse(ctx context.Context, id string, chart Patient, act Action) error {
+	_ = dc.s.audit(ctx, AuditEvent{Action: act, Patient: chart.MRN, Object: "document/" + id, Outcome: OutcomeDenied, Detail: "restricted chart"})
+	if dc.s.User().Roles.Can(PermBreakGlass) {
 		return fmt.Errorf("document %s: %w; give a reason to open the patient's chart first (break-glass; on the command line --reason)", id, ErrNeedsBreakGlass)
 	}
 	return fmt.Errorf("document %s: %w", id, ErrRestricted)
@@ -156,20 +165,20 @@ func (s *Session) refuseDocument(ctx context.Context, id string, chart Patient, 
 
 // auditWithheld audits, once under each chart's patient, that an answer
 // about object left out what was filed in those charts.
-func (s *Session) auditWithheld(ctx context.Context, act Action, object string, charts []Patient, why string) {
+func (dc docStore) auditWithheld(ctx context.Context, act Action, object string, charts []Patient, why string) {
 	seen := map[string]bool{}
 	for _, p := range charts {
 		if !seen[p.ID] {
 			seen[p.ID] = true
-			_ = s.audit(ctx, AuditEvent{Action: act, Patient: p.MRN, Object: object, Outcome: OutcomeDenied,
+			_ = dc.s.audit(ctx, AuditEvent{Action: act, Patient: p.MRN, Object: object, Outcome: OutcomeDenied,
 				Detail: "restricted chart: " + why + "; withheld"})
 		}
 	}
 }
 
-// loadDocument reads a document's head. Only the guard above calls it.
-func (s *Session) loadDocument(ctx context.Context, id string) (Document, error) {
-	rec, err := s.records.Head(ctx, KindDocument, id)
+// load reads a document's head. Only the guard above calls it.
+func (dc docStore) load(ctx context.Context, id string) (Document, error) {
+	rec, err := dc.s.records.Head(ctx, KindDocument, id)
 	if err != nil {
 		return Document{}, fmt.Errorf("document %s: %w", id, err)
 	}

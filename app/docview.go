@@ -23,14 +23,14 @@ type Documents struct{ s *Session }
 // Documents returns the session's document service.
 func (s *Session) Documents() Documents { return Documents{s} }
 
-// documentsByTerm loads the documents the index holds for a term, leaving
+// byTerm loads the documents the index holds for a term, leaving
 // out those in charts the user may not open.
-func (s *Session) documentsByTerm(ctx context.Context, term string) ([]Document, error) {
-	ids, err := s.charts().lookup(ctx, term)
+func (dc docStore) byTerm(ctx context.Context, term string) ([]Document, error) {
+	ids, err := dc.s.charts().lookup(ctx, term)
 	if err != nil {
 		return nil, err
 	}
-	out, _, err := s.visibleDocuments(ctx, ids)
+	out, _, err := dc.visible(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (ds Documents) OfPatient(ctx context.Context, ref string) ([]Document, erro
 	}
 	var out []Document
 	for _, id := range append([]string{p.ID}, p.Merged...) {
-		docs, err := ds.s.documentsByTerm(ctx, "doc:pat:"+id)
+		docs, err := ds.s.docs().byTerm(ctx, "doc:pat:"+id)
 		if err != nil {
 			return nil, err
 		}
@@ -72,14 +72,14 @@ func (ds Documents) OfPatient(ctx context.Context, ref string) ([]Document, erro
 // says what was opened (DocumentDescription). The reads of its pages that
 // follow (Page) are part of this opening and add no event.
 func (ds Documents) Open(ctx context.Context, id string) (Document, error) {
-	ctx, d, err := ds.s.openDocument(ctx, id, useRead)
+	ctx, d, err := ds.s.docs().open(ctx, id, useRead)
 	if err != nil {
 		return Document{}, err
 	}
 	ds.s.mu.Lock()
 	ds.s.open = d.ID
 	ds.s.mu.Unlock()
-	return d, ds.s.auditOpening(ctx, d)
+	return d, ds.s.docs().auditOpening(ctx, d)
 }
 
 // DocumentDescription is what an audit event of a document's opening
@@ -101,27 +101,27 @@ func DocumentDescription(d Document) string {
 // auditOpening appends the one event of an opening of d. When it cannot
 // be written, the session forgets that d is open, so the next page read
 // tries again before it shows anything.
-func (s *Session) auditOpening(ctx context.Context, d Document) error {
-	err := s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: d.MRN, Object: "document/" + d.ID, Detail: DocumentDescription(d)})
+func (dc docStore) auditOpening(ctx context.Context, d Document) error {
+	err := dc.s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: d.MRN, Object: "document/" + d.ID, Detail: DocumentDescription(d)})
 	if err != nil {
-		s.mu.Lock()
-		if s.open == d.ID {
-			s.open = ""
+		dc.s.mu.Lock()
+		if dc.s.open == d.ID {
+			dc.s.open = ""
 		}
-		s.mu.Unlock()
+		dc.s.mu.Unlock()
 	}
 	return err
 }
 
 // opening reports whether reading id starts a new access: id is not the
 // document this session opened last. It then becomes that document.
-func (s *Session) opening(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.open == id {
+func (dc docStore) opening(id string) bool {
+	dc.s.mu.Lock()
+	defer dc.s.mu.Unlock()
+	if dc.s.open == id {
 		return false
 	}
-	s.open = id
+	dc.s.open = id
 	return true
 }
 
@@ -141,30 +141,30 @@ type PageContent struct {
 // any other document opens it: one audited access, written before the
 // page is read. Going back to a document after another is a new access.
 func (ds Documents) Page(ctx context.Context, id string, page int) (PageContent, error) {
-	ctx, d, err := ds.s.openDocument(ctx, id, useRead)
+	ctx, d, err := ds.s.docs().open(ctx, id, useRead)
 	if err != nil {
 		return PageContent{}, err
 	}
-	if ds.s.opening(d.ID) {
-		if err := ds.s.auditOpening(ctx, d); err != nil {
+	if ds.s.docs().opening(d.ID) {
+		if err := ds.s.docs().auditOpening(ctx, d); err != nil {
 			return PageContent{}, err
 		}
 	}
-	return ds.s.pageContent(ctx, d, page)
+	return ds.s.docs().pageContent(ctx, d, page)
 }
 
 // PageThumbnail returns the thumbnail of one page of a patient's document,
 // for the chart's document grid. Opening the chart's document list is the
 // audited read; thumbnails shown with it are not audited one by one.
 func (ds Documents) PageThumbnail(ctx context.Context, id string, page int) ([]byte, error) {
-	ctx, d, err := ds.s.openDocument(ctx, id, useRead)
+	ctx, d, err := ds.s.docs().open(ctx, id, useRead)
 	if err != nil {
 		return nil, err
 	}
 	if page < 0 || page >= len(d.Pages) || d.Pages[page].Thumb == "" {
 		return nil, fmt.Errorf("%w: document %s has no page %d thumbnail", ErrNotFound, id, page+1)
 	}
-	blobs, _, err := ds.s.blobs()
+	blobs, _, err := ds.s.docs().blobs()
 	if err != nil {
 		return nil, err
 	}
@@ -176,11 +176,11 @@ func (ds Documents) PageThumbnail(ctx context.Context, id string, page int) ([]b
 // the document and one access check for all of them. Like PageThumbnail,
 // not audited page by page; opening the document is the audited read.
 func (ds Documents) Thumbnails(ctx context.Context, id string) ([][]byte, error) {
-	ctx, d, err := ds.s.openDocument(ctx, id, useRead)
+	ctx, d, err := ds.s.docs().open(ctx, id, useRead)
 	if err != nil {
 		return nil, err
 	}
-	blobs, _, err := ds.s.blobs()
+	blobs, _, err := ds.s.docs().blobs()
 	if err != nil {
 		return nil, err
 	}
@@ -197,11 +197,11 @@ func (ds Documents) Thumbnails(ctx context.Context, id string) ([][]byte, error)
 }
 
 // pageContent decrypts one page of a document the caller has opened.
-func (s *Session) pageContent(ctx context.Context, d Document, page int) (PageContent, error) {
+func (dc docStore) pageContent(ctx context.Context, d Document, page int) (PageContent, error) {
 	if page < 0 || page >= len(d.Pages) {
 		return PageContent{}, Invalidf("document %s has %d pages", d.ID, len(d.Pages))
 	}
-	blobs, _, err := s.blobs()
+	blobs, _, err := dc.blobs()
 	if err != nil {
 		return PageContent{}, err
 	}
@@ -231,7 +231,7 @@ func (s *Session) pageContent(ctx context.Context, d Document, page int) (PageCo
 // Verify records the quality check of a filed document by a
 // second person (not the one who filed it).
 func (ds Documents) Verify(ctx context.Context, id string) (Document, error) {
-	ctx, d, err := ds.s.openDocument(ctx, id, useVerify)
+	ctx, d, err := ds.s.docs().open(ctx, id, useVerify)
 	if err != nil {
 		return Document{}, err
 	}
@@ -243,13 +243,13 @@ func (ds Documents) Verify(ctx context.Context, id string) (Document, error) {
 	}
 	parent := d.Version
 	d.Status, d.VerifiedBy, d.QA = DocVerified, ds.s.User().Name, false
-	return ds.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID})
+	return ds.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID})
 }
 
-// writeDocument commits a new version of a document, re-deriving its
+// write commits a new version of a document, re-deriving its
 // search tokens from its stored page text.
-func (s *Session) writeDocument(ctx context.Context, d Document, parent Version, e AuditEvent) (Document, error) {
-	out, err := s.writeDocuments(ctx, []Document{d}, []Version{parent}, e)
+func (dc docStore) write(ctx context.Context, d Document, parent Version, e AuditEvent) (Document, error) {
+	out, err := dc.writeAll(ctx, []Document{d}, []Version{parent}, e)
 	if err != nil {
 		return Document{}, err
 	}
@@ -257,8 +257,8 @@ func (s *Session) writeDocument(ctx context.Context, d Document, parent Version,
 }
 
 // storedTexts decrypts the text of each of a document's pages.
-func (s *Session) storedTexts(ctx context.Context, d Document) ([]string, error) {
-	blobs, _, err := s.blobs()
+func (dc docStore) storedTexts(ctx context.Context, d Document) ([]string, error) {
+	blobs, _, err := dc.blobs()
 	if err != nil {
 		return nil, err
 	}
@@ -321,11 +321,11 @@ func (ds Documents) Search(ctx context.Context, q, patientRef string) (hits []Te
 		}
 		sets, mrn = append(sets, ids), p.MRN
 	}
-	blobs, _, err := ds.s.blobs()
+	blobs, _, err := ds.s.docs().blobs()
 	if err != nil {
 		return nil, nil, err
 	}
-	docs, _, err := ds.s.visibleDocuments(ctx, intersect(sets))
+	docs, _, err := ds.s.docs().visible(ctx, intersect(sets))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -408,13 +408,13 @@ func (ds Documents) ExportPDF(ctx context.Context, id, dest string, w io.Writer)
 	if ds.s.v.cfg.PDF == nil {
 		return ExportedPDF{}, errors.New("export a document: no PDF writer is wired")
 	}
-	ctx, d, err := ds.s.openDocument(ctx, id, useExport)
+	ctx, d, err := ds.s.docs().open(ctx, id, useExport)
 	if err != nil {
 		return ExportedPDF{}, err
 	}
 	pages := make([]PDFPage, len(d.Pages))
 	for i := range d.Pages {
-		p, err := ds.s.pageContent(ctx, d, i)
+		p, err := ds.s.docs().pageContent(ctx, d, i)
 		if err != nil {
 			return ExportedPDF{}, err
 		}
@@ -444,14 +444,14 @@ func (ds Documents) OpenedChart(ctx context.Context, id string) (Patient, error)
 	if open == "" || open != id {
 		return Patient{}, Invalidf("document %s is not the one open", id)
 	}
-	ctx, d, err := ds.s.openDocument(ctx, id, useRead)
+	ctx, d, err := ds.s.docs().open(ctx, id, useRead)
 	if err != nil {
 		return Patient{}, err
 	}
 	if d.PatientID == "" {
 		return Patient{}, fmt.Errorf("%w: document %s is not filed to a patient yet", ErrNotFound, id)
 	}
-	p, _, err := ds.s.documentChart(ctx, d) // openDocument let this user open it
+	p, _, err := ds.s.docs().chart(ctx, d) // the guard let this user open it
 	return p, err
 }
 
@@ -465,8 +465,8 @@ type FirstSteps struct {
 
 // FirstSteps looks whether the vault holds any patient, any document and
 // more than one user.
-func (s *Session) FirstSteps(ctx context.Context) (FirstSteps, error) {
-	if _, err := s.keyring(); err != nil {
+func (ds Documents) FirstSteps(ctx context.Context) (FirstSteps, error) {
+	if _, err := ds.s.keyring(); err != nil {
 		return FirstSteps{}, err
 	}
 	var f FirstSteps
@@ -476,7 +476,7 @@ func (s *Session) FirstSteps(ctx context.Context) (FirstSteps, error) {
 		empty *bool
 	}{{KindPatient, 1, &f.NoPatients}, {KindDocument, 1, &f.NoDocuments}, {KindUser, 2, &f.NoOtherUsers}} {
 		n := 0
-		for _, err := range s.records.Heads(ctx, k.kind) {
+		for _, err := range ds.s.records.Heads(ctx, k.kind) {
 			if err != nil {
 				return FirstSteps{}, err
 			}

@@ -211,14 +211,14 @@ func decodeEncounter(rec StoredRecord) (Encounter, error) {
 	return e, nil
 }
 
-// encounterWrite encodes an encounter version with its index token (its
+// encounter encodes an encounter version with its index token (its
 // patient's, so the chart lists it).
-func (s *Session) encounterWrite(e Encounter, parent Version) (RecordWrite, error) {
+func (ec encoder) encounter(e Encounter, parent Version) (RecordWrite, error) {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return RecordWrite{}, err
 	}
-	toks, err := s.charts().tokens([]string{"enc:pat:" + e.PatientID})
+	toks, err := ec.tokens([]string{"enc:pat:" + e.PatientID})
 	if err != nil {
 		return RecordWrite{}, err
 	}

@@ -77,7 +77,7 @@ func (en Encounters) editable(ctx context.Context, id string, act Action) (Encou
 // write commits one new version of an encounter with its audit event.
 func (en Encounters) write(ctx context.Context, e Encounter, parent Version, ev AuditEvent) (Encounter, error) {
 	e.Changed, e.ChangedBy = en.s.v.now(), en.s.User().Name
-	w, err := en.s.encounterWrite(e, parent)
+	w, err := en.s.encode().encounter(e, parent)
 	if err != nil {
 		return Encounter{}, err
 	}
@@ -179,7 +179,7 @@ func (en Encounters) Addendum(ctx context.Context, id, text string) (Encounter, 
 	}
 	a := Addendum{ID: newID(), EncounterID: cur.ID, PatientID: cur.PatientID, Text: text, By: en.s.User().Name, At: en.s.v.now()}
 	a.Hash = addendumHash(cur.Signed, a)
-	w, err := en.s.addendumWrite(a)
+	w, err := en.s.encode().addendum(a)
 	if err != nil {
 		return Encounter{}, err
 	}
@@ -335,7 +335,7 @@ func (en Encounters) link(ctx context.Context, id, docID string, add bool) (Enco
 // in the chart p; a refusal names neither the document's patient nor
 // anything else about it.
 func (en Encounters) sameChart(ctx context.Context, docID string, p Patient) error {
-	_, d, err := en.s.openDocument(ctx, docID, useRead)
+	_, d, err := en.s.docs().open(ctx, docID, useRead)
 	if errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("%w: there is no document %s; check the id", ErrNotFound, docID)
 	}
@@ -345,7 +345,7 @@ func (en Encounters) sameChart(ctx context.Context, docID string, p Patient) err
 	if d.PatientID == "" {
 		return Invalidf("document %s is not filed to a patient yet; file it to this patient first", docID)
 	}
-	chart, _, err := en.s.documentChart(ctx, d)
+	chart, _, err := en.s.docs().chart(ctx, d)
 	if err != nil {
 		return err
 	}

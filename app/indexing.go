@@ -77,7 +77,7 @@ func (ix Indexing) documentList(ctx context.Context, perm Permission, term, name
 	if err != nil {
 		return nil, err
 	}
-	docs, err := ix.s.documentsByTerm(ctx, term)
+	docs, err := ix.s.docs().byTerm(ctx, term)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ type FileParams struct {
 // FileDocument files a queued (or corrects a filed) document: patient,
 // type, date. The correction is a new version; audited.
 func (ix Indexing) FileDocument(ctx context.Context, id string, fp FileParams) (Document, error) {
-	ctx, d, err := ix.s.openDocument(ctx, id, useFile)
+	ctx, d, err := ix.s.docs().open(ctx, id, useFile)
 	if err != nil {
 		return Document{}, err
 	}
@@ -117,10 +117,10 @@ func (ix Indexing) FileDocument(ctx context.Context, id string, fp FileParams) (
 	}
 	d.Status, d.VerifiedBy = DocIndexed, ""
 	d.Changed, d.ChangedBy = ix.s.v.now(), ix.s.User().Name
-	if err := ix.s.chooseForQA(ctx, &d); err != nil {
+	if err := ix.s.docs().chooseForQA(ctx, &d); err != nil {
 		return Document{}, err
 	}
-	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: p.MRN, Object: "document/" + d.ID,
+	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: p.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("%s, %s", d.Type, d.Date.Format(time.DateOnly))})
 }
 
@@ -163,17 +163,17 @@ func (v *Vault) QASampling(ctx context.Context) int {
 // when something about it needs a look, else by sampling. The draw is a
 // keyed hash of the document id, so it is the same on every workstation
 // and cannot be predicted by the person filing.
-func (s *Session) chooseForQA(ctx context.Context, d *Document) error {
+func (dc docStore) chooseForQA(ctx context.Context, d *Document) error {
 	if len(d.Problems) > 0 {
 		d.QA = true
 		return nil
 	}
-	keys, err := s.keyring()
+	keys, err := dc.s.keyring()
 	if err != nil {
 		return err
 	}
 	draw := binary.BigEndian.Uint32(keys.Token([]byte("qa:" + d.ID))[:4])
-	d.QA = int(draw%100) < s.v.QASampling(ctx)
+	d.QA = int(draw%100) < dc.s.v.QASampling(ctx)
 	return nil
 }
 
@@ -192,14 +192,14 @@ func (ix Indexing) FiledPatient(ctx context.Context, docID string) (Patient, err
 	if err != nil {
 		return Patient{}, err
 	}
-	ctx, d, err := ix.s.openDocument(ctx, docID, useVerify)
+	ctx, d, err := ix.s.docs().open(ctx, docID, useVerify)
 	if err != nil {
 		return Patient{}, err
 	}
 	if d.PatientID == "" {
 		return Patient{}, fmt.Errorf("%w: document %s is not filed to a patient yet", ErrNotFound, docID)
 	}
-	p, _, err := ix.s.documentChart(ctx, d) // the guard above let this user open it
+	p, _, err := ix.s.docs().chart(ctx, d) // the guard above let this user open it
 	if err != nil {
 		return Patient{}, err
 	}
@@ -211,7 +211,7 @@ func (ix Indexing) FiledPatient(ctx context.Context, docID string) (Patient, err
 // checker's reason (shown to the indexer as a problem). Audited.
 func (ix Indexing) SendBack(ctx context.Context, id, reason string) (Document, error) {
 	reason = strings.TrimSpace(reason)
-	ctx, d, err := ix.s.openDocument(ctx, id, useVerify)
+	ctx, d, err := ix.s.docs().open(ctx, id, useVerify)
 	if err != nil {
 		return Document{}, err
 	}
@@ -225,7 +225,7 @@ func (ix Indexing) SendBack(ctx context.Context, id, reason string) (Document, e
 	d.Status, d.QA, d.VerifiedBy = DocQueued, false, ""
 	d.Problems = append(d.Problems, "sent back by "+ix.s.User().Name+": "+reason)
 	d.Changed, d.ChangedBy = ix.s.v.now(), ix.s.User().Name
-	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID,
+	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: "sent back: " + reason})
 }
 
@@ -235,7 +235,7 @@ func (ix Indexing) SendBack(ctx context.Context, id, reason string) (Document, e
 // audited under the patient it had been filed to. Only the clerk who filed
 // it may undo it; anyone else's correction goes through QA (SendBack).
 func (ix Indexing) UndoFiling(ctx context.Context, id string) (Document, error) {
-	ctx, d, err := ix.s.openDocument(ctx, id, useFile)
+	ctx, d, err := ix.s.docs().open(ctx, id, useFile)
 	if err != nil {
 		return Document{}, err
 	}
@@ -253,13 +253,13 @@ func (ix Indexing) UndoFiling(ctx context.Context, id string) (Document, error) 
 	d.ProposedType = Proposal{Value: d.Type, Reason: "filed as this, then undone", Confidence: 1}
 	d.PatientID, d.MRN, d.Status, d.QA, d.VerifiedBy = "", "", DocQueued, false, ""
 	d.Changed, d.ChangedBy = ix.s.v.now(), ix.s.User().Name
-	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: mrn, Object: "document/" + d.ID,
+	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: mrn, Object: "document/" + d.ID,
 		Detail: "filing undone: back to the queue"})
 }
 
 // editable reads a document an indexing clerk may change.
 func (ix Indexing) editable(ctx context.Context, id string) (context.Context, Document, error) {
-	ctx, d, err := ix.s.openDocument(ctx, id, useEdit)
+	ctx, d, err := ix.s.docs().open(ctx, id, useEdit)
 	if err != nil {
 		return ctx, Document{}, err
 	}
@@ -300,7 +300,7 @@ func (ix Indexing) ReorderPages(ctx context.Context, id string, order []int) (Do
 	parent := d.Version
 	d.Pages = pages
 	ix.edited(&d)
-	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: "pages reordered: " + pageList(order)})
 }
 
@@ -317,7 +317,7 @@ func (ix Indexing) TurnPage(ctx context.Context, id string, page, quarterTurns i
 	parent := d.Version
 	d.Pages[page].Turn = ((d.Pages[page].Turn+quarterTurns*90)%360 + 360) % 360
 	ix.edited(&d)
-	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("page %d turned to %d°", page+1, d.Pages[page].Turn)})
 }
 
@@ -340,7 +340,7 @@ func (ix Indexing) RemovePage(ctx context.Context, id string, page int) (Documen
 	leaveOut(&d, d.Pages[page], LeftByPerson)
 	d.Pages = slices.Delete(slices.Clone(d.Pages), page, page+1)
 	ix.edited(&d)
-	return ix.s.writeDocument(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("page %d removed (kept with the batch's original)", page+1)})
 }
 
@@ -372,7 +372,7 @@ func (ix Indexing) SplitDocument(ctx context.Context, id string, at int) (Docume
 	d.Pages, d.Removed = slices.Clone(d.Pages[:at]), keep
 	ix.edited(&d)
 	rest.Changed, rest.ChangedBy = d.Changed, d.ChangedBy
-	docs, err := ix.s.writeDocuments(ctx, []Document{d, rest}, []Version{parent, {}}, AuditEvent{Action: ActDocEdit,
+	docs, err := ix.s.docs().writeAll(ctx, []Document{d, rest}, []Version{parent, {}}, AuditEvent{Action: ActDocEdit,
 		Patient: d.MRN, Object: "document/" + d.ID, Detail: fmt.Sprintf("split before page %d into document/%s", at+1, rest.ID)})
 	if err != nil {
 		return Document{}, Document{}, err
@@ -401,7 +401,7 @@ func (ix Indexing) MergeDocuments(ctx context.Context, ids []string) (Document, 
 		into.Problems = slices.DeleteFunc(into.Problems, isEmptyProblem)
 	}
 	ix.edited(into)
-	out, err := ix.s.writeDocuments(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: into.MRN, Object: "document/" + into.ID,
+	out, err := ix.s.docs().writeAll(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: into.MRN, Object: "document/" + into.ID,
 		Detail: "merged " + strings.Join(ids[1:], ", ")})
 	if err != nil {
 		return Document{}, err
@@ -457,7 +457,7 @@ func (ix Indexing) CollateDuplex(ctx context.Context, frontsID, backsID string) 
 	carryLeftOut(fronts, backs)
 	ix.mergedInto(backs, fronts.ID)
 	ix.edited(fronts)
-	out, err := ix.s.writeDocuments(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: fronts.MRN, Object: "document/" + fronts.ID,
+	out, err := ix.s.docs().writeAll(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: fronts.MRN, Object: "document/" + fronts.ID,
 		Detail: fmt.Sprintf("duplex collated with document/%s: %d pages", backs.ID, len(pages))})
 	if err != nil {
 		return Document{}, err
@@ -507,43 +507,43 @@ func (ix Indexing) singleBatch(ctx context.Context, d Document) (Batch, error) {
 	return decodeBatch(rec)
 }
 
-// writeDocuments commits new versions of several documents in one
+// writeAll commits new versions of several documents in one
 // transaction, each with its search tokens.
 //
 // A person's writes are what teach the type proposals: the evidence each
 // document gives is brought in line with its new version in the same
 // transaction (learn).
-func (s *Session) writeDocuments(ctx context.Context, docs []Document, parents []Version, e AuditEvent) ([]Document, error) {
+func (dc docStore) writeAll(ctx context.Context, docs []Document, parents []Version, e AuditEvent) ([]Document, error) {
 	out := slices.Clone(docs)
 	texts := make([][]string, len(out))
 	for i, d := range out {
 		var err error
-		if texts[i], err = s.storedTexts(ctx, d); err != nil {
+		if texts[i], err = dc.storedTexts(ctx, d); err != nil {
 			return nil, err
 		}
 	}
-	s.v.learn.Lock()
-	defer s.v.learn.Unlock()
-	learned, err := s.learn(ctx, out, texts)
+	dc.s.v.learn.Lock()
+	defer dc.s.v.learn.Unlock()
+	learned, err := dc.s.learn(ctx, out, texts)
 	if err != nil {
 		return nil, err
 	}
 	writes := make([]RecordWrite, len(out))
 	for i, d := range out {
-		if writes[i], err = s.documentWrite(d, parents[i], texts[i]); err != nil {
+		if writes[i], err = dc.s.encode().document(d, parents[i], texts[i]); err != nil {
 			return nil, err
 		}
 	}
-	vs, err := s.commitVersions(ctx, writes, e, learned)
+	vs, err := dc.s.commitVersions(ctx, writes, e, learned)
 	if len(learned) > 0 {
-		s.v.learned.Add(1) // committed (or perhaps not): proposals read the model again
+		dc.s.v.learned.Add(1) // committed (or perhaps not): proposals read the model again
 	}
 	if err != nil {
 		return nil, err
 	}
 	for i := range out {
 		out[i].Version = vs[i]
-		out[i].ArchiveIDs = pageArchiveIDs(out[i].Pages) // as documentWrite stored them
+		out[i].ArchiveIDs = pageArchiveIDs(out[i].Pages) // as encoder.document stored them
 	}
 	return out, nil
 }

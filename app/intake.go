@@ -69,19 +69,19 @@ type ImportResult struct {
 }
 
 // blobs returns the session's sealed blob store.
-func (s *Session) blobs() (BlobStore, Keyring, error) {
-	keys, err := s.keyring()
+func (dc docStore) blobs() (BlobStore, Keyring, error) {
+	keys, err := dc.s.keyring()
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.v.cfg.Blobs == nil || s.v.cfg.Analyzer == nil {
+	if dc.s.v.cfg.Blobs == nil || dc.s.v.cfg.Analyzer == nil {
 		return nil, nil, ErrScanningOff
 	}
 	aead, err := keys.BlobAEAD()
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.v.cfg.Blobs(aead), keys, nil
+	return dc.s.v.cfg.Blobs(aead), keys, nil
 }
 
 // Intake brings scanned files into the vault: it stores each original
@@ -131,7 +131,7 @@ func (in Intake) ImportFileProgress(ctx context.Context, name, source string, da
 	if len(data) > MaxImportSize {
 		return ImportResult{}, fmt.Errorf("%s: %w", name, &TooLargeError{Size: int64(len(data)), Limit: MaxImportSize})
 	}
-	blobs, keys, err := in.s.blobs()
+	blobs, keys, err := in.s.docs().blobs()
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -182,7 +182,7 @@ func (in Intake) storeOriginal(ctx context.Context, blobs BlobStore, keys Keyrin
 	}
 	b = Batch{ID: newID(), Name: name, Source: source, Original: orig, Size: int64(len(data)),
 		Status: BatchStored, Imported: in.s.v.now(), Operator: in.s.User().Name, Device: in.s.v.cfg.Device.String()}
-	vs, err := in.s.commitVersions(ctx, []RecordWrite{in.s.batchWrite(b, Version{})},
+	vs, err := in.s.commitVersions(ctx, []RecordWrite{in.s.encode().batch(b, Version{})},
 		AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID, Detail: fmt.Sprintf("%s (%d bytes) stored", name, len(data))}, nil)
 	if err != nil {
 		return Batch{}, false, fmt.Errorf("record %s: %w", name, err)
@@ -209,7 +209,7 @@ func (in Intake) ResumeImportsProgress(ctx context.Context, progress func(b Batc
 	if err != nil {
 		return nil, err
 	}
-	blobs, keys, err := in.s.blobs()
+	blobs, keys, err := in.s.docs().blobs()
 	if err != nil {
 		return nil, err
 	}
@@ -264,9 +264,9 @@ func (in Intake) batchByOriginal(ctx context.Context, orig string) (Batch, bool,
 	return b, err == nil, err
 }
 
-func (s *Session) batchWrite(b Batch, parent Version) RecordWrite {
+func (ec encoder) batch(b Batch, parent Version) RecordWrite {
 	data, _ := json.Marshal(b)
-	toks, _ := s.charts().tokens([]string{"batch:orig:" + b.Original, "batch:status:" + string(b.Status)})
+	toks, _ := ec.tokens([]string{"batch:orig:" + b.Original, "batch:status:" + string(b.Status)})
 	return RecordWrite{Kind: KindBatch, ID: b.ID, Parent: parent, Data: data, Tokens: toks}
 }
 
@@ -291,7 +291,7 @@ func (in Intake) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b B
 		}
 		parent := b.Version
 		b.Status, b.Error = BatchFailed, aerr.Error()
-		vs, err := in.s.commitVersions(ctx, []RecordWrite{in.s.batchWrite(b, parent)},
+		vs, err := in.s.commitVersions(ctx, []RecordWrite{in.s.encode().batch(b, parent)},
 			AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID, Outcome: OutcomeFailed, Detail: b.Name + ": " + b.Error}, nil)
 		if err != nil {
 			return ImportResult{}, err
@@ -345,7 +345,7 @@ func (in Intake) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b B
 		if d.Status == DocIndexed {
 			filed++
 		}
-		w, err := in.s.documentWrite(d, Version{}, pageTexts(d, texts))
+		w, err := in.s.encode().document(d, Version{}, pageTexts(d, texts))
 		if err != nil {
 			return ImportResult{}, err
 		}
@@ -354,7 +354,7 @@ func (in Intake) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b B
 	}
 	parent := b.Version
 	b.Status, b.Format, b.Pages = BatchAnalysed, fa.Format, len(fa.Pages)
-	writes = append(writes, in.s.batchWrite(b, parent))
+	writes = append(writes, in.s.encode().batch(b, parent))
 	vs, err := in.s.commitVersions(ctx, writes, AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID,
 		Detail: fmt.Sprintf("%s: %d pages, %d documents, %d filed, %d queued", b.Name, len(fa.Pages), len(docs), filed, len(docs)-filed)}, nil)
 	if err != nil {
@@ -547,17 +547,17 @@ func (in Intake) propose(ctx context.Context, d *Document, cover *CoverSheet, te
 	}
 	if cover != nil && d.PatientID != "" && len(d.Pages) > 0 {
 		d.Status = DocIndexed
-		if err := in.s.chooseForQA(ctx, d); err != nil {
+		if err := in.s.docs().chooseForQA(ctx, d); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// documentWrite encodes a document version with its index tokens: its
+// document encodes a document version with its index tokens: its
 // patient, status, batch, and a blind token per distinct word of its text
 // and of its pages' barcode values, for full-text search.
-func (s *Session) documentWrite(d Document, parent Version, texts []string) (RecordWrite, error) {
+func (ec encoder) document(d Document, parent Version, texts []string) (RecordWrite, error) {
 	d.ArchiveIDs = pageArchiveIDs(d.Pages)
 	data, err := json.Marshal(d)
 	if err != nil {
@@ -592,7 +592,7 @@ func (s *Session) documentWrite(d Document, parent Version, texts []string) (Rec
 			}
 		}
 	}
-	toks, err := s.charts().tokens(terms)
+	toks, err := ec.tokens(terms)
 	if err != nil {
 		return RecordWrite{}, err
 	}
@@ -630,7 +630,7 @@ func nameWordsOrDigits(f string) []string {
 // user may not open (counted in Withheld, their ids dropped from the
 // batch, the refusal audited under each such chart's patient).
 func (in Intake) duplicateOf(ctx context.Context, b Batch) (ImportResult, error) {
-	docs, withheld, err := in.s.visibleDocuments(ctx, b.Documents)
+	docs, withheld, err := in.s.docs().visible(ctx, b.Documents)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -645,6 +645,6 @@ func (in Intake) duplicateOf(ctx context.Context, b Batch) (ImportResult, error)
 	for i, d := range docs {
 		b.Documents[i] = d.ID
 	}
-	in.s.auditWithheld(ctx, ActDocImport, "batch/"+b.ID, withheld, "the same file was imported before and filed here")
+	in.s.docs().auditWithheld(ctx, ActDocImport, "batch/"+b.ID, withheld, "the same file was imported before and filed here")
 	return ImportResult{Batch: b, Documents: docs, Duplicate: true, Withheld: len(withheld)}, nil
 }

@@ -111,7 +111,7 @@ func (pt Patients) Register(ctx context.Context, ps ...Patient) ([]Patient, erro
 		p.ID, p.MRN = newID(), FormatMRN(prefix, first+uint64(i))
 		p.MergedInto, p.Merged, p.Changed, p.ChangedBy = "", nil, now, pt.s.User().Name
 		p.Deleted, p.DeletedReason = false, ""
-		w, err := pt.s.charts().patientWrite(*p, Version{})
+		w, err := pt.s.encode().patient(*p, Version{})
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +159,7 @@ func (pt Patients) Amend(ctx context.Context, p Patient) (Patient, error) {
 	p.MRN, p.MergedInto, p.Merged = cur.MRN, cur.MergedInto, cur.Merged
 	p.Deleted, p.DeletedReason = cur.Deleted, cur.DeletedReason
 	p.Changed, p.ChangedBy = now, pt.s.User().Name
-	w, err := pt.s.charts().patientWrite(p, p.Version)
+	w, err := pt.s.encode().patient(p, p.Version)
 	if err != nil {
 		return Patient{}, err
 	}
@@ -260,11 +260,11 @@ func (pt Patients) Merge(ctx context.Context, survivorRef, duplicateRef, reason 
 	surv.Merged = append(slices.Clone(surv.Merged), dup.ID)
 	surv.OtherNames = mergeNames(surv, dup)
 	surv.Changed, surv.ChangedBy = now, by
-	wd, err := pt.s.charts().patientWrite(dup, dupParent)
+	wd, err := pt.s.encode().patient(dup, dupParent)
 	if err != nil {
 		return Patient{}, err
 	}
-	ws, err := pt.s.charts().patientWrite(surv, survParent)
+	ws, err := pt.s.encode().patient(surv, survParent)
 	if err != nil {
 		return Patient{}, err
 	}
@@ -322,11 +322,11 @@ func (pt Patients) Unmerge(ctx context.Context, duplicateRef, reason string) (Pa
 	surv.Merged = slices.DeleteFunc(slices.Clone(surv.Merged), func(id string) bool { return id == dup.ID })
 	surv.OtherNames = slices.DeleteFunc(slices.Clone(surv.OtherNames), func(n string) bool { return n == dup.FullName() })
 	surv.Changed, surv.ChangedBy = now, by
-	ws, err := pt.s.charts().patientWrite(surv, survParent)
+	ws, err := pt.s.encode().patient(surv, survParent)
 	if err != nil {
 		return Patient{}, err
 	}
-	wd, err := pt.s.charts().patientWrite(dup, dupParent)
+	wd, err := pt.s.encode().patient(dup, dupParent)
 	if err != nil {
 		return Patient{}, err
 	}

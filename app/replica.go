@@ -251,7 +251,7 @@ func (rp Replica) ReindexTexts(ctx context.Context, texts map[string]bool) error
 		if err != nil {
 			continue
 		}
-		toks, err := rp.s.indexTokens(ctx, rec)
+		toks, err := rp.s.encode().indexTokens(ctx, rec)
 		if err == nil {
 			err = replica.Reindex(ctx, KindDocument, id, rec.Version, toks)
 		}

@@ -85,9 +85,9 @@ func (s *Session) endorse(kind Kind, id string, parent Version, data []byte, cer
 	return signBy(key, name, cert, kind, id, parent, data)
 }
 
-// userWrite is the write of a new version of user u over parent,
+// user is the write of a new version of user u over parent,
 // endorsed by the signed-in administrator with u's certificate.
-func (s *Session) userWrite(u User, parent Version) (RecordWrite, error) {
+func (ec encoder) user(u User, parent Version) (RecordWrite, error) {
 	if len(u.SigningKey) != ed25519.PublicKeySize {
 		return RecordWrite{}, fmt.Errorf("change user %s: %w", u.Name, Invalidf("the account has no signing key yet; it gets one when %s next signs in", u.Name))
 	}
@@ -95,7 +95,7 @@ func (s *Session) userWrite(u User, parent Version) (RecordWrite, error) {
 	if err != nil {
 		return RecordWrite{}, err
 	}
-	e, err := s.endorse(KindUser, u.Name, parent, data, userCert(u))
+	e, err := ec.s.endorse(KindUser, u.Name, parent, data, userCert(u))
 	if err != nil {
 		return RecordWrite{}, err
 	}
@@ -246,7 +246,7 @@ func (s *Session) registerKey(ctx context.Context, name, newKey string, slot []b
 	}
 	if u.Roles.Has(RoleAdmin) && !others {
 		u.SigningKey = pub
-		w, err := s.userWrite(u, u.Version)
+		w, err := s.encode().user(u, u.Version)
 		if err != nil {
 			return RecordWrite{}, "", err
 		}

@@ -22,7 +22,7 @@ import (
 // as the other settings' keys do). Neither is synced: each workstation keeps
 // its own rules and learns from the filings made on it.
 //
-// Learning: every write of documents a person makes (writeDocuments) sets
+// Learning: every write of documents a person makes (docStore.writeAll) sets
 // what each document teaches this workstation — a filed (indexed or
 // verified) document teaches its type with the words of its pages; any
 // other nothing — and when that differs from what it taught before
@@ -375,7 +375,7 @@ func (s *Session) learn(ctx context.Context, docs []Document, texts [][]string) 
 // blobs. A text that no longer reads (its blob lost) gives no words: the
 // document is still taken back, only its words stay counted.
 func (s *Session) learnedWords(ctx context.Context, textIDs []string) []string {
-	blobs, _, err := s.blobs()
+	blobs, _, err := s.docs().blobs()
 	if err != nil {
 		return nil
 	}

@@ -151,7 +151,7 @@ func (us Users) Add(ctx context.Context, u User, password []byte) error {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
 	u.Name, u.Created, u.Disabled, u.SigningKey = name, us.s.v.now(), false, signingPublic(seed)
-	w, err := us.s.userWrite(u, Version{})
+	w, err := us.s.encode().user(u, Version{})
 	if err != nil {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
@@ -278,7 +278,7 @@ func (s *Session) setPassword(ctx context.Context, name string, pw []byte, act A
 // accepts (a workstation on its own; see docs/threat-model.md).
 func (s *Session) resetWrite(u User, parent Version, seed []byte, act Action) (RecordWrite, error) {
 	if act != ActRecovery {
-		return s.userWrite(u, parent)
+		return s.encode().user(u, parent)
 	}
 	data, err := json.Marshal(u)
 	if err != nil {
@@ -344,7 +344,7 @@ func (us Users) SetRoles(ctx context.Context, user string, roles RoleSet) error 
 		detail += " (was " + u.Roles.String() + ")"
 	}
 	u.Roles = roles
-	w, err := us.s.userWrite(u, u.Version)
+	w, err := us.s.encode().user(u, u.Version)
 	if err != nil {
 		return err
 	}
@@ -411,7 +411,7 @@ func (us Users) SetDisabled(ctx context.Context, user string, disabled bool, new
 		defer clear(seed)
 		u.SigningKey = signingPublic(seed)
 	}
-	w, err := us.s.userWrite(u, u.Version)
+	w, err := us.s.encode().user(u, u.Version)
 	if err != nil {
 		return fmt.Errorf("user %s: %w", name, err)
 	}

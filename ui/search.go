@@ -99,7 +99,7 @@ func newSearchScreen(sess *session) *searchScreen {
 func (s *searchScreen) firstSteps() {
 	sess := s.sess
 	sess.run(func(ctx context.Context) func() {
-		f, err := sess.s.FirstSteps(ctx)
+		f, err := sess.s.Documents().FirstSteps(ctx)
 		return func() {
 			role := sess.user.Roles
 			var lines []string
