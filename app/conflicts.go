@@ -421,7 +421,7 @@ func (svc *Conflicts) endorseResolution(ctx context.Context, w RecordWrite) ([]b
 		}
 		cert = userCert(u)
 	}
-	return s.endorse(w.Kind, w.ID, w.Parent, w.Data, cert)
+	return s.signing().endorse(w.Kind, w.ID, w.Parent, w.Data, cert)
 }
 
 // clearSettled drops the flag of conflicted records whose current version

@@ -524,7 +524,7 @@ func (dc docStore) writeAll(ctx context.Context, docs []Document, parents []Vers
 	}
 	dc.s.v.learn.Lock()
 	defer dc.s.v.learn.Unlock()
-	learned, err := dc.s.learn(ctx, out, texts)
+	learned, err := dc.s.learner().learn(ctx, out, texts)
 	if err != nil {
 		return nil, err
 	}

@@ -468,13 +468,13 @@ func (rp Replica) ShareKeySlots(ctx context.Context) (int, error) {
 				cert = &endorse.UserCert{Name: id, Key: mine}
 			}
 		case id != RecoverySlotsID:
-			next.Key = rp.s.knownSigningKey(ctx, id)
+			next.Key = rp.s.signing().known(ctx, id)
 		}
 		data, err := json.Marshal(next)
 		if err != nil {
 			return 0, err
 		}
-		e, err := rp.s.endorse(KindKeySlots, id, rec.Version, data, cert)
+		e, err := rp.s.signing().endorse(KindKeySlots, id, rec.Version, data, cert)
 		if err != nil {
 			return 0, fmt.Errorf("share key slots: %w", err)
 		}

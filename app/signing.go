@@ -18,7 +18,17 @@ import (
 // session keeps the private key while signed in and signs every user and
 // key-slot version it writes (package endorse says whose signature the
 // archive and the other workstations accept). Vaults made before signing
-// keys get them at each user's next sign-in (settleSigningKey).
+// keys get them at each user's next sign-in (signing.settle).
+
+// signing is the part of the core that uses the signed-in user's signing
+// key (Session.signer): it signs (endorses) the versions the session
+// writes, settles a key at sign-in, and writes the password slots that
+// carry its seed (users.go: setPassword, resetWrite). Users, Replica and
+// the sign-in reach it through s.signing().
+type signing struct{ s *Session }
+
+// signing returns the session's signing part.
+func (s *Session) signing() signing { return signing{s} }
 
 // ActSigningKey records a user's signing key made at sign-in (a vault
 // made before signing keys).
@@ -59,23 +69,23 @@ func (s *Session) SigningKey() []byte {
 	return bytes.Clone(s.signer.Public().(ed25519.PublicKey))
 }
 
-// setSigner installs the session's private key (from a seed).
-func (s *Session) setSigner(seed []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.signer)
-	s.signer = nil
+// set installs the session's private key (from a seed).
+func (sg signing) set(seed []byte) {
+	sg.s.mu.Lock()
+	defer sg.s.mu.Unlock()
+	clear(sg.s.signer)
+	sg.s.signer = nil
 	if seed != nil {
-		s.signer = ed25519.NewKeyFromSeed(seed)
+		sg.s.signer = ed25519.NewKeyFromSeed(seed)
 	}
 }
 
 // endorse signs a version of kind/id over parent holding data, as the
 // signed-in user, and returns the JSON of its endorsement.
-func (s *Session) endorse(kind Kind, id string, parent Version, data []byte, cert *endorse.UserCert) ([]byte, error) {
-	s.mu.Lock()
-	key, name, locked := s.signer, s.user.Name, s.locked
-	s.mu.Unlock()
+func (sg signing) endorse(kind Kind, id string, parent Version, data []byte, cert *endorse.UserCert) ([]byte, error) {
+	sg.s.mu.Lock()
+	key, name, locked := sg.s.signer, sg.s.user.Name, sg.s.locked
+	sg.s.mu.Unlock()
 	switch {
 	case locked:
 		return nil, ErrLocked
@@ -95,24 +105,24 @@ func (ec encoder) user(u User, parent Version) (RecordWrite, error) {
 	if err != nil {
 		return RecordWrite{}, err
 	}
-	e, err := ec.s.endorse(KindUser, u.Name, parent, data, userCert(u))
+	e, err := ec.s.signing().endorse(KindUser, u.Name, parent, data, userCert(u))
 	if err != nil {
 		return RecordWrite{}, err
 	}
 	return RecordWrite{Kind: KindUser, ID: u.Name, Parent: parent, Data: data, Endorsement: e}, nil
 }
 
-// knownSigningKey returns the signing key the vault knows for a user: the
+// known returns the signing key the vault knows for a user: the
 // one their record certifies, else the first key they registered with
 // their own key slots; nil when they have none yet.
-func (s *Session) knownSigningKey(ctx context.Context, name string) []byte {
-	if rec, err := s.records.Head(ctx, KindUser, name); err == nil {
+func (sg signing) known(ctx context.Context, name string) []byte {
+	if rec, err := sg.s.records.Head(ctx, KindUser, name); err == nil {
 		var u User
 		if json.Unmarshal(rec.Data, &u) == nil && len(u.SigningKey) == ed25519.PublicKeySize {
 			return u.SigningKey
 		}
 	}
-	if rec, err := s.records.Head(ctx, KindKeySlots, name); err == nil {
+	if rec, err := sg.s.records.Head(ctx, KindKeySlots, name); err == nil {
 		var ks keySlots
 		if json.Unmarshal(rec.Data, &ks) == nil && len(ks.Key) == ed25519.PublicKeySize {
 			return ks.Key
@@ -124,8 +134,8 @@ func (s *Session) knownSigningKey(ctx context.Context, name string) []byte {
 // certifiedAdminExists reports whether an enabled administrator other than
 // name has a certified signing key here (then name is not the
 // organisation's first administrator).
-func (s *Session) certifiedAdminExists(ctx context.Context, name string) (bool, error) {
-	for rec, err := range s.records.Heads(ctx, KindUser) {
+func (sg signing) certifiedAdminExists(ctx context.Context, name string) (bool, error) {
+	for rec, err := range sg.s.records.Heads(ctx, KindUser) {
 		if err != nil {
 			return false, err
 		}
@@ -158,7 +168,7 @@ type signingSeed struct {
 // key no slot here holds (a password set since elsewhere) signs nothing
 // until their current slots arrive.
 func (v *Vault) findSigningSeed(ctx context.Context, s *Session, name string, password []byte, opened string, seed []byte) (signingSeed, error) {
-	known := s.knownSigningKey(ctx, name)
+	known := s.signing().known(ctx, name)
 	fits := func(seed []byte) bool {
 		return seed != nil && (known == nil || bytes.Equal(signingPublic(seed), known))
 	}
@@ -194,22 +204,22 @@ func (v *Vault) findSigningSeed(ctx context.Context, s *Session, name string, pa
 	return signingSeed{seed: newSigningSeed(), rewrap: true, fresh: true}, nil
 }
 
-// settleSigningKey installs the key sign-in found: it replaces the slot
+// settle installs the key sign-in found: it replaces the slot
 // that opened with a version-3 slot holding the seed when needed, and
 // registers a new key: an administrator when no other administrator has a
 // certified key here writes their own user version, certifying
 // themself (the organisation's first administrator); anyone else registers
 // it with their own key slots (a first key; an administrator then
 // certifies a second administrator by saving their account, Users.SetRoles).
-func (s *Session) settleSigningKey(ctx context.Context, name string, password []byte, opened string, found signingSeed) error {
+func (sg signing) settle(ctx context.Context, name string, password []byte, opened string, found signingSeed) error {
 	if found.seed == nil {
 		return nil
 	}
-	s.setSigner(found.seed)
+	sg.set(found.seed)
 	if !found.rewrap {
 		return nil
 	}
-	keys, err := s.keyring()
+	keys, err := sg.s.keyring()
 	if err != nil {
 		return err
 	}
@@ -217,52 +227,52 @@ func (s *Session) settleSigningKey(ctx context.Context, name string, password []
 	if err != nil {
 		return fmt.Errorf("store the signing key of %s: %w", name, err)
 	}
-	s.v.mu.Lock()
-	defer s.v.mu.Unlock()
-	newKey := slotKey(name, s.v.now().UnixNano())
+	sg.s.v.mu.Lock()
+	defer sg.s.v.mu.Unlock()
+	newKey := slotKey(name, sg.s.v.now().UnixNano())
 	puts := map[string][]byte{newKey: slot}
 	deletes := []string{opened}
 	e := AuditEvent{Action: ActSigningKey, Object: "user/" + name, Detail: "password slot rewritten to hold the signing key"}
 	var writes []RecordWrite
 	if found.fresh {
-		w, detail, err := s.registerKey(ctx, name, newKey, slot, opened)
+		w, detail, err := sg.register(ctx, name, newKey, slot, opened)
 		if err != nil {
 			return fmt.Errorf("register the signing key of %s: %w", name, err)
 		}
 		writes, e.Detail = []RecordWrite{w}, detail
 	}
-	return s.commit(ctx, writes, e, puts, deletes)
+	return sg.s.commit(ctx, writes, e, puts, deletes)
 }
 
-// registerKey is the write that registers the session's new key (see
-// settleSigningKey); newKey/slot replace the slot named opened. Callers
+// register is the write that registers the session's new key (see
+// settle); newKey/slot replace the slot named opened. Callers
 // hold v.mu.
-func (s *Session) registerKey(ctx context.Context, name, newKey string, slot []byte, opened string) (RecordWrite, string, error) {
-	pub := s.SigningKey()
-	u := s.User()
-	others, err := s.certifiedAdminExists(ctx, name)
+func (sg signing) register(ctx context.Context, name, newKey string, slot []byte, opened string) (RecordWrite, string, error) {
+	pub := sg.s.SigningKey()
+	u := sg.s.User()
+	others, err := sg.certifiedAdminExists(ctx, name)
 	if err != nil {
 		return RecordWrite{}, "", err
 	}
 	if u.Roles.Has(RoleAdmin) && !others {
 		u.SigningKey = pub
-		w, err := s.encode().user(u, u.Version)
+		w, err := sg.s.encode().user(u, u.Version)
 		if err != nil {
 			return RecordWrite{}, "", err
 		}
-		s.mu.Lock()
-		s.user.SigningKey = pub
-		s.mu.Unlock()
+		sg.s.mu.Lock()
+		sg.s.user.SigningKey = pub
+		sg.s.mu.Unlock()
 		return w, "signing key made and certified by its administrator (the organisation's first)", nil
 	}
-	local, err := s.v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/")
+	local, err := sg.s.v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/")
 	if err != nil {
 		return RecordWrite{}, "", err
 	}
 	delete(local, opened)
 	local[newKey] = slot
 	var parent Version
-	if rec, err := s.records.Head(ctx, KindKeySlots, name); err == nil {
+	if rec, err := sg.s.records.Head(ctx, KindKeySlots, name); err == nil {
 		parent = rec.Version
 	} else if !errors.Is(err, ErrNotFound) {
 		return RecordWrite{}, "", err
@@ -271,7 +281,7 @@ func (s *Session) registerKey(ctx context.Context, name, newKey string, slot []b
 	if err != nil {
 		return RecordWrite{}, "", err
 	}
-	end, err := s.endorse(KindKeySlots, name, parent, data, &endorse.UserCert{Name: name, Key: pub})
+	end, err := sg.endorse(KindKeySlots, name, parent, data, &endorse.UserCert{Name: name, Key: pub})
 	if err != nil {
 		return RecordWrite{}, "", err
 	}

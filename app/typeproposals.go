@@ -197,21 +197,30 @@ func rulesChange(old, rules classify.Rules) string {
 	return strings.Join(parts, "; ")
 }
 
-// learnedModel reads this workstation's learned evidence: of the given
+// learner is the part of the core that keeps this workstation's learned
+// evidence of document types: the document writes bring it in line
+// (learn), and intake and the type rules read it (model). It is reached
+// through s.learner().
+type learner struct{ s *Session }
+
+// learner returns the session's learner.
+func (s *Session) learner() learner { return learner{s} }
+
+// model reads this workstation's learned evidence: of the given
 // types only, or of every type when none is given.
-func (s *Session) learnedModel(ctx context.Context, only ...string) (*classify.Model, error) {
-	keys, err := s.keyring()
+func (lr learner) model(ctx context.Context, only ...string) (*classify.Model, error) {
+	keys, err := lr.s.keyring()
 	if err != nil {
 		return nil, err
 	}
 	vals := map[string][]byte{}
 	if len(only) == 0 {
-		if vals, err = s.v.cfg.Meta.MetaPrefix(ctx, metaLearnedPrefix); err != nil {
+		if vals, err = lr.s.v.cfg.Meta.MetaPrefix(ctx, metaLearnedPrefix); err != nil {
 			return nil, fmt.Errorf("read the learned document types: %w", err)
 		}
 	}
 	for _, typ := range only {
-		b, err := s.v.cfg.Meta.GetMeta(ctx, metaLearnedPrefix+typ)
+		b, err := lr.s.v.cfg.Meta.GetMeta(ctx, metaLearnedPrefix+typ)
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
@@ -246,7 +255,7 @@ func (in Intake) proposalModel(ctx context.Context) (*classify.Model, error) {
 	if m != nil && at == gen {
 		return m, nil
 	}
-	m, err := in.s.learnedModel(ctx)
+	m, err := in.s.learner().model(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +269,7 @@ func (in Intake) proposalModel(ctx context.Context) (*classify.Model, error) {
 // Learned returns how many filed documents of each type taught this
 // workstation's proposals. Any signed-in user; no patient data.
 func (tr TypeRules) Learned(ctx context.Context) (map[string]int, error) {
-	m, err := tr.s.learnedModel(ctx)
+	m, err := tr.s.learner().model(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -314,8 +323,8 @@ func teaching(d Document, device string) *Learning {
 // Learned and returns the sealed evidence of the types that changed, for
 // the same commit. texts[i] are the page texts of docs[i]. The caller
 // holds v.learn until the commit is done.
-func (s *Session) learn(ctx context.Context, docs []Document, texts [][]string) (map[string][]byte, error) {
-	device := s.v.cfg.Device.String()
+func (lr learner) learn(ctx context.Context, docs []Document, texts [][]string) (map[string][]byte, error) {
+	device := lr.s.v.cfg.Device.String()
 	type change struct {
 		doc       int
 		had, want *Learning
@@ -341,7 +350,7 @@ func (s *Session) learn(ctx context.Context, docs []Document, texts [][]string) 
 	if len(changes) == 0 {
 		return nil, nil
 	}
-	m, err := s.learnedModel(ctx, types...)
+	m, err := lr.model(ctx, types...)
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +358,7 @@ func (s *Session) learn(ctx context.Context, docs []Document, texts [][]string) 
 		d := &docs[c.doc]
 		learned := slices.DeleteFunc(slices.Clone(d.Learned), func(l Learning) bool { return l.Device == device })
 		if c.had != nil {
-			m.Forget(c.had.Type, s.learnedWords(ctx, c.had.Texts))
+			m.Forget(c.had.Type, lr.words(ctx, c.had.Texts))
 		}
 		if c.want != nil {
 			m.Learn(c.want.Type, classify.Words(strings.Join(texts[c.doc], "\n")))
@@ -357,7 +366,7 @@ func (s *Session) learn(ctx context.Context, docs []Document, texts [][]string) 
 		}
 		d.Learned = learned
 	}
-	keys, err := s.keyring()
+	keys, err := lr.s.keyring()
 	if err != nil {
 		return nil, err
 	}
@@ -371,11 +380,11 @@ func (s *Session) learn(ctx context.Context, docs []Document, texts [][]string) 
 	return puts, nil
 }
 
-// learnedWords reads back the words a document taught from its page text
+// words reads back the words a document taught from its page text
 // blobs. A text that no longer reads (its blob lost) gives no words: the
 // document is still taken back, only its words stay counted.
-func (s *Session) learnedWords(ctx context.Context, textIDs []string) []string {
-	blobs, _, err := s.docs().blobs()
+func (lr learner) words(ctx context.Context, textIDs []string) []string {
+	blobs, _, err := lr.s.docs().blobs()
 	if err != nil {
 		return nil
 	}

@@ -219,34 +219,34 @@ func (us Users) ChangePassword(ctx context.Context, user string, newPassword []b
 	if err := CheckPassword(newPassword, name); err != nil {
 		return err
 	}
-	return us.s.setPassword(ctx, name, newPassword, ActUserPassword, "")
+	return us.s.signing().setPassword(ctx, name, newPassword, ActUserPassword, "")
 }
 
 // setPassword writes a new password slot for name and removes the old
 // ones. A user's own new password keeps their signing key; a password set
 // for them (by an administrator, or with the recovery key) comes with a
 // new signing key, which their user version certifies.
-func (s *Session) setPassword(ctx context.Context, name string, pw []byte, act Action, detail string) error {
-	keys, err := s.keyring()
+func (sg signing) setPassword(ctx context.Context, name string, pw []byte, act Action, detail string) error {
+	keys, err := sg.s.keyring()
 	if err != nil {
 		return err
 	}
-	u, err := s.headUser(ctx, name)
+	u, err := sg.headUser(ctx, name)
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
 	var seed []byte
 	var writes []RecordWrite
-	if name == s.User().Name && act != ActRecovery {
-		s.mu.Lock()
-		if s.signer != nil {
-			seed = bytes.Clone(s.signer.Seed())
+	if name == sg.s.User().Name && act != ActRecovery {
+		sg.s.mu.Lock()
+		if sg.s.signer != nil {
+			seed = bytes.Clone(sg.s.signer.Seed())
 		}
-		s.mu.Unlock()
+		sg.s.mu.Unlock()
 	} else {
 		seed = newSigningSeed()
 		u.SigningKey = signingPublic(seed)
-		w, err := s.resetWrite(u, u.Version, seed, act)
+		w, err := sg.resetWrite(u, u.Version, seed, act)
 		if err != nil {
 			return fmt.Errorf("set password of %s: %w", name, err)
 		}
@@ -257,9 +257,9 @@ func (s *Session) setPassword(ctx context.Context, name string, pw []byte, act A
 	if err != nil {
 		return fmt.Errorf("set password of %s: %w", name, err)
 	}
-	s.v.mu.Lock()
-	defer s.v.mu.Unlock()
-	old, err := s.v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/")
+	sg.s.v.mu.Lock()
+	defer sg.s.v.mu.Unlock()
+	old, err := sg.s.v.cfg.Meta.MetaPrefix(ctx, slotPrefix+name+"/")
 	if err != nil {
 		return err
 	}
@@ -267,8 +267,8 @@ func (s *Session) setPassword(ctx context.Context, name string, pw []byte, act A
 	for k := range old {
 		deletes = append(deletes, k)
 	}
-	return s.commit(ctx, writes, AuditEvent{Action: act, Object: "user/" + name, Detail: detail},
-		map[string][]byte{slotKey(name, s.v.now().UnixNano()): slot}, deletes)
+	return sg.s.commit(ctx, writes, AuditEvent{Action: act, Object: "user/" + name, Detail: detail},
+		map[string][]byte{slotKey(name, sg.s.v.now().UnixNano()): slot}, deletes)
 }
 
 // resetWrite is the user version that certifies the new key of a user
@@ -276,9 +276,9 @@ func (s *Session) setPassword(ctx context.Context, name string, pw []byte, act A
 // with the recovery key (no administrator signed in), by the user's new
 // key itself, which only a vault no administrator has certified yet
 // accepts (a workstation on its own; see docs/threat-model.md).
-func (s *Session) resetWrite(u User, parent Version, seed []byte, act Action) (RecordWrite, error) {
+func (sg signing) resetWrite(u User, parent Version, seed []byte, act Action) (RecordWrite, error) {
 	if act != ActRecovery {
-		return s.encode().user(u, parent)
+		return sg.s.encode().user(u, parent)
 	}
 	data, err := json.Marshal(u)
 	if err != nil {
@@ -294,8 +294,8 @@ func (s *Session) resetWrite(u User, parent Version, seed []byte, act Action) (R
 }
 
 // headUser reads a user's current version.
-func (s *Session) headUser(ctx context.Context, name string) (User, error) {
-	rec, err := s.records.Head(ctx, KindUser, name)
+func (sg signing) headUser(ctx context.Context, name string) (User, error) {
+	rec, err := sg.s.records.Head(ctx, KindUser, name)
 	if err != nil {
 		return User{}, fmt.Errorf("user %s: %w", name, err)
 	}
@@ -330,12 +330,12 @@ func (us Users) SetRoles(ctx context.Context, user string, roles RoleSet) error 
 	if name == us.s.User().Name && !roles.Has(RoleAdmin) {
 		return Invalidf("you cannot take away your own administrator role; ask another administrator")
 	}
-	u, err := us.s.headUser(ctx, name)
+	u, err := us.s.signing().headUser(ctx, name)
 	if err != nil {
 		return err
 	}
 	if len(u.SigningKey) == 0 {
-		u.SigningKey = us.s.knownSigningKey(ctx, name)
+		u.SigningKey = us.s.signing().known(ctx, name)
 	}
 	detail := rolesDetail(roles)
 	if slices.Equal(u.Roles, roles) {
@@ -389,7 +389,7 @@ func (us Users) SetDisabled(ctx context.Context, user string, disabled bool, new
 	if disabled && name == us.s.User().Name {
 		return Invalidf("you cannot disable your own account")
 	}
-	u, err := us.s.headUser(ctx, name)
+	u, err := us.s.signing().headUser(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -399,7 +399,7 @@ func (us Users) SetDisabled(ctx context.Context, user string, disabled bool, new
 		// The certificate names a key: the one the user registered, or
 		// one no one holds (a disabled user signs nothing; enabling
 		// gives a new key with the new password).
-		if u.SigningKey = us.s.knownSigningKey(ctx, name); u.SigningKey == nil {
+		if u.SigningKey = us.s.signing().known(ctx, name); u.SigningKey == nil {
 			u.SigningKey = signingPublic(newSigningSeed())
 		}
 	}

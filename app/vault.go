@@ -417,7 +417,7 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 		s.Lock(ctx)
 		return nil, err
 	}
-	if err := s.settleSigningKey(ctx, name, password, slotName, signing); err != nil && !errors.Is(err, ErrScrubPending) {
+	if err := s.signing().settle(ctx, name, password, slotName, signing); err != nil && !errors.Is(err, ErrScrubPending) {
 		s.Lock(ctx)
 		return nil, err
 	}
@@ -636,7 +636,7 @@ func (v *Vault) Recover(ctx context.Context, recoveryKey, user string, newPasswo
 		return err
 	}
 	defer s.Lock(ctx)
-	return s.setPassword(ctx, name, newPassword, ActRecovery, "password reset with the recovery key")
+	return s.signing().setPassword(ctx, name, newPassword, ActRecovery, "password reset with the recovery key")
 }
 
 // SitePrefix returns the MRN site prefix of this vault.
