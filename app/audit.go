@@ -143,18 +143,18 @@ func decodeEvent(data []byte, seq uint64) (AuditEvent, error) {
 // left alone: its next signed append authenticates what was appended while
 // the vault was locked, or, when it no longer matches its head, signs
 // nothing (verify reports that).
-func (s *Session) keyTrail(ctx context.Context) error {
-	st, err := s.v.cfg.Audit.AuditState(ctx)
+func (au Audit) keyTrail(ctx context.Context) error {
+	st, err := au.s.v.cfg.Audit.AuditState(ctx)
 	if err != nil {
 		return err
 	}
 	if st.Keyed || st.Head == 0 {
 		return nil
 	}
-	if err := s.Checkpoint(ctx); err != nil {
+	if err := au.s.Checkpoint(ctx); err != nil {
 		return fmt.Errorf("key the audit trail: %w", err)
 	}
-	return s.audit(ctx, AuditEvent{Action: ActAuditKeyed, Outcome: OutcomeOK,
+	return au.s.audit(ctx, AuditEvent{Action: ActAuditKeyed, Outcome: OutcomeOK,
 		Detail: fmt.Sprintf("audit trail keyed from entry %d on; entries 1 to %d were written before it was keyed (an earlier version of Folio) and are accepted as they stood", st.Head, st.Head)})
 }
 

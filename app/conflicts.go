@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -422,47 +421,4 @@ func (svc *Conflicts) endorseResolution(ctx context.Context, w RecordWrite) ([]b
 		cert = userCert(u)
 	}
 	return s.signing().endorse(w.Kind, w.ID, w.Parent, w.Data, cert)
-}
-
-// clearSettled drops the flag of conflicted records whose current version
-// settles every branch the flag names (a resolution made elsewhere).
-func (s *Session) clearSettled(ctx context.Context, changed map[Kind][]string) error {
-	if s.v.cfg.Conflicts == nil {
-		return nil
-	}
-	refs, err := s.v.cfg.Conflicts.RecordConflicts(ctx)
-	if err != nil || len(refs) == 0 {
-		return err
-	}
-	var errs []error
-	for _, r := range refs {
-		if !slices.Contains(changed[r.Kind], r.ID) {
-			continue
-		}
-		head, err := s.records.Head(ctx, r.Kind, r.ID)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		var res struct {
-			Resolves []string `json:"sync_resolves"`
-		}
-		if json.Unmarshal(head.Data, &res) != nil || len(res.Resolves) == 0 {
-			continue
-		}
-		settled := map[string]bool{}
-		for _, v := range res.Resolves {
-			settled[v] = true
-		}
-		all := true
-		for _, t := range r.Tips {
-			if !settled[t.String()] && t != head.Version {
-				all = false
-			}
-		}
-		if all {
-			errs = append(errs, s.v.cfg.Conflicts.ClearConflict(ctx, r.Kind, r.ID))
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -31,18 +31,19 @@
 //
 // # The core and the services
 //
-// Session is the core: the unlocked keys, the signed-in user, the clock
-// (through its Vault), the role check (require), the audit writer (audit,
-// stamp, Checkpoint) and the atomic write of records with their audit
-// event (commit, commitVersions), plus the chart-access rule every domain
-// that touches a patient shares (access.go: resolve, canOpen), the guard
-// every domain that touches a document goes through (docaccess.go:
-// openDocument, visibleDocuments), the document writes the document
-// domains share (documentWrite, and writeDocuments, which brings the type
-// proposals' learning in line in the same commit; chooseForQA, the QA
-// draw of a document being filed), and the blind-index tokens of a
-// version written elsewhere, which Replica and Conflicts both store
-// (indextokens.go). It holds no domain's use cases.
+// Session is the core: the unlocked keys, the signed-in user and their
+// signing key, the clock (through its Vault), the role check (require,
+// requireIntakeSettings), the audit writer (audit, stamp, Checkpoint) and
+// the atomic write of records with their audit event (commit,
+// commitVersions). It holds no domain's use cases, and its methods are
+// those, the service constructors and a few small internal parts, each a
+// struct holding the session with one job, which every service may use:
+//
+//	s.charts()  // access.go: the patient cache, resolve, the restricted-chart rule (canOpen)
+//	s.docs()    // docaccess.go, docview.go: the document guard (open, visible) and the document reads and writes behind it
+//	s.encode()  // indextokens.go and each kind's file: a record version with its blind-index tokens, also one written elsewhere (indexTokens)
+//	s.signing() // signing.go, users.go: endorsing versions with the user's signing key, and the password slots that carry it
+//	s.learner() // typeproposals.go: the learned type evidence the document writes keep in line
 //
 // Each domain is a service: a small struct holding the session, made by a
 // Session method of the domain's name, with only that domain's methods:
@@ -62,7 +63,7 @@
 // A service method checks the role with s.require, does its work through
 // the core, and writes its change and audit event in one s.commit, the
 // same steps every service takes; services never call each other's
-// unexported methods, only the core's.
+// unexported methods, only the core's and its parts'.
 //
 // A new domain (encounters, coding, chart tracking, disclosures,
 // retention) is added the same way without touching the others: its

@@ -500,7 +500,7 @@ func (rp Replica) applyReplicated(ctx context.Context, kinds map[Kind][]string) 
 		delete(rp.s.cache, id)
 	}
 	rp.s.mu.Unlock()
-	errs := []error{rp.s.clearSettled(ctx, kinds)}
+	errs := []error{rp.clearSettled(ctx, kinds)}
 	for _, id := range kinds[KindKeySlots] {
 		if err := rp.installSlots(ctx, id); err != nil {
 			errs = append(errs, fmt.Errorf("install key slots of %s: %w", id, err))
@@ -514,6 +514,49 @@ func (rp Replica) applyReplicated(ctx context.Context, kinds map[Kind][]string) 
 			return nil, nil
 		}); err != nil {
 			errs = append(errs, fmt.Errorf("remove the key slots of disabled user %s: %w", id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// clearSettled drops the flag of conflicted records whose current version
+// settles every branch the flag names (a resolution made elsewhere).
+func (rp Replica) clearSettled(ctx context.Context, changed map[Kind][]string) error {
+	if rp.s.v.cfg.Conflicts == nil {
+		return nil
+	}
+	refs, err := rp.s.v.cfg.Conflicts.RecordConflicts(ctx)
+	if err != nil || len(refs) == 0 {
+		return err
+	}
+	var errs []error
+	for _, r := range refs {
+		if !slices.Contains(changed[r.Kind], r.ID) {
+			continue
+		}
+		head, err := rp.s.records.Head(ctx, r.Kind, r.ID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var res struct {
+			Resolves []string `json:"sync_resolves"`
+		}
+		if json.Unmarshal(head.Data, &res) != nil || len(res.Resolves) == 0 {
+			continue
+		}
+		settled := map[string]bool{}
+		for _, v := range res.Resolves {
+			settled[v] = true
+		}
+		all := true
+		for _, t := range r.Tips {
+			if !settled[t.String()] && t != head.Version {
+				all = false
+			}
+		}
+		if all {
+			errs = append(errs, rp.s.v.cfg.Conflicts.ClearConflict(ctx, r.Kind, r.ID))
 		}
 	}
 	return errors.Join(errs...)

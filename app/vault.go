@@ -601,7 +601,7 @@ func (v *Vault) startSession(ctx context.Context, keys Keyring, name string) (*S
 	}
 	s := &Session{v: v, user: u, keys: keys, records: records, sealer: sealer,
 		glass: map[string]string{}, cache: map[string]*cachedPatient{}}
-	if err := s.keyTrail(ctx); err != nil {
+	if err := s.Audit().keyTrail(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
