@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"folio/app"
+	"folio/codeset"
 	"folio/profile"
 )
 
@@ -61,6 +62,9 @@ type env struct {
 	Params
 	dataDir string
 	user    string
+	// codes is the code set the coding commands search and check codes
+	// against, opened once on first use.
+	codes codeset.Lazy
 }
 
 // Main runs the command line of this process (os.Args) and returns its
@@ -154,7 +158,7 @@ FOLIO_PASSWORD (for scripts; otherwise you are asked).`,
 		e.verifyCommand(), e.demoCommand(), e.settingsCommand(),
 		e.importCommand(), e.watchCommand(), e.coversheetCommand(), e.separatorCommand(), e.docCommand(),
 		e.searchCommand(), e.queueCommand(), e.scanWorkerCommand(), e.syncCommand(),
-		e.backupCommand(), e.restoreCommand(), e.encounterCommand(), e.noteCommand())
+		e.backupCommand(), e.restoreCommand(), e.encounterCommand(), e.noteCommand(), e.codeCommand())
 	return root
 }
 
