@@ -74,3 +74,14 @@ func (e *InvalidError) Unwrap() error { return ErrInvalid }
 func Invalidf(format string, a ...any) error {
 	return &InvalidError{Reason: fmt.Sprintf(format, a...)}
 }
+
+// clerkReason is what a clerk reads of err where it is kept as words (a
+// failed import's batch record and its progress): an InvalidError's reason
+// alone, any other error's text.
+func clerkReason(err error) string {
+	var inv *InvalidError
+	if errors.As(err, &inv) {
+		return inv.Reason
+	}
+	return err.Error()
+}

@@ -290,7 +290,7 @@ func (in Intake) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b B
 			return ImportResult{}, ctx.Err() // stopping: the batch stays "stored" and resumes later
 		}
 		parent := b.Version
-		b.Status, b.Error = BatchFailed, aerr.Error()
+		b.Status, b.Error = BatchFailed, clerkReason(aerr)
 		vs, err := in.s.commitVersions(ctx, []RecordWrite{in.s.encode().batch(b, parent)},
 			AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID, Outcome: OutcomeFailed, Detail: b.Name + ": " + b.Error}, nil)
 		if err != nil {

@@ -253,6 +253,9 @@ func TestBadFilesFailCleanly(t *testing.T) {
 		if !strings.Contains(strings.ToLower(r.Batch.Error), strings.ToLower(c.want)) {
 			t.Errorf("%s: reason %q does not say %q", c.name, r.Batch.Error, c.want)
 		}
+		if strings.HasPrefix(r.Batch.Error, app.ErrInvalid.Error()) {
+			t.Errorf("%s: the reason a clerk reads starts with the error's code words: %q", c.name, r.Batch.Error)
+		}
 	}
 	r := importFile(t, d.clerk, "simple.png", corpusFile(t, "scans/paperless__simple.png"))
 	if r.Batch.Status != app.BatchAnalysed || len(r.Documents) != 1 {

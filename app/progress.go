@@ -138,11 +138,11 @@ func (r *importReport) page(e PageEvent) {
 	}
 }
 
-// failOn reports StageFailed with the words of *err when the import
+// failOn reports StageFailed with the words of *err (clerkReason) when the import
 // returns an error, unless ctx ended (the batch then stays stored and is
 // resumed later). Deferred by the import.
 func (r *importReport) failOn(ctx context.Context, err *error) {
 	if r != nil && *err != nil && ctx.Err() == nil {
-		r.finish(StageFailed, (*err).Error())
+		r.finish(StageFailed, clerkReason(*err))
 	}
 }

@@ -225,7 +225,7 @@ func stageText(it *intakeItem) string {
 	case app.StageFiling:
 		return "Splitting and filing"
 	case app.StageFailed:
-		reason := strings.TrimPrefix(p.Reason, "invalid input: ")
+		reason := p.Reason
 		if reason == "" {
 			reason = it.outcome
 		}

@@ -149,7 +149,7 @@ func TestIntakeRowStates(t *testing.T) {
 		{app.ImportProgress{Stage: app.StageFiling, PagesDone: 5, Pages: 5}, "Splitting and filing", 1, widget.MediumImportance},
 		{app.ImportProgress{Stage: app.StageFiled, PagesDone: 5, Pages: 5}, "Filed", 1, widget.SuccessImportance},
 		{app.ImportProgress{Stage: app.StageNeedsIndexing, PagesDone: 5, Pages: 5}, "Waiting in the indexing queue", 0, widget.WarningImportance},
-		{app.ImportProgress{Stage: app.StageFailed, Reason: "invalid input: scan.pdf is not a PDF, TIFF, JPEG or PNG file"}, "Failed: scan.pdf is not a PDF", 0, widget.DangerImportance},
+		{app.ImportProgress{Stage: app.StageFailed, Reason: "scan.pdf is not a PDF, TIFF, JPEG or PNG file"}, "Failed: scan.pdf is not a PDF", 0, widget.DangerImportance},
 		{app.ImportProgress{Stage: app.StageDuplicate}, "Imported before", 1, widget.SuccessImportance},
 	} {
 		it := &intakeItem{name: "scan.pdf", p: c.p}
