@@ -58,6 +58,7 @@
 //	sess.Audit().Events(ctx, f)                    // audit.go, verify.go, scancheck.go
 //	sess.Conflicts().Resolve(ctx, k, id, v, m)     // conflicts.go
 //	sess.Encounters().Sign(ctx, e)                 // encounters.go, encounter.go, vitals.go
+//	sess.ChartSummary().Summary(ctx, mrn)          // summary.go, summaryentry.go
 //	sess.Replica().ImportReplicated(ctx, vs)       // replica.go, incoming.go, join.go, refused.go
 //
 // A service method checks the role with s.require, does its work through

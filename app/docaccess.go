@@ -90,9 +90,9 @@ func (dc docStore) visible(ctx context.Context, ids []string) (docs []Document, 
 	return docs, withheld, nil
 }
 
-// versionChart is chart for one stored version of a record, when
-// it is a document, and the chart of an encounter's patient; any other
-// record is in no chart.
+// versionChart is chart for one stored version of a record, when it is a
+// document, and the chart of an encounter's or a summary entry's patient;
+// any other record is in no chart.
 func (dc docStore) versionChart(ctx context.Context, rec StoredRecord) (Patient, bool, error) {
 	if rec.Kind == KindEncounter {
 		e, err := decodeEncounter(rec)
@@ -100,6 +100,13 @@ func (dc docStore) versionChart(ctx context.Context, rec StoredRecord) (Patient,
 			return Patient{}, dc.s.User().Roles.Can(PermRestrictedRead), nil
 		}
 		return dc.s.charts().chartOf(ctx, e.PatientID)
+	}
+	if rec.Kind == KindSummary {
+		c, err := decodeChartEntry(rec)
+		if err != nil {
+			return Patient{}, dc.s.User().Roles.Can(PermRestrictedRead), nil
+		}
+		return dc.s.charts().chartOf(ctx, c.PatientID)
 	}
 	if rec.Kind != KindDocument {
 		return Patient{}, true, nil

@@ -4,7 +4,7 @@ import "context"
 
 // encoder is the part of the core that encodes record versions with their
 // blind-index tokens: every kind's write (patient, batch, document,
-// encounter, addendum, user) is here, so the services that write a record
+// encounter, addendum, summary entry, user) is here, so the services that write a record
 // and the sync code that stores a version written elsewhere derive the
 // same tokens. Replica stores the versions written on other workstations
 // with their tokens (ImportReplicated, ReindexTexts), and Conflicts stores
@@ -67,6 +67,13 @@ func (ec encoder) indexTokens(ctx context.Context, rec StoredRecord) ([][]byte, 
 			return nil, err
 		}
 		w, err := ec.addendum(a)
+		return w.Tokens, err
+	case KindSummary:
+		c, err := decodeChartEntry(rec)
+		if err != nil {
+			return nil, err
+		}
+		w, err := ec.chartEntry(c, Version{})
 		return w.Tokens, err
 	}
 	return nil, nil

@@ -70,6 +70,8 @@ const (
 	PermDocRead        Permission = "document.read"   // open documents and their pages
 	PermEncounterRead  Permission = "encounter.read"  // read encounters and their notes
 	PermEncounterWrite Permission = "encounter.write" // record encounters, write and sign one's own notes, add addenda
+	PermSummaryRead    Permission = "summary.read"    // read a chart's allergies, problems and medications
+	PermSummaryWrite   Permission = "summary.write"   // record and resolve allergies, problems and medications
 )
 
 var rolePermissions = map[Role][]Permission{
@@ -77,10 +79,10 @@ var rolePermissions = map[Role][]Permission{
 		PermUserManage, PermAuditRead, PermVerify, PermDocImport, PermDocRead},
 	RoleRecords: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermPatientMerge,
 		PermRestrictedRead, PermAuditRead, PermVerify, PermDocImport, PermDocIndex, PermDocVerify, PermDocRead,
-		PermEncounterRead},
+		PermEncounterRead, PermSummaryRead},
 	RoleScanning: {PermPatientSearch, PermPatientRead, PermDocImport, PermDocIndex, PermDocRead},
 	RoleClinician: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermBreakGlass, PermDocRead,
-		PermEncounterRead, PermEncounterWrite},
+		PermEncounterRead, PermEncounterWrite, PermSummaryRead, PermSummaryWrite},
 }
 
 // Can reports whether the role has the permission.
@@ -206,6 +208,8 @@ var permissionDoes = map[Permission]string{
 	PermDocRead:        "open documents",
 	PermEncounterRead:  "read encounters and notes",
 	PermEncounterWrite: "record encounters or write notes",
+	PermSummaryRead:    "read a chart's allergies, problems and medications",
+	PermSummaryWrite:   "record or resolve allergies, problems and medications",
 }
 
 // RoleError is the refusal of an act none of the user's roles allows: it

@@ -1,0 +1,392 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"folio/codeset"
+)
+
+// The audited acts on the chart's summary.
+const (
+	ActSummaryAdd     Action = "summary.add"     // an allergy, problem or medication recorded
+	ActSummaryResolve Action = "summary.resolve" // resolved, no longer so, or entered in error
+	ActMedicationStop Action = "medication.stop"
+	ActSummaryRead    Action = "summary.read"
+)
+
+// ChartSummary keeps the summary shown at the top of a chart: allergies,
+// problems and current medications. Clinicians record and resolve
+// entries; records staff read them. Every read is audited as a chart read
+// under the chart-access rule of access.go, and every change is one
+// version written with its audit event.
+type ChartSummary struct{ s *Session }
+
+// ChartSummary returns the session's chart summary service.
+func (s *Session) ChartSummary() ChartSummary { return ChartSummary{s} }
+
+// Summary is what the top of a chart shows: the active entries of each
+// list. NoKnownAllergies is set when the chart says so (an entry, not an
+// empty list: an empty list means nobody has asked).
+type Summary struct {
+	MRN              string
+	Allergies        []ChartEntry
+	NoKnownAllergies bool
+	Problems         []ChartEntry
+	Medications      []ChartEntry
+}
+
+// problemCodes is the ICD-10-CM code set problems are coded from, opened
+// the first time a code is given.
+var problemCodes codeset.Lazy
+
+// load reads a summary entry's current version.
+func (cs ChartSummary) load(ctx context.Context, id string) (ChartEntry, error) {
+	id = strings.TrimSpace(id)
+	rec, err := cs.s.records.Head(ctx, KindSummary, id)
+	if errors.Is(err, ErrNotFound) {
+		return ChartEntry{}, fmt.Errorf("%w: there is no allergy, problem or medication %s; check the id", ErrNotFound, id)
+	}
+	if err != nil {
+		return ChartEntry{}, fmt.Errorf("summary entry %s: %w", id, err)
+	}
+	return decodeChartEntry(rec)
+}
+
+// open resolves the patient (MRN or id) and checks the user may open the
+// chart for act.
+func (cs ChartSummary) open(ctx context.Context, patientRef string, act Action) (Patient, error) {
+	p, err := cs.s.charts().resolve(ctx, patientRef, true)
+	if err != nil {
+		return Patient{}, err
+	}
+	return p, cs.s.charts().canOpen(ctx, p, act)
+}
+
+// entries reads every entry of a chart (and of records merged into it).
+func (cs ChartSummary) entries(ctx context.Context, p Patient) ([]ChartEntry, error) {
+	var out []ChartEntry
+	for _, pid := range append([]string{p.ID}, p.Merged...) {
+		ids, err := cs.s.charts().lookup(ctx, "sum:pat:"+pid)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			c, err := cs.load(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			c.MRN = p.MRN
+			out = append(out, c)
+		}
+	}
+	derived, err := cs.codedDiagnoses(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, derived...), nil
+}
+
+// codedDiagnoses is where the problems derived from encounters' coded
+// diagnoses join the summary. Encounters carry no coded diagnoses yet
+// (issue 16's coding is under way), so it derives none; once they do, each
+// signed encounter's diagnosis becomes a problem here (EncounterID set,
+// chronic by its code's chronic indicator), unless a recorded problem of
+// the same code resolved it.
+func (cs ChartSummary) codedDiagnoses(context.Context, Patient) ([]ChartEntry, error) {
+	return nil, nil
+}
+
+// write commits one version of an entry with its audit event.
+func (cs ChartSummary) write(ctx context.Context, c ChartEntry, parent Version, ev AuditEvent) (ChartEntry, error) {
+	c.Changed, c.ChangedBy = cs.s.v.now(), cs.s.User().Name
+	w, err := cs.s.encode().chartEntry(c, parent)
+	if err != nil {
+		return ChartEntry{}, err
+	}
+	ev.Object, ev.Detail = "summary/"+c.ID, string(c.Section)
+	vs, err := cs.s.commitVersions(ctx, []RecordWrite{w}, ev, nil)
+	if err != nil {
+		return ChartEntry{}, fmt.Errorf("save %s: %w", c.Section, err)
+	}
+	c.Version, c.MRN = vs[0], ev.Patient
+	return c, nil
+}
+
+// Add records an allergy, a problem or a medication (by c.Section) in
+// the patient's chart, recorded by the signed-in clinician.
+//
+// An allergy has a substance, a reaction and a severity, or is the
+// chart's "no known allergies" (NoneKnown), which is refused while an
+// allergy is active, as an allergy is while "no known allergies" is.
+// A problem is free text, or an ICD-10-CM code (checked against the code
+// set; its description is the text, and a code the code set calls chronic
+// makes the problem chronic), with an optional onset. A medication is free
+// text with its dose and instructions and a start date; a stop date
+// before the start is refused.
+func (cs ChartSummary) Add(ctx context.Context, patientRef string, c ChartEntry) (ChartEntry, error) {
+	ctx, err := cs.s.require(ctx, PermSummaryWrite, ActSummaryAdd, "")
+	if err != nil {
+		return ChartEntry{}, err
+	}
+	p, err := cs.open(ctx, patientRef, ActSummaryAdd)
+	if err != nil {
+		return ChartEntry{}, err
+	}
+	now := cs.s.v.now()
+	c.ID, c.PatientID, c.RecordedBy, c.Recorded, c.Ended, c.EncounterID = newID(), p.ID, cs.s.User().Name, now, nil, ""
+	c.Onset, c.Start, c.Stop = day(c.Onset), day(c.Start), day(c.Stop)
+	switch c.Section {
+	case SectionAllergy:
+		err = cs.checkAllergy(ctx, p, &c, now)
+	case SectionProblem:
+		err = checkProblem(&c, now, p)
+	case SectionMedication:
+		err = checkMedication(&c, now, p)
+	default:
+		err = Invalidf("a summary entry is an allergy, a problem or a medication, not %q", c.Section)
+	}
+	if err != nil {
+		return ChartEntry{}, err
+	}
+	return cs.write(ctx, c, Version{}, AuditEvent{Action: ActSummaryAdd, Patient: p.MRN})
+}
+
+func (cs ChartSummary) checkAllergy(ctx context.Context, p Patient, c *ChartEntry, now time.Time) error {
+	c.Substance, c.Reaction = strings.TrimSpace(c.Substance), strings.TrimSpace(c.Reaction)
+	c.Text, c.Code, c.CodeSystem, c.Chronic, c.Onset, c.Dose, c.Start, c.Stop = "", "", "", false, time.Time{}, "", time.Time{}, time.Time{}
+	if c.NoneKnown {
+		if c.Substance != "" || c.Reaction != "" || c.Severity != "" {
+			return Invalidf("\"no known allergies\" has no substance, reaction or severity")
+		}
+	} else {
+		if c.Substance == "" {
+			return Invalidf("give the substance the patient is allergic to")
+		}
+		if c.Reaction == "" {
+			return Invalidf("give the reaction to %s (rash, wheeze, anaphylaxis…)", c.Substance)
+		}
+		sev, err := ParseSeverity(string(c.Severity))
+		if err != nil {
+			return err
+		}
+		c.Severity = sev
+	}
+	all, err := cs.entries(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		if o.Section != SectionAllergy || !o.Active(now) {
+			continue
+		}
+		switch {
+		case c.NoneKnown && o.NoneKnown:
+			return Invalidf("the chart already says no known allergies (%s)", o.ID)
+		case c.NoneKnown:
+			return Invalidf("the chart has an active allergy to %s (%s): \"no known allergies\" cannot stand beside it; resolve the allergy first if it was entered in error", o.Substance, o.ID)
+		case o.NoneKnown:
+			return Invalidf("the chart says no known allergies (%s): resolve that entry first, then record the allergy to %s", o.ID, c.Substance)
+		case strings.EqualFold(o.Substance, c.Substance):
+			return Invalidf("an allergy to %s is already recorded (%s)", o.Substance, o.ID)
+		}
+	}
+	return nil
+}
+
+func checkProblem(c *ChartEntry, now time.Time, p Patient) error {
+	c.Text, c.Code = strings.TrimSpace(c.Text), strings.TrimSpace(c.Code)
+	c.Substance, c.Reaction, c.Severity, c.NoneKnown, c.Dose, c.Start, c.Stop = "", "", "", false, "", time.Time{}, time.Time{}
+	if c.Code != "" {
+		set, err := problemCodes.Set()
+		if err != nil {
+			return fmt.Errorf("open the ICD-10-CM code set: %w", err)
+		}
+		code, err := set.Lookup(c.Code)
+		if err != nil {
+			return Invalidf("%v", err)
+		}
+		if !code.Assignable() {
+			return Invalidf("%s (%s) is a category, not a code a problem may carry: choose one of the codes under it", code.Code, code.Short)
+		}
+		c.Code, c.CodeSystem = code.Code, problemCodeSystemICD10CM
+		if c.Text == "" {
+			c.Text = code.Long
+		}
+		c.Chronic = c.Chronic || code.Chronic == codeset.Chronic
+	}
+	if c.Text == "" {
+		return Invalidf("give the problem, in words or as an ICD-10-CM code")
+	}
+	return checkDate("onset", c.Onset, now, p)
+}
+
+func checkMedication(c *ChartEntry, now time.Time, p Patient) error {
+	c.Text, c.Dose = strings.TrimSpace(c.Text), strings.TrimSpace(c.Dose)
+	c.Substance, c.Reaction, c.Severity, c.NoneKnown, c.Code, c.CodeSystem, c.Chronic, c.Onset = "", "", "", false, "", "", false, time.Time{}
+	switch {
+	case c.Text == "":
+		return Invalidf("give the medication")
+	case c.Start.IsZero():
+		return Invalidf("give the date %s was started", c.Text)
+	case !c.Stop.IsZero() && c.Stop.Before(c.Start):
+		return Invalidf("the stop date %s is before the start date %s", c.Stop.Format(time.DateOnly), c.Start.Format(time.DateOnly))
+	}
+	return checkDate("start date", c.Start, now, p)
+}
+
+// changeable opens an entry for a change, in a chart the user may open.
+func (cs ChartSummary) changeable(ctx context.Context, id string, act Action) (ChartEntry, Patient, error) {
+	c, err := cs.load(ctx, id)
+	if err != nil {
+		return ChartEntry{}, Patient{}, err
+	}
+	p, _, err := cs.s.charts().chartOf(ctx, c.PatientID)
+	if err != nil {
+		return ChartEntry{}, Patient{}, fmt.Errorf("chart of %s %s: %w", c.Section, c.ID, err)
+	}
+	if err := cs.s.charts().canOpen(ctx, p, act); err != nil {
+		return ChartEntry{}, Patient{}, err
+	}
+	if c.Ended != nil {
+		return ChartEntry{}, Patient{}, Invalidf("%s %s (%s) is already %s", c.Section, c.ID, c.Title(), c.Status(cs.s.v.now()))
+	}
+	return c, p, nil
+}
+
+// Resolve takes an entry off the summary: a problem resolved on date (zero:
+// today), an allergy or medication that no longer applies, or, with
+// inError, any entry that was never true. The entry stays in the history.
+func (cs ChartSummary) Resolve(ctx context.Context, id string, date time.Time, reason string, inError bool) (ChartEntry, error) {
+	ctx, err := cs.s.require(ctx, PermSummaryWrite, ActSummaryResolve, "")
+	if err != nil {
+		return ChartEntry{}, err
+	}
+	c, p, err := cs.changeable(ctx, id, ActSummaryResolve)
+	if err != nil {
+		return ChartEntry{}, err
+	}
+	now := cs.s.v.now()
+	if date = day(date); date.IsZero() {
+		date = day(now)
+	}
+	reason = strings.TrimSpace(reason)
+	switch {
+	case inError && reason == "":
+		return ChartEntry{}, Invalidf("say why the %s was entered in error", c.Section)
+	case !c.Onset.IsZero() && date.Before(c.Onset):
+		return ChartEntry{}, Invalidf("the resolution date %s is before the onset %s", date.Format(time.DateOnly), c.Onset.Format(time.DateOnly))
+	}
+	if err := checkDate("resolution date", date, now, p); err != nil {
+		return ChartEntry{}, err
+	}
+	c.Ended = &Ended{Date: date, By: cs.s.User().Name, At: now, Reason: reason, InError: inError}
+	return cs.write(ctx, c, c.Version, AuditEvent{Action: ActSummaryResolve, Patient: p.MRN})
+}
+
+// StopMedication records the day a medication was stopped (zero: today);
+// a day before its start is refused.
+func (cs ChartSummary) StopMedication(ctx context.Context, id string, date time.Time) (ChartEntry, error) {
+	ctx, err := cs.s.require(ctx, PermSummaryWrite, ActMedicationStop, "")
+	if err != nil {
+		return ChartEntry{}, err
+	}
+	c, p, err := cs.changeable(ctx, id, ActMedicationStop)
+	if err != nil {
+		return ChartEntry{}, err
+	}
+	now := cs.s.v.now()
+	if date = day(date); date.IsZero() {
+		date = day(now)
+	}
+	switch {
+	case c.Section != SectionMedication:
+		return ChartEntry{}, Invalidf("%s is a %s, not a medication: resolve it instead", c.ID, c.Section)
+	case !c.Stop.IsZero() && !c.Stop.After(now):
+		return ChartEntry{}, Invalidf("%s was already stopped on %s", c.Text, c.Stop.Format(time.DateOnly))
+	case date.Before(c.Start):
+		return ChartEntry{}, Invalidf("the stop date %s is before the start date %s", date.Format(time.DateOnly), c.Start.Format(time.DateOnly))
+	}
+	if err := checkDate("stop date", date, now, p); err != nil {
+		return ChartEntry{}, err
+	}
+	c.Stop = date
+	return cs.write(ctx, c, c.Version, AuditEvent{Action: ActMedicationStop, Patient: p.MRN})
+}
+
+// List returns a patient's entries of one section, active ones first,
+// newest first within; with all, the resolved, stopped and past ones
+// too. The read is audited as a chart read.
+func (cs ChartSummary) List(ctx context.Context, patientRef string, sec Section, all bool) ([]ChartEntry, error) {
+	ctx, err := cs.s.require(ctx, PermSummaryRead, ActSummaryRead, "")
+	if err != nil {
+		return nil, err
+	}
+	p, err := cs.open(ctx, patientRef, ActSummaryRead)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := cs.entries(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	now := cs.s.v.now()
+	out := slices.DeleteFunc(entries, func(c ChartEntry) bool { return c.Section != sec || !all && !c.Active(now) })
+	slices.SortStableFunc(out, func(a, b ChartEntry) int {
+		if aa, ba := a.Active(now), b.Active(now); aa != ba {
+			if aa {
+				return -1
+			}
+			return 1
+		}
+		return b.Recorded.Compare(a.Recorded)
+	})
+	return out, cs.auditRead(ctx, p, fmt.Sprintf("%d %s entries", len(out), sec))
+}
+
+// Summary returns what the top of the patient's chart shows: the active
+// allergies (or "no known allergies"), problems and current medications.
+// The read is audited as a chart read.
+func (cs ChartSummary) Summary(ctx context.Context, patientRef string) (Summary, error) {
+	ctx, err := cs.s.require(ctx, PermSummaryRead, ActSummaryRead, "")
+	if err != nil {
+		return Summary{}, err
+	}
+	p, err := cs.open(ctx, patientRef, ActSummaryRead)
+	if err != nil {
+		return Summary{}, err
+	}
+	entries, err := cs.entries(ctx, p)
+	if err != nil {
+		return Summary{}, err
+	}
+	now := cs.s.v.now()
+	slices.SortStableFunc(entries, func(a, b ChartEntry) int { return b.Recorded.Compare(a.Recorded) })
+	sum := Summary{MRN: p.MRN}
+	for _, c := range entries {
+		switch {
+		case !c.Active(now):
+		case c.NoneKnown:
+			sum.NoKnownAllergies = true
+		case c.Section == SectionAllergy:
+			sum.Allergies = append(sum.Allergies, c)
+		case c.Section == SectionProblem:
+			sum.Problems = append(sum.Problems, c)
+		case c.Section == SectionMedication:
+			sum.Medications = append(sum.Medications, c)
+		}
+	}
+	return sum, cs.auditRead(ctx, p, fmt.Sprintf("summary: %d allergies, %d problems, %d medications",
+		len(sum.Allergies), len(sum.Problems), len(sum.Medications)))
+}
+
+func (cs ChartSummary) auditRead(ctx context.Context, p Patient, detail string) error {
+	if p.Restricted && cs.s.User().Roles.Can(PermRestrictedRead) {
+		ctx = withGrant(ctx, PermRestrictedRead)
+	}
+	return cs.s.audit(ctx, AuditEvent{Action: ActSummaryRead, Patient: p.MRN, Object: "patient/" + p.ID, Detail: detail})
+}
