@@ -75,6 +75,13 @@ func (ec encoder) indexTokens(ctx context.Context, rec StoredRecord) ([][]byte, 
 		}
 		w, err := ec.chartEntry(c, Version{})
 		return w.Tokens, err
+	case KindCoding:
+		r, err := decodeCoding(rec)
+		if err != nil {
+			return nil, err
+		}
+		w, err := ec.coding(r)
+		return w.Tokens, err
 	}
 	return nil, nil
 }

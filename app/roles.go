@@ -72,6 +72,7 @@ const (
 	PermEncounterWrite Permission = "encounter.write" // record encounters, write and sign one's own notes, add addenda
 	PermSummaryRead    Permission = "summary.read"    // read a chart's allergies, problems and medications
 	PermSummaryWrite   Permission = "summary.write"   // record and resolve allergies, problems and medications
+	PermCode           Permission = "coding"          // code signed encounters, query the clinician
 )
 
 var rolePermissions = map[Role][]Permission{
@@ -79,7 +80,7 @@ var rolePermissions = map[Role][]Permission{
 		PermUserManage, PermAuditRead, PermVerify, PermDocImport, PermDocRead},
 	RoleRecords: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermPatientMerge,
 		PermRestrictedRead, PermAuditRead, PermVerify, PermDocImport, PermDocIndex, PermDocVerify, PermDocRead,
-		PermEncounterRead, PermSummaryRead},
+		PermEncounterRead, PermSummaryRead, PermCode},
 	RoleScanning: {PermPatientSearch, PermPatientRead, PermDocImport, PermDocIndex, PermDocRead},
 	RoleClinician: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermBreakGlass, PermDocRead,
 		PermEncounterRead, PermEncounterWrite, PermSummaryRead, PermSummaryWrite},
@@ -210,6 +211,7 @@ var permissionDoes = map[Permission]string{
 	PermEncounterWrite: "record encounters or write notes",
 	PermSummaryRead:    "read a chart's allergies, problems and medications",
 	PermSummaryWrite:   "record or resolve allergies, problems and medications",
+	PermCode:           "code encounters",
 }
 
 // RoleError is the refusal of an act none of the user's roles allows: it
