@@ -226,9 +226,22 @@ func TestChartSummaryRestrictedChart(t *testing.T) {
 		t.Fatalf("records clerk: %+v, %v", s, err)
 	}
 	denied, err := c.admin.Audit().Events(ctx, app.AuditFilter{PatientMRN: vip.MRN, User: "doc2"})
-	if err != nil || len(denied) != 2 || denied[0].Outcome != app.OutcomeDenied {
+	if err != nil || len(denied) != 2 || denied[0].Outcome != app.OutcomeDenied || denied[1].Outcome != app.OutcomeDenied {
 		t.Fatalf("doc2's refusals in the trail: %+v, %v", denied, err)
 	}
+	// Given only the entry's id, a clinician breaks the glass of its chart.
+	if _, err := c.doc2.ChartSummary().BreakGlass(ctx, a.ID, "covering the night shift"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.doc2.ChartSummary().Resolve(ctx, a.ID, time.Time{}, "wrong chart", true); err != nil {
+		t.Fatalf("after break-glass: %v", err)
+	}
+	open, err := c.doc.ChartSummary().Add(ctx, c.amina.MRN, allergy("Latex", "hives", app.SeverityModerate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.doc2.ChartSummary().BreakGlass(ctx, open.ID, "no reason needed")
+	wantInvalid(t, "break-glass into an open chart", err, "not in a restricted chart")
 }
 
 // Active: an acute problem leaves the summary 30 days after its onset; a
