@@ -87,13 +87,13 @@ const (
 // EncounterCoding is an encounter's coding: its status, the codes in force
 // (the latest assignment), and every act of coding, oldest first.
 type EncounterCoding struct {
-	EncounterID string
-	MRN         string
-	Clinician   string
-	Signed      time.Time
-	Status      CodingStatus
-	Current     *CodingRecord // nil until coded
-	History     []CodingRecord
+	EncounterID string         `json:"encounter_id"`
+	MRN         string         `json:"mrn"`
+	Clinician   string         `json:"clinician"`
+	Signed      time.Time      `json:"signed"`
+	Status      CodingStatus   `json:"status"`
+	Current     *CodingRecord  `json:"current,omitempty"` // nil until coded
+	History     []CodingRecord `json:"history"`
 }
 
 // Coding codes signed encounters: a coder assigns diagnosis and procedure
