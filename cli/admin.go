@@ -14,6 +14,7 @@ import (
 	"folio/app"
 	"folio/demo"
 	"folio/printout"
+	"folio/profile"
 )
 
 func (e *env) auditCommand() *cobra.Command {
@@ -147,12 +148,7 @@ the archive holds a good copy, and --repair fetches it (a missing file also
 comes back with the next sync; a damaged one needs --repair). Exit status 4
 when something is wrong (and was not repaired).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedInProfile(func(cmd *cobra.Command, _ []string, s *app.Session, prof *profile.Profile) error {
 			verify := s.Audit().Verify
 			if quick {
 				verify = s.Audit().VerifyQuick
@@ -179,7 +175,7 @@ when something is wrong (and was not repaired).`,
 				return nil
 			}
 			return &exitError{ExitProblems, fmt.Errorf("verify found %d problems and %d documents with damaged scans; restore the vault from a backup and report this", len(r.Problems), damaged)}
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&quick, "quick", false, "do not read the scan files")
 	cmd.Flags().BoolVar(&repair, "repair", false, "replace damaged or missing scan files with the archive's copies")

@@ -187,18 +187,13 @@ func (e *env) docListCommand(use, short string, list func(app.Indexing, context.
 		Use:   use,
 		Short: short,
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, _ []string, s *app.Session) error {
 			docs, err := list(s.Indexing(), cmd.Context())
 			if err != nil {
 				return err
 			}
 			return e.printDocs(cmd, docs, asJSON)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 	return cmd

@@ -21,6 +21,7 @@ import (
 	"folio/app"
 	"folio/dropfolder"
 	"folio/printout"
+	"folio/profile"
 	"folio/scan/pageread"
 )
 
@@ -454,12 +455,7 @@ func (e *env) docCommand() *cobra.Command {
 		Use:   "list --patient MRN",
 		Short: "a patient's documents, newest first",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, _ []string, s *app.Session) error {
 			if reason != "" {
 				if _, err := s.Patients().BreakGlass(cmd.Context(), patient, reason); err != nil {
 					return err
@@ -470,7 +466,7 @@ func (e *env) docCommand() *cobra.Command {
 				return err
 			}
 			return e.printDocs(cmd, docs, asJSON)
-		},
+		}),
 	}
 	list.Flags().StringVar(&patient, "patient", "", "the patient's MRN")
 	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
@@ -481,12 +477,7 @@ func (e *env) docCommand() *cobra.Command {
 		Use:   "show ID",
 		Short: "one document: patient, type, date, pages, provenance, and its text",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			if err := breakGlassForDocument(cmd, s, args[0], reason); err != nil {
 				return err
 			}
@@ -529,7 +520,7 @@ func (e *env) docCommand() *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
 
@@ -538,12 +529,7 @@ func (e *env) docCommand() *cobra.Command {
 		Use:   "export ID --out FILE.pdf",
 		Short: "decrypt a document into a searchable PDF (audited)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			if err := breakGlassForDocument(cmd, s, args[0], reason); err != nil {
 				return err
 			}
@@ -552,7 +538,7 @@ func (e *env) docCommand() *cobra.Command {
 				return err
 			}
 			return writeOut(out, buf.Bytes(), cmd.OutOrStdout())
-		},
+		}),
 	}
 	export.Flags().StringVar(&out, "out", "", "the PDF file to write")
 	_ = export.MarkFlagRequired("out")
@@ -594,12 +580,7 @@ func (e *env) searchCommand() *cobra.Command {
 		Use:   "search TEXT [--patient MRN]",
 		Short: "full-text search of scanned documents (every word must appear; words in \"quotes\" one after another)",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			hits, skipped, err := s.Documents().Search(cmd.Context(), strings.Join(args, " "), patient)
 			if err != nil {
 				return err
@@ -630,7 +611,7 @@ func (e *env) searchCommand() *cobra.Command {
 				printf(tw, "%s\t%s\t%s\t%d\t%s\n", h.Document.ID, h.Document.MRN, h.Document.Type, h.Page+1, h.Snippet)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&patient, "patient", "", "only this patient's chart")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
@@ -678,19 +659,14 @@ func (e *env) queueCommand() *cobra.Command {
 		Use:   "verify ID",
 		Short: "quality check: confirm a filed document (by a second person)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			d, err := s.Documents().Verify(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "document %s verified by %s\n", d.ID, d.VerifiedBy)
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(list, file, verify,
 		e.docListCommand("qa", "filed documents chosen for the second-person check, oldest first", app.Indexing.QAQueue),
@@ -717,12 +693,7 @@ func (e *env) watchCommand() *cobra.Command {
 		Use:   "watch [DIR]",
 		Short: "run the drop-folder intake headless: import every file the scanner writes (default: the drop folder setting)",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedInProfile(func(cmd *cobra.Command, args []string, s *app.Session, prof *profile.Profile) error {
 			settings := prof.Vault.IntakeSettings(cmd.Context())
 			dir := settings.DropFolder
 			if len(args) == 1 {
@@ -756,7 +727,7 @@ func (e *env) watchCommand() *cobra.Command {
 			}
 			printf(out, "watching %s (Ctrl+C stops)\n", dir)
 			return in.Serve(cmd.Context())
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "leave imported files in the folder (default: the drop folder setting, else remove them once stored encrypted)")
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often to look")

@@ -145,12 +145,7 @@ func (e *env) patientFind() *cobra.Command {
 		Use:   "find QUERY",
 		Short: "find patients by name (typos tolerated), MRN, date of birth or phone",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			q := args[0]
 			for _, a := range args[1:] {
 				q += " " + a
@@ -171,7 +166,7 @@ func (e *env) patientFind() *cobra.Command {
 				return nil
 			}
 			return writeMatches(cmd.OutOrStdout(), ms, time.Now())
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 	cmd.Flags().IntVar(&limit, "limit", 20, "at most this many results")
@@ -185,12 +180,7 @@ func (e *env) patientShow() *cobra.Command {
 		Use:   "show MRN",
 		Short: "show a patient (a restricted chart needs --reason, recorded as break-glass)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			if reason != "" {
 				if _, err := s.Patients().BreakGlass(cmd.Context(), args[0], reason); err != nil {
 					return err
@@ -207,7 +197,7 @@ func (e *env) patientShow() *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), toJSON(p))
 			}
 			return writePatient(cmd.OutOrStdout(), p, time.Now())
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&reason, "reason", "", "break-glass reason for a restricted chart")
@@ -221,12 +211,7 @@ func (e *env) patientAmend() *cobra.Command {
 		Use:   "amend MRN [--family F] [--phone P] ...",
 		Short: "amend a patient: the flags given replace those fields, as a new version",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			p, err := s.Patients().Open(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -243,7 +228,7 @@ func (e *env) patientAmend() *cobra.Command {
 			}
 			printf(cmd.OutOrStdout(), "%s amended (version %s)\n", p.MRN, p.Version)
 			return nil
-		},
+		}),
 	}
 	f.register(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new version as JSON")
@@ -256,12 +241,7 @@ func (e *env) patientHistory() *cobra.Command {
 		Use:   "history MRN",
 		Short: "every version of a patient (and of records merged into it), oldest first",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			vs, err := s.Patients().History(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -285,7 +265,7 @@ func (e *env) patientHistory() *cobra.Command {
 					v.Version, v.ChangedBy, v.MRN, v.Family, v.Given, v.BirthDate, merged)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 	return cmd
@@ -297,19 +277,14 @@ func (e *env) patientMerge() *cobra.Command {
 		Use:   "merge SURVIVOR-MRN DUPLICATE-MRN",
 		Short: "merge a duplicate record into the survivor (undo with unmerge)",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			p, err := s.Patients().Merge(cmd.Context(), args[0], args[1], reason)
 			if err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "%s merged into %s\n", args[1], p.MRN)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&reason, "reason", "duplicate registration", "why")
 	return cmd

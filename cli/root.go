@@ -251,3 +251,24 @@ func (e *env) session(ctx context.Context) (*app.Session, *profile.Profile, func
 	}
 	return s, prof, func() { s.Lock(ctx); prof.Close() }, nil
 }
+
+// signedIn makes a command's RunE that signs in, runs fn with the session,
+// then locks it and closes the profile: the shape nearly every command has.
+func (e *env) signedIn(fn func(cmd *cobra.Command, args []string, s *app.Session) error) func(*cobra.Command, []string) error {
+	return e.signedInProfile(func(cmd *cobra.Command, args []string, s *app.Session, _ *profile.Profile) error {
+		return fn(cmd, args, s)
+	})
+}
+
+// signedInProfile is signedIn for a command that also needs the profile
+// the session was opened from.
+func (e *env) signedInProfile(fn func(cmd *cobra.Command, args []string, s *app.Session, prof *profile.Profile) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		s, prof, done, err := e.session(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer done()
+		return fn(cmd, args, s, prof)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"folio/app"
 	"folio/printout"
+	"folio/profile"
 )
 
 // The administrator's settings beyond the idle lock, drop folder and QA
@@ -140,12 +141,7 @@ key stops working at once, so destroy its paper. With --pdf the key is also
 written as a printable sheet: print it, then delete the file. Administrators
 only; audited.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedInProfile(func(cmd *cobra.Command, _ []string, s *app.Session, prof *profile.Profile) error {
 			key, err := s.Settings().RotateRecoveryKey(cmd.Context())
 			if err != nil {
 				return err
@@ -174,7 +170,7 @@ only; audited.`,
 			}
 			printLine(status, "print the sheet, check it, then delete the file")
 			return nil
-		},
+		}),
 	}
 	newKey.Flags().StringVar(&pdf, "pdf", "", "also write the key as a printable PDF sheet")
 	newKey.Flags().BoolVar(&asJSON, "json", false, `print {"recovery_key": …} instead`)

@@ -364,19 +364,14 @@ func (e *env) syncConflictsCommand() *cobra.Command {
 		Use:   "conflicts",
 		Short: "list records changed on two workstations at once, with their branches (both are kept)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, _ []string, s *app.Session) error {
 			cs, err := s.Conflicts().List(cmd.Context())
 			if err != nil {
 				return err
 			}
 			printConflicts(cmd.OutOrStdout(), cs)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -567,12 +562,7 @@ func (e *env) syncSetAsideCommand() *cobra.Command {
 			"accept (a password reset with the recovery key, for one), each with what to do: they are kept\n" +
 			"here and not sent, and the rest of the changes sync.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedInProfile(func(cmd *cobra.Command, _ []string, s *app.Session, prof *profile.Profile) error {
 			admin := prof.SyncAdmin(nil)
 			cs, err := admin.SetAside(cmd.Context())
 			if err != nil {
@@ -608,7 +598,7 @@ func (e *env) syncSetAsideCommand() *cobra.Command {
 				printf(out, "archive change %d  %s/%s  %s\n", c.Seq, c.Kind, c.ID, c.Reason)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&dismiss, "dismiss", false, "forget them (an administrator, once reported)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

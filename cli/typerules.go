@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"folio/app"
 	"folio/classify"
 )
 
@@ -31,12 +32,7 @@ has seen enough filings of the types involved.`,
 		Use:   "list [--json]",
 		Short: "print the rules, and how many filed documents taught each type",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, _ []string, s *app.Session) error {
 			rules, builtIn, err := s.TypeRules().Rules(cmd.Context())
 			if err != nil {
 				return err
@@ -49,7 +45,7 @@ has seen enough filings of the types involved.`,
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"built_in": builtIn, "rules": rules, "learned": taught})
 			}
 			return writeTypeRules(cmd.OutOrStdout(), rules, builtIn, taught)
-		},
+		}),
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	set := &cobra.Command{
@@ -91,18 +87,13 @@ has seen enough filings of the types involved.`,
 		Use:   "reset",
 		Short: "go back to the built-in rules (what was learned stays)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, _ []string, s *app.Session) error {
 			if err := s.TypeRules().Reset(cmd.Context()); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "type rules: the built-in ones (%d types)\n", len(classify.DefaultRules()))
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(list, set, reset)
 	return cmd

@@ -45,12 +45,7 @@ func (e *env) userCommand() *cobra.Command {
 		Use:   "passwd [NAME]",
 		Short: "change your password, or (administrator) anyone's; new one from FOLIO_NEW_PASSWORD or asked",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			name := s.User().Name
 			if len(args) == 1 {
 				name = args[0]
@@ -64,7 +59,7 @@ func (e *env) userCommand() *cobra.Command {
 			}
 			printf(cmd.OutOrStdout(), "password of %s changed\n", name)
 			return nil
-		},
+		}),
 	}
 
 	var asJSON bool
@@ -72,12 +67,7 @@ func (e *env) userCommand() *cobra.Command {
 		Use:   "list",
 		Short: "list users",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, _ []string, s *app.Session) error {
 			users, err := s.Users().List(cmd.Context())
 			if err != nil {
 				return err
@@ -95,7 +85,7 @@ func (e *env) userCommand() *cobra.Command {
 				printf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Roles, status, u.FullName)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
@@ -103,29 +93,19 @@ func (e *env) userCommand() *cobra.Command {
 		Use:   "disable NAME",
 		Short: "disable a user: their password no longer unlocks the vault",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			if err := s.Users().SetDisabled(cmd.Context(), args[0], true, nil); err != nil {
 				return err
 			}
 			printf(cmd.OutOrStdout(), "user %s disabled\n", args[0])
 			return nil
-		},
+		}),
 	}
 	enable := &cobra.Command{
 		Use:   "enable NAME",
 		Short: "enable a disabled user with a new password (FOLIO_NEW_PASSWORD or asked)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 			pw, err := e.newSecret("FOLIO_NEW_PASSWORD", "new password for "+args[0])
 			if err != nil {
 				return err
@@ -135,7 +115,7 @@ func (e *env) userCommand() *cobra.Command {
 			}
 			printf(cmd.OutOrStdout(), "user %s enabled\n", args[0])
 			return nil
-		},
+		}),
 	}
 	recoverCmd := &cobra.Command{
 		Use:   "recover NAME",
