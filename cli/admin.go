@@ -30,28 +30,25 @@ func (e *env) auditCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			events, err := s.Audit().Events(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if events == nil {
-					events = []app.AuditEvent{}
+			return e.inSession(cmd.Context(), func(s *app.Session) error {
+				events, err := s.Audit().Events(cmd.Context(), f)
+				if err != nil {
+					return err
 				}
-				return writeJSON(cmd.OutOrStdout(), events)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			printf(tw, "SEQ\tTIME\tUSER\tROLE\tACTION\tPATIENT\tOUTCOME\tPERMISSION\tDETAIL\n")
-			for _, ev := range events {
-				printf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Seq, ev.Time.Local().Format("2006-01-02 15:04:05"),
-					ev.User, ev.ActedAs(), ev.Action, ev.Patient, ev.Outcome, ev.Permission, ev.Detail)
-			}
-			return tw.Flush()
+				if asJSON {
+					if events == nil {
+						events = []app.AuditEvent{}
+					}
+					return writeJSON(cmd.OutOrStdout(), events)
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+				printf(tw, "SEQ\tTIME\tUSER\tROLE\tACTION\tPATIENT\tOUTCOME\tPERMISSION\tDETAIL\n")
+				for _, ev := range events {
+					printf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Seq, ev.Time.Local().Format("2006-01-02 15:04:05"),
+						ev.User, ev.ActedAs(), ev.Action, ev.Patient, ev.Outcome, ev.Permission, ev.Detail)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	sf.add(show)
@@ -72,26 +69,23 @@ recorded in the audit trail (audit.export) with its filters and file.`,
 			if err != nil {
 				return err
 			}
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			events, err := s.Audit().Export(cmd.Context(), f, "PDF", pdf)
-			if err != nil {
-				return err
-			}
-			site, _ := prof.Vault.SitePrefix(cmd.Context())
-			var buf bytes.Buffer
-			if err := printout.AuditReportPDF(&buf, printout.AuditReport{Filter: f.String(), Site: site,
-				ExportedBy: s.User().Name, ExportedAt: time.Now(), Events: events}); err != nil {
-				return err
-			}
-			if err := writeOut(pdf, buf.Bytes(), cmd.OutOrStdout()); err != nil {
-				return err
-			}
-			printf(cmd.ErrOrStderr(), "%d events; the file holds patient record numbers: keep it as you keep records\n", len(events))
-			return nil
+			return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error {
+				events, err := s.Audit().Export(cmd.Context(), f, "PDF", pdf)
+				if err != nil {
+					return err
+				}
+				site, _ := prof.Vault.SitePrefix(cmd.Context())
+				var buf bytes.Buffer
+				if err := printout.AuditReportPDF(&buf, printout.AuditReport{Filter: f.String(), Site: site,
+					ExportedBy: s.User().Name, ExportedAt: time.Now(), Events: events}); err != nil {
+					return err
+				}
+				if err := writeOut(pdf, buf.Bytes(), cmd.OutOrStdout()); err != nil {
+					return err
+				}
+				printf(cmd.ErrOrStderr(), "%d events; the file holds patient record numbers: keep it as you keep records\n", len(events))
+				return nil
+			})
 		},
 	}
 	ef.add(export)
@@ -193,27 +187,24 @@ func (e *env) demoCommand() *cobra.Command {
 			if n <= 0 || batch <= 0 {
 				return usageError{fmt.Errorf("--patients and --batch must be positive")}
 			}
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			g := demo.NewGenerator(seed, time.Now().Year())
-			start := time.Now()
-			for made := 0; made < n; {
-				k := min(batch, n-made)
-				ps := make([]app.Patient, k)
-				for i := range ps {
-					ps[i] = g.Patient()
+			return e.inSession(cmd.Context(), func(s *app.Session) error {
+				g := demo.NewGenerator(seed, time.Now().Year())
+				start := time.Now()
+				for made := 0; made < n; {
+					k := min(batch, n-made)
+					ps := make([]app.Patient, k)
+					for i := range ps {
+						ps[i] = g.Patient()
+					}
+					if _, err := s.Patients().Register(cmd.Context(), ps...); err != nil {
+						return fmt.Errorf("after %d patients: %w", made, err)
+					}
+					made += k
 				}
-				if _, err := s.Patients().Register(cmd.Context(), ps...); err != nil {
-					return fmt.Errorf("after %d patients: %w", made, err)
-				}
-				made += k
-			}
-			el := time.Since(start)
-			printf(cmd.OutOrStdout(), "%d synthetic patients added in %s (%.0f/s)\n", n, el.Round(time.Millisecond), float64(n)/el.Seconds())
-			return nil
+				el := time.Since(start)
+				printf(cmd.OutOrStdout(), "%d synthetic patients added in %s (%.0f/s)\n", n, el.Round(time.Millisecond), float64(n)/el.Seconds())
+				return nil
+			})
 		},
 	}
 	cmd.Flags().IntVar(&n, "patients", 100, "how many")
@@ -233,16 +224,13 @@ func (e *env) settingsCommand() *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("idle lock %q: give a duration like 5m or 1h", args[0])}
 			}
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := s.Settings().SetIdleLock(cmd.Context(), d); err != nil {
-				return err
-			}
-			printf(cmd.OutOrStdout(), "the window now locks after %s without use\n", prof.Vault.IdleLock(cmd.Context()))
-			return nil
+			return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error {
+				if err := s.Settings().SetIdleLock(cmd.Context(), d); err != nil {
+					return err
+				}
+				printf(cmd.OutOrStdout(), "the window now locks after %s without use\n", prof.Vault.IdleLock(cmd.Context()))
+				return nil
+			})
 		},
 	}
 	var keep bool
@@ -259,21 +247,18 @@ func (e *env) settingsCommand() *cobra.Command {
 				}
 				dir = abs
 			}
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := s.Settings().SetIntakeSettings(cmd.Context(), app.IntakeSettings{DropFolder: dir, Keep: keep}); err != nil {
-				return err
-			}
-			is := prof.Vault.IntakeSettings(cmd.Context())
-			what := "removed once stored encrypted"
-			if is.Keep {
-				what = "left in the folder"
-			}
-			printf(cmd.OutOrStdout(), "drop folder: %q; imported files are %s\n", is.DropFolder, what)
-			return nil
+			return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error {
+				if err := s.Settings().SetIntakeSettings(cmd.Context(), app.IntakeSettings{DropFolder: dir, Keep: keep}); err != nil {
+					return err
+				}
+				is := prof.Vault.IntakeSettings(cmd.Context())
+				what := "removed once stored encrypted"
+				if is.Keep {
+					what = "left in the folder"
+				}
+				printf(cmd.OutOrStdout(), "drop folder: %q; imported files are %s\n", is.DropFolder, what)
+				return nil
+			})
 		},
 	}
 	drop.Flags().BoolVar(&keep, "keep", false, "leave imported files in the folder")
@@ -286,16 +271,13 @@ func (e *env) settingsCommand() *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("QA sample %q: give a whole percentage, 0 to 100", args[0])}
 			}
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := s.Indexing().SetQASampling(cmd.Context(), n); err != nil {
-				return err
-			}
-			printf(cmd.OutOrStdout(), "%d%% of filed documents now go to QA\n", prof.Vault.QASampling(cmd.Context()))
-			return nil
+			return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error {
+				if err := s.Indexing().SetQASampling(cmd.Context(), n); err != nil {
+					return err
+				}
+				printf(cmd.OutOrStdout(), "%d%% of filed documents now go to QA\n", prof.Vault.QASampling(cmd.Context()))
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(idle, drop, qa)

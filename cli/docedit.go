@@ -18,19 +18,14 @@ import (
 // withSession runs fn in a logged-in session and prints the document it
 // returns as one line.
 func (e *env) withSession(fn func(ctx context.Context, s *app.Session) (app.Document, string, error)) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, _ []string) error {
-		s, _, done, err := e.session(cmd.Context())
-		if err != nil {
-			return err
-		}
-		defer done()
+	return e.signedIn(func(cmd *cobra.Command, _ []string, s *app.Session) error {
 		d, what, err := fn(cmd.Context(), s)
 		if err != nil {
 			return err
 		}
 		printf(cmd.OutOrStdout(), "document %s: %s; now %s, %s\n", d.ID, what, pages(len(d.Pages)), d.Status)
 		return nil
-	}
+	})
 }
 
 // pageNumbers parses "3,1,2" (1-based) into 0-based page indexes.

@@ -228,53 +228,50 @@ func (e *env) importCommand() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			out := cmd.OutOrStdout()
-			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			failed, skipped := 0, 0
-			var all []importLine
-			for i, r := range importAll(cmd.Context(), s, files) {
-				if r.err != nil && cmd.Context().Err() != nil {
-					return errors.New("stopped: the files listed above are imported, the others are not (a file that was being read is finished by `folio watch` or the window); run the import again for the rest")
-				}
-				if r.err != nil {
-					return fmt.Errorf("import %s: %w", files[i].path, r.err)
-				}
-				for _, l := range r.lines {
-					switch l.Status {
-					case "failed":
-						failed++
-					case "skipped":
-						skipped++
+			return e.inSession(cmd.Context(), func(s *app.Session) error {
+				out := cmd.OutOrStdout()
+				tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+				failed, skipped := 0, 0
+				var all []importLine
+				for i, r := range importAll(cmd.Context(), s, files) {
+					if r.err != nil && cmd.Context().Err() != nil {
+						return errors.New("stopped: the files listed above are imported, the others are not (a file that was being read is finished by `folio watch` or the window); run the import again for the rest")
 					}
-					all = append(all, l)
-					if !asJSON {
-						printf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Status, l.File, l.MRN, l.Type, pages(l.Pages), l.Reason)
-						tw.Flush()
+					if r.err != nil {
+						return fmt.Errorf("import %s: %w", files[i].path, r.err)
+					}
+					for _, l := range r.lines {
+						switch l.Status {
+						case "failed":
+							failed++
+						case "skipped":
+							skipped++
+						}
+						all = append(all, l)
+						if !asJSON {
+							printf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Status, l.File, l.MRN, l.Type, pages(l.Pages), l.Reason)
+							tw.Flush()
+						}
 					}
 				}
-			}
-			if asJSON {
-				if all == nil {
-					all = []importLine{}
+				if asJSON {
+					if all == nil {
+						all = []importLine{}
+					}
+					return writeJSON(out, all)
 				}
-				return writeJSON(out, all)
-			}
-			var problems []string
-			if skipped > 0 {
-				problems = append(problems, fmt.Sprintf("%d of %d files were skipped (not read, not stored)", skipped, len(files)))
-			}
-			if failed > 0 {
-				problems = append(problems, fmt.Sprintf("%d of %d files could not be read (they are stored)", failed, len(files)))
-			}
-			if problems != nil {
-				return fmt.Errorf("%s; see the reasons above", strings.Join(problems, "; "))
-			}
-			return nil
+				var problems []string
+				if skipped > 0 {
+					problems = append(problems, fmt.Sprintf("%d of %d files were skipped (not read, not stored)", skipped, len(files)))
+				}
+				if failed > 0 {
+					problems = append(problems, fmt.Sprintf("%d of %d files could not be read (they are stored)", failed, len(files)))
+				}
+				if problems != nil {
+					return fmt.Errorf("%s; see the reasons above", strings.Join(problems, "; "))
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
@@ -367,23 +364,20 @@ func (e *env) coversheetCommand() *cobra.Command {
 				}
 				sheet.Date = t
 			}
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			p, err := s.Patients().Open(cmd.Context(), patient)
-			if err != nil {
-				return err
-			}
-			sheet.MRN = p.MRN
-			var buf bytes.Buffer
-			info := printout.CoverInfo{Sheet: sheet, PatientName: strings.ToUpper(p.Family) + ", " + p.Given,
-				BirthDate: p.BirthDate.String(), TypeLabel: app.DocTypeLabel(docType), PrintedBy: s.User().Name, PrintedAt: time.Now()}
-			if err := printout.CoverSheetPDF(&buf, info); err != nil {
-				return err
-			}
-			return writeOut(out, buf.Bytes(), cmd.OutOrStdout())
+			return e.inSession(cmd.Context(), func(s *app.Session) error {
+				p, err := s.Patients().Open(cmd.Context(), patient)
+				if err != nil {
+					return err
+				}
+				sheet.MRN = p.MRN
+				var buf bytes.Buffer
+				info := printout.CoverInfo{Sheet: sheet, PatientName: strings.ToUpper(p.Family) + ", " + p.Given,
+					BirthDate: p.BirthDate.String(), TypeLabel: app.DocTypeLabel(docType), PrintedBy: s.User().Name, PrintedAt: time.Now()}
+				if err := printout.CoverSheetPDF(&buf, info); err != nil {
+					return err
+				}
+				return writeOut(out, buf.Bytes(), cmd.OutOrStdout())
+			})
 		},
 	}
 	cmd.Flags().StringVar(&patient, "patient", "", "the patient's MRN")
@@ -636,17 +630,14 @@ func (e *env) queueCommand() *cobra.Command {
 				}
 				p.Date = t
 			}
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			d, err := s.Indexing().FileDocument(cmd.Context(), args[0], p)
-			if err != nil {
-				return err
-			}
-			printf(cmd.OutOrStdout(), "document %s filed for %s as %s\n", d.ID, d.MRN, d.Type)
-			return nil
+			return e.inSession(cmd.Context(), func(s *app.Session) error {
+				d, err := s.Indexing().FileDocument(cmd.Context(), args[0], p)
+				if err != nil {
+					return err
+				}
+				printf(cmd.OutOrStdout(), "document %s filed for %s as %s\n", d.ID, d.MRN, d.Type)
+				return nil
+			})
 		},
 	}
 	file.Flags().StringVar(&fp.patient, "patient", "", "the patient's MRN")

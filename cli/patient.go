@@ -105,31 +105,28 @@ are listed on stderr and nothing is registered (exit 3) unless --force.`,
 			if err := p.Validate(time.Now()); err != nil {
 				return usageError{err}
 			}
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if !force {
-				dups, err := s.Patients().FindDuplicates(cmd.Context(), p)
+			return e.inSession(cmd.Context(), func(s *app.Session) error {
+				if !force {
+					dups, err := s.Patients().FindDuplicates(cmd.Context(), p)
+					if err != nil {
+						return err
+					}
+					if len(dups) > 0 {
+						printLine(cmd.ErrOrStderr(), "Possible duplicates of this patient:")
+						_ = writeMatches(cmd.ErrOrStderr(), dups, time.Now())
+						return &exitError{ExitDuplicates, errors.New("possible duplicates found; open the existing record, or run again with --force to register a new patient")}
+					}
+				}
+				ps, err := s.Patients().Register(cmd.Context(), p)
 				if err != nil {
 					return err
 				}
-				if len(dups) > 0 {
-					printLine(cmd.ErrOrStderr(), "Possible duplicates of this patient:")
-					_ = writeMatches(cmd.ErrOrStderr(), dups, time.Now())
-					return &exitError{ExitDuplicates, errors.New("possible duplicates found; open the existing record, or run again with --force to register a new patient")}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), toJSON(ps[0]))
 				}
-			}
-			ps, err := s.Patients().Register(cmd.Context(), p)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), toJSON(ps[0]))
-			}
-			printLine(cmd.OutOrStdout(), ps[0].MRN)
-			return nil
+				printLine(cmd.OutOrStdout(), ps[0].MRN)
+				return nil
+			})
 		},
 	}
 	f.register(cmd.Flags())
@@ -299,17 +296,14 @@ func (e *env) patientChange(use, short, defaultReason, done string, change func(
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, release, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer release()
-			p, err := change(s.Patients(), cmd.Context(), args[0], reason)
-			if err != nil {
-				return err
-			}
-			printf(cmd.OutOrStdout(), "%s %s (version %s)\n", p.MRN, done, p.Version)
-			return nil
+			return e.inSession(cmd.Context(), func(s *app.Session) error {
+				p, err := change(s.Patients(), cmd.Context(), args[0], reason)
+				if err != nil {
+					return err
+				}
+				printf(cmd.OutOrStdout(), "%s %s (version %s)\n", p.MRN, done, p.Version)
+				return nil
+			})
 		},
 	}
 	help := "why"

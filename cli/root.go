@@ -252,23 +252,46 @@ func (e *env) session(ctx context.Context) (*app.Session, *profile.Profile, func
 	return s, prof, func() { s.Lock(ctx); prof.Close() }, nil
 }
 
-// signedIn makes a command's RunE that signs in, runs fn with the session,
-// then locks it and closes the profile: the shape nearly every command has.
-func (e *env) signedIn(fn func(cmd *cobra.Command, args []string, s *app.Session) error) func(*cobra.Command, []string) error {
-	return e.signedInProfile(func(cmd *cobra.Command, args []string, s *app.Session, _ *profile.Profile) error {
-		return fn(cmd, args, s)
-	})
+// inSessionProfile signs in, runs fn with the session and the profile it
+// was opened from, then locks the session and closes the profile.
+func (e *env) inSessionProfile(ctx context.Context, fn func(s *app.Session, prof *profile.Profile) error) error {
+	s, prof, done, err := e.session(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return fn(s, prof)
 }
 
-// signedInProfile is signedIn for a command that also needs the profile
-// the session was opened from.
+// inSession is inSessionProfile for work that needs only the session.
+func (e *env) inSession(ctx context.Context, fn func(s *app.Session) error) error {
+	return e.inSessionProfile(ctx, func(s *app.Session, _ *profile.Profile) error { return fn(s) })
+}
+
+// signedIn makes a command's RunE that runs fn in a session (inSession):
+// the shape nearly every command has.
+func (e *env) signedIn(fn func(cmd *cobra.Command, args []string, s *app.Session) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		return e.inSession(cmd.Context(), func(s *app.Session) error { return fn(cmd, args, s) })
+	}
+}
+
+// signedInProfile is signedIn for a command that also needs the profile.
 func (e *env) signedInProfile(fn func(cmd *cobra.Command, args []string, s *app.Session, prof *profile.Profile) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		s, prof, done, err := e.session(cmd.Context())
+		return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error { return fn(cmd, args, s, prof) })
+	}
+}
+
+// withProfile makes a command's RunE that opens the profile without
+// signing in, runs fn with it and closes it.
+func (e *env) withProfile(fn func(cmd *cobra.Command, args []string, prof *profile.Profile) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		prof, err := e.open()
 		if err != nil {
 			return err
 		}
-		defer done()
-		return fn(cmd, args, s, prof)
+		defer prof.Close()
+		return fn(cmd, args, prof)
 	}
 }

@@ -23,12 +23,7 @@ func (e *env) adminSettingsCommands() []*cobra.Command {
 		Use:   "show",
 		Short: "print every workstation setting (no password needed: settings are not patient data)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			prof, err := e.open()
-			if err != nil {
-				return err
-			}
-			defer prof.Close()
+		RunE: e.withProfile(func(cmd *cobra.Command, _ []string, prof *profile.Profile) error {
 			ctx, v := cmd.Context(), prof.Vault
 			if ok, err := v.Initialized(ctx); err != nil {
 				return err
@@ -62,7 +57,7 @@ func (e *env) adminSettingsCommands() []*cobra.Command {
 			printf(out, "archive      %s\n", archive)
 			printf(out, "archive-ids  %s\n", archiveIDsText(v.BarcodeSettings(ctx)))
 			return nil
-		},
+		}),
 	}
 	site := e.settingCommand("site-prefix PREFIX", "the MRN site prefix of new MRNs (2 to 6 letters or digits); existing MRNs keep theirs",
 		nil,
@@ -116,16 +111,13 @@ files imported from now on. Administrators and records managers; audited.`,
 			if _, err := app.ParseArchivePattern(args[0]); err != nil {
 				return usageError{err}
 			}
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := s.Settings().SetBarcodeSettings(cmd.Context(), app.BarcodeSettings{ArchivePattern: args[0], Split: split}); err != nil {
-				return err
-			}
-			printf(cmd.OutOrStdout(), "archive identifiers: %s\n", archiveIDsText(prof.Vault.BarcodeSettings(cmd.Context())))
-			return nil
+			return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error {
+				if err := s.Settings().SetBarcodeSettings(cmd.Context(), app.BarcodeSettings{ArchivePattern: args[0], Split: split}); err != nil {
+					return err
+				}
+				printf(cmd.OutOrStdout(), "archive identifiers: %s\n", archiveIDsText(prof.Vault.BarcodeSettings(cmd.Context())))
+				return nil
+			})
 		},
 	}
 	archiveIDs.Flags().BoolVar(&split, "split", false, "each archive identifier starts a new document")
@@ -192,20 +184,17 @@ func (e *env) settingCommand(use, short string, check func(string) error,
 					return err
 				}
 			}
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := set(cmd.Context(), s, args[0]); err != nil {
-				return err
-			}
-			said, err := now(cmd.Context(), prof.Vault)
-			if err != nil {
-				return err
-			}
-			printLine(cmd.OutOrStdout(), said)
-			return nil
+			return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error {
+				if err := set(cmd.Context(), s, args[0]); err != nil {
+					return err
+				}
+				said, err := now(cmd.Context(), prof.Vault)
+				if err != nil {
+					return err
+				}
+				printLine(cmd.OutOrStdout(), said)
+				return nil
+			})
 		},
 	}
 }

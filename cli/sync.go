@@ -47,44 +47,41 @@ stick afterwards: it holds this workstation's private key.`,
 			if err := enr.CheckFresh(time.Now()); err != nil {
 				return err
 			}
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if !s.User().Roles.Can(app.PermUserManage) {
-				return fmt.Errorf("enroll: %w: an administrator enrolls a workstation", app.ErrForbidden)
-			}
-			admin := prof.SyncAdmin(nil)
-			enrolled, err := admin.Enroll(args[0])
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			printf(out, "Enrolled as %s with the archive of %s at %s (this vault is device %s).\n", enrolled.Workstation, enrolled.Org, enrolled.Address, prof.DB.DeviceID())
-			client, _, err := admin.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer client.Close()
-			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
-			defer cancel()
-			org, err := syncer.ShowVault(ctx, prof.DB, client, s.Replica())
-			if errors.Is(err, api.ErrForeignVault) {
-				return err
-			}
-			if err != nil {
-				printf(out, "The archive does not answer yet (%v); sync starts when it does.\n", err)
+			return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error {
+				if !s.User().Roles.Can(app.PermUserManage) {
+					return fmt.Errorf("enroll: %w: an administrator enrolls a workstation", app.ErrForbidden)
+				}
+				admin := prof.SyncAdmin(nil)
+				enrolled, err := admin.Enroll(args[0])
+				if err != nil {
+					return err
+				}
+				out := cmd.OutOrStdout()
+				printf(out, "Enrolled as %s with the archive of %s at %s (this vault is device %s).\n", enrolled.Workstation, enrolled.Org, enrolled.Address, prof.DB.DeviceID())
+				client, _, err := admin.Connect(cmd.Context())
+				if err != nil {
+					return err
+				}
+				defer client.Close()
+				ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
+				defer cancel()
+				org, err := syncer.ShowVault(ctx, prof.DB, client, s.Replica())
+				if errors.Is(err, api.ErrForeignVault) {
+					return err
+				}
+				if err != nil {
+					printf(out, "The archive does not answer yet (%v); sync starts when it does.\n", err)
+					return nil
+				}
+				printf(out, "The archive serves the organisation's vault %s: this one.\n", org.Fingerprint())
+				info, err := client.Device(ctx)
+				if err != nil {
+					printf(out, "The archive does not answer yet (%v); sync starts when it does.\n", err)
+					return nil
+				}
+				printf(out, "The archive answers: %d changes there for this workstation to pull. Run 'folio sync now'.\n", info.Backlog)
 				return nil
-			}
-			printf(out, "The archive serves the organisation's vault %s: this one.\n", org.Fingerprint())
-			info, err := client.Device(ctx)
-			if err != nil {
-				printf(out, "The archive does not answer yet (%v); sync starts when it does.\n", err)
-				return nil
-			}
-			printf(out, "The archive answers: %d changes there for this workstation to pull. Run 'folio sync now'.\n", info.Backlog)
-			return nil
+			})
 		},
 	}
 }
@@ -214,13 +211,8 @@ func (e *env) syncStatusCommand() *cobra.Command {
 		Use:   "status",
 		Short: "this workstation's sync state: pending changes, conflicts, last success (no password needed)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: e.withProfile(func(cmd *cobra.Command, _ []string, prof *profile.Profile) error {
 			ctx := cmd.Context()
-			prof, err := e.open()
-			if err != nil {
-				return err
-			}
-			defer prof.Close()
 			admin := prof.SyncAdmin(nil)
 			ss, err := admin.State(ctx)
 			if err != nil {
@@ -251,7 +243,7 @@ func (e *env) syncStatusCommand() *cobra.Command {
 			}
 			printSyncStatus(out, st)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -295,12 +287,7 @@ func (e *env) syncRequestsCommand() *cobra.Command {
 		Use:   "requests",
 		Short: "list the workstations waiting for the vault keys",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			prof, err := e.open()
-			if err != nil {
-				return err
-			}
-			defer prof.Close()
+		RunE: e.withProfile(func(cmd *cobra.Command, _ []string, prof *profile.Profile) error {
 			reqs, err := prof.SyncAdmin(nil).KeyRequests(cmd.Context())
 			if err != nil {
 				return err
@@ -317,7 +304,7 @@ func (e *env) syncRequestsCommand() *cobra.Command {
 				printLine(out, "No workstation is waiting for the vault keys.")
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -338,21 +325,18 @@ signed by this vault, and the joining workstation checks that.`,
 				return usageError{syncer.ErrNoFingerprint}
 			}
 			ctx := cmd.Context()
-			s, prof, done, err := e.session(ctx)
-			if err != nil {
-				return err
-			}
-			defer done()
-			r, err := prof.SyncAdmin(nil).Approve(ctx, s, args[0], fingerprint)
-			if err != nil {
-				return err
-			}
-			id, err := s.Replica().VaultIdentity()
-			if err != nil {
-				return err
-			}
-			printf(cmd.OutOrStdout(), "Sent the vault keys to %s (key %s), signed by this vault %s. There, 'folio sync now' opens them with its user's password and shows that vault fingerprint to compare.\n", r.Name, r.Fingerprint, api.VaultFingerprint(id))
-			return nil
+			return e.inSessionProfile(ctx, func(s *app.Session, prof *profile.Profile) error {
+				r, err := prof.SyncAdmin(nil).Approve(ctx, s, args[0], fingerprint)
+				if err != nil {
+					return err
+				}
+				id, err := s.Replica().VaultIdentity()
+				if err != nil {
+					return err
+				}
+				printf(cmd.OutOrStdout(), "Sent the vault keys to %s (key %s), signed by this vault %s. There, 'folio sync now' opens them with its user's password and shows that vault fingerprint to compare.\n", r.Name, r.Fingerprint, api.VaultFingerprint(id))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&fingerprint, "fingerprint", "", "the key fingerprint the joining workstation shows (required)")
@@ -419,16 +403,13 @@ func (e *env) syncResolveCommand() *cobra.Command {
 					return usageError{err}
 				}
 			}
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := s.Conflicts().Resolve(cmd.Context(), app.Kind(args[0]), args[1], v, merge); err != nil {
-				return err
-			}
-			printf(cmd.OutOrStdout(), "Resolved %s %s; the resolution reaches the other workstations with the next sync.\n", args[0], args[1])
-			return nil
+			return e.inSession(cmd.Context(), func(s *app.Session) error {
+				if err := s.Conflicts().Resolve(cmd.Context(), app.Kind(args[0]), args[1], v, merge); err != nil {
+					return err
+				}
+				printf(cmd.OutOrStdout(), "Resolved %s %s; the resolution reaches the other workstations with the next sync.\n", args[0], args[1])
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&keep, "keep", "", "the branch to keep (as 'folio sync conflicts' shows it)")
@@ -446,15 +427,12 @@ func (e *env) syncBandwidthCommand() *cobra.Command {
 			if err != nil || n < 0 {
 				return usageError{fmt.Errorf("bandwidth %q: give bytes per second, 0 for no cap", args[0])}
 			}
-			s, prof, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if !s.User().Roles.Can(app.PermUserManage) {
-				return fmt.Errorf("bandwidth: %w: an administrator sets it", app.ErrForbidden)
-			}
-			return prof.SyncAdmin(nil).SetBandwidth(cmd.Context(), n)
+			return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error {
+				if !s.User().Roles.Can(app.PermUserManage) {
+					return fmt.Errorf("bandwidth: %w: an administrator sets it", app.ErrForbidden)
+				}
+				return prof.SyncAdmin(nil).SetBandwidth(cmd.Context(), n)
+			})
 		},
 	}
 }

@@ -57,30 +57,27 @@ has seen enough filings of the types involved.`,
 			if !classify.ValidType(typ) {
 				return usageError{fmt.Errorf("document type %q: use lower-case letters, digits and hyphens, like lab-result", typ)}
 			}
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			rules, _, err := s.TypeRules().Rules(cmd.Context())
-			if err != nil {
-				return err
-			}
-			rules = withKeywords(rules, typ, strings.Split(args[1], ","))
-			if err := s.TypeRules().Set(cmd.Context(), rules); err != nil {
-				return err
-			}
-			now, _, err := s.TypeRules().Rules(cmd.Context())
-			if err != nil {
-				return err
-			}
-			i := slices.IndexFunc(now, func(r classify.Rule) bool { return r.Type == typ })
-			if i < 0 {
-				printf(cmd.OutOrStdout(), "%s: no rule now (only learning proposes it)\n", typ)
+			return e.inSession(cmd.Context(), func(s *app.Session) error {
+				rules, _, err := s.TypeRules().Rules(cmd.Context())
+				if err != nil {
+					return err
+				}
+				rules = withKeywords(rules, typ, strings.Split(args[1], ","))
+				if err := s.TypeRules().Set(cmd.Context(), rules); err != nil {
+					return err
+				}
+				now, _, err := s.TypeRules().Rules(cmd.Context())
+				if err != nil {
+					return err
+				}
+				i := slices.IndexFunc(now, func(r classify.Rule) bool { return r.Type == typ })
+				if i < 0 {
+					printf(cmd.OutOrStdout(), "%s: no rule now (only learning proposes it)\n", typ)
+					return nil
+				}
+				printf(cmd.OutOrStdout(), "%s: %s\n", typ, strings.Join(now[i].Keywords, ", "))
 				return nil
-			}
-			printf(cmd.OutOrStdout(), "%s: %s\n", typ, strings.Join(now[i].Keywords, ", "))
-			return nil
+			})
 		},
 	}
 	reset := &cobra.Command{

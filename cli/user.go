@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"folio/app"
+	"folio/profile"
 )
 
 func (e *env) userCommand() *cobra.Command {
@@ -21,20 +22,17 @@ func (e *env) userCommand() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			pw, err := e.newSecret("FOLIO_NEW_PASSWORD", "password for new user "+args[0])
-			if err != nil {
-				return err
-			}
-			if err := s.Users().Add(cmd.Context(), app.User{Name: args[0], FullName: fullName, Roles: roles}, pw); err != nil {
-				return err
-			}
-			printf(cmd.OutOrStdout(), "user %s added (%s)\n", args[0], roles.Label())
-			return nil
+			return e.inSession(cmd.Context(), func(s *app.Session) error {
+				pw, err := e.newSecret("FOLIO_NEW_PASSWORD", "password for new user "+args[0])
+				if err != nil {
+					return err
+				}
+				if err := s.Users().Add(cmd.Context(), app.User{Name: args[0], FullName: fullName, Roles: roles}, pw); err != nil {
+					return err
+				}
+				printf(cmd.OutOrStdout(), "user %s added (%s)\n", args[0], roles.Label())
+				return nil
+			})
 		},
 	}
 	add.Flags().StringArrayVar(&roleNames, "role", nil, "admin, records, scanning or clinician; several separated by commas or with --role again (the user may do what any of them allows)")
@@ -121,12 +119,7 @@ func (e *env) userCommand() *cobra.Command {
 		Use:   "recover NAME",
 		Short: "set a new password with the recovery key (FOLIO_RECOVERY_KEY or asked)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			prof, err := e.open()
-			if err != nil {
-				return err
-			}
-			defer prof.Close()
+		RunE: e.withProfile(func(cmd *cobra.Command, args []string, prof *profile.Profile) error {
 			key, err := e.secret("FOLIO_RECOVERY_KEY", "recovery key")
 			if err != nil {
 				return err
@@ -140,7 +133,7 @@ func (e *env) userCommand() *cobra.Command {
 			}
 			printf(cmd.OutOrStdout(), "password of %s reset with the recovery key\n", args[0])
 			return nil
-		},
+		}),
 	}
 	rolesCmd := &cobra.Command{
 		Use:     "roles NAME ROLE...",
@@ -153,16 +146,13 @@ func (e *env) userCommand() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			s, _, done, err := e.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := s.Users().SetRoles(cmd.Context(), args[0], roles); err != nil {
-				return err
-			}
-			printf(cmd.OutOrStdout(), "user %s is now %s\n", args[0], roles.Label())
-			return nil
+			return e.inSession(cmd.Context(), func(s *app.Session) error {
+				if err := s.Users().SetRoles(cmd.Context(), args[0], roles); err != nil {
+					return err
+				}
+				printf(cmd.OutOrStdout(), "user %s is now %s\n", args[0], roles.Label())
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(add, passwd, list, disable, enable, recoverCmd, rolesCmd)
