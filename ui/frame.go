@@ -129,6 +129,15 @@ func (sb *sidebar) showConflicts(some bool) {
 	}
 }
 
+// showPlace shows the screen newScreen makes for place p, when someone is
+// signed in who works there.
+func showPlace[S screen](u *App, p place, newScreen func(*session) S) {
+	if u.sess == nil || !allowed(u.sess.user.Roles, p) {
+		return
+	}
+	u.show(newScreen(u.sess))
+}
+
 // allowed reports whether roles r work in place p (any of them does).
 func allowed(r app.RoleSet, p place) bool {
 	switch p {

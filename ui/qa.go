@@ -32,12 +32,7 @@ type qaScreen struct {
 	box     fyne.CanvasObject
 }
 
-func (u *App) showQA() {
-	if u.sess == nil || !allowed(u.sess.user.Roles, placeQA) {
-		return
-	}
-	u.show(newQAScreen(u.sess))
-}
+func (u *App) showQA() { showPlace(u, placeQA, newQAScreen) }
 
 func newQAScreen(sess *session) *qaScreen {
 	u := sess.a

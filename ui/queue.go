@@ -92,12 +92,7 @@ type queueScreen struct {
 	box     fyne.CanvasObject
 }
 
-func (u *App) showQueue() {
-	if u.sess == nil || !allowed(u.sess.user.Roles, placeQueue) {
-		return
-	}
-	u.show(newQueueScreen(u.sess))
-}
+func (u *App) showQueue() { showPlace(u, placeQueue, newQueueScreen) }
 
 func newQueueScreen(sess *session) *queueScreen {
 	u := sess.a

@@ -169,14 +169,7 @@ pushed and backlog (changes it has not pulled yet). While the server runs
 it holds the embedded store; the list then shows the registry only.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, _, err := e.pkiDir()
-			if err != nil {
-				return err
-			}
-			if err := checkStoreSpec(spec); err != nil {
-				return err
-			}
-			devs, err := pki.Devices(dir)
+			_, devs, err := e.registry(spec)
 			if err != nil {
 				return err
 			}

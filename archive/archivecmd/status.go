@@ -57,14 +57,7 @@ backlog, the bytes of records and blobs. While the server runs it holds the
 embedded store; status then says so and shows the rest.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, org, err := e.pkiDir()
-			if err != nil {
-				return err
-			}
-			if err := checkStoreSpec(spec); err != nil {
-				return err
-			}
-			devs, err := pki.Devices(dir)
+			org, devs, err := e.registry(spec)
 			if err != nil {
 				return err
 			}

@@ -17,6 +17,7 @@ import (
 	"folio/archive"
 	"folio/archive/boltstore"
 	"folio/archive/pgstore"
+	"folio/archive/pki"
 )
 
 // Conditions of the store the read-only commands branch on.
@@ -105,4 +106,21 @@ func openStoreToRead(ctx context.Context, dataDir, spec string) (archive.Store, 
 		return nil, fmt.Errorf("open archive store %s: %w", path, err)
 	}
 	return openStore(ctx, dataDir, "")
+}
+
+// registry is what the list and status commands start from: the archive's
+// organisation and its enrolled devices, once the store spec is checked.
+func (e *env) registry(spec string) (*pki.Org, []pki.Device, error) {
+	dir, org, err := e.pkiDir()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkStoreSpec(spec); err != nil {
+		return nil, nil, err
+	}
+	devs, err := pki.Devices(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return org, devs, nil
 }
