@@ -1,40 +1,18 @@
 package syncer_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"image"
-	"image/color"
-	"image/png"
 	"slices"
 	"testing"
 	"time"
 
 	"folio/app"
 	"folio/archive/api"
+	"folio/internal/testkit"
 	"folio/storage"
 	"folio/syncer"
 )
-
-// smallScan is a page to import: white, with a dark bar.
-func smallScan(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewGray(image.Rect(0, 0, 300, 400))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
-	for y := 60; y < 80; y++ {
-		for x := 40; x < 260; x++ {
-			img.SetGray(x, y, color.Gray{Y: 0x20})
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // docQuery names a document with every blob of its pages.
 func docQuery(d app.Document) syncer.RecordQuery {
@@ -66,7 +44,7 @@ func TestRecordSyncState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	imp, err := admin.Intake().ImportFile(ctx, "page.png", "test", smallScan(t))
+	imp, err := admin.Intake().ImportFile(ctx, "page.png", "test", testkit.BarPage(t))
 	if err != nil || len(imp.Documents) != 1 || len(imp.Documents[0].Pages) == 0 {
 		t.Fatalf("import: %+v, %v", imp, err)
 	}

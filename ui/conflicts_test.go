@@ -1,11 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"image"
-	"image/color"
-	"image/png"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +13,7 @@ import (
 	"folio/archive/api"
 	"folio/archive/archivetest"
 	"folio/archive/pki"
+	"folio/internal/testkit"
 	"folio/profile"
 	"folio/syncer"
 )
@@ -272,25 +269,6 @@ func TestConflictsNeedMergePermission(t *testing.T) {
 	}
 }
 
-// pagePNG is a scanned page: white, with a dark bar.
-func pagePNG(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewGray(image.Rect(0, 0, 300, 400))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
-	for y := 60; y < 80; y++ {
-		for x := 40; x < 260; x++ {
-			img.SetGray(x, y, color.Gray{Y: 0x20})
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // The chart shows where the patient and each document stand: pending
 // before a round, synced after it, a conflict once two workstations
 // amended the patient offline; nothing without an archive.
@@ -307,7 +285,7 @@ func TestChartSyncState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer clerk.Lock(ctx)
-	imp, err := clerk.Intake().ImportFile(ctx, "page.png", "test", pagePNG(t))
+	imp, err := clerk.Intake().ImportFile(ctx, "page.png", "test", testkit.BarPage(t))
 	if err != nil || len(imp.Documents) != 1 {
 		t.Fatalf("import: %+v, %v", imp, err)
 	}

@@ -11,7 +11,11 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -82,4 +86,24 @@ func Corpus(t testing.TB, rel string) []byte {
 		t.Fatalf("corpus file %s: %v (the test corpus is testdata/corpus)", rel, err)
 	}
 	return data
+}
+
+// BarPage is a small scanned page to import, as PNG: white, with a dark
+// bar across it.
+func BarPage(t testing.TB) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 300, 400))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	for y := 60; y < 80; y++ {
+		for x := 40; x < 260; x++ {
+			img.SetGray(x, y, color.Gray{Y: 0x20})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
