@@ -68,7 +68,21 @@ func versionKeyOf(tx *bolt.Tx, id string) []byte {
 }
 
 // verifyProblems logs in and runs verify, returning its problems.
-func verifyProblems(t *testing.T, dir string) []string {
+func verifyProblems(t *testing.T, dir string) (problems []string) {
+	t.Helper()
+	asAdmin(t, dir, func(ctx context.Context, s *app.Session) {
+		r, err := s.Audit().Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		problems = r.Problems
+	})
+	return problems
+}
+
+// asAdmin opens the data folder dir, signs in as admin and runs fn, then
+// locks the session and closes the folder (so editRaw can open it again).
+func asAdmin(t *testing.T, dir string, fn func(ctx context.Context, s *app.Session)) {
 	t.Helper()
 	ctx := context.Background()
 	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
@@ -81,11 +95,7 @@ func verifyProblems(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	defer s.Lock(ctx)
-	r, err := s.Audit().Verify(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r.Problems
+	fn(ctx, s)
 }
 
 func TestVerifyDetectsTampering(t *testing.T) {
@@ -160,7 +170,6 @@ const (
 // Reading a tampered record fails with ErrTampered rather than showing
 // wrong data.
 func TestTamperedRecordIsNotShown(t *testing.T) {
-	ctx := context.Background()
 	dir, ps := tamperFixture(t)
 	editRaw(t, dir, func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("versions"))
@@ -169,19 +178,11 @@ func TestTamperedRecordIsNotShown(t *testing.T) {
 		v[len(v)/2] ^= 0x10
 		return b.Put(k, v)
 	})
-	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prof.Close()
-	s, err := prof.Vault.Login(ctx, "admin", []byte(pw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Lock(ctx)
-	if _, err := s.Patients().Open(ctx, ps[0].ID); !errors.Is(err, app.ErrTampered) {
-		t.Fatalf("tampered record: %v", err)
-	}
+	asAdmin(t, dir, func(ctx context.Context, s *app.Session) {
+		if _, err := s.Patients().Open(ctx, ps[0].ID); !errors.Is(err, app.ErrTampered) {
+			t.Fatalf("tampered record: %v", err)
+		}
+	})
 }
 
 func TestNewerSchemaIsRefused(t *testing.T) {
