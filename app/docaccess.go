@@ -91,7 +91,8 @@ func (dc docStore) visible(ctx context.Context, ids []string) (docs []Document, 
 }
 
 // versionChart is chart for one stored version of a record, when it is a
-// document, and the chart of an encounter's or a summary entry's patient;
+// document, and the chart of an encounter's, a summary entry's or a
+// coding record's patient;
 // any other record is in no chart.
 func (dc docStore) versionChart(ctx context.Context, rec StoredRecord) (Patient, bool, error) {
 	if rec.Kind == KindEncounter {
@@ -103,6 +104,13 @@ func (dc docStore) versionChart(ctx context.Context, rec StoredRecord) (Patient,
 	}
 	if rec.Kind == KindSummary {
 		c, err := decodeChartEntry(rec)
+		if err != nil {
+			return Patient{}, dc.s.User().Roles.Can(PermRestrictedRead), nil
+		}
+		return dc.s.charts().chartOf(ctx, c.PatientID)
+	}
+	if rec.Kind == KindCoding {
+		c, err := decodeCoding(rec)
 		if err != nil {
 			return Patient{}, dc.s.User().Roles.Can(PermRestrictedRead), nil
 		}

@@ -1,0 +1,82 @@
+package syncer_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"folio/app"
+	"folio/codeset"
+)
+
+// A visit signed on one workstation is coded on another; the coder's
+// query is answered on the first while the coder recodes on the second,
+// apart: once they sync, both see every act, with no conflict, and the
+// same status.
+func TestCodingSync(t *testing.T) {
+	ctx := context.Background()
+	set, err := codeset.ICD10CM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	arc := startArchive(t)
+	a := newWorkstation(t, arc, "ward-a")
+	b := newWorkstation(t, arc, "ward-b")
+	admin := firstVault(t, a)
+	for name, role := range map[string]app.Role{"amos": app.RoleClinician, "grace": app.RoleRecords} {
+		if err := admin.Users().Add(ctx, app.User{Name: name, Roles: app.RoleSet{role}}, []byte(clinicianPW)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984-03-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	amos := login(t, a, "amos", clinicianPW)
+	e, err := amos.Encounters().Add(ctx, ps[0].MRN, app.Encounter{Time: time.Now().Add(-time.Hour), Type: app.EncOutpatient,
+		Note: app.Note{Assessment: "Pneumonia.", Plan: "Amoxicillin."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err = amos.Encounters().Sign(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	nurse := join(t, a, admin, b)
+	grace := login(t, b, "grace", clinicianPW)
+	coder := grace.Coding(set)
+	if _, err := coder.Assign(ctx, e.ID, app.Assignment{Diagnoses: []string{"J18.9"}}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := coder.Query(ctx, e.ID, "Which organism?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.round(t, nurse)
+	a.round(t, admin)
+
+	// Apart: the clinician answers on a, the coder recodes on b.
+	if _, err := amos.Coding(set).Answer(ctx, q.ID, "S. pneumoniae on culture."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coder.Assign(ctx, e.ID, app.Assignment{Diagnoses: []string{"J13"}}); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	a.round(t, admin)
+	for name, ws := range map[string]*workstation{"a": a, "b": b} {
+		if cs, _ := ws.prof.DB.Conflicts(ctx); len(cs) != 0 {
+			t.Fatalf("conflicts on %s: %+v", name, cs)
+		}
+	}
+	for name, s := range map[string]*app.Session{"a": amos, "b": grace} {
+		st, err := s.Coding(set).Status(ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Status != app.CodingCoded || len(st.History) != 4 || st.Current.Diagnoses[0].Code != "J13" {
+			t.Fatalf("%s sees %+v", name, st)
+		}
+	}
+}
