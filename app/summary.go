@@ -20,7 +20,8 @@ const (
 )
 
 // ChartSummary keeps the summary shown at the top of a chart: allergies,
-// problems and current medications. Clinicians record and resolve
+// problems (recorded, and derived from the coded diagnoses of the chart's
+// encounters: summaryderived.go) and current medications. Clinicians record and resolve
 // entries; records staff read them. Every read is audited as a chart read
 // under the chart-access rule of access.go, and every change is one
 // version written with its audit event.
@@ -48,6 +49,9 @@ var problemCodes codeset.Lazy
 func (cs ChartSummary) load(ctx context.Context, id string) (ChartEntry, error) {
 	id = strings.TrimSpace(id)
 	rec, err := cs.s.records.Head(ctx, KindSummary, id)
+	if errors.Is(err, ErrNotFound) && strings.HasPrefix(id, derivedPrefix) {
+		return cs.derivedEntry(ctx, id)
+	}
 	if errors.Is(err, ErrNotFound) {
 		return ChartEntry{}, fmt.Errorf("%w: there is no allergy, problem or medication %s; check the id", ErrNotFound, id)
 	}
@@ -67,7 +71,8 @@ func (cs ChartSummary) open(ctx context.Context, patientRef string, act Action) 
 	return p, cs.s.charts().canOpen(ctx, p, act)
 }
 
-// entries reads every entry of a chart (and of records merged into it).
+// entries reads every entry of a chart (and of records merged into it),
+// with the problems its coded diagnoses add.
 func (cs ChartSummary) entries(ctx context.Context, p Patient) ([]ChartEntry, error) {
 	var out []ChartEntry
 	for _, pid := range append([]string{p.ID}, p.Merged...) {
@@ -88,17 +93,7 @@ func (cs ChartSummary) entries(ctx context.Context, p Patient) ([]ChartEntry, er
 	if err != nil {
 		return nil, err
 	}
-	return append(out, derived...), nil
-}
-
-// codedDiagnoses is where the problems derived from encounters' coded
-// diagnoses join the summary. Encounters carry no coded diagnoses yet
-// (issue 16's coding is under way), so it derives none; once they do, each
-// signed encounter's diagnosis becomes a problem here (EncounterID set,
-// chronic by its code's chronic indicator), unless a recorded problem of
-// the same code resolved it.
-func (cs ChartSummary) codedDiagnoses(context.Context, Patient) ([]ChartEntry, error) {
-	return nil, nil
+	return append(out, unrecorded(derived, out, cs.s.v.now())...), nil
 }
 
 // write commits one version of an entry with its audit event.

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -266,5 +267,86 @@ func TestChartEntryActive(t *testing.T) {
 		if got := tc.c.Active(now); got != tc.want {
 			t.Errorf("%+v: active %v, want %v", tc.c, got, tc.want)
 		}
+	}
+}
+
+// Problems come from encounters' coded diagnoses too: a chronic code
+// stays on the summary until a clinician resolves it, an acute one leaves
+// 30 days after the last visit that coded it; a recorded problem of the
+// same code stands for it, and a later visit coded again brings a
+// resolved one back.
+func TestChartSummaryFromCodedDiagnoses(t *testing.T) {
+	ctx := context.Background()
+	c := newClinic(t)
+	set := icd10cm(t)
+	now := time.Now()
+	old := signedVisit(t, c, c.amina.MRN, app.EncOutpatient, now.AddDate(0, -2, 0))
+	recent := signedVisit(t, c, c.amina.MRN, app.EncOutpatient, now.AddDate(0, 0, -3))
+	signedVisit(t, c, c.amina.MRN, app.EncOutpatient, now.AddDate(0, 0, -2)) // not coded
+	if _, err := c.grace.Coding(set).Assign(ctx, old.ID, app.Assignment{Diagnoses: []string{"J18.9", "E11.9"}}); err != nil {
+		t.Fatal(err)
+	}
+	codes := func() []string {
+		t.Helper()
+		s, err := c.grace.ChartSummary().Summary(ctx, c.amina.MRN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range s.Problems {
+			out = append(out, p.Code)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := strings.Join(codes(), " "); got != "E11.9" {
+		t.Fatalf("two months after a visit coded with pneumonia and diabetes: %q, want the chronic E11.9 alone", got)
+	}
+	if _, err := c.grace.Coding(set).Assign(ctx, recent.ID, app.Assignment{Diagnoses: []string{"J18.9"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(codes(), " "); got != "E11.9 J18.9" {
+		t.Fatalf("after a visit three days ago coded with pneumonia: %q", got)
+	}
+	list, err := c.doc.ChartSummary().List(ctx, c.amina.MRN, app.SectionProblem, false)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("problems: %+v, %v", list, err)
+	}
+	var dm app.ChartEntry
+	for _, p := range list {
+		if p.Code == "E11.9" {
+			dm = p
+		}
+	}
+	if !dm.Chronic || dm.EncounterID != old.ID || dm.Text != "Type 2 diabetes mellitus without complications" ||
+		dm.Onset.Format(time.DateOnly) != old.Time.Format(time.DateOnly) || dm.RecordedBy != "grace" {
+		t.Fatalf("derived diabetes: %+v", dm)
+	}
+	if _, err := c.grace.ChartSummary().Resolve(ctx, dm.ID, time.Time{}, "", false); !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("records clerk resolving a derived problem: %v", err)
+	}
+	if _, err := c.doc.ChartSummary().Resolve(ctx, dm.ID, now.AddDate(0, 0, -10), "diet controlled, off treatment", false); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(codes(), " "); got != "J18.9" {
+		t.Fatalf("after the diabetes was resolved: %q", got)
+	}
+	_, err = c.doc.ChartSummary().Resolve(ctx, dm.ID, time.Time{}, "again", true)
+	wantInvalid(t, "resolving a derived problem twice", err, "already resolved")
+
+	// A recorded problem of the same code stands for the derived one.
+	if _, err := c.doc.ChartSummary().Add(ctx, c.amina.MRN, app.ChartEntry{Section: app.SectionProblem, Code: "J18.9", Onset: now.AddDate(0, 0, -4)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(codes(), " "); got != "J18.9" {
+		t.Fatalf("a recorded pneumonia beside the coded one: %q, want it once", got)
+	}
+	// The visit three days ago, coded with diabetes after it was resolved
+	// ten days ago, brings it back.
+	if _, err := c.grace.Coding(set).Assign(ctx, recent.ID, app.Assignment{Diagnoses: []string{"J18.9", "E11.9"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(codes(), " "); got != "E11.9 J18.9" {
+		t.Fatalf("after a later visit coded with diabetes again: %q", got)
 	}
 }

@@ -107,6 +107,9 @@ type ChartEntry struct {
 	// MRN is the MRN of the chart the entry is in, filled when it is read
 	// or written (not stored: a merge changes it).
 	MRN string `json:"-"`
+	// lastVisit is, for a problem derived from coded diagnoses, the day of
+	// the last encounter that carries its code.
+	lastVisit time.Time
 }
 
 // Active reports whether the entry is on the summary at now: not ended,
