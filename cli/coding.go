@@ -19,12 +19,7 @@ func (e *env) coding(cmd *cobra.Command, fn func(ctx context.Context, c app.Codi
 	if err != nil {
 		return fmt.Errorf("open the code set: %w", err)
 	}
-	s, _, done, err := e.session(cmd.Context())
-	if err != nil {
-		return err
-	}
-	defer done()
-	err = fn(cmd.Context(), s.Coding(set))
+	err = e.inSession(cmd.Context(), func(s *app.Session) error { return fn(cmd.Context(), s.Coding(set)) })
 	var edits *app.EditsError
 	if errors.As(err, &edits) {
 		return fmt.Errorf("%w (--override REASON)", err)

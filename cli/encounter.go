@@ -115,23 +115,7 @@ func vitalsHint(err error) error {
 // When --break-glass gives a reason, it first breaks the glass of the
 // chart of the patient (MRN or id) or of the encounter the command names.
 func (e *env) encounters(cmd *cobra.Command, patientRef, encounterID string, fn func(ctx context.Context, en app.Encounters) error) error {
-	s, _, done, err := e.session(cmd.Context())
-	if err != nil {
-		return err
-	}
-	defer done()
-	ctx, en := cmd.Context(), s.Encounters()
-	if why, _ := cmd.Flags().GetString("break-glass"); why != "" {
-		if patientRef != "" {
-			_, err = s.Patients().BreakGlass(ctx, patientRef, why)
-		} else {
-			_, err = en.BreakGlass(ctx, encounterID, why)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return glassHint(fn(ctx, en))
+	return withChartService(e, cmd, (*app.Session).Encounters, patientRef, encounterID, fn)
 }
 
 // withEncounter runs fn on the encounter id, opened (and the read

@@ -16,23 +16,7 @@ import (
 // session. When --break-glass gives a reason, it first breaks the glass of
 // the chart of the patient (MRN or id) or of the entry the command names.
 func (e *env) chartSummary(cmd *cobra.Command, patientRef, entryID string, fn func(ctx context.Context, cs app.ChartSummary) error) error {
-	s, _, done, err := e.session(cmd.Context())
-	if err != nil {
-		return err
-	}
-	defer done()
-	ctx, cs := cmd.Context(), s.ChartSummary()
-	if why, _ := cmd.Flags().GetString("break-glass"); why != "" {
-		if patientRef != "" {
-			_, err = s.Patients().BreakGlass(ctx, patientRef, why)
-		} else {
-			_, err = cs.BreakGlass(ctx, entryID, why)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return glassHint(fn(ctx, cs))
+	return withChartService(e, cmd, (*app.Session).ChartSummary, patientRef, entryID, fn)
 }
 
 // parseDay reads a date of the chart, YYYY-MM-DD; empty is none.
