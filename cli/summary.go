@@ -100,6 +100,10 @@ func writeEntries(w io.Writer, list []app.ChartEntry) {
 func writeSummary(w io.Writer, s app.Summary) {
 	printf(w, "Patient      %s\n", s.MRN)
 	switch {
+	case s.NoKnownAllergies && len(s.Allergies) > 0:
+		// Recorded apart on two workstations and synced: both stand until
+		// a clinician resolves the wrong one.
+		printLine(w, "Allergies    CHECK: \"no known allergies\" was recorded, and so were these (on another workstation); resolve the wrong one")
 	case s.NoKnownAllergies:
 		printLine(w, "Allergies    No known allergies")
 	case len(s.Allergies) == 0:

@@ -1,0 +1,97 @@
+package syncer_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"folio/app"
+)
+
+// TestChartSummarySync: allergies, problems and medications recorded on
+// one workstation are read on another as written; an entry resolved on
+// one while another is added on the other, apart, are both kept, with no
+// conflict; "no known allergies" and an allergy recorded apart are both
+// kept too, so the contradiction shows on the chart rather than one
+// silently winning.
+func TestChartSummarySync(t *testing.T) {
+	ctx := context.Background()
+	arc := startArchive(t)
+	a := newWorkstation(t, arc, "ward-a")
+	b := newWorkstation(t, arc, "ward-b")
+	admin := firstVault(t, a)
+	for name, role := range map[string]app.Role{"amos": app.RoleClinician, "bella": app.RoleClinician, "grace": app.RoleRecords} {
+		if err := admin.Users().Add(ctx, app.User{Name: name, Roles: app.RoleSet{role}}, []byte(clinicianPW)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984-03-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mrn := ps[0].MRN
+	other, err := admin.Patients().Register(ctx, app.Patient{Family: "Okot", Given: "John", Sex: app.SexMale, BirthDate: birth(t, "1990-01-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	amos := login(t, a, "amos", clinicianPW)
+	sum := amos.ChartSummary()
+	pen, err := sum.Add(ctx, mrn, app.ChartEntry{Section: app.SectionAllergy, Substance: "Penicillin", Reaction: "anaphylaxis", Severity: app.SeverityLifeThreatening})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asthma, err := sum.Add(ctx, mrn, app.ChartEntry{Section: app.SectionProblem, Code: "J45.909", Chronic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sum.Add(ctx, mrn, app.ChartEntry{Section: app.SectionMedication, Text: "Salbutamol inhaler", Dose: "2 puffs as needed", Start: time.Now().AddDate(0, -1, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	nurse := join(t, a, admin, b)
+	grace := login(t, b, "grace", clinicianPW)
+	s, err := grace.ChartSummary().Summary(ctx, mrn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Allergies) != 1 || s.Allergies[0].ID != pen.ID || len(s.Problems) != 1 || s.Problems[0].Code != "J45.909" ||
+		len(s.Medications) != 1 || s.Medications[0].Dose != "2 puffs as needed" {
+		t.Fatalf("b reads %+v", s)
+	}
+
+	// Apart: amos resolves the asthma on a; bella adds a latex allergy on b.
+	bella := login(t, b, "bella", clinicianPW)
+	if _, err := sum.Resolve(ctx, asthma.ID, time.Time{}, "misdiagnosis: vocal cord dysfunction", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bella.ChartSummary().Add(ctx, mrn, app.ChartEntry{Section: app.SectionAllergy, Substance: "Latex", Reaction: "hives", Severity: app.SeverityMild}); err != nil {
+		t.Fatal(err)
+	}
+	// Apart: John has no known allergies on a, a sulfa allergy on b.
+	if _, err := sum.Add(ctx, other[0].MRN, app.ChartEntry{Section: app.SectionAllergy, NoneKnown: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bella.ChartSummary().Add(ctx, other[0].MRN, app.ChartEntry{Section: app.SectionAllergy, Substance: "Sulfa", Reaction: "rash", Severity: app.SeverityModerate}); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	a.round(t, admin)
+	for name, ws := range map[string]*workstation{"a": a, "b": b} {
+		if cs, _ := ws.prof.DB.Conflicts(ctx); len(cs) != 0 {
+			t.Fatalf("conflicts on %s: %+v", name, cs)
+		}
+	}
+	for name, sess := range map[string]*app.Session{"a": amos, "b": grace} {
+		s, err := sess.ChartSummary().Summary(ctx, mrn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Allergies) != 2 || len(s.Problems) != 0 || len(s.Medications) != 1 {
+			t.Fatalf("%s sees %+v", name, s)
+		}
+		if s, err = sess.ChartSummary().Summary(ctx, other[0].MRN); err != nil || !s.NoKnownAllergies || len(s.Allergies) != 1 {
+			t.Fatalf("%s sees John's %+v, %v: want both the entry and the allergy", name, s, err)
+		}
+	}
+}
