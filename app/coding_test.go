@@ -226,3 +226,41 @@ func TestCodingQueryAndRoles(t *testing.T) {
 		t.Fatalf("recoded: %+v", st)
 	}
 }
+
+// The worklist holds the signed encounters, not drafts, each with its
+// status, and for the coded ones the coder and the turnaround; only coders
+// read it.
+func TestCodingWorklist(t *testing.T) {
+	ctx := context.Background()
+	c := newClinic(t)
+	set := icd10cm(t)
+	if _, err := c.doc.Encounters().Add(ctx, c.amina.MRN, visit(time.Now().Add(-3*time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	first := signedVisit(t, c, c.amina.MRN, app.EncOutpatient, time.Now().Add(-2*time.Hour))
+	second := signedVisit(t, c, c.amina.MRN, app.EncOutpatient, time.Now().Add(-time.Hour))
+	third := signedVisit(t, c, c.amina.MRN, app.EncOutpatient, time.Now().Add(-time.Minute))
+	coding := c.grace.Coding(set)
+	if _, err := coding.Assign(ctx, second.ID, app.Assignment{Diagnoses: []string{"J18.9"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coding.Query(ctx, third.ID, "Which organism?"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.doc.Coding(set).Worklist(ctx, ""); !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("a clinician reading the worklist: %v", err)
+	}
+	all, err := coding.Worklist(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 || all[0].EncounterID != first.ID || all[0].Status != app.CodingWaiting ||
+		all[1].EncounterID != second.ID || all[1].Status != app.CodingCoded || all[1].Coder != "grace" || all[1].Turnaround <= 0 ||
+		all[2].EncounterID != third.ID || all[2].Status != app.CodingQueried || all[2].MRN != c.amina.MRN {
+		t.Fatalf("worklist: %+v", all)
+	}
+	waiting, err := coding.Worklist(ctx, app.CodingWaiting)
+	if err != nil || len(waiting) != 1 || waiting[0].EncounterID != first.ID {
+		t.Fatalf("waiting: %+v, %v", waiting, err)
+	}
+}
