@@ -63,9 +63,7 @@ func TestAuditScreenFiltersHighlightsAndExports(t *testing.T) {
 	ctx := context.Background()
 	u, reg := loggedIn(t, nil, mary(), app.Patient{Family: "Wekesa", Given: "John", Sex: app.SexMale,
 		BirthDate: app.BirthDate{Year: 1990, Month: 1, Day: 2}})
-	if err := u.sess.s.Users().Add(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, u.sess.s, clinPW, "dr.amani")
 	doc, err := u.vault.Login(ctx, "dr.amani", []byte(clinPW))
 	if err != nil {
 		t.Fatal(err)
@@ -237,9 +235,7 @@ func TestAuditScreenExportsPDFAndPrints(t *testing.T) {
 	ctx := context.Background()
 	u, reg := loggedIn(t, nil, mary())
 	u.opts.Printer = noPrinter()
-	if err := u.sess.s.Users().Add(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, u.sess.s, clinPW, "dr.amani")
 	doc, err := u.vault.Login(ctx, "dr.amani", []byte(clinPW))
 	if err != nil {
 		t.Fatal(err)

@@ -50,12 +50,8 @@ func chartWithDocuments(t *testing.T) (u *App, p app.Patient, lab, referral app.
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.Users().Add(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.Users().Add(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, admin, clerkPW, "grace", app.RoleRecords)
+	addUser(t, admin, clinPW, "dr.amani")
 	admin.Lock(ctx)
 	u = newWindow(t, v, Options{})
 	logIn(t, u, "grace", clerkPW)
@@ -293,9 +289,7 @@ func objectsText(objs []fyne.CanvasObject) string {
 func TestAttackAccessLogReasonForgesLines(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())
 	ctx := context.Background()
-	if err := u.sess.s.Users().Add(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, u.sess.s, clinPW, "dr.amani")
 	doc, err := u.vault.Login(ctx, "dr.amani", []byte(clinPW))
 	if err != nil {
 		t.Fatal(err)

@@ -48,9 +48,7 @@ func TestDeleteRegistrationFromChart(t *testing.T) {
 
 	// A clinician's chart has no delete button.
 	other := register(t, u, app.Patient{Family: "Mwale", Given: "Tiyamike", Sex: app.SexFemale, BirthDate: app.BirthDate{Year: 1990}})
-	if err := u.sess.s.Users().Add(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, u.sess.s, clinPW, "dr.amani")
 	logInAgain(t, u, "dr.amani", clinPW)
 	u.openPatient(other[0].MRN)
 	u.tasks.wait()

@@ -112,6 +112,15 @@ func mary() app.Patient {
 		NextOfKin: app.NextOfKin{Name: "Peter Okello", Relationship: "brother", Phone: "0701 555 010"}}
 }
 
+// addUser has s (an administrator's session) add the user userNamed
+// makes of name and roles, with password pw.
+func addUser(t testing.TB, s *app.Session, pw, name string, roles ...app.Role) {
+	t.Helper()
+	if err := s.Users().Add(context.Background(), userNamed(name, roles...), []byte(pw)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func userNamed(name string, roles ...app.Role) app.User {
 	u := app.User{Name: name, Roles: app.RoleSet{app.RoleClinician}}
 	if len(roles) > 0 {

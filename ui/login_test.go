@@ -193,9 +193,7 @@ func TestLoginDisabledUser(t *testing.T) {
 	u := newWindow(t, v, Options{})
 	logIn(t, u, "admin", adminPW)
 	ctx := context.Background()
-	if err := u.sess.s.Users().Add(ctx, userNamed("nurse"), []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, u.sess.s, clinPW, "nurse")
 	if err := u.sess.s.Users().SetDisabled(ctx, "nurse", true, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -11,7 +10,6 @@ import (
 // An empty vault's first screen says what to do next, a line per step the
 // user's role takes, and each line goes once its step is done.
 func TestFirstStepsOnAnEmptyVault(t *testing.T) {
-	ctx := context.Background()
 	v, _ := createdVault(t, nil)
 	u := newWindow(t, v, Options{})
 	logIn(t, u, "admin", adminPW)
@@ -23,9 +21,7 @@ func TestFirstStepsOnAnEmptyVault(t *testing.T) {
 		t.Fatalf("an empty vault's first screen (shown %v): %q", s.start.Visible(), lines)
 	}
 	register(t, u, mary())
-	if err := u.sess.s.Users().Add(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, u.sess.s, clerkPW, "grace", app.RoleRecords)
 	u.showSearch()
 	u.tasks.wait()
 	if lines := s.startLines.Text; strings.Contains(lines, "No patients yet") || strings.Contains(lines, "Only you can sign in") ||

@@ -357,13 +357,8 @@ func TestRestrictedChartNeedsBreakGlass(t *testing.T) {
 	p := mary()
 	p.Restricted = true
 	u, reg := loggedIn(t, nil, p)
-	ctx := context.Background()
-	if err := u.sess.s.Users().Add(ctx, userNamed("dr.amani"), []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
-	if err := u.sess.s.Users().Add(ctx, userNamed("scan1", app.RoleScanning), []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, u.sess.s, clinPW, "dr.amani")
+	addUser(t, u.sess.s, clinPW, "scan1", app.RoleScanning)
 	u.lock("")
 	u.tasks.wait()
 

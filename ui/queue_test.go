@@ -41,9 +41,7 @@ func recordsRoom(t *testing.T) *App {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"grace", "peter"} {
-		if err := admin.Users().Add(ctx, userNamed(name, app.RoleRecords), []byte(clerkPW)); err != nil {
-			t.Fatal(err)
-		}
+		addUser(t, admin, clerkPW, name, app.RoleRecords)
 	}
 	u := newWindow(t, v, Options{})
 	logIn(t, u, "grace", clerkPW)

@@ -37,9 +37,7 @@ func clerkLoggedIn(t *testing.T) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.Users().Add(ctx, userNamed("grace", app.RoleRecords), []byte(clerkPW)); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, admin, clerkPW, "grace", app.RoleRecords)
 	u := newWindow(t, v, Options{})
 	logIn(t, u, "grace", clerkPW)
 	return u

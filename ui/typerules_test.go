@@ -126,9 +126,7 @@ func TestTypeRulesFromTheKeyboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.Users().Add(ctx, userNamed("sam", app.RoleScanning), []byte(clerkPW)); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, admin, clerkPW, "sam", app.RoleScanning)
 	admin.Lock(ctx)
 	logInAgain(t, u, "sam", clerkPW)
 	u.showSearch()

@@ -68,9 +68,7 @@ func openUsers(t *testing.T, u *App) *usersScreen {
 func TestUsersResetPassword(t *testing.T) {
 	ctx := context.Background()
 	u, _ := loggedIn(t, nil)
-	if err := u.sess.s.Users().Add(ctx, userNamed("amina"), []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, u.sess.s, clinPW, "amina")
 	s := openUsers(t, u)
 	if _, ok := s.resetBtn["admin"]; ok {
 		t.Fatal("the administrator is offered a reset of their own password here")
