@@ -31,6 +31,24 @@ type workstation struct {
 	sync *app.Session
 }
 
+// createOrgVault creates the organisation's vault on w (administrator
+// admin, site WA) and signs the administrator in as the session w syncs
+// with, locked when the test ends.
+func (w *workstation) createOrgVault(t *testing.T) *app.Session {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := w.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := w.prof.Vault.Login(ctx, "admin", []byte(adminPW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Lock(context.Background()) })
+	w.sync = admin
+	return admin
+}
+
 func newWorkstation(t *testing.T, arc *archivetest.Archive, name string, now func() time.Time) *workstation {
 	t.Helper()
 	prof, err := profile.Open(t.TempDir(), profile.Options{FastKDF: true, Workers: 1, Now: now})
@@ -68,15 +86,7 @@ func syncedPair(t *testing.T, now func() time.Time) (a, b *workstation) {
 	arc := archivetest.Start(t, archivetest.Options{})
 	a = newWorkstation(t, arc, "ward-a", now)
 	b = newWorkstation(t, arc, "ward-b", now)
-	if _, err := a.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := a.prof.Vault.Login(ctx, "admin", []byte(adminPW))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Lock(context.Background()) })
-	a.sync = admin
+	admin := a.createOrgVault(t)
 	for _, u := range []app.User{{Name: "clerk", FullName: "Grace Atim", Roles: app.RoleSet{app.RoleRecords}}, {Name: "nurse", Roles: app.RoleSet{app.RoleRecords}}} {
 		if err := admin.Users().Add(ctx, u, []byte(clinPW)); err != nil {
 			t.Fatal(err)

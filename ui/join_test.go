@@ -34,15 +34,7 @@ func TestJoinFirstRun(t *testing.T) {
 	arc := archivetest.Start(t, archivetest.Options{})
 	// ward-a: the organisation's vault, with the user who joins.
 	a := newWorkstation(t, arc, "ward-a", nil)
-	if _, err := a.prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(adminPW), SitePrefix: "WA"}); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := a.prof.Vault.Login(ctx, "admin", []byte(adminPW))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Lock(context.Background()) })
-	a.sync = admin
+	admin := a.createOrgVault(t)
 	if err := admin.Users().Add(ctx, app.User{Name: "nurse", FullName: "Esther Nabirye", Roles: app.RoleSet{app.RoleRecords}}, []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}
