@@ -207,6 +207,16 @@ func TestCodingQueryAndRoles(t *testing.T) {
 	if _, err := c.doc.Coding(set).Answer(ctx, e.ID, "yes"); !errors.Is(err, app.ErrNotFound) {
 		t.Fatalf("answering an encounter id: %v", err)
 	}
+	open, err := c.doc.Coding(set).Queries(ctx)
+	if err != nil || len(open) != 1 || open[0].ID != q.ID || open[0].EncounterID != e.ID || open[0].MRN != c.amina.MRN || open[0].By != "grace" {
+		t.Fatalf("doc's open queries: %+v, %v", open, err)
+	}
+	if others, err := c.doc2.Coding(set).Queries(ctx); err != nil || len(others) != 0 {
+		t.Fatalf("another clinician's open queries: %+v, %v", others, err)
+	}
+	if _, err := coding.Queries(ctx); !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("the coder listing a clinician's queries: %v", err)
+	}
 	a, err := c.doc.Coding(set).Answer(ctx, q.ID, "Yes, sputum culture grew S. pneumoniae.")
 	if err != nil {
 		t.Fatal(err)
@@ -218,6 +228,9 @@ func TestCodingQueryAndRoles(t *testing.T) {
 		t.Fatalf("answering twice: %v", err)
 	}
 	status(app.CodingCoded)
+	if open, err := c.doc.Coding(set).Queries(ctx); err != nil || len(open) != 0 {
+		t.Fatalf("open queries after the answer: %+v, %v", open, err)
+	}
 	if _, err := coding.Assign(ctx, e.ID, app.Assignment{Diagnoses: []string{"J13"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -58,3 +58,35 @@ func writeWorklist(w io.Writer, items []app.WorkItem) {
 			it.Type.Label(), it.Clinician, it.Signed.Local().Format(stamp), coded)
 	}
 }
+
+func (e *env) codeQueries() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "queries [--json]",
+		Short: "the coders' queries waiting for your answer (clinicians), oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.coding(cmd, func(ctx context.Context, c app.Coding) error {
+				qs, err := c.Queries(ctx)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), qs)
+				}
+				if len(qs) == 0 {
+					printf(cmd.ErrOrStderr(), "no queries waiting for your answer\n")
+					return nil
+				}
+				for _, q := range qs {
+					printf(cmd.OutOrStdout(), "%s  encounter %s  %s  %s  from %s %s: %s\n", q.ID, q.EncounterID, q.MRN,
+						q.Time.Local().Format("2006-01-02"), q.By, q.At.Local().Format(stamp), q.Text)
+				}
+				printf(cmd.ErrOrStderr(), "answer with: folio code answer QUERYID --text ANSWER\n")
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the queries as JSON")
+	return cmd
+}

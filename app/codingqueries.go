@@ -1,0 +1,74 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ActCodingQueries is the audited read of a clinician's open queries.
+const ActCodingQueries Action = "coding.queries"
+
+// OpenQuery is a coder's query not answered yet, on an encounter the
+// signed-in clinician wrote.
+type OpenQuery struct {
+	ID          string    `json:"id"`
+	EncounterID string    `json:"encounter_id"`
+	MRN         string    `json:"mrn"`
+	Time        time.Time `json:"time"` // the encounter's date of service
+	Text        string    `json:"text"`
+	By          string    `json:"by"`
+	At          time.Time `json:"at"`
+}
+
+// Queries lists the coders' queries waiting for the signed-in clinician's
+// answer (on encounters they wrote), oldest first. The read is audited.
+func (c Coding) Queries(ctx context.Context) ([]OpenQuery, error) {
+	ctx, err := c.s.require(ctx, PermEncounterWrite, ActCodingQueries, "")
+	if err != nil {
+		return nil, err
+	}
+	var queries []CodingRecord
+	answered := map[string]bool{}
+	for rec, err := range c.s.records.Heads(ctx, KindCoding) {
+		if err != nil {
+			return nil, err
+		}
+		r, err := decodeCoding(rec)
+		if err != nil {
+			return nil, err
+		}
+		switch r.What {
+		case CodingQuery:
+			queries = append(queries, r)
+		case CodingAnswer:
+			answered[r.QueryID] = true
+		}
+	}
+	me := c.s.User().Name
+	var out []OpenQuery
+	for _, q := range queries {
+		if answered[q.ID] {
+			continue
+		}
+		rec, err := c.s.records.Head(ctx, KindEncounter, q.EncounterID)
+		if err != nil {
+			return nil, fmt.Errorf("encounter %s of query %s: %w", q.EncounterID, q.ID, err)
+		}
+		e, err := decodeEncounter(rec)
+		if err != nil {
+			return nil, err
+		}
+		if e.Clinician != me {
+			continue
+		}
+		p, _, err := c.s.charts().chartOf(ctx, e.PatientID)
+		if err != nil {
+			return nil, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
+		}
+		out = append(out, OpenQuery{ID: q.ID, EncounterID: e.ID, MRN: p.MRN, Time: e.Time, Text: q.Text, By: q.By, At: q.At})
+	}
+	slices.SortStableFunc(out, func(a, b OpenQuery) int { return a.At.Compare(b.At) })
+	return out, c.s.audit(ctx, AuditEvent{Action: ActCodingQueries, Detail: fmt.Sprintf("%d open queries", len(out))})
+}
