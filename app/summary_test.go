@@ -350,3 +350,41 @@ func TestChartSummaryFromCodedDiagnoses(t *testing.T) {
 		t.Fatalf("after a later visit coded with diabetes again: %q", got)
 	}
 }
+
+// A duplicate's summary follows it into the survivor's chart and back; a
+// survivor's "no known allergies" and the duplicate's allergy both show,
+// so the clinician sees the contradiction, and an entry of the duplicate
+// is resolved from the survivor's chart.
+func TestChartSummaryFollowsMerge(t *testing.T) {
+	ctx := context.Background()
+	c := newClinic(t)
+	dup := register(t, c.grace, app.Patient{Family: "Bandah", Given: "Amina", Sex: app.SexFemale, BirthDate: bd(1984, 3, 12)})[0]
+	if _, err := c.doc.ChartSummary().Add(ctx, c.amina.MRN, app.ChartEntry{Section: app.SectionAllergy, NoneKnown: true}); err != nil {
+		t.Fatal(err)
+	}
+	pen, err := c.doc.ChartSummary().Add(ctx, dup.MRN, allergy("Penicillin", "rash", app.SeverityModerate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.grace.Patients().Merge(ctx, c.amina.MRN, dup.MRN, "same woman, name misspelt"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.grace.ChartSummary().Summary(ctx, c.amina.MRN)
+	if err != nil || !s.NoKnownAllergies || len(s.Allergies) != 1 || s.Allergies[0].ID != pen.ID || s.Allergies[0].MRN != c.amina.MRN {
+		t.Fatalf("survivor's summary: %+v, %v", s, err)
+	}
+	// (doc2: doc's session keeps the heads it read before grace's merge.)
+	if got, err := c.doc2.ChartSummary().Resolve(ctx, pen.ID, time.Time{}, "wrong patient's allergy", true); err != nil || got.MRN != c.amina.MRN {
+		t.Fatalf("resolving the duplicate's allergy in the survivor's chart: %+v, %v", got, err)
+	}
+	if _, err := c.grace.Patients().Unmerge(ctx, dup.MRN, "not the same woman"); err != nil {
+		t.Fatal(err)
+	}
+	all, err := c.grace.ChartSummary().List(ctx, dup.MRN, app.SectionAllergy, true)
+	if err != nil || len(all) != 1 || all[0].ID != pen.ID || all[0].MRN != dup.MRN {
+		t.Fatalf("the duplicate's allergies after the unmerge: %+v, %v", all, err)
+	}
+	if s, err := c.grace.ChartSummary().Summary(ctx, c.amina.MRN); err != nil || !s.NoKnownAllergies || len(s.Allergies) != 0 {
+		t.Fatalf("survivor's summary after the unmerge: %+v, %v", s, err)
+	}
+}
