@@ -62,14 +62,7 @@ func TestCodingSync(t *testing.T) {
 	if _, err := coder.Assign(ctx, e.ID, app.Assignment{Diagnoses: []string{"J13"}}); err != nil {
 		t.Fatal(err)
 	}
-	a.round(t, admin)
-	b.round(t, nurse)
-	a.round(t, admin)
-	for name, ws := range map[string]*workstation{"a": a, "b": b} {
-		if cs, _ := ws.prof.DB.Conflicts(ctx); len(cs) != 0 {
-			t.Fatalf("conflicts on %s: %+v", name, cs)
-		}
-	}
+	settleWithoutConflict(t, a, admin, b, nurse)
 	for name, s := range map[string]*app.Session{"a": amos, "b": grace} {
 		st, err := s.Coding(set).Status(ctx, e.ID)
 		if err != nil {

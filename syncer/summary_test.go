@@ -74,14 +74,7 @@ func TestChartSummarySync(t *testing.T) {
 	if _, err := bella.ChartSummary().Add(ctx, other[0].MRN, app.ChartEntry{Section: app.SectionAllergy, Substance: "Sulfa", Reaction: "rash", Severity: app.SeverityModerate}); err != nil {
 		t.Fatal(err)
 	}
-	a.round(t, admin)
-	b.round(t, nurse)
-	a.round(t, admin)
-	for name, ws := range map[string]*workstation{"a": a, "b": b} {
-		if cs, _ := ws.prof.DB.Conflicts(ctx); len(cs) != 0 {
-			t.Fatalf("conflicts on %s: %+v", name, cs)
-		}
-	}
+	settleWithoutConflict(t, a, admin, b, nurse)
 	for name, sess := range map[string]*app.Session{"a": amos, "b": grace} {
 		s, err := sess.ChartSummary().Summary(ctx, mrn)
 		if err != nil {

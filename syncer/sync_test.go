@@ -75,6 +75,20 @@ func (w *workstation) engine(t *testing.T, s *app.Session, c *syncer.Client) *sy
 	return syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s.Replica(), Client: c})
 }
 
+// settleWithoutConflict runs rounds on a, b and a again (so each has the
+// other's changes) and fails the test when either then holds a conflict.
+func settleWithoutConflict(t *testing.T, a *workstation, sa *app.Session, b *workstation, sb *app.Session) {
+	t.Helper()
+	a.round(t, sa)
+	b.round(t, sb)
+	a.round(t, sa)
+	for name, ws := range map[string]*workstation{"a": a, "b": b} {
+		if cs, _ := ws.prof.DB.Conflicts(context.Background()); len(cs) != 0 {
+			t.Fatalf("conflicts on %s: %+v", name, cs)
+		}
+	}
+}
+
 func (w *workstation) round(t *testing.T, s *app.Session) syncer.Report {
 	t.Helper()
 	rep, err := w.engine(t, s, w.client(t, syncer.ClientOptions{})).Round(context.Background())
