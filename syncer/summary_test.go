@@ -87,4 +87,42 @@ func TestChartSummarySync(t *testing.T) {
 			t.Fatalf("%s sees John's %+v, %v: want both the entry and the allergy", name, s, err)
 		}
 	}
+
+	// A medication stopped on a while bella, apart, marks it entered in
+	// error on b: both kept as a conflict on the entry, resolved by keeping
+	// one branch; until then the chart still reads.
+	salbutamol, err := sum.List(ctx, mrn, app.SectionMedication, false)
+	if err != nil || len(salbutamol) != 1 {
+		t.Fatalf("medications: %+v, %v", salbutamol, err)
+	}
+	med := salbutamol[0]
+	if _, err := sum.StopMedication(ctx, med.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	inError, err := bella.ChartSummary().Resolve(ctx, med.ID, time.Time{}, "another patient's inhaler", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	a.round(t, admin)
+	ca, _ := a.prof.DB.Conflicts(ctx)
+	cb, _ := b.prof.DB.Conflicts(ctx)
+	if len(ca) != 1 || len(cb) != 1 || ca[0].Kind != app.KindSummary || ca[0].ID != med.ID {
+		t.Fatalf("conflicts: a %+v, b %+v; want the medication on both", ca, cb)
+	}
+	if _, err := grace.ChartSummary().Summary(ctx, mrn); err != nil {
+		t.Fatalf("reading the chart with an entry in conflict: %v", err)
+	}
+	if err := admin.Conflicts().Resolve(ctx, app.KindSummary, med.ID, inError.Version, false); err != nil {
+		t.Fatal(err)
+	}
+	a.round(t, admin)
+	b.round(t, nurse)
+	for name, sess := range map[string]*app.Session{"a": amos, "b": grace} {
+		all, err := sess.ChartSummary().List(ctx, mrn, app.SectionMedication, true)
+		if err != nil || len(all) != 1 || all[0].Status(time.Now()) != "entered-in-error" {
+			t.Fatalf("%s after the resolution: %+v, %v", name, all, err)
+		}
+	}
 }
