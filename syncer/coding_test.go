@@ -28,19 +28,10 @@ func TestCodingSync(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984-03-02")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mrn := registerMary(t, admin)
 	amos := login(t, a, "amos", clinicianPW)
-	e, err := amos.Encounters().Add(ctx, ps[0].MRN, app.Encounter{Time: time.Now().Add(-time.Hour), Type: app.EncOutpatient,
+	e := signedEncounter(t, amos, mrn, app.Encounter{Time: time.Now().Add(-time.Hour), Type: app.EncOutpatient,
 		Note: app.Note{Assessment: "Pneumonia.", Plan: "Amoxicillin."}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e, err = amos.Encounters().Sign(ctx, e); err != nil {
-		t.Fatal(err)
-	}
 	a.round(t, admin)
 	nurse := join(t, a, admin, b)
 	grace := login(t, b, "grace", clinicianPW)

@@ -12,6 +12,31 @@ import (
 
 const clinicianPW = "ward round morning words"
 
+// registerMary has s register Mary Achieng and returns her MRN.
+func registerMary(t *testing.T, s *app.Session) string {
+	t.Helper()
+	ps, err := s.Patients().Register(context.Background(), app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984-03-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps[0].MRN
+}
+
+// signedEncounter has s write the encounter enc in the chart mrn and sign
+// its note.
+func signedEncounter(t *testing.T, s *app.Session, mrn string, enc app.Encounter) app.Encounter {
+	t.Helper()
+	ctx := context.Background()
+	e, err := s.Encounters().Add(ctx, mrn, enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err = s.Encounters().Sign(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 // Two workstations that sync see the same encounter: the note signed on
 // one, then its addendum, read on the other as written; a note signed on
 // one while its draft was saved on the other is a conflict resolved only
@@ -25,21 +50,11 @@ func TestEncountersSync(t *testing.T) {
 	if err := admin.Users().Add(ctx, app.User{Name: "amos", Roles: app.RoleSet{app.RoleClinician}}, []byte(clinicianPW)); err != nil {
 		t.Fatal(err)
 	}
-	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984-03-02")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mrn := ps[0].MRN
+	mrn := registerMary(t, admin)
 	amos := login(t, a, "amos", clinicianPW)
-	e, err := amos.Encounters().Add(ctx, mrn, app.Encounter{Time: time.Now().Add(-time.Hour), Type: app.EncAntenatal,
+	e := signedEncounter(t, amos, mrn, app.Encounter{Time: time.Now().Add(-time.Hour), Type: app.EncAntenatal,
 		Vitals: app.Vitals{Systolic: 150, Diastolic: 100, WeightKg: 70, HeightCm: 160},
 		Note:   app.Note{Assessment: "Pre-eclampsia suspected.", Plan: "Refer to district hospital today."}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e, err = amos.Encounters().Sign(ctx, e); err != nil {
-		t.Fatal(err)
-	}
 	a.round(t, admin)
 	nurse := join(t, a, admin, b)
 

@@ -25,11 +25,7 @@ func TestChartSummarySync(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984-03-02")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mrn := ps[0].MRN
+	mrn := registerMary(t, admin)
 	other, err := admin.Patients().Register(ctx, app.Patient{Family: "Okot", Given: "John", Sex: app.SexMale, BirthDate: birth(t, "1990-01-02")})
 	if err != nil {
 		t.Fatal(err)
