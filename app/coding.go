@@ -46,10 +46,12 @@ type Diagnosis struct {
 	POAExempt   bool   `json:"poa_exempt,omitempty"`
 }
 
-// Procedure is one procedure code from the organisation's list.
+// Procedure is one procedure code: from the organisation's list, or a
+// bare CPT code.
 type Procedure struct {
-	System string `json:"system"`
-	Code   string `json:"code"`
+	System      string `json:"system"` // ProcedureSystem or CPTSystem
+	Code        string `json:"code"`
+	Description string `json:"description,omitempty"` // from the list; none for CPT
 }
 
 // Override is an edit the coder overrode, and why.
@@ -184,7 +186,11 @@ func (c Coding) Assign(ctx context.Context, encounterID string, a Assignment) (C
 	if err != nil {
 		return CodingRecord{}, err
 	}
-	px, err := checkProcedures(a.Procedures)
+	list, err := c.s.Settings().Procedures(ctx)
+	if err != nil {
+		return CodingRecord{}, err
+	}
+	px, err := checkProcedures(a.Procedures, list)
 	if err != nil {
 		return CodingRecord{}, err
 	}

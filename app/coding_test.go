@@ -52,6 +52,15 @@ func TestCodingEdits(t *testing.T) {
 	old := register(t, c.grace, app.Patient{Family: "Achen", Given: "Rose", Sex: app.SexFemale, BirthDate: bd(1950, 6, 1)})[0]
 	baby := register(t, c.grace, app.Patient{Family: "Banda", Given: "Baby", Sex: app.SexFemale, BirthDate: bd(born.Year(), int(born.Month()), born.Day())})[0]
 	day := now.Add(-time.Hour)
+	if err := c.doc.Settings().SetProcedures(ctx, []app.ProcedureEntry{{Code: "WD01", Description: "Wound dressing"}}); !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("a clinician setting the procedure list: %v", err)
+	}
+	if err := c.grace.Settings().SetProcedures(ctx, []app.ProcedureEntry{{Code: "WD01", Description: ""}}); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("a procedure without a description: %v", err)
+	}
+	if err := c.grace.Settings().SetProcedures(ctx, []app.ProcedureEntry{{Code: "wd01", Description: "Wound dressing"}}); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name, mrn string
 		typ       app.EncounterType
@@ -59,7 +68,7 @@ func TestCodingEdits(t *testing.T) {
 		edit      string // the edit refused, overridable; "" for none
 		refused   string // refused whatever the reason
 	}{
-		{name: "plain", mrn: c.amina.MRN, a: app.Assignment{Diagnoses: []string{"j189", "E11.9"}, Procedures: []string{"99213"}}},
+		{name: "plain", mrn: c.amina.MRN, a: app.Assignment{Diagnoses: []string{"j189", "E11.9"}, Procedures: []string{"99213", "wd01"}}},
 		{name: "header", mrn: c.amina.MRN, a: app.Assignment{Diagnoses: []string{"J18"}}, edit: "J18 (Pneumonia, unspecified organism) is a category, not a code that can be assigned: choose one of the"},
 		{name: "twice", mrn: c.amina.MRN, a: app.Assignment{Diagnoses: []string{"J18.9", "E11.9", "j18.9"}}, edit: "J18.9 is given twice"},
 		{name: "pregnancy male", mrn: john.MRN, a: app.Assignment{Diagnoses: []string{"O80"}}, edit: "O80 is a pregnancy code (O00–O9A) but the patient's sex is recorded as male"},
@@ -69,7 +78,7 @@ func TestCodingEdits(t *testing.T) {
 		{name: "newborn fits", mrn: baby.MRN, a: app.Assignment{Diagnoses: []string{"P59.9"}}},
 		{name: "unknown", mrn: c.amina.MRN, a: app.Assignment{Diagnoses: []string{"J18.99"}, Override: "sure"}, refused: "J18.99 is not a code in ICD-10-CM FY2022"},
 		{name: "no principal", mrn: c.amina.MRN, a: app.Assignment{}, refused: "give the principal diagnosis"},
-		{name: "bad procedure", mrn: c.amina.MRN, a: app.Assignment{Diagnoses: []string{"J18.9"}, Procedures: []string{"9*"}}, refused: "is not a procedure code"},
+		{name: "bad procedure", mrn: c.amina.MRN, a: app.Assignment{Diagnoses: []string{"J18.9"}, Procedures: []string{"9*"}}, refused: `procedure "9*" is neither on the organisation's procedure list`},
 		{name: "poa outpatient", mrn: c.amina.MRN, a: app.Assignment{Diagnoses: []string{"J18.9"}, DefaultPOA: "Y"}, refused: "present on admission (Y for J18.9) is reported only for an admission"},
 		{name: "poa missing", mrn: c.amina.MRN, typ: app.EncAdmission, a: app.Assignment{Diagnoses: []string{"J18.9"}}, refused: "say whether J18.9 was present on admission"},
 		{name: "poa wrong", mrn: c.amina.MRN, typ: app.EncAdmission, a: app.Assignment{Diagnoses: []string{"J18.9"}, DefaultPOA: "X"}, refused: `present on admission "X" for J18.9: use Y, N, U or W`},
@@ -130,7 +139,8 @@ func TestCodingEdits(t *testing.T) {
 					t.Fatalf("POA: %+v", st.Current.Diagnoses)
 				}
 			}
-			if tc.name == "plain" && (len(st.Current.Procedures) != 1 || st.Current.Procedures[0] != (app.Procedure{System: app.ProcedureSystem, Code: "99213"})) {
+			if tc.name == "plain" && (len(st.Current.Procedures) != 2 || st.Current.Procedures[0] != (app.Procedure{System: app.CPTSystem, Code: "99213"}) ||
+				st.Current.Procedures[1] != (app.Procedure{System: app.ProcedureSystem, Code: "WD01", Description: "Wound dressing"})) {
 				t.Fatalf("procedures: %+v", st.Current.Procedures)
 			}
 		})

@@ -2,7 +2,6 @@ package app
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -25,15 +24,6 @@ type CodeSet interface {
 // was present when the order to admit was written (Y), was not (N), the
 // documentation does not say (U), or the clinician cannot tell (W).
 var poaIndicators = []string{"Y", "N", "U", "W"}
-
-// ProcedureSystem is the system recorded with a procedure code: the
-// organisation's local list, where a CPT code is entered bare (CPT
-// descriptions are licensed and not shipped).
-const ProcedureSystem = "local"
-
-// procedureCode is the shape of a procedure code: four to seven letters
-// and digits (CPT 99213, 0001F; ICD-10-PCS 0DTJ4ZZ; a local code).
-var procedureCode = regexp.MustCompile(`^[0-9A-Z]{4,7}$`)
 
 // diagnosisInput is one code as the coder gave it, with its POA.
 type diagnosisInput struct {
@@ -130,22 +120,4 @@ func ageInDays(b BirthDate, t time.Time) (int, bool) {
 	y, mo, dd := t.Date()
 	day := time.Date(y, mo, dd, 0, 0, 0, 0, t.Location())
 	return int(day.Sub(born).Hours() / 24), true
-}
-
-// checkProcedures checks each procedure code's shape.
-func checkProcedures(codes []string) ([]Procedure, error) {
-	var out []Procedure
-	seen := map[string]bool{}
-	for _, c := range codes {
-		c = strings.ToUpper(strings.TrimSpace(c))
-		if !procedureCode.MatchString(c) {
-			return nil, Invalidf("procedure %q is not a procedure code: give the code from the organisation's list, 4 to 7 letters and digits (a CPT code as its 5 characters, e.g. 99213)", c)
-		}
-		if seen[c] {
-			return nil, Invalidf("procedure %s is given twice: code each procedure once", c)
-		}
-		seen[c] = true
-		out = append(out, Procedure{System: ProcedureSystem, Code: c})
-	}
-	return out, nil
 }

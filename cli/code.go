@@ -14,7 +14,7 @@ import (
 // signed encounters.
 func (e *env) codeCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "code", Short: "search ICD-10-CM, show a code; code signed encounters"}
-	cmd.AddCommand(e.codeSearch(), e.codeShow(), e.codeAssign(), e.codeQuery(), e.codeAnswer(), e.codeStatus(), e.codeWorklist(), e.codeQueries())
+	cmd.AddCommand(e.codeSearch(), e.codeShow(), e.codeAssign(), e.codeQuery(), e.codeAnswer(), e.codeStatus(), e.codeWorklist(), e.codeQueries(), e.codeProcedures())
 	return cmd
 }
 

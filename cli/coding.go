@@ -90,7 +90,11 @@ func writeCodes(w io.Writer, r app.CodingRecord) {
 		printf(w, "  %-9s  %-8s  %s (%s %s)%s\n", kind, d.Code, d.Description, d.System, d.Version, poa)
 	}
 	for _, p := range r.Procedures {
-		printf(w, "  procedure  %-8s  (%s)\n", p.Code, p.System)
+		desc := p.Description
+		if desc != "" {
+			desc += " "
+		}
+		printf(w, "  procedure  %-8s  %s(%s)\n", p.Code, desc, p.System)
 	}
 	for _, o := range r.Overrides {
 		printf(w, "  overridden: %s — because: %s\n", o.Edit, o.Reason)
