@@ -160,9 +160,7 @@ func TestOpenRefusesFileReplacedByScrub(t *testing.T) {
 // key still in the file, and the next open, with space again, scrubs.
 func TestScrubPendingOnFullDisk(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	mount(t, "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir)
-	umountLater(t, dir)
+	dir := smallDisk(t, "2m")
 	path := filepath.Join(dir, "folio.db")
 	db, err := Open(path, Options{})
 	if err != nil {

@@ -463,10 +463,7 @@ func TestReadOnlyFolder(t *testing.T) {
 // committed, and the vault opens cleanly afterwards.
 func TestDiskFull(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	mount(t, "-t", "tmpfs", "-o", "size=400k", "tmpfs", dir)
-	umountLater(t, dir)
-	path := filepath.Join(dir, "folio.db")
+	path := filepath.Join(smallDisk(t, "400k"), "folio.db")
 	db, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)

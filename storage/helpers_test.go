@@ -145,6 +145,16 @@ func mount(t *testing.T, args ...string) {
 	}
 }
 
+// smallDisk is a new folder on a tmpfs of size bytes (as mount's size=),
+// unmounted when the test ends; the test is skipped where it may not mount.
+func smallDisk(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	mount(t, "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir)
+	umountLater(t, dir)
+	return dir
+}
+
 func umountLater(t *testing.T, dir string) {
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
 }
