@@ -71,6 +71,20 @@ func crashChild(dir string) {
 	}
 }
 
+// skipKillTest skips a test that kills a child process in -short mode
+// and under the race detector: the child is killed at random moments, so
+// a race it reported would be cut off unread; the plain pass runs the same
+// kills.
+func skipKillTest(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	if raceDetector {
+		t.Skip("the kill test runs in the pass without the race detector")
+	}
+}
+
 // childSession opens the profile in dir and signs admin in with pw; a
 // child that cannot exits with status 2.
 func childSession(dir, pw string) *app.Session {
@@ -91,27 +105,13 @@ func childSession(dir, pw string) *app.Session {
 // moments, many times. After each kill the vault must open, pass verify, and
 // hold every patient the child reported committed.
 func TestCrashKillNineLosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test skipped in -short mode")
-	}
-	if raceDetector {
-		// The child is killed at random moments, so a race it reported
-		// would be cut off unread; the plain pass runs the same kills.
-		t.Skip("the kill test runs in the pass without the race detector")
-	}
+	skipKillTest(t)
 	kills := 200
 	if n, err := strconv.Atoi(os.Getenv("FOLIO_CRASH_KILLS")); err == nil && n > 0 {
 		kills = n
 	}
-	ctx := context.Background()
 	dir := t.TempDir()
-	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(crashPW)}); err != nil {
-		t.Fatal(err)
-	}
+	prof := createdProfile(t, dir, app.CreateParams{Admin: "admin", Password: []byte(crashPW)})
 	prof.Close()
 
 	var committed []string
@@ -184,13 +184,20 @@ func runAndKill(t *testing.T, dir string, seed uint64, d time.Duration, env ...s
 	return mrns
 }
 
-func checkVault(t *testing.T, dir string, committed []string, full bool) {
+// openAfterKill opens the data folder dir a killed child wrote.
+func openAfterKill(t *testing.T, dir string) *profile.Profile {
 	t.Helper()
-	ctx := context.Background()
 	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
 	if err != nil {
 		t.Fatalf("open after kill: %v", err)
 	}
+	return prof
+}
+
+func checkVault(t *testing.T, dir string, committed []string, full bool) {
+	t.Helper()
+	ctx := context.Background()
+	prof := openAfterKill(t, dir)
 	defer prof.Close()
 	s, err := prof.Vault.Login(ctx, "admin", []byte(crashPW))
 	if err != nil {

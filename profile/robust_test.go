@@ -19,11 +19,17 @@ const pw = "correct horse battery staple"
 
 func newProfile(t *testing.T, dir string) *profile.Profile {
 	t.Helper()
+	return createdProfile(t, dir, app.CreateParams{Admin: "admin", Password: []byte(pw), SitePrefix: "KAB"})
+}
+
+// createdProfile opens the data folder dir and creates a vault in it with p.
+func createdProfile(t *testing.T, dir string, p app.CreateParams) *profile.Profile {
+	t.Helper()
 	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := prof.Vault.Create(context.Background(), app.CreateParams{Admin: "admin", Password: []byte(pw), SitePrefix: "KAB"}); err != nil {
+	if _, err := prof.Vault.Create(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 	return prof

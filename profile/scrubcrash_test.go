@@ -62,27 +62,14 @@ func scrubChild(dir, pw string) {
 // the child reported committed, leave no temporary file, and hold no slot
 // of the password replaced before that which opens a copy of it.
 func TestCrashKillDuringScrub(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test skipped in -short mode")
-	}
-	if raceDetector {
-		// The child is killed at random moments, so a race it reported
-		// would be cut off unread; the plain pass runs the same kills.
-		t.Skip("the kill test runs in the pass without the race detector")
-	}
+	skipKillTest(t)
 	kills := 10
 	if n, err := strconv.Atoi(os.Getenv("FOLIO_CRASH_KILLS")); err == nil && n/20 > kills {
 		kills = n / 20
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := prof.Vault.Create(ctx, app.CreateParams{Admin: "admin", Password: []byte(scrubPassword(0))}); err != nil {
-		t.Fatal(err)
-	}
+	prof := createdProfile(t, dir, app.CreateParams{Admin: "admin", Password: []byte(scrubPassword(0))})
 	// A vault big enough that a rewrite takes a while, so kills land in it.
 	s, err := prof.Vault.Login(ctx, "admin", []byte(scrubPassword(0)))
 	if err != nil {
@@ -158,10 +145,7 @@ func scrubTemps(t *testing.T, dir string) int {
 func checkScrubbedVault(t *testing.T, dir string, current int, committed []string) int {
 	t.Helper()
 	ctx := context.Background()
-	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
-	if err != nil {
-		t.Fatalf("open after kill: %v", err)
-	}
+	prof := openAfterKill(t, dir)
 	defer prof.Close()
 	if n := scrubTemps(t, dir); n > 0 {
 		t.Fatalf("%d temporary files of a killed rewrite left after open", n)
