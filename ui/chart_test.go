@@ -45,11 +45,7 @@ func fileScan(t *testing.T, u *App, name, mrn, kind, date string) app.Document {
 func chartWithDocuments(t *testing.T) (u *App, p app.Patient, lab, referral app.Document) {
 	t.Helper()
 	ctx := context.Background()
-	v, _ := createdVault(t, nil)
-	admin, err := v.Login(ctx, "admin", []byte(adminPW))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, admin := adminVault(t)
 	addUser(t, admin, clerkPW, "grace", app.RoleRecords)
 	addUser(t, admin, clinPW, "dr.amani")
 	admin.Lock(ctx)

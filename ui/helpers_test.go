@@ -47,6 +47,17 @@ func createdVault(t *testing.T, now func() time.Time) (*app.Vault, string) {
 	return prof.Vault, key
 }
 
+// adminVault is createdVault with its administrator signed in.
+func adminVault(t *testing.T) (*app.Vault, *app.Session) {
+	t.Helper()
+	v, _ := createdVault(t, nil)
+	admin, err := v.Login(context.Background(), "admin", []byte(adminPW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, admin
+}
+
 // newWindow opens the UI on v with a test app. The search never fires by
 // itself (tests call searchNow) unless a test sets searchDelay.
 func newWindow(t testing.TB, v *app.Vault, opts Options) *App {

@@ -39,11 +39,7 @@ func TestQASendBackWithTheKeyboard(t *testing.T) {
 // the session and audited — beside the page, and the filer's full name.
 func TestQAShowsThePatientAndTheFiler(t *testing.T) {
 	ctx := context.Background()
-	v, _ := createdVault(t, nil)
-	admin, err := v.Login(ctx, "admin", []byte(adminPW))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, admin := adminVault(t)
 	for _, usr := range []app.User{{Name: "grace", FullName: "Grace Phiri", Roles: app.RoleSet{app.RoleRecords}}, {Name: "peter", Roles: app.RoleSet{app.RoleRecords}}} {
 		if err := admin.Users().Add(ctx, usr, []byte(clerkPW)); err != nil {
 			t.Fatal(err)

@@ -35,11 +35,7 @@ func importCorpus(t *testing.T, u *App, names ...string) {
 func recordsRoom(t *testing.T) *App {
 	t.Helper()
 	ctx := context.Background()
-	v, _ := createdVault(t, nil)
-	admin, err := v.Login(ctx, "admin", []byte(adminPW))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, admin := adminVault(t)
 	for _, name := range []string{"grace", "peter"} {
 		addUser(t, admin, clerkPW, name, app.RoleRecords)
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,12 +30,7 @@ const clerkPW = "records clerk passphrase"
 // logged in.
 func clerkLoggedIn(t *testing.T) *App {
 	t.Helper()
-	ctx := context.Background()
-	v, _ := createdVault(t, nil)
-	admin, err := v.Login(ctx, "admin", []byte(adminPW))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, admin := adminVault(t)
 	addUser(t, admin, clerkPW, "grace", app.RoleRecords)
 	u := newWindow(t, v, Options{})
 	logIn(t, u, "grace", clerkPW)
