@@ -31,6 +31,17 @@ type workstation struct {
 	sync *app.Session
 }
 
+// register has the session w syncs with register ps, and returns them as
+// registered.
+func (w *workstation) register(t *testing.T, ps ...app.Patient) []app.Patient {
+	t.Helper()
+	got, err := w.sync.Patients().Register(context.Background(), ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 // createOrgVault creates the organisation's vault on w (administrator
 // admin, site WA) and signs the administrator in as the session w syncs
 // with, locked when the test ends.
@@ -146,11 +157,8 @@ func TestConflictsScreen(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
 	a, b := syncedPair(t, c.Now)
-	ps, err := a.sync.Patients().Register(ctx, mary(),
+	ps := a.register(t, mary(),
 		app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, Village: "Siaya", BirthDate: app.BirthDate{Year: 1990}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	a.round(t)
 	b.round(t)
 	// Mary: different fields (a merge is proposed); James: the same field.
@@ -286,10 +294,7 @@ func TestChartSyncState(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
 	a, b := syncedPair(t, c.Now)
-	ps, err := a.sync.Patients().Register(ctx, mary())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := a.register(t, mary())
 	clerk, err := a.prof.Vault.Login(ctx, "clerk", []byte(clinPW))
 	if err != nil {
 		t.Fatal(err)

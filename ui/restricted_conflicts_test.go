@@ -17,10 +17,7 @@ func TestConflictOfRestrictedChartHiddenFromAdmin(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
 	a, b := syncedPair(t, c.Now)
-	ps, err := a.sync.Patients().Register(ctx, mary())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := a.register(t, mary())
 	a.round(t)
 	b.round(t)
 	amendOffline(t, a, b, ps[0].MRN, func(p *app.Patient) { p.Phone = "0788 000 111" },
