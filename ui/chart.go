@@ -712,6 +712,46 @@ func actionText(e app.AuditEvent) string {
 		s = "exported a document"
 	case app.ActDocEdit:
 		s = "corrected a document"
+	case app.ActPatientDelete:
+		s = "withdrew a registration made in error"
+	case app.ActPatientRestore:
+		s = "brought back a withdrawn registration"
+	case app.ActEncounterCreate:
+		s = "began a visit note"
+	case app.ActEncounterDraft:
+		s = "saved a visit note's draft"
+	case app.ActEncounterRead:
+		s = "opened a visit"
+	case app.ActEncounterList:
+		s = "listed the visits"
+	case app.ActEncounterLink:
+		s = "linked a document to a visit"
+	case app.ActEncounterUnlink:
+		s = "took a document off a visit"
+	case app.ActEncounterDelete:
+		s = "withdrew a draft visit written in error"
+	case app.ActNoteSign:
+		s = "signed a visit note"
+	case app.ActNoteAddendum:
+		s = "added a signed addendum"
+	case app.ActCodingAssign:
+		s = "coded a visit"
+	case app.ActCodingQuery:
+		s = "asked the clinician about a visit's coding"
+	case app.ActCodingAnswer:
+		s = "answered a coding question"
+	case app.ActCodingRead:
+		s = "read a visit's coding"
+	case app.ActSummaryAdd:
+		s = "recorded an allergy, problem or medication"
+	case app.ActSummaryResolve:
+		s = "took an entry off the summary"
+	case app.ActMedicationStop:
+		s = "stopped a medication"
+	case app.ActSummaryRead:
+		s = "read the chart's summary"
+	case app.ActConflictResolve:
+		s = "settled a record in conflict"
 	case app.ActAuditRead:
 		s = "read the access log"
 	case app.ActAuditExport:

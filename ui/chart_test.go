@@ -242,6 +242,26 @@ func TestAccessDetailText(t *testing.T) {
 	}
 }
 
+// Every action recorded under a patient reads in words on the chart's
+// access list, never as its code ("note.sign").
+func TestAccessActionsInWords(t *testing.T) {
+	for _, a := range []app.Action{
+		app.ActPatientRead, app.ActPatientSearch, app.ActPatientCreate, app.ActPatientAmend,
+		app.ActPatientHistory, app.ActPatientMerge, app.ActPatientUnmerge, app.ActPatientDelete,
+		app.ActPatientRestore, app.ActBreakGlass, app.ActDocImport, app.ActDocFile, app.ActDocVerify,
+		app.ActDocRead, app.ActDocSearch, app.ActDocExport, app.ActDocEdit,
+		app.ActEncounterCreate, app.ActEncounterDraft, app.ActEncounterRead, app.ActEncounterList,
+		app.ActEncounterLink, app.ActEncounterUnlink, app.ActEncounterDelete, app.ActNoteSign,
+		app.ActNoteAddendum, app.ActCodingAssign, app.ActCodingQuery, app.ActCodingAnswer,
+		app.ActCodingRead, app.ActSummaryAdd, app.ActSummaryResolve, app.ActMedicationStop,
+		app.ActSummaryRead, app.ActConflictResolve,
+	} {
+		if got := actionText(app.AuditEvent{Action: a}); got == string(a) {
+			t.Errorf("%s reads as %q", a, got)
+		}
+	}
+}
+
 // A patient without documents is told so in words.
 func TestPatientChartEmpty(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())
