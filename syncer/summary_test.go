@@ -99,11 +99,7 @@ func TestChartSummarySync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.round(t, admin)
-	b.round(t, nurse)
-	a.round(t, admin)
-	ca, _ := a.prof.DB.Conflicts(ctx)
-	cb, _ := b.prof.DB.Conflicts(ctx)
+	ca, cb := settle(t, a, admin, b, nurse)
 	if len(ca) != 1 || len(cb) != 1 || ca[0].Kind != app.KindSummary || ca[0].ID != med.ID {
 		t.Fatalf("conflicts: a %+v, b %+v; want the medication on both", ca, cb)
 	}

@@ -75,17 +75,25 @@ func (w *workstation) engine(t *testing.T, s *app.Session, c *syncer.Client) *sy
 	return syncer.New(syncer.Params{DB: w.prof.DB, Blobs: w.prof.Blobs, Session: s.Replica(), Client: c})
 }
 
-// settleWithoutConflict runs rounds on a, b and a again (so each has the
-// other's changes) and fails the test when either then holds a conflict.
-func settleWithoutConflict(t *testing.T, a *workstation, sa *app.Session, b *workstation, sb *app.Session) {
+// settle runs rounds on a (signed in as sa), b (sb) and a again, so each
+// has the other's changes, and returns the conflicts each then holds.
+func settle(t *testing.T, a *workstation, sa *app.Session, b *workstation, sb *app.Session) (ca, cb []storage.Conflict) {
 	t.Helper()
 	a.round(t, sa)
 	b.round(t, sb)
 	a.round(t, sa)
-	for name, ws := range map[string]*workstation{"a": a, "b": b} {
-		if cs, _ := ws.prof.DB.Conflicts(context.Background()); len(cs) != 0 {
-			t.Fatalf("conflicts on %s: %+v", name, cs)
-		}
+	ctx := context.Background()
+	ca, _ = a.prof.DB.Conflicts(ctx)
+	cb, _ = b.prof.DB.Conflicts(ctx)
+	return ca, cb
+}
+
+// settleWithoutConflict settles a and b and fails the test when either
+// then holds a conflict.
+func settleWithoutConflict(t *testing.T, a *workstation, sa *app.Session, b *workstation, sb *app.Session) {
+	t.Helper()
+	if ca, cb := settle(t, a, sa, b, sb); len(ca) != 0 || len(cb) != 0 {
+		t.Fatalf("conflicts: on a %+v, on b %+v", ca, cb)
 	}
 }
 
@@ -244,11 +252,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	if _, err := nurse.Patients().Amend(ctx, pb); err != nil {
 		t.Fatal(err)
 	}
-	a.round(t, admin)
-	b.round(t, nurse)
-	a.round(t, admin)
-	ca, _ := a.prof.DB.Conflicts(ctx)
-	cb, _ := b.prof.DB.Conflicts(ctx)
+	ca, cb := settle(t, a, admin, b, nurse)
 	if len(ca) != 1 || len(cb) != 1 {
 		t.Fatalf("conflicts: a %v, b %v; want the amended patient on both", ca, cb)
 	}
