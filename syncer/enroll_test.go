@@ -56,14 +56,7 @@ func TestAttackLostEnrollmentFile(t *testing.T) {
 	checkRefusedRound(t, mon, lost, thief, tc, "organisation's vault", "another one")
 
 	// ward-d asks for the keys; the finder neither sees nor answers it.
-	joinD, err := d.prof.Vault.PrepareJoin(ctx, "nurse", []byte(nursePW))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc := d.client(t, syncer.ClientOptions{})
-	if _, err := dc.RequestKeys(ctx, joinD.PublicKey); err != nil {
-		t.Fatal(err)
-	}
+	joinD, dc := d.askForKeys(t, "nurse")
 	if reqs, err := tc.KeyRequests(ctx); !errors.Is(err, api.ErrNotMember) {
 		t.Fatalf("the finder lists the key requests: %+v, %v; want ErrNotMember", reqs, err)
 	}
@@ -115,14 +108,7 @@ func TestAttackLostEnrollmentFile(t *testing.T) {
 
 	// An archive whose store was altered to keep the finder's grant for
 	// ward-e: ward-e refuses it, and keys of another vault never install.
-	joinE, err := e.prof.Vault.PrepareJoin(ctx, "midwife", []byte(nursePW))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ec := e.client(t, syncer.ClientOptions{})
-	if _, err := ec.RequestKeys(ctx, joinE.PublicKey); err != nil {
-		t.Fatal(err)
-	}
+	joinE, ec := e.askForKeys(t, "midwife")
 	devE := api.DeviceID(e.prof.DB.DeviceID())
 	thiefKeys, err := thief.Replica().GrantVaultKeys(ctx, app.DeviceID(devE), "ward-e", joinE.PublicKey)
 	if err != nil {

@@ -155,19 +155,28 @@ func blobKey(t testing.TB, db *storage.DB, s *app.Session) app.StreamingAEAD {
 	return aead
 }
 
+// askForKeys prepares w to join as user (password nursePW) and sends
+// its key request to the archive; it returns the request and w's client.
+func (w *workstation) askForKeys(t *testing.T, user string) (app.JoinRequest, *syncer.Client) {
+	t.Helper()
+	ctx := context.Background()
+	req, err := w.prof.Vault.PrepareJoin(ctx, user, []byte(nursePW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.client(t, syncer.ClientOptions{})
+	if _, err := c.RequestKeys(ctx, req.PublicKey); err != nil {
+		t.Fatalf("request keys: %v", err)
+	}
+	return req, c
+}
+
 // join runs the key transfer: b asks for the keys with nurse's password,
 // the administrator on a grants them, b opens them and syncs.
 func join(t *testing.T, a *workstation, admin *app.Session, b *workstation) *app.Session {
 	t.Helper()
 	ctx := context.Background()
-	req, err := b.prof.Vault.PrepareJoin(ctx, "nurse", []byte(nursePW))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cb := b.client(t, syncer.ClientOptions{})
-	if _, err := cb.RequestKeys(ctx, req.PublicKey); err != nil {
-		t.Fatalf("request keys: %v", err)
-	}
+	req, cb := b.askForKeys(t, "nurse")
 	ca := a.client(t, syncer.ClientOptions{})
 	reqs, err := ca.KeyRequests(ctx)
 	if err != nil || len(reqs) != 1 || reqs[0].Name != "ward-b" {
