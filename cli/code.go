@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"strings"
 
@@ -13,7 +12,7 @@ import (
 // codeCommand is the coder's: search the code set, show a code, and code
 // signed encounters.
 func (e *env) codeCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "code", Short: "search ICD-10-CM, show a code; code signed encounters"}
+	cmd := &cobra.Command{Use: "code", Short: "search ICD-10-CM or a loaded code set, show a code; code signed encounters"}
 	cmd.AddCommand(e.codeSearch(), e.codeShow(), e.codeAssign(), e.codeQuery(), e.codeAnswer(), e.codeStatus(), e.codeWorklist(), e.codeQueries(), e.codeProcedures())
 	return cmd
 }
@@ -51,9 +50,9 @@ func (e *env) codeSearch() *cobra.Command {
 		Short: "find codes by code prefix (J18, J18.9) or by words in any order, with prefixes and typos",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := e.codes.Set()
+			set, err := e.codeSet(e.codeSystem, e.codeVersion)
 			if err != nil {
-				return fmt.Errorf("open the code set: %w", err)
+				return err
 			}
 			query := strings.Join(args, " ")
 			hits, more := set.Search(query, limit)
@@ -81,6 +80,7 @@ func (e *env) codeSearch() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the codes as JSON")
 	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many codes")
+	codeSetFlags(cmd, &e.codeSystem, &e.codeVersion)
 	return cmd
 }
 
@@ -91,9 +91,9 @@ func (e *env) codeShow() *cobra.Command {
 		Short: "show one code: its descriptions, whether it may be assigned, its POA exemption",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := e.codes.Set()
+			set, err := e.codeSet(e.codeSystem, e.codeVersion)
 			if err != nil {
-				return fmt.Errorf("open the code set: %w", err)
+				return err
 			}
 			c, err := set.Lookup(args[0])
 			if err != nil {
@@ -107,6 +107,7 @@ func (e *env) codeShow() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the code as JSON")
+	codeSetFlags(cmd, &e.codeSystem, &e.codeVersion)
 	return cmd
 }
 

@@ -15,9 +15,9 @@ import (
 // coding runs fn with the coding service of a signed-in session, over the
 // code set the command line holds.
 func (e *env) coding(cmd *cobra.Command, fn func(ctx context.Context, c app.Coding) error) error {
-	set, err := e.codes.Set()
+	set, err := e.codeSet(e.codeSystem, e.codeVersion)
 	if err != nil {
-		return fmt.Errorf("open the code set: %w", err)
+		return err
 	}
 	err = e.inSession(cmd.Context(), func(s *app.Session) error { return fn(cmd.Context(), s.Coding(set)) })
 	var edits *app.EditsError
@@ -64,12 +64,13 @@ func (e *env) codeAssign() *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&principal, "principal", "", "principal diagnosis, ICD-10-CM (J18.9, or J18.9:Y with its present-on-admission)")
+	cmd.Flags().StringVar(&principal, "principal", "", "principal diagnosis, ICD-10-CM or the --system chosen (J18.9, or J18.9:Y with its present-on-admission)")
 	cmd.Flags().StringArrayVar(&secondary, "secondary", nil, "a secondary diagnosis (repeat for more)")
 	cmd.Flags().StringVar(&poa, "poa", "", "present on admission for every diagnosis of an admission not given its own: Y, N, U or W")
 	cmd.Flags().StringArrayVar(&procedures, "procedure", nil, "a procedure code from the organisation's list; a CPT code as its bare code (repeat for more)")
 	cmd.Flags().StringVar(&override, "override", "", "assign despite the edits the codes fail, for this reason (recorded and audited)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the coding as JSON")
+	codeSetFlags(cmd, &e.codeSystem, &e.codeVersion)
 	return cmd
 }
 

@@ -65,6 +65,9 @@ type env struct {
 	// codes is the code set the coding commands search and check codes
 	// against, opened once on first use.
 	codes codeset.Lazy
+	// codeSystem and codeVersion choose a loaded code set instead
+	// (--system, --version of the code commands; codeSet).
+	codeSystem, codeVersion string
 }
 
 // Main runs the command line of this process (os.Args) and returns its
@@ -159,7 +162,7 @@ FOLIO_PASSWORD (for scripts; otherwise you are asked).`,
 		e.importCommand(), e.watchCommand(), e.coversheetCommand(), e.separatorCommand(), e.docCommand(),
 		e.searchCommand(), e.queueCommand(), e.scanWorkerCommand(), e.syncCommand(),
 		e.backupCommand(), e.restoreCommand(), e.encounterCommand(), e.noteCommand(),
-		e.summaryCommand(), e.allergyCommand(), e.problemCommand(), e.medicationCommand(), e.codeCommand())
+		e.summaryCommand(), e.allergyCommand(), e.problemCommand(), e.medicationCommand(), e.codeCommand(), e.codesCommand())
 	return root
 }
 
