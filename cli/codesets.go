@@ -15,6 +15,7 @@ import (
 
 	"folio/app"
 	"folio/codeset"
+	"folio/storage"
 )
 
 // Code sets an administrator loads are kept in the data folder, one file
@@ -120,7 +121,8 @@ func readCodeSetFile(name string) ([]byte, error) {
 
 // keepCodeSet writes the file, gzip-compressed, as
 // <dir>/codesets/<system>/<version>.gz: to a temporary file first, synced,
-// then renamed, so a crash leaves the whole file or none.
+// then renamed and the folder synced, so a crash leaves the whole file or
+// none.
 func keepCodeSet(dir, system, version string, raw []byte) error {
 	var z bytes.Buffer
 	if len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
@@ -153,6 +155,9 @@ func keepCodeSet(dir, system, version string, raw []byte) error {
 		return fmt.Errorf("keep the code set: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(folder, version+".gz")); err != nil {
+		return fmt.Errorf("keep the code set: %w", err)
+	}
+	if err := storage.SyncDir(folder); err != nil {
 		return fmt.Errorf("keep the code set: %w", err)
 	}
 	return nil
@@ -234,7 +239,7 @@ func openLoaded(l loadedCodeSet) (*codeset.Set, error) {
 	defer f.Close()
 	set, err := codeset.Open(f, l.system, l.version)
 	if err != nil {
-		return nil, fmt.Errorf("the loaded code set %s %s (%s) is damaged: %w; load it again from its file as another version, or restore the data folder from a backup", l.system, l.version, l.path, err)
+		return nil, fmt.Errorf("the loaded code set %s %s (%s) is damaged: %w; load it again from its file as another version (backups do not hold loaded code sets yet)", l.system, l.version, l.path, err)
 	}
 	return set, nil
 }
