@@ -366,6 +366,23 @@ func decodeCoding(rec StoredRecord) (CodingRecord, error) {
 	return r, nil
 }
 
+// allCoding reads every coding act in the vault, for the lists that span
+// encounters (the worklist, a clinician's open queries).
+func (c Coding) allCoding(ctx context.Context) ([]CodingRecord, error) {
+	var out []CodingRecord
+	for rec, err := range c.s.records.Heads(ctx, KindCoding) {
+		if err != nil {
+			return nil, err
+		}
+		r, err := decodeCoding(rec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 // coding encodes a coding record with its index token (its encounter's).
 func (ec encoder) coding(r CodingRecord) (RecordWrite, error) {
 	data, err := json.Marshal(r)

@@ -31,14 +31,11 @@ func (c Coding) Queries(ctx context.Context) ([]OpenQuery, error) {
 	}
 	var queries []CodingRecord
 	answered := map[string]bool{}
-	for rec, err := range c.s.records.Heads(ctx, KindCoding) {
-		if err != nil {
-			return nil, err
-		}
-		r, err := decodeCoding(rec)
-		if err != nil {
-			return nil, err
-		}
+	all, err := c.allCoding(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range all {
 		switch r.What {
 		case CodingQuery:
 			queries = append(queries, r)

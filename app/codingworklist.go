@@ -35,14 +35,11 @@ func (c Coding) Worklist(ctx context.Context, status CodingStatus) ([]WorkItem, 
 		return nil, err
 	}
 	byEnc := map[string][]CodingRecord{}
-	for rec, err := range c.s.records.Heads(ctx, KindCoding) {
-		if err != nil {
-			return nil, err
-		}
-		r, err := decodeCoding(rec)
-		if err != nil {
-			return nil, err
-		}
+	all, err := c.allCoding(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range all {
 		byEnc[r.EncounterID] = append(byEnc[r.EncounterID], r)
 	}
 	var out []WorkItem
