@@ -553,18 +553,7 @@ func breakGlassForDocument(cmd *cobra.Command, s *app.Session, id, reason string
 }
 
 func (e *env) printDocs(cmd *cobra.Command, docs []app.Document, asJSON bool) error {
-	if asJSON {
-		out := make([]docJSON, 0, len(docs))
-		for _, d := range docs {
-			out = append(out, docToJSON(d))
-		}
-		return writeJSON(cmd.OutOrStdout(), out)
-	}
-	if len(docs) == 0 {
-		printLine(cmd.ErrOrStderr(), "no documents")
-		return nil
-	}
-	return writeDocs(cmd.OutOrStdout(), docs)
+	return writeList(cmd, docs, asJSON, docToJSON, "no documents", writeDocs)
 }
 
 func (e *env) searchCommand() *cobra.Command {
@@ -582,29 +571,7 @@ func (e *env) searchCommand() *cobra.Command {
 			for _, id := range skipped {
 				printf(cmd.ErrOrStderr(), "document %s could not be searched: damaged, run folio verify\n", id)
 			}
-			if asJSON {
-				type hitJSON struct {
-					Document string `json:"document"`
-					MRN      string `json:"mrn"`
-					Page     int    `json:"page"`
-					Snippet  string `json:"snippet"`
-				}
-				out := make([]hitJSON, 0, len(hits))
-				for _, h := range hits {
-					out = append(out, hitJSON{h.Document.ID, h.Document.MRN, h.Page + 1, h.Snippet})
-				}
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			if len(hits) == 0 {
-				printLine(cmd.ErrOrStderr(), "no document found")
-				return nil
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			printf(tw, "DOCUMENT\tMRN\tTYPE\tPAGE\tSNIPPET\n")
-			for _, h := range hits {
-				printf(tw, "%s\t%s\t%s\t%d\t%s\n", h.Document.ID, h.Document.MRN, h.Document.Type, h.Page+1, h.Snippet)
-			}
-			return tw.Flush()
+			return writeList(cmd, hits, asJSON, hitToJSON, "no document found", writeHits)
 		}),
 	}
 	cmd.Flags().StringVar(&patient, "patient", "", "only this patient's chart")
@@ -723,4 +690,25 @@ func (e *env) watchCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&keep, "keep", false, "leave imported files in the folder (default: the drop folder setting, else remove them once stored encrypted)")
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often to look")
 	return cmd
+}
+
+// hitJSON is a search hit on the command line: the page counts from 1.
+type hitJSON struct {
+	Document string `json:"document"`
+	MRN      string `json:"mrn"`
+	Page     int    `json:"page"`
+	Snippet  string `json:"snippet"`
+}
+
+func hitToJSON(h app.TextHit) hitJSON {
+	return hitJSON{h.Document.ID, h.Document.MRN, h.Page + 1, h.Snippet}
+}
+
+func writeHits(w io.Writer, hits []app.TextHit) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	printf(tw, "DOCUMENT\tMRN\tTYPE\tPAGE\tSNIPPET\n")
+	for _, h := range hits {
+		printf(tw, "%s\t%s\t%s\t%d\t%s\n", h.Document.ID, h.Document.MRN, h.Document.Type, h.Page+1, h.Snippet)
+	}
+	return tw.Flush()
 }

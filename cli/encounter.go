@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -215,21 +216,7 @@ func (e *env) encounterList() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					out := make([]encounterJSON, len(list))
-					for i, enc := range list {
-						out[i] = encounterToJSON(enc)
-					}
-					return writeJSON(cmd.OutOrStdout(), out)
-				}
-				if len(list) == 0 {
-					printLine(cmd.ErrOrStderr(), "no encounters")
-				}
-				for _, enc := range list {
-					printf(cmd.OutOrStdout(), "%s  %-17s %-7s %-12s %s  %s\n", enc.Time.Local().Format("2006-01-02 15:04"),
-						enc.Type.Label(), enc.Status(), enc.Clinician, enc.ID, enc.Reason)
-				}
-				return nil
+				return writeList(cmd, list, asJSON, encounterToJSON, "no encounters", writeEncounters)
 			})
 		},
 	}
@@ -319,4 +306,12 @@ func (e *env) encounterDelete() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the draft is deleted")
 	return cmd
+}
+
+func writeEncounters(w io.Writer, list []app.Encounter) error {
+	for _, enc := range list {
+		printf(w, "%s  %-17s %-7s %-12s %s  %s\n", enc.Time.Local().Format("2006-01-02 15:04"),
+			enc.Type.Label(), enc.Status(), enc.Clinician, enc.ID, enc.Reason)
+	}
+	return nil
 }

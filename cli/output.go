@@ -12,6 +12,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/spf13/cobra"
+
 	"folio/app"
 	"folio/visible"
 )
@@ -129,6 +131,24 @@ func matchJSON(m app.Match) patientJSON {
 // right-to-left override) as they are; writeJSON escapes those too
 // (\u202e), so JSON on a terminal is as safe as text and decodes to the
 // same values.
+// writeList prints a command's list: with --json an array of each item's
+// JSON shape (empty for none), else writeText's lines, or the sentence none
+// on the error stream when there is nothing to list.
+func writeList[T, J any](cmd *cobra.Command, items []T, asJSON bool, toJSON func(T) J, none string, writeText func(io.Writer, []T) error) error {
+	if asJSON {
+		out := make([]J, len(items))
+		for i, it := range items {
+			out[i] = toJSON(it)
+		}
+		return writeJSON(cmd.OutOrStdout(), out)
+	}
+	if len(items) == 0 {
+		printLine(cmd.ErrOrStderr(), none)
+		return nil
+	}
+	return writeText(cmd.OutOrStdout(), items)
+}
+
 func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

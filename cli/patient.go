@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -151,18 +152,9 @@ func (e *env) patientFind() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				out := make([]patientJSON, 0, len(ms))
-				for _, m := range ms {
-					out = append(out, matchJSON(m))
-				}
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			if len(ms) == 0 {
-				printLine(cmd.ErrOrStderr(), "no patient found")
-				return nil
-			}
-			return writeMatches(cmd.OutOrStdout(), ms, time.Now())
+			return writeList(cmd, ms, asJSON, matchJSON, "no patient found", func(w io.Writer, ms []app.Match) error {
+				return writeMatches(w, ms, time.Now())
+			})
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")

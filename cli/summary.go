@@ -261,18 +261,10 @@ func (e *env) entryList(sec app.Section) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					out := make([]summaryEntryJSON, len(list))
-					for i, c := range list {
-						out[i] = entryToJSON(c)
-					}
-					return writeJSON(cmd.OutOrStdout(), out)
-				}
-				if len(list) == 0 {
-					printf(cmd.ErrOrStderr(), "no %s entries\n", sec)
-				}
-				writeEntries(cmd.OutOrStdout(), list)
-				return nil
+				return writeList(cmd, list, asJSON, entryToJSON, fmt.Sprintf("no %s entries", sec), func(w io.Writer, list []app.ChartEntry) error {
+					writeEntries(w, list)
+					return nil
+				})
 			})
 		},
 	}
