@@ -315,13 +315,20 @@ func codingStatus(hist []CodingRecord, cur **CodingRecord) CodingStatus {
 
 // history reads an encounter's coding records, oldest first.
 func (c Coding) history(ctx context.Context, encounterID string) ([]CodingRecord, error) {
-	ids, err := c.s.charts().lookup(ctx, "coding:enc:"+encounterID)
+	return codingHistory(ctx, c.s, encounterID)
+}
+
+// codingHistory reads an encounter's coding records, oldest first, for
+// the coding service and record completion (which reads the coding of
+// the encounters its rules look at).
+func codingHistory(ctx context.Context, s *Session, encounterID string) ([]CodingRecord, error) {
+	ids, err := s.charts().lookup(ctx, "coding:enc:"+encounterID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]CodingRecord, 0, len(ids))
 	for _, id := range ids {
-		rec, err := c.s.records.Head(ctx, KindCoding, id)
+		rec, err := s.records.Head(ctx, KindCoding, id)
 		if err != nil {
 			return nil, fmt.Errorf("coding %s of encounter %s: %w", id, encounterID, err)
 		}
@@ -383,13 +390,24 @@ func (c Coding) allCoding(ctx context.Context) ([]CodingRecord, error) {
 	return out, nil
 }
 
-// coding encodes a coding record with its index token (its encounter's).
+// coding encodes a coding record with its index tokens: its
+// encounter's; for an assignment of codes also coding:coded:ENCOUNTER
+// (the encounter has its principal diagnosis) and, when it has
+// procedures, coding:procedures — what record completion looks up
+// instead of reading every coding act (completionfind.go).
 func (ec encoder) coding(r CodingRecord) (RecordWrite, error) {
 	data, err := json.Marshal(r)
 	if err != nil {
 		return RecordWrite{}, err
 	}
-	toks, err := ec.tokens([]string{"coding:enc:" + r.EncounterID})
+	terms := []string{"coding:enc:" + r.EncounterID}
+	if r.What == CodingCodes && len(r.Diagnoses) > 0 {
+		terms = append(terms, "coding:coded:"+r.EncounterID)
+	}
+	if r.What == CodingCodes && len(r.Procedures) > 0 {
+		terms = append(terms, "coding:procedures")
+	}
+	toks, err := ec.tokens(terms)
 	if err != nil {
 		return RecordWrite{}, err
 	}

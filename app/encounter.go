@@ -211,14 +211,24 @@ func decodeEncounter(rec StoredRecord) (Encounter, error) {
 	return e, nil
 }
 
-// encounter encodes an encounter version with its index token (its
-// patient's, so the chart lists it).
+// encounter encodes an encounter version with its index tokens: its
+// patient's, so the chart lists it, and, unless it is deleted, its state
+// (enc:draft or enc:signed) and its type (enc:type:admission …), which
+// record completion finds its candidates by (completionfind.go).
 func (ec encoder) encounter(e Encounter, parent Version) (RecordWrite, error) {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return RecordWrite{}, err
 	}
-	toks, err := ec.tokens([]string{"enc:pat:" + e.PatientID})
+	terms := []string{"enc:pat:" + e.PatientID}
+	switch {
+	case e.Deleted:
+	case e.Signed != nil:
+		terms = append(terms, "enc:signed", "enc:type:"+string(e.Type))
+	default:
+		terms = append(terms, "enc:draft", "enc:type:"+string(e.Type))
+	}
+	toks, err := ec.tokens(terms)
 	if err != nil {
 		return RecordWrite{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"folio/app"
+	"folio/internal/testclock"
 	"folio/internal/testkit"
 )
 
@@ -21,10 +22,14 @@ type clinic struct {
 var staffPW = map[string]string{"doc": "ward round morning words", "doc2": "second clinician phrase",
 	"grace": "records clerk passphrase", "sam": "scanning clerk passphrase"}
 
-func newClinic(t *testing.T) *clinic {
+func newClinic(t *testing.T) *clinic { t.Helper(); return newClinicAt(t, nil) }
+
+// newClinicAt is newClinic on a vault whose clock is clock (nil: the
+// real one).
+func newClinicAt(t *testing.T, clock *testclock.Clock) *clinic {
 	t.Helper()
 	ctx := context.Background()
-	prof, _ := newVault(t, nil)
+	prof, _ := newVault(t, clock)
 	c := &clinic{admin: login(t, prof.Vault, "admin", adminPW)}
 	for name, role := range map[string]app.Role{"doc": app.RoleClinician, "doc2": app.RoleClinician,
 		"grace": app.RoleRecords, "sam": app.RoleScanning} {

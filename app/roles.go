@@ -73,6 +73,8 @@ const (
 	PermSummaryRead    Permission = "summary.read"    // read a chart's allergies, problems and medications
 	PermSummaryWrite   Permission = "summary.write"   // record and resolve allergies, problems and medications
 	PermCode           Permission = "coding"          // code signed encounters, query the clinician
+	PermCompletion     Permission = "completion"      // see one's own deficiencies and a chart's completeness
+	PermCompletionAll  Permission = "completion.all"  // see every open deficiency (the records manager's worklist)
 )
 
 var rolePermissions = map[Role][]Permission{
@@ -80,10 +82,10 @@ var rolePermissions = map[Role][]Permission{
 		PermUserManage, PermAuditRead, PermVerify, PermDocImport, PermDocRead},
 	RoleRecords: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermPatientMerge,
 		PermRestrictedRead, PermAuditRead, PermVerify, PermDocImport, PermDocIndex, PermDocVerify, PermDocRead,
-		PermEncounterRead, PermSummaryRead, PermCode},
+		PermEncounterRead, PermSummaryRead, PermCode, PermCompletion, PermCompletionAll},
 	RoleScanning: {PermPatientSearch, PermPatientRead, PermDocImport, PermDocIndex, PermDocRead},
 	RoleClinician: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermBreakGlass, PermDocRead,
-		PermEncounterRead, PermEncounterWrite, PermSummaryRead, PermSummaryWrite},
+		PermEncounterRead, PermEncounterWrite, PermSummaryRead, PermSummaryWrite, PermCompletion},
 }
 
 // Can reports whether the role has the permission.
@@ -212,6 +214,8 @@ var permissionDoes = map[Permission]string{
 	PermSummaryRead:    "read a chart's allergies, problems and medications",
 	PermSummaryWrite:   "record or resolve allergies, problems and medications",
 	PermCode:           "code encounters",
+	PermCompletion:     "see deficiencies (record completion)",
+	PermCompletionAll:  "see every open deficiency (the records manager's worklist)",
 }
 
 // RoleError is the refusal of an act none of the user's roles allows: it
