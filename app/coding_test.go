@@ -29,7 +29,7 @@ func signedVisit(t *testing.T, c *clinic, mrn string, typ app.EncounterType, at 
 	return e
 }
 
-func icd10cm(t *testing.T) *codeset.Set {
+func icd10cm(t testing.TB) *codeset.Set {
 	t.Helper()
 	set, err := codeset.ICD10CM()
 	if err != nil {

@@ -79,8 +79,8 @@ func (cp Completion) Mine(ctx context.Context) ([]Deficiency, error) {
 	return cp.MineAt(ctx, cp.s.v.now())
 }
 
-// MineAt is Mine as of the time at: what would be open then, given the
-// records as they are now.
+// MineAt is Mine as of the time at (zero: the session's clock): what is
+// open then, given the records as they are now.
 func (cp Completion) MineAt(ctx context.Context, at time.Time) ([]Deficiency, error) {
 	ctx, err := cp.s.require(ctx, PermCompletion, ActDeficiencyList, "")
 	if err != nil {
@@ -103,7 +103,7 @@ func (cp Completion) All(ctx context.Context) ([]Deficiency, error) {
 	return cp.AllAt(ctx, cp.s.v.now())
 }
 
-// AllAt is All as of the time at.
+// AllAt is All as of the time at (zero: the session's clock).
 func (cp Completion) AllAt(ctx context.Context, at time.Time) ([]Deficiency, error) {
 	ctx, err := cp.s.require(ctx, PermCompletionAll, ActDeficiencyList, "")
 	if err != nil {
@@ -160,7 +160,7 @@ func (cp Completion) Chart(ctx context.Context, patientRef string) (ChartComplet
 	return cp.ChartAt(ctx, patientRef, cp.s.v.now())
 }
 
-// ChartAt is Chart as of the time at.
+// ChartAt is Chart as of the time at (zero: the session's clock).
 func (cp Completion) ChartAt(ctx context.Context, patientRef string, at time.Time) (ChartCompletion, error) {
 	ctx, err := cp.s.require(ctx, PermCompletion, ActDeficiencyChart, "")
 	if err != nil {
@@ -207,9 +207,12 @@ func (cp Completion) open(ctx context.Context, at time.Time) ([]Deficiency, erro
 	return run.everyOpen(ctx)
 }
 
-// run starts one computation at the time given with the thresholds in
-// force.
+// run starts one computation at the time given (zero: the session's
+// clock) with the thresholds in force.
 func (cp Completion) run(ctx context.Context, at time.Time, openOnly bool) (*completionRun, error) {
+	if at.IsZero() {
+		at = cp.s.v.now()
+	}
 	th, err := cp.Thresholds(ctx)
 	if err != nil {
 		return nil, err

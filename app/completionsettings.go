@@ -156,11 +156,7 @@ func (cp Completion) Thresholds(ctx context.Context) (Thresholds, error) {
 // audited as a settings change, with what changed. Nonsense values are
 // refused; a change of nothing writes nothing.
 func (cp Completion) SetThresholds(ctx context.Context, t Thresholds) error {
-	perm := PermUserManage
-	if cp.s.User().Roles.Can(PermCompletionAll) {
-		perm = PermCompletionAll
-	}
-	ctx, err := cp.s.require(ctx, perm, ActSettings, "")
+	ctx, err := cp.s.require(ctx, PermCompletionSet, ActSettings, "")
 	if err != nil {
 		return err
 	}

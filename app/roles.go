@@ -75,14 +75,15 @@ const (
 	PermCode           Permission = "coding"          // code signed encounters, query the clinician
 	PermCompletion     Permission = "completion"      // see one's own deficiencies and a chart's completeness
 	PermCompletionAll  Permission = "completion.all"  // see every open deficiency (the records manager's worklist)
+	PermCompletionSet  Permission = "completion.set"  // change the record-completion thresholds
 )
 
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermPatientMerge,
-		PermUserManage, PermAuditRead, PermVerify, PermDocImport, PermDocRead},
+		PermUserManage, PermAuditRead, PermVerify, PermDocImport, PermDocRead, PermCompletionSet},
 	RoleRecords: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermPatientMerge,
 		PermRestrictedRead, PermAuditRead, PermVerify, PermDocImport, PermDocIndex, PermDocVerify, PermDocRead,
-		PermEncounterRead, PermSummaryRead, PermCode, PermCompletion, PermCompletionAll},
+		PermEncounterRead, PermSummaryRead, PermCode, PermCompletion, PermCompletionAll, PermCompletionSet},
 	RoleScanning: {PermPatientSearch, PermPatientRead, PermDocImport, PermDocIndex, PermDocRead},
 	RoleClinician: {PermPatientSearch, PermPatientRead, PermPatientWrite, PermBreakGlass, PermDocRead,
 		PermEncounterRead, PermEncounterWrite, PermSummaryRead, PermSummaryWrite, PermCompletion},
@@ -216,6 +217,7 @@ var permissionDoes = map[Permission]string{
 	PermCode:           "code encounters",
 	PermCompletion:     "see deficiencies (record completion)",
 	PermCompletionAll:  "see every open deficiency (the records manager's worklist)",
+	PermCompletionSet:  "change the record-completion thresholds",
 }
 
 // RoleError is the refusal of an act none of the user's roles allows: it

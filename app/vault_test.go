@@ -17,7 +17,7 @@ import (
 const adminPW = "correct horse battery staple"
 
 // newVault creates a vault in a temp folder with an administrator.
-func newVault(t *testing.T, c *testclock.Clock) (*profile.Profile, string) {
+func newVault(t testing.TB, c *testclock.Clock) (*profile.Profile, string) {
 	t.Helper()
 	var opts profile.Options
 	if c != nil {

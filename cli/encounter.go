@@ -68,7 +68,11 @@ func (f *visitFlags) encounter() (app.Encounter, error) {
 }
 
 // parseServiceTime reads a date of service in local time; empty is now.
-func parseServiceTime(s string) (time.Time, error) {
+func parseServiceTime(s string) (time.Time, error) { return parseLocalTime("date of service", s) }
+
+// parseLocalTime reads a date and time (what it is, for the error) in
+// local time; empty is now.
+func parseLocalTime(what, s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Now(), nil
@@ -81,7 +85,7 @@ func parseServiceTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, usageError{fmt.Errorf("date of service %q: use YYYY-MM-DD HH:MM", s)}
+	return time.Time{}, usageError{fmt.Errorf("%s %q: use YYYY-MM-DD HH:MM", what, s)}
 }
 
 // noteFlags are the sections of a note.

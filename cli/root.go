@@ -162,7 +162,8 @@ FOLIO_PASSWORD (for scripts; otherwise you are asked).`,
 		e.importCommand(), e.watchCommand(), e.coversheetCommand(), e.separatorCommand(), e.docCommand(),
 		e.searchCommand(), e.queueCommand(), e.scanWorkerCommand(), e.syncCommand(),
 		e.backupCommand(), e.restoreCommand(), e.encounterCommand(), e.noteCommand(),
-		e.summaryCommand(), e.allergyCommand(), e.problemCommand(), e.medicationCommand(), e.codeCommand(), e.codesCommand())
+		e.summaryCommand(), e.allergyCommand(), e.problemCommand(), e.medicationCommand(), e.codeCommand(), e.codesCommand(),
+		e.deficiencyCommand())
 	return root
 }
 

@@ -9,6 +9,22 @@ import (
 	"folio/codeset"
 )
 
+// wardPair makes two workstations of one archive: a holds the vault, with
+// a clinician amos and a coder grace (password clinicianPW), and Mary's
+// chart (mrn); b has not joined yet. admin is a's administrator.
+func wardPair(t *testing.T) (a, b *workstation, admin *app.Session, mrn string) {
+	t.Helper()
+	arc := startArchive(t)
+	a, b = newWorkstation(t, arc, "ward-a"), newWorkstation(t, arc, "ward-b")
+	admin = firstVault(t, a)
+	for name, role := range map[string]app.Role{"amos": app.RoleClinician, "grace": app.RoleRecords} {
+		if err := admin.Users().Add(context.Background(), app.User{Name: name, Roles: app.RoleSet{role}}, []byte(clinicianPW)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a, b, admin, registerMary(t, admin)
+}
+
 // A visit signed on one workstation is coded on another; the coder's
 // query is answered on the first while the coder recodes on the second,
 // apart: once they sync, both see every act, with no conflict, and the
@@ -19,16 +35,7 @@ func TestCodingSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	arc := startArchive(t)
-	a := newWorkstation(t, arc, "ward-a")
-	b := newWorkstation(t, arc, "ward-b")
-	admin := firstVault(t, a)
-	for name, role := range map[string]app.Role{"amos": app.RoleClinician, "grace": app.RoleRecords} {
-		if err := admin.Users().Add(ctx, app.User{Name: name, Roles: app.RoleSet{role}}, []byte(clinicianPW)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mrn := registerMary(t, admin)
+	a, b, admin, mrn := wardPair(t)
 	amos := login(t, a, "amos", clinicianPW)
 	e := signedEncounter(t, amos, mrn, app.Encounter{Time: time.Now().Add(-time.Hour), Type: app.EncOutpatient,
 		Note: app.Note{Assessment: "Pneumonia.", Plan: "Amoxicillin."}})
