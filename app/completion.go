@@ -213,6 +213,9 @@ func (cp Completion) run(ctx context.Context, at time.Time, openOnly bool) (*com
 	if at.IsZero() {
 		at = cp.s.v.now()
 	}
+	if err := cp.ensureIndex(ctx); err != nil {
+		return nil, err
+	}
 	th, err := cp.Thresholds(ctx)
 	if err != nil {
 		return nil, err

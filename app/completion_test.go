@@ -446,3 +446,32 @@ func TestCompletionRolesAndAudit(t *testing.T) {
 		t.Fatalf("audit:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A vault whose encounters were written before record completion lacks
+// the index terms the worklists look up: the first computation makes
+// them, once, so nothing is missed.
+func TestCompletionIndexOfOlderRecords(t *testing.T) {
+	ctx := context.Background()
+	clock := testclock.New(completionStart)
+	c := newClinicAt(t, clock)
+	e, err := c.doc.Encounters().Add(ctx, c.amina.MRN, visit(completionStart.Add(-30*time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	only(t, openDeficiencies(t, c.grace), app.RuleUnsignedNote)
+	// As an older vault: the encounter without its terms, the vault not
+	// marked as indexed.
+	if err := c.prof.DB.Reindex(ctx, app.KindEncounter, e.ID, e.Version, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := c.grace.Completion().All(ctx); err != nil || len(ds) != 0 {
+		t.Fatalf("the worklist reads the index: %+v, %v", ds, err)
+	}
+	if err := c.prof.DB.UpdateMeta(ctx, nil, []string{"index/completion-terms-v1"}); err != nil {
+		t.Fatal(err)
+	}
+	only(t, openDeficiencies(t, c.grace), app.RuleUnsignedNote)
+	if list, err := c.doc.Encounters().List(ctx, c.amina.MRN); err != nil || len(list) != 1 {
+		t.Fatalf("the chart's encounters: %+v, %v", list, err)
+	}
+}

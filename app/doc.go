@@ -60,7 +60,7 @@
 //	sess.Encounters().Sign(ctx, e)                 // encounters.go, encounter.go, vitals.go
 //	sess.ChartSummary().Summary(ctx, mrn)          // summary.go, summaryentry.go
 //	sess.Coding(codes).Assign(ctx, id, a)          // coding.go, codingedits.go
-//	sess.Completion().All(ctx)                     // completion.go, completionrules.go, completionfind.go, completionsettings.go
+//	sess.Completion().All(ctx)                     // completion.go, completionrules.go, completionfind.go, completionindex.go, completionsettings.go
 //	sess.Replica().ImportReplicated(ctx, vs)       // replica.go, incoming.go, join.go, refused.go
 //
 // A service method checks the role with s.require, does its work through

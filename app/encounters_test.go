@@ -10,6 +10,7 @@ import (
 	"folio/app"
 	"folio/internal/testclock"
 	"folio/internal/testkit"
+	"folio/profile"
 )
 
 // clinic is a vault with two clinicians, a records clerk, a scanning
@@ -17,6 +18,7 @@ import (
 type clinic struct {
 	admin, doc, doc2, grace, sam *app.Session
 	amina                        app.Patient
+	prof                         *profile.Profile
 }
 
 var staffPW = map[string]string{"doc": "ward round morning words", "doc2": "second clinician phrase",
@@ -30,7 +32,7 @@ func newClinicAt(t *testing.T, clock *testclock.Clock) *clinic {
 	t.Helper()
 	ctx := context.Background()
 	prof, _ := newVault(t, clock)
-	c := &clinic{admin: login(t, prof.Vault, "admin", adminPW)}
+	c := &clinic{admin: login(t, prof.Vault, "admin", adminPW), prof: prof}
 	for name, role := range map[string]app.Role{"doc": app.RoleClinician, "doc2": app.RoleClinician,
 		"grace": app.RoleRecords, "sam": app.RoleScanning} {
 		if err := c.admin.Users().Add(ctx, app.User{Name: name, Roles: app.RoleSet{role}}, []byte(staffPW[name])); err != nil {
