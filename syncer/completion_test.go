@@ -127,4 +127,41 @@ func TestCompletionSync(t *testing.T) {
 		}
 	}
 	sameWorklists(t, graceA, amosA, graceB, amosB, at)
+
+	// Apart, each records manager changes the QA threshold: synced, the
+	// setting is in conflict, and both workstations compute with the same
+	// version until a person keeps one, which both then use.
+	for s, hours := range map[*app.Session]int{graceA: 12, graceB: 48} {
+		th, err := s.Completion().Thresholds(ctx)
+		if err == nil {
+			th, err = th.With("qa-hours", hours)
+		}
+		if err == nil {
+			err = s.Completion().SetThresholds(ctx, th)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca, cb := settle(t, a, admin, b, nurse)
+	if len(ca) != 1 || len(cb) != 1 || ca[0].Kind != app.KindSetting {
+		t.Fatalf("conflicts: a %+v, b %+v", ca, cb)
+	}
+	thA, errA := graceA.Completion().Thresholds(ctx)
+	thB, errB := graceB.Completion().Thresholds(ctx)
+	if errA != nil || errB != nil || thA.QAHours != thB.QAHours || thA.Version != thB.Version {
+		t.Fatalf("in conflict, a computes with %+v (%v), b with %+v (%v)", thA, errA, thB, errB)
+	}
+	sameWorklists(t, graceA, amosA, graceB, amosB, at)
+	keep := ca[0].Tips[0]
+	if err := graceA.Conflicts().Resolve(ctx, app.KindSetting, ca[0].ID, keep, false); err != nil {
+		t.Fatal(err)
+	}
+	settleWithoutConflict(t, a, admin, b, nurse)
+	thA, errA = graceA.Completion().Thresholds(ctx)
+	thB, errB = graceB.Completion().Thresholds(ctx)
+	if errA != nil || errB != nil || thA.QAHours != thB.QAHours || thA.Version != thB.Version || thA.ChangedBy != "grace" {
+		t.Fatalf("resolved, a computes with %+v (%v), b with %+v (%v)", thA, errA, thB, errB)
+	}
+	sameWorklists(t, graceA, amosA, graceB, amosB, at)
 }
