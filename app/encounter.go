@@ -235,7 +235,17 @@ func (ec encoder) encounter(e Encounter, parent Version) (RecordWrite, error) {
 	return RecordWrite{Kind: KindEncounter, ID: e.ID, Parent: parent, Data: data, Tokens: toks}, nil
 }
 
-// errNotAuthor refuses a change to a draft by anyone but its author.
-func errNotAuthor(author string) error {
-	return fmt.Errorf("%w: this note is %s's; only its author may change, sign or delete it (add an addendum once it is signed)", ErrForbidden, author)
+// NotAuthorError refuses a change to a draft (a save, a signature, a
+// deletion) by anyone but its author; its text is the sentence to show.
+// It is an ErrForbidden.
+type NotAuthorError struct{ Author string }
+
+func (e *NotAuthorError) Error() string {
+	return fmt.Sprintf("this note is %s's; only its author may change, sign or delete it (add an addendum once it is signed)", e.Author)
 }
+
+// Unwrap makes a NotAuthorError an ErrForbidden.
+func (e *NotAuthorError) Unwrap() error { return ErrForbidden }
+
+// errNotAuthor refuses a change to a draft by anyone but its author.
+func errNotAuthor(author string) error { return &NotAuthorError{Author: author} }

@@ -62,6 +62,10 @@ type Options struct {
 // short enough to feel immediate.
 const defaultSearchDelay = 250 * time.Millisecond
 
+// defaultDraftDelay is how long after the last key a visit note's draft
+// is saved: each save is a version and an audit event, so not every key.
+const defaultDraftDelay = 2 * time.Second
+
 // App is Folio's window over one vault. It shows the first-run setup or the
 // login, then the patient screens of the logged-in user until the session
 // locks (Lock button, Ctrl+L, idle time, or closing the window).
@@ -78,6 +82,9 @@ type App struct {
 
 	// searchDelay is the search's debounce; tests set it.
 	searchDelay time.Duration
+	// draftDelay is how long after the last key a visit note's draft is
+	// saved; tests set it long and save with Ctrl+S.
+	draftDelay time.Duration
 	// idleEvery, when positive, is how often the idle lock is checked
 	// (tests set it long and call checkIdle themselves: their Fyne driver
 	// runs fyne.Do on the calling goroutine).
@@ -131,6 +138,12 @@ type escaper interface{ escape() bool }
 // shortcutter is a screen with shortcuts of its own (Ctrl+S to save …).
 type shortcutter interface {
 	shortcut(fyne.KeyName) bool
+}
+
+// shiftShortcutter is a screen with Ctrl+Shift shortcuts of its own
+// (Ctrl+Shift+S signs a note).
+type shiftShortcutter interface {
+	shiftShortcut(fyne.KeyName) bool
 }
 
 // session is what exists only while a user is logged in. Its context ends
@@ -219,7 +232,7 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	if now == nil {
 		now = time.Now
 	}
-	u := &App{fyne: a, vault: v, opts: opts, now: now, searchDelay: defaultSearchDelay,
+	u := &App{fyne: a, vault: v, opts: opts, now: now, searchDelay: defaultSearchDelay, draftDelay: defaultDraftDelay,
 		dialogs: map[dialog.Dialog]bool{}, joinPoll: max(opts.JoinPoll, 0)}
 	if opts.JoinPoll == 0 {
 		u.joinPoll = defaultJoinPoll
@@ -292,8 +305,8 @@ func (u *App) hookCanvas() {
 			u.shortcut(cs)
 		}
 	}
-	for _, k := range ctrlKeys() {
-		c.AddShortcut(ctrlShortcut(k), run)
+	for _, k := range modifiedKeys() {
+		c.AddShortcut(k, run)
 	}
 	c.AddShortcut(&fyne.ShortcutRedo{}, run) // Ctrl+Y, as the desktop driver names it
 	c.AddShortcut(&fyne.ShortcutUndo{}, run) // Ctrl+Z
@@ -307,6 +320,12 @@ func (u *App) touch() { u.act.touch() }
 // the others belong to the screen on show.
 func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 	u.touch()
+	if cs.Modifier == ctrlShift && u.sess != nil {
+		if sc, ok := u.cur.(shiftShortcutter); ok {
+			return sc.shiftShortcut(cs.KeyName)
+		}
+		return false
+	}
 	if cs.Modifier != fyne.KeyModifierShortcutDefault {
 		return false
 	}
@@ -519,6 +538,12 @@ func (u *App) lock(reason string) {
 		reason = "Locked. Log in to continue."
 	}
 	u.resumeAt = resumePoint{user: sess.user.Name, open: resumeOf(u.cur)}
+	// Work typed and not saved yet (a visit note's draft) is saved before
+	// the keys are dropped, on the same goroutine as the logout.
+	var flush func(context.Context)
+	if f, ok := u.cur.(flusher); ok {
+		flush = f.unsaved()
+	}
 	u.sess = nil
 	sess.cancel()
 	u.synced = app.SyncStatus{}
@@ -537,9 +562,19 @@ func (u *App) lock(reason string) {
 	u.win.Content().Refresh()
 	u.show(newLoginScreen(u, sess.user.Name, reason))
 	u.tasks.run(func() func() {
+		if flush != nil {
+			flush(context.Background())
+		}
 		sess.s.Lock(context.Background())
 		return nil
 	})
+}
+
+// flusher is a screen that may hold typed work not saved yet: unsaved
+// returns what saves it (nil when all is saved), and the screen counts it
+// as saved from then on.
+type flusher interface {
+	unsaved() func(context.Context)
 }
 
 // Navigation between the session's screens.

@@ -42,10 +42,15 @@ type chart struct {
 
 	docs       []app.Document // newest date of service first; nil until loaded
 	docsErr    string
+	encs       []app.Encounter // the visits, newest first (timeline.go)
+	encsErr    string
 	timeline   *fyne.Container
 	timeScroll *container.Scroll
 	timeRows   []*tapRow      // the timeline's rows, in order
-	timeDocs   []app.Document // the document of each row
+	timeItems  []timelineItem // the visit or document of each row
+	timeDocs   []app.Document // the documents among the rows, in order
+	timeShown  int            // how many rows the timeline draws (0: a page)
+	timeMore   *tapRow        // the row that draws older entries, or nil
 	grid       *fyne.Container
 	gridScroll *container.Scroll
 	gridCards  []*tapRow // the grid's cards, in order
@@ -75,7 +80,10 @@ type chart struct {
 func (v *patientScreen) buildTabs(demo fyne.CanvasObject) {
 	u, role := v.sess.a, v.sess.user.Roles
 	v.thumbs = map[string]*canvas.Image{}
-	v.kindFilter = newChoice(u, append([]string{allTypes}, typeLabels()...), func(string) { v.drawTimeline() })
+	v.kindFilter = newChoice(u, timelineFilters(role.Can(app.PermEncounterRead)), func(string) {
+		v.timeShown = 0
+		v.drawTimeline()
+	})
 	v.kindFilter.Selected = allTypes
 	v.timeline = container.NewVBox(wrapped("Loading the documents…"))
 	v.timeScroll = newScroller(u, v.timeline)
@@ -134,7 +142,7 @@ func (v *patientScreen) buildTabs(demo fyne.CanvasObject) {
 }
 
 // chartKeys says how to work the chart from the keyboard.
-const chartKeys = "↑ ↓ choose a document, Enter opens it.  Ctrl+Page Down / Up: next / previous tab."
+const chartKeys = "↑ ↓ choose, Enter opens.  Ctrl+Page Down / Up: next / previous tab."
 
 // nextTab shows the tab delta places on, round the tabs (Ctrl+Page Down,
 // Ctrl+Page Up): the tab bar itself takes no keyboard focus.
@@ -199,6 +207,7 @@ func (v *patientScreen) hasTab(t *container.TabItem) bool {
 func (v *patientScreen) forgetChart() {
 	v.gen++
 	v.docs, v.timeDocs, v.timeRows, v.gridCards, v.access = nil, nil, nil, nil, nil
+	v.encs, v.timeItems, v.timeShown = nil, nil, 0
 	clear(v.syncStates)
 	clear(v.timeBadges)
 	clear(v.gridBadges)
@@ -213,24 +222,33 @@ func (v *patientScreen) forgetChart() {
 	}
 }
 
-// loadDocuments reads the patient's documents (one audited read) off the
-// Fyne goroutine and draws the timeline and the grid.
+// loadDocuments reads the patient's documents, visits and summary (three
+// audited list reads, never each record) off the Fyne goroutine and draws
+// the timeline, the grid and the summary.
 func (v *patientScreen) loadDocuments() {
-	if !v.hasTab(v.timeTab) {
-		return
-	}
+	roles := v.sess.user.Roles
+	docsToo, encsToo, sumToo := v.hasTab(v.timeTab), roles.Can(app.PermEncounterRead), v.summary != nil
 	sess, ref, gen := v.sess, v.p.ID, v.gen
 	sess.run(func(ctx context.Context) func() {
-		docs, err := sess.s.Documents().OfPatient(ctx, ref)
-		slices.SortStableFunc(docs, func(a, b app.Document) int { return b.Date.Compare(a.Date) })
+		var c chartLists
+		c.read(ctx, sess.s, ref, docsToo, encsToo, sumToo)
 		return func() {
 			if v.gen != gen {
 				return
 			}
-			if err != nil {
-				v.docsErr = "The documents could not be read: " + message(err)
+			if sumToo {
+				v.summary.show(c.sum, c.sumErr)
 			}
-			v.docs = docs
+			if !docsToo {
+				return
+			}
+			if c.docsErr != nil {
+				v.docsErr = "The documents could not be read: " + message(c.docsErr)
+			}
+			if c.encsErr != nil {
+				v.encsErr = "The visits could not be read: " + message(c.encsErr)
+			}
+			v.docs, v.encs = c.docs, c.encs
 			if v.docs == nil {
 				v.docs = []app.Document{}
 			}
@@ -241,10 +259,40 @@ func (v *patientScreen) loadDocuments() {
 				v.loadThumbs()
 			}
 			if sess.a.cur == screen(v) && sess.a.win.Canvas().Focused() == nil {
-				v.focusTab() // the keyboard starts on the newest document
+				v.focusTab() // the keyboard starts on the newest entry
 			}
 		}
 	})
+}
+
+// chartLists are what the chart reads when it opens: the documents
+// (newest date of service first), the visits (newest first) and the
+// summary, the two lists read side by side.
+type chartLists struct {
+	docs    []app.Document
+	docsErr error
+	encs    []app.Encounter
+	encsErr error
+	sum     app.Summary
+	sumErr  error
+}
+
+func (c *chartLists) read(ctx context.Context, s *app.Session, ref string, docs, encs, sum bool) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if encs {
+			c.encs, c.encsErr = s.Encounters().List(ctx, ref)
+		}
+		if sum {
+			c.sum, c.sumErr = s.ChartSummary().Summary(ctx, ref)
+		}
+	}()
+	if docs {
+		c.docs, c.docsErr = s.Documents().OfPatient(ctx, ref)
+		slices.SortStableFunc(c.docs, func(a, b app.Document) int { return b.Date.Compare(a.Date) })
+	}
+	<-done
 }
 
 // docDateText is a date of service as a heading: "Tuesday 14 October 2026".
@@ -289,60 +337,6 @@ func scannedText(d app.Document) string {
 		s += ", " + w
 	}
 	return s
-}
-
-// drawTimeline lists the documents of the chosen type, a date heading
-// above the documents of each date of service.
-func (v *patientScreen) drawTimeline() {
-	if v.timeline == nil || v.docs == nil {
-		return
-	}
-	u := v.sess.a
-	v.timeline.RemoveAll()
-	v.timeRows, v.timeDocs = nil, nil
-	clear(v.timeBadges)
-	if v.docsErr != "" {
-		v.timeline.Add(wrapped(v.docsErr))
-		return
-	}
-	kind := ""
-	if sel := v.kindFilter.Selected; sel != "" && sel != allTypes {
-		kind = typeSlug(sel)
-	}
-	day := ""
-	for _, d := range v.docs {
-		if kind != "" && d.Type != kind {
-			continue
-		}
-		if h := docDateText(d.Date); h != day || len(v.timeRows) == 0 {
-			day = h
-			v.timeline.Add(sectionTitle(h))
-		}
-		title := widget.NewRichText(
-			&widget.TextSegment{Text: docTypeText(d.Type), Style: styleBold},
-			&widget.TextSegment{Text: "   " + plural(len(d.Pages), "page", "pages"), Style: styleRegular},
-		)
-		status := widget.NewLabel(docStatusText(d))
-		badge := newSyncBadge(false)
-		badge.set(v.syncStates[d.ID])
-		v.timeBadges[d.ID] = badge
-		body := container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), container.NewHBox(badge.box, container.NewCenter(status)),
-			container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(scannedText(d))))
-		id, i := d.ID, len(v.timeRows)
-		row := newTapRow(u, body, func() { u.showDocument(id) })
-		row.move = func(delta int) { v.focusRow(v.timeRows, i+delta, v.timeScroll) }
-		v.timeRows = append(v.timeRows, row)
-		v.timeDocs = append(v.timeDocs, d)
-		v.timeline.Add(row)
-	}
-	if len(v.timeRows) == 0 {
-		msg := "No documents scanned for this patient yet."
-		if kind != "" && len(v.docs) > 0 {
-			msg = fmt.Sprintf("No %s for this patient. Choose “%s” to see the other documents.",
-				strings.ToLower(docTypeText(kind)), allTypes)
-		}
-		v.timeline.Add(wrapped(msg))
-	}
 }
 
 // drawGrid lays a card out for each document; thumbnails come later.

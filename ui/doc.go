@@ -22,14 +22,20 @@
 // One file per screen: setup.go (first run and recovery key), login.go
 // (login and recovery with the printed key), search.go, patientform.go
 // (registration and amendment, duplicates dialog), patient.go and chart.go
-// (the chart, break-glass), history.go, docviewer.go, scanning.go (the
+// (the chart, break-glass), summary.go and summaryadd.go (the allergies,
+// problems and medications on top of the chart), timeline.go (visits and
+// documents, newest first), encounter.go (a visit: visitform.go and
+// vitals.go the editor of a draft, draftsave.go its saving and signing,
+// visitreading.go a signed note with its addenda, visitdocs.go its linked
+// documents), history.go, docviewer.go, scanning.go (the
 // station), queue.go, qa.go, users.go, settings.go, syncadmin.go, audit.go
 // and integrity.go (Administration). app.go holds the window, the session
 // and navigation; frame.go the sidebar; scaffold.go what the screens share
 // (margins, a scrolling column, Esc back to the search, Administration's
 // keys); pagepane.go the page pane of the queue and QA; picker.go the
 // find-a-patient field of the queue and the station; widgets.go the small
-// widgets that report activity; theme.go the look. Every dialog is shown
+// widgets that report activity; formdialog.go the small dialogs of a few
+// fields that save through a service; theme.go the look. Every dialog is shown
 // through App.showDialog, which keeps the Space that pressed its button
 // out of the field under it.
 package ui

@@ -110,6 +110,8 @@ func (u *App) showDocument(id string) {
 		}
 	case *docViewer:
 		back = s.back
+	case *encounterScreen:
+		back = s.ref
 	}
 	v := newDocViewer(u.sess, id, back)
 	u.show(v)

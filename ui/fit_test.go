@@ -170,6 +170,9 @@ func screensFit(t *testing.T, size fyne.Size) {
 			t.Fatal(err)
 		}
 	}
+	if err := u.sess.s.Users().Add(ctx, app.User{Name: "dr.amani", FullName: "Amani Wekesa", Roles: app.RoleSet{app.RoleClinician}}, []byte(clinPW)); err != nil {
+		t.Fatal(err)
+	}
 	logInAgain(t, u, "grace", clerkPW)
 	if err := u.sess.s.Indexing().SetQASampling(ctx, 100); err != nil {
 		t.Fatal(err)
@@ -227,4 +230,33 @@ func screensFit(t *testing.T, size fyne.Size) {
 	qa := current[*qaScreen](t, u)
 	u.tasks.wait()
 	fits(t, u, size, "QA", qa.verify, qa.reason)
+
+	// A clinician's chart with its summary, the visit editor, and the
+	// signed visit read-only.
+	logInAgain(t, u, "dr.amani", clinPW)
+	u.openPatient(p.MRN)
+	u.tasks.wait()
+	ch = current[*patientScreen](t, u)
+	fits(t, u, size, "chart with the summary", ch.summary.box, ch.timeRows[0])
+	shot("chart-summary")
+	ch.newVisit()
+	ev := current[*encounterScreen](t, u)
+	last := ev.form.vitals.fields[len(ev.form.vitals.fields)-1].field
+	fits(t, u, size, "visit editor", ev.form.kind, ev.form.reason, last, ev.form.plan, ev.saveBtn, ev.signBtn, ev.linkBtn)
+	shot("visit-editor")
+	test.Type(ev.form.plan, "Review in a week.")
+	ev.saveNow(true)
+	u.tasks.wait()
+	var signed app.Encounter
+	e, err := ev.form.read(ev.enc)
+	if err == nil {
+		signed, err = u.sess.s.Encounters().Sign(ctx, e)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.showEncounter(signed.ID)
+	u.tasks.wait()
+	ev = current[*encounterScreen](t, u)
+	fits(t, u, size, "signed visit", ev.read.box, ev.addBtn, ev.linkBtn)
 }

@@ -224,6 +224,7 @@ func message(err error) string {
 		inv     *app.InvalidError
 		rules   *classify.RulesError
 		large   *app.TooLargeError
+		author  *app.NotAuthorError
 	)
 	switch {
 	case err == nil:
@@ -232,6 +233,8 @@ func message(err error) string {
 		return sentence(inv.Reason)
 	case errors.As(err, &rules):
 		return sentence(rules.Reason)
+	case errors.As(err, &author):
+		return sentence(author.Error())
 	case errors.As(err, &large):
 		return "The file is " + large.Error() + "."
 	case errors.Is(err, app.ErrTooLarge):

@@ -64,6 +64,7 @@ func newWindow(t testing.TB, v *app.Vault, opts Options) *App {
 	t.Helper()
 	u := New(test.NewTempApp(t), v, opts)
 	u.searchDelay = time.Hour
+	u.draftDelay = time.Hour
 	u.idleEvery = time.Hour
 	u.countEvery = time.Hour
 	u.tasks.hold = true

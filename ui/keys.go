@@ -59,6 +59,7 @@ const (
 	areaWindow  = "Everywhere"
 	areaSearch  = "Patient search"
 	areaChart   = "Patient chart"
+	areaVisit   = "Visit note"
 	areaViewer  = "Document viewer"
 	areaForm    = "Register or edit a patient"
 	areaScan    = "Scanning station"
@@ -69,20 +70,24 @@ const (
 	menuFolio   = "Folio"
 	menuGo      = "Go"
 	menuChart   = "Chart"
+	menuVisit   = "Visit"
 	menuDoc     = "Document"
 	menuIndex   = "Indexing"
 	menuHelp    = "Help"
 	keyPlus     = fyne.KeyName("+")
 	keyMinus    = fyne.KeyName("−")
 	ctrlKey     = fyne.KeyModifierShortcutDefault
+	ctrlShift   = fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift
 	noModifier  = fyne.KeyModifier(0)
 	strayWindow = time.Second // how long after a button's Space its character may still come
 )
 
-func canIndex(r app.RoleSet) bool  { return r.Can(app.PermDocIndex) }
-func canVerify(r app.RoleSet) bool { return r.Can(app.PermDocVerify) }
-func canAdmin(r app.RoleSet) bool  { return r.Can(app.PermUserManage) }
-func canWrite(r app.RoleSet) bool  { return r.Can(app.PermPatientWrite) }
+func canIndex(r app.RoleSet) bool   { return r.Can(app.PermDocIndex) }
+func canVerify(r app.RoleSet) bool  { return r.Can(app.PermDocVerify) }
+func canAdmin(r app.RoleSet) bool   { return r.Can(app.PermUserManage) }
+func canWrite(r app.RoleSet) bool   { return r.Can(app.PermPatientWrite) }
+func canNote(r app.RoleSet) bool    { return r.Can(app.PermEncounterWrite) }
+func canSummary(r app.RoleSet) bool { return r.Can(app.PermSummaryWrite) }
 
 // keyBindings is every shortcut of the signed-in window.
 var keyBindings = []keyBinding{
@@ -104,11 +109,20 @@ var keyBindings = []keyBinding{
 
 	{area: areaChart, mod: ctrlKey, key: fyne.KeyPageDown, does: "Next tab"},
 	{area: areaChart, mod: ctrlKey, key: fyne.KeyPageUp, does: "Previous tab"},
-	{area: areaChart, key: fyne.KeyDown, does: "Next document", notInFields: true},
-	{area: areaChart, key: fyne.KeyUp, does: "Previous document", notInFields: true},
-	{area: areaChart, key: fyne.KeyReturn, does: "Open the document", notInFields: true},
+	{area: areaChart, key: fyne.KeyDown, does: "Next visit or document", notInFields: true},
+	{area: areaChart, key: fyne.KeyUp, does: "Previous visit or document", notInFields: true},
+	{area: areaChart, key: fyne.KeyReturn, does: "Open the visit or document", notInFields: true},
 	{area: areaChart, mod: ctrlKey, key: fyne.KeyE, does: "Edit demographics", menu: menuChart, may: canWrite},
 	{area: areaChart, mod: ctrlKey, key: fyne.KeyH, does: "Demographics history", menu: menuChart},
+	{area: areaChart, mod: ctrlKey, key: fyne.KeyT, does: "New visit note", menu: menuChart, may: canNote},
+	{area: areaChart, mod: ctrlKey, key: fyne.Key1, does: "Record an allergy", menu: menuChart, may: canSummary},
+	{area: areaChart, mod: ctrlKey, key: fyne.Key2, does: "Record a problem", menu: menuChart, may: canSummary},
+	{area: areaChart, mod: ctrlKey, key: fyne.Key3, does: "Record a medication", menu: menuChart, may: canSummary},
+
+	{area: areaVisit, mod: ctrlKey, key: fyne.KeyS, does: "Save the draft now", menu: menuVisit, may: canNote},
+	{area: areaVisit, mod: ctrlShift, key: fyne.KeyS, does: "Sign the note", menu: menuVisit, may: canNote},
+	{area: areaVisit, mod: ctrlKey, key: fyne.KeyD, does: "Link or unlink a scanned document", menu: menuVisit, may: canNote},
+	{area: areaVisit, mod: ctrlKey, key: fyne.KeyM, does: "Add an addendum to the signed note", menu: menuVisit, may: canNote},
 
 	{area: areaViewer, key: fyne.KeyPageDown, does: "Next page"},
 	{area: areaViewer, key: fyne.KeyPageUp, does: "Previous page"},
@@ -179,8 +193,11 @@ func (b keyBinding) keyText() string {
 	if n, ok := keyNames[b.key]; ok {
 		k = n
 	}
-	if b.mod == ctrlKey {
+	switch b.mod {
+	case ctrlKey:
 		return "Ctrl+" + k
+	case ctrlShift:
+		return "Ctrl+Shift+" + k
 	}
 	return k
 }
@@ -215,14 +232,16 @@ func windowShortcut(s fyne.Shortcut) (*desktop.CustomShortcut, bool) {
 	return nil, false
 }
 
-// ctrlKeys are the keys the table uses with Ctrl, once each.
-func ctrlKeys() []fyne.KeyName {
-	var out []fyne.KeyName
-	seen := map[fyne.KeyName]bool{}
+// modifiedKeys are the keys the table uses with Ctrl (or Ctrl+Shift), once
+// each.
+func modifiedKeys() []*desktop.CustomShortcut {
+	var out []*desktop.CustomShortcut
+	seen := map[desktop.CustomShortcut]bool{}
 	for _, b := range keyBindings {
-		if b.mod == ctrlKey && !seen[b.key] {
-			seen[b.key] = true
-			out = append(out, b.key)
+		k := desktop.CustomShortcut{KeyName: b.key, Modifier: b.mod}
+		if b.mod != noModifier && !seen[k] {
+			seen[k] = true
+			out = append(out, &k)
 		}
 	}
 	return out

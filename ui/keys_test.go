@@ -115,6 +115,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	addUser(t, admin, clinPW, "dr.amani")
 	admin.Lock(ctx)
 	reg := register(t, u, mary(), app.Patient{Family: "Okello", Given: "Kamau", Sex: app.SexMale,
 		BirthDate: app.BirthDate{Year: 1982, Month: 12, Day: 24}})
@@ -312,6 +313,48 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			}
 		}
 	}
+	// noDialog is the effect of a key a role may not use: nothing opens.
+	noDialog := func() func() string {
+		check := stays()
+		n := len(u.dialogs)
+		return func() string {
+			if len(u.dialogs) != n {
+				return "a dialog opened for a role that may not use it"
+			}
+			return check()
+		}
+	}
+	chartKeys := func(clinician bool) map[string]effect {
+		m := map[string]effect{
+			"Ctrl+Page Down": nextTab(1), "Ctrl+Page Up": nextTab(-1),
+			"↓": chartRow(0, 1), "↑": chartRow(1, 0),
+			"Enter":  func() func() string { c.Focus(chart().timeRows[0]); return screenIs("*ui.docViewer") },
+			"Ctrl+E": func() func() string { return screenIs("*ui.patientForm") },
+			"Ctrl+H": func() func() string {
+				return func() string { u.tasks.wait(); return screenIs("*ui.historyScreen")() }
+			},
+			"Ctrl+T": stays, "Ctrl+1": noDialog, "Ctrl+2": noDialog, "Ctrl+3": noDialog,
+		}
+		if clinician {
+			m["Ctrl+T"] = goes("*ui.encounterScreen", canNote)
+			m["Ctrl+1"], m["Ctrl+2"], m["Ctrl+3"] = dialogOpens, dialogOpens, dialogOpens
+		}
+		return m
+	}
+	// chartArea is the chart's keys as user, a records clerk or a
+	// clinician, from its rows and its type filter.
+	chartArea := func(user string, clinician bool) keyArea {
+		return keyArea{
+			user: user,
+			open: func() { u.openPatient(p.MRN); u.tasks.wait(); u.tasks.wait() },
+			fields: func() map[string]fyne.Focusable {
+				v := chart()
+				return map[string]fyne.Focusable{"first document": v.timeRows[0], "Type filter": v.kindFilter}
+			},
+			effects: chartKeys(clinician),
+		}
+	}
+	visit := func() *encounterScreen { return current[*encounterScreen](t, u) }
 	search := func() *searchScreen { return current[*searchScreen](t, u) }
 	searchSel := func(from, want int) effect {
 		return func() func() string {
@@ -389,21 +432,34 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 				},
 			},
 		}},
-		areaChart: {{
-			user: "grace",
-			open: func() { u.openPatient(p.MRN); u.tasks.wait(); u.tasks.wait() },
+		areaChart: {chartArea("grace", false), chartArea("dr.amani", true)},
+		areaVisit: {{
+			user: "dr.amani",
+			open: func() {
+				u.openPatient(p.MRN)
+				u.tasks.wait()
+				chart().newVisit()
+			},
 			fields: func() map[string]fyne.Focusable {
-				v := chart()
-				return map[string]fyne.Focusable{"first document": v.timeRows[0], "Type filter": v.kindFilter}
+				fs := map[string]fyne.Focusable{}
+				for i, f := range visit().form.fields() {
+					fs[fmt.Sprintf("field %02d %T", i+1, f)] = f
+				}
+				return fs
 			},
 			effects: map[string]effect{
-				"Ctrl+Page Down": nextTab(1), "Ctrl+Page Up": nextTab(-1),
-				"↓": chartRow(0, 1), "↑": chartRow(1, 0),
-				"Enter":  func() func() string { c.Focus(chart().timeRows[0]); return screenIs("*ui.docViewer") },
-				"Ctrl+E": func() func() string { return screenIs("*ui.patientForm") },
-				"Ctrl+H": func() func() string {
-					return func() string { u.tasks.wait(); return screenIs("*ui.historyScreen")() }
+				"Ctrl+S": func() func() string {
+					v := visit()
+					return func() string {
+						if v.enc.ID == "" {
+							return "the draft was not saved: " + v.status.Text
+						}
+						return ""
+					}
 				},
+				"Ctrl+Shift+S": dialogOpens,
+				"Ctrl+D":       func() func() string { return msgHas(&visit().status, "Save the draft first") },
+				"Ctrl+M":       func() func() string { return msgHas(&visit().status, "still a draft") },
 			},
 		}},
 		areaViewer: {{
@@ -588,8 +644,8 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			effects: adminKeys,
 		}},
 	}
-	pw := map[string]string{"grace": clerkPW, "peter": clerkPW, "admin": adminPW}
-	for _, area := range []string{areaWindow, areaSearch, areaChart, areaViewer, areaForm, areaScan, areaQueue, areaQA, areaTypes, areaAdmin} {
+	pw := map[string]string{"grace": clerkPW, "peter": clerkPW, "admin": adminPW, "dr.amani": clinPW}
+	for _, area := range []string{areaWindow, areaSearch, areaChart, areaVisit, areaViewer, areaForm, areaScan, areaQueue, areaQA, areaTypes, areaAdmin} {
 		for _, a := range areas[area] {
 			if u.sess == nil || u.sess.user.Name != a.user {
 				logInAgain(t, u, a.user, pw[a.user])

@@ -33,8 +33,8 @@ func (u *App) tableItems(menu string, r app.RoleSet) []*fyne.MenuItem {
 
 // bindingAction is what a binding's menu item does: what its key does.
 func (u *App) bindingAction(b keyBinding) func() {
-	if b.mod == ctrlKey {
-		sc, std := ctrlShortcut(b.key), b.fyneShortcut()
+	if b.mod != noModifier {
+		sc, std := &desktop.CustomShortcut{KeyName: b.key, Modifier: b.mod}, b.fyneShortcut()
 		_, custom := std.(*desktop.CustomShortcut)
 		return func() {
 			// Ctrl+Y is also a text field's Redo: where no screen takes
@@ -87,7 +87,7 @@ func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 			fyne.NewMenuItem("Integrity check", u.showIntegrity))
 	}
 	menus := []*fyne.Menu{folio, fyne.NewMenu(menuGo, gotoItems...)}
-	for _, m := range []string{menuChart, menuDoc, menuIndex} {
+	for _, m := range []string{menuChart, menuVisit, menuDoc, menuIndex} {
 		if items := u.tableItems(m, r); len(items) > 0 {
 			menus = append(menus, fyne.NewMenu(m, items...))
 		}

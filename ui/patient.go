@@ -38,6 +38,9 @@ type patientScreen struct {
 	delBtn     *widget.Button // delete the registration, or restore it
 	del        *reasonDialog  // the open delete or restore question
 	box        fyne.CanvasObject
+	// summary is the allergies, problems and medications above the tabs
+	// (summary.go); nil for a role that may not read them.
+	summary *chartSummary
 
 	chart
 }
@@ -116,6 +119,10 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 		container.New(layout.NewCustomPaddedVBoxLayout(0), v.name, v.facts))
 	actions := container.NewHBox(v.backBtn, layout.NewSpacer())
 	top := container.NewVBox(append(append([]fyne.CanvasObject{actions}, banners...), panel(head))...)
+	if sess.user.Roles.Can(app.PermSummaryRead) {
+		v.summary = newChartSummary(v)
+		top.Add(v.summary.box)
+	}
 	v.buildTabs(v.demographics())
 	content := container.NewBorder(top, nil, nil, nil, v.tabs)
 	v.box = screenMargin(column(1040, content))
@@ -175,6 +182,9 @@ func (v *patientScreen) forget() {
 	for _, l := range v.values {
 		l.SetText("")
 	}
+	if v.summary != nil {
+		v.summary.forget()
+	}
 	v.forgetChart()
 }
 
@@ -198,6 +208,18 @@ func (v *patientScreen) shortcut(k fyne.KeyName) bool {
 		return true
 	case fyne.KeyPageUp:
 		v.nextTab(-1)
+		return true
+	case fyne.KeyT:
+		v.newVisit()
+		return true
+	case fyne.Key1:
+		v.askAllergy()
+		return true
+	case fyne.Key2:
+		v.askProblem()
+		return true
+	case fyne.Key3:
+		v.askMedication()
 		return true
 	}
 	return false

@@ -36,6 +36,12 @@ func resumeOf(s screen) func(u *App) {
 				d.back = back
 			}
 		}
+	case *encounterScreen:
+		id, ref := v.enc.ID, v.ref
+		if id == "" { // a new visit: the lock saves it, the chart lists it
+			return func(u *App) { u.openPatient(ref) }
+		}
+		return func(u *App) { u.showEncounter(id) }
 	case *queueScreen:
 		return (*App).showQueue
 	case *qaScreen:

@@ -42,6 +42,9 @@ type entry struct {
 	widget.Entry
 	hooks inputHooks
 	onKey func(*fyne.KeyEvent) bool
+	// tabMoves makes Tab in a field of several lines go to the next
+	// field instead of typing a tab (a visit note's sections).
+	tabMoves bool
 }
 
 func newEntry(h inputHooks, placeholder string) *entry {
@@ -68,6 +71,9 @@ func newMultiLineEntry(h inputHooks, placeholder string, rows int) *entry {
 	e.ExtendBaseWidget(e)
 	return e
 }
+
+// AcceptsTab keeps Tab for a field of several lines unless it moves.
+func (e *entry) AcceptsTab() bool { return e.MultiLine && !e.tabMoves }
 
 // FocusGained brings the field into view: Tab may go to one below the
 // fold of a form taller than the window.

@@ -1,0 +1,217 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"folio/app"
+)
+
+// A visit's draft is saved as it is typed: draftDelay after the last key,
+// at once with Ctrl+S, and when the editor is left or the window locks.
+// Each save is a version and an audit event (Encounters.Add for a new
+// visit, then SaveDraft), so keys are not saved one by one. What the
+// service refuses (a pulse of 900) is said under its field and nothing
+// typed is lost; the next save tries again.
+
+// draftSaver is the editor's saving state (Fyne goroutine only).
+type draftSaver struct {
+	edits  int // changes typed so far
+	saved  int // edits when the last save started
+	timer  *time.Timer
+	saving bool // a save is under way
+	again  bool // a save was asked for while one was under way
+}
+
+// changed notes a change typed and schedules the save.
+func (v *encounterScreen) changed() {
+	v.draft.edits++
+	v.stopTimer()
+	ctx, delay := v.sess.ctx, v.sess.a.draftDelay
+	v.draft.timer = time.AfterFunc(delay, func() { doIfAlive(ctx, func() { v.saveNow(false) }) })
+}
+
+func (v *encounterScreen) stopTimer() {
+	if v.draft.timer != nil {
+		v.draft.timer.Stop()
+		v.draft.timer = nil
+	}
+}
+
+// saveNow saves the draft (asked: Ctrl+S, which also says so when there
+// was nothing to save, and puts the keyboard in a field refused).
+func (v *encounterScreen) saveNow(asked bool) {
+	v.stopTimer()
+	if v.form == nil {
+		if asked && v.enc.Signed != nil {
+			v.status.error(message(app.ErrNoteSigned))
+		}
+		return
+	}
+	if v.draft.saving {
+		v.draft.again = true
+		return
+	}
+	e, err := v.form.read(v.enc)
+	if err != nil {
+		v.refused(err, asked)
+		return
+	}
+	if v.draft.edits == v.draft.saved && e.ID != "" {
+		if asked {
+			v.status.info("The draft is saved.")
+		}
+		return
+	}
+	v.draft.saving, v.draft.saved = true, v.draft.edits
+	sess, ref := v.sess, v.ref
+	sess.run(func(ctx context.Context) func() {
+		res, err := saveDraft(ctx, sess.s, ref, e)
+		return func() {
+			v.draft.saving = false
+			if v.sess.a.cur != screen(v) || v.form == nil {
+				return
+			}
+			if err != nil {
+				v.draft.saved = -1 // still to save
+				v.refused(err, asked)
+				return
+			}
+			v.enc.ID, v.enc.Version, v.enc.MRN = res.ID, res.Version, res.MRN
+			v.title.Segments = visitTitle(v.enc)
+			v.title.Refresh()
+			v.form.vitals.clear()
+			v.status.info("Draft saved at " + v.sess.a.now().Local().Format("15:04:05") + ". Ctrl+Shift+S signs it.")
+			if v.draft.again {
+				v.draft.again = false
+				v.saveNow(false)
+			}
+		}
+	})
+}
+
+// saveDraft writes e: a new visit the first time, then a new version.
+func saveDraft(ctx context.Context, s *app.Session, ref string, e app.Encounter) (app.Encounter, error) {
+	if e.ID == "" {
+		return s.Encounters().Add(ctx, ref, e)
+	}
+	return s.Encounters().SaveDraft(ctx, e)
+}
+
+// refused says why the draft was not saved: a vital sign under its field
+// (the keyboard goes there when the save was asked for), anything else
+// above the form.
+func (v *encounterScreen) refused(err error, asked bool) {
+	var vital *app.VitalsError
+	if errors.As(err, &vital) && v.form != nil {
+		if f := v.form.vitals.refused(vital); f != nil {
+			v.status.error("Not saved: " + message(err))
+			if asked {
+				v.sess.a.win.Canvas().Focus(f)
+			}
+			return
+		}
+	}
+	if v.form != nil {
+		v.form.vitals.clear()
+	}
+	v.status.error("Not saved: " + message(err))
+}
+
+// unsaved returns what saves the draft typed and not saved yet (nil when
+// there is none, or it cannot be read), and counts it as saved.
+func (v *encounterScreen) unsaved() func(context.Context) {
+	v.stopTimer()
+	if v.form == nil || v.draft.edits == v.draft.saved {
+		return nil
+	}
+	e, err := v.form.read(v.enc)
+	if err != nil {
+		return nil
+	}
+	v.draft.saved = v.draft.edits
+	s, ref := v.sess.s, v.ref
+	return func(ctx context.Context) { _, _ = saveDraft(ctx, s, ref, e) }
+}
+
+// askSign asks for the confirmation that signing is final, then signs
+// the note as typed (saving it in the same version).
+func (v *encounterScreen) askSign() {
+	if v.enc.Signed != nil {
+		v.status.error("This note is already signed. Ctrl+M adds an addendum.")
+		return
+	}
+	e := v.enc
+	if v.form != nil {
+		var err error
+		if e, err = v.form.read(v.enc); err != nil {
+			v.refused(err, true)
+			return
+		}
+	}
+	v.stopTimer()
+	sess, ref, edits := v.sess, v.ref, v.draft.edits
+	var created, signed app.Encounter
+	sess.askForm("Sign this note", "Sign the note", "Signing is final: the note can no longer be changed or deleted. "+
+		"A correction is added afterwards as an addendum, signed too, and the note stays readable as it was signed. "+
+		"Sign it as "+sess.user.Name+" now?", nil, nil,
+		func(ctx context.Context) error {
+			cur := e
+			if cur.ID == "" {
+				var err error
+				if created, err = sess.s.Encounters().Add(ctx, ref, cur); err != nil {
+					return err
+				}
+				cur = created
+			}
+			var err error
+			signed, err = sess.s.Encounters().Sign(ctx, cur)
+			return err
+		},
+		func(err error) {
+			if sess.a.cur != screen(v) {
+				return
+			}
+			if created.ID != "" && v.enc.ID == "" {
+				v.enc.ID, v.enc.Version, v.enc.MRN = created.ID, created.Version, created.MRN
+			}
+			if err != nil {
+				v.refused(err, false)
+				return
+			}
+			v.draft.saved = edits
+			v.ref = signed.MRN
+			v.sess.a.showEncounter(signed.ID)
+		})
+}
+
+// askAddendum asks for an addendum to the signed note and signs it.
+func (v *encounterScreen) askAddendum() {
+	if !canNote(v.sess.user.Roles) {
+		return
+	}
+	if v.enc.Signed == nil {
+		v.status.error(message(app.ErrNoteDraft))
+		return
+	}
+	text := newMultiLineEntry(v.sess.a, "the correction or what is added", 5)
+	text.tabMoves = true
+	sess, id := v.sess, v.enc.ID
+	var res app.Encounter
+	sess.askForm("Add an addendum", "Sign the addendum",
+		"The note stays as it was signed; the addendum is added below it, signed by you, and is never changed either.",
+		[]fyne.CanvasObject{fieldLabel("Addendum"), text}, text,
+		func(ctx context.Context) (err error) {
+			res, err = sess.s.Encounters().Addendum(ctx, id, text.Text)
+			return err
+		},
+		func(err error) {
+			if err == nil && sess.a.cur == screen(v) {
+				v.showVisit(res)
+				v.status.info("Addendum signed.")
+			}
+		})
+}

@@ -1,0 +1,217 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+	"folio/visible"
+)
+
+// encounterScreen is one visit: the editor of its author's draft
+// (visitform.go, saved as they type: draftsave.go), or, once signed (or
+// for anyone else), the note read-only with its addenda (visitreading.go);
+// both with the scanned documents linked to it (visitdocs.go). Esc goes
+// back to the chart.
+type encounterScreen struct {
+	sess *session
+	ref  string        // the chart to go back to (MRN or id)
+	enc  app.Encounter // as last read or saved; no ID for a new visit not saved yet
+	form *visitForm    // the author's draft; nil when read-only
+	read *visitReading // the note read-only; nil while editing
+	docs *visitDocs
+
+	title   *widget.RichText
+	status  messageLabel
+	saveBtn *widget.Button
+	signBtn *widget.Button
+	addBtn  *widget.Button // an addendum
+	linkBtn *widget.Button
+	body    *fyne.Container
+	frame   *fyne.Container // the whole screen, laid out again when buttons show
+	scroll  *container.Scroll
+	box     fyne.CanvasObject
+
+	draft draftSaver
+}
+
+// showEncounter opens a visit (an audited read) from the timeline.
+func (u *App) showEncounter(id string) {
+	sess := u.sess
+	if sess == nil {
+		return
+	}
+	v := newEncounterScreen(sess, "")
+	u.show(v)
+	sess.run(func(ctx context.Context) func() {
+		e, err := sess.s.Encounters().Open(ctx, id)
+		return func() {
+			if u.cur != screen(v) {
+				return
+			}
+			if err != nil {
+				v.status.error("The visit could not be opened: " + message(err))
+				return
+			}
+			v.ref = e.MRN
+			v.showVisit(e)
+		}
+	})
+}
+
+// newVisit opens the editor on a new visit of the chart's patient, seen
+// now; it is saved (as a draft) once something is typed.
+func (v *patientScreen) newVisit() {
+	if !canNote(v.sess.user.Roles) || v.p.MergedInto != "" {
+		return
+	}
+	ref := v.p.MRN
+	if ref == "" {
+		ref = v.p.ID
+	}
+	s := newEncounterScreen(v.sess, ref)
+	v.sess.a.show(s)
+	now := v.sess.a.now().Local().Truncate(time.Minute)
+	s.showVisit(app.Encounter{PatientID: v.p.ID, Type: app.EncOutpatient, Time: now, Clinician: v.sess.user.Name, MRN: v.p.MRN})
+}
+
+func newEncounterScreen(sess *session, ref string) *encounterScreen {
+	u := sess.a
+	v := &encounterScreen{sess: sess, ref: ref, status: newMessageLabel()}
+	v.title = widget.NewRichText(&widget.TextSegment{Text: "Opening the visit…", Style: styleBold})
+	back := button(u, "Back to the chart  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, func() { v.escape() })
+	v.saveBtn = button(u, "Save draft  Ctrl+S", theme.DocumentSaveIcon(), widget.MediumImportance, func() { v.saveNow(true) })
+	v.signBtn = button(u, "Sign…  Ctrl+Shift+S", theme.ConfirmIcon(), widget.HighImportance, v.askSign)
+	v.addBtn = button(u, "Add addendum…  Ctrl+M", theme.ContentAddIcon(), widget.HighImportance, v.askAddendum)
+	v.linkBtn = button(u, "Documents…  Ctrl+D", theme.DocumentIcon(), widget.MediumImportance, v.askLink)
+	for _, b := range []*widget.Button{v.saveBtn, v.signBtn, v.addBtn, v.linkBtn} {
+		b.Hide()
+	}
+	v.docs = newVisitDocs(v)
+	v.body = container.NewStack()
+	v.scroll = newScroller(u, container.New(layout.NewCustomPaddedLayout(4, 8, 0, 8),
+		container.NewVBox(v.body, v.docs.box)))
+	top := container.NewVBox(container.NewHBox(back, layout.NewSpacer()), v.title, v.status)
+	actions := container.NewHBox(v.linkBtn, layout.NewSpacer(), v.saveBtn, v.signBtn, v.addBtn)
+	v.frame = container.NewBorder(top, actions, nil, nil, v.scroll)
+	v.box = screenMargin(column(1100, v.frame))
+	return v
+}
+
+// showVisit shows e: its author's draft in the editor, anything else
+// read-only.
+func (v *encounterScreen) showVisit(e app.Encounter) {
+	v.enc = e
+	v.title.Segments = visitTitle(e)
+	v.title.Refresh()
+	mine := e.Signed == nil && e.Clinician == v.sess.user.Name && canNote(v.sess.user.Roles)
+	v.linkBtn.Show()
+	if mine {
+		if v.form == nil {
+			v.form = newVisitForm(v.sess.a, v.changed)
+		}
+		v.form.fill(e)
+		v.body.Objects = []fyne.CanvasObject{v.form.box}
+		v.saveBtn.Show()
+		v.signBtn.Show()
+		v.addBtn.Hide()
+	} else {
+		v.form = nil
+		v.read = newVisitReading(e)
+		v.body.Objects = []fyne.CanvasObject{v.read.box}
+		v.saveBtn.Hide()
+		v.signBtn.Hide()
+		if e.Signed == nil {
+			v.signBtn.Show() // refused with the app's sentence: not the author
+		} else if canNote(v.sess.user.Roles) {
+			v.addBtn.Show()
+		}
+	}
+	if !canNote(v.sess.user.Roles) {
+		v.linkBtn.Hide()
+	}
+	v.body.Refresh()
+	v.docs.show(e)
+	v.frame.Refresh()
+	reflow(v.scroll)
+	if mine {
+		v.sess.a.win.Canvas().Focus(v.form.kind)
+	}
+}
+
+// visitTitle is "Outpatient visit · Tuesday 14 October 2026, 09:30 · MRN KAB-000123".
+func visitTitle(e app.Encounter) []widget.RichTextSegment {
+	segs := []widget.RichTextSegment{
+		&widget.TextSegment{Text: visible.Line(e.Type.Label()), Style: styleBold},
+		&widget.TextSegment{Text: "   " + e.Time.Local().Format("Monday 2 January 2006, 15:04"), Style: styleRegular},
+	}
+	if e.MRN != "" {
+		segs = append(segs, &widget.TextSegment{Text: "   MRN " + visible.Line(e.MRN), Style: styleMuted})
+	}
+	if e.ID == "" {
+		segs = append(segs, &widget.TextSegment{Text: "   new, not saved yet", Style: styleMuted})
+	}
+	return segs
+}
+
+func (v *encounterScreen) view() fyne.CanvasObject { return v.box }
+
+func (v *encounterScreen) focusFirst() fyne.Focusable { return nil }
+
+// forget saves a draft typed and not saved yet, then clears every field.
+func (v *encounterScreen) forget() {
+	if save := v.unsaved(); save != nil {
+		v.sess.a.tasks.run(func() func() {
+			save(context.Background())
+			return nil
+		})
+	}
+	v.enc = app.Encounter{}
+	if v.form != nil {
+		v.form.forget()
+	}
+	v.title.Segments = nil
+	v.title.Refresh()
+	v.body.RemoveAll()
+	v.docs.forget()
+	v.read = nil
+}
+
+// escape goes back to the chart.
+func (v *encounterScreen) escape() bool {
+	if v.ref != "" {
+		v.sess.a.openPatient(v.ref)
+	} else {
+		v.sess.a.showSearch()
+	}
+	return true
+}
+
+func (v *encounterScreen) shortcut(k fyne.KeyName) bool {
+	switch k {
+	case fyne.KeyS:
+		v.saveNow(true)
+		return true
+	case fyne.KeyD:
+		v.askLink()
+		return true
+	case fyne.KeyM:
+		v.askAddendum()
+		return true
+	}
+	return false
+}
+
+func (v *encounterScreen) shiftShortcut(k fyne.KeyName) bool {
+	if k == fyne.KeyS {
+		v.askSign()
+		return true
+	}
+	return false
+}

@@ -1,0 +1,256 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+	"folio/visible"
+)
+
+// This file is the chart's timeline: the patient's visits and scanned
+// documents together, newest first, filtered by type. It is drawn from the
+// two lists the chart reads (Encounters.List, Documents.OfPatient), never
+// by opening each record, and shows timelinePage rows at a time so that a
+// chart of thousands stays quick.
+
+// The type filter's choices beyond the document types.
+const (
+	allVisits   = "All visits"
+	visitPrefix = "Visit: "
+	allDocs     = "All documents"
+)
+
+// timelinePage is how many rows the timeline draws before its "Show
+// older" row.
+const timelinePage = 100
+
+// timelineItem is one row of the timeline: a visit or a document.
+type timelineItem struct {
+	enc *app.Encounter
+	doc *app.Document
+}
+
+// day is the item's day of service, for the date headings.
+func (it timelineItem) day() time.Time {
+	if it.enc != nil {
+		t := it.enc.Time.Local()
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	return it.doc.Date
+}
+
+// timelineFilters are the type filter's choices: every type, the visits
+// (all, and each type) for those who read visits, the documents.
+func timelineFilters(visits bool) []string {
+	out := []string{allTypes}
+	if visits {
+		out = append(out, allVisits)
+		for _, t := range app.EncounterTypes {
+			out = append(out, visitPrefix+t.Label())
+		}
+		out = append(out, allDocs)
+	}
+	return append(out, typeLabels()...)
+}
+
+// keeps reports whether the filter sel shows it.
+func keeps(sel string, it timelineItem) bool {
+	switch {
+	case sel == "" || sel == allTypes:
+		return true
+	case sel == allVisits:
+		return it.enc != nil
+	case sel == allDocs:
+		return it.doc != nil
+	case strings.HasPrefix(sel, visitPrefix):
+		return it.enc != nil && it.enc.Type.Label() == strings.TrimPrefix(sel, visitPrefix)
+	}
+	return it.doc != nil && it.doc.Type == typeSlug(sel)
+}
+
+// timelineItems merges the visits and the documents, newest first (both
+// lists come newest first).
+func timelineItems(encs []app.Encounter, docs []app.Document) []timelineItem {
+	out := make([]timelineItem, 0, len(encs)+len(docs))
+	i, j := 0, 0
+	for i < len(encs) || j < len(docs) {
+		if j >= len(docs) || i < len(encs) && !encDay(encs[i]).Before(docs[j].Date) {
+			out = append(out, timelineItem{enc: &encs[i]})
+			i++
+		} else {
+			out = append(out, timelineItem{doc: &docs[j]})
+			j++
+		}
+	}
+	return out
+}
+
+// encDay is a visit's local day of service, as a document's date is kept
+// (midnight UTC).
+func encDay(e app.Encounter) time.Time { return timelineItem{enc: &e}.day() }
+
+// drawTimeline lists the visits and documents of the chosen type, a date
+// heading above the items of each day, at most timeShown of them.
+func (v *patientScreen) drawTimeline() {
+	if v.timeline == nil || v.docs == nil {
+		return
+	}
+	v.timeline.RemoveAll()
+	v.timeRows, v.timeDocs, v.timeItems, v.timeMore = nil, nil, nil, nil
+	clear(v.timeBadges)
+	if v.docsErr != "" {
+		v.timeline.Add(wrapped(v.docsErr))
+		return
+	}
+	if v.encsErr != "" {
+		v.timeline.Add(wrapped(v.encsErr))
+	}
+	sel := v.kindFilter.Selected
+	if v.timeShown == 0 {
+		v.timeShown = timelinePage
+	}
+	day, more := "", 0
+	for _, it := range timelineItems(v.encs, v.docs) {
+		if !keeps(sel, it) {
+			continue
+		}
+		if len(v.timeRows) >= v.timeShown {
+			more++
+			continue
+		}
+		if h := docDateText(it.day()); h != day || len(v.timeRows) == 0 {
+			day = h
+			v.timeline.Add(sectionTitle(h))
+		}
+		var row *tapRow
+		if it.enc != nil {
+			row = v.visitRow(*it.enc)
+		} else {
+			row = v.documentRow(*it.doc)
+			v.timeDocs = append(v.timeDocs, *it.doc)
+		}
+		i := len(v.timeRows)
+		row.move = func(delta int) { v.focusRow(v.navRows(), i+delta, v.timeScroll) }
+		v.timeRows = append(v.timeRows, row)
+		v.timeItems = append(v.timeItems, it)
+		v.timeline.Add(row)
+	}
+	if more > 0 {
+		v.timeMore = v.moreRow(more)
+		v.timeline.Add(v.timeMore)
+	}
+	if len(v.timeRows) == 0 {
+		v.timeline.Add(wrapped(v.emptyTimeline(sel)))
+	}
+}
+
+// navRows are the rows ↓ and ↑ go through: the entries and, when older
+// ones are not drawn, the row that draws them.
+func (v *patientScreen) navRows() []*tapRow {
+	if v.timeMore == nil {
+		return v.timeRows
+	}
+	return append(v.timeRows[:len(v.timeRows):len(v.timeRows)], v.timeMore)
+}
+
+// emptyTimeline says why the timeline shows nothing.
+func (v *patientScreen) emptyTimeline(sel string) string {
+	if sel != "" && sel != allTypes && (len(v.docs) > 0 || len(v.encs) > 0) {
+		what := strings.ToLower(strings.TrimPrefix(sel, visitPrefix))
+		if strings.HasPrefix(sel, visitPrefix) {
+			what += " visit"
+		}
+		return fmt.Sprintf("No %s for this patient. Choose “%s” to see the rest of the chart.", what, allTypes)
+	}
+	msg := "No documents scanned for this patient yet."
+	if v.sess.user.Roles.Can(app.PermEncounterRead) {
+		msg += " No visits recorded yet."
+	}
+	return msg
+}
+
+// moreRow is the last row when older items are not drawn: Enter draws
+// the next page of them and keeps the keyboard where it was.
+func (v *patientScreen) moreRow(n int) *tapRow {
+	u := v.sess.a
+	label := widget.NewLabelWithStyle(fmt.Sprintf("Show older entries (%d more)…", n), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	row := newTapRow(u, container.NewBorder(nil, nil, widget.NewIcon(theme.MoreHorizontalIcon()), nil, label), func() {
+		at := len(v.timeRows)
+		v.timeShown += timelinePage
+		v.drawTimeline()
+		v.focusRow(v.timeRows, at, v.timeScroll)
+	})
+	i := len(v.timeRows)
+	row.move = func(delta int) {
+		if delta < 0 {
+			v.focusRow(v.timeRows, i-1, v.timeScroll)
+		}
+	}
+	return row
+}
+
+// documentRow is a scanned document's row: Enter opens it in the viewer.
+func (v *patientScreen) documentRow(d app.Document) *tapRow {
+	u := v.sess.a
+	title := widget.NewRichText(
+		&widget.TextSegment{Text: docTypeText(d.Type), Style: styleBold},
+		&widget.TextSegment{Text: "   " + plural(len(d.Pages), "page", "pages"), Style: styleRegular},
+	)
+	status := widget.NewLabel(docStatusText(d))
+	badge := newSyncBadge(false)
+	badge.set(v.syncStates[d.ID])
+	v.timeBadges[d.ID] = badge
+	body := container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), container.NewHBox(badge.box, container.NewCenter(status)),
+		container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(scannedText(d))))
+	id := d.ID
+	return newTapRow(u, body, func() { u.showDocument(id) })
+}
+
+// visitRow is a visit's row: its type and time, who saw the patient and
+// why; Enter opens it in the editor (a draft) or read-only (signed).
+func (v *patientScreen) visitRow(e app.Encounter) *tapRow {
+	u := v.sess.a
+	title := widget.NewRichText(
+		&widget.TextSegment{Text: visible.Line(e.Type.Label()), Style: styleBold},
+		&widget.TextSegment{Text: "   " + e.Time.Local().Format("15:04"), Style: styleRegular},
+	)
+	status := widget.NewLabel(visitStatusText(e))
+	if e.Signed == nil {
+		status.Importance = widget.WarningImportance
+	}
+	body := container.NewBorder(nil, nil, widget.NewIcon(theme.FileTextIcon()), container.NewCenter(status),
+		container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(visitLine(e))))
+	id := e.ID
+	return newTapRow(u, body, func() { u.showEncounter(id) })
+}
+
+// visitLine is "dr.amani · Kisoro HC IV · cough for two weeks".
+func visitLine(e app.Encounter) string {
+	parts := []string{visible.Line(e.Clinician)}
+	if e.Site != "" {
+		parts = append(parts, visible.Line(e.Site))
+	}
+	if e.Reason != "" {
+		parts = append(parts, visible.Line(e.Reason))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// visitStatusText is "Draft", "Signed" or "Signed, 2 addenda".
+func visitStatusText(e app.Encounter) string {
+	switch {
+	case e.Signed == nil:
+		return "Draft, not signed"
+	case len(e.Addenda) > 0:
+		return "Signed, " + plural(len(e.Addenda), "addendum", "addenda")
+	}
+	return "Signed"
+}
