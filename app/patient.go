@@ -18,6 +18,19 @@ const (
 	SexUnknown Sex = "unknown"
 )
 
+// Label is the sex in words, as forms and printouts show it.
+func (s Sex) Label() string {
+	switch s {
+	case SexFemale:
+		return "Female"
+	case SexMale:
+		return "Male"
+	case SexOther:
+		return "Other"
+	}
+	return "Unknown"
+}
+
 // ParseSex accepts the FHIR code or its first letter, in any case.
 func ParseSex(s string) (Sex, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

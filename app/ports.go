@@ -466,3 +466,11 @@ type ReplicaStore interface {
 	// Reindex replaces the tokens of a record whose head is still v.
 	Reindex(ctx context.Context, kind Kind, id string, v Version, tokens [][]byte) error
 }
+
+// NotePDFWriter writes a signed visit note as a PDF to w (package
+// printout's VisitNotePDF; main.go wires it through profile).
+type NotePDFWriter func(w io.Writer, n NotePrint) error
+
+// ReferralPDFWriter writes a referral letter as a PDF to w (package
+// printout's ReferralPDF).
+type ReferralPDFWriter func(w io.Writer, r ReferralPrint) error

@@ -45,7 +45,7 @@ func (cs ChartSummary) codedDiagnoses(ctx context.Context, p Patient) ([]ChartEn
 			if e.Deleted || e.Signed == nil {
 				continue
 			}
-			coded, err := cs.latestCoding(ctx, e.ID)
+			coded, err := latestCoding(ctx, cs.s, e.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -78,30 +78,6 @@ func (cs ChartSummary) codedDiagnoses(ctx context.Context, p Patient) ([]ChartEn
 		out = append(out, *byCode[k])
 	}
 	return out, nil
-}
-
-// latestCoding is an encounter's latest assignment of codes, nil when it
-// is not coded.
-func (cs ChartSummary) latestCoding(ctx context.Context, encounterID string) (*CodingRecord, error) {
-	ids, err := cs.s.charts().lookup(ctx, "coding:enc:"+encounterID)
-	if err != nil {
-		return nil, err
-	}
-	var latest *CodingRecord
-	for _, id := range ids {
-		rec, err := cs.s.records.Head(ctx, KindCoding, id)
-		if err != nil {
-			return nil, fmt.Errorf("coding %s of encounter %s: %w", id, encounterID, err)
-		}
-		r, err := decodeCoding(rec)
-		if err != nil {
-			return nil, err
-		}
-		if r.What == CodingCodes && r.EncounterID == encounterID && (latest == nil || r.At.After(latest.At)) {
-			latest = &r
-		}
-	}
-	return latest, nil
 }
 
 // chronicCode reports whether the code set calls a diagnosis's code

@@ -57,8 +57,12 @@ type Config struct {
 	Analyzer Analyzer
 	// PDF writes searchable PDFs (document export); nil where exporting
 	// is not wired.
-	PDF    PDFWriter
-	Device DeviceID
+	PDF PDFWriter
+	// NotePDF and ReferralPDF draw a signed visit note and a referral
+	// letter built from it; nil where printing them is not wired.
+	NotePDF     NotePDFWriter
+	ReferralPDF ReferralPDFWriter
+	Device      DeviceID
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

@@ -144,10 +144,10 @@ func glassHint(err error) error {
 }
 
 func (e *env) encounterCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "encounter", Short: "record, show, list and sign encounters; add addenda; link documents"}
+	cmd := &cobra.Command{Use: "encounter", Short: "record, show, list and sign encounters; add addenda; link documents; write referral letters"}
 	cmd.PersistentFlags().String("break-glass", "", "reason for opening a restricted chart (recorded as break-glass)")
 	cmd.AddCommand(e.encounterAdd(), e.encounterShow(), e.encounterList(), e.encounterSign(), e.encounterAddendum(),
-		e.encounterLink(true), e.encounterLink(false), e.encounterDelete())
+		e.encounterLink(true), e.encounterLink(false), e.encounterDelete(), e.encounterReferral())
 	return cmd
 }
 
@@ -318,4 +318,25 @@ func writeEncounters(w io.Writer, list []app.Encounter) error {
 			enc.Type.Label(), enc.Status(), enc.Clinician, enc.ID, enc.Reason)
 	}
 	return nil
+}
+
+func (e *env) encounterReferral() *cobra.Command {
+	var to app.ReferralTo
+	var out string
+	cmd := &cobra.Command{
+		Use:   "referral ID --to \"Dr X, Y Hospital\" [--reason R] --out FILE.pdf",
+		Short: "write a referral letter from a signed visit as a PDF: findings, diagnoses, allergies, medications (audited)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.encounterPDF(cmd, args[0], out, func(ctx context.Context, en app.Encounters, w io.Writer) error {
+				return en.ReferralPDF(ctx, args[0], to, w)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&to.Recipient, "to", "", "who the letter is for: the clinician and the facility")
+	cmd.Flags().StringVar(&to.Reason, "reason", "", "the reason for referral (default: the visit's reason)")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "the PDF file to write")
+	_ = cmd.MarkFlagRequired("to")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
 }

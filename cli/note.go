@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -9,9 +11,9 @@ import (
 )
 
 func (e *env) noteCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "note", Short: "write an encounter's draft note; show a note with its addenda"}
+	cmd := &cobra.Command{Use: "note", Short: "write an encounter's draft note; show a note with its addenda; print a signed note as a PDF"}
 	cmd.PersistentFlags().String("break-glass", "", "reason for opening a restricted chart (recorded as break-glass)")
-	cmd.AddCommand(e.noteDraft(), e.noteShow())
+	cmd.AddCommand(e.noteDraft(), e.noteShow(), e.notePDF())
 	return cmd
 }
 
@@ -49,4 +51,33 @@ func (e *env) noteShow() *cobra.Command {
 			})
 		},
 	}
+}
+
+func (e *env) notePDF() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "pdf ID --out FILE.pdf",
+		Short: "print a signed visit note, with its addenda and coding, as a PDF (audited)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.encounterPDF(cmd, args[0], out, func(ctx context.Context, en app.Encounters, w io.Writer) error {
+				return en.NotePDF(ctx, args[0], w)
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "the PDF file to write")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// encounterPDF writes the PDF that write makes of encounter id to the
+// file out, once write has made the whole of it.
+func (e *env) encounterPDF(cmd *cobra.Command, id, out string, write func(ctx context.Context, en app.Encounters, w io.Writer) error) error {
+	return e.encounters(cmd, "", id, func(ctx context.Context, en app.Encounters) error {
+		var buf bytes.Buffer
+		if err := write(ctx, en, &buf); err != nil {
+			return err
+		}
+		return writeOut(out, buf.Bytes(), cmd.OutOrStdout())
+	})
 }

@@ -123,18 +123,20 @@ func Open(dir string, opts Options) (*Profile, error) {
 		keys.KDF = crypto.FastKDF()
 	}
 	cfg := app.Config{
-		Meta:      db,
-		Audit:     db,
-		Records:   func(aead app.AEAD) app.RecordStore { return db.Records(aead) },
-		Replica:   func(aead app.AEAD) app.ReplicaStore { return db.Records(aead) },
-		Integrity: db,
-		Witness:   syncer.AuditWitness{Dir: dir, DB: db},
-		Conflicts: db,
-		Keys:      keys,
-		Device:    db.DeviceID(),
-		Now:       opts.Now,
-		Analyzer:  pool,
-		PDF:       printout.SearchablePDF,
+		Meta:        db,
+		Audit:       db,
+		Records:     func(aead app.AEAD) app.RecordStore { return db.Records(aead) },
+		Replica:     func(aead app.AEAD) app.ReplicaStore { return db.Records(aead) },
+		Integrity:   db,
+		Witness:     syncer.AuditWitness{Dir: dir, DB: db},
+		Conflicts:   db,
+		Keys:        keys,
+		Device:      db.DeviceID(),
+		Now:         opts.Now,
+		Analyzer:    pool,
+		PDF:         printout.SearchablePDF,
+		NotePDF:     printout.VisitNotePDF,
+		ReferralPDF: printout.ReferralPDF,
 	}
 	if blobs != nil {
 		cfg.Blobs = func(aead app.StreamingAEAD) app.BlobStore { return blobs.Sealed(aead) }

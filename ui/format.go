@@ -65,17 +65,7 @@ func sexFromLabel(s string) app.Sex {
 }
 
 // sexOption is the drop-down's choice for s.
-func sexOption(s app.Sex) string {
-	switch s {
-	case app.SexFemale:
-		return "Female"
-	case app.SexMale:
-		return "Male"
-	case app.SexOther:
-		return "Other"
-	}
-	return "Unknown"
-}
+func sexOption(s app.Sex) string { return s.Label() }
 
 // ageText is a short age: "41 y", and "7 mo" or "12 d" for a baby whose
 // date of birth is known.
