@@ -57,7 +57,7 @@
 //	sess.Settings().SetIdleLock(ctx, d)            // settings.go, barcodes.go, intakesettings.go, vault.go
 //	sess.Audit().Events(ctx, f)                    // audit.go, verify.go, scancheck.go
 //	sess.Conflicts().Resolve(ctx, k, id, v, m)     // conflicts.go
-//	sess.Encounters().Sign(ctx, e)                 // encounters.go, encounter.go, vitals.go
+//	sess.Encounters().Sign(ctx, e)                 // encounters.go, encounter.go, vitals.go, addendum.go, notepdf.go
 //	sess.ChartSummary().Summary(ctx, mrn)          // summary.go, summaryentry.go
 //	sess.Coding(codes).Assign(ctx, id, a)          // coding.go, codingedits.go
 //	sess.Completion().All(ctx)                     // completion.go, completionrules.go, completionfind.go, completionindex.go, completionsettings.go

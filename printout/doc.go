@@ -1,7 +1,8 @@
 // Package printout makes the PDFs Folio prints and exports: cover sheets and
 // separator sheets that a clerk prints, puts into a scanning batch and scans
 // back in, searchable PDFs of a document's scanned pages, the recovery key
-// sheet, and the audit report of the events an administrator chose.
+// sheet, the audit report of the events an administrator chose, and a
+// signed visit note or a referral letter built from one (clinical.go).
 //
 // # Invariants
 //
@@ -25,6 +26,10 @@
 //     Multilingual Plane or not valid UTF-8 is written as U+FFFD rather than
 //     failing. Characters the Go fonts have no glyph for (CJK, for one) print
 //     as blanks on a sheet but stay searchable in the invisible layer.
+//   - A visit note or referral letter is printed only from a signed note,
+//     and every one of its pages carries the patient's name, MRN and "Page
+//     n of N", so a page that comes loose is still known; its text wraps
+//     and flows onto as many pages as it needs.
 //   - Nothing here keeps state between calls; every function writes one
 //     complete PDF to its writer or returns an error and may have written
 //     nothing useful (callers write to a temporary file and rename).
