@@ -73,8 +73,9 @@ type Completion struct{ s *Session }
 func (s *Session) Completion() Completion { return Completion{s} }
 
 // Mine lists the open deficiencies assigned to the signed-in user,
-// oldest first, as of the session's clock. Clinicians and records staff;
-// audited.
+// oldest first, as of the session's clock, in the charts the user may
+// open (a restricted chart's once this session broke its glass).
+// Clinicians and records staff; audited.
 func (cp Completion) Mine(ctx context.Context) ([]Deficiency, error) {
 	return cp.MineAt(ctx, cp.s.v.now())
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -124,13 +125,22 @@ func (r *completionRun) chartEncounters(ctx context.Context, chart Patient, term
 }
 
 // documents reads documents by id through the document guard, leaving
-// out those the user may not see, and those not filed.
+// out those the user may not see, those not filed, and those not here
+// (a document linked on another workstation whose record has not
+// arrived yet).
 func (r *completionRun) documents(ctx context.Context, ids []string) ([]Document, error) {
-	docs, _, err := r.s.docs().visible(ctx, ids)
-	if err != nil {
-		return nil, err
+	var out []Document
+	for _, id := range ids {
+		docs, _, err := r.s.docs().visible(ctx, []string{id})
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, docs...)
 	}
-	return slices.DeleteFunc(docs, func(d Document) bool { return d.Status != DocIndexed && d.Status != DocVerified }), nil
+	return slices.DeleteFunc(out, func(d Document) bool { return d.Status != DocIndexed && d.Status != DocVerified }), nil
 }
 
 // filedDocs reads the documents filed in the chart.

@@ -22,6 +22,8 @@ awk '$1 ~ /^BenchmarkKeystroke/ { for (i = 2; i < NF; i++) m[$(i+1)] = $i
   printf "== code set load: %.0f ms (%.0f ms of CPU), %.1f MB of heap held\n", $3 / 1e6, m["cpu-ms/op"], m["heap-MB"] }' "$out"
 echo "== registering patients, 1,000 per transaction (into a vault that grows to 20k)"
 go test -run='^$' -bench='Register' -benchtime=20x -v ./app 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok)'
+echo "== record completion: the worklists and a chart on 2,000 encounters (600 open deficiencies), against the coding worklist that decrypts every encounter"
+go test -run='^$' -bench='Completion2000' -benchtime=20x ./app 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok)'
 
 # Ratio of batched encrypted writes to plain bbolt writes (goal >= 0.5).
 enc=$(awk '/^BenchmarkCommit1000/ {for (i=1;i<=NF;i++) if ($(i+1)=="writes/s") print $i}' "$out" | head -n1)
