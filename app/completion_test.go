@@ -144,7 +144,8 @@ func TestCompletionNoteAndCoding(t *testing.T) {
 		t.Fatalf("chart: %+v, %v", cc, err)
 	}
 	note, code := cc.Deficiencies[0], cc.Deficiencies[1]
-	if note.Rule != app.RuleUnsignedNote || !note.Closed.Equal(signed.Signed.At) || note.IsOpen() ||
+	if note.Rule != app.RuleUnsignedNote || !note.Closed.Equal(signed.Signed.At) || note.IsOpen() || !strings.Contains(note.What, "was signed late, on ") ||
+		!strings.Contains(code.What, "had no principal diagnosis until it was coded on ") ||
 		code.Rule != app.RuleUncoded || !code.Closed.Equal(coded.At) || code.Age != 2*time.Hour {
 		t.Fatalf("closed: %+v", cc.Deficiencies)
 	}

@@ -80,10 +80,14 @@ func (r *completionRun) found(rule DeficiencyRule, id string, chart Patient, sta
 	return d
 }
 
+// stampOf is a time as a sentence shows it, in the offset it was
+// recorded with.
+func stampOf(t time.Time) string { return t.Format("2006-01-02 15:04") }
+
 // visitLabel names an encounter in a sentence: "the outpatient visit of
 // 2026-11-02 09:30" (in the offset it was recorded with).
 func visitLabel(e Encounter) string {
-	return "the " + strings.ToLower(e.Type.Label()) + " of " + e.Time.Format("2006-01-02 15:04")
+	return "the " + strings.ToLower(e.Type.Label()) + " of " + stampOf(e.Time)
 }
 
 // unsignedNote is the unsigned-note rule.
@@ -99,6 +103,9 @@ func (r *completionRun) unsignedNote(e Encounter, chart Patient) *Deficiency {
 	if d != nil {
 		d.EncounterID, d.Assignee = e.ID, e.Clinician
 		d.What = fmt.Sprintf("The note of %s is not signed: %s signs it (folio encounter sign %s).", visitLabel(e), e.Clinician, e.ID)
+		if !d.IsOpen() {
+			d.What = fmt.Sprintf("The note of %s was signed late, on %s.", visitLabel(e), stampOf(done))
+		}
 	}
 	return d
 }
@@ -126,6 +133,9 @@ func (r *completionRun) uncoded(ctx context.Context, e Encounter, chart Patient)
 	if d != nil {
 		d.EncounterID, d.Assignee = e.ID, holder
 		d.What = fmt.Sprintf("%s, signed by %s, has no principal diagnosis: code it (folio code assign %s).", capitalise(visitLabel(e)), e.Clinician, e.ID)
+		if !d.IsOpen() {
+			d.What = fmt.Sprintf("%s had no principal diagnosis until it was coded on %s.", capitalise(visitLabel(e)), stampOf(done))
+		}
 	}
 	return d, nil
 }
@@ -202,7 +212,10 @@ func (r *completionRun) dischargeSummary(ctx context.Context, a Encounter, chart
 	if def != nil {
 		def.EncounterID, def.Assignee = a.ID, dis.Clinician
 		def.What = fmt.Sprintf("The admission of %s has no discharge summary since the discharge of %s: %s signs the discharge note (folio encounter sign %s) or the summary is filed.",
-			a.Time.Format("2006-01-02 15:04"), dis.Time.Format("2006-01-02 15:04"), dis.Clinician, dis.ID)
+			stampOf(a.Time), stampOf(dis.Time), dis.Clinician, dis.ID)
+		if !def.IsOpen() {
+			def.What = fmt.Sprintf("The admission of %s had no discharge summary until %s.", stampOf(a.Time), stampOf(done))
+		}
 	}
 	return def, nil
 }
@@ -278,6 +291,9 @@ func (r *completionRun) noConsent(ctx context.Context, e Encounter, chart Patien
 		def.EncounterID, def.Assignee = e.ID, e.Clinician
 		def.What = fmt.Sprintf("The procedure %s coded on %s has no consent on the chart: file the signed consent and link it (folio encounter link %s DOCUMENT).",
 			strings.Join(codes, ", "), visitLabel(e), e.ID)
+		if !def.IsOpen() {
+			def.What = fmt.Sprintf("The procedure %s coded on %s had no consent on the chart until %s.", strings.Join(codes, ", "), visitLabel(e), stampOf(done))
+		}
 	}
 	return def, nil
 }
