@@ -238,6 +238,7 @@ func (v *patientScreen) loadDocuments() {
 			}
 			if sumToo {
 				v.summary.show(c.sum, c.sumErr)
+				v.frame.Refresh()
 			}
 			if !docsToo {
 				return

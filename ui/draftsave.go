@@ -47,7 +47,7 @@ func (v *encounterScreen) saveNow(asked bool) {
 	v.stopTimer()
 	if v.form == nil {
 		if asked && v.enc.Signed != nil {
-			v.status.error(message(app.ErrNoteSigned))
+			v.tellError(message(app.ErrNoteSigned))
 		}
 		return
 	}
@@ -62,7 +62,7 @@ func (v *encounterScreen) saveNow(asked bool) {
 	}
 	if v.draft.edits == v.draft.saved && e.ID != "" {
 		if asked {
-			v.status.info("The draft is saved.")
+			v.tell("The draft is saved.")
 		}
 		return
 	}
@@ -84,7 +84,8 @@ func (v *encounterScreen) saveNow(asked bool) {
 			v.title.Segments = visitTitle(v.enc)
 			v.title.Refresh()
 			v.form.vitals.clear()
-			v.status.info("Draft saved at " + v.sess.a.now().Local().Format("15:04:05") + ". Ctrl+Shift+S signs it.")
+			reflow(v.scroll)
+			v.tell("Draft saved at " + v.sess.a.now().Local().Format("15:04:05") + ". Ctrl+Shift+S signs it.")
 			if v.draft.again {
 				v.draft.again = false
 				v.saveNow(false)
@@ -108,7 +109,8 @@ func (v *encounterScreen) refused(err error, asked bool) {
 	var vital *app.VitalsError
 	if errors.As(err, &vital) && v.form != nil {
 		if f := v.form.vitals.refused(vital); f != nil {
-			v.status.error("Not saved: " + message(err))
+			reflow(v.scroll)
+			v.tellError("Not saved: " + message(err))
 			if asked {
 				v.sess.a.win.Canvas().Focus(f)
 			}
@@ -117,8 +119,9 @@ func (v *encounterScreen) refused(err error, asked bool) {
 	}
 	if v.form != nil {
 		v.form.vitals.clear()
+		reflow(v.scroll)
 	}
-	v.status.error("Not saved: " + message(err))
+	v.tellError("Not saved: " + message(err))
 }
 
 // unsaved returns what saves the draft typed and not saved yet (nil when
@@ -141,7 +144,7 @@ func (v *encounterScreen) unsaved() func(context.Context) {
 // the note as typed (saving it in the same version).
 func (v *encounterScreen) askSign() {
 	if v.enc.Signed != nil {
-		v.status.error("This note is already signed. Ctrl+M adds an addendum.")
+		v.tellError("This note is already signed. Ctrl+M adds an addendum.")
 		return
 	}
 	e := v.enc
@@ -194,7 +197,7 @@ func (v *encounterScreen) askAddendum() {
 		return
 	}
 	if v.enc.Signed == nil {
-		v.status.error(message(app.ErrNoteDraft))
+		v.tellError(message(app.ErrNoteDraft))
 		return
 	}
 	text := newMultiLineEntry(v.sess.a, "the correction or what is added", 5)
@@ -211,7 +214,7 @@ func (v *encounterScreen) askAddendum() {
 		func(err error) {
 			if err == nil && sess.a.cur == screen(v) {
 				v.showVisit(res)
-				v.status.info("Addendum signed.")
+				v.tell("Addendum signed.")
 			}
 		})
 }

@@ -56,7 +56,7 @@ func (u *App) showEncounter(id string) {
 				return
 			}
 			if err != nil {
-				v.status.error("The visit could not be opened: " + message(err))
+				v.tellError("The visit could not be opened: " + message(err))
 				return
 			}
 			v.ref = e.MRN
@@ -143,6 +143,18 @@ func (v *encounterScreen) showVisit(e app.Encounter) {
 	if mine {
 		v.sess.a.win.Canvas().Focus(v.form.kind)
 	}
+}
+
+// tell says how the visit stands (saved, signed) above it; tellError
+// says what went wrong. The screen is laid out again around the line.
+func (v *encounterScreen) tell(s string) {
+	v.status.info(s)
+	v.frame.Refresh()
+}
+
+func (v *encounterScreen) tellError(s string) {
+	v.status.error(s)
+	v.frame.Refresh()
 }
 
 // visitTitle is "Outpatient visit · Tuesday 14 October 2026, 09:30 · MRN KAB-000123".

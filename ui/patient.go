@@ -38,6 +38,9 @@ type patientScreen struct {
 	delBtn     *widget.Button // delete the registration, or restore it
 	del        *reasonDialog  // the open delete or restore question
 	box        fyne.CanvasObject
+	// frame is the chart below the back button, laid out again when the
+	// summary's height changes.
+	frame *fyne.Container
 	// summary is the allergies, problems and medications above the tabs
 	// (summary.go); nil for a role that may not read them.
 	summary *chartSummary
@@ -125,6 +128,7 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	}
 	v.buildTabs(v.demographics())
 	content := container.NewBorder(top, nil, nil, nil, v.tabs)
+	v.frame = content
 	v.box = screenMargin(column(1040, content))
 	v.loadDocuments()
 	return v

@@ -118,6 +118,7 @@ func (v *patientScreen) loadSummary() {
 		return func() {
 			if v.gen == gen {
 				v.summary.show(sum, err)
+				v.frame.Refresh()
 			}
 		}
 	})

@@ -226,7 +226,7 @@ func (v *patientScreen) visitRow(e app.Encounter) *tapRow {
 	if e.Signed == nil {
 		status.Importance = widget.WarningImportance
 	}
-	body := container.NewBorder(nil, nil, widget.NewIcon(theme.FileTextIcon()), container.NewCenter(status),
+	body := container.NewBorder(nil, nil, widget.NewIcon(theme.AccountIcon()), container.NewCenter(status),
 		container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(visitLine(e))))
 	id := e.ID
 	return newTapRow(u, body, func() { u.showEncounter(id) })

@@ -88,7 +88,7 @@ func (d *visitDocs) load(then func()) {
 				return
 			}
 			if err != nil {
-				v.status.error("The chart's documents could not be read: " + message(err))
+				v.tellError("The chart's documents could not be read: " + message(err))
 				return
 			}
 			d.chart = docs
@@ -113,7 +113,7 @@ func (v *encounterScreen) askLink() {
 		return
 	}
 	if v.enc.ID == "" {
-		v.status.error("Save the draft first (Ctrl+S), then link documents to it.")
+		v.tellError("Save the draft first (Ctrl+S), then link documents to it.")
 		return
 	}
 	d := v.docs

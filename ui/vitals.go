@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
@@ -29,7 +30,7 @@ type vitalField struct {
 	words string // the sign in words, for a message of the window's own
 	field *entry
 	label *wideLabel
-	msg   messageLabel
+	msg   *fieldMessage
 	whole bool // an integer (pulse), not a decimal (temperature)
 }
 
@@ -46,7 +47,7 @@ func newVitalsBlock(h inputHooks, changed func()) *vitalsBlock {
 	vb := &vitalsBlock{byName: map[string]*vitalField{}}
 	lw := visitLabelWidth()
 	mk := func(name, words, placeholder string, whole bool) *vitalField {
-		f := &vitalField{name: name, words: words, field: newEntry(h, placeholder), msg: newMessageLabel(), whole: whole}
+		f := &vitalField{name: name, words: words, field: newEntry(h, placeholder), msg: newFieldMessage(), whole: whole}
 		f.field.OnChanged = func(string) { vb.showBMI(); changed() }
 		vb.fields = append(vb.fields, f)
 		vb.byName[name] = f
@@ -84,7 +85,7 @@ func newVitalsBlock(h inputHooks, changed func()) *vitalsBlock {
 	ht := mk("height_cm", "height", "", false)
 	row("Height", "cm", ht.field, ht)
 	box.Add(container.NewBorder(nil, nil, fieldLabelW("BMI", lw), nil, vb.bmi))
-	m := mk("muac_cm", "MUAC", "children under 5", false)
+	m := mk("muac_cm", "MUAC", "", false)
 	row("MUAC", "cm", m.field, m)
 	vb.box = box
 	vb.showBMI()
@@ -167,7 +168,7 @@ func (vb *vitalsBlock) refused(err *app.VitalsError) *entry {
 	if f == nil {
 		return nil
 	}
-	f.msg.error(sentence(err.Msg))
+	f.msg.set(sentence(err.Msg))
 	f.label.Importance = widget.DangerImportance
 	f.label.Refresh()
 	if err.Confirmable {
@@ -179,7 +180,7 @@ func (vb *vitalsBlock) refused(err *app.VitalsError) *entry {
 // clear takes every message away.
 func (vb *vitalsBlock) clear() {
 	for _, f := range vb.fields {
-		f.msg.clear()
+		f.msg.set("")
 		if f.label.Importance != widget.MediumImportance {
 			f.label.Importance = widget.MediumImportance
 			f.label.Refresh()
@@ -193,4 +194,30 @@ func (vb *vitalsBlock) forget() {
 		f.field.SetText("")
 	}
 	vb.clear()
+}
+
+// fieldMessage is a refusal under a field, in red, wrapped to the field's
+// column; empty, it takes no room.
+type fieldMessage struct {
+	*widget.RichText
+	Text string
+}
+
+func newFieldMessage() *fieldMessage {
+	m := &fieldMessage{RichText: widget.NewRichText()}
+	m.Wrapping = fyne.TextWrapWord
+	m.Hide()
+	return m
+}
+
+func (m *fieldMessage) set(s string) {
+	m.Text = s
+	m.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: s,
+		Style: widget.RichTextStyle{ColorName: theme.ColorNameError, Inline: true}}}
+	if s == "" {
+		m.Hide()
+	} else {
+		m.Show()
+	}
+	m.Refresh()
 }
