@@ -16,7 +16,8 @@ type OpenQuery struct {
 	ID          string    `json:"id"`
 	EncounterID string    `json:"encounter_id"`
 	MRN         string    `json:"mrn"`
-	Time        time.Time `json:"time"` // the encounter's date of service
+	Patient     string    `json:"patient,omitempty"` // the patient's name
+	Time        time.Time `json:"time"`              // the encounter's date of service
 	Text        string    `json:"text"`
 	By          string    `json:"by"`
 	At          time.Time `json:"at"`
@@ -29,6 +30,16 @@ func (c Coding) Queries(ctx context.Context) ([]OpenQuery, error) {
 	if err != nil {
 		return nil, err
 	}
+	out, err := c.openQueries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return out, c.s.audit(ctx, AuditEvent{Action: ActCodingQueries, Detail: fmt.Sprintf("%d open queries", len(out))})
+}
+
+// openQueries is Queries without the role check and the audit (the
+// sidebar's counts use it too).
+func (c Coding) openQueries(ctx context.Context) ([]OpenQuery, error) {
 	var queries []CodingRecord
 	answered := map[string]bool{}
 	all, err := c.allCoding(ctx)
@@ -64,8 +75,8 @@ func (c Coding) Queries(ctx context.Context) ([]OpenQuery, error) {
 		if err != nil {
 			return nil, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
 		}
-		out = append(out, OpenQuery{ID: q.ID, EncounterID: e.ID, MRN: p.MRN, Time: e.Time, Text: q.Text, By: q.By, At: q.At})
+		out = append(out, OpenQuery{ID: q.ID, EncounterID: e.ID, MRN: p.MRN, Patient: c.s.charts().nameOf(p), Time: e.Time, Text: q.Text, By: q.By, At: q.At})
 	}
 	slices.SortStableFunc(out, func(a, b OpenQuery) int { return a.At.Compare(b.At) })
-	return out, c.s.audit(ctx, AuditEvent{Action: ActCodingQueries, Detail: fmt.Sprintf("%d open queries", len(out))})
+	return out, nil
 }

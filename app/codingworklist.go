@@ -14,6 +14,7 @@ const ActCodingWorklist Action = "coding.worklist"
 type WorkItem struct {
 	EncounterID string        `json:"encounter_id"`
 	MRN         string        `json:"mrn"`
+	Patient     string        `json:"patient,omitempty"` // the patient's name
 	Time        time.Time     `json:"time"`
 	Type        EncounterType `json:"type"`
 	Clinician   string        `json:"clinician"`
@@ -34,6 +35,16 @@ func (c Coding) Worklist(ctx context.Context, status CodingStatus) ([]WorkItem, 
 	if err != nil {
 		return nil, err
 	}
+	out, err := c.worklist(ctx, status)
+	if err != nil {
+		return nil, err
+	}
+	return out, c.s.audit(ctx, AuditEvent{Action: ActCodingWorklist, Detail: fmt.Sprintf("%d encounters %s", len(out), status)})
+}
+
+// worklist is Worklist without the role check and the audit (the
+// sidebar's counts use it too).
+func (c Coding) worklist(ctx context.Context, status CodingStatus) ([]WorkItem, error) {
 	byEnc := map[string][]CodingRecord{}
 	all, err := c.allCoding(ctx)
 	if err != nil {
@@ -64,7 +75,7 @@ func (c Coding) Worklist(ctx context.Context, status CodingStatus) ([]WorkItem, 
 		hist := byEnc[e.ID]
 		slices.SortStableFunc(hist, func(a, b CodingRecord) int { return a.At.Compare(b.At) })
 		var cur *CodingRecord
-		it := WorkItem{EncounterID: e.ID, MRN: p.MRN, Time: e.Time, Type: e.Type, Clinician: e.Clinician,
+		it := WorkItem{EncounterID: e.ID, MRN: p.MRN, Patient: c.s.charts().nameOf(p), Time: e.Time, Type: e.Type, Clinician: e.Clinician,
 			Signed: e.Signed.At, Status: codingStatus(hist, &cur)}
 		if cur != nil {
 			it.Coder, it.Coded, it.Turnaround = cur.By, cur.At, cur.At.Sub(e.Signed.At)
@@ -74,5 +85,5 @@ func (c Coding) Worklist(ctx context.Context, status CodingStatus) ([]WorkItem, 
 		}
 	}
 	slices.SortStableFunc(out, func(a, b WorkItem) int { return a.Signed.Compare(b.Signed) })
-	return out, c.s.audit(ctx, AuditEvent{Action: ActCodingWorklist, Detail: fmt.Sprintf("%d encounters %s", len(out), status)})
+	return out, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"folio/app"
 	"folio/assets"
+	"folio/codeset"
 	"folio/printer"
 )
 
@@ -55,6 +56,9 @@ type Options struct {
 	// Printer is where the Print buttons send their PDFs; the zero value
 	// is this computer's default printer.
 	Printer printer.Printer
+	// CodeSet, when set, opens the code set the coding screen searches
+	// and codes from; nil is the ICD-10-CM Folio ships (codeset.ICD10CM).
+	CodeSet func() (*codeset.Set, error)
 }
 
 // defaultSearchDelay is how long the search waits after the last key before
@@ -85,6 +89,10 @@ type App struct {
 	// draftDelay is how long after the last key a visit note's draft is
 	// saved; tests set it long and save with Ctrl+S.
 	draftDelay time.Duration
+	// codes is the code set of the coding screen, opened at its first
+	// use; codeDelay the debounce of its search as you type.
+	codes     codeset.Lazy
+	codeDelay time.Duration
 	// idleEvery, when positive, is how often the idle lock is checked
 	// (tests set it long and call checkIdle themselves: their Fyne driver
 	// runs fyne.Do on the calling goroutine).
@@ -232,8 +240,9 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	if now == nil {
 		now = time.Now
 	}
-	u := &App{fyne: a, vault: v, opts: opts, now: now, searchDelay: defaultSearchDelay, draftDelay: defaultDraftDelay,
+	u := &App{fyne: a, vault: v, opts: opts, now: now, searchDelay: defaultSearchDelay, draftDelay: defaultDraftDelay, codeDelay: defaultCodeDelay,
 		dialogs: map[dialog.Dialog]bool{}, joinPoll: max(opts.JoinPoll, 0)}
+	u.codes.Load = opts.CodeSet
 	if opts.JoinPoll == 0 {
 		u.joinPoll = defaultJoinPoll
 	}
@@ -374,6 +383,10 @@ func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 			u.showTypeRules()
 			return true
 		}
+	case fyne.Key6, fyne.Key7, fyne.Key8:
+		if u.codingShortcut(cs.KeyName) {
+			return true
+		}
 	}
 	if sc, ok := u.cur.(shortcutter); ok {
 		return sc.shortcut(cs.KeyName)
@@ -425,6 +438,7 @@ func (u *App) refreshCounts() {
 		}
 		return func() { u.side.setCounts(c) }
 	})
+	u.refreshCodingCounts(sess)
 }
 
 // showDialog shows d and remembers it until it closes, so a lock can hide

@@ -224,6 +224,8 @@ func screensFit(t *testing.T, size fyne.Size) {
 	fits(t, u, size, "document type rules", tr.rows[0].keywords, tr.rows[0].remove, tr.add, tr.reset, tr.save)
 	shot("type-rules")
 
+	codingFits(t, u, size, shot, p.MRN)
+
 	logInAgain(t, u, "peter", clerkPW)
 	u.shortcut(ctrl(fyne.KeyK))
 	u.tasks.wait()

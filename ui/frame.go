@@ -21,11 +21,15 @@ import (
 // place is one destination of the sidebar.
 type place int
 
+// The places, in the sidebar's order: a clinician's own work first.
 const (
-	placePatients place = iota
+	placeMyNotes place = iota
+	placeMyQueries
+	placePatients
 	placeScanning
 	placeQueue
 	placeQA
+	placeCoding
 	placeAdmin
 	placeCount
 )
@@ -46,10 +50,13 @@ type sidebar struct {
 
 func newSidebar(u *App) *sidebar {
 	sb := &sidebar{}
+	sb.items[placeMyNotes] = button(u, "Unsigned notes   Ctrl+7", theme.DocumentCreateIcon(), widget.LowImportance, u.showMyNotes)
+	sb.items[placeMyQueries] = button(u, "Coding queries   Ctrl+8", theme.QuestionIcon(), widget.LowImportance, u.showMyQueries)
 	sb.items[placePatients] = button(u, "Patients   Ctrl+F", theme.SearchIcon(), widget.LowImportance, u.showSearch)
 	sb.items[placeScanning] = button(u, "Scanning   Ctrl+I", theme.DocumentIcon(), widget.LowImportance, u.showScanning)
 	sb.items[placeQueue] = button(u, "Indexing queue   Ctrl+J", theme.ListIcon(), widget.LowImportance, u.showQueue)
 	sb.items[placeQA] = button(u, "QA   Ctrl+K", theme.ConfirmIcon(), widget.LowImportance, u.showQA)
+	sb.items[placeCoding] = button(u, "Coding   Ctrl+6", theme.ListIcon(), widget.LowImportance, u.showCoding)
 	sb.items[placeAdmin] = button(u, "Administration   Ctrl+U", theme.AccountIcon(), widget.LowImportance, u.showUsers)
 	for p, b := range sb.items {
 		b.Alignment = widget.ButtonAlignLeading
@@ -95,16 +102,7 @@ func (sb *sidebar) setSync(st app.SyncStatus) {
 // setCounts shows beside the queue and QA how many documents wait there
 // (and the orphans among the queue's).
 func (sb *sidebar) setCounts(c app.WorkCounts) {
-	show := func(p place, count string) {
-		name, keys, _ := strings.Cut(sb.labels[p], "   ")
-		text := name + count
-		if keys != "" {
-			text += "   " + keys
-		}
-		if sb.items[p].Text != text {
-			sb.items[p].SetText(text)
-		}
-	}
+	show := sb.count
 	queue := ""
 	switch {
 	case c.Queue > 0 && c.Orphans > 0:
@@ -118,6 +116,33 @@ func (sb *sidebar) setCounts(c app.WorkCounts) {
 		qa = fmt.Sprintf(" (%d)", c.QA)
 	}
 	show(placeQA, qa)
+}
+
+// count shows count (" (3)", or "") after the name of place p.
+func (sb *sidebar) count(p place, count string) {
+	name, keys, _ := strings.Cut(sb.labels[p], "   ")
+	text := name + count
+	if keys != "" {
+		text += "   " + keys
+	}
+	if sb.items[p].Text != text {
+		sb.items[p].SetText(text)
+	}
+}
+
+// setCodingCounts shows beside Coding how many signed encounters wait
+// for coding, and beside a clinician's places how many of their notes
+// are unsigned and how many queries wait for their answer.
+func (sb *sidebar) setCodingCounts(c app.CodingCounts) {
+	n := func(k int) string {
+		if k > 0 {
+			return fmt.Sprintf(" (%d)", k)
+		}
+		return ""
+	}
+	sb.count(placeCoding, n(c.Waiting))
+	sb.count(placeMyNotes, n(c.Unsigned))
+	sb.count(placeMyQueries, n(c.MyQueries))
 }
 
 // showConflicts shows the conflicts button to those who resolve them.
@@ -149,6 +174,10 @@ func allowed(r app.RoleSet, p place) bool {
 		return r.Can(app.PermDocVerify)
 	case placeAdmin:
 		return r.Can(app.PermUserManage)
+	case placeCoding:
+		return canCode(r)
+	case placeMyNotes, placeMyQueries:
+		return canWriteNotes(r)
 	}
 	return true
 }
@@ -197,6 +226,12 @@ func placeOf(s screen) place {
 		return placeQA
 	case *usersScreen, *settingsScreen, *syncAdminScreen, *auditScreen, *integrityScreen:
 		return placeAdmin
+	case *codingWorklistScreen, *codingScreen:
+		return placeCoding
+	case *myNotesScreen:
+		return placeMyNotes
+	case *myQueriesScreen:
+		return placeMyQueries
 	case *conflictsScreen:
 		return placeCount // none of the places: reached from the sync indicator and the menu
 	}

@@ -67,6 +67,10 @@ const (
 	areaQA      = "QA"
 	areaTypes   = "Document type rules"
 	areaAdmin   = "Administration"
+	areaWork    = "Coding worklist"
+	areaCoding  = "Coding an encounter"
+	areaNotes   = "My unsigned notes"
+	areaQueries = "My coding queries"
 	menuFolio   = "Folio"
 	menuGo      = "Go"
 	menuChart   = "Chart"
@@ -98,6 +102,9 @@ var keyBindings = []keyBinding{
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyK, does: "QA", menu: menuGo, may: canVerify},
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyU, does: "Administration", menu: menuGo, may: canAdmin},
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyW, does: "Document type rules", menu: menuGo, may: canKeepTypeRules},
+	{area: areaWindow, mod: ctrlKey, key: fyne.Key6, does: "Coding worklist", menu: menuGo, may: canCode},
+	{area: areaWindow, mod: ctrlKey, key: fyne.Key7, does: "My unsigned notes", menu: menuGo, may: canWriteNotes},
+	{area: areaWindow, mod: ctrlKey, key: fyne.Key8, does: "My coding queries", menu: menuGo, may: canWriteNotes},
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyL, does: "Lock", menu: menuFolio},
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyQ, does: "Quit", menu: menuFolio},
 	{area: areaWindow, key: fyne.KeyF1, does: "Keyboard shortcuts", menu: menuHelp},
@@ -172,6 +179,33 @@ var keyBindings = []keyBinding{
 	{area: areaTypes, mod: ctrlKey, key: fyne.KeyS, does: "Save the rules"},
 	{area: areaTypes, mod: ctrlKey, key: fyne.KeyT, does: "Add a type"},
 	{area: areaTypes, mod: ctrlKey, key: fyne.KeyR, does: "Remove the type whose row has the cursor"},
+
+	{area: areaWork, key: fyne.KeyDown, does: "Next encounter"},
+	{area: areaWork, key: fyne.KeyUp, does: "Previous encounter"},
+	{area: areaWork, key: fyne.KeyReturn, does: "Code the encounter"},
+	{area: areaWork, mod: ctrlKey, key: fyne.Key1, does: "Waiting for coding"},
+	{area: areaWork, mod: ctrlKey, key: fyne.Key2, does: "Queried"},
+	{area: areaWork, mod: ctrlKey, key: fyne.Key3, does: "Coded"},
+	{area: areaWork, mod: ctrlKey, key: fyne.Key4, does: "All signed encounters"},
+
+	{area: areaCoding, key: fyne.KeyDown, does: "Next code found"},
+	{area: areaCoding, key: fyne.KeyUp, does: "Previous code found"},
+	{area: areaCoding, mod: ctrlKey, key: fyne.KeyP, does: "Assign the code as the principal diagnosis"},
+	{area: areaCoding, mod: ctrlKey, key: fyne.KeyD, does: "Assign the code as a secondary diagnosis"},
+	{area: areaCoding, mod: ctrlKey, key: fyne.KeyT, does: "Add a procedure"},
+	{area: areaCoding, mod: ctrlKey, key: fyne.KeyR, does: "Take back the last code"},
+	{area: areaCoding, mod: ctrlKey, key: fyne.KeyS, does: "Save the coding"},
+	{area: areaCoding, mod: ctrlKey, key: fyne.KeyE, does: "Query the clinician"},
+	{area: areaCoding, mod: ctrlKey, key: fyne.KeyG, does: "Back to the code search"},
+
+	{area: areaNotes, key: fyne.KeyDown, does: "Next note"},
+	{area: areaNotes, key: fyne.KeyUp, does: "Previous note"},
+	{area: areaNotes, key: fyne.KeyReturn, does: "Open the chart to finish the note"},
+
+	{area: areaQueries, key: fyne.KeyDown, does: "Next query"},
+	{area: areaQueries, key: fyne.KeyUp, does: "Previous query"},
+	{area: areaQueries, key: fyne.KeyReturn, does: "Send the answer"},
+	{area: areaQueries, mod: ctrlKey, key: fyne.KeyS, does: "Send the answer"},
 
 	{area: areaAdmin, mod: ctrlKey, key: fyne.Key1, does: "Users"},
 	{area: areaAdmin, mod: ctrlKey, key: fyne.Key2, does: "Settings"},

@@ -120,6 +120,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 	reg := register(t, u, mary(), app.Patient{Family: "Okello", Given: "Kamau", Sex: app.SexMale,
 		BirthDate: app.BirthDate{Year: 1982, Month: 12, Day: 24}})
 	p := reg[0]
+	visits := codingWork(t, u, "dr.amani", clinPW, reg[1].MRN)
 	multi := fileScan(t, u, "paperless__multi-page-images.pdf", p.MRN, "lab-result", "2026-09-01")
 	fileScan(t, u, "paperless__simple.png", p.MRN, "referral", "2026-10-14")
 	fileScan(t, u, "paperless__single-page-mixed.pdf", p.MRN, "referral", "2026-10-15")
@@ -376,6 +377,9 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		"Ctrl+K": goes("*ui.qaScreen", canVerify),
 		"Ctrl+U": goes("*ui.usersScreen", canAdmin),
 		"Ctrl+W": goes("*ui.typeRulesScreen", canKeepTypeRules),
+		"Ctrl+6": goes("*ui.codingWorklistScreen", canCode),
+		"Ctrl+7": goes("*ui.myNotesScreen", canWriteNotes),
+		"Ctrl+8": goes("*ui.myQueriesScreen", canWriteNotes),
 		"Ctrl+L": func() func() string {
 			name := u.sess.user.Name
 			return func() string {
@@ -644,8 +648,12 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			effects: adminKeys,
 		}},
 	}
+	for k, v := range codingKeyAreas(t, u, visits[0].ID) {
+		areas[k] = v
+	}
 	pw := map[string]string{"grace": clerkPW, "peter": clerkPW, "admin": adminPW, "dr.amani": clinPW}
-	for _, area := range []string{areaWindow, areaSearch, areaChart, areaVisit, areaViewer, areaForm, areaScan, areaQueue, areaQA, areaTypes, areaAdmin} {
+	for _, area := range []string{areaWindow, areaSearch, areaChart, areaVisit, areaViewer, areaForm, areaScan, areaQueue, areaQA, areaTypes,
+		areaWork, areaCoding, areaNotes, areaQueries, areaAdmin} {
 		for _, a := range areas[area] {
 			if u.sess == nil || u.sess.user.Name != a.user {
 				logInAgain(t, u, a.user, pw[a.user])

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,13 +22,7 @@ import (
 // It uses the test driver's software painter, so it needs no display.
 // (scripts/screenshots.sh takes the real window under Xvfb.)
 func TestScreenshots(t *testing.T) {
-	dir := os.Getenv("FOLIO_SCREENSHOTS")
-	if dir == "" {
-		t.Skip("set FOLIO_SCREENSHOTS to a folder to render the screens")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := screenshotsDir(t, "")
 	c := newClock()
 	v := openVault(t, c.Now)
 	u := newWindow(t, v, Options{Now: c.Now})
@@ -124,6 +119,21 @@ func TestScreenshots(t *testing.T) {
 	test.Type(u.sess.glass.reason, "Emergency: brought in unconscious")
 	shoot("break-glass")
 	t.Logf("screenshots in %s", dir)
+}
+
+// screenshotsDir is the folder FOLIO_SCREENSHOTS names, with sub made
+// in it; without one, the test is skipped.
+func screenshotsDir(t *testing.T, sub string) string {
+	t.Helper()
+	dir := os.Getenv("FOLIO_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set FOLIO_SCREENSHOTS to a folder to render the screens")
+	}
+	dir = filepath.Join(dir, sub)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // demoPatients is a clinic's worth of synthetic people with names from

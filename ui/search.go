@@ -246,7 +246,7 @@ func (s *searchScreen) match(i int) (app.Match, bool) {
 // key moves the selection with the arrow keys while the cursor stays in
 // the search field.
 func (s *searchScreen) key(k *fyne.KeyEvent) bool {
-	step, ok := map[fyne.KeyName]int{fyne.KeyDown: 1, fyne.KeyUp: -1, fyne.KeyPageDown: 10, fyne.KeyPageUp: -10}[k.Name]
+	step, ok := arrowStep(k.Name)
 	if !ok {
 		return false
 	}

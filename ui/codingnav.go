@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"context"
+
+	"fmt"
+	"fyne.io/fyne/v2"
+	"time"
+
+	"folio/app"
+	"folio/codeset"
+)
+
+// This file is the way to the coding screens: the code set they use,
+// the places of the sidebar for coders and clinicians, and their counts.
+
+// defaultCodeDelay is how long the code search waits after a key: a
+// search takes a few milliseconds, so it waits only long enough to let a
+// fast typist's burst of keys go by.
+const defaultCodeDelay = 60 * time.Millisecond
+
+// coding is the session's coding service over the window's code set,
+// opened at its first use (off the Fyne goroutine: it takes a moment).
+func (s *session) coding() (app.Coding, *codeset.Set, error) {
+	set, err := s.a.codes.Set()
+	if err != nil {
+		return app.Coding{}, nil, fmt.Errorf("open the code set: %w", err)
+	}
+	return s.s.Coding(set), set, nil
+}
+
+// codingLists is the session's coding service for the acts that look no
+// code up (the worklist, the counts, a status, queries and answers): it
+// does not open the code set, which a clinician answering a query never
+// needs. Assign needs coding.
+func (s *session) codingLists() app.Coding { return s.s.Coding(nil) }
+
+func canCode(r app.RoleSet) bool       { return r.Can(app.PermCode) }
+func canWriteNotes(r app.RoleSet) bool { return r.Can(app.PermEncounterWrite) }
+
+// showCoding opens the coding worklist (coders).
+func (u *App) showCoding() { showPlace(u, placeCoding, newCodingWorklistScreen) }
+
+// showMyNotes opens the clinician's own unsigned notes, showMyQueries the
+// coders' queries waiting for their answer.
+func (u *App) showMyNotes()   { showPlace(u, placeMyNotes, newMyNotesScreen) }
+func (u *App) showMyQueries() { showPlace(u, placeMyQueries, newMyQueriesScreen) }
+
+// codingShortcut runs the window-wide keys of coding: Ctrl+6 the coding
+// worklist, Ctrl+7 and Ctrl+8 a clinician's unsigned notes and queries,
+// for the roles that work there.
+func (u *App) codingShortcut(k fyne.KeyName) bool {
+	r := u.sess.user.Roles
+	switch {
+	case k == fyne.Key6 && canCode(r):
+		u.showCoding()
+	case k == fyne.Key7 && canWriteNotes(r):
+		u.showMyNotes()
+	case k == fyne.Key8 && canWriteNotes(r):
+		u.showMyQueries()
+	default:
+		return false
+	}
+	return true
+}
+
+// showCodingEncounter opens an encounter in the coding screen; Esc goes
+// back to the worklist.
+func (u *App) showCodingEncounter(id string) {
+	if u.sess == nil || !canCode(u.sess.user.Roles) {
+		return
+	}
+	u.show(newCodingScreen(u.sess, id))
+}
+
+// refreshCodingCounts updates the sidebar's counts of coding work.
+func (u *App) refreshCodingCounts(sess *session) {
+	r := sess.user.Roles
+	if !canCode(r) && !canWriteNotes(r) {
+		return
+	}
+	sess.run(func(ctx context.Context) func() {
+		n, err := sess.codingLists().Counts(ctx)
+		if err != nil {
+			return nil // the counts stay as they were; the screens say what failed
+		}
+		return func() { u.side.setCodingCounts(n) }
+	})
+}
