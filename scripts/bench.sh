@@ -71,6 +71,8 @@ go test -run='^$' -bench='NewToLogin|LoginToSearch/fast-kdf' -benchtime=20x ./ui
 go test -run='^$' -bench='LoginToSearch/argon2id' -benchtime=5x ./ui 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok|FAIL)'
 go test -run='^$' -bench='SearchKeystroke' -benchtime=700x -timeout=30m ./ui 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok|FAIL)|built'
 go test -run='^$' -bench='OpenDocument50' -benchtime=20x -timeout=30m ./ui 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok|FAIL)|imported'
+echo "   a big chart (issue 16): 500 visits and 2,000 documents, Enter on the patient until the timeline and the summary show (building it imports 2,000 scans: minutes)"
+go test -run='^$' -bench='ChartOpen500x2000' -benchtime=20x -timeout=90m ./ui 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok|FAIL)|filed|recorded'
 # metric BENCHMARK UNIT prints the figure UNIT of the benchmark line BENCHMARK (a regexp).
 metric() { awk -v b="$1" -v u="$2" '$1 ~ b {for (i = 2; i < NF; i++) if ($(i+1) == u) {print $i; exit}}' "$out"; }
 # against LABEL VALUE GOAL prints a figure in ms against its goal.
@@ -95,6 +97,8 @@ for n in 10k 100k; do
 done
 against "open a 50-page document → page 1 and the 50 thumbnails shown" "$(metric '^BenchmarkOpenDocument50-' open-p95-ms)" 100
 against "Page Down → the next page shown" "$(metric '^BenchmarkOpenDocument50-' next-p95-ms)" 100
+against "Enter on a patient → timeline and summary, 500 visits + 2,000 documents" "$(metric '^BenchmarkChartOpen500x2000-' open-p95-ms)" 150
+echo "   (its CPU: p95 $(metric '^BenchmarkChartOpen500x2000-' open-cpu-p95-ms) ms; with the whole frame rendered by the test driver's software painter: p95 $(metric '^BenchmarkChartOpen500x2000-' paint-p95-ms) ms)"
 echo "   memory with 100k patients after login and a search (in process): Go heap $(metric '^BenchmarkSearchKeystroke/memory-100k-' heap-MB) MB, RSS $(metric '^BenchmarkSearchKeystroke/memory-100k-' rss-MB) MB (anonymous $(metric '^BenchmarkSearchKeystroke/memory-100k-' rss-anon-MB) MB, vault file and executable $(metric '^BenchmarkSearchKeystroke/memory-100k-' rss-file-MB) MB)"
 echo "== desktop app: the real window under Xvfb (software GL), start and memory with 100k patients"
 scripts/startup-bench.sh

@@ -127,9 +127,9 @@ func (v *encounterScreen) showVisit(e app.Encounter) {
 		v.body.Objects = []fyne.CanvasObject{v.read.box}
 		v.saveBtn.Hide()
 		v.signBtn.Hide()
-		if e.Signed == nil {
+		if e.Signed == nil && canNote(v.sess.user.Roles) {
 			v.signBtn.Show() // refused with the app's sentence: not the author
-		} else if canNote(v.sess.user.Roles) {
+		} else if e.Signed != nil && canNote(v.sess.user.Roles) {
 			v.addBtn.Show()
 		}
 	}
@@ -187,6 +187,7 @@ func (v *encounterScreen) forget() {
 	v.enc = app.Encounter{}
 	if v.form != nil {
 		v.form.forget()
+		v.form = nil // a save already on its way finds nothing to read
 	}
 	v.title.Segments = nil
 	v.title.Refresh()

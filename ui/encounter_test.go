@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -375,5 +376,35 @@ func TestEncounterDraftSavedAtLockAndLinked(t *testing.T) {
 	}
 	if r := current[*encounterScreen](t, u); r.enc.ID != id {
 		t.Fatalf("after the lock the window resumes on %q", r.enc.ID)
+	}
+}
+
+// A long chart draws a page of the timeline at a time: ↓ from the last
+// row reaches "Show older entries", and Enter on it draws the next page
+// with the keyboard on the first row it added.
+func TestTimelinePages(t *testing.T) {
+	u, reg := loggedIn(t, nil, mary())
+	u.openPatient(reg[0].MRN)
+	u.tasks.wait()
+	v := current[*patientScreen](t, u)
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v.docs = nil
+	for i := range 250 {
+		v.docs = append(v.docs, app.Document{ID: fmt.Sprint("d", i), PatientID: reg[0].ID, Type: "lab-result",
+			Status: app.DocIndexed, Date: day.AddDate(0, 0, -i)})
+	}
+	v.drawTimeline()
+	if len(v.timeRows) != timelinePage || v.timeMore == nil || !strings.Contains(timelineText(v), "150 more") {
+		t.Fatalf("%d rows drawn of 250, more: %v", len(v.timeRows), v.timeMore != nil)
+	}
+	c := u.win.Canvas()
+	c.Focus(v.timeRows[timelinePage-1])
+	press(u, 0, fyne.KeyDown)
+	if c.Focused() != v.timeMore {
+		t.Fatalf("↓ from the last row: the keyboard is in %T", c.Focused())
+	}
+	press(u, 0, fyne.KeyReturn)
+	if len(v.timeRows) != 2*timelinePage || c.Focused() != v.timeRows[timelinePage] {
+		t.Fatalf("Enter on the more row: %d rows, keyboard on the first new row %v", len(v.timeRows), c.Focused() == v.timeRows[timelinePage])
 	}
 }
