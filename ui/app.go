@@ -383,7 +383,7 @@ func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 			u.showTypeRules()
 			return true
 		}
-	case fyne.Key6, fyne.Key7, fyne.Key8:
+	case fyne.Key6, fyne.Key7, fyne.Key8, fyne.Key9:
 		if u.codingShortcut(cs.KeyName) {
 			return true
 		}

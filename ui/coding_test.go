@@ -66,19 +66,36 @@ func openCoding(t *testing.T, u *App, e app.Encounter) *codingScreen {
 	u.tasks.wait()
 	w := current[*codingWorklistScreen](t, u)
 	press(u, ctrlKey, fyne.Key4)
-	for range len(w.shown) {
-		if i, ok := w.pick.current(); ok && w.shown[i].EncounterID == e.ID {
+	openRow(u, w.pick, func(i int) bool { return w.shown[i].EncounterID == e.ID })
+	s := current[*codingScreen](t, u)
+	if s.enc.ID != e.ID {
+		t.Fatalf("the coding screen shows encounter %q, want %s", s.enc.ID, e.ID)
+	}
+	return s
+}
+
+// openRow moves the choice of p down with ↓ to the first row want
+// takes, and presses Enter.
+func openRow(u *App, p *pickList, want func(int) bool) {
+	for range len(p.rows) {
+		if i, ok := p.current(); ok && want(i) {
 			break
 		}
 		press(u, 0, fyne.KeyDown)
 	}
 	press(u, 0, fyne.KeyReturn)
 	u.tasks.wait()
-	s := current[*codingScreen](t, u)
-	if s.enc.ID != e.ID {
-		t.Fatalf("the coding screen shows encounter %q, want %s", s.enc.ID, e.ID)
+}
+
+// adminAt is a new vault on clock c with its administrator signed in.
+func adminAt(t *testing.T, c func() time.Time) (*app.Vault, *app.Session) {
+	t.Helper()
+	v, _ := createdVault(t, c)
+	admin, err := v.Login(context.Background(), "admin", []byte(adminPW))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return s
+	return v, admin
 }
 
 // searchCodes types q into the code search and runs the search the

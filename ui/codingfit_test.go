@@ -9,7 +9,7 @@ import (
 
 // codingFits checks the coding screens at size, for screensFit: the
 // worklist and the coding screen as grace (a coder, signed in), with the
-// edits and their reason on show, then dr.amani's (a clinician's) unsigned
+// edits and their reason on show, and the deficiencies, then dr.amani's (a clinician's) unsigned
 // notes and queries. shot saves the view under a name.
 func codingFits(t *testing.T, u *App, size fyne.Size, shot func(string), mrn string) {
 	t.Helper()
@@ -39,6 +39,12 @@ func codingFits(t *testing.T, u *App, size fyne.Size, shot func(string), mrn str
 	if h := s.search.pick.list.Size().Height; h < 120 {
 		t.Errorf("coding at %v: the results list is %v px high", size, h)
 	}
+
+	u.shortcut(ctrl(fyne.Key9))
+	u.tasks.wait()
+	d := current[*deficiencyScreen](t, u)
+	fits(t, u, size, "deficiencies", d.pick.field, d.tabs[1], d.pick.list)
+	shot("deficiencies")
 
 	logInAgain(t, u, "dr.amani", clinPW)
 	u.shortcut(ctrl(fyne.Key7))

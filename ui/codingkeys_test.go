@@ -95,7 +95,37 @@ func codingKeyAreas(t *testing.T, u *App, enc string) map[string][]keyArea {
 			}
 		}
 	}
+	defic := func() *deficiencyScreen { return current[*deficiencyScreen](t, u) }
+	list := func(all bool) effect {
+		return func() func() string {
+			d := defic()
+			return func() string {
+				u.tasks.wait()
+				if d.all != all {
+					return fmt.Sprintf("the list of all is %v, want %v", d.all, all)
+				}
+				return ""
+			}
+		}
+	}
 	return map[string][]keyArea{
+		areaDefic: {{
+			user: "grace", open: func() { u.showDeficiencies(); u.tasks.wait() },
+			fields: func() map[string]fyne.Focusable { return map[string]fyne.Focusable{"Find": defic().pick.field} },
+			effects: map[string]effect{
+				"↓": moves(func() *pickList { return defic().pick }, 0, 1), "↑": moves(func() *pickList { return defic().pick }, 1, 0),
+				"Enter": func() func() string {
+					return func() string {
+						u.tasks.wait()
+						if is("*ui.codingScreen")() != "" && is("*ui.patientScreen")() != "" {
+							return fmt.Sprintf("the window shows %T, want the coding screen or the chart", u.cur)
+						}
+						return ""
+					}
+				},
+				"Ctrl+1": list(false), "Ctrl+2": list(true),
+			},
+		}},
 		areaWork: {{
 			user: "grace", open: func() { u.showCoding(); u.tasks.wait() },
 			fields: func() map[string]fyne.Focusable { return map[string]fyne.Focusable{"Find": work().pick.field} },

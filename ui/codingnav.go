@@ -46,6 +46,9 @@ func (u *App) showCoding() { showPlace(u, placeCoding, newCodingWorklistScreen) 
 func (u *App) showMyNotes()   { showPlace(u, placeMyNotes, newMyNotesScreen) }
 func (u *App) showMyQueries() { showPlace(u, placeMyQueries, newMyQueriesScreen) }
 
+// showDeficiencies opens the record-completion worklist.
+func (u *App) showDeficiencies() { showPlace(u, placeDeficiencies, newDeficiencyScreen) }
+
 // codingShortcut runs the window-wide keys of coding: Ctrl+6 the coding
 // worklist, Ctrl+7 and Ctrl+8 a clinician's unsigned notes and queries,
 // for the roles that work there.
@@ -58,6 +61,8 @@ func (u *App) codingShortcut(k fyne.KeyName) bool {
 		u.showMyNotes()
 	case k == fyne.Key8 && canWriteNotes(r):
 		u.showMyQueries()
+	case k == fyne.Key9 && canSeeDeficiencies(r):
+		u.showDeficiencies()
 	default:
 		return false
 	}
@@ -77,6 +82,7 @@ func (u *App) showCodingEncounter(id string) {
 func (u *App) refreshCodingCounts(sess *session) {
 	r := sess.user.Roles
 	if !canCode(r) && !canWriteNotes(r) {
+		u.refreshDeficiencyCounts(sess)
 		return
 	}
 	sess.run(func(ctx context.Context) func() {
@@ -86,4 +92,5 @@ func (u *App) refreshCodingCounts(sess *session) {
 		}
 		return func() { u.side.setCodingCounts(n) }
 	})
+	u.refreshDeficiencyCounts(sess)
 }

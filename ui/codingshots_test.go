@@ -28,11 +28,7 @@ func TestCodingScreenshots(t *testing.T) {
 func codingShots(t *testing.T, size fyne.Size, dir string) {
 	ctx := context.Background()
 	c := newClock()
-	v, _ := createdVault(t, c.Now)
-	admin, err := v.Login(ctx, "admin", []byte(adminPW))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, admin := adminAt(t, c.Now)
 	if err := admin.Users().Add(ctx, app.User{Name: "j.okello", FullName: "Joseph Okello", Roles: app.RoleSet{app.RoleRecords}}, []byte(clinPW)); err != nil {
 		t.Fatal(err)
 	}

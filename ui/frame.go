@@ -30,6 +30,7 @@ const (
 	placeQueue
 	placeQA
 	placeCoding
+	placeDeficiencies
 	placeAdmin
 	placeCount
 )
@@ -57,6 +58,7 @@ func newSidebar(u *App) *sidebar {
 	sb.items[placeQueue] = button(u, "Indexing queue   Ctrl+J", theme.ListIcon(), widget.LowImportance, u.showQueue)
 	sb.items[placeQA] = button(u, "QA   Ctrl+K", theme.ConfirmIcon(), widget.LowImportance, u.showQA)
 	sb.items[placeCoding] = button(u, "Coding   Ctrl+6", theme.ListIcon(), widget.LowImportance, u.showCoding)
+	sb.items[placeDeficiencies] = button(u, "Deficiencies   Ctrl+9", theme.WarningIcon(), widget.LowImportance, u.showDeficiencies)
 	sb.items[placeAdmin] = button(u, "Administration   Ctrl+U", theme.AccountIcon(), widget.LowImportance, u.showUsers)
 	for p, b := range sb.items {
 		b.Alignment = widget.ButtonAlignLeading
@@ -178,6 +180,8 @@ func allowed(r app.RoleSet, p place) bool {
 		return canCode(r)
 	case placeMyNotes, placeMyQueries:
 		return canWriteNotes(r)
+	case placeDeficiencies:
+		return canSeeDeficiencies(r)
 	}
 	return true
 }
@@ -232,6 +236,8 @@ func placeOf(s screen) place {
 		return placeMyNotes
 	case *myQueriesScreen:
 		return placeMyQueries
+	case *deficiencyScreen:
+		return placeDeficiencies
 	case *conflictsScreen:
 		return placeCount // none of the places: reached from the sync indicator and the menu
 	}

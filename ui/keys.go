@@ -71,6 +71,7 @@ const (
 	areaCoding  = "Coding an encounter"
 	areaNotes   = "My unsigned notes"
 	areaQueries = "My coding queries"
+	areaDefic   = "Deficiencies"
 	menuFolio   = "Folio"
 	menuGo      = "Go"
 	menuChart   = "Chart"
@@ -105,6 +106,7 @@ var keyBindings = []keyBinding{
 	{area: areaWindow, mod: ctrlKey, key: fyne.Key6, does: "Coding worklist", menu: menuGo, may: canCode},
 	{area: areaWindow, mod: ctrlKey, key: fyne.Key7, does: "My unsigned notes", menu: menuGo, may: canWriteNotes},
 	{area: areaWindow, mod: ctrlKey, key: fyne.Key8, does: "My coding queries", menu: menuGo, may: canWriteNotes},
+	{area: areaWindow, mod: ctrlKey, key: fyne.Key9, does: "Deficiencies", menu: menuGo, may: canSeeDeficiencies},
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyL, does: "Lock", menu: menuFolio},
 	{area: areaWindow, mod: ctrlKey, key: fyne.KeyQ, does: "Quit", menu: menuFolio},
 	{area: areaWindow, key: fyne.KeyF1, does: "Keyboard shortcuts", menu: menuHelp},
@@ -206,6 +208,12 @@ var keyBindings = []keyBinding{
 	{area: areaQueries, key: fyne.KeyUp, does: "Previous query"},
 	{area: areaQueries, key: fyne.KeyReturn, does: "Send the answer"},
 	{area: areaQueries, mod: ctrlKey, key: fyne.KeyS, does: "Send the answer"},
+
+	{area: areaDefic, key: fyne.KeyDown, does: "Next deficiency"},
+	{area: areaDefic, key: fyne.KeyUp, does: "Previous deficiency"},
+	{area: areaDefic, key: fyne.KeyReturn, does: "Open where it is completed"},
+	{area: areaDefic, mod: ctrlKey, key: fyne.Key1, does: "Mine"},
+	{area: areaDefic, mod: ctrlKey, key: fyne.Key2, does: "All open (records manager)"},
 
 	{area: areaAdmin, mod: ctrlKey, key: fyne.Key1, does: "Users"},
 	{area: areaAdmin, mod: ctrlKey, key: fyne.Key2, does: "Settings"},

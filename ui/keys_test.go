@@ -380,6 +380,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		"Ctrl+6": goes("*ui.codingWorklistScreen", canCode),
 		"Ctrl+7": goes("*ui.myNotesScreen", canWriteNotes),
 		"Ctrl+8": goes("*ui.myQueriesScreen", canWriteNotes),
+		"Ctrl+9": goes("*ui.deficiencyScreen", canSeeDeficiencies),
 		"Ctrl+L": func() func() string {
 			name := u.sess.user.Name
 			return func() string {
@@ -653,7 +654,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 	}
 	pw := map[string]string{"grace": clerkPW, "peter": clerkPW, "admin": adminPW, "dr.amani": clinPW}
 	for _, area := range []string{areaWindow, areaSearch, areaChart, areaVisit, areaViewer, areaForm, areaScan, areaQueue, areaQA, areaTypes,
-		areaWork, areaCoding, areaNotes, areaQueries, areaAdmin} {
+		areaWork, areaCoding, areaNotes, areaQueries, areaDefic, areaAdmin} {
 		for _, a := range areas[area] {
 			if u.sess == nil || u.sess.user.Name != a.user {
 				logInAgain(t, u, a.user, pw[a.user])

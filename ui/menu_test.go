@@ -63,7 +63,7 @@ func TestMenuBar(t *testing.T) {
 	}
 
 	// A clinician's menu has no station, queue, QA, coding worklist or
-	// administration, and has their own notes and queries.
+	// administration, and has their own notes, queries and deficiencies.
 	u2 := newWindow(t, v, Options{})
 	s, err := v.Login(t.Context(), "admin", []byte(adminPW))
 	if err != nil {
@@ -78,7 +78,7 @@ func TestMenuBar(t *testing.T) {
 			t.Error("a clinician's menu has Indexing")
 		}
 		for _, it := range m.Items {
-			if m.Label == "Go" && !slices.Contains([]string{"Find a patient", "Register a patient", "My unsigned notes", "My coding queries"}, it.Label) {
+			if m.Label == "Go" && !slices.Contains([]string{"Find a patient", "Register a patient", "My unsigned notes", "My coding queries", "Deficiencies"}, it.Label) {
 				t.Errorf("a clinician's Go menu offers %s", it.Label)
 			}
 		}

@@ -1,0 +1,177 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"folio/app"
+)
+
+// deficiencyScreen is the record-completion worklist: the open
+// deficiencies assigned to the signed-in user (Completion.Mine) or, for
+// the records manager, every open one with its assignee
+// (Completion.All), each with its chart, age and due date. ↓ ↑ choose
+// one; Enter completes it where it is completed: a visit without a
+// principal diagnosis in the coding screen (for coders), anything else in
+// the patient's chart.
+type deficiencyScreen struct {
+	searchExit
+	pick   *pickList
+	tabs   [2]*widget.Button
+	tabBar *fyne.Container
+	msg    messageLabel
+	box    fyne.CanvasObject
+	all    bool // the records manager's list on show
+	shown  []app.Deficiency
+}
+
+func canSeeDeficiencies(r app.RoleSet) bool {
+	return r.Can(app.PermCompletion) || r.Can(app.PermCompletionAll)
+}
+func canSeeAllDeficiencies(r app.RoleSet) bool { return r.Can(app.PermCompletionAll) }
+
+func newDeficiencyScreen(sess *session) *deficiencyScreen {
+	u := sess.a
+	s := &deficiencyScreen{searchExit: searchExit{sess}, msg: newMessageLabel()}
+	s.all = canSeeAllDeficiencies(sess.user.Roles) // the records manager starts on every open one
+	s.pick = newPickList(u, "Find by patient MRN, what is missing or who completes it", false)
+	s.pick.open = func(i int) { s.complete(s.shown[i]) }
+	s.tabs[0] = button(u, "Mine   Ctrl+1", nil, widget.LowImportance, func() { s.showList(false) })
+	s.tabs[1] = button(u, "All open   Ctrl+2", nil, widget.LowImportance, func() { s.showList(true) })
+	s.tabBar = container.NewHBox(s.tabs[0])
+	if canSeeAllDeficiencies(sess.user.Roles) {
+		s.tabBar.Add(s.tabs[1])
+	}
+	hint := muted("↑ ↓ choose one, Enter opens where it is completed; a deficiency closes by itself once the record is complete.")
+	top := container.NewVBox(heading("Deficiencies"), s.tabBar,
+		container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), nil, s.pick.field), hint, s.msg)
+	s.box = screenMargin(container.NewBorder(top, nil, nil, nil, panel(s.pick.list)))
+	s.load()
+	return s
+}
+
+func (s *deficiencyScreen) view() fyne.CanvasObject    { return s.box }
+func (s *deficiencyScreen) focusFirst() fyne.Focusable { return s.pick.field }
+func (s *deficiencyScreen) forget() {
+	s.shown = nil
+	s.pick.forget()
+}
+
+// shortcut: Ctrl+1 the user's own, Ctrl+2 every open one (records
+// manager).
+func (s *deficiencyScreen) shortcut(k fyne.KeyName) bool {
+	switch {
+	case k == fyne.Key1 && s.sess.user.Roles.Can(app.PermCompletion):
+		s.showList(false)
+	case k == fyne.Key2 && canSeeAllDeficiencies(s.sess.user.Roles):
+		s.showList(true)
+	default:
+		return false
+	}
+	return true
+}
+
+func (s *deficiencyScreen) showList(all bool) {
+	s.all = all
+	s.load()
+	s.sess.a.win.Canvas().Focus(s.pick.field)
+}
+
+// load reads the list on show (audited).
+func (s *deficiencyScreen) load() {
+	for i, b := range s.tabs {
+		imp := widget.LowImportance
+		if (i == 1) == s.all {
+			imp = widget.HighImportance
+		}
+		b.Importance = imp
+		b.Refresh()
+	}
+	sess, all := s.sess, s.all
+	sess.run(func(ctx context.Context) func() {
+		var ds []app.Deficiency
+		var err error
+		if all {
+			ds, err = sess.s.Completion().All(ctx)
+		} else {
+			ds, err = sess.s.Completion().Mine(ctx)
+		}
+		return func() {
+			if all != s.all {
+				return
+			}
+			if err != nil {
+				s.msg.error(message(err))
+				s.box.Refresh()
+				return
+			}
+			s.shown = ds
+			rows := make([]pickRow, len(ds))
+			for i, d := range ds {
+				rows[i] = deficiencyRow(d, all)
+			}
+			s.pick.set(rows)
+			switch {
+			case len(ds) > 0:
+				s.msg.clear()
+			case all:
+				s.msg.info("No open deficiency: every chart is complete.")
+			default:
+				s.msg.info("Nothing is waiting for you to complete.")
+			}
+			s.box.Refresh()
+		}
+	})
+}
+
+// deficiencyRow is a deficiency as its row shows it.
+func deficiencyRow(d app.Deficiency, all bool) pickRow {
+	r := pickRow{title: d.What, tag: "due " + d.Due.Local().Format("2006-01-02 15:04"), tagImp: widget.WarningImportance}
+	if d.Overdue {
+		r.tag, r.tagImp = "overdue since "+d.Due.Local().Format("2006-01-02"), widget.DangerImportance
+	}
+	parts := []string{"MRN " + d.MRN, "open " + turnaroundText(d.Age), "since " + whenText(d.Opened)}
+	if all {
+		parts = append(parts, "for "+d.AssigneeLabel())
+	}
+	r.detail = strings.Join(parts, "  ·  ")
+	return r
+}
+
+// complete opens where deficiency d is completed.
+func (s *deficiencyScreen) complete(d app.Deficiency) {
+	u := s.sess.a
+	if d.Rule == app.RuleUncoded && d.EncounterID != "" && canCode(s.sess.user.Roles) {
+		u.showCodingEncounter(d.EncounterID)
+		return
+	}
+	u.openPatient(d.MRN)
+}
+
+// refreshDeficiencyCounts updates the sidebar's count of deficiencies: the
+// user's own, or every open one for the records manager.
+func (u *App) refreshDeficiencyCounts(sess *session) {
+	if !canSeeDeficiencies(sess.user.Roles) {
+		return
+	}
+	sess.run(func(ctx context.Context) func() {
+		n, err := sess.s.Completion().Counts(ctx)
+		if err != nil {
+			return nil
+		}
+		return func() {
+			k := max(n.Mine, n.All)
+			count := ""
+			if k > 0 {
+				count = fmt.Sprintf(" (%d)", k)
+			}
+			u.side.count(placeDeficiencies, count)
+		}
+	})
+}
