@@ -33,10 +33,14 @@ type encounterScreen struct {
 	signBtn *widget.Button
 	addBtn  *widget.Button // an addendum
 	linkBtn *widget.Button
-	body    *fyne.Container
-	frame   *fyne.Container // the whole screen, laid out again when buttons show
-	scroll  *container.Scroll
-	box     fyne.CanvasObject
+	// printBtn prints or saves the signed note, referBtn a referral
+	// letter built from it (visitprint.go).
+	printBtn *widget.Button
+	referBtn *widget.Button
+	body     *fyne.Container
+	frame    *fyne.Container // the whole screen, laid out again when buttons show
+	scroll   *container.Scroll
+	box      fyne.CanvasObject
 
 	draft draftSaver
 }
@@ -90,7 +94,9 @@ func newEncounterScreen(sess *session, ref string) *encounterScreen {
 	v.signBtn = button(u, "Sign…  Ctrl+Shift+S", theme.ConfirmIcon(), widget.HighImportance, v.askSign)
 	v.addBtn = button(u, "Add addendum…  Ctrl+M", theme.ContentAddIcon(), widget.HighImportance, v.askAddendum)
 	v.linkBtn = button(u, "Documents…  Ctrl+D", theme.DocumentIcon(), widget.MediumImportance, v.askLink)
-	for _, b := range []*widget.Button{v.saveBtn, v.signBtn, v.addBtn, v.linkBtn} {
+	v.printBtn = printButton(u, "Print / Save PDF…", v.askPrint)
+	v.referBtn = button(u, "Referral letter…", theme.MailSendIcon(), widget.MediumImportance, v.askReferral)
+	for _, b := range []*widget.Button{v.saveBtn, v.signBtn, v.addBtn, v.linkBtn, v.printBtn, v.referBtn} {
 		b.Hide()
 	}
 	v.docs = newVisitDocs(v)
@@ -98,7 +104,7 @@ func newEncounterScreen(sess *session, ref string) *encounterScreen {
 	v.scroll = newScroller(u, container.New(layout.NewCustomPaddedLayout(4, 8, 0, 8),
 		container.NewVBox(v.body, v.docs.box)))
 	top := container.NewVBox(container.NewHBox(back, layout.NewSpacer()), v.title, v.status)
-	actions := container.NewHBox(v.linkBtn, layout.NewSpacer(), v.saveBtn, v.signBtn, v.addBtn)
+	actions := container.NewHBox(v.linkBtn, layout.NewSpacer(), v.printBtn, v.referBtn, v.saveBtn, v.signBtn, v.addBtn)
 	v.frame = container.NewBorder(top, actions, nil, nil, v.scroll)
 	v.box = screenMargin(column(1100, v.frame))
 	return v
@@ -121,16 +127,25 @@ func (v *encounterScreen) showVisit(e app.Encounter) {
 		v.saveBtn.Show()
 		v.signBtn.Show()
 		v.addBtn.Hide()
+		v.printBtn.Hide()
+		v.referBtn.Hide()
 	} else {
 		v.form = nil
 		v.read = newVisitReading(e)
 		v.body.Objects = []fyne.CanvasObject{v.read.box}
 		v.saveBtn.Hide()
 		v.signBtn.Hide()
-		if e.Signed == nil && canNote(v.sess.user.Roles) {
+		v.printBtn.Hide()
+		v.referBtn.Hide()
+		switch {
+		case e.Signed == nil && canNote(v.sess.user.Roles):
 			v.signBtn.Show() // refused with the app's sentence: not the author
-		} else if e.Signed != nil && canNote(v.sess.user.Roles) {
-			v.addBtn.Show()
+		case e.Signed != nil:
+			v.printBtn.Show()
+			if canNote(v.sess.user.Roles) {
+				v.addBtn.Show()
+				v.referBtn.Show()
+			}
 		}
 	}
 	if !canNote(v.sess.user.Roles) {
