@@ -16,7 +16,9 @@ import (
 const KindAddendum Kind = "addendum"
 
 // Addendum corrects or adds to a signed note; its author signs it as it
-// is written. Hash is the SHA-256 of what they signed (addendumHash).
+// is written. Hash is the SHA-256 of what they signed (addendumHash); Key
+// and Sig are their public key and Ed25519 signature over addendumMessage
+// (notesig.go), absent from an addendum signed in the older form.
 type Addendum struct {
 	ID          string    `json:"id"`
 	EncounterID string    `json:"encounter_id"`
@@ -25,6 +27,8 @@ type Addendum struct {
 	By          string    `json:"by"`
 	At          time.Time `json:"at"`
 	Hash        string    `json:"hash"`
+	Key         []byte    `json:"key,omitempty"`
+	Sig         []byte    `json:"sig,omitempty"`
 }
 
 // addendumHash is what an addendum's signature covers: the encounter and

@@ -85,10 +85,15 @@ func (n Note) IsZero() bool { return n == Note{} }
 
 // Signature says who signed a note, when, and the SHA-256 of what they
 // signed (signedContent), so a later version that changed it is caught.
+// Key and Sig are the signer's public key and their Ed25519 signature
+// over noteMessage (notesig.go); a note signed in the older form has
+// neither.
 type Signature struct {
 	By   string    `json:"by"`
 	At   time.Time `json:"at"`
 	Hash string    `json:"hash"`
+	Key  []byte    `json:"key,omitempty"`
+	Sig  []byte    `json:"sig,omitempty"`
 }
 
 // Encounter is one contact between a patient and a clinician. Its note is

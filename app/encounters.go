@@ -145,7 +145,9 @@ func (en Encounters) save(ctx context.Context, e Encounter, act Action) (Encount
 		if cur.Note.IsZero() {
 			return Encounter{}, Invalidf("the note is empty: write at least the assessment and plan before signing")
 		}
-		cur.Signed = &Signature{By: en.s.User().Name, At: now, Hash: cur.signedContent()}
+		if cur.Signed, err = en.s.signing().signNote(cur, now); err != nil {
+			return Encounter{}, err
+		}
 	}
 	return en.write(ctx, cur, e.Version, AuditEvent{Action: act, Patient: p.MRN})
 }
@@ -179,6 +181,9 @@ func (en Encounters) Addendum(ctx context.Context, id, text string) (Encounter, 
 	}
 	a := Addendum{ID: newID(), EncounterID: cur.ID, PatientID: cur.PatientID, Text: text, By: en.s.User().Name, At: en.s.v.now()}
 	a.Hash = addendumHash(cur.Signed, a)
+	if err := en.s.signing().signAddendum(&a); err != nil {
+		return Encounter{}, err
+	}
 	w, err := en.s.encode().addendum(a)
 	if err != nil {
 		return Encounter{}, err
@@ -229,6 +234,9 @@ func (en Encounters) Open(ctx context.Context, id string) (Encounter, error) {
 		return Encounter{}, fmt.Errorf("%w: encounter %s was deleted (%s)", ErrNotFound, e.ID, e.DeletedReason)
 	}
 	if e.Addenda, err = en.addenda(ctx, e); err != nil {
+		return Encounter{}, err
+	}
+	if err := sealsIntact(e); err != nil {
 		return Encounter{}, err
 	}
 	e.MRN = p.MRN

@@ -19,6 +19,9 @@ type VerifyReport struct {
 	// VerifyQuick); Damaged are the documents with missing or damaged ones.
 	Scans   int
 	Damaged []DamagedDocument
+	// SignedNotes is what the check of every signed note found
+	// (verifynotes.go).
+	SignedNotes NoteCheck
 }
 
 // OK reports whether the vault passed every check.
@@ -119,6 +122,7 @@ func (au Audit) verify(ctx context.Context, scans bool) (VerifyReport, error) {
 		r.Notes = append(r.Notes, "this sign-in "+d+" (failed sign-ins, sync): they were not signed before it")
 	}
 	au.checkCountersigned(ctx, &r)
+	au.checkNotes(ctx, &r)
 	stored, err := au.s.v.cfg.Meta.GetMeta(ctx, metaAuditKey)
 	if own, kerr := keys.AuditPublicKey(); err != nil || kerr != nil || !bytes.Equal(stored, own) {
 		problem("the stored audit public key is not this vault's: events could be sealed to another key")

@@ -154,6 +154,11 @@ when something is wrong (and was not repaired).`,
 			out := cmd.OutOrStdout()
 			printf(out, "records %d (patients %d, users %d), versions %d, index entries %d, audit events %d, checkpoints %d, scan files %d\n",
 				r.Records, r.Patients, r.Users, r.Versions, r.IndexEntries, r.AuditEntries, r.Checkpoints, r.Scans)
+			printf(out, "signed notes %d checked", r.SignedNotes.Signed)
+			if n := r.SignedNotes.OlderForm; n > 0 {
+				printf(out, " (%d signed in the older form, not key-signed: their content is checked, not whose key signed them)", n)
+			}
+			printLine(out, "")
 			for _, n := range r.Notes {
 				printLine(out, "NOTE:", n)
 			}

@@ -69,10 +69,19 @@ func writeNote(w io.Writer, e app.Encounter) {
 	if e.Signed == nil {
 		printLine(w, "Draft, not signed")
 	} else {
-		printf(w, "Signed by %s at %s\n", e.Signed.By, e.Signed.At.Local().Format(time.DateTime))
+		printf(w, "Signed by %s at %s%s\n", e.Signed.By, e.Signed.At.Local().Format(time.DateTime), signedForm(e.Signed.KeySigned()))
 	}
 	for i, a := range e.Addenda {
-		printf(w, "Addendum %d, signed by %s at %s:\n", i+1, a.By, a.At.Local().Format(time.DateTime))
+		printf(w, "Addendum %d, signed by %s at %s%s:\n", i+1, a.By, a.At.Local().Format(time.DateTime), signedForm(a.KeySigned()))
 		printBlock(w, a.Text)
 	}
+}
+
+// signedForm tells a signature in the older form (a content hash, not
+// made with the signer's key) from a key signature.
+func signedForm(keySigned bool) string {
+	if keySigned {
+		return " (key-signed)"
+	}
+	return " (older form, not key-signed)"
 }

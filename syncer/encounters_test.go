@@ -3,6 +3,7 @@ package syncer_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func TestEncountersSync(t *testing.T) {
 	if err != nil || len(got) != 1 {
 		t.Fatalf("b's list: %+v, %v", got, err)
 	}
-	if g := got[0]; g.ID != e.ID || g.Version != e.Version || g.Signed == nil || *g.Signed != *e.Signed || g.Note != e.Note || g.Vitals != e.Vitals {
+	if g := got[0]; g.ID != e.ID || g.Version != e.Version || !g.Signed.KeySigned() || !reflect.DeepEqual(g.Signed, e.Signed) || g.Note != e.Note || g.Vitals != e.Vitals {
 		t.Fatalf("b sees %+v, a wrote %+v", g, e)
 	}
 	if _, err := amos.Encounters().Addendum(ctx, e.ID, "Referred by ambulance at 14:00."); err != nil {
