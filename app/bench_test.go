@@ -83,14 +83,24 @@ func typo(s string) string {
 
 func benchmarkSearch(b *testing.B, n int) {
 	s, ps, _ := benchVault(b, n)
-	qs := queries(ps)
+	measureSearch(b, s, queries(ps), false)
+}
+
+// measureSearch times searches cycling through qs after one pass that
+// warms the session's cache, as a clerk's day does; with first set, that
+// first pass is reported too (first-p95-ms: a vault just opened).
+func measureSearch(b *testing.B, s *app.Session, qs []string, first bool) {
 	ctx := context.Background()
-	for _, q := range qs { // warm the session cache once, as a clerk's day does
+	var lat []time.Duration
+	for _, q := range qs {
+		t0 := time.Now()
 		if _, err := s.Patients().Search(ctx, q, 20); err != nil {
 			b.Fatal(err)
 		}
+		lat = append(lat, time.Since(t0))
 	}
-	var lat []time.Duration
+	firstP95 := percentile(lat, 0.95)
+	lat = lat[:0]
 	var results int
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
@@ -104,11 +114,18 @@ func benchmarkSearch(b *testing.B, n int) {
 		results += len(ms)
 	}
 	b.StopTimer()
-	slices.Sort(lat)
-	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.95), "p95-ms")
+	if first {
+		b.ReportMetric(firstP95, "first-p95-ms")
+	}
+	b.ReportMetric(percentile(lat, 0.50), "p50-ms")
+	b.ReportMetric(percentile(lat, 0.95), "p95-ms")
 	b.ReportMetric(float64(results)/float64(len(lat)), "results/query")
+}
+
+// percentile is the p-th of the latencies, in milliseconds (lat is sorted).
+func percentile(lat []time.Duration, p float64) float64 {
+	slices.Sort(lat)
+	return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
 }
 
 func BenchmarkSearch10k(b *testing.B)  { benchmarkSearch(b, 10_000) }
@@ -138,9 +155,8 @@ func BenchmarkSearchCold10k(b *testing.B) {
 		fresh.Lock(ctx)
 		b.StartTimer()
 	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[int(0.95*float64(len(lat)-1))].Microseconds())/1000, "p95-ms")
+	b.ReportMetric(percentile(lat, 0.50), "p50-ms")
+	b.ReportMetric(percentile(lat, 0.95), "p95-ms")
 }
 
 func BenchmarkRegister1000(b *testing.B) {

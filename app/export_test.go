@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
 )
 
 // ForgeEncounter writes a new version of an encounter altered by alter
@@ -41,4 +42,33 @@ func Reseal(e *Encounter, key ed25519.PrivateKey) {
 // SignAs signs e's note again as the session's user, with their key.
 func (s *Session) SignAs(e *Encounter) {
 	e.Signed, _ = s.signing().signNote(*e, e.Signed.At)
+}
+
+// AddSignedEncounters writes es as new encounters of their patients
+// (e.PatientID), each written and signed by the signed-in clinician, all
+// in one transaction with one audit event: the records Encounters.Add
+// and Sign write, through the same encoder (blind-index tokens included),
+// signature (the clinician's key) and commit, without one fsync per
+// visit. It is for the benchmark that fills a vault with a million
+// visits; the application writes visits one at a time, as clinicians do.
+func AddSignedEncounters(ctx context.Context, s *Session, es []Encounter) error {
+	ctx, err := s.require(ctx, PermEncounterWrite, ActNoteSign, "")
+	if err != nil {
+		return err
+	}
+	now, me := s.v.now(), s.User().Name
+	writes := make([]RecordWrite, len(es))
+	for i := range es {
+		e := &es[i]
+		e.ID, e.Clinician, e.Created, e.Changed, e.ChangedBy = newID(), me, now, now, me
+		if e.Signed, err = s.signing().signNote(*e, now); err != nil {
+			return err
+		}
+		if writes[i], err = s.encode().encounter(*e, Version{}); err != nil {
+			return err
+		}
+	}
+	_, err = s.commitVersions(ctx, writes, AuditEvent{Action: ActNoteSign,
+		Detail: fmt.Sprintf("%d signed encounters written at once", len(es))}, nil)
+	return err
 }
