@@ -156,6 +156,9 @@ func (en Encounters) printable(ctx context.Context, id string, perm Permission, 
 	if e.Addenda, err = en.addenda(ctx, e); err != nil {
 		return ctx, NotePrint{}, err
 	}
+	if err := sealsIntact(e); err != nil {
+		return ctx, NotePrint{}, err
+	}
 	e.MRN = p.MRN
 	coded, err := latestCoding(ctx, en.s, e.ID)
 	if err != nil {

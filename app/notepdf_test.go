@@ -149,4 +149,21 @@ func TestNoteAndReferralPDF(t *testing.T) {
 			}
 		}
 	}
+
+	// A note altered past the services (its plan changed and its hash
+	// recomputed by someone holding the vault keys, no user's signing
+	// key) is not printed, with or without an addendum.
+	other := signedVisit(t, c, c.amina.MRN, app.EncOutpatient, time.Now().Add(-time.Hour))
+	for _, id := range []string{e.ID, other.ID} {
+		if err := c.admin.ForgeEncounter(ctx, id, func(e *app.Encounter) {
+			e.Note.Plan = "Discharge, no treatment."
+			app.Reseal(e, nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		buf.Reset()
+		if err := c.grace.Encounters().NotePDF(ctx, id, &buf); !errors.Is(err, app.ErrTampered) || buf.Len() != 0 {
+			t.Fatalf("printing a forged note: %v, %d bytes", err, buf.Len())
+		}
+	}
 }
