@@ -72,8 +72,11 @@ type CodingRecord struct {
 	Overrides   []Override  `json:"overrides,omitempty"`
 	Text        string      `json:"text,omitempty"`     // a query's question, an answer's reply
 	QueryID     string      `json:"query_id,omitempty"` // the query an answer answers
-	By          string      `json:"by"`
-	At          time.Time   `json:"at"`
+	// OnBehalf is the note of a records manager who answered a query for
+	// the clinician it was sent to (codinganswer.go).
+	OnBehalf string    `json:"on_behalf,omitempty"`
+	By       string    `json:"by"`
+	At       time.Time `json:"at"`
 }
 
 // CodingStatus is where an encounter is in coding.
@@ -229,43 +232,6 @@ func (c Coding) Query(ctx context.Context, encounterID, text string) (CodingReco
 	}
 	r := CodingRecord{ID: newID(), EncounterID: e.ID, PatientID: e.PatientID, What: CodingQuery, Text: text}
 	return r, c.write(ctx, &r, p, ActCodingQuery, "")
-}
-
-// Answer answers a coding query; clinicians answer.
-func (c Coding) Answer(ctx context.Context, queryID, text string) (CodingRecord, error) {
-	ctx, err := c.s.require(ctx, PermEncounterWrite, ActCodingAnswer, "")
-	if err != nil {
-		return CodingRecord{}, err
-	}
-	rec, err := c.s.records.Head(ctx, KindCoding, strings.TrimSpace(queryID))
-	if err != nil {
-		return CodingRecord{}, fmt.Errorf("query %s: %w", queryID, err)
-	}
-	q, err := decodeCoding(rec)
-	if err != nil {
-		return CodingRecord{}, err
-	}
-	if q.What != CodingQuery {
-		return CodingRecord{}, Invalidf("%s is not a coding query: give the query's id (folio code status ENCOUNTER lists them)", queryID)
-	}
-	_, p, err := c.signedEncounter(ctx, q.EncounterID, ActCodingAnswer)
-	if err != nil {
-		return CodingRecord{}, err
-	}
-	hist, err := c.history(ctx, q.EncounterID)
-	if err != nil {
-		return CodingRecord{}, err
-	}
-	for _, h := range hist {
-		if h.What == CodingAnswer && h.QueryID == q.ID {
-			return CodingRecord{}, Invalidf("query %s was answered by %s on %s", q.ID, h.By, h.At.Format("2006-01-02 15:04"))
-		}
-	}
-	if text = strings.TrimSpace(text); text == "" {
-		return CodingRecord{}, Invalidf("the answer is empty: write the reply to the coder")
-	}
-	r := CodingRecord{ID: newID(), EncounterID: q.EncounterID, PatientID: q.PatientID, What: CodingAnswer, Text: text, QueryID: q.ID}
-	return r, c.write(ctx, &r, p, ActCodingAnswer, "query/"+q.ID)
 }
 
 // Status reads an encounter's coding, as a chart read (audited).

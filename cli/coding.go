@@ -125,16 +125,26 @@ func (e *env) codeQuery() *cobra.Command {
 }
 
 func (e *env) codeAnswer() *cobra.Command {
-	var text string
+	var text, onBehalf string
 	cmd := &cobra.Command{
-		Use:   "answer QUERYID --text ANSWER",
-		Short: "answer a coder's query (clinicians)",
+		Use:   "answer QUERYID --text ANSWER [--on-behalf NOTE]",
+		Short: "answer a coder's query (the clinician it was sent to, or a records manager on their behalf)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.coding(cmd, func(ctx context.Context, c app.Coding) error {
-				a, err := c.Answer(ctx, args[0], text)
+				answer := c.Answer
+				if cmd.Flags().Changed("on-behalf") {
+					answer = func(ctx context.Context, id, text string) (app.CodingRecord, error) {
+						return c.AnswerOnBehalf(ctx, id, text, onBehalf)
+					}
+				}
+				a, err := answer(ctx, args[0], text)
 				if err != nil {
 					return err
+				}
+				if a.OnBehalf != "" {
+					printf(cmd.OutOrStdout(), "query %s answered by %s on behalf of the clinician: %s\n", a.QueryID, a.By, a.OnBehalf)
+					return nil
 				}
 				printf(cmd.OutOrStdout(), "query %s answered by %s\n", a.QueryID, a.By)
 				return nil
@@ -142,6 +152,7 @@ func (e *env) codeAnswer() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&text, "text", "", "the answer")
+	cmd.Flags().StringVar(&onBehalf, "on-behalf", "", "records managers: why you answer for the clinician it was sent to")
 	return cmd
 }
 
