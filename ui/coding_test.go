@@ -268,7 +268,7 @@ func TestCodingQueryAnsweredInTheWindow(t *testing.T) {
 			first = append(first, b.Text)
 		}
 	}
-	if len(first) < 2 || !strings.HasPrefix(first[0], "Unsigned notes (1)") || !strings.HasPrefix(first[1], "Coding queries (1)") {
+	if len(first) < 2 || !strings.HasPrefix(first[0], "To sign (1)") || !strings.HasPrefix(first[1], "Coding queries (1)") {
 		t.Errorf("the clinician's sidebar reads %q", first)
 	}
 	press(u, ctrlKey, fyne.Key8)
@@ -328,7 +328,7 @@ func richText(rt interface{ String() string }) string { return rt.String() }
 // coding work: clinician writes and signs four visits of patient mrn and
 // leaves two notes unsigned, and the coder queries the last two visits.
 // It returns the visits, oldest first.
-func codingWork(t *testing.T, u *App, clinician, pw, mrn string) []app.Encounter {
+func codingWork(t testing.TB, u *App, clinician, pw, mrn string) []app.Encounter {
 	t.Helper()
 	ctx := context.Background()
 	doc, err := u.vault.Login(ctx, clinician, []byte(pw))

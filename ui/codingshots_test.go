@@ -11,9 +11,10 @@ import (
 	"folio/app"
 )
 
-// TestCodingScreenshots renders the coding screens and the worklists to
-// PNG for the README, at 1366×768 (docs/screenshots/coding-*.png) and
-// 1024×600 (docs/screenshots/1024x600/coding-*.png), with synthetic
+// TestCodingScreenshots renders the coding screens, the worklists and the
+// deficiencies to
+// PNG for the README, at 1366×768 (docs/screenshots/window-coding-*.png) and
+// 1024×600 (docs/screenshots/1024x600/window-coding-*.png), with synthetic
 // patients, when FOLIO_SCREENSHOTS names the screenshots folder:
 //
 //	FOLIO_SCREENSHOTS=$PWD/docs/screenshots go test -run TestCodingScreenshots ./ui
@@ -95,7 +96,7 @@ func codingShots(t *testing.T, size fyne.Size, dir string) {
 	// J18.9 assigned, and a duplicate that fails an edit.
 	u.shortcut(ctrl(fyne.Key6))
 	u.tasks.wait()
-	shoot("coding-worklist")
+	shoot("window-coding-worklist")
 	press(u, 0, fyne.KeyReturn)
 	u.tasks.wait()
 	s := current[*codingScreen](t, u)
@@ -106,13 +107,13 @@ func codingShots(t *testing.T, size fyne.Size, dir string) {
 	test.Type(s.search.pick.field, "pnuemonia")
 	s.search.searchNow(s.search.pick.field.Text)
 	press(u, 0, fyne.KeyDown)
-	shoot("coding")
+	shoot("window-coding")
 	chooseCode(t, u, s, "J18.9")
 	press(u, ctrlKey, fyne.KeyD)
 	press(u, ctrlKey, fyne.KeyS)
 	u.tasks.wait()
 	test.Type(s.reason, "Second episode the same week")
-	shoot("coding-edits")
+	shoot("window-coding-edits")
 	press(u, 0, fyne.KeyReturn)
 	u.tasks.wait()
 	u.tasks.wait()
@@ -120,7 +121,10 @@ func codingShots(t *testing.T, size fyne.Size, dir string) {
 	press(u, 0, fyne.KeyEscape)
 	u.tasks.wait()
 	press(u, ctrlKey, fyne.Key4)
-	shoot("coding-worklist-all")
+	shoot("window-coding-worklist-all")
+	press(u, ctrlKey, fyne.Key9)
+	u.tasks.wait()
+	shoot("window-deficiencies")
 
 	logInAgain(t, u, "dr.amani", clinPW)
 	u.shortcut(ctrl(fyne.Key8))
@@ -128,5 +132,8 @@ func codingShots(t *testing.T, size fyne.Size, dir string) {
 	q := current[*myQueriesScreen](t, u)
 	u.tasks.wait()
 	test.Type(q.answer, "Yes: no aura, no photophobia, normal neurological examination.")
-	shoot("coding-my-queries")
+	shoot("window-coding-my-queries")
+	u.shortcut(ctrl(fyne.Key7))
+	u.tasks.wait()
+	shoot("window-coding-my-notes")
 }

@@ -132,7 +132,8 @@ func (s *deficiencyScreen) load() {
 
 // deficiencyRow is a deficiency as its row shows it.
 func deficiencyRow(d app.Deficiency, all bool) pickRow {
-	r := pickRow{title: d.What, tag: "due " + d.Due.Local().Format("2006-01-02 15:04"), tagImp: widget.WarningImportance}
+	what, _, _ := strings.Cut(d.What, " (folio ") // the command line's way to complete it
+	r := pickRow{title: what, tag: "due " + d.Due.Local().Format("2006-01-02 15:04"), tagImp: widget.WarningImportance}
 	if d.Overdue {
 		r.tag, r.tagImp = "overdue since "+d.Due.Local().Format("2006-01-02"), widget.DangerImportance
 	}

@@ -51,7 +51,7 @@ type sidebar struct {
 
 func newSidebar(u *App) *sidebar {
 	sb := &sidebar{}
-	sb.items[placeMyNotes] = button(u, "Unsigned notes   Ctrl+7", theme.DocumentCreateIcon(), widget.LowImportance, u.showMyNotes)
+	sb.items[placeMyNotes] = button(u, "To sign   Ctrl+7", theme.DocumentCreateIcon(), widget.LowImportance, u.showMyNotes)
 	sb.items[placeMyQueries] = button(u, "Coding queries   Ctrl+8", theme.QuestionIcon(), widget.LowImportance, u.showMyQueries)
 	sb.items[placePatients] = button(u, "Patients   Ctrl+F", theme.SearchIcon(), widget.LowImportance, u.showSearch)
 	sb.items[placeScanning] = button(u, "Scanning   Ctrl+I", theme.DocumentIcon(), widget.LowImportance, u.showScanning)

@@ -47,10 +47,10 @@ func newMyQueriesScreen(sess *session) *myQueriesScreen {
 	hint := muted("↑ ↓ choose a query; type the answer, Enter sends it.")
 	left := container.NewBorder(container.NewVBox(heading("My coding queries"), hint), nil, nil, nil, panel(s.pick.list))
 	right := container.NewBorder(
-		container.NewVBox(s.question, container.NewBorder(nil, nil, nil, s.sendBtn, s.answer), s.msg, widget.NewSeparator(), s.head),
+		container.NewVBox(s.question, s.answer, container.NewBorder(nil, nil, s.msg, s.sendBtn), widget.NewSeparator(), s.head),
 		nil, nil, nil, newScroller(u, s.note))
 	split := container.NewHSplit(left, panel(right))
-	split.Offset = 0.38
+	split.Offset = 0.34
 	s.box = screenMargin(split)
 	s.load()
 	return s
@@ -103,8 +103,8 @@ func (s *myQueriesScreen) load() {
 			s.queries, s.shown = qs, -1
 			rows := make([]pickRow, len(qs))
 			for i, q := range qs {
-				rows[i] = pickRow{title: q.Patient + "   " + q.MRN, tag: "from " + q.By, tagImp: widget.WarningImportance,
-					detail: q.Time.Local().Format("2006-01-02") + "  ·  asked " + whenText(q.At) + "  ·  " + q.Text}
+				rows[i] = pickRow{title: q.Patient + "   " + q.MRN,
+					detail: "from " + q.By + ", " + whenText(q.At) + "  ·  visit of " + q.Time.Local().Format("2006-01-02") + "  ·  " + q.Text}
 			}
 			s.pick.set(rows)
 			if len(qs) == 0 {

@@ -185,12 +185,20 @@ type pickRowView struct {
 	lead, title, detail *widget.RichText
 	tag                 *widget.Label
 	onTap               func()
+	// shown is the row drawn: the list asks again for rows it already
+	// shows (at each choice and scroll), and shaping their text again is
+	// most of a keystroke's time in the code search.
+	shown    pickRow
+	hasShown bool
 }
 
 func newPickRowView() *pickRowView {
 	v := &pickRowView{lead: widget.NewRichText(), title: widget.NewRichText(), detail: widget.NewRichText(), tag: widget.NewLabel("")}
-	v.title.Truncation = fyne.TextTruncateEllipsis
-	v.detail.Truncation = fyne.TextTruncateEllipsis
+	// Clipped, not ellipsed: Fyne shapes an ellipsed line afresh at
+	// every draw (most of a keystroke's time in the code search), a
+	// clipped one from its cached measures.
+	v.title.Truncation = fyne.TextTruncateClip
+	v.detail.Truncation = fyne.TextTruncateClip
 	v.ExtendBaseWidget(v)
 	return v
 }
@@ -207,6 +215,10 @@ func (v *pickRowView) Tapped(*fyne.PointEvent) {
 }
 
 func (v *pickRowView) show(r pickRow) {
+	if v.hasShown && v.shown == r {
+		return
+	}
+	v.shown, v.hasShown = r, true
 	titleStyle, leadStyle := styleBold, widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true, Bold: true}, Inline: true}
 	if r.dim {
 		titleStyle, leadStyle = styleMuted, widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, ColorName: colorNameMuted, Inline: true}
