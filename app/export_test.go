@@ -72,3 +72,14 @@ func AddSignedEncounters(ctx context.Context, s *Session, es []Encounter) error 
 		Detail: fmt.Sprintf("%d signed encounters written at once", len(es))}, nil)
 	return err
 }
+
+// KeepProceduresTheOldWay stores a procedure list in this workstation's
+// meta store, as Folio kept it before the list was a synced setting.
+func (s *Session) KeepProceduresTheOldWay(ctx context.Context, data []byte) error {
+	return s.v.cfg.Meta.UpdateMeta(ctx, map[string][]byte{metaProcedures: data}, nil)
+}
+
+// ProceduresKeptTheOldWay returns what the old place holds.
+func (s *Session) ProceduresKeptTheOldWay(ctx context.Context) ([]byte, error) {
+	return s.v.cfg.Meta.GetMeta(ctx, metaProcedures)
+}

@@ -1,17 +1,10 @@
 package app
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 )
-
-// metaProcedures holds the organisation's procedure list on this
-// workstation (codes and descriptions, never PHI).
-const metaProcedures = "settings/procedures"
 
 // The systems a procedure code is recorded with: the organisation's own
 // list, or CPT entered as a bare code (CPT's descriptions are licensed,
@@ -34,48 +27,6 @@ var (
 	localCode = regexp.MustCompile(`^[0-9A-Z][0-9A-Z.\-]{1,9}$`)
 	cptCode   = regexp.MustCompile(`^[0-9]{4}[0-9FTU]$`)
 )
-
-// SetProcedures replaces the organisation's procedure list the coders
-// choose procedure codes from. Coders (records); audited.
-func (st Settings) SetProcedures(ctx context.Context, list []ProcedureEntry) error {
-	ctx, err := st.s.require(ctx, PermCode, ActSettings, "")
-	if err != nil {
-		return err
-	}
-	seen := map[string]bool{}
-	for i, p := range list {
-		p.Code, p.Description = strings.ToUpper(strings.TrimSpace(p.Code)), strings.TrimSpace(p.Description)
-		switch {
-		case !localCode.MatchString(p.Code):
-			return Invalidf("procedure code %q: use 2 to 10 letters, digits, dots or dashes", p.Code)
-		case p.Description == "":
-			return Invalidf("procedure %s has no description: say what the procedure is", p.Code)
-		case seen[p.Code]:
-			return Invalidf("procedure %s is on the list twice", p.Code)
-		}
-		seen[p.Code], list[i] = true, p
-	}
-	data, err := json.Marshal(list)
-	if err != nil {
-		return err
-	}
-	return st.s.commit(ctx, nil, AuditEvent{Action: ActSettings, Detail: fmt.Sprintf("procedure list: %d procedures", len(list))},
-		map[string][]byte{metaProcedures: data}, nil)
-}
-
-// Procedures returns the organisation's procedure list (empty when none
-// is set).
-func (st Settings) Procedures(ctx context.Context) ([]ProcedureEntry, error) {
-	b, err := st.s.v.cfg.Meta.GetMeta(ctx, metaProcedures)
-	if err != nil || len(b) == 0 {
-		return nil, nil
-	}
-	var list []ProcedureEntry
-	if err := json.Unmarshal(b, &list); err != nil {
-		return nil, fmt.Errorf("the procedure list on this computer cannot be read (%v): set it again", err)
-	}
-	return list, nil
-}
 
 // checkProcedures finds each procedure code on the organisation's list,
 // or takes it as a bare CPT code; anything else is refused.
