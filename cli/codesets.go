@@ -239,7 +239,7 @@ func openLoaded(l loadedCodeSet) (*codeset.Set, error) {
 	defer f.Close()
 	set, err := codeset.Open(f, l.system, l.version)
 	if err != nil {
-		return nil, fmt.Errorf("the loaded code set %s %s (%s) is damaged: %w; load it again from its file as another version (backups do not hold loaded code sets yet)", l.system, l.version, l.path, err)
+		return nil, fmt.Errorf("the loaded code set %s %s (%s) is damaged: %w; copy %s from a backup taken since it was loaded (the backup folder holds it at the same place) back to %s, or load it again from its file as another version", l.system, l.version, l.path, err, filepath.Join(codeSetsDir, l.system, filepath.Base(l.path)), l.path)
 	}
 	return set, nil
 }

@@ -14,8 +14,8 @@ import (
 )
 
 // Backups. A backup is a data folder: the vault file as one read
-// transaction saw it, the blob folder and the folder's other files (the
-// archive enrollment), all as stored — encrypted, nothing decrypted, no key
+// transaction saw it, the blob folder and the folder's other files and
+// subfolders (the archive enrollment, the loaded code sets), all as stored — encrypted, nothing decrypted, no key
 // needed to take it. It is taken by the process that has the profile open
 // (bbolt's file lock keeps a second process out, read-only opens too, so
 // while the window runs the window takes it), and restored with Restore,
@@ -76,8 +76,9 @@ func (p *Profile) checkDest(dir string) (string, error) {
 
 // copyTo writes the profile into dir: the vault file first, then the blob
 // files (every blob the copied vault names was stored before the commit
-// that named it), then the folder's other files (the enrollment, the
-// archive's countersignature), temporary files left out.
+// that named it), then the folder's other files and subfolders (the
+// enrollment, the archive's countersignature, the loaded code sets),
+// temporary files left out (copyOthers).
 func (p *Profile) copyTo(ctx context.Context, dir string) (app.BackupReport, error) {
 	rep := app.BackupReport{Dir: dir}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -93,23 +94,11 @@ func (p *Profile) copyTo(ctx context.Context, dir string) (app.BackupReport, err
 		}
 		rep.Scans = n
 	}
-	ents, err := os.ReadDir(p.Dir)
-	if err != nil {
-		return rep, fmt.Errorf("back up %s: %w", p.Dir, err)
+	if err := copyOthers(p.Dir, dir); err != nil {
+		return rep, err
 	}
-	for _, e := range ents {
-		if name := e.Name(); !e.Type().IsRegular() || strings.HasPrefix(name, VaultFile) ||
-			strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") {
-			continue // the vault and its temporary files, and others' temporary files
-		}
-		if err := storage.CopyFile(filepath.Join(p.Dir, e.Name()), filepath.Join(dir, e.Name())); err != nil {
-			return rep, fmt.Errorf("back up %s: %w", e.Name(), err)
-		}
-	}
-	if err := storage.SyncDir(dir); err != nil {
-		return rep, fmt.Errorf("back up to %s: %w", dir, err)
-	}
-	rep.Size, err = folderSize(dir)
+	size, err := folderSize(dir)
+	rep.Size = size
 	return rep, err
 }
 
