@@ -54,6 +54,7 @@ type chart struct {
 	grid       *fyne.Container
 	gridScroll *container.Scroll
 	gridCards  []*tapRow // the grid's cards, in order
+	gridDrawn  bool      // the cards are drawn for the documents read
 	gridNote   *widget.Label
 	thumbs     map[string]*canvas.Image // first-page thumbnail by document id
 	thumbsOnce bool
@@ -133,6 +134,9 @@ func (v *patientScreen) buildTabs(demo fyne.CanvasObject) {
 		u.touch()
 		switch t {
 		case v.gridTab:
+			if !v.gridDrawn && v.docs != nil {
+				v.drawGrid()
+			}
 			v.loadThumbs()
 		case v.accessTab:
 			v.loadAccess()
@@ -208,6 +212,7 @@ func (v *patientScreen) forgetChart() {
 	v.gen++
 	v.docs, v.timeDocs, v.timeRows, v.gridCards, v.access = nil, nil, nil, nil, nil
 	v.encs, v.timeItems, v.timeShown = nil, nil, 0
+	v.gridDrawn = false
 	clear(v.syncStates)
 	clear(v.timeBadges)
 	clear(v.gridBadges)
@@ -254,11 +259,12 @@ func (v *patientScreen) loadDocuments() {
 				v.docs = []app.Document{}
 			}
 			v.drawTimeline()
-			v.drawGrid()
-			v.loadSyncStates()
+			v.gridDrawn = false // drawn when its tab shows: a big chart has thousands of cards
 			if v.tabs.Selected() == v.gridTab {
+				v.drawGrid()
 				v.loadThumbs()
 			}
+			v.loadSyncStates()
 			if sess.a.cur == screen(v) && sess.a.win.Canvas().Focused() == nil {
 				v.focusTab() // the keyboard starts on the newest entry
 			}
@@ -343,6 +349,7 @@ func scannedText(d app.Document) string {
 // drawGrid lays a card out for each document; thumbnails come later.
 func (v *patientScreen) drawGrid() {
 	u := v.sess.a
+	v.gridDrawn = true
 	v.grid.RemoveAll()
 	v.gridCards = nil
 	clear(v.gridBadges)

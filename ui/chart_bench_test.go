@@ -120,7 +120,7 @@ func fileDocuments(b *testing.B, s *app.Session, mrn string, n int) {
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	for i := range n {
 		var pdf bytes.Buffer
-		if err := printout.SearchablePDF(&pdf, "scan", []printout.Page{{JPEG: jpg.Bytes(), DPI: 10,
+		if err := printout.SearchablePDF(&pdf, "scan", []printout.Page{{JPEG: jpg.Bytes(), DPI: 300,
 			Text: fmt.Sprintf("Scanned page %d of the big chart's benchmark.", i)}}); err != nil {
 			b.Fatal(err)
 		}

@@ -271,6 +271,8 @@ func TestPatientChartEmpty(t *testing.T) {
 	if !strings.Contains(timelineText(v), "No documents scanned for this patient yet.") {
 		t.Fatalf("empty timeline: %q", timelineText(v))
 	}
+	v.tabs.Select(v.gridTab) // the grid is drawn when its tab shows
+	u.tasks.wait()
 	if !v.gridNote.Visible() || !strings.Contains(v.gridNote.Text, "No documents") {
 		t.Fatalf("empty grid: %q", v.gridNote.Text)
 	}

@@ -394,7 +394,7 @@ func TestTimelinePages(t *testing.T) {
 			Status: app.DocIndexed, Date: day.AddDate(0, 0, -i)})
 	}
 	v.drawTimeline()
-	if len(v.timeRows) != timelinePage || v.timeMore == nil || !strings.Contains(timelineText(v), "150 more") {
+	if len(v.timeRows) != timelinePage || v.timeMore == nil || !strings.Contains(timelineText(v), fmt.Sprintf("%d more", 250-timelinePage)) {
 		t.Fatalf("%d rows drawn of 250, more: %v", len(v.timeRows), v.timeMore != nil)
 	}
 	c := u.win.Canvas()

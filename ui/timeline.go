@@ -30,7 +30,7 @@ const (
 
 // timelinePage is how many rows the timeline draws before its "Show
 // older" row.
-const timelinePage = 100
+const timelinePage = 50
 
 // timelineItem is one row of the timeline: a visit or a document.
 type timelineItem struct {
@@ -103,15 +103,22 @@ func (v *patientScreen) drawTimeline() {
 	if v.timeline == nil || v.docs == nil {
 		return
 	}
-	v.timeline.RemoveAll()
+	// The rows are laid out once, at the end: adding them one by one lays
+	// the whole list out again for each.
+	var objs []fyne.CanvasObject
+	add := func(o fyne.CanvasObject) { objs = append(objs, o) }
+	defer func() {
+		v.timeline.Objects = objs
+		v.timeline.Refresh()
+	}()
 	v.timeRows, v.timeDocs, v.timeItems, v.timeMore = nil, nil, nil, nil
 	clear(v.timeBadges)
 	if v.docsErr != "" {
-		v.timeline.Add(wrapped(v.docsErr))
+		add(wrapped(v.docsErr))
 		return
 	}
 	if v.encsErr != "" {
-		v.timeline.Add(wrapped(v.encsErr))
+		add(wrapped(v.encsErr))
 	}
 	sel := v.kindFilter.Selected
 	if v.timeShown == 0 {
@@ -128,7 +135,7 @@ func (v *patientScreen) drawTimeline() {
 		}
 		if h := docDateText(it.day()); h != day || len(v.timeRows) == 0 {
 			day = h
-			v.timeline.Add(sectionTitle(h))
+			add(sectionTitle(h))
 		}
 		var row *tapRow
 		if it.enc != nil {
@@ -141,14 +148,14 @@ func (v *patientScreen) drawTimeline() {
 		row.move = func(delta int) { v.focusRow(v.navRows(), i+delta, v.timeScroll) }
 		v.timeRows = append(v.timeRows, row)
 		v.timeItems = append(v.timeItems, it)
-		v.timeline.Add(row)
+		add(row)
 	}
 	if more > 0 {
 		v.timeMore = v.moreRow(more)
-		v.timeline.Add(v.timeMore)
+		add(v.timeMore)
 	}
 	if len(v.timeRows) == 0 {
-		v.timeline.Add(wrapped(v.emptyTimeline(sel)))
+		add(wrapped(v.emptyTimeline(sel)))
 	}
 }
 
