@@ -22,7 +22,7 @@ func (au Audit) checkNotes(ctx context.Context, r *VerifyReport) {
 	en := au.s.Encounters()
 	for rec, err := range au.s.records.Heads(ctx, KindEncounter) {
 		if err != nil {
-			r.Problems = append(r.Problems, fmt.Sprintf("visit records: %v", err))
+			r.Problems = append(r.Problems, fmt.Sprintf("the visit record %s cannot be read: it was changed or damaged outside Folio; its note cannot be trusted: restore it from a backup or sync it from the archive", rec.ID))
 			continue
 		}
 		e, err := decodeEncounter(rec)

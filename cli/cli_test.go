@@ -18,6 +18,7 @@ import (
 	fitz "github.com/gen2brain/go-fitz"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"folio/app"
 	"folio/cli"
 	"folio/printout"
 	"folio/profile"
@@ -61,14 +62,15 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"scanbatch":   scanBatchCmd,
-			"jsonenv":     jsonEnvCmd,
-			"damageslot":  damageSlotCmd,
-			"damagescans": damageScansCmd,
-			"pdftext":     pdfTextCmd,
-			"pdftitle":    pdfTitleCmd,
-			"whitepage":   whitePageCmd,
-			"faintpage":   faintPageCmd,
+			"scanbatch":    scanBatchCmd,
+			"jsonenv":      jsonEnvCmd,
+			"damageslot":   damageSlotCmd,
+			"damagerecord": damageRecordCmd,
+			"damagescans":  damageScansCmd,
+			"pdftext":      pdfTextCmd,
+			"pdftitle":     pdfTitleCmd,
+			"whitepage":    whitePageCmd,
+			"faintpage":    faintPageCmd,
 		},
 	})
 }
@@ -207,6 +209,15 @@ func damageSlotCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: damageslot USER")
 	}
 	ts.Check(tamper.DamageKeySlots(filepath.Join(ts.Getenv("FOLIO_DATA"), profile.VaultFile), args[0]))
+}
+
+// damageRecordCmd is "damagerecord KIND ID": it spoils a byte of the
+// newest version of the record in the vault file at $FOLIO_DATA.
+func damageRecordCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: damagerecord KIND ID")
+	}
+	ts.Check(tamper.DamageRecord(filepath.Join(ts.Getenv("FOLIO_DATA"), profile.VaultFile), app.Kind(args[0]), args[1]))
 }
 
 // damageScansCmd is "damagescans DIR": it flips one byte in the middle of

@@ -225,3 +225,24 @@ func SpoilCheckpointsPage(path string) error {
 	}
 	return f.Close()
 }
+
+// DamageRecord changes one byte in the middle of the newest stored version
+// of the record kind/id, as a failing disk or someone editing the file
+// without the keys would: the version no longer opens.
+func DamageRecord(path string, kind app.Kind, id string) error {
+	return edit(path, func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("versions"))
+		prefix := []byte(string(kind) + "\x00" + id + "\x00")
+		var last []byte
+		c := b.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			last = bytes.Clone(k)
+		}
+		if last == nil {
+			return fmt.Errorf("no record %s/%s in %s", kind, id, path)
+		}
+		v := bytes.Clone(b.Get(last))
+		v[len(v)/2] ^= 0x01
+		return b.Put(last, v)
+	})
+}
