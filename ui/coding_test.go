@@ -297,7 +297,8 @@ func TestCodingQueryAnsweredInTheWindow(t *testing.T) {
 	}
 }
 
-// A clinician's unsigned notes are listed for them; Enter opens the chart.
+// A clinician's unsigned notes are listed for them; Enter opens the note
+// in the visit editor.
 func TestMyUnsignedNotes(t *testing.T) {
 	u, _ := codingRoom(t)
 	logInAgain(t, u, "dr.amani", clinPW)
@@ -309,7 +310,7 @@ func TestMyUnsignedNotes(t *testing.T) {
 	}
 	press(u, 0, fyne.KeyReturn)
 	u.tasks.wait()
-	current[*patientScreen](t, u)
+	current[*encounterScreen](t, u)
 }
 
 // typeEnter types text into field f, presses Enter and waits for what
@@ -360,4 +361,16 @@ func codingWork(t testing.TB, u *App, clinician, pw, mrn string) []app.Encounter
 		}
 	}
 	return out
+}
+
+// A lock on the coding screen comes back to the same visit at the next
+// sign-in, its note read again.
+func TestCodingResumesAfterLock(t *testing.T) {
+	u, enc := codingRoom(t)
+	openCoding(t, u, enc[1])
+	logInAgain(t, u, "grace", clerkPW)
+	u.tasks.wait()
+	if s := current[*codingScreen](t, u); s.enc.ID != enc[1].ID {
+		t.Errorf("after the lock the coding screen shows %q, want %s", s.enc.ID, enc[1].ID)
+	}
 }

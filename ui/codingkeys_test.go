@@ -175,7 +175,7 @@ func codingKeyAreas(t *testing.T, u *App, enc string) map[string][]keyArea {
 			fields: func() map[string]fyne.Focusable { return map[string]fyne.Focusable{"Find": notes().pick.field} },
 			effects: map[string]effect{
 				"↓": moves(func() *pickList { return notes().pick }, 0, 1), "↑": moves(func() *pickList { return notes().pick }, 1, 0),
-				"Enter": func() func() string { return func() string { u.tasks.wait(); return is("*ui.patientScreen")() } },
+				"Enter": func() func() string { return func() string { u.tasks.wait(); return is("*ui.encounterScreen")() } },
 			},
 		}},
 		areaQueries: {{

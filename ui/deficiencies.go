@@ -17,9 +17,9 @@ import (
 // deficiencies assigned to the signed-in user (Completion.Mine) or, for
 // the records manager, every open one with its assignee
 // (Completion.All), each with its chart, age and due date. ↓ ↑ choose
-// one; Enter completes it where it is completed: a visit without a
-// principal diagnosis in the coding screen (for coders), anything else in
-// the patient's chart.
+// one; Enter opens where it is completed: a visit without a principal
+// diagnosis in the coding screen (for coders), one's own unsigned note in
+// the visit editor, anything else in the patient's chart.
 type deficiencyScreen struct {
 	searchExit
 	pick   *pickList
@@ -148,8 +148,12 @@ func deficiencyRow(d app.Deficiency, all bool) pickRow {
 // complete opens where deficiency d is completed.
 func (s *deficiencyScreen) complete(d app.Deficiency) {
 	u := s.sess.a
-	if d.Rule == app.RuleUncoded && d.EncounterID != "" && canCode(s.sess.user.Roles) {
+	switch {
+	case d.Rule == app.RuleUncoded && d.EncounterID != "" && canCode(s.sess.user.Roles):
 		u.showCodingEncounter(d.EncounterID)
+		return
+	case d.Rule == app.RuleUnsignedNote && d.EncounterID != "" && d.Assignee == s.sess.user.Name:
+		u.showEncounter(d.EncounterID)
 		return
 	}
 	u.openPatient(d.MRN)

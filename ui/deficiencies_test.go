@@ -15,7 +15,8 @@ import (
 // records clerk sees every open one (a signed visit without its principal
 // diagnosis, a note unsigned past 24 hours) with its count; Enter on the
 // uncoded visit opens it in the coding screen, and once coded it leaves
-// the list. The clinician sees their own unsigned note.
+// the list. The clinician sees their own unsigned note, and Enter opens it
+// in the visit editor.
 func TestDeficiencyWorklist(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
@@ -83,4 +84,7 @@ func TestDeficiencyWorklist(t *testing.T) {
 	if len(d.tabBar.Objects) != 1 {
 		t.Errorf("a clinician is offered the records manager's list")
 	}
+	press(u, 0, fyne.KeyReturn)
+	u.tasks.wait()
+	current[*encounterScreen](t, u) // the draft, to finish and sign
 }

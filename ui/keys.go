@@ -202,7 +202,7 @@ var keyBindings = []keyBinding{
 
 	{area: areaNotes, key: fyne.KeyDown, does: "Next note"},
 	{area: areaNotes, key: fyne.KeyUp, does: "Previous note"},
-	{area: areaNotes, key: fyne.KeyReturn, does: "Open the chart to finish the note"},
+	{area: areaNotes, key: fyne.KeyReturn, does: "Open the note to finish and sign it"},
 
 	{area: areaQueries, key: fyne.KeyDown, does: "Next query"},
 	{area: areaQueries, key: fyne.KeyUp, does: "Previous query"},

@@ -13,7 +13,7 @@ import (
 
 // myNotesScreen is a clinician's own notes not signed yet, oldest date of
 // service first (Encounters.Unsigned, audited). ↓ ↑ choose one, Enter
-// opens the patient's chart, where the note is finished and signed.
+// opens it in the visit editor, where it is finished and signed.
 type myNotesScreen struct {
 	searchExit
 	pick  *pickList
@@ -26,8 +26,8 @@ func newMyNotesScreen(sess *session) *myNotesScreen {
 	u := sess.a
 	s := &myNotesScreen{searchExit: searchExit{sess}, msg: newMessageLabel()}
 	s.pick = newPickList(u, "Find by patient or MRN", false)
-	s.pick.open = func(i int) { u.openPatient(s.notes[i].MRN) }
-	hint := muted("Notes you have not signed yet. ↑ ↓ choose one, Enter opens the chart to finish and sign it.")
+	s.pick.open = func(i int) { u.showEncounter(s.notes[i].EncounterID) }
+	hint := muted("Notes you have not signed yet. ↑ ↓ choose one, Enter opens it to finish and sign it.")
 	top := container.NewVBox(heading("My unsigned notes"),
 		container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), nil, s.pick.field), hint, s.msg)
 	s.box = screenMargin(container.NewBorder(top, nil, nil, nil, panel(s.pick.list)))

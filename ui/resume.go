@@ -56,6 +56,17 @@ func resumeOf(s screen) func(u *App) {
 		return (*App).showSyncAdmin
 	case *conflictsScreen:
 		return (*App).showConflicts
+	case *codingWorklistScreen:
+		return (*App).showCoding
+	case *codingScreen:
+		id := v.id
+		return func(u *App) { u.showCodingEncounter(id) }
+	case *myNotesScreen:
+		return (*App).showMyNotes
+	case *myQueriesScreen:
+		return (*App).showMyQueries
+	case *deficiencyScreen:
+		return (*App).showDeficiencies
 	}
 	return nil
 }
