@@ -42,3 +42,29 @@ func TestDespeckle(t *testing.T) {
 		}
 	}
 }
+
+// The sideways pass reads the page turned a quarter anticlockwise row by
+// row: each row is what the whole page turned has there.
+func TestTurnedLumSource(t *testing.T) {
+	g := newGray(7, 5)
+	for i := range g.pix {
+		g.pix[i] = byte(i * 7)
+	}
+	src, err := newLumSource(g).RotateCounterClockwise()
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := g.rotate(270)
+	if src.GetWidth() != whole.w || src.GetHeight() != whole.h {
+		t.Fatalf("turned %d×%d, want %d×%d", src.GetWidth(), src.GetHeight(), whole.w, whole.h)
+	}
+	for y := range whole.h {
+		row, _ := src.GetRow(y, nil)
+		if want := whole.pix[y*whole.w : (y+1)*whole.w]; string(row[:whole.w]) != string(want) {
+			t.Errorf("row %d = %v, want %v", y, row[:whole.w], want)
+		}
+	}
+	if string(src.GetMatrix()) != string(whole.pix) {
+		t.Error("the turned matrix is not the page turned")
+	}
+}
