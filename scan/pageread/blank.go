@@ -1,5 +1,7 @@
 package pageread
 
+import "math"
+
 // Blank detection. A page is blank when, inside a margin band, at most a
 // couple of small cells of it hold real ink:
 //
@@ -63,15 +65,33 @@ func hasFaintMarks(g *grayImage, dpi float64) bool { return inked(g, dpi, faintL
 // inked reports whether more than a couple of g's cells, inside the
 // margin band, are inked with pixels darker than level.
 func inked(g *grayImage, dpi float64, level byte) bool {
-	cell := max(4, int(dpi/10+0.5))
-	x0, x1 := int(float64(g.w)*blankMargin), g.w-int(float64(g.w)*blankMargin)
-	y0, y1 := int(float64(g.h)*blankMargin), g.h-int(float64(g.h)*blankMargin)
-	nx, ny := (x1-x0)/cell, (y1-y0)/cell
-	if nx <= 0 || ny <= 0 {
+	nx, ny, ok := inkCells(g, dpi)
+	if !ok {
 		return true
 	}
+	limit := max(3, int(math.Ceil(blankCells*float64(nx*ny))))
+	return countInked(g, dpi, level, limit) >= limit
+}
+
+// inkCells reports how many cells across and down inked and countInked
+// look at; ok is false when the page is too small to have a cell.
+func inkCells(g *grayImage, dpi float64) (nx, ny int, ok bool) {
+	cell := max(4, int(dpi/10+0.5))
+	nx = (g.w - 2*int(float64(g.w)*blankMargin)) / cell
+	ny = (g.h - 2*int(float64(g.h)*blankMargin)) / cell
+	return nx, ny, nx > 0 && ny > 0
+}
+
+// countInked counts g's inked cells inside the margin band (pixels darker
+// than level), up to stop.
+func countInked(g *grayImage, dpi float64, level byte, stop int) int {
+	nx, ny, ok := inkCells(g, dpi)
+	if !ok {
+		return 0
+	}
+	cell := max(4, int(dpi/10+0.5))
+	x0, y0 := int(float64(g.w)*blankMargin), int(float64(g.h)*blankMargin)
 	need := max(6, cell*cell/16)
-	limit := max(3, blankCells*float64(nx*ny))
 	counts := make([]int, nx)
 	cells := 0
 	for cy := 0; cy < ny; cy++ {
@@ -89,9 +109,9 @@ func inked(g *grayImage, dpi float64, level byte) bool {
 				cells++
 			}
 		}
-		if float64(cells) >= limit {
-			return true
+		if cells >= stop {
+			return cells
 		}
 	}
-	return false
+	return cells
 }

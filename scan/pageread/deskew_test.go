@@ -171,12 +171,12 @@ func BenchmarkDeskew(b *testing.B) {
 				straight, _ := deskew(g)
 				desk += threadCPU(b) - t
 				t = threadCPU(b)
-				if _, err := e.ocr.recognize(g, 300); err != nil {
+				if _, err := e.ocr.recognize(g, 300, true); err != nil {
 					b.Fatal(err)
 				}
 				asIs += threadCPU(b) - t
 				t = threadCPU(b)
-				if _, err := e.ocr.recognize(straight, 300); err != nil {
+				if _, err := e.ocr.recognize(straight, 300, true); err != nil {
 					b.Fatal(err)
 				}
 				straightened += threadCPU(b) - t

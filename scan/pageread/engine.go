@@ -30,6 +30,7 @@ type stageTimes struct {
 	pages                              int
 	text, render, gray, view, blank    time.Duration
 	barcode, barcodeRetry, deskew, ocr time.Duration
+	orient                             time.Duration
 	jpeg, all                          time.Duration
 }
 
@@ -234,6 +235,14 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 		return pa, err
 	}
 	ocrDPI := d.ocrResolution(i, p, renderDPI)
+	if d.format == "pdf" && ocrDPI < renderDPI && ocrDPI >= minOwnRenderDPI {
+		// A scan of less than the render resolution is drawn at its own:
+		// drawing it larger only interpolates its pixels, for every stage
+		// after to go over (scanres.go).
+		renderDPI = ocrDPI
+		viewScale = min(1, float64(e.opt.ViewDPI)/renderDPI)
+		viewDPI = renderDPI * viewScale
+	}
 
 	t := time.Now()
 	rgba, err := p.render(renderDPI)
@@ -301,7 +310,7 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	}
 
 	if read {
-		words, err := e.ocrPage(&pa, full, &view, renderDPI, ocrDPI)
+		words, err := e.ocrPage(&pa, full, &view, viewGray, renderDPI, viewDPI, ocrDPI)
 		if err != nil {
 			return pa, fmt.Errorf("page %d: OCR: %w", i+1, err)
 		}
@@ -344,15 +353,24 @@ func (d *Document) PageProgress(i int, stage func(app.ImportStage)) (app.PageAna
 	return pa, nil
 }
 
-// ocrPage OCRs the page into pa and turns the view upright. Tesseract
-// finds the orientation itself, on the blobs of the OCR's own layout
-// analysis (ocr.go), and reads a turned page as it would read it upright;
-// the turn is then told by the direction the words run (uprightTurn).
-// words reports whether it read real words (hasRealWords), not only marks.
+// ocrPage OCRs the page into pa and turns the view upright. osd takes a
+// quick look at viewGray, the viewing image at viewDPI (ocr_osd.go), when
+// it has at least minLookCells inked cells: a page it is sure of is turned
+// upright before it is read; one it is unsure of, or with less ink, is
+// read as it lies, Tesseract finding its orientation. Either way, should
+// the words as read run down, up or leftwards, the turn they tell is added
+// (uprightTurn). words reports whether it read real words (hasRealWords),
+// not only marks.
 //
 // full, rendered at renderDPI, is read at ocrDPI (scanres.go): box-filtered
 // down when that is lower, and the word boxes are in the pixels read.
-func (e *Engine) ocrPage(pa *app.PageAnalysis, full *grayImage, view *image.Image, renderDPI, ocrDPI float64) (words bool, err error) {
+func (e *Engine) ocrPage(pa *app.PageAnalysis, full *grayImage, view *image.Image, viewGray *grayImage, renderDPI, viewDPI, ocrDPI float64) (words bool, err error) {
+	t := time.Now()
+	rot, sure := 0, false
+	if countInked(viewGray, viewDPI, darkLevel, minLookCells) >= minLookCells {
+		rot, sure = e.ocr.osd.upright(viewGray, viewDPI)
+	}
+	e.stats.orient += time.Since(t)
 	if ocrDPI < renderDPI {
 		t := time.Now()
 		w, h := scaledSize(full.w, full.h, ocrDPI/renderDPI)
@@ -361,11 +379,24 @@ func (e *Engine) ocrPage(pa *app.PageAnalysis, full *grayImage, view *image.Imag
 	} else {
 		ocrDPI = renderDPI
 	}
-	res, err := e.read(full, ocrDPI)
+	if rot != 0 {
+		t := time.Now()
+		full = full.rotate(rot)
+		e.stats.orient += time.Since(t)
+	}
+	res, err := e.read(full, ocrDPI, sure)
 	if err != nil {
 		return false, err
 	}
-	rot := res.turn
+	// Word boxes are in pixels of full as it was read: turned with the
+	// page by what the words tell, they are in the upright full image, of
+	// which the upright view is a scaled copy.
+	turnWords(res.words, res.turn, full.w, full.h)
+	fw, fh := full.w, full.h
+	if res.turn == 90 || res.turn == 270 {
+		fw, fh = fh, fw
+	}
+	rot = (rot + res.turn) % 360
 	if rot != 0 {
 		*view = rotateImage(*view, rot)
 	}
@@ -374,29 +405,22 @@ func (e *Engine) ocrPage(pa *app.PageAnalysis, full *grayImage, view *image.Imag
 	if pa.Text != "" {
 		pa.TextSource = "ocr"
 	}
-	// Word boxes are in pixels of full as it was read: turned with the
-	// page, they are in the upright full image, of which the upright view
-	// is a scaled copy.
-	turnWords(res.words, rot, full.w, full.h)
 	vb := (*view).Bounds()
-	fw, fh := full.w, full.h
-	if rot == 90 || rot == 270 {
-		fw, fh = fh, fw
-	}
 	pa.Words = scaleWords(res.words, float64(vb.Dx())/float64(fw), float64(vb.Dy())/float64(fh), vb.Dx(), vb.Dy())
 	return hasRealWords(res), nil
 }
 
-// read OCRs g, a page at dpi lying any way up, straightened first when it
-// is skewed (deskew.go); the words' boxes are on g as it is.
-func (e *Engine) read(g *grayImage, dpi float64) (ocrResult, error) {
+// read OCRs g, a page at dpi, upright if upright is set (else lying any way
+// up), straightened first when it is skewed (deskew.go); the words' boxes
+// are on g as it is.
+func (e *Engine) read(g *grayImage, dpi float64, upright bool) (ocrResult, error) {
 	st := &e.stats
 	t := time.Now()
 	straight, sk := deskew(g)
 	st.deskew += time.Since(t)
 
 	t = time.Now()
-	res, err := e.ocr.recognize(straight, dpi)
+	res, err := e.ocr.recognize(straight, dpi, upright)
 	st.ocr += time.Since(t)
 	res.words = sk.unturn(res.words)
 	return res, err

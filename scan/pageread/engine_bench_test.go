@@ -41,6 +41,7 @@ func BenchmarkPage(b *testing.B) {
 			b.ReportMetric(ms(st.gray+st.view), "gray+view-ms")
 			b.ReportMetric(ms(st.barcode), "barcode-ms")
 			b.ReportMetric(ms(st.barcodeRetry), "barcode-retry-ms")
+			b.ReportMetric(ms(st.orient), "orient-ms")
 			b.ReportMetric(ms(st.deskew), "deskew-ms")
 			b.ReportMetric(ms(st.ocr), "ocr-ms")
 			b.ReportMetric(ms(st.jpeg), "jpeg-ms")

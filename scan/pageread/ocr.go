@@ -15,12 +15,13 @@ import (
 )
 
 // ocrEngine OCRs gray pages with one gosseract client, created once
-// (loading the language data takes about a second). Tesseract finds each
-// page's orientation as part of its layout analysis (`tesseract --psm 1`)
-// and reads a page lying on its side or upside down as it would read it
-// upright: one pass, where a separate orientation pass before the OCR
-// thresholded and analysed the page a second time (about a tenth of the
-// page's time).
+// (loading the language data takes about a second), in automatic layout
+// mode: without orientation (`tesseract --psm 3`) a page found upright, or
+// turned upright, by osd's quick look (ocr_osd.go); with orientation
+// (`--psm 1`) a page the look was unsure of. Tesseract then finds the
+// orientation itself, on the blobs of the OCR's own layout analysis, and
+// reads a page lying on its side or upside down as it would read it
+// upright; the turn is told by the direction the words run (uprightTurn).
 //
 // The page is handed over as an uncompressed BMP (encodeBMP): Leptonica
 // copies its rows, where PNG would cost an encode and a decode of the whole
@@ -30,61 +31,53 @@ import (
 // recognise the page twice.
 type ocrEngine struct {
 	c   *gosseract.Client
+	osd *osdEngine
 	buf []byte // BMP encoding, reused
 }
 
 func newOCREngine(langs []string) (*ocrEngine, error) {
-	// Tesseract loads the orientation data itself at the first page, and
-	// silently reads without it when it is missing: check it now.
-	if err := checkOSDData(); err != nil {
+	osd, err := newOSDEngine()
+	if err != nil {
 		return nil, err
 	}
 	c := gosseract.NewClient()
-	o := &ocrEngine{c: c}
+	o := &ocrEngine{c: c, osd: osd}
 	if err := c.SetLanguage(langs...); err != nil {
 		o.close()
 		return nil, fmt.Errorf("tesseract: %w", err)
 	}
 	c.DisableOutput()
-	// Automatic page layout with orientation, as a variable: gosseract
-	// applies its variables after every initialisation of the engine,
-	// where a mode set with SetPageSegMode before the first one is lost
-	// (Tesseract's Init makes a new engine, whose own default is one
-	// uniform block).
-	c.SetVariable(pageSegModeVar, strconv.Itoa(int(gosseract.PSM_AUTO_OSD)))
+	// Automatic page layout, as a variable: gosseract applies its
+	// variables after every initialisation of the engine, where a mode
+	// set with SetPageSegMode before the first one is lost (Tesseract's
+	// Init makes a new engine, whose own default is one uniform block).
+	c.SetVariable(pageSegModeVar, strconv.Itoa(int(gosseract.PSM_AUTO)))
 	c.SetVariable(orientationMarginVar, strconv.FormatFloat(minOSDConfidence, 'f', -1, 64))
 	// Load the models now, so a missing language fails here and not on
 	// the first page.
-	if _, err := o.recognize(newBlankGray(32, 32), 300); err != nil {
+	if _, err := o.recognize(newBlankGray(32, 32), 300, true); err != nil {
 		o.close()
 		return nil, fmt.Errorf("tesseract languages %s (are their traineddata files installed?): %w", strings.Join(langs, "+"), err)
 	}
-	// The engine is initialised now; set the mode on it directly as well.
-	c.SetPageSegMode(gosseract.PSM_AUTO_OSD)
 	return o, nil
 }
 
 // pageSegModeVar is Tesseract's parameter behind its page segmentation
-// mode. Folio asks for automatic layout analysis with orientation
-// (PSM_AUTO_OSD): blocks and columns are found, as `tesseract FILE stdout`
-// finds them, and their lines come out in reading order, column by column.
-// In single-block mode a multi-column page is read straight across the
-// columns.
+// mode. Folio asks for automatic layout analysis (PSM_AUTO, or
+// PSM_AUTO_OSD with orientation): blocks and columns are found, as
+// `tesseract FILE stdout` finds them, and their lines come out in reading
+// order, column by column. In single-block mode a multi-column page is
+// read straight across the columns.
 const pageSegModeVar gosseract.SettableVariable = "tessedit_pageseg_mode"
 
 // orientationMarginVar is the orientation confidence below which Tesseract
-// reads the page as it lies (its default, 7, left turned pages of the
-// corpus unturned).
+// reads a page as it lies in PSM_AUTO_OSD (its default, 7, left turned
+// pages of the corpus unturned).
 const orientationMarginVar gosseract.SettableVariable = "min_orientation_margin"
-
-// minOSDConfidence is Folio's orientation margin. Tesseract's confidences
-// for a page of text run from about 5 to over 30; a page with a few words
-// or a picture gives under 2. (OCRmyPDF's default for --rotate-pages is
-// 14, which leaves many turned pages unturned.)
-const minOSDConfidence = 2.0
 
 func (o *ocrEngine) close() {
 	o.c.Close()
+	o.osd.close()
 }
 
 func newBlankGray(w, h int) *grayImage {
@@ -134,15 +127,23 @@ type ocrResult struct {
 	// sure counts the words read with confidence that look like words
 	// (isSureWord): what tells a page in pale print from bleed-through.
 	sure int
-	turn int // the clockwise turn, 0, 90, 180 or 270, that makes the page upright
+	// turn is the clockwise turn, 0, 90, 180 or 270, that the words read
+	// tell makes the page upright (uprightTurn).
+	turn int
 }
 
-// recognize OCRs g, a page at dpi lying any way up.
-func (o *ocrEngine) recognize(g *grayImage, dpi float64) (ocrResult, error) {
+// recognize OCRs g, a page at dpi: upright when upright is set, else
+// lying any way up (Tesseract finds its orientation).
+func (o *ocrEngine) recognize(g *grayImage, dpi float64, upright bool) (ocrResult, error) {
 	o.buf = encodeBMP(o.buf, g)
 	if err := o.c.SetImageFromBytes(o.buf); err != nil {
 		return ocrResult{}, err
 	}
+	mode := gosseract.PSM_AUTO_OSD
+	if upright {
+		mode = gosseract.PSM_AUTO
+	}
+	o.c.SetVariable(pageSegModeVar, strconv.Itoa(int(mode)))
 	// The BMP carries no resolution; Tesseract's size heuristics want it.
 	o.c.SetVariable("user_defined_dpi", strconv.Itoa(max(70, int(dpi+0.5))))
 	boxes, err := o.c.GetBoundingBoxesVerbose()
