@@ -20,7 +20,8 @@
 //
 // # What Page does, in order
 //
-//  1. One render at OCRDPI (for an image file, at its own pixels), of the
+//  1. One render at OCRDPI (for an image file, at its own pixels; for a
+//     PDF page that is a scan of 200 to OCRDPI dpi, at the scan's), of the
 //     whole page: contents, annotations (FreeText comments, stamps, ink,
 //     sticky-note icons) and form fields' appearances (mupdf.go). This is
 //     the page's rendering stage (app.StageRendering); everything after it
@@ -52,25 +53,32 @@
 //     Otherwise it stays blank, its text kept with it while it is left out
 //     of its document, ready for a person who puts it back.
 //  5. OCR of the full render with gosseract (ocr.go) in automatic layout
-//     mode with orientation (`tesseract --psm 1`): Tesseract finds the
-//     page's orientation on the blobs of its own layout analysis and reads
-//     a page lying on its side or upside down as it reads it upright;
-//     blocks and columns are found, as `tesseract FILE stdout` finds them,
-//     and their lines come out in reading order, down each column, in the
-//     text and in the order of the words (which the searchable PDF's text
-//     layer keeps). A page skewed by a degree or more (fed in at a slant)
-//     is straightened for OCR only with Leptonica's pixFindSkew and an
-//     area-map rotation (deskew.go), and the words' boxes are turned back
-//     onto the render. The turn that sets the page upright is told by the
-//     direction the words of a line run; the view and the word boxes are
-//     turned by it, and the boxes scaled into the upright view's pixels.
+//     mode: blocks and columns are found, as `tesseract FILE stdout` finds
+//     them, and their lines come out in reading order, down each column,
+//     in the text and in the order of the words (which the searchable
+//     PDF's text layer keeps). The orientation first (ocr_osd.go): on a
+//     page with some ink, Tesseract's orientation data takes a quick look
+//     at the gray view (up to 100 characters); a page it is sure of is
+//     turned upright and read without orientation (`tesseract --psm 3`);
+//     a page it is unsure of, or with little ink, is read as it lies with
+//     orientation (`--psm 1`): Tesseract finds the orientation on the
+//     blobs of its own layout analysis and reads a page lying on its side
+//     or upside down as it reads it upright. A page skewed by a degree or
+//     more (fed in at a slant) is straightened for OCR only with
+//     Leptonica's pixFindSkew and an area-map rotation (deskew.go), and
+//     the words' boxes are turned back onto the page read. Should the words
+//     of a line still run down, up or leftwards, the turn they tell is
+//     added to the look's; the view and the word boxes are turned by the
+//     whole turn, and the boxes scaled into the upright view's pixels.
 //     A scanned page is read at its own resolution (scanres.go): a PDF page
 //     that is one image covering the page, at the image's pixels per inch
-//     on the page, at most the render's and at least minOCRDPI (150), the
-//     render box-filtered down to it; an image file at its own pixels, at
-//     most OCRDPI. Reading a 150 or 206 dpi scan at 300 only drew up its
-//     pixels, at more Tesseract time for no more words. Barcodes and the
-//     view still come from the full render.
+//     on the page, at most the render's and at least minOCRDPI (150); an
+//     image file at its own pixels, at most OCRDPI. Reading a 150 or 206
+//     dpi scan at 300 only drew up its pixels, at more Tesseract time for
+//     no more words. A scan of 200 dpi or more is also drawn at its own
+//     resolution (step 1), so barcodes, the blank check and the view go
+//     over its own pixels; a coarser one is drawn at OCRDPI and
+//     box-filtered down for the OCR.
 //  6. The view is encoded as a JPEG of quality 80 and the thumbnail,
 //     ThumbWidth wide, of quality 75; gray pages as one-channel JPEGs.
 //
