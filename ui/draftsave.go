@@ -113,6 +113,7 @@ func (v *encounterScreen) refused(err error, asked bool) {
 			v.tellError("Not saved: " + message(err))
 			if asked {
 				v.sess.a.win.Canvas().Focus(f)
+				v.sess.a.reveal(v.scroll, v.form.vitals.byName[vital.Field].msg) // the field and why
 			}
 			return
 		}

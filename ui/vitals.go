@@ -48,6 +48,9 @@ func newVitalsBlock(h inputHooks, changed func()) *vitalsBlock {
 	lw := visitLabelWidth()
 	mk := func(name, words, placeholder string, whole bool) *vitalField {
 		f := &vitalField{name: name, words: words, field: newEntry(h, placeholder), msg: newFieldMessage(), whole: whole}
+		// A number needs no scrolling of its own, and a scroll inside the
+		// editor's scroll draws outside it where the editor cuts a field.
+		f.field.Scroll = container.ScrollNone
 		f.field.OnChanged = func(string) { vb.showBMI(); changed() }
 		vb.fields = append(vb.fields, f)
 		vb.byName[name] = f
