@@ -83,3 +83,25 @@ func (s *Session) KeepProceduresTheOldWay(ctx context.Context, data []byte) erro
 func (s *Session) ProceduresKeptTheOldWay(ctx context.Context) ([]byte, error) {
 	return s.v.cfg.Meta.GetMeta(ctx, metaProcedures)
 }
+
+// ForgeAddendum writes a new version of an addendum with its text
+// changed and its hash recomputed, past every service (as ForgeEncounter).
+func (s *Session) ForgeAddendum(ctx context.Context, e Encounter, id, text string) error {
+	rec, err := s.records.Head(ctx, KindAddendum, id)
+	if err != nil {
+		return err
+	}
+	a, err := decodeAddendum(rec)
+	if err != nil {
+		return err
+	}
+	a.Text = text
+	a.Hash = addendumHash(e.Signed, a)
+	w, err := s.encode().addendum(a)
+	if err != nil {
+		return err
+	}
+	w.Parent = rec.Version
+	_, err = s.records.Commit(ctx, Commit{Writes: []RecordWrite{w}})
+	return err
+}

@@ -124,3 +124,22 @@ func TestNoteOlderFormReads(t *testing.T) {
 		t.Fatalf("verify: %q %+v", problems, n)
 	}
 }
+
+// An addendum whose text is changed behind the services, its hash
+// recomputed, no longer matches its author's signature: the note does not
+// open, and verify reports it.
+func TestAddendumSignatureTampered(t *testing.T) {
+	ctx := context.Background()
+	c := newClinic(t)
+	e := keySignedVisit(t, c, true)
+	if err := c.admin.ForgeAddendum(ctx, e, e.Addenda[0].ID, "No allergy."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.grace.Encounters().Open(ctx, e.ID); !errors.Is(err, app.ErrTampered) {
+		t.Fatalf("open with a forged addendum: %v", err)
+	}
+	problems, _ := verifyNotes(t, c)
+	if !strings.Contains(problems, "the signed note of the visit of") || !strings.Contains(problems, "addendum") {
+		t.Fatalf("verify: %q", problems)
+	}
+}

@@ -23,8 +23,8 @@ func newVisitReading(e app.Encounter) *visitReading {
 	var state fyne.CanvasObject
 	if e.Signed != nil {
 		state = banner(bannerGood, theme.ConfirmIcon(), wrapped(fmt.Sprintf(
-			"Signed by %s on %s. A signed note is never changed: Ctrl+M adds a signed addendum below it.",
-			visible.Line(e.Signed.By), whenText(e.Signed.At))))
+			"Signed by %s on %s%s. A signed note is never changed: Ctrl+M adds a signed addendum below it.",
+			visible.Line(e.Signed.By), whenText(e.Signed.At), olderForm(e.Signed.KeySigned()))))
 	} else {
 		state = banner(bannerCaution, theme.WarningIcon(), wrapped(fmt.Sprintf(
 			"A draft by %s, not signed yet. Only %s may change or sign it.", visible.Line(e.Clinician), visible.Line(e.Clinician))))
@@ -42,7 +42,7 @@ func newVisitReading(e app.Encounter) *visitReading {
 	if len(e.Addenda) > 0 {
 		items = append(items, sectionTitle("Addenda"))
 		for _, a := range e.Addenda {
-			items = append(items, muted(fmt.Sprintf("Addendum signed by %s, %s", visible.Line(a.By), whenText(a.At))), noteText(a.Text))
+			items = append(items, muted(fmt.Sprintf("Addendum signed by %s, %s%s", visible.Line(a.By), whenText(a.At), olderForm(a.KeySigned()))), noteText(a.Text))
 		}
 	}
 	return &visitReading{box: container.NewVBox(items...)}
@@ -94,4 +94,13 @@ func vitalsText(v app.Vitals) string {
 		return "none taken"
 	}
 	return strings.Join(parts, " · ")
+}
+
+// olderForm marks a signature made before notes were signed with the
+// signer's key (a content hash only).
+func olderForm(keySigned bool) string {
+	if keySigned {
+		return ""
+	}
+	return " (older form, not key-signed)"
 }
