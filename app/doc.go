@@ -42,7 +42,7 @@
 //	s.charts()  // access.go: the patient cache, resolve, the restricted-chart rule (canOpen)
 //	s.docs()    // docaccess.go, docview.go: the document guard (open, visible) and the document reads and writes behind it
 //	s.encode()  // indextokens.go and each kind's file: a record version with its blind-index tokens, also one written elsewhere (indexTokens)
-//	s.signing() // signing.go, users.go: endorsing versions with the user's signing key, and the password slots that carry it
+//	s.signing() // signing.go, users.go, notesig.go: endorsing versions with the user's signing key, the password slots that carry it, and signing notes and addenda with it (and checking those signatures)
 //	s.learner() // typeproposals.go: the learned type evidence the document writes keep in line
 //
 // Each domain is a service: a small struct holding the session, made by a
@@ -54,12 +54,12 @@
 //	sess.Indexing().FileDocument(ctx, id, fp)      // indexing.go, leftout.go
 //	sess.TypeRules().Set(ctx, rules)               // typeproposals.go
 //	sess.Users().Add(ctx, u, password)             // users.go
-//	sess.Settings().SetIdleLock(ctx, d)            // settings.go, barcodes.go, intakesettings.go, vault.go
-//	sess.Audit().Events(ctx, f)                    // audit.go, verify.go, scancheck.go
+//	sess.Settings().SetIdleLock(ctx, d)            // settings.go, barcodes.go, intakesettings.go, vault.go, procedurelist.go
+//	sess.Audit().Events(ctx, f)                    // audit.go, verify.go, verifynotes.go, scancheck.go
 //	sess.Conflicts().Resolve(ctx, k, id, v, m)     // conflicts.go
 //	sess.Encounters().Sign(ctx, e)                 // encounters.go, encounter.go, vitals.go, addendum.go, notepdf.go
 //	sess.ChartSummary().Summary(ctx, mrn)          // summary.go, summaryentry.go
-//	sess.Coding(codes).Assign(ctx, id, a)          // coding.go, codingedits.go
+//	sess.Coding(codes).Assign(ctx, id, a)          // coding.go, codingedits.go, codinganswer.go
 //	sess.Completion().All(ctx)                     // completion.go, completionrules.go, completionfind.go, completionindex.go, completionsettings.go
 //	sess.Replica().ImportReplicated(ctx, vs)       // replica.go, incoming.go, join.go, refused.go
 //
