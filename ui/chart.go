@@ -754,6 +754,12 @@ func actionText(e app.AuditEvent) string {
 		s = "read the chart's summary"
 	case app.ActConflictResolve:
 		s = "settled a record in conflict"
+	case app.ActNotePrint:
+		s = "printed or saved a visit note"
+	case app.ActReferralPrint:
+		s = "wrote a referral letter from a visit"
+	case app.ActDeficiencyChart:
+		s = "read the chart's completeness"
 	case app.ActAuditRead:
 		s = "read the access log"
 	case app.ActAuditExport:
