@@ -147,7 +147,7 @@ func (sg signing) checkSigner(ctx context.Context, by string, at time.Time, key,
 		return "", err
 	}
 	if !slices.ContainsFunc(keys, func(k []byte) bool { return bytes.Equal(k, key) }) {
-		return fmt.Sprintf("it was not made with %s's signing key: someone else signed it in their name", by), nil
+		return fmt.Sprintf("it was not made with a signing key %s's user records here ever gave them: sync and check again; if this stays, someone else signed it in their name", by), nil
 	}
 	u, ok := userAt(versions, at)
 	switch {

@@ -84,7 +84,7 @@ func TestNoteSignatureTampered(t *testing.T) {
 		{"plan changed, signed with another key", func(e *app.Encounter) {
 			e.Note.Plan = "Discharge, no treatment."
 			app.Reseal(e, mallory)
-		}, false, "was not made with doc's signing key"},
+		}, false, "was not made with a signing key doc's user records here ever gave them"},
 		{"signed again by a records clerk", func(e *app.Encounter) { clerk.SignAs(e) }, false,
 			"grace was not a clinician when it was signed"},
 	} {

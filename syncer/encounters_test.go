@@ -75,6 +75,10 @@ func TestEncountersSync(t *testing.T) {
 	if err != nil || len(read.Addenda) != 1 || read.Addenda[0].By != "amos" || read.Note != e.Note {
 		t.Fatalf("b reads %+v, %v", read, err)
 	}
+	// b checks amos's key signatures against the user records it synced.
+	if r, err := nurse.Audit().VerifyQuick(ctx); err != nil || !r.OK() || r.SignedNotes.Signed != 1 || r.SignedNotes.OlderForm != 0 || !read.Addenda[0].KeySigned() {
+		t.Fatalf("verify on b: %+v, %v", r, err)
+	}
 
 	// The note signed on one workstation while its draft was saved on the
 	// other: both kept, as a conflict, which keeps the signature.
