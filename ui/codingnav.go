@@ -78,19 +78,44 @@ func (u *App) showCodingEncounter(id string) {
 	u.show(newCodingScreen(u.sess, id))
 }
 
-// refreshCodingCounts updates the sidebar's counts of coding work.
+// refreshCodingCounts updates the sidebar's counts of coding work and
+// deficiencies. Counting reads every visit, so at most one count runs at
+// a time: a screen change while one runs asks for one more after it, not
+// one per change.
 func (u *App) refreshCodingCounts(sess *session) {
 	r := sess.user.Roles
-	if !canCode(r) && !canWriteNotes(r) {
-		u.refreshDeficiencyCounts(sess)
+	coding, defic := canCode(r) || canWriteNotes(r), canSeeDeficiencies(r)
+	if !coding && !defic {
 		return
 	}
+	if u.side.counting {
+		u.side.recount = true
+		return
+	}
+	u.side.counting = true
 	sess.run(func(ctx context.Context) func() {
-		n, err := sess.codingLists().Counts(ctx)
-		if err != nil {
-			return nil // the counts stay as they were; the screens say what failed
+		var n app.CodingCounts
+		var d app.DeficiencyCounts
+		var errN, errD error
+		if coding {
+			n, errN = sess.codingLists().Counts(ctx)
 		}
-		return func() { u.side.setCodingCounts(n) }
+		if defic {
+			d, errD = sess.s.Completion().Counts(ctx)
+		}
+		return func() {
+			// A count that failed stays as it was; the screens say what failed.
+			if coding && errN == nil {
+				u.side.setCodingCounts(n)
+			}
+			if defic && errD == nil {
+				u.side.setDeficiencyCount(d)
+			}
+			u.side.counting = false
+			if u.side.recount {
+				u.side.recount = false
+				u.refreshCodingCounts(sess)
+			}
+		}
 	})
-	u.refreshDeficiencyCounts(sess)
 }

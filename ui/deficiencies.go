@@ -159,24 +159,12 @@ func (s *deficiencyScreen) complete(d app.Deficiency) {
 	u.openPatient(d.MRN)
 }
 
-// refreshDeficiencyCounts updates the sidebar's count of deficiencies: the
-// user's own, or every open one for the records manager.
-func (u *App) refreshDeficiencyCounts(sess *session) {
-	if !canSeeDeficiencies(sess.user.Roles) {
-		return
+// setDeficiencyCount shows beside Deficiencies the user's own open ones,
+// or every open one for the records manager.
+func (sb *sidebar) setDeficiencyCount(n app.DeficiencyCounts) {
+	count := ""
+	if k := max(n.Mine, n.All); k > 0 {
+		count = fmt.Sprintf(" (%d)", k)
 	}
-	sess.run(func(ctx context.Context) func() {
-		n, err := sess.s.Completion().Counts(ctx)
-		if err != nil {
-			return nil
-		}
-		return func() {
-			k := max(n.Mine, n.All)
-			count := ""
-			if k > 0 {
-				count = fmt.Sprintf(" (%d)", k)
-			}
-			u.side.count(placeDeficiencies, count)
-		}
-	})
+	sb.count(placeDeficiencies, count)
 }

@@ -47,6 +47,9 @@ type sidebar struct {
 	resolve   bool
 	// labels are the places' names and keys, before any count.
 	labels [placeCount]string
+	// counting is set while the coding and deficiency counts are read;
+	// recount asks for another read after it (App.refreshCodingCounts).
+	counting, recount bool
 }
 
 func newSidebar(u *App) *sidebar {
@@ -189,6 +192,7 @@ func allowed(r app.RoleSet, p place) bool {
 // setUser shows the places any of user's roles works in, or hides the bar (signed out).
 func (sb *sidebar) setUser(user app.User) {
 	sb.resolve = user.Roles.Can(app.PermPatientMerge)
+	sb.counting, sb.recount = false, false // a count of the session before is dropped
 	if user.Name == "" {
 		sb.view.Hide()
 		sb.conflicts.Hide()
