@@ -232,13 +232,13 @@ func (s *codingScreen) assign(principal bool) {
 	s.backToSearch()
 }
 
-// addProcedure adds the procedure typed: a code of the list, or the one
-// whose description holds what was typed, or the code as typed (a CPT
-// code; the service checks it at save).
+// addProcedure adds the procedure code typed (a code of the
+// organisation's list, which the field's placeholder shows, or a bare CPT
+// code); the service checks it at save.
 func (s *codingScreen) addProcedure() {
 	t := strings.TrimSpace(s.proc.Text)
 	if t == "" {
-		s.fail("Type a procedure code (or words of its description in the list).")
+		s.fail("Type a procedure code from the list, or a CPT code.")
 		return
 	}
 	s.codes.addProcedure(t)
