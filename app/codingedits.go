@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -44,8 +45,11 @@ func checkDiagnoses(set CodeSet, in []diagnosisInput, e Encounter, p Patient) ([
 		if err != nil {
 			return nil, nil, &InvalidError{Reason: err.Error()}
 		}
-		if _, err := set.Assignable(d.code); err != nil {
-			edits = append(edits, strings.TrimSuffix(err.Error(), ": "+codeset.ErrNotAssignable.Error()))
+		var na *codeset.NotAssignableError
+		if _, err := set.Assignable(d.code); errors.As(err, &na) {
+			edits = append(edits, na.Reason)
+		} else if err != nil {
+			edits = append(edits, err.Error())
 		}
 		if seen[c.Key()] {
 			edits = append(edits, fmt.Sprintf("%s is given twice: code each diagnosis once", c.Code))

@@ -730,8 +730,8 @@ func (s *Set) Lookup(code string) (Code, error) {
 }
 
 // Assignable finds a code that may be assigned to a diagnosis: as Lookup,
-// and a category header is refused with ErrNotAssignable and a message
-// naming the codes under it.
+// and a category header is refused with a *NotAssignableError
+// (ErrNotAssignable) whose Reason names the codes under it.
 func (s *Set) Assignable(code string) (Code, error) {
 	c, err := s.Lookup(code)
 	if err != nil || c.Billable {
@@ -753,5 +753,17 @@ func (s *Set) Assignable(code string) (Code, error) {
 	default:
 		msg += fmt.Sprintf(": choose one of the %d codes under it, %s to %s", len(under), s.ents[under[0]].code, s.ents[under[len(under)-1]].code)
 	}
-	return c, fmt.Errorf("%s: %w", msg, ErrNotAssignable)
+	return c, &NotAssignableError{Code: c, Reason: msg}
 }
+
+// NotAssignableError refuses a category header: Reason says so in a
+// sentence naming the codes under it. It is ErrNotAssignable.
+type NotAssignableError struct {
+	Code   Code
+	Reason string
+}
+
+func (e *NotAssignableError) Error() string { return e.Reason + ": " + ErrNotAssignable.Error() }
+
+// Unwrap makes it ErrNotAssignable.
+func (e *NotAssignableError) Unwrap() error { return ErrNotAssignable }

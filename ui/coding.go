@@ -13,6 +13,7 @@ import (
 
 	"folio/app"
 	"folio/codeset"
+	"folio/visible"
 )
 
 // codingScreen codes one signed encounter: its note, read-only, on the
@@ -213,8 +214,12 @@ func (s *codingScreen) assign(principal bool) {
 		return
 	}
 	if s.search.set != nil {
-		if _, err := s.search.set.Assignable(c.Code); err != nil {
-			s.fail(sentence(strings.TrimSuffix(err.Error(), ": "+codeset.ErrNotAssignable.Error())))
+		var na *codeset.NotAssignableError
+		if _, err := s.search.set.Assignable(c.Code); errors.As(err, &na) {
+			s.fail(sentence(na.Reason))
+			return
+		} else if err != nil {
+			s.fail(message(err))
 			return
 		}
 	}
@@ -223,9 +228,10 @@ func (s *codingScreen) assign(principal bool) {
 	if principal {
 		kind = "the principal diagnosis"
 	}
-	s.info(c.Code + " assigned as " + kind + ".")
+	code := visible.Line(c.Code)
+	s.info(code + " assigned as " + kind + ".")
 	if poa != nil {
-		s.info(c.Code + " assigned as " + kind + ". Present on admission? Type Y, N, U or W.")
+		s.info(code + " assigned as " + kind + ". Present on admission? Type Y, N, U or W.")
 		s.sess.a.win.Canvas().Focus(poa)
 		return
 	}
@@ -351,7 +357,7 @@ func (s *codingScreen) sendQuery() {
 			return
 		}
 		s.question.SetText("")
-		s.info("Query sent to " + s.enc.Clinician + "; the encounter is queried until they answer.")
+		s.info("Query sent to " + visible.Line(s.enc.Clinician) + "; the encounter is queried until they answer.")
 		s.reload()
 	})
 }

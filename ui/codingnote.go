@@ -69,16 +69,16 @@ func noteSegments(e app.Encounter) []widget.RichTextSegment {
 func codingSegments(st app.EncounterCoding) []widget.RichTextSegment {
 	var segs []widget.RichTextSegment
 	if st.Current != nil {
-		segs = append(segs, &widget.TextSegment{Text: "Coded by " + st.Current.By + ", " + whenText(st.Current.At), Style: styleHeading},
+		segs = append(segs, &widget.TextSegment{Text: "Coded by " + visible.Line(st.Current.By) + ", " + whenText(st.Current.At), Style: styleHeading},
 			&widget.TextSegment{Text: visible.Line(codesText(*st.Current)), Style: widget.RichTextStyleParagraph})
 	}
 	for _, h := range st.History {
 		switch h.What {
 		case app.CodingQuery:
-			segs = append(segs, &widget.TextSegment{Text: "Query from " + h.By + ", " + whenText(h.At), Style: styleHeading},
+			segs = append(segs, &widget.TextSegment{Text: "Query from " + visible.Line(h.By) + ", " + whenText(h.At), Style: styleHeading},
 				&widget.TextSegment{Text: visible.Text(h.Text), Style: widget.RichTextStyleParagraph})
 		case app.CodingAnswer:
-			segs = append(segs, &widget.TextSegment{Text: "Answer from " + h.By + ", " + whenText(h.At), Style: styleHeading},
+			segs = append(segs, &widget.TextSegment{Text: "Answer from " + visible.Line(h.By) + ", " + whenText(h.At), Style: styleHeading},
 				&widget.TextSegment{Text: visible.Text(h.Text), Style: widget.RichTextStyleParagraph})
 		}
 	}

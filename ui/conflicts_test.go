@@ -314,6 +314,8 @@ func TestChartSyncState(t *testing.T) {
 	u.openPatient(ps[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
+	v.tabs.Select(v.gridTab) // the Documents grid is drawn when its tab is first shown
+	u.tasks.wait()
 	want := func(when string, patient, document string) {
 		t.Helper()
 		got := []string{badgeText(v.patientSync), badgeText(v.timeBadges[doc.ID]), badgeText(v.gridBadges[doc.ID])}

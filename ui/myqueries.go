@@ -125,7 +125,7 @@ func (s *myQueriesScreen) choose(i int) {
 	s.shown = i
 	q := s.queries[i]
 	s.question.Segments = []widget.RichTextSegment{
-		&widget.TextSegment{Text: "Question from " + q.By + ", " + whenText(q.At), Style: styleHeading},
+		&widget.TextSegment{Text: "Question from " + visible.Line(q.By) + ", " + whenText(q.At), Style: styleHeading},
 		&widget.TextSegment{Text: visible.Text(q.Text), Style: widget.RichTextStyleParagraph},
 	}
 	s.question.Refresh()
@@ -172,7 +172,7 @@ func (s *myQueriesScreen) send() {
 			}
 			s.answer.SetText("")
 			s.load()
-			s.msg.info("Answer sent to " + q.By + ".")
+			s.msg.info("Answer sent to " + visible.Line(q.By) + ".")
 			s.box.Refresh()
 			sess.a.refreshCounts()
 		}
