@@ -385,22 +385,14 @@ func (ec encoder) coding(r CodingRecord) (RecordWrite, error) {
 // printed note shows. It reads the records through the session's core
 // (no audit event: the caller's read is the audited act).
 func latestCoding(ctx context.Context, s *Session, encounterID string) (*CodingRecord, error) {
-	ids, err := s.charts().lookup(ctx, "coding:enc:"+encounterID)
+	history, err := codingHistory(ctx, s, encounterID)
 	if err != nil {
 		return nil, err
 	}
 	var latest *CodingRecord
-	for _, id := range ids {
-		rec, err := s.records.Head(ctx, KindCoding, id)
-		if err != nil {
-			return nil, fmt.Errorf("coding %s of encounter %s: %w", id, encounterID, err)
-		}
-		r, err := decodeCoding(rec)
-		if err != nil {
-			return nil, err
-		}
-		if r.What == CodingCodes && r.EncounterID == encounterID && (latest == nil || r.At.After(latest.At)) {
-			latest = &r
+	for i, r := range history {
+		if r.What == CodingCodes && (latest == nil || r.At.After(latest.At)) {
+			latest = &history[i]
 		}
 	}
 	return latest, nil

@@ -35,10 +35,20 @@ func (en Encounters) Unsigned(ctx context.Context) ([]UnsignedNote, error) {
 // unsigned is Unsigned without the role check and the audit.
 func (en Encounters) unsigned(ctx context.Context) ([]UnsignedNote, error) {
 	me := en.s.User().Name
+	// The drafts are found through their index term (enc:draft), not by
+	// reading every encounter: the sidebar counts them on each screen.
+	if err := en.s.Completion().ensureIndex(ctx); err != nil {
+		return nil, err
+	}
+	ids, err := en.s.charts().lookup(ctx, "enc:draft")
+	if err != nil {
+		return nil, err
+	}
 	var out []UnsignedNote
-	for rec, err := range en.s.records.Heads(ctx, KindEncounter) {
+	for _, id := range ids {
+		rec, err := en.s.records.Head(ctx, KindEncounter, id)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("encounter %s: %w", id, err)
 		}
 		e, err := decodeEncounter(rec)
 		if err != nil {
