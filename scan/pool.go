@@ -247,7 +247,7 @@ func (p *Pool) analyze(ctx context.Context, name string, data []byte, only int, 
 		select {
 		case r := <-j.results:
 			if r.err != nil {
-				return app.FileAnalysis{}, r.err
+				return app.FileAnalysis{}, stopCause(ctx, jctx, r.err)
 			}
 			if fa.Pages == nil {
 				fa.Pages = make([]app.PageAnalysis, r.pages)
@@ -274,12 +274,22 @@ func (p *Pool) analyze(ctx context.Context, name string, data []byte, only int, 
 				return fa, nil
 			}
 		case <-jctx.Done():
-			if err := ctx.Err(); err != nil {
-				return app.FileAnalysis{}, err
-			}
-			return app.FileAnalysis{}, ErrClosed
+			return app.FileAnalysis{}, stopCause(ctx, jctx, jctx.Err())
 		}
 	}
+}
+
+// stopCause says why a job ended with err: when the job's context ended
+// (a request then fails with context.Canceled, racing the Done case), the
+// caller's own cancellation, else ErrClosed, the pool's; otherwise err.
+func stopCause(ctx, jctx context.Context, err error) error {
+	if jctx.Err() == nil {
+		return err
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	return ErrClosed
 }
 
 // schedule gives idle workers to runnable jobs (Pool.mu held). Among the
