@@ -23,6 +23,31 @@ type Vitals struct {
 	WeightConfirmed bool `json:"weight_confirmed,omitempty"`
 }
 
+// Without returns v without the sign a VitalsError names by its Field
+// (temp_c, pulse …): what a draft keeps when a sign is refused and there
+// is no one to ask (the window locking).
+func (v Vitals) Without(field string) Vitals {
+	switch field {
+	case "temp_c":
+		v.TemperatureC = 0
+	case "pulse":
+		v.Pulse = 0
+	case "bp_sys", "bp_dia": // one goes with the other
+		v.Systolic, v.Diastolic = 0, 0
+	case "resp_rate":
+		v.RespRate = 0
+	case "spo2":
+		v.SpO2 = 0
+	case "weight_kg":
+		v.WeightKg, v.WeightConfirmed = 0, false
+	case "height_cm":
+		v.HeightCm = 0
+	case "muac_cm":
+		v.MUACCm = 0
+	}
+	return v
+}
+
 // BMI is weight over height squared (kg/m²), or 0 without both.
 func (v Vitals) BMI() float64 {
 	if v.WeightKg <= 0 || v.HeightCm <= 0 {

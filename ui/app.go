@@ -554,7 +554,7 @@ func (u *App) lock(reason string) {
 	u.resumeAt = resumePoint{user: sess.user.Name, open: resumeOf(u.cur)}
 	// Work typed and not saved yet (a visit note's draft) is saved before
 	// the keys are dropped, on the same goroutine as the logout.
-	var flush func(context.Context)
+	var flush func(context.Context) string
 	if f, ok := u.cur.(flusher); ok {
 		flush = f.unsaved()
 	}
@@ -576,19 +576,24 @@ func (u *App) lock(reason string) {
 	u.win.Content().Refresh()
 	u.show(newLoginScreen(u, sess.user.Name, reason))
 	u.tasks.run(func() func() {
+		var note string
 		if flush != nil {
-			flush(context.Background())
+			note = flush(context.Background())
 		}
 		sess.s.Lock(context.Background())
-		return nil
+		if note == "" {
+			return nil
+		}
+		return func() { u.tellAfterLock(sess.user.Name, note) }
 	})
 }
 
 // flusher is a screen that may hold typed work not saved yet: unsaved
-// returns what saves it (nil when all is saved), and the screen counts it
-// as saved from then on.
+// returns what saves it (nil when all is saved) and says what it could
+// not save (empty when all was), and the screen counts it as saved from
+// then on.
 type flusher interface {
-	unsaved() func(context.Context)
+	unsaved() func(context.Context) string
 }
 
 // Navigation between the session's screens.

@@ -3,11 +3,14 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 
 	"folio/app"
+	"folio/visible"
 )
 
 // A visit's draft is saved as it is typed: draftDelay after the last key,
@@ -125,20 +128,119 @@ func (v *encounterScreen) refused(err error, asked bool) {
 	v.tellError("Not saved: " + message(err))
 }
 
-// unsaved returns what saves the draft typed and not saved yet (nil when
-// there is none, or it cannot be read), and counts it as saved.
-func (v *encounterScreen) unsaved() func(context.Context) {
+// unsaved returns what saves the draft typed and not saved yet as the
+// window locks (nil when there is none), and counts it as saved. There is
+// no one to ask then: a vital sign that is not a number or that the
+// service refuses is left out, the rest of the note saved, and what
+// flushes returns a sentence naming what was left out (empty when
+// nothing was), to say after the next sign-in.
+func (v *encounterScreen) unsaved() func(context.Context) string {
 	v.stopTimer()
 	if v.form == nil || v.draft.edits == v.draft.saved {
 		return nil
 	}
+	v.draft.saved = v.draft.edits
+	e, left := v.form.readAll(v.enc)
+	words := map[string]string{}
+	for _, f := range v.form.vitals.fields {
+		words[f.name] = f.words
+	}
+	s, ref := v.sess.s, v.ref
+	return func(ctx context.Context) string {
+		for range len(words) + 1 {
+			_, err := saveDraft(ctx, s, ref, e)
+			var vital *app.VitalsError
+			if !errors.As(err, &vital) {
+				return lockSaveNote(e, left, err)
+			}
+			e.Vitals = e.Vitals.Without(vital.Field)
+			left = append(left, words[vital.Field])
+		}
+		return lockSaveNote(e, left, nil)
+	}
+}
+
+// lockSaveNote says how a visit's draft was saved as the window locked.
+func lockSaveNote(e app.Encounter, left []string, err error) string {
+	what := "The draft of your " + strings.ToLower(e.Type.Label()) + " of " + e.Time.Local().Format("2 Jan 2006 15:04")
+	switch {
+	case err != nil:
+		return what + " could not be saved as the window locked: " + message(err)
+	case len(left) > 0:
+		return what + " was saved as the window locked, without the " + strings.Join(left, ", the ") +
+			", which could not be saved as typed: open the visit and type it again."
+	}
+	return ""
+}
+
+// saveOnLeave saves, as the editor is left, a draft typed and not saved
+// yet. When it cannot be saved (a value refused, a failed write), nothing
+// typed is dropped silently: the window says why and offers to go back to
+// the visit with everything as it was typed, or to discard the changes.
+func (v *encounterScreen) saveOnLeave() {
+	if v.form == nil || v.draft.edits == v.draft.saved {
+		return
+	}
+	v.stopTimer()
+	v.draft.saved = v.draft.edits
+	left := leftVisit{sess: v.sess, ref: v.ref, enc: v.enc, typed: v.form.text()}
 	e, err := v.form.read(v.enc)
 	if err != nil {
-		return nil
+		left.ask(err)
+		return
 	}
-	v.draft.saved = v.draft.edits
-	s, ref := v.sess.s, v.ref
-	return func(ctx context.Context) { _, _ = saveDraft(ctx, s, ref, e) }
+	sess, ref := v.sess, v.ref
+	sess.a.tasks.run(func() func() {
+		if _, err := saveDraft(context.Background(), sess.s, ref, e); err != nil {
+			return func() { left.ask(err) }
+		}
+		return nil
+	})
+}
+
+// leftVisit is a visit's draft the editor was left with and could not
+// save: the visit as last saved and what was typed on it.
+type leftVisit struct {
+	sess  *session
+	ref   string
+	enc   app.Encounter
+	typed visitText
+}
+
+// ask says why the visit was not saved and offers to go back to it.
+func (l leftVisit) ask(err error) {
+	u := l.sess.a
+	if u.sess != l.sess {
+		return // locked since: the session's screens are gone
+	}
+	what := "this visit"
+	if l.enc.ID == "" {
+		what = "the new visit"
+	}
+	d := dialog.NewCustomConfirm("The visit was not saved", "Go back to the visit", "Discard the changes",
+		wrapped("Your changes to "+what+" ("+visible.Line(l.enc.Type.Label())+", "+l.enc.Time.Local().Format("2 Jan 2006 15:04")+
+			") were not saved: "+message(err)+"\n\nGo back to the visit to correct it: what you typed is still there. "+
+			"Discard the changes to leave the visit as it was last saved."),
+		func(back bool) {
+			if back && u.sess == l.sess {
+				l.reopen(err)
+			}
+		}, u.win)
+	d.Resize(fyne.NewSize(480, 0))
+	u.showDialog(d)
+}
+
+// reopen opens the editor again on the visit with what was typed, and
+// shows why it was refused under its field.
+func (l leftVisit) reopen(err error) {
+	v := newEncounterScreen(l.sess, l.ref)
+	l.sess.a.show(v)
+	v.showVisit(l.enc)
+	if v.form == nil {
+		return // signed meanwhile: shown read-only
+	}
+	v.form.setText(l.typed)
+	v.refused(err, true)
 }
 
 // askSign asks for the confirmation that signing is final, then signs

@@ -191,14 +191,10 @@ func (v *encounterScreen) view() fyne.CanvasObject { return v.box }
 
 func (v *encounterScreen) focusFirst() fyne.Focusable { return nil }
 
-// forget saves a draft typed and not saved yet, then clears every field.
+// forget saves a draft typed and not saved yet (or, when it cannot be,
+// keeps it to go back to: saveOnLeave), then clears every field.
 func (v *encounterScreen) forget() {
-	if save := v.unsaved(); save != nil {
-		v.sess.a.tasks.run(func() func() {
-			save(context.Background())
-			return nil
-		})
-	}
+	v.saveOnLeave()
 	v.enc = app.Encounter{}
 	if v.form != nil {
 		v.form.forget()

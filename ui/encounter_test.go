@@ -330,16 +330,26 @@ func TestTimelineVisitsAndDocuments(t *testing.T) {
 	}
 }
 
+// headacheDraft starts a new visit of p for a headache and saves its
+// draft with Ctrl+S; it returns the editor and the visit's id.
+func headacheDraft(t *testing.T, u *App, p app.Patient) (*encounterScreen, string) {
+	t.Helper()
+	v := newVisitFromChart(t, u, p)
+	typeIn(u, v.form.reason, "headache")
+	press(u, ctrlKey, fyne.KeyS)
+	u.tasks.wait()
+	if v.enc.ID == "" {
+		t.Fatal("Ctrl+S did not save the new visit")
+	}
+	return v, v.enc.ID
+}
+
 // A draft typed and not saved is saved when the window locks, and a
 // scanned document is linked to it and unlinked from it.
 func TestEncounterDraftSavedAtLockAndLinked(t *testing.T) {
 	u, p, lab, _ := clinicRoom(t)
 	ctx := context.Background()
-	v := newVisitFromChart(t, u, p)
-	typeIn(u, v.form.reason, "headache")
-	press(u, ctrlKey, fyne.KeyS)
-	u.tasks.wait()
-	id := v.enc.ID
+	v, id := headacheDraft(t, u, p)
 	typeIn(u, v.form.history, "three days, worse in the morning")
 	press(u, ctrlKey, fyne.KeyD)
 	u.tasks.wait()
@@ -406,5 +416,89 @@ func TestTimelinePages(t *testing.T) {
 	press(u, 0, fyne.KeyReturn)
 	if len(v.timeRows) != 2*timelinePage || c.Focused() != v.timeRows[timelinePage] {
 		t.Fatalf("Enter on the more row: %d rows, keyboard on the first new row %v", len(v.timeRows), c.Focused() == v.timeRows[timelinePage])
+	}
+}
+
+// Leaving a visit whose draft cannot be saved (a pulse of 900) loses
+// nothing: the window says why and goes back to the visit with all that
+// was typed, the refusal under its field; corrected, it saves. "Discard
+// the changes" leaves the visit as last saved (here: never saved).
+func TestEncounterLeftUnsavedGoesBack(t *testing.T) {
+	u, p, _, _ := clinicRoom(t)
+	ctx := context.Background()
+	v := newVisitFromChart(t, u, p)
+	typeIn(u, v.form.reason, "fever")
+	typeIn(u, v.form.history, "two days of fever and chills")
+	typeIn(u, v.form.vitals.byName["pulse"].field, "900")
+	press(u, 0, fyne.KeyEscape)
+	u.tasks.wait()
+	current[*patientScreen](t, u)
+	if got := overlayTexts(u); !strings.Contains(got, "not saved: Pulse 900 /min is not plausible") || !strings.Contains(got, "what you typed is still there") {
+		t.Fatalf("leaving the refused visit says %q", got)
+	}
+	tapDialog(t, u, "Go back to the visit")
+	v = current[*encounterScreen](t, u)
+	pulse := v.form.vitals.byName["pulse"]
+	if v.form.history.Text != "two days of fever and chills" || v.form.reason.Text != "fever" || pulse.field.Text != "900" {
+		t.Fatalf("back on the visit: reason %q, history %q, pulse %q", v.form.reason.Text, v.form.history.Text, pulse.field.Text)
+	}
+	if !pulse.msg.Visible() || u.win.Canvas().Focused() != pulse.field {
+		t.Fatalf("back on the visit the pulse says %q, keyboard in %T", pulse.msg.Text, u.win.Canvas().Focused())
+	}
+	typeIn(u, pulse.field, "90")
+	press(u, ctrlKey, fyne.KeyS)
+	u.tasks.wait()
+	e, err := u.sess.s.Encounters().Open(ctx, v.enc.ID)
+	if err != nil {
+		t.Fatalf("the corrected visit was not saved: %v", err)
+	}
+	if e.Vitals.Pulse != 90 || e.Note.History != "two days of fever and chills" {
+		t.Fatalf("saved: %+v", e)
+	}
+
+	before, err := u.sess.s.Encounters().List(ctx, p.MRN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v = newVisitFromChart(t, u, p)
+	typeIn(u, v.form.vitals.byName["temp_c"].field, "hot")
+	press(u, 0, fyne.KeyEscape)
+	u.tasks.wait()
+	if got := overlayTexts(u); !strings.Contains(got, "temperature as a number") {
+		t.Fatalf("leaving a temperature of %q says %q", "hot", got)
+	}
+	tapDialog(t, u, "Discard the changes")
+	current[*patientScreen](t, u)
+	after, err := u.sess.s.Encounters().List(ctx, p.MRN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Fatalf("discarded: %d visits, before %d", len(after), len(before))
+	}
+}
+
+// A window that locks on a draft with a refused vital sign saves the rest
+// of the note without it, and says so after the next sign-in.
+func TestEncounterLockSavesWithoutRefusedSign(t *testing.T) {
+	u, p, _, _ := clinicRoom(t)
+	ctx := context.Background()
+	v, id := headacheDraft(t, u, p)
+	typeIn(u, v.form.history, "worse in the morning")
+	typeIn(u, v.form.vitals.byName["pulse"].field, "900")
+	typeIn(u, v.form.vitals.byName["spo2"].field, "97")
+	typeIn(u, v.form.vitals.byName["resp_rate"].field, "fast")
+
+	logInAgain(t, u, "dr.amani", clinPW)
+	e, err := u.sess.s.Encounters().Open(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Note.History != "worse in the morning" || e.Vitals.SpO2 != 97 || e.Vitals.Pulse != 0 || e.Vitals.RespRate != 0 {
+		t.Fatalf("the draft after the lock: %+v", e)
+	}
+	got := overlayTexts(u)
+	if !strings.Contains(got, "without the respiratory rate, the pulse") || !strings.Contains(got, "type it again") {
+		t.Fatalf("after the sign-in the window says %q", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 )
 
 // Where you were. When the window locks, it remembers the screen on show
@@ -17,6 +18,9 @@ import (
 type resumePoint struct {
 	user string
 	open func(u *App) // goes back there; nil: the patient search
+	// note says what the lock could not save as typed (a visit's draft
+	// saved without a refused vital sign), for the user when back.
+	note string
 }
 
 // resumeOf returns how to go back to screen s.
@@ -76,10 +80,33 @@ func resumeOf(s screen) func(u *App) {
 func (u *App) resume() {
 	r := u.resumeAt
 	u.resumeAt = resumePoint{}
-	if u.sess == nil || r.open == nil || r.user != u.sess.user.Name {
+	if u.sess == nil || r.user != u.sess.user.Name {
 		return
 	}
-	r.open(u)
+	if r.open != nil {
+		r.open(u)
+	}
+	if r.note != "" {
+		u.tellLockNote(r.note)
+	}
+}
+
+// tellAfterLock says what the lock could not save as typed to user: now
+// if they are already back, else when they are.
+func (u *App) tellAfterLock(user, note string) {
+	switch {
+	case u.sess != nil && u.sess.user.Name == user:
+		u.tellLockNote(note)
+	case u.sess == nil && u.resumeAt.user == user:
+		u.resumeAt.note = note
+	}
+}
+
+// tellLockNote shows what the lock could not save in a dialog.
+func (u *App) tellLockNote(note string) {
+	d := dialog.NewCustom("Saved when the window locked", "OK", wrapped(note), u.win)
+	d.Resize(fyne.NewSize(480, 0))
+	u.showDialog(d)
 }
 
 // Window size, kept between starts, as one preference "W×H": Fyne saves

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -114,6 +115,71 @@ func (f *visitForm) read(e app.Encounter) (app.Encounter, error) {
 	e.Time, e.Type, e.Site, e.Reason, e.Vitals = t, typ, f.site.Text, f.reason.Text, v
 	e.Note = app.Note{History: f.history.Text, Examination: f.exam.Text, Assessment: f.assess.Text, Plan: f.plan.Text}
 	return e, nil
+}
+
+// readAll reads the form as read does, leaving out what cannot be read
+// (the time kept as e had it, a sign that is not a number left empty) and
+// naming what it left out.
+func (f *visitForm) readAll(e app.Encounter) (app.Encounter, []string) {
+	var left []string
+	if t, err := time.ParseInLocation(visitTimeLayout, strings.TrimSpace(f.when.Text), time.Local); err == nil {
+		e.Time = t
+	} else {
+		left = append(left, "time of the visit")
+	}
+	if typ, err := app.ParseEncounterType(f.kind.Selected); err == nil {
+		e.Type = typ
+	}
+	var v app.Vitals
+	for {
+		var err error
+		v, err = f.vitals.readWithout(left)
+		var vital *app.VitalsError
+		if !errors.As(err, &vital) {
+			break
+		}
+		left = append(left, f.vitals.words(vital.Field))
+	}
+	e.Site, e.Reason, e.Vitals = f.site.Text, f.reason.Text, v
+	e.Note = app.Note{History: f.history.Text, Examination: f.exam.Text, Assessment: f.assess.Text, Plan: f.plan.Text}
+	return e, left
+}
+
+// visitText is what is typed in the editor, as typed, readable or not.
+type visitText struct {
+	kind   string
+	fields []string // textFields' texts
+	weight bool     // the weight confirmed as kilograms
+}
+
+// textFields are the form's text fields in Tab order.
+func (f *visitForm) textFields() []*entry {
+	out := []*entry{f.when, f.site, f.reason}
+	for _, v := range f.vitals.fields {
+		out = append(out, v.field)
+	}
+	return append(out, f.history, f.exam, f.assess, f.plan)
+}
+
+// text returns what is typed.
+func (f *visitForm) text() visitText {
+	t := visitText{kind: f.kind.Selected, weight: f.vitals.confirm.Visible() && f.vitals.confirm.Checked}
+	for _, e := range f.textFields() {
+		t.fields = append(t.fields, e.Text)
+	}
+	return t
+}
+
+// setText types t back into the fields, as changes to save.
+func (f *visitForm) setText(t visitText) {
+	f.kind.SetSelected(t.kind)
+	for i, e := range f.textFields() {
+		e.SetText(t.fields[i])
+	}
+	if t.weight {
+		f.vitals.confirm.SetChecked(true)
+		f.vitals.confirm.Show()
+	}
 }
 
 // fill shows e in the fields.

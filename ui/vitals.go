@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,9 +115,15 @@ func (f *vitalField) number() (float64, error) {
 
 // read returns the vital signs typed, or the first one that is not a
 // number.
-func (vb *vitalsBlock) read() (app.Vitals, error) {
+func (vb *vitalsBlock) read() (app.Vitals, error) { return vb.readWithout(nil) }
+
+// readWithout is read with the signs named (in words) left empty.
+func (vb *vitalsBlock) readWithout(left []string) (app.Vitals, error) {
 	n := map[string]float64{}
 	for _, f := range vb.fields {
+		if slices.Contains(left, f.words) {
+			continue
+		}
 		x, err := f.number()
 		if err != nil {
 			return app.Vitals{}, err
@@ -128,6 +135,14 @@ func (vb *vitalsBlock) read() (app.Vitals, error) {
 		RespRate: int(n["resp_rate"]), SpO2: int(n["spo2"]), WeightKg: n["weight_kg"], HeightCm: n["height_cm"],
 		MUACCm: n["muac_cm"], WeightConfirmed: vb.confirm.Visible() && vb.confirm.Checked,
 	}, nil
+}
+
+// words names a sign (by its VitalsError field) in words.
+func (vb *vitalsBlock) words(field string) string {
+	if f := vb.byName[field]; f != nil {
+		return f.words
+	}
+	return field
 }
 
 // fill shows v's signs (zero as empty).
