@@ -56,23 +56,25 @@ func NewBundleKeys(wrap app.AEAD) (public, private []byte, err error) {
 // CheckBundlePublicKey reports whether public is a hybrid public keyset a
 // bundle can be encrypted to.
 func CheckBundlePublicKey(public []byte) error {
-	_, err := hybridEncrypt(public)
+	_, err := hybridEncrypt(public, "bundle public key", maxBundleKeyLen)
 	return err
 }
 
-func hybridEncrypt(public []byte) (interface {
+// hybridEncrypt reads public, a hybrid public keyset of at most limit
+// bytes (what names it in errors: "bundle public key"), as an encrypter.
+func hybridEncrypt(public []byte, what string, limit int) (interface {
 	Encrypt(plaintext, contextInfo []byte) ([]byte, error)
 }, error) {
-	if len(public) == 0 || len(public) > maxBundleKeyLen {
-		return nil, malformed("bundle public key of %d bytes", len(public))
+	if len(public) == 0 || len(public) > limit {
+		return nil, malformed("%s of %d bytes", what, len(public))
 	}
 	h, err := keyset.ReadWithNoSecrets(keyset.NewBinaryReader(bytes.NewReader(public)))
 	if err != nil {
-		return nil, malformed("bundle public key: %v", err)
+		return nil, malformed("%s: %v", what, err)
 	}
 	enc, err := hybrid.NewHybridEncrypt(h)
 	if err != nil {
-		return nil, malformed("bundle public key: %v", err)
+		return nil, malformed("%s: %v", what, err)
 	}
 	return enc, nil
 }
@@ -82,7 +84,7 @@ func hybridEncrypt(public []byte) (interface {
 // and a writer that encrypts what it is given to w. Close the writer to
 // finish the stream (it does not close w).
 func SealBundleStream(recipientPublic, contextInfo []byte, w io.Writer) (wrapped []byte, wc io.WriteCloser, err error) {
-	enc, err := hybridEncrypt(recipientPublic)
+	enc, err := hybridEncrypt(recipientPublic, "bundle public key", maxBundleKeyLen)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -18,14 +18,22 @@ type fuzzVault struct {
 	recoveryKey    string
 }
 
-func newFuzzVault(f *testing.F) fuzzVault {
-	f.Helper()
+// testKeyring makes a new vault's keyring, closed when the test ends.
+func testKeyring(tb testing.TB) *Keyring {
+	tb.Helper()
 	k, err := NewKeyring()
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
-	f.Cleanup(k.Close)
+	tb.Cleanup(k.Close)
+	return k
+}
+
+func newFuzzVault(f *testing.F) fuzzVault {
+	f.Helper()
+	k := testKeyring(f)
 	v := fuzzVault{keys: k}
+	var err error
 	if v.bundle, err = k.Bundle(); err != nil {
 		f.Fatal(err)
 	}
@@ -192,11 +200,7 @@ func FuzzNewAuditSealer(f *testing.F) {
 // FuzzRecordOpen feeds arbitrary bytes to the record envelope's Decrypt:
 // it must fail cleanly, never panic, and never accept a forgery.
 func FuzzRecordOpen(f *testing.F) {
-	k, err := NewKeyring()
-	if err != nil {
-		f.Fatal(err)
-	}
-	a := k.RecordAEAD()
+	a := testKeyring(f).RecordAEAD()
 	good, err := a.Encrypt([]byte("a patient record"), []byte("ad"))
 	if err != nil {
 		f.Fatal(err)
@@ -214,10 +218,7 @@ func FuzzRecordOpen(f *testing.F) {
 
 // FuzzOpenAudit feeds arbitrary bytes to the audit event opener.
 func FuzzOpenAudit(f *testing.F) {
-	k, err := NewKeyring()
-	if err != nil {
-		f.Fatal(err)
-	}
+	k := testKeyring(f)
 	pub, err := k.AuditPublicKey()
 	if err != nil {
 		f.Fatal(err)

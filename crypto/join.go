@@ -81,16 +81,9 @@ func grantInfo(device app.DeviceID) []byte { return []byte(grantContext + device
 // Grant wraps the vault's master key and key bundle to a joining
 // workstation's public keyset, for device.
 func (k *Keyring) Grant(public []byte, device app.DeviceID) ([]byte, error) {
-	if len(public) == 0 || len(public) > maxJoinKeyLen {
-		return nil, malformed("join public key of %d bytes", len(public))
-	}
-	h, err := keyset.ReadWithNoSecrets(keyset.NewBinaryReader(bytes.NewReader(public)))
+	enc, err := hybridEncrypt(public, "join public key", maxJoinKeyLen)
 	if err != nil {
-		return nil, malformed("join public key: %v", err)
-	}
-	enc, err := hybrid.NewHybridEncrypt(h)
-	if err != nil {
-		return nil, malformed("join public key: %v", err)
+		return nil, err
 	}
 	master, err := k.masterCopy()
 	if err != nil {

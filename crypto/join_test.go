@@ -11,10 +11,7 @@ import (
 // unlock of the vault (here: a keyring opened from its bundle) has the
 // same identity, and another vault's differs.
 func TestVaultIdentityVerifiesSignatures(t *testing.T) {
-	k, err := NewKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := testKeyring(t)
 	id, err := k.VaultIdentity()
 	if err != nil || len(id) != ed25519.PublicKeySize {
 		t.Fatalf("identity %x, %v", id, err)
@@ -46,11 +43,7 @@ func TestVaultIdentityVerifiesSignatures(t *testing.T) {
 	if id2, err := again.VaultIdentity(); err != nil || !bytes.Equal(id, id2) {
 		t.Fatalf("the same vault opened again has identity %x, %v; want %x", id2, err, id)
 	}
-	other, err := NewKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if id3, _ := other.VaultIdentity(); bytes.Equal(id, id3) {
+	if id3, _ := testKeyring(t).VaultIdentity(); bytes.Equal(id, id3) {
 		t.Fatal("two vaults share an identity")
 	}
 	k.Close()

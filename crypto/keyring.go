@@ -119,28 +119,27 @@ func newKeys(master []byte, h handles, auditPublic []byte) (*keys, error) {
 
 // get returns the open key material, or errClosed.
 func (k *Keyring) get() (*keys, error) {
-	if k == nil {
-		return nil, errClosed
-	}
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	if k.k == nil {
-		return nil, errClosed
-	}
-	return k.k, nil
+	return withKeys(k, func(ks *keys) *keys { return ks })
 }
 
 // masterCopy returns a copy of the master key; the caller clears it.
 func (k *Keyring) masterCopy() ([]byte, error) {
+	return withKeys(k, func(ks *keys) []byte { return bytes.Clone(ks.master) })
+}
+
+// withKeys returns read of k's open key material, called under k's read
+// lock (Close waits for it), or errClosed.
+func withKeys[T any](k *Keyring, read func(*keys) T) (T, error) {
+	var none T
 	if k == nil {
-		return nil, errClosed
+		return none, errClosed
 	}
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	if k.k == nil {
-		return nil, errClosed
+		return none, errClosed
 	}
-	return bytes.Clone(k.k.master), nil
+	return read(k.k), nil
 }
 
 // Close drops the key material: the master key bytes are zeroed and every

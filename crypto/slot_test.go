@@ -55,11 +55,7 @@ func TestDamagedSlotIsNotWrongPassword(t *testing.T) {
 // binds the seed to the user name as it binds the master key; version-2
 // slots (vaults made before signing keys) still open, with no seed.
 func TestSlotV3HoldsTheSigningSeed(t *testing.T) {
-	k, err := NewKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.Close()
+	k := testKeyring(t)
 	bundle, err := k.Bundle()
 	if err != nil {
 		t.Fatal(err)
