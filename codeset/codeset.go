@@ -414,24 +414,18 @@ func readHeader(first string) (columns, error) {
 		return c, &FileError{Line: 1, Msg: fmt.Sprintf("%d columns; a code set file has at most 15", len(names))}
 	}
 	c.n = len(names)
+	named := map[string]*int{
+		"code":              &c.code,
+		"code_dotted":       &c.dotted,
+		"billable":          &c.billable,
+		"short_description": &c.short,
+		"long_description":  &c.long,
+		"poa_exempt":        &c.poa,
+		"chronic_indicator": &c.chron,
+	}
 	for i, name := range names {
-		var p *int
-		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "code":
-			p = &c.code
-		case "code_dotted":
-			p = &c.dotted
-		case "billable":
-			p = &c.billable
-		case "short_description":
-			p = &c.short
-		case "long_description":
-			p = &c.long
-		case "poa_exempt":
-			p = &c.poa
-		case "chronic_indicator":
-			p = &c.chron
-		default:
+		p, ok := named[strings.ToLower(strings.TrimSpace(name))]
+		if !ok {
 			continue
 		}
 		if *p >= 0 {

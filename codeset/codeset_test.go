@@ -202,13 +202,34 @@ func position(hits []Hit, code string) int {
 	return -1
 }
 
+// searchCase is a query whose hits must hold code among the first within,
+// found by match.
+type searchCase struct {
+	query, code string
+	within      int
+	match       Match
+}
+
+// wantFound searches s for each case's query and checks where and how
+// its code is found.
+func wantFound(t *testing.T, s *Set, cases []searchCase) {
+	t.Helper()
+	for _, tc := range cases {
+		hits, _ := s.Search(tc.query, 50)
+		p := position(hits, tc.code)
+		if p < 0 || p >= tc.within {
+			t.Errorf("Search(%q): %s at %d, want within the first %d: %v", tc.query, tc.code, p, tc.within, codes(hits[:min(len(hits), 10)]))
+			continue
+		}
+		if hits[p].Match != tc.match {
+			t.Errorf("Search(%q): %s matched by %v, want %v", tc.query, tc.code, hits[p].Match, tc.match)
+		}
+	}
+}
+
 func TestSearchByWords(t *testing.T) {
 	s := shipped(t)
-	for _, tc := range []struct {
-		query, code string
-		within      int
-		match       Match
-	}{
+	wantFound(t, s, []searchCase{
 		{"pneumonia unspecified organism", "J18.9", 3, MatchWords},
 		{"organism unspecified pneumonia", "J18.9", 3, MatchWords},
 		{"pneum unspec", "J18.9", 10, MatchPrefixes},
@@ -222,17 +243,7 @@ func TestSearchByWords(t *testing.T) {
 		{"covid", "U07.1", 3, MatchWords},
 		{"e11 neuropathy", "E11.40", 3, MatchWords},
 		{"malaria", "B54", 20, MatchWords},
-	} {
-		hits, _ := s.Search(tc.query, 50)
-		p := position(hits, tc.code)
-		if p < 0 || p >= tc.within {
-			t.Errorf("Search(%q): %s at %d, want within the first %d: %v", tc.query, tc.code, p, tc.within, codes(hits[:min(len(hits), 10)]))
-			continue
-		}
-		if hits[p].Match != tc.match {
-			t.Errorf("Search(%q): %s matched by %v, want %v", tc.query, tc.code, hits[p].Match, tc.match)
-		}
-	}
+	})
 	// Every hit holds every word typed.
 	hits, _ := s.Search("fract radius shaft", 0)
 	if len(hits) < 100 {
@@ -270,11 +281,7 @@ func boolInt(b bool) int {
 
 func TestSearchWithTypos(t *testing.T) {
 	s := shipped(t)
-	for _, tc := range []struct {
-		query, code string
-		within      int
-		match       Match
-	}{
+	wantFound(t, s, []searchCase{
 		{"pnuemonia", "J18.9", 20, MatchTypo},            // swapped letters
 		{"pnuemonia unspecified", "J18.9", 5, MatchTypo}, // with a word spelt right
 		{"pneumoni unspecifed organism", "J18.9", 3, MatchTypo},
@@ -282,17 +289,7 @@ func TestSearchWithTypos(t *testing.T) {
 		{"diabetis type 2 without", "E11.9", 3, MatchTypo},
 		{"hypertenshun", "I10", 20, MatchTypos}, // two edits in a long word
 		{"asthmma", "J45.909", 50, MatchTypo},
-	} {
-		hits, _ := s.Search(tc.query, 50)
-		p := position(hits, tc.code)
-		if p < 0 || p >= tc.within {
-			t.Errorf("Search(%q): %s at %d, want within the first %d: %v", tc.query, tc.code, p, tc.within, codes(hits[:min(len(hits), 10)]))
-			continue
-		}
-		if hits[p].Match != tc.match {
-			t.Errorf("Search(%q): %s matched by %v, want %v", tc.query, tc.code, hits[p].Match, tc.match)
-		}
-	}
+	})
 	// Short words get no typo allowance: "flu" is not "flux".
 	if hits, _ := s.Search("fuu", 50); len(hits) != 0 {
 		t.Errorf("fuu: %v", codes(hits))
