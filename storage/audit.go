@@ -167,14 +167,11 @@ func (db *DB) signHead(tx *bolt.Tx, key app.AuditKey, old app.KeyedHead, keyed b
 	if k == nil {
 		return nil // an empty chain: nothing to sign
 	}
-	seq, err := decodeSeq(k)
+	last, err := decodeAuditEntry(k, v)
 	if err != nil {
 		return err
 	}
-	hash, _, err := decodeAuditValue(v)
-	if err != nil {
-		return fmt.Errorf("audit entry %d: %w", seq, err)
-	}
+	seq, hash := last.Seq, last.Hash
 	cps := tx.Bucket(bucketCheckpoints)
 	added := uint64(0)
 	if checkpoint && cps.Get(seqKey(seq)) == nil {
@@ -271,13 +268,7 @@ func (db *DB) AuditEntriesFrom(ctx context.Context, from uint64) iter.Seq2[app.A
 					return nil
 				}
 				c := b.Cursor()
-				var k, v []byte
-				if after == nil {
-					k, v = c.First()
-				} else if k, v = c.Seek(after); bytes.Equal(k, after) {
-					k, v = c.Next()
-				}
-				for ; k != nil && len(page) < auditPage; k, v = c.Next() {
+				for k, v := resume(c, nil, after); k != nil && len(page) < auditPage; k, v = c.Next() {
 					seq, err := decodeSeq(k)
 					if err != nil {
 						return err // cannot resume past a key of unknown shape
@@ -321,16 +312,9 @@ func (db *DB) AuditHead(ctx context.Context) (app.AuditEntry, error) {
 		if k == nil {
 			return nil
 		}
-		seq, err := decodeSeq(k)
-		if err != nil {
-			return err
-		}
-		h, s, err := decodeAuditValue(v)
-		if err != nil {
-			return fmt.Errorf("audit entry %d: %w", seq, err)
-		}
-		e = app.AuditEntry{Seq: seq, Sealed: s, Hash: h}
-		return nil
+		var err error
+		e, err = decodeAuditEntry(k, v)
+		return err
 	})
 	if err != nil {
 		return app.AuditEntry{}, fmt.Errorf("read the audit head: %w", err)

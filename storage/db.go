@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -498,24 +499,22 @@ func (db *DB) load() error {
 
 // view runs fn in a read transaction. A panic or memory fault inside bbolt
 // (a damaged page) becomes ErrCorrupt. fn must copy what it keeps.
-func (db *DB) view(ctx context.Context, fn func(tx *bolt.Tx) error) (err error) {
+func (db *DB) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	db.swap.RLock()
-	defer db.swap.RUnlock()
-	defer db.catch(&err)
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	if err := db.bolt.View(fn); err != nil {
-		return db.txErr(err)
-	}
-	return nil
+	return db.guard(func() error {
+		if err := db.bolt.View(fn); err != nil {
+			return db.txErr(err)
+		}
+		return nil
+	})
 }
 
 // update runs fn in a write transaction and commits it durably when fn
 // returns nil. A failed commit is reported as a write problem (disk full,
 // read-only folder); nothing of fn's changes is kept.
-func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) error) (err error) {
+func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -525,51 +524,74 @@ func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) error) (err error
 	if db.damaged.Load() {
 		return corrupt(db.path, "damage was found earlier; writes are refused")
 	}
-	db.swap.RLock()
-	defer db.swap.RUnlock()
-	defer db.catch(&err)
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	tx, err := db.bolt.Begin(true)
-	if err != nil {
-		return db.txErr(err)
-	}
-	defer func() {
-		if tx.DB() != nil {
-			_ = tx.Rollback()
+	return db.guard(func() error {
+		tx, err := db.bolt.Begin(true)
+		if err != nil {
+			return db.txErr(err)
 		}
-	}()
-	if err := fn(tx); err != nil {
-		return db.txErr(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return writeErr(db.path, err)
-	}
-	return nil
+		defer func() {
+			if tx.DB() != nil {
+				_ = tx.Rollback()
+			}
+		}()
+		if err := fn(tx); err != nil {
+			return db.txErr(err)
+		}
+		if err := tx.Commit(); err != nil {
+			return writeErr(db.path, err)
+		}
+		return nil
+	})
 }
 
 // rollbackTx runs fn in a write transaction that is always rolled back: a
 // read that must not run beside writers (bbolt's Check). A read-only DB
 // has no writers, so it uses a read transaction.
-func (db *DB) rollbackTx(ctx context.Context, fn func(tx *bolt.Tx) error) (err error) {
+func (db *DB) rollbackTx(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if db.readOnly {
 		return db.view(ctx, fn)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	return db.guard(func() error {
+		tx, err := db.bolt.Begin(true)
+		if err != nil {
+			return db.txErr(err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		if err := fn(tx); err != nil {
+			return db.txErr(err)
+		}
+		return nil
+	})
+}
+
+// guard runs fn, a transaction, holding swap for reading, with a panic
+// or memory fault inside bbolt (a damaged page) turned into ErrCorrupt;
+// the DB then refuses writes.
+func (db *DB) guard(fn func() error) (err error) {
 	db.swap.RLock()
 	defer db.swap.RUnlock()
 	defer db.catch(&err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	tx, err := db.bolt.Begin(true)
-	if err != nil {
-		return db.txErr(err)
+	return fn()
+}
+
+// resume starts a page of a listing on c: at the first key after after,
+// the key the previous page ended on, or, on the first page (after nil),
+// at from (nil: the first key). It returns that key and its value.
+func resume(c *bolt.Cursor, from, after []byte) (k, v []byte) {
+	switch {
+	case after != nil:
+		if k, v = c.Seek(after); bytes.Equal(k, after) {
+			return c.Next()
+		}
+		return k, v
+	case from != nil:
+		return c.Seek(from)
 	}
-	defer func() { _ = tx.Rollback() }()
-	if err := fn(tx); err != nil {
-		return db.txErr(err)
-	}
-	return nil
+	return c.First()
 }
 
 func (db *DB) catch(errp *error) {

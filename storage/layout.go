@@ -369,6 +369,20 @@ func decodeAuditValue(b []byte) (hash, sealed []byte, err error) {
 	return bytes.Clone(b[:hashLen]), bytes.Clone(b[hashLen:]), nil
 }
 
+// decodeAuditEntry decodes the audit bucket's key k and value v (copies);
+// an error in v names the entry's seq.
+func decodeAuditEntry(k, v []byte) (app.AuditEntry, error) {
+	seq, err := decodeSeq(k)
+	if err != nil {
+		return app.AuditEntry{}, err
+	}
+	hash, sealed, err := decodeAuditValue(v)
+	if err != nil {
+		return app.AuditEntry{}, fmt.Errorf("audit entry %d: %w", seq, err)
+	}
+	return app.AuditEntry{Seq: seq, Sealed: sealed, Hash: hash}, nil
+}
+
 // encodeCheckpoint is hash (32) ‖ signature.
 func encodeCheckpoint(hash, sig []byte) []byte {
 	return append(append(make([]byte, 0, hashLen+len(sig)), hash...), sig...)

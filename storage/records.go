@@ -375,13 +375,7 @@ func (r *Records) Heads(ctx context.Context, kind app.Kind) iter.Seq2[app.Stored
 					return nil
 				}
 				c := heads.Cursor()
-				var k, val []byte
-				if after == nil {
-					k, val = c.Seek(prefix)
-				} else if k, val = c.Seek(after); bytes.Equal(k, after) {
-					k, val = c.Next()
-				}
-				for ; k != nil && bytes.HasPrefix(k, prefix) && len(page) < headsPage; k, val = c.Next() {
+				for k, val := resume(c, prefix, after); k != nil && bytes.HasPrefix(k, prefix) && len(page) < headsPage; k, val = c.Next() {
 					if len(k) > maxRecordKey {
 						return decodeErr("head key", k)
 					}

@@ -111,23 +111,19 @@ func (db *DB) RejoinAudit(ctx context.Context, r AuditRejoin) (AuditRejoinReport
 		}
 		c := b.Cursor()
 		for k, v := c.Seek(seqKey(r.From)); k != nil; k, v = c.Next() {
-			seq, err := decodeSeq(k)
+			e, err := decodeAuditEntry(k, v)
 			if err != nil {
 				return err
 			}
-			h, sealed, err := decodeAuditValue(v)
-			if err != nil {
-				return fmt.Errorf("audit entry %d: %w", seq, err)
-			}
-			if i := seq - r.From; len(ours) == 0 && rep.Dropped == 0 && i < uint64(len(r.Theirs)) && bytes.Equal(r.Theirs[i].Hash, h) {
-				rep.Fork = seq
+			if i := e.Seq - r.From; len(ours) == 0 && rep.Dropped == 0 && i < uint64(len(r.Theirs)) && bytes.Equal(r.Theirs[i].Hash, e.Hash) {
+				rep.Fork = e.Seq
 				continue
 			}
-			if theirs[string(sealed)] {
+			if theirs[string(e.Sealed)] {
 				rep.Dropped++
 				continue
 			}
-			ours = append(ours, sealed)
+			ours = append(ours, e.Sealed)
 		}
 		fetched := r.Theirs[min(rep.Fork+1-r.From, uint64(len(r.Theirs))):]
 		if len(fetched) == 0 {

@@ -286,13 +286,7 @@ func (r *Records) verifyDecrypt(ctx context.Context, p *problems) error {
 				return nil
 			}
 			c := vers.Cursor()
-			var k, val []byte
-			if after == nil {
-				k, val = c.First()
-			} else if k, val = c.Seek(after); bytes.Equal(k, after) {
-				k, val = c.Next()
-			}
-			for ; k != nil && scanned < verifyPage; k, val = c.Next() {
+			for k, val := resume(c, nil, after); k != nil && scanned < verifyPage; k, val = c.Next() {
 				scanned++
 				if len(k) > maxKeyLen {
 					return decodeErr("version key", k)
