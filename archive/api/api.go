@@ -259,6 +259,17 @@ type BlobStatus struct {
 	Complete bool `json:"complete"`
 }
 
+// CompleteBlob is the status of blob id, size bytes, stored whole.
+func CompleteBlob(id string, size int64) BlobStatus {
+	return BlobStatus{ID: id, Size: size, ChunkSize: ChunkSize, Chunks: ChunkCount(size), Complete: true}
+}
+
+// PartialBlob is the status of the upload of blob id, size bytes, that
+// holds the verified chunks have (ascending).
+func PartialBlob(id string, size int64, have []int) BlobStatus {
+	return BlobStatus{ID: id, Size: size, ChunkSize: ChunkSize, Chunks: ChunkCount(size), Have: have}
+}
+
 // Missing returns the chunks still to send, ascending.
 func (s BlobStatus) Missing() []int {
 	if s.Complete {

@@ -672,10 +672,6 @@ func (s *Store) blobState(id string) (complete bool, size int64, err error) {
 	return complete, size, err
 }
 
-func completeStatus(id string, size int64) api.BlobStatus {
-	return api.BlobStatus{ID: id, Size: size, ChunkSize: api.ChunkSize, Chunks: api.ChunkCount(size), Complete: true}
-}
-
 // have lists the verified chunks of an upload (the chunk files present).
 func (s *Store) have(id string, size int64) ([]int, error) {
 	ents, err := os.ReadDir(s.uploadDir(id))
@@ -710,7 +706,7 @@ func (s *Store) BlobStatus(ctx context.Context, id string) (api.BlobStatus, erro
 		return api.BlobStatus{}, fmt.Errorf("blob %s: %w", id, err)
 	}
 	if complete {
-		return completeStatus(id, size), nil
+		return api.CompleteBlob(id, size), nil
 	}
 	if size == 0 {
 		return api.BlobStatus{}, fmt.Errorf("%w: the archive holds no part of blob %s", api.ErrNotFound, id)
@@ -722,7 +718,7 @@ func (s *Store) BlobStatus(ctx context.Context, id string) (api.BlobStatus, erro
 func (s *Store) uploadStatus(id string, size int64) (api.BlobStatus, error) {
 	// Another request may have just completed the blob.
 	if complete, _, err := s.blobState(id); err != nil || complete {
-		return completeStatus(id, size), err
+		return api.CompleteBlob(id, size), err
 	}
 	have, err := s.have(id, size)
 	if err != nil {
@@ -732,9 +728,9 @@ func (s *Store) uploadStatus(id string, size int64) (api.BlobStatus, error) {
 		if err := s.finish(id, size); err != nil {
 			return api.BlobStatus{}, err
 		}
-		return completeStatus(id, size), nil
+		return api.CompleteBlob(id, size), nil
 	}
-	return api.BlobStatus{ID: id, Size: size, ChunkSize: api.ChunkSize, Chunks: api.ChunkCount(size), Have: have}, nil
+	return api.PartialBlob(id, size, have), nil
 }
 
 // PutChunk implements archive.Store.
@@ -767,7 +763,7 @@ func (s *Store) PutChunk(ctx context.Context, id string, size int64, n int, sum 
 		return api.BlobStatus{}, fmt.Errorf("blob %s chunk %d: %w", id, n, err)
 	}
 	if complete {
-		return completeStatus(id, size), nil
+		return api.CompleteBlob(id, size), nil
 	}
 	path := s.chunkPath(id, n)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {

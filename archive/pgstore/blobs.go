@@ -16,10 +16,6 @@ import (
 	"folio/archive/api"
 )
 
-func completeStatus(id string, size int64) api.BlobStatus {
-	return api.BlobStatus{ID: id, Size: size, ChunkSize: api.ChunkSize, Chunks: api.ChunkCount(size), Complete: true}
-}
-
 // BlobStatus implements archive.Store.
 func (s *Store) BlobStatus(ctx context.Context, id string) (api.BlobStatus, error) {
 	if _, err := api.ParseBlobID(id); err != nil {
@@ -38,7 +34,7 @@ func (s *Store) BlobStatus(ctx context.Context, id string) (api.BlobStatus, erro
 		return api.BlobStatus{}, fmt.Errorf("blob %s: %w", id, err)
 	}
 	if complete {
-		return completeStatus(id, size), nil
+		return api.CompleteBlob(id, size), nil
 	}
 	return s.uploadStatus(ctx, id, size)
 }
@@ -59,19 +55,19 @@ func (s *Store) uploadStatus(ctx context.Context, id string, size int64) (api.Bl
 		return api.BlobStatus{}, fmt.Errorf("blob %s: %w", id, err)
 	}
 	if complete {
-		return completeStatus(id, size), nil
+		return api.CompleteBlob(id, size), nil
 	}
 	if len(have) == api.ChunkCount(size) {
 		if err := s.finish(ctx, id, size); err != nil {
 			return api.BlobStatus{}, err
 		}
-		return completeStatus(id, size), nil
+		return api.CompleteBlob(id, size), nil
 	}
-	st := api.BlobStatus{ID: id, Size: size, ChunkSize: api.ChunkSize, Chunks: api.ChunkCount(size), Have: make([]int, len(have))}
+	chunks := make([]int, len(have))
 	for i, n := range have {
-		st.Have[i] = int(n)
+		chunks[i] = int(n)
 	}
-	return st, nil
+	return api.PartialBlob(id, size, chunks), nil
 }
 
 // PutChunk implements archive.Store.
@@ -124,7 +120,7 @@ func (s *Store) PutChunk(ctx context.Context, id string, size int64, n int, sum 
 		return api.BlobStatus{}, fmt.Errorf("blob %s chunk %d: %w", id, n, err)
 	}
 	if complete {
-		return completeStatus(id, size), nil
+		return api.CompleteBlob(id, size), nil
 	}
 	return s.uploadStatus(ctx, id, size)
 }

@@ -163,14 +163,8 @@ func TestTwoProcessesGapFree(t *testing.T) {
 	for _, s := range procs {
 		t.Cleanup(func() { s.Close() })
 	}
-	const devices, batches, per = 6, 20, 5
-	type key struct {
-		dev api.DeviceID
-		id  string
-	}
-	var mu sync.Mutex
-	acked := map[key]uint64{}
 	ctx, stopReader := context.WithCancel(context.Background())
+	defer stopReader()
 	readerErr := make(chan error, 1)
 	go func() { // a puller following along while pushes land
 		var after uint64
@@ -193,64 +187,11 @@ func TestTwoProcessesGapFree(t *testing.T) {
 		}
 		readerErr <- nil
 	}()
-	var wg sync.WaitGroup
-	errs := make(chan error, devices)
-	for d := range devices {
-		dev := api.DeviceID(0x100 + d)
-		s := procs[d%2] // devices alternate between the two processes
-		wg.Go(func() {
-			for b := range batches {
-				req := api.PushRequest{Device: dev, Batch: uint64(b + 1)}
-				for v := range per {
-					id := fmt.Sprintf("r%d-%d", b, v)
-					req.Versions = append(req.Versions, api.RecordVersion{Kind: "patient", ID: id,
-						Version: api.Version{HLC: uint64(1000 + b*per + v), Device: dev}, Ciphertext: []byte(id)})
-				}
-				resp, err := s.Push(context.Background(), req, time.Now())
-				if err != nil {
-					errs <- err
-					return
-				}
-				mu.Lock()
-				for i, r := range resp.Results {
-					acked[key{dev, req.Versions[i].ID}] = r.Seq
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	// Devices alternate between the two processes.
+	storetest.PushGapFree(t, []archive.Store{procs[0], procs[1]}, 6, 20, 5)
 	stopReader()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
 	if err := <-readerErr; err != nil {
 		t.Fatal(err)
-	}
-	var all []api.Change
-	var after uint64
-	for {
-		page, err := procs[0].Pull(context.Background(), 0xbeef, after, 1000, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, page.Changes...)
-		after = page.Next
-		if !page.More {
-			break
-		}
-	}
-	if len(all) != devices*batches*per {
-		t.Fatalf("pulled %d changes, want %d", len(all), devices*batches*per)
-	}
-	for i, c := range all {
-		if c.Seq != uint64(i+1) {
-			t.Fatalf("change %d has seq %d: the global sequence has a gap or is out of order", i, c.Seq)
-		}
-		if got := acked[key{c.Pusher, c.ID}]; got != c.Seq {
-			t.Fatalf("%s %s pulled with seq %d, acknowledged with %d", c.Pusher, c.ID, c.Seq, got)
-		}
 	}
 }
 

@@ -219,7 +219,17 @@ func testRefusedPush(t *testing.T, open Opener) {
 
 func testConcurrentPushes(t *testing.T, open Opener) {
 	s, _ := openClosed(t, open)
-	const devices, batches, per = 4, 15, 3
+	PushGapFree(t, []archive.Store{s}, 4, 15, 3)
+}
+
+// PushGapFree pushes from devices devices at once, device d through
+// stores[d%len(stores)] (one store, or several over the same data), each
+// batches batches of per versions. Then it pulls everything through
+// stores[0] and fails t unless the global sequence has no gap: every
+// version pulled once, in seq order 1, 2, …, with the seq its push was
+// acknowledged with, and the head at the last.
+func PushGapFree(t *testing.T, stores []archive.Store, devices, batches, per int) {
+	t.Helper()
 	type key struct {
 		dev api.DeviceID
 		id  string
@@ -230,6 +240,7 @@ func testConcurrentPushes(t *testing.T, open Opener) {
 	errs := make(chan error, devices)
 	for d := range devices {
 		dev := api.DeviceID(0x100 + d)
+		s := stores[d%len(stores)]
 		wg.Go(func() {
 			for b := range batches {
 				req := api.PushRequest{Device: dev, Batch: uint64(b + 1)}
@@ -255,7 +266,7 @@ func testConcurrentPushes(t *testing.T, open Opener) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	all := pullAll(t, s, 1, 7)
+	all := pullAll(t, stores[0], 1, 7)
 	if len(all) != devices*batches*per {
 		t.Fatalf("pulled %d changes, want %d", len(all), devices*batches*per)
 	}
@@ -267,7 +278,7 @@ func testConcurrentPushes(t *testing.T, open Opener) {
 			t.Fatalf("%s %s pulled with seq %d, acknowledged with %d", c.Pusher, c.ID, c.Seq, got)
 		}
 	}
-	if m := head(t, s); m.Head != uint64(len(all)) {
+	if m := head(t, stores[0]); m.Head != uint64(len(all)) {
 		t.Fatalf("head %d, want %d", m.Head, len(all))
 	}
 }
