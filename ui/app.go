@@ -325,8 +325,9 @@ func (u *App) hookCanvas() {
 func (u *App) touch() { u.act.touch() }
 
 // shortcut runs a window-wide shortcut: Ctrl+L locks, Ctrl+F goes to the
-// search, Ctrl+N registers a patient, Ctrl+U opens Administration (admins);
-// the others belong to the screen on show.
+// search, Ctrl+N registers a patient, Ctrl+U opens Administration (admins),
+// the other go-to keys open their places for the roles that work there; the
+// others belong to the screen on show.
 func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 	u.touch()
 	if cs.Modifier == ctrlShift && u.sess != nil {
@@ -348,45 +349,23 @@ func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
 		}
 		return false
 	}
-	switch cs.KeyName {
-	case fyne.KeyL:
-		u.lock("")
+	r := u.sess.user.Roles
+	goTo := keyActions{
+		fyne.KeyL: func() { u.lock("") },
+		fyne.KeyF: u.showSearch,
+		fyne.KeyN: u.showRegister,
+		fyne.KeyU: when(canAdmin(r), u.showUsers),
+		fyne.KeyI: when(canScan(r), u.showScanning),
+		fyne.KeyJ: when(allowed(r, placeQueue), u.showQueue),
+		fyne.KeyK: when(allowed(r, placeQA), u.showQA),
+		fyne.KeyW: when(canKeepTypeRules(r), u.showTypeRules),
+		fyne.Key6: when(canCode(r), u.showCoding),
+		fyne.Key7: when(canWriteNotes(r), u.showMyNotes),
+		fyne.Key8: when(canWriteNotes(r), u.showMyQueries),
+		fyne.Key9: when(canSeeDeficiencies(r), u.showDeficiencies),
+	}
+	if goTo.run(cs.KeyName) {
 		return true
-	case fyne.KeyF:
-		u.showSearch()
-		return true
-	case fyne.KeyN:
-		u.showRegister()
-		return true
-	case fyne.KeyU:
-		if u.sess.user.Roles.Can(app.PermUserManage) {
-			u.showUsers()
-			return true
-		}
-	case fyne.KeyI:
-		if canScan(u.sess.user.Roles) {
-			u.showScanning()
-			return true
-		}
-	case fyne.KeyJ:
-		if allowed(u.sess.user.Roles, placeQueue) {
-			u.showQueue()
-			return true
-		}
-	case fyne.KeyK:
-		if allowed(u.sess.user.Roles, placeQA) {
-			u.showQA()
-			return true
-		}
-	case fyne.KeyW:
-		if canKeepTypeRules(u.sess.user.Roles) {
-			u.showTypeRules()
-			return true
-		}
-	case fyne.Key6, fyne.Key7, fyne.Key8, fyne.Key9:
-		if u.codingShortcut(cs.KeyName) {
-			return true
-		}
 	}
 	if sc, ok := u.cur.(shortcutter); ok {
 		return sc.shortcut(cs.KeyName)

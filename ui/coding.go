@@ -121,27 +121,19 @@ func (s *codingScreen) plainKey(k fyne.KeyName) bool {
 
 func (s *codingScreen) shortcut(k fyne.KeyName) bool {
 	c := s.sess.a.win.Canvas()
-	switch k {
-	case fyne.KeyP:
-		s.assign(true)
-	case fyne.KeyD:
-		s.assign(false)
-	case fyne.KeyT:
-		c.Focus(s.proc)
-	case fyne.KeyR:
-		if !s.codes.removeLast() {
-			s.fail("No code to take back.")
-		}
-	case fyne.KeyS:
-		s.save()
-	case fyne.KeyE:
-		c.Focus(s.question)
-	case fyne.KeyG:
-		s.backToSearch()
-	default:
-		return false
-	}
-	return true
+	return keyActions{
+		fyne.KeyP: func() { s.assign(true) },
+		fyne.KeyD: func() { s.assign(false) },
+		fyne.KeyT: func() { c.Focus(s.proc) },
+		fyne.KeyR: func() {
+			if !s.codes.removeLast() {
+				s.fail("No code to take back.")
+			}
+		},
+		fyne.KeyS: s.save,
+		fyne.KeyE: func() { c.Focus(s.question) },
+		fyne.KeyG: s.backToSearch,
+	}.run(k)
 }
 
 // load reads the encounter's note (audited), its coding (audited), the

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"fmt"
-	"fyne.io/fyne/v2"
 	"time"
 
 	"folio/app"
@@ -48,26 +47,6 @@ func (u *App) showMyQueries() { showPlace(u, placeMyQueries, newMyQueriesScreen)
 
 // showDeficiencies opens the record-completion worklist.
 func (u *App) showDeficiencies() { showPlace(u, placeDeficiencies, newDeficiencyScreen) }
-
-// codingShortcut runs the window-wide keys of coding: Ctrl+6 the coding
-// worklist, Ctrl+7 and Ctrl+8 a clinician's unsigned notes and queries,
-// for the roles that work there.
-func (u *App) codingShortcut(k fyne.KeyName) bool {
-	r := u.sess.user.Roles
-	switch {
-	case k == fyne.Key6 && canCode(r):
-		u.showCoding()
-	case k == fyne.Key7 && canWriteNotes(r):
-		u.showMyNotes()
-	case k == fyne.Key8 && canWriteNotes(r):
-		u.showMyQueries()
-	case k == fyne.Key9 && canSeeDeficiencies(r):
-		u.showDeficiencies()
-	default:
-		return false
-	}
-	return true
-}
 
 // showCodingEncounter opens an encounter in the coding screen; Esc goes
 // back to the worklist.

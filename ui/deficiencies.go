@@ -66,15 +66,11 @@ func (s *deficiencyScreen) forget() {
 // shortcut: Ctrl+1 the user's own, Ctrl+2 every open one (records
 // manager).
 func (s *deficiencyScreen) shortcut(k fyne.KeyName) bool {
-	switch {
-	case k == fyne.Key1 && s.sess.user.Roles.Can(app.PermCompletion):
-		s.showList(false)
-	case k == fyne.Key2 && canSeeAllDeficiencies(s.sess.user.Roles):
-		s.showList(true)
-	default:
-		return false
-	}
-	return true
+	r := s.sess.user.Roles
+	return keyActions{
+		fyne.Key1: when(r.Can(app.PermCompletion), func() { s.showList(false) }),
+		fyne.Key2: when(canSeeAllDeficiencies(r), func() { s.showList(true) }),
+	}.run(k)
 }
 
 func (s *deficiencyScreen) showList(all bool) {

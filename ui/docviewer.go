@@ -246,29 +246,17 @@ func (v *docViewer) escape() bool {
 }
 
 func (v *docViewer) shortcut(k fyne.KeyName) bool {
-	switch k {
-	case fyne.Key1:
-		v.setZoom(zoomFitWidth, 0)
-	case fyne.Key2:
-		v.setZoom(zoomFitPage, 0)
-	case fyne.Key3:
-		v.setZoom(zoomScale, 1)
-	case fyne.KeyPageDown:
-		v.step(1)
-	case fyne.KeyPageUp:
-		v.step(-1)
-	case fyne.KeyR:
-		v.rotate()
-	case fyne.KeyS:
-		v.askExport()
-	case fyne.KeyG:
-		v.findNext()
-	case fyne.KeyB:
-		v.putBack()
-	default:
-		return false
-	}
-	return true
+	return keyActions{
+		fyne.KeyPageDown: func() { v.step(1) },
+		fyne.KeyPageUp:   func() { v.step(-1) },
+		fyne.Key1:        func() { v.setZoom(zoomFitWidth, 0) },
+		fyne.Key2:        func() { v.setZoom(zoomFitPage, 0) },
+		fyne.Key3:        func() { v.setZoom(zoomScale, 1) },
+		fyne.KeyR:        v.rotate,
+		fyne.KeyG:        v.findNext,
+		fyne.KeyS:        v.askExport,
+		fyne.KeyB:        v.putBack,
+	}.run(k)
 }
 
 // load reads the document (audited), its thumbnails and its first page.
@@ -772,19 +760,12 @@ func (p *pageView) TypedShortcut(s fyne.Shortcut) {
 // plainKey: Page Down and Page Up turn pages, ↓ and ↑ scroll within the
 // page, from the page and from the search field alike.
 func (v *docViewer) plainKey(k fyne.KeyName) bool {
-	switch k {
-	case fyne.KeyPageDown:
-		v.step(1)
-	case fyne.KeyPageUp:
-		v.step(-1)
-	case fyne.KeyDown:
-		v.scrollBy(1)
-	case fyne.KeyUp:
-		v.scrollBy(-1)
-	default:
-		return false
-	}
-	return true
+	return keyActions{
+		fyne.KeyPageDown: func() { v.step(1) },
+		fyne.KeyPageUp:   func() { v.step(-1) },
+		fyne.KeyDown:     func() { v.scrollBy(1) },
+		fyne.KeyUp:       func() { v.scrollBy(-1) },
+	}.run(k)
 }
 
 // scrollBy moves the page a tenth of the view down (dir 1) or up (-1),

@@ -218,24 +218,9 @@ func (v *encounterScreen) escape() bool {
 }
 
 func (v *encounterScreen) shortcut(k fyne.KeyName) bool {
-	switch k {
-	case fyne.KeyS:
-		v.saveNow(true)
-		return true
-	case fyne.KeyD:
-		v.askLink()
-		return true
-	case fyne.KeyM:
-		v.askAddendum()
-		return true
-	}
-	return false
+	return keyActions{fyne.KeyS: func() { v.saveNow(true) }, fyne.KeyD: v.askLink, fyne.KeyM: v.askAddendum}.run(k)
 }
 
 func (v *encounterScreen) shiftShortcut(k fyne.KeyName) bool {
-	if k == fyne.KeyS {
-		v.askSign()
-		return true
-	}
-	return false
+	return keyActions{fyne.KeyS: v.askSign}.run(k)
 }

@@ -335,11 +335,7 @@ func (w *joinWaitScreen) forget() {
 
 // shortcut: Ctrl+R checks now (R for "retry").
 func (w *joinWaitScreen) shortcut(k fyne.KeyName) bool {
-	if k == fyne.KeyR {
-		w.check()
-		return true
-	}
-	return false
+	return keyActions{fyne.KeyR: w.check}.run(k)
 }
 
 func (w *joinWaitScreen) setWorking(on bool) {

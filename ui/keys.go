@@ -327,6 +327,29 @@ type plainKeyer interface {
 	plainKey(fyne.KeyName) bool
 }
 
+// keyActions is what a screen's keys do, key by key; a nil action is a
+// key the screen does not take (see when).
+type keyActions map[fyne.KeyName]func()
+
+// run runs the action of key k; false when there is none.
+func (a keyActions) run(k fyne.KeyName) bool {
+	do := a[k]
+	if do == nil {
+		return false
+	}
+	do()
+	return true
+}
+
+// when is do if ok (the role may, the window has what it needs), nil
+// otherwise: the key is then left to whatever takes it next.
+func when(ok bool, do func()) func() {
+	if !ok {
+		return nil
+	}
+	return do
+}
+
 // Space on a button: the desktop driver gives the key press to the focused
 // button, which acts (and may move the keyboard to a field: Continue puts
 // it in the password), then the same press's character to whatever has

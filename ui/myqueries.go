@@ -82,11 +82,7 @@ func (s *myQueriesScreen) plainKey(k fyne.KeyName) bool {
 
 // shortcut: Ctrl+S sends the answer.
 func (s *myQueriesScreen) shortcut(k fyne.KeyName) bool {
-	if k == fyne.KeyS {
-		s.send()
-		return true
-	}
-	return false
+	return keyActions{fyne.KeyS: s.send}.run(k)
 }
 
 // load reads the open queries (audited).

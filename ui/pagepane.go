@@ -181,15 +181,7 @@ func (pp *pagePane) clear() {
 // pageKey turns the pages on Page Down and Page Up, with Ctrl or
 // without; false for any other key.
 func (pp *pagePane) pageKey(k fyne.KeyName) bool {
-	switch k {
-	case fyne.KeyPageDown:
-		pp.step(1)
-	case fyne.KeyPageUp:
-		pp.step(-1)
-	default:
-		return false
-	}
-	return true
+	return keyActions{fyne.KeyPageDown: func() { pp.step(1) }, fyne.KeyPageUp: func() { pp.step(-1) }}.run(k)
 }
 
 // besideForm is a screen of the pane, filling the window, with form at

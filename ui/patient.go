@@ -198,35 +198,20 @@ func (v *patientScreen) escape() bool {
 }
 
 func (v *patientScreen) shortcut(k fyne.KeyName) bool {
-	switch k {
-	case fyne.KeyE:
-		if v.editBtn.Visible() {
-			v.edit()
-		}
-		return true
-	case fyne.KeyH:
-		v.history()
-		return true
-	case fyne.KeyPageDown:
-		v.nextTab(1)
-		return true
-	case fyne.KeyPageUp:
-		v.nextTab(-1)
-		return true
-	case fyne.KeyT:
-		v.newVisit()
-		return true
-	case fyne.Key1:
-		v.askAllergy()
-		return true
-	case fyne.Key2:
-		v.askProblem()
-		return true
-	case fyne.Key3:
-		v.askMedication()
-		return true
-	}
-	return false
+	return keyActions{
+		fyne.KeyE: func() {
+			if v.editBtn.Visible() {
+				v.edit()
+			}
+		},
+		fyne.KeyH:        v.history,
+		fyne.KeyPageDown: func() { v.nextTab(1) },
+		fyne.KeyPageUp:   func() { v.nextTab(-1) },
+		fyne.KeyT:        v.newVisit,
+		fyne.Key1:        v.askAllergy,
+		fyne.Key2:        v.askProblem,
+		fyne.Key3:        v.askMedication,
+	}.run(k)
 }
 
 func (v *patientScreen) edit() {

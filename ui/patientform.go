@@ -188,11 +188,7 @@ func (f *patientForm) escape() bool {
 }
 
 func (f *patientForm) shortcut(k fyne.KeyName) bool {
-	if k == fyne.KeyS {
-		f.submit()
-		return true
-	}
-	return false
+	return keyActions{fyne.KeyS: f.submit}.run(k)
 }
 
 func (f *patientForm) cancel() {

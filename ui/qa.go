@@ -72,15 +72,11 @@ func (q *qaScreen) forget() {
 func (q *qaScreen) plainKey(k fyne.KeyName) bool { return q.pages.pageKey(k) }
 
 func (q *qaScreen) shortcut(k fyne.KeyName) bool {
-	switch k {
-	case fyne.KeyReturn, fyne.KeyEnter:
-		q.confirm()
-	case fyne.KeyG:
-		q.move(1)
-	default:
-		return q.pages.pageKey(k)
-	}
-	return true
+	return keyActions{
+		fyne.KeyReturn: q.confirm,
+		fyne.KeyEnter:  q.confirm,
+		fyne.KeyG:      func() { q.move(1) },
+	}.run(k) || q.pages.pageKey(k)
 }
 
 func (q *qaScreen) reload(note string) {

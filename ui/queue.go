@@ -174,31 +174,19 @@ func (q *queueScreen) forget() {
 func (q *queueScreen) plainKey(k fyne.KeyName) bool { return q.pages.pageKey(k) }
 
 func (q *queueScreen) shortcut(k fyne.KeyName) bool {
-	switch k {
-	case fyne.KeyReturn, fyne.KeyEnter:
-		q.file()
-	case fyne.KeyG:
-		q.move(1)
-	case fyne.KeyR:
-		q.rotate()
-	case fyne.KeyT:
-		q.split()
-	case fyne.KeyM:
-		q.mergePrevious()
-	case fyne.KeyB:
-		q.removePage()
-	case fyne.KeyZ:
-		q.undoFiling()
-	case fyne.KeyP:
-		q.focus(q.patient.field)
-	case fyne.KeyY:
-		q.focus(q.kind)
-	case fyne.KeyD:
-		q.focus(q.date)
-	default:
-		return q.pages.pageKey(k)
-	}
-	return true
+	return keyActions{
+		fyne.KeyReturn: q.file,
+		fyne.KeyEnter:  q.file,
+		fyne.KeyG:      func() { q.move(1) },
+		fyne.KeyR:      q.rotate,
+		fyne.KeyT:      q.split,
+		fyne.KeyM:      q.mergePrevious,
+		fyne.KeyB:      q.removePage,
+		fyne.KeyZ:      q.undoFiling,
+		fyne.KeyP:      func() { q.focus(q.patient.field) },
+		fyne.KeyY:      func() { q.focus(q.kind) },
+		fyne.KeyD:      func() { q.focus(q.date) },
+	}.run(k) || q.pages.pageKey(k)
 }
 
 // reload reads the queue and shows the document keep (or the first), with

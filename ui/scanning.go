@@ -385,20 +385,11 @@ func (st *scanScreen) forget() {
 }
 
 func (st *scanScreen) shortcut(k fyne.KeyName) bool {
-	switch k {
-	case fyne.KeyO:
-		if st.sess.user.Roles.Can(app.PermDocImport) {
-			st.chooseFile()
-			return true
-		}
-	case fyne.KeyP:
-		st.sess.a.win.Canvas().Focus(st.coverFor.field)
-		return true
-	case fyne.KeyS:
-		st.printCover()
-		return true
-	}
-	return false
+	return keyActions{
+		fyne.KeyO: when(st.sess.user.Roles.Can(app.PermDocImport), st.chooseFile),
+		fyne.KeyP: func() { st.sess.a.win.Canvas().Focus(st.coverFor.field) },
+		fyne.KeyS: st.printCover,
+	}.run(k)
 }
 
 func (st *scanScreen) drawIntake() {

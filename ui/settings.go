@@ -79,26 +79,13 @@ func adminBar(u *App, cur adminSection) fyne.CanvasObject {
 // adminShortcut switches between the sections: Ctrl+1 Users, Ctrl+2
 // Settings, Ctrl+3 Sync, Ctrl+4 Audit, Ctrl+5 Integrity check.
 func adminShortcut(u *App, k fyne.KeyName) bool {
-	switch k {
-	case fyne.Key1:
-		u.showUsers()
-		return true
-	case fyne.Key2:
-		u.showSettings()
-		return true
-	case fyne.Key3:
-		if u.opts.Sync != nil {
-			u.showSyncAdmin()
-			return true
-		}
-	case fyne.Key4:
-		u.showAudit()
-		return true
-	case fyne.Key5:
-		u.showIntegrity()
-		return true
-	}
-	return false
+	return keyActions{
+		fyne.Key1: u.showUsers,
+		fyne.Key2: u.showSettings,
+		fyne.Key3: when(u.opts.Sync != nil, u.showSyncAdmin),
+		fyne.Key4: u.showAudit,
+		fyne.Key5: u.showIntegrity,
+	}.run(k)
 }
 
 // settingLabelW is the width of the settings' label column.

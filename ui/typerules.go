@@ -108,17 +108,7 @@ func (s *typeRulesScreen) focusFirst() fyne.Focusable {
 func (s *typeRulesScreen) forget() {}
 
 func (s *typeRulesScreen) shortcut(k fyne.KeyName) bool {
-	switch k {
-	case fyne.KeyS:
-		s.store()
-	case fyne.KeyT:
-		s.addRow()
-	case fyne.KeyR:
-		s.removeFocused()
-	default:
-		return false
-	}
-	return true
+	return keyActions{fyne.KeyS: s.store, fyne.KeyT: s.addRow, fyne.KeyR: s.removeFocused}.run(k)
 }
 
 // newRow makes the row of one rule.
