@@ -45,12 +45,7 @@ func VerifyCountersignature(archiveCert *x509.Certificate, cs api.Countersignatu
 }
 
 func (s *Server) putKeyRequest(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
-	rd, err := body(w, r, api.MaxMetaBody, "key request")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	b, err := api.DecodeKeyRequestBody(rd)
+	b, err := decodeBody(w, r, api.MaxMetaBody, "key request", api.DecodeKeyRequestBody)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -108,12 +103,7 @@ func (s *Server) keyRequests(w http.ResponseWriter, r *http.Request, _ api.Devic
 // vault (the member check in front of it) and only signed by that vault's
 // key over the request's join key and the wrapped keys.
 func (s *Server) grantKey(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
-	rd, err := body(w, r, api.MaxMetaBody, "key grant")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	g, err := api.DecodeKeyGrant(rd)
+	g, err := decodeBody(w, r, api.MaxMetaBody, "key grant", api.DecodeKeyGrant)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -159,13 +159,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
-// body limits r's body to max bytes, refusing at once a declared length
-// over it.
-func body(w http.ResponseWriter, r *http.Request, max int64, what string) (io.Reader, error) {
+// decodeBody reads r's body, a what ("push request"), with decode: the
+// body is limited to max bytes, and a declared length over it is refused
+// at once.
+func decodeBody[T any](w http.ResponseWriter, r *http.Request, max int64, what string, decode func(io.Reader) (T, error)) (T, error) {
 	if r.ContentLength > max {
-		return nil, fmt.Errorf("%w: %s of %d bytes is over the limit of %d", api.ErrTooLarge, what, r.ContentLength, max)
+		var none T
+		return none, fmt.Errorf("%w: %s of %d bytes is over the limit of %d", api.ErrTooLarge, what, r.ContentLength, max)
 	}
-	return http.MaxBytesReader(w, r.Body, max+1), nil
+	return decode(http.MaxBytesReader(w, r.Body, max+1))
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
@@ -173,12 +175,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) push(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
-	rd, err := body(w, r, api.MaxPushBody, "push request")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	req, err := api.DecodePushRequest(rd)
+	req, err := decodeBody(w, r, api.MaxPushBody, "push request", api.DecodePushRequest)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -15,12 +15,7 @@ import (
 // first proof on an archive makes that vault the organisation's; after
 // that only the same vault's devices become members.
 func (s *Server) claimVault(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
-	rd, err := body(w, r, api.MaxMetaBody, "vault claim")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := api.DecodeVaultClaim(rd)
+	c, err := decodeBody(w, r, api.MaxMetaBody, "vault claim", api.DecodeVaultClaim)
 	if err != nil {
 		s.fail(w, r, err)
 		return

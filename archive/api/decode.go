@@ -40,17 +40,23 @@ func decodeBytes(b []byte, max int64, what string, v any) error {
 	return nil
 }
 
+// decodeValid reads one what, a JSON value of at most max bytes, and
+// checks it with its Validate.
+func decodeValid[T interface{ Validate() error }](r io.Reader, max int64, what string) (T, error) {
+	var v, none T
+	if err := decode(r, max, what, &v); err != nil {
+		return none, err
+	}
+	if err := v.Validate(); err != nil {
+		return none, err
+	}
+	return v, nil
+}
+
 // DecodePushRequest reads and validates a push request (at most
 // MaxPushBody bytes).
 func DecodePushRequest(r io.Reader) (PushRequest, error) {
-	var p PushRequest
-	if err := decode(r, MaxPushBody, "push request", &p); err != nil {
-		return PushRequest{}, err
-	}
-	if err := p.Validate(); err != nil {
-		return PushRequest{}, err
-	}
-	return p, nil
+	return decodeValid[PushRequest](r, MaxPushBody, "push request")
 }
 
 // Validate checks a push request against the protocol's rules and limits.
@@ -189,14 +195,7 @@ func DecodePullResponse(r io.Reader) (PullResponse, error) {
 
 // DecodeBlobStatus reads and validates a blob status.
 func DecodeBlobStatus(r io.Reader) (BlobStatus, error) {
-	var s BlobStatus
-	if err := decode(r, MaxMetaBody, "blob status", &s); err != nil {
-		return BlobStatus{}, err
-	}
-	if err := s.Validate(); err != nil {
-		return BlobStatus{}, err
-	}
-	return s, nil
+	return decodeValid[BlobStatus](r, MaxMetaBody, "blob status")
 }
 
 // Validate checks a blob status for consistency.

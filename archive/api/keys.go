@@ -151,14 +151,7 @@ func DecodeKeyRequestBody(r io.Reader) (KeyRequestBody, error) {
 
 // DecodeKeyRequest reads one key request.
 func DecodeKeyRequest(r io.Reader) (KeyRequest, error) {
-	var k KeyRequest
-	if err := decode(r, MaxMetaBody, "key request answer", &k); err != nil {
-		return KeyRequest{}, err
-	}
-	if err := k.Validate(); err != nil {
-		return KeyRequest{}, err
-	}
-	return k, nil
+	return decodeValid[KeyRequest](r, MaxMetaBody, "key request answer")
 }
 
 // DecodeKeyRequestList reads the list of key requests.

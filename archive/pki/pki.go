@@ -231,32 +231,52 @@ func Fingerprint(c *x509.Certificate) string {
 
 // loadCA reads the CA certificate and, if withKey, its private key.
 func loadCA(dir string, withKey bool) (*x509.Certificate, crypto.Signer, error) {
-	certB, err := os.ReadFile(filepath.Join(dir, caCertFile))
+	ca, err := readCert(dir, caCertFile, "CA")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("%w in %s; run 'folio-archive init' first", ErrNotInitialised, dir)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("read CA: %w", err)
-	}
-	ca, err := parseCertPEM(certB)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", filepath.Join(dir, caCertFile), err)
+		return nil, nil, err
 	}
 	if !withKey {
 		return ca, nil, nil
 	}
-	keyB, err := os.ReadFile(filepath.Join(dir, caKeyFile))
+	key, err := readKey(dir, caKeyFile, "CA key", ca, caCertFile)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read CA key: %w", err)
-	}
-	key, err := parseKeyPEM(keyB)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", filepath.Join(dir, caKeyFile), err)
-	}
-	if !publicKeyEqual(key.Public(), ca.PublicKey) {
-		return nil, nil, fmt.Errorf("%s does not belong to %s", caKeyFile, caCertFile)
+		return nil, nil, err
 	}
 	return ca, key, nil
+}
+
+// readCert reads the certificate in dir's file; what names it in errors
+// ("CA"), and a missing file is fs.ErrNotExist.
+func readCert(dir, file, what string) (*x509.Certificate, error) {
+	b, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	cert, err := parseCertPEM(b)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, file), err)
+	}
+	return cert, nil
+}
+
+// readKey reads the private key in dir's file (what names it in errors:
+// "CA key") and checks that it is the key of cert, read from certFile.
+func readKey(dir, file, what string, cert *x509.Certificate, certFile string) (crypto.Signer, error) {
+	b, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	key, err := parseKeyPEM(b)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, file), err)
+	}
+	if !publicKeyEqual(key.Public(), cert.PublicKey) {
+		return nil, fmt.Errorf("%s does not belong to %s", file, certFile)
+	}
+	return key, nil
 }
 
 func publicKeyEqual(a, b crypto.PublicKey) bool {

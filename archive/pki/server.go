@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math/big"
-	"os"
 	"path/filepath"
 )
 
@@ -16,29 +15,18 @@ import (
 // (archive.ServerParams.Countersigner); the certificate, chained to the
 // organisation's CA, is what a workstation verifies them against.
 func ServerSigner(dir string) (crypto.Signer, *x509.Certificate, error) {
-	certB, err := os.ReadFile(filepath.Join(dir, serverCertFile))
+	cert, err := readCert(dir, serverCertFile, "server certificate")
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, _, cerr := loadCA(dir, false); cerr != nil {
 			return nil, nil, cerr
 		}
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("read server certificate: %w", err)
+		return nil, nil, err
 	}
-	cert, err := parseCertPEM(certB)
+	key, err := readKey(dir, serverKeyFile, "server key", cert, serverCertFile)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", filepath.Join(dir, serverCertFile), err)
-	}
-	keyB, err := os.ReadFile(filepath.Join(dir, serverKeyFile))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read server key: %w", err)
-	}
-	key, err := parseKeyPEM(keyB)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", filepath.Join(dir, serverKeyFile), err)
-	}
-	if !publicKeyEqual(key.Public(), cert.PublicKey) {
-		return nil, nil, fmt.Errorf("%s does not belong to %s", serverKeyFile, serverCertFile)
+		return nil, nil, err
 	}
 	return key, cert, nil
 }
