@@ -195,15 +195,7 @@ func TestAnnotatedPDFFixture(t *testing.T) {
 		t.Fatalf("%s differs from annotatedPDF (%v): run this test with -update-annotated", annotatedFixture, err)
 	}
 	// go-fitz, as Folio used it before, draws none of it.
-	fz, err := fitz.NewFromMemory(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fz.Close()
-	m, err := fz.ImageDPI(1, 72)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := fitzPage(t, want, 1, 72)
 	if g, _ := grayOf(m); !isBlank(g, 72) {
 		t.Error("go-fitz draws page 2's annotations: the fixture no longer shows the fault it was made for")
 	}

@@ -389,17 +389,25 @@ func textLinePNG(t testing.TB, line string) []byte {
 	return renderPNG(t, pdf, 150)
 }
 
-func renderPNG(t testing.TB, pdf []byte, dpi float64) []byte {
+// fitzPage draws page n of the document data at dpi with go-fitz, MuPDF
+// as Folio used it before its own renderer.
+func fitzPage(t testing.TB, data []byte, n int, dpi float64) *image.RGBA {
 	t.Helper()
-	fz, err := fitz.NewFromMemory(pdf)
+	fz, err := fitz.NewFromMemory(data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fz.Close()
-	m, err := fz.ImageDPI(0, dpi)
+	m, err := fz.ImageDPI(n, dpi)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+func renderPNG(t testing.TB, pdf []byte, dpi float64) []byte {
+	t.Helper()
+	m := fitzPage(t, pdf, 0, dpi)
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, m); err != nil {
 		t.Fatal(err)
@@ -453,15 +461,7 @@ func TestBlankPages(t *testing.T) {
 	}
 
 	// A real scan is not blank.
-	fz, err := fitz.NewFromMemory(corpus(t, "scans/paperless__simple.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fz.Close()
-	m, err := fz.ImageDPI(0, 72)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := fitzPage(t, corpus(t, "scans/paperless__simple.png"), 0, 72)
 	g, _ := grayOf(m)
 	if isBlank(g, 72) {
 		t.Error("paperless simple.png is blank")
@@ -477,15 +477,7 @@ func TestBlankPages(t *testing.T) {
 // (TestBlankPages).
 func TestFaintPages(t *testing.T) {
 	e := newTestEngine(t)
-	fz, err := fitz.NewFromMemory(corpus(t, "ocr-gt/tesseract-test__phototest.tif"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fz.Close()
-	m, err := fz.ImageDPI(0, 150)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := fitzPage(t, corpus(t, "ocr-gt/tesseract-test__phototest.tif"), 0, 150)
 	g, _ := grayOf(toRGBA(m))
 	for i, v := range g.pix {
 		g.pix[i] = 255 - byte(int(255-v)*35/100) // black prints as gray 166
