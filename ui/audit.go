@@ -209,11 +209,7 @@ func (s *auditScreen) load(f app.AuditFilter) {
 			s.picked.SetText("")
 			s.summary.SetText(plural(len(events), "event", "events"))
 			for _, b := range s.exports() {
-				if len(events) > 0 {
-					b.Enable()
-				} else {
-					b.Disable()
-				}
+				setEnabled(len(events) > 0, b)
 			}
 		}
 	})

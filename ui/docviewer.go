@@ -442,16 +442,8 @@ func (v *docViewer) showPage(i int) {
 	i = max(0, min(i, n-1))
 	v.page = i
 	v.pageLabel.SetText(fmt.Sprintf("Page %d of %d", i+1, n))
-	if i == 0 {
-		v.prevBtn.Disable()
-	} else {
-		v.prevBtn.Enable()
-	}
-	if i == n-1 {
-		v.nextBtn.Disable()
-	} else {
-		v.nextBtn.Enable()
-	}
+	setEnabled(i != 0, v.prevBtn)
+	setEnabled(i != n-1, v.nextBtn)
 	for p, card := range v.thumbRow {
 		card.focused = p == i
 		card.paint()

@@ -109,15 +109,13 @@ func lastCheckText(e app.AuditEvent) string {
 func (s *integrityScreen) run() {
 	sess := s.sess
 	s.check.Disable()
-	s.busy.Show()
-	s.busy.Start()
+	spin(s.busy, true)
 	s.msg.info("Checking…")
 	sess.run(func(ctx context.Context) func() {
 		r, err := sess.s.Audit().Verify(ctx)
 		ran := sess.a.now()
 		return func() {
-			s.busy.Stop()
-			s.busy.Hide()
+			spin(s.busy, false)
 			s.check.Enable()
 			if err != nil {
 				s.msg.error("The vault could not be checked: " + message(err))

@@ -204,23 +204,11 @@ func (j *joinScreen) submit() {
 }
 
 func (j *joinScreen) setBusy(busy bool) {
-	for _, e := range []*entry{j.user, j.pass, j.again} {
-		if busy {
-			e.Disable()
-		} else {
-			e.Enable()
-		}
-	}
 	if busy {
 		j.msg.clear()
-		j.joinBtn.Disable()
-		j.busy.Show()
-		j.busy.Start()
-	} else {
-		j.joinBtn.Enable()
-		j.busy.Stop()
-		j.busy.Hide()
 	}
+	setEnabled(!busy, j.user, j.pass, j.again, j.joinBtn)
+	spin(j.busy, busy)
 }
 
 // joinWaitScreen waits for the vault keys: it shows the fingerprint of
@@ -266,11 +254,7 @@ func newJoinWaitScreen(u *App, req app.JoinRequest, pw []byte, station, org stri
 		w.station = "this workstation"
 	}
 	w.intro = wrapped("")
-	w.finger = widget.NewRichText(&widget.TextSegment{Text: req.Fingerprint, Style: widget.RichTextStyle{
-		Alignment: fyne.TextAlignCenter,
-		TextStyle: fyne.TextStyle{Monospace: true, Bold: true},
-		SizeName:  sizeNameKey,
-	}})
+	w.finger = keyText(req.Fingerprint)
 	w.checked = widget.NewLabel("")
 	w.checked.Importance = widget.LowImportance
 	w.checkBtn = button(u, "Check now", theme.ViewRefreshIcon(), widget.HighImportance, w.check)
@@ -340,17 +324,8 @@ func (w *joinWaitScreen) shortcut(k fyne.KeyName) bool {
 
 func (w *joinWaitScreen) setWorking(on bool) {
 	w.working = on
-	if on {
-		w.checkBtn.Disable()
-		w.openBtn.Disable()
-		w.busy.Show()
-		w.busy.Start()
-	} else {
-		w.checkBtn.Enable()
-		w.openBtn.Enable()
-		w.busy.Stop()
-		w.busy.Hide()
-	}
+	setEnabled(!on, w.checkBtn, w.openBtn)
+	spin(w.busy, on)
 }
 
 // check asks the archive for the keys now (or, when the keys are open

@@ -291,18 +291,9 @@ func (l *loginScreen) tick() {
 func (l *loginScreen) setBusy(busy bool) {
 	if busy {
 		l.msg.clear()
-		l.user.Disable()
-		l.pass.Disable()
-		l.submitBtn.Disable()
-		l.busy.Show()
-		l.busy.Start()
-		return
 	}
-	l.user.Enable()
-	l.pass.Enable()
-	l.submitBtn.Enable()
-	l.busy.Stop()
-	l.busy.Hide()
+	setEnabled(!busy, l.user, l.pass, l.submitBtn)
+	spin(l.busy, busy)
 }
 
 func (l *loginScreen) showRecover() {
@@ -442,23 +433,9 @@ func recoverMessage(err error, user string) string {
 }
 
 func (r *recoverForm) setBusy(busy bool) {
-	for _, e := range []*entry{r.key, r.user, r.pass, r.again} {
-		if busy {
-			e.Disable()
-		} else {
-			e.Enable()
-		}
-	}
 	if busy {
 		r.msg.clear()
-		r.submitBtn.Disable()
-		r.back.Disable()
-		r.busy.Show()
-		r.busy.Start()
-		return
 	}
-	r.submitBtn.Enable()
-	r.back.Enable()
-	r.busy.Stop()
-	r.busy.Hide()
+	setEnabled(!busy, r.key, r.user, r.pass, r.again, r.submitBtn, r.back)
+	spin(r.busy, busy)
 }

@@ -352,14 +352,9 @@ func (f *patientForm) amended(saved app.Patient, err error, fresh app.Patient, r
 func (f *patientForm) setBusy(busy bool) {
 	if busy {
 		f.msg.clear()
-		f.saveBtn.Disable()
-		f.busy.Show()
-		f.busy.Start()
-		return
 	}
-	f.saveBtn.Enable()
-	f.busy.Stop()
-	f.busy.Hide()
+	setEnabled(!busy, f.saveBtn)
+	spin(f.busy, busy)
 }
 
 // duplicatesDialog shows the registered patients that may be the person

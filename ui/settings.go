@@ -549,20 +549,10 @@ type recoveryKeyDialog struct {
 func newRecoveryKeyDialog(sess *session, key string) *recoveryKeyDialog {
 	u := sess.a
 	r := &recoveryKeyDialog{sess: sess, key: key, msg: newMessageLabel()}
-	r.text = widget.NewRichText(&widget.TextSegment{Text: keyLines(key), Style: widget.RichTextStyle{
-		Alignment: fyne.TextAlignCenter,
-		TextStyle: fyne.TextStyle{Monospace: true, Bold: true},
-		SizeName:  sizeNameKey,
-	}})
+	r.text = keyText(keyLines(key))
 	r.close = button(u, "Done", theme.ConfirmIcon(), widget.HighImportance, func() { r.dlg.Hide() })
 	r.close.Disable()
-	r.done = newCheck(u, "I have written down or printed the new recovery key and will keep it somewhere safe", func(on bool) {
-		if on {
-			r.close.Enable()
-		} else {
-			r.close.Disable()
-		}
-	})
+	r.done = newCheck(u, "I have written down or printed the new recovery key and will keep it somewhere safe", func(on bool) { setEnabled(on, r.close) })
 	r.savePDF = button(u, "Save as PDF to print…", theme.DocumentSaveIcon(), widget.MediumImportance, r.askSave)
 	r.print = printButton(u, "Print", func() {
 		info := printout.RecoveryKeyInfo{Key: r.key, Site: u.site, IssuedBy: sess.user.Name, IssuedAt: u.now()}

@@ -138,19 +138,11 @@ func (s *setupScreen) fail(err error, focus fyne.Focusable) {
 }
 
 func (s *setupScreen) setBusy(busy bool) {
-	for _, e := range []*entry{s.user, s.pass, s.again, s.site} {
-		if busy {
-			e.Disable()
-		} else {
-			e.Enable()
-		}
-	}
+	setEnabled(!busy, s.user, s.pass, s.again, s.site, s.create)
 	if busy {
 		s.msg.clear()
-		s.create.Disable()
 		s.busy.start("Creating the vault…")
 	} else {
-		s.create.Enable()
 		s.busy.stop()
 	}
 }
@@ -176,20 +168,10 @@ func newRecoveryKeyScreen(u *App, admin, key string) *recoveryKeyScreen {
 		u.sendToPrinter(context.Background(), "the recovery key", r.msg, recoveryKeyPDF(r.info()), r.askSave)
 	})
 	r.savePDF = button(u, "Save as PDF to print…", theme.DocumentSaveIcon(), widget.LowImportance, r.askSave)
-	r.key = widget.NewRichText(&widget.TextSegment{Text: keyLines(key), Style: widget.RichTextStyle{
-		Alignment: fyne.TextAlignCenter,
-		TextStyle: fyne.TextStyle{Monospace: true, Bold: true},
-		SizeName:  sizeNameKey,
-	}})
+	r.key = keyText(keyLines(key))
 	r.proceed = button(u, "Continue to log in", theme.NavigateNextIcon(), widget.HighImportance, r.next)
 	r.proceed.Disable()
-	r.done = newCheck(u, "I have written down the recovery key and will keep it somewhere safe", func(on bool) {
-		if on {
-			r.proceed.Enable()
-		} else {
-			r.proceed.Disable()
-		}
-	})
+	r.done = newCheck(u, "I have written down the recovery key and will keep it somewhere safe", func(on bool) { setEnabled(on, r.proceed) })
 	steps := wrapped("This key is shown only now. Write it on paper or print this screen, check every character, " +
 		"and lock it away from this computer (a safe, or with the clinic's important papers).\n\n" +
 		"It is the only way back in if every administrator forgets their password: " +

@@ -712,18 +712,14 @@ func (s *syncAdminScreen) askImport() { s.askOpen(s.importReply) }
 // bundleWork runs an export or an import off the Fyne goroutine with the
 // activity indicator turning; the window stays usable.
 func (s *syncAdminScreen) bundleWork(work func(ctx context.Context) (string, error), done func(string, error)) {
-	s.exportBtn.Disable()
-	s.importBtn.Disable()
+	setEnabled(false, s.exportBtn, s.importBtn)
 	s.bundleMsg.clear()
-	s.bundleBusy.Show()
-	s.bundleBusy.Start()
+	spin(s.bundleBusy, true)
 	s.sess.run(func(ctx context.Context) func() {
 		summary, err := work(ctx)
 		return func() {
-			s.bundleBusy.Stop()
-			s.bundleBusy.Hide()
-			s.exportBtn.Enable()
-			s.importBtn.Enable()
+			spin(s.bundleBusy, false)
+			setEnabled(true, s.exportBtn, s.importBtn)
 			done(summary, err)
 		}
 	})

@@ -244,19 +244,9 @@ func (s *usersScreen) bringIntoSight(o fyne.CanvasObject) {
 
 // setAdding takes the add form's input, or gives it back.
 func (s *usersScreen) setAdding(busy bool) {
-	for _, w := range []fyne.Disableable{s.name, s.fullName, s.pass, s.again, s.addBtn} {
-		if busy {
-			w.Disable()
-		} else {
-			w.Enable()
-		}
-	}
+	setEnabled(!busy, s.name, s.fullName, s.pass, s.again, s.addBtn)
 	for _, c := range s.roles.checks {
-		if busy {
-			c.Disable()
-		} else {
-			c.Enable()
-		}
+		setEnabled(!busy, c)
 	}
 }
 

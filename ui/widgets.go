@@ -323,6 +323,39 @@ func (b *busyNote) stop() {
 	b.box.Hide()
 }
 
+// setEnabled enables ws when on, and disables them otherwise.
+func setEnabled(on bool, ws ...fyne.Disableable) {
+	for _, w := range ws {
+		if on {
+			w.Enable()
+		} else {
+			w.Disable()
+		}
+	}
+}
+
+// spin shows a turning while slow work runs (on), and stops and hides it
+// after.
+func spin(a *widget.Activity, on bool) {
+	if on {
+		a.Show()
+		a.Start()
+	} else {
+		a.Stop()
+		a.Hide()
+	}
+}
+
+// keyText is text a person copies by hand or compares by eye (a recovery
+// key, a fingerprint): centred, monospace, bold and large.
+func keyText(s string) *widget.RichText {
+	return widget.NewRichText(&widget.TextSegment{Text: s, Style: widget.RichTextStyle{
+		Alignment: fyne.TextAlignCenter,
+		TextStyle: fyne.TextStyle{Monospace: true, Bold: true},
+		SizeName:  sizeNameKey,
+	}})
+}
+
 // messageLabel shows an error or a confirmation next to a form; empty, it
 // takes no room.
 type messageLabel struct {
