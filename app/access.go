@@ -34,13 +34,10 @@ var ErrNeedsBreakGlass = errors.New("this chart is restricted: state a reason to
 
 // decodePatient turns a stored record into a Patient.
 func decodePatient(rec StoredRecord) (Patient, error) {
-	var p Patient
-	if err := json.Unmarshal(rec.Data, &p); err != nil {
-		return Patient{}, fmt.Errorf("patient %s: %w: %v", rec.ID, ErrTampered, err)
-	}
-	p.Version = rec.Version
-	return p, nil
+	return decodeRecord[Patient](rec, "patient")
 }
+
+func (p *Patient) setVersion(v Version) { p.Version = v }
 
 // cachedPatient is a decrypted head kept for the session, with its name
 // words ready for ranking.
@@ -225,6 +222,25 @@ func (ch charts) canOpen(ctx context.Context, p Patient, act Action) error {
 		return fmt.Errorf("patient %s: %w", p.MRN, ErrNeedsBreakGlass)
 	}
 	return fmt.Errorf("patient %s: %w", p.MRN, ErrRestricted)
+}
+
+// openChart is the start of a chart act: the role check for act (require),
+// the patient resolved by MRN or id (following merges), and the
+// restricted-chart rule for act. It returns ctx carrying the permission
+// for the act's audit event.
+func (s *Session) openChart(ctx context.Context, perm Permission, act Action, ref string) (context.Context, Patient, error) {
+	ctx, err := s.require(ctx, perm, act, "")
+	if err != nil {
+		return ctx, Patient{}, err
+	}
+	p, err := s.charts().resolve(ctx, ref, true)
+	if err != nil {
+		return ctx, Patient{}, err
+	}
+	if err := s.charts().canOpen(ctx, p, act); err != nil {
+		return ctx, Patient{}, err
+	}
+	return ctx, p, nil
 }
 
 // patient encodes a patient version with its index tokens. A record

@@ -41,11 +41,7 @@ func addendumHash(sig *Signature, a Addendum) string {
 
 // decodeAddendum turns a stored record into an Addendum.
 func decodeAddendum(rec StoredRecord) (Addendum, error) {
-	var a Addendum
-	if err := json.Unmarshal(rec.Data, &a); err != nil {
-		return Addendum{}, fmt.Errorf("addendum %s: %w: %v", rec.ID, ErrTampered, err)
-	}
-	return a, nil
+	return decodeRecord[Addendum](rec, "addendum")
 }
 
 // addendum encodes an addendum with its index token (its

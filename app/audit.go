@@ -227,19 +227,14 @@ func (s *Session) Audit() Audit { return Audit{s} }
 // Events returns the events that match f, oldest first. Reading the
 // trail is itself audited.
 func (au Audit) Events(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
-	ctx, err := au.s.require(ctx, PermAuditRead, ActAuditRead, "")
-	if err != nil {
-		return nil, err
-	}
-	out, err := au.events(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	detail := "all"
-	if f.PatientMRN != "" {
-		detail = "patient " + f.PatientMRN
-	}
-	return out, au.s.audit(ctx, AuditEvent{Action: ActAuditRead, Patient: f.PatientMRN, Outcome: OutcomeOK, Detail: detail})
+	read := func(ctx context.Context) ([]AuditEvent, error) { return au.events(ctx, f) }
+	return auditedRead(ctx, au.s, PermAuditRead, ActAuditRead, read, func([]AuditEvent) AuditEvent {
+		detail := "all"
+		if f.PatientMRN != "" {
+			detail = "patient " + f.PatientMRN
+		}
+		return AuditEvent{Patient: f.PatientMRN, Outcome: OutcomeOK, Detail: detail}
+	})
 }
 
 // Export returns the events that match f, oldest first, to be

@@ -332,11 +332,7 @@ func (c Coding) write(ctx context.Context, r *CodingRecord, p Patient, act Actio
 
 // decodeCoding turns a stored record into a CodingRecord.
 func decodeCoding(rec StoredRecord) (CodingRecord, error) {
-	var r CodingRecord
-	if err := json.Unmarshal(rec.Data, &r); err != nil {
-		return CodingRecord{}, fmt.Errorf("coding %s: %w: %v", rec.ID, ErrTampered, err)
-	}
-	return r, nil
+	return decodeRecord[CodingRecord](rec, "coding")
 }
 
 // allCoding reads every coding act in the vault, for the lists that span

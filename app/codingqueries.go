@@ -26,15 +26,9 @@ type OpenQuery struct {
 // Queries lists the coders' queries waiting for the signed-in clinician's
 // answer (on encounters they wrote), oldest first. The read is audited.
 func (c Coding) Queries(ctx context.Context) ([]OpenQuery, error) {
-	ctx, err := c.s.require(ctx, PermEncounterWrite, ActCodingQueries, "")
-	if err != nil {
-		return nil, err
-	}
-	out, err := c.openQueries(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return out, c.s.audit(ctx, AuditEvent{Action: ActCodingQueries, Detail: fmt.Sprintf("%d open queries", len(out))})
+	return auditedRead(ctx, c.s, PermEncounterWrite, ActCodingQueries, c.openQueries, func(out []OpenQuery) AuditEvent {
+		return AuditEvent{Detail: fmt.Sprintf("%d open queries", len(out))}
+	})
 }
 
 // openQueries is Queries without the role check and the audit (the

@@ -31,15 +31,10 @@ type WorkItem struct {
 // Restricted charts the coder may not open are left out. The read is
 // audited.
 func (c Coding) Worklist(ctx context.Context, status CodingStatus) ([]WorkItem, error) {
-	ctx, err := c.s.require(ctx, PermCode, ActCodingWorklist, "")
-	if err != nil {
-		return nil, err
-	}
-	out, err := c.worklist(ctx, status)
-	if err != nil {
-		return nil, err
-	}
-	return out, c.s.audit(ctx, AuditEvent{Action: ActCodingWorklist, Detail: fmt.Sprintf("%d encounters %s", len(out), status)})
+	read := func(ctx context.Context) ([]WorkItem, error) { return c.worklist(ctx, status) }
+	return auditedRead(ctx, c.s, PermCode, ActCodingWorklist, read, func(out []WorkItem) AuditEvent {
+		return AuditEvent{Detail: fmt.Sprintf("%d encounters %s", len(out), status)}
+	})
 }
 
 // worklist is Worklist without the role check and the audit (the

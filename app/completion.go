@@ -83,18 +83,19 @@ func (cp Completion) Mine(ctx context.Context) ([]Deficiency, error) {
 // MineAt is Mine as of the time at (zero: the session's clock): what is
 // open then, given the records as they are now.
 func (cp Completion) MineAt(ctx context.Context, at time.Time) ([]Deficiency, error) {
-	ctx, err := cp.s.require(ctx, PermCompletion, ActDeficiencyList, "")
-	if err != nil {
-		return nil, err
+	read := func(ctx context.Context) ([]Deficiency, error) {
+		all, err := cp.open(ctx, at)
+		if err != nil {
+			return nil, err
+		}
+		me := cp.s.User().Name
+		out := slices.DeleteFunc(all, func(d Deficiency) bool { return d.Assignee != me })
+		slices.SortStableFunc(out, byOpened)
+		return out, nil
 	}
-	all, err := cp.open(ctx, at)
-	if err != nil {
-		return nil, err
-	}
-	me := cp.s.User().Name
-	out := slices.DeleteFunc(all, func(d Deficiency) bool { return d.Assignee != me })
-	slices.SortStableFunc(out, byOpened)
-	return out, cp.s.audit(ctx, AuditEvent{Action: ActDeficiencyList, Detail: fmt.Sprintf("my deficiencies: %d open", len(out))})
+	return auditedRead(ctx, cp.s, PermCompletion, ActDeficiencyList, read, func(out []Deficiency) AuditEvent {
+		return AuditEvent{Detail: fmt.Sprintf("my deficiencies: %d open", len(out))}
+	})
 }
 
 // All lists every open deficiency in the charts the user may open, for
@@ -106,24 +107,25 @@ func (cp Completion) All(ctx context.Context) ([]Deficiency, error) {
 
 // AllAt is All as of the time at (zero: the session's clock).
 func (cp Completion) AllAt(ctx context.Context, at time.Time) ([]Deficiency, error) {
-	ctx, err := cp.s.require(ctx, PermCompletionAll, ActDeficiencyList, "")
-	if err != nil {
-		return nil, err
-	}
-	out, err := cp.open(ctx, at)
-	if err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(out, func(a, b Deficiency) int {
-		if a.Overdue != b.Overdue {
-			if a.Overdue {
-				return -1
-			}
-			return 1
+	read := func(ctx context.Context) ([]Deficiency, error) {
+		out, err := cp.open(ctx, at)
+		if err != nil {
+			return nil, err
 		}
-		return byOpened(a, b)
+		slices.SortStableFunc(out, func(a, b Deficiency) int {
+			if a.Overdue != b.Overdue {
+				if a.Overdue {
+					return -1
+				}
+				return 1
+			}
+			return byOpened(a, b)
+		})
+		return out, nil
+	}
+	return auditedRead(ctx, cp.s, PermCompletionAll, ActDeficiencyList, read, func(out []Deficiency) AuditEvent {
+		return AuditEvent{Detail: fmt.Sprintf("all deficiencies: %d open", len(out))}
 	})
-	return out, cp.s.audit(ctx, AuditEvent{Action: ActDeficiencyList, Detail: fmt.Sprintf("all deficiencies: %d open", len(out))})
 }
 
 // byOpened orders deficiencies oldest first, then by id (the same order
@@ -163,15 +165,8 @@ func (cp Completion) Chart(ctx context.Context, patientRef string) (ChartComplet
 
 // ChartAt is Chart as of the time at (zero: the session's clock).
 func (cp Completion) ChartAt(ctx context.Context, patientRef string, at time.Time) (ChartCompletion, error) {
-	ctx, err := cp.s.require(ctx, PermCompletion, ActDeficiencyChart, "")
+	ctx, p, err := cp.s.openChart(ctx, PermCompletion, ActDeficiencyChart, patientRef)
 	if err != nil {
-		return ChartCompletion{}, err
-	}
-	p, err := cp.s.charts().resolve(ctx, patientRef, true)
-	if err != nil {
-		return ChartCompletion{}, err
-	}
-	if err := cp.s.charts().canOpen(ctx, p, ActDeficiencyChart); err != nil {
 		return ChartCompletion{}, err
 	}
 	run, err := cp.run(ctx, at, false)

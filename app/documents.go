@@ -3,8 +3,6 @@ package app
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"time"
 )
 
@@ -141,19 +139,13 @@ func blobID(k Keyring, kind string, data []byte) string {
 }
 
 func decodeBatch(rec StoredRecord) (Batch, error) {
-	var b Batch
-	if err := json.Unmarshal(rec.Data, &b); err != nil {
-		return Batch{}, fmt.Errorf("batch %s: %w: %v", rec.ID, ErrTampered, err)
-	}
-	b.Version = rec.Version
-	return b, nil
+	return decodeRecord[Batch](rec, "batch")
 }
 
+func (b *Batch) setVersion(v Version) { b.Version = v }
+
 func decodeDocument(rec StoredRecord) (Document, error) {
-	var d Document
-	if err := json.Unmarshal(rec.Data, &d); err != nil {
-		return Document{}, fmt.Errorf("document %s: %w: %v", rec.ID, ErrTampered, err)
-	}
-	d.Version = rec.Version
-	return d, nil
+	return decodeRecord[Document](rec, "document")
 }
+
+func (d *Document) setVersion(v Version) { d.Version = v }

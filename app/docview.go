@@ -46,15 +46,8 @@ func (dc docStore) byTerm(ctx context.Context, term string) ([]Document, error) 
 // OfPatient lists a patient's filed documents, newest date of
 // service first. Audited as a chart read.
 func (ds Documents) OfPatient(ctx context.Context, ref string) ([]Document, error) {
-	ctx, err := ds.s.require(ctx, PermDocRead, ActDocRead, "")
+	ctx, p, err := ds.s.openChart(ctx, PermDocRead, ActDocRead, ref)
 	if err != nil {
-		return nil, err
-	}
-	p, err := ds.s.charts().resolve(ctx, ref, true)
-	if err != nil {
-		return nil, err
-	}
-	if err := ds.s.charts().canOpen(ctx, p, ActDocRead); err != nil {
 		return nil, err
 	}
 	var out []Document

@@ -48,15 +48,8 @@ func (pt Patients) BreakGlass(ctx context.Context, ref, reason string) (Patient,
 // Open opens a patient's record by MRN or id (merged records lead to
 // their survivor). The read is audited.
 func (pt Patients) Open(ctx context.Context, ref string) (Patient, error) {
-	ctx, err := pt.s.require(ctx, PermPatientRead, ActPatientRead, "")
+	ctx, p, err := pt.s.openChart(ctx, PermPatientRead, ActPatientRead, ref)
 	if err != nil {
-		return Patient{}, err
-	}
-	p, err := pt.s.charts().resolve(ctx, ref, true)
-	if err != nil {
-		return Patient{}, err
-	}
-	if err := pt.s.charts().canOpen(ctx, p, ActPatientRead); err != nil {
 		return Patient{}, err
 	}
 	if p.Restricted && pt.s.User().Roles.Can(PermRestrictedRead) {

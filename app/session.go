@@ -221,6 +221,26 @@ func (s *Session) require(ctx context.Context, p Permission, act Action, patient
 	return ctx, &RoleError{Roles: roles, Permission: p}
 }
 
+// auditedRead is the shape of a read that spans charts (a worklist, a
+// queue, the audit trail): the role check for act (require), the read,
+// and one audit event of it, which event makes from what was read (its
+// Action is act). A refusal is audited by require; a read that fails
+// returns its error and writes no event.
+func auditedRead[T any](ctx context.Context, s *Session, p Permission, act Action, read func(context.Context) (T, error), event func(T) AuditEvent) (T, error) {
+	var zero T
+	ctx, err := s.require(ctx, p, act, "")
+	if err != nil {
+		return zero, err
+	}
+	out, err := read(ctx)
+	if err != nil {
+		return zero, err
+	}
+	e := event(out)
+	e.Action = act
+	return out, s.audit(ctx, e)
+}
+
 // withGrant returns ctx carrying permission p for the audit events
 // written with it.
 func withGrant(ctx context.Context, p Permission) context.Context {
