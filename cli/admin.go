@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -220,24 +221,20 @@ func (e *env) demoCommand() *cobra.Command {
 
 func (e *env) settingsCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "settings", Short: "workstation settings (administrators; QA sampling: records managers)"}
-	idle := &cobra.Command{
-		Use:   "idle-lock DURATION",
-		Short: "lock the window after this long without use (e.g. 5m, 1h; default 10m)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := time.ParseDuration(args[0])
+	idle := settingCommand(e, "idle-lock DURATION", "lock the window after this long without use (e.g. 5m, 1h; default 10m)",
+		func(arg string) (time.Duration, error) {
+			d, err := time.ParseDuration(arg)
 			if err != nil {
-				return usageError{fmt.Errorf("idle lock %q: give a duration like 5m or 1h", args[0])}
+				return 0, usageError{fmt.Errorf("idle lock %q: give a duration like 5m or 1h", arg)}
 			}
-			return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error {
-				if err := s.Settings().SetIdleLock(cmd.Context(), d); err != nil {
-					return err
-				}
-				printf(cmd.OutOrStdout(), "the window now locks after %s without use\n", prof.Vault.IdleLock(cmd.Context()))
-				return nil
-			})
+			return d, nil
 		},
-	}
+		func(ctx context.Context, s *app.Session, d time.Duration) error {
+			return s.Settings().SetIdleLock(ctx, d)
+		},
+		func(ctx context.Context, v *app.Vault) (string, error) {
+			return fmt.Sprintf("the window now locks after %s without use", v.IdleLock(ctx)), nil
+		})
 	var keep bool
 	drop := &cobra.Command{
 		Use:   "drop-folder DIR [--keep]",
@@ -267,24 +264,20 @@ func (e *env) settingsCommand() *cobra.Command {
 		},
 	}
 	drop.Flags().BoolVar(&keep, "keep", false, "leave imported files in the folder")
-	qa := &cobra.Command{
-		Use:   "qa-sample PERCENT",
-		Short: "the share of filed documents a second person checks (default 10; problems are always checked)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := strconv.Atoi(strings.TrimSuffix(args[0], "%"))
+	qa := settingCommand(e, "qa-sample PERCENT", "the share of filed documents a second person checks (default 10; problems are always checked)",
+		func(arg string) (int, error) {
+			n, err := strconv.Atoi(strings.TrimSuffix(arg, "%"))
 			if err != nil {
-				return usageError{fmt.Errorf("QA sample %q: give a whole percentage, 0 to 100", args[0])}
+				return 0, usageError{fmt.Errorf("QA sample %q: give a whole percentage, 0 to 100", arg)}
 			}
-			return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error {
-				if err := s.Indexing().SetQASampling(cmd.Context(), n); err != nil {
-					return err
-				}
-				printf(cmd.OutOrStdout(), "%d%% of filed documents now go to QA\n", prof.Vault.QASampling(cmd.Context()))
-				return nil
-			})
+			return n, nil
 		},
-	}
+		func(ctx context.Context, s *app.Session, n int) error {
+			return s.Indexing().SetQASampling(ctx, n)
+		},
+		func(ctx context.Context, v *app.Vault) (string, error) {
+			return fmt.Sprintf("%d%% of filed documents now go to QA", v.QASampling(ctx)), nil
+		})
 	cmd.AddCommand(idle, drop, qa)
 	cmd.AddCommand(e.adminSettingsCommands()...)
 	cmd.AddCommand(e.typeRulesCommand())

@@ -21,16 +21,26 @@ type glassBreaker interface {
 func withChartService[S glassBreaker](e *env, cmd *cobra.Command, svc func(*app.Session) S, patientRef, recordID string, fn func(ctx context.Context, sv S) error) error {
 	return e.inSession(cmd.Context(), func(s *app.Session) error {
 		ctx, sv := cmd.Context(), svc(s)
-		if why, _ := cmd.Flags().GetString("break-glass"); why != "" {
-			var breaker glassBreaker = s.Patients()
-			id := patientRef
-			if patientRef == "" {
-				breaker, id = sv, recordID
-			}
-			if _, err := breaker.BreakGlass(ctx, id, why); err != nil {
-				return err
-			}
+		var breaker glassBreaker = s.Patients()
+		id := patientRef
+		if patientRef == "" {
+			breaker, id = sv, recordID
+		}
+		why, _ := cmd.Flags().GetString("break-glass")
+		if err := breakGlass(ctx, breaker, id, why); err != nil {
+			return err
 		}
 		return glassHint(fn(ctx, sv))
 	})
+}
+
+// breakGlass opens the restricted chart of id (a patient, or a record in
+// the chart) through b for the reason given; with no reason it does
+// nothing, and the record's own check then says a reason is needed.
+func breakGlass(ctx context.Context, b glassBreaker, id, reason string) error {
+	if reason == "" {
+		return nil
+	}
+	_, err := b.BreakGlass(ctx, id, reason)
+	return err
 }

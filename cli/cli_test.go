@@ -100,6 +100,15 @@ func scanBatchCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), out.Bytes(), 0o600))
 }
 
+// openPDF opens the PDF at name in the script's work folder with MuPDF,
+// closed when the script ends.
+func openPDF(ts *testscript.TestScript, name string) *fitz.Document {
+	doc, err := fitz.New(ts.MkAbs(name))
+	ts.Check(err)
+	ts.Defer(func() { doc.Close() })
+	return doc
+}
+
 // pdfTextCmd is "pdftext IN.pdf OUT.txt": it writes the text MuPDF
 // extracts from every page of a PDF, in the order the PDF holds it, as a
 // PDF reader's search and copy see it.
@@ -107,9 +116,7 @@ func pdfTextCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: pdftext IN.pdf OUT.txt")
 	}
-	doc, err := fitz.New(ts.MkAbs(args[0]))
-	ts.Check(err)
-	defer doc.Close()
+	doc := openPDF(ts, args[0])
 	var out strings.Builder
 	for i := range doc.NumPage() {
 		text, err := doc.Text(i)
@@ -125,9 +132,7 @@ func pdfTitleCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: pdftitle IN.pdf TITLE")
 	}
-	doc, err := fitz.New(ts.MkAbs(args[0]))
-	ts.Check(err)
-	defer doc.Close()
+	doc := openPDF(ts, args[0])
 	// go-fitz hands the title back in a NUL-padded buffer.
 	if got := strings.TrimRight(doc.Metadata()["title"], "\x00"); got != args[1] {
 		ts.Fatalf("%s is titled %q, not %q", args[0], got, args[1])
@@ -144,9 +149,7 @@ func whitePageCmd(ts *testscript.TestScript, neg bool, args []string) {
 	for i := range img.Pix {
 		img.Pix[i] = 0xff
 	}
-	var buf bytes.Buffer
-	ts.Check(png.Encode(&buf, img))
-	ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes(), 0o600))
+	writePNG(ts, args[0], img)
 }
 
 // faintPageCmd is "faintpage OUT.png IN": IN's first page at 150 dpi in
@@ -156,9 +159,7 @@ func faintPageCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: faintpage OUT.png IN")
 	}
-	doc, err := fitz.New(ts.MkAbs(args[1]))
-	ts.Check(err)
-	defer doc.Close()
+	doc := openPDF(ts, args[1])
 	m, err := doc.ImageDPI(0, 150)
 	ts.Check(err)
 	img := image.NewGray(m.Bounds())
@@ -168,9 +169,14 @@ func faintPageCmd(ts *testscript.TestScript, neg bool, args []string) {
 			img.SetGray(x, y, color.Gray{Y: 255 - byte(int(255-v)*35/100)})
 		}
 	}
+	writePNG(ts, args[0], img)
+}
+
+// writePNG writes img as a PNG file at name in the script's work folder.
+func writePNG(ts *testscript.TestScript, name string, img image.Image) {
 	var buf bytes.Buffer
 	ts.Check(png.Encode(&buf, img))
-	ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes(), 0o600))
+	ts.Check(os.WriteFile(ts.MkAbs(name), buf.Bytes(), 0o600))
 }
 
 // jsonEnvCmd is "jsonenv VAR FILE PATH": it sets VAR to the value at PATH

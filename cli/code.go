@@ -49,11 +49,7 @@ func (e *env) codeSearch() *cobra.Command {
 		Use:   "search QUERY... [--json] [--limit N]",
 		Short: "find codes by code prefix (J18, J18.9) or by words in any order, with prefixes and typos",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := e.codeSet(e.codeSystem, e.codeVersion)
-			if err != nil {
-				return err
-			}
+		RunE: e.withCodeSet(func(cmd *cobra.Command, args []string, set *codeset.Set) error {
 			query := strings.Join(args, " ")
 			hits, more := set.Search(query, limit)
 			w := cmd.OutOrStdout()
@@ -76,7 +72,7 @@ func (e *env) codeSearch() *cobra.Command {
 				printf(cmd.ErrOrStderr(), "more than %d codes match: type more of the code or another word\n", limit)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the codes as JSON")
 	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many codes")
@@ -90,21 +86,13 @@ func (e *env) codeShow() *cobra.Command {
 		Use:   "show CODE [--json]",
 		Short: "show one code: its descriptions, whether it may be assigned, its POA exemption",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := e.codeSet(e.codeSystem, e.codeVersion)
-			if err != nil {
-				return err
-			}
+		RunE: e.withCodeSet(func(cmd *cobra.Command, args []string, set *codeset.Set) error {
 			c, err := set.Lookup(args[0])
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), toCodeJSON(c))
-			}
-			writeCode(cmd.OutOrStdout(), set, c)
-			return nil
-		},
+			return writeOne(cmd, asJSON, toCodeJSON(c), func(w io.Writer) error { writeCode(w, set, c); return nil })
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the code as JSON")
 	codeSetFlags(cmd, &e.codeSystem, &e.codeVersion)

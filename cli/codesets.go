@@ -266,6 +266,18 @@ func (e *env) codeSet(system, version string) (*codeset.Set, error) {
 	return openLoaded(loadedCodeSet{sys, ver, path})
 }
 
+// withCodeSet makes a command's RunE that runs fn with the code set a
+// coding command uses (codeSet, as --system and --version choose).
+func (e *env) withCodeSet(fn func(cmd *cobra.Command, args []string, set *codeset.Set) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		set, err := e.codeSet(e.codeSystem, e.codeVersion)
+		if err != nil {
+			return err
+		}
+		return fn(cmd, args, set)
+	}
+}
+
 // codeSetFlags adds --system and --version to a command that uses a code
 // set.
 func codeSetFlags(cmd *cobra.Command, system, version *string) {

@@ -55,12 +55,11 @@ func (e *env) codeAssign() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), r)
-				}
-				printf(cmd.OutOrStdout(), "encounter %s coded by %s\n", r.EncounterID, r.By)
-				writeCodes(cmd.OutOrStdout(), r)
-				return nil
+				return writeOne(cmd, asJSON, r, func(w io.Writer) error {
+					printf(w, "encounter %s coded by %s\n", r.EncounterID, r.By)
+					writeCodes(w, r)
+					return nil
+				})
 			})
 		},
 	}
@@ -168,11 +167,7 @@ func (e *env) codeStatus() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), st)
-				}
-				writeCodingStatus(cmd.OutOrStdout(), st)
-				return nil
+				return writeOne(cmd, asJSON, st, func(w io.Writer) error { writeCodingStatus(w, st); return nil })
 			})
 		},
 	}

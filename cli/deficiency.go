@@ -90,17 +90,15 @@ func (e *env) deficiencyChart() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), chartCompletionJSON{MRN: cc.MRN, Complete: cc.Complete,
-						Deficiencies: mapSlice(cc.Deficiencies, deficiencyToJSON)})
-				}
-				w := cmd.OutOrStdout()
-				if cc.Complete {
-					printf(w, "chart %s is complete\n", cc.MRN)
-				} else {
-					printf(w, "chart %s is incomplete: %d open\n", cc.MRN, len(cc.Open()))
-				}
-				return writeDeficiencies(w, cc.Deficiencies)
+				j := chartCompletionJSON{MRN: cc.MRN, Complete: cc.Complete, Deficiencies: mapSlice(cc.Deficiencies, deficiencyToJSON)}
+				return writeOne(cmd, asJSON, j, func(w io.Writer) error {
+					if cc.Complete {
+						printf(w, "chart %s is complete\n", cc.MRN)
+					} else {
+						printf(w, "chart %s is incomplete: %d open\n", cc.MRN, len(cc.Open()))
+					}
+					return writeDeficiencies(w, cc.Deficiencies)
+				})
 			})
 		},
 	}

@@ -15,11 +15,12 @@ import (
 // `folio doc pages|turn|remove-page|restore-page|split|merge|collate` and
 // `folio queue qa`.
 
-// withSession runs fn in a logged-in session and prints the document it
-// returns as one line.
-func (e *env) withSession(fn func(ctx context.Context, s *app.Session) (app.Document, string, error)) func(*cobra.Command, []string) error {
-	return e.signedIn(func(cmd *cobra.Command, _ []string, s *app.Session) error {
-		d, what, err := fn(cmd.Context(), s)
+// docEdit makes a command's RunE that runs edit in a logged-in session
+// with the command's arguments and prints the document it returns, and
+// what was done to it, as one line.
+func (e *env) docEdit(edit func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error)) func(*cobra.Command, []string) error {
+	return e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
+		d, what, err := edit(cmd.Context(), s, args)
 		if err != nil {
 			return err
 		}
@@ -47,35 +48,33 @@ func (e *env) docEditCommands() []*cobra.Command {
 		Use:   "pages ID --order 3,1,2",
 		Short: "put a document's pages in a new order (every page once)",
 		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			idx, err := pageNumbers(order)
+			if err != nil {
+				return err
+			}
+			return e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
+				d, err := s.Indexing().ReorderPages(ctx, args[0], idx)
+				return d, "pages reordered", err
+			})(cmd, args)
+		},
 	}
 	pages.Flags().StringVar(&order, "order", "", "the current page numbers in the order wanted")
 	_ = pages.MarkFlagRequired("order")
-	pages.RunE = func(cmd *cobra.Command, args []string) error {
-		idx, err := pageNumbers(order)
-		if err != nil {
-			return err
-		}
-		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
-			d, err := s.Indexing().ReorderPages(ctx, args[0], idx)
-			return d, "pages reordered", err
-		})(cmd, args)
-	}
 
 	var page, quarters int
 	turn := &cobra.Command{
 		Use:   "turn ID --page N [--quarters 1]",
 		Short: "turn a page a quarter clockwise (--quarters -1: anticlockwise, 2: upside down)",
 		Args:  cobra.ExactArgs(1),
+		RunE: e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
+			d, err := s.Indexing().TurnPage(ctx, args[0], page-1, quarters)
+			return d, fmt.Sprintf("page %d turned", page), err
+		}),
 	}
 	turn.Flags().IntVar(&page, "page", 0, "the page number")
 	turn.Flags().IntVar(&quarters, "quarters", 1, "quarter turns clockwise")
 	_ = turn.MarkFlagRequired("page")
-	turn.RunE = func(cmd *cobra.Command, args []string) error {
-		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
-			d, err := s.Indexing().TurnPage(ctx, args[0], page-1, quarters)
-			return d, fmt.Sprintf("page %d turned", page), err
-		})(cmd, args)
-	}
 
 	remove := e.pageCommand("remove-page", "take a page out of a document (a missed blank back, a stray sheet); it stays with the batch's original",
 		"the page number", func(ctx context.Context, s *app.Session, id string, n int) (app.Document, string, error) {
@@ -102,38 +101,32 @@ func (e *env) docEditCommands() []*cobra.Command {
 		Use:   "split ID --before N",
 		Short: "move pages N onwards into a new document, queued for filing",
 		Args:  cobra.ExactArgs(1),
+		RunE: e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
+			d, rest, err := s.Indexing().SplitDocument(ctx, args[0], before-1)
+			return d, "split; the rest is document " + rest.ID, err
+		}),
 	}
 	split.Flags().IntVar(&before, "before", 0, "the first page of the new document")
 	_ = split.MarkFlagRequired("before")
-	split.RunE = func(cmd *cobra.Command, args []string) error {
-		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
-			d, rest, err := s.Indexing().SplitDocument(ctx, args[0], before-1)
-			return d, "split; the rest is document " + rest.ID, err
-		})(cmd, args)
-	}
 
 	merge := &cobra.Command{
 		Use:   "merge ID ID...",
 		Short: "append the pages of the other documents, in order, to the first",
 		Args:  cobra.MinimumNArgs(2),
-	}
-	merge.RunE = func(cmd *cobra.Command, args []string) error {
-		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
+		RunE: e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
 			d, err := s.Indexing().MergeDocuments(ctx, args)
 			return d, fmt.Sprintf("%d documents merged into it", len(args)-1), err
-		})(cmd, args)
+		}),
 	}
 
 	collate := &cobra.Command{
 		Use:   "collate FRONTS-ID BACKS-ID",
 		Short: "merge two single-sided passes (fronts, then the stack turned over) into one document in page order",
 		Args:  cobra.ExactArgs(2),
-	}
-	collate.RunE = func(cmd *cobra.Command, args []string) error {
-		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
+		RunE: e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
 			d, err := s.Indexing().CollateDuplex(ctx, args[0], args[1])
 			return d, "duplex collated", err
-		})(cmd, args)
+		}),
 	}
 	return []*cobra.Command{pages, turn, remove, restore, split, merge, collate}
 }
@@ -145,11 +138,9 @@ func (e *env) pageCommand(name, short, pageHelp string, do func(ctx context.Cont
 	cmd := &cobra.Command{Use: name + " ID --page N", Short: short, Args: cobra.ExactArgs(1)}
 	cmd.Flags().IntVar(&n, "page", 0, pageHelp)
 	_ = cmd.MarkFlagRequired("page")
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		return e.withSession(func(ctx context.Context, s *app.Session) (app.Document, string, error) {
-			return do(ctx, s, args[0], n)
-		})(cmd, args)
-	}
+	cmd.RunE = e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
+		return do(ctx, s, args[0], n)
+	})
 	return cmd
 }
 

@@ -450,10 +450,8 @@ func (e *env) docCommand() *cobra.Command {
 		Short: "a patient's documents, newest first",
 		Args:  cobra.NoArgs,
 		RunE: e.signedIn(func(cmd *cobra.Command, _ []string, s *app.Session) error {
-			if reason != "" {
-				if _, err := s.Patients().BreakGlass(cmd.Context(), patient, reason); err != nil {
-					return err
-				}
+			if err := breakGlass(cmd.Context(), s.Patients(), patient, reason); err != nil {
+				return err
 			}
 			docs, err := s.Documents().OfPatient(cmd.Context(), patient)
 			if err != nil {
@@ -472,7 +470,7 @@ func (e *env) docCommand() *cobra.Command {
 		Short: "one document: patient, type, date, pages, provenance, and its text",
 		Args:  cobra.ExactArgs(1),
 		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
-			if err := breakGlassForDocument(cmd, s, args[0], reason); err != nil {
+			if err := breakGlass(cmd.Context(), s.Documents(), args[0], reason); err != nil {
 				return err
 			}
 			d, err := s.Documents().Open(cmd.Context(), args[0])
@@ -524,7 +522,7 @@ func (e *env) docCommand() *cobra.Command {
 		Short: "decrypt a document into a searchable PDF (audited)",
 		Args:  cobra.ExactArgs(1),
 		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
-			if err := breakGlassForDocument(cmd, s, args[0], reason); err != nil {
+			if err := breakGlass(cmd.Context(), s.Documents(), args[0], reason); err != nil {
 				return err
 			}
 			var buf bytes.Buffer
@@ -539,17 +537,6 @@ func (e *env) docCommand() *cobra.Command {
 	cmd.AddCommand(list, show, export)
 	cmd.AddCommand(e.docEditCommands()...)
 	return cmd
-}
-
-// breakGlassForDocument opens the restricted chart of document id with
-// the --reason given (nothing without one: the document's own check then
-// says a reason is needed).
-func breakGlassForDocument(cmd *cobra.Command, s *app.Session, id, reason string) error {
-	if reason == "" {
-		return nil
-	}
-	_, err := s.Documents().BreakGlass(cmd.Context(), id, reason)
-	return err
 }
 
 func (e *env) printDocs(cmd *cobra.Command, docs []app.Document, asJSON bool) error {

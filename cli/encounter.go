@@ -174,11 +174,7 @@ func (e *env) encounterAdd() *cobra.Command {
 						return fmt.Errorf("encounter %s is saved as a draft, but not signed: %w", enc.ID, err)
 					}
 				}
-				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), encounterToJSON(enc))
-				}
-				printLine(cmd.OutOrStdout(), enc.ID)
-				return nil
+				return writeOne(cmd, asJSON, encounterToJSON(enc), func(w io.Writer) error { printLine(w, enc.ID); return nil })
 			})
 		},
 	}
@@ -196,11 +192,7 @@ func (e *env) encounterShow() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.withEncounter(cmd, args[0], func(ctx context.Context, en app.Encounters, enc app.Encounter) error {
-				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), encounterToJSON(enc))
-				}
-				writeEncounter(cmd.OutOrStdout(), enc)
-				return nil
+				return writeOne(cmd, asJSON, encounterToJSON(enc), func(w io.Writer) error { writeEncounter(w, enc); return nil })
 			})
 		},
 	}

@@ -149,6 +149,15 @@ func writeList[T, J any](cmd *cobra.Command, items []T, asJSON bool, toJSON func
 	return writeText(cmd.OutOrStdout(), items)
 }
 
+// writeOne prints a command's one result: with --json v as JSON, else
+// what writeText writes.
+func writeOne(cmd *cobra.Command, asJSON bool, v any, writeText func(io.Writer) error) error {
+	if asJSON {
+		return writeJSON(cmd.OutOrStdout(), v)
+	}
+	return writeText(cmd.OutOrStdout())
+}
+
 func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,38 +16,52 @@ import (
 
 // patientFlags are the demographic flags of add and amend.
 type patientFlags struct {
-	family, given, sex, dob, phone, village, address, nationalID, notes string
-	kinName, kinRel, kinPhone                                           string
-	otherNames                                                          []string
-	estimated, restricted                                               bool
+	sex, dob              string
+	otherNames            []string
+	estimated, restricted bool
+}
+
+// patientTextFlag is a flag of add and amend that sets a text field of the
+// patient as given.
+type patientTextFlag struct {
+	name, help string
+	field      func(*app.Patient) *string
+}
+
+// patientTextFlags lists the text flags once, for register and apply.
+func patientTextFlags() []patientTextFlag {
+	return []patientTextFlag{
+		{"family", "family name", func(p *app.Patient) *string { return &p.Family }},
+		{"given", "given name(s)", func(p *app.Patient) *string { return &p.Given }},
+		{"phone", "phone number", func(p *app.Patient) *string { return &p.Phone }},
+		{"village", "village or locality", func(p *app.Patient) *string { return &p.Village }},
+		{"address", "address", func(p *app.Patient) *string { return &p.Address }},
+		{"national-id", "national ID number", func(p *app.Patient) *string { return &p.NationalID }},
+		{"notes", "notes", func(p *app.Patient) *string { return &p.Notes }},
+		{"kin-name", "next of kin: name", func(p *app.Patient) *string { return &p.NextOfKin.Name }},
+		{"kin-relationship", "next of kin: relationship", func(p *app.Patient) *string { return &p.NextOfKin.Relationship }},
+		{"kin-phone", "next of kin: phone", func(p *app.Patient) *string { return &p.NextOfKin.Phone }},
+	}
 }
 
 func (f *patientFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.family, "family", "", "family name")
-	fs.StringVar(&f.given, "given", "", "given name(s)")
+	for _, t := range patientTextFlags() {
+		fs.String(t.name, "", t.help)
+	}
 	fs.StringVar(&f.sex, "sex", "", "female, male, other or unknown")
 	fs.StringVar(&f.dob, "dob", "", "date of birth: YYYY-MM-DD, YYYY-MM or YYYY")
 	fs.BoolVar(&f.estimated, "estimated", false, "the date of birth is an estimate")
-	fs.StringVar(&f.phone, "phone", "", "phone number")
-	fs.StringVar(&f.village, "village", "", "village or locality")
-	fs.StringVar(&f.address, "address", "", "address")
-	fs.StringVar(&f.nationalID, "national-id", "", "national ID number")
-	fs.StringVar(&f.notes, "notes", "", "notes")
 	fs.StringArrayVar(&f.otherNames, "other-name", nil, "another name or alias (repeatable)")
-	fs.StringVar(&f.kinName, "kin-name", "", "next of kin: name")
-	fs.StringVar(&f.kinRel, "kin-relationship", "", "next of kin: relationship")
-	fs.StringVar(&f.kinPhone, "kin-phone", "", "next of kin: phone")
 	fs.BoolVar(&f.restricted, "restricted", false, "restricted chart (opening it needs a reason)")
 }
 
 // apply copies the flags that were set onto p.
 func (f *patientFlags) apply(fs *pflag.FlagSet, p *app.Patient) error {
 	set := func(name string) bool { return fs.Changed(name) }
-	if set("family") {
-		p.Family = f.family
-	}
-	if set("given") {
-		p.Given = f.given
+	for _, t := range patientTextFlags() {
+		if set(t.name) {
+			*t.field(p) = fs.Lookup(t.name).Value.String()
+		}
 	}
 	if set("sex") {
 		sex, err := app.ParseSex(f.sex)
@@ -65,13 +80,7 @@ func (f *patientFlags) apply(fs *pflag.FlagSet, p *app.Patient) error {
 	if set("estimated") {
 		p.BirthDate.Estimated = f.estimated
 	}
-	for name, dst := range map[string]*string{"phone": &p.Phone, "village": &p.Village, "address": &p.Address,
-		"national-id": &p.NationalID, "notes": &p.Notes, "kin-name": &p.NextOfKin.Name,
-		"kin-relationship": &p.NextOfKin.Relationship, "kin-phone": &p.NextOfKin.Phone} {
-		if set(name) {
-			*dst = fs.Lookup(name).Value.String()
-		}
-	}
+
 	if set("other-name") {
 		p.OtherNames = f.otherNames
 	}
@@ -122,11 +131,7 @@ are listed on stderr and nothing is registered (exit 3) unless --force.`,
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), toJSON(ps[0]))
-				}
-				printLine(cmd.OutOrStdout(), ps[0].MRN)
-				return nil
+				return writeOne(cmd, asJSON, toJSON(ps[0]), func(w io.Writer) error { printLine(w, ps[0].MRN); return nil })
 			})
 		},
 	}
@@ -144,11 +149,7 @@ func (e *env) patientFind() *cobra.Command {
 		Short: "find patients by name (typos tolerated), MRN, date of birth or phone",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
-			q := args[0]
-			for _, a := range args[1:] {
-				q += " " + a
-			}
-			ms, err := s.Patients().Search(cmd.Context(), q, limit)
+			ms, err := s.Patients().Search(cmd.Context(), strings.Join(args, " "), limit)
 			if err != nil {
 				return err
 			}
@@ -170,10 +171,8 @@ func (e *env) patientShow() *cobra.Command {
 		Short: "show a patient (a restricted chart needs --reason, recorded as break-glass)",
 		Args:  cobra.ExactArgs(1),
 		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
-			if reason != "" {
-				if _, err := s.Patients().BreakGlass(cmd.Context(), args[0], reason); err != nil {
-					return err
-				}
+			if err := breakGlass(cmd.Context(), s.Patients(), args[0], reason); err != nil {
+				return err
 			}
 			p, err := s.Patients().Open(cmd.Context(), args[0])
 			if errors.Is(err, app.ErrNeedsBreakGlass) {
@@ -182,10 +181,7 @@ func (e *env) patientShow() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), toJSON(p))
-			}
-			return writePatient(cmd.OutOrStdout(), p, time.Now())
+			return writeOne(cmd, asJSON, toJSON(p), func(w io.Writer) error { return writePatient(w, p, time.Now()) })
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -212,11 +208,10 @@ func (e *env) patientAmend() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), toJSON(p))
-			}
-			printf(cmd.OutOrStdout(), "%s amended (version %s)\n", p.MRN, p.Version)
-			return nil
+			return writeOne(cmd, asJSON, toJSON(p), func(w io.Writer) error {
+				printf(w, "%s amended (version %s)\n", p.MRN, p.Version)
+				return nil
+			})
 		}),
 	}
 	f.register(cmd.Flags())
@@ -235,25 +230,21 @@ func (e *env) patientHistory() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				out := make([]patientJSON, len(vs))
-				for i, v := range vs {
-					out[i] = toJSON(v.Patient)
+			j := mapSlice(vs, func(v app.PatientVersion) patientJSON { return toJSON(v.Patient) })
+			return writeOne(cmd, asJSON, j, func(w io.Writer) error {
+				for _, v := range vs {
+					merged := ""
+					if v.MergedInto != "" {
+						merged = " (merged away)"
+					}
+					if v.Deleted {
+						merged = " (deleted: " + v.DeletedReason + ")"
+					}
+					printf(w, "%s  %s  by %-10s %s  %s, %s  %s%s\n", v.Changed.Format(time.RFC3339),
+						v.Version, v.ChangedBy, v.MRN, v.Family, v.Given, v.BirthDate, merged)
 				}
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			for _, v := range vs {
-				merged := ""
-				if v.MergedInto != "" {
-					merged = " (merged away)"
-				}
-				if v.Deleted {
-					merged = " (deleted: " + v.DeletedReason + ")"
-				}
-				printf(cmd.OutOrStdout(), "%s  %s  by %-10s %s  %s, %s  %s%s\n", v.Changed.Format(time.RFC3339),
-					v.Version, v.ChangedBy, v.MRN, v.Family, v.Given, v.BirthDate, merged)
-			}
-			return nil
+				return nil
+			})
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")

@@ -38,13 +38,10 @@ func (e *env) codeProcedures() *cobra.Command {
 		Short: "add a procedure to the list (coders)",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.procedureList(cmd, func(ctx context.Context, st app.Settings, list []app.ProcedureEntry) error {
-				list = append(list, app.ProcedureEntry{Code: args[0], Description: strings.Join(args[1:], " ")})
-				if err := st.SetProcedures(ctx, list); err != nil {
-					return err
-				}
+			return e.editProcedures(cmd, func(list []app.ProcedureEntry) ([]app.ProcedureEntry, error) {
+				return append(list, app.ProcedureEntry{Code: args[0], Description: strings.Join(args[1:], " ")}), nil
+			}, func(list []app.ProcedureEntry) {
 				printf(cmd.OutOrStdout(), "procedure %s added (%d on the list)\n", strings.ToUpper(args[0]), len(list))
-				return nil
 			})
 		},
 	}
@@ -53,17 +50,15 @@ func (e *env) codeProcedures() *cobra.Command {
 		Short: "take a procedure off the list (codings that used it keep it)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.procedureList(cmd, func(ctx context.Context, st app.Settings, list []app.ProcedureEntry) error {
-				code := strings.ToUpper(strings.TrimSpace(args[0]))
+			code := strings.ToUpper(strings.TrimSpace(args[0]))
+			return e.editProcedures(cmd, func(list []app.ProcedureEntry) ([]app.ProcedureEntry, error) {
 				n := len(list)
 				if list = slices.DeleteFunc(list, func(p app.ProcedureEntry) bool { return p.Code == code }); len(list) == n {
-					return app.Invalidf("procedure %s is not on the list", code)
+					return nil, app.Invalidf("procedure %s is not on the list", code)
 				}
-				if err := st.SetProcedures(ctx, list); err != nil {
-					return err
-				}
+				return list, nil
+			}, func([]app.ProcedureEntry) {
 				printf(cmd.OutOrStdout(), "procedure %s removed\n", code)
-				return nil
 			})
 		},
 	}
@@ -84,4 +79,20 @@ func (e *env) procedureList(cmd *cobra.Command, fn func(ctx context.Context, st 
 		return err
 	}
 	return fn(cmd.Context(), st, list)
+}
+
+// editProcedures saves the list edit makes of the current one, then
+// calls done with the list saved.
+func (e *env) editProcedures(cmd *cobra.Command, edit func([]app.ProcedureEntry) ([]app.ProcedureEntry, error), done func([]app.ProcedureEntry)) error {
+	return e.procedureList(cmd, func(ctx context.Context, st app.Settings, list []app.ProcedureEntry) error {
+		list, err := edit(list)
+		if err != nil {
+			return err
+		}
+		if err := st.SetProcedures(ctx, list); err != nil {
+			return err
+		}
+		done(list)
+		return nil
+	})
 }

@@ -59,8 +59,8 @@ func (e *env) adminSettingsCommands() []*cobra.Command {
 			return nil
 		}),
 	}
-	site := e.settingCommand("site-prefix PREFIX", "the MRN site prefix of new MRNs (2 to 6 letters or digits); existing MRNs keep theirs",
-		nil,
+	site := settingCommand(e, "site-prefix PREFIX", "the MRN site prefix of new MRNs (2 to 6 letters or digits); existing MRNs keep theirs",
+		asGiven,
 		func(ctx context.Context, s *app.Session, arg string) error {
 			return s.Settings().SetSitePrefix(ctx, arg)
 		},
@@ -68,23 +68,23 @@ func (e *env) adminSettingsCommands() []*cobra.Command {
 			p, err := v.SitePrefix(ctx)
 			return "new MRNs start with " + p + "-; existing MRNs keep theirs", err
 		})
-	workers := e.settingCommand("workers N",
+	workers := settingCommand(e, "workers N",
 		fmt.Sprintf("how many scan workers run at once: 1 to %d, or 0 for one per core (from the next start)", app.MaxScanWorkers),
-		func(arg string) error {
-			if _, err := strconv.Atoi(arg); err != nil {
-				return usageError{fmt.Errorf("scan workers %q: give a whole number, 0 to %d", arg, app.MaxScanWorkers)}
+		func(arg string) (int, error) {
+			n, err := strconv.Atoi(arg)
+			if err != nil {
+				return 0, usageError{fmt.Errorf("scan workers %q: give a whole number, 0 to %d", arg, app.MaxScanWorkers)}
 			}
-			return nil
+			return n, nil
 		},
-		func(ctx context.Context, s *app.Session, arg string) error {
-			n, _ := strconv.Atoi(arg) // checked above
+		func(ctx context.Context, s *app.Session, n int) error {
 			return s.Settings().SetScanWorkers(ctx, n)
 		},
 		func(ctx context.Context, v *app.Vault) (string, error) {
 			return "scan workers: " + workersText(v.ScanWorkers(ctx)) + ", from the next start of Folio", nil
 		})
-	archive := e.settingCommand("archive ADDRESS", "the archive server this workstation syncs with: host:port or https://… (\"\" for none)",
-		nil,
+	archive := settingCommand(e, "archive ADDRESS", "the archive server this workstation syncs with: host:port or https://… (\"\" for none)",
+		asGiven,
 		func(ctx context.Context, s *app.Session, arg string) error {
 			return s.Settings().SetArchiveAddress(ctx, arg)
 		},
@@ -169,23 +169,22 @@ only; audited.`,
 	return []*cobra.Command{show, site, workers, archive, archiveIDs, newKey}
 }
 
-// settingCommand is `folio settings NAME VALUE`: check the value (check
-// may be nil), set it in an administrator's session, and print what the
-// vault now says.
-func (e *env) settingCommand(use, short string, check func(string) error,
-	set func(context.Context, *app.Session, string) error, now func(context.Context, *app.Vault) (string, error)) *cobra.Command {
+// settingCommand is `folio settings NAME VALUE`: parse the value (a usage
+// error when it is not one), set it in an administrator's session, and
+// print what the vault now says.
+func settingCommand[T any](e *env, use, short string, parse func(string) (T, error),
+	set func(context.Context, *app.Session, T) error, now func(context.Context, *app.Vault) (string, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if check != nil {
-				if err := check(args[0]); err != nil {
-					return err
-				}
+			v, err := parse(args[0])
+			if err != nil {
+				return err
 			}
 			return e.inSessionProfile(cmd.Context(), func(s *app.Session, prof *profile.Profile) error {
-				if err := set(cmd.Context(), s, args[0]); err != nil {
+				if err := set(cmd.Context(), s, v); err != nil {
 					return err
 				}
 				said, err := now(cmd.Context(), prof.Vault)
@@ -198,6 +197,10 @@ func (e *env) settingCommand(use, short string, check func(string) error,
 		},
 	}
 }
+
+// asGiven is the parse of a setting whose value is taken as typed (the
+// service checks it).
+func asGiven(arg string) (string, error) { return arg, nil }
 
 func workersText(n int) string {
 	if n == 0 {

@@ -142,11 +142,7 @@ func (e *env) summaryCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), s)
-				}
-				writeSummary(cmd.OutOrStdout(), s)
-				return nil
+				return writeOne(cmd, asJSON, s, func(w io.Writer) error { writeSummary(w, s); return nil })
 			})
 		},
 	}
@@ -182,11 +178,10 @@ func (e *env) entryAdd(use, short string, build func() (app.ChartEntry, error)) 
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), entryToJSON(c))
-				}
-				printf(cmd.OutOrStdout(), "%s %s recorded: %s\n", c.Section, c.ID, entryLine(c))
-				return nil
+				return writeOne(cmd, asJSON, entryToJSON(c), func(w io.Writer) error {
+					printf(w, "%s %s recorded: %s\n", c.Section, c.ID, entryLine(c))
+					return nil
+				})
 			})
 		},
 	}

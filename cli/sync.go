@@ -237,12 +237,7 @@ func (e *env) syncStatusCommand() *cobra.Command {
 					st.Reachable, st.Backlog, st.AuditSent, st.Restored = true, view.Backlog, view.AuditThrough, view.Restored
 				}
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				return writeJSON(out, st)
-			}
-			printSyncStatus(out, st)
-			return nil
+			return writeOne(cmd, asJSON, st, func(w io.Writer) error { printSyncStatus(w, st); return nil })
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -437,23 +432,20 @@ func (e *env) syncBandwidthCommand() *cobra.Command {
 	}
 }
 
-// bundleAdmin logs in and returns the session, the sync administration
-// and the workstation's enrollment (bundles need no link).
-func (e *env) bundleAdmin(ctx context.Context) (*app.Session, *syncer.Admin, app.Enrollment, func(), error) {
-	s, prof, done, err := e.session(ctx)
-	if err != nil {
-		return nil, nil, app.Enrollment{}, nil, err
-	}
-	admin := prof.SyncAdmin(nil)
-	st, err := admin.State(ctx)
-	if err == nil && !st.Enrolled {
-		err = syncer.ErrNotEnrolled
-	}
-	if err != nil {
-		done()
-		return nil, nil, app.Enrollment{}, nil, err
-	}
-	return s, admin, st.Enrollment, done, nil
+// withBundleAdmin signs in and runs fn with the session, the sync
+// administration and the workstation's enrollment (bundles need no link).
+func (e *env) withBundleAdmin(ctx context.Context, fn func(s *app.Session, admin *syncer.Admin, enr app.Enrollment) error) error {
+	return e.inSessionProfile(ctx, func(s *app.Session, prof *profile.Profile) error {
+		admin := prof.SyncAdmin(nil)
+		st, err := admin.State(ctx)
+		if err == nil && !st.Enrolled {
+			err = syncer.ErrNotEnrolled
+		}
+		if err != nil {
+			return err
+		}
+		return fn(s, admin, st.Enrollment)
+	})
 }
 
 func (e *env) syncExportCommand() *cobra.Command {
@@ -475,18 +467,15 @@ again (for a stick that was lost).`,
 				return usageError{errors.New("--out is required: the bundle file to write")}
 			}
 			ctx := cmd.Context()
-			s, admin, enr, done, err := e.bundleAdmin(ctx)
-			if err != nil {
-				return err
-			}
-			defer done()
-			rep, err := admin.ExportBundle(ctx, s, out, all)
-			if err != nil {
-				return fmt.Errorf("export: %w", err)
-			}
-			printf(cmd.OutOrStdout(), "Wrote %s for the archive of %s: %s.\n", out, enr.Org, rep)
-			printf(cmd.OutOrStdout(), "At the archive: folio-archive import --data DIR %s --reply REPLY; then here: folio sync import REPLY\n", out)
-			return nil
+			return e.withBundleAdmin(ctx, func(s *app.Session, admin *syncer.Admin, enr app.Enrollment) error {
+				rep, err := admin.ExportBundle(ctx, s, out, all)
+				if err != nil {
+					return fmt.Errorf("export: %w", err)
+				}
+				printf(cmd.OutOrStdout(), "Wrote %s for the archive of %s: %s.\n", out, enr.Org, rep)
+				printf(cmd.OutOrStdout(), "At the archive: folio-archive import --data DIR %s --reply REPLY; then here: folio sync import REPLY\n", out)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "the bundle file to write (required; never overwritten)")
@@ -505,23 +494,20 @@ changes and the scans arrive. Importing the same reply again changes nothing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, admin, _, done, err := e.bundleAdmin(ctx)
-			if err != nil {
-				return err
-			}
-			defer done()
-			rep, err := admin.ImportReply(ctx, s, args[0])
-			if err != nil {
-				return fmt.Errorf("import %s: %w", args[0], err)
-			}
-			out := cmd.OutOrStdout()
-			printf(out, "Imported %s: %s.\n", args[0], rep)
-			st, err := admin.State(ctx)
-			if err != nil {
-				return err
-			}
-			printf(out, "Now %d changes pending, %d records in conflict.\n", st.PendingChanges, st.Conflicts)
-			return nil
+			return e.withBundleAdmin(ctx, func(s *app.Session, admin *syncer.Admin, _ app.Enrollment) error {
+				rep, err := admin.ImportReply(ctx, s, args[0])
+				if err != nil {
+					return fmt.Errorf("import %s: %w", args[0], err)
+				}
+				out := cmd.OutOrStdout()
+				printf(out, "Imported %s: %s.\n", args[0], rep)
+				st, err := admin.State(ctx)
+				if err != nil {
+					return err
+				}
+				printf(out, "Now %d changes pending, %d records in conflict.\n", st.PendingChanges, st.Conflicts)
+				return nil
+			})
 		},
 	}
 }

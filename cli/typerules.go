@@ -41,10 +41,9 @@ has seen enough filings of the types involved.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"built_in": builtIn, "rules": rules, "learned": taught})
-			}
-			return writeTypeRules(cmd.OutOrStdout(), rules, builtIn, taught)
+			return writeOne(cmd, asJSON, map[string]any{"built_in": builtIn, "rules": rules, "learned": taught}, func(w io.Writer) error {
+				return writeTypeRules(w, rules, builtIn, taught)
+			})
 		}),
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")

@@ -87,34 +87,8 @@ func (e *env) userCommand() *cobra.Command {
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
-	disable := &cobra.Command{
-		Use:   "disable NAME",
-		Short: "disable a user: their password no longer unlocks the vault",
-		Args:  cobra.ExactArgs(1),
-		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
-			if err := s.Users().SetDisabled(cmd.Context(), args[0], true, nil); err != nil {
-				return err
-			}
-			printf(cmd.OutOrStdout(), "user %s disabled\n", args[0])
-			return nil
-		}),
-	}
-	enable := &cobra.Command{
-		Use:   "enable NAME",
-		Short: "enable a disabled user with a new password (FOLIO_NEW_PASSWORD or asked)",
-		Args:  cobra.ExactArgs(1),
-		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
-			pw, err := e.newSecret("FOLIO_NEW_PASSWORD", "new password for "+args[0])
-			if err != nil {
-				return err
-			}
-			if err := s.Users().SetDisabled(cmd.Context(), args[0], false, pw); err != nil {
-				return err
-			}
-			printf(cmd.OutOrStdout(), "user %s enabled\n", args[0])
-			return nil
-		}),
-	}
+	disable := e.userSetDisabled("disable NAME", "disable a user: their password no longer unlocks the vault", true, "disabled")
+	enable := e.userSetDisabled("enable NAME", "enable a disabled user with a new password (FOLIO_NEW_PASSWORD or asked)", false, "enabled")
 	recoverCmd := &cobra.Command{
 		Use:   "recover NAME",
 		Short: "set a new password with the recovery key (FOLIO_RECOVERY_KEY or asked)",
@@ -157,4 +131,29 @@ func (e *env) userCommand() *cobra.Command {
 	}
 	cmd.AddCommand(add, passwd, list, disable, enable, recoverCmd, rolesCmd)
 	return cmd
+}
+
+// userSetDisabled is user disable, or with disable false user enable (the
+// user enabled again needs a new password); done says which in the line
+// printed.
+func (e *env) userSetDisabled(use, short string, disable bool, done string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
+			var pw []byte
+			if !disable {
+				var err error
+				if pw, err = e.newSecret("FOLIO_NEW_PASSWORD", "new password for "+args[0]); err != nil {
+					return err
+				}
+			}
+			if err := s.Users().SetDisabled(cmd.Context(), args[0], disable, pw); err != nil {
+				return err
+			}
+			printf(cmd.OutOrStdout(), "user %s %s\n", args[0], done)
+			return nil
+		}),
+	}
 }
