@@ -608,61 +608,35 @@ func (u *App) showScanning() {
 
 // showUsers opens Administration at its Users section, showSettings at
 // its Settings section (administrators only).
-func (u *App) showUsers() {
-	if u.sess == nil || !u.sess.user.Roles.Can(app.PermUserManage) {
-		return
-	}
-	u.show(newUsersScreen(u.sess))
-}
+func (u *App) showUsers()    { showFor(u, canAdmin, newUsersScreen) }
+func (u *App) showSettings() { showFor(u, canAdmin, newSettingsScreen) }
 
 // showTypeRules opens the document type rules (administrators and
 // records managers).
-func (u *App) showTypeRules() {
-	if u.sess == nil || !canKeepTypeRules(u.sess.user.Roles) {
-		return
-	}
-	u.show(newTypeRulesScreen(u.sess))
-}
-
-func (u *App) showSettings() {
-	if u.sess == nil || !u.sess.user.Roles.Can(app.PermUserManage) {
-		return
-	}
-	u.show(newSettingsScreen(u.sess))
-}
+func (u *App) showTypeRules() { showFor(u, canKeepTypeRules, newTypeRulesScreen) }
 
 // showSyncAdmin opens Administration at its Sync section (administrators,
 // on a window wired to the syncer).
 func (u *App) showSyncAdmin() {
-	if u.sess == nil || !u.sess.user.Roles.Can(app.PermUserManage) || u.opts.Sync == nil {
-		return
+	if u.opts.Sync != nil {
+		showFor(u, canAdmin, newSyncAdminScreen)
 	}
-	u.show(newSyncAdminScreen(u.sess))
 }
 
 // showAudit opens Administration at its Audit section, showIntegrity at
 // its Integrity check (administrators).
 func (u *App) showAudit() {
-	if u.sess == nil || !u.sess.user.Roles.Can(app.PermUserManage) || !u.sess.user.Roles.Can(app.PermAuditRead) {
-		return
-	}
-	u.show(newAuditScreen(u.sess))
+	showFor(u, func(r app.RoleSet) bool { return canAdmin(r) && r.Can(app.PermAuditRead) }, newAuditScreen)
 }
 
 func (u *App) showIntegrity() {
-	if u.sess == nil || !u.sess.user.Roles.Can(app.PermUserManage) || !u.sess.user.Roles.Can(app.PermVerify) {
-		return
-	}
-	u.show(newIntegrityScreen(u.sess))
+	showFor(u, func(r app.RoleSet) bool { return canAdmin(r) && r.Can(app.PermVerify) }, newIntegrityScreen)
 }
 
 // showConflicts opens the records in conflict (those who may merge
 // patient records resolve them).
 func (u *App) showConflicts() {
-	if u.sess == nil || !u.sess.user.Roles.Can(app.PermPatientMerge) {
-		return
-	}
-	u.show(newConflictsScreen(u.sess))
+	showFor(u, func(r app.RoleSet) bool { return r.Can(app.PermPatientMerge) }, newConflictsScreen)
 }
 
 // openPatient opens a patient by MRN or id: it reads the chart (audited),

@@ -982,14 +982,12 @@ func (v *docViewer) refile(patient, label, date string) {
 		v.msg.error("Type the patient's MRN.")
 		return
 	}
-	if date = strings.TrimSpace(date); date != "" {
-		t, err := time.Parse(time.DateOnly, date)
-		if err != nil {
-			v.msg.error("The date of service must be written YYYY-MM-DD.")
-			return
-		}
-		fp.Date = t
+	when, ok := serviceDate(date)
+	if !ok {
+		v.msg.error(badDate)
+		return
 	}
+	fp.Date = when
 	sess, id := v.sess, v.doc.ID
 	v.edit(func(ctx context.Context) (app.Document, error) { return sess.s.Indexing().FileDocument(ctx, id, fp) },
 		func(d app.Document) {

@@ -162,7 +162,13 @@ func (sb *sidebar) showConflicts(some bool) {
 // showPlace shows the screen newScreen makes for place p, when someone is
 // signed in who works there.
 func showPlace[S screen](u *App, p place, newScreen func(*session) S) {
-	if u.sess == nil || !allowed(u.sess.user.Roles, p) {
+	showFor(u, func(r app.RoleSet) bool { return allowed(r, p) }, newScreen)
+}
+
+// showFor shows the screen newScreen makes, when someone is signed in
+// whose roles may open it.
+func showFor[S screen](u *App, may func(app.RoleSet) bool, newScreen func(*session) S) {
+	if u.sess == nil || !may(u.sess.user.Roles) {
 		return
 	}
 	u.show(newScreen(u.sess))

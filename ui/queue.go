@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -302,14 +301,12 @@ func (q *queueScreen) file() {
 		q.msg.error("Choose the patient: type a name or MRN (Ctrl+P), ↑ ↓ and Enter.")
 		return
 	}
-	if s := strings.TrimSpace(q.date.Text); s != "" {
-		t, err := time.Parse(time.DateOnly, s)
-		if err != nil {
-			q.msg.error("The date of service must be written YYYY-MM-DD.")
-			return
-		}
-		fp.Date = t
+	when, ok := serviceDate(q.date.Text)
+	if !ok {
+		q.msg.error(badDate)
+		return
 	}
+	fp.Date = when
 	sess := q.sess
 	sess.run(func(ctx context.Context) func() {
 		f, err := sess.s.Indexing().FileDocument(ctx, d.ID, fp)
@@ -378,14 +375,23 @@ func (q *queueScreen) removePage() {
 	})
 }
 
-func (q *queueScreen) rotate() {
+// currentPage is the document on show and the page of it on show; false,
+// said under the form, when that page is a left-out one.
+func (q *queueScreen) currentPage() (app.Document, int, bool) {
 	d, ok := q.current()
 	if !ok {
-		return
+		return d, 0, false
 	}
 	page, ok := q.pages.docPage()
 	if !ok {
 		q.msg.error(notAPage)
+	}
+	return d, page, ok
+}
+
+func (q *queueScreen) rotate() {
+	d, page, ok := q.currentPage()
+	if !ok {
 		return
 	}
 	q.change(func(ctx context.Context) (string, string, error) {
@@ -395,13 +401,8 @@ func (q *queueScreen) rotate() {
 }
 
 func (q *queueScreen) split() {
-	d, ok := q.current()
+	d, at, ok := q.currentPage()
 	if !ok {
-		return
-	}
-	at, ok := q.pages.docPage()
-	if !ok {
-		q.msg.error(notAPage)
 		return
 	}
 	if at == 0 {

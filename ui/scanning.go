@@ -550,15 +550,12 @@ func (st *scanScreen) askFile(d app.Document) {
 
 // file files a queued document: patient, type label, date (may be empty).
 func (st *scanScreen) file(id, patient, label, date string) {
-	fp := app.FileParams{Patient: strings.TrimSpace(patient), Type: typeSlug(label)}
-	if date = strings.TrimSpace(date); date != "" {
-		t, err := time.Parse(time.DateOnly, date)
-		if err != nil {
-			st.msg.error("The date of service must be written YYYY-MM-DD.")
-			return
-		}
-		fp.Date = t
+	when, ok := serviceDate(date)
+	if !ok {
+		st.msg.error(badDate)
+		return
 	}
+	fp := app.FileParams{Patient: strings.TrimSpace(patient), Type: typeSlug(label), Date: when}
 	sess := st.sess
 	sess.run(func(ctx context.Context) func() {
 		d, err := sess.s.Indexing().FileDocument(ctx, id, fp)
@@ -574,6 +571,20 @@ func (st *scanScreen) file(id, patient, label, date string) {
 }
 
 func typeSlug(label string) string { return strings.ReplaceAll(strings.ToLower(label), " ", "-") }
+
+// badDate is what a filing form says of a date of service it cannot read.
+const badDate = "The date of service must be written YYYY-MM-DD."
+
+// serviceDate reads a date of service as typed in a filing form: the zero
+// time when none is typed; false when it is not written YYYY-MM-DD.
+func serviceDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, true
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	return t, err == nil
+}
 
 // offerType adds a document type to a type picker when it is not there
 // (a type of the rules or of what was learned, beyond the built-in ones).
