@@ -497,14 +497,9 @@ func (a *keyArena) grow(n int) { a.b.Grow(n) }
 
 func (a *keyArena) add(code string) {
 	for i := 0; i < len(code); i++ {
-		c := code[i]
-		if c == '.' || c == ' ' {
-			continue
+		if c, keep := normalByte(code[i]); keep {
+			a.b.WriteByte(c)
 		}
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		a.b.WriteByte(c)
 	}
 	a.ends = append(a.ends, uint32(a.b.Len()))
 }
@@ -620,16 +615,23 @@ func Normalize(code string) string {
 	}
 	b := make([]byte, 0, len(code))
 	for i := 0; i < len(code); i++ {
-		c := code[i]
-		if c == '.' || c == ' ' {
-			continue
+		if c, keep := normalByte(code[i]); keep {
+			b = append(b, c)
 		}
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		b = append(b, c)
 	}
 	return string(b)
+}
+
+// normalByte is the byte c of a code as Normalize writes it (upper case),
+// or keep false for one it leaves out (a dot or a space).
+func normalByte(c byte) (_ byte, keep bool) {
+	switch {
+	case c == '.' || c == ' ':
+		return 0, false
+	case 'a' <= c && c <= 'z':
+		return c - ('a' - 'A'), true
+	}
+	return c, true
 }
 
 // icd10Like reports whether the set's codes follow ICD-10's shape (a letter,
