@@ -15,7 +15,6 @@ import (
 	"folio/archive/archivetest"
 	"folio/archive/bundle"
 	"folio/archive/pki"
-	"folio/internal/testkit"
 	"folio/syncer"
 )
 
@@ -31,6 +30,14 @@ type bundleSite struct {
 func newBundleSite(t *testing.T, dir string, store archive.Store) *bundleSite {
 	t.Helper()
 	return &bundleSite{dir: dir, store: store, Bundles: archivetest.NewBundles(t, dir, store)}
+}
+
+// onlineSite is a bundle site at a running archive server (startArchive),
+// so that its workstations may sync online too.
+func onlineSite(t *testing.T) (*bundleSite, *testArchive) {
+	t.Helper()
+	arc := startArchive(t)
+	return newBundleSite(t, arc.Dir, arc.Store), arc
 }
 
 // offlineSite is a bundle site with its own embedded store and no server.
@@ -114,20 +121,10 @@ func blobSet(t *testing.T, w *workstation) []string {
 // approval would carry them.
 func offlineOrg(t *testing.T, site *bundleSite, arc *testArchive) (a, b *workstation, admin *app.Session, ps []app.Patient) {
 	t.Helper()
-	ctx := context.Background()
 	a = site.station(t, arc, "ward-a")
 	b = site.station(t, arc, "ward-b")
 	admin = firstVault(t, a)
-	ps, err := admin.Patients().Register(ctx,
-		app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")},
-		app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, Village: "Siaya", BirthDate: birth(t, "1990")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scanData := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
-	if _, err := admin.Intake().ImportFile(ctx, "linn.png", "test", scanData); err != nil {
-		t.Fatal(err)
-	}
+	ps, _ = firstRecords(t, admin)
 	return a, b, admin, ps
 }
 
@@ -220,19 +217,7 @@ func TestBundleTwoWorkstationsConverge(t *testing.T) {
 
 	// Both amend the same patient offline; the laps converge with the
 	// conflict kept on both.
-	pa, _ := admin.Patients().Open(ctx, ps[1].MRN)
-	pa.Phone = "+254 700 000001"
-	if _, err := admin.Patients().Amend(ctx, pa); err != nil {
-		t.Fatal(err)
-	}
-	pb, err := nurse.Patients().Open(ctx, ps[1].MRN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pb.Village = "Bondo"
-	if _, err := nurse.Patients().Amend(ctx, pb); err != nil {
-		t.Fatal(err)
-	}
+	amendApart(t, admin, nurse, ps[1].MRN)
 	site.lap(t, a, admin)
 	site.lap(t, b, nurse)
 	site.lap(t, a, admin)
@@ -261,8 +246,7 @@ func TestBundleTwoWorkstationsConverge(t *testing.T) {
 // round: exported, synced online, then the bundle reaches the archive.
 func TestBundleMixedWithOnlineSync(t *testing.T) {
 	ctx := context.Background()
-	arc := startArchive(t)
-	site := newBundleSite(t, arc.Dir, arc.Store)
+	site, arc := onlineSite(t)
 	a, _, admin, ps := offlineOrg(t, site, arc)
 
 	reply, err := site.Reply(t, export(t, a, admin, false))
@@ -421,8 +405,7 @@ func TestBundleRefusals(t *testing.T) {
 // each way.
 func TestBundleCutsBatchesAsPush(t *testing.T) {
 	ctx := context.Background()
-	arc := startArchive(t)
-	site := newBundleSite(t, arc.Dir, arc.Store)
+	site, arc := onlineSite(t)
 	a, _, admin, _ := offlineOrg(t, site, arc)
 	var ps []app.Patient
 	for i := range 13 {

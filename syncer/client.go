@@ -96,15 +96,8 @@ func newClient(base string, device api.DeviceID, cfg *tls.Config, opts ClientOpt
 		}
 		return newCountedConn(c, wire), nil
 	}
-	tr := &http.Transport{
-		DialContext:           counted,
-		TLSClientConfig:       cfg,
-		TLSHandshakeTimeout:   30 * time.Second,
-		ResponseHeaderTimeout: 2 * time.Minute,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   2,
-		ForceAttemptHTTP2:     true,
-	}
+	tr := transport(counted, cfg)
+	tr.MaxIdleConnsPerHost, tr.ForceAttemptHTTP2 = 2, true
 	// The blob transport speaks HTTP/1.1 only, so that each chunk in
 	// flight has a TCP connection of its own (HTTP/2 would multiplex them
 	// all on one): ALPN offers http/1.1 alone, and an empty TLSNextProto
@@ -116,19 +109,24 @@ func newClient(base string, device api.DeviceID, cfg *tls.Config, opts ClientOpt
 	}
 	blobTLS := cfg.Clone()
 	blobTLS.NextProtos = []string{"http/1.1"}
-	btr := &http.Transport{
-		DialContext:           counted,
-		TLSClientConfig:       blobTLS,
-		TLSHandshakeTimeout:   30 * time.Second,
-		ResponseHeaderTimeout: 2 * time.Minute,
-		IdleConnTimeout:       90 * time.Second,
-		MaxConnsPerHost:       n,
-		MaxIdleConnsPerHost:   n,
-		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{},
-	}
+	btr := transport(counted, blobTLS)
+	btr.MaxConnsPerHost, btr.MaxIdleConnsPerHost = n, n
+	btr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	return &Client{base: base, device: device, http: &http.Client{Transport: tr},
 		blobs: &http.Client{Transport: btr}, blobConns: n, wire: wire,
 		addr: strings.TrimPrefix(base, "https://"), tls: cfg, dial: dial}
+}
+
+// transport is an HTTP transport over dial's connections with the
+// client's timeouts; the caller sets how it pools connections.
+func transport(dial func(ctx context.Context, network, addr string) (net.Conn, error), cfg *tls.Config) *http.Transport {
+	return &http.Transport{
+		DialContext:           dial,
+		TLSClientConfig:       cfg,
+		TLSHandshakeTimeout:   30 * time.Second,
+		ResponseHeaderTimeout: 2 * time.Minute,
+		IdleConnTimeout:       90 * time.Second,
+	}
 }
 
 // BlobConnections returns how many blob transfers may run side by side,

@@ -14,9 +14,7 @@ import (
 // chart (mrn); b has not joined yet. admin is a's administrator.
 func wardPair(t *testing.T) (a, b *workstation, admin *app.Session, mrn string) {
 	t.Helper()
-	arc := startArchive(t)
-	a, b = newWorkstation(t, arc, "ward-a"), newWorkstation(t, arc, "ward-b")
-	admin = firstVault(t, a)
+	_, a, b, admin = twoWards(t)
 	for name, role := range map[string]app.Role{"amos": app.RoleClinician, "grace": app.RoleRecords} {
 		if err := admin.Users().Add(context.Background(), app.User{Name: name, Roles: app.RoleSet{role}}, []byte(clinicianPW)); err != nil {
 			t.Fatal(err)

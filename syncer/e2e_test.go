@@ -3,7 +3,6 @@ package syncer_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"folio/internal/testkit"
 )
 
 // TestProcessesConverge runs the organisation as separate processes, with
@@ -31,29 +32,13 @@ func TestProcessesConverge(t *testing.T) {
 		t.Skip("the process test runs in the pass without the race detector")
 	}
 	bins := t.TempDir()
-	for pkg, name := range map[string]string{"folio": "folio", "folio/cmd/folio-archive": "folio-archive"} {
-		if out, err := exec.Command("go", "build", "-o", filepath.Join(bins, name), pkg).CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
-		}
-	}
+	testkit.Build(t, bins, "folio", "folio")
+	testkit.Build(t, bins, "folio/cmd/folio-archive", "folio-archive")
 	run := func(env []string, want int, name string, args ...string) string {
 		t.Helper()
 		cmd := exec.Command(filepath.Join(bins, name), args...)
 		cmd.Env = append(os.Environ(), env...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		code := 0
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		if code != want {
-			t.Fatalf("%s %s: exit %d, want %d\n%s", name, strings.Join(args, " "), code, want, out.String())
-		}
-		return out.String()
+		return testkit.Run(t, cmd, want)
 	}
 
 	// The archive.

@@ -44,10 +44,7 @@ func signedEncounter(t *testing.T, s *app.Session, mrn string, enc app.Encounter
 // by keeping the signature; addenda written on both at once are all kept.
 func TestEncountersSync(t *testing.T) {
 	ctx := context.Background()
-	arc := startArchive(t)
-	a := newWorkstation(t, arc, "ward-a")
-	b := newWorkstation(t, arc, "ward-b")
-	admin := firstVault(t, a)
+	_, a, b, admin := twoWards(t)
 	if err := admin.Users().Add(ctx, app.User{Name: "amos", Roles: app.RoleSet{app.RoleClinician}}, []byte(clinicianPW)); err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ import (
 
 	"folio/archive/api"
 	"folio/archive/boltstore"
+	"folio/internal/testkit"
 	"folio/syncer"
 )
 
@@ -72,7 +73,7 @@ func TestKillSync(t *testing.T) {
 		// at transfers by their timing); the plain pass runs it.
 		t.Skip("the kill test runs in the pass without the race detector")
 	}
-	rounds := killEnvInt(t, "FOLIO_KILL_ROUNDS", 10)
+	rounds := testkit.EnvInt(t, "FOLIO_KILL_ROUNDS", 10)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("FOLIO_KILL_SEED"); s != "" {
 		var err error
@@ -261,18 +262,6 @@ func (p *killProc) finish(want int, limit time.Duration) (string, error) {
 	return p.out.String(), nil
 }
 
-func killEnvInt(t *testing.T, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		t.Fatalf("%s=%q: want a number", name, v)
-	}
-	return n
-}
-
 func newKillRig(t *testing.T) *killRig {
 	// Every folder is made before the cleanup that kills the processes
 	// is registered, so that it runs first.
@@ -287,11 +276,8 @@ func newKillRig(t *testing.T) *killRig {
 			nurse: []string{"FOLIO_DATA=" + dir, "FOLIO_USER=nurse", "FOLIO_PASSWORD=" + killNursePW},
 		})
 	}
-	for pkg, name := range map[string]string{"folio": "folio", "folio/cmd/folio-archive": "folio-archive"} {
-		if out, err := exec.Command("go", "build", "-o", filepath.Join(r.bins, name), pkg).CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
-		}
-	}
+	testkit.Build(t, r.bins, "folio", "folio")
+	testkit.Build(t, r.bins, "folio/cmd/folio-archive", "folio-archive")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ import (
 
 	"folio/app"
 	"folio/archive/archivetest"
+	"folio/internal/testkit"
 	"folio/syncer"
 )
 
@@ -106,10 +107,7 @@ func TestNetemSoak(t *testing.T) {
 	withPull := os.Getenv("FOLIO_NETEM_PULL") == "1"
 	ctx := context.Background()
 
-	bin := filepath.Join(t.TempDir(), "folio-archive")
-	if out, err := exec.Command("go", "build", "-o", bin, "folio/cmd/folio-archive").CombinedOutput(); err != nil {
-		t.Fatalf("go build folio/cmd/folio-archive: %v\n%s", err, out)
-	}
+	bin := testkit.Build(t, t.TempDir(), "folio/cmd/folio-archive", "folio-archive")
 	link := newNetemLink(t, os.Getenv("FOLIO_NETEM_MODE"))
 	t.Logf("netem link: %s; the archive at %s in namespace %s; profile per direction: %s", link.mode, link.arcIP, link.ns, netemTCArgs)
 

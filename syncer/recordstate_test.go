@@ -36,10 +36,7 @@ func wantStates(t *testing.T, what string, p syncer.StateParams, qs []syncer.Rec
 
 func TestRecordSyncState(t *testing.T) {
 	ctx := context.Background()
-	arc := startArchive(t)
-	a := newWorkstation(t, arc, "ward-a")
-	b := newWorkstation(t, arc, "ward-b")
-	admin := firstVault(t, a)
+	arc, a, b, admin := twoWards(t)
 	ps, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")})
 	if err != nil {
 		t.Fatal(err)
@@ -83,19 +80,7 @@ func TestRecordSyncState(t *testing.T) {
 	nurse := join(t, a, admin, b)
 	onB := syncer.StateParams{DB: b.prof.DB, Blobs: b.prof.Blobs, Enrolled: true}
 	wantStates(t, "b after joining", onB, qs, syncer.RecordSent, syncer.RecordSent)
-	pa, _ := admin.Patients().Open(ctx, ps[0].MRN)
-	pa.Phone = "+254 700 000001"
-	if _, err := admin.Patients().Amend(ctx, pa); err != nil {
-		t.Fatal(err)
-	}
-	pb, err := nurse.Patients().Open(ctx, ps[0].MRN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pb.Village = "Bondo"
-	if _, err := nurse.Patients().Amend(ctx, pb); err != nil {
-		t.Fatal(err)
-	}
+	amendApart(t, admin, nurse, ps[0].MRN)
 	wantStates(t, "a amended", onA, qs, syncer.RecordPending, syncer.RecordSent)
 	a.round(t, admin)
 	b.round(t, nurse)

@@ -122,10 +122,7 @@ func TestAttackRestoredBackupCutOffFromSync(t *testing.T) {
 // folder, a's profile closed or not, and leaves a's profile open.
 func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *app.Session) string, putBack func(*testing.T, *workstation, string)) {
 	ctx := context.Background()
-	arc := startArchive(t)
-	a := newWorkstation(t, arc, "ward-a")
-	b := newWorkstation(t, arc, "ward-b")
-	admin := firstVault(t, a)
+	arc, a, b, admin := twoWards(t)
 	before, err := admin.Patients().Register(ctx, app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, BirthDate: birth(t, "1984")})
 	if err != nil {
 		t.Fatal(err)

@@ -19,10 +19,7 @@ import (
 // "role") syncs and loads with that role on the other workstation.
 func TestSeveralRolesSync(t *testing.T) {
 	ctx := context.Background()
-	arc := startArchive(t)
-	a := newWorkstation(t, arc, "ward-a")
-	b := newWorkstation(t, arc, "ward-b")
-	admin := firstVault(t, a)
+	_, a, b, admin := twoWards(t)
 	if err := admin.Users().SetRoles(ctx, "admin", app.RoleSet{app.RoleAdmin, app.RoleRecords}); err != nil {
 		t.Fatal(err)
 	}

@@ -15,10 +15,7 @@ import (
 // round has written their manifests.
 func TestSendWhileLocked(t *testing.T) {
 	ctx := context.Background()
-	arc := startArchive(t)
-	a := newWorkstation(t, arc, "ward-a")
-	b := newWorkstation(t, arc, "ward-b")
-	admin := firstVault(t, a)
+	_, a, b, admin := twoWards(t)
 	a.round(t, admin)
 	nurse := join(t, a, admin, b)
 

@@ -15,10 +15,7 @@ import (
 func TestJoinedUserSignsWithTheirKey(t *testing.T) {
 	ctx := context.Background()
 	const nurseNew = "a quieter ward at night"
-	arc := startArchive(t)
-	a := newWorkstation(t, arc, "ward-a")
-	b := newWorkstation(t, arc, "ward-b")
-	admin := firstVault(t, a)
+	_, a, b, admin := twoWards(t)
 	a.round(t, admin)
 	nurse := join(t, a, admin, b)
 

@@ -17,10 +17,7 @@ import (
 func TestAttackStaleSlotOnOtherWorkstation(t *testing.T) {
 	ctx := context.Background()
 	const carlOld, carlNew = "an old blue passphrase", "a new green passphrase"
-	arc := startArchive(t)
-	a := newWorkstation(t, arc, "ward-a")
-	b := newWorkstation(t, arc, "ward-b")
-	admin := firstVault(t, a)
+	_, a, b, admin := twoWards(t)
 	if err := admin.Users().Add(ctx, app.User{Name: "carl", Roles: app.RoleSet{app.RoleClinician}}, []byte(carlOld)); err != nil {
 		t.Fatal(err)
 	}

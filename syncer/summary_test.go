@@ -16,10 +16,7 @@ import (
 // silently winning.
 func TestChartSummarySync(t *testing.T) {
 	ctx := context.Background()
-	arc := startArchive(t)
-	a := newWorkstation(t, arc, "ward-a")
-	b := newWorkstation(t, arc, "ward-b")
-	admin := firstVault(t, a)
+	_, a, b, admin := twoWards(t)
 	for name, role := range map[string]app.Role{"amos": app.RoleClinician, "bella": app.RoleClinician, "grace": app.RoleRecords} {
 		if err := admin.Users().Add(ctx, app.User{Name: name, Roles: app.RoleSet{role}}, []byte(clinicianPW)); err != nil {
 			t.Fatal(err)

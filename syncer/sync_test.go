@@ -211,21 +211,8 @@ func birth(t *testing.T, s string) app.BirthDate {
 
 func TestTwoWorkstationsConverge(t *testing.T) {
 	ctx := context.Background()
-	arc := startArchive(t)
-	a := newWorkstation(t, arc, "ward-a")
-	b := newWorkstation(t, arc, "ward-b")
-	admin := firstVault(t, a)
-	ps, err := admin.Patients().Register(ctx,
-		app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")},
-		app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, Village: "Siaya", BirthDate: birth(t, "1990")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scanData := testkit.Corpus(t, "scans/ocrmypdf__linn.png")
-	imp, err := admin.Intake().ImportFile(ctx, "linn.png", "test", scanData)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, a, b, admin := twoWards(t)
+	ps, imp := firstRecords(t, admin)
 	rep := a.round(t, admin)
 	if rep.Pushed == 0 || rep.Audit == 0 || rep.BlobsUp == 0 {
 		t.Fatalf("first round of a: %s", rep)
@@ -248,19 +235,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	}
 
 	// Both amend the same patient offline, different fields.
-	pa, _ := admin.Patients().Open(ctx, ps[1].MRN)
-	pa.Phone = "+254 700 000001"
-	if _, err := admin.Patients().Amend(ctx, pa); err != nil {
-		t.Fatal(err)
-	}
-	pb, err := nurse.Patients().Open(ctx, ps[1].MRN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pb.Village = "Bondo"
-	if _, err := nurse.Patients().Amend(ctx, pb); err != nil {
-		t.Fatal(err)
-	}
+	amendApart(t, admin, nurse, ps[1].MRN)
 	ca, cb := settle(t, a, admin, b, nurse)
 	if len(ca) != 1 || len(cb) != 1 {
 		t.Fatalf("conflicts: a %v, b %v; want the amended patient on both", ca, cb)
@@ -324,6 +299,53 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	if p, err := nurse.Patients().Open(ctx, ps[0].MRN); err != nil || p.Deleted {
 		t.Fatalf("b after the restore: %+v, %v", p, err)
 	}
+}
+
+// firstRecords has s register Mary Achieng and James Otieno (ps, in that
+// order) and import a scan.
+func firstRecords(t *testing.T, s *app.Session) (ps []app.Patient, imp app.ImportResult) {
+	t.Helper()
+	ctx := context.Background()
+	ps, err := s.Patients().Register(ctx,
+		app.Patient{Family: "Achieng", Given: "Mary", Sex: app.SexFemale, Village: "Kisumu", BirthDate: birth(t, "1984-03-02")},
+		app.Patient{Family: "Otieno", Given: "James", Sex: app.SexMale, Village: "Siaya", BirthDate: birth(t, "1990")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp, err = s.Intake().ImportFile(ctx, "linn.png", "test", testkit.Corpus(t, "scans/ocrmypdf__linn.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps, imp
+}
+
+// amendApart amends the patient mrn in two sessions, each on its own
+// workstation and before either syncs: sa sets the phone, sb the village.
+func amendApart(t *testing.T, sa, sb *app.Session, mrn string) {
+	t.Helper()
+	amend := func(s *app.Session, change func(*app.Patient)) {
+		ctx := context.Background()
+		p, err := s.Patients().Open(ctx, mrn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(&p)
+		if _, err := s.Patients().Amend(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	amend(sa, func(p *app.Patient) { p.Phone = "+254 700 000001" })
+	amend(sb, func(p *app.Patient) { p.Village = "Bondo" })
+}
+
+// twoWards starts an archive with two workstations of it, ward-a and
+// ward-b, and creates the organisation's vault on a (firstVault; admin is
+// signed in there); b has not joined yet.
+func twoWards(t *testing.T) (arc *testArchive, a, b *workstation, admin *app.Session) {
+	t.Helper()
+	arc = startArchive(t)
+	a, b = newWorkstation(t, arc, "ward-a"), newWorkstation(t, arc, "ward-b")
+	return arc, a, b, firstVault(t, a)
 }
 
 // firstVault creates w's vault, the organisation's first (site WA), with

@@ -3,7 +3,6 @@ package archivecmd_test
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"folio/archive/api"
+	"folio/internal/testkit"
 )
 
 // TestBinary builds the real folio-archive and runs it as an
@@ -23,33 +23,15 @@ func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
+	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command on the PATH to build folio-archive")
 	}
-	bin := filepath.Join(t.TempDir(), "folio-archive")
-	if out, err := exec.Command(goBin, "build", "-o", bin, "folio/cmd/folio-archive").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testkit.Build(t, t.TempDir(), "folio/cmd/folio-archive", "folio-archive")
 	data := t.TempDir()
 	enroll := filepath.Join(t.TempDir(), "ward-1.enroll")
-	cli := func(wantCode int, args ...string) string {
+	cli := func(want int, args ...string) string {
 		t.Helper()
-		var stdout, stderr bytes.Buffer
-		cmd := exec.Command(bin, args...)
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		if code != wantCode {
-			t.Fatalf("folio-archive %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, wantCode, stdout.String(), stderr.String())
-		}
-		return stdout.String() + stderr.String()
+		return testkit.Run(t, exec.Command(bin, args...), want)
 	}
 	if out := cli(2, "status"); !strings.Contains(out, "--data is required") {
 		t.Errorf("status without --data: %q", out)
