@@ -74,6 +74,22 @@ func CheckRebind(held, b api.Binding) error {
 	return nil
 }
 
+// CheckTakeover refuses b when its device is enrolled under another
+// name, heldName: one workstation's certificate cannot take over
+// another's device.
+func CheckTakeover(heldName string, b api.Binding) error {
+	if heldName != b.Name {
+		return fmt.Errorf("%w: device %s is enrolled as %q; a certificate for %q cannot take it over", api.ErrForbidden, b.Device, heldName, b.Name)
+	}
+	return nil
+}
+
+// NoKeyRequest is the error for device's key request when the device has
+// not asked for the vault keys.
+func NoKeyRequest(device api.DeviceID) error {
+	return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, device)
+}
+
 // ErrNoVaultYet is what OrgVault answers before the first claim.
 var ErrNoVaultYet = fmt.Errorf("%w: no workstation has shown this archive its vault yet: the first one enrolled with a vault ('folio sync enroll') makes it the organisation's", api.ErrNotFound)
 

@@ -30,7 +30,7 @@ func CheckGrant(g api.KeyGrant) error {
 // api.ErrConflict; a device that has not asked is api.ErrNotFound.
 func Grant(k api.KeyRequest, found bool, g api.KeyGrant, by api.DeviceID, at time.Time) (api.KeyRequest, bool, error) {
 	if !found {
-		return api.KeyRequest{}, false, fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, g.Device)
+		return api.KeyRequest{}, false, NoKeyRequest(g.Device)
 	}
 	if !k.Pending() {
 		if bytes.Equal(k.Grant, g.Grant) {

@@ -40,8 +40,8 @@ func (s *Store) Bind(ctx context.Context, b api.Binding) error {
 			if err := json.Unmarshal(certs.Get(prev), &held); err != nil {
 				return fmt.Errorf("%w: binding of device %s is damaged: %v", api.ErrInternal, b.Device, err)
 			}
-			if held.Name != b.Name {
-				return fmt.Errorf("%w: device %s is enrolled as %q; a certificate for %q cannot take it over", api.ErrForbidden, b.Device, held.Name, b.Name)
+			if err := archive.CheckTakeover(held.Name, b); err != nil {
+				return err
 			}
 		}
 		v, err := json.Marshal(b)
@@ -120,22 +120,7 @@ func (s *Store) PutKeyRequest(ctx context.Context, req api.KeyRequest) (api.KeyR
 
 // KeyRequest implements archive.Store.
 func (s *Store) KeyRequest(ctx context.Context, device api.DeviceID) (api.KeyRequest, error) {
-	if err := ctx.Err(); err != nil {
-		return api.KeyRequest{}, err
-	}
-	var out api.KeyRequest
-	err := s.db.View(func(tx *bolt.Tx) error {
-		k, ok, err := getKeyRequest(tx, device)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, device)
-		}
-		out = k
-		return nil
-	})
-	return out, err
+	return lookup(ctx, s, func(tx *bolt.Tx) (api.KeyRequest, bool, error) { return getKeyRequest(tx, device) }, archive.NoKeyRequest(device))
 }
 
 // KeyRequests implements archive.Store.
@@ -242,19 +227,25 @@ func (s *Store) ClaimVault(ctx context.Context, device api.DeviceID, pub []byte,
 
 // OrgVault implements archive.Store.
 func (s *Store) OrgVault(ctx context.Context) (api.OrgVault, error) {
+	return lookup(ctx, s, getOrgVault, archive.ErrNoVaultYet)
+}
+
+// lookup reads one record with get in a read transaction: what get
+// found, or the error missing when it found none.
+func lookup[T any](ctx context.Context, s *Store, get func(tx *bolt.Tx) (T, bool, error), missing error) (T, error) {
+	var out T
 	if err := ctx.Err(); err != nil {
-		return api.OrgVault{}, err
+		return out, err
 	}
-	var out api.OrgVault
 	err := s.db.View(func(tx *bolt.Tx) error {
-		o, ok, err := getOrgVault(tx)
+		v, ok, err := get(tx)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return archive.ErrNoVaultYet
+			return missing
 		}
-		out = o
+		out = v
 		return nil
 	})
 	return out, err

@@ -64,8 +64,8 @@ func (s *Store) Bind(ctx context.Context, b api.Binding) error {
 		err := tx.QueryRow(ctx, `SELECT b.name FROM devices d JOIN bindings b ON b.serial = d.cert_serial WHERE d.device = $1`, i64(uint64(b.Device))).Scan(&heldName)
 		switch {
 		case err == nil:
-			if heldName != b.Name {
-				return fmt.Errorf("%w: device %s is enrolled as %q; a certificate for %q cannot take it over", api.ErrForbidden, b.Device, heldName, b.Name)
+			if err := archive.CheckTakeover(heldName, b); err != nil {
+				return err
 			}
 		case !errors.Is(err, pgx.ErrNoRows):
 			return fmt.Errorf("binding of device %s: %w", b.Device, err)
@@ -151,7 +151,7 @@ func (s *Store) KeyRequest(ctx context.Context, device api.DeviceID) (api.KeyReq
 	}
 	k, err := scanKeyRequest(s.pool.QueryRow(ctx, `SELECT `+keyRequestColumns+` FROM key_requests WHERE device = $1`, i64(uint64(device))))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return api.KeyRequest{}, fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, device)
+		return api.KeyRequest{}, archive.NoKeyRequest(device)
 	}
 	if err != nil {
 		return api.KeyRequest{}, fmt.Errorf("key request of device %s: %w", device, err)
