@@ -149,6 +149,19 @@ func BundleParams(pkiDir string, store archive.Store, privateKey []byte) (archiv
 	}, nil
 }
 
+// checkBundleRun checks what a bundle command needs before it reads or
+// writes anything: a store spec the binary can open, an archive folder,
+// and no file yet at its output path (given as --flag).
+func (e *env) checkBundleRun(spec, path, flag string) error {
+	if err := checkStoreSpec(spec); err != nil {
+		return err
+	}
+	if _, _, err := e.pkiDir(); err != nil {
+		return err
+	}
+	return refuseExisting(path, flag)
+}
+
 // refuseExisting refuses an output file that exists (never overwritten).
 func refuseExisting(path, flag string) error {
 	if _, err := os.Lstat(path); err == nil {
@@ -220,13 +233,7 @@ carries it again.`,
 			if err := required("reply", reply, "the reply bundle to write for the workstation"); err != nil {
 				return err
 			}
-			if err := checkStoreSpec(spec); err != nil {
-				return err
-			}
-			if _, _, err := e.pkiDir(); err != nil {
-				return err
-			}
-			if err := refuseExisting(reply, "reply"); err != nil {
+			if err := e.checkBundleRun(spec, reply, "reply"); err != nil {
 				return err
 			}
 			f, err := os.Open(args[0])
@@ -305,13 +312,7 @@ FILE'.`,
 			if err := required("out", out, "the bundle to write"); err != nil {
 				return err
 			}
-			if err := checkStoreSpec(spec); err != nil {
-				return err
-			}
-			if _, _, err := e.pkiDir(); err != nil {
-				return err
-			}
-			if err := refuseExisting(out, "out"); err != nil {
+			if err := e.checkBundleRun(spec, out, "out"); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
