@@ -224,6 +224,10 @@ func (ch charts) canOpen(ctx context.Context, p Patient, act Action) error {
 	return fmt.Errorf("patient %s: %w", p.MRN, ErrRestricted)
 }
 
+// chartIDs are the patient ids whose records are in the chart: its own
+// and those merged into it.
+func chartIDs(chart Patient) []string { return append([]string{chart.ID}, chart.Merged...) }
+
 // openChart is the start of a chart act: the role check for act (require),
 // the patient resolved by MRN or id (following merges), and the
 // restricted-chart rule for act. It returns ctx carrying the permission

@@ -86,14 +86,10 @@ func (st Settings) SetBarcodeSettings(ctx context.Context, bs BarcodeSettings) e
 // BarcodeSettings returns the barcode settings (none set: no archive
 // identifiers, no split).
 func (v *Vault) BarcodeSettings(ctx context.Context) BarcodeSettings {
-	var bs BarcodeSettings
-	if b, err := v.cfg.Meta.GetMeta(ctx, metaArchivePattern); err == nil {
-		bs.ArchivePattern = string(b)
+	return BarcodeSettings{
+		ArchivePattern: v.setting(ctx, metaArchivePattern),
+		Split:          v.setting(ctx, metaArchiveSplit) == "true",
 	}
-	if b, err := v.cfg.Meta.GetMeta(ctx, metaArchiveSplit); err == nil {
-		bs.Split = string(b) == "true"
-	}
-	return bs
 }
 
 // splitRules reads the barcode settings as the import applies them. A

@@ -135,6 +135,18 @@ func (e *EditsError) Error() string {
 // Unwrap makes an EditsError an ErrInvalid.
 func (e *EditsError) Unwrap() error { return ErrInvalid }
 
+// openSigned is the start of a coding act: the role check for act
+// (require), then signedEncounter. It returns ctx carrying the
+// permission for the act's audit event.
+func (c Coding) openSigned(ctx context.Context, perm Permission, act Action, id string) (context.Context, Encounter, Patient, error) {
+	ctx, err := c.s.require(ctx, perm, act, "")
+	if err != nil {
+		return ctx, Encounter{}, Patient{}, err
+	}
+	e, p, err := c.signedEncounter(ctx, id, act)
+	return ctx, e, p, err
+}
+
 // signedEncounter opens an encounter for coding: it must be signed, and
 // its chart one the user may open for act.
 func (c Coding) signedEncounter(ctx context.Context, id string, act Action) (Encounter, Patient, error) {
@@ -167,11 +179,7 @@ func (c Coding) signedEncounter(ctx context.Context, id string, act Action) (Enc
 // that does not fit the patient) are refused with an *EditsError unless
 // a.Override gives a reason, which is recorded with each edit and audited.
 func (c Coding) Assign(ctx context.Context, encounterID string, a Assignment) (CodingRecord, error) {
-	ctx, err := c.s.require(ctx, PermCode, ActCodingAssign, "")
-	if err != nil {
-		return CodingRecord{}, err
-	}
-	e, p, err := c.signedEncounter(ctx, encounterID, ActCodingAssign)
+	ctx, e, p, err := c.openSigned(ctx, PermCode, ActCodingAssign, encounterID)
 	if err != nil {
 		return CodingRecord{}, err
 	}
@@ -219,11 +227,7 @@ func (c Coding) Assign(ctx context.Context, encounterID string, a Assignment) (C
 // Query asks the clinician a question about a signed encounter before it
 // is coded (or recoded); the encounter is queried until it is answered.
 func (c Coding) Query(ctx context.Context, encounterID, text string) (CodingRecord, error) {
-	ctx, err := c.s.require(ctx, PermCode, ActCodingQuery, "")
-	if err != nil {
-		return CodingRecord{}, err
-	}
-	e, p, err := c.signedEncounter(ctx, encounterID, ActCodingQuery)
+	ctx, e, p, err := c.openSigned(ctx, PermCode, ActCodingQuery, encounterID)
 	if err != nil {
 		return CodingRecord{}, err
 	}
@@ -236,11 +240,7 @@ func (c Coding) Query(ctx context.Context, encounterID, text string) (CodingReco
 
 // Status reads an encounter's coding, as a chart read (audited).
 func (c Coding) Status(ctx context.Context, encounterID string) (EncounterCoding, error) {
-	ctx, err := c.s.require(ctx, PermEncounterRead, ActCodingRead, "")
-	if err != nil {
-		return EncounterCoding{}, err
-	}
-	e, p, err := c.signedEncounter(ctx, encounterID, ActCodingRead)
+	ctx, e, p, err := c.openSigned(ctx, PermEncounterRead, ActCodingRead, encounterID)
 	if err != nil {
 		return EncounterCoding{}, err
 	}
@@ -339,11 +339,7 @@ func decodeCoding(rec StoredRecord) (CodingRecord, error) {
 // encounters (the worklist, a clinician's open queries).
 func (c Coding) allCoding(ctx context.Context) ([]CodingRecord, error) {
 	var out []CodingRecord
-	for rec, err := range c.s.records.Heads(ctx, KindCoding) {
-		if err != nil {
-			return nil, err
-		}
-		r, err := decodeCoding(rec)
+	for r, err := range heads(ctx, c.s, KindCoding, decodeCoding, stopOnDamaged) {
 		if err != nil {
 			return nil, err
 		}

@@ -49,11 +49,7 @@ func (c Coding) worklist(ctx context.Context, status CodingStatus) ([]WorkItem, 
 		byEnc[r.EncounterID] = append(byEnc[r.EncounterID], r)
 	}
 	var out []WorkItem
-	for rec, err := range c.s.records.Heads(ctx, KindEncounter) {
-		if err != nil {
-			return nil, err
-		}
-		e, err := decodeEncounter(rec)
+	for e, err := range heads(ctx, c.s, KindEncounter, decodeEncounter, stopOnDamaged) {
 		if err != nil {
 			return nil, err
 		}

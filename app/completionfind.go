@@ -62,11 +62,7 @@ func (r *completionRun) encounter(ctx context.Context, id string) (Encounter, er
 	if e, ok := r.encounters[id]; ok {
 		return e, nil
 	}
-	rec, err := r.s.records.Head(ctx, KindEncounter, id)
-	if err != nil {
-		return Encounter{}, fmt.Errorf("encounter %s: %w", id, err)
-	}
-	e, err := decodeEncounter(rec)
+	e, err := readHead(ctx, r.s, KindEncounter, id, decodeEncounter)
 	if err != nil {
 		return Encounter{}, err
 	}
@@ -86,10 +82,6 @@ func (r *completionRun) codingOf(ctx context.Context, encounterID string) ([]Cod
 	r.coding[encounterID] = h
 	return h, nil
 }
-
-// chartIDs are the patient ids whose records are in the chart: its own
-// and those merged into it.
-func chartIDs(chart Patient) []string { return append([]string{chart.ID}, chart.Merged...) }
 
 // chartEncounters reads the chart's encounters the index holds under
 // term as well ("" for all of them), in id order.
@@ -320,11 +312,7 @@ func (r *completionRun) byEncounter(ctx context.Context, ids []string, skip func
 func (r *completionRun) procedureEncounters(ctx context.Context, ids []string) ([]string, error) {
 	var out []string
 	for _, id := range ids {
-		rec, err := r.s.records.Head(ctx, KindCoding, id)
-		if err != nil {
-			return nil, fmt.Errorf("coding %s: %w", id, err)
-		}
-		c, err := decodeCoding(rec)
+		c, err := readHead(ctx, r.s, KindCoding, id, decodeCoding)
 		if err != nil {
 			return nil, err
 		}

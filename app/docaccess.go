@@ -193,9 +193,5 @@ func (dc docStore) auditWithheld(ctx context.Context, act Action, object string,
 
 // load reads a document's head. Only the guard above calls it.
 func (dc docStore) load(ctx context.Context, id string) (Document, error) {
-	rec, err := dc.s.records.Head(ctx, KindDocument, id)
-	if err != nil {
-		return Document{}, fmt.Errorf("document %s: %w", id, err)
-	}
-	return decodeDocument(rec)
+	return readHead(ctx, dc.s, KindDocument, id, decodeDocument)
 }

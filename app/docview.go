@@ -51,7 +51,7 @@ func (ds Documents) OfPatient(ctx context.Context, ref string) ([]Document, erro
 		return nil, err
 	}
 	var out []Document
-	for _, id := range append([]string{p.ID}, p.Merged...) {
+	for _, id := range chartIDs(p) {
 		docs, err := ds.s.docs().byTerm(ctx, "doc:pat:"+id)
 		if err != nil {
 			return nil, err
@@ -118,6 +118,23 @@ func (dc docStore) opening(id string) bool {
 	return true
 }
 
+// openPage opens a document for a read of one of its pages (open, for
+// use): a page of the document this session opened last is part of that
+// access; a page of any other document opens it, one audited access,
+// written before the page is read.
+func (dc docStore) openPage(ctx context.Context, id string, use docUse) (context.Context, Document, error) {
+	ctx, d, err := dc.open(ctx, id, use)
+	if err != nil {
+		return ctx, Document{}, err
+	}
+	if dc.opening(d.ID) {
+		if err := dc.auditOpening(ctx, d); err != nil {
+			return ctx, Document{}, err
+		}
+	}
+	return ctx, d, nil
+}
+
 // PageContent is a page's viewing image, text and word boxes, decrypted.
 type PageContent struct {
 	View, Thumb []byte
@@ -134,14 +151,9 @@ type PageContent struct {
 // any other document opens it: one audited access, written before the
 // page is read. Going back to a document after another is a new access.
 func (ds Documents) Page(ctx context.Context, id string, page int) (PageContent, error) {
-	ctx, d, err := ds.s.docs().open(ctx, id, useRead)
+	ctx, d, err := ds.s.docs().openPage(ctx, id, useRead)
 	if err != nil {
 		return PageContent{}, err
-	}
-	if ds.s.docs().opening(d.ID) {
-		if err := ds.s.docs().auditOpening(ctx, d); err != nil {
-			return PageContent{}, err
-		}
 	}
 	return ds.s.docs().pageContent(ctx, d, page)
 }

@@ -500,11 +500,7 @@ func (ix Indexing) singleBatch(ctx context.Context, d Document) (Batch, error) {
 			return Batch{}, Invalidf("document %s holds pages of several files; collate whole passes", d.ID)
 		}
 	}
-	rec, err := ix.s.records.Head(ctx, KindBatch, id)
-	if err != nil {
-		return Batch{}, fmt.Errorf("batch %s: %w", id, err)
-	}
-	return decodeBatch(rec)
+	return readHead(ctx, ix.s, KindBatch, id, decodeBatch)
 }
 
 // writeAll commits new versions of several documents in one

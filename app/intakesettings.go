@@ -58,12 +58,8 @@ func (s *Session) requireIntakeSettings(ctx context.Context) (context.Context, e
 // IntakeSettings returns the drop-folder settings (none set: no folder,
 // files removed after import).
 func (v *Vault) IntakeSettings(ctx context.Context) IntakeSettings {
-	var is IntakeSettings
-	if b, err := v.cfg.Meta.GetMeta(ctx, metaDropFolder); err == nil {
-		is.DropFolder = string(b)
+	return IntakeSettings{
+		DropFolder: v.setting(ctx, metaDropFolder),
+		Keep:       v.setting(ctx, metaKeepScans) == "true",
 	}
-	if b, err := v.cfg.Meta.GetMeta(ctx, metaKeepScans); err == nil {
-		is.Keep = string(b) == "true"
-	}
-	return is
 }

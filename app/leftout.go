@@ -170,11 +170,7 @@ func (ix Indexing) readLeftOut(ctx context.Context, p DocPage) (DocPage, error) 
 	if err != nil {
 		return p, err
 	}
-	rec, err := ix.s.records.Head(ctx, KindBatch, p.Batch)
-	if err != nil {
-		return p, fmt.Errorf("batch %s: %w", p.Batch, err)
-	}
-	b, err := decodeBatch(rec)
+	b, err := readHead(ctx, ix.s, KindBatch, p.Batch, decodeBatch)
 	if err != nil {
 		return p, err
 	}
@@ -200,14 +196,9 @@ func (ix Indexing) readLeftOut(ctx context.Context, p DocPage) (DocPage, error) 
 // order of Document.Removed), decrypted, for a person deciding whether to
 // restore it. Audited as Documents.Page is: part of the document's opening.
 func (ix Indexing) LeftOutPage(ctx context.Context, id string, left int) (PageContent, error) {
-	ctx, d, err := ix.s.docs().open(ctx, id, useRead)
+	ctx, d, err := ix.s.docs().openPage(ctx, id, useRead)
 	if err != nil {
 		return PageContent{}, err
-	}
-	if ix.s.docs().opening(d.ID) {
-		if err := ix.s.docs().auditOpening(ctx, d); err != nil {
-			return PageContent{}, err
-		}
 	}
 	if left < 0 || left >= len(d.Removed) {
 		return PageContent{}, Invalidf("document %s has %d left-out pages", id, len(d.Removed))

@@ -192,7 +192,7 @@ func (pt Patients) History(ctx context.Context, ref string) ([]PatientVersion, e
 		return nil, err
 	}
 	var out []PatientVersion
-	for _, id := range append([]string{p.ID}, p.Merged...) {
+	for _, id := range chartIDs(p) {
 		recs, err := pt.s.records.History(ctx, KindPatient, id)
 		if err != nil {
 			return nil, fmt.Errorf("history of %s: %w", id, err)

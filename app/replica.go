@@ -329,13 +329,9 @@ func (a auditKey) Verify(msg, sig []byte) error    { return a.k.Verify(msg, sig)
 // blobs arrived.
 func (rp Replica) documentTextBlobs(ctx context.Context, ids map[string]bool) ([]string, error) {
 	var out []string
-	for rec, err := range rp.s.records.Heads(ctx, KindDocument) {
+	for d, err := range heads(ctx, rp.s, KindDocument, decodeDocument, skipDamaged) {
 		if err != nil {
 			return nil, err
-		}
-		d, err := decodeDocument(rec)
-		if err != nil {
-			continue
 		}
 		for _, p := range d.Pages {
 			if ids[p.Text] {
@@ -351,21 +347,17 @@ func (rp Replica) documentTextBlobs(ctx context.Context, ids map[string]bool) ([
 // its class and patient.
 func (rp Replica) blobRefs(ctx context.Context) (map[string]BlobRef, error) {
 	out := map[string]BlobRef{}
-	for rec, err := range rp.s.records.Heads(ctx, KindBatch) {
+	for b, err := range heads(ctx, rp.s, KindBatch, decodeBatch, skipDamaged) {
 		if err != nil {
 			return nil, err
 		}
-		if b, err := decodeBatch(rec); err == nil && b.Original != "" {
+		if b.Original != "" {
 			out[b.Original] = BlobRef{Class: BlobOriginal}
 		}
 	}
-	for rec, err := range rp.s.records.Heads(ctx, KindDocument) {
+	for d, err := range heads(ctx, rp.s, KindDocument, decodeDocument, skipDamaged) {
 		if err != nil {
 			return nil, err
-		}
-		d, err := decodeDocument(rec)
-		if err != nil {
-			continue
 		}
 		for _, p := range slices.Concat(d.Pages, d.Removed) {
 			for id, c := range map[string]BlobClass{p.View: BlobView, p.Thumb: BlobThumb, p.Text: BlobText, p.Words: BlobWords} {

@@ -95,13 +95,13 @@ func (au Audit) checkScans(ctx context.Context) ([]DamagedDocument, int, error) 
 
 	originals := map[string]*DamagedPart{} // batch id → its damaged original
 	var batchOrder []string
-	for rec, err := range au.s.records.Heads(ctx, KindBatch) {
+	// A damaged record is verify's other checks' finding.
+	for b, err := range heads(ctx, au.s, KindBatch, decodeBatch, skipDamaged) {
 		if err != nil {
 			return nil, 0, fmt.Errorf("check scans: %w", err)
 		}
-		b, err := decodeBatch(rec)
-		if err != nil || b.Original == "" {
-			continue // a damaged record is verify's other checks' finding
+		if b.Original == "" {
+			continue
 		}
 		d, err := check(b.Original, "original")
 		if err != nil {
@@ -114,13 +114,9 @@ func (au Audit) checkScans(ctx context.Context) ([]DamagedDocument, int, error) 
 	}
 	var out []DamagedDocument
 	fromDocs := map[string]bool{}
-	for rec, err := range au.s.records.Heads(ctx, KindDocument) {
+	for doc, err := range heads(ctx, au.s, KindDocument, decodeDocument, skipDamaged) {
 		if err != nil {
 			return nil, 0, fmt.Errorf("check scans: %w", err)
-		}
-		doc, err := decodeDocument(rec)
-		if err != nil {
-			continue
 		}
 		dd := DamagedDocument{Document: doc.ID}
 		for _, pg := range doc.Pages {

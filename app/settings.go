@@ -133,7 +133,13 @@ func (st Settings) SetArchiveAddress(ctx context.Context, addr string) error {
 // ArchiveAddress returns the archive server's address, or "" when none is
 // set.
 func (v *Vault) ArchiveAddress(ctx context.Context) string {
-	b, err := v.cfg.Meta.GetMeta(ctx, metaArchiveAddress)
+	return v.setting(ctx, metaArchiveAddress)
+}
+
+// setting returns the workstation setting kept in the vault's meta under
+// key, or "" when none is set (or it cannot be read).
+func (v *Vault) setting(ctx context.Context, key string) string {
+	b, err := v.cfg.Meta.GetMeta(ctx, key)
 	if err != nil {
 		return ""
 	}
