@@ -356,14 +356,11 @@ func (e *env) coversheetCommand() *cobra.Command {
 			if !slices.Contains(app.DocumentTypes, docType) {
 				return usageError{fmt.Errorf("document type %q: use one of %s", docType, strings.Join(app.DocumentTypes, ", "))}
 			}
-			sheet := app.CoverSheet{Type: docType, Pages: pages}
-			if date != "" {
-				t, err := time.Parse(time.DateOnly, date)
-				if err != nil {
-					return usageError{fmt.Errorf("date %q: use YYYY-MM-DD", date)}
-				}
-				sheet.Date = t
+			d, err := serviceDate(date)
+			if err != nil {
+				return err
 			}
+			sheet := app.CoverSheet{Type: docType, Pages: pages, Date: d}
 			return e.inSession(cmd.Context(), func(s *app.Session) error {
 				p, err := s.Patients().Open(cmd.Context(), patient)
 				if err != nil {
@@ -389,6 +386,19 @@ func (e *env) coversheetCommand() *cobra.Command {
 	_ = cmd.MarkFlagRequired("type")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
+}
+
+// serviceDate reads a document's --date of service, YYYY-MM-DD; empty is
+// none.
+func serviceDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, usageError{fmt.Errorf("date %q: use YYYY-MM-DD", s)}
+	}
+	return t, nil
 }
 
 // writeOut writes a file atomically (temp, fsync, rename).
@@ -576,14 +586,11 @@ func (e *env) queueCommand() *cobra.Command {
 		Short: "file a queued document in a patient's chart (or correct a filed one)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p := app.FileParams{Patient: fp.patient, Type: fp.docType}
-			if fp.date != "" {
-				t, err := time.Parse(time.DateOnly, fp.date)
-				if err != nil {
-					return usageError{fmt.Errorf("date %q: use YYYY-MM-DD", fp.date)}
-				}
-				p.Date = t
+			d, err := serviceDate(fp.date)
+			if err != nil {
+				return err
 			}
+			p := app.FileParams{Patient: fp.patient, Type: fp.docType, Date: d}
 			return e.inSession(cmd.Context(), func(s *app.Session) error {
 				d, err := s.Indexing().FileDocument(cmd.Context(), args[0], p)
 				if err != nil {

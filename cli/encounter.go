@@ -123,16 +123,18 @@ func (e *env) encounters(cmd *cobra.Command, patientRef, encounterID string, fn 
 	return withChartService(e, cmd, (*app.Session).Encounters, patientRef, encounterID, fn)
 }
 
-// withEncounter runs fn on the encounter id, opened (and the read
-// audited).
-func (e *env) withEncounter(cmd *cobra.Command, id string, fn func(ctx context.Context, en app.Encounters, enc app.Encounter) error) error {
-	return e.encounters(cmd, "", id, func(ctx context.Context, en app.Encounters) error {
-		enc, err := en.Open(ctx, id)
-		if err != nil {
-			return err
-		}
-		return fn(ctx, en, enc)
-	})
+// onEncounter makes a command's RunE that runs fn on the encounter its
+// first argument names, opened (and the read audited).
+func (e *env) onEncounter(fn func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		return e.encounters(cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
+			enc, err := en.Open(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return fn(ctx, cmd, en, enc)
+		})
+	}
 }
 
 // glassHint says how to open a restricted chart from the command line.
@@ -190,11 +192,9 @@ func (e *env) encounterShow() *cobra.Command {
 		Use:   "show ID",
 		Short: "show an encounter: visit, vital signs, note, addenda, linked documents",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.withEncounter(cmd, args[0], func(ctx context.Context, en app.Encounters, enc app.Encounter) error {
-				return writeOne(cmd, asJSON, encounterToJSON(enc), func(w io.Writer) error { writeEncounter(w, enc); return nil })
-			})
-		},
+		RunE: e.onEncounter(func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
+			return writeOne(cmd, asJSON, encounterToJSON(enc), func(w io.Writer) error { writeEncounter(w, enc); return nil })
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -225,36 +225,24 @@ func (e *env) encounterSign() *cobra.Command {
 		Use:   "sign ID",
 		Short: "sign your draft note as it stands; after that it is never changed",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.withEncounter(cmd, args[0], func(ctx context.Context, en app.Encounters, enc app.Encounter) error {
-				enc, err := en.Sign(ctx, enc)
-				if err != nil {
-					return err
-				}
-				printf(cmd.OutOrStdout(), "encounter %s signed by %s at %s\n", enc.ID, enc.Signed.By, enc.Signed.At.Local().Format("2006-01-02 15:04"))
-				return nil
-			})
-		},
+		RunE: e.onEncounter(func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
+			enc, err := en.Sign(ctx, enc)
+			if err != nil {
+				return err
+			}
+			printf(cmd.OutOrStdout(), "encounter %s signed by %s at %s\n", enc.ID, enc.Signed.By, enc.Signed.At.Local().Format("2006-01-02 15:04"))
+			return nil
+		}),
 	}
 }
 
 func (e *env) encounterAddendum() *cobra.Command {
 	var text string
-	cmd := &cobra.Command{
-		Use:   "addendum ID --text TEXT",
-		Short: "correct a signed note with an addendum, signed by you",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.encounters(cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
-				enc, err := en.Addendum(ctx, args[0], text)
-				if err != nil {
-					return err
-				}
-				printf(cmd.OutOrStdout(), "addendum %d added to encounter %s\n", len(enc.Addenda), enc.ID)
-				return nil
-			})
-		},
-	}
+	cmd := e.encounterChange("addendum ID --text TEXT", "correct a signed note with an addendum, signed by you", cobra.ExactArgs(1),
+		func(ctx context.Context, en app.Encounters, args []string) (string, error) {
+			enc, err := en.Addendum(ctx, args[0], text)
+			return fmt.Sprintf("addendum %d added to encounter %s", len(enc.Addenda), enc.ID), err
+		})
 	cmd.Flags().StringVar(&text, "text", "", "the addendum")
 	return cmd
 }
@@ -264,44 +252,47 @@ func (e *env) encounterLink(add bool) *cobra.Command {
 	if !add {
 		use, short, did = "unlink", "remove a document's link to the encounter (the document stays in the chart)", "unlinked from"
 	}
-	return &cobra.Command{
-		Use:   use + " ID DOCUMENT",
-		Short: short,
-		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.encounters(cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
-				link := en.Link
-				if !add {
-					link = en.Unlink
-				}
-				if _, err := link(ctx, args[0], args[1]); err != nil {
-					return err
-				}
-				printf(cmd.OutOrStdout(), "document %s %s encounter %s\n", args[1], did, args[0])
-				return nil
-			})
-		},
-	}
+	return e.encounterChange(use+" ID DOCUMENT", short, cobra.ExactArgs(2),
+		func(ctx context.Context, en app.Encounters, args []string) (string, error) {
+			link := en.Link
+			if !add {
+				link = en.Unlink
+			}
+			_, err := link(ctx, args[0], args[1])
+			return fmt.Sprintf("document %s %s encounter %s", args[1], did, args[0]), err
+		})
 }
 
 func (e *env) encounterDelete() *cobra.Command {
 	var reason string
-	cmd := &cobra.Command{
-		Use:   "delete ID --reason R",
-		Short: "delete your draft written in error (a signed note is never deleted)",
-		Args:  cobra.ExactArgs(1),
+	cmd := e.encounterChange("delete ID --reason R", "delete your draft written in error (a signed note is never deleted)", cobra.ExactArgs(1),
+		func(ctx context.Context, en app.Encounters, args []string) (string, error) {
+			err := en.Delete(ctx, args[0], reason)
+			return fmt.Sprintf("encounter %s deleted", args[0]), err
+		})
+	cmd.Flags().StringVar(&reason, "reason", "", "why the draft is deleted")
+	return cmd
+}
+
+// encounterChange is a command that changes the encounter its first
+// argument names (--break-glass opens a restricted chart) and prints the
+// line change says what it did in.
+func (e *env) encounterChange(use, short string, args cobra.PositionalArgs, change func(ctx context.Context, en app.Encounters, args []string) (string, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  args,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.encounters(cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
-				if err := en.Delete(ctx, args[0], reason); err != nil {
+				said, err := change(ctx, en, args)
+				if err != nil {
 					return err
 				}
-				printf(cmd.OutOrStdout(), "encounter %s deleted\n", args[0])
+				printLine(cmd.OutOrStdout(), said)
 				return nil
 			})
 		},
 	}
-	cmd.Flags().StringVar(&reason, "reason", "", "why the draft is deleted")
-	return cmd
 }
 
 func writeEncounters(w io.Writer, list []app.Encounter) error {
@@ -319,11 +310,9 @@ func (e *env) encounterReferral() *cobra.Command {
 		Use:   "referral ID --to \"Dr X, Y Hospital\" [--reason R] --out FILE.pdf",
 		Short: "write a referral letter from a signed visit as a PDF: findings, diagnoses, allergies, medications (audited)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.encounterPDF(cmd, args[0], out, func(ctx context.Context, en app.Encounters, w io.Writer) error {
-				return en.ReferralPDF(ctx, args[0], to, w)
-			})
-		},
+		RunE: e.encounterPDF(&out, func(ctx context.Context, en app.Encounters, id string, w io.Writer) error {
+			return en.ReferralPDF(ctx, id, to, w)
+		}),
 	}
 	cmd.Flags().StringVar(&to.Recipient, "to", "", "who the letter is for: the clinician and the facility")
 	cmd.Flags().StringVar(&to.Reason, "reason", "", "the reason for referral (default: the visit's reason)")

@@ -23,17 +23,15 @@ func (e *env) noteDraft() *cobra.Command {
 		Use:   "draft ID [--history H] [--exam E] [--assessment A] [--plan P]",
 		Short: "save your draft note: the sections given replace those sections",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.withEncounter(cmd, args[0], func(ctx context.Context, en app.Encounters, enc app.Encounter) error {
-				f.apply(&enc.Note, cmd.Flags())
-				enc, err := en.SaveDraft(ctx, enc)
-				if err != nil {
-					return err
-				}
-				printf(cmd.OutOrStdout(), "draft of encounter %s saved (version %s)\n", enc.ID, enc.Version)
-				return nil
-			})
-		},
+		RunE: e.onEncounter(func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
+			f.apply(&enc.Note, cmd.Flags())
+			enc, err := en.SaveDraft(ctx, enc)
+			if err != nil {
+				return err
+			}
+			printf(cmd.OutOrStdout(), "draft of encounter %s saved (version %s)\n", enc.ID, enc.Version)
+			return nil
+		}),
 	}
 	f.register(cmd.Flags())
 	return cmd
@@ -44,12 +42,10 @@ func (e *env) noteShow() *cobra.Command {
 		Use:   "show ID",
 		Short: "show an encounter's note, its signature and addenda",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.withEncounter(cmd, args[0], func(ctx context.Context, en app.Encounters, enc app.Encounter) error {
-				writeNote(cmd.OutOrStdout(), enc)
-				return nil
-			})
-		},
+		RunE: e.onEncounter(func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
+			writeNote(cmd.OutOrStdout(), enc)
+			return nil
+		}),
 	}
 }
 
@@ -59,25 +55,26 @@ func (e *env) notePDF() *cobra.Command {
 		Use:   "pdf ID --out FILE.pdf",
 		Short: "print a signed visit note, with its addenda and coding, as a PDF (audited)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.encounterPDF(cmd, args[0], out, func(ctx context.Context, en app.Encounters, w io.Writer) error {
-				return en.NotePDF(ctx, args[0], w)
-			})
-		},
+		RunE: e.encounterPDF(&out, func(ctx context.Context, en app.Encounters, id string, w io.Writer) error {
+			return en.NotePDF(ctx, id, w)
+		}),
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "the PDF file to write")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }
 
-// encounterPDF writes the PDF that write makes of encounter id to the
-// file out, once write has made the whole of it.
-func (e *env) encounterPDF(cmd *cobra.Command, id, out string, write func(ctx context.Context, en app.Encounters, w io.Writer) error) error {
-	return e.encounters(cmd, "", id, func(ctx context.Context, en app.Encounters) error {
-		var buf bytes.Buffer
-		if err := write(ctx, en, &buf); err != nil {
-			return err
-		}
-		return writeOut(out, buf.Bytes(), cmd.OutOrStdout())
-	})
+// encounterPDF makes a command's RunE that writes the PDF write makes of
+// the encounter its first argument names to the file *out (--out), once
+// write has made the whole of it.
+func (e *env) encounterPDF(out *string, write func(ctx context.Context, en app.Encounters, id string, w io.Writer) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		return e.encounters(cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
+			var buf bytes.Buffer
+			if err := write(ctx, en, args[0], &buf); err != nil {
+				return err
+			}
+			return writeOut(*out, buf.Bytes(), cmd.OutOrStdout())
+		})
+	}
 }
