@@ -61,6 +61,16 @@ func openTestBlobs(t testing.TB) (*Blobs, *SealedBlobs) {
 	return b, b.Sealed(newStreamingAEAD(t))
 }
 
+// putBlob stores data in s under its id, which it returns.
+func putBlob(t *testing.T, s *SealedBlobs, data []byte) string {
+	t.Helper()
+	id := idOf(data)
+	if err := s.PutBlob(context.Background(), id, data); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func TestBlobRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	_, s := openTestBlobs(t)
@@ -90,13 +100,9 @@ func TestBlobRoundTrip(t *testing.T) {
 }
 
 func TestBlobFileHoldsNoPlaintext(t *testing.T) {
-	ctx := context.Background()
 	b, s := openTestBlobs(t)
 	data := bytes.Repeat([]byte("NYIRONGO Thérèse KAB-000123-7 "), 1000)
-	id := idOf(data)
-	if err := s.PutBlob(ctx, id, data); err != nil {
-		t.Fatal(err)
-	}
+	id := putBlob(t, s, data)
 	file, _ := b.path(id)
 	raw, err := os.ReadFile(file)
 	if err != nil {
@@ -114,10 +120,7 @@ func TestBlobPutIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	b, s := openTestBlobs(t)
 	data := []byte("the same scanned page")
-	id := idOf(data)
-	if err := s.PutBlob(ctx, id, data); err != nil {
-		t.Fatal(err)
-	}
+	id := putBlob(t, s, data)
 	file, _ := b.path(id)
 	before, _ := os.ReadFile(file)
 	if err := s.PutBlob(ctx, id, data); err != nil {
@@ -220,10 +223,7 @@ func TestBlobWrongKey(t *testing.T) {
 	ctx := context.Background()
 	b, s := openTestBlobs(t)
 	data := []byte("sealed with one key")
-	id := idOf(data)
-	if err := s.PutBlob(ctx, id, data); err != nil {
-		t.Fatal(err)
-	}
+	id := putBlob(t, s, data)
 	_, err := b.Sealed(newStreamingAEAD(t)).GetBlob(ctx, id)
 	if !errors.Is(err, app.ErrTampered) {
 		t.Fatalf("another key: %v; want ErrTampered", err)
@@ -281,10 +281,7 @@ func TestBlobDelete(t *testing.T) {
 	ctx := context.Background()
 	_, s := openTestBlobs(t)
 	data := []byte("to be destroyed at the end of retention")
-	id := idOf(data)
-	if err := s.PutBlob(ctx, id, data); err != nil {
-		t.Fatal(err)
-	}
+	id := putBlob(t, s, data)
 	if err := s.DeleteBlob(ctx, id); err != nil {
 		t.Fatal(err)
 	}
@@ -303,10 +300,7 @@ func TestBlobListAndStats(t *testing.T) {
 	var plain int64
 	for i := range 40 {
 		data := randomBytes(t, 100*i)
-		id := idOf(data)
-		if err := s.PutBlob(ctx, id, data); err != nil {
-			t.Fatal(err)
-		}
+		id := putBlob(t, s, data)
 		want = append(want, id)
 		plain += int64(len(data))
 	}
@@ -339,10 +333,7 @@ func TestBlobOpenRemovesStaleTemporaryFiles(t *testing.T) {
 	ctx := context.Background()
 	b, s := openTestBlobs(t)
 	data := []byte("kept")
-	id := idOf(data)
-	if err := s.PutBlob(ctx, id, data); err != nil {
-		t.Fatal(err)
-	}
+	id := putBlob(t, s, data)
 	sub := filepath.Join(b.Dir(), id[:2])
 	stale := filepath.Join(sub, tempPrefix+"crashed")
 	fresh := filepath.Join(sub, tempPrefix+"in-progress")
@@ -374,10 +365,7 @@ func TestBlobReadOnly(t *testing.T) {
 	ctx := context.Background()
 	b, s := openTestBlobs(t)
 	data := []byte("on a backup disk")
-	id := idOf(data)
-	if err := s.PutBlob(ctx, id, data); err != nil {
-		t.Fatal(err)
-	}
+	id := putBlob(t, s, data)
 	ro, err := OpenBlobsReadOnly(b.Dir())
 	if err != nil {
 		t.Fatal(err)

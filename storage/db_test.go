@@ -100,12 +100,20 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
-func TestOpenNewerSchema(t *testing.T) {
+// closedFixture is a fixture whose vault holds the record p and is
+// closed, for tests that reopen its file.
+func closedFixture(t *testing.T) *fixture {
+	t.Helper()
 	f := newFixture(t, Options{})
 	f.commit(t, write(kindP, "p", app.Version{}, "x"))
 	if err := f.db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return f
+}
+
+func TestOpenNewerSchema(t *testing.T) {
+	f := closedFixture(t)
 	b, err := bolt.Open(f.path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -418,11 +426,7 @@ func TestFlippedBytesInPages(t *testing.T) {
 // A read-only folder or file gives a clear error on open for writing; a
 // read-only open still works.
 func TestReadOnlyFolder(t *testing.T) {
-	f := newFixture(t, Options{})
-	f.commit(t, write(kindP, "p", app.Version{}, "x"))
-	if err := f.db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	f := closedFixture(t)
 	dir := filepath.Dir(f.path)
 	if err := os.Chmod(f.path, 0o400); err != nil {
 		t.Fatal(err)

@@ -51,24 +51,31 @@ func TestCommitAndHead(t *testing.T) {
 	}
 }
 
+// wantErrEach runs each call as a subtest of its name, which fails unless
+// the call's error is want.
+func wantErrEach(t *testing.T, want error, calls map[string]func() error) {
+	t.Helper()
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			if err := call(); !errors.Is(err, want) {
+				t.Fatalf("got %v, want %v", err, want)
+			}
+		})
+	}
+}
+
 func TestNotFound(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, Options{})
 	f.commit(t, write(kindP, "p1", app.Version{}, "x"))
-	for name, call := range map[string]func() error{
+	wantErrEach(t, app.ErrNotFound, map[string]func() error{
 		"head":               func() error { _, err := f.rec.Head(ctx, kindP, "nope"); return err },
 		"head of other kind": func() error { _, err := f.rec.Head(ctx, kindU, "p1"); return err },
 		"history":            func() error { _, err := f.rec.History(ctx, kindP, "nope"); return err },
 		"history of prefix":  func() error { _, err := f.rec.History(ctx, kindP, "p"); return err },
 		"tokens":             func() error { _, err := f.rec.Tokens(ctx, kindP, "nope"); return err },
 		"meta":               func() error { _, err := f.db.GetMeta(ctx, "nope"); return err },
-	} {
-		t.Run(name, func(t *testing.T) {
-			if err := call(); !errors.Is(err, app.ErrNotFound) {
-				t.Fatalf("got %v, want ErrNotFound", err)
-			}
-		})
-	}
+	})
 }
 
 func TestCommitInvalid(t *testing.T) {
@@ -106,7 +113,7 @@ func TestCommitInvalid(t *testing.T) {
 	if st.Versions != 0 || st.AuditEntries != 0 || st.Pending != 0 {
 		t.Fatalf("invalid commits wrote something: %+v", st)
 	}
-	for name, call := range map[string]func() error{
+	wantErrEach(t, app.ErrInvalid, map[string]func() error{
 		"head empty kind":   func() error { _, err := f.rec.Head(ctx, "", "a"); return err },
 		"history NUL":       func() error { _, err := f.rec.History(ctx, kindP, "a\x00"); return err },
 		"tokens empty id":   func() error { _, err := f.rec.Tokens(ctx, kindP, ""); return err },
@@ -121,13 +128,7 @@ func TestCommitInvalid(t *testing.T) {
 			}
 			return nil
 		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			if err := call(); !errors.Is(err, app.ErrInvalid) {
-				t.Fatalf("got %v, want ErrInvalid", err)
-			}
-		})
-	}
+	})
 }
 
 func TestConflict(t *testing.T) {
@@ -431,7 +432,7 @@ func TestReadOnlyMode(t *testing.T) {
 	if rec, err := f.rec.Head(ctx, kindP, "p"); err != nil || rec.Version != v[0] {
 		t.Fatalf("read-only Head: %+v %v", rec, err)
 	}
-	for name, call := range map[string]func() error{
+	wantErrEach(t, ErrReadOnly, map[string]func() error{
 		"commit": func() error {
 			_, err := f.rec.Commit(ctx, app.Commit{Writes: []app.RecordWrite{write(kindP, "q", app.Version{}, "x")}})
 			return err
@@ -440,13 +441,7 @@ func TestReadOnlyMode(t *testing.T) {
 		"meta":       func() error { return f.db.UpdateMeta(ctx, map[string][]byte{"a": nil}, nil) },
 		"ack":        func() error { return f.db.Ack(ctx, 1) },
 		"checkpoint": func() error { return f.db.Checkpoint(ctx, newSigner(t)) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			if err := call(); !errors.Is(err, ErrReadOnly) {
-				t.Fatalf("got %v, want ErrReadOnly", err)
-			}
-		})
-	}
+	})
 	if err := f.db.Check(ctx); err != nil {
 		t.Fatal(err)
 	}

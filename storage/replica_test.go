@@ -18,6 +18,21 @@ func replicaPair(t *testing.T) (a, b *fixture) {
 	return a, b
 }
 
+// sharedBase is replicaPair with the record p written on a and imported
+// by b, a's push acknowledged: the version base both then fork from.
+func sharedBase(t *testing.T) (a, b *fixture, base app.Version) {
+	t.Helper()
+	a, b = replicaPair(t)
+	v := a.commit(t, write(kindP, "p", app.Version{}, "base"))
+	if _, err := b.db.ImportVersions(context.Background(), b.aead, sent(t, a), dataTokens); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.Ack(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	return a, b, v[0]
+}
+
 // sent is what a device pushes: the sealed versions of its oplog.
 func sent(t *testing.T, f *fixture) []SealedVersion {
 	t.Helper()
@@ -93,16 +108,9 @@ func TestImportVersions(t *testing.T) {
 // until it is resolved.
 func TestImportForkedRecord(t *testing.T) {
 	ctx := context.Background()
-	a, b := replicaPair(t)
-	v := a.commit(t, write(kindP, "p", app.Version{}, "base"))
-	if _, err := b.db.ImportVersions(ctx, b.aead, sent(t, a), dataTokens); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.db.Ack(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	a.commit(t, write(kindP, "p", v[0], "from a", "from a"))
-	b.commit(t, write(kindP, "p", v[0], "from b", "from b"))
+	a, b, base := sharedBase(t)
+	a.commit(t, write(kindP, "p", base, "from a", "from a"))
+	b.commit(t, write(kindP, "p", base, "from b", "from b"))
 	fromA, fromB := sent(t, a), sent(t, b)
 	ra, err := a.db.ImportVersions(ctx, a.aead, fromB, dataTokens)
 	if err != nil {
@@ -176,16 +184,9 @@ func TestImportRefusesTampered(t *testing.T) {
 // parent in the list.
 func TestConflictTipsFollowBranches(t *testing.T) {
 	ctx := context.Background()
-	a, b := replicaPair(t)
-	base := a.commit(t, write(kindP, "p", app.Version{}, "base"))
-	if _, err := b.db.ImportVersions(ctx, b.aead, sent(t, a), dataTokens); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.db.Ack(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	a1 := a.commit(t, write(kindP, "p", base[0], "a1"))
-	b1 := b.commit(t, write(kindP, "p", base[0], "b1"))
+	a, b, base := sharedBase(t)
+	a1 := a.commit(t, write(kindP, "p", base, "a1"))
+	b1 := b.commit(t, write(kindP, "p", base, "b1"))
 	b2 := b.commit(t, write(kindP, "p", b1[0], "b2"))
 	fromA, fromB := sent(t, a), sent(t, b)
 	if _, err := a.db.ImportVersions(ctx, a.aead, fromB, dataTokens); err != nil {
