@@ -12,10 +12,7 @@ func FuzzParseEnrollment(f *testing.F) {
 	if _, err := Init(dir, "Hill Clinic", nil); err != nil {
 		f.Fatal(err)
 	}
-	e, err := AddDevice(dir, "ws-1", "archive.example:8443")
-	if err != nil {
-		f.Fatal(err)
-	}
+	e := enrolled(f, dir, "ws-1", "archive.example:8443")
 	good, err := e.Marshal()
 	if err != nil {
 		f.Fatal(err)

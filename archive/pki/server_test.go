@@ -37,13 +37,7 @@ func TestServerSigner(t *testing.T) {
 	}
 	// A key that is not the certificate's.
 	other := initOrg(t, "Other Clinic")
-	b, err := os.ReadFile(filepath.Join(other, serverKeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, serverKeyFile), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, other, dir, serverKeyFile, 0o600)
 	if _, _, err := ServerSigner(dir); err == nil {
 		t.Error("ServerSigner accepted another organisation's key")
 	}
@@ -51,10 +45,7 @@ func TestServerSigner(t *testing.T) {
 
 func TestRevocations(t *testing.T) {
 	dir := initOrg(t, "Hill Clinic")
-	e, err := AddDevice(dir, "ws-1", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := enrolled(t, dir, "ws-1", "")
 	l, err := LoadRevocations(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -71,17 +62,24 @@ func TestRevocations(t *testing.T) {
 	}
 	// A list not signed by the CA refuses everyone.
 	other := initOrg(t, "Other Clinic")
-	b, err := os.ReadFile(filepath.Join(other, crlFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, crlFile), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, other, dir, crlFile, 0o644)
 	if err := l.Check(Identity{Name: "x", Serial: "abc"}); err == nil || errors.Is(err, ErrRevoked) {
 		t.Fatalf("foreign revocation list: %v, want a failure", err)
 	}
 	if _, err := LoadRevocations(dir); err == nil {
 		t.Fatal("LoadRevocations accepted a foreign list")
+	}
+}
+
+// copyFile copies the file name from the folder from to the folder to,
+// with perm.
+func copyFile(t *testing.T, from, to, name string, perm os.FileMode) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(from, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(to, name), b, perm); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -106,10 +106,7 @@ func clientFor(t *testing.T, e *Enrollment) *tls.Config {
 func TestEnrolledDeviceConnects(t *testing.T) {
 	dir := initOrg(t, "Hill Clinic")
 	a := startArchive(t, dir)
-	e, err := AddDevice(dir, "ws-1", a.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := enrolled(t, dir, "ws-1", a.addr)
 	got, err := get(clientFor(t, e), a.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -119,24 +116,29 @@ func TestEnrolledDeviceConnects(t *testing.T) {
 	}
 }
 
+// enrolled adds the device name to the organisation in dir, its archive
+// at addr, and returns its enrollment.
+func enrolled(t testing.TB, dir, name, addr string) *Enrollment {
+	t.Helper()
+	e, err := AddDevice(dir, name, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func TestServerRefuses(t *testing.T) {
 	dir := initOrg(t, "Hill Clinic")
 	other := initOrg(t, "Other Clinic")
 	a := startArchive(t, dir)
 
-	good, err := AddDevice(dir, "good", a.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := enrolled(t, dir, "good", a.addr)
 	now := time.Now()
 	expired, err := addDevice(dir, "old", a.addr, now.Add(-3*DeviceValidity), now.Add(-time.Hour), now.Add(-2*DeviceValidity))
 	if err != nil {
 		t.Fatal(err)
 	}
-	foreign, err := AddDevice(other, "intruder", a.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	foreign := enrolled(t, other, "intruder", a.addr)
 
 	noCert := clientFor(t, good)
 	noCert.Certificates = nil
@@ -180,14 +182,8 @@ func TestServerRefuses(t *testing.T) {
 func TestRevokedDeviceRefusedWithoutRestart(t *testing.T) {
 	dir := initOrg(t, "Hill Clinic")
 	a := startArchive(t, dir)
-	e, err := AddDevice(dir, "ws-1", a.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keep, err := AddDevice(dir, "ws-2", a.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := enrolled(t, dir, "ws-1", a.addr)
+	keep := enrolled(t, dir, "ws-2", a.addr)
 	cfg := clientFor(t, e)
 	// A session cache: the next connection resumes the TLS session, which
 	// must not skip the revocation check.
@@ -198,7 +194,7 @@ func TestRevokedDeviceRefusedWithoutRestart(t *testing.T) {
 	if _, err := Revoke(dir, "ws-1"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = get(cfg, a.addr)
+	_, err := get(cfg, a.addr)
 	if err == nil {
 		t.Fatal("a revoked device connected")
 	}
@@ -214,10 +210,7 @@ func TestRevokedDeviceRefusedWithoutRestart(t *testing.T) {
 	}
 
 	// Enrolled again under the same name: a new certificate works.
-	again, err := AddDevice(dir, "ws-1", a.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := enrolled(t, dir, "ws-1", a.addr)
 	if _, err := get(clientFor(t, again), a.addr); err != nil {
 		t.Errorf("re-enrolled device: %v", err)
 	}
@@ -227,10 +220,7 @@ func TestTamperedCRLRefusesEveryone(t *testing.T) {
 	dir := initOrg(t, "Hill Clinic")
 	other := initOrg(t, "Other Clinic")
 	a := startArchive(t, dir)
-	e, err := AddDevice(dir, "ws-1", a.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := enrolled(t, dir, "ws-1", a.addr)
 	// Another CA's (empty) CRL in place of ours: not signed by our CA.
 	crl := readFile(t, other+"/"+crlFile)
 	if err := writeFileAtomic(dir+"/"+crlFile, crl, 0o644); err != nil {
@@ -248,11 +238,8 @@ func TestClientRefusesServerFromAnotherCA(t *testing.T) {
 	dir := initOrg(t, "Hill Clinic")
 	impostor := initOrg(t, "Hill Clinic") // same name and hosts, another key
 	a := startArchive(t, impostor)
-	e, err := AddDevice(dir, "ws-1", a.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = get(clientFor(t, e), a.addr)
+	e := enrolled(t, dir, "ws-1", a.addr)
+	_, err := get(clientFor(t, e), a.addr)
 	var unknown x509.UnknownAuthorityError
 	if !errors.As(err, &unknown) {
 		t.Fatalf("got %v, want an unknown-authority error", err)
