@@ -39,6 +39,9 @@ type Summary struct {
 	NoKnownAllergies bool
 	Problems         []ChartEntry
 	Medications      []ChartEntry
+	// NoneKnown is the "no known allergies" entry when it is active (to
+	// resolve it when an allergy is found).
+	NoneKnown *ChartEntry
 }
 
 // problemCodes is the ICD-10-CM code set problems are coded from, opened
@@ -366,7 +369,7 @@ func (cs ChartSummary) Summary(ctx context.Context, patientRef string) (Summary,
 		switch {
 		case !c.Active(now):
 		case c.NoneKnown:
-			sum.NoKnownAllergies = true
+			sum.NoKnownAllergies, sum.NoneKnown = true, &c
 		case c.Section == SectionAllergy:
 			sum.Allergies = append(sum.Allergies, c)
 		case c.Section == SectionProblem:

@@ -127,6 +127,7 @@ var keyBindings = []keyBinding{
 	{area: areaChart, mod: ctrlKey, key: fyne.Key1, does: "Record an allergy", menu: menuChart, may: canSummary},
 	{area: areaChart, mod: ctrlKey, key: fyne.Key2, does: "Record a problem", menu: menuChart, may: canSummary},
 	{area: areaChart, mod: ctrlKey, key: fyne.Key3, does: "Record a medication", menu: menuChart, may: canSummary},
+	{area: areaChart, mod: ctrlKey, key: fyne.Key4, does: "Resolve or stop a summary entry", menu: menuChart, may: canSummary},
 
 	{area: areaVisit, mod: ctrlKey, key: fyne.KeyS, does: "Save the draft now", menu: menuVisit, may: canNote},
 	{area: areaVisit, mod: ctrlShift, key: fyne.KeyS, does: "Sign the note", menu: menuVisit, may: canNote},

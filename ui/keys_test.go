@@ -334,11 +334,11 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			"Ctrl+H": func() func() string {
 				return func() string { u.tasks.wait(); return screenIs("*ui.historyScreen")() }
 			},
-			"Ctrl+T": stays, "Ctrl+1": noDialog, "Ctrl+2": noDialog, "Ctrl+3": noDialog,
+			"Ctrl+T": stays, "Ctrl+1": noDialog, "Ctrl+2": noDialog, "Ctrl+3": noDialog, "Ctrl+4": noDialog,
 		}
 		if clinician {
 			m["Ctrl+T"] = goes("*ui.encounterScreen", canNote)
-			m["Ctrl+1"], m["Ctrl+2"], m["Ctrl+3"] = dialogOpens, dialogOpens, dialogOpens
+			m["Ctrl+1"], m["Ctrl+2"], m["Ctrl+3"], m["Ctrl+4"] = dialogOpens, dialogOpens, dialogOpens, dialogOpens
 		}
 		return m
 	}

@@ -211,6 +211,7 @@ func (v *patientScreen) shortcut(k fyne.KeyName) bool {
 		fyne.Key1:        v.askAllergy,
 		fyne.Key2:        v.askProblem,
 		fyne.Key3:        v.askMedication,
+		fyne.Key4:        v.askEndEntry,
 	}.run(k)
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 )
 
 // Where you were. When the window locks, it remembers the screen on show
@@ -104,9 +103,7 @@ func (u *App) tellAfterLock(user, note string) {
 
 // tellLockNote shows what the lock could not save in a dialog.
 func (u *App) tellLockNote(note string) {
-	d := dialog.NewCustom("Saved when the window locked", "OK", wrapped(note), u.win)
-	d.Resize(fyne.NewSize(480, 0))
-	u.showDialog(d)
+	u.showNote("Saved when the window locked", wrapped(note), fyne.NewSize(480, 0))
 }
 
 // Window size, kept between starts, as one preference "W×H": Fyne saves
