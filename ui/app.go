@@ -164,7 +164,7 @@ type session struct {
 	cancel context.CancelFunc
 	idle   time.Duration
 	search *searchScreen
-	glass  *breakGlassDialog // the last break-glass question asked
+	glass  *reasonDialog // the last break-glass question asked
 	// intake lists the files imported in this session, newest first, and
 	// intakeNote says what the drop folder is doing (Fyne goroutine).
 	intake     []*intakeItem

@@ -14,9 +14,10 @@ import (
 	"folio/visible"
 )
 
-// reasonDialog asks why a registration is deleted or restored, and does
-// it: the change is a new version (a tombstone for a deletion) that syncs
-// to every workstation.
+// reasonDialog asks why a registration is deleted or restored, or why a
+// restricted chart is opened, and does it with the reason: a deletion or a
+// restore is a new version (a tombstone for a deletion) that syncs to
+// every workstation, a break-glass an access audited with its reason.
 type reasonDialog struct {
 	d      *dialog.CustomDialog
 	reason *entry
@@ -51,13 +52,32 @@ func (v *patientScreen) askRestore() {
 		func(back app.Patient) { v.sess.a.showPatient(back, nil) })
 }
 
-// askReason opens a dialog that asks for a reason (a few words) and runs
-// do with it off the UI goroutine; done runs on success.
+// askReason asks for the reason of a change to the chart's registration,
+// made by do; done runs on success.
 func (v *patientScreen) askReason(title, action, text, placeholder string,
 	do func(context.Context, string) (app.Patient, error), done func(app.Patient)) *reasonDialog {
-	u, sess := v.sess.a, v.sess
-	rd := &reasonDialog{reason: newEntry(u, placeholder), msg: newMessageLabel()}
-	rd.ok = button(u, action, theme.ConfirmIcon(), widget.DangerImportance, func() {
+	return v.sess.a.askReason(v.sess, reasonQuestion{title: title, text: text, placeholder: placeholder,
+		action: action, icon: theme.ConfirmIcon(), importance: widget.DangerImportance,
+		do: do, done: func(p app.Patient, _ string) { done(p) }})
+}
+
+// reasonQuestion is what a reasonDialog asks, and what it does with the
+// reason: do runs off the UI goroutine, done on success.
+type reasonQuestion struct {
+	title, text, placeholder string
+	// action, icon and importance make the button that goes ahead.
+	action     string
+	icon       fyne.Resource
+	importance widget.Importance
+	do         func(ctx context.Context, reason string) (app.Patient, error)
+	done       func(p app.Patient, reason string)
+}
+
+// askReason opens a dialog that asks for a reason (a few words) and runs
+// q's do with it; done runs on success.
+func (u *App) askReason(sess *session, q reasonQuestion) *reasonDialog {
+	rd := &reasonDialog{reason: newEntry(u, q.placeholder), msg: newMessageLabel()}
+	rd.ok = button(u, q.action, q.icon, q.importance, func() {
 		reason := strings.TrimSpace(rd.reason.Text)
 		if len(reason) < 5 {
 			rd.msg.error("Give a reason of a few words.")
@@ -66,7 +86,7 @@ func (v *patientScreen) askReason(title, action, text, placeholder string,
 		}
 		rd.ok.Disable()
 		sess.run(func(ctx context.Context) func() {
-			p, err := do(ctx, reason)
+			p, err := q.do(ctx, reason)
 			return func() {
 				rd.ok.Enable()
 				if err != nil {
@@ -74,14 +94,14 @@ func (v *patientScreen) askReason(title, action, text, placeholder string,
 					return
 				}
 				rd.d.Hide()
-				done(p)
+				q.done(p, reason)
 			}
 		})
 	})
 	rd.reason.OnSubmitted = func(string) { rd.ok.OnTapped() }
 	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { rd.d.Hide() })
-	content := container.NewVBox(wrapped(text), formGrid(fieldLabel("Reason"), rd.reason), rd.msg)
-	rd.d = dialog.NewCustomWithoutButtons(title, content, u.win)
+	content := container.NewVBox(wrapped(q.text), formGrid(fieldLabel("Reason"), rd.reason), rd.msg)
+	rd.d = dialog.NewCustomWithoutButtons(q.title, content, u.win)
 	rd.d.SetButtons([]fyne.CanvasObject{cancel, rd.ok})
 	rd.d.Resize(fyne.NewSize(560, 0))
 	u.showDialog(rd.d)

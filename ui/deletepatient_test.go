@@ -25,15 +25,7 @@ func TestDeleteRegistrationFromChart(t *testing.T) {
 	}
 	test.Tap(v.delBtn)
 	rd := v.del
-	if rd == nil || len(u.dialogs) != 1 {
-		t.Fatal("no question before deleting")
-	}
-	test.Type(rd.reason, "oops")
-	test.Tap(rd.ok)
-	u.tasks.wait()
-	if !strings.Contains(rd.msg.Text, "reason") {
-		t.Fatalf("a short reason: %q", rd.msg.Text)
-	}
+	refusesShortReason(t, u, rd, "before deleting", "oops")
 	test.Type(rd.reason, ", registered twice by mistake")
 	test.Tap(rd.ok)
 	u.tasks.wait()
@@ -54,5 +46,21 @@ func TestDeleteRegistrationFromChart(t *testing.T) {
 	u.tasks.wait()
 	if v := current[*patientScreen](t, u); v.delBtn.Visible() {
 		t.Fatal("a clinician sees the delete button")
+	}
+}
+
+// refusesShortReason checks that rd, the question asked when (before
+// deleting…), is on show and goes no further with a reason shorter than a
+// few words: typed short and its button tapped, it asks for more.
+func refusesShortReason(t *testing.T, u *App, rd *reasonDialog, when, short string) {
+	t.Helper()
+	if rd == nil || len(u.dialogs) != 1 {
+		t.Fatalf("no question %s", when)
+	}
+	test.Type(rd.reason, short)
+	test.Tap(rd.ok)
+	u.tasks.wait()
+	if !strings.Contains(rd.msg.Text, "reason") {
+		t.Fatalf("a short reason %s: %q", when, rd.msg.Text)
 	}
 }

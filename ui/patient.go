@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -234,62 +233,29 @@ func (v *patientScreen) history() {
 	})
 }
 
-// breakGlassDialog asks why a restricted chart must be opened.
-type breakGlassDialog struct {
-	d      *dialog.CustomDialog
-	reason *entry
-	open   *widget.Button
-	msg    messageLabel
-}
-
 // askBreakGlass asks for a reason and opens the restricted chart with it.
 func (u *App) askBreakGlass(ref string) {
 	sess := u.sess
 	if sess == nil {
 		return
 	}
-	bg := &breakGlassDialog{}
-	bg.reason = newEntry(u, "for example: emergency admission, patient unconscious")
-	bg.msg = newMessageLabel()
-	var cancel *widget.Button
-	bg.open = button(u, "Open the chart", theme.VisibilityIcon(), widget.WarningImportance, func() {
-		reason := strings.TrimSpace(bg.reason.Text)
-		if len(reason) < 5 {
-			bg.msg.error("Give a reason of a few words.")
-			u.win.Canvas().Focus(bg.reason)
-			return
-		}
-		bg.open.Disable()
-		sess.run(func(ctx context.Context) func() {
-			_, err := sess.s.Patients().BreakGlass(ctx, ref, reason)
-			var p app.Patient
-			if err == nil {
-				p, err = sess.s.Patients().Open(ctx, ref)
+	sess.glass = u.askReason(sess, reasonQuestion{
+		title: "Restricted chart",
+		text: "This chart is restricted. To open it, say why you need it now. " +
+			"Your name, the time and your reason are recorded and reviewed.",
+		placeholder: "for example: emergency admission, patient unconscious",
+		action:      "Open the chart",
+		icon:        theme.VisibilityIcon(),
+		importance:  widget.WarningImportance,
+		do: func(ctx context.Context, reason string) (app.Patient, error) {
+			if _, err := sess.s.Patients().BreakGlass(ctx, ref, reason); err != nil {
+				return app.Patient{}, err
 			}
-			return func() {
-				bg.open.Enable()
-				if err != nil {
-					bg.msg.error(message(err))
-					return
-				}
-				bg.d.Hide()
-				u.showPatient(p, banner(bannerCaution, theme.WarningIcon(), wrapped(
-					"You opened this restricted chart with break-glass. Your reason was recorded: “"+reason+"”")))
-			}
-		})
+			return sess.s.Patients().Open(ctx, ref)
+		},
+		done: func(p app.Patient, reason string) {
+			u.showPatient(p, banner(bannerCaution, theme.WarningIcon(), wrapped(
+				"You opened this restricted chart with break-glass. Your reason was recorded: “"+reason+"”")))
+		},
 	})
-	bg.reason.OnSubmitted = func(string) { bg.open.OnTapped() }
-	cancel = button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { bg.d.Hide() })
-	content := container.NewVBox(
-		wrapped("This chart is restricted. To open it, say why you need it now. "+
-			"Your name, the time and your reason are recorded and reviewed."),
-		formGrid(fieldLabel("Reason"), bg.reason),
-		bg.msg,
-	)
-	bg.d = dialog.NewCustomWithoutButtons("Restricted chart", content, u.win)
-	bg.d.SetButtons([]fyne.CanvasObject{cancel, bg.open})
-	bg.d.Resize(fyne.NewSize(560, 0))
-	sess.glass = bg
-	u.showDialog(bg.d)
-	u.win.Canvas().Focus(bg.reason)
 }

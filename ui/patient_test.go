@@ -382,15 +382,7 @@ func TestRestrictedChartNeedsBreakGlass(t *testing.T) {
 	u.tasks.wait()
 	current[*searchScreen](t, u)
 	bg := u.sess.glass
-	if bg == nil || len(u.dialogs) != 1 {
-		t.Fatal("no break-glass question for a restricted chart")
-	}
-	test.Type(bg.reason, "why")
-	test.Tap(bg.open)
-	u.tasks.wait()
-	if !strings.Contains(bg.msg.Text, "reason") {
-		t.Fatalf("short reason: %q", bg.msg.Text)
-	}
+	refusesShortReason(t, u, bg, "for a restricted chart", "why")
 	test.Type(bg.reason, ": patient collapsed in the waiting room")
 	bg.reason.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	u.tasks.wait()
