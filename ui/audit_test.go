@@ -13,22 +13,27 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-	fitz "github.com/gen2brain/go-fitz"
 
 	"folio/app"
 	"folio/profile"
 	"folio/storage/tamper"
 )
 
-// openAudit opens Administration's Audit section as an administrator
-// would: Ctrl+U, then Ctrl+4.
-func openAudit(t *testing.T, u *App) *auditScreen {
+// openAdmin opens the section of Administration under Ctrl+key as an
+// administrator would: Ctrl+U, then Ctrl+key.
+func openAdmin[S screen](t *testing.T, u *App, key fyne.KeyName) S {
 	t.Helper()
 	u.shortcut(ctrl(fyne.KeyU))
 	u.tasks.wait()
-	u.shortcut(ctrl(fyne.Key4))
+	u.shortcut(ctrl(key))
 	u.tasks.wait()
-	s := current[*auditScreen](t, u)
+	return current[S](t, u)
+}
+
+// openAudit opens Administration's Audit section with Ctrl+4.
+func openAudit(t *testing.T, u *App) *auditScreen {
+	t.Helper()
+	s := openAdmin[*auditScreen](t, u, fyne.Key4)
 	if placeOf(s) != placeAdmin {
 		t.Fatal("the sidebar does not show Administration as the current place")
 	}
@@ -264,11 +269,7 @@ func TestAuditScreenExportsPDFAndPrints(t *testing.T) {
 	if !f.closed || !strings.Contains(s.msg.Text, plural(shown, "event", "events")+" exported as PDF") {
 		t.Fatalf("export: closed %v, %q", f.closed, s.msg.Text)
 	}
-	pdf, err := fitz.NewFromMemory(f.Bytes())
-	if err != nil {
-		t.Fatalf("MuPDF cannot open the report: %v", err)
-	}
-	defer pdf.Close()
+	pdf := openPDF(t, f.Bytes())
 	var text strings.Builder
 	for i := range pdf.NumPage() {
 		page, err := pdf.Text(i)
@@ -305,11 +306,7 @@ func TestAuditScreenExportsPDFAndPrints(t *testing.T) {
 // openIntegrity opens Administration's Integrity check with Ctrl+5.
 func openIntegrity(t *testing.T, u *App) *integrityScreen {
 	t.Helper()
-	u.shortcut(ctrl(fyne.KeyU))
-	u.tasks.wait()
-	u.shortcut(ctrl(fyne.Key5))
-	u.tasks.wait()
-	return current[*integrityScreen](t, u)
+	return openAdmin[*integrityScreen](t, u, fyne.Key5)
 }
 
 // Check now runs `folio verify`'s check and says OK on a sound vault, and
@@ -374,12 +371,7 @@ func TestIntegrityCheckFindsDamage(t *testing.T) {
 	if err := tamper.DeleteCheckpoints(path); err != nil {
 		t.Fatal(err)
 	}
-	prof, err = profile.Open(dir, profile.Options{FastKDF: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { prof.Close() })
-	u := newWindow(t, prof.Vault, Options{})
+	u := newWindow(t, reopen(t, dir), Options{})
 	logIn(t, u, "admin", adminPW)
 	is := openIntegrity(t, u)
 	test.Tap(is.check)

@@ -87,17 +87,6 @@ func openRow(u *App, p *pickList, want func(int) bool) {
 	u.tasks.wait()
 }
 
-// adminAt is a new vault on clock c with its administrator signed in.
-func adminAt(t *testing.T, c func() time.Time) (*app.Vault, *app.Session) {
-	t.Helper()
-	v, _ := createdVault(t, c)
-	admin, err := v.Login(context.Background(), "admin", []byte(adminPW))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v, admin
-}
-
 // searchCodes types q into the code search and runs the search the
 // debounce would run.
 func searchCodes(t *testing.T, u *App, s *codingScreen, q string) []string {

@@ -108,33 +108,34 @@ func codingKeyAreas(t *testing.T, u *App, enc string) map[string][]keyArea {
 			}
 		}
 	}
+	// worklist is the area of a worklist screen that user opens with show:
+	// from its Find field, ↓ ↑ move the choice of its pick list, and the
+	// other keys have the effects given.
+	worklist := func(user string, show func(), pick func() *pickList, effects map[string]effect) keyArea {
+		effects["↓"], effects["↑"] = moves(pick, 0, 1), moves(pick, 1, 0)
+		return keyArea{
+			user: user, open: func() { show(); u.tasks.wait() },
+			fields:  func() map[string]fyne.Focusable { return map[string]fyne.Focusable{"Find": pick().field} },
+			effects: effects,
+		}
+	}
 	return map[string][]keyArea{
-		areaDefic: {{
-			user: "grace", open: func() { u.showDeficiencies(); u.tasks.wait() },
-			fields: func() map[string]fyne.Focusable { return map[string]fyne.Focusable{"Find": defic().pick.field} },
-			effects: map[string]effect{
-				"↓": moves(func() *pickList { return defic().pick }, 0, 1), "↑": moves(func() *pickList { return defic().pick }, 1, 0),
-				"Enter": func() func() string {
-					return func() string {
-						u.tasks.wait()
-						if is("*ui.codingScreen")() != "" && is("*ui.patientScreen")() != "" {
-							return fmt.Sprintf("the window shows %T, want the coding screen or the chart", u.cur)
-						}
-						return ""
+		areaDefic: {worklist("grace", u.showDeficiencies, func() *pickList { return defic().pick }, map[string]effect{
+			"Enter": func() func() string {
+				return func() string {
+					u.tasks.wait()
+					if is("*ui.codingScreen")() != "" && is("*ui.patientScreen")() != "" {
+						return fmt.Sprintf("the window shows %T, want the coding screen or the chart", u.cur)
 					}
-				},
-				"Ctrl+1": list(false), "Ctrl+2": list(true),
+					return ""
+				}
 			},
-		}},
-		areaWork: {{
-			user: "grace", open: func() { u.showCoding(); u.tasks.wait() },
-			fields: func() map[string]fyne.Focusable { return map[string]fyne.Focusable{"Find": work().pick.field} },
-			effects: map[string]effect{
-				"↓": moves(func() *pickList { return work().pick }, 0, 1), "↑": moves(func() *pickList { return work().pick }, 1, 0),
-				"Enter":  func() func() string { return func() string { u.tasks.wait(); return is("*ui.codingScreen")() } },
-				"Ctrl+1": tab(app.CodingWaiting), "Ctrl+2": tab(app.CodingQueried), "Ctrl+3": tab(app.CodingCoded), "Ctrl+4": tab(""),
-			},
-		}},
+			"Ctrl+1": list(false), "Ctrl+2": list(true),
+		})},
+		areaWork: {worklist("grace", u.showCoding, func() *pickList { return work().pick }, map[string]effect{
+			"Enter":  func() func() string { return func() string { u.tasks.wait(); return is("*ui.codingScreen")() } },
+			"Ctrl+1": tab(app.CodingWaiting), "Ctrl+2": tab(app.CodingQueried), "Ctrl+3": tab(app.CodingCoded), "Ctrl+4": tab(""),
+		})},
 		areaCoding: {{
 			user: "grace",
 			open: func() {
@@ -170,14 +171,9 @@ func codingKeyAreas(t *testing.T, u *App, enc string) map[string][]keyArea {
 				"Ctrl+G": focusIs(func() fyne.Focusable { return coding().search.pick.field }),
 			},
 		}},
-		areaNotes: {{
-			user: "dr.amani", open: func() { u.showMyNotes(); u.tasks.wait() },
-			fields: func() map[string]fyne.Focusable { return map[string]fyne.Focusable{"Find": notes().pick.field} },
-			effects: map[string]effect{
-				"↓": moves(func() *pickList { return notes().pick }, 0, 1), "↑": moves(func() *pickList { return notes().pick }, 1, 0),
-				"Enter": func() func() string { return func() string { u.tasks.wait(); return is("*ui.encounterScreen")() } },
-			},
-		}},
+		areaNotes: {worklist("dr.amani", u.showMyNotes, func() *pickList { return notes().pick }, map[string]effect{
+			"Enter": func() func() string { return func() string { u.tasks.wait(); return is("*ui.encounterScreen")() } },
+		})},
 		areaQueries: {{
 			user: "dr.amani", open: func() { u.showMyQueries(); u.tasks.wait() },
 			fields: func() map[string]fyne.Focusable { return map[string]fyne.Focusable{"Answer": queries().answer} },

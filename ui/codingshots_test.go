@@ -29,16 +29,8 @@ func TestCodingScreenshots(t *testing.T) {
 func codingShots(t *testing.T, size fyne.Size, dir string) {
 	ctx := context.Background()
 	c := newClock()
-	v, admin := adminAt(t, c.Now)
-	if err := admin.Users().Add(ctx, app.User{Name: "j.okello", FullName: "Joseph Okello", Roles: app.RoleSet{app.RoleRecords}}, []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.Users().Add(ctx, app.User{Name: "dr.amani", FullName: "Amani Wekesa", Roles: app.RoleSet{app.RoleClinician}}, []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
-	admin.Lock(ctx)
-	u := newWindow(t, v, Options{Now: c.Now})
-	u.win.Resize(size.SubtractWidthHeight(0, menuBarHeight()))
+	u, v := shotsWindow(t, c.Now, size.SubtractWidthHeight(0, menuBarHeight()),
+		app.User{Name: "j.okello", FullName: "Joseph Okello", Roles: app.RoleSet{app.RoleRecords}}, clinPW)
 	shoot := shooter(t, u, dir)
 	logIn(t, u, "j.okello", clinPW)
 	reg := register(t, u, demoPatients()...)

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	fitz "github.com/gen2brain/go-fitz"
 
 	"folio/app"
 	"folio/internal/testclock"
@@ -50,12 +51,30 @@ func createdVault(t *testing.T, now func() time.Time) (*app.Vault, string) {
 // adminVault is createdVault with its administrator signed in.
 func adminVault(t *testing.T) (*app.Vault, *app.Session) {
 	t.Helper()
-	v, _ := createdVault(t, nil)
+	return adminAt(t, nil)
+}
+
+// adminAt is a new vault on clock c with its administrator signed in.
+func adminAt(t *testing.T, c func() time.Time) (*app.Vault, *app.Session) {
+	t.Helper()
+	v, _ := createdVault(t, c)
 	admin, err := v.Login(context.Background(), "admin", []byte(adminPW))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return v, admin
+}
+
+// reopen opens the vault in the data folder dir again, after the test
+// changed its file with the vault closed; it is closed when the test ends.
+func reopen(t *testing.T, dir string) *app.Vault {
+	t.Helper()
+	prof, err := profile.Open(dir, profile.Options{FastKDF: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prof.Close() })
+	return prof.Vault
 }
 
 // newWindow opens the UI on v with a test app. The search never fires by
@@ -139,6 +158,39 @@ func userNamed(name string, roles ...app.Role) app.User {
 		u.Roles = roles
 	}
 	return u
+}
+
+// openPDF opens data with MuPDF, as a reader of the PDF would; it is
+// closed when the test ends.
+func openPDF(t testing.TB, data []byte) *fitz.Document {
+	t.Helper()
+	doc, err := fitz.NewFromMemory(data)
+	if err != nil {
+		t.Fatalf("MuPDF cannot open the PDF: %v", err)
+	}
+	t.Cleanup(func() { doc.Close() })
+	return doc
+}
+
+// shotsWindow is the window of the docs' screenshots, of size, on a new
+// vault on clock now whose administrator added clerk (password pw) and
+// dr.amani, the clinician; nobody is signed in.
+func shotsWindow(t *testing.T, now func() time.Time, size fyne.Size, clerk app.User, pw string) (*App, *app.Vault) {
+	t.Helper()
+	ctx := context.Background()
+	v, admin := adminAt(t, now)
+	for _, p := range []struct {
+		user app.User
+		pw   string
+	}{{clerk, pw}, {app.User{Name: "dr.amani", FullName: "Amani Wekesa", Roles: app.RoleSet{app.RoleClinician}}, clinPW}} {
+		if err := admin.Users().Add(ctx, p.user, []byte(p.pw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin.Lock(ctx)
+	u := newWindow(t, v, Options{Now: now})
+	u.win.Resize(size)
+	return u, v
 }
 
 // shooter returns a function that saves the window as dir/NAME.png, for

@@ -234,6 +234,20 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			return onPage(func() int { return q.pages.page }, want)
 		}
 	}
+	// nextDocument is the effect of Ctrl+G in the queue or QA: another
+	// document of the cursor's list is on show.
+	nextDocument := func(cursor func() *docCursor) effect {
+		return func() func() string {
+			d := cursor()
+			was := d.cur
+			return func() string {
+				if d.cur == was {
+					return "still on the same document"
+				}
+				return ""
+			}
+		}
+	}
 	viewerPage := func(at, want int) effect {
 		return func() func() string {
 			v := viewer()
@@ -369,6 +383,19 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			}
 		}
 	}
+	// usersArea is the Users section's fields as an administrator, where
+	// keys should do effects.
+	usersArea := func(effects map[string]effect) keyArea {
+		return keyArea{
+			user: "admin", open: u.showUsers,
+			fields: func() map[string]fyne.Focusable {
+				s := current[*usersScreen](t, u)
+				return map[string]fyne.Focusable{"User name": s.name, "Full name": s.fullName, "Roles": s.roles.checks[0],
+					"Password": s.pass, "Again": s.again}
+			},
+			effects: effects,
+		}
+	}
 	everywhere := map[string]effect{
 		"Ctrl+F": goes("*ui.searchScreen", nil),
 		"Ctrl+N": goes("*ui.patientForm", canWrite),
@@ -411,15 +438,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 				return map[string]fyne.Focusable{"Patient": q.patient.field, "Type": q.kind, "Date": q.date}
 			},
 			effects: everywhere,
-		}, {
-			user: "admin", open: u.showUsers,
-			fields: func() map[string]fyne.Focusable {
-				s := current[*usersScreen](t, u)
-				return map[string]fyne.Focusable{"User name": s.name, "Full name": s.fullName, "Roles": s.roles.checks[0],
-					"Password": s.pass, "Again": s.again}
-			},
-			effects: everywhere,
-		}},
+		}, usersArea(everywhere)},
 		areaSearch: {{
 			user: "grace",
 			open: func() {
@@ -542,16 +561,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 					q.patient.set("")
 					return msgHas(&q.msg, "Choose the patient")
 				},
-				"Ctrl+G": func() func() string {
-					q := queue()
-					was := q.cur
-					return func() string {
-						if q.cur == was {
-							return "still on the same document"
-						}
-						return ""
-					}
-				},
+				"Ctrl+G": nextDocument(func() *docCursor { return &queue().docCursor }),
 				"Ctrl+R": func() func() string { return msgHas(&queue().msg, "turned a quarter") },
 				"Ctrl+T": func() func() string { return msgHas(&queue().msg, "Go to the page that starts") },
 				"Ctrl+M": func() func() string { return msgHas(&queue().msg, "no previous document") },
@@ -572,17 +582,8 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			fields: func() map[string]fyne.Focusable { return map[string]fyne.Focusable{"Reason": qa().reason} },
 			effects: map[string]effect{
 				"Ctrl+Enter": func() func() string { return msgHas(&qa().msg, "Verified") },
-				"Ctrl+G": func() func() string {
-					q := qa()
-					was := q.cur
-					return func() string {
-						if q.cur == was {
-							return "still on the same document"
-						}
-						return ""
-					}
-				},
-				"Page Down": qaPage(0, 1), "Page Up": qaPage(1, 0),
+				"Ctrl+G":     nextDocument(func() *docCursor { return &qa().docCursor }),
+				"Page Down":  qaPage(0, 1), "Page Up": qaPage(1, 0),
 				"Enter": func() func() string {
 					q := qa()
 					q.reason.SetText("not this patient's")
@@ -632,15 +633,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 				return fs
 			},
 			effects: adminKeys,
-		}, {
-			user: "admin", open: u.showUsers,
-			fields: func() map[string]fyne.Focusable {
-				s := current[*usersScreen](t, u)
-				return map[string]fyne.Focusable{"User name": s.name, "Full name": s.fullName, "Roles": s.roles.checks[0],
-					"Password": s.pass, "Again": s.again}
-			},
-			effects: adminKeys,
-		}, {
+		}, usersArea(adminKeys), {
 			user: "admin", open: u.showAudit,
 			fields: func() map[string]fyne.Focusable {
 				s := current[*auditScreen](t, u)

@@ -5,15 +5,13 @@ import (
 	"context"
 	"image"
 	"image/jpeg"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	fitz "github.com/gen2brain/go-fitz"
 
+	"folio/internal/testkit"
 	"folio/printout"
 )
 
@@ -22,15 +20,7 @@ import (
 // scanner writes a duplex batch with blank backs.
 func scannedBatch(t *testing.T, name string, blank ...bool) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "corpus", "scans", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := fitz.NewFromMemory(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer doc.Close()
+	doc := openPDF(t, testkit.Corpus(t, "scans/"+name))
 	var pages []printout.Page
 	add := func(img image.Image) {
 		var buf bytes.Buffer

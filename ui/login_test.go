@@ -307,12 +307,7 @@ func TestLoginWithDamagedKeySlot(t *testing.T) {
 	if err := tamper.DamageKeySlots(filepath.Join(dir, profile.VaultFile), "admin"); err != nil {
 		t.Fatal(err)
 	}
-	prof, err = profile.Open(dir, profile.Options{FastKDF: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { prof.Close() })
-	u := newWindow(t, prof.Vault, Options{})
+	u := newWindow(t, reopen(t, dir), Options{})
 	l := current[*loginScreen](t, u)
 	for range 4 {
 		test.Type(l.user, "admin")

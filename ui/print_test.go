@@ -45,6 +45,19 @@ func printFails(t *testing.T, u *App, where string, print *widget.Button, msg me
 	tapInDialog(t, u, "Cancel")
 }
 
+// printsTo taps print with the real CUPS printer c set up, checks that the
+// window says what ("The document") was sent to the printer and names the
+// job, and opens the PDF that came out.
+func printsTo(t *testing.T, c *printertest.CUPS, u *App, print *widget.Button, msg messageLabel, what string) *fitz.Document {
+	t.Helper()
+	test.Tap(print)
+	u.tasks.wait()
+	if !strings.Contains(msg.Text, what+" was sent to the printer (job folio-test-") || len(u.dialogs) != 0 {
+		t.Fatalf("after Print: %q, %d dialogs (%q)", msg.Text, len(u.dialogs), u.lastErr)
+	}
+	return openPDF(t, c.Printed(t))
+}
+
 // The recovery key screen of the first run, the recovery key dialog of
 // Settings, the cover sheet of the scanning screen and the document
 // viewer each have a Print button; where no printer is set up, each says
@@ -126,16 +139,7 @@ func TestPrintDocumentReachesThePrinter(t *testing.T) {
 	u, p, lab, _ := chartWithDocuments(t)
 	u.opts.Printer = c.Printer()
 	v := openViewer(t, u, p, lab)
-	test.Tap(v.printBtn)
-	u.tasks.wait()
-	if !strings.Contains(v.msg.Text, "The document was sent to the printer (job folio-test-") || len(u.dialogs) != 0 {
-		t.Fatalf("after Print: %q, %d dialogs (%q)", v.msg.Text, len(u.dialogs), u.lastErr)
-	}
-	doc, err := fitz.NewFromMemory(c.Printed(t))
-	if err != nil {
-		t.Fatalf("the printed file is not a PDF: %v", err)
-	}
-	defer doc.Close()
+	doc := printsTo(t, c, u, v.printBtn, v.msg, "The document")
 	if doc.NumPage() != len(lab.Pages) {
 		t.Fatalf("%d pages printed, the document has %d", doc.NumPage(), len(lab.Pages))
 	}
@@ -153,16 +157,7 @@ func TestPrintAuditReportReachesThePrinter(t *testing.T) {
 	u, _ := loggedIn(t, nil, mary())
 	u.opts.Printer = c.Printer()
 	s := openAudit(t, u)
-	test.Tap(s.print)
-	u.tasks.wait()
-	if !strings.Contains(s.msg.Text, "The audit report was sent to the printer (job folio-test-") || len(u.dialogs) != 0 {
-		t.Fatalf("after Print: %q, %d dialogs (%q)", s.msg.Text, len(u.dialogs), u.lastErr)
-	}
-	doc, err := fitz.NewFromMemory(c.Printed(t))
-	if err != nil {
-		t.Fatalf("the printed file is not a PDF: %v", err)
-	}
-	defer doc.Close()
+	doc := printsTo(t, c, u, s.print, s.msg, "The audit report")
 	// cups-pdf rewrites the PDF through Ghostscript onto portrait A4 and
 	// drops the fonts' character maps: its text no longer reads back, its
 	// pages do.

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-	fitz "github.com/gen2brain/go-fitz"
 
 	"folio/app"
 	"folio/scan/pageread"
@@ -95,12 +94,7 @@ func TestScanningStation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := fitz.NewFromMemory(pdf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer doc.Close()
-	text, _ := doc.Text(0)
+	text, _ := openPDF(t, pdf).Text(0)
 	if !strings.Contains(text, p.MRN) || !strings.Contains(text, "OKELLO") {
 		t.Fatalf("cover sheet text: %q", text)
 	}

@@ -42,20 +42,7 @@ func TestVisitScreenshots(t *testing.T) {
 func visitShots(t *testing.T, size fyne.Size, dir string) {
 	ctx := context.Background()
 	c := newClock()
-	v, _ := createdVault(t, c.Now)
-	admin, err := v.Login(ctx, "admin", []byte(adminPW))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.Users().Add(ctx, app.User{Name: "grace", FullName: "Grace Nakato", Roles: app.RoleSet{app.RoleRecords}}, []byte(clerkPW)); err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.Users().Add(ctx, app.User{Name: "dr.amani", FullName: "Amani Wekesa", Roles: app.RoleSet{app.RoleClinician}}, []byte(clinPW)); err != nil {
-		t.Fatal(err)
-	}
-	admin.Lock(ctx)
-	u := newWindow(t, v, Options{Now: c.Now})
-	u.win.Resize(size)
+	u, _ := shotsWindow(t, c.Now, size, app.User{Name: "grace", FullName: "Grace Nakato", Roles: app.RoleSet{app.RoleRecords}}, clerkPW)
 	shoot := shooter(t, u, dir)
 	logIn(t, u, "grace", clerkPW)
 	p := register(t, u, mary())[0]
