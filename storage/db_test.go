@@ -319,7 +319,6 @@ func rewriteMeta(b []byte, ps int, edit func(meta []byte)) []byte {
 // A torn meta write (one checksum bad, marker intact) is what bbolt is
 // built to survive: the vault opens with the other meta page.
 func TestOpenTornMetaPage(t *testing.T) {
-	ctx := context.Background()
 	orig, aead := vaultBytes(t)
 	for _, page := range []int{0, 1} {
 		t.Run(fmt.Sprintf("meta %d", page), func(t *testing.T) {
@@ -334,13 +333,7 @@ func TestOpenTornMetaPage(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if err := db.Check(ctx); err != nil {
-				t.Fatal(err)
-			}
-			rep, err := db.Records(aead).VerifyAll(ctx)
-			if err != nil || len(rep.Problems) > 0 {
-				t.Fatalf("%v %q", err, rep.Problems)
-			}
+			wantSound(t, db, aead)
 		})
 	}
 }
@@ -507,14 +500,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("reopen after disk full: %v", err)
 	}
 	defer db.Close()
-	if err := db.Check(ctx); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := db.Records(aead).VerifyAll(ctx)
-	if err != nil || len(rep.Problems) > 0 {
-		t.Fatalf("verify after disk full: %v %q", err, rep.Problems)
-	}
-	if rep.Records != len(saved) {
+	if rep := wantSound(t, db, aead); rep.Records != len(saved) {
 		t.Fatalf("%d records after disk full, %d were committed", rep.Records, len(saved))
 	}
 	t.Logf("%d records saved before: %v", len(saved), writeErr)

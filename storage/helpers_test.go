@@ -58,6 +58,21 @@ func (a gcmAEAD) Decrypt(ct, ad []byte) ([]byte, error) {
 // newClock is the HLC's clock in these tests.
 func newClock() *testclock.Clock { return testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)) }
 
+// wantSound checks db's file as bbolt does and verifies every record
+// with aead, failing t on any problem; it returns the verify report.
+func wantSound(t *testing.T, db *DB, aead app.AEAD) VerifyReport {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.Records(aead).VerifyAll(ctx)
+	if err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("verify: %v %q", err, rep.Problems)
+	}
+	return rep
+}
+
 type fixture struct {
 	path string
 	db   *DB

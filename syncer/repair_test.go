@@ -35,14 +35,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := file(imp.Documents[0].Pages[0].View)
-	b, err := os.ReadFile(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[len(b)/2] ^= 1
-	if err := os.WriteFile(img, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.FlipByte(t, img, 1)
 	r, err := admin.Audit().Verify(ctx)
 	if err != nil || r.OK() {
 		t.Fatalf("verify after the damage: %v, %v", r.Damaged, err)

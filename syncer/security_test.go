@@ -30,6 +30,7 @@ import (
 	"folio/archive/api"
 	"folio/archive/archivecmd"
 	"folio/archive/pki"
+	"folio/internal/testkit"
 	"folio/profile"
 	"folio/syncer"
 )
@@ -511,14 +512,7 @@ func tamperBlobs(t *testing.T, a *secArchive) []string {
 	}
 	var names []string
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b[len(b)/2] ^= 0x80
-		if err := os.WriteFile(f, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		testkit.FlipByte(t, f, 0x80)
 		names = append(names, filepath.Base(f))
 	}
 	return names

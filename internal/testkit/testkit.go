@@ -109,6 +109,20 @@ func BarPage(t testing.TB) []byte {
 	return buf.Bytes()
 }
 
+// FlipByte flips the bits mask of the middle byte of the file at path, as
+// a failing disk or someone holding it would.
+func FlipByte(t testing.TB, path string, mask byte) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= mask
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // EnvInt reads a whole number from the environment variable name (a
 // benchmark's size), def when it is not set; anything else fails t.
 func EnvInt(t testing.TB, name string, def int) int {
