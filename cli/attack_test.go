@@ -179,6 +179,18 @@ func (p *folioProc) folder(name string) string {
 	return dir
 }
 
+// elsewhere writes someone else's file, name holding text, in a folder
+// outside the ones Folio is told to read, for a link to point at; it
+// returns the file's path.
+func (p *folioProc) elsewhere(name, text string) string {
+	p.t.Helper()
+	path := filepath.Join(p.folder("elsewhere"), name)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		p.t.Fatal(err)
+	}
+	return path
+}
+
 // stored is how many bytes the vault's folder holds.
 func (p *folioProc) stored() int64 {
 	var n int64
@@ -283,11 +295,7 @@ func TestAttackImportTooLarge(t *testing.T) {
 // command line is read through: the person chose it.
 func TestAttackImportLinkInFolder(t *testing.T) {
 	p := newFolioProc(t)
-	in, elsewhere := p.folder("in"), p.folder("elsewhere")
-	target := filepath.Join(elsewhere, "private.txt")
-	if err := os.WriteFile(target, []byte("someone else's file"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	in, target := p.folder("in"), p.elsewhere("private.txt", "someone else's file")
 	link := filepath.Join(in, "scan.pdf")
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
@@ -406,11 +414,7 @@ func TestAttackSigtermDuringImport(t *testing.T) {
 // and left alone; SIGTERM ends the watch and the vault opens again.
 func TestAttackWatchHostileFiles(t *testing.T) {
 	p := newFolioProc(t)
-	drop, elsewhere := p.folder("drop"), p.folder("elsewhere")
-	target := filepath.Join(elsewhere, "private.pdf")
-	if err := os.WriteFile(target, []byte("%PDF-1.4 someone else's file %%EOF"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	drop, target := p.folder("drop"), p.elsewhere("private.pdf", "%PDF-1.4 someone else's file %%EOF")
 	links := map[string]string{"link.pdf": target, "zero.pdf": "/dev/zero"}
 	for name, to := range links {
 		if err := os.Symlink(to, filepath.Join(drop, name)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"folio/app"
 )
@@ -32,6 +33,12 @@ func withChartService[S glassBreaker](e *env, cmd *cobra.Command, svc func(*app.
 		}
 		return glassHint(fn(ctx, sv))
 	})
+}
+
+// breakGlassFlag adds to fs the --break-glass flag withChartService reads:
+// the reason for opening a restricted chart.
+func breakGlassFlag(fs *pflag.FlagSet) {
+	fs.String("break-glass", "", "reason for opening a restricted chart (recorded as break-glass)")
 }
 
 // breakGlass opens the restricted chart of id (a patient, or a record in

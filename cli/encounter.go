@@ -147,7 +147,7 @@ func glassHint(err error) error {
 
 func (e *env) encounterCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "encounter", Short: "record, show, list and sign encounters; add addenda; link documents; write referral letters"}
-	cmd.PersistentFlags().String("break-glass", "", "reason for opening a restricted chart (recorded as break-glass)")
+	breakGlassFlag(cmd.PersistentFlags())
 	cmd.AddCommand(e.encounterAdd(), e.encounterShow(), e.encounterList(), e.encounterSign(), e.encounterAddendum(),
 		e.encounterLink(true), e.encounterLink(false), e.encounterDelete(), e.encounterReferral())
 	return cmd

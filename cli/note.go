@@ -12,7 +12,7 @@ import (
 
 func (e *env) noteCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "note", Short: "write an encounter's draft note; show a note with its addenda; print a signed note as a PDF"}
-	cmd.PersistentFlags().String("break-glass", "", "reason for opening a restricted chart (recorded as break-glass)")
+	breakGlassFlag(cmd.PersistentFlags())
 	cmd.AddCommand(e.noteDraft(), e.noteShow(), e.notePDF())
 	return cmd
 }

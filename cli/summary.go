@@ -146,7 +146,7 @@ func (e *env) summaryCommand() *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().String("break-glass", "", "reason for opening a restricted chart (recorded as break-glass)")
+	breakGlassFlag(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
@@ -155,7 +155,7 @@ func (e *env) summaryCommand() *cobra.Command {
 // and resolve (and medication's stop).
 func (e *env) sectionCommand(sec app.Section, short string, add *cobra.Command, more ...*cobra.Command) *cobra.Command {
 	cmd := &cobra.Command{Use: string(sec), Short: short}
-	cmd.PersistentFlags().String("break-glass", "", "reason for opening a restricted chart (recorded as break-glass)")
+	breakGlassFlag(cmd.PersistentFlags())
 	cmd.AddCommand(append([]*cobra.Command{add, e.entryList(sec), e.entryResolve(sec)}, more...)...)
 	return cmd
 }
