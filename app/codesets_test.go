@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"folio/app"
+	"folio/internal/testkit"
 )
 
 // TestLoadCodeSet: an administrator's load keeps the file and is audited
@@ -17,9 +18,7 @@ func TestLoadCodeSet(t *testing.T) {
 	ctx := context.Background()
 	prof, _ := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
-	if err := admin.Users().Add(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, []byte("records passphrase")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, admin, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, "records passphrase")
 	rec := login(t, prof.Vault, "amina", "records passphrase")
 
 	kept := 0

@@ -24,9 +24,7 @@ func BenchmarkCompletion2000(b *testing.B) {
 	prof, _ := newVault(b, clock)
 	admin := testkit.Login(b, prof.Vault, "admin", adminPW)
 	for name, role := range map[string]app.Role{"doc": app.RoleClinician, "grace": app.RoleRecords} {
-		if err := admin.Users().Add(ctx, app.User{Name: name, Roles: app.RoleSet{role}}, []byte(staffPW[name])); err != nil {
-			b.Fatal(err)
-		}
+		testkit.AddUser(b, admin, app.User{Name: name, Roles: app.RoleSet{role}}, staffPW[name])
 	}
 	doc, grace := testkit.Login(b, prof.Vault, "doc", staffPW["doc"]), testkit.Login(b, prof.Vault, "grace", staffPW["grace"])
 	set := icd10cm(b)

@@ -30,14 +30,11 @@ func newClinic(t *testing.T) *clinic { t.Helper(); return newClinicAt(t, nil) }
 // real one).
 func newClinicAt(t *testing.T, clock *testclock.Clock) *clinic {
 	t.Helper()
-	ctx := context.Background()
 	prof, _ := newVault(t, clock)
 	c := &clinic{admin: login(t, prof.Vault, "admin", adminPW), prof: prof}
 	for name, role := range map[string]app.Role{"doc": app.RoleClinician, "doc2": app.RoleClinician,
 		"grace": app.RoleRecords, "sam": app.RoleScanning} {
-		if err := c.admin.Users().Add(ctx, app.User{Name: name, Roles: app.RoleSet{role}}, []byte(staffPW[name])); err != nil {
-			t.Fatal(err)
-		}
+		testkit.AddUser(t, c.admin, app.User{Name: name, Roles: app.RoleSet{role}}, staffPW[name])
 	}
 	c.doc, c.doc2 = login(t, prof.Vault, "doc", staffPW["doc"]), login(t, prof.Vault, "doc2", staffPW["doc2"])
 	c.grace, c.sam = login(t, prof.Vault, "grace", staffPW["grace"]), login(t, prof.Vault, "sam", staffPW["sam"])

@@ -11,16 +11,12 @@ import (
 // every service: what someone holding the vault keys and no user's
 // password could do.
 func (s *Session) ForgeEncounter(ctx context.Context, id string, alter func(e *Encounter)) error {
-	rec, err := s.records.Head(ctx, KindEncounter, id)
-	if err != nil {
-		return err
-	}
-	e, err := decodeEncounter(rec)
+	e, err := readHead(ctx, s, KindEncounter, id, decodeEncounter)
 	if err != nil {
 		return err
 	}
 	alter(&e)
-	w, err := s.encode().encounter(e, rec.Version)
+	w, err := s.encode().encounter(e, e.Version)
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,7 @@ import (
 func TestRemovePage(t *testing.T) {
 	ctx := context.Background()
 	d := newScanningDesk(t)
-	r := importFile(t, d.clerk, "three.tiff", corpusFile(t, "scans/paperless__multi-page-images.tiff"))
-	doc := r.Documents[0]
-	if len(doc.Pages) != 3 {
-		t.Fatalf("%d pages", len(doc.Pages))
-	}
+	doc := importThreePages(t, d.clerk)
 	pageText := func(i int) string {
 		pc, err := d.clerk.Documents().Page(ctx, doc.ID, i)
 		if err != nil {
@@ -65,8 +61,7 @@ func TestRemovePage(t *testing.T) {
 func TestDocumentThumbnails(t *testing.T) {
 	ctx := context.Background()
 	d := newScanningDesk(t)
-	r := importFile(t, d.clerk, "three.tiff", corpusFile(t, "scans/paperless__multi-page-images.tiff"))
-	doc := r.Documents[0]
+	doc := importThreePages(t, d.clerk)
 	all, err := d.clerk.Documents().Thumbnails(ctx, doc.ID)
 	if err != nil || len(all) != len(doc.Pages) {
 		t.Fatalf("%d thumbnails for %d pages, %v", len(all), len(doc.Pages), err)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/image/draw"
 
 	"folio/app"
+	"folio/internal/testkit"
 	"folio/printout"
 	"folio/profile"
 	"folio/scan/pageread"
@@ -39,13 +40,10 @@ var clerkPW = map[string]string{"grace": "records clerk passphrase", "peter": "t
 
 func newScanningDesk(t *testing.T) *scanningDesk {
 	t.Helper()
-	ctx := context.Background()
 	prof, _ := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
 	for _, u := range []string{"grace", "peter"} {
-		if err := admin.Users().Add(ctx, app.User{Name: u, Roles: app.RoleSet{app.RoleRecords}}, []byte(clerkPW[u])); err != nil {
-			t.Fatal(err)
-		}
+		testkit.AddUser(t, admin, app.User{Name: u, Roles: app.RoleSet{app.RoleRecords}}, clerkPW[u])
 	}
 	d := &scanningDesk{prof: prof,
 		clerk:  login(t, prof.Vault, "grace", clerkPW["grace"]),
@@ -70,6 +68,17 @@ func importFile(t *testing.T, s *app.Session, name string, data []byte) app.Impo
 		t.Fatalf("import %s: %v", name, err)
 	}
 	return r
+}
+
+// importThreePages imports the corpus's three-page TIFF as s and returns
+// its document, which must hold the three pages.
+func importThreePages(t *testing.T, s *app.Session) app.Document {
+	t.Helper()
+	doc := importFile(t, s, "three.tiff", corpusFile(t, "scans/paperless__multi-page-images.tiff")).Documents[0]
+	if len(doc.Pages) != 3 {
+		t.Fatalf("%d pages", len(doc.Pages))
+	}
+	return doc
 }
 
 // The issue's "done": a batch with cover sheets, printed by Folio and
@@ -267,11 +276,7 @@ func TestBadFilesFailCleanly(t *testing.T) {
 func TestPageCorrections(t *testing.T) {
 	ctx := context.Background()
 	d := newScanningDesk(t)
-	r := importFile(t, d.clerk, "three.tiff", corpusFile(t, "scans/paperless__multi-page-images.tiff"))
-	doc := r.Documents[0]
-	if len(doc.Pages) != 3 {
-		t.Fatalf("%d pages", len(doc.Pages))
-	}
+	doc := importThreePages(t, d.clerk)
 	idx := func(d app.Document) []int {
 		var out []int
 		for _, p := range d.Pages {

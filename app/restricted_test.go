@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"folio/app"
+	"folio/internal/testkit"
 )
 
 // Issue 12, item 3: patient search returned a restricted patient's whole
@@ -21,9 +22,7 @@ func TestAttackSearchShowsRestrictedRecord(t *testing.T) {
 	admin := login(t, prof.Vault, "admin", adminPW)
 	pw := map[string]string{"sam": "scanning clerk passphrase", "amos": "the doctors passphrase", "grace": "records clerk passphrase"}
 	for name, role := range map[string]app.Role{"sam": app.RoleScanning, "amos": app.RoleClinician, "grace": app.RoleRecords} {
-		if err := admin.Users().Add(ctx, app.User{Name: name, Roles: app.RoleSet{role}}, []byte(pw[name])); err != nil {
-			t.Fatal(err)
-		}
+		testkit.AddUser(t, admin, app.User{Name: name, Roles: app.RoleSet{role}}, pw[name])
 	}
 	grace := login(t, prof.Vault, "grace", pw["grace"])
 	vip := register(t, grace, app.Patient{Family: "Banda", Given: "Amina", Sex: app.SexFemale, BirthDate: bd(1984, 3, 12),

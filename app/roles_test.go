@@ -12,6 +12,7 @@ import (
 	"folio/app"
 	"folio/crypto"
 	"folio/endorse"
+	"folio/internal/testkit"
 )
 
 // Issue 14, "one user, several roles": a small clinic's administrator is
@@ -121,9 +122,7 @@ func TestSeveralRolesInOneSession(t *testing.T) {
 	}
 
 	// A scanning clerk who is also a clinician.
-	if err := admin.Users().Add(ctx, app.User{Name: "amani", Roles: app.RoleSet{app.RoleClinician, app.RoleScanning, app.RoleClinician}}, []byte("ward round at dawn")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, admin, app.User{Name: "amani", Roles: app.RoleSet{app.RoleClinician, app.RoleScanning, app.RoleClinician}}, "ward round at dawn")
 	if err := admin.Users().Add(ctx, app.User{Name: "nobody"}, []byte("ward round at dusk")); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("a user without a role was added: %v", err)
 	}
@@ -204,9 +203,7 @@ func TestEndorseRulesWithSeveralRoles(t *testing.T) {
 	if err := admin.Users().SetRoles(ctx, "admin", app.RoleSet{app.RoleAdmin, app.RoleRecords, app.RoleClinician}); err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.Users().Add(ctx, app.User{Name: "grace", Roles: app.RoleSet{app.RoleRecords, app.RoleScanning}}, []byte("filing cabinet 1")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, admin, app.User{Name: "grace", Roles: app.RoleSet{app.RoleRecords, app.RoleScanning}}, "filing cabinet 1")
 	// The administrator certifies grace in a second administrator's
 	// roles, then takes the administrator's role back: each version is
 	// signed by an administrator with several roles.
@@ -252,9 +249,7 @@ func TestEndorseRulesWithSeveralRoles(t *testing.T) {
 func TestSingleRoleUserVersionsStillLoad(t *testing.T) {
 	ctx := context.Background()
 	sv, admin := withClerk(t)
-	if err := admin.Users().Add(ctx, app.User{Name: "boss", Roles: app.RoleSet{app.RoleRecords, app.RoleAdmin}}, []byte("corner office 1")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, admin, app.User{Name: "boss", Roles: app.RoleSet{app.RoleRecords, app.RoleAdmin}}, "corner office 1")
 	admin.Lock(ctx)
 
 	// Rewrite the clerk's head as the older Folio wrote it: one role,

@@ -14,6 +14,7 @@ import (
 
 	"folio/app"
 	"folio/dropfolder"
+	"folio/internal/testkit"
 	"folio/profile"
 )
 
@@ -262,9 +263,7 @@ func newBenchDesk(b testing.TB) benchDesk {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := admin.Users().Add(ctx, app.User{Name: "grace", Roles: app.RoleSet{app.RoleRecords}}, []byte("records clerk passphrase")); err != nil {
-		b.Fatal(err)
-	}
+	testkit.AddUser(b, admin, app.User{Name: "grace", Roles: app.RoleSet{app.RoleRecords}}, "records clerk passphrase")
 	clerk, err := prof.Vault.Login(ctx, "grace", []byte("records clerk passphrase"))
 	if err != nil {
 		b.Fatal(err)

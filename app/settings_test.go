@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"folio/app"
+	"folio/internal/testkit"
 	"folio/profile"
 )
 
@@ -72,9 +73,7 @@ func TestSitePrefixChangesOnlyNewMRNs(t *testing.T) {
 		t.Fatalf("MRN %s, want KAB-000003-…", again.MRN)
 	}
 
-	if err := admin.Users().Add(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, []byte("records passphrase")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, admin, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, "records passphrase")
 	rec := login(t, prof.Vault, "amina", "records passphrase")
 	if err := rec.Settings().SetSitePrefix(ctx, "ZZ"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("records clerk setting the prefix: %v", err)
@@ -195,27 +194,23 @@ func TestSettingsArchiveAddress(t *testing.T) {
 	if a := prof.Vault.ArchiveAddress(ctx); a != "" {
 		t.Fatalf("default %q", a)
 	}
-	if err := admin.Settings().SetArchiveAddress(ctx, "https://Archive.clinic.org/"); err != nil {
-		t.Fatal(err)
+	for _, step := range []struct {
+		name, set string
+		err       error  // nil: the address is set
+		want      string // the setting after the step
+	}{
+		{"normalised", "https://Archive.clinic.org/", nil, "https://archive.clinic.org/"},
+		{"http refused, the setting unchanged", "http://archive.clinic.org", app.ErrInvalid, "https://archive.clinic.org/"},
+		{"cleared", "", nil, ""},
+	} {
+		if err := admin.Settings().SetArchiveAddress(ctx, step.set); !errors.Is(err, step.err) {
+			t.Fatalf("%s: %v, want %v", step.name, err, step.err)
+		}
+		if a := prof.Vault.ArchiveAddress(ctx); a != step.want {
+			t.Fatalf("%s: address %q, want %q", step.name, a, step.want)
+		}
 	}
-	if a := prof.Vault.ArchiveAddress(ctx); a != "https://archive.clinic.org/" {
-		t.Fatalf("address %q", a)
-	}
-	if err := admin.Settings().SetArchiveAddress(ctx, "http://archive.clinic.org"); !errors.Is(err, app.ErrInvalid) {
-		t.Fatalf("http: %v", err)
-	}
-	if a := prof.Vault.ArchiveAddress(ctx); a != "https://archive.clinic.org/" {
-		t.Fatalf("a refused address changed the setting to %q", a)
-	}
-	if err := admin.Settings().SetArchiveAddress(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
-	if a := prof.Vault.ArchiveAddress(ctx); a != "" {
-		t.Fatalf("after clearing: %q", a)
-	}
-	if err := admin.Users().Add(ctx, app.User{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, []byte("scanning passphrase")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, admin, app.User{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, "scanning passphrase")
 	clerk := login(t, prof.Vault, "sam", "scanning passphrase")
 	if err := clerk.Settings().SetArchiveAddress(ctx, "archive:443"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("scanning clerk: %v", err)
@@ -230,9 +225,7 @@ func TestRecoveryKeyRotation(t *testing.T) {
 	ctx := context.Background()
 	prof, oldKey := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
-	if err := admin.Users().Add(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's passphrase")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, admin, app.User{Name: "amina", Roles: app.RoleSet{app.RoleClinician}}, "the doctor's passphrase")
 	doc := login(t, prof.Vault, "amina", "the doctor's passphrase")
 	if _, err := doc.Settings().RotateRecoveryKey(ctx); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("clinician rotating the recovery key: %v", err)

@@ -14,6 +14,7 @@ import (
 	"folio/app"
 	"folio/crypto"
 	"folio/endorse"
+	"folio/internal/testkit"
 	"folio/storage"
 )
 
@@ -159,9 +160,7 @@ func TestSessionsEndorseUsersAndKeySlots(t *testing.T) {
 	if k := admin.SigningKey(); len(k) != 32 || !bytes.Equal(k, userOf(t, admin, "admin").SigningKey) {
 		t.Fatalf("the administrator's session signs with %x, their record certifies %x", k, userOf(t, admin, "admin").SigningKey)
 	}
-	if err := admin.Users().Add(ctx, app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, admin, app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, "filing cabinet 1")
 	if n, err := admin.Replica().ShareKeySlots(ctx); err != nil || n != 3 {
 		t.Fatalf("share key slots: %d, %v; want admin, clerk and ~recovery", n, err)
 	}
@@ -459,9 +458,7 @@ func TestSigningKeyMigration(t *testing.T) {
 		t.Fatalf("an uncertified administrator shared %d key-slot records (%v)", n, err)
 	}
 	seen = sv.l.len()
-	if err := boss.Users().Add(ctx, app.User{Name: "early", Roles: app.RoleSet{app.RoleScanning}}, []byte("first light 1")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, boss, app.User{Name: "early", Roles: app.RoleSet{app.RoleScanning}}, "first light 1")
 	if err := check(&reg, sv.l.from(seen)); !errors.Is(err, endorse.ErrNotEndorsed) {
 		t.Fatalf("a user added by an uncertified administrator: %v, want refused", err)
 	}
@@ -472,9 +469,7 @@ func TestSigningKeyMigration(t *testing.T) {
 	if !bytes.Equal(userOf(t, admin, "boss").SigningKey, boss.SigningKey()) {
 		t.Fatal("certifying the second administrator did not name their key")
 	}
-	if err := boss.Users().Add(ctx, app.User{Name: "scanner", Roles: app.RoleSet{app.RoleScanning}}, []byte("paper feeder 1")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, boss, app.User{Name: "scanner", Roles: app.RoleSet{app.RoleScanning}}, "paper feeder 1")
 	if err := check(&reg, sv.l.from(seen)); err != nil {
 		t.Fatalf("after certification: %v", err)
 	}
@@ -541,9 +536,7 @@ func TestRecoveryGivesANewKey(t *testing.T) {
 	if k := s.SigningKey(); len(k) != 32 || bytes.Equal(k, old) || !bytes.Equal(k, userOf(t, s, "admin").SigningKey) {
 		t.Fatal("after recovery the administrator's key is not the new one their record certifies")
 	}
-	if err := s.Users().Add(ctx, app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, []byte("filing cabinet 1")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, s, app.User{Name: "clerk", Roles: app.RoleSet{app.RoleRecords}}, "filing cabinet 1")
 	var fresh endorse.Signers
 	entries := sv.l.from(0)
 	if err := check(&fresh, entries[1:]); err != nil {

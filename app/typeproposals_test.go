@@ -14,6 +14,7 @@ import (
 
 	"folio/app"
 	"folio/classify"
+	"folio/internal/testkit"
 	"folio/profile"
 )
 
@@ -142,9 +143,7 @@ func TestTypeRulesSetting(t *testing.T) {
 	ctx := context.Background()
 	d := newScanningDesk(t)
 	admin := login(t, d.prof.Vault, "admin", adminPW)
-	if err := admin.Users().Add(ctx, app.User{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, []byte("scanning clerk words")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, admin, app.User{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, "scanning clerk words")
 	scanner := login(t, d.prof.Vault, "sam", "scanning clerk words")
 
 	rules, builtIn, err := d.clerk.TypeRules().Rules(ctx)

@@ -124,9 +124,7 @@ func TestUsersAndPasswords(t *testing.T) {
 	ctx := context.Background()
 	prof, key := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
-	if err := admin.Users().Add(ctx, app.User{Name: "Amina", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's long passphrase")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, admin, app.User{Name: "Amina", Roles: app.RoleSet{app.RoleClinician}}, "the doctor's long passphrase")
 	if err := admin.Users().Add(ctx, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, []byte("another passphrase")); !errors.Is(err, app.ErrAlreadyExists) {
 		t.Fatalf("duplicate user: %v", err)
 	}
@@ -493,9 +491,7 @@ func TestDeleteAndRestorePatient(t *testing.T) {
 	}
 	// Clinicians cannot delete registrations.
 	admin := login(t, d.prof.Vault, "admin", adminPW)
-	if err := admin.Users().Add(ctx, app.User{Name: "banda", Roles: app.RoleSet{app.RoleClinician}}, []byte("the doctor's own words")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.AddUser(t, admin, app.User{Name: "banda", Roles: app.RoleSet{app.RoleClinician}}, "the doctor's own words")
 	doc := login(t, d.prof.Vault, "banda", "the doctor's own words")
 	if _, err := doc.Patients().Delete(ctx, d.joseph.MRN, "registered twice in error"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a clinician deleting: %v", err)

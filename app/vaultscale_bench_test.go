@@ -110,9 +110,7 @@ func scaleVault(b *testing.B, np, ne int) (*app.Session, []app.Patient) {
 		copy(ps[i:], done)
 	}
 	patientsDone := time.Since(start)
-	if err := s.Users().Add(ctx, app.User{Name: "doc", Roles: app.RoleSet{app.RoleClinician}}, []byte(clinicianPW)); err != nil {
-		b.Fatal(err)
-	}
+	testkit.AddUser(b, s, app.User{Name: "doc", Roles: app.RoleSet{app.RoleClinician}}, clinicianPW)
 	doc, err := prof.Vault.Login(ctx, "doc", []byte(clinicianPW))
 	if err != nil {
 		b.Fatal(err)

@@ -62,6 +62,15 @@ func Login(t testing.TB, v *app.Vault, user, password string) *app.Session {
 	return s
 }
 
+// AddUser has admin add the user u with password; an error fails the
+// test.
+func AddUser(t testing.TB, admin *app.Session, u app.User, password string) {
+	t.Helper()
+	if err := admin.Users().Add(context.Background(), u, []byte(password)); err != nil {
+		t.Fatalf("add user %s: %v", u.Name, err)
+	}
+}
+
 // Corpus reads the file rel (e.g. "scans/ocrmypdf__linn.pdf") of the test
 // corpus, testdata/corpus at the top of the repository, whose MANIFEST.tsv
 // gives each file's source, licence and hash. The corpus is always there:
