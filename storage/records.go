@@ -267,34 +267,47 @@ func (db *DB) readVersion(vers *bolt.Bucket, kind app.Kind, id string, v app.Ver
 // Head returns the current version of a record, decrypted, or an error
 // wrapping app.ErrNotFound.
 func (r *Records) Head(ctx context.Context, kind app.Kind, id string) (app.StoredRecord, error) {
-	if err := r.ready(ctx); err != nil {
-		return app.StoredRecord{}, err
-	}
-	if err := checkRecord(kind, id); err != nil {
-		return app.StoredRecord{}, err
-	}
 	var s sealed
-	found := false
-	err := r.db.view(ctx, func(tx *bolt.Tx) error {
-		heads, vers := tx.Bucket(bucketHeads), tx.Bucket(bucketVersions)
-		if heads == nil || vers == nil {
-			return nil
-		}
-		v, err := headOf(heads, kind, id)
-		if err != nil || v.IsZero() {
-			return err
-		}
-		found = true
-		s = r.db.readVersion(vers, kind, id, v)
+	err := r.viewHead(ctx, kind, id, bucketVersions, "read record", func(vers *bolt.Bucket, head app.Version) error {
+		s = r.db.readVersion(vers, kind, id, head)
 		return nil
 	})
 	if err != nil {
-		return app.StoredRecord{}, fmt.Errorf("read record %s/%s: %w", kind, id, err)
-	}
-	if !found {
-		return app.StoredRecord{}, fmt.Errorf("record %s/%s: %w", kind, id, app.ErrNotFound)
+		return app.StoredRecord{}, err
 	}
 	return r.open(s)
+}
+
+// viewHead runs read in a read transaction with the bucket named and the
+// record's current version, head. A record not there is app.ErrNotFound;
+// other errors are wrapped with what ("read record") and the record.
+func (r *Records) viewHead(ctx context.Context, kind app.Kind, id string, bucket []byte, what string, read func(b *bolt.Bucket, head app.Version) error) error {
+	if err := r.ready(ctx); err != nil {
+		return err
+	}
+	if err := checkRecord(kind, id); err != nil {
+		return err
+	}
+	found := false
+	err := r.db.view(ctx, func(tx *bolt.Tx) error {
+		heads, b := tx.Bucket(bucketHeads), tx.Bucket(bucket)
+		if heads == nil || b == nil {
+			return nil
+		}
+		head, err := headOf(heads, kind, id)
+		if err != nil || head.IsZero() {
+			return err
+		}
+		found = true
+		return read(b, head)
+	})
+	if err != nil {
+		return fmt.Errorf("%s %s/%s: %w", what, kind, id, err)
+	}
+	if !found {
+		return fmt.Errorf("record %s/%s: %w", kind, id, app.ErrNotFound)
+	}
+	return nil
 }
 
 // History returns every version of a record, oldest first, decrypted, or an
@@ -443,24 +456,8 @@ func (r *Records) Lookup(ctx context.Context, token []byte) ([]string, error) {
 // Tokens returns the token set stored with a record's current version,
 // sorted; nil when the record has none. A missing record is app.ErrNotFound.
 func (r *Records) Tokens(ctx context.Context, kind app.Kind, id string) ([][]byte, error) {
-	if err := r.ready(ctx); err != nil {
-		return nil, err
-	}
-	if err := checkRecord(kind, id); err != nil {
-		return nil, err
-	}
 	var toks [][]byte
-	found := false
-	err := r.db.view(ctx, func(tx *bolt.Tx) error {
-		heads, tb := tx.Bucket(bucketHeads), tx.Bucket(bucketTokens)
-		if heads == nil || tb == nil {
-			return nil
-		}
-		head, err := headOf(heads, kind, id)
-		if err != nil || head.IsZero() {
-			return err
-		}
-		found = true
+	err := r.viewHead(ctx, kind, id, bucketTokens, "read index tokens of", func(tb *bolt.Bucket, head app.Version) error {
 		raw := tb.Get(recordKey(kind, id))
 		if raw == nil {
 			return nil
@@ -476,10 +473,7 @@ func (r *Records) Tokens(ctx context.Context, kind app.Kind, id string) ([][]byt
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read index tokens of %s/%s: %w", kind, id, err)
-	}
-	if !found {
-		return nil, fmt.Errorf("record %s/%s: %w", kind, id, app.ErrNotFound)
+		return nil, err
 	}
 	return toks, nil
 }

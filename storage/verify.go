@@ -102,9 +102,18 @@ func (r *Records) verifyStructure(ctx context.Context, tx *bolt.Tx, rep *VerifyR
 	toks, index := buckets[string(bucketTokens)], buckets[string(bucketIndex)]
 	meta := tx.Bucket(bucketMeta)
 	n := 0
-	tick := func() error {
-		if n++; n%1024 == 0 {
-			return ctx.Err()
+	// walk runs check on every key of b, counting them in count; it stops
+	// when ctx ends (looked at every 1024 keys of the walks).
+	walk := func(b *bolt.Bucket, count *int, check func(k, v []byte)) error {
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if n++; n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			*count++
+			check(k, v)
 		}
 		return nil
 	}
@@ -123,16 +132,11 @@ func (r *Records) verifyStructure(ctx context.Context, tx *bolt.Tx, rep *VerifyR
 		}
 		group = group[:0]
 	}
-	c := vers.Cursor()
-	for k, val := c.First(); k != nil; k, val = c.Next() {
-		if err := tick(); err != nil {
-			return err
-		}
-		rep.Versions++
+	if err := walk(vers, &rep.Versions, func(k, val []byte) {
 		kd, rid, v, err := decodeVersionKey(k)
 		if err != nil {
 			p.add("versions: %v", err)
-			continue
+			return
 		}
 		if rk := recordKey(kd, rid); !bytes.Equal(rk, cur) {
 			flush()
@@ -143,52 +147,46 @@ func (r *Records) verifyStructure(ctx context.Context, tx *bolt.Tx, rep *VerifyR
 			p.add("record %s/%s version %s: %v", kd, rid, v, err)
 		}
 		group = append(group, chainNode{v: v, parent: parent, bad: err != nil})
+	}); err != nil {
+		return err
 	}
 	flush()
 
 	// Heads.
-	c = heads.Cursor()
-	for k, val := c.First(); k != nil; k, val = c.Next() {
-		if err := tick(); err != nil {
-			return err
-		}
-		rep.Records++
+	if err := walk(heads, &rep.Records, func(k, val []byte) {
 		kd, rid, err := decodeRecordKey(k)
 		if err != nil {
 			p.add("heads: %v", err)
-			continue
+			return
 		}
 		v, err := decodeVersion(val)
 		if err != nil {
 			p.add("record %s/%s: head: %v", kd, rid, err)
-			continue
+			return
 		}
 		if !has(vers, versionKey(kd, rid, v)) {
 			p.add("record %s/%s: its head names version %s, which is missing", kd, rid, v)
 		}
+	}); err != nil {
+		return err
 	}
 
 	// Token sets: each belongs to the current version and has its entries.
-	c = toks.Cursor()
-	for k, val := c.First(); k != nil; k, val = c.Next() {
-		if err := tick(); err != nil {
-			return err
-		}
-		rep.TokenSets++
+	if err := walk(toks, &rep.TokenSets, func(k, val []byte) {
 		kd, rid, err := decodeRecordKey(k)
 		if err != nil {
 			p.add("tokens: %v", err)
-			continue
+			return
 		}
 		v, set, err := decodeTokenSet(val)
 		if err != nil {
 			p.add("record %s/%s: index tokens: %v", kd, rid, err)
-			continue
+			return
 		}
 		head, err := headOf(heads, kd, rid)
 		switch {
 		case err != nil:
-			continue // reported with the heads
+			return // reported with the heads
 		case head.IsZero():
 			p.add("record %s/%s: index tokens are kept for a record that does not exist", kd, rid)
 		case head != v:
@@ -199,32 +197,31 @@ func (r *Records) verifyStructure(ctx context.Context, tx *bolt.Tx, rep *VerifyR
 				p.add("record %s/%s version %s: index entry for token %x is missing", kd, rid, v, t)
 			}
 		}
+	}); err != nil {
+		return err
 	}
 
 	// Index entries: each is in its record's token set.
-	c = index.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if err := tick(); err != nil {
-			return err
-		}
-		rep.IndexEntries++
+	if err := walk(index, &rep.IndexEntries, func(k, _ []byte) {
 		t, kd, rid, err := decodeIndexKey(k)
 		if err != nil {
 			p.add("index: %v", err)
-			continue
+			return
 		}
 		raw := toks.Get(recordKey(kd, rid))
 		if raw == nil {
 			p.add("record %s/%s: index entry for token %x, but the record has no index tokens", kd, rid, t)
-			continue
+			return
 		}
 		_, set, err := decodeTokenSet(raw)
 		if err != nil {
-			continue // reported with the token sets
+			return // reported with the token sets
 		}
 		if _, found := slices.BinarySearchFunc(set, t, bytes.Compare); !found {
 			p.add("record %s/%s: index entry for token %x is not in its token set (stale)", kd, rid, t)
 		}
+	}); err != nil {
+		return err
 	}
 	return nil
 }

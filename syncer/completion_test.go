@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"folio/app"
-	"folio/codeset"
 )
 
 // worklists returns, as JSON, the records manager's list and a
@@ -52,10 +51,7 @@ func sameWorklists(t *testing.T, ma, ca, mb, cb *app.Session, at time.Time) int 
 // closes its deficiency on both.
 func TestCompletionSync(t *testing.T) {
 	ctx := context.Background()
-	set, err := codeset.ICD10CM()
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := icd10cm(t)
 	a, b, admin, mrn := wardPair(t)
 	amosA := login(t, a, "amos", clinicianPW)
 	draft, err := amosA.Encounters().Add(ctx, mrn, app.Encounter{Time: time.Now().Add(-30 * time.Hour), Type: app.EncOutpatient,
