@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,13 +42,10 @@ func (e *env) auditCommand() *cobra.Command {
 					}
 					return writeJSON(cmd.OutOrStdout(), events)
 				}
-				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-				printf(tw, "SEQ\tTIME\tUSER\tROLE\tACTION\tPATIENT\tOUTCOME\tPERMISSION\tDETAIL\n")
-				for _, ev := range events {
+				return writeTable(cmd.OutOrStdout(), "SEQ\tTIME\tUSER\tROLE\tACTION\tPATIENT\tOUTCOME\tPERMISSION\tDETAIL", events, func(tw io.Writer, ev app.AuditEvent) {
 					printf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Seq, ev.Time.Local().Format("2006-01-02 15:04:05"),
 						ev.User, ev.ActedAs(), ev.Action, ev.Patient, ev.Outcome, ev.Permission, ev.Detail)
-				}
-				return tw.Flush()
+				})
 			})
 		},
 	}

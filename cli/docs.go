@@ -102,9 +102,7 @@ func leftOutNotes(j docJSON, blankOnly bool) []string {
 }
 
 func writeDocs(w io.Writer, docs []app.Document) error {
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	printf(tw, "ID\tMRN\tTYPE\tDATE\tPAGES\tSTATUS\tNOTES\n")
-	for _, d := range docs {
+	return writeTable(w, "ID\tMRN\tTYPE\tDATE\tPAGES\tSTATUS\tNOTES", docs, func(tw io.Writer, d app.Document) {
 		j := docToJSON(d)
 		notes := strings.Join(j.Problems, "; ")
 		if len(j.ArchiveIDs) > 0 {
@@ -117,8 +115,7 @@ func writeDocs(w io.Writer, docs []app.Document) error {
 			notes = strings.TrimPrefix(notes+"; "+strings.Join(left, "; "), "; ")
 		}
 		printf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.MRN, j.Type, j.Date, j.Pages, j.Status, notes)
-	}
-	return tw.Flush()
+	})
 }
 
 // importLine is one line of `folio import` output per resulting document
@@ -699,10 +696,7 @@ func hitToJSON(h app.TextHit) hitJSON {
 }
 
 func writeHits(w io.Writer, hits []app.TextHit) error {
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	printf(tw, "DOCUMENT\tMRN\tTYPE\tPAGE\tSNIPPET\n")
-	for _, h := range hits {
+	return writeTable(w, "DOCUMENT\tMRN\tTYPE\tPAGE\tSNIPPET", hits, func(tw io.Writer, h app.TextHit) {
 		printf(tw, "%s\t%s\t%s\t%d\t%s\n", h.Document.ID, h.Document.MRN, h.Document.Type, h.Page+1, h.Snippet)
-	}
-	return tw.Flush()
+	})
 }

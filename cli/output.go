@@ -195,19 +195,28 @@ func jsonVisible(b []byte) []byte {
 	return out
 }
 
+// writeTable prints items as a table of aligned columns: the header (the
+// column names, tab-separated, as the code writes them), then the line
+// row prints of each item.
+func writeTable[T any](w io.Writer, header string, items []T, row func(tw io.Writer, it T)) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, it := range items {
+		row(tw, it)
+	}
+	return tw.Flush()
+}
+
 // writeMatches prints search results as a table.
 func writeMatches(w io.Writer, ms []app.Match, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	printf(tw, "MRN\tNAME\tSEX\tBORN\tAGE\tVILLAGE\tPHONE\tWHY\n")
-	for _, m := range ms {
+	return writeTable(w, "MRN\tNAME\tSEX\tBORN\tAGE\tVILLAGE\tPHONE\tWHY", ms, func(tw io.Writer, m app.Match) {
 		p, why := m.Patient, m.Reasons
 		if m.Withheld {
 			why = append([]string{"restricted chart: details withheld"}, why...)
 		}
 		printf(tw, "%s\t%s, %s\t%s\t%s\t%d\t%s\t%s\t%s\n", p.MRN, strings.ToUpper(p.Family), p.Given,
 			p.Sex, p.BirthDate, p.BirthDate.Age(now), p.Village, p.Phone, strings.Join(why, ", "))
-	}
-	return tw.Flush()
+	})
 }
 
 // writePatient prints one patient as aligned fields.

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"text/tabwriter"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -73,16 +73,13 @@ func (e *env) userCommand() *cobra.Command {
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), users)
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			printf(tw, "NAME\tROLES\tSTATUS\tFULL NAME\n")
-			for _, u := range users {
+			return writeTable(cmd.OutOrStdout(), "NAME\tROLES\tSTATUS\tFULL NAME", users, func(tw io.Writer, u app.User) {
 				status := "active"
 				if u.Disabled {
 					status = "disabled"
 				}
 				printf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Roles, status, u.FullName)
-			}
-			return tw.Flush()
+			})
 		}),
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
