@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
@@ -21,12 +20,9 @@ import (
 // encounter, Enter opens it in the coding screen, Ctrl+1 to Ctrl+4 choose
 // which encounters show.
 type codingWorklistScreen struct {
-	searchExit
-	pick   *pickList
+	worklist
 	tabs   [len(worklistTabs)]*widget.Button
 	tabBar *fyne.Container
-	msg    messageLabel
-	box    fyne.CanvasObject
 	status app.CodingStatus // the tab on show; "" is all
 	items  []app.WorkItem   // every signed encounter the coder may open
 	shown  []app.WorkItem   // those of the tab, as the list's rows
@@ -40,25 +36,19 @@ var worklistTabs = [...]struct {
 
 func newCodingWorklistScreen(sess *session) *codingWorklistScreen {
 	u := sess.a
-	s := &codingWorklistScreen{searchExit: searchExit{sess}, status: app.CodingWaiting, msg: newMessageLabel()}
-	s.pick = newPickList(u, "Find by patient, MRN, clinician or coder", false)
+	s := &codingWorklistScreen{worklist: newWorklist(sess, "Find by patient, MRN, clinician or coder"), status: app.CodingWaiting}
 	s.pick.open = func(i int) { u.showCodingEncounter(s.shown[i].EncounterID) }
 	s.tabBar = container.NewHBox()
 	for i, t := range worklistTabs {
 		s.tabs[i] = button(u, fmt.Sprintf("%s   Ctrl+%d", t.label, i+1), nil, widget.LowImportance, func() { s.showTab(i) })
 		s.tabBar.Add(s.tabs[i])
 	}
-	hint := muted("↑ ↓ choose an encounter, Enter opens it for coding; Ctrl+1 to Ctrl+4 choose which show.")
-	top := container.NewVBox(heading("Coding worklist"), s.tabBar,
-		container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), nil, s.pick.field), hint, s.msg)
-	s.box = screenMargin(container.NewBorder(top, nil, nil, nil, panel(s.pick.list)))
+	s.frame("Coding worklist", s.tabBar, "↑ ↓ choose an encounter, Enter opens it for coding; Ctrl+1 to Ctrl+4 choose which show.")
 	s.markTab()
 	s.load()
 	return s
 }
 
-func (s *codingWorklistScreen) view() fyne.CanvasObject    { return s.box }
-func (s *codingWorklistScreen) focusFirst() fyne.Focusable { return s.pick.field }
 func (s *codingWorklistScreen) forget() {
 	s.items, s.shown = nil, nil
 	s.pick.forget()
@@ -71,8 +61,7 @@ func (s *codingWorklistScreen) load() {
 		list, err := sess.codingLists().Worklist(ctx, "")
 		return func() {
 			if err != nil {
-				s.msg.error(message(err))
-				s.box.Refresh()
+				s.failed(err)
 				return
 			}
 			s.items = list

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
@@ -21,12 +20,9 @@ import (
 // diagnosis in the coding screen (for coders), one's own unsigned note in
 // the visit editor, anything else in the patient's chart.
 type deficiencyScreen struct {
-	searchExit
-	pick   *pickList
+	worklist
 	tabs   [2]*widget.Button
 	tabBar *fyne.Container
-	msg    messageLabel
-	box    fyne.CanvasObject
 	all    bool // the records manager's list on show
 	shown  []app.Deficiency
 }
@@ -38,9 +34,8 @@ func canSeeAllDeficiencies(r app.RoleSet) bool { return r.Can(app.PermCompletion
 
 func newDeficiencyScreen(sess *session) *deficiencyScreen {
 	u := sess.a
-	s := &deficiencyScreen{searchExit: searchExit{sess}, msg: newMessageLabel()}
+	s := &deficiencyScreen{worklist: newWorklist(sess, "Find by patient MRN, what is missing or who completes it")}
 	s.all = canSeeAllDeficiencies(sess.user.Roles) // the records manager starts on every open one
-	s.pick = newPickList(u, "Find by patient MRN, what is missing or who completes it", false)
 	s.pick.open = func(i int) { s.complete(s.shown[i]) }
 	s.tabs[0] = button(u, "Mine   Ctrl+1", nil, widget.LowImportance, func() { s.showList(false) })
 	s.tabs[1] = button(u, "All open   Ctrl+2", nil, widget.LowImportance, func() { s.showList(true) })
@@ -48,16 +43,11 @@ func newDeficiencyScreen(sess *session) *deficiencyScreen {
 	if canSeeAllDeficiencies(sess.user.Roles) {
 		s.tabBar.Add(s.tabs[1])
 	}
-	hint := muted("↑ ↓ choose one, Enter opens where it is completed; a deficiency closes by itself once the record is complete.")
-	top := container.NewVBox(heading("Deficiencies"), s.tabBar,
-		container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), nil, s.pick.field), hint, s.msg)
-	s.box = screenMargin(container.NewBorder(top, nil, nil, nil, panel(s.pick.list)))
+	s.frame("Deficiencies", s.tabBar, "↑ ↓ choose one, Enter opens where it is completed; a deficiency closes by itself once the record is complete.")
 	s.load()
 	return s
 }
 
-func (s *deficiencyScreen) view() fyne.CanvasObject    { return s.box }
-func (s *deficiencyScreen) focusFirst() fyne.Focusable { return s.pick.field }
 func (s *deficiencyScreen) forget() {
 	s.shown = nil
 	s.pick.forget()
@@ -103,16 +93,11 @@ func (s *deficiencyScreen) load() {
 				return
 			}
 			if err != nil {
-				s.msg.error(message(err))
-				s.box.Refresh()
+				s.failed(err)
 				return
 			}
 			s.shown = ds
-			rows := make([]pickRow, len(ds))
-			for i, d := range ds {
-				rows[i] = deficiencyRow(d, all)
-			}
-			s.pick.set(rows)
+			setRows(s.pick, ds, func(d app.Deficiency) pickRow { return deficiencyRow(d, all) })
 			switch {
 			case len(ds) > 0:
 				s.msg.clear()

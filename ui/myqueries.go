@@ -97,12 +97,10 @@ func (s *myQueriesScreen) load() {
 				return
 			}
 			s.queries, s.shown = qs, -1
-			rows := make([]pickRow, len(qs))
-			for i, q := range qs {
-				rows[i] = pickRow{title: q.Patient + "   " + q.MRN,
+			setRows(s.pick, qs, func(q app.OpenQuery) pickRow {
+				return pickRow{title: q.Patient + "   " + q.MRN,
 					detail: "from " + q.By + ", " + whenText(q.At) + "  ·  visit of " + q.Time.Local().Format("2006-01-02") + "  ·  " + q.Text}
-			}
-			s.pick.set(rows)
+			})
 			if len(qs) == 0 {
 				s.clearQuery()
 				s.question.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: "No coding query waits for your answer.", Style: styleMuted}}

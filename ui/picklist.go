@@ -75,6 +75,15 @@ func newPickList(h inputHooks, placeholder string, oneLine bool) *pickList {
 	return p
 }
 
+// setRows sets p's rows to items, each as row makes it.
+func setRows[T any](p *pickList, items []T, row func(T) pickRow) {
+	rows := make([]pickRow, len(items))
+	for i, it := range items {
+		rows[i] = row(it)
+	}
+	p.set(rows)
+}
+
 // set replaces the rows, keeping the field's filter, and chooses the
 // first.
 func (p *pickList) set(rows []pickRow) {

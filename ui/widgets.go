@@ -100,13 +100,18 @@ func (e *entry) TypedKey(k *fyne.KeyEvent) {
 	if e.onKey != nil && e.onKey(k) {
 		return
 	}
-	if k.Name == fyne.KeyEscape && e.hooks.escape() {
-		return
-	}
-	if e.hooks.typedKey(k.Name) {
+	if windowKey(e.hooks, k) {
 		return
 	}
 	e.Entry.TypedKey(k)
+}
+
+// windowKey hands a key typed in a field to the window first: Escape, when
+// the screen on show goes back or cancels on it, and the keys that work
+// from every field (F1, a screen's Page Up / Page Down); false leaves it to
+// the field.
+func windowKey(h inputHooks, k *fyne.KeyEvent) bool {
+	return (k.Name == fyne.KeyEscape && h.escape()) || h.typedKey(k.Name)
 }
 
 func (e *entry) TypedShortcut(s fyne.Shortcut) {
@@ -140,13 +145,9 @@ func (c *check) FocusGained()               { c.Check.FocusGained(); c.hooks.foc
 func (c *check) TypedRune(r rune)           { c.hooks.touch(); c.Check.TypedRune(r) }
 func (c *check) TypedKey(k *fyne.KeyEvent) {
 	c.hooks.touch()
-	if k.Name == fyne.KeyEscape && c.hooks.escape() {
-		return
+	if !windowKey(c.hooks, k) {
+		c.Check.TypedKey(k)
 	}
-	if c.hooks.typedKey(k.Name) {
-		return
-	}
-	c.Check.TypedKey(k)
 }
 
 // choice is a drop-down that reports activity.
@@ -168,13 +169,9 @@ func (c *choice) FocusGained()               { c.Select.FocusGained(); c.hooks.f
 func (c *choice) TypedRune(r rune)           { c.hooks.touch(); c.Select.TypedRune(r) }
 func (c *choice) TypedKey(k *fyne.KeyEvent) {
 	c.hooks.touch()
-	if k.Name == fyne.KeyEscape && c.hooks.escape() {
-		return
+	if !windowKey(c.hooks, k) {
+		c.Select.TypedKey(k)
 	}
-	if c.hooks.typedKey(k.Name) {
-		return
-	}
-	c.Select.TypedKey(k)
 }
 
 // button is a button whose taps (mouse or Space) count as activity; the
