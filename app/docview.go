@@ -30,7 +30,7 @@ func (dc docStore) byTerm(ctx context.Context, term string) ([]Document, error) 
 	if err != nil {
 		return nil, err
 	}
-	out, _, err := dc.visible(ctx, ids)
+	out, _, err := dc.visibleOnTwo(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -50,15 +50,31 @@ func (ds Documents) OfPatient(ctx context.Context, ref string) ([]Document, erro
 	if err != nil {
 		return nil, err
 	}
+	out, err := ds.s.docs().ofChart(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return out, ds.s.audit(ctx, documentListEvent(p, out))
+}
+
+// ofChart reads the documents filed in chart p and in the records merged
+// into it, each record's newest date of service first.
+func (dc docStore) ofChart(ctx context.Context, p Patient) ([]Document, error) {
 	var out []Document
 	for _, id := range chartIDs(p) {
-		docs, err := ds.s.docs().byTerm(ctx, "doc:pat:"+id)
+		docs, err := dc.byTerm(ctx, "doc:pat:"+id)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, docs...)
 	}
-	return out, ds.s.audit(ctx, AuditEvent{Action: ActDocRead, Patient: p.MRN, Detail: fmt.Sprintf("document list: %d", len(out))})
+	return out, nil
+}
+
+// documentListEvent is the audit event of a read of chart p's list of
+// documents.
+func documentListEvent(p Patient, list []Document) AuditEvent {
+	return AuditEvent{Action: ActDocRead, Patient: p.MRN, Detail: fmt.Sprintf("document list: %d", len(list))}
 }
 
 // Open opens one document: one access, audited as one event that

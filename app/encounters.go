@@ -249,19 +249,27 @@ func (en Encounters) Open(ctx context.Context, id string) (Encounter, error) {
 // List returns a patient's encounters (and those of records merged into
 // it), newest first, without deleted drafts. The read is audited.
 func (en Encounters) List(ctx context.Context, patientRef string) ([]Encounter, error) {
-	ctx, err := en.s.require(ctx, PermEncounterRead, ActEncounterList, "")
+	ctx, p, err := en.s.openChart(ctx, PermEncounterRead, ActEncounterList, patientRef)
 	if err != nil {
 		return nil, err
 	}
-	p, err := en.s.charts().resolve(ctx, patientRef, true)
+	encs, err := en.ofChart(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	if err := en.s.charts().canOpen(ctx, p, ActEncounterList); err != nil {
+	out, err := en.listed(ctx, p, encs)
+	if err != nil {
 		return nil, err
 	}
+	return out, en.s.audit(en.s.readGrant(ctx, p), listEvent(p, out))
+}
+
+// ofChart reads the encounters of chart p and of the records merged into
+// it, without deleted drafts, in the index's order, without their
+// addenda: what the list and the summary's coded diagnoses both read.
+func (en Encounters) ofChart(ctx context.Context, p Patient) ([]Encounter, error) {
 	var out []Encounter
-	for _, pid := range append([]string{p.ID}, p.Merged...) {
+	for _, pid := range chartIDs(p) {
 		ids, err := en.s.charts().lookup(ctx, "enc:pat:"+pid)
 		if err != nil {
 			return nil, err
@@ -272,20 +280,33 @@ func (en Encounters) List(ctx context.Context, patientRef string) ([]Encounter, 
 				return nil, err
 			}
 			if !e.Deleted {
-				if e.Addenda, err = en.addenda(ctx, e); err != nil {
-					return nil, err
-				}
-				e.MRN = p.MRN
 				out = append(out, e)
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Encounter) int { return b.Time.Compare(a.Time) })
-	if p.Restricted && en.s.User().Roles.Can(PermRestrictedRead) {
-		ctx = withGrant(ctx, PermRestrictedRead)
+	return out, nil
+}
+
+// listed is the list of chart p's encounters read by ofChart, newest
+// first, each with its addenda and the chart's MRN (a new slice: encs
+// is left as it is).
+func (en Encounters) listed(ctx context.Context, p Patient, encs []Encounter) ([]Encounter, error) {
+	out := slices.Clone(encs)
+	for i := range out {
+		var err error
+		if out[i].Addenda, err = en.addenda(ctx, out[i]); err != nil {
+			return nil, err
+		}
+		out[i].MRN = p.MRN
 	}
-	return out, en.s.audit(ctx, AuditEvent{Action: ActEncounterList, Patient: p.MRN, Object: "patient/" + p.ID,
-		Detail: fmt.Sprintf("%d encounters", len(out))})
+	slices.SortStableFunc(out, func(a, b Encounter) int { return b.Time.Compare(a.Time) })
+	return out, nil
+}
+
+// listEvent is the audit event of a read of chart p's list of encounters.
+func listEvent(p Patient, list []Encounter) AuditEvent {
+	return AuditEvent{Action: ActEncounterList, Patient: p.MRN, Object: "patient/" + p.ID,
+		Detail: fmt.Sprintf("%d encounters", len(list))}
 }
 
 // Link links a scanned document filed in the encounter's chart to the

@@ -153,19 +153,31 @@ func (s *Session) commitVersions(ctx context.Context, writes []RecordWrite, e Au
 // audit appends one event on its own (reads, searches, denials), signing
 // the chain's keyed head over it while the session holds the keys.
 func (s *Session) audit(ctx context.Context, e AuditEvent) error {
-	sealed, err := sealEvent(s.sealer, s.stamp(ctx, e))
-	if err != nil {
-		return err
+	return s.appendAudit(ctx, []AuditEvent{s.stamp(ctx, e)})
+}
+
+// appendAudit appends stamped events, in order, in one transaction.
+func (s *Session) appendAudit(ctx context.Context, stamped []AuditEvent) error {
+	if len(stamped) == 0 {
+		return nil
 	}
+	sealed := make([][]byte, len(stamped))
+	for i, e := range stamped {
+		var err error
+		if sealed[i], err = sealEvent(s.sealer, e); err != nil {
+			return err
+		}
+	}
+	var err error
 	if keys, kerr := s.keyring(); kerr == nil {
-		err = s.v.cfg.Audit.AppendSignedAudit(ctx, [][]byte{sealed}, keys)
+		err = s.v.cfg.Audit.AppendSignedAudit(ctx, sealed, keys)
 	} else {
-		err = s.v.cfg.Audit.AppendAudit(ctx, [][]byte{sealed})
+		err = s.v.cfg.Audit.AppendAudit(ctx, sealed)
 	}
 	if err != nil {
 		return fmt.Errorf("write audit trail: %w", err)
 	}
-	return s.afterAudit(ctx, 1)
+	return s.afterAudit(ctx, len(sealed))
 }
 
 // afterAudit signs a checkpoint every checkpointEvery events. A trail that

@@ -77,8 +77,18 @@ func (cs ChartSummary) open(ctx context.Context, patientRef string, act Action) 
 // entries reads every entry of a chart (and of records merged into it),
 // with the problems its coded diagnoses add.
 func (cs ChartSummary) entries(ctx context.Context, p Patient) ([]ChartEntry, error) {
+	encs, err := cs.s.Encounters().ofChart(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return cs.entriesWith(ctx, p, encs)
+}
+
+// entriesWith is entries given the chart's encounters as
+// Encounters.ofChart reads them.
+func (cs ChartSummary) entriesWith(ctx context.Context, p Patient, encs []Encounter) ([]ChartEntry, error) {
 	var out []ChartEntry
-	for _, pid := range append([]string{p.ID}, p.Merged...) {
+	for _, pid := range chartIDs(p) {
 		ids, err := cs.s.charts().lookup(ctx, "sum:pat:"+pid)
 		if err != nil {
 			return nil, err
@@ -92,7 +102,7 @@ func (cs ChartSummary) entries(ctx context.Context, p Patient) ([]ChartEntry, er
 			out = append(out, c)
 		}
 	}
-	derived, err := cs.codedDiagnoses(ctx, p)
+	derived, err := cs.codedDiagnoses(ctx, p, encs)
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +372,12 @@ func (cs ChartSummary) Summary(ctx context.Context, patientRef string) (Summary,
 	if err != nil {
 		return Summary{}, err
 	}
-	now := cs.s.v.now()
+	sum := summarize(p, entries, cs.s.v.now())
+	return sum, cs.s.audit(cs.s.readGrant(ctx, p), summaryEvent(p, sum))
+}
+
+// summarize sorts chart p's entries into what its summary shows at now.
+func summarize(p Patient, entries []ChartEntry, now time.Time) Summary {
 	slices.SortStableFunc(entries, func(a, b ChartEntry) int { return b.Recorded.Compare(a.Recorded) })
 	sum := Summary{MRN: p.MRN}
 	for _, c := range entries {
@@ -378,15 +393,22 @@ func (cs ChartSummary) Summary(ctx context.Context, patientRef string) (Summary,
 			sum.Medications = append(sum.Medications, c)
 		}
 	}
-	return sum, cs.auditRead(ctx, p, fmt.Sprintf("summary: %d allergies, %d problems, %d medications",
+	return sum
+}
+
+// summaryEvent is the audit event of a read of chart p's summary.
+func summaryEvent(p Patient, sum Summary) AuditEvent {
+	return readEvent(p, fmt.Sprintf("summary: %d allergies, %d problems, %d medications",
 		len(sum.Allergies), len(sum.Problems), len(sum.Medications)))
 }
 
+// readEvent is the audit event of a read of chart p's summary entries.
+func readEvent(p Patient, detail string) AuditEvent {
+	return AuditEvent{Action: ActSummaryRead, Patient: p.MRN, Object: "patient/" + p.ID, Detail: detail}
+}
+
 func (cs ChartSummary) auditRead(ctx context.Context, p Patient, detail string) error {
-	if p.Restricted && cs.s.User().Roles.Can(PermRestrictedRead) {
-		ctx = withGrant(ctx, PermRestrictedRead)
-	}
-	return cs.s.audit(ctx, AuditEvent{Action: ActSummaryRead, Patient: p.MRN, Object: "patient/" + p.ID, Detail: detail})
+	return cs.s.audit(cs.s.readGrant(ctx, p), readEvent(p, detail))
 }
 
 // BreakGlass opens, for the rest of the session, the restricted chart a

@@ -19,57 +19,44 @@ func derivedID(encounterID, code string) string {
 }
 
 // codedDiagnoses derives problems from the coded diagnoses of the chart's
-// signed encounters (the latest coding of each): one problem per code,
-// from the latest encounter that carries it, with the id derivedID gives.
+// signed encounters (the latest coding of each; encs are the chart's
+// encounters as Encounters.ofChart reads them): one problem per code, from
+// the latest encounter that carries it, with the id derivedID gives.
 // Its onset is the first encounter with the code for a chronic problem (a
 // code the code set calls chronic) and the latest for an acute one, so an
 // acute diagnosis leaves the summary acuteLasts after the last visit that
 // coded it.
-func (cs ChartSummary) codedDiagnoses(ctx context.Context, p Patient) ([]ChartEntry, error) {
+func (cs ChartSummary) codedDiagnoses(ctx context.Context, p Patient, encs []Encounter) ([]ChartEntry, error) {
 	byCode := map[string]*ChartEntry{}
 	var order []string
-	for _, pid := range append([]string{p.ID}, p.Merged...) {
-		encs, err := cs.s.charts().lookup(ctx, "enc:pat:"+pid)
+	for _, e := range encs {
+		if e.Deleted || e.Signed == nil {
+			continue
+		}
+		coded, err := latestCoding(ctx, cs.s, e.ID)
 		if err != nil {
 			return nil, err
 		}
-		for _, encID := range encs {
-			rec, err := cs.s.records.Head(ctx, KindEncounter, encID)
-			if err != nil {
-				return nil, fmt.Errorf("encounter %s: %w", encID, err)
+		if coded == nil {
+			continue
+		}
+		for _, d := range coded.Diagnoses {
+			key, at := codeset.Normalize(d.Code), day(e.Time)
+			c := byCode[key]
+			if c == nil {
+				c = &ChartEntry{Section: SectionProblem, PatientID: e.PatientID, Code: d.Code, CodeSystem: d.System,
+					Text: d.Description, Chronic: chronicCode(d), Onset: at, MRN: p.MRN}
+				byCode[key] = c
+				order = append(order, key)
+			} else if c.Chronic && at.Before(c.Onset) || !c.Chronic && at.After(c.Onset) {
+				c.Onset = at
 			}
-			e, err := decodeEncounter(rec)
-			if err != nil {
-				return nil, err
+			if at.After(c.lastVisit) {
+				c.lastVisit = at
 			}
-			if e.Deleted || e.Signed == nil {
-				continue
-			}
-			coded, err := latestCoding(ctx, cs.s, e.ID)
-			if err != nil {
-				return nil, err
-			}
-			if coded == nil {
-				continue
-			}
-			for _, d := range coded.Diagnoses {
-				key, at := codeset.Normalize(d.Code), day(e.Time)
-				c := byCode[key]
-				if c == nil {
-					c = &ChartEntry{Section: SectionProblem, PatientID: e.PatientID, Code: d.Code, CodeSystem: d.System,
-						Text: d.Description, Chronic: chronicCode(d), Onset: at, MRN: p.MRN}
-					byCode[key] = c
-					order = append(order, key)
-				} else if c.Chronic && at.Before(c.Onset) || !c.Chronic && at.After(c.Onset) {
-					c.Onset = at
-				}
-				if at.After(c.lastVisit) {
-					c.lastVisit = at
-				}
-				if !c.Recorded.After(coded.At) {
-					c.ID, c.EncounterID, c.RecordedBy, c.Recorded = derivedID(e.ID, d.Code), e.ID, coded.By, coded.At
-					c.Changed, c.ChangedBy = coded.At, coded.By
-				}
+			if !c.Recorded.After(coded.At) {
+				c.ID, c.EncounterID, c.RecordedBy, c.Recorded = derivedID(e.ID, d.Code), e.ID, coded.By, coded.At
+				c.Changed, c.ChangedBy = coded.At, coded.By
 			}
 		}
 	}
@@ -142,7 +129,11 @@ func (cs ChartSummary) derivedEntry(ctx context.Context, id string) (ChartEntry,
 	if err != nil {
 		return ChartEntry{}, err
 	}
-	derived, err := cs.codedDiagnoses(ctx, p)
+	encs, err := cs.s.Encounters().ofChart(ctx, p)
+	if err != nil {
+		return ChartEntry{}, err
+	}
+	derived, err := cs.codedDiagnoses(ctx, p, encs)
 	if err != nil {
 		return ChartEntry{}, err
 	}

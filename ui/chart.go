@@ -227,34 +227,34 @@ func (v *patientScreen) forgetChart() {
 	}
 }
 
-// loadDocuments reads the patient's documents, visits and summary (three
-// audited list reads, never each record) off the Fyne goroutine and draws
-// the timeline, the grid and the summary.
+// loadDocuments reads the patient's documents, visits and summary (one
+// opening of the chart: three audited list reads, never each record) off
+// the Fyne goroutine and draws the timeline, the grid and the summary.
 func (v *patientScreen) loadDocuments() {
 	roles := v.sess.user.Roles
 	docsToo, encsToo, sumToo := v.hasTab(v.timeTab), roles.Can(app.PermEncounterRead), v.summary != nil
 	sess, ref, gen := v.sess, v.p.ID, v.gen
 	sess.run(func(ctx context.Context) func() {
-		var c chartLists
-		c.read(ctx, sess.s, ref, docsToo, encsToo, sumToo)
+		c := sess.s.Chart().Open(ctx, ref, app.ChartParts{Documents: docsToo, Encounters: encsToo, Summary: sumToo})
+		slices.SortStableFunc(c.Documents, func(a, b app.Document) int { return b.Date.Compare(a.Date) })
 		return func() {
 			if v.gen != gen {
 				return
 			}
 			if sumToo {
-				v.summary.show(c.sum, c.sumErr)
+				v.summary.show(c.Summary, c.SummaryErr)
 				v.frame.Refresh()
 			}
 			if !docsToo {
 				return
 			}
-			if c.docsErr != nil {
-				v.docsErr = "The documents could not be read: " + message(c.docsErr)
+			if c.DocumentsErr != nil {
+				v.docsErr = "The documents could not be read: " + message(c.DocumentsErr)
 			}
-			if c.encsErr != nil {
-				v.encsErr = "The visits could not be read: " + message(c.encsErr)
+			if c.EncountersErr != nil {
+				v.encsErr = "The visits could not be read: " + message(c.EncountersErr)
 			}
-			v.docs, v.encs = c.docs, c.encs
+			v.docs, v.encs = c.Documents, c.Encounters
 			if v.docs == nil {
 				v.docs = []app.Document{}
 			}
@@ -270,36 +270,6 @@ func (v *patientScreen) loadDocuments() {
 			}
 		}
 	})
-}
-
-// chartLists are what the chart reads when it opens: the documents
-// (newest date of service first), the visits (newest first) and the
-// summary, the two lists read side by side.
-type chartLists struct {
-	docs    []app.Document
-	docsErr error
-	encs    []app.Encounter
-	encsErr error
-	sum     app.Summary
-	sumErr  error
-}
-
-func (c *chartLists) read(ctx context.Context, s *app.Session, ref string, docs, encs, sum bool) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if encs {
-			c.encs, c.encsErr = s.Encounters().List(ctx, ref)
-		}
-		if sum {
-			c.sum, c.sumErr = s.ChartSummary().Summary(ctx, ref)
-		}
-	}()
-	if docs {
-		c.docs, c.docsErr = s.Documents().OfPatient(ctx, ref)
-		slices.SortStableFunc(c.docs, func(a, b app.Document) int { return b.Date.Compare(a.Date) })
-	}
-	<-done
 }
 
 // docDateText is a date of service as a heading: "Tuesday 14 October 2026".

@@ -17,7 +17,7 @@ import (
 
 // This file is the chart's timeline: the patient's visits and scanned
 // documents together, newest first, filtered by type. It is drawn from the
-// two lists the chart reads (Encounters.List, Documents.OfPatient), never
+// two lists the chart reads when it opens (app.Chart.Open), never
 // by opening each record, and shows timelinePage rows at a time so that a
 // chart of thousands stays quick.
 
