@@ -216,5 +216,14 @@ func (dc docStore) auditWithheld(ctx context.Context, act Action, object string,
 
 // load reads a document's head. Only the guard above calls it.
 func (dc docStore) load(ctx context.Context, id string) (Document, error) {
-	return readHead(ctx, dc.s, KindDocument, id, decodeDocument)
+	return readHead(ctx, dc.s, KindDocument, id, func(rec StoredRecord) (Document, error) {
+		if d, ok := dc.s.decoded.get(id, rec.Version); ok {
+			return d, nil
+		}
+		d, err := decodeDocument(rec)
+		if err == nil {
+			dc.s.decoded.put(id, d)
+		}
+		return d, err
+	})
 }

@@ -40,6 +40,10 @@ type Session struct {
 	// unsignedAtLogin is the audit entries appended while the vault was
 	// locked that this session's sign-in authenticated (verify says so).
 	unsignedAtLogin AuditState
+
+	// decoded keeps the documents read, by version (doccache.go); it
+	// has its own lock.
+	decoded docCache
 }
 
 // User returns the logged-in user.
@@ -81,6 +85,7 @@ func (s *Session) Lock(ctx context.Context) {
 	clear(s.glass)
 	s.open = ""
 	s.model = nil
+	s.decoded.drop()
 }
 
 // keyring returns the keys, or ErrLocked.
