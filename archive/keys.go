@@ -92,11 +92,7 @@ func (s *Server) keyRequest(w http.ResponseWriter, r *http.Request, dev api.Devi
 
 func (s *Server) keyRequests(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
 	l, err := s.store.KeyRequests(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, api.KeyRequestList{Requests: l})
+	s.reply(w, r, api.KeyRequestList{Requests: l}, err)
 }
 
 // grantKey keeps a grant only from a workstation of the organisation's

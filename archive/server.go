@@ -147,6 +147,16 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, api.ErrorBody{Code: code, Message: msg})
 }
 
+// reply answers r with v as JSON, or, when err is not nil, with the
+// failure err.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -255,11 +265,7 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request, dev api.DeviceI
 		limit = n
 	}
 	resp, err := s.store.Pull(r.Context(), dev, after, limit, s.now())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, resp)
+	s.reply(w, r, resp, err)
 }
 
 func (s *Server) blobStatus(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
@@ -269,11 +275,7 @@ func (s *Server) blobStatus(w http.ResponseWriter, r *http.Request, _ api.Device
 		return
 	}
 	st, err := s.store.BlobStatus(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	s.reply(w, r, st, err)
 }
 
 func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, dev api.DeviceID) {
@@ -331,11 +333,7 @@ func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, dev api.Device
 		return
 	}
 	st, err := s.store.PutChunk(r.Context(), id, size, n, sum, buf[:want])
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	s.reply(w, r, st, err)
 }
 
 func (s *Server) blobData(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
@@ -361,11 +359,7 @@ func (s *Server) device(w http.ResponseWriter, r *http.Request, dev api.DeviceID
 	if errors.Is(err, api.ErrNotFound) {
 		info, err = api.DeviceInfo{ID: dev}, nil // enrolled, never pushed or pulled
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, info)
+	s.reply(w, r, info, err)
 }
 
 // audit answers a device's own audit chain after a seq: only the calling
@@ -383,18 +377,10 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, dev api.DeviceID)
 		return
 	}
 	page, err := s.store.AuditEntries(r.Context(), dev, after, limit)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	s.reply(w, r, page, err)
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
 	m, err := MetricsWithVault(r.Context(), s.store)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, m)
+	s.reply(w, r, m, err)
 }

@@ -58,11 +58,7 @@ func errNotMember(dev api.DeviceID) error {
 
 func (s *Server) orgVault(w http.ResponseWriter, r *http.Request, _ api.DeviceID) {
 	org, err := s.store.OrgVault(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, org)
+	s.reply(w, r, org, err)
 }
 
 // member lets h serve only devices that showed they hold the
