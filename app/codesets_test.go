@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"folio/app"
-	"folio/internal/testkit"
 )
 
 // TestLoadCodeSet: an administrator's load keeps the file and is audited
@@ -18,8 +17,7 @@ func TestLoadCodeSet(t *testing.T) {
 	ctx := context.Background()
 	prof, _ := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
-	testkit.AddUser(t, admin, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, "records passphrase")
-	rec := login(t, prof.Vault, "amina", "records passphrase")
+	rec := staff(t, prof.Vault, admin, "amina", app.RoleRecords, "records passphrase")
 
 	kept := 0
 	keep := func() error { kept++; return nil }

@@ -35,55 +35,34 @@ func (ec encoder) tokens(terms []string) ([][]byte, error) {
 func (ec encoder) indexTokens(ctx context.Context, rec StoredRecord) ([][]byte, error) {
 	switch rec.Kind {
 	case KindPatient:
-		p, err := decodePatient(rec)
-		if err != nil {
-			return nil, err
-		}
-		w, err := ec.patient(p, Version{})
-		return w.Tokens, err
+		return tokensOf(rec, decodePatient, func(p Patient) (RecordWrite, error) { return ec.patient(p, Version{}) })
 	case KindBatch:
-		b, err := decodeBatch(rec)
-		if err != nil {
-			return nil, err
-		}
-		return ec.batch(b, Version{}).Tokens, nil
+		return tokensOf(rec, decodeBatch, func(b Batch) (RecordWrite, error) { return ec.batch(b, Version{}), nil })
 	case KindDocument:
-		d, err := decodeDocument(rec)
-		if err != nil {
-			return nil, err
-		}
-		w, err := ec.document(d, Version{}, ec.pageTexts(ctx, d))
-		return w.Tokens, err
+		return tokensOf(rec, decodeDocument, func(d Document) (RecordWrite, error) {
+			return ec.document(d, Version{}, ec.pageTexts(ctx, d))
+		})
 	case KindEncounter:
-		e, err := decodeEncounter(rec)
-		if err != nil {
-			return nil, err
-		}
-		w, err := ec.encounter(e, Version{})
-		return w.Tokens, err
+		return tokensOf(rec, decodeEncounter, func(e Encounter) (RecordWrite, error) { return ec.encounter(e, Version{}) })
 	case KindAddendum:
-		a, err := decodeAddendum(rec)
-		if err != nil {
-			return nil, err
-		}
-		w, err := ec.addendum(a)
-		return w.Tokens, err
+		return tokensOf(rec, decodeAddendum, ec.addendum)
 	case KindSummary:
-		c, err := decodeChartEntry(rec)
-		if err != nil {
-			return nil, err
-		}
-		w, err := ec.chartEntry(c, Version{})
-		return w.Tokens, err
+		return tokensOf(rec, decodeChartEntry, func(c ChartEntry) (RecordWrite, error) { return ec.chartEntry(c, Version{}) })
 	case KindCoding:
-		r, err := decodeCoding(rec)
-		if err != nil {
-			return nil, err
-		}
-		w, err := ec.coding(r)
-		return w.Tokens, err
+		return tokensOf(rec, decodeCoding, ec.coding)
 	}
 	return nil, nil
+}
+
+// tokensOf decodes rec and encodes it again, for the index tokens its
+// encoding derives.
+func tokensOf[T any](rec StoredRecord, decode func(StoredRecord) (T, error), encode func(T) (RecordWrite, error)) ([][]byte, error) {
+	v, err := decode(rec)
+	if err != nil {
+		return nil, err
+	}
+	w, err := encode(v)
+	return w.Tokens, err
 }
 
 // pageTexts reads the text of a document's pages that are here.

@@ -248,29 +248,40 @@ func (pt Patients) Merge(ctx context.Context, survivorRef, duplicateRef, reason 
 		return Patient{}, Invalidf("%s is already merged", dup.MRN)
 	}
 	now, by := pt.s.v.now(), pt.s.User().Name
-	dupParent, survParent := dup.Version, surv.Version
 	dup.MergedInto, dup.Changed, dup.ChangedBy = surv.ID, now, by
 	surv.Merged = append(slices.Clone(surv.Merged), dup.ID)
 	surv.OtherNames = mergeNames(surv, dup)
 	surv.Changed, surv.ChangedBy = now, by
-	wd, err := pt.s.encode().patient(dup, dupParent)
+	merged, _, err := pt.writeBoth(ctx, surv, dup, AuditEvent{Action: ActPatientMerge, Patient: surv.MRN,
+		Object: "patient/" + dup.ID, Detail: fmt.Sprintf("merged %s into %s: %s", dup.MRN, surv.MRN, reason)})
 	if err != nil {
-		return Patient{}, err
+		return Patient{}, fmt.Errorf("merge %s into %s: %w", dup.MRN, surv.MRN, err)
 	}
-	ws, err := pt.s.encode().patient(surv, survParent)
+	return merged, nil
+}
+
+// writeBoth writes the next versions of a merge's survivor and duplicate
+// (changed from the versions they were read at) in one commit with the
+// event e, and returns them as written. The session's cache holds the new
+// versions, or, when the write fails, forgets both.
+func (pt Patients) writeBoth(ctx context.Context, surv, dup Patient, e AuditEvent) (Patient, Patient, error) {
+	ws, err := pt.s.encode().patient(surv, surv.Version)
 	if err != nil {
-		return Patient{}, err
+		return Patient{}, Patient{}, err
 	}
-	vs, err := pt.s.commitVersions(ctx, []RecordWrite{ws, wd}, AuditEvent{Action: ActPatientMerge, Patient: surv.MRN,
-		Object: "patient/" + dup.ID, Detail: fmt.Sprintf("merged %s into %s: %s", dup.MRN, surv.MRN, reason)}, nil)
+	wd, err := pt.s.encode().patient(dup, dup.Version)
+	if err != nil {
+		return Patient{}, Patient{}, err
+	}
+	vs, err := pt.s.commitVersions(ctx, []RecordWrite{ws, wd}, e, nil)
 	if err != nil {
 		pt.s.charts().forget(surv.ID)
 		pt.s.charts().forget(dup.ID)
-		return Patient{}, fmt.Errorf("merge %s into %s: %w", dup.MRN, surv.MRN, err)
+		return Patient{}, Patient{}, err
 	}
 	surv.Version, dup.Version = vs[0], vs[1]
 	pt.s.charts().remember(surv, dup)
-	return surv, nil
+	return surv, dup, nil
 }
 
 // mergeNames adds the duplicate's name, if it differs, as an alias of the
@@ -310,29 +321,16 @@ func (pt Patients) Unmerge(ctx context.Context, duplicateRef, reason string) (Pa
 		}
 	}
 	now, by := pt.s.v.now(), pt.s.User().Name
-	dupParent, survParent := dup.Version, surv.Version
 	dup.MergedInto, dup.Changed, dup.ChangedBy = "", now, by
 	surv.Merged = slices.DeleteFunc(slices.Clone(surv.Merged), func(id string) bool { return id == dup.ID })
 	surv.OtherNames = slices.DeleteFunc(slices.Clone(surv.OtherNames), func(n string) bool { return n == dup.FullName() })
 	surv.Changed, surv.ChangedBy = now, by
-	ws, err := pt.s.encode().patient(surv, survParent)
+	_, unmerged, err := pt.writeBoth(ctx, surv, dup, AuditEvent{Action: ActPatientUnmerge, Patient: surv.MRN,
+		Object: "patient/" + dup.ID, Detail: fmt.Sprintf("unmerged %s from %s: %s", dup.MRN, surv.MRN, reason)})
 	if err != nil {
-		return Patient{}, err
-	}
-	wd, err := pt.s.encode().patient(dup, dupParent)
-	if err != nil {
-		return Patient{}, err
-	}
-	vs, err := pt.s.commitVersions(ctx, []RecordWrite{ws, wd}, AuditEvent{Action: ActPatientUnmerge, Patient: surv.MRN,
-		Object: "patient/" + dup.ID, Detail: fmt.Sprintf("unmerged %s from %s: %s", dup.MRN, surv.MRN, reason)}, nil)
-	if err != nil {
-		pt.s.charts().forget(surv.ID)
-		pt.s.charts().forget(dup.ID)
 		return Patient{}, fmt.Errorf("unmerge %s: %w", dup.MRN, err)
 	}
-	surv.Version, dup.Version = vs[0], vs[1]
-	pt.s.charts().remember(surv, dup)
-	return dup, nil
+	return unmerged, nil
 }
 
 // newID returns a time-ordered random id (UUIDv7): records registered

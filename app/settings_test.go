@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"folio/app"
-	"folio/internal/testkit"
 	"folio/profile"
 )
 
@@ -73,8 +72,7 @@ func TestSitePrefixChangesOnlyNewMRNs(t *testing.T) {
 		t.Fatalf("MRN %s, want KAB-000003-…", again.MRN)
 	}
 
-	testkit.AddUser(t, admin, app.User{Name: "amina", Roles: app.RoleSet{app.RoleRecords}}, "records passphrase")
-	rec := login(t, prof.Vault, "amina", "records passphrase")
+	rec := staff(t, prof.Vault, admin, "amina", app.RoleRecords, "records passphrase")
 	if err := rec.Settings().SetSitePrefix(ctx, "ZZ"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("records clerk setting the prefix: %v", err)
 	}
@@ -210,8 +208,7 @@ func TestSettingsArchiveAddress(t *testing.T) {
 			t.Fatalf("%s: address %q, want %q", step.name, a, step.want)
 		}
 	}
-	testkit.AddUser(t, admin, app.User{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, "scanning passphrase")
-	clerk := login(t, prof.Vault, "sam", "scanning passphrase")
+	clerk := staff(t, prof.Vault, admin, "sam", app.RoleScanning, "scanning passphrase")
 	if err := clerk.Settings().SetArchiveAddress(ctx, "archive:443"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("scanning clerk: %v", err)
 	}
@@ -225,8 +222,7 @@ func TestRecoveryKeyRotation(t *testing.T) {
 	ctx := context.Background()
 	prof, oldKey := newVault(t, nil)
 	admin := login(t, prof.Vault, "admin", adminPW)
-	testkit.AddUser(t, admin, app.User{Name: "amina", Roles: app.RoleSet{app.RoleClinician}}, "the doctor's passphrase")
-	doc := login(t, prof.Vault, "amina", "the doctor's passphrase")
+	doc := staff(t, prof.Vault, admin, "amina", app.RoleClinician, "the doctor's passphrase")
 	if _, err := doc.Settings().RotateRecoveryKey(ctx); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("clinician rotating the recovery key: %v", err)
 	}

@@ -14,7 +14,6 @@ import (
 
 	"folio/app"
 	"folio/classify"
-	"folio/internal/testkit"
 	"folio/profile"
 )
 
@@ -143,8 +142,7 @@ func TestTypeRulesSetting(t *testing.T) {
 	ctx := context.Background()
 	d := newScanningDesk(t)
 	admin := login(t, d.prof.Vault, "admin", adminPW)
-	testkit.AddUser(t, admin, app.User{Name: "sam", Roles: app.RoleSet{app.RoleScanning}}, "scanning clerk words")
-	scanner := login(t, d.prof.Vault, "sam", "scanning clerk words")
+	scanner := staff(t, d.prof.Vault, admin, "sam", app.RoleScanning, "scanning clerk words")
 
 	rules, builtIn, err := d.clerk.TypeRules().Rules(ctx)
 	if err != nil || !builtIn || len(rules) != len(classify.DefaultRules()) {

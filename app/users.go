@@ -119,13 +119,20 @@ type Users struct{ s *Session }
 // Users returns the session's user service.
 func (s *Session) Users() Users { return Users{s} }
 
+// manage is the start of an administrator's change to a user: the role
+// check for act (require), then the user's name normalised.
+func (us Users) manage(ctx context.Context, act Action, user string) (context.Context, string, error) {
+	ctx, err := us.s.require(ctx, PermUserManage, act, "")
+	if err != nil {
+		return ctx, "", err
+	}
+	name, err := NormalizeUserName(user)
+	return ctx, name, err
+}
+
 // Add creates a user with their roles and first password.
 func (us Users) Add(ctx context.Context, u User, password []byte) error {
-	ctx, err := us.s.require(ctx, PermUserManage, ActUserAdd, "")
-	if err != nil {
-		return err
-	}
-	name, err := NormalizeUserName(u.Name)
+	ctx, name, err := us.manage(ctx, ActUserAdd, u.Name)
 	if err != nil {
 		return err
 	}
@@ -316,11 +323,7 @@ func (sg signing) headUser(ctx context.Context, name string) (User, error) {
 // from themself. Administrators only; audited, with the roles before and
 // after.
 func (us Users) SetRoles(ctx context.Context, user string, roles RoleSet) error {
-	ctx, err := us.s.require(ctx, PermUserManage, ActUserRole, "")
-	if err != nil {
-		return err
-	}
-	name, err := NormalizeUserName(user)
+	ctx, name, err := us.manage(ctx, ActUserRole, user)
 	if err != nil {
 		return err
 	}
@@ -378,11 +381,7 @@ func (us Users) SetDisabled(ctx context.Context, user string, disabled bool, new
 	if !disabled {
 		act = ActUserEnable
 	}
-	ctx, err := us.s.require(ctx, PermUserManage, act, "")
-	if err != nil {
-		return err
-	}
-	name, err := NormalizeUserName(user)
+	ctx, name, err := us.manage(ctx, act, user)
 	if err != nil {
 		return err
 	}

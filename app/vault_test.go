@@ -31,6 +31,14 @@ func login(t *testing.T, v *app.Vault, user, pw string) *app.Session {
 	return testkit.Login(t, v, user, pw)
 }
 
+// staff has admin add the user name with one role and password, and
+// signs them in to v.
+func staff(t *testing.T, v *app.Vault, admin *app.Session, name string, role app.Role, password string) *app.Session {
+	t.Helper()
+	testkit.AddUser(t, admin, app.User{Name: name, Roles: app.RoleSet{role}}, password)
+	return login(t, v, name, password)
+}
+
 func TestCreateTwiceFails(t *testing.T) {
 	prof, _ := newVault(t, nil)
 	_, err := prof.Vault.Create(context.Background(), app.CreateParams{Admin: "other", Password: []byte(adminPW)})
@@ -491,8 +499,7 @@ func TestDeleteAndRestorePatient(t *testing.T) {
 	}
 	// Clinicians cannot delete registrations.
 	admin := login(t, d.prof.Vault, "admin", adminPW)
-	testkit.AddUser(t, admin, app.User{Name: "banda", Roles: app.RoleSet{app.RoleClinician}}, "the doctor's own words")
-	doc := login(t, d.prof.Vault, "banda", "the doctor's own words")
+	doc := staff(t, d.prof.Vault, admin, "banda", app.RoleClinician, "the doctor's own words")
 	if _, err := doc.Patients().Delete(ctx, d.joseph.MRN, "registered twice in error"); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a clinician deleting: %v", err)
 	}
