@@ -8,6 +8,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
 	"folio/visible"
@@ -185,8 +187,8 @@ func (v *encounterScreen) saveOnLeave() {
 	v.draft.saved = v.draft.edits
 	left := leftVisit{sess: v.sess, ref: v.ref, enc: v.enc, typed: v.form.text()}
 	e, err := v.form.read(v.enc)
-	if err != nil {
-		left.ask(err)
+	if err != nil { // asked once the screen left for is shown (it takes the keyboard)
+		v.sess.a.tasks.run(func() func() { return func() { left.ask(err) } })
 		return
 	}
 	sess, ref := v.sess, v.ref
@@ -217,17 +219,22 @@ func (l leftVisit) ask(err error) {
 	if l.enc.ID == "" {
 		what = "the new visit"
 	}
-	d := dialog.NewCustomConfirm("The visit was not saved", "Go back to the visit", "Discard the changes",
+	var d *dialog.CustomDialog
+	discard := button(u, "Discard the changes", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
+	back := button(u, "Go back to the visit", theme.ConfirmIcon(), widget.HighImportance, func() {
+		d.Hide()
+		if u.sess == l.sess {
+			l.reopen(err)
+		}
+	})
+	d = dialog.NewCustomWithoutButtons("The visit was not saved",
 		wrapped("Your changes to "+what+" ("+visible.Line(l.enc.Type.Label())+", "+l.enc.Time.Local().Format("2 Jan 2006 15:04")+
 			") were not saved: "+message(err)+"\n\nGo back to the visit to correct it: what you typed is still there. "+
-			"Discard the changes to leave the visit as it was last saved."),
-		func(back bool) {
-			if back && u.sess == l.sess {
-				l.reopen(err)
-			}
-		}, u.win)
+			"Discard the changes to leave the visit as it was last saved."), u.win)
+	d.SetButtons([]fyne.CanvasObject{discard, back})
 	d.Resize(fyne.NewSize(480, 0))
 	u.showDialog(d)
+	u.win.Canvas().Focus(back) // Space goes back; Tab reaches Discard
 }
 
 // reopen opens the editor again on the visit with what was typed, and

@@ -436,6 +436,7 @@ func TestEncounterLeftUnsavedGoesBack(t *testing.T) {
 	if got := overlayTexts(u); !strings.Contains(got, "not saved: Pulse 900 /min is not plausible") || !strings.Contains(got, "what you typed is still there") {
 		t.Fatalf("leaving the refused visit says %q", got)
 	}
+	wantBackFocused(t, u)
 	tapDialog(t, u, "Go back to the visit")
 	v = current[*encounterScreen](t, u)
 	pulse := v.form.vitals.byName["pulse"]
@@ -467,6 +468,7 @@ func TestEncounterLeftUnsavedGoesBack(t *testing.T) {
 	if got := overlayTexts(u); !strings.Contains(got, "temperature as a number") {
 		t.Fatalf("leaving a temperature of %q says %q", "hot", got)
 	}
+	wantBackFocused(t, u)
 	tapDialog(t, u, "Discard the changes")
 	current[*patientScreen](t, u)
 	after, err := u.sess.s.Encounters().List(ctx, p.MRN)
@@ -475,6 +477,15 @@ func TestEncounterLeftUnsavedGoesBack(t *testing.T) {
 	}
 	if len(after) != len(before) {
 		t.Fatalf("discarded: %d visits, before %d", len(after), len(before))
+	}
+}
+
+// wantBackFocused checks the keyboard is on "Go back to the visit", so
+// that Space takes the choice that loses nothing.
+func wantBackFocused(t *testing.T, u *App) {
+	t.Helper()
+	if b, ok := u.win.Canvas().Focused().(*widget.Button); !ok || b.Text != "Go back to the visit" {
+		t.Fatalf("the keyboard is in %T, not on Go back to the visit", u.win.Canvas().Focused())
 	}
 }
 
