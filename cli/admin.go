@@ -18,7 +18,7 @@ import (
 	"folio/profile"
 )
 
-func (e *env) auditCommand() *cobra.Command {
+func auditCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "review the audit trail"}
 	var sf auditFlags
 	var asJSON bool
@@ -127,7 +127,7 @@ func (a *auditFlags) filter() (app.AuditFilter, error) {
 	return f, nil
 }
 
-func (e *env) verifyCommand() *cobra.Command {
+func verifyCommand(e *env) *cobra.Command {
 	var quick, repair bool
 	cmd := &cobra.Command{
 		Use:   "verify [--quick] [--repair]",
@@ -179,7 +179,7 @@ when something is wrong (and was not repaired).`,
 	return cmd
 }
 
-func (e *env) demoCommand() *cobra.Command {
+func demoCommand(e *env) *cobra.Command {
 	var n, batch int
 	var seed uint64
 	cmd := &cobra.Command{
@@ -216,7 +216,7 @@ func (e *env) demoCommand() *cobra.Command {
 	return cmd
 }
 
-func (e *env) settingsCommand() *cobra.Command {
+func settingsCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "settings", Short: "workstation settings (administrators; QA sampling: records managers)"}
 	idle := settingCommand(e, "idle-lock DURATION", "lock the window after this long without use (e.g. 5m, 1h; default 10m)",
 		func(arg string) (time.Duration, error) {
@@ -276,7 +276,7 @@ func (e *env) settingsCommand() *cobra.Command {
 			return fmt.Sprintf("%d%% of filed documents now go to QA", v.QASampling(ctx)), nil
 		})
 	cmd.AddCommand(idle, drop, qa)
-	cmd.AddCommand(e.adminSettingsCommands()...)
-	cmd.AddCommand(e.typeRulesCommand())
+	cmd.AddCommand(adminSettingsCommands(e)...)
+	cmd.AddCommand(typeRulesCommand(e))
 	return cmd
 }

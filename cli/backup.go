@@ -15,7 +15,7 @@ import (
 	"folio/storage"
 )
 
-func (e *env) backupCommand() *cobra.Command {
+func backupCommand(e *env) *cobra.Command {
 	var to string
 	cmd := &cobra.Command{
 		Use:   "backup --to DIR",
@@ -53,7 +53,7 @@ func (e *env) backupCommand() *cobra.Command {
 	return cmd
 }
 
-func (e *env) restoreCommand() *cobra.Command {
+func restoreCommand(e *env) *cobra.Command {
 	var from string
 	var force bool
 	cmd := &cobra.Command{
@@ -72,7 +72,7 @@ func (e *env) restoreCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			check := func(ctx context.Context, p *profile.Profile) error { return e.checkBackup(ctx, p, pw) }
+			check := func(ctx context.Context, p *profile.Profile) error { return checkBackup(e, ctx, p, pw) }
 			r, err := profile.Restore(cmd.Context(), profile.RestoreParams{
 				From: from, To: dir, Replace: force, Check: check,
 				Options: profile.Options{FastKDF: e.FastKDF, WorkerCommand: e.WorkerCommand},
@@ -99,7 +99,7 @@ func (e *env) restoreCommand() *cobra.Command {
 
 // checkBackup signs in to the restored copy and verifies all of it: every
 // record decrypts, the audit chain and its signed checkpoints hold.
-func (e *env) checkBackup(ctx context.Context, p *profile.Profile, pw []byte) error {
+func checkBackup(e *env, ctx context.Context, p *profile.Profile, pw []byte) error {
 	s, err := p.Vault.Login(ctx, e.userName(), pw)
 	if err != nil {
 		return err

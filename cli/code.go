@@ -11,9 +11,9 @@ import (
 
 // codeCommand is the coder's: search the code set, show a code, and code
 // signed encounters.
-func (e *env) codeCommand() *cobra.Command {
+func codeCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "code", Short: "search ICD-10-CM or a loaded code set, show a code; code signed encounters"}
-	cmd.AddCommand(e.codeSearch(), e.codeShow(), e.codeAssign(), e.codeQuery(), e.codeAnswer(), e.codeStatus(), e.codeWorklist(), e.codeQueries(), e.codeProcedures())
+	cmd.AddCommand(codeSearch(e), codeShow(e), codeAssign(e), codeQuery(e), codeAnswer(e), codeStatus(e), codeWorklist(e), codeQueries(e), codeProcedures(e))
 	return cmd
 }
 
@@ -42,7 +42,7 @@ func flag(c codeset.Code) string {
 	return "header"
 }
 
-func (e *env) codeSearch() *cobra.Command {
+func codeSearch(e *env) *cobra.Command {
 	var asJSON bool
 	var limit int
 	cmd := &cobra.Command{
@@ -80,7 +80,7 @@ func (e *env) codeSearch() *cobra.Command {
 	return cmd
 }
 
-func (e *env) codeShow() *cobra.Command {
+func codeShow(e *env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show CODE [--json]",

@@ -27,9 +27,9 @@ import (
 const codeSetsDir = "codesets"
 
 // codesCommand is `folio codes`: the code sets coders may choose from.
-func (e *env) codesCommand() *cobra.Command {
+func codesCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "codes", Short: "the code sets: ICD-10-CM as shipped and those an administrator loaded"}
-	cmd.AddCommand(e.codesLoad(), e.codesList())
+	cmd.AddCommand(codesLoad(e), codesList(e))
 	return cmd
 }
 
@@ -50,7 +50,7 @@ func validName(what, s string) error {
 	return nil
 }
 
-func (e *env) codesLoad() *cobra.Command {
+func codesLoad(e *env) *cobra.Command {
 	var system, version string
 	cmd := &cobra.Command{
 		Use:   "load FILE --system NAME --version V",
@@ -285,7 +285,7 @@ func codeSetFlags(cmd *cobra.Command, system, version *string) {
 	cmd.Flags().StringVar(version, "version", "", "its version, when several are loaded")
 }
 
-func (e *env) codesList() *cobra.Command {
+func codesList(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "the code sets: the shipped ICD-10-CM and those loaded, with how many codes each holds",

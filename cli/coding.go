@@ -14,7 +14,7 @@ import (
 
 // coding runs fn with the coding service of a signed-in session, over the
 // code set the command line holds.
-func (e *env) coding(cmd *cobra.Command, fn func(ctx context.Context, c app.Coding) error) error {
+func coding(e *env, cmd *cobra.Command, fn func(ctx context.Context, c app.Coding) error) error {
 	set, err := e.codeSet(e.codeSystem, e.codeVersion)
 	if err != nil {
 		return err
@@ -33,7 +33,7 @@ func codeAndPOA(s string) (string, string) {
 	return code, poa
 }
 
-func (e *env) codeAssign() *cobra.Command {
+func codeAssign(e *env) *cobra.Command {
 	var principal, poa, override string
 	var secondary, procedures []string
 	var asJSON bool
@@ -50,7 +50,7 @@ func (e *env) codeAssign() *cobra.Command {
 				code, p := codeAndPOA(d)
 				a.Diagnoses, a.POA = append(a.Diagnoses, code), append(a.POA, p)
 			}
-			return e.coding(cmd, func(ctx context.Context, c app.Coding) error {
+			return coding(e, cmd, func(ctx context.Context, c app.Coding) error {
 				r, err := c.Assign(ctx, args[0], a)
 				if err != nil {
 					return err
@@ -101,14 +101,14 @@ func writeCodes(w io.Writer, r app.CodingRecord) {
 	}
 }
 
-func (e *env) codeQuery() *cobra.Command {
+func codeQuery(e *env) *cobra.Command {
 	var text string
 	cmd := &cobra.Command{
 		Use:   "query ENCOUNTER --text QUESTION",
 		Short: "ask the clinician a question about a signed encounter before coding it",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.coding(cmd, func(ctx context.Context, c app.Coding) error {
+			return coding(e, cmd, func(ctx context.Context, c app.Coding) error {
 				q, err := c.Query(ctx, args[0], text)
 				if err != nil {
 					return err
@@ -123,14 +123,14 @@ func (e *env) codeQuery() *cobra.Command {
 	return cmd
 }
 
-func (e *env) codeAnswer() *cobra.Command {
+func codeAnswer(e *env) *cobra.Command {
 	var text, onBehalf string
 	cmd := &cobra.Command{
 		Use:   "answer QUERYID --text ANSWER [--on-behalf NOTE]",
 		Short: "answer a coder's query (the clinician it was sent to, or a records manager on their behalf)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.coding(cmd, func(ctx context.Context, c app.Coding) error {
+			return coding(e, cmd, func(ctx context.Context, c app.Coding) error {
 				answer := c.Answer
 				if cmd.Flags().Changed("on-behalf") {
 					answer = func(ctx context.Context, id, text string) (app.CodingRecord, error) {
@@ -155,14 +155,14 @@ func (e *env) codeAnswer() *cobra.Command {
 	return cmd
 }
 
-func (e *env) codeStatus() *cobra.Command {
+func codeStatus(e *env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status ENCOUNTER [--json]",
 		Short: "an encounter's coding: waiting, coded or queried, with the codes, coder, queries and dates",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.coding(cmd, func(ctx context.Context, c app.Coding) error {
+			return coding(e, cmd, func(ctx context.Context, c app.Coding) error {
 				st, err := c.Status(ctx, args[0])
 				if err != nil {
 					return err

@@ -11,7 +11,7 @@ import (
 	"folio/app"
 )
 
-func (e *env) codeWorklist() *cobra.Command {
+func codeWorklist(e *env) *cobra.Command {
 	var status string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -25,7 +25,7 @@ func (e *env) codeWorklist() *cobra.Command {
 			default:
 				return usageError{fmt.Errorf("status %q: use waiting, coded or queried", status)}
 			}
-			return e.coding(cmd, func(ctx context.Context, c app.Coding) error {
+			return coding(e, cmd, func(ctx context.Context, c app.Coding) error {
 				items, err := c.Worklist(ctx, st)
 				if err != nil {
 					return err
@@ -59,14 +59,14 @@ func writeWorklist(w io.Writer, items []app.WorkItem) {
 	}
 }
 
-func (e *env) codeQueries() *cobra.Command {
+func codeQueries(e *env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "queries [--json]",
 		Short: "the coders' queries waiting for your answer (clinicians), oldest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.coding(cmd, func(ctx context.Context, c app.Coding) error {
+			return coding(e, cmd, func(ctx context.Context, c app.Coding) error {
 				qs, err := c.Queries(ctx)
 				if err != nil {
 					return err

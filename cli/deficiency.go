@@ -17,15 +17,15 @@ import (
 // per user and for the records manager, a chart's completeness, and the
 // thresholds.
 
-func (e *env) deficiencyCommand() *cobra.Command {
+func deficiencyCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "deficiency", Short: "record completion: deficiencies to complete, a chart's completeness, the thresholds"}
-	cmd.AddCommand(e.deficiencyList(), e.deficiencyChart(), e.deficiencySettings())
+	cmd.AddCommand(deficiencyList(e), deficiencyChart(e), deficiencySettings(e))
 	return cmd
 }
 
 // completion runs fn with the record-completion service of a signed-in
 // session and the time --at gives (zero: the session's clock, now).
-func (e *env) completion(cmd *cobra.Command, at string, fn func(ctx context.Context, s *app.Session, cp app.Completion, at time.Time) error) error {
+func completion(e *env, cmd *cobra.Command, at string, fn func(ctx context.Context, s *app.Session, cp app.Completion, at time.Time) error) error {
 	var when time.Time
 	if strings.TrimSpace(at) != "" {
 		t, err := parseLocalTime("--at", at)
@@ -39,7 +39,7 @@ func (e *env) completion(cmd *cobra.Command, at string, fn func(ctx context.Cont
 	})
 }
 
-func (e *env) deficiencyList() *cobra.Command {
+func deficiencyList(e *env) *cobra.Command {
 	var mine, all, asJSON bool
 	var at string
 	cmd := &cobra.Command{
@@ -56,7 +56,7 @@ records as they are now.`,
 			if mine && all {
 				return usageError{errors.New("give --mine or --all, not both")}
 			}
-			return e.completion(cmd, at, func(ctx context.Context, s *app.Session, cp app.Completion, when time.Time) error {
+			return completion(e, cmd, at, func(ctx context.Context, s *app.Session, cp app.Completion, when time.Time) error {
 				list := cp.MineAt
 				none := "no open deficiencies assigned to you"
 				if all || (!mine && s.User().Roles.Can(app.PermCompletionAll)) {
@@ -77,7 +77,7 @@ records as they are now.`,
 	return cmd
 }
 
-func (e *env) deficiencyChart() *cobra.Command {
+func deficiencyChart(e *env) *cobra.Command {
 	var asJSON bool
 	var at string
 	cmd := &cobra.Command{
@@ -85,7 +85,7 @@ func (e *env) deficiencyChart() *cobra.Command {
 		Short: "a chart's completeness: complete, or its open deficiencies; and those closed",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.completion(cmd, at, func(ctx context.Context, _ *app.Session, cp app.Completion, when time.Time) error {
+			return completion(e, cmd, at, func(ctx context.Context, _ *app.Session, cp app.Completion, when time.Time) error {
 				cc, err := cp.ChartAt(ctx, args[0], when)
 				if err != nil {
 					return err
@@ -107,7 +107,7 @@ func (e *env) deficiencyChart() *cobra.Command {
 	return cmd
 }
 
-func (e *env) deficiencySettings() *cobra.Command {
+func deficiencySettings(e *env) *cobra.Command {
 	values := map[string]*int{}
 	cmd := &cobra.Command{
 		Use:   "settings [--unsigned-note-hours N] [--uncoded-hours N] [--discharge-summary-hours N] [--qa-hours N] [--consent-hours N] [--due-days N]",

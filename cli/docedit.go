@@ -18,7 +18,7 @@ import (
 // docEdit makes a command's RunE that runs edit in a logged-in session
 // with the command's arguments and prints the document it returns, and
 // what was done to it, as one line.
-func (e *env) docEdit(edit func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error)) func(*cobra.Command, []string) error {
+func docEdit(e *env, edit func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error)) func(*cobra.Command, []string) error {
 	return e.signedIn(func(cmd *cobra.Command, args []string, s *app.Session) error {
 		d, what, err := edit(cmd.Context(), s, args)
 		if err != nil {
@@ -42,7 +42,7 @@ func pageNumbers(s string) ([]int, error) {
 	return out, nil
 }
 
-func (e *env) docEditCommands() []*cobra.Command {
+func docEditCommands(e *env) []*cobra.Command {
 	var order string
 	pages := &cobra.Command{
 		Use:   "pages ID --order 3,1,2",
@@ -53,7 +53,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
+			return docEdit(e, func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
 				d, err := s.Indexing().ReorderPages(ctx, args[0], idx)
 				return d, "pages reordered", err
 			})(cmd, args)
@@ -67,7 +67,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 		Use:   "turn ID --page N [--quarters 1]",
 		Short: "turn a page a quarter clockwise (--quarters -1: anticlockwise, 2: upside down)",
 		Args:  cobra.ExactArgs(1),
-		RunE: e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
+		RunE: docEdit(e, func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
 			d, err := s.Indexing().TurnPage(ctx, args[0], page-1, quarters)
 			return d, fmt.Sprintf("page %d turned", page), err
 		}),
@@ -76,12 +76,12 @@ func (e *env) docEditCommands() []*cobra.Command {
 	turn.Flags().IntVar(&quarters, "quarters", 1, "quarter turns clockwise")
 	_ = turn.MarkFlagRequired("page")
 
-	remove := e.pageCommand("remove-page", "take a page out of a document (a missed blank back, a stray sheet); it stays with the batch's original",
+	remove := pageCommand(e, "remove-page", "take a page out of a document (a missed blank back, a stray sheet); it stays with the batch's original",
 		"the page number", func(ctx context.Context, s *app.Session, id string, n int) (app.Document, string, error) {
 			d, err := s.Indexing().RemovePage(ctx, id, n-1)
 			return d, fmt.Sprintf("page %d removed", n), err
 		})
-	restore := e.pageCommand("restore-page", "put a left-out page back into its document, where it was in the scanned file (N as `doc show` lists it: page 4 left out as blank)",
+	restore := pageCommand(e, "restore-page", "put a left-out page back into its document, where it was in the scanned file (N as `doc show` lists it: page 4 left out as blank)",
 		"the page number in the scanned file", func(ctx context.Context, s *app.Session, id string, n int) (app.Document, string, error) {
 			d, err := s.Documents().Open(ctx, id)
 			if err != nil {
@@ -101,7 +101,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 		Use:   "split ID --before N",
 		Short: "move pages N onwards into a new document, queued for filing",
 		Args:  cobra.ExactArgs(1),
-		RunE: e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
+		RunE: docEdit(e, func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
 			d, rest, err := s.Indexing().SplitDocument(ctx, args[0], before-1)
 			return d, "split; the rest is document " + rest.ID, err
 		}),
@@ -113,7 +113,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 		Use:   "merge ID ID...",
 		Short: "append the pages of the other documents, in order, to the first",
 		Args:  cobra.MinimumNArgs(2),
-		RunE: e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
+		RunE: docEdit(e, func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
 			d, err := s.Indexing().MergeDocuments(ctx, args)
 			return d, fmt.Sprintf("%d documents merged into it", len(args)-1), err
 		}),
@@ -123,7 +123,7 @@ func (e *env) docEditCommands() []*cobra.Command {
 		Use:   "collate FRONTS-ID BACKS-ID",
 		Short: "merge two single-sided passes (fronts, then the stack turned over) into one document in page order",
 		Args:  cobra.ExactArgs(2),
-		RunE: e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
+		RunE: docEdit(e, func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
 			d, err := s.Indexing().CollateDuplex(ctx, args[0], args[1])
 			return d, "duplex collated", err
 		}),
@@ -133,12 +133,12 @@ func (e *env) docEditCommands() []*cobra.Command {
 
 // pageCommand is a `folio doc` command on one page of a document:
 // "NAME ID --page N"; do gets N as typed.
-func (e *env) pageCommand(name, short, pageHelp string, do func(ctx context.Context, s *app.Session, id string, n int) (app.Document, string, error)) *cobra.Command {
+func pageCommand(e *env, name, short, pageHelp string, do func(ctx context.Context, s *app.Session, id string, n int) (app.Document, string, error)) *cobra.Command {
 	var n int
 	cmd := &cobra.Command{Use: name + " ID --page N", Short: short, Args: cobra.ExactArgs(1)}
 	cmd.Flags().IntVar(&n, "page", 0, pageHelp)
 	_ = cmd.MarkFlagRequired("page")
-	cmd.RunE = e.docEdit(func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
+	cmd.RunE = docEdit(e, func(ctx context.Context, s *app.Session, args []string) (app.Document, string, error) {
 		return do(ctx, s, args[0], n)
 	})
 	return cmd
@@ -167,7 +167,7 @@ func leftOutIndex(d app.Document, n int) (int, error) {
 }
 
 // docListCommand is a `folio queue` listing: the QA list, the orphans.
-func (e *env) docListCommand(use, short string, list func(app.Indexing, context.Context) ([]app.Document, error)) *cobra.Command {
+func docListCommand(e *env, use, short string, list func(app.Indexing, context.Context) ([]app.Document, error)) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   use,
@@ -178,7 +178,7 @@ func (e *env) docListCommand(use, short string, list func(app.Indexing, context.
 			if err != nil {
 				return err
 			}
-			return e.printDocs(cmd, docs, asJSON)
+			return printDocs(e, cmd, docs, asJSON)
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")

@@ -214,7 +214,7 @@ func expandFiles(args []string) ([]importFile, error) {
 	return files, nil
 }
 
-func (e *env) importCommand() *cobra.Command {
+func importCommand(e *env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "import FILE|DIR...",
@@ -342,7 +342,7 @@ func importOne(ctx context.Context, s *app.Session, f importFile) fileImport {
 	return fileImport{lines: importLines(f.path, r), err: err}
 }
 
-func (e *env) coversheetCommand() *cobra.Command {
+func coversheetCommand(e *env) *cobra.Command {
 	var patient, docType, date, out string
 	var pages int
 	cmd := &cobra.Command{
@@ -423,7 +423,7 @@ func writeOut(path string, data []byte, stdout io.Writer) error {
 	return nil
 }
 
-func (e *env) separatorCommand() *cobra.Command {
+func separatorCommand(e *env) *cobra.Command {
 	var out string
 	var n int
 	cmd := &cobra.Command{
@@ -447,7 +447,7 @@ func (e *env) separatorCommand() *cobra.Command {
 	return cmd
 }
 
-func (e *env) docCommand() *cobra.Command {
+func docCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "doc", Short: "list, show and export scanned documents"}
 	var patient, reason string
 	var asJSON bool
@@ -464,7 +464,7 @@ func (e *env) docCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.printDocs(cmd, docs, asJSON)
+			return printDocs(e, cmd, docs, asJSON)
 		}),
 	}
 	list.Flags().StringVar(&patient, "patient", "", "the patient's MRN")
@@ -542,15 +542,15 @@ func (e *env) docCommand() *cobra.Command {
 	export.Flags().StringVar(&out, "out", "", "the PDF file to write")
 	_ = export.MarkFlagRequired("out")
 	cmd.AddCommand(list, show, export)
-	cmd.AddCommand(e.docEditCommands()...)
+	cmd.AddCommand(docEditCommands(e)...)
 	return cmd
 }
 
-func (e *env) printDocs(cmd *cobra.Command, docs []app.Document, asJSON bool) error {
+func printDocs(e *env, cmd *cobra.Command, docs []app.Document, asJSON bool) error {
 	return writeList(cmd, docs, asJSON, docToJSON, "no documents", writeDocs)
 }
 
-func (e *env) searchCommand() *cobra.Command {
+func searchCommand(e *env) *cobra.Command {
 	var patient string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -573,9 +573,9 @@ func (e *env) searchCommand() *cobra.Command {
 	return cmd
 }
 
-func (e *env) queueCommand() *cobra.Command {
+func queueCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "queue", Short: "the indexing queue: documents waiting for a person, and QA"}
-	list := e.docListCommand("list", "documents waiting to be filed (orphans included), oldest first", app.Indexing.Queue)
+	list := docListCommand(e, "list", "documents waiting to be filed (orphans included), oldest first", app.Indexing.Queue)
 
 	var fp struct{ patient, docType, date string }
 	file := &cobra.Command{
@@ -618,12 +618,12 @@ func (e *env) queueCommand() *cobra.Command {
 		}),
 	}
 	cmd.AddCommand(list, file, verify,
-		e.docListCommand("qa", "filed documents chosen for the second-person check, oldest first", app.Indexing.QAQueue),
-		e.docListCommand("orphans", "waiting documents that name a patient the index does not know", app.Indexing.Orphans))
+		docListCommand(e, "qa", "filed documents chosen for the second-person check, oldest first", app.Indexing.QAQueue),
+		docListCommand(e, "orphans", "waiting documents that name a patient the index does not know", app.Indexing.Orphans))
 	return cmd
 }
 
-func (e *env) scanWorkerCommand() *cobra.Command {
+func scanWorkerCommand(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:    "scan-worker",
 		Short:  "internal: the scan worker subprocess (reads files on stdin, answers on stdout)",
@@ -635,7 +635,7 @@ func (e *env) scanWorkerCommand() *cobra.Command {
 	}
 }
 
-func (e *env) watchCommand() *cobra.Command {
+func watchCommand(e *env) *cobra.Command {
 	var keep bool
 	var interval time.Duration
 	cmd := &cobra.Command{

@@ -119,15 +119,15 @@ func vitalsHint(err error) error {
 // encounters runs fn with the encounter service of a signed-in session.
 // When --break-glass gives a reason, it first breaks the glass of the
 // chart of the patient (MRN or id) or of the encounter the command names.
-func (e *env) encounters(cmd *cobra.Command, patientRef, encounterID string, fn func(ctx context.Context, en app.Encounters) error) error {
+func encounters(e *env, cmd *cobra.Command, patientRef, encounterID string, fn func(ctx context.Context, en app.Encounters) error) error {
 	return withChartService(e, cmd, (*app.Session).Encounters, patientRef, encounterID, fn)
 }
 
 // onEncounter makes a command's RunE that runs fn on the encounter its
 // first argument names, opened (and the read audited).
-func (e *env) onEncounter(fn func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error) func(*cobra.Command, []string) error {
+func onEncounter(e *env, fn func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		return e.encounters(cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
+		return encounters(e, cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
 			enc, err := en.Open(ctx, args[0])
 			if err != nil {
 				return err
@@ -145,15 +145,15 @@ func glassHint(err error) error {
 	return err
 }
 
-func (e *env) encounterCommand() *cobra.Command {
+func encounterCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "encounter", Short: "record, show, list and sign encounters; add addenda; link documents; write referral letters"}
 	breakGlassFlag(cmd.PersistentFlags())
-	cmd.AddCommand(e.encounterAdd(), e.encounterShow(), e.encounterList(), e.encounterSign(), e.encounterAddendum(),
-		e.encounterLink(true), e.encounterLink(false), e.encounterDelete(), e.encounterReferral())
+	cmd.AddCommand(encounterAdd(e), encounterShow(e), encounterList(e), encounterSign(e), encounterAddendum(e),
+		encounterLink(e, true), encounterLink(e, false), encounterDelete(e), encounterReferral(e))
 	return cmd
 }
 
-func (e *env) encounterAdd() *cobra.Command {
+func encounterAdd(e *env) *cobra.Command {
 	var f visitFlags
 	var sign, asJSON bool
 	cmd := &cobra.Command{
@@ -165,7 +165,7 @@ func (e *env) encounterAdd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.encounters(cmd, args[0], "", func(ctx context.Context, en app.Encounters) error {
+			return encounters(e, cmd, args[0], "", func(ctx context.Context, en app.Encounters) error {
 				enc, err = en.Add(ctx, args[0], enc)
 				if err != nil {
 					return vitalsHint(err)
@@ -186,13 +186,13 @@ func (e *env) encounterAdd() *cobra.Command {
 	return cmd
 }
 
-func (e *env) encounterShow() *cobra.Command {
+func encounterShow(e *env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "show an encounter: visit, vital signs, note, addenda, linked documents",
 		Args:  cobra.ExactArgs(1),
-		RunE: e.onEncounter(func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
+		RunE: onEncounter(e, func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
 			return writeOne(cmd, asJSON, encounterToJSON(enc), func(w io.Writer) error { writeEncounter(w, enc); return nil })
 		}),
 	}
@@ -200,14 +200,14 @@ func (e *env) encounterShow() *cobra.Command {
 	return cmd
 }
 
-func (e *env) encounterList() *cobra.Command {
+func encounterList(e *env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list MRN",
 		Short: "a patient's encounters, newest first",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.encounters(cmd, args[0], "", func(ctx context.Context, en app.Encounters) error {
+			return encounters(e, cmd, args[0], "", func(ctx context.Context, en app.Encounters) error {
 				list, err := en.List(ctx, args[0])
 				if err != nil {
 					return err
@@ -220,12 +220,12 @@ func (e *env) encounterList() *cobra.Command {
 	return cmd
 }
 
-func (e *env) encounterSign() *cobra.Command {
+func encounterSign(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "sign ID",
 		Short: "sign your draft note as it stands; after that it is never changed",
 		Args:  cobra.ExactArgs(1),
-		RunE: e.onEncounter(func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
+		RunE: onEncounter(e, func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
 			enc, err := en.Sign(ctx, enc)
 			if err != nil {
 				return err
@@ -236,9 +236,9 @@ func (e *env) encounterSign() *cobra.Command {
 	}
 }
 
-func (e *env) encounterAddendum() *cobra.Command {
+func encounterAddendum(e *env) *cobra.Command {
 	var text string
-	cmd := e.encounterChange("addendum ID --text TEXT", "correct a signed note with an addendum, signed by you", cobra.ExactArgs(1),
+	cmd := encounterChange(e, "addendum ID --text TEXT", "correct a signed note with an addendum, signed by you", cobra.ExactArgs(1),
 		func(ctx context.Context, en app.Encounters, args []string) (string, error) {
 			enc, err := en.Addendum(ctx, args[0], text)
 			return fmt.Sprintf("addendum %d added to encounter %s", len(enc.Addenda), enc.ID), err
@@ -247,12 +247,12 @@ func (e *env) encounterAddendum() *cobra.Command {
 	return cmd
 }
 
-func (e *env) encounterLink(add bool) *cobra.Command {
+func encounterLink(e *env, add bool) *cobra.Command {
 	use, short, did := "link", "link a scanned document of the patient's chart to the encounter", "linked to"
 	if !add {
 		use, short, did = "unlink", "remove a document's link to the encounter (the document stays in the chart)", "unlinked from"
 	}
-	return e.encounterChange(use+" ID DOCUMENT", short, cobra.ExactArgs(2),
+	return encounterChange(e, use+" ID DOCUMENT", short, cobra.ExactArgs(2),
 		func(ctx context.Context, en app.Encounters, args []string) (string, error) {
 			link := en.Link
 			if !add {
@@ -263,9 +263,9 @@ func (e *env) encounterLink(add bool) *cobra.Command {
 		})
 }
 
-func (e *env) encounterDelete() *cobra.Command {
+func encounterDelete(e *env) *cobra.Command {
 	var reason string
-	cmd := e.encounterChange("delete ID --reason R", "delete your draft written in error (a signed note is never deleted)", cobra.ExactArgs(1),
+	cmd := encounterChange(e, "delete ID --reason R", "delete your draft written in error (a signed note is never deleted)", cobra.ExactArgs(1),
 		func(ctx context.Context, en app.Encounters, args []string) (string, error) {
 			err := en.Delete(ctx, args[0], reason)
 			return fmt.Sprintf("encounter %s deleted", args[0]), err
@@ -277,13 +277,13 @@ func (e *env) encounterDelete() *cobra.Command {
 // encounterChange is a command that changes the encounter its first
 // argument names (--break-glass opens a restricted chart) and prints the
 // line change says what it did in.
-func (e *env) encounterChange(use, short string, args cobra.PositionalArgs, change func(ctx context.Context, en app.Encounters, args []string) (string, error)) *cobra.Command {
+func encounterChange(e *env, use, short string, args cobra.PositionalArgs, change func(ctx context.Context, en app.Encounters, args []string) (string, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  args,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.encounters(cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
+			return encounters(e, cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
 				said, err := change(ctx, en, args)
 				if err != nil {
 					return err
@@ -303,14 +303,14 @@ func writeEncounters(w io.Writer, list []app.Encounter) error {
 	return nil
 }
 
-func (e *env) encounterReferral() *cobra.Command {
+func encounterReferral(e *env) *cobra.Command {
 	var to app.ReferralTo
 	var out string
 	cmd := &cobra.Command{
 		Use:   "referral ID --to \"Dr X, Y Hospital\" [--reason R] --out FILE.pdf",
 		Short: "write a referral letter from a signed visit as a PDF: findings, diagnoses, allergies, medications (audited)",
 		Args:  cobra.ExactArgs(1),
-		RunE: e.encounterPDF(&out, func(ctx context.Context, en app.Encounters, id string, w io.Writer) error {
+		RunE: encounterPDF(e, &out, func(ctx context.Context, en app.Encounters, id string, w io.Writer) error {
 			return en.ReferralPDF(ctx, id, to, w)
 		}),
 	}

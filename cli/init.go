@@ -10,7 +10,7 @@ import (
 	"folio/syncer"
 )
 
-func (e *env) initCommand() *cobra.Command {
+func initCommand(e *env) *cobra.Command {
 	var site, join string
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -23,7 +23,7 @@ administrator forgets their password.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if join != "" {
-				return e.initJoin(cmd, join)
+				return initJoin(e, cmd, join)
 			}
 			prof, err := e.open()
 			if err != nil {
@@ -53,7 +53,7 @@ administrator forgets their password.`,
 }
 
 // initJoin enrolls an empty vault and asks the archive for the vault keys.
-func (e *env) initJoin(cmd *cobra.Command, file string) error {
+func initJoin(e *env, cmd *cobra.Command, file string) error {
 	ctx := cmd.Context()
 	enr, err := pki.ReadEnrollment(file)
 	if err != nil {

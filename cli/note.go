@@ -10,20 +10,20 @@ import (
 	"folio/app"
 )
 
-func (e *env) noteCommand() *cobra.Command {
+func noteCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "note", Short: "write an encounter's draft note; show a note with its addenda; print a signed note as a PDF"}
 	breakGlassFlag(cmd.PersistentFlags())
-	cmd.AddCommand(e.noteDraft(), e.noteShow(), e.notePDF())
+	cmd.AddCommand(noteDraft(e), noteShow(e), notePDF(e))
 	return cmd
 }
 
-func (e *env) noteDraft() *cobra.Command {
+func noteDraft(e *env) *cobra.Command {
 	var f noteFlags
 	cmd := &cobra.Command{
 		Use:   "draft ID [--history H] [--exam E] [--assessment A] [--plan P]",
 		Short: "save your draft note: the sections given replace those sections",
 		Args:  cobra.ExactArgs(1),
-		RunE: e.onEncounter(func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
+		RunE: onEncounter(e, func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
 			f.apply(&enc.Note, cmd.Flags())
 			enc, err := en.SaveDraft(ctx, enc)
 			if err != nil {
@@ -37,25 +37,25 @@ func (e *env) noteDraft() *cobra.Command {
 	return cmd
 }
 
-func (e *env) noteShow() *cobra.Command {
+func noteShow(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show ID",
 		Short: "show an encounter's note, its signature and addenda",
 		Args:  cobra.ExactArgs(1),
-		RunE: e.onEncounter(func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
+		RunE: onEncounter(e, func(ctx context.Context, cmd *cobra.Command, en app.Encounters, enc app.Encounter) error {
 			writeNote(cmd.OutOrStdout(), enc)
 			return nil
 		}),
 	}
 }
 
-func (e *env) notePDF() *cobra.Command {
+func notePDF(e *env) *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
 		Use:   "pdf ID --out FILE.pdf",
 		Short: "print a signed visit note, with its addenda and coding, as a PDF (audited)",
 		Args:  cobra.ExactArgs(1),
-		RunE: e.encounterPDF(&out, func(ctx context.Context, en app.Encounters, id string, w io.Writer) error {
+		RunE: encounterPDF(e, &out, func(ctx context.Context, en app.Encounters, id string, w io.Writer) error {
 			return en.NotePDF(ctx, id, w)
 		}),
 	}
@@ -67,9 +67,9 @@ func (e *env) notePDF() *cobra.Command {
 // encounterPDF makes a command's RunE that writes the PDF write makes of
 // the encounter its first argument names to the file *out (--out), once
 // write has made the whole of it.
-func (e *env) encounterPDF(out *string, write func(ctx context.Context, en app.Encounters, id string, w io.Writer) error) func(*cobra.Command, []string) error {
+func encounterPDF(e *env, out *string, write func(ctx context.Context, en app.Encounters, id string, w io.Writer) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		return e.encounters(cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
+		return encounters(e, cmd, "", args[0], func(ctx context.Context, en app.Encounters) error {
 			var buf bytes.Buffer
 			if err := write(ctx, en, args[0], &buf); err != nil {
 				return err

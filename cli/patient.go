@@ -90,14 +90,14 @@ func (f *patientFlags) apply(fs *pflag.FlagSet, p *app.Patient) error {
 	return nil
 }
 
-func (e *env) patientCommand() *cobra.Command {
+func patientCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "patient", Short: "register, find, show, amend, merge and delete patients"}
-	cmd.AddCommand(e.patientAdd(), e.patientFind(), e.patientShow(), e.patientAmend(), e.patientHistory(),
-		e.patientMerge(), e.patientUnmerge(), e.patientDelete(), e.patientRestore())
+	cmd.AddCommand(patientAdd(e), patientFind(e), patientShow(e), patientAmend(e), patientHistory(e),
+		patientMerge(e), patientUnmerge(e), patientDelete(e), patientRestore(e))
 	return cmd
 }
 
-func (e *env) patientAdd() *cobra.Command {
+func patientAdd(e *env) *cobra.Command {
 	var f patientFlags
 	var force, asJSON bool
 	cmd := &cobra.Command{
@@ -141,7 +141,7 @@ are listed on stderr and nothing is registered (exit 3) unless --force.`,
 	return cmd
 }
 
-func (e *env) patientFind() *cobra.Command {
+func patientFind(e *env) *cobra.Command {
 	var asJSON bool
 	var limit int
 	cmd := &cobra.Command{
@@ -163,7 +163,7 @@ func (e *env) patientFind() *cobra.Command {
 	return cmd
 }
 
-func (e *env) patientShow() *cobra.Command {
+func patientShow(e *env) *cobra.Command {
 	var asJSON bool
 	var reason string
 	cmd := &cobra.Command{
@@ -189,7 +189,7 @@ func (e *env) patientShow() *cobra.Command {
 	return cmd
 }
 
-func (e *env) patientAmend() *cobra.Command {
+func patientAmend(e *env) *cobra.Command {
 	var f patientFlags
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -219,7 +219,7 @@ func (e *env) patientAmend() *cobra.Command {
 	return cmd
 }
 
-func (e *env) patientHistory() *cobra.Command {
+func patientHistory(e *env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "history MRN",
@@ -251,7 +251,7 @@ func (e *env) patientHistory() *cobra.Command {
 	return cmd
 }
 
-func (e *env) patientMerge() *cobra.Command {
+func patientMerge(e *env) *cobra.Command {
 	var reason string
 	cmd := &cobra.Command{
 		Use:   "merge SURVIVOR-MRN DUPLICATE-MRN",
@@ -272,7 +272,7 @@ func (e *env) patientMerge() *cobra.Command {
 
 // patientChange is a command that writes one patient's next version with a
 // stated reason: unmerge, delete, restore.
-func (e *env) patientChange(use, short, defaultReason, done string, change func(app.Patients, context.Context, string, string) (app.Patient, error)) *cobra.Command {
+func patientChange(e *env, use, short, defaultReason, done string, change func(app.Patients, context.Context, string, string) (app.Patient, error)) *cobra.Command {
 	var reason string
 	cmd := &cobra.Command{
 		Use:   use,
@@ -297,13 +297,13 @@ func (e *env) patientChange(use, short, defaultReason, done string, change func(
 	return cmd
 }
 
-func (e *env) patientUnmerge() *cobra.Command {
-	return e.patientChange("unmerge DUPLICATE-MRN", "undo a merge: the duplicate becomes a patient of its own again",
+func patientUnmerge(e *env) *cobra.Command {
+	return patientChange(e, "unmerge DUPLICATE-MRN", "undo a merge: the duplicate becomes a patient of its own again",
 		"merged in error", "unmerged", app.Patients.Unmerge)
 }
 
-func (e *env) patientDelete() *cobra.Command {
-	cmd := e.patientChange("delete MRN --reason WHY",
+func patientDelete(e *env) *cobra.Command {
+	cmd := patientChange(e, "delete MRN --reason WHY",
 		"withdraw a registration made in error (a tombstone version that syncs; undo with restore)",
 		"", "deleted", app.Patients.Delete)
 	cmd.Long = "Withdraws a registration made in error. Nothing is erased: the deletion is a new version\n" +
@@ -312,6 +312,6 @@ func (e *env) patientDelete() *cobra.Command {
 	return cmd
 }
 
-func (e *env) patientRestore() *cobra.Command {
-	return e.patientChange("restore MRN", "bring back a deleted registration", "deleted in error", "restored", app.Patients.Restore)
+func patientRestore(e *env) *cobra.Command {
+	return patientChange(e, "restore MRN", "bring back a deleted registration", "deleted in error", "restored", app.Patients.Restore)
 }

@@ -11,14 +11,14 @@ import (
 )
 
 // codeProcedures lists and edits the organisation's procedure list.
-func (e *env) codeProcedures() *cobra.Command {
+func codeProcedures(e *env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "procedures [--json] | procedures add CODE DESCRIPTION... | procedures remove CODE",
 		Short: "the organisation's procedure list coders choose procedure codes from (a CPT code needs no entry)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.procedureList(cmd, func(_ context.Context, _ app.Settings, list []app.ProcedureEntry) error {
+			return procedureList(e, cmd, func(_ context.Context, _ app.Settings, list []app.ProcedureEntry) error {
 				if asJSON {
 					return writeJSON(cmd.OutOrStdout(), list)
 				}
@@ -38,7 +38,7 @@ func (e *env) codeProcedures() *cobra.Command {
 		Short: "add a procedure to the list (coders)",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.editProcedures(cmd, func(list []app.ProcedureEntry) ([]app.ProcedureEntry, error) {
+			return editProcedures(e, cmd, func(list []app.ProcedureEntry) ([]app.ProcedureEntry, error) {
 				return append(list, app.ProcedureEntry{Code: args[0], Description: strings.Join(args[1:], " ")}), nil
 			}, func(list []app.ProcedureEntry) {
 				printf(cmd.OutOrStdout(), "procedure %s added (%d on the list)\n", strings.ToUpper(args[0]), len(list))
@@ -51,7 +51,7 @@ func (e *env) codeProcedures() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			code := strings.ToUpper(strings.TrimSpace(args[0]))
-			return e.editProcedures(cmd, func(list []app.ProcedureEntry) ([]app.ProcedureEntry, error) {
+			return editProcedures(e, cmd, func(list []app.ProcedureEntry) ([]app.ProcedureEntry, error) {
 				n := len(list)
 				if list = slices.DeleteFunc(list, func(p app.ProcedureEntry) bool { return p.Code == code }); len(list) == n {
 					return nil, app.Invalidf("procedure %s is not on the list", code)
@@ -67,7 +67,7 @@ func (e *env) codeProcedures() *cobra.Command {
 }
 
 // procedureList runs fn with the settings service and the current list.
-func (e *env) procedureList(cmd *cobra.Command, fn func(ctx context.Context, st app.Settings, list []app.ProcedureEntry) error) error {
+func procedureList(e *env, cmd *cobra.Command, fn func(ctx context.Context, st app.Settings, list []app.ProcedureEntry) error) error {
 	s, _, done, err := e.session(cmd.Context())
 	if err != nil {
 		return err
@@ -83,8 +83,8 @@ func (e *env) procedureList(cmd *cobra.Command, fn func(ctx context.Context, st 
 
 // editProcedures saves the list edit makes of the current one, then
 // calls done with the list saved.
-func (e *env) editProcedures(cmd *cobra.Command, edit func([]app.ProcedureEntry) ([]app.ProcedureEntry, error), done func([]app.ProcedureEntry)) error {
-	return e.procedureList(cmd, func(ctx context.Context, st app.Settings, list []app.ProcedureEntry) error {
+func editProcedures(e *env, cmd *cobra.Command, edit func([]app.ProcedureEntry) ([]app.ProcedureEntry, error), done func([]app.ProcedureEntry)) error {
+	return procedureList(e, cmd, func(ctx context.Context, st app.Settings, list []app.ProcedureEntry) error {
 		list, err := edit(list)
 		if err != nil {
 			return err

@@ -58,6 +58,9 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 // env holds the global flags and the parameters, shared by every command.
+// Its methods are only what the commands share (the data folder, the
+// passwords, the session, the code set); the commands themselves are plain
+// functions that take the env.
 type env struct {
 	Params
 	dataDir string
@@ -89,7 +92,7 @@ func Main(p Params) int {
 // returns the process exit code.
 func Run(ctx context.Context, args []string, p Params) int {
 	e := &env{Params: p}
-	root := e.rootCommand()
+	root := rootCommand(e)
 	root.SetArgs(args)
 	root.SetIn(p.Stdin)
 	root.SetOut(p.Stdout)
@@ -132,7 +135,7 @@ func isUsage(err error) bool {
 	return errors.As(err, &u)
 }
 
-func (e *env) rootCommand() *cobra.Command {
+func rootCommand(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "folio",
 		Short: "Folio: the clinic's health-record room, offline first and encrypted",
@@ -157,13 +160,13 @@ FOLIO_PASSWORD (for scripts; otherwise you are asked).`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&e.dataDir, "data", "", "data folder (default: $FOLIO_DATA or the user data folder)")
 	root.PersistentFlags().StringVar(&e.user, "user", "", "user name (default: $FOLIO_USER)")
-	root.AddCommand(e.initCommand(), e.userCommand(), e.patientCommand(), e.auditCommand(),
-		e.verifyCommand(), e.demoCommand(), e.settingsCommand(),
-		e.importCommand(), e.watchCommand(), e.coversheetCommand(), e.separatorCommand(), e.docCommand(),
-		e.searchCommand(), e.queueCommand(), e.scanWorkerCommand(), e.syncCommand(),
-		e.backupCommand(), e.restoreCommand(), e.encounterCommand(), e.noteCommand(),
-		e.summaryCommand(), e.allergyCommand(), e.problemCommand(), e.medicationCommand(), e.codeCommand(), e.codesCommand(),
-		e.deficiencyCommand())
+	root.AddCommand(initCommand(e), userCommand(e), patientCommand(e), auditCommand(e),
+		verifyCommand(e), demoCommand(e), settingsCommand(e),
+		importCommand(e), watchCommand(e), coversheetCommand(e), separatorCommand(e), docCommand(e),
+		searchCommand(e), queueCommand(e), scanWorkerCommand(e), syncCommand(e),
+		backupCommand(e), restoreCommand(e), encounterCommand(e), noteCommand(e),
+		summaryCommand(e), allergyCommand(e), problemCommand(e), medicationCommand(e), codeCommand(e), codesCommand(e),
+		deficiencyCommand(e))
 	return root
 }
 

@@ -18,7 +18,7 @@ import (
 // The administrator's settings beyond the idle lock, drop folder and QA
 // sample (admin.go): what the window's Administration ▸ Settings does.
 
-func (e *env) adminSettingsCommands() []*cobra.Command {
+func adminSettingsCommands(e *env) []*cobra.Command {
 	show := &cobra.Command{
 		Use:   "show",
 		Short: "print every workstation setting (no password needed: settings are not patient data)",

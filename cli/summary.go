@@ -15,7 +15,7 @@ import (
 // chartSummary runs fn with the chart summary service of a signed-in
 // session. When --break-glass gives a reason, it first breaks the glass of
 // the chart of the patient (MRN or id) or of the entry the command names.
-func (e *env) chartSummary(cmd *cobra.Command, patientRef, entryID string, fn func(ctx context.Context, cs app.ChartSummary) error) error {
+func chartSummary(e *env, cmd *cobra.Command, patientRef, entryID string, fn func(ctx context.Context, cs app.ChartSummary) error) error {
 	return withChartService(e, cmd, (*app.Session).ChartSummary, patientRef, entryID, fn)
 }
 
@@ -130,14 +130,14 @@ func writeSummary(w io.Writer, s app.Summary) {
 }
 
 // summaryCommand is folio summary MRN: the top of the chart.
-func (e *env) summaryCommand() *cobra.Command {
+func summaryCommand(e *env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "summary MRN",
 		Short: "the top of a chart: active allergies, problems and current medications",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.chartSummary(cmd, args[0], "", func(ctx context.Context, cs app.ChartSummary) error {
+			return chartSummary(e, cmd, args[0], "", func(ctx context.Context, cs app.ChartSummary) error {
 				s, err := cs.Summary(ctx, args[0])
 				if err != nil {
 					return err
@@ -153,16 +153,16 @@ func (e *env) summaryCommand() *cobra.Command {
 
 // sectionCommand is folio allergy|problem|medication with its add, list
 // and resolve (and medication's stop).
-func (e *env) sectionCommand(sec app.Section, short string, add *cobra.Command, more ...*cobra.Command) *cobra.Command {
+func sectionCommand(e *env, sec app.Section, short string, add *cobra.Command, more ...*cobra.Command) *cobra.Command {
 	cmd := &cobra.Command{Use: string(sec), Short: short}
 	breakGlassFlag(cmd.PersistentFlags())
-	cmd.AddCommand(append([]*cobra.Command{add, e.entryList(sec), e.entryResolve(sec)}, more...)...)
+	cmd.AddCommand(append([]*cobra.Command{add, entryList(e, sec), entryResolve(e, sec)}, more...)...)
 	return cmd
 }
 
 // entryAdd is the add command of a section: build makes the entry from
 // the flags.
-func (e *env) entryAdd(use, short string, build func() (app.ChartEntry, error)) *cobra.Command {
+func entryAdd(e *env, use, short string, build func() (app.ChartEntry, error)) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   use,
@@ -173,7 +173,7 @@ func (e *env) entryAdd(use, short string, build func() (app.ChartEntry, error)) 
 			if err != nil {
 				return err
 			}
-			return e.chartSummary(cmd, args[0], "", func(ctx context.Context, cs app.ChartSummary) error {
+			return chartSummary(e, cmd, args[0], "", func(ctx context.Context, cs app.ChartSummary) error {
 				c, err := cs.Add(ctx, args[0], c)
 				if err != nil {
 					return err
@@ -189,10 +189,10 @@ func (e *env) entryAdd(use, short string, build func() (app.ChartEntry, error)) 
 	return cmd
 }
 
-func (e *env) allergyCommand() *cobra.Command {
+func allergyCommand(e *env) *cobra.Command {
 	var substance, reaction, severity string
 	var none bool
-	add := e.entryAdd("add MRN --substance S --reaction R --severity mild|moderate|severe|life-threatening, or add MRN --none",
+	add := entryAdd(e, "add MRN --substance S --reaction R --severity mild|moderate|severe|life-threatening, or add MRN --none",
 		"record an allergy, or that the patient has no known allergies", func() (app.ChartEntry, error) {
 			c := app.ChartEntry{Section: app.SectionAllergy, Substance: substance, Reaction: reaction, Severity: app.Severity(severity), NoneKnown: none}
 			if !none && severity != "" {
@@ -208,13 +208,13 @@ func (e *env) allergyCommand() *cobra.Command {
 	add.Flags().StringVar(&reaction, "reaction", "", "the reaction (rash, wheeze, anaphylaxis…)")
 	add.Flags().StringVar(&severity, "severity", "", "mild, moderate, severe or life-threatening")
 	add.Flags().BoolVar(&none, "none", false, "the patient has no known allergies (asked, and said none)")
-	return e.sectionCommand(app.SectionAllergy, "record, list and resolve a patient's allergies", add)
+	return sectionCommand(e, app.SectionAllergy, "record, list and resolve a patient's allergies", add)
 }
 
-func (e *env) problemCommand() *cobra.Command {
+func problemCommand(e *env) *cobra.Command {
 	var text, code, onset string
 	var chronic bool
-	add := e.entryAdd("add MRN (--code ICD-10-CM | --text T) [--chronic] [--onset YYYY-MM-DD]",
+	add := entryAdd(e, "add MRN (--code ICD-10-CM | --text T) [--chronic] [--onset YYYY-MM-DD]",
 		"record a problem, in words or as an ICD-10-CM code", func() (app.ChartEntry, error) {
 			on, err := parseDay("onset", onset)
 			return app.ChartEntry{Section: app.SectionProblem, Text: text, Code: code, Chronic: chronic, Onset: on}, err
@@ -223,12 +223,12 @@ func (e *env) problemCommand() *cobra.Command {
 	add.Flags().StringVar(&text, "text", "", "the problem in words")
 	add.Flags().BoolVar(&chronic, "chronic", false, "a chronic problem: it stays active until resolved")
 	add.Flags().StringVar(&onset, "onset", "", "when it began, YYYY-MM-DD")
-	return e.sectionCommand(app.SectionProblem, "record, list and resolve a patient's problems", add)
+	return sectionCommand(e, app.SectionProblem, "record, list and resolve a patient's problems", add)
 }
 
-func (e *env) medicationCommand() *cobra.Command {
+func medicationCommand(e *env) *cobra.Command {
 	var name, dose, start, stop string
-	add := e.entryAdd("add MRN --name DRUG [--dose D] --start YYYY-MM-DD [--stop YYYY-MM-DD]",
+	add := entryAdd(e, "add MRN --name DRUG [--dose D] --start YYYY-MM-DD [--stop YYYY-MM-DD]",
 		"record a medication the patient takes", func() (app.ChartEntry, error) {
 			from, err := parseDay("start", start)
 			if err != nil {
@@ -241,17 +241,17 @@ func (e *env) medicationCommand() *cobra.Command {
 	add.Flags().StringVar(&dose, "dose", "", "dose and instructions (500 mg twice daily with food)")
 	add.Flags().StringVar(&start, "start", "", "when it was started, YYYY-MM-DD")
 	add.Flags().StringVar(&stop, "stop", "", "when it is to stop, YYYY-MM-DD (a fixed course)")
-	return e.sectionCommand(app.SectionMedication, "record, list, stop and resolve a patient's medications", add, e.medicationStop())
+	return sectionCommand(e, app.SectionMedication, "record, list, stop and resolve a patient's medications", add, medicationStop(e))
 }
 
-func (e *env) entryList(sec app.Section) *cobra.Command {
+func entryList(e *env, sec app.Section) *cobra.Command {
 	var all, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list MRN [--all]",
 		Short: fmt.Sprintf("a patient's active %s entries (--all: the ended ones too)", sec),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.chartSummary(cmd, args[0], "", func(ctx context.Context, cs app.ChartSummary) error {
+			return chartSummary(e, cmd, args[0], "", func(ctx context.Context, cs app.ChartSummary) error {
 				list, err := cs.List(ctx, args[0], sec, all)
 				if err != nil {
 					return err
@@ -270,7 +270,7 @@ func (e *env) entryList(sec app.Section) *cobra.Command {
 
 // entryChange is a command that changes one entry, given its id and a
 // --date: change does it and says what it did.
-func (e *env) entryChange(use, short, dateHelp string, change func(ctx context.Context, cs app.ChartSummary, id string, d time.Time) (string, error)) *cobra.Command {
+func entryChange(e *env, use, short, dateHelp string, change func(ctx context.Context, cs app.ChartSummary, id string, d time.Time) (string, error)) *cobra.Command {
 	var date string
 	cmd := &cobra.Command{
 		Use:   use,
@@ -281,7 +281,7 @@ func (e *env) entryChange(use, short, dateHelp string, change func(ctx context.C
 			if err != nil {
 				return err
 			}
-			return e.chartSummary(cmd, "", args[0], func(ctx context.Context, cs app.ChartSummary) error {
+			return chartSummary(e, cmd, "", args[0], func(ctx context.Context, cs app.ChartSummary) error {
 				said, err := change(ctx, cs, args[0], d)
 				if err != nil {
 					return err
@@ -295,10 +295,10 @@ func (e *env) entryChange(use, short, dateHelp string, change func(ctx context.C
 	return cmd
 }
 
-func (e *env) entryResolve(sec app.Section) *cobra.Command {
+func entryResolve(e *env, sec app.Section) *cobra.Command {
 	var reason string
 	var inError bool
-	cmd := e.entryChange("resolve ID [--date YYYY-MM-DD] [--reason R] [--error]",
+	cmd := entryChange(e, "resolve ID [--date YYYY-MM-DD] [--reason R] [--error]",
 		fmt.Sprintf("take a %s off the summary: resolved, no longer so, or (--error) entered in error", sec),
 		"the day it resolved (default: today)",
 		func(ctx context.Context, cs app.ChartSummary, id string, d time.Time) (string, error) {
@@ -313,8 +313,8 @@ func (e *env) entryResolve(sec app.Section) *cobra.Command {
 	return cmd
 }
 
-func (e *env) medicationStop() *cobra.Command {
-	return e.entryChange("stop ID [--date YYYY-MM-DD]", "record the day a medication was stopped (default: today)",
+func medicationStop(e *env) *cobra.Command {
+	return entryChange(e, "stop ID [--date YYYY-MM-DD]", "record the day a medication was stopped (default: today)",
 		"the day it was stopped (default: today)",
 		func(ctx context.Context, cs app.ChartSummary, id string, d time.Time) (string, error) {
 			c, err := cs.StopMedication(ctx, id, d)

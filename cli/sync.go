@@ -17,7 +17,7 @@ import (
 	"folio/syncer"
 )
 
-func (e *env) syncCommand() *cobra.Command {
+func syncCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "connect this workstation to the organisation's archive and sync with it",
@@ -25,13 +25,13 @@ func (e *env) syncCommand() *cobra.Command {
 organisation's archive and brings everyone else's, whenever a link exists.
 The window does it in the background; these commands do it headless.`,
 	}
-	cmd.AddCommand(e.syncEnrollCommand(), e.syncNowCommand(), e.syncStatusCommand(),
-		e.syncRequestsCommand(), e.syncApproveCommand(), e.syncConflictsCommand(), e.syncResolveCommand(), e.syncBandwidthCommand(), e.syncSetAsideCommand(),
-		e.syncExportCommand(), e.syncImportCommand())
+	cmd.AddCommand(syncEnrollCommand(e), syncNowCommand(e), syncStatusCommand(e),
+		syncRequestsCommand(e), syncApproveCommand(e), syncConflictsCommand(e), syncResolveCommand(e), syncBandwidthCommand(e), syncSetAsideCommand(e),
+		syncExportCommand(e), syncImportCommand(e))
 	return cmd
 }
 
-func (e *env) syncEnrollCommand() *cobra.Command {
+func syncEnrollCommand(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "enroll FILE",
 		Short: "connect this vault to the archive with an enrollment file (an administrator)",
@@ -88,7 +88,7 @@ stick afterwards: it holds this workstation's private key.`,
 
 // openArchive opens the profile and a client for its archive; done closes
 // both.
-func (e *env) openArchive(ctx context.Context) (*profile.Profile, *syncer.Client, func(), error) {
+func openArchive(e *env, ctx context.Context) (*profile.Profile, *syncer.Client, func(), error) {
 	prof, err := e.open()
 	if err != nil {
 		return nil, nil, nil, err
@@ -101,7 +101,7 @@ func (e *env) openArchive(ctx context.Context) (*profile.Profile, *syncer.Client
 	return prof, c, func() { c.Close(); prof.Close() }, nil
 }
 
-func (e *env) syncNowCommand() *cobra.Command {
+func syncNowCommand(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "now",
 		Short: "run one sync round now and report what moved",
@@ -113,12 +113,12 @@ password opens them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			prof, client, done, err := e.openArchive(ctx)
+			prof, client, done, err := openArchive(e, ctx)
 			if err != nil {
 				return err
 			}
 			defer done()
-			s, err := e.syncSession(ctx, cmd.OutOrStdout(), prof, client)
+			s, err := syncSession(e, ctx, cmd.OutOrStdout(), prof, client)
 			if err != nil {
 				return err
 			}
@@ -147,7 +147,7 @@ password opens them.`,
 }
 
 // syncSession logs in, or on a joining workstation opens the granted keys.
-func (e *env) syncSession(ctx context.Context, out io.Writer, prof *profile.Profile, client *syncer.Client) (*app.Session, error) {
+func syncSession(e *env, ctx context.Context, out io.Writer, prof *profile.Profile, client *syncer.Client) (*app.Session, error) {
 	req, joining, err := prof.Vault.JoinPending(ctx)
 	if err != nil {
 		return nil, err
@@ -205,7 +205,7 @@ type statusJSON struct {
 	Restored bool `json:"restored_behind_archive,omitempty"`
 }
 
-func (e *env) syncStatusCommand() *cobra.Command {
+func syncStatusCommand(e *env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -277,7 +277,7 @@ func printSyncStatus(out io.Writer, st statusJSON) {
 	}
 }
 
-func (e *env) syncRequestsCommand() *cobra.Command {
+func syncRequestsCommand(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "requests",
 		Short: "list the workstations waiting for the vault keys",
@@ -303,7 +303,7 @@ func (e *env) syncRequestsCommand() *cobra.Command {
 	}
 }
 
-func (e *env) syncApproveCommand() *cobra.Command {
+func syncApproveCommand(e *env) *cobra.Command {
 	var fingerprint string
 	cmd := &cobra.Command{
 		Use:   "approve NAME --fingerprint KEY",
@@ -338,7 +338,7 @@ signed by this vault, and the joining workstation checks that.`,
 	return cmd
 }
 
-func (e *env) syncConflictsCommand() *cobra.Command {
+func syncConflictsCommand(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "conflicts",
 		Short: "list records changed on two workstations at once, with their branches (both are kept)",
@@ -380,7 +380,7 @@ func printConflicts(out io.Writer, cs []app.Conflict) {
 	}
 }
 
-func (e *env) syncResolveCommand() *cobra.Command {
+func syncResolveCommand(e *env) *cobra.Command {
 	var keep string
 	var merge bool
 	cmd := &cobra.Command{
@@ -412,7 +412,7 @@ func (e *env) syncResolveCommand() *cobra.Command {
 	return cmd
 }
 
-func (e *env) syncBandwidthCommand() *cobra.Command {
+func syncBandwidthCommand(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "bandwidth BYTES-PER-SECOND",
 		Short: "cap what sync sends and receives per second (0: no cap); applies from the next sync",
@@ -434,7 +434,7 @@ func (e *env) syncBandwidthCommand() *cobra.Command {
 
 // withBundleAdmin signs in and runs fn with the session, the sync
 // administration and the workstation's enrollment (bundles need no link).
-func (e *env) withBundleAdmin(ctx context.Context, fn func(s *app.Session, admin *syncer.Admin, enr app.Enrollment) error) error {
+func withBundleAdmin(e *env, ctx context.Context, fn func(s *app.Session, admin *syncer.Admin, enr app.Enrollment) error) error {
 	return e.inSessionProfile(ctx, func(s *app.Session, prof *profile.Profile) error {
 		admin := prof.SyncAdmin(nil)
 		st, err := admin.State(ctx)
@@ -448,7 +448,7 @@ func (e *env) withBundleAdmin(ctx context.Context, fn func(s *app.Session, admin
 	})
 }
 
-func (e *env) syncExportCommand() *cobra.Command {
+func syncExportCommand(e *env) *cobra.Command {
 	var out string
 	var all bool
 	cmd := &cobra.Command{
@@ -467,7 +467,7 @@ again (for a stick that was lost).`,
 				return usageError{errors.New("--out is required: the bundle file to write")}
 			}
 			ctx := cmd.Context()
-			return e.withBundleAdmin(ctx, func(s *app.Session, admin *syncer.Admin, enr app.Enrollment) error {
+			return withBundleAdmin(e, ctx, func(s *app.Session, admin *syncer.Admin, enr app.Enrollment) error {
 				rep, err := admin.ExportBundle(ctx, s, out, all)
 				if err != nil {
 					return fmt.Errorf("export: %w", err)
@@ -483,7 +483,7 @@ again (for a stick that was lost).`,
 	return cmd
 }
 
-func (e *env) syncImportCommand() *cobra.Command {
+func syncImportCommand(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "import FILE",
 		Short: "apply the archive's reply bundle (from 'folio-archive import … --reply')",
@@ -494,7 +494,7 @@ changes and the scans arrive. Importing the same reply again changes nothing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return e.withBundleAdmin(ctx, func(s *app.Session, admin *syncer.Admin, _ app.Enrollment) error {
+			return withBundleAdmin(e, ctx, func(s *app.Session, admin *syncer.Admin, _ app.Enrollment) error {
 				rep, err := admin.ImportReply(ctx, s, args[0])
 				if err != nil {
 					return fmt.Errorf("import %s: %w", args[0], err)
@@ -512,7 +512,7 @@ changes and the scans arrive. Importing the same reply again changes nothing.`,
 	}
 }
 
-func (e *env) syncSetAsideCommand() *cobra.Command {
+func syncSetAsideCommand(e *env) *cobra.Command {
 	var dismiss, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "set-aside [--dismiss]",

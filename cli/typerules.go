@@ -16,7 +16,7 @@ import (
 // `folio settings type-rules`: the keyword rules of document-type
 // proposals, and what this workstation learned from its filings.
 
-func (e *env) typeRulesCommand() *cobra.Command {
+func typeRulesCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "type-rules",
 		Short: "the keywords that propose each document type (list, set, reset); records managers and administrators",

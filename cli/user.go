@@ -9,7 +9,7 @@ import (
 	"folio/profile"
 )
 
-func (e *env) userCommand() *cobra.Command {
+func userCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "add, list, disable users; change or recover passwords"}
 	var fullName string
 	var roleNames []string
@@ -84,8 +84,8 @@ func (e *env) userCommand() *cobra.Command {
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
-	disable := e.userSetDisabled("disable NAME", "disable a user: their password no longer unlocks the vault", true, "disabled")
-	enable := e.userSetDisabled("enable NAME", "enable a disabled user with a new password (FOLIO_NEW_PASSWORD or asked)", false, "enabled")
+	disable := userSetDisabled(e, "disable NAME", "disable a user: their password no longer unlocks the vault", true, "disabled")
+	enable := userSetDisabled(e, "enable NAME", "enable a disabled user with a new password (FOLIO_NEW_PASSWORD or asked)", false, "enabled")
 	recoverCmd := &cobra.Command{
 		Use:   "recover NAME",
 		Short: "set a new password with the recovery key (FOLIO_RECOVERY_KEY or asked)",
@@ -133,7 +133,7 @@ func (e *env) userCommand() *cobra.Command {
 // userSetDisabled is user disable, or with disable false user enable (the
 // user enabled again needs a new password); done says which in the line
 // printed.
-func (e *env) userSetDisabled(use, short string, disable bool, done string) *cobra.Command {
+func userSetDisabled(e *env, use, short string, disable bool, done string) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
