@@ -299,7 +299,7 @@ func (rp Replica) OpenBundleKey(sealed []byte) ([]byte, error) {
 // RestoreEvent seals the audit event that records this vault, restored
 // from a backup, rejoining its archive's copy of its audit trail; detail
 // says what was fetched back. The syncer links it after the spliced trail
-// (storage.DB.RejoinAudit) and then asks for a Checkpoint.
+// (storage.Audit.RejoinAudit) and then asks for a Checkpoint.
 func (rp Replica) RestoreEvent(detail string) ([]byte, error) {
 	if _, err := rp.s.keyring(); err != nil {
 		return nil, err

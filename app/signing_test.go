@@ -89,7 +89,7 @@ func newSignedVault(t *testing.T) signedVault {
 	t.Cleanup(func() { db.Close() })
 	l := &ledger{}
 	v := app.NewVault(app.Config{
-		Meta: db, Audit: db, Integrity: db, Conflicts: db,
+		Meta: db, Audit: db.Audit(), Integrity: db, Conflicts: db,
 		Records: func(aead app.AEAD) app.RecordStore { return ledgerStore{db.Records(aead), l} },
 		Keys:    &crypto.Factory{KDF: crypto.FastKDF()},
 		Device:  db.DeviceID(),

@@ -124,7 +124,7 @@ func Open(dir string, opts Options) (*Profile, error) {
 	}
 	cfg := app.Config{
 		Meta:        db,
-		Audit:       db,
+		Audit:       db.Audit(),
 		Records:     func(aead app.AEAD) app.RecordStore { return db.Records(aead) },
 		Replica:     func(aead app.AEAD) app.ReplicaStore { return db.Records(aead) },
 		Integrity:   db,

@@ -14,6 +14,16 @@ import (
 	"folio/app"
 )
 
+// Audit is the audit chain of a DB: appending sealed events, the keyed
+// head and its checkpoints, reading and verifying the chain. It is cheap
+// to make.
+type Audit struct {
+	db *DB
+}
+
+// Audit returns the audit chain of db.
+func (db *DB) Audit() *Audit { return &Audit{db: db} }
+
 // auditPage is how many audit entries AuditEntries reads per transaction.
 const auditPage = 512
 
@@ -69,8 +79,8 @@ func AuditLink(prev []byte, seq uint64, sealed []byte) []byte { return chainHash
 // AppendAudit appends sealed events durably, in order, in one transaction.
 // It needs no keys: the vault may be locked. The entries follow the keyed
 // head unauthenticated until the next signed append or checkpoint.
-func (db *DB) AppendAudit(ctx context.Context, sealed [][]byte) error {
-	return db.appendWith(ctx, sealed, nil)
+func (a *Audit) AppendAudit(ctx context.Context, sealed [][]byte) error {
+	return a.appendWith(ctx, sealed, nil)
 }
 
 // AppendSignedAudit appends sealed events and re-signs the keyed head over
@@ -78,21 +88,21 @@ func (db *DB) AppendAudit(ctx context.Context, sealed [][]byte) error {
 // not verify or the chain no longer leads to it, the events are appended
 // all the same (nothing is lost) but the head is left as it is, for verify
 // to report.
-func (db *DB) AppendSignedAudit(ctx context.Context, sealed [][]byte, key app.AuditKey) error {
+func (a *Audit) AppendSignedAudit(ctx context.Context, sealed [][]byte, key app.AuditKey) error {
 	if key == nil {
 		return fmt.Errorf("append to the audit trail: %w", app.Invalidf("no audit key given"))
 	}
-	return db.appendWith(ctx, sealed, key)
+	return a.appendWith(ctx, sealed, key)
 }
 
-func (db *DB) appendWith(ctx context.Context, sealed [][]byte, key app.AuditKey) error {
+func (a *Audit) appendWith(ctx context.Context, sealed [][]byte, key app.AuditKey) error {
 	if err := checkAudit(sealed); err != nil {
 		return err
 	}
 	if len(sealed) == 0 {
 		return ctx.Err()
 	}
-	err := db.update(ctx, func(tx *bolt.Tx) error { return db.appendKeyed(tx, sealed, key) })
+	err := a.db.update(ctx, func(tx *bolt.Tx) error { return a.appendKeyed(tx, sealed, key) })
 	if err != nil {
 		return fmt.Errorf("append to the audit trail: %w", err)
 	}
@@ -100,7 +110,7 @@ func (db *DB) appendWith(ctx context.Context, sealed [][]byte, key app.AuditKey)
 }
 
 // appendKeyed appends inside tx and, with key, re-signs the keyed head.
-func (db *DB) appendKeyed(tx *bolt.Tx, sealed [][]byte, key app.AuditKey) error {
+func (a *Audit) appendKeyed(tx *bolt.Tx, sealed [][]byte, key app.AuditKey) error {
 	if len(sealed) == 0 {
 		return nil
 	}
@@ -108,7 +118,7 @@ func (db *DB) appendKeyed(tx *bolt.Tx, sealed [][]byte, key app.AuditKey) error 
 	if err != nil || key == nil {
 		return err
 	}
-	if err := db.keyHead(tx, key, prior, false); err != nil && !errors.Is(err, errHeadBroken) {
+	if err := a.keyHead(tx, key, prior, false); err != nil && !errors.Is(err, errHeadBroken) {
 		return err
 	}
 	return nil
@@ -131,19 +141,19 @@ var errHeadBroken = fmt.Errorf("%w: the audit trail does not match its keyed hea
 // where it stands: KeyedFrom is prior, the last entry before this
 // transaction's appends, and the entries up to it are accepted as they are
 // (verify still checks their links and says they predate the keyed trail).
-func (db *DB) keyHead(tx *bolt.Tx, key app.AuditKey, prior uint64, checkpoint bool) error {
-	old, keyed, err := db.checkHead(tx, key)
+func (a *Audit) keyHead(tx *bolt.Tx, key app.AuditKey, prior uint64, checkpoint bool) error {
+	old, keyed, err := a.checkHead(tx, key)
 	if err != nil {
 		return err
 	}
-	return db.signHead(tx, key, old, keyed, prior, checkpoint, false)
+	return a.signHead(tx, key, old, keyed, prior, checkpoint, false)
 }
 
 // checkHead returns the stored keyed head (keyed false when there is none)
 // after checking that it verifies with key and that the chain still leads
 // to it; errHeadBroken otherwise.
-func (db *DB) checkHead(tx *bolt.Tx, key app.AuditKey) (old app.KeyedHead, keyed bool, err error) {
-	old, keyed, err = decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), db.device)
+func (a *Audit) checkHead(tx *bolt.Tx, key app.AuditKey) (old app.KeyedHead, keyed bool, err error) {
+	old, keyed, err = decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), a.db.device)
 	if err != nil {
 		return old, false, errHeadBroken
 	}
@@ -162,7 +172,7 @@ func (db *DB) checkHead(tx *bolt.Tx, key app.AuditKey) (old app.KeyedHead, keyed
 // (checked by checkHead): see keyHead. recount counts the checkpoints the
 // file holds instead of adding to old's count (after RejoinAudit dropped
 // some).
-func (db *DB) signHead(tx *bolt.Tx, key app.AuditKey, old app.KeyedHead, keyed bool, prior uint64, checkpoint, recount bool) error {
+func (a *Audit) signHead(tx *bolt.Tx, key app.AuditKey, old app.KeyedHead, keyed bool, prior uint64, checkpoint, recount bool) error {
 	k, v := tx.Bucket(bucketAudit).Cursor().Last()
 	if k == nil {
 		return nil // an empty chain: nothing to sign
@@ -185,7 +195,7 @@ func (db *DB) signHead(tx *bolt.Tx, key app.AuditKey, old app.KeyedHead, keyed b
 		}
 		added = 1
 	}
-	next := app.KeyedHead{Device: db.device, Seq: seq, Hash: hash, KeyedFrom: prior}
+	next := app.KeyedHead{Device: a.db.device, Seq: seq, Hash: hash, KeyedFrom: prior}
 	if keyed {
 		next.Checkpoints, next.KeyedFrom = old.Checkpoints+added, old.KeyedFrom
 	}
@@ -244,13 +254,13 @@ func linkOK(k, v []byte, expect uint64, prev []byte, next *[]byte) error {
 // A damaged entry is yielded with an error wrapping ErrCorrupt (its Seq
 // set) and the listing goes on; any other error ends it. The entries are
 // yielded as stored: VerifyChain checks them.
-func (db *DB) AuditEntries(ctx context.Context) iter.Seq2[app.AuditEntry, error] {
-	return db.AuditEntriesFrom(ctx, 1)
+func (a *Audit) AuditEntries(ctx context.Context) iter.Seq2[app.AuditEntry, error] {
+	return a.AuditEntriesFrom(ctx, 1)
 }
 
 // AuditEntriesFrom is AuditEntries from seq from on (the syncer sends the
 // part of the chain the archive lacks).
-func (db *DB) AuditEntriesFrom(ctx context.Context, from uint64) iter.Seq2[app.AuditEntry, error] {
+func (a *Audit) AuditEntriesFrom(ctx context.Context, from uint64) iter.Seq2[app.AuditEntry, error] {
 	return func(yield func(app.AuditEntry, error) bool) {
 		type item struct {
 			e   app.AuditEntry
@@ -262,7 +272,7 @@ func (db *DB) AuditEntriesFrom(ctx context.Context, from uint64) iter.Seq2[app.A
 		}
 		for {
 			var page []item
-			err := db.view(ctx, func(tx *bolt.Tx) error {
+			err := a.db.view(ctx, func(tx *bolt.Tx) error {
 				b := tx.Bucket(bucketAudit)
 				if b == nil {
 					return nil
@@ -276,7 +286,7 @@ func (db *DB) AuditEntriesFrom(ctx context.Context, from uint64) iter.Seq2[app.A
 					after = bytes.Clone(k)
 					h, s, err := decodeAuditValue(v)
 					if err != nil {
-						page = append(page, item{e: app.AuditEntry{Seq: seq}, err: corrupt(db.path, fmt.Sprintf("audit entry %d: %v", seq, err))})
+						page = append(page, item{e: app.AuditEntry{Seq: seq}, err: corrupt(a.db.path, fmt.Sprintf("audit entry %d: %v", seq, err))})
 						continue
 					}
 					page = append(page, item{e: app.AuditEntry{Seq: seq, Sealed: s, Hash: h}})
@@ -301,9 +311,9 @@ func (db *DB) AuditEntriesFrom(ctx context.Context, from uint64) iter.Seq2[app.A
 
 // AuditHead returns the last entry, or the zero entry (Seq 0) when the
 // chain is empty.
-func (db *DB) AuditHead(ctx context.Context) (app.AuditEntry, error) {
+func (a *Audit) AuditHead(ctx context.Context) (app.AuditEntry, error) {
 	var e app.AuditEntry
-	err := db.view(ctx, func(tx *bolt.Tx) error {
+	err := a.db.view(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAudit)
 		if b == nil {
 			return nil
@@ -327,16 +337,16 @@ func (db *DB) AuditHead(ctx context.Context) (app.AuditEntry, error) {
 // does not verify or the chain no longer leads to it, it stores nothing and
 // fails with an error wrapping app.ErrTampered. A checkpoint at that seq
 // already kept makes it re-sign the head only.
-func (db *DB) Checkpoint(ctx context.Context, key app.AuditKey) error {
+func (a *Audit) Checkpoint(ctx context.Context, key app.AuditKey) error {
 	if key == nil {
 		return fmt.Errorf("sign an audit checkpoint: %w", app.Invalidf("no audit key given"))
 	}
-	err := db.update(ctx, func(tx *bolt.Tx) error {
+	err := a.db.update(ctx, func(tx *bolt.Tx) error {
 		prior, err := lastSeq(tx.Bucket(bucketAudit))
 		if err != nil {
 			return err
 		}
-		return db.keyHead(tx, key, prior, true)
+		return a.keyHead(tx, key, prior, true)
 	})
 	if err != nil {
 		return fmt.Errorf("sign an audit checkpoint: %w", err)
@@ -359,13 +369,13 @@ func lastSeq(audit *bolt.Bucket) (uint64, error) {
 // signature is checked too; without, a head whose hash was edited to fit
 // a rewritten chain passes. A chain without a keyed head passes (nothing
 // vouches for it yet). Failure wraps app.ErrTampered.
-func (db *DB) CheckAuditHead(ctx context.Context, key app.AuditKey) error {
-	return db.view(ctx, func(tx *bolt.Tx) error {
+func (a *Audit) CheckAuditHead(ctx context.Context, key app.AuditKey) error {
+	return a.db.view(ctx, func(tx *bolt.Tx) error {
 		if key != nil {
-			_, _, err := db.checkHead(tx, key)
+			_, _, err := a.checkHead(tx, key)
 			return err
 		}
-		old, keyed, err := decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), db.device)
+		old, keyed, err := decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), a.db.device)
 		if err != nil {
 			return errHeadBroken
 		}
@@ -378,17 +388,17 @@ func (db *DB) CheckAuditHead(ctx context.Context, key app.AuditKey) error {
 
 // AuditState says how much of the chain the keyed head covers. It reads the
 // head as stored, without a key: VerifyChain checks its signature.
-func (db *DB) AuditState(ctx context.Context) (app.AuditState, error) {
+func (a *Audit) AuditState(ctx context.Context) (app.AuditState, error) {
 	var st app.AuditState
-	err := db.view(ctx, func(tx *bolt.Tx) error {
+	err := a.db.view(ctx, func(tx *bolt.Tx) error {
 		head, err := lastSeq(tx.Bucket(bucketAudit))
 		if err != nil {
 			return err
 		}
 		st.Head = head
-		kh, ok, err := decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), db.device)
+		kh, ok, err := decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), a.db.device)
 		if err != nil {
-			return corrupt(db.path, fmt.Sprintf("the audit trail's keyed head: %v", err))
+			return corrupt(a.db.path, fmt.Sprintf("the audit trail's keyed head: %v", err))
 		}
 		st.Keyed, st.KeyedSeq, st.KeyedFrom = ok, kh.Seq, kh.KeyedFrom
 		return nil
@@ -400,9 +410,9 @@ func (db *DB) AuditState(ctx context.Context) (app.AuditState, error) {
 }
 
 // keyedHead returns the stored keyed head; ok is false when there is none.
-func (db *DB) keyedHead(ctx context.Context) (kh app.KeyedHead, ok bool, err error) {
-	err = db.view(ctx, func(tx *bolt.Tx) error {
-		kh, ok, err = decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), db.device)
+func (a *Audit) keyedHead(ctx context.Context) (kh app.KeyedHead, ok bool, err error) {
+	err = a.db.view(ctx, func(tx *bolt.Tx) error {
+		kh, ok, err = decodeKeyedHead(tx.Bucket(bucketMeta).Get([]byte(metaKeyedHead)), a.db.device)
 		return err
 	})
 	return kh, ok, err
@@ -410,9 +420,9 @@ func (db *DB) keyedHead(ctx context.Context) (kh app.KeyedHead, ok bool, err err
 
 // Checkpoints returns every stored checkpoint, oldest first. A damaged one
 // fails the call with ErrCorrupt.
-func (db *DB) Checkpoints(ctx context.Context) ([]app.AuditCheckpoint, error) {
+func (a *Audit) Checkpoints(ctx context.Context) ([]app.AuditCheckpoint, error) {
 	var out []app.AuditCheckpoint
-	err := db.view(ctx, func(tx *bolt.Tx) error {
+	err := a.db.view(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCheckpoints)
 		if b == nil {
 			return nil
@@ -471,18 +481,18 @@ type ChainReport struct {
 // checkpoints and the head before the entries, so it can run while the
 // chain grows. It never stops at the first problem; the error is for a
 // chain it could not read at all.
-func (db *DB) VerifyChain(ctx context.Context, verifySig func(msg, sig []byte) error) (rep ChainReport, err error) {
+func (a *Audit) VerifyChain(ctx context.Context, verifySig func(msg, sig []byte) error) (rep ChainReport, err error) {
 	if verifySig == nil {
 		return rep, fmt.Errorf("verify the audit chain: %w", app.Invalidf("no signature check given"))
 	}
 	problems := newProblems()
 	defer func() { rep.Problems = problems.list() }()
 
-	cps, err := db.Checkpoints(ctx)
+	cps, err := a.Checkpoints(ctx)
 	if err != nil {
 		return rep, err
 	}
-	kh, keyed, err := db.keyedHead(ctx)
+	kh, keyed, err := a.keyedHead(ctx)
 	if err != nil {
 		if !errors.Is(err, errDecode) {
 			return rep, fmt.Errorf("read the audit trail's keyed head: %w", err)
@@ -518,7 +528,7 @@ func (db *DB) VerifyChain(ctx context.Context, verifySig func(msg, sig []byte) e
 		recomputed []byte // hash recomputed from entry 1
 		linked     = true // prev is usable for the link check
 	)
-	for e, err := range db.AuditEntries(ctx) {
+	for e, err := range a.AuditEntries(ctx) {
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, app.ErrTampered) {
 				return rep, err

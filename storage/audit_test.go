@@ -44,10 +44,10 @@ func (s signer) Verify(msg, sig []byte) error    { return s.verify(msg, sig) }
 func (s signer) checkpoint(t testing.TB, db *DB) app.AuditCheckpoint {
 	t.Helper()
 	ctx := context.Background()
-	if err := db.Checkpoint(ctx, s); err != nil {
+	if err := db.Audit().Checkpoint(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	cps, err := db.Checkpoints(ctx)
+	cps, err := db.Audit().Checkpoints(ctx)
 	if err != nil || len(cps) == 0 {
 		t.Fatalf("checkpoints %v %v", cps, err)
 	}
@@ -65,28 +65,28 @@ func events(from, n int) [][]byte {
 func TestAuditChain(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, Options{})
-	if head, err := f.db.AuditHead(ctx); err != nil || head.Seq != 0 || head.Hash != nil {
+	if head, err := f.db.Audit().AuditHead(ctx); err != nil || head.Seq != 0 || head.Hash != nil {
 		t.Fatalf("empty head %+v %v", head, err)
 	}
-	for range f.db.AuditEntries(ctx) {
+	for range f.db.Audit().AuditEntries(ctx) {
 		t.Fatal("entries in an empty chain")
 	}
-	if err := f.db.AppendAudit(ctx, nil); err != nil {
+	if err := f.db.Audit().AppendAudit(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	n := 2*auditPage + 3 // several pages
-	if err := f.db.AppendAudit(ctx, events(1, 10)); err != nil {
+	if err := f.db.Audit().AppendAudit(ctx, events(1, 10)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.rec.Commit(ctx, app.Commit{Writes: []app.RecordWrite{write(kindP, "p", app.Version{}, "x")}, Audit: events(11, 2)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.db.AppendAudit(ctx, events(13, n-12)); err != nil {
+	if err := f.db.Audit().AppendAudit(ctx, events(13, n-12)); err != nil {
 		t.Fatal(err)
 	}
 	prev := make([]byte, 32)
 	seq := uint64(0)
-	for e, err := range f.db.AuditEntries(ctx) {
+	for e, err := range f.db.Audit().AuditEntries(ctx) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,18 +103,18 @@ func TestAuditChain(t *testing.T) {
 	if seq != uint64(n) {
 		t.Fatalf("%d entries, want %d", seq, n)
 	}
-	head, err := f.db.AuditHead(ctx)
+	head, err := f.db.Audit().AuditHead(ctx)
 	if err != nil || head.Seq != uint64(n) || !bytes.Equal(head.Hash, prev) {
 		t.Fatalf("head %+v %v", head, err)
 	}
 	// The loop body may append: no transaction is held across a yield.
 	i := 0
-	for _, err := range f.db.AuditEntries(ctx) {
+	for _, err := range f.db.Audit().AuditEntries(ctx) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		if i++; i == 3 {
-			if err := f.db.AppendAudit(ctx, [][]byte{[]byte("appended while reading")}); err != nil {
+			if err := f.db.Audit().AppendAudit(ctx, [][]byte{[]byte("appended while reading")}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -128,31 +128,31 @@ func TestCheckpoints(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, Options{})
 	s := newSigner(t)
-	if err := f.db.AppendAudit(ctx, events(1, 5)); err != nil {
+	if err := f.db.Audit().AppendAudit(ctx, events(1, 5)); err != nil {
 		t.Fatal(err)
 	}
 	cp5 := s.checkpoint(t, f.db)
-	if err := f.db.AppendAudit(ctx, events(6, 2)); err != nil {
+	if err := f.db.Audit().AppendAudit(ctx, events(6, 2)); err != nil {
 		t.Fatal(err)
 	}
 	cp7 := s.checkpoint(t, f.db)
 	// Signing the same head again keeps the first checkpoint.
-	if err := f.db.Checkpoint(ctx, newSigner(t)); !errors.Is(err, app.ErrTampered) {
+	if err := f.db.Audit().Checkpoint(ctx, newSigner(t)); !errors.Is(err, app.ErrTampered) {
 		t.Fatalf("a checkpoint with another key: %v, want ErrTampered", err)
 	}
 	s.checkpoint(t, f.db)
-	cps, err := f.db.Checkpoints(ctx)
+	cps, err := f.db.Audit().Checkpoints(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(cps) != 2 || cps[0].Seq != 5 || cps[1].Seq != 7 || !bytes.Equal(cps[1].Signature, cp7.Signature) || !bytes.Equal(cps[0].Hash, cp5.Hash) {
 		t.Fatalf("checkpoints %+v", cps)
 	}
-	rep, err := f.db.VerifyChain(ctx, s.verify)
+	rep, err := f.db.Audit().VerifyChain(ctx, s.verify)
 	if err != nil || len(rep.Problems) > 0 || rep.Entries != 7 || rep.Checkpoints != 2 || rep.HeadSeq != 7 {
 		t.Fatalf("VerifyChain = %+v, %v", rep, err)
 	}
-	if _, err := f.db.VerifyChain(ctx, nil); !errors.Is(err, app.ErrInvalid) {
+	if _, err := f.db.Audit().VerifyChain(ctx, nil); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("nil verifier: %v", err)
 	}
 }
@@ -261,18 +261,18 @@ func TestVerifyChainFindsTampering(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, Options{})
-			if err := f.db.AppendAudit(ctx, events(1, 10)); err != nil {
+			if err := f.db.Audit().AppendAudit(ctx, events(1, 10)); err != nil {
 				t.Fatal(err)
 			}
 			s.checkpoint(t, f.db)
-			if err := f.db.AppendAudit(ctx, events(11, 2)); err != nil {
+			if err := f.db.Audit().AppendAudit(ctx, events(11, 2)); err != nil {
 				t.Fatal(err)
 			}
-			if rep, err := f.db.VerifyChain(ctx, s.verify); err != nil || len(rep.Problems) > 0 {
+			if rep, err := f.db.Audit().VerifyChain(ctx, s.verify); err != nil || len(rep.Problems) > 0 {
 				t.Fatalf("before: %+v %v", rep, err)
 			}
 			f.raw(t, tc.tamper)
-			rep, err := f.db.VerifyChain(ctx, s.verify)
+			rep, err := f.db.Audit().VerifyChain(ctx, s.verify)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -320,7 +320,7 @@ func TestKeyedHead(t *testing.T) {
 	f := newFixture(t, Options{})
 	state := func() app.AuditState {
 		t.Helper()
-		st, err := f.db.AuditState(ctx)
+		st, err := f.db.Audit().AuditState(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,7 +328,7 @@ func TestKeyedHead(t *testing.T) {
 	}
 	check := func(wantProblem, wantNote string) {
 		t.Helper()
-		rep, err := f.db.VerifyChain(ctx, s.verify)
+		rep, err := f.db.Audit().VerifyChain(ctx, s.verify)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,11 +343,11 @@ func TestKeyedHead(t *testing.T) {
 
 	// A chain from before keyed heads: flagged until keyed, then keyed
 	// from its last entry.
-	if err := f.db.AppendAudit(ctx, events(1, 4)); err != nil {
+	if err := f.db.Audit().AppendAudit(ctx, events(1, 4)); err != nil {
 		t.Fatal(err)
 	}
 	check("has no keyed head", "")
-	if err := f.db.AppendSignedAudit(ctx, events(5, 1), s); err != nil {
+	if err := f.db.Audit().AppendSignedAudit(ctx, events(5, 1), s); err != nil {
 		t.Fatal(err)
 	}
 	if st := state(); !st.Keyed || st.KeyedFrom != 4 || st.KeyedSeq != 5 {
@@ -356,18 +356,18 @@ func TestKeyedHead(t *testing.T) {
 	check("", "audit entries 1 to 4 were written before the audit trail was keyed")
 
 	// Appends while locked: linked, noted, then authenticated.
-	if err := f.db.AppendAudit(ctx, events(6, 3)); err != nil {
+	if err := f.db.Audit().AppendAudit(ctx, events(6, 3)); err != nil {
 		t.Fatal(err)
 	}
 	if st := state(); st.Unauthenticated() != 3 || st.KeyedSeq != 5 {
 		t.Fatalf("after locked appends: %+v", st)
 	}
 	check("", "audit entries 6 to 8 were written while the vault was locked")
-	if err := f.db.AppendAudit(ctx, events(9, 1)); err != nil {
+	if err := f.db.Audit().AppendAudit(ctx, events(9, 1)); err != nil {
 		t.Fatal(err)
 	}
 	check("", "audit entries 6 to 9 were written while the vault was locked")
-	if err := f.db.AppendSignedAudit(ctx, events(10, 1), s); err != nil {
+	if err := f.db.Audit().AppendSignedAudit(ctx, events(10, 1), s); err != nil {
 		t.Fatal(err)
 	}
 	if st := state(); st.Unauthenticated() != 0 || st.KeyedSeq != 10 {
@@ -392,16 +392,16 @@ func TestKeyedHead(t *testing.T) {
 		}
 		return nil
 	})
-	if err := f.db.AppendSignedAudit(ctx, events(11, 1), s); err != nil {
+	if err := f.db.Audit().AppendSignedAudit(ctx, events(11, 1), s); err != nil {
 		t.Fatal(err)
 	}
 	if st := state(); st.KeyedSeq != 10 {
 		t.Fatalf("a signed append re-signed a rewritten chain: %+v", st)
 	}
-	if err := f.db.Checkpoint(ctx, s); !errors.Is(err, app.ErrTampered) {
+	if err := f.db.Audit().Checkpoint(ctx, s); !errors.Is(err, app.ErrTampered) {
 		t.Fatalf("checkpoint of a rewritten chain: %v, want ErrTampered", err)
 	}
-	if err := f.db.CheckAuditHead(ctx, nil); !errors.Is(err, app.ErrTampered) {
+	if err := f.db.Audit().CheckAuditHead(ctx, nil); !errors.Is(err, app.ErrTampered) {
 		t.Fatalf("keyless check of a rewritten chain: %v, want ErrTampered", err)
 	}
 	check("no longer matches its keyed head", "audit entry 11 was written while the vault was locked")

@@ -75,7 +75,7 @@ type DB struct {
 
 var (
 	_ app.MetaStore        = (*DB)(nil)
-	_ app.AuditChain       = (*DB)(nil)
+	_ app.AuditChain       = (*Audit)(nil)
 	_ app.IntegrityChecker = (*DB)(nil)
 )
 

@@ -171,11 +171,11 @@ func vaultBytes(t *testing.T) (orig []byte, aead app.AEAD) {
 		t.Fatal(err)
 	}
 	for range 3 {
-		if err := f.db.AppendAudit(ctx, [][]byte{bytes.Repeat([]byte("e"), 300)}); err != nil {
+		if err := f.db.Audit().AppendAudit(ctx, [][]byte{bytes.Repeat([]byte("e"), 300)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := f.db.Checkpoint(ctx, newSigner(t)); err != nil {
+	if err := f.db.Audit().Checkpoint(ctx, newSigner(t)); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.db.Close(); err != nil {
@@ -383,7 +383,7 @@ func TestFlippedBytesInPages(t *testing.T) {
 			if len(rep.Problems) > 0 {
 				noticed = true
 			}
-			cr, err := db.VerifyChain(ctx, func(_, sig []byte) error { return nil })
+			cr, err := db.Audit().VerifyChain(ctx, func(_, sig []byte) error { return nil })
 			note(err)
 			if len(cr.Problems) > 0 {
 				noticed = true

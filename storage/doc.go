@@ -64,7 +64,7 @@
 //     other method of the DB inside it (bbolt deadlocks on a write inside a
 //     read on the same goroutine, and on remapping).
 //   - No transaction is held across a UI call, a network call or a yield.
-//     Listings (Records.Heads, DB.AuditEntries) are iter.Seq2[T, error]: they
+//     Listings (Records.Heads, Audit.AuditEntries) are iter.Seq2[T, error]: they
 //     read a page of entries in one transaction, close it, then decrypt and
 //     yield, so the loop body may call the store (even commit). A listing is
 //     therefore not a snapshot. A damaged entry is yielded with its error

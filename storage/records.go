@@ -148,7 +148,7 @@ func (r *Records) Commit(ctx context.Context, c app.Commit) ([]app.Version, erro
 				return err
 			}
 		}
-		if err := r.db.appendKeyed(tx, c.Audit, c.AuditKey); err != nil {
+		if err := r.db.Audit().appendKeyed(tx, c.Audit, c.AuditKey); err != nil {
 			return err
 		}
 		if c.Scrub {

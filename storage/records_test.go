@@ -118,10 +118,10 @@ func TestCommitInvalid(t *testing.T) {
 		"history NUL":       func() error { _, err := f.rec.History(ctx, kindP, "a\x00"); return err },
 		"tokens empty id":   func() error { _, err := f.rec.Tokens(ctx, kindP, ""); return err },
 		"lookup empty":      func() error { _, err := f.rec.Lookup(ctx, nil); return err },
-		"append empty":      func() error { return f.db.AppendAudit(ctx, [][]byte{nil}) },
+		"append empty":      func() error { return f.db.Audit().AppendAudit(ctx, [][]byte{nil}) },
 		"update reserved":   func() error { return f.db.UpdateMeta(ctx, map[string][]byte{"storage/device": {1}}, nil) },
-		"checkpoint no key": func() error { return f.db.Checkpoint(ctx, nil) },
-		"signed no key":     func() error { return f.db.AppendSignedAudit(ctx, [][]byte{[]byte("e")}, nil) },
+		"checkpoint no key": func() error { return f.db.Audit().Checkpoint(ctx, nil) },
+		"signed no key":     func() error { return f.db.Audit().AppendSignedAudit(ctx, [][]byte{[]byte("e")}, nil) },
 		"heads empty kind": func() error {
 			for _, err := range f.rec.Heads(ctx, "") {
 				return err
@@ -370,7 +370,7 @@ func TestCommitAtomicWithAuditAndMeta(t *testing.T) {
 	if err != nil || len(vs) != 1 {
 		t.Fatal(vs, err)
 	}
-	head, _ := f.db.AuditHead(ctx)
+	head, _ := f.db.Audit().AuditHead(ctx)
 	if head.Seq != 2 || string(head.Sealed) != "e2" {
 		t.Fatalf("audit head %+v", head)
 	}
@@ -425,7 +425,7 @@ func TestReadOnlyMode(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, Options{})
 	v := f.commit(t, write(kindP, "p", app.Version{}, "x", "t"))
-	if err := f.db.AppendAudit(ctx, [][]byte{[]byte("e")}); err != nil {
+	if err := f.db.Audit().AppendAudit(ctx, [][]byte{[]byte("e")}); err != nil {
 		t.Fatal(err)
 	}
 	f.reopen(t, Options{ReadOnly: true})
@@ -437,10 +437,10 @@ func TestReadOnlyMode(t *testing.T) {
 			_, err := f.rec.Commit(ctx, app.Commit{Writes: []app.RecordWrite{write(kindP, "q", app.Version{}, "x")}})
 			return err
 		},
-		"append":     func() error { return f.db.AppendAudit(ctx, [][]byte{[]byte("e")}) },
+		"append":     func() error { return f.db.Audit().AppendAudit(ctx, [][]byte{[]byte("e")}) },
 		"meta":       func() error { return f.db.UpdateMeta(ctx, map[string][]byte{"a": nil}, nil) },
 		"ack":        func() error { return f.db.Ack(ctx, 1) },
-		"checkpoint": func() error { return f.db.Checkpoint(ctx, newSigner(t)) },
+		"checkpoint": func() error { return f.db.Audit().Checkpoint(ctx, newSigner(t)) },
 	})
 	wantSound(t, f.db, f.aead)
 }
@@ -467,7 +467,7 @@ func TestCancelledContext(t *testing.T) {
 	if _, err := f.rec.VerifyAll(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("verify: %v", err)
 	}
-	for _, err := range f.db.AuditEntries(ctx) {
+	for _, err := range f.db.Audit().AuditEntries(ctx) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("audit entries: %v", err)
 		}
@@ -557,7 +557,7 @@ func TestConcurrentUse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cr, err := f.db.VerifyChain(ctx, key.verify)
+	cr, err := f.db.Audit().VerifyChain(ctx, key.verify)
 	if err != nil || len(cr.Problems) > 0 || cr.Entries != 80 {
 		t.Fatalf("chain after concurrent appends: %+v %v", cr, err)
 	}
@@ -616,7 +616,7 @@ func TestStats(t *testing.T) {
 	f := newFixture(t, Options{})
 	v := f.commit(t, write(kindP, "a", app.Version{}, "x", "t1", "t2"), write(kindP, "b", app.Version{}, "x", "t1"), write(kindU, "u", app.Version{}, "y"))
 	f.commit(t, write(kindP, "a", v[0], "x2", "t3"))
-	if err := f.db.AppendAudit(ctx, [][]byte{[]byte("e1"), []byte("e2")}); err != nil {
+	if err := f.db.Audit().AppendAudit(ctx, [][]byte{[]byte("e1"), []byte("e2")}); err != nil {
 		t.Fatal(err)
 	}
 	st, err := f.db.Stats(ctx)

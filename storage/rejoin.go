@@ -64,7 +64,7 @@ type AuditRejoinReport struct {
 // links to the vault's entry From-1: otherwise nothing is written and the
 // error wraps app.ErrConflict (the vault is not an earlier copy of what the
 // archive holds).
-func (db *DB) RejoinAudit(ctx context.Context, r AuditRejoin) (AuditRejoinReport, error) {
+func (a *Audit) RejoinAudit(ctx context.Context, r AuditRejoin) (AuditRejoinReport, error) {
 	if r.From == 0 {
 		return AuditRejoinReport{}, fmt.Errorf("rejoin the audit trail: %w", app.Invalidf("entries start at seq 1"))
 	}
@@ -83,9 +83,9 @@ func (db *DB) RejoinAudit(ctx context.Context, r AuditRejoin) (AuditRejoinReport
 		}
 	}
 	var rep AuditRejoinReport
-	err := db.update(ctx, func(tx *bolt.Tx) error {
+	err := a.db.update(ctx, func(tx *bolt.Tx) error {
 		rep = AuditRejoinReport{}
-		old, keyed, err := db.checkHead(tx, r.Key)
+		old, keyed, err := a.checkHead(tx, r.Key)
 		if err != nil {
 			return fmt.Errorf("%w; run 'folio verify'", err)
 		}
@@ -146,7 +146,7 @@ func (db *DB) RejoinAudit(ctx context.Context, r AuditRejoin) (AuditRejoinReport
 		if err := deleteFrom(tx.Bucket(bucketCheckpoints), rep.Fork+1); err != nil {
 			return err
 		}
-		if err := db.signHead(tx, r.Key, old, keyed, rep.Fork, false, true); err != nil {
+		if err := a.signHead(tx, r.Key, old, keyed, rep.Fork, false, true); err != nil {
 			return err
 		}
 		if err := applyMeta(tx, r.Meta, r.DeleteMeta); err != nil {

@@ -24,7 +24,7 @@ func rejoinChain(t *testing.T, theirs, ours []string) (*fixture, signer, []app.A
 		}
 	}
 	var prev []byte
-	for e, err := range f.db.AuditEntries(ctx) {
+	for e, err := range f.db.Audit().AuditEntries(ctx) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +45,7 @@ func rejoinChain(t *testing.T, theirs, ours []string) (*fixture, signer, []app.A
 func sealedChain(t *testing.T, db *DB) []string {
 	t.Helper()
 	var out []string
-	for e, err := range db.AuditEntries(context.Background()) {
+	for e, err := range db.Audit().AuditEntries(context.Background()) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestRejoinAudit(t *testing.T) {
 			f, key, theirs := rejoinChain(t, tc.theirs, tc.ours)
 			r := AuditRejoin{From: 4, Theirs: theirs, Append: [][]byte{[]byte("restored")}, Key: key,
 				Meta: map[string][]byte{"sync/audit-sent": []byte("5")}}
-			rep, err := f.db.RejoinAudit(ctx, r)
+			rep, err := f.db.Audit().RejoinAudit(ctx, r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +91,7 @@ func TestRejoinAudit(t *testing.T) {
 			if err != nil || len(ir.Problems) > 0 {
 				t.Fatalf("check after the rejoin: %v %q", err, ir.Problems)
 			}
-			again, err := f.db.RejoinAudit(ctx, r)
+			again, err := f.db.Audit().RejoinAudit(ctx, r)
 			if err != nil || again.Fetched != 0 || !slices.Equal(sealedChain(t, f.db), tc.want) {
 				t.Fatalf("a second rejoin: %+v, %v; chain %q", again, err, sealedChain(t, f.db))
 			}
@@ -103,7 +103,7 @@ func TestRejoinAudit(t *testing.T) {
 	f, key, theirs := rejoinChain(t, []string{"a4"}, []string{"n4"})
 	theirs[0].Hash = bytes.Repeat([]byte{7}, hashLen)
 	before := sealedChain(t, f.db)
-	if _, err := f.db.RejoinAudit(ctx, AuditRejoin{From: 4, Theirs: theirs, Key: key}); !errors.Is(err, app.ErrConflict) {
+	if _, err := f.db.Audit().RejoinAudit(ctx, AuditRejoin{From: 4, Theirs: theirs, Key: key}); !errors.Is(err, app.ErrConflict) {
 		t.Fatalf("rejoin with entries that do not link: %v, want ErrConflict", err)
 	}
 	if got := sealedChain(t, f.db); !slices.Equal(got, before) {

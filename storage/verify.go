@@ -376,7 +376,7 @@ func (db *DB) CheckIntegrity(ctx context.Context, aead app.AEAD, verifySig func(
 			return rep, err
 		}
 	}
-	cr, err := db.VerifyChain(ctx, verifySig)
+	cr, err := db.Audit().VerifyChain(ctx, verifySig)
 	rep.AuditEntries, rep.Checkpoints = cr.Entries, cr.Checkpoints
 	rep.Problems = append(rep.Problems, cr.Problems...)
 	rep.Notes = append(rep.Notes, cr.Notes...)

@@ -80,7 +80,7 @@ func breakGlass(t *testing.T, a *workstation, admin *app.Session) uint64 {
 	if _, err := doctor.Patients().BreakGlass(ctx, ps[0].MRN, "curious about a neighbour"); err != nil {
 		t.Fatal(err)
 	}
-	glass, err := a.prof.DB.AuditHead(ctx)
+	glass, err := a.prof.DB.Audit().AuditHead(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

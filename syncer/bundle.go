@@ -285,7 +285,7 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 		return rep, nil, err
 	}
 	rep.NotAccepted = len(keep)
-	head, err := db.AuditHead(ctx)
+	head, err := db.Audit().AuditHead(ctx)
 	if err != nil && !errors.Is(err, app.ErrNotFound) {
 		return rep, nil, err
 	}
@@ -307,7 +307,7 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 		}
 		if head.Seq > auditPos {
 			from, through := auditSpan(auditPos, head.Seq)
-			for en, err := range db.AuditEntriesFrom(ctx, from) {
+			for en, err := range db.Audit().AuditEntriesFrom(ctx, from) {
 				if err != nil {
 					return rep, nil, fmt.Errorf("read the audit trail to send: %w", err)
 				}

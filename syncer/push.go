@@ -165,7 +165,7 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 	if fl.Skipped, err = e.keepBack(ctx, entries, puts); err != nil {
 		return inflight{}, false, err
 	}
-	head, err := db.AuditHead(ctx)
+	head, err := db.Audit().AuditHead(ctx)
 	if err != nil && !errors.Is(err, app.ErrNotFound) {
 		return inflight{}, false, err
 	}
@@ -240,7 +240,7 @@ var ErrAuditAltered = errors.New("this workstation's audit trail was changed out
 
 // auditIntact checks, before audit entries are sent, that the trail still
 // leads to its keyed head; with a session, the head's signature too (the
-// send-only engine has no key: storage.DB.CheckAuditHead).
+// send-only engine has no key: storage.Audit.CheckAuditHead).
 func (e *Engine) auditIntact(ctx context.Context) error {
 	var key app.AuditKey
 	if e.p.Session != nil {
@@ -250,7 +250,7 @@ func (e *Engine) auditIntact(ctx context.Context) error {
 		}
 		key = k
 	}
-	if err := e.p.DB.CheckAuditHead(ctx, key); err != nil {
+	if err := e.p.DB.Audit().CheckAuditHead(ctx, key); err != nil {
 		if errors.Is(err, app.ErrTampered) {
 			return ErrAuditAltered
 		}
@@ -300,7 +300,7 @@ func (e *Engine) batchRequest(ctx context.Context, fl inflight) (req api.PushReq
 		}
 	}
 	if fl.AuditThrough > 0 {
-		for en, err := range db.AuditEntriesFrom(ctx, fl.AuditFrom) {
+		for en, err := range db.Audit().AuditEntriesFrom(ctx, fl.AuditFrom) {
 			if err != nil {
 				return req, nil, fmt.Errorf("read the audit trail to send: %w", err)
 			}

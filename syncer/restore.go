@@ -24,7 +24,7 @@ import (
 //     acknowledged one are fetched back and spliced in, the entries the
 //     vault appended since the restore are re-linked after them (their
 //     sealed events unchanged), and a "restored from a backup" event
-//     (app.ActVaultRestored) follows (storage.DB.RejoinAudit);
+//     (app.ActVaultRestored) follows (storage.Audit.RejoinAudit);
 //   - push batches: numbering continues after the archive's last batch of
 //     this device, so no new batch reuses a number the archive answered
 //     (a reused number with other content is refused, the same content
@@ -121,7 +121,7 @@ func (e *Engine) catchUp(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	rj, err := db.RejoinAudit(ctx, storage.AuditRejoin{
+	rj, err := db.Audit().RejoinAudit(ctx, storage.AuditRejoin{
 		From: sent + 1, Theirs: theirs, Append: [][]byte{event}, Key: key,
 		Meta:       map[string][]byte{metaAuditSent: putUint(info.AuditThrough), metaNextBatch: putUint(max(next, info.LastBatch+1))},
 		DeleteMeta: []string{metaInflight},
@@ -180,7 +180,7 @@ func readStanding(ctx context.Context, db *storage.DB, c *Client) (standing, err
 	if st.sent, err = getUint(ctx, db, metaAuditSent); err != nil {
 		return st, err
 	}
-	if st.head, err = db.AuditHead(ctx); err != nil {
+	if st.head, err = db.Audit().AuditHead(ctx); err != nil {
 		return st, err
 	}
 	st.behind, err = behind(ctx, db, c, st.info, st.sent, st.head)
@@ -206,7 +206,7 @@ func behind(ctx context.Context, db *storage.DB, c *Client, info api.DeviceInfo,
 		return false, fmt.Errorf("%w: the archive did not return audit entry %d it says it holds", api.ErrInvalid, info.AuditThrough)
 	}
 	var mine app.AuditEntry
-	for en, err := range db.AuditEntriesFrom(ctx, info.AuditThrough) {
+	for en, err := range db.Audit().AuditEntriesFrom(ctx, info.AuditThrough) {
 		if err != nil {
 			return false, err
 		}

@@ -231,7 +231,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 		t.Fatalf("verify after the rejoin: %+v, %v", vr.Problems, err)
 	}
 	seen := map[string]bool{}
-	for e, err := range a.prof.DB.AuditEntries(ctx) {
+	for e, err := range a.prof.DB.Audit().AuditEntries(ctx) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +249,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 	if err != nil {
 		t.Fatal(err)
 	}
-	head, _ := a.prof.DB.AuditHead(ctx)
+	head, _ := a.prof.DB.Audit().AuditHead(ctx)
 	if info.AuditThrough != head.Seq || info.AuditThrough <= sentBefore.AuditThrough {
 		t.Errorf("the archive holds a's audit trail through %d (before the restore %d), a's head is %d", info.AuditThrough, sentBefore.AuditThrough, head.Seq)
 	}
