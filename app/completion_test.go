@@ -462,13 +462,13 @@ func TestCompletionIndexOfOlderRecords(t *testing.T) {
 	only(t, openDeficiencies(t, c.grace), app.RuleUnsignedNote)
 	// As an older vault: the encounter without its terms, the vault not
 	// marked as indexed.
-	if err := c.prof.DB.Reindex(ctx, app.KindEncounter, e.ID, e.Version, nil); err != nil {
+	if err := c.prof.DB.Replica().Reindex(ctx, app.KindEncounter, e.ID, e.Version, nil); err != nil {
 		t.Fatal(err)
 	}
 	if ds, err := c.grace.Completion().All(ctx); err != nil || len(ds) != 0 {
 		t.Fatalf("the worklist reads the index: %+v, %v", ds, err)
 	}
-	if err := c.prof.DB.UpdateMeta(ctx, nil, []string{"index/completion-terms-v1"}); err != nil {
+	if err := c.prof.DB.Meta().UpdateMeta(ctx, nil, []string{"index/completion-terms-v1"}); err != nil {
 		t.Fatal(err)
 	}
 	only(t, openDeficiencies(t, c.grace), app.RuleUnsignedNote)

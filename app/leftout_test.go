@@ -210,7 +210,7 @@ func TestRestoredPageLeftOutUnreadIsRead(t *testing.T) {
 	d := newScanningDesk(t)
 	prof := d.prof
 	older := app.NewVault(app.Config{
-		Meta: prof.DB, Audit: prof.DB.Audit(), Integrity: prof.DB, Conflicts: prof.DB,
+		Meta: prof.DB.Meta(), Audit: prof.DB.Audit(), Integrity: prof.DB, Conflicts: prof.DB.Replica(),
 		Records:  func(aead app.AEAD) app.RecordStore { return prof.DB.Records(aead) },
 		Blobs:    func(aead app.StreamingAEAD) app.BlobStore { return prof.Blobs.Sealed(aead) },
 		Keys:     &crypto.Factory{KDF: crypto.FastKDF()},

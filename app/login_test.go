@@ -31,7 +31,7 @@ func TestAttackPasswordTypedAsUserName(t *testing.T) {
 	for i := range 200 {
 		olds[fmt.Sprintf("login/failures/an-old-typed-secret-%03d", i)] = []byte(`{"n":1}`)
 	}
-	if err := prof.DB.UpdateMeta(ctx, olds, nil); err != nil {
+	if err := prof.DB.Meta().UpdateMeta(ctx, olds, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -52,7 +52,7 @@ func TestAttackPasswordTypedAsUserName(t *testing.T) {
 	if n, err := prof.Vault.FailedLogins(ctx, "admin"); n != 1 || err != nil {
 		t.Fatalf("a user's failures still count: %d, %v", n, err)
 	}
-	counters, err := prof.DB.MetaPrefix(ctx, "login/failures/")
+	counters, err := prof.DB.Meta().MetaPrefix(ctx, "login/failures/")
 	if err != nil {
 		t.Fatal(err)
 	}

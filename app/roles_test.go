@@ -258,11 +258,11 @@ func TestSingleRoleUserVersionsStillLoad(t *testing.T) {
 	if err := check(&reg, sv.l.from(0)); err != nil {
 		t.Fatal(err)
 	}
-	bundle, err := sv.db.GetMeta(ctx, "vault/bundle")
+	bundle, err := sv.db.Meta().GetMeta(ctx, "vault/bundle")
 	if err != nil {
 		t.Fatal(err)
 	}
-	slots, err := sv.db.MetaPrefix(ctx, "slot/user/clerk/")
+	slots, err := sv.db.Meta().MetaPrefix(ctx, "slot/user/clerk/")
 	if err != nil {
 		t.Fatal(err)
 	}

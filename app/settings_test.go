@@ -143,7 +143,7 @@ func TestSettingsScanWorkers(t *testing.T) {
 	if prof.Workers != 5 {
 		t.Errorf("explicit Workers 5: the pool runs %d", prof.Workers)
 	}
-	if n := app.ScanWorkersSetting(ctx, prof.DB); n != 3 {
+	if n := app.ScanWorkersSetting(ctx, prof.DB.Meta()); n != 3 {
 		t.Errorf("ScanWorkersSetting %d", n)
 	}
 }

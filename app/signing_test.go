@@ -89,7 +89,7 @@ func newSignedVault(t *testing.T) signedVault {
 	t.Cleanup(func() { db.Close() })
 	l := &ledger{}
 	v := app.NewVault(app.Config{
-		Meta: db, Audit: db.Audit(), Integrity: db, Conflicts: db,
+		Meta: db.Meta(), Audit: db.Audit(), Integrity: db, Conflicts: db.Replica(),
 		Records: func(aead app.AEAD) app.RecordStore { return ledgerStore{db.Records(aead), l} },
 		Keys:    &crypto.Factory{KDF: crypto.FastKDF()},
 		Device:  db.DeviceID(),
@@ -260,13 +260,13 @@ func TestClerkCannotEndorseForAnAdministrator(t *testing.T) {
 		t.Fatalf("a clerk set the administrator's password: %v", err)
 	}
 	seen := sv.l.len()
-	slots, err := sv.db.MetaPrefix(ctx, "slot/user/admin/")
+	slots, err := sv.db.Meta().MetaPrefix(ctx, "slot/user/admin/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range slots {
 		planted := bytes.Clone(v)
-		if err := sv.db.UpdateMeta(ctx, map[string][]byte{k + "1": planted}, nil); err != nil {
+		if err := sv.db.Meta().UpdateMeta(ctx, map[string][]byte{k + "1": planted}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -305,11 +305,11 @@ func TestClerkCannotEndorseForAnAdministrator(t *testing.T) {
 func seedOf(t *testing.T, sv signedVault, name, password string) []byte {
 	t.Helper()
 	ctx := context.Background()
-	bundle, err := sv.db.GetMeta(ctx, "vault/bundle")
+	bundle, err := sv.db.Meta().GetMeta(ctx, "vault/bundle")
 	if err != nil {
 		t.Fatal(err)
 	}
-	slots, err := sv.db.MetaPrefix(ctx, "slot/user/"+name+"/")
+	slots, err := sv.db.Meta().MetaPrefix(ctx, "slot/user/"+name+"/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,13 +331,13 @@ func seedOf(t *testing.T, sv signedVault, name, password string) []byte {
 func makeOld(t *testing.T, sv signedVault, passwords map[string]string) {
 	t.Helper()
 	ctx := context.Background()
-	bundle, err := sv.db.GetMeta(ctx, "vault/bundle")
+	bundle, err := sv.db.Meta().GetMeta(ctx, "vault/bundle")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var keys *crypto.Keyring
 	for name, pw := range passwords {
-		slots, err := sv.db.MetaPrefix(ctx, "slot/user/"+name+"/")
+		slots, err := sv.db.Meta().MetaPrefix(ctx, "slot/user/"+name+"/")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -357,7 +357,7 @@ func makeOld(t *testing.T, sv signedVault, passwords map[string]string) {
 				t.Fatal(err)
 			}
 		}
-		if err := sv.db.UpdateMeta(ctx, puts, nil); err != nil {
+		if err := sv.db.Meta().UpdateMeta(ctx, puts, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -382,7 +382,7 @@ func makeOld(t *testing.T, sv signedVault, passwords map[string]string) {
 // slotVersions returns the format versions of name's password slots.
 func slotVersions(t *testing.T, sv signedVault, name string) []byte {
 	t.Helper()
-	slots, err := sv.db.MetaPrefix(context.Background(), "slot/user/"+name+"/")
+	slots, err := sv.db.Meta().MetaPrefix(context.Background(), "slot/user/"+name+"/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,8 +493,8 @@ func TestSignInFindsTheKeyInAnotherSlot(t *testing.T) {
 	sv, admin := withClerk(t)
 	want := userOf(t, admin, "clerk").SigningKey
 	admin.Lock(ctx)
-	bundle, _ := sv.db.GetMeta(ctx, "vault/bundle")
-	slots, _ := sv.db.MetaPrefix(ctx, "slot/user/clerk/")
+	bundle, _ := sv.db.Meta().GetMeta(ctx, "vault/bundle")
+	slots, _ := sv.db.Meta().MetaPrefix(ctx, "slot/user/clerk/")
 	var keys *crypto.Keyring
 	for _, s := range slots {
 		k, _, err := crypto.OpenPasswordSlot(bundle, s, "clerk", []byte("filing cabinet 1"))
@@ -508,7 +508,7 @@ func TestSignInFindsTheKeyInAnotherSlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sv.db.UpdateMeta(ctx, map[string][]byte{"slot/user/clerk/9000000000000000000": joined}, nil); err != nil {
+	if err := sv.db.Meta().UpdateMeta(ctx, map[string][]byte{"slot/user/clerk/9000000000000000000": joined}, nil); err != nil {
 		t.Fatal(err)
 	}
 	clerk := login(t, sv.v, "clerk", "filing cabinet 1")
@@ -571,7 +571,7 @@ func TestSigningSeedNeverInClear(t *testing.T) {
 			t.Errorf("seed %d is in the vault file in clear", i)
 		}
 	}
-	meta, err := sv.db.MetaPrefix(ctx, "")
+	meta, err := sv.db.Meta().MetaPrefix(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,7 +108,7 @@ func Open(dir string, opts Options) (*Profile, error) {
 	// The pool is made now, before anyone logs in, so the worker setting
 	// is read from the meta store (it is not PHI) unless the caller chose.
 	if opts.Workers <= 0 {
-		opts.Workers = app.ScanWorkersSetting(context.Background(), db)
+		opts.Workers = app.ScanWorkersSetting(context.Background(), db.Meta())
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.NumCPU()
@@ -123,13 +123,13 @@ func Open(dir string, opts Options) (*Profile, error) {
 		keys.KDF = crypto.FastKDF()
 	}
 	cfg := app.Config{
-		Meta:        db,
+		Meta:        db.Meta(),
 		Audit:       db.Audit(),
 		Records:     func(aead app.AEAD) app.RecordStore { return db.Records(aead) },
 		Replica:     func(aead app.AEAD) app.ReplicaStore { return db.Records(aead) },
 		Integrity:   db,
 		Witness:     syncer.AuditWitness{Dir: dir, DB: db},
-		Conflicts:   db,
+		Conflicts:   db.Replica(),
 		Keys:        keys,
 		Device:      db.DeviceID(),
 		Now:         opts.Now,

@@ -62,7 +62,7 @@ func TestSnapshotWhileInUse(t *testing.T) {
 	if rep.Versions != rep.AuditEntries {
 		t.Errorf("the snapshot holds %d versions and %d audit entries: a commit was cut in half", rep.Versions, rep.AuditEntries)
 	}
-	n, _ := cp.PendingCount(ctx)
+	n, _ := cp.Oplog().PendingCount(ctx)
 	if n != rep.Versions {
 		t.Errorf("the snapshot's oplog holds %d entries for %d versions", n, rep.Versions)
 	}
@@ -71,7 +71,7 @@ func TestSnapshotWhileInUse(t *testing.T) {
 	if _, err := crec.Commit(ctx, app.Commit{Writes: []app.RecordWrite{write(kindP, "later", app.Version{}, "data", "tok")}, Audit: [][]byte{[]byte("event")}, AuditKey: key}); err != nil {
 		t.Fatal(err)
 	}
-	ops, err := cp.Pending(ctx, 0, 0)
+	ops, err := cp.Oplog().Pending(ctx, 0, 0)
 	if err != nil || len(ops) != n+1 || ops[len(ops)-1].Seq != uint64(n+1) {
 		t.Fatalf("oplog of the snapshot after a commit: %d entries, %v", len(ops), err)
 	}

@@ -136,6 +136,6 @@ func (db *DB) finishScrub() {
 // scrubPending reports whether a commit removed a secret that a scrub has
 // not yet erased from the file.
 func (db *DB) scrubPending(ctx context.Context) bool {
-	_, err := db.GetMeta(ctx, metaScrubPending)
+	_, err := db.Meta().GetMeta(ctx, metaScrubPending)
 	return err == nil
 }

@@ -46,7 +46,7 @@ func TestScrubErasesDeletedValues(t *testing.T) {
 	if _, err := f.rec.Commit(ctx, app.Commit{Audit: [][]byte{[]byte("event 1")}, AuditKey: key}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.db.Ack(ctx, 1); err != nil {
+	if err := f.db.Oplog().Ack(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
 	f.putSecret(t, "slot/a")
@@ -68,7 +68,7 @@ func TestScrubErasesDeletedValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops, err := f.db.Pending(ctx, 0, 0)
+	ops, err := f.db.Oplog().Pending(ctx, 0, 0)
 	if err != nil || len(ops) != 1 || ops[0].Seq != 2 || ops[0].Version != v2[0] {
 		t.Fatalf("oplog after a scrub: %+v, %v; want seq 2 only", ops, err)
 	}
@@ -190,7 +190,7 @@ func TestScrubPendingOnFullDisk(t *testing.T) {
 	if !errors.Is(err, app.ErrScrubPending) || !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("scrub on a full disk: %v; want ErrScrubPending for lack of space", err)
 	}
-	if _, err := db.GetMeta(ctx, "slot/a"); !errors.Is(err, app.ErrNotFound) {
+	if _, err := db.Meta().GetMeta(ctx, "slot/a"); !errors.Is(err, app.ErrNotFound) {
 		t.Fatalf("the delete did not stand: %v", err)
 	}
 	rep, err := db.CheckIntegrity(ctx, aead, func([]byte, []byte) error { return nil })

@@ -74,9 +74,10 @@ type DB struct {
 }
 
 var (
-	_ app.MetaStore        = (*DB)(nil)
+	_ app.MetaStore        = (*Meta)(nil)
 	_ app.AuditChain       = (*Audit)(nil)
 	_ app.IntegrityChecker = (*DB)(nil)
+	_ app.ConflictStore    = (*Replica)(nil)
 )
 
 // Open opens the vault file at path, creating it (mode 0600, its folder

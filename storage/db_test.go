@@ -36,7 +36,7 @@ func TestOpenCreates(t *testing.T) {
 	if dev == 0 {
 		t.Fatal("zero device id")
 	}
-	if v, err := db.GetMeta(ctx, metaSchema); err != nil || !bytes.Equal(v, encodeUint64(1)) {
+	if v, err := db.Meta().GetMeta(ctx, metaSchema); err != nil || !bytes.Equal(v, encodeUint64(1)) {
 		t.Fatalf("schema %x %v", v, err)
 	}
 	if err := db.Check(ctx); err != nil {
@@ -399,9 +399,9 @@ func TestFlippedBytesInPages(t *testing.T) {
 			note(err)
 			_, err = db.Stats(ctx)
 			note(err)
-			_, err = db.MetaPrefix(ctx, "")
+			_, err = db.Meta().MetaPrefix(ctx, "")
 			note(err)
-			_, err = db.Pending(ctx, 0, 0)
+			_, err = db.Oplog().Pending(ctx, 0, 0)
 			note(err)
 			_, err = r.Commit(ctx, app.Commit{Writes: []app.RecordWrite{write(kindP, "id-00002", app.Version{}, "x", "tok")}, Audit: [][]byte{[]byte("e")}})
 			note(err) // a conflict, or refused on a damaged file

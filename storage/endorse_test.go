@@ -34,7 +34,7 @@ func TestEndorsementKeptWithVersion(t *testing.T) {
 	if err != nil || len(hist) != 1 || !bytes.Equal(hist[0].Endorsement, endorsement) {
 		t.Fatalf("history: %+v, %v", hist, err)
 	}
-	sv, err := a.db.Sealed(ctx, "user", "clerk", vs[0])
+	sv, err := a.db.Replica().Sealed(ctx, "user", "clerk", vs[0])
 	if err != nil || !bytes.Equal(sv.Endorsement, endorsement) {
 		t.Fatalf("sealed: %+v, %v", sv, err)
 	}
@@ -49,7 +49,7 @@ func TestEndorsementKeptWithVersion(t *testing.T) {
 		t.Fatal("the endorsement is not in clear beside a sealed payload")
 	}
 
-	rep, err := b.db.ImportVersions(ctx, b.aead, sent(t, a), dataTokens)
+	rep, err := b.db.Replica().ImportVersions(ctx, b.aead, sent(t, a), dataTokens)
 	if err != nil || rep.Stored != 2 {
 		t.Fatalf("import: %+v, %v", rep, err)
 	}
@@ -57,7 +57,7 @@ func TestEndorsementKeptWithVersion(t *testing.T) {
 	if err != nil || !bytes.Equal(got.Endorsement, endorsement) {
 		t.Fatalf("imported head: %+v, %v", got, err)
 	}
-	if sv, err := b.db.Sealed(ctx, "user", "clerk", vs[0]); err != nil || !bytes.Equal(sv.Endorsement, endorsement) {
+	if sv, err := b.db.Replica().Sealed(ctx, "user", "clerk", vs[0]); err != nil || !bytes.Equal(sv.Endorsement, endorsement) {
 		t.Fatalf("imported, sent on: %+v, %v", sv, err)
 	}
 	if ir, err := b.db.CheckIntegrity(ctx, b.aead, newSigner(t).verify); err != nil || len(ir.Problems) > 0 {

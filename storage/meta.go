@@ -11,11 +11,20 @@ import (
 	"folio/app"
 )
 
+// Meta is the meta store of a DB: small named values beside the records
+// (app.MetaStore). It is cheap to make.
+type Meta struct {
+	db *DB
+}
+
+// Meta returns the meta store of db.
+func (db *DB) Meta() *Meta { return &Meta{db: db} }
+
 // GetMeta returns a copy of the value stored under key, or an error
 // wrapping app.ErrNotFound.
-func (db *DB) GetMeta(ctx context.Context, key string) ([]byte, error) {
+func (m *Meta) GetMeta(ctx context.Context, key string) ([]byte, error) {
 	var val []byte
-	err := db.view(ctx, func(tx *bolt.Tx) error {
+	err := m.db.view(ctx, func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketMeta); b != nil {
 			if v := b.Get([]byte(key)); v != nil {
 				if len(v) > maxMetaLen {
@@ -37,9 +46,9 @@ func (db *DB) GetMeta(ctx context.Context, key string) ([]byte, error) {
 
 // MetaPrefix returns copies of every key/value whose key starts with
 // prefix ("" = all, including the store's own "storage/" keys).
-func (db *DB) MetaPrefix(ctx context.Context, prefix string) (map[string][]byte, error) {
+func (m *Meta) MetaPrefix(ctx context.Context, prefix string) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	err := db.view(ctx, func(tx *bolt.Tx) error {
+	err := m.db.view(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketMeta)
 		if b == nil {
 			return nil
@@ -62,14 +71,14 @@ func (db *DB) MetaPrefix(ctx context.Context, prefix string) (map[string][]byte,
 
 // UpdateMeta applies puts, then deletes, in one durable transaction. Keys
 // under "storage/" belong to the store and are refused with app.ErrInvalid.
-func (db *DB) UpdateMeta(ctx context.Context, puts map[string][]byte, deletes []string) error {
+func (m *Meta) UpdateMeta(ctx context.Context, puts map[string][]byte, deletes []string) error {
 	if err := checkMeta(puts, deletes); err != nil {
 		return err
 	}
 	if len(puts) == 0 && len(deletes) == 0 {
 		return nil
 	}
-	err := db.update(ctx, func(tx *bolt.Tx) error { return applyMeta(tx, puts, deletes) })
+	err := m.db.update(ctx, func(tx *bolt.Tx) error { return applyMeta(tx, puts, deletes) })
 	if err != nil {
 		return fmt.Errorf("write settings: %w", err)
 	}
@@ -79,14 +88,14 @@ func (db *DB) UpdateMeta(ctx context.Context, puts map[string][]byte, deletes []
 // EraseMeta deletes keys and scrubs the file (see scrub): bbolt keeps a
 // deleted value in its free pages until it reuses them. Errors wrap
 // app.ErrScrubPending when the deletion is durable but the rewrite failed.
-func (db *DB) EraseMeta(ctx context.Context, keys []string) error {
+func (m *Meta) EraseMeta(ctx context.Context, keys []string) error {
 	if err := checkMeta(nil, keys); err != nil {
 		return err
 	}
 	if len(keys) == 0 {
 		return nil
 	}
-	err := db.update(ctx, func(tx *bolt.Tx) error {
+	err := m.db.update(ctx, func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketMeta).Put([]byte(metaScrubPending), []byte{1}); err != nil {
 			return err
 		}
@@ -95,7 +104,7 @@ func (db *DB) EraseMeta(ctx context.Context, keys []string) error {
 	if err != nil {
 		return fmt.Errorf("erase settings: %w", err)
 	}
-	return db.scrub()
+	return m.db.scrub()
 }
 
 func checkMeta(puts map[string][]byte, deletes []string) error {

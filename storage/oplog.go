@@ -10,6 +10,15 @@ import (
 	"folio/app"
 )
 
+// Oplog is the oplog of a DB: the versions written on this device that
+// no archive has acknowledged yet. It is cheap to make.
+type Oplog struct {
+	db *DB
+}
+
+// Oplog returns the oplog of db.
+func (db *DB) Oplog() *Oplog { return &Oplog{db: db} }
+
 // OpEntry is one version written on this device and not yet acknowledged
 // by an archive.
 type OpEntry struct {
@@ -21,9 +30,9 @@ type OpEntry struct {
 
 // Pending returns up to limit oplog entries with Seq > after, in order
 // (limit <= 0: all of them).
-func (db *DB) Pending(ctx context.Context, after uint64, limit int) ([]OpEntry, error) {
+func (o *Oplog) Pending(ctx context.Context, after uint64, limit int) ([]OpEntry, error) {
 	var out []OpEntry
-	err := db.view(ctx, func(tx *bolt.Tx) error {
+	err := o.db.view(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketOplog)
 		if b == nil || after == ^uint64(0) {
 			return nil
@@ -51,8 +60,8 @@ func (db *DB) Pending(ctx context.Context, after uint64, limit int) ([]OpEntry, 
 // Ack removes the oplog entries with Seq <= throughSeq: an archive has
 // stored them durably. Acknowledging a seq never given out is app.ErrInvalid;
 // acknowledging again is a no-op.
-func (db *DB) Ack(ctx context.Context, throughSeq uint64) error {
-	err := db.update(ctx, func(tx *bolt.Tx) error {
+func (o *Oplog) Ack(ctx context.Context, throughSeq uint64) error {
+	err := o.db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketOplog)
 		if throughSeq > b.Sequence() {
 			return app.Invalidf("oplog seq %d was never given out (last %d)", throughSeq, b.Sequence())
@@ -83,9 +92,9 @@ func (db *DB) Ack(ctx context.Context, throughSeq uint64) error {
 }
 
 // PendingCount returns how many oplog entries await an archive.
-func (db *DB) PendingCount(ctx context.Context) (int, error) {
+func (o *Oplog) PendingCount(ctx context.Context) (int, error) {
 	n := 0
-	err := db.view(ctx, func(tx *bolt.Tx) error {
+	err := o.db.view(ctx, func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketOplog); b != nil {
 			n = b.Stats().KeyN
 		}

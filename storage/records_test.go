@@ -74,7 +74,7 @@ func TestNotFound(t *testing.T) {
 		"history":            func() error { _, err := f.rec.History(ctx, kindP, "nope"); return err },
 		"history of prefix":  func() error { _, err := f.rec.History(ctx, kindP, "p"); return err },
 		"tokens":             func() error { _, err := f.rec.Tokens(ctx, kindP, "nope"); return err },
-		"meta":               func() error { _, err := f.db.GetMeta(ctx, "nope"); return err },
+		"meta":               func() error { _, err := f.db.Meta().GetMeta(ctx, "nope"); return err },
 	})
 }
 
@@ -119,7 +119,7 @@ func TestCommitInvalid(t *testing.T) {
 		"tokens empty id":   func() error { _, err := f.rec.Tokens(ctx, kindP, ""); return err },
 		"lookup empty":      func() error { _, err := f.rec.Lookup(ctx, nil); return err },
 		"append empty":      func() error { return f.db.Audit().AppendAudit(ctx, [][]byte{nil}) },
-		"update reserved":   func() error { return f.db.UpdateMeta(ctx, map[string][]byte{"storage/device": {1}}, nil) },
+		"update reserved":   func() error { return f.db.Meta().UpdateMeta(ctx, map[string][]byte{"storage/device": {1}}, nil) },
 		"checkpoint no key": func() error { return f.db.Audit().Checkpoint(ctx, nil) },
 		"signed no key":     func() error { return f.db.Audit().AppendSignedAudit(ctx, [][]byte{[]byte("e")}, nil) },
 		"heads empty kind": func() error {
@@ -164,7 +164,7 @@ func TestConflict(t *testing.T) {
 	if st.Versions != 2 || st.AuditEntries != 0 || st.Pending != 2 || st.Records[kindP] != 1 {
 		t.Fatalf("a failed commit left traces: %+v", st)
 	}
-	if _, err := f.db.GetMeta(ctx, "k"); !errors.Is(err, app.ErrNotFound) {
+	if _, err := f.db.Meta().GetMeta(ctx, "k"); !errors.Is(err, app.ErrNotFound) {
 		t.Fatalf("meta of a failed commit: %v", err)
 	}
 	if ids, _ := f.rec.Lookup(ctx, tok("c")); len(ids) != 0 {
@@ -242,7 +242,7 @@ func TestHLC(t *testing.T) {
 	if !last.Less(got) || got.HLC != last.HLC+1 {
 		t.Fatalf("after reopen: %v, last %v", got, last)
 	}
-	if raw, err := f.db.GetMeta(ctx, metaHLC); err != nil || !bytes.Equal(raw, encodeUint64(got.HLC)) {
+	if raw, err := f.db.Meta().GetMeta(ctx, metaHLC); err != nil || !bytes.Equal(raw, encodeUint64(got.HLC)) {
 		t.Fatalf("stored HLC %x, %v", raw, err)
 	}
 }
@@ -358,7 +358,7 @@ func TestIndex(t *testing.T) {
 func TestCommitAtomicWithAuditAndMeta(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, Options{})
-	if err := f.db.UpdateMeta(ctx, map[string][]byte{"gone": []byte("x")}, nil); err != nil {
+	if err := f.db.Meta().UpdateMeta(ctx, map[string][]byte{"gone": []byte("x")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	vs, err := f.rec.Commit(ctx, app.Commit{
@@ -374,13 +374,13 @@ func TestCommitAtomicWithAuditAndMeta(t *testing.T) {
 	if head.Seq != 2 || string(head.Sealed) != "e2" {
 		t.Fatalf("audit head %+v", head)
 	}
-	if v, err := f.db.GetMeta(ctx, "mrn/next"); err != nil || string(v) != "2" {
+	if v, err := f.db.Meta().GetMeta(ctx, "mrn/next"); err != nil || string(v) != "2" {
 		t.Fatalf("meta %q %v", v, err)
 	}
-	if v, err := f.db.GetMeta(ctx, "nil"); err != nil || len(v) != 0 {
+	if v, err := f.db.Meta().GetMeta(ctx, "nil"); err != nil || len(v) != 0 {
 		t.Fatalf("nil meta %q %v", v, err)
 	}
-	if _, err := f.db.GetMeta(ctx, "gone"); !errors.Is(err, app.ErrNotFound) {
+	if _, err := f.db.Meta().GetMeta(ctx, "gone"); !errors.Is(err, app.ErrNotFound) {
 		t.Fatalf("deleted meta: %v", err)
 	}
 	// An empty commit is a no-op.
@@ -393,30 +393,30 @@ func TestMeta(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, Options{})
 	puts := map[string][]byte{"slot/user/a/1": []byte("A1"), "slot/user/a/2": []byte("A2"), "slot/user/ab/1": []byte("AB"), "slot/recovery": []byte("R")}
-	if err := f.db.UpdateMeta(ctx, puts, nil); err != nil {
+	if err := f.db.Meta().UpdateMeta(ctx, puts, nil); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.db.MetaPrefix(ctx, "slot/user/a/")
+	got, err := f.db.Meta().MetaPrefix(ctx, "slot/user/a/")
 	if err != nil || len(got) != 2 || string(got["slot/user/a/1"]) != "A1" || string(got["slot/user/a/2"]) != "A2" {
 		t.Fatalf("MetaPrefix = %q, %v", got, err)
 	}
 	// Puts then deletes: a key in both ends deleted.
-	if err := f.db.UpdateMeta(ctx, map[string][]byte{"slot/user/a/3": []byte("A3")}, []string{"slot/user/a/1", "slot/user/a/3", "never-there"}); err != nil {
+	if err := f.db.Meta().UpdateMeta(ctx, map[string][]byte{"slot/user/a/3": []byte("A3")}, []string{"slot/user/a/1", "slot/user/a/3", "never-there"}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = f.db.MetaPrefix(ctx, "slot/user/a/")
+	got, _ = f.db.Meta().MetaPrefix(ctx, "slot/user/a/")
 	if len(got) != 1 || string(got["slot/user/a/2"]) != "A2" {
 		t.Fatalf("after delete: %q", got)
 	}
-	if all, _ := f.db.MetaPrefix(ctx, ""); len(all) < 5 || all[metaSchema] == nil {
+	if all, _ := f.db.Meta().MetaPrefix(ctx, ""); len(all) < 5 || all[metaSchema] == nil {
 		t.Fatalf("MetaPrefix(\"\") = %d keys", len(all))
 	}
-	if none, err := f.db.MetaPrefix(ctx, "zzz"); err != nil || len(none) != 0 {
+	if none, err := f.db.Meta().MetaPrefix(ctx, "zzz"); err != nil || len(none) != 0 {
 		t.Fatalf("MetaPrefix(zzz) = %q, %v", none, err)
 	}
-	v, _ := f.db.GetMeta(ctx, "slot/recovery")
+	v, _ := f.db.Meta().GetMeta(ctx, "slot/recovery")
 	v[0] = 'X'
-	if again, _ := f.db.GetMeta(ctx, "slot/recovery"); string(again) != "R" {
+	if again, _ := f.db.Meta().GetMeta(ctx, "slot/recovery"); string(again) != "R" {
 		t.Fatal("GetMeta returned shared memory")
 	}
 }
@@ -438,8 +438,8 @@ func TestReadOnlyMode(t *testing.T) {
 			return err
 		},
 		"append":     func() error { return f.db.Audit().AppendAudit(ctx, [][]byte{[]byte("e")}) },
-		"meta":       func() error { return f.db.UpdateMeta(ctx, map[string][]byte{"a": nil}, nil) },
-		"ack":        func() error { return f.db.Ack(ctx, 1) },
+		"meta":       func() error { return f.db.Meta().UpdateMeta(ctx, map[string][]byte{"a": nil}, nil) },
+		"ack":        func() error { return f.db.Oplog().Ack(ctx, 1) },
 		"checkpoint": func() error { return f.db.Audit().Checkpoint(ctx, newSigner(t)) },
 	})
 	wantSound(t, f.db, f.aead)
@@ -572,7 +572,7 @@ func TestOplog(t *testing.T) {
 	f := newFixture(t, Options{})
 	v := f.commit(t, write(kindP, "a", app.Version{}, "x"), write(kindU, "u", app.Version{}, "y"))
 	v2 := f.commit(t, write(kindP, "a", v[0], "x2"))
-	all, err := f.db.Pending(ctx, 0, 0)
+	all, err := f.db.Oplog().Pending(ctx, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -580,33 +580,33 @@ func TestOplog(t *testing.T) {
 	if !slices.Equal(all, want) {
 		t.Fatalf("Pending = %+v, want %+v", all, want)
 	}
-	if page, _ := f.db.Pending(ctx, 1, 1); !slices.Equal(page, want[1:2]) {
+	if page, _ := f.db.Oplog().Pending(ctx, 1, 1); !slices.Equal(page, want[1:2]) {
 		t.Fatalf("Pending(1, 1) = %+v", page)
 	}
-	if n, _ := f.db.PendingCount(ctx); n != 3 {
+	if n, _ := f.db.Oplog().PendingCount(ctx); n != 3 {
 		t.Fatalf("PendingCount = %d", n)
 	}
-	if err := f.db.Ack(ctx, 2); err != nil {
+	if err := f.db.Oplog().Ack(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.db.Ack(ctx, 2); err != nil {
+	if err := f.db.Oplog().Ack(ctx, 2); err != nil {
 		t.Fatalf("second ack: %v", err)
 	}
-	if err := f.db.Ack(ctx, 4); !errors.Is(err, app.ErrInvalid) {
+	if err := f.db.Oplog().Ack(ctx, 4); !errors.Is(err, app.ErrInvalid) {
 		t.Fatalf("ack beyond the end: %v", err)
 	}
-	if rest, _ := f.db.Pending(ctx, 0, 10); !slices.Equal(rest, want[2:]) {
+	if rest, _ := f.db.Oplog().Pending(ctx, 0, 10); !slices.Equal(rest, want[2:]) {
 		t.Fatalf("after ack: %+v", rest)
 	}
 	// Seqs are never reused after an ack.
 	f.commit(t, write(kindU, "v", app.Version{}, "z"))
-	if rest, _ := f.db.Pending(ctx, 0, 0); len(rest) != 2 || rest[1].Seq != 4 {
+	if rest, _ := f.db.Oplog().Pending(ctx, 0, 0); len(rest) != 2 || rest[1].Seq != 4 {
 		t.Fatalf("after another commit: %+v", rest)
 	}
-	if err := f.db.Ack(ctx, 4); err != nil {
+	if err := f.db.Oplog().Ack(ctx, 4); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := f.db.PendingCount(ctx); n != 0 {
+	if n, _ := f.db.Oplog().PendingCount(ctx); n != 0 {
 		t.Fatalf("PendingCount = %d after acking all", n)
 	}
 }

@@ -84,7 +84,7 @@ func TestRejoinAudit(t *testing.T) {
 			if rep.Fork != tc.fork || !slices.Equal(got, tc.want) || rep.Head != uint64(len(tc.want)) {
 				t.Fatalf("after the rejoin: fork %d, head %d, chain %q; want fork %d, chain %q", rep.Fork, rep.Head, got, tc.fork, tc.want)
 			}
-			if v, err := f.db.GetMeta(ctx, "sync/audit-sent"); err != nil || string(v) != "5" {
+			if v, err := f.db.Meta().GetMeta(ctx, "sync/audit-sent"); err != nil || string(v) != "5" {
 				t.Errorf("the meta given with the rejoin: %q, %v", v, err)
 			}
 			ir, err := f.db.CheckIntegrity(ctx, f.aead, key.verify)

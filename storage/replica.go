@@ -43,9 +43,9 @@ type TokensFunc = app.TokensFunc
 
 var _ app.ReplicaStore = (*Records)(nil)
 
-// Sealed is DB.Sealed (app.ReplicaStore).
+// Sealed is Replica.Sealed (app.ReplicaStore).
 func (r *Records) Sealed(ctx context.Context, kind app.Kind, id string, v app.Version) (SealedVersion, error) {
-	return r.db.Sealed(ctx, kind, id, v)
+	return r.db.Replica().Sealed(ctx, kind, id, v)
 }
 
 // OpenVersion is OpenVersion with the store's key (app.ReplicaStore).
@@ -56,35 +56,46 @@ func (r *Records) OpenVersion(v SealedVersion) ([]byte, error) {
 	return OpenVersion(r.aead, v)
 }
 
-// ImportVersions is DB.ImportVersions with the store's key
+// ImportVersions is Replica.ImportVersions with the store's key
 // (app.ReplicaStore).
 func (r *Records) ImportVersions(ctx context.Context, vs []SealedVersion, tokens TokensFunc) (ImportReport, error) {
 	if err := r.ready(ctx); err != nil {
 		return ImportReport{}, err
 	}
-	return r.db.ImportVersions(ctx, r.aead, vs, tokens)
+	return r.db.Replica().ImportVersions(ctx, r.aead, vs, tokens)
 }
 
-// Reindex is DB.Reindex (app.ReplicaStore).
+// Reindex is Replica.Reindex (app.ReplicaStore).
 func (r *Records) Reindex(ctx context.Context, kind app.Kind, id string, v app.Version, tokens [][]byte) error {
-	return r.db.Reindex(ctx, kind, id, v, tokens)
+	return r.db.Replica().Reindex(ctx, kind, id, v, tokens)
 }
+
+// Replica is the replica side of a DB, with no key of its own: sealed
+// versions read for sending and imported from elsewhere, index tokens
+// derived again, and the records in conflict (app.ConflictStore). It is
+// cheap to make.
+type Replica struct {
+	db *DB
+}
+
+// Replica returns the replica side of db.
+func (db *DB) Replica() *Replica { return &Replica{db: db} }
 
 // metaConflict prefixes the conflict markers: kind NUL id → the versions
 // that are branch tips, as the import saw them.
 const metaConflict = metaReserved + "conflict/"
 
 // Sealed returns one version of a record as it is stored, for sending.
-func (db *DB) Sealed(ctx context.Context, kind app.Kind, id string, v app.Version) (SealedVersion, error) {
+func (rp *Replica) Sealed(ctx context.Context, kind app.Kind, id string, v app.Version) (SealedVersion, error) {
 	if err := checkRecord(kind, id); err != nil {
 		return SealedVersion{}, err
 	}
 	var s sealed
-	err := db.view(ctx, func(tx *bolt.Tx) error {
+	err := rp.db.view(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketVersions).Get(versionKey(kind, id, v)) == nil {
 			return fmt.Errorf("version %s of %s/%s: %w", v, kind, id, app.ErrNotFound)
 		}
-		s = db.readVersion(tx.Bucket(bucketVersions), kind, id, v)
+		s = rp.db.readVersion(tx.Bucket(bucketVersions), kind, id, v)
 		return s.err
 	})
 	if err != nil {
@@ -115,7 +126,7 @@ func OpenVersion(aead app.AEAD, v SealedVersion) ([]byte, error) {
 // do not enter this device's oplog, and the clock moves past them so local
 // writes order after what was seen. A record whose current version changes
 // gets that version's index tokens from tokens, in the same transaction.
-func (db *DB) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVersion, tokens TokensFunc) (ImportReport, error) {
+func (rp *Replica) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVersion, tokens TokensFunc) (ImportReport, error) {
 	plain := make([][]byte, len(vs))
 	for i, v := range vs {
 		if err := checkRecord(v.Kind, v.ID); err != nil {
@@ -156,7 +167,7 @@ func (db *DB) ImportVersions(ctx context.Context, aead app.AEAD, vs []SealedVers
 		toks[ref] = set
 	}
 	var rep ImportReport
-	err := db.update(ctx, func(tx *bolt.Tx) error {
+	err := rp.db.update(ctx, func(tx *bolt.Tx) error {
 		rep = ImportReport{}
 		vers, heads, meta := tx.Bucket(bucketVersions), tx.Bucket(bucketHeads), tx.Bucket(bucketMeta)
 		tokBucket, index := tx.Bucket(bucketTokens), tx.Bucket(bucketIndex)
@@ -308,18 +319,18 @@ type Conflict struct {
 }
 
 // Conflicts lists the records in conflict, in kind and id order.
-func (db *DB) Conflicts(ctx context.Context) ([]Conflict, error) {
+func (rp *Replica) Conflicts(ctx context.Context) ([]Conflict, error) {
 	var out []Conflict
-	err := db.view(ctx, func(tx *bolt.Tx) error {
+	err := rp.db.view(ctx, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketMeta).Cursor()
 		for k, v := c.Seek([]byte(metaConflict)); k != nil && strings.HasPrefix(string(k), metaConflict); k, v = c.Next() {
 			kind, id, ok := strings.Cut(strings.TrimPrefix(string(k), metaConflict), "\x00")
 			if !ok {
-				return corrupt(db.path, fmt.Sprintf("conflict marker %q", k))
+				return corrupt(rp.db.path, fmt.Sprintf("conflict marker %q", k))
 			}
 			tips, err := decodeVersions(v)
 			if err != nil {
-				return corrupt(db.path, fmt.Sprintf("conflict marker of %s/%s: %v", kind, id, err))
+				return corrupt(rp.db.path, fmt.Sprintf("conflict marker of %s/%s: %v", kind, id, err))
 			}
 			out = append(out, Conflict{RecordRef{Kind: app.Kind(kind), ID: id}, tips})
 		}
@@ -330,11 +341,11 @@ func (db *DB) Conflicts(ctx context.Context) ([]Conflict, error) {
 
 // ResolveConflict clears a record's conflict marker, once a person has
 // written the version that settles it.
-func (db *DB) ResolveConflict(ctx context.Context, kind app.Kind, id string) error {
+func (rp *Replica) ResolveConflict(ctx context.Context, kind app.Kind, id string) error {
 	if err := checkRecord(kind, id); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *bolt.Tx) error {
+	return rp.db.update(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMeta).Delete([]byte(metaConflict + string(recordKey(kind, id))))
 	})
 }
@@ -357,7 +368,7 @@ func sortedRefs(m map[RecordRef]bool) []RecordRef {
 // still v (the tokens were derived again, from page text that arrived
 // after the version did). A record that moved on since is left alone: its
 // new head brought its own tokens. It writes no version and no oplog entry.
-func (db *DB) Reindex(ctx context.Context, kind app.Kind, id string, v app.Version, tokens [][]byte) error {
+func (rp *Replica) Reindex(ctx context.Context, kind app.Kind, id string, v app.Version, tokens [][]byte) error {
 	if err := checkRecord(kind, id); err != nil {
 		return err
 	}
@@ -365,7 +376,7 @@ func (db *DB) Reindex(ctx context.Context, kind app.Kind, id string, v app.Versi
 	if err != nil {
 		return fmt.Errorf("reindex %s/%s: %w", kind, id, err)
 	}
-	return db.update(ctx, func(tx *bolt.Tx) error {
+	return rp.db.update(ctx, func(tx *bolt.Tx) error {
 		head, err := headOf(tx.Bucket(bucketHeads), kind, id)
 		if err != nil || head != v {
 			return err
@@ -376,8 +387,8 @@ func (db *DB) Reindex(ctx context.Context, kind app.Kind, id string, v app.Versi
 
 // RecordConflicts lists the records in conflict in app's terms
 // (app.ConflictStore).
-func (db *DB) RecordConflicts(ctx context.Context) ([]app.RecordConflict, error) {
-	cs, err := db.Conflicts(ctx)
+func (rp *Replica) RecordConflicts(ctx context.Context) ([]app.RecordConflict, error) {
+	cs, err := rp.Conflicts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -389,6 +400,6 @@ func (db *DB) RecordConflicts(ctx context.Context) ([]app.RecordConflict, error)
 }
 
 // ClearConflict is ResolveConflict (app.ConflictStore).
-func (db *DB) ClearConflict(ctx context.Context, kind app.Kind, id string) error {
-	return db.ResolveConflict(ctx, kind, id)
+func (rp *Replica) ClearConflict(ctx context.Context, kind app.Kind, id string) error {
+	return rp.ResolveConflict(ctx, kind, id)
 }

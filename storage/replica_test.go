@@ -24,10 +24,10 @@ func sharedBase(t *testing.T) (a, b *fixture, base app.Version) {
 	t.Helper()
 	a, b = replicaPair(t)
 	v := a.commit(t, write(kindP, "p", app.Version{}, "base"))
-	if _, err := b.db.ImportVersions(context.Background(), b.aead, sent(t, a), dataTokens); err != nil {
+	if _, err := b.db.Replica().ImportVersions(context.Background(), b.aead, sent(t, a), dataTokens); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.db.Ack(context.Background(), 1); err != nil {
+	if err := a.db.Oplog().Ack(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
 	return a, b, v[0]
@@ -37,13 +37,13 @@ func sharedBase(t *testing.T) (a, b *fixture, base app.Version) {
 func sent(t *testing.T, f *fixture) []SealedVersion {
 	t.Helper()
 	ctx := context.Background()
-	ops, err := f.db.Pending(ctx, 0, 0)
+	ops, err := f.db.Oplog().Pending(ctx, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []SealedVersion
 	for _, op := range ops {
-		sv, err := f.db.Sealed(ctx, op.Kind, op.ID, op.Version)
+		sv, err := f.db.Replica().Sealed(ctx, op.Kind, op.ID, op.Version)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func TestImportVersions(t *testing.T) {
 	v := a.commit(t, write(kindP, "p", app.Version{}, "first"))
 	a.commit(t, write(kindP, "p", v[0], "second"))
 	out := sent(t, a)
-	rep, err := b.db.ImportVersions(ctx, b.aead, out, dataTokens)
+	rep, err := b.db.Replica().ImportVersions(ctx, b.aead, out, dataTokens)
 	if err != nil || rep.Stored != 2 || rep.Known != 0 || len(rep.Changed) != 1 || len(rep.Forked) != 0 {
 		t.Fatalf("import: %+v, %v", rep, err)
 	}
@@ -84,10 +84,10 @@ func TestImportVersions(t *testing.T) {
 	if ids, err := b.rec.Lookup(ctx, tok("second")); err != nil || !slices.Equal(ids, []string{"p"}) {
 		t.Fatalf("index on b: %v, %v", ids, err)
 	}
-	if ops, _ := b.db.Pending(ctx, 0, 0); len(ops) != 0 {
+	if ops, _ := b.db.Oplog().Pending(ctx, 0, 0); len(ops) != 0 {
 		t.Fatalf("imported versions entered b's oplog: %v", ops)
 	}
-	if rep, err := b.db.ImportVersions(ctx, b.aead, out, dataTokens); err != nil || rep.Stored != 0 || rep.Known != 2 || len(rep.Changed) != 0 {
+	if rep, err := b.db.Replica().ImportVersions(ctx, b.aead, out, dataTokens); err != nil || rep.Stored != 0 || rep.Known != 2 || len(rep.Changed) != 0 {
 		t.Fatalf("replay: %+v, %v", rep, err)
 	}
 	// b writes on top with its own, slower clock: its version still orders
@@ -112,11 +112,11 @@ func TestImportForkedRecord(t *testing.T) {
 	a.commit(t, write(kindP, "p", base, "from a", "from a"))
 	b.commit(t, write(kindP, "p", base, "from b", "from b"))
 	fromA, fromB := sent(t, a), sent(t, b)
-	ra, err := a.db.ImportVersions(ctx, a.aead, fromB, dataTokens)
+	ra, err := a.db.Replica().ImportVersions(ctx, a.aead, fromB, dataTokens)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb, err := b.db.ImportVersions(ctx, b.aead, fromA, dataTokens)
+	rb, err := b.db.Replica().ImportVersions(ctx, b.aead, fromA, dataTokens)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestImportForkedRecord(t *testing.T) {
 		if err != nil || len(hist) != 3 {
 			t.Fatalf("history: %d versions, %v", len(hist), err)
 		}
-		cs, err := f.db.Conflicts(ctx)
+		cs, err := f.db.Replica().Conflicts(ctx)
 		if err != nil || len(cs) != 1 || cs[0].ID != "p" || len(cs[0].Tips) != 2 {
 			t.Fatalf("conflicts: %+v, %v", cs, err)
 		}
@@ -143,10 +143,10 @@ func TestImportForkedRecord(t *testing.T) {
 		if ir, err := f.db.CheckIntegrity(ctx, f.aead, newSigner(t).verify); err != nil || len(ir.Problems) > 0 {
 			t.Fatalf("integrity with a fork: %+v, %v", ir, err)
 		}
-		if err := f.db.ResolveConflict(ctx, kindP, "p"); err != nil {
+		if err := f.db.Replica().ResolveConflict(ctx, kindP, "p"); err != nil {
 			t.Fatal(err)
 		}
-		if cs, _ := f.db.Conflicts(ctx); len(cs) != 0 {
+		if cs, _ := f.db.Replica().Conflicts(ctx); len(cs) != 0 {
 			t.Fatalf("after resolving: %+v", cs)
 		}
 	}
@@ -166,11 +166,11 @@ func TestImportRefusesTampered(t *testing.T) {
 	moved[0].ID = "elsewhere"
 	stranger := newFixture(t, Options{})
 	for name, vs := range map[string][]SealedVersion{"a flipped bit": bad, "a version moved to another record": moved} {
-		if _, err := b.db.ImportVersions(ctx, b.aead, vs, dataTokens); !errors.Is(err, app.ErrTampered) {
+		if _, err := b.db.Replica().ImportVersions(ctx, b.aead, vs, dataTokens); !errors.Is(err, app.ErrTampered) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	if _, err := stranger.db.ImportVersions(ctx, stranger.aead, out, dataTokens); !errors.Is(err, app.ErrTampered) {
+	if _, err := stranger.db.Replica().ImportVersions(ctx, stranger.aead, out, dataTokens); !errors.Is(err, app.ErrTampered) {
 		t.Fatalf("another vault's versions: %v", err)
 	}
 	if _, err := b.rec.Head(ctx, kindP, "p"); !errors.Is(err, app.ErrNotFound) {
@@ -189,15 +189,15 @@ func TestConflictTipsFollowBranches(t *testing.T) {
 	b1 := b.commit(t, write(kindP, "p", base, "b1"))
 	b2 := b.commit(t, write(kindP, "p", b1[0], "b2"))
 	fromA, fromB := sent(t, a), sent(t, b)
-	if _, err := a.db.ImportVersions(ctx, a.aead, fromB, dataTokens); err != nil {
+	if _, err := a.db.Replica().ImportVersions(ctx, a.aead, fromB, dataTokens); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.db.ImportVersions(ctx, b.aead, fromA, dataTokens); err != nil {
+	if _, err := b.db.Replica().ImportVersions(ctx, b.aead, fromA, dataTokens); err != nil {
 		t.Fatal(err)
 	}
 	tips := func(f *fixture) []app.Version {
 		t.Helper()
-		cs, err := f.db.Conflicts(ctx)
+		cs, err := f.db.Replica().Conflicts(ctx)
 		if err != nil || len(cs) != 1 {
 			t.Fatalf("conflicts: %+v, %v", cs, err)
 		}
@@ -216,14 +216,14 @@ func TestConflictTipsFollowBranches(t *testing.T) {
 	// a writes on its current version, b1's branch continues on b: both
 	// replace their parents.
 	head, _ := headData(t, a, "p")
-	if err := a.db.Ack(ctx, 2); err != nil {
+	if err := a.db.Oplog().Ack(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.db.Ack(ctx, 2); err != nil {
+	if err := b.db.Oplog().Ack(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
 	a2 := a.commit(t, write(kindP, "p", head.Version, "a2"))
-	if _, err := b.db.ImportVersions(ctx, b.aead, sent(t, a), dataTokens); err != nil {
+	if _, err := b.db.Replica().ImportVersions(ctx, b.aead, sent(t, a), dataTokens); err != nil {
 		t.Fatal(err)
 	}
 	ta, tb := tips(a), tips(b)

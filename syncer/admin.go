@@ -93,7 +93,7 @@ func (a *Admin) Enroll(path string) (app.Enrollment, error) {
 // vault alone (no network, no password).
 func (a *Admin) State(ctx context.Context) (app.SyncState, error) {
 	db := a.p.DB
-	st := app.SyncState{Device: db.DeviceID().String(), Bandwidth: Bandwidth(ctx, db)}
+	st := app.SyncState{Device: db.DeviceID().String(), Bandwidth: Bandwidth(ctx, db.Meta())}
 	switch e, err := LoadEnrollment(a.p.Dir); {
 	case err == nil:
 		st.Enrolled, st.Enrollment = true, enrollmentInfo(e)
@@ -110,22 +110,22 @@ func (a *Admin) State(ctx context.Context) (app.SyncState, error) {
 		st.Vault = api.VaultFingerprint(v)
 	}
 	var err error
-	if st.PendingChanges, err = db.PendingCount(ctx); err != nil {
+	if st.PendingChanges, err = db.Oplog().PendingCount(ctx); err != nil {
 		return st, err
 	}
-	cs, err := db.Conflicts(ctx)
+	cs, err := db.Replica().Conflicts(ctx)
 	if err != nil {
 		return st, err
 	}
 	st.Conflicts = len(cs)
-	st.LastSuccess = lastSuccess(ctx, db)
+	st.LastSuccess = lastSuccess(ctx, db.Meta())
 	if eng := a.running(); eng != nil {
 		es := eng.Status()
 		if !es.LastSuccess.IsZero() || es.LastError != "" { // a round has counted them
 			st.PendingScans, st.ScansKnown = es.PendingBlobs, true
 		}
 	}
-	aside, err := SetAside(ctx, db)
+	aside, err := SetAside(ctx, db.Meta())
 	if err != nil {
 		return st, err
 	}
@@ -176,7 +176,7 @@ func (a *Admin) SyncNow() bool {
 // SetBandwidth caps what sync sends and receives per second (0: no cap),
 // from the next start of sync.
 func (a *Admin) SetBandwidth(ctx context.Context, bytesPerSecond int64) error {
-	return SetBandwidth(ctx, a.p.DB, bytesPerSecond)
+	return SetBandwidth(ctx, a.p.DB.Meta(), bytesPerSecond)
 }
 
 // Connect returns a client for the archive of the enrollment kept (the
@@ -299,7 +299,7 @@ func (a *Admin) ImportReply(ctx context.Context, s *app.Session, path string) (s
 // SetAside lists the changes sync set aside, each as kept (with the
 // refused version itself, for 'folio sync set-aside --json').
 func (a *Admin) SetAside(ctx context.Context) ([]SetAsideChange, error) {
-	return SetAside(ctx, a.p.DB)
+	return SetAside(ctx, a.p.DB.Meta())
 }
 
 // DismissSetAside forgets these set-aside changes (as State or SetAside
@@ -309,7 +309,7 @@ func (a *Admin) DismissSetAside(ctx context.Context, cs []app.SetAsideChange) er
 	for i, c := range cs {
 		out[i] = SetAsideChange{Seq: c.Seq, Outgoing: c.Outgoing}
 	}
-	return DismissSetAside(ctx, a.p.DB, out)
+	return DismissSetAside(ctx, a.p.DB.Meta(), out)
 }
 
 // AskForKeys asks the archive for the vault keys of this joining
@@ -405,7 +405,7 @@ func (a *Admin) AskArchive(ctx context.Context) (ArchiveView, error) {
 // Countersignature returns the latest countersignature of this
 // workstation's audit trail the archive gave, if any.
 func (a *Admin) Countersignature(ctx context.Context) (api.Countersignature, bool, error) {
-	return Countersignature(ctx, a.p.DB)
+	return Countersignature(ctx, a.p.DB.Meta())
 }
 
 // newEngine is an engine over db and blobs under s (nil: send only),

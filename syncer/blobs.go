@@ -92,7 +92,7 @@ type blobTask struct {
 // manifests. The transfers run side by side on the client's blob
 // connections (see mover).
 func (e *Engine) moveBlobs(ctx context.Context, ms map[string]app.BlobManifest, rep *Report) error {
-	uploaded, err := e.p.DB.MetaPrefix(ctx, metaUploaded)
+	uploaded, err := e.p.DB.Meta().MetaPrefix(ctx, metaUploaded)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (e *Engine) moveBlobs(ctx context.Context, ms map[string]app.BlobManifest, 
 }
 
 func (e *Engine) markUploaded(ctx context.Context, id string) error {
-	return e.p.DB.UpdateMeta(ctx, map[string][]byte{metaUploaded + id: {1}}, nil)
+	return e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{metaUploaded + id: {1}}, nil)
 }
 
 // readChunk reads chunk n of local blob t, after checking that the file
@@ -200,7 +200,7 @@ func (e *Engine) reindex(ctx context.Context, texts map[string]bool) {
 
 // pendingUploads counts the local blobs the archive does not hold yet.
 func (e *Engine) pendingUploads(ctx context.Context) (int, int64) {
-	uploaded, err := e.p.DB.MetaPrefix(ctx, metaUploaded)
+	uploaded, err := e.p.DB.Meta().MetaPrefix(ctx, metaUploaded)
 	if err != nil {
 		return 0, 0
 	}

@@ -103,7 +103,7 @@ func (r ImportReport) String() string {
 // replyKey returns the public half of the vault's bundle key pair, made on
 // first use; the session seals the private half.
 func (e *Engine) replyKey(ctx context.Context) ([]byte, error) {
-	pub, err := e.p.DB.GetMeta(ctx, metaReplyPublic)
+	pub, err := e.p.DB.Meta().GetMeta(ctx, metaReplyPublic)
 	if err == nil {
 		return pub, nil
 	}
@@ -119,7 +119,7 @@ func (e *Engine) replyKey(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := e.p.DB.UpdateMeta(ctx, map[string][]byte{metaReplyPublic: pub, metaReplyPrivate: sealed}, nil); err != nil {
+	if err := e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{metaReplyPublic: pub, metaReplyPrivate: sealed}, nil); err != nil {
 		return nil, err
 	}
 	return pub, nil
@@ -167,7 +167,7 @@ func (e *Engine) ExportFile(ctx context.Context, path string, enr *pki.Enrollmen
 		d.Close()
 	}
 	// Only a complete bundle on disk counts as exported.
-	if err := e.p.DB.UpdateMeta(ctx, puts, nil); err != nil {
+	if err := e.p.DB.Meta().UpdateMeta(ctx, puts, nil); err != nil {
 		return rep, err
 	}
 	return rep, nil
@@ -179,7 +179,7 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 	var rep ExportReport
 	db := e.p.DB
 	dev := api.DeviceID(db.DeviceID())
-	cursor, err := getUint(ctx, db, metaCursor)
+	cursor, err := getUint(ctx, db.Meta(), metaCursor)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -235,22 +235,22 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 
 	// The batches: the one in flight online first, with its fixed content,
 	// then new ones numbered after the vault's last.
-	next, err := getUint(ctx, db, metaNextBatch)
+	next, err := getUint(ctx, db.Meta(), metaNextBatch)
 	if err != nil {
 		return rep, nil, err
 	}
 	next = max(next, 1) // never pushed: the archive renumbers a batch it holds already
-	auditPos, err := getUint(ctx, db, metaAuditSent)
+	auditPos, err := getUint(ctx, db.Meta(), metaAuditSent)
 	if err != nil {
 		return rep, nil, err
 	}
 	var after uint64
 	if !all {
-		if after, err = getUint(ctx, db, metaOplogExported); err != nil {
+		if after, err = getUint(ctx, db.Meta(), metaOplogExported); err != nil {
 			return rep, nil, err
 		}
 	}
-	fl, inFlight, err := getJSON[inflight](ctx, db, metaInflight)
+	fl, inFlight, err := getJSON[inflight](ctx, db.Meta(), metaInflight)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -261,7 +261,7 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 		}
 		b := bundle.Batch{Request: req}
 		if len(req.Versions) > 0 {
-			first, err := db.Pending(ctx, 0, 1)
+			first, err := db.Oplog().Pending(ctx, 0, 1)
 			if err != nil || len(first) == 0 {
 				return rep, nil, fmt.Errorf("read the batch in flight: %v", err)
 			}
@@ -276,7 +276,7 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 	// This workstation's users and key slots the archive would refuse
 	// stay here, set aside (ownrefused.go), audited before the audit
 	// trail to carry is read.
-	later, err := db.Pending(ctx, after, 0)
+	later, err := db.Oplog().Pending(ctx, after, 0)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -336,11 +336,11 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 	puts[metaOplogExported] = putUint(after)
 
 	// The complete blobs the archive does not hold yet.
-	uploaded, err := db.MetaPrefix(ctx, metaUploaded)
+	uploaded, err := db.Meta().MetaPrefix(ctx, metaUploaded)
 	if err != nil {
 		return rep, nil, err
 	}
-	exported, err := db.MetaPrefix(ctx, metaBundleBlob)
+	exported, err := db.Meta().MetaPrefix(ctx, metaBundleBlob)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -426,7 +426,7 @@ func (e *Engine) ImportFile(ctx context.Context, path string, enr *pki.Enrollmen
 	if err := bf.CheckDigest(); err != nil {
 		return rep, err
 	}
-	sealed, err := db.GetMeta(ctx, metaReplyPrivate)
+	sealed, err := db.Meta().GetMeta(ctx, metaReplyPrivate)
 	if errors.Is(err, app.ErrNotFound) {
 		return rep, fmt.Errorf("%w: this vault has never exported a bundle, so no reply can be for it", bundle.ErrNotForUs)
 	}
@@ -447,7 +447,7 @@ func (e *Engine) ImportFile(ctx context.Context, path string, enr *pki.Enrollmen
 	if err := e.applyConfirmations(ctx, info, &rep); err != nil {
 		return rep, err
 	}
-	cursor, err := getUint(ctx, db, metaCursor)
+	cursor, err := getUint(ctx, db.Meta(), metaCursor)
 	if err != nil {
 		return rep, err
 	}
@@ -485,7 +485,7 @@ func (e *Engine) ImportFile(ctx context.Context, path string, enr *pki.Enrollmen
 	// unless this vault holds less than that (restored from an older
 	// copy: the gap comes with the next round).
 	if info.After <= cursor && end.Through > cursor {
-		if err := db.UpdateMeta(ctx, map[string][]byte{metaCursor: putUint(end.Through)}, nil); err != nil {
+		if err := db.Meta().UpdateMeta(ctx, map[string][]byte{metaCursor: putUint(end.Through)}, nil); err != nil {
 			return rep, err
 		}
 		cursor = end.Through
@@ -546,11 +546,11 @@ func readReply(bf *bundle.File, private []byte, dev api.DeviceID, apply func(bun
 // trail it holds, the batch numbering after its last, the countersignature.
 func (e *Engine) applyConfirmations(ctx context.Context, info bundle.ReplyInfo, rep *ImportReport) error {
 	db := e.p.DB
-	records, err := db.MetaPrefix(ctx, metaBundleBatch)
+	records, err := db.Meta().MetaPrefix(ctx, metaBundleBatch)
 	if err != nil {
 		return err
 	}
-	fl, inFlight, err := getJSON[inflight](ctx, db, metaInflight)
+	fl, inFlight, err := getJSON[inflight](ctx, db.Meta(), metaInflight)
 	if err != nil {
 		return err
 	}
@@ -576,7 +576,7 @@ func (e *Engine) applyConfirmations(ctx context.Context, info bundle.ReplyInfo, 
 			dels = append(dels, metaInflight)
 		}
 	}
-	sent, err := getUint(ctx, db, metaAuditSent)
+	sent, err := getUint(ctx, db.Meta(), metaAuditSent)
 	if err != nil {
 		return err
 	}
@@ -584,7 +584,7 @@ func (e *Engine) applyConfirmations(ctx context.Context, info bundle.ReplyInfo, 
 	if rep.AuditHeld > sent {
 		puts[metaAuditSent] = putUint(rep.AuditHeld)
 	}
-	next, err := getUint(ctx, db, metaNextBatch)
+	next, err := getUint(ctx, db.Meta(), metaNextBatch)
 	if err != nil {
 		return err
 	}
@@ -592,14 +592,14 @@ func (e *Engine) applyConfirmations(ctx context.Context, info bundle.ReplyInfo, 
 		puts[metaNextBatch] = putUint(info.State.LastBatch + 1)
 	}
 	if cs := info.Countersign; cs != nil {
-		old, ok, _ := Countersignature(ctx, db)
+		old, ok, _ := Countersignature(ctx, db.Meta())
 		if !ok || cs.Seq >= old.Seq {
 			if b, err := json.Marshal(cs); err == nil {
 				puts[metaCountersign] = b
 			}
 		}
 	}
-	if err := db.UpdateMeta(ctx, puts, dels); err != nil {
+	if err := db.Meta().UpdateMeta(ctx, puts, dels); err != nil {
 		return err
 	}
 	if _, ok := puts[metaCountersign]; ok {
@@ -607,7 +607,7 @@ func (e *Engine) applyConfirmations(ctx context.Context, info bundle.ReplyInfo, 
 			return err
 		}
 	}
-	pending, err := db.Pending(ctx, 0, 1)
+	pending, err := db.Oplog().Pending(ctx, 0, 1)
 	if err != nil || len(pending) == 0 {
 		return err
 	}
@@ -619,7 +619,7 @@ func (e *Engine) applyConfirmations(ctx context.Context, info bundle.ReplyInfo, 
 		}
 	}
 	if through >= pending[0].Seq {
-		if err := db.Ack(ctx, through); err != nil {
+		if err := db.Oplog().Ack(ctx, through); err != nil {
 			return err
 		}
 		rep.Acked = through

@@ -97,7 +97,7 @@ func head(t *testing.T, st archive.Store) uint64 {
 }
 
 func pending(t *testing.T, w *workstation) int {
-	n, err := w.prof.DB.PendingCount(context.Background())
+	n, err := w.prof.DB.Oplog().PendingCount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestBundleTwoWorkstationsConverge(t *testing.T) {
 	if n := pending(t, a); n != 0 || rep.Acked == 0 || rep.AuditHeld == 0 {
 		t.Fatalf("after a's reply: %d pending, report %s", n, rep)
 	}
-	if cs, ok, _ := syncer.Countersignature(ctx, a.prof.DB); !ok || cs.Seq != rep.AuditHeld {
+	if cs, ok, _ := syncer.Countersignature(ctx, a.prof.DB.Meta()); !ok || cs.Seq != rep.AuditHeld {
 		t.Fatalf("countersignature after the reply: %+v %v, audit held %d", cs, ok, rep.AuditHeld)
 	}
 	h1 := head(t, site.store)
@@ -221,8 +221,8 @@ func TestBundleTwoWorkstationsConverge(t *testing.T) {
 	site.lap(t, a, admin)
 	site.lap(t, b, nurse)
 	site.lap(t, a, admin)
-	ca, _ := a.prof.DB.Conflicts(ctx)
-	cb, _ := b.prof.DB.Conflicts(ctx)
+	ca, _ := a.prof.DB.Replica().Conflicts(ctx)
+	cb, _ := b.prof.DB.Replica().Conflicts(ctx)
 	if len(ca) != 1 || len(cb) != 1 {
 		t.Fatalf("conflicts: a %v, b %v; want the amended patient on both", ca, cb)
 	}

@@ -25,7 +25,7 @@ func TestBundleHeldToQuota(t *testing.T) {
 	}
 	firstPending := func() uint64 {
 		t.Helper()
-		es, err := a.prof.DB.Pending(ctx, 0, 1)
+		es, err := a.prof.DB.Oplog().Pending(ctx, 0, 1)
 		if err != nil || len(es) == 0 {
 			t.Fatalf("ward-a's first pending change: %v, %v", es, err)
 		}

@@ -91,7 +91,7 @@ func (w AuditWitness) LatestCountersignature(ctx context.Context) (app.AuditCoun
 		return app.AuditCountersignature{}, false, err
 	}
 	var found []api.Countersignature
-	if cs, ok, err := Countersignature(ctx, w.DB); err != nil {
+	if cs, ok, err := Countersignature(ctx, w.DB.Meta()); err != nil {
 		return app.AuditCountersignature{}, false, err
 	} else if ok {
 		found = append(found, cs)

@@ -208,7 +208,7 @@ func TestAttackArchiveFillDisk(t *testing.T) {
 	registerPatients(t, nurse, 1)
 	b.round(t, nurse)
 	registerPatients(t, admin, 2)
-	pending, err := a.prof.DB.PendingCount(ctx)
+	pending, err := a.prof.DB.Oplog().PendingCount(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestAttackArchiveFillDisk(t *testing.T) {
 	if rep.Pulled == 0 {
 		t.Errorf("ward-a's round over its quota took in nothing (%s): ward-b's record should arrive", rep)
 	}
-	if n, err := a.prof.DB.PendingCount(ctx); err != nil || n < pending {
+	if n, err := a.prof.DB.Oplog().PendingCount(ctx); err != nil || n < pending {
 		t.Errorf("ward-a's pending changes after the refused round: %d, %v; want at least the %d before", n, err, pending)
 	}
 	text, _, problem := syncer.Describe(eng.Status(), time.Now())
@@ -246,7 +246,7 @@ func TestAttackArchiveFillDisk(t *testing.T) {
 	if rep, err := eng.Round(ctx); err != nil {
 		t.Fatalf("ward-a's round after its quota was raised: %v (did %s)", err, rep)
 	}
-	if n, err := a.prof.DB.PendingCount(ctx); err != nil || n != 0 {
+	if n, err := a.prof.DB.Oplog().PendingCount(ctx); err != nil || n != 0 {
 		t.Fatalf("ward-a's pending changes after its quota was raised: %d, %v", n, err)
 	}
 	// ward-b is still held to the server's.

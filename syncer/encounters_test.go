@@ -126,7 +126,7 @@ func TestEncountersSync(t *testing.T) {
 	a.round(t, admin)
 	b.round(t, nurse)
 	a.round(t, admin)
-	if ca, _ := a.prof.DB.Conflicts(ctx); len(ca) != 0 {
+	if ca, _ := a.prof.DB.Replica().Conflicts(ctx); len(ca) != 0 {
 		t.Fatalf("conflicts after two addenda: %+v", ca)
 	}
 	for name, s := range map[string]*app.Session{"a": amos, "b": nurse} {

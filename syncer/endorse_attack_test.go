@@ -101,7 +101,7 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 	clerk2E := endorse.Sign(priv, "clerk2", &endorse.UserCert{Name: "clerk2", Key: pub, Admin: true}, "user", "clerk2", endorse.Version{}, clerk2Data)
-	nurseSlots, err := b.prof.DB.MetaPrefix(ctx, "slot/user/nurse/")
+	nurseSlots, err := b.prof.DB.Meta().MetaPrefix(ctx, "slot/user/nurse/")
 	if err != nil || len(nurseSlots) == 0 {
 		t.Fatalf("the nurse's slots on b: %v, %v", nurseSlots, err)
 	}
@@ -122,7 +122,7 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 	}
 	var wire []api.RecordVersion
 	for i, w := range forged {
-		sv, err := b.prof.DB.Sealed(ctx, w.Kind, w.ID, vs[i])
+		sv, err := b.prof.DB.Replica().Sealed(ctx, w.Kind, w.ID, vs[i])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +190,7 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sv, err := b.prof.DB.Sealed(ctx, app.KindUser, "clerk3", rv[0])
+	sv, err := b.prof.DB.Replica().Sealed(ctx, app.KindUser, "clerk3", rv[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestAttackMemberPushesForgedAdmin(t *testing.T) {
 		t.Fatal("admin signs in with the nurse's password: the planted slot was installed")
 	}
 	login(t, a, "admin", adminPW)
-	aside, err := syncer.SetAside(ctx, a.prof.DB)
+	aside, err := syncer.SetAside(ctx, a.prof.DB.Meta())
 	if err != nil || len(aside) != 4 {
 		t.Fatalf("set aside on the administrator's workstation: %+v, %v", aside, err)
 	}

@@ -142,7 +142,7 @@ func New(p Params) *Engine {
 	}
 	e := &Engine{p: p, trigger: make(chan struct{}, 1)}
 	e.status.State, e.status.SendOnly = StateIdle, p.Session == nil
-	if t, err := p.DB.GetMeta(context.Background(), metaLastSuccess); err == nil {
+	if t, err := p.DB.Meta().GetMeta(context.Background(), metaLastSuccess); err == nil {
 		e.status.LastSuccess, _ = time.Parse(time.RFC3339, string(t))
 	}
 	return e
@@ -199,11 +199,11 @@ func (e *Engine) Round(ctx context.Context) (Report, error) {
 	if errors.Is(err, api.ErrNotMember) {
 		// The archive no longer knows this workstation's claim (its store
 		// was set up anew): show it again next round.
-		_ = e.p.DB.UpdateMeta(ctx, nil, []string{metaVaultClaimed})
+		_ = e.p.DB.Meta().UpdateMeta(ctx, nil, []string{metaVaultClaimed})
 	}
 	now := e.p.Now().UTC()
 	if err == nil && !sendOnly {
-		_ = e.p.DB.UpdateMeta(ctx, map[string][]byte{metaLastSuccess: []byte(now.Format(time.RFC3339))}, nil)
+		_ = e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{metaLastSuccess: []byte(now.Format(time.RFC3339))}, nil)
 	}
 	if !sendOnly {
 		_ = e.countRestore(ctx, &rep, err == nil)
@@ -292,7 +292,7 @@ func (e *Engine) send(ctx context.Context, rep *Report) error {
 	if err := e.push(ctx, rep); err != nil {
 		return err
 	}
-	uploaded, err := e.p.DB.MetaPrefix(ctx, metaUploaded)
+	uploaded, err := e.p.DB.Meta().MetaPrefix(ctx, metaUploaded)
 	if err != nil {
 		return err
 	}

@@ -214,7 +214,7 @@ func (r *faultRig) checkConverged(t *testing.T) {
 		}
 	}
 	for _, w := range []*workstation{r.a, r.b} {
-		if n, err := w.prof.DB.PendingCount(ctx); err != nil || n != 0 {
+		if n, err := w.prof.DB.Oplog().PendingCount(ctx); err != nil || n != 0 {
 			t.Errorf("%s still has %d changes pending (%v)", w.enr.Device, n, err)
 		}
 	}
@@ -303,7 +303,7 @@ func TestCutsMidPushAndPull(t *testing.T) {
 	r := newFaultRig(t, 1, true)
 	registerPatients(t, r.admin, patients)
 	before := archiveHead(t, r.arc)
-	pending, _ := r.a.prof.DB.PendingCount(ctx)
+	pending, _ := r.a.prof.DB.Oplog().PendingCount(ctx)
 
 	// Push: every connection dies after 1–40 KiB up or 1–40 KiB down
 	// (whichever comes first); batches of 25 versions are ~25 KiB.
@@ -318,7 +318,7 @@ func TestCutsMidPushAndPull(t *testing.T) {
 	if pushed != uint64(pending) || push.sum.Pushed != pending || push.sum.PushedDup != 0 {
 		t.Errorf("a had %d versions pending; the archive took %d new, the rounds report %d pushed and %d duplicates", pending, pushed, push.sum.Pushed, push.sum.PushedDup)
 	}
-	if n, _ := r.a.prof.DB.PendingCount(ctx); n != 0 {
+	if n, _ := r.a.prof.DB.Oplog().PendingCount(ctx); n != 0 {
 		t.Errorf("a still has %d changes pending after a successful round", n)
 	}
 
@@ -603,7 +603,7 @@ func TestReplayedBatch(t *testing.T) {
 	ctx := context.Background()
 	r := newFaultRig(t, 5, false)
 	registerPatients(t, r.admin, 10)
-	pending, _ := r.a.prof.DB.PendingCount(ctx)
+	pending, _ := r.a.prof.DB.Oplog().PendingCount(ctx)
 	before := archiveHead(t, r.arc)
 	e := r.engine(t, r.a, r.admin, 0)
 
@@ -623,14 +623,14 @@ func TestReplayedBatch(t *testing.T) {
 	if stored != uint64(pending) {
 		t.Fatalf("the archive stored %d versions of a's %d before the cut", stored, pending)
 	}
-	if n, _ := r.a.prof.DB.PendingCount(ctx); n != pending {
+	if n, _ := r.a.prof.DB.Oplog().PendingCount(ctx); n != pending {
 		t.Fatalf("a has %d changes pending after losing the answer, want all %d (nothing acknowledged before its answer is stored)", n, pending)
 	}
 
 	// The clerk goes on working before the next round: the batch in
 	// flight keeps its content, the new patient goes in the next one.
 	registerPatients(t, r.admin, 1)
-	more, _ := r.a.prof.DB.PendingCount(ctx)
+	more, _ := r.a.prof.DB.Oplog().PendingCount(ctx)
 	more -= pending
 
 	rep, err = e.Round(ctx)
@@ -646,7 +646,7 @@ func TestReplayedBatch(t *testing.T) {
 	if got := archiveHead(t, r.arc) - before; got != uint64(pending+more) {
 		t.Errorf("the archive holds %d new versions after the replay, want %d: a version was stored twice or lost", got, pending+more)
 	}
-	if n, _ := r.a.prof.DB.PendingCount(ctx); n != 0 {
+	if n, _ := r.a.prof.DB.Oplog().PendingCount(ctx); n != 0 {
 		t.Errorf("a still has %d changes pending", n)
 	}
 	st, _ := r.a.prof.DB.Stats(ctx)

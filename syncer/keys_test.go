@@ -43,7 +43,7 @@ func TestEngineHoldsNoKey(t *testing.T) {
 					t.Errorf("%s: %s (%s): ask the session's Replica (the Session interface) instead", fset.Position(sel.Pos()), sel.Sel.Name, why)
 				}
 				// Blobs.Sealed(aead) opens blob files with the blob key;
-				// DB.Sealed reads a sealed version, which is fine.
+				// Replica.Sealed reads a sealed version, which is fine.
 				if x, ok := sel.X.(*ast.SelectorExpr); ok && sel.Sel.Name == "Sealed" && x.Sel.Name == "Blobs" {
 					t.Errorf("%s: Blobs.Sealed opens blob files with the blob key: ask the session instead", fset.Position(sel.Pos()))
 				}

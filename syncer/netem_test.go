@@ -515,7 +515,7 @@ func checkArchiveHolds(t *testing.T, c *syncer.Client, w *workstation, blobs int
 		for _, d := range m.Devices {
 			versions += d.Versions
 		}
-		if n, err := w.prof.DB.PendingCount(ctx); err != nil || n != 0 {
+		if n, err := w.prof.DB.Oplog().PendingCount(ctx); err != nil || n != 0 {
 			t.Fatalf("ward-a still has %d versions the archive has not acknowledged (%v)", n, err)
 		}
 		t.Logf("netem archive: head %d, %d versions pushed, %d blobs (%d B), %d B of records: holds everything ward-a has",

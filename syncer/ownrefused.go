@@ -62,7 +62,7 @@ func (e *Engine) screenOwn(ctx context.Context, entries []storage.OpEntry) ([]ow
 		if !endorse.NeedsEndorsement(string(en.Kind)) {
 			continue
 		}
-		sv, err := e.p.DB.Sealed(ctx, en.Kind, en.ID, en.Version)
+		sv, err := e.p.DB.Replica().Sealed(ctx, en.Kind, en.ID, en.Version)
 		if err != nil {
 			return nil, fmt.Errorf("read pending change %d: %w", en.Seq, err)
 		}
@@ -85,7 +85,7 @@ func (e *Engine) screenOwn(ctx context.Context, entries []storage.OpEntry) ([]ow
 // archive has not accepted: the pending ones and those set aside.
 func (e *Engine) unaccepted(ctx context.Context) (map[app.VersionRef]bool, error) {
 	out := map[app.VersionRef]bool{}
-	pending, err := e.p.DB.Pending(ctx, 0, 0)
+	pending, err := e.p.DB.Oplog().Pending(ctx, 0, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (e *Engine) unaccepted(ctx context.Context) (map[app.VersionRef]bool, error
 			out[app.VersionRef{Kind: en.Kind, ID: en.ID, Version: en.Version}] = true
 		}
 	}
-	aside, err := SetAside(ctx, e.p.DB)
+	aside, err := SetAside(ctx, e.p.DB.Meta())
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (e *Engine) refusedByArchive(ctx context.Context, req api.PushRequest, seqs
 		if !endorse.NeedsEndorsement(v.Kind) || v.Kind != r.Kind || v.ID != r.ID || v.Version != r.Version {
 			continue
 		}
-		sv, err := e.p.DB.Sealed(ctx, app.Kind(v.Kind), v.ID, app.Version{HLC: v.Version.HLC, Device: app.DeviceID(v.Version.Device)})
+		sv, err := e.p.DB.Replica().Sealed(ctx, app.Kind(v.Kind), v.ID, app.Version{HLC: v.Version.HLC, Device: app.DeviceID(v.Version.Device)})
 		if err != nil {
 			return nil, fmt.Errorf("read the refused change %d: %w", seqs[r.Index], err)
 		}
@@ -136,7 +136,7 @@ func (e *Engine) refusedByArchive(ctx context.Context, req api.PushRequest, seqs
 // them aside are added to puts, for the caller to write with what it
 // composes.
 func (e *Engine) keepBack(ctx context.Context, entries []storage.OpEntry, puts map[string][]byte) ([]uint64, error) {
-	aside, err := e.p.DB.MetaPrefix(ctx, metaRefusedOwn)
+	aside, err := e.p.DB.Meta().MetaPrefix(ctx, metaRefusedOwn)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func (e *Engine) setAsideOwn(ctx context.Context, refused []ownRefusal) (map[str
 // auditOwnRefusals audits the outgoing refusals a send-only round set
 // aside (it could not write the audit trail).
 func (e *Engine) auditOwnRefusals(ctx context.Context) error {
-	aside, err := SetAside(ctx, e.p.DB)
+	aside, err := SetAside(ctx, e.p.DB.Meta())
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (e *Engine) auditOwnRefusals(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := e.p.DB.UpdateMeta(ctx, map[string][]byte{c.key(): b}, nil); err != nil {
+		if err := e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{c.key(): b}, nil); err != nil {
 			return err
 		}
 	}

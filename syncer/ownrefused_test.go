@@ -71,7 +71,7 @@ func findsPatient(t *testing.T, s *app.Session, p app.Patient) bool {
 // outgoing returns the workstation's own changes set aside.
 func outgoing(t *testing.T, w *workstation) []syncer.SetAsideChange {
 	t.Helper()
-	all, err := syncer.SetAside(context.Background(), w.prof.DB)
+	all, err := syncer.SetAside(context.Background(), w.prof.DB.Meta())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 // moves only after a page is committed.
 func (e *Engine) pull(ctx context.Context, rep *Report) error {
 	db := e.p.DB
-	cursor, err := getUint(ctx, db, metaCursor)
+	cursor, err := getUint(ctx, db.Meta(), metaCursor)
 	if err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func (e *Engine) pull(ctx context.Context, rep *Report) error {
 			return err
 		}
 		if page.Next != cursor {
-			if err := db.UpdateMeta(ctx, map[string][]byte{metaCursor: putUint(page.Next)}, nil); err != nil {
+			if err := db.Meta().UpdateMeta(ctx, map[string][]byte{metaCursor: putUint(page.Next)}, nil); err != nil {
 				return err
 			}
 			cursor = page.Next
@@ -66,7 +66,7 @@ func (e *Engine) importPage(ctx context.Context, changes []api.Change, rep *Repo
 			if v.Version.Device != self {
 				continue
 			}
-			if _, err := e.p.DB.Sealed(ctx, v.Kind, v.ID, v.Version); errors.Is(err, app.ErrNotFound) {
+			if _, err := e.p.DB.Replica().Sealed(ctx, v.Kind, v.ID, v.Version); errors.Is(err, app.ErrNotFound) {
 				refetch = append(refetch, i)
 			}
 		}
@@ -95,7 +95,7 @@ func (e *Engine) importPage(ctx context.Context, changes []api.Change, rep *Repo
 		rep.Rejected++
 	}
 	if len(aside) > 0 {
-		if err := e.p.DB.UpdateMeta(ctx, aside, nil); err != nil {
+		if err := e.p.DB.Meta().UpdateMeta(ctx, aside, nil); err != nil {
 			return err
 		}
 	}

@@ -22,7 +22,7 @@ const maxBatchBytes = 16 << 20
 func (e *Engine) push(ctx context.Context, rep *Report) error {
 	db := e.p.DB
 	for {
-		fl, ok, err := getJSON[inflight](ctx, db, metaInflight)
+		fl, ok, err := getJSON[inflight](ctx, db.Meta(), metaInflight)
 		if err != nil {
 			return err
 		}
@@ -38,10 +38,10 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 		if len(req.Versions) == 0 && len(req.Audit) == 0 {
 			// Every version of it set aside, no audit to send: nothing
 			// to send under this number.
-			if err := db.Ack(ctx, fl.OplogThrough); err != nil {
+			if err := db.Oplog().Ack(ctx, fl.OplogThrough); err != nil {
 				return err
 			}
-			if err := db.UpdateMeta(ctx, nil, []string{metaInflight}); err != nil {
+			if err := db.Meta().UpdateMeta(ctx, nil, []string{metaInflight}); err != nil {
 				return err
 			}
 			continue
@@ -93,7 +93,7 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 				puts[metaCountersign] = b
 			}
 		}
-		if err := db.UpdateMeta(ctx, puts, []string{metaInflight}); err != nil {
+		if err := db.Meta().UpdateMeta(ctx, puts, []string{metaInflight}); err != nil {
 			return err
 		}
 		if resp.Countersign != nil {
@@ -102,7 +102,7 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 			}
 		}
 		if fl.Versions > 0 {
-			if err := db.Ack(ctx, fl.OplogThrough); err != nil {
+			if err := db.Oplog().Ack(ctx, fl.OplogThrough); err != nil {
 				return err
 			}
 		}
@@ -130,11 +130,11 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 	db := e.p.DB
 	e.auditHeld = nil
-	next, err := getUint(ctx, db, metaNextBatch)
+	next, err := getUint(ctx, db.Meta(), metaNextBatch)
 	if err != nil {
 		return inflight{}, false, err
 	}
-	sent, err := getUint(ctx, db, metaAuditSent)
+	sent, err := getUint(ctx, db.Meta(), metaAuditSent)
 	if err != nil {
 		return inflight{}, false, err
 	}
@@ -146,7 +146,7 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 			return inflight{}, false, err
 		}
 		next, sent = info.LastBatch+1, max(sent, info.AuditThrough)
-		if err := db.UpdateMeta(ctx, map[string][]byte{metaNextBatch: putUint(next), metaAuditSent: putUint(sent)}, nil); err != nil {
+		if err := db.Meta().UpdateMeta(ctx, map[string][]byte{metaNextBatch: putUint(next), metaAuditSent: putUint(sent)}, nil); err != nil {
 			return inflight{}, false, err
 		}
 	}
@@ -178,7 +178,7 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 		return inflight{}, false, nil
 	}
 	puts[metaInflight], _ = json.Marshal(fl)
-	if err := db.UpdateMeta(ctx, puts, nil); err != nil {
+	if err := db.Meta().UpdateMeta(ctx, puts, nil); err != nil {
 		return inflight{}, false, err
 	}
 	return fl, true, nil
@@ -190,14 +190,14 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 // holds at most Params.PushVersions versions and maxBatchBytes of their
 // ciphertext, but always its first version.
 func (e *Engine) cutBatch(ctx context.Context, after uint64) ([]storage.OpEntry, []storage.SealedVersion, error) {
-	entries, err := e.p.DB.Pending(ctx, after, e.p.PushVersions)
+	entries, err := e.p.DB.Oplog().Pending(ctx, after, e.p.PushVersions)
 	if err != nil {
 		return nil, nil, err
 	}
 	vs := make([]storage.SealedVersion, 0, len(entries))
 	size := 0
 	for i, en := range entries {
-		sv, err := e.p.DB.Sealed(ctx, en.Kind, en.ID, en.Version)
+		sv, err := e.p.DB.Replica().Sealed(ctx, en.Kind, en.ID, en.Version)
 		if err != nil {
 			return nil, nil, fmt.Errorf("read pending change %d: %w", en.Seq, err)
 		}
@@ -230,7 +230,7 @@ func (e *Engine) keepAside(ctx context.Context, fl inflight, refused []ownRefusa
 		}
 	}
 	puts[metaInflight], _ = json.Marshal(fl)
-	return e.p.DB.UpdateMeta(ctx, puts, nil)
+	return e.p.DB.Meta().UpdateMeta(ctx, puts, nil)
 }
 
 // ErrAuditAltered is a workstation whose audit trail no longer matches its
@@ -266,11 +266,11 @@ func (e *Engine) renumber(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cur, _ := getUint(ctx, e.p.DB, metaNextBatch)
+	cur, _ := getUint(ctx, e.p.DB.Meta(), metaNextBatch)
 	if info.LastBatch+1 <= cur {
 		return fmt.Errorf("%w: the archive refused batch %d of this workstation although it holds batches only through %d", api.ErrConflict, cur, info.LastBatch)
 	}
-	return e.p.DB.UpdateMeta(ctx, map[string][]byte{metaNextBatch: putUint(info.LastBatch + 1), metaAuditSent: putUint(info.AuditThrough)}, []string{metaInflight})
+	return e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{metaNextBatch: putUint(info.LastBatch + 1), metaAuditSent: putUint(info.AuditThrough)}, []string{metaInflight})
 }
 
 // batchRequest rebuilds a fixed batch from the oplog and the audit chain:
@@ -280,7 +280,7 @@ func (e *Engine) batchRequest(ctx context.Context, fl inflight) (req api.PushReq
 	db := e.p.DB
 	req = api.PushRequest{Device: api.DeviceID(db.DeviceID()), Batch: fl.Batch, Versions: []api.RecordVersion{}}
 	if fl.Versions > 0 {
-		entries, err := db.Pending(ctx, 0, fl.Versions)
+		entries, err := db.Oplog().Pending(ctx, 0, fl.Versions)
 		if err != nil {
 			return req, nil, err
 		}
@@ -291,7 +291,7 @@ func (e *Engine) batchRequest(ctx context.Context, fl inflight) (req api.PushReq
 			if slices.Contains(fl.Skipped, en.Seq) {
 				continue
 			}
-			sv, err := db.Sealed(ctx, en.Kind, en.ID, en.Version)
+			sv, err := db.Replica().Sealed(ctx, en.Kind, en.ID, en.Version)
 			if err != nil {
 				return req, nil, fmt.Errorf("read pending change %d: %w", en.Seq, err)
 			}

@@ -53,7 +53,7 @@ func TestRecordSyncState(t *testing.T) {
 
 	// The archive refused the batch in flight (the patient; the document
 	// comes after it): its versions are errors.
-	pend, err := a.prof.DB.Pending(ctx, 0, 0)
+	pend, err := a.prof.DB.Oplog().Pending(ctx, 0, 0)
 	if err != nil || len(pend) == 0 {
 		t.Fatalf("pending: %v, %v", pend, err)
 	}
@@ -62,13 +62,13 @@ func TestRecordSyncState(t *testing.T) {
 		t.Fatalf("the patient is not pending: %v", pend)
 	}
 	fl, _ := json.Marshal(map[string]uint64{"batch": 1, "oplog_through": pend[i].Seq})
-	if err := a.prof.DB.UpdateMeta(ctx, map[string][]byte{"sync/inflight": fl}, nil); err != nil {
+	if err := a.prof.DB.Meta().UpdateMeta(ctx, map[string][]byte{"sync/inflight": fl}, nil); err != nil {
 		t.Fatal(err)
 	}
 	refused := onA
 	refused.Refused = true
 	wantStates(t, "batch refused", refused, qs, syncer.RecordError, syncer.RecordPending)
-	if err := a.prof.DB.UpdateMeta(ctx, nil, []string{"sync/inflight"}); err != nil {
+	if err := a.prof.DB.Meta().UpdateMeta(ctx, nil, []string{"sync/inflight"}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -70,7 +70,7 @@ func (r RestoreReport) String() string {
 
 // restoring returns the catch-up under way, if any.
 func (e *Engine) restoring(ctx context.Context) (*RestoreReport, error) {
-	r, ok, err := getJSON[RestoreReport](ctx, e.p.DB, metaRestored)
+	r, ok, err := getJSON[RestoreReport](ctx, e.p.DB.Meta(), metaRestored)
 	if err != nil || !ok || r.Done {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func (e *Engine) catchUp(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	next, err := getUint(ctx, db, metaNextBatch)
+	next, err := getUint(ctx, db.Meta(), metaNextBatch)
 	if err != nil {
 		return false, err
 	}
@@ -177,7 +177,7 @@ func readStanding(ctx context.Context, db *storage.DB, c *Client) (standing, err
 	if st.info, err = c.Device(ctx); err != nil {
 		return st, err
 	}
-	if st.sent, err = getUint(ctx, db, metaAuditSent); err != nil {
+	if st.sent, err = getUint(ctx, db.Meta(), metaAuditSent); err != nil {
 		return st, err
 	}
 	if st.head, err = db.Audit().AuditHead(ctx); err != nil {
@@ -243,7 +243,7 @@ func (e *Engine) saveRestore(ctx context.Context, r RestoreReport) error {
 	if err != nil {
 		return err
 	}
-	return e.p.DB.UpdateMeta(ctx, map[string][]byte{metaRestored: b}, nil)
+	return e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{metaRestored: b}, nil)
 }
 
 // countRestore adds what a round did to the catch-up under way; once a

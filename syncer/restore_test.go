@@ -259,7 +259,7 @@ func restoredBackupRejoins(t *testing.T, take func(*testing.T, *workstation, *ap
 	if h := archiveHead(t, arc); uint64(st.Versions) != h {
 		t.Errorf("a holds %d versions, the archive %d", st.Versions, h)
 	}
-	if n, _ := a.prof.DB.PendingCount(ctx); n != 0 {
+	if n, _ := a.prof.DB.Oplog().PendingCount(ctx); n != 0 {
 		t.Errorf("a still has %d changes pending", n)
 	}
 }

@@ -86,11 +86,11 @@ func TestSeveralRolesSync(t *testing.T) {
 func ed25519Seeded(t *testing.T, w *workstation, name, pw string) ed25519.PrivateKey {
 	t.Helper()
 	ctx := context.Background()
-	bundle, err := w.prof.DB.GetMeta(ctx, "vault/bundle")
+	bundle, err := w.prof.DB.Meta().GetMeta(ctx, "vault/bundle")
 	if err != nil {
 		t.Fatal(err)
 	}
-	slots, err := w.prof.DB.MetaPrefix(ctx, "slot/user/"+name+"/")
+	slots, err := w.prof.DB.Meta().MetaPrefix(ctx, "slot/user/"+name+"/")
 	if err != nil {
 		t.Fatal(err)
 	}

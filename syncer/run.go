@@ -95,7 +95,7 @@ func (e *Engine) wait(ctx context.Context, d time.Duration, watchChanges bool) b
 			if !watchChanges {
 				continue
 			}
-			if n, err := e.p.DB.PendingCount(ctx); err == nil && n > 0 {
+			if n, err := e.p.DB.Oplog().PendingCount(ctx); err == nil && n > 0 {
 				return true
 			}
 		}

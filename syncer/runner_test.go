@@ -56,7 +56,7 @@ func TestRunnerSendsWhileLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Lock(ctx)
-	if n, _ := prof.DB.PendingCount(ctx); n == 0 {
+	if n, _ := prof.DB.Oplog().PendingCount(ctx); n == 0 {
 		t.Fatal("nothing pending before the send-only engine runs")
 	}
 
@@ -75,7 +75,7 @@ func TestRunnerSendsWhileLocked(t *testing.T) {
 		t.Fatal("no send-only engine runs for an enrolled vault with no one signed in")
 	}
 	waitFor(t, "the send-only engine to send what was pending", func() bool {
-		n, err := prof.DB.PendingCount(ctx)
+		n, err := prof.DB.Oplog().PendingCount(ctx)
 		return err == nil && n == 0
 	})
 	waitStatus(t, reports, "the send-only engine to report its changes sent", func(st app.SyncStatus) bool {

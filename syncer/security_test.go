@@ -170,7 +170,7 @@ func vaultFigures(t *testing.T, w *workstation) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := w.prof.DB.PendingCount(ctx)
+	n, err := w.prof.DB.Oplog().PendingCount(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,7 +575,7 @@ func TestSecurityTamperedAtArchive(t *testing.T) {
 		if ms, err := nurse.Patients().Search(ctx, "odhiambo", 10); err != nil || len(ms) != 0 {
 			t.Errorf("b's search finds the altered patient: %+v, %v", ms, err)
 		}
-		reasons, err := b.prof.DB.MetaPrefix(ctx, "sync/rejected/")
+		reasons, err := b.prof.DB.Meta().MetaPrefix(ctx, "sync/rejected/")
 		if err != nil || len(reasons) != 1 {
 			t.Fatalf("b's set-aside changes: %v, %v; want one", reasons, err)
 		}
@@ -603,11 +603,11 @@ func TestSecurityTamperedAtArchive(t *testing.T) {
 		}
 
 		// The administrator sees which record it was, and dismisses it.
-		cs, err := syncer.SetAside(ctx, b.prof.DB)
+		cs, err := syncer.SetAside(ctx, b.prof.DB.Meta())
 		if err != nil || len(cs) != 1 || cs[0].Kind != app.KindPatient || cs[0].ID != ps[1].ID || !strings.Contains(cs[0].Reason, "integrity") {
 			t.Fatalf("set-aside list: %+v, %v; want patient %s", cs, err, ps[1].ID)
 		}
-		if err := syncer.DismissSetAside(ctx, b.prof.DB, cs); err != nil {
+		if err := syncer.DismissSetAside(ctx, b.prof.DB.Meta(), cs); err != nil {
 			t.Fatal(err)
 		}
 		eng, _, _ = roundOfB()

@@ -32,7 +32,7 @@ func TestSendWhileLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.round(t, nurse)
-	lastSync, _ := a.prof.DB.GetMeta(ctx, "sync/last-success")
+	lastSync, _ := a.prof.DB.Meta().GetMeta(ctx, "sync/last-success")
 	admin.Lock(ctx)
 
 	locked := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Client: a.client(t, syncer.ClientOptions{})})
@@ -53,7 +53,7 @@ func TestSendWhileLocked(t *testing.T) {
 	if text, _, problem := syncer.Describe(st, st.LastSent); problem || text == "" {
 		t.Fatalf("described as %q (problem %v)", text, problem)
 	}
-	if now, _ := a.prof.DB.GetMeta(ctx, "sync/last-success"); string(now) != string(lastSync) {
+	if now, _ := a.prof.DB.Meta().GetMeta(ctx, "sync/last-success"); string(now) != string(lastSync) {
 		t.Fatalf("a send-only round moved the last complete sync from %q to %q", lastSync, now)
 	}
 	if rep, err := locked.Round(ctx); err != nil || rep.Pushed != 0 || rep.BlobsUp != 0 {

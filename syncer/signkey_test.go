@@ -32,7 +32,7 @@ func TestJoinedUserSignsWithTheirKey(t *testing.T) {
 	if len(want) != 32 || !bytes.Equal(nurse.SigningKey(), want) {
 		t.Fatalf("the nurse signs on ward-b with %x, their record certifies %x", nurse.SigningKey(), want)
 	}
-	slots, err := b.prof.DB.MetaPrefix(ctx, "slot/user/nurse/")
+	slots, err := b.prof.DB.Meta().MetaPrefix(ctx, "slot/user/nurse/")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,10 +86,10 @@ func (e *Engine) setStatus(change func(*Status)) {
 
 // refreshCounts reads the pending counts from the vault.
 func (e *Engine) refreshCounts(ctx context.Context) {
-	n, _ := e.p.DB.PendingCount(ctx)
-	conflicts, _ := e.p.DB.Conflicts(ctx)
+	n, _ := e.p.DB.Oplog().PendingCount(ctx)
+	conflicts, _ := e.p.DB.Replica().Conflicts(ctx)
 	blobs, bytes := e.pendingUploads(ctx)
-	rejected, _ := e.p.DB.MetaPrefix(ctx, metaRejected)
+	rejected, _ := e.p.DB.Meta().MetaPrefix(ctx, metaRejected)
 	e.setStatus(func(s *Status) {
 		s.PendingChanges, s.Conflicts, s.PendingBlobs, s.PendingBytes = n, len(conflicts), blobs, bytes
 		s.SetAside, s.NotAccepted = 0, 0

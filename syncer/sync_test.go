@@ -83,8 +83,8 @@ func settle(t *testing.T, a *workstation, sa *app.Session, b *workstation, sb *a
 	b.round(t, sb)
 	a.round(t, sa)
 	ctx := context.Background()
-	ca, _ = a.prof.DB.Conflicts(ctx)
-	cb, _ = b.prof.DB.Conflicts(ctx)
+	ca, _ = a.prof.DB.Replica().Conflicts(ctx)
+	cb, _ = b.prof.DB.Replica().Conflicts(ctx)
 	return ca, cb
 }
 
@@ -127,11 +127,11 @@ func vaultKeys(t testing.TB, db *storage.DB, s *app.Session) *crypto.Keyring {
 	ctx := context.Background()
 	name := s.User().Name
 	pw := map[string]string{"admin": adminPW, "nurse": nursePW, "clerk": "green paper folders"}[name]
-	bundle, err := db.GetMeta(ctx, "vault/bundle")
+	bundle, err := db.Meta().GetMeta(ctx, "vault/bundle")
 	if err != nil {
 		t.Fatal(err)
 	}
-	slots, err := db.MetaPrefix(ctx, "slot/user/"+name+"/")
+	slots, err := db.Meta().MetaPrefix(ctx, "slot/user/"+name+"/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestTwoWorkstationsConverge(t *testing.T) {
 	a.round(t, admin)
 	b.round(t, nurse)
 	for name, w := range map[string]*workstation{"a": a, "b": b} {
-		if cs, _ := w.prof.DB.Conflicts(ctx); len(cs) != 0 {
+		if cs, _ := w.prof.DB.Replica().Conflicts(ctx); len(cs) != 0 {
 			t.Fatalf("%s still lists conflicts after the resolution: %v", name, cs)
 		}
 	}

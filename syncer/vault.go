@@ -53,7 +53,7 @@ func (c *Client) OrgVault(ctx context.Context) (api.OrgVault, error) {
 // the organisation's; another vault's claim fails with
 // api.ErrForeignVault.
 func ShowVault(ctx context.Context, db *storage.DB, c *Client, s Claimer) (api.OrgVault, error) {
-	if b, err := db.GetMeta(ctx, metaVaultClaimed); err == nil {
+	if b, err := db.Meta().GetMeta(ctx, metaVaultClaimed); err == nil {
 		return api.OrgVault{PublicKey: b}, nil
 	}
 	claim, err := keptClaim(ctx, db, c.device, s)
@@ -64,7 +64,7 @@ func ShowVault(ctx context.Context, db *storage.DB, c *Client, s Claimer) (api.O
 	if err != nil {
 		return api.OrgVault{}, fmt.Errorf("show the archive this workstation's vault: %w", err)
 	}
-	if err := db.UpdateMeta(ctx, map[string][]byte{metaVaultClaimed: org.PublicKey}, nil); err != nil {
+	if err := db.Meta().UpdateMeta(ctx, map[string][]byte{metaVaultClaimed: org.PublicKey}, nil); err != nil {
 		return api.OrgVault{}, err
 	}
 	return org, nil
@@ -81,7 +81,7 @@ func KeepClaim(ctx context.Context, db *storage.DB, s Claimer) error {
 // keptClaim returns this device's claim to the vault, signing and keeping
 // one with s when none is kept (s nil: api.ErrNotMember).
 func keptClaim(ctx context.Context, db *storage.DB, dev api.DeviceID, s Claimer) (api.VaultClaim, error) {
-	claim, ok, err := getJSON[api.VaultClaim](ctx, db, metaVaultClaim)
+	claim, ok, err := getJSON[api.VaultClaim](ctx, db.Meta(), metaVaultClaim)
 	if err != nil || ok {
 		return claim, err
 	}
@@ -97,7 +97,7 @@ func keptClaim(ctx context.Context, db *storage.DB, dev api.DeviceID, s Claimer)
 	if err != nil {
 		return api.VaultClaim{}, err
 	}
-	if err := db.UpdateMeta(ctx, map[string][]byte{metaVaultClaim: b}, nil); err != nil {
+	if err := db.Meta().UpdateMeta(ctx, map[string][]byte{metaVaultClaim: b}, nil); err != nil {
 		return api.VaultClaim{}, err
 	}
 	return claim, nil
@@ -106,7 +106,7 @@ func keptClaim(ctx context.Context, db *storage.DB, dev api.DeviceID, s Claimer)
 // ShownVault returns the organisation vault's key once the archive took
 // this workstation's claim (false before).
 func ShownVault(ctx context.Context, db *storage.DB) ([]byte, bool) {
-	b, err := db.GetMeta(ctx, metaVaultClaimed)
+	b, err := db.Meta().GetMeta(ctx, metaVaultClaimed)
 	return b, err == nil
 }
 

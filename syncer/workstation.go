@@ -68,7 +68,7 @@ func Connect(ctx context.Context, dir string, db *storage.DB, address string, op
 		}
 	}
 	if opts.BytesPerSecond == 0 {
-		opts.BytesPerSecond = Bandwidth(ctx, db)
+		opts.BytesPerSecond = Bandwidth(ctx, db.Meta())
 	}
 	c, err := NewClient(e, api.DeviceID(db.DeviceID()), opts)
 	if err != nil {

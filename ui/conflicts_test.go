@@ -231,14 +231,14 @@ func TestConflictsScreen(t *testing.T) {
 	if err != nil || got.Phone != "0788 000 111" || got.Village != "Kabale" {
 		t.Fatalf("Mary after the merge: %+v, %v; want a's phone and b's village", got, err)
 	}
-	if cs, _ := a.prof.DB.Conflicts(ctx); len(cs) != 0 {
+	if cs, _ := a.prof.DB.Replica().Conflicts(ctx); len(cs) != 0 {
 		t.Fatalf("the vault still flags %v", cs)
 	}
 
 	// The resolutions reach b, where the flags clear too.
 	a.round(t)
 	b.round(t)
-	if cs, _ := b.prof.DB.Conflicts(ctx); len(cs) != 0 {
+	if cs, _ := b.prof.DB.Replica().Conflicts(ctx); len(cs) != 0 {
 		t.Fatalf("b still flags %v after the resolutions synced", cs)
 	}
 	// Both were audited.

@@ -180,13 +180,13 @@ func TestSyncAdminEnroll(t *testing.T) {
 	// The bandwidth cap, in kbit/s; a bad one is refused.
 	s.bw.field.SetText("fast")
 	test.Tap(s.bw.save)
-	if !strings.Contains(s.bw.msg.Text, "whole number") || syncer.Bandwidth(t.Context(), prof.DB) != 0 {
+	if !strings.Contains(s.bw.msg.Text, "whole number") || syncer.Bandwidth(t.Context(), prof.DB.Meta()) != 0 {
 		t.Fatalf("a bad cap: %q", s.bw.msg.Text)
 	}
 	s.bw.field.SetText("256")
 	test.Tap(s.bw.save)
 	u.tasks.wait()
-	if n := syncer.Bandwidth(t.Context(), prof.DB); n != 32000 || ts.starts != 3 {
+	if n := syncer.Bandwidth(t.Context(), prof.DB.Meta()); n != 32000 || ts.starts != 3 {
 		t.Fatalf("cap %d bytes/s, %d starts (%q); want 32000 and sync started again", n, ts.starts, s.bw.msg.Text)
 	}
 	if s.bw.now.Text != "256 kbit/s (32000 bytes per second)" {
@@ -307,7 +307,7 @@ func TestSyncAdminBundle(t *testing.T) {
 	if !strings.Contains(s.bundleMsg.Text, "Imported") {
 		t.Fatalf("the import says %q", s.bundleMsg.Text)
 	}
-	if n, _ := prof.DB.PendingCount(ctx); n != 0 || s.pending.Text != "Nothing to send" {
+	if n, _ := prof.DB.Oplog().PendingCount(ctx); n != 0 || s.pending.Text != "Nothing to send" {
 		t.Fatalf("after the reply %d changes pending, the page says %q", n, s.pending.Text)
 	}
 	// Importing an export (not a reply) is refused, and says so.

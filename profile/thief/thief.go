@@ -57,7 +57,7 @@ func CopyVault(t testing.TB, dir string) Copy {
 		t.Fatalf("open the stolen copy: %v", err)
 	}
 	defer db.Close()
-	bundle, err := db.GetMeta(context.Background(), "vault/bundle")
+	bundle, err := db.Meta().GetMeta(context.Background(), "vault/bundle")
 	if err != nil {
 		t.Fatalf("read the stolen copy's key bundle: %v", err)
 	}
