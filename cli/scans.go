@@ -65,7 +65,7 @@ func archiveCopies(ctx context.Context, s *app.Session, prof *profile.Profile, i
 	}
 	defer client.Close()
 	eng := syncer.New(syncer.Params{DB: prof.DB, Blobs: prof.Blobs, Session: s.Replica(), Client: client})
-	rs, err := eng.RepairBlobs(ctx, ids, repair)
+	rs, err := eng.Blobs().Repair(ctx, ids, repair)
 	out := make(map[string]syncer.BlobRepair, len(rs))
 	for _, r := range rs {
 		out[r.Blob] = r

@@ -275,7 +275,7 @@ func (a *Admin) ExportBundle(ctx context.Context, s *app.Session, path string, a
 	if err != nil {
 		return "", err
 	}
-	rep, err := eng.ExportFile(ctx, path, enr, all)
+	rep, err := eng.Bundles().Export(ctx, path, enr, all)
 	if err != nil {
 		return "", err
 	}
@@ -289,7 +289,7 @@ func (a *Admin) ImportReply(ctx context.Context, s *app.Session, path string) (s
 	if err != nil {
 		return "", err
 	}
-	rep, err := eng.ImportFile(ctx, path, enr)
+	rep, err := eng.Bundles().Import(ctx, path, enr)
 	if err != nil {
 		return "", err
 	}

@@ -15,11 +15,21 @@ import (
 	"folio/archive/api"
 )
 
+// Blobs moves the vault's blob files (the sealed scans, page images,
+// page text and thumbnails) between this workstation and the archive: the
+// manifests that name them, the transfers of a round by priority, the
+// count of those still to send, and the repair of a damaged or lost one
+// from the archive's copy. The rounds and the bundles use it.
+type Blobs struct{ e *Engine }
+
+// Blobs returns the engine's blob transfer.
+func (e *Engine) Blobs() Blobs { return Blobs{e} }
+
 // manifests reads every blob manifest of the vault, through the session.
-func (e *Engine) manifests(ctx context.Context) (map[string]app.BlobManifest, error) {
-	ms, skipped, err := e.p.Session.BlobManifests(ctx)
+func (b Blobs) manifests(ctx context.Context) (map[string]app.BlobManifest, error) {
+	ms, skipped, err := b.e.p.Session.BlobManifests(ctx)
 	for _, id := range skipped {
-		e.p.Log.Warn("sync skips a damaged blob manifest", "blob", id)
+		b.e.p.Log.Warn("sync skips a damaged blob manifest", "blob", id)
 	}
 	return ms, err
 }
@@ -29,13 +39,13 @@ func (e *Engine) manifests(ctx context.Context) (map[string]app.BlobManifest, er
 // and size of its sealed file, by which the archive will know it. The
 // manifests travel with the next push. It returns every manifest of the
 // vault, the new ones included.
-func (e *Engine) writeManifests(ctx context.Context) (map[string]app.BlobManifest, error) {
-	have, err := e.manifests(ctx)
+func (b Blobs) writeManifests(ctx context.Context) (map[string]app.BlobManifest, error) {
+	have, err := b.manifests(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var missing []string
-	for id, err := range e.p.Blobs.List(ctx) {
+	for id, err := range b.e.p.Blobs.List(ctx) {
 		if err != nil {
 			return nil, err
 		}
@@ -48,7 +58,7 @@ func (e *Engine) writeManifests(ctx context.Context) (map[string]app.BlobManifes
 	}
 	files := func(yield func(app.SealedBlob, error) bool) {
 		for _, id := range missing {
-			sum, size, err := e.hashFile(id)
+			sum, size, err := b.hashFile(id)
 			if errors.Is(err, app.ErrNotFound) {
 				continue // deleted meanwhile
 			}
@@ -57,7 +67,7 @@ func (e *Engine) writeManifests(ctx context.Context) (map[string]app.BlobManifes
 			}
 		}
 	}
-	added, err := e.p.Session.AddBlobManifests(ctx, files)
+	added, err := b.e.p.Session.AddBlobManifests(ctx, files)
 	if err != nil {
 		return nil, err
 	}
@@ -65,8 +75,8 @@ func (e *Engine) writeManifests(ctx context.Context) (map[string]app.BlobManifes
 	return have, nil
 }
 
-func (e *Engine) hashFile(id string) (string, int64, error) {
-	f, size, err := e.p.Blobs.OpenSealed(id)
+func (b Blobs) hashFile(id string) (string, int64, error) {
+	f, size, err := b.e.p.Blobs.OpenSealed(id)
 	if err != nil {
 		return "", 0, err
 	}
@@ -85,62 +95,99 @@ type blobTask struct {
 	recent bool
 }
 
-// moveBlobs uploads the local blobs the archive lacks and downloads the
+// move uploads the local blobs the archive lacks and downloads the
 // ones this vault lacks, by priority: class first (text and thumbnails,
 // then page images, then originals), the patients this session opened
 // first within a class, uploads before downloads. ms are the vault's
 // manifests. The transfers run side by side on the client's blob
 // connections (see mover).
-func (e *Engine) moveBlobs(ctx context.Context, ms map[string]app.BlobManifest, rep *Report) error {
-	uploaded, err := e.p.DB.Meta().MetaPrefix(ctx, metaUploaded)
+func (b Blobs) move(ctx context.Context, ms map[string]app.BlobManifest, rep *Report) error {
+	uploaded, err := b.e.p.DB.Meta().MetaPrefix(ctx, metaUploaded)
 	if err != nil {
 		return err
 	}
-	recent := e.p.Session.RecentPatients()
+	recent := b.e.p.Session.RecentPatients()
 	var tasks []blobTask
 	for id, m := range ms {
-		local := e.p.Blobs.Has(id)
+		local := b.e.p.Blobs.Has(id)
 		_, done := uploaded[metaUploaded+id]
 		if local && done {
 			continue
 		}
 		tasks = append(tasks, blobTask{id: id, m: m, up: local, recent: m.Patient != "" && recent[m.Patient]})
 	}
-	slices.SortFunc(tasks, func(a, b blobTask) int {
-		if c := cmp.Compare(a.m.Class.Rank(), b.m.Class.Rank()); c != 0 {
+	slices.SortFunc(tasks, func(x, y blobTask) int {
+		if c := cmp.Compare(x.m.Class.Rank(), y.m.Class.Rank()); c != 0 {
 			return c
 		}
-		if a.recent != b.recent {
-			if a.recent {
+		if x.recent != y.recent {
+			if x.recent {
 				return -1
 			}
 			return 1
 		}
-		if a.up != b.up {
-			if a.up {
+		if x.up != y.up {
+			if x.up {
 				return -1
 			}
 			return 1
 		}
-		return cmp.Compare(a.id, b.id)
+		return cmp.Compare(x.id, y.id)
 	})
-	m := newMover(ctx, e, tasks, e.p.Client.BlobConnections(), rep)
-	m.run()
-	e.reindex(ctx, m.texts)
-	if m.stop != nil {
-		return m.stop
-	}
-	return m.firstErr
+	m := newMover(ctx, b, tasks, b.e.p.Client.BlobConnections(), rep)
+	err = m.run()
+	b.reindex(ctx, m.texts)
+	return err
 }
 
-func (e *Engine) markUploaded(ctx context.Context, id string) error {
-	return e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{metaUploaded + id: {1}}, nil)
+// sendLocal is the blob part of a round without a session: it uploads
+// the local blobs the archive lacks, smallest first (without the keys
+// their classes are unknown; page text and thumbnails are the small ones).
+// Their manifests follow in the next round with a session. The hashes of
+// the sealed files are remembered for the engine's next rounds.
+func (b Blobs) sendLocal(ctx context.Context, rep *Report) error {
+	e := b.e
+	uploaded, err := e.p.DB.Meta().MetaPrefix(ctx, metaUploaded)
+	if err != nil {
+		return err
+	}
+	var tasks []blobTask
+	for id, err := range e.p.Blobs.List(ctx) {
+		if err != nil {
+			return err
+		}
+		if _, done := uploaded[metaUploaded+id]; done {
+			continue
+		}
+		m, ok := e.sealed[id]
+		if !ok {
+			sum, size, err := b.hashFile(id)
+			if errors.Is(err, app.ErrNotFound) {
+				continue // deleted meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			m = app.BlobManifest{Class: app.BlobOther, SHA256: sum, Size: size}
+			if e.sealed == nil {
+				e.sealed = map[string]app.BlobManifest{}
+			}
+			e.sealed[id] = m
+		}
+		tasks = append(tasks, blobTask{id: id, m: m, up: true})
+	}
+	slices.SortFunc(tasks, func(x, y blobTask) int { return cmp.Or(cmp.Compare(x.m.Size, y.m.Size), cmp.Compare(x.id, y.id)) })
+	return newMover(ctx, b, tasks, e.p.Client.BlobConnections(), rep).run()
+}
+
+func (b Blobs) markUploaded(ctx context.Context, id string) error {
+	return b.e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{metaUploaded + id: {1}}, nil)
 }
 
 // readChunk reads chunk n of local blob t, after checking that the file
 // still has the size its manifest says.
-func (e *Engine) readChunk(t blobTask, n int) ([]byte, error) {
-	f, size, err := e.p.Blobs.OpenSealed(t.id)
+func (b Blobs) readChunk(t blobTask, n int) ([]byte, error) {
+	f, size, err := b.e.p.Blobs.OpenSealed(t.id)
 	if err != nil {
 		return nil, err
 	}
@@ -159,19 +206,19 @@ func (e *Engine) readChunk(t blobTask, n int) ([]byte, error) {
 // keeps it only once its hash and its sealed stream check out. It returns
 // the bytes it received (kept even when it fails: the next try resumes
 // after them).
-func (e *Engine) download(ctx context.Context, t blobTask) (int64, error) {
-	have := e.p.Blobs.PartialSize(t.id)
+func (b Blobs) download(ctx context.Context, t blobTask) (int64, error) {
+	have := b.e.p.Blobs.PartialSize(t.id)
 	if have > t.m.Size {
-		e.p.Blobs.DiscardPartial(t.id)
+		b.e.p.Blobs.DiscardPartial(t.id)
 		have = 0
 	}
 	var got int64
 	if have < t.m.Size {
-		rc, err := e.p.Client.BlobData(ctx, t.m.SHA256, have)
+		rc, err := b.e.p.Client.BlobData(ctx, t.m.SHA256, have)
 		if err != nil {
 			return 0, err
 		}
-		n, err := e.p.Blobs.AppendPartial(t.id, io.LimitReader(rc, t.m.Size-have))
+		n, err := b.e.p.Blobs.AppendPartial(t.id, io.LimitReader(rc, t.m.Size-have))
 		rc.Close()
 		got = n
 		if err != nil {
@@ -181,38 +228,38 @@ func (e *Engine) download(ctx context.Context, t blobTask) (int64, error) {
 			return got, &NetError{Err: fmt.Errorf("download of blob %s stopped at byte %d of %d", t.id, have+n, t.m.Size)}
 		}
 	}
-	if err := e.p.Blobs.CommitPartial(t.id, t.m.SHA256); err != nil {
+	if err := b.e.p.Blobs.CommitPartial(t.id, t.m.SHA256); err != nil {
 		return got, err
 	}
-	if err := e.p.Session.CheckReceivedBlob(ctx, t.id); err != nil {
+	if err := b.e.p.Session.CheckReceivedBlob(ctx, t.id); err != nil {
 		return got, fmt.Errorf("downloaded %w", err)
 	}
-	return got, e.markUploaded(ctx, t.id)
+	return got, b.markUploaded(ctx, t.id)
 }
 
 // reindex has the session derive again the index tokens of the documents
 // whose page text just arrived, so their words become searchable here.
-func (e *Engine) reindex(ctx context.Context, texts map[string]bool) {
-	if err := e.p.Session.ReindexTexts(ctx, texts); err != nil {
-		e.p.Log.Warn("sync could not index a document's text", "err", err)
+func (b Blobs) reindex(ctx context.Context, texts map[string]bool) {
+	if err := b.e.p.Session.ReindexTexts(ctx, texts); err != nil {
+		b.e.p.Log.Warn("sync could not index a document's text", "err", err)
 	}
 }
 
 // pendingUploads counts the local blobs the archive does not hold yet.
-func (e *Engine) pendingUploads(ctx context.Context) (int, int64) {
-	uploaded, err := e.p.DB.Meta().MetaPrefix(ctx, metaUploaded)
+func (b Blobs) pendingUploads(ctx context.Context) (int, int64) {
+	uploaded, err := b.e.p.DB.Meta().MetaPrefix(ctx, metaUploaded)
 	if err != nil {
 		return 0, 0
 	}
 	n, size := 0, int64(0)
-	for id, err := range e.p.Blobs.List(ctx) {
+	for id, err := range b.e.p.Blobs.List(ctx) {
 		if err != nil {
 			break
 		}
 		if _, ok := uploaded[metaUploaded+id]; ok {
 			continue
 		}
-		if f, s, err := e.p.Blobs.OpenSealed(id); err == nil {
+		if f, s, err := b.e.p.Blobs.OpenSealed(id); err == nil {
 			f.Close()
 			n++
 			size += s

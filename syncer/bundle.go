@@ -20,11 +20,12 @@ import (
 )
 
 // Sync by bundle, for a site with no link (package archive/bundle):
-// ExportFile writes what the archive lacks from this vault, ImportFile
-// applies the archive's reply. Both go through the online round's own
-// pieces — batches numbered and fixed as push numbers them, importPage for
-// the changes, the partial/commit blob functions for the scans — so a site
-// may alternate between the two freely:
+// Bundles.Export writes what the archive lacks from this vault,
+// Bundles.Import applies the archive's reply. Both go through the online
+// round's own pieces — batches cut by cutBatch and numbered and fixed as
+// push numbers them, importPage for the changes, the partial/commit blob
+// functions for the scans — so a site may alternate between the two
+// freely:
 //
 //   - Exporting acknowledges nothing. The oplog and sync/audit-sent move
 //     only when the archive confirms, by a reply or online: a reply
@@ -100,9 +101,17 @@ func (r ImportReport) String() string {
 		r.Acked, r.AuditHeld, r.Pulled, r.Known, r.Rejected, r.Forked, r.BlobsDown, r.BytesDown, r.Cursor)
 }
 
+// Bundles carries the engine's exchange with the archive on a USB stick,
+// as sync bundles (see above). An export or import never overlaps a round.
+type Bundles struct{ e *Engine }
+
+// Bundles returns the engine's sync by bundle.
+func (e *Engine) Bundles() Bundles { return Bundles{e} }
+
 // replyKey returns the public half of the vault's bundle key pair, made on
 // first use; the session seals the private half.
-func (e *Engine) replyKey(ctx context.Context) ([]byte, error) {
+func (bs Bundles) replyKey(ctx context.Context) ([]byte, error) {
+	e := bs.e
 	pub, err := e.p.DB.Meta().GetMeta(ctx, metaReplyPublic)
 	if err == nil {
 		return pub, nil
@@ -125,11 +134,12 @@ func (e *Engine) replyKey(ctx context.Context) ([]byte, error) {
 	return pub, nil
 }
 
-// ExportFile writes an export bundle for the archive to path (a new file;
+// Export writes an export bundle for the archive to path (a new file;
 // never overwritten). all re-exports everything the archive has not
 // confirmed (for a lost stick), not only what is new since the last
 // export.
-func (e *Engine) ExportFile(ctx context.Context, path string, enr *pki.Enrollment, all bool) (ExportReport, error) {
+func (bs Bundles) Export(ctx context.Context, path string, enr *pki.Enrollment, all bool) (ExportReport, error) {
+	e := bs.e
 	e.roundMu.Lock()
 	defer e.roundMu.Unlock()
 	if len(enr.BundleKey) == 0 {
@@ -149,7 +159,7 @@ func (e *Engine) ExportFile(ctx context.Context, path string, enr *pki.Enrollmen
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
-	rep, puts, err := e.export(ctx, tmp, enr, all)
+	rep, puts, err := bs.write(ctx, tmp, enr, all)
 	if err != nil {
 		return rep, err
 	}
@@ -173,9 +183,10 @@ func (e *Engine) ExportFile(ctx context.Context, path string, enr *pki.Enrollmen
 	return rep, nil
 }
 
-// export writes the bundle to w and returns the meta to store once it is
+// write writes the bundle to w and returns the meta to store once it is
 // safely on disk.
-func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, all bool) (ExportReport, map[string][]byte, error) {
+func (bs Bundles) write(ctx context.Context, w io.Writer, enr *pki.Enrollment, all bool) (ExportReport, map[string][]byte, error) {
+	e := bs.e
 	var rep ExportReport
 	db := e.p.DB
 	dev := api.DeviceID(db.DeviceID())
@@ -193,11 +204,11 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 			return rep, nil, err
 		}
 	}
-	ms, err := e.writeManifests(ctx)
+	ms, err := e.Blobs().writeManifests(ctx)
 	if err != nil {
 		return rep, nil, err
 	}
-	replyPub, err := e.replyKey(ctx)
+	replyPub, err := bs.replyKey(ctx)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -280,7 +291,7 @@ func (e *Engine) export(ctx context.Context, w io.Writer, enr *pki.Enrollment, a
 	if err != nil {
 		return rep, nil, err
 	}
-	keep, err := e.keepBack(ctx, later, puts)
+	keep, err := e.refusedOwn().keepBack(ctx, later, puts)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -388,11 +399,12 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-// ImportFile verifies the archive's reply at path completely, then
+// Import verifies the archive's reply at path completely, then
 // applies it. A refusal (another workstation's or organisation's reply, a
 // damaged or cut file, a file that is no reply) wraps bundle.ErrNotForUs,
 // bundle.ErrDamaged or bundle.ErrNotBundle, and then nothing changed.
-func (e *Engine) ImportFile(ctx context.Context, path string, enr *pki.Enrollment) (ImportReport, error) {
+func (bs Bundles) Import(ctx context.Context, path string, enr *pki.Enrollment) (ImportReport, error) {
+	e := bs.e
 	e.roundMu.Lock()
 	defer e.roundMu.Unlock()
 	var rep ImportReport
@@ -444,7 +456,7 @@ func (e *Engine) ImportFile(ctx context.Context, path string, enr *pki.Enrollmen
 		return rep, err
 	}
 	// Second pass: apply.
-	if err := e.applyConfirmations(ctx, info, &rep); err != nil {
+	if err := bs.applyConfirmations(ctx, info, &rep); err != nil {
 		return rep, err
 	}
 	cursor, err := getUint(ctx, db.Meta(), metaCursor)
@@ -459,23 +471,23 @@ func (e *Engine) ImportFile(ctx context.Context, path string, enr *pki.Enrollmen
 		}
 		if bySHA == nil {
 			// The changes are in: the manifests name every blob.
-			by, err := e.blobsBySHA(ctx, info.BlobsStored, &rep)
+			by, err := bs.blobsBySHA(ctx, info.BlobsStored, &rep)
 			if err != nil {
 				return err
 			}
 			bySHA = by
 		}
-		return e.storeBlob(ctx, *it.Blob, it.Data, bySHA, texts, &rep)
+		return bs.storeBlob(ctx, *it.Blob, it.Data, bySHA, texts, &rep)
 	})
 	if err != nil {
 		return rep, err
 	}
 	if bySHA == nil {
-		if _, err := e.blobsBySHA(ctx, info.BlobsStored, &rep); err != nil {
+		if _, err := bs.blobsBySHA(ctx, info.BlobsStored, &rep); err != nil {
 			return rep, err
 		}
 	}
-	e.reindex(ctx, texts)
+	e.Blobs().reindex(ctx, texts)
 	// Share the key slots set here on top of what arrived (they travel
 	// with the next export), as the online round does after its pull.
 	if _, err := e.p.Session.ShareKeySlots(ctx); err != nil {
@@ -544,8 +556,8 @@ func readReply(bf *bundle.File, private []byte, dev api.DeviceID, apply func(bun
 // applyConfirmations acknowledges what the archive confirmed: the
 // oplog through the longest covered run of pending entries, the audit
 // trail it holds, the batch numbering after its last, the countersignature.
-func (e *Engine) applyConfirmations(ctx context.Context, info bundle.ReplyInfo, rep *ImportReport) error {
-	db := e.p.DB
+func (bs Bundles) applyConfirmations(ctx context.Context, info bundle.ReplyInfo, rep *ImportReport) error {
+	db := bs.e.p.DB
 	records, err := db.Meta().MetaPrefix(ctx, metaBundleBatch)
 	if err != nil {
 		return err
@@ -636,8 +648,9 @@ type localBlob struct {
 // blobsBySHA maps the archive's blob ids to this vault's, from the
 // manifests, and marks the blobs the archive confirmed holding as
 // uploaded.
-func (e *Engine) blobsBySHA(ctx context.Context, stored []string, rep *ImportReport) (map[string]localBlob, error) {
-	ms, err := e.manifests(ctx)
+func (bs Bundles) blobsBySHA(ctx context.Context, stored []string, rep *ImportReport) (map[string]localBlob, error) {
+	e := bs.e
+	ms, err := e.Blobs().manifests(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -647,7 +660,7 @@ func (e *Engine) blobsBySHA(ctx context.Context, stored []string, rep *ImportRep
 	}
 	for _, sha := range stored {
 		if b, ok := by[sha]; ok && e.p.Blobs.Has(b.id) {
-			if err := e.markUploaded(ctx, b.id); err != nil {
+			if err := e.Blobs().markUploaded(ctx, b.id); err != nil {
 				return nil, err
 			}
 		}
@@ -658,7 +671,8 @@ func (e *Engine) blobsBySHA(ctx context.Context, stored []string, rep *ImportRep
 // storeBlob keeps one blob of a reply the way a download does: through
 // the partial file, committed only when its SHA-256 matches, kept only
 // when it opens with the vault's blob key.
-func (e *Engine) storeBlob(ctx context.Context, h bundle.BlobHead, data io.Reader, bySHA map[string]localBlob, texts map[string]bool, rep *ImportReport) error {
+func (bs Bundles) storeBlob(ctx context.Context, h bundle.BlobHead, data io.Reader, bySHA map[string]localBlob, texts map[string]bool, rep *ImportReport) error {
+	e := bs.e
 	lb, ok := bySHA[h.ID]
 	id := lb.id
 	if !ok {
@@ -666,7 +680,7 @@ func (e *Engine) storeBlob(ctx context.Context, h bundle.BlobHead, data io.Reade
 		return nil
 	}
 	if e.p.Blobs.Has(id) {
-		return e.markUploaded(ctx, id)
+		return e.Blobs().markUploaded(ctx, id)
 	}
 	e.p.Blobs.DiscardPartial(id)
 	n, err := e.p.Blobs.AppendPartial(id, data)
@@ -685,5 +699,5 @@ func (e *Engine) storeBlob(ctx context.Context, h bundle.BlobHead, data io.Reade
 	if lb.class == app.BlobText {
 		texts[id] = true
 	}
-	return e.markUploaded(ctx, id)
+	return e.Blobs().markUploaded(ctx, id)
 }

@@ -62,7 +62,7 @@ func bundleEngine(w *workstation, s *app.Session) *syncer.Engine {
 func export(t *testing.T, w *workstation, s *app.Session, all bool) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "export.bundle")
-	if _, err := bundleEngine(w, s).ExportFile(context.Background(), path, w.enr, all); err != nil {
+	if _, err := bundleEngine(w, s).Bundles().Export(context.Background(), path, w.enr, all); err != nil {
 		t.Fatalf("export: %v", err)
 	}
 	return path
@@ -70,7 +70,7 @@ func export(t *testing.T, w *workstation, s *app.Session, all bool) string {
 
 func importReply(t *testing.T, w *workstation, s *app.Session, path string) syncer.ImportReport {
 	t.Helper()
-	rep, err := bundleEngine(w, s).ImportFile(context.Background(), path, w.enr)
+	rep, err := bundleEngine(w, s).Bundles().Import(context.Background(), path, w.enr)
 	if err != nil {
 		t.Fatalf("import reply: %v", err)
 	}
@@ -377,7 +377,7 @@ func TestBundleRefusals(t *testing.T) {
 		{"cut reply", write(rb[:len(rb)/2]), bundle.ErrDamaged},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := bundleEngine(a, admin).ImportFile(ctx, c.path, a.enr)
+			_, err := bundleEngine(a, admin).Bundles().Import(ctx, c.path, a.enr)
 			if !errors.Is(err, c.want) {
 				t.Fatalf("import: %v, want %v", err, c.want)
 			}
@@ -417,7 +417,7 @@ func TestBundleCutsBatchesAsPush(t *testing.T) {
 	const per = 4
 	c := a.client(t, syncer.ClientOptions{})
 	eng := syncer.New(syncer.Params{DB: a.prof.DB, Blobs: a.prof.Blobs, Session: admin.Replica(), Client: c, PushVersions: per})
-	exp, err := eng.ExportFile(ctx, filepath.Join(t.TempDir(), "export.bundle"), a.enr, false)
+	exp, err := eng.Bundles().Export(ctx, filepath.Join(t.TempDir(), "export.bundle"), a.enr, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,21 @@
 // class the documents of the patients this session opened come first.
 // Blob chunks travel on ClientOptions.BlobConnections parallel TCP
 // connections beside the main one (a lossy, slow link keeps busy), under
-// one bandwidth cap. Without a link, Engine.ExportFile and Engine.ImportFile
+// one bandwidth cap. Without a link, Engine.Bundles().Export and Import
 // carry the same exchange on a USB stick as a sync bundle (bundle.go).
 // RecordStates tells the window each record's state (pending, sent,
 // conflict, error); SetAside lists incoming changes that did not open.
+//
+// The Engine keeps the round itself: construction, Round and Run, the
+// push (push.go) and the pull (pull.go), its state and Status. The rest
+// are small types made from it, each with one job, as app's services are
+// made from the session: Engine.Blobs (blobs.go, mover.go, repair.go)
+// moves blob files by priority and repairs a damaged one from the
+// archive's copy; Engine.Bundles (bundle.go) is the sync by bundle;
+// restore (restore.go) catches up a vault restored from a backup;
+// refusedOwn (ownrefused.go) sets aside this workstation's own user and
+// key-slots versions the archive refuses. The online push and the bundle
+// export cut their batches in one function (cutBatch).
 //
 // Engine.Run repeats rounds in the background: at once when the vault has
 // new changes, every few minutes otherwise, and after a failure with

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -206,7 +205,7 @@ func (e *Engine) Round(ctx context.Context) (Report, error) {
 		_ = e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{metaLastSuccess: []byte(now.Format(time.RFC3339))}, nil)
 	}
 	if !sendOnly {
-		_ = e.countRestore(ctx, &rep, err == nil)
+		_ = e.restore().count(ctx, &rep, err == nil)
 	}
 	e.refreshCounts(ctx)
 	e.setStatus(func(s *Status) {
@@ -245,10 +244,10 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 	if _, err := ShowVault(ctx, e.p.DB, e.p.Client, e.p.Session); err != nil {
 		return err
 	}
-	if err := e.check(ctx); err != nil {
+	if err := e.restore().check(ctx); err != nil {
 		return err
 	}
-	if err := e.auditOwnRefusals(ctx); err != nil {
+	if err := e.refusedOwn().audit(ctx); err != nil {
 		return err
 	}
 	// Push what is pending, take in the others' changes, then share what
@@ -265,7 +264,7 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 	if _, err := e.p.Session.ShareKeySlots(ctx); err != nil {
 		return err
 	}
-	manifests, err := e.writeManifests(ctx)
+	manifests, err := e.Blobs().writeManifests(ctx)
 	if err != nil {
 		return err
 	}
@@ -275,59 +274,22 @@ func (e *Engine) round(ctx context.Context, rep *Report) error {
 			return full
 		}
 	}
-	return cmp.Or(e.moveBlobs(ctx, manifests, rep), full)
+	return cmp.Or(e.Blobs().move(ctx, manifests, rep), full)
 }
 
 // send is the round of an engine without a session: push, then upload
-// the local blobs the archive lacks, smallest first (without the keys
-// their classes are unknown; page text and thumbnails are the small ones).
-// Their manifests follow in the next round with a session.
+// the local blobs the archive lacks (Blobs.sendLocal).
 func (e *Engine) send(ctx context.Context, rep *Report) error {
 	if _, err := ShowVault(ctx, e.p.DB, e.p.Client, nil); err != nil {
 		return err
 	}
-	if err := e.check(ctx); err != nil {
+	if err := e.restore().check(ctx); err != nil {
 		return err
 	}
 	if err := e.push(ctx, rep); err != nil {
 		return err
 	}
-	uploaded, err := e.p.DB.Meta().MetaPrefix(ctx, metaUploaded)
-	if err != nil {
-		return err
-	}
-	var tasks []blobTask
-	for id, err := range e.p.Blobs.List(ctx) {
-		if err != nil {
-			return err
-		}
-		if _, done := uploaded[metaUploaded+id]; done {
-			continue
-		}
-		m, ok := e.sealed[id]
-		if !ok {
-			sum, size, err := e.hashFile(id)
-			if errors.Is(err, app.ErrNotFound) {
-				continue // deleted meanwhile
-			}
-			if err != nil {
-				return err
-			}
-			m = app.BlobManifest{Class: app.BlobOther, SHA256: sum, Size: size}
-			if e.sealed == nil {
-				e.sealed = map[string]app.BlobManifest{}
-			}
-			e.sealed[id] = m
-		}
-		tasks = append(tasks, blobTask{id: id, m: m, up: true})
-	}
-	slices.SortFunc(tasks, func(a, b blobTask) int { return cmp.Or(cmp.Compare(a.m.Size, b.m.Size), cmp.Compare(a.id, b.id)) })
-	m := newMover(ctx, e, tasks, e.p.Client.BlobConnections(), rep)
-	m.run()
-	if m.stop != nil {
-		return m.stop
-	}
-	return m.firstErr
+	return e.Blobs().sendLocal(ctx, rep)
 }
 
 // Trigger asks the background loop for a round as soon as possible.

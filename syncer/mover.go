@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +35,7 @@ import (
 //     asks the archive again.
 //   - A blob is marked uploaded only after the archive said it holds it
 //     complete; a download is committed only after its hash and its
-//     sealed stream check out (Engine.download).
+//     sealed stream check out (Blobs.download).
 //   - When a transfer fails for the link (*NetError) or the round's
 //     context ends, no new transfer starts; the ones under way on the
 //     other connections run to their end (their bytes are not wasted),
@@ -42,7 +43,7 @@ import (
 //     the round goes on after it.
 type mover struct {
 	ctx     context.Context
-	e       *Engine
+	b       Blobs
 	rep     *Report
 	workers int
 
@@ -79,8 +80,8 @@ type moveItem struct {
 	failed   bool
 }
 
-func newMover(ctx context.Context, e *Engine, tasks []blobTask, workers int, rep *Report) *mover {
-	m := &mover{ctx: ctx, e: e, rep: rep, workers: max(workers, 1), texts: map[string]bool{}, over: make(chan struct{})}
+func newMover(ctx context.Context, b Blobs, tasks []blobTask, workers int, rep *Report) *mover {
+	m := &mover{ctx: ctx, b: b, rep: rep, workers: max(workers, 1), texts: map[string]bool{}, over: make(chan struct{})}
 	m.changed = sync.NewCond(&m.mu)
 	for i, t := range tasks {
 		m.items = append(m.items, &moveItem{t: t})
@@ -92,14 +93,16 @@ func newMover(ctx context.Context, e *Engine, tasks []blobTask, workers int, rep
 }
 
 // run moves everything it can and returns when every worker and planner
-// has stopped: all done, or m.stop set.
-func (m *mover) run() {
+// has stopped: all done, or m.stop set. It returns m.stop, or else the
+// first other failure.
+func (m *mover) run() error {
 	var wg sync.WaitGroup
 	for i := range m.workers {
 		wg.Go(m.plan)
 		wg.Go(func() { m.work(i) })
 	}
 	wg.Wait()
+	return cmp.Or(m.stop, m.firstErr)
 }
 
 // plan asks the archive, ahead of the workers, which chunks the next
@@ -119,13 +122,13 @@ func (m *mover) plan() {
 		m.nextPlan++
 		m.planning++
 		m.mu.Unlock()
-		st, err := m.e.p.Client.BlobStatus(m.ctx, it.t.m.SHA256)
+		st, err := m.b.e.p.Client.BlobStatus(m.ctx, it.t.m.SHA256)
 		if errors.Is(err, api.ErrNotFound) {
 			st, err = api.BlobStatus{ID: it.t.m.SHA256, Size: it.t.m.Size, Chunks: api.ChunkCount(it.t.m.Size)}, nil
 		}
 		var done bool
 		if err == nil && st.Complete {
-			err, done = m.e.markUploaded(m.ctx, it.t.id), true
+			err, done = m.b.markUploaded(m.ctx, it.t.id), true
 		}
 		m.mu.Lock()
 		m.planning--
@@ -217,7 +220,7 @@ func (m *mover) take() (it *moveItem, n, done int, ok bool) {
 // would only add its handshake to the bytes the cap lets through. It
 // reports false once nothing is left to start.
 func (m *mover) uncapped() bool {
-	for m.e.p.Client.capBound() {
+	for m.b.e.p.Client.capBound() {
 		t := time.NewTimer(time.Second)
 		select {
 		case <-t.C:
@@ -235,17 +238,17 @@ func (m *mover) endLocked() { m.overOnce.Do(func() { close(m.over) }) }
 // status shows the work being started.
 func (m *mover) status(it *moveItem, done int) {
 	total, class := len(m.items), it.t.m.Class
-	m.e.setStatus(func(s *Status) {
+	m.b.e.setStatus(func(s *Status) {
 		s.State, s.Phase, s.Done, s.Total = StateSyncing, "moving scans ("+string(class)+")", done, total
 	})
 }
 
 // sendChunk uploads chunk n of upload it on a blob connection.
 func (m *mover) sendChunk(it *moveItem, n int) {
-	data, err := m.e.readChunk(it.t, n)
+	data, err := m.b.readChunk(it.t, n)
 	var st api.BlobStatus
 	if err == nil {
-		st, err = m.e.p.Client.PutChunk(m.ctx, it.t.m.SHA256, it.t.m.Size, n, data)
+		st, err = m.b.e.p.Client.PutChunk(m.ctx, it.t.m.SHA256, it.t.m.Size, n, data)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -280,12 +283,12 @@ func (m *mover) finishUploadLocked(it *moveItem) {
 	m.rep.BlobsUp++
 	// One small local write; the other workers wait for it, as they
 	// would for its fsync in the vault's meta anyway.
-	m.failedLocked(it.t, m.e.markUploaded(m.ctx, it.t.id))
+	m.failedLocked(it.t, m.b.markUploaded(m.ctx, it.t.id))
 }
 
 // fetch downloads blob it on a blob connection.
 func (m *mover) fetch(it *moveItem) {
-	n, err := m.e.download(m.ctx, it.t)
+	n, err := m.b.download(m.ctx, it.t)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	defer m.changed.Broadcast()
@@ -315,7 +318,7 @@ func (m *mover) failedLocked(t blobTask, err error) {
 	case errors.Is(err, api.ErrNotFound):
 		m.rep.Pending++ // not uploaded by its workstation yet
 	default:
-		m.e.p.Log.Warn("sync could not move a blob", "blob", t.id, "err", err)
+		m.b.e.p.Log.Warn("sync could not move a blob", "blob", t.id, "err", err)
 		if m.firstErr == nil {
 			m.firstErr = fmt.Errorf("scan file %s: %w", t.id, err)
 		}

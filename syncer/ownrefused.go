@@ -37,6 +37,13 @@ import (
 // without it every time it is sent (resumable and idempotent as before);
 // acknowledging the batch takes it out of the log of changes to send.
 
+// refusedOwn sets aside this workstation's own user and key-slots versions
+// the archive refuses (see above), for the push and the bundle export.
+type refusedOwn struct{ e *Engine }
+
+// refusedOwn returns the engine's handling of its own refused versions.
+func (e *Engine) refusedOwn() refusedOwn { return refusedOwn{e} }
+
 // ownRefusal is a pending version of this workstation set aside.
 type ownRefusal struct {
 	seq    uint64 // its oplog seq
@@ -44,15 +51,15 @@ type ownRefusal struct {
 	reason string
 }
 
-// screenOwn returns the user and key-slots versions among entries (the
+// screen returns the user and key-slots versions among entries (the
 // batch being composed, in oplog order) the archive would refuse. The
 // session checks each version's content too (app.Replica.ScreenOwn); a
 // send-only round has none and leaves the judging to the archive.
-func (e *Engine) screenOwn(ctx context.Context, entries []storage.OpEntry) ([]ownRefusal, error) {
-	if e.p.Session == nil || !slices.ContainsFunc(entries, func(en storage.OpEntry) bool { return endorse.NeedsEndorsement(string(en.Kind)) }) {
+func (ro refusedOwn) screen(ctx context.Context, entries []storage.OpEntry) ([]ownRefusal, error) {
+	if ro.e.p.Session == nil || !slices.ContainsFunc(entries, func(en storage.OpEntry) bool { return endorse.NeedsEndorsement(string(en.Kind)) }) {
 		return nil, nil
 	}
-	without, err := e.unaccepted(ctx)
+	without, err := ro.unaccepted(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -62,13 +69,13 @@ func (e *Engine) screenOwn(ctx context.Context, entries []storage.OpEntry) ([]ow
 		if !endorse.NeedsEndorsement(string(en.Kind)) {
 			continue
 		}
-		sv, err := e.p.DB.Replica().Sealed(ctx, en.Kind, en.ID, en.Version)
+		sv, err := ro.e.p.DB.Replica().Sealed(ctx, en.Kind, en.ID, en.Version)
 		if err != nil {
 			return nil, fmt.Errorf("read pending change %d: %w", en.Seq, err)
 		}
 		vs, seqs = append(vs, sv), append(seqs, en.Seq)
 	}
-	reasons, err := e.p.Session.ScreenOwn(ctx, vs, without)
+	reasons, err := ro.e.p.Session.ScreenOwn(ctx, vs, without)
 	if err != nil {
 		return nil, err
 	}
@@ -83,9 +90,9 @@ func (e *Engine) screenOwn(ctx context.Context, entries []storage.OpEntry) ([]ow
 
 // unaccepted returns this workstation's user and key-slots versions the
 // archive has not accepted: the pending ones and those set aside.
-func (e *Engine) unaccepted(ctx context.Context) (map[app.VersionRef]bool, error) {
+func (ro refusedOwn) unaccepted(ctx context.Context) (map[app.VersionRef]bool, error) {
 	out := map[app.VersionRef]bool{}
-	pending, err := e.p.DB.Oplog().Pending(ctx, 0, 0)
+	pending, err := ro.e.p.DB.Oplog().Pending(ctx, 0, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +101,7 @@ func (e *Engine) unaccepted(ctx context.Context) (map[app.VersionRef]bool, error
 			out[app.VersionRef{Kind: en.Kind, ID: en.ID, Version: en.Version}] = true
 		}
 	}
-	aside, err := SetAside(ctx, e.p.DB.Meta())
+	aside, err := SetAside(ctx, ro.e.p.DB.Meta())
 	if err != nil {
 		return nil, err
 	}
@@ -107,10 +114,10 @@ func (e *Engine) unaccepted(ctx context.Context) (map[app.VersionRef]bool, error
 	return out, nil
 }
 
-// refusedByArchive matches the archive's 403 naming refused versions to
+// byArchive matches the archive's 403 naming refused versions to
 // the batch sent (req, whose versions are the oplog entries seqs): each
 // one must be a user or key-slots version at the place named.
-func (e *Engine) refusedByArchive(ctx context.Context, req api.PushRequest, seqs []uint64, named []api.RefusedVersion) ([]ownRefusal, error) {
+func (ro refusedOwn) byArchive(ctx context.Context, req api.PushRequest, seqs []uint64, named []api.RefusedVersion) ([]ownRefusal, error) {
 	var out []ownRefusal
 	for _, r := range named {
 		if r.Index < 0 || r.Index >= len(req.Versions) {
@@ -120,7 +127,7 @@ func (e *Engine) refusedByArchive(ctx context.Context, req api.PushRequest, seqs
 		if !endorse.NeedsEndorsement(v.Kind) || v.Kind != r.Kind || v.ID != r.ID || v.Version != r.Version {
 			continue
 		}
-		sv, err := e.p.DB.Replica().Sealed(ctx, app.Kind(v.Kind), v.ID, app.Version{HLC: v.Version.HLC, Device: app.DeviceID(v.Version.Device)})
+		sv, err := ro.e.p.DB.Replica().Sealed(ctx, app.Kind(v.Kind), v.ID, app.Version{HLC: v.Version.HLC, Device: app.DeviceID(v.Version.Device)})
 		if err != nil {
 			return nil, fmt.Errorf("read the refused change %d: %w", seqs[r.Index], err)
 		}
@@ -132,11 +139,11 @@ func (e *Engine) refusedByArchive(ctx context.Context, req api.PushRequest, seqs
 // keepBack returns the oplog seqs among entries (pending, in order) that
 // stay on this workstation: set aside before (a bundle exported them, or
 // a batch in flight was composed without them), or refused now by
-// screenOwn — those are audited and logged, and the meta writes that set
+// screen — those are audited and logged, and the meta writes that set
 // them aside are added to puts, for the caller to write with what it
 // composes.
-func (e *Engine) keepBack(ctx context.Context, entries []storage.OpEntry, puts map[string][]byte) ([]uint64, error) {
-	aside, err := e.p.DB.Meta().MetaPrefix(ctx, metaRefusedOwn)
+func (ro refusedOwn) keepBack(ctx context.Context, entries []storage.OpEntry, puts map[string][]byte) ([]uint64, error) {
+	aside, err := ro.e.p.DB.Meta().MetaPrefix(ctx, metaRefusedOwn)
 	if err != nil {
 		return nil, err
 	}
@@ -149,11 +156,11 @@ func (e *Engine) keepBack(ctx context.Context, entries []storage.OpEntry, puts m
 		}
 		fresh = append(fresh, en)
 	}
-	refused, err := e.screenOwn(ctx, fresh)
+	refused, err := ro.screen(ctx, fresh)
 	if err != nil {
 		return nil, err
 	}
-	more, err := e.setAsideOwn(ctx, refused)
+	more, err := ro.setAside(ctx, refused)
 	if err != nil {
 		return nil, err
 	}
@@ -165,17 +172,17 @@ func (e *Engine) keepBack(ctx context.Context, entries []storage.OpEntry, puts m
 	return out, nil
 }
 
-// setAsideOwn audits and logs the refused versions and returns the meta
+// setAside audits and logs the refused versions and returns the meta
 // writes that set them aside.
-func (e *Engine) setAsideOwn(ctx context.Context, refused []ownRefusal) (map[string][]byte, error) {
+func (ro refusedOwn) setAside(ctx context.Context, refused []ownRefusal) (map[string][]byte, error) {
 	puts := map[string][]byte{}
 	for _, r := range refused {
 		wv := wireVersion(r.v)
 		sa := SetAsideChange{Seq: r.seq, Outgoing: true, Kind: r.v.Kind, ID: r.v.ID,
-			Reason: ownRefusalWords(r.v.Kind, r.v.ID, wv.Endorsement, r.reason), Version: &wv, Unaudited: e.p.Session == nil}
-		e.p.Log.Warn("sync set aside a change of this workstation the archive does not accept", "kind", r.v.Kind, "id", r.v.ID, "version", r.v.Version, "err", r.reason)
-		if e.p.Session != nil {
-			if err := e.p.Session.RefusedVersion(ctx, r.v.Kind, r.v.ID, r.v.Version, sa.Reason); err != nil {
+			Reason: ownRefusalWords(r.v.Kind, r.v.ID, wv.Endorsement, r.reason), Version: &wv, Unaudited: ro.e.p.Session == nil}
+		ro.e.p.Log.Warn("sync set aside a change of this workstation the archive does not accept", "kind", r.v.Kind, "id", r.v.ID, "version", r.v.Version, "err", r.reason)
+		if ro.e.p.Session != nil {
+			if err := ro.e.p.Session.RefusedVersion(ctx, r.v.Kind, r.v.ID, r.v.Version, sa.Reason); err != nil {
 				return nil, err
 			}
 		}
@@ -188,10 +195,10 @@ func (e *Engine) setAsideOwn(ctx context.Context, refused []ownRefusal) (map[str
 	return puts, nil
 }
 
-// auditOwnRefusals audits the outgoing refusals a send-only round set
+// audit audits the outgoing refusals a send-only round set
 // aside (it could not write the audit trail).
-func (e *Engine) auditOwnRefusals(ctx context.Context) error {
-	aside, err := SetAside(ctx, e.p.DB.Meta())
+func (ro refusedOwn) audit(ctx context.Context) error {
+	aside, err := SetAside(ctx, ro.e.p.DB.Meta())
 	if err != nil {
 		return err
 	}
@@ -203,7 +210,7 @@ func (e *Engine) auditOwnRefusals(ctx context.Context) error {
 		if c.Version != nil {
 			v = app.Version{HLC: c.Version.Version.HLC, Device: app.DeviceID(c.Version.Version.Device)}
 		}
-		if err := e.p.Session.RefusedVersion(ctx, c.Kind, c.ID, v, c.Reason); err != nil {
+		if err := ro.e.p.Session.RefusedVersion(ctx, c.Kind, c.ID, v, c.Reason); err != nil {
 			return err
 		}
 		c.Unaudited = false
@@ -211,11 +218,27 @@ func (e *Engine) auditOwnRefusals(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{c.key(): b}, nil); err != nil {
+		if err := ro.e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{c.key(): b}, nil); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// keepAside sets aside the versions of the batch in flight the archive
+// refused and fixes the batch without them.
+func (ro refusedOwn) keepAside(ctx context.Context, fl inflight, refused []ownRefusal) error {
+	puts, err := ro.setAside(ctx, refused)
+	if err != nil {
+		return err
+	}
+	for _, r := range refused {
+		if !slices.Contains(fl.Skipped, r.seq) {
+			fl.Skipped = append(fl.Skipped, r.seq)
+		}
+	}
+	puts[metaInflight], _ = json.Marshal(fl)
+	return ro.e.p.DB.Meta().UpdateMeta(ctx, puts, nil)
 }
 
 // ownRefusalWords says what a refused version of this workstation means

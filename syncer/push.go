@@ -51,12 +51,12 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 		if ae := (*api.Error)(nil); errors.As(err, &ae) && len(ae.Refused) > 0 {
 			// The archive refused versions the check before sending let
 			// through: set them aside, send the batch again without them.
-			refused, rerr := e.refusedByArchive(ctx, req, seqs, ae.Refused)
+			refused, rerr := e.refusedOwn().byArchive(ctx, req, seqs, ae.Refused)
 			if rerr != nil {
 				return rerr
 			}
 			if len(refused) > 0 {
-				if err := e.keepAside(ctx, fl, refused); err != nil {
+				if err := e.refusedOwn().keepAside(ctx, fl, refused); err != nil {
 					return err
 				}
 				continue
@@ -64,7 +64,7 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 		}
 		if errors.Is(err, api.ErrConflict) || errors.Is(err, api.ErrHashMismatch) {
 			// Restored from a backup since this engine's first round?
-			if caught, err := e.catchUp(ctx); err != nil || caught {
+			if caught, err := e.restore().catchUp(ctx); err != nil || caught {
 				if err == nil {
 					e.rejoining = true
 					continue
@@ -162,7 +162,7 @@ func (e *Engine) composeBatch(ctx context.Context) (inflight, bool, error) {
 	// stay here, set aside (ownrefused.go); audited before the audit
 	// range is fixed.
 	puts := map[string][]byte{}
-	if fl.Skipped, err = e.keepBack(ctx, entries, puts); err != nil {
+	if fl.Skipped, err = e.refusedOwn().keepBack(ctx, entries, puts); err != nil {
 		return inflight{}, false, err
 	}
 	head, err := db.Audit().AuditHead(ctx)
@@ -215,22 +215,6 @@ func (e *Engine) cutBatch(ctx context.Context, after uint64) ([]storage.OpEntry,
 // api.MaxBatchAudit (the caller checks that head is past sent).
 func auditSpan(sent, head uint64) (from, through uint64) {
 	return sent + 1, min(head, sent+api.MaxBatchAudit)
-}
-
-// keepAside sets aside the versions of the batch in flight the archive
-// refused and fixes the batch without them.
-func (e *Engine) keepAside(ctx context.Context, fl inflight, refused []ownRefusal) error {
-	puts, err := e.setAsideOwn(ctx, refused)
-	if err != nil {
-		return err
-	}
-	for _, r := range refused {
-		if !slices.Contains(fl.Skipped, r.seq) {
-			fl.Skipped = append(fl.Skipped, r.seq)
-		}
-	}
-	puts[metaInflight], _ = json.Marshal(fl)
-	return e.p.DB.Meta().UpdateMeta(ctx, puts, nil)
 }
 
 // ErrAuditAltered is a workstation whose audit trail no longer matches its

@@ -9,7 +9,7 @@ import (
 )
 
 // BlobRepair is what the archive holds of one blob that is missing or
-// damaged here, and what RepairBlobs did about it.
+// damaged here, and what Blobs.Repair did about it.
 type BlobRepair struct {
 	Blob string
 	// InArchive: the archive holds the whole blob, its hash verified (the
@@ -32,18 +32,18 @@ var (
 	ErrNotInArchive = errors.New("the archive does not hold it")
 )
 
-// RepairBlobs asks the archive, for each blob id (missing or damaged
+// Repair asks the archive, for each blob id (missing or damaged
 // here), whether it holds a good copy, and with repair set downloads that
 // copy and puts it in place of the local file, checked as every download
 // is. The local file is replaced only by a copy that checked out, with a
 // rename. It needs a session (the manifests, the blob key). The error is
 // for a vault it could not read; what the archive said of each blob is in
 // the results.
-func (e *Engine) RepairBlobs(ctx context.Context, ids []string, repair bool) ([]BlobRepair, error) {
-	if e.p.Session == nil {
+func (b Blobs) Repair(ctx context.Context, ids []string, repair bool) ([]BlobRepair, error) {
+	if b.e.p.Session == nil {
 		return nil, fmt.Errorf("repair scans: %w", app.ErrLocked)
 	}
-	ms, err := e.manifests(ctx)
+	ms, err := b.manifests(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (e *Engine) RepairBlobs(ctx context.Context, ids []string, repair bool) ([]
 			out = append(out, r)
 			continue
 		}
-		st, err := e.p.Client.BlobStatus(ctx, m.SHA256)
+		st, err := b.e.p.Client.BlobStatus(ctx, m.SHA256)
 		switch {
 		case err != nil:
 			r.Err = fmt.Errorf("ask the archive: %w", err)
@@ -66,8 +66,8 @@ func (e *Engine) RepairBlobs(ctx context.Context, ids []string, repair bool) ([]
 			r.InArchive = true
 		}
 		if r.InArchive && repair {
-			e.p.Blobs.DiscardPartial(id)
-			if _, err := e.download(ctx, blobTask{id: id, m: m}); err != nil {
+			b.e.p.Blobs.DiscardPartial(id)
+			if _, err := b.download(ctx, blobTask{id: id, m: m}); err != nil {
 				r.Err = fmt.Errorf("download: %w", err)
 			} else {
 				r.Repaired = true

@@ -14,7 +14,7 @@ import (
 
 // TestRepairDamagedScanFromArchive: a workstation whose scan files were
 // deleted or damaged after they reached the archive learns from the
-// archive that it holds good copies, and RepairBlobs with repair fetches
+// archive that it holds good copies, and Blobs.Repair with repair fetches
 // them: verify passes again; a missing one also comes back with the next
 // sync round. A scan damaged before it was ever sent has no copy to
 // fetch, and says so.
@@ -46,7 +46,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 	}
 
 	eng := a.engine(t, admin, a.client(t, syncer.ClientOptions{}))
-	asked, err := eng.RepairBlobs(ctx, ids, false)
+	asked, err := eng.Blobs().Repair(ctx, ids, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 			t.Fatalf("asking the archive about %s: %+v; want a good copy there, nothing done", c.Blob, c)
 		}
 	}
-	fixed, err := eng.RepairBlobs(ctx, ids, true)
+	fixed, err := eng.Blobs().Repair(ctx, ids, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestRepairDamagedScanFromArchive(t *testing.T) {
 	if err := os.Remove(file(again.Batch.Original)); err != nil {
 		t.Fatal(err)
 	}
-	lost, err := eng.RepairBlobs(ctx, []string{again.Batch.Original}, true)
+	lost, err := eng.Blobs().Repair(ctx, []string{again.Batch.Original}, true)
 	if err != nil || len(lost) != 1 || lost[0].InArchive || !errors.Is(lost[0].Err, syncer.ErrNeverSent) {
 		t.Fatalf("repairing a scan never sent: %+v, %v; want ErrNeverSent", lost, err)
 	}

@@ -68,9 +68,17 @@ func (r RestoreReport) String() string {
 	return fmt.Sprintf("This workstation was restored from a backup; it caught up with the archive: %s fetched back, %s sent", count(r.Fetched, "change"), count(r.Sent, "new change"))
 }
 
-// restoring returns the catch-up under way, if any.
-func (e *Engine) restoring(ctx context.Context) (*RestoreReport, error) {
-	r, ok, err := getJSON[RestoreReport](ctx, e.p.DB.Meta(), metaRestored)
+// restore catches up a vault restored from a backup with what the archive
+// holds of this device (see above), for the engine's rounds; the engine
+// keeps whether it checked and whether a catch-up is under way.
+type restore struct{ e *Engine }
+
+// restore returns the engine's catch-up of a restored vault.
+func (e *Engine) restore() restore { return restore{e} }
+
+// underWay returns the catch-up under way, if any.
+func (rs restore) underWay(ctx context.Context) (*RestoreReport, error) {
+	r, ok, err := getJSON[RestoreReport](ctx, rs.e.p.DB.Meta(), metaRestored)
 	if err != nil || !ok || r.Done {
 		return nil, err
 	}
@@ -79,14 +87,15 @@ func (e *Engine) restoring(ctx context.Context) (*RestoreReport, error) {
 
 // check runs catchUp on the engine's first round, and notes whether a
 // catch-up is under way.
-func (e *Engine) check(ctx context.Context) error {
+func (rs restore) check(ctx context.Context) error {
+	e := rs.e
 	if !e.checked {
-		if _, err := e.catchUp(ctx); err != nil {
+		if _, err := rs.catchUp(ctx); err != nil {
 			return err
 		}
 		e.checked = true
 	}
-	r, err := e.restoring(ctx)
+	r, err := rs.underWay(ctx)
 	e.rejoining = r != nil
 	return err
 }
@@ -95,7 +104,8 @@ func (e *Engine) check(ctx context.Context) error {
 // device and, when it is, rejoins the archive's audit trail and push
 // numbering (see above). It reports whether it did. Without a session it
 // only checks, and answers ErrRestoredSignIn when the vault is behind.
-func (e *Engine) catchUp(ctx context.Context) (bool, error) {
+func (rs restore) catchUp(ctx context.Context) (bool, error) {
+	e := rs.e
 	db := e.p.DB
 	st, err := readStanding(ctx, db, e.p.Client)
 	if err != nil || !st.behind {
@@ -105,7 +115,7 @@ func (e *Engine) catchUp(ctx context.Context) (bool, error) {
 	if e.p.Session == nil {
 		return false, ErrRestoredSignIn
 	}
-	theirs, err := e.archiveAudit(ctx, sent)
+	theirs, err := rs.archiveAudit(ctx, sent)
 	if err != nil {
 		return false, err
 	}
@@ -135,7 +145,7 @@ func (e *Engine) catchUp(ctx context.Context) (bool, error) {
 	if err := e.p.Session.Checkpoint(ctx); err != nil {
 		return false, err
 	}
-	r, err := e.restoring(ctx)
+	r, err := rs.underWay(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -144,7 +154,7 @@ func (e *Engine) catchUp(ctx context.Context) (bool, error) {
 	}
 	r.AuditFetched += rj.Fetched
 	r.AuditRelinked += rj.Relinked
-	if err := e.saveRestore(ctx, *r); err != nil {
+	if err := rs.save(ctx, *r); err != nil {
 		return false, err
 	}
 	e.p.Log.Warn("sync: this workstation was restored from a backup; caught up with the archive's audit trail",
@@ -218,10 +228,10 @@ func behind(ctx context.Context, db *storage.DB, c *Client, info api.DeviceInfo,
 
 // archiveAudit reads back every entry of this device's audit trail the
 // archive holds after seq after.
-func (e *Engine) archiveAudit(ctx context.Context, after uint64) ([]app.AuditEntry, error) {
+func (rs restore) archiveAudit(ctx context.Context, after uint64) ([]app.AuditEntry, error) {
 	var out []app.AuditEntry
 	for {
-		page, err := e.p.Client.AuditEntries(ctx, after, api.MaxBatchAudit)
+		page, err := rs.e.p.Client.AuditEntries(ctx, after, api.MaxBatchAudit)
 		if err != nil {
 			return nil, fmt.Errorf("fetch back the audit trail after entry %d: %w", after, err)
 		}
@@ -238,25 +248,26 @@ func (e *Engine) archiveAudit(ctx context.Context, after uint64) ([]app.AuditEnt
 	}
 }
 
-func (e *Engine) saveRestore(ctx context.Context, r RestoreReport) error {
+// save keeps r as the catch-up under way.
+func (rs restore) save(ctx context.Context, r RestoreReport) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	return e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{metaRestored: b}, nil)
+	return rs.e.p.DB.Meta().UpdateMeta(ctx, map[string][]byte{metaRestored: b}, nil)
 }
 
-// countRestore adds what a round did to the catch-up under way; once a
+// count adds what a round did to the catch-up under way; once a
 // round completes the catch-up is done and the status says so.
-func (e *Engine) countRestore(ctx context.Context, rep *Report, complete bool) error {
-	r, err := e.restoring(ctx)
+func (rs restore) count(ctx context.Context, rep *Report, complete bool) error {
+	r, err := rs.underWay(ctx)
 	if err != nil || r == nil {
 		return err
 	}
 	r.Fetched += rep.Refetched
 	r.Sent += rep.Pushed
 	r.Done = complete
-	if err := e.saveRestore(ctx, *r); err != nil {
+	if err := rs.save(ctx, *r); err != nil {
 		return err
 	}
 	rep.Restore = r

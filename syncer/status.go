@@ -88,7 +88,7 @@ func (e *Engine) setStatus(change func(*Status)) {
 func (e *Engine) refreshCounts(ctx context.Context) {
 	n, _ := e.p.DB.Oplog().PendingCount(ctx)
 	conflicts, _ := e.p.DB.Replica().Conflicts(ctx)
-	blobs, bytes := e.pendingUploads(ctx)
+	blobs, bytes := e.Blobs().pendingUploads(ctx)
 	rejected, _ := e.p.DB.Meta().MetaPrefix(ctx, metaRejected)
 	e.setStatus(func(s *Status) {
 		s.PendingChanges, s.Conflicts, s.PendingBlobs, s.PendingBytes = n, len(conflicts), blobs, bytes
