@@ -28,6 +28,7 @@ type qaScreen struct {
 	choices *widget.Label
 	reason  *entry
 	verify  *widget.Button
+	back    *widget.Button // sends back with the reason; off when nothing waits
 	msg     messageLabel
 	box     fyne.CanvasObject
 }
@@ -44,12 +45,12 @@ func newQAScreen(sess *session) *qaScreen {
 	q.reason = newEntry(u, "what is wrong, for the indexer")
 	q.reason.OnSubmitted = func(string) { q.sendBack() }
 	q.verify = button(u, "Verified  (Ctrl+Enter)", theme.ConfirmIcon(), widget.HighImportance, q.confirm)
-	back := button(u, "Send back  (Enter)", theme.ContentUndoIcon(), widget.MediumImportance, q.sendBack)
+	q.back = button(u, "Send back  (Enter)", theme.ContentUndoIcon(), widget.MediumImportance, q.sendBack)
 	next := button(u, "Next  (Ctrl+G)", theme.NavigateNextIcon(), widget.LowImportance, func() { q.move(1) })
 	form := panel(container.NewVBox(q.count, q.patient, q.choices, widget.NewSeparator(),
 		container.NewHBox(layout.NewSpacer(), next, q.verify),
 		widget.NewSeparator(), widget.NewLabel("Send back to the queue because"), q.reason,
-		container.NewHBox(layout.NewSpacer(), back), q.msg))
+		container.NewHBox(layout.NewSpacer(), q.back), q.msg))
 	q.box = q.pages.besideForm(nil, form, 440)
 	q.reload("")
 	return q
@@ -91,10 +92,10 @@ func (q *qaScreen) showCurrent() {
 		q.patient.SetText("")
 		q.choices.SetText("")
 		q.pages.clear()
-		q.verify.Disable()
+		setEnabled(false, q.verify, q.back, q.reason)
 		return
 	}
-	q.verify.Enable()
+	setEnabled(true, q.verify, q.back, q.reason)
 	q.count.SetText(fmt.Sprintf("Check %d of %d", q.cur+1, len(q.docs)))
 	q.patient.SetText("Patient " + visible.Line(d.MRN) + ": reading who it is…")
 	q.choices.SetText(strings.Join(q.choiceLines(d, visible.Line(d.ChangedBy)), "\n"))

@@ -32,6 +32,12 @@ func TestQASendBackWithTheKeyboard(t *testing.T) {
 	if len(qa.docs) != 0 || !strings.Contains(qa.msg.Text, "Sent back") {
 		t.Fatalf("after Enter in the reason: %d left, %q", len(qa.docs), qa.msg.Text)
 	}
+	// Nothing left to check: no reason to type, nothing to send back or
+	// verify (the walk of the README found the field open on an empty QA).
+	if !strings.Contains(qa.count.Text, "Nothing is waiting") || !qa.reason.Disabled() || !qa.back.Disabled() || !qa.verify.Disabled() {
+		t.Fatalf("empty QA: %q, reason off %v, send back off %v, verify off %v",
+			qa.count.Text, qa.reason.Disabled(), qa.back.Disabled(), qa.verify.Disabled())
+	}
 }
 
 // Issue 14, item 3: QA showed "Patient: KAB-000141-R" and "Filed by grace

@@ -226,6 +226,8 @@ func (s *usersScreen) add() {
 			}
 			s.roles.set(nil)
 			s.reload()
+			// Ready for the next person: the README's step 8 adds two.
+			canvas.Focus(s.name)
 		}
 	})
 }

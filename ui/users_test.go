@@ -278,6 +278,12 @@ func TestAddingAUserSaysItIsWorking(t *testing.T) {
 		t.Fatalf("after adding: busy %v, button off %v, %q", s.adding.box.Visible(), s.addBtn.Disabled(), s.addMsg.Text)
 	}
 	inSight(t, u, "the added user's message", s.addMsg)
+	// The keyboard is back in User name for the next person (it stayed in
+	// Password again, seven Shift+Tabs away).
+	if f := u.win.Canvas().Focused(); f != s.name {
+		t.Fatalf("after adding, the keyboard is in %T, not User name", f)
+	}
+	inSight(t, u, "User name", s.name)
 
 	// A name taken: said plainly, the form kept to correct it.
 	fill("amani")
