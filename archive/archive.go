@@ -7,7 +7,9 @@
 // package api. Backends live in sibling packages (boltstore, the embedded
 // default; pgstore, PostgreSQL); storetest is the conformance suite every
 // backend passes. Binder ties client certificates to vault device ids;
-// CheckPush and CheckChunk are the checks every backend makes first.
+// CheckPush, CheckChunk and the other Check functions are the checks every
+// backend makes first, and Replay, Duplicate, ContinueAudit, PageFull and
+// UploadStatus the decisions every backend makes alike on what it holds.
 //
 // Invariants:
 //   - The archive stores ciphertext as the devices sealed it, with only the

@@ -90,6 +90,52 @@ func NoKeyRequest(device api.DeviceID) error {
 	return fmt.Errorf("%w: device %s has not asked for the vault keys", api.ErrNotFound, device)
 }
 
+// NoBlob is the error for blob id when the archive holds no part of it.
+func NoBlob(id string) error {
+	return fmt.Errorf("%w: the archive holds no part of blob %s", api.ErrNotFound, id)
+}
+
+// BlobIncomplete is the error for opening blob id before it is complete.
+func BlobIncomplete(id string) error {
+	return fmt.Errorf("%w: blob %s is not (completely) stored", api.ErrNotFound, id)
+}
+
+// NoVersions is the error for record kind id when the archive holds no
+// version of it.
+func NoVersions(kind, id string) error {
+	return fmt.Errorf("%w: the archive holds no version of %s %s", api.ErrNotFound, kind, id)
+}
+
+// UnknownDevice is the error for device id when the archive has not heard
+// from it.
+func UnknownDevice(id api.DeviceID) error {
+	return fmt.Errorf("%w: the archive has not heard from device %s yet", api.ErrNotFound, id)
+}
+
+// NoBundle is the error for the workstation named name when no sync
+// bundle from it has come.
+func NoBundle(name string) error {
+	return fmt.Errorf("%w: no sync bundle from a workstation named %s yet", api.ErrNotFound, name)
+}
+
+// CheckBinding checks that b names a device, a certificate serial and a
+// name.
+func CheckBinding(b api.Binding) error {
+	if b.Device == 0 || b.Serial == "" || b.Name == "" {
+		return fmt.Errorf("%w: a binding needs a device, a certificate serial and a name", api.ErrInvalid)
+	}
+	return nil
+}
+
+// CheckClaim checks that a vault claim names a device and a key of
+// api.VaultKeySize bytes.
+func CheckClaim(device api.DeviceID, pub []byte) error {
+	if device == 0 || len(pub) != api.VaultKeySize {
+		return fmt.Errorf("%w: a vault claim names a device and a %d-byte key", api.ErrInvalid, api.VaultKeySize)
+	}
+	return nil
+}
+
 // ErrNoVaultYet is what OrgVault answers before the first claim.
 var ErrNoVaultYet = fmt.Errorf("%w: no workstation has shown this archive its vault yet: the first one enrolled with a vault ('folio sync enroll') makes it the organisation's", api.ErrNotFound)
 

@@ -42,6 +42,17 @@ func Grant(k api.KeyRequest, found bool, g api.KeyGrant, by api.DeviceID, at tim
 	return k, true, nil
 }
 
+// CheckKeyRequest returns req as a store keeps a new request (without the
+// grant fields a request cannot bring), or api.ErrInvalid when it is not
+// valid.
+func CheckKeyRequest(req api.KeyRequest) (api.KeyRequest, error) {
+	req.Grant, req.GrantedBy, req.Granted = nil, 0, time.Time{}
+	if err := req.Validate(); err != nil {
+		return api.KeyRequest{}, err
+	}
+	return req, nil
+}
+
 // AskAgain decides about req, a key request from a device whose request
 // held the store already holds: with the same join key it is a retry and
 // held stands (keep); after the device was given the keys another join

@@ -19,8 +19,8 @@ func (s *Store) Bind(ctx context.Context, b api.Binding) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if b.Device == 0 || b.Serial == "" || b.Name == "" {
-		return fmt.Errorf("%w: a binding needs a device, a certificate serial and a name", api.ErrInvalid)
+	if err := archive.CheckBinding(b); err != nil {
+		return err
 	}
 	b.Bound = b.Bound.UTC().Round(0)
 	return s.db.Update(func(tx *bolt.Tx) error {
@@ -89,13 +89,13 @@ func (s *Store) PutKeyRequest(ctx context.Context, req api.KeyRequest) (api.KeyR
 	if err := ctx.Err(); err != nil {
 		return api.KeyRequest{}, err
 	}
-	req.Grant, req.GrantedBy, req.Granted = nil, 0, time.Time{}
-	req.Requested = req.Requested.UTC().Round(0)
-	if err := req.Validate(); err != nil {
+	req, err := archive.CheckKeyRequest(req)
+	if err != nil {
 		return api.KeyRequest{}, err
 	}
+	req.Requested = req.Requested.UTC().Round(0)
 	out := req
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		held, ok, err := getKeyRequest(tx, req.Device)
 		if err != nil {
 			return err
@@ -193,8 +193,8 @@ func (s *Store) ClaimVault(ctx context.Context, device api.DeviceID, pub []byte,
 	if err := ctx.Err(); err != nil {
 		return api.OrgVault{}, err
 	}
-	if device == 0 || len(pub) != api.VaultKeySize {
-		return api.OrgVault{}, fmt.Errorf("%w: a vault claim names a device and a %d-byte key", api.ErrInvalid, api.VaultKeySize)
+	if err := archive.CheckClaim(device, pub); err != nil {
+		return api.OrgVault{}, err
 	}
 	var out api.OrgVault
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -308,7 +308,7 @@ func (s *Store) BundleWorkstation(ctx context.Context, name string) (archive.Bun
 		return archive.BundleWorkstation{}, fmt.Errorf("bundle record of %s: %w", name, err)
 	}
 	if best.Device == 0 {
-		return best, fmt.Errorf("%w: no sync bundle from a workstation named %s yet", api.ErrNotFound, name)
+		return best, archive.NoBundle(name)
 	}
 	return best, nil
 }

@@ -24,17 +24,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -68,11 +62,8 @@ var (
 
 // Store is the embedded archive store.
 type Store struct {
-	dir string
-	db  *bolt.DB
-	// finishMu serialises assembling blobs (two uploads of one blob may
-	// finish at once).
-	finishMu sync.Mutex
+	db    *bolt.DB
+	files *blobDir
 }
 
 var _ archive.Store = (*Store)(nil)
@@ -101,49 +92,12 @@ func Open(dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open archive store %s: %w", path, err)
 	}
-	s := &Store{dir: dir, db: db}
-	if err := s.sweep(); err != nil {
+	s := &Store{db: db, files: &blobDir{dir: dir, db: db}}
+	if err := s.files.sweep(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open archive store %s: clean up after a crash: %w", dir, err)
 	}
 	return s, nil
-}
-
-// sweep removes what a crash can leave behind: temp files of cut writes,
-// and the chunks of uploads that completed (or were discarded) before
-// their directory was removed. Verified chunks of live uploads stay.
-func (s *Store) sweep() error {
-	live := map[string]bool{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketUploads).ForEach(func(k, _ []byte) error {
-			live[string(k)] = true
-			return nil
-		})
-	})
-	if err != nil {
-		return err
-	}
-	uploads := filepath.Join(s.dir, "uploads")
-	ents, err := os.ReadDir(uploads)
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		if !live[e.Name()] {
-			if err := os.RemoveAll(filepath.Join(uploads, e.Name())); err != nil {
-				return err
-			}
-		}
-	}
-	return filepath.WalkDir(s.dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && strings.HasPrefix(d.Name(), ".tmp-") {
-			return os.Remove(path)
-		}
-		return nil
-	})
 }
 
 // Close closes the bbolt file.
@@ -310,14 +264,10 @@ func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (ap
 		resp = api.PushResponse{}
 		bk := devKey(req.Device, req.Batch)
 		if prev := tx.Bucket(bucketBatches).Get(bk); prev != nil {
-			if len(prev) < sha256.Size || !bytes.Equal(prev[:sha256.Size], digest[:]) {
-				return fmt.Errorf("%w: batch %d of device %s was already pushed with different content: number new batches after %d", api.ErrConflict, req.Batch, req.Device, req.Batch)
-			}
-			if err := json.Unmarshal(prev[sha256.Size:], &resp); err != nil {
-				return fmt.Errorf("%w: stored answer to batch %d is damaged: %v", api.ErrInternal, req.Batch, err)
-			}
-			resp.Replayed = true
-			return nil
+			var err error
+			cut := min(len(prev), sha256.Size) // digest ‖ answer
+			resp, err = archive.Replay(req, digest, prev[:cut], prev[cut:])
+			return err
 		}
 		dev, _, err := getDevice(tx, req.Device)
 		if err != nil {
@@ -337,10 +287,9 @@ func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (ap
 				if err != nil {
 					return err
 				}
-				if had.Parent != v.Parent || !bytes.Equal(had.Ciphertext, v.Ciphertext) || !archive.SameEndorsement(had.Endorsement, v.Endorsement) {
-					return fmt.Errorf("%w: %s %s version %s is already stored with different content (global seq %d): a version is immutable", api.ErrConflict, v.Kind, v.ID, v.Version, seq)
+				if resp.Results[i], err = archive.Duplicate(had, v); err != nil {
+					return err
 				}
-				resp.Results[i] = api.PushResult{Seq: seq, Duplicate: true}
 				continue
 			}
 			seq, err := changes.NextSequence()
@@ -394,69 +343,54 @@ func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (ap
 func appendAudit(tx *bolt.Tx, d api.DeviceID, dev *deviceRecord, entries []api.AuditEntry) error {
 	b := tx.Bucket(bucketAudit)
 	b.FillPercent = 1
-	hashAt := func(seq uint64) []byte {
-		if seq == 0 {
-			return nil
-		}
+	held := func(seq uint64) []byte {
 		if v := b.Get(devKey(d, seq)); len(v) >= sha256.Size {
 			return bytes.Clone(v[:sha256.Size])
 		}
 		return nil
 	}
-	for _, e := range entries {
-		switch {
-		case e.Seq <= dev.AuditThrough:
-			if !bytes.Equal(hashAt(e.Seq), e.Hash) {
-				return fmt.Errorf("%w: audit entry %d of device %s differs from the one the archive holds: the device's audit trail was altered", api.ErrConflict, e.Seq, d)
-			}
-		case e.Seq == dev.AuditThrough+1:
-			if want := api.AuditChainHash(hashAt(e.Seq-1), e.Seq, e.Sealed); !bytes.Equal(want, e.Hash) {
-				return fmt.Errorf("%w: audit entry %d of device %s does not link to entry %d", api.ErrHashMismatch, e.Seq, d, e.Seq-1)
-			}
-			if err := b.Put(devKey(d, e.Seq), append(bytes.Clone(e.Hash), e.Sealed...)); err != nil {
-				return err
-			}
-			dev.AuditThrough = e.Seq
-		default:
-			return fmt.Errorf("%w: audit entry %d of device %s leaves a gap: the archive holds its trail through %d, send from %d on", api.ErrInvalid, e.Seq, d, dev.AuditThrough, dev.AuditThrough+1)
+	add, err := archive.ContinueAudit(d, dev.AuditThrough, entries, held)
+	if err != nil {
+		return err
+	}
+	for _, e := range add {
+		if err := b.Put(devKey(d, e.Seq), append(bytes.Clone(e.Hash), e.Sealed...)); err != nil {
+			return err
 		}
+		dev.AuditThrough = e.Seq
 	}
 	return nil
 }
 
 // Pull implements archive.Store.
 func (s *Store) Pull(ctx context.Context, device api.DeviceID, after uint64, limit int, at time.Time) (api.PullResponse, error) {
-	if device == 0 {
-		return api.PullResponse{}, fmt.Errorf("%w: pull names no device", api.ErrInvalid)
+	limit, err := archive.CheckPull(device, limit)
+	if err != nil {
+		return api.PullResponse{}, err
 	}
-	limit = min(max(limit, 1), api.MaxPullLimit)
 	if err := ctx.Err(); err != nil {
 		return api.PullResponse{}, err
 	}
 	resp := api.PullResponse{Next: after, Changes: []api.Change{}}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketChanges)
 		resp.Head = b.Sequence()
-		if after > resp.Head {
-			return fmt.Errorf("%w: cursor %d is past the archive's last change %d: this workstation synced with a different archive", api.ErrConflict, after, resp.Head)
+		if err := archive.CheckCursor(after, resp.Head); err != nil {
+			return err
 		}
 		c := b.Cursor()
 		pageBytes := 0
 		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
-			if len(resp.Changes) == limit {
-				resp.More = true
-				break
-			}
 			ch, err := decodeChange(binary.BigEndian.Uint64(k), v)
 			if err != nil {
 				return err
 			}
-			if err := addEndorsement(tx, &ch); err != nil {
-				return err
-			}
-			if len(resp.Changes) > 0 && pageBytes+len(ch.Ciphertext) > api.MaxPullPageBytes {
+			if archive.PageFull(len(resp.Changes), limit, pageBytes, len(ch.Ciphertext)) {
 				resp.More = true
 				break
+			}
+			if err := addEndorsement(tx, &ch); err != nil {
+				return err
 			}
 			resp.Changes = append(resp.Changes, ch)
 			resp.Next = ch.Seq
@@ -504,7 +438,7 @@ func (s *Store) Versions(ctx context.Context, kind, id string) ([]api.Change, er
 		return nil, fmt.Errorf("versions of %s %s: %w", kind, id, err)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: the archive holds no version of %s %s", api.ErrNotFound, kind, id)
+		return nil, archive.NoVersions(kind, id)
 	}
 	return out, nil
 }
@@ -571,7 +505,7 @@ func (s *Store) AuditEntries(ctx context.Context, device api.DeviceID, after uin
 			if !bytes.Equal(k, devKey(device, seq)) || len(v) < sha256.Size {
 				return fmt.Errorf("%w: audit entry %d of device %s is missing or damaged in the archive store", api.ErrInternal, seq, device)
 			}
-			if len(page.Entries) == limit || (len(page.Entries) > 0 && size+len(v) > api.MaxPullPageBytes) {
+			if archive.PageFull(len(page.Entries), limit, size, len(v)) {
 				page.More = true
 				break
 			}
@@ -598,7 +532,7 @@ func (s *Store) Device(ctx context.Context, id api.DeviceID) (api.DeviceInfo, er
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("%w: the archive has not heard from device %s yet", api.ErrNotFound, id)
+			return archive.UnknownDevice(id)
 		}
 		info = deviceInfo(id, r, tx.Bucket(bucketChanges).Sequence())
 		return nil
@@ -645,406 +579,4 @@ func (s *Store) Metrics(ctx context.Context) (api.Metrics, error) {
 		return api.Metrics{}, fmt.Errorf("archive metrics: %w", err)
 	}
 	return m, nil
-}
-
-// ---- blobs ----
-
-func (s *Store) blobPath(id string) string  { return filepath.Join(s.dir, "blobs", id[:2], id) }
-func (s *Store) uploadDir(id string) string { return filepath.Join(s.dir, "uploads", id) }
-func chunkName(n int) string                { return strconv.Itoa(n) }
-func (s *Store) chunkPath(id string, n int) string {
-	return filepath.Join(s.uploadDir(id), chunkName(n))
-}
-
-// blobState reads what the bbolt file knows of a blob: its size if complete,
-// or its upload's size.
-func (s *Store) blobState(id string) (complete bool, size int64, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketBlobs).Get([]byte(id)); len(v) == 8 {
-			complete, size = true, int64(binary.BigEndian.Uint64(v))
-			return nil
-		}
-		if v := tx.Bucket(bucketUploads).Get([]byte(id)); len(v) >= 8 {
-			size = int64(binary.BigEndian.Uint64(v))
-		}
-		return nil
-	})
-	return complete, size, err
-}
-
-// have lists the verified chunks of an upload (the chunk files present).
-func (s *Store) have(id string, size int64) ([]int, error) {
-	ents, err := os.ReadDir(s.uploadDir(id))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []int
-	for _, e := range ents {
-		n, err := strconv.Atoi(e.Name())
-		if err != nil || chunkName(n) != e.Name() || n < 0 || n >= api.ChunkCount(size) {
-			continue // temp files of a cut write
-		}
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
-// BlobStatus implements archive.Store.
-func (s *Store) BlobStatus(ctx context.Context, id string) (api.BlobStatus, error) {
-	if _, err := api.ParseBlobID(id); err != nil {
-		return api.BlobStatus{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return api.BlobStatus{}, err
-	}
-	complete, size, err := s.blobState(id)
-	if err != nil {
-		return api.BlobStatus{}, fmt.Errorf("blob %s: %w", id, err)
-	}
-	if complete {
-		return api.CompleteBlob(id, size), nil
-	}
-	if size == 0 {
-		return api.BlobStatus{}, fmt.Errorf("%w: the archive holds no part of blob %s", api.ErrNotFound, id)
-	}
-	return s.uploadStatus(id, size)
-}
-
-// uploadStatus lists an upload's chunks, assembling the blob once all are in.
-func (s *Store) uploadStatus(id string, size int64) (api.BlobStatus, error) {
-	// Another request may have just completed the blob.
-	if complete, _, err := s.blobState(id); err != nil || complete {
-		return api.CompleteBlob(id, size), err
-	}
-	have, err := s.have(id, size)
-	if err != nil {
-		return api.BlobStatus{}, fmt.Errorf("blob %s: %w", id, err)
-	}
-	if len(have) == api.ChunkCount(size) {
-		if err := s.finish(id, size); err != nil {
-			return api.BlobStatus{}, err
-		}
-		return api.CompleteBlob(id, size), nil
-	}
-	return api.PartialBlob(id, size, have), nil
-}
-
-// PutChunk implements archive.Store.
-func (s *Store) PutChunk(ctx context.Context, id string, size int64, n int, sum [32]byte, data []byte) (api.BlobStatus, error) {
-	if err := archive.CheckChunk(id, size, n, sum, data); err != nil {
-		return api.BlobStatus{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return api.BlobStatus{}, err
-	}
-	var complete bool
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketBlobs).Get([]byte(id)); len(v) == 8 {
-			complete = true
-			if got := int64(binary.BigEndian.Uint64(v)); got != size {
-				return fmt.Errorf("%w: blob %s is stored with %d bytes, not %d", api.ErrConflict, id, got, size)
-			}
-			return nil
-		}
-		up := tx.Bucket(bucketUploads)
-		if v := up.Get([]byte(id)); len(v) >= 8 {
-			if got := int64(binary.BigEndian.Uint64(v)); got != size {
-				return fmt.Errorf("%w: blob %s is being uploaded with %d bytes, not %d", api.ErrConflict, id, got, size)
-			}
-		}
-		// The upload is alive as long as chunks arrive (ExpireUploads).
-		return up.Put([]byte(id), append(u64(uint64(size)), u64(uint64(time.Now().UnixNano()))...))
-	})
-	if err != nil {
-		return api.BlobStatus{}, fmt.Errorf("blob %s chunk %d: %w", id, n, err)
-	}
-	if complete {
-		return api.CompleteBlob(id, size), nil
-	}
-	path := s.chunkPath(id, n)
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(s.uploadDir(id), 0o700); err != nil {
-			return api.BlobStatus{}, fmt.Errorf("blob %s chunk %d: %w", id, n, err)
-		}
-		if err := writeFile(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
-			return api.BlobStatus{}, fmt.Errorf("store blob %s chunk %d: %w", id, n, err)
-		}
-	} else if err != nil {
-		return api.BlobStatus{}, fmt.Errorf("blob %s chunk %d: %w", id, n, err)
-	}
-	return s.uploadStatus(id, size)
-}
-
-// finish assembles a fully uploaded blob, checks its hash and makes it
-// visible; a blob whose chunks do not hash to its id is discarded.
-func (s *Store) finish(id string, size int64) error {
-	s.finishMu.Lock()
-	defer s.finishMu.Unlock()
-	if complete, _, err := s.blobState(id); err != nil || complete {
-		return err
-	}
-	path := s.blobPath(id)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("assemble blob %s: %w", id, err)
-	}
-	h := sha256.New()
-	err := writeFile(path, func(w io.Writer) error {
-		w = io.MultiWriter(w, h)
-		for n := range api.ChunkCount(size) {
-			f, err := os.Open(s.chunkPath(id, n))
-			if err != nil {
-				return err
-			}
-			got, err := io.Copy(w, f)
-			f.Close()
-			if err != nil {
-				return err
-			}
-			if int(got) != api.ChunkLen(size, n) {
-				return fmt.Errorf("%w: stored chunk %d is %d bytes", api.ErrInternal, n, got)
-			}
-		}
-		if hex.EncodeToString(h.Sum(nil)) != id {
-			return fmt.Errorf("%w: the chunks of blob %s do not hash to its id: upload it again", api.ErrHashMismatch, id)
-		}
-		return nil
-	})
-	if errors.Is(err, api.ErrHashMismatch) {
-		// Every chunk matched what the device said, the whole does not:
-		// drop the upload so a fresh one starts clean.
-		_ = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketUploads).Delete([]byte(id)) })
-		_ = os.RemoveAll(s.uploadDir(id))
-	}
-	if err != nil {
-		return fmt.Errorf("assemble blob %s: %w", id, err)
-	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketBlobs).Put([]byte(id), u64(uint64(size))); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketUploads).Delete([]byte(id)); err != nil {
-			return err
-		}
-		return addStat(tx, statBlobBytes, size)
-	})
-	if err != nil {
-		return fmt.Errorf("record blob %s: %w", id, err)
-	}
-	// The chunks are garbage now; a crash before this only leaves them.
-	_ = os.RemoveAll(s.uploadDir(id))
-	return nil
-}
-
-// ExpireUploads implements archive.Store. An upload from a store that did
-// not record its last chunk counts as idle since forever.
-func (s *Store) ExpireUploads(ctx context.Context, before time.Time) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	s.finishMu.Lock() // no upload is assembled meanwhile
-	defer s.finishMu.Unlock()
-	var gone []string
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		up := tx.Bucket(bucketUploads)
-		c := up.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var last int64
-			if len(v) >= 16 {
-				last = int64(binary.BigEndian.Uint64(v[8:]))
-			}
-			if last < before.UnixNano() {
-				gone = append(gone, string(k))
-			}
-		}
-		for _, id := range gone {
-			if err := up.Delete([]byte(id)); err != nil {
-				return err
-			}
-			if err := refund(tx, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("expire idle uploads: %w", err)
-	}
-	// A crash before the chunks are removed leaves them to Open's sweep.
-	for _, id := range gone {
-		if err := os.RemoveAll(s.uploadDir(id)); err != nil {
-			return len(gone), fmt.Errorf("remove the chunks of expired upload %s: %w", id, err)
-		}
-	}
-	return len(gone), nil
-}
-
-// SetQuota implements archive.Store.
-func (s *Store) SetQuota(ctx context.Context, name string, bytes int64) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := archive.CheckQuota(name, bytes); err != nil {
-		return err
-	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if bytes == 0 {
-			return tx.Bucket(bucketQuotas).Delete([]byte(name))
-		}
-		return tx.Bucket(bucketQuotas).Put([]byte(name), u64(uint64(bytes)))
-	})
-	if err != nil {
-		return fmt.Errorf("set the quota of %s: %w", name, err)
-	}
-	return nil
-}
-
-// Quotas implements archive.Store.
-func (s *Store) Quotas(ctx context.Context) (map[string]int64, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	out := map[string]int64{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketQuotas).ForEach(func(k, v []byte) error {
-			if len(v) != 8 {
-				return fmt.Errorf("%w: the quota of %q is damaged", api.ErrInternal, k)
-			}
-			out[string(k)] = int64(binary.BigEndian.Uint64(v))
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read the workstations' quotas: %w", err)
-	}
-	return out, nil
-}
-
-// Charge implements archive.Store.
-func (s *Store) Charge(ctx context.Context, device api.DeviceID, blob string, size, quota int64) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	var held int64
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		dev, _, err := getDevice(tx, device)
-		if err != nil {
-			return err
-		}
-		held = dev.Held
-		id := []byte(blob)
-		if tx.Bucket(bucketCharges).Get(id) != nil || tx.Bucket(bucketBlobs).Get(id) != nil || tx.Bucket(bucketUploads).Get(id) != nil {
-			return nil // held already: charged once, or stored before quotas were counted
-		}
-		if quota > 0 && held+size > quota {
-			return fmt.Errorf("%w: device %s holds %d bytes of its quota of %d, and blob %s is %d more", api.ErrQuota, device, held, quota, blob, size)
-		}
-		dev.Held += size
-		held = dev.Held
-		if err := putDevice(tx, device, dev); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketCharges).Put(id, append(u64(uint64(device)), u64(uint64(size))...))
-	})
-	if err != nil {
-		return held, fmt.Errorf("charge blob %s to device %s: %w", blob, device, err)
-	}
-	return held, nil
-}
-
-// refund gives the charge for blob, an upload being discarded, back to the
-// device that paid it.
-func refund(tx *bolt.Tx, blob string) error {
-	charges := tx.Bucket(bucketCharges)
-	v := charges.Get([]byte(blob))
-	if len(v) != 16 {
-		return nil
-	}
-	device := api.DeviceID(binary.BigEndian.Uint64(v))
-	dev, _, err := getDevice(tx, device)
-	if err != nil {
-		return err
-	}
-	dev.Held = max(dev.Held-int64(binary.BigEndian.Uint64(v[8:])), 0)
-	if err := putDevice(tx, device, dev); err != nil {
-		return err
-	}
-	return charges.Delete([]byte(blob))
-}
-
-// OpenBlob implements archive.Store.
-func (s *Store) OpenBlob(ctx context.Context, id string) (io.ReadSeekCloser, int64, error) {
-	if _, err := api.ParseBlobID(id); err != nil {
-		return nil, 0, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, 0, err
-	}
-	complete, size, err := s.blobState(id)
-	if err != nil {
-		return nil, 0, fmt.Errorf("blob %s: %w", id, err)
-	}
-	if !complete {
-		return nil, 0, fmt.Errorf("%w: blob %s is not (completely) stored", api.ErrNotFound, id)
-	}
-	f, err := os.Open(s.blobPath(id))
-	if err != nil {
-		return nil, 0, fmt.Errorf("open blob %s: %w", id, err)
-	}
-	return f, size, nil
-}
-
-// Blobs lists every complete blob's id, sorted (bbolt keeps keys in order).
-func (s *Store) Blobs(ctx context.Context) ([]string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var ids []string
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketBlobs).ForEach(func(k, _ []byte) error {
-			ids = append(ids, string(k))
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list blobs: %w", err)
-	}
-	return ids, nil
-}
-
-// writeFile writes path durably: a temp file in its directory, fsync,
-// rename, fsync of the directory. On error nothing is left at path.
-func writeFile(path string, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = fill(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -24,50 +24,32 @@ func (s *Store) BlobStatus(ctx context.Context, id string) (api.BlobStatus, erro
 	if err := ctx.Err(); err != nil {
 		return api.BlobStatus{}, err
 	}
-	var size int64
-	var complete bool
-	err := s.pool.QueryRow(ctx, `SELECT size, complete FROM blobs WHERE id = $1`, id).Scan(&size, &complete)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return api.BlobStatus{}, fmt.Errorf("%w: the archive holds no part of blob %s", api.ErrNotFound, id)
-	}
-	if err != nil {
-		return api.BlobStatus{}, fmt.Errorf("blob %s: %w", id, err)
-	}
-	if complete {
-		return api.CompleteBlob(id, size), nil
-	}
-	return s.uploadStatus(ctx, id, size)
+	return s.status(ctx, id)
 }
 
-// uploadStatus lists an upload's chunks, assembling the blob once all are in.
-func (s *Store) uploadStatus(ctx context.Context, id string, size int64) (api.BlobStatus, error) {
+// status says which chunks of a blob are stored, assembling the blob once
+// all are in (BlobStatus). The chunks of a complete blob are not listed.
+func (s *Store) status(ctx context.Context, id string) (api.BlobStatus, error) {
+	var size int64
 	var complete bool
 	var have []int32
 	err := s.pool.QueryRow(ctx, `
-		SELECT b.complete, COALESCE(array_agg(c.n ORDER BY c.n) FILTER (WHERE c.n IS NOT NULL), '{}')
-		FROM blobs b LEFT JOIN blob_chunks c ON c.blob_id = b.id
-		WHERE b.id = $1 GROUP BY b.complete`, id).Scan(&complete, &have)
-	if errors.Is(err, pgx.ErrNoRows) {
-		// Discarded meanwhile by another upload that failed the whole hash.
-		return api.BlobStatus{}, fmt.Errorf("%w: the archive holds no part of blob %s", api.ErrNotFound, id)
-	}
-	if err != nil {
+		SELECT b.size, b.complete, COALESCE(array_agg(c.n ORDER BY c.n) FILTER (WHERE c.n IS NOT NULL), '{}')
+		FROM blobs b LEFT JOIN blob_chunks c ON c.blob_id = b.id AND NOT b.complete
+		WHERE b.id = $1 GROUP BY b.size, b.complete`, id).Scan(&size, &complete, &have)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return api.BlobStatus{}, archive.NoBlob(id)
+	case err != nil:
 		return api.BlobStatus{}, fmt.Errorf("blob %s: %w", id, err)
-	}
-	if complete {
-		return api.CompleteBlob(id, size), nil
-	}
-	if len(have) == api.ChunkCount(size) {
-		if err := s.finish(ctx, id, size); err != nil {
-			return api.BlobStatus{}, err
-		}
+	case complete:
 		return api.CompleteBlob(id, size), nil
 	}
 	chunks := make([]int, len(have))
 	for i, n := range have {
 		chunks[i] = int(n)
 	}
-	return api.PartialBlob(id, size, chunks), nil
+	return archive.UploadStatus(id, size, chunks, func() error { return s.finish(ctx, id, size) })
 }
 
 // PutChunk implements archive.Store.
@@ -122,7 +104,7 @@ func (s *Store) PutChunk(ctx context.Context, id string, size int64, n int, sum 
 	if complete {
 		return api.CompleteBlob(id, size), nil
 	}
-	return s.uploadStatus(ctx, id, size)
+	return s.status(ctx, id)
 }
 
 // finish checks that the chunks of a fully uploaded blob hash to its id
@@ -186,7 +168,7 @@ func (s *Store) OpenBlob(ctx context.Context, id string) (io.ReadSeekCloser, int
 		return nil, 0, fmt.Errorf("blob %s: %w", id, err)
 	}
 	if !complete {
-		return nil, 0, fmt.Errorf("%w: blob %s is not (completely) stored", api.ErrNotFound, id)
+		return nil, 0, archive.BlobIncomplete(id)
 	}
 	return &blobReader{s: s, ctx: context.WithoutCancel(ctx), id: id, size: size, cur: -1}, size, nil
 }
@@ -302,7 +284,6 @@ func (s *Store) ExpireUploads(ctx context.Context, before time.Time) (int, error
 	return n, nil
 }
 
-// Charge implements archive.Store. The device's row lock orders its
 // SetQuota implements archive.Store.
 func (s *Store) SetQuota(ctx context.Context, name string, bytes int64) error {
 	if err := archive.CheckQuota(name, bytes); err != nil {
@@ -339,6 +320,7 @@ func (s *Store) Quotas(ctx context.Context) (map[string]int64, error) {
 	return out, nil
 }
 
+// Charge implements archive.Store. The device's row lock orders its
 // charges; the charge's primary key makes a blob charged once.
 func (s *Store) Charge(ctx context.Context, device api.DeviceID, blob string, size, quota int64) (int64, error) {
 	var held int64

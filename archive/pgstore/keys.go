@@ -25,8 +25,8 @@ func (s *Store) Bind(ctx context.Context, b api.Binding) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if b.Device == 0 || b.Serial == "" || b.Name == "" {
-		return fmt.Errorf("%w: a binding needs a device, a certificate serial and a name", api.ErrInvalid)
+	if err := archive.CheckBinding(b); err != nil {
+		return err
 	}
 	if !storable(b.Serial) || !storable(b.Name) {
 		return fmt.Errorf("%w: certificate serial %.70q or name %.70q is not valid UTF-8 text", api.ErrInvalid, b.Serial, b.Name)
@@ -107,13 +107,13 @@ func (s *Store) PutKeyRequest(ctx context.Context, req api.KeyRequest) (api.KeyR
 	if err := ctx.Err(); err != nil {
 		return api.KeyRequest{}, err
 	}
-	req.Grant, req.GrantedBy, req.Granted = nil, 0, time.Time{}
-	req.Requested = goTime(pgTime(req.Requested))
-	if err := req.Validate(); err != nil {
+	req, err := archive.CheckKeyRequest(req)
+	if err != nil {
 		return api.KeyRequest{}, err
 	}
+	req.Requested = goTime(pgTime(req.Requested))
 	out := req
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO key_requests (device, name, public_key, requested) VALUES ($1, $2, $3, $4) ON CONFLICT (device) DO NOTHING`,
 			i64(uint64(req.Device)), req.Name, req.PublicKey, pgTime(req.Requested))
 		if err != nil {
@@ -219,8 +219,8 @@ func (s *Store) ClaimVault(ctx context.Context, device api.DeviceID, pub []byte,
 	if err := ctx.Err(); err != nil {
 		return api.OrgVault{}, err
 	}
-	if device == 0 || len(pub) != api.VaultKeySize {
-		return api.OrgVault{}, fmt.Errorf("%w: a vault claim names a device and a %d-byte key", api.ErrInvalid, api.VaultKeySize)
+	if err := archive.CheckClaim(device, pub); err != nil {
+		return api.OrgVault{}, err
 	}
 	var out api.OrgVault
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -320,7 +320,7 @@ func (s *Store) BundleWorkstation(ctx context.Context, name string) (archive.Bun
 		SELECT device, name, reply_key, pull_cursor, have, updated FROM bundle_workstations
 		WHERE name = $1 ORDER BY updated DESC, device `+unsignedOrder+` LIMIT 1`, name).Scan(&dev, &w.Name, &w.ReplyKey, &cursor, &w.Have, &w.Updated)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return w, fmt.Errorf("%w: no sync bundle from a workstation named %s yet", api.ErrNotFound, name)
+		return w, archive.NoBundle(name)
 	}
 	if err != nil {
 		return w, fmt.Errorf("bundle record of %s: %w", name, err)

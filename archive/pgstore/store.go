@@ -1,8 +1,8 @@
 package pgstore
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -177,7 +177,7 @@ func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (ap
 	var resp api.PushResponse
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		resp, err = push(ctx, tx, req, digest[:], at)
+		resp, err = push(ctx, tx, req, digest, at)
 		return err
 	})
 	if err != nil {
@@ -187,7 +187,7 @@ func (s *Store) Push(ctx context.Context, req api.PushRequest, at time.Time) (ap
 }
 
 // push does Push's work in tx, which it serialises with every other push.
-func push(ctx context.Context, tx pgx.Tx, req api.PushRequest, digest []byte, at time.Time) (api.PushResponse, error) {
+func push(ctx context.Context, tx pgx.Tx, req api.PushRequest, digest [sha256.Size]byte, at time.Time) (api.PushResponse, error) {
 	var resp api.PushResponse
 	var head uint64
 	var headSeq int64
@@ -201,14 +201,7 @@ func push(ctx context.Context, tx pgx.Tx, req api.PushRequest, digest []byte, at
 		i64(uint64(req.Device)), i64(req.Batch)).Scan(&prevDigest, &prevAnswer)
 	switch {
 	case err == nil:
-		if !bytes.Equal(prevDigest, digest) {
-			return resp, fmt.Errorf("%w: batch %d of device %s was already pushed with different content: number new batches after %d", api.ErrConflict, req.Batch, req.Device, req.Batch)
-		}
-		if err := json.Unmarshal(prevAnswer, &resp); err != nil {
-			return resp, fmt.Errorf("%w: stored answer to batch %d is damaged: %v", api.ErrInternal, req.Batch, err)
-		}
-		resp.Replayed = true
-		return resp, nil
+		return archive.Replay(req, digest, prevDigest, prevAnswer)
 	case !errors.Is(err, pgx.ErrNoRows):
 		return resp, fmt.Errorf("read earlier answer: %w", err)
 	}
@@ -233,10 +226,9 @@ func push(ctx context.Context, tx pgx.Tx, req api.PushRequest, digest []byte, at
 	)
 	for i, v := range req.Versions {
 		if had, ok := held[i]; ok {
-			if had.Parent != v.Parent || !bytes.Equal(had.Ciphertext, v.Ciphertext) || !archive.SameEndorsement(had.Endorsement, v.Endorsement) {
-				return resp, fmt.Errorf("%w: %s %s version %s is already stored with different content (global seq %d): a version is immutable", api.ErrConflict, v.Kind, v.ID, v.Version, had.Seq)
+			if resp.Results[i], err = archive.Duplicate(had, v); err != nil {
+				return resp, err
 			}
-			resp.Results[i] = api.PushResult{Seq: had.Seq, Duplicate: true}
 			continue
 		}
 		head++
@@ -296,7 +288,7 @@ func push(ctx context.Context, tx pgx.Tx, req api.PushRequest, digest []byte, at
 		return resp, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO batches (device, batch, digest, answer) VALUES ($1, $2, $3, $4)`,
-		i64(uint64(req.Device)), i64(req.Batch), digest, string(ans))
+		i64(uint64(req.Device)), i64(req.Batch), digest[:], string(ans))
 	if err != nil {
 		return resp, fmt.Errorf("store the answer: %w", err)
 	}
@@ -382,24 +374,15 @@ func appendAudit(ctx context.Context, tx pgx.Tx, d api.DeviceID, through uint64,
 			return 0, fmt.Errorf("read audit chain: %w", err)
 		}
 	}
+	add, err := archive.ContinueAudit(d, through, entries, func(seq uint64) []byte { return hashes[seq] })
+	if err != nil {
+		return 0, err
+	}
 	var seqs []int64
 	var hs, sealed [][]byte
-	for _, e := range entries {
-		switch {
-		case e.Seq <= through:
-			if !bytes.Equal(hashes[e.Seq], e.Hash) {
-				return 0, fmt.Errorf("%w: audit entry %d of device %s differs from the one the archive holds: the device's audit trail was altered", api.ErrConflict, e.Seq, d)
-			}
-		case e.Seq == through+1:
-			if want := api.AuditChainHash(hashes[e.Seq-1], e.Seq, e.Sealed); !bytes.Equal(want, e.Hash) {
-				return 0, fmt.Errorf("%w: audit entry %d of device %s does not link to entry %d", api.ErrHashMismatch, e.Seq, d, e.Seq-1)
-			}
-			hashes[e.Seq] = e.Hash
-			seqs, hs, sealed = append(seqs, i64(e.Seq)), append(hs, e.Hash), append(sealed, e.Sealed)
-			through = e.Seq
-		default:
-			return 0, fmt.Errorf("%w: audit entry %d of device %s leaves a gap: the archive holds its trail through %d, send from %d on", api.ErrInvalid, e.Seq, d, through, through+1)
-		}
+	for _, e := range add {
+		seqs, hs, sealed = append(seqs, i64(e.Seq)), append(hs, e.Hash), append(sealed, e.Sealed)
+		through = e.Seq
 	}
 	if len(seqs) > 0 {
 		_, err := tx.Exec(ctx, `
@@ -473,24 +456,24 @@ func (s *Store) Endorsed(ctx context.Context, after uint64) ([]api.Change, error
 
 // Pull implements archive.Store.
 func (s *Store) Pull(ctx context.Context, device api.DeviceID, after uint64, limit int, at time.Time) (api.PullResponse, error) {
-	if device == 0 {
-		return api.PullResponse{}, fmt.Errorf("%w: pull names no device", api.ErrInvalid)
+	limit, err := archive.CheckPull(device, limit)
+	if err != nil {
+		return api.PullResponse{}, err
 	}
-	limit = min(max(limit, 1), api.MaxPullLimit)
 	if err := ctx.Err(); err != nil {
 		return api.PullResponse{}, err
 	}
 	var resp api.PullResponse
 	snapshot := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	err := pgx.BeginTxFunc(ctx, s.pool, snapshot, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, s.pool, snapshot, func(tx pgx.Tx) error {
 		resp = api.PullResponse{Next: after, Changes: []api.Change{}}
 		var head int64
 		if err := tx.QueryRow(ctx, `SELECT seq FROM head`).Scan(&head); err != nil {
 			return err
 		}
 		resp.Head = uint64(head)
-		if after > resp.Head {
-			return fmt.Errorf("%w: cursor %d is past the archive's last change %d: this workstation synced with a different archive", api.ErrConflict, after, resp.Head)
+		if err := archive.CheckCursor(after, resp.Head); err != nil {
+			return err
 		}
 		// Sizes first, so the page is cut before its ciphertext is read.
 		rows, err := tx.Query(ctx, `SELECT seq, octet_length(ciphertext) FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`, i64(after), limit+1)
@@ -506,7 +489,7 @@ func (s *Store) Pull(ctx context.Context, device api.DeviceID, after uint64, lim
 				rows.Close()
 				return err
 			}
-			if count == limit || (count > 0 && pageBytes+size > api.MaxPullPageBytes) {
+			if archive.PageFull(count, limit, pageBytes, size) {
 				resp.More = true
 				break
 			}
@@ -560,7 +543,7 @@ func (s *Store) Versions(ctx context.Context, kind, id string) ([]api.Change, er
 		return nil, fmt.Errorf("versions of %s %s: %w", kind, id, err)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: the archive holds no version of %s %s", api.ErrNotFound, kind, id)
+		return nil, archive.NoVersions(kind, id)
 	}
 	return out, nil
 }
@@ -609,7 +592,7 @@ func (s *Store) AuditEntries(ctx context.Context, device api.DeviceID, after uin
 				return err
 			}
 			e.Seq = uint64(seq)
-			if len(page.Entries) == limit || (len(page.Entries) > 0 && size+len(e.Sealed) > api.MaxPullPageBytes) {
+			if archive.PageFull(len(page.Entries), limit, size, len(e.Sealed)) {
 				page.More = true
 				break
 			}
@@ -634,7 +617,7 @@ func (s *Store) Device(ctx context.Context, id api.DeviceID) (api.DeviceInfo, er
 	}
 	info, err := scanDevice(s.pool.QueryRow(ctx, `SELECT `+deviceColumns+` FROM devices d, head h WHERE d.device = $1`, i64(uint64(id))))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return api.DeviceInfo{}, fmt.Errorf("device %s: %w: the archive has not heard from device %s yet", id, api.ErrNotFound, id)
+		return api.DeviceInfo{}, fmt.Errorf("device %s: %w", id, archive.UnknownDevice(id))
 	}
 	if err != nil {
 		return api.DeviceInfo{}, fmt.Errorf("device %s: %w", id, err)
