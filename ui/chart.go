@@ -21,14 +21,19 @@ import (
 )
 
 // This file is the patient chart's tabs: the timeline of the patient's
-// documents, the thumbnail grid, and the access log. The header and the
-// Demographics tab are in patient.go.
+// documents, the thumbnail grid, and the access log. The header is in
+// patient.go, the Demographics tab in demographics.go.
 
 // allTypes is the type filter's choice that shows every document.
 const allTypes = "All types"
 
-// chart is the state of the chart's tabs (Fyne goroutine only).
+// chart is the chart's tabs: the timeline, the thumbnail grid, the
+// demographics (made by demographics.go) and the access log, with the
+// documents and visits they show and where each stands with the archive
+// (Fyne goroutine only).
 type chart struct {
+	sess       *session
+	v          *patientScreen // the screen: its patient, summary and frame
 	tabs       *container.AppTabs
 	timeTab    *container.TabItem
 	gridTab    *container.TabItem
@@ -77,72 +82,74 @@ type chart struct {
 	gridBadges     map[string]*syncBadge
 }
 
-// buildTabs makes the chart's tabs around the demographics.
-func (v *patientScreen) buildTabs(demo fyne.CanvasObject) {
-	u, role := v.sess.a, v.sess.user.Roles
-	v.thumbs = map[string]*canvas.Image{}
-	v.kindFilter = newChoice(u, timelineFilters(role.Can(app.PermEncounterRead)), func(string) {
-		v.timeShown = 0
-		v.drawTimeline()
+// newChart makes the chart's tabs of v around the demographics.
+func newChart(v *patientScreen, demo fyne.CanvasObject) *chart {
+	c := &chart{sess: v.sess, v: v}
+	u, role := c.sess.a, c.sess.user.Roles
+	c.thumbs = map[string]*canvas.Image{}
+	c.kindFilter = newChoice(u, timelineFilters(role.Can(app.PermEncounterRead)), func(string) {
+		c.timeShown = 0
+		c.drawTimeline()
 	})
-	v.kindFilter.Selected = allTypes
-	v.timeline = container.NewVBox(wrapped("Loading the documents…"))
-	v.timeScroll = newScroller(u, v.timeline)
+	c.kindFilter.Selected = allTypes
+	c.timeline = container.NewVBox(wrapped("Loading the documents…"))
+	c.timeScroll = newScroller(u, c.timeline)
 	hint := muted(chartKeys)
 	hint.Truncation = fyne.TextTruncateEllipsis
-	timeTop := container.NewBorder(nil, nil, nil, container.NewHBox(fieldLabel("Show"), v.kindFilter),
+	timeTop := container.NewBorder(nil, nil, nil, container.NewHBox(fieldLabel("Show"), c.kindFilter),
 		container.NewVBox(layout.NewSpacer(), hint, layout.NewSpacer()))
-	v.timeTab = container.NewTabItem("Timeline", container.NewBorder(
+	c.timeTab = container.NewTabItem("Timeline", container.NewBorder(
 		container.New(layout.NewCustomPaddedLayout(8, 4, 0, 0), timeTop), nil, nil, nil,
-		v.timeScroll))
+		c.timeScroll))
 
-	v.gridNote = wrapped("Loading the documents…")
-	v.grid = container.NewGridWrap(fyne.NewSize(176, 262))
-	v.gridScroll = newScroller(u,
-		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(v.gridNote, v.grid)))
-	v.gridTab = container.NewTabItem("Documents", v.gridScroll)
+	c.gridNote = wrapped("Loading the documents…")
+	c.grid = container.NewGridWrap(fyne.NewSize(176, 262))
+	c.gridScroll = newScroller(u,
+		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(c.gridNote, c.grid)))
+	c.gridTab = container.NewTabItem("Documents", c.gridScroll)
 
-	v.syncStates = map[string]app.RecordSync{}
-	v.timeBadges, v.gridBadges = map[string]*syncBadge{}, map[string]*syncBadge{}
-	v.patientSync = newSyncBadge(false)
+	c.syncStates = map[string]app.RecordSync{}
+	c.timeBadges, c.gridBadges = map[string]*syncBadge{}, map[string]*syncBadge{}
+	c.patientSync = newSyncBadge(false)
 	what := widget.NewLabel("Demographics:")
 	what.SizeName = theme.SizeNameCaptionText
-	v.patientResolve = link(u, "Resolve…", u.showConflicts)
-	v.patientResolve.SizeName = theme.SizeNameCaptionText
-	v.patientResolve.Hide()
-	v.patientRow = container.New(layout.NewCustomPaddedLayout(4, 0, 0, 0),
-		container.NewHBox(layout.NewSpacer(), container.NewCenter(what), v.patientSync.box, container.NewCenter(v.patientResolve)))
-	v.patientRow.Hide()
-	v.demoTab = container.NewTabItem("Demographics", container.NewBorder(v.patientRow, nil, nil, nil, demo))
+	c.patientResolve = link(u, "Resolve…", u.showConflicts)
+	c.patientResolve.SizeName = theme.SizeNameCaptionText
+	c.patientResolve.Hide()
+	c.patientRow = container.New(layout.NewCustomPaddedLayout(4, 0, 0, 0),
+		container.NewHBox(layout.NewSpacer(), container.NewCenter(what), c.patientSync.box, container.NewCenter(c.patientResolve)))
+	c.patientRow.Hide()
+	c.demoTab = container.NewTabItem("Demographics", container.NewBorder(c.patientRow, nil, nil, nil, demo))
 
-	v.accessNote = wrapped("Loading who opened this chart…")
-	v.accessRows = container.NewVBox()
-	v.accessTab = container.NewTabItem("Access log", newScroller(u,
-		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(v.accessNote, v.accessRows))))
+	c.accessNote = wrapped("Loading who opened this chart…")
+	c.accessRows = container.NewVBox()
+	c.accessTab = container.NewTabItem("Access log", newScroller(u,
+		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(c.accessNote, c.accessRows))))
 
 	var items []*container.TabItem
 	if role.Can(app.PermDocRead) {
-		items = append(items, v.timeTab, v.gridTab)
+		items = append(items, c.timeTab, c.gridTab)
 	}
-	items = append(items, v.demoTab)
+	items = append(items, c.demoTab)
 	if role.Can(app.PermAuditRead) {
-		items = append(items, v.accessTab)
+		items = append(items, c.accessTab)
 	}
-	v.tabs = container.NewAppTabs(items...)
-	v.loadSyncStates()
-	v.tabs.OnSelected = func(t *container.TabItem) {
+	c.tabs = container.NewAppTabs(items...)
+	c.loadSyncStates()
+	c.tabs.OnSelected = func(t *container.TabItem) {
 		u.touch()
 		switch t {
-		case v.gridTab:
-			if !v.gridDrawn && v.docs != nil {
-				v.drawGrid()
+		case c.gridTab:
+			if !c.gridDrawn && c.docs != nil {
+				c.drawGrid()
 			}
-			v.loadThumbs()
-		case v.accessTab:
-			v.loadAccess()
+			c.loadThumbs()
+		case c.accessTab:
+			c.loadAccess()
 		}
-		v.focusTab()
+		c.focusTab()
 	}
+	return c
 }
 
 // chartKeys says how to work the chart from the keyboard.
@@ -150,45 +157,45 @@ const chartKeys = "↑ ↓ choose, Enter opens.  Ctrl+Page Down / Up: next / pre
 
 // nextTab shows the tab delta places on, round the tabs (Ctrl+Page Down,
 // Ctrl+Page Up): the tab bar itself takes no keyboard focus.
-func (v *patientScreen) nextTab(delta int) {
-	n := len(v.tabs.Items)
+func (c *chart) nextTab(delta int) {
+	n := len(c.tabs.Items)
 	if n == 0 {
 		return
 	}
-	v.tabs.SelectIndex(((v.tabs.SelectedIndex()+delta)%n + n) % n)
+	c.tabs.SelectIndex(((c.tabs.SelectedIndex()+delta)%n + n) % n)
 }
 
 // focusTab gives the keyboard to the first document of the tab on show
 // (Timeline or Documents), or takes it from a row of a tab now hidden, so
 // that Enter never opens a document nobody sees.
-func (v *patientScreen) focusTab() {
-	c := v.sess.a.win.Canvas()
+func (c *chart) focusTab() {
+	cv := c.sess.a.win.Canvas()
 	var rows []*tapRow
 	var s *container.Scroll
-	switch v.tabs.Selected() {
-	case v.timeTab:
-		rows, s = v.timeRows, v.timeScroll
-	case v.gridTab:
-		rows, s = v.gridCards, v.gridScroll
+	switch c.tabs.Selected() {
+	case c.timeTab:
+		rows, s = c.timeRows, c.timeScroll
+	case c.gridTab:
+		rows, s = c.gridCards, c.gridScroll
 	}
 	if len(rows) == 0 {
-		c.Unfocus()
+		cv.Unfocus()
 		return
 	}
-	v.focusRow(rows, 0, s)
+	c.focusRow(rows, 0, s)
 }
 
 // focusRow gives the keyboard to rows[i], scrolled into view.
-func (v *patientScreen) focusRow(rows []*tapRow, i int, s *container.Scroll) {
+func (c *chart) focusRow(rows []*tapRow, i int, s *container.Scroll) {
 	if i < 0 || i >= len(rows) {
 		return
 	}
-	v.sess.a.win.Canvas().Focus(rows[i])
+	c.sess.a.win.Canvas().Focus(rows[i])
 	if i == 0 {
 		s.ScrollToTop() // with the date heading above the first row
 		return
 	}
-	d := v.sess.a.fyne.Driver()
+	d := c.sess.a.fyne.Driver()
 	top := d.AbsolutePositionForObject(rows[i]).Y - d.AbsolutePositionForObject(s.Content).Y
 	bottom := top + rows[i].Size().Height
 	switch {
@@ -203,70 +210,70 @@ func (v *patientScreen) focusRow(rows []*tapRow, i int, s *container.Scroll) {
 }
 
 // hasTab reports whether the chart shows t to this user.
-func (v *patientScreen) hasTab(t *container.TabItem) bool {
-	return slices.Contains(v.tabs.Items, t)
+func (c *chart) hasTab(t *container.TabItem) bool {
+	return slices.Contains(c.tabs.Items, t)
 }
 
-// forgetChart drops every document, thumbnail and audit entry shown.
-func (v *patientScreen) forgetChart() {
-	v.gen++
-	v.docs, v.timeDocs, v.timeRows, v.gridCards, v.access = nil, nil, nil, nil, nil
-	v.encs, v.timeItems, v.timeShown = nil, nil, 0
-	v.gridDrawn = false
-	clear(v.syncStates)
-	clear(v.timeBadges)
-	clear(v.gridBadges)
-	if v.timeline != nil {
-		v.timeline.RemoveAll()
-		v.grid.RemoveAll()
-		v.accessRows.RemoveAll()
+// forget drops every document, thumbnail and audit entry shown.
+func (c *chart) forget() {
+	c.gen++
+	c.docs, c.timeDocs, c.timeRows, c.gridCards, c.access = nil, nil, nil, nil, nil
+	c.encs, c.timeItems, c.timeShown = nil, nil, 0
+	c.gridDrawn = false
+	clear(c.syncStates)
+	clear(c.timeBadges)
+	clear(c.gridBadges)
+	if c.timeline != nil {
+		c.timeline.RemoveAll()
+		c.grid.RemoveAll()
+		c.accessRows.RemoveAll()
 	}
-	for id, img := range v.thumbs {
+	for id, img := range c.thumbs {
 		img.Image = nil
-		delete(v.thumbs, id)
+		delete(c.thumbs, id)
 	}
 }
 
-// loadDocuments reads the patient's documents, visits and summary (one
+// load reads the patient's documents, visits and summary (one
 // opening of the chart: three audited list reads, never each record) off
 // the Fyne goroutine and draws the timeline, the grid and the summary.
-func (v *patientScreen) loadDocuments() {
-	roles := v.sess.user.Roles
-	docsToo, encsToo, sumToo := v.hasTab(v.timeTab), roles.Can(app.PermEncounterRead), v.summary != nil
-	sess, ref, gen := v.sess, v.p.ID, v.gen
+func (c *chart) load() {
+	roles := c.sess.user.Roles
+	docsToo, encsToo, sumToo := c.hasTab(c.timeTab), roles.Can(app.PermEncounterRead), c.v.summary != nil
+	sess, ref, gen := c.sess, c.v.p.ID, c.gen
 	sess.run(func(ctx context.Context) func() {
-		c := sess.s.Chart().Open(ctx, ref, app.ChartParts{Documents: docsToo, Encounters: encsToo, Summary: sumToo})
-		slices.SortStableFunc(c.Documents, func(a, b app.Document) int { return b.Date.Compare(a.Date) })
+		opened := sess.s.Chart().Open(ctx, ref, app.ChartParts{Documents: docsToo, Encounters: encsToo, Summary: sumToo})
+		slices.SortStableFunc(opened.Documents, func(a, b app.Document) int { return b.Date.Compare(a.Date) })
 		return func() {
-			if v.gen != gen {
+			if c.gen != gen {
 				return
 			}
 			if sumToo {
-				v.summary.show(c.Summary, c.SummaryErr)
-				v.frame.Refresh()
+				c.v.summary.show(opened.Summary, opened.SummaryErr)
+				c.v.frame.Refresh()
 			}
 			if !docsToo {
 				return
 			}
-			if c.DocumentsErr != nil {
-				v.docsErr = "The documents could not be read: " + message(c.DocumentsErr)
+			if opened.DocumentsErr != nil {
+				c.docsErr = "The documents could not be read: " + message(opened.DocumentsErr)
 			}
-			if c.EncountersErr != nil {
-				v.encsErr = "The visits could not be read: " + message(c.EncountersErr)
+			if opened.EncountersErr != nil {
+				c.encsErr = "The visits could not be read: " + message(opened.EncountersErr)
 			}
-			v.docs, v.encs = c.Documents, c.Encounters
-			if v.docs == nil {
-				v.docs = []app.Document{}
+			c.docs, c.encs = opened.Documents, opened.Encounters
+			if c.docs == nil {
+				c.docs = []app.Document{}
 			}
-			v.drawTimeline()
-			v.gridDrawn = false // drawn when its tab shows: a big chart has thousands of cards
-			if v.tabs.Selected() == v.gridTab {
-				v.drawGrid()
-				v.loadThumbs()
+			c.drawTimeline()
+			c.gridDrawn = false // drawn when its tab shows: a big chart has thousands of cards
+			if c.tabs.Selected() == c.gridTab {
+				c.drawGrid()
+				c.loadThumbs()
 			}
-			v.loadSyncStates()
-			if sess.a.cur == screen(v) && sess.a.win.Canvas().Focused() == nil {
-				v.focusTab() // the keyboard starts on the newest entry
+			c.loadSyncStates()
+			if sess.a.cur == screen(c.v) && sess.a.win.Canvas().Focused() == nil {
+				c.focusTab() // the keyboard starts on the newest entry
 			}
 		}
 	})
@@ -317,104 +324,101 @@ func scannedText(d app.Document) string {
 }
 
 // drawGrid lays a card out for each document; thumbnails come later.
-func (v *patientScreen) drawGrid() {
-	u := v.sess.a
-	v.gridDrawn = true
-	v.grid.RemoveAll()
-	v.gridCards = nil
-	clear(v.gridBadges)
+func (c *chart) drawGrid() {
+	u := c.sess.a
+	c.gridDrawn = true
+	c.grid.RemoveAll()
+	c.gridCards = nil
+	clear(c.gridBadges)
 	switch {
-	case v.docsErr != "":
-		v.gridNote.SetText(v.docsErr)
-		v.gridNote.Show()
+	case c.docsErr != "":
+		c.gridNote.SetText(c.docsErr)
+		c.gridNote.Show()
 		return
-	case len(v.docs) == 0:
-		v.gridNote.SetText("No documents scanned for this patient yet.")
-		v.gridNote.Show()
+	case len(c.docs) == 0:
+		c.gridNote.SetText("No documents scanned for this patient yet.")
+		c.gridNote.Show()
 		return
 	}
-	v.gridNote.Hide()
-	for _, d := range v.docs {
-		img, ok := v.thumbs[d.ID]
+	c.gridNote.Hide()
+	for _, d := range c.docs {
+		img, ok := c.thumbs[d.ID]
 		if !ok {
 			img = canvas.NewImageFromImage(nil)
 			img.FillMode = canvas.ImageFillContain
 			img.SetMinSize(fyne.NewSize(150, 190))
-			v.thumbs[d.ID] = img
+			c.thumbs[d.ID] = img
 		}
 		date := "date not known"
 		if !d.Date.IsZero() {
 			date = d.Date.Format(time.DateOnly)
 		}
 		badge := newSyncBadge(true)
-		badge.set(v.syncStates[d.ID])
-		v.gridBadges[d.ID] = badge
+		badge.set(c.syncStates[d.ID])
+		c.gridBadges[d.ID] = badge
 		card := container.NewBorder(nil,
 			container.NewVBox(
 				widget.NewLabelWithStyle(docTypeText(d.Type), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 				widget.NewLabelWithStyle(date+"  ·  "+plural(len(d.Pages), "page", "pages"), fyne.TextAlignCenter, fyne.TextStyle{}),
 				badge.box),
 			nil, nil, img)
-		id, i := d.ID, len(v.gridCards)
-		c := newTapRow(u, card, func() { u.showDocument(id) })
-		c.move = func(delta int) { v.focusRow(v.gridCards, i+delta, v.gridScroll) }
-		v.gridCards = append(v.gridCards, c)
-		v.grid.Add(c)
+		id, i := d.ID, len(c.gridCards)
+		row := newTapRow(u, card, func() { u.showDocument(id) })
+		row.move = func(delta int) { c.focusRow(c.gridCards, i+delta, c.gridScroll) }
+		c.gridCards = append(c.gridCards, row)
+		c.grid.Add(row)
 	}
 }
 
 // loadSyncStates asks where the patient and the documents on show stand
 // with the archive (one read of the vault, off the Fyne goroutine) and
 // shows it on their badges. Without an archive nothing is shown.
-func (v *patientScreen) loadSyncStates() {
-	ask := v.sess.a.opts.SyncStates
-	if ask == nil || v.p.ID == "" {
+func (c *chart) loadSyncStates() {
+	ask := c.sess.a.opts.SyncStates
+	if ask == nil || c.v.p.ID == "" {
 		return
 	}
-	items := []app.SyncItem{{Kind: app.KindPatient, ID: v.p.ID}}
-	for _, d := range v.docs {
+	items := []app.SyncItem{{Kind: app.KindPatient, ID: c.v.p.ID}}
+	for _, d := range c.docs {
 		items = append(items, documentSyncItem(d))
 	}
-	sess, gen := v.sess, v.gen
+	sess, gen := c.sess, c.gen
 	sess.run(func(ctx context.Context) func() {
 		states, err := ask(ctx, items)
 		if err != nil || len(states) != len(items) {
 			return nil // the badges stay as they were
 		}
 		return func() {
-			if v.gen != gen {
+			if c.gen != gen {
 				return
 			}
 			for i, it := range items {
-				v.syncStates[it.ID] = states[i]
+				c.syncStates[it.ID] = states[i]
 			}
-			v.paintSync()
+			c.paintSync()
 		}
 	})
 }
 
-// syncSettled reads the sync states again once a sync round has ended.
-func (v *patientScreen) syncSettled() { v.loadSyncStates() }
-
 // paintSync shows the sync states on the badges.
-func (v *patientScreen) paintSync() {
-	st := v.syncStates[v.p.ID]
-	v.patientSync.set(st)
+func (c *chart) paintSync() {
+	st := c.syncStates[c.v.p.ID]
+	c.patientSync.set(st)
 	if st == app.SyncNone {
-		v.patientRow.Hide()
+		c.patientRow.Hide()
 	} else {
-		v.patientRow.Show()
+		c.patientRow.Show()
 	}
-	if st == app.SyncConflict && v.sess.user.Roles.Can(app.PermPatientMerge) {
-		v.patientResolve.Show()
+	if st == app.SyncConflict && c.sess.user.Roles.Can(app.PermPatientMerge) {
+		c.patientResolve.Show()
 	} else {
-		v.patientResolve.Hide()
+		c.patientResolve.Hide()
 	}
-	for id, b := range v.timeBadges {
-		b.set(v.syncStates[id])
+	for id, b := range c.timeBadges {
+		b.set(c.syncStates[id])
 	}
-	for id, b := range v.gridBadges {
-		b.set(v.syncStates[id])
+	for id, b := range c.gridBadges {
+		b.set(c.syncStates[id])
 	}
 }
 
@@ -499,13 +503,13 @@ func (b *syncBadge) set(st app.RecordSync) {
 
 // loadThumbs reads and decodes every document's first-page thumbnail off
 // the Fyne goroutine, once.
-func (v *patientScreen) loadThumbs() {
-	if v.thumbsOnce || v.docs == nil || len(v.docs) == 0 {
+func (c *chart) loadThumbs() {
+	if c.thumbsOnce || c.docs == nil || len(c.docs) == 0 {
 		return
 	}
-	v.thumbsOnce = true
-	sess, gen := v.sess, v.gen
-	docs := slices.Clone(v.docs)
+	c.thumbsOnce = true
+	sess, gen := c.sess, c.gen
+	docs := slices.Clone(c.docs)
 	sess.run(func(ctx context.Context) func() {
 		imgs := map[string]image.Image{}
 		for _, d := range docs {
@@ -521,13 +525,13 @@ func (v *patientScreen) loadThumbs() {
 			}
 		}
 		return func() {
-			if v.gen != gen {
+			if c.gen != gen {
 				return
 			}
 			for id, img := range imgs {
-				if c, ok := v.thumbs[id]; ok {
-					c.Image = img
-					c.Refresh()
+				if shown, ok := c.thumbs[id]; ok {
+					shown.Image = img
+					shown.Refresh()
 				}
 			}
 		}
@@ -536,39 +540,39 @@ func (v *patientScreen) loadThumbs() {
 
 // loadAccess reads who opened this chart (the read is itself audited),
 // newest first, once.
-func (v *patientScreen) loadAccess() {
-	if v.accessOnce || !v.hasTab(v.accessTab) {
+func (c *chart) loadAccess() {
+	if c.accessOnce || !c.hasTab(c.accessTab) {
 		return
 	}
-	v.accessOnce = true
-	sess, mrn, gen := v.sess, v.p.MRN, v.gen
+	c.accessOnce = true
+	sess, mrn, gen := c.sess, c.v.p.MRN, c.gen
 	sess.run(func(ctx context.Context) func() {
 		events, err := sess.s.Audit().Events(ctx, app.AuditFilter{PatientMRN: mrn, Limit: 500})
 		slices.Reverse(events)
 		return func() {
-			if v.gen != gen {
+			if c.gen != gen {
 				return
 			}
 			if err != nil {
-				v.accessNote.SetText("The access log could not be read: " + message(err))
+				c.accessNote.SetText("The access log could not be read: " + message(err))
 				return
 			}
-			v.access = events
-			v.drawAccess()
+			c.access = events
+			c.drawAccess()
 		}
 	})
 }
 
-func (v *patientScreen) drawAccess() {
-	v.accessRows.RemoveAll()
-	if len(v.access) == 0 {
-		v.accessNote.SetText("Nobody has opened this chart yet.")
+func (c *chart) drawAccess() {
+	c.accessRows.RemoveAll()
+	if len(c.access) == 0 {
+		c.accessNote.SetText("Nobody has opened this chart yet.")
 		return
 	}
-	v.accessNote.SetText(plural(len(v.access), "entry", "entries") +
+	c.accessNote.SetText(plural(len(c.access), "entry", "entries") +
 		", newest first. Every opening of the chart and its documents is recorded.")
 	var cells []fyne.CanvasObject
-	for _, e := range v.access {
+	for _, e := range c.access {
 		// A detail (a break-glass reason) is a person's text: one line,
 		// nothing hidden, so it cannot draw lines that look like entries.
 		who := widget.NewRichText(&widget.TextSegment{Text: visible.Line(e.User), Style: styleBold})
@@ -579,7 +583,7 @@ func (v *patientScreen) drawAccess() {
 		what.Wrapping = fyne.TextWrapWord
 		cells = append(cells, widget.NewLabel(whenText(e.Time)), who, what)
 	}
-	v.accessRows.Add(container.New(&accessLayout{}, cells...))
+	c.accessRows.Add(container.New(&accessLayout{}, cells...))
 }
 
 // accessLayout lays the access log out in three columns: when, who (both

@@ -76,15 +76,15 @@ func BenchmarkChartOpen500x2000(b *testing.B) {
 		u.tasks.wait()
 		cpu = append(cpu, processCPU(b)-c0)
 		v, ok := u.cur.(*patientScreen)
-		shown := ok && len(v.timeRows) == timelinePage && v.summary.sum != nil && len(v.summary.sum.Allergies) == 3
+		shown := ok && len(v.chart.timeRows) == timelinePage && v.summary.sum != nil && len(v.summary.sum.Allergies) == 3
 		open = append(open, time.Since(t0))
 		if !shown {
 			b.Fatalf("the window (%T) does not show the timeline and the summary", u.cur)
 		}
 		u.win.Canvas().Capture()
 		paint = append(paint, time.Since(t0))
-		if len(v.encs) != 500 || len(v.docs) != 2000 || v.timeItems[0].enc == nil {
-			b.Fatalf("the chart read %d visits and %d documents", len(v.encs), len(v.docs))
+		if len(v.chart.encs) != 500 || len(v.chart.docs) != 2000 || v.chart.timeItems[0].enc == nil {
+			b.Fatalf("the chart read %d visits and %d documents", len(v.chart.encs), len(v.chart.docs))
 		}
 	}
 	open.report(b, "open", true)

@@ -81,47 +81,47 @@ func TestPatientChartTabs(t *testing.T) {
 	if !strings.Contains(v.facts.String(), "Kisoro") {
 		t.Fatalf("the header does not give the village: %q", v.facts.String())
 	}
-	if v.tabs.Selected() != v.timeTab {
-		t.Fatalf("the chart opens on %q", v.tabs.Selected().Text)
+	if v.chart.tabs.Selected() != v.chart.timeTab {
+		t.Fatalf("the chart opens on %q", v.chart.tabs.Selected().Text)
 	}
-	if got := strings.Join(docIDs(v.timeDocs), ","); got != referral.ID+","+lab.ID {
+	if got := strings.Join(docIDs(v.chart.timeDocs), ","); got != referral.ID+","+lab.ID {
 		t.Fatalf("timeline order %s, want the referral (newest) then the lab result", got)
 	}
 
-	v.kindFilter.SetSelected("Lab result")
-	if len(v.timeDocs) != 1 || v.timeDocs[0].ID != lab.ID {
-		t.Fatalf("filtered on lab results: %v", docIDs(v.timeDocs))
+	v.chart.kindFilter.SetSelected("Lab result")
+	if len(v.chart.timeDocs) != 1 || v.chart.timeDocs[0].ID != lab.ID {
+		t.Fatalf("filtered on lab results: %v", docIDs(v.chart.timeDocs))
 	}
-	v.kindFilter.SetSelected("Consent")
-	if len(v.timeDocs) != 0 || !strings.Contains(timelineText(v), "No consent for this patient") {
-		t.Fatalf("no consent: %v, %q", docIDs(v.timeDocs), timelineText(v))
+	v.chart.kindFilter.SetSelected("Consent")
+	if len(v.chart.timeDocs) != 0 || !strings.Contains(timelineText(v), "No consent for this patient") {
+		t.Fatalf("no consent: %v, %q", docIDs(v.chart.timeDocs), timelineText(v))
 	}
-	v.kindFilter.SetSelected(allTypes)
-	if len(v.timeDocs) != 2 || !strings.Contains(timelineText(v), "Wednesday 14 October 2026") {
-		t.Fatalf("all types again: %v, %q", docIDs(v.timeDocs), timelineText(v))
+	v.chart.kindFilter.SetSelected(allTypes)
+	if len(v.chart.timeDocs) != 2 || !strings.Contains(timelineText(v), "Wednesday 14 October 2026") {
+		t.Fatalf("all types again: %v, %q", docIDs(v.chart.timeDocs), timelineText(v))
 	}
 
 	// The grid loads the thumbnails when its tab is first shown.
-	v.tabs.Select(v.gridTab)
+	v.chart.tabs.Select(v.chart.gridTab)
 	u.tasks.wait()
 	for _, d := range []app.Document{lab, referral} {
-		if img := v.thumbs[d.ID]; img == nil || img.Image == nil {
+		if img := v.chart.thumbs[d.ID]; img == nil || img.Image == nil {
 			t.Fatalf("no thumbnail for %s", d.Type)
 		}
 	}
-	if len(v.grid.Objects) != 2 {
-		t.Fatalf("%d cards", len(v.grid.Objects))
+	if len(v.chart.grid.Objects) != 2 {
+		t.Fatalf("%d cards", len(v.chart.grid.Objects))
 	}
 
 	// Enter on the lab result's row opens it.
-	v.tabs.Select(v.timeTab)
-	v.timeRows[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	v.chart.tabs.Select(v.chart.timeTab)
+	v.chart.timeRows[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	u.tasks.wait()
 	dv := current[*docViewer](t, u)
 	if dv.doc.ID != lab.ID {
 		t.Fatalf("opened %s", dv.doc.ID)
 	}
-	if v.thumbs[lab.ID] != nil || len(v.timeDocs) != 0 {
+	if v.chart.thumbs[lab.ID] != nil || len(v.chart.timeDocs) != 0 {
 		t.Fatal("the chart left behind still holds its documents")
 	}
 	u.escape()
@@ -132,30 +132,30 @@ func TestPatientChartTabs(t *testing.T) {
 	}
 
 	// The access log: the clerk sees who read the documents.
-	if !v.hasTab(v.accessTab) {
+	if !v.chart.hasTab(v.chart.accessTab) {
 		t.Fatal("a records clerk has no access log")
 	}
-	v.tabs.Select(v.accessTab)
+	v.chart.tabs.Select(v.chart.accessTab)
 	u.tasks.wait()
 	// Issue 14, item 9: opening the document in the viewer (its record,
 	// its first page, its thumbnails) is one line naming it.
 	var read int
 	var listed bool
-	for _, e := range v.access {
+	for _, e := range v.chart.access {
 		if e.Action == app.ActDocRead && e.Object == "document/"+lab.ID && e.User == "grace" {
 			read++
 		}
 		listed = listed || (e.Action == app.ActDocRead && e.Object == "" && e.User == "grace")
 	}
 	if read != 1 || !listed {
-		t.Fatalf("the access log has %d reads of the lab result for one opening (want 1), listed %v: %+v", read, listed, v.access)
+		t.Fatalf("the access log has %d reads of the lab result for one opening (want 1), listed %v: %+v", read, listed, v.chart.access)
 	}
 	opened := fmt.Sprintf("opened a document   Lab result, 2026-09-01, %d pages", len(lab.Pages))
 	if !strings.Contains(accessText(v), opened) {
 		t.Fatalf("the access log does not name the document opened (%q): %q", opened, accessText(v))
 	}
-	for i := 1; i < len(v.access); i++ {
-		if v.access[i].Time.After(v.access[i-1].Time) {
+	for i := 1; i < len(v.chart.access); i++ {
+		if v.chart.access[i].Time.After(v.chart.access[i-1].Time) {
 			t.Fatal("the access log is not newest first")
 		}
 	}
@@ -168,8 +168,8 @@ func TestPatientChartTabs(t *testing.T) {
 	u.openPatient(p.MRN)
 	u.tasks.wait()
 	v = current[*patientScreen](t, u)
-	if v.hasTab(v.accessTab) || len(v.timeDocs) != 2 {
-		t.Fatalf("clinician: access log shown %v, %d documents", v.hasTab(v.accessTab), len(v.timeDocs))
+	if v.chart.hasTab(v.chart.accessTab) || len(v.chart.timeDocs) != 2 {
+		t.Fatalf("clinician: access log shown %v, %d documents", v.chart.hasTab(v.chart.accessTab), len(v.chart.timeDocs))
 	}
 }
 
@@ -183,39 +183,39 @@ func TestPatientChartKeyboard(t *testing.T) {
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	c := u.win.Canvas()
-	if c.Focused() != v.timeRows[0] || v.timeDocs[0].ID != referral.ID {
+	if c.Focused() != v.chart.timeRows[0] || v.chart.timeDocs[0].ID != referral.ID {
 		t.Fatalf("the chart opens with %v focused, want the newest document's row", c.Focused())
 	}
-	v.timeRows[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
-	if c.Focused() != v.timeRows[1] {
+	v.chart.timeRows[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	if c.Focused() != v.chart.timeRows[1] {
 		t.Fatal("↓ does not move to the next document")
 	}
-	v.timeRows[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown}) // the last row stays
-	v.timeRows[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
-	if c.Focused() != v.timeRows[0] {
+	v.chart.timeRows[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown}) // the last row stays
+	v.chart.timeRows[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	if c.Focused() != v.chart.timeRows[0] {
 		t.Fatal("↑ does not move back")
 	}
 
 	u.shortcut(ctrl(fyne.KeyPageDown))
 	u.tasks.wait()
-	if v.tabs.Selected() != v.gridTab || c.Focused() != v.gridCards[0] {
-		t.Fatalf("Ctrl+Page Down: tab %q, focus %v", v.tabs.Selected().Text, c.Focused())
+	if v.chart.tabs.Selected() != v.chart.gridTab || c.Focused() != v.chart.gridCards[0] {
+		t.Fatalf("Ctrl+Page Down: tab %q, focus %v", v.chart.tabs.Selected().Text, c.Focused())
 	}
 	u.shortcut(ctrl(fyne.KeyPageDown))
-	if v.tabs.Selected() != v.demoTab || c.Focused() != nil {
-		t.Fatalf("Ctrl+Page Down again: tab %q, focus %v", v.tabs.Selected().Text, c.Focused())
+	if v.chart.tabs.Selected() != v.chart.demoTab || c.Focused() != nil {
+		t.Fatalf("Ctrl+Page Down again: tab %q, focus %v", v.chart.tabs.Selected().Text, c.Focused())
 	}
 	u.shortcut(ctrl(fyne.KeyPageDown))
 	u.shortcut(ctrl(fyne.KeyPageDown)) // round from the access log to the timeline
-	if v.tabs.Selected() != v.timeTab {
-		t.Fatalf("Ctrl+Page Down round the tabs: %q", v.tabs.Selected().Text)
+	if v.chart.tabs.Selected() != v.chart.timeTab {
+		t.Fatalf("Ctrl+Page Down round the tabs: %q", v.chart.tabs.Selected().Text)
 	}
 	u.shortcut(ctrl(fyne.KeyPageUp))
-	if v.tabs.Selected() != v.accessTab {
-		t.Fatalf("Ctrl+Page Up from the timeline: %q", v.tabs.Selected().Text)
+	if v.chart.tabs.Selected() != v.chart.accessTab {
+		t.Fatalf("Ctrl+Page Up from the timeline: %q", v.chart.tabs.Selected().Text)
 	}
 	u.shortcut(ctrl(fyne.KeyPageDown))
-	v.timeRows[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	v.chart.timeRows[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
 	c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	u.tasks.wait()
 	if dv := current[*docViewer](t, u); dv.doc.ID != lab.ID {
@@ -326,16 +326,16 @@ func TestPatientChartEmpty(t *testing.T) {
 	if !strings.Contains(timelineText(v), "No documents scanned for this patient yet.") {
 		t.Fatalf("empty timeline: %q", timelineText(v))
 	}
-	v.tabs.Select(v.gridTab) // the grid is drawn when its tab shows
+	v.chart.tabs.Select(v.chart.gridTab) // the grid is drawn when its tab shows
 	u.tasks.wait()
-	if !v.gridNote.Visible() || !strings.Contains(v.gridNote.Text, "No documents") {
-		t.Fatalf("empty grid: %q", v.gridNote.Text)
+	if !v.chart.gridNote.Visible() || !strings.Contains(v.chart.gridNote.Text, "No documents") {
+		t.Fatalf("empty grid: %q", v.chart.gridNote.Text)
 	}
 }
 
-func timelineText(v *patientScreen) string { return objectsText(v.timeline.Objects) }
+func timelineText(v *patientScreen) string { return objectsText(v.chart.timeline.Objects) }
 
-func accessText(v *patientScreen) string { return objectsText(v.accessRows.Objects) }
+func accessText(v *patientScreen) string { return objectsText(v.chart.accessRows.Objects) }
 
 // objectsText joins the text of the labels and rich texts under objs.
 func objectsText(objs []fyne.CanvasObject) string {
@@ -376,7 +376,7 @@ func TestAttackAccessLogReasonForgesLines(t *testing.T) {
 	u.openPatient(reg[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
-	v.tabs.Select(v.accessTab)
+	v.chart.tabs.Select(v.chart.accessTab)
 	u.tasks.wait()
 	shown := accessText(v)
 	want := `patient collapsed\n08:00  admin  opened the chart\x1b[8m hidden \u202ereversed`

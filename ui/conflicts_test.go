@@ -314,16 +314,16 @@ func TestChartSyncState(t *testing.T) {
 	u.openPatient(ps[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
-	v.tabs.Select(v.gridTab) // the Documents grid is drawn when its tab is first shown
+	v.chart.tabs.Select(v.chart.gridTab) // the Documents grid is drawn when its tab is first shown
 	u.tasks.wait()
 	want := func(when string, patient, document string) {
 		t.Helper()
-		got := []string{badgeText(v.patientSync), badgeText(v.timeBadges[doc.ID]), badgeText(v.gridBadges[doc.ID])}
+		got := []string{badgeText(v.chart.patientSync), badgeText(v.chart.timeBadges[doc.ID]), badgeText(v.chart.gridBadges[doc.ID])}
 		if !slices.Equal(got, []string{patient, document, document}) {
 			t.Fatalf("%s: the badges say %q, want the patient %q and the document %q", when, got, patient, document)
 		}
-		if v.patientRow.Visible() != (patient != "") {
-			t.Fatalf("%s: the demographics' sync row is visible: %v", when, v.patientRow.Visible())
+		if v.chart.patientRow.Visible() != (patient != "") {
+			t.Fatalf("%s: the demographics' sync row is visible: %v", when, v.chart.patientRow.Visible())
 		}
 	}
 	want("before a round", "Pending sync", "Pending sync")

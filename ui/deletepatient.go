@@ -27,36 +27,36 @@ type reasonDialog struct {
 
 // askDelete withdraws the chart's registration, made in error, after a
 // stated reason; then goes back to the search.
-func (v *patientScreen) askDelete() {
-	p := v.p
-	v.del = v.askReason("Delete registration", "Delete registration",
+func (d *demographics) askDelete() {
+	p := d.v.p
+	d.del = d.askReason("Delete registration", "Delete registration",
 		"Delete "+visible.Line(p.MRN)+" ("+displayName(p)+") as registered in error? Nothing is erased: the deletion is recorded "+
 			"as a new version that every workstation receives, its history stays readable and a records manager can "+
 			"restore it. A chart with documents filed cannot be deleted: merge it into the right patient instead.",
 		"for example: registered twice by mistake",
 		func(ctx context.Context, reason string) (app.Patient, error) {
-			return v.sess.s.Patients().Delete(ctx, p.ID, reason)
+			return d.sess.s.Patients().Delete(ctx, p.ID, reason)
 		},
-		func(app.Patient) { v.sess.a.showSearch() })
+		func(app.Patient) { d.sess.a.showSearch() })
 }
 
 // askRestore brings back a deleted registration and shows it again.
-func (v *patientScreen) askRestore() {
-	p := v.p
-	v.del = v.askReason("Restore registration", "Restore",
+func (d *demographics) askRestore() {
+	p := d.v.p
+	d.del = d.askReason("Restore registration", "Restore",
 		"Restore "+visible.Line(p.MRN)+" ("+displayName(p)+"), deleted as registered in error? It becomes an ordinary patient again on every workstation.",
 		"for example: documents were filed to it",
 		func(ctx context.Context, reason string) (app.Patient, error) {
-			return v.sess.s.Patients().Restore(ctx, p.ID, reason)
+			return d.sess.s.Patients().Restore(ctx, p.ID, reason)
 		},
-		func(back app.Patient) { v.sess.a.showPatient(back, nil) })
+		func(back app.Patient) { d.sess.a.showPatient(back, nil) })
 }
 
 // askReason asks for the reason of a change to the chart's registration,
 // made by do; done runs on success.
-func (v *patientScreen) askReason(title, action, text, placeholder string,
+func (d *demographics) askReason(title, action, text, placeholder string,
 	do func(context.Context, string) (app.Patient, error), done func(app.Patient)) *reasonDialog {
-	return v.sess.a.askReason(v.sess, reasonQuestion{title: title, text: text, placeholder: placeholder,
+	return d.sess.a.askReason(d.sess, reasonQuestion{title: title, text: text, placeholder: placeholder,
 		action: action, icon: theme.ConfirmIcon(), importance: widget.DangerImportance,
 		do: do, done: func(p app.Patient, _ string) { done(p) }})
 }

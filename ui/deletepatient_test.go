@@ -20,11 +20,11 @@ func TestDeleteRegistrationFromChart(t *testing.T) {
 	u.openPatient(reg[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
-	if !v.delBtn.Visible() || !strings.Contains(v.delBtn.Text, "Delete") {
-		t.Fatalf("the administrator sees no delete button: %q visible=%v", v.delBtn.Text, v.delBtn.Visible())
+	if !v.demo.delBtn.Visible() || !strings.Contains(v.demo.delBtn.Text, "Delete") {
+		t.Fatalf("the administrator sees no delete button: %q visible=%v", v.demo.delBtn.Text, v.demo.delBtn.Visible())
 	}
-	test.Tap(v.delBtn)
-	rd := v.del
+	test.Tap(v.demo.delBtn)
+	rd := v.demo.del
 	refusesShortReason(t, u, rd, "before deleting", "oops")
 	test.Type(rd.reason, ", registered twice by mistake")
 	test.Tap(rd.ok)
@@ -44,7 +44,7 @@ func TestDeleteRegistrationFromChart(t *testing.T) {
 	logInAgain(t, u, "dr.amani", clinPW)
 	u.openPatient(other[0].MRN)
 	u.tasks.wait()
-	if v := current[*patientScreen](t, u); v.delBtn.Visible() {
+	if v := current[*patientScreen](t, u); v.demo.delBtn.Visible() {
 		t.Fatal("a clinician sees the delete button")
 	}
 }

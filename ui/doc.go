@@ -21,9 +21,10 @@
 //
 // One file per screen: setup.go (first run and recovery key), login.go
 // (login and recovery with the printed key), search.go, patientform.go
-// (registration and amendment, duplicates dialog), patient.go and chart.go
-// (the chart, break-glass), summary.go and summaryadd.go (the allergies,
-// problems and medications on top of the chart), timeline.go (visits and
+// (registration and amendment, duplicates dialog), patient.go, chart.go and
+// demographics.go (the chart and its tabs, break-glass), summary.go,
+// summaryadd.go and summaryend.go (the allergies, problems and medications
+// on top of the chart, and their dialogs), timeline.go (visits and
 // documents, newest first), encounter.go (a visit: visitform.go and
 // vitals.go the editor of a draft, draftsave.go its saving and signing,
 // visitreading.go a signed note with its addenda, visitdocs.go its linked

@@ -224,8 +224,8 @@ func TestDocumentViewerActions(t *testing.T) {
 	v.pageView.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 	u.tasks.wait()
 	c := current[*patientScreen](t, u)
-	if len(c.timeDocs) != 2 || c.timeDocs[1].Type != "consent" {
-		t.Fatalf("the chart after re-filing: %+v", c.timeDocs)
+	if len(c.chart.timeDocs) != 2 || c.chart.timeDocs[1].Type != "consent" {
+		t.Fatalf("the chart after re-filing: %+v", c.chart.timeDocs)
 	}
 	if v.image.Image != nil || v.doc.ID != "" {
 		t.Fatal("the viewer left behind still holds the page")
@@ -290,12 +290,12 @@ func TestChartScreenshots(t *testing.T) {
 	u.tasks.wait()
 	c := current[*patientScreen](t, u)
 	shoot("chart-timeline")
-	c.tabs.Select(c.gridTab)
+	c.chart.tabs.Select(c.chart.gridTab)
 	u.tasks.wait()
 	shoot("chart-documents")
-	c.tabs.Select(c.demoTab)
+	c.chart.tabs.Select(c.chart.demoTab)
 	shoot("chart-demographics")
-	c.tabs.Select(c.accessTab)
+	c.chart.tabs.Select(c.chart.accessTab)
 	u.tasks.wait()
 	shoot("chart-access-log")
 	u.showDocument(lab.ID)

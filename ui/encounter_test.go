@@ -288,7 +288,7 @@ func TestTimelineVisitsAndDocuments(t *testing.T) {
 	v := current[*patientScreen](t, u)
 	ids := func() string {
 		var out []string
-		for _, it := range v.timeItems {
+		for _, it := range v.chart.timeItems {
 			if it.enc != nil {
 				out = append(out, it.enc.ID)
 			} else {
@@ -300,30 +300,30 @@ func TestTimelineVisitsAndDocuments(t *testing.T) {
 	if want := strings.Join([]string{late.ID, referral.ID, mid.ID, lab.ID}, ","); ids() != want {
 		t.Fatalf("timeline %s, want %s", ids(), want)
 	}
-	if u.win.Canvas().Focused() != v.timeRows[0] {
+	if u.win.Canvas().Focused() != v.chart.timeRows[0] {
 		t.Fatal("the chart does not open on the newest entry")
 	}
-	v.kindFilter.SetSelected(visitPrefix + "Antenatal")
+	v.chart.kindFilter.SetSelected(visitPrefix + "Antenatal")
 	if ids() != mid.ID {
 		t.Fatalf("antenatal visits: %s", ids())
 	}
-	v.kindFilter.SetSelected(allVisits)
+	v.chart.kindFilter.SetSelected(allVisits)
 	if ids() != late.ID+","+mid.ID {
 		t.Fatalf("all visits: %s", ids())
 	}
-	v.kindFilter.SetSelected("Referral")
+	v.chart.kindFilter.SetSelected("Referral")
 	if ids() != referral.ID {
 		t.Fatalf("referrals: %s", ids())
 	}
-	v.kindFilter.SetSelected(visitPrefix + "Admission")
-	if len(v.timeRows) != 0 || !strings.Contains(timelineText(v), "No admission visit for this patient") {
+	v.chart.kindFilter.SetSelected(visitPrefix + "Admission")
+	if len(v.chart.timeRows) != 0 || !strings.Contains(timelineText(v), "No admission visit for this patient") {
 		t.Fatalf("no admission: %q", timelineText(v))
 	}
-	v.kindFilter.SetSelected(allTypes)
+	v.chart.kindFilter.SetSelected(allTypes)
 	if !strings.Contains(timelineText(v), "fever") || !strings.Contains(timelineText(v), "Draft, not signed") {
 		t.Fatalf("the visit's row: %q", timelineText(v))
 	}
-	v.timeRows[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	v.chart.timeRows[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	u.tasks.wait()
 	if e := current[*encounterScreen](t, u); e.enc.ID != late.ID || e.form == nil || e.form.reason.Text != "fever" {
 		t.Fatalf("Enter opened %s", e.enc.ID)
@@ -398,24 +398,24 @@ func TestTimelinePages(t *testing.T) {
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	v.docs = nil
+	v.chart.docs = nil
 	for i := range 250 {
-		v.docs = append(v.docs, app.Document{ID: fmt.Sprint("d", i), PatientID: reg[0].ID, Type: "lab-result",
+		v.chart.docs = append(v.chart.docs, app.Document{ID: fmt.Sprint("d", i), PatientID: reg[0].ID, Type: "lab-result",
 			Status: app.DocIndexed, Date: day.AddDate(0, 0, -i)})
 	}
-	v.drawTimeline()
-	if len(v.timeRows) != timelinePage || v.timeMore == nil || !strings.Contains(timelineText(v), fmt.Sprintf("%d more", 250-timelinePage)) {
-		t.Fatalf("%d rows drawn of 250, more: %v", len(v.timeRows), v.timeMore != nil)
+	v.chart.drawTimeline()
+	if len(v.chart.timeRows) != timelinePage || v.chart.timeMore == nil || !strings.Contains(timelineText(v), fmt.Sprintf("%d more", 250-timelinePage)) {
+		t.Fatalf("%d rows drawn of 250, more: %v", len(v.chart.timeRows), v.chart.timeMore != nil)
 	}
 	c := u.win.Canvas()
-	c.Focus(v.timeRows[timelinePage-1])
+	c.Focus(v.chart.timeRows[timelinePage-1])
 	press(u, 0, fyne.KeyDown)
-	if c.Focused() != v.timeMore {
+	if c.Focused() != v.chart.timeMore {
 		t.Fatalf("↓ from the last row: the keyboard is in %T", c.Focused())
 	}
 	press(u, 0, fyne.KeyReturn)
-	if len(v.timeRows) != 2*timelinePage || c.Focused() != v.timeRows[timelinePage] {
-		t.Fatalf("Enter on the more row: %d rows, keyboard on the first new row %v", len(v.timeRows), c.Focused() == v.timeRows[timelinePage])
+	if len(v.chart.timeRows) != 2*timelinePage || c.Focused() != v.chart.timeRows[timelinePage] {
+		t.Fatalf("Enter on the more row: %d rows, keyboard on the first new row %v", len(v.chart.timeRows), c.Focused() == v.chart.timeRows[timelinePage])
 	}
 }
 

@@ -42,7 +42,7 @@ func TestAttackWindowTextControls(t *testing.T) {
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	var values []string
-	for _, l := range v.values {
+	for _, l := range v.demo.values {
 		values = append(values, l.Text)
 	}
 	shown := strings.Join(values, "|")
@@ -52,8 +52,8 @@ func TestAttackWindowTextControls(t *testing.T) {
 	}
 
 	// A document's title in the timeline: the type as one line.
-	v.docs = []app.Document{{ID: "d1", PatientID: reg[0].ID, MRN: reg[0].MRN, Type: "lab\u202e\nresult", Status: app.DocIndexed}}
-	v.drawTimeline()
+	v.chart.docs = []app.Document{{ID: "d1", PatientID: reg[0].ID, MRN: reg[0].MRN, Type: "lab\u202e\nresult", Status: app.DocIndexed}}
+	v.chart.drawTimeline()
 	timeline := timelineText(v)
 	if !strings.Contains(timeline, `Lab\u202e\nresult`) || strings.ContainsRune(timeline, rlo) {
 		t.Errorf("the timeline shows %q", timeline)

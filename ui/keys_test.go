@@ -306,11 +306,11 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 	nextTab := func(delta int) effect {
 		return func() func() string {
 			v := chart()
-			was := v.tabs.SelectedIndex()
+			was := v.chart.tabs.SelectedIndex()
 			return func() string {
-				n := len(v.tabs.Items)
-				if want := ((was+delta)%n + n) % n; v.tabs.SelectedIndex() != want {
-					return fmt.Sprintf("tab %d, want %d", v.tabs.SelectedIndex(), want)
+				n := len(v.chart.tabs.Items)
+				if want := ((was+delta)%n + n) % n; v.chart.tabs.SelectedIndex() != want {
+					return fmt.Sprintf("tab %d, want %d", v.chart.tabs.SelectedIndex(), want)
 				}
 				return ""
 			}
@@ -319,9 +319,9 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 	chartRow := func(from, want int) effect {
 		return func() func() string {
 			v := chart()
-			c.Focus(v.timeRows[from])
+			c.Focus(v.chart.timeRows[from])
 			return func() string {
-				if focused() != v.timeRows[want] {
+				if focused() != v.chart.timeRows[want] {
 					return fmt.Sprintf("the keyboard is in %T, want row %d", focused(), want+1)
 				}
 				return ""
@@ -343,7 +343,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		m := map[string]effect{
 			"Ctrl+Page Down": nextTab(1), "Ctrl+Page Up": nextTab(-1),
 			"↓": chartRow(0, 1), "↑": chartRow(1, 0),
-			"Enter":  func() func() string { c.Focus(chart().timeRows[0]); return screenIs("*ui.docViewer") },
+			"Enter":  func() func() string { c.Focus(chart().chart.timeRows[0]); return screenIs("*ui.docViewer") },
 			"Ctrl+E": func() func() string { return screenIs("*ui.patientForm") },
 			"Ctrl+H": func() func() string {
 				return func() string { u.tasks.wait(); return screenIs("*ui.historyScreen")() }
@@ -364,7 +364,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			open: func() { u.openPatient(p.MRN); u.tasks.wait(); u.tasks.wait() },
 			fields: func() map[string]fyne.Focusable {
 				v := chart()
-				return map[string]fyne.Focusable{"first document": v.timeRows[0], "Type filter": v.kindFilter}
+				return map[string]fyne.Focusable{"first document": v.chart.timeRows[0], "Type filter": v.chart.kindFilter}
 			},
 			effects: chartKeys(clinician),
 		}

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -16,35 +15,30 @@ import (
 )
 
 // patientScreen is a patient's chart: the header (name large, MRN, sex,
-// date of birth and age, village) above tabs: the timeline of the
-// patient's documents, a grid of their thumbnails, the demographics (Edit
-// amends, History lists the versions) and, for roles that review the
-// audit trail, who opened the chart. The chart's parts are in chart.go.
+// date of birth and age, village) and the summary above tabs: the
+// timeline of the patient's documents, a grid of their thumbnails, the
+// demographics (Edit amends, History lists the versions) and, for roles
+// that review the audit trail, who opened the chart. The tabs are in
+// chart.go, the Demographics tab in demographics.go, the summary in
+// summary.go and its dialogs in summaryadd.go.
 type patientScreen struct {
 	sess *session
 	p    app.Patient
 
-	name     *widget.RichText
-	mrn      *widget.RichText
-	facts    *widget.RichText
-	values   []*widget.Label // every PHI value shown, cleared by forget
-	backBtn  *widget.Button
-	editBtn  *widget.Button
-	histBtn  *widget.Button
-	coverBtn *widget.Button
-	// coverPrint is the Print button of the cover sheet dialog, once open.
-	coverPrint *widget.Button
-	delBtn     *widget.Button // delete the registration, or restore it
-	del        *reasonDialog  // the open delete or restore question
-	box        fyne.CanvasObject
+	name    *widget.RichText
+	mrn     *widget.RichText
+	facts   *widget.RichText
+	backBtn *widget.Button
+	box     fyne.CanvasObject
 	// frame is the chart below the back button, laid out again when the
 	// summary's height changes.
 	frame *fyne.Container
 	// summary is the allergies, problems and medications above the tabs
 	// (summary.go); nil for a role that may not read them.
 	summary *chartSummary
-
-	chart
+	edits   *summaryEdits // the summary's dialogs (Ctrl+1 to Ctrl+4)
+	demo    *demographics
+	chart   *chart
 }
 
 func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *patientScreen {
@@ -74,24 +68,6 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	v.facts.Wrapping = fyne.TextWrapWord
 
 	v.backBtn = button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
-	v.editBtn = button(u, "Edit  (Ctrl+E)", theme.DocumentCreateIcon(), widget.MediumImportance, v.edit)
-	v.histBtn = button(u, "History  (Ctrl+H)", theme.HistoryIcon(), widget.MediumImportance, v.history)
-	if !sess.user.Roles.Can(app.PermPatientWrite) || p.MergedInto != "" {
-		v.editBtn.Hide()
-	}
-	v.coverBtn = button(u, "Cover sheet…", theme.DocumentPrintIcon(), widget.MediumImportance, v.askCoverSheet)
-	if !sess.user.Roles.Can(app.PermDocImport) || p.MergedInto != "" {
-		v.coverBtn.Hide()
-	}
-
-	if p.Deleted {
-		v.delBtn = button(u, "Restore registration…", theme.ContentUndoIcon(), widget.MediumImportance, v.askRestore)
-	} else {
-		v.delBtn = button(u, "Delete registration…", theme.DeleteIcon(), widget.MediumImportance, v.askDelete)
-	}
-	if !sess.user.Roles.Can(app.PermPatientMerge) || p.MergedInto != "" || len(p.Merged) > 0 {
-		v.delBtn.Hide()
-	}
 
 	var banners []fyne.CanvasObject
 	if note != nil {
@@ -121,60 +97,25 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 		container.New(layout.NewCustomPaddedVBoxLayout(0), v.name, v.facts))
 	actions := container.NewHBox(v.backBtn, layout.NewSpacer())
 	top := container.NewVBox(append(append([]fyne.CanvasObject{actions}, banners...), panel(head))...)
+	v.edits = &summaryEdits{sess: sess, v: v}
 	if sess.user.Roles.Can(app.PermSummaryRead) {
 		v.summary = newChartSummary(v)
 		top.Add(v.summary.box)
 	}
-	v.buildTabs(v.demographics())
-	content := container.NewBorder(top, nil, nil, nil, v.tabs)
+	v.demo = newDemographics(v)
+	v.chart = newChart(v, v.demo.box)
+	content := container.NewBorder(top, nil, nil, nil, v.chart.tabs)
 	v.frame = content
 	v.box = screenMargin(column(1040, content))
-	v.loadDocuments()
+	v.chart.load()
 	return v
-}
-
-// demographics is the Demographics tab: contact, next of kin and notes,
-// with Edit, History and the cover sheet.
-func (v *patientScreen) demographics() fyne.CanvasObject {
-	p, u := v.p, v.sess.a
-	// row shows a value already made visible (visible.Line, or visible.Text
-	// where the label shows several lines).
-	row := func(label, value string) []fyne.CanvasObject {
-		l := valueLabel()
-		if value == "" {
-			l.SetText("—")
-			l.Importance = widget.LowImportance
-		} else {
-			l.SetText(value)
-		}
-		v.values = append(v.values, l)
-		return []fyne.CanvasObject{fieldLabel(label), l}
-	}
-	var contact, other []fyne.CanvasObject
-	contact = append(contact, row("Phone", visible.Line(p.Phone))...)
-	contact = append(contact, row("Village", visible.Line(p.Village))...)
-	contact = append(contact, row("Address", visible.Line(p.Address))...)
-	contact = append(contact, row("National ID", visible.Line(p.NationalID))...)
-	other = append(other, row("Next of kin", kinText(p.NextOfKin))...)
-	other = append(other, row("Other names", visible.Line(strings.Join(p.OtherNames, ", ")))...)
-	other = append(other, row("Notes", visible.Text(p.Notes))...) // several lines: its breaks kept
-	changed := whenText(p.Changed)
-	if p.ChangedBy != "" {
-		changed += " by " + visible.Line(p.ChangedBy)
-	}
-	other = append(other, row("Last changed", changed)...)
-
-	details := container.NewGridWithColumns(2,
-		container.NewVBox(sectionTitle("Contact"), formGrid(contact...)),
-		container.NewVBox(sectionTitle("Next of kin and notes"), formGrid(other...)),
-	)
-	actions := container.NewHBox(v.delBtn, layout.NewSpacer(), v.coverBtn, v.histBtn, v.editBtn)
-	return newScroller(u, container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(
-		panel(container.NewVBox(details, widget.NewSeparator(), actions)))))
 }
 
 func (v *patientScreen) view() fyne.CanvasObject    { return v.box }
 func (v *patientScreen) focusFirst() fyne.Focusable { return nil }
+
+// syncSettled reads the sync states again once a sync round has ended.
+func (v *patientScreen) syncSettled() { v.chart.loadSyncStates() }
 
 func (v *patientScreen) forget() {
 	v.p = app.Patient{}
@@ -182,13 +123,11 @@ func (v *patientScreen) forget() {
 		rt.Segments = nil
 		rt.Refresh()
 	}
-	for _, l := range v.values {
-		l.SetText("")
-	}
+	v.demo.forget()
 	if v.summary != nil {
 		v.summary.forget()
 	}
-	v.forgetChart()
+	v.chart.forget()
 }
 
 func (v *patientScreen) escape() bool {
@@ -199,38 +138,19 @@ func (v *patientScreen) escape() bool {
 func (v *patientScreen) shortcut(k fyne.KeyName) bool {
 	return keyActions{
 		fyne.KeyE: func() {
-			if v.editBtn.Visible() {
-				v.edit()
+			if v.demo.editBtn.Visible() {
+				v.demo.edit()
 			}
 		},
-		fyne.KeyH:        v.history,
-		fyne.KeyPageDown: func() { v.nextTab(1) },
-		fyne.KeyPageUp:   func() { v.nextTab(-1) },
+		fyne.KeyH:        v.demo.history,
+		fyne.KeyPageDown: func() { v.chart.nextTab(1) },
+		fyne.KeyPageUp:   func() { v.chart.nextTab(-1) },
 		fyne.KeyT:        v.newVisit,
-		fyne.Key1:        v.askAllergy,
-		fyne.Key2:        v.askProblem,
-		fyne.Key3:        v.askMedication,
-		fyne.Key4:        v.askEndEntry,
+		fyne.Key1:        v.edits.askAllergy,
+		fyne.Key2:        v.edits.askProblem,
+		fyne.Key3:        v.edits.askMedication,
+		fyne.Key4:        v.edits.askEnd,
 	}.run(k)
-}
-
-func (v *patientScreen) edit() {
-	v.sess.a.show(newPatientForm(v.sess, v.p, true))
-}
-
-// history reads the versions (audited) and shows them.
-func (v *patientScreen) history() {
-	p, sess := v.p, v.sess
-	sess.run(func(ctx context.Context) func() {
-		hist, err := sess.s.Patients().History(ctx, p.ID)
-		return func() {
-			if err != nil {
-				sess.a.showError("History", err)
-				return
-			}
-			sess.a.show(newHistoryScreen(sess, p, hist))
-		}
-	})
 }
 
 // askBreakGlass asks for a reason and opens the restricted chart with it.

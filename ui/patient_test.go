@@ -222,7 +222,7 @@ func TestAmendCreatesVersion(t *testing.T) {
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 
-	test.Tap(v.editBtn)
+	test.Tap(v.demo.editBtn)
 	f := current[*patientForm](t, u)
 	if f.family.Text != "Okello" || f.dob.Text != "1984-03-12" || f.kinName.Text != "Peter Okello" {
 		t.Fatalf("edit form not filled: %q %q %q", f.family.Text, f.dob.Text, f.kinName.Text)
@@ -260,7 +260,7 @@ func TestAmendConflictReloads(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())
 	u.openPatient(reg[0].ID)
 	u.tasks.wait()
-	test.Tap(current[*patientScreen](t, u).editBtn)
+	test.Tap(current[*patientScreen](t, u).demo.editBtn)
 	f := current[*patientForm](t, u)
 
 	// Someone else changes the record meanwhile.
@@ -346,7 +346,7 @@ func TestLockClearsPatientView(t *testing.T) {
 	if v.name.String() != "" || f.family.Text != "" || f.phone.Text != "" {
 		t.Fatalf("after lock: view %q, form %q", v.name.String(), f.family.Text)
 	}
-	for _, l := range v.values {
+	for _, l := range v.demo.values {
 		if l.Text != "" {
 			t.Fatalf("a value is still shown: %q", l.Text)
 		}

@@ -105,11 +105,11 @@ func TestPrintButtonsOfferSaveWithoutAPrinter(t *testing.T) {
 		u.openPatient(p.MRN)
 		u.tasks.wait()
 		ps := current[*patientScreen](t, u)
-		test.Tap(ps.coverBtn)
-		if len(u.dialogs) != 1 || ps.coverPrint == nil {
+		test.Tap(ps.demo.coverBtn)
+		if len(u.dialogs) != 1 || ps.demo.coverPrint == nil {
 			t.Fatal("the patient screen's cover sheet dialog has no Print button")
 		}
-		test.Tap(ps.coverPrint)
+		test.Tap(ps.demo.coverPrint)
 		u.tasks.wait()
 		if len(u.dialogs) != 2 || !strings.HasPrefix(u.lastErr, "No printer is set up") {
 			t.Fatalf("patient cover sheet: %d dialogs, %q", len(u.dialogs), u.lastErr)

@@ -603,24 +603,24 @@ func typeLabels() []string {
 }
 
 // askCoverSheet asks what the cover sheet is for and where to save it.
-func (v *patientScreen) askCoverSheet() {
-	u := v.sess.a
+func (d *demographics) askCoverSheet() {
+	u := d.sess.a
 	kind := newChoice(u, typeLabels(), nil)
 	kind.SetSelected(docTypeText(app.DocumentTypes[0]))
 	date := newEntry(u, "YYYY-MM-DD (optional)")
 	pages := newEntry(u, "optional")
 	form := formGrid(fieldLabel("Document type"), kind, fieldLabel("Date of service"), date, fieldLabel("Pages"), pages)
-	p := v.p
+	p := d.v.p
 	msg := newMessageLabel()
-	save := func() { saveCoverSheet(v.sess, p, kind.Selected, date.Text, pages.Text, nil) }
+	save := func() { saveCoverSheet(d.sess, p, kind.Selected, date.Text, pages.Text, nil) }
 	dlg := dialog.NewCustomWithoutButtons("Print a cover sheet for "+p.MRN, container.NewVBox(form, msg.Label), u.win)
-	v.coverPrint = printButton(u, "Print", func() {
-		printCoverSheet(v.sess, p, kind.Selected, date.Text, pages.Text, msg, save)
+	d.coverPrint = printButton(u, "Print", func() {
+		printCoverSheet(d.sess, p, kind.Selected, date.Text, pages.Text, msg, save)
 	})
 	dlg.SetButtons([]fyne.CanvasObject{
 		button(u, "Close", theme.CancelIcon(), widget.LowImportance, dlg.Hide),
 		button(u, "Save PDF…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { dlg.Hide(); save() }),
-		v.coverPrint,
+		d.coverPrint,
 	})
 	dlg.Resize(fyne.NewSize(520, 260))
 	u.showDialog(dlg)

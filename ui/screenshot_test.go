@@ -96,7 +96,7 @@ func TestScreenshots(t *testing.T) {
 	u.tasks.wait()
 	v2 := current[*patientScreen](t, u)
 	shoot("patient")
-	test.Tap(v2.histBtn)
+	test.Tap(v2.demo.histBtn)
 	u.tasks.wait()
 	current[*historyScreen](t, u)
 	shoot("history")

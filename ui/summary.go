@@ -55,9 +55,9 @@ func newChartSummary(v *patientScreen) *chartSummary {
 		return container.NewBorder(container.NewBorder(nil, nil, nil, right, head), nil, nil, nil, list)
 	}
 	grid := container.NewGridWithColumns(3,
-		col("Allergies", "Ctrl+1", v.askAllergy, cs.allergies),
-		col("Problems", "Ctrl+2", v.askProblem, cs.problems),
-		col("Medications", "Ctrl+3", v.askMedication, cs.medications))
+		col("Allergies", "Ctrl+1", v.edits.askAllergy, cs.allergies),
+		col("Problems", "Ctrl+2", v.edits.askProblem, cs.problems),
+		col("Medications", "Ctrl+3", v.edits.askMedication, cs.medications))
 	cs.allergies.Add(summaryLine("Reading the summary…", widget.LowImportance))
 	cs.box = compactPanel(container.NewVBox(grid, cs.note))
 	return cs

@@ -17,10 +17,18 @@ import (
 // them.
 var severityChoices = []string{"mild", "moderate", "severe", "life-threatening"}
 
+// summaryEdits is the chart's dialogs that record and end the entries of
+// its summary (here and in summaryend.go); the summary is read again after
+// each change.
+type summaryEdits struct {
+	sess *session
+	v    *patientScreen // the chart: its patient and summary panel
+}
+
 // askAllergy records an allergy, or that the patient has none known.
-func (v *patientScreen) askAllergy() {
-	u := v.sess.a
-	if !canSummary(v.sess.user.Roles) {
+func (ed *summaryEdits) askAllergy() {
+	u := ed.sess.a
+	if !canSummary(ed.sess.user.Roles) {
 		return
 	}
 	substance := newEntry(u, "for example: penicillin")
@@ -36,7 +44,7 @@ func (v *patientScreen) askAllergy() {
 			}
 		}
 	}
-	v.askEntry("Record an allergy", []fyne.CanvasObject{
+	ed.askEntry("Record an allergy", []fyne.CanvasObject{
 		fieldLabel("Substance"), substance, fieldLabel("Reaction"), reaction,
 		fieldLabel("Severity"), severity, fieldLabel(""), none,
 	}, substance, func() (app.ChartEntry, error) {
@@ -49,16 +57,16 @@ func (v *patientScreen) askAllergy() {
 }
 
 // askProblem records a problem, in words or as an ICD-10-CM code.
-func (v *patientScreen) askProblem() {
-	u := v.sess.a
-	if !canSummary(v.sess.user.Roles) {
+func (ed *summaryEdits) askProblem() {
+	u := ed.sess.a
+	if !canSummary(ed.sess.user.Roles) {
 		return
 	}
 	text := newEntry(u, "for example: hypertension")
 	code := newEntry(u, "ICD-10-CM code, optional (I10)")
 	onset := newEntry(u, "YYYY-MM-DD, optional")
 	chronic := newCheck(u, "Chronic (stays until resolved)", nil)
-	v.askEntry("Record a problem", []fyne.CanvasObject{
+	ed.askEntry("Record a problem", []fyne.CanvasObject{
 		fieldLabel("Problem"), text, fieldLabel("Code"), code, fieldLabel("Onset"), onset, fieldLabel(""), chronic,
 	}, text, func() (app.ChartEntry, error) {
 		day, err := parseDay("onset", onset.Text)
@@ -67,9 +75,9 @@ func (v *patientScreen) askProblem() {
 }
 
 // askMedication records a current medication, started today unless said.
-func (v *patientScreen) askMedication() {
-	u := v.sess.a
-	if !canSummary(v.sess.user.Roles) {
+func (ed *summaryEdits) askMedication() {
+	u := ed.sess.a
+	if !canSummary(ed.sess.user.Roles) {
 		return
 	}
 	drug := newEntry(u, "for example: metformin")
@@ -77,7 +85,7 @@ func (v *patientScreen) askMedication() {
 	start := newEntry(u, "YYYY-MM-DD")
 	start.SetText(u.now().Format(time.DateOnly))
 	stop := newEntry(u, "YYYY-MM-DD, optional")
-	v.askEntry("Record a medication", []fyne.CanvasObject{
+	ed.askEntry("Record a medication", []fyne.CanvasObject{
 		fieldLabel("Medication"), drug, fieldLabel("Dose"), dose, fieldLabel("Started"), start, fieldLabel("Stops"), stop,
 	}, drug, func() (app.ChartEntry, error) {
 		from, err := parseDay("start date", start.Text)
@@ -92,33 +100,33 @@ func (v *patientScreen) askMedication() {
 // askEntry asks for an entry with the fields of pairs and records what
 // entry reads from them (entry's own refusal, a date it cannot read, is
 // said like the service's); the summary is read again after.
-func (v *patientScreen) askEntry(title string, pairs []fyne.CanvasObject, first fyne.Focusable, entry func() (app.ChartEntry, error)) {
-	ref := v.p.ID
-	v.sess.askForm(title, "Record", "", pairs, first, func(ctx context.Context) error {
+func (ed *summaryEdits) askEntry(title string, pairs []fyne.CanvasObject, first fyne.Focusable, entry func() (app.ChartEntry, error)) {
+	ref := ed.v.p.ID
+	ed.sess.askForm(title, "Record", "", pairs, first, func(ctx context.Context) error {
 		c, err := entry()
 		if err == nil {
-			_, err = v.sess.s.ChartSummary().Add(ctx, ref, c)
+			_, err = ed.sess.s.ChartSummary().Add(ctx, ref, c)
 		}
 		return err
 	}, func(err error) {
 		if err == nil {
-			v.loadSummary()
+			ed.reload()
 		}
 	})
 }
 
-// loadSummary reads the summary again (after an entry was added).
-func (v *patientScreen) loadSummary() {
-	if v.summary == nil {
+// reload reads the summary again (after an entry was added).
+func (ed *summaryEdits) reload() {
+	if ed.v.summary == nil {
 		return
 	}
-	sess, ref, gen := v.sess, v.p.ID, v.gen
+	sess, ref, gen := ed.sess, ed.v.p.ID, ed.v.chart.gen
 	sess.run(func(ctx context.Context) func() {
 		sum, err := sess.s.ChartSummary().Summary(ctx, ref)
 		return func() {
-			if v.gen == gen {
-				v.summary.show(sum, err)
-				v.frame.Refresh()
+			if ed.v.chart.gen == gen {
+				ed.v.summary.show(sum, err)
+				ed.v.frame.Refresh()
 			}
 		}
 	})

@@ -55,14 +55,14 @@ func summaryChoices(sum app.Summary) []summaryChoice {
 	return out
 }
 
-// askEndEntry asks which entry of the summary ends, how, on what day and
+// askEnd asks which entry of the summary ends, how, on what day and
 // why, and records it; the summary is read again after.
-func (v *patientScreen) askEndEntry() {
-	u := v.sess.a
-	if !canSummary(v.sess.user.Roles) || v.summary == nil || v.summary.sum == nil {
+func (ed *summaryEdits) askEnd() {
+	u := ed.sess.a
+	if !canSummary(ed.sess.user.Roles) || ed.v.summary == nil || ed.v.summary.sum == nil {
 		return
 	}
-	choices := summaryChoices(*v.summary.sum)
+	choices := summaryChoices(*ed.v.summary.sum)
 	if len(choices) == 0 {
 		u.showNote("The summary", wrapped("The summary has no active entry to resolve or stop."), fyne.NewSize(420, 0))
 		return
@@ -78,7 +78,7 @@ func (v *patientScreen) askEndEntry() {
 	day := newEntry(u, "YYYY-MM-DD")
 	day.SetText(u.now().Format(time.DateOnly))
 	why := newEntry(u, "why; needed for an entry made in error")
-	v.sess.askForm("Resolve or stop a summary entry", "Record",
+	ed.sess.askForm("Resolve or stop a summary entry", "Record",
 		"The entry leaves the summary and stays in the chart's history, with your name and the date.",
 		[]fyne.CanvasObject{fieldLabel("Entry"), which, fieldLabel("How"), how, fieldLabel("Date"), day, fieldLabel("Reason"), why},
 		which, func(ctx context.Context) error {
@@ -87,7 +87,7 @@ func (v *patientScreen) askEndEntry() {
 			if err != nil {
 				return err
 			}
-			cs := v.sess.s.ChartSummary()
+			cs := ed.sess.s.ChartSummary()
 			switch how.Selected {
 			case endStopped:
 				_, err = cs.StopMedication(ctx, c.entry.ID, on)
@@ -97,7 +97,7 @@ func (v *patientScreen) askEndEntry() {
 			return err
 		}, func(err error) {
 			if err == nil {
-				v.loadSummary()
+				ed.reload()
 			}
 		})
 }

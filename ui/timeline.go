@@ -99,8 +99,8 @@ func encDay(e app.Encounter) time.Time { return timelineItem{enc: &e}.day() }
 
 // drawTimeline lists the visits and documents of the chosen type, a date
 // heading above the items of each day, at most timeShown of them.
-func (v *patientScreen) drawTimeline() {
-	if v.timeline == nil || v.docs == nil {
+func (c *chart) drawTimeline() {
+	if c.timeline == nil || c.docs == nil {
 		return
 	}
 	// The rows are laid out once, at the end: adding them one by one lays
@@ -108,69 +108,69 @@ func (v *patientScreen) drawTimeline() {
 	var objs []fyne.CanvasObject
 	add := func(o fyne.CanvasObject) { objs = append(objs, o) }
 	defer func() {
-		v.timeline.Objects = objs
-		v.timeline.Refresh()
+		c.timeline.Objects = objs
+		c.timeline.Refresh()
 	}()
-	v.timeRows, v.timeDocs, v.timeItems, v.timeMore = nil, nil, nil, nil
-	clear(v.timeBadges)
-	if v.docsErr != "" {
-		add(wrapped(v.docsErr))
+	c.timeRows, c.timeDocs, c.timeItems, c.timeMore = nil, nil, nil, nil
+	clear(c.timeBadges)
+	if c.docsErr != "" {
+		add(wrapped(c.docsErr))
 		return
 	}
-	if v.encsErr != "" {
-		add(wrapped(v.encsErr))
+	if c.encsErr != "" {
+		add(wrapped(c.encsErr))
 	}
-	sel := v.kindFilter.Selected
-	if v.timeShown == 0 {
-		v.timeShown = timelinePage
+	sel := c.kindFilter.Selected
+	if c.timeShown == 0 {
+		c.timeShown = timelinePage
 	}
 	day, more := "", 0
-	for _, it := range timelineItems(v.encs, v.docs) {
+	for _, it := range timelineItems(c.encs, c.docs) {
 		if !keeps(sel, it) {
 			continue
 		}
-		if len(v.timeRows) >= v.timeShown {
+		if len(c.timeRows) >= c.timeShown {
 			more++
 			continue
 		}
-		if h := docDateText(it.day()); h != day || len(v.timeRows) == 0 {
+		if h := docDateText(it.day()); h != day || len(c.timeRows) == 0 {
 			day = h
 			add(sectionTitle(h))
 		}
 		var row *tapRow
 		if it.enc != nil {
-			row = v.visitRow(*it.enc)
+			row = c.visitRow(*it.enc)
 		} else {
-			row = v.documentRow(*it.doc)
-			v.timeDocs = append(v.timeDocs, *it.doc)
+			row = c.documentRow(*it.doc)
+			c.timeDocs = append(c.timeDocs, *it.doc)
 		}
-		i := len(v.timeRows)
-		row.move = func(delta int) { v.focusRow(v.navRows(), i+delta, v.timeScroll) }
-		v.timeRows = append(v.timeRows, row)
-		v.timeItems = append(v.timeItems, it)
+		i := len(c.timeRows)
+		row.move = func(delta int) { c.focusRow(c.navRows(), i+delta, c.timeScroll) }
+		c.timeRows = append(c.timeRows, row)
+		c.timeItems = append(c.timeItems, it)
 		add(row)
 	}
 	if more > 0 {
-		v.timeMore = v.moreRow(more)
-		add(v.timeMore)
+		c.timeMore = c.moreRow(more)
+		add(c.timeMore)
 	}
-	if len(v.timeRows) == 0 {
-		add(wrapped(v.emptyTimeline(sel)))
+	if len(c.timeRows) == 0 {
+		add(wrapped(c.emptyTimeline(sel)))
 	}
 }
 
 // navRows are the rows ↓ and ↑ go through: the entries and, when older
 // ones are not drawn, the row that draws them.
-func (v *patientScreen) navRows() []*tapRow {
-	if v.timeMore == nil {
-		return v.timeRows
+func (c *chart) navRows() []*tapRow {
+	if c.timeMore == nil {
+		return c.timeRows
 	}
-	return append(v.timeRows[:len(v.timeRows):len(v.timeRows)], v.timeMore)
+	return append(c.timeRows[:len(c.timeRows):len(c.timeRows)], c.timeMore)
 }
 
 // emptyTimeline says why the timeline shows nothing.
-func (v *patientScreen) emptyTimeline(sel string) string {
-	if sel != "" && sel != allTypes && (len(v.docs) > 0 || len(v.encs) > 0) {
+func (c *chart) emptyTimeline(sel string) string {
+	if sel != "" && sel != allTypes && (len(c.docs) > 0 || len(c.encs) > 0) {
 		what := strings.ToLower(strings.TrimPrefix(sel, visitPrefix))
 		if strings.HasPrefix(sel, visitPrefix) {
 			what += " visit"
@@ -178,7 +178,7 @@ func (v *patientScreen) emptyTimeline(sel string) string {
 		return fmt.Sprintf("No %s for this patient. Choose “%s” to see the rest of the chart.", what, allTypes)
 	}
 	msg := "No documents scanned for this patient yet."
-	if v.sess.user.Roles.Can(app.PermEncounterRead) {
+	if c.sess.user.Roles.Can(app.PermEncounterRead) {
 		msg += " No visits recorded yet."
 	}
 	return msg
@@ -186,35 +186,35 @@ func (v *patientScreen) emptyTimeline(sel string) string {
 
 // moreRow is the last row when older items are not drawn: Enter draws
 // the next page of them and keeps the keyboard where it was.
-func (v *patientScreen) moreRow(n int) *tapRow {
-	u := v.sess.a
+func (c *chart) moreRow(n int) *tapRow {
+	u := c.sess.a
 	label := widget.NewLabelWithStyle(fmt.Sprintf("Show older entries (%d more)…", n), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	row := newTapRow(u, container.NewBorder(nil, nil, widget.NewIcon(theme.MoreHorizontalIcon()), nil, label), func() {
-		at := len(v.timeRows)
-		v.timeShown += timelinePage
-		v.drawTimeline()
-		v.focusRow(v.timeRows, at, v.timeScroll)
+		at := len(c.timeRows)
+		c.timeShown += timelinePage
+		c.drawTimeline()
+		c.focusRow(c.timeRows, at, c.timeScroll)
 	})
-	i := len(v.timeRows)
+	i := len(c.timeRows)
 	row.move = func(delta int) {
 		if delta < 0 {
-			v.focusRow(v.timeRows, i-1, v.timeScroll)
+			c.focusRow(c.timeRows, i-1, c.timeScroll)
 		}
 	}
 	return row
 }
 
 // documentRow is a scanned document's row: Enter opens it in the viewer.
-func (v *patientScreen) documentRow(d app.Document) *tapRow {
-	u := v.sess.a
+func (c *chart) documentRow(d app.Document) *tapRow {
+	u := c.sess.a
 	title := widget.NewRichText(
 		&widget.TextSegment{Text: docTypeText(d.Type), Style: styleBold},
 		&widget.TextSegment{Text: "   " + plural(len(d.Pages), "page", "pages"), Style: styleRegular},
 	)
 	status := widget.NewLabel(docStatusText(d))
 	badge := newSyncBadge(false)
-	badge.set(v.syncStates[d.ID])
-	v.timeBadges[d.ID] = badge
+	badge.set(c.syncStates[d.ID])
+	c.timeBadges[d.ID] = badge
 	body := container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), container.NewHBox(badge.box, container.NewCenter(status)),
 		container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(scannedText(d))))
 	id := d.ID
@@ -223,8 +223,8 @@ func (v *patientScreen) documentRow(d app.Document) *tapRow {
 
 // visitRow is a visit's row: its type and time, who saw the patient and
 // why; Enter opens it in the editor (a draft) or read-only (signed).
-func (v *patientScreen) visitRow(e app.Encounter) *tapRow {
-	u := v.sess.a
+func (c *chart) visitRow(e app.Encounter) *tapRow {
+	u := c.sess.a
 	title := widget.NewRichText(
 		&widget.TextSegment{Text: visible.Line(e.Type.Label()), Style: styleBold},
 		&widget.TextSegment{Text: "   " + e.Time.Local().Format("15:04"), Style: styleRegular},
