@@ -28,10 +28,12 @@
 // documents, newest first), encounter.go (a visit: visitform.go and
 // vitals.go the editor of a draft, draftsave.go its saving and signing,
 // visitreading.go a signed note with its addenda, visitdocs.go its linked
-// documents), history.go, docviewer.go, scanning.go (the
-// station), queue.go, qa.go, users.go, settings.go, syncadmin.go, audit.go
-// and integrity.go (Administration). app.go holds the window, the session
-// and navigation; frame.go the sidebar; scaffold.go what the screens share
+// documents), history.go, docviewer.go (the viewer: docfind.go its
+// search, docedits.go its rotate and re-file, docoutput.go its export and
+// print), scanning.go (the station), queue.go, qa.go, users.go,
+// settings.go, syncadmin.go, audit.go and integrity.go (Administration).
+// app.go holds the window, the session and navigation; frame.go the
+// sidebar; scaffold.go what the screens share
 // (margins, a scrolling column, Esc back to the search, Administration's
 // keys); pagepane.go the page pane of the queue and QA; picker.go the
 // find-a-patient field of the queue and the station; widgets.go the small

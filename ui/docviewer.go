@@ -8,19 +8,14 @@ import (
 	"image/color"
 	_ "image/jpeg" // page images are JPEG
 	_ "image/png"
-	"io"
-	"regexp"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -59,9 +54,6 @@ type docViewer struct {
 	words    []image.Rectangle       // boxes marked: search hits, then barcodes (img pixels)
 	zoom     zoomMode                // how the page is sized
 	scaleAt  float32                 // the scale of zoomScale
-	query    []string                // the words searched for, lower case
-	hit      int                     // the page of the last hit, or -1
-	reveal   bool                    // scroll the next page shown to its first hit
 	thumbImg map[int]*canvas.Image   // the strip's thumbnails by page
 	thumbRow map[int]*tapRow         // the strip's cards by page
 	canIndex bool                    // Rotate and Re-file allowed
@@ -83,12 +75,9 @@ type docViewer struct {
 	source    *widget.Label
 	codes     *widget.Label // the barcodes read on the page
 	left      *widget.Label // the pages left out of the document
-	search    *entry
-	found     *widget.Label
-	rotateBtn *widget.Button
-	exportBtn *widget.Button
-	printBtn  *widget.Button
-	refileBtn *widget.Button
+	find      *docFind      // find in the document (docfind.go)
+	edits     *docEdits     // rotate, re-file, put back (docedits.go)
+	output    *docOutput    // export and print (docoutput.go)
 	msg       messageLabel
 	head      *fyne.Container // back and the document's actions
 	bar       *fyne.Container // zoom, pages and search
@@ -120,7 +109,7 @@ func (u *App) showDocument(id string) {
 
 func newDocViewer(sess *session, id, back string) *docViewer {
 	u := sess.a
-	v := &docViewer{sess: sess, id: id, back: back, hit: -1, scaleAt: 1,
+	v := &docViewer{sess: sess, id: id, back: back, scaleAt: 1,
 		pages: map[int]app.PageContent{}, thumbImg: map[int]*canvas.Image{}, thumbRow: map[int]*tapRow{}}
 	v.canIndex = sess.user.Roles.Can(app.PermDocIndex)
 
@@ -138,14 +127,8 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	v.pageView = newPageView(v, v.scroll)
 
 	backBtn := button(u, "Back to the chart  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, func() { v.escape() })
-	v.rotateBtn = button(u, "Rotate  (Ctrl+R)", theme.ViewRefreshIcon(), widget.MediumImportance, v.rotate)
-	v.refileBtn = button(u, "Re-file…", theme.DocumentCreateIcon(), widget.MediumImportance, v.askRefile)
-	if !v.canIndex {
-		v.rotateBtn.Hide()
-		v.refileBtn.Hide()
-	}
-	v.exportBtn = button(u, "Export…  (Ctrl+S)", theme.DocumentSaveIcon(), widget.MediumImportance, v.askExport)
-	v.printBtn = printButton(u, "Print", v.sendToPrinter)
+	v.edits = newDocEdits(v)
+	v.output = newDocOutput(v)
 
 	v.zoomBtns[0] = button(u, "Fit width  Ctrl+1", nil, widget.LowImportance, func() { v.setZoom(zoomFitWidth, 0) })
 	v.zoomBtns[1] = button(u, "Fit page  Ctrl+2", nil, widget.LowImportance, func() { v.setZoom(zoomFitPage, 0) })
@@ -154,15 +137,7 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	v.nextBtn = button(u, "", theme.NavigateNextIcon(), widget.LowImportance, func() { v.step(1) })
 	v.pageLabel = widget.NewLabel("")
 
-	v.search = newEntry(u, "Find in this document")
-	v.search.OnSubmitted = func(string) { v.findNext() }
-	v.search.OnChanged = func(s string) {
-		if strings.TrimSpace(s) == "" {
-			v.clearSearch()
-		}
-	}
-	v.found = widget.NewLabel("")
-	findBtn := button(u, "Find next", theme.SearchIcon(), widget.LowImportance, v.findNext)
+	v.find = newDocFind(v)
 
 	v.strip = container.NewVBox()
 	v.text = widget.NewRichText()
@@ -177,10 +152,10 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	// The title has a row of its own: beside the buttons it was cut short.
 	// So has the search: beside the zoom and the pages, on a 1024 px wide
 	// screen, the field kept room for a few characters.
-	v.head = container.NewBorder(nil, nil, backBtn, container.NewHBox(v.refileBtn, v.rotateBtn, v.exportBtn, v.printBtn))
+	v.head = container.NewBorder(nil, nil, backBtn, container.NewHBox(v.edits.refileBtn, v.edits.rotateBtn, v.output.exportBtn, v.output.printBtn))
 	v.bar = container.NewVBox(
 		container.NewBorder(nil, nil, container.NewHBox(v.zoomBtns[0], v.zoomBtns[1], v.zoomBtns[2], widget.NewSeparator(), v.prevBtn, v.pageLabel, v.nextBtn), nil, v.status),
-		container.NewBorder(nil, nil, nil, container.NewHBox(v.found, findBtn), v.search))
+		v.find.row)
 	top := container.NewVBox(v.head, v.title, v.left, v.bar, v.msg)
 	// The pages' strip stands beside the page, not under it: on a 600 px
 	// high screen the page keeps the height.
@@ -204,7 +179,7 @@ func (v *docViewer) forget() {
 	v.gen++
 	v.doc = app.Document{}
 	v.pages = map[int]app.PageContent{}
-	v.img, v.words, v.query = nil, nil, nil
+	v.img, v.words = nil, nil
 	v.chart = app.Patient{}
 	v.status.SetText("")
 	v.image.Image = nil
@@ -224,9 +199,7 @@ func (v *docViewer) forget() {
 	v.source.SetText("")
 	v.codes.SetText("")
 	v.pageLabel.SetText("")
-	v.found.SetText("")
-	v.search.OnChanged = nil
-	v.search.SetText("")
+	v.find.forget()
 	v.msg.clear()
 }
 
@@ -252,10 +225,10 @@ func (v *docViewer) shortcut(k fyne.KeyName) bool {
 		fyne.Key1:        func() { v.setZoom(zoomFitWidth, 0) },
 		fyne.Key2:        func() { v.setZoom(zoomFitPage, 0) },
 		fyne.Key3:        func() { v.setZoom(zoomScale, 1) },
-		fyne.KeyR:        v.rotate,
-		fyne.KeyG:        v.findNext,
-		fyne.KeyS:        v.askExport,
-		fyne.KeyB:        v.putBack,
+		fyne.KeyR:        v.edits.rotate,
+		fyne.KeyG:        v.find.next,
+		fyne.KeyS:        v.output.askExport,
+		fyne.KeyB:        v.edits.putBack,
 	}.run(k)
 }
 
@@ -370,9 +343,9 @@ func (v *docViewer) setDoc(d app.Document) {
 		c.Refresh() // the title row may have grown
 	}
 	if len(d.Pages) == 0 {
-		v.rotateBtn.Disable()
-		v.exportBtn.Disable()
-		v.printBtn.Disable()
+		v.edits.rotateBtn.Disable()
+		v.output.exportBtn.Disable()
+		v.output.printBtn.Disable()
 	}
 	how := ""
 	if v.canIndex && len(d.Removed) > 0 {
@@ -381,30 +354,6 @@ func (v *docViewer) setDoc(d app.Document) {
 	v.left.SetText(strings.Join(leftOutLines(d, ""), " ") + how)
 	v.left.Hidden = len(d.Removed) == 0
 	v.left.Refresh()
-}
-
-// putBack restores the first left-out page (indexing clerks) and shows it.
-func (v *docViewer) putBack() {
-	if !v.canIndex {
-		return
-	}
-	if len(v.doc.Removed) == 0 {
-		v.msg.info("Nothing was left out of this document.")
-		return
-	}
-	sess, id := v.sess, v.doc.ID
-	first := v.doc.Removed[0]
-	v.edit(func(ctx context.Context) (app.Document, error) {
-		return sess.s.Indexing().RestorePage(ctx, id, 0)
-	}, func(d app.Document) {
-		at := slices.IndexFunc(d.Pages, func(p app.DocPage) bool { return p.Batch == first.Batch && p.Index == first.Index })
-		v.setDoc(d)
-		clear(v.pages) // page numbers moved
-		v.drawStrip()
-		v.msg.info("Put back: " + first.LeftOutLine() + "; saved as a new version.")
-		v.showPage(max(at, 0))
-		v.loadThumbs(d)
-	})
 }
 
 // drawStrip lays out a card per page; tapping one shows that page.
@@ -501,9 +450,9 @@ func (v *docViewer) setImage(img image.Image, orig image.Point, pc app.PageConte
 	v.image.Image = img
 	v.image.Refresh()
 	v.words = nil
-	if len(v.query) > 0 {
+	if q := v.find.query; len(q) > 0 {
 		for _, w := range pc.Words {
-			if wordHit(w.Text, v.query) {
+			if wordHit(w.Text, q) {
 				v.words = append(v.words, turnBox(image.Rect(w.X, w.Y, w.X+w.W, w.Y+w.H), orig, pc.Turn))
 			}
 		}
@@ -519,36 +468,9 @@ func (v *docViewer) setImage(img image.Image, orig image.Point, pc app.PageConte
 	v.stage.Objects = objs
 	v.drawText(pc.Text)
 	v.relayout()
-	if v.reveal {
-		v.reveal = false
-		v.revealHit(pc.Text)
-	}
-}
-
-// revealHit scrolls the page so that its first search hit is in the
-// middle of the view (as far as the page allows), and the page's text to
-// about where the hit is in it.
-func (v *docViewer) revealHit(text string) {
-	if len(v.words) > 0 {
-		s, r := v.scale(), v.words[0]
-		view, content := v.scroll.Size(), v.stage.MinSize()
-		x := (float32(r.Min.X)+float32(r.Dx())/2)*s - view.Width/2
-		y := (float32(r.Min.Y)+float32(r.Dy())/2)*s - view.Height/2
-		v.scroll.ScrollToOffset(fyne.NewPos(
-			min(max(x, 0), max(content.Width-view.Width, 0)),
-			min(max(y, 0), max(content.Height-view.Height, 0))))
-	}
-	// The text wraps to the pane, so the hit's line is found by its share
-	// of the text: close enough to bring it into view.
-	re := queryRegexp(v.query)
-	if re == nil || len(text) == 0 {
-		return
-	}
-	if at := re.FindStringIndex(text); at != nil {
-		v.textView.Refresh()
-		view, content := v.textView.Size().Height, v.textView.Content.Size().Height
-		y := float32(at[0])/float32(len(text))*content - view/2
-		v.textView.ScrollToOffset(fyne.NewPos(0, min(max(y, 0), max(content-view, 0))))
+	if v.find.reveal {
+		v.find.reveal = false
+		v.find.revealHit(pc.Text)
 	}
 }
 
@@ -563,7 +485,7 @@ func (v *docViewer) drawText(s string) {
 	var segs []widget.RichTextSegment
 	hl := widget.RichTextStyle{ColorName: theme.ColorNamePrimary, TextStyle: fyne.TextStyle{Bold: true}, Inline: true}
 	at := 0
-	if re := queryRegexp(v.query); re != nil {
+	if re := queryRegexp(v.find.query); re != nil {
 		for _, m := range re.FindAllStringIndex(s, -1) {
 			// A hit takes the space before it: Fyne wraps an inline
 			// segment with no space in it letter by letter when it
@@ -769,289 +691,6 @@ func (v *docViewer) scrollBy(dir float32) {
 	step := max(view.Height/10, 24)
 	y := min(max(v.scroll.Offset.Y+dir*step, 0), max(content.Height-view.Height, 0))
 	v.scroll.ScrollToOffset(fyne.NewPos(v.scroll.Offset.X, y))
-}
-
-// Search within the document.
-
-// searchWords splits a query into lower-case words.
-func searchWords(q string) []string {
-	return strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-}
-
-// pageHolds reports whether text holds every word, in any case.
-func pageHolds(text string, words []string) bool {
-	low := strings.ToLower(text)
-	for _, w := range words {
-		if !strings.Contains(low, w) {
-			return false
-		}
-	}
-	return len(words) > 0
-}
-
-// wordHit reports whether an OCR word is one of the words searched for.
-func wordHit(word string, query []string) bool {
-	w := strings.ToLower(word)
-	for _, q := range query {
-		if strings.Contains(w, q) {
-			return true
-		}
-	}
-	return false
-}
-
-// queryRegexp finds the query's words in any case, or is nil.
-func queryRegexp(words []string) *regexp.Regexp {
-	if len(words) == 0 {
-		return nil
-	}
-	quoted := make([]string, len(words))
-	for i, w := range words {
-		quoted[i] = regexp.QuoteMeta(w)
-	}
-	return regexp.MustCompile("(?i)" + strings.Join(quoted, "|"))
-}
-
-// findNext goes to the next page (round the document, from this page for a
-// new query) whose text holds every word of the search field, and marks
-// the words there. Pages not read yet are read off the Fyne goroutine.
-func (v *docViewer) findNext() {
-	v.sess.a.touch()
-	q := strings.TrimSpace(v.search.Text)
-	words := searchWords(q)
-	n := len(v.doc.Pages)
-	if len(words) == 0 || n == 0 {
-		if len(words) == 0 {
-			v.sess.a.win.Canvas().Focus(v.search)
-		}
-		return
-	}
-	start := v.page
-	if v.hit >= 0 && slices.Equal(words, v.query) {
-		start = v.hit + 1
-	}
-	texts := map[int]string{}
-	for i, pc := range v.pages {
-		texts[i] = pc.Text
-	}
-	sess, id, gen := v.sess, v.doc.ID, v.gen
-	sess.run(func(ctx context.Context) func() {
-		read := map[int]app.PageContent{}
-		found := -1
-		var err error
-		for k := range n {
-			i := (start + k) % n
-			text, ok := texts[i]
-			if !ok {
-				var pc app.PageContent
-				if pc, err = sess.s.Documents().Page(ctx, id, i); err != nil {
-					break
-				}
-				read[i], text = pc, pc.Text
-			}
-			if pageHolds(text, words) {
-				found = i
-				break
-			}
-		}
-		return func() {
-			if v.gen != gen || v.doc.ID != id {
-				return
-			}
-			for i, pc := range read {
-				v.pages[i] = pc
-			}
-			if err != nil {
-				v.msg.error(message(err))
-				return
-			}
-			if found < 0 {
-				v.query, v.hit = nil, -1
-				v.found.SetText("Not in this document")
-				v.bar.Refresh()
-				v.showPage(v.page)
-				return
-			}
-			v.query, v.hit, v.reveal = words, found, true
-			v.found.SetText(fmt.Sprintf("Found on page %d", found+1))
-			v.bar.Refresh()
-			v.showPage(found)
-		}
-	})
-}
-
-// clearSearch removes the marks when the search field is emptied.
-func (v *docViewer) clearSearch() {
-	if v.query == nil {
-		return
-	}
-	v.query, v.hit = nil, -1
-	v.found.SetText("")
-	if pc, ok := v.pages[v.page]; ok && v.img != nil {
-		b := v.img.Bounds()
-		orig := b.Size()
-		if pc.Turn == 90 || pc.Turn == 270 {
-			orig = image.Pt(b.Dy(), b.Dx())
-		}
-		v.setImage(v.img, orig, pc)
-	}
-}
-
-// Changes: rotate and re-file (indexing clerks), export (anyone who reads).
-
-// rotate turns the page shown a quarter clockwise: a new version.
-func (v *docViewer) rotate() {
-	if !v.canIndex || len(v.doc.Pages) == 0 {
-		return
-	}
-	sess, id, page := v.sess, v.doc.ID, v.page
-	var thumb image.Image
-	v.edit(func(ctx context.Context) (app.Document, error) {
-		d, err := sess.s.Indexing().TurnPage(ctx, id, page, 1)
-		if err == nil {
-			if data, terr := sess.s.Documents().PageThumbnail(ctx, id, page); terr == nil {
-				thumb, _, _ = decodeTurned(data, d.Pages[page].Turn)
-			}
-		}
-		return d, err
-	}, func(d app.Document) {
-		v.setDoc(d)
-		delete(v.pages, page)
-		if img, ok := v.thumbImg[page]; ok && thumb != nil {
-			img.Image = thumb
-			img.Refresh()
-		}
-		v.msg.info(fmt.Sprintf("Page %d turned a quarter clockwise; saved as a new version.", page+1))
-		v.showPage(page)
-	})
-}
-
-// edit runs change off the Fyne goroutine and then, unless the viewer
-// forgot the document meanwhile, shows its error or passes the new
-// version to done.
-func (v *docViewer) edit(change func(ctx context.Context) (app.Document, error), done func(app.Document)) {
-	gen := v.gen
-	v.sess.run(func(ctx context.Context) func() {
-		d, err := change(ctx)
-		return func() {
-			if v.gen != gen {
-				return
-			}
-			if err != nil {
-				v.msg.error(message(err))
-				return
-			}
-			done(d)
-		}
-	})
-}
-
-// askRefile asks for the patient, type and date to file the document
-// under.
-func (v *docViewer) askRefile() {
-	if !v.canIndex || v.doc.ID == "" {
-		return
-	}
-	u := v.sess.a
-	patient := newEntry(u, "MRN, e.g. KAB-000123-7")
-	patient.SetText(v.doc.MRN)
-	kind := newChoice(u, typeLabels(), nil)
-	kind.SetSelected(docTypeText(v.doc.Type))
-	date := newEntry(u, "YYYY-MM-DD")
-	if !v.doc.Date.IsZero() {
-		date.SetText(v.doc.Date.Format(time.DateOnly))
-	}
-	form := formGrid(fieldLabel("Patient"), patient, fieldLabel("Type"), kind, fieldLabel("Date of service"), date)
-	dlg := dialog.NewCustomConfirm("Re-file the document", "Re-file", "Cancel", form, func(ok bool) {
-		if ok {
-			v.refile(patient.Text, kind.Selected, date.Text)
-		}
-	}, u.win)
-	dlg.Resize(fyne.NewSize(520, 260))
-	u.showDialog(dlg)
-}
-
-// refile files the document under patient, type label and date (may be
-// empty: kept), and says what was done.
-func (v *docViewer) refile(patient, label, date string) {
-	if !v.canIndex || v.doc.ID == "" {
-		return
-	}
-	fp := app.FileParams{Patient: strings.TrimSpace(patient), Type: typeSlug(label)}
-	if fp.Patient == "" {
-		v.msg.error("Type the patient's MRN.")
-		return
-	}
-	when, ok := serviceDate(date)
-	if !ok {
-		v.msg.error(badDate)
-		return
-	}
-	fp.Date = when
-	sess, id := v.sess, v.doc.ID
-	v.edit(func(ctx context.Context) (app.Document, error) { return sess.s.Indexing().FileDocument(ctx, id, fp) },
-		func(d app.Document) {
-			v.setDoc(d)
-			v.msg.info(fmt.Sprintf("Re-filed in %s's chart as %s of %s.", d.MRN,
-				strings.ToLower(docTypeText(d.Type)), d.Date.Format(time.DateOnly)))
-		})
-}
-
-// askExport asks where to save the document as a searchable PDF.
-func (v *docViewer) askExport() {
-	if v.doc.ID == "" || len(v.doc.Pages) == 0 {
-		return
-	}
-	u := v.sess.a
-	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		v.export(w.URI().String(), w)
-	}, u.win)
-	name := v.doc.Type
-	if v.doc.MRN != "" {
-		name = v.doc.MRN + "-" + name
-	}
-	if !v.doc.Date.IsZero() {
-		name += "-" + v.doc.Date.Format(time.DateOnly)
-	}
-	save.SetFileName(name + ".pdf")
-	u.showDialog(save)
-}
-
-// export writes the document as a searchable PDF to w (dest names it in
-// the audit trail), off the Fyne goroutine, and closes w.
-func (v *docViewer) export(dest string, w io.WriteCloser) {
-	sess, id := v.sess, v.doc.ID
-	sess.run(func(ctx context.Context) func() {
-		pdf, err := sess.s.Documents().ExportPDF(ctx, id, dest, w)
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-		return func() {
-			if err != nil {
-				v.msg.error("The document was not exported: " + message(err))
-				return
-			}
-			v.msg.info(plural(pdf.Pages, "page", "pages") + " exported as a searchable PDF.")
-		}
-	})
-}
-
-// sendToPrinter prints the document on the computer's printer, audited
-// as an export to the printer; when that fails it offers to save it.
-func (v *docViewer) sendToPrinter() {
-	if v.doc.ID == "" || len(v.doc.Pages) == 0 {
-		return
-	}
-	sess, id := v.sess, v.doc.ID
-	dest := sess.a.printerName()
-	sess.a.sendToPrinter(sess.ctx, "the document", v.msg, func(ctx context.Context) (string, []byte, error) {
-		var buf bytes.Buffer
-		pdf, err := sess.s.Documents().ExportPDF(ctx, id, dest, &buf)
-		return pdf.Title, buf.Bytes(), err
-	}, v.askExport)
 }
 
 // Images.

@@ -137,11 +137,11 @@ func TestDocumentViewerActions(t *testing.T) {
 	}
 
 	// Search: "page 3" is only on page 3; its words are marked.
-	test.Type(v.search, "PAGE 3")
-	v.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Type(v.find.search, "PAGE 3")
+	v.find.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	u.tasks.wait()
-	if v.page != 2 || !strings.Contains(v.found.Text, "page 3") {
-		t.Fatalf("search went to page %d: %q", v.page+1, v.found.Text)
+	if v.page != 2 || !strings.Contains(v.find.found.Text, "page 3") {
+		t.Fatalf("search went to page %d: %q", v.page+1, v.find.found.Text)
 	}
 	if len(v.words) != 3 || len(v.stage.Objects) != 4 {
 		t.Fatalf("%d words marked, %d objects on the page", len(v.words), len(v.stage.Objects))
@@ -154,15 +154,15 @@ func TestDocumentViewerActions(t *testing.T) {
 	if r := v.words[1]; r.Min.X < 419 || r.Min.X > 423 || r.Dx() < 44 || r.Dx() > 48 {
 		t.Fatalf("second hit box %v", r)
 	}
-	v.search.SetText("")
+	v.find.search.SetText("")
 	if len(v.words) != 0 || len(v.stage.Objects) != 1 {
 		t.Fatal("clearing the search left marks")
 	}
-	test.Type(v.search, "zebra")
-	v.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Type(v.find.search, "zebra")
+	v.find.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	u.tasks.wait()
-	if v.page != 2 || v.found.Text != "Not in this document" {
-		t.Fatalf("search for a missing word: page %d, %q", v.page+1, v.found.Text)
+	if v.page != 2 || v.find.found.Text != "Not in this document" {
+		t.Fatalf("search for a missing word: page %d, %q", v.page+1, v.find.found.Text)
 	}
 
 	// Export: a searchable PDF with the pages' words.
@@ -171,7 +171,7 @@ func TestDocumentViewerActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.export(dest, f)
+	v.output.export(dest, f)
 	u.tasks.wait()
 	if !strings.Contains(v.msg.Text, "3 pages exported") {
 		t.Fatalf("export: %q", v.msg.Text)
@@ -200,14 +200,14 @@ func TestDocumentViewerActions(t *testing.T) {
 	}
 
 	// Re-file as a consent of another date.
-	test.Tap(v.refileBtn)
+	test.Tap(v.edits.refileBtn)
 	if len(u.dialogs) != 1 {
 		t.Fatal("no re-file dialog")
 	}
 	for d := range u.dialogs {
 		d.Hide()
 	}
-	v.refile(p.MRN, "Consent", "2026-09-02")
+	v.edits.refile(p.MRN, "Consent", "2026-09-02")
 	u.tasks.wait()
 	if v.doc.Type != "consent" || !strings.Contains(v.msg.Text, "Re-filed in "+p.MRN+"'s chart as consent of 2026-09-02") {
 		t.Fatalf("after re-filing: %s, %q", v.doc.Type, v.msg.Text)
@@ -215,7 +215,7 @@ func TestDocumentViewerActions(t *testing.T) {
 	if !strings.Contains(v.title.String(), "Consent") {
 		t.Fatalf("title after re-filing %q", v.title.String())
 	}
-	v.refile(p.MRN, "Consent", "02/09/2026")
+	v.edits.refile(p.MRN, "Consent", "02/09/2026")
 	if !strings.Contains(v.msg.Text, "YYYY-MM-DD") {
 		t.Fatalf("a bad date: %q", v.msg.Text)
 	}
@@ -263,7 +263,7 @@ func TestDocumentViewerClinician(t *testing.T) {
 	u, p, _, referral := chartWithDocuments(t)
 	logInAgain(t, u, "dr.amani", clinPW)
 	v := openViewer(t, u, p, referral)
-	if v.rotateBtn.Visible() || v.refileBtn.Visible() || !v.exportBtn.Visible() {
+	if v.edits.rotateBtn.Visible() || v.edits.refileBtn.Visible() || !v.output.exportBtn.Visible() {
 		t.Fatal("a clinician's viewer: rotate or re-file shown, or export hidden")
 	}
 	u.shortcut(ctrl(fyne.KeyR))
@@ -301,8 +301,8 @@ func TestChartScreenshots(t *testing.T) {
 	u.showDocument(lab.ID)
 	u.tasks.wait()
 	v := current[*docViewer](t, u)
-	test.Type(v.search, "page 2")
-	v.findNext()
+	test.Type(v.find.search, "page 2")
+	v.find.next()
 	u.tasks.wait()
 	shoot("document-viewer")
 }
@@ -315,7 +315,7 @@ func TestDocumentViewerFindScrollsToTheMatch(t *testing.T) {
 	letter := fileScan(t, u, "ocrmypdf__linn.png", p.MRN, "referral", "2026-10-20") // a page of text to its foot
 	u.win.Resize(fyne.NewSize(1024, 600-menuBarHeight()))
 	v := openViewer(t, u, p, letter)
-	if w := v.search.Size().Width; w < 200 {
+	if w := v.find.search.Size().Width; w < 200 {
 		t.Fatalf("the Find field is %v px wide at 1024×600", w)
 	}
 	// The lowest word of page 1 that no other word there contains.
@@ -339,8 +339,8 @@ func TestDocumentViewerFindScrollsToTheMatch(t *testing.T) {
 	if low.Text == "" {
 		t.Fatal("page 1 has no word to look for")
 	}
-	test.Type(v.search, low.Text)
-	v.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Type(v.find.search, low.Text)
+	v.find.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	u.tasks.wait()
 	if v.page != 0 || len(v.words) != 1 {
 		t.Fatalf("Find %q: page %d, %d hits", low.Text, v.page+1, len(v.words))

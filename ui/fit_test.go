@@ -203,13 +203,13 @@ func screensFit(t *testing.T, size fyne.Size) {
 	u.tasks.wait()
 	dv := current[*docViewer](t, u)
 	u.tasks.wait()
-	fits(t, u, size, "viewer", dv.search, dv.exportBtn, dv.nextBtn)
+	fits(t, u, size, "viewer", dv.find.search, dv.output.exportBtn, dv.nextBtn)
 	shot("document-viewer")
-	t.Logf("viewer at %v×%v: page area %v, Find field %v px wide", size.Width, size.Height, dv.scroll.Size(), dv.search.Size().Width)
+	t.Logf("viewer at %v×%v: page area %v, Find field %v px wide", size.Width, size.Height, dv.scroll.Size(), dv.find.search.Size().Width)
 	if h := dv.scroll.Size().Height; h < 300 {
 		t.Errorf("viewer at %v: the page area is %v px high", size, h)
 	}
-	if w := dv.search.Size().Width; w < 200 {
+	if w := dv.find.search.Size().Width; w < 200 {
 		t.Errorf("viewer at %v: the Find field is %v px wide", size, w)
 	}
 

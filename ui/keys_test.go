@@ -491,7 +491,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			open: func() { u.showDocument(multi.ID); u.tasks.wait(); u.tasks.wait() },
 			fields: func() map[string]fyne.Focusable {
 				v := viewer()
-				return map[string]fyne.Focusable{"page": v.pageView, "Find": v.search}
+				return map[string]fyne.Focusable{"page": v.pageView, "Find": v.find.search}
 			},
 			effects: map[string]effect{
 				"Page Down": viewerPage(0, 1), "Page Up": viewerPage(1, 0),
@@ -501,7 +501,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 				"+": zoomBy(true), "−": zoomBy(false),
 				"Ctrl+1": zoomTo(zoomFitWidth), "Ctrl+2": zoomTo(zoomFitPage), "Ctrl+3": zoomTo(zoomScale),
 				"Ctrl+R": func() func() string { return msgHas(&viewer().msg, "turned a quarter") },
-				"Ctrl+G": focusIs(func() fyne.Focusable { return viewer().search }),
+				"Ctrl+G": focusIs(func() fyne.Focusable { return viewer().find.search }),
 				"Ctrl+S": dialogOpens,
 				"Ctrl+B": func() func() string { return msgHas(&viewer().msg, "Nothing was left out of this document") },
 			},
@@ -762,7 +762,7 @@ func TestViewerArrowsReachTheFootOfThePage(t *testing.T) {
 	u.tasks.wait()
 	v := current[*docViewer](t, u)
 	c := u.win.Canvas()
-	for _, f := range []fyne.Focusable{v.pageView, v.search} {
+	for _, f := range []fyne.Focusable{v.pageView, v.find.search} {
 		v.showPage(0)
 		u.tasks.wait()
 		v.scroll.ScrollToTop()

@@ -123,7 +123,7 @@ func TestPrintButtonsOfferSaveWithoutAPrinter(t *testing.T) {
 		u, p, lab, _ := chartWithDocuments(t)
 		u.opts.Printer = noPrinter()
 		v := openViewer(t, u, p, lab)
-		printFails(t, u, "document viewer", v.printBtn, v.msg)
+		printFails(t, u, "document viewer", v.output.printBtn, v.msg)
 		ev, err := auditAs(t, u.vault, "admin", app.ActDocExport)
 		if err != nil || len(ev) != 1 || ev[0].Object != "document/"+lab.ID || !strings.Contains(ev[0].Detail, "to the printer") {
 			t.Fatalf("printing is not audited as an export to the printer: %+v, %v", ev, err)
@@ -139,7 +139,7 @@ func TestPrintDocumentReachesThePrinter(t *testing.T) {
 	u, p, lab, _ := chartWithDocuments(t)
 	u.opts.Printer = c.Printer()
 	v := openViewer(t, u, p, lab)
-	doc := printsTo(t, c, u, v.printBtn, v.msg, "The document")
+	doc := printsTo(t, c, u, v.output.printBtn, v.msg, "The document")
 	if doc.NumPage() != len(lab.Pages) {
 		t.Fatalf("%d pages printed, the document has %d", doc.NumPage(), len(lab.Pages))
 	}
