@@ -7,7 +7,7 @@ build=(gcc g++ libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrand
        libxinerama-dev libxi-dev libxxf86vm-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd)
 extra=()
 case "${1:-}" in
-  test) extra=(xvfb xauth imagemagick xdotool libgl1-mesa-dri tesseract-ocr qpdf cups cups-client printer-driver-cups-pdf) ;;  # qpdf: scripts/screenshots.sh; cups…: printer tests
+  test) extra=(xvfb xauth imagemagick xdotool openbox libgl1-mesa-dri tesseract-ocr qpdf cups cups-client printer-driver-cups-pdf) ;;  # qpdf: scripts/screenshots.sh; cups…: printer tests; openbox: winplace's window-manager test
   run) extra=(libgl1-mesa-dri) ;;
   bench) extra=(tesseract-ocr ocrmypdf xvfb xdotool imagemagick libgl1-mesa-dri) ;;  # the last four: scripts/startup-bench.sh
 esac

@@ -127,6 +127,9 @@ type App struct {
 	// joinPoll is how often the join's waiting screen asks the archive
 	// for the keys; 0 asks only on Check now (Options.JoinPoll).
 	joinPoll time.Duration
+	// native is the window's native side, to read and set its position
+	// (platformWindow; tests set a window of their own X server).
+	native func() (nativeWindow, bool)
 }
 
 // screen is one view of the window.
@@ -243,6 +246,7 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	u := &App{fyne: a, vault: v, opts: opts, now: now, searchDelay: defaultSearchDelay, draftDelay: defaultDraftDelay, codeDelay: defaultCodeDelay,
 		dialogs: map[dialog.Dialog]bool{}, joinPoll: max(opts.JoinPoll, 0)}
 	u.codes.Load = opts.CodeSet
+	u.native = u.platformWindow
 	if opts.JoinPoll == 0 {
 		u.joinPoll = defaultJoinPoll
 	}
@@ -259,7 +263,7 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	u.win.SetContent(container.NewStack(newCatcher(u.touch),
 		container.NewBorder(u.head.view, nil, u.side.view, nil, u.body)))
 	u.win.SetMainMenu(u.signedOutMenu())
-	u.win.Resize(u.startSize())
+	u.win.Resize(u.startPlace().size)
 	u.win.CenterOnScreen()
 	u.hookCanvas()
 
@@ -280,16 +284,25 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 // Window returns the window.
 func (u *App) Window() fyne.Window { return u.win }
 
-// ShowAndRun shows the window and runs the app until the window closes,
-// then locks the session so the logout is recorded and the keys dropped.
+// ShowAndRun shows the window where it was last closed and runs the app
+// until the window closes, then locks the session so the logout is
+// recorded and the keys dropped.
 func (u *App) ShowAndRun() {
-	u.win.SetCloseIntercept(func() { u.keepSize(); u.win.Close() })
-	u.win.ShowAndRun()
+	u.win.SetCloseIntercept(func() { u.keepPlace(); u.win.Close() })
+	u.showWindow()
+	u.fyne.Run()
 	if s := u.sess; s != nil {
 		u.sess = nil
 		s.cancel()
 		s.s.Lock(context.Background())
 	}
+}
+
+// showWindow shows the window, then moves it to where it was when it last
+// closed (a window has no native side to move before it is shown).
+func (u *App) showWindow() {
+	u.win.Show()
+	u.restorePosition()
 }
 
 // hookCanvas makes keys typed with no field focused, and the window-wide

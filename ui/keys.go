@@ -390,7 +390,7 @@ func (u *App) strayRune(r rune) bool {
 
 // quit closes the window, which ends the app; ShowAndRun then locks the
 // session (the logout is audited).
-func (u *App) quit() { u.keepSize(); u.win.Close() }
+func (u *App) quit() { u.keepPlace(); u.win.Close() }
 
 // showNote shows a dialog that only says something, with a Close button
 // that is one of ours (a Space on it is not typed into the field under

@@ -1,17 +1,22 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"image"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver"
+
+	"folio/winplace"
 )
 
 // Where you were. When the window locks, it remembers the screen on show
 // and the patient or document on it (their ids, in memory only); when the
 // same user signs in again, the window goes back there, through the same
 // navigation as a click, so whatever their role no longer allows is
-// refused as it would be. The window's size is kept in the app's
-// preferences (no patient data) and restored at the next start.
+// refused as it would be. The window's size and position are kept in the
+// app's preferences (no patient data) and restored at the next start.
 
 // resumePoint is where a user was when the window locked.
 type resumePoint struct {
@@ -106,14 +111,17 @@ func (u *App) tellLockNote(note string) {
 	u.showNote("Saved when the window locked", wrapped(note), fyne.NewSize(480, 0))
 }
 
-// Window size, kept between starts, as one preference "W×H": Fyne saves
-// its preferences file at the first change and holds a second change made
-// within 100 ms until its event loop runs again, which it no longer does
-// when the window closes, so a width and a height set one after the other
-// kept only the width.
+// Window place, kept between starts as one preference, "W×H" and, where
+// the platform tells it, the frame's top-left corner, "+X+Y" (each signed):
+// Fyne saves its preferences file at the first change and holds a second
+// change made within 100 ms until its event loop runs again, which it no
+// longer does when the window closes, so two values set one after the
+// other (a width and a height) kept only the first.
 const (
-	prefSize = "window.size"
-	// prefWidth and prefHeight are where Folio kept the size before.
+	prefPlace = "window.place"
+	// prefSize, and before it prefWidth and prefHeight, are where Folio
+	// kept the size before it kept the position.
+	prefSize   = "window.size"
 	prefWidth  = "window.width"
 	prefHeight = "window.height"
 	// minWidth and minHeight are the smallest size Folio lays out for
@@ -121,25 +129,96 @@ const (
 	minWidth, minHeight = 1024, 600
 )
 
-// startSize is the window's size at start: the one it had when it last
-// closed, or the default.
-func (u *App) startSize() fyne.Size {
-	p := u.fyne.Preferences()
-	w, h := p.FloatWithFallback(prefWidth, 0), p.FloatWithFallback(prefHeight, 0)
-	if _, err := fmt.Sscanf(p.String(prefSize), "%gx%g", &w, &h); err != nil && p.String(prefSize) != "" {
-		w, h = 0, 0
-	}
-	if w < minWidth || h < minHeight || w > 10000 || h > 10000 {
-		return fyne.NewSize(1100, 720)
-	}
-	return fyne.NewSize(float32(w), float32(h))
+// nativeWindow is the window as the desktop knows it (winplace.Window):
+// where its frame is on the screen, and moving it there.
+type nativeWindow interface {
+	Position() (image.Point, error)
+	MoveTo(image.Point) (image.Point, error)
 }
 
-// keepSize remembers the window's size for the next start.
-func (u *App) keepSize() {
+// platformWindow is the Fyne window's native side where Folio can place
+// it (X11, Windows); false on macOS, Wayland and under the test driver.
+func (u *App) platformWindow() (nativeWindow, bool) {
+	n, ok := u.win.(driver.NativeWindow)
+	if !ok {
+		return nil, false
+	}
+	var w winplace.Window
+	n.RunNative(func(ctx any) { w, ok = winplace.Of(ctx) })
+	return w, ok
+}
+
+// windowPlace is the window's size and, when known, its position.
+type windowPlace struct {
+	size fyne.Size
+	at   image.Point
+	// placed tells that at is known.
+	placed bool
+}
+
+// String is the preference's value.
+func (p windowPlace) String() string {
+	if !p.placed {
+		return fmt.Sprintf("%gx%g", p.size.Width, p.size.Height)
+	}
+	return fmt.Sprintf("%gx%g%+d%+d", p.size.Width, p.size.Height, p.at.X, p.at.Y)
+}
+
+// startPlace is the window's place at start: the one it had when it last
+// closed, or the default size, centred.
+func (u *App) startPlace() windowPlace {
+	p := u.fyne.Preferences()
+	var w, h float64
+	var x, y int
+	place := windowPlace{}
+	switch v, old := p.String(prefPlace), p.String(prefSize); {
+	case v != "":
+		if n, _ := fmt.Sscanf(v, "%gx%g%d%d", &w, &h, &x, &y); n == 4 {
+			place.at, place.placed = image.Pt(x, y), true
+		} else if n != 2 {
+			w, h = 0, 0
+		}
+	case old != "":
+		if _, err := fmt.Sscanf(old, "%gx%g", &w, &h); err != nil {
+			w, h = 0, 0
+		}
+	default:
+		w, h = p.FloatWithFallback(prefWidth, 0), p.FloatWithFallback(prefHeight, 0)
+	}
+	if w < minWidth || h < minHeight || w > 10000 || h > 10000 {
+		return windowPlace{size: fyne.NewSize(1100, 720)}
+	}
+	place.size = fyne.NewSize(float32(w), float32(h))
+	return place
+}
+
+// keepPlace remembers the window's size and position for the next start.
+func (u *App) keepPlace() {
 	sz := u.win.Canvas().Size()
 	if sz.Width < minWidth || sz.Height < minHeight {
 		return
 	}
-	u.fyne.Preferences().SetString(prefSize, fmt.Sprintf("%gx%g", sz.Width, sz.Height))
+	place := windowPlace{size: sz}
+	if w, ok := u.native(); ok {
+		at, err := w.Position()
+		place.at, place.placed = at, err == nil
+	}
+	u.fyne.Preferences().SetString(prefPlace, place.String())
+}
+
+// restorePosition moves the shown window to where it was when it last
+// closed; where that is no longer on the screen (a monitor removed) or
+// not known, it stays centred.
+func (u *App) restorePosition() {
+	place := u.startPlace()
+	if !place.placed {
+		return
+	}
+	w, ok := u.native()
+	if !ok {
+		return
+	}
+	if _, err := w.MoveTo(place.at); err != nil && !errors.Is(err, winplace.ErrOffScreen) {
+		fyne.LogError("put the window where it was", err)
+	}
 }

@@ -1,12 +1,16 @@
 package ui
 
 import (
+	"image"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver"
 	"fyne.io/fyne/v2/test"
 
 	"folio/app"
+	"folio/internal/xvfb"
+	"folio/winplace"
 )
 
 // After a lock, the same user signing in again is back on the document
@@ -52,23 +56,73 @@ func TestWindowSizeRemembered(t *testing.T) {
 	u := New(a, v, Options{})
 	u.win.Resize(fyne.NewSize(1280, 700))
 	u.quit()
-	if got := New(a, v, Options{}).startSize(); got != fyne.NewSize(1280, 700) {
-		t.Fatalf("the next start's size: %v", got)
+	if got := New(a, v, Options{}).startPlace(); got.size != fyne.NewSize(1280, 700) || got.placed {
+		t.Fatalf("the next start's place: %+v", got)
 	}
 	// One preference, written at once: Fyne's file held only the first of
-	// two changes made as the window closed (the width).
-	if got := a.Preferences().String(prefSize); got != "1280x700" {
-		t.Fatalf("the size is kept as %q", got)
+	// two changes made as the window closed (the width). The test driver's
+	// window has no position.
+	if got := a.Preferences().String(prefPlace); got != "1280x700" {
+		t.Fatalf("the place is kept as %q", got)
 	}
-	a.Preferences().SetString(prefSize, "300x700")
-	if got := New(a, v, Options{}).startSize(); got.Width < minWidth || got.Height < minHeight {
-		t.Fatalf("a remembered size below 1024×600 was used: %v", got)
+	a.Preferences().SetString(prefPlace, "300x700+20+30")
+	if got := New(a, v, Options{}).startPlace(); got.size.Width < minWidth || got.size.Height < minHeight || got.placed {
+		t.Fatalf("a remembered size below 1024×600 was used: %+v", got)
 	}
-	// A size kept by an older Folio, as two numbers.
+	// A size kept by older Folios: one preference, then two numbers.
+	a.Preferences().RemoveValue(prefPlace)
+	a.Preferences().SetString(prefSize, "1210x660")
+	if got := New(a, v, Options{}).startPlace(); got.size != fyne.NewSize(1210, 660) {
+		t.Fatalf("the size an older Folio kept: %+v", got)
+	}
 	a.Preferences().RemoveValue(prefSize)
 	a.Preferences().SetFloat(prefWidth, 1200)
 	a.Preferences().SetFloat(prefHeight, 650)
-	if got := New(a, v, Options{}).startSize(); got != fyne.NewSize(1200, 650) {
-		t.Fatalf("the size an older Folio kept: %v", got)
+	if got := New(a, v, Options{}).startPlace(); got.size != fyne.NewSize(1200, 650) {
+		t.Fatalf("the size an even older Folio kept: %+v", got)
+	}
+}
+
+// The window opens where it was when it last closed, on a real X server:
+// a window of that server stands for the Fyne window's native side, which
+// the test driver does not have. A place no longer on the screen is not
+// used; one partly off it is brought on.
+func TestWindowPositionRemembered(t *testing.T) {
+	x := xvfb.Start(t, 1366, 768)
+	a := test.NewTempApp(t)
+	v, _ := createdVault(t, nil)
+	centred := image.Pt(133, 24)
+	id := x.NewWindow(t, image.Rectangle{Min: centred, Max: centred.Add(image.Pt(1100, 720))})
+	start := func() *App {
+		u := New(a, v, Options{})
+		u.native = func() (nativeWindow, bool) { return winplace.Of(driver.X11WindowContext{WindowHandle: uintptr(id)}) }
+		x.Move(t, id, centred) // where Fyne opens it
+		u.showWindow()
+		return u
+	}
+	u := start()
+	u.win.Resize(fyne.NewSize(1100, 720))
+	x.Move(t, id, image.Pt(200, 150)) // the clerk moves it
+	u.quit()
+	if got := a.Preferences().String(prefPlace); got != "1100x720+200+150" {
+		t.Fatalf("the place is kept as %q", got)
+	}
+	start()
+	if p := x.Place(t, id); p != image.Pt(200, 150) {
+		t.Fatalf("the next start opens the window at %v, want 200,150", p)
+	}
+	for _, c := range []struct {
+		kept string
+		want image.Point
+	}{
+		{"1100x720+1500+150", centred},              // on a monitor since removed
+		{"1100x720-1050+300", image.Pt(-1000, 300)}, // 50 px of it on the screen
+		{"1100x720+900-60", image.Pt(900, 0)},       // its title bar above the screen
+	} {
+		a.Preferences().SetString(prefPlace, c.kept)
+		start()
+		if p := x.Place(t, id); p != c.want {
+			t.Errorf("kept at %s, the window opens at %v, want %v", c.kept, p, c.want)
+		}
 	}
 }
