@@ -22,11 +22,8 @@ import (
 // charts is the chart-access part of the core: the session's patient
 // cache, the blind-index lookup, resolving a chart and the rule for
 // restricted ones. Every domain that touches a patient reaches it through
-// s.charts().
+// s.charts.
 type charts struct{ s *Session }
-
-// charts returns the session's chart access.
-func (s *Session) charts() charts { return charts{s} }
 
 // ErrNeedsBreakGlass means the chart is restricted: the user may open it
 // only by stating a reason (BreakGlass), which is flagged in the audit.
@@ -228,23 +225,33 @@ func (ch charts) canOpen(ctx context.Context, p Patient, act Action) error {
 // and those merged into it.
 func chartIDs(chart Patient) []string { return append([]string{chart.ID}, chart.Merged...) }
 
-// openChart is the start of a chart act: the role check for act (require),
+// open is the start of a chart act: the role check for act (require),
 // the patient resolved by MRN or id (following merges), and the
 // restricted-chart rule for act. It returns ctx carrying the permission
 // for the act's audit event.
-func (s *Session) openChart(ctx context.Context, perm Permission, act Action, ref string) (context.Context, Patient, error) {
-	ctx, err := s.require(ctx, perm, act, "")
+func (ch charts) open(ctx context.Context, perm Permission, act Action, ref string) (context.Context, Patient, error) {
+	ctx, err := ch.s.require(ctx, perm, act, "")
 	if err != nil {
 		return ctx, Patient{}, err
 	}
-	p, err := s.charts().resolve(ctx, ref, true)
+	p, err := ch.resolve(ctx, ref, true)
 	if err != nil {
 		return ctx, Patient{}, err
 	}
-	if err := s.charts().canOpen(ctx, p, act); err != nil {
+	if err := ch.canOpen(ctx, p, act); err != nil {
 		return ctx, Patient{}, err
 	}
 	return ctx, p, nil
+}
+
+// readGrant is ctx for the audit event of a read of chart p: a restricted
+// chart is read under the restricted-read permission when the role has
+// it.
+func (ch charts) readGrant(ctx context.Context, p Patient) context.Context {
+	if p.Restricted && ch.s.User().Roles.Can(PermRestrictedRead) {
+		return withGrant(ctx, PermRestrictedRead)
+	}
+	return ctx
 }
 
 // patient encodes a patient version with its index tokens. A record

@@ -61,7 +61,7 @@ func (ec encoder) addendum(a Addendum) (RecordWrite, error) {
 // addenda reads an encounter's addenda, oldest first. One that is not
 // the signature of its author over this signed note is tampering.
 func (en Encounters) addenda(ctx context.Context, e Encounter) ([]Addendum, error) {
-	ids, err := en.s.charts().lookup(ctx, "add:enc:"+e.ID)
+	ids, err := en.s.charts.lookup(ctx, "add:enc:"+e.ID)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}

@@ -70,7 +70,7 @@ func ParseArchivePattern(pattern string) (*regexp.Regexp, error) {
 // such a code starts a new document. The change applies to files imported
 // from now on. Administrators and records managers; audited.
 func (st Settings) SetBarcodeSettings(ctx context.Context, bs BarcodeSettings) error {
-	ctx, err := st.s.requireIntakeSettings(ctx)
+	ctx, err := st.s.require(ctx, intakeSettingsPerm(st.s.User().Roles), ActSettings, "")
 	if err != nil {
 		return err
 	}

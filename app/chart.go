@@ -81,7 +81,7 @@ func (c Chart) Open(ctx context.Context, patientRef string, want ChartParts) Cha
 	if len(parts) == 0 {
 		return out
 	}
-	pat, err := c.s.charts().resolve(parts[0].ctx, patientRef, true)
+	pat, err := c.s.charts.resolve(parts[0].ctx, patientRef, true)
 	if err != nil {
 		for _, p := range parts {
 			*p.err = err
@@ -89,14 +89,14 @@ func (c Chart) Open(ctx context.Context, patientRef string, want ChartParts) Cha
 		return out
 	}
 	parts = slices.DeleteFunc(parts, func(p *chartPart) bool {
-		*p.err = c.s.charts().canOpen(p.ctx, pat, p.act)
+		*p.err = c.s.charts.canOpen(p.ctx, pat, p.act)
 		return *p.err != nil
 	})
 	docs, encs, sum := partFor(parts, ActDocRead), partFor(parts, ActEncounterList), partFor(parts, ActSummaryRead)
 	var wg sync.WaitGroup
 	if docs != nil {
 		wg.Go(func() {
-			out.Documents, *docs.err = c.s.docs().ofChart(docs.ctx, pat)
+			out.Documents, *docs.err = c.s.docs.ofChart(docs.ctx, pat)
 			docs.event = documentListEvent(pat, out.Documents)
 		})
 	}
@@ -129,7 +129,7 @@ func (c Chart) Open(ctx context.Context, patientRef string, want ChartParts) Cha
 		if *p.err == nil {
 			ctx := p.ctx
 			if p.restricted {
-				ctx = c.s.readGrant(ctx, pat)
+				ctx = c.s.charts.readGrant(ctx, pat)
 			}
 			read = append(read, c.s.stamp(ctx, p.event))
 			readParts = append(readParts, p)
@@ -151,14 +151,4 @@ func partFor(parts []*chartPart, act Action) *chartPart {
 		}
 	}
 	return nil
-}
-
-// readGrant is ctx for the audit event of a read of chart p: a restricted
-// chart is read under the restricted-read permission when the role has
-// it.
-func (s *Session) readGrant(ctx context.Context, p Patient) context.Context {
-	if p.Restricted && s.User().Roles.Can(PermRestrictedRead) {
-		return withGrant(ctx, PermRestrictedRead)
-	}
-	return ctx
 }

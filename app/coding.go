@@ -158,11 +158,11 @@ func (c Coding) signedEncounter(ctx context.Context, id string, act Action) (Enc
 	if err != nil {
 		return Encounter{}, Patient{}, err
 	}
-	p, _, err := c.s.charts().chartOf(ctx, e.PatientID)
+	p, _, err := c.s.charts.chartOf(ctx, e.PatientID)
 	if err != nil {
 		return Encounter{}, Patient{}, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
 	}
-	if err := c.s.charts().canOpen(ctx, p, act); err != nil {
+	if err := c.s.charts.canOpen(ctx, p, act); err != nil {
 		return Encounter{}, Patient{}, err
 	}
 	switch {
@@ -288,7 +288,7 @@ func (c Coding) history(ctx context.Context, encounterID string) ([]CodingRecord
 // the coding service and record completion (which reads the coding of
 // the encounters its rules look at).
 func codingHistory(ctx context.Context, s *Session, encounterID string) ([]CodingRecord, error) {
-	ids, err := s.charts().lookup(ctx, "coding:enc:"+encounterID)
+	ids, err := s.charts.lookup(ctx, "coding:enc:"+encounterID)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +314,7 @@ func codingHistory(ctx context.Context, s *Session, encounterID string) ([]Codin
 // write commits a new coding record with its audit event.
 func (c Coding) write(ctx context.Context, r *CodingRecord, p Patient, act Action, detail string) error {
 	r.By, r.At = c.s.User().Name, c.s.v.now()
-	w, err := c.s.encode().coding(*r)
+	w, err := c.s.encode.coding(*r)
 	if err != nil {
 		return err
 	}

@@ -65,11 +65,11 @@ func (c Coding) openQueries(ctx context.Context) ([]OpenQuery, error) {
 		if e.Clinician != me {
 			continue
 		}
-		p, _, err := c.s.charts().chartOf(ctx, e.PatientID)
+		p, _, err := c.s.charts.chartOf(ctx, e.PatientID)
 		if err != nil {
 			return nil, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
 		}
-		out = append(out, OpenQuery{ID: q.ID, EncounterID: e.ID, MRN: p.MRN, Patient: c.s.charts().nameOf(p), Time: e.Time, Text: q.Text, By: q.By, At: q.At})
+		out = append(out, OpenQuery{ID: q.ID, EncounterID: e.ID, MRN: p.MRN, Patient: c.s.charts.nameOf(p), Time: e.Time, Text: q.Text, By: q.By, At: q.At})
 	}
 	slices.SortStableFunc(out, func(a, b OpenQuery) int { return a.At.Compare(b.At) })
 	return out, nil

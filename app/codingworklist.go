@@ -56,17 +56,17 @@ func (c Coding) worklist(ctx context.Context, status CodingStatus) ([]WorkItem, 
 		if e.Signed == nil || e.Deleted {
 			continue
 		}
-		p, _, err := c.s.charts().chartOf(ctx, e.PatientID)
+		p, _, err := c.s.charts.chartOf(ctx, e.PatientID)
 		if err != nil {
 			return nil, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
 		}
-		if !c.s.charts().mayOpen(p) {
+		if !c.s.charts.mayOpen(p) {
 			continue
 		}
 		hist := byEnc[e.ID]
 		slices.SortStableFunc(hist, func(a, b CodingRecord) int { return a.At.Compare(b.At) })
 		var cur *CodingRecord
-		it := WorkItem{EncounterID: e.ID, MRN: p.MRN, Patient: c.s.charts().nameOf(p), Time: e.Time, Type: e.Type, Clinician: e.Clinician,
+		it := WorkItem{EncounterID: e.ID, MRN: p.MRN, Patient: c.s.charts.nameOf(p), Time: e.Time, Type: e.Type, Clinician: e.Clinician,
 			Signed: e.Signed.At, Status: codingStatus(hist, &cur)}
 		if cur != nil {
 			it.Coder, it.Coded, it.Turnaround = cur.By, cur.At, cur.At.Sub(e.Signed.At)

@@ -165,7 +165,7 @@ func (cp Completion) Chart(ctx context.Context, patientRef string) (ChartComplet
 
 // ChartAt is Chart as of the time at (zero: the session's clock).
 func (cp Completion) ChartAt(ctx context.Context, patientRef string, at time.Time) (ChartCompletion, error) {
-	ctx, p, err := cp.s.openChart(ctx, PermCompletion, ActDeficiencyChart, patientRef)
+	ctx, p, err := cp.s.charts.open(ctx, PermCompletion, ActDeficiencyChart, patientRef)
 	if err != nil {
 		return ChartCompletion{}, err
 	}

@@ -49,7 +49,7 @@ func (r *completionRun) lookup(ctx context.Context, term string) ([]string, erro
 	if ids, ok := r.terms[term]; ok {
 		return ids, nil
 	}
-	ids, err := r.s.charts().lookup(ctx, term)
+	ids, err := r.s.charts.lookup(ctx, term)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (r *completionRun) chartEncounters(ctx context.Context, chart Patient, term
 func (r *completionRun) documents(ctx context.Context, ids []string) ([]Document, error) {
 	var out []Document
 	for _, id := range ids {
-		docs, _, err := r.s.docs().visible(ctx, []string{id})
+		docs, _, err := r.s.docs.visible(ctx, []string{id})
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
@@ -159,7 +159,7 @@ func (r *completionRun) filedDocs(ctx context.Context, chart Patient) ([]Documen
 // chartOf returns the chart a patient id's records are in, and whether
 // the user may open it.
 func (r *completionRun) chartOf(ctx context.Context, patientID string) (Patient, bool, error) {
-	p, ok, err := r.s.charts().chartOf(ctx, patientID)
+	p, ok, err := r.s.charts.chartOf(ctx, patientID)
 	if err != nil {
 		return Patient{}, false, fmt.Errorf("chart of patient record %s: %w", patientID, err)
 	}
@@ -224,7 +224,7 @@ func (r *completionRun) everyOpen(ctx context.Context) ([]Deficiency, error) {
 		return r.unsignedNote(e, chart), nil
 	}
 	coded := func(id string) (bool, error) {
-		ids, err := r.s.charts().lookup(ctx, "coding:coded:"+id)
+		ids, err := r.s.charts.lookup(ctx, "coding:coded:"+id)
 		return len(ids) > 0, err
 	}
 	for _, c := range []struct {
@@ -259,7 +259,7 @@ func (r *completionRun) everyOpen(ctx context.Context) ([]Deficiency, error) {
 		return nil, err
 	}
 	for _, d := range docs {
-		chart, _, err := r.s.docs().chart(ctx, d)
+		chart, _, err := r.s.docs.chart(ctx, d)
 		if err != nil {
 			return nil, err
 		}

@@ -37,7 +37,7 @@ func (cp Completion) ensureIndex(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("index the %s records for record completion: %w", kind, err)
 			}
-			want, err := cp.s.encode().indexTokens(ctx, rec)
+			want, err := cp.s.encode.indexTokens(ctx, rec)
 			if err != nil {
 				return err
 			}

@@ -159,11 +159,11 @@ func (svc *Conflicts) conflictAllowed(ctx context.Context, c Conflict) (Patient,
 		rec := StoredRecord{Kind: c.Kind, ID: c.ID, Version: v.Version, Data: v.data}
 		switch c.Kind {
 		case KindPatient:
-			if p, err := decodePatient(rec); err == nil && !s.charts().mayOpen(p) {
+			if p, err := decodePatient(rec); err == nil && !s.charts.mayOpen(p) {
 				return p, false, nil
 			}
 		default:
-			if chart, ok, err := s.docs().versionChart(ctx, rec); err != nil || !ok {
+			if chart, ok, err := s.docs.versionChart(ctx, rec); err != nil || !ok {
 				return chart, ok, err
 			}
 		}
@@ -335,9 +335,9 @@ func (svc *Conflicts) Resolve(ctx context.Context, kind Kind, id string, keep Ve
 	case err != nil:
 		return err
 	case !ok && kind == KindPatient:
-		return s.charts().canOpen(ctx, chart, ActConflictResolve)
+		return s.charts.canOpen(ctx, chart, ActConflictResolve)
 	case !ok:
-		return s.docs().refuse(ctx, id, chart, ActConflictResolve)
+		return s.docs.refuse(ctx, id, chart, ActConflictResolve)
 	}
 	var data []byte
 	switch {
@@ -374,7 +374,7 @@ func (svc *Conflicts) Resolve(ctx context.Context, kind Kind, id string, keep Ve
 	if err != nil {
 		return err
 	}
-	toks, err := s.encode().indexTokens(ctx, StoredRecord{Kind: kind, ID: id, Data: data})
+	toks, err := s.encode.indexTokens(ctx, StoredRecord{Kind: kind, ID: id, Data: data})
 	if err != nil {
 		return err
 	}
@@ -420,5 +420,5 @@ func (svc *Conflicts) endorseResolution(ctx context.Context, w RecordWrite) ([]b
 		}
 		cert = userCert(u)
 	}
-	return s.signing().endorse(w.Kind, w.ID, w.Parent, w.Data, cert)
+	return s.signing.endorse(w.Kind, w.ID, w.Parent, w.Data, cert)
 }

@@ -21,11 +21,11 @@ func (pt Patients) Delete(ctx context.Context, ref, reason string) (Patient, err
 	if len(reason) < 5 {
 		return Patient{}, Invalidf("deleting a registration needs a reason (a few words, e.g. \"registered twice in error\")")
 	}
-	p, err := pt.s.charts().resolve(ctx, ref, false)
+	p, err := pt.s.charts.resolve(ctx, ref, false)
 	if err != nil {
 		return Patient{}, err
 	}
-	if err := pt.s.charts().canOpen(ctx, p, ActPatientDelete); err != nil {
+	if err := pt.s.charts.canOpen(ctx, p, ActPatientDelete); err != nil {
 		return Patient{}, err
 	}
 	switch {
@@ -34,7 +34,7 @@ func (pt Patients) Delete(ctx context.Context, ref, reason string) (Patient, err
 	case len(p.Merged) > 0:
 		return Patient{}, Invalidf("patient %s holds %d merged record(s); unmerge them first", p.MRN, len(p.Merged))
 	}
-	docs, err := pt.s.charts().lookup(ctx, "doc:pat:"+p.ID)
+	docs, err := pt.s.charts.lookup(ctx, "doc:pat:"+p.ID)
 	if err != nil {
 		return Patient{}, err
 	}
@@ -52,11 +52,11 @@ func (pt Patients) Restore(ctx context.Context, ref, reason string) (Patient, er
 		return Patient{}, err
 	}
 	reason = strings.Join(strings.Fields(reason), " ")
-	p, err := pt.s.charts().find(ctx, ref, false)
+	p, err := pt.s.charts.find(ctx, ref, false)
 	if err != nil {
 		return Patient{}, err
 	}
-	if err := pt.s.charts().canOpen(ctx, p, ActPatientRestore); err != nil {
+	if err := pt.s.charts.canOpen(ctx, p, ActPatientRestore); err != nil {
 		return Patient{}, err
 	}
 	if !p.Deleted {
@@ -74,13 +74,13 @@ func (pt Patients) writeDeletion(ctx context.Context, p Patient, deleted bool, r
 		p.DeletedReason = reason
 	}
 	p.Changed, p.ChangedBy = pt.s.v.now(), pt.s.User().Name
-	w, err := pt.s.encode().patient(p, parent)
+	w, err := pt.s.encode.patient(p, parent)
 	if err != nil {
 		return Patient{}, err
 	}
 	vs, err := pt.s.commitVersions(ctx, []RecordWrite{w}, AuditEvent{Action: act, Patient: p.MRN, Object: "patient/" + p.ID, Detail: reason}, nil)
 	if err != nil {
-		pt.s.charts().forget(p.ID)
+		pt.s.charts.forget(p.ID)
 		verb := "restore"
 		if deleted {
 			verb = "delete"
@@ -88,6 +88,6 @@ func (pt Patients) writeDeletion(ctx context.Context, p Patient, deleted bool, r
 		return Patient{}, fmt.Errorf("%s patient %s: %w", verb, p.MRN, err)
 	}
 	p.Version = vs[0]
-	pt.s.charts().remember(p)
+	pt.s.charts.remember(p)
 	return p, nil
 }

@@ -32,18 +32,20 @@
 // # The core and the services
 //
 // Session is the core: the unlocked keys, the signed-in user and their
-// signing key, the clock (through its Vault), the role check (require,
-// requireIntakeSettings), the audit writer (audit, stamp, Checkpoint) and
-// the atomic write of records with their audit event (commit,
-// commitVersions). It holds no domain's use cases, and its methods are
-// those, the service constructors and a few small internal parts, each a
-// struct holding the session with one job, which every service may use:
+// signing key, the clock (through its Vault), the role check (require),
+// the audit writer (audit, stamp, Checkpoint) and the atomic write of
+// records with their audit event (commit, commitVersions). It holds no
+// domain's use cases: its methods are those, the session's own (User,
+// Locked, Lock, SigningKey) and the service constructors. Beside them it
+// holds a few small internal parts, fields made with the session
+// (newSession), each a struct holding the session with one job, which
+// every service may use:
 //
-//	s.charts()  // access.go: the patient cache, resolve, the restricted-chart rule (canOpen)
-//	s.docs()    // docaccess.go, docview.go: the document guard (open, visible) and the document reads and writes behind it
-//	s.encode()  // indextokens.go and each kind's file: a record version with its blind-index tokens, also one written elsewhere (indexTokens)
-//	s.signing() // signing.go, users.go, notesig.go: endorsing versions with the user's signing key, the password slots that carry it, and signing notes and addenda with it (and checking those signatures)
-//	s.learner() // typeproposals.go: the learned type evidence the document writes keep in line
+//	s.charts  // access.go: the patient cache, resolve, the restricted-chart rule (canOpen, readGrant), the start of a chart act (open)
+//	s.docs    // docaccess.go, docview.go: the document guard (open, visible) and the document reads and writes behind it
+//	s.encode  // indextokens.go and each kind's file: a record version with its blind-index tokens, also one written elsewhere (indexTokens)
+//	s.signing // signing.go, users.go, notesig.go: endorsing versions with the user's signing key, the password slots that carry it, and signing notes and addenda with it (and checking those signatures)
+//	s.learner // typeproposals.go: the learned type evidence the document writes keep in line
 //
 // Each domain is a service: a small struct holding the session, made by a
 // Session method of the domain's name, with only that domain's methods:

@@ -26,11 +26,8 @@ import (
 // docStore is the part of the core the document domains share: this
 // guard, the reads and writes of document versions behind it (docview.go),
 // the sealed blob store of their files, and the QA draw of a document
-// being filed. Services reach it through s.docs().
+// being filed. Services reach it through s.docs.
 type docStore struct{ s *Session }
-
-// docs returns the session's document store.
-func (s *Session) docs() docStore { return docStore{s} }
 
 // docUse is what an operation does with a document: the permission it
 // needs and the action a refusal is audited as.
@@ -123,21 +120,21 @@ func (dc docStore) versionChart(ctx context.Context, rec StoredRecord) (Patient,
 		if err != nil {
 			return Patient{}, dc.s.User().Roles.Can(PermRestrictedRead), nil
 		}
-		return dc.s.charts().chartOf(ctx, e.PatientID)
+		return dc.s.charts.chartOf(ctx, e.PatientID)
 	}
 	if rec.Kind == KindSummary {
 		c, err := decodeChartEntry(rec)
 		if err != nil {
 			return Patient{}, dc.s.User().Roles.Can(PermRestrictedRead), nil
 		}
-		return dc.s.charts().chartOf(ctx, c.PatientID)
+		return dc.s.charts.chartOf(ctx, c.PatientID)
 	}
 	if rec.Kind == KindCoding {
 		c, err := decodeCoding(rec)
 		if err != nil {
 			return Patient{}, dc.s.User().Roles.Can(PermRestrictedRead), nil
 		}
-		return dc.s.charts().chartOf(ctx, c.PatientID)
+		return dc.s.charts.chartOf(ctx, c.PatientID)
 	}
 	if rec.Kind != KindDocument {
 		return Patient{}, true, nil
@@ -159,7 +156,7 @@ func (dc docStore) chart(ctx context.Context, d Document) (Patient, bool, error)
 	if d.PatientID == "" {
 		return Patient{}, true, nil
 	}
-	p, ok, err := dc.s.charts().chartOf(ctx, d.PatientID)
+	p, ok, err := dc.s.charts.chartOf(ctx, d.PatientID)
 	if err != nil {
 		return Patient{}, false, fmt.Errorf("chart of document %s: %w", d.ID, err)
 	}
@@ -176,11 +173,11 @@ func (ds Documents) BreakGlass(ctx context.Context, id, reason string) (Patient,
 	if err != nil {
 		return Patient{}, err
 	}
-	d, err := ds.s.docs().load(ctx, id)
+	d, err := ds.s.docs.load(ctx, id)
 	if err != nil {
 		return Patient{}, err
 	}
-	chart, _, err := ds.s.docs().chart(ctx, d)
+	chart, _, err := ds.s.docs.chart(ctx, d)
 	if err != nil {
 		return Patient{}, err
 	}

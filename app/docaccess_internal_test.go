@@ -27,7 +27,7 @@ var documentGuardExempt = map[string]string{
 }
 
 // Every operation on a document must go through the guard in
-// docaccess.go (s.docs().open, s.docs().visible), so that a new operation
+// docaccess.go (s.docs.open, s.docs.visible), so that a new operation
 // cannot forget the chart's restriction (issue 12, item 2). This test
 // reads the package's source and fails on any other function that decodes
 // a document record or names KindDocument.
@@ -62,7 +62,7 @@ func TestDocumentReadsGoThroughTheGuard(t *testing.T) {
 			}
 			ast.Inspect(fn.Body, func(n ast.Node) bool {
 				if id, ok := n.(*ast.Ident); ok && (id.Name == "decodeDocument" || id.Name == "KindDocument") {
-					t.Errorf("%s: %s uses %s: read documents through the guard, s.docs().open or s.docs().visible (docaccess.go)",
+					t.Errorf("%s: %s uses %s: read documents through the guard, s.docs.open or s.docs.visible (docaccess.go)",
 						fset.Position(id.Pos()), name, id.Name)
 				}
 				return true

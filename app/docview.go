@@ -26,7 +26,7 @@ func (s *Session) Documents() Documents { return Documents{s} }
 // byTerm loads the documents the index holds for a term, leaving
 // out those in charts the user may not open.
 func (dc docStore) byTerm(ctx context.Context, term string) ([]Document, error) {
-	ids, err := dc.s.charts().lookup(ctx, term)
+	ids, err := dc.s.charts.lookup(ctx, term)
 	if err != nil {
 		return nil, err
 	}
@@ -46,11 +46,11 @@ func (dc docStore) byTerm(ctx context.Context, term string) ([]Document, error) 
 // OfPatient lists a patient's filed documents, newest date of
 // service first. Audited as a chart read.
 func (ds Documents) OfPatient(ctx context.Context, ref string) ([]Document, error) {
-	ctx, p, err := ds.s.openChart(ctx, PermDocRead, ActDocRead, ref)
+	ctx, p, err := ds.s.charts.open(ctx, PermDocRead, ActDocRead, ref)
 	if err != nil {
 		return nil, err
 	}
-	out, err := ds.s.docs().ofChart(ctx, p)
+	out, err := ds.s.docs.ofChart(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -81,14 +81,14 @@ func documentListEvent(p Patient, list []Document) AuditEvent {
 // says what was opened (DocumentDescription). The reads of its pages that
 // follow (Page) are part of this opening and add no event.
 func (ds Documents) Open(ctx context.Context, id string) (Document, error) {
-	ctx, d, err := ds.s.docs().open(ctx, id, useRead)
+	ctx, d, err := ds.s.docs.open(ctx, id, useRead)
 	if err != nil {
 		return Document{}, err
 	}
 	ds.s.mu.Lock()
 	ds.s.open = d.ID
 	ds.s.mu.Unlock()
-	return d, ds.s.docs().auditOpening(ctx, d)
+	return d, ds.s.docs.auditOpening(ctx, d)
 }
 
 // DocumentDescription is what an audit event of a document's opening
@@ -167,25 +167,25 @@ type PageContent struct {
 // any other document opens it: one audited access, written before the
 // page is read. Going back to a document after another is a new access.
 func (ds Documents) Page(ctx context.Context, id string, page int) (PageContent, error) {
-	ctx, d, err := ds.s.docs().openPage(ctx, id, useRead)
+	ctx, d, err := ds.s.docs.openPage(ctx, id, useRead)
 	if err != nil {
 		return PageContent{}, err
 	}
-	return ds.s.docs().pageContent(ctx, d, page)
+	return ds.s.docs.pageContent(ctx, d, page)
 }
 
 // PageThumbnail returns the thumbnail of one page of a patient's document,
 // for the chart's document grid. Opening the chart's document list is the
 // audited read; thumbnails shown with it are not audited one by one.
 func (ds Documents) PageThumbnail(ctx context.Context, id string, page int) ([]byte, error) {
-	ctx, d, err := ds.s.docs().open(ctx, id, useRead)
+	ctx, d, err := ds.s.docs.open(ctx, id, useRead)
 	if err != nil {
 		return nil, err
 	}
 	if page < 0 || page >= len(d.Pages) || d.Pages[page].Thumb == "" {
 		return nil, fmt.Errorf("%w: document %s has no page %d thumbnail", ErrNotFound, id, page+1)
 	}
-	blobs, _, err := ds.s.docs().blobs()
+	blobs, _, err := ds.s.docs.blobs()
 	if err != nil {
 		return nil, err
 	}
@@ -197,11 +197,11 @@ func (ds Documents) PageThumbnail(ctx context.Context, id string, page int) ([]b
 // the document and one access check for all of them. Like PageThumbnail,
 // not audited page by page; opening the document is the audited read.
 func (ds Documents) Thumbnails(ctx context.Context, id string) ([][]byte, error) {
-	ctx, d, err := ds.s.docs().open(ctx, id, useRead)
+	ctx, d, err := ds.s.docs.open(ctx, id, useRead)
 	if err != nil {
 		return nil, err
 	}
-	blobs, _, err := ds.s.docs().blobs()
+	blobs, _, err := ds.s.docs.blobs()
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +252,7 @@ func (dc docStore) pageContent(ctx context.Context, d Document, page int) (PageC
 // Verify records the quality check of a filed document by a
 // second person (not the one who filed it).
 func (ds Documents) Verify(ctx context.Context, id string) (Document, error) {
-	ctx, d, err := ds.s.docs().open(ctx, id, useVerify)
+	ctx, d, err := ds.s.docs.open(ctx, id, useVerify)
 	if err != nil {
 		return Document{}, err
 	}
@@ -264,7 +264,7 @@ func (ds Documents) Verify(ctx context.Context, id string) (Document, error) {
 	}
 	parent := d.Version
 	d.Status, d.VerifiedBy, d.QA = DocVerified, ds.s.User().Name, false
-	return ds.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID})
+	return ds.s.docs.write(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID})
 }
 
 // write commits a new version of a document, re-deriving its
@@ -321,7 +321,7 @@ func (ds Documents) Search(ctx context.Context, q, patientRef string) (hits []Te
 	}
 	var sets [][]string
 	for _, w := range words {
-		ids, err := ds.s.charts().lookup(ctx, "dw:"+w)
+		ids, err := ds.s.charts.lookup(ctx, "dw:"+w)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -329,24 +329,24 @@ func (ds Documents) Search(ctx context.Context, q, patientRef string) (hits []Te
 	}
 	mrn := ""
 	if patientRef != "" {
-		p, err := ds.s.charts().resolve(ctx, patientRef, true)
+		p, err := ds.s.charts.resolve(ctx, patientRef, true)
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := ds.s.charts().canOpen(ctx, p, ActDocSearch); err != nil {
+		if err := ds.s.charts.canOpen(ctx, p, ActDocSearch); err != nil {
 			return nil, nil, err
 		}
-		ids, err := ds.s.charts().lookup(ctx, "doc:pat:"+p.ID)
+		ids, err := ds.s.charts.lookup(ctx, "doc:pat:"+p.ID)
 		if err != nil {
 			return nil, nil, err
 		}
 		sets, mrn = append(sets, ids), p.MRN
 	}
-	blobs, _, err := ds.s.docs().blobs()
+	blobs, _, err := ds.s.docs.blobs()
 	if err != nil {
 		return nil, nil, err
 	}
-	docs, _, err := ds.s.docs().visible(ctx, intersect(sets))
+	docs, _, err := ds.s.docs.visible(ctx, intersect(sets))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -429,13 +429,13 @@ func (ds Documents) ExportPDF(ctx context.Context, id, dest string, w io.Writer)
 	if ds.s.v.cfg.PDF == nil {
 		return ExportedPDF{}, errors.New("export a document: no PDF writer is wired")
 	}
-	ctx, d, err := ds.s.docs().open(ctx, id, useExport)
+	ctx, d, err := ds.s.docs.open(ctx, id, useExport)
 	if err != nil {
 		return ExportedPDF{}, err
 	}
 	pages := make([]PDFPage, len(d.Pages))
 	for i := range d.Pages {
-		p, err := ds.s.docs().pageContent(ctx, d, i)
+		p, err := ds.s.docs.pageContent(ctx, d, i)
 		if err != nil {
 			return ExportedPDF{}, err
 		}
@@ -465,14 +465,14 @@ func (ds Documents) OpenedChart(ctx context.Context, id string) (Patient, error)
 	if open == "" || open != id {
 		return Patient{}, Invalidf("document %s is not the one open", id)
 	}
-	ctx, d, err := ds.s.docs().open(ctx, id, useRead)
+	ctx, d, err := ds.s.docs.open(ctx, id, useRead)
 	if err != nil {
 		return Patient{}, err
 	}
 	if d.PatientID == "" {
 		return Patient{}, fmt.Errorf("%w: document %s is not filed to a patient yet", ErrNotFound, id)
 	}
-	p, _, err := ds.s.docs().chart(ctx, d) // the guard let this user open it
+	p, _, err := ds.s.docs.chart(ctx, d) // the guard let this user open it
 	return p, err
 }
 

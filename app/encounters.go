@@ -44,11 +44,11 @@ func (en Encounters) load(ctx context.Context, id string) (Encounter, error) {
 // survivor that patient was merged into, restricted when any registration
 // on the way is — after checking the user may open it for act.
 func (en Encounters) chart(ctx context.Context, e Encounter, act Action) (Patient, error) {
-	p, _, err := en.s.charts().chartOf(ctx, e.PatientID)
+	p, _, err := en.s.charts.chartOf(ctx, e.PatientID)
 	if err != nil {
 		return Patient{}, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
 	}
-	return p, en.s.charts().canOpen(ctx, p, act)
+	return p, en.s.charts.canOpen(ctx, p, act)
 }
 
 // editable opens an encounter for a change of its draft by its author.
@@ -77,7 +77,7 @@ func (en Encounters) editable(ctx context.Context, id string, act Action) (Encou
 // write commits one new version of an encounter with its audit event.
 func (en Encounters) write(ctx context.Context, e Encounter, parent Version, ev AuditEvent) (Encounter, error) {
 	e.Changed, e.ChangedBy = en.s.v.now(), en.s.User().Name
-	w, err := en.s.encode().encounter(e, parent)
+	w, err := en.s.encode.encounter(e, parent)
 	if err != nil {
 		return Encounter{}, err
 	}
@@ -97,11 +97,11 @@ func (en Encounters) Add(ctx context.Context, patientRef string, e Encounter) (E
 	if err != nil {
 		return Encounter{}, err
 	}
-	p, err := en.s.charts().resolve(ctx, patientRef, true)
+	p, err := en.s.charts.resolve(ctx, patientRef, true)
 	if err != nil {
 		return Encounter{}, err
 	}
-	if err := en.s.charts().canOpen(ctx, p, ActEncounterCreate); err != nil {
+	if err := en.s.charts.canOpen(ctx, p, ActEncounterCreate); err != nil {
 		return Encounter{}, err
 	}
 	now := en.s.v.now()
@@ -145,7 +145,7 @@ func (en Encounters) save(ctx context.Context, e Encounter, act Action) (Encount
 		if cur.Note.IsZero() {
 			return Encounter{}, Invalidf("the note is empty: write at least the assessment and plan before signing")
 		}
-		if cur.Signed, err = en.s.signing().signNote(cur, now); err != nil {
+		if cur.Signed, err = en.s.signing.signNote(cur, now); err != nil {
 			return Encounter{}, err
 		}
 	}
@@ -181,10 +181,10 @@ func (en Encounters) Addendum(ctx context.Context, id, text string) (Encounter, 
 	}
 	a := Addendum{ID: newID(), EncounterID: cur.ID, PatientID: cur.PatientID, Text: text, By: en.s.User().Name, At: en.s.v.now()}
 	a.Hash = addendumHash(cur.Signed, a)
-	if err := en.s.signing().signAddendum(&a); err != nil {
+	if err := en.s.signing.signAddendum(&a); err != nil {
 		return Encounter{}, err
 	}
-	w, err := en.s.encode().addendum(a)
+	w, err := en.s.encode.addendum(a)
 	if err != nil {
 		return Encounter{}, err
 	}
@@ -249,7 +249,7 @@ func (en Encounters) Open(ctx context.Context, id string) (Encounter, error) {
 // List returns a patient's encounters (and those of records merged into
 // it), newest first, without deleted drafts. The read is audited.
 func (en Encounters) List(ctx context.Context, patientRef string) ([]Encounter, error) {
-	ctx, p, err := en.s.openChart(ctx, PermEncounterRead, ActEncounterList, patientRef)
+	ctx, p, err := en.s.charts.open(ctx, PermEncounterRead, ActEncounterList, patientRef)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (en Encounters) List(ctx context.Context, patientRef string) ([]Encounter, 
 	if err != nil {
 		return nil, err
 	}
-	return out, en.s.audit(en.s.readGrant(ctx, p), listEvent(p, out))
+	return out, en.s.audit(en.s.charts.readGrant(ctx, p), listEvent(p, out))
 }
 
 // ofChart reads the encounters of chart p and of the records merged into
@@ -270,7 +270,7 @@ func (en Encounters) List(ctx context.Context, patientRef string) ([]Encounter, 
 func (en Encounters) ofChart(ctx context.Context, p Patient) ([]Encounter, error) {
 	var out []Encounter
 	for _, pid := range chartIDs(p) {
-		ids, err := en.s.charts().lookup(ctx, "enc:pat:"+pid)
+		ids, err := en.s.charts.lookup(ctx, "enc:pat:"+pid)
 		if err != nil {
 			return nil, err
 		}
@@ -364,7 +364,7 @@ func (en Encounters) link(ctx context.Context, id, docID string, add bool) (Enco
 // in the chart p; a refusal names neither the document's patient nor
 // anything else about it.
 func (en Encounters) sameChart(ctx context.Context, docID string, p Patient) error {
-	_, d, err := en.s.docs().open(ctx, docID, useRead)
+	_, d, err := en.s.docs.open(ctx, docID, useRead)
 	if errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("%w: there is no document %s; check the id", ErrNotFound, docID)
 	}
@@ -374,7 +374,7 @@ func (en Encounters) sameChart(ctx context.Context, docID string, p Patient) err
 	if d.PatientID == "" {
 		return Invalidf("document %s is not filed to a patient yet; file it to this patient first", docID)
 	}
-	chart, _, err := en.s.docs().chart(ctx, d)
+	chart, _, err := en.s.docs.chart(ctx, d)
 	if err != nil {
 		return err
 	}
@@ -397,7 +397,7 @@ func (en Encounters) BreakGlass(ctx context.Context, id, reason string) (Patient
 	if err != nil {
 		return Patient{}, err
 	}
-	chart, _, err := en.s.charts().chartOf(ctx, e.PatientID)
+	chart, _, err := en.s.charts.chartOf(ctx, e.PatientID)
 	if err != nil {
 		return Patient{}, err
 	}

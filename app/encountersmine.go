@@ -40,7 +40,7 @@ func (en Encounters) unsigned(ctx context.Context) ([]UnsignedNote, error) {
 	if err := en.s.Completion().ensureIndex(ctx); err != nil {
 		return nil, err
 	}
-	ids, err := en.s.charts().lookup(ctx, "enc:draft")
+	ids, err := en.s.charts.lookup(ctx, "enc:draft")
 	if err != nil {
 		return nil, err
 	}
@@ -57,11 +57,11 @@ func (en Encounters) unsigned(ctx context.Context) ([]UnsignedNote, error) {
 		if e.Clinician != me || e.Signed != nil || e.Deleted {
 			continue
 		}
-		p, _, err := en.s.charts().chartOf(ctx, e.PatientID)
+		p, _, err := en.s.charts.chartOf(ctx, e.PatientID)
 		if err != nil {
 			return nil, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
 		}
-		out = append(out, UnsignedNote{EncounterID: e.ID, MRN: p.MRN, Patient: en.s.charts().nameOf(p), Time: e.Time, Type: e.Type, Changed: e.Changed})
+		out = append(out, UnsignedNote{EncounterID: e.ID, MRN: p.MRN, Patient: en.s.charts.nameOf(p), Time: e.Time, Type: e.Type, Changed: e.Changed})
 	}
 	slices.SortStableFunc(out, func(a, b UnsignedNote) int { return a.Time.Compare(b.Time) })
 	return out, nil

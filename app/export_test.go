@@ -16,7 +16,7 @@ func (s *Session) ForgeEncounter(ctx context.Context, id string, alter func(e *E
 		return err
 	}
 	alter(&e)
-	w, err := s.encode().encounter(e, e.Version)
+	w, err := s.encode.encounter(e, e.Version)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func Reseal(e *Encounter, key ed25519.PrivateKey) {
 
 // SignAs signs e's note again as the session's user, with their key.
 func (s *Session) SignAs(e *Encounter) {
-	e.Signed, _ = s.signing().signNote(*e, e.Signed.At)
+	e.Signed, _ = s.signing.signNote(*e, e.Signed.At)
 }
 
 // AddSignedEncounters writes es as new encounters of their patients
@@ -57,10 +57,10 @@ func AddSignedEncounters(ctx context.Context, s *Session, es []Encounter) error 
 	for i := range es {
 		e := &es[i]
 		e.ID, e.Clinician, e.Created, e.Changed, e.ChangedBy = newID(), me, now, now, me
-		if e.Signed, err = s.signing().signNote(*e, now); err != nil {
+		if e.Signed, err = s.signing.signNote(*e, now); err != nil {
 			return err
 		}
-		if writes[i], err = s.encode().encounter(*e, Version{}); err != nil {
+		if writes[i], err = s.encode.encounter(*e, Version{}); err != nil {
 			return err
 		}
 	}
@@ -93,7 +93,7 @@ func (s *Session) ForgeAddendum(ctx context.Context, e Encounter, id, text strin
 	}
 	a.Text = text
 	a.Hash = addendumHash(e.Signed, a)
-	w, err := s.encode().addendum(a)
+	w, err := s.encode.addendum(a)
 	if err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func (rp Replica) ImportReplicated(ctx context.Context, vs []SealedVersion) (Rep
 	for i, k := range keep {
 		kept[i] = vs[k]
 	}
-	tokens := func(rec StoredRecord) ([][]byte, error) { return rp.s.encode().indexTokens(ctx, rec) }
+	tokens := func(rec StoredRecord) ([][]byte, error) { return rp.s.encode.indexTokens(ctx, rec) }
 	ir, err := replica.ImportVersions(ctx, kept, tokens)
 	if errors.Is(err, ErrTampered) {
 		// Find the bad ones: import one at a time.

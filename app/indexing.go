@@ -60,7 +60,7 @@ func (ix Indexing) WorkCounts(ctx context.Context) (WorkCounts, error) {
 		if !role.Can(n.perm) {
 			continue
 		}
-		ids, err := ix.s.charts().lookup(ctx, n.term)
+		ids, err := ix.s.charts.lookup(ctx, n.term)
 		if err != nil {
 			return c, err
 		}
@@ -77,7 +77,7 @@ func (ix Indexing) documentList(ctx context.Context, perm Permission, term, name
 	if err != nil {
 		return nil, err
 	}
-	docs, err := ix.s.docs().byTerm(ctx, term)
+	docs, err := ix.s.docs.byTerm(ctx, term)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ type FileParams struct {
 // FileDocument files a queued (or corrects a filed) document: patient,
 // type, date. The correction is a new version; audited.
 func (ix Indexing) FileDocument(ctx context.Context, id string, fp FileParams) (Document, error) {
-	ctx, d, err := ix.s.docs().open(ctx, id, useFile)
+	ctx, d, err := ix.s.docs.open(ctx, id, useFile)
 	if err != nil {
 		return Document{}, err
 	}
@@ -103,7 +103,7 @@ func (ix Indexing) FileDocument(ctx context.Context, id string, fp FileParams) (
 		return Document{}, Invalidf("document %s has no pages (%s): restore a page with content before filing it, or merge it into another document",
 			id, emptyProblem(d.Removed))
 	}
-	p, err := ix.s.charts().resolve(ctx, fp.Patient, true)
+	p, err := ix.s.charts.resolve(ctx, fp.Patient, true)
 	if err != nil {
 		return Document{}, err
 	}
@@ -117,10 +117,10 @@ func (ix Indexing) FileDocument(ctx context.Context, id string, fp FileParams) (
 	}
 	d.Status, d.VerifiedBy = DocIndexed, ""
 	d.Changed, d.ChangedBy = ix.s.v.now(), ix.s.User().Name
-	if err := ix.s.docs().chooseForQA(ctx, &d); err != nil {
+	if err := ix.s.docs.chooseForQA(ctx, &d); err != nil {
 		return Document{}, err
 	}
-	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: p.MRN, Object: "document/" + d.ID,
+	return ix.s.docs.write(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: p.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("%s, %s", d.Type, d.Date.Format(time.DateOnly))})
 }
 
@@ -192,14 +192,14 @@ func (ix Indexing) FiledPatient(ctx context.Context, docID string) (Patient, err
 	if err != nil {
 		return Patient{}, err
 	}
-	ctx, d, err := ix.s.docs().open(ctx, docID, useVerify)
+	ctx, d, err := ix.s.docs.open(ctx, docID, useVerify)
 	if err != nil {
 		return Patient{}, err
 	}
 	if d.PatientID == "" {
 		return Patient{}, fmt.Errorf("%w: document %s is not filed to a patient yet", ErrNotFound, docID)
 	}
-	p, _, err := ix.s.docs().chart(ctx, d) // the guard above let this user open it
+	p, _, err := ix.s.docs.chart(ctx, d) // the guard above let this user open it
 	if err != nil {
 		return Patient{}, err
 	}
@@ -211,7 +211,7 @@ func (ix Indexing) FiledPatient(ctx context.Context, docID string) (Patient, err
 // checker's reason (shown to the indexer as a problem). Audited.
 func (ix Indexing) SendBack(ctx context.Context, id, reason string) (Document, error) {
 	reason = strings.TrimSpace(reason)
-	ctx, d, err := ix.s.docs().open(ctx, id, useVerify)
+	ctx, d, err := ix.s.docs.open(ctx, id, useVerify)
 	if err != nil {
 		return Document{}, err
 	}
@@ -225,7 +225,7 @@ func (ix Indexing) SendBack(ctx context.Context, id, reason string) (Document, e
 	d.Status, d.QA, d.VerifiedBy = DocQueued, false, ""
 	d.Problems = append(d.Problems, "sent back by "+ix.s.User().Name+": "+reason)
 	d.Changed, d.ChangedBy = ix.s.v.now(), ix.s.User().Name
-	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID,
+	return ix.s.docs.write(ctx, d, parent, AuditEvent{Action: ActDocVerify, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: "sent back: " + reason})
 }
 
@@ -235,7 +235,7 @@ func (ix Indexing) SendBack(ctx context.Context, id, reason string) (Document, e
 // audited under the patient it had been filed to. Only the clerk who filed
 // it may undo it; anyone else's correction goes through QA (SendBack).
 func (ix Indexing) UndoFiling(ctx context.Context, id string) (Document, error) {
-	ctx, d, err := ix.s.docs().open(ctx, id, useFile)
+	ctx, d, err := ix.s.docs.open(ctx, id, useFile)
 	if err != nil {
 		return Document{}, err
 	}
@@ -253,13 +253,13 @@ func (ix Indexing) UndoFiling(ctx context.Context, id string) (Document, error) 
 	d.ProposedType = Proposal{Value: d.Type, Reason: "filed as this, then undone", Confidence: 1}
 	d.PatientID, d.MRN, d.Status, d.QA, d.VerifiedBy = "", "", DocQueued, false, ""
 	d.Changed, d.ChangedBy = ix.s.v.now(), ix.s.User().Name
-	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: mrn, Object: "document/" + d.ID,
+	return ix.s.docs.write(ctx, d, parent, AuditEvent{Action: ActDocFile, Patient: mrn, Object: "document/" + d.ID,
 		Detail: "filing undone: back to the queue"})
 }
 
 // editable reads a document an indexing clerk may change.
 func (ix Indexing) editable(ctx context.Context, id string) (context.Context, Document, error) {
-	ctx, d, err := ix.s.docs().open(ctx, id, useEdit)
+	ctx, d, err := ix.s.docs.open(ctx, id, useEdit)
 	if err != nil {
 		return ctx, Document{}, err
 	}
@@ -300,7 +300,7 @@ func (ix Indexing) ReorderPages(ctx context.Context, id string, order []int) (Do
 	parent := d.Version
 	d.Pages = pages
 	ix.edited(&d)
-	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+	return ix.s.docs.write(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: "pages reordered: " + pageList(order)})
 }
 
@@ -317,7 +317,7 @@ func (ix Indexing) TurnPage(ctx context.Context, id string, page, quarterTurns i
 	parent := d.Version
 	d.Pages[page].Turn = ((d.Pages[page].Turn+quarterTurns*90)%360 + 360) % 360
 	ix.edited(&d)
-	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+	return ix.s.docs.write(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("page %d turned to %d°", page+1, d.Pages[page].Turn)})
 }
 
@@ -340,7 +340,7 @@ func (ix Indexing) RemovePage(ctx context.Context, id string, page int) (Documen
 	leaveOut(&d, d.Pages[page], LeftByPerson)
 	d.Pages = slices.Delete(slices.Clone(d.Pages), page, page+1)
 	ix.edited(&d)
-	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+	return ix.s.docs.write(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("page %d removed (kept with the batch's original)", page+1)})
 }
 
@@ -372,7 +372,7 @@ func (ix Indexing) SplitDocument(ctx context.Context, id string, at int) (Docume
 	d.Pages, d.Removed = slices.Clone(d.Pages[:at]), keep
 	ix.edited(&d)
 	rest.Changed, rest.ChangedBy = d.Changed, d.ChangedBy
-	docs, err := ix.s.docs().writeAll(ctx, []Document{d, rest}, []Version{parent, {}}, AuditEvent{Action: ActDocEdit,
+	docs, err := ix.s.docs.writeAll(ctx, []Document{d, rest}, []Version{parent, {}}, AuditEvent{Action: ActDocEdit,
 		Patient: d.MRN, Object: "document/" + d.ID, Detail: fmt.Sprintf("split before page %d into document/%s", at+1, rest.ID)})
 	if err != nil {
 		return Document{}, Document{}, err
@@ -401,7 +401,7 @@ func (ix Indexing) MergeDocuments(ctx context.Context, ids []string) (Document, 
 		into.Problems = slices.DeleteFunc(into.Problems, isEmptyProblem)
 	}
 	ix.edited(into)
-	out, err := ix.s.docs().writeAll(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: into.MRN, Object: "document/" + into.ID,
+	out, err := ix.s.docs.writeAll(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: into.MRN, Object: "document/" + into.ID,
 		Detail: "merged " + strings.Join(ids[1:], ", ")})
 	if err != nil {
 		return Document{}, err
@@ -457,7 +457,7 @@ func (ix Indexing) CollateDuplex(ctx context.Context, frontsID, backsID string) 
 	carryLeftOut(fronts, backs)
 	ix.mergedInto(backs, fronts.ID)
 	ix.edited(fronts)
-	out, err := ix.s.docs().writeAll(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: fronts.MRN, Object: "document/" + fronts.ID,
+	out, err := ix.s.docs.writeAll(ctx, docs, parents, AuditEvent{Action: ActDocEdit, Patient: fronts.MRN, Object: "document/" + fronts.ID,
 		Detail: fmt.Sprintf("duplex collated with document/%s: %d pages", backs.ID, len(pages))})
 	if err != nil {
 		return Document{}, err
@@ -520,13 +520,13 @@ func (dc docStore) writeAll(ctx context.Context, docs []Document, parents []Vers
 	}
 	dc.s.v.learn.Lock()
 	defer dc.s.v.learn.Unlock()
-	learned, err := dc.s.learner().learn(ctx, out, texts)
+	learned, err := dc.s.learner.learn(ctx, out, texts)
 	if err != nil {
 		return nil, err
 	}
 	writes := make([]RecordWrite, len(out))
 	for i, d := range out {
-		if writes[i], err = dc.s.encode().document(d, parents[i], texts[i]); err != nil {
+		if writes[i], err = dc.s.encode.document(d, parents[i], texts[i]); err != nil {
 			return nil, err
 		}
 	}

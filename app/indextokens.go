@@ -11,9 +11,6 @@ import "context"
 // a resolution's merged data with its tokens (indexTokens).
 type encoder struct{ s *Session }
 
-// encode returns the session's record encoder.
-func (s *Session) encode() encoder { return encoder{s} }
-
 // tokens turns index terms into blind-index tokens.
 func (ec encoder) tokens(terms []string) ([][]byte, error) {
 	keys, err := ec.s.keyring()
@@ -67,7 +64,7 @@ func tokensOf[T any](rec StoredRecord, decode func(StoredRecord) (T, error), enc
 
 // pageTexts reads the text of a document's pages that are here.
 func (ec encoder) pageTexts(ctx context.Context, d Document) []string {
-	blobs, _, err := ec.s.docs().blobs()
+	blobs, _, err := ec.s.docs.blobs()
 	if err != nil {
 		return nil
 	}

@@ -131,7 +131,7 @@ func (in Intake) ImportFileProgress(ctx context.Context, name, source string, da
 	if len(data) > MaxImportSize {
 		return ImportResult{}, fmt.Errorf("%s: %w", name, &TooLargeError{Size: int64(len(data)), Limit: MaxImportSize})
 	}
-	blobs, keys, err := in.s.docs().blobs()
+	blobs, keys, err := in.s.docs.blobs()
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -182,7 +182,7 @@ func (in Intake) storeOriginal(ctx context.Context, blobs BlobStore, keys Keyrin
 	}
 	b = Batch{ID: newID(), Name: name, Source: source, Original: orig, Size: int64(len(data)),
 		Status: BatchStored, Imported: in.s.v.now(), Operator: in.s.User().Name, Device: in.s.v.cfg.Device.String()}
-	vs, err := in.s.commitVersions(ctx, []RecordWrite{in.s.encode().batch(b, Version{})},
+	vs, err := in.s.commitVersions(ctx, []RecordWrite{in.s.encode.batch(b, Version{})},
 		AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID, Detail: fmt.Sprintf("%s (%d bytes) stored", name, len(data))}, nil)
 	if err != nil {
 		return Batch{}, false, fmt.Errorf("record %s: %w", name, err)
@@ -209,11 +209,11 @@ func (in Intake) ResumeImportsProgress(ctx context.Context, progress func(b Batc
 	if err != nil {
 		return nil, err
 	}
-	blobs, keys, err := in.s.docs().blobs()
+	blobs, keys, err := in.s.docs.blobs()
 	if err != nil {
 		return nil, err
 	}
-	ids, err := in.s.charts().lookup(ctx, "batch:status:"+string(BatchStored))
+	ids, err := in.s.charts.lookup(ctx, "batch:status:"+string(BatchStored))
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +252,7 @@ func (in Intake) resume(ctx context.Context, blobs BlobStore, keys Keyring, b Ba
 }
 
 func (in Intake) batchByOriginal(ctx context.Context, orig string) (Batch, bool, error) {
-	ids, err := in.s.charts().lookup(ctx, "batch:orig:"+orig)
+	ids, err := in.s.charts.lookup(ctx, "batch:orig:"+orig)
 	if err != nil || len(ids) == 0 {
 		return Batch{}, false, err
 	}
@@ -291,7 +291,7 @@ func (in Intake) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b B
 		}
 		parent := b.Version
 		b.Status, b.Error = BatchFailed, clerkReason(aerr)
-		vs, err := in.s.commitVersions(ctx, []RecordWrite{in.s.encode().batch(b, parent)},
+		vs, err := in.s.commitVersions(ctx, []RecordWrite{in.s.encode.batch(b, parent)},
 			AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID, Outcome: OutcomeFailed, Detail: b.Name + ": " + b.Error}, nil)
 		if err != nil {
 			return ImportResult{}, err
@@ -345,7 +345,7 @@ func (in Intake) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b B
 		if d.Status == DocIndexed {
 			filed++
 		}
-		w, err := in.s.encode().document(d, Version{}, pageTexts(d, texts))
+		w, err := in.s.encode.document(d, Version{}, pageTexts(d, texts))
 		if err != nil {
 			return ImportResult{}, err
 		}
@@ -354,7 +354,7 @@ func (in Intake) analyse(ctx context.Context, blobs BlobStore, keys Keyring, b B
 	}
 	parent := b.Version
 	b.Status, b.Format, b.Pages = BatchAnalysed, fa.Format, len(fa.Pages)
-	writes = append(writes, in.s.encode().batch(b, parent))
+	writes = append(writes, in.s.encode.batch(b, parent))
 	vs, err := in.s.commitVersions(ctx, writes, AuditEvent{Action: ActDocImport, Object: "batch/" + b.ID,
 		Detail: fmt.Sprintf("%s: %d pages, %d documents, %d filed, %d queued", b.Name, len(fa.Pages), len(docs), filed, len(docs)-filed)}, nil)
 	if err != nil {
@@ -405,12 +405,12 @@ func (in Intake) proposeByNameAndBirth(ctx context.Context, text string, now tim
 	}
 	found := map[string]Patient{}
 	for _, dob := range findDates(text, now, false) {
-		ids, err := in.s.charts().lookup(ctx, "dob:"+dob.Format(time.DateOnly))
+		ids, err := in.s.charts.lookup(ctx, "dob:"+dob.Format(time.DateOnly))
 		if err != nil {
 			return Proposal{}, err
 		}
 		for _, id := range ids {
-			p, err := in.s.charts().head(ctx, id)
+			p, err := in.s.charts.head(ctx, id)
 			if err != nil {
 				return Proposal{}, err
 			}
@@ -497,7 +497,7 @@ func (in Intake) propose(ctx context.Context, d *Document, cover *CoverSheet, te
 		if !cover.Date.IsZero() {
 			d.ProposedDate = Proposal{Value: cover.Date.Format(time.DateOnly), Reason: "cover sheet", Confidence: 1}
 		}
-		p, err := in.s.charts().resolve(ctx, cover.MRN, true)
+		p, err := in.s.charts.resolve(ctx, cover.MRN, true)
 		switch {
 		case err == nil:
 			d.ProposedPatient = Proposal{Value: p.MRN, Reason: "cover sheet", Confidence: 1}
@@ -512,7 +512,7 @@ func (in Intake) propose(ctx context.Context, d *Document, cover *CoverSheet, te
 		}
 	} else {
 		for _, mrn := range FindMRNs(text, codes) {
-			p, err := in.s.charts().resolve(ctx, mrn, true)
+			p, err := in.s.charts.resolve(ctx, mrn, true)
 			if errors.Is(err, ErrNotFound) {
 				d.Orphan = true
 				d.ProposedPatient = Proposal{Value: mrn, Reason: "the page shows " + mrn + ", which is not in the patient index"}
@@ -547,7 +547,7 @@ func (in Intake) propose(ctx context.Context, d *Document, cover *CoverSheet, te
 	}
 	if cover != nil && d.PatientID != "" && len(d.Pages) > 0 {
 		d.Status = DocIndexed
-		if err := in.s.docs().chooseForQA(ctx, d); err != nil {
+		if err := in.s.docs.chooseForQA(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -630,7 +630,7 @@ func nameWordsOrDigits(f string) []string {
 // user may not open (counted in Withheld, their ids dropped from the
 // batch, the refusal audited under each such chart's patient).
 func (in Intake) duplicateOf(ctx context.Context, b Batch) (ImportResult, error) {
-	docs, withheld, err := in.s.docs().visible(ctx, b.Documents)
+	docs, withheld, err := in.s.docs.visible(ctx, b.Documents)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -645,6 +645,6 @@ func (in Intake) duplicateOf(ctx context.Context, b Batch) (ImportResult, error)
 	for i, d := range docs {
 		b.Documents[i] = d.ID
 	}
-	in.s.docs().auditWithheld(ctx, ActDocImport, "batch/"+b.ID, withheld, "the same file was imported before and filed here")
+	in.s.docs.auditWithheld(ctx, ActDocImport, "batch/"+b.ID, withheld, "the same file was imported before and filed here")
 	return ImportResult{Batch: b, Documents: docs, Duplicate: true, Withheld: len(withheld)}, nil
 }

@@ -25,7 +25,7 @@ type IntakeSettings struct {
 // SetIntakeSettings changes the drop folder and the keep setting.
 // Administrators and records managers; audited.
 func (st Settings) SetIntakeSettings(ctx context.Context, is IntakeSettings) error {
-	ctx, err := st.s.requireIntakeSettings(ctx)
+	ctx, err := st.s.require(ctx, intakeSettingsPerm(st.s.User().Roles), ActSettings, "")
 	if err != nil {
 		return err
 	}
@@ -45,14 +45,14 @@ func (st Settings) SetIntakeSettings(ctx context.Context, is IntakeSettings) err
 // administrators, and records managers (who verify documents).
 func MayChangeIntakeSettings(r RoleSet) bool { return r.Can(PermUserManage) || r.Can(PermDocVerify) }
 
-// requireIntakeSettings lets administrators and records managers (who
-// verify documents) change the intake's settings.
-func (s *Session) requireIntakeSettings(ctx context.Context) (context.Context, error) {
-	perm := PermUserManage
-	if s.User().Roles.Can(PermDocVerify) {
-		perm = PermDocVerify
+// intakeSettingsPerm is the permission under which roles change the
+// intake's settings (MayChangeIntakeSettings): a records manager's
+// document verification, else an administrator's user management.
+func intakeSettingsPerm(r RoleSet) Permission {
+	if r.Can(PermDocVerify) {
+		return PermDocVerify
 	}
-	return s.require(ctx, perm, ActSettings, "")
+	return PermUserManage
 }
 
 // IntakeSettings returns the drop-folder settings (none set: no folder,

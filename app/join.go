@@ -158,8 +158,7 @@ func (v *Vault) CompleteJoin(ctx context.Context, password []byte, g VaultGrant)
 		keys.Close()
 		return nil, err
 	}
-	s := &Session{v: v, user: User{Name: req.User}, keys: keys, records: v.cfg.Records(keys.RecordAEAD()), sealer: sealer,
-		glass: map[string]string{}, cache: map[string]*cachedPatient{}}
+	s := newSession(v, User{Name: req.User}, keys, v.cfg.Records(keys.RecordAEAD()), sealer)
 	_ = s.audit(ctx, AuditEvent{Action: ActKeysJoin, Outcome: OutcomeOK, Detail: "vault keys received from the organisation"})
 	return s, nil
 }

@@ -153,7 +153,7 @@ func (ix Indexing) RestorePage(ctx context.Context, id string, left int) (Docume
 	d.Pages = slices.Insert(slices.Clone(d.Pages), at, p)
 	d.Problems = slices.DeleteFunc(slices.Clone(d.Problems), isEmptyProblem)
 	ix.edited(&d)
-	return ix.s.docs().write(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
+	return ix.s.docs.write(ctx, d, parent, AuditEvent{Action: ActDocEdit, Patient: d.MRN, Object: "document/" + d.ID,
 		Detail: fmt.Sprintf("%s restored as page %d", line, at+1)})
 }
 
@@ -166,7 +166,7 @@ func (ix Indexing) readLeftOut(ctx context.Context, p DocPage) (DocPage, error) 
 	if !ok {
 		return p, nil
 	}
-	blobs, keys, err := ix.s.docs().blobs()
+	blobs, keys, err := ix.s.docs.blobs()
 	if err != nil {
 		return p, err
 	}
@@ -196,7 +196,7 @@ func (ix Indexing) readLeftOut(ctx context.Context, p DocPage) (DocPage, error) 
 // order of Document.Removed), decrypted, for a person deciding whether to
 // restore it. Audited as Documents.Page is: part of the document's opening.
 func (ix Indexing) LeftOutPage(ctx context.Context, id string, left int) (PageContent, error) {
-	ctx, d, err := ix.s.docs().openPage(ctx, id, useRead)
+	ctx, d, err := ix.s.docs.openPage(ctx, id, useRead)
 	if err != nil {
 		return PageContent{}, err
 	}
@@ -204,7 +204,7 @@ func (ix Indexing) LeftOutPage(ctx context.Context, id string, left int) (PageCo
 		return PageContent{}, Invalidf("document %s has %d left-out pages", id, len(d.Removed))
 	}
 	d.Pages = d.Removed
-	return ix.s.docs().pageContent(ctx, d, left)
+	return ix.s.docs.pageContent(ctx, d, left)
 }
 
 // carryLeftOut moves from's left-out pages to into (merging documents).

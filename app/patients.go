@@ -32,7 +32,7 @@ func (pt Patients) BreakGlass(ctx context.Context, ref, reason string) (Patient,
 	if len(reason) < 5 {
 		return Patient{}, Invalidf("break-glass needs a reason (a few words)")
 	}
-	p, err := pt.s.charts().resolve(ctx, ref, true)
+	p, err := pt.s.charts.resolve(ctx, ref, true)
 	if err != nil {
 		return Patient{}, err
 	}
@@ -48,7 +48,7 @@ func (pt Patients) BreakGlass(ctx context.Context, ref, reason string) (Patient,
 // Open opens a patient's record by MRN or id (merged records lead to
 // their survivor). The read is audited.
 func (pt Patients) Open(ctx context.Context, ref string) (Patient, error) {
-	ctx, p, err := pt.s.openChart(ctx, PermPatientRead, ActPatientRead, ref)
+	ctx, p, err := pt.s.charts.open(ctx, PermPatientRead, ActPatientRead, ref)
 	if err != nil {
 		return Patient{}, err
 	}
@@ -104,7 +104,7 @@ func (pt Patients) Register(ctx context.Context, ps ...Patient) ([]Patient, erro
 		p.ID, p.MRN = newID(), FormatMRN(prefix, first+uint64(i))
 		p.MergedInto, p.Merged, p.Changed, p.ChangedBy = "", nil, now, pt.s.User().Name
 		p.Deleted, p.DeletedReason = false, ""
-		w, err := pt.s.encode().patient(*p, Version{})
+		w, err := pt.s.encode.patient(*p, Version{})
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +123,7 @@ func (pt Patients) Register(ctx context.Context, ps ...Patient) ([]Patient, erro
 	for i := range ps {
 		ps[i].Version = vs[i]
 	}
-	pt.s.charts().remember(ps...)
+	pt.s.charts.remember(ps...)
 	return ps, nil
 }
 
@@ -135,11 +135,11 @@ func (pt Patients) Amend(ctx context.Context, p Patient) (Patient, error) {
 	if err != nil {
 		return Patient{}, err
 	}
-	cur, err := pt.s.charts().resolve(ctx, p.ID, false)
+	cur, err := pt.s.charts.resolve(ctx, p.ID, false)
 	if err != nil {
 		return Patient{}, err
 	}
-	if err := pt.s.charts().canOpen(ctx, cur, ActPatientAmend); err != nil {
+	if err := pt.s.charts.canOpen(ctx, cur, ActPatientAmend); err != nil {
 		return Patient{}, err
 	}
 	if cur.MergedInto != "" {
@@ -152,19 +152,19 @@ func (pt Patients) Amend(ctx context.Context, p Patient) (Patient, error) {
 	p.MRN, p.MergedInto, p.Merged = cur.MRN, cur.MergedInto, cur.Merged
 	p.Deleted, p.DeletedReason = cur.Deleted, cur.DeletedReason
 	p.Changed, p.ChangedBy = now, pt.s.User().Name
-	w, err := pt.s.encode().patient(p, p.Version)
+	w, err := pt.s.encode.patient(p, p.Version)
 	if err != nil {
 		return Patient{}, err
 	}
 	vs, err := pt.s.commitVersions(ctx, []RecordWrite{w}, AuditEvent{Action: ActPatientAmend, Patient: p.MRN, Object: "patient/" + p.ID}, nil)
 	if err != nil {
 		if errors.Is(err, ErrConflict) {
-			pt.s.charts().forget(p.ID)
+			pt.s.charts.forget(p.ID)
 		}
 		return Patient{}, fmt.Errorf("amend patient %s: %w", p.MRN, err)
 	}
 	p.Version = vs[0]
-	pt.s.charts().remember(p)
+	pt.s.charts.remember(p)
 	return p, nil
 }
 
@@ -184,11 +184,11 @@ func (pt Patients) History(ctx context.Context, ref string) ([]PatientVersion, e
 	if err != nil {
 		return nil, err
 	}
-	p, err := pt.s.charts().find(ctx, ref, true)
+	p, err := pt.s.charts.find(ctx, ref, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := pt.s.charts().canOpen(ctx, p, ActPatientHistory); err != nil {
+	if err := pt.s.charts.canOpen(ctx, p, ActPatientHistory); err != nil {
 		return nil, err
 	}
 	var out []PatientVersion
@@ -226,16 +226,16 @@ func (pt Patients) Merge(ctx context.Context, survivorRef, duplicateRef, reason 
 	if err != nil {
 		return Patient{}, err
 	}
-	surv, err := pt.s.charts().resolve(ctx, survivorRef, false)
+	surv, err := pt.s.charts.resolve(ctx, survivorRef, false)
 	if err != nil {
 		return Patient{}, err
 	}
-	dup, err := pt.s.charts().resolve(ctx, duplicateRef, false)
+	dup, err := pt.s.charts.resolve(ctx, duplicateRef, false)
 	if err != nil {
 		return Patient{}, err
 	}
 	for _, p := range []Patient{surv, dup} {
-		if err := pt.s.charts().canOpen(ctx, p, ActPatientMerge); err != nil {
+		if err := pt.s.charts.canOpen(ctx, p, ActPatientMerge); err != nil {
 			return Patient{}, err
 		}
 	}
@@ -265,22 +265,22 @@ func (pt Patients) Merge(ctx context.Context, survivorRef, duplicateRef, reason 
 // event e, and returns them as written. The session's cache holds the new
 // versions, or, when the write fails, forgets both.
 func (pt Patients) writeBoth(ctx context.Context, surv, dup Patient, e AuditEvent) (Patient, Patient, error) {
-	ws, err := pt.s.encode().patient(surv, surv.Version)
+	ws, err := pt.s.encode.patient(surv, surv.Version)
 	if err != nil {
 		return Patient{}, Patient{}, err
 	}
-	wd, err := pt.s.encode().patient(dup, dup.Version)
+	wd, err := pt.s.encode.patient(dup, dup.Version)
 	if err != nil {
 		return Patient{}, Patient{}, err
 	}
 	vs, err := pt.s.commitVersions(ctx, []RecordWrite{ws, wd}, e, nil)
 	if err != nil {
-		pt.s.charts().forget(surv.ID)
-		pt.s.charts().forget(dup.ID)
+		pt.s.charts.forget(surv.ID)
+		pt.s.charts.forget(dup.ID)
 		return Patient{}, Patient{}, err
 	}
 	surv.Version, dup.Version = vs[0], vs[1]
-	pt.s.charts().remember(surv, dup)
+	pt.s.charts.remember(surv, dup)
 	return surv, dup, nil
 }
 
@@ -304,19 +304,19 @@ func (pt Patients) Unmerge(ctx context.Context, duplicateRef, reason string) (Pa
 	if err != nil {
 		return Patient{}, err
 	}
-	dup, err := pt.s.charts().resolve(ctx, duplicateRef, false)
+	dup, err := pt.s.charts.resolve(ctx, duplicateRef, false)
 	if err != nil {
 		return Patient{}, err
 	}
 	if dup.MergedInto == "" {
 		return Patient{}, Invalidf("%s is not merged into another record", dup.MRN)
 	}
-	surv, err := pt.s.charts().head(ctx, dup.MergedInto)
+	surv, err := pt.s.charts.head(ctx, dup.MergedInto)
 	if err != nil {
 		return Patient{}, err
 	}
 	for _, p := range []Patient{surv, dup} {
-		if err := pt.s.charts().canOpen(ctx, p, ActPatientUnmerge); err != nil {
+		if err := pt.s.charts.canOpen(ctx, p, ActPatientUnmerge); err != nil {
 			return Patient{}, err
 		}
 	}

@@ -251,7 +251,7 @@ func (rp Replica) ReindexTexts(ctx context.Context, texts map[string]bool) error
 		if err != nil {
 			continue
 		}
-		toks, err := rp.s.encode().indexTokens(ctx, rec)
+		toks, err := rp.s.encode.indexTokens(ctx, rec)
 		if err == nil {
 			err = replica.Reindex(ctx, KindDocument, id, rec.Version, toks)
 		}
@@ -460,13 +460,13 @@ func (rp Replica) ShareKeySlots(ctx context.Context) (int, error) {
 				cert = &endorse.UserCert{Name: id, Key: mine}
 			}
 		case id != RecoverySlotsID:
-			next.Key = rp.s.signing().known(ctx, id)
+			next.Key = rp.s.signing.known(ctx, id)
 		}
 		data, err := json.Marshal(next)
 		if err != nil {
 			return 0, err
 		}
-		e, err := rp.s.signing().endorse(KindKeySlots, id, rec.Version, data, cert)
+		e, err := rp.s.signing.endorse(KindKeySlots, id, rec.Version, data, cert)
 		if err != nil {
 			return 0, fmt.Errorf("share key slots: %w", err)
 		}

@@ -65,7 +65,7 @@ func (d DamagedDocument) String() string {
 // it, keeping no plaintext, and returns the documents with damaged files
 // and how many files it read. A vault without scanning has none.
 func (au Audit) checkScans(ctx context.Context) ([]DamagedDocument, int, error) {
-	blobs, _, err := au.s.docs().blobs()
+	blobs, _, err := au.s.docs.blobs()
 	if errors.Is(err, ErrScanningOff) {
 		return nil, 0, nil
 	}
@@ -149,7 +149,7 @@ func (au Audit) checkScans(ctx context.Context) ([]DamagedDocument, int, error) 
 		if len(dd.Parts) == 0 {
 			continue
 		}
-		chart, ok, err := au.s.docs().chart(ctx, doc)
+		chart, ok, err := au.s.docs.chart(ctx, doc)
 		switch {
 		case err != nil:
 		case ok:

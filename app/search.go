@@ -34,7 +34,7 @@ func (pt Patients) disclose(ctx context.Context, ms []Match, search string) erro
 			continue
 		}
 		what := "shown"
-		if !pt.s.charts().mayOpen(p) {
+		if !pt.s.charts.mayOpen(p) {
 			ms[i].Patient, ms[i].Withheld, what = p.Findable(), true, "details withheld"
 		}
 		if err := pt.s.audit(ctx, AuditEvent{Action: ActPatientSearch, Patient: p.MRN, Object: "patient/" + p.ID,
@@ -133,7 +133,7 @@ func (pt Patients) Search(ctx context.Context, q string, limit int) ([]Match, er
 func (pt Patients) candidates(ctx context.Context, pq query) ([]string, error) {
 	var sets [][]string
 	for _, term := range pq.exact {
-		ids, err := pt.s.charts().lookup(ctx, term)
+		ids, err := pt.s.charts.lookup(ctx, term)
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +143,7 @@ func (pt Patients) candidates(ctx context.Context, pq query) ([]string, error) {
 	for _, w := range pq.words {
 		var union []string
 		for _, term := range queryTerms(w) {
-			ids, err := pt.s.charts().lookup(ctx, term)
+			ids, err := pt.s.charts.lookup(ctx, term)
 			if err != nil {
 				return nil, err
 			}
@@ -195,11 +195,11 @@ func (pt Patients) rank(ctx context.Context, pq query, ids []string, limit int) 
 	seen := make(map[string]bool, len(ids))
 	var hits []scored
 	for _, id := range ids {
-		c, err := pt.s.charts().cached(ctx, id)
+		c, err := pt.s.charts.cached(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if gone, err := pt.s.charts().withdrawn(ctx, c.p); err != nil || gone {
+		if gone, err := pt.s.charts.withdrawn(ctx, c.p); err != nil || gone {
 			if err != nil {
 				return nil, err
 			}
@@ -207,7 +207,7 @@ func (pt Patients) rank(ctx context.Context, pq query, ids []string, limit int) 
 		}
 		if c.p.MergedInto != "" {
 			// Only an MRN search reaches a merged record: show the survivor.
-			p, err := pt.s.charts().resolve(ctx, c.p.ID, true)
+			p, err := pt.s.charts.resolve(ctx, c.p.ID, true)
 			if err != nil {
 				return nil, err
 			}
@@ -262,7 +262,7 @@ func (pt Patients) FindDuplicates(ctx context.Context, p Patient) ([]Match, erro
 	seen := map[string]bool{}
 	var ids []string
 	addAll := func(term string) error {
-		found, err := pt.s.charts().lookup(ctx, term)
+		found, err := pt.s.charts.lookup(ctx, term)
 		for _, id := range found {
 			if !seen[id] && id != p.ID {
 				seen[id] = true
@@ -283,13 +283,13 @@ func (pt Patients) FindDuplicates(ctx context.Context, p Patient) ([]Match, erro
 	}
 	if fam := nameWords(p.Family); len(fam) > 0 && !p.BirthDate.IsZero() {
 		for dy := -1; dy <= 1; dy++ {
-			yearIDs, err := pt.s.charts().lookup(ctx, fmt.Sprintf("yob:%04d", p.BirthDate.Year+dy))
+			yearIDs, err := pt.s.charts.lookup(ctx, fmt.Sprintf("yob:%04d", p.BirthDate.Year+dy))
 			if err != nil {
 				return nil, err
 			}
 			var nameIDs []string
 			for _, t := range queryTerms(fam[0]) {
-				found, err := pt.s.charts().lookup(ctx, t)
+				found, err := pt.s.charts.lookup(ctx, t)
 				if err != nil {
 					return nil, err
 				}
@@ -306,7 +306,7 @@ func (pt Patients) FindDuplicates(ctx context.Context, p Patient) ([]Match, erro
 	}
 	var out []Match
 	for _, id := range ids {
-		c, err := pt.s.charts().head(ctx, id)
+		c, err := pt.s.charts.head(ctx, id)
 		if err != nil {
 			return nil, err
 		}

@@ -44,6 +44,23 @@ type Session struct {
 	// decoded keeps the documents read, by version (doccache.go); it
 	// has its own lock.
 	decoded docCache
+
+	// The core's internal parts every service may use (doc.go), each
+	// holding the session; set once by newSession.
+	charts  charts
+	docs    docStore
+	encode  encoder
+	signing signing
+	learner learner
+}
+
+// newSession is user u's session of vault v with the unlocked keys, its
+// caches empty and its internal parts made.
+func newSession(v *Vault, u User, keys Keyring, records RecordStore, sealer AuditSealer) *Session {
+	s := &Session{v: v, user: u, keys: keys, records: records, sealer: sealer,
+		glass: map[string]string{}, cache: map[string]*cachedPatient{}}
+	s.charts, s.docs, s.encode, s.signing, s.learner = charts{s}, docStore{s}, encoder{s}, signing{s}, learner{s}
+	return s
 }
 
 // User returns the logged-in user.

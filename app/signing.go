@@ -24,11 +24,8 @@ import (
 // key (Session.signer): it signs (endorses) the versions the session
 // writes, settles a key at sign-in, and writes the password slots that
 // carry its seed (users.go: setPassword, resetWrite). Users, Replica and
-// the sign-in reach it through s.signing().
+// the sign-in reach it through s.signing.
 type signing struct{ s *Session }
-
-// signing returns the session's signing part.
-func (s *Session) signing() signing { return signing{s} }
 
 // ActSigningKey records a user's signing key made at sign-in (a vault
 // made before signing keys).
@@ -105,7 +102,7 @@ func (ec encoder) user(u User, parent Version) (RecordWrite, error) {
 	if err != nil {
 		return RecordWrite{}, err
 	}
-	e, err := ec.s.signing().endorse(KindUser, u.Name, parent, data, userCert(u))
+	e, err := ec.s.signing.endorse(KindUser, u.Name, parent, data, userCert(u))
 	if err != nil {
 		return RecordWrite{}, err
 	}
@@ -168,7 +165,7 @@ type signingSeed struct {
 // key no slot here holds (a password set since elsewhere) signs nothing
 // until their current slots arrive.
 func (v *Vault) findSigningSeed(ctx context.Context, s *Session, name string, password []byte, opened string, seed []byte) (signingSeed, error) {
-	known := s.signing().known(ctx, name)
+	known := s.signing.known(ctx, name)
 	fits := func(seed []byte) bool {
 		return seed != nil && (known == nil || bytes.Equal(signingPublic(seed), known))
 	}
@@ -256,7 +253,7 @@ func (sg signing) register(ctx context.Context, name, newKey string, slot []byte
 	}
 	if u.Roles.Has(RoleAdmin) && !others {
 		u.SigningKey = pub
-		w, err := sg.s.encode().user(u, u.Version)
+		w, err := sg.s.encode.user(u, u.Version)
 		if err != nil {
 			return RecordWrite{}, "", err
 		}

@@ -67,11 +67,11 @@ func (cs ChartSummary) load(ctx context.Context, id string) (ChartEntry, error) 
 // open resolves the patient (MRN or id) and checks the user may open the
 // chart for act.
 func (cs ChartSummary) open(ctx context.Context, patientRef string, act Action) (Patient, error) {
-	p, err := cs.s.charts().resolve(ctx, patientRef, true)
+	p, err := cs.s.charts.resolve(ctx, patientRef, true)
 	if err != nil {
 		return Patient{}, err
 	}
-	return p, cs.s.charts().canOpen(ctx, p, act)
+	return p, cs.s.charts.canOpen(ctx, p, act)
 }
 
 // entries reads every entry of a chart (and of records merged into it),
@@ -89,7 +89,7 @@ func (cs ChartSummary) entries(ctx context.Context, p Patient) ([]ChartEntry, er
 func (cs ChartSummary) entriesWith(ctx context.Context, p Patient, encs []Encounter) ([]ChartEntry, error) {
 	var out []ChartEntry
 	for _, pid := range chartIDs(p) {
-		ids, err := cs.s.charts().lookup(ctx, "sum:pat:"+pid)
+		ids, err := cs.s.charts.lookup(ctx, "sum:pat:"+pid)
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +112,7 @@ func (cs ChartSummary) entriesWith(ctx context.Context, p Patient, encs []Encoun
 // write commits one version of an entry with its audit event.
 func (cs ChartSummary) write(ctx context.Context, c ChartEntry, parent Version, ev AuditEvent) (ChartEntry, error) {
 	c.Changed, c.ChangedBy = cs.s.v.now(), cs.s.User().Name
-	w, err := cs.s.encode().chartEntry(c, parent)
+	w, err := cs.s.encode.chartEntry(c, parent)
 	if err != nil {
 		return ChartEntry{}, err
 	}
@@ -253,11 +253,11 @@ func (cs ChartSummary) changeable(ctx context.Context, id string, act Action) (C
 	if err != nil {
 		return ChartEntry{}, Patient{}, err
 	}
-	p, _, err := cs.s.charts().chartOf(ctx, c.PatientID)
+	p, _, err := cs.s.charts.chartOf(ctx, c.PatientID)
 	if err != nil {
 		return ChartEntry{}, Patient{}, fmt.Errorf("chart of %s %s: %w", c.Section, c.ID, err)
 	}
-	if err := cs.s.charts().canOpen(ctx, p, act); err != nil {
+	if err := cs.s.charts.canOpen(ctx, p, act); err != nil {
 		return ChartEntry{}, Patient{}, err
 	}
 	if c.Ended != nil {
@@ -373,7 +373,7 @@ func (cs ChartSummary) Summary(ctx context.Context, patientRef string) (Summary,
 		return Summary{}, err
 	}
 	sum := summarize(p, entries, cs.s.v.now())
-	return sum, cs.s.audit(cs.s.readGrant(ctx, p), summaryEvent(p, sum))
+	return sum, cs.s.audit(cs.s.charts.readGrant(ctx, p), summaryEvent(p, sum))
 }
 
 // summarize sorts chart p's entries into what its summary shows at now.
@@ -408,7 +408,7 @@ func readEvent(p Patient, detail string) AuditEvent {
 }
 
 func (cs ChartSummary) auditRead(ctx context.Context, p Patient, detail string) error {
-	return cs.s.audit(cs.s.readGrant(ctx, p), readEvent(p, detail))
+	return cs.s.audit(cs.s.charts.readGrant(ctx, p), readEvent(p, detail))
 }
 
 // BreakGlass opens, for the rest of the session, the restricted chart a
@@ -423,7 +423,7 @@ func (cs ChartSummary) BreakGlass(ctx context.Context, id, reason string) (Patie
 	if err != nil {
 		return Patient{}, err
 	}
-	chart, _, err := cs.s.charts().chartOf(ctx, c.PatientID)
+	chart, _, err := cs.s.charts.chartOf(ctx, c.PatientID)
 	if err != nil {
 		return Patient{}, err
 	}

@@ -125,7 +125,7 @@ func (cs ChartSummary) derivedEntry(ctx context.Context, id string) (ChartEntry,
 	}
 	// The caller checks the user may open the chart before it shows or
 	// changes anything of it.
-	p, _, err := cs.s.charts().chartOf(ctx, e.PatientID)
+	p, _, err := cs.s.charts.chartOf(ctx, e.PatientID)
 	if err != nil {
 		return ChartEntry{}, err
 	}

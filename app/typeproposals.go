@@ -101,7 +101,7 @@ func (tr TypeRules) Rules(ctx context.Context) (rules classify.Rules, builtIn bo
 // proposed from now on. Administrators and records managers; audited with
 // what changed.
 func (tr TypeRules) Set(ctx context.Context, rules classify.Rules) error {
-	ctx, err := tr.s.requireIntakeSettings(ctx)
+	ctx, err := tr.s.require(ctx, intakeSettingsPerm(tr.s.User().Roles), ActSettings, "")
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (tr TypeRules) Set(ctx context.Context, rules classify.Rules) error {
 // Reset returns to the built-in rules. Administrators and
 // records managers; audited.
 func (tr TypeRules) Reset(ctx context.Context) error {
-	ctx, err := tr.s.requireIntakeSettings(ctx)
+	ctx, err := tr.s.require(ctx, intakeSettingsPerm(tr.s.User().Roles), ActSettings, "")
 	if err != nil {
 		return err
 	}
@@ -200,11 +200,8 @@ func rulesChange(old, rules classify.Rules) string {
 // learner is the part of the core that keeps this workstation's learned
 // evidence of document types: the document writes bring it in line
 // (learn), and intake and the type rules read it (model). It is reached
-// through s.learner().
+// through s.learner.
 type learner struct{ s *Session }
-
-// learner returns the session's learner.
-func (s *Session) learner() learner { return learner{s} }
 
 // model reads this workstation's learned evidence: of the given
 // types only, or of every type when none is given.
@@ -255,7 +252,7 @@ func (in Intake) proposalModel(ctx context.Context) (*classify.Model, error) {
 	if m != nil && at == gen {
 		return m, nil
 	}
-	m, err := in.s.learner().model(ctx)
+	m, err := in.s.learner.model(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +266,7 @@ func (in Intake) proposalModel(ctx context.Context) (*classify.Model, error) {
 // Learned returns how many filed documents of each type taught this
 // workstation's proposals. Any signed-in user; no patient data.
 func (tr TypeRules) Learned(ctx context.Context) (map[string]int, error) {
-	m, err := tr.s.learner().model(ctx)
+	m, err := tr.s.learner.model(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +381,7 @@ func (lr learner) learn(ctx context.Context, docs []Document, texts [][]string) 
 // blobs. A text that no longer reads (its blob lost) gives no words: the
 // document is still taken back, only its words stay counted.
 func (lr learner) words(ctx context.Context, textIDs []string) []string {
-	blobs, _, err := lr.s.docs().blobs()
+	blobs, _, err := lr.s.docs.blobs()
 	if err != nil {
 		return nil
 	}

@@ -158,7 +158,7 @@ func (us Users) Add(ctx context.Context, u User, password []byte) error {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
 	u.Name, u.Created, u.Disabled, u.SigningKey = name, us.s.v.now(), false, signingPublic(seed)
-	w, err := us.s.encode().user(u, Version{})
+	w, err := us.s.encode.user(u, Version{})
 	if err != nil {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
@@ -226,7 +226,7 @@ func (us Users) ChangePassword(ctx context.Context, user string, newPassword []b
 	if err := CheckPassword(newPassword, name); err != nil {
 		return err
 	}
-	return us.s.signing().setPassword(ctx, name, newPassword, ActUserPassword, "")
+	return us.s.signing.setPassword(ctx, name, newPassword, ActUserPassword, "")
 }
 
 // setPassword writes a new password slot for name and removes the old
@@ -285,7 +285,7 @@ func (sg signing) setPassword(ctx context.Context, name string, pw []byte, act A
 // accepts (a workstation on its own; see docs/threat-model.md).
 func (sg signing) resetWrite(u User, parent Version, seed []byte, act Action) (RecordWrite, error) {
 	if act != ActRecovery {
-		return sg.s.encode().user(u, parent)
+		return sg.s.encode.user(u, parent)
 	}
 	data, err := json.Marshal(u)
 	if err != nil {
@@ -333,12 +333,12 @@ func (us Users) SetRoles(ctx context.Context, user string, roles RoleSet) error 
 	if name == us.s.User().Name && !roles.Has(RoleAdmin) {
 		return Invalidf("you cannot take away your own administrator role; ask another administrator")
 	}
-	u, err := us.s.signing().headUser(ctx, name)
+	u, err := us.s.signing.headUser(ctx, name)
 	if err != nil {
 		return err
 	}
 	if len(u.SigningKey) == 0 {
-		u.SigningKey = us.s.signing().known(ctx, name)
+		u.SigningKey = us.s.signing.known(ctx, name)
 	}
 	detail := rolesDetail(roles)
 	if slices.Equal(u.Roles, roles) {
@@ -347,7 +347,7 @@ func (us Users) SetRoles(ctx context.Context, user string, roles RoleSet) error 
 		detail += " (was " + u.Roles.String() + ")"
 	}
 	u.Roles = roles
-	w, err := us.s.encode().user(u, u.Version)
+	w, err := us.s.encode.user(u, u.Version)
 	if err != nil {
 		return err
 	}
@@ -388,7 +388,7 @@ func (us Users) SetDisabled(ctx context.Context, user string, disabled bool, new
 	if disabled && name == us.s.User().Name {
 		return Invalidf("you cannot disable your own account")
 	}
-	u, err := us.s.signing().headUser(ctx, name)
+	u, err := us.s.signing.headUser(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -398,7 +398,7 @@ func (us Users) SetDisabled(ctx context.Context, user string, disabled bool, new
 		// The certificate names a key: the one the user registered, or
 		// one no one holds (a disabled user signs nothing; enabling
 		// gives a new key with the new password).
-		if u.SigningKey = us.s.signing().known(ctx, name); u.SigningKey == nil {
+		if u.SigningKey = us.s.signing.known(ctx, name); u.SigningKey == nil {
 			u.SigningKey = signingPublic(newSigningSeed())
 		}
 	}
@@ -410,7 +410,7 @@ func (us Users) SetDisabled(ctx context.Context, user string, disabled bool, new
 		defer clear(seed)
 		u.SigningKey = signingPublic(seed)
 	}
-	w, err := us.s.encode().user(u, u.Version)
+	w, err := us.s.encode.user(u, u.Version)
 	if err != nil {
 		return fmt.Errorf("user %s: %w", name, err)
 	}

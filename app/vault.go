@@ -421,7 +421,7 @@ func (v *Vault) Login(ctx context.Context, user string, password []byte) (*Sessi
 		s.Lock(ctx)
 		return nil, err
 	}
-	if err := s.signing().settle(ctx, name, password, slotName, signing); err != nil && !errors.Is(err, ErrScrubPending) {
+	if err := s.signing.settle(ctx, name, password, slotName, signing); err != nil && !errors.Is(err, ErrScrubPending) {
 		s.Lock(ctx)
 		return nil, err
 	}
@@ -603,8 +603,7 @@ func (v *Vault) startSession(ctx context.Context, keys Keyring, name string) (*S
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{v: v, user: u, keys: keys, records: records, sealer: sealer,
-		glass: map[string]string{}, cache: map[string]*cachedPatient{}}
+	s := newSession(v, u, keys, records, sealer)
 	if err := s.Audit().keyTrail(ctx); err != nil {
 		return nil, err
 	}
@@ -640,7 +639,7 @@ func (v *Vault) Recover(ctx context.Context, recoveryKey, user string, newPasswo
 		return err
 	}
 	defer s.Lock(ctx)
-	return s.signing().setPassword(ctx, name, newPassword, ActRecovery, "password reset with the recovery key")
+	return s.signing.setPassword(ctx, name, newPassword, ActRecovery, "password reset with the recovery key")
 }
 
 // SitePrefix returns the MRN site prefix of this vault.

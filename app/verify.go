@@ -89,7 +89,7 @@ func (au Audit) verify(ctx context.Context, scans bool) (VerifyReport, error) {
 			problem("%v", err)
 			continue
 		}
-		w, err := au.s.encode().patient(p, Version{})
+		w, err := au.s.encode.patient(p, Version{})
 		if err != nil {
 			return r, err
 		}

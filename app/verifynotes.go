@@ -43,7 +43,7 @@ func (au Audit) checkNotes(ctx context.Context, r *VerifyReport) {
 			r.Problems = append(r.Problems, fmt.Sprintf("%s: %s; it cannot be trusted: restore it from a backup or the archive", where, noteProblem(err)))
 			continue
 		}
-		problems, err := au.s.signing().checkNote(ctx, e, e.Addenda)
+		problems, err := au.s.signing.checkNote(ctx, e, e.Addenda)
 		if err != nil {
 			r.Problems = append(r.Problems, fmt.Sprintf("%s: its signatures could not be checked: %v", where, err))
 			continue
@@ -61,7 +61,7 @@ func (au Audit) checkNotes(ctx context.Context, r *VerifyReport) {
 // and its clinician.
 func (au Audit) visitName(ctx context.Context, e Encounter) string {
 	mrn := "patient " + e.PatientID
-	if p, _, err := au.s.charts().chartOf(ctx, e.PatientID); err == nil {
+	if p, _, err := au.s.charts.chartOf(ctx, e.PatientID); err == nil {
 		mrn = p.MRN
 	}
 	return fmt.Sprintf("the signed note of the visit of %s (%s, by %s, encounter %s)", e.Time.UTC().Format(time.DateOnly), mrn, e.Clinician, e.ID)
