@@ -569,15 +569,16 @@ func (c *chart) drawAccess() {
 		c.accessNote.SetText("Nobody has opened this chart yet.")
 		return
 	}
-	c.accessNote.SetText(plural(len(c.access), "entry", "entries") +
+	lines := accessLines(c.access)
+	c.accessNote.SetText(plural(len(lines), "entry", "entries") +
 		", newest first. Every opening of the chart and its documents is recorded.")
 	var cells []fyne.CanvasObject
-	for _, e := range c.access {
+	for _, e := range lines {
 		// A detail (a break-glass reason) is a person's text: one line,
 		// nothing hidden, so it cannot draw lines that look like entries.
 		who := widget.NewRichText(&widget.TextSegment{Text: visible.Line(e.User), Style: styleBold})
-		what := widget.NewRichText(&widget.TextSegment{Text: actionText(e), Style: styleRegular})
-		if d := detailText(e); d != "" {
+		what := widget.NewRichText(&widget.TextSegment{Text: actionText(e.AuditEvent), Style: styleRegular})
+		if d := e.detail(); d != "" {
 			what.Segments = append(what.Segments, &widget.TextSegment{Text: "   " + visible.Line(d), Style: styleMuted})
 		}
 		what.Wrapping = fyne.TextWrapWord

@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,6 +162,16 @@ func TestPatientChartTabs(t *testing.T) {
 	}
 	if strings.Contains(accessText(v), "read a document") || !strings.Contains(accessText(v), "opened the chart") {
 		t.Fatalf("access log text %q", accessText(v))
+	}
+	// One opening of the chart is one line naming what it read (the
+	// walk of the README found four: the chart, its documents, its visits
+	// and its summary); the audit trail keeps each event.
+	if text := accessText(v); strings.Contains(text, "listed the documents") || strings.Contains(text, "read the chart's summary") ||
+		!regexp.MustCompile(`opened the chart +\d+ documents · \d+ encounters · summary: `).MatchString(text) {
+		t.Fatalf("an opening of the chart is not one line with what it read: %q", text)
+	}
+	if lines := accessLines(v.chart.access); len(lines) >= len(v.chart.access) || !strings.HasPrefix(v.chart.accessNote.Text, plural(len(lines), "entry", "entries")) {
+		t.Fatalf("%d lines for %d events, note %q", len(lines), len(v.chart.access), v.chart.accessNote.Text)
 	}
 
 	// A clinician sees the documents but not the access log.
