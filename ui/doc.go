@@ -31,7 +31,8 @@
 // documents), history.go, docviewer.go (the viewer: docfind.go its
 // search, docedits.go its rotate and re-file, docoutput.go its export and
 // print), scanning.go (the station), queue.go, qa.go, users.go,
-// settings.go, syncadmin.go, audit.go and integrity.go (Administration).
+// settings.go, syncadmin.go (with keyrequests.go and syncbundles.go),
+// audit.go and integrity.go (Administration).
 // app.go holds the window, the session and navigation; frame.go the
 // sidebar; scaffold.go what the screens share
 // (margins, a scrolling column, Esc back to the search, Administration's

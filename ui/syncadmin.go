@@ -2,13 +2,10 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -27,7 +24,8 @@ import (
 // does on the command line: enroll, sync now, the bandwidth cap, sending
 // the vault keys to a workstation that joins, and sync bundles carried on a
 // USB stick. The archive is reached through SyncAdmin (syncer.Admin, which
-// the command line calls too); every call runs off the Fyne goroutine.
+// the command line calls too); every call runs off the Fyne goroutine. The
+// key requests are in keyrequests.go, the bundles in syncbundles.go.
 
 // SyncAdmin is what the window needs of this workstation's link with the
 // organisation's archive. Its methods may be slow (files, the network) and
@@ -92,21 +90,9 @@ type syncAdminScreen struct {
 	enrollBtn, syncNowBtn                        *widget.Button
 	conflictsBtn, dismissBtn                     *widget.Button
 
-	// The workstations waiting for the keys.
-	reqs        []app.KeyRequest
-	reqRows     *fyne.Container
-	reqMsg      messageLabel
-	refreshReqs *widget.Button
-	fpEntry     map[string]*entry
-	approveBtn  map[string]*widget.Button
-
-	bw *setting
-
-	// Sync bundles.
-	all                  *check
-	exportBtn, importBtn *widget.Button
-	bundleBusy           *widget.Activity
-	bundleMsg            messageLabel
+	requests *keyRequests // the workstations waiting for the keys
+	bw       *setting
+	bundles  *syncBundles // sync by USB stick
 
 	// confirm is the last question asked (enrolling, dismissing), and
 	// confirmBtn its button that goes ahead.
@@ -116,7 +102,7 @@ type syncAdminScreen struct {
 
 func newSyncAdminScreen(sess *session) *syncAdminScreen {
 	u := sess.a
-	s := &syncAdminScreen{adminPage: newAdminPage(sess), sync: u.opts.Sync, msg: newMessageLabel(), reqMsg: newMessageLabel(), bundleMsg: newMessageLabel()}
+	s := &syncAdminScreen{adminPage: newAdminPage(sess), sync: u.opts.Sync, msg: newMessageLabel()}
 
 	// Where this workstation stands.
 	s.notEnrolled = wrapped("This workstation is not enrolled with an archive: its records stay on this computer only. " +
@@ -159,20 +145,7 @@ func newSyncAdminScreen(sess *session) *syncAdminScreen {
 		container.NewHBox(layout.NewSpacer(), s.enrollBtn, s.syncNowBtn),
 	))
 
-	// The workstations waiting for the keys.
-	s.reqRows = container.NewVBox()
-	s.refreshReqs = button(u, "Ask the archive again", theme.ViewRefreshIcon(), widget.LowImportance, func() {
-		s.reqMsg.clear()
-		s.loadRequests()
-	})
-	requests := panel(container.NewVBox(
-		container.NewBorder(nil, nil, heading("Workstations waiting for the keys"), s.refreshReqs),
-		muted("A new workstation that joins the organisation ('Join an organisation' at its first start, or "+
-			"'folio init --join') asks for the vault keys and shows a key fingerprint. Ask the person there to read "+
-			"it to you, type it next to the workstation's name and Approve: the keys go to it wrapped to its own key. "+
-			"Never approve a fingerprint that differs."),
-		widget.NewSeparator(), s.reqRows, s.reqMsg.Label,
-	))
+	s.requests = newKeyRequests(s)
 
 	// The bandwidth cap.
 	s.bw = newSetting(u, "kilobits per second, 0 for no cap", s.saveBandwidth)
@@ -181,24 +154,9 @@ func newSyncAdminScreen(sess *session) *syncAdminScreen {
 			"on a shared or paid link, for example 256. 0 means no cap. Sync starts again with the new cap at once.",
 		nil)
 
-	// Sync bundles.
-	s.all = newCheck(u, "Everything the archive has not confirmed yet (the last stick was lost)", nil)
-	s.exportBtn = button(u, "Export bundle…", theme.DocumentSaveIcon(), widget.MediumImportance, s.askExport)
-	s.importBtn = button(u, "Import reply…", theme.FolderOpenIcon(), widget.MediumImportance, s.askImport)
-	s.bundleBusy = widget.NewActivity()
-	s.bundleBusy.Hide()
-	bundles := panel(container.NewVBox(
-		heading("No link? A USB stick"),
-		muted("Export a bundle of what the archive lacks from this workstation (encrypted to the archive, signed by "+
-			"this workstation) and carry it to the archive: there, 'folio-archive import FILE --reply REPLY'. Bring the "+
-			"reply back and import it here: only then do the changes count as sent. The next export carries only what "+
-			"is new."),
-		s.all,
-		container.NewHBox(container.NewCenter(s.bundleBusy), layout.NewSpacer(), s.exportBtn, s.importBtn),
-		s.bundleMsg.Label,
-	))
+	s.bundles = newSyncBundles(s)
 
-	content := container.NewVBox(adminBar(u, adminSync), s.msg.Label, state, requests, bandwidth, bundles)
+	content := container.NewVBox(adminBar(u, adminSync), s.msg.Label, state, s.requests.box, bandwidth, s.bundles.box)
 	s.box = scrollingColumn(u, 900, content)
 	s.syncUpdate(u.synced)
 	s.reload()
@@ -260,8 +218,8 @@ func (s *syncAdminScreen) reload() {
 			wasEnrolled := s.state.Enrolled
 			s.state = st
 			s.draw()
-			if st.Enrolled && (!wasEnrolled || s.reqs == nil) {
-				s.loadRequests()
+			if st.Enrolled && (!wasEnrolled || s.requests.reqs == nil) {
+				s.requests.load()
 			}
 		}
 	})
@@ -280,12 +238,12 @@ func (s *syncAdminScreen) draw() {
 		s.enrollBtn.Importance = widget.HighImportance
 		s.enrollBtn.Refresh()
 		s.syncNowBtn.Hide()
-		s.reqRows.RemoveAll()
-		s.reqRows.Add(muted("Enroll this workstation first: the requests are kept by the archive."))
-		s.refreshReqs.Disable()
-		s.exportBtn.Disable()
-		s.importBtn.Disable()
-		s.all.Disable()
+		s.requests.reqRows.RemoveAll()
+		s.requests.reqRows.Add(muted("Enroll this workstation first: the requests are kept by the archive."))
+		s.requests.refreshReqs.Disable()
+		s.bundles.exportBtn.Disable()
+		s.bundles.importBtn.Disable()
+		s.bundles.all.Disable()
 		return
 	}
 	s.notEnrolled.Hide()
@@ -295,10 +253,10 @@ func (s *syncAdminScreen) draw() {
 	s.enrollBtn.Refresh()
 	s.syncNowBtn.Show()
 	s.syncNowBtn.Enable()
-	s.refreshReqs.Enable()
-	s.exportBtn.Enable()
-	s.importBtn.Enable()
-	s.all.Enable()
+	s.requests.refreshReqs.Enable()
+	s.bundles.exportBtn.Enable()
+	s.bundles.importBtn.Enable()
+	s.bundles.all.Enable()
 	e := st.Enrollment
 	s.org.SetText(visible.Line(e.Org))
 	s.station.SetText(visible.Line(e.Workstation + "   (vault " + st.Device + ")"))
@@ -474,134 +432,8 @@ func (s *syncAdminScreen) enroll(path string) {
 			}
 			s.msg.info("Enrolled as " + visible.Line(e.Workstation) + " with the archive of " + visible.Line(e.Org) + " at " + visible.Line(e.Address) +
 				". Sync starts now. Delete the enrollment file from the USB stick.")
-			s.reqs = nil
+			s.requests.reqs = nil
 			s.reload()
-		}
-	})
-}
-
-// loadRequests asks the archive for the key requests.
-func (s *syncAdminScreen) loadRequests() {
-	sess, sync := s.sess, s.sync
-	s.refreshReqs.Disable()
-	if len(s.reqRows.Objects) == 0 {
-		s.reqRows.Add(muted("Asking the archive…"))
-	}
-	sess.run(func(ctx context.Context) func() {
-		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		reqs, err := sync.KeyRequests(ctx)
-		return func() {
-			if !s.here() {
-				return
-			}
-			s.refreshReqs.Enable()
-			if err != nil {
-				s.reqRows.RemoveAll()
-				s.reqMsg.error(linkText(err, "The requests could not be read"))
-				return
-			}
-			s.reqs = reqs
-			s.drawRequests()
-		}
-	})
-}
-
-// linkText says why the archive did not answer, and what to do.
-func linkText(err error, what string) string {
-	switch {
-	case errors.Is(err, app.ErrNoLink):
-		return what + ": there is no link to the archive now. Check the network, then Ask the archive again; " +
-			"without a link, a USB stick carries the changes (below)."
-	case errors.Is(err, app.ErrRefused):
-		return what + ": the archive refuses this workstation (" + message(err) + ") Ask the archive's " +
-			"administrator whether its enrollment was revoked; enroll again with a new file."
-	}
-	return what + ": " + message(err)
-}
-
-// drawRequests lists the workstations waiting, each with a field for the
-// fingerprint read out there and Approve.
-func (s *syncAdminScreen) drawRequests() {
-	u := s.sess.a
-	s.reqRows.RemoveAll()
-	s.fpEntry, s.approveBtn = map[string]*entry{}, map[string]*widget.Button{}
-	n := 0
-	for _, r := range s.reqs {
-		if !r.Granted.IsZero() {
-			continue
-		}
-		n++
-		fp := newEntry(u, "the fingerprint shown there")
-		approve := button(u, "Approve", theme.ConfirmIcon(), widget.HighImportance, func() { s.approve(r.Name) })
-		fp.OnSubmitted = func(string) { s.approve(r.Name) }
-		s.fpEntry[r.Name], s.approveBtn[r.Name] = fp, approve
-		title := widget.NewRichText(
-			&widget.TextSegment{Text: visible.Line(r.Name), Style: styleBold},
-			&widget.TextSegment{Text: "   asked " + whenText(r.Requested), Style: styleMuted},
-		)
-		key := widget.NewLabelWithStyle("Key "+r.Fingerprint, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true, Bold: true})
-		s.reqRows.Add(container.NewVBox(
-			container.NewBorder(nil, nil, title, key),
-			container.NewBorder(nil, nil, fieldLabel("Fingerprint read out there"), approve, fp),
-		))
-	}
-	if n == 0 {
-		s.reqRows.Add(muted("No workstation is waiting for the vault keys."))
-	}
-}
-
-// approve sends the vault keys to the workstation name when the
-// fingerprint typed is the one of its request.
-func (s *syncAdminScreen) approve(name string) {
-	var req *app.KeyRequest
-	for i := range s.reqs {
-		if s.reqs[i].Name == name && s.reqs[i].Granted.IsZero() {
-			req = &s.reqs[i]
-		}
-	}
-	fp := s.fpEntry[name]
-	if req == nil || fp == nil {
-		return
-	}
-	typed := strings.TrimSpace(fp.Text)
-	if typed == "" {
-		s.reqMsg.error("Type the fingerprint that " + name + " shows (ask the person there to read it out), then Approve.")
-		s.sess.a.win.Canvas().Focus(fp)
-		return
-	}
-	if !app.SameFingerprint(typed, req.Fingerprint) {
-		s.reqMsg.error(fmt.Sprintf("Not approved: %s asks with the key %s, not %s. Check that you typed what "+
-			"the new workstation shows. If it shows something else, do not approve: someone else may be asking in "+
-			"its name. Have the archive's administrator revoke %s and enroll it again.", name, req.Fingerprint, typed, name))
-		s.sess.a.win.Canvas().Focus(fp)
-		return
-	}
-	r := *req
-	sess, sync := s.sess, s.sync
-	s.approveBtn[name].Disable()
-	s.reqMsg.clear()
-	sess.run(func(ctx context.Context) func() {
-		err := sync.SendGrant(ctx, sess.s, r)
-		vault := ""
-		if id, ierr := sess.s.Replica().VaultIdentity(); ierr == nil {
-			vault = sess.a.vault.VaultFingerprint(id)
-		}
-		return func() {
-			if !s.here() {
-				return
-			}
-			if b := s.approveBtn[name]; b != nil {
-				b.Enable()
-			}
-			if err != nil {
-				s.reqMsg.error(linkText(err, "The keys were not sent to "+name))
-				return
-			}
-			s.reqMsg.info("Sent the vault keys to " + name + " (key " + r.Fingerprint + "), signed by this vault " + vault +
-				": " + name + " shows that fingerprint when they arrive. There, the keys open with " +
-				"the password chosen when it joined, and the records follow.")
-			s.loadRequests()
 		}
 	})
 }
@@ -682,77 +514,6 @@ func (s *syncAdminScreen) dismiss() {
 				return
 			}
 			s.msg.info(plural(len(cs), "set-aside change", "set-aside changes") + " dismissed.")
-			s.reload()
-		}
-	})
-}
-
-// askExport asks where to write the bundle.
-func (s *syncAdminScreen) askExport() {
-	u := s.sess.a
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
-		// The dialog made the file empty; the export writes a new one.
-		if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
-			os.Remove(path)
-		}
-		s.export(path, s.all.Checked)
-	}, u.win)
-	d.SetFileName(s.state.Enrollment.Workstation + "-" + u.now().Format("20060102-1504") + ".bundle")
-	u.showDialog(d)
-}
-
-// askImport asks for the archive's reply.
-func (s *syncAdminScreen) askImport() { s.askOpen(s.importReply) }
-
-// bundleWork runs an export or an import off the Fyne goroutine with the
-// activity indicator turning; the window stays usable.
-func (s *syncAdminScreen) bundleWork(work func(ctx context.Context) (string, error), done func(string, error)) {
-	setEnabled(false, s.exportBtn, s.importBtn)
-	s.bundleMsg.clear()
-	spin(s.bundleBusy, true)
-	s.sess.run(func(ctx context.Context) func() {
-		summary, err := work(ctx)
-		return func() {
-			spin(s.bundleBusy, false)
-			setEnabled(true, s.exportBtn, s.importBtn)
-			done(summary, err)
-		}
-	})
-}
-
-// export writes the bundle to path.
-func (s *syncAdminScreen) export(path string, all bool) {
-	sess, sync := s.sess, s.sync
-	s.bundleWork(func(ctx context.Context) (string, error) {
-		return sync.ExportBundle(ctx, sess.s, path, all)
-	}, func(summary string, err error) {
-		if err != nil {
-			s.bundleMsg.error("No bundle was written: " + message(err))
-			return
-		}
-		s.all.SetChecked(false)
-		s.bundleMsg.info("Wrote " + path + ": " + summary + ". At the archive: folio-archive import --data DIR " +
-			path + " --reply REPLY; then Import reply… here. Nothing counts as sent until then.")
-	})
-}
-
-// importReply applies the archive's reply at path.
-func (s *syncAdminScreen) importReply(path string) {
-	sess, sync := s.sess, s.sync
-	s.bundleWork(func(ctx context.Context) (string, error) {
-		return sync.ImportReply(ctx, sess.s, path)
-	}, func(summary string, err error) {
-		if err != nil {
-			s.bundleMsg.error("The reply was not imported, and nothing changed: " + message(err))
-			return
-		}
-		s.bundleMsg.info("Imported " + path + ": " + summary + ".")
-		if s.here() {
 			s.reload()
 		}
 	})

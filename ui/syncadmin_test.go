@@ -124,7 +124,7 @@ func TestSyncAdminEnroll(t *testing.T) {
 		t.Fatalf("at sign-in: %d starts, indicator %q", ts.starts, u.synced.Text)
 	}
 	s := openSyncPage(t, u)
-	if !s.notEnrolled.Visible() || s.facts.Visible() || !s.exportBtn.Disabled() {
+	if !s.notEnrolled.Visible() || s.facts.Visible() || !s.bundles.exportBtn.Disabled() {
 		t.Fatal("a workstation not enrolled shows the archive's facts or offers a bundle")
 	}
 	if !strings.Contains(s.live.Text, "Not connected") {
@@ -201,10 +201,10 @@ func TestSyncAdminEnroll(t *testing.T) {
 // requestsText is everything the requests panel says.
 func requestsText(s *syncAdminScreen) string {
 	var b strings.Builder
-	for _, o := range s.reqRows.Objects {
+	for _, o := range s.requests.reqRows.Objects {
 		b.WriteString(allText(o))
 	}
-	return b.String() + s.reqMsg.Text
+	return b.String() + s.requests.reqMsg.Text
 }
 
 // Approving a joining workstation: a wrong fingerprint is refused and
@@ -237,29 +237,29 @@ func TestSyncAdminApprove(t *testing.T) {
 
 	logIn(t, u, "admin", adminPW)
 	s := openSyncPage(t, u)
-	if len(s.fpEntry) != 1 || s.fpEntry["ward-b"] == nil || !strings.Contains(requestsText(s), req.Fingerprint) {
+	if len(s.requests.fpEntry) != 1 || s.requests.fpEntry["ward-b"] == nil || !strings.Contains(requestsText(s), req.Fingerprint) {
 		t.Fatalf("the requests panel says %q", requestsText(s))
 	}
 	// Nothing typed, then a wrong fingerprint.
-	test.Tap(s.approveBtn["ward-b"])
-	if !strings.Contains(s.reqMsg.Text, "Type the fingerprint") {
-		t.Fatalf("approving without a fingerprint says %q", s.reqMsg.Text)
+	test.Tap(s.requests.approveBtn["ward-b"])
+	if !strings.Contains(s.requests.reqMsg.Text, "Type the fingerprint") {
+		t.Fatalf("approving without a fingerprint says %q", s.requests.reqMsg.Text)
 	}
-	test.Type(s.fpEntry["ward-b"], "0000-1111-2222-3333-4444")
-	test.Tap(s.approveBtn["ward-b"])
+	test.Type(s.requests.fpEntry["ward-b"], "0000-1111-2222-3333-4444")
+	test.Tap(s.requests.approveBtn["ward-b"])
 	u.tasks.wait()
-	if !strings.Contains(s.reqMsg.Text, "Not approved") || !strings.Contains(s.reqMsg.Text, req.Fingerprint) {
-		t.Fatalf("a wrong fingerprint says %q", s.reqMsg.Text)
+	if !strings.Contains(s.requests.reqMsg.Text, "Not approved") || !strings.Contains(s.requests.reqMsg.Text, req.Fingerprint) {
+		t.Fatalf("a wrong fingerprint says %q", s.requests.reqMsg.Text)
 	}
 	if g, _ := bs.AskForKeys(ctx, req.PublicKey); g != nil {
 		t.Fatal("a wrong fingerprint sent the keys")
 	}
 	// The right one, read out in capitals with spaces.
-	s.fpEntry["ward-b"].SetText(strings.ToUpper(strings.ReplaceAll(req.Fingerprint, "-", " ")))
-	s.fpEntry["ward-b"].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	s.requests.fpEntry["ward-b"].SetText(strings.ToUpper(strings.ReplaceAll(req.Fingerprint, "-", " ")))
+	s.requests.fpEntry["ward-b"].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	u.tasks.wait()
-	if !strings.Contains(s.reqMsg.Text, "Sent the vault keys to ward-b") {
-		t.Fatalf("approving says %q", s.reqMsg.Text)
+	if !strings.Contains(s.requests.reqMsg.Text, "Sent the vault keys to ward-b") {
+		t.Fatalf("approving says %q", s.requests.reqMsg.Text)
 	}
 	if !strings.Contains(requestsText(s), "No workstation is waiting") {
 		t.Fatalf("after approving the requests say %q", requestsText(s))
@@ -286,35 +286,35 @@ func TestSyncAdminBundle(t *testing.T) {
 	logIn(t, u, "admin", adminPW)
 	register(t, u, mary())
 	s := openSyncPage(t, u)
-	if s.pending.Text == "Nothing to send" || s.exportBtn.Disabled() {
-		t.Fatalf("before the export: pending %q, export disabled %v", s.pending.Text, s.exportBtn.Disabled())
+	if s.pending.Text == "Nothing to send" || s.bundles.exportBtn.Disabled() {
+		t.Fatalf("before the export: pending %q, export disabled %v", s.pending.Text, s.bundles.exportBtn.Disabled())
 	}
 	out := filepath.Join(t.TempDir(), "ward-a.bundle")
-	s.export(out, false)
-	if s.bundleBusy.Hidden || !s.exportBtn.Disabled() {
+	s.bundles.export(out, false)
+	if s.bundles.bundleBusy.Hidden || !s.bundles.exportBtn.Disabled() {
 		t.Fatal("the export shows no activity, or may be started twice")
 	}
 	u.tasks.wait()
-	if _, err := os.Stat(out); err != nil || !strings.Contains(s.bundleMsg.Text, "Wrote") {
-		t.Fatalf("the export: %v, %q", err, s.bundleMsg.Text)
+	if _, err := os.Stat(out); err != nil || !strings.Contains(s.bundles.bundleMsg.Text, "Wrote") {
+		t.Fatalf("the export: %v, %q", err, s.bundles.bundleMsg.Text)
 	}
 	reply, err := bundles.Reply(t, out)
 	if err != nil {
 		t.Fatalf("the archive refused the bundle: %v", err)
 	}
-	s.importReply(reply)
+	s.bundles.importReply(reply)
 	u.tasks.wait()
-	if !strings.Contains(s.bundleMsg.Text, "Imported") {
-		t.Fatalf("the import says %q", s.bundleMsg.Text)
+	if !strings.Contains(s.bundles.bundleMsg.Text, "Imported") {
+		t.Fatalf("the import says %q", s.bundles.bundleMsg.Text)
 	}
 	if n, _ := prof.DB.Oplog().PendingCount(ctx); n != 0 || s.pending.Text != "Nothing to send" {
 		t.Fatalf("after the reply %d changes pending, the page says %q", n, s.pending.Text)
 	}
 	// Importing an export (not a reply) is refused, and says so.
-	s.importReply(out)
+	s.bundles.importReply(out)
 	u.tasks.wait()
-	if !strings.Contains(s.bundleMsg.Text, "not imported") {
-		t.Fatalf("importing the export says %q", s.bundleMsg.Text)
+	if !strings.Contains(s.bundles.bundleMsg.Text, "not imported") {
+		t.Fatalf("importing the export says %q", s.bundles.bundleMsg.Text)
 	}
 }
 
