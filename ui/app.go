@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -82,7 +81,9 @@ type App struct {
 	now      func() time.Time
 	win      fyne.Window
 	tasks    tasks
-	act      activity
+	// input routes keys, taps and focus and keeps the idle lock's
+	// activity (input.go); every widget of the window reports to it.
+	input *input
 
 	// searchDelay is the search's debounce; tests set it.
 	searchDelay time.Duration
@@ -115,11 +116,8 @@ type App struct {
 	helpScroll *container.Scroll
 	// notes are the open dialogs that only say something (Help, About,
 	// errors), last on top: Esc or Enter closes the top one.
-	notes []*dialog.CustomDialog
-	// spaceUsed is when a focused button acted on Space, whose character
-	// is still to come (App.strayRune); zero when none.
-	spaceUsed time.Time
-	synced    app.SyncStatus // what the sync indicator shows now
+	notes  []*dialog.CustomDialog
+	synced app.SyncStatus // what the sync indicator shows now
 	// lockedSync is what sync does while no one is signed in, for the
 	// login screen (ShowLockedSync).
 	lockedSync app.SyncStatus
@@ -250,8 +248,8 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	if opts.JoinPoll == 0 {
 		u.joinPoll = defaultJoinPoll
 	}
-	u.act.now = now
-	u.act.touch()
+	u.input = &input{a: u, act: activity{now: now}}
+	u.input.touch()
 	a.Settings().SetTheme(newTheme())
 	u.win = a.NewWindow(opts.Title)
 	icon := fyne.NewStaticResource("folio.png", assets.IconPNG)
@@ -260,12 +258,12 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	u.head = newHeader(u)
 	u.side = newSidebar(u)
 	u.body = container.NewStack()
-	u.win.SetContent(container.NewStack(newCatcher(u.touch),
+	u.win.SetContent(container.NewStack(newCatcher(u.input.touch),
 		container.NewBorder(u.head.view, nil, u.side.view, nil, u.body)))
 	u.win.SetMainMenu(u.signedOutMenu())
 	u.win.Resize(u.startPlace().size)
 	u.win.CenterOnScreen()
-	u.hookCanvas()
+	u.input.hookCanvas()
 
 	ctx := context.Background()
 	u.site, _ = v.SitePrefix(ctx)
@@ -303,98 +301,6 @@ func (u *App) ShowAndRun() {
 func (u *App) showWindow() {
 	u.win.Show()
 	u.restorePosition()
-}
-
-// hookCanvas makes keys typed with no field focused, and the window-wide
-// shortcuts of the table (keys.go), reach us.
-func (u *App) hookCanvas() {
-	c := u.win.Canvas()
-	c.SetOnTypedRune(func(r rune) {
-		u.touch()
-		u.strayRune(r)
-	})
-	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
-		u.touch()
-		if !u.typedKey(k.Name) && k.Name == fyne.KeyEscape {
-			u.escape()
-		}
-	})
-	if dc, ok := c.(desktop.Canvas); ok {
-		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch(); u.keyDown() })
-	}
-	run := func(s fyne.Shortcut) {
-		if cs, ok := windowShortcut(s); ok {
-			u.shortcut(cs)
-		}
-	}
-	for _, k := range modifiedKeys() {
-		c.AddShortcut(k, run)
-	}
-	c.AddShortcut(&fyne.ShortcutRedo{}, run) // Ctrl+Y, as the desktop driver names it
-	c.AddShortcut(&fyne.ShortcutUndo{}, run) // Ctrl+Z
-}
-
-// touch records activity for the idle lock.
-func (u *App) touch() { u.act.touch() }
-
-// shortcut runs a window-wide shortcut: Ctrl+L locks, Ctrl+F goes to the
-// search, Ctrl+N registers a patient, Ctrl+U opens Administration (admins),
-// the other go-to keys open their places for the roles that work there; the
-// others belong to the screen on show.
-func (u *App) shortcut(cs *desktop.CustomShortcut) bool {
-	u.touch()
-	if cs.Modifier == ctrlShift && u.sess != nil {
-		if sc, ok := u.cur.(shiftShortcutter); ok {
-			return sc.shiftShortcut(cs.KeyName)
-		}
-		return false
-	}
-	if cs.Modifier != fyne.KeyModifierShortcutDefault {
-		return false
-	}
-	if cs.KeyName == fyne.KeyQ {
-		u.quit()
-		return true
-	}
-	if u.sess == nil { // the first-run screens may have shortcuts of their own
-		if sc, ok := u.cur.(shortcutter); ok {
-			return sc.shortcut(cs.KeyName)
-		}
-		return false
-	}
-	r := u.sess.user.Roles
-	goTo := keyActions{
-		fyne.KeyL: func() { u.lock("") },
-		fyne.KeyF: u.showSearch,
-		fyne.KeyN: u.showRegister,
-		fyne.KeyU: when(canAdmin(r), u.showUsers),
-		fyne.KeyI: when(canScan(r), u.showScanning),
-		fyne.KeyJ: when(allowed(r, placeQueue), u.showQueue),
-		fyne.KeyK: when(allowed(r, placeQA), u.showQA),
-		fyne.KeyW: when(canKeepTypeRules(r), u.showTypeRules),
-		fyne.Key6: when(canCode(r), u.showCoding),
-		fyne.Key7: when(canWriteNotes(r), u.showMyNotes),
-		fyne.Key8: when(canWriteNotes(r), u.showMyQueries),
-		fyne.Key9: when(canSeeDeficiencies(r), u.showDeficiencies),
-	}
-	if goTo.run(cs.KeyName) {
-		return true
-	}
-	if sc, ok := u.cur.(shortcutter); ok {
-		return sc.shortcut(cs.KeyName)
-	}
-	return false
-}
-
-// escape hands Escape to the screen on show.
-func (u *App) escape() bool {
-	if len(u.dialogs) > 0 {
-		return false
-	}
-	if e, ok := u.cur.(escaper); ok {
-		return e.escape()
-	}
-	return false
 }
 
 // show replaces the screen. The screen left behind forgets its patient
@@ -441,7 +347,7 @@ func (u *App) showDialog(d dialog.Dialog) {
 	u.dialogs[d] = true
 	d.SetOnClosed(func() {
 		delete(u.dialogs, d)
-		u.dialogClosed()
+		u.input.dialogClosed()
 	})
 	d.Show()
 }
@@ -469,7 +375,7 @@ func (u *App) startSession(s *app.Session, idle time.Duration) {
 	sess.search = newSearchScreen(sess)
 	u.showUser(sess.user)
 	u.win.Content().Refresh() // lay the frame out again with the sidebar
-	u.touch()
+	u.input.touch()
 	every := idleTick(idle)
 	if u.idleEvery > 0 {
 		every = u.idleEvery
@@ -527,7 +433,7 @@ func (u *App) checkIdle() {
 	if u.sess == nil {
 		return
 	}
-	if idle := u.act.idleFor(); idle >= u.sess.idle {
+	if idle := u.input.act.idleFor(); idle >= u.sess.idle {
 		u.lock("Locked after " + durationText(u.sess.idle) + " without use. Log in to continue.")
 	}
 }
@@ -709,9 +615,9 @@ func newHeader(u *App) *header {
 	title.TextSize = 20
 	h.site = widget.NewLabel("")
 	h.who = widget.NewRichText()
-	h.pass = button(u, "Password…", theme.SettingsIcon(), widget.LowImportance, u.askOwnPassword)
+	h.pass = button(u.input, "Password…", theme.SettingsIcon(), widget.LowImportance, u.askOwnPassword)
 	h.pass.Hide()
-	h.lock = button(u, "Lock", lockIcon, widget.MediumImportance, func() { u.lock("") })
+	h.lock = button(u.input, "Lock", lockIcon, widget.MediumImportance, func() { u.lock("") })
 	h.lock.Hide()
 	bg := canvas.NewRectangle(theme.Color(colorNameSurface))
 	line := canvas.NewRectangle(theme.Color(theme.ColorNameSeparator))
@@ -775,7 +681,7 @@ func (h *header) setUser(user app.User) {
 type failureScreen struct{ box fyne.CanvasObject }
 
 func newFailureScreen(u *App, err error) *failureScreen {
-	return &failureScreen{box: centerCard(u, 560, panel(container.NewVBox(
+	return &failureScreen{box: centerCard(u.input, 560, panel(container.NewVBox(
 		heading("Folio cannot open the records on this computer"),
 		wrapped(message(err)),
 	)))}

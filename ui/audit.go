@@ -72,20 +72,20 @@ type auditScreen struct {
 func newAuditScreen(sess *session) *auditScreen {
 	u := sess.a
 	s := &auditScreen{adminPage: newAdminPage(sess), msg: newMessageLabel()}
-	s.user = newEntry(u, "user name")
-	s.mrn = newEntry(u, "MRN")
-	s.since = newEntry(u, "YYYY-MM-DD")
+	s.user = newEntry(u.input, "user name")
+	s.mrn = newEntry(u.input, "MRN")
+	s.since = newEntry(u.input, "YYYY-MM-DD")
 	for _, e := range []*entry{s.user, s.mrn, s.since} {
 		e.OnSubmitted = func(string) { s.apply() }
 	}
-	s.action = newChoice(u, []string{allActions}, nil)
+	s.action = newChoice(u.input, []string{allActions}, nil)
 	s.action.SetSelected(allActions)
 	s.action.OnChanged = func(string) { s.apply() }
-	s.show = button(u, "Show", theme.SearchIcon(), widget.HighImportance, s.apply)
-	clearBtn := button(u, "Clear filters", theme.ContentClearIcon(), widget.LowImportance, s.clearFilters)
-	s.export = button(u, "Export CSV…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { s.askExport(auditCSV) })
-	s.exportPDF = button(u, "Export PDF…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { s.askExport(auditPDF) })
-	s.print = printButton(u, "Print", s.sendToPrinter)
+	s.show = button(u.input, "Show", theme.SearchIcon(), widget.HighImportance, s.apply)
+	clearBtn := button(u.input, "Clear filters", theme.ContentClearIcon(), widget.LowImportance, s.clearFilters)
+	s.export = button(u.input, "Export CSV…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { s.askExport(auditCSV) })
+	s.exportPDF = button(u.input, "Export PDF…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { s.askExport(auditPDF) })
+	s.print = printButton(u.input, "Print", s.sendToPrinter)
 	for _, b := range s.exports() {
 		b.Disable()
 	}

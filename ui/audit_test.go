@@ -23,9 +23,9 @@ import (
 // administrator would: Ctrl+U, then Ctrl+key.
 func openAdmin[S screen](t *testing.T, u *App, key fyne.KeyName) S {
 	t.Helper()
-	u.shortcut(ctrl(fyne.KeyU))
+	u.input.shortcut(ctrl(fyne.KeyU))
 	u.tasks.wait()
-	u.shortcut(ctrl(key))
+	u.input.shortcut(ctrl(key))
 	u.tasks.wait()
 	return current[S](t, u)
 }

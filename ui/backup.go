@@ -29,7 +29,7 @@ type backupCard struct {
 func newBackupCard(s *settingsScreen) *backupCard {
 	u := s.sess.a
 	c := &backupCard{screen: s, msg: newMessageLabel()}
-	c.now = button(u, "Back up now…", theme.DocumentSaveIcon(), widget.HighImportance, c.ask)
+	c.now = button(u.input, "Back up now…", theme.DocumentSaveIcon(), widget.HighImportance, c.ask)
 	c.box = panel(container.NewVBox(
 		heading("Backup"),
 		wrapped("Copies this workstation's vault and scans into a folder — best on another disk or a USB stick — "+

@@ -51,7 +51,7 @@ func pageCodesText(d app.Document, i int) string {
 func (s *settingsScreen) newArchiveIDs() {
 	u := s.sess.a
 	s.archiveIDs = newSetting(u, `a regular expression like ^ASN\d+$, or empty for none`, s.saveArchiveIDs)
-	s.splitIDs = newCheck(u, "Each archive ID starts a new document, as a separator sheet does", nil)
+	s.splitIDs = newCheck(u.input, "Each archive ID starts a new document, as a separator sheet does", nil)
 	s.archiveIDs.put = func(v settingsValues) {
 		s.archiveIDs.now.SetText(archiveIDsText(v.codes))
 		s.archiveIDs.field.SetText(v.codes.ArchivePattern)

@@ -34,7 +34,7 @@ func TestBarcodesShownInQueueQAAndViewer(t *testing.T) {
 	id := r.Documents[0].ID
 	const code = "Barcode: page 1: Code 39 ASN00123, archive ID, "
 
-	u.shortcut(ctrl(fyne.KeyJ))
+	u.input.shortcut(ctrl(fyne.KeyJ))
 	q := current[*queueScreen](t, u)
 	u.tasks.wait()
 	if !strings.Contains(q.why.Text, "Archive ID: ASN00123") || !strings.Contains(q.why.Text, code) {
@@ -61,7 +61,7 @@ func TestBarcodesShownInQueueQAAndViewer(t *testing.T) {
 
 	u.lock("")
 	logIn(t, u, "peter", clerkPW)
-	u.shortcut(ctrl(fyne.KeyK))
+	u.input.shortcut(ctrl(fyne.KeyK))
 	qa := current[*qaScreen](t, u)
 	u.tasks.wait()
 	if len(qa.docs) != 1 || !strings.Contains(qa.choices.Text, "Archive ID: ASN00123") || !strings.Contains(qa.choices.Text, code) {

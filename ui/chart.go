@@ -87,13 +87,13 @@ func newChart(v *patientScreen, demo fyne.CanvasObject) *chart {
 	c := &chart{sess: v.sess, v: v}
 	u, role := c.sess.a, c.sess.user.Roles
 	c.thumbs = map[string]*canvas.Image{}
-	c.kindFilter = newChoice(u, timelineFilters(role.Can(app.PermEncounterRead)), func(string) {
+	c.kindFilter = newChoice(u.input, timelineFilters(role.Can(app.PermEncounterRead)), func(string) {
 		c.timeShown = 0
 		c.drawTimeline()
 	})
 	c.kindFilter.Selected = allTypes
 	c.timeline = container.NewVBox(wrapped("Loading the documents…"))
-	c.timeScroll = newScroller(u, c.timeline)
+	c.timeScroll = newScroller(u.input, c.timeline)
 	hint := muted(chartKeys)
 	hint.Truncation = fyne.TextTruncateEllipsis
 	timeTop := container.NewBorder(nil, nil, nil, container.NewHBox(fieldLabel("Show"), c.kindFilter),
@@ -104,7 +104,7 @@ func newChart(v *patientScreen, demo fyne.CanvasObject) *chart {
 
 	c.gridNote = wrapped("Loading the documents…")
 	c.grid = container.NewGridWrap(fyne.NewSize(176, 262))
-	c.gridScroll = newScroller(u,
+	c.gridScroll = newScroller(u.input,
 		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(c.gridNote, c.grid)))
 	c.gridTab = container.NewTabItem("Documents", c.gridScroll)
 
@@ -113,7 +113,7 @@ func newChart(v *patientScreen, demo fyne.CanvasObject) *chart {
 	c.patientSync = newSyncBadge(false)
 	what := widget.NewLabel("Demographics:")
 	what.SizeName = theme.SizeNameCaptionText
-	c.patientResolve = link(u, "Resolve…", u.showConflicts)
+	c.patientResolve = link(u.input, "Resolve…", u.showConflicts)
 	c.patientResolve.SizeName = theme.SizeNameCaptionText
 	c.patientResolve.Hide()
 	c.patientRow = container.New(layout.NewCustomPaddedLayout(4, 0, 0, 0),
@@ -123,7 +123,7 @@ func newChart(v *patientScreen, demo fyne.CanvasObject) *chart {
 
 	c.accessNote = wrapped("Loading who opened this chart…")
 	c.accessRows = container.NewVBox()
-	c.accessTab = container.NewTabItem("Access log", newScroller(u,
+	c.accessTab = container.NewTabItem("Access log", newScroller(u.input,
 		container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(c.accessNote, c.accessRows))))
 
 	var items []*container.TabItem
@@ -137,7 +137,7 @@ func newChart(v *patientScreen, demo fyne.CanvasObject) *chart {
 	c.tabs = container.NewAppTabs(items...)
 	c.loadSyncStates()
 	c.tabs.OnSelected = func(t *container.TabItem) {
-		u.touch()
+		u.input.touch()
 		switch t {
 		case c.gridTab:
 			if !c.gridDrawn && c.docs != nil {
@@ -363,7 +363,7 @@ func (c *chart) drawGrid() {
 				badge.box),
 			nil, nil, img)
 		id, i := d.ID, len(c.gridCards)
-		row := newTapRow(u, card, func() { u.showDocument(id) })
+		row := newTapRow(u.input, card, func() { u.showDocument(id) })
 		row.move = func(delta int) { c.focusRow(c.gridCards, i+delta, c.gridScroll) }
 		c.gridCards = append(c.gridCards, row)
 		c.grid.Add(row)

@@ -125,7 +125,7 @@ func TestPatientChartTabs(t *testing.T) {
 	if v.chart.thumbs[lab.ID] != nil || len(v.chart.timeDocs) != 0 {
 		t.Fatal("the chart left behind still holds its documents")
 	}
-	u.escape()
+	u.input.escape()
 	u.tasks.wait()
 	v = current[*patientScreen](t, u)
 	if v.p.ID != p.ID {
@@ -207,25 +207,25 @@ func TestPatientChartKeyboard(t *testing.T) {
 		t.Fatal("↑ does not move back")
 	}
 
-	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.input.shortcut(ctrl(fyne.KeyPageDown))
 	u.tasks.wait()
 	if v.chart.tabs.Selected() != v.chart.gridTab || c.Focused() != v.chart.gridCards[0] {
 		t.Fatalf("Ctrl+Page Down: tab %q, focus %v", v.chart.tabs.Selected().Text, c.Focused())
 	}
-	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.input.shortcut(ctrl(fyne.KeyPageDown))
 	if v.chart.tabs.Selected() != v.chart.demoTab || c.Focused() != nil {
 		t.Fatalf("Ctrl+Page Down again: tab %q, focus %v", v.chart.tabs.Selected().Text, c.Focused())
 	}
-	u.shortcut(ctrl(fyne.KeyPageDown))
-	u.shortcut(ctrl(fyne.KeyPageDown)) // round from the access log to the timeline
+	u.input.shortcut(ctrl(fyne.KeyPageDown))
+	u.input.shortcut(ctrl(fyne.KeyPageDown)) // round from the access log to the timeline
 	if v.chart.tabs.Selected() != v.chart.timeTab {
 		t.Fatalf("Ctrl+Page Down round the tabs: %q", v.chart.tabs.Selected().Text)
 	}
-	u.shortcut(ctrl(fyne.KeyPageUp))
+	u.input.shortcut(ctrl(fyne.KeyPageUp))
 	if v.chart.tabs.Selected() != v.chart.accessTab {
 		t.Fatalf("Ctrl+Page Up from the timeline: %q", v.chart.tabs.Selected().Text)
 	}
-	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.input.shortcut(ctrl(fyne.KeyPageDown))
 	v.chart.timeRows[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
 	c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	u.tasks.wait()

@@ -54,24 +54,24 @@ func newCodingScreen(sess *session, id string) *codingScreen {
 	s := &codingScreen{sess: sess, id: id, msg: newMessageLabel()}
 	s.search = newCodeSearch(sess)
 	s.search.pick.open = func(int) { s.assign(!s.codes.hasPrincipal()) }
-	s.codes = newCodesPanel(u, s.backToSearch, s.codesChanged)
+	s.codes = newCodesPanel(u.input, s.backToSearch, s.codesChanged)
 	s.head = widget.NewRichText()
 	s.head.Truncation = fyne.TextTruncateEllipsis
 	s.note = text("", styleRegular)
-	s.proc = newEntry(u, "Procedure code from the list, or a CPT code")
+	s.proc = newEntry(u.input, "Procedure code from the list, or a CPT code")
 	s.proc.OnSubmitted = func(string) { s.addProcedure() }
 	s.edits = text("", styleRegular)
-	s.reason = newEntry(u, "Why the codes are right despite the edits")
+	s.reason = newEntry(u.input, "Why the codes are right despite the edits")
 	s.reason.OnSubmitted = func(string) { s.save() }
 	s.editBox = container.NewVBox(banner(bannerCaution, theme.WarningIcon(), s.edits),
 		container.NewBorder(nil, nil, widget.NewLabel("Override, because"), nil, s.reason))
 	s.editBox.Hide()
-	s.question = newEntry(u, "A question for the clinician; Enter sends it")
+	s.question = newEntry(u.input, "A question for the clinician; Enter sends it")
 	s.question.OnSubmitted = func(string) { s.sendQuery() }
-	s.saveBtn = button(u, "Save coding  (Ctrl+S)", theme.DocumentSaveIcon(), widget.HighImportance, s.save)
-	s.queryBtn = button(u, "Query  (Ctrl+E)", theme.MailSendIcon(), widget.MediumImportance, s.sendQuery)
+	s.saveBtn = button(u.input, "Save coding  (Ctrl+S)", theme.DocumentSaveIcon(), widget.HighImportance, s.save)
+	s.queryBtn = button(u.input, "Query  (Ctrl+E)", theme.MailSendIcon(), widget.MediumImportance, s.sendQuery)
 
-	noteCol := container.NewBorder(s.head, nil, nil, nil, newScroller(u, s.note))
+	noteCol := container.NewBorder(s.head, nil, nil, nil, newScroller(u.input, s.note))
 	top := container.NewVBox(s.search.pick.field, s.search.status)
 	bottom := container.NewVBox(
 		container.NewBorder(nil, nil, heading("Codes"), s.saveBtn),
@@ -80,7 +80,7 @@ func newCodingScreen(sess *session, id string) *codingScreen {
 		s.editBox,
 		container.NewBorder(nil, nil, nil, s.queryBtn, s.question),
 		s.msg)
-	s.right = container.NewBorder(top, nil, nil, nil, newListOverPanel(u, s.search.pick.list, bottom, 120))
+	s.right = container.NewBorder(top, nil, nil, nil, newListOverPanel(u.input, s.search.pick.list, bottom, 120))
 	split := container.NewHSplit(panel(noteCol), s.right)
 	split.Offset = 0.4
 	s.box = screenMargin(split)

@@ -14,7 +14,7 @@ import (
 func codingFits(t *testing.T, u *App, size fyne.Size, shot func(string), mrn string) {
 	t.Helper()
 	visits := codingWork(t, u, "dr.amani", clinPW, mrn)
-	u.shortcut(ctrl(fyne.Key6))
+	u.input.shortcut(ctrl(fyne.Key6))
 	u.tasks.wait()
 	w := current[*codingWorklistScreen](t, u)
 	fits(t, u, size, "coding worklist", w.pick.field, w.tabs[3], w.pick.list)
@@ -40,18 +40,18 @@ func codingFits(t *testing.T, u *App, size fyne.Size, shot func(string), mrn str
 		t.Errorf("coding at %v: the results list is %v px high", size, h)
 	}
 
-	u.shortcut(ctrl(fyne.Key9))
+	u.input.shortcut(ctrl(fyne.Key9))
 	u.tasks.wait()
 	d := current[*deficiencyScreen](t, u)
 	fits(t, u, size, "deficiencies", d.pick.field, d.tabs[1], d.pick.list)
 	shot("deficiencies")
 
 	logInAgain(t, u, "dr.amani", clinPW)
-	u.shortcut(ctrl(fyne.Key7))
+	u.input.shortcut(ctrl(fyne.Key7))
 	u.tasks.wait()
 	n := current[*myNotesScreen](t, u)
 	fits(t, u, size, "my unsigned notes", n.pick.field, n.pick.list)
-	u.shortcut(ctrl(fyne.Key8))
+	u.input.shortcut(ctrl(fyne.Key8))
 	u.tasks.wait()
 	q := current[*myQueriesScreen](t, u)
 	fits(t, u, size, "my queries", q.answer, q.sendBtn, q.pick.list)

@@ -38,7 +38,7 @@ const codeHint = "Type a code (J18.9) or words (pneum unspec). ↑ ↓ choose; E
 func newCodeSearch(sess *session) *codeSearch {
 	cs := &codeSearch{sess: sess, status: widget.NewLabel(codeHint)}
 	cs.status.Wrapping = fyne.TextWrapWord
-	cs.pick = newPickList(sess.a, "Search ICD-10-CM: a code or words", true)
+	cs.pick = newPickList(sess.a.input, "Search ICD-10-CM: a code or words", true)
 	cs.pick.onQuery = cs.changed
 	return cs
 }

@@ -86,7 +86,7 @@ func codingShots(t *testing.T, size fyne.Size, dir string) {
 
 	// The worklist, then coding the first visit: the search as you type,
 	// J18.9 assigned, and a duplicate that fails an edit.
-	u.shortcut(ctrl(fyne.Key6))
+	u.input.shortcut(ctrl(fyne.Key6))
 	u.tasks.wait()
 	shoot("window-coding-worklist")
 	press(u, 0, fyne.KeyReturn)
@@ -119,13 +119,13 @@ func codingShots(t *testing.T, size fyne.Size, dir string) {
 	shoot("window-deficiencies")
 
 	logInAgain(t, u, "dr.amani", clinPW)
-	u.shortcut(ctrl(fyne.Key8))
+	u.input.shortcut(ctrl(fyne.Key8))
 	u.tasks.wait()
 	q := current[*myQueriesScreen](t, u)
 	u.tasks.wait()
 	test.Type(q.answer, "Yes: no aura, no photophobia, normal neurological examination.")
 	shoot("window-coding-my-queries")
-	u.shortcut(ctrl(fyne.Key7))
+	u.input.shortcut(ctrl(fyne.Key7))
 	u.tasks.wait()
 	shoot("window-coding-my-notes")
 }

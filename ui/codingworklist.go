@@ -40,7 +40,7 @@ func newCodingWorklistScreen(sess *session) *codingWorklistScreen {
 	s.pick.open = func(i int) { u.showCodingEncounter(s.shown[i].EncounterID) }
 	s.tabBar = container.NewHBox()
 	for i, t := range worklistTabs {
-		s.tabs[i] = button(u, fmt.Sprintf("%s   Ctrl+%d", t.label, i+1), nil, widget.LowImportance, func() { s.showTab(i) })
+		s.tabs[i] = button(u.input, fmt.Sprintf("%s   Ctrl+%d", t.label, i+1), nil, widget.LowImportance, func() { s.showTab(i) })
 		s.tabBar.Add(s.tabs[i])
 	}
 	s.frame("Coding worklist", s.tabBar, "↑ ↓ choose an encounter, Enter opens it for coding; Ctrl+1 to Ctrl+4 choose which show.")

@@ -54,7 +54,7 @@ func newConflictsScreen(sess *session) *conflictsScreen {
 	s.summary = widget.NewLabel("")
 	s.summary.Importance = widget.LowImportance
 	s.msg = newMessageLabel()
-	back := button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
+	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
 	title := widget.NewLabelWithStyle("Sync conflicts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = sizeNameTitle
 	intro := muted("These records were changed on two workstations before either had synced. " +
@@ -176,7 +176,7 @@ func (s *conflictsScreen) conflictView(c app.Conflict) fyne.CanvasObject {
 	actions = append(actions, layout.NewSpacer())
 	for i, v := range c.Versions {
 		v, n := v, i+1
-		b := button(u, fmt.Sprintf("Keep version %d", n), theme.ConfirmIcon(), widget.MediumImportance, func() {
+		b := button(u.input, fmt.Sprintf("Keep version %d", n), theme.ConfirmIcon(), widget.MediumImportance, func() {
 			s.ask(c, fmt.Sprintf("Keep version %d?", n),
 				fmt.Sprintf("%s becomes what version %d holds (%s). The other version's changes to %s are left out; "+
 					"they stay in the record's history.", capital(label), n, byText(v), fieldList(c.Differing)),
@@ -187,7 +187,7 @@ func (s *conflictsScreen) conflictView(c app.Conflict) fyne.CanvasObject {
 	}
 	var note fyne.CanvasObject
 	if c.Mergeable {
-		b := button(u, "Merge", theme.ContentCopyIcon(), widget.HighImportance, func() {
+		b := button(u.input, "Merge", theme.ContentCopyIcon(), widget.HighImportance, func() {
 			s.ask(c, "Merge the versions?",
 				fmt.Sprintf("%s keeps each version's own changes: the values in the Merged column.", capital(label)),
 				app.Version{}, true)
@@ -207,8 +207,8 @@ func (s *conflictsScreen) conflictView(c app.Conflict) fyne.CanvasObject {
 func (s *conflictsScreen) ask(c app.Conflict, title, body string, keep app.Version, merge bool) {
 	u := s.sess.a
 	var d *dialog.CustomDialog
-	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
-	s.confirmBtn = button(u, "Resolve", theme.ConfirmIcon(), widget.HighImportance, func() {
+	cancel := button(u.input, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
+	s.confirmBtn = button(u.input, "Resolve", theme.ConfirmIcon(), widget.HighImportance, func() {
 		d.Hide()
 		s.resolve(c, keep, merge)
 	})

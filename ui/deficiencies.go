@@ -37,8 +37,8 @@ func newDeficiencyScreen(sess *session) *deficiencyScreen {
 	s := &deficiencyScreen{worklist: newWorklist(sess, "Find by patient MRN, what is missing or who completes it")}
 	s.all = canSeeAllDeficiencies(sess.user.Roles) // the records manager starts on every open one
 	s.pick.open = func(i int) { s.complete(s.shown[i]) }
-	s.tabs[0] = button(u, "Mine   Ctrl+1", nil, widget.LowImportance, func() { s.showList(false) })
-	s.tabs[1] = button(u, "All open   Ctrl+2", nil, widget.LowImportance, func() { s.showList(true) })
+	s.tabs[0] = button(u.input, "Mine   Ctrl+1", nil, widget.LowImportance, func() { s.showList(false) })
+	s.tabs[1] = button(u.input, "All open   Ctrl+2", nil, widget.LowImportance, func() { s.showList(true) })
 	s.tabBar = container.NewHBox(s.tabs[0])
 	if canSeeAllDeficiencies(sess.user.Roles) {
 		s.tabBar.Add(s.tabs[1])

@@ -76,8 +76,8 @@ type reasonQuestion struct {
 // askReason opens a dialog that asks for a reason (a few words) and runs
 // q's do with it; done runs on success.
 func (u *App) askReason(sess *session, q reasonQuestion) *reasonDialog {
-	rd := &reasonDialog{reason: newEntry(u, q.placeholder), msg: newMessageLabel()}
-	rd.ok = button(u, q.action, q.icon, q.importance, func() {
+	rd := &reasonDialog{reason: newEntry(u.input, q.placeholder), msg: newMessageLabel()}
+	rd.ok = button(u.input, q.action, q.icon, q.importance, func() {
 		reason := strings.TrimSpace(rd.reason.Text)
 		if len(reason) < 5 {
 			rd.msg.error("Give a reason of a few words.")
@@ -99,7 +99,7 @@ func (u *App) askReason(sess *session, q reasonQuestion) *reasonDialog {
 		})
 	})
 	rd.reason.OnSubmitted = func(string) { rd.ok.OnTapped() }
-	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { rd.d.Hide() })
+	cancel := button(u.input, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { rd.d.Hide() })
 	content := container.NewVBox(wrapped(q.text), formGrid(fieldLabel("Reason"), rd.reason), rd.msg)
 	rd.d = dialog.NewCustomWithoutButtons(q.title, content, u.win)
 	rd.d.SetButtons([]fyne.CanvasObject{cancel, rd.ok})

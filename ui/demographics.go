@@ -39,19 +39,19 @@ func newDemographics(v *patientScreen) *demographics {
 	sess, p := v.sess, v.p
 	u := sess.a
 	d := &demographics{sess: sess, v: v}
-	d.editBtn = button(u, "Edit  (Ctrl+E)", theme.DocumentCreateIcon(), widget.MediumImportance, d.edit)
-	d.histBtn = button(u, "History  (Ctrl+H)", theme.HistoryIcon(), widget.MediumImportance, d.history)
+	d.editBtn = button(u.input, "Edit  (Ctrl+E)", theme.DocumentCreateIcon(), widget.MediumImportance, d.edit)
+	d.histBtn = button(u.input, "History  (Ctrl+H)", theme.HistoryIcon(), widget.MediumImportance, d.history)
 	if !sess.user.Roles.Can(app.PermPatientWrite) || p.MergedInto != "" {
 		d.editBtn.Hide()
 	}
-	d.coverBtn = button(u, "Cover sheet…", theme.DocumentPrintIcon(), widget.MediumImportance, d.askCoverSheet)
+	d.coverBtn = button(u.input, "Cover sheet…", theme.DocumentPrintIcon(), widget.MediumImportance, d.askCoverSheet)
 	if !sess.user.Roles.Can(app.PermDocImport) || p.MergedInto != "" {
 		d.coverBtn.Hide()
 	}
 	if p.Deleted {
-		d.delBtn = button(u, "Restore registration…", theme.ContentUndoIcon(), widget.MediumImportance, d.askRestore)
+		d.delBtn = button(u.input, "Restore registration…", theme.ContentUndoIcon(), widget.MediumImportance, d.askRestore)
 	} else {
-		d.delBtn = button(u, "Delete registration…", theme.DeleteIcon(), widget.MediumImportance, d.askDelete)
+		d.delBtn = button(u.input, "Delete registration…", theme.DeleteIcon(), widget.MediumImportance, d.askDelete)
 	}
 	if !sess.user.Roles.Can(app.PermPatientMerge) || p.MergedInto != "" || len(p.Merged) > 0 {
 		d.delBtn.Hide()
@@ -89,7 +89,7 @@ func newDemographics(v *patientScreen) *demographics {
 		container.NewVBox(sectionTitle("Next of kin and notes"), formGrid(other...)),
 	)
 	actions := container.NewHBox(d.delBtn, layout.NewSpacer(), d.coverBtn, d.histBtn, d.editBtn)
-	d.box = newScroller(u, container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(
+	d.box = newScroller(u.input, container.New(layout.NewCustomPaddedLayout(8, 8, 0, 0), container.NewVBox(
 		panel(container.NewVBox(details, widget.NewSeparator(), actions)))))
 	return d
 }

@@ -31,8 +31,8 @@ type docEdits struct {
 func newDocEdits(v *docViewer) *docEdits {
 	u := v.sess.a
 	ed := &docEdits{sess: v.sess, v: v}
-	ed.rotateBtn = button(u, "Rotate  (Ctrl+R)", theme.ViewRefreshIcon(), widget.MediumImportance, ed.rotate)
-	ed.refileBtn = button(u, "Re-file…", theme.DocumentCreateIcon(), widget.MediumImportance, ed.askRefile)
+	ed.rotateBtn = button(u.input, "Rotate  (Ctrl+R)", theme.ViewRefreshIcon(), widget.MediumImportance, ed.rotate)
+	ed.refileBtn = button(u.input, "Re-file…", theme.DocumentCreateIcon(), widget.MediumImportance, ed.askRefile)
 	if !v.canIndex {
 		ed.rotateBtn.Hide()
 		ed.refileBtn.Hide()
@@ -118,11 +118,11 @@ func (ed *docEdits) askRefile() {
 		return
 	}
 	u := ed.sess.a
-	patient := newEntry(u, "MRN, e.g. KAB-000123-7")
+	patient := newEntry(u.input, "MRN, e.g. KAB-000123-7")
 	patient.SetText(ed.v.doc.MRN)
-	kind := newChoice(u, typeLabels(), nil)
+	kind := newChoice(u.input, typeLabels(), nil)
 	kind.SetSelected(docTypeText(ed.v.doc.Type))
-	date := newEntry(u, "YYYY-MM-DD")
+	date := newEntry(u.input, "YYYY-MM-DD")
 	if !ed.v.doc.Date.IsZero() {
 		date.SetText(ed.v.doc.Date.Format(time.DateOnly))
 	}

@@ -37,7 +37,7 @@ type docFind struct {
 func newDocFind(v *docViewer) *docFind {
 	u := v.sess.a
 	f := &docFind{sess: v.sess, v: v, hit: -1}
-	f.search = newEntry(u, "Find in this document")
+	f.search = newEntry(u.input, "Find in this document")
 	f.search.OnSubmitted = func(string) { f.next() }
 	f.search.OnChanged = func(s string) {
 		if strings.TrimSpace(s) == "" {
@@ -45,7 +45,7 @@ func newDocFind(v *docViewer) *docFind {
 		}
 	}
 	f.found = widget.NewLabel("")
-	findBtn := button(u, "Find next", theme.SearchIcon(), widget.LowImportance, f.next)
+	findBtn := button(u.input, "Find next", theme.SearchIcon(), widget.LowImportance, f.next)
 	f.row = container.NewBorder(nil, nil, nil, container.NewHBox(f.found, findBtn), f.search)
 	return f
 }
@@ -101,7 +101,7 @@ func queryRegexp(words []string) *regexp.Regexp {
 // new query) whose text holds every word of the search field, and marks
 // the words there. Pages not read yet are read off the Fyne goroutine.
 func (f *docFind) next() {
-	f.sess.a.touch()
+	f.sess.a.input.touch()
 	q := strings.TrimSpace(f.search.Text)
 	words := searchWords(q)
 	n := len(f.v.doc.Pages)

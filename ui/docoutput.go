@@ -27,8 +27,8 @@ type docOutput struct {
 func newDocOutput(v *docViewer) *docOutput {
 	u := v.sess.a
 	o := &docOutput{sess: v.sess, v: v}
-	o.exportBtn = button(u, "Export…  (Ctrl+S)", theme.DocumentSaveIcon(), widget.MediumImportance, o.askExport)
-	o.printBtn = printButton(u, "Print", o.sendToPrinter)
+	o.exportBtn = button(u.input, "Export…  (Ctrl+S)", theme.DocumentSaveIcon(), widget.MediumImportance, o.askExport)
+	o.printBtn = printButton(u.input, "Print", o.sendToPrinter)
 	return o
 }
 

@@ -123,18 +123,18 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	v.image.ScaleMode = canvas.ImageScaleSmooth
 	v.stage = container.New(&stageLayout{v: v}, v.image)
 	v.scroll = container.NewScroll(v.stage)
-	v.scroll.OnScrolled = func(fyne.Position) { u.touch() }
+	v.scroll.OnScrolled = func(fyne.Position) { u.input.touch() }
 	v.pageView = newPageView(v, v.scroll)
 
-	backBtn := button(u, "Back to the chart  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, func() { v.escape() })
+	backBtn := button(u.input, "Back to the chart  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, func() { v.escape() })
 	v.edits = newDocEdits(v)
 	v.output = newDocOutput(v)
 
-	v.zoomBtns[0] = button(u, "Fit width  Ctrl+1", nil, widget.LowImportance, func() { v.setZoom(zoomFitWidth, 0) })
-	v.zoomBtns[1] = button(u, "Fit page  Ctrl+2", nil, widget.LowImportance, func() { v.setZoom(zoomFitPage, 0) })
-	v.zoomBtns[2] = button(u, "100 %  Ctrl+3", nil, widget.LowImportance, func() { v.setZoom(zoomScale, 1) })
-	v.prevBtn = button(u, "", theme.NavigateBackIcon(), widget.LowImportance, func() { v.step(-1) })
-	v.nextBtn = button(u, "", theme.NavigateNextIcon(), widget.LowImportance, func() { v.step(1) })
+	v.zoomBtns[0] = button(u.input, "Fit width  Ctrl+1", nil, widget.LowImportance, func() { v.setZoom(zoomFitWidth, 0) })
+	v.zoomBtns[1] = button(u.input, "Fit page  Ctrl+2", nil, widget.LowImportance, func() { v.setZoom(zoomFitPage, 0) })
+	v.zoomBtns[2] = button(u.input, "100 %  Ctrl+3", nil, widget.LowImportance, func() { v.setZoom(zoomScale, 1) })
+	v.prevBtn = button(u.input, "", theme.NavigateBackIcon(), widget.LowImportance, func() { v.step(-1) })
+	v.nextBtn = button(u.input, "", theme.NavigateNextIcon(), widget.LowImportance, func() { v.step(1) })
 	v.pageLabel = widget.NewLabel("")
 
 	v.find = newDocFind(v)
@@ -161,8 +161,8 @@ func newDocViewer(sess *session, id, back string) *docViewer {
 	// high screen the page keeps the height.
 	stripWidth := canvas.NewRectangle(color.Transparent)
 	stripWidth.SetMinSize(fyne.NewSize(88, 0)) // a card and the scroll bar
-	left := container.NewBorder(nil, nil, container.NewStack(stripWidth, newScroller(u, v.strip)), nil, v.pageView)
-	v.textView = newScroller(u, v.text)
+	left := container.NewBorder(nil, nil, container.NewStack(stripWidth, newScroller(u.input, v.strip)), nil, v.pageView)
+	v.textView = newScroller(u.input, v.text)
 	right := container.NewBorder(container.NewVBox(sectionTitle("Text of the page"), v.source, v.codes), nil, nil, nil, v.textView)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.64
@@ -363,7 +363,7 @@ func (v *docViewer) drawStrip() {
 	clear(v.thumbImg)
 	clear(v.thumbRow)
 	for i := range v.doc.Pages {
-		card, img := newPageCard(u, i, fyne.NewSize(64, 84), func() { v.showPage(i) }) // img filled by loadThumbs
+		card, img := newPageCard(u.input, i, fyne.NewSize(64, 84), func() { v.showPage(i) }) // img filled by loadThumbs
 		v.thumbImg[i], v.thumbRow[i] = img, card
 		v.strip.Add(card)
 	}
@@ -535,7 +535,7 @@ func (v *docViewer) scale() float32 {
 
 // setZoom changes how the page is sized; s is the scale of zoomScale.
 func (v *docViewer) setZoom(m zoomMode, s float32) {
-	v.sess.a.touch()
+	v.sess.a.input.touch()
 	v.zoom = m
 	if m == zoomScale {
 		v.scaleAt = min(max(s, 0.1), 8)
@@ -628,7 +628,7 @@ func newPageView(v *docViewer, content fyne.CanvasObject) *pageView {
 func (p *pageView) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.content) }
 
 func (p *pageView) Tapped(*fyne.PointEvent) {
-	p.v.sess.a.touch()
+	p.v.sess.a.input.touch()
 	p.v.sess.a.win.Canvas().Focus(p)
 }
 
@@ -636,7 +636,7 @@ func (p *pageView) FocusGained() {}
 func (p *pageView) FocusLost()   {}
 
 func (p *pageView) TypedRune(r rune) {
-	p.v.sess.a.touch()
+	p.v.sess.a.input.touch()
 	switch r {
 	case '+', '=':
 		p.v.zoomBy(1.25)
@@ -647,8 +647,8 @@ func (p *pageView) TypedRune(r rune) {
 
 func (p *pageView) TypedKey(k *fyne.KeyEvent) {
 	u := p.v.sess.a
-	u.touch()
-	if u.typedKey(k.Name) { // F1, and the viewer's keys of every field
+	u.input.touch()
+	if u.input.typedKey(k.Name) { // F1, and the viewer's keys of every field
 		return
 	}
 	switch k.Name {
@@ -661,13 +661,13 @@ func (p *pageView) TypedKey(k *fyne.KeyEvent) {
 	case fyne.KeyEnd:
 		p.v.step(len(p.v.doc.Pages))
 	case fyne.KeyEscape:
-		u.escape()
+		u.input.escape()
 	}
 }
 
 func (p *pageView) TypedShortcut(s fyne.Shortcut) {
 	if cs, ok := windowShortcut(s); ok {
-		p.v.sess.a.shortcut(cs)
+		p.v.sess.a.input.shortcut(cs)
 	}
 }
 
@@ -686,7 +686,7 @@ func (v *docViewer) plainKey(k fyne.KeyName) bool {
 // so that a page taller than the view (fit width, 100 %) can be read to
 // its foot from the keyboard.
 func (v *docViewer) scrollBy(dir float32) {
-	v.sess.a.touch()
+	v.sess.a.input.touch()
 	view, content := v.scroll.Size(), v.stage.MinSize()
 	step := max(view.Height/10, 24)
 	y := min(max(v.scroll.Offset.Y+dir*step, 0), max(content.Height-view.Height, 0))

@@ -82,7 +82,7 @@ func TestDocumentViewerPagesTextZoom(t *testing.T) {
 	// Zoom: 100 % is the image's pixels; fit width fills the width;
 	// fit page shows all of it.
 	b := v.img.Bounds()
-	u.shortcut(ctrl(fyne.Key3))
+	u.input.shortcut(ctrl(fyne.Key3))
 	if sz := v.image.Size(); sz.Width != float32(b.Dx()) || sz.Height != float32(b.Dy()) {
 		t.Fatalf("100 %%: image %v, pixels %v", sz, b.Size())
 	}
@@ -90,7 +90,7 @@ func TestDocumentViewerPagesTextZoom(t *testing.T) {
 	if vp.Width <= 0 || vp.Height <= 0 {
 		t.Fatalf("the page area has no size: %v", vp)
 	}
-	u.shortcut(ctrl(fyne.Key1))
+	u.input.shortcut(ctrl(fyne.Key1))
 	if sz := v.image.Size(); abs32(sz.Width-vp.Width) > 1 {
 		t.Fatalf("fit width: image %v in %v", sz, vp)
 	}
@@ -124,7 +124,7 @@ func TestDocumentViewerActions(t *testing.T) {
 	u.tasks.wait()
 	w0, h0 := v.img.Bounds().Dx(), v.img.Bounds().Dy()
 	old := v.doc.Version
-	u.shortcut(ctrl(fyne.KeyR))
+	u.input.shortcut(ctrl(fyne.KeyR))
 	u.tasks.wait()
 	if v.doc.Pages[1].Turn != 90 || v.doc.Version == old || v.page != 1 {
 		t.Fatalf("after rotate: turn %d, version %v (was %v), page %d; %q", v.doc.Pages[1].Turn, v.doc.Version, old, v.page+1, v.msg.Text)
@@ -238,7 +238,7 @@ func TestDocumentViewerActions(t *testing.T) {
 
 func (v *docViewer) lockAndCheck(t *testing.T, u *App) {
 	t.Helper()
-	u.shortcut(ctrl(fyne.KeyL))
+	u.input.shortcut(ctrl(fyne.KeyL))
 	u.tasks.wait()
 	current[*loginScreen](t, u)
 	if v.image.Image != nil || v.img != nil || len(v.pages) != 0 || v.text.String() != "" ||
@@ -266,7 +266,7 @@ func TestDocumentViewerClinician(t *testing.T) {
 	if v.edits.rotateBtn.Visible() || v.edits.refileBtn.Visible() || !v.output.exportBtn.Visible() {
 		t.Fatal("a clinician's viewer: rotate or re-file shown, or export hidden")
 	}
-	u.shortcut(ctrl(fyne.KeyR))
+	u.input.shortcut(ctrl(fyne.KeyR))
 	u.tasks.wait()
 	if v.doc.Pages[0].Turn != 0 || v.msg.Visible() {
 		t.Fatalf("Ctrl+R as a clinician: turn %d, %q", v.doc.Pages[0].Turn, v.msg.Text)

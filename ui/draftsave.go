@@ -118,7 +118,7 @@ func (v *encounterScreen) refused(err error, asked bool) {
 			v.tellError("Not saved: " + message(err))
 			if asked {
 				v.sess.a.win.Canvas().Focus(f)
-				v.sess.a.reveal(v.scroll, v.form.vitals.byName[vital.Field].msg) // the field and why
+				v.sess.a.input.reveal(v.scroll, v.form.vitals.byName[vital.Field].msg) // the field and why
 			}
 			return
 		}
@@ -220,8 +220,8 @@ func (l leftVisit) ask(err error) {
 		what = "the new visit"
 	}
 	var d *dialog.CustomDialog
-	discard := button(u, "Discard the changes", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
-	back := button(u, "Go back to the visit", theme.ConfirmIcon(), widget.HighImportance, func() {
+	discard := button(u.input, "Discard the changes", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
+	back := button(u.input, "Go back to the visit", theme.ConfirmIcon(), widget.HighImportance, func() {
 		d.Hide()
 		if u.sess == l.sess {
 			l.reopen(err)
@@ -310,7 +310,7 @@ func (v *encounterScreen) askAddendum() {
 		v.tellError(message(app.ErrNoteDraft))
 		return
 	}
-	text := newMultiLineEntry(v.sess.a, "the correction or what is added", 5)
+	text := newMultiLineEntry(v.sess.a.input, "the correction or what is added", 5)
 	text.tabMoves = true
 	sess, id := v.sess, v.enc.ID
 	var res app.Encounter

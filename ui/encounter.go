@@ -89,19 +89,19 @@ func newEncounterScreen(sess *session, ref string) *encounterScreen {
 	u := sess.a
 	v := &encounterScreen{sess: sess, ref: ref, status: newMessageLabel()}
 	v.title = widget.NewRichText(&widget.TextSegment{Text: "Opening the visit…", Style: styleBold})
-	back := button(u, "Back to the chart  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, func() { v.escape() })
-	v.saveBtn = button(u, "Save draft  Ctrl+S", theme.DocumentSaveIcon(), widget.MediumImportance, func() { v.saveNow(true) })
-	v.signBtn = button(u, "Sign…  Ctrl+Shift+S", theme.ConfirmIcon(), widget.HighImportance, v.askSign)
-	v.addBtn = button(u, "Add addendum…  Ctrl+M", theme.ContentAddIcon(), widget.HighImportance, v.askAddendum)
-	v.linkBtn = button(u, "Documents…  Ctrl+D", theme.DocumentIcon(), widget.MediumImportance, v.askLink)
-	v.printBtn = printButton(u, "Print / Save PDF…", v.askPrint)
-	v.referBtn = button(u, "Referral letter…", theme.MailSendIcon(), widget.MediumImportance, v.askReferral)
+	back := button(u.input, "Back to the chart  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, func() { v.escape() })
+	v.saveBtn = button(u.input, "Save draft  Ctrl+S", theme.DocumentSaveIcon(), widget.MediumImportance, func() { v.saveNow(true) })
+	v.signBtn = button(u.input, "Sign…  Ctrl+Shift+S", theme.ConfirmIcon(), widget.HighImportance, v.askSign)
+	v.addBtn = button(u.input, "Add addendum…  Ctrl+M", theme.ContentAddIcon(), widget.HighImportance, v.askAddendum)
+	v.linkBtn = button(u.input, "Documents…  Ctrl+D", theme.DocumentIcon(), widget.MediumImportance, v.askLink)
+	v.printBtn = printButton(u.input, "Print / Save PDF…", v.askPrint)
+	v.referBtn = button(u.input, "Referral letter…", theme.MailSendIcon(), widget.MediumImportance, v.askReferral)
 	for _, b := range []*widget.Button{v.saveBtn, v.signBtn, v.addBtn, v.linkBtn, v.printBtn, v.referBtn} {
 		b.Hide()
 	}
 	v.docs = newVisitDocs(v)
 	v.body = container.NewStack()
-	v.scroll = newScroller(u, container.New(layout.NewCustomPaddedLayout(4, 8, 0, 8),
+	v.scroll = newScroller(u.input, container.New(layout.NewCustomPaddedLayout(4, 8, 0, 8),
 		container.NewVBox(v.body, v.docs.box)))
 	top := container.NewVBox(container.NewHBox(back, layout.NewSpacer()), v.title, v.status)
 	actions := container.NewHBox(v.linkBtn, layout.NewSpacer(), v.printBtn, v.referBtn, v.saveBtn, v.signBtn, v.addBtn)
@@ -120,7 +120,7 @@ func (v *encounterScreen) showVisit(e app.Encounter) {
 	v.linkBtn.Show()
 	if mine {
 		if v.form == nil {
-			v.form = newVisitForm(v.sess.a, v.changed)
+			v.form = newVisitForm(v.sess.a.input, v.changed)
 		}
 		v.form.fill(e)
 		v.body.Objects = []fyne.CanvasObject{v.form.box}

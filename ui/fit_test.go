@@ -134,14 +134,14 @@ func screensFit(t *testing.T, size fyne.Size) {
 
 	sr := current[*searchScreen](t, u)
 	fits(t, u, size, "search", sr.query)
-	u.shortcut(ctrl(fyne.KeyN))
+	u.input.shortcut(ctrl(fyne.KeyN))
 	f := current[*patientForm](t, u)
 	fits(t, u, size, "register", f.saveBtn)
 	shot("register")
 	if w := f.dob.Size().Width; w < 120 { // YYYY-MM-DD and the cursor
 		t.Errorf("register at %v: the date of birth field is %v px wide", size, w)
 	}
-	u.shortcut(ctrl(fyne.KeyU))
+	u.input.shortcut(ctrl(fyne.KeyU))
 	u.tasks.wait()
 	us := current[*usersScreen](t, u)
 	fits(t, u, size, "users", us.again, us.addBtn)
@@ -150,11 +150,11 @@ func screensFit(t *testing.T, size fyne.Size) {
 	u.tasks.wait()
 	st := current[*settingsScreen](t, u)
 	fits(t, u, size, "settings", st.site.save, st.newKey)
-	u.shortcut(ctrl(fyne.Key4))
+	u.input.shortcut(ctrl(fyne.Key4))
 	u.tasks.wait()
 	au := current[*auditScreen](t, u)
 	fits(t, u, size, "audit", au.since, au.export, au.exportPDF, au.print, au.list)
-	u.shortcut(ctrl(fyne.Key5))
+	u.input.shortcut(ctrl(fyne.Key5))
 	u.tasks.wait()
 	is := current[*integrityScreen](t, u)
 	test.Tap(is.check)
@@ -213,12 +213,12 @@ func screensFit(t *testing.T, size fyne.Size) {
 		t.Errorf("viewer at %v: the Find field is %v px wide", size, w)
 	}
 
-	u.shortcut(ctrl(fyne.KeyJ))
+	u.input.shortcut(ctrl(fyne.KeyJ))
 	u.tasks.wait()
 	q := current[*queueScreen](t, u)
 	fits(t, u, size, "queue", q.accept)
 
-	u.shortcut(ctrl(fyne.KeyW))
+	u.input.shortcut(ctrl(fyne.KeyW))
 	u.tasks.wait()
 	tr := current[*typeRulesScreen](t, u)
 	fits(t, u, size, "document type rules", tr.rows[0].keywords, tr.rows[0].remove, tr.add, tr.reset, tr.save)
@@ -227,7 +227,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	codingFits(t, u, size, shot, p.MRN)
 
 	logInAgain(t, u, "peter", clerkPW)
-	u.shortcut(ctrl(fyne.KeyK))
+	u.input.shortcut(ctrl(fyne.KeyK))
 	u.tasks.wait()
 	qa := current[*qaScreen](t, u)
 	u.tasks.wait()

@@ -32,7 +32,7 @@ func (sess *session) askForm(title, action, intro string, pairs []fyne.CanvasObj
 	do func(ctx context.Context) error, after func(error)) *formDialog {
 	u := sess.a
 	fd := &formDialog{msg: newMessageLabel()}
-	fd.ok = button(u, action, theme.ConfirmIcon(), widget.HighImportance, func() {
+	fd.ok = button(u.input, action, theme.ConfirmIcon(), widget.HighImportance, func() {
 		fd.ok.Disable()
 		fd.msg.clear()
 		sess.run(func(ctx context.Context) func() {
@@ -55,7 +55,7 @@ func (sess *session) askForm(title, action, intro string, pairs []fyne.CanvasObj
 			e.OnSubmitted = func(string) { fd.ok.OnTapped() }
 		}
 	}
-	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { fd.d.Hide() })
+	cancel := button(u.input, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { fd.d.Hide() })
 	content := container.NewVBox()
 	if intro != "" {
 		content.Add(wrapped(intro))

@@ -53,7 +53,7 @@ func historyEntries(hist []app.PatientVersion) []historyEntry {
 func newHistoryScreen(sess *session, p app.Patient, hist []app.PatientVersion) *historyScreen {
 	u := sess.a
 	h := &historyScreen{sess: sess, p: p, entries: historyEntries(hist)}
-	back := button(u, "Back to the patient  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, h.back)
+	back := button(u.input, "Back to the patient  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, h.back)
 	title := widget.NewRichText(
 		&widget.TextSegment{Text: "History of ", Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText, Inline: true}},
 		&widget.TextSegment{Text: displayName(p), Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}, Inline: true}},

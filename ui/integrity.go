@@ -40,7 +40,7 @@ type integrityScreen struct {
 func newIntegrityScreen(sess *session) *integrityScreen {
 	u := sess.a
 	s := &integrityScreen{adminPage: newAdminPage(sess), msg: newMessageLabel(), busy: widget.NewActivity()}
-	s.check = button(u, "Check now", theme.ConfirmIcon(), widget.HighImportance, s.run)
+	s.check = button(u.input, "Check now", theme.ConfirmIcon(), widget.HighImportance, s.run)
 	s.busy.Hide()
 	s.last = widget.NewLabel("")
 	s.last.Wrapping = fyne.TextWrapWord

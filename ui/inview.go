@@ -15,21 +15,21 @@ import (
 
 // focused scrolls every scroll that holds o so that o shows, with a
 // little room around it.
-func (u *App) focused(o fyne.CanvasObject) {
-	path := holders(u.win.Content(), o)
+func (in *input) focused(o fyne.CanvasObject) {
+	path := holders(in.a.win.Content(), o)
 	for i := len(path) - 1; i >= 0; i-- {
 		if s, ok := path[i].(*container.Scroll); ok {
-			u.reveal(s, o)
+			in.reveal(s, o)
 		}
 	}
 }
 
 // reveal scrolls s, vertically, the least that shows o whole.
-func (u *App) reveal(s *container.Scroll, o fyne.CanvasObject) {
+func (in *input) reveal(s *container.Scroll, o fyne.CanvasObject) {
 	if s.Direction == container.ScrollHorizontalOnly || s.Direction == container.ScrollNone {
 		return
 	}
-	d := u.fyne.Driver()
+	d := in.a.fyne.Driver()
 	top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(s.Content).Y
 	bottom := top + o.Size().Height
 	room := 2 * theme.Padding()

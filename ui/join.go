@@ -102,19 +102,19 @@ type joinScreen struct {
 
 func newJoinScreen(u *App, path string, e app.Enrollment) *joinScreen {
 	j := &joinScreen{a: u, path: path, enr: e, msg: newMessageLabel()}
-	j.user = newEntry(u, "your user name in the organisation, for example j.okello")
-	j.pass = newPasswordEntry(u, "")
-	j.again = newPasswordEntry(u, "")
+	j.user = newEntry(u.input, "your user name in the organisation, for example j.okello")
+	j.pass = newPasswordEntry(u.input, "")
+	j.again = newPasswordEntry(u.input, "")
 	j.user.OnSubmitted = func(string) { u.win.Canvas().Focus(j.pass) }
 	j.pass.OnSubmitted = func(string) { u.win.Canvas().Focus(j.again) }
 	j.again.OnSubmitted = func(string) { j.submit() }
 	j.busy = widget.NewActivity()
 	j.busy.Hide()
-	j.joinBtn = button(u, "Join and ask for the keys", theme.ConfirmIcon(), widget.HighImportance, j.submit)
-	back := button(u, "Back  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, func() { j.escape() })
+	j.joinBtn = button(u.input, "Join and ask for the keys", theme.ConfirmIcon(), widget.HighImportance, j.submit)
+	back := button(u.input, "Back  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, func() { j.escape() })
 	ca := wrapped(e.CAFingerprint)
 	ca.TextStyle = fyne.TextStyle{Monospace: true}
-	j.box = centerCard(u, 680, panel(container.NewVBox(
+	j.box = centerCard(u.input, 680, panel(container.NewVBox(
 		heading("Join "+visible.Line(e.Org)),
 		wrapped("This computer becomes the workstation "+visible.Line(e.Workstation)+" of "+visible.Line(e.Org)+". Its vault stays empty until "+
 			"an administrator on an enrolled workstation sends it the keys; then the records arrive from the archive."),
@@ -257,20 +257,20 @@ func newJoinWaitScreen(u *App, req app.JoinRequest, pw []byte, station, org stri
 	w.finger = keyText(req.Fingerprint)
 	w.checked = widget.NewLabel("")
 	w.checked.Importance = widget.LowImportance
-	w.checkBtn = button(u, "Check now", theme.ViewRefreshIcon(), widget.HighImportance, w.check)
-	w.other = button(u, "Use another enrollment file…", theme.FolderOpenIcon(), widget.LowImportance, func() { pickEnrollment(u, w.status) })
+	w.checkBtn = button(u.input, "Check now", theme.ViewRefreshIcon(), widget.HighImportance, w.check)
+	w.other = button(u.input, "Use another enrollment file…", theme.FolderOpenIcon(), widget.LowImportance, func() { pickEnrollment(u, w.status) })
 	w.busy = widget.NewActivity()
 	w.busy.Hide()
-	w.pass = newPasswordEntry(u, "")
+	w.pass = newPasswordEntry(u.input, "")
 	w.pass.OnSubmitted = func(string) { w.openWithTyped() }
-	w.openBtn = button(u, "Open the keys", theme.ConfirmIcon(), widget.HighImportance, w.openWithTyped)
+	w.openBtn = button(u.input, "Open the keys", theme.ConfirmIcon(), widget.HighImportance, w.openWithTyped)
 	w.passBox = container.NewVBox(
 		wrapped("The keys arrived. Type the password chosen for "+visible.Line(req.User)+" when this workstation joined: it opens them."),
 		container.NewBorder(nil, nil, fieldLabel("Password of "+req.User), w.openBtn, w.pass),
 	)
 	w.passBox.Hide()
 	w.describe()
-	w.box = centerCard(u, 700, panel(container.NewVBox(
+	w.box = centerCard(u.input, 700, panel(container.NewVBox(
 		heading("Waiting for the vault keys"),
 		w.intro,
 		banner(bannerInfo, nil, container.NewPadded(w.finger)),

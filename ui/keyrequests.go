@@ -37,7 +37,7 @@ func newKeyRequests(s *syncAdminScreen) *keyRequests {
 	u := s.sess.a
 	kr := &keyRequests{s: s, reqMsg: newMessageLabel()}
 	kr.reqRows = container.NewVBox()
-	kr.refreshReqs = button(u, "Ask the archive again", theme.ViewRefreshIcon(), widget.LowImportance, func() {
+	kr.refreshReqs = button(u.input, "Ask the archive again", theme.ViewRefreshIcon(), widget.LowImportance, func() {
 		kr.reqMsg.clear()
 		kr.load()
 	})
@@ -104,8 +104,8 @@ func (kr *keyRequests) draw() {
 			continue
 		}
 		n++
-		fp := newEntry(u, "the fingerprint shown there")
-		approve := button(u, "Approve", theme.ConfirmIcon(), widget.HighImportance, func() { kr.approve(r.Name) })
+		fp := newEntry(u.input, "the fingerprint shown there")
+		approve := button(u.input, "Approve", theme.ConfirmIcon(), widget.HighImportance, func() { kr.approve(r.Name) })
 		fp.OnSubmitted = func(string) { kr.approve(r.Name) }
 		kr.fpEntry[r.Name], kr.approveBtn[r.Name] = fp, approve
 		title := widget.NewRichText(

@@ -17,11 +17,11 @@ import (
 )
 
 // This file is the window's keyboard: the one table of its shortcuts, which
-// Help, the menu bar and the README list, and the routing that makes each
-// of them work whichever field has the keyboard.
+// Help, the menu bar and the README list; input (input.go) routes each of
+// them so it works whichever field has the keyboard.
 //
 // A key reaches Folio in one of four ways, and each is routed to the same
-// handlers (App.shortcut for Ctrl+key, App.typedKey for a plain key):
+// handlers (input.shortcut for Ctrl+key, input.typedKey for a plain key):
 //   - a Ctrl+key the desktop driver finds in the menu bar runs its item;
 //   - a Ctrl+key with a focused widget goes to its TypedShortcut: Folio's
 //     fields (entry, tapRow, pageView) hand it on; Fyne makes Ctrl+Y a
@@ -290,38 +290,6 @@ func modifiedKeys() []*desktop.CustomShortcut {
 	return out
 }
 
-// typedKey runs a key typed without Ctrl that works from every field: F1
-// opens Help (and closes it), Esc and Enter close Help; the screen on show
-// gets its own (the pages of the queue, QA and the viewer). False when
-// the key is left to the field.
-func (u *App) typedKey(k fyne.KeyName) bool {
-	if n := len(u.notes); n > 0 {
-		switch k {
-		case fyne.KeyEscape, fyne.KeyReturn, fyne.KeyEnter:
-			u.notes[n-1].Hide()
-			return true
-		}
-		if u.notes[n-1] == u.help && u.helpScroll != nil && scrollKey(u.helpScroll, k) {
-			return true
-		}
-	}
-	if k == fyne.KeyF1 {
-		if u.help != nil {
-			u.help.Hide()
-		} else {
-			u.showShortcuts()
-		}
-		return true
-	}
-	if len(u.dialogs) > 0 {
-		return false
-	}
-	if p, ok := u.cur.(plainKeyer); ok {
-		return p.plainKey(k)
-	}
-	return false
-}
-
 // plainKeyer is a screen with keys that work without Ctrl from all its
 // fields (Page Up, Page Down).
 type plainKeyer interface {
@@ -351,43 +319,6 @@ func when(ok bool, do func()) func() {
 	return do
 }
 
-// Space on a button: the desktop driver gives the key press to the focused
-// button, which acts (and may move the keyboard to a field: Continue puts
-// it in the password), then the same press's character to whatever has
-// the keyboard now. pressed remembers a press used so, and strayRune drops
-// its character; the next key pressed forgets it.
-
-// pressed notes that the focused widget f acted on a key press or a tap;
-// if f has the keyboard, it was a Space whose character is still to come.
-func (u *App) pressed(f fyne.Focusable) {
-	if f != nil && u.win.Canvas().Focused() == f {
-		u.spaceUsed = u.now()
-	}
-}
-
-// dialogClosed notes that a dialog just closed. When a Space on one of its
-// buttons closed it, the press's character comes next and goes to the
-// field under the dialog, which has the keyboard again: it is dropped like
-// a Space on any of our buttons. When a click or a key other than Space
-// closed it, no character comes from that press, and the next key a person
-// presses (a new key down) forgets the note before its character arrives.
-func (u *App) dialogClosed() { u.spaceUsed = u.now() }
-
-// keyDown forgets a Space used by a button: a new key is down.
-func (u *App) keyDown() { u.spaceUsed = time.Time{} }
-
-// strayRune reports whether r is the character of a Space a button used
-// (and forgets that Space either way).
-func (u *App) strayRune(r rune) bool {
-	used := u.spaceUsed
-	u.spaceUsed = time.Time{}
-	if used.IsZero() || r != ' ' {
-		return false
-	}
-	d := u.now().Sub(used)
-	return d >= 0 && d < strayWindow
-}
-
 // quit closes the window, which ends the app; ShowAndRun then locks the
 // session (the logout is audited).
 func (u *App) quit() { u.keepPlace(); u.win.Close() }
@@ -398,7 +329,7 @@ func (u *App) quit() { u.keepPlace(); u.win.Close() }
 // canvas, which closes it (a focused button would swallow them).
 func (u *App) showNote(title string, body fyne.CanvasObject, size fyne.Size) *dialog.CustomDialog {
 	var d *dialog.CustomDialog
-	closeBtn := button(u, "Close", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
+	closeBtn := button(u.input, "Close", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
 	d = dialog.NewCustomWithoutButtons(title,
 		container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), closeBtn), nil, nil, body), u.win)
 	d.Resize(size)
@@ -435,7 +366,7 @@ func (u *App) showShortcuts() {
 		grid.Add(widget.NewLabelWithStyle(b.keyText(), fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
 		grid.Add(widget.NewLabel(b.does))
 	}
-	u.helpScroll = newScroller(u, grid)
+	u.helpScroll = newScroller(u.input, grid)
 	u.help = u.showNote("Keyboard shortcuts", u.helpScroll, fyne.NewSize(560, 600))
 }
 

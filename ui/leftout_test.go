@@ -73,7 +73,7 @@ func TestLeftOutPagesRestoredWithTheKeyboard(t *testing.T) {
 		}
 	}
 
-	u.shortcut(ctrl(fyne.KeyJ))
+	u.input.shortcut(ctrl(fyne.KeyJ))
 	q := current[*queueScreen](t, u)
 	u.tasks.wait()
 	if len(q.docs) != 2 || !strings.Contains(q.count.Text, "Document 1 of 2 waiting: 2 pages, 1 left out") ||
@@ -83,7 +83,7 @@ func TestLeftOutPagesRestoredWithTheKeyboard(t *testing.T) {
 	if len(q.pages.cards) != 3 {
 		t.Fatalf("the strip shows %d cards, want the 2 pages and the left-out one between them", len(q.pages.cards))
 	}
-	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.input.shortcut(ctrl(fyne.KeyPageDown))
 	u.tasks.wait()
 	if !strings.Contains(q.pages.label.Text, "Page 2 left out as blank   (Ctrl+B puts it back)") || q.pages.image.Image == nil {
 		t.Fatalf("on the left-out page: %q, image %v", q.pages.label.Text, q.pages.image.Image != nil)
@@ -103,7 +103,7 @@ func TestLeftOutPagesRestoredWithTheKeyboard(t *testing.T) {
 	}
 
 	// The file of one blank page: a document of no pages, waiting.
-	u.shortcut(ctrl(fyne.KeyG))
+	u.input.shortcut(ctrl(fyne.KeyG))
 	u.tasks.wait()
 	if !strings.Contains(q.count.Text, "0 pages, 1 left out") || !strings.Contains(q.why.Text, "every page was left out as blank — check and restore pages") ||
 		!strings.Contains(q.pages.label.Text, "Page 1 left out as blank") {
@@ -116,7 +116,7 @@ func TestLeftOutPagesRestoredWithTheKeyboard(t *testing.T) {
 	if !strings.Contains(q.msg.Text, "no pages") || len(q.docs) != 2 {
 		t.Fatalf("filing a document of no pages: %q, %d waiting", q.msg.Text, len(q.docs))
 	}
-	u.shortcut(ctrl(fyne.KeyD))
+	u.input.shortcut(ctrl(fyne.KeyD))
 	if u.win.Canvas().Focused() != q.date {
 		t.Fatal("Ctrl+D does not put the keyboard in the date field")
 	}
@@ -128,11 +128,11 @@ func TestLeftOutPagesRestoredWithTheKeyboard(t *testing.T) {
 	}
 
 	// Back to the first: take the blank page out again and file it.
-	u.shortcut(ctrl(fyne.KeyG))
+	u.input.shortcut(ctrl(fyne.KeyG))
 	u.tasks.wait()
-	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.input.shortcut(ctrl(fyne.KeyPageDown))
 	u.tasks.wait()
-	u.shortcut(ctrl(fyne.KeyB))
+	u.input.shortcut(ctrl(fyne.KeyB))
 	u.tasks.wait()
 	u.tasks.wait()
 	first, _ := q.current()
@@ -152,7 +152,7 @@ func TestLeftOutPagesRestoredWithTheKeyboard(t *testing.T) {
 	if !v.left.Visible() || !strings.Contains(v.left.Text, "Page 2 taken out by a person.") || !strings.Contains(v.left.Text, "Ctrl+B puts page 2 back") {
 		t.Fatalf("viewer: left-out line %q (shown %v)", v.left.Text, v.left.Visible())
 	}
-	u.shortcut(ctrl(fyne.KeyB))
+	u.input.shortcut(ctrl(fyne.KeyB))
 	u.tasks.wait()
 	u.tasks.wait()
 	if len(v.doc.Pages) != 3 || v.left.Visible() || v.page != 1 || !strings.Contains(v.msg.Text, "Put back: page 2") {

@@ -52,9 +52,9 @@ type loginScreen struct {
 // lock or the setup) and a note above the form (why the window locked).
 func newLoginScreen(u *App, user, note string) *loginScreen {
 	l := &loginScreen{a: u}
-	l.user = newEntry(u, "user name")
+	l.user = newEntry(u.input, "user name")
 	l.user.SetText(user)
-	l.pass = newPasswordEntry(u, "password")
+	l.pass = newPasswordEntry(u.input, "password")
 	l.user.OnSubmitted = func(string) {
 		if strings.TrimSpace(l.user.Text) != "" {
 			u.win.Canvas().Focus(l.pass)
@@ -67,8 +67,8 @@ func newLoginScreen(u *App, user, note string) *loginScreen {
 	if note != "" {
 		l.msg.info(note)
 	}
-	l.submitBtn = button(u, "Log in", theme.LoginIcon(), widget.HighImportance, l.submit)
-	l.forgot = link(u, "Forgot password? Use the recovery key", l.showRecover)
+	l.submitBtn = button(u.input, "Log in", theme.LoginIcon(), widget.HighImportance, l.submit)
+	l.forgot = link(u.input, "Forgot password? Use the recovery key", l.showRecover)
 
 	logo := canvas.NewImageFromResource(fyne.NewStaticResource("folio.png", assets.IconPNG))
 	logo.FillMode = canvas.ImageFillContain
@@ -90,7 +90,7 @@ func newLoginScreen(u *App, user, note string) *loginScreen {
 	l.syncLine = muted("")
 	l.setSync(u.lockedSync)
 	l.content = container.NewStack(l.loginBox)
-	l.box = container.NewBorder(nil, container.NewPadded(l.syncLine), nil, nil, centerCard(u, 540, panel(l.content)))
+	l.box = container.NewBorder(nil, container.NewPadded(l.syncLine), nil, nil, centerCard(u.input, 540, panel(l.content)))
 	return l
 }
 
@@ -336,12 +336,12 @@ type recoverForm struct {
 func newRecoverForm(l *loginScreen) *recoverForm {
 	u := l.a
 	r := &recoverForm{l: l}
-	r.key = newEntry(u, "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
+	r.key = newEntry(u.input, "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
 	r.key.TextStyle = fyne.TextStyle{Monospace: true}
-	r.user = newEntry(u, "user name")
+	r.user = newEntry(u.input, "user name")
 	r.user.SetText(l.user.Text)
-	r.pass = newPasswordEntry(u, "")
-	r.again = newPasswordEntry(u, "")
+	r.pass = newPasswordEntry(u.input, "")
+	r.again = newPasswordEntry(u.input, "")
 	r.key.OnSubmitted = func(string) { u.win.Canvas().Focus(r.user) }
 	r.user.OnSubmitted = func(string) { u.win.Canvas().Focus(r.pass) }
 	r.pass.OnSubmitted = func(string) { u.win.Canvas().Focus(r.again) }
@@ -349,8 +349,8 @@ func newRecoverForm(l *loginScreen) *recoverForm {
 	r.busy = widget.NewActivity()
 	r.busy.Hide()
 	r.msg = newMessageLabel()
-	r.submitBtn = button(u, "Set the new password", theme.ConfirmIcon(), widget.HighImportance, r.submit)
-	r.back = button(u, "Back to log in", theme.NavigateBackIcon(), widget.LowImportance, func() { l.showLogin("", "") })
+	r.submitBtn = button(u.input, "Set the new password", theme.ConfirmIcon(), widget.HighImportance, r.submit)
+	r.back = button(u.input, "Back to log in", theme.NavigateBackIcon(), widget.LowImportance, func() { l.showLogin("", "") })
 	r.box = container.NewVBox(
 		heading("Reset a password with the recovery key"),
 		wrapped("Type the recovery key from the paper kept when Folio was set up (dashes and case do not matter), "+

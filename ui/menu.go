@@ -11,7 +11,7 @@ import (
 // frequent action with its shortcut, so the keyboard way can be found by
 // looking. The items with a key come from the table of shortcuts
 // (keys.go); a menu item does exactly what its key does (both go through
-// App.shortcut or App.typedKey); items the role may not use are left out.
+// input.shortcut or input.typedKey); items the role may not use are left out.
 
 // tableItems are the items of the table's bindings (keys.go) that menu
 // offers to role r, in the table's order. An item runs what its key runs.
@@ -39,14 +39,14 @@ func (u *App) bindingAction(b keyBinding) func() {
 		return func() {
 			// Ctrl+Y is also a text field's Redo: where no screen takes
 			// it, the field still gets it.
-			if !u.shortcut(sc) && !custom {
+			if !u.input.shortcut(sc) && !custom {
 				if f, ok := u.win.Canvas().Focused().(fyne.Shortcutable); ok {
 					f.TypedShortcut(std)
 				}
 			}
 		}
 	}
-	return func() { u.touch(); u.typedKey(b.key) }
+	return func() { u.input.touch(); u.input.typedKey(b.key) }
 }
 
 func ctrlShortcut(key fyne.KeyName) *desktop.CustomShortcut {

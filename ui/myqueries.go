@@ -37,18 +37,18 @@ type myQueriesScreen struct {
 func newMyQueriesScreen(sess *session) *myQueriesScreen {
 	u := sess.a
 	s := &myQueriesScreen{searchExit: searchExit{sess}, msg: newMessageLabel(), shown: -1}
-	s.pick = newPickList(u, "", false)
+	s.pick = newPickList(u.input, "", false)
 	s.pick.chosen = s.choose
 	s.pick.open = func(int) { u.win.Canvas().Focus(s.answer) }
 	s.question, s.head, s.note = text("", styleRegular), text("", styleRegular), text("", styleRegular)
-	s.answer = newEntry(u, "Your answer to the coder; Enter sends it")
+	s.answer = newEntry(u.input, "Your answer to the coder; Enter sends it")
 	s.answer.OnSubmitted = func(string) { s.send() }
-	s.sendBtn = button(u, "Send the answer  (Ctrl+S)", theme.MailSendIcon(), widget.HighImportance, s.send)
+	s.sendBtn = button(u.input, "Send the answer  (Ctrl+S)", theme.MailSendIcon(), widget.HighImportance, s.send)
 	hint := muted("↑ ↓ choose a query; type the answer, Enter sends it.")
 	left := container.NewBorder(container.NewVBox(heading("My coding queries"), hint), nil, nil, nil, panel(s.pick.list))
 	right := container.NewBorder(
 		container.NewVBox(s.question, s.answer, container.NewBorder(nil, nil, s.msg, s.sendBtn), widget.NewSeparator(), s.head),
-		nil, nil, nil, newScroller(u, s.note))
+		nil, nil, nil, newScroller(u.input, s.note))
 	split := container.NewHSplit(left, panel(right))
 	split.Offset = 0.34
 	s.box = screenMargin(split)

@@ -142,10 +142,10 @@ func (pp *pagePane) drawStrip(d app.Document) {
 	for i, ref := range pp.refs {
 		var card *tapRow
 		if ref.Left >= 0 {
-			card = newTapRow(pp.sess.a, container.NewCenter(widget.NewLabelWithStyle(fmt.Sprintf("%d\nleft\nout", d.Removed[ref.Left].Index+1),
+			card = newTapRow(pp.sess.a.input, container.NewCenter(widget.NewLabelWithStyle(fmt.Sprintf("%d\nleft\nout", d.Removed[ref.Left].Index+1),
 				fyne.TextAlignCenter, fyne.TextStyle{Italic: true})), func() { pp.show(pp.doc, i) })
 		} else {
-			card, imgs[ref.Page] = newPageCard(pp.sess.a, ref.Page, fyne.NewSize(48, 64), func() { pp.show(pp.doc, i) })
+			card, imgs[ref.Page] = newPageCard(pp.sess.a.input, ref.Page, fyne.NewSize(48, 64), func() { pp.show(pp.doc, i) })
 		}
 		pp.cards = append(pp.cards, card)
 		pp.strip.Add(card)
@@ -191,7 +191,7 @@ func (pp *pagePane) pageKey(k fyne.KeyName) bool {
 func (pp *pagePane) besideForm(note, form fyne.CanvasObject, width float32) fyne.CanvasObject {
 	min := canvas.NewRectangle(color.Transparent)
 	min.SetMinSize(fyne.NewSize(width, 0))
-	pp.form = newScroller(pp.sess.a, form)
+	pp.form = newScroller(pp.sess.a.input, form)
 	side := container.NewStack(min, container.NewBorder(note, nil, nil, nil, pp.form))
 	return screenMargin(container.NewBorder(nil, nil, nil, side, panel(pp.view())))
 }

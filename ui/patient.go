@@ -67,7 +67,7 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	v.facts = widget.NewRichText(facts...)
 	v.facts.Wrapping = fyne.TextWrapWord
 
-	v.backBtn = button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
+	v.backBtn = button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
 
 	var banners []fyne.CanvasObject
 	if note != nil {

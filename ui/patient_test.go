@@ -100,7 +100,7 @@ func TestSearchKeyboardOpensPatient(t *testing.T) {
 	_ = reg
 
 	// Escape goes back to the same results with the cursor in the field.
-	u.escape()
+	u.input.escape()
 	current[*searchScreen](t, u)
 	if s.results.Length() != 2 || u.win.Canvas().Focused() != s.query {
 		t.Fatal("back to search lost the results or the cursor")
@@ -124,7 +124,7 @@ func TestRegistrationShowsDuplicates(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())
 	existing := reg[0]
 
-	u.shortcut(ctrl(fyne.KeyN))
+	u.input.shortcut(ctrl(fyne.KeyN))
 	f := current[*patientForm](t, u)
 	if u.win.Canvas().Focused() != f.family {
 		t.Fatal("the cursor is not in the family name")
@@ -182,7 +182,7 @@ func TestRegistrationShowsDuplicates(t *testing.T) {
 	}
 
 	// And "Open existing" opens the other record.
-	u.shortcut(ctrl(fyne.KeyN))
+	u.input.shortcut(ctrl(fyne.KeyN))
 	f = current[*patientForm](t, u)
 	fillForm(f, mary())
 	test.Tap(f.saveBtn)

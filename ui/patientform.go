@@ -51,24 +51,24 @@ type patientForm struct {
 func newPatientForm(sess *session, orig app.Patient, amend bool) *patientForm {
 	u := sess.a
 	f := &patientForm{sess: sess, orig: orig, amend: amend}
-	f.family = newEntry(u, "")
-	f.given = newEntry(u, "")
-	f.other = newEntry(u, "aliases, maiden name; separate with commas")
-	f.sex = newChoice(u, sexOptions, nil)
-	f.dob = newEntry(u, "YYYY-MM-DD, YYYY-MM or YYYY")
+	f.family = newEntry(u.input, "")
+	f.given = newEntry(u.input, "")
+	f.other = newEntry(u.input, "aliases, maiden name; separate with commas")
+	f.sex = newChoice(u.input, sexOptions, nil)
+	f.dob = newEntry(u.input, "YYYY-MM-DD, YYYY-MM or YYYY")
 	f.dobHint = widget.NewLabel("")
 	f.dobHint.Importance = widget.LowImportance
-	f.estimated = newCheck(u, "estimated", func(bool) { f.updateDOBHint() })
+	f.estimated = newCheck(u.input, "estimated", func(bool) { f.updateDOBHint() })
 	f.dob.OnChanged = func(string) { f.updateDOBHint() }
-	f.phone = newEntry(u, "")
-	f.nationalID = newEntry(u, "")
-	f.village = newEntry(u, "")
-	f.address = newEntry(u, "")
-	f.kinName = newEntry(u, "name")
-	f.kinRel = newEntry(u, "for example mother, spouse")
-	f.kinPhone = newEntry(u, "")
-	f.notes = newMultiLineEntry(u, "anything the next person at the desk should know", 3)
-	f.restricted = newCheck(u, "Restricted chart: opening it needs a reason", nil)
+	f.phone = newEntry(u.input, "")
+	f.nationalID = newEntry(u.input, "")
+	f.village = newEntry(u.input, "")
+	f.address = newEntry(u.input, "")
+	f.kinName = newEntry(u.input, "name")
+	f.kinRel = newEntry(u.input, "for example mother, spouse")
+	f.kinPhone = newEntry(u.input, "")
+	f.notes = newMultiLineEntry(u.input, "anything the next person at the desk should know", 3)
+	f.restricted = newCheck(u.input, "Restricted chart: opening it needs a reason", nil)
 	f.msg = newMessageLabel()
 	f.busy = widget.NewActivity()
 	f.busy.Hide()
@@ -79,8 +79,8 @@ func newPatientForm(sess *session, orig app.Patient, amend bool) *patientForm {
 		title = "Edit " + displayName(orig) + "  ·  " + orig.MRN
 		saveText = "Save changes  (Ctrl+S)"
 	}
-	f.saveBtn = button(u, saveText, theme.DocumentSaveIcon(), widget.HighImportance, f.submit)
-	f.cancelBtn = button(u, "Cancel  (Esc)", theme.CancelIcon(), widget.MediumImportance, f.cancel)
+	f.saveBtn = button(u.input, saveText, theme.DocumentSaveIcon(), widget.HighImportance, f.submit)
+	f.cancelBtn = button(u.input, "Cancel  (Esc)", theme.CancelIcon(), widget.MediumImportance, f.cancel)
 	f.fill(orig)
 
 	// Single-line fields submit the form with Enter.
@@ -374,7 +374,7 @@ func (f *patientForm) showDuplicates(p app.Patient, ms []app.Match) {
 	rows := container.NewVBox()
 	for i, m := range ms {
 		c := m.Patient
-		open := button(u, "Open existing", theme.NavigateNextIcon(), widget.MediumImportance, func() {
+		open := button(u.input, "Open existing", theme.NavigateNextIcon(), widget.MediumImportance, func() {
 			dd.d.Hide()
 			f.dups = nil
 			u.openPatient(c.ID)
@@ -399,17 +399,17 @@ func (f *patientForm) showDuplicates(p app.Patient, ms []app.Match) {
 	intro := wrapped(fmt.Sprintf("These may be the same person as %s, born %s. "+
 		"Open the existing record if it is the same person; register a new patient only if you are sure it is not.",
 		displayName(p), birthText(p.BirthDate, u.now())))
-	dd.anyway = button(u, "Register as new patient anyway", theme.ContentAddIcon(), widget.WarningImportance, func() {
+	dd.anyway = button(u.input, "Register as new patient anyway", theme.ContentAddIcon(), widget.WarningImportance, func() {
 		dd.d.Hide()
 		f.dups = nil
 		f.register(p)
 	})
-	dd.cancel = button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() {
+	dd.cancel = button(u.input, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() {
 		dd.d.Hide()
 		f.dups = nil
 		u.win.Canvas().Focus(f.family)
 	})
-	scroll := newScroller(u, rows)
+	scroll := newScroller(u.input, rows)
 	scroll.SetMinSize(fyne.NewSize(0, min(float32(len(ms))*124, 330)))
 	content := container.NewBorder(intro, nil, nil, nil, scroll)
 	dd.d = dialog.NewCustomWithoutButtons("Possible duplicates", content, u.win)

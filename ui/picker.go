@@ -46,7 +46,7 @@ const pickerLimit = 6
 
 func newPatientPicker(sess *session, placeholder string) *patientPicker {
 	pk := &patientPicker{sess: sess, sel: -1}
-	pk.field = newEntry(sess.a, placeholder)
+	pk.field = newEntry(sess.a.input, placeholder)
 	pk.field.OnChanged = pk.changed
 	pk.field.OnSubmitted = func(string) { pk.submit() }
 	pk.field.onKey = pk.key
@@ -175,7 +175,7 @@ func (pk *patientPicker) drawRows() {
 		name.Wrapping = fyne.TextWrapWord
 		details := muted(summary(p, now))
 		details.Wrapping = fyne.TextWrapWord
-		row := newTapRow(pk.sess.a, container.New(layout.NewCustomPaddedVBoxLayout(-10), name, details), func() { pk.choose(p) })
+		row := newTapRow(pk.sess.a.input, container.New(layout.NewCustomPaddedVBoxLayout(-10), name, details), func() { pk.choose(p) })
 		row.focused = i == pk.sel
 		pk.rows.Add(row)
 	}

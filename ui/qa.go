@@ -42,11 +42,11 @@ func newQAScreen(sess *session) *qaScreen {
 	q.patient = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	q.patient.Wrapping = fyne.TextWrapWord
 	q.choices = wrapped("")
-	q.reason = newEntry(u, "what is wrong, for the indexer")
+	q.reason = newEntry(u.input, "what is wrong, for the indexer")
 	q.reason.OnSubmitted = func(string) { q.sendBack() }
-	q.verify = button(u, "Verified  (Ctrl+Enter)", theme.ConfirmIcon(), widget.HighImportance, q.confirm)
-	q.back = button(u, "Send back  (Enter)", theme.ContentUndoIcon(), widget.MediumImportance, q.sendBack)
-	next := button(u, "Next  (Ctrl+G)", theme.NavigateNextIcon(), widget.LowImportance, func() { q.move(1) })
+	q.verify = button(u.input, "Verified  (Ctrl+Enter)", theme.ConfirmIcon(), widget.HighImportance, q.confirm)
+	q.back = button(u.input, "Send back  (Enter)", theme.ContentUndoIcon(), widget.MediumImportance, q.sendBack)
+	next := button(u.input, "Next  (Ctrl+G)", theme.NavigateNextIcon(), widget.LowImportance, func() { q.move(1) })
 	form := panel(container.NewVBox(q.count, q.patient, q.choices, widget.NewSeparator(),
 		container.NewHBox(layout.NewSpacer(), next, q.verify),
 		widget.NewSeparator(), widget.NewLabel("Send back to the queue because"), q.reason,
@@ -204,13 +204,13 @@ func (u *App) askOwnPassword() {
 	if sess == nil {
 		return
 	}
-	pass := newPasswordEntry(u, "")
-	again := newPasswordEntry(u, "")
+	pass := newPasswordEntry(u.input, "")
+	again := newPasswordEntry(u.input, "")
 	msg := newMessageLabel()
 	form := container.NewVBox(formGrid(fieldLabel("New password"), pass, fieldLabel("Again"), again),
 		muted(passwordRule), msg.Label)
 	var dlg *dialog.CustomDialog
-	save := button(u, "Change password", theme.ConfirmIcon(), widget.HighImportance, func() {
+	save := button(u.input, "Change password", theme.ConfirmIcon(), widget.HighImportance, func() {
 		if pass.Text != again.Text {
 			msg.error("The two passwords differ.")
 			return
@@ -227,7 +227,7 @@ func (u *App) askOwnPassword() {
 			}
 		})
 	})
-	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { dlg.Hide() })
+	cancel := button(u.input, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { dlg.Hide() })
 	dlg = dialog.NewCustomWithoutButtons("Your password", container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), cancel, save), nil, nil, form), u.win)
 	dlg.Resize(fyne.NewSize(480, 260))
 	u.showDialog(dlg)

@@ -19,7 +19,7 @@ func TestQASendBackWithTheKeyboard(t *testing.T) {
 	fileScan(t, u, "paperless__simple.png", p.MRN, "referral", "2026-10-14")
 
 	logInAgain(t, u, "peter", clerkPW)
-	u.shortcut(ctrl(fyne.KeyK))
+	u.input.shortcut(ctrl(fyne.KeyK))
 	qa := current[*qaScreen](t, u)
 	u.tasks.wait()
 	if len(qa.docs) != 1 || u.win.Canvas().Focused() != qa.reason {
@@ -61,7 +61,7 @@ func TestQAShowsThePatientAndTheFiler(t *testing.T) {
 	fileScan(t, u, "paperless__simple.png", p.MRN, "referral", "2026-10-14")
 
 	logInAgain(t, u, "peter", clerkPW)
-	u.shortcut(ctrl(fyne.KeyK))
+	u.input.shortcut(ctrl(fyne.KeyK))
 	u.tasks.wait()
 	qa := current[*qaScreen](t, u)
 	u.tasks.wait()

@@ -103,15 +103,15 @@ func newQueueScreen(sess *session) *queueScreen {
 	q.patient = newPatientPicker(sess, "Name, MRN or date of birth")
 	q.patient.onSubmit = q.file
 	q.patient.grew = q.pages.reflowForm
-	q.kind = newChoice(u, typeLabels(), nil)
-	q.date = newEntry(u, "YYYY-MM-DD")
+	q.kind = newChoice(u.input, typeLabels(), nil)
+	q.date = newEntry(u.input, "YYYY-MM-DD")
 	q.date.OnSubmitted = func(string) { q.file() }
-	q.accept = button(u, "File  (Ctrl+Enter)", theme.ConfirmIcon(), widget.HighImportance, q.file)
-	skip := button(u, "Next  (Ctrl+G)", theme.NavigateNextIcon(), widget.MediumImportance, func() { q.move(1) })
-	rotate := button(u, "Rotate page  (Ctrl+R)", theme.ViewRefreshIcon(), widget.LowImportance, q.rotate)
-	remove := button(u, "Remove page / put back  (Ctrl+B)", theme.DeleteIcon(), widget.LowImportance, q.removePage)
-	split := button(u, "Split here  (Ctrl+T)", theme.ContentCutIcon(), widget.LowImportance, q.split)
-	merge := button(u, "Merge with previous  (Ctrl+M)", theme.ContentAddIcon(), widget.LowImportance, q.mergePrevious)
+	q.accept = button(u.input, "File  (Ctrl+Enter)", theme.ConfirmIcon(), widget.HighImportance, q.file)
+	skip := button(u.input, "Next  (Ctrl+G)", theme.NavigateNextIcon(), widget.MediumImportance, func() { q.move(1) })
+	rotate := button(u.input, "Rotate page  (Ctrl+R)", theme.ViewRefreshIcon(), widget.LowImportance, q.rotate)
+	remove := button(u.input, "Remove page / put back  (Ctrl+B)", theme.DeleteIcon(), widget.LowImportance, q.removePage)
+	split := button(u.input, "Split here  (Ctrl+T)", theme.ContentCutIcon(), widget.LowImportance, q.split)
+	merge := button(u.input, "Merge with previous  (Ctrl+M)", theme.ContentAddIcon(), widget.LowImportance, q.mergePrevious)
 	// The patients matching what is typed show under the Patient row
 	// across the form, so the MRN and date of birth are not cut short.
 	dateLabel := "Date of service  (Ctrl+D)"

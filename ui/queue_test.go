@@ -54,7 +54,7 @@ func queueOf(t *testing.T, scans ...string) (*App, *queueScreen, app.Patient) {
 	u := recordsRoom(t)
 	p := register(t, u, mary())[0]
 	importCorpus(t, u, scans...)
-	u.shortcut(ctrl(fyne.KeyJ))
+	u.input.shortcut(ctrl(fyne.KeyJ))
 	q := current[*queueScreen](t, u)
 	u.tasks.wait()
 	return u, q, p
@@ -69,8 +69,8 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 		t.Fatalf("queue: %q", q.count.Text)
 	}
 	// Page Down twice, split: page 3 becomes a document of its own.
-	u.shortcut(ctrl(fyne.KeyPageDown))
-	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.input.shortcut(ctrl(fyne.KeyPageDown))
+	u.input.shortcut(ctrl(fyne.KeyPageDown))
 	u.tasks.wait()
 	if q.pages.page != 2 || q.pages.image.Image == nil {
 		t.Fatalf("on page %d, image %v", q.pages.page+1, q.pages.image.Image)
@@ -92,7 +92,7 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	}
 	// Ctrl+R turns the page on show: its image turns with it.
 	before := q.pages.image.Image.Bounds().Size()
-	u.shortcut(ctrl(fyne.KeyR))
+	u.input.shortcut(ctrl(fyne.KeyR))
 	u.tasks.wait()
 	u.tasks.wait()
 	if q.pages.page != 2 {
@@ -101,16 +101,16 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	if after := q.pages.image.Image.Bounds().Size(); after.X != before.Y || after.Y != before.X {
 		t.Fatalf("page 3 after a quarter turn: %v, before %v", after, before)
 	}
-	u.shortcut(ctrl(fyne.KeyT))
+	u.input.shortcut(ctrl(fyne.KeyT))
 	u.tasks.wait()
 	u.tasks.wait()
 	if len(q.docs) != 2 || !strings.Contains(q.msg.Text, "pages 3 onwards") {
 		t.Fatalf("after split: %d documents, %q", len(q.docs), q.msg.Text)
 	}
 	// Page 2 of the first document is a stray sheet: Ctrl+B takes it out.
-	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.input.shortcut(ctrl(fyne.KeyPageDown))
 	u.tasks.wait()
-	u.shortcut(ctrl(fyne.KeyB))
+	u.input.shortcut(ctrl(fyne.KeyB))
 	u.tasks.wait()
 	u.tasks.wait()
 	if d, _ := q.current(); len(d.Pages) != 1 || !strings.Contains(q.msg.Text, "Page 2 removed") {
@@ -120,16 +120,16 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	if !strings.Contains(q.pages.label.Text, "Page 2 taken out by a person") || !strings.Contains(q.why.Text, "Page 2 taken out by a person") {
 		t.Fatalf("the removed page is not listed: %q, %q", q.pages.label.Text, q.why.Text)
 	}
-	u.shortcut(ctrl(fyne.KeyPageUp))
+	u.input.shortcut(ctrl(fyne.KeyPageUp))
 	u.tasks.wait()
-	u.shortcut(ctrl(fyne.KeyB))
+	u.input.shortcut(ctrl(fyne.KeyB))
 	u.tasks.wait()
 	if d, _ := q.current(); len(d.Pages) != 1 || !strings.Contains(q.msg.Text, "only page") {
 		t.Fatalf("removing the only page: %d pages, %q", len(d.Pages), q.msg.Text)
 	}
 	// The first by name: Ctrl+P, type, ↓ ↑ Enter takes the highlighted
 	// patient, whose identity shows under the field; Ctrl+Enter files.
-	u.shortcut(ctrl(fyne.KeyP))
+	u.input.shortcut(ctrl(fyne.KeyP))
 	if u.win.Canvas().Focused() != q.patient.field {
 		t.Fatal("Ctrl+P does not put the keyboard in the patient field")
 	}
@@ -145,7 +145,7 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	if q.patient.value() != p.MRN || !strings.Contains(q.patient.chosen.String(), "OKELLO") || len(q.patient.matches) != 0 {
 		t.Fatalf("chosen %q, shown %q", q.patient.value(), q.patient.chosen.String())
 	}
-	u.shortcut(ctrl(fyne.KeyReturn))
+	u.input.shortcut(ctrl(fyne.KeyReturn))
 	u.tasks.wait()
 	u.tasks.wait()
 	if !strings.Contains(q.msg.Text, "Filed in "+p.MRN) {
@@ -166,13 +166,13 @@ func TestIndexingQueueAndQAWithTheKeyboard(t *testing.T) {
 	// QA by the second clerk: the sample is everything (100%).
 	u.lock("")
 	logIn(t, u, "peter", clerkPW)
-	u.shortcut(ctrl(fyne.KeyK))
+	u.input.shortcut(ctrl(fyne.KeyK))
 	qa := current[*qaScreen](t, u)
 	u.tasks.wait()
 	if len(qa.docs) != 2 || !strings.Contains(qa.patient.Text, p.MRN) || !strings.Contains(qa.choices.Text, "Filed by grace") {
 		t.Fatalf("QA: %d documents, %q, %q", len(qa.docs), qa.patient.Text, qa.choices.Text)
 	}
-	u.shortcut(ctrl(fyne.KeyReturn))
+	u.input.shortcut(ctrl(fyne.KeyReturn))
 	u.tasks.wait()
 	u.tasks.wait()
 	if len(qa.docs) != 1 || !strings.Contains(qa.msg.Text, "Verified") {
@@ -207,7 +207,7 @@ func TestSidebarCounts(t *testing.T) {
 		t.Fatalf("an empty vault's sidebar: %q, %q", queue.Text, qa.Text)
 	}
 	importCorpus(t, u, "paperless__multi-page-images.pdf", "ocrmypdf__linn.png")
-	u.shortcut(ctrl(fyne.KeyJ))
+	u.input.shortcut(ctrl(fyne.KeyJ))
 	u.tasks.wait()
 	if queue.Text != "Indexing queue (2)   Ctrl+J" {
 		t.Fatalf("after importing two scans: %q", queue.Text)
@@ -231,17 +231,17 @@ func TestUndoFiling(t *testing.T) {
 	u := recordsRoom(t)
 	p := register(t, u, mary())[0]
 	importCorpus(t, u, "paperless__simple.png", "ocrmypdf__linn.png")
-	u.shortcut(ctrl(fyne.KeyJ))
+	u.input.shortcut(ctrl(fyne.KeyJ))
 	u.tasks.wait()
 	q := current[*queueScreen](t, u)
 	d, _ := q.current()
 	q.patient.set(p.MRN)
-	u.shortcut(ctrl(fyne.KeyReturn))
+	u.input.shortcut(ctrl(fyne.KeyReturn))
 	u.tasks.wait()
 	if len(q.docs) != 1 || !strings.Contains(q.msg.Text, "Ctrl+Z undoes it") {
 		t.Fatalf("after filing: %d waiting, %q", len(q.docs), q.msg.Text)
 	}
-	u.shortcut(ctrl(fyne.KeyZ))
+	u.input.shortcut(ctrl(fyne.KeyZ))
 	u.tasks.wait()
 	cur, _ := q.current()
 	if len(q.docs) != 2 || cur.ID != d.ID || !strings.Contains(q.msg.Text, "Filing undone") {
@@ -259,7 +259,7 @@ func TestUndoFiling(t *testing.T) {
 	}
 	// File it again; a second clerk verifies it in QA: no undo after that.
 	q.patient.set(p.MRN)
-	u.shortcut(ctrl(fyne.KeyReturn))
+	u.input.shortcut(ctrl(fyne.KeyReturn))
 	u.tasks.wait()
 	u.lock("test")
 	logIn(t, u, "peter", clerkPW)
@@ -287,13 +287,13 @@ func TestQueueKeepsTheFormWhenAPageTurns(t *testing.T) {
 	test.Type(q.patient.field, "okello")
 	q.patient.search(q.patient.field.Text, false) // the debounce, at once
 	u.tasks.wait()
-	u.shortcut(ctrl(fyne.KeyY))
+	u.input.shortcut(ctrl(fyne.KeyY))
 	q.kind.TypedKey(&fyne.KeyEvent{Name: fyne.KeyRight})
 	kind := q.kind.Selected
 	if kind == docTypeText(d.Type) {
 		t.Fatalf("→ in Type left it at %q", kind)
 	}
-	u.shortcut(ctrl(fyne.KeyD))
+	u.input.shortcut(ctrl(fyne.KeyD))
 	test.Type(q.date, "2026-09-01")
 	kept := func(when string, typed string, matches bool) {
 		t.Helper()
@@ -307,7 +307,7 @@ func TestQueueKeepsTheFormWhenAPageTurns(t *testing.T) {
 	}
 	kept("before", "okello", true)
 
-	u.shortcut(ctrl(fyne.KeyR)) // from the date field
+	u.input.shortcut(ctrl(fyne.KeyR)) // from the date field
 	u.tasks.wait()
 	if !strings.Contains(q.msg.Text, "Page 1 turned") {
 		t.Fatalf("Ctrl+R: %q", q.msg.Text)
@@ -319,15 +319,15 @@ func TestQueueKeepsTheFormWhenAPageTurns(t *testing.T) {
 
 	// Enter in Patient takes Mary; the pages are looked through, one is
 	// taken out and put back.
-	u.shortcut(ctrl(fyne.KeyP))
+	u.input.shortcut(ctrl(fyne.KeyP))
 	q.patient.field.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if q.patient.value() != p.MRN {
 		t.Fatalf("Enter took %q", q.patient.value())
 	}
-	u.shortcut(ctrl(fyne.KeyPageDown))
+	u.input.shortcut(ctrl(fyne.KeyPageDown))
 	u.tasks.wait()
 	kept("after Page Down", p.MRN, false)
-	u.shortcut(ctrl(fyne.KeyB))
+	u.input.shortcut(ctrl(fyne.KeyB))
 	u.tasks.wait()
 	if !strings.Contains(q.msg.Text, "Page 2 removed") {
 		t.Fatalf("Ctrl+B: %q", q.msg.Text)
@@ -336,7 +336,7 @@ func TestQueueKeepsTheFormWhenAPageTurns(t *testing.T) {
 	if _, ok := q.pages.leftPage(); !ok {
 		t.Fatalf("after Ctrl+B the queue shows %q, not the left-out page", q.pages.label.Text)
 	}
-	u.shortcut(ctrl(fyne.KeyB))
+	u.input.shortcut(ctrl(fyne.KeyB))
 	u.tasks.wait()
 	if !strings.Contains(q.msg.Text, "Put back") {
 		t.Fatalf("Ctrl+B on the left-out page: %q", q.msg.Text)
@@ -346,7 +346,7 @@ func TestQueueKeepsTheFormWhenAPageTurns(t *testing.T) {
 		t.Fatalf("the chosen patient is gone: %q, %q", q.patient.value(), q.patient.chosen.String())
 	}
 
-	u.shortcut(ctrl(fyne.KeyReturn))
+	u.input.shortcut(ctrl(fyne.KeyReturn))
 	u.tasks.wait()
 	if !strings.Contains(q.msg.Text, "Filed in "+p.MRN) {
 		t.Fatalf("filing: %q", q.msg.Text)

@@ -26,7 +26,7 @@ func TestBackWhereYouWereAfterALock(t *testing.T) {
 	if v.id != lab.ID || v.back != p.MRN {
 		t.Fatalf("after the lock: document %s back to %q, want %s back to %s", v.id, v.back, lab.ID, p.MRN)
 	}
-	u.escape()
+	u.input.escape()
 	u.tasks.wait()
 	if s := current[*patientScreen](t, u); s.p.MRN != p.MRN {
 		t.Fatalf("Esc leads to %s", s.p.MRN)

@@ -21,7 +21,7 @@ func screenMargin(content fyne.CanvasObject) *fyne.Container {
 // scrollingColumn is a screen whose content, at most width wide and
 // centred, scrolls as a whole.
 func scrollingColumn(u *App, width float32, content fyne.CanvasObject) *container.Scroll {
-	return newScroller(u, screenMargin(column(width, content)))
+	return newScroller(u.input, screenMargin(column(width, content)))
 }
 
 // searchExit, embedded in a screen, is its session and its Esc: back to
@@ -55,7 +55,7 @@ type worklist struct {
 
 // newWorklist is a worklist whose Find field says find.
 func newWorklist(sess *session, find string) worklist {
-	return worklist{searchExit: searchExit{sess}, pick: newPickList(sess.a, find, false), msg: newMessageLabel()}
+	return worklist{searchExit: searchExit{sess}, pick: newPickList(sess.a.input, find, false), msg: newMessageLabel()}
 }
 
 // frame lays the screen out: its title, its tabs (nil for none), the Find

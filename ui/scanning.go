@@ -262,7 +262,7 @@ func newIntakeRow(st *scanScreen, it *intakeItem) *intakeRow {
 		}
 		return fmt.Sprintf("%d / %d pages", it.p.PagesDone, it.p.Pages)
 	}
-	r.index = button(u, "Index  (Ctrl+J)", theme.ListIcon(), widget.MediumImportance, u.showQueue)
+	r.index = button(u.input, "Index  (Ctrl+J)", theme.ListIcon(), widget.MediumImportance, u.showQueue)
 	if !allowed(st.sess.user.Roles, placeQueue) {
 		r.index.Hide()
 	}
@@ -335,8 +335,8 @@ func newScanScreen(sess *session) *scanScreen {
 	}
 	st.intake = container.NewVBox()
 	st.queue = container.NewVBox(widget.NewLabel("Loading…"))
-	back := button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
-	importBtn := button(u, "Import files…  (Ctrl+O)", theme.FolderOpenIcon(), widget.HighImportance, st.chooseFile)
+	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
+	importBtn := button(u.input, "Import files…  (Ctrl+O)", theme.FolderOpenIcon(), widget.HighImportance, st.chooseFile)
 	if !sess.user.Roles.Can(app.PermDocImport) {
 		importBtn.Hide()
 	}
@@ -356,14 +356,14 @@ func (st *scanScreen) coverPanel() fyne.CanvasObject {
 	st.coverFor = newPatientPicker(st.sess, "Name, MRN or date of birth")
 	st.coverFor.onSubmit = func() { u.win.Canvas().Focus(st.coverType) }
 	st.coverFor.grew = func() { reflow(st.box) }
-	st.coverType = newChoice(u, typeLabels(), nil)
+	st.coverType = newChoice(u.input, typeLabels(), nil)
 	st.coverType.SetSelected(docTypeText(app.DocumentTypes[0]))
-	st.coverDate = newEntry(u, "YYYY-MM-DD (optional)")
-	st.coverPages = newEntry(u, "optional")
+	st.coverDate = newEntry(u.input, "YYYY-MM-DD (optional)")
+	st.coverPages = newEntry(u.input, "optional")
 	st.coverPages.OnSubmitted = func(string) { st.printCover() }
 	st.coverMsg = newMessageLabel()
-	save := button(u, "Save cover sheet PDF…  (Ctrl+S)", theme.DocumentSaveIcon(), widget.MediumImportance, st.printCover)
-	st.coverPrint = printButton(u, "Print cover sheet", st.sendCover)
+	save := button(u.input, "Save cover sheet PDF…  (Ctrl+S)", theme.DocumentSaveIcon(), widget.MediumImportance, st.printCover)
+	st.coverPrint = printButton(u.input, "Print cover sheet", st.sendCover)
 	return panel(container.NewVBox(
 		heading("Print a cover sheet  (Ctrl+P)"),
 		muted("Put it on top of a patient's pages: the scan then files itself to that patient and type."),
@@ -521,7 +521,7 @@ func (st *scanScreen) drawQueue() {
 		if len(d.Problems) > 0 {
 			why += "; " + visible.Line(strings.Join(d.Problems, "; "))
 		}
-		file := button(u, "File…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { st.askFile(d) })
+		file := button(u.input, "File…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { st.askFile(d) })
 		st.queue.Add(container.NewBorder(nil, nil, nil, file,
 			container.NewVBox(text(what, styleBold), muted(why))))
 	}
@@ -532,11 +532,11 @@ func (st *scanScreen) drawQueue() {
 // filled in.
 func (st *scanScreen) askFile(d app.Document) {
 	u := st.sess.a
-	patient := newEntry(u, "MRN, e.g. KAB-000123-7")
+	patient := newEntry(u.input, "MRN, e.g. KAB-000123-7")
 	patient.SetText(d.ProposedPatient.Value)
-	kind := newChoice(u, typeLabels(), nil)
+	kind := newChoice(u.input, typeLabels(), nil)
 	kind.SetSelected(docTypeText(d.Type))
-	date := newEntry(u, "YYYY-MM-DD")
+	date := newEntry(u.input, "YYYY-MM-DD")
 	date.SetText(d.ProposedDate.Value)
 	form := formGrid(fieldLabel("Patient"), patient, fieldLabel("Type"), kind, fieldLabel("Date of service"), date)
 	dlg := dialog.NewCustomConfirm("File the document", "File", "Cancel", form, func(ok bool) {
@@ -605,21 +605,21 @@ func typeLabels() []string {
 // askCoverSheet asks what the cover sheet is for and where to save it.
 func (d *demographics) askCoverSheet() {
 	u := d.sess.a
-	kind := newChoice(u, typeLabels(), nil)
+	kind := newChoice(u.input, typeLabels(), nil)
 	kind.SetSelected(docTypeText(app.DocumentTypes[0]))
-	date := newEntry(u, "YYYY-MM-DD (optional)")
-	pages := newEntry(u, "optional")
+	date := newEntry(u.input, "YYYY-MM-DD (optional)")
+	pages := newEntry(u.input, "optional")
 	form := formGrid(fieldLabel("Document type"), kind, fieldLabel("Date of service"), date, fieldLabel("Pages"), pages)
 	p := d.v.p
 	msg := newMessageLabel()
 	save := func() { saveCoverSheet(d.sess, p, kind.Selected, date.Text, pages.Text, nil) }
 	dlg := dialog.NewCustomWithoutButtons("Print a cover sheet for "+p.MRN, container.NewVBox(form, msg.Label), u.win)
-	d.coverPrint = printButton(u, "Print", func() {
+	d.coverPrint = printButton(u.input, "Print", func() {
 		printCoverSheet(d.sess, p, kind.Selected, date.Text, pages.Text, msg, save)
 	})
 	dlg.SetButtons([]fyne.CanvasObject{
-		button(u, "Close", theme.CancelIcon(), widget.LowImportance, dlg.Hide),
-		button(u, "Save PDF…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { dlg.Hide(); save() }),
+		button(u.input, "Close", theme.CancelIcon(), widget.LowImportance, dlg.Hide),
+		button(u.input, "Save PDF…", theme.DocumentSaveIcon(), widget.MediumImportance, func() { dlg.Hide(); save() }),
 		d.coverPrint,
 	})
 	dlg.Resize(fyne.NewSize(520, 260))

@@ -45,7 +45,7 @@ func TestScanningStation(t *testing.T) {
 	if !u.side.items[placeScanning].Visible() {
 		t.Fatal("a records clerk sees no Scanning button")
 	}
-	u.shortcut(ctrl(fyne.KeyI))
+	u.input.shortcut(ctrl(fyne.KeyI))
 	current[*scanScreen](t, u)
 	u.showSearch()
 	test.Tap(u.side.items[placeScanning])
@@ -83,9 +83,9 @@ func TestScanningStation(t *testing.T) {
 	if !strings.Contains(st.coverMsg.Text, "Find the patient first") || len(u.dialogs) != 0 {
 		t.Fatalf("a cover sheet for nobody: %q", st.coverMsg.Text)
 	}
-	u.shortcut(ctrl(fyne.KeyP))
+	u.input.shortcut(ctrl(fyne.KeyP))
 	chooseCoverPatient(t, u, st, "okello", p.MRN)
-	u.shortcut(ctrl(fyne.KeyS))
+	u.input.shortcut(ctrl(fyne.KeyS))
 	if len(u.dialogs) != 1 || st.coverMsg.Text != "" {
 		t.Fatalf("no save dialog for the cover sheet: %d dialogs, %q", len(u.dialogs), st.coverMsg.Text)
 	}
@@ -153,7 +153,7 @@ func TestIntakeRowStates(t *testing.T) {
 // both shown as escapes.
 func TestAttackWindowIntakeHostileFiles(t *testing.T) {
 	u := clerkLoggedIn(t)
-	u.shortcut(ctrl(fyne.KeyI))
+	u.input.shortcut(ctrl(fyne.KeyI))
 	st := current[*scanScreen](t, u)
 	u.tasks.wait()
 

@@ -67,7 +67,7 @@ func TestScreenshots(t *testing.T) {
 	sr.query.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
 	shoot("search")
 
-	u.shortcut(ctrl(fyne.KeyN))
+	u.input.shortcut(ctrl(fyne.KeyN))
 	f := current[*patientForm](t, u)
 	fillForm(f, app.Patient{Family: "Okelo", Given: "Mary", Sex: app.SexFemale,
 		BirthDate: app.BirthDate{Year: 1984, Month: 3, Day: 12}, Phone: "+256 772 123456", Village: "Kisoro"})
@@ -102,7 +102,7 @@ func TestScreenshots(t *testing.T) {
 	shoot("history")
 
 	logInAgain(t, u, "admin", adminPW)
-	u.shortcut(ctrl(fyne.KeyU))
+	u.input.shortcut(ctrl(fyne.KeyU))
 	u.tasks.wait()
 	current[*usersScreen](t, u)
 	shoot("users")

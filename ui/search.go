@@ -53,19 +53,19 @@ func newSearchScreen(sess *session) *searchScreen {
 	s.status = binding.NewString()
 	_ = s.status.Set(searchHint)
 
-	s.query = newEntry(u, "Name, MRN, date of birth (YYYY-MM-DD) or phone")
+	s.query = newEntry(u.input, "Name, MRN, date of birth (YYYY-MM-DD) or phone")
 	s.query.OnChanged = s.changed
 	s.query.OnSubmitted = func(string) { s.openSelected() }
 	s.query.onKey = s.key
 
 	s.list = widget.NewList(s.results.Length, newResultRow, s.updateRow)
 	s.list.OnSelected = func(id widget.ListItemID) {
-		u.touch()
+		u.input.touch()
 		s.selected = id
 	}
 
 	canWrite := sess.user.Roles.Can(app.PermPatientWrite)
-	s.newBtn = button(u, "Register new patient  (Ctrl+N)", theme.ContentAddIcon(), widget.HighImportance, u.showRegister)
+	s.newBtn = button(u.input, "Register new patient  (Ctrl+N)", theme.ContentAddIcon(), widget.HighImportance, u.showRegister)
 	if !canWrite {
 		s.newBtn.Hide()
 	}
@@ -73,7 +73,7 @@ func newSearchScreen(sess *session) *searchScreen {
 	emptyBody := []fyne.CanvasObject{widget.NewIcon(theme.SearchIcon()), s.emptyQ,
 		widget.NewLabelWithStyle("Check the spelling, or search by MRN, date of birth or phone.", fyne.TextAlignCenter, fyne.TextStyle{})}
 	if canWrite {
-		emptyBody = append(emptyBody, container.NewCenter(button(u, "Register a new patient", theme.ContentAddIcon(),
+		emptyBody = append(emptyBody, container.NewCenter(button(u.input, "Register a new patient", theme.ContentAddIcon(),
 			widget.MediumImportance, u.showRegister)))
 	}
 	s.empty = container.NewCenter(container.NewVBox(emptyBody...))
@@ -349,7 +349,7 @@ func (s *searchScreen) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	r.Refresh() // lays the row out again: the MRN's width changed
 	r.onTap = func() {
-		s.sess.a.touch()
+		s.sess.a.input.touch()
 		s.openAt(id)
 	}
 }

@@ -54,15 +54,15 @@ const (
 // the title, and under them the sections as tabs, the current one
 // highlighted (on a line of their own, to fit a 1024-pixel window).
 func adminBar(u *App, cur adminSection) fyne.CanvasObject {
-	back := button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
+	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
 	tabs := map[adminSection]*widget.Button{
-		adminUsers:     button(u, "Users   Ctrl+1", theme.AccountIcon(), widget.LowImportance, u.showUsers),
-		adminSettings:  button(u, "Settings   Ctrl+2", theme.SettingsIcon(), widget.LowImportance, u.showSettings),
-		adminAudit:     button(u, "Audit   Ctrl+4", theme.ListIcon(), widget.LowImportance, u.showAudit),
-		adminIntegrity: button(u, "Check   Ctrl+5", theme.ConfirmIcon(), widget.LowImportance, u.showIntegrity),
+		adminUsers:     button(u.input, "Users   Ctrl+1", theme.AccountIcon(), widget.LowImportance, u.showUsers),
+		adminSettings:  button(u.input, "Settings   Ctrl+2", theme.SettingsIcon(), widget.LowImportance, u.showSettings),
+		adminAudit:     button(u.input, "Audit   Ctrl+4", theme.ListIcon(), widget.LowImportance, u.showAudit),
+		adminIntegrity: button(u.input, "Check   Ctrl+5", theme.ConfirmIcon(), widget.LowImportance, u.showIntegrity),
 	}
 	if u.opts.Sync != nil {
-		tabs[adminSync] = button(u, "Sync   Ctrl+3", theme.ViewRefreshIcon(), widget.LowImportance, u.showSyncAdmin)
+		tabs[adminSync] = button(u.input, "Sync   Ctrl+3", theme.ViewRefreshIcon(), widget.LowImportance, u.showSyncAdmin)
 	}
 	tabs[cur].Importance = widget.HighImportance
 	bar := container.NewHBox()
@@ -105,9 +105,9 @@ type setting struct {
 func newSetting(u *App, placeholder string, save func()) *setting {
 	now := widget.NewLabelWithStyle("…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	now.Wrapping = fyne.TextWrapWord
-	field := newEntry(u, placeholder)
+	field := newEntry(u.input, placeholder)
 	field.OnSubmitted = func(string) { save() }
-	b := button(u, "Save", theme.DocumentSaveIcon(), widget.HighImportance, save)
+	b := button(u.input, "Save", theme.DocumentSaveIcon(), widget.HighImportance, save)
 	b.Disable() // until the current values are loaded
 	return &setting{now: now, field: field, save: b, msg: newMessageLabel()}
 }
@@ -176,8 +176,8 @@ func newSettingsScreen(sess *session) *settingsScreen {
 	}
 
 	s.drop = newSetting(u, "full path of the folder, or empty for none", s.saveDrop)
-	s.keep = newCheck(u, "Leave files in the folder after import", nil)
-	s.chooseDrop = button(u, "Choose…", theme.FolderOpenIcon(), widget.MediumImportance, s.askDropFolder)
+	s.keep = newCheck(u.input, "Leave files in the folder after import", nil)
+	s.chooseDrop = button(u.input, "Choose…", theme.FolderOpenIcon(), widget.MediumImportance, s.askDropFolder)
 	s.drop.put = func(v settingsValues) {
 		switch {
 		case v.intake.DropFolder == "":
@@ -223,7 +223,7 @@ func newSettingsScreen(sess *session) *settingsScreen {
 
 	s.newArchiveIDs()
 
-	s.newKey = button(u, "Issue a new recovery key…", theme.WarningIcon(), widget.WarningImportance, s.askNewKey)
+	s.newKey = button(u.input, "Issue a new recovery key…", theme.WarningIcon(), widget.WarningImportance, s.askNewKey)
 	s.keyMsg = newMessageLabel()
 
 	var archiveMore []fyne.CanvasObject
@@ -441,7 +441,7 @@ func (s *settingsScreen) saveIdle() {
 	}, func(vals settingsValues) string {
 		// The session's limit changes now; the window's own override,
 		// when it has one, still wins.
-		u.touch()
+		u.input.touch()
 		if u.opts.IdleLock > 0 {
 			sess.idle = u.opts.IdleLock
 			return "Saved: " + durationText(vals.idle) + ". This window keeps its own limit of " +
@@ -550,11 +550,11 @@ func newRecoveryKeyDialog(sess *session, key string) *recoveryKeyDialog {
 	u := sess.a
 	r := &recoveryKeyDialog{sess: sess, key: key, msg: newMessageLabel()}
 	r.text = keyText(keyLines(key))
-	r.close = button(u, "Done", theme.ConfirmIcon(), widget.HighImportance, func() { r.dlg.Hide() })
+	r.close = button(u.input, "Done", theme.ConfirmIcon(), widget.HighImportance, func() { r.dlg.Hide() })
 	r.close.Disable()
-	r.done = newCheck(u, "I have written down or printed the new recovery key and will keep it somewhere safe", func(on bool) { setEnabled(on, r.close) })
-	r.savePDF = button(u, "Save as PDF to print…", theme.DocumentSaveIcon(), widget.MediumImportance, r.askSave)
-	r.print = printButton(u, "Print", func() {
+	r.done = newCheck(u.input, "I have written down or printed the new recovery key and will keep it somewhere safe", func(on bool) { setEnabled(on, r.close) })
+	r.savePDF = button(u.input, "Save as PDF to print…", theme.DocumentSaveIcon(), widget.MediumImportance, r.askSave)
+	r.print = printButton(u.input, "Print", func() {
 		info := printout.RecoveryKeyInfo{Key: r.key, Site: u.site, IssuedBy: sess.user.Name, IssuedAt: u.now()}
 		u.sendToPrinter(sess.ctx, "the recovery key", r.msg, recoveryKeyPDF(info), r.askSave)
 	})

@@ -19,10 +19,10 @@ import (
 // Ctrl+U, then Ctrl+2.
 func openSettings(t *testing.T, u *App) *settingsScreen {
 	t.Helper()
-	u.shortcut(ctrl(fyne.KeyU))
+	u.input.shortcut(ctrl(fyne.KeyU))
 	u.tasks.wait()
 	current[*usersScreen](t, u)
-	u.shortcut(ctrl(fyne.Key2))
+	u.input.shortcut(ctrl(fyne.Key2))
 	u.tasks.wait()
 	s := current[*settingsScreen](t, u)
 	if placeOf(s) != placeAdmin || u.side.items[placeAdmin].Importance != widget.HighImportance {
@@ -221,10 +221,10 @@ func TestSettingsNotForOthers(t *testing.T) {
 		if u.side.items[placeAdmin].Visible() {
 			t.Fatalf("%s sees Administration", name)
 		}
-		u.shortcut(ctrl(fyne.KeyU))
+		u.input.shortcut(ctrl(fyne.KeyU))
 		u.showSettings()
 		u.showUsers()
-		u.shortcut(ctrl(fyne.Key2))
+		u.input.shortcut(ctrl(fyne.Key2))
 		u.tasks.wait()
 		current[*searchScreen](t, u)
 	}
@@ -306,13 +306,13 @@ func TestSettingsLockDropsTheNewKey(t *testing.T) {
 		t.Fatalf("no key shown: %q", s.keyMsg.Text)
 	}
 	// Leaving the screen keeps it on show until it is written down …
-	u.shortcut(ctrl(fyne.KeyF))
+	u.input.shortcut(ctrl(fyne.KeyF))
 	current[*searchScreen](t, u)
 	if r.text.String() == "" || len(u.dialogs) != 1 {
 		t.Fatal("the new key vanished when the screen behind it changed")
 	}
 	// … but the lock drops it.
-	u.shortcut(ctrl(fyne.KeyL))
+	u.input.shortcut(ctrl(fyne.KeyL))
 	u.tasks.wait()
 	if r.text.String() != "" || r.key != "" || len(u.dialogs) != 0 {
 		t.Fatal("the recovery key is still on show after the window locked")

@@ -37,17 +37,17 @@ type setupScreen struct {
 
 func newSetupScreen(u *App) *setupScreen {
 	s := &setupScreen{a: u}
-	s.user = newEntry(u, "for example admin or j.okello")
-	s.pass = newPasswordEntry(u, "")
-	s.again = newPasswordEntry(u, "")
-	s.site = newEntry(u, "for example KAB1 (optional)")
+	s.user = newEntry(u.input, "for example admin or j.okello")
+	s.pass = newPasswordEntry(u.input, "")
+	s.again = newPasswordEntry(u.input, "")
+	s.site = newEntry(u.input, "for example KAB1 (optional)")
 	s.user.OnSubmitted = func(string) { u.win.Canvas().Focus(s.pass) }
 	s.pass.OnSubmitted = func(string) { u.win.Canvas().Focus(s.again) }
 	s.again.OnSubmitted = func(string) { u.win.Canvas().Focus(s.site) }
 	s.site.OnSubmitted = func(string) { s.submit() }
 	s.busy = newBusyNote()
 	s.msg = newMessageLabel()
-	s.create = button(u, "Create the vault", theme.ConfirmIcon(), widget.HighImportance, s.submit)
+	s.create = button(u.input, "Create the vault", theme.ConfirmIcon(), widget.HighImportance, s.submit)
 	s.passwordHint = muted(passwordRule)
 	s.siteHint = muted("Starts every medical record number (MRN) made on this computer. 2 to 6 letters or digits; " +
 		"give each workstation its own. Leave it empty to have one chosen for you.")
@@ -71,13 +71,13 @@ func newSetupScreen(u *App) *setupScreen {
 		container.NewHBox(s.busy.box, layout.NewSpacer(), s.create),
 	)
 	if u.opts.Sync != nil {
-		s.join = button(u, "Join an organisation (enrollment file)…", theme.FolderOpenIcon(), widget.MediumImportance, s.askJoin)
+		s.join = button(u.input, "Join an organisation (enrollment file)…", theme.FolderOpenIcon(), widget.MediumImportance, s.askJoin)
 		card.Add(widget.NewSeparator())
 		card.Add(muted("Is this computer a new workstation of an organisation that already uses Folio? Do not create a " +
 			"vault: join theirs with the enrollment file the archive's administrator gave you."))
 		card.Add(container.NewHBox(layout.NewSpacer(), s.join))
 	}
-	s.box = centerCard(u, 640, panel(card))
+	s.box = centerCard(u.input, 640, panel(card))
 	return s
 }
 
@@ -164,21 +164,21 @@ type recoveryKeyScreen struct {
 
 func newRecoveryKeyScreen(u *App, admin, key string) *recoveryKeyScreen {
 	r := &recoveryKeyScreen{a: u, admin: admin, keyText: key, msg: newMessageLabel()}
-	r.print = printButton(u, "Print", func() {
+	r.print = printButton(u.input, "Print", func() {
 		u.sendToPrinter(context.Background(), "the recovery key", r.msg, recoveryKeyPDF(r.info()), r.askSave)
 	})
-	r.savePDF = button(u, "Save as PDF to print…", theme.DocumentSaveIcon(), widget.LowImportance, r.askSave)
+	r.savePDF = button(u.input, "Save as PDF to print…", theme.DocumentSaveIcon(), widget.LowImportance, r.askSave)
 	r.key = keyText(keyLines(key))
-	r.proceed = button(u, "Continue to log in", theme.NavigateNextIcon(), widget.HighImportance, r.next)
+	r.proceed = button(u.input, "Continue to log in", theme.NavigateNextIcon(), widget.HighImportance, r.next)
 	r.proceed.Disable()
-	r.done = newCheck(u, "I have written down the recovery key and will keep it somewhere safe", func(on bool) { setEnabled(on, r.proceed) })
+	r.done = newCheck(u.input, "I have written down the recovery key and will keep it somewhere safe", func(on bool) { setEnabled(on, r.proceed) })
 	steps := wrapped("This key is shown only now. Write it on paper or print this screen, check every character, " +
 		"and lock it away from this computer (a safe, or with the clinic's important papers).\n\n" +
 		"It is the only way back in if every administrator forgets their password: " +
 		"\"Forgot password? Use the recovery key\" on the login screen asks for it. " +
 		"Anyone who has it can open every record, so never keep it next to the computer or in a file on it.")
 	keyBox := banner(bannerInfo, nil, container.NewPadded(r.key))
-	r.box = centerCard(u, 700, panel(container.NewVBox(
+	r.box = centerCard(u.input, 700, panel(container.NewVBox(
 		heading("The recovery key of this vault"),
 		keyBox,
 		steps,

@@ -49,7 +49,7 @@ func newChartSummary(v *patientScreen) *chartSummary {
 		head := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		var right fyne.CanvasObject
 		if may {
-			b := button(u, key, theme.ContentAddIcon(), widget.LowImportance, add)
+			b := button(u.input, key, theme.ContentAddIcon(), widget.LowImportance, add)
 			right = b
 		}
 		return container.NewBorder(container.NewBorder(nil, nil, nil, right, head), nil, nil, nil, list)

@@ -31,10 +31,10 @@ func (ed *summaryEdits) askAllergy() {
 	if !canSummary(ed.sess.user.Roles) {
 		return
 	}
-	substance := newEntry(u, "for example: penicillin")
-	reaction := newEntry(u, "rash, wheeze, anaphylaxis…")
-	severity := newChoice(u, severityChoices, nil)
-	none := newCheck(u, "No known allergies (the patient was asked)", nil)
+	substance := newEntry(u.input, "for example: penicillin")
+	reaction := newEntry(u.input, "rash, wheeze, anaphylaxis…")
+	severity := newChoice(u.input, severityChoices, nil)
+	none := newCheck(u.input, "No known allergies (the patient was asked)", nil)
 	none.OnChanged = func(on bool) {
 		for _, w := range []fyne.Disableable{substance, reaction, severity} {
 			if on {
@@ -62,10 +62,10 @@ func (ed *summaryEdits) askProblem() {
 	if !canSummary(ed.sess.user.Roles) {
 		return
 	}
-	text := newEntry(u, "for example: hypertension")
-	code := newEntry(u, "ICD-10-CM code, optional (I10)")
-	onset := newEntry(u, "YYYY-MM-DD, optional")
-	chronic := newCheck(u, "Chronic (stays until resolved)", nil)
+	text := newEntry(u.input, "for example: hypertension")
+	code := newEntry(u.input, "ICD-10-CM code, optional (I10)")
+	onset := newEntry(u.input, "YYYY-MM-DD, optional")
+	chronic := newCheck(u.input, "Chronic (stays until resolved)", nil)
 	ed.askEntry("Record a problem", []fyne.CanvasObject{
 		fieldLabel("Problem"), text, fieldLabel("Code"), code, fieldLabel("Onset"), onset, fieldLabel(""), chronic,
 	}, text, func() (app.ChartEntry, error) {
@@ -80,11 +80,11 @@ func (ed *summaryEdits) askMedication() {
 	if !canSummary(ed.sess.user.Roles) {
 		return
 	}
-	drug := newEntry(u, "for example: metformin")
-	dose := newEntry(u, "dose and instructions: 500 mg twice daily")
-	start := newEntry(u, "YYYY-MM-DD")
+	drug := newEntry(u.input, "for example: metformin")
+	dose := newEntry(u.input, "dose and instructions: 500 mg twice daily")
+	start := newEntry(u.input, "YYYY-MM-DD")
 	start.SetText(u.now().Format(time.DateOnly))
-	stop := newEntry(u, "YYYY-MM-DD, optional")
+	stop := newEntry(u.input, "YYYY-MM-DD, optional")
 	ed.askEntry("Record a medication", []fyne.CanvasObject{
 		fieldLabel("Medication"), drug, fieldLabel("Dose"), dose, fieldLabel("Started"), start, fieldLabel("Stops"), stop,
 	}, drug, func() (app.ChartEntry, error) {

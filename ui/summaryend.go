@@ -71,13 +71,13 @@ func (ed *summaryEdits) askEnd() {
 	for i, c := range choices {
 		labels[i] = c.label
 	}
-	which := newChoice(u, labels, nil)
+	which := newChoice(u.input, labels, nil)
 	which.SetSelected(labels[0])
-	how := newChoice(u, []string{endResolved, endStopped, endInError}, nil)
+	how := newChoice(u.input, []string{endResolved, endStopped, endInError}, nil)
 	how.SetSelected(endResolved)
-	day := newEntry(u, "YYYY-MM-DD")
+	day := newEntry(u.input, "YYYY-MM-DD")
 	day.SetText(u.now().Format(time.DateOnly))
-	why := newEntry(u, "why; needed for an entry made in error")
+	why := newEntry(u.input, "why; needed for an entry made in error")
 	ed.sess.askForm("Resolve or stop a summary entry", "Record",
 		"The entry leaves the summary and stays in the chart's history, with your name and the date.",
 		[]fyne.CanvasObject{fieldLabel("Entry"), which, fieldLabel("How"), how, fieldLabel("Date"), day, fieldLabel("Reason"), why},

@@ -118,9 +118,9 @@ func newSyncAdminScreen(sess *session) *syncAdminScreen {
 	s.ca.TextStyle = fyne.TextStyle{Monospace: true}
 	s.live, s.last, s.pending, s.conflicts, s.setAsideText = val(), val(), val(), val(), val()
 	s.live.TextStyle = fyne.TextStyle{Bold: true}
-	s.conflictsBtn = button(u, "Open the conflicts…", theme.WarningIcon(), widget.MediumImportance, u.showConflicts)
+	s.conflictsBtn = button(u.input, "Open the conflicts…", theme.WarningIcon(), widget.MediumImportance, u.showConflicts)
 	s.conflictsBtn.Hide()
-	s.dismissBtn = button(u, "Dismiss…", theme.DeleteIcon(), widget.MediumImportance, s.askDismiss)
+	s.dismissBtn = button(u.input, "Dismiss…", theme.DeleteIcon(), widget.MediumImportance, s.askDismiss)
 	s.dismissBtn.Hide()
 	s.facts = formGrid(
 		fieldLabelW("Organisation", settingLabelW), s.org,
@@ -134,9 +134,9 @@ func newSyncAdminScreen(sess *session) *syncAdminScreen {
 		fieldLabelW("Set aside", settingLabelW), container.NewBorder(nil, nil, nil, s.dismissBtn, s.setAsideText),
 	)
 	s.facts.Hide()
-	s.syncNowBtn = button(u, "Sync now", theme.ViewRefreshIcon(), widget.HighImportance, s.syncNow)
+	s.syncNowBtn = button(u.input, "Sync now", theme.ViewRefreshIcon(), widget.HighImportance, s.syncNow)
 	s.syncNowBtn.Disable()
-	s.enrollBtn = button(u, "Enroll this workstation…", theme.FolderOpenIcon(), widget.MediumImportance, s.askEnrollment)
+	s.enrollBtn = button(u.input, "Enroll this workstation…", theme.FolderOpenIcon(), widget.MediumImportance, s.askEnrollment)
 	state := panel(container.NewVBox(
 		heading("This workstation and the archive"),
 		muted("Sync sends this workstation's changes and scans to the organisation's archive and brings everyone "+
@@ -399,8 +399,8 @@ func (s *syncAdminScreen) askEnroll(path string, e app.Enrollment) {
 		body.Add(muted("This file has no key for USB bundles (it was made before bundles existed); online sync works."))
 	}
 	body.Add(muted("Once enrolled, delete the file from the USB stick: it holds this workstation's private key."))
-	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
-	s.confirmBtn = button(u, "Enroll", theme.ConfirmIcon(), widget.HighImportance, func() {
+	cancel := button(u.input, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
+	s.confirmBtn = button(u.input, "Enroll", theme.ConfirmIcon(), widget.HighImportance, func() {
 		d.Hide()
 		s.enroll(path)
 	})
@@ -486,8 +486,8 @@ func (s *syncAdminScreen) askDismiss() {
 		return
 	}
 	var d *dialog.CustomDialog
-	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
-	s.confirmBtn = button(u, "Dismiss", theme.DeleteIcon(), widget.WarningImportance, func() {
+	cancel := button(u.input, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
+	s.confirmBtn = button(u.input, "Dismiss", theme.DeleteIcon(), widget.WarningImportance, func() {
 		d.Hide()
 		s.dismiss()
 	})

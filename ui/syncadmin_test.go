@@ -107,8 +107,8 @@ func adminStation(t *testing.T, withStart bool) (*profile.Profile, *testSync, *A
 // openSyncPage goes to Administration, then Ctrl+3.
 func openSyncPage(t *testing.T, u *App) *syncAdminScreen {
 	t.Helper()
-	u.shortcut(ctrl(fyne.KeyU))
-	u.shortcut(ctrl(fyne.Key3))
+	u.input.shortcut(ctrl(fyne.KeyU))
+	u.input.shortcut(ctrl(fyne.Key3))
 	u.tasks.wait()
 	return current[*syncAdminScreen](t, u)
 }
@@ -337,7 +337,7 @@ func TestSyncAdminNeedsAdmin(t *testing.T) {
 	u2 := newWindow(t, prof.Vault, Options{})
 	logIn(t, u2, "admin", adminPW)
 	u2.showUsers()
-	u2.shortcut(ctrl(fyne.Key3))
+	u2.input.shortcut(ctrl(fyne.Key3))
 	if _, ok := u2.cur.(*syncAdminScreen); ok {
 		t.Fatal("a window without sync opened the Sync page")
 	}

@@ -29,9 +29,9 @@ type syncBundles struct {
 func newSyncBundles(s *syncAdminScreen) *syncBundles {
 	u := s.sess.a
 	b := &syncBundles{s: s, bundleMsg: newMessageLabel()}
-	b.all = newCheck(u, "Everything the archive has not confirmed yet (the last stick was lost)", nil)
-	b.exportBtn = button(u, "Export bundle…", theme.DocumentSaveIcon(), widget.MediumImportance, b.askExport)
-	b.importBtn = button(u, "Import reply…", theme.FolderOpenIcon(), widget.MediumImportance, b.askImport)
+	b.all = newCheck(u.input, "Everything the archive has not confirmed yet (the last stick was lost)", nil)
+	b.exportBtn = button(u.input, "Export bundle…", theme.DocumentSaveIcon(), widget.MediumImportance, b.askExport)
+	b.importBtn = button(u.input, "Import reply…", theme.FolderOpenIcon(), widget.MediumImportance, b.askImport)
 	b.bundleBusy = widget.NewActivity()
 	b.bundleBusy.Hide()
 	b.box = panel(container.NewVBox(

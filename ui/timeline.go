@@ -189,7 +189,7 @@ func (c *chart) emptyTimeline(sel string) string {
 func (c *chart) moreRow(n int) *tapRow {
 	u := c.sess.a
 	label := widget.NewLabelWithStyle(fmt.Sprintf("Show older entries (%d more)…", n), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	row := newTapRow(u, container.NewBorder(nil, nil, widget.NewIcon(theme.MoreHorizontalIcon()), nil, label), func() {
+	row := newTapRow(u.input, container.NewBorder(nil, nil, widget.NewIcon(theme.MoreHorizontalIcon()), nil, label), func() {
 		at := len(c.timeRows)
 		c.timeShown += timelinePage
 		c.drawTimeline()
@@ -218,7 +218,7 @@ func (c *chart) documentRow(d app.Document) *tapRow {
 	body := container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), container.NewHBox(badge.box, container.NewCenter(status)),
 		container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(scannedText(d))))
 	id := d.ID
-	return newTapRow(u, body, func() { u.showDocument(id) })
+	return newTapRow(u.input, body, func() { u.showDocument(id) })
 }
 
 // visitRow is a visit's row: its type and time, who saw the patient and
@@ -236,7 +236,7 @@ func (c *chart) visitRow(e app.Encounter) *tapRow {
 	body := container.NewBorder(nil, nil, widget.NewIcon(theme.AccountIcon()), container.NewCenter(status),
 		container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(visitLine(e))))
 	id := e.ID
-	return newTapRow(u, body, func() { u.showEncounter(id) })
+	return newTapRow(u.input, body, func() { u.showEncounter(id) })
 }
 
 // visitLine is "dr.amani · Kisoro HC IV · cough for two weeks".

@@ -71,16 +71,16 @@ func newTypeRulesScreen(sess *session) *typeRulesScreen {
 	s.status = wrapped("…")
 	s.extra = wrapped("")
 	s.extra.Hide()
-	s.add = button(u, "Add a type   Ctrl+T", theme.ContentAddIcon(), widget.MediumImportance, s.addRow)
-	s.reset = button(u, "Built-in rules…", theme.HistoryIcon(), widget.LowImportance, s.askReset)
-	s.save = button(u, "Save   Ctrl+S", theme.DocumentSaveIcon(), widget.HighImportance, s.store)
+	s.add = button(u.input, "Add a type   Ctrl+T", theme.ContentAddIcon(), widget.MediumImportance, s.addRow)
+	s.reset = button(u.input, "Built-in rules…", theme.HistoryIcon(), widget.LowImportance, s.askReset)
+	s.save = button(u.input, "Save   Ctrl+S", theme.DocumentSaveIcon(), widget.HighImportance, s.store)
 	s.save.Disable() // until the rules are loaded
-	back := button(u, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
+	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
 	title := widget.NewLabelWithStyle("Document type rules", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = sizeNameTitle
 	head := container.NewBorder(nil, nil, fixedCell(typeRulesW, heading("Type")), fixedCell(typeRulesTaughtW+removeW, heading("Learned from")),
 		heading("Keywords, separated by commas"))
-	s.scroll = newScroller(u, screenMargin(container.NewVBox(
+	s.scroll = newScroller(u.input, screenMargin(container.NewVBox(
 		container.NewHBox(back, title),
 		muted("Folio proposes a type for each scanned document: the type whose keywords its text holds most of "+
 			"(whole words, any case; the earlier type wins a tie), unless what it learned from the documents "+
@@ -114,13 +114,13 @@ func (s *typeRulesScreen) shortcut(k fyne.KeyName) bool {
 // newRow makes the row of one rule.
 func (s *typeRulesScreen) newRow(r classify.Rule) *typeRuleRow {
 	u := s.sess.a
-	row := &typeRuleRow{typ: newEntry(u, "like lab-result"), keywords: newEntry(u, "like specimen, haemoglobin, reference range")}
+	row := &typeRuleRow{typ: newEntry(u.input, "like lab-result"), keywords: newEntry(u.input, "like specimen, haemoglobin, reference range")}
 	row.typ.SetText(r.Type)
 	row.keywords.SetText(strings.Join(r.Keywords, ", "))
 	row.typ.OnSubmitted = func(string) { s.store() }
 	row.keywords.OnSubmitted = func(string) { s.store() }
 	row.taught = widget.NewLabel(taughtText(s.taught[r.Type]))
-	row.remove = button(u, "", theme.DeleteIcon(), widget.LowImportance, func() { s.removeRow(row) })
+	row.remove = button(u.input, "", theme.DeleteIcon(), widget.LowImportance, func() { s.removeRow(row) })
 	row.box = container.NewBorder(nil, nil, fixedCell(typeRulesW, row.typ),
 		container.NewHBox(fixedCell(typeRulesTaughtW, row.taught), row.remove), row.keywords)
 	return row

@@ -53,13 +53,13 @@ func newUsersScreen(sess *session) *usersScreen {
 	s.summary = widget.NewLabel("")
 	s.summary.Importance = widget.LowImportance
 	s.msg = newMessageLabel()
-	s.name = newEntry(u, "for example j.okello")
-	s.fullName = newEntry(u, "for example Joseph Okello")
-	s.roles = newRolePicker(u)
-	s.pass = newPasswordEntry(u, "")
-	s.again = newPasswordEntry(u, "")
+	s.name = newEntry(u.input, "for example j.okello")
+	s.fullName = newEntry(u.input, "for example Joseph Okello")
+	s.roles = newRolePicker(u.input)
+	s.pass = newPasswordEntry(u.input, "")
+	s.again = newPasswordEntry(u.input, "")
 	s.again.OnSubmitted = func(string) { s.add() }
-	s.addBtn = button(u, "Add user", theme.ContentAddIcon(), widget.HighImportance, s.add)
+	s.addBtn = button(u.input, "Add user", theme.ContentAddIcon(), widget.HighImportance, s.add)
 	s.adding = newBusyNote()
 	s.addMsg = newMessageLabel()
 
@@ -137,7 +137,7 @@ func (s *usersScreen) draw() {
 			&widget.TextSegment{Text: visible.Line(usr.Name), Style: nameStyle},
 			&widget.TextSegment{Text: "   " + visible.Line(usr.FullName), Style: fullStyle},
 		)
-		role := button(u, visible.Line(usr.Roles.Label()), theme.DocumentCreateIcon(), widget.LowImportance, func() { s.editRoles(usr) })
+		role := button(u.input, visible.Line(usr.Roles.Label()), theme.DocumentCreateIcon(), widget.LowImportance, func() { s.editRoles(usr) })
 		s.rolesBtn[usr.Name] = role
 		status := widget.NewLabel("Active")
 		status.Importance = widget.SuccessImportance
@@ -149,14 +149,14 @@ func (s *usersScreen) draw() {
 			status.SetText("Disabled: cannot log in")
 			status.Importance = widget.WarningImportance
 			status.TextStyle = fyne.TextStyle{Bold: true}
-			b := button(u, "Enable…", theme.ConfirmIcon(), widget.MediumImportance, func() { s.enable(usr.Name) })
+			b := button(u.input, "Enable…", theme.ConfirmIcon(), widget.MediumImportance, func() { s.enable(usr.Name) })
 			s.enableBtn[usr.Name] = b
 			acts = append(acts, b)
 		case usr.Name == s.sess.user.Name:
 			status.SetText("Active  ·  you")
 		default:
-			reset := button(u, "Reset password…", theme.ViewRefreshIcon(), widget.MediumImportance, func() { s.reset(usr.Name) })
-			off := button(u, "Disable", theme.CancelIcon(), widget.MediumImportance, func() { s.disable(usr.Name) })
+			reset := button(u.input, "Reset password…", theme.ViewRefreshIcon(), widget.MediumImportance, func() { s.reset(usr.Name) })
+			off := button(u.input, "Disable", theme.CancelIcon(), widget.MediumImportance, func() { s.disable(usr.Name) })
 			s.resetBtn[usr.Name], s.disableBtn[usr.Name] = reset, off
 			acts = append(acts, reset, off)
 		}
@@ -240,7 +240,7 @@ func (s *usersScreen) showAddNote() { s.bringIntoSight(s.addMsg) }
 func (s *usersScreen) bringIntoSight(o fyne.CanvasObject) {
 	if sc, ok := s.box.(*container.Scroll); ok && o.Visible() {
 		reflow(sc)
-		s.sess.a.reveal(sc, o)
+		s.sess.a.input.reveal(sc, o)
 	}
 }
 
@@ -307,7 +307,7 @@ func (p *passwordDialog) forget() {
 // with it off the Fyne goroutine, and done is the note shown on success.
 func (s *usersScreen) askPassword(title, intro, okLabel, user string, apply func(context.Context, []byte) error, done string) {
 	u, sess := s.sess.a, s.sess
-	p := &passwordDialog{user: user, pass: newPasswordEntry(u, ""), again: newPasswordEntry(u, ""), msg: newMessageLabel()}
+	p := &passwordDialog{user: user, pass: newPasswordEntry(u.input, ""), again: newPasswordEntry(u.input, ""), msg: newMessageLabel()}
 	s.pw = p
 	submit := func() {
 		if !checkNewPassword(u, p.msg, user, p.pass, p.again) {
@@ -332,8 +332,8 @@ func (s *usersScreen) askPassword(title, intro, okLabel, user string, apply func
 	}
 	p.pass.OnSubmitted = func(string) { u.win.Canvas().Focus(p.again) }
 	p.again.OnSubmitted = func(string) { submit() }
-	p.ok = button(u, okLabel, theme.ConfirmIcon(), widget.HighImportance, submit)
-	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() {
+	p.ok = button(u.input, okLabel, theme.ConfirmIcon(), widget.HighImportance, submit)
+	cancel := button(u.input, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() {
 		p.forget()
 		p.dlg.Hide()
 	})
@@ -408,7 +408,7 @@ type rolesDialog struct {
 func (s *usersScreen) editRoles(usr app.User) {
 	u, sess := s.sess.a, s.sess
 	name := visible.Line(usr.Name)
-	d := &rolesDialog{user: usr.Name, roles: newRolePicker(u), msg: newMessageLabel()}
+	d := &rolesDialog{user: usr.Name, roles: newRolePicker(u.input), msg: newMessageLabel()}
 	d.roles.set(usr.Roles)
 	s.rd = d
 	save := func() {
@@ -435,8 +435,8 @@ func (s *usersScreen) editRoles(usr app.User) {
 			}
 		})
 	}
-	d.ok = button(u, "Save", theme.ConfirmIcon(), widget.HighImportance, save)
-	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.dlg.Hide() })
+	d.ok = button(u.input, "Save", theme.ConfirmIcon(), widget.HighImportance, save)
+	cancel := button(u.input, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.dlg.Hide() })
 	form := container.NewVBox(
 		wrapped(name+" may do what any ticked role allows. The change is audited."),
 		d.roles.box, d.msg.Label)

@@ -41,7 +41,7 @@ func TestUsersScreenAddsUser(t *testing.T) {
 	if u.side.items[placeAdmin].Visible() {
 		t.Fatal("a clinician sees the Administration button")
 	}
-	u.shortcut(ctrl(fyne.KeyU))
+	u.input.shortcut(ctrl(fyne.KeyU))
 	current[*searchScreen](t, u)
 }
 
@@ -60,7 +60,7 @@ func TestSearchDropsStaleResults(t *testing.T) {
 // openUsers opens Administration's Users section with Ctrl+U.
 func openUsers(t *testing.T, u *App) *usersScreen {
 	t.Helper()
-	u.shortcut(ctrl(fyne.KeyU))
+	u.input.shortcut(ctrl(fyne.KeyU))
 	u.tasks.wait()
 	return current[*usersScreen](t, u)
 }
@@ -211,7 +211,7 @@ func TestUsersScreenTicksSeveralRoles(t *testing.T) {
 	if who := u.head.who.String(); !strings.Contains(who, "Administrator, Records clerk") {
 		t.Fatalf("the header shows %q", who)
 	}
-	u.shortcut(ctrl(fyne.KeyJ))
+	u.input.shortcut(ctrl(fyne.KeyJ))
 	u.tasks.wait()
 	current[*queueScreen](t, u)
 

@@ -120,7 +120,7 @@ func visitShots(t *testing.T, size fyne.Size, dir string) {
 	typeIn(u, f.vitals.byName["pulse"].field, "900")
 	press(u, ctrlKey, fyne.KeyS)
 	u.tasks.wait()
-	u.reveal(ev.scroll, f.vitals.byName["pulse"].msg)
+	u.input.reveal(ev.scroll, f.vitals.byName["pulse"].msg)
 	shoot("window-visit-vitals-refused")
 	typeIn(u, f.vitals.byName["pulse"].field, "88")
 

@@ -51,7 +51,7 @@ func (d *visitDocs) show(e app.Encounter) {
 			text = docLine(doc)
 		}
 		id := id
-		d.rows.Add(newTapRow(u, container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), nil, widget.NewLabel(text)),
+		d.rows.Add(newTapRow(u.input, container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), nil, widget.NewLabel(text)),
 			func() { u.showDocument(id) }))
 	}
 	if len(e.Documents) == 0 {
@@ -130,7 +130,7 @@ func (v *encounterScreen) askLink() {
 		if i >= linkChoices && !linked {
 			continue
 		}
-		c := newCheck(u, docLine(doc), nil)
+		c := newCheck(u.input, docLine(doc), nil)
 		c.SetChecked(linked)
 		id := doc.ID
 		c.OnChanged = func(on bool) { v.link(c, id, on, msg) }
@@ -143,7 +143,7 @@ func (v *encounterScreen) askLink() {
 		list.Add(wrapped("No documents are filed in this chart yet."))
 	}
 	body := container.NewBorder(wrapped("Tick a document to link it to this visit, untick it to unlink it (it stays in the chart)."),
-		msg, nil, nil, newScroller(u, list))
+		msg, nil, nil, newScroller(u.input, list))
 	u.showNote("Documents of this visit", body, fyne.NewSize(560, 460))
 	if first != nil {
 		u.win.Canvas().Focus(first)

@@ -46,8 +46,8 @@ func (v *encounterScreen) askReferral() {
 		return
 	}
 	u, sess, id := v.sess.a, v.sess, v.enc.ID
-	to := newEntry(u, "the clinician and the facility, e.g. Dr Okot, Mulago Hospital")
-	reason := newMultiLineEntry(u, "why the patient is referred", 3)
+	to := newEntry(u.input, "the clinician and the facility, e.g. Dr Okot, Mulago Hospital")
+	reason := newMultiLineEntry(u.input, "why the patient is referred", 3)
 	reason.tabMoves = true
 	reason.SetText(v.enc.Reason)
 	sess.askForm("Referral letter", "Continue…",
@@ -80,16 +80,16 @@ func (v *encounterScreen) printOrSave(what, title, file string, write pdfWriter)
 	}
 	save := func() { v.savePDF(what, name, write) }
 	var d *dialog.CustomDialog
-	printB := printButton(u, "Print", func() {
+	printB := printButton(u.input, "Print", func() {
 		d.Hide()
 		v.printPDF(what, title, write, save)
 	})
 	printB.Importance = widget.HighImportance
-	saveB := button(u, "Save PDF…", theme.DocumentSaveIcon(), widget.MediumImportance, func() {
+	saveB := button(u.input, "Save PDF…", theme.DocumentSaveIcon(), widget.MediumImportance, func() {
 		d.Hide()
 		save()
 	})
-	cancel := button(u, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
+	cancel := button(u.input, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
 	d = dialog.NewCustomWithoutButtons(title, wrapped("Print "+what+" or save it as a PDF file. Every page carries the patient's name, MRN and page number; "+
 		"printing or saving it is recorded in the chart's audit trail."), u.win)
 	d.SetButtons([]fyne.CanvasObject{cancel, saveB, printB})

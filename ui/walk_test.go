@@ -41,7 +41,7 @@ func TestQueueFormMakesRoomForWhatGrows(t *testing.T) {
 		register(t, u, mary())
 		importCorpus(t, u, "paperless__simple.png")
 		u.win.Resize(size.SubtractWidthHeight(0, menuBarHeight()))
-		u.shortcut(ctrl(fyne.KeyJ))
+		u.input.shortcut(ctrl(fyne.KeyJ))
 		q := current[*queueScreen](t, u)
 		u.tasks.wait()
 		if q.why.Text == "" {
@@ -70,7 +70,7 @@ func TestQueueFormMakesRoomForWhatGrows(t *testing.T) {
 func TestTabBringsTheFieldIntoView(t *testing.T) {
 	u, _ := loggedIn(t, nil)
 	u.win.Resize(fyne.NewSize(1024, 600).SubtractWidthHeight(0, menuBarHeight()))
-	u.shortcut(ctrl(fyne.KeyU))
+	u.input.shortcut(ctrl(fyne.KeyU))
 	u.tasks.wait()
 	s := current[*usersScreen](t, u)
 	c, d := u.win.Canvas(), u.fyne.Driver()
@@ -111,7 +111,7 @@ func TestTabBringsTheFieldIntoView(t *testing.T) {
 func TestIntakeRowMakesRoomForItsResult(t *testing.T) {
 	u := clerkLoggedIn(t)
 	u.win.Resize(fyne.NewSize(1366, 768).SubtractWidthHeight(0, menuBarHeight()))
-	u.shortcut(ctrl(fyne.KeyI))
+	u.input.shortcut(ctrl(fyne.KeyI))
 	st := current[*scanScreen](t, u)
 	u.tasks.wait()
 	st.importPaths([]string{filepath.Join("..", "testdata", "corpus", "scans", "paperless__simple.png")})
@@ -164,7 +164,7 @@ func TestQueueMatchesShowTheWholePatient(t *testing.T) {
 		ps := register(t, u, mary(), long)
 		importCorpus(t, u, "paperless__simple.png")
 		u.win.Resize(size.SubtractWidthHeight(0, menuBarHeight()))
-		u.shortcut(ctrl(fyne.KeyJ))
+		u.input.shortcut(ctrl(fyne.KeyJ))
 		q := current[*queueScreen](t, u)
 		u.tasks.wait()
 		q.patient.field.SetText("okello")
@@ -214,13 +214,13 @@ func TestQueueSaysWhatWasFiledInSight(t *testing.T) {
 		p := register(t, u, mary())[0]
 		importCorpus(t, u, "paperless__simple.png", "ocrmypdf__linn.png")
 		u.win.Resize(size.SubtractWidthHeight(0, menuBarHeight()))
-		u.shortcut(ctrl(fyne.KeyJ))
+		u.input.shortcut(ctrl(fyne.KeyJ))
 		q := current[*queueScreen](t, u)
 		u.tasks.wait()
 		q.patient.set(p.MRN)
 		u.tasks.wait()
 		q.pages.form.ScrollToBottom()
-		u.shortcut(ctrl(fyne.KeyReturn))
+		u.input.shortcut(ctrl(fyne.KeyReturn))
 		u.tasks.wait()
 		u.win.Content().Refresh() // as the window lays out its next frame
 		if !strings.Contains(q.msg.Text, "Filed in "+p.MRN) {
