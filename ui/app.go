@@ -108,16 +108,9 @@ type App struct {
 	body    *fyne.Container
 	cur     screen
 	sess    *session
-	dialogs map[dialog.Dialog]bool // open dialogs, hidden at lock
-	site    string                 // MRN site prefix, for the header
-	lastErr string                 // the text of the last error dialog (tests read it)
-	help    *dialog.CustomDialog   // the keyboard shortcuts dialog while open
-	// helpScroll is Help's list, which ↓ ↑ and the page keys scroll.
-	helpScroll *container.Scroll
-	// notes are the open dialogs that only say something (Help, About,
-	// errors), last on top: Esc or Enter closes the top one.
-	notes  []*dialog.CustomDialog
-	synced app.SyncStatus // what the sync indicator shows now
+	dialogs *dialogs       // every dialog shows through it (dialogs.go)
+	site    string         // MRN site prefix, for the header
+	synced  app.SyncStatus // what the sync indicator shows now
 	// lockedSync is what sync does while no one is signed in, for the
 	// login screen (ShowLockedSync).
 	lockedSync app.SyncStatus
@@ -242,7 +235,8 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 		now = time.Now
 	}
 	u := &App{fyne: a, vault: v, opts: opts, now: now, searchDelay: defaultSearchDelay, draftDelay: defaultDraftDelay, codeDelay: defaultCodeDelay,
-		dialogs: map[dialog.Dialog]bool{}, joinPoll: max(opts.JoinPoll, 0)}
+		joinPoll: max(opts.JoinPoll, 0)}
+	u.dialogs = &dialogs{a: u, open: map[dialog.Dialog]bool{}}
 	u.codes.Load = opts.CodeSet
 	u.native = u.platformWindow
 	if opts.JoinPoll == 0 {
@@ -337,25 +331,6 @@ func (u *App) refreshCounts() {
 		return func() { u.side.setCounts(c) }
 	})
 	u.refreshCodingCounts(sess)
-}
-
-// showDialog shows d and remembers it until it closes, so a lock can hide
-// it. Every dialog of the window is shown through it: it is where a Space
-// on one of Fyne's own dialog buttons (Yes, No, Cancel, Save…, which
-// [button] does not make) is kept out of the field under the dialog.
-func (u *App) showDialog(d dialog.Dialog) {
-	u.dialogs[d] = true
-	d.SetOnClosed(func() {
-		delete(u.dialogs, d)
-		u.input.dialogClosed()
-	})
-	d.Show()
-}
-
-// showError shows a failure that has no better place than a dialog.
-func (u *App) showError(title string, err error) {
-	u.lastErr = message(err)
-	u.showNote(title, wrapped(u.lastErr), fyne.NewSize(460, 0))
 }
 
 // idleLimit is how long the window may stay unused.
@@ -459,10 +434,7 @@ func (u *App) lock(reason string) {
 	u.sess = nil
 	sess.cancel()
 	u.synced = app.SyncStatus{}
-	for d := range u.dialogs {
-		d.Hide()
-	}
-	clear(u.dialogs)
+	u.dialogs.hideAll()
 	if u.cur != nil && u.cur != screen(sess.search) {
 		u.cur.forget()
 	}
@@ -512,7 +484,7 @@ func (u *App) showRegister() {
 		return
 	}
 	if !u.sess.user.Roles.Can(app.PermPatientWrite) {
-		u.showError("Register a patient", app.ErrForbidden)
+		u.dialogs.showError("Register a patient", app.ErrForbidden)
 		return
 	}
 	u.show(newPatientForm(u.sess, app.Patient{}, false))
@@ -570,9 +542,9 @@ func (u *App) openPatient(ref string) {
 		return func() {
 			switch {
 			case errors.Is(err, app.ErrNeedsBreakGlass):
-				u.askBreakGlass(ref)
+				askBreakGlass(sess, ref)
 			case err != nil:
-				u.showError("Open patient", err)
+				u.dialogs.showError("Open patient", err)
 			default:
 				u.showPatient(p, nil)
 			}
@@ -615,7 +587,7 @@ func newHeader(u *App) *header {
 	title.TextSize = 20
 	h.site = widget.NewLabel("")
 	h.who = widget.NewRichText()
-	h.pass = button(u.input, "Password…", theme.SettingsIcon(), widget.LowImportance, u.askOwnPassword)
+	h.pass = button(u.input, "Password…", theme.SettingsIcon(), widget.LowImportance, u.dialogs.askOwnPassword)
 	h.pass.Hide()
 	h.lock = button(u.input, "Lock", lockIcon, widget.MediumImportance, func() { u.lock("") })
 	h.lock.Hide()

@@ -359,7 +359,7 @@ func (s *auditScreen) askExport(format auditFormat) {
 		s.exportTo(w.URI().String(), format, w)
 	}, u.win)
 	d.SetFileName("folio-audit-" + u.now().Format("20060102-1504") + "." + strings.ToLower(string(format)))
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 // exportTo reads the events of the filter on show again, through the

@@ -258,7 +258,7 @@ func TestAuditScreenExportsPDFAndPrints(t *testing.T) {
 		t.Fatalf("dr.amani's events: %d; Export PDF disabled %v, Print disabled %v", shown, s.exportPDF.Disabled(), s.print.Disabled())
 	}
 	test.Tap(s.exportPDF)
-	if len(u.dialogs) != 1 {
+	if len(u.dialogs.open) != 1 {
 		t.Fatal("Export PDF… opened no save dialog")
 	}
 	tapInDialog(t, u, "Cancel")

@@ -53,7 +53,7 @@ func (c *backupCard) ask() {
 		}
 		c.backupTo(dir.Path())
 	}, u.win)
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 // backupTo takes the backup into dir off the Fyne goroutine and says how it

@@ -216,7 +216,7 @@ func (s *conflictsScreen) ask(c app.Conflict, title, body string, keep app.Versi
 	d.SetButtons([]fyne.CanvasObject{cancel, s.confirmBtn})
 	d.Resize(fyne.NewSize(520, 0))
 	s.confirm = d
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 // resolve writes the resolution off the Fyne goroutine and lists the

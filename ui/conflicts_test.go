@@ -204,7 +204,7 @@ func TestConflictsScreen(t *testing.T) {
 		}
 	}
 	test.Tap(s.keepBtn[james][1])
-	if s.confirm == nil || len(u.dialogs) != 1 {
+	if s.confirm == nil || len(u.dialogs.open) != 1 {
 		t.Fatal("Keep did not ask first")
 	}
 	test.Tap(s.confirmBtn)

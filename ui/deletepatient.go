@@ -56,7 +56,7 @@ func (d *demographics) askRestore() {
 // made by do; done runs on success.
 func (d *demographics) askReason(title, action, text, placeholder string,
 	do func(context.Context, string) (app.Patient, error), done func(app.Patient)) *reasonDialog {
-	return d.sess.a.askReason(d.sess, reasonQuestion{title: title, text: text, placeholder: placeholder,
+	return askReason(d.sess, reasonQuestion{title: title, text: text, placeholder: placeholder,
 		action: action, icon: theme.ConfirmIcon(), importance: widget.DangerImportance,
 		do: do, done: func(p app.Patient, _ string) { done(p) }})
 }
@@ -75,7 +75,8 @@ type reasonQuestion struct {
 
 // askReason opens a dialog that asks for a reason (a few words) and runs
 // q's do with it; done runs on success.
-func (u *App) askReason(sess *session, q reasonQuestion) *reasonDialog {
+func askReason(sess *session, q reasonQuestion) *reasonDialog {
+	u := sess.a
 	rd := &reasonDialog{reason: newEntry(u.input, q.placeholder), msg: newMessageLabel()}
 	rd.ok = button(u.input, q.action, q.icon, q.importance, func() {
 		reason := strings.TrimSpace(rd.reason.Text)
@@ -104,7 +105,7 @@ func (u *App) askReason(sess *session, q reasonQuestion) *reasonDialog {
 	rd.d = dialog.NewCustomWithoutButtons(q.title, content, u.win)
 	rd.d.SetButtons([]fyne.CanvasObject{cancel, rd.ok})
 	rd.d.Resize(fyne.NewSize(560, 0))
-	u.showDialog(rd.d)
+	u.dialogs.showDialog(rd.d)
 	u.win.Canvas().Focus(rd.reason)
 	return rd
 }

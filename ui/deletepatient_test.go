@@ -54,7 +54,7 @@ func TestDeleteRegistrationFromChart(t *testing.T) {
 // few words: typed short and its button tapped, it asks for more.
 func refusesShortReason(t *testing.T, u *App, rd *reasonDialog, when, short string) {
 	t.Helper()
-	if rd == nil || len(u.dialogs) != 1 {
+	if rd == nil || len(u.dialogs.open) != 1 {
 		t.Fatalf("no question %s", when)
 	}
 	test.Type(rd.reason, short)

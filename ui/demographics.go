@@ -113,7 +113,7 @@ func (d *demographics) history() {
 		hist, err := sess.s.Patients().History(ctx, p.ID)
 		return func() {
 			if err != nil {
-				sess.a.showError("History", err)
+				sess.a.dialogs.showError("History", err)
 				return
 			}
 			sess.a.show(newHistoryScreen(sess, p, hist))

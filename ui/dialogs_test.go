@@ -20,16 +20,16 @@ func spaceOnDialogButton(t *testing.T, u *App, field *entry, open func(), label 
 	c := u.win.Canvas()
 	c.Focus(field)
 	before := field.Text
-	n := len(u.dialogs)
+	n := len(u.dialogs.open)
 	open()
 	u.tasks.wait()
-	if len(u.dialogs) != n+1 {
-		t.Fatalf("no dialog opened (%d open)", len(u.dialogs))
+	if len(u.dialogs.open) != n+1 {
+		t.Fatalf("no dialog opened (%d open)", len(u.dialogs.open))
 	}
 	c.Focus(dialogButton(t, u, label))
 	press(u, 0, fyne.KeySpace)
 	u.tasks.wait()
-	if len(u.dialogs) != n {
+	if len(u.dialogs.open) != n {
 		t.Fatalf("Space on %q did not close the dialog", label)
 	}
 	if c.Focused() != field {
@@ -68,7 +68,7 @@ func TestSpaceOnADialogButtonTypesNothing(t *testing.T) {
 		{"question with a form: print failed, save instead", "Cancel", func(t *testing.T, u *App) (*entry, func()) {
 			s := openAudit(t, u)
 			test.Type(s.user, "admin")
-			return s.user, func() { u.offerSave("Not printed", "No printer.", func() {}) }
+			return s.user, func() { u.dialogs.offerSave("Not printed", "No printer.", func() {}) }
 		}},
 		{"file chooser: export the audit trail", "Cancel", func(t *testing.T, u *App) (*entry, func()) {
 			s := openAudit(t, u)
@@ -111,7 +111,7 @@ func TestSpaceOnALinkTypesNothing(t *testing.T) {
 
 // TestEveryDialogGoesThroughShowDialog keeps the fix above systematic:
 // every dialog the window builds (dialog.New…) is shown by the function
-// that builds it through App.showDialog, which drops the Space of the
+// that builds it through dialogs.showDialog, which drops the Space of the
 // button that closed it; no dialog is shown with Fyne's dialog.Show…
 // helpers; and every button or link is made by button or link, which
 // drop the Space that pressed them.

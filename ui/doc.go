@@ -40,6 +40,6 @@
 // find-a-patient field of the queue and the station; widgets.go the small
 // widgets that report activity; formdialog.go the small dialogs of a few
 // fields that save through a service; theme.go the look. Every dialog is shown
-// through App.showDialog, which keeps the Space that pressed its button
+// through dialogs.showDialog, which keeps the Space that pressed its button
 // out of the field under it.
 package ui

@@ -133,7 +133,7 @@ func (ed *docEdits) askRefile() {
 		}
 	}, u.win)
 	dlg.Resize(fyne.NewSize(520, 260))
-	u.showDialog(dlg)
+	u.dialogs.showDialog(dlg)
 }
 
 // refile files the document under patient, type label and date (may be

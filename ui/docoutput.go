@@ -52,7 +52,7 @@ func (o *docOutput) askExport() {
 		name += "-" + o.v.doc.Date.Format(time.DateOnly)
 	}
 	save.SetFileName(name + ".pdf")
-	u.showDialog(save)
+	u.dialogs.showDialog(save)
 }
 
 // export writes the document as a searchable PDF to w (dest names it in

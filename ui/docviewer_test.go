@@ -201,10 +201,10 @@ func TestDocumentViewerActions(t *testing.T) {
 
 	// Re-file as a consent of another date.
 	test.Tap(v.edits.refileBtn)
-	if len(u.dialogs) != 1 {
+	if len(u.dialogs.open) != 1 {
 		t.Fatal("no re-file dialog")
 	}
-	for d := range u.dialogs {
+	for d := range u.dialogs.open {
 		d.Hide()
 	}
 	v.edits.refile(p.MRN, "Consent", "2026-09-02")

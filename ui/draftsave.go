@@ -233,7 +233,7 @@ func (l leftVisit) ask(err error) {
 			"Discard the changes to leave the visit as it was last saved."), u.win)
 	d.SetButtons([]fyne.CanvasObject{discard, back})
 	d.Resize(fyne.NewSize(480, 0))
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 	u.win.Canvas().Focus(back) // Space goes back; Tab reaches Discard
 }
 

@@ -200,7 +200,7 @@ func TestEncounterSigningSomeoneElsesNote(t *testing.T) {
 	if got := overlayTexts(u); !strings.Contains(got, "This note is dr.bako's; only its author may change, sign or delete it") {
 		t.Fatalf("signing dr.bako's note: %q", got)
 	}
-	for d := range u.dialogs {
+	for d := range u.dialogs.open {
 		d.Hide()
 	}
 	press(u, ctrlKey, fyne.KeyM)
@@ -252,7 +252,7 @@ func TestChartSummaryAllergy(t *testing.T) {
 	test.Type(reaction, "anaphylaxis")
 	severity.SetSelected("life-threatening")
 	tapDialog(t, u, "Record")
-	if len(u.dialogs) != 0 {
+	if len(u.dialogs.open) != 0 {
 		t.Fatalf("the dialog stays: %q", overlayTexts(u))
 	}
 	if got := objectsText(v.summary.allergies.Objects); !strings.Contains(got, "Penicillin: anaphylaxis (life-threatening)") {
@@ -372,7 +372,7 @@ func TestEncounterDraftSavedAtLockAndLinked(t *testing.T) {
 	if len(v.enc.Documents) != 0 {
 		t.Fatalf("unlinked: %v", v.enc.Documents)
 	}
-	for d := range u.dialogs {
+	for d := range u.dialogs.open {
 		d.Hide()
 	}
 

@@ -65,7 +65,7 @@ func (sess *session) askForm(title, action, intro string, pairs []fyne.CanvasObj
 	fd.d = dialog.NewCustomWithoutButtons(title, content, u.win)
 	fd.d.SetButtons([]fyne.CanvasObject{cancel, fd.ok})
 	fd.d.Resize(fyne.NewSize(520, 0))
-	u.showDialog(fd.d)
+	u.dialogs.showDialog(fd.d)
 	if first != nil {
 		u.win.Canvas().Focus(first)
 	}

@@ -108,7 +108,7 @@ func (in *input) shortcut(cs *desktop.CustomShortcut) bool {
 // escape hands Escape to the screen on show.
 func (in *input) escape() bool {
 	u := in.a
-	if len(u.dialogs) > 0 {
+	if len(u.dialogs.open) > 0 {
 		return false
 	}
 	if e, ok := u.cur.(escaper); ok {
@@ -123,25 +123,14 @@ func (in *input) escape() bool {
 // the key is left to the field.
 func (in *input) typedKey(k fyne.KeyName) bool {
 	u := in.a
-	if n := len(u.notes); n > 0 {
-		switch k {
-		case fyne.KeyEscape, fyne.KeyReturn, fyne.KeyEnter:
-			u.notes[n-1].Hide()
-			return true
-		}
-		if u.notes[n-1] == u.help && u.helpScroll != nil && scrollKey(u.helpScroll, k) {
-			return true
-		}
-	}
-	if k == fyne.KeyF1 {
-		if u.help != nil {
-			u.help.Hide()
-		} else {
-			u.showShortcuts()
-		}
+	if u.dialogs.noteKey(k) {
 		return true
 	}
-	if len(u.dialogs) > 0 {
+	if k == fyne.KeyF1 {
+		u.dialogs.toggleShortcuts()
+		return true
+	}
+	if len(u.dialogs.open) > 0 {
 		return false
 	}
 	if p, ok := u.cur.(plainKeyer); ok {

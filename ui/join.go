@@ -67,7 +67,7 @@ func pickEnrollment(u *App, msg messageLabel) {
 		r.Close()
 		readJoinFile(u, path, msg)
 	}, u.win)
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 // readJoinFile reads the enrollment file at path and shows the join form.

@@ -1,17 +1,12 @@
 package ui
 
 import (
-	"slices"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"folio/app"
 )
@@ -322,53 +317,6 @@ func when(ok bool, do func()) func() {
 // quit closes the window, which ends the app; ShowAndRun then locks the
 // session (the logout is audited).
 func (u *App) quit() { u.keepPlace(); u.win.Close() }
-
-// showNote shows a dialog that only says something, with a Close button
-// that is one of ours (a Space on it is not typed into the field under
-// the dialog). Nothing in it has the keyboard, so Esc and Enter reach the
-// canvas, which closes it (a focused button would swallow them).
-func (u *App) showNote(title string, body fyne.CanvasObject, size fyne.Size) *dialog.CustomDialog {
-	var d *dialog.CustomDialog
-	closeBtn := button(u.input, "Close", theme.CancelIcon(), widget.MediumImportance, func() { d.Hide() })
-	d = dialog.NewCustomWithoutButtons(title,
-		container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), closeBtn), nil, nil, body), u.win)
-	d.Resize(size)
-	u.notes = append(u.notes, d)
-	u.showDialog(d)
-	d.SetOnClosed(func() {
-		delete(u.dialogs, d)
-		u.notes = slices.DeleteFunc(u.notes, func(n *dialog.CustomDialog) bool { return n == d })
-		if u.help == d {
-			u.help, u.helpScroll = nil, nil
-		}
-	})
-	return d
-}
-
-// showShortcuts shows every shortcut of the table in one dialog; F1, Esc
-// or Enter (or its Close button) close it.
-func (u *App) showShortcuts() {
-	if u.help != nil {
-		return
-	}
-	grid := container.New(layout.NewFormLayout())
-	area := ""
-	for _, b := range keyBindings {
-		if b.area != area {
-			area = b.area
-			if len(grid.Objects) > 0 {
-				grid.Add(widget.NewLabel(""))
-				grid.Add(widget.NewLabel(""))
-			}
-			grid.Add(layout.NewSpacer())
-			grid.Add(text(area, styleBold))
-		}
-		grid.Add(widget.NewLabelWithStyle(b.keyText(), fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
-		grid.Add(widget.NewLabel(b.does))
-	}
-	u.helpScroll = newScroller(u.input, grid)
-	u.help = u.showNote("Keyboard shortcuts", u.helpScroll, fyne.NewSize(560, 600))
-}
 
 // scrollKey scrolls s with ↓ ↑ (a line) and Page Down, Page Up (a view);
 // false for another key.

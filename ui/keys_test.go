@@ -294,9 +294,9 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		}
 	}
 	dialogOpens := func() func() string {
-		n := len(u.dialogs)
+		n := len(u.dialogs.open)
 		return func() string {
-			if len(u.dialogs) <= n {
+			if len(u.dialogs.open) <= n {
 				return "no dialog opened"
 			}
 			return ""
@@ -331,9 +331,9 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 	// noDialog is the effect of a key a role may not use: nothing opens.
 	noDialog := func() func() string {
 		check := stays()
-		n := len(u.dialogs)
+		n := len(u.dialogs.open)
 		return func() string {
-			if len(u.dialogs) != n {
+			if len(u.dialogs.open) != n {
 				return "a dialog opened for a role that may not use it"
 			}
 			return check()
@@ -421,10 +421,10 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		"Ctrl+Q": nil, // TestCtrlQQuits: it closes the window
 		"F1": func() func() string {
 			return func() string {
-				if u.help == nil {
+				if u.dialogs.help == nil {
 					return "Help did not open"
 				}
-				u.help.Hide()
+				u.dialogs.help.Hide()
 				return ""
 			}
 		},
@@ -692,7 +692,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 					if msg := check(); msg != "" {
 						t.Errorf("%s, %s as %s with the keyboard in %s: %s", area, b.keyText(), a.user, name, msg)
 					}
-					for d := range u.dialogs {
+					for d := range u.dialogs.open {
 						d.Hide()
 					}
 					if u.sess == nil {
@@ -831,7 +831,7 @@ func TestSpaceOnAButtonTypesNothing(t *testing.T) {
 	c.Focus(st.site.field)
 	prefix := st.site.field.Text
 	press(u, 0, fyne.KeyF1)
-	if u.help == nil {
+	if u.dialogs.help == nil {
 		t.Fatal("F1 did not open Help")
 	}
 	c.FocusNext() // the Close button
@@ -839,7 +839,7 @@ func TestSpaceOnAButtonTypesNothing(t *testing.T) {
 		t.Fatalf("Tab in Help went to %T", c.Focused())
 	}
 	press(u, 0, fyne.KeySpace)
-	if u.help != nil {
+	if u.dialogs.help != nil {
 		t.Fatal("Space on Close did not close Help")
 	}
 	if c.Focused() != st.site.field || st.site.field.Text != prefix {
@@ -863,7 +863,7 @@ func TestHelpListsTheTable(t *testing.T) {
 	for _, closer := range []fyne.KeyName{fyne.KeyEscape, fyne.KeyReturn, fyne.KeyF1} {
 		c.Focus(q.date)
 		press(u, 0, fyne.KeyF1)
-		if u.help == nil {
+		if u.dialogs.help == nil {
 			t.Fatal("F1 in the date field did not open Help")
 		}
 		var shown []string
@@ -884,14 +884,14 @@ func TestHelpListsTheTable(t *testing.T) {
 		// The list is longer than the dialog: the keys scroll it.
 		press(u, 0, fyne.KeyPageDown)
 		press(u, 0, fyne.KeyDown)
-		if u.helpScroll.Offset.Y <= 0 {
+		if u.dialogs.helpScroll.Offset.Y <= 0 {
 			t.Fatal("Page Down and ↓ did not scroll Help")
 		}
 		if q.pages.page != 0 {
 			t.Fatal("Page Down in Help turned the queue's page")
 		}
 		press(u, 0, closer)
-		if u.help != nil || len(u.dialogs) != 0 {
+		if u.dialogs.help != nil || len(u.dialogs.open) != 0 {
 			t.Fatalf("%s did not close Help", closer)
 		}
 		if u.cur != screen(q) || c.Focused() != q.date {
@@ -906,21 +906,21 @@ func TestHelpListsTheTable(t *testing.T) {
 			}
 		}
 	}
-	if u.help == nil {
+	if u.dialogs.help == nil {
 		t.Fatal("Help → Keyboard shortcuts did not open Help")
 	}
 	press(u, 0, fyne.KeyEscape)
 
 	// An error dialog closes with Enter, and so does About with Esc.
-	u.showError("Open patient", app.ErrNotFound)
-	u.showAbout()
+	u.dialogs.showError("Open patient", app.ErrNotFound)
+	u.dialogs.showAbout()
 	press(u, 0, fyne.KeyEscape)
-	if len(u.dialogs) != 1 {
-		t.Fatalf("Esc over About and an error left %d dialogs", len(u.dialogs))
+	if len(u.dialogs.open) != 1 {
+		t.Fatalf("Esc over About and an error left %d dialogs", len(u.dialogs.open))
 	}
 	press(u, 0, fyne.KeyReturn)
-	if len(u.dialogs) != 0 || u.cur != screen(q) {
-		t.Fatalf("Enter on an error left %d dialogs, the window on %T", len(u.dialogs), u.cur)
+	if len(u.dialogs.open) != 0 || u.cur != screen(q) {
+		t.Fatalf("Enter on an error left %d dialogs, the window on %T", len(u.dialogs.open), u.cur)
 	}
 }
 

@@ -67,14 +67,14 @@ func (u *App) signedOutMenu() *fyne.MainMenu {
 
 func (u *App) helpMenu() *fyne.Menu {
 	return fyne.NewMenu(menuHelp, append(u.tableItems(menuHelp, nil),
-		fyne.NewMenuItem("About Folio", u.showAbout))...)
+		fyne.NewMenuItem("About Folio", u.dialogs.showAbout))...)
 }
 
 // mainMenu is the menu bar for user.
 func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 	r := user.Roles
 	folio := fyne.NewMenu(menuFolio,
-		append([]*fyne.MenuItem{fyne.NewMenuItem("Change my password…", u.askOwnPassword)}, u.tableItems(menuFolio, r)...)...)
+		append([]*fyne.MenuItem{fyne.NewMenuItem("Change my password…", u.dialogs.askOwnPassword)}, u.tableItems(menuFolio, r)...)...)
 	gotoItems := u.tableItems(menuGo, r)
 	if r.Can(app.PermPatientMerge) {
 		gotoItems = append(gotoItems, fyne.NewMenuItem("Sync conflicts", u.showConflicts))
@@ -94,11 +94,4 @@ func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 	}
 	menus = append(menus, u.helpMenu())
 	return fyne.NewMainMenu(menus...)
-}
-
-// showAbout says what Folio is and under which licence.
-func (u *App) showAbout() {
-	u.showNote("About Folio", wrapped("Folio keeps a clinic's health records on this computer, encrypted, "+
-		"and files scanned paper charts to the right patient.\n\nFree software under the GNU Affero General Public "+
-		"License, version 3 or later. It uses MuPDF (AGPL-3.0) and Tesseract (Apache-2.0)."), fyne.NewSize(480, 0))
 }

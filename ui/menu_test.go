@@ -54,8 +54,8 @@ func TestMenuBar(t *testing.T) {
 	items["Go/Find a patient"].Action()
 	current[*searchScreen](t, u)
 	items["Help/Keyboard shortcuts"].Action()
-	if len(u.dialogs) != 1 {
-		t.Fatalf("%d dialogs after Help/Keyboard shortcuts", len(u.dialogs))
+	if len(u.dialogs.open) != 1 {
+		t.Fatalf("%d dialogs after Help/Keyboard shortcuts", len(u.dialogs.open))
 	}
 	items["Folio/Lock"].Action()
 	if u.sess != nil || !signedOut() {

@@ -154,12 +154,8 @@ func (v *patientScreen) shortcut(k fyne.KeyName) bool {
 }
 
 // askBreakGlass asks for a reason and opens the restricted chart with it.
-func (u *App) askBreakGlass(ref string) {
-	sess := u.sess
-	if sess == nil {
-		return
-	}
-	sess.glass = u.askReason(sess, reasonQuestion{
+func askBreakGlass(sess *session, ref string) {
+	sess.glass = askReason(sess, reasonQuestion{
 		title: "Restricted chart",
 		text: "This chart is restricted. To open it, say why you need it now. " +
 			"Your name, the time and your reason are recorded and reviewed.",
@@ -174,7 +170,7 @@ func (u *App) askBreakGlass(ref string) {
 			return sess.s.Patients().Open(ctx, ref)
 		},
 		done: func(p app.Patient, reason string) {
-			u.showPatient(p, banner(bannerCaution, theme.WarningIcon(), wrapped(
+			sess.a.showPatient(p, banner(bannerCaution, theme.WarningIcon(), wrapped(
 				"You opened this restricted chart with break-glass. Your reason was recorded: “"+reason+"”")))
 		},
 	})

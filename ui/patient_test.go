@@ -387,8 +387,8 @@ func TestRestrictedChartNeedsBreakGlass(t *testing.T) {
 	bg.reason.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
-	if v.p.ID != reg[0].ID || len(u.dialogs) != 0 {
-		t.Fatalf("after break-glass: %s, %d dialogs open", v.p.MRN, len(u.dialogs))
+	if v.p.ID != reg[0].ID || len(u.dialogs.open) != 0 {
+		t.Fatalf("after break-glass: %s, %d dialogs open", v.p.MRN, len(u.dialogs.open))
 	}
 	ev, err := auditAs(t, u.vault, "admin", app.ActBreakGlass)
 	if err != nil || len(ev) != 1 || !strings.Contains(ev[0].Detail, "collapsed") {
@@ -400,8 +400,8 @@ func TestRestrictedChartNeedsBreakGlass(t *testing.T) {
 	u.openPatient(reg[0].MRN)
 	u.tasks.wait()
 	current[*searchScreen](t, u)
-	if u.sess.glass != nil || len(u.dialogs) != 1 || !strings.Contains(u.lastErr, "restricted") {
-		t.Fatalf("a scanning clerk opening a restricted chart: %q", u.lastErr)
+	if u.sess.glass != nil || len(u.dialogs.open) != 1 || !strings.Contains(u.dialogs.lastErr, "restricted") {
+		t.Fatalf("a scanning clerk opening a restricted chart: %q", u.dialogs.lastErr)
 	}
 }
 

@@ -416,6 +416,6 @@ func (f *patientForm) showDuplicates(p app.Patient, ms []app.Match) {
 	dd.d.SetButtons([]fyne.CanvasObject{dd.cancel, dd.anyway})
 	dd.d.Resize(fyne.NewSize(780, 0))
 	f.dups = dd
-	u.showDialog(dd.d)
+	u.dialogs.showDialog(dd.d)
 	u.win.Canvas().Focus(dd.cancel)
 }

@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -37,7 +35,7 @@ func (u *App) sendToPrinter(ctx context.Context, what string, msg messageLabel,
 			}
 			if err != nil {
 				msg.error(capital(what) + " was not printed.")
-				u.offerSave(capital(what)+" was not printed", message(err), save)
+				u.dialogs.offerSave(capital(what)+" was not printed", message(err), save)
 				return
 			}
 			done := capital(what) + " was sent to the printer"
@@ -56,20 +54,6 @@ func (u *App) printerName() string {
 		return "the printer " + p
 	}
 	return "the printer"
-}
-
-// offerSave says why printing failed and offers to save the PDF instead.
-func (u *App) offerSave(title, why string, save func()) {
-	u.lastErr = why
-	d := dialog.NewCustomConfirm(title, "Save PDF…", "Cancel",
-		wrapped(why+"\n\nSave the PDF instead, and print it from a computer that has a printer."),
-		func(ok bool) {
-			if ok {
-				save()
-			}
-		}, u.win)
-	d.Resize(fyne.NewSize(480, 0))
-	u.showDialog(d)
 }
 
 // printButton is a Print button.

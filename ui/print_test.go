@@ -34,12 +34,12 @@ func printFails(t *testing.T, u *App, where string, print *widget.Button, msg me
 	if !strings.Contains(msg.Text, "not printed") {
 		t.Fatalf("%s: the message after a failed print is %q", where, msg.Text)
 	}
-	if len(u.dialogs) != 1 || !strings.HasPrefix(u.lastErr, "No printer is set up on this computer: save the PDF") {
-		t.Fatalf("%s: %d dialogs, saying %q", where, len(u.dialogs), u.lastErr)
+	if len(u.dialogs.open) != 1 || !strings.HasPrefix(u.dialogs.lastErr, "No printer is set up on this computer: save the PDF") {
+		t.Fatalf("%s: %d dialogs, saying %q", where, len(u.dialogs.open), u.dialogs.lastErr)
 	}
 	failed := u.win.Canvas().Overlays().Top()
 	tapInDialog(t, u, "Save PDF…")
-	if top := u.win.Canvas().Overlays().Top(); top == nil || top == failed || len(u.dialogs) != 1 {
+	if top := u.win.Canvas().Overlays().Top(); top == nil || top == failed || len(u.dialogs.open) != 1 {
 		t.Fatalf("%s: Save PDF… opened no save dialog", where)
 	}
 	tapInDialog(t, u, "Cancel")
@@ -52,8 +52,8 @@ func printsTo(t *testing.T, c *printertest.CUPS, u *App, print *widget.Button, m
 	t.Helper()
 	test.Tap(print)
 	u.tasks.wait()
-	if !strings.Contains(msg.Text, what+" was sent to the printer (job folio-test-") || len(u.dialogs) != 0 {
-		t.Fatalf("after Print: %q, %d dialogs (%q)", msg.Text, len(u.dialogs), u.lastErr)
+	if !strings.Contains(msg.Text, what+" was sent to the printer (job folio-test-") || len(u.dialogs.open) != 0 {
+		t.Fatalf("after Print: %q, %d dialogs (%q)", msg.Text, len(u.dialogs.open), u.dialogs.lastErr)
 	}
 	return openPDF(t, c.Printed(t))
 }
@@ -81,8 +81,8 @@ func TestPrintButtonsOfferSaveWithoutAPrinter(t *testing.T) {
 		r := newRecoveryKeyDialog(u.sess, "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-ABCD-EFGH-JKLM")
 		tapInDialog(t, u, r.print.Text) // the button is in the dialog
 		u.tasks.wait()
-		if !strings.Contains(r.msg.Text, "not printed") || !strings.HasPrefix(u.lastErr, "No printer is set up") {
-			t.Fatalf("new recovery key: %q, %q", r.msg.Text, u.lastErr)
+		if !strings.Contains(r.msg.Text, "not printed") || !strings.HasPrefix(u.dialogs.lastErr, "No printer is set up") {
+			t.Fatalf("new recovery key: %q, %q", r.msg.Text, u.dialogs.lastErr)
 		}
 		tapInDialog(t, u, "Save PDF…")
 		tapInDialog(t, u, "Cancel")
@@ -95,7 +95,7 @@ func TestPrintButtonsOfferSaveWithoutAPrinter(t *testing.T) {
 		st := current[*scanScreen](t, u)
 		u.tasks.wait()
 		test.Tap(st.coverPrint)
-		if !strings.Contains(st.coverMsg.Text, "Find the patient first") || len(u.dialogs) != 0 {
+		if !strings.Contains(st.coverMsg.Text, "Find the patient first") || len(u.dialogs.open) != 0 {
 			t.Fatalf("a cover sheet printed for nobody: %q", st.coverMsg.Text)
 		}
 		chooseCoverPatient(t, u, st, "okello", p.MRN)
@@ -106,17 +106,17 @@ func TestPrintButtonsOfferSaveWithoutAPrinter(t *testing.T) {
 		u.tasks.wait()
 		ps := current[*patientScreen](t, u)
 		test.Tap(ps.demo.coverBtn)
-		if len(u.dialogs) != 1 || ps.demo.coverPrint == nil {
+		if len(u.dialogs.open) != 1 || ps.demo.coverPrint == nil {
 			t.Fatal("the patient screen's cover sheet dialog has no Print button")
 		}
 		test.Tap(ps.demo.coverPrint)
 		u.tasks.wait()
-		if len(u.dialogs) != 2 || !strings.HasPrefix(u.lastErr, "No printer is set up") {
-			t.Fatalf("patient cover sheet: %d dialogs, %q", len(u.dialogs), u.lastErr)
+		if len(u.dialogs.open) != 2 || !strings.HasPrefix(u.dialogs.lastErr, "No printer is set up") {
+			t.Fatalf("patient cover sheet: %d dialogs, %q", len(u.dialogs.open), u.dialogs.lastErr)
 		}
 		tapInDialog(t, u, "Save PDF…")
-		if len(u.dialogs) != 2 {
-			t.Fatalf("patient cover sheet: Save PDF… opened no save dialog (%d dialogs)", len(u.dialogs))
+		if len(u.dialogs.open) != 2 {
+			t.Fatalf("patient cover sheet: Save PDF… opened no save dialog (%d dialogs)", len(u.dialogs.open))
 		}
 	})
 	t.Run("document", func(t *testing.T) {

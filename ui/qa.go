@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -196,40 +195,4 @@ func (q *qaScreen) act(do func(ctx context.Context) (string, error)) {
 			q.reload(done)
 		}
 	})
-}
-
-// askOwnPassword lets the signed-in user choose a new password.
-func (u *App) askOwnPassword() {
-	sess := u.sess
-	if sess == nil {
-		return
-	}
-	pass := newPasswordEntry(u.input, "")
-	again := newPasswordEntry(u.input, "")
-	msg := newMessageLabel()
-	form := container.NewVBox(formGrid(fieldLabel("New password"), pass, fieldLabel("Again"), again),
-		muted(passwordRule), msg.Label)
-	var dlg *dialog.CustomDialog
-	save := button(u.input, "Change password", theme.ConfirmIcon(), widget.HighImportance, func() {
-		if pass.Text != again.Text {
-			msg.error("The two passwords differ.")
-			return
-		}
-		pw := []byte(pass.Text)
-		sess.run(func(ctx context.Context) func() {
-			err := sess.s.Users().ChangePassword(ctx, sess.user.Name, pw)
-			return func() {
-				if err != nil {
-					msg.error(message(err))
-					return
-				}
-				dlg.Hide()
-			}
-		})
-	})
-	cancel := button(u.input, "Cancel", theme.CancelIcon(), widget.MediumImportance, func() { dlg.Hide() })
-	dlg = dialog.NewCustomWithoutButtons("Your password", container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), cancel, save), nil, nil, form), u.win)
-	dlg.Resize(fyne.NewSize(480, 260))
-	u.showDialog(dlg)
-	u.win.Canvas().Focus(pass)
 }

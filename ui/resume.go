@@ -108,7 +108,7 @@ func (u *App) tellAfterLock(user, note string) {
 
 // tellLockNote shows what the lock could not save in a dialog.
 func (u *App) tellLockNote(note string) {
-	u.showNote("Saved when the window locked", wrapped(note), fyne.NewSize(480, 0))
+	u.dialogs.showNote("Saved when the window locked", wrapped(note), fyne.NewSize(480, 0))
 }
 
 // Window place, kept between starts as one preference, "W×H" and, where

@@ -429,7 +429,7 @@ func (st *scanScreen) chooseFile() {
 		st.importPaths([]string{path})
 	}, st.sess.a.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf", ".PDF", ".tif", ".tiff", ".TIF", ".jpg", ".jpeg", ".JPG", ".png", ".PNG"}))
-	st.sess.a.showDialog(d)
+	st.sess.a.dialogs.showDialog(d)
 }
 
 // importPaths imports files off the Fyne goroutine, each with its row.
@@ -545,7 +545,7 @@ func (st *scanScreen) askFile(d app.Document) {
 		}
 	}, u.win)
 	dlg.Resize(fyne.NewSize(520, 260))
-	u.showDialog(dlg)
+	u.dialogs.showDialog(dlg)
 }
 
 // file files a queued document: patient, type label, date (may be empty).
@@ -623,7 +623,7 @@ func (d *demographics) askCoverSheet() {
 		d.coverPrint,
 	})
 	dlg.Resize(fyne.NewSize(520, 260))
-	u.showDialog(dlg)
+	u.dialogs.showDialog(dlg)
 }
 
 // printCoverSheet makes a cover sheet for p and sends it to the printer,
@@ -644,7 +644,7 @@ func saveCoverSheet(sess *session, p app.Patient, label, date, pages string, sav
 	u := sess.a
 	pdf, err := coverSheetPDF(sess, p, label, date, pages)
 	if err != nil {
-		u.showError("The cover sheet was not made", err)
+		u.dialogs.showError("The cover sheet was not made", err)
 		return
 	}
 	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
@@ -656,7 +656,7 @@ func saveCoverSheet(sess *session, p app.Patient, label, date, pages string, sav
 			err = cerr
 		}
 		if err != nil {
-			u.showError("The cover sheet was not saved", err)
+			u.dialogs.showError("The cover sheet was not saved", err)
 			return
 		}
 		if saved != nil {
@@ -664,7 +664,7 @@ func saveCoverSheet(sess *session, p app.Patient, label, date, pages string, sav
 		}
 	}, u.win)
 	save.SetFileName("cover-" + p.MRN + ".pdf")
-	u.showDialog(save)
+	u.dialogs.showDialog(save)
 }
 
 // coverSheetPDF makes a cover sheet for a patient from the form's values.

@@ -80,14 +80,14 @@ func TestScanningStation(t *testing.T) {
 
 	// The cover-sheet form: the patient is found by name first.
 	st.printCover()
-	if !strings.Contains(st.coverMsg.Text, "Find the patient first") || len(u.dialogs) != 0 {
+	if !strings.Contains(st.coverMsg.Text, "Find the patient first") || len(u.dialogs.open) != 0 {
 		t.Fatalf("a cover sheet for nobody: %q", st.coverMsg.Text)
 	}
 	u.input.shortcut(ctrl(fyne.KeyP))
 	chooseCoverPatient(t, u, st, "okello", p.MRN)
 	u.input.shortcut(ctrl(fyne.KeyS))
-	if len(u.dialogs) != 1 || st.coverMsg.Text != "" {
-		t.Fatalf("no save dialog for the cover sheet: %d dialogs, %q", len(u.dialogs), st.coverMsg.Text)
+	if len(u.dialogs.open) != 1 || st.coverMsg.Text != "" {
+		t.Fatalf("no save dialog for the cover sheet: %d dialogs, %q", len(u.dialogs.open), st.coverMsg.Text)
 	}
 
 	pdf, err := coverSheetPDF(u.sess, p, "Lab result", "2026-10-14", "2")

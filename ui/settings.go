@@ -423,7 +423,7 @@ func (s *settingsScreen) askDropFolder() {
 		s.drop.field.SetText(dir.Path())
 		u.win.Canvas().Focus(s.drop.field)
 	}, u.win)
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 func (s *settingsScreen) saveIdle() {
@@ -509,7 +509,7 @@ func (s *settingsScreen) askNewKey() {
 	d.SetConfirmText("Issue a new key")
 	d.SetDismissText("Cancel")
 	s.confirmKey = d
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 func (s *settingsScreen) issueKey() {
@@ -573,7 +573,7 @@ func newRecoveryKeyDialog(sess *session, key string) *recoveryKeyDialog {
 		container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), r.close), nil, nil, content), u.win)
 	r.dlg.SetOnClosed(r.forget)
 	r.dlg.Resize(fyne.NewSize(700, 0))
-	u.showDialog(r.dlg)
+	u.dialogs.showDialog(r.dlg)
 	u.win.Canvas().Focus(r.done)
 	return r
 }
@@ -595,7 +595,7 @@ func (r *recoveryKeyDialog) askSave() {
 		r.save(w)
 	}, u.win)
 	save.SetFileName("folio-recovery-key.pdf")
-	u.showDialog(save)
+	u.dialogs.showDialog(save)
 }
 
 // save writes the recovery key sheet to w off the Fyne goroutine and

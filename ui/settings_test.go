@@ -282,7 +282,7 @@ func TestSettingsIssuesNewRecoveryKey(t *testing.T) {
 	}
 	test.Tap(r.done)
 	test.Tap(r.close)
-	if r.text.String() != "" || r.key != "" || len(u.dialogs) != 0 {
+	if r.text.String() != "" || r.key != "" || len(u.dialogs.open) != 0 {
 		t.Fatalf("the key is still held after the dialog closed: %q", r.text.String())
 	}
 
@@ -308,13 +308,13 @@ func TestSettingsLockDropsTheNewKey(t *testing.T) {
 	// Leaving the screen keeps it on show until it is written down …
 	u.input.shortcut(ctrl(fyne.KeyF))
 	current[*searchScreen](t, u)
-	if r.text.String() == "" || len(u.dialogs) != 1 {
+	if r.text.String() == "" || len(u.dialogs.open) != 1 {
 		t.Fatal("the new key vanished when the screen behind it changed")
 	}
 	// … but the lock drops it.
 	u.input.shortcut(ctrl(fyne.KeyL))
 	u.tasks.wait()
-	if r.text.String() != "" || r.key != "" || len(u.dialogs) != 0 {
+	if r.text.String() != "" || r.key != "" || len(u.dialogs.open) != 0 {
 		t.Fatal("the recovery key is still on show after the window locked")
 	}
 }

@@ -239,7 +239,7 @@ func (r *recoveryKeyScreen) askSave() {
 		r.msg.info("Saved. Print it, check it against the screen, then delete the file.")
 	}, u.win)
 	save.SetFileName("folio-recovery-key.pdf")
-	u.showDialog(save)
+	u.dialogs.showDialog(save)
 }
 
 func (r *recoveryKeyScreen) next() {

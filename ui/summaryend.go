@@ -64,7 +64,7 @@ func (ed *summaryEdits) askEnd() {
 	}
 	choices := summaryChoices(*ed.v.summary.sum)
 	if len(choices) == 0 {
-		u.showNote("The summary", wrapped("The summary has no active entry to resolve or stop."), fyne.NewSize(420, 0))
+		u.dialogs.showNote("The summary", wrapped("The summary has no active entry to resolve or stop."), fyne.NewSize(420, 0))
 		return
 	}
 	labels := make([]string, len(choices))

@@ -79,7 +79,7 @@ func TestChartSummaryResolveAndStop(t *testing.T) {
 	_, entries := dialogChoices(u)
 	test.Type(entries[1], "the patient is allergic to sulfa")
 	tapDialog(t, u, "Record")
-	if len(u.dialogs) != 0 {
+	if len(u.dialogs.open) != 0 {
 		t.Fatalf("the dialog stays: %q", overlayTexts(u))
 	}
 	u.tasks.wait()

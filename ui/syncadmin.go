@@ -352,7 +352,7 @@ func (s *syncAdminScreen) askOpen(then func(path string)) {
 		r.Close()
 		then(path)
 	}, u.win)
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 // readEnrollment reads the file off the Fyne goroutine and asks to
@@ -408,7 +408,7 @@ func (s *syncAdminScreen) askEnroll(path string, e app.Enrollment) {
 	d.SetButtons([]fyne.CanvasObject{cancel, s.confirmBtn})
 	d.Resize(fyne.NewSize(620, 0))
 	s.confirm = d
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 	u.win.Canvas().Focus(s.confirmBtn)
 }
 
@@ -497,7 +497,7 @@ func (s *syncAdminScreen) askDismiss() {
 	d.SetButtons([]fyne.CanvasObject{cancel, s.confirmBtn})
 	d.Resize(fyne.NewSize(520, 0))
 	s.confirm = d
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 func (s *syncAdminScreen) dismiss() {

@@ -136,14 +136,14 @@ func TestSyncAdminEnroll(t *testing.T) {
 	os.WriteFile(junk, []byte("hello"), 0o600)
 	s.readEnrollment(junk)
 	u.tasks.wait()
-	if !s.msg.Visible() || !strings.Contains(s.msg.Text, "cannot be used to enroll") || len(u.dialogs) != 0 {
-		t.Fatalf("a junk file: message %q, %d dialogs", s.msg.Text, len(u.dialogs))
+	if !s.msg.Visible() || !strings.Contains(s.msg.Text, "cannot be used to enroll") || len(u.dialogs.open) != 0 {
+		t.Fatalf("a junk file: message %q, %d dialogs", s.msg.Text, len(u.dialogs.open))
 	}
 
 	path := enrollmentFile(t, arc, "ward-a", nil)
 	s.readEnrollment(path)
 	u.tasks.wait()
-	if s.confirm == nil || len(u.dialogs) != 1 {
+	if s.confirm == nil || len(u.dialogs.open) != 1 {
 		t.Fatal("enrolling did not ask first")
 	}
 	if syncer.Enrolled(prof.Dir) {

@@ -63,7 +63,7 @@ func (b *syncBundles) askExport() {
 		b.export(path, b.all.Checked)
 	}, u.win)
 	d.SetFileName(b.s.state.Enrollment.Workstation + "-" + u.now().Format("20060102-1504") + ".bundle")
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 // askImport asks for the archive's reply.

@@ -287,7 +287,7 @@ func (s *typeRulesScreen) askReset() {
 		}, u.win)
 	d.SetConfirmText("Bring them back")
 	d.SetDismissText("Cancel")
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 // resetRules brings back the built-in rules.

@@ -100,7 +100,7 @@ func TestTypeRulesFromTheKeyboard(t *testing.T) {
 	}
 
 	s.askReset()
-	if len(u.dialogs) == 0 {
+	if len(u.dialogs.open) == 0 {
 		t.Fatal("Built-in rules… asked nothing")
 	}
 	s.resetRules()

@@ -265,7 +265,7 @@ func (s *usersScreen) disable(name string) {
 				return func() { s.done(err, "User "+name+" disabled.") }
 			})
 		}, u.win)
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 // reset sets a new password for another user: the administrator types it
@@ -343,7 +343,7 @@ func (s *usersScreen) askPassword(title, intro, okLabel, user string, apply func
 	p.dlg = dialog.NewCustomWithoutButtons(title,
 		container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), cancel, p.ok), nil, nil, form), u.win)
 	p.dlg.Resize(fyne.NewSize(520, 0))
-	u.showDialog(p.dlg)
+	u.dialogs.showDialog(p.dlg)
 	u.win.Canvas().Focus(p.pass)
 }
 
@@ -443,6 +443,6 @@ func (s *usersScreen) editRoles(usr app.User) {
 	d.dlg = dialog.NewCustomWithoutButtons("Roles of "+name,
 		container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), cancel, d.ok), nil, nil, form), u.win)
 	d.dlg.Resize(fyne.NewSize(480, 0))
-	u.showDialog(d.dlg)
+	u.dialogs.showDialog(d.dlg)
 	u.win.Canvas().Focus(d.roles.checks[0])
 }

@@ -104,8 +104,8 @@ func TestUsersResetPassword(t *testing.T) {
 	test.Type(p.again, newPW)
 	test.Tap(p.ok)
 	u.tasks.wait()
-	if !strings.Contains(s.msg.Text, "New password set for amina") || len(u.dialogs) != 0 || p.pass.Text != "" {
-		t.Fatalf("after the reset: %q, %d dialogs open", s.msg.Text, len(u.dialogs))
+	if !strings.Contains(s.msg.Text, "New password set for amina") || len(u.dialogs.open) != 0 || p.pass.Text != "" {
+		t.Fatalf("after the reset: %q, %d dialogs open", s.msg.Text, len(u.dialogs.open))
 	}
 	if _, err := u.vault.Login(ctx, "amina", []byte(clinPW)); !errors.Is(err, app.ErrWrongPassword) {
 		t.Fatalf("the old password still works: %v", err)
@@ -184,7 +184,7 @@ func TestUsersScreenTicksSeveralRoles(t *testing.T) {
 	d.roles.set(app.RoleSet{app.RoleRecords})
 	test.Tap(d.ok)
 	u.tasks.wait()
-	if !strings.Contains(d.msg.Text, "cannot take away your own administrator role") || len(u.dialogs) == 0 {
+	if !strings.Contains(d.msg.Text, "cannot take away your own administrator role") || len(u.dialogs.open) == 0 {
 		t.Fatalf("unticking one's own administrator role: %q", d.msg.Text)
 	}
 	d.roles.set(nil)
@@ -196,8 +196,8 @@ func TestUsersScreenTicksSeveralRoles(t *testing.T) {
 	test.Tap(d.roles.checks[slices.Index(app.Roles, app.RoleRecords)])
 	test.Tap(d.ok)
 	u.tasks.wait()
-	if len(u.dialogs) != 0 || !strings.Contains(s.msg.Text, "Roles of admin saved: Administrator, Records clerk.") {
-		t.Fatalf("after saving: %q, %d dialogs", s.msg.Text, len(u.dialogs))
+	if len(u.dialogs.open) != 0 || !strings.Contains(s.msg.Text, "Roles of admin saved: Administrator, Records clerk.") {
+		t.Fatalf("after saving: %q, %d dialogs", s.msg.Text, len(u.dialogs.open))
 	}
 	if got := s.rolesBtn["admin"].Text; got != "Administrator, Records clerk" {
 		t.Fatalf("the list shows admin's roles as %q", got)

@@ -144,7 +144,7 @@ func (v *encounterScreen) askLink() {
 	}
 	body := container.NewBorder(wrapped("Tick a document to link it to this visit, untick it to unlink it (it stays in the chart)."),
 		msg, nil, nil, newScroller(u.input, list))
-	u.showNote("Documents of this visit", body, fyne.NewSize(560, 460))
+	u.dialogs.showNote("Documents of this visit", body, fyne.NewSize(560, 460))
 	if first != nil {
 		u.win.Canvas().Focus(first)
 	}

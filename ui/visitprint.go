@@ -94,7 +94,7 @@ func (v *encounterScreen) printOrSave(what, title, file string, write pdfWriter)
 		"printing or saving it is recorded in the chart's audit trail."), u.win)
 	d.SetButtons([]fyne.CanvasObject{cancel, saveB, printB})
 	d.Resize(fyne.NewSize(480, 0))
-	u.showDialog(d)
+	u.dialogs.showDialog(d)
 }
 
 // printPDF sends what write makes to the printer; when that fails it
@@ -136,5 +136,5 @@ func (v *encounterScreen) savePDF(what, name string, write pdfWriter) {
 		})
 	}, u.win)
 	fs.SetFileName(name)
-	u.showDialog(fs)
+	u.dialogs.showDialog(fs)
 }

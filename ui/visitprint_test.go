@@ -46,8 +46,8 @@ func TestVisitPrintAndReferral(t *testing.T) {
 	test.Tap(v.printBtn)
 	tapDialog(t, u, "Print")
 	u.tasks.wait()
-	if !strings.Contains(v.status.Text, "The visit note was not printed") || !strings.HasPrefix(u.lastErr, "No printer is set up on this computer: save the PDF") {
-		t.Fatalf("printing without a printer: %q, %q", v.status.Text, u.lastErr)
+	if !strings.Contains(v.status.Text, "The visit note was not printed") || !strings.HasPrefix(u.dialogs.lastErr, "No printer is set up on this computer: save the PDF") {
+		t.Fatalf("printing without a printer: %q, %q", v.status.Text, u.dialogs.lastErr)
 	}
 	tapDialog(t, u, "Cancel")
 	ev, err := auditAs(t, u.vault, "admin", app.ActNotePrint)
