@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -109,6 +107,7 @@ type App struct {
 	cur     screen
 	sess    *session
 	dialogs *dialogs       // every dialog shows through it (dialogs.go)
+	nav     *navigator     // the ways to the places and records (navigator.go)
 	site    string         // MRN site prefix, for the header
 	synced  app.SyncStatus // what the sync indicator shows now
 	// lockedSync is what sync does while no one is signed in, for the
@@ -237,6 +236,7 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	u := &App{fyne: a, vault: v, opts: opts, now: now, searchDelay: defaultSearchDelay, draftDelay: defaultDraftDelay, codeDelay: defaultCodeDelay,
 		joinPoll: max(opts.JoinPoll, 0)}
 	u.dialogs = &dialogs{a: u, open: map[dialog.Dialog]bool{}}
+	u.nav = &navigator{a: u}
 	u.codes.Load = opts.CodeSet
 	u.native = u.platformWindow
 	if opts.JoinPoll == 0 {
@@ -464,100 +464,6 @@ func (u *App) lock(reason string) {
 // then on.
 type flusher interface {
 	unsaved() func(context.Context) string
-}
-
-// Navigation between the session's screens.
-
-func (u *App) showSearch() {
-	if u.sess == nil {
-		return
-	}
-	u.show(u.sess.search)
-	if strings.TrimSpace(u.sess.search.query.Text) == "" {
-		u.sess.search.apply("", nil, nil) // the recent patients
-	}
-	u.sess.search.refocus()
-}
-
-func (u *App) showRegister() {
-	if u.sess == nil {
-		return
-	}
-	if !u.sess.user.Roles.Can(app.PermPatientWrite) {
-		u.dialogs.showError("Register a patient", app.ErrForbidden)
-		return
-	}
-	u.show(newPatientForm(u.sess, app.Patient{}, false))
-}
-
-func (u *App) showScanning() {
-	if u.sess == nil {
-		return
-	}
-	u.show(newScanScreen(u.sess))
-}
-
-// showUsers opens Administration at its Users section, showSettings at
-// its Settings section (administrators only).
-func (u *App) showUsers()    { showFor(u, canAdmin, newUsersScreen) }
-func (u *App) showSettings() { showFor(u, canAdmin, newSettingsScreen) }
-
-// showTypeRules opens the document type rules (administrators and
-// records managers).
-func (u *App) showTypeRules() { showFor(u, canKeepTypeRules, newTypeRulesScreen) }
-
-// showSyncAdmin opens Administration at its Sync section (administrators,
-// on a window wired to the syncer).
-func (u *App) showSyncAdmin() {
-	if u.opts.Sync != nil {
-		showFor(u, canAdmin, newSyncAdminScreen)
-	}
-}
-
-// showAudit opens Administration at its Audit section, showIntegrity at
-// its Integrity check (administrators).
-func (u *App) showAudit() {
-	showFor(u, func(r app.RoleSet) bool { return canAdmin(r) && r.Can(app.PermAuditRead) }, newAuditScreen)
-}
-
-func (u *App) showIntegrity() {
-	showFor(u, func(r app.RoleSet) bool { return canAdmin(r) && r.Can(app.PermVerify) }, newIntegrityScreen)
-}
-
-// showConflicts opens the records in conflict (those who may merge
-// patient records resolve them).
-func (u *App) showConflicts() {
-	showFor(u, func(r app.RoleSet) bool { return r.Can(app.PermPatientMerge) }, newConflictsScreen)
-}
-
-// openPatient opens a patient by MRN or id: it reads the chart (audited),
-// asks for a break-glass reason when the chart is restricted, and shows it.
-func (u *App) openPatient(ref string) {
-	sess := u.sess
-	if sess == nil {
-		return
-	}
-	sess.run(func(ctx context.Context) func() {
-		p, err := sess.s.Patients().Open(ctx, ref)
-		return func() {
-			switch {
-			case errors.Is(err, app.ErrNeedsBreakGlass):
-				askBreakGlass(sess, ref)
-			case err != nil:
-				u.dialogs.showError("Open patient", err)
-			default:
-				u.showPatient(p, nil)
-			}
-		}
-	})
-}
-
-func (u *App) showPatient(p app.Patient, note fyne.CanvasObject) {
-	if u.sess == nil {
-		return
-	}
-	u.sess.opened(p)
-	u.show(newPatientScreen(u.sess, p, note))
 }
 
 func durationText(d time.Duration) string {

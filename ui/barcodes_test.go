@@ -44,7 +44,7 @@ func TestBarcodesShownInQueueQAAndViewer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	u.showDocument(id)
+	u.nav.showDocument(id)
 	v := current[*docViewer](t, u)
 	u.tasks.wait()
 	u.tasks.wait()

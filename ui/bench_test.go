@@ -545,7 +545,7 @@ func BenchmarkOpenDocument50(b *testing.B) {
 	var open, next latencies
 	for b.Loop() {
 		b.StopTimer()
-		u.openPatient(p.MRN)
+		u.nav.openPatient(p.MRN)
 		u.tasks.wait()
 		if _, ok := u.cur.(*patientScreen); !ok {
 			b.Fatalf("the window shows %T, want the chart", u.cur)
@@ -553,7 +553,7 @@ func BenchmarkOpenDocument50(b *testing.B) {
 		b.StartTimer()
 
 		t0 := time.Now()
-		u.showDocument(d.ID)
+		u.nav.showDocument(d.ID)
 		u.tasks.wait()
 		v, ok := u.cur.(*docViewer)
 		shown := ok && v.image.Image != nil && v.page == 0 && len(v.strip.Objects) == 50 && len(v.thumbImg) == 50

@@ -113,7 +113,7 @@ func newChart(v *patientScreen, demo fyne.CanvasObject) *chart {
 	c.patientSync = newSyncBadge(false)
 	what := widget.NewLabel("Demographics:")
 	what.SizeName = theme.SizeNameCaptionText
-	c.patientResolve = link(u.input, "Resolve…", u.showConflicts)
+	c.patientResolve = link(u.input, "Resolve…", u.nav.showConflicts)
 	c.patientResolve.SizeName = theme.SizeNameCaptionText
 	c.patientResolve.Hide()
 	c.patientRow = container.New(layout.NewCustomPaddedLayout(4, 0, 0, 0),
@@ -363,7 +363,7 @@ func (c *chart) drawGrid() {
 				badge.box),
 			nil, nil, img)
 		id, i := d.ID, len(c.gridCards)
-		row := newTapRow(u.input, card, func() { u.showDocument(id) })
+		row := newTapRow(u.input, card, func() { u.nav.showDocument(id) })
 		row.move = func(delta int) { c.focusRow(c.gridCards, i+delta, c.gridScroll) }
 		c.gridCards = append(c.gridCards, row)
 		c.grid.Add(row)

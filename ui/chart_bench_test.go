@@ -64,7 +64,7 @@ func BenchmarkChartOpen500x2000(b *testing.B) {
 	var open, paint, cpu latencies
 	for b.Loop() {
 		b.StopTimer()
-		u.showSearch()
+		u.nav.showSearch()
 		s := current[*searchScreen](b, u)
 		s.query.SetText(p.MRN)
 		s.searchNow(p.MRN)

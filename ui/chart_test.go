@@ -76,7 +76,7 @@ func docIDs(docs []app.Document) []string {
 // not offered to a clinician.
 func TestPatientChartTabs(t *testing.T) {
 	u, p, lab, referral := chartWithDocuments(t)
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	if !strings.Contains(v.facts.String(), "Kisoro") {
@@ -176,7 +176,7 @@ func TestPatientChartTabs(t *testing.T) {
 
 	// A clinician sees the documents but not the access log.
 	logInAgain(t, u, "dr.amani", clinPW)
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	v = current[*patientScreen](t, u)
 	if v.chart.hasTab(v.chart.accessTab) || len(v.chart.timeDocs) != 2 {
@@ -190,7 +190,7 @@ func TestPatientChartTabs(t *testing.T) {
 // keeps the keyboard.
 func TestPatientChartKeyboard(t *testing.T) {
 	u, p, lab, referral := chartWithDocuments(t)
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	c := u.win.Canvas()
@@ -331,7 +331,7 @@ func appActions(t *testing.T) map[string]app.Action {
 // A patient without documents is told so in words.
 func TestPatientChartEmpty(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())
-	u.openPatient(reg[0].MRN)
+	u.nav.openPatient(reg[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	if !strings.Contains(timelineText(v), "No documents scanned for this patient yet.") {
@@ -384,7 +384,7 @@ func TestAttackAccessLogReasonForgesLines(t *testing.T) {
 	}
 	doc.Lock(ctx)
 
-	u.openPatient(reg[0].MRN)
+	u.nav.openPatient(reg[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	v.chart.tabs.Select(v.chart.accessTab)
@@ -405,7 +405,7 @@ func TestChartSentBackDocumentSaysWhatItIs(t *testing.T) {
 		t.Fatal(err)
 	}
 	logInAgain(t, u, "dr.amani", clinPW)
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	text := timelineText(v)

@@ -107,7 +107,7 @@ func (s *codingScreen) forget() {
 
 // escape goes back to the worklist.
 func (s *codingScreen) escape() bool {
-	s.sess.a.showCoding()
+	s.sess.a.nav.showCoding()
 	return true
 }
 

@@ -68,7 +68,7 @@ func codingBenchScreen(b *testing.B) (*App, *codingScreen) {
 	u := newWindow(b, v, Options{})
 	logIn(b, u, "grace", clerkPW)
 	e := codingWork(b, u, "dr.amani", clinPW, reg[0].MRN)[0]
-	u.showCodingEncounter(e.ID)
+	u.nav.showCodingEncounter(e.ID)
 	u.tasks.wait()
 	s := current[*codingScreen](b, u)
 	if s.search.set == nil {

@@ -20,7 +20,7 @@ func codingFits(t *testing.T, u *App, size fyne.Size, shot func(string), mrn str
 	fits(t, u, size, "coding worklist", w.pick.field, w.tabs[3], w.pick.list)
 	shot("coding-worklist")
 
-	u.showCodingEncounter(visits[0].ID)
+	u.nav.showCodingEncounter(visits[0].ID)
 	u.tasks.wait()
 	s := current[*codingScreen](t, u)
 	test.Type(s.search.pick.field, "pnuemonia")

@@ -120,7 +120,7 @@ func codingKeyAreas(t *testing.T, u *App, enc string) map[string][]keyArea {
 		}
 	}
 	return map[string][]keyArea{
-		areaDefic: {worklist("grace", u.showDeficiencies, func() *pickList { return defic().pick }, map[string]effect{
+		areaDefic: {worklist("grace", u.nav.showDeficiencies, func() *pickList { return defic().pick }, map[string]effect{
 			"Enter": func() func() string {
 				return func() string {
 					u.tasks.wait()
@@ -132,14 +132,14 @@ func codingKeyAreas(t *testing.T, u *App, enc string) map[string][]keyArea {
 			},
 			"Ctrl+1": list(false), "Ctrl+2": list(true),
 		})},
-		areaWork: {worklist("grace", u.showCoding, func() *pickList { return work().pick }, map[string]effect{
+		areaWork: {worklist("grace", u.nav.showCoding, func() *pickList { return work().pick }, map[string]effect{
 			"Enter":  func() func() string { return func() string { u.tasks.wait(); return is("*ui.codingScreen")() } },
 			"Ctrl+1": tab(app.CodingWaiting), "Ctrl+2": tab(app.CodingQueried), "Ctrl+3": tab(app.CodingCoded), "Ctrl+4": tab(""),
 		})},
 		areaCoding: {{
 			user: "grace",
 			open: func() {
-				u.showCodingEncounter(enc)
+				u.nav.showCodingEncounter(enc)
 				u.tasks.wait()
 				s := coding()
 				s.search.pick.field.SetText("pneumonia")
@@ -171,11 +171,11 @@ func codingKeyAreas(t *testing.T, u *App, enc string) map[string][]keyArea {
 				"Ctrl+G": focusIs(func() fyne.Focusable { return coding().search.pick.field }),
 			},
 		}},
-		areaNotes: {worklist("dr.amani", u.showMyNotes, func() *pickList { return notes().pick }, map[string]effect{
+		areaNotes: {worklist("dr.amani", u.nav.showMyNotes, func() *pickList { return notes().pick }, map[string]effect{
 			"Enter": func() func() string { return func() string { u.tasks.wait(); return is("*ui.encounterScreen")() } },
 		})},
 		areaQueries: {{
-			user: "dr.amani", open: func() { u.showMyQueries(); u.tasks.wait() },
+			user: "dr.amani", open: func() { u.nav.showMyQueries(); u.tasks.wait() },
 			fields: func() map[string]fyne.Focusable { return map[string]fyne.Focusable{"Answer": queries().answer} },
 			effects: map[string]effect{
 				"↓": moves(func() *pickList { return queries().pick }, 0, 1), "↑": moves(func() *pickList { return queries().pick }, 1, 0),

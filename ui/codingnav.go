@@ -10,8 +10,8 @@ import (
 	"folio/codeset"
 )
 
-// This file is the way to the coding screens: the code set they use,
-// the places of the sidebar for coders and clinicians, and their counts.
+// This file is what the coding screens share: the code set they use and
+// the sidebar's counts of their work (navigator.go opens them).
 
 // defaultCodeDelay is how long the code search waits after a key: a
 // search takes a few milliseconds, so it waits only long enough to let a
@@ -36,26 +36,6 @@ func (s *session) codingLists() app.Coding { return s.s.Coding(nil) }
 
 func canCode(r app.RoleSet) bool       { return r.Can(app.PermCode) }
 func canWriteNotes(r app.RoleSet) bool { return r.Can(app.PermEncounterWrite) }
-
-// showCoding opens the coding worklist (coders).
-func (u *App) showCoding() { showPlace(u, placeCoding, newCodingWorklistScreen) }
-
-// showMyNotes opens the clinician's own unsigned notes, showMyQueries the
-// coders' queries waiting for their answer.
-func (u *App) showMyNotes()   { showPlace(u, placeMyNotes, newMyNotesScreen) }
-func (u *App) showMyQueries() { showPlace(u, placeMyQueries, newMyQueriesScreen) }
-
-// showDeficiencies opens the record-completion worklist.
-func (u *App) showDeficiencies() { showPlace(u, placeDeficiencies, newDeficiencyScreen) }
-
-// showCodingEncounter opens an encounter in the coding screen; Esc goes
-// back to the worklist.
-func (u *App) showCodingEncounter(id string) {
-	if u.sess == nil || !canCode(u.sess.user.Roles) {
-		return
-	}
-	u.show(newCodingScreen(u.sess, id))
-}
 
 // refreshCodingCounts updates the sidebar's counts of coding work and
 // deficiencies. Counting reads every visit, so at most one count runs at

@@ -37,7 +37,7 @@ var worklistTabs = [...]struct {
 func newCodingWorklistScreen(sess *session) *codingWorklistScreen {
 	u := sess.a
 	s := &codingWorklistScreen{worklist: newWorklist(sess, "Find by patient, MRN, clinician or coder"), status: app.CodingWaiting}
-	s.pick.open = func(i int) { u.showCodingEncounter(s.shown[i].EncounterID) }
+	s.pick.open = func(i int) { u.nav.showCodingEncounter(s.shown[i].EncounterID) }
 	s.tabBar = container.NewHBox()
 	for i, t := range worklistTabs {
 		s.tabs[i] = button(u.input, fmt.Sprintf("%s   Ctrl+%d", t.label, i+1), nil, widget.LowImportance, func() { s.showTab(i) })

@@ -54,7 +54,7 @@ func newConflictsScreen(sess *session) *conflictsScreen {
 	s.summary = widget.NewLabel("")
 	s.summary.Importance = widget.LowImportance
 	s.msg = newMessageLabel()
-	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
+	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.nav.showSearch)
 	title := widget.NewLabelWithStyle("Sync conflicts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = sizeNameTitle
 	intro := muted("These records were changed on two workstations before either had synced. " +

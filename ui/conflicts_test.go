@@ -281,7 +281,7 @@ func TestConflictsNeedMergePermission(t *testing.T) {
 			}
 		}
 	}
-	u.showConflicts()
+	u.nav.showConflicts()
 	if _, ok := u.cur.(*conflictsScreen); ok {
 		t.Fatal("a clinician opened the conflicts screen")
 	}
@@ -311,7 +311,7 @@ func TestChartSyncState(t *testing.T) {
 
 	u := newWindow(t, a.prof.Vault, Options{Now: c.Now, SyncStates: newTestSync(t, a.prof).RecordStates})
 	logIn(t, u, "clerk", clinPW)
-	u.openPatient(ps[0].MRN)
+	u.nav.openPatient(ps[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	v.chart.tabs.Select(v.chart.gridTab) // the Documents grid is drawn when its tab is first shown
@@ -342,7 +342,7 @@ func TestChartSyncState(t *testing.T) {
 	// Without an archive the chart shows no badge.
 	u2 := newWindow(t, a.prof.Vault, Options{Now: c.Now, SyncStates: func(context.Context, []app.SyncItem) ([]app.RecordSync, error) { return nil, nil }})
 	logIn(t, u2, "clerk", clinPW)
-	u2.openPatient(ps[0].MRN)
+	u2.nav.openPatient(ps[0].MRN)
 	u2.tasks.wait()
 	v = current[*patientScreen](t, u2)
 	want("without an archive", "", "")

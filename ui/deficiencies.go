@@ -131,13 +131,13 @@ func (s *deficiencyScreen) complete(d app.Deficiency) {
 	u := s.sess.a
 	switch {
 	case d.Rule == app.RuleUncoded && d.EncounterID != "" && canCode(s.sess.user.Roles):
-		u.showCodingEncounter(d.EncounterID)
+		u.nav.showCodingEncounter(d.EncounterID)
 		return
 	case d.Rule == app.RuleUnsignedNote && d.EncounterID != "" && d.Assignee == s.sess.user.Name:
-		u.showEncounter(d.EncounterID)
+		u.nav.showEncounter(d.EncounterID)
 		return
 	}
-	u.openPatient(d.MRN)
+	u.nav.openPatient(d.MRN)
 }
 
 // setDeficiencyCount shows beside Deficiencies the user's own open ones,

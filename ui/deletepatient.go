@@ -37,7 +37,7 @@ func (d *demographics) askDelete() {
 		func(ctx context.Context, reason string) (app.Patient, error) {
 			return d.sess.s.Patients().Delete(ctx, p.ID, reason)
 		},
-		func(app.Patient) { d.sess.a.showSearch() })
+		func(app.Patient) { d.sess.a.nav.showSearch() })
 }
 
 // askRestore brings back a deleted registration and shows it again.
@@ -49,7 +49,7 @@ func (d *demographics) askRestore() {
 		func(ctx context.Context, reason string) (app.Patient, error) {
 			return d.sess.s.Patients().Restore(ctx, p.ID, reason)
 		},
-		func(back app.Patient) { d.sess.a.showPatient(back, nil) })
+		func(back app.Patient) { d.sess.a.nav.showPatient(back, nil) })
 }
 
 // askReason asks for the reason of a change to the chart's registration,

@@ -17,7 +17,7 @@ import (
 func TestDeleteRegistrationFromChart(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())
 	ctx := context.Background()
-	u.openPatient(reg[0].MRN)
+	u.nav.openPatient(reg[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	if !v.demo.delBtn.Visible() || !strings.Contains(v.demo.delBtn.Text, "Delete") {
@@ -42,7 +42,7 @@ func TestDeleteRegistrationFromChart(t *testing.T) {
 	other := register(t, u, app.Patient{Family: "Mwale", Given: "Tiyamike", Sex: app.SexFemale, BirthDate: app.BirthDate{Year: 1990}})
 	addUser(t, u.sess.s, clinPW, "dr.amani")
 	logInAgain(t, u, "dr.amani", clinPW)
-	u.openPatient(other[0].MRN)
+	u.nav.openPatient(other[0].MRN)
 	u.tasks.wait()
 	if v := current[*patientScreen](t, u); v.demo.delBtn.Visible() {
 		t.Fatal("a clinician sees the delete button")

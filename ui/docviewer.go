@@ -84,29 +84,6 @@ type docViewer struct {
 	box       fyne.CanvasObject
 }
 
-// showDocument opens the document viewer on document id. Back (Escape)
-// returns to the chart on show now, or to the document's patient.
-func (u *App) showDocument(id string) {
-	if u.sess == nil {
-		return
-	}
-	back := ""
-	switch s := u.cur.(type) {
-	case *patientScreen:
-		back = s.p.MRN
-		if back == "" {
-			back = s.p.ID
-		}
-	case *docViewer:
-		back = s.back
-	case *encounterScreen:
-		back = s.ref
-	}
-	v := newDocViewer(u.sess, id, back)
-	u.show(v)
-	v.load()
-}
-
 func newDocViewer(sess *session, id, back string) *docViewer {
 	u := sess.a
 	v := &docViewer{sess: sess, id: id, back: back, scaleAt: 1,
@@ -211,10 +188,10 @@ func (v *docViewer) escape() bool {
 		ref = v.doc.MRN
 	}
 	if ref == "" {
-		u.showSearch()
+		u.nav.showSearch()
 		return true
 	}
-	u.openPatient(ref)
+	u.nav.openPatient(ref)
 	return true
 }
 

@@ -19,10 +19,10 @@ import (
 // openViewer opens the chart, then the document, and returns the viewer.
 func openViewer(t *testing.T, u *App, p app.Patient, d app.Document) *docViewer {
 	t.Helper()
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	current[*patientScreen](t, u)
-	u.showDocument(d.ID)
+	u.nav.showDocument(d.ID)
 	u.tasks.wait()
 	v := current[*docViewer](t, u)
 	if v.doc.ID != d.ID || v.image.Image == nil {
@@ -286,7 +286,7 @@ func TestChartScreenshots(t *testing.T) {
 	u, p, lab, _ := chartWithDocuments(t)
 	u.win.Resize(fyne.NewSize(1100, 720))
 	shoot := shooter(t, u, dir)
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	c := current[*patientScreen](t, u)
 	shoot("chart-timeline")
@@ -298,7 +298,7 @@ func TestChartScreenshots(t *testing.T) {
 	c.chart.tabs.Select(c.chart.accessTab)
 	u.tasks.wait()
 	shoot("chart-access-log")
-	u.showDocument(lab.ID)
+	u.nav.showDocument(lab.ID)
 	u.tasks.wait()
 	v := current[*docViewer](t, u)
 	test.Type(v.find.search, "page 2")

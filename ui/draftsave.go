@@ -297,7 +297,7 @@ func (v *encounterScreen) askSign() {
 			}
 			v.draft.saved = edits
 			v.ref = signed.MRN
-			v.sess.a.showEncounter(signed.ID)
+			v.sess.a.nav.showEncounter(signed.ID)
 		})
 }
 

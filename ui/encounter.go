@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -43,30 +42,6 @@ type encounterScreen struct {
 	box      fyne.CanvasObject
 
 	draft draftSaver
-}
-
-// showEncounter opens a visit (an audited read) from the timeline.
-func (u *App) showEncounter(id string) {
-	sess := u.sess
-	if sess == nil {
-		return
-	}
-	v := newEncounterScreen(sess, "")
-	u.show(v)
-	sess.run(func(ctx context.Context) func() {
-		e, err := sess.s.Encounters().Open(ctx, id)
-		return func() {
-			if u.cur != screen(v) {
-				return
-			}
-			if err != nil {
-				v.tellError("The visit could not be opened: " + message(err))
-				return
-			}
-			v.ref = e.MRN
-			v.showVisit(e)
-		}
-	})
 }
 
 // newVisit opens the editor on a new visit of the chart's patient, seen
@@ -210,9 +185,9 @@ func (v *encounterScreen) forget() {
 // escape goes back to the chart.
 func (v *encounterScreen) escape() bool {
 	if v.ref != "" {
-		v.sess.a.openPatient(v.ref)
+		v.sess.a.nav.openPatient(v.ref)
 	} else {
-		v.sess.a.showSearch()
+		v.sess.a.nav.showSearch()
 	}
 	return true
 }

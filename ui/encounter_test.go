@@ -81,7 +81,7 @@ func typeIn(u *App, e *entry, s string) {
 // newVisitFromChart opens the chart and starts a new visit with Ctrl+T.
 func newVisitFromChart(t *testing.T, u *App, p app.Patient) *encounterScreen {
 	t.Helper()
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	press(u, ctrlKey, fyne.KeyT)
 	u.tasks.wait()
@@ -189,7 +189,7 @@ func TestEncounterSigningSomeoneElsesNote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.showEncounter(e.ID)
+	u.nav.showEncounter(e.ID)
 	u.tasks.wait()
 	v := current[*encounterScreen](t, u)
 	if v.form != nil || !v.signBtn.Visible() {
@@ -214,7 +214,7 @@ func TestEncounterSigningSomeoneElsesNote(t *testing.T) {
 // was typed) and the summary shows it.
 func TestChartSummaryAllergy(t *testing.T) {
 	u, p, _, _ := clinicRoom(t)
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	if got := objectsText(v.summary.allergies.Objects); !strings.Contains(got, "Allergies not recorded") {
@@ -283,7 +283,7 @@ func TestTimelineVisitsAndDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	ids := func() string {
@@ -394,7 +394,7 @@ func TestEncounterDraftSavedAtLockAndLinked(t *testing.T) {
 // with the keyboard on the first row it added.
 func TestTimelinePages(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())
-	u.openPatient(reg[0].MRN)
+	u.nav.openPatient(reg[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -146,7 +146,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	us := current[*usersScreen](t, u)
 	fits(t, u, size, "users", us.again, us.addBtn)
 	shot("users")
-	u.showSettings()
+	u.nav.showSettings()
 	u.tasks.wait()
 	st := current[*settingsScreen](t, u)
 	fits(t, u, size, "settings", st.site.save, st.newKey)
@@ -160,7 +160,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	test.Tap(is.check)
 	u.tasks.wait()
 	fits(t, u, size, "integrity check", is.check, is.verdict)
-	u.showScanning()
+	u.nav.showScanning()
 	u.tasks.wait()
 	current[*scanScreen](t, u)
 	fits(t, u, size, "scanning")
@@ -180,7 +180,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	p := register(t, u, mary())[0]
 	lab := fileScan(t, u, "paperless__multi-page-images.pdf", p.MRN, "lab-result", "2026-09-01")
 	importCorpus(t, u, "paperless__simple.png")
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	ch := current[*patientScreen](t, u)
 	fits(t, u, size, "chart", ch.chart.timeRows[0])
@@ -199,7 +199,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	current[*historyScreen](t, u)
 	fits(t, u, size, "history")
 
-	u.showDocument(lab.ID)
+	u.nav.showDocument(lab.ID)
 	u.tasks.wait()
 	dv := current[*docViewer](t, u)
 	u.tasks.wait()
@@ -236,7 +236,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	// A clinician's chart with its summary, the visit editor, and the
 	// signed visit read-only.
 	logInAgain(t, u, "dr.amani", clinPW)
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	ch = current[*patientScreen](t, u)
 	fits(t, u, size, "chart with the summary", ch.summary.box, ch.chart.timeRows[0])
@@ -257,7 +257,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.showEncounter(signed.ID)
+	u.nav.showEncounter(signed.ID)
 	u.tasks.wait()
 	ev = current[*encounterScreen](t, u)
 	fits(t, u, size, "signed visit", ev.read.box, ev.addBtn, ev.linkBtn)

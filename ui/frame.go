@@ -54,22 +54,22 @@ type sidebar struct {
 
 func newSidebar(u *App) *sidebar {
 	sb := &sidebar{}
-	sb.items[placeMyNotes] = button(u.input, "To sign   Ctrl+7", theme.DocumentCreateIcon(), widget.LowImportance, u.showMyNotes)
-	sb.items[placeMyQueries] = button(u.input, "Coding queries   Ctrl+8", theme.QuestionIcon(), widget.LowImportance, u.showMyQueries)
-	sb.items[placePatients] = button(u.input, "Patients   Ctrl+F", theme.SearchIcon(), widget.LowImportance, u.showSearch)
-	sb.items[placeScanning] = button(u.input, "Scanning   Ctrl+I", theme.DocumentIcon(), widget.LowImportance, u.showScanning)
-	sb.items[placeQueue] = button(u.input, "Indexing queue   Ctrl+J", theme.ListIcon(), widget.LowImportance, u.showQueue)
-	sb.items[placeQA] = button(u.input, "QA   Ctrl+K", theme.ConfirmIcon(), widget.LowImportance, u.showQA)
-	sb.items[placeCoding] = button(u.input, "Coding   Ctrl+6", theme.ListIcon(), widget.LowImportance, u.showCoding)
-	sb.items[placeDeficiencies] = button(u.input, "Deficiencies   Ctrl+9", theme.WarningIcon(), widget.LowImportance, u.showDeficiencies)
-	sb.items[placeAdmin] = button(u.input, "Administration   Ctrl+U", theme.AccountIcon(), widget.LowImportance, u.showUsers)
+	sb.items[placeMyNotes] = button(u.input, "To sign   Ctrl+7", theme.DocumentCreateIcon(), widget.LowImportance, u.nav.showMyNotes)
+	sb.items[placeMyQueries] = button(u.input, "Coding queries   Ctrl+8", theme.QuestionIcon(), widget.LowImportance, u.nav.showMyQueries)
+	sb.items[placePatients] = button(u.input, "Patients   Ctrl+F", theme.SearchIcon(), widget.LowImportance, u.nav.showSearch)
+	sb.items[placeScanning] = button(u.input, "Scanning   Ctrl+I", theme.DocumentIcon(), widget.LowImportance, u.nav.showScanning)
+	sb.items[placeQueue] = button(u.input, "Indexing queue   Ctrl+J", theme.ListIcon(), widget.LowImportance, u.nav.showQueue)
+	sb.items[placeQA] = button(u.input, "QA   Ctrl+K", theme.ConfirmIcon(), widget.LowImportance, u.nav.showQA)
+	sb.items[placeCoding] = button(u.input, "Coding   Ctrl+6", theme.ListIcon(), widget.LowImportance, u.nav.showCoding)
+	sb.items[placeDeficiencies] = button(u.input, "Deficiencies   Ctrl+9", theme.WarningIcon(), widget.LowImportance, u.nav.showDeficiencies)
+	sb.items[placeAdmin] = button(u.input, "Administration   Ctrl+U", theme.AccountIcon(), widget.LowImportance, u.nav.showUsers)
 	for p, b := range sb.items {
 		b.Alignment = widget.ButtonAlignLeading
 		sb.labels[p] = b.Text
 	}
 	sb.sync = muted("Not connected to an archive")
 	sb.sync.Wrapping = fyne.TextWrapWord
-	sb.conflicts = button(u.input, "Resolve conflicts", theme.WarningIcon(), widget.WarningImportance, u.showConflicts)
+	sb.conflicts = button(u.input, "Resolve conflicts", theme.WarningIcon(), widget.WarningImportance, u.nav.showConflicts)
 	sb.conflicts.Alignment = widget.ButtonAlignLeading
 	sb.conflicts.Hide()
 	width := canvas.NewRectangle(color.Transparent)

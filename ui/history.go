@@ -137,7 +137,7 @@ func (h *historyScreen) forget() {
 }
 
 func (h *historyScreen) back() {
-	h.sess.a.showPatient(h.p, nil)
+	h.sess.a.nav.showPatient(h.p, nil)
 }
 
 func (h *historyScreen) escape() bool {

@@ -38,7 +38,7 @@ func TestAttackWindowTextControls(t *testing.T) {
 
 	// The demographics: the address on one line, the notes on two, no
 	// override obeyed.
-	u.openPatient(reg[0].MRN)
+	u.nav.openPatient(reg[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	var values []string

@@ -84,17 +84,17 @@ func (in *input) shortcut(cs *desktop.CustomShortcut) bool {
 	r := u.sess.user.Roles
 	goTo := keyActions{
 		fyne.KeyL: func() { u.lock("") },
-		fyne.KeyF: u.showSearch,
-		fyne.KeyN: u.showRegister,
-		fyne.KeyU: when(canAdmin(r), u.showUsers),
-		fyne.KeyI: when(canScan(r), u.showScanning),
-		fyne.KeyJ: when(allowed(r, placeQueue), u.showQueue),
-		fyne.KeyK: when(allowed(r, placeQA), u.showQA),
-		fyne.KeyW: when(canKeepTypeRules(r), u.showTypeRules),
-		fyne.Key6: when(canCode(r), u.showCoding),
-		fyne.Key7: when(canWriteNotes(r), u.showMyNotes),
-		fyne.Key8: when(canWriteNotes(r), u.showMyQueries),
-		fyne.Key9: when(canSeeDeficiencies(r), u.showDeficiencies),
+		fyne.KeyF: u.nav.showSearch,
+		fyne.KeyN: u.nav.showRegister,
+		fyne.KeyU: when(canAdmin(r), u.nav.showUsers),
+		fyne.KeyI: when(canScan(r), u.nav.showScanning),
+		fyne.KeyJ: when(allowed(r, placeQueue), u.nav.showQueue),
+		fyne.KeyK: when(allowed(r, placeQA), u.nav.showQA),
+		fyne.KeyW: when(canKeepTypeRules(r), u.nav.showTypeRules),
+		fyne.Key6: when(canCode(r), u.nav.showCoding),
+		fyne.Key7: when(canWriteNotes(r), u.nav.showMyNotes),
+		fyne.Key8: when(canWriteNotes(r), u.nav.showMyQueries),
+		fyne.Key9: when(canSeeDeficiencies(r), u.nav.showDeficiencies),
 	}
 	if goTo.run(cs.KeyName) {
 		return true

@@ -361,7 +361,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 	chartArea := func(user string, clinician bool) keyArea {
 		return keyArea{
 			user: user,
-			open: func() { u.openPatient(p.MRN); u.tasks.wait(); u.tasks.wait() },
+			open: func() { u.nav.openPatient(p.MRN); u.tasks.wait(); u.tasks.wait() },
 			fields: func() map[string]fyne.Focusable {
 				v := chart()
 				return map[string]fyne.Focusable{"first document": v.chart.timeRows[0], "Type filter": v.chart.kindFilter}
@@ -387,7 +387,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 	// keys should do effects.
 	usersArea := func(effects map[string]effect) keyArea {
 		return keyArea{
-			user: "admin", open: u.showUsers,
+			user: "admin", open: u.nav.showUsers,
 			fields: func() map[string]fyne.Focusable {
 				s := current[*usersScreen](t, u)
 				return map[string]fyne.Focusable{"User name": s.name, "Full name": s.fullName, "Roles": s.roles.checks[0],
@@ -432,7 +432,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 	}
 	areas := map[string][]keyArea{
 		areaWindow: {{
-			user: "grace", open: u.showQueue,
+			user: "grace", open: u.nav.showQueue,
 			fields: func() map[string]fyne.Focusable {
 				q := queue()
 				return map[string]fyne.Focusable{"Patient": q.patient.field, "Type": q.kind, "Date": q.date}
@@ -442,7 +442,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		areaSearch: {{
 			user: "grace",
 			open: func() {
-				u.showSearch()
+				u.nav.showSearch()
 				s := search()
 				s.query.SetText("okello")
 				s.searchNow("okello")
@@ -460,7 +460,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		areaVisit: {{
 			user: "dr.amani",
 			open: func() {
-				u.openPatient(p.MRN)
+				u.nav.openPatient(p.MRN)
 				u.tasks.wait()
 				chart().newVisit()
 			},
@@ -488,7 +488,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 		}},
 		areaViewer: {{
 			user: "grace",
-			open: func() { u.showDocument(multi.ID); u.tasks.wait(); u.tasks.wait() },
+			open: func() { u.nav.showDocument(multi.ID); u.tasks.wait(); u.tasks.wait() },
 			fields: func() map[string]fyne.Focusable {
 				v := viewer()
 				return map[string]fyne.Focusable{"page": v.pageView, "Find": v.find.search}
@@ -507,7 +507,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			},
 		}},
 		areaForm: {{
-			user: "grace", open: u.showRegister,
+			user: "grace", open: u.nav.showRegister,
 			fields: func() map[string]fyne.Focusable {
 				f := current[*patientForm](t, u)
 				return map[string]fyne.Focusable{"Family": f.family, "Given": f.given, "Sex": f.sex, "Date of birth": f.dob,
@@ -526,7 +526,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			},
 		}},
 		areaScan: {{
-			user: "grace", open: u.showScanning,
+			user: "grace", open: u.nav.showScanning,
 			fields: func() map[string]fyne.Focusable {
 				st := current[*scanScreen](t, u)
 				return map[string]fyne.Focusable{"Cover sheet patient": st.coverFor.field, "Type": st.coverType,
@@ -547,7 +547,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			},
 		}},
 		areaQueue: {{
-			user: "grace", open: func() { u.showQueue(); u.tasks.wait() },
+			user: "grace", open: func() { u.nav.showQueue(); u.tasks.wait() },
 			fields: func() map[string]fyne.Focusable {
 				q := queue()
 				return map[string]fyne.Focusable{"Patient": q.patient.field, "Type": q.kind, "Date": q.date}
@@ -578,7 +578,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			},
 		}},
 		areaQA: {{
-			user: "peter", open: func() { u.showQA(); u.tasks.wait() },
+			user: "peter", open: func() { u.nav.showQA(); u.tasks.wait() },
 			fields: func() map[string]fyne.Focusable { return map[string]fyne.Focusable{"Reason": qa().reason} },
 			effects: map[string]effect{
 				"Ctrl+Enter": func() func() string { return msgHas(&qa().msg, "Verified") },
@@ -592,7 +592,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			},
 		}},
 		areaTypes: {{
-			user: "grace", open: func() { u.showTypeRules(); u.tasks.wait() },
+			user: "grace", open: func() { u.nav.showTypeRules(); u.tasks.wait() },
 			fields: func() map[string]fyne.Focusable {
 				s := types()
 				return map[string]fyne.Focusable{"first type": s.rows[0].typ, "first keywords": s.rows[0].keywords,
@@ -623,7 +623,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			},
 		}},
 		areaAdmin: {{
-			user: "admin", open: u.showSettings,
+			user: "admin", open: u.nav.showSettings,
 			fields: func() map[string]fyne.Focusable {
 				s := current[*settingsScreen](t, u)
 				fs := map[string]fyne.Focusable{}
@@ -634,7 +634,7 @@ func TestEveryShortcutFromEveryField(t *testing.T) {
 			},
 			effects: adminKeys,
 		}, usersArea(adminKeys), {
-			user: "admin", open: u.showAudit,
+			user: "admin", open: u.nav.showAudit,
 			fields: func() map[string]fyne.Focusable {
 				s := current[*auditScreen](t, u)
 				return map[string]fyne.Focusable{"User": s.user, "Patient": s.mrn, "Action": s.action, "Since": s.since}
@@ -757,7 +757,7 @@ func TestCtrlYIsRedoElsewhere(t *testing.T) {
 func TestViewerArrowsReachTheFootOfThePage(t *testing.T) {
 	u, _, lab, _ := chartWithDocuments(t)
 	u.win.Resize(fyne.NewSize(1366, 768))
-	u.showDocument(lab.ID)
+	u.nav.showDocument(lab.ID)
 	u.tasks.wait()
 	u.tasks.wait()
 	v := current[*docViewer](t, u)
@@ -825,7 +825,7 @@ func TestSpaceOnAButtonTypesNothing(t *testing.T) {
 		t.Fatalf("the first login failed: %q", l.msg.Text)
 	}
 
-	u.showSettings()
+	u.nav.showSettings()
 	st := current[*settingsScreen](t, u)
 	u.tasks.wait()
 	c.Focus(st.site.field)
@@ -949,7 +949,7 @@ func TestCtrlQQuits(t *testing.T) {
 		u.tasks.hold = true
 		if signedIn {
 			logIn(t, u, "admin", adminPW)
-			u.showSearch()
+			u.nav.showSearch()
 		} else {
 			u.win.Canvas().Focus(current[*loginScreen](t, u).pass)
 		}

@@ -77,14 +77,14 @@ func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 		append([]*fyne.MenuItem{fyne.NewMenuItem("Change my password…", u.dialogs.askOwnPassword)}, u.tableItems(menuFolio, r)...)...)
 	gotoItems := u.tableItems(menuGo, r)
 	if r.Can(app.PermPatientMerge) {
-		gotoItems = append(gotoItems, fyne.NewMenuItem("Sync conflicts", u.showConflicts))
+		gotoItems = append(gotoItems, fyne.NewMenuItem("Sync conflicts", u.nav.showConflicts))
 	}
 	if r.Can(app.PermUserManage) && u.opts.Sync != nil {
-		gotoItems = append(gotoItems, fyne.NewMenuItem("Sync with the archive", u.showSyncAdmin))
+		gotoItems = append(gotoItems, fyne.NewMenuItem("Sync with the archive", u.nav.showSyncAdmin))
 	}
 	if r.Can(app.PermUserManage) {
-		gotoItems = append(gotoItems, fyne.NewMenuItem("Audit trail", u.showAudit),
-			fyne.NewMenuItem("Integrity check", u.showIntegrity))
+		gotoItems = append(gotoItems, fyne.NewMenuItem("Audit trail", u.nav.showAudit),
+			fyne.NewMenuItem("Integrity check", u.nav.showIntegrity))
 	}
 	menus := []*fyne.Menu{folio, fyne.NewMenu(menuGo, gotoItems...)}
 	for _, m := range []string{menuChart, menuVisit, menuDoc, menuIndex} {

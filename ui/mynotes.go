@@ -18,7 +18,7 @@ type myNotesScreen struct {
 
 func newMyNotesScreen(sess *session) *myNotesScreen {
 	s := &myNotesScreen{worklist: newWorklist(sess, "Find by patient or MRN")}
-	s.pick.open = func(i int) { sess.a.showEncounter(s.notes[i].EncounterID) }
+	s.pick.open = func(i int) { sess.a.nav.showEncounter(s.notes[i].EncounterID) }
 	s.frame("My unsigned notes", nil, "Notes you have not signed yet. ↑ ↓ choose one, Enter opens it to finish and sign it.")
 	s.load()
 	return s

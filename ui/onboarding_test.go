@@ -22,7 +22,7 @@ func TestFirstStepsOnAnEmptyVault(t *testing.T) {
 	}
 	register(t, u, mary())
 	addUser(t, u.sess.s, clerkPW, "grace", app.RoleRecords)
-	u.showSearch()
+	u.nav.showSearch()
 	u.tasks.wait()
 	if lines := s.startLines.Text; strings.Contains(lines, "No patients yet") || strings.Contains(lines, "Only you can sign in") ||
 		!strings.Contains(lines, "No scans yet") {

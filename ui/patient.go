@@ -67,7 +67,7 @@ func newPatientScreen(sess *session, p app.Patient, note fyne.CanvasObject) *pat
 	v.facts = widget.NewRichText(facts...)
 	v.facts.Wrapping = fyne.TextWrapWord
 
-	v.backBtn = button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
+	v.backBtn = button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.nav.showSearch)
 
 	var banners []fyne.CanvasObject
 	if note != nil {
@@ -131,7 +131,7 @@ func (v *patientScreen) forget() {
 }
 
 func (v *patientScreen) escape() bool {
-	v.sess.a.showSearch()
+	v.sess.a.nav.showSearch()
 	return true
 }
 
@@ -170,7 +170,7 @@ func askBreakGlass(sess *session, ref string) {
 			return sess.s.Patients().Open(ctx, ref)
 		},
 		done: func(p app.Patient, reason string) {
-			sess.a.showPatient(p, banner(bannerCaution, theme.WarningIcon(), wrapped(
+			sess.a.nav.showPatient(p, banner(bannerCaution, theme.WarningIcon(), wrapped(
 				"You opened this restricted chart with break-glass. Your reason was recorded: “"+reason+"”")))
 		},
 	})

@@ -218,7 +218,7 @@ func TestRegisterWithoutDuplicates(t *testing.T) {
 
 func TestAmendCreatesVersion(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())
-	u.openPatient(reg[0].MRN)
+	u.nav.openPatient(reg[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 
@@ -258,7 +258,7 @@ func TestAmendCreatesVersion(t *testing.T) {
 
 func TestAmendConflictReloads(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())
-	u.openPatient(reg[0].ID)
+	u.nav.openPatient(reg[0].ID)
 	u.tasks.wait()
 	test.Tap(current[*patientScreen](t, u).demo.editBtn)
 	f := current[*patientForm](t, u)
@@ -332,7 +332,7 @@ func TestIdleLockClearsPatientData(t *testing.T) {
 
 func TestLockClearsPatientView(t *testing.T) {
 	u, reg := loggedIn(t, nil, mary())
-	u.openPatient(reg[0].ID)
+	u.nav.openPatient(reg[0].ID)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	if !strings.Contains(v.name.String(), "OKELLO") {
@@ -397,7 +397,7 @@ func TestRestrictedChartNeedsBreakGlass(t *testing.T) {
 
 	// A scanning clerk may not break the glass: a clear refusal.
 	logInAgain(t, u, "scan1", clinPW)
-	u.openPatient(reg[0].MRN)
+	u.nav.openPatient(reg[0].MRN)
 	u.tasks.wait()
 	current[*searchScreen](t, u)
 	if u.sess.glass != nil || len(u.dialogs.open) != 1 || !strings.Contains(u.dialogs.lastErr, "restricted") {
@@ -435,11 +435,11 @@ func TestRecentPatients(t *testing.T) {
 		t.Fatalf("%d recent patients before any was opened", s.results.Length())
 	}
 	for _, p := range []app.Patient{reg[0], reg[1], reg[0]} {
-		u.openPatient(p.MRN)
+		u.nav.openPatient(p.MRN)
 		u.tasks.wait()
 		current[*patientScreen](t, u)
 	}
-	u.showSearch()
+	u.nav.showSearch()
 	if status, _ := s.status.Get(); s.results.Length() != 2 || !strings.Contains(status, "Opened recently") {
 		t.Fatalf("recent: %d, %q", s.results.Length(), status)
 	}
@@ -472,7 +472,7 @@ func TestAttackPatientNameOverride(t *testing.T) {
 	if !strings.Contains(shown, `Mary \u202eollekA`) || !strings.Contains(shown, `Kisoro\nRESTRICTED`) || strings.ContainsRune(shown, '\u202e') {
 		t.Errorf("the result shows %q", shown)
 	}
-	u.openPatient(reg[0].MRN)
+	u.nav.openPatient(reg[0].MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	if h := v.name.String(); !strings.Contains(h, `Mary \u202eollekA`) || strings.ContainsRune(h, '\u202e') {

@@ -193,10 +193,10 @@ func (f *patientForm) shortcut(k fyne.KeyName) bool {
 
 func (f *patientForm) cancel() {
 	if f.amend {
-		f.sess.a.showPatient(f.orig, nil)
+		f.sess.a.nav.showPatient(f.orig, nil)
 		return
 	}
-	f.sess.a.showSearch()
+	f.sess.a.nav.showSearch()
 }
 
 // updateDOBHint shows the age the typed date gives, or what is wrong
@@ -324,7 +324,7 @@ func (f *patientForm) registered(reg []app.Patient, err error) {
 		return
 	}
 	p := reg[0]
-	f.sess.a.showPatient(p, registeredNote(p))
+	f.sess.a.nav.showPatient(p, registeredNote(p))
 }
 
 // registeredNote is the banner that shows a new MRN prominently.
@@ -339,13 +339,13 @@ func (f *patientForm) amended(saved app.Patient, err error, fresh app.Patient, r
 	f.setBusy(false)
 	switch {
 	case errors.Is(err, app.ErrConflict) && reloadErr == nil:
-		f.sess.a.showPatient(fresh, banner(bannerCaution, theme.WarningIcon(), wrapped(
+		f.sess.a.nav.showPatient(fresh, banner(bannerCaution, theme.WarningIcon(), wrapped(
 			"Someone else changed this record while you were editing it; it has been reloaded. "+
 				"Your changes were not saved: press Edit and make them again.")))
 	case err != nil:
 		f.msg.error(message(err))
 	default:
-		f.sess.a.showPatient(saved, banner(bannerGood, theme.ConfirmIcon(), widget.NewLabel("Changes saved as a new version.")))
+		f.sess.a.nav.showPatient(saved, banner(bannerGood, theme.ConfirmIcon(), widget.NewLabel("Changes saved as a new version.")))
 	}
 }
 
@@ -377,7 +377,7 @@ func (f *patientForm) showDuplicates(p app.Patient, ms []app.Match) {
 		open := button(u.input, "Open existing", theme.NavigateNextIcon(), widget.MediumImportance, func() {
 			dd.d.Hide()
 			f.dups = nil
-			u.openPatient(c.ID)
+			u.nav.openPatient(c.ID)
 		})
 		dd.open = append(dd.open, open)
 		name := widget.NewRichText(

@@ -102,7 +102,7 @@ func TestPrintButtonsOfferSaveWithoutAPrinter(t *testing.T) {
 		printFails(t, u, "cover sheet", st.coverPrint, st.coverMsg)
 
 		// The patient screen's Cover sheet… dialog prints too.
-		u.openPatient(p.MRN)
+		u.nav.openPatient(p.MRN)
 		u.tasks.wait()
 		ps := current[*patientScreen](t, u)
 		test.Tap(ps.demo.coverBtn)

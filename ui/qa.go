@@ -32,8 +32,6 @@ type qaScreen struct {
 	box     fyne.CanvasObject
 }
 
-func (u *App) showQA() { showPlace(u, placeQA, newQAScreen) }
-
 func newQAScreen(sess *session) *qaScreen {
 	u := sess.a
 	q := &qaScreen{searchExit: searchExit{sess}, pages: newPagePane(sess), msg: newMessageLabel()}

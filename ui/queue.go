@@ -91,8 +91,6 @@ type queueScreen struct {
 	box     fyne.CanvasObject
 }
 
-func (u *App) showQueue() { showPlace(u, placeQueue, newQueueScreen) }
-
 func newQueueScreen(sess *session) *queueScreen {
 	u := sess.a
 	q := &queueScreen{searchExit: searchExit{sess}, pages: newPagePane(sess), msg: newMessageLabel()}

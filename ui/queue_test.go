@@ -201,7 +201,7 @@ func TestSidebarCounts(t *testing.T) {
 	u := recordsRoom(t)
 	p := register(t, u, mary())[0]
 	queue, qa := u.side.items[placeQueue], u.side.items[placeQA]
-	u.showSearch()
+	u.nav.showSearch()
 	u.tasks.wait()
 	if queue.Text != "Indexing queue   Ctrl+J" || qa.Text != "QA   Ctrl+K" {
 		t.Fatalf("an empty vault's sidebar: %q, %q", queue.Text, qa.Text)

@@ -21,60 +21,60 @@ import (
 // resumePoint is where a user was when the window locked.
 type resumePoint struct {
 	user string
-	open func(u *App) // goes back there; nil: the patient search
+	open func(n *navigator) // goes back there; nil: the patient search
 	// note says what the lock could not save as typed (a visit's draft
 	// saved without a refused vital sign), for the user when back.
 	note string
 }
 
 // resumeOf returns how to go back to screen s.
-func resumeOf(s screen) func(u *App) {
+func resumeOf(s screen) func(n *navigator) {
 	switch v := s.(type) {
 	case *patientScreen:
 		ref := v.p.MRN
 		if ref == "" {
 			ref = v.p.ID
 		}
-		return func(u *App) { u.openPatient(ref) }
+		return func(n *navigator) { n.openPatient(ref) }
 	case *docViewer:
 		id, back := v.id, v.back
-		return func(u *App) {
-			u.showDocument(id)
-			if d, ok := u.cur.(*docViewer); ok {
+		return func(n *navigator) {
+			n.showDocument(id)
+			if d, ok := n.a.cur.(*docViewer); ok {
 				d.back = back
 			}
 		}
 	case *encounterScreen:
 		id, ref := v.enc.ID, v.ref
 		if id == "" { // a new visit: the lock saves it, the chart lists it
-			return func(u *App) { u.openPatient(ref) }
+			return func(n *navigator) { n.openPatient(ref) }
 		}
-		return func(u *App) { u.showEncounter(id) }
+		return func(n *navigator) { n.showEncounter(id) }
 	case *queueScreen:
-		return (*App).showQueue
+		return (*navigator).showQueue
 	case *qaScreen:
-		return (*App).showQA
+		return (*navigator).showQA
 	case *scanScreen:
-		return (*App).showScanning
+		return (*navigator).showScanning
 	case *usersScreen:
-		return (*App).showUsers
+		return (*navigator).showUsers
 	case *settingsScreen:
-		return (*App).showSettings
+		return (*navigator).showSettings
 	case *syncAdminScreen:
-		return (*App).showSyncAdmin
+		return (*navigator).showSyncAdmin
 	case *conflictsScreen:
-		return (*App).showConflicts
+		return (*navigator).showConflicts
 	case *codingWorklistScreen:
-		return (*App).showCoding
+		return (*navigator).showCoding
 	case *codingScreen:
 		id := v.id
-		return func(u *App) { u.showCodingEncounter(id) }
+		return func(n *navigator) { n.showCodingEncounter(id) }
 	case *myNotesScreen:
-		return (*App).showMyNotes
+		return (*navigator).showMyNotes
 	case *myQueriesScreen:
-		return (*App).showMyQueries
+		return (*navigator).showMyQueries
 	case *deficiencyScreen:
-		return (*App).showDeficiencies
+		return (*navigator).showDeficiencies
 	}
 	return nil
 }
@@ -88,7 +88,7 @@ func (u *App) resume() {
 		return
 	}
 	if r.open != nil {
-		r.open(u)
+		r.open(u.nav)
 	}
 	if r.note != "" {
 		u.tellLockNote(r.note)

@@ -29,7 +29,7 @@ func scrollingColumn(u *App, width float32, content fyne.CanvasObject) *containe
 type searchExit struct{ sess *session }
 
 func (x searchExit) escape() bool {
-	x.sess.a.showSearch()
+	x.sess.a.nav.showSearch()
 	return true
 }
 

@@ -262,7 +262,7 @@ func newIntakeRow(st *scanScreen, it *intakeItem) *intakeRow {
 		}
 		return fmt.Sprintf("%d / %d pages", it.p.PagesDone, it.p.Pages)
 	}
-	r.index = button(u.input, "Index  (Ctrl+J)", theme.ListIcon(), widget.MediumImportance, u.showQueue)
+	r.index = button(u.input, "Index  (Ctrl+J)", theme.ListIcon(), widget.MediumImportance, u.nav.showQueue)
 	if !allowed(st.sess.user.Roles, placeQueue) {
 		r.index.Hide()
 	}
@@ -335,7 +335,7 @@ func newScanScreen(sess *session) *scanScreen {
 	}
 	st.intake = container.NewVBox()
 	st.queue = container.NewVBox(widget.NewLabel("Loading…"))
-	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
+	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.nav.showSearch)
 	importBtn := button(u.input, "Import files…  (Ctrl+O)", theme.FolderOpenIcon(), widget.HighImportance, st.chooseFile)
 	if !sess.user.Roles.Can(app.PermDocImport) {
 		importBtn.Hide()

@@ -47,7 +47,7 @@ func TestScanningStation(t *testing.T) {
 	}
 	u.input.shortcut(ctrl(fyne.KeyI))
 	current[*scanScreen](t, u)
-	u.showSearch()
+	u.nav.showSearch()
 	test.Tap(u.side.items[placeScanning])
 	st := current[*scanScreen](t, u)
 	u.tasks.wait()

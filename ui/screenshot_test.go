@@ -92,7 +92,7 @@ func TestScreenshots(t *testing.T) {
 	if _, err := u.sess.s.Patients().Amend(ctx, amended); err != nil {
 		t.Fatal(err)
 	}
-	u.openPatient(mary.MRN)
+	u.nav.openPatient(mary.MRN)
 	u.tasks.wait()
 	v2 := current[*patientScreen](t, u)
 	shoot("patient")

@@ -65,7 +65,7 @@ func newSearchScreen(sess *session) *searchScreen {
 	}
 
 	canWrite := sess.user.Roles.Can(app.PermPatientWrite)
-	s.newBtn = button(u.input, "Register new patient  (Ctrl+N)", theme.ContentAddIcon(), widget.HighImportance, u.showRegister)
+	s.newBtn = button(u.input, "Register new patient  (Ctrl+N)", theme.ContentAddIcon(), widget.HighImportance, u.nav.showRegister)
 	if !canWrite {
 		s.newBtn.Hide()
 	}
@@ -74,7 +74,7 @@ func newSearchScreen(sess *session) *searchScreen {
 		widget.NewLabelWithStyle("Check the spelling, or search by MRN, date of birth or phone.", fyne.TextAlignCenter, fyne.TextStyle{})}
 	if canWrite {
 		emptyBody = append(emptyBody, container.NewCenter(button(u.input, "Register a new patient", theme.ContentAddIcon(),
-			widget.MediumImportance, u.showRegister)))
+			widget.MediumImportance, u.nav.showRegister)))
 	}
 	s.empty = container.NewCenter(container.NewVBox(emptyBody...))
 	s.empty.Hide()
@@ -276,7 +276,7 @@ func (s *searchScreen) openAt(i int) {
 		return
 	}
 	s.selected = i
-	s.sess.a.openPatient(m.Patient.ID)
+	s.sess.a.nav.openPatient(m.Patient.ID)
 }
 
 func (s *searchScreen) escape() bool {

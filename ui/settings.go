@@ -54,15 +54,15 @@ const (
 // the title, and under them the sections as tabs, the current one
 // highlighted (on a line of their own, to fit a 1024-pixel window).
 func adminBar(u *App, cur adminSection) fyne.CanvasObject {
-	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
+	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.nav.showSearch)
 	tabs := map[adminSection]*widget.Button{
-		adminUsers:     button(u.input, "Users   Ctrl+1", theme.AccountIcon(), widget.LowImportance, u.showUsers),
-		adminSettings:  button(u.input, "Settings   Ctrl+2", theme.SettingsIcon(), widget.LowImportance, u.showSettings),
-		adminAudit:     button(u.input, "Audit   Ctrl+4", theme.ListIcon(), widget.LowImportance, u.showAudit),
-		adminIntegrity: button(u.input, "Check   Ctrl+5", theme.ConfirmIcon(), widget.LowImportance, u.showIntegrity),
+		adminUsers:     button(u.input, "Users   Ctrl+1", theme.AccountIcon(), widget.LowImportance, u.nav.showUsers),
+		adminSettings:  button(u.input, "Settings   Ctrl+2", theme.SettingsIcon(), widget.LowImportance, u.nav.showSettings),
+		adminAudit:     button(u.input, "Audit   Ctrl+4", theme.ListIcon(), widget.LowImportance, u.nav.showAudit),
+		adminIntegrity: button(u.input, "Check   Ctrl+5", theme.ConfirmIcon(), widget.LowImportance, u.nav.showIntegrity),
 	}
 	if u.opts.Sync != nil {
-		tabs[adminSync] = button(u.input, "Sync   Ctrl+3", theme.ViewRefreshIcon(), widget.LowImportance, u.showSyncAdmin)
+		tabs[adminSync] = button(u.input, "Sync   Ctrl+3", theme.ViewRefreshIcon(), widget.LowImportance, u.nav.showSyncAdmin)
 	}
 	tabs[cur].Importance = widget.HighImportance
 	bar := container.NewHBox()
@@ -80,11 +80,11 @@ func adminBar(u *App, cur adminSection) fyne.CanvasObject {
 // Settings, Ctrl+3 Sync, Ctrl+4 Audit, Ctrl+5 Integrity check.
 func adminShortcut(u *App, k fyne.KeyName) bool {
 	return keyActions{
-		fyne.Key1: u.showUsers,
-		fyne.Key2: u.showSettings,
-		fyne.Key3: when(u.opts.Sync != nil, u.showSyncAdmin),
-		fyne.Key4: u.showAudit,
-		fyne.Key5: u.showIntegrity,
+		fyne.Key1: u.nav.showUsers,
+		fyne.Key2: u.nav.showSettings,
+		fyne.Key3: when(u.opts.Sync != nil, u.nav.showSyncAdmin),
+		fyne.Key4: u.nav.showAudit,
+		fyne.Key5: u.nav.showIntegrity,
 	}.run(k)
 }
 

@@ -222,8 +222,8 @@ func TestSettingsNotForOthers(t *testing.T) {
 			t.Fatalf("%s sees Administration", name)
 		}
 		u.input.shortcut(ctrl(fyne.KeyU))
-		u.showSettings()
-		u.showUsers()
+		u.nav.showSettings()
+		u.nav.showUsers()
 		u.input.shortcut(ctrl(fyne.Key2))
 		u.tasks.wait()
 		current[*searchScreen](t, u)

@@ -43,7 +43,7 @@ func TestChartSummaryResolveAndStop(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	v := current[*patientScreen](t, u)
 	end := func(label, how, reason string) string {

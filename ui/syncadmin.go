@@ -118,7 +118,7 @@ func newSyncAdminScreen(sess *session) *syncAdminScreen {
 	s.ca.TextStyle = fyne.TextStyle{Monospace: true}
 	s.live, s.last, s.pending, s.conflicts, s.setAsideText = val(), val(), val(), val(), val()
 	s.live.TextStyle = fyne.TextStyle{Bold: true}
-	s.conflictsBtn = button(u.input, "Open the conflicts…", theme.WarningIcon(), widget.MediumImportance, u.showConflicts)
+	s.conflictsBtn = button(u.input, "Open the conflicts…", theme.WarningIcon(), widget.MediumImportance, u.nav.showConflicts)
 	s.conflictsBtn.Hide()
 	s.dismissBtn = button(u.input, "Dismiss…", theme.DeleteIcon(), widget.MediumImportance, s.askDismiss)
 	s.dismissBtn.Hide()

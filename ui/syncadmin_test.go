@@ -330,13 +330,13 @@ func TestSyncAdminNeedsAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 	logIn(t, u, "grace", clinPW)
-	u.showSyncAdmin()
+	u.nav.showSyncAdmin()
 	if _, ok := u.cur.(*syncAdminScreen); ok {
 		t.Fatal("a records clerk opened the Sync page")
 	}
 	u2 := newWindow(t, prof.Vault, Options{})
 	logIn(t, u2, "admin", adminPW)
-	u2.showUsers()
+	u2.nav.showUsers()
 	u2.input.shortcut(ctrl(fyne.Key3))
 	if _, ok := u2.cur.(*syncAdminScreen); ok {
 		t.Fatal("a window without sync opened the Sync page")

@@ -218,7 +218,7 @@ func (c *chart) documentRow(d app.Document) *tapRow {
 	body := container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), container.NewHBox(badge.box, container.NewCenter(status)),
 		container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(scannedText(d))))
 	id := d.ID
-	return newTapRow(u.input, body, func() { u.showDocument(id) })
+	return newTapRow(u.input, body, func() { u.nav.showDocument(id) })
 }
 
 // visitRow is a visit's row: its type and time, who saw the patient and
@@ -236,7 +236,7 @@ func (c *chart) visitRow(e app.Encounter) *tapRow {
 	body := container.NewBorder(nil, nil, widget.NewIcon(theme.AccountIcon()), container.NewCenter(status),
 		container.New(layout.NewCustomPaddedVBoxLayout(0), title, muted(visitLine(e))))
 	id := e.ID
-	return newTapRow(u.input, body, func() { u.showEncounter(id) })
+	return newTapRow(u.input, body, func() { u.nav.showEncounter(id) })
 }
 
 // visitLine is "dr.amani · Kisoro HC IV · cough for two weeks".

@@ -75,7 +75,7 @@ func newTypeRulesScreen(sess *session) *typeRulesScreen {
 	s.reset = button(u.input, "Built-in rules…", theme.HistoryIcon(), widget.LowImportance, s.askReset)
 	s.save = button(u.input, "Save   Ctrl+S", theme.DocumentSaveIcon(), widget.HighImportance, s.store)
 	s.save.Disable() // until the rules are loaded
-	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.showSearch)
+	back := button(u.input, "Back to search  (Esc)", theme.NavigateBackIcon(), widget.LowImportance, u.nav.showSearch)
 	title := widget.NewLabelWithStyle("Document type rules", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = sizeNameTitle
 	head := container.NewBorder(nil, nil, fixedCell(typeRulesW, heading("Type")), fixedCell(typeRulesTaughtW+removeW, heading("Learned from")),

@@ -129,7 +129,7 @@ func TestTypeRulesFromTheKeyboard(t *testing.T) {
 	addUser(t, admin, clerkPW, "sam", app.RoleScanning)
 	admin.Lock(ctx)
 	logInAgain(t, u, "sam", clerkPW)
-	u.showSearch()
+	u.nav.showSearch()
 	press(u, fyne.KeyModifierShortcutDefault, fyne.KeyW)
 	u.tasks.wait()
 	if _, ok := u.cur.(*typeRulesScreen); ok {

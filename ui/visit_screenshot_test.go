@@ -94,7 +94,7 @@ func visitShots(t *testing.T, size fyne.Size, dir string) {
 		}
 	}
 
-	u.openPatient(p.MRN)
+	u.nav.openPatient(p.MRN)
 	u.tasks.wait()
 	shoot("window-chart-summary")
 
@@ -124,7 +124,7 @@ func visitShots(t *testing.T, size fyne.Size, dir string) {
 	shoot("window-visit-vitals-refused")
 	typeIn(u, f.vitals.byName["pulse"].field, "88")
 
-	u.showEncounter(visit.ID)
+	u.nav.showEncounter(visit.ID)
 	u.tasks.wait()
 	shoot("window-visit-signed")
 }

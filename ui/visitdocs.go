@@ -52,7 +52,7 @@ func (d *visitDocs) show(e app.Encounter) {
 		}
 		id := id
 		d.rows.Add(newTapRow(u.input, container.NewBorder(nil, nil, widget.NewIcon(theme.DocumentIcon()), nil, widget.NewLabel(text)),
-			func() { u.showDocument(id) }))
+			func() { u.nav.showDocument(id) }))
 	}
 	if len(e.Documents) == 0 {
 		d.rows.Add(muted("None linked. Ctrl+D links a scanned document of this chart (a referral, a lab result)."))

@@ -27,7 +27,7 @@ func TestVisitPrintAndReferral(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.showEncounter(e.ID)
+	u.nav.showEncounter(e.ID)
 	u.tasks.wait()
 	v := current[*encounterScreen](t, u)
 	if v.printBtn.Visible() || v.referBtn.Visible() {
@@ -36,7 +36,7 @@ func TestVisitPrintAndReferral(t *testing.T) {
 	if e, err = u.sess.s.Encounters().Sign(ctx, v.enc); err != nil {
 		t.Fatal(err)
 	}
-	u.showEncounter(e.ID)
+	u.nav.showEncounter(e.ID)
 	u.tasks.wait()
 	v = current[*encounterScreen](t, u)
 	if !v.printBtn.Visible() || !v.referBtn.Visible() {
