@@ -254,7 +254,7 @@ func New(a fyne.App, v *app.Vault, opts Options) *App {
 	u.body = container.NewStack()
 	u.win.SetContent(container.NewStack(newCatcher(u.input.touch),
 		container.NewBorder(u.head.view, nil, u.side.view, nil, u.body)))
-	u.win.SetMainMenu(u.signedOutMenu())
+	u.win.SetMainMenu(signedOutMenu(u))
 	u.win.Resize(u.startPlace().size)
 	u.win.CenterOnScreen()
 	u.input.hookCanvas()
@@ -442,7 +442,7 @@ func (u *App) lock(reason string) {
 	u.cur = nil
 	u.head.setUser(app.User{})
 	u.side.setUser(app.User{})
-	u.win.SetMainMenu(u.signedOutMenu())
+	u.win.SetMainMenu(signedOutMenu(u))
 	u.win.Content().Refresh()
 	u.show(newLoginScreen(u, sess.user.Name, reason))
 	u.tasks.run(func() func() {
@@ -523,7 +523,7 @@ func (h *header) setSite(site string) {
 func (u *App) showUser(user app.User) {
 	u.head.setUser(user)
 	u.side.setUser(user)
-	u.win.SetMainMenu(u.mainMenu(user))
+	u.win.SetMainMenu(mainMenu(u, user))
 }
 
 // userChanged applies a change of the signed-in user's own record (their

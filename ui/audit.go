@@ -388,8 +388,8 @@ func (s *auditScreen) exportTo(dest string, format auditFormat, w io.WriteCloser
 // sendToPrinter prints the events on show as the PDF report, audited as
 // an export to the printer; when that fails it offers to save the PDF.
 func (s *auditScreen) sendToPrinter() {
-	sess, head, dest := s.sess, s.reportHead(), s.sess.a.printerName()
-	sess.a.sendToPrinter(sess.ctx, "the audit report", s.msg, func(ctx context.Context) (string, []byte, error) {
+	sess, head, dest := s.sess, s.reportHead(), printerName(s.sess.a.opts.Printer)
+	sendToPrinter(sess.ctx, sess.a, "the audit report", s.msg, func(ctx context.Context) (string, []byte, error) {
 		_, pdf, err := exportAudit(ctx, sess, head, auditPDF, dest)
 		return "Folio audit report", pdf, err
 	}, func() { s.askExport(auditPDF) })

@@ -81,8 +81,8 @@ func (o *docOutput) sendToPrinter() {
 		return
 	}
 	sess, id := o.sess, o.v.doc.ID
-	dest := sess.a.printerName()
-	sess.a.sendToPrinter(sess.ctx, "the document", o.v.msg, func(ctx context.Context) (string, []byte, error) {
+	dest := printerName(sess.a.opts.Printer)
+	sendToPrinter(sess.ctx, sess.a, "the document", o.v.msg, func(ctx context.Context) (string, []byte, error) {
 		var buf bytes.Buffer
 		pdf, err := sess.s.Documents().ExportPDF(ctx, id, dest, &buf)
 		return pdf.Title, buf.Bytes(), err

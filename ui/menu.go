@@ -15,13 +15,13 @@ import (
 
 // tableItems are the items of the table's bindings (keys.go) that menu
 // offers to role r, in the table's order. An item runs what its key runs.
-func (u *App) tableItems(menu string, r app.RoleSet) []*fyne.MenuItem {
+func tableItems(u *App, menu string, r app.RoleSet) []*fyne.MenuItem {
 	var out []*fyne.MenuItem
 	for _, b := range keyBindings {
 		if b.menu != menu || (b.may != nil && !b.may(r)) {
 			continue
 		}
-		it := fyne.NewMenuItem(b.does, u.bindingAction(b))
+		it := fyne.NewMenuItem(b.does, bindingAction(u, b))
 		it.Shortcut = b.fyneShortcut()
 		if b.mod == ctrlKey && b.key == fyne.KeyQ {
 			it.IsQuit = true
@@ -32,7 +32,7 @@ func (u *App) tableItems(menu string, r app.RoleSet) []*fyne.MenuItem {
 }
 
 // bindingAction is what a binding's menu item does: what its key does.
-func (u *App) bindingAction(b keyBinding) func() {
+func bindingAction(u *App, b keyBinding) func() {
 	if b.mod != noModifier {
 		sc, std := &desktop.CustomShortcut{KeyName: b.key, Modifier: b.mod}, b.fyneShortcut()
 		_, custom := std.(*desktop.CustomShortcut)
@@ -55,27 +55,27 @@ func ctrlShortcut(key fyne.KeyName) *desktop.CustomShortcut {
 
 // signedOutMenu is the menu bar while nobody is signed in: the same bar,
 // so the window does not change height, with only what needs no session.
-func (u *App) signedOutMenu() *fyne.MainMenu {
+func signedOutMenu(u *App) *fyne.MainMenu {
 	var quit []*fyne.MenuItem
-	for _, it := range u.tableItems(menuFolio, nil) {
+	for _, it := range tableItems(u, menuFolio, nil) {
 		if it.IsQuit {
 			quit = append(quit, it)
 		}
 	}
-	return fyne.NewMainMenu(fyne.NewMenu(menuFolio, quit...), u.helpMenu())
+	return fyne.NewMainMenu(fyne.NewMenu(menuFolio, quit...), helpMenu(u))
 }
 
-func (u *App) helpMenu() *fyne.Menu {
-	return fyne.NewMenu(menuHelp, append(u.tableItems(menuHelp, nil),
+func helpMenu(u *App) *fyne.Menu {
+	return fyne.NewMenu(menuHelp, append(tableItems(u, menuHelp, nil),
 		fyne.NewMenuItem("About Folio", u.dialogs.showAbout))...)
 }
 
 // mainMenu is the menu bar for user.
-func (u *App) mainMenu(user app.User) *fyne.MainMenu {
+func mainMenu(u *App, user app.User) *fyne.MainMenu {
 	r := user.Roles
 	folio := fyne.NewMenu(menuFolio,
-		append([]*fyne.MenuItem{fyne.NewMenuItem("Change my password…", u.dialogs.askOwnPassword)}, u.tableItems(menuFolio, r)...)...)
-	gotoItems := u.tableItems(menuGo, r)
+		append([]*fyne.MenuItem{fyne.NewMenuItem("Change my password…", u.dialogs.askOwnPassword)}, tableItems(u, menuFolio, r)...)...)
+	gotoItems := tableItems(u, menuGo, r)
 	if r.Can(app.PermPatientMerge) {
 		gotoItems = append(gotoItems, fyne.NewMenuItem("Sync conflicts", u.nav.showConflicts))
 	}
@@ -88,10 +88,10 @@ func (u *App) mainMenu(user app.User) *fyne.MainMenu {
 	}
 	menus := []*fyne.Menu{folio, fyne.NewMenu(menuGo, gotoItems...)}
 	for _, m := range []string{menuChart, menuVisit, menuDoc, menuIndex} {
-		if items := u.tableItems(m, r); len(items) > 0 {
+		if items := tableItems(u, m, r); len(items) > 0 {
 			menus = append(menus, fyne.NewMenu(m, items...))
 		}
 	}
-	menus = append(menus, u.helpMenu())
+	menus = append(menus, helpMenu(u))
 	return fyne.NewMainMenu(menus...)
 }

@@ -5,6 +5,8 @@ import (
 
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"folio/printer"
 )
 
 // Printing: the Print buttons of the recovery key screens, the cover sheet
@@ -16,7 +18,7 @@ import (
 // goroutine and may read the vault) under title, then, on the Fyne
 // goroutine, says so in msg or offers save when it failed. ctx is the
 // session's (or, before login, a background) context.
-func (u *App) sendToPrinter(ctx context.Context, what string, msg messageLabel,
+func sendToPrinter(ctx context.Context, u *App, what string, msg messageLabel,
 	makePDF func(ctx context.Context) (title string, pdf []byte, err error), save func()) {
 	msg.info("Sending " + what + " to the printer…")
 	u.tasks.run(func() func() {
@@ -49,8 +51,8 @@ func (u *App) sendToPrinter(ctx context.Context, what string, msg messageLabel,
 
 // printerName names the printer Print sends to, for the audit trail:
 // "the printer" (the default) or "the printer NAME".
-func (u *App) printerName() string {
-	if p := u.opts.Printer.Destination; p != "" {
+func printerName(pr printer.Printer) string {
+	if p := pr.Destination; p != "" {
 		return "the printer " + p
 	}
 	return "the printer"

@@ -634,7 +634,7 @@ func printCoverSheet(sess *session, p app.Patient, label, date, pages string, ms
 		msg.error("The cover sheet was not made: " + message(err))
 		return
 	}
-	sess.a.sendToPrinter(sess.ctx, "the cover sheet for "+visible.Line(p.MRN), msg,
+	sendToPrinter(sess.ctx, sess.a, "the cover sheet for "+visible.Line(p.MRN), msg,
 		func(context.Context) (string, []byte, error) { return "Cover sheet " + p.MRN, pdf, nil }, save)
 }
 

@@ -556,7 +556,7 @@ func newRecoveryKeyDialog(sess *session, key string) *recoveryKeyDialog {
 	r.savePDF = button(u.input, "Save as PDF to print…", theme.DocumentSaveIcon(), widget.MediumImportance, r.askSave)
 	r.print = printButton(u.input, "Print", func() {
 		info := printout.RecoveryKeyInfo{Key: r.key, Site: u.site, IssuedBy: sess.user.Name, IssuedAt: u.now()}
-		u.sendToPrinter(sess.ctx, "the recovery key", r.msg, recoveryKeyPDF(info), r.askSave)
+		sendToPrinter(sess.ctx, u, "the recovery key", r.msg, recoveryKeyPDF(info), r.askSave)
 	})
 	steps := wrapped("This key is shown only now. Write it on paper or print it, check every character, and lock it " +
 		"away from this computer. The previous recovery key no longer works: destroy its paper.\n\n" +

@@ -165,7 +165,7 @@ type recoveryKeyScreen struct {
 func newRecoveryKeyScreen(u *App, admin, key string) *recoveryKeyScreen {
 	r := &recoveryKeyScreen{a: u, admin: admin, keyText: key, msg: newMessageLabel()}
 	r.print = printButton(u.input, "Print", func() {
-		u.sendToPrinter(context.Background(), "the recovery key", r.msg, recoveryKeyPDF(r.info()), r.askSave)
+		sendToPrinter(context.Background(), u, "the recovery key", r.msg, recoveryKeyPDF(r.info()), r.askSave)
 	})
 	r.savePDF = button(u.input, "Save as PDF to print…", theme.DocumentSaveIcon(), widget.LowImportance, r.askSave)
 	r.key = keyText(keyLines(key))

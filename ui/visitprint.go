@@ -101,7 +101,7 @@ func (v *encounterScreen) printOrSave(what, title, file string, write pdfWriter)
 // offers save.
 func (v *encounterScreen) printPDF(what, title string, write pdfWriter, save func()) {
 	sess := v.sess
-	sess.a.sendToPrinter(sess.ctx, what, v.status, func(ctx context.Context) (string, []byte, error) {
+	sendToPrinter(sess.ctx, sess.a, what, v.status, func(ctx context.Context) (string, []byte, error) {
 		var buf bytes.Buffer
 		err := write(ctx, &buf)
 		return title + " " + v.enc.MRN, buf.Bytes(), err
