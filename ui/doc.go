@@ -33,13 +33,22 @@
 // print), scanning.go (the station), queue.go, qa.go, users.go,
 // settings.go, syncadmin.go (with keyrequests.go and syncbundles.go),
 // audit.go and integrity.go (Administration).
-// app.go holds the window, the session and navigation; frame.go the
-// sidebar; scaffold.go what the screens share
-// (margins, a scrolling column, Esc back to the search, Administration's
-// keys); pagepane.go the page pane of the queue and QA; picker.go the
-// find-a-patient field of the queue and the station; widgets.go the small
-// widgets that report activity; formdialog.go the small dialogs of a few
-// fields that save through a service; theme.go the look. Every dialog is shown
-// through dialogs.showDialog, which keeps the Space that pressed its button
-// out of the field under it.
+//
+// The window itself is App (app.go): it wires the parts below together,
+// shows one screen at a time, starts the session at login and ends it at
+// lock (resume.go: back to where the user was, and the window where it
+// was last closed). Its parts, each a type of its own: input (input.go,
+// inview.go) is where keys, taps and focus arrive and the idle lock's
+// activity is kept, the inputHooks of every widget; keys.go is the one
+// table of shortcuts; navigator (navigator.go) is every way to a place or
+// a record; dialogs (dialogs.go) shows every dialog, through
+// dialogs.showDialog, which keeps the Space that pressed its button out
+// of the field under it. menu.go builds the menu bar from the table;
+// print.go sends PDFs to the printer. frame.go is the sidebar; scaffold.go
+// what the screens share (margins, a scrolling column, Esc back to the
+// search, Administration's keys); pagepane.go the page pane of the queue
+// and QA; picker.go the find-a-patient field of the queue and the
+// station; widgets.go the small widgets that report activity;
+// formdialog.go the small dialogs of a few fields that save through a
+// service; theme.go the look.
 package ui
