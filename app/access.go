@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -259,19 +258,11 @@ func (ch charts) readGrant(ctx context.Context, p Patient) context.Context {
 // the survivor but name searches do not show it twice; a deleted one too, so
 // its MRN leads to the notice of its deletion.
 func (ec encoder) patient(p Patient, parent Version) (RecordWrite, error) {
-	data, err := json.Marshal(p)
-	if err != nil {
-		return RecordWrite{}, err
-	}
 	terms := patientTerms(p)
 	if p.MergedInto != "" || p.Deleted {
 		terms = []string{"mrn:" + p.MRN}
 	}
-	toks, err := ec.tokens(terms)
-	if err != nil {
-		return RecordWrite{}, err
-	}
-	return RecordWrite{Kind: KindPatient, ID: p.ID, Parent: parent, Data: data, Tokens: toks}, nil
+	return ec.write(KindPatient, p.ID, parent, p, terms)
 }
 
 func (ch charts) forget(id string) {

@@ -47,15 +47,7 @@ func decodeAddendum(rec StoredRecord) (Addendum, error) {
 // addendum encodes an addendum with its index token (its
 // encounter's, so the encounter finds it).
 func (ec encoder) addendum(a Addendum) (RecordWrite, error) {
-	data, err := json.Marshal(a)
-	if err != nil {
-		return RecordWrite{}, err
-	}
-	toks, err := ec.tokens([]string{"add:enc:" + a.EncounterID})
-	if err != nil {
-		return RecordWrite{}, err
-	}
-	return RecordWrite{Kind: KindAddendum, ID: a.ID, Data: data, Tokens: toks}, nil
+	return ec.write(KindAddendum, a.ID, Version{}, a, []string{"add:enc:" + a.EncounterID})
 }
 
 // addenda reads an encounter's addenda, oldest first. One that is not

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -150,19 +149,8 @@ func (c Coding) openSigned(ctx context.Context, perm Permission, act Action, id 
 // signedEncounter opens an encounter for coding: it must be signed, and
 // its chart one the user may open for act.
 func (c Coding) signedEncounter(ctx context.Context, id string, act Action) (Encounter, Patient, error) {
-	rec, err := c.s.records.Head(ctx, KindEncounter, strings.TrimSpace(id))
+	e, p, err := c.s.Encounters().inChart(ctx, id, act)
 	if err != nil {
-		return Encounter{}, Patient{}, fmt.Errorf("encounter %s: %w", id, err)
-	}
-	e, err := decodeEncounter(rec)
-	if err != nil {
-		return Encounter{}, Patient{}, err
-	}
-	p, _, err := c.s.charts.chartOf(ctx, e.PatientID)
-	if err != nil {
-		return Encounter{}, Patient{}, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
-	}
-	if err := c.s.charts.canOpen(ctx, p, act); err != nil {
 		return Encounter{}, Patient{}, err
 	}
 	switch {
@@ -354,10 +342,6 @@ func (c Coding) allCoding(ctx context.Context) ([]CodingRecord, error) {
 // procedures, coding:procedures — what record completion looks up
 // instead of reading every coding act (completionfind.go).
 func (ec encoder) coding(r CodingRecord) (RecordWrite, error) {
-	data, err := json.Marshal(r)
-	if err != nil {
-		return RecordWrite{}, err
-	}
 	terms := []string{"coding:enc:" + r.EncounterID}
 	if r.What == CodingCodes && len(r.Diagnoses) > 0 {
 		terms = append(terms, "coding:coded:"+r.EncounterID)
@@ -365,11 +349,7 @@ func (ec encoder) coding(r CodingRecord) (RecordWrite, error) {
 	if r.What == CodingCodes && len(r.Procedures) > 0 {
 		terms = append(terms, "coding:procedures")
 	}
-	toks, err := ec.tokens(terms)
-	if err != nil {
-		return RecordWrite{}, err
-	}
-	return RecordWrite{Kind: KindCoding, ID: r.ID, Data: data, Tokens: toks}, nil
+	return ec.write(KindCoding, r.ID, Version{}, r, terms)
 }
 
 // latestCoding is an encounter's latest assignment of codes, nil when it

@@ -221,15 +221,7 @@ func decodeEncounter(rec StoredRecord) (Encounter, error) {
 // (enc:draft or enc:signed) and its type (enc:type:admission …), which
 // record completion finds its candidates by (completionfind.go).
 func (ec encoder) encounter(e Encounter, parent Version) (RecordWrite, error) {
-	data, err := json.Marshal(e)
-	if err != nil {
-		return RecordWrite{}, err
-	}
-	toks, err := ec.tokens(encounterTerms(e))
-	if err != nil {
-		return RecordWrite{}, err
-	}
-	return RecordWrite{Kind: KindEncounter, ID: e.ID, Parent: parent, Data: data, Tokens: toks}, nil
+	return ec.write(KindEncounter, e.ID, parent, e, encounterTerms(e))
 }
 
 // NotAuthorError refuses a change to a draft (a save, a signature, a

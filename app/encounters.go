@@ -40,38 +40,55 @@ func (en Encounters) load(ctx context.Context, id string) (Encounter, error) {
 	return decodeEncounter(rec)
 }
 
-// chart returns the chart an encounter is in — its patient, or the
-// survivor that patient was merged into, restricted when any registration
-// on the way is — after checking the user may open it for act.
-func (en Encounters) chart(ctx context.Context, e Encounter, act Action) (Patient, error) {
+// inChart reads encounter id and the chart it is in — its patient, or
+// the survivor that patient was merged into, restricted when any
+// registration on the way is — and checks the user may open that chart
+// for act.
+func (en Encounters) inChart(ctx context.Context, id string, act Action) (Encounter, Patient, error) {
+	e, err := en.load(ctx, id)
+	if err != nil {
+		return Encounter{}, Patient{}, err
+	}
 	p, _, err := en.s.charts.chartOf(ctx, e.PatientID)
 	if err != nil {
-		return Patient{}, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
+		return Encounter{}, Patient{}, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
 	}
-	return p, en.s.charts.canOpen(ctx, p, act)
+	if err := en.s.charts.canOpen(ctx, p, act); err != nil {
+		return Encounter{}, Patient{}, err
+	}
+	return e, p, nil
 }
 
-// editable opens an encounter for a change of its draft by its author.
-// A refusal to someone else is audited.
-func (en Encounters) editable(ctx context.Context, id string, act Action) (Encounter, Patient, error) {
-	cur, err := en.load(ctx, id)
+// open is the start of an encounter act: the role check for act
+// (require), then inChart. It returns ctx carrying the permission for the
+// act's audit event.
+func (en Encounters) open(ctx context.Context, id string, perm Permission, act Action) (context.Context, Encounter, Patient, error) {
+	ctx, err := en.s.require(ctx, perm, act, "")
 	if err != nil {
-		return Encounter{}, Patient{}, err
+		return ctx, Encounter{}, Patient{}, err
 	}
-	p, err := en.chart(ctx, cur, act)
+	e, p, err := en.inChart(ctx, id, act)
+	return ctx, e, p, err
+}
+
+// editable opens an encounter (as open does, for PermEncounterWrite) for
+// a change of its draft by its author. A refusal to someone else is
+// audited.
+func (en Encounters) editable(ctx context.Context, id string, act Action) (context.Context, Encounter, Patient, error) {
+	ctx, cur, p, err := en.open(ctx, id, PermEncounterWrite, act)
 	if err != nil {
-		return Encounter{}, Patient{}, err
+		return ctx, Encounter{}, Patient{}, err
 	}
 	switch {
 	case cur.Deleted:
-		return Encounter{}, Patient{}, fmt.Errorf("%w: encounter %s was deleted", ErrNotFound, cur.ID)
+		return ctx, Encounter{}, Patient{}, fmt.Errorf("%w: encounter %s was deleted", ErrNotFound, cur.ID)
 	case cur.Signed != nil:
-		return Encounter{}, Patient{}, ErrNoteSigned
+		return ctx, Encounter{}, Patient{}, ErrNoteSigned
 	case cur.Clinician != en.s.User().Name:
 		_ = en.s.audit(ctx, AuditEvent{Action: act, Patient: p.MRN, Object: "encounter/" + cur.ID, Outcome: OutcomeDenied, Detail: "not the note's author"})
-		return Encounter{}, Patient{}, errNotAuthor(cur.Clinician)
+		return ctx, Encounter{}, Patient{}, errNotAuthor(cur.Clinician)
 	}
-	return cur, p, nil
+	return ctx, cur, p, nil
 }
 
 // write commits one new version of an encounter with its audit event.
@@ -93,15 +110,8 @@ func (en Encounters) write(ctx context.Context, e Encounter, parent Version, ev 
 // Add records a new encounter of the patient (MRN or id) as a draft whose
 // author is the signed-in clinician.
 func (en Encounters) Add(ctx context.Context, patientRef string, e Encounter) (Encounter, error) {
-	ctx, err := en.s.require(ctx, PermEncounterWrite, ActEncounterCreate, "")
+	ctx, p, err := en.s.charts.open(ctx, PermEncounterWrite, ActEncounterCreate, patientRef)
 	if err != nil {
-		return Encounter{}, err
-	}
-	p, err := en.s.charts.resolve(ctx, patientRef, true)
-	if err != nil {
-		return Encounter{}, err
-	}
-	if err := en.s.charts.canOpen(ctx, p, ActEncounterCreate); err != nil {
 		return Encounter{}, err
 	}
 	now := en.s.v.now()
@@ -128,11 +138,7 @@ func (en Encounters) Sign(ctx context.Context, e Encounter) (Encounter, error) {
 }
 
 func (en Encounters) save(ctx context.Context, e Encounter, act Action) (Encounter, error) {
-	ctx, err := en.s.require(ctx, PermEncounterWrite, act, "")
-	if err != nil {
-		return Encounter{}, err
-	}
-	cur, p, err := en.editable(ctx, e.ID, act)
+	ctx, cur, p, err := en.editable(ctx, e.ID, act)
 	if err != nil {
 		return Encounter{}, err
 	}
@@ -155,15 +161,7 @@ func (en Encounters) save(ctx context.Context, e Encounter, act Action) (Encount
 // Addendum adds a correction to a signed note, signed by the clinician
 // writing it; the note stays as it was signed.
 func (en Encounters) Addendum(ctx context.Context, id, text string) (Encounter, error) {
-	ctx, err := en.s.require(ctx, PermEncounterWrite, ActNoteAddendum, "")
-	if err != nil {
-		return Encounter{}, err
-	}
-	cur, err := en.load(ctx, id)
-	if err != nil {
-		return Encounter{}, err
-	}
-	p, err := en.chart(ctx, cur, ActNoteAddendum)
+	ctx, cur, p, err := en.open(ctx, id, PermEncounterWrite, ActNoteAddendum)
 	if err != nil {
 		return Encounter{}, err
 	}
@@ -199,11 +197,7 @@ func (en Encounters) Addendum(ctx context.Context, id, text string) (Encounter, 
 // Delete withdraws a draft written in error (a new version, kept in the
 // history). Signed notes are never deleted.
 func (en Encounters) Delete(ctx context.Context, id, reason string) error {
-	ctx, err := en.s.require(ctx, PermEncounterWrite, ActEncounterDelete, "")
-	if err != nil {
-		return err
-	}
-	cur, p, err := en.editable(ctx, id, ActEncounterDelete)
+	ctx, cur, p, err := en.editable(ctx, id, ActEncounterDelete)
 	if err != nil {
 		return err
 	}
@@ -218,15 +212,7 @@ func (en Encounters) Delete(ctx context.Context, id, reason string) error {
 // Open reads an encounter with its note and addenda, as a chart read:
 // audited, and refused for a restricted chart the user may not open.
 func (en Encounters) Open(ctx context.Context, id string) (Encounter, error) {
-	ctx, err := en.s.require(ctx, PermEncounterRead, ActEncounterRead, "")
-	if err != nil {
-		return Encounter{}, err
-	}
-	e, err := en.load(ctx, id)
-	if err != nil {
-		return Encounter{}, err
-	}
-	p, err := en.chart(ctx, e, ActEncounterRead)
+	ctx, e, p, err := en.open(ctx, id, PermEncounterRead, ActEncounterRead)
 	if err != nil {
 		return Encounter{}, err
 	}
@@ -327,15 +313,7 @@ func (en Encounters) link(ctx context.Context, id, docID string, add bool) (Enco
 	if !add {
 		act = ActEncounterUnlink
 	}
-	ctx, err := en.s.require(ctx, PermEncounterWrite, act, "")
-	if err != nil {
-		return Encounter{}, err
-	}
-	cur, err := en.load(ctx, id)
-	if err != nil {
-		return Encounter{}, err
-	}
-	p, err := en.chart(ctx, cur, act)
+	ctx, cur, p, err := en.open(ctx, id, PermEncounterWrite, act)
 	if err != nil {
 		return Encounter{}, err
 	}

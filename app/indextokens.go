@@ -1,6 +1,9 @@
 package app
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // encoder is the part of the core that encodes record versions with their
 // blind-index tokens: every kind's write (patient, batch, document,
@@ -10,6 +13,20 @@ import "context"
 // with their tokens (ImportReplicated, ReindexTexts), and Conflicts stores
 // a resolution's merged data with its tokens (indexTokens).
 type encoder struct{ s *Session }
+
+// write encodes v as the version of record kind/id that follows parent,
+// with the blind-index tokens of terms.
+func (ec encoder) write(kind Kind, id string, parent Version, v any, terms []string) (RecordWrite, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return RecordWrite{}, err
+	}
+	toks, err := ec.tokens(terms)
+	if err != nil {
+		return RecordWrite{}, err
+	}
+	return RecordWrite{Kind: kind, ID: id, Parent: parent, Data: data, Tokens: toks}, nil
+}
 
 // tokens turns index terms into blind-index tokens.
 func (ec encoder) tokens(terms []string) ([][]byte, error) {

@@ -559,10 +559,6 @@ func (in Intake) propose(ctx context.Context, d *Document, cover *CoverSheet, te
 // and of its pages' barcode values, for full-text search.
 func (ec encoder) document(d Document, parent Version, texts []string) (RecordWrite, error) {
 	d.ArchiveIDs = pageArchiveIDs(d.Pages)
-	data, err := json.Marshal(d)
-	if err != nil {
-		return RecordWrite{}, err
-	}
 	terms := []string{"doc:status:" + string(d.Status)}
 	if d.PatientID != "" && d.Status != DocMerged {
 		terms = append(terms, "doc:pat:"+d.PatientID)
@@ -592,11 +588,7 @@ func (ec encoder) document(d Document, parent Version, texts []string) (RecordWr
 			}
 		}
 	}
-	toks, err := ec.tokens(terms)
-	if err != nil {
-		return RecordWrite{}, err
-	}
-	return RecordWrite{Kind: KindDocument, ID: d.ID, Parent: parent, Data: data, Tokens: toks}, nil
+	return ec.write(KindDocument, d.ID, parent, d, terms)
 }
 
 // textWords splits page text into normalised search words (letters and

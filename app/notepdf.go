@@ -135,15 +135,7 @@ func (en Encounters) ReferralPDF(ctx context.Context, id string, to ReferralTo, 
 // carries the restricted-read grant where the user's role opened a
 // restricted chart, for the audit event.
 func (en Encounters) printable(ctx context.Context, id string, perm Permission, act Action) (context.Context, NotePrint, error) {
-	ctx, err := en.s.require(ctx, perm, act, "")
-	if err != nil {
-		return ctx, NotePrint{}, err
-	}
-	e, err := en.load(ctx, id)
-	if err != nil {
-		return ctx, NotePrint{}, err
-	}
-	p, err := en.chart(ctx, e, act)
+	ctx, e, p, err := en.open(ctx, id, perm, act)
 	if err != nil {
 		return ctx, NotePrint{}, err
 	}

@@ -64,16 +64,6 @@ func (cs ChartSummary) load(ctx context.Context, id string) (ChartEntry, error) 
 	return decodeChartEntry(rec)
 }
 
-// open resolves the patient (MRN or id) and checks the user may open the
-// chart for act.
-func (cs ChartSummary) open(ctx context.Context, patientRef string, act Action) (Patient, error) {
-	p, err := cs.s.charts.resolve(ctx, patientRef, true)
-	if err != nil {
-		return Patient{}, err
-	}
-	return p, cs.s.charts.canOpen(ctx, p, act)
-}
-
 // entries reads every entry of a chart (and of records merged into it),
 // with the problems its coded diagnoses add.
 func (cs ChartSummary) entries(ctx context.Context, p Patient) ([]ChartEntry, error) {
@@ -137,11 +127,7 @@ func (cs ChartSummary) write(ctx context.Context, c ChartEntry, parent Version, 
 // text with its dose and instructions and a start date; a stop date
 // before the start is refused.
 func (cs ChartSummary) Add(ctx context.Context, patientRef string, c ChartEntry) (ChartEntry, error) {
-	ctx, err := cs.s.require(ctx, PermSummaryWrite, ActSummaryAdd, "")
-	if err != nil {
-		return ChartEntry{}, err
-	}
-	p, err := cs.open(ctx, patientRef, ActSummaryAdd)
+	ctx, p, err := cs.s.charts.open(ctx, PermSummaryWrite, ActSummaryAdd, patientRef)
 	if err != nil {
 		return ChartEntry{}, err
 	}
@@ -247,34 +233,36 @@ func checkMedication(c *ChartEntry, now time.Time, p Patient) error {
 	return checkDate("start date", c.Start, now, p)
 }
 
-// changeable opens an entry for a change, in a chart the user may open.
-func (cs ChartSummary) changeable(ctx context.Context, id string, act Action) (ChartEntry, Patient, error) {
+// changeable checks the role (PermSummaryWrite) for act and opens an
+// entry for a change, in a chart the user may open. The context returned
+// is the role check's.
+func (cs ChartSummary) changeable(ctx context.Context, id string, act Action) (context.Context, ChartEntry, Patient, error) {
+	ctx, err := cs.s.require(ctx, PermSummaryWrite, act, "")
+	if err != nil {
+		return ctx, ChartEntry{}, Patient{}, err
+	}
 	c, err := cs.load(ctx, id)
 	if err != nil {
-		return ChartEntry{}, Patient{}, err
+		return ctx, ChartEntry{}, Patient{}, err
 	}
 	p, _, err := cs.s.charts.chartOf(ctx, c.PatientID)
 	if err != nil {
-		return ChartEntry{}, Patient{}, fmt.Errorf("chart of %s %s: %w", c.Section, c.ID, err)
+		return ctx, ChartEntry{}, Patient{}, fmt.Errorf("chart of %s %s: %w", c.Section, c.ID, err)
 	}
 	if err := cs.s.charts.canOpen(ctx, p, act); err != nil {
-		return ChartEntry{}, Patient{}, err
+		return ctx, ChartEntry{}, Patient{}, err
 	}
 	if c.Ended != nil {
-		return ChartEntry{}, Patient{}, Invalidf("%s %s (%s) is already %s", c.Section, c.ID, c.Title(), c.Status(cs.s.v.now()))
+		return ctx, ChartEntry{}, Patient{}, Invalidf("%s %s (%s) is already %s", c.Section, c.ID, c.Title(), c.Status(cs.s.v.now()))
 	}
-	return c, p, nil
+	return ctx, c, p, nil
 }
 
 // Resolve takes an entry off the summary: a problem resolved on date (zero:
 // today), an allergy or medication that no longer applies, or, with
 // inError, any entry that was never true. The entry stays in the history.
 func (cs ChartSummary) Resolve(ctx context.Context, id string, date time.Time, reason string, inError bool) (ChartEntry, error) {
-	ctx, err := cs.s.require(ctx, PermSummaryWrite, ActSummaryResolve, "")
-	if err != nil {
-		return ChartEntry{}, err
-	}
-	c, p, err := cs.changeable(ctx, id, ActSummaryResolve)
+	ctx, c, p, err := cs.changeable(ctx, id, ActSummaryResolve)
 	if err != nil {
 		return ChartEntry{}, err
 	}
@@ -299,11 +287,7 @@ func (cs ChartSummary) Resolve(ctx context.Context, id string, date time.Time, r
 // StopMedication records the day a medication was stopped (zero: today);
 // a day before its start is refused.
 func (cs ChartSummary) StopMedication(ctx context.Context, id string, date time.Time) (ChartEntry, error) {
-	ctx, err := cs.s.require(ctx, PermSummaryWrite, ActMedicationStop, "")
-	if err != nil {
-		return ChartEntry{}, err
-	}
-	c, p, err := cs.changeable(ctx, id, ActMedicationStop)
+	ctx, c, p, err := cs.changeable(ctx, id, ActMedicationStop)
 	if err != nil {
 		return ChartEntry{}, err
 	}
@@ -330,11 +314,7 @@ func (cs ChartSummary) StopMedication(ctx context.Context, id string, date time.
 // newest first within; with all, the resolved, stopped and past ones
 // too. The read is audited as a chart read.
 func (cs ChartSummary) List(ctx context.Context, patientRef string, sec Section, all bool) ([]ChartEntry, error) {
-	ctx, err := cs.s.require(ctx, PermSummaryRead, ActSummaryRead, "")
-	if err != nil {
-		return nil, err
-	}
-	p, err := cs.open(ctx, patientRef, ActSummaryRead)
+	ctx, p, err := cs.s.charts.open(ctx, PermSummaryRead, ActSummaryRead, patientRef)
 	if err != nil {
 		return nil, err
 	}
@@ -360,11 +340,7 @@ func (cs ChartSummary) List(ctx context.Context, patientRef string, sec Section,
 // allergies (or "no known allergies"), problems and current medications.
 // The read is audited as a chart read.
 func (cs ChartSummary) Summary(ctx context.Context, patientRef string) (Summary, error) {
-	ctx, err := cs.s.require(ctx, PermSummaryRead, ActSummaryRead, "")
-	if err != nil {
-		return Summary{}, err
-	}
-	p, err := cs.open(ctx, patientRef, ActSummaryRead)
+	ctx, p, err := cs.s.charts.open(ctx, PermSummaryRead, ActSummaryRead, patientRef)
 	if err != nil {
 		return Summary{}, err
 	}

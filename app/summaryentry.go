@@ -1,8 +1,6 @@
 package app
 
 import (
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -186,24 +184,13 @@ func checkDate(what string, d, now time.Time, p Patient) error {
 
 // decodeChartEntry turns a stored record into a ChartEntry.
 func decodeChartEntry(rec StoredRecord) (ChartEntry, error) {
-	var c ChartEntry
-	if err := json.Unmarshal(rec.Data, &c); err != nil {
-		return ChartEntry{}, fmt.Errorf("summary entry %s: %w: %v", rec.ID, ErrTampered, err)
-	}
-	c.Version = rec.Version
-	return c, nil
+	return decodeRecord[ChartEntry](rec, "summary entry")
 }
+
+func (c *ChartEntry) setVersion(v Version) { c.Version = v }
 
 // chartEntry encodes a summary entry's version with its index token (its
 // patient's, so the chart's summary lists it).
 func (ec encoder) chartEntry(c ChartEntry, parent Version) (RecordWrite, error) {
-	data, err := json.Marshal(c)
-	if err != nil {
-		return RecordWrite{}, err
-	}
-	toks, err := ec.tokens([]string{"sum:pat:" + c.PatientID})
-	if err != nil {
-		return RecordWrite{}, err
-	}
-	return RecordWrite{Kind: KindSummary, ID: c.ID, Parent: parent, Data: data, Tokens: toks}, nil
+	return ec.write(KindSummary, c.ID, parent, c, []string{"sum:pat:" + c.PatientID})
 }
