@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"folio/app"
-	"folio/codeset"
+	"folio/internal/testkit"
 )
 
 // signedVisit is an encounter of the patient, of the type given, signed by
@@ -29,15 +29,6 @@ func signedVisit(t *testing.T, c *clinic, mrn string, typ app.EncounterType, at 
 	return e
 }
 
-func icd10cm(t testing.TB) *codeset.Set {
-	t.Helper()
-	set, err := codeset.ICD10CM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set
-}
-
 // Each edit refuses the codes with a sentence naming it, and the same
 // codes with a reason are assigned, the edit and reason recorded; what no
 // reason overrides (an unknown code, a POA that is missing or not one) is
@@ -45,7 +36,7 @@ func icd10cm(t testing.TB) *codeset.Set {
 func TestCodingEdits(t *testing.T) {
 	ctx := context.Background()
 	c := newClinic(t)
-	set := icd10cm(t)
+	set := testkit.ICD10CM(t)
 	now := time.Now()
 	born := now.AddDate(0, 0, -10)
 	john := register(t, c.grace, app.Patient{Family: "Okot", Given: "John", Sex: app.SexMale, BirthDate: bd(1990, 1, 2)})[0]
@@ -165,7 +156,7 @@ func TestCodingEdits(t *testing.T) {
 func TestCodingQueryAndRoles(t *testing.T) {
 	ctx := context.Background()
 	c := newClinic(t)
-	set := icd10cm(t)
+	set := testkit.ICD10CM(t)
 	draft, err := c.doc.Encounters().Add(ctx, c.amina.MRN, visit(time.Now().Add(-time.Hour)))
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +247,7 @@ func TestCodingQueryAndRoles(t *testing.T) {
 func TestCodingWorklist(t *testing.T) {
 	ctx := context.Background()
 	c := newClinic(t)
-	set := icd10cm(t)
+	set := testkit.ICD10CM(t)
 	if _, err := c.doc.Encounters().Add(ctx, c.amina.MRN, visit(time.Now().Add(-3*time.Hour))); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"folio/app"
+	"folio/internal/testkit"
 )
 
 // Only the clinician a query was sent to answers it, or a records manager
@@ -17,7 +18,7 @@ import (
 func TestCodingQueryAnsweredOnlyByItsClinician(t *testing.T) {
 	ctx := context.Background()
 	c := newClinic(t)
-	set := icd10cm(t)
+	set := testkit.ICD10CM(t)
 	e := signedVisit(t, c, c.amina.MRN, app.EncOutpatient, time.Now().Add(-time.Hour))
 	q, err := c.grace.Coding(set).Query(ctx, e.ID, "Which organism?")
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"folio/app"
+	"folio/internal/testkit"
 )
 
 // The sidebar's counts: a coder's signed visits waiting and queried, a
@@ -26,7 +27,7 @@ func TestCodingCountsAndUnsigned(t *testing.T) {
 	if _, err := c.doc2.Encounters().Add(ctx, c.amina.MRN, visit(at)); err != nil {
 		t.Fatal(err)
 	}
-	coding := c.grace.Coding(icd10cm(t))
+	coding := c.grace.Coding(testkit.ICD10CM(t))
 	if _, err := coding.Query(ctx, signed[0].ID, "Confirmed by X-ray?"); err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func BenchmarkCompletion2000(b *testing.B) {
 		testkit.AddUser(b, admin, app.User{Name: name, Roles: app.RoleSet{role}}, staffPW[name])
 	}
 	doc, grace := testkit.Login(b, prof.Vault, "doc", staffPW["doc"]), testkit.Login(b, prof.Vault, "grace", staffPW["grace"])
-	set := icd10cm(b)
+	set := testkit.ICD10CM(b)
 	start := time.Now()
 	n, last := 0, ""
 	for p := range 200 {

@@ -80,7 +80,7 @@ func TestCompletionNoteAndCoding(t *testing.T) {
 	ctx := context.Background()
 	clock := testclock.New(completionStart)
 	c := newClinicAt(t, clock)
-	set := icd10cm(t)
+	set := testkit.ICD10CM(t)
 	e, err := c.doc.Encounters().Add(ctx, c.amina.MRN, visit(completionStart.Add(-time.Hour)))
 	if err != nil {
 		t.Fatal(err)
@@ -249,7 +249,7 @@ func TestCompletionDocuments(t *testing.T) {
 	ctx := context.Background()
 	clock := testclock.New(completionStart)
 	c := newClinicAt(t, clock)
-	set := icd10cm(t)
+	set := testkit.ICD10CM(t)
 	if err := c.grace.Indexing().SetQASampling(ctx, 100); err != nil {
 		t.Fatal(err)
 	}

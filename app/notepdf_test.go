@@ -12,6 +12,7 @@ import (
 	fitz "github.com/gen2brain/go-fitz"
 
 	"folio/app"
+	"folio/internal/testkit"
 )
 
 // pdfPages opens a PDF with MuPDF and returns each page's text, words
@@ -80,7 +81,7 @@ func TestNoteAndReferralPDF(t *testing.T) {
 	if _, err := c.doc2.Encounters().Addendum(ctx, e.ID, "GeneXpert positive; treatment started."); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.grace.Coding(icd10cm(t)).Assign(ctx, e.ID, app.Assignment{Diagnoses: []string{"A15.0", "J18.9"}}); err != nil {
+	if _, err := c.grace.Coding(testkit.ICD10CM(t)).Assign(ctx, e.ID, app.Assignment{Diagnoses: []string{"A15.0", "J18.9"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.doc.ChartSummary().Add(ctx, c.amina.MRN, app.ChartEntry{Section: app.SectionAllergy, Substance: "Penicillin",

@@ -9,26 +9,13 @@ import (
 	"testing"
 
 	"folio/app"
+	"folio/internal/testkit"
 	"folio/profile"
 )
 
 // blobFile is where the profile keeps a blob's sealed file.
 func blobFile(prof *profile.Profile, id string) string {
 	return filepath.Join(prof.Blobs.Dir(), id[:2], id+".blob")
-}
-
-// flipByte changes one byte in the middle of a file, as a failing disk
-// or a careless hand would.
-func flipByte(t *testing.T, path string) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[len(b)/2] ^= 0x40
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestAttackDamagedScansPassVerify: a deleted original, a flipped byte in
@@ -58,8 +45,8 @@ func TestAttackDamagedScansPassVerify(t *testing.T) {
 	if err := os.Remove(blobFile(d.prof, multi.Batch.Original)); err != nil {
 		t.Fatal(err)
 	}
-	flipByte(t, blobFile(d.prof, a.Pages[1].View))
-	flipByte(t, blobFile(d.prof, b.Pages[0].Text))
+	testkit.FlipByte(t, blobFile(d.prof, a.Pages[1].View), 0x40)
+	testkit.FlipByte(t, blobFile(d.prof, b.Pages[0].Text), 0x40)
 
 	r, err := admin.Audit().Verify(ctx)
 	if err != nil {

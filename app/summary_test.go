@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"folio/app"
+	"folio/internal/testkit"
 )
 
 func allergy(substance, reaction string, sev app.Severity) app.ChartEntry {
@@ -278,7 +279,7 @@ func TestChartEntryActive(t *testing.T) {
 func TestChartSummaryFromCodedDiagnoses(t *testing.T) {
 	ctx := context.Background()
 	c := newClinic(t)
-	set := icd10cm(t)
+	set := testkit.ICD10CM(t)
 	now := time.Now()
 	old := signedVisit(t, c, c.amina.MRN, app.EncOutpatient, now.AddDate(0, -2, 0))
 	recent := signedVisit(t, c, c.amina.MRN, app.EncOutpatient, now.AddDate(0, 0, -3))

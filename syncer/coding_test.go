@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"folio/app"
-	"folio/codeset"
+	"folio/internal/testkit"
 )
 
 // wardPair makes two workstations of one archive: a holds the vault, with
@@ -23,23 +23,13 @@ func wardPair(t *testing.T) (a, b *workstation, admin *app.Session, mrn string) 
 	return a, b, admin, registerMary(t, admin)
 }
 
-// icd10cm is the shipped ICD-10-CM code set.
-func icd10cm(t *testing.T) *codeset.Set {
-	t.Helper()
-	set, err := codeset.ICD10CM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set
-}
-
 // A visit signed on one workstation is coded on another; the coder's
 // query is answered on the first while the coder recodes on the second,
 // apart: once they sync, both see every act, with no conflict, and the
 // same status.
 func TestCodingSync(t *testing.T) {
 	ctx := context.Background()
-	set := icd10cm(t)
+	set := testkit.ICD10CM(t)
 	a, b, admin, mrn := wardPair(t)
 	amos := login(t, a, "amos", clinicianPW)
 	e := signedEncounter(t, amos, mrn, app.Encounter{Time: time.Now().Add(-time.Hour), Type: app.EncOutpatient,

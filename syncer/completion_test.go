@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"folio/app"
+	"folio/internal/testkit"
 )
 
 // worklists returns, as JSON, the records manager's list and a
@@ -51,7 +52,7 @@ func sameWorklists(t *testing.T, ma, ca, mb, cb *app.Session, at time.Time) int 
 // closes its deficiency on both.
 func TestCompletionSync(t *testing.T) {
 	ctx := context.Background()
-	set := icd10cm(t)
+	set := testkit.ICD10CM(t)
 	a, b, admin, mrn := wardPair(t)
 	amosA := login(t, a, "amos", clinicianPW)
 	draft, err := amosA.Encounters().Add(ctx, mrn, app.Encounter{Time: time.Now().Add(-30 * time.Hour), Type: app.EncOutpatient,

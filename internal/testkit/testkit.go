@@ -22,6 +22,7 @@ import (
 	"testing"
 
 	"folio/app"
+	"folio/codeset"
 	"folio/profile"
 )
 
@@ -69,6 +70,16 @@ func AddUser(t testing.TB, admin *app.Session, u app.User, password string) {
 	if err := admin.Users().Add(context.Background(), u, []byte(password)); err != nil {
 		t.Fatalf("add user %s: %v", u.Name, err)
 	}
+}
+
+// ICD10CM is the shipped ICD-10-CM code set.
+func ICD10CM(t testing.TB) *codeset.Set {
+	t.Helper()
+	set, err := codeset.ICD10CM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }
 
 // Corpus reads the file rel (e.g. "scans/ocrmypdf__linn.pdf") of the test
