@@ -243,6 +243,27 @@ func (ch charts) open(ctx context.Context, perm Permission, act Action, ref stri
 	return ctx, p, nil
 }
 
+// breakGlassVia opens, for the rest of the session, the restricted chart
+// a record is in, with a reason (as Patients.BreakGlass does), for a
+// clinician given the record's id rather than the patient's MRN. After
+// the role check, chartOf reads the record and returns its chart and
+// what it is ("encounter 1f…"), to refuse a record in no restricted chart
+// (it needs no reason).
+func (ch charts) breakGlassVia(ctx context.Context, reason string, chartOf func(context.Context) (Patient, string, error)) (Patient, error) {
+	ctx, err := ch.s.require(ctx, PermBreakGlass, ActBreakGlass, "")
+	if err != nil {
+		return Patient{}, err
+	}
+	chart, what, err := chartOf(ctx)
+	if err != nil {
+		return Patient{}, err
+	}
+	if !chart.Restricted {
+		return Patient{}, Invalidf("%s is not in a restricted chart: it opens without a reason", what)
+	}
+	return ch.s.Patients().BreakGlass(ctx, chart.ID, reason)
+}
+
 // readGrant is ctx for the audit event of a read of chart p: a restricted
 // chart is read under the restricted-read permission when the role has
 // it.

@@ -169,22 +169,14 @@ func (dc docStore) chart(ctx context.Context, d Document) (Patient, bool, error)
 // MRN. It is refused to roles without break-glass, and for a document in
 // no restricted chart (it needs no reason).
 func (ds Documents) BreakGlass(ctx context.Context, id, reason string) (Patient, error) {
-	ctx, err := ds.s.require(ctx, PermBreakGlass, ActBreakGlass, "")
-	if err != nil {
-		return Patient{}, err
-	}
-	d, err := ds.s.docs.load(ctx, id)
-	if err != nil {
-		return Patient{}, err
-	}
-	chart, _, err := ds.s.docs.chart(ctx, d)
-	if err != nil {
-		return Patient{}, err
-	}
-	if !chart.Restricted {
-		return Patient{}, Invalidf("document %s is not in a restricted chart: it opens without a reason", id)
-	}
-	return ds.s.Patients().BreakGlass(ctx, chart.ID, reason)
+	return ds.s.charts.breakGlassVia(ctx, reason, func(ctx context.Context) (Patient, string, error) {
+		d, err := ds.s.docs.load(ctx, id)
+		if err != nil {
+			return Patient{}, "", err
+		}
+		chart, _, err := ds.s.docs.chart(ctx, d)
+		return chart, "document " + id, err
+	})
 }
 
 // refuse audits a refused document operation under the chart's

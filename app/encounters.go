@@ -367,20 +367,12 @@ func (en Encounters) sameChart(ctx context.Context, docID string, p Patient) err
 // clinician given the encounter's id. It is refused for an encounter in
 // no restricted chart (it needs no reason).
 func (en Encounters) BreakGlass(ctx context.Context, id, reason string) (Patient, error) {
-	ctx, err := en.s.require(ctx, PermBreakGlass, ActBreakGlass, "")
-	if err != nil {
-		return Patient{}, err
-	}
-	e, err := en.load(ctx, id)
-	if err != nil {
-		return Patient{}, err
-	}
-	chart, _, err := en.s.charts.chartOf(ctx, e.PatientID)
-	if err != nil {
-		return Patient{}, err
-	}
-	if !chart.Restricted {
-		return Patient{}, Invalidf("encounter %s is not in a restricted chart: it opens without a reason", id)
-	}
-	return en.s.Patients().BreakGlass(ctx, chart.ID, reason)
+	return en.s.charts.breakGlassVia(ctx, reason, func(ctx context.Context) (Patient, string, error) {
+		e, err := en.load(ctx, id)
+		if err != nil {
+			return Patient{}, "", err
+		}
+		chart, _, err := en.s.charts.chartOf(ctx, e.PatientID)
+		return chart, "encounter " + id, err
+	})
 }

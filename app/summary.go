@@ -391,20 +391,12 @@ func (cs ChartSummary) auditRead(ctx context.Context, p Patient, detail string) 
 // summary entry is in, with a reason (as Patients.BreakGlass does), given
 // the entry's id. It is refused for an entry in no restricted chart.
 func (cs ChartSummary) BreakGlass(ctx context.Context, id, reason string) (Patient, error) {
-	ctx, err := cs.s.require(ctx, PermBreakGlass, ActBreakGlass, "")
-	if err != nil {
-		return Patient{}, err
-	}
-	c, err := cs.load(ctx, id)
-	if err != nil {
-		return Patient{}, err
-	}
-	chart, _, err := cs.s.charts.chartOf(ctx, c.PatientID)
-	if err != nil {
-		return Patient{}, err
-	}
-	if !chart.Restricted {
-		return Patient{}, Invalidf("%s %s is not in a restricted chart: it opens without a reason", c.Section, id)
-	}
-	return cs.s.Patients().BreakGlass(ctx, chart.ID, reason)
+	return cs.s.charts.breakGlassVia(ctx, reason, func(ctx context.Context) (Patient, string, error) {
+		c, err := cs.load(ctx, id)
+		if err != nil {
+			return Patient{}, "", err
+		}
+		chart, _, err := cs.s.charts.chartOf(ctx, c.PatientID)
+		return chart, fmt.Sprintf("%s %s", c.Section, id), err
+	})
 }
