@@ -149,7 +149,7 @@ func (c Coding) openSigned(ctx context.Context, perm Permission, act Action, id 
 // signedEncounter opens an encounter for coding: it must be signed, and
 // its chart one the user may open for act.
 func (c Coding) signedEncounter(ctx context.Context, id string, act Action) (Encounter, Patient, error) {
-	e, p, err := c.s.Encounters().inChart(ctx, id, act)
+	e, p, err := encounterInChart(ctx, c.s, id, act)
 	if err != nil {
 		return Encounter{}, Patient{}, err
 	}

@@ -40,34 +40,35 @@ func (en Encounters) load(ctx context.Context, id string) (Encounter, error) {
 	return decodeEncounter(rec)
 }
 
-// inChart reads encounter id and the chart it is in — its patient, or
-// the survivor that patient was merged into, restricted when any
-// registration on the way is — and checks the user may open that chart
-// for act.
-func (en Encounters) inChart(ctx context.Context, id string, act Action) (Encounter, Patient, error) {
-	e, err := en.load(ctx, id)
+// encounterInChart reads encounter id and the chart it is in — its
+// patient, or the survivor that patient was merged into, restricted when
+// any registration on the way is — and checks the user may open that
+// chart for act: how an act on one encounter starts, in this service and
+// in coding.
+func encounterInChart(ctx context.Context, s *Session, id string, act Action) (Encounter, Patient, error) {
+	e, err := Encounters{s}.load(ctx, id)
 	if err != nil {
 		return Encounter{}, Patient{}, err
 	}
-	p, _, err := en.s.charts.chartOf(ctx, e.PatientID)
+	p, _, err := s.charts.chartOf(ctx, e.PatientID)
 	if err != nil {
 		return Encounter{}, Patient{}, fmt.Errorf("chart of encounter %s: %w", e.ID, err)
 	}
-	if err := en.s.charts.canOpen(ctx, p, act); err != nil {
+	if err := s.charts.canOpen(ctx, p, act); err != nil {
 		return Encounter{}, Patient{}, err
 	}
 	return e, p, nil
 }
 
 // open is the start of an encounter act: the role check for act
-// (require), then inChart. It returns ctx carrying the permission for the
-// act's audit event.
+// (require), then encounterInChart. It returns ctx carrying the
+// permission for the act's audit event.
 func (en Encounters) open(ctx context.Context, id string, perm Permission, act Action) (context.Context, Encounter, Patient, error) {
 	ctx, err := en.s.require(ctx, perm, act, "")
 	if err != nil {
 		return ctx, Encounter{}, Patient{}, err
 	}
-	e, p, err := en.inChart(ctx, id, act)
+	e, p, err := encounterInChart(ctx, en.s, id, act)
 	return ctx, e, p, err
 }
 
