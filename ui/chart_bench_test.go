@@ -129,7 +129,9 @@ func fileDocuments(b *testing.B, s *app.Session, mrn string, n int) {
 			b.Fatalf("import %d: %d documents, %v", i, len(res.Documents), err)
 		}
 		kind := app.DocumentTypes[i%len(app.DocumentTypes)]
-		date := today.AddDate(0, 0, -(i*3650)/n)
+		// From yesterday back: the newest visit, an hour ago, stays the
+		// timeline's first item in the hour after midnight too.
+		date := today.AddDate(0, 0, -1-(i*3650)/n)
 		if _, err := s.Indexing().FileDocument(ctx, res.Documents[0].ID, app.FileParams{Patient: mrn, Type: kind, Date: date}); err != nil {
 			b.Fatal(err)
 		}
